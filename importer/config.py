@@ -1,0 +1,282 @@
+"""Mapping YAML → frozen, typed configuration, with errors that name the bad key."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+import yaml
+
+from importer.errors import ConfigError
+
+LEAD_FIELDS = ("name", "firstName", "lastName", "phone", "email", "referenceId", "groupId")
+DEDUPE_KEYS = ("phone", "email", "referenceId")
+TOP_LEVEL_KEYS = (
+    "project_id",
+    "process_id",
+    "default_region",
+    "sheet",
+    "header_row",
+    "init",
+    "fields",
+    "metadata",
+    "constants",
+    "metadata_unmapped",
+    "dedupe",
+    "description",
+)
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """Where one lead field or metadata key comes from: header aliases tried in order."""
+
+    target: str
+    aliases: tuple[str, ...]
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class LeadMapping:
+    """A parsed mapping file."""
+
+    source: str
+    project_id: str | None
+    process_id: str | None
+    default_region: str = "IN"
+    sheet: str | None = None
+    header_row: int | None = None
+    init: bool = True
+    fields: tuple[ColumnSpec, ...] = ()
+    metadata: tuple[ColumnSpec, ...] = ()
+    constants: tuple[tuple[str, str], ...] = ()
+    metadata_unmapped: bool = False
+    dedupe: tuple[str, ...] = ("phone", "email")
+    unresolved: tuple[str, ...] = field(default=())
+
+    @property
+    def specs(self) -> tuple[ColumnSpec, ...]:
+        """Every column the mapping reads: lead fields first, then metadata."""
+        return self.fields + self.metadata
+
+    def field_spec(self, name: str) -> ColumnSpec | None:
+        """The spec feeding lead field ``name``, if the mapping has one."""
+        return next((s for s in self.fields if s.target == name), None)
+
+
+def normalize_header(text: str) -> str:
+    """Header key for matching: case, spacing and punctuation ignored."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """The choice that looks most like ``word``, if any is close."""
+    keyed = {normalize_header(c): c for c in choices}
+    hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=0.5)
+    return keyed[hit[0]] if hit else None
+
+
+def load_mapping(
+    path: str | Path,
+    *,
+    project_id: str | None = None,
+    process_id: str | None = None,
+    environ: MappingABC[str, str] | None = None,
+) -> LeadMapping:
+    """Read and check a mapping file; command-line ids override the file's."""
+    p = Path(path)
+    if not p.is_file():
+        found = sorted(x.name for x in p.parent.glob("*.y*ml")) if p.parent.is_dir() else []
+        hint = f" Mappings in {p.parent}: {', '.join(found)}." if found else ""
+        raise ConfigError(f"Mapping file not found: {p}.{hint}")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read the mapping: {exc}") from None
+    return parse_mapping(
+        raw,
+        source=str(p),
+        project_id=project_id,
+        process_id=process_id,
+        environ=os.environ if environ is None else environ,
+    )
+
+
+def parse_mapping(
+    raw: object,
+    *,
+    source: str,
+    project_id: str | None = None,
+    process_id: str | None = None,
+    environ: MappingABC[str, str],
+) -> LeadMapping:
+    """Check a loaded YAML document and build the mapping."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: a mapping must be a YAML dictionary of keys (project_id, fields, ...).")
+    for key in raw:
+        if key not in TOP_LEVEL_KEYS:
+            near = closest(str(key), TOP_LEVEL_KEYS)
+            tip = f" Did you mean '{near}'?" if near else ""
+            raise ConfigError(f"{source}: unknown key '{key}'.{tip} Known keys: {', '.join(TOP_LEVEL_KEYS)}.")
+    unresolved: list[str] = []
+    proj = project_id or _env_text(raw.get("project_id"), "project_id", source, environ, unresolved)
+    proc = process_id or _env_text(raw.get("process_id"), "process_id", source, environ, unresolved)
+    fields = _specs(raw.get("fields"), "fields", source, allowed=LEAD_FIELDS)
+    if not fields:
+        raise ConfigError(f"{source}: 'fields' must map at least one lead field ({', '.join(LEAD_FIELDS)}) to a column.")
+    metadata = _specs(raw.get("metadata"), "metadata", source, allowed=None)
+    constants = _constants(raw.get("constants"), source)
+    return LeadMapping(
+        source=source,
+        project_id=proj,
+        process_id=proc,
+        default_region=_region(raw.get("default_region", "IN"), source),
+        sheet=_optional_text(raw.get("sheet"), "sheet", source),
+        header_row=_header_row(raw.get("header_row"), source),
+        init=_bool(raw.get("init", True), "init", source),
+        fields=fields,
+        metadata=metadata,
+        constants=constants,
+        metadata_unmapped=_bool(raw.get("metadata_unmapped", False), "metadata_unmapped", source),
+        dedupe=_dedupe(raw.get("dedupe", ["phone", "email"]), source),
+        unresolved=tuple(unresolved),
+    )
+
+
+def require_ids(mapping: LeadMapping) -> tuple[str, str]:
+    """The project and process ids, or a ConfigError saying how to provide them."""
+    missing = []
+    if not mapping.project_id:
+        missing.append("project_id (set it in the mapping, export VOX_PROJECT_ID, or pass --project-id)")
+    if not mapping.process_id:
+        missing.append("process_id (set it in the mapping or pass --process-id)")
+    if missing:
+        extra = f" Unset environment variables: {', '.join(mapping.unresolved)}." if mapping.unresolved else ""
+        raise ConfigError(f"{mapping.source}: missing {' and '.join(missing)}.{extra}")
+    assert mapping.project_id and mapping.process_id
+    return mapping.project_id, mapping.process_id
+
+
+def _env_text(
+    value: object, key: str, source: str, environ: MappingABC[str, str], unresolved: list[str]
+) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, (str, int)):
+        raise ConfigError(f"{source}: '{key}' must be text, got {type(value).__name__}.")
+    text = str(value)
+    missing: list[str] = []
+
+    def expand(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in environ and environ[name] != "":
+            return environ[name]
+        if default is not None:
+            return default
+        missing.append(name)
+        return ""
+
+    expanded = _ENV_REF.sub(expand, text).strip()
+    unresolved.extend(missing)
+    return expanded or None
+
+
+def _specs(value: object, key: str, source: str, *, allowed: tuple[str, ...] | None) -> tuple[ColumnSpec, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: '{key}' must be a dictionary of name: column (or list of column aliases).")
+    specs = []
+    for target, entry in value.items():
+        target = str(target)
+        if allowed is not None and target not in allowed:
+            near = closest(target, allowed)
+            tip = f" Did you mean '{near}'?" if near else ""
+            raise ConfigError(
+                f"{source}: '{key}.{target}' is not a lead field.{tip} Lead fields: {', '.join(allowed)}."
+            )
+        aliases, required = _aliases(entry, f"{key}.{target}", source)
+        specs.append(ColumnSpec(target=target, aliases=aliases, required=required))
+    return tuple(specs)
+
+
+def _aliases(entry: object, where: str, source: str) -> tuple[tuple[str, ...], bool]:
+    required = True
+    if isinstance(entry, dict):
+        unknown = set(entry) - {"columns", "column", "required"}
+        if unknown:
+            raise ConfigError(f"{source}: '{where}' has unknown keys {sorted(unknown)}; use 'columns' and 'required'.")
+        required = _bool(entry.get("required", True), f"{where}.required", source)
+        entry = entry.get("columns", entry.get("column"))
+    items = entry if isinstance(entry, list) else [entry]
+    aliases = tuple(str(a).strip() for a in items if a is not None and str(a).strip())
+    if not aliases or any(isinstance(a, (dict, list)) for a in items):
+        raise ConfigError(f"{source}: '{where}' must name a column, or a list of column aliases.")
+    return aliases, required
+
+
+def _constants(value: object, source: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: 'constants' must be a dictionary of field: value.")
+    out = []
+    for key, val in value.items():
+        key = str(key)
+        if not (key in LEAD_FIELDS or key.startswith("metadata.")):
+            raise ConfigError(
+                f"{source}: 'constants.{key}' must be a lead field ({', '.join(LEAD_FIELDS)}) or 'metadata.<key>'."
+            )
+        if isinstance(val, (dict, list)) or val is None:
+            raise ConfigError(f"{source}: 'constants.{key}' must be a single value.")
+        out.append((key, str(val)))
+    return tuple(out)
+
+
+def _region(value: object, source: str) -> str:
+    region = str(value).strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        near = difflib.get_close_matches(region, sorted(phonenumbers.SUPPORTED_REGIONS), n=1)
+        tip = f" Did you mean '{near[0]}'?" if near else ""
+        raise ConfigError(f"{source}: 'default_region' {value!r} is not a known region code (e.g. IN, US, GB).{tip}")
+    return region
+
+
+def _optional_text(value: object, key: str, source: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        raise ConfigError(f"{source}: '{key}' must be text.")
+    return str(value)
+
+
+def _header_row(value: object, source: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{source}: 'header_row' must be a row number (1 for the first row), got {value!r}.")
+    return value
+
+
+def _bool(value: object, key: str, source: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f"{source}: '{key}' must be true or false, got {value!r}.")
+
+
+def _dedupe(value: object, source: str) -> tuple[str, ...]:
+    items: Any = value if isinstance(value, list) else [value]
+    keys = tuple(str(k) for k in items)
+    bad = [k for k in keys if k not in DEDUPE_KEYS]
+    if bad:
+        raise ConfigError(f"{source}: 'dedupe' keys must be among {', '.join(DEDUPE_KEYS)}; got {', '.join(bad)}.")
+    return keys

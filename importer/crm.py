@@ -1,0 +1,787 @@
+"""The Vox CRM client: rate-limited, retrying, and careful never to store a lead twice.
+
+Everything ``httpx`` lives here; its exceptions become ``importer.errors`` ones at
+this boundary only. What is retried, what stops the run and what is a lead's own
+failure follows the outcome table in ``vox-crm-api.md`` §5. A request that may
+have reached the CRM is never sent again blindly: each of its leads is first
+looked up with ``GET /leads/get``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import math
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal, Self
+
+import httpx
+
+from importer.errors import (
+    AuthFailed,
+    ClientBug,
+    ConfigError,
+    CrmStop,
+    CrmUnreachable,
+    KeyBlocked,
+    ProcessNotFound,
+)
+from importer.limiter import RateLimiter
+
+log = logging.getLogger(__name__)
+
+Lead = Mapping[str, object]
+Stop = CrmStop | CrmUnreachable
+
+DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+BULK_PATH = "/leads/bulk/initiate"
+GET_PATH = "/leads/get"
+PLAIN_429_PAUSE = 5.0
+"""Seconds to hold all traffic after a plain 429 without ``Retry-After`` (doubles each time)."""
+MAX_429_PAUSE = 300.0
+"""A 429 asking for a longer wait than this is treated as a block, not waited out."""
+EXCERPT_CHARS = 200
+
+_MAX_LEADS = re.compile(r"maximum of (\d+) leads? allowed", re.IGNORECASE)
+_REQUEST_SHAPE = re.compile(
+    r"\beither lead|must be an array|required when using", re.IGNORECASE
+)
+_RESUME = "then run the same command again: rows not yet sent are kept as pending."
+
+
+@dataclass(frozen=True, slots=True)
+class CrmSettings:
+    """Where the CRM is, who we are to it, and the project and process to import into."""
+
+    base_url: str
+    token: str = field(repr=False)
+    project_id: str
+    process_id: str
+    init: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.base_url.lower().startswith(("http://", "https://")):
+            raise ConfigError(
+                f"VOX_BASE_URL must start with http:// or https:// (got {self.base_url!r})."
+            )
+        if not (self.token.isascii() and self.token.isprintable()):
+            raise ConfigError(
+                "VOX_API_TOKEN holds characters an HTTP header cannot carry "
+                "(non-ASCII or control characters); copy the token again."
+            )
+
+    def url(self, path: str) -> str:
+        """The absolute URL of the API ``path``."""
+        return self.base_url.rstrip("/") + path
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How many times to try a failing request, with exponential backoff and full jitter."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.base_delay < 0 or self.max_delay < 0:
+            raise ValueError("attempts must be at least 1 and delays non-negative")
+
+    def backoff(self, failures: int, rand: Callable[[], float] = random.random) -> float:
+        """Seconds to wait after the ``failures``-th consecutive failure."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** min(failures - 1, 60))
+        return ceiling * rand()
+
+
+@dataclass(frozen=True, slots=True)
+class LeadOutcome:
+    """The CRM's definite answer about one lead."""
+
+    reference_id: str
+    state: Literal["accepted", "rejected"]
+    lead_id: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What became of each lead of one ``submit`` call; every lead is in exactly one part.
+
+    ``outcomes`` holds leads with a definite answer, ``unsent`` leads surely not
+    stored, ``unknown`` leads that may or may not be stored. ``stop`` is set when
+    the run must stop sending.
+    """
+
+    outcomes: dict[str, LeadOutcome]
+    unsent: tuple[str, ...]
+    unknown: tuple[str, ...]
+    stop: Stop | None
+    requests: int
+
+
+class CrmClient:
+    """Submits leads to the Vox CRM and looks them up; safe to share between threads.
+
+    Once the CRM refuses the run (a ``CrmStop``: key blocked, auth failed, ...),
+    the client sends nothing more: later calls fail at once with the same stop.
+    """
+
+    def __init__(
+        self,
+        settings: CrmSettings,
+        *,
+        limiter: RateLimiter,
+        http: httpx.Client | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._settings = settings
+        self._limiter = limiter
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.Client(timeout=timeout)
+        self._retry = retry
+        self._sleep = sleep
+        self._timeout = timeout
+        self._headers = {
+            "Authorization": f"Bearer {settings.token}",
+            "Accept": "application/json",
+        }
+        self._refusal: CrmStop | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the connections (only those of an HTTP client this object created)."""
+        if self._owns_http:
+            self._http.close()
+
+    def submit(self, leads: Sequence[Lead]) -> BatchResult:
+        """Create ``leads`` in the CRM and report what became of each, by ``referenceId``."""
+        refs = [_ref(lead) for lead in leads]
+        if len(set(refs)) != len(refs):
+            raise ValueError("every lead of a batch needs its own referenceId")
+        tally = _Tally()
+        if leads:
+            self._send(list(leads), tally, resend_unmentioned=True)
+        return tally.result(refs)
+
+    def find(self, reference_id: str) -> str | None:
+        """The CRM ``_id`` of the lead with ``reference_id`` in the configured process, else None.
+
+        Raises ``CrmStop`` when the CRM refuses, ``CrmUnreachable`` after bounded retries.
+        """
+        try:
+            return self._find(reference_id, _Tally())
+        except CrmStop as stop:
+            self._refuse(stop)
+            raise
+
+    # -- sending ---------------------------------------------------------------
+
+    def _send(self, leads: list[Lead], tally: _Tally, *, resend_unmentioned: bool) -> None:
+        """Send ``leads`` in one request, retrying, until each has a place in ``tally``."""
+        pending = leads
+        retries = _Retries()
+        while pending and tally.stop is None:
+            step = self._post(pending, tally)
+            match step:
+                case _Answered(unmentioned):
+                    self._settle(list(unmentioned), tally, resend=resend_unmentioned)
+                    return
+                case _Split(size):
+                    for chunk in _chunks(pending, size):
+                        self._send(chunk, tally, resend_unmentioned=resend_unmentioned)
+                    return
+                case _Halted(stop, landed=True):
+                    self._halt(tally, stop, unknown=pending)
+                    return
+                case _Halted(stop):
+                    self._halt(tally, stop, unsent=pending)
+                    return
+                case _Throttled():
+                    blocked = self._throttle(step, retries)
+                    if blocked is not None:
+                        self._halt(tally, blocked, unsent=pending)
+                        return
+                case _Failed():
+                    pending = self._after_failure(step, pending, retries, tally)
+        tally.unsent.update(_ref(lead) for lead in pending)
+
+    def _post(self, leads: list[Lead], tally: _Tally) -> _Step:
+        """One POST of ``leads`` to the bulk endpoint, read into the next step."""
+        body = {"leads": [dict(lead) for lead in leads], "init": self._settings.init}
+        try:
+            response = self._request("POST", BULK_PATH, tally, body=body)
+        except _TransportFailure as failure:
+            return _Failed(failure.reason, landed=failure.landed)
+        except (CrmStop, CrmUnreachable) as stop:
+            return _Halted(stop, landed=False)
+        return self._read_bulk(response, leads, tally)
+
+    def _after_failure(
+        self, failed: _Failed, leads: list[Lead], retries: _Retries, tally: _Tally
+    ) -> list[Lead]:
+        """Wait, check the leads a failed request may have stored, and return those still to send."""
+        retries.throttles = 0
+        retries.failures += 1
+        exhausted = retries.failures >= self._retry.attempts
+        log.warning(
+            "CRM request for %d leads failed (%s), attempt %d of %d",
+            len(leads),
+            failed.reason,
+            retries.failures,
+            self._retry.attempts,
+        )
+        if failed.landed or not exhausted:
+            self._sleep(self._retry.backoff(retries.failures))
+        if failed.landed:
+            leads = self._recheck(leads, tally)
+        if exhausted and leads:
+            self._halt(tally, self._unreachable(retries.failures, failed.reason), unsent=leads)
+            return []
+        return leads
+
+    def _settle(self, unmentioned: list[Lead], tally: _Tally, *, resend: bool) -> None:
+        """Look up leads an answer did not mention; resend the absent ones once if allowed."""
+        if not unmentioned:
+            return
+        log.info("The CRM's answer did not mention %d leads; looking them up", len(unmentioned))
+        absent = self._recheck(unmentioned, tally)
+        if absent and resend:
+            self._send(absent, tally, resend_unmentioned=False)
+        else:
+            tally.unsent.update(_ref(lead) for lead in absent)
+
+    def _recheck(self, leads: list[Lead], tally: _Tally) -> list[Lead]:
+        """Record leads the CRM has as accepted and return the absent ones.
+
+        If the run stops meanwhile, absent leads become unsent, unchecked ones
+        unknown, and nothing is returned.
+        """
+        absent: list[Lead] = []
+        for index, lead in enumerate(leads):
+            try:
+                lead_id = self._find(_ref(lead), tally)
+            except (CrmStop, CrmUnreachable) as stop:
+                self._halt(tally, stop, unsent=absent, unknown=leads[index:])
+                return []
+            if lead_id is None:
+                absent.append(lead)
+            else:
+                tally.accept(_ref(lead), lead_id)
+        return absent
+
+    def _throttle(self, throttled: _Throttled, retries: _Retries) -> KeyBlocked | None:
+        """Hold all traffic after a plain 429; a block once it has happened too often."""
+        retries.throttles += 1
+        if retries.throttles >= self._retry.attempts:
+            return KeyBlocked(
+                f"The CRM kept rate-limiting this API key ({retries.throttles} HTTP 429 "
+                f"answers in a row). Wait a few minutes, {_RESUME}"
+            )
+        pause = throttled.retry_after
+        if pause is None:
+            pause = min(PLAIN_429_PAUSE * 2.0 ** (retries.throttles - 1), MAX_429_PAUSE)
+        log.warning("The CRM is rate-limiting us (HTTP 429); pausing %.1f s", pause)
+        self._limiter.pause(pause)
+        self._limiter.slow_down()
+        return None
+
+    def _halt(
+        self,
+        tally: _Tally,
+        stop: Stop,
+        *,
+        unsent: Iterable[Lead] = (),
+        unknown: Iterable[Lead] = (),
+    ) -> None:
+        """Stop the batch (and, for a refusal, the client) and place the given leads."""
+        if isinstance(stop, CrmStop):
+            self._refuse(stop)
+        if tally.stop is None:
+            tally.stop = stop
+        tally.unsent.update(_ref(lead) for lead in unsent)
+        tally.unknown.update(_ref(lead) for lead in unknown)
+
+    def _refuse(self, stop: CrmStop) -> None:
+        """Remember that the CRM refused the run so no thread sends anything more."""
+        if self._refusal is None:
+            self._refusal = stop
+
+    # -- looking up --------------------------------------------------------------
+
+    def _find(self, reference_id: str, tally: _Tally) -> str | None:
+        """``find``, counting requests in ``tally``."""
+        params = {
+            "referenceId": reference_id,
+            "projectId": self._settings.project_id,
+            "processId": self._settings.process_id,
+            "masked": "true",
+        }
+        retries = _Retries()
+        while True:
+            try:
+                step = self._read_found(self._request("GET", GET_PATH, tally, params=params))
+            except _TransportFailure as failure:
+                step = _Failed(failure.reason, landed=False)
+            match step:
+                case _Found(lead_id):
+                    return lead_id
+                case _Halted(stop):
+                    raise stop
+                case _Throttled():
+                    blocked = self._throttle(step, retries)
+                    if blocked is not None:
+                        raise blocked
+                case _Failed(reason):
+                    retries.throttles = 0
+                    retries.failures += 1
+                    if retries.failures >= self._retry.attempts:
+                        raise self._unreachable(retries.failures, reason)
+                    self._sleep(self._retry.backoff(retries.failures))
+
+    # -- HTTP ----------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        tally: _Tally,
+        *,
+        body: object = None,
+        params: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """One rate-limited request; httpx errors become ours here."""
+        self._raise_if_refused()
+        self._limiter.acquire()
+        self._raise_if_refused()
+        tally.requests += 1
+        try:
+            return self._http.request(
+                method,
+                self._settings.url(path),
+                json=body,
+                params=params,
+                headers=self._headers,
+                timeout=self._timeout,
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise _TransportFailure(self._describe(exc), landed=False) from exc
+        except httpx.UnsupportedProtocol as exc:
+            raise CrmUnreachable(
+                f"Cannot talk to {self._redact(self._settings.base_url)}: {exc}. "
+                "Check VOX_BASE_URL."
+            ) from exc
+        except httpx.RequestError as exc:
+            raise _TransportFailure(self._describe(exc), landed=True) from exc
+
+    def _raise_if_refused(self) -> None:
+        """Fail at once when an earlier answer stopped the run."""
+        refusal = self._refusal
+        if refusal is not None:
+            raise type(refusal)(str(refusal))
+
+    def _read_bulk(self, response: httpx.Response, leads: list[Lead], tally: _Tally) -> _Step:
+        """Turn the answer to a bulk POST into the next step, recording lead outcomes."""
+        body = _json_body(response)
+        common = self._read_common(response, body)
+        if common is not None:
+            return common
+        status = response.status_code
+        if _has_arrays(body) and (status == 400 or 200 <= status < 300):
+            return _Answered(_apply_arrays(body, leads, tally))
+        if 200 <= status < 300:
+            return _Answered(tuple(leads))
+        message = self._redact(_error_text(body))
+        if status == 400:
+            return self._read_400(message, leads, tally)
+        if status == 404 and "process not found" in message.lower():
+            return _Halted(
+                ProcessNotFound(
+                    f"The CRM has no such process ({message}). Check the process id "
+                    f"in the mapping ({self._settings.process_id})."
+                ),
+                landed=False,
+            )
+        return _Halted(self._unexpected(response), landed=False)
+
+    def _read_400(self, message: str, leads: list[Lead], tally: _Tally) -> _Step:
+        """A 400 without per-lead arrays: too many leads, one bad lead, or our bug."""
+        limit = _MAX_LEADS.search(message)
+        if limit is not None and len(leads) > 1:
+            half = math.ceil(len(leads) / 2)
+            cap = int(limit.group(1))
+            return _Split(min(half, cap) if cap > 0 else half)
+        if limit is None and len(leads) == 1 and message and not _REQUEST_SHAPE.search(message):
+            tally.reject(_ref(leads[0]), message)
+            return _Answered(())
+        return _Halted(
+            ClientBug(
+                f"The CRM rejected the request as malformed (HTTP 400: {message or 'no message'}). "
+                "This is a bug in leadimport: please report it. No lead was marked failed."
+            ),
+            landed=False,
+        )
+
+    def _read_found(self, response: httpx.Response) -> _Found | _Halted | _Throttled | _Failed:
+        """Turn the answer to ``GET /leads/get`` into the next step."""
+        body = _json_body(response)
+        common = self._read_common(response, body)
+        if common is not None:
+            return common
+        status = response.status_code
+        if status == 404:
+            return _Found(None)
+        data = body.get("data", body) if isinstance(body, Mapping) else None
+        lead_id = _lead_id(data) if 200 <= status < 300 else None
+        if lead_id is not None:
+            return _Found(lead_id)
+        return _Halted(self._unexpected(response), landed=False)
+
+    def _read_common(
+        self, response: httpx.Response, body: object
+    ) -> _Halted | _Throttled | _Failed | None:
+        """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
+        status = response.status_code
+        if status >= 500:
+            return _Failed(f"HTTP {status}", landed=True)
+        if status == 429:
+            return self._read_429(response)
+        if status in (401, 403):
+            message = self._redact(_error_text(body) or _excerpt(response.text))
+            return _Halted(
+                AuthFailed(
+                    f"The CRM refused the request (HTTP {status}: {message}). Check "
+                    f"VOX_API_TOKEN and the project id ({self._settings.project_id}): the "
+                    "token must belong to that project and the project must be active."
+                ),
+                landed=False,
+            )
+        if body is None:
+            return _Halted(self._unexpected(response), landed=200 <= status < 300)
+        return None
+
+    def _read_429(self, response: httpx.Response) -> _Halted | _Throttled:
+        """A duplicate-submission block stops the run; a plain rate limit is waited out."""
+        if "blocked" in response.text.lower():
+            said = self._redact(_error_text(_json_body(response)) or _excerpt(response.text))
+            return _Halted(
+                KeyBlocked(
+                    "The CRM has blocked this API key for about an hour after repeated "
+                    f"duplicate submissions. Wait, {_RESUME} (CRM: {said})"
+                ),
+                landed=False,
+            )
+        retry_after = _retry_after(response)
+        if retry_after is not None and retry_after > MAX_429_PAUSE:
+            return _Halted(
+                KeyBlocked(
+                    f"The CRM asked us to wait {retry_after:.0f} s before sending more "
+                    f"(HTTP 429). Wait, {_RESUME}"
+                ),
+                landed=False,
+            )
+        return _Throttled(retry_after)
+
+    # -- messages ------------------------------------------------------------------
+
+    def _unexpected(self, response: httpx.Response) -> ClientBug:
+        """The stop for an answer this client does not understand."""
+        text = self._redact(_excerpt(response.text)) or "(empty)"
+        return ClientBug(
+            f"The CRM answered HTTP {response.status_code} with an unexpected body: {text!r}. "
+            "Check that VOX_BASE_URL points at the CRM API (ending in /api/v1); "
+            "if it does, this is a bug in leadimport."
+        )
+
+    def _unreachable(self, attempts: int, reason: str) -> CrmUnreachable:
+        """The stop for a CRM that kept failing."""
+        return CrmUnreachable(
+            f"The CRM at {self._redact(self._settings.base_url)} kept failing ({reason}) "
+            f"after {attempts} attempts. Check the network and VOX_BASE_URL, {_RESUME}"
+        )
+
+    def _describe(self, exc: Exception) -> str:
+        """A short description of a transport error."""
+        detail = self._redact(_excerpt(str(exc)))
+        return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+    def _redact(self, text: str) -> str:
+        """``text`` without the API token."""
+        token = self._settings.token
+        return text.replace(token, "[token]") if token else text
+
+
+# -- steps of the request loops ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    """The CRM answered; the leads it did not mention still need looking up."""
+
+    unmentioned: tuple[Lead, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """Too many leads for one request: send them in chunks of ``size``."""
+
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Throttled:
+    """A plain 429: hold traffic, then send the same request again."""
+
+    retry_after: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """The request failed in a way worth retrying; ``landed``: it may have been stored."""
+
+    reason: str
+    landed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Halted:
+    """The run must stop; ``landed``: the request may have stored its leads."""
+
+    stop: Stop
+    landed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A lookup answered: the lead's ``_id``, or None when the CRM has no such lead."""
+
+    lead_id: str | None
+
+
+_Step = _Answered | _Split | _Throttled | _Failed | _Halted
+
+
+@dataclass(slots=True)
+class _Retries:
+    """Consecutive failures and plain 429s of one request."""
+
+    failures: int = 0
+    throttles: int = 0
+
+
+class _TransportFailure(Exception):
+    """A request got no HTTP answer; ``landed``: it may have reached the CRM anyway."""
+
+    def __init__(self, reason: str, *, landed: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.landed = landed
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What one ``submit`` call has learned so far."""
+
+    outcomes: dict[str, LeadOutcome] = field(default_factory=dict)
+    unsent: set[str] = field(default_factory=set)
+    unknown: set[str] = field(default_factory=set)
+    stop: Stop | None = None
+    requests: int = 0
+
+    def accept(self, reference_id: str, lead_id: str | None) -> None:
+        """Record that the CRM stored the lead."""
+        self.outcomes[reference_id] = LeadOutcome(reference_id, "accepted", lead_id=lead_id)
+
+    def reject(self, reference_id: str, message: str) -> None:
+        """Record that the CRM refused the lead for good."""
+        self.outcomes[reference_id] = LeadOutcome(reference_id, "rejected", message=message)
+
+    def result(self, refs: Sequence[str]) -> BatchResult:
+        """The result, placing every lead once; anything unplaced counts as unknown."""
+        outcomes = {ref: self.outcomes[ref] for ref in refs if ref in self.outcomes}
+        open_refs = [ref for ref in refs if ref not in outcomes]
+        unsent = tuple(r for r in open_refs if r in self.unsent and r not in self.unknown)
+        unknown = tuple(r for r in open_refs if r not in unsent)
+        return BatchResult(outcomes, unsent, unknown, self.stop, self.requests)
+
+
+# -- reading bodies ---------------------------------------------------------------
+
+
+class _Matcher:
+    """Finds which lead of a batch an item of the CRM's answer is about."""
+
+    def __init__(self, leads: Sequence[Lead]) -> None:
+        self._refs = {_ref(lead) for lead in leads}
+        self._by_phone = _unique_index(leads, "phone", _phone_key)
+        self._by_email = _unique_index(leads, "email", _email_key)
+
+    def lead_of(self, item: object) -> str | None:
+        """The referenceId of the batch lead a lead-like object describes."""
+        if not isinstance(item, Mapping):
+            return None
+        ref = _text(item.get("referenceId"))
+        if ref is not None:
+            return ref if ref in self._refs else None
+        phone = _phone_key(item.get("phone"))
+        if phone is not None and (ref := self._by_phone.get(phone)) is not None:
+            return ref
+        email = _email_key(item.get("email"))
+        return self._by_email.get(email) if email is not None else None
+
+    def error_target(self, item: Mapping[str, object]) -> str | None:
+        """The referenceId of the batch lead an ``errors[]`` item is about."""
+        for candidate in (item, item.get("data"), item.get("leadId"), item.get("lead")):
+            ref = self.lead_of(candidate)
+            if ref is not None:
+                return ref
+        lead_id = _text(item.get("leadId"))
+        return lead_id if lead_id in self._refs else None
+
+
+def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[Lead, ...]:
+    """Record the outcomes ``success[]``/``errors[]`` give and return the leads they skip."""
+    matcher = _Matcher(leads)
+    decided: set[str] = set()
+    for item in _items(body, "success"):
+        ref = matcher.lead_of(item)
+        if ref is not None and ref not in decided:
+            tally.accept(ref, _lead_id(item))
+            decided.add(ref)
+    for item in _items(body, "errors"):
+        ref = matcher.error_target(item)
+        if ref is not None and ref not in decided:
+            tally.reject(ref, _item_message(item))
+            decided.add(ref)
+    return tuple(lead for lead in leads if _ref(lead) not in decided)
+
+
+def _json_body(response: httpx.Response) -> object:
+    """The decoded JSON body, or None when there is none."""
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _has_arrays(body: object) -> bool:
+    """Whether a body carries per-lead ``success``/``errors`` arrays."""
+    return isinstance(body, Mapping) and any(
+        isinstance(body.get(key), list) for key in ("success", "errors")
+    )
+
+
+def _items(body: object, key: str) -> Iterator[Mapping[str, object]]:
+    """The object items of the array ``key`` of ``body``."""
+    values = body.get(key) if isinstance(body, Mapping) else None
+    if isinstance(values, list):
+        yield from (item for item in values if isinstance(item, Mapping))
+
+
+def _error_text(body: object) -> str:
+    """The ``error`` (or ``message``) text of a body, or ''."""
+    if not isinstance(body, Mapping):
+        return ""
+    for key in ("error", "message"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def _item_message(item: Mapping[str, object]) -> str:
+    """An ``errors[]`` item's message, verbatim."""
+    value = item.get("error", item.get("message"))
+    if isinstance(value, str):
+        return value
+    return json.dumps(value) if value is not None else "rejected by the CRM without a message"
+
+
+def _lead_id(item: object) -> str | None:
+    """The CRM ``_id`` (or ``id``) of a lead object."""
+    if not isinstance(item, Mapping):
+        return None
+    return _text(item.get("_id")) or _text(item.get("id"))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the ``Retry-After`` header asks for, if it says."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(seconds, 0.0) if math.isfinite(seconds) else None
+
+
+def _unique_index(
+    leads: Sequence[Lead], key: str, normalize: Callable[[object], str | None]
+) -> dict[str, str | None]:
+    """Normalized ``key`` value → referenceId; None where two leads share a value."""
+    index: dict[str, str | None] = {}
+    for lead in leads:
+        value = normalize(lead.get(key))
+        if value is not None:
+            index[value] = None if value in index else _ref(lead)
+    return index
+
+
+def _phone_key(value: object) -> str | None:
+    """A phone's digits, for matching."""
+    digits = re.sub(r"\D", "", value) if isinstance(value, str) else ""
+    return digits or None
+
+
+def _email_key(value: object) -> str | None:
+    """An email address in lower case, for matching."""
+    address = value.strip().lower() if isinstance(value, str) else ""
+    return address or None
+
+
+def _text(value: object) -> str | None:
+    """A non-empty string or integer id as text."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | str) and str(value):
+        return str(value)
+    return None
+
+
+def _ref(lead: Lead) -> str:
+    """A lead's referenceId."""
+    ref = lead.get("referenceId")
+    if not isinstance(ref, str) or not ref:
+        raise ValueError("every lead sent to the CRM needs a referenceId")
+    return ref
+
+
+def _excerpt(text: str) -> str:
+    """The start of a body, for messages."""
+    return text.strip()[:EXCERPT_CHARS]
+
+
+def _chunks(leads: list[Lead], size: int) -> Iterator[list[Lead]]:
+    """``leads`` in consecutive chunks of at most ``size``."""
+    for start in range(0, len(leads), size):
+        yield leads[start : start + size]
+

@@ -1,0 +1,69 @@
+"""The exception tree of leadimport.
+
+Data problems in rows are *issues* (records in the report), not exceptions.
+Only failed operations raise, and everything raised hangs from one root::
+
+    LeadImportError
+    ├── ConfigError          bad mapping, missing setting or environment variable  (exit 2)
+    ├── SourceError          unreadable or unusable input file                     (exit 2)
+    ├── LedgerError          the local ledger cannot be read or written           (exit 2)
+    └── CrmError             talking to the CRM failed
+        ├── CrmUnreachable   network errors / 5xx persisted after retries          (exit 3)
+        └── CrmStop          the CRM refused the run: the run must stop            (exit 3)
+            ├── KeyBlocked       429 duplicate-submission block on the API key
+            ├── AuthFailed       403: token/project mismatch, inactive project
+            ├── ProcessNotFound  404: the configured process does not exist
+            └── ClientBug        400 "Either ... is required" / "Input must be an array"
+
+``httpx`` exceptions are translated into these in ``importer.crm`` only.
+"""
+
+from __future__ import annotations
+
+
+class LeadImportError(Exception):
+    """Root of every error leadimport raises on purpose."""
+
+    exit_code: int = 2
+
+
+class ConfigError(LeadImportError):
+    """The mapping, a setting or an environment variable is unusable."""
+
+
+class SourceError(LeadImportError):
+    """The input file cannot be read or has no usable header/sheet."""
+
+
+class LedgerError(LeadImportError):
+    """The ledger database cannot be opened, read or written."""
+
+
+class CrmError(LeadImportError):
+    """A request to the CRM failed."""
+
+    exit_code = 3
+
+
+class CrmUnreachable(CrmError):
+    """The CRM could not be reached, or kept failing, after bounded retries."""
+
+
+class CrmStop(CrmError):
+    """The CRM refused the run; nothing more may be sent (resumable later)."""
+
+
+class KeyBlocked(CrmStop):
+    """The API key is blocked for duplicate submissions (HTTP 429)."""
+
+
+class AuthFailed(CrmStop):
+    """The token does not belong to the project, or the project is inactive (HTTP 403)."""
+
+
+class ProcessNotFound(CrmStop):
+    """The configured process id does not exist in the project (HTTP 404)."""
+
+
+class ClientBug(CrmStop):
+    """The CRM says the request itself is malformed; a bug in leadimport."""

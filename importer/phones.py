@@ -1,0 +1,271 @@
+"""Phone numbers → E.164, with issue codes; vectorised over unique values.
+
+Most cells are plain digits in one of a few shapes (national number, 0 + national,
+country code + national, +country code + national). Those are checked against the
+region's ``phonenumbers`` metadata with column-wide regular expressions; only what
+that fast path cannot *accept* goes through ``phonenumbers.parse`` one by one
+(spread over the CPU cores when there are many), so an invalid verdict always
+comes from ``phonenumbers`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+
+PLACEHOLDERS = frozenset(
+    {"", "-", "--", "---", ".", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "not available", "#n/a", "0", "x"}
+)
+_TYPE_DESCS = (
+    "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
+    "personal_number", "voip", "pager", "uan", "voicemail",
+)  # fmt: skip
+_SIMPLE = r"^\+?[0-9][0-9 ().\-]*$"
+_SCI = re.compile(r"^[+]?(\d+)(?:\.(\d+))?[eE]\+?(\d+)$")
+_FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out by a script
+_PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNORECASE)
+_EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
+_FORMATTING = re.compile(r"[\s().\-\[\]/]")
+_ONLY_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-\[\]/]+$")
+SLOW_PARALLEL_MIN = 20_000
+_REPEATED = "^(?:" + "|".join(f"{d}+" for d in "0123456789") + ")$"
+_ALTERNATING = "^(?:" + "|".join(f"(?:{a}{b})+{a}?" for a in "0123456789" for b in "0123456789" if a != b) + ")$"
+_LONG_RUN = "(?:" + "|".join(f"{d}{{8}}" for d in "0123456789") + ")"
+
+
+def _sequences() -> list[str]:
+    runs = ("01234567890", "12345678901", "98765432109", "09876543210")
+    return sorted({r[i : i + n] for r in runs for n in range(7, len(r) + 1) for i in range(len(r) - n + 1)})
+
+
+_SEQUENTIAL = pa.array(_sequences())
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRules:
+    """What the fast path needs to know about one region's numbers."""
+
+    region: str
+    country_code: str
+    national_prefix: str | None
+    fast: bool  # False: every number goes through phonenumbers
+    general: str
+    general_lengths: tuple[int, ...]
+    types: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+@lru_cache(maxsize=64)
+def region_rules(region: str) -> RegionRules:
+    """The fast-path rules of a region, from phonenumbers' own metadata."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    assert meta is not None, region
+    cc = meta.country_code
+    assert cc is not None
+    shared = len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc, ())) > 1
+    prefix = meta.national_prefix
+    simple_prefix = meta.national_prefix_transform_rule is None and (
+        meta.national_prefix_for_parsing in (None, prefix)
+    )
+    general = meta.general_desc
+    types = []
+    for name in _TYPE_DESCS:
+        desc = getattr(meta, name, None)
+        if desc is None or desc.national_number_pattern is None:
+            continue
+        lengths = tuple(desc.possible_length or general.possible_length or ())
+        if lengths == (-1,):
+            continue
+        types.append((desc.national_number_pattern, lengths))
+    return RegionRules(
+        region=region,
+        country_code=str(cc),
+        national_prefix=prefix if prefix and prefix.isdigit() else None,
+        fast=not shared and simple_prefix and general.national_number_pattern is not None,
+        general=general.national_number_pattern or "",
+        general_lengths=tuple(general.possible_length or ()),
+        types=tuple(types),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneColumns:
+    """Per input row: E.164 number (or ""), issue code (or ""), warning codes (or "")."""
+
+    e164: pd.Series
+    issue: pd.Series
+    warning: pd.Series
+
+
+def normalize_phones(raw: pd.Series, region: str) -> PhoneColumns:
+    """Normalize a column of phone cells; the result is aligned with ``raw``."""
+    codes, uniques = pd.factorize(raw.astype("str"), use_na_sentinel=False)
+    values = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
+    e164, nsn, issue, warning = _normalize_unique(values, region_rules(region))
+    issue = _fake_issues(e164, nsn, issue)
+    take = pa.array(codes)
+    index = raw.index
+    return PhoneColumns(
+        e164=pd.Series(pc.take(e164, take).to_pandas(), index=index, dtype="str"),
+        issue=pd.Series(pc.take(issue, take).to_pandas(), index=index, dtype="str"),
+        warning=pd.Series(pc.take(warning, take).to_pandas(), index=index, dtype="str"),
+    )
+
+
+def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
+    n = len(values)
+    text = pc.utf8_trim_whitespace(values)
+    empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
+    simple = pc.and_(pc.match_substring_regex(text, _SIMPLE), pc.invert(empty))
+    e164 = np.full(n, "", dtype=object)
+    nsn = np.full(n, "", dtype=object)
+    issue = np.full(n, "", dtype=object)
+    warning = np.full(n, "", dtype=object)
+    accepted = np.zeros(n, dtype=bool)
+    if rules.fast:
+        digits_only = pc.replace_substring_regex(text, r"[ ().\-]", "")
+        fast_e164, fast_nsn, ok = _fast_path(digits_only, rules)
+        ok = np.asarray(pc.and_(ok, simple).to_numpy(zero_copy_only=False), dtype=bool)
+        e164[ok] = np.asarray(fast_e164.to_numpy(zero_copy_only=False), dtype=object)[ok]
+        nsn[ok] = np.asarray(fast_nsn.to_numpy(zero_copy_only=False), dtype=object)[ok]
+        accepted = ok
+    empty_np = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+    slow = np.flatnonzero(~accepted & ~empty_np)
+    if len(slow):
+        texts = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)[slow].tolist()
+        for i, (e, d, iss, warn) in zip(slow, _classify_many(texts, rules.region), strict=True):
+            e164[i], nsn[i], issue[i], warning[i] = e, d, iss, warn
+    return (pa.array(e164, pa.string()), pa.array(nsn, pa.string()), pa.array(issue, pa.string()), pa.array(warning, pa.string()))
+
+
+def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """For digit strings, the candidate national number and whether it is surely valid."""
+    cc = rules.country_code
+    plus = pc.starts_with(d, "+" + cc)
+    after_plus = pc.utf8_slice_codeunits(d, 1 + len(cc))
+    has_cc = pc.and_(pc.starts_with(d, cc), pc.invert(pc.starts_with(d, "+")))
+    after_cc = pc.utf8_slice_codeunits(d, len(cc))
+    general_full = _matches(d, rules.general, rules.general_lengths)
+    general_rest = _matches(after_cc, rules.general, rules.general_lengths)
+    np_ = rules.national_prefix
+    if np_:
+        national_prefixed = pc.starts_with(d, np_)
+        after_np = pc.utf8_slice_codeunits(d, len(np_))
+        cc_rest_prefixed = pc.starts_with(after_cc, np_)
+    else:
+        national_prefixed = pa.array(np.zeros(len(d), dtype=bool))
+        after_np = d
+        cc_rest_prefixed = national_prefixed
+    plain = pc.invert(pc.or_(pc.starts_with(d, "+"), national_prefixed))
+    # phonenumbers strips a leading country code only when the whole does not fit the region
+    strip_cc = pc.and_(pc.and_(has_cc, pc.invert(general_full)), pc.and_(general_rest, pc.invert(cc_rest_prefixed)))
+    candidate = pc.if_else(
+        plus,
+        after_plus,
+        pc.if_else(strip_cc, after_cc, pc.if_else(plain, d, pc.if_else(national_prefixed, after_np, pa.scalar("")))),
+    )
+    ok = pc.and_(_valid_national(candidate, rules), pc.invert(pc.equal(candidate, "")))
+    # a national number must not be mistaken for one that starts with the prefix
+    ok = pc.and_(ok, pc.invert(pc.and_(national_prefixed, pc.starts_with(after_np, np_ or "\x00"))))
+    e164 = pc.binary_join_element_wise("+" + cc, candidate, "")
+    return e164, candidate, pc.fill_null(ok, False)
+
+
+def _matches(values: pa.Array, pattern: str, lengths: tuple[int, ...]) -> pa.Array:
+    hit = pc.match_substring_regex(values, f"^(?:{pattern})$")
+    if lengths:
+        hit = pc.and_(hit, pc.is_in(pc.utf8_length(values), value_set=pa.array(lengths, pa.int32())))
+    return hit
+
+
+def _valid_national(candidate: pa.Array, rules: RegionRules) -> pa.Array:
+    ok = _matches(candidate, rules.general, rules.general_lengths)
+    any_type = pa.array(np.zeros(len(candidate), dtype=bool))
+    for pattern, lengths in rules.types:
+        any_type = pc.or_(any_type, _matches(candidate, pattern, lengths))
+    return pc.and_(ok, any_type)
+
+
+def _classify_many(texts: list[str], region: str) -> list[tuple[str, str, str, str]]:
+    if len(texts) < SLOW_PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+        return [classify_phone(t, region) for t in texts]
+    workers = min(os.cpu_count() or 2, 4)
+    size = -(-len(texts) // (workers * 4))
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        parts = pool.map(_classify_chunk, chunks, [region] * len(chunks))
+        return [r for part in parts for r in part]
+
+
+def _classify_chunk(texts: list[str], region: str) -> list[tuple[str, str, str, str]]:
+    return [classify_phone(t, region) for t in texts]
+
+
+def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
+    """One cell through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
+    t = _PREFIX.sub("", text.strip())
+    if t.casefold() in PLACEHOLDERS:
+        return "", "", "", ""
+    warnings: list[str] = []
+    t = _FLOAT_TAIL.sub("", t)
+    sci = _SCI.fullmatch(t)
+    if sci:
+        expanded = expand_scientific(sci)
+        if expanded is None:
+            return "", "", "damaged-phone", ""
+        t = expanded
+    parts = [p for p in _SPLIT.split(t) if p.strip()]
+    if len(parts) > 1 and sum(len(re.sub(r"\D", "", p)) >= 6 for p in parts) > 1:
+        t = parts[0]
+        warnings.append("multiple-phones")
+    ext = _EXT.search(t)
+    if ext and len(re.sub(r"\D", "", t[: ext.start()])) >= 6:
+        t = t[: ext.start()]
+        warnings.append("phone-extension-dropped")
+    digits = re.sub(r"\D", "", t)
+    if not _ONLY_PHONE_CHARS.fullmatch(t):
+        return "", digits, "invalid-phone", ",".join(warnings)
+    try:
+        number = phonenumbers.parse(_FORMATTING.sub("", t), region)
+    except phonenumbers.NumberParseException:
+        return "", digits, "invalid-phone", ",".join(warnings)
+    if not phonenumbers.is_valid_number(number):
+        return "", digits, "invalid-phone", ",".join(warnings)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, str(number.national_number), "", ",".join(warnings)
+
+
+def expand_scientific(match: re.Match[str]) -> str | None:
+    """Digits of 9.876543210E+09-style text, or None when Excel already dropped digits.
+
+    The text is lossless only when its exponent uses up exactly the digits shown;
+    any zero that would have to be appended was never in the cell.
+    """
+    whole, frac, exp = match.group(1), match.group(2) or "", int(match.group(3))
+    if exp != len(frac):
+        return None
+    return (whole + frac).lstrip("0") or None
+
+
+def _fake_issues(e164: pa.Array, nsn: pa.Array, issue: pa.Array) -> pa.Array:
+    """Replace the issue by repeated-digits / fake-phone where the digits form such a pattern."""
+    long_enough = pc.greater_equal(pc.utf8_length(nsn), 6)
+    repeated = pc.or_(
+        pc.or_(pc.match_substring_regex(nsn, _REPEATED), pc.match_substring_regex(nsn, _ALTERNATING)),
+        pc.match_substring_regex(nsn, _LONG_RUN),
+    )
+    repeated = pc.and_(repeated, long_enough)
+    sequential = pc.and_(pc.is_in(nsn, value_set=_SEQUENTIAL), long_enough)
+    damaged = pc.equal(issue, "damaged-phone")
+    out = pc.if_else(pc.and_(repeated, pc.invert(damaged)), pa.scalar("repeated-digits"), issue)
+    return pc.if_else(pc.and_(sequential, pc.invert(damaged)), pa.scalar("fake-phone"), out)

@@ -1,0 +1,285 @@
+"""Files → a table of text cells, each row numbered as the person sees it (``sheet_row``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
+from importer.errors import ConfigError, SourceError
+from importer.textfile import DELIMITER_NAMES, decode, parse_table, preview_records, sniff_delimiter
+from importer.workbook import WORKBOOK_SUFFIXES, column_texts, open_workbook, sheet_rows
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+HEADER_SEARCH_ROWS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """Overrides from the command line; ``None`` means detect."""
+
+    sheet: str | None = None
+    header_row: int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTable:
+    """The data rows of one sheet, every cell as text."""
+
+    path: str
+    cells: pd.DataFrame  # one str column per header, in file order
+    sheet_row: np.ndarray  # the row number a person sees, per row of ``cells``
+    header_row: int
+    columns: dict[str, str]  # mapping target (lead field or metadata key) → header
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_keys: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def source_label(self) -> str:
+        """File (and sheet) as said in messages."""
+        return f"{self.path} [sheet {self.sheet!r}]" if self.sheet else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderMatch:
+    """How well one row works as the header for a mapping."""
+
+    index: int  # 0-based row index in the sheet
+    headers: list[str]
+    found: dict[str, int]  # target → column index
+    missing: list[ColumnSpec]
+
+    @property
+    def complete(self) -> bool:
+        return not any(s.required for s in self.missing)
+
+
+def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions()) -> SourceTable:
+    """Read a lead file: pick the sheet and header row, return every data row as text."""
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(f"{p}: file not found.")
+    suffix = p.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES and not _looks_like_text(p):
+        return _read_workbook(p, mapping, options)
+    if suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == "":
+        return _read_text(p, mapping, options)
+    raise SourceError(
+        f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS."
+    )
+
+
+def _looks_like_text(path: Path) -> bool:
+    """Web apps often save CSV/TSV under an .xls name; real workbooks are zip or OLE files."""
+    head = path.read_bytes()[:8]
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return False
+    if head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml", b"<table")):
+        raise SourceError(
+            f"{path}: this is a web page (HTML) saved with a {path.suffix} name, not a workbook. "
+            "Open it in Excel and save it as .xlsx or .csv."
+        )
+    return True
+
+
+def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{p}: cannot read: {exc.strerror}.") from None
+    decoded = decode(data, path=str(p), encoding=options.encoding)
+    delimiter = options.delimiter or sniff_delimiter(decoded.text, suffix=p.suffix.lower())
+    delimiter = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(delimiter, delimiter)
+    if len(delimiter) != 1:
+        raise ConfigError(f"--delimiter must be one character (or tab/comma/semicolon/pipe), got {delimiter!r}.")
+    try:
+        preview, ends = preview_records(decoded.text, delimiter)
+    except SourceError as exc:
+        raise SourceError(f"{p}: {exc}") from None
+    if not preview:
+        raise SourceError(f"{p}: the file is empty.")
+    match = _choose_header(preview, mapping, options.header_row, where=str(p))
+    if not match.complete:
+        raise _missing_columns(match, mapping, where=str(p))
+    width = len(match.headers)
+    body = decoded.text[ends[match.index] :] if match.index < len(ends) else ""
+    parsed = parse_table(body, delimiter, width, str(p))
+    names = _display_names(match.headers, _extra=(parsed.num_columns if isinstance(parsed, pa.Table) else len(parsed)))
+    if isinstance(parsed, pa.Table):
+        cells = parsed.rename_columns(names).to_pandas()
+    else:
+        cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, parsed, strict=True)})
+    first = match.index + 2
+    return SourceTable(
+        path=str(p),
+        cells=_clean_cells(cells),
+        sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
+        header_row=match.index + 1,
+        columns={t: names[i] for t, i in match.found.items()},
+        encoding=decoded.encoding,
+        delimiter=delimiter,
+        header_keys=frozenset(normalize_header(h) for h in match.headers if h.strip()),
+    )
+
+
+def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
+    workbook = open_workbook(p)
+    names = list(workbook.sheet_names)
+    wanted = options.sheet or mapping.sheet
+    if wanted is not None:
+        candidates = [_pick_sheet(names, wanted, p)]
+    else:
+        candidates = names
+    tried: list[tuple[str, HeaderMatch | None]] = []
+    for name in candidates:
+        rows = sheet_rows(workbook, name)
+        if not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS]):
+            tried.append((name, None))
+            continue
+        preview = [[str(c) if c != "" else "" for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
+        match = _choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
+        if match.complete:
+            return _workbook_table(p, name, names, rows, match)
+        tried.append((name, match))
+    if wanted is not None and tried and tried[0][1] is not None:
+        raise _missing_columns(tried[0][1], mapping, where=f"{p} [sheet {wanted!r}]")
+    raise _no_sheet_matches(p, mapping, tried)
+
+
+def _workbook_table(p: Path, sheet: str, sheets: list[str], rows: list[list[object]], match: HeaderMatch) -> SourceTable:
+    width = max([len(match.headers)] + [len(r) for r in rows[match.index + 1 :]])
+    columns = column_texts(rows, match.index + 1, width)
+    # Trailing columns with neither a header nor any value are just Excel's used range.
+    while len(columns) > len(match.headers) and not any(columns[-1]):
+        columns.pop()
+    names = _display_names(match.headers, _extra=len(columns))
+    cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, columns, strict=True)})
+    first = match.index + 2
+    return SourceTable(
+        path=str(p),
+        cells=_clean_cells(cells),
+        sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
+        header_row=match.index + 1,
+        columns={t: names[i] for t, i in match.found.items()},
+        sheet=sheet,
+        sheets=tuple(sheets),
+        header_keys=frozenset(normalize_header(h) for h in match.headers if h.strip()),
+    )
+
+
+def _pick_sheet(names: list[str], wanted: str, p: Path) -> str:
+    for name in names:
+        if name == wanted or name.strip().casefold() == wanted.strip().casefold():
+            return name
+    if wanted.isdigit() and 1 <= int(wanted) <= len(names):
+        return names[int(wanted) - 1]
+    raise SourceError(f"{p}: no sheet named {wanted!r}. Sheets: {', '.join(repr(n) for n in names)}.")
+
+
+def match_header(row: list[str], mapping: LeadMapping) -> HeaderMatch:
+    """Which mapping columns a candidate header row provides."""
+    keys: dict[str, int] = {}
+    for i, cell in enumerate(row):
+        keys.setdefault(normalize_header(cell), i)
+    keys.pop("", None)
+    found: dict[str, int] = {}
+    missing: list[ColumnSpec] = []
+    for spec in mapping.specs:
+        hit = next((keys[k] for k in (normalize_header(a) for a in spec.aliases) if k in keys), None)
+        if hit is None:
+            missing.append(spec)
+        else:
+            found[spec.target] = hit
+    return HeaderMatch(index=0, headers=[c.strip() for c in row], found=found, missing=missing)
+
+
+def _choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: int | None, where: str) -> HeaderMatch:
+    if header_row is not None:
+        if header_row > len(preview):
+            raise SourceError(f"{where}: header row {header_row} is past the rows read ({len(preview)}).")
+        m = match_header(preview[header_row - 1], mapping)
+        return HeaderMatch(header_row - 1, m.headers, m.found, m.missing)
+    best: HeaderMatch | None = None
+    for index, row in enumerate(preview[:HEADER_SEARCH_ROWS]):
+        m = match_header(row, mapping)
+        if best is None or len(m.found) > len(best.found):
+            best = HeaderMatch(index, m.headers, m.found, m.missing)
+    assert best is not None
+    return best
+
+
+def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> ConfigError:
+    headers = [h for h in match.headers if h]
+    lines = []
+    for spec in match.missing:
+        if not spec.required:
+            continue
+        key = "fields" if spec in mapping.fields else "metadata"
+        near = [c for c in (closest(a, headers) for a in spec.aliases) if c]
+        tip = f" Closest header: {near[0]!r}." if near else ""
+        lines.append(f"  {key}.{spec.target}: no column named {' / '.join(repr(a) for a in spec.aliases)}.{tip}")
+    return ConfigError(
+        f"{where}: the mapping {mapping.source} does not fit the header on row {match.index + 1}.\n"
+        + "\n".join(lines)
+        + f"\n  Headers found: {', '.join(repr(h) for h in headers) or '(none)'}."
+    )
+
+
+def _no_sheet_matches(p: Path, mapping: LeadMapping, tried: list[tuple[str, HeaderMatch | None]]) -> SourceError:
+    wanted = ", ".join(f"{s.target} ({' / '.join(s.aliases)})" for s in mapping.specs if s.required)
+    lines = [f"{p}: no sheet has a header row with the columns the mapping {mapping.source} needs: {wanted}."]
+    for name, match in tried:
+        if match is None:
+            lines.append(f"  sheet {name!r}: empty")
+            continue
+        headers = ", ".join(repr(h) for h in match.headers if h) or "(none)"
+        missing = ", ".join(s.target for s in match.missing if s.required)
+        lines.append(f"  sheet {name!r}, row {match.index + 1}: {headers} — missing {missing}")
+    lines.append("Pick a sheet with --sheet or fix the column names in the mapping.")
+    return SourceError("\n".join(lines))
+
+
+def _display_names(headers: list[str], *, _extra: int) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for i in range(max(len(headers), _extra)):
+        base = headers[i].strip() if i < len(headers) and headers[i].strip() else f"Column {_letters(i)}"
+        name, n = base, 2
+        while name in seen:
+            name, n = f"{base} ({n})", n + 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _letters(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Undo spreadsheet text tricks: a leading apostrophe, and ="0123" wrappers."""
+    out = {}
+    for name in cells.columns:
+        col = cells[name].astype("str")
+        col = col.str.replace(r'^="(.*)"$', r"\1", regex=True).str.removeprefix("'")
+        out[name] = col
+    return pd.DataFrame(out)
+
+
+def describe_delimiter(delimiter: str | None) -> str:
+    """A delimiter as said to a person."""
+    return DELIMITER_NAMES.get(delimiter or "", repr(delimiter))

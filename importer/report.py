@@ -1,0 +1,103 @@
+"""The per-row report (one line for every data row) and the run summary."""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from importer.errors import SourceError
+
+REPORT_COLUMNS = (
+    "sheet_row", "status", "reason", "warnings", "duplicate_of",
+    "phone_e164", "email", "referenceId", "lead_id",
+)  # fmt: skip
+STATUS_ORDER = ("accepted", "valid", "already-imported", "duplicate", "invalid", "rejected", "pending", "skipped")
+# A cell a spreadsheet would run as a formula; numbers and E.164 phones are left alone.
+_FORMULA_START = r"^[=+\-@\t\r]"
+_SAFE_NUMBER = r"^(?:[+-]?\d+(?:\.\d+)?|\+?\d[\d ().\-/]*)$"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts per status and the most common reasons, for people and for --json."""
+
+    total: int
+    counts: dict[str, int]
+    top_reasons: list[tuple[str, int]]
+    top_rejections: list[tuple[str, int]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "counts": self.counts,
+            "top_reasons": [{"reason": r, "rows": n} for r, n in self.top_reasons],
+            "top_rejections": [{"message": r, "rows": n} for r, n in self.top_rejections],
+        }
+
+
+def summarize(rows: pd.DataFrame, *, top: int = 5) -> Summary:
+    """Counts per status (in a fixed order) and the most frequent reason codes."""
+    counts_raw = rows["status"].value_counts().to_dict()
+    counts = {s: int(counts_raw.get(s, 0)) for s in STATUS_ORDER if counts_raw.get(s, 0)}
+    counted: collections.Counter[str] = collections.Counter()
+    problem = rows[rows["status"].isin(["invalid", "skipped"])]["reason"]
+    for reasons, n in problem.value_counts().items():
+        for code in str(reasons).split(", "):
+            if code:
+                counted[code] += int(n)
+    rejected = rows[rows["status"] == "rejected"]["reason"].value_counts().head(top)
+    return Summary(
+        total=len(rows),
+        counts=counts,
+        top_reasons=counted.most_common(top),
+        top_rejections=[(str(m), int(n)) for m, n in rejected.items()],
+    )
+
+
+def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """Report columns first, then the original columns (renamed where they would clash)."""
+    out = {c: rows[c] for c in REPORT_COLUMNS if c in rows.columns}
+    for extra in ("imported_in_run",):
+        if extra in rows.columns:
+            out[extra] = rows[extra]
+    for name in cells.columns:
+        key = name
+        while key in out:
+            key = f"{key} (sheet)"
+        out[key] = cells[name]
+    return pd.DataFrame(out, index=rows.index)
+
+
+def formula_safe(values: pd.Series) -> pd.Series:
+    """Text that a spreadsheet would execute gets a leading apostrophe."""
+    text = values.astype("str")
+    risky = text.str.contains(_FORMULA_START, regex=True) & ~text.str.fullmatch(_SAFE_NUMBER)
+    return ("'" + text).where(risky, text)
+
+
+def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
+    """Write the report as UTF-8 CSV, formula-safe, quoting only where needed."""
+    columns = {}
+    for name in frame.columns:
+        col = frame[name]
+        if name in ("sheet_row", "duplicate_of"):
+            columns[name] = pa.array(col.astype("Int64"), type=pa.int64(), from_pandas=True)
+        else:
+            columns[name] = pa.array(formula_safe(col).fillna(""), type=pa.string())
+    table = pa.table(columns)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pacsv.write_csv(table, str(path), write_options=pacsv.WriteOptions(quoting_style="needed"))
+    except (OSError, pa.ArrowException) as exc:
+        raise SourceError(f"cannot write the report to {path}: {exc}") from None
+
+
+def default_report_path(source: str | Path, suffix: str = ".csv") -> Path:
+    """``<name>.report.csv`` beside the input file."""
+    p = Path(source)
+    return p.with_name(f"{p.stem}.report{suffix}")

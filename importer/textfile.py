@@ -1,0 +1,165 @@
+"""Delimited text files (CSV, TSV, TXT): encoding, delimiter, records."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from importer.errors import SourceError
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+PREVIEW_RECORDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedText:
+    """A text file decoded to str, with the encoding it was read with."""
+
+    text: str
+    encoding: str
+
+
+def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedText:
+    """Decode the whole file: BOMs first, then strict UTF-8, then cp1252."""
+    if encoding:
+        try:
+            return DecodedText(data.decode(encoding).removeprefix("\ufeff"), encoding)
+        except LookupError:
+            raise SourceError(f"{path}: unknown encoding {encoding!r} (try utf-8, utf-16, cp1252).") from None
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{path}: cannot be decoded as {encoding} at byte {exc.start}: {exc.reason}.") from None
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return DecodedText(data.decode(name).removeprefix("\ufeff"), name)
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"{path}: starts with a {name} byte-order mark but byte {exc.start} is not {name}.") from None
+    guessed = _bomless_utf16(data)
+    if guessed:
+        try:
+            return DecodedText(data.decode(guessed), guessed)
+        except UnicodeDecodeError:
+            pass
+    try:
+        return DecodedText(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    # cp1252 leaves five bytes undefined; those are read as Latin-1 so nothing is lost.
+    return DecodedText(data.decode("cp1252", errors="latin1fallback"), "cp1252")
+
+
+def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("latin1fallback", _latin1_fallback)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 3 * even:
+        return "utf-16-le"
+    if even > 3 * odd:
+        return "utf-16-be"
+    return None
+
+
+def sniff_delimiter(text: str, *, suffix: str = "") -> str:
+    """The delimiter among , ; tab | that splits the opening lines most consistently."""
+    sample = text[:65536]
+    lines = [ln for ln in sample.splitlines()[:PREVIEW_RECORDS] if ln.strip()]
+    best, best_score = ("\t" if suffix in (".tsv", ".tab") else ","), 0
+    for delim in DELIMITERS:
+        counts: dict[int, int] = {}
+        for row in csv.reader(lines, delimiter=delim):
+            if len(row) > 1:
+                counts[len(row)] = counts.get(len(row), 0) + 1
+        if not counts:
+            continue
+        width, lines_with_width = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        score = lines_with_width * 1000 + width
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def preview_records(text: str, delimiter: str, limit: int = PREVIEW_RECORDS) -> tuple[list[list[str]], list[int]]:
+    """The first records and, for each, the text offset where the next record starts."""
+    records: list[list[str]] = []
+    ends: list[int] = []
+    consumed = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        for line in io.StringIO(text, newline=""):
+            consumed += len(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    try:
+        for row in reader:
+            records.append(row)
+            ends.append(consumed)
+            if len(records) >= limit:
+                break
+    except csv.Error as exc:
+        raise SourceError(f"cannot parse line {reader.line_num}: {exc}") from None
+    return records, ends
+
+
+def parse_table(text: str, delimiter: str, width: int, path: str) -> pa.Table | list[list[str]]:
+    """Records as a pyarrow table (fast path) or as columns of str (ragged files)."""
+    table = _parse_fast(text, delimiter, width)
+    if table is not None:
+        return table
+    rows = _parse_slow(text, delimiter, path)
+    full = max([width] + [len(r) for r in rows])
+    return [[row[i] if i < len(row) else "" for row in rows] for i in range(full)]
+
+
+def _parse_fast(text: str, delimiter: str, width: int) -> pa.Table | None:
+    if not text:
+        return pa.table({f"c{i}": pa.array([], pa.string()) for i in range(width)})
+    names = [f"c{i}" for i in range(width)]
+    ragged = []
+
+    def on_invalid(row: object) -> str:
+        ragged.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    return None if ragged else table
+
+
+def _parse_slow(text: str, delimiter: str, path: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [row for row in reader]
+    except csv.Error as exc:
+        raise SourceError(f"{path}: cannot parse the file near data record {reader.line_num}: {exc}.") from None

@@ -1,0 +1,82 @@
+"""Spreadsheet workbooks (XLSX, XLSM, XLS, XLSB, ODS) read through python-calamine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from importer.errors import SourceError
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+# Excel keeps 15 significant digits; a whole number above this was rounded by Excel.
+EXACT_LIMIT = 10**15
+
+
+def open_workbook(path: Path) -> CalamineWorkbook:
+    """Open a workbook, or say clearly why it cannot be opened."""
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own and plain errors alike
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceError(
+            f"{path}: not a readable {path.suffix.lstrip('.').upper()} workbook ({text}). "
+            "If it is password-protected or really a CSV/HTML file, save it again as .xlsx or .csv."
+        ) from None
+
+
+def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
+    """Every row of a sheet from cell A1, so list index + 1 is Excel's row number."""
+    try:
+        return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise SourceError(f"sheet {name!r} cannot be read: {exc}") from None
+
+
+def _float_text(value: float) -> str:
+    if value != value or value in (float("inf"), float("-inf")):
+        return ""
+    if value.is_integer() and abs(value) < EXACT_LIMIT:
+        return str(int(value))
+    # Whole numbers past 15 digits come out in scientific notation, which the phone
+    # normalizer recognises as damaged; other floats as Excel shows them.
+    return f"{value:.15g}".replace("e+", "E+").replace("e-", "E-")
+
+
+def _datetime_text(value: dt.datetime) -> str:
+    if value.time() == dt.time(0):
+        return value.date().isoformat()
+    return value.isoformat(sep=" ", timespec="seconds")
+
+
+_CONVERT: dict[type, Callable[[object], str]] = {
+    float: _float_text,  # type: ignore[dict-item]
+    int: str,
+    bool: lambda v: "TRUE" if v else "FALSE",
+    dt.datetime: _datetime_text,  # type: ignore[dict-item]
+    dt.date: lambda v: v.isoformat(),  # type: ignore[attr-defined]
+    dt.time: lambda v: v.isoformat(),  # type: ignore[attr-defined]
+    dt.timedelta: str,
+}
+
+
+def cell_text(value: object) -> str:
+    """A cell as the text a person sees: integers without .0, ISO dates, no None."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    convert = _CONVERT.get(type(value))
+    return convert(value) if convert else str(value)
+
+
+def column_texts(rows: list[list[object]], start: int, width: int) -> list[list[str]]:
+    """Rows from ``start`` on, as columns of text (short rows padded)."""
+    body = rows[start:]
+    columns: list[list[str]] = []
+    for i in range(width):
+        cells = [r[i] if i < len(r) else "" for r in body]
+        columns.append([v if type(v) is str else cell_text(v) for v in cells])
+    return columns
