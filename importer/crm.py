@@ -49,9 +49,7 @@ MAX_429_PAUSE = 300.0
 EXCERPT_CHARS = 200
 
 _MAX_LEADS = re.compile(r"maximum of (\d+) leads? allowed", re.IGNORECASE)
-_REQUEST_SHAPE = re.compile(
-    r"\beither lead|must be an array|required when using", re.IGNORECASE
-)
+_REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
 _RESUME = "then run the same command again: rows not yet sent are kept as pending."
 
 
@@ -67,9 +65,7 @@ class CrmSettings:
 
     def __post_init__(self) -> None:
         if not self.base_url.lower().startswith(("http://", "https://")):
-            raise ConfigError(
-                f"VOX_BASE_URL must start with http:// or https:// (got {self.base_url!r})."
-            )
+            raise ConfigError(f"VOX_BASE_URL must start with http:// or https:// (got {self.base_url!r}).")
         if not (self.token.isascii() and self.token.isprintable()):
             raise ConfigError(
                 "VOX_API_TOKEN holds characters an HTTP header cannot carry "
@@ -229,9 +225,7 @@ class CrmClient:
             return _Halted(stop, landed=False)
         return self._read_bulk(response, leads, tally)
 
-    def _after_failure(
-        self, failed: _Failed, leads: list[Lead], retries: _Retries, tally: _Tally
-    ) -> list[Lead]:
+    def _after_failure(self, failed: _Failed, leads: list[Lead], retries: _Retries, tally: _Tally) -> list[Lead]:
         """Wait, check the leads a failed request may have stored, and return those still to send."""
         retries.throttles = 0
         retries.failures += 1
@@ -380,8 +374,7 @@ class CrmClient:
             raise _TransportFailure(self._describe(exc), landed=False) from exc
         except httpx.UnsupportedProtocol as exc:
             raise CrmUnreachable(
-                f"Cannot talk to {self._redact(self._settings.base_url)}: {exc}. "
-                "Check VOX_BASE_URL."
+                f"Cannot talk to {self._redact(self._settings.base_url)}: {exc}. Check VOX_BASE_URL."
             ) from exc
         except httpx.RequestError as exc:
             raise _TransportFailure(self._describe(exc), landed=True) from exc
@@ -449,9 +442,7 @@ class CrmClient:
             return _Found(lead_id)
         return _Halted(self._unexpected(response), landed=False)
 
-    def _read_common(
-        self, response: httpx.Response, body: object
-    ) -> _Halted | _Throttled | _Failed | None:
+    def _read_common(self, response: httpx.Response, body: object) -> _Halted | _Throttled | _Failed | None:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
         status = response.status_code
         if status >= 500:
@@ -487,8 +478,7 @@ class CrmClient:
         if retry_after is not None and retry_after > MAX_429_PAUSE:
             return _Halted(
                 KeyBlocked(
-                    f"The CRM asked us to wait {retry_after:.0f} s before sending more "
-                    f"(HTTP 429). Wait, {_RESUME}"
+                    f"The CRM asked us to wait {retry_after:.0f} s before sending more (HTTP 429). Wait, {_RESUME}"
                 ),
                 landed=False,
             )
@@ -678,9 +668,7 @@ def _json_body(response: httpx.Response) -> object:
 
 def _has_arrays(body: object) -> bool:
     """Whether a body carries per-lead ``success``/``errors`` arrays."""
-    return isinstance(body, Mapping) and any(
-        isinstance(body.get(key), list) for key in ("success", "errors")
-    )
+    return isinstance(body, Mapping) and any(isinstance(body.get(key), list) for key in ("success", "errors"))
 
 
 def _items(body: object, key: str) -> Iterator[Mapping[str, object]]:
@@ -734,9 +722,7 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
-def _unique_index(
-    leads: Sequence[Lead], key: str, normalize: Callable[[object], str | None]
-) -> dict[str, str | None]:
+def _unique_index(leads: Sequence[Lead], key: str, normalize: Callable[[object], str | None]) -> dict[str, str | None]:
     """Normalized ``key`` value → referenceId; None where two leads share a value."""
     index: dict[str, str | None] = {}
     for lead in leads:
@@ -784,4 +770,3 @@ def _chunks(leads: list[Lead], size: int) -> Iterator[list[Lead]]:
     """``leads`` in consecutive chunks of at most ``size``."""
     for start in range(0, len(leads), size):
         yield leads[start : start + size]
-

@@ -115,9 +115,9 @@ def normalize_phones(raw: pd.Series, region: str) -> PhoneColumns:
     take = pa.array(codes)
     index = raw.index
     return PhoneColumns(
-        e164=pd.Series(pc.take(e164, take).to_pandas(), index=index, dtype="str"),
-        issue=pd.Series(pc.take(issue, take).to_pandas(), index=index, dtype="str"),
-        warning=pd.Series(pc.take(warning, take).to_pandas(), index=index, dtype="str"),
+        e164=pd.Series(pc.take(e164, take).to_numpy(zero_copy_only=False), index=index, dtype="str"),
+        issue=pd.Series(pc.take(issue, take).to_numpy(zero_copy_only=False), index=index, dtype="str"),
+        warning=pd.Series(pc.take(warning, take).to_numpy(zero_copy_only=False), index=index, dtype="str"),
     )
 
 

@@ -33,15 +33,12 @@ def limiter_on(clock: FakeClock, max_requests: int, per_seconds: float) -> RateL
 def busiest_window(times: list[float], window: float) -> int:
     """The most sends that fall in any half-open window ``[t, t + window)``."""
     ordered = sorted(times)
-    return max(
-        sum(1 for later in ordered[i:] if later < start + window)
-        for i, start in enumerate(ordered)
-    )
+    return max(sum(1 for later in ordered[i:] if later < start + window) for i, start in enumerate(ordered))
 
 
 def test_default_rate_is_the_documented_crm_limit() -> None:
     """The named default is 100 requests per 5 seconds."""
-    assert DEFAULT_RATE == RateLimit(100, 5.0)
+    assert RateLimit(100, 5.0) == DEFAULT_RATE
     limiter = RateLimiter.for_rate(DEFAULT_RATE, margin=0.0)
     assert limiter.max_requests == 100
     assert limiter.window == 5.0
@@ -143,9 +140,7 @@ def test_slow_downs_from_one_burst_count_once() -> None:
     assert limiter.max_requests == 50
 
 
-@pytest.mark.parametrize(
-    ("max_requests", "per_seconds", "margin"), [(0, 5.0, 0.05), (10, 0.0, 0.05), (10, 5.0, -1.0)]
-)
+@pytest.mark.parametrize(("max_requests", "per_seconds", "margin"), [(0, 5.0, 0.05), (10, 0.0, 0.05), (10, 5.0, -1.0)])
 def test_rejects_impossible_limits(max_requests: int, per_seconds: float, margin: float) -> None:
     """A limit that allows nothing is refused at construction."""
     with pytest.raises(ValueError):

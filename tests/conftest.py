@@ -1,0 +1,81 @@
+"""Shared fixtures: files built in tmp_path, the CLI driven through Click's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from importer.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "64f0c0ffee0000000000aaaa"
+PROCESS = "64f0c0ffee0000000000beef"
+
+BASIC_MAPPING = f"""
+project_id: {PROJECT}
+process_id: {PROCESS}
+default_region: IN
+fields:
+  name: [Full Name, Name]
+  phone: [Mobile No., Phone]
+  email:
+    columns: [E-mail, Email]
+    required: false
+metadata:
+  city:
+    columns: [City]
+    required: false
+"""
+
+
+@dataclass
+class CliRun:
+    exit_code: int
+    output: str
+    stderr: str
+    report: list[dict[str, str]]
+
+
+def read_report(path: Path) -> list[dict[str, str]]:
+    """The CSV report as a list of rows keyed by column name."""
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+@pytest.fixture
+def mapping_file(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a mapping YAML (default: a basic name/phone/email mapping) and return its path."""
+
+    def make(text: str = BASIC_MAPPING, name: str = "mapping.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return make
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., CliRun]:
+    """Run ``leadimport ARGS``; the report (if written to --report) is parsed."""
+
+    def run(*args: str, env: dict[str, str] | None = None) -> CliRun:
+        runner = CliRunner()
+        result = runner.invoke(main, list(args), env=env, catch_exceptions=False)
+        report: list[dict[str, str]] = []
+        if "--report" in args:
+            path = Path(args[args.index("--report") + 1])
+            if path.exists() and path.suffix == ".csv":
+                report = read_report(path)
+        return CliRun(result.exit_code, result.stdout, result.stderr, report)
+
+    return run
+
+
+def by_row(report: list[dict[str, str]]) -> dict[int, dict[str, str]]:
+    """Report rows keyed by sheet_row."""
+    return {int(r["sheet_row"]): r for r in report}

@@ -1,0 +1,77 @@
+"""Mappings: parsed once, environment variables expanded, and every mistake named before a row is read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from importer.config import load_mapping, normalize_header
+from importer.errors import ConfigError
+from tests.conftest import ROOT, CliRun
+
+
+def test_header_matching_ignores_case_spacing_punctuation() -> None:
+    """Mobile No. = mobile no = MOBILE_NO."""
+    assert normalize_header("Mobile No.") == normalize_header("mobile no") == normalize_header("MOBILE_NO")
+
+
+def test_environment_variables_and_defaults(tmp_path: Path) -> None:
+    """${VAR} takes the environment, ${VAR:-x} falls back; command-line ids win."""
+    path = tmp_path / "m.yaml"
+    path.write_text("project_id: ${P}\nprocess_id: ${Q:-fallback}\nfields: {phone: Phone}\n")
+    m = load_mapping(path, environ={"P": "proj"})
+    assert (m.project_id, m.process_id) == ("proj", "fallback")
+    assert load_mapping(path, project_id="cli", environ={}).project_id == "cli"
+    assert load_mapping(path, environ={}).unresolved == ("P",)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("fields: {phone: Phone}\nfeilds: {}\n", "unknown key 'feilds'. Did you mean 'fields'?"),
+        ("fields: {mobile: Phone}\n", "'fields.mobile' is not a lead field. Did you mean"),
+        ("fields: {}\n", "'fields' must map at least one lead field"),
+        ("fields: {phone: Phone}\ndefault_region: INDIA\n", "'default_region' 'INDIA' is not a known region code"),
+        ("fields: {phone: Phone}\ndedupe: [mobile]\n", "'dedupe' keys must be among phone, email, referenceId"),
+        ("fields: {phone: {columns: Phone, optional: true}}\n", "'fields.phone' has unknown keys ['optional']"),
+        ("fields: {phone: Phone}\ninit: maybe\n", "'init' must be true or false"),
+        ("fields: {phone: Phone}\nheader_row: 0\n", "'header_row' must be a row number"),
+        ("fields: {phone: Phone}\nconstants: {city: Pune}\n", "'constants.city' must be a lead field"),
+        ("- just\n- a list\n", "a mapping must be a YAML dictionary"),
+        ("fields: {phone: [Phone\n", "not valid YAML"),
+    ],
+)
+def test_bad_mappings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    """Each kind of mistake fails with a message naming the key."""
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_mapping(path, environ={})
+    assert message in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_bad_mapping_exits_2_before_reading(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    """The CLI exits 2 with the message and no traceback; the (missing) input file is never opened."""
+    path = tmp_path / "m.yaml"
+    path.write_text("fields: {phone: Phone}\nregion: IN\n")
+    result = run_cli("validate", str(tmp_path / "missing.csv"), "--mapping", str(path))
+    assert result.exit_code == 2
+    assert "unknown key 'region'" in result.stderr
+    assert "Traceback" not in result.stderr + result.output
+
+
+def test_missing_mapping_file_lists_mappings(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    """A mapping path that does not exist says so and lists the mappings beside it."""
+    result = run_cli("validate", "x.csv", "--mapping", str(ROOT / "mappings" / "nope.yaml"))
+    assert result.exit_code == 2
+    assert "Mapping file not found" in result.stderr
+    assert "dealer_leads.yaml" in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "mappings").glob("*.yaml")))
+def test_shipped_mappings_load(name: str) -> None:
+    """Every mapping in mappings/ parses."""
+    assert load_mapping(ROOT / "mappings" / name, environ={"VOX_PROJECT_ID": "p"}).fields

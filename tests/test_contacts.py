@@ -1,0 +1,34 @@
+"""Emails and names: normalized, checked, and their problems reported the way the issue asks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from importer.contacts import normalize_emails, normalize_names
+
+
+@pytest.mark.parametrize(
+    ("cell", "email", "unusable", "warning"),
+    [
+        ("  Asha.Rao@Gmail.COM ", "asha.rao@gmail.com", False, ""),
+        ("mailto:asha@x.in", "asha@x.in", False, ""),
+        ("asha@gmail", "", True, ""),
+        ("asha@@gmail.com", "", True, ""),
+        ("asha..rao@gmail.com", "", True, ""),
+        ("asha rao@gmail.com", "", True, ""),
+        ("N/A", "", False, ""),
+        ("", "", False, ""),
+        ("asha@x.com; rao@y.com", "asha@x.com", False, "multiple-emails"),
+    ],
+)
+def test_emails(cell: str, email: str, unusable: bool, warning: str) -> None:
+    """Trimmed, lowercased, syntax-checked; the first of several kept with a warning."""
+    out = normalize_emails(pd.Series([cell]))
+    assert (out.email.iloc[0], bool(out.unusable.iloc[0]), out.warning.iloc[0]) == (email, unusable, warning)
+
+
+def test_names_are_trimmed_and_collapsed() -> None:
+    """Outer spaces go, inner runs of whitespace become one space, placeholders empty."""
+    out = normalize_names(pd.Series(["  Rahul   Sharma ", "Asha\tRao", "-", "N/A", "Zoë"]))
+    assert out.tolist() == ["Rahul Sharma", "Asha Rao", "", "", "Zoë"]

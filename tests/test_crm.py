@@ -1,0 +1,794 @@
+"""Tests for importer.crm: outcome handling per vox-crm-api.md §5, against httpx.MockTransport."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
+import pytest
+
+from importer.crm import (
+    BatchResult,
+    CrmClient,
+    CrmSettings,
+    LeadOutcome,
+    RetryPolicy,
+)
+from importer.errors import (
+    AuthFailed,
+    ClientBug,
+    ConfigError,
+    CrmError,
+    CrmUnreachable,
+    KeyBlocked,
+    ProcessNotFound,
+)
+from importer.limiter import RateLimiter
+
+TOKEN = "tok-3f9a1c77e2-secret"
+PROJECT = "507f1f77bcf86cd799439011"
+PROCESS = "507f1f77bcf86cd799439012"
+BASE = "http://crm.test/api/v1"
+SETTINGS = CrmSettings(BASE, TOKEN, PROJECT, PROCESS)
+
+Lead = dict[str, Any]
+Reply = httpx.Response | Exception | Callable[[list[Lead]], httpx.Response]
+
+
+def lead(n: int, **fields: Any) -> Lead:
+    """A lead as the pipeline would send it."""
+    return {
+        "referenceId": f"r{n}",
+        "projectId": PROJECT,
+        "processId": PROCESS,
+        "name": f"Lead {n}",
+        "phone": f"+1415555{n:04d}",
+        "email": f"lead{n}@example.com",
+        **fields,
+    }
+
+
+def leads(*numbers: int) -> list[Lead]:
+    return [lead(n) for n in numbers]
+
+
+def crm_id(ref: str) -> str:
+    return f"id-{ref}"
+
+
+def accept_all(sent: list[Lead]) -> httpx.Response:
+    """The CRM storing every lead and answering in the reference shape."""
+    return httpx.Response(
+        200,
+        json={
+            "success": [{"_id": crm_id(x["referenceId"]), **x} for x in sent],
+            "errors": [],
+        },
+    )
+
+
+def answer(status: int, body: object = None, **kwargs: Any) -> httpx.Response:
+    return httpx.Response(status, json=body, **kwargs)
+
+
+class FakeCrm:
+    """A scripted CRM: POSTs get queued replies, GETs look up ``stored`` (or queued replies)."""
+
+    def __init__(
+        self,
+        *post_replies: Reply,
+        stored: Sequence[str] = (),
+        get_replies: dict[str, list[Reply]] | None = None,
+    ) -> None:
+        self.post_replies = list(post_replies)
+        self.stored = set(stored)
+        self.get_replies = get_replies or {}
+        self.posts: list[list[Lead]] = []
+        self.post_bodies: list[dict[str, Any]] = []
+        self.gets: list[str] = []
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.method == "POST":
+            return self._post(request)
+        return self._get(request)
+
+    def _post(self, request: httpx.Request) -> httpx.Response:
+        assert request.url == f"{BASE}/leads/bulk/initiate"
+        body = json.loads(request.content)
+        self.post_bodies.append(body)
+        self.posts.append(body["leads"])
+        reply = self.post_replies.pop(0) if self.post_replies else accept_all
+        return self._play(reply, body["leads"])
+
+    def _get(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/api/v1/leads/get"
+        ref = request.url.params["referenceId"]
+        self.gets.append(ref)
+        queued = self.get_replies.get(ref)
+        if queued:
+            return self._play(queued.pop(0), [])
+        if ref in self.stored:
+            return answer(200, {"success": True, "data": {"_id": crm_id(ref), "referenceId": ref}})
+        return answer(404, {"success": False, "error": f"Lead with referenceId {ref} not found"})
+
+    @staticmethod
+    def _play(reply: Reply, sent: list[Lead]) -> httpx.Response:
+        if isinstance(reply, Exception):
+            raise reply
+        if isinstance(reply, httpx.Response):
+            return reply
+        return reply(sent)
+
+    def refs_posted(self) -> list[list[str]]:
+        return [[x["referenceId"] for x in batch] for batch in self.posts]
+
+
+class FakeClock:
+    """A clock that only moves when the limiter sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class SpyLimiter(RateLimiter):
+    """A fake-clock limiter that notes each acquire and pause."""
+
+    def __init__(self, clock: FakeClock, events: list[str]) -> None:
+        super().__init__(clock=clock, sleep=clock.sleep)
+        self.events = events
+        self.pauses: list[float] = []
+
+    def acquire(self) -> float:
+        self.events.append("acquire")
+        return super().acquire()
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        super().pause(seconds)
+
+
+class Harness:
+    """A CrmClient wired to a FakeCrm, a fake clock and a sleep that only records."""
+
+    def __init__(self, crm: FakeCrm, *, attempts: int = 5, settings: CrmSettings = SETTINGS):
+        self.crm = crm
+        self.clock = FakeClock()
+        self.events: list[str] = []
+        self.limiter = SpyLimiter(self.clock, self.events)
+        self.sleeps: list[float] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            self.events.append(request.method)
+            return crm(request)
+
+        self.client = CrmClient(
+            settings,
+            limiter=self.limiter,
+            http=httpx.Client(transport=httpx.MockTransport(handler)),
+            retry=RetryPolicy(attempts=attempts),
+            sleep=self.sleeps.append,
+        )
+
+    def submit(self, batch: list[Lead]) -> BatchResult:
+        before = len(self.crm.requests)
+        result = self.client.submit(batch)
+        assert_partition(result, batch)
+        assert result.requests == len(self.crm.requests) - before
+        return result
+
+
+def assert_partition(result: BatchResult, batch: list[Lead]) -> None:
+    """Every lead of the batch is in exactly one of outcomes, unsent, unknown."""
+    refs = [x["referenceId"] for x in batch]
+    placed = [*result.outcomes, *result.unsent, *result.unknown]
+    assert sorted(placed) == sorted(refs)
+
+
+def accepted(*refs: str) -> dict[str, LeadOutcome]:
+    return {ref: LeadOutcome(ref, "accepted", lead_id=crm_id(ref)) for ref in refs}
+
+
+# -- the request itself -----------------------------------------------------------------
+
+
+def test_posts_leads_with_bearer_token_and_init_flag() -> None:
+    """A batch goes out as one POST with the bearer token, the leads and init, and is accepted."""
+    h = Harness(FakeCrm())
+    batch = leads(1, 2, 3)
+    result = h.submit(batch)
+    request = h.crm.requests[0]
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert h.crm.post_bodies == [{"leads": batch, "init": True}]
+    assert result == BatchResult(accepted("r1", "r2", "r3"), (), (), None, 1)
+
+
+def test_init_false_is_sent_when_configured() -> None:
+    """settings.init=False reaches the CRM as init: false."""
+    settings = CrmSettings(BASE, TOKEN, PROJECT, PROCESS, init=False)
+    h = Harness(FakeCrm(), settings=settings)
+    h.submit(leads(1))
+    assert h.crm.post_bodies[0]["init"] is False
+
+
+def test_every_request_waits_for_the_limiter_first() -> None:
+    """Each POST and GET is preceded by its own limiter.acquire()."""
+    h = Harness(FakeCrm(answer(500), stored=["r1"]))
+    h.submit(leads(1, 2))
+    assert h.events == ["acquire", "POST", "acquire", "GET", "acquire", "GET", "acquire", "POST"]
+
+
+def test_empty_batch_sends_nothing() -> None:
+    """Submitting no leads makes no request."""
+    h = Harness(FakeCrm())
+    assert h.submit([]) == BatchResult({}, (), (), None, 0)
+
+
+def test_batch_with_repeated_reference_id_is_refused() -> None:
+    """A batch whose leads share a referenceId is a caller bug, refused before sending."""
+    h = Harness(FakeCrm())
+    with pytest.raises(ValueError, match="referenceId"):
+        h.client.submit([lead(1), lead(1)])
+    assert h.crm.requests == []
+
+
+# -- success[] / errors[] -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_reference_error_shape_rejects_with_message_verbatim(status: int) -> None:
+    """errors[] items {data, referenceId, error} reject their lead, under 200 and under 400."""
+    message = "Phone number contains repeating digits pattern"
+    body = {
+        "success": [{"_id": crm_id("r1"), "referenceId": "r1"}],
+        "errors": [{"data": lead(2), "referenceId": "r2", "error": message}],
+    }
+    h = Harness(FakeCrm(answer(status, body)))
+    result = h.submit(leads(1, 2))
+    assert result.outcomes == {
+        **accepted("r1"),
+        "r2": LeadOutcome("r2", "rejected", message=message),
+    }
+    assert (result.unsent, result.unknown, result.stop, result.requests) == ((), (), None, 1)
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_guide_error_shape_with_lead_object_rejects_its_lead(status: int) -> None:
+    """errors[] items {leadId: <submitted lead object>, error} reject that lead, under 200 and 400."""
+    message = "r2 already exists for this project and process"
+    body = {
+        "success": [{"_id": crm_id("r1"), "firstName": "Lead", "phone": lead(1)["phone"]}],
+        "errors": [
+            {"leadId": lead(2), "error": message},
+            {"lead": lead(3), "error": "A call attempt has already been made"},
+        ],
+    }
+    h = Harness(FakeCrm(answer(status, body)))
+    result = h.submit(leads(1, 2, 3))
+    assert result.outcomes["r1"] == accepted("r1")["r1"]
+    assert result.outcomes["r2"] == LeadOutcome("r2", "rejected", message=message)
+    assert result.outcomes["r3"].state == "rejected"
+    assert h.crm.gets == []
+
+
+def test_error_matched_by_data_reference_id_only() -> None:
+    """An errors[] item whose referenceId sits only inside data still finds its lead."""
+    body = {"success": [], "errors": [{"data": {"referenceId": "r1"}, "error": "bad"}]}
+    h = Harness(FakeCrm(answer(200, body)))
+    result = h.submit(leads(1))
+    assert result.outcomes == {"r1": LeadOutcome("r1", "rejected", message="bad")}
+
+
+def test_error_matched_by_lead_id_string_equal_to_reference_id() -> None:
+    """An errors[] item whose leadId string is a submitted referenceId rejects that lead."""
+    body = {"success": [], "errors": [{"leadId": "r2", "error": "nope"}]}
+    h = Harness(FakeCrm(answer(400, body), stored=["r1"]))
+    result = h.submit(leads(1, 2))
+    assert result.outcomes["r2"] == LeadOutcome("r2", "rejected", message="nope")
+    assert result.outcomes["r1"] == accepted("r1")["r1"]
+
+
+def test_success_items_without_reference_id_match_by_phone_then_email() -> None:
+    """success[] items lacking referenceId are matched by phone digits, else by email."""
+    body = {
+        "success": [
+            {"_id": "a1", "phone": "+1 (415) 555-0001"},
+            {"id": "a2", "email": "LEAD2@example.com"},
+            {"_id": "a3", "referenceId": "r3"},
+        ],
+        "errors": [],
+    }
+    h = Harness(FakeCrm(answer(200, body)))
+    result = h.submit(leads(1, 2, 3))
+    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {
+        "r1": "a1",
+        "r2": "a2",
+        "r3": "a3",
+    }
+    assert h.crm.gets == []
+
+
+def test_ambiguous_phone_is_not_guessed() -> None:
+    """A success item whose phone two leads share is not matched; the leads are looked up."""
+    shared = "+14155550100"
+    batch = [lead(1, phone=shared), lead(2, phone=shared, email="other@example.com")]
+    body = {"success": [{"_id": "x", "phone": shared}], "errors": []}
+    h = Harness(FakeCrm(answer(200, body), stored=["r1", "r2"]))
+    result = h.submit(batch)
+    assert result.outcomes == accepted("r1", "r2")
+    assert h.crm.gets == ["r1", "r2"]
+
+
+def test_unmentioned_leads_are_looked_up_and_only_absent_ones_resent_once() -> None:
+    """Leads in neither array are checked; found ones accepted, absent ones resent in one new POST."""
+    first = answer(200, {"success": [{"_id": crm_id("r1"), "referenceId": "r1"}], "errors": []})
+    h = Harness(FakeCrm(first, stored=["r2"]))
+    result = h.submit(leads(1, 2, 3))
+    assert h.crm.gets == ["r2", "r3"]
+    assert h.crm.refs_posted() == [["r1", "r2", "r3"], ["r3"]]
+    assert result.outcomes == accepted("r1", "r2", "r3")
+    assert result.requests == 4
+
+
+def test_unmentioned_leads_are_resent_only_once() -> None:
+    """A lead the CRM ignores twice and does not have ends unsent, without a third POST."""
+    silent = answer(200, {"success": [], "errors": []})
+    h = Harness(FakeCrm(silent, silent))
+    result = h.submit(leads(1))
+    assert h.crm.refs_posted() == [["r1"], ["r1"]]
+    assert result == BatchResult({}, ("r1",), (), None, 4)
+
+
+def test_200_without_arrays_is_verified_lead_by_lead() -> None:
+    """A 200 whose body has no success/errors arrays is checked with GET, not trusted or resent."""
+    h = Harness(FakeCrm(answer(200, {"ok": True}), stored=["r1", "r2"]))
+    result = h.submit(leads(1, 2))
+    assert result.outcomes == accepted("r1", "r2")
+    assert len(h.crm.posts) == 1
+
+
+# -- 400 without arrays -------------------------------------------------------------------
+
+
+def test_max_leads_error_splits_the_batch_in_halves() -> None:
+    """400 'Maximum of 1000 leads' halves the batch and sends each half; no lead fails."""
+    too_many = answer(400, {"error": "Maximum of 1000 leads allowed per request"})
+    h = Harness(FakeCrm(too_many))
+    result = h.submit(leads(1, 2, 3, 4, 5))
+    assert h.crm.refs_posted() == [
+        ["r1", "r2", "r3", "r4", "r5"],
+        ["r1", "r2", "r3"],
+        ["r4", "r5"],
+    ]
+    assert result.outcomes == accepted("r1", "r2", "r3", "r4", "r5")
+    assert result.stop is None
+
+
+def test_max_leads_error_uses_the_stated_cap_when_smaller() -> None:
+    """400 'Maximum of 2 leads' sends chunks of 2."""
+    h = Harness(FakeCrm(answer(400, {"error": "Maximum of 2 leads allowed per request"})))
+    result = h.submit(leads(1, 2, 3, 4, 5))
+    assert [len(batch) for batch in h.crm.posts] == [5, 2, 2, 1]
+    assert len(result.outcomes) == 5
+
+
+def test_max_leads_error_for_one_lead_stops_as_client_bug() -> None:
+    """A single lead that is still 'too many' cannot be split: the run stops, the lead unsent."""
+    h = Harness(FakeCrm(answer(400, {"error": "Maximum of 0 leads allowed per request"})))
+    result = h.submit(leads(1))
+    assert isinstance(result.stop, ClientBug)
+    assert result.unsent == ("r1",)
+
+
+@pytest.mark.parametrize("message", ["Either leadIds or leads array is required", "Input must be an array"])
+def test_request_shape_errors_stop_as_client_bug_with_no_lead_failed(message: str) -> None:
+    """400 'Either ... is required' / 'Input must be an array' stop the run; leads stay unsent."""
+    h = Harness(FakeCrm(answer(400, {"error": message})))
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, ClientBug)
+    assert message in str(result.stop)
+    assert result.outcomes == {}
+    assert result.unsent == ("r1", "r2")
+
+
+def test_single_lead_validation_400_rejects_that_lead() -> None:
+    """A 400 validation message for a one-lead batch rejects that lead, verbatim, and goes on."""
+    message = "A call attempt has already been made to this phone number for this project"
+    h = Harness(FakeCrm(answer(400, {"error": message})))
+    result = h.submit(leads(1))
+    assert result.outcomes == {"r1": LeadOutcome("r1", "rejected", message=message)}
+    assert result.stop is None
+
+
+def test_validation_400_for_many_leads_stops_as_client_bug() -> None:
+    """A bare validation 400 for a multi-lead batch cannot be pinned on a lead: stop, unsent."""
+    h = Harness(FakeCrm(answer(400, {"error": "Phone number contains repeating digits pattern"})))
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, ClientBug)
+    assert result.unsent == ("r1", "r2")
+
+
+# -- 403 / 404 / 429 ---------------------------------------------------------------------
+
+
+def test_403_stops_with_auth_failed_and_leaves_leads_unsent() -> None:
+    """403 stops the run with AuthFailed quoting the CRM and naming VOX_API_TOKEN and the project."""
+    crm_message = "projectId does not match authenticated project"
+    h = Harness(FakeCrm(answer(403, {"error": crm_message})))
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, AuthFailed)
+    text = str(result.stop)
+    assert crm_message in text
+    assert "VOX_API_TOKEN" in text
+    assert PROJECT in text
+    assert result.unsent == ("r1", "r2")
+    assert result.outcomes == {}
+
+
+def test_401_is_an_auth_failure_too() -> None:
+    """An undocumented 401 is read as a refused token, like 403."""
+    h = Harness(FakeCrm(httpx.Response(401, text="")))
+    assert isinstance(h.submit(leads(1)).stop, AuthFailed)
+
+
+def test_404_process_not_found_stops() -> None:
+    """404 'Process not found' stops the run with ProcessNotFound; leads unsent."""
+    crm_message = f"Process not found for lead with processId: {PROCESS}"
+    h = Harness(FakeCrm(answer(404, {"error": crm_message})))
+    result = h.submit(leads(1))
+    assert isinstance(result.stop, ProcessNotFound)
+    assert crm_message in str(result.stop)
+    assert result.unsent == ("r1",)
+
+
+def test_blocked_429_stops_at_once_and_leaves_leads_unsent() -> None:
+    """A 429 mentioning 'blocked' stops with KeyBlocked; nothing is resent or looked up."""
+    blocked = answer(429, {"success": False, "error": "API key temporarily BLOCKED"})
+    h = Harness(FakeCrm(blocked))
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, KeyBlocked)
+    assert "about an hour" in str(result.stop)
+    assert "run the same command again" in str(result.stop)
+    assert result.unsent == ("r1", "r2")
+    assert len(h.crm.requests) == 1
+
+
+def test_plain_429_pauses_for_retry_after_then_resends_the_same_request() -> None:
+    """A plain 429 pauses the limiter for Retry-After, slows it down, and resends the same leads."""
+    h = Harness(FakeCrm(httpx.Response(429, text="Too Many Requests", headers={"Retry-After": "7"})))
+    result = h.submit(leads(1, 2))
+    assert result.outcomes == accepted("r1", "r2")
+    assert h.crm.posts[0] == h.crm.posts[1]
+    assert h.limiter.pauses == [7.0]
+    assert h.clock.now >= 7.0
+    assert h.limiter.max_requests == 50
+    assert h.sleeps == []
+
+
+def test_plain_429_without_retry_after_pauses_five_seconds() -> None:
+    """A plain 429 without Retry-After holds traffic for 5 s."""
+    h = Harness(FakeCrm(answer(429, {"error": "Too many requests"})))
+    h.submit(leads(1))
+    assert h.limiter.pauses == [5.0]
+
+
+def test_persistent_plain_429_stops_as_key_blocked() -> None:
+    """After retry.attempts plain 429s in a row the run stops, saying the CRM kept rate-limiting."""
+    h = Harness(FakeCrm(*[answer(429, {"error": "slow down"})] * 3), attempts=3)
+    result = h.submit(leads(1))
+    assert isinstance(result.stop, KeyBlocked)
+    assert "kept rate-limiting" in str(result.stop)
+    assert result.unsent == ("r1",)
+    assert len(h.crm.posts) == 3
+
+
+def test_429_asking_for_a_very_long_wait_stops_instead_of_hanging() -> None:
+    """A Retry-After of an hour is a block in all but name: stop rather than sleep an hour."""
+    h = Harness(FakeCrm(httpx.Response(429, headers={"Retry-After": "3600"}, text="")))
+    result = h.submit(leads(1))
+    assert isinstance(result.stop, KeyBlocked)
+    assert h.limiter.pauses == []
+
+
+def test_retry_after_as_http_date_is_understood() -> None:
+    """A Retry-After given as an HTTP date in the past means resend at once."""
+    past = httpx.Response(429, text="", headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    h = Harness(FakeCrm(past))
+    assert h.submit(leads(1)).outcomes == accepted("r1")
+    assert h.limiter.pauses == [0.0]
+
+
+# -- requests that may have landed ----------------------------------------------------------
+
+
+def test_500_then_lookup_resends_only_the_leads_not_stored() -> None:
+    """After a 500, each lead is looked up; the found are accepted, only the rest are resent."""
+    h = Harness(FakeCrm(answer(500, {"error": "boom"}), stored=["r1", "r3"]))
+    result = h.submit(leads(1, 2, 3, 4))
+    assert h.crm.gets == ["r1", "r2", "r3", "r4"]
+    assert h.crm.posts[1] == [lead(2), lead(4)]
+    assert result.outcomes == accepted("r1", "r2", "r3", "r4")
+    assert len(h.sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.ReadTimeout("timed out"),
+        httpx.ReadError("connection reset"),
+    ],
+)
+def test_dropped_connection_is_checked_like_a_500(failure: Exception) -> None:
+    """A dropped connection or read timeout may have landed: look up first, resend only the absent."""
+    h = Harness(FakeCrm(failure, stored=["r2"]))
+    result = h.submit(leads(1, 2))
+    assert h.crm.gets == ["r1", "r2"]
+    assert h.crm.refs_posted() == [["r1", "r2"], ["r1"]]
+    assert result.outcomes == accepted("r1", "r2")
+
+
+def test_non_json_5xx_is_treated_as_a_5xx() -> None:
+    """A 502 with an HTML body is a may-have-landed failure, not a stop."""
+    bad_gateway = httpx.Response(502, text="<html><body>Bad Gateway</body></html>")
+    h = Harness(FakeCrm(bad_gateway))
+    result = h.submit(leads(1))
+    assert h.crm.gets == ["r1"]
+    assert result.outcomes == accepted("r1")
+
+
+@pytest.mark.parametrize("failure", [httpx.ConnectError("connection refused"), httpx.ConnectTimeout("connect timeout")])
+def test_connect_error_is_retried_without_lookups(failure: Exception) -> None:
+    """A connect error surely did not land: the same request is retried after a backoff, no GETs."""
+    h = Harness(FakeCrm(failure))
+    result = h.submit(leads(1, 2))
+    assert h.crm.gets == []
+    assert h.crm.refs_posted() == [["r1", "r2"], ["r1", "r2"]]
+    assert result.outcomes == accepted("r1", "r2")
+    assert len(h.sleeps) == 1
+
+
+def test_exhausted_retries_stop_unreachable_with_absent_leads_unsent() -> None:
+    """When 500s persist, the run stops CrmUnreachable; leads looked up and absent are unsent."""
+    h = Harness(FakeCrm(*[answer(500)] * 3, stored=["r1"]), attempts=3)
+    result = h.submit(leads(1, 2, 3))
+    assert isinstance(result.stop, CrmUnreachable)
+    assert "after 3 attempts" in str(result.stop)
+    assert result.outcomes == accepted("r1")
+    assert result.unsent == ("r2", "r3")
+    assert result.unknown == ()
+    assert h.crm.refs_posted() == [["r1", "r2", "r3"], ["r2", "r3"], ["r2", "r3"]]
+
+
+def test_exhausted_retries_leave_unchecked_leads_unknown() -> None:
+    """If lookups fail too, leads that could not be checked are unknown, checked-absent unsent."""
+    failing_get: list[Reply] = [answer(503)] * 3
+    h = Harness(FakeCrm(answer(500), get_replies={"r2": failing_get}), attempts=3)
+    result = h.submit(leads(1, 2, 3))
+    assert isinstance(result.stop, CrmUnreachable)
+    assert result.unsent == ("r1",)
+    assert result.unknown == ("r2", "r3")
+    assert h.crm.gets == ["r1", "r2", "r2", "r2"]
+
+
+def test_exhausted_connect_errors_leave_all_leads_unsent() -> None:
+    """Connect errors to the end mean nothing landed: all unsent, no lookups."""
+    h = Harness(FakeCrm(*[httpx.ConnectError("refused")] * 4), attempts=4)
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, CrmUnreachable)
+    assert result.unsent == ("r1", "r2")
+    assert h.crm.gets == []
+    assert len(h.crm.posts) == 4
+
+
+def test_stop_while_looking_up_makes_the_unchecked_unknown() -> None:
+    """A key block during the lookups after a 500 leaves the unchecked leads unknown."""
+    blocked = answer(429, {"error": "API key temporarily blocked"})
+    h = Harness(FakeCrm(answer(500), stored=["r1"], get_replies={"r2": [blocked]}))
+    result = h.submit(leads(1, 2, 3))
+    assert isinstance(result.stop, KeyBlocked)
+    assert result.outcomes == accepted("r1")
+    assert result.unknown == ("r2", "r3")
+    assert len(h.crm.posts) == 1
+
+
+def test_stop_while_verifying_unmentioned_leads_makes_them_unknown() -> None:
+    """A 403 while checking leads a 200 did not mention leaves those leads unknown."""
+    h = Harness(
+        FakeCrm(
+            answer(200, {"success": [], "errors": []}),
+            get_replies={"r1": [answer(403, {"error": "project inactive"})]},
+        )
+    )
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, AuthFailed)
+    assert result.unknown == ("r1", "r2")
+
+
+def test_unusable_url_scheme_stops_without_retrying() -> None:
+    """A transport that cannot speak the URL's protocol stops the run at once, leads unsent."""
+    h = Harness(FakeCrm(httpx.UnsupportedProtocol("no such protocol")))
+    result = h.submit(leads(1))
+    assert isinstance(result.stop, CrmUnreachable)
+    assert "VOX_BASE_URL" in str(result.stop)
+    assert result.unsent == ("r1",)
+    assert len(h.crm.posts) == 1
+
+
+# -- bodies that are not JSON -------------------------------------------------------------
+
+
+def test_non_json_answer_stops_with_status_and_start_of_body() -> None:
+    """A non-JSON 4xx stops the run, quoting the status and the first 200 characters only."""
+    page = "<html>" + "x" * 500
+    h = Harness(FakeCrm(httpx.Response(404, text=page)))
+    result = h.submit(leads(1))
+    assert isinstance(result.stop, ClientBug)
+    text = str(result.stop)
+    assert "404" in text
+    assert page[:200] in text
+    assert page[:201] not in text
+    assert result.unsent == ("r1",)
+
+
+def test_non_json_200_leaves_leads_unknown() -> None:
+    """A 200 we cannot read may have stored the leads: stop, and mark them unknown, not unsent."""
+    h = Harness(FakeCrm(httpx.Response(200, text="OK")))
+    result = h.submit(leads(1))
+    assert isinstance(result.stop, ClientBug)
+    assert result.unknown == ("r1",)
+
+
+# -- find -----------------------------------------------------------------------------------
+
+
+def test_find_returns_the_id_or_none() -> None:
+    """find() gives the lead's _id when the CRM has it and None on 404, asking with all three ids."""
+    h = Harness(FakeCrm(stored=["r1"]))
+    assert h.client.find("r1") == crm_id("r1")
+    assert h.client.find("r9") is None
+    params = h.crm.requests[0].url.params
+    assert (params["referenceId"], params["projectId"], params["processId"]) == (
+        "r1",
+        PROJECT,
+        PROCESS,
+    )
+    assert h.crm.requests[0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_find_raises_auth_failed_on_403() -> None:
+    """find() raises AuthFailed on 403."""
+    h = Harness(FakeCrm(get_replies={"r1": [answer(403, {"error": "bad token"})]}))
+    with pytest.raises(AuthFailed, match="bad token"):
+        h.client.find("r1")
+
+
+def test_find_retries_5xx_and_network_errors() -> None:
+    """find() retries a 500 and a dropped connection, then answers."""
+    replies: list[Reply] = [answer(500), httpx.ReadError("reset")]
+    h = Harness(FakeCrm(stored=["r1"], get_replies={"r1": replies}))
+    assert h.client.find("r1") == crm_id("r1")
+    assert len(h.sleeps) == 2
+
+
+def test_find_gives_up_with_crm_unreachable() -> None:
+    """find() raises CrmUnreachable when failures persist past retry.attempts."""
+    replies: list[Reply] = [httpx.ConnectError("refused")] * 2
+    h = Harness(FakeCrm(get_replies={"r1": replies}), attempts=2)
+    with pytest.raises(CrmUnreachable):
+        h.client.find("r1")
+    assert h.crm.gets == ["r1", "r1"]
+
+
+def test_find_waits_out_a_plain_429() -> None:
+    """find() pauses on a plain 429 and asks again."""
+    h = Harness(FakeCrm(stored=["r1"], get_replies={"r1": [answer(429, {"error": "slow"})]}))
+    assert h.client.find("r1") == crm_id("r1")
+    assert h.limiter.pauses == [5.0]
+
+
+def test_find_raises_key_blocked_on_blocked_429() -> None:
+    """find() raises KeyBlocked when the key is blocked."""
+    h = Harness(FakeCrm(get_replies={"r1": [answer(429, {"error": "key blocked"})]}))
+    with pytest.raises(KeyBlocked):
+        h.client.find("r1")
+
+
+# -- the run stops once -----------------------------------------------------------------------
+
+
+def test_after_a_refusal_the_client_sends_nothing_more() -> None:
+    """Once the key is blocked, later submits and finds stop at once without a request."""
+    h = Harness(FakeCrm(answer(429, {"error": "blocked"})))
+    h.submit(leads(1))
+    result = h.submit(leads(2))
+    assert isinstance(result.stop, KeyBlocked)
+    assert result.unsent == ("r2",)
+    with pytest.raises(KeyBlocked):
+        h.client.find("r2")
+    assert len(h.crm.requests) == 1
+
+
+def test_client_can_be_shared_between_threads() -> None:
+    """Several threads submitting through one client each get their own leads' outcomes."""
+    h = Harness(FakeCrm())
+    results: dict[int, BatchResult] = {}
+
+    def work(n: int) -> None:
+        results[n] = h.client.submit(leads(n * 10 + 1, n * 10 + 2))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for n, result in results.items():
+        assert result.outcomes == accepted(f"r{n * 10 + 1}", f"r{n * 10 + 2}")
+    assert len(h.crm.posts) == 8
+
+
+# -- the token ----------------------------------------------------------------------------------
+
+
+def test_token_never_appears_in_repr_or_messages() -> None:
+    """The token is absent from repr(settings) and from every stop message, even if the CRM echoes it."""
+    assert TOKEN not in repr(SETTINGS)
+    assert "token=" not in repr(SETTINGS)
+    echo = {"error": f"token {TOKEN} does not match project (blocked)"}
+    stops: list[CrmError | None] = []
+    for status in (400, 403, 404, 429):
+        stops.append(Harness(FakeCrm(answer(status, echo))).submit(leads(1, 2)).stop)
+    stops.append(Harness(FakeCrm(httpx.Response(418, text=TOKEN))).submit(leads(1)).stop)
+    failing = FakeCrm(*[httpx.ReadError(f"reset {TOKEN}")] * 2, get_replies={"r1": [answer(500)]})
+    stops.append(Harness(failing, attempts=1).submit(leads(1)).stop)
+    assert all(stop is not None for stop in stops)
+    for stop in stops:
+        assert TOKEN not in str(stop)
+        assert TOKEN not in repr(stop)
+
+
+def test_settings_refuse_a_token_that_cannot_go_in_a_header() -> None:
+    """A token with non-ASCII characters fails as ConfigError without showing the token."""
+    with pytest.raises(ConfigError) as caught:
+        CrmSettings(BASE, "zq9\u2019x7", PROJECT, PROCESS)
+    assert "zq9" not in str(caught.value)
+
+
+def test_settings_refuse_a_base_url_that_is_not_http() -> None:
+    """A base URL without http(s):// fails as ConfigError naming VOX_BASE_URL."""
+    with pytest.raises(ConfigError, match="VOX_BASE_URL"):
+        CrmSettings("crm.example.com/api/v1", TOKEN, PROJECT, PROCESS)
+
+
+def test_backoff_is_full_jitter_capped_exponential() -> None:
+    """Backoff grows exponentially from base_delay, is capped at max_delay, and is jittered."""
+    policy = RetryPolicy(attempts=5, base_delay=0.5, max_delay=3.0)
+    assert [policy.backoff(n, rand=lambda: 1.0) for n in (1, 2, 3, 4, 10)] == [
+        0.5,
+        1.0,
+        2.0,
+        3.0,
+        3.0,
+    ]
+    assert policy.backoff(3, rand=lambda: 0.25) == 0.5
+
+
+def test_client_closes_only_the_http_client_it_created() -> None:
+    """close() leaves an injected httpx.Client open; a client's own is closed on exit."""
+    http = httpx.Client(transport=httpx.MockTransport(FakeCrm()))
+    with CrmClient(SETTINGS, limiter=RateLimiter(), http=http):
+        pass
+    assert not http.is_closed
+    with CrmClient(SETTINGS, limiter=RateLimiter()) as own:
+        pass
+    assert own._http.is_closed

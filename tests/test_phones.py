@@ -1,0 +1,128 @@
+"""Phone numbers: E.164 output, issue codes, warnings, and the fast path agreeing with phonenumbers."""
+
+from __future__ import annotations
+
+import random
+
+import pandas as pd
+import phonenumbers
+import pytest
+
+from importer.phones import normalize_phones, region_rules
+
+
+def _one(cell: str, region: str = "IN") -> tuple[str, str, str]:
+    r = normalize_phones(pd.Series([cell]), region)
+    return r.e164.iloc[0], r.issue.iloc[0], r.warning.iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("cell", "e164"),
+    [
+        ("9822033445", "+919822033445"),
+        ("+91 98220 33445", "+919822033445"),
+        ("098220-33445", "+919822033445"),
+        ("919822033445", "+919822033445"),
+        ("0091 98220 33445", "+919822033445"),
+        ("(0)98220 33445", "+919822033445"),
+        ("p:+919822033445", "+919822033445"),
+        ("9822033445.0", "+919822033445"),
+        ("9.822033445E+09", "+919822033445"),
+        ("+1 415 555 2671", "+14155552671"),
+        ("022 4012 3456", "+912240123456"),
+    ],
+)
+def test_valid_numbers_become_e164(cell: str, e164: str) -> None:
+    """Every common way of writing a number gives the same E.164 and no issue."""
+    assert _one(cell) == (e164, "", "")
+
+
+@pytest.mark.parametrize(
+    ("cell", "issue"),
+    [
+        ("98220abcde", "invalid-phone"),  # keypad letters must not become digits
+        ("1-800-FLOWERS", "invalid-phone"),
+        ("12345", "invalid-phone"),
+        ("98220334455667", "invalid-phone"),
+        ("9.82203E+09", "damaged-phone"),  # Excel already dropped digits
+        ("9.19822055667123E+15", "damaged-phone"),
+        ("9999999999", "repeated-digits"),
+        ("9898989898", "repeated-digits"),
+        ("0000000000", "repeated-digits"),
+        ("9000000000", "repeated-digits"),
+        ("1234567890", "fake-phone"),
+        ("9876543210", "fake-phone"),
+    ],
+)
+def test_bad_numbers_get_issue_codes(cell: str, issue: str) -> None:
+    """Unparseable, damaged and fake numbers are flagged with their own code."""
+    assert _one(cell)[1] == issue
+
+
+@pytest.mark.parametrize("cell", ["", "  ", "N/A", "-", "none", "NULL", "#N/A"])
+def test_placeholders_count_as_empty(cell: str) -> None:
+    """Placeholders are no phone at all, not an invalid one."""
+    assert _one(cell) == ("", "", "")
+
+
+def test_two_numbers_keep_the_first_with_a_warning() -> None:
+    """Two numbers in one cell: the first is used and the row is warned."""
+    assert _one("98220 33445 / 98220 44556") == ("+919822033445", "", "multiple-phones")
+    assert _one("9822033445, 9822044556") == ("+919822033445", "", "multiple-phones")
+
+
+def test_extension_is_dropped_with_a_warning() -> None:
+    """An extension cannot be dialled by the CRM: dropped, with a warning."""
+    assert _one("022 4012 3456 ext. 21") == ("+912240123456", "", "phone-extension-dropped")
+    assert _one("+91 22 4012 3456 x21") == ("+912240123456", "", "phone-extension-dropped")
+
+
+def test_default_region_comes_from_the_mapping() -> None:
+    """A national number is read in the mapping's region."""
+    assert _one("020 7946 0018", "GB")[0] == "+442079460018"
+    assert _one("(415) 555-2671", "US")[0] == "+14155552671"
+
+
+def test_result_is_aligned_with_input_index() -> None:
+    """Repeated values and a non-default index come back aligned row by row."""
+    raw = pd.Series(["9822033445", "bad", "9822033445"], index=[10, 11, 12])
+    out = normalize_phones(raw, "IN")
+    assert out.e164.to_dict() == {10: "+919822033445", 11: "", 12: "+919822033445"}
+    assert out.issue.to_dict() == {10: "", 11: "invalid-phone", 12: ""}
+
+
+def _reference(cell: str, region: str) -> str:
+    try:
+        number = phonenumbers.parse(cell, region)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@pytest.mark.parametrize("region", ["IN", "GB", "DE", "AE", "SG", "AU"])
+def test_fast_path_agrees_with_phonenumbers(region: str) -> None:
+    """On thousands of random digit strings in every shape, the E.164 equals phonenumbers' own answer."""
+    rng = random.Random(f"phones-{region}")
+    cc = region_rules(region).country_code
+    examples = [
+        str(n.national_number)
+        for t in phonenumbers.PhoneNumberType.values()
+        if (n := phonenumbers.example_number_for_type(region, t)) is not None
+    ]
+    cells = []
+    for _ in range(4000):
+        base = rng.choice(examples)
+        keep = rng.randint(1, len(base))
+        digits = base[:keep] + "".join(rng.choice("0123456789") for _ in range(len(base) - keep + rng.choice([-1, 0, 0, 0, 1])))
+        shape = rng.randrange(6)
+        cells.append(
+            [digits, "+" + cc + digits, cc + digits, "0" + digits, "00" + cc + digits, f"{digits[:5]} {digits[5:]}"][shape]
+        )
+    out = normalize_phones(pd.Series(cells), region)
+    fake = out.issue.isin(["repeated-digits", "fake-phone"])
+    expected = [_reference(c, region) for c in cells]
+    mismatches = [(c, got, want) for c, got, want, f in zip(cells, out.e164, expected, fake, strict=True) if got != want and not f]
+    assert mismatches == []
+    assert (out.e164 != "").sum() > 500  # the sample really exercises valid numbers

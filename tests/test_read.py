@@ -1,0 +1,216 @@
+"""Reading files as people make them: encodings, delimiters, title rows, sheets, Excel numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+import xlwt
+from openpyxl import Workbook
+
+from importer.config import parse_mapping
+from importer.errors import ConfigError, LeadImportError, SourceError
+from importer.read import ReadOptions, read_source
+from tests.conftest import BASIC_MAPPING
+
+MAPPING = parse_mapping(__import__("yaml").safe_load(BASIC_MAPPING), source="test.yaml", environ={})
+ROWS = [["Full Name", "Mobile No.", "E-mail", "City"], ["Renée Dubois", "9822033445", "renee@x.com", "Pune"], ["Zoë", "9822044556", "zoe@x.com", "Goa"]]
+
+
+def _text(rows: list[list[str]], delimiter: str = ",") -> str:
+    return "\r\n".join(delimiter.join(r) for r in rows) + "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "expected"),
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", b"\xef\xbb\xbf", "utf-8-sig"),
+        ("utf-16-le", b"\xff\xfe", "utf-16"),
+        ("utf-16-be", b"\xfe\xff", "utf-16"),
+        ("cp1252", b"", "cp1252"),
+    ],
+)
+def test_encodings_are_detected(tmp_path: Path, encoding: str, prefix: bytes, expected: str) -> None:
+    """UTF-8, UTF-8 with BOM, UTF-16 with BOM and cp1252 files read to the same text."""
+    path = tmp_path / "leads.csv"
+    path.write_bytes(prefix + _text(ROWS, "\t" if "16" in encoding else ",").encode(encoding))
+    table = read_source(path, MAPPING)
+    assert table.encoding == expected
+    assert table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë"]
+    assert list(table.cells.columns)[0] == "Full Name"  # no BOM left in the first header
+
+
+def test_excel_unicode_text_export(tmp_path: Path) -> None:
+    """Excel's "Unicode Text" (UTF-16 LE with BOM, tab-separated) reads with the right delimiter."""
+    path = tmp_path / "export.txt"
+    path.write_bytes(b"\xff\xfe" + _text(ROWS, "\t").encode("utf-16-le"))
+    table = read_source(path, MAPPING)
+    assert table.delimiter == "\t"
+    assert table.cells["Mobile No."].tolist() == ["9822033445", "9822044556"]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_delimiters_are_sniffed(tmp_path: Path, delimiter: str) -> None:
+    """Comma, semicolon, tab and pipe files are split correctly without being told."""
+    rows = [*ROWS, ["Asha, Rao", "9822055667", "asha@x.com", "Delhi"]] if delimiter != "," else ROWS
+    path = tmp_path / "leads.csv"
+    path.write_text(_text(rows, delimiter), encoding="utf-8")
+    table = read_source(path, MAPPING)
+    assert table.delimiter == delimiter
+    assert table.cells["City"].tolist()[:2] == ["Pune", "Goa"]
+
+
+def test_overrides_for_encoding_delimiter_and_header_row(tmp_path: Path) -> None:
+    """--encoding, --delimiter and --header-row win over detection."""
+    path = tmp_path / "leads.csv"
+    path.write_bytes(_text([["x;y"], *ROWS], ";").encode("latin-1"))
+    table = read_source(path, MAPPING, ReadOptions(encoding="latin-1", delimiter=";", header_row=2))
+    assert table.encoding == "latin-1"
+    assert table.header_row == 2
+    assert table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë"]
+
+
+def test_title_rows_above_header_and_sheet_rows(tmp_path: Path) -> None:
+    """The header is found below title rows; blank rows keep the numbering a person sees."""
+    path = tmp_path / "leads.csv"
+    path.write_text("Leads March 2026\n\nFull Name,Mobile No.\nA,9822033445\n\nB,9822044556\n", encoding="utf-8")
+    table = read_source(path, MAPPING)
+    assert table.header_row == 3
+    assert table.sheet_row.tolist() == [4, 5, 6]
+    assert table.cells["Full Name"].tolist() == ["A", "", "B"]
+
+
+def test_ragged_rows_are_padded_and_extra_cells_kept(tmp_path: Path) -> None:
+    """Short rows are padded; cells beyond the header land in extra columns, never lost."""
+    path = tmp_path / "leads.csv"
+    path.write_text("Full Name,Mobile No.,City\nA,9822033445\nB,9822044556,Pune,extra\n", encoding="utf-8")
+    table = read_source(path, MAPPING)
+    assert table.cells["City"].tolist() == ["", "Pune"]
+    assert table.cells["Column D"].tolist() == ["", "extra"]
+
+
+def test_quoted_fields_with_newlines_and_delimiters(tmp_path: Path) -> None:
+    """A quoted cell may hold the delimiter and line breaks."""
+    path = tmp_path / "leads.csv"
+    path.write_text('Full Name,Mobile No.,City\n"Rao, Asha",9822033445,"Line1\nLine2"\nB,9822044556,Goa\n', encoding="utf-8")
+    table = read_source(path, MAPPING)
+    assert table.cells["Full Name"].tolist() == ["Rao, Asha", "B"]
+    assert table.cells["City"].tolist() == ["Line1\nLine2", "Goa"]
+
+
+def test_apostrophes_and_excel_text_formulas_are_unwrapped(tmp_path: Path) -> None:
+    """'9822033445 and ="9822033445" are read as the digits a person sees."""
+    path = tmp_path / "leads.csv"
+    path.write_text("Full Name,Mobile No.\nA,'9822033445\nB,\"=\"\"9822044556\"\"\"\n", encoding="utf-8")
+    table = read_source(path, MAPPING)
+    assert table.cells["Mobile No."].tolist() == ["9822033445", "9822044556"]
+
+
+def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_xlsx_second_sheet_title_rows_and_excel_numbers(tmp_path: Path) -> None:
+    """The first sheet whose header fits is used; Excel numbers come out as the digits shown."""
+    path = _workbook(
+        tmp_path / "leads.xlsx",
+        {
+            "Notes": [["Read me first"], ["Leads are on the next sheet"]],
+            "Leads": [
+                ["Dealer leads"],
+                [],
+                ["Full Name", "Mobile No.", "E-mail", "City", "Visited"],
+                ["A", 9822033445, "a@x.com", 411001, dt.date(2026, 3, 2)],
+                ["B", 9822044556.0, "b@x.com", 12.5, dt.datetime(2026, 3, 2, 14, 30)],
+                ["C", 9.19822055667123e15, "c@x.com", "'0091", True],
+                ["D", "9.822066778E+09", "d@x.com", 0.1 + 0.2, None],
+            ],
+        },
+    )
+    table = read_source(path, MAPPING)
+    assert table.sheet == "Leads"
+    assert table.header_row == 3
+    assert table.sheet_row.tolist() == [4, 5, 6, 7]
+    assert table.cells["Mobile No."].tolist() == ["9822033445", "9822044556", "9.19822055667123E+15", "9.822066778E+09"]
+    assert table.cells["City"].tolist() == ["411001", "12.5", "0091", "0.3"]
+    assert table.cells["Visited"].tolist() == ["2026-03-02", "2026-03-02 14:30:00", "TRUE", ""]
+
+
+def test_sheet_option_and_unknown_sheet(tmp_path: Path) -> None:
+    """--sheet picks a sheet by name or number; an unknown name lists the sheets."""
+    rows: list[list[object]] = [["Full Name", "Mobile No."], ["A", 9822033445]]
+    path = _workbook(tmp_path / "leads.xlsx", {"One": rows, "Two": [["Name", "Phone"], ["B", 9822044556]]})
+    assert read_source(path, MAPPING, ReadOptions(sheet="two")).cells["Name"].tolist() == ["B"]
+    assert read_source(path, MAPPING, ReadOptions(sheet="2")).sheet == "Two"
+    with pytest.raises(SourceError, match=r"no sheet named 'Three'. Sheets: 'One', 'Two'"):
+        read_source(path, MAPPING, ReadOptions(sheet="Three"))
+
+
+def test_no_sheet_fits_lists_sheets_and_headers(tmp_path: Path) -> None:
+    """When no sheet has the mapped columns, the error names every sheet and its header."""
+    path = _workbook(tmp_path / "leads.xlsx", {"Calls": [["Caller", "Number"], ["A", 1]], "Empty": []})
+    with pytest.raises(SourceError) as err:
+        read_source(path, MAPPING)
+    text = str(err.value)
+    assert "sheet 'Calls', row 1: 'Caller', 'Number'" in text
+    assert "sheet 'Empty': empty" in text
+
+
+def test_missing_column_names_headers_and_closest(tmp_path: Path) -> None:
+    """A mapped column that is not there is named with the headers found and the closest one."""
+    path = tmp_path / "leads.csv"
+    path.write_text("Full Name,Mobile Number,City\nA,9822033445,Pune\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        read_source(path, MAPPING)
+    text = str(err.value)
+    assert "fields.phone: no column named 'Mobile No.' / 'Phone'" in text
+    assert "Closest header: 'Mobile Number'" in text
+    assert "Headers found: 'Full Name', 'Mobile Number', 'City'" in text
+
+
+def test_xls_workbook(tmp_path: Path) -> None:
+    """Old .xls workbooks read like .xlsx ones, integers without .0."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    for r, row in enumerate([["Full Name", "Mobile No."], ["A", 9822033445], ["B", "98220 44556"]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    path = tmp_path / "leads.xls"
+    book.save(str(path))
+    table = read_source(path, MAPPING)
+    assert table.cells["Mobile No."].tolist() == ["9822033445", "98220 44556"]
+
+
+def test_xls_name_with_text_inside(tmp_path: Path) -> None:
+    """A web export that is really tab-separated text under an .xls name is read as text."""
+    path = tmp_path / "export.xls"
+    path.write_text("Full Name\tMobile No.\nA\t9822033445\n", encoding="utf-8")
+    assert read_source(path, MAPPING).cells["Mobile No."].tolist() == ["9822033445"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "the file is empty"),
+        ("page.xls", b"<html><body><table></table></body></html>", "web page (HTML)"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable XLSX workbook"),
+        ("leads.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+    ],
+)
+def test_unusable_files_fail_clearly(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    """Files that cannot be leads get a SourceError that says why and names the file."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(LeadImportError, match=re.escape(message)) as err:
+        read_source(path, MAPPING)
+    assert name in str(err.value)
