@@ -23,7 +23,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 demo: $(STAMP)
-	$(PY) bench/../sample_data/demo.py
+	$(PY) scripts/demo.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/.data

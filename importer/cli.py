@@ -12,10 +12,17 @@ from typing import Any, TypeVar
 
 import click
 
-from importer.config import load_mapping
-from importer.errors import LeadImportError
-from importer.pipeline import Outcome, validate
+from importer.config import load_mapping, require_ids
+from importer.crm import CrmSettings
+from importer.errors import ConfigError, LeadImportError
+from importer.ledger import Ledger, default_ledger_path
+from importer.limiter import RateLimit
+from importer.pipeline import Outcome, RunSettings, run_import, validate
 from importer.read import ReadOptions, describe_delimiter
+from importer.submit import MAX_BATCH, SendOptions
+
+DEFAULT_BASE_URL = "https://api.vox.ai/api/v1"
+"""Production API base; the contract names only the ``/api/v1`` path, so ``VOX_BASE_URL`` overrides it."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,6 +93,163 @@ def validate_command(
     outcome = validate(file, mapping, options=options, report_path=report_path)
     render(outcome, as_json=as_json, quiet=quiet, dry_run=True)
     sys.exit(outcome.exit_code)
+
+
+def parse_rate(text: str) -> RateLimit:
+    """``100/5s``, ``100/5`` or ``100`` (per 5 s) → a rate limit."""
+    count, _, window = text.strip().lower().partition("/")
+    try:
+        limit = RateLimit(int(count), float(window.rstrip("s") or 5.0))
+    except ValueError:
+        raise ConfigError(f"--rate must look like 100/5s (requests per seconds), got {text!r}.") from None
+    if limit.max_requests < 1 or limit.per_seconds <= 0:
+        raise ConfigError(f"--rate must allow at least one request in a positive window, got {text!r}.")
+    return limit
+
+
+@main.command("run")
+@source_options
+@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH), default=MAX_BATCH, show_default=True, help="Leads per request.")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Requests in flight at once.")
+@click.option("--rate", default="100/5s", show_default=True, help="Request budget shared by all requests: COUNT/SECONDSs.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help="Ledger file [default: $LEADIMPORT_LEDGER, else ~/.local/state/leadimport/ledger.sqlite3].")
+@click.option("--no-ledger", is_flag=True, help="Do not record or check what was sent (no resume, no cross-run dedupe).")
+@_guarded
+def run_command(
+    file: Path,
+    mapping_path: Path,
+    report_path: Path | None,
+    sheet: str | None,
+    header_row: int | None,
+    encoding: str | None,
+    delimiter: str | None,
+    project_id: str | None,
+    process_id: str | None,
+    as_json: bool,
+    quiet: bool,
+    batch_size: int,
+    concurrency: int,
+    rate: str,
+    ledger_path: Path | None,
+    no_ledger: bool,
+) -> None:
+    """Import FILE: validate it, then send every valid row to the Vox CRM exactly once.
+
+    Needs VOX_API_TOKEN in the environment (VOX_BASE_URL to point elsewhere than
+    production). Exit codes: 0 all sent, 1 some rows invalid or rejected, 2 unusable
+    input or configuration (nothing sent), 3 stopped by the CRM or network: run the
+    same command again later to resume.
+    """
+    token = os.environ.get("VOX_API_TOKEN", "").strip()
+    if not token:
+        raise ConfigError("VOX_API_TOKEN is not set: export your Vox API token (it is read only from the environment).")
+    mapping = load_mapping(mapping_path, project_id=project_id, process_id=process_id)
+    project, process = require_ids(mapping)
+    settings = RunSettings(
+        crm=CrmSettings(
+            base_url=os.environ.get("VOX_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+            token=token,
+            project_id=project,
+            process_id=process,
+            init=mapping.init,
+        ),
+        rate=parse_rate(rate),
+        send=SendOptions(batch_size=batch_size, concurrency=concurrency, progress=_progress(quiet)),
+        ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
+        command=" ".join(["leadimport", "run", str(file), "--mapping", str(mapping_path)]),
+    )
+    options = ReadOptions(sheet=sheet, header_row=header_row, encoding=encoding, delimiter=delimiter)
+    outcome = run_import(file, mapping, settings, options=options, report_path=report_path)
+    render(outcome, as_json=as_json, quiet=quiet, dry_run=False)
+    sys.exit(outcome.exit_code)
+
+
+def _progress(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+@main.command("sandbox")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Loopback port (0: any free port).")
+@click.option("--token", default="sandbox-token", show_default=True, help="The bearer token the sandbox accepts.")
+@click.option("--project-id", default="64f0c0ffee0000000000aaaa", show_default=True, help="The project the token belongs to.")
+@click.option("--process-id", "process_ids", multiple=True, help="A process id of the project (repeatable) [default: 64f0c0ffee0000000000beef].")
+@click.option("--rate", default="100/5s", show_default=True, help="Rate limit the sandbox enforces: COUNT/SECONDSs.")
+@click.option("--latency", default="0", show_default=True, help="Delay per request in seconds, or a range MIN-MAX (e.g. 0.1-0.3).")
+@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a 500 before storing.")
+@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of storing, then dropping the connection.")
+@click.option("--block-seconds", type=click.FloatRange(min=0), default=3600.0, show_default=True, help="How long a duplicate block lasts.")
+@_guarded
+def sandbox_command(
+    port: int,
+    token: str,
+    project_id: str,
+    process_ids: tuple[str, ...],
+    rate: str,
+    latency: str,
+    fail_rate: float,
+    drop_rate: float,
+    block_seconds: float,
+) -> None:
+    """Run a local CRM that follows the Vox contract, to rehearse imports (Ctrl-C stops it)."""
+    from importer.sandbox import SandboxSettings, serve
+
+    limit = parse_rate(rate)
+    low, _, high = latency.partition("-")
+    try:
+        delay = (float(low), float(high or low))
+    except ValueError:
+        raise ConfigError(f"--latency must be seconds or MIN-MAX, got {latency!r}.") from None
+    settings = SandboxSettings(
+        token=token,
+        project_id=project_id,
+        process_ids=process_ids or ("64f0c0ffee0000000000beef",),
+        rate_limit=limit.max_requests,
+        rate_window=limit.per_seconds,
+        latency=delay,
+        fault_5xx=fail_rate,
+        fault_drop=drop_rate,
+        block_seconds=block_seconds,
+    )
+    serve(settings, port=port, announce=lambda line: click.echo(line, err=False))
+
+
+@main.command("history")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help="Ledger file [default: as for run].")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs, newest first.")
+@_guarded
+def history_command(ledger_path: Path | None, limit: int) -> None:
+    """List earlier runs: when, which file, counts per status, outcome."""
+    with Ledger(ledger_path or default_ledger_path()) as ledger:
+        runs = ledger.runs(limit=limit)
+    if not runs:
+        click.echo("No runs recorded yet.")
+        return
+    click.echo(f"{'run':>5}  {'started (UTC)':<20} {'outcome':<22} file / counts")
+    for r in runs:
+        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items()) or "-"
+        click.echo(f"{r.run_id:>5}  {r.started_at[:19]:<20} {r.outcome or 'running/killed':<22} {r.file}")
+        click.echo(f"{'':>28}{'':<22} {counts}")
+
+
+@main.command("show")
+@click.argument("run_id", type=int)
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help="Ledger file [default: as for run].")
+@_guarded
+def show_command(run_id: int, ledger_path: Path | None) -> None:
+    """Print one run's details and counts, and where its report is."""
+    with Ledger(ledger_path or default_ledger_path()) as ledger:
+        record = ledger.run(run_id)
+    if record is None:
+        raise ConfigError(f"run {run_id} is not in the ledger (see leadimport history).")
+    click.echo(f"Run {record.run_id}: {record.outcome or 'did not finish (killed or still running)'}")
+    click.echo(f"  file      {record.file}")
+    click.echo(f"  mapping   {record.mapping}")
+    click.echo(f"  project   {record.project_id}  process {record.process_id}")
+    click.echo(f"  started   {record.started_at}  ended {record.ended_at or '-'}")
+    for status, n in record.counts.items():
+        click.echo(f"  {status:<17}{n:>9}")
+    click.echo(f"  report    {record.report or '-'}")
+    click.echo(f"  command   {record.command}")
 
 
 def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> None:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pandas as pd
 
 from importer.config import LeadMapping
+from importer.crm import CrmClient, CrmSettings, RetryPolicy
+from importer.ledger import Ledger
+from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
+from importer.submit import LedgerRun, SendOptions, send_rows
 from importer.dedupe import mark_duplicates
 from importer.leads import LeadFrame, build_leads
 from importer.read import ReadOptions, SourceTable, read_source
@@ -69,8 +75,8 @@ def finish(prepared: Prepared, rows: pd.DataFrame, report_path: Path | None, sto
 
 
 def exit_code(summary: Summary, *, stopped: bool) -> int:
-    """0 all good · 1 some rows invalid/rejected · 3 stopped by the CRM or network (resumable)."""
-    if stopped:
+    """0 all good · 1 some rows invalid/rejected · 3 stopped, or rows left pending (resumable)."""
+    if stopped or summary.counts.get("pending"):
         return 3
     return 1 if summary.counts.get("invalid") or summary.counts.get("rejected") else 0
 
@@ -81,3 +87,73 @@ def validate(
     """The dry run: everything but sending, and the report."""
     prepared = prepare(path, mapping, options)
     return finish(prepared, prepared.rows, report_path)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Everything ``run`` needs beyond the file and mapping."""
+
+    crm: CrmSettings
+    rate: RateLimit = DEFAULT_RATE
+    send: SendOptions = SendOptions()
+    ledger_path: Path | None = None
+    retry: RetryPolicy = RetryPolicy()
+    command: str = ""
+
+
+def run_import(
+    path: str | Path,
+    mapping: LeadMapping,
+    settings: RunSettings,
+    *,
+    options: ReadOptions = ReadOptions(),
+    report_path: Path | None = None,
+    http: httpx.Client | None = None,
+) -> Outcome:
+    """The dry run, then every valid row sent to the CRM once; the report says what the CRM answered."""
+    prepared = prepare(path, mapping, options)
+    ledger = Ledger(settings.ledger_path) if settings.ledger_path else None
+    try:
+        ledger_run = None
+        if ledger is not None:
+            run_id = ledger.begin_run(
+                file=str(Path(path).resolve()),
+                fingerprint=file_fingerprint(Path(path)),
+                mapping=str(Path(mapping.source).resolve()),
+                project_id=settings.crm.project_id,
+                process_id=settings.crm.process_id,
+                command=settings.command,
+            )
+            ledger_run = LedgerRun(ledger, run_id)
+        limiter = RateLimiter.for_rate(settings.rate)
+        with CrmClient(settings.crm, limiter=limiter, http=http, retry=settings.retry) as client:
+            sent = send_rows(
+                prepared.rows,
+                prepared.leads.metadata,
+                client,
+                project_id=settings.crm.project_id,
+                process_id=settings.crm.process_id,
+                options=settings.send,
+                ledger=ledger_run,
+            )
+        outcome = finish(prepared, sent.rows, report_path, sent.stop_message)
+        if ledger_run is not None:
+            ledger_run.ledger.end_run(
+                ledger_run.run_id,
+                counts=outcome.summary.counts,
+                outcome={0: "complete", 1: "complete-with-problems"}.get(outcome.exit_code, "stopped"),
+                report=str(outcome.report_path),
+            )
+        return outcome
+    finally:
+        if ledger is not None:
+            ledger.close()
+
+
+def file_fingerprint(path: Path) -> str:
+    """SHA-256 of the file's bytes: the same file is recognised under any name."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,225 @@
+"""Sending valid rows to the CRM in concurrent batches, under the ledger's exactly-once protocol.
+
+Per batch: claim its leads in the ledger (written ``in-flight`` and committed), send,
+then commit each lead's outcome. Leads of an earlier, interrupted run that are still
+``in-flight`` are looked up in the CRM before anything else is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from importer.crm import BatchResult, CrmClient
+from importer.errors import CrmError, CrmStop, LedgerError
+from importer.ledger import Known, LeadKey, Ledger
+from importer.payload import build_payloads, payload_hash
+
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """How to send: leads per request, requests in flight, progress bar."""
+
+    batch_size: int = MAX_BATCH
+    concurrency: int = 4
+    progress: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRun:
+    """The ledger and this run's id in it."""
+
+    ledger: Ledger
+    run_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """Rows with their final statuses, and why sending stopped early (if it did)."""
+
+    rows: pd.DataFrame
+    stop_message: str | None
+    requests: int
+
+
+class _Rows:
+    """Status columns being filled in, addressed by referenceId."""
+
+    def __init__(self, rows: pd.DataFrame, refs: Sequence[str], positions: np.ndarray) -> None:
+        self.status = rows["status"].to_numpy(dtype=object).copy()
+        self.reason = rows["reason"].to_numpy(dtype=object).copy()
+        self.lead_id = rows["lead_id"].to_numpy(dtype=object).copy()
+        self.run = np.full(len(rows), "", dtype=object)
+        self.at = dict(zip(refs, positions.tolist(), strict=True))
+
+    def set(self, ref: str, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None) -> None:
+        i = self.at[ref]
+        self.status[i], self.reason[i] = status, reason
+        self.lead_id[i] = lead_id or ""
+        self.run[i] = "" if run is None else str(run)
+
+    def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
+        out = rows.copy()
+        out["status"], out["reason"] = self.status, self.reason
+        out["lead_id"], out["imported_in_run"] = self.lead_id, self.run
+        for col in ("status", "reason", "lead_id", "imported_in_run"):
+            out[col] = out[col].astype("str")
+        return out
+
+
+def send_rows(
+    rows: pd.DataFrame,
+    metadata: pd.DataFrame,
+    client: CrmClient,
+    *,
+    project_id: str,
+    process_id: str,
+    options: SendOptions = SendOptions(),
+    ledger: LedgerRun | None = None,
+) -> SendResult:
+    """Send every ``valid`` row once; each ends accepted, rejected, already-imported or pending."""
+    positions = np.flatnonzero((rows["status"] == "valid").to_numpy())
+    valid = rows.iloc[positions]
+    leads = build_payloads(valid, metadata, project_id=project_id, process_id=process_id)
+    refs = [str(lead["referenceId"]) for lead in leads]
+    state = _Rows(rows, refs, positions)
+    sender = _Sender(client, state, project_id, process_id, options, ledger)
+    try:
+        if ledger is not None:
+            sender.reconcile()
+        if sender.stop is None:
+            keys = [
+                LeadKey(r, str(lead.get("phone", "")), str(lead.get("email", "")), int(row), payload_hash(lead))
+                for r, lead, row in zip(refs, leads, valid["sheet_row"], strict=True)
+            ]
+            sender.send(leads, keys)
+    finally:
+        sender.close_progress()
+    for ref in refs:
+        if state.status[state.at[ref]] == "valid":
+            state.set(ref, "pending", reason="not sent: the run stopped before this row")
+    return SendResult(rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests)
+
+
+class _Sender:
+    def __init__(
+        self, client: CrmClient, state: _Rows, project_id: str, process_id: str, options: SendOptions, ledger: LedgerRun | None
+    ) -> None:
+        self.client, self.state, self.options, self.ledger = client, state, options, ledger
+        self.project_id, self.process_id = project_id, process_id
+        self.stop: str | None = None
+        self.requests = 0
+        self.bar = tqdm(total=len(state.at), unit="lead", desc="sending", disable=not options.progress, leave=False)
+
+    def close_progress(self) -> None:
+        self.bar.close()
+
+    def reconcile(self) -> None:
+        """Settle leads an interrupted run left in-flight: found in the CRM → accepted, else pending."""
+        assert self.ledger is not None
+        ledger, run_id = self.ledger.ledger, self.ledger.run_id
+        stale = ledger.stale_in_flight(self.project_id, self.process_id)
+        if not stale:
+            return
+        adopted = ledger.adopt(run_id, self.project_id, self.process_id, [k.reference_id for k in stale])
+        found: dict[str, str | None] = {}
+        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+            futures = {pool.submit(self.client.find, ref): ref for ref in adopted}
+            for future in futures:
+                try:
+                    found[futures[future]] = future.result()
+                except CrmError as exc:
+                    self.stop = self.stop or str(exc)
+        ledger.resolve(run_id, self.project_id, self.process_id, found)
+
+    def send(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> None:
+        """Claim, send and record batch after batch, several in flight at once."""
+        batches = _batches(leads, keys, max(1, min(self.options.batch_size, MAX_BATCH)))
+        in_flight: dict[Future[BatchResult], list[str]] = {}
+        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+            try:
+                while True:
+                    while self.stop is None and len(in_flight) < max(1, self.options.concurrency):
+                        batch = next(batches, None)
+                        if batch is None:
+                            break
+                        to_send = self._claim(*batch)
+                        if to_send:
+                            in_flight[pool.submit(self.client.submit, to_send)] = [str(x["referenceId"]) for x in to_send]
+                    if not in_flight:
+                        return
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self._settle(in_flight.pop(future), future)
+            except KeyboardInterrupt:
+                self.stop = "interrupted: requests already sent were waited for and recorded; run the same command to send the rest."
+            except LedgerError as exc:
+                self.stop = f"{exc} Nothing more was sent; once the ledger is fixed, run the same command to resume."
+            for future in list(in_flight):
+                self._settle(in_flight.pop(future), future)
+
+    def _claim(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> list[dict[str, object]]:
+        if self.ledger is None:
+            return leads
+        claim = self.ledger.ledger.claim(self.ledger.run_id, self.project_id, self.process_id, keys)
+        by_row = {k.sheet_row: k.reference_id for k in keys}
+        for sheet_row, known in claim.known.items():
+            self._apply_known(by_row[sheet_row], known)
+        self.bar.update(len(keys) - len(claim.claimed))
+        claimed = {k.reference_id for k in claim.claimed}
+        return [lead for lead in leads if lead["referenceId"] in claimed]
+
+    def _apply_known(self, ref: str, known: Known) -> None:
+        if known.state == "accepted":
+            self.state.set(ref, "already-imported", lead_id=known.lead_id, run=known.run_id)
+        elif known.state == "rejected":
+            self.state.set(ref, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id)
+        elif known.owner_alive:
+            self.state.set(ref, "pending", reason=f"being sent by another run (run {known.run_id}) right now")
+        else:
+            self.state.set(ref, "pending", reason=f"sent by interrupted run {known.run_id}; the next run checks it with the CRM")
+
+    def _settle(self, refs: list[str], future: Future[BatchResult]) -> None:
+        try:
+            result = future.result()
+        except Exception as exc:  # a bug must not lose the record of what was sent
+            for ref in refs:
+                self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM")
+            self.stop = self.stop or f"sending failed unexpectedly ({type(exc).__name__}: {exc})"
+            return
+        self.requests += result.requests
+        for ref, outcome in result.outcomes.items():
+            if outcome.state == "accepted":
+                self.state.set(ref, "accepted", lead_id=outcome.lead_id)
+            else:
+                self.state.set(ref, "rejected", reason=outcome.message or "rejected by the CRM")
+        for ref in result.unsent:
+            self.state.set(ref, "pending", reason="not sent: the run stopped before this row")
+        for ref in result.unknown:
+            self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM before sending")
+        self.bar.update(len(refs))
+        if result.stop is not None and self.stop is None:
+            self.stop = str(result.stop)
+            if not isinstance(result.stop, CrmStop):
+                self.stop = f"{result.stop}"
+        if self.ledger is not None:
+            self.ledger.ledger.record(
+                self.ledger.run_id,
+                [(ref, o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()],
+            )
+            if result.unsent:
+                self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
+
+
+def _batches(
+    leads: list[dict[str, object]], keys: list[LeadKey], size: int
+) -> Iterator[tuple[list[dict[str, object]], list[LeadKey]]]:
+    for start in range(0, len(leads), size):
+        yield leads[start : start + size], keys[start : start + size]

@@ -1,0 +1,141 @@
+"""`leadimport validate` end to end: the sample sheets row by row, counts, exit codes, report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, CliRun, by_row
+
+SAMPLES = ROOT / "sample_data"
+MAPPINGS = ROOT / "mappings"
+
+# sheet_row → (status, reason, warnings, duplicate_of, phone_e164)
+DEALER_EXPECTED = {
+    5: ("valid", "", "", "", "+919812345670"),
+    6: ("valid", "", "", "", "+919741255301"),
+    7: ("valid", "", "", "", "+919811223344"),
+    8: ("valid", "", "", "", "+919823456781"),
+    9: ("invalid", "damaged-phone", "", "", ""),
+    10: ("invalid", "repeated-digits", "", "", "+919999999999"),
+    11: ("invalid", "repeated-digits", "", "", "+919898989898"),
+    12: ("invalid", "fake-phone", "", "", "+911234567890"),
+    13: ("skipped", "blank-row", "", "", ""),
+    14: ("invalid", "invalid-phone", "", "", ""),
+    15: ("duplicate", "", "", "5", "+919812345670"),
+    16: ("valid", "", "", "", "+918877665544"),
+    17: ("duplicate", "", "", "16", "+917700112233"),
+    18: ("invalid", "invalid-email", "", "", ""),
+    19: ("valid", "", "invalid-email", "", "+917012345678"),
+    20: ("invalid", "missing-name", "", "", "+919123400567"),
+    21: ("invalid", "missing-contact", "", "", ""),
+    22: ("valid", "", "multiple-phones", "", "+919811022334"),
+    23: ("valid", "", "phone-extension-dropped", "", "+912240123456"),
+    24: ("invalid", "damaged-phone", "", "", ""),
+    25: ("valid", "", "", "", "+919830012345"),
+    26: ("valid", "", "", "", "+919554433221"),
+    27: ("valid", "", "", "", "+919446012345"),
+    28: ("valid", "", "", "", ""),
+    29: ("skipped", "blank-row", "", "", ""),
+    30: ("skipped", "summary-row", "", "", ""),
+}
+EVENT_EXPECTED = {
+    3: ("valid", "", "", "", "+919822011223"),
+    4: ("valid", "", "", "", "+919822033445"),
+    5: ("invalid", "damaged-phone", "", "", ""),
+    6: ("invalid", "repeated-digits", "", "", "+918888888888"),
+    7: ("invalid", "missing-name", "", "", "+919822055667"),
+    8: ("valid", "", "invalid-email", "", "+919822066778"),
+    9: ("duplicate", "", "", "3", "+919822011223"),
+    10: ("skipped", "blank-row", "", "", ""),
+    11: ("valid", "", "", "", "+919822077889"),
+    12: ("valid", "", "", "", ""),
+    13: ("valid", "", "", "", "+919822099001"),
+}
+
+
+@pytest.mark.parametrize(
+    ("sample", "mapping", "expected"),
+    [("dealer_leads.xlsx", "dealer_leads.yaml", DEALER_EXPECTED), ("event_leads.csv", "event_leads.yaml", EVENT_EXPECTED)],
+)
+def test_sample_reports_row_by_row(
+    tmp_path: Path, run_cli: Callable[..., CliRun], sample: str, mapping: str, expected: dict[int, tuple[str, ...]]
+) -> None:
+    """Every row of each shipped sample gets the status, reason and warnings a person would expect."""
+    report = tmp_path / "report.csv"
+    result = run_cli("validate", str(SAMPLES / sample), "--mapping", str(MAPPINGS / mapping), "--report", str(report))
+    assert result.exit_code == 1, result.stderr
+    got = {
+        r: (row["status"], row["reason"], row["warnings"], row["duplicate_of"], row["phone_e164"])
+        for r, row in by_row(result.report).items()
+    }
+    assert got == expected
+
+
+def test_counts_add_up_and_summary_is_printed(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
+    """One report row per data row; the printed counts add up to the data rows; the report path is shown."""
+    report = tmp_path / "report.csv"
+    result = run_cli("validate", str(SAMPLES / "dealer_leads.xlsx"), "--mapping", str(MAPPINGS / "dealer_leads.yaml"), "--report", str(report))
+    assert [int(r["sheet_row"]) for r in result.report] == list(range(5, 31))
+    assert "26 data rows" in result.output
+    counts = {line.split()[0]: int(line.split()[1]) for line in result.output.splitlines() if line.startswith("  ") and line.split()[0] in {"valid", "invalid", "duplicate", "skipped"}}
+    assert counts == {"valid": 12, "invalid": 9, "duplicate": 2, "skipped": 3}
+    assert sum(counts.values()) == len(result.report)
+    assert f"Report: {report}" in result.output
+
+
+def test_report_keeps_original_columns_and_values(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
+    """The report starts with the status columns, then every original column with the cell as read."""
+    report = tmp_path / "report.csv"
+    result = run_cli("validate", str(SAMPLES / "event_leads.csv"), "--mapping", str(MAPPINGS / "event_leads.yaml"), "--report", str(report))
+    header = list(result.report[0].keys())
+    assert header[:9] == ["sheet_row", "status", "reason", "warnings", "duplicate_of", "phone_e164", "email", "referenceId", "lead_id"]
+    assert header[9:] == ["Lead ID", "First Name", "Last Name", "Phone Number", "E-mail", "Company"]
+    row4 = by_row(result.report)[4]
+    assert (row4["First Name"], row4["Last Name"], row4["Company"], row4["referenceId"]) == ("Renée", "D'Souza", "Café Mocha", "EXPO-002")
+
+
+def test_default_report_path_beside_input(tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]) -> None:
+    """Without --report the report is <name>.report.csv next to the input, and exit 0 when all rows are fine."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone\nAsha,9822033445\n", encoding="utf-8")
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()))
+    assert result.exit_code == 0
+    assert (tmp_path / "leads.report.csv").exists()
+
+
+def test_json_summary(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
+    """--json prints a machine-readable summary with counts and the report path."""
+    report = tmp_path / "report.csv"
+    result = run_cli("validate", str(SAMPLES / "event_leads.csv"), "--mapping", str(MAPPINGS / "event_leads.yaml"), "--report", str(report), "--json")
+    data = json.loads(result.output)
+    assert data["counts"] == {"valid": 6, "duplicate": 1, "invalid": 3, "skipped": 1}
+    assert data["total"] == 11 and data["report"] == str(report) and data["exit_code"] == 1
+
+
+def test_unreadable_input_exits_2(tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]) -> None:
+    """A file that is not there exits 2 with its name and no traceback."""
+    result = run_cli("validate", str(tmp_path / "nope.csv"), "--mapping", str(mapping_file()))
+    assert result.exit_code == 2
+    assert "nope.csv: file not found" in result.stderr
+
+
+def test_many_rows_counts_invariant(tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]) -> None:
+    """On a few thousand mixed rows, every data row appears exactly once in the report."""
+    lines = ["Name,Phone,Email"]
+    for i in range(3000):
+        kind = i % 7
+        phone = ["98220%05d" % i, "+91 97%08d" % i, "bad", "", "9999999999", "98220%05d" % (i - 1), "N/A"][kind]
+        lines.append(f"{'' if i % 11 == 0 else 'P' + str(i)},{phone},{'x' + str(i) + '@y.com' if i % 3 else ''}")
+        if i % 500 == 0:
+            lines.append(",,")
+    sheet = tmp_path / "many.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report))
+    rows = [int(r["sheet_row"]) for r in result.report]
+    assert rows == list(range(2, len(lines) + 1))
+    assert all(r["status"] in {"valid", "invalid", "duplicate", "skipped"} for r in result.report)
