@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from importer import crashpoints
 from importer.crm import BatchResult, CrmClient
-from importer.errors import CrmError, CrmStop, LedgerError
+from importer.errors import CrmError, LedgerError
 from importer.ledger import Known, LeadKey, Ledger
 from importer.payload import build_payloads, payload_hash
 
@@ -151,8 +152,9 @@ class _Sender:
                         if batch is None:
                             break
                         to_send = self._claim(*batch)
+                        crashpoints.reach("after-claim")
                         if to_send:
-                            in_flight[pool.submit(self.client.submit, to_send)] = [str(x["referenceId"]) for x in to_send]
+                            in_flight[pool.submit(self._submit, to_send)] = [str(x["referenceId"]) for x in to_send]
                     if not in_flight:
                         return
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -164,6 +166,12 @@ class _Sender:
                 self.stop = f"{exc} Nothing more was sent; once the ledger is fixed, run the same command to resume."
             for future in list(in_flight):
                 self._settle(in_flight.pop(future), future)
+
+    def _submit(self, leads: list[dict[str, object]]) -> BatchResult:
+        crashpoints.reach("before-request")
+        result = self.client.submit(leads)
+        crashpoints.reach("after-answer")
+        return result
 
     def _claim(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> list[dict[str, object]]:
         if self.ledger is None:
@@ -177,7 +185,11 @@ class _Sender:
         return [lead for lead in leads if lead["referenceId"] in claimed]
 
     def _apply_known(self, ref: str, known: Known) -> None:
-        if known.state == "accepted":
+        assert self.ledger is not None
+        if known.state == "accepted" and known.run_id == self.ledger.run_id:
+            # confirmed by this run's own reconciliation of an interrupted run
+            self.state.set(ref, "accepted", lead_id=known.lead_id)
+        elif known.state == "accepted":
             self.state.set(ref, "already-imported", lead_id=known.lead_id, run=known.run_id)
         elif known.state == "rejected":
             self.state.set(ref, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id)
@@ -207,8 +219,6 @@ class _Sender:
         self.bar.update(len(refs))
         if result.stop is not None and self.stop is None:
             self.stop = str(result.stop)
-            if not isinstance(result.stop, CrmStop):
-                self.stop = f"{result.stop}"
         if self.ledger is not None:
             self.ledger.ledger.record(
                 self.ledger.run_id,
@@ -216,6 +226,7 @@ class _Sender:
             )
             if result.unsent:
                 self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
+            crashpoints.reach("after-record")
 
 
 def _batches(

@@ -1,0 +1,265 @@
+"""``make bench``: time leadimport against naive reference implementations, side by side.
+
+Parts (``--part``, repeatable; default: all):
+
+  validate  ``leadimport validate`` (the dry run) against bench/reference.py on a
+            1,000,000-row CSV (target: at least 8x faster) and a 100,000-row XLSX
+            (target: at least 4x faster); on both, peak memory no higher than the
+            reference's.
+
+Each command runs as its own process, ours and the reference alternating, ``--repeats``
+times; medians are reported because small shared machines are noisy. The exit code is
+non-zero only when the benchmark itself failed (a command crashed, a report is missing);
+a missed target is printed as MISSED.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from generate import DATA_DIR, DEFAULT_SEED, SheetSpec, ensure_sheet
+from measure import Measurement, run_measured
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+MAPPING = BENCH / "mapping.yaml"
+REFERENCE = BENCH / "reference.py"
+OUR_OK_EXIT_CODES = (0, 1)  # 1: some rows are invalid, which every benchmark sheet has
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One file to time ours against the reference on, and the speed-up it must reach."""
+
+    part: str
+    spec: SheetSpec
+    min_speedup: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.spec.kind.upper()} {self.spec.rows:,} rows"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Command-line choices every part uses."""
+
+    repeats: int
+    quick: bool
+    csv_rows: int
+    xlsx_rows: int
+    seed: int
+    data_dir: Path
+    python: str
+
+
+@dataclass(slots=True)
+class CaseResult:
+    """All runs of one case, and what went wrong, if anything."""
+
+    case: Case
+    ours: list[Measurement] = field(default_factory=list)
+    reference: list[Measurement] = field(default_factory=list)
+    status_ours: dict[str, int] = field(default_factory=dict)
+    status_reference: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ours_s(self) -> float:
+        return statistics.median(m.wall_s for m in self.ours)
+
+    @property
+    def reference_s(self) -> float:
+        return statistics.median(m.wall_s for m in self.reference)
+
+    @property
+    def speedup(self) -> float:
+        return self.reference_s / self.ours_s
+
+    @property
+    def ours_peak_kib(self) -> float:
+        return statistics.median(m.peak_kib for m in self.ours)
+
+    @property
+    def reference_peak_kib(self) -> float:
+        return statistics.median(m.peak_kib for m in self.reference)
+
+    @property
+    def memory_ratio(self) -> float:
+        return self.ours_peak_kib / self.reference_peak_kib
+
+    @property
+    def complete(self) -> bool:
+        return not self.failures and bool(self.ours) and bool(self.reference)
+
+
+Command = Callable[[Path, Path], list[str]]
+
+
+def validate_cases(settings: Settings) -> list[tuple[Case, Command, Command]]:
+    """The dry run on the big CSV and on the XLSX."""
+
+    def ours(sheet: Path, report: Path) -> list[str]:
+        command = [settings.python, "-m", "importer", "validate", str(sheet), "--mapping", str(MAPPING)]
+        return [*command, "--report", str(report), "--quiet"]
+
+    def reference(sheet: Path, report: Path) -> list[str]:
+        return [settings.python, str(REFERENCE), str(sheet), "--mapping", str(MAPPING), "--report", str(report)]
+
+    return [
+        (Case("validate", SheetSpec("csv", settings.csv_rows, settings.seed), 8.0), ours, reference),
+        (Case("validate", SheetSpec("xlsx", settings.xlsx_rows, settings.seed), 4.0), ours, reference),
+    ]
+
+
+PARTS: dict[str, Callable[[Settings], list[tuple[Case, Command, Command]]]] = {
+    "validate": validate_cases,
+}
+
+
+def run_case(case: Case, ours: Command, reference: Command, settings: Settings) -> CaseResult:
+    """Generate (or reuse) the sheet, then time both commands, alternating which goes first."""
+    result = CaseResult(case)
+    cached = (settings.data_dir / case.spec.filename).is_file()
+    print(f"{case.part} · {case.label}: {'cached sheet' if cached else 'generating the sheet ...'}", flush=True)
+    sheet = ensure_sheet(case.spec, settings.data_dir)
+    with tempfile.TemporaryDirectory(prefix="leadimport-bench-") as tmp:
+        reports = {"ours": Path(tmp, "ours.report.csv"), "reference": Path(tmp, "reference.report.csv")}
+        sides: list[tuple[str, Command, list[Measurement], tuple[int, ...]]] = [
+            ("ours", ours, result.ours, OUR_OK_EXIT_CODES),
+            ("reference", reference, result.reference, (0,)),
+        ]
+        for repeat in range(settings.repeats):
+            line = []
+            for name, command, runs, ok_codes in sides if repeat % 2 == 0 else sides[::-1]:
+                reports[name].unlink(missing_ok=True)
+                m = run_measured(command(sheet, reports[name]), cwd=ROOT)
+                if m.exit_code not in ok_codes:
+                    tail = "\n    ".join(m.stderr.strip().splitlines()[-15:])
+                    result.failures.append(f"{name} exited {m.exit_code}: {' '.join(m.argv)}\n    {tail}")
+                    return result
+                if not reports[name].is_file():
+                    result.failures.append(f"{name} wrote no report: {' '.join(m.argv)}")
+                    return result
+                runs.append(m)
+                line.append(f"{name} {m.wall_s:6.2f} s {_mib(m.peak_kib):7.0f} MiB")
+            print(f"  repeat {repeat + 1}/{settings.repeats}: " + " · ".join(line), flush=True)
+        result.status_ours = status_counts(reports["ours"])
+        result.status_reference = status_counts(reports["reference"])
+    rows = sum(result.status_ours.values())
+    if rows != case.spec.rows:
+        result.failures.append(f"ours reported {rows:,} rows for a sheet of {case.spec.rows:,}")
+    return result
+
+
+def status_counts(report: Path) -> dict[str, int]:
+    """Rows per status in a report's ``status`` column."""
+    table = pacsv.read_csv(
+        report,
+        convert_options=pacsv.ConvertOptions(include_columns=["status"], column_types={"status": pa.string()}),
+    )
+    counts = pc.value_counts(table.column("status")).to_pylist()
+    return {str(c["values"]): int(c["counts"]) for c in sorted(counts, key=lambda c: -int(c["counts"]))}
+
+
+def print_results(results: list[CaseResult], settings: Settings) -> None:
+    """The table of medians and ratios, the targets, then per-run details."""
+    header = (
+        f"{'part':<9} {'file':<5} {'rows':>10} {'ours s':>8} {'ref s':>8} {'speed-up':>9} {'target':>7}"
+        f" {'ours MiB':>9} {'ref MiB':>9} {'mem':>6}  {'speed':<7} {'memory':<7}"
+    )
+    print()
+    print(f"Medians of {settings.repeats} run(s); speed-up = reference time / ours; mem = ours peak / reference peak.")
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        spec = r.case.spec
+        if not r.complete:
+            print(f"{r.case.part:<9} {spec.kind.upper():<5} {spec.rows:>10,} FAILED (see below)")
+            continue
+        speed_ok = r.speedup >= r.case.min_speedup
+        memory_ok = r.ours_peak_kib <= r.reference_peak_kib
+        print(
+            f"{r.case.part:<9} {spec.kind.upper():<5} {spec.rows:>10,} {r.ours_s:>8.2f} {r.reference_s:>8.2f}"
+            f" {r.speedup:>8.1f}x {'>=' + format(r.case.min_speedup, 'g') + 'x':>7}"
+            f" {_mib(r.ours_peak_kib):>9.0f} {_mib(r.reference_peak_kib):>9.0f} {r.memory_ratio:>6.2f}"
+            f"  {'met' if speed_ok else 'MISSED':<7} {'met' if memory_ok else 'MISSED':<7}"
+        )
+    if settings.quick:
+        print("(--quick: smaller sheets than the targets are set for; the verdicts are only indicative.)")
+    print()
+    print("Details (peak MiB = max of ru_maxrss and sampled PSS of the whole process tree):")
+    for r in results:
+        print(f"  {r.case.part} · {r.case.label}")
+        for name, runs in (("ours", r.ours), ("reference", r.reference)):
+            if not runs:
+                continue
+            times = ", ".join(f"{m.wall_s:.2f}" for m in runs)
+            rss = ", ".join(f"{_mib(m.maxrss_kib):.0f}" for m in runs)
+            pss = ", ".join(f"{_mib(m.tree_pss_kib):.0f}" for m in runs)
+            print(f"    {name:<10} wall s: {times}   ru_maxrss MiB: {rss}   tree PSS MiB: {pss}")
+        for name, counts in (("ours", r.status_ours), ("reference", r.status_reference)):
+            if counts:
+                print(f"    {name:<10} statuses: " + ", ".join(f"{s} {n:,}" for s, n in counts.items()))
+        for failure in r.failures:
+            print(f"    FAILED: {failure}")
+
+
+def _mib(kib: float) -> float:
+    return kib / 1024
+
+
+def parse_args(argv: list[str] | None) -> tuple[Settings, list[str]]:
+    parser = argparse.ArgumentParser(
+        description="Time leadimport against naive reference implementations.",
+        epilog="Parts: " + ", ".join(PARTS) + ". Generated sheets are cached in bench/.data/.",
+    )
+    parser.add_argument("--part", action="append", choices=list(PARTS), help="Part to run (repeatable) [default: all].")
+    parser.add_argument("--repeats", type=int, default=3, help="Runs of each command per file [default: 3].")
+    parser.add_argument(
+        "--quick", action="store_true", help="Smoke run on small sheets (50,000 CSV and 5,000 XLSX rows)."
+    )
+    parser.add_argument("--csv-rows", type=int, help="Rows of the CSV [default: 1,000,000; --quick: 50,000].")
+    parser.add_argument("--xlsx-rows", type=int, help="Rows of the XLSX [default: 100,000; --quick: 5,000].")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Generator seed.")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="Where generated sheets are cached.")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    settings = Settings(
+        repeats=args.repeats,
+        quick=args.quick,
+        csv_rows=args.csv_rows or (50_000 if args.quick else 1_000_000),
+        xlsx_rows=args.xlsx_rows or (5_000 if args.quick else 100_000),
+        seed=args.seed,
+        data_dir=args.data_dir,
+        python=sys.executable,
+    )
+    return settings, list(dict.fromkeys(args.part or PARTS))
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings, parts = parse_args(argv)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"Python {platform.python_version()} · {os.cpu_count()} CPUs · load {load} · {settings.python}")
+    results = []
+    for part in parts:
+        for case, ours, reference in PARTS[part](settings):
+            results.append(run_case(case, ours, reference, settings))
+    print_results(results, settings)
+    return 0 if all(r.complete for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

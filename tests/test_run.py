@@ -1,0 +1,166 @@
+"""`leadimport run` against the sandbox CRM over real HTTP: exactly once, rate, faults, stops."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from importer.sandbox import Sandbox, SandboxSettings
+from tests.conftest import PROCESS, PROJECT, CliRun, by_row
+from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
+
+FAST = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(FAST) as crm:
+        yield crm
+
+
+def _run(run_cli: Callable[..., CliRun], sheet: Path, mapping: Path, report: Path, env: dict[str, str], *extra: str) -> CliRun:
+    return run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(report), "--rate", "2000/1s", *extra, env=env)
+
+
+def test_multi_batch_file_stored_exactly_once(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """2,500 valid rows in 3 batches all land once; invalid and duplicate rows are never sent."""
+    phones = good_phones(2500)
+    extra = ["Bad,98220abcde,bad@example.com,Pune", "Dup,+91 " + phones[10], "Fake,9999999999,fake@example.com,Goa", ",,,"]
+    sheet = write_sheet(tmp_path / "leads.csv", phones, extra_rows=extra)
+    result = _run(run_cli, sheet, mapping_file(MAPPING), tmp_path / "r.csv", run_env(sandbox.base_url), "--no-ledger")
+    assert result.exit_code == 1, result.stderr  # the invalid rows
+    rows = by_row(result.report)
+    stored = {lead["referenceId"]: lead for lead in sandbox.leads()}
+    accepted = {r["referenceId"]: r for r in result.report if r["status"] == "accepted"}
+    assert len(accepted) == 2500 and set(stored) == set(accepted)
+    assert all(stored[ref]["_id"] == row["lead_id"] for ref, row in accepted.items())
+    assert [rows[n]["status"] for n in range(2502, 2506)] == ["invalid", "duplicate", "invalid", "skipped"]
+    assert {lead["phone"] for lead in stored.values()} == {"+91" + p for p in phones}
+    stats = sandbox.stats()
+    assert stats.duplicates == 0 and stats.initiate_requests == 3 and stats.max_leads_per_request == 1000
+
+
+def test_crm_rejections_land_on_their_rows(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A lead the CRM refuses is `rejected` on its own sheet row with the CRM's message verbatim."""
+    phones = good_phones(30)
+    httpx.post(
+        sandbox.base_url + "/leads/bulk/initiate",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        json={"leads": [{"projectId": PROJECT, "processId": PROCESS, "name": "Earlier", "phone": "+91" + phones[4]}]},
+    ).raise_for_status()
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    result = _run(run_cli, sheet, mapping_file(MAPPING), tmp_path / "r.csv", run_env(sandbox.base_url), "--no-ledger", "--batch-size", "7")
+    assert result.exit_code == 1
+    rows = by_row(result.report)
+    assert rows[6]["status"] == "rejected"
+    assert rows[6]["reason"] == "A call attempt has already been made to this phone number for this project"
+    assert sum(r["status"] == "accepted" for r in result.report) == 29
+    assert "Most common CRM rejections:" in result.output
+
+
+@pytest.mark.parametrize("error_shape", ["reference", "guide"])
+def test_faults_still_exactly_once(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun], error_shape: str
+) -> None:
+    """With 5% injected 5xx and 5% store-then-drop faults every valid row is stored once, with no duplicate seen."""
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0,
+        fault_5xx=0.05, fault_drop=0.05, seed=11, error_shape=error_shape, mixed_status_400=error_shape == "guide",
+    )  # fmt: skip
+    phones = good_phones(2100, seed=3)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    with Sandbox(settings) as crm:
+        result = _run(
+            run_cli, sheet, mapping_file(MAPPING), tmp_path / "r.csv", run_env(crm.base_url, tmp_path / "l.db"),
+            "--batch-size", "50", "--rate", "5000/1s", "--concurrency", "6",
+        )  # fmt: skip
+        stats = crm.stats()
+        stored = [lead["referenceId"] for lead in crm.leads()]
+    assert result.exit_code == 0, result.output + result.stderr
+    assert sorted(stored) == sorted(r["referenceId"] for r in result.report)
+    assert len(stored) == len(set(stored)) == 2100
+    assert stats.duplicates == 0 and not stats.blocked
+
+
+def test_block_stops_the_run_and_resume_completes(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A key block mid-run: exit 3, unsent rows pending, no request after it; after it lifts, the same command finishes."""
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0,
+        dup_threshold=5, dup_window=60.0, block_seconds=1.5,
+    )  # fmt: skip
+    phones = good_phones(500, seed=5)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger, report = mapping_file(MAPPING), tmp_path / "ledger.db", tmp_path / "r.csv"
+    with Sandbox(settings) as crm:
+        taken = [{"projectId": PROJECT, "processId": PROCESS, "name": "Old", "phone": "+91" + p} for p in phones[100:110]]
+        httpx.post(crm.base_url + "/leads/bulk/initiate", headers={"Authorization": f"Bearer {TOKEN}"}, json={"leads": taken})
+        env = run_env(crm.base_url, ledger)
+        first = _run(run_cli, sheet, mapping, report, env, "--batch-size", "100", "--concurrency", "1")
+        stats = crm.stats()
+        assert first.exit_code == 3
+        assert "blocked" in first.output.lower()
+        statuses = [r["status"] for r in first.report]
+        assert statuses[:100] == ["accepted"] * 100
+        assert statuses.count("rejected") == 10 and statuses[200:] == ["pending"] * 300
+        assert stats.initiate_requests == 4  # the seeding request, 2 batches, and the one refused by the block
+        import time
+
+        time.sleep(1.6)
+        second = _run(run_cli, sheet, mapping, report, env, "--batch-size", "100", "--concurrency", "1")
+        stored = crm.leads()
+    assert second.exit_code == 1  # the 10 rejected rows stay rejected; nothing resent
+    final = [r["status"] for r in second.report]
+    assert final.count("already-imported") == 190 and final.count("accepted") == 300 and final.count("rejected") == 10
+    assert len(stored) == 10 + 490 and len({lead["phone"] for lead in stored}) == 500
+
+
+def test_auth_failure_and_unknown_process_stop_cleanly(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A wrong token (403) and an unknown process (404) stop at once with a clear message, exit 3, rows pending."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(20))
+    mapping = mapping_file(MAPPING)
+    bad_token = {**run_env(sandbox.base_url), "VOX_API_TOKEN": "wrong-token-123"}
+    denied = _run(run_cli, sheet, mapping, tmp_path / "a.csv", bad_token, "--no-ledger")
+    assert denied.exit_code == 3
+    assert "VOX_API_TOKEN" in denied.output and "wrong-token-123" not in denied.output + denied.stderr
+    assert {r["status"] for r in denied.report} == {"pending"}
+    missing = _run(run_cli, sheet, mapping, tmp_path / "b.csv", run_env(sandbox.base_url), "--no-ledger", "--process-id", "64f0c0ffee00000000000000")
+    assert missing.exit_code == 3
+    assert "Process not found" in missing.output
+    assert sandbox.leads() == []
+
+
+def test_rate_and_batch_size_limits_are_kept(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """No request carries more than the batch size and no 1 s window sees more than the rate."""
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=10, rate_window=1.0, latency=(0.01, 0.05))
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(300, seed=9))
+    with Sandbox(settings) as crm:
+        result = run_cli(
+            "run", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r.csv"),
+            "--batch-size", "12", "--rate", "10/1s", "--concurrency", "4", "--no-ledger", env=run_env(crm.base_url),
+        )  # fmt: skip
+        stats = crm.stats()
+    assert result.exit_code == 0
+    assert stats.rate_limited == 0
+    assert stats.max_requests_in(1.0) <= 10
+    assert stats.max_leads_per_request == 12 and stats.initiate_requests == 25
+
+
+def test_missing_token_exits_2(tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]) -> None:
+    """Without VOX_API_TOKEN nothing is read or sent, and the message says what to set."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(2))
+    result = run_cli("run", str(sheet), "--mapping", str(mapping_file(MAPPING)), env={"VOX_API_TOKEN": ""})
+    assert result.exit_code == 2
+    assert "VOX_API_TOKEN is not set" in result.stderr
