@@ -46,7 +46,7 @@ _PHONE_SPLIT = re.compile(r"\s*(?:[,;/|&]|\s+or\s+)\s*", re.IGNORECASE)
 _PHONE_CHARS = re.compile(r"\+?[\d\s().\-\[\]]+")
 _SCIENTIFIC = re.compile(r"\+?\d+(?:\.\d+)?[eE]\+?(\d+)")
 _PLAIN_DECIMAL = re.compile(r"\d+\.\d+")
-_NAME = re.compile(r"[^\W\d_]+(?:[ '’.\-]+[^\W\d_]+)*\.?")
+_NAME = re.compile(r"[^\W\d_]+(?:[ '\u2019.\-]+[^\W\d_]+)*\.?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,8 +281,10 @@ def value_kind(text: str) -> Kind:
 
 
 def looks_like_phone(text: str) -> bool:
-    """8–15 digits in phone punctuation (several numbers, an extension or a tel: prefix allowed),
-    or a whole number Excel wrote in scientific notation."""
+    """8 to 15 digits in phone punctuation, or a whole number Excel wrote in scientific notation.
+
+    Several numbers in one cell, an extension and a ``tel:``-style prefix are allowed.
+    """
     t = _PHONE_PREFIX.sub("", text.strip())
     t = re.sub(r"(?<=\d)\.0+$", "", t)
     sci = _SCIENTIFIC.fullmatch(t)

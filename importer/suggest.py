@@ -43,12 +43,12 @@ FIELD_RULES = (
         "phone",
         _keys(
             "mobile mobileno mobilenumber mobilenum mob mobno mobilephone phone phoneno phonenumber phonenum phno "
-            "contact contactno contactnumber contactnum whatsapp whatsappno whatsappnumber cellno cellnumber "
+            "contact contactno contactnumber contactnum cellno cellnumber "
             "cellphone telephone telno telephoneno telephonenumber msisdn primaryphone primarymobile primarycontact "
             "customermobile customermobileno customerphone customercontact custmobile custmobileno custphone "
             "custcontact leadphone leadmobile mobile1 phone1 contact1"
         ),
-        _keys("number cell tel ph"),
+        _keys("number cell tel ph whatsapp whatsappno whatsappnumber"),
         ("mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno"),
         "phone",
     ),
@@ -298,7 +298,9 @@ def _resolve_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]]) -> lis
     return notes
 
 
-def _alternate_note(column: ColumnProfile, key: str, choices: dict[str, tuple[ColumnProfile, FieldChoice]]) -> list[str]:
+def _alternate_note(
+    column: ColumnProfile, key: str, choices: dict[str, tuple[ColumnProfile, FieldChoice]]
+) -> list[str]:
     """A note when a metadata column also looked like the chosen phone or email column."""
     for field in ("phone", "email"):
         if field in choices and column.kind == field:

@@ -1,0 +1,427 @@
+"""The per-row report as an Excel workbook: rows tinted by outcome, each bad cell red with a note saying why.
+
+Written with openpyxl's write-only mode, a chunk of rows at a time, so memory stays
+flat however long the sheet is. Every value is stored as a value (text stays text,
+never a formula), and original text columns carry the Text number format so a phone
+number typed over a bad one is not turned into 9.8E+09 again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.marker import DataPoint
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
+
+from importer.errors import SourceError
+from importer.report import REPORT_COLUMNS, STATUS_ORDER, Summary
+
+ROW_FILLS = {
+    "accepted": "E2EFDA",
+    "valid": "E2EFDA",
+    "already-imported": "DDEBF7",
+    "duplicate": "E7E6E6",
+    "invalid": "FCE4E4",
+    "rejected": "FCE4E4",
+    "pending": "FFF2CC",
+    "skipped": "F2F2F2",
+}
+BAR_COLOURS = {
+    "accepted": "70AD47",
+    "valid": "70AD47",
+    "already-imported": "5B9BD5",
+    "duplicate": "A5A5A5",
+    "invalid": "E06666",
+    "rejected": "C00000",
+    "pending": "FFC000",
+    "skipped": "BFBFBF",
+}
+ERROR_FILL = "F8696B"
+WARNING_FILL = "FFD966"
+AUTHOR = "leadimport"
+EXCEL_MAX_ROWS = 1_048_576
+MAX_WIDTH = 50
+_CHUNK = 5_000  # rows turned into Python objects at a time
+_WIDTH_SAMPLE = 200
+_INTEGER_COLUMNS = frozenset({"sheet_row", "duplicate_of", "imported_in_run"})
+_REPORT_NAMES = frozenset({*REPORT_COLUMNS, "imported_in_run"})
+
+# Issue code → the lead fields whose original cells caused it.
+ISSUE_FIELDS: dict[str, tuple[str, ...]] = {
+    "invalid-phone": ("phone",),
+    "repeated-digits": ("phone",),
+    "fake-phone": ("phone",),
+    "damaged-phone": ("phone",),
+    "invalid-email": ("email",),
+    "missing-name": ("name", "firstName"),
+    "missing-contact": ("phone", "email"),
+}
+WARNING_FIELDS: dict[str, tuple[str, ...]] = {
+    "invalid-email": ("email",),
+    "multiple-phones": ("phone",),
+    "phone-extension-dropped": ("phone",),
+    "multiple-emails": ("email",),
+}
+ISSUE_TEXT = {
+    "invalid-phone": (
+        "This is not a valid phone number. Type one complete number, e.g. {national} or {international}; "
+        "a number from another country needs its + and country code."
+    ),
+    "repeated-digits": (
+        "This number is mostly one digit (or a pair of digits) repeated, so it looks made up. "
+        "Type the lead's real number, e.g. {national} or {international}."
+    ),
+    "fake-phone": (
+        "This number is a run of consecutive digits, so it looks made up. "
+        "Type the lead's real number, e.g. {national} or {international}."
+    ),
+    "damaged-phone": (
+        "Excel turned this number into {value} and dropped digits. "
+        "Type the full number as text, e.g. {national} or {international}."
+    ),
+    "invalid-email": (
+        "This is not a usable email address. Type one address like name@example.com, or give the lead a phone number."
+    ),
+    "missing-name": "The lead has no name. Type the customer's name here.",
+    "missing-contact": "The lead has no phone number and no email address. Type at least one of them.",
+}
+WARNING_TEXT = {
+    "invalid-email": (
+        "This is not a usable email address, so the lead goes to the CRM without one. "
+        "Correct it (like name@example.com) if the CRM should have it."
+    ),
+    "multiple-phones": "More than one phone number in this cell; only the first is used. Keep one number per cell.",
+    "phone-extension-dropped": "The extension was left out; only the main number is used.",
+    "multiple-emails": "More than one email address in this cell; only the first is used. Keep one address per cell.",
+}
+# Short meanings for the Summary sheet (skip reasons included).
+REASON_MEANING = {
+    "invalid-phone": "Phone number is not valid",
+    "repeated-digits": "Phone number is one digit repeated, e.g. 9999999999",
+    "fake-phone": "Phone number is a run of digits, e.g. 1234567890",
+    "damaged-phone": "Excel turned the phone number into 9.8E+09 and lost digits",
+    "invalid-email": "Email address is not usable and there is no phone",
+    "missing-name": "No name",
+    "missing-contact": "No phone number and no email",
+    "blank-row": "Empty row, skipped",
+    "summary-row": "A total line, not a lead; skipped",
+    "repeated-header": "The header row again inside the data; skipped",
+}
+_LEGEND = (
+    "Red cell: this value kept the row out. Hover over it to see why and what to type instead.",
+    "Yellow cell: used with a change. Hover over it to see what changed.",
+    "Rows are tinted by outcome with the colours above. Fix the red cells and upload the file again.",
+)
+_RANK = {"note": 0, "warning": 1, "error": 2}
+_Value = str | int | float | bool | None
+
+
+def write_xlsx_report(
+    frame: pd.DataFrame,
+    path: Path,
+    *,
+    field_columns: Mapping[str, str],
+    summary: Summary,
+    details: Sequence[tuple[str, str]],
+    region: str = "IN",
+) -> None:
+    """Write the report as an .xlsx workbook: a "Rows" sheet with the bad cells marked, and a "Summary" sheet.
+
+    ``field_columns`` maps a lead field (phone, email, name, firstName …) to the column of
+    ``frame`` holding the original cells that fed it; an original column renamed by
+    ``report_frame`` (``email`` → ``email (sheet)``) may be given by either name.
+    ``region`` picks the example numbers shown in the notes on bad phone cells.
+    """
+    if len(frame) + 1 > EXCEL_MAX_ROWS:
+        raise SourceError(
+            f"cannot write the report to {path}: {len(frame)} rows do not fit in an Excel sheet; use a .csv report."
+        )
+    workbook = Workbook(write_only=True)
+    _write_rows(workbook.create_sheet("Rows"), frame, _field_positions(frame, field_columns), _examples(region))
+    _write_summary(workbook.create_sheet("Summary"), summary, details)
+    _save(workbook, path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """What one cell gets beyond its row tint."""
+
+    kind: str  # error, warning or note
+    text: str
+
+
+class _Styles:
+    """The few cell styles of a sheet, built once; cells share them instead of styling one by one."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self._cache: dict[tuple[str | None, bool, bool], Any] = {}
+
+    def get(self, fill: str | None = None, *, text: bool = False, bold: bool = False) -> Any:
+        key = (fill, text, bold)
+        if key not in self._cache:
+            proto = WriteOnlyCell(self.ws)
+            if fill:
+                proto.fill = PatternFill("solid", fgColor=fill)
+            if text:
+                proto.number_format = "@"
+            if bold:
+                proto.font = Font(bold=True)
+            # The prototype's style array: per-cell styling would cost a style lookup for every cell.
+            self._cache[key] = proto._style
+        return self._cache[key]
+
+
+def _cell(ws: Any, value: object, style: Any = None) -> Any:
+    """A write-only cell holding ``value`` as a value: text is always text, never a formula or error code."""
+    cell = Cell(ws, row=1, column=1, style_array=style)
+    value = _plain(value)
+    if isinstance(value, str):
+        try:
+            cell.value = value
+        except IllegalCharacterError:
+            cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
+def _plain(value: object) -> _Value:
+    """A value openpyxl stores as is; blanks and missing values become None (an empty cell)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return str(value)
+
+
+def _field_positions(frame: pd.DataFrame, field_columns: Mapping[str, str]) -> dict[str, int]:
+    """Lead field → position of its original column in ``frame`` (fields without one are left out)."""
+    index = {str(c): i for i, c in enumerate(frame.columns)}
+    out = {}
+    for field_name, column in field_columns.items():
+        # An original column never has a report column's name: report_frame renamed it.
+        key = f"{column} (sheet)" if column in _REPORT_NAMES else column
+        if key in index:
+            out[field_name] = index[key]
+    return out
+
+
+def _examples(region: str) -> dict[str, str]:
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    number = number or phonenumbers.example_number(region)
+    if number is None:
+        return {"national": "a 10-digit mobile number", "international": "+ country code and number"}
+    return {
+        "national": str(number.national_number),
+        "international": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+    }
+
+
+def _codes(text: object) -> list[str]:
+    return [c.strip() for c in str(text or "").split(",") if c.strip()]
+
+
+def _row_marks(
+    row: Mapping[str, object], values: Sequence[object], fields: Mapping[str, int], examples: Mapping[str, str]
+) -> dict[int, _Mark]:
+    """Column position → mark for the cells of one report row that need the user's eye."""
+    marks: dict[int, _Mark] = {}
+
+    def mark(field_names: Sequence[str], kind: str, text: str) -> None:
+        for name in field_names:
+            pos = fields.get(name)
+            if pos is None:
+                continue
+            cell_text = text.format(value=_plain(values[pos]) or "", **examples)
+            old = marks.get(pos)
+            if old is None:
+                marks[pos] = _Mark(kind, cell_text)
+            elif cell_text not in old.text:
+                stronger = max(kind, old.kind, key=_RANK.__getitem__)
+                marks[pos] = _Mark(stronger, f"{old.text}\n\n{cell_text}")
+
+    status = str(row.get("status") or "")
+    contact = ("phone",) if "phone" in fields else ("email",)
+    if status == "invalid":
+        for code in _codes(row.get("reason")):
+            mark(ISSUE_FIELDS.get(code, ()), "error", ISSUE_TEXT.get(code, code))
+    elif status == "rejected":
+        message = str(row.get("reason") or "no reason given").replace("{", "{{").replace("}", "}}")
+        mark(contact, "error", f"The CRM refused this lead: {message}")
+    elif status == "duplicate":
+        original = row.get("duplicate_of")
+        if original is not None:
+            mark(contact, "note", f"Same lead as row {original}; only that row is imported.")
+    if status != "skipped":
+        for code in _codes(row.get("warnings")):
+            mark(WARNING_FIELDS.get(code, ()), "warning", WARNING_TEXT.get(code, code))
+    return marks
+
+
+def _write_rows(ws: Any, frame: pd.DataFrame, fields: Mapping[str, int], examples: Mapping[str, str]) -> None:
+    names = [str(c) for c in frame.columns]
+    text_column = [n not in _INTEGER_COLUMNS for n in names]
+    # Write-only sheets take layout before the first row.
+    ws.freeze_panes = "A2"
+    for i, width in enumerate(_widths(frame), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(names), 1))}{len(frame) + 1}"
+    styles = _Styles(ws)
+    ws.append([_cell(ws, n, styles.get(bold=True)) for n in names])
+    by_kind = {"error": ERROR_FILL, "warning": WARNING_FILL}
+    for chunk in _chunks(frame):
+        for values in zip(*chunk, strict=True):
+            row = dict(zip(names, values, strict=True))
+            tint = ROW_FILLS.get(str(row.get("status")))
+            marks = _row_marks(row, values, fields, examples) if _needs_marks(row) else {}
+            cells = []
+            for pos, value in enumerate(values):
+                found = marks.get(pos)
+                fill = by_kind.get(found.kind, tint) if found else tint
+                cell = _cell(ws, value, styles.get(fill, text=text_column[pos]))
+                if found:
+                    cell.comment = _comment(found.text)
+                cells.append(cell)
+            ws.append(cells)
+
+
+def _needs_marks(row: Mapping[str, object]) -> bool:
+    return row.get("status") in ("invalid", "rejected", "duplicate") or bool(_plain(row.get("warnings")))
+
+
+def _chunks(frame: pd.DataFrame) -> Iterator[list[list[_Value]]]:
+    """The frame as Python values, column lists for a few thousand rows at a time."""
+    for start in range(0, len(frame), _CHUNK):
+        part = frame.iloc[start : start + _CHUNK]
+        columns: list[list[_Value]] = []
+        for pos, name in enumerate(frame.columns):
+            values = [_plain(v) for v in part.iloc[:, pos].tolist()]
+            columns.append([_integer(v) for v in values] if str(name) in _INTEGER_COLUMNS else values)
+        yield columns
+
+
+def _integer(value: _Value) -> _Value:
+    """Row and run numbers as numbers, whichever way the frame holds them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+def _widths(frame: pd.DataFrame) -> list[float]:
+    """Column widths from the header and the first rows' values, capped at MAX_WIDTH."""
+    sample = frame.head(_WIDTH_SAMPLE)
+    widths = []
+    for pos, name in enumerate(frame.columns):
+        lengths = sample.iloc[:, pos].astype("str").fillna("").str.len()
+        longest = max(len(str(name)) + 2, int(lengths.max()) if len(lengths) else 0)
+        widths.append(float(min(MAX_WIDTH, max(8, longest + 2))))
+    return widths
+
+
+def _comment(text: str) -> Comment:
+    lines = sum(1 + len(part) // 48 for part in text.split("\n"))
+    return Comment(text, AUTHOR, height=max(60, 18 * lines + 12), width=320)
+
+
+def _write_summary(ws: Any, summary: Summary, details: Sequence[tuple[str, str]]) -> None:
+    styles = _Styles(ws)
+    bold = styles.get(bold=True)
+    for letter, width in (("A", 26), ("B", 10), ("C", 60)):
+        ws.column_dimensions[letter].width = width
+    statuses = [s for s in STATUS_ORDER if summary.counts.get(s)]
+    statuses += [s for s in summary.counts if s not in STATUS_ORDER and summary.counts[s]]
+
+    def line(*values: object, style: Any = None) -> None:
+        ws.append([_cell(ws, v, style) for v in values])
+
+    line("Outcome", "Rows", style=bold)
+    for status in statuses:
+        ws.append([_cell(ws, status, styles.get(ROW_FILLS.get(status))), _cell(ws, summary.counts[status])])
+    line("Total", summary.total, style=bold)
+    if summary.top_reasons:
+        line()
+        line("Problem", "Rows", "What it means", style=bold)
+        for code, n in summary.top_reasons:
+            line(code, n, REASON_MEANING.get(code, ""))
+    if summary.top_rejections:
+        line()
+        line("CRM refusal", "Rows", style=bold)
+        for message, n in summary.top_rejections:
+            line(message, n)
+    if details:
+        line()
+        line("Run", style=bold)
+        for key, value in details:
+            line(key, value)
+    line()
+    for text in _LEGEND:
+        line(text)
+    if statuses:
+        ws.add_chart(_outcome_chart(ws, statuses), "E2")
+
+
+def _outcome_chart(ws: Any, statuses: Sequence[str]) -> BarChart:
+    """Horizontal bars of rows per outcome, read from the status count cells."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = "Rows by outcome"
+    chart.legend = None
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=len(statuses) + 1), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(statuses) + 1))
+    chart.x_axis.scaling.orientation = "maxMin"  # first status on top, as in the table
+    chart.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
+    chart.y_axis.delete = False
+    series = chart.series[0]
+    for i, status in enumerate(statuses):
+        point = DataPoint(idx=i)
+        point.graphicalProperties.solidFill = BAR_COLOURS.get(status, "808080")
+        series.dPt.append(point)
+    series.dLbls = DataLabelList()
+    series.dLbls.showVal = True
+    chart.width, chart.height = 16, 7.5
+    return chart
+
+
+def _save(workbook: Workbook, path: Path) -> None:
+    """Save beside the target and move into place: a failed write leaves any earlier report intact."""
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
+        os.close(fd)
+        workbook.save(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+        hint = " Is it open in Excel? Close it and run again." if isinstance(exc, PermissionError) else ""
+        raise SourceError(f"cannot write the report to {path}: {exc.strerror or exc}.{hint}") from None

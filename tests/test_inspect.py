@@ -1,0 +1,150 @@
+"""Describing a lead file without a mapping: header row, encoding, delimiter, sheets, columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from importer.errors import SourceError
+from importer.inspect import inspect_file, render_inspection
+
+TITLED_CSV = [
+    "Leads export — April;;;",
+    "Generated 2026-04-01;;;",
+    ";;;",
+    "Full Name;Mobile No.;E-mail;City",
+    "Renée Dubois;9822033445;renee@example.com;Pune",
+    "Zoë Rao;+91 98220 44556;;Goa",
+    ";;;",
+    "Asha Iyer;9822055667;asha@example.com;Pune",
+    "Ravi Kumar;;ravi@example.com;",
+]
+
+
+def _titled_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "export.csv"
+    path.write_bytes(("\r\n".join(TITLED_CSV) + "\r\n").encode("cp1252"))
+    return path
+
+
+def _two_sheet_workbook(tmp_path: Path) -> Path:
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Summary"
+    summary.append(["Region", "Leads"])
+    summary.append(["North", 12])
+    summary.append(["South", 7])
+    leads = wb.create_sheet("Leads")
+    leads.append(["Name", "Phone", "Email", "Signed up"])
+    leads.append(["Asha Iyer", 9822055667, "asha@example.com", dt.datetime(2026, 3, 1)])
+    leads.append(["Ravi Kumar", 9822066778, "ravi@example.com", dt.datetime(2026, 3, 2)])
+    path = tmp_path / "leads.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_csv_with_title_rows(tmp_path: Path) -> None:
+    """Below title rows the header is found; encoding, delimiter, row counts, fill rates, samples and kinds are reported."""
+    result = inspect_file(_titled_csv(tmp_path), sample_rows=2)
+    assert (result.file_type, result.encoding, result.delimiter) == ("text", "cp1252", ";")
+    (table,) = result.tables
+    assert table.header_row == 4
+    assert (table.data_rows, table.blank_rows) == (4, 1)
+    columns = {c.header: c for c in table.columns}
+    assert list(columns) == ["Full Name", "Mobile No.", "E-mail", "City"]
+    assert {h: c.fill_rate for h, c in columns.items()} == {"Full Name": 1.0, "Mobile No.": 0.75, "E-mail": 0.75, "City": 0.75}
+    assert columns["Full Name"].samples == ("Renée Dubois", "Zoë Rao")
+    assert columns["City"].samples == ("Pune", "Goa")
+    assert {h: c.kind for h, c in columns.items() if h != "City"} == {"Full Name": "name", "Mobile No.": "phone", "E-mail": "email"}
+
+
+def test_text_rendering_names_what_was_detected(tmp_path: Path) -> None:
+    """The text block says the encoding, the delimiter, the header row and one line per column."""
+    text = render_inspection(inspect_file(_titled_csv(tmp_path)))
+    assert "cp1252, semicolon-separated" in text
+    assert "header on row 4; 4 data rows (1 blank row not counted)" in text
+    assert "above the header: Leads export — April" in text
+    line = next(ln for ln in text.splitlines() if ln.strip().startswith("Mobile No."))
+    assert "75%" in line and "phone-like" in line and "9822033445, +91 98220 44556" in line
+
+
+def test_given_delimiter_and_encoding_are_used(tmp_path: Path) -> None:
+    """--delimiter and --encoding override detection, and a delimiter may be named (tab)."""
+    path = tmp_path / "leads.txt"
+    path.write_bytes("Name\tPhone\r\nAsha\t9822055667\r\n".encode("utf-16"))
+    result = inspect_file(path, encoding="utf-16", delimiter="tab")
+    assert (result.encoding, result.delimiter) == ("utf-16", "\t")
+    assert [c.header for c in result.tables[0].columns] == ["Name", "Phone"]
+
+
+def test_workbook_with_two_sheets(tmp_path: Path) -> None:
+    """Every sheet is listed and inspected; Excel numbers and dates are read as the text a person sees."""
+    result = inspect_file(_two_sheet_workbook(tmp_path))
+    assert (result.file_type, result.encoding, result.delimiter) == ("workbook", None, None)
+    assert result.sheets == ("Summary", "Leads")
+    summary, leads = result.tables
+    assert (summary.sheet, summary.header_row, summary.data_rows) == ("Summary", 1, 2)
+    assert [c.kind for c in summary.columns] == ["name", "number"]
+    assert (leads.sheet, leads.header_row, leads.data_rows) == ("Leads", 1, 2)
+    assert [c.kind for c in leads.columns] == ["name", "phone", "email", "date"]
+    assert leads.columns[1].samples == ("9822055667", "9822066778")
+    assert leads.columns[3].samples == ("2026-03-01", "2026-03-02")
+    text = render_inspection(result)
+    assert "sheets: 'Summary', 'Leads'" in text and "Sheet 'Leads': header on row 1" in text
+
+
+def test_one_sheet_by_name_or_number(tmp_path: Path) -> None:
+    """--sheet limits the inspection to one sheet, named or numbered from 1."""
+    path = _two_sheet_workbook(tmp_path)
+    assert [t.sheet for t in inspect_file(path, sheet="leads").tables] == ["Leads"]
+    assert [t.sheet for t in inspect_file(path, sheet="1").tables] == ["Summary"]
+
+
+def test_json_form_is_plain_data(tmp_path: Path) -> None:
+    """as_dict gives JSON-ready data with readable kind names."""
+    data = inspect_file(_titled_csv(tmp_path)).as_dict()
+    text = json.dumps(data)
+    assert json.loads(text)["tables"][0]["columns"][1]["kind"] == "phone-like"
+
+
+def test_sheet_without_a_header(tmp_path: Path) -> None:
+    """A sheet of one-cell notes has no header row, and says so."""
+    wb = Workbook()
+    wb.active.append(["Leads are on the next sheet."])
+    path = tmp_path / "notes.xlsx"
+    wb.save(path)
+    result = inspect_file(path)
+    assert result.tables[0].header_row is None
+    assert "no header row found" in render_inspection(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.csv", None, "file not found"),
+        ("page.xls", b"<html><table><tr><td>x</td></tr></table></html>", "web page"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable XLSX workbook"),
+        ("empty.csv", b"", "the file is empty"),
+        ("leads.pdf", b"%PDF-1.4", "unsupported file type"),
+    ],
+)
+def test_unusable_files_are_source_errors_naming_the_file(
+    tmp_path: Path, name: str, content: bytes | None, message: str
+) -> None:
+    """Unreadable input raises SourceError with the file name and the reason, not a traceback."""
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SourceError) as caught:
+        inspect_file(path)
+    assert name in str(caught.value) and message in str(caught.value)
+
+
+def test_unknown_sheet_is_a_source_error(tmp_path: Path) -> None:
+    """Asking for a sheet that is not there lists the sheets that are."""
+    with pytest.raises(SourceError, match="no sheet named 'Nope'. Sheets: 'Summary', 'Leads'"):
+        inspect_file(_two_sheet_workbook(tmp_path), sheet="Nope")

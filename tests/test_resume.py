@@ -1,0 +1,147 @@
+"""Never twice, never lost: killed runs resume, re-imports send nothing, concurrent runs never double-send."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from importer.sandbox import Sandbox, SandboxSettings
+from tests.conftest import PROCESS, PROJECT, ROOT
+from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
+
+SETTINGS = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(SETTINGS) as crm:
+        yield crm
+
+
+def _start(sheet: Path, tmp_path: Path, crm: Sandbox, report: Path, *extra: str, crash: str | None = None) -> subprocess.Popen[bytes]:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    env = {**os.environ, **run_env(crm.base_url, tmp_path / "ledger.db")}
+    env.pop("LEADIMPORT_CRASH_AT", None)
+    if crash:
+        env["LEADIMPORT_CRASH_AT"] = crash
+    command = [sys.executable, "-m", "importer", "run", str(sheet), "--mapping", str(mapping), "--report", str(report)]
+    command += ["--rate", "5000/1s", "--batch-size", "40", "--concurrency", "2", "--quiet", *extra]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _run(sheet: Path, tmp_path: Path, crm: Sandbox, report: Path, *extra: str, crash: str | None = None) -> int:
+    proc = _start(sheet, tmp_path, crm, report, *extra, crash=crash)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode in (-9, 0, 1, 3), err.decode()
+    return proc.returncode
+
+
+def _report(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _assert_exactly_once(crm: Sandbox, phones: list[str], report: Path) -> None:
+    stored = crm.leads()
+    assert sorted(lead["phone"] for lead in stored) == sorted("+91" + p for p in phones)
+    assert crm.stats().duplicates == 0
+    rows = _report(report)
+    assert len(rows) == len(phones)
+    ids = {lead["referenceId"]: lead["_id"] for lead in stored}
+    for row in rows:
+        assert row["status"] in ("accepted", "already-imported"), row
+        assert row["lead_id"] == ids[row["referenceId"]]
+
+
+@pytest.mark.parametrize(
+    "crash",
+    ["after-claim:1", "before-request:1", "before-request:3", "after-answer:1", "after-answer:4", "after-record:2", "after-record:5"],
+)
+def test_killed_run_resumes_exactly_once(tmp_path: Path, sandbox: Sandbox, crash: str) -> None:
+    """SIGKILL at each step of the protocol, then the same command: every lead stored once, report complete."""
+    phones = good_phones(230, seed=21)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    assert _run(sheet, tmp_path, sandbox, report, crash=crash) == -9
+    assert _run(sheet, tmp_path, sandbox, report) == 0
+    _assert_exactly_once(sandbox, phones, report)
+
+
+@pytest.mark.parametrize("delay", [0.9, 1.3, 1.8])
+def test_killed_at_random_moments_while_requests_are_slow(tmp_path: Path, delay: float) -> None:
+    """Killed mid-flight against a slow CRM, resumed twice over: still exactly once."""
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.05, 0.2))
+    phones = good_phones(800, seed=int(delay * 10))
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    with Sandbox(settings) as crm:
+        proc = _start(sheet, tmp_path, crm, report)
+        time.sleep(delay)
+        proc.kill()
+        proc.communicate(timeout=30)
+        assert _run(sheet, tmp_path, crm, report) in (0,)
+        _assert_exactly_once(crm, phones, report)
+
+
+def test_same_file_twice_sends_nothing_the_second_time(tmp_path: Path, sandbox: Sandbox) -> None:
+    """A re-import of the same file makes no request and reports every row already-imported."""
+    phones = good_phones(120, seed=31)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    assert _run(sheet, tmp_path, sandbox, tmp_path / "one.csv") == 0
+    before = sandbox.stats().initiate_requests
+    assert _run(sheet, tmp_path, sandbox, tmp_path / "two.csv") == 0
+    assert sandbox.stats().initiate_requests == before
+    rows = _report(tmp_path / "two.csv")
+    assert {r["status"] for r in rows} == {"already-imported"}
+    assert all(r["imported_in_run"] == "1" and r["lead_id"] for r in rows)
+
+
+def test_overlapping_files_send_the_overlap_once(tmp_path: Path, sandbox: Sandbox) -> None:
+    """A second file sharing people with the first (other names, other formats) sends only the new ones."""
+    phones = good_phones(200, seed=41)
+    first = write_sheet(tmp_path / "a.csv", phones[:120])
+    second = write_sheet(tmp_path / "b.csv", ["+91 " + p for p in phones[80:]], prefix="Q")
+    assert _run(first, tmp_path, sandbox, tmp_path / "a.report.csv") == 0
+    assert _run(second, tmp_path, sandbox, tmp_path / "b.report.csv") == 0
+    statuses = [r["status"] for r in _report(tmp_path / "b.report.csv")]
+    assert statuses == ["already-imported"] * 40 + ["accepted"] * 80
+    assert len(sandbox.leads()) == 200 and sandbox.stats().duplicates == 0
+
+
+def test_concurrent_runs_on_overlapping_files_never_store_twice(tmp_path: Path) -> None:
+    """Two runs at once on overlapping files and one ledger: no lead reaches the CRM twice, and a rerun finishes."""
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.02, 0.08))
+    phones = good_phones(600, seed=51)
+    first = write_sheet(tmp_path / "a.csv", phones[:400])
+    second = write_sheet(tmp_path / "b.csv", phones[200:], prefix="Q")
+    with Sandbox(settings) as crm:
+        procs = [_start(first, tmp_path, crm, tmp_path / "a.report.csv"), _start(second, tmp_path, crm, tmp_path / "b.report.csv")]
+        for proc in procs:
+            proc.communicate(timeout=120)
+            assert proc.returncode in (0, 3)
+        for sheet, report in ((first, "a.report.csv"), (second, "b.report.csv")):
+            assert _run(sheet, tmp_path, crm, tmp_path / report) == 0
+        stored = [lead["phone"] for lead in crm.leads()]
+        assert sorted(stored) == sorted("+91" + p for p in phones)
+        assert crm.stats().duplicates == 0
+
+
+def test_history_and_show_list_runs(tmp_path: Path, sandbox: Sandbox) -> None:
+    """history lists each run with its counts and outcome; show prints one run."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(10, seed=61))
+    assert _run(sheet, tmp_path, sandbox, tmp_path / "r.csv") == 0
+    env = {**os.environ, "LEADIMPORT_LEDGER": str(tmp_path / "ledger.db")}
+    history = subprocess.run([sys.executable, "-m", "importer", "history"], env=env, capture_output=True, text=True, check=True)
+    assert "complete" in history.stdout and "leads.csv" in history.stdout and "accepted 10" in history.stdout
+    show = subprocess.run([sys.executable, "-m", "importer", "show", "1"], env=env, capture_output=True, text=True, check=True)
+    assert "Run 1: complete" in show.stdout and "accepted" in show.stdout and str(tmp_path / "r.csv") in show.stdout
+    missing = subprocess.run([sys.executable, "-m", "importer", "show", "9"], env=env, capture_output=True, text=True)
+    assert missing.returncode == 2 and "run 9 is not in the ledger" in missing.stderr
