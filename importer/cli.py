@@ -15,11 +15,14 @@ import click
 from importer.config import load_mapping, require_ids
 from importer.crm import CrmSettings
 from importer.errors import ConfigError, LeadImportError
+from importer.inspect import inspect_file, render_inspection
 from importer.ledger import Ledger, default_ledger_path
 from importer.limiter import RateLimit
-from importer.pipeline import Outcome, RunSettings, run_import, validate
+from importer.pipeline import Outcome, ReportOptions, RunSettings, run_import, validate
+from importer.plan import SendPlanSettings
 from importer.read import ReadOptions, describe_delimiter
 from importer.submit import MAX_BATCH, SendOptions
+from importer.suggest import render_yaml, suggest_mapping
 
 DEFAULT_BASE_URL = "https://api.vox.ai/api/v1"
 """Production API base; the contract names only the ``/api/v1`` path, so ``VOX_BASE_URL`` overrides it."""
@@ -49,14 +52,54 @@ def source_options(func: F) -> F:
     for option in reversed(
         [
             click.argument("file", type=click.Path(dir_okay=False, path_type=Path)),
-            click.option("--mapping", "-m", "mapping_path", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Mapping YAML (see mappings/example.yaml)."),
-            click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the per-row report [default: <file>.report.csv beside the input]."),
-            click.option("--sheet", help="Sheet name (or 1-based number) to read [default: the first sheet whose header fits the mapping]."),
-            click.option("--header-row", type=click.IntRange(min=1), help="Row number of the header [default: detected]."),
+            click.option(
+                "--mapping",
+                "-m",
+                "mapping_path",
+                required=True,
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Mapping YAML (see mappings/example.yaml).",
+            ),
+            click.option(
+                "--report",
+                "report_path",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Where to write the per-row report [default: <file>.report.csv beside the input].",
+            ),
+            click.option(
+                "--sheet",
+                help="Sheet name (or 1-based number) to read [default: the first sheet whose header fits the mapping].",
+            ),
+            click.option(
+                "--header-row", type=click.IntRange(min=1), help="Row number of the header [default: detected]."
+            ),
             click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252]."),
             click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected]."),
             click.option("--project-id", help="Vox project id [default: the mapping's project_id]."),
             click.option("--process-id", help="Vox process id [default: the mapping's process_id]."),
+            click.option(
+                "--report-format",
+                type=click.Choice(["csv", "xlsx"]),
+                help="Report format [default: from the --report suffix, else csv].",
+            ),
+            click.option(
+                "--mask-pii",
+                is_flag=True,
+                help="Mask phones (all but the last 4 digits) and emails (first letter and domain) in everything shown or written; the CRM still gets them whole.",
+            ),
+            click.option(
+                "--batch-size",
+                type=click.IntRange(1, MAX_BATCH),
+                default=MAX_BATCH,
+                show_default=True,
+                help="Leads per request.",
+            ),
+            click.option(
+                "--rate",
+                default="100/5s",
+                show_default=True,
+                help="Request budget shared by all requests: COUNT/SECONDSs.",
+            ),
             click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout."),
             click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and --json output)."),
         ]
@@ -84,13 +127,22 @@ def validate_command(
     delimiter: str | None,
     project_id: str | None,
     process_id: str | None,
+    report_format: str | None,
+    mask_pii: bool,
+    batch_size: int,
+    rate: str,
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Dry run: read, map, normalize, validate and dedupe FILE; send nothing; write the report."""
+    """Dry run: read, map, normalize, validate and dedupe FILE; send nothing; write the report.
+
+    Exit codes: 0 every row is fine, 1 some rows are invalid, 2 unusable file or mapping.
+    """
     mapping = load_mapping(mapping_path, project_id=project_id, process_id=process_id)
     options = ReadOptions(sheet=sheet, header_row=header_row, encoding=encoding, delimiter=delimiter)
-    outcome = validate(file, mapping, options=options, report_path=report_path)
+    report = ReportOptions(path=report_path, format=report_format, mask_pii=mask_pii)
+    plan = SendPlanSettings(batch_size=batch_size, rate=parse_rate(rate))
+    outcome = validate(file, mapping, options=options, report=report, plan=plan)
     render(outcome, as_json=as_json, quiet=quiet, dry_run=True)
     sys.exit(outcome.exit_code)
 
@@ -109,11 +161,18 @@ def parse_rate(text: str) -> RateLimit:
 
 @main.command("run")
 @source_options
-@click.option("--batch-size", type=click.IntRange(1, MAX_BATCH), default=MAX_BATCH, show_default=True, help="Leads per request.")
-@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Requests in flight at once.")
-@click.option("--rate", default="100/5s", show_default=True, help="Request budget shared by all requests: COUNT/SECONDSs.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help="Ledger file [default: $LEADIMPORT_LEDGER, else ~/.local/state/leadimport/ledger.sqlite3].")
-@click.option("--no-ledger", is_flag=True, help="Do not record or check what was sent (no resume, no cross-run dedupe).")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 32), default=4, show_default=True, help="Requests in flight at once."
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger file [default: $LEADIMPORT_LEDGER, else ~/.local/state/leadimport/ledger.sqlite3].",
+)
+@click.option(
+    "--no-ledger", is_flag=True, help="Do not record or check what was sent (no resume, no cross-run dedupe)."
+)
 @_guarded
 def run_command(
     file: Path,
@@ -125,11 +184,13 @@ def run_command(
     delimiter: str | None,
     project_id: str | None,
     process_id: str | None,
+    report_format: str | None,
+    mask_pii: bool,
+    batch_size: int,
+    rate: str,
     as_json: bool,
     quiet: bool,
-    batch_size: int,
     concurrency: int,
-    rate: str,
     ledger_path: Path | None,
     no_ledger: bool,
 ) -> None:
@@ -159,7 +220,8 @@ def run_command(
         command=" ".join(["leadimport", "run", str(file), "--mapping", str(mapping_path)]),
     )
     options = ReadOptions(sheet=sheet, header_row=header_row, encoding=encoding, delimiter=delimiter)
-    outcome = run_import(file, mapping, settings, options=options, report_path=report_path)
+    report = ReportOptions(path=report_path, format=report_format, mask_pii=mask_pii)
+    outcome = run_import(file, mapping, settings, options=options, report=report)
     render(outcome, as_json=as_json, quiet=quiet, dry_run=False)
     sys.exit(outcome.exit_code)
 
@@ -169,15 +231,37 @@ def _progress(quiet: bool) -> bool:
 
 
 @main.command("sandbox")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Loopback port (0: any free port).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Loopback port (0: any free port)."
+)
 @click.option("--token", default="sandbox-token", show_default=True, help="The bearer token the sandbox accepts.")
-@click.option("--project-id", default="64f0c0ffee0000000000aaaa", show_default=True, help="The project the token belongs to.")
-@click.option("--process-id", "process_ids", multiple=True, help="A process id of the project (repeatable) [default: 64f0c0ffee0000000000beef].")
+@click.option(
+    "--project-id", default="64f0c0ffee0000000000aaaa", show_default=True, help="The project the token belongs to."
+)
+@click.option(
+    "--process-id",
+    "process_ids",
+    multiple=True,
+    help="A process id of the project (repeatable) [default: 64f0c0ffee0000000000beef].",
+)
 @click.option("--rate", default="100/5s", show_default=True, help="Rate limit the sandbox enforces: COUNT/SECONDSs.")
-@click.option("--latency", default="0", show_default=True, help="Delay per request in seconds, or a range MIN-MAX (e.g. 0.1-0.3).")
+@click.option(
+    "--latency", default="0", show_default=True, help="Delay per request in seconds, or a range MIN-MAX (e.g. 0.1-0.3)."
+)
 @click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a 500 before storing.")
-@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of storing, then dropping the connection.")
-@click.option("--block-seconds", type=click.FloatRange(min=0), default=3600.0, show_default=True, help="How long a duplicate block lasts.")
+@click.option(
+    "--drop-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Probability of storing, then dropping the connection.",
+)
+@click.option(
+    "--block-seconds",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    help="How long a duplicate block lasts.",
+)
 @_guarded
 def sandbox_command(
     port: int,
@@ -214,7 +298,12 @@ def sandbox_command(
 
 
 @main.command("history")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help="Ledger file [default: as for run].")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger file [default: as for run].",
+)
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs, newest first.")
 @_guarded
 def history_command(ledger_path: Path | None, limit: int) -> None:
@@ -233,7 +322,12 @@ def history_command(ledger_path: Path | None, limit: int) -> None:
 
 @main.command("show")
 @click.argument("run_id", type=int)
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help="Ledger file [default: as for run].")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger file [default: as for run].",
+)
 @_guarded
 def show_command(run_id: int, ledger_path: Path | None) -> None:
     """Print one run's details and counts, and where its report is."""
@@ -252,6 +346,70 @@ def show_command(run_id: int, ledger_path: Path | None) -> None:
     click.echo(f"  command   {record.command}")
 
 
+@main.command("inspect")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", help="Inspect only this sheet (name or 1-based number) [default: every sheet].")
+@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252].")
+@click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
+@click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON on stdout.")
+@_guarded
+def inspect_command(file: Path, sheet: str | None, encoding: str | None, delimiter: str | None, as_json: bool) -> None:
+    """Describe FILE without a mapping: sheets, header row, and per column fill rate, samples and kind."""
+    inspection = inspect_file(file, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    if as_json:
+        click.echo(json.dumps(inspection.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_inspection(inspection), nl=False)
+
+
+@main.group("mapping")
+def mapping_group() -> None:
+    """Write mapping files."""
+
+
+@mapping_group.command("suggest")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the mapping to this file [default: print it].",
+)
+@click.option("--force", is_flag=True, help="Overwrite --out if it already exists.")
+@click.option("--sheet", help="Sheet name (or 1-based number) to map [default: the sheet that looks most like leads].")
+@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252].")
+@click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
+@click.option(
+    "--region", default="IN", show_default=True, help="default_region for phone numbers without a country code."
+)
+@_guarded
+def mapping_suggest_command(
+    file: Path,
+    out_path: Path | None,
+    force: bool,
+    sheet: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    region: str,
+) -> None:
+    """Propose a mapping for FILE from its headers and cell contents, with a confidence per field."""
+    suggestion = suggest_mapping(file, sheet=sheet, encoding=encoding, delimiter=delimiter, region=region)
+    text = render_yaml(suggestion)
+    if out_path is None:
+        click.echo(text, nl=False)
+        return
+    if out_path.exists() and not force:
+        raise ConfigError(f"{out_path} already exists; pass --force to overwrite it.")
+    try:
+        out_path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{out_path}: cannot write the mapping: {exc.strerror}.") from None
+    click.echo(f"Wrote {out_path}.")
+    for problem in suggestion.unplaced:
+        click.echo(f"  not placed: {problem}")
+    click.echo(f"Check it, then: leadimport validate {file} --mapping {out_path}")
+
+
 def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> None:
     """The summary: counts per status, most common reasons, where the report is."""
     table = outcome.prepared.table
@@ -266,6 +424,8 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
             "stopped": outcome.stop_message,
             **summary.as_dict(),
         }
+        if outcome.plan is not None:
+            payload["send_plan"] = outcome.plan.as_dict()
         click.echo(json.dumps(payload, indent=2))
         return
     if quiet:
@@ -285,6 +445,8 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
             click.echo(f"  {n:>7}  {message}")
     if outcome.stop_message:
         click.echo(f"\nStopped: {outcome.stop_message}")
+    if outcome.plan is not None:
+        click.echo(outcome.plan.describe())
     if dry_run and not outcome.prepared.project_id:
         click.echo("Note: no project/process id, so derived referenceIds are left blank in this dry run.")
     click.echo(f"Report: {outcome.report_path}")

@@ -132,7 +132,9 @@ def parse_mapping(
     proc = process_id or _env_text(raw.get("process_id"), "process_id", source, environ, unresolved)
     fields = _specs(raw.get("fields"), "fields", source, allowed=LEAD_FIELDS)
     if not fields:
-        raise ConfigError(f"{source}: 'fields' must map at least one lead field ({', '.join(LEAD_FIELDS)}) to a column.")
+        raise ConfigError(
+            f"{source}: 'fields' must map at least one lead field ({', '.join(LEAD_FIELDS)}) to a column."
+        )
     metadata = _specs(raw.get("metadata"), "metadata", source, allowed=None)
     constants = _constants(raw.get("constants"), source)
     return LeadMapping(
@@ -166,9 +168,7 @@ def require_ids(mapping: LeadMapping) -> tuple[str, str]:
     return mapping.project_id, mapping.process_id
 
 
-def _env_text(
-    value: object, key: str, source: str, environ: MappingABC[str, str], unresolved: list[str]
-) -> str | None:
+def _env_text(value: object, key: str, source: str, environ: MappingABC[str, str], unresolved: list[str]) -> str | None:
     if value is None:
         return None
     if not isinstance(value, (str, int)):

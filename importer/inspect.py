@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from importer.errors import SourceError
 from importer.phones import PLACEHOLDERS
-from importer.read import HEADER_SEARCH_ROWS, TEXT_SUFFIXES, _looks_like_text, _pick_sheet, describe_delimiter
+from importer.read import HEADER_SEARCH_ROWS, TEXT_SUFFIXES, describe_delimiter, looks_like_text, pick_sheet
 from importer.textfile import decode, parse_table, preview_records, sniff_delimiter
 from importer.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, open_workbook, sheet_rows
 
@@ -120,7 +120,7 @@ def inspect_file(
     if not p.is_file():
         raise SourceError(f"{p}: file not found.")
     suffix = p.suffix.lower()
-    if suffix in WORKBOOK_SUFFIXES and not _looks_like_text(p):
+    if suffix in WORKBOOK_SUFFIXES and not looks_like_text(p):
         return _inspect_workbook(p, sheet, sample_rows)
     if suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == "":
         return _inspect_text(p, encoding, delimiter, sample_rows)
@@ -162,7 +162,7 @@ def _text_columns(parsed: pa.Table | list[list[str]]) -> list[list[str]]:
 def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int) -> FileInspection:
     workbook = open_workbook(p)
     names = tuple(workbook.sheet_names)
-    wanted = [_pick_sheet(list(names), sheet, p)] if sheet is not None else list(names)
+    wanted = [pick_sheet(list(names), sheet, p)] if sheet is not None else list(names)
     tables = []
     for name in wanted:
         try:
@@ -256,7 +256,7 @@ def profile_column(position: int, header: str, values: list[str], sample_rows: i
 def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> Kind:
     """The kind most of a column's cells have; names also need mostly distinct values."""
     if not shares:
-        return "empty"
+        return "text" if filled else "empty"  # only placeholders such as N/A or "-"
     for kind, threshold in (("email", 0.5), ("phone", 0.5), ("date", 0.6), ("number", 0.6)):
         if shares.get(kind, 0.0) >= threshold:
             return kind  # type: ignore[return-value]

@@ -14,14 +14,18 @@ from importer.read import SourceTable
 from importer.refs import derive_reference_ids
 
 NAME_FIELDS = ("name", "firstName", "lastName")
-SUMMARY_LABEL = r"(?i)(?:grand\s*|sub\s*-?\s*)?totals?(?:\s+(?:leads|rows|count|records))?\s*[:=-]?\s*\d*|sum|count|total\s*:.*"
+SUMMARY_LABEL = (
+    r"(?i)(?:grand\s*|sub\s*-?\s*)?totals?(?:\s+(?:leads|rows|count|records))?\s*[:=-]?\s*\d*|sum|count|total\s*:.*"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class LeadFrame:
     """One row per data row: status, issues and the normalized lead fields."""
 
-    rows: pd.DataFrame  # sheet_row, status, reason, warnings, duplicate_of, phone_e164, email, referenceId, lead_id, name...
+    rows: (
+        pd.DataFrame
+    )  # sheet_row, status, reason, warnings, duplicate_of, phone_e164, email, referenceId, lead_id, name...
     metadata: pd.DataFrame  # metadata key → text, aligned with ``rows``
 
 
@@ -47,7 +51,9 @@ def build_leads(table: SourceTable, mapping: LeadMapping, *, project_id: str, pr
         rows[name] = _with_constant(normalize_names(column(name)), constants.get(name))
     rows["groupId"] = _with_constant(blank_placeholders(column("groupId")), constants.get("groupId"))
     given_ref = _with_constant(column("referenceId").astype("str").str.strip(), constants.get("referenceId"))
-    derived = derive_reference_ids(project_id, process_id, rows["phone_e164"].where(rows["phone_e164"] != "", rows["email"]))
+    derived = derive_reference_ids(
+        project_id, process_id, rows["phone_e164"].where(rows["phone_e164"] != "", rows["email"])
+    )
     rows["referenceId"] = given_ref.where(given_ref != "", derived)
 
     has_phone = rows["phone_e164"] != ""
@@ -84,7 +90,10 @@ def skip_reasons(table: SourceTable) -> pd.Series:
     mapped = [h for h in table.columns.values()]
     if mapped:
         header_again = np.logical_and.reduce(
-            [(stripped[h].str.lower().str.replace(r"[\W_]+", "", regex=True) == normalize_header(h)).to_numpy() for h in mapped]
+            [
+                (stripped[h].str.lower().str.replace(r"[\W_]+", "", regex=True) == normalize_header(h)).to_numpy()
+                for h in mapped
+            ]
         )
     else:
         header_again = np.zeros(len(cells), dtype=bool)

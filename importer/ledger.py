@@ -52,8 +52,8 @@ _SCHEMA = (
         lead_id TEXT, run_id INTEGER NOT NULL, first_run_id INTEGER NOT NULL,
         sheet_row INTEGER NOT NULL, payload_hash TEXT, message TEXT, updated_at TEXT NOT NULL,
         PRIMARY KEY (project_id, process_id, reference_id)) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS leads_phone ON leads (project_id, process_id, phone) WHERE phone != ''",
-    "CREATE INDEX IF NOT EXISTS leads_email ON leads (project_id, process_id, email) WHERE email != ''",
+    "CREATE INDEX IF NOT EXISTS leads_phone ON leads (project_id, process_id, phone)",
+    "CREATE INDEX IF NOT EXISTS leads_email ON leads (project_id, process_id, email)",
     "CREATE INDEX IF NOT EXISTS leads_run ON leads (run_id)",
 )
 

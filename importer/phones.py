@@ -73,9 +73,7 @@ def region_rules(region: str) -> RegionRules:
     assert cc is not None
     shared = len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc, ())) > 1
     prefix = meta.national_prefix
-    simple_prefix = meta.national_prefix_transform_rule is None and (
-        meta.national_prefix_for_parsing in (None, prefix)
-    )
+    simple_prefix = meta.national_prefix_transform_rule is None and (meta.national_prefix_for_parsing in (None, prefix))
     general = meta.general_desc
     types = []
     for name in _TYPE_DESCS:
@@ -145,7 +143,12 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
         texts = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)[slow].tolist()
         for i, (e, d, iss, warn) in zip(slow, _classify_many(texts, rules.region), strict=True):
             e164[i], nsn[i], issue[i], warning[i] = e, d, iss, warn
-    return (pa.array(e164, pa.string()), pa.array(nsn, pa.string()), pa.array(issue, pa.string()), pa.array(warning, pa.string()))
+    return (
+        pa.array(e164, pa.string()),
+        pa.array(nsn, pa.string()),
+        pa.array(issue, pa.string()),
+        pa.array(warning, pa.string()),
+    )
 
 
 def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -11,13 +13,16 @@ import pandas as pd
 
 from importer.config import LeadMapping
 from importer.crm import CrmClient, CrmSettings, RetryPolicy
-from importer.ledger import Ledger
-from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
-from importer.submit import LedgerRun, SendOptions, send_rows
 from importer.dedupe import mark_duplicates
 from importer.leads import LeadFrame, build_leads
+from importer.ledger import Ledger
+from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
+from importer.mask import mask_frame, mask_text
+from importer.plan import SendPlan, SendPlanSettings, send_plan
 from importer.read import ReadOptions, SourceTable, read_source
-from importer.report import Summary, default_report_path, report_frame, summarize, write_csv_report
+from importer.report import Summary, default_report_path, mask_summary, report_frame, summarize, write_csv_report
+from importer.submit import LedgerRun, SendOptions, send_rows
+from importer.xlsx_report import write_xlsx_report
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,7 @@ class Prepared:
     leads: LeadFrame
     project_id: str | None
     process_id: str | None
+    region: str = "IN"
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -44,6 +50,7 @@ class Outcome:
     report_path: Path
     exit_code: int
     stop_message: str | None = None
+    plan: SendPlan | None = None
 
 
 def prepare(path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions()) -> Prepared:
@@ -56,14 +63,54 @@ def prepare(path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadO
         derived = leads.rows["referenceId"].str.startswith("li-")
         leads.rows.loc[derived, "referenceId"] = ""
     rows = mark_duplicates(leads.rows, mapping.dedupe)
-    return Prepared(table=table, leads=LeadFrame(rows=rows, metadata=leads.metadata), project_id=project, process_id=process)
+    return Prepared(
+        table=table,
+        leads=LeadFrame(rows=rows, metadata=leads.metadata),
+        project_id=project,
+        process_id=process,
+        region=mapping.default_region,
+    )
 
 
-def finish(prepared: Prepared, rows: pd.DataFrame, report_path: Path | None, stop_message: str | None = None) -> Outcome:
-    """Write the report and work out the summary and exit code."""
-    path = report_path or default_report_path(prepared.table.path)
-    write_csv_report(report_frame(rows, prepared.table.cells), path)
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """Where and how to write the report."""
+
+    path: Path | None = None
+    format: str | None = None  # "csv" or "xlsx"; default from the path's suffix, else csv
+    mask_pii: bool = False
+
+    def resolve(self, source: str) -> tuple[Path, str]:
+        """The report path and format, defaults filled in."""
+        fmt = self.format or ("xlsx" if self.path is not None and self.path.suffix.lower() == ".xlsx" else "csv")
+        return self.path or default_report_path(source, f".{fmt}"), fmt
+
+
+def finish(
+    prepared: Prepared,
+    rows: pd.DataFrame,
+    report: ReportOptions,
+    *,
+    stop_message: str | None = None,
+    details: Sequence[tuple[str, str]] = (),
+) -> Outcome:
+    """Write the report (masked if asked) and work out the summary and exit code."""
+    table = prepared.table
+    path, fmt = report.resolve(table.path)
     summary = summarize(rows)
+    frame = report_frame(rows, table.cells)
+    if report.mask_pii:
+        frame = mask_frame(frame)
+        summary = mask_summary(summary)
+        stop_message = mask_text(stop_message) if stop_message else None
+    if fmt == "xlsx":
+        info = [("File", table.path), ("Sheet", table.sheet or "-"), ("Header row", str(table.header_row)), *details]
+        info += [("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")), ("Data rows", str(summary.total))]
+        write_xlsx_report(
+            frame, path, field_columns=table.columns, summary=summary, details=info, region=prepared.region
+        )
+    else:
+        write_csv_report(frame, path)
     return Outcome(
         prepared=prepared,
         rows=rows,
@@ -82,11 +129,17 @@ def exit_code(summary: Summary, *, stopped: bool) -> int:
 
 
 def validate(
-    path: str | Path, mapping: LeadMapping, *, options: ReadOptions = ReadOptions(), report_path: Path | None = None
+    path: str | Path,
+    mapping: LeadMapping,
+    *,
+    options: ReadOptions = ReadOptions(),
+    report: ReportOptions = ReportOptions(),
+    plan: SendPlanSettings = SendPlanSettings(),
 ) -> Outcome:
-    """The dry run: everything but sending, and the report."""
+    """The dry run: everything but sending, the report, and the plan for sending."""
     prepared = prepare(path, mapping, options)
-    return finish(prepared, prepared.rows, report_path)
+    outcome = finish(prepared, prepared.rows, report, details=[("Mapping", mapping.source), ("Mode", "dry run")])
+    return replace(outcome, plan=send_plan(int((prepared.rows["status"] == "valid").sum()), plan))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +160,7 @@ def run_import(
     settings: RunSettings,
     *,
     options: ReadOptions = ReadOptions(),
-    report_path: Path | None = None,
+    report: ReportOptions = ReportOptions(),
     http: httpx.Client | None = None,
 ) -> Outcome:
     """The dry run, then every valid row sent to the CRM once; the report says what the CRM answered."""
@@ -136,7 +189,13 @@ def run_import(
                 options=settings.send,
                 ledger=ledger_run,
             )
-        outcome = finish(prepared, sent.rows, report_path, sent.stop_message)
+        outcome = finish(
+            prepared,
+            sent.rows,
+            report,
+            stop_message=sent.stop_message,
+            details=[("Mapping", mapping.source), ("Mode", "import")],
+        )
         if ledger_run is not None:
             ledger_run.ledger.end_run(
                 ledger_run.run_id,

@@ -69,16 +69,14 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     if not p.is_file():
         raise SourceError(f"{p}: file not found.")
     suffix = p.suffix.lower()
-    if suffix in WORKBOOK_SUFFIXES and not _looks_like_text(p):
+    if suffix in WORKBOOK_SUFFIXES and not looks_like_text(p):
         return _read_workbook(p, mapping, options)
     if suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == "":
         return _read_text(p, mapping, options)
-    raise SourceError(
-        f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS."
-    )
+    raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
 
 
-def _looks_like_text(path: Path) -> bool:
+def looks_like_text(path: Path) -> bool:
     """Web apps often save CSV/TSV under an .xls name; real workbooks are zip or OLE files."""
     head = path.read_bytes()[:8]
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
@@ -135,10 +133,7 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
     workbook = open_workbook(p)
     names = list(workbook.sheet_names)
     wanted = options.sheet or mapping.sheet
-    if wanted is not None:
-        candidates = [_pick_sheet(names, wanted, p)]
-    else:
-        candidates = names
+    candidates = [pick_sheet(names, wanted, p)] if wanted is not None else names
     tried: list[tuple[str, HeaderMatch | None]] = []
     for name in candidates:
         rows = sheet_rows(workbook, name)
@@ -155,7 +150,9 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
     raise _no_sheet_matches(p, mapping, tried)
 
 
-def _workbook_table(p: Path, sheet: str, sheets: list[str], rows: list[list[object]], match: HeaderMatch) -> SourceTable:
+def _workbook_table(
+    p: Path, sheet: str, sheets: list[str], rows: list[list[object]], match: HeaderMatch
+) -> SourceTable:
     width = max([len(match.headers)] + [len(r) for r in rows[match.index + 1 :]])
     columns = column_texts(rows, match.index + 1, width)
     # Trailing columns with neither a header nor any value are just Excel's used range.
@@ -176,7 +173,7 @@ def _workbook_table(p: Path, sheet: str, sheets: list[str], rows: list[list[obje
     )
 
 
-def _pick_sheet(names: list[str], wanted: str, p: Path) -> str:
+def pick_sheet(names: list[str], wanted: str, p: Path) -> str:
     for name in names:
         if name == wanted or name.strip().casefold() == wanted.strip().casefold():
             return name

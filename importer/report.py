@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -57,6 +57,13 @@ def summarize(rows: pd.DataFrame, *, top: int = 5) -> Summary:
         top_reasons=counted.most_common(top),
         top_rejections=[(str(m), int(n)) for m, n in rejected.items()],
     )
+
+
+def mask_summary(summary: Summary) -> Summary:
+    """The summary with phones and emails in CRM messages masked."""
+    from importer.mask import mask_text
+
+    return replace(summary, top_rejections=[(mask_text(m), n) for m, n in summary.top_rejections])
 
 
 def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:

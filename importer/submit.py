@@ -20,8 +20,7 @@ from importer.crm import BatchResult, CrmClient
 from importer.errors import CrmError, LedgerError
 from importer.ledger import Known, LeadKey, Ledger
 from importer.payload import build_payloads, payload_hash
-
-MAX_BATCH = 1000
+from importer.plan import MAX_BATCH
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +59,9 @@ class _Rows:
         self.run = np.full(len(rows), "", dtype=object)
         self.at = dict(zip(refs, positions.tolist(), strict=True))
 
-    def set(self, ref: str, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None) -> None:
+    def set(
+        self, ref: str, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None
+    ) -> None:
         i = self.at[ref]
         self.status[i], self.reason[i] = status, reason
         self.lead_id[i] = lead_id or ""
@@ -111,7 +112,13 @@ def send_rows(
 
 class _Sender:
     def __init__(
-        self, client: CrmClient, state: _Rows, project_id: str, process_id: str, options: SendOptions, ledger: LedgerRun | None
+        self,
+        client: CrmClient,
+        state: _Rows,
+        project_id: str,
+        process_id: str,
+        options: SendOptions,
+        ledger: LedgerRun | None,
     ) -> None:
         self.client, self.state, self.options, self.ledger = client, state, options, ledger
         self.project_id, self.process_id = project_id, process_id
@@ -192,11 +199,15 @@ class _Sender:
         elif known.state == "accepted":
             self.state.set(ref, "already-imported", lead_id=known.lead_id, run=known.run_id)
         elif known.state == "rejected":
-            self.state.set(ref, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id)
+            self.state.set(
+                ref, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id
+            )
         elif known.owner_alive:
             self.state.set(ref, "pending", reason=f"being sent by another run (run {known.run_id}) right now")
         else:
-            self.state.set(ref, "pending", reason=f"sent by interrupted run {known.run_id}; the next run checks it with the CRM")
+            self.state.set(
+                ref, "pending", reason=f"sent by interrupted run {known.run_id}; the next run checks it with the CRM"
+            )
 
     def _settle(self, refs: list[str], future: Future[BatchResult]) -> None:
         try:

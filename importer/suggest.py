@@ -156,7 +156,7 @@ def suggest_mapping(
             f"{inspection.path}: no header row found in the first {HEADER_SEARCH_ROWS} rows of {where}; "
             "a mapping names columns by their header, so the sheet needs one."
         )
-    placed = [(t, place_columns(t)) for t in usable]
+    placed = [(t, _place_columns(t)) for t in usable]
     table, placement = max(placed, key=lambda tp: (tp[1].has("phone", "email"), tp[1].has("name", "firstName")))
     first_sheet = inspection.sheets[0] if inspection.sheets else None
     return Suggestion(
@@ -172,7 +172,7 @@ def suggest_mapping(
     )
 
 
-def place_columns(table: TableInspection) -> _Placement:
+def _place_columns(table: TableInspection) -> _Placement:
     """Choose one column per lead field; every other filled column goes to metadata."""
     addressable, unplaced = _addressable(table.columns)
     choices: dict[str, tuple[ColumnProfile, FieldChoice]] = {}

@@ -40,7 +40,9 @@ def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedTex
             try:
                 return DecodedText(data.decode(name).removeprefix("\ufeff"), name)
             except UnicodeDecodeError as exc:
-                raise SourceError(f"{path}: starts with a {name} byte-order mark but byte {exc.start} is not {name}.") from None
+                raise SourceError(
+                    f"{path}: starts with a {name} byte-order mark but byte {exc.start} is not {name}."
+                ) from None
     guessed = _bomless_utf16(data)
     if guessed:
         try:

@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.marker import DataPoint
 from openpyxl.comments import Comment
@@ -59,6 +60,9 @@ WARNING_FILL = "FFD966"
 AUTHOR = "leadimport"
 EXCEL_MAX_ROWS = 1_048_576
 MAX_WIDTH = 50
+# openpyxl holds every note in memory until the file is saved (about 5 kB each): past this many,
+# problem cells keep their colour but get no note, and the reason column still says why.
+MAX_NOTES = 10_000
 _CHUNK = 5_000  # rows turned into Python objects at a time
 _WIDTH_SAMPLE = 200
 _INTEGER_COLUMNS = frozenset({"sheet_row", "duplicate_of", "imported_in_run"})
@@ -131,6 +135,7 @@ _LEGEND = (
     "Rows are tinted by outcome with the colours above. Fix the red cells and upload the file again.",
 )
 _RANK = {"note": 0, "warning": 1, "error": 2}
+_MARKED_STATUSES = frozenset({"invalid", "rejected", "duplicate"})
 _Value = str | int | float | bool | None
 
 
@@ -155,8 +160,9 @@ def write_xlsx_report(
             f"cannot write the report to {path}: {len(frame)} rows do not fit in an Excel sheet; use a .csv report."
         )
     workbook = Workbook(write_only=True)
-    _write_rows(workbook.create_sheet("Rows"), frame, _field_positions(frame, field_columns), _examples(region))
-    _write_summary(workbook.create_sheet("Summary"), summary, details)
+    rows = workbook.create_sheet("Rows")
+    left_out = _write_rows(rows, frame, _field_positions(frame, field_columns), _examples(region))
+    _write_summary(workbook.create_sheet("Summary"), summary, details, notes_left_out=left_out)
     _save(workbook, path)
 
 
@@ -190,18 +196,14 @@ class _Styles:
         return self._cache[key]
 
 
-def _cell(ws: Any, value: object, style: Any = None) -> Any:
+def _cell(ws: Any, value: _Value, style: Any = None) -> Any:
     """A write-only cell holding ``value`` as a value: text is always text, never a formula or error code."""
-    cell = Cell(ws, row=1, column=1, style_array=style)
-    value = _plain(value)
+    try:
+        cell = Cell(ws, row=1, column=1, value=value, style_array=style)
+    except IllegalCharacterError:
+        cell = Cell(ws, row=1, column=1, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)), style_array=style)
     if isinstance(value, str):
-        try:
-            cell.value = value
-        except IllegalCharacterError:
-            cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell.data_type = "s"
-    else:
-        cell.value = value
     return cell
 
 
@@ -284,9 +286,9 @@ def _row_marks(
     return marks
 
 
-def _write_rows(ws: Any, frame: pd.DataFrame, fields: Mapping[str, int], examples: Mapping[str, str]) -> None:
+def _write_rows(ws: Any, frame: pd.DataFrame, fields: Mapping[str, int], examples: Mapping[str, str]) -> int:
+    """The Rows sheet; returns how many notes were left out to keep memory bounded."""
     names = [str(c) for c in frame.columns]
-    text_column = [n not in _INTEGER_COLUMNS for n in names]
     # Write-only sheets take layout before the first row.
     ws.freeze_panes = "A2"
     for i, width in enumerate(_widths(frame), start=1):
@@ -294,25 +296,35 @@ def _write_rows(ws: Any, frame: pd.DataFrame, fields: Mapping[str, int], example
     ws.auto_filter.ref = f"A1:{get_column_letter(max(len(names), 1))}{len(frame) + 1}"
     styles = _Styles(ws)
     ws.append([_cell(ws, n, styles.get(bold=True)) for n in names])
-    by_kind = {"error": ERROR_FILL, "warning": WARNING_FILL}
+    text_column = [n not in _INTEGER_COLUMNS for n in names]
+    row_styles = {
+        status: [styles.get(fill, text=text) for text in text_column]
+        for status, fill in [*ROW_FILLS.items(), (None, None)]
+    }
+    mark_fill = {"error": ERROR_FILL, "warning": WARNING_FILL}
+    status_at = names.index("status") if "status" in names else None
+    warnings_at = names.index("warnings") if "warnings" in names else None
+    notes = left_out = 0
     for chunk in _chunks(frame):
         for values in zip(*chunk, strict=True):
-            row = dict(zip(names, values, strict=True))
-            tint = ROW_FILLS.get(str(row.get("status")))
-            marks = _row_marks(row, values, fields, examples) if _needs_marks(row) else {}
-            cells = []
-            for pos, value in enumerate(values):
-                found = marks.get(pos)
-                fill = by_kind.get(found.kind, tint) if found else tint
-                cell = _cell(ws, value, styles.get(fill, text=text_column[pos]))
-                if found:
+            status = values[status_at] if status_at is not None else None
+            base = row_styles.get(status) or row_styles[None]
+            if status not in _MARKED_STATUSES and (warnings_at is None or values[warnings_at] is None):
+                ws.append([_cell(ws, v, style) for v, style in zip(values, base, strict=True)])
+                continue
+            marks = _row_marks(dict(zip(names, values, strict=True)), values, fields, examples)
+            cells = [_cell(ws, v, style) for v, style in zip(values, base, strict=True)]
+            for pos, found in marks.items():
+                fill = mark_fill.get(found.kind)
+                cell = _cell(ws, values[pos], styles.get(fill, text=text_column[pos])) if fill else cells[pos]
+                if notes < MAX_NOTES:
                     cell.comment = _comment(found.text)
-                cells.append(cell)
+                    notes += 1
+                else:
+                    left_out += 1
+                cells[pos] = cell
             ws.append(cells)
-
-
-def _needs_marks(row: Mapping[str, object]) -> bool:
-    return row.get("status") in ("invalid", "rejected", "duplicate") or bool(_plain(row.get("warnings")))
+    return left_out
 
 
 def _chunks(frame: pd.DataFrame) -> Iterator[list[list[_Value]]]:
@@ -351,7 +363,7 @@ def _comment(text: str) -> Comment:
     return Comment(text, AUTHOR, height=max(60, 18 * lines + 12), width=320)
 
 
-def _write_summary(ws: Any, summary: Summary, details: Sequence[tuple[str, str]]) -> None:
+def _write_summary(ws: Any, summary: Summary, details: Sequence[tuple[str, str]], *, notes_left_out: int = 0) -> None:
     styles = _Styles(ws)
     bold = styles.get(bold=True)
     for letter, width in (("A", 26), ("B", 10), ("C", 60)):
@@ -360,11 +372,11 @@ def _write_summary(ws: Any, summary: Summary, details: Sequence[tuple[str, str]]
     statuses += [s for s in summary.counts if s not in STATUS_ORDER and summary.counts[s]]
 
     def line(*values: object, style: Any = None) -> None:
-        ws.append([_cell(ws, v, style) for v in values])
+        ws.append([_cell(ws, _plain(v), style) for v in values])
 
     line("Outcome", "Rows", style=bold)
     for status in statuses:
-        ws.append([_cell(ws, status, styles.get(ROW_FILLS.get(status))), _cell(ws, summary.counts[status])])
+        line(status, summary.counts[status], style=styles.get(ROW_FILLS.get(status)))
     line("Total", summary.total, style=bold)
     if summary.top_reasons:
         line()
@@ -384,6 +396,8 @@ def _write_summary(ws: Any, summary: Summary, details: Sequence[tuple[str, str]]
     line()
     for text in _LEGEND:
         line(text)
+    if notes_left_out:
+        line(f"Only the first {MAX_NOTES:,} problem cells have a note; the reason column explains every row.")
     if statuses:
         ws.add_chart(_outcome_chart(ws, statuses), "E2")
 
@@ -404,8 +418,12 @@ def _outcome_chart(ws: Any, statuses: Sequence[str]) -> BarChart:
         point = DataPoint(idx=i)
         point.graphicalProperties.solidFill = BAR_COLOURS.get(status, "808080")
         series.dPt.append(point)
-    series.dLbls = DataLabelList()
-    series.dLbls.showVal = True
+    # Categories are text; openpyxl would declare them numbers.
+    series.cat = AxDataSource(strRef=StrRef(f=series.cat.numRef.f))
+    # Excel fills in any label part left unset, so each one is said.
+    series.dLbls = DataLabelList(
+        showVal=True, showCatName=False, showSerName=False, showLegendKey=False, showPercent=False
+    )
     chart.width, chart.height = 16, 7.5
     return chart
 

@@ -8,7 +8,9 @@ from pathlib import Path
 from tests.conftest import CliRun, by_row
 
 
-def test_duplicates_across_formats(tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]) -> None:
+def test_duplicates_across_formats(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
     """Same phone written differently, same email in other case: duplicate_of names the first copy."""
     sheet = tmp_path / "leads.csv"
     sheet.write_text(
@@ -32,7 +34,9 @@ def test_duplicates_across_formats(tmp_path: Path, mapping_file: Callable[..., P
     ]
 
 
-def test_invalid_row_is_not_the_first_copy(tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]) -> None:
+def test_invalid_row_is_not_the_first_copy(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
     """An invalid row does not make a later good row with the same phone a duplicate."""
     sheet = tmp_path / "leads.csv"
     sheet.write_text("Name,Phone\n,9822033445\nAsha,9822033445\n", encoding="utf-8")
@@ -41,7 +45,9 @@ def test_invalid_row_is_not_the_first_copy(tmp_path: Path, mapping_file: Callabl
     assert (rows[2]["status"], rows[3]["status"]) == ("invalid", "valid")
 
 
-def test_dedupe_keys_are_configurable(tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]) -> None:
+def test_dedupe_keys_are_configurable(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
     """With dedupe: [phone], two people sharing an email are both kept."""
     from tests.conftest import BASIC_MAPPING
 

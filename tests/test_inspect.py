@@ -56,10 +56,19 @@ def test_csv_with_title_rows(tmp_path: Path) -> None:
     assert (table.data_rows, table.blank_rows) == (4, 1)
     columns = {c.header: c for c in table.columns}
     assert list(columns) == ["Full Name", "Mobile No.", "E-mail", "City"]
-    assert {h: c.fill_rate for h, c in columns.items()} == {"Full Name": 1.0, "Mobile No.": 0.75, "E-mail": 0.75, "City": 0.75}
+    assert {h: c.fill_rate for h, c in columns.items()} == {
+        "Full Name": 1.0,
+        "Mobile No.": 0.75,
+        "E-mail": 0.75,
+        "City": 0.75,
+    }
     assert columns["Full Name"].samples == ("Renée Dubois", "Zoë Rao")
     assert columns["City"].samples == ("Pune", "Goa")
-    assert {h: c.kind for h, c in columns.items() if h != "City"} == {"Full Name": "name", "Mobile No.": "phone", "E-mail": "email"}
+    assert {h: c.kind for h, c in columns.items() if h != "City"} == {
+        "Full Name": "name",
+        "Mobile No.": "phone",
+        "E-mail": "email",
+    }
 
 
 def test_text_rendering_names_what_was_detected(tmp_path: Path) -> None:
@@ -146,5 +155,5 @@ def test_unusable_files_are_source_errors_naming_the_file(
 
 def test_unknown_sheet_is_a_source_error(tmp_path: Path) -> None:
     """Asking for a sheet that is not there lists the sheets that are."""
-    with pytest.raises(SourceError, match="no sheet named 'Nope'. Sheets: 'Summary', 'Leads'"):
+    with pytest.raises(SourceError, match=r"no sheet named 'Nope'\. Sheets: 'Summary', 'Leads'"):
         inspect_file(_two_sheet_workbook(tmp_path), sheet="Nope")

@@ -115,14 +115,20 @@ def test_fast_path_agrees_with_phonenumbers(region: str) -> None:
     for _ in range(4000):
         base = rng.choice(examples)
         keep = rng.randint(1, len(base))
-        digits = base[:keep] + "".join(rng.choice("0123456789") for _ in range(len(base) - keep + rng.choice([-1, 0, 0, 0, 1])))
+        digits = base[:keep] + "".join(
+            rng.choice("0123456789") for _ in range(len(base) - keep + rng.choice([-1, 0, 0, 0, 1]))
+        )
         shape = rng.randrange(6)
         cells.append(
-            [digits, "+" + cc + digits, cc + digits, "0" + digits, "00" + cc + digits, f"{digits[:5]} {digits[5:]}"][shape]
+            [digits, "+" + cc + digits, cc + digits, "0" + digits, "00" + cc + digits, f"{digits[:5]} {digits[5:]}"][
+                shape
+            ]
         )
     out = normalize_phones(pd.Series(cells), region)
     fake = out.issue.isin(["repeated-digits", "fake-phone"])
     expected = [_reference(c, region) for c in cells]
-    mismatches = [(c, got, want) for c, got, want, f in zip(cells, out.e164, expected, fake, strict=True) if got != want and not f]
+    mismatches = [
+        (c, got, want) for c, got, want, f in zip(cells, out.e164, expected, fake, strict=True) if got != want and not f
+    ]
     assert mismatches == []
     assert (out.e164 != "").sum() > 500  # the sample really exercises valid numbers

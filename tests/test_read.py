@@ -16,7 +16,11 @@ from importer.read import ReadOptions, read_source
 from tests.conftest import BASIC_MAPPING
 
 MAPPING = parse_mapping(__import__("yaml").safe_load(BASIC_MAPPING), source="test.yaml", environ={})
-ROWS = [["Full Name", "Mobile No.", "E-mail", "City"], ["Renée Dubois", "9822033445", "renee@x.com", "Pune"], ["Zoë", "9822044556", "zoe@x.com", "Goa"]]
+ROWS = [
+    ["Full Name", "Mobile No.", "E-mail", "City"],
+    ["Renée Dubois", "9822033445", "renee@x.com", "Pune"],
+    ["Zoë", "9822044556", "zoe@x.com", "Goa"],
+]
 
 
 def _text(rows: list[list[str]], delimiter: str = ",") -> str:
@@ -95,7 +99,9 @@ def test_ragged_rows_are_padded_and_extra_cells_kept(tmp_path: Path) -> None:
 def test_quoted_fields_with_newlines_and_delimiters(tmp_path: Path) -> None:
     """A quoted cell may hold the delimiter and line breaks."""
     path = tmp_path / "leads.csv"
-    path.write_text('Full Name,Mobile No.,City\n"Rao, Asha",9822033445,"Line1\nLine2"\nB,9822044556,Goa\n', encoding="utf-8")
+    path.write_text(
+        'Full Name,Mobile No.,City\n"Rao, Asha",9822033445,"Line1\nLine2"\nB,9822044556,Goa\n', encoding="utf-8"
+    )
     table = read_source(path, MAPPING)
     assert table.cells["Full Name"].tolist() == ["Rao, Asha", "B"]
     assert table.cells["City"].tolist() == ["Line1\nLine2", "Goa"]
@@ -104,7 +110,7 @@ def test_quoted_fields_with_newlines_and_delimiters(tmp_path: Path) -> None:
 def test_apostrophes_and_excel_text_formulas_are_unwrapped(tmp_path: Path) -> None:
     """'9822033445 and ="9822033445" are read as the digits a person sees."""
     path = tmp_path / "leads.csv"
-    path.write_text("Full Name,Mobile No.\nA,'9822033445\nB,\"=\"\"9822044556\"\"\"\n", encoding="utf-8")
+    path.write_text('Full Name,Mobile No.\nA,\'9822033445\nB,"=""9822044556"""\n', encoding="utf-8")
     table = read_source(path, MAPPING)
     assert table.cells["Mobile No."].tolist() == ["9822033445", "9822044556"]
 

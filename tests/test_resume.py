@@ -25,7 +25,9 @@ def sandbox() -> Iterator[Sandbox]:
         yield crm
 
 
-def _start(sheet: Path, tmp_path: Path, crm: Sandbox, report: Path, *extra: str, crash: str | None = None) -> subprocess.Popen[bytes]:
+def _start(
+    sheet: Path, tmp_path: Path, crm: Sandbox, report: Path, *extra: str, crash: str | None = None
+) -> subprocess.Popen[bytes]:
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(MAPPING, encoding="utf-8")
     env = {**os.environ, **run_env(crm.base_url, tmp_path / "ledger.db")}
@@ -63,7 +65,15 @@ def _assert_exactly_once(crm: Sandbox, phones: list[str], report: Path) -> None:
 
 @pytest.mark.parametrize(
     "crash",
-    ["after-claim:1", "before-request:1", "before-request:3", "after-answer:1", "after-answer:4", "after-record:2", "after-record:5"],
+    [
+        "after-claim:1",
+        "before-request:1",
+        "before-request:3",
+        "after-answer:1",
+        "after-answer:4",
+        "after-record:2",
+        "after-record:5",
+    ],
 )
 def test_killed_run_resumes_exactly_once(tmp_path: Path, sandbox: Sandbox, crash: str) -> None:
     """SIGKILL at each step of the protocol, then the same command: every lead stored once, report complete."""
@@ -78,7 +88,9 @@ def test_killed_run_resumes_exactly_once(tmp_path: Path, sandbox: Sandbox, crash
 @pytest.mark.parametrize("delay", [0.9, 1.3, 1.8])
 def test_killed_at_random_moments_while_requests_are_slow(tmp_path: Path, delay: float) -> None:
     """Killed mid-flight against a slow CRM, resumed twice over: still exactly once."""
-    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.05, 0.2))
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.05, 0.2)
+    )
     phones = good_phones(800, seed=int(delay * 10))
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     report = tmp_path / "report.csv"
@@ -118,12 +130,17 @@ def test_overlapping_files_send_the_overlap_once(tmp_path: Path, sandbox: Sandbo
 
 def test_concurrent_runs_on_overlapping_files_never_store_twice(tmp_path: Path) -> None:
     """Two runs at once on overlapping files and one ledger: no lead reaches the CRM twice, and a rerun finishes."""
-    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.02, 0.08))
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.02, 0.08)
+    )
     phones = good_phones(600, seed=51)
     first = write_sheet(tmp_path / "a.csv", phones[:400])
     second = write_sheet(tmp_path / "b.csv", phones[200:], prefix="Q")
     with Sandbox(settings) as crm:
-        procs = [_start(first, tmp_path, crm, tmp_path / "a.report.csv"), _start(second, tmp_path, crm, tmp_path / "b.report.csv")]
+        procs = [
+            _start(first, tmp_path, crm, tmp_path / "a.report.csv"),
+            _start(second, tmp_path, crm, tmp_path / "b.report.csv"),
+        ]
         for proc in procs:
             proc.communicate(timeout=120)
             assert proc.returncode in (0, 3)
@@ -139,9 +156,13 @@ def test_history_and_show_list_runs(tmp_path: Path, sandbox: Sandbox) -> None:
     sheet = write_sheet(tmp_path / "leads.csv", good_phones(10, seed=61))
     assert _run(sheet, tmp_path, sandbox, tmp_path / "r.csv") == 0
     env = {**os.environ, "LEADIMPORT_LEDGER": str(tmp_path / "ledger.db")}
-    history = subprocess.run([sys.executable, "-m", "importer", "history"], env=env, capture_output=True, text=True, check=True)
+    history = subprocess.run(
+        [sys.executable, "-m", "importer", "history"], env=env, capture_output=True, text=True, check=True
+    )
     assert "complete" in history.stdout and "leads.csv" in history.stdout and "accepted 10" in history.stdout
-    show = subprocess.run([sys.executable, "-m", "importer", "show", "1"], env=env, capture_output=True, text=True, check=True)
+    show = subprocess.run(
+        [sys.executable, "-m", "importer", "show", "1"], env=env, capture_output=True, text=True, check=True
+    )
     assert "Run 1: complete" in show.stdout and "accepted" in show.stdout and str(tmp_path / "r.csv") in show.stdout
     missing = subprocess.run([sys.executable, "-m", "importer", "show", "9"], env=env, capture_output=True, text=True)
     assert missing.returncode == 2 and "run 9 is not in the ledger" in missing.stderr

@@ -21,8 +21,12 @@ def sandbox() -> Iterator[Sandbox]:
         yield crm
 
 
-def _run(run_cli: Callable[..., CliRun], sheet: Path, mapping: Path, report: Path, env: dict[str, str], *extra: str) -> CliRun:
-    return run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(report), "--rate", "2000/1s", *extra, env=env)
+def _run(
+    run_cli: Callable[..., CliRun], sheet: Path, mapping: Path, report: Path, env: dict[str, str], *extra: str
+) -> CliRun:
+    return run_cli(
+        "run", str(sheet), "--mapping", str(mapping), "--report", str(report), "--rate", "2000/1s", *extra, env=env
+    )
 
 
 def test_multi_batch_file_stored_exactly_once(
@@ -30,7 +34,12 @@ def test_multi_batch_file_stored_exactly_once(
 ) -> None:
     """2,500 valid rows in 3 batches all land once; invalid and duplicate rows are never sent."""
     phones = good_phones(2500)
-    extra = ["Bad,98220abcde,bad@example.com,Pune", "Dup,+91 " + phones[10], "Fake,9999999999,fake@example.com,Goa", ",,,"]
+    extra = [
+        "Bad,98220abcde,bad@example.com,Pune",
+        "Dup,+91 " + phones[10],
+        "Fake,9999999999,fake@example.com,Goa",
+        ",,,",
+    ]
     sheet = write_sheet(tmp_path / "leads.csv", phones, extra_rows=extra)
     result = _run(run_cli, sheet, mapping_file(MAPPING), tmp_path / "r.csv", run_env(sandbox.base_url), "--no-ledger")
     assert result.exit_code == 1, result.stderr  # the invalid rows
@@ -56,7 +65,16 @@ def test_crm_rejections_land_on_their_rows(
         json={"leads": [{"projectId": PROJECT, "processId": PROCESS, "name": "Earlier", "phone": "+91" + phones[4]}]},
     ).raise_for_status()
     sheet = write_sheet(tmp_path / "leads.csv", phones)
-    result = _run(run_cli, sheet, mapping_file(MAPPING), tmp_path / "r.csv", run_env(sandbox.base_url), "--no-ledger", "--batch-size", "7")
+    result = _run(
+        run_cli,
+        sheet,
+        mapping_file(MAPPING),
+        tmp_path / "r.csv",
+        run_env(sandbox.base_url),
+        "--no-ledger",
+        "--batch-size",
+        "7",
+    )
     assert result.exit_code == 1
     rows = by_row(result.report)
     assert rows[6]["status"] == "rejected"
@@ -101,8 +119,12 @@ def test_block_stops_the_run_and_resume_completes(
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     mapping, ledger, report = mapping_file(MAPPING), tmp_path / "ledger.db", tmp_path / "r.csv"
     with Sandbox(settings) as crm:
-        taken = [{"projectId": PROJECT, "processId": PROCESS, "name": "Old", "phone": "+91" + p} for p in phones[100:110]]
-        httpx.post(crm.base_url + "/leads/bulk/initiate", headers={"Authorization": f"Bearer {TOKEN}"}, json={"leads": taken})
+        taken = [
+            {"projectId": PROJECT, "processId": PROCESS, "name": "Old", "phone": "+91" + p} for p in phones[100:110]
+        ]
+        httpx.post(
+            crm.base_url + "/leads/bulk/initiate", headers={"Authorization": f"Bearer {TOKEN}"}, json={"leads": taken}
+        )
         env = run_env(crm.base_url, ledger)
         first = _run(run_cli, sheet, mapping, report, env, "--batch-size", "100", "--concurrency", "1")
         stats = crm.stats()
@@ -134,7 +156,16 @@ def test_auth_failure_and_unknown_process_stop_cleanly(
     assert denied.exit_code == 3
     assert "VOX_API_TOKEN" in denied.output and "wrong-token-123" not in denied.output + denied.stderr
     assert {r["status"] for r in denied.report} == {"pending"}
-    missing = _run(run_cli, sheet, mapping, tmp_path / "b.csv", run_env(sandbox.base_url), "--no-ledger", "--process-id", "64f0c0ffee00000000000000")
+    missing = _run(
+        run_cli,
+        sheet,
+        mapping,
+        tmp_path / "b.csv",
+        run_env(sandbox.base_url),
+        "--no-ledger",
+        "--process-id",
+        "64f0c0ffee00000000000000",
+    )
     assert missing.exit_code == 3
     assert "Process not found" in missing.output
     assert sandbox.leads() == []
@@ -144,7 +175,9 @@ def test_rate_and_batch_size_limits_are_kept(
     tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
 ) -> None:
     """No request carries more than the batch size and no 1 s window sees more than the rate."""
-    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=10, rate_window=1.0, latency=(0.01, 0.05))
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=10, rate_window=1.0, latency=(0.01, 0.05)
+    )
     sheet = write_sheet(tmp_path / "leads.csv", good_phones(300, seed=9))
     with Sandbox(settings) as crm:
         result = run_cli(
@@ -158,7 +191,9 @@ def test_rate_and_batch_size_limits_are_kept(
     assert stats.max_leads_per_request == 12 and stats.initiate_requests == 25
 
 
-def test_missing_token_exits_2(tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]) -> None:
+def test_missing_token_exits_2(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
     """Without VOX_API_TOKEN nothing is read or sent, and the message says what to set."""
     sheet = write_sheet(tmp_path / "leads.csv", good_phones(2))
     result = run_cli("run", str(sheet), "--mapping", str(mapping_file(MAPPING)), env={"VOX_API_TOKEN": ""})

@@ -59,7 +59,10 @@ EVENT_EXPECTED = {
 
 @pytest.mark.parametrize(
     ("sample", "mapping", "expected"),
-    [("dealer_leads.xlsx", "dealer_leads.yaml", DEALER_EXPECTED), ("event_leads.csv", "event_leads.yaml", EVENT_EXPECTED)],
+    [
+        ("dealer_leads.xlsx", "dealer_leads.yaml", DEALER_EXPECTED),
+        ("event_leads.csv", "event_leads.yaml", EVENT_EXPECTED),
+    ],
 )
 def test_sample_reports_row_by_row(
     tmp_path: Path, run_cli: Callable[..., CliRun], sample: str, mapping: str, expected: dict[int, tuple[str, ...]]
@@ -78,10 +81,21 @@ def test_sample_reports_row_by_row(
 def test_counts_add_up_and_summary_is_printed(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
     """One report row per data row; the printed counts add up to the data rows; the report path is shown."""
     report = tmp_path / "report.csv"
-    result = run_cli("validate", str(SAMPLES / "dealer_leads.xlsx"), "--mapping", str(MAPPINGS / "dealer_leads.yaml"), "--report", str(report))
+    result = run_cli(
+        "validate",
+        str(SAMPLES / "dealer_leads.xlsx"),
+        "--mapping",
+        str(MAPPINGS / "dealer_leads.yaml"),
+        "--report",
+        str(report),
+    )
     assert [int(r["sheet_row"]) for r in result.report] == list(range(5, 31))
     assert "26 data rows" in result.output
-    counts = {line.split()[0]: int(line.split()[1]) for line in result.output.splitlines() if line.startswith("  ") and line.split()[0] in {"valid", "invalid", "duplicate", "skipped"}}
+    counts = {
+        line.split()[0]: int(line.split()[1])
+        for line in result.output.splitlines()
+        if line.startswith("  ") and line.split()[0] in {"valid", "invalid", "duplicate", "skipped"}
+    }
     assert counts == {"valid": 12, "invalid": 9, "duplicate": 2, "skipped": 3}
     assert sum(counts.values()) == len(result.report)
     assert f"Report: {report}" in result.output
@@ -90,15 +104,39 @@ def test_counts_add_up_and_summary_is_printed(tmp_path: Path, run_cli: Callable[
 def test_report_keeps_original_columns_and_values(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
     """The report starts with the status columns, then every original column with the cell as read."""
     report = tmp_path / "report.csv"
-    result = run_cli("validate", str(SAMPLES / "event_leads.csv"), "--mapping", str(MAPPINGS / "event_leads.yaml"), "--report", str(report))
+    result = run_cli(
+        "validate",
+        str(SAMPLES / "event_leads.csv"),
+        "--mapping",
+        str(MAPPINGS / "event_leads.yaml"),
+        "--report",
+        str(report),
+    )
     header = list(result.report[0].keys())
-    assert header[:9] == ["sheet_row", "status", "reason", "warnings", "duplicate_of", "phone_e164", "email", "referenceId", "lead_id"]
+    assert header[:9] == [
+        "sheet_row",
+        "status",
+        "reason",
+        "warnings",
+        "duplicate_of",
+        "phone_e164",
+        "email",
+        "referenceId",
+        "lead_id",
+    ]
     assert header[9:] == ["Lead ID", "First Name", "Last Name", "Phone Number", "E-mail", "Company"]
     row4 = by_row(result.report)[4]
-    assert (row4["First Name"], row4["Last Name"], row4["Company"], row4["referenceId"]) == ("Renée", "D'Souza", "Café Mocha", "EXPO-002")
+    assert (row4["First Name"], row4["Last Name"], row4["Company"], row4["referenceId"]) == (
+        "Renée",
+        "D'Souza",
+        "Café Mocha",
+        "EXPO-002",
+    )
 
 
-def test_default_report_path_beside_input(tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]) -> None:
+def test_default_report_path_beside_input(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
     """Without --report the report is <name>.report.csv next to the input, and exit 0 when all rows are fine."""
     sheet = tmp_path / "leads.csv"
     sheet.write_text("Name,Phone\nAsha,9822033445\n", encoding="utf-8")
@@ -110,20 +148,32 @@ def test_default_report_path_beside_input(tmp_path: Path, run_cli: Callable[...,
 def test_json_summary(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
     """--json prints a machine-readable summary with counts and the report path."""
     report = tmp_path / "report.csv"
-    result = run_cli("validate", str(SAMPLES / "event_leads.csv"), "--mapping", str(MAPPINGS / "event_leads.yaml"), "--report", str(report), "--json")
+    result = run_cli(
+        "validate",
+        str(SAMPLES / "event_leads.csv"),
+        "--mapping",
+        str(MAPPINGS / "event_leads.yaml"),
+        "--report",
+        str(report),
+        "--json",
+    )
     data = json.loads(result.output)
     assert data["counts"] == {"valid": 6, "duplicate": 1, "invalid": 3, "skipped": 1}
     assert data["total"] == 11 and data["report"] == str(report) and data["exit_code"] == 1
 
 
-def test_unreadable_input_exits_2(tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]) -> None:
+def test_unreadable_input_exits_2(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
     """A file that is not there exits 2 with its name and no traceback."""
     result = run_cli("validate", str(tmp_path / "nope.csv"), "--mapping", str(mapping_file()))
     assert result.exit_code == 2
     assert "nope.csv: file not found" in result.stderr
 
 
-def test_many_rows_counts_invariant(tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]) -> None:
+def test_many_rows_counts_invariant(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
     """On a few thousand mixed rows, every data row appears exactly once in the report."""
     lines = ["Name,Phone,Email"]
     for i in range(3000):
