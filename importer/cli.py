@@ -19,9 +19,9 @@ from importer.inspect import inspect_file, render_inspection
 from importer.ledger import Ledger, default_ledger_path
 from importer.limiter import RateLimit
 from importer.pipeline import Outcome, ReportOptions, RunSettings, run_import, validate
-from importer.plan import SendPlanSettings
+from importer.plan import MAX_BATCH, SendPlanSettings
 from importer.read import ReadOptions, describe_delimiter
-from importer.submit import MAX_BATCH, SendOptions
+from importer.submit import SendOptions
 from importer.suggest import render_yaml, suggest_mapping
 
 DEFAULT_BASE_URL = "https://api.vox.ai/api/v1"

@@ -49,8 +49,8 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
                 seen[(col, v)] = int(sheet_rows[pos])
     if dup_pos:
         out = rows.copy()
-        status = out.columns.get_loc("status")
-        out.iloc[dup_pos, status] = "duplicate"
-        out.iloc[dup_pos, out.columns.get_loc("duplicate_of")] = dup_of
+        labels = out.index[dup_pos]
+        out.loc[labels, "status"] = "duplicate"
+        out.loc[labels, "duplicate_of"] = dup_of
         return out
     return rows

@@ -112,9 +112,9 @@ def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str
             if header not in used:
                 meta[header] = cells[header].str.strip()
     for spec in mapping.metadata:
-        header = table.columns.get(spec.target)
-        if header is not None:
-            meta[spec.target] = cells[header].str.strip()
+        column = table.columns.get(spec.target)
+        if column is not None:
+            meta[spec.target] = cells[column].str.strip()
     for key, value in constants.items():
         if key.startswith("metadata."):
             meta[key.removeprefix("metadata.")] = pd.Series(value, index=cells.index, dtype="str")

@@ -75,6 +75,7 @@ def region_rules(region: str) -> RegionRules:
     prefix = meta.national_prefix
     simple_prefix = meta.national_prefix_transform_rule is None and (meta.national_prefix_for_parsing in (None, prefix))
     general = meta.general_desc
+    assert general is not None, region
     types = []
     for name in _TYPE_DESCS:
         desc = getattr(meta, name, None)

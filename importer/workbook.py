@@ -30,7 +30,7 @@ def open_workbook(path: Path) -> CalamineWorkbook:
 def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
     """Every row of a sheet from cell A1, so list index + 1 is Excel's row number."""
     try:
-        return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return list(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))  # type: ignore[arg-type]
     except Exception as exc:
         raise SourceError(f"sheet {name!r} cannot be read: {exc}") from None
 

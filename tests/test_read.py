@@ -44,7 +44,7 @@ def test_encodings_are_detected(tmp_path: Path, encoding: str, prefix: bytes, ex
     table = read_source(path, MAPPING)
     assert table.encoding == expected
     assert table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë"]
-    assert list(table.cells.columns)[0] == "Full Name"  # no BOM left in the first header
+    assert table.cells.columns[0] == "Full Name"  # no BOM left in the first header
 
 
 def test_excel_unicode_text_export(tmp_path: Path) -> None:

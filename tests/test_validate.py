@@ -178,7 +178,7 @@ def test_many_rows_counts_invariant(
     lines = ["Name,Phone,Email"]
     for i in range(3000):
         kind = i % 7
-        phone = ["98220%05d" % i, "+91 97%08d" % i, "bad", "", "9999999999", "98220%05d" % (i - 1), "N/A"][kind]
+        phone = [f"98220{i:05d}", f"+91 97{i:08d}", "bad", "", "9999999999", f"98220{i - 1:05d}", "N/A"][kind]
         lines.append(f"{'' if i % 11 == 0 else 'P' + str(i)},{phone},{'x' + str(i) + '@y.com' if i % 3 else ''}")
         if i % 500 == 0:
             lines.append(",,")
