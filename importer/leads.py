@@ -106,7 +106,7 @@ def skip_reasons(table: SourceTable) -> pd.Series:
 def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str]) -> pd.DataFrame:
     cells = table.cells
     meta = {}
-    used = set(table.columns.values())
+    used = set(table.columns.values()) | table.ignored
     if mapping.metadata_unmapped:
         for header in cells.columns:
             if header not in used:

@@ -42,6 +42,7 @@ class SourceTable:
     encoding: str | None = None
     delimiter: str | None = None
     header_keys: frozenset[str] = field(default_factory=frozenset)
+    ignored: frozenset[str] = field(default_factory=frozenset)  # our own report columns, in a report fed back in
 
     @property
     def source_label(self) -> str:
@@ -126,6 +127,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         encoding=decoded.encoding,
         delimiter=delimiter,
         header_keys=frozenset(normalize_header(h) for h in match.headers if h.strip()),
+        ignored=frozenset(names[i] for i in report_columns(match.headers)),
     )
 
 
@@ -170,6 +172,7 @@ def _workbook_table(
         sheet=sheet,
         sheets=tuple(sheets),
         header_keys=frozenset(normalize_header(h) for h in match.headers if h.strip()),
+        ignored=frozenset(names[i] for i in report_columns(match.headers)),
     )
 
 
@@ -182,11 +185,31 @@ def pick_sheet(names: list[str], wanted: str, p: Path) -> str:
     raise SourceError(f"{p}: no sheet named {wanted!r}. Sheets: {', '.join(repr(n) for n in names)}.")
 
 
+# A leadimport report fed back in (fixed by hand) starts with our own columns, in this order.
+REPORT_PREFIX = (
+    "sheet_row", "status", "reason", "warnings", "duplicate_of",
+    "phone_e164", "email", "referenceId", "lead_id", "imported_in_run",
+)  # fmt: skip
+
+
+def report_columns(row: list[str]) -> set[int]:
+    """Positions of leadimport's own report columns, when ``row`` is the header of one of our reports."""
+    i = 0
+    for name in REPORT_PREFIX:
+        if i < len(row) and row[i].strip() == name:
+            i += 1
+    return set(range(i)) if i >= 5 else set()
+
+
 def match_header(row: list[str], mapping: LeadMapping) -> HeaderMatch:
     """Which mapping columns a candidate header row provides."""
     keys: dict[str, int] = {}
+    ours = report_columns(row)
     for i, cell in enumerate(row):
-        keys.setdefault(normalize_header(cell), i)
+        if i in ours:
+            continue
+        key = normalize_header(cell.removesuffix(" (sheet)") if ours else cell)
+        keys.setdefault(key, i)
     keys.pop("", None)
     found: dict[str, int] = {}
     missing: list[ColumnSpec] = []

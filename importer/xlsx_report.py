@@ -1,7 +1,8 @@
 """The per-row report as an Excel workbook: rows tinted by outcome, each bad cell red with a note saying why.
 
 Written with openpyxl's write-only mode, a chunk of rows at a time, so memory stays
-flat however long the sheet is. Every value is stored as a value (text stays text,
+flat however long the sheet is (notes are the exception: openpyxl keeps them until
+the end, so only the first MAX_NOTES problem cells get one). Every value is stored as a value (text stays text,
 never a formula), and original text columns carry the Text number format so a phone
 number typed over a bad one is not turned into 9.8E+09 again.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,10 +160,14 @@ def write_xlsx_report(
             f"cannot write the report to {path}: {len(frame)} rows do not fit in an Excel sheet; use a .csv report."
         )
     workbook = Workbook(write_only=True)
-    rows = workbook.create_sheet("Rows")
-    left_out = _write_rows(rows, frame, _field_positions(frame, field_columns), _examples(region))
-    _write_summary(workbook.create_sheet("Summary"), summary, details, notes_left_out=left_out)
-    _save(workbook, path)
+    try:
+        rows = workbook.create_sheet("Rows")
+        left_out = _write_rows(rows, frame, _field_positions(frame, field_columns), _examples(region))
+        _write_summary(workbook.create_sheet("Summary"), summary, details, notes_left_out=left_out)
+        _save(workbook, path)
+    except OSError as exc:
+        hint = " Is it open in Excel? Close it and run again." if isinstance(exc, PermissionError) else ""
+        raise SourceError(f"cannot write the report to {path}: {exc.strerror or exc}.{hint}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +273,9 @@ def _row_marks(
                 marks[pos] = _Mark(stronger, f"{old.text}\n\n{cell_text}")
 
     status = str(row.get("status") or "")
-    contact = ("phone",) if "phone" in fields else ("email",)
+    # The cell that identifies the lead: its phone, or its email when the phone cell is empty.
+    has_phone = "phone" in fields and values[fields["phone"]] is not None
+    contact = ("phone",) if has_phone or "email" not in fields else ("email",)
     if status == "invalid":
         for code in _codes(row.get("reason")):
             mark(ISSUE_FIELDS.get(code, ()), "error", ISSUE_TEXT.get(code, code))
@@ -430,16 +436,11 @@ def _outcome_chart(ws: Any, statuses: Sequence[str]) -> BarChart:
 
 def _save(workbook: Workbook, path: Path) -> None:
     """Save beside the target and move into place: a failed write leaves any earlier report intact."""
-    tmp: str | None = None
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp", dir=path.parent)
-        os.close(fd)
         workbook.save(tmp)
         os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.remove(tmp)
-        hint = " Is it open in Excel? Close it and run again." if isinstance(exc, PermissionError) else ""
-        raise SourceError(f"cannot write the report to {path}: {exc.strerror or exc}.{hint}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

@@ -189,3 +189,22 @@ def test_many_rows_counts_invariant(
     rows = [int(r["sheet_row"]) for r in result.report]
     assert rows == list(range(2, len(lines) + 1))
     assert all(r["status"] in {"valid", "invalid", "duplicate", "skipped"} for r in result.report)
+
+
+def test_fixed_xlsx_report_can_be_validated_again(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
+    """A person fixes a bad phone in the Excel report and validates that file: our columns are ignored, the fix counts."""
+    from openpyxl import load_workbook
+
+    report = tmp_path / "report.xlsx"
+    first = run_cli("validate", str(SAMPLES / "event_leads.csv"), "--mapping", str(MAPPINGS / "event_leads.yaml"), "--report", str(report))
+    assert first.exit_code == 1
+    book = load_workbook(report)
+    rows = book["Rows"]
+    header = [c.value for c in rows[1]]
+    damaged = next(r for r in rows.iter_rows(min_row=2) if r[header.index("reason")].value == "damaged-phone")
+    damaged[header.index("Phone Number")].value = "98220 44321"
+    book.save(report)
+    again = tmp_path / "again.csv"
+    second = run_cli("validate", str(report), "--mapping", str(MAPPINGS / "event_leads.yaml"), "--report", str(again))
+    fixed = next(r for r in second.report if r["Lead ID"] == "EXPO-003")
+    assert (fixed["status"], fixed["phone_e164"], fixed["email"]) == ("valid", "+919822044321", "irfan.khan@gmail.com")

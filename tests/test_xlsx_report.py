@@ -20,23 +20,10 @@ HEADERS = ["Customer Name", "Mobile No.", "Email ID", "City", "Notes"]
 FIELDS = {"name": "Customer Name", "phone": "Mobile No.", "email": "Email ID", "city": "City"}
 CRM_MESSAGE = "Phone number is on the do-not-call list"
 # sheet_row → (status, reason, warnings, duplicate_of, phone_e164, original cells)
-ROWS: dict[int, tuple[str, str, str, int | None, str, list[str]]] = {
-    2: (
-        "valid",
-        "",
-        "",
-        None,
-        "+918123456789",
-        ["Asha Rao", "8123456789", "asha@example.com", "Pune", '=HYPERLINK("x")'],
-    ),
-    3: (
-        "invalid",
-        "invalid-phone",
-        "",
-        None,
-        "",
-        ["Ravi Kumar", "12345", "ravi@example.com", "Goa", "+91 98765 43210"],
-    ),
+Spec = tuple[str, str, str, int | None, str, list[str]]
+ROWS: dict[int, Spec] = {
+    2: ("valid", "", "", None, "+918123456789", ["Asha", "8123456789", "asha@x.in", "Pune", '=HYPERLINK("x")']),
+    3: ("invalid", "invalid-phone", "", None, "", ["Ravi", "12345", "ravi@x.in", "Goa", "+91 98765 43210"]),
     4: ("invalid", "damaged-phone", "", None, "", ["Meena", "9.8E+09", "", "Delhi", "-5"]),
     5: ("invalid", "missing-name", "", None, "+918123456780", ["", "8123456780", "", "Pu\x0bne", "@foo"]),
     6: ("valid", "", "invalid-email", None, "+918123456781", ["Kiran", "8123456781", "kiran@", "Goa", "#N/A"]),
@@ -46,9 +33,7 @@ ROWS: dict[int, tuple[str, str, str, int | None, str, list[str]]] = {
 }
 
 
-def build_frame(
-    rows: dict[int, tuple[str, str, str, int | None, str, list[str]]] = ROWS,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_frame(rows: dict[int, Spec] = ROWS) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The status rows and the report frame the pipeline would hand over."""
     status = pd.DataFrame(
         {
@@ -242,3 +227,53 @@ def test_unwritable_path_raises_source_error_and_leaves_no_temp_file(tmp_path: P
     with pytest.raises(SourceError, match=r"cannot write the report to .*taken\.xlsx"):
         write_xlsx_report(frame, target, field_columns=FIELDS, summary=summarize(status), details=[])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.xlsx"]
+
+
+def test_notes_stop_at_the_cap_but_cells_stay_red(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past MAX_NOTES, problem cells are still coloured but get no note, and the Summary says so."""
+    monkeypatch.setattr("importer.xlsx_report.MAX_NOTES", 2)
+    status, frame = build_frame()
+    path = tmp_path / "r.xlsx"
+    write_xlsx_report(frame, path, field_columns=FIELDS, summary=summarize(status), details=[])
+    wb = load_workbook(path)
+    ws = wb["Rows"]
+    notes = [c for row in ws.iter_rows() for c in row if c.comment is not None]
+    assert len(notes) == 2
+    assert fill_of(cell_at(ws, 8, "Mobile No.")) == ERROR_FILL and cell_at(ws, 8, "Mobile No.").comment is None
+    assert any(
+        "Only the first 2 problem cells have a note" in str(r[0]) for r in wb["Summary"].iter_rows(values_only=True)
+    )
+
+
+def test_phone_examples_follow_the_region(tmp_path: Path) -> None:
+    """With region US, the note on a bad phone shows a US number, not an Indian one."""
+    status, frame = build_frame()
+    path = tmp_path / "r.xlsx"
+    write_xlsx_report(frame, path, field_columns=FIELDS, summary=summarize(status), details=[], region="US")
+    text = cell_at(load_workbook(path)["Rows"], 3, "Mobile No.").comment.text
+    assert "+1 " in text and "+91" not in text
+
+
+def test_empty_report_is_still_a_workbook(tmp_path: Path) -> None:
+    """A file without data rows gives a header-only Rows sheet and a Summary without a chart."""
+    status, frame = build_frame({})
+    path = tmp_path / "r.xlsx"
+    write_xlsx_report(frame, path, field_columns=FIELDS, summary=summarize(status), details=[("File", "empty.csv")])
+    wb = load_workbook(path)
+    assert wb["Rows"].max_row == 1
+    assert [r[:2] for r in wb["Summary"].iter_rows(values_only=True)][:2] == [("Outcome", "Rows"), ("Total", 0)]
+    assert not any(n.startswith("xl/charts/") for n in zipfile.ZipFile(path).namelist())
+
+
+def test_duplicate_without_a_phone_gets_its_note_on_the_email_cell(tmp_path: Path) -> None:
+    """When the repeated lead has no phone, the "same lead" note goes on its email cell."""
+    rows = {
+        2: ("valid", "", "", None, "", ["Asha", "", "asha@example.com", "Pune", ""]),
+        3: ("duplicate", "", "", 2, "", ["Asha", "", "asha@example.com", "Pune", ""]),
+    }
+    status, frame = build_frame(rows)
+    path = tmp_path / "r.xlsx"
+    write_xlsx_report(frame, path, field_columns=FIELDS, summary=summarize(status), details=[])
+    ws = load_workbook(path)["Rows"]
+    assert cell_at(ws, 3, "Email ID").comment.text.startswith("Same lead as row 2")
+    assert cell_at(ws, 3, "Mobile No.").comment is None
