@@ -258,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         for case, ours, reference in PARTS[part](settings):
             results.append(run_case(case, ours, reference, settings))
     print_results(results, settings)
+    busy = os.getloadavg()[0]
+    if busy > 0.5 * (os.cpu_count() or 1):
+        print(f"\nNote: load average {busy:.2f} on {os.cpu_count()} CPUs at the end: other work shared the machine.")
     return 0 if all(r.complete for r in results) else 1
 
 

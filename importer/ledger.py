@@ -1,14 +1,14 @@
 """The local ledger: one SQLite file recording runs and every lead sent, so each lead reaches the CRM once.
 
 A batch's leads are *claimed* (written ``in-flight`` and committed) before they are sent, and their
-outcome is *recorded* once the CRM answers. The claim is a single write transaction, so two processes
-on the same ledger never both send a lead. Each run holds an exclusive ``flock`` on its own lock file
-(``<ledger>.locks/run-<id>.lock``) while it is running; the operating system releases it when the
-process dies, which is how a live run's ``in-flight`` leads are told from a crashed run's. The latter
-are *adopted* by a later run, looked up in the CRM, and *resolved* to ``accepted`` or ``pending``.
+outcome is *recorded* once the CRM answers. A claim is one write transaction, so two processes on the
+same ledger never both send a lead. While a run is running its process holds an exclusive ``flock`` on
+``<ledger>.locks/run-<id>.lock``; the operating system releases it when the process dies, which is how
+a live run's ``in-flight`` leads are told from those of a crashed run. The latter are *adopted* by a
+later run, looked up in the CRM and *resolved* to ``accepted`` or ``pending``.
 
-Every ``sqlite3`` and file-system error becomes a :class:`~importer.errors.LedgerError` here, and
-every method that writes has committed (or rolled back) before it returns.
+Every ``sqlite3`` and file-system error becomes a :class:`~importer.errors.LedgerError` here, and every
+method that writes has committed (or rolled back) before it returns.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import os
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,71 +36,88 @@ DEFAULT_BUSY_TIMEOUT = 30.0
 _STATE_RANK = {"accepted": 0, "in-flight": 1, "rejected": 2, "pending": 3}
 _MATCH_KINDS = ("referenceId", "phone", "email")
 
+# A lead's project and process are stored once in ``scopes``: short integer keys keep the indexes
+# small, and their size is what a claim of 1000 leads mostly pays for.
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS runs (
-        run_id INTEGER PRIMARY KEY AUTOINCREMENT,
-        started_at TEXT NOT NULL, ended_at TEXT,
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, ended_at TEXT,
         file TEXT NOT NULL, fingerprint TEXT NOT NULL, mapping TEXT NOT NULL,
         project_id TEXT NOT NULL, process_id TEXT NOT NULL, command TEXT NOT NULL,
-        counts TEXT NOT NULL DEFAULT '{}', outcome TEXT, report TEXT,
-        pid INTEGER NOT NULL, host TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS leads (
-        project_id TEXT NOT NULL, process_id TEXT NOT NULL, reference_id TEXT NOT NULL,
+        counts TEXT NOT NULL DEFAULT '{}', outcome TEXT, report TEXT, pid INTEGER NOT NULL, host TEXT NOT NULL)""",
+    """CREATE TABLE scopes (
+        scope_id INTEGER PRIMARY KEY, project_id TEXT NOT NULL, process_id TEXT NOT NULL,
+        UNIQUE (project_id, process_id))""",
+    """CREATE TABLE leads (
+        scope_id INTEGER NOT NULL REFERENCES scopes, reference_id TEXT NOT NULL,
         phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',
         state TEXT NOT NULL CHECK (state IN ('in-flight', 'accepted', 'rejected', 'pending')),
-        lead_id TEXT, run_id INTEGER NOT NULL, first_run_id INTEGER NOT NULL,
-        sheet_row INTEGER NOT NULL, payload_hash TEXT, message TEXT, updated_at TEXT NOT NULL,
-        PRIMARY KEY (project_id, process_id, reference_id)) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS leads_phone ON leads (project_id, process_id, phone)",
-    "CREATE INDEX IF NOT EXISTS leads_email ON leads (project_id, process_id, email)",
-    "CREATE INDEX IF NOT EXISTS leads_run ON leads (run_id)",
+        lead_id TEXT, run_id INTEGER NOT NULL, first_run_id INTEGER NOT NULL, sheet_row INTEGER NOT NULL,
+        payload_hash TEXT, message TEXT, updated_at TEXT NOT NULL,
+        UNIQUE (scope_id, reference_id))""",
+    "CREATE INDEX leads_phone ON leads (scope_id, phone) WHERE phone != ''",
+    "CREATE INDEX leads_email ON leads (scope_id, email) WHERE email != ''",
+    "CREATE INDEX leads_run ON leads (run_id)",
+    "CREATE INDEX leads_in_flight ON leads (scope_id, run_id) WHERE state = 'in-flight'",
+)
+
+_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA cache_size=-65536",  # 64 MiB: the indexes of a few hundred thousand leads stay in memory
+    "PRAGMA wal_autocheckpoint=10000",  # checkpoint every ~40 MB of WAL, not after every batch
+    "PRAGMA journal_size_limit=67108864",
 )
 
 _BATCH_TABLE = (
     "CREATE TEMP TABLE IF NOT EXISTS batch (pos INTEGER PRIMARY KEY, reference_id TEXT, phone TEXT, email TEXT)"
 )
 
-# Every stored lead matching a batch lead: by referenceId, by phone, by email (kind 0, 1, 2).
-# CROSS JOIN keeps the small batch as the outer loop so each probe uses an index on leads.
-_MATCHES = """
-SELECT b.pos, 0, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash
-  FROM batch AS b CROSS JOIN leads AS l
- WHERE l.project_id = :project AND l.process_id = :process AND l.reference_id = b.reference_id
-UNION ALL
-SELECT b.pos, 1, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash
-  FROM batch AS b CROSS JOIN leads AS l
- WHERE b.phone != '' AND l.project_id = :project AND l.process_id = :process AND l.phone = b.phone
-   AND l.reference_id != b.reference_id
-UNION ALL
-SELECT b.pos, 2, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash
-  FROM batch AS b CROSS JOIN leads AS l
- WHERE b.email != '' AND l.project_id = :project AND l.process_id = :process AND l.email = b.email
-   AND l.reference_id != b.reference_id
-"""
+_MATCH_COLUMNS = "b.pos, {kind}, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash"
 
-_BY_REFERENCE = """
-SELECT b.pos, 0, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash
-  FROM batch AS b CROSS JOIN leads AS l
- WHERE l.project_id = :project AND l.process_id = :process AND l.reference_id = b.reference_id
-"""
+# Every stored lead matching a batch lead by referenceId, phone or email (kind 0, 1, 2). CROSS JOIN
+# keeps the batch as the outer loop, so each lead costs one index probe per kind.
+_BY_REFERENCE = f"""
+SELECT {_MATCH_COLUMNS.format(kind=0)} FROM batch AS b CROSS JOIN leads AS l
+ WHERE l.scope_id = :scope AND l.reference_id = b.reference_id"""
+
+_MATCHES = f"""{_BY_REFERENCE}
+UNION ALL
+SELECT {_MATCH_COLUMNS.format(kind=1)} FROM batch AS b CROSS JOIN leads AS l
+ WHERE b.phone != '' AND l.scope_id = :scope AND l.phone = b.phone AND l.phone != ''
+   AND l.reference_id != b.reference_id
+UNION ALL
+SELECT {_MATCH_COLUMNS.format(kind=2)} FROM batch AS b CROSS JOIN leads AS l
+ WHERE b.email != '' AND l.scope_id = :scope AND l.email = b.email AND l.email != ''
+   AND l.reference_id != b.reference_id"""
 
 _UPSERT = """
-INSERT INTO leads (project_id, process_id, reference_id, phone, email, state, lead_id, run_id,
-                   first_run_id, sheet_row, payload_hash, message, updated_at)
-VALUES (?, ?, ?, ?, ?, 'in-flight', NULL, ?, ?, ?, ?, NULL, ?)
-ON CONFLICT (project_id, process_id, reference_id) DO UPDATE SET
-    phone = excluded.phone, email = excluded.email, state = 'in-flight', lead_id = NULL,
-    run_id = excluded.run_id, sheet_row = excluded.sheet_row, payload_hash = excluded.payload_hash,
-    message = NULL, updated_at = excluded.updated_at
-"""
+INSERT INTO leads (scope_id, reference_id, phone, email, state, run_id, first_run_id, sheet_row, payload_hash, updated_at)
+VALUES (?1, ?2, ?3, ?4, 'in-flight', ?5, ?5, ?6, ?7, ?8)
+ON CONFLICT (scope_id, reference_id) DO UPDATE SET
+    phone = excluded.phone, email = excluded.email, state = 'in-flight', lead_id = NULL, run_id = excluded.run_id,
+    sheet_row = excluded.sheet_row, payload_hash = excluded.payload_hash, message = NULL, updated_at = excluded.updated_at"""
 
-_LEAD_IN_RUN = "project_id = ? AND process_id = ? AND reference_id = ? AND run_id = ?"
+_IN_RUN = "scope_id = ? AND reference_id = ? AND run_id = ?"
 
 _RUN_COLUMNS = (
     "run_id, started_at, ended_at, file, fingerprint, mapping, project_id, process_id, "
     "command, counts, outcome, report, pid, host"
 )
+
+_LEAD_COLUMNS = (
+    "s.project_id, s.process_id, l.reference_id, l.phone, l.email, l.state, l.lead_id, l.run_id, "
+    "l.first_run_id, l.sheet_row, l.payload_hash, l.message, l.updated_at"
+)
+
+_MOVE_ASIDE = (
+    "move it aside (e.g. `mv {path} {path}.broken`) and run again; leads it recorded will then not be "
+    "recognised as already imported"
+)
+
+Match = tuple[Any, ...]
+"""A row of the match queries: (pos, kind, reference_id, state, lead_id, run_id, message, payload_hash)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,44 +185,40 @@ def default_ledger_path(environ: Mapping[str, str] = os.environ) -> Path:
     if explicit:
         return Path(explicit).expanduser()
     state_home = environ.get("XDG_STATE_HOME", "")
-    if not state_home or not Path(state_home).is_absolute():  # the XDG spec says to ignore relative paths
+    if not Path(state_home).is_absolute():  # unset, empty or relative: the XDG spec says to ignore it
         home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
         state_home = str(home / ".local" / "state")
     return Path(state_home) / "leadimport" / "ledger.sqlite3"
 
 
 class Ledger:
-    """An open ledger file. Safe to share between threads; each process opens its own."""
+    """An open ledger file. Its methods may be called from several threads; each process opens its own."""
 
     def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._mutex = threading.RLock()
-        self._run_locks: dict[int, int] = {}
-        self._scopes: dict[int, tuple[str, str]] = {}
-        self._locks_dir = Path(f"{self.path}.locks")
+        self._scopes: dict[tuple[str, str], int] = {}
+        self._run_scopes: dict[int, int] = {}
+        self._locks = _RunLocks(Path(f"{self.path}.locks"))
         with self._errors("open"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._locks_dir.mkdir(exist_ok=True)
+            self._locks.folder.mkdir(exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             with self._errors("open"):
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                self._conn.execute("PRAGMA synchronous=NORMAL")
-                self._conn.execute("PRAGMA temp_store=MEMORY")
+                for pragma in _PRAGMAS:
+                    self._conn.execute(pragma)
                 self._conn.execute(_BATCH_TABLE)
             self._prepare_schema()
         except BaseException:
             self._conn.close()
             raise
 
-    # -- lifecycle -------------------------------------------------------------------------------
-
     def close(self) -> None:
-        """Release this process's run locks and close the file (a run not ended counts as interrupted)."""
+        """Release this process's run locks (a run not ended counts as interrupted) and close the file."""
         with self._mutex:
-            for run_id in list(self._run_locks):
-                self._unlock_run(run_id)
+            self._locks.release_all()
             self._conn.close()
 
     def __enter__(self) -> Self:
@@ -221,32 +234,32 @@ class Ledger:
     def begin_run(
         self, *, file: str, fingerprint: str, mapping: str, project_id: str, process_id: str, command: str
     ) -> int:
-        """Record a new run and hold its lock (marking it alive) until :meth:`end_run` or :meth:`close`."""
+        """Record a new run and hold its lock, which marks it alive until :meth:`end_run` or :meth:`close`."""
+        started = (
+            _now(),
+            file,
+            fingerprint,
+            mapping,
+            project_id,
+            process_id,
+            command,
+            os.getpid(),
+            socket.gethostname(),
+        )
         with self._transaction("start a run in") as conn:
             cursor = conn.execute(
                 "INSERT INTO runs (started_at, file, fingerprint, mapping, project_id, process_id, command, pid, host)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    _now(),
-                    file,
-                    fingerprint,
-                    mapping,
-                    project_id,
-                    process_id,
-                    command,
-                    os.getpid(),
-                    socket.gethostname(),
-                ),
+                started,
             )
             run_id = int(cursor.lastrowid or 0)
-            # Locked before the run is committed, so no other process can ever see it unlocked.
-            self._lock_run(run_id)
+            # Locked before the run is committed, so no other process ever sees it unlocked.
+            self._locks.hold(run_id)
             try:
                 conn.execute("COMMIT")
             except BaseException:
-                self._unlock_run(run_id)
+                self._locks.release(run_id)
                 raise
-        self._scopes[run_id] = (project_id, process_id)
         return run_id
 
     def end_run(self, run_id: int, *, counts: Mapping[str, int], outcome: str, report: str | None) -> None:
@@ -259,7 +272,7 @@ class Ledger:
             if cursor.rowcount == 0:
                 raise LedgerError(f"the ledger {self.path} has no run {run_id}")
         with self._mutex, self._errors("end a run in"):
-            self._unlock_run(run_id)
+            self._locks.release(run_id)
 
     def runs(self, limit: int = 50) -> list[RunRecord]:
         """The latest ``limit`` runs, newest first."""
@@ -273,212 +286,127 @@ class Ledger:
 
     def leads_of_run(self, run_id: int) -> list[dict[str, object]]:
         """Every lead row last touched by the run, in sheet order."""
-        with self._mutex, self._errors("read"):
-            cursor = self._conn.execute("SELECT * FROM leads WHERE run_id = ? ORDER BY sheet_row", (run_id,))
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        sql = f"SELECT {_LEAD_COLUMNS} FROM leads AS l JOIN scopes AS s USING (scope_id) WHERE l.run_id = ? ORDER BY l.sheet_row"
+        names = [column.split(".")[1] for column in _LEAD_COLUMNS.split(", ")]
+        return [dict(zip(names, row, strict=True)) for row in self._select(sql, (run_id,))]
 
     # -- the per-batch protocol ------------------------------------------------------------------
 
     def claim(self, run_id: int, project_id: str, process_id: str, leads: Sequence[LeadKey]) -> ClaimResult:
-        """Mark as ``in-flight`` for the run every lead that may be sent; say why each other one may not."""
+        """Mark ``in-flight`` for the run every lead that may be sent now; say why each other one may not.
+
+        A lead is held back when a stored lead of the same project and process matching it (by
+        referenceId, phone or email; accepted first, then in-flight, rejected, pending) is accepted,
+        is in flight, or was rejected under the same referenceId with the same payload.
+        """
         with self._transaction("claim leads in") as conn:
-            best = self._best_matches(
-                conn, _MATCHES, project_id, process_id, [(k.reference_id, k.phone, k.email) for k in leads]
-            )
-            claimed, known = self._decide(run_id, leads, best)
+            scope = self._scope_id(conn, project_id, process_id, create=True)
+            best = _best_matches(conn, _MATCHES, scope, [(k.reference_id, k.phone, k.email) for k in leads])
+            alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
+            claimed, known = _decide(run_id, leads, best, alive)
             now = _now()
             conn.executemany(
                 _UPSERT,
-                [
-                    (
-                        project_id,
-                        process_id,
-                        k.reference_id,
-                        k.phone,
-                        k.email,
-                        run_id,
-                        run_id,
-                        k.sheet_row,
-                        k.payload_hash,
-                        now,
-                    )
-                    for k in claimed
-                ],
+                [(scope, k.reference_id, k.phone, k.email, run_id, k.sheet_row, k.payload_hash, now) for k in claimed],
             )
         return ClaimResult(claimed=claimed, known=known)
 
     def record(self, run_id: int, outcomes: Sequence[tuple[str, str, str | None, str | None]]) -> None:
-        """Store the CRM's answer for leads of the run: (referenceId, accepted|rejected, lead _id, message)."""
-        bad = {state for _, state, _, _ in outcomes} - {"accepted", "rejected"}
-        if bad:
-            raise ValueError(f"an outcome must be accepted or rejected, not {sorted(bad)}")
+        """Store the CRM's answers for leads of the run: (referenceId, accepted|rejected, lead _id, message)."""
+        unknown = {state for _, state, _, _ in outcomes} - {"accepted", "rejected"}
+        if unknown:
+            raise ValueError(f"an outcome must be accepted or rejected, not {sorted(unknown)}")
         with self._transaction("record outcomes in") as conn:
-            project_id, process_id = self._scope(conn, run_id)
-            now = _now()
+            scope, now = self._run_scope(conn, run_id), _now()
             conn.executemany(
-                f"UPDATE leads SET state = ?, lead_id = ?, message = ?, updated_at = ? WHERE {_LEAD_IN_RUN}",
-                [
-                    (state, lead_id, message, now, project_id, process_id, ref, run_id)
-                    for ref, state, lead_id, message in outcomes
-                ],
+                f"UPDATE leads SET state = ?, lead_id = ?, message = ?, updated_at = ? WHERE {_IN_RUN}",
+                [(state, lead_id, message, now, scope, ref, run_id) for ref, state, lead_id, message in outcomes],
             )
 
     def release(self, run_id: int, reference_ids: Sequence[str]) -> None:
         """Turn the run's ``in-flight`` leads that surely were not stored back to ``pending``."""
         with self._transaction("release leads in") as conn:
-            project_id, process_id = self._scope(conn, run_id)
-            now = _now()
+            scope, now = self._run_scope(conn, run_id), _now()
             conn.executemany(
-                f"UPDATE leads SET state = 'pending', updated_at = ? WHERE {_LEAD_IN_RUN} AND state = 'in-flight'",
-                [(now, project_id, process_id, ref, run_id) for ref in reference_ids],
+                f"UPDATE leads SET state = 'pending', updated_at = ? WHERE {_IN_RUN} AND state = 'in-flight'",
+                [(now, scope, ref, run_id) for ref in reference_ids],
             )
 
     # -- interrupted runs ------------------------------------------------------------------------
 
     def stale_in_flight(self, project_id: str, process_id: str) -> list[Known]:
         """``in-flight`` leads of the project and process whose run is no longer running."""
-        rows = self._select(
-            "SELECT 0, 0, reference_id, state, lead_id, run_id, message, payload_hash FROM leads"
-            " WHERE project_id = ? AND process_id = ? AND state = 'in-flight' ORDER BY run_id, sheet_row",
-            (project_id, process_id),
-        )
-        with self._mutex, self._errors("check the runs of"):
-            alive = self._liveness({int(row[5]) for row in rows})
-        return [known for known in (_known(row, alive) for row in rows) if not known.owner_alive]
+        with self._snapshot() as conn:
+            scope = self._scope_id(conn, project_id, process_id, create=False)
+            rows = conn.execute(
+                f"SELECT {_MATCH_COLUMNS.format(kind=0).replace('b.pos', 'l.sheet_row')} FROM leads AS l"
+                " WHERE l.scope_id = ? AND l.state = 'in-flight' ORDER BY l.run_id, l.sheet_row",
+                (scope,),
+            ).fetchall()
+            alive = self._locks.alive_map(row[5] for row in rows)
+        return [_known(row, alive) for row in rows if not alive[row[5]]]
 
     def adopt(self, run_id: int, project_id: str, process_id: str, reference_ids: Sequence[str]) -> list[str]:
         """Take over for the run those of ``reference_ids`` still ``in-flight`` in a dead run; return them."""
         with self._transaction("adopt leads in") as conn:
-            rows = self._matches_by_reference(conn, project_id, process_id, reference_ids)
-            alive = self._liveness({int(row[5]) for row in rows if row[3] == "in-flight"})
-            stale = [(str(row[2]), int(row[5])) for row in rows if row[3] == "in-flight" and not alive[int(row[5])]]
-            now = _now()
+            scope = self._scope_id(conn, project_id, process_id, create=False)
+            rows = [row for row in _by_reference(conn, scope, reference_ids) if row[3] == "in-flight"]
+            alive = self._locks.alive_map(row[5] for row in rows)
+            stale = [(str(row[2]), int(row[5])) for row in rows if not alive[row[5]]]
             conn.executemany(
-                f"UPDATE leads SET run_id = ?, updated_at = ? WHERE {_LEAD_IN_RUN} AND state = 'in-flight'",
-                [(run_id, now, project_id, process_id, ref, owner) for ref, owner in stale],
+                f"UPDATE leads SET run_id = ?, updated_at = ? WHERE {_IN_RUN} AND state = 'in-flight'",
+                [(run_id, _now(), scope, ref, owner) for ref, owner in stale],
             )
         return [ref for ref, _ in stale]
 
     def resolve(self, run_id: int, project_id: str, process_id: str, found: Mapping[str, str | None]) -> None:
         """Settle adopted leads after asking the CRM: a lead _id means ``accepted``, None means ``pending``."""
         with self._transaction("resolve leads in") as conn:
-            now = _now()
+            scope, now = self._scope_id(conn, project_id, process_id, create=False), _now()
             conn.executemany(
                 "UPDATE leads SET state = CASE WHEN ?1 IS NULL THEN 'pending' ELSE 'accepted' END, lead_id = ?1,"
-                " message = NULL, updated_at = ?2"
-                " WHERE project_id = ?3 AND process_id = ?4 AND reference_id = ?5 AND run_id = ?6 AND state = 'in-flight'",
-                [(lead_id, now, project_id, process_id, ref, run_id) for ref, lead_id in found.items()],
+                " message = NULL, updated_at = ?2 WHERE scope_id = ?3 AND reference_id = ?4 AND run_id = ?5"
+                " AND state = 'in-flight'",
+                [(lead_id, now, scope, ref, run_id) for ref, lead_id in found.items()],
             )
 
     def lookup(self, project_id: str, process_id: str, reference_ids: Sequence[str]) -> dict[str, Known]:
-        """What the ledger holds for each of ``reference_ids`` it knows (read-only)."""
+        """What the ledger holds under each of ``reference_ids`` it knows (read-only)."""
         with self._snapshot() as conn:
-            rows = self._matches_by_reference(conn, project_id, process_id, reference_ids)
-            alive = self._liveness({int(row[5]) for row in rows if row[3] == "in-flight"})
+            scope = self._scope_id(conn, project_id, process_id, create=False)
+            rows = _by_reference(conn, scope, reference_ids)
+            alive = self._locks.alive_map(row[5] for row in rows if row[3] == "in-flight")
         return {str(row[2]): _known(row, alive) for row in rows}
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _best_matches(
-        self, conn: sqlite3.Connection, sql: str, project_id: str, process_id: str, keys: Sequence[tuple[str, str, str]]
-    ) -> dict[int, tuple[Any, ...]]:
-        """For each batch position, the matching stored lead to go by: best state first, then referenceId > phone > email."""
-        conn.execute("DELETE FROM batch")
-        conn.executemany("INSERT INTO batch VALUES (?, ?, ?, ?)", [(i, *key) for i, key in enumerate(keys)])
-        best: dict[int, tuple[Any, ...]] = {}
-        for row in conn.execute(sql, {"project": project_id, "process": process_id}):
-            current = best.get(row[0])
-            if current is None or _rank(row) < _rank(current):
-                best[row[0]] = row
-        return best
+    def _scope_id(self, conn: sqlite3.Connection, project_id: str, process_id: str, *, create: bool) -> int:
+        """The scope number of a project and process (0, matching nothing, when unknown and not created)."""
+        key = (project_id, process_id)
+        if key not in self._scopes:
+            row = conn.execute("SELECT scope_id FROM scopes WHERE project_id = ? AND process_id = ?", key).fetchone()
+            if row is None and not create:
+                return 0
+            if row is None:
+                row = (conn.execute("INSERT INTO scopes (project_id, process_id) VALUES (?, ?)", key).lastrowid,)
+            self._scopes[key] = int(row[0])
+        return self._scopes[key]
 
-    def _matches_by_reference(
-        self, conn: sqlite3.Connection, project_id: str, process_id: str, reference_ids: Sequence[str]
-    ) -> list[tuple[Any, ...]]:
-        keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
-        return list(self._best_matches(conn, _BY_REFERENCE, project_id, process_id, keys).values())
-
-    def _decide(
-        self, run_id: int, leads: Sequence[LeadKey], best: Mapping[int, tuple[Any, ...]]
-    ) -> tuple[list[LeadKey], dict[int, Known]]:
-        """Split the batch into leads to claim and leads already known, following the claim rules."""
-        alive = self._liveness({int(row[5]) for row in best.values() if row[3] == "in-flight"})
-        claimed: list[LeadKey] = []
-        known: dict[int, Known] = {}
-        in_batch: dict[tuple[str, str], LeadKey] = {}
-        for pos, lead in enumerate(leads):
-            row = best.get(pos)
-            if row is not None and _blocks(row, lead):
-                known[lead.sheet_row] = _known(row, alive)
-                continue
-            twin = _twin_in_batch(lead, in_batch)
-            if twin is not None:
-                known[lead.sheet_row] = Known(
-                    twin[1].reference_id, "in-flight", None, run_id, None, twin[1].payload_hash, True, twin[0]
-                )
-                continue
-            claimed.append(lead)
-            for kind, value in zip(_MATCH_KINDS, (lead.reference_id, lead.phone, lead.email), strict=True):
-                if value:
-                    in_batch.setdefault((kind, value), lead)
-        return claimed, known
-
-    def _liveness(self, run_ids: set[int]) -> dict[int, bool]:
-        return {run_id: self._alive(run_id) for run_id in run_ids}
-
-    def _alive(self, run_id: int) -> bool:
-        """Whether the run still holds its lock: a shared lock is refused while its owner lives."""
-        if run_id in self._run_locks:
-            return True
-        try:
-            fd = os.open(self._lock_path(run_id), os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
-        return False
-
-    def _lock_path(self, run_id: int) -> Path:
-        return self._locks_dir / f"run-{run_id}.lock"
-
-    def _lock_run(self, run_id: int) -> None:
-        fd = os.open(self._lock_path(run_id), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._run_locks[run_id] = fd
-
-    def _unlock_run(self, run_id: int) -> None:
-        fd = self._run_locks.pop(run_id, None)
-        if fd is None:
-            return
-        # Unlinked while still locked: a checker holding the old file sees it unlocked once closed.
-        with contextlib.suppress(FileNotFoundError):
-            self._lock_path(run_id).unlink()
-        os.close(fd)
-
-    def _scope(self, conn: sqlite3.Connection, run_id: int) -> tuple[str, str]:
-        """The project and process of the run."""
-        if run_id not in self._scopes:
+    def _run_scope(self, conn: sqlite3.Connection, run_id: int) -> int:
+        """The scope number of the run's project and process."""
+        if run_id not in self._run_scopes:
             row = conn.execute("SELECT project_id, process_id FROM runs WHERE run_id = ?", (run_id,)).fetchone()
             if row is None:
                 raise LedgerError(f"the ledger {self.path} has no run {run_id}")
-            self._scopes[run_id] = (str(row[0]), str(row[1]))
-        return self._scopes[run_id]
+            self._run_scopes[run_id] = self._scope_id(conn, row[0], row[1], create=True)
+        return self._run_scopes[run_id]
 
     def _select(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         with self._mutex, self._errors("read"):
             return list(self._conn.execute(sql, params).fetchall())
 
     def _prepare_schema(self) -> None:
-        """Create or check the schema; refuse a ledger written by a newer leadimport."""
+        """Create the tables of a new ledger; refuse one written by a newer leadimport."""
         with self._mutex, self._errors("read"):
             version = self._schema_version(self._conn)
         if version == SCHEMA_VERSION:
@@ -487,28 +415,26 @@ class Ledger:
             if self._schema_version(conn) is None:
                 for statement in _SCHEMA:
                     conn.execute(statement)
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     def _schema_version(self, conn: sqlite3.Connection) -> int | None:
-        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-        if has_meta is None:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone() is None:
             return None
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None or not str(row[0]).isdigit():
             raise LedgerError(
                 f"the ledger {self.path} has no readable schema version; {_MOVE_ASIDE.format(path=self.path)}"
             )
-        version = int(row[0])
-        if version > SCHEMA_VERSION:
+        if int(row[0]) > SCHEMA_VERSION:
             raise LedgerError(
-                f"the ledger {self.path} was written by a newer leadimport (schema version {version}, this one knows "
-                f"up to {SCHEMA_VERSION}); upgrade leadimport to use it"
+                f"the ledger {self.path} was written by a newer leadimport (schema version {row[0]}; this one "
+                f"knows version {SCHEMA_VERSION}); upgrade leadimport to use it"
             )
-        return version
+        return int(row[0])
 
     @contextlib.contextmanager
     def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
-        """A write transaction, taken at once so concurrent writers queue (up to the busy timeout)."""
+        """A write transaction, taken at once so that concurrent writers queue (up to the busy timeout)."""
         with self._mutex, self._errors(action):
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
@@ -524,15 +450,14 @@ class Ledger:
 
     @contextlib.contextmanager
     def _snapshot(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: one consistent view of the ledger, never blocking writers."""
+        """A read transaction: one consistent view of the ledger that does not block writers."""
         with self._mutex, self._errors("read"):
-            conn = self._conn
-            conn.execute("BEGIN")
+            self._conn.execute("BEGIN")
             try:
-                yield conn
+                yield self._conn
             finally:
                 with contextlib.suppress(sqlite3.Error):
-                    conn.execute("COMMIT")
+                    self._conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def _errors(self, action: str) -> Iterator[None]:
@@ -543,65 +468,128 @@ class Ledger:
             raise LedgerError(_explain(exc, self.path, action, self.busy_timeout)) from exc
 
 
-_MOVE_ASIDE = (
-    "move it aside (e.g. `mv {path} {path}.broken`) and run again; leads it recorded will then not be "
-    "recognised as already imported"
-)
+class _RunLocks:
+    """One lock file per run, exclusively locked by the process running it: the OS frees it when that dies."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._held: dict[int, int] = {}
+
+    def hold(self, run_id: int) -> None:
+        """Lock the run's file for as long as this process runs it."""
+        fd = os.open(self._path(run_id), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._held[run_id] = fd
+
+    def release(self, run_id: int) -> None:
+        """Unlock (and remove) the run's file, if this process holds it."""
+        fd = self._held.pop(run_id, None)
+        if fd is not None:
+            # Removed while still locked: whoever opened it before sees it unlocked once it is closed.
+            with contextlib.suppress(FileNotFoundError):
+                self._path(run_id).unlink()
+            os.close(fd)
+
+    def release_all(self) -> None:
+        """Unlock every run this process holds."""
+        for run_id in list(self._held):
+            self.release(run_id)
+
+    def alive(self, run_id: int) -> bool:
+        """Whether some process still runs the run: a shared lock is refused while its owner lives."""
+        if run_id in self._held:
+            return True
+        try:
+            fd = os.open(self._path(run_id), os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # also drops the shared lock
+        return False
+
+    def alive_map(self, run_ids: Iterable[int]) -> dict[int, bool]:
+        """:meth:`alive` for each distinct run."""
+        return {run_id: self.alive(run_id) for run_id in set(run_ids)}
+
+    def _path(self, run_id: int) -> Path:
+        return self.folder / f"run-{run_id}.lock"
 
 
-def _explain(exc: sqlite3.Error | OSError, path: Path, action: str, busy_timeout: float) -> str:
-    """A message for a failed ledger operation that names the file and what to do."""
-    text = str(exc)
-    lowered = text.lower()
-    if isinstance(exc, OSError):
-        return f"cannot {action} the ledger {path}: {exc.strerror or text} ({exc.filename or path})"
-    if "locked" in lowered or "busy" in lowered:
-        return (
-            f"the ledger {path} is locked by another process for more than {busy_timeout:g} s; "
-            "wait for it to finish and run the same command again"
-        )
-    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
-        return f"the ledger {path} is not a leadimport ledger or is corrupted ({text}); {_MOVE_ASIDE.format(path=path)}"
-    if "readonly" in lowered or "read-only" in lowered:
-        return f"the ledger {path} is read-only ({text}); make it and its folder writable, or set LEADIMPORT_LEDGER"
-    if "full" in lowered:
-        return f"the disk holding the ledger {path} is full; free some space and run the same command to resume"
-    if "unable to open" in lowered:
-        return f"cannot open the ledger {path} ({text}); check that its folder exists and is writable"
-    return f"cannot {action} the ledger {path}: {text}"
+def _best_matches(
+    conn: sqlite3.Connection, sql: str, scope: int, keys: Sequence[tuple[str, str, str]]
+) -> dict[int, Match]:
+    """For each batch position, the stored lead to go by: best state first, then referenceId > phone > email."""
+    conn.execute("DELETE FROM batch")
+    conn.executemany("INSERT INTO batch VALUES (?, ?, ?, ?)", [(i, *key) for i, key in enumerate(keys)])
+    best: dict[int, Match] = {}
+    for row in conn.execute(sql, {"scope": scope}):
+        current = best.get(row[0])
+        if current is None or (_STATE_RANK[row[3]], row[1]) < (_STATE_RANK[current[3]], current[1]):
+            best[row[0]] = row
+    return best
 
 
-def _rank(row: tuple[Any, ...]) -> tuple[int, int]:
-    return _STATE_RANK[row[3]], row[1]
+def _by_reference(conn: sqlite3.Connection, scope: int, reference_ids: Sequence[str]) -> list[Match]:
+    """The stored leads with these referenceIds."""
+    keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
+    return list(_best_matches(conn, _BY_REFERENCE, scope, keys).values())
 
 
-def _blocks(row: tuple[Any, ...], lead: LeadKey) -> bool:
+def _decide(
+    run_id: int, leads: Sequence[LeadKey], best: Mapping[int, Match], alive: Mapping[int, bool]
+) -> tuple[list[LeadKey], dict[int, Known]]:
+    """Split a batch into the leads to claim and those already known, each with the stored lead it matches."""
+    claimed: list[LeadKey] = []
+    known: dict[int, Known] = {}
+    taken: dict[str, LeadKey] = {}  # "kind:value" → the batch's claimed lead holding that key
+    for pos, lead in enumerate(leads):
+        row = best.get(pos)
+        if row is not None and _holds_back(row, lead):
+            known[lead.sheet_row] = _known(row, alive)
+            continue
+        keys = [
+            f"{kind}:{value}"
+            for kind, value in zip(_MATCH_KINDS, (lead.reference_id, lead.phone, lead.email), strict=True)
+            if value
+        ]
+        twin = next((key for key in keys if key in taken), None)
+        if twin is not None:  # the same lead twice in one batch: the first copy is being sent
+            first = taken[twin]
+            known[lead.sheet_row] = Known(
+                first.reference_id, "in-flight", None, run_id, None, first.payload_hash, True, twin.split(":")[0]
+            )
+            continue
+        claimed.append(lead)
+        taken.update(dict.fromkeys(keys, lead))
+    return claimed, known
+
+
+def _holds_back(row: Match, lead: LeadKey) -> bool:
     """Whether the stored lead ``row`` means ``lead`` must not be sent now."""
     state, kind = row[3], row[1]
-    if state in ("accepted", "in-flight"):
-        return True
-    return bool(state == "rejected" and kind == 0 and row[7] == lead.payload_hash)
+    return bool(
+        state in ("accepted", "in-flight") or (state == "rejected" and kind == 0 and row[7] == lead.payload_hash)
+    )
 
 
-def _twin_in_batch(lead: LeadKey, in_batch: Mapping[tuple[str, str], LeadKey]) -> tuple[str, LeadKey] | None:
-    """An earlier lead of the same batch sharing its referenceId, phone or email, and how they match."""
-    for kind, value in zip(_MATCH_KINDS, (lead.reference_id, lead.phone, lead.email), strict=True):
-        if value and (kind, value) in in_batch:
-            return kind, in_batch[(kind, value)]
-    return None
-
-
-def _known(row: tuple[Any, ...], alive: Mapping[int, bool]) -> Known:
-    """A matches row (pos, kind, reference_id, state, lead_id, run_id, message, payload_hash) as a Known."""
+def _known(row: Match, alive: Mapping[int, bool]) -> Known:
     _, kind, reference_id, state, lead_id, run_id, message, payload_hash = row
     return Known(
         reference_id=reference_id,
         state=state,
         lead_id=lead_id,
-        run_id=int(run_id),
+        run_id=run_id,
         message=message,
         payload_hash=payload_hash,
-        owner_alive=state == "in-flight" and alive.get(int(run_id), False),
+        owner_alive=state == "in-flight" and alive.get(run_id, False),
         matched_by=_MATCH_KINDS[kind],
     )
 
@@ -626,6 +614,28 @@ def _run_record(row: tuple[Any, ...]) -> RunRecord:
         pid,
         host,
     )
+
+
+def _explain(exc: sqlite3.Error | OSError, path: Path, action: str, busy_timeout: float) -> str:
+    """A message for a failed ledger operation that names the file and says what to do."""
+    text = str(exc)
+    lowered = text.lower()
+    if isinstance(exc, OSError):
+        return f"cannot {action} the ledger {path}: {exc.strerror or text} ({exc.filename or path})"
+    if "locked" in lowered or "busy" in lowered:
+        return (
+            f"the ledger {path} is locked by another process for more than {busy_timeout:g} s; "
+            "wait for it to finish and run the same command again"
+        )
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return f"the ledger {path} is not a leadimport ledger or is corrupted ({text}); {_MOVE_ASIDE.format(path=path)}"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"the ledger {path} is read-only ({text}); make it and its folder writable, or set LEADIMPORT_LEDGER"
+    if "full" in lowered:
+        return f"the disk holding the ledger {path} is full; free some space and run the same command to resume"
+    if "unable to open" in lowered:
+        return f"cannot open the ledger {path} ({text}); check that its folder exists and is writable"
+    return f"cannot {action} the ledger {path}: {text}"
 
 
 def _now() -> str:

@@ -8,7 +8,8 @@ import pandas as pd
 
 # A phone-like run: optional +, a digit, then 6+ digits/separators, ending in a digit.
 PHONE_RUN = r"\+?\d[\d \-().]{5,}\d"
-EMAIL_TOKEN = r"([A-Za-z0-9])[A-Za-z0-9._%+'\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})"
+# Anything around an @, even a malformed address: first character and the domain part are kept.
+EMAIL_TOKEN = r"([^\s@,;<>\"'])[^\s@,;<>\"']*@+([^\s@,;<>\"']*)"
 _PHONE_RE = re.compile(PHONE_RUN)
 _DATE_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 _EMAIL_RE = re.compile(EMAIL_TOKEN)

@@ -196,7 +196,14 @@ def test_fixed_xlsx_report_can_be_validated_again(tmp_path: Path, run_cli: Calla
     from openpyxl import load_workbook
 
     report = tmp_path / "report.xlsx"
-    first = run_cli("validate", str(SAMPLES / "event_leads.csv"), "--mapping", str(MAPPINGS / "event_leads.yaml"), "--report", str(report))
+    first = run_cli(
+        "validate",
+        str(SAMPLES / "event_leads.csv"),
+        "--mapping",
+        str(MAPPINGS / "event_leads.yaml"),
+        "--report",
+        str(report),
+    )
     assert first.exit_code == 1
     book = load_workbook(report)
     rows = book["Rows"]

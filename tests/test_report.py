@@ -1,0 +1,132 @@
+"""The report as people and spreadsheets see it: formula-safe cells, PII masking, send plan, progress off."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from importer.report import formula_safe
+from importer.sandbox import Sandbox, SandboxSettings
+from tests.conftest import PROCESS, PROJECT, CliRun
+from tests.sandbox_util import MAPPING, TOKEN, run_env
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTAB", "'\tTAB"),
+        ("\rCR", "'\rCR"),
+        ("+919822033445", "+919822033445"),
+        ("+91 98220 33445", "+91 98220 33445"),
+        ("-42", "-42"),
+        ("-3.5", "-3.5"),
+        ("plain text", "plain text"),
+    ],
+)
+def test_formula_triggers_are_neutralised(cell: str, written: str) -> None:
+    """Each trigger character gets a leading apostrophe; numbers and phones stay as they are."""
+    assert formula_safe(pd.Series([cell])).iloc[0] == written
+
+
+def test_csv_report_neutralises_cells_end_to_end(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A formula typed into the sheet comes out of the CSV report inert, the E.164 phone untouched."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text('Name,Phone,City\n"=1+2",+919822033445,@evil\n', encoding="utf-8")
+    report = tmp_path / "r.csv"
+    row = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report)).report[0]
+    assert (row["Name"], row["City"], row["Phone"], row["phone_e164"]) == (
+        "'=1+2",
+        "'@evil",
+        "+919822033445",
+        "+919822033445",
+    )
+
+
+PHONES = ["9822033445", "9822044556", "9822055667"]
+EMAILS = ["asha.rao@example.com", "ravi.k@example.com", "zoe@example.com"]
+
+
+def _pii_sheet(tmp_path: Path) -> Path:
+    sheet = tmp_path / "leads.csv"
+    lines = ["Name,Phone,Email,City"]
+    lines += [f"P{i},{p},{e},Pune" for i, (p, e) in enumerate(zip(PHONES, EMAILS, strict=True))]
+    lines += ["Dup,+91 " + PHONES[0] + ",x@example.com,Goa", "Bad email,9822066778,not-an-email@,Goa"]
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return sheet
+
+
+def _assert_no_pii(text: str) -> None:
+    for phone in [*PHONES, "9822066778"]:
+        assert phone[:6] not in text  # nothing but the last 4 digits is ever shown
+    for email in [*EMAILS, "x@example.com", "not-an-email@"]:
+        assert email not in text and f"{email.split('@')[0]}@" not in text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_mask_pii_leaves_no_full_phone_or_email_anywhere(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun], fmt: str
+) -> None:
+    """With --mask-pii the terminal, the JSON summary and the report hold no full phone or email; the CRM gets them whole."""
+    import zipfile
+
+    sheet = _pii_sheet(tmp_path)
+    report = tmp_path / f"r.{fmt}"
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=1000, rate_window=1.0
+    )
+    with Sandbox(settings) as crm:
+        env = run_env(crm.base_url, tmp_path / "ledger.db")
+        args = ["run", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(report), "--mask-pii"]
+        text_run = run_cli(*args, env=env)
+        json_run = run_cli(*args, "--json", "--report", str(tmp_path / f"again.{fmt}"), env=env)
+        stored = {lead["phone"] for lead in crm.leads()}
+    assert text_run.exit_code == 0, text_run.stderr
+    assert stored == {"+91" + p for p in [*PHONES, "9822066778"]}
+    if fmt == "csv":
+        written = report.read_text(encoding="utf-8")
+    else:
+        with zipfile.ZipFile(report) as book:
+            written = "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml"))
+    assert "***3445" in written and "a***@example.com" in written
+    for output in (written, text_run.output, text_run.stderr, json_run.output, json_run.stderr):
+        _assert_no_pii(output)
+    assert json.loads(json_run.output)["counts"]["already-imported"] == 4
+
+
+def test_dry_run_prints_send_plan(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """validate says how many leads would go in how many requests, and the least time at the rate."""
+    sheet = tmp_path / "leads.csv"
+    rows = [f"P{i},9{i:09d}" for i in range(100_000, 102_500)]
+    sheet.write_text("Name,Phone\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--batch-size", "10", "--rate", "100/5s")
+    valid = int(next(line.split()[1] for line in result.output.splitlines() if line.strip().startswith("valid")))
+    requests = -(-valid // 10)
+    assert (
+        f"Send plan: {valid} leads in {requests} requests of up to 10; at least {((requests - 1) // 100) * 5} s"
+        in result.output
+    )
+    data = json.loads(run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--json").output)
+    assert data["send_plan"] == {"leads": valid, "requests": -(-valid // 1000), "min_seconds": 0.0}
+
+
+def test_progress_bars_stay_off_when_not_a_terminal(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Under a test runner (no terminal) nothing but the summary is printed: no progress bars on stderr."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone\nAsha,9822033445\n", encoding="utf-8")
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()))
+    assert result.stderr == ""
+    assert "it/s" not in result.output and "rows/s" not in result.output
