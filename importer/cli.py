@@ -142,7 +142,7 @@ def validate_command(
     options = ReadOptions(sheet=sheet, header_row=header_row, encoding=encoding, delimiter=delimiter)
     report = ReportOptions(path=report_path, format=report_format, mask_pii=mask_pii)
     plan = SendPlanSettings(batch_size=batch_size, rate=parse_rate(rate))
-    outcome = validate(file, mapping, options=options, report=report, plan=plan)
+    outcome = validate(file, mapping, options=options, report=report, plan=plan, progress=_progress(quiet or as_json))
     render(outcome, as_json=as_json, quiet=quiet, dry_run=True)
     sys.exit(outcome.exit_code)
 
@@ -215,7 +215,7 @@ def run_command(
             init=mapping.init,
         ),
         rate=parse_rate(rate),
-        send=SendOptions(batch_size=batch_size, concurrency=concurrency, progress=_progress(quiet)),
+        send=SendOptions(batch_size=batch_size, concurrency=concurrency, progress=_progress(quiet or as_json)),
         ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
         command=" ".join(["leadimport", "run", str(file), "--mapping", str(mapping_path)]),
     )

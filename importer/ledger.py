@@ -339,8 +339,8 @@ class Ledger:
         with self._snapshot() as conn:
             scope = self._scope_id(conn, project_id, process_id, create=False)
             rows = conn.execute(
-                f"SELECT {_MATCH_COLUMNS.format(kind=0).replace('b.pos', 'l.sheet_row')} FROM leads AS l"
-                " WHERE l.scope_id = ? AND l.state = 'in-flight' ORDER BY l.run_id, l.sheet_row",
+                "SELECT sheet_row, 0, reference_id, state, lead_id, run_id, message, payload_hash FROM leads"
+                " WHERE scope_id = ? AND state = 'in-flight' ORDER BY run_id, sheet_row",
                 (scope,),
             ).fetchall()
             alive = self._locks.alive_map(row[5] for row in rows)
@@ -446,6 +446,8 @@ class Ledger:
                 if conn.in_transaction:
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
+                self._scopes.clear()  # may hold a scope created by the rolled-back transaction
+                self._run_scopes.clear()
                 raise
 
     @contextlib.contextmanager

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pandas as pd
+from tqdm import tqdm
 
 from importer.config import LeadMapping
 from importer.crm import CrmClient, CrmSettings, RetryPolicy
@@ -53,11 +54,18 @@ class Outcome:
     plan: SendPlan | None = None
 
 
-def prepare(path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions()) -> Prepared:
+def prepare(
+    path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions(), *, progress: bool = False
+) -> Prepared:
     """Read, map, normalize, validate and dedupe a file; nothing is sent."""
-    table = read_source(path, mapping, options)
+    size = Path(path).stat().st_size if Path(path).is_file() else 0
+    with tqdm(total=size, unit="B", unit_scale=True, desc="reading", disable=not progress, leave=False) as bar:
+        table = read_source(path, mapping, options)
+        bar.update(size)
     project, process = mapping.project_id, mapping.process_id
-    leads = build_leads(table, mapping, project_id=project or "", process_id=process or "")
+    with tqdm(total=len(table.cells), unit="row", desc="validating", disable=not progress, leave=False) as bar:
+        leads = build_leads(table, mapping, project_id=project or "", process_id=process or "")
+        bar.update(len(table.cells))
     if not (project and process):
         # Without both ids a derived referenceId would differ from the real run's.
         derived = leads.rows["referenceId"].str.startswith("li-")
@@ -135,9 +143,10 @@ def validate(
     options: ReadOptions = ReadOptions(),
     report: ReportOptions = ReportOptions(),
     plan: SendPlanSettings = SendPlanSettings(),
+    progress: bool = False,
 ) -> Outcome:
     """The dry run: everything but sending, the report, and the plan for sending."""
-    prepared = prepare(path, mapping, options)
+    prepared = prepare(path, mapping, options, progress=progress)
     outcome = finish(prepared, prepared.rows, report, details=[("Mapping", mapping.source), ("Mode", "dry run")])
     return replace(outcome, plan=send_plan(int((prepared.rows["status"] == "valid").sum()), plan))
 
@@ -164,7 +173,7 @@ def run_import(
     http: httpx.Client | None = None,
 ) -> Outcome:
     """The dry run, then every valid row sent to the CRM once; the report says what the CRM answered."""
-    prepared = prepare(path, mapping, options)
+    prepared = prepare(path, mapping, options, progress=settings.send.progress)
     ledger = Ledger(settings.ledger_path) if settings.ledger_path else None
     try:
         ledger_run = None
