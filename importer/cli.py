@@ -18,7 +18,7 @@ from importer.errors import ConfigError, LeadImportError
 from importer.inspect import inspect_file, render_inspection
 from importer.ledger import Ledger, default_ledger_path
 from importer.limiter import RateLimit
-from importer.pipeline import Outcome, ReportOptions, RunSettings, run_import, validate
+from importer.pipeline import Outcome, ReportOptions, RunSettings, rewrite_report, run_import, validate
 from importer.plan import MAX_BATCH, SendPlanSettings
 from importer.read import ReadOptions, describe_delimiter
 from importer.submit import SendOptions
@@ -328,13 +328,30 @@ def history_command(ledger_path: Path | None, limit: int) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Ledger file [default: as for run].",
 )
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Rewrite the run's report here (the file is read again; states come from the ledger).",
+)
+@click.option(
+    "--report-format", type=click.Choice(["csv", "xlsx"]), help="Report format [default: from the --report suffix]."
+)
+@click.option("--mask-pii", is_flag=True, help="Mask phones and emails in the rewritten report.")
 @_guarded
-def show_command(run_id: int, ledger_path: Path | None) -> None:
-    """Print one run's details and counts, and where its report is."""
+def show_command(
+    run_id: int, ledger_path: Path | None, report_path: Path | None, report_format: str | None, mask_pii: bool
+) -> None:
+    """Print one run's details and counts; with --report, rewrite its report."""
     with Ledger(ledger_path or default_ledger_path()) as ledger:
         record = ledger.run(run_id)
-    if record is None:
-        raise ConfigError(f"run {run_id} is not in the ledger (see leadimport history).")
+        if record is None:
+            raise ConfigError(f"run {run_id} is not in the ledger (see leadimport history).")
+        if report_path is not None:
+            outcome = rewrite_report(
+                record, ledger, ReportOptions(path=report_path, format=report_format, mask_pii=mask_pii)
+            )
+            click.echo(f"Rewrote the report of run {run_id}: {outcome.report_path}")
     click.echo(f"Run {record.run_id}: {record.outcome or 'did not finish (killed or still running)'}")
     click.echo(f"  file      {record.file}")
     click.echo(f"  mapping   {record.mapping}")

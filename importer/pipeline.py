@@ -12,11 +12,12 @@ import httpx
 import pandas as pd
 from tqdm import tqdm
 
-from importer.config import LeadMapping
+from importer.config import LeadMapping, load_mapping
 from importer.crm import CrmClient, CrmSettings, RetryPolicy
 from importer.dedupe import mark_duplicates
+from importer.errors import SourceError
 from importer.leads import LeadFrame, build_leads
-from importer.ledger import Ledger
+from importer.ledger import Known, Ledger, RunRecord
 from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.mask import mask_frame, mask_text
 from importer.plan import SendPlan, SendPlanSettings, send_plan
@@ -225,3 +226,37 @@ def file_fingerprint(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def rewrite_report(record: RunRecord, ledger: Ledger, report: ReportOptions) -> Outcome:
+    """Rebuild a run's report: its file read again with its mapping, each sent row's state from the ledger."""
+    source = Path(record.file)
+    if not source.is_file():
+        raise SourceError(f"run {record.run_id} read {source}, which is no longer there; its report cannot be rebuilt.")
+    if file_fingerprint(source) != record.fingerprint:
+        raise SourceError(f"{source} has changed since run {record.run_id}; its report cannot be rebuilt from it.")
+    mapping = load_mapping(record.mapping, project_id=record.project_id, process_id=record.process_id)
+    prepared = prepare(source, mapping)
+    rows = prepared.rows.copy()
+    valid = rows["status"] == "valid"
+    known = ledger.lookup(record.project_id, record.process_id, rows.loc[valid, "referenceId"].tolist())
+    entries = [_ledger_state(known.get(ref), record.run_id) for ref in rows.loc[valid, "referenceId"]]
+    rows["imported_in_run"] = ""
+    for i, column in enumerate(("status", "reason", "lead_id", "imported_in_run")):
+        rows.loc[valid, column] = [entry[i] for entry in entries]
+    return finish(
+        prepared, rows, report, details=[("Mapping", mapping.source), ("Mode", f"report of run {record.run_id}")]
+    )
+
+
+def _ledger_state(known: Known | None, run_id: int) -> tuple[str, str, str, str]:
+    """(status, reason, lead_id, imported_in_run) of a sent row, as the ledger knows it."""
+    if known is None:
+        return ("pending", "not in the ledger: no run has sent it", "", "")
+    if known.state == "accepted" and known.run_id == run_id:
+        return ("accepted", "", known.lead_id or "", "")
+    if known.state == "accepted":
+        return ("already-imported", "", known.lead_id or "", str(known.run_id))
+    if known.state == "rejected":
+        return ("rejected", known.message or "rejected by the CRM", "", str(known.run_id))
+    return ("pending", f"{known.state} since run {known.run_id}; the next run settles it", "", str(known.run_id))

@@ -164,5 +164,13 @@ def test_history_and_show_list_runs(tmp_path: Path, sandbox: Sandbox) -> None:
         [sys.executable, "-m", "importer", "show", "1"], env=env, capture_output=True, text=True, check=True
     )
     assert "Run 1: complete" in show.stdout and "accepted" in show.stdout and str(tmp_path / "r.csv") in show.stdout
+    rebuilt = tmp_path / "rebuilt.csv"
+    subprocess.run(
+        [sys.executable, "-m", "importer", "show", "1", "--report", str(rebuilt)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    assert _report(rebuilt) == _report(tmp_path / "r.csv")
     missing = subprocess.run([sys.executable, "-m", "importer", "show", "9"], env=env, capture_output=True, text=True)
     assert missing.returncode == 2 and "run 9 is not in the ledger" in missing.stderr
