@@ -78,7 +78,13 @@ def _bomless_utf16(data: bytes) -> str | None:
 
 
 def sniff_delimiter(text: str, *, suffix: str = "") -> str:
-    """The delimiter among , ; tab | that splits the opening lines most consistently."""
+    """The delimiter among , ; tab | that splits the opening lines most consistently.
+
+    Excel's own hint line (``sep=;`` as the first line) wins.
+    """
+    first = text[:16].splitlines()[0] if text[:16].strip() else ""
+    if first.lower().startswith("sep=") and len(first) == 5:
+        return first[4]
     sample = text[:65536]
     lines = [ln for ln in sample.splitlines()[:PREVIEW_RECORDS] if ln.strip()]
     best, best_score = ("\t" if suffix in (".tsv", ".tab") else ","), 0

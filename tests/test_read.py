@@ -220,3 +220,12 @@ def test_unusable_files_fail_clearly(tmp_path: Path, name: str, content: bytes, 
     with pytest.raises(LeadImportError, match=re.escape(message)) as err:
         read_source(path, MAPPING)
     assert name in str(err.value)
+
+
+def test_excel_sep_hint_line(tmp_path: Path) -> None:
+    """A first line `sep=;` (Excel's delimiter hint) sets the delimiter and is not a data row."""
+    path = tmp_path / "leads.csv"
+    path.write_text("sep=;\nFull Name;Mobile No.\nRao, Asha;9822033445\n", encoding="utf-8")
+    table = read_source(path, MAPPING)
+    assert table.delimiter == ";" and table.header_row == 2
+    assert table.cells["Full Name"].tolist() == ["Rao, Asha"]
