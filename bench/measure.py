@@ -41,6 +41,7 @@ class Measurement:
     argv: tuple[str, ...]
     exit_code: int  # negative: killed by that signal
     wall_s: float
+    cpu_s: float  # user + system time of the command and its reaped children
     maxrss_kib: int  # ru_maxrss of the command (Linux: KiB)
     tree_pss_kib: int  # highest sampled PSS summed over the command and its descendants
     stderr: str
@@ -72,6 +73,7 @@ def run_measured(argv: Sequence[str], *, cwd: Path | None = None) -> Measurement
         argv=tuple(argv),
         exit_code=int(result["exit_code"]),
         wall_s=float(result["wall_s"]),
+        cpu_s=float(result["cpu_s"]),
         maxrss_kib=int(result["maxrss_kib"]),
         tree_pss_kib=sampler.peak_kib,
         stderr=stderr,
@@ -85,7 +87,12 @@ def launch(argv: Sequence[str]) -> dict[str, float | int]:
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, so Popen must not wait again
-    return {"exit_code": child.returncode, "wall_s": wall, "maxrss_kib": int(usage.ru_maxrss)}
+    return {
+        "exit_code": child.returncode,
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "maxrss_kib": int(usage.ru_maxrss),
+    }
 
 
 class _TreeSampler:

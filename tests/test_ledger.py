@@ -1,0 +1,407 @@
+"""The ledger: every lead claimed once, across runs, crashes and concurrent processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+from collections.abc import Iterator
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from importer.errors import LedgerError
+from importer.ledger import SCHEMA_VERSION, LeadKey, Ledger, default_ledger_path
+
+PROJECT = "64f0c0ffee0000000000aaaa"
+PROCESS = "64f0c0ffee0000000000beef"
+SPAWN = multiprocessing.get_context("spawn")
+
+
+def key(n: int, *, phone: str | None = None, email: str | None = None, payload: str = "h1") -> LeadKey:
+    """Lead number ``n``: its own referenceId, phone and email unless given."""
+    return LeadKey(
+        reference_id=f"ref-{n}",
+        phone=f"+9198765{n:05d}" if phone is None else phone,
+        email=f"lead{n}@example.com" if email is None else email,
+        sheet_row=n + 2,
+        payload_hash=payload,
+    )
+
+
+def begin(ledger: Ledger, project_id: str = PROJECT) -> int:
+    """A new run of a test import."""
+    return ledger.begin_run(
+        file="/data/leads.csv",
+        fingerprint="f" * 64,
+        mapping="/m.yaml",
+        project_id=project_id,
+        process_id=PROCESS,
+        command="leadimport run",
+    )
+
+
+def refs(keys: list[LeadKey]) -> list[str]:
+    return [k.reference_id for k in keys]
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "ledger.sqlite3"
+
+
+@pytest.fixture
+def ledger(path: Path) -> Iterator[Ledger]:
+    with Ledger(path) as opened:
+        yield opened
+
+
+# -- child processes (module level, so that spawn can import them) ------------------------------------
+
+
+def _claim_and_wait(path: str, numbers: list[int], ready: Event, stop: Event) -> None:
+    with Ledger(Path(path)) as ledger:
+        ledger.claim(begin(ledger), PROJECT, PROCESS, [key(n) for n in numbers])
+        ready.set()
+        stop.wait(60)
+
+
+def _claim_concurrently(path: str, order: list[int], ready: Event, go: Event, out: Any) -> None:
+    with Ledger(Path(path)) as ledger:
+        run_id = begin(ledger)
+        ready.set()
+        go.wait(30)
+        claimed: list[str] = []
+        for start in range(0, len(order), 20):
+            # Leads n and n + 300 share a phone: only one of them may ever be sent.
+            batch = [key(n, phone=f"+9198765{n % 300:05d}") for n in order[start : start + 20]]
+            result = ledger.claim(run_id, PROJECT, PROCESS, batch)
+            claimed += refs(result.claimed)
+            ledger.record(
+                run_id, [(k.reference_id, "accepted", f"id-{k.reference_id}", None) for k in result.claimed[::2]]
+            )
+        out.put(claimed)
+
+
+# -- schema, files, locations ---------------------------------------------------------------------------
+
+
+def test_new_ledger_has_schema_version_and_wal(ledger: Ledger, path: Path) -> None:
+    """A new ledger file is created with its folders, the current schema version and WAL journaling."""
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+    assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"meta", "runs", "leads"} <= tables
+    raw.close()
+
+
+def test_reopening_keeps_runs_and_leads(path: Path) -> None:
+    """Runs and lead states survive closing and reopening the ledger."""
+    with Ledger(path) as ledger:
+        run_id = begin(ledger)
+        ledger.claim(run_id, PROJECT, PROCESS, [key(1)])
+        ledger.record(run_id, [("ref-1", "accepted", "lead-1", None)])
+    with Ledger(path) as again:
+        assert [r.run_id for r in again.runs()] == [run_id]
+        known = again.lookup(PROJECT, PROCESS, ["ref-1", "ref-2"])
+        assert set(known) == {"ref-1"}
+        assert (known["ref-1"].state, known["ref-1"].lead_id, known["ref-1"].run_id) == ("accepted", "lead-1", run_id)
+
+
+def test_corrupted_file_raises_ledger_error_naming_it(path: Path) -> None:
+    """A file that is not a SQLite database fails with LedgerError naming it and saying to move it aside."""
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is a spreadsheet, not a ledger\n" * 200)
+    with pytest.raises(LedgerError, match="move it aside") as info:
+        Ledger(path)
+    assert str(path) in str(info.value)
+
+
+def test_newer_schema_version_asks_to_upgrade(path: Path) -> None:
+    """A ledger written by a newer leadimport is refused, naming the file and asking to upgrade."""
+    Ledger(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    raw.commit()
+    raw.close()
+    with pytest.raises(LedgerError, match="upgrade leadimport") as info:
+        Ledger(path)
+    assert str(path) in str(info.value)
+
+
+def test_locked_ledger_fails_after_busy_timeout(path: Path) -> None:
+    """A write that waits longer than the busy timeout for another process fails with a clear LedgerError."""
+    with Ledger(path, busy_timeout=0.2) as ledger:
+        run_id = begin(ledger)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(LedgerError, match=r"is locked by another process for more than 0\.2 s") as info:
+                ledger.claim(run_id, PROJECT, PROCESS, [key(1)])
+            assert str(path) in str(info.value)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert refs(ledger.claim(run_id, PROJECT, PROCESS, [key(1)]).claimed) == ["ref-1"]
+
+
+def test_default_ledger_path_honours_environment(tmp_path: Path) -> None:
+    """LEADIMPORT_LEDGER wins, then $XDG_STATE_HOME/leadimport, then ~/.local/state/leadimport."""
+    home = str(tmp_path)
+    assert default_ledger_path({"LEADIMPORT_LEDGER": "/x/l.db", "XDG_STATE_HOME": "/s", "HOME": home}) == Path(
+        "/x/l.db"
+    )
+    assert default_ledger_path({"XDG_STATE_HOME": "/s", "HOME": home}) == Path("/s/leadimport/ledger.sqlite3")
+    expected = tmp_path / ".local" / "state" / "leadimport" / "ledger.sqlite3"
+    assert default_ledger_path({"HOME": home}) == expected
+    assert default_ledger_path({"XDG_STATE_HOME": "relative", "HOME": home}) == expected
+
+
+# -- runs -----------------------------------------------------------------------------------------------
+
+
+def test_runs_record_counts_and_outcome(ledger: Ledger) -> None:
+    """end_run stores counts, outcome and report; runs() lists newest first; run() finds one or None."""
+    first, second = begin(ledger), begin(ledger)
+    ledger.end_run(first, counts={"accepted": 3, "rejected": 1}, outcome="complete-with-problems", report="/r.csv")
+    assert [r.run_id for r in ledger.runs()] == [second, first]
+    assert [r.run_id for r in ledger.runs(limit=1)] == [second]
+    done = ledger.run(first)
+    assert done is not None
+    assert (done.counts, done.outcome, done.report) == (
+        {"accepted": 3, "rejected": 1},
+        "complete-with-problems",
+        "/r.csv",
+    )
+    assert (done.pid, done.project_id, done.file, done.command) == (
+        os.getpid(),
+        PROJECT,
+        "/data/leads.csv",
+        "leadimport run",
+    )
+    assert done.ended_at is not None and done.ended_at >= done.started_at
+    running = ledger.run(second)
+    assert running is not None and (running.ended_at, running.outcome, running.counts) == (None, None, {})
+    assert ledger.run(999) is None
+    with pytest.raises(LedgerError, match="no run 999"):
+        ledger.end_run(999, counts={}, outcome="complete", report=None)
+
+
+def test_leads_of_run_lists_what_the_run_touched(ledger: Ledger) -> None:
+    """leads_of_run returns each lead row last touched by the run, in sheet order."""
+    run_id = begin(ledger)
+    ledger.claim(run_id, PROJECT, PROCESS, [key(2), key(1)])
+    ledger.record(run_id, [("ref-1", "rejected", None, "Invalid phone")])
+    rows = ledger.leads_of_run(run_id)
+    assert [(r["reference_id"], r["state"], r["message"], r["project_id"]) for r in rows] == [
+        ("ref-1", "rejected", "Invalid phone", PROJECT),
+        ("ref-2", "in-flight", None, PROJECT),
+    ]
+    assert ledger.leads_of_run(run_id + 1) == []
+
+
+# -- claims -----------------------------------------------------------------------------------------------
+
+
+def test_accepted_lead_is_known_by_reference_phone_and_email(ledger: Ledger) -> None:
+    """A lead accepted once is not claimed again, whether it comes back by referenceId, phone or email."""
+    first = begin(ledger)
+    assert refs(ledger.claim(first, PROJECT, PROCESS, [key(1)]).claimed) == ["ref-1"]
+    ledger.record(first, [("ref-1", "accepted", "lead-1", None)])
+    second = begin(ledger)
+    again = [key(1), key(2, phone=key(1).phone), key(3, email=key(1).email), key(4)]
+    result = ledger.claim(second, PROJECT, PROCESS, again)
+    assert refs(result.claimed) == ["ref-4"]
+    seen = {row: (k.reference_id, k.state, k.lead_id, k.run_id, k.matched_by) for row, k in result.known.items()}
+    assert seen == {
+        3: ("ref-1", "accepted", "lead-1", first, "referenceId"),
+        4: ("ref-1", "accepted", "lead-1", first, "phone"),
+        5: ("ref-1", "accepted", "lead-1", first, "email"),
+    }
+
+
+def test_other_project_or_process_does_not_match(ledger: Ledger) -> None:
+    """Leads are deduplicated per project and process only."""
+    run_id = begin(ledger)
+    ledger.claim(run_id, PROJECT, PROCESS, [key(1)])
+    ledger.record(run_id, [("ref-1", "accepted", "lead-1", None)])
+    other = begin(ledger, project_id="64f0c0ffee0000000000cccc")
+    assert refs(ledger.claim(other, "64f0c0ffee0000000000cccc", PROCESS, [key(1)]).claimed) == ["ref-1"]
+    assert refs(ledger.claim(other, PROJECT, "another-process", [key(1)]).claimed) == ["ref-1"]
+
+
+def test_rejected_lead_is_resent_only_when_its_data_changed(ledger: Ledger) -> None:
+    """A lead refused before is not resent with the same payload, but is with a different one."""
+    first = begin(ledger)
+    ledger.claim(first, PROJECT, PROCESS, [key(1, payload="old")])
+    ledger.record(first, [("ref-1", "rejected", None, "Invalid email")])
+    second = begin(ledger)
+    same = ledger.claim(second, PROJECT, PROCESS, [key(1, payload="old")])
+    assert same.claimed == []
+    assert (same.known[3].state, same.known[3].message, same.known[3].matched_by) == (
+        "rejected",
+        "Invalid email",
+        "referenceId",
+    )
+    changed = ledger.claim(second, PROJECT, PROCESS, [key(1, payload="new")])
+    assert refs(changed.claimed) == ["ref-1"]
+    after = ledger.lookup(PROJECT, PROCESS, ["ref-1"])["ref-1"]
+    assert (after.state, after.run_id, after.payload_hash, after.message) == ("in-flight", second, "new", None)
+
+
+def test_rejected_lead_does_not_hold_back_a_lead_sharing_its_phone(ledger: Ledger) -> None:
+    """A lead rejected under one referenceId does not stop another referenceId with the same phone."""
+    first = begin(ledger)
+    ledger.claim(first, PROJECT, PROCESS, [key(1)])
+    ledger.record(first, [("ref-1", "rejected", None, "Invalid email")])
+    result = ledger.claim(begin(ledger), PROJECT, PROCESS, [key(2, phone=key(1).phone, payload="h1")])
+    assert refs(result.claimed) == ["ref-2"]
+
+
+def test_released_lead_is_pending_and_claimable_again(ledger: Ledger) -> None:
+    """release marks unsent leads pending; the next claim (of any run) takes them again."""
+    first = begin(ledger)
+    ledger.claim(first, PROJECT, PROCESS, [key(1), key(2)])
+    ledger.release(first, ["ref-1"])
+    known = ledger.lookup(PROJECT, PROCESS, ["ref-1", "ref-2"])
+    assert (known["ref-1"].state, known["ref-2"].state) == ("pending", "in-flight")
+    second = begin(ledger)
+    result = ledger.claim(second, PROJECT, PROCESS, [key(1), key(2)])
+    assert refs(result.claimed) == ["ref-1"]
+    assert (result.known[4].state, result.known[4].owner_alive) == ("in-flight", True)
+
+
+def test_same_lead_twice_in_a_batch_is_claimed_once(ledger: Ledger) -> None:
+    """Two leads of one batch sharing a referenceId, phone or email: only the first is claimed."""
+    run_id = begin(ledger)
+    batch = [key(1), key(1), key(2, phone=key(1).phone), key(3, email=key(1).email), key(4)]
+    batch[1] = LeadKey("ref-1", "", "", 10, "h1")
+    result = ledger.claim(run_id, PROJECT, PROCESS, batch)
+    assert refs(result.claimed) == ["ref-1", "ref-4"]
+    assert {row: (k.reference_id, k.matched_by) for row, k in result.known.items()} == {
+        10: ("ref-1", "referenceId"),
+        4: ("ref-1", "phone"),
+        5: ("ref-1", "email"),
+    }
+
+
+def test_record_needs_a_known_run_and_valid_states(ledger: Ledger) -> None:
+    """record refuses states other than accepted/rejected, and runs the ledger does not have."""
+    with pytest.raises(ValueError, match="accepted or rejected"):
+        ledger.record(begin(ledger), [("ref-1", "pending", None, None)])
+    with pytest.raises(LedgerError, match="no run 42"):
+        ledger.record(42, [("ref-1", "accepted", "x", None)])
+
+
+# -- interrupted and concurrent runs -------------------------------------------------------------------
+
+
+def test_closed_run_leaves_stale_in_flight_leads(path: Path) -> None:
+    """Leads still in flight when their run's ledger is closed without end_run are stale for the next run."""
+    with Ledger(path) as ledger:
+        crashed = begin(ledger)
+        ledger.claim(crashed, PROJECT, PROCESS, [key(1), key(2)])
+        ledger.record(crashed, [("ref-1", "accepted", "lead-1", None)])
+    with Ledger(path) as ledger:
+        stale = ledger.stale_in_flight(PROJECT, PROCESS)
+        assert [(k.reference_id, k.run_id, k.owner_alive) for k in stale] == [("ref-2", crashed, False)]
+        assert ledger.stale_in_flight(PROJECT, "another-process") == []
+
+
+@pytest.fixture
+def live_child(path: Path) -> Iterator[multiprocessing.process.BaseProcess]:
+    """Another process whose run has claimed leads 1-3 and is still running."""
+    Ledger(path).close()
+    ready, stop = SPAWN.Event(), SPAWN.Event()
+    child = SPAWN.Process(target=_claim_and_wait, args=(str(path), [1, 2, 3], ready, stop))
+    child.start()
+    try:
+        assert ready.wait(30), "the child process did not claim its leads"
+        yield child
+    finally:
+        stop.set()
+        child.join(10)
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+
+def test_live_runs_leads_are_not_claimable(live_child: multiprocessing.process.BaseProcess, ledger: Ledger) -> None:
+    """Leads in flight in a run that is still running elsewhere are reported busy, not claimed or adopted."""
+    run_id = begin(ledger)
+    result = ledger.claim(run_id, PROJECT, PROCESS, [key(1), key(2), key(4)])
+    assert refs(result.claimed) == ["ref-4"]
+    assert {(k.state, k.owner_alive) for k in result.known.values()} == {("in-flight", True)}
+    assert ledger.stale_in_flight(PROJECT, PROCESS) == []
+    assert ledger.adopt(run_id, PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3"]) == []
+
+
+def test_killed_runs_leads_are_adopted_and_resolved(
+    live_child: multiprocessing.process.BaseProcess, ledger: Ledger
+) -> None:
+    """After SIGKILL its in-flight leads are stale; adopt takes them once; resolve settles them."""
+    assert live_child.pid is not None
+    os.kill(live_child.pid, signal.SIGKILL)
+    live_child.join(10)
+    stale = ledger.stale_in_flight(PROJECT, PROCESS)
+    assert sorted(k.reference_id for k in stale) == ["ref-1", "ref-2", "ref-3"]
+    assert {k.owner_alive for k in stale} == {False}
+    run_id = begin(ledger)
+    unsettled = ledger.claim(run_id, PROJECT, PROCESS, [key(1)])
+    assert unsettled.claimed == [] and unsettled.known[3].owner_alive is False
+    assert sorted(ledger.adopt(run_id, PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3", "ref-9"])) == [
+        "ref-1",
+        "ref-2",
+        "ref-3",
+    ]
+    assert ledger.adopt(run_id, PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3"]) == []
+    assert ledger.stale_in_flight(PROJECT, PROCESS) == []
+    ledger.resolve(run_id, PROJECT, PROCESS, {"ref-1": "lead-1", "ref-2": None})
+    known = ledger.lookup(PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3"])
+    assert {ref: (k.state, k.lead_id, k.run_id) for ref, k in known.items()} == {
+        "ref-1": ("accepted", "lead-1", run_id),
+        "ref-2": ("pending", None, run_id),
+        "ref-3": ("in-flight", None, run_id),
+    }
+    assert refs(ledger.claim(run_id, PROJECT, PROCESS, [key(1), key(2)]).claimed) == ["ref-2"]
+
+
+def test_concurrent_processes_never_claim_the_same_lead(path: Path) -> None:
+    """Two processes claiming the same leads at once: each lead (and each phone) is claimed exactly once."""
+    Ledger(path).close()
+    numbers = list(range(600))
+    go, out = SPAWN.Event(), SPAWN.Queue()
+    readies = [SPAWN.Event(), SPAWN.Event()]
+    orders = [numbers, numbers[::-1]]
+    children = [
+        SPAWN.Process(target=_claim_concurrently, args=(str(path), order, ready, go, out))
+        for order, ready in zip(orders, readies, strict=True)
+    ]
+    for child in children:
+        child.start()
+    try:
+        assert all(ready.wait(30) for ready in readies)
+        go.set()
+        claimed = [out.get(timeout=60), out.get(timeout=60)]
+    finally:
+        for child in children:
+            child.join(10)
+    union = claimed[0] + claimed[1]
+    assert len(union) == len(set(union)) == 300
+    assert len({n % 300 for n in (int(ref.split("-")[1]) for ref in union)}) == 300
+
+
+def test_foreign_sqlite_database_is_not_taken_over(path: Path) -> None:
+    """An SQLite file of another program is refused rather than filled with ledger tables."""
+    path.parent.mkdir(parents=True)
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE photos (name TEXT)")
+    raw.commit()
+    raw.close()
+    with pytest.raises(LedgerError, match="not a leadimport ledger") as info:
+        Ledger(path)
+    assert str(path) in str(info.value)
