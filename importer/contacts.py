@@ -1,18 +1,22 @@
-"""Emails and names: trimmed, normalized and checked, column at a time."""
+"""Emails and names: trimmed, normalized and checked, column at a time (Arrow kernels)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from importer.arrow import ArrowText, to_arrow, to_bool, to_series
 from importer.phones import PLACEHOLDERS
 
 # Practical address syntax (no quoted local parts, ASCII domain with a letter TLD).
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+[a-z]{{2,63}}$"
 _ADDRESS_LIKE = r"[^\s,;/|<>@]+@[^\s,;/|<>@]+"
-_PLACEHOLDER_LIST = sorted(PLACEHOLDERS)
+_PLACEHOLDER_SET = pa.array(sorted(PLACEHOLDERS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,25 +28,48 @@ class EmailColumns:
     warning: pd.Series
 
 
+def blank_placeholders_arrow(values: ArrowText) -> ArrowText:
+    """Trimmed text with N/A-style placeholders turned into empty text."""
+    text = pc.utf8_trim_whitespace(values)
+    placeholder = pc.is_in(pc.utf8_lower(text), value_set=_PLACEHOLDER_SET)
+    return pc.if_else(placeholder, "", text)
+
+
 def blank_placeholders(values: pd.Series) -> pd.Series:
     """Trimmed text with N/A-style placeholders turned into empty text."""
-    text = values.astype("str").str.strip()
-    return text.where(~text.str.lower().isin(_PLACEHOLDER_LIST), "")
+    return to_series(blank_placeholders_arrow(to_arrow(values)), values.index)
 
 
 def normalize_emails(raw: pd.Series) -> EmailColumns:
     """Lowercase and check addresses; the first of several is kept with a warning."""
-    text = blank_placeholders(raw).str.lower().str.removeprefix("mailto:")
-    several = text.str.count(_ADDRESS_LIKE) > 1
-    first = text.str.extract(f"({_ADDRESS_LIKE})", expand=False).fillna("")
-    text = text.where(~several, first).str.strip("<>\"' ")
-    valid = text.str.fullmatch(EMAIL_PATTERN) & ~text.str.contains("..", regex=False)
-    email = text.where(valid, "")
-    unusable = (text != "") & ~valid
-    warning = pd.Series("", index=raw.index, dtype="str").where(~several, "multiple-emails")
-    return EmailColumns(email=email.astype("str"), unusable=unusable, warning=warning)
+    text = pc.utf8_lower(blank_placeholders_arrow(to_arrow(raw)))
+    text = pc.replace_substring_regex(text, "^mailto:", "")
+    several = to_bool(pc.greater(pc.count_substring(text, "@"), 1))
+    if several.any():
+        # Rare: only those cells go through the slower extraction of each address.
+        values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+        subset = pa.array(values[several], type=pa.large_string())
+        counts = pc.count_substring_regex(subset, _ADDRESS_LIKE)
+        first = pc.extract_regex(subset, f"(?P<address>{_ADDRESS_LIKE})")
+        address = pc.fill_null(pc.struct_field(first, [0]), "")
+        multi = to_bool(pc.greater(counts, 1))
+        values[np.flatnonzero(several)[multi]] = np.asarray(address.to_numpy(zero_copy_only=False), dtype=object)[multi]
+        several[np.flatnonzero(several)[~multi]] = False
+        text = pa.array(values, type=pa.large_string())
+    text = pc.utf8_trim(text, characters="<>\"' ")
+    valid = pc.and_(pc.match_substring_regex(text, EMAIL_PATTERN), pc.invert(pc.match_substring(text, "..")))
+    email = pc.if_else(valid, text, "")
+    unusable = pc.and_(pc.greater(pc.utf8_length(text), 0), pc.invert(valid))
+    index = raw.index
+    warning = np.where(several, "multiple-emails", "")
+    return EmailColumns(
+        email=to_series(email, index),
+        unusable=pd.Series(to_bool(unusable), index=index),
+        warning=pd.Series(warning, index=index, dtype="str"),
+    )
 
 
 def normalize_names(raw: pd.Series) -> pd.Series:
     """Names trimmed, inner runs of whitespace collapsed, placeholders emptied."""
-    return blank_placeholders(raw).str.replace(r"\s+", " ", regex=True)
+    text = blank_placeholders_arrow(to_arrow(raw))
+    return to_series(pc.replace_substring_regex(text, r"\s+", " "), raw.index)

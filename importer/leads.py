@@ -6,101 +6,141 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from importer.arrow import ArrowText, empty_text, join_codes, nonempty, to_arrow, to_bool, to_series
 from importer.config import LeadMapping, normalize_header
-from importer.contacts import blank_placeholders, normalize_emails, normalize_names
+from importer.contacts import blank_placeholders_arrow, normalize_emails, normalize_names
 from importer.phones import normalize_phones
 from importer.read import SourceTable
 from importer.refs import derive_reference_ids
 
 NAME_FIELDS = ("name", "firstName", "lastName")
-SUMMARY_LABEL = (
-    r"(?i)(?:grand\s*|sub\s*-?\s*)?totals?(?:\s+(?:leads|rows|count|records))?\s*[:=-]?\s*\d*|sum|count|total\s*:.*"
-)
+SUMMARY_LABEL = r"(?i)^(?:(?:grand\s*|sub\s*-?\s*)?totals?(?:\s+(?:leads|rows|count|records))?\s*[:=-]?\s*\d*|sum|count|total\s*:.*)$"
 
 
 @dataclass(frozen=True, slots=True)
 class LeadFrame:
     """One row per data row: status, issues and the normalized lead fields."""
 
-    rows: (
-        pd.DataFrame
-    )  # sheet_row, status, reason, warnings, duplicate_of, phone_e164, email, referenceId, lead_id, name...
+    rows: pd.DataFrame  # sheet_row, status, reason, warnings, duplicate_of, phone_e164, email, referenceId, ...
     metadata: pd.DataFrame  # metadata key → text, aligned with ``rows``
 
 
 def build_leads(table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str) -> LeadFrame:
     """Normalize and check every row; statuses are skipped, invalid or valid (dedupe comes later)."""
     cells = table.cells
+    index = cells.index
     n = len(cells)
-    empty = pd.Series("", index=cells.index, dtype="str")
+    constants = dict(mapping.constants)
+
+    def mapped(target: str) -> bool:
+        return target in table.columns
 
     def column(target: str) -> pd.Series:
-        header = table.columns.get(target)
-        return cells[header] if header is not None else empty
+        return cells[table.columns[target]] if mapped(target) else pd.Series(empty_text(n), index=index, dtype="str")
 
-    constants = dict(mapping.constants)
-    rows = pd.DataFrame(index=cells.index)
-    rows["sheet_row"] = table.sheet_row
-    phone_raw = blank_placeholders(column("phone"))
-    phones = normalize_phones(phone_raw, mapping.default_region)
+    def text_field(target: str, values: ArrowText | None) -> ArrowText:
+        out = values if values is not None else empty_text(n)
+        constant = constants.get(target)
+        return pc.if_else(nonempty(out), out, constant) if constant is not None else out
+
+    phone_raw = blank_placeholders_arrow(to_arrow(column("phone")))
+    phones = normalize_phones(to_series(phone_raw, index), mapping.default_region)
     emails = normalize_emails(column("email"))
-    rows["phone_e164"] = phones.e164
-    rows["email"] = emails.email
-    for name in NAME_FIELDS:
-        rows[name] = _with_constant(normalize_names(column(name)), constants.get(name))
-    rows["groupId"] = _with_constant(blank_placeholders(column("groupId")), constants.get("groupId"))
-    given_ref = _with_constant(column("referenceId").astype("str").str.strip(), constants.get("referenceId"))
-    derived = derive_reference_ids(
-        project_id, process_id, rows["phone_e164"].where(rows["phone_e164"] != "", rows["email"])
+    e164, email = to_arrow(phones.e164), to_arrow(emails.email)
+    names = {f: text_field(f, to_arrow(normalize_names(column(f))) if mapped(f) else None) for f in NAME_FIELDS}
+    group = text_field("groupId", blank_placeholders_arrow(to_arrow(column("groupId"))) if mapped("groupId") else None)
+    given = text_field(
+        "referenceId", pc.utf8_trim_whitespace(to_arrow(column("referenceId"))) if mapped("referenceId") else None
     )
-    rows["referenceId"] = given_ref.where(given_ref != "", derived)
+    reference = _reference_ids(given, e164, email, project_id, process_id)
 
-    has_phone = rows["phone_e164"] != ""
-    issues = [
-        phones.issue,
-        _code(emails.unusable & ~has_phone, "invalid-email"),
-        _code((rows["name"] == "") & (rows["firstName"] == ""), "missing-name"),
-        _code((phone_raw == "") & (emails.email == "") & ~emails.unusable, "missing-contact"),
-    ]
-    warnings = [phones.warning, emails.warning, _code(emails.unusable & has_phone, "invalid-email")]
-    rows["reason"] = _join(issues)
-    rows["warnings"] = _join(warnings)
+    has_phone = to_bool(nonempty(e164))
+    unusable = emails.unusable.to_numpy(dtype=bool)
+    no_name = ~to_bool(nonempty(names["name"])) & ~to_bool(nonempty(names["firstName"]))
+    no_contact = ~to_bool(nonempty(phone_raw)) & ~to_bool(nonempty(email)) & ~unusable
+    reason = join_codes(
+        [
+            to_arrow(phones.issue),
+            _code(unusable & ~has_phone, "invalid-email"),
+            _code(no_name, "missing-name"),
+            _code(no_contact, "missing-contact"),
+        ]
+    )
+    warnings = join_codes(
+        [to_arrow(phones.warning), to_arrow(emails.warning), _code(unusable & has_phone, "invalid-email")]
+    )
     skip = skip_reasons(table)
-    rows["status"] = np.where(skip != "", "skipped", np.where(rows["reason"] != "", "invalid", "valid"))
-    rows["reason"] = skip.where(skip != "", rows["reason"])
-    rows["warnings"] = rows["warnings"].where(skip == "", "")
+    skipped = to_bool(nonempty(skip))
+    status = np.where(skipped, "skipped", np.where(to_bool(nonempty(reason)), "invalid", "valid"))
+
+    rows = pd.DataFrame(index=index)
+    rows["sheet_row"] = table.sheet_row
+    rows["status"] = pd.Series(status, index=index, dtype="str")
+    rows["reason"] = to_series(pc.if_else(skipped, skip, reason), index)
+    rows["warnings"] = to_series(pc.if_else(skipped, "", warnings), index)
     rows["duplicate_of"] = pd.array([pd.NA] * n, dtype="Int64")
-    rows["lead_id"] = empty
+    rows["phone_e164"] = to_series(e164, index)
+    rows["email"] = to_series(email, index)
+    rows["referenceId"] = to_series(reference, index)
+    rows["lead_id"] = to_series(empty_text(n), index)
+    for f in NAME_FIELDS:
+        rows[f] = to_series(names[f], index)
+    rows["groupId"] = to_series(group, index)
     return LeadFrame(rows=rows, metadata=_metadata(table, mapping, constants))
 
 
-def skip_reasons(table: SourceTable) -> pd.Series:
+def _reference_ids(given: ArrowText, e164: ArrowText, email: ArrowText, project_id: str, process_id: str) -> ArrowText:
+    """The sheet's referenceId where given, else one derived from the phone (else email)."""
+    need = ~to_bool(nonempty(given))
+    if not need.any():
+        return given
+    contact = pc.if_else(nonempty(e164), e164, email)
+    values = np.asarray(given.to_numpy(zero_copy_only=False), dtype=object)
+    subset = pd.Series(np.asarray(contact.to_numpy(zero_copy_only=False), dtype=object)[need], dtype="str")
+    values[need] = derive_reference_ids(project_id, process_id, subset).to_numpy(dtype=object)
+    return pa.array(values, type=pa.large_string())
+
+
+def skip_reasons(table: SourceTable) -> ArrowText:
     """blank-row, summary-row or repeated-header for rows that are not leads; "" otherwise."""
     cells = table.cells
-    reason = pd.Series("", index=cells.index, dtype="str")
-    if cells.shape[1] == 0:
-        return reason
-    stripped = {c: cells[c].str.strip() for c in cells.columns}
-    blank = np.logical_and.reduce([(s == "").to_numpy() for s in stripped.values()])
-    first = pd.Series("", index=cells.index, dtype="str")
-    for s in stripped.values():
-        first = first.where(first != "", s)
-    summary = first.str.fullmatch(SUMMARY_LABEL).fillna(False).to_numpy(dtype=bool)
-    mapped = [h for h in table.columns.values()]
-    if mapped:
-        header_again = np.logical_and.reduce(
-            [
-                (stripped[h].str.lower().str.replace(r"[\W_]+", "", regex=True) == normalize_header(h)).to_numpy()
-                for h in mapped
-            ]
-        )
-    else:
-        header_again = np.zeros(len(cells), dtype=bool)
+    n = len(cells)
+    if cells.shape[1] == 0 or n == 0:
+        return empty_text(n)
+    stripped = {c: pc.utf8_trim_whitespace(to_arrow(cells[c])) for c in cells.columns}
+    first = pa.array(np.full(n, None, dtype=object), type=pa.large_string())
+    for values in stripped.values():
+        first = pc.coalesce(first, pc.if_else(nonempty(values), values, pa.scalar(None, type=pa.large_string())))
+    first = pc.fill_null(first, "")
+    blank = ~to_bool(nonempty(first))
+    summary = to_bool(pc.match_substring_regex(first, SUMMARY_LABEL))
+    header_again = _repeated_header(table, stripped)
+    reason = np.full(n, "", dtype=object)
     reason[summary] = "summary-row"
     reason[header_again] = "repeated-header"
     reason[blank] = "blank-row"
-    return reason
+    return pa.array(reason, type=pa.large_string())
+
+
+def _repeated_header(table: SourceTable, stripped: dict[str, ArrowText]) -> np.ndarray:
+    """Rows whose mapped cells spell their own headers again (a second export pasted below the first)."""
+    mapped = list(dict.fromkeys(table.columns.values()))
+    hit = np.ones(len(table.cells), dtype=bool)
+    for header in mapped:
+        candidates = np.flatnonzero(hit)
+        if len(candidates) == 0:
+            break
+        values = pc.take(stripped[header], pa.array(candidates))
+        keys = pc.utf8_lower(pc.replace_substring_regex(values, r"[^\pL\pN]+", ""))
+        hit[candidates] = to_bool(pc.equal(keys, normalize_header(header)))
+    return hit if mapped else np.zeros(len(table.cells), dtype=bool)
+
+
+def _code(mask: np.ndarray, code: str) -> pa.Array:
+    return pa.array(np.where(mask, code, ""), type=pa.large_string())
 
 
 def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str]) -> pd.DataFrame:
@@ -119,23 +159,3 @@ def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str
         if key.startswith("metadata."):
             meta[key.removeprefix("metadata.")] = pd.Series(value, index=cells.index, dtype="str")
     return pd.DataFrame(meta, index=cells.index)
-
-
-def _with_constant(values: pd.Series, constant: str | None) -> pd.Series:
-    if constant is None:
-        return values.astype("str")
-    return values.astype("str").where(values != "", constant)
-
-
-def _code(mask: pd.Series, code: str) -> pd.Series:
-    return pd.Series(np.where(mask.to_numpy(dtype=bool), code, ""), index=mask.index, dtype="str")
-
-
-def _join(parts: list[pd.Series]) -> pd.Series:
-    """Non-empty codes joined with ', ' (each part may itself hold a comma list)."""
-    out = parts[0].astype("str")
-    for part in parts[1:]:
-        part = part.astype("str")
-        both = (out != "") & (part != "")
-        out = (out + np.where(both, ", ", "") + part).astype("str")
-    return out.str.replace(",(?=\\S)", ", ", regex=True)

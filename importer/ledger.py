@@ -109,6 +109,8 @@ _RUN_COLUMNS = (
     "command, counts, outcome, report, pid, host"
 )
 
+_RUN_FIELDS = tuple(name.strip() for name in _RUN_COLUMNS.split(","))
+
 _LEAD_COLUMNS = (
     "s.project_id, s.process_id, l.reference_id, l.phone, l.email, l.state, l.lead_id, l.run_id, "
     "l.first_run_id, l.sheet_row, l.payload_hash, l.message, l.updated_at"
@@ -273,7 +275,7 @@ class Ledger:
                 (_now(), json.dumps(dict(counts), sort_keys=True), outcome, report, run_id),
             )
             if cursor.rowcount == 0:
-                raise LedgerError(f"the ledger {self.path} has no run {run_id}")
+                raise LedgerError(f"the ledger {self.path} has no run {run_id}.")
         with self._mutex, self._errors("end a run in"):
             self._locks.release(run_id)
 
@@ -400,7 +402,7 @@ class Ledger:
         if run_id not in self._run_scopes:
             row = conn.execute("SELECT project_id, process_id FROM runs WHERE run_id = ?", (run_id,)).fetchone()
             if row is None:
-                raise LedgerError(f"the ledger {self.path} has no run {run_id}")
+                raise LedgerError(f"the ledger {self.path} has no run {run_id}.")
             self._run_scopes[run_id] = self._scope_id(conn, row[0], row[1], create=True)
         return self._run_scopes[run_id]
 
@@ -415,7 +417,7 @@ class Ledger:
         if version == SCHEMA_VERSION:
             return
         with self._transaction("create the tables of") as conn:
-            if self._schema_version(conn) is None:
+            if self._schema_version(conn) is None:  # (migrations from older versions will go here)
                 for statement in _SCHEMA:
                     conn.execute(statement)
                 conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -426,19 +428,19 @@ class Ledger:
         if tables and "meta" not in tables:
             raise LedgerError(
                 f"{self.path} is an SQLite database of some other program, not a leadimport ledger; "
-                "choose another file (--ledger or LEADIMPORT_LEDGER)"
+                "choose another file (--ledger or LEADIMPORT_LEDGER)."
             )
         if not tables:
             return None
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None or not str(row[0]).isdigit():
             raise LedgerError(
-                f"the ledger {self.path} has no readable schema version; {_MOVE_ASIDE.format(path=self.path)}"
+                f"the ledger {self.path} has no readable schema version; {_MOVE_ASIDE.format(path=self.path)}."
             )
         if int(row[0]) > SCHEMA_VERSION:
             raise LedgerError(
                 f"the ledger {self.path} was written by a newer leadimport (schema version {row[0]}; this one "
-                f"knows version {SCHEMA_VERSION}); upgrade leadimport to use it"
+                f"knows version {SCHEMA_VERSION}); upgrade leadimport to use it."
             )
         return int(row[0])
 
@@ -610,25 +612,9 @@ def _known(row: Match, alive: Mapping[int, bool]) -> Known:
 
 
 def _run_record(row: tuple[Any, ...]) -> RunRecord:
-    run_id, started_at, ended_at, file, fingerprint, mapping, project_id, process_id, command = row[:9]
-    outcome, report, pid, host = row[10:]
-    counts = {str(k): int(v) for k, v in json.loads(row[9] or "{}").items()}
-    return RunRecord(
-        run_id,
-        started_at,
-        ended_at,
-        file,
-        fingerprint,
-        mapping,
-        project_id,
-        process_id,
-        command,
-        counts,
-        outcome,
-        report,
-        pid,
-        host,
-    )
+    fields = dict(zip(_RUN_FIELDS, row, strict=True))
+    fields["counts"] = {str(k): int(v) for k, v in json.loads(fields["counts"] or "{}").items()}
+    return RunRecord(**fields)
 
 
 def _explain(exc: sqlite3.Error | OSError, path: Path, action: str, busy_timeout: float) -> str:
@@ -636,21 +622,23 @@ def _explain(exc: sqlite3.Error | OSError, path: Path, action: str, busy_timeout
     text = str(exc)
     lowered = text.lower()
     if isinstance(exc, OSError):
-        return f"cannot {action} the ledger {path}: {exc.strerror or text} ({exc.filename or path})"
+        return f"cannot {action} the ledger {path}: {exc.strerror or text} ({exc.filename or path})."
     if "locked" in lowered or "busy" in lowered:
         return (
             f"the ledger {path} is locked by another process for more than {busy_timeout:g} s; "
-            "wait for it to finish and run the same command again"
+            "wait for it to finish, then run the same command again."
         )
     if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
-        return f"the ledger {path} is not a leadimport ledger or is corrupted ({text}); {_MOVE_ASIDE.format(path=path)}"
+        return (
+            f"the ledger {path} is not a leadimport ledger or is corrupted ({text}); {_MOVE_ASIDE.format(path=path)}."
+        )
     if "readonly" in lowered or "read-only" in lowered:
-        return f"the ledger {path} is read-only ({text}); make it and its folder writable, or set LEADIMPORT_LEDGER"
+        return f"the ledger {path} is read-only ({text}); make it and its folder writable, or set LEADIMPORT_LEDGER."
     if "full" in lowered:
-        return f"the disk holding the ledger {path} is full; free some space and run the same command to resume"
+        return f"the disk holding the ledger {path} is full; free some space, then run the same command to resume."
     if "unable to open" in lowered:
-        return f"cannot open the ledger {path} ({text}); check that its folder exists and is writable"
-    return f"cannot {action} the ledger {path}: {text}"
+        return f"cannot open the ledger {path} ({text}); check that its folder exists and is writable."
+    return f"cannot {action} the ledger {path}: {text}."
 
 
 def _now() -> str:

@@ -238,15 +238,15 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         warnings.append("phone-extension-dropped")
     digits = re.sub(r"\D", "", t)
     if not _ONLY_PHONE_CHARS.fullmatch(t):
-        return "", digits, "invalid-phone", ",".join(warnings)
+        return "", digits, "invalid-phone", ", ".join(warnings)
     try:
         number = phonenumbers.parse(_FORMATTING.sub("", t), region)
     except phonenumbers.NumberParseException:
-        return "", digits, "invalid-phone", ",".join(warnings)
+        return "", digits, "invalid-phone", ", ".join(warnings)
     if not phonenumbers.is_valid_number(number):
-        return "", digits, "invalid-phone", ",".join(warnings)
+        return "", digits, "invalid-phone", ", ".join(warnings)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, str(number.national_number), "", ",".join(warnings)
+    return e164, str(number.national_number), "", ", ".join(warnings)
 
 
 def expand_scientific(match: re.Match[str]) -> str | None:

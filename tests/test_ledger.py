@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import time
 from collections.abc import Iterator
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -62,11 +63,11 @@ def ledger(path: Path) -> Iterator[Ledger]:
 # -- child processes (module level, so that spawn can import them) ------------------------------------
 
 
-def _claim_and_wait(path: str, numbers: list[int], ready: Event, stop: Event) -> None:
+def _claim_and_wait(path: str, numbers: list[int], ready: Event) -> None:
     with Ledger(Path(path)) as ledger:
         ledger.claim(begin(ledger), PROJECT, PROCESS, [key(n) for n in numbers])
         ready.set()
-        stop.wait(60)
+        time.sleep(60)  # killed by the test long before
 
 
 def _claim_concurrently(path: str, order: list[int], ready: Event, go: Event, out: Any) -> None:
@@ -316,18 +317,16 @@ def test_closed_run_leaves_stale_in_flight_leads(path: Path) -> None:
 def live_child(path: Path) -> Iterator[multiprocessing.process.BaseProcess]:
     """Another process whose run has claimed leads 1-3 and is still running."""
     Ledger(path).close()
-    ready, stop = SPAWN.Event(), SPAWN.Event()
-    child = SPAWN.Process(target=_claim_and_wait, args=(str(path), [1, 2, 3], ready, stop))
+    ready = SPAWN.Event()
+    child = SPAWN.Process(target=_claim_and_wait, args=(str(path), [1, 2, 3], ready))
     child.start()
     try:
         assert ready.wait(30), "the child process did not claim its leads"
         yield child
     finally:
-        stop.set()
+        # Killed rather than told to stop: an Event set after its waiter was SIGKILLed blocks forever.
+        child.kill()
         child.join(10)
-        if child.is_alive():
-            child.kill()
-            child.join()
 
 
 def test_live_runs_leads_are_not_claimable(live_child: multiprocessing.process.BaseProcess, ledger: Ledger) -> None:
