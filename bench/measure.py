@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,11 +52,14 @@ class Measurement:
         return max(self.maxrss_kib, self.tree_pss_kib)
 
 
-def run_measured(argv: Sequence[str], *, cwd: Path | None = None) -> Measurement:
-    """Run ``argv`` to completion through the launcher (its stdout discarded) and measure it."""
+def run_measured(argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Measurement:
+    """Run ``argv`` to completion through the launcher (its stdout discarded) and measure it.
+
+    ``env``: the command's whole environment [default: the runner's].
+    """
     launcher = [sys.executable, str(Path(__file__).resolve()), "--", *argv]
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(launcher, cwd=cwd, stdout=subprocess.PIPE, stderr=errors)
+        process = subprocess.Popen(launcher, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=errors)
         sampler = _TreeSampler(process.pid)
         sampler.start()
         try:

@@ -6,8 +6,16 @@ Parts (``--part``, repeatable; default: all):
             1,000,000-row CSV (target: at least 8x faster) and a 100,000-row XLSX
             (target: at least 4x faster); on both, peak memory no higher than the
             reference's.
+  submit    ``leadimport run`` of 300 batches of 1,000 valid leads into the sandbox at
+            the CRM's limit (100 requests per 5 s, 100-300 ms per request), with the
+            default concurrency and with 8: the achieved request rate as a share of the
+            limit (target: at least 90%), with the client's CPU time beside it
+            (bench/submit_rate.py).
+  ledger    ``leadimport run`` of 200,000 valid leads with and without the ledger, the
+            rate limit out of the way (target: at most 10% slower with it)
+            (bench/ledger_overhead.py).
 
-Each command runs as its own process, ours and the reference alternating, ``--repeats``
+Each command runs as its own process, the sides compared alternating, ``--repeats``
 times; medians are reported because small shared machines are noisy. The exit code is
 non-zero only when the benchmark itself failed (a command crashed, a report is missing);
 a missed target is printed as MISSED.
@@ -24,12 +32,15 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from generate import DATA_DIR, DEFAULT_SEED, SheetSpec, ensure_sheet
+from ledger_overhead import LedgerSettings, ledger_part
 from measure import Measurement, run_measured
+from submit_rate import SubmitSettings, submit_part
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -62,6 +73,10 @@ class Settings:
     seed: int
     data_dir: Path
     python: str
+    submit_rows: int = 300_000
+    submit_repeats: int = 1  # each run takes 15 s or more, bound by the rate limit
+    ledger_rows: int = 200_000
+    ledger_at_limit: bool = False
 
 
 @dataclass(slots=True)
@@ -128,8 +143,70 @@ def validate_cases(settings: Settings) -> list[tuple[Case, Command, Command]]:
     ]
 
 
-PARTS: dict[str, Callable[[Settings], list[tuple[Case, Command, Command]]]] = {
-    "validate": validate_cases,
+class PartResult(Protocol):
+    """What a part hands back once it has run."""
+
+    @property
+    def complete(self) -> bool:
+        """Every run finished and was checked (a missed target still counts as complete)."""
+        ...
+
+    def print_results(self) -> None:
+        """The part's table of results and its verdicts."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonResult:
+    """The cases of a part timed against the reference implementation."""
+
+    results: list[CaseResult]
+    settings: Settings
+
+    @property
+    def complete(self) -> bool:
+        return all(r.complete for r in self.results)
+
+    def print_results(self) -> None:
+        print_results(self.results, self.settings)
+
+
+def validate_part(settings: Settings) -> ComparisonResult:
+    results = [run_case(case, ours, ref, settings) for case, ours, ref in validate_cases(settings)]
+    return ComparisonResult(results, settings)
+
+
+def submit_rate_part(settings: Settings) -> PartResult:
+    return submit_part(
+        SubmitSettings(
+            rows=settings.submit_rows,
+            repeats=settings.submit_repeats,
+            seed=settings.seed,
+            data_dir=settings.data_dir,
+            python=settings.python,
+            quick=settings.quick,
+        )
+    )
+
+
+def ledger_overhead_part(settings: Settings) -> PartResult:
+    return ledger_part(
+        LedgerSettings(
+            rows=settings.ledger_rows,
+            repeats=settings.repeats,
+            seed=settings.seed,
+            data_dir=settings.data_dir,
+            python=settings.python,
+            quick=settings.quick,
+            at_limit=settings.ledger_at_limit,
+        )
+    )
+
+
+PARTS: dict[str, Callable[[Settings], PartResult]] = {
+    "validate": validate_part,
+    "submit": submit_rate_part,
+    "ledger": ledger_overhead_part,
 }
 
 
@@ -237,25 +314,42 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[str]]:
         epilog="Parts: " + ", ".join(PARTS) + ". Generated sheets are cached in bench/.data/.",
     )
     parser.add_argument("--part", action="append", choices=list(PARTS), help="Part to run (repeatable) [default: all].")
-    parser.add_argument("--repeats", type=int, default=3, help="Runs of each command per file [default: 3].")
+    parser.add_argument("--repeats", type=int, help="Runs of each command per file [default: 3; submit: 1].")
     parser.add_argument(
-        "--quick", action="store_true", help="Smoke run on small sheets (50,000 CSV and 5,000 XLSX rows)."
+        "--quick",
+        action="store_true",
+        help="Smoke run on small sheets (50,000 CSV, 5,000 XLSX, 50,000 submit and 20,000 ledger rows).",
     )
     parser.add_argument("--csv-rows", type=int, help="Rows of the CSV [default: 1,000,000; --quick: 50,000].")
     parser.add_argument("--xlsx-rows", type=int, help="Rows of the XLSX [default: 100,000; --quick: 5,000].")
+    parser.add_argument(
+        "--submit-rows", type=int, help="Valid leads the submit part sends [default: 300,000; --quick: 50,000]."
+    )
+    parser.add_argument(
+        "--ledger-rows", type=int, help="Valid leads the ledger part sends [default: 200,000; --quick: 20,000]."
+    )
+    parser.add_argument(
+        "--ledger-at-limit",
+        action="store_true",
+        help="Also compare with and without the ledger at the CRM's limit of 100 requests per 5 s (slow).",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Generator seed.")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="Where generated sheets are cached.")
     args = parser.parse_args(argv)
-    if args.repeats < 1:
+    if args.repeats is not None and args.repeats < 1:
         parser.error("--repeats must be at least 1")
     settings = Settings(
-        repeats=args.repeats,
+        repeats=args.repeats or 3,
         quick=args.quick,
         csv_rows=args.csv_rows or (50_000 if args.quick else 1_000_000),
         xlsx_rows=args.xlsx_rows or (5_000 if args.quick else 100_000),
         seed=args.seed,
         data_dir=args.data_dir,
         python=sys.executable,
+        submit_rows=args.submit_rows or (50_000 if args.quick else 300_000),
+        submit_repeats=args.repeats or 1,
+        ledger_rows=args.ledger_rows or (20_000 if args.quick else 200_000),
+        ledger_at_limit=args.ledger_at_limit,
     )
     return settings, list(dict.fromkeys(args.part or PARTS))
 
@@ -264,11 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     settings, parts = parse_args(argv)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"Python {platform.python_version()} · {os.cpu_count()} CPUs · load {load} · {settings.python}")
-    results = []
-    for part in parts:
-        for case, ours, reference in PARTS[part](settings):
-            results.append(run_case(case, ours, reference, settings))
-    print_results(results, settings)
+    results = [PARTS[part](settings) for part in parts]
+    for result in results:
+        result.print_results()
     busy = os.getloadavg()[0]
     if busy > 0.5 * (os.cpu_count() or 1):
         print(f"\nNote: load average {busy:.2f} on {os.cpu_count()} CPUs at the end: other work shared the machine.")

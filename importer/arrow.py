@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ArrowText = pa.Array | pa.ChunkedArray
+ArrowText: TypeAlias = pa.Array | pa.ChunkedArray
 
 
 def to_arrow(values: pd.Series) -> ArrowText:
     """The column as Arrow text (zero-copy for pandas' Arrow-backed str columns); nulls become ""."""
     array = pa.array(values.astype("str").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
     if array.type != pa.large_string():
         array = pc.cast(array, pa.large_string())
     return pc.fill_null(array, "") if array.null_count else array

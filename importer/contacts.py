@@ -43,7 +43,8 @@ def blank_placeholders(values: pd.Series) -> pd.Series:
 def normalize_emails(raw: pd.Series) -> EmailColumns:
     """Lowercase and check addresses; the first of several is kept with a warning."""
     text = pc.utf8_lower(blank_placeholders_arrow(to_arrow(raw)))
-    text = pc.replace_substring_regex(text, "^mailto:", "")
+    if pc.any(pc.starts_with(text, "mailto:")).as_py():
+        text = pc.replace_substring_regex(text, "^mailto:", "")
     several = to_bool(pc.greater(pc.count_substring(text, "@"), 1))
     if several.any():
         # Rare: only those cells go through the slower extraction of each address.
@@ -61,11 +62,13 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
     email = pc.if_else(valid, text, "")
     unusable = pc.and_(pc.greater(pc.utf8_length(text), 0), pc.invert(valid))
     index = raw.index
-    warning = np.where(several, "multiple-emails", "")
+    warning = pc.if_else(
+        pa.array(several), pa.scalar("multiple-emails", pa.large_string()), pa.scalar("", pa.large_string())
+    )
     return EmailColumns(
         email=to_series(email, index),
         unusable=pd.Series(to_bool(unusable), index=index),
-        warning=pd.Series(warning, index=index, dtype="str"),
+        warning=to_series(warning, index),
     )
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.arrow import to_arrow, to_bool
 
 KEY_COLUMNS = {"phone": "phone_e164", "email": "email", "referenceId": "referenceId"}
 
@@ -18,11 +24,18 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     candidates = np.flatnonzero((rows["status"] == "valid").to_numpy())
     if len(candidates) < 2:
         return rows
-    sub = rows.iloc[candidates]
-    shared = np.zeros(len(sub), dtype=bool)
-    for col in columns:
-        values = sub[col]
-        shared |= (values.duplicated(keep=False) & (values != "")).to_numpy()
+    take = pa.array(candidates)
+
+    def repeated(col: str) -> np.ndarray:
+        encoded = pc.dictionary_encode(pc.take(to_arrow(rows[col]), take))
+        codes = encoded.indices.to_numpy()
+        counts = np.bincount(codes, minlength=len(encoded.dictionary))
+        present = to_bool(pc.greater(pc.utf8_length(encoded.dictionary), 0))
+        return np.asarray((counts > 1)[codes] & present[codes], dtype=bool)
+
+    # Arrow's hashing releases the GIL: the key columns are checked side by side.
+    with ThreadPoolExecutor(max_workers=len(columns)) as pool:
+        shared = np.logical_or.reduce(list(pool.map(repeated, columns)))
     conflicted = candidates[shared]
     if len(conflicted) == 0:
         return rows
@@ -31,7 +44,8 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     dup_pos: list[int] = []
     dup_of: list[int] = []
     sheet_rows = rows["sheet_row"].to_numpy()
-    key_values = [rows[col].to_numpy(dtype=object)[conflicted] for col in columns]
+    positions = pa.array(conflicted)
+    key_values = [pc.take(to_arrow(rows[col]), positions).to_pylist() for col in columns]
     for j, pos in enumerate(conflicted):
         hit = None
         for c, col in enumerate(columns):

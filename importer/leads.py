@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,8 +31,30 @@ class LeadFrame:
     metadata: pd.DataFrame  # metadata key → text, aligned with ``rows``
 
 
+PARALLEL_ROWS = 200_000
+
+
 def build_leads(table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str) -> LeadFrame:
-    """Normalize and check every row; statuses are skipped, invalid or valid (dedupe comes later)."""
+    """Normalize and check every row; statuses are skipped, invalid or valid (dedupe comes later).
+
+    Large tables are cut into one chunk per core; Arrow's kernels release the GIL, so chunks run side by side.
+    """
+    n = len(table.cells)
+    workers = min(os.cpu_count() or 1, 4)
+    if n < PARALLEL_ROWS or workers < 2:
+        return _build_chunk(table, mapping, project_id=project_id, process_id=process_id)
+    bounds = np.linspace(0, n, workers + 1, dtype=int)
+    chunks = [table.rows_between(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(lambda t: _build_chunk(t, mapping, project_id=project_id, process_id=process_id), chunks))
+    return LeadFrame(
+        rows=pd.concat([p.rows for p in parts]),
+        metadata=pd.concat([p.metadata for p in parts]),
+    )
+
+
+def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str) -> LeadFrame:
+    """build_leads for one chunk of rows."""
     cells = table.cells
     index = cells.index
     n = len(cells)
@@ -74,11 +99,11 @@ def build_leads(table: SourceTable, mapping: LeadMapping, *, project_id: str, pr
     )
     skip = skip_reasons(table)
     skipped = to_bool(nonempty(skip))
-    status = np.where(skipped, "skipped", np.where(to_bool(nonempty(reason)), "invalid", "valid"))
+    status = pc.if_else(pa.array(skipped), "skipped", pc.if_else(nonempty(reason), "invalid", "valid"))
 
     rows = pd.DataFrame(index=index)
     rows["sheet_row"] = table.sheet_row
-    rows["status"] = pd.Series(status, index=index, dtype="str")
+    rows["status"] = to_series(status, index)
     rows["reason"] = to_series(pc.if_else(skipped, skip, reason), index)
     rows["warnings"] = to_series(pc.if_else(skipped, "", warnings), index)
     rows["duplicate_of"] = pd.array([pd.NA] * n, dtype="Int64")
@@ -110,14 +135,21 @@ def skip_reasons(table: SourceTable) -> ArrowText:
     n = len(cells)
     if cells.shape[1] == 0 or n == 0:
         return empty_text(n)
-    stripped = {c: pc.utf8_trim_whitespace(to_arrow(cells[c])) for c in cells.columns}
-    first = pa.array(np.full(n, None, dtype=object), type=pa.large_string())
-    for values in stripped.values():
-        first = pc.coalesce(first, pc.if_else(nonempty(values), values, pa.scalar(None, type=pa.large_string())))
-    first = pc.fill_null(first, "")
-    blank = ~to_bool(nonempty(first))
+    first = pa.nulls(n, type=pa.large_string())
+    missing = np.arange(n)
+    for name in cells.columns:
+        # Each column only fills the rows still without a value; usually the first column fills nearly all.
+        values = pc.take(to_arrow(cells[name]), pa.array(missing)) if len(missing) < n else to_arrow(cells[name])
+        filled = to_bool(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(values)), 0))
+        if filled.any():
+            first = pc.replace_with_mask(first, _mask(n, missing[filled]), pc.filter(values, pa.array(filled)))
+        missing = missing[~filled]
+        if len(missing) == 0:
+            break
+    blank = to_bool(pc.is_null(first))
+    first = pc.utf8_trim_whitespace(pc.fill_null(first, ""))
     summary = to_bool(pc.match_substring_regex(first, SUMMARY_LABEL))
-    header_again = _repeated_header(table, stripped)
+    header_again = _repeated_header(table)
     reason = np.full(n, "", dtype=object)
     reason[summary] = "summary-row"
     reason[header_again] = "repeated-header"
@@ -125,22 +157,33 @@ def skip_reasons(table: SourceTable) -> ArrowText:
     return pa.array(reason, type=pa.large_string())
 
 
-def _repeated_header(table: SourceTable, stripped: dict[str, ArrowText]) -> np.ndarray:
+def _repeated_header(table: SourceTable) -> np.ndarray:
     """Rows whose mapped cells spell their own headers again (a second export pasted below the first)."""
     mapped = list(dict.fromkeys(table.columns.values()))
-    hit = np.ones(len(table.cells), dtype=bool)
-    for header in mapped:
-        candidates = np.flatnonzero(hit)
+    if not mapped:
+        return np.zeros(len(table.cells), dtype=bool)
+    first = mapped[0]
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(to_arrow(table.cells[first])))
+    candidates = np.flatnonzero(to_bool(pc.equal(lowered, first.strip().lower())))
+    for header in mapped[1:]:
         if len(candidates) == 0:
             break
-        values = pc.take(stripped[header], pa.array(candidates))
+        values = pc.take(to_arrow(table.cells[header]), pa.array(candidates))
         keys = pc.utf8_lower(pc.replace_substring_regex(values, r"[^\pL\pN]+", ""))
-        hit[candidates] = to_bool(pc.equal(keys, normalize_header(header)))
-    return hit if mapped else np.zeros(len(table.cells), dtype=bool)
+        candidates = candidates[to_bool(pc.equal(keys, normalize_header(header)))]
+    hit = np.zeros(len(table.cells), dtype=bool)
+    hit[candidates] = True
+    return hit
+
+
+def _mask(n: int, positions: np.ndarray) -> pa.Array:
+    mask = np.zeros(n, dtype=bool)
+    mask[positions] = True
+    return pa.array(mask)
 
 
 def _code(mask: np.ndarray, code: str) -> pa.Array:
-    return pa.array(np.where(mask, code, ""), type=pa.large_string())
+    return pc.if_else(pa.array(mask), pa.scalar(code, pa.large_string()), pa.scalar("", pa.large_string()))
 
 
 def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str]) -> pd.DataFrame:

@@ -22,6 +22,8 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer.arrow import to_arrow, to_series
+
 PLACEHOLDERS = frozenset(
     {"", "-", "--", "---", ".", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "not available", "#n/a", "0", "x"}
 )
@@ -37,7 +39,7 @@ _EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.I
 _SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _FORMATTING = re.compile(r"[\s().\-\[\]/]")
 _ONLY_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-\[\]/]+$")
-SLOW_PARALLEL_MIN = 20_000
+SLOW_PARALLEL_MIN = 4_000
 _REPEATED = "^(?:" + "|".join(f"{d}+" for d in "0123456789") + ")$"
 _ALTERNATING = "^(?:" + "|".join(f"(?:{a}{b})+{a}?" for a in "0123456789" for b in "0123456789" if a != b) + ")$"
 _LONG_RUN = "(?:" + "|".join(f"{d}{{8}}" for d in "0123456789") + ")"
@@ -107,16 +109,16 @@ class PhoneColumns:
 
 def normalize_phones(raw: pd.Series, region: str) -> PhoneColumns:
     """Normalize a column of phone cells; the result is aligned with ``raw``."""
-    codes, uniques = pd.factorize(raw.astype("str"), use_na_sentinel=False)
-    values = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
+    encoded = pc.dictionary_encode(to_arrow(raw))
+    values = pc.cast(encoded.dictionary, pa.string())
     e164, nsn, issue, warning = _normalize_unique(values, region_rules(region))
     issue = _fake_issues(e164, nsn, issue)
-    take = pa.array(codes)
+    take = encoded.indices
     index = raw.index
     return PhoneColumns(
-        e164=pd.Series(pc.take(e164, take).to_numpy(zero_copy_only=False), index=index, dtype="str"),
-        issue=pd.Series(pc.take(issue, take).to_numpy(zero_copy_only=False), index=index, dtype="str"),
-        warning=pd.Series(pc.take(warning, take).to_numpy(zero_copy_only=False), index=index, dtype="str"),
+        e164=to_series(pc.take(e164, take), index),
+        issue=to_series(pc.take(issue, take), index),
+        warning=to_series(pc.take(warning, take), index),
     )
 
 
@@ -125,31 +127,25 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
     n = len(values)
     text = pc.utf8_trim_whitespace(values)
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
-    simple = pc.and_(pc.match_substring_regex(text, _SIMPLE), pc.invert(empty))
-    e164 = np.full(n, "", dtype=object)
-    nsn = np.full(n, "", dtype=object)
-    issue = np.full(n, "", dtype=object)
-    warning = np.full(n, "", dtype=object)
-    accepted = np.zeros(n, dtype=bool)
+    blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
+    e164, nsn, issue, warning = blank, blank, blank, blank
+    accepted = pa.array(np.zeros(n, dtype=bool))
     if rules.fast:
-        digits_only = pc.replace_substring_regex(text, r"[ ().\-]", "")
-        fast_e164, fast_nsn, ok = _fast_path(digits_only, rules)
-        ok = np.asarray(pc.and_(ok, simple).to_numpy(zero_copy_only=False), dtype=bool)
-        e164[ok] = np.asarray(fast_e164.to_numpy(zero_copy_only=False), dtype=object)[ok]
-        nsn[ok] = np.asarray(fast_nsn.to_numpy(zero_copy_only=False), dtype=object)[ok]
-        accepted = ok
-    empty_np = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
-    slow = np.flatnonzero(~accepted & ~empty_np)
-    if len(slow):
-        texts = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)[slow].tolist()
-        for i, (e, d, iss, warn) in zip(slow, _classify_many(texts, rules.region), strict=True):
-            e164[i], nsn[i], issue[i], warning[i] = e, d, iss, warn
-    return (
-        pa.array(e164, pa.string()),
-        pa.array(nsn, pa.string()),
-        pa.array(issue, pa.string()),
-        pa.array(warning, pa.string()),
-    )
+        simple = pc.and_(pc.match_substring_regex(text, _SIMPLE), pc.invert(empty))
+        fast_e164, fast_nsn, ok = _fast_path(pc.replace_substring_regex(text, r"[ ().\-]", ""), rules)
+        accepted = pc.and_(ok, simple)
+        e164 = pc.if_else(accepted, fast_e164, "")
+        nsn = pc.if_else(accepted, fast_nsn, "")
+    slow_mask = pc.and_(pc.invert(accepted), pc.invert(empty))
+    slow_texts = pc.filter(text, slow_mask).to_pylist()
+    if slow_texts:
+        # Only the cells the fast path could not accept go through phonenumbers one by one.
+        results = list(zip(*_classify_many(slow_texts, rules.region), strict=True))
+        e164, nsn, issue, warning = (
+            pc.replace_with_mask(column, slow_mask, pa.array(part, type=pa.string()))
+            for column, part in zip((e164, nsn, issue, warning), results, strict=True)
+        )
+    return e164, nsn, issue, warning
 
 
 def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -193,11 +189,16 @@ def _matches(values: pa.Array, pattern: str, lengths: tuple[int, ...]) -> pa.Arr
 
 
 def _valid_national(candidate: pa.Array, rules: RegionRules) -> pa.Array:
+    """The region's validity test: the general pattern, and the pattern of some number type.
+
+    The type patterns run as one alternation; each type's own pattern already fixes its
+    lengths, and the union of their possible lengths is checked too (the equivalence
+    test against phonenumbers guards this).
+    """
     ok = _matches(candidate, rules.general, rules.general_lengths)
-    any_type = pa.array(np.zeros(len(candidate), dtype=bool))
-    for pattern, lengths in rules.types:
-        any_type = pc.or_(any_type, _matches(candidate, pattern, lengths))
-    return pc.and_(ok, any_type)
+    union = "|".join(f"(?:{pattern})" for pattern, _ in rules.types)
+    lengths = tuple(sorted({n for _, ls in rules.types for n in ls}))
+    return pc.and_(ok, _matches(candidate, union, lengths))
 
 
 def _classify_many(texts: list[str], region: str) -> list[tuple[str, str, str, str]]:

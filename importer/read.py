@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from importer.arrow import to_arrow, to_series
 from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
 from importer.errors import ConfigError, SourceError
 from importer.textfile import DELIMITER_NAMES, decode, parse_table, preview_records, sniff_delimiter
@@ -43,6 +45,10 @@ class SourceTable:
     delimiter: str | None = None
     header_keys: frozenset[str] = field(default_factory=frozenset)
     ignored: frozenset[str] = field(default_factory=frozenset)  # our own report columns, in a report fed back in
+
+    def rows_between(self, start: int, stop: int) -> SourceTable:
+        """The same table cut to data rows ``start:stop`` (positions, not sheet rows)."""
+        return replace(self, cells=self.cells.iloc[start:stop], sheet_row=self.sheet_row[start:stop])
 
     @property
     def source_label(self) -> str:
@@ -294,10 +300,13 @@ def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:
     """Undo spreadsheet text tricks: a leading apostrophe, and ="0123" wrappers."""
     out = {}
     for name in cells.columns:
-        col = cells[name].astype("str")
-        col = col.str.replace(r'^="(.*)"$', r"\1", regex=True).str.removeprefix("'")
-        out[name] = col
-    return pd.DataFrame(out)
+        text = to_arrow(cells[name])
+        if pc.any(pc.starts_with(text, "=")).as_py():
+            text = pc.replace_substring_regex(text, r'^="(.*)"$', r"\1")
+        if pc.any(pc.starts_with(text, "'")).as_py():
+            text = pc.replace_substring_regex(text, "^'", "")
+        out[name] = to_series(text, cells.index)
+    return pd.DataFrame(out, index=cells.index)
 
 
 def describe_delimiter(delimiter: str | None) -> str:

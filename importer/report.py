@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from importer.arrow import ArrowText, to_arrow, to_series
 from importer.errors import SourceError
 
 REPORT_COLUMNS = (
@@ -80,11 +82,20 @@ def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=rows.index)
 
 
+def formula_safe_arrow(text: ArrowText) -> ArrowText:
+    """Text that a spreadsheet would execute gets a leading apostrophe (numbers and phones excepted)."""
+    starts = pc.match_substring_regex(text, _FORMULA_START)
+    if not pc.any(starts).as_py():
+        return text
+    risky = pc.and_(starts, pc.invert(pc.match_substring_regex(text, _SAFE_NUMBER)))
+    return pc.if_else(
+        risky, pc.binary_join_element_wise(pa.scalar("'", text.type), text, pa.scalar("", text.type)), text
+    )
+
+
 def formula_safe(values: pd.Series) -> pd.Series:
-    """Text that a spreadsheet would execute gets a leading apostrophe."""
-    text = values.astype("str")
-    risky = text.str.contains(_FORMULA_START, regex=True) & ~text.str.fullmatch(_SAFE_NUMBER)
-    return ("'" + text).where(risky, text)
+    """Text that a spreadsheet would execute gets a leading apostrophe (numbers and phones excepted)."""
+    return to_series(formula_safe_arrow(to_arrow(values)), values.index)
 
 
 def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
@@ -95,7 +106,7 @@ def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
         if name in ("sheet_row", "duplicate_of"):
             columns[name] = pa.array(col.astype("Int64"), type=pa.int64(), from_pandas=True)
         else:
-            columns[name] = pa.array(formula_safe(col).fillna(""), type=pa.string())
+            columns[name] = formula_safe_arrow(to_arrow(col))
     table = pa.table(columns)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

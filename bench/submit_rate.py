@@ -1,0 +1,159 @@
+"""``--part submit``: how close ``leadimport run`` gets to the CRM's request limit, and at what CPU cost.
+
+A sheet of unique valid leads (300 requests of 1,000 by default) is imported into a fresh
+sandbox in its own process that enforces the CRM's limit of 100 requests per 5 s and
+answers each request after 100-300 ms. From the sandbox's arrival log: the achieved rate,
+requests / (last arrival - first arrival) over the whole run, as a share of the limit
+(target: at least 90%); the most requests in any 5 s window (must be at most 100) and the
+429s answered (must be 0). Beside it the client's wall time and CPU time (user + system
+of the ``leadimport`` process, from ``os.wait4``). Runs with leadimport's default
+concurrency and with ``--concurrency 8``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sandbox_import import SandboxImport, import_into_sandbox
+from valid_leads import ensure_valid_sheet, valid_sheet_name
+
+from importer.sandbox import SandboxSettings
+
+CRM_LIMIT = SandboxSettings(rate_limit=100, rate_window=5.0, latency=(0.1, 0.3))
+CONCURRENCY: tuple[int | None, ...] = (None, 8)  # None: leadimport's default
+MIN_SHARE = 0.90
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitSettings:
+    rows: int
+    repeats: int
+    seed: int
+    data_dir: Path
+    python: str
+    quick: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitRun:
+    """One import at the limit, read from the sandbox's side and the client's."""
+
+    concurrency: int | None
+    result: SandboxImport
+
+    @property
+    def label(self) -> str:
+        return "default" if self.concurrency is None else str(self.concurrency)
+
+    @property
+    def requests(self) -> int:
+        return self.result.sandbox.stats.initiate_requests
+
+    @property
+    def span_s(self) -> float:
+        times = self.result.sandbox.stats.initiate_times
+        return times[-1] - times[0] if len(times) > 1 else 0.0
+
+    @property
+    def rate(self) -> float:
+        """Requests per second over the whole run: first arrival to last, nothing left out."""
+        return self.requests / self.span_s if self.span_s > 0 else 0.0
+
+    @property
+    def share(self) -> float:
+        return self.rate / (CRM_LIMIT.rate_limit / CRM_LIMIT.rate_window)
+
+    @property
+    def max_in_window(self) -> int:
+        return self.result.sandbox.stats.max_requests_in(CRM_LIMIT.rate_window)
+
+    @property
+    def rate_limited(self) -> int:
+        return self.result.sandbox.stats.rate_limited
+
+    @property
+    def met(self) -> bool:
+        return self.share >= MIN_SHARE and self.max_in_window <= CRM_LIMIT.rate_limit and self.rate_limited == 0
+
+
+@dataclass(slots=True)
+class SubmitResult:
+    settings: SubmitSettings
+    runs: list[SubmitRun] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.failures and len(self.runs) == len(CONCURRENCY) * self.settings.repeats
+
+    def print_results(self) -> None:
+        limit = f"{CRM_LIMIT.rate_limit} requests / {CRM_LIMIT.rate_window:g} s"
+        low, high = CRM_LIMIT.latency
+        print()
+        print(
+            f"submit: {self.settings.rows:,} valid leads in batches of 1,000 into a sandbox allowing {limit},"
+            f" {low * 1000:.0f}-{high * 1000:.0f} ms per request."
+        )
+        print(
+            "req/s: requests / (last arrival - first) over the whole run; of limit: that / "
+            f"{CRM_LIMIT.rate_limit / CRM_LIMIT.rate_window:g} req/s (target >= {MIN_SHARE:.0%});"
+        )
+        print(
+            f"max/{CRM_LIMIT.rate_window:g}s: most arrivals in any window (<= {CRM_LIMIT.rate_limit}); 429: "
+            "answered rate-limited (0); cpu: user+sys of leadimport, and as a share of one core over its wall time."
+        )
+        header = (
+            f"{'concurrency':<11} {'requests':>8} {'span s':>7} {'req/s':>6} {'of limit':>8}"
+            f" {f'max/{CRM_LIMIT.rate_window:g}s':>7} {'429':>4} {'wall s':>7} {'leads/s':>8} {'cpu s':>6}"
+            f" {'cpu/wall':>8} {'CRM cpu s':>9}  verdict"
+        )
+        print(header)
+        print("-" * len(header))
+        for run in self.runs:
+            client = run.result.client
+            print(
+                f"{run.label:<11} {run.requests:>8} {run.span_s:>7.2f} {run.rate:>6.2f} {run.share:>8.1%}"
+                f" {run.max_in_window:>7} {run.rate_limited:>4} {client.wall_s:>7.2f}"
+                f" {run.result.accepted / client.wall_s:>8,.0f} {client.cpu_s:>6.2f} {client.cpu_s / client.wall_s:>8.0%}"
+                f" {run.result.sandbox.cpu_s:>9.2f}  {'met' if run.met else 'MISSED'}"
+            )
+        if self.settings.repeats > 1:
+            for concurrency in CONCURRENCY:
+                shares = [r.share for r in self.runs if r.concurrency == concurrency]
+                if shares:
+                    label = "default" if concurrency is None else str(concurrency)
+                    print(f"  median of limit, concurrency {label}: {statistics.median(shares):.1%}")
+        if self.settings.quick:
+            print("(--quick: fewer requests than the target is set for; the verdicts are only indicative.)")
+        for failure in self.failures:
+            print(f"  FAILED: {failure}")
+
+
+def submit_part(settings: SubmitSettings) -> SubmitResult:
+    """Import the sheet at the CRM's limit with each concurrency, ``repeats`` times, alternating."""
+    result = SubmitResult(settings)
+    cached = (settings.data_dir / valid_sheet_name(settings.rows, settings.seed)).is_file()
+    print(f"submit · {settings.rows:,} valid leads: {'cached sheet' if cached else 'generating the sheet ...'}")
+    sheet = ensure_valid_sheet(settings.rows, settings.seed, settings.data_dir)
+    for repeat in range(settings.repeats):
+        order = CONCURRENCY if repeat % 2 == 0 else CONCURRENCY[::-1]
+        for concurrency in order:
+            options = ["--no-ledger"] if concurrency is None else ["--no-ledger", "--concurrency", str(concurrency)]
+            with tempfile.TemporaryDirectory(prefix="leadimport-bench-") as tmp:
+                try:
+                    imported = import_into_sandbox(sheet, CRM_LIMIT, options, workdir=Path(tmp), python=settings.python)
+                except RuntimeError as exc:  # ImportFailed, or the sandbox or launcher failed
+                    result.failures.append(f"concurrency {concurrency or 'default'}: {exc}")
+                    return result
+            run = SubmitRun(concurrency, imported)
+            result.runs.append(run)
+            print(
+                f"  repeat {repeat + 1}/{settings.repeats}, concurrency {run.label}: {run.requests} requests,"
+                f" {run.rate:.2f} req/s ({run.share:.1%} of the limit), wall {imported.client.wall_s:.2f} s,"
+                f" cpu {imported.client.cpu_s:.2f} s",
+                flush=True,
+            )
+    return result
