@@ -13,16 +13,11 @@ from typing import Any, TypeVar
 import click
 
 from importer.config import load_mapping, require_ids
-from importer.crm import CrmSettings
 from importer.errors import ConfigError, LeadImportError
-from importer.inspect import inspect_file, render_inspection
-from importer.ledger import Ledger, default_ledger_path
 from importer.limiter import RateLimit
-from importer.pipeline import Outcome, ReportOptions, RunSettings, rewrite_report, run_import, validate
+from importer.pipeline import Outcome, ReportOptions, validate
 from importer.plan import MAX_BATCH, SendPlanSettings
 from importer.read import ReadOptions, describe_delimiter
-from importer.submit import SendOptions
-from importer.suggest import render_yaml, suggest_mapping
 
 DEFAULT_BASE_URL = "https://api.vox.ai/api/v1"
 """Production API base; the contract names only the ``/api/v1`` path, so ``VOX_BASE_URL`` overrides it."""
@@ -201,6 +196,11 @@ def run_command(
     input or configuration (nothing sent), 3 stopped by the CRM or network: run the
     same command again later to resume.
     """
+    from importer.crm import CrmSettings
+    from importer.ledger import default_ledger_path
+    from importer.runner import RunSettings, run_import
+    from importer.submit import SendOptions
+
     token = os.environ.get("VOX_API_TOKEN", "").strip()
     if not token:
         raise ConfigError("VOX_API_TOKEN is not set: export your Vox API token (it is read only from the environment).")
@@ -308,6 +308,8 @@ def sandbox_command(
 @_guarded
 def history_command(ledger_path: Path | None, limit: int) -> None:
     """List earlier runs: when, which file, counts per status, outcome."""
+    from importer.ledger import Ledger, default_ledger_path
+
     with Ledger(ledger_path or default_ledger_path()) as ledger:
         runs = ledger.runs(limit=limit)
     if not runs:
@@ -343,6 +345,9 @@ def show_command(
     run_id: int, ledger_path: Path | None, report_path: Path | None, report_format: str | None, mask_pii: bool
 ) -> None:
     """Print one run's details and counts; with --report, rewrite its report."""
+    from importer.ledger import Ledger, default_ledger_path
+    from importer.runner import rewrite_report
+
     with Ledger(ledger_path or default_ledger_path()) as ledger:
         record = ledger.run(run_id)
         if record is None:
@@ -372,6 +377,8 @@ def show_command(
 @_guarded
 def inspect_command(file: Path, sheet: str | None, encoding: str | None, delimiter: str | None, as_json: bool) -> None:
     """Describe FILE without a mapping: sheets, header row, and per column fill rate, samples and kind."""
+    from importer.inspect import inspect_file, render_inspection
+
     inspection = inspect_file(file, sheet=sheet, encoding=encoding, delimiter=delimiter)
     if as_json:
         click.echo(json.dumps(inspection.as_dict(), indent=2, ensure_ascii=False))
@@ -410,6 +417,8 @@ def mapping_suggest_command(
     region: str,
 ) -> None:
     """Propose a mapping for FILE from its headers and cell contents, with a confidence per field."""
+    from importer.suggest import render_yaml, suggest_mapping
+
     suggestion = suggest_mapping(file, sheet=sheet, encoding=encoding, delimiter=delimiter, region=region)
     text = render_yaml(suggestion)
     if out_path is None:

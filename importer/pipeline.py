@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pandas as pd
 from tqdm import tqdm
 
-from importer.config import LeadMapping, load_mapping
-from importer.crm import CrmClient, CrmSettings, RetryPolicy
+from importer.config import LeadMapping
 from importer.dedupe import mark_duplicates
-from importer.errors import SourceError
 from importer.leads import LeadFrame, build_leads
-from importer.ledger import Known, Ledger, RunRecord
-from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.mask import mask_frame, mask_text
 from importer.plan import SendPlan, SendPlanSettings, send_plan
 from importer.read import ReadOptions, SourceTable, read_source
 from importer.report import Summary, default_report_path, mask_summary, report_frame, summarize, write_csv_report
-from importer.submit import LedgerRun, SendOptions, send_rows
-from importer.xlsx_report import write_xlsx_report
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +105,8 @@ def finish(
         summary = mask_summary(summary)
         stop_message = mask_text(stop_message) if stop_message else None
     if fmt == "xlsx":
+        from importer.xlsx_report import write_xlsx_report  # openpyxl loads only when an XLSX is written
+
         info = [("File", table.path), ("Sheet", table.sheet or "-"), ("Header row", str(table.header_row)), *details]
         info += [("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")), ("Data rows", str(summary.total))]
         write_xlsx_report(
@@ -150,113 +144,3 @@ def validate(
     prepared = prepare(path, mapping, options, progress=progress)
     outcome = finish(prepared, prepared.rows, report, details=[("Mapping", mapping.source), ("Mode", "dry run")])
     return replace(outcome, plan=send_plan(int((prepared.rows["status"] == "valid").sum()), plan))
-
-
-@dataclass(frozen=True, slots=True)
-class RunSettings:
-    """Everything ``run`` needs beyond the file and mapping."""
-
-    crm: CrmSettings
-    rate: RateLimit = DEFAULT_RATE
-    send: SendOptions = SendOptions()
-    ledger_path: Path | None = None
-    retry: RetryPolicy = RetryPolicy()
-    command: str = ""
-
-
-def run_import(
-    path: str | Path,
-    mapping: LeadMapping,
-    settings: RunSettings,
-    *,
-    options: ReadOptions = ReadOptions(),
-    report: ReportOptions = ReportOptions(),
-    http: httpx.Client | None = None,
-) -> Outcome:
-    """The dry run, then every valid row sent to the CRM once; the report says what the CRM answered."""
-    prepared = prepare(path, mapping, options, progress=settings.send.progress)
-    ledger = Ledger(settings.ledger_path) if settings.ledger_path else None
-    try:
-        ledger_run = None
-        if ledger is not None:
-            run_id = ledger.begin_run(
-                file=str(Path(path).resolve()),
-                fingerprint=file_fingerprint(Path(path)),
-                mapping=str(Path(mapping.source).resolve()),
-                project_id=settings.crm.project_id,
-                process_id=settings.crm.process_id,
-                command=settings.command,
-            )
-            ledger_run = LedgerRun(ledger, run_id)
-        limiter = RateLimiter.for_rate(settings.rate)
-        with CrmClient(settings.crm, limiter=limiter, http=http, retry=settings.retry) as client:
-            sent = send_rows(
-                prepared.rows,
-                prepared.leads.metadata,
-                client,
-                project_id=settings.crm.project_id,
-                process_id=settings.crm.process_id,
-                options=settings.send,
-                ledger=ledger_run,
-            )
-        outcome = finish(
-            prepared,
-            sent.rows,
-            report,
-            stop_message=sent.stop_message,
-            details=[("Mapping", mapping.source), ("Mode", "import")],
-        )
-        if ledger_run is not None:
-            ledger_run.ledger.end_run(
-                ledger_run.run_id,
-                counts=outcome.summary.counts,
-                outcome={0: "complete", 1: "complete-with-problems"}.get(outcome.exit_code, "stopped"),
-                report=str(outcome.report_path),
-            )
-        return outcome
-    finally:
-        if ledger is not None:
-            ledger.close()
-
-
-def file_fingerprint(path: Path) -> str:
-    """SHA-256 of the file's bytes: the same file is recognised under any name."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def rewrite_report(record: RunRecord, ledger: Ledger, report: ReportOptions) -> Outcome:
-    """Rebuild a run's report: its file read again with its mapping, each sent row's state from the ledger."""
-    source = Path(record.file)
-    if not source.is_file():
-        raise SourceError(f"run {record.run_id} read {source}, which is no longer there; its report cannot be rebuilt.")
-    if file_fingerprint(source) != record.fingerprint:
-        raise SourceError(f"{source} has changed since run {record.run_id}; its report cannot be rebuilt from it.")
-    mapping = load_mapping(record.mapping, project_id=record.project_id, process_id=record.process_id)
-    prepared = prepare(source, mapping)
-    rows = prepared.rows.copy()
-    valid = rows["status"] == "valid"
-    known = ledger.lookup(record.project_id, record.process_id, rows.loc[valid, "referenceId"].tolist())
-    entries = [_ledger_state(known.get(ref), record.run_id) for ref in rows.loc[valid, "referenceId"]]
-    rows["imported_in_run"] = ""
-    for i, column in enumerate(("status", "reason", "lead_id", "imported_in_run")):
-        rows.loc[valid, column] = [entry[i] for entry in entries]
-    return finish(
-        prepared, rows, report, details=[("Mapping", mapping.source), ("Mode", f"report of run {record.run_id}")]
-    )
-
-
-def _ledger_state(known: Known | None, run_id: int) -> tuple[str, str, str, str]:
-    """(status, reason, lead_id, imported_in_run) of a sent row, as the ledger knows it."""
-    if known is None:
-        return ("pending", "not in the ledger: no run has sent it", "", "")
-    if known.state == "accepted" and known.run_id == run_id:
-        return ("accepted", "", known.lead_id or "", "")
-    if known.state == "accepted":
-        return ("already-imported", "", known.lead_id or "", str(known.run_id))
-    if known.state == "rejected":
-        return ("rejected", known.message or "rejected by the CRM", "", str(known.run_id))
-    return ("pending", f"{known.state} since run {known.run_id}; the next run settles it", "", str(known.run_id))
