@@ -75,8 +75,9 @@ def cell_text(value: object) -> str:
 def column_texts(rows: list[list[object]], start: int, width: int) -> list[list[str]]:
     """Rows from ``start`` on, as columns of text (short rows padded)."""
     body = rows[start:]
-    columns: list[list[str]] = []
-    for i in range(width):
-        cells = [r[i] if i < len(r) else "" for r in body]
-        columns.append([v if type(v) is str else cell_text(v) for v in cells])
-    return columns
+    if any(len(r) != width for r in body):
+        body = [list(r[:width]) + [""] * (width - len(r)) for r in body]
+    if not body:
+        return [[] for _ in range(width)]
+    # Most cells are already text; only the others go through the conversion.
+    return [[v if type(v) is str else cell_text(v) for v in values] for values in zip(*body, strict=True)]
