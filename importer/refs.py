@@ -10,11 +10,12 @@ _FNV_PRIME = np.uint64(0x100000001B3)
 REF_PREFIX = "li-"
 
 
-def _fnv1a(state: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """64-bit FNV-1a over the columns of a byte matrix (one row per value)."""
+def _fnv1a(state: np.ndarray, data: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
+    """64-bit FNV-1a over each row of a byte matrix, stopping at that row's length (padding is not hashed)."""
     with np.errstate(over="ignore"):
         for j in range(data.shape[1]):
-            state = (state ^ data[:, j].astype(np.uint64)) * _FNV_PRIME
+            step = (state ^ data[:, j].astype(np.uint64)) * _FNV_PRIME
+            state = step if lengths is None else np.where(lengths > j, step, state)
     return state
 
 
@@ -32,7 +33,7 @@ def derive_reference_ids(project_id: str, process_id: str, contact: pd.Series) -
     seed = _fnv1a(seed, np.frombuffer(f"{project_id}|{process_id}|".encode(), dtype=np.uint8).reshape(1, -1))
     lengths = np.array([len(b) for b in encoded], dtype=np.uint64)
     state = np.full(len(encoded), seed[0], dtype=np.uint64)
-    state = _fnv1a(state, matrix)
+    state = _fnv1a(state, matrix, lengths)
     with np.errstate(over="ignore"):
         state = (state ^ lengths) * _FNV_PRIME
     hexes = np.char.mod("%016x", state)

@@ -215,3 +215,25 @@ def test_fixed_xlsx_report_can_be_validated_again(tmp_path: Path, run_cli: Calla
     second = run_cli("validate", str(report), "--mapping", str(MAPPINGS / "event_leads.yaml"), "--report", str(again))
     fixed = next(r for r in second.report if r["Lead ID"] == "EXPO-003")
     assert (fixed["status"], fixed["phone_e164"], fixed["email"]) == ("valid", "+919822044321", "irfan.khan@gmail.com")
+
+
+def test_repeated_header_and_summary_lines_are_skipped(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """A second export pasted below the first (its header again) and total lines are skipped, not invalid."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\nAsha,9822033445,a@x.com\nName,Phone,Email\nRavi,9822044556,r@x.com\n"
+        "Grand Total: 2,,\nTOTAL,2,\nSum,,\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.csv"
+    rows = by_row(run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report)).report)
+    assert [(rows[n]["status"], rows[n]["reason"]) for n in range(2, 8)] == [
+        ("valid", ""),
+        ("skipped", "repeated-header"),
+        ("valid", ""),
+        ("skipped", "summary-row"),
+        ("skipped", "summary-row"),
+        ("skipped", "summary-row"),
+    ]
