@@ -13,8 +13,8 @@ from importer.sandbox import Sandbox, SandboxSettings
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "demo_output"
 SAMPLES = [
-    ("sample_data/dealer_leads.xlsx", "mappings/dealer_leads.yaml"),
-    ("sample_data/event_leads.csv", "mappings/event_leads.yaml"),
+    ("sample_data/dealer_leads.xlsx", "mappings/dealer_leads.yaml", ".xlsx"),
+    ("sample_data/event_leads.csv", "mappings/event_leads.yaml", ".csv"),
 ]
 
 
@@ -32,10 +32,10 @@ def main() -> int:
             "VOX_PROCESS_ID": settings.process_ids[0],
             "LEADIMPORT_LEDGER": str(OUT / "ledger.sqlite3"),
         }
-        for sheet, mapping in SAMPLES:
-            report = OUT / (Path(sheet).stem + ".report.csv")
+        for sheet, mapping, suffix in SAMPLES:
+            report = OUT / (Path(sheet).stem + ".report" + suffix)
             command = [sys.executable, "-m", "importer", "run", sheet, "--mapping", mapping, "--report", str(report)]
-            print("$ leadimport run", sheet, "--mapping", mapping)
+            print("$ leadimport run", sheet, "--mapping", mapping, "--report", report.relative_to(ROOT))
             code = subprocess.call(command, cwd=ROOT, env=env)
             print(f"(exit code {code}: {'some rows need fixing, see the report' if code == 1 else 'ok' if code == 0 else 'failed'})\n")
             if code not in (0, 1):
