@@ -7,12 +7,13 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from importer.config import load_mapping, require_ids
+from importer.config import LeadMapping, load_mapping, require_ids
 from importer.errors import ConfigError, LeadImportError
 from importer.limiter import RateLimit
 from importer.pipeline import Outcome, ReportOptions, validate
@@ -42,8 +43,52 @@ def _guarded(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@dataclass(frozen=True, slots=True)
+class SourceArgs:
+    """The options every file-reading command shares, parsed once."""
+
+    file: Path
+    mapping_path: Path
+    report_path: Path | None
+    sheet: str | None
+    header_row: int | None
+    encoding: str | None
+    delimiter: str | None
+    project_id: str | None
+    process_id: str | None
+    report_format: str | None
+    mask_pii: bool
+    batch_size: int
+    rate: str
+    as_json: bool
+    quiet: bool
+
+    def mapping(self) -> LeadMapping:
+        return load_mapping(self.mapping_path, project_id=self.project_id, process_id=self.process_id)
+
+    def read_options(self) -> ReadOptions:
+        return ReadOptions(
+            sheet=self.sheet, header_row=self.header_row, encoding=self.encoding, delimiter=self.delimiter
+        )
+
+    def report(self) -> ReportOptions:
+        return ReportOptions(path=self.report_path, format=self.report_format, mask_pii=self.mask_pii)
+
+    @property
+    def progress(self) -> bool:
+        return not (self.quiet or self.as_json) and sys.stderr.isatty()
+
+
 def source_options(func: F) -> F:
-    """Options shared by every command that reads a lead file."""
+    """Options shared by every command that reads a lead file; the command gets them as ``source``."""
+
+    @functools.wraps(func)
+    def packed(**kwargs: Any) -> Any:
+        names = SourceArgs.__dataclass_fields__
+        source = SourceArgs(**{k: kwargs.pop(k) for k in list(kwargs) if k in names})
+        return func(source=source, **kwargs)
+
+    wrapped: Any = packed
     for option in reversed(
         [
             click.argument("file", type=click.Path(dir_okay=False, path_type=Path)),
@@ -99,8 +144,8 @@ def source_options(func: F) -> F:
             click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and --json output)."),
         ]
     ):
-        func = option(func)
-    return func
+        wrapped = option(wrapped)
+    return wrapped  # type: ignore[no-any-return]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -112,33 +157,21 @@ def main() -> None:
 @main.command("validate")
 @source_options
 @_guarded
-def validate_command(
-    file: Path,
-    mapping_path: Path,
-    report_path: Path | None,
-    sheet: str | None,
-    header_row: int | None,
-    encoding: str | None,
-    delimiter: str | None,
-    project_id: str | None,
-    process_id: str | None,
-    report_format: str | None,
-    mask_pii: bool,
-    batch_size: int,
-    rate: str,
-    as_json: bool,
-    quiet: bool,
-) -> None:
+def validate_command(source: SourceArgs) -> None:
     """Dry run: read, map, normalize, validate and dedupe FILE; send nothing; write the report.
 
     Exit codes: 0 every row is fine, 1 some rows are invalid, 2 unusable file or mapping.
     """
-    mapping = load_mapping(mapping_path, project_id=project_id, process_id=process_id)
-    options = ReadOptions(sheet=sheet, header_row=header_row, encoding=encoding, delimiter=delimiter)
-    report = ReportOptions(path=report_path, format=report_format, mask_pii=mask_pii)
-    plan = SendPlanSettings(batch_size=batch_size, rate=parse_rate(rate))
-    outcome = validate(file, mapping, options=options, report=report, plan=plan, progress=_progress(quiet or as_json))
-    render(outcome, as_json=as_json, quiet=quiet, dry_run=True)
+    plan = SendPlanSettings(batch_size=source.batch_size, rate=parse_rate(source.rate))
+    outcome = validate(
+        source.file,
+        source.mapping(),
+        options=source.read_options(),
+        report=source.report(),
+        plan=plan,
+        progress=source.progress,
+    )
+    render(outcome, as_json=source.as_json, quiet=source.quiet, dry_run=True)
     sys.exit(outcome.exit_code)
 
 
@@ -169,26 +202,7 @@ def parse_rate(text: str) -> RateLimit:
     "--no-ledger", is_flag=True, help="Do not record or check what was sent (no resume, no cross-run dedupe)."
 )
 @_guarded
-def run_command(
-    file: Path,
-    mapping_path: Path,
-    report_path: Path | None,
-    sheet: str | None,
-    header_row: int | None,
-    encoding: str | None,
-    delimiter: str | None,
-    project_id: str | None,
-    process_id: str | None,
-    report_format: str | None,
-    mask_pii: bool,
-    batch_size: int,
-    rate: str,
-    as_json: bool,
-    quiet: bool,
-    concurrency: int,
-    ledger_path: Path | None,
-    no_ledger: bool,
-) -> None:
+def run_command(source: SourceArgs, concurrency: int, ledger_path: Path | None, no_ledger: bool) -> None:
     """Import FILE: validate it, then send every valid row to the Vox CRM exactly once.
 
     Needs VOX_API_TOKEN in the environment (VOX_BASE_URL to point elsewhere than
@@ -204,7 +218,7 @@ def run_command(
     token = os.environ.get("VOX_API_TOKEN", "").strip()
     if not token:
         raise ConfigError("VOX_API_TOKEN is not set: export your Vox API token (it is read only from the environment).")
-    mapping = load_mapping(mapping_path, project_id=project_id, process_id=process_id)
+    mapping = source.mapping()
     project, process = require_ids(mapping)
     settings = RunSettings(
         crm=CrmSettings(
@@ -214,20 +228,14 @@ def run_command(
             process_id=process,
             init=mapping.init,
         ),
-        rate=parse_rate(rate),
-        send=SendOptions(batch_size=batch_size, concurrency=concurrency, progress=_progress(quiet or as_json)),
+        rate=parse_rate(source.rate),
+        send=SendOptions(batch_size=source.batch_size, concurrency=concurrency, progress=source.progress),
         ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
-        command=" ".join(["leadimport", "run", str(file), "--mapping", str(mapping_path)]),
+        command=" ".join(["leadimport", "run", str(source.file), "--mapping", str(source.mapping_path)]),
     )
-    options = ReadOptions(sheet=sheet, header_row=header_row, encoding=encoding, delimiter=delimiter)
-    report = ReportOptions(path=report_path, format=report_format, mask_pii=mask_pii)
-    outcome = run_import(file, mapping, settings, options=options, report=report)
-    render(outcome, as_json=as_json, quiet=quiet, dry_run=False)
+    outcome = run_import(source.file, mapping, settings, options=source.read_options(), report=source.report())
+    render(outcome, as_json=source.as_json, quiet=source.quiet, dry_run=False)
     sys.exit(outcome.exit_code)
-
-
-def _progress(quiet: bool) -> bool:
-    return not quiet and sys.stderr.isatty()
 
 
 @main.command("sandbox")

@@ -123,18 +123,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         cells = parsed.rename_columns(names).to_pandas()
     else:
         cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, parsed, strict=True)})
-    first = match.index + 2
-    return SourceTable(
-        path=str(p),
-        cells=_clean_cells(cells),
-        sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
-        header_row=match.index + 1,
-        columns={t: names[i] for t, i in match.found.items()},
-        encoding=decoded.encoding,
-        delimiter=delimiter,
-        header_keys=frozenset(normalize_header(h) for h in match.headers if h.strip()),
-        ignored=frozenset(names[i] for i in report_columns(match.headers)),
-    )
+    return _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
 
 
 def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
@@ -168,6 +157,13 @@ def _workbook_table(
         columns.pop()
     names = _display_names(match.headers, _extra=len(columns))
     cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, columns, strict=True)})
+    return _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
+
+
+def _source_table(
+    p: Path, match: HeaderMatch, names: list[str], cells: pd.DataFrame, **where: str | tuple[str, ...] | None
+) -> SourceTable:
+    """The data rows below ``match``'s header, numbered as the person sees them."""
     first = match.index + 2
     return SourceTable(
         path=str(p),
@@ -175,10 +171,9 @@ def _workbook_table(
         sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
         header_row=match.index + 1,
         columns={t: names[i] for t, i in match.found.items()},
-        sheet=sheet,
-        sheets=tuple(sheets),
         header_keys=frozenset(normalize_header(h) for h in match.headers if h.strip()),
         ignored=frozenset(names[i] for i in report_columns(match.headers)),
+        **where,  # type: ignore[arg-type]
     )
 
 

@@ -1,0 +1,46 @@
+"""The command line itself: every command documented, errors never a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from importer.cli import main, parse_rate
+from importer.errors import ConfigError
+from tests.conftest import CliRun
+
+
+def _commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+    for name, command in group.commands.items():
+        yield f"{prefix}{name}", command
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix}{name} ")
+
+
+@pytest.mark.parametrize(("name", "command"), list(_commands(main)))
+def test_every_command_and_option_has_help(name: str, command: click.Command) -> None:
+    """A command or option without help text fails here."""
+    assert command.help, f"leadimport {name} has no help text"
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"leadimport {name} {param.opts[0]} has no help text"
+    result = CliRunner().invoke(main, [*name.split(), "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_rate_parsing() -> None:
+    """--rate takes COUNT/SECONDS with or without the s, or a bare count per 5 s; nonsense is refused."""
+    assert (parse_rate("100/5s").max_requests, parse_rate("100/5s").per_seconds) == (100, 5.0)
+    assert parse_rate("20/1").per_seconds == 1.0 and parse_rate("50").per_seconds == 5.0
+    for bad in ("fast", "0/5s", "10/-1"):
+        with pytest.raises(ConfigError):
+            parse_rate(bad)
+
+
+def test_bad_rate_exits_2_without_traceback(run_cli: Callable[..., CliRun]) -> None:
+    """A malformed --rate is a clear error with exit 2."""
+    result = run_cli("validate", "x.csv", "--mapping", "mappings/dealer_leads.yaml", "--rate", "lots")
+    assert result.exit_code == 2 and "--rate must look like 100/5s" in result.stderr
