@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,17 @@ class ImportFailed(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class SandboxImport:
-    """How one import went: the client process, what the sandbox saw, and the report's statuses."""
+    """How one import went: the client process, what the sandbox saw, and the report's statuses.
+
+    ``started`` and ``ended`` bracket the client's run in ``time.monotonic()``, the clock of the
+    sandbox's ``initiate_times`` (on Linux one clock for every process).
+    """
 
     client: Measurement
     sandbox: SandboxReport
     statuses: dict[str, int]
+    started: float
+    ended: float
 
     @property
     def accepted(self) -> int:
@@ -54,7 +61,9 @@ def import_into_sandbox(
     argv += ["--quiet", *run_options]
     with SandboxProcess(sandbox_settings, python=python) as sandbox:
         env = {**os.environ, "VOX_API_TOKEN": sandbox_settings.token, "VOX_BASE_URL": sandbox.base_url}
+        started = time.monotonic()
         client = run_measured(argv, cwd=ROOT, env=env)
+        ended = time.monotonic()
         seen = sandbox.report()
     if client.exit_code != 0:
         tail = "\n    ".join(client.stderr.strip().splitlines()[-15:])
@@ -65,7 +74,7 @@ def import_into_sandbox(
     rows = sum(statuses.values())
     if statuses.get("accepted", 0) != rows:
         raise ImportFailed(f"not every row of the valid sheet was accepted: {statuses}")
-    return SandboxImport(client=client, sandbox=seen, statuses=statuses)
+    return SandboxImport(client=client, sandbox=seen, statuses=statuses, started=started, ended=ended)
 
 
 def status_counts(report: Path) -> dict[str, int]:

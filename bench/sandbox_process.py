@@ -9,6 +9,7 @@ and the child's own CPU time. The child exits when its stdin closes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import resource
@@ -76,7 +77,8 @@ class SandboxProcess:
             return
         process, self._process = self._process, None
         assert process.stdin is not None
-        process.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # it has ended already
+            process.stdin.close()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -87,12 +89,15 @@ class SandboxProcess:
         process = self._process
         if process is None or process.stdin is None or process.stdout is None:
             raise RuntimeError("the sandbox process is not running")
-        if command is not None:
-            process.stdin.write(command + "\n")
-            process.stdin.flush()
-        line = process.stdout.readline()
+        try:
+            if command is not None:
+                process.stdin.write(command + "\n")
+                process.stdin.flush()
+            line = process.stdout.readline()
+        except BrokenPipeError:
+            line = ""
         if not line:
-            raise RuntimeError(f"the sandbox process ended (exit {process.poll()}) without answering")
+            raise RuntimeError(f"the sandbox process ended (exit {process.wait()}) without answering")
         answer: dict[str, Any] = json.loads(line)
         return answer
 

@@ -58,6 +58,18 @@ class SubmitRun:
         return times[-1] - times[0] if len(times) > 1 else 0.0
 
     @property
+    def lead_in_s(self) -> float:
+        """From starting leadimport to its first request: reading, validating, building the payloads."""
+        times = self.result.sandbox.stats.initiate_times
+        return times[0] - self.result.started if times else 0.0
+
+    @property
+    def tail_s(self) -> float:
+        """From the last request to leadimport's exit: the last answers, the report."""
+        times = self.result.sandbox.stats.initiate_times
+        return self.result.ended - times[-1] if times else 0.0
+
+    @property
     def rate(self) -> float:
         """Requests per second over the whole run: first arrival to last, nothing left out."""
         return self.requests / self.span_s if self.span_s > 0 else 0.0
@@ -103,11 +115,16 @@ class SubmitResult:
         )
         print(
             f"max/{CRM_LIMIT.rate_window:g}s: most arrivals in any window (<= {CRM_LIMIT.rate_limit}); 429: "
-            "answered rate-limited (0); cpu: user+sys of leadimport, and as a share of one core over its wall time."
+            "answered rate-limited (0); lead-in / tail: wall time before the first request and after the last;"
+        )
+        print(
+            "leads/s: accepted leads / wall time; cpu: user+sys of leadimport, and as a share of one core over its"
+            " wall time; CRM cpu: the sandbox's."
         )
         header = (
             f"{'concurrency':<11} {'requests':>8} {'span s':>7} {'req/s':>6} {'of limit':>8}"
-            f" {f'max/{CRM_LIMIT.rate_window:g}s':>7} {'429':>4} {'wall s':>7} {'leads/s':>8} {'cpu s':>6}"
+            f" {f'max/{CRM_LIMIT.rate_window:g}s':>7} {'429':>4} {'lead-in':>7} {'tail':>5} {'wall s':>7}"
+            f" {'leads/s':>8} {'cpu s':>6}"
             f" {'cpu/wall':>8} {'CRM cpu s':>9}  verdict"
         )
         print(header)
@@ -116,7 +133,8 @@ class SubmitResult:
             client = run.result.client
             print(
                 f"{run.label:<11} {run.requests:>8} {run.span_s:>7.2f} {run.rate:>6.2f} {run.share:>8.1%}"
-                f" {run.max_in_window:>7} {run.rate_limited:>4} {client.wall_s:>7.2f}"
+                f" {run.max_in_window:>7} {run.rate_limited:>4} {run.lead_in_s:>7.2f} {run.tail_s:>5.2f}"
+                f" {client.wall_s:>7.2f}"
                 f" {run.result.accepted / client.wall_s:>8,.0f} {client.cpu_s:>6.2f} {client.cpu_s / client.wall_s:>8.0%}"
                 f" {run.result.sandbox.cpu_s:>9.2f}  {'met' if run.met else 'MISSED'}"
             )

@@ -120,7 +120,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     parsed = parse_table(body, delimiter, width, str(p))
     names = _display_names(match.headers, _extra=(parsed.num_columns if isinstance(parsed, pa.Table) else len(parsed)))
     if isinstance(parsed, pa.Table):
-        cells = parsed.rename_columns(names).to_pandas()
+        cells = pd.DataFrame({n: pd.array(parsed.column(i), dtype="str") for i, n in enumerate(names)})
     else:
         cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, parsed, strict=True)})
     return _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)

@@ -97,11 +97,7 @@ def send_rows(
         if ledger is not None:
             sender.reconcile()
         if sender.stop is None:
-            keys = [
-                LeadKey(r, str(lead.get("phone", "")), str(lead.get("email", "")), int(row), payload_hash(lead))
-                for r, lead, row in zip(refs, leads, valid["sheet_row"], strict=True)
-            ]
-            sender.send(leads, keys)
+            sender.send(leads, valid["sheet_row"].tolist())
     finally:
         sender.close_progress()
     for ref in refs:
@@ -147,9 +143,9 @@ class _Sender:
                     self.stop = self.stop or str(exc)
         ledger.resolve(run_id, self.project_id, self.process_id, found)
 
-    def send(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> None:
+    def send(self, leads: list[dict[str, object]], sheet_rows: list[int]) -> None:
         """Claim, send and record batch after batch, several in flight at once."""
-        batches = _batches(leads, keys, max(1, min(self.options.batch_size, MAX_BATCH)))
+        batches = _batches(leads, sheet_rows, max(1, min(self.options.batch_size, MAX_BATCH)))
         in_flight: dict[Future[BatchResult], list[str]] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
             try:
@@ -180,9 +176,19 @@ class _Sender:
         crashpoints.reach("after-answer")
         return result
 
-    def _claim(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> list[dict[str, object]]:
+    def _claim(self, leads: list[dict[str, object]], sheet_rows: list[int]) -> list[dict[str, object]]:
         if self.ledger is None:
             return leads
+        keys = [
+            LeadKey(
+                str(lead["referenceId"]),
+                str(lead.get("phone", "")),
+                str(lead.get("email", "")),
+                row,
+                payload_hash(lead),
+            )
+            for lead, row in zip(leads, sheet_rows, strict=True)
+        ]
         claim = self.ledger.ledger.claim(self.ledger.run_id, self.project_id, self.process_id, keys)
         by_row = {k.sheet_row: k.reference_id for k in keys}
         for sheet_row, known in claim.known.items():
@@ -241,7 +247,7 @@ class _Sender:
 
 
 def _batches(
-    leads: list[dict[str, object]], keys: list[LeadKey], size: int
-) -> Iterator[tuple[list[dict[str, object]], list[LeadKey]]]:
+    leads: list[dict[str, object]], sheet_rows: list[int], size: int
+) -> Iterator[tuple[list[dict[str, object]], list[int]]]:
     for start in range(0, len(leads), size):
-        yield leads[start : start + size], keys[start : start + size]
+        yield leads[start : start + size], sheet_rows[start : start + size]

@@ -128,16 +128,20 @@ def preview_records(text: str, delimiter: str, limit: int = PREVIEW_RECORDS) -> 
 
 def parse_table(text: str, delimiter: str, width: int, path: str) -> pa.Table | list[list[str]]:
     """Records as a pyarrow table (fast path) or as columns of str (ragged files)."""
-    table = _parse_fast(text, delimiter, width)
-    if table is not None:
-        return table
+    # Parallel parsing first; quoted line breaks that straddle its blocks show up as ragged rows or a
+    # parse error, and the quote-aware single-threaded mode reads those files.
+    data = text.encode("utf-8")
+    for newlines_in_values in (False, True):
+        table = _parse_fast(data, delimiter, width, newlines_in_values=newlines_in_values)
+        if table is not None:
+            return table
     rows = _parse_slow(text, delimiter, path)
     full = max([width] + [len(r) for r in rows])
     return [[row[i] if i < len(row) else "" for row in rows] for i in range(full)]
 
 
-def _parse_fast(text: str, delimiter: str, width: int) -> pa.Table | None:
-    if not text:
+def _parse_fast(data: bytes, delimiter: str, width: int, *, newlines_in_values: bool) -> pa.Table | None:
+    if not data:
         return pa.table({f"c{i}": pa.array([], pa.string()) for i in range(width)})
     names = [f"c{i}" for i in range(width)]
     ragged = []
@@ -148,10 +152,13 @@ def _parse_fast(text: str, delimiter: str, width: int) -> pa.Table | None:
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+                delimiter=delimiter,
+                newlines_in_values=newlines_in_values,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
