@@ -14,7 +14,7 @@ import pyarrow as pa
 from importer.errors import SourceError
 from importer.phones import PLACEHOLDERS
 from importer.read import HEADER_SEARCH_ROWS, TEXT_SUFFIXES, describe_delimiter, looks_like_text, pick_sheet
-from importer.textfile import decode, parse_table, preview_records, sniff_delimiter
+from importer.textfile import open_text, parse_table
 from importer.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, open_workbook, sheet_rows
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
@@ -27,7 +27,6 @@ KIND_LABELS: dict[str, str] = {
     "text": "text",
     "empty": "empty",
 }
-DELIMITER_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 # How many distinct values of a column are classified; the rest only count toward fill.
 KIND_SAMPLE = 5000
 
@@ -128,21 +127,8 @@ def inspect_file(
 
 
 def _inspect_text(p: Path, encoding: str | None, delimiter: str | None, sample_rows: int) -> FileInspection:
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"{p}: cannot read: {exc.strerror}.") from None
-    decoded = decode(data, path=str(p), encoding=encoding)
-    delim = delimiter or sniff_delimiter(decoded.text, suffix=p.suffix.lower())
-    delim = DELIMITER_WORDS.get(delim, delim)
-    if len(delim) != 1:
-        raise SourceError(f"{p}: the delimiter must be one character (or tab/comma/semicolon/pipe), got {delim!r}.")
-    try:
-        preview, ends = preview_records(decoded.text, delim)
-    except SourceError as exc:
-        raise SourceError(f"{p}: {exc}") from None
-    if not preview:
-        raise SourceError(f"{p}: the file is empty.")
+    text = open_text(p, encoding=encoding, delimiter=delimiter)
+    decoded, delim, preview, ends = text.decoded, text.delimiter, text.records, text.ends
     index = detect_header(preview)
     if index is None:
         table = _table(None, preview, None, [], sample_rows)

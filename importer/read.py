@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from importer.arrow import to_arrow, to_series
 from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
 from importer.errors import ConfigError, SourceError
-from importer.textfile import DELIMITER_NAMES, decode, parse_table, preview_records, sniff_delimiter
+from importer.textfile import DELIMITER_NAMES, open_text, parse_table
 from importer.workbook import WORKBOOK_SUFFIXES, column_texts, open_workbook, sheet_rows
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
@@ -97,21 +97,8 @@ def looks_like_text(path: Path) -> bool:
 
 
 def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"{p}: cannot read: {exc.strerror}.") from None
-    decoded = decode(data, path=str(p), encoding=options.encoding)
-    delimiter = options.delimiter or sniff_delimiter(decoded.text, suffix=p.suffix.lower())
-    delimiter = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(delimiter, delimiter)
-    if len(delimiter) != 1:
-        raise ConfigError(f"--delimiter must be one character (or tab/comma/semicolon/pipe), got {delimiter!r}.")
-    try:
-        preview, ends = preview_records(decoded.text, delimiter)
-    except SourceError as exc:
-        raise SourceError(f"{p}: {exc}") from None
-    if not preview:
-        raise SourceError(f"{p}: the file is empty.")
+    text = open_text(p, encoding=options.encoding, delimiter=options.delimiter)
+    decoded, delimiter, preview, ends = text.decoded, text.delimiter, text.records, text.ends
     match = _choose_header(preview, mapping, options.header_row, where=str(p))
     if not match.complete:
         raise _missing_columns(match, mapping, where=str(p))

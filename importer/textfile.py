@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -75,6 +76,39 @@ def _bomless_utf16(data: bytes) -> str | None:
     if even > 3 * odd:
         return "utf-16-be"
     return None
+
+
+DELIMITER_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+@dataclass(frozen=True, slots=True)
+class TextPreview:
+    """A text file decoded, its delimiter, and its opening records with where each ends."""
+
+    decoded: DecodedText
+    delimiter: str
+    records: list[list[str]]
+    ends: list[int]
+
+
+def open_text(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> TextPreview:
+    """Read and decode a delimited text file and parse its opening records; clear errors for unusable files."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}.") from None
+    decoded = decode(data, path=str(path), encoding=encoding)
+    delim = delimiter or sniff_delimiter(decoded.text, suffix=path.suffix.lower())
+    delim = DELIMITER_WORDS.get(delim, delim)
+    if len(delim) != 1:
+        raise SourceError(f"{path}: the delimiter must be one character (or tab/comma/semicolon/pipe), got {delim!r}.")
+    try:
+        records, ends = preview_records(decoded.text, delim)
+    except SourceError as exc:
+        raise SourceError(f"{path}: {exc}") from None
+    if not records:
+        raise SourceError(f"{path}: the file is empty.")
+    return TextPreview(decoded, delim, records, ends)
 
 
 def sniff_delimiter(text: str, *, suffix: str = "") -> str:
