@@ -28,7 +28,7 @@ class SendOptions:
     """How to send: leads per request, requests in flight, progress bar."""
 
     batch_size: int = MAX_BATCH
-    concurrency: int = 4
+    concurrency: int = 8
     progress: bool = False
 
 
