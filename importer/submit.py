@@ -171,9 +171,18 @@ class _Sender:
                 self._settle(in_flight.pop(future), future)
 
     def _submit(self, leads: list[dict[str, object]]) -> BatchResult:
+        """Send one batch and commit its outcomes (in the worker thread, so ledger writes overlap other requests)."""
         crashpoints.reach("before-request")
         result = self.client.submit(leads)
         crashpoints.reach("after-answer")
+        if self.ledger is not None:
+            self.ledger.ledger.record(
+                self.ledger.run_id,
+                [(ref, o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()],
+            )
+            if result.unsent:
+                self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
+            crashpoints.reach("after-record")
         return result
 
     def _claim(self, leads: list[dict[str, object]], sheet_rows: list[int]) -> list[dict[str, object]]:
@@ -218,6 +227,11 @@ class _Sender:
     def _settle(self, refs: list[str], future: Future[BatchResult]) -> None:
         try:
             result = future.result()
+        except LedgerError as exc:
+            for ref in refs:
+                self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM")
+            self.stop = self.stop or f"{exc} Nothing more was sent; once the ledger is fixed, run the same command to resume."
+            return
         except Exception as exc:  # a bug must not lose the record of what was sent
             for ref in refs:
                 self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM")
@@ -236,14 +250,6 @@ class _Sender:
         self.bar.update(len(refs))
         if result.stop is not None and self.stop is None:
             self.stop = str(result.stop)
-        if self.ledger is not None:
-            self.ledger.ledger.record(
-                self.ledger.run_id,
-                [(ref, o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()],
-            )
-            if result.unsent:
-                self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
-            crashpoints.reach("after-record")
 
 
 def _batches(
