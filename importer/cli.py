@@ -190,7 +190,11 @@ def parse_rate(text: str) -> RateLimit:
 @main.command("run")
 @source_options
 @click.option(
-    "--concurrency", type=click.IntRange(1, 32), default=8, show_default=True, help="Requests in flight at once (all share the --rate budget)."
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once (all share the --rate budget).",
 )
 @click.option(
     "--ledger",

@@ -35,11 +35,6 @@ def blank_placeholders_arrow(values: ArrowText) -> ArrowText:
     return pc.if_else(placeholder, "", text)
 
 
-def blank_placeholders(values: pd.Series) -> pd.Series:
-    """Trimmed text with N/A-style placeholders turned into empty text."""
-    return to_series(blank_placeholders_arrow(to_arrow(values)), values.index)
-
-
 def normalize_emails(raw: pd.Series) -> EmailColumns:
     """Lowercase and check addresses; the first of several is kept with a warning."""
     text = pc.utf8_lower(blank_placeholders_arrow(to_arrow(raw)))

@@ -43,17 +43,11 @@ class SourceTable:
     sheets: tuple[str, ...] = ()
     encoding: str | None = None
     delimiter: str | None = None
-    header_keys: frozenset[str] = field(default_factory=frozenset)
     ignored: frozenset[str] = field(default_factory=frozenset)  # our own report columns, in a report fed back in
 
     def rows_between(self, start: int, stop: int) -> SourceTable:
         """The same table cut to data rows ``start:stop`` (positions, not sheet rows)."""
         return replace(self, cells=self.cells.iloc[start:stop], sheet_row=self.sheet_row[start:stop])
-
-    @property
-    def source_label(self) -> str:
-        """File (and sheet) as said in messages."""
-        return f"{self.path} [sheet {self.sheet!r}]" if self.sheet else self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +152,6 @@ def _source_table(
         sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
         header_row=match.index + 1,
         columns={t: names[i] for t, i in match.found.items()},
-        header_keys=frozenset(normalize_header(h) for h in match.headers if h.strip()),
         ignored=frozenset(names[i] for i in report_columns(match.headers)),
         **where,  # type: ignore[arg-type]
     )

@@ -230,7 +230,9 @@ class _Sender:
         except LedgerError as exc:
             for ref in refs:
                 self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM")
-            self.stop = self.stop or f"{exc} Nothing more was sent; once the ledger is fixed, run the same command to resume."
+            self.stop = (
+                self.stop or f"{exc} Nothing more was sent; once the ledger is fixed, run the same command to resume."
+            )
             return
         except Exception as exc:  # a bug must not lose the record of what was sent
             for ref in refs:
