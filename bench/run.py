@@ -8,7 +8,7 @@ Parts (``--part``, repeatable; default: all):
             reference's.
   submit    ``leadimport run`` of 300 batches of 1,000 valid leads into the sandbox at
             the CRM's limit (100 requests per 5 s, 100-300 ms per request), with the
-            default concurrency and with 8: the achieved request rate as a share of the
+            default concurrency (8) and with 4: the achieved request rate as a share of the
             limit (target: at least 90%), with the client's CPU time beside it
             (bench/submit_rate.py).
   ledger    ``leadimport run`` of 200,000 valid leads with and without the ledger, the

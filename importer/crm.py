@@ -358,6 +358,10 @@ class CrmClient:
     ) -> httpx.Response:
         """One rate-limited request; httpx errors become ours here."""
         self._raise_if_refused()
+        # Encode first: the slot taken from the limiter is then spent on sending, not on building the body,
+        # so requests leave (and arrive) at the pace the limiter allows.
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if body is not None else None
+        headers = {**self._headers, "Content-Type": "application/json"} if content is not None else self._headers
         self._limiter.acquire()
         self._raise_if_refused()
         tally.requests += 1
@@ -365,9 +369,9 @@ class CrmClient:
             return self._http.request(
                 method,
                 self._settings.url(path),
-                json=body,
+                content=content,
                 params=params,
-                headers=self._headers,
+                headers=headers,
                 timeout=self._timeout,
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
