@@ -360,7 +360,9 @@ class CrmClient:
         self._raise_if_refused()
         # Encode first: the slot taken from the limiter is then spent on sending, not on building the body,
         # so requests leave (and arrive) at the pace the limiter allows.
-        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if body is not None else None
+        content = (
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if body is not None else None
+        )
         headers = {**self._headers, "Content-Type": "application/json"} if content is not None else self._headers
         self._limiter.acquire()
         self._raise_if_refused()
