@@ -101,7 +101,13 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     parsed = parse_table(body, delimiter, width, str(p))
     names = _display_names(match.headers, _extra=(parsed.num_columns if isinstance(parsed, pa.Table) else len(parsed)))
     if isinstance(parsed, pa.Table):
-        cells = pd.DataFrame({n: pd.array(parsed.column(i), dtype="str") for i, n in enumerate(names)})
+        # One contiguous large_string array per column, so later stages convert without copying.
+        cells = pd.DataFrame(
+            {
+                n: pd.array(pc.cast(parsed.column(i).combine_chunks(), pa.large_string()), dtype="str")
+                for i, n in enumerate(names)
+            }
+        )
     else:
         cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, parsed, strict=True)})
     return _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)

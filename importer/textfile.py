@@ -17,6 +17,7 @@ from importer.errors import SourceError
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 PREVIEW_RECORDS = 60
+PREVIEW_CHARS = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,18 @@ def sniff_delimiter(text: str, *, suffix: str = "") -> str:
 
 def preview_records(text: str, delimiter: str, limit: int = PREVIEW_RECORDS) -> tuple[list[list[str]], list[int]]:
     """The first records and, for each, the text offset where the next record starts."""
+    if len(text) > PREVIEW_CHARS:
+        # Parsing a prefix spares copying a large file; it is only trusted if it did not reach the cut.
+        try:
+            records, ends = _preview(text[:PREVIEW_CHARS], delimiter, limit)
+            if ends and ends[-1] < PREVIEW_CHARS:
+                return records, ends
+        except SourceError:
+            pass
+    return _preview(text, delimiter, limit)
+
+
+def _preview(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], list[int]]:
     records: list[list[str]] = []
     ends: list[int] = []
     consumed = 0

@@ -229,3 +229,15 @@ def test_excel_sep_hint_line(tmp_path: Path) -> None:
     table = read_source(path, MAPPING)
     assert table.delimiter == ";" and table.header_row == 2
     assert table.cells["Full Name"].tolist() == ["Rao, Asha"]
+
+
+def test_large_file_reads_every_row(tmp_path: Path) -> None:
+    """A file larger than the preview window still finds its header and keeps every row, numbered."""
+    path = tmp_path / "big.csv"
+    rows = [f"P{i},98{i:08d},p{i}@x.com,Pune" for i in range(40_000)]
+    path.write_text("Exported leads\n\nFull Name,Mobile No.,E-mail,City\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert path.stat().st_size > (1 << 20)
+    table = read_source(path, MAPPING)
+    assert table.header_row == 3 and len(table.cells) == 40_000
+    assert table.sheet_row[[0, -1]].tolist() == [4, 40_003]
+    assert table.cells["Full Name"].iloc[-1] == "P39999"
