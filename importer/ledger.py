@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 from importer.errors import LedgerError
+from importer.ledger_log import BATCHES_TABLE, Batch, BatchLog, Match
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LEAD_STATES = ("in-flight", "accepted", "rejected", "pending")
 DEFAULT_BUSY_TIMEOUT = 30.0
 
@@ -59,7 +60,11 @@ _SCHEMA = (
     "CREATE INDEX leads_phone ON leads (scope_id, phone) WHERE phone != ''",
     "CREATE INDEX leads_email ON leads (scope_id, email) WHERE email != ''",
     "CREATE INDEX leads_in_flight ON leads (scope_id, run_id) WHERE state = 'in-flight'",
+    BATCHES_TABLE,
 )
+
+# Version 1 had no batch log: every claim went straight into ``leads``.
+_MIGRATIONS = {1: (BATCHES_TABLE,)}
 
 # A claim mostly pays for writing the index pages it touched to the WAL: fewer, larger pages are
 # cheaper. page_size only takes effect when the file is created.
@@ -95,13 +100,6 @@ SELECT {_MATCH_COLUMNS.format(kind=2)} FROM batch AS b CROSS JOIN leads AS l
  WHERE b.email != '' AND l.scope_id = :scope AND l.email = b.email AND l.email != ''
    AND l.reference_id != b.reference_id"""
 
-_UPSERT = """
-INSERT INTO leads (scope_id, reference_id, phone, email, state, run_id, first_run_id, sheet_row, payload_hash, updated_at)
-VALUES (?1, ?2, ?3, ?4, 'in-flight', ?5, ?5, ?6, ?7, ?8)
-ON CONFLICT (scope_id, reference_id) DO UPDATE SET
-    phone = excluded.phone, email = excluded.email, state = 'in-flight', lead_id = NULL, run_id = excluded.run_id,
-    sheet_row = excluded.sheet_row, payload_hash = excluded.payload_hash, message = NULL, updated_at = excluded.updated_at"""
-
 _IN_RUN = "scope_id = ? AND reference_id = ? AND run_id = ?"
 
 _RUN_COLUMNS = (
@@ -121,12 +119,8 @@ _MOVE_ASIDE = (
     "recognised as already imported"
 )
 
-Match = tuple[Any, ...]
-"""A row of the match queries: (pos, kind, reference_id, state, lead_id, run_id, message, payload_hash)."""
 
-
-@dataclass(frozen=True, slots=True)
-class LeadKey:
+class LeadKey(NamedTuple):
     """What identifies a lead about to be sent, and a digest of what would be sent."""
 
     reference_id: str
@@ -205,6 +199,7 @@ class Ledger:
         self._mutex = threading.RLock()
         self._scopes: dict[tuple[str, str], int] = {}
         self._run_scopes: dict[int, int] = {}
+        self._log = BatchLog()
         self._locks = _RunLocks(Path(f"{self.path}.locks"))
         with self._errors("open"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -252,6 +247,7 @@ class Ledger:
             socket.gethostname(),
         )
         with self._transaction("start a run in") as conn:
+            self._fold_dead(conn)
             cursor = conn.execute(
                 "INSERT INTO runs (started_at, file, fingerprint, mapping, project_id, process_id, command, pid, host)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -270,6 +266,9 @@ class Ledger:
     def end_run(self, run_id: int, *, counts: Mapping[str, int], outcome: str, report: str | None) -> None:
         """Record how the run ended and release its lock."""
         with self._transaction("end a run in") as conn:
+            self._fold(
+                conn, [row[0] for row in conn.execute("SELECT batch_id FROM batches WHERE run_id = ?", (run_id,))]
+            )
             cursor = conn.execute(
                 "UPDATE runs SET ended_at = ?, counts = ?, outcome = ?, report = ? WHERE run_id = ?",
                 (_now(), json.dumps(dict(counts), sort_keys=True), outcome, report, run_id),
@@ -291,9 +290,15 @@ class Ledger:
 
     def leads_of_run(self, run_id: int) -> list[dict[str, object]]:
         """Every lead row last touched by the run, in sheet order."""
-        sql = f"SELECT {_LEAD_COLUMNS} FROM leads AS l JOIN scopes AS s USING (scope_id) WHERE l.run_id = ? ORDER BY l.sheet_row"
+        sql = f"SELECT {_LEAD_COLUMNS} FROM leads AS l JOIN scopes AS s USING (scope_id) WHERE l.run_id = ?"
         names = [column.split(".")[1] for column in _LEAD_COLUMNS.split(", ")]
-        return [dict(zip(names, row, strict=True)) for row in self._select(sql, (run_id,))]
+        with self._transaction("read") as conn:
+            self._fold_dead(conn)
+            leads = [dict(zip(names, row, strict=True)) for row in conn.execute(sql, (run_id,))]
+            scopes = {s: (p, q) for s, p, q in conn.execute("SELECT scope_id, project_id, process_id FROM scopes")}
+            for batch in self._log.unfolded(conn, run_id=run_id):  # a run still running
+                leads += [_unfolded_lead(batch, entry, scopes[batch.scope]) for entry in batch.entries]
+        return sorted(leads, key=lambda lead: int(str(lead["sheet_row"])))
 
     # -- the per-batch protocol ------------------------------------------------------------------
 
@@ -304,16 +309,23 @@ class Ledger:
         referenceId, phone or email; accepted first, then in-flight, rejected, pending) is accepted,
         is in flight, or was rejected under the same referenceId with the same payload.
         """
-        with self._transaction("claim leads in") as conn:
-            scope = self._scope_id(conn, project_id, process_id, create=True)
-            best = _best_matches(conn, _MATCHES, scope, [(k.reference_id, k.phone, k.email) for k in leads])
-            alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
-            claimed, known = _decide(run_id, leads, best, alive)
-            now = _now()
-            conn.executemany(
-                _UPSERT,
-                [(scope, k.reference_id, k.phone, k.email, run_id, k.sheet_row, k.payload_hash, now) for k in claimed],
-            )
+        batch: Batch | None = None
+        with self._mutex:
+            with self._transaction("claim leads in") as conn:
+                scope = self._scope_id(conn, project_id, process_id, create=True)
+                self._log.refresh(conn, scope)
+                keys = [(k.reference_id, k.phone, k.email) for k in leads]
+                stored = _stored_matches(conn, _MATCHES, scope, keys) if _has_leads(conn, scope) else []
+                best = _best(self._log.matches(conn, scope, keys, stored))
+                alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
+                claimed, known = (
+                    (list(leads), {}) if not best and _distinct(keys) else _decide(run_id, leads, best, alive)
+                )
+                if claimed:
+                    entries = [[*k, "in-flight", None, None] for k in claimed]
+                    batch = self._log.write(conn, run_id, scope, entries, _now())
+            if batch is not None:
+                self._log.add(batch)  # committed: from now on it is this run's
         return ClaimResult(claimed=claimed, known=known)
 
     def record(self, run_id: int, outcomes: Sequence[tuple[str, str, str | None, str | None]]) -> None:
@@ -322,16 +334,23 @@ class Ledger:
         if unknown:
             raise ValueError(f"an outcome must be accepted or rejected, not {sorted(unknown)}")
         with self._transaction("record outcomes in") as conn:
-            scope, now = self._run_scope(conn, run_id), _now()
-            conn.executemany(
-                f"UPDATE leads SET state = ?, lead_id = ?, message = ?, updated_at = ? WHERE {_IN_RUN}",
-                [(state, lead_id, message, now, scope, ref, run_id) for ref, state, lead_id, message in outcomes],
-            )
+            now = _now()
+            folded = self._log.settle(conn, run_id, outcomes, now, only_in_flight=False)
+            if folded:
+                scope = self._run_scope(conn, run_id)
+                conn.executemany(
+                    f"UPDATE leads SET state = ?, lead_id = ?, message = ?, updated_at = ? WHERE {_IN_RUN}",
+                    [(state, lead_id, message, now, scope, ref, run_id) for ref, state, lead_id, message in folded],
+                )
 
     def release(self, run_id: int, reference_ids: Sequence[str]) -> None:
         """Turn the run's ``in-flight`` leads that surely were not stored back to ``pending``."""
         with self._transaction("release leads in") as conn:
-            scope, now = self._run_scope(conn, run_id), _now()
+            now = _now()
+            pending = [(ref, "pending", None, None) for ref in reference_ids]
+            folded = self._log.settle(conn, run_id, pending, now, only_in_flight=True)
+            scope = self._run_scope(conn, run_id)
+            reference_ids = [ref for ref, *_ in folded]
             conn.executemany(
                 f"UPDATE leads SET state = 'pending', updated_at = ? WHERE {_IN_RUN} AND state = 'in-flight'",
                 [(now, scope, ref, run_id) for ref in reference_ids],
@@ -341,7 +360,8 @@ class Ledger:
 
     def stale_in_flight(self, project_id: str, process_id: str) -> list[Known]:
         """``in-flight`` leads of the project and process whose run is no longer running."""
-        with self._snapshot() as conn:
+        with self._transaction("read") as conn:
+            self._fold_dead(conn)
             scope = self._scope_id(conn, project_id, process_id, create=False)
             rows = conn.execute(
                 "SELECT sheet_row, 0, reference_id, state, lead_id, run_id, message, payload_hash FROM leads"
@@ -354,6 +374,7 @@ class Ledger:
     def adopt(self, run_id: int, project_id: str, process_id: str, reference_ids: Sequence[str]) -> list[str]:
         """Take over for the run those of ``reference_ids`` still ``in-flight`` in a dead run; return them."""
         with self._transaction("adopt leads in") as conn:
+            self._fold_dead(conn)
             scope = self._scope_id(conn, project_id, process_id, create=False)
             rows = [row for row in _by_reference(conn, scope, reference_ids) if row[3] == "in-flight"]
             alive = self._locks.alive_map(row[5] for row in rows)
@@ -377,9 +398,14 @@ class Ledger:
 
     def lookup(self, project_id: str, process_id: str, reference_ids: Sequence[str]) -> dict[str, Known]:
         """What the ledger holds under each of ``reference_ids`` it knows (read-only)."""
-        with self._snapshot() as conn:
+        with self._transaction("read") as conn:
+            self._fold_dead(conn)
             scope = self._scope_id(conn, project_id, process_id, create=False)
-            rows = _by_reference(conn, scope, reference_ids)
+            keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
+            self._log.refresh(conn, scope)
+            rows = list(
+                _best(self._log.matches(conn, scope, keys, _stored_matches(conn, _BY_REFERENCE, scope, keys))).values()
+            )
             alive = self._locks.alive_map(row[5] for row in rows if row[3] == "in-flight")
         return {str(row[2]): _known(row, alive) for row in rows}
 
@@ -406,6 +432,19 @@ class Ledger:
             self._run_scopes[run_id] = self._scope_id(conn, row[0], row[1], create=True)
         return self._run_scopes[run_id]
 
+    def _fold(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
+        self._log.fold(conn, batch_ids)
+
+    def _fold_dead(self, conn: sqlite3.Connection) -> None:
+        """Fold the batches of runs that are no longer running (interrupted ones leave theirs behind)."""
+        runs = [row[0] for row in conn.execute("SELECT DISTINCT run_id FROM batches")]
+        dead = [run_id for run_id, alive in self._locks.alive_map(runs).items() if not alive]
+        if dead:
+            rows = conn.execute(
+                "SELECT batch_id FROM batches WHERE run_id IN (SELECT value FROM json_each(?))", (json.dumps(dead),)
+            )
+            self._fold(conn, [row[0] for row in rows])
+
     def _select(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         with self._mutex, self._errors("read"):
             return list(self._conn.execute(sql, params).fetchall())
@@ -417,10 +456,16 @@ class Ledger:
         if version == SCHEMA_VERSION:
             return
         with self._transaction("create the tables of") as conn:
-            if self._schema_version(conn) is None:  # (migrations from older versions will go here)
+            version = self._schema_version(conn)
+            if version is None:
                 for statement in _SCHEMA:
                     conn.execute(statement)
                 conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif version < SCHEMA_VERSION:
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        conn.execute(statement)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     def _schema_version(self, conn: sqlite3.Connection) -> int | None:
         """The ledger's schema version; None for an empty file (a new ledger)."""
@@ -461,17 +506,6 @@ class Ledger:
                 self._scopes.clear()  # may hold a scope created by the rolled-back transaction
                 self._run_scopes.clear()
                 raise
-
-    @contextlib.contextmanager
-    def _snapshot(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: one consistent view of the ledger that does not block writers."""
-        with self._mutex, self._errors("read"):
-            self._conn.execute("BEGIN")
-            try:
-                yield self._conn
-            finally:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def _errors(self, action: str) -> Iterator[None]:
@@ -537,14 +571,24 @@ class _RunLocks:
         return self.folder / f"run-{run_id}.lock"
 
 
-def _best_matches(
+def _has_leads(conn: sqlite3.Connection, scope: int) -> bool:
+    """Whether ``leads`` holds any lead of the scope (a new ledger holds none: nothing to look up)."""
+    return conn.execute("SELECT 1 FROM leads WHERE scope_id = ? LIMIT 1", (scope,)).fetchone() is not None
+
+
+def _stored_matches(
     conn: sqlite3.Connection, sql: str, scope: int, keys: Sequence[tuple[str, str, str]]
-) -> dict[int, Match]:
-    """For each batch position, the stored lead to go by: best state first, then referenceId > phone > email."""
+) -> list[Match]:
+    """The rows of ``leads`` matching each key (ref, phone, email) by position."""
     conn.execute("DELETE FROM batch")
     conn.executemany("INSERT INTO batch VALUES (?, ?, ?, ?)", [(i, *key) for i, key in enumerate(keys)])
+    return conn.execute(sql, {"scope": scope}).fetchall()
+
+
+def _best(rows: Iterable[Match]) -> dict[int, Match]:
+    """For each batch position, the stored lead to go by: best state first, then referenceId > phone > email."""
     best: dict[int, Match] = {}
-    for row in conn.execute(sql, {"scope": scope}):
+    for row in rows:
         current = best.get(row[0])
         if current is None or (_STATE_RANK[row[3]], row[1]) < (_STATE_RANK[current[3]], current[1]):
             best[row[0]] = row
@@ -552,9 +596,38 @@ def _best_matches(
 
 
 def _by_reference(conn: sqlite3.Connection, scope: int, reference_ids: Sequence[str]) -> list[Match]:
-    """The stored leads with these referenceIds."""
+    """The ``leads`` rows with these referenceIds."""
     keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
-    return list(_best_matches(conn, _BY_REFERENCE, scope, keys).values())
+    return list(_best(_stored_matches(conn, _BY_REFERENCE, scope, keys)).values())
+
+
+def _unfolded_lead(batch: Batch, entry: list[Any], scope: tuple[str, str]) -> dict[str, object]:
+    """A lead of an unfolded batch, as :meth:`Ledger.leads_of_run` lists leads."""
+    ref, phone, email, sheet_row, payload_hash, state, lead_id, message = entry
+    return {
+        "project_id": scope[0],
+        "process_id": scope[1],
+        "reference_id": ref,
+        "phone": phone,
+        "email": email,
+        "state": state,
+        "lead_id": lead_id,
+        "run_id": batch.run_id,
+        "first_run_id": batch.run_id,
+        "sheet_row": sheet_row,
+        "payload_hash": payload_hash,
+        "message": message,
+        "updated_at": batch.updated_at,
+    }
+
+
+def _distinct(keys: Sequence[tuple[str, str, str]]) -> bool:
+    """Whether no two keys share a referenceId, phone or email (then no lead of a batch holds back another)."""
+    for column in zip(*keys, strict=True):
+        values = [v for v in column if v]
+        if len(set(values)) != len(values):
+            return False
+    return True
 
 
 def _decide(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from importer.arrow import to_arrow
 
@@ -35,7 +37,18 @@ def build_payloads(
     return leads
 
 
-def payload_hash(lead: dict[str, object]) -> str:
-    """A short stable digest of what is sent, to tell a changed row from the same one."""
-    text = repr(sorted(lead.items()))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+def payload_hashes(rows: pd.DataFrame, metadata: pd.DataFrame, *, project_id: str, process_id: str) -> list[str]:
+    """For each row, a short stable digest of the lead :func:`build_payloads` makes of it.
+
+    It tells a changed row from the same one; an empty field counts as absent, as in the payload.
+    """
+    if rows.empty:
+        return []
+    meta = metadata.loc[rows.index]
+    columns = [to_arrow(rows[c]) for c in ("referenceId", "phone_e164", *LEAD_TEXT_FIELDS)]
+    columns += [to_arrow(meta[k]) for k in meta.columns]
+    header = "\x1e".join([project_id, process_id, *map(str, meta.columns)])
+    joined = pc.binary_join_element_wise(
+        pa.scalar(header, pa.large_string()), *columns, pa.scalar("\x1f", pa.large_string())
+    )
+    return [hashlib.blake2b(b, digest_size=8).hexdigest() for b in pc.cast(joined, pa.large_binary()).to_pylist()]

@@ -16,10 +16,11 @@ import pandas as pd
 from tqdm import tqdm
 
 from importer import crashpoints
+from importer.arrow import to_arrow
 from importer.crm import BatchResult, CrmClient
 from importer.errors import CrmError, LedgerError
 from importer.ledger import Known, LeadKey, Ledger
-from importer.payload import build_payloads, payload_hash
+from importer.payload import build_payloads, payload_hashes
 from importer.plan import MAX_BATCH
 
 
@@ -97,7 +98,8 @@ def send_rows(
         if ledger is not None:
             sender.reconcile()
         if sender.stop is None:
-            sender.send(leads, valid["sheet_row"].tolist())
+            keys = _lead_keys(valid, metadata, project_id, process_id) if ledger is not None else []
+            sender.send(leads, keys)
     finally:
         sender.close_progress()
     for ref in refs:
@@ -143,9 +145,9 @@ class _Sender:
                     self.stop = self.stop or str(exc)
         ledger.resolve(run_id, self.project_id, self.process_id, found)
 
-    def send(self, leads: list[dict[str, object]], sheet_rows: list[int]) -> None:
-        """Claim, send and record batch after batch, several in flight at once."""
-        batches = _batches(leads, sheet_rows, max(1, min(self.options.batch_size, MAX_BATCH)))
+    def send(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> None:
+        """Claim, send and record batch after batch, several in flight at once (``keys``: with a ledger)."""
+        batches = _batches(leads, keys, max(1, min(self.options.batch_size, MAX_BATCH)))
         in_flight: dict[Future[BatchResult], list[str]] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
             try:
@@ -185,24 +187,17 @@ class _Sender:
             crashpoints.reach("after-record")
         return result
 
-    def _claim(self, leads: list[dict[str, object]], sheet_rows: list[int]) -> list[dict[str, object]]:
+    def _claim(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> list[dict[str, object]]:
         if self.ledger is None:
             return leads
-        keys = [
-            LeadKey(
-                str(lead["referenceId"]),
-                str(lead.get("phone", "")),
-                str(lead.get("email", "")),
-                row,
-                payload_hash(lead),
-            )
-            for lead, row in zip(leads, sheet_rows, strict=True)
-        ]
         claim = self.ledger.ledger.claim(self.ledger.run_id, self.project_id, self.process_id, keys)
-        by_row = {k.sheet_row: k.reference_id for k in keys}
-        for sheet_row, known in claim.known.items():
-            self._apply_known(by_row[sheet_row], known)
+        if claim.known:
+            by_row = {k.sheet_row: k.reference_id for k in keys}
+            for sheet_row, known in claim.known.items():
+                self._apply_known(by_row[sheet_row], known)
         self.bar.update(len(keys) - len(claim.claimed))
+        if len(claim.claimed) == len(leads):
+            return leads
         claimed = {k.reference_id for k in claim.claimed}
         return [lead for lead in leads if lead["referenceId"] in claimed]
 
@@ -254,8 +249,16 @@ class _Sender:
             self.stop = str(result.stop)
 
 
+def _lead_keys(valid: pd.DataFrame, metadata: pd.DataFrame, project_id: str, process_id: str) -> list[LeadKey]:
+    """What the ledger records of each valid row's lead, in row order."""
+    hashes = payload_hashes(valid, metadata, project_id=project_id, process_id=process_id)
+    columns = [to_arrow(valid[c]).to_pylist() for c in ("referenceId", "phone_e164", "email")]
+    return list(map(LeadKey, *columns, valid["sheet_row"].astype(int).tolist(), hashes))
+
+
 def _batches(
-    leads: list[dict[str, object]], sheet_rows: list[int], size: int
-) -> Iterator[tuple[list[dict[str, object]], list[int]]]:
+    leads: list[dict[str, object]], keys: list[LeadKey], size: int
+) -> Iterator[tuple[list[dict[str, object]], list[LeadKey]]]:
     for start in range(0, len(leads), size):
-        yield leads[start : start + size], sheet_rows[start : start + size]
+        end = start + size
+        yield leads[start:end], keys[start:end]

@@ -1,0 +1,263 @@
+"""The ledger's batch log: a claimed batch is one row of ``batches`` until it is folded into ``leads``.
+
+Writing a claim as one row (its leads as a JSON array) costs one insert however many leads the
+batch holds; writing each lead into the indexed ``leads`` table costs an index update per lead and
+key, and rewriting most index pages at every commit. So a run appends one row per claim, rewrites
+that row when the CRM answers, and *folds* its batches into ``leads`` in one transaction when it
+ends; the next run folds what an interrupted one left.
+
+Until a batch is folded, the leads in it are found through an in-memory index of every unfolded batch
+this process has read (its own, and other runs' read at each claim, under the write lock), so a
+claim sees every lead claimed before it whether folded or not.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# One lead of a batch, as stored in ``batches.leads`` and kept in memory.
+REF, PHONE, EMAIL, SHEET_ROW, PAYLOAD_HASH, STATE, LEAD_ID, MESSAGE = range(8)
+
+Entry = list[Any]
+"""[reference_id, phone, email, sheet_row, payload_hash, state, lead_id, message]."""
+
+Match = tuple[Any, ...]
+"""(pos, kind, reference_id, state, lead_id, run_id, message, payload_hash); kind 0/1/2 = referenceId/phone/email."""
+
+BATCHES_TABLE = """CREATE TABLE batches (
+    batch_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
+    leads TEXT NOT NULL, updated_at TEXT NOT NULL)"""
+
+# Upserted in batch order, so a lead claimed again by a later batch ends with the later state.
+_FOLD = """
+INSERT INTO leads (scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row,
+                   payload_hash, message, updated_at)
+SELECT b.scope_id, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 5, j.value ->> 6, b.run_id, b.run_id,
+       j.value ->> 3, j.value ->> 4, j.value ->> 7, b.updated_at
+  FROM batches AS b, json_each(b.leads) AS j
+ WHERE b.batch_id IN (SELECT value FROM json_each(?1))
+ ORDER BY b.batch_id, j.key
+ON CONFLICT (scope_id, reference_id) DO UPDATE SET
+    phone = excluded.phone, email = excluded.email, state = excluded.state, lead_id = excluded.lead_id,
+    run_id = excluded.run_id, sheet_row = excluded.sheet_row, payload_hash = excluded.payload_hash,
+    message = excluded.message, updated_at = excluded.updated_at"""
+
+
+@dataclass(slots=True)
+class Batch:
+    """An unfolded batch: its run, scope and leads (current states)."""
+
+    batch_id: int
+    run_id: int
+    scope: int
+    entries: list[Entry]
+    updated_at: str = ""
+    _positions: list[dict[str, int] | None] = field(default_factory=lambda: [None, None, None])
+
+    def position(self, kind: int, value: str) -> int | None:
+        """Where the lead with this referenceId (kind 0), phone (1) or email (2) is in the batch."""
+        positions = self._positions[kind]
+        if positions is None:
+            column = (REF, PHONE, EMAIL)[kind]
+            positions = self._positions[kind] = {e[column]: pos for pos, e in enumerate(self.entries) if e[column]}
+        return positions.get(value)
+
+
+@dataclass(slots=True)
+class _Index:
+    """A scope's unfolded batches, and every value they hold (a prefilter: it may keep folded ones)."""
+
+    seen: int = 0
+    """The highest batch_id of the scope read so far."""
+    batch_ids: list[int] = field(default_factory=list)
+    values: tuple[set[str], set[str], set[str]] = field(default_factory=lambda: (set(), set(), set()))
+    """referenceIds, phones and emails."""
+
+
+class BatchLog:
+    """This process's view of the unfolded batches. Not thread-safe: the ledger calls it under its mutex."""
+
+    def __init__(self) -> None:
+        self.batches: dict[int, Batch] = {}
+        self.mine: set[int] = set()
+        self._indexes: dict[int, _Index] = {}
+        self._owned: dict[int, dict[str, int]] = {}
+        """run_id → referenceId → batch_id, for this process's own unfolded batches."""
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def refresh(self, conn: sqlite3.Connection, scope: int) -> None:
+        """Read the scope's batches written since the last look (by other runs: this one's are known)."""
+        index = self._index(scope)
+        rows = conn.execute(
+            "SELECT batch_id, run_id, leads FROM batches WHERE scope_id = ? AND batch_id > ? ORDER BY batch_id",
+            (scope, index.seen),
+        ).fetchall()
+        for batch_id, run_id, leads in rows:
+            if batch_id not in self.batches:
+                self._register(Batch(batch_id, run_id, scope, json.loads(leads)))
+
+    def matches(
+        self, conn: sqlite3.Connection, scope: int, keys: Sequence[tuple[str, str, str]], stored: list[Match]
+    ) -> list[Match]:
+        """``stored`` (matches in ``leads``) with the unfolded leads matching each key (ref, phone, email).
+
+        An unfolded lead is newer than a ``leads`` row with the same referenceId (it was claimed again
+        after that row was written), so such rows are dropped.
+        """
+        index = self._index(scope)
+        if not index.batch_ids:
+            return stored
+        refs, phones, emails = index.values
+        hits = (
+            refs.intersection(k[0] for k in keys),
+            phones.intersection(k[1] for k in keys if k[1]),
+            emails.intersection(k[2] for k in keys if k[2]),
+        )
+        if not any(hits) and not any(row[2] in refs for row in stored):
+            return stored
+        fresh: dict[int, Batch | None] = {}
+        found = [row for row in stored if row[2] not in refs or self._find(conn, index, 0, row[2], fresh) is None]
+        for pos, key in enumerate(keys):
+            for kind in (0, 1, 2):
+                if not key[kind] or key[kind] not in hits[kind]:
+                    continue
+                hit = self._find(conn, index, kind, key[kind], fresh)
+                if hit is None or (kind and hit[1][REF] == key[0]):
+                    continue  # nothing unfolded, or the same lead already matched by referenceId
+                batch, entry = hit
+                found.append(
+                    (
+                        pos,
+                        kind,
+                        entry[REF],
+                        entry[STATE],
+                        entry[LEAD_ID],
+                        batch.run_id,
+                        entry[MESSAGE],
+                        entry[PAYLOAD_HASH],
+                    )
+                )
+        return found
+
+    def unfolded(self, conn: sqlite3.Connection, *, run_id: int | None = None) -> list[Batch]:
+        """Every unfolded batch in the file (of one run), as stored now."""
+        sql = "SELECT batch_id, run_id, scope_id, leads, updated_at FROM batches"
+        rows = conn.execute(sql + " WHERE run_id = ?", (run_id,)) if run_id is not None else conn.execute(sql)
+        return [Batch(b, r, s, json.loads(leads), at) for b, r, s, leads, at in rows.fetchall()]
+
+    # -- writing -----------------------------------------------------------------------------------
+
+    def write(self, conn: sqlite3.Connection, run_id: int, scope: int, entries: list[Entry], now: str) -> Batch:
+        """Write a claimed batch (its leads ``in-flight``); :meth:`add` it once the claim is committed."""
+        cursor = conn.execute(
+            "INSERT INTO batches (run_id, scope_id, leads, updated_at) VALUES (?, ?, ?, ?)",
+            (run_id, scope, json.dumps(entries, separators=(",", ":")), now),
+        )
+        return Batch(int(cursor.lastrowid or 0), run_id, scope, entries, now)
+
+    def add(self, batch: Batch) -> None:
+        """Index a batch this process has written (and committed)."""
+        self._register(batch)
+        self.mine.add(batch.batch_id)
+        self._owned.setdefault(batch.run_id, {}).update(dict.fromkeys([e[REF] for e in batch.entries], batch.batch_id))
+
+    def settle(
+        self,
+        conn: sqlite3.Connection,
+        run_id: int,
+        outcomes: Iterable[tuple[str, str, str | None, str | None]],
+        now: str,
+        *,
+        only_in_flight: bool,
+    ) -> list[tuple[str, str, str | None, str | None]]:
+        """Set outcomes of the run's leads in its unfolded batches; return those of leads in none (folded)."""
+        owned = self._owned.get(run_id, {})
+        elsewhere: list[tuple[str, str, str | None, str | None]] = []
+        by_batch: dict[int, list[tuple[str, str, str | None, str | None]]] = {}
+        for outcome in outcomes:
+            batch_id = owned.get(outcome[0])
+            if batch_id is None:
+                elsewhere.append(outcome)
+            else:
+                by_batch.setdefault(batch_id, []).append(outcome)
+        for batch_id, settled in by_batch.items():
+            batch = self.batches[batch_id]
+            for ref, state, lead_id, message in settled:
+                entry = batch.entries[batch.position(0, ref)]  # type: ignore[index]
+                if not only_in_flight or entry[STATE] == "in-flight":
+                    entry[STATE], entry[LEAD_ID], entry[MESSAGE] = state, lead_id, message
+        conn.executemany(
+            "UPDATE batches SET leads = ?, updated_at = ? WHERE batch_id = ?",
+            [(json.dumps(self.batches[b].entries, separators=(",", ":")), now, b) for b in sorted(by_batch)],
+        )
+        return elsewhere
+
+    def fold(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
+        """Move batches into ``leads`` (upserted in batch order) and drop them from the log."""
+        if not batch_ids:
+            return
+        ids = json.dumps(sorted(batch_ids))
+        conn.execute(_FOLD, (ids,))
+        conn.execute("DELETE FROM batches WHERE batch_id IN (SELECT value FROM json_each(?))", (ids,))
+        for batch_id in batch_ids:
+            self._forget(batch_id)
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _index(self, scope: int) -> _Index:
+        index = self._indexes.get(scope)
+        if index is None:
+            index = self._indexes[scope] = _Index()
+        return index
+
+    def _register(self, batch: Batch) -> None:
+        self.batches[batch.batch_id] = batch
+        index = self._index(batch.scope)
+        index.seen = max(index.seen, batch.batch_id)
+        index.batch_ids.append(batch.batch_id)
+        refs, phones, emails = index.values
+        refs.update([e[REF] for e in batch.entries])
+        phones.update([e[PHONE] for e in batch.entries])
+        emails.update([e[EMAIL] for e in batch.entries])
+
+    def _forget(self, batch_id: int) -> None:
+        batch = self.batches.pop(batch_id, None)
+        if batch is None:
+            return
+        self._index(batch.scope).batch_ids.remove(batch_id)
+        if batch_id in self.mine:
+            self.mine.discard(batch_id)
+            owned = self._owned.get(batch.run_id, {})
+            for entry in batch.entries:
+                owned.pop(entry[REF], None)
+
+    def _find(
+        self, conn: sqlite3.Connection, index: _Index, kind: int, value: str, fresh: dict[int, Batch | None]
+    ) -> tuple[Batch, Entry] | None:
+        """The newest unfolded lead with this referenceId, phone or email (kind 0, 1, 2)."""
+        for batch_id in reversed(index.batch_ids[:]):
+            batch = self._current(conn, batch_id, fresh)
+            pos = None if batch is None else batch.position(kind, value)
+            if batch is not None and pos is not None:
+                return batch, batch.entries[pos]
+        return None
+
+    def _current(self, conn: sqlite3.Connection, batch_id: int, fresh: dict[int, Batch | None]) -> Batch | None:
+        """The batch as stored now: this process's own from memory, another run's read again once per claim."""
+        if batch_id in self.mine:
+            return self.batches[batch_id]
+        if batch_id not in fresh:
+            row = conn.execute("SELECT leads FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+            if row is None:  # folded by its run since: ``leads`` holds it now
+                self._forget(batch_id)
+                fresh[batch_id] = None
+            else:
+                batch = self.batches[batch_id]
+                batch.entries = json.loads(row[0])
+                fresh[batch_id] = batch
+        return fresh[batch_id]
