@@ -64,6 +64,8 @@ class RegionRules:
     general: str
     general_lengths: tuple[int, ...]
     types: tuple[tuple[str, tuple[int, ...]], ...]
+    international_prefix: str = ""
+    """The pattern of the region's IDD prefix (``00``): digits starting with it are dialled abroad."""
 
 
 @lru_cache(maxsize=64)
@@ -95,6 +97,7 @@ def region_rules(region: str) -> RegionRules:
         general=general.national_number_pattern or "",
         general_lengths=tuple(general.possible_length or ()),
         types=tuple(types),
+        international_prefix=meta.international_prefix or "",
     )
 
 
@@ -130,13 +133,17 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
     e164, nsn, issue, warning = blank, blank, blank, blank
     accepted = pa.array(np.zeros(n, dtype=bool))
+    rejected = accepted
     if rules.fast:
         simple = pc.and_(pc.match_substring_regex(text, _SIMPLE), pc.invert(empty))
-        fast_e164, fast_nsn, ok = _fast_path(pc.replace_substring_regex(text, r"[ ().\-]", ""), rules)
+        digits = pc.replace_substring_regex(text, r"[ ().\-]", "")
+        fast_e164, fast_nsn, ok = _fast_path(digits, rules)
         accepted = pc.and_(ok, simple)
+        rejected = pc.and_(_surely_national(text, digits, rules), pc.invert(accepted))
         e164 = pc.if_else(accepted, fast_e164, "")
-        nsn = pc.if_else(accepted, fast_nsn, "")
-    slow_mask = pc.and_(pc.invert(accepted), pc.invert(empty))
+        nsn = pc.if_else(accepted, fast_nsn, pc.if_else(rejected, digits, ""))
+        issue = pc.if_else(rejected, pa.scalar("invalid-phone", pa.string()), issue)
+    slow_mask = pc.and_(pc.and_(pc.invert(accepted), pc.invert(empty)), pc.invert(rejected))
     slow_texts = pc.filter(text, slow_mask).to_pylist()
     if slow_texts:
         # Only the cells the fast path could not accept go through phonenumbers one by one.
@@ -179,6 +186,22 @@ def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.
     ok = pc.and_(ok, pc.invert(pc.and_(national_prefixed, pc.starts_with(after_np, np_ or "\x00"))))
     e164 = pc.binary_join_element_wise("+" + cc, candidate, "")
     return e164, candidate, pc.fill_null(ok, False)
+
+
+def _surely_national(text: pa.Array, digits: pa.Array, rules: RegionRules) -> pa.Array:
+    """Cells phonenumbers reads as a national number as they stand, so the fast path's "not valid" is final.
+
+    Digits (spaces and dashes allowed) that start with neither 0, the country code, the national
+    prefix nor the IDD prefix: no country code is taken off and no prefix stripped, so phonenumbers
+    checks exactly these digits against the same patterns the fast path uses.
+    """
+    plain = pc.match_substring_regex(text, r"^[1-9][0-9 \-]*$")
+    for prefix in (rules.country_code, rules.national_prefix):
+        if prefix:
+            plain = pc.and_(plain, pc.invert(pc.starts_with(digits, prefix)))
+    if rules.international_prefix:
+        plain = pc.and_(plain, pc.invert(pc.match_substring_regex(digits, f"^(?:{rules.international_prefix})")))
+    return pc.fill_null(plain, False)
 
 
 def _matches(values: pa.Array, pattern: str, lengths: tuple[int, ...]) -> pa.Array:

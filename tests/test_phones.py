@@ -103,7 +103,11 @@ def _reference(cell: str, region: str) -> str:
 
 @pytest.mark.parametrize("region", ["IN", "GB", "DE", "AE", "SG", "AU"])
 def test_fast_path_agrees_with_phonenumbers(region: str) -> None:
-    """On thousands of random digit strings in every shape, the E.164 equals phonenumbers' own answer."""
+    """On thousands of random digit strings in every shape, the E.164 equals phonenumbers' own answer.
+
+    Both ways: the fast path accepts only what phonenumbers accepts, and what it rejects by itself
+    (digits read as a national number) phonenumbers rejects too.
+    """
     rng = random.Random(f"phones-{region}")
     cc = region_rules(region).country_code
     examples = [
@@ -124,6 +128,11 @@ def test_fast_path_agrees_with_phonenumbers(region: str) -> None:
                 shape
             ]
         )
+    # Digits that are no number at all: every length, every first digit, the IDD-like starts.
+    starts = [str(d) for d in range(1, 10)] + ["14", "1411", cc, "00", "0"]
+    for _ in range(3000):
+        start = rng.choice(starts)
+        cells.append(start + "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 14))))
     out = normalize_phones(pd.Series(cells), region)
     fake = out.issue.isin(["repeated-digits", "fake-phone"])
     expected = [_reference(c, region) for c in cells]
@@ -132,3 +141,10 @@ def test_fast_path_agrees_with_phonenumbers(region: str) -> None:
     ]
     assert mismatches == []
     assert (out.e164 != "").sum() > 500  # the sample really exercises valid numbers
+
+
+@pytest.mark.parametrize(("region", "cell"), [("TJ", "810442079460018"), ("CU", "119442079460018")])
+def test_digits_dialled_abroad_are_not_rejected_as_national(region: str, cell: str) -> None:
+    """Where the IDD prefix starts with 1-9 (Tajikistan 810, Cuba 119), such digits reach phonenumbers."""
+    assert _reference(cell, region) == "+442079460018"
+    assert normalize_phones(pd.Series([cell]), region).e164.tolist() == ["+442079460018"]
