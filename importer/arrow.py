@@ -34,7 +34,8 @@ def to_bool(array: ArrowText) -> np.ndarray:
 
 def empty_text(n: int) -> pa.Array:
     """``n`` empty strings."""
-    return pa.array(np.full(n, "", dtype=object), type=pa.large_string())
+    offsets = pa.py_buffer(np.zeros(n + 1, dtype=np.int64))
+    return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(b""))
 
 
 def nonempty(array: ArrowText) -> ArrowText:

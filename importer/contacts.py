@@ -70,4 +70,8 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
 def normalize_names(raw: pd.Series) -> pd.Series:
     """Names trimmed, inner runs of whitespace collapsed, placeholders emptied."""
     text = blank_placeholders_arrow(to_arrow(raw))
-    return to_series(pc.replace_substring_regex(text, r"\s+", " "), raw.index)
+    spaced = pc.match_substring_regex(text, r"\s\s|[^\S ]")  # only these need the (slower) replacement
+    if pc.any(spaced).as_py():
+        fixed = pc.replace_substring_regex(pc.filter(text, spaced), r"\s+", " ")
+        text = pc.replace_with_mask(text, spaced, fixed)
+    return to_series(text, raw.index)

@@ -26,41 +26,36 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
         return rows
     take = pa.array(candidates)
 
-    def repeated(col: str) -> np.ndarray:
+    def shared_codes(col: str) -> np.ndarray:
+        """Per candidate, a number for its value in ``col`` when another candidate has it too, else -1."""
         encoded = pc.dictionary_encode(pc.take(to_arrow(rows[col]), take))
         codes = encoded.indices.to_numpy()
         counts = np.bincount(codes, minlength=len(encoded.dictionary))
-        present = to_bool(pc.greater(pc.utf8_length(encoded.dictionary), 0))
-        return np.asarray((counts > 1)[codes] & present[codes], dtype=bool)
+        shared = (counts > 1) & to_bool(pc.greater(pc.utf8_length(encoded.dictionary), 0))
+        return np.where(shared[codes], codes, -1)
 
-    # Arrow's hashing releases the GIL: the key columns are checked side by side.
+    # Arrow's hashing releases the GIL: the key columns are encoded side by side.
     with ThreadPoolExecutor(max_workers=len(columns)) as pool:
-        shared = np.logical_or.reduce(list(pool.map(repeated, columns)))
-    conflicted = candidates[shared]
+        codes = list(pool.map(shared_codes, columns))
+    conflicted = np.flatnonzero(np.logical_or.reduce([c >= 0 for c in codes]))
     if len(conflicted) == 0:
         return rows
     # Only rows that share a value with another row need the ordered walk.
-    seen: dict[tuple[str, str], int] = {}
+    kept: list[dict[int, int]] = [{} for _ in columns]
     dup_pos: list[int] = []
     dup_of: list[int] = []
-    sheet_rows = rows["sheet_row"].to_numpy()
-    positions = pa.array(conflicted)
-    key_values = [pc.take(to_arrow(rows[col]), positions).to_pylist() for col in columns]
-    for j, pos in enumerate(conflicted):
-        hit = None
-        for c, col in enumerate(columns):
-            v = key_values[c][j]
-            if v and (col, v) in seen:
-                hit = seen[(col, v)]
-                break
+    positions = candidates[conflicted]
+    sheet_rows = rows["sheet_row"].to_numpy()[positions].tolist()
+    walk = zip(positions.tolist(), sheet_rows, *(c[conflicted].tolist() for c in codes), strict=True)
+    for pos, sheet_row, *values in walk:
+        hit = next((kept[i][v] for i, v in enumerate(values) if v >= 0 and v in kept[i]), None)
         if hit is not None:
             dup_pos.append(pos)
             dup_of.append(hit)
             continue
-        for c, col in enumerate(columns):
-            v = key_values[c][j]
-            if v:
-                seen[(col, v)] = int(sheet_rows[pos])
+        for i, v in enumerate(values):
+            if v >= 0:
+                kept[i][v] = sheet_row
     if dup_pos:
         out = rows.copy()
         labels = out.index[dup_pos]

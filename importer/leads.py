@@ -122,11 +122,10 @@ def _reference_ids(given: ArrowText, e164: ArrowText, email: ArrowText, project_
     need = ~to_bool(nonempty(given))
     if not need.any():
         return given
-    contact = pc.if_else(nonempty(e164), e164, email)
-    values = np.asarray(given.to_numpy(zero_copy_only=False), dtype=object)
-    subset = pd.Series(np.asarray(contact.to_numpy(zero_copy_only=False), dtype=object)[need], dtype="str")
-    values[need] = derive_reference_ids(project_id, process_id, subset).to_numpy(dtype=object)
-    return pa.array(values, type=pa.large_string())
+    mask = pa.array(need)
+    contact = pc.filter(pc.if_else(nonempty(e164), e164, email), mask)
+    derived = derive_reference_ids(project_id, process_id, pd.Series(pd.array(contact, dtype="str")))
+    return pc.replace_with_mask(given, mask, to_arrow(derived))
 
 
 def skip_reasons(table: SourceTable) -> ArrowText:

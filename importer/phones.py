@@ -160,22 +160,17 @@ def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.
     cc = rules.country_code
     plus = pc.starts_with(d, "+" + cc)
     after_plus = pc.utf8_slice_codeunits(d, 1 + len(cc))
-    has_cc = pc.and_(pc.starts_with(d, cc), pc.invert(pc.starts_with(d, "+")))
+    has_cc = pc.starts_with(d, cc)  # (never true with a "+" in front)
     after_cc = pc.utf8_slice_codeunits(d, len(cc))
-    general_full = _matches(d, rules.general, rules.general_lengths)
-    general_rest = _matches(after_cc, rules.general, rules.general_lengths)
     np_ = rules.national_prefix
     if np_:
         national_prefixed = pc.starts_with(d, np_)
         after_np = pc.utf8_slice_codeunits(d, len(np_))
-        cc_rest_prefixed = pc.starts_with(after_cc, np_)
     else:
         national_prefixed = pa.array(np.zeros(len(d), dtype=bool))
         after_np = d
-        cc_rest_prefixed = national_prefixed
     plain = pc.invert(pc.or_(pc.starts_with(d, "+"), national_prefixed))
-    # phonenumbers strips a leading country code only when the whole does not fit the region
-    strip_cc = pc.and_(pc.and_(has_cc, pc.invert(general_full)), pc.and_(general_rest, pc.invert(cc_rest_prefixed)))
+    strip_cc = _strips_country_code(d, after_cc, has_cc, rules)
     candidate = pc.if_else(
         plus,
         after_plus,
@@ -184,8 +179,27 @@ def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.
     ok = pc.and_(_valid_national(candidate, rules), pc.invert(pc.equal(candidate, "")))
     # a national number must not be mistaken for one that starts with the prefix
     ok = pc.and_(ok, pc.invert(pc.and_(national_prefixed, pc.starts_with(after_np, np_ or "\x00"))))
+    if rules.international_prefix:  # Israel dials abroad with 012-019: those cells are not national
+        ok = pc.and_(ok, pc.invert(pc.match_substring_regex(d, f"^(?:{rules.international_prefix})")))
     e164 = pc.binary_join_element_wise("+" + cc, candidate, "")
     return e164, candidate, pc.fill_null(ok, False)
+
+
+def _strips_country_code(d: pa.Array, after_cc: pa.Array, has_cc: pa.Array, rules: RegionRules) -> pa.Array:
+    """Where phonenumbers takes the leading country code off: only when the whole does not fit the region.
+
+    Checked only on the cells that start with the code (the patterns are the costly part).
+    """
+    if not pc.any(has_cc).as_py():
+        return has_cc
+    whole, rest = pc.filter(d, has_cc), pc.filter(after_cc, has_cc)
+    strip = pc.and_(
+        pc.invert(_matches(whole, rules.general, rules.general_lengths)),
+        _matches(rest, rules.general, rules.general_lengths),
+    )
+    if rules.national_prefix:
+        strip = pc.and_(strip, pc.invert(pc.starts_with(rest, rules.national_prefix)))
+    return pc.replace_with_mask(has_cc, has_cc, strip)
 
 
 def _surely_national(text: pa.Array, digits: pa.Array, rules: RegionRules) -> pa.Array:

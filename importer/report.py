@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import collections
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -87,10 +89,17 @@ def formula_safe_arrow(text: ArrowText) -> ArrowText:
     starts = pc.match_substring_regex(text, _FORMULA_START)
     if not pc.any(starts).as_py():
         return text
-    risky = pc.and_(starts, pc.invert(pc.match_substring_regex(text, _SAFE_NUMBER)))
-    return pc.if_else(
-        risky, pc.binary_join_element_wise(pa.scalar("'", text.type), text, pa.scalar("", text.type)), text
-    )
+    suspects = pc.filter(text, starts)
+    # +919876543210 and -42 are numbers: a digit check settles most suspects before the full pattern
+    unsure = pc.invert(pc.fill_null(pc.utf8_is_digit(pc.utf8_slice_codeunits(suspects, 1)), False))
+    if not pc.any(unsure).as_py():
+        return text
+    number = pc.match_substring_regex(pc.filter(suspects, unsure), _SAFE_NUMBER)
+    risky = pc.replace_with_mask(unsure, unsure, pc.invert(number))
+    if not pc.any(risky).as_py():
+        return text
+    quoted = pc.binary_join_element_wise(pa.scalar("'", text.type), suspects, pa.scalar("", text.type))
+    return pc.replace_with_mask(text, starts, pc.if_else(risky, quoted, suspects))
 
 
 def formula_safe(values: pd.Series) -> pd.Series:
@@ -100,14 +109,16 @@ def formula_safe(values: pd.Series) -> pd.Series:
 
 def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
     """Write the report as UTF-8 CSV, formula-safe, quoting only where needed."""
-    columns = {}
-    for name in frame.columns:
+
+    def column(name: str) -> pa.Array:
         col = frame[name]
         if name in ("sheet_row", "duplicate_of"):
-            columns[name] = pa.array(col.astype("Int64"), type=pa.int64(), from_pandas=True)
-        else:
-            columns[name] = formula_safe_arrow(to_arrow(col))
-    table = pa.table(columns)
+            return pa.array(col.astype("Int64"), type=pa.int64(), from_pandas=True)
+        return formula_safe_arrow(to_arrow(col))
+
+    # Arrow's kernels release the GIL: columns are made safe side by side.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        table = pa.table(dict(zip(frame.columns, pool.map(column, frame.columns), strict=True)))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         pacsv.write_csv(table, str(path), write_options=pacsv.WriteOptions(quoting_style="needed"))

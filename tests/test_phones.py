@@ -143,8 +143,16 @@ def test_fast_path_agrees_with_phonenumbers(region: str) -> None:
     assert (out.e164 != "").sum() > 500  # the sample really exercises valid numbers
 
 
-@pytest.mark.parametrize(("region", "cell"), [("TJ", "810442079460018"), ("CU", "119442079460018")])
-def test_digits_dialled_abroad_are_not_rejected_as_national(region: str, cell: str) -> None:
-    """Where the IDD prefix starts with 1-9 (Tajikistan 810, Cuba 119), such digits reach phonenumbers."""
-    assert _reference(cell, region) == "+442079460018"
-    assert normalize_phones(pd.Series([cell]), region).e164.tolist() == ["+442079460018"]
+@pytest.mark.parametrize(
+    ("region", "cell", "e164"),
+    [
+        ("TJ", "810442079460018", "+442079460018"),
+        ("CU", "119442079460018", "+442079460018"),
+        ("IL", "015442079460018", "+442079460018"),
+        ("IL", "01599123456", ""),  # 1599 123456 is an Israeli number, but 015 is dialled abroad
+    ],
+)
+def test_digits_after_the_idd_prefix_are_dialled_abroad(region: str, cell: str, e164: str) -> None:
+    """Digits that start with the IDD prefix are international (Tajikistan 810, Cuba 119, Israel 015...)."""
+    assert _reference(cell, region) == e164
+    assert normalize_phones(pd.Series([cell]), region).e164.tolist() == [e164]
