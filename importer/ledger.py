@@ -55,7 +55,7 @@ _SCHEMA = (
         phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',
         state TEXT NOT NULL CHECK (state IN ('in-flight', 'accepted', 'rejected', 'pending')),
         lead_id TEXT, run_id INTEGER NOT NULL, first_run_id INTEGER NOT NULL, sheet_row INTEGER NOT NULL,
-        payload_hash TEXT, message TEXT, updated_at TEXT NOT NULL,
+        payload_hash TEXT, message TEXT, updated_at TEXT NOT NULL, batch_id INTEGER NOT NULL DEFAULT 0,
         UNIQUE (scope_id, reference_id))""",
     "CREATE INDEX leads_phone ON leads (scope_id, phone) WHERE phone != ''",
     "CREATE INDEX leads_email ON leads (scope_id, email) WHERE email != ''",
@@ -64,7 +64,7 @@ _SCHEMA = (
 )
 
 # Version 1 had no batch log: every claim went straight into ``leads``.
-_MIGRATIONS = {1: (BATCHES_TABLE,)}
+_MIGRATIONS = {1: (BATCHES_TABLE, "ALTER TABLE leads ADD COLUMN batch_id INTEGER NOT NULL DEFAULT 0")}
 
 # A claim mostly pays for writing the index pages it touched to the WAL: fewer, larger pages are
 # cheaper. page_size only takes effect when the file is created.
@@ -82,7 +82,7 @@ _BATCH_TABLE = (
     "CREATE TEMP TABLE IF NOT EXISTS batch (pos INTEGER PRIMARY KEY, reference_id TEXT, phone TEXT, email TEXT)"
 )
 
-_MATCH_COLUMNS = "b.pos, {kind}, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash"
+_MATCH_COLUMNS = "b.pos, {kind}, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash, l.batch_id"
 
 # Every stored lead matching a batch lead by referenceId, phone or email (kind 0, 1, 2). CROSS JOIN
 # keeps the batch as the outer loop, so each lead costs one index probe per kind.
@@ -364,7 +364,7 @@ class Ledger:
             self._fold_dead(conn)
             scope = self._scope_id(conn, project_id, process_id, create=False)
             rows = conn.execute(
-                "SELECT sheet_row, 0, reference_id, state, lead_id, run_id, message, payload_hash FROM leads"
+                "SELECT sheet_row, 0, reference_id, state, lead_id, run_id, message, payload_hash, batch_id FROM leads"
                 " WHERE scope_id = ? AND state = 'in-flight' ORDER BY run_id, sheet_row",
                 (scope,),
             ).fetchall()
@@ -671,7 +671,7 @@ def _holds_back(row: Match, lead: LeadKey) -> bool:
 
 
 def _known(row: Match, alive: Mapping[int, bool]) -> Known:
-    _, kind, reference_id, state, lead_id, run_id, message, payload_hash = row
+    _, kind, reference_id, state, lead_id, run_id, message, payload_hash = row[:8]
     return Known(
         reference_id=reference_id,
         state=state,

@@ -26,25 +26,30 @@ Entry = list[Any]
 """[reference_id, phone, email, sheet_row, payload_hash, state, lead_id, message]."""
 
 Match = tuple[Any, ...]
-"""(pos, kind, reference_id, state, lead_id, run_id, message, payload_hash); kind 0/1/2 = referenceId/phone/email."""
+"""(pos, kind, reference_id, state, lead_id, run_id, message, payload_hash, batch_id); kind 0/1/2 =
+referenceId/phone/email; batch_id: of the claim that wrote it (0 for leads of schema version 1)."""
 
 BATCHES_TABLE = """CREATE TABLE batches (
     batch_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
     leads TEXT NOT NULL, updated_at TEXT NOT NULL)"""
 
+# A lead claimed by two runs (rejected, then sent again with new data) ends with the later claim's state,
+# whichever of the two runs ends (and folds) first.
+
 # Upserted in batch order, so a lead claimed again by a later batch ends with the later state.
 _FOLD = """
 INSERT INTO leads (scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row,
-                   payload_hash, message, updated_at)
+                   payload_hash, message, updated_at, batch_id)
 SELECT b.scope_id, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 5, j.value ->> 6, b.run_id, b.run_id,
-       j.value ->> 3, j.value ->> 4, j.value ->> 7, b.updated_at
+       j.value ->> 3, j.value ->> 4, j.value ->> 7, b.updated_at, b.batch_id
   FROM batches AS b, json_each(b.leads) AS j
  WHERE b.batch_id IN (SELECT value FROM json_each(?1))
  ORDER BY b.batch_id, j.key
 ON CONFLICT (scope_id, reference_id) DO UPDATE SET
     phone = excluded.phone, email = excluded.email, state = excluded.state, lead_id = excluded.lead_id,
     run_id = excluded.run_id, sheet_row = excluded.sheet_row, payload_hash = excluded.payload_hash,
-    message = excluded.message, updated_at = excluded.updated_at"""
+    message = excluded.message, updated_at = excluded.updated_at, batch_id = excluded.batch_id
+ WHERE excluded.batch_id > leads.batch_id"""
 
 
 @dataclass(slots=True)
@@ -106,8 +111,7 @@ class BatchLog:
     ) -> list[Match]:
         """``stored`` (matches in ``leads``) with the unfolded leads matching each key (ref, phone, email).
 
-        An unfolded lead is newer than a ``leads`` row with the same referenceId (it was claimed again
-        after that row was written), so such rows are dropped.
+        Of a ``leads`` row and an unfolded lead with the same referenceId, the later claim counts.
         """
         index = self._index(scope)
         if not index.batch_ids:
@@ -121,7 +125,8 @@ class BatchLog:
         if not any(hits) and not any(row[2] in refs for row in stored):
             return stored
         fresh: dict[int, Batch | None] = {}
-        found = [row for row in stored if row[2] not in refs or self._find(conn, index, 0, row[2], fresh) is None]
+        found = [row for row in stored if row[2] not in refs or not self._newer(conn, index, row, fresh)]
+        folded_at = {row[2]: row[8] for row in stored}
         for pos, key in enumerate(keys):
             for kind in (0, 1, 2):
                 if not key[kind] or key[kind] not in hits[kind]:
@@ -130,6 +135,8 @@ class BatchLog:
                 if hit is None or (kind and hit[1][REF] == key[0]):
                     continue  # nothing unfolded, or the same lead already matched by referenceId
                 batch, entry = hit
+                if folded_at.get(entry[REF], -1) > batch.batch_id:
+                    continue  # claimed again since, and that claim is folded already
                 found.append(
                     (
                         pos,
@@ -140,9 +147,15 @@ class BatchLog:
                         batch.run_id,
                         entry[MESSAGE],
                         entry[PAYLOAD_HASH],
+                        batch.batch_id,
                     )
                 )
         return found
+
+    def _newer(self, conn: sqlite3.Connection, index: _Index, row: Match, fresh: dict[int, Batch | None]) -> bool:
+        """Whether an unfolded batch holds the stored row's lead from a later claim than the row's."""
+        hit = self._find(conn, index, 0, row[2], fresh)
+        return hit is not None and hit[0].batch_id > row[8]
 
     def unfolded(self, conn: sqlite3.Connection, *, run_id: int | None = None) -> list[Batch]:
         """Every unfolded batch in the file (of one run), as stored now."""

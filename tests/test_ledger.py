@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import importer.ledger as importer_ledger
 from importer.errors import LedgerError
 from importer.ledger import SCHEMA_VERSION, LeadKey, Ledger, default_ledger_path
 
@@ -404,3 +405,135 @@ def test_foreign_sqlite_database_is_not_taken_over(path: Path) -> None:
     with pytest.raises(LedgerError, match="not a leadimport ledger") as info:
         Ledger(path)
     assert str(path) in str(info.value)
+
+
+# -- the batch log: claims are one row per batch until the run ends ----------------------------------------
+
+
+def _end(ledger: Ledger, run_id: int) -> None:
+    ledger.end_run(run_id, counts={}, outcome="complete", report=None)
+
+
+def _table_counts(path: Path) -> tuple[int, int]:
+    raw = sqlite3.connect(path)
+    try:
+        return raw.execute("SELECT count(*) FROM leads").fetchone()[0], raw.execute(
+            "SELECT count(*) FROM batches"
+        ).fetchone()[0]
+    finally:
+        raw.close()
+
+
+@pytest.mark.parametrize("ended", [False, True], ids=["first run live", "first run ended"])
+def test_earlier_runs_leads_count_whether_folded_or_not(ledger: Ledger, path: Path, ended: bool) -> None:
+    """Accepted, rejected and released leads of a run hold back (or free) a later claim the same way
+    while the run's batches are still unfolded and after its end folded them into ``leads``."""
+    first = begin(ledger)
+    ledger.claim(first, PROJECT, PROCESS, [key(1), key(2, payload="old"), key(3)])
+    ledger.record(first, [("ref-1", "accepted", "lead-1", None), ("ref-2", "rejected", None, "Invalid email")])
+    ledger.release(first, ["ref-3"])
+    if ended:
+        _end(ledger, first)
+    assert _table_counts(path) == ((3, 0) if ended else (0, 1))
+    second = begin(ledger)
+    again = [key(1), key(2, payload="old"), key(3), key(4, phone=key(1).phone), key(5, payload="x")]
+    result = ledger.claim(second, PROJECT, PROCESS, again)
+    assert refs(result.claimed) == ["ref-3", "ref-5"]
+    assert {row: (k.state, k.reference_id, k.matched_by, k.run_id) for row, k in result.known.items()} == {
+        3: ("accepted", "ref-1", "referenceId", first),
+        4: ("rejected", "ref-2", "referenceId", first),
+        6: ("accepted", "ref-1", "phone", first),
+    }
+    changed = ledger.claim(second, PROJECT, PROCESS, [key(2, payload="new")])
+    assert refs(changed.claimed) == ["ref-2"]
+    known = ledger.lookup(PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3"])
+    assert {ref: (k.state, k.run_id) for ref, k in known.items()} == {
+        "ref-1": ("accepted", first),
+        "ref-2": ("in-flight", second),  # the newer, unfolded claim wins over the folded rejection
+        "ref-3": ("in-flight", second),
+    }
+    ledger.record(second, [("ref-2", "accepted", "lead-2", None)])
+    _end(ledger, second)
+    assert _table_counts(path) == ((4, 0) if ended else (3, 1))  # a live run's batch stays unfolded
+    known = ledger.lookup(PROJECT, PROCESS, ["ref-2", "ref-3", "ref-5"])
+    assert {ref: (k.state, k.lead_id, k.run_id) for ref, k in known.items()} == {
+        "ref-2": ("accepted", "lead-2", second),
+        "ref-3": ("in-flight", None, second),
+        "ref-5": ("in-flight", None, second),
+    }
+    assert [(r["reference_id"], r["state"]) for r in ledger.leads_of_run(second)] == [
+        ("ref-2", "accepted"),
+        ("ref-3", "in-flight"),
+        ("ref-5", "in-flight"),
+    ]
+    if not ended:  # the first run ends last: its older claims do not overwrite the second run's
+        _end(ledger, first)
+        assert _table_counts(path) == (4, 0)
+        known = ledger.lookup(PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3"])
+        assert {ref: (k.state, k.run_id) for ref, k in known.items()} == {
+            "ref-1": ("accepted", first),
+            "ref-2": ("accepted", second),
+            "ref-3": ("in-flight", second),
+        }
+
+
+def test_live_run_lists_its_unfolded_leads(ledger: Ledger, path: Path) -> None:
+    """While a run runs, its leads are in the batch log; history and lookups still show them."""
+    run_id = begin(ledger)
+    ledger.claim(run_id, PROJECT, PROCESS, [key(1), key(2)])
+    ledger.record(run_id, [("ref-2", "accepted", "lead-2", None)])
+    assert _table_counts(path) == (0, 1)
+    with Ledger(path) as other:  # another process, e.g. `leadimport show` while the run goes on
+        rows = other.leads_of_run(run_id)
+        assert [(r["reference_id"], r["state"], r["lead_id"], r["sheet_row"]) for r in rows] == [
+            ("ref-1", "in-flight", None, 3),
+            ("ref-2", "accepted", "lead-2", 4),
+        ]
+        assert other.lookup(PROJECT, PROCESS, ["ref-2"])["ref-2"].state == "accepted"
+        assert other.stale_in_flight(PROJECT, PROCESS) == []  # the run is alive: nothing to adopt
+    assert _table_counts(path) == (0, 1)  # a live run's batches are left to it
+
+
+def test_version_1_ledger_is_upgraded_and_keeps_its_leads(path: Path) -> None:
+    """A ledger written by schema version 1 (no batch log) is upgraded in place; its leads still count."""
+    path.parent.mkdir(parents=True)
+    raw = sqlite3.connect(path)
+    v1 = [s.replace(", batch_id INTEGER NOT NULL DEFAULT 0", "") for s in importer_ledger._SCHEMA if "batches" not in s]
+    assert not any("batch_id" in statement for statement in v1)
+    for statement in v1:
+        raw.execute(statement)
+    raw.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    raw.execute(
+        "INSERT INTO runs (started_at, file, fingerprint, mapping, project_id, process_id, command, pid, host)"
+        " VALUES ('2026-01-01', '/old.csv', 'f', '/m.yaml', ?, ?, 'leadimport run', 1, 'h')",
+        (PROJECT, PROCESS),
+    )
+    raw.execute("INSERT INTO scopes VALUES (1, ?, ?)", (PROJECT, PROCESS))
+    raw.execute(
+        "INSERT INTO leads (scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row,"
+        " payload_hash, updated_at) VALUES (1, 'ref-1', ?, ?, 'accepted', 'lead-1', 1, 1, 3, 'h1', '2026-01-01')",
+        (key(1).phone, key(1).email),
+    )
+    raw.commit()
+    raw.close()
+    with Ledger(path) as ledger:
+        result = ledger.claim(begin(ledger), PROJECT, PROCESS, [key(1), key(2)])
+        assert refs(result.claimed) == ["ref-2"]
+        assert (result.known[3].state, result.known[3].lead_id, result.known[3].run_id) == ("accepted", "lead-1", 1)
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+    raw.close()
+
+
+def test_later_folded_claim_outranks_an_older_unfolded_one(ledger: Ledger) -> None:
+    """A lead rejected in a run still running, sent again by a later run that ended with it pending:
+    the later state counts, so the lead may be claimed again (even with the first payload)."""
+    first = begin(ledger)
+    ledger.claim(first, PROJECT, PROCESS, [key(1, payload="old")])
+    ledger.record(first, [("ref-1", "rejected", None, "Invalid email")])
+    second = begin(ledger)
+    assert refs(ledger.claim(second, PROJECT, PROCESS, [key(1, payload="new")]).claimed) == ["ref-1"]
+    ledger.release(second, ["ref-1"])
+    _end(ledger, second)
+    assert ledger.lookup(PROJECT, PROCESS, ["ref-1"])["ref-1"].state == "pending"
+    assert refs(ledger.claim(begin(ledger), PROJECT, PROCESS, [key(1, payload="old")]).claimed) == ["ref-1"]
