@@ -266,7 +266,7 @@ class Ledger:
     def end_run(self, run_id: int, *, counts: Mapping[str, int], outcome: str, report: str | None) -> None:
         """Record how the run ended and release its lock."""
         with self._transaction("end a run in") as conn:
-            self._fold(
+            self._log.fold(
                 conn, [row[0] for row in conn.execute("SELECT batch_id FROM batches WHERE run_id = ?", (run_id,))]
             )
             cursor = conn.execute(
@@ -432,9 +432,6 @@ class Ledger:
             self._run_scopes[run_id] = self._scope_id(conn, row[0], row[1], create=True)
         return self._run_scopes[run_id]
 
-    def _fold(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
-        self._log.fold(conn, batch_ids)
-
     def _fold_dead(self, conn: sqlite3.Connection) -> None:
         """Fold the batches of runs that are no longer running (interrupted ones leave theirs behind)."""
         runs = [row[0] for row in conn.execute("SELECT DISTINCT run_id FROM batches")]
@@ -443,7 +440,7 @@ class Ledger:
             rows = conn.execute(
                 "SELECT batch_id FROM batches WHERE run_id IN (SELECT value FROM json_each(?))", (json.dumps(dead),)
             )
-            self._fold(conn, [row[0] for row in rows])
+            self._log.fold(conn, [row[0] for row in rows])
 
     def _select(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         with self._mutex, self._errors("read"):
