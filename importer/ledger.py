@@ -28,7 +28,8 @@ from types import TracebackType
 from typing import Any, NamedTuple, Self
 
 from importer.errors import LedgerError
-from importer.ledger_log import BATCHES_TABLE, Batch, BatchLog, Match
+from importer.ledger_fold import BackgroundFold
+from importer.ledger_log import BATCHES_TABLE, Batch, BatchLog, Match, stage
 
 SCHEMA_VERSION = 2
 LEAD_STATES = ("in-flight", "accepted", "rejected", "pending")
@@ -78,27 +79,24 @@ _PRAGMAS = (
     "PRAGMA journal_size_limit=67108864",
 )
 
-_BATCH_TABLE = (
-    "CREATE TEMP TABLE IF NOT EXISTS batch (pos INTEGER PRIMARY KEY, reference_id TEXT, phone TEXT, email TEXT)"
-)
+_MATCH_COLUMNS = "j.key, {kind}, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash, l.batch_id"
 
-_MATCH_COLUMNS = "b.pos, {kind}, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash, l.batch_id"
-
-# Every stored lead matching a batch lead by referenceId, phone or email (kind 0, 1, 2). CROSS JOIN
-# keeps the batch as the outer loop, so each lead costs one index probe per kind.
+# Every stored lead matching a batch lead by referenceId, phone or email (kind 0, 1, 2). The batch's
+# referenceIds, phones and emails come as three JSON arrays (one statement, whatever the batch's size);
+# CROSS JOIN keeps the batch as the outer loop, so each lead costs one index probe per kind.
 _BY_REFERENCE = f"""
-SELECT {_MATCH_COLUMNS.format(kind=0)} FROM batch AS b CROSS JOIN leads AS l
- WHERE l.scope_id = :scope AND l.reference_id = b.reference_id"""
+SELECT {_MATCH_COLUMNS.format(kind=0)} FROM json_each(:refs) AS j CROSS JOIN leads AS l
+ WHERE l.scope_id = :scope AND l.reference_id = j.value"""
 
 _MATCHES = f"""{_BY_REFERENCE}
 UNION ALL
-SELECT {_MATCH_COLUMNS.format(kind=1)} FROM batch AS b CROSS JOIN leads AS l
- WHERE b.phone != '' AND l.scope_id = :scope AND l.phone = b.phone AND l.phone != ''
-   AND l.reference_id != b.reference_id
+SELECT {_MATCH_COLUMNS.format(kind=1)} FROM json_each(:phones) AS j CROSS JOIN leads AS l
+ WHERE j.value != '' AND l.scope_id = :scope AND l.phone = j.value AND l.phone != ''
+   AND l.reference_id != (:refs ->> j.key)
 UNION ALL
-SELECT {_MATCH_COLUMNS.format(kind=2)} FROM batch AS b CROSS JOIN leads AS l
- WHERE b.email != '' AND l.scope_id = :scope AND l.email = b.email AND l.email != ''
-   AND l.reference_id != b.reference_id"""
+SELECT {_MATCH_COLUMNS.format(kind=2)} FROM json_each(:emails) AS j CROSS JOIN leads AS l
+ WHERE j.value != '' AND l.scope_id = :scope AND l.email = j.value AND l.email != ''
+   AND l.reference_id != (:refs ->> j.key)"""
 
 _IN_RUN = "scope_id = ? AND reference_id = ? AND run_id = ?"
 
@@ -200,16 +198,16 @@ class Ledger:
         self._scopes: dict[tuple[str, str], int] = {}
         self._run_scopes: dict[int, int] = {}
         self._log = BatchLog()
+        self._with_leads: set[int] = set()
+        """Scopes known to have rows in ``leads`` (rows are never deleted)."""
+        self._background: BackgroundFold | None = None
+        self._fold_conn: sqlite3.Connection | None = None
         self._locks = _RunLocks(Path(f"{self.path}.locks"))
         with self._errors("open"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._locks.folder.mkdir(exist_ok=True)
-            self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+            self._conn = self._connect()
         try:
-            with self._errors("open"):
-                for pragma in _PRAGMAS:
-                    self._conn.execute(pragma)
-                self._conn.execute(_BATCH_TABLE)
             self._prepare_schema()
         except BaseException:
             self._conn.close()
@@ -217,9 +215,13 @@ class Ledger:
 
     def close(self) -> None:
         """Release this process's run locks (a run not ended counts as interrupted) and close the file."""
+        if self._background is not None:
+            self._background.stop()  # a fold under way commits or rolls back first
         with self._mutex:
             self._locks.release_all()
             self._conn.close()
+            if self._fold_conn is not None:
+                self._fold_conn.close()
 
     def __enter__(self) -> Self:
         return self
@@ -261,10 +263,12 @@ class Ledger:
             except BaseException:
                 self._locks.release(run_id)
                 raise
+        if self._background is None:
+            self._background = BackgroundFold(self._fold_settled)
         return run_id
 
     def end_run(self, run_id: int, *, counts: Mapping[str, int], outcome: str, report: str | None) -> None:
-        """Record how the run ended and release its lock."""
+        """Fold the run's batches that are not folded yet, record how it ended, and release its lock."""
         with self._transaction("end a run in") as conn:
             self._log.fold(
                 conn, [row[0] for row in conn.execute("SELECT batch_id FROM batches WHERE run_id = ?", (run_id,))]
@@ -310,12 +314,13 @@ class Ledger:
         is in flight, or was rejected under the same referenceId with the same payload.
         """
         batch: Batch | None = None
+        self._raise_fold_error()
         with self._mutex:
             with self._transaction("claim leads in") as conn:
                 scope = self._scope_id(conn, project_id, process_id, create=True)
                 self._log.refresh(conn, scope)
                 keys = [(k.reference_id, k.phone, k.email) for k in leads]
-                stored = _stored_matches(conn, _MATCHES, scope, keys) if _has_leads(conn, scope) else []
+                stored = _stored_matches(conn, _MATCHES, scope, keys) if self._has_leads(conn, scope) else []
                 best = _best(self._log.matches(conn, scope, keys, stored))
                 alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
                 claimed, known = (
@@ -333,28 +338,31 @@ class Ledger:
         unknown = {state for _, state, _, _ in outcomes} - {"accepted", "rejected"}
         if unknown:
             raise ValueError(f"an outcome must be accepted or rejected, not {sorted(unknown)}")
+        self._raise_fold_error()
         with self._transaction("record outcomes in") as conn:
             now = _now()
-            folded = self._log.settle(conn, run_id, outcomes, now, only_in_flight=False)
+            folded, settled = self._log.settle(conn, run_id, outcomes, now, only_in_flight=False)
             if folded:
                 scope = self._run_scope(conn, run_id)
                 conn.executemany(
                     f"UPDATE leads SET state = ?, lead_id = ?, message = ?, updated_at = ? WHERE {_IN_RUN}",
                     [(state, lead_id, message, now, scope, ref, run_id) for ref, state, lead_id, message in folded],
                 )
+        self._queue_fold(settled)
 
     def release(self, run_id: int, reference_ids: Sequence[str]) -> None:
         """Turn the run's ``in-flight`` leads that surely were not stored back to ``pending``."""
         with self._transaction("release leads in") as conn:
             now = _now()
             pending = [(ref, "pending", None, None) for ref in reference_ids]
-            folded = self._log.settle(conn, run_id, pending, now, only_in_flight=True)
+            folded, settled = self._log.settle(conn, run_id, pending, now, only_in_flight=True)
             scope = self._run_scope(conn, run_id)
             reference_ids = [ref for ref, *_ in folded]
             conn.executemany(
                 f"UPDATE leads SET state = 'pending', updated_at = ? WHERE {_IN_RUN} AND state = 'in-flight'",
                 [(now, scope, ref, run_id) for ref in reference_ids],
             )
+        self._queue_fold(settled)
 
     # -- interrupted runs ------------------------------------------------------------------------
 
@@ -431,6 +439,64 @@ class Ledger:
                 raise LedgerError(f"the ledger {self.path} has no run {run_id}.")
             self._run_scopes[run_id] = self._scope_id(conn, row[0], row[1], create=True)
         return self._run_scopes[run_id]
+
+    def _connect(self) -> sqlite3.Connection:
+        """A connection to the ledger file, set up as every connection of the ledger is."""
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
+        try:
+            for pragma in _PRAGMAS:
+                conn.execute(pragma)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _has_leads(self, conn: sqlite3.Connection, scope: int) -> bool:
+        """Whether ``leads`` holds any lead of the scope (a new ledger holds none: nothing to look up)."""
+        if scope not in self._with_leads:
+            if conn.execute("SELECT 1 FROM leads WHERE scope_id = ? LIMIT 1", (scope,)).fetchone() is None:
+                return False
+            self._with_leads.add(scope)
+        return True
+
+    def _queue_fold(self, batch_ids: list[int]) -> None:
+        """Hand settled batches to the background fold (committed: they are settled for good)."""
+        if batch_ids and self._background is not None:
+            self._background.settled(batch_ids)
+
+    def _fold_settled(self, batch_ids: list[int]) -> None:
+        """Fold settled batches (in the background thread, on its own connection).
+
+        Their leads are read out on that connection without any lock, while claims and records go on;
+        only the upsert into ``leads`` takes the write lock (and this process's mutex).
+        """
+        with self._errors("fold settled batches into"):
+            if self._fold_conn is None:
+                self._fold_conn = self._connect()
+            conn = self._fold_conn
+            conn.execute("BEGIN")
+            try:
+                stage(conn, batch_ids)
+            finally:
+                conn.execute("COMMIT")
+        with self._mutex, self._errors("fold settled batches into"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._log.fold_staged(conn, [b for b in batch_ids if b in self._log.batches])
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+
+    def _raise_fold_error(self) -> None:
+        """Stop the run when the background fold failed: the ledger cannot be written."""
+        error = self._background.error if self._background is not None else None
+        if isinstance(error, LedgerError):
+            raise error
+        if error is not None:
+            raise LedgerError(f"cannot fold settled batches into the ledger {self.path}: {error}") from error
 
     def _fold_dead(self, conn: sqlite3.Connection) -> None:
         """Fold the batches of runs that are no longer running (interrupted ones leave theirs behind)."""
@@ -568,18 +634,15 @@ class _RunLocks:
         return self.folder / f"run-{run_id}.lock"
 
 
-def _has_leads(conn: sqlite3.Connection, scope: int) -> bool:
-    """Whether ``leads`` holds any lead of the scope (a new ledger holds none: nothing to look up)."""
-    return conn.execute("SELECT 1 FROM leads WHERE scope_id = ? LIMIT 1", (scope,)).fetchone() is not None
-
-
 def _stored_matches(
     conn: sqlite3.Connection, sql: str, scope: int, keys: Sequence[tuple[str, str, str]]
 ) -> list[Match]:
     """The rows of ``leads`` matching each key (ref, phone, email) by position."""
-    conn.execute("DELETE FROM batch")
-    conn.executemany("INSERT INTO batch VALUES (?, ?, ?, ?)", [(i, *key) for i, key in enumerate(keys)])
-    return conn.execute(sql, {"scope": scope}).fetchall()
+    refs, phones, emails = (list(column) for column in zip(*keys, strict=True)) if keys else ([], [], [])
+    params: dict[str, object] = {"scope": scope, "refs": json.dumps(refs)}
+    if ":phones" in sql:
+        params.update(phones=json.dumps(phones), emails=json.dumps(emails))
+    return conn.execute(sql, params).fetchall()
 
 
 def _best(rows: Iterable[Match]) -> dict[int, Match]:

@@ -36,15 +36,25 @@ BATCHES_TABLE = """CREATE TABLE batches (
 # A lead claimed by two runs (rejected, then sent again with new data) ends with the later claim's state,
 # whichever of the two runs ends (and folds) first.
 
-# Upserted in batch order, so a lead claimed again by a later batch ends with the later state.
-_FOLD = """
-INSERT INTO leads (scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row,
-                   payload_hash, message, updated_at, batch_id)
+_LEAD_FIELDS = (
+    "scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row, payload_hash, message,"
+    " updated_at, batch_id"
+)
+
+# Folding is done in two steps: the batches' leads are read out of their JSON into a temporary table
+# (reading needs no write lock, and is most of the work), then upserted into ``leads``. A lead claimed
+# again by a later batch keeps the later claim's state, whichever batch is folded first.
+STAGED_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS staged ({_LEAD_FIELDS})"
+
+_STAGE = f"""
+INSERT INTO temp.staged ({_LEAD_FIELDS})
 SELECT b.scope_id, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 5, j.value ->> 6, b.run_id, b.run_id,
        j.value ->> 3, j.value ->> 4, j.value ->> 7, b.updated_at, b.batch_id
   FROM batches AS b, json_each(b.leads) AS j
- WHERE b.batch_id IN (SELECT value FROM json_each(?1))
- ORDER BY b.batch_id, j.key
+ WHERE b.batch_id IN (SELECT value FROM json_each(?1))"""
+
+_UPSERT_STAGED = f"""
+INSERT INTO leads ({_LEAD_FIELDS}) SELECT {_LEAD_FIELDS} FROM temp.staged WHERE true
 ON CONFLICT (scope_id, reference_id) DO UPDATE SET
     phone = excluded.phone, email = excluded.email, state = excluded.state, lead_id = excluded.lead_id,
     run_id = excluded.run_id, sheet_row = excluded.sheet_row, payload_hash = excluded.payload_hash,
@@ -187,8 +197,12 @@ class BatchLog:
         now: str,
         *,
         only_in_flight: bool,
-    ) -> list[tuple[str, str, str | None, str | None]]:
-        """Set outcomes of the run's leads in its unfolded batches; return those of leads in none (folded)."""
+    ) -> tuple[list[tuple[str, str, str | None, str | None]], list[int]]:
+        """Set outcomes of the run's leads in its unfolded batches.
+
+        Returns the outcomes of leads in none of them (folded already), and the batches now settled
+        (no lead of theirs in flight any more).
+        """
         owned = self._owned.get(run_id, {})
         elsewhere: list[tuple[str, str, str | None, str | None]] = []
         by_batch: dict[int, list[tuple[str, str, str | None, str | None]]] = {}
@@ -208,15 +222,20 @@ class BatchLog:
             "UPDATE batches SET leads = ?, updated_at = ? WHERE batch_id = ?",
             [(json.dumps(self.batches[b].entries, separators=(",", ":")), now, b) for b in sorted(by_batch)],
         )
-        return elsewhere
+        done = [b for b in sorted(by_batch) if all(e[STATE] != "in-flight" for e in self.batches[b].entries)]
+        return elsewhere, done
 
     def fold(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
-        """Move batches into ``leads`` (upserted in batch order) and drop them from the log."""
-        if not batch_ids:
-            return
-        ids = json.dumps(sorted(batch_ids))
-        conn.execute(_FOLD, (ids,))
-        conn.execute("DELETE FROM batches WHERE batch_id IN (SELECT value FROM json_each(?))", (ids,))
+        """Move batches into ``leads`` and drop them from the log (in the caller's write transaction)."""
+        if batch_ids:
+            stage(conn, batch_ids)
+            self.fold_staged(conn, batch_ids)
+
+    def fold_staged(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
+        """Upsert the leads :func:`stage` read from ``batch_ids`` on ``conn``, and drop the batches."""
+        conn.execute(_UPSERT_STAGED)
+        conn.execute("DELETE FROM temp.staged")
+        conn.execute("DELETE FROM batches WHERE batch_id IN (SELECT value FROM json_each(?))", (json.dumps(batch_ids),))
         for batch_id in batch_ids:
             self._forget(batch_id)
 
@@ -274,3 +293,10 @@ class BatchLog:
                 batch.entries = json.loads(row[0])
                 fresh[batch_id] = batch
         return fresh[batch_id]
+
+
+def stage(conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
+    """Read the leads of ``batch_ids`` into the connection's ``temp.staged`` (no write lock on the ledger)."""
+    conn.execute(STAGED_TABLE)
+    conn.execute("DELETE FROM temp.staged")
+    conn.execute(_STAGE, (json.dumps(sorted(batch_ids)),))

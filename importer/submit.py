@@ -1,12 +1,15 @@
 """Sending valid rows to the CRM in concurrent batches, under the ledger's exactly-once protocol.
 
-Per batch: claim its leads in the ledger (written ``in-flight`` and committed), send,
-then commit each lead's outcome. Leads of an earlier, interrupted run that are still
-``in-flight`` are looked up in the CRM before anything else is sent.
+Per batch, in one of the sending threads: claim its leads in the ledger (written
+``in-flight`` and committed), send, then commit each lead's outcome. Claiming in the
+sending threads keeps the ledger's work out of the way of the batches already in flight.
+Leads of an earlier, interrupted run that are still ``in-flight`` are looked up in the
+CRM before anything else is sent.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -108,6 +111,25 @@ def send_rows(
     return SendResult(rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests)
 
 
+class _NotSent(Exception):
+    """A batch's claim failed: none of its leads was sent."""
+
+    def __init__(self, error: LedgerError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Unrecorded(Exception):
+    """The CRM answered a batch but its outcomes could not be written to the ledger."""
+
+    def __init__(self, error: LedgerError, refs: list[str]) -> None:
+        super().__init__(str(error))
+        self.error, self.refs = error, refs
+
+
+_NOTHING = BatchResult(outcomes={}, unsent=(), unknown=(), stop=None, requests=0)
+
+
 class _Sender:
     def __init__(
         self,
@@ -123,6 +145,7 @@ class _Sender:
         self.stop: str | None = None
         self.requests = 0
         self.bar = tqdm(total=len(state.at), unit="lead", desc="sending", disable=not options.progress, leave=False)
+        self._bar_lock = threading.Lock()
 
     def close_progress(self) -> None:
         self.bar.close()
@@ -146,7 +169,7 @@ class _Sender:
         ledger.resolve(run_id, self.project_id, self.process_id, found)
 
     def send(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> None:
-        """Claim, send and record batch after batch, several in flight at once (``keys``: with a ledger)."""
+        """Claim, send and record batch after batch, several at once (``keys``: with a ledger)."""
         batches = _batches(leads, keys, max(1, min(self.options.batch_size, MAX_BATCH)))
         in_flight: dict[Future[BatchResult], list[str]] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
@@ -156,10 +179,7 @@ class _Sender:
                         batch = next(batches, None)
                         if batch is None:
                             break
-                        to_send = self._claim(*batch)
-                        crashpoints.reach("after-claim")
-                        if to_send:
-                            in_flight[pool.submit(self._submit, to_send)] = [str(x["referenceId"]) for x in to_send]
+                        in_flight[pool.submit(self._batch, *batch)] = [str(x["referenceId"]) for x in batch[0]]
                     if not in_flight:
                         return
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -167,23 +187,37 @@ class _Sender:
                         self._settle(in_flight.pop(future), future)
             except KeyboardInterrupt:
                 self.stop = "interrupted: requests already sent were waited for and recorded; run the same command to send the rest."
-            except LedgerError as exc:
-                self.stop = f"{exc} Nothing more was sent; once the ledger is fixed, run the same command to resume."
             for future in list(in_flight):
                 self._settle(in_flight.pop(future), future)
 
+    def _batch(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> BatchResult:
+        """Claim one batch, send what was claimed and commit the outcomes (in a sending thread)."""
+        if self.stop is not None:
+            return BatchResult(
+                outcomes={}, unsent=tuple(str(x["referenceId"]) for x in leads), unknown=(), stop=None, requests=0
+            )
+        try:
+            to_send = self._claim(leads, keys)
+        except LedgerError as exc:
+            raise _NotSent(exc) from exc
+        crashpoints.reach("after-claim")
+        return self._submit(to_send) if to_send else _NOTHING
+
     def _submit(self, leads: list[dict[str, object]]) -> BatchResult:
-        """Send one batch and commit its outcomes (in the worker thread, so ledger writes overlap other requests)."""
+        """Send one batch and commit its outcomes."""
         crashpoints.reach("before-request")
         result = self.client.submit(leads)
         crashpoints.reach("after-answer")
         if self.ledger is not None:
-            self.ledger.ledger.record(
-                self.ledger.run_id,
-                [(ref, o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()],
-            )
-            if result.unsent:
-                self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
+            try:
+                self.ledger.ledger.record(
+                    self.ledger.run_id,
+                    [(ref, o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()],
+                )
+                if result.unsent:
+                    self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
+            except LedgerError as exc:
+                raise _Unrecorded(exc, [str(x["referenceId"]) for x in leads]) from exc
             crashpoints.reach("after-record")
         return result
 
@@ -195,11 +229,15 @@ class _Sender:
             by_row = {k.sheet_row: k.reference_id for k in keys}
             for sheet_row, known in claim.known.items():
                 self._apply_known(by_row[sheet_row], known)
-        self.bar.update(len(keys) - len(claim.claimed))
+        self._progress(len(keys) - len(claim.claimed))
         if len(claim.claimed) == len(leads):
             return leads
         claimed = {k.reference_id for k in claim.claimed}
         return [lead for lead in leads if lead["referenceId"] in claimed]
+
+    def _progress(self, leads: int) -> None:
+        with self._bar_lock:
+            self.bar.update(leads)
 
     def _apply_known(self, ref: str, known: Known) -> None:
         assert self.ledger is not None
@@ -222,16 +260,20 @@ class _Sender:
     def _settle(self, refs: list[str], future: Future[BatchResult]) -> None:
         try:
             result = future.result()
-        except LedgerError as exc:
+        except _NotSent as exc:
             for ref in refs:
+                self.state.set(ref, "pending", reason="not sent: the run stopped before this row")
+            self._stop_for_ledger(exc.error)
+            return
+        except _Unrecorded as exc:
+            for ref in exc.refs:
                 self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM")
-            self.stop = (
-                self.stop or f"{exc} Nothing more was sent; once the ledger is fixed, run the same command to resume."
-            )
+            self._stop_for_ledger(exc.error)
             return
         except Exception as exc:  # a bug must not lose the record of what was sent
             for ref in refs:
-                self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM")
+                if self.state.status[self.state.at[ref]] == "valid":
+                    self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM")
             self.stop = self.stop or f"sending failed unexpectedly ({type(exc).__name__}: {exc})"
             return
         self.requests += result.requests
@@ -244,9 +286,14 @@ class _Sender:
             self.state.set(ref, "pending", reason="not sent: the run stopped before this row")
         for ref in result.unknown:
             self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM before sending")
-        self.bar.update(len(refs))
+        self._progress(len(result.outcomes) + len(result.unsent) + len(result.unknown))
         if result.stop is not None and self.stop is None:
             self.stop = str(result.stop)
+
+    def _stop_for_ledger(self, error: LedgerError) -> None:
+        self.stop = (
+            self.stop or f"{error} Nothing more was sent; once the ledger is fixed, run the same command to resume."
+        )
 
 
 def _lead_keys(valid: pd.DataFrame, metadata: pd.DataFrame, project_id: str, process_id: str) -> list[LeadKey]:
