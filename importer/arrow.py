@@ -38,6 +38,74 @@ def empty_text(n: int) -> pa.Array:
     return pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(b""))
 
 
+def _text(array: ArrowText) -> pa.Array:
+    """One (string or large_string) array."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if array.type in (pa.string(), pa.large_string()) else pc.cast(array, pa.large_string())
+
+
+def _bytes_of(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A text array's value bounds (n + 1 offsets) and its bytes, as numpy views."""
+    n = len(array)
+    _, offsets, data = array.buffers()
+    width = np.int64 if array.type == pa.large_string() else np.int32
+    bounds = np.frombuffer(offsets, dtype=width)[array.offset : array.offset + n + 1] if n else np.zeros(1, width)
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(0, np.uint8)
+    return bounds, raw
+
+
+def byte_lengths(array: ArrowText) -> np.ndarray:
+    """Per value, its length in UTF-8 bytes (0 for nulls)."""
+    bounds, _ = _bytes_of(_text(array))
+    return np.diff(bounds)
+
+
+def _edge_byte_in(array: pa.Array, wanted: np.ndarray, *, last: bool) -> np.ndarray:
+    bounds, raw = _bytes_of(array)
+    if raw.size == 0:
+        return np.zeros(len(array), dtype=bool)
+    at = bounds[1:] - 1 if last else bounds[:-1]
+    hit: np.ndarray = wanted[raw[np.clip(at, 0, raw.size - 1)]] & (bounds[1:] > bounds[:-1])
+    return hit
+
+
+def first_char_in(array: ArrowText, chars: str) -> np.ndarray:
+    """Per value, whether it starts with one of ``chars`` (ASCII), read straight off Arrow's buffers.
+
+    A fraction of the cost of an anchored regex: one byte looked up per value. Nulls are False.
+    """
+    if not chars.isascii():
+        raise ValueError("first_char_in looks at one byte: only ASCII characters can be matched")
+    array = _text(array)
+    wanted = np.zeros(256, dtype=bool)
+    wanted[list(chars.encode("ascii"))] = True
+    hit = _edge_byte_in(array, wanted, last=False)
+    if array.null_count:
+        hit &= to_bool(array.is_valid())
+    return hit
+
+
+# A value needs trimming only if its first or last byte is ASCII whitespace or part of a non-ASCII
+# character (which may be a Unicode space such as U+00A0).
+_MAY_BE_SPACE = np.zeros(256, dtype=bool)
+_MAY_BE_SPACE[list(b" \t\n\r\v\f\x1c\x1d\x1e\x1f")] = True
+_MAY_BE_SPACE[0x80:] = True
+
+
+def trim_whitespace(array: ArrowText) -> pa.Array:
+    """``pc.utf8_trim_whitespace``, computed only for the values that may start or end with a space."""
+    array = _text(array)
+    maybe = _edge_byte_in(array, _MAY_BE_SPACE, last=False) | _edge_byte_in(array, _MAY_BE_SPACE, last=True)
+    count = int(maybe.sum())
+    if count == 0:
+        return array
+    if count > len(array) // 4:
+        return pc.utf8_trim_whitespace(array)
+    trimmed = pc.utf8_trim_whitespace(pc.filter(array, pa.array(maybe)))
+    return pc.replace_with_mask(array, pa.array(maybe), trimmed)
+
+
 def nonempty(array: ArrowText) -> ArrowText:
     """True where the text is not empty."""
     return pc.greater(pc.utf8_length(array), 0)

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.arrow import ArrowText, to_arrow, to_bool, to_series
+from importer.arrow import ArrowText, byte_lengths, first_char_in, to_arrow, to_bool, to_series, trim_whitespace
 from importer.phones import PLACEHOLDERS
 
 # Practical address syntax (no quoted local parts, ASCII domain with a letter TLD).
@@ -28,11 +28,25 @@ class EmailColumns:
     warning: pd.Series
 
 
+# Placeholders are ASCII, and only ASCII letters lowercase to ASCII letters: a cell can be one only
+# if it is as short and starts with one of their first characters (in either case).
+assert all(p.isascii() for p in PLACEHOLDERS)
+_PLACEHOLDER_FIRST = "".join(sorted({c for p in PLACEHOLDERS if p for c in (p[0], p[0].upper())}))
+_PLACEHOLDER_BYTES = max(len(p) for p in PLACEHOLDERS)
+
+
 def blank_placeholders_arrow(values: ArrowText) -> ArrowText:
     """Trimmed text with N/A-style placeholders turned into empty text."""
-    text = pc.utf8_trim_whitespace(values)
-    placeholder = pc.is_in(pc.utf8_lower(text), value_set=_PLACEHOLDER_SET)
-    return pc.if_else(placeholder, "", text)
+    text = trim_whitespace(values)
+    maybe = np.flatnonzero(first_char_in(text, _PLACEHOLDER_FIRST) & (byte_lengths(text) <= _PLACEHOLDER_BYTES))
+    if len(maybe) == 0:
+        return text
+    placeholder = maybe[to_bool(pc.is_in(pc.utf8_lower(pc.take(text, pa.array(maybe))), value_set=_PLACEHOLDER_SET))]
+    if len(placeholder) == 0:
+        return text
+    mask = np.zeros(len(text), dtype=bool)
+    mask[placeholder] = True
+    return pc.if_else(pa.array(mask), pa.scalar("", text.type), text)
 
 
 def normalize_emails(raw: pd.Series) -> EmailColumns:

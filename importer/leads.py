@@ -12,7 +12,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.arrow import ArrowText, empty_text, join_codes, nonempty, to_arrow, to_bool, to_series
+from importer.arrow import (
+    ArrowText,
+    byte_lengths,
+    empty_text,
+    join_codes,
+    nonempty,
+    to_arrow,
+    to_bool,
+    to_series,
+    trim_whitespace,
+)
 from importer.config import LeadMapping, normalize_header
 from importer.contacts import blank_placeholders_arrow, normalize_emails, normalize_names
 from importer.phones import normalize_phones
@@ -78,7 +88,7 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
     names = {f: text_field(f, to_arrow(normalize_names(column(f))) if mapped(f) else None) for f in NAME_FIELDS}
     group = text_field("groupId", blank_placeholders_arrow(to_arrow(column("groupId"))) if mapped("groupId") else None)
     given = text_field(
-        "referenceId", pc.utf8_trim_whitespace(to_arrow(column("referenceId"))) if mapped("referenceId") else None
+        "referenceId", trim_whitespace(to_arrow(column("referenceId"))) if mapped("referenceId") else None
     )
     reference = _reference_ids(given, e164, email, project_id, process_id)
 
@@ -139,7 +149,7 @@ def skip_reasons(table: SourceTable) -> ArrowText:
     for name in cells.columns:
         # Each column only fills the rows still without a value; usually the first column fills nearly all.
         values = pc.take(to_arrow(cells[name]), pa.array(missing)) if len(missing) < n else to_arrow(cells[name])
-        filled = to_bool(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(values)), 0))
+        filled = byte_lengths(trim_whitespace(values)) > 0
         if filled.any():
             first = pc.replace_with_mask(first, _mask(n, missing[filled]), pc.filter(values, pa.array(filled)))
         missing = missing[~filled]

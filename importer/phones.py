@@ -22,7 +22,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.arrow import to_arrow, to_series
+from importer.arrow import to_arrow, to_series, trim_whitespace
 
 PLACEHOLDERS = frozenset(
     {"", "-", "--", "---", ".", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "not available", "#n/a", "0", "x"}
@@ -128,7 +128,7 @@ def normalize_phones(raw: pd.Series, region: str) -> PhoneColumns:
 def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
     n = len(values)
-    text = pc.utf8_trim_whitespace(values)
+    text = trim_whitespace(values)
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
     e164, nsn, issue, warning = blank, blank, blank, blank

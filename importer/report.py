@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from importer.arrow import ArrowText, to_arrow, to_series
+from importer.arrow import ArrowText, first_char_in, to_arrow, to_series
 from importer.errors import SourceError
 
 REPORT_COLUMNS = (
@@ -22,7 +22,7 @@ REPORT_COLUMNS = (
 )  # fmt: skip
 STATUS_ORDER = ("accepted", "valid", "already-imported", "duplicate", "invalid", "rejected", "pending", "skipped")
 # A cell a spreadsheet would run as a formula; numbers and E.164 phones are left alone.
-_FORMULA_START = r"^[=+\-@\t\r]"
+_FORMULA_START = "=+-@\t\r"
 _SAFE_NUMBER = r"^(?:[+-]?\d+(?:\.\d+)?|\+?\d[\d ().\-/]*)$"
 
 
@@ -86,9 +86,10 @@ def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
 
 def formula_safe_arrow(text: ArrowText) -> ArrowText:
     """Text that a spreadsheet would execute gets a leading apostrophe (numbers and phones excepted)."""
-    starts = pc.match_substring_regex(text, _FORMULA_START)
-    if not pc.any(starts).as_py():
+    first = first_char_in(text, _FORMULA_START)
+    if not first.any():
         return text
+    starts = pa.array(first)
     suspects = pc.filter(text, starts)
     # +919876543210 and -42 are numbers: a digit check settles most suspects before the full pattern
     unsure = pc.invert(pc.fill_null(pc.utf8_is_digit(pc.utf8_slice_codeunits(suspects, 1)), False))

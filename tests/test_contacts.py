@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from importer.contacts import normalize_emails, normalize_names
+from importer.contacts import blank_placeholders_arrow, normalize_emails, normalize_names
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,10 @@ def test_names_are_trimmed_and_collapsed() -> None:
     """Outer spaces go, inner runs of whitespace become one space, placeholders empty."""
     out = normalize_names(pd.Series(["  Rahul   Sharma ", "Asha\tRao", "-", "N/A", "Zoë"]))
     assert out.tolist() == ["Rahul Sharma", "Asha Rao", "", "", "Zoë"]
+
+
+def test_placeholders_are_blanked_in_any_case_and_padding_only_when_whole() -> None:
+    """N/A-style cells become empty whatever their case and padding; longer text that starts like one stays."""
+    values = pa.array([" N/A ", "none", "NONE", "Nonesuch Ltd", "-", "--x", "Not Available", "x", "X", "0", "00", "na"])
+    out = blank_placeholders_arrow(values).to_pylist()
+    assert out == ["", "", "", "Nonesuch Ltd", "", "--x", "", "", "", "", "00", ""]
