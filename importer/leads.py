@@ -116,7 +116,7 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
     rows["status"] = to_series(status, index)
     rows["reason"] = to_series(pc.if_else(skipped, skip, reason), index)
     rows["warnings"] = to_series(pc.if_else(skipped, "", warnings), index)
-    rows["duplicate_of"] = pd.array([pd.NA] * n, dtype="Int64")
+    rows["duplicate_of"] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     rows["phone_e164"] = to_series(e164, index)
     rows["email"] = to_series(email, index)
     rows["referenceId"] = to_series(reference, index)
