@@ -108,7 +108,7 @@ def trim_whitespace(array: ArrowText) -> pa.Array:
 
 def nonempty(array: ArrowText) -> ArrowText:
     """True where the text is not empty."""
-    return pc.greater(pc.utf8_length(array), 0)
+    return pc.greater(pc.binary_length(array), 0)
 
 
 def join_codes(parts: list[ArrowText]) -> ArrowText:

@@ -69,7 +69,7 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
     text = pc.utf8_trim(text, characters="<>\"' ")
     valid = pc.and_(pc.match_substring_regex(text, EMAIL_PATTERN), pc.invert(pc.match_substring(text, "..")))
     email = pc.if_else(valid, text, "")
-    unusable = pc.and_(pc.greater(pc.utf8_length(text), 0), pc.invert(valid))
+    unusable = pc.and_(pc.greater(pc.binary_length(text), 0), pc.invert(valid))
     index = raw.index
     warning = pc.if_else(
         pa.array(several), pa.scalar("multiple-emails", pa.large_string()), pa.scalar("", pa.large_string())

@@ -31,7 +31,7 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
         encoded = pc.dictionary_encode(pc.take(to_arrow(rows[col]), take))
         codes = encoded.indices.to_numpy()
         counts = np.bincount(codes, minlength=len(encoded.dictionary))
-        shared = (counts > 1) & to_bool(pc.greater(pc.utf8_length(encoded.dictionary), 0))
+        shared = (counts > 1) & to_bool(pc.greater(pc.binary_length(encoded.dictionary), 0))
         return np.where(shared[codes], codes, -1)
 
     # Arrow's hashing releases the GIL: the key columns are encoded side by side.
