@@ -23,6 +23,7 @@ from typing import Literal, Self
 
 import httpx
 
+from importer import crm_body as answers
 from importer.errors import (
     AuthFailed,
     ClientBug,
@@ -36,7 +37,7 @@ from importer.limiter import RateLimiter
 
 log = logging.getLogger(__name__)
 
-Lead = Mapping[str, object]
+Lead = answers.Lead
 Stop = CrmStop | CrmUnreachable
 
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
@@ -46,7 +47,6 @@ PLAIN_429_PAUSE = 5.0
 """Seconds to hold all traffic after a plain 429 without ``Retry-After`` (doubles each time)."""
 MAX_429_PAUSE = 300.0
 """A 429 asking for a longer wait than this is treated as a block, not waited out."""
-EXCERPT_CHARS = 200
 
 _MAX_LEADS = re.compile(r"maximum of (\d+) leads? allowed", re.IGNORECASE)
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
@@ -164,7 +164,7 @@ class CrmClient:
 
     def submit(self, leads: Sequence[Lead]) -> BatchResult:
         """Create ``leads`` in the CRM and report what became of each, by ``referenceId``."""
-        refs = [_ref(lead) for lead in leads]
+        refs = [answers.ref(lead) for lead in leads]
         if len(set(refs)) != len(refs):
             raise ValueError("every lead of a batch needs its own referenceId")
         tally = _Tally()
@@ -212,7 +212,7 @@ class CrmClient:
                         return
                 case _Failed():
                     pending = self._after_failure(step, pending, retries, tally)
-        tally.unsent.update(_ref(lead) for lead in pending)
+        tally.unsent.update(answers.ref(lead) for lead in pending)
 
     def _post(self, leads: list[Lead], tally: _Tally) -> _Step:
         """One POST of ``leads`` to the bulk endpoint, read into the next step."""
@@ -255,7 +255,7 @@ class CrmClient:
         if absent and resend:
             self._send(absent, tally, resend_unmentioned=False)
         else:
-            tally.unsent.update(_ref(lead) for lead in absent)
+            tally.unsent.update(answers.ref(lead) for lead in absent)
 
     def _recheck(self, leads: list[Lead], tally: _Tally) -> list[Lead]:
         """Record leads the CRM has as accepted and return the absent ones.
@@ -266,14 +266,14 @@ class CrmClient:
         absent: list[Lead] = []
         for index, lead in enumerate(leads):
             try:
-                lead_id = self._find(_ref(lead), tally)
+                lead_id = self._find(answers.ref(lead), tally)
             except (CrmStop, CrmUnreachable) as stop:
                 self._halt(tally, stop, unsent=absent, unknown=leads[index:])
                 return []
             if lead_id is None:
                 absent.append(lead)
             else:
-                tally.accept(_ref(lead), lead_id)
+                tally.accept(answers.ref(lead), lead_id)
         return absent
 
     def _throttle(self, throttled: _Throttled, retries: _Retries) -> KeyBlocked | None:
@@ -305,8 +305,8 @@ class CrmClient:
             self._refuse(stop)
         if tally.stop is None:
             tally.stop = stop
-        tally.unsent.update(_ref(lead) for lead in unsent)
-        tally.unknown.update(_ref(lead) for lead in unknown)
+        tally.unsent.update(answers.ref(lead) for lead in unsent)
+        tally.unknown.update(answers.ref(lead) for lead in unknown)
 
     def _refuse(self, stop: CrmStop) -> None:
         """Remember that the CRM refused the run so no thread sends anything more."""
@@ -398,11 +398,11 @@ class CrmClient:
         if common is not None:
             return common
         status = response.status_code
-        if _has_arrays(body) and (status == 400 or 200 <= status < 300):
+        if answers.has_arrays(body) and (status == 400 or 200 <= status < 300):
             return _Answered(_apply_arrays(body, leads, tally))
         if 200 <= status < 300:
             return _Answered(tuple(leads))
-        message = self._redact(_error_text(body))
+        message = self._redact(answers.error_text(body))
         if status == 400:
             return self._read_400(message, leads, tally)
         if status == 404 and "process not found" in message.lower():
@@ -423,7 +423,7 @@ class CrmClient:
             cap = int(limit.group(1))
             return _Split(min(half, cap) if cap > 0 else half)
         if limit is None and len(leads) == 1 and message and not _REQUEST_SHAPE.search(message):
-            tally.reject(_ref(leads[0]), message)
+            tally.reject(answers.ref(leads[0]), message)
             return _Answered(())
         return _Halted(
             ClientBug(
@@ -443,7 +443,7 @@ class CrmClient:
         if status == 404:
             return _Found(None)
         data = body.get("data", body) if isinstance(body, Mapping) else None
-        lead_id = _lead_id(data) if 200 <= status < 300 else None
+        lead_id = answers.lead_id(data) if 200 <= status < 300 else None
         if lead_id is not None:
             return _Found(lead_id)
         return _Halted(self._unexpected(response), landed=False)
@@ -456,7 +456,7 @@ class CrmClient:
         if status == 429:
             return self._read_429(response)
         if status in (401, 403):
-            message = self._redact(_error_text(body) or _excerpt(response.text))
+            message = self._redact(answers.error_text(body) or answers.excerpt(response.text))
             return _Halted(
                 AuthFailed(
                     f"The CRM refused the request (HTTP {status}: {message}). Check "
@@ -472,7 +472,7 @@ class CrmClient:
     def _read_429(self, response: httpx.Response) -> _Halted | _Throttled:
         """A duplicate-submission block stops the run; a plain rate limit is waited out."""
         if "blocked" in response.text.lower():
-            said = self._redact(_error_text(_json_body(response)) or _excerpt(response.text))
+            said = self._redact(answers.error_text(_json_body(response)) or answers.excerpt(response.text))
             return _Halted(
                 KeyBlocked(
                     "The CRM has blocked this API key for about an hour after repeated "
@@ -494,7 +494,7 @@ class CrmClient:
 
     def _unexpected(self, response: httpx.Response) -> ClientBug:
         """The stop for an answer this client does not understand."""
-        text = self._redact(_excerpt(response.text)) or "(empty)"
+        text = self._redact(answers.excerpt(response.text)) or "(empty)"
         return ClientBug(
             f"The CRM answered HTTP {response.status_code} with an unexpected body: {text!r}. "
             "Check that VOX_BASE_URL points at the CRM API (ending in /api/v1); "
@@ -510,7 +510,7 @@ class CrmClient:
 
     def _describe(self, exc: Exception) -> str:
         """A short description of a transport error."""
-        detail = self._redact(_excerpt(str(exc)))
+        detail = self._redact(answers.excerpt(str(exc)))
         return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
     def _redact(self, text: str) -> str:
@@ -616,52 +616,21 @@ class _Tally:
 # -- reading bodies ---------------------------------------------------------------
 
 
-class _Matcher:
-    """Finds which lead of a batch an item of the CRM's answer is about."""
-
-    def __init__(self, leads: Sequence[Lead]) -> None:
-        self._refs = {_ref(lead) for lead in leads}
-        self._by_phone = _unique_index(leads, "phone", _phone_key)
-        self._by_email = _unique_index(leads, "email", _email_key)
-
-    def lead_of(self, item: object) -> str | None:
-        """The referenceId of the batch lead a lead-like object describes."""
-        if not isinstance(item, Mapping):
-            return None
-        ref = _text(item.get("referenceId"))
-        if ref is not None:
-            return ref if ref in self._refs else None
-        phone = _phone_key(item.get("phone"))
-        if phone is not None and (ref := self._by_phone.get(phone)) is not None:
-            return ref
-        email = _email_key(item.get("email"))
-        return self._by_email.get(email) if email is not None else None
-
-    def error_target(self, item: Mapping[str, object]) -> str | None:
-        """The referenceId of the batch lead an ``errors[]`` item is about."""
-        for candidate in (item, item.get("data"), item.get("leadId"), item.get("lead")):
-            ref = self.lead_of(candidate)
-            if ref is not None:
-                return ref
-        lead_id = _text(item.get("leadId"))
-        return lead_id if lead_id in self._refs else None
-
-
 def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[Lead, ...]:
     """Record the outcomes ``success[]``/``errors[]`` give and return the leads they skip."""
-    matcher = _Matcher(leads)
+    matcher = answers.Matcher(leads)
     decided: set[str] = set()
-    for item in _items(body, "success"):
+    for item in answers.items(body, "success"):
         ref = matcher.lead_of(item)
         if ref is not None and ref not in decided:
-            tally.accept(ref, _lead_id(item))
+            tally.accept(ref, answers.lead_id(item))
             decided.add(ref)
-    for item in _items(body, "errors"):
+    for item in answers.items(body, "errors"):
         ref = matcher.error_target(item)
         if ref is not None and ref not in decided:
-            tally.reject(ref, _item_message(item))
+            tally.reject(ref, answers.item_message(item))
             decided.add(ref)
-    return tuple(lead for lead in leads if _ref(lead) not in decided)
+    return tuple(lead for lead in leads if answers.ref(lead) not in decided)
 
 
 def _json_body(response: httpx.Response) -> object:
@@ -670,44 +639,6 @@ def _json_body(response: httpx.Response) -> object:
         return response.json()
     except (ValueError, UnicodeDecodeError):
         return None
-
-
-def _has_arrays(body: object) -> bool:
-    """Whether a body carries per-lead ``success``/``errors`` arrays."""
-    return isinstance(body, Mapping) and any(isinstance(body.get(key), list) for key in ("success", "errors"))
-
-
-def _items(body: object, key: str) -> Iterator[Mapping[str, object]]:
-    """The object items of the array ``key`` of ``body``."""
-    values = body.get(key) if isinstance(body, Mapping) else None
-    if isinstance(values, list):
-        yield from (item for item in values if isinstance(item, Mapping))
-
-
-def _error_text(body: object) -> str:
-    """The ``error`` (or ``message``) text of a body, or ''."""
-    if not isinstance(body, Mapping):
-        return ""
-    for key in ("error", "message"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return ""
-
-
-def _item_message(item: Mapping[str, object]) -> str:
-    """An ``errors[]`` item's message, verbatim."""
-    value = item.get("error", item.get("message"))
-    if isinstance(value, str):
-        return value
-    return json.dumps(value) if value is not None else "rejected by the CRM without a message"
-
-
-def _lead_id(item: object) -> str | None:
-    """The CRM ``_id`` (or ``id``) of a lead object."""
-    if not isinstance(item, Mapping):
-        return None
-    return _text(item.get("_id")) or _text(item.get("id"))
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -726,50 +657,6 @@ def _retry_after(response: httpx.Response) -> float | None:
             when = when.replace(tzinfo=UTC)
         seconds = (when - datetime.now(UTC)).total_seconds()
     return max(seconds, 0.0) if math.isfinite(seconds) else None
-
-
-def _unique_index(leads: Sequence[Lead], key: str, normalize: Callable[[object], str | None]) -> dict[str, str | None]:
-    """Normalized ``key`` value → referenceId; None where two leads share a value."""
-    index: dict[str, str | None] = {}
-    for lead in leads:
-        value = normalize(lead.get(key))
-        if value is not None:
-            index[value] = None if value in index else _ref(lead)
-    return index
-
-
-def _phone_key(value: object) -> str | None:
-    """A phone's digits, for matching."""
-    digits = re.sub(r"\D", "", value) if isinstance(value, str) else ""
-    return digits or None
-
-
-def _email_key(value: object) -> str | None:
-    """An email address in lower case, for matching."""
-    address = value.strip().lower() if isinstance(value, str) else ""
-    return address or None
-
-
-def _text(value: object) -> str | None:
-    """A non-empty string or integer id as text."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | str) and str(value):
-        return str(value)
-    return None
-
-
-def _ref(lead: Lead) -> str:
-    """A lead's referenceId."""
-    ref = lead.get("referenceId")
-    if not isinstance(ref, str) or not ref:
-        raise ValueError("every lead sent to the CRM needs a referenceId")
-    return ref
-
-
-def _excerpt(text: str) -> str:
-    """The start of a body, for messages."""
-    return text.strip()[:EXCERPT_CHARS]
 
 
 def _chunks(leads: list[Lead], size: int) -> Iterator[list[Lead]]:

@@ -14,29 +14,41 @@ method that writes has committed (or rolled back) before it returns.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, Self
+from typing import Any, Self
 
+from importer import ledger_match as matching
 from importer.errors import LedgerError
 from importer.ledger_fold import BackgroundFold
-from importer.ledger_log import BATCHES_TABLE, Batch, BatchLog, Match, stage
+from importer.ledger_locks import RunLocks
+from importer.ledger_log import BATCHES_TABLE, Batch, BatchLog, stage
+from importer.ledger_match import ClaimResult, Known, LeadKey
+
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT",
+    "LEAD_STATES",
+    "SCHEMA_VERSION",
+    "ClaimResult",
+    "Known",
+    "LeadKey",
+    "Ledger",
+    "RunRecord",
+    "default_ledger_path",
+]
 
 SCHEMA_VERSION = 2
 LEAD_STATES = ("in-flight", "accepted", "rejected", "pending")
 DEFAULT_BUSY_TIMEOUT = 30.0
 
-_STATE_RANK = {"accepted": 0, "in-flight": 1, "rejected": 2, "pending": 3}
-_MATCH_KINDS = ("referenceId", "phone", "email")
 
 # A lead's project and process are stored once, in ``scopes``: a small integer key keeps the indexes
 # small, and their size is what a claim of 1000 leads mostly pays for. Leads are looked up by
@@ -79,25 +91,6 @@ _PRAGMAS = (
     "PRAGMA journal_size_limit=67108864",
 )
 
-_MATCH_COLUMNS = "j.key, {kind}, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash, l.batch_id"
-
-# Every stored lead matching a batch lead by referenceId, phone or email (kind 0, 1, 2). The batch's
-# referenceIds, phones and emails come as three JSON arrays (one statement, whatever the batch's size);
-# CROSS JOIN keeps the batch as the outer loop, so each lead costs one index probe per kind.
-_BY_REFERENCE = f"""
-SELECT {_MATCH_COLUMNS.format(kind=0)} FROM json_each(:refs) AS j CROSS JOIN leads AS l
- WHERE l.scope_id = :scope AND l.reference_id = j.value"""
-
-_MATCHES = f"""{_BY_REFERENCE}
-UNION ALL
-SELECT {_MATCH_COLUMNS.format(kind=1)} FROM json_each(:phones) AS j CROSS JOIN leads AS l
- WHERE j.value != '' AND l.scope_id = :scope AND l.phone = j.value AND l.phone != ''
-   AND l.reference_id != (:refs ->> j.key)
-UNION ALL
-SELECT {_MATCH_COLUMNS.format(kind=2)} FROM json_each(:emails) AS j CROSS JOIN leads AS l
- WHERE j.value != '' AND l.scope_id = :scope AND l.email = j.value AND l.email != ''
-   AND l.reference_id != (:refs ->> j.key)"""
-
 _IN_RUN = "scope_id = ? AND reference_id = ? AND run_id = ?"
 
 _RUN_COLUMNS = (
@@ -116,44 +109,6 @@ _MOVE_ASIDE = (
     "move it aside (e.g. `mv {path} {path}.broken`) and run again; leads it recorded will then not be "
     "recognised as already imported"
 )
-
-
-class LeadKey(NamedTuple):
-    """What identifies a lead about to be sent, and a digest of what would be sent."""
-
-    reference_id: str
-    phone: str
-    """E.164, or "" when the lead has no phone."""
-    email: str
-    """Lowercase, or "" when the lead has no email."""
-    sheet_row: int
-    payload_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class Known:
-    """What the ledger already holds that matches a lead."""
-
-    reference_id: str
-    """The ledger row's referenceId (differs from the lead's when matched by phone or email)."""
-    state: str
-    lead_id: str | None
-    run_id: int
-    message: str | None
-    payload_hash: str | None
-    owner_alive: bool
-    """For ``in-flight``: the run holding it is still running."""
-    matched_by: str
-    """``referenceId``, ``phone`` or ``email``."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimResult:
-    """Leads now ``in-flight`` for the run (send exactly these), and why the others were not claimed."""
-
-    claimed: list[LeadKey]
-    known: dict[int, Known]
-    """By the lead's sheet_row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +157,7 @@ class Ledger:
         """Scopes known to have rows in ``leads`` (rows are never deleted)."""
         self._background: BackgroundFold | None = None
         self._fold_conn: sqlite3.Connection | None = None
-        self._locks = _RunLocks(Path(f"{self.path}.locks"))
+        self._locks = RunLocks(Path(f"{self.path}.locks"))
         with self._errors("open"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._locks.folder.mkdir(exist_ok=True)
@@ -320,11 +275,15 @@ class Ledger:
                 scope = self._scope_id(conn, project_id, process_id, create=True)
                 self._log.refresh(conn, scope)
                 keys = [(k.reference_id, k.phone, k.email) for k in leads]
-                stored = _stored_matches(conn, _MATCHES, scope, keys) if self._has_leads(conn, scope) else []
-                best = _best(self._log.matches(conn, scope, keys, stored))
+                stored = (
+                    matching.stored_matches(conn, matching.MATCHES, scope, keys) if self._has_leads(conn, scope) else []
+                )
+                best = matching.best_matches(self._log.matches(conn, scope, keys, stored))
                 alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
                 claimed, known = (
-                    (list(leads), {}) if not best and _distinct(keys) else _decide(run_id, leads, best, alive)
+                    (list(leads), {})
+                    if not best and matching.distinct_keys(keys)
+                    else matching.decide(run_id, leads, best, alive)
                 )
                 if claimed:
                     entries = [[*k, "in-flight", None, None] for k in claimed]
@@ -377,14 +336,14 @@ class Ledger:
                 (scope,),
             ).fetchall()
             alive = self._locks.alive_map(row[5] for row in rows)
-        return [_known(row, alive) for row in rows if not alive[row[5]]]
+        return [matching.to_known(row, alive) for row in rows if not alive[row[5]]]
 
     def adopt(self, run_id: int, project_id: str, process_id: str, reference_ids: Sequence[str]) -> list[str]:
         """Take over for the run those of ``reference_ids`` still ``in-flight`` in a dead run; return them."""
         with self._transaction("adopt leads in") as conn:
             self._fold_dead(conn)
             scope = self._scope_id(conn, project_id, process_id, create=False)
-            rows = [row for row in _by_reference(conn, scope, reference_ids) if row[3] == "in-flight"]
+            rows = [row for row in matching.by_reference(conn, scope, reference_ids) if row[3] == "in-flight"]
             alive = self._locks.alive_map(row[5] for row in rows)
             stale = [(str(row[2]), int(row[5])) for row in rows if not alive[row[5]]]
             conn.executemany(
@@ -412,10 +371,14 @@ class Ledger:
             keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
             self._log.refresh(conn, scope)
             rows = list(
-                _best(self._log.matches(conn, scope, keys, _stored_matches(conn, _BY_REFERENCE, scope, keys))).values()
+                matching.best_matches(
+                    self._log.matches(
+                        conn, scope, keys, matching.stored_matches(conn, matching.BY_REFERENCE, scope, keys)
+                    )
+                ).values()
             )
             alive = self._locks.alive_map(row[5] for row in rows if row[3] == "in-flight")
-        return {str(row[2]): _known(row, alive) for row in rows}
+        return {str(row[2]): matching.to_known(row, alive) for row in rows}
 
     # -- internals -------------------------------------------------------------------------------
 
@@ -579,88 +542,6 @@ class Ledger:
             raise LedgerError(_explain(exc, self.path, action, self.busy_timeout)) from exc
 
 
-class _RunLocks:
-    """One lock file per run, exclusively locked by the process running it: the OS frees it when that dies."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._held: dict[int, int] = {}
-
-    def hold(self, run_id: int) -> None:
-        """Lock the run's file for as long as this process runs it."""
-        fd = os.open(self._path(run_id), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except BaseException:
-            os.close(fd)
-            raise
-        self._held[run_id] = fd
-
-    def release(self, run_id: int) -> None:
-        """Unlock (and remove) the run's file, if this process holds it."""
-        fd = self._held.pop(run_id, None)
-        if fd is not None:
-            # Removed while still locked: whoever opened it before sees it unlocked once it is closed.
-            with contextlib.suppress(FileNotFoundError):
-                self._path(run_id).unlink()
-            os.close(fd)
-
-    def release_all(self) -> None:
-        """Unlock every run this process holds."""
-        for run_id in list(self._held):
-            self.release(run_id)
-
-    def alive(self, run_id: int) -> bool:
-        """Whether some process still runs the run: a shared lock is refused while its owner lives."""
-        if run_id in self._held:
-            return True
-        try:
-            fd = os.open(self._path(run_id), os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
-            return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)  # also drops the shared lock
-        return False
-
-    def alive_map(self, run_ids: Iterable[int]) -> dict[int, bool]:
-        """:meth:`alive` for each distinct run."""
-        return {run_id: self.alive(run_id) for run_id in set(run_ids)}
-
-    def _path(self, run_id: int) -> Path:
-        return self.folder / f"run-{run_id}.lock"
-
-
-def _stored_matches(
-    conn: sqlite3.Connection, sql: str, scope: int, keys: Sequence[tuple[str, str, str]]
-) -> list[Match]:
-    """The rows of ``leads`` matching each key (ref, phone, email) by position."""
-    refs, phones, emails = (list(column) for column in zip(*keys, strict=True)) if keys else ([], [], [])
-    params: dict[str, object] = {"scope": scope, "refs": json.dumps(refs)}
-    if ":phones" in sql:
-        params.update(phones=json.dumps(phones), emails=json.dumps(emails))
-    return conn.execute(sql, params).fetchall()
-
-
-def _best(rows: Iterable[Match]) -> dict[int, Match]:
-    """For each batch position, the stored lead to go by: best state first, then referenceId > phone > email."""
-    best: dict[int, Match] = {}
-    for row in rows:
-        current = best.get(row[0])
-        if current is None or (_STATE_RANK[row[3]], row[1]) < (_STATE_RANK[current[3]], current[1]):
-            best[row[0]] = row
-    return best
-
-
-def _by_reference(conn: sqlite3.Connection, scope: int, reference_ids: Sequence[str]) -> list[Match]:
-    """The ``leads`` rows with these referenceIds."""
-    keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
-    return list(_best(_stored_matches(conn, _BY_REFERENCE, scope, keys)).values())
-
-
 def _unfolded_lead(batch: Batch, entry: list[Any], scope: tuple[str, str]) -> dict[str, object]:
     """A lead of an unfolded batch, as :meth:`Ledger.leads_of_run` lists leads."""
     ref, phone, email, sheet_row, payload_hash, state, lead_id, message = entry
@@ -679,69 +560,6 @@ def _unfolded_lead(batch: Batch, entry: list[Any], scope: tuple[str, str]) -> di
         "message": message,
         "updated_at": batch.updated_at,
     }
-
-
-def _distinct(keys: Sequence[tuple[str, str, str]]) -> bool:
-    """Whether no two keys share a referenceId, phone or email (then no lead of a batch holds back another)."""
-    for column in zip(*keys, strict=True):
-        values = [v for v in column if v]
-        if len(set(values)) != len(values):
-            return False
-    return True
-
-
-def _decide(
-    run_id: int, leads: Sequence[LeadKey], best: Mapping[int, Match], alive: Mapping[int, bool]
-) -> tuple[list[LeadKey], dict[int, Known]]:
-    """Split a batch into the leads to claim and those already known, each with the stored lead it matches."""
-    claimed: list[LeadKey] = []
-    known: dict[int, Known] = {}
-    # The batch's claimed leads by referenceId, phone and email: a later copy in the same batch is held back.
-    by_ref: dict[str, LeadKey] = {}
-    by_phone: dict[str, LeadKey] = {}
-    by_email: dict[str, LeadKey] = {}
-    for pos, lead in enumerate(leads):
-        row = best.get(pos)
-        if row is not None and _holds_back(row, lead):
-            known[lead.sheet_row] = _known(row, alive)
-            continue
-        ref, phone, email = lead.reference_id, lead.phone, lead.email
-        twin = by_ref.get(ref) or (phone and by_phone.get(phone)) or (email and by_email.get(email)) or None
-        if twin is not None:
-            kind = "referenceId" if twin.reference_id == ref else "phone" if phone and twin.phone == phone else "email"
-            known[lead.sheet_row] = Known(
-                twin.reference_id, "in-flight", None, run_id, None, twin.payload_hash, True, kind
-            )
-            continue
-        claimed.append(lead)
-        by_ref[ref] = lead
-        if phone:
-            by_phone.setdefault(phone, lead)
-        if email:
-            by_email.setdefault(email, lead)
-    return claimed, known
-
-
-def _holds_back(row: Match, lead: LeadKey) -> bool:
-    """Whether the stored lead ``row`` means ``lead`` must not be sent now."""
-    state, kind = row[3], row[1]
-    return bool(
-        state in ("accepted", "in-flight") or (state == "rejected" and kind == 0 and row[7] == lead.payload_hash)
-    )
-
-
-def _known(row: Match, alive: Mapping[int, bool]) -> Known:
-    _, kind, reference_id, state, lead_id, run_id, message, payload_hash = row[:8]
-    return Known(
-        reference_id=reference_id,
-        state=state,
-        lead_id=lead_id,
-        run_id=run_id,
-        message=message,
-        payload_hash=payload_hash,
-        owner_alive=state == "in-flight" and alive.get(run_id, False),
-        matched_by=_MATCH_KINDS[kind],
-    )
 
 
 def _run_record(row: tuple[Any, ...]) -> RunRecord:

@@ -17,11 +17,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import ipaddress
-import itertools
 import json
 import math
 import random
-import re
 import socket
 import threading
 import time
@@ -29,43 +27,26 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-Json = dict[str, Any]
+from importer import sandbox_crm as vox
+
+Json = vox.Json
 
 API_PREFIX = "/api/v1"
 SANDBOX_PREFIX = f"{API_PREFIX}/sandbox/"
 ERROR_SHAPES = ("reference", "guide")
 
-_BULK, _SINGLE, _GET = "bulk", "single", "get"
 _ROUTES = {
-    ("POST", f"{API_PREFIX}/leads/bulk/initiate"): _BULK,
-    ("POST", f"{API_PREFIX}/leads/initiate"): _SINGLE,
-    ("GET", f"{API_PREFIX}/leads/get"): _GET,
+    ("POST", f"{API_PREFIX}/leads/bulk/initiate"): vox.BULK,
+    ("POST", f"{API_PREFIX}/leads/initiate"): vox.SINGLE,
+    ("GET", f"{API_PREFIX}/leads/get"): vox.GET,
 }
-_INITIATE = (_BULK, _SINGLE)
-
-MSG_BAD_TOKEN = "Invalid or missing API token"
-MSG_PROJECT = "projectId does not match authenticated project"
-MSG_RATE = "Too many requests, slow down"
-MSG_BLOCKED = "API key temporarily blocked due to repeated duplicate submissions. Try again later."
-MSG_NAME = "firstName or name is required"
-MSG_CONTACT = "Either phone or email is required"
-MSG_REPEATING = "Phone number contains repeating digits pattern"
-MSG_PHONE_FORMAT = "Invalid phone number format"
-MSG_EMAIL_FORMAT = "Invalid email format"
-MSG_PHONE_DUP = "A call attempt has already been made to this phone number for this project"
-
-# One digit repeated or two digits alternating: 9999999999, 9898989898.
-_REPEATING = re.compile(r"(\d)(\d)(?:\1\2)+\1?")
-_PHONE = re.compile(r"\+?[\d\s().-]+")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_NATIONAL_DIGITS = 10
+_INITIATE = (vox.BULK, vox.SINGLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,285 +127,23 @@ class _Request:
 
 
 @dataclass(frozen=True, slots=True)
-class _Reply:
-    status: int
-    body: Json | None = None
-    retry_after: float | None = None
-    drop: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class _Ticket:
     """The admission decision for one request, with the faults drawn for it."""
 
-    refusal: _Reply | None = None
+    refusal: vox.Reply | None = None
     latency: float = 0.0
     fail: bool = False
     drop: bool = False
 
 
-_DROP = _Reply(0, drop=True)
-
-
-class _Refused(Exception):
-    """The whole request is refused with this status and body."""
-
-    def __init__(self, status: int, body: Json) -> None:
-        super().__init__(body.get("error"))
-        self.reply = _Reply(status, body)
-
-
-class _Rejected(Exception):
-    """One lead failed validation; the message is the contract's."""
-
-
-def _present(value: object) -> bool:
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def _text(value: object) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _digits(phone: str) -> str:
-    return "".join(char for char in phone if char.isdigit())
-
-
-def _phone_problem(phone: object) -> str | None:
-    if not isinstance(phone, str) or not _PHONE.fullmatch(phone.strip()):
-        return MSG_PHONE_FORMAT
-    digits = _digits(phone)
-    if not 7 <= len(digits) <= 15:
-        return MSG_PHONE_FORMAT
-    if _REPEATING.fullmatch(digits) or _REPEATING.fullmatch(digits[-_NATIONAL_DIGITS:]):
-        return MSG_REPEATING
-    return None
-
-
-def _email_problem(email: object) -> str | None:
-    if not isinstance(email, str) or email != email.lower() or not _EMAIL.fullmatch(email):
-        return MSG_EMAIL_FORMAT
-    return None
-
-
-def _lead_problem(lead: Json) -> str | None:
-    """The contract's message for a lead that is invalid on its own, else None."""
-    if _text(lead.get("name")) is None and _text(lead.get("firstName")) is None:
-        return MSG_NAME
-    phone, email = lead.get("phone"), lead.get("email")
-    if not _present(phone) and not _present(email):
-        return MSG_CONTACT
-    if _present(phone) and (problem := _phone_problem(phone)):
-        return problem
-    if _present(email):
-        return _email_problem(email)
-    return None
-
-
-def _names(lead: Json) -> tuple[str, str | None, str | None]:
-    """Full name, first name and last name; a lone ``name`` is split like the CRM does."""
-    name, first, last = _text(lead.get("name")), _text(lead.get("firstName")), _text(lead.get("lastName"))
-    if first is None and name is not None:
-        first, _, rest = name.partition(" ")
-        last = last or rest.strip() or None
-    full = name or " ".join(part for part in (first, last) if part)
-    return full, first, last
-
-
-def _mask_phone(phone: str) -> str:
-    """Every digit but the last four replaced by ``*``."""
-    keep_from = len(_digits(phone)) - 4
-    seen, masked = 0, []
-    for char in phone:
-        if char.isdigit():
-            masked.append(char if seen >= keep_from else "*")
-            seen += 1
-        else:
-            masked.append(char)
-    return "".join(masked)
-
-
-def _iso_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _state_for(init: object) -> str:
-    return "created" if init is False else "initialized"
-
-
-class _Store:
-    """Leads in memory with the indexes the duplicate checks need. Not thread-safe."""
-
-    def __init__(self, settings: SandboxSettings) -> None:
-        self.settings = settings
-        self.by_id: dict[str, Json] = {}
-        self.by_ref: dict[tuple[str, str], str] = {}
-        self.phones: set[str] = set()
-        self.emails: set[str] = set()
-        self.new_duplicates = 0
-        self._serial = itertools.count(1)
-
-    def create(self, lead: Json, *, init: object, now: str) -> Json:
-        """Validate and store one lead; raise ``_Rejected`` with the contract's message."""
-        problem = _lead_problem(lead) or self._duplicate_problem(lead)
-        if problem:
-            raise _Rejected(problem)
-        full, first, last = _names(lead)
-        stored: Json = {
-            "_id": f"{int(time.time()) & 0xFFFFFFFF:08x}{next(self._serial):016x}",
-            "referenceId": lead.get("referenceId"),
-            "name": full,
-            "firstName": first,
-            "lastName": last,
-            "phone": lead.get("phone"),
-            "email": lead.get("email"),
-            "projectId": lead["projectId"],
-            "processId": lead["processId"],
-            "currentState": _state_for(init),
-            "metadata": lead.get("metadata") if isinstance(lead.get("metadata"), dict) else {},
-            "createdAt": now,
-            "updatedAt": now,
-        }
-        if "groupId" in lead:
-            stored["groupId"] = lead["groupId"]
-        self._index(stored)
-        return stored
-
-    def reinitiate(self, lead_id: object, *, init: object, now: str) -> Json:
-        """Initiate an already stored lead again; raise ``_Rejected`` if there is none."""
-        stored = self.by_id.get(lead_id) if isinstance(lead_id, str) else None
-        if stored is None:
-            raise _Rejected(f"Lead with ID {lead_id} not found")
-        # Replaced, never mutated: responses being serialised elsewhere may still hold the old one.
-        renewed = {**stored, "currentState": _state_for(init), "updatedAt": now}
-        self.by_id[renewed["_id"]] = renewed
-        return renewed
-
-    def find_reference(self, process_id: str, reference_id: str) -> Json | None:
-        lead_id = self.by_ref.get((process_id, reference_id))
-        return None if lead_id is None else self.by_id[lead_id]
-
-    def _duplicate_problem(self, lead: Json) -> str | None:
-        phone, reference, email = lead.get("phone"), lead.get("referenceId"), lead.get("email")
-        problem = None
-        if _present(phone) and _digits(str(phone)) in self.phones:
-            problem = MSG_PHONE_DUP
-        elif reference is not None and (str(lead["processId"]), str(reference)) in self.by_ref:
-            problem = f"Lead with referenceId {reference} already exists for this project and process"
-        elif _present(email) and email in self.emails:
-            problem = f"Lead with email {email} already exists for this project"
-        if problem:
-            self.new_duplicates += 1
-        return problem
-
-    def _index(self, stored: Json) -> None:
-        self.by_id[stored["_id"]] = stored
-        if stored["referenceId"] is not None:
-            self.by_ref[(str(stored["processId"]), str(stored["referenceId"]))] = stored["_id"]
-        if _present(stored["phone"]):
-            self.phones.add(_digits(stored["phone"]))
-        if _present(stored["email"]):
-            self.emails.add(stored["email"])
-
-
-def _check_scope(settings: SandboxSettings, leads: list[Json]) -> None:
-    """Refuse the whole request if any lead is outside the project or names an unknown process."""
-    if any(lead.get("projectId") != settings.project_id for lead in leads):
-        raise _Refused(403, {"error": MSG_PROJECT})
-    for lead in leads:
-        if lead.get("processId") not in settings.process_ids:
-            process_id = lead.get("processId", "undefined")
-            raise _Refused(404, {"error": f"Process not found for lead with processId: {process_id}"})
-
-
-def _error_item(item: object, message: str, shape: str) -> Json:
-    if shape == "guide":
-        return {"leadId": item, "error": message}
-    reference = item.get("referenceId") if isinstance(item, dict) else None
-    return {"data": item, "referenceId": reference, "error": message}
-
-
-def _bulk_initiate(store: _Store, body: Json, query: dict[str, str]) -> _Reply:
-    settings = store.settings
-    leads, lead_ids = body.get("leads"), body.get("leadIds")
-    items = leads if leads is not None else lead_ids
-    if items is None:
-        raise _Refused(400, {"error": "Either leadIds or leads array is required"})
-    if not isinstance(items, list):
-        raise _Refused(400, {"error": "Input must be an array"})
-    if len(items) > settings.bulk_cap:
-        raise _Refused(400, {"error": f"Maximum of {settings.bulk_cap} leads allowed per request"})
-    if leads is not None:
-        _check_scope(settings, [item if isinstance(item, dict) else {} for item in items])
-    init, now = body.get("init", True), _iso_now()
-    success: list[Json] = []
-    errors: list[Json] = []
-    for item in items:
-        try:
-            if leads is not None:
-                success.append(store.create(item, init=init, now=now))
-            else:
-                success.append(store.reinitiate(item, init=init, now=now))
-        except _Rejected as rejected:
-            errors.append(_error_item(item, str(rejected), settings.error_shape))
-    status = 400 if errors and settings.mixed_status_400 else 200
-    return _Reply(status, {"success": success, "errors": errors})
-
-
-def _single_initiate(store: _Store, body: Json, query: dict[str, str]) -> _Reply:
-    lead, lead_id, init, now = body.get("lead"), body.get("leadId"), body.get("init", True), _iso_now()
-    if lead is None and lead_id is not None:
-        try:
-            stored = store.reinitiate(lead_id, init=init, now=now)
-        except _Rejected as rejected:
-            raise _Refused(404, {"error": str(rejected)}) from None
-    elif isinstance(lead, dict):
-        if not _present(lead.get("projectId")):
-            raise _Refused(400, {"error": "projectId is required in lead object"})
-        _check_scope(store.settings, [lead])
-        try:
-            stored = store.create(lead, init=init, now=now)
-        except _Rejected as rejected:
-            raise _Refused(400, {"error": str(rejected)}) from None
-    else:
-        raise _Refused(400, {"error": "Either leadId or lead object is required"})
-    return _Reply(200, {"success": True, **stored})
-
-
-def _get_lead(store: _Store, body: Json, query: dict[str, str]) -> _Reply:
-    lead_id, reference = query.get("leadId"), query.get("referenceId")
-    if lead_id:
-        lead = store.by_id.get(lead_id)
-    elif reference:
-        project_id, process_id = query.get("projectId"), query.get("processId")
-        if not project_id or not process_id:
-            error = "projectId and processId are required when using referenceId"
-            raise _Refused(400, {"success": False, "error": error})
-        if project_id != store.settings.project_id:
-            raise _Refused(403, {"success": False, "error": MSG_PROJECT})
-        lead = store.find_reference(process_id, reference)
-    else:
-        raise _Refused(400, {"success": False, "error": "Either leadId or referenceId is required"})
-    if lead is None:
-        return _Reply(404, {"success": False, "error": "Lead not found"})
-    data = {**lead, "activities": []}
-    if query.get("masked") == "true" and isinstance(data["phone"], str):
-        data["phone"] = _mask_phone(data["phone"])
-    return _Reply(200, {"success": True, "data": data})
-
-
-_ENDPOINTS: dict[str, Callable[[_Store, Json, dict[str, str]], _Reply]] = {
-    _BULK: _bulk_initiate,
-    _SINGLE: _single_initiate,
-    _GET: _get_lead,
-}
+_DROP = vox.Reply(0, drop=True)
 
 
 def _lead_count(kind: str | None, body: Json) -> int:
-    if kind == _BULK:
+    if kind == vox.BULK:
         items = body.get("leads") if body.get("leads") is not None else body.get("leadIds")
         return len(items) if isinstance(items, list) else 0
-    if kind == _SINGLE:
+    if kind == vox.SINGLE:
         return int(body.get("lead") is not None or body.get("leadId") is not None)
     return 0
 
@@ -439,7 +158,7 @@ class _State:
     def __init__(self, settings: SandboxSettings) -> None:
         self.settings = settings
         self.lock = threading.Lock()
-        self.store = _Store(settings)
+        self.store = vox.Store(settings)
         self._rng = random.Random(settings.seed)
         self._window: deque[float] = deque()
         self._duplicate_times: deque[float] = deque()
@@ -460,18 +179,18 @@ class _State:
                 self._initiate_times.append(now)
                 self._initiate_sizes.append(size)
             if now < self._blocked_until:
-                body = {"success": False, "error": MSG_BLOCKED}
-                return _Ticket(_Reply(429, body, retry_after=self._blocked_until - now))
+                body = {"success": False, "error": vox.MSG_BLOCKED}
+                return _Ticket(vox.Reply(429, body, retry_after=self._blocked_until - now))
             if kind is None:
                 return _Ticket()
             return self._rate_limit(now) or self._draw_faults(kind)
 
-    def perform(self, kind: str, body: Json, query: dict[str, str]) -> _Reply:
+    def perform(self, kind: str, body: Json, query: dict[str, str]) -> vox.Reply:
         """Run one CRM endpoint against the store and count the duplicates it met."""
         with self.lock:
             try:
-                reply = _ENDPOINTS[kind](self.store, body, query)
-            except _Refused as refused:
+                reply = vox.ENDPOINTS[kind](self.store, body, query)
+            except vox.Refused as refused:
                 reply = refused.reply
             self._note_duplicates(time.monotonic())
         return reply
@@ -500,7 +219,7 @@ class _State:
         if len(window) >= self.settings.rate_limit:
             self._rate_limited += 1
             wait = window[0] + self.settings.rate_window - now
-            return _Ticket(_Reply(429, {"success": False, "error": MSG_RATE}, retry_after=wait))
+            return _Ticket(vox.Reply(429, {"success": False, "error": vox.MSG_RATE}, retry_after=wait))
         window.append(now)
         return None
 
@@ -543,25 +262,25 @@ class _App:
         self.settings = settings
         self.state = _State(settings)
 
-    def handle(self, request: _Request) -> _Reply:
+    def handle(self, request: _Request) -> vox.Reply:
         if request.path.startswith(SANDBOX_PREFIX):
             return self._sandbox_endpoint(request)
         self.state.count_request()
         if not self._authorized(request):
-            return _Reply(403, {"error": MSG_BAD_TOKEN})
+            return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
         kind = _ROUTES.get((request.method, request.path))
         body = _parse_body(request.body)
         ticket = self.state.admit(kind, _lead_count(kind, body or {}))
         if ticket.refusal is not None:
             return ticket.refusal
         if kind is None:
-            return _Reply(404, {"error": f"Cannot {request.method} {request.path}"})
+            return vox.Reply(404, {"error": f"Cannot {request.method} {request.path}"})
         if ticket.latency > 0:
             time.sleep(ticket.latency)  # outside the lock, so slow requests overlap
         if ticket.fail:
-            return _Reply(500, {"error": "Internal server error"})
+            return vox.Reply(500, {"error": "Internal server error"})
         if body is None:
-            reply = _Reply(400, {"error": "Invalid JSON body"})
+            reply = vox.Reply(400, {"error": "Invalid JSON body"})
         else:
             reply = self.state.perform(kind, body, request.query)
         return _DROP if ticket.drop else reply
@@ -569,14 +288,14 @@ class _App:
     def _authorized(self, request: _Request) -> bool:
         return request.authorization == f"Bearer {self.settings.token}"
 
-    def _sandbox_endpoint(self, request: _Request) -> _Reply:
+    def _sandbox_endpoint(self, request: _Request) -> vox.Reply:
         if not self._authorized(request):
-            return _Reply(403, {"error": MSG_BAD_TOKEN})
+            return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
         if request.method == "GET" and request.path == f"{SANDBOX_PREFIX}leads":
-            return _Reply(200, {"leads": self.state.leads()})
+            return vox.Reply(200, {"leads": self.state.leads()})
         if request.method == "GET" and request.path == f"{SANDBOX_PREFIX}stats":
-            return _Reply(200, self.state.stats().summary())
-        return _Reply(404, {"error": f"Cannot {request.method} {request.path}"})
+            return vox.Reply(200, self.state.stats().summary())
+        return vox.Reply(404, {"error": f"Cannot {request.method} {request.path}"})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -608,7 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.server.app.handle(request)
         except Exception:
             traceback.print_exc()
-            reply = _Reply(500, {"error": "Internal server error"})
+            reply = vox.Reply(500, {"error": "Internal server error"})
         if reply.drop:
             self.close_connection = True
             with contextlib.suppress(OSError):
@@ -616,7 +335,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(reply)
 
-    def _send(self, reply: _Reply) -> None:
+    def _send(self, reply: vox.Reply) -> None:
         data = json.dumps(reply.body).encode()
         self.send_response(reply.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -1,0 +1,165 @@
+"""Matching a batch of leads about to be claimed with the leads the ledger already holds.
+
+A lead is known by its referenceId, phone and email within a project and process (a *scope*).
+:func:`stored_matches` finds the stored leads matching each lead of a batch, :func:`best_matches`
+keeps the one to go by, and :func:`decide` splits the batch into the leads to claim and those held
+back, each with what holds it back.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from importer.ledger_log import Match
+
+STATE_RANK = {"accepted": 0, "in-flight": 1, "rejected": 2, "pending": 3}
+MATCH_KINDS = ("referenceId", "phone", "email")
+
+MATCH_COLUMNS = "j.key, {kind}, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash, l.batch_id"
+
+# Every stored lead matching a batch lead by referenceId, phone or email (kind 0, 1, 2). The batch's
+# referenceIds, phones and emails come as three JSON arrays (one statement, whatever the batch's size);
+# CROSS JOIN keeps the batch as the outer loop, so each lead costs one index probe per kind.
+BY_REFERENCE = f"""
+SELECT {MATCH_COLUMNS.format(kind=0)} FROM json_each(:refs) AS j CROSS JOIN leads AS l
+ WHERE l.scope_id = :scope AND l.reference_id = j.value"""
+
+MATCHES = f"""{BY_REFERENCE}
+UNION ALL
+SELECT {MATCH_COLUMNS.format(kind=1)} FROM json_each(:phones) AS j CROSS JOIN leads AS l
+ WHERE j.value != '' AND l.scope_id = :scope AND l.phone = j.value AND l.phone != ''
+   AND l.reference_id != (:refs ->> j.key)
+UNION ALL
+SELECT {MATCH_COLUMNS.format(kind=2)} FROM json_each(:emails) AS j CROSS JOIN leads AS l
+ WHERE j.value != '' AND l.scope_id = :scope AND l.email = j.value AND l.email != ''
+   AND l.reference_id != (:refs ->> j.key)"""
+
+
+class LeadKey(NamedTuple):
+    """What identifies a lead about to be sent, and a digest of what would be sent."""
+
+    reference_id: str
+    phone: str
+    """E.164, or "" when the lead has no phone."""
+    email: str
+    """Lowercase, or "" when the lead has no email."""
+    sheet_row: int
+    payload_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the ledger already holds that matches a lead."""
+
+    reference_id: str
+    """The ledger row's referenceId (differs from the lead's when matched by phone or email)."""
+    state: str
+    lead_id: str | None
+    run_id: int
+    message: str | None
+    payload_hash: str | None
+    owner_alive: bool
+    """For ``in-flight``: the run holding it is still running."""
+    matched_by: str
+    """``referenceId``, ``phone`` or ``email``."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    """Leads now ``in-flight`` for the run (send exactly these), and why the others were not claimed."""
+
+    claimed: list[LeadKey]
+    known: dict[int, Known]
+    """By the lead's sheet_row."""
+
+
+def stored_matches(conn: sqlite3.Connection, sql: str, scope: int, keys: Sequence[tuple[str, str, str]]) -> list[Match]:
+    """The rows of ``leads`` matching each key (ref, phone, email) by position."""
+    refs, phones, emails = (list(column) for column in zip(*keys, strict=True)) if keys else ([], [], [])
+    params: dict[str, object] = {"scope": scope, "refs": json.dumps(refs)}
+    if ":phones" in sql:
+        params.update(phones=json.dumps(phones), emails=json.dumps(emails))
+    return conn.execute(sql, params).fetchall()
+
+
+def best_matches(rows: Iterable[Match]) -> dict[int, Match]:
+    """For each batch position, the stored lead to go by: best state first, then referenceId > phone > email."""
+    best: dict[int, Match] = {}
+    for row in rows:
+        current = best.get(row[0])
+        if current is None or (STATE_RANK[row[3]], row[1]) < (STATE_RANK[current[3]], current[1]):
+            best[row[0]] = row
+    return best
+
+
+def by_reference(conn: sqlite3.Connection, scope: int, reference_ids: Sequence[str]) -> list[Match]:
+    """The ``leads`` rows with these referenceIds."""
+    keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
+    return list(best_matches(stored_matches(conn, BY_REFERENCE, scope, keys)).values())
+
+
+def distinct_keys(keys: Sequence[tuple[str, str, str]]) -> bool:
+    """Whether no two keys share a referenceId, phone or email (then no lead of a batch holds back another)."""
+    for column in zip(*keys, strict=True):
+        values = [v for v in column if v]
+        if len(set(values)) != len(values):
+            return False
+    return True
+
+
+def decide(
+    run_id: int, leads: Sequence[LeadKey], best: Mapping[int, Match], alive: Mapping[int, bool]
+) -> tuple[list[LeadKey], dict[int, Known]]:
+    """Split a batch into the leads to claim and those already known, each with the stored lead it matches."""
+    claimed: list[LeadKey] = []
+    known: dict[int, Known] = {}
+    # The batch's claimed leads by referenceId, phone and email: a later copy in the same batch is held back.
+    by_ref: dict[str, LeadKey] = {}
+    by_phone: dict[str, LeadKey] = {}
+    by_email: dict[str, LeadKey] = {}
+    for pos, lead in enumerate(leads):
+        row = best.get(pos)
+        if row is not None and holds_back(row, lead):
+            known[lead.sheet_row] = to_known(row, alive)
+            continue
+        ref, phone, email = lead.reference_id, lead.phone, lead.email
+        twin = by_ref.get(ref) or (phone and by_phone.get(phone)) or (email and by_email.get(email)) or None
+        if twin is not None:
+            kind = "referenceId" if twin.reference_id == ref else "phone" if phone and twin.phone == phone else "email"
+            known[lead.sheet_row] = Known(
+                twin.reference_id, "in-flight", None, run_id, None, twin.payload_hash, True, kind
+            )
+            continue
+        claimed.append(lead)
+        by_ref[ref] = lead
+        if phone:
+            by_phone.setdefault(phone, lead)
+        if email:
+            by_email.setdefault(email, lead)
+    return claimed, known
+
+
+def holds_back(row: Match, lead: LeadKey) -> bool:
+    """Whether the stored lead ``row`` means ``lead`` must not be sent now."""
+    state, kind = row[3], row[1]
+    return bool(
+        state in ("accepted", "in-flight") or (state == "rejected" and kind == 0 and row[7] == lead.payload_hash)
+    )
+
+
+def to_known(row: Match, alive: Mapping[int, bool]) -> Known:
+    _, kind, reference_id, state, lead_id, run_id, message, payload_hash = row[:8]
+    return Known(
+        reference_id=reference_id,
+        state=state,
+        lead_id=lead_id,
+        run_id=run_id,
+        message=message,
+        payload_hash=payload_hash,
+        owner_alive=state == "in-flight" and alive.get(run_id, False),
+        matched_by=MATCH_KINDS[kind],
+    )
