@@ -134,7 +134,7 @@ def _inspect_text(p: Path, encoding: str | None, delimiter: str | None, sample_r
         table = _table(None, preview, None, [], sample_rows)
     else:
         width = len(preview[index])
-        body = decoded.text[ends[index] :] if index < len(ends) else ""
+        body = decoded.body(ends[index] if index < len(ends) else len(decoded.text))
         table = _table(None, preview, index, _text_columns(parse_table(body, delim, width, str(p))), sample_rows)
     return FileInspection(str(p), "text", decoded.encoding, delim, (), (table,))
 

@@ -97,7 +97,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     if not match.complete:
         raise _missing_columns(match, mapping, where=str(p))
     width = len(match.headers)
-    body = decoded.text[ends[match.index] :] if match.index < len(ends) else ""
+    body = decoded.body(ends[match.index] if match.index < len(ends) else len(decoded.text))
     parsed = parse_table(body, delimiter, width, str(p))
     names = _display_names(match.headers, _extra=(parsed.num_columns if isinstance(parsed, pa.Table) else len(parsed)))
     if isinstance(parsed, pa.Table):

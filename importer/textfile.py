@@ -26,6 +26,30 @@ class DecodedText:
 
     text: str
     encoding: str
+    utf8: bytes | None = None
+    """The file's bytes after any BOM when they are exactly ``text`` in UTF-8 (parsed without re-encoding)."""
+
+    def body(self, start: int) -> Body:
+        """The text from character ``start`` on, for :func:`parse_table`."""
+        if self.utf8 is None:
+            return Body(self.text[start:])
+        offset = len(self.text[:start].encode("utf-8"))
+        return Body(self.text, start, memoryview(self.utf8)[offset:])
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The records below the header: as text, and as UTF-8 bytes when the file has them."""
+
+    text: str
+    start: int = 0
+    utf8: memoryview | None = None
+
+    def as_text(self) -> str:
+        return self.text[self.start :] if self.start else self.text
+
+    def as_utf8(self) -> pa.Buffer:
+        return pa.py_buffer(self.utf8) if self.utf8 is not None else pa.py_buffer(self.as_text().encode("utf-8"))
 
 
 def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedText:
@@ -40,7 +64,10 @@ def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedTex
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             try:
-                return DecodedText(data.decode(name).removeprefix("\ufeff"), name)
+                text = data.decode(name)
+                if text.startswith("\ufeff"):  # a second byte-order mark
+                    return DecodedText(text[1:], name)
+                return DecodedText(text, name, data[len(bom) :] if name == "utf-8-sig" else None)
             except UnicodeDecodeError as exc:
                 raise SourceError(
                     f"{path}: starts with a {name} byte-order mark but byte {exc.start} is not {name}."
@@ -52,7 +79,7 @@ def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedTex
         except UnicodeDecodeError:
             pass
     try:
-        return DecodedText(data.decode("utf-8"), "utf-8")
+        return DecodedText(data.decode("utf-8"), "utf-8", data)
     except UnicodeDecodeError:
         pass
     # cp1252 leaves five bytes undefined; those are read as Latin-1 so nothing is lost.
@@ -173,22 +200,22 @@ def _preview(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], li
     return records, ends
 
 
-def parse_table(text: str, delimiter: str, width: int, path: str) -> pa.Table | list[list[str]]:
+def parse_table(body: Body, delimiter: str, width: int, path: str) -> pa.Table | list[list[str]]:
     """Records as a pyarrow table (fast path) or as columns of str (ragged files)."""
     # Parallel parsing first; quoted line breaks that straddle its blocks show up as ragged rows or a
     # parse error, and the quote-aware single-threaded mode reads those files.
-    data = text.encode("utf-8")
+    data = body.as_utf8()
     for newlines_in_values in (False, True):
         table = _parse_fast(data, delimiter, width, newlines_in_values=newlines_in_values)
         if table is not None:
             return table
-    rows = _parse_slow(text, delimiter, path)
+    rows = _parse_slow(body.as_text(), delimiter, path)
     full = max([width] + [len(r) for r in rows])
     return [[row[i] if i < len(row) else "" for row in rows] for i in range(full)]
 
 
-def _parse_fast(data: bytes, delimiter: str, width: int, *, newlines_in_values: bool) -> pa.Table | None:
-    if not data:
+def _parse_fast(data: pa.Buffer, delimiter: str, width: int, *, newlines_in_values: bool) -> pa.Table | None:
+    if not data.size:
         return pa.table({f"c{i}": pa.array([], pa.string()) for i in range(width)})
     names = [f"c{i}" for i in range(width)]
     ragged = []
@@ -199,7 +226,7 @@ def _parse_fast(data: bytes, delimiter: str, width: int, *, newlines_in_values: 
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,

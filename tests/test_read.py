@@ -87,6 +87,19 @@ def test_title_rows_above_header_and_sheet_rows(tmp_path: Path) -> None:
     assert table.cells["Full Name"].tolist() == ["A", "", "B"]
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_utf8_title_rows_with_accents_above_header(tmp_path: Path, bom: bytes) -> None:
+    """UTF-8 is parsed from the file's own bytes: multi-byte title rows do not shift where the records start."""
+    path = tmp_path / "leads.csv"
+    title = "Événements – März 2026 — नई लीड्स 🎉\n\n"
+    path.write_bytes(bom + (title + _text(ROWS)).encode("utf-8"))
+    table = read_source(path, MAPPING)
+    assert table.header_row == 3
+    assert table.sheet_row.tolist() == [4, 5]
+    assert table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë"]
+    assert table.cells["City"].tolist() == ["Pune", "Goa"]
+
+
 def test_ragged_rows_are_padded_and_extra_cells_kept(tmp_path: Path) -> None:
     """Short rows are padded; cells beyond the header land in extra columns, never lost."""
     path = tmp_path / "leads.csv"
