@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from importer.config import parse_mapping
 from importer.errors import ConfigError, LeadImportError, SourceError
 from importer.read import ReadOptions, read_source
+from importer.textfile import open_text
 from tests.conftest import BASIC_MAPPING
 
 MAPPING = parse_mapping(__import__("yaml").safe_load(BASIC_MAPPING), source="test.yaml", environ={})
@@ -91,13 +92,17 @@ def test_title_rows_above_header_and_sheet_rows(tmp_path: Path) -> None:
 def test_utf8_title_rows_with_accents_above_header(tmp_path: Path, bom: bytes) -> None:
     """UTF-8 is parsed from the file's own bytes: multi-byte title rows do not shift where the records start."""
     path = tmp_path / "leads.csv"
-    title = "Événements – März 2026 — नई लीड्स 🎉\n\n"
+    title = "Événements \u2013 März 2026 \u2014 नई लीड्स 🎉\n\n"
     path.write_bytes(bom + (title + _text(ROWS)).encode("utf-8"))
     table = read_source(path, MAPPING)
     assert table.header_row == 3
     assert table.sheet_row.tolist() == [4, 5]
     assert table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë"]
     assert table.cells["City"].tolist() == ["Pune", "Goa"]
+    preview = open_text(path)
+    body = preview.decoded.body(preview.ends[2])
+    assert body.utf8 is not None  # the bytes path, not a re-encoded copy
+    assert bytes(body.as_utf8()).decode("utf-8") == preview.decoded.text[preview.ends[2] :]
 
 
 def test_ragged_rows_are_padded_and_extra_cells_kept(tmp_path: Path) -> None:
