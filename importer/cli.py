@@ -19,6 +19,7 @@ from importer.limiter import RateLimit
 from importer.pipeline import Outcome, ReportOptions, validate
 from importer.plan import MAX_BATCH, SendPlanSettings
 from importer.read import ReadOptions, describe_delimiter
+from importer.report import default_report_path
 
 DEFAULT_BASE_URL = "https://api.vox.ai/api/v1"
 """Production API base; the contract names only the ``/api/v1`` path, so ``VOX_BASE_URL`` overrides it."""
@@ -72,11 +73,28 @@ class SourceArgs:
         )
 
     def report(self) -> ReportOptions:
-        return ReportOptions(path=self.report_path, format=self.report_format, mask_pii=self.mask_pii)
+        """The report options; refuses a report path that would overwrite the input or the mapping."""
+        options = ReportOptions(path=self.report_path, format=self.report_format, mask_pii=self.mask_pii)
+        target, _ = options.resolve(str(self.file))
+        for what, path in (("the input file", self.file), ("the mapping", self.mapping_path)):
+            if _same_file(target, path):
+                raise ConfigError(
+                    f"--report {target} would overwrite {what}; choose another report path "
+                    f"(the default is {default_report_path(self.file)})."
+                )
+        return options
 
     @property
     def progress(self) -> bool:
         return not (self.quiet or self.as_json) and sys.stderr.isatty()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (both resolved; a path that does not exist yet is not)."""
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()
 
 
 def source_options(func: F) -> F:

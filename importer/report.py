@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import collections
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -109,7 +110,7 @@ def formula_safe(values: pd.Series) -> pd.Series:
 
 
 def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
-    """Write the report as UTF-8 CSV, formula-safe, quoting only where needed."""
+    """Write the report as UTF-8 CSV with a byte-order mark (for Excel), formula-safe, quoting only where needed."""
 
     def column(name: str) -> pa.Array:
         col = frame[name]
@@ -122,7 +123,9 @@ def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
         table = pa.table(dict(zip(frame.columns, pool.map(column, frame.columns), strict=True)))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        pacsv.write_csv(table, str(path), write_options=pacsv.WriteOptions(quoting_style="needed"))
+        with pa.OSFile(str(path), "wb") as sink:
+            sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
+            pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
     except (OSError, pa.ArrowException) as exc:
         raise SourceError(f"cannot write the report to {path}: {exc}") from None
 

@@ -44,7 +44,7 @@ class CliRun:
 
 def read_report(path: Path) -> list[dict[str, str]]:
     """The CSV report as a list of rows keyed by column name."""
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
 @pytest.fixture

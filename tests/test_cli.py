@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import click
 import pytest
@@ -44,3 +45,19 @@ def test_bad_rate_exits_2_without_traceback(run_cli: Callable[..., CliRun]) -> N
     """A malformed --rate is a clear error with exit 2."""
     result = run_cli("validate", "x.csv", "--mapping", "mappings/dealer_leads.yaml", "--rate", "lots")
     assert result.exit_code == 2 and "--rate must look like 100/5s" in result.stderr
+
+
+@pytest.mark.parametrize("target", ["input", "mapping"])
+def test_report_never_overwrites_the_input_or_the_mapping(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path], target: str
+) -> None:
+    """--report naming the sheet (or the mapping) is refused with exit 2, and the file is left as it was."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Full Name,Mobile No.\nAsha,9822033445\n", encoding="utf-8")
+    mapping = mapping_file()
+    victim = sheet if target == "input" else mapping
+    before = victim.read_bytes()
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(victim))
+    assert result.exit_code == 2
+    assert f"would overwrite the {'input file' if target == 'input' else 'mapping'}" in result.stderr
+    assert victim.read_bytes() == before

@@ -52,6 +52,20 @@ def test_csv_report_neutralises_cells_end_to_end(
     )
 
 
+def test_csv_report_opens_in_excel_with_its_accents(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """The CSV report starts with a UTF-8 byte-order mark, so Excel shows Renée, not RenÃ©e."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone\nRenée Dubois,9822033445\n", encoding="utf-8")
+    report = tmp_path / "r.csv"
+    run = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report))
+    raw = report.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and not raw[3:].startswith(b"\xef\xbb\xbf")
+    assert "Renée Dubois".encode() in raw
+    assert run.report[0]["Name"] == "Renée Dubois" and next(iter(run.report[0])) == "sheet_row"
+
+
 PHONES = ["9822033445", "9822044556", "9822055667"]
 EMAILS = ["asha.rao@example.com", "ravi.k@example.com", "zoe@example.com"]
 

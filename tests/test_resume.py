@@ -47,7 +47,7 @@ def _run(sheet: Path, tmp_path: Path, crm: Sandbox, report: Path, *extra: str, c
 
 
 def _report(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
