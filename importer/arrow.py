@@ -93,6 +93,28 @@ _MAY_BE_SPACE[list(b" \t\n\r\v\f\x1c\x1d\x1e\x1f")] = True
 _MAY_BE_SPACE[0x80:] = True
 
 
+# Format characters that copying a number or address drags along, invisible on screen: the soft
+# hyphen, zero-width space and joiners, direction marks, embeddings and isolates (WhatsApp Desktop
+# and Windows wrap a copied phone in U+202A…U+202C), word joiner, and the BOM / zero-width no-break space.
+INVISIBLE = "[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+
+
+def strip_invisible(array: ArrowText) -> pa.Array:
+    """The text without invisible format characters (looked for only in values that are not ASCII)."""
+    array = _text(array)
+    other = np.flatnonzero(~to_bool(pc.string_is_ascii(array)))
+    if len(other) == 0:
+        return array
+    mask = np.zeros(len(array), dtype=bool)
+    mask[other] = True
+    hidden = pc.match_substring_regex(pc.take(array, pa.array(other)), INVISIBLE)
+    if not pc.any(hidden).as_py():
+        return array
+    mask[other] = to_bool(hidden)
+    cleaned = pc.replace_substring_regex(pc.filter(array, pa.array(mask)), INVISIBLE, "")
+    return pc.replace_with_mask(array, pa.array(mask), cleaned)
+
+
 def trim_whitespace(array: ArrowText) -> pa.Array:
     """``pc.utf8_trim_whitespace``, computed only for the values that may start or end with a space."""
     array = _text(array)

@@ -9,7 +9,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.arrow import ArrowText, byte_lengths, first_char_in, to_arrow, to_bool, to_series, trim_whitespace
+from importer.arrow import (
+    ArrowText,
+    byte_lengths,
+    first_char_in,
+    strip_invisible,
+    to_arrow,
+    to_bool,
+    to_series,
+    trim_whitespace,
+)
 from importer.phones import PLACEHOLDERS
 
 # Practical address syntax (no quoted local parts, ASCII domain with a letter TLD).
@@ -36,8 +45,8 @@ _PLACEHOLDER_BYTES = max(len(p) for p in PLACEHOLDERS)
 
 
 def blank_placeholders_arrow(values: ArrowText) -> ArrowText:
-    """Trimmed text with N/A-style placeholders turned into empty text."""
-    text = trim_whitespace(values)
+    """Trimmed text, without invisible characters, with N/A-style placeholders turned into empty text."""
+    text = trim_whitespace(strip_invisible(values))
     maybe = np.flatnonzero(first_char_in(text, _PLACEHOLDER_FIRST) & (byte_lengths(text) <= _PLACEHOLDER_BYTES))
     if len(maybe) == 0:
         return text
@@ -66,7 +75,12 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
         values[np.flatnonzero(several)[multi]] = np.asarray(address.to_numpy(zero_copy_only=False), dtype=object)[multi]
         several[np.flatnonzero(several)[~multi]] = False
         text = pa.array(values, type=pa.large_string())
-    text = pc.utf8_trim(text, characters="<>\"' ")
+    angled = pc.fill_null(pc.match_substring(text, "<"), False)
+    if pc.any(angled).as_py():  # Rahul <rahul@example.com>: the address between the brackets
+        found = pc.struct_field(pc.extract_regex(pc.filter(text, angled), f"<(?P<address>{_ADDRESS_LIKE})>"), [0])
+        text = pc.replace_with_mask(text, angled, pc.coalesce(found, pc.filter(text, angled)))
+    # Quotes and brackets around it, and list or sentence punctuation after it (a@b.com; / a@b.com.)
+    text = pc.utf8_trim(text, characters="<>\"' ;,.")
     valid = pc.and_(pc.match_substring_regex(text, EMAIL_PATTERN), pc.invert(pc.match_substring(text, "..")))
     email = pc.if_else(valid, text, "")
     unusable = pc.and_(pc.greater(pc.binary_length(text), 0), pc.invert(valid))

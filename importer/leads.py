@@ -30,7 +30,13 @@ from importer.read import SourceTable
 from importer.refs import derive_reference_ids
 
 NAME_FIELDS = ("name", "firstName", "lastName")
-SUMMARY_LABEL = r"(?i)^(?:(?:grand\s*|sub\s*-?\s*)?totals?(?:\s+(?:leads|rows|count|records))?\s*[:=-]?\s*\d*|sum|count|total\s*:.*)$"
+SUMMARY_LABEL = (
+    r"(?i)^(?:(?:grand|sub)\s*-?\s*)?(?:totals?|sum|count|summary)(?:$|[^\pL])"  # Total (25), Count: 25, Sub-Total
+    r"|^(?:no\.?|number)\s+of\s+(?:leads|rows|records|entries)\b"
+    r"|^\d+\s+(?:leads?|rows?|records?|entries)$"  # 25 records
+    r"|^कुल(?:$|[^\pL])"  # Hindi "total"
+)
+"""A total line's label; such a row is skipped unless it holds a phone or an email (a lead then)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +164,25 @@ def skip_reasons(table: SourceTable) -> ArrowText:
     blank = to_bool(pc.is_null(first))
     first = pc.utf8_trim_whitespace(pc.fill_null(first, ""))
     summary = to_bool(pc.match_substring_regex(first, SUMMARY_LABEL))
+    labelled = np.flatnonzero(summary)
+    summary[labelled[_has_contact(table, labelled)]] = False
     header_again = _repeated_header(table)
     reason = np.full(n, "", dtype=object)
     reason[summary] = "summary-row"
     reason[header_again] = "repeated-header"
     reason[blank] = "blank-row"
     return pa.array(reason, type=pa.large_string())
+
+
+def _has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:
+    """For each of ``rows``: whether its email cell holds an @ or its phone cell seven digits or more."""
+    found = np.zeros(len(rows), dtype=bool)
+    for target, pattern in (("email", "@"), ("phone", r"(?:\d\D*){7}")):
+        header = table.columns.get(target)
+        if header is not None and len(rows):
+            cells = pc.take(to_arrow(table.cells[header]), pa.array(rows))
+            found |= to_bool(pc.match_substring_regex(cells, pattern))
+    return found
 
 
 def _repeated_header(table: SourceTable) -> np.ndarray:

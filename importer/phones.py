@@ -22,7 +22,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.arrow import to_arrow, to_series, trim_whitespace
+from importer.arrow import strip_invisible, to_arrow, to_series, trim_whitespace
 
 PLACEHOLDERS = frozenset(
     {"", "-", "--", "---", ".", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "not available", "#n/a", "0", "x"}
@@ -38,7 +38,11 @@ _PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNO
 _EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _FORMATTING = re.compile(r"[\s().\-\[\]/]")
-_ONLY_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-\[\]/]+$")
+_ONLY_PHONE_CHARS = re.compile(r"^\(?\+?[\d\s().\-\[\]/]+$")  # (+91) 98123 45670 too
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # Word's en dash, minus signs
+_DECIMAL = r"^\+?\d+\.\d{1,2}$"
+"""98123456.72: an amount or a spreadsheet's decimal number, not a phone number with a separator."""
+_LONGEST = 15  # digits in the longest E.164 number
 SLOW_PARALLEL_MIN = 4_000
 _REPEATED = "^(?:" + "|".join(f"{d}+" for d in "0123456789") + ")$"
 _ALTERNATING = "^(?:" + "|".join(f"(?:{a}{b})+{a}?" for a in "0123456789" for b in "0123456789" if a != b) + ")$"
@@ -128,7 +132,7 @@ def normalize_phones(raw: pd.Series, region: str) -> PhoneColumns:
 def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
     n = len(values)
-    text = trim_whitespace(values)
+    text = trim_whitespace(strip_invisible(values))
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
     e164, nsn, issue, warning = blank, blank, blank, blank
@@ -136,6 +140,10 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
     rejected = accepted
     if rules.fast:
         simple = pc.and_(pc.match_substring_regex(text, _SIMPLE), pc.invert(empty))
+        dotted = pc.fill_null(pc.and_(simple, pc.match_substring(text, ".")), False)
+        if pc.any(dotted).as_py():  # a decimal number is not a phone: the slow path says why
+            decimal = pc.match_substring_regex(pc.filter(text, dotted), _DECIMAL)
+            simple = pc.replace_with_mask(simple, dotted, pc.invert(decimal))
         digits = pc.replace_substring_regex(text, r"[ ().\-]", "")
         fast_e164, fast_nsn, ok = _fast_path(digits, rules)
         accepted = pc.and_(ok, simple)
@@ -210,6 +218,7 @@ def _surely_national(text: pa.Array, digits: pa.Array, rules: RegionRules) -> pa
     checks exactly these digits against the same patterns the fast path uses.
     """
     plain = pc.match_substring_regex(text, r"^[1-9][0-9 \-]*$")
+    plain = pc.and_(plain, pc.less_equal(pc.binary_length(digits), _LONGEST))  # longer: maybe two numbers
     for prefix in (rules.country_code, rules.national_prefix):
         if prefix:
             plain = pc.and_(plain, pc.invert(pc.starts_with(digits, prefix)))
@@ -259,7 +268,9 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     if t.casefold() in PLACEHOLDERS:
         return "", "", "", ""
     warnings: list[str] = []
-    t = _FLOAT_TAIL.sub("", t)
+    t = _FLOAT_TAIL.sub("", _DASHES.sub("-", t))
+    if re.fullmatch(_DECIMAL, t):
+        return "", re.sub(r"\D", "", t), "invalid-phone", ""
     sci = _SCI.fullmatch(t)
     if sci:
         expanded = expand_scientific(sci)
@@ -270,6 +281,11 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     if len(parts) > 1 and sum(len(re.sub(r"\D", "", p)) >= 6 for p in parts) > 1:
         t = parts[0]
         warnings.append("multiple-phones")
+    elif len(re.sub(r"\D", "", t)) > _LONGEST:
+        first = _first_of_spaced(t, region)  # 98123 45672 98123 45673: two numbers with only a space between
+        if first is not None:
+            t = first
+            warnings.append("multiple-phones")
     ext = _EXT.search(t)
     if ext and len(re.sub(r"\D", "", t[: ext.start()])) >= 6:
         t = t[: ext.start()]
@@ -285,6 +301,21 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         return "", digits, "invalid-phone", ", ".join(warnings)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, str(number.national_number), "", ", ".join(warnings)
+
+
+def _first_of_spaced(text: str, region: str) -> str | None:
+    """The first valid number of a cell too long for one, when only spaces separate two."""
+    for gap in re.finditer(r"\s+", text):
+        head, tail = text[: gap.start()], text[gap.end() :]
+        if len(re.sub(r"\D", "", tail)) < 6 or not _ONLY_PHONE_CHARS.fullmatch(head):
+            continue
+        try:
+            number = phonenumbers.parse(_FORMATTING.sub("", head), region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return head
+    return None
 
 
 def expand_scientific(match: re.Match[str]) -> str | None:

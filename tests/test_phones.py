@@ -30,6 +30,13 @@ def _one(cell: str, region: str = "IN") -> tuple[str, str, str]:
         ("9.822033445E+09", "+919822033445"),
         ("+1 415 555 2671", "+14155552671"),
         ("022 4012 3456", "+912240123456"),
+        ("(+91) 98220 33445", "+919822033445"),
+        ("(+91) 98220-33445", "+919822033445"),
+        ("+91\u201398220\u201333445", "+919822033445"),  # en dashes (Word, Outlook)
+        ("\u202a+91 98220 33445\u202c", "+919822033445"),  # copied from WhatsApp Desktop
+        ("\u200e+919822033445", "+919822033445"),
+        ("\ufeff9822033445", "+919822033445"),
+        ("98220\u200b33445", "+919822033445"),
     ],
 )
 def test_valid_numbers_become_e164(cell: str, e164: str) -> None:
@@ -52,6 +59,7 @@ def test_valid_numbers_become_e164(cell: str, e164: str) -> None:
         ("9000000000", "repeated-digits"),
         ("1234567890", "fake-phone"),
         ("9876543210", "fake-phone"),
+        ("98220334.45", "invalid-phone"),  # a decimal number, not a phone with a separator
     ],
 )
 def test_bad_numbers_get_issue_codes(cell: str, issue: str) -> None:
@@ -69,6 +77,7 @@ def test_two_numbers_keep_the_first_with_a_warning() -> None:
     """Two numbers in one cell: the first is used and the row is warned."""
     assert _one("98220 33445 / 98220 44556") == ("+919822033445", "", "multiple-phones")
     assert _one("9822033445, 9822044556") == ("+919822033445", "", "multiple-phones")
+    assert _one("98220 33445 98220 44556") == ("+919822033445", "", "multiple-phones")  # only a space between
 
 
 def test_extension_is_dropped_with_a_warning() -> None:

@@ -237,3 +237,43 @@ def test_repeated_header_and_summary_lines_are_skipped(
         ("skipped", "summary-row"),
         ("skipped", "summary-row"),
     ]
+
+
+def test_invisible_marks_and_wrapped_emails_do_not_lose_a_lead(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """Direction marks and zero-width spaces (copy-paste from WhatsApp, Windows) and "Name <address>" emails
+    leave valid leads valid; a name that is only an invisible mark is no name."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\n"
+        "\u202aAsha Rao\u202c,\u202a+91 98220 33445\u202c,\u202aasha@example.com\u202c\n"
+        "Ravi\u200b Kumar,9822044556,Ravi Kumar <ravi@example.com>\n"
+        "Zoe,9822055667,zoe@example.com;\n"
+        "\u200b,9822066778,x@example.com\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.csv"
+    rows = by_row(run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report)).report)
+    assert [(r["status"], r["reason"], r["phone_e164"], r["email"]) for r in rows.values()] == [
+        ("valid", "", "+919822033445", "asha@example.com"),
+        ("valid", "", "+919822044556", "ravi@example.com"),
+        ("valid", "", "+919822055667", "zoe@example.com"),
+        ("invalid", "missing-name", "+919822066778", "x@example.com"),
+    ]
+
+
+def test_total_lines_in_their_many_spellings_are_skipped(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """Total, count and summary lines are skipped however they are worded; a lead named like one is kept."""
+    labels = ["Total No. of Leads : 25", "Total (25)", "Count: 25", "Total leads received: 25", "25 records", "Summary"]
+    lines = ["Name,Phone,Email", "Total Fitness,9822033445,t@example.com", *[f"{label},," for label in labels]]
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report))
+    rows = by_row(result.report)
+    assert rows[2]["status"] == "valid"
+    assert {(rows[n]["status"], rows[n]["reason"]) for n in range(3, 3 + len(labels))} == {("skipped", "summary-row")}
+    assert result.exit_code == 0
