@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.arrow import to_arrow, to_series
+from importer.arrow import to_arrow, to_bool, to_series
 from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
 from importer.errors import ConfigError, SourceError
 from importer.textfile import DELIMITER_NAMES, open_text, parse_table
@@ -110,7 +111,33 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         )
     else:
         cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, parsed, strict=True)})
-    return _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
+    table = _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
+    if body.line_breaks() > len(cells):  # else no cell holds a line break (each record ends with one)
+        _refuse_runaway_quotes(table, delimiter)
+    return table
+
+
+def _refuse_runaway_quotes(table: SourceTable, delimiter: str) -> None:
+    """Stop at a quoted cell whose lines look like whole records: a stray quote swallowed the rows after it.
+
+    A cell may hold line breaks (an address), but not lines with a delimiter for nearly every column.
+    """
+    need = max(3, table.cells.shape[1] - 1)
+    swallowed = f"\n(?:[^\n]*{re.escape(delimiter)}){{{need}}}"
+    for name in table.cells.columns:
+        values = to_arrow(table.cells[name])
+        broken = np.flatnonzero(to_bool(pc.match_substring(values, "\n")))
+        if len(broken) == 0:
+            continue
+        runaway = broken[to_bool(pc.match_substring_regex(pc.take(values, pa.array(broken)), swallowed))]
+        if len(runaway):
+            row = int(table.sheet_row[runaway[0]])
+            lines = str(values[int(runaway[0])]).count("\n") + 1
+            raise SourceError(
+                f'{table.path}: row {row}, column {name!r}: a quote (") opens a cell that runs on over {lines} '
+                "lines and swallows what look like whole rows, so those leads would be lost. Remove the stray "
+                'quote (or double it: "" inside a quoted cell), then run again.'
+            )
 
 
 def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:

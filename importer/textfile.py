@@ -33,8 +33,7 @@ class DecodedText:
         """The text from character ``start`` on, for :func:`parse_table`."""
         if self.utf8 is None:
             return Body(self.text[start:])
-        offset = len(self.text[:start].encode("utf-8"))
-        return Body(self.text, start, memoryview(self.utf8)[offset:])
+        return Body(self.text, start, self.utf8, len(self.text[:start].encode("utf-8")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +42,22 @@ class Body:
 
     text: str
     start: int = 0
-    utf8: memoryview | None = None
+    utf8: bytes | None = None
+    utf8_start: int = 0
 
     def as_text(self) -> str:
         return self.text[self.start :] if self.start else self.text
 
     def as_utf8(self) -> pa.Buffer:
-        return pa.py_buffer(self.utf8) if self.utf8 is not None else pa.py_buffer(self.as_text().encode("utf-8"))
+        if self.utf8 is None:
+            return pa.py_buffer(self.as_text().encode("utf-8"))
+        return pa.py_buffer(memoryview(self.utf8)[self.utf8_start :])
+
+    def line_breaks(self) -> int:
+        """How many ``\\n`` the body holds (one per record, more when cells hold line breaks)."""
+        if self.utf8 is not None:
+            return self.utf8.count(b"\n", self.utf8_start)
+        return self.text.count("\n", self.start)
 
 
 def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedText:

@@ -105,6 +105,29 @@ def test_utf8_title_rows_with_accents_above_header(tmp_path: Path, bom: bytes) -
     assert bytes(body.as_utf8()).decode("utf-8") == preview.decoded.text[preview.ends[2] :]
 
 
+def test_stray_quote_that_swallows_rows_is_refused(tmp_path: Path) -> None:
+    """A quote opened and never closed where it should be would eat the rows below it: a clear error, not lost leads."""
+    path = tmp_path / "leads.csv"
+    rows = [f"P{i},98220{i:05d},p{i}@x.com,Pune" for i in range(8)]
+    rows[3] = 'Bunty,9822000003,b@x.com,"Pune'
+    path.write_text("Full Name,Mobile No.,E-mail,City\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"row 5, column 'City': a quote \(\"\) opens a cell"):
+        read_source(path, MAPPING)
+
+
+def test_multi_line_address_in_quotes_is_one_cell(tmp_path: Path) -> None:
+    """A quoted cell may span lines (an address with commas): it stays one cell of one row."""
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        'Full Name,Mobile No.,E-mail,City\nAsha,9822033445,a@x.com,"Flat 4, MG Road,\nKothrud, Pune"\n'
+        "Ravi,9822044556,r@x.com,Goa\n",
+        encoding="utf-8",
+    )
+    table = read_source(path, MAPPING)
+    assert table.cells["City"].tolist() == ["Flat 4, MG Road,\nKothrud, Pune", "Goa"]
+    assert table.sheet_row.tolist() == [2, 3]
+
+
 def test_ragged_rows_are_padded_and_extra_cells_kept(tmp_path: Path) -> None:
     """Short rows are padded; cells beyond the header land in extra columns, never lost."""
     path = tmp_path / "leads.csv"
