@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -193,6 +194,11 @@ def validate_command(source: SourceArgs) -> None:
     sys.exit(outcome.exit_code)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM handled as Ctrl-C is."""
+    raise KeyboardInterrupt
+
+
 def parse_rate(text: str) -> RateLimit:
     """``100/5s``, ``100/5`` or ``100`` (per 5 s) → a rate limit."""
     count, _, window = text.strip().lower().partition("/")
@@ -255,7 +261,11 @@ def run_command(source: SourceArgs, concurrency: int, ledger_path: Path | None, 
         ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
         command=" ".join(["leadimport", "run", str(source.file), "--mapping", str(source.mapping_path)]),
     )
-    outcome = run_import(source.file, mapping, settings, options=source.read_options(), report=source.report())
+    report = source.report()
+    # A scheduler stopping the job (cron timeout, systemd, docker stop) sends SIGTERM: stop like Ctrl-C,
+    # waiting for the requests in flight and recording them, and still write the report.
+    signal.signal(signal.SIGTERM, _interrupt)
+    outcome = run_import(source.file, mapping, settings, options=source.read_options(), report=report)
     render(outcome, as_json=source.as_json, quiet=source.quiet, dry_run=False)
     sys.exit(outcome.exit_code)
 

@@ -48,7 +48,11 @@ PLAIN_429_PAUSE = 5.0
 MAX_429_PAUSE = 300.0
 """A 429 asking for a longer wait than this is treated as a block, not waited out."""
 
-_MAX_LEADS = re.compile(r"maximum of (\d+) leads? allowed", re.IGNORECASE)
+_MAX_LEADS = re.compile(
+    r"(?:max(?:imum)?|limit|at most|up to|cannot exceed|exceeds?)\b\D{0,30}?(\d+)\s*(?:leads?|records?|items?)\b",
+    re.IGNORECASE,
+)
+"""A batch too large: "Maximum of 500 leads allowed per request", "Maximum 300 leads per request"."""
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
 _RESUME = "then run the same command again: rows not yet sent are kept as pending."
 
@@ -167,7 +171,7 @@ class CrmClient:
         refs = [answers.ref(lead) for lead in leads]
         if len(set(refs)) != len(refs):
             raise ValueError("every lead of a batch needs its own referenceId")
-        tally = _Tally()
+        tally = _Tally(redact=self._redact)
         if leads:
             self._send(list(leads), tally, resend_unmentioned=True)
         return tally.result(refs)
@@ -251,7 +255,14 @@ class CrmClient:
         if not unmentioned:
             return
         log.info("The CRM's answer did not mention %d leads; looking them up", len(unmentioned))
+        refusals, tally.refusals = tally.refusals, []
         absent = self._recheck(unmentioned, tally)
+        if absent and refusals and tally.stop is None:
+            # The CRM refused leads without saying which: the absent ones. Sending them again would only
+            # be refused again, and repeated submissions get the API key blocked.
+            for lead, message in zip(absent, _attribute(refusals, len(absent)), strict=True):
+                tally.reject(answers.ref(lead), message)
+            return
         if absent and resend:
             self._send(absent, tally, resend_unmentioned=False)
         else:
@@ -284,9 +295,10 @@ class CrmClient:
                 f"The CRM kept rate-limiting this API key ({retries.throttles} HTTP 429 "
                 f"answers in a row). Wait a few minutes, {_RESUME}"
             )
-        pause = throttled.retry_after
-        if pause is None:
-            pause = min(PLAIN_429_PAUSE * 2.0 ** (retries.throttles - 1), MAX_429_PAUSE)
+        # Never shorter than our own backoff (vox-crm-api.md §5: at least the 5 s window, growing), so a
+        # "Retry-After: 0" does not use up the attempts in a second.
+        backoff = min(PLAIN_429_PAUSE * 2.0 ** (retries.throttles - 1), MAX_429_PAUSE)
+        pause = max(throttled.retry_after or 0.0, backoff)
         log.warning("The CRM is rate-limiting us (HTTP 429); pausing %.1f s", pause)
         self._limiter.pause(pause)
         self._limiter.slow_down()
@@ -394,6 +406,8 @@ class CrmClient:
     def _read_bulk(self, response: httpx.Response, leads: list[Lead], tally: _Tally) -> _Step:
         """Turn the answer to a bulk POST into the next step, recording lead outcomes."""
         body = _json_body(response)
+        if body is None and 200 <= response.status_code < 300 and not response.content.strip():
+            return _Answered(tuple(leads))  # an empty "OK": each lead is looked up
         common = self._read_common(response, body)
         if common is not None:
             return common
@@ -422,9 +436,13 @@ class CrmClient:
             half = math.ceil(len(leads) / 2)
             cap = int(limit.group(1))
             return _Split(min(half, cap) if cap > 0 else half)
-        if limit is None and len(leads) == 1 and message and not _REQUEST_SHAPE.search(message):
-            tally.reject(answers.ref(leads[0]), message)
-            return _Answered(())
+        if limit is None and message and not _REQUEST_SHAPE.search(message):
+            if len(leads) == 1:
+                tally.reject(answers.ref(leads[0]), message)
+                return _Answered(())
+            # One lead's problem refused the whole batch: halves until that lead is alone.
+            log.info("The CRM refused a batch of %d leads (%s); sending it in halves", len(leads), message)
+            return _Split(math.ceil(len(leads) / 2))
         return _Halted(
             ClientBug(
                 f"The CRM rejected the request as malformed (HTTP 400: {message or 'no message'}). "
@@ -436,12 +454,14 @@ class CrmClient:
     def _read_found(self, response: httpx.Response) -> _Found | _Halted | _Throttled | _Failed:
         """Turn the answer to ``GET /leads/get`` into the next step."""
         body = _json_body(response)
+        status = response.status_code
+        if status == 404 and "cannot get" not in response.text.lower():
+            return _Found(None)  # whatever the body; "Cannot GET <path>" is a wrong URL, not a missing lead
+        if 200 <= status < 300 and isinstance(body, Mapping) and "data" in body and not body["data"]:
+            return _Found(None)  # {"success": true, "data": null}
         common = self._read_common(response, body)
         if common is not None:
             return common
-        status = response.status_code
-        if status == 404:
-            return _Found(None)
         data = body.get("data", body) if isinstance(body, Mapping) else None
         lead_id = answers.lead_id(data) if 200 <= status < 300 else None
         if lead_id is not None:
@@ -595,6 +615,10 @@ class _Tally:
     unknown: set[str] = field(default_factory=set)
     stop: Stop | None = None
     requests: int = 0
+    redact: Callable[[str], str] = str
+    """Applied to every message the CRM gives for a lead (it may echo the API token)."""
+    refusals: list[str] = field(default_factory=list)
+    """Messages of ``errors[]`` items the client could not tie to a lead of the batch."""
 
     def accept(self, reference_id: str, lead_id: str | None) -> None:
         """Record that the CRM stored the lead."""
@@ -602,7 +626,7 @@ class _Tally:
 
     def reject(self, reference_id: str, message: str) -> None:
         """Record that the CRM refused the lead for good."""
-        self.outcomes[reference_id] = LeadOutcome(reference_id, "rejected", message=message)
+        self.outcomes[reference_id] = LeadOutcome(reference_id, "rejected", message=self.redact(message))
 
     def result(self, refs: Sequence[str]) -> BatchResult:
         """The result, placing every lead once; anything unplaced counts as unknown."""
@@ -630,7 +654,21 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[L
         if ref is not None and ref not in decided:
             tally.reject(ref, answers.item_message(item))
             decided.add(ref)
+        elif ref is None:
+            tally.refusals.append(answers.item_message(item))
     return tuple(lead for lead in leads if answers.ref(lead) not in decided)
+
+
+def _attribute(messages: list[str], leads: int) -> list[str]:
+    """A message for each of ``leads`` refused leads, from ``errors[]`` items that named none of them.
+
+    One item per lead: in order (the CRM answers in the order it was sent). Otherwise each gets them all.
+    """
+    if len(messages) == leads:
+        return messages
+    joined = "; ".join(dict.fromkeys(messages))
+    note = "the CRM refused leads of this batch without saying which"
+    return [f"{answers.excerpt(joined)} ({note})"] * leads
 
 
 def _json_body(response: httpx.Response) -> object:

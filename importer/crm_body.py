@@ -97,9 +97,10 @@ def unique_index(leads: Sequence[Lead], key: str, normalize: Callable[[object], 
 
 
 def phone_key(value: object) -> str | None:
-    """A phone's digits, for matching."""
-    digits = re.sub(r"\D", "", value) if isinstance(value, str) else ""
-    return digits or None
+    """A phone's last ten digits, for matching: the CRM may answer with +91 9812345678 as 9812345678."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    digits = re.sub(r"\D", "", text) if isinstance(text, str) else ""
+    return digits[-10:] or None
 
 
 def email_key(value: object) -> str | None:

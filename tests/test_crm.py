@@ -410,12 +410,111 @@ def test_single_lead_validation_400_rejects_that_lead() -> None:
     assert result.stop is None
 
 
-def test_validation_400_for_many_leads_stops_as_client_bug() -> None:
-    """A bare validation 400 for a multi-lead batch cannot be pinned on a lead: stop, unsent."""
-    h = Harness(FakeCrm(answer(400, {"error": "Phone number contains repeating digits pattern"})))
+def test_validation_400_for_a_whole_batch_is_narrowed_to_the_bad_lead() -> None:
+    """One bad lead refusing the whole batch (400, no arrays): halves are sent until it is alone and rejected."""
+    message = "Phone number contains repeating digits pattern"
+
+    def refuse_lead_3(sent: list[Lead]) -> httpx.Response:
+        if any(x["referenceId"] == "r3" for x in sent):
+            return answer(400, {"error": message})
+        return accept_all(sent)
+
+    crm = FakeCrm(*[refuse_lead_3] * 10)
+    result = Harness(crm).submit(leads(1, 2, 3, 4, 5))
+    assert result.stop is None
+    assert result.outcomes["r3"] == LeadOutcome("r3", "rejected", message=message)
+    assert {ref for ref, o in result.outcomes.items() if o.state == "accepted"} == {"r1", "r2", "r4", "r5"}
+    stored = [ref for batch in crm.refs_posted() if "r3" not in batch for ref in batch]
+    assert sorted(stored) == ["r1", "r2", "r4", "r5"]  # each good lead stored by exactly one request
+
+
+def test_request_shape_400_for_many_leads_stops_as_client_bug() -> None:
+    """A 400 about the request itself (not a lead) is our bug: stop, leads unsent, nothing resent."""
+    h = Harness(FakeCrm(answer(400, {"error": "leads must be an array"})))
     result = h.submit(leads(1, 2))
     assert isinstance(result.stop, ClientBug)
     assert result.unsent == ("r1", "r2")
+
+
+def test_errors_that_name_no_lead_reject_the_absent_leads_without_resending() -> None:
+    """errors[] items the client cannot tie to a lead: the leads the CRM lacks are rejected with those
+    messages (in order), never sent again (resending refused leads gets the key blocked)."""
+
+    def refuse_even(sent: list[Lead]) -> httpx.Response:
+        good = [x for x in sent if int(x["referenceId"][1:]) % 2]
+        bad = [x for x in sent if not int(x["referenceId"][1:]) % 2]
+        body = {
+            "success": [{"_id": crm_id(x["referenceId"]), "referenceId": x["referenceId"]} for x in good],
+            "errors": [{"error": f"Invalid phone number format ({x['name']})"} for x in bad],
+        }
+        return answer(200, body)
+
+    crm = FakeCrm(refuse_even, stored=["r1", "r3"])
+    result = Harness(crm).submit(leads(1, 2, 3, 4))
+    assert result.outcomes["r2"] == LeadOutcome("r2", "rejected", message="Invalid phone number format (Lead 2)")
+    assert result.outcomes["r4"] == LeadOutcome("r4", "rejected", message="Invalid phone number format (Lead 4)")
+    assert crm.refs_posted() == [["r1", "r2", "r3", "r4"]]  # one request: nothing resent
+
+
+def test_errors_naming_the_phone_without_country_code_are_matched() -> None:
+    """An errors[] item carrying the lead with the national phone (no +91) is matched to its lead."""
+
+    def refuse_second(sent: list[Lead]) -> httpx.Response:
+        item = {**sent[1], "phone": sent[1]["phone"][-10:]}
+        del item["referenceId"], item["email"]
+        body = {"success": [{"_id": crm_id("r1"), **sent[0]}], "errors": [{"data": item, "error": "Bad phone"}]}
+        return answer(200, body)
+
+    crm = FakeCrm(refuse_second)
+    result = Harness(crm).submit(leads(1, 2))
+    assert result.outcomes["r2"] == LeadOutcome("r2", "rejected", message="Bad phone")
+    assert crm.gets == [] and len(crm.posts) == 1
+
+
+def test_a_lead_message_echoing_the_token_is_redacted() -> None:
+    """A per-lead error message that repeats the API token is stored and shown without it."""
+    crm = FakeCrm(answer(200, {"success": [], "errors": [{"referenceId": "r1", "error": f"bad key {TOKEN}"}]}))
+    result = Harness(crm).submit(leads(1))
+    assert result.outcomes["r1"].message == "bad key [token]"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        httpx.Response(404, text="Lead not found"),
+        httpx.Response(404),
+        httpx.Response(404, html="<html><body>Not Found</body></html>"),
+        answer(200, {"success": True, "data": None}),
+    ],
+)
+def test_not_found_in_any_form_is_not_found(reply: httpx.Response) -> None:
+    """Lookups read a 404 with any body, or data: null, as "no such lead" (Cannot GET <path> aside)."""
+    crm = FakeCrm(get_replies={"r1": [reply]})
+    assert Harness(crm).client.find("r1") is None
+
+
+def test_cannot_get_404_is_a_wrong_url_not_a_missing_lead() -> None:
+    """Express's "Cannot GET /path" 404 means the URL is wrong: stop rather than resend everything."""
+    crm = FakeCrm(get_replies={"r1": [httpx.Response(404, html="<pre>Cannot GET /api/v1/leads/get</pre>")]})
+    with pytest.raises(ClientBug, match="VOX_BASE_URL"):
+        Harness(crm).client.find("r1")
+
+
+def test_empty_ok_answer_to_a_bulk_post_looks_the_leads_up() -> None:
+    """An empty 200 to a bulk POST: each lead is looked up; stored ones are accepted, the run goes on."""
+    crm = FakeCrm(httpx.Response(200), stored=["r1", "r2"])
+    result = Harness(crm).submit(leads(1, 2))
+    assert result.stop is None
+    assert {ref: o.state for ref, o in result.outcomes.items()} == {"r1": "accepted", "r2": "accepted"}
+    assert len(crm.posts) == 1
+
+
+def test_bulk_cap_in_other_words_splits_the_batch() -> None:
+    """ "Maximum 2 leads per request" splits the batch like the documented wording does."""
+    crm = FakeCrm(answer(400, {"error": "Maximum 2 leads per request"}))
+    result = Harness(crm).submit(leads(1, 2, 3, 4))
+    assert result.stop is None and len(result.outcomes) == 4
+    assert crm.refs_posted()[1:] == [["r1", "r2"], ["r3", "r4"]]
 
 
 # -- 403 / 404 / 429 ---------------------------------------------------------------------
@@ -501,11 +600,19 @@ def test_429_asking_for_a_very_long_wait_stops_instead_of_hanging() -> None:
 
 
 def test_retry_after_as_http_date_is_understood() -> None:
-    """A Retry-After given as an HTTP date in the past means resend at once."""
+    """A Retry-After given as an HTTP date in the past asks for no wait: the contract's 5 s window still holds."""
     past = httpx.Response(429, text="", headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
     h = Harness(FakeCrm(past))
     assert h.submit(leads(1)).outcomes == accepted("r1")
-    assert h.limiter.pauses == [0.0]
+    assert h.limiter.pauses == [5.0]
+
+
+def test_retry_after_zero_does_not_use_up_the_attempts_at_once() -> None:
+    """Plain 429s with "Retry-After: 0" are waited out with a growing pause, not taken for a block in a second."""
+    zero = httpx.Response(429, text="slow down", headers={"Retry-After": "0"})
+    h = Harness(FakeCrm(*[zero] * 4))
+    assert h.submit(leads(1)).outcomes == accepted("r1")
+    assert h.limiter.pauses == [5.0, 10.0, 20.0, 40.0]
 
 
 # -- requests that may have landed ----------------------------------------------------------
@@ -746,8 +853,11 @@ def test_token_never_appears_in_repr_or_messages() -> None:
     assert "token=" not in repr(SETTINGS)
     echo = {"error": f"token {TOKEN} does not match project (blocked)"}
     stops: list[CrmError | None] = []
-    for status in (400, 403, 404, 429):
+    for status in (403, 404, 429):
         stops.append(Harness(FakeCrm(answer(status, echo))).submit(leads(1, 2)).stop)
+    refused = Harness(FakeCrm(*[answer(400, echo)] * 3)).submit(leads(1, 2))  # narrowed to each lead, rejected
+    assert [o.state for o in refused.outcomes.values()] == ["rejected", "rejected"]
+    assert all(TOKEN not in str(o.message) for o in refused.outcomes.values())
     stops.append(Harness(FakeCrm(httpx.Response(418, text=TOKEN))).submit(leads(1)).stop)
     failing = FakeCrm(*[httpx.ReadError(f"reset {TOKEN}")] * 2, get_replies={"r1": [answer(500)]})
     stops.append(Harness(failing, attempts=1).submit(leads(1)).stop)

@@ -103,6 +103,33 @@ def test_killed_at_random_moments_while_requests_are_slow(tmp_path: Path, delay:
         _assert_exactly_once(crm, phones, report)
 
 
+def test_sigterm_stops_like_ctrl_c_with_a_report(tmp_path: Path) -> None:
+    """SIGTERM (a scheduler stopping the job) waits for the requests in flight, writes the report and exits 3;
+    the same command then finishes the job, every lead stored once."""
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.1, 0.2)
+    )
+    phones = good_phones(1200, seed=33)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    with Sandbox(settings) as crm:
+        proc = _start(sheet, tmp_path, crm, report)
+        deadline = time.monotonic() + 60
+        while not crm.leads() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 3, err.decode()
+        rows = _report(report)
+        assert len(rows) == len(phones)
+        statuses = {row["status"] for row in rows}
+        assert statuses <= {"accepted", "pending"} and "pending" in statuses
+        accepted = sum(row["status"] == "accepted" for row in rows)
+        assert accepted == len(crm.leads()) > 0  # what was in flight is recorded, nothing more sent
+        assert _run(sheet, tmp_path, crm, report) == 0
+        _assert_exactly_once(crm, phones, report)
+
+
 def test_same_file_twice_sends_nothing_the_second_time(tmp_path: Path, sandbox: Sandbox) -> None:
     """A re-import of the same file makes no request and reports every row already-imported."""
     phones = good_phones(120, seed=31)
