@@ -644,7 +644,14 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[L
     """Record the outcomes ``success[]``/``errors[]`` give and return the leads they skip."""
     matcher = answers.Matcher(leads)
     decided: set[str] = set()
-    for item in answers.items(body, "success"):
+    success = list(answers.items(body, "success"))
+    if _all_stored_in_order(body, success, leads, matcher):
+        # One success item per lead sent, no errors, none naming its lead (only an _id): every lead was
+        # stored, and the CRM answers in the order it was sent.
+        for lead, item in zip(leads, success, strict=True):
+            tally.accept(answers.ref(lead), answers.lead_id(item))
+        return ()
+    for item in success:
         ref = matcher.lead_of(item)
         if ref is not None and ref not in decided:
             tally.accept(ref, answers.lead_id(item))
@@ -657,6 +664,15 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[L
         elif ref is None:
             tally.refusals.append(answers.item_message(item))
     return tuple(lead for lead in leads if answers.ref(lead) not in decided)
+
+
+def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher) -> bool:
+    """Whether ``success`` has an item with an _id for each lead, names none of them, and errors[] is empty."""
+    return (
+        len(success) == len(leads)
+        and not (isinstance(body, Mapping) and body.get("errors"))
+        and all(answers.lead_id(item) is not None and matcher.lead_of(item) is None for item in success)
+    )
 
 
 def _attribute(messages: list[str], leads: int) -> list[str]:

@@ -509,6 +509,23 @@ def test_empty_ok_answer_to_a_bulk_post_looks_the_leads_up() -> None:
     assert len(crm.posts) == 1
 
 
+def test_success_items_with_only_an_id_accept_the_batch_in_order() -> None:
+    """One success item per lead, each only an _id, no errors: all stored, ids by position, no lookups."""
+    crm = FakeCrm(lambda sent: answer(200, {"success": [{"_id": crm_id(x["referenceId"])} for x in sent]}))
+    result = Harness(crm).submit(leads(1, 2, 3))
+    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2", "r3": "id-r3"}
+    assert crm.gets == []
+
+
+def test_id_only_success_items_with_an_error_are_looked_up() -> None:
+    """With an error among them, id-only success items cannot be placed by position: each lead is looked up."""
+    body = {"success": [{"_id": "id-r1"}], "errors": [{"referenceId": "r2", "error": "Invalid email format"}]}
+    crm = FakeCrm(answer(200, body), stored=["r1"])
+    result = Harness(crm).submit(leads(1, 2))
+    assert result.outcomes["r1"].state == "accepted" and result.outcomes["r2"].state == "rejected"
+    assert crm.gets == ["r1"]
+
+
 def test_bulk_cap_in_other_words_splits_the_batch() -> None:
     """ "Maximum 2 leads per request" splits the batch like the documented wording does."""
     crm = FakeCrm(answer(400, {"error": "Maximum 2 leads per request"}))
