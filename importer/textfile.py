@@ -90,8 +90,38 @@ def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedTex
         return DecodedText(data.decode("utf-8"), "utf-8", data)
     except UnicodeDecodeError:
         pass
+    mixed = _utf8_with_cp1252_lines(data)
+    if mixed is not None:
+        return mixed
     # cp1252 leaves five bytes undefined; those are read as Latin-1 so nothing is lost.
     return DecodedText(data.decode("cp1252", errors="latin1fallback"), "cp1252")
+
+
+_stray_bytes: list[int] = []
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    _stray_bytes.append(exc.end - exc.start)
+    return exc.object[exc.start : exc.end].decode("cp1252", errors="latin1fallback"), exc.end
+
+
+codecs.register_error("cp1252fallback", _cp1252_fallback)
+
+
+def _utf8_with_cp1252_lines(data: bytes) -> DecodedText | None:
+    """A UTF-8 file with a few bytes that are not (a line added by a Windows tool, two exports joined).
+
+    Decoding it all as cp1252 would garble every accented or Hindi name; when the file holds more
+    real UTF-8 characters than stray bytes, only the stray bytes are read as cp1252.
+    """
+    _stray_bytes.clear()
+    text = data.decode("utf-8", errors="cp1252fallback")
+    stray = sum(_stray_bytes)
+    utf8_chars = len(text) - len(text.encode("ascii", errors="ignore")) - stray
+    if utf8_chars <= stray:
+        return None
+    return DecodedText(text, f"utf-8 ({stray} byte{'s' if stray != 1 else ''} read as cp1252)")
 
 
 def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:

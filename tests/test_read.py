@@ -48,6 +48,16 @@ def test_encodings_are_detected(tmp_path: Path, encoding: str, prefix: bytes, ex
     assert table.cells.columns[0] == "Full Name"  # no BOM left in the first header
 
 
+def test_utf8_file_with_a_few_cp1252_bytes_keeps_its_names(tmp_path: Path) -> None:
+    """A UTF-8 export with one line added by a Windows tool: only that line's bytes are read as cp1252."""
+    path = tmp_path / "leads.csv"
+    utf8 = "Full Name,Mobile No.\nराहुल शर्मा,9822033445\nJosé Fernandes,9822044556\n".encode()
+    path.write_bytes(utf8 + "Renée “Bunty”,9822055667\n".encode("cp1252"))
+    table = read_source(path, MAPPING)
+    assert table.cells["Full Name"].tolist() == ["राहुल शर्मा", "José Fernandes", "Renée “Bunty”"]
+    assert table.encoding == "utf-8 (3 bytes read as cp1252)"
+
+
 def test_excel_unicode_text_export(tmp_path: Path) -> None:
     """Excel's "Unicode Text" (UTF-16 LE with BOM, tab-separated) reads with the right delimiter."""
     path = tmp_path / "export.txt"
