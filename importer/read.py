@@ -15,7 +15,7 @@ from importer.arrow import to_arrow, to_bool, to_series
 from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
 from importer.errors import ConfigError, SourceError
 from importer.textfile import DELIMITER_NAMES, open_text, parse_table
-from importer.workbook import WORKBOOK_SUFFIXES, column_texts, open_workbook, sheet_rows
+from importer.workbook import WORKBOOK_SUFFIXES, column_texts, open_workbook, sheet_rows, sheets_by_preference
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 HEADER_SEARCH_ROWS = 50
@@ -144,7 +144,7 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
     workbook = open_workbook(p)
     names = list(workbook.sheet_names)
     wanted = options.sheet or mapping.sheet
-    candidates = [pick_sheet(names, wanted, p)] if wanted is not None else names
+    candidates = [pick_sheet(names, wanted, p)] if wanted is not None else sheets_by_preference(workbook)
     tried: list[tuple[str, HeaderMatch | None]] = []
     for name in candidates:
         rows = sheet_rows(workbook, name)

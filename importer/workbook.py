@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from importer.errors import SourceError
 
@@ -25,6 +25,16 @@ def open_workbook(path: Path) -> CalamineWorkbook:
             f"{path}: not a readable {path.suffix.lstrip('.').upper()} workbook ({text}). "
             "If it is password-protected or really a CSV/HTML file, save it again as .xlsx or .csv."
         ) from None
+
+
+def sheets_by_preference(workbook: CalamineWorkbook) -> list[str]:
+    """The sheet names, visible sheets first: a hidden sheet (old data, lookups) is tried only after them."""
+    names = list(workbook.sheet_names)
+    try:
+        hidden = {m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
+    except Exception:  # metadata is a nicety: without it, workbook order
+        return names
+    return [n for n in names if n not in hidden] + [n for n in names if n in hidden]
 
 
 def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:

@@ -203,6 +203,24 @@ def test_xlsx_second_sheet_title_rows_and_excel_numbers(tmp_path: Path) -> None:
     assert table.cells["Visited"].tolist() == ["2026-03-02", "2026-03-02 14:30:00", "TRUE", ""]
 
 
+def test_visible_sheet_wins_over_a_hidden_one_that_fits(tmp_path: Path) -> None:
+    """A hidden sheet (last month's leads) that fits the mapping is passed over for the visible one; --sheet still reaches it."""
+    book = Workbook()
+    old = book.active
+    old.title = "Old"
+    old.append(ROWS[0])
+    old.append(["Stale Lead", "9822099999", "old@x.com", "Pune"])
+    old.sheet_state = "hidden"
+    leads = book.create_sheet("Leads")
+    for row in ROWS:
+        leads.append(row)
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    table = read_source(path, MAPPING)
+    assert table.sheet == "Leads" and table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë"]
+    assert read_source(path, MAPPING, ReadOptions(sheet="Old")).cells["Full Name"].tolist() == ["Stale Lead"]
+
+
 def test_sheet_option_and_unknown_sheet(tmp_path: Path) -> None:
     """--sheet picks a sheet by name or number; an unknown name lists the sheets."""
     rows: list[list[object]] = [["Full Name", "Mobile No."], ["A", 9822033445]]
