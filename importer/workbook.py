@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
@@ -13,6 +13,8 @@ from importer.errors import SourceError
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # Excel keeps 15 significant digits; a whole number above this was rounded by Excel.
 EXACT_LIMIT = 10**15
+LARGE_USED_RANGE = 250_000
+"""Rows in a sheet's used range above which it is read row by row."""
 
 
 def open_workbook(path: Path) -> CalamineWorkbook:
@@ -38,11 +40,37 @@ def sheets_by_preference(workbook: CalamineWorkbook) -> list[str]:
 
 
 def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
-    """Every row of a sheet from cell A1, so list index + 1 is Excel's row number."""
+    """Every row of a sheet from cell A1 to its last row with a value, so list index + 1 is Excel's row number.
+
+    Rows after the last value are left out: a stray space far down (Excel's used range then reaching row
+    1,048,576) would otherwise make a million blank rows.
+    """
     try:
-        return list(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))  # type: ignore[arg-type]
+        sheet = workbook.get_sheet_by_name(name)
+        if sheet.height <= LARGE_USED_RANGE:
+            rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
+            end = len(rows)
+            while end and _blank(rows[end - 1]):
+                end -= 1
+            return rows[:end]
+        # A huge used range: row by row, so blank rows after the last value are never held.
+        pad: list[object] = [""] * (sheet.start[1] if sheet.start else 0)  # rows start at the first used column
+        rows, blank_run = [], 0
+        for row in sheet.iter_rows():
+            if _blank(row):
+                blank_run += 1
+                continue
+            rows.extend([] for _ in range(blank_run))
+            blank_run = 0
+            rows.append([*pad, *row])
+        return rows
     except Exception as exc:
         raise SourceError(f"sheet {name!r} cannot be read: {exc}") from None
+
+
+def _blank(row: Sequence[object]) -> bool:
+    """Whether a row holds nothing but empty or whitespace-only cells."""
+    return row.count("") == len(row) or all(isinstance(c, str) and not c.strip() for c in row)
 
 
 def _float_text(value: float) -> str:

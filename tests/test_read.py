@@ -221,6 +221,26 @@ def test_visible_sheet_wins_over_a_hidden_one_that_fits(tmp_path: Path) -> None:
     assert read_source(path, MAPPING, ReadOptions(sheet="Old")).cells["Full Name"].tolist() == ["Stale Lead"]
 
 
+@pytest.mark.parametrize("large_used_range", [250_000, 0])
+def test_stray_space_far_below_adds_no_rows(
+    tmp_path: Path, large_used_range: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone space in a far cell (Excel's used range then reaching it) is not a run of blank data rows."""
+    monkeypatch.setattr("importer.workbook.LARGE_USED_RANGE", large_used_range)  # both ways of reading
+    book = Workbook()
+    sheet = book.active
+    for row in ROWS:
+        sheet.append(row)
+    sheet.append(["", "", "", ""])
+    sheet.append(["Asha", "9822055667", "asha@x.com", "Goa"])  # after a blank row: kept, numbered
+    sheet["D5000"] = " "
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    table = read_source(path, MAPPING)
+    assert table.sheet_row.tolist() == [2, 3, 4, 5]
+    assert table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë", "", "Asha"]
+
+
 def test_sheet_option_and_unknown_sheet(tmp_path: Path) -> None:
     """--sheet picks a sheet by name or number; an unknown name lists the sheets."""
     rows: list[list[object]] = [["Full Name", "Mobile No."], ["A", 9822033445]]
