@@ -52,7 +52,7 @@ def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
             end = len(rows)
             while end and _blank(rows[end - 1]):
                 end -= 1
-            return rows[:end]
+            return _fill_merged_down(rows[:end], sheet.merged_cell_ranges)
         # A huge used range: row by row, so blank rows after the last value are never held.
         pad: list[object] = [""] * (sheet.start[1] if sheet.start else 0)  # rows start at the first used column
         rows, blank_run = [], 0
@@ -63,9 +63,27 @@ def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
             rows.extend([] for _ in range(blank_run))
             blank_run = 0
             rows.append([*pad, *row])
-        return rows
+        return _fill_merged_down(rows, sheet.merged_cell_ranges)
     except Exception as exc:
         raise SourceError(f"sheet {name!r} cannot be read: {exc}") from None
+
+
+def _fill_merged_down(rows: list[list[object]], merged: object) -> list[list[object]]:
+    """Cells merged down a column (a dealer's name over its leads) read as the merged value on every row.
+
+    Only the range's first column is filled: what spreads across columns stays in its own.
+    """
+    for (top, left), (bottom, _) in merged if isinstance(merged, list) else ():
+        if bottom <= top or top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for r in range(top + 1, min(bottom, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= left:
+                row.extend([""] * (left + 1 - len(row)))
+            if row[left] == "":
+                row[left] = value
+    return rows
 
 
 def _blank(row: Sequence[object]) -> bool:

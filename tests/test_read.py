@@ -241,6 +241,25 @@ def test_stray_space_far_below_adds_no_rows(
     assert table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë", "", "Asha"]
 
 
+def test_cells_merged_down_a_column_fill_every_row(tmp_path: Path) -> None:
+    """A city merged over three leads gives each of them the city; a title merged across columns stays put."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Dealer leads, March"])
+    sheet.merge_cells("A1:D1")
+    sheet.append(ROWS[0])
+    sheet.append(["Asha", "9822033445", "asha@x.com", "Pune"])
+    sheet.append(["Ravi", "9822044556", "ravi@x.com", None])
+    sheet.append(["Zoë", "9822055667", "zoe@x.com", None])
+    sheet.merge_cells("D3:D5")
+    sheet.append(["Imran", "9822066778", "imran@x.com", "Goa"])
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    table = read_source(path, MAPPING)
+    assert table.header_row == 2
+    assert table.cells["City"].tolist() == ["Pune", "Pune", "Pune", "Goa"]
+
+
 def test_sheet_option_and_unknown_sheet(tmp_path: Path) -> None:
     """--sheet picks a sheet by name or number; an unknown name lists the sheets."""
     rows: list[list[object]] = [["Full Name", "Mobile No."], ["A", 9822033445]]
