@@ -78,12 +78,23 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
 
 
+_MARKUP = ("<html", "<!doc", "<table", "<meta", "<head", "<body", "<style", "<!--", "<?xml")
+
+
 def looks_like_text(path: Path) -> bool:
     """Web apps often save CSV/TSV under an .xls name; real workbooks are zip or OLE files."""
-    head = path.read_bytes()[:8]
+    with path.open("rb") as handle:
+        head = handle.read(4096)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         return False
-    if head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml", b"<table")):
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    start = head.decode("utf-16" if utf16 else "utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(_MARKUP):
+        if "urn:schemas-microsoft-com:office:spreadsheet" in start or "<workbook" in start:
+            raise SourceError(
+                f"{path}: this is an Excel 2003 XML spreadsheet, which leadimport cannot read. "
+                "Open it in Excel and save it as .xlsx or .csv."
+            )
         raise SourceError(
             f"{path}: this is a web page (HTML) saved with a {path.suffix} name, not a workbook. "
             "Open it in Excel and save it as .xlsx or .csv."

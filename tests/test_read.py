@@ -317,6 +317,15 @@ def test_xls_name_with_text_inside(tmp_path: Path) -> None:
     [
         ("empty.csv", b"", "the file is empty"),
         ("page.xls", b"<html><body><table></table></body></html>", "web page (HTML)"),
+        ("bom.xls", b"\xef\xbb\xbf<html><body><table></table></body></html>", "web page (HTML)"),
+        ("meta.xls", b"<meta http-equiv=Content-Type content='text/html'>\n<html><table>", "web page (HTML)"),
+        ("blank.xls", b"\r\n\r\n<html><table>", "web page (HTML)"),
+        ("wide.xls", "<html><table>".encode("utf-16"), "web page (HTML)"),
+        (
+            "xmlss.xls",
+            b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
+            "Excel 2003 XML spreadsheet",
+        ),
         ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable XLSX workbook"),
         ("leads.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
     ],
