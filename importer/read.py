@@ -103,7 +103,7 @@ def looks_like_text(path: Path) -> bool:
 
 
 def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
-    text = open_text(p, encoding=options.encoding, delimiter=options.delimiter)
+    text = open_text(p, encoding=options.encoding, delimiter=options.delimiter, records=options.header_row or 0)
     decoded, delimiter, preview, ends = text.decoded, text.delimiter, text.records, text.ends
     match = _choose_header(preview, mapping, options.header_row, where=str(p))
     if not match.complete:
@@ -159,10 +159,11 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
     tried: list[tuple[str, HeaderMatch | None]] = []
     for name in candidates:
         rows = sheet_rows(workbook, name)
-        if not any(any(c != "" for c in r) for r in rows[:HEADER_SEARCH_ROWS]):
+        search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
+        if not any(any(c != "" for c in r) for r in rows[:search]):
             tried.append((name, None))
             continue
-        preview = [[str(c) if c != "" else "" for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
+        preview = [[str(c) if c != "" else "" for c in r] for r in rows[:search]]
         match = _choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
         if match.complete:
             return _workbook_table(p, name, names, rows, match)
@@ -250,7 +251,7 @@ def match_header(row: list[str], mapping: LeadMapping) -> HeaderMatch:
 def _choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: int | None, where: str) -> HeaderMatch:
     if header_row is not None:
         if header_row > len(preview):
-            raise SourceError(f"{where}: header row {header_row} is past the rows read ({len(preview)}).")
+            raise SourceError(f"{where}: there is no row {header_row} (the last row is {len(preview)}).")
         m = match_header(preview[header_row - 1], mapping)
         return HeaderMatch(header_row - 1, m.headers, m.found, m.missing)
     best: HeaderMatch | None = None
@@ -276,6 +277,7 @@ def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Co
         f"{where}: the mapping {mapping.source} does not fit the header on row {match.index + 1}.\n"
         + "\n".join(lines)
         + f"\n  Headers found: {', '.join(repr(h) for h in headers) or '(none)'}."
+        + f"\n  (The header is looked for in the first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down.)"
     )
 
 
@@ -289,7 +291,10 @@ def _no_sheet_matches(p: Path, mapping: LeadMapping, tried: list[tuple[str, Head
         headers = ", ".join(repr(h) for h in match.headers if h) or "(none)"
         missing = ", ".join(s.target for s in match.missing if s.required)
         lines.append(f"  sheet {name!r}, row {match.index + 1}: {headers} — missing {missing}")
-    lines.append("Pick a sheet with --sheet or fix the column names in the mapping.")
+    lines.append(
+        "Pick a sheet with --sheet or fix the column names in the mapping. The header is looked for in the "
+        f"first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down."
+    )
     return SourceError("\n".join(lines))
 
 

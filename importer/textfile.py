@@ -157,7 +157,9 @@ class TextPreview:
     ends: list[int]
 
 
-def open_text(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> TextPreview:
+def open_text(
+    path: Path, *, encoding: str | None = None, delimiter: str | None = None, records: int = PREVIEW_RECORDS
+) -> TextPreview:
     """Read and decode a delimited text file and parse its opening records; clear errors for unusable files."""
     try:
         data = path.read_bytes()
@@ -169,12 +171,12 @@ def open_text(path: Path, *, encoding: str | None = None, delimiter: str | None 
     if len(delim) != 1:
         raise SourceError(f"{path}: the delimiter must be one character (or tab/comma/semicolon/pipe), got {delim!r}.")
     try:
-        records, ends = preview_records(decoded.text, delim)
+        opening, ends = preview_records(decoded.text, delim, max(records, PREVIEW_RECORDS))
     except SourceError as exc:
         raise SourceError(f"{path}: {exc}") from None
-    if not records:
+    if not opening:
         raise SourceError(f"{path}: the file is empty.")
-    return TextPreview(decoded, delim, records, ends)
+    return TextPreview(decoded, delim, opening, ends)
 
 
 def sniff_delimiter(text: str, *, suffix: str = "") -> str:

@@ -138,6 +138,22 @@ def test_multi_line_address_in_quotes_is_one_cell(tmp_path: Path) -> None:
     assert table.sheet_row.tolist() == [2, 3]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_header_row_option_reaches_below_the_search_window(tmp_path: Path, suffix: str) -> None:
+    """--header-row finds a header further down than the automatic search looks (a long notes block above it)."""
+    rows = [[f"Note {i}"] for i in range(70)] + ROWS
+    path = tmp_path / f"leads{suffix}"
+    if suffix == ".csv":
+        path.write_text(_text([[c for c in r] for r in rows]), encoding="utf-8")
+    else:
+        _workbook(path, {"Leads": [list(r) for r in rows]})
+    with pytest.raises(LeadImportError, match=r"give --header-row N"):
+        read_source(path, MAPPING)
+    table = read_source(path, MAPPING, ReadOptions(header_row=71))
+    assert table.header_row == 71 and table.sheet_row.tolist() == [72, 73]
+    assert table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë"]
+
+
 def test_ragged_rows_are_padded_and_extra_cells_kept(tmp_path: Path) -> None:
     """Short rows are padded; cells beyond the header land in extra columns, never lost."""
     path = tmp_path / "leads.csv"
