@@ -145,7 +145,7 @@ def _reference_ids(given: ArrowText, e164: ArrowText, email: ArrowText, project_
 
 
 def skip_reasons(table: SourceTable) -> ArrowText:
-    """blank-row, summary-row or repeated-header for rows that are not leads; "" otherwise."""
+    """blank-row, summary-row, repeated-header or title-row for rows that are not leads; "" otherwise."""
     cells = table.cells
     n = len(cells)
     if cells.shape[1] == 0 or n == 0:
@@ -169,9 +169,24 @@ def skip_reasons(table: SourceTable) -> ArrowText:
     header_again = _repeated_header(table)
     reason = np.full(n, "", dtype=object)
     reason[summary] = "summary-row"
+    reason[_titles_above(np.flatnonzero(header_again), blank, table)] = "title-row"
     reason[header_again] = "repeated-header"
     reason[blank] = "blank-row"
     return pa.array(reason, type=pa.large_string())
+
+
+def _titles_above(headers: np.ndarray, blank: np.ndarray, table: SourceTable) -> np.ndarray:
+    """Rows of a single cell just above a repeated header (a second export's title), without a contact."""
+    titles: list[int] = []
+    for h in headers.tolist():
+        row = h - 1
+        while row >= 0 and blank[row]:
+            row -= 1
+        while row >= 0 and not blank[row] and table.cells.iloc[row].astype(bool).sum() == 1:
+            titles.append(row)
+            row -= 1
+    found = np.array(titles, dtype=np.int64)
+    return found[~_has_contact(table, found)] if len(found) else found
 
 
 def _has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:

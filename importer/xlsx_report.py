@@ -128,6 +128,7 @@ REASON_MEANING = {
     "blank-row": "Empty row, skipped",
     "summary-row": "A total line, not a lead; skipped",
     "repeated-header": "The header row again inside the data; skipped",
+    "title-row": "A title line above a repeated header (a second export pasted below); skipped",
 }
 _LEGEND = (
     "Red cell: this value kept the row out. Hover over it to see why and what to type instead.",

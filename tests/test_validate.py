@@ -217,6 +217,29 @@ def test_fixed_xlsx_report_can_be_validated_again(tmp_path: Path, run_cli: Calla
     assert (fixed["status"], fixed["phone_e164"], fixed["email"]) == ("valid", "+919822044321", "irfan.khan@gmail.com")
 
 
+def test_two_exports_pasted_one_below_the_other(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """The second export's title line and header are skipped; its leads are read; exit 0."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\nAsha,9822033445,a@x.com\n\nLeads export - April 2026,,\nName,Phone,Email\n"
+        "Ravi,9822044556,r@x.com\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report))
+    rows = by_row(result.report)
+    assert [(rows[n]["status"], rows[n]["reason"]) for n in range(2, 7)] == [
+        ("valid", ""),
+        ("skipped", "blank-row"),
+        ("skipped", "title-row"),
+        ("skipped", "repeated-header"),
+        ("valid", ""),
+    ]
+    assert result.exit_code == 0
+
+
 def test_repeated_header_and_summary_lines_are_skipped(
     tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
 ) -> None:
