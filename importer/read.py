@@ -15,7 +15,14 @@ from importer.arrow import to_arrow, to_bool, to_series
 from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
 from importer.errors import ConfigError, SourceError
 from importer.textfile import DELIMITER_NAMES, open_text, parse_table
-from importer.workbook import WORKBOOK_SUFFIXES, column_texts, open_workbook, sheet_rows, sheets_by_preference
+from importer.workbook import (
+    WORKBOOK_SUFFIXES,
+    cell_text,
+    column_texts,
+    open_workbook,
+    sheet_rows,
+    sheets_by_preference,
+)
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 HEADER_SEARCH_ROWS = 50
@@ -163,7 +170,7 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
         if not any(any(c != "" for c in r) for r in rows[:search]):
             tried.append((name, None))
             continue
-        preview = [[str(c) if c != "" else "" for c in r] for r in rows[:search]]
+        preview = [[cell_text(c) for c in r] for r in rows[:search]]  # a header typed as 2024 reads "2024"
         match = _choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
         if match.complete:
             return _workbook_table(p, name, names, rows, match)

@@ -14,6 +14,9 @@ import pyarrow.csv as pacsv
 
 from importer.errors import SourceError
 
+# Python's csv module refuses fields over 128 KiB by default; a long notes cell is still a cell.
+csv.field_size_limit(1 << 30)
+
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 PREVIEW_RECORDS = 60

@@ -328,6 +328,20 @@ def test_xls_name_with_text_inside(tmp_path: Path) -> None:
     assert read_source(path, MAPPING).cells["Mobile No."].tolist() == ["9822033445"]
 
 
+def test_long_cell_in_the_opening_rows_is_read(tmp_path: Path) -> None:
+    """A notes cell longer than Python csv's default 128 KiB limit near the top is still just a cell."""
+    path = tmp_path / "leads.csv"
+    path.write_text(f"Full Name,Mobile No.,City\nAsha,9822033445,{'P' * 200_000}\n", encoding="utf-8")
+    assert len(read_source(path, MAPPING).cells["City"].iloc[0]) == 200_000
+
+
+def test_numeric_header_reads_as_typed(tmp_path: Path) -> None:
+    """A header typed as a number (a year) is named as Excel shows it, not 2024.0."""
+    path = _workbook(tmp_path / "leads.xlsx", {"Leads": [[*ROWS[0], 2024], [*ROWS[1], 5]]})
+    table = read_source(path, MAPPING)
+    assert "2024" in table.cells.columns and table.cells["2024"].tolist() == ["5"]
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
