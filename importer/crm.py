@@ -53,6 +53,9 @@ _MAX_LEADS = re.compile(
     re.IGNORECASE,
 )
 """A batch too large: "Maximum of 500 leads allowed per request", "Maximum 300 leads per request"."""
+_REFERENCE_EXISTS = re.compile(r"referenceId\b.*\balready exists", re.IGNORECASE)
+"""The CRM holds a lead with this referenceId in the process: it is in the CRM (ours, from a request
+that landed, or an earlier import), not a refusal of this lead."""
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
 _RESUME = "then run the same command again: rows not yet sent are kept as pending."
 
@@ -256,7 +259,13 @@ class CrmClient:
             return
         log.info("The CRM's answer did not mention %d leads; looking them up", len(unmentioned))
         refusals, tally.refusals = tally.refusals, []
+        existing, tally.existing = set(tally.existing), []
         absent = self._recheck(unmentioned, tally)
+        if existing:
+            # The CRM says it holds these referenceIds, yet does not find them (yet): never send them again;
+            # the next run asks the CRM once more.
+            tally.unknown.update(answers.ref(lead) for lead in absent if answers.ref(lead) in existing)
+            absent = [lead for lead in absent if answers.ref(lead) not in existing]
         if absent and refusals and tally.stop is None:
             # The CRM refused leads without saying which: the absent ones. Sending them again would only
             # be refused again, and repeated submissions get the API key blocked.
@@ -619,6 +628,8 @@ class _Tally:
     """Applied to every message the CRM gives for a lead (it may echo the API token)."""
     refusals: list[str] = field(default_factory=list)
     """Messages of ``errors[]`` items the client could not tie to a lead of the batch."""
+    existing: list[str] = field(default_factory=list)
+    """Leads the CRM refused because it already holds their referenceId: stored, so looked up, not rejected."""
 
     def accept(self, reference_id: str, lead_id: str | None) -> None:
         """Record that the CRM stored the lead."""
@@ -658,7 +669,9 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[L
             decided.add(ref)
     for item in answers.items(body, "errors"):
         ref = matcher.error_target(item)
-        if ref is not None and ref not in decided:
+        if ref is not None and ref not in decided and _REFERENCE_EXISTS.search(answers.item_message(item)):
+            tally.existing.append(ref)  # left unmentioned: looked up for its _id
+        elif ref is not None and ref not in decided:
             tally.reject(ref, answers.item_message(item))
             decided.add(ref)
         elif ref is None:

@@ -526,6 +526,18 @@ def test_id_only_success_items_with_an_error_are_looked_up() -> None:
     assert crm.gets == ["r1"]
 
 
+def test_reference_already_exists_is_looked_up_not_rejected() -> None:
+    """ "referenceId already exists": the lead is in the CRM. Found → accepted with its _id; not found yet
+    (the lookup lags) → unknown, for the next run to check; never sent again."""
+    exists = "Lead with referenceId {} already exists for this project and process"
+    body = {"success": [], "errors": [{"referenceId": r, "error": exists.format(r)} for r in ("r1", "r2")]}
+    crm = FakeCrm(answer(200, body), stored=["r1"])
+    result = Harness(crm).submit(leads(1, 2))
+    assert result.outcomes == {"r1": LeadOutcome("r1", "accepted", lead_id="id-r1")}
+    assert result.unknown == ("r2",) and result.stop is None
+    assert len(crm.posts) == 1
+
+
 def test_bulk_cap_in_other_words_splits_the_batch() -> None:
     """ "Maximum 2 leads per request" splits the batch like the documented wording does."""
     crm = FakeCrm(answer(400, {"error": "Maximum 2 leads per request"}))
