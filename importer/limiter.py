@@ -21,6 +21,9 @@ class RateLimit:
 DEFAULT_RATE = RateLimit(100, 5.0)
 """The CRM's documented limit: about 100 requests per 5 s per project."""
 
+RECOVER_WINDOWS = 6
+"""Windows without a slow-down after which a lowered rate is doubled again (up to the configured one)."""
+
 
 class RateLimiter:
     """Keeps at most ``max_requests`` sends in any window of ``per_seconds * (1 + margin)``.
@@ -42,7 +45,7 @@ class RateLimiter:
             raise ValueError(f"max_requests must be at least 1, got {max_requests}")
         if not per_seconds > 0 or not margin >= 0:
             raise ValueError("per_seconds must be positive and margin non-negative")
-        self._limit = max_requests
+        self._limit = self._configured = max_requests
         self._window = per_seconds * (1 + margin)
         self._clock = clock
         self._sleep = sleep
@@ -100,6 +103,10 @@ class RateLimiter:
 
     def _wait_at(self, now: float) -> float:
         """Seconds to wait before a send at ``now`` would fit; zero or less means now."""
+        if self._limit < self._configured and now - self._slowed_at >= RECOVER_WINDOWS * self._window:
+            # No 429 for a while: double back towards the configured rate (slow_down halves it).
+            self._limit = min(self._configured, self._limit * 2)
+            self._slowed_at = now
         sends = self._sends
         while sends and sends[0] + self._window <= now:
             sends.popleft()

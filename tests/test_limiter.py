@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
+from importer.limiter import DEFAULT_RATE, RECOVER_WINDOWS, RateLimit, RateLimiter
 
 
 class FakeClock:
@@ -112,7 +112,7 @@ def test_slow_down_halves_the_rate_and_never_goes_below_one() -> None:
     limiter = limiter_on(clock, 4, 1.0)
     limiter.slow_down()
     assert limiter.max_requests == 2
-    times = [limiter.acquire() for _ in range(20)]
+    times = [limiter.acquire() for _ in range(10)]  # within the windows before it recovers
     assert busiest_window(times, limiter.window) == 2
     for _ in range(5):
         clock.now += 10.0
@@ -151,3 +151,17 @@ def test_slow_down_factor_must_lower_the_rate() -> None:
     """A slow-down factor outside (0, 1] is refused."""
     with pytest.raises(ValueError):
         RateLimiter().slow_down(2.0)
+
+
+def test_a_lowered_rate_recovers_after_quiet_windows() -> None:
+    """After a slow-down, windows without another one double the rate back, never above the configured rate."""
+    clock = FakeClock()
+    limiter = limiter_on(clock, 8, 1.0)
+    limiter.slow_down()
+    assert limiter.max_requests == 4
+    clock.now += RECOVER_WINDOWS * limiter.window
+    limiter.acquire()
+    assert limiter.max_requests == 8
+    clock.now += 10 * RECOVER_WINDOWS * limiter.window
+    limiter.acquire()
+    assert limiter.max_requests == 8
