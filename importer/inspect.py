@@ -12,8 +12,9 @@ from typing import Literal
 import pyarrow as pa
 
 from importer.errors import SourceError
+from importer.htmltable import html_rows
 from importer.phones import PLACEHOLDERS
-from importer.read import HEADER_SEARCH_ROWS, TEXT_SUFFIXES, describe_delimiter, looks_like_text, pick_sheet
+from importer.read import HEADER_SEARCH_ROWS, HTML_SHEET, TEXT_SUFFIXES, describe_delimiter, pick_sheet, workbook_kind
 from importer.textfile import open_text, parse_table
 from importer.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, open_workbook, sheet_rows
 
@@ -119,8 +120,12 @@ def inspect_file(
     if not p.is_file():
         raise SourceError(f"{p}: file not found.")
     suffix = p.suffix.lower()
-    if suffix in WORKBOOK_SUFFIXES and not looks_like_text(p):
+    kind = workbook_kind(p) if suffix in WORKBOOK_SUFFIXES else "text"
+    if kind == "workbook":
         return _inspect_workbook(p, sheet, sample_rows)
+    if kind == "html":
+        table = _inspect_rows(HTML_SHEET, html_rows(p.read_bytes(), path=str(p)), sample_rows)
+        return FileInspection(str(p), "workbook", None, None, (HTML_SHEET,), (table,))
     if suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == "":
         return _inspect_text(p, encoding, delimiter, sample_rows)
     raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
@@ -155,14 +160,19 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int) -> FileInspe
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
-        preview = [[cell_text(c) for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
-        index = detect_header(preview)
-        columns: list[list[str]] = []
-        if index is not None:
-            width = max(len(r) for r in rows)
-            columns = column_texts(rows, index + 1, width)
-        tables.append(_table(name, preview, index, columns, sample_rows))
+        tables.append(_inspect_rows(name, rows, sample_rows))
     return FileInspection(str(p), "workbook", None, None, names, tuple(tables))
+
+
+def _inspect_rows(name: str, rows: list[list[object]], sample_rows: int) -> TableInspection:
+    """One sheet's header row and column profiles."""
+    preview = [[cell_text(c) for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
+    index = detect_header(preview)
+    columns: list[list[str]] = []
+    if index is not None:
+        width = max(len(r) for r in rows)
+        columns = column_texts(rows, index + 1, width)
+    return _table(name, preview, index, columns, sample_rows)
 
 
 def _table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import pyarrow.compute as pc
 from importer.arrow import to_arrow, to_bool, to_series
 from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
 from importer.errors import ConfigError, SourceError
+from importer.htmltable import html_rows
 from importer.textfile import DELIMITER_NAMES, open_text, parse_table
 from importer.workbook import (
     WORKBOOK_SUFFIXES,
@@ -25,6 +27,8 @@ from importer.workbook import (
 )
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+HTML_SHEET = "HTML table"
+"""The sheet name given to a web page's table saved as .xls."""
 HEADER_SEARCH_ROWS = 50
 
 
@@ -78,8 +82,11 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     if not p.is_file():
         raise SourceError(f"{p}: file not found.")
     suffix = p.suffix.lower()
-    if suffix in WORKBOOK_SUFFIXES and not looks_like_text(p):
+    kind = workbook_kind(p) if suffix in WORKBOOK_SUFFIXES else "text"
+    if kind == "workbook":
         return _read_workbook(p, mapping, options)
+    if kind == "html":
+        return _read_html(p, mapping, options)
     if suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == "":
         return _read_text(p, mapping, options)
     raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
@@ -88,12 +95,12 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
 _MARKUP = ("<html", "<!doc", "<table", "<meta", "<head", "<body", "<style", "<!--", "<?xml")
 
 
-def looks_like_text(path: Path) -> bool:
-    """Web apps often save CSV/TSV under an .xls name; real workbooks are zip or OLE files."""
+def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
+    """What a file with a workbook's name really is: web apps save CSV, TSV or an HTML table as .xls."""
     with path.open("rb") as handle:
         head = handle.read(4096)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        return False
+        return "workbook"
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
     start = head.decode("utf-16" if utf16 else "utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()
     if start.startswith(_MARKUP):
@@ -102,11 +109,19 @@ def looks_like_text(path: Path) -> bool:
                 f"{path}: this is an Excel 2003 XML spreadsheet, which leadimport cannot read. "
                 "Open it in Excel and save it as .xlsx or .csv."
             )
-        raise SourceError(
-            f"{path}: this is a web page (HTML) saved with a {path.suffix} name, not a workbook. "
-            "Open it in Excel and save it as .xlsx or .csv."
-        )
-    return True
+        return "html"
+    return "text"
+
+
+def _read_html(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
+    """An HTML table saved as .xls, read like a one-sheet workbook."""
+    rows = html_rows(p.read_bytes(), path=str(p))
+    search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
+    preview = [[cell_text(c) for c in r] for r in rows[:search]]
+    match = _choose_header(preview, mapping, options.header_row, where=f"{p} (HTML table)")
+    if not match.complete:
+        raise _missing_columns(match, mapping, where=f"{p} (HTML table)")
+    return _workbook_table(p, HTML_SHEET, [HTML_SHEET], rows, match)
 
 
 def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:

@@ -135,7 +135,7 @@ def test_sheet_without_a_header(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("missing.csv", None, "file not found"),
-        ("page.xls", b"<html><table><tr><td>x</td></tr></table></html>", "web page"),
+        ("page.xls", b"<html><table></table></html>", "holds no table with data"),
         ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable XLSX workbook"),
         ("empty.csv", b"", "the file is empty"),
         ("leads.pdf", b"%PDF-1.4", "unsupported file type"),

@@ -321,6 +321,24 @@ def test_xls_workbook(tmp_path: Path) -> None:
     assert table.cells["Mobile No."].tolist() == ["9822033445", "98220 44556"]
 
 
+@pytest.mark.parametrize("prefix", [b"", b"\xef\xbb\xbf", b"\r\n<meta charset='utf-8'>\r\n"])
+def test_html_table_saved_as_xls_is_read(tmp_path: Path, prefix: bytes) -> None:
+    """A portal's "Export to Excel" (an HTML table under .xls) reads like the sheet Excel shows."""
+    page = (
+        "<html><head><style>td{}</style></head><body><table><tr><td colspan=4>Leads &amp; enquiries</td></tr>"
+        "<tr><th>Full Name</th><th>Mobile No.</th><th>E-mail</th><th>City</th></tr>"
+        "<tr><td>Ren&eacute;e  Dubois</td><td> 9822033445 </td><td>renee@x.com</td><td>Flat 4<br>Pune</td></tr>"
+        "<tr><td>Zo\u00eb</td><td>9822044556</td><td>zoe@x.com</td><td>Goa</td></tr></table></body></html>"
+    )
+    path = tmp_path / "export.xls"
+    path.write_bytes(prefix + page.encode("utf-8"))
+    table = read_source(path, MAPPING)
+    assert table.header_row == 2 and table.sheet_row.tolist() == [3, 4]
+    assert table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë"]
+    assert table.cells["Mobile No."].tolist() == ["9822033445", "9822044556"]
+    assert table.cells["City"].tolist() == ["Flat 4\nPune", "Goa"]
+
+
 def test_xls_name_with_text_inside(tmp_path: Path) -> None:
     """A web export that is really tab-separated text under an .xls name is read as text."""
     path = tmp_path / "export.xls"
@@ -346,11 +364,11 @@ def test_numeric_header_reads_as_typed(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("empty.csv", b"", "the file is empty"),
-        ("page.xls", b"<html><body><table></table></body></html>", "web page (HTML)"),
-        ("bom.xls", b"\xef\xbb\xbf<html><body><table></table></body></html>", "web page (HTML)"),
-        ("meta.xls", b"<meta http-equiv=Content-Type content='text/html'>\n<html><table>", "web page (HTML)"),
-        ("blank.xls", b"\r\n\r\n<html><table>", "web page (HTML)"),
-        ("wide.xls", "<html><table>".encode("utf-16"), "web page (HTML)"),
+        ("page.xls", b"<html><body><table></table></body></html>", "holds no table with data"),
+        ("bom.xls", b"\xef\xbb\xbf<html><body><table></table></body></html>", "holds no table with data"),
+        ("meta.xls", b"<meta http-equiv=Content-Type content='text/html'>\n<html><table>", "holds no table with data"),
+        ("blank.xls", b"\r\n\r\n<html><table>", "holds no table with data"),
+        ("wide.xls", "<html><table>".encode("utf-16"), "holds no table with data"),
         (
             "xmlss.xls",
             b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
