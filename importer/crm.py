@@ -56,6 +56,8 @@ _MAX_LEADS = re.compile(
 _REFERENCE_EXISTS = re.compile(r"referenceId\b.*\balready exists", re.IGNORECASE)
 """The CRM holds a lead with this referenceId in the process: it is in the CRM (ours, from a request
 that landed, or an earlier import), not a refusal of this lead."""
+_DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
+"""A refusal that the CRM counts as a duplicate submission (vox-crm-api.md §4)."""
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
 _RESUME = "then run the same command again: rows not yet sent are kept as pending."
 
@@ -449,9 +451,17 @@ class CrmClient:
             if len(leads) == 1:
                 tally.reject(answers.ref(leads[0]), message)
                 return _Answered(())
-            # One lead's problem refused the whole batch: halves until that lead is alone.
-            log.info("The CRM refused a batch of %d leads (%s); sending it in halves", len(leads), message)
-            return _Split(math.ceil(len(leads) / 2))
+            # One lead's problem refused the whole batch. A duplicate counts toward the key block each
+            # time it is sent, so then every lead goes alone (the duplicate is sent once more, not once
+            # per halving); any other problem is narrowed down by halves.
+            duplicate = _DUPLICATE.search(message) is not None
+            log.info(
+                "The CRM refused a batch of %d leads (%s); sending it %s",
+                len(leads),
+                message,
+                "lead by lead" if duplicate else "in halves",
+            )
+            return _Split(1 if duplicate else math.ceil(len(leads) / 2))
         return _Halted(
             ClientBug(
                 f"The CRM rejected the request as malformed (HTTP 400: {message or 'no message'}). "

@@ -428,6 +428,23 @@ def test_validation_400_for_a_whole_batch_is_narrowed_to_the_bad_lead() -> None:
     assert sorted(stored) == ["r1", "r2", "r4", "r5"]  # each good lead stored by exactly one request
 
 
+def test_duplicate_400_for_a_whole_batch_sends_each_lead_alone() -> None:
+    """A whole batch refused for one duplicate: each lead goes alone, so the duplicate is sent only once more
+    (each submission of it counts toward the key block), not once per halving."""
+    message = "A call attempt has already been made to this phone number for this project"
+
+    def refuse_lead_3(sent: list[Lead]) -> httpx.Response:
+        if any(x["referenceId"] == "r3" for x in sent):
+            return answer(400, {"error": message})
+        return accept_all(sent)
+
+    crm = FakeCrm(*[refuse_lead_3] * 10)
+    result = Harness(crm).submit(leads(1, 2, 3, 4, 5, 6, 7, 8))
+    assert result.outcomes["r3"] == LeadOutcome("r3", "rejected", message=message)
+    assert sum(o.state == "accepted" for o in result.outcomes.values()) == 7
+    assert sum("r3" in batch for batch in crm.refs_posted()) == 2
+
+
 def test_request_shape_400_for_many_leads_stops_as_client_bug() -> None:
     """A 400 about the request itself (not a lead) is our bug: stop, leads unsent, nothing resent."""
     h = Harness(FakeCrm(answer(400, {"error": "leads must be an array"})))
