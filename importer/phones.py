@@ -32,7 +32,10 @@ _TYPE_DESCS = (
     "personal_number", "voip", "pager", "uan", "voicemail",
 )  # fmt: skip
 _SIMPLE = r"^\+?[0-9][0-9 ().\-]*$"
-_SCI = re.compile(r"^[+]?(\d+)(?:\.(\d+))?[eE]\+?(\d+)$")
+_SCI = re.compile(r"^[+]?(\d+)(?:[.,](\d+))?[eE]\+?(\d+)$")  # 9,81235E+09: a decimal comma (European Excel)
+_NEGATIVE = re.compile(r"^-\s*\d")  # +91-98123 45678 typed into a spreadsheet: computed as 91 - 9812345678
+_LABEL = re.compile(r"\s*\((?=[^)]*[^\W\d_])[^)]*\)\s*$")  # 9812345678 (M), (WhatsApp), (office)
+_GROUPED = re.compile(r"\+?\d{1,3}(?:,\d{2,3})+")  # 98,12,345,678: a number with thousands separators
 _FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out by a script
 _PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNORECASE)
 _EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
@@ -269,8 +272,13 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         return "", "", "", ""
     warnings: list[str] = []
     t = _FLOAT_TAIL.sub("", _DASHES.sub("-", t))
+    if _NEGATIVE.match(t):  # the spreadsheet subtracted: the number is gone
+        return "", re.sub(r"\D", "", t), "damaged-phone", ""
     if re.fullmatch(_DECIMAL, t):
         return "", re.sub(r"\D", "", t), "invalid-phone", ""
+    t = _LABEL.sub("", t).rstrip(" ,;.")
+    if _GROUPED.fullmatch(t):
+        t = t.replace(",", "")
     sci = _SCI.fullmatch(t)
     if sci:
         expanded = expand_scientific(sci)
@@ -278,8 +286,9 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
             return "", "", "damaged-phone", ""
         t = expanded
     parts = [p for p in _SPLIT.split(t) if p.strip()]
-    if len(parts) > 1 and sum(len(re.sub(r"\D", "", p)) >= 6 for p in parts) > 1:
-        t = parts[0]
+    lengths = [len(re.sub(r"\D", "", p)) for p in parts]
+    if len(parts) > 1 and (sum(n >= 6 for n in lengths) > 1 or (lengths[0] >= 6 and max(lengths[1:]) <= 4)):
+        t = parts[0]  # also 9812345697/98: a second number written as its last digits
         warnings.append("multiple-phones")
     elif len(re.sub(r"\D", "", t)) > _LONGEST:
         first = _first_of_spaced(t, region)  # 98123 45672 98123 45673: two numbers with only a space between

@@ -98,7 +98,7 @@ ISSUE_TEXT = {
         "Type the lead's real number, e.g. {national} or {international}."
     ),
     "damaged-phone": (
-        "Excel turned this number into {value} and dropped digits. "
+        "Excel turned this number into {value} and dropped digits (or calculated +91-98… as a subtraction). "
         "Type the full number as text, e.g. {national} or {international}."
     ),
     "invalid-email": (

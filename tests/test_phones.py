@@ -37,6 +37,11 @@ def _one(cell: str, region: str = "IN") -> tuple[str, str, str]:
         ("\u200e+919822033445", "+919822033445"),
         ("\ufeff9822033445", "+919822033445"),
         ("98220\u200b33445", "+919822033445"),
+        ("9822033445 (M)", "+919822033445"),  # a label after the number
+        ("+91 9822033445 (WhatsApp)", "+919822033445"),
+        ("9822033445 ,", "+919822033445"),
+        ("98,22,033,445", "+919822033445"),  # thousands separators
+        ("9,822033445E+09", "+919822033445"),  # a decimal comma (European Excel), lossless
     ],
 )
 def test_valid_numbers_become_e164(cell: str, e164: str) -> None:
@@ -60,6 +65,8 @@ def test_valid_numbers_become_e164(cell: str, e164: str) -> None:
         ("1234567890", "fake-phone"),
         ("9876543210", "fake-phone"),
         ("98220334.45", "invalid-phone"),  # a decimal number, not a phone with a separator
+        ("-9822033354", "damaged-phone"),  # +91-9822033445 typed into Excel: computed as 91 - 9822033445
+        ("9,82203E+09", "damaged-phone"),
     ],
 )
 def test_bad_numbers_get_issue_codes(cell: str, issue: str) -> None:
@@ -78,6 +85,7 @@ def test_two_numbers_keep_the_first_with_a_warning() -> None:
     assert _one("98220 33445 / 98220 44556") == ("+919822033445", "", "multiple-phones")
     assert _one("9822033445, 9822044556") == ("+919822033445", "", "multiple-phones")
     assert _one("98220 33445 98220 44556") == ("+919822033445", "", "multiple-phones")  # only a space between
+    assert _one("9822033445/46") == ("+919822033445", "", "multiple-phones")  # the second as its last digits
 
 
 def test_extension_is_dropped_with_a_warning() -> None:

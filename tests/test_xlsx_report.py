@@ -99,7 +99,7 @@ def test_damaged_phone_note_quotes_the_cell_and_suggests_a_number_that_passes(wo
     """The damaged-phone note names what Excel made of the number, and its example numbers pass validation."""
     cell = cell_at(workbook[1]["Rows"], 4, "Mobile No.")
     assert fill_of(cell) == ERROR_FILL
-    assert cell.comment.text.startswith("Excel turned this number into 9.8E+09 and dropped digits.")
+    assert cell.comment.text.startswith("Excel turned this number into 9.8E+09 and dropped digits")
     examples = re.findall(r"e\.g\. (\S+) or (.+?)\.$", cell.comment.text)[0]
     checked = normalize_phones(pd.Series(list(examples), dtype="str"), "IN")
     assert list(checked.issue) == ["", ""]
