@@ -92,11 +92,21 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
     emails = normalize_emails(column("email"))
     e164, email = to_arrow(phones.e164), to_arrow(emails.email)
     names = {f: text_field(f, to_arrow(normalize_names(column(f))) if mapped(f) else None) for f in NAME_FIELDS}
+    garbled = np.zeros(n, dtype=bool)
+    for f in NAME_FIELDS:
+        lost = _question_marks(names[f])
+        if lost.any():  # Excel's "CSV (Comma delimited)" turned Hindi letters into ?: no name to call anyone by
+            names[f] = pc.if_else(pa.array(lost), pa.scalar("", pa.large_string()), names[f])
+            garbled |= lost
     group = text_field("groupId", blank_placeholders_arrow(to_arrow(column("groupId"))) if mapped("groupId") else None)
     given = text_field(
         "referenceId", trim_whitespace(to_arrow(column("referenceId"))) if mapped("referenceId") else None
     )
-    reference = _reference_ids(given, e164, email, project_id, process_id)
+    damaged_ref = _scientific(given)
+    if damaged_ref.any():  # 1.23457E+15: Excel dropped digits, distinct ids look alike; derive one instead
+        given = pc.if_else(pa.array(damaged_ref), pa.scalar("", pa.large_string()), given)
+    by_email = "email" in mapping.dedupe and "phone" not in mapping.dedupe
+    reference = _reference_ids(given, e164, email, project_id, process_id, email_first=by_email)
 
     has_phone = to_bool(nonempty(e164))
     unusable = emails.unusable.to_numpy(dtype=bool)
@@ -111,7 +121,13 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
         ]
     )
     warnings = join_codes(
-        [to_arrow(phones.warning), to_arrow(emails.warning), _code(unusable & has_phone, "invalid-email")]
+        [
+            to_arrow(phones.warning),
+            to_arrow(emails.warning),
+            _code(unusable & has_phone, "invalid-email"),
+            _code(garbled, "garbled-name"),
+            _code(damaged_ref, "damaged-reference"),
+        ]
     )
     skip = skip_reasons(table)
     skipped = to_bool(nonempty(skip))
@@ -133,15 +149,40 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
     return LeadFrame(rows=rows, metadata=_metadata(table, mapping, constants))
 
 
-def _reference_ids(given: ArrowText, e164: ArrowText, email: ArrowText, project_id: str, process_id: str) -> ArrowText:
-    """The sheet's referenceId where given, else one derived from the phone (else email)."""
+def _reference_ids(
+    given: ArrowText, e164: ArrowText, email: ArrowText, project_id: str, process_id: str, *, email_first: bool
+) -> ArrowText:
+    """The sheet's referenceId where given, else one derived from the phone (else email).
+
+    ``email_first`` (a mapping that dedupes on email, not phone): from the email, else the phone, so
+    two people sharing a family phone are two leads.
+    """
     need = ~to_bool(nonempty(given))
     if not need.any():
         return given
     mask = pa.array(need)
-    contact = pc.filter(pc.if_else(nonempty(e164), e164, email), mask)
+    first, second = (email, e164) if email_first else (e164, email)
+    contact = pc.filter(pc.if_else(nonempty(first), first, second), mask)
     derived = derive_reference_ids(project_id, process_id, pd.Series(pd.array(contact, dtype="str")))
     return pc.replace_with_mask(given, mask, to_arrow(derived))
+
+
+def _question_marks(names: ArrowText) -> np.ndarray:
+    """Names made only of question marks (and spaces or punctuation): letters a save could not keep."""
+    has = np.flatnonzero(to_bool(pc.match_substring(names, "?")))
+    found = np.zeros(len(names), dtype=bool)
+    if len(has):
+        found[has] = to_bool(pc.match_substring_regex(pc.take(names, pa.array(has)), r"^[?\s.,'-]+$"))
+    return found
+
+
+def _scientific(values: ArrowText) -> np.ndarray:
+    """Values in scientific notation (1.23457E+15): a long number Excel already cut to 15 digits or fewer."""
+    has = np.flatnonzero(to_bool(pc.match_substring(values, "E+", ignore_case=True)))
+    found = np.zeros(len(values), dtype=bool)
+    if len(has):
+        found[has] = to_bool(pc.match_substring_regex(pc.take(values, pa.array(has)), r"^\d(?:[.,]\d+)?[eE]\+\d+$"))
+    return found
 
 
 def skip_reasons(table: SourceTable) -> ArrowText:

@@ -83,6 +83,8 @@ WARNING_FIELDS: dict[str, tuple[str, ...]] = {
     "multiple-phones": ("phone",),
     "phone-extension-dropped": ("phone",),
     "multiple-emails": ("email",),
+    "garbled-name": ("name", "firstName", "lastName"),
+    "damaged-reference": ("referenceId",),
 }
 ISSUE_TEXT = {
     "invalid-phone": (
@@ -115,6 +117,14 @@ WARNING_TEXT = {
     "multiple-phones": "More than one phone number in this cell; only the first is used. Keep one number per cell.",
     "phone-extension-dropped": "The extension was left out; only the main number is used.",
     "multiple-emails": "More than one email address in this cell; only the first is used. Keep one address per cell.",
+    "garbled-name": (
+        "Only question marks: the file was saved as \"CSV (Comma delimited)\", which cannot keep Hindi or "
+        "other non-Latin letters. Save it as \"CSV UTF-8\" (or .xlsx) and validate it again."
+    ),
+    "damaged-reference": (
+        "Excel turned this id into {value} and dropped digits, so different leads would share it; "
+        "a referenceId is made from the phone instead. Format the column as text to keep the ids."
+    ),
 }
 # Short meanings for the Summary sheet (skip reasons included).
 REASON_MEANING = {

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, CliRun, by_row
+from tests.conftest import BASIC_MAPPING, ROOT, CliRun, by_row
+
+BASIC_MAPPING_WITH_REF = BASIC_MAPPING.replace("fields:\n", "fields:\n  referenceId: Lead ID\n")
 
 SAMPLES = ROOT / "sample_data"
 MAPPINGS = ROOT / "mappings"
@@ -300,3 +302,47 @@ def test_total_lines_in_their_many_spellings_are_skipped(
     assert rows[2]["status"] == "valid"
     assert {(rows[n]["status"], rows[n]["reason"]) for n in range(3, 3 + len(labels))} == {("skipped", "summary-row")}
     assert result.exit_code == 0
+
+
+def test_names_lost_to_question_marks_and_ids_cut_by_excel(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """A name Excel's "CSV (Comma delimited)" turned into ????? is no name (garbled-name, missing-name); ids
+    Excel cut to 1.23457E+15 are replaced by referenceIds made from the phone, so the leads stay distinct."""
+    mapping = mapping_file(BASIC_MAPPING_WITH_REF)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Lead ID,Name,Phone\n1.23457E+15,????? ?????,9822033445\n1.23457E+15,Asha Rao,9822044556\n"
+        "1.23457E+15,Ravi,9822055667\n",
+        encoding="cp1252",
+    )
+    report = tmp_path / "r.csv"
+    rows = by_row(run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report)).report)
+    assert (rows[2]["status"], rows[2]["reason"], rows[2]["warnings"]) == (
+        "invalid",
+        "missing-name",
+        "garbled-name, damaged-reference",
+    )
+    assert [rows[n]["status"] for n in (3, 4)] == ["valid", "valid"]  # not duplicates of each other
+    assert len({rows[n]["referenceId"] for n in (2, 3, 4)}) == 3
+    assert all(rows[n]["referenceId"].startswith("li-") for n in (2, 3, 4))
+
+
+def test_dedupe_on_email_keeps_two_people_sharing_a_family_phone(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """dedupe: [email] — a husband and wife with one phone and their own emails are two leads."""
+    mapping = mapping_file(BASIC_MAPPING + "dedupe: [email]\n")
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\nRahul,9822033445,rahul@x.com\nSunita,9822033445,sunita@x.com\n"
+        "Rahul again,+91 98220 33445,RAHUL@x.com\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.csv"
+    rows = by_row(run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report)).report)
+    assert [(rows[n]["status"], rows[n]["duplicate_of"]) for n in (2, 3, 4)] == [
+        ("valid", ""),
+        ("valid", ""),
+        ("duplicate", "2"),
+    ]
