@@ -484,6 +484,7 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
         payload = {
             "file": table.path,
             "sheet": table.sheet,
+            "sheets_also_fitting": list(table.also_fit),
             "header_row": table.header_row,
             "report": str(outcome.report_path),
             "exit_code": outcome.exit_code,
@@ -499,6 +500,13 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
     where = f"sheet {table.sheet!r}, " if table.sheet else ""
     extra = f", {table.encoding}, {describe_delimiter(table.delimiter)}-separated" if table.encoding else ""
     click.echo(f"{table.path} ({where}header on row {table.header_row}{extra}): {summary.total} data rows")
+    if table.also_fit:
+        others = ", ".join(repr(name) for name in table.also_fit)
+        many = len(table.also_fit) > 1
+        click.echo(
+            f"Note: {'sheets' if many else 'sheet'} {others} {'fit' if many else 'fits'} the mapping too and "
+            f"{'were' if many else 'was'} not read; run the same command with --sheet NAME for each."
+        )
     for status, n in summary.counts.items():
         click.echo(f"  {status:<17}{n:>9}")
     if summary.top_reasons:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from python_calamine import CalamineWorkbook
 
 from importer.arrow import to_arrow, to_bool, to_series
 from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
@@ -22,6 +23,7 @@ from importer.workbook import (
     cell_text,
     column_texts,
     open_workbook,
+    opening_rows,
     sheet_rows,
     sheets_by_preference,
 )
@@ -56,6 +58,8 @@ class SourceTable:
     encoding: str | None = None
     delimiter: str | None = None
     ignored: frozenset[str] = field(default_factory=frozenset)  # our own report columns, in a report fed back in
+    also_fit: tuple[str, ...] = ()
+    """Other sheets whose header fits the mapping too (not read: one sheet per run)."""
 
     def rows_between(self, start: int, stop: int) -> SourceTable:
         """The same table cut to data rows ``start:stop`` (positions, not sheet rows)."""
@@ -188,11 +192,23 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
         preview = [[cell_text(c) for c in r] for r in rows[:search]]  # a header typed as 2024 reads "2024"
         match = _choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
         if match.complete:
-            return _workbook_table(p, name, names, rows, match)
+            table = _workbook_table(p, name, names, rows, match)
+            later = candidates[candidates.index(name) + 1 :] if wanted is None else []
+            return replace(table, also_fit=tuple(n for n in later if _fits(workbook, n, mapping)))
         tried.append((name, match))
     if wanted is not None and tried and tried[0][1] is not None:
         raise _missing_columns(tried[0][1], mapping, where=f"{p} [sheet {wanted!r}]")
     raise _no_sheet_matches(p, mapping, tried)
+
+
+def _fits(workbook: CalamineWorkbook, name: str, mapping: LeadMapping) -> bool:
+    """Whether a sheet's opening rows hold a header the mapping fits (only those rows are read)."""
+    try:
+        rows = opening_rows(workbook, name, HEADER_SEARCH_ROWS)
+    except Exception:  # a sheet that cannot be read does not fit
+        return False
+    preview = [[cell_text(c) for c in r] for r in rows]
+    return any(match_header(row, mapping).complete for row in preview)
 
 
 def _workbook_table(

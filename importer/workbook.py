@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -66,6 +67,14 @@ def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
         return _fill_merged_down(rows, sheet.merged_cell_ranges)
     except Exception as exc:
         raise SourceError(f"sheet {name!r} cannot be read: {exc}") from None
+
+
+def opening_rows(workbook: CalamineWorkbook, name: str, limit: int) -> list[list[object]]:
+    """The first ``limit`` rows of a sheet as :func:`sheet_rows` gives them, without reading the rest."""
+    sheet = workbook.get_sheet_by_name(name)
+    pad: list[object] = [""] * (sheet.start[1] if sheet.start else 0)
+    rows = [[*pad, *row] for row in itertools.islice(sheet.iter_rows(), limit)]
+    return _fill_merged_down(rows, sheet.merged_cell_ranges)
 
 
 def _fill_merged_down(rows: list[list[object]], merged: object) -> list[list[object]]:

@@ -118,8 +118,8 @@ WARNING_TEXT = {
     "phone-extension-dropped": "The extension was left out; only the main number is used.",
     "multiple-emails": "More than one email address in this cell; only the first is used. Keep one address per cell.",
     "garbled-name": (
-        "Only question marks: the file was saved as \"CSV (Comma delimited)\", which cannot keep Hindi or "
-        "other non-Latin letters. Save it as \"CSV UTF-8\" (or .xlsx) and validate it again."
+        'Only question marks: the file was saved as "CSV (Comma delimited)", which cannot keep Hindi or '
+        'other non-Latin letters. Save it as "CSV UTF-8" (or .xlsx) and validate it again.'
     ),
     "damaged-reference": (
         "Excel turned this id into {value} and dropped digits, so different leads would share it; "

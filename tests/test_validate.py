@@ -346,3 +346,24 @@ def test_dedupe_on_email_keeps_two_people_sharing_a_family_phone(
         ("valid", ""),
         ("duplicate", "2"),
     ]
+
+
+def test_other_sheets_that_fit_are_named(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """One sheet per city: the first that fits is read, and the summary names the others to run with --sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Summary"
+    book.active.append(["City", "Leads"])
+    for city, phone in (("Pune", "9822033445"), ("Mumbai", "9822044556"), ("Delhi", "9822055667")):
+        sheet = book.create_sheet(city)
+        sheet.append(["Name", "Phone"])
+        sheet.append([f"Lead in {city}", phone])
+    path = tmp_path / "cities.xlsx"
+    book.save(path)
+    result = run_cli("validate", str(path), "--mapping", str(mapping_file()), "--report", str(tmp_path / "r.csv"))
+    assert "(sheet 'Pune'" in result.output
+    assert "sheets 'Mumbai', 'Delhi' fit the mapping too" in result.output
+    assert [row["Name"] for row in result.report] == ["Lead in Pune"]
