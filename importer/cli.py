@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 import signal
 import sys
 from collections.abc import Callable
@@ -194,6 +195,26 @@ def validate_command(source: SourceArgs) -> None:
     sys.exit(outcome.exit_code)
 
 
+def _run_command_line(source: SourceArgs, concurrency: int, ledger_path: Path | None, no_ledger: bool) -> str:
+    """The command that resumes this run, as ``history`` and ``show`` print it (no secrets: those are env)."""
+    words = ["leadimport", "run", str(source.file), "--mapping", str(source.mapping_path)]
+    options: list[tuple[str, object]] = [
+        ("--sheet", source.sheet),
+        ("--header-row", source.header_row),
+        ("--encoding", source.encoding),
+        ("--delimiter", source.delimiter),
+        ("--project-id", source.project_id),
+        ("--process-id", source.process_id),
+        ("--batch-size", source.batch_size if source.batch_size != MAX_BATCH else None),
+        ("--rate", source.rate if source.rate != "100/5s" else None),
+        ("--concurrency", concurrency if concurrency != 8 else None),
+        ("--ledger", ledger_path),
+    ]
+    words += [str(part) for name, value in options if value is not None for part in (name, value)]
+    words += ["--no-ledger"] if no_ledger else []
+    return shlex.join(words)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     """SIGTERM handled as Ctrl-C is."""
     raise KeyboardInterrupt
@@ -259,7 +280,7 @@ def run_command(source: SourceArgs, concurrency: int, ledger_path: Path | None, 
         rate=parse_rate(source.rate),
         send=SendOptions(batch_size=source.batch_size, concurrency=concurrency, progress=source.progress),
         ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
-        command=" ".join(["leadimport", "run", str(source.file), "--mapping", str(source.mapping_path)]),
+        command=_run_command_line(source, concurrency, ledger_path, no_ledger),
     )
     report = source.report()
     # A scheduler stopping the job (cron timeout, systemd, docker stop) sends SIGTERM: stop like Ctrl-C,

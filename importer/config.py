@@ -242,10 +242,20 @@ def _constants(value: object, source: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+# Names people write for a region where the mapping wants its two-letter code.
+_REGION_NAMES = {
+    "INDIA": "IN", "BHARAT": "IN", "UAE": "AE", "DUBAI": "AE", "UK": "GB", "ENGLAND": "GB", "BRITAIN": "GB",
+    "USA": "US", "AMERICA": "US", "KSA": "SA", "SAUDI": "SA", "SAUDI ARABIA": "SA", "SINGAPORE": "SG",
+    "NEPAL": "NP", "BANGLADESH": "BD", "SRI LANKA": "LK", "QATAR": "QA", "OMAN": "OM", "KUWAIT": "KW",
+    "BAHRAIN": "BH", "AUSTRALIA": "AU", "CANADA": "CA", "GERMANY": "DE",
+}  # fmt: skip
+
+
 def _region(value: object, source: str) -> str:
     region = str(value).strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        near = difflib.get_close_matches(region, sorted(phonenumbers.SUPPORTED_REGIONS), n=1)
+        named = _REGION_NAMES.get(" ".join(region.replace(".", "").split()))
+        near = [named] if named else difflib.get_close_matches(region, sorted(phonenumbers.SUPPORTED_REGIONS), n=1)
         tip = f" Did you mean '{near[0]}'?" if near else ""
         raise ConfigError(f"{source}: 'default_region' {value!r} is not a known region code (e.g. IN, US, GB).{tip}")
     return region

@@ -349,7 +349,7 @@ class CrmClient:
         retries = _Retries()
         while True:
             try:
-                step = self._read_found(self._request("GET", GET_PATH, tally, params=params))
+                step = self._read_found(self._request("GET", GET_PATH, tally, params=params), reference_id)
             except _TransportFailure as failure:
                 step = _Failed(failure.reason, landed=False)
             match step:
@@ -470,22 +470,37 @@ class CrmClient:
             landed=False,
         )
 
-    def _read_found(self, response: httpx.Response) -> _Found | _Halted | _Throttled | _Failed:
-        """Turn the answer to ``GET /leads/get`` into the next step."""
+    def _read_found(self, response: httpx.Response, reference_id: str) -> _Found | _Halted | _Throttled | _Failed:
+        """Turn the answer to ``GET /leads/get`` for ``reference_id`` into the next step."""
         body = _json_body(response)
         status = response.status_code
         if status == 404 and "cannot get" not in response.text.lower():
             return _Found(None)  # whatever the body; "Cannot GET <path>" is a wrong URL, not a missing lead
         if 200 <= status < 300 and isinstance(body, Mapping) and "data" in body and not body["data"]:
             return _Found(None)  # {"success": true, "data": null}
+        if status == 400 and "not found" in answers.error_text(body).lower():
+            return _Found(None)
         common = self._read_common(response, body)
         if common is not None:
             return common
         data = body.get("data", body) if isinstance(body, Mapping) else None
         lead_id = answers.lead_id(data) if 200 <= status < 300 else None
+        if lead_id is not None and not self._is_ours(data, reference_id):
+            return _Found(None)  # a lead of another process or project (or referenceId) is not this one
         if lead_id is not None:
             return _Found(lead_id)
         return _Halted(self._unexpected(response), landed=False)
+
+    def _is_ours(self, lead: object, reference_id: str) -> bool:
+        """Whether a looked-up lead is the one asked for: its referenceId, project and process (where given)."""
+        if not isinstance(lead, Mapping):
+            return False
+        expected = {
+            "referenceId": reference_id,
+            "projectId": self._settings.project_id,
+            "processId": self._settings.process_id,
+        }
+        return all(lead.get(key) in (None, "", value) for key, value in expected.items())
 
     def _read_common(self, response: httpx.Response, body: object) -> _Halted | _Throttled | _Failed | None:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 
 from importer.config import LeadMapping, load_mapping
 from importer.crm import CrmClient, CrmSettings, RetryPolicy
-from importer.errors import SourceError
+from importer.errors import LedgerError, SourceError
 from importer.ledger import Known, Ledger, RunRecord
 from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.pipeline import Outcome, ReportOptions, finish, prepare
@@ -73,12 +73,22 @@ def run_import(
             details=[("Mapping", mapping.source), ("Mode", "import")],
         )
         if ledger_run is not None:
-            ledger_run.ledger.end_run(
-                ledger_run.run_id,
-                counts=outcome.summary.counts,
-                outcome={0: "complete", 1: "complete-with-problems"}.get(outcome.exit_code, "stopped"),
-                report=str(outcome.report_path),
-            )
+            try:
+                ledger_run.ledger.end_run(
+                    ledger_run.run_id,
+                    counts=outcome.summary.counts,
+                    outcome={0: "complete", 1: "complete-with-problems"}.get(outcome.exit_code, "stopped"),
+                    report=str(outcome.report_path),
+                )
+            except LedgerError as exc:  # the leads are sent and the report written: not "nothing sent"
+                outcome = replace(
+                    outcome,
+                    exit_code=3,
+                    stop_message=(
+                        f"{exc} The rows above were sent as the report says; once the ledger is fixed, run the "
+                        "same command: it checks with the CRM before sending anything again."
+                    ),
+                )
         return outcome
     finally:
         if ledger is not None:

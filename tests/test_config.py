@@ -33,7 +33,10 @@ def test_environment_variables_and_defaults(tmp_path: Path) -> None:
         ("fields: {phone: Phone}\nfeilds: {}\n", "unknown key 'feilds'. Did you mean 'fields'?"),
         ("fields: {mobile: Phone}\n", "'fields.mobile' is not a lead field. Did you mean"),
         ("fields: {}\n", "'fields' must map at least one lead field"),
-        ("fields: {phone: Phone}\ndefault_region: INDIA\n", "'default_region' 'INDIA' is not a known region code"),
+        (
+            "fields: {phone: Phone}\ndefault_region: INDIA\n",
+            "'INDIA' is not a known region code (e.g. IN, US, GB). Did you mean 'IN'?",
+        ),
         ("fields: {phone: Phone}\ndedupe: [mobile]\n", "'dedupe' keys must be among phone, email, referenceId"),
         ("fields: {phone: {columns: Phone, optional: true}}\n", "'fields.phone' has unknown keys ['optional']"),
         ("fields: {phone: Phone}\ninit: maybe\n", "'init' must be true or false"),

@@ -510,6 +510,23 @@ def test_not_found_in_any_form_is_not_found(reply: httpx.Response) -> None:
     assert Harness(crm).client.find("r1") is None
 
 
+def test_lookup_answering_with_another_process_lead_is_not_found() -> None:
+    """A lookup that returns a lead of another process (or another referenceId) is not this lead: not found,
+    so it is never reported accepted without being created."""
+    other = {"_id": "id-x", "referenceId": "r1", "projectId": PROJECT, "processId": "507f1f77bcf86cd799439099"}
+    renamed = {"_id": "id-y", "referenceId": "r9", "projectId": PROJECT, "processId": PROCESS}
+    crm = FakeCrm(get_replies={"r1": [answer(200, {"success": True, "data": other}), answer(200, {"data": renamed})]})
+    client = Harness(crm).client
+    assert client.find("r1") is None
+    assert client.find("r1") is None
+
+
+def test_lookup_400_not_found_is_not_found() -> None:
+    """A lookup answered 400 "Lead not found" reads as not found rather than stopping the run."""
+    crm = FakeCrm(get_replies={"r1": [answer(400, {"success": False, "error": "Lead not found"})]})
+    assert Harness(crm).client.find("r1") is None
+
+
 def test_cannot_get_404_is_a_wrong_url_not_a_missing_lead() -> None:
     """Express's "Cannot GET /path" 404 means the URL is wrong: stop rather than resend everything."""
     crm = FakeCrm(get_replies={"r1": [httpx.Response(404, html="<pre>Cannot GET /api/v1/leads/get</pre>")]})

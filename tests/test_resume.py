@@ -191,6 +191,7 @@ def test_history_and_show_list_runs(tmp_path: Path, sandbox: Sandbox) -> None:
         [sys.executable, "-m", "importer", "show", "1"], env=env, capture_output=True, text=True, check=True
     )
     assert "Run 1: complete" in show.stdout and "accepted" in show.stdout and str(tmp_path / "r.csv") in show.stdout
+    assert "--rate 5000/1s --concurrency 2" in show.stdout and "--batch-size 40" in show.stdout  # the resume command
     rebuilt = tmp_path / "rebuilt.csv"
     subprocess.run(
         [sys.executable, "-m", "importer", "show", "1", "--report", str(rebuilt)],

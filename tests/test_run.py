@@ -199,3 +199,26 @@ def test_missing_token_exits_2(
     result = run_cli("run", str(sheet), "--mapping", str(mapping_file(MAPPING)), env={"VOX_API_TOKEN": ""})
     assert result.exit_code == 2
     assert "VOX_API_TOKEN is not set" in result.stderr
+
+
+def test_ledger_failing_at_the_end_still_reports_what_was_sent(
+    tmp_path: Path,
+    sandbox: Sandbox,
+    mapping_file: Callable[..., Path],
+    run_cli: Callable[..., CliRun],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ledger failing (disk full) after the leads went out: exit 3, not "nothing sent"; the report shows them."""
+    from importer.errors import LedgerError
+    from importer.ledger import Ledger
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise LedgerError("the disk holding the ledger is full; free some space, then run the same command to resume.")
+
+    monkeypatch.setattr(Ledger, "end_run", full)
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(30))
+    env = run_env(sandbox.base_url, tmp_path / "ledger.db")
+    result = _run(run_cli, sheet, mapping_file(MAPPING), tmp_path / "r.csv", env)
+    assert result.exit_code == 3
+    assert "disk holding the ledger is full" in result.output and "run the same command" in result.output
+    assert [r["status"] for r in result.report] == ["accepted"] * 30 and len(sandbox.leads()) == 30
