@@ -538,6 +538,10 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
         click.echo("Most common CRM rejections:")
         for message, n in summary.top_rejections:
             click.echo(f"  {n:>7}  {message}")
+    if summary.top_pending:
+        click.echo("Why rows are pending:")
+        for message, n in summary.top_pending:
+            click.echo(f"  {n:>7}  {message}")
     if outcome.stop_message:
         click.echo(f"\nStopped: {outcome.stop_message}")
     if outcome.plan is not None:

@@ -35,6 +35,8 @@ class Summary:
     counts: dict[str, int]
     top_reasons: list[tuple[str, int]]
     top_rejections: list[tuple[str, int]] = field(default_factory=list)
+    top_pending: list[tuple[str, int]] = field(default_factory=list)
+    """Why rows were left pending (the run stopped, another run is sending them, ...)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -42,6 +44,7 @@ class Summary:
             "counts": self.counts,
             "top_reasons": [{"reason": r, "rows": n} for r, n in self.top_reasons],
             "top_rejections": [{"message": r, "rows": n} for r, n in self.top_rejections],
+            "top_pending": [{"reason": r, "rows": n} for r, n in self.top_pending],
         }
 
 
@@ -56,11 +59,13 @@ def summarize(rows: pd.DataFrame, *, top: int = 5) -> Summary:
             if code:
                 counted[code] += int(n)
     rejected = rows[rows["status"] == "rejected"]["reason"].value_counts().head(top)
+    pending = rows[rows["status"] == "pending"]["reason"].value_counts().head(top)
     return Summary(
         total=len(rows),
         counts=counts,
         top_reasons=counted.most_common(top),
         top_rejections=[(str(m), int(n)) for m, n in rejected.items()],
+        top_pending=[(str(m), int(n)) for m, n in pending.items()],
     )
 
 

@@ -267,13 +267,13 @@ class _Sender:
             return
         except _Unrecorded as exc:
             for ref in exc.refs:
-                self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM")
+                self.state.set(ref, "pending", reason=self._unconfirmed())
             self._stop_for_ledger(exc.error)
             return
         except Exception as exc:  # a bug must not lose the record of what was sent
             for ref in refs:
                 if self.state.status[self.state.at[ref]] == "valid":
-                    self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM")
+                    self.state.set(ref, "pending", reason=self._unconfirmed())
             self.stop = self.stop or f"sending failed unexpectedly ({type(exc).__name__}: {exc})"
             return
         self.requests += result.requests
@@ -285,10 +285,18 @@ class _Sender:
         for ref in result.unsent:
             self.state.set(ref, "pending", reason="not sent: the run stopped before this row")
         for ref in result.unknown:
-            self.state.set(ref, "pending", reason="unconfirmed: the next run checks it with the CRM before sending")
+            self.state.set(ref, "pending", reason=self._unconfirmed())
         self._progress(len(result.outcomes) + len(result.unsent) + len(result.unknown))
         if result.stop is not None and self.stop is None:
             self.stop = str(result.stop)
+
+    def _unconfirmed(self) -> str:
+        """Why a lead whose request may have reached the CRM is pending."""
+        if self.ledger is None:
+            return (
+                "unconfirmed: it may be in the CRM; without a ledger (--no-ledger) check there before sending it again"
+            )
+        return "unconfirmed: the next run checks it with the CRM before sending"
 
     def _stop_for_ledger(self, error: LedgerError) -> None:
         self.stop = (

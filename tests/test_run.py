@@ -130,6 +130,7 @@ def test_block_stops_the_run_and_resume_completes(
         stats = crm.stats()
         assert first.exit_code == 3
         assert "blocked" in first.output.lower()
+        assert "Why rows are pending:" in first.output and "not sent: the run stopped" in first.output
         statuses = [r["status"] for r in first.report]
         assert statuses[:100] == ["accepted"] * 100
         assert statuses.count("rejected") == 10 and statuses[200:] == ["pending"] * 300
