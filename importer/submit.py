@@ -105,7 +105,10 @@ def send_rows(
             sender.send(leads, keys)
     finally:
         sender.close_progress()
-    for ref in refs:
+    unsent = [ref for ref in refs if state.status[state.at[ref]] == "valid"]
+    if unsent and ledger is not None:
+        sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
+    for ref in unsent:
         if state.status[state.at[ref]] == "valid":
             state.set(ref, "pending", reason="not sent: the run stopped before this row")
     return SendResult(rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests)
@@ -289,6 +292,17 @@ class _Sender:
         self._progress(len(result.outcomes) + len(result.unsent) + len(result.unknown))
         if result.stop is not None and self.stop is None:
             self.stop = str(result.stop)
+
+    def show_known(self, refs: list[str]) -> None:
+        """Give rows this run never claimed the state the ledger holds for them (accepted earlier, ...)."""
+        assert self.ledger is not None
+        try:
+            known = self.ledger.ledger.lookup(self.project_id, self.process_id, refs)
+        except LedgerError:
+            return  # the rows stay "not sent"; the stop message already says what is wrong with the ledger
+        for ref, entry in known.items():
+            if ref in self.state.at:
+                self._apply_known(ref, entry)
 
     def _unconfirmed(self) -> str:
         """Why a lead whose request may have reached the CRM is pending."""
