@@ -79,6 +79,15 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
     if pc.any(angled).as_py():  # Rahul <rahul@example.com>: the address between the brackets
         found = pc.struct_field(pc.extract_regex(pc.filter(text, angled), f"<(?P<address>{_ADDRESS_LIKE})>"), [0])
         text = pc.replace_with_mask(text, angled, pc.coalesce(found, pc.filter(text, angled)))
+    # A note after it (a@b.com (personal)), spaces around the @ (rahul @gmail.com)
+    noted = pc.fill_null(pc.match_substring(text, "("), False)
+    if pc.any(noted).as_py():
+        text = pc.replace_with_mask(
+            text, noted, pc.replace_substring_regex(pc.filter(text, noted), r"\s*\([^)]*\)\s*$", "")
+        )
+    spaced = pc.fill_null(pc.match_substring_regex(text, r"\s@|@\s"), False)
+    if pc.any(spaced).as_py():
+        text = pc.replace_with_mask(text, spaced, pc.replace_substring_regex(pc.filter(text, spaced), r"\s*@\s*", "@"))
     # Quotes and brackets around it, and list or sentence punctuation after it (a@b.com; / a@b.com.)
     text = pc.utf8_trim(text, characters="<>\"' ;,.")
     valid = pc.and_(pc.match_substring_regex(text, EMAIL_PATTERN), pc.invert(pc.match_substring(text, "..")))

@@ -21,6 +21,12 @@ from importer.contacts import blank_placeholders_arrow, normalize_emails, normal
         ("N/A", "", False, ""),
         ("", "", False, ""),
         ("asha@x.com; rao@y.com", "asha@x.com", False, "multiple-emails"),
+        ("Asha Rao <asha@x.com>", "asha@x.com", False, ""),
+        ("asha@x.com;", "asha@x.com", False, ""),
+        ("asha@x.com.", "asha@x.com", False, ""),
+        ("asha @x.com", "asha@x.com", False, ""),
+        ("asha@x.com (personal)", "asha@x.com", False, ""),
+        ("\u202aasha@x.com\u202c", "asha@x.com", False, ""),
     ],
 )
 def test_emails(cell: str, email: str, unusable: bool, warning: str) -> None:
