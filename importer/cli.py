@@ -520,7 +520,7 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
         return
     where = f"sheet {table.sheet!r}, " if table.sheet else ""
     extra = f", {table.encoding}, {describe_delimiter(table.delimiter)}-separated" if table.encoding else ""
-    click.echo(f"{table.path} ({where}header on row {table.header_row}{extra}): {summary.total} data rows")
+    click.echo(f"{table.path} ({where}header on {table.header_text}{extra}): {summary.total} data rows")
     if table.also_fit:
         others = ", ".join(repr(name) for name in table.also_fit)
         many = len(table.also_fit) > 1

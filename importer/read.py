@@ -60,6 +60,15 @@ class SourceTable:
     ignored: frozenset[str] = field(default_factory=frozenset)  # our own report columns, in a report fed back in
     also_fit: tuple[str, ...] = ()
     """Other sheets whose header fits the mapping too (not read: one sheet per run)."""
+    header_rows: int = 1
+    """Rows the header takes (2: group labels over sub-headers)."""
+
+    @property
+    def header_text(self) -> str:
+        """Where the header is, as the summary says it: "row 3" or "rows 2-3"."""
+        if self.header_rows > 1:
+            return f"rows {self.header_row}-{self.header_row + self.header_rows - 1}"
+        return f"row {self.header_row}"
 
     def rows_between(self, start: int, stop: int) -> SourceTable:
         """The same table cut to data rows ``start:stop`` (positions, not sheet rows)."""
@@ -74,6 +83,13 @@ class HeaderMatch:
     headers: list[str]
     found: dict[str, int]  # target → column index
     missing: list[ColumnSpec]
+    span: int = 1
+    """Rows the header takes: 2 for a group row ("Contact") over its columns ("Mobile", "Email")."""
+
+    @property
+    def data_start(self) -> int:
+        """The 0-based row index of the first data row."""
+        return self.index + self.span
 
     @property
     def complete(self) -> bool:
@@ -135,7 +151,8 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     if not match.complete:
         raise _missing_columns(match, mapping, where=str(p))
     width = len(match.headers)
-    body = decoded.body(ends[match.index] if match.index < len(ends) else len(decoded.text))
+    last = match.data_start - 1  # the header's last record
+    body = decoded.body(ends[last] if last < len(ends) else len(decoded.text))
     parsed = parse_table(body, delimiter, width, str(p))
     names = _display_names(match.headers, _extra=(parsed.num_columns if isinstance(parsed, pa.Table) else len(parsed)))
     if isinstance(parsed, pa.Table):
@@ -214,8 +231,8 @@ def _fits(workbook: CalamineWorkbook, name: str, mapping: LeadMapping) -> bool:
 def _workbook_table(
     p: Path, sheet: str, sheets: list[str], rows: list[list[object]], match: HeaderMatch
 ) -> SourceTable:
-    width = max([len(match.headers)] + [len(r) for r in rows[match.index + 1 :]])
-    columns = column_texts(rows, match.index + 1, width)
+    width = max([len(match.headers)] + [len(r) for r in rows[match.data_start :]])
+    columns = column_texts(rows, match.data_start, width)
     # Trailing columns with neither a header nor any value are just Excel's used range.
     while len(columns) > len(match.headers) and not any(columns[-1]):
         columns.pop()
@@ -228,12 +245,13 @@ def _source_table(
     p: Path, match: HeaderMatch, names: list[str], cells: pd.DataFrame, **where: str | tuple[str, ...] | None
 ) -> SourceTable:
     """The data rows below ``match``'s header, numbered as the person sees them."""
-    first = match.index + 2
+    first = match.data_start + 1
     return SourceTable(
         path=str(p),
         cells=_clean_cells(cells),
         sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
         header_row=match.index + 1,
+        header_rows=match.span,
         columns={t: names[i] for t, i in match.found.items()},
         ignored=frozenset(names[i] for i in report_columns(match.headers)),
         **where,  # type: ignore[arg-type]
@@ -293,12 +311,29 @@ def _choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: i
         m = match_header(preview[header_row - 1], mapping)
         return HeaderMatch(header_row - 1, m.headers, m.found, m.missing)
     best: HeaderMatch | None = None
-    for index, row in enumerate(preview[:HEADER_SEARCH_ROWS]):
-        m = match_header(row, mapping)
+    rows = preview[:HEADER_SEARCH_ROWS]
+    singles = [match_header(row, mapping) for row in rows]
+    for index, m in enumerate(singles):
         if best is None or len(m.found) > len(best.found):
             best = HeaderMatch(index, m.headers, m.found, m.missing)
+        if index + 1 < len(rows):
+            # A two-row header: group labels over sub-headers ("Contact" over "Mobile" and "Email"): each
+            # column named by its sub-header (or by its label where the sub-header is empty, or the other way
+            # round, whichever fits); used only when it fits better than either row alone.
+            upper, lower = rows[index], rows[index + 1]
+            two = max(match_header(_stacked(lower, upper), mapping), match_header(_stacked(upper, lower), mapping),
+                      key=lambda t: len(t.found))  # fmt: skip
+            if len(two.found) > max(len(m.found), len(singles[index + 1].found), len(best.found)):
+                best = HeaderMatch(index, two.headers, two.found, two.missing, span=2)
     assert best is not None
     return best
+
+
+def _stacked(first: list[str], second: list[str]) -> list[str]:
+    """The cells of ``first``, its empty ones taken from ``second``."""
+    width = max(len(first), len(second))
+    padded = [*first, *[""] * (width - len(first))], [*second, *[""] * (width - len(second))]
+    return [a if a.strip() else b for a, b in zip(*padded, strict=True)]
 
 
 def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> ConfigError:

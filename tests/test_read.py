@@ -276,6 +276,35 @@ def test_cells_merged_down_a_column_fill_every_row(tmp_path: Path) -> None:
     assert table.cells["City"].tolist() == ["Pune", "Pune", "Pune", "Goa"]
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_two_row_header_with_group_labels(tmp_path: Path, suffix: str) -> None:
+    """ "Contact" over "Mobile No." and "E-mail" (merged in Excel): the two rows are one header, data below both."""
+    rows = [
+        ["Full Name", "Contact", "", "City"],
+        ["", "Mobile No.", "E-mail", ""],
+        ["Asha", "9822033445", "asha@x.com", "Pune"],
+        ["Ravi", "9822044556", "ravi@x.com", "Goa"],
+    ]
+    path = tmp_path / f"leads{suffix}"
+    if suffix == ".csv":
+        path.write_text(_text(rows), encoding="utf-8")
+    else:
+        book = Workbook()
+        sheet = book.active
+        for row in rows:
+            sheet.append([cell or None for cell in row])
+        sheet.merge_cells("B1:C1")
+        sheet.merge_cells("A1:A2")
+        sheet.merge_cells("D1:D2")
+        book.save(path)
+    table = read_source(path, MAPPING)
+    # (in the workbook, the merged cells fill row 2 so that it alone is the whole header)
+    assert table.header_text == ("rows 1-2" if suffix == ".csv" else "row 2")
+    assert table.sheet_row.tolist() == [3, 4]
+    assert table.cells[table.columns["email"]].tolist() == ["asha@x.com", "ravi@x.com"]
+    assert table.cells[table.columns["phone"]].tolist() == ["9822033445", "9822044556"]
+
+
 def test_sheet_option_and_unknown_sheet(tmp_path: Path) -> None:
     """--sheet picks a sheet by name or number; an unknown name lists the sheets."""
     rows: list[list[object]] = [["Full Name", "Mobile No."], ["A", 9822033445]]
