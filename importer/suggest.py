@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -313,7 +314,9 @@ def snake_key(header: str) -> str:
     text = header.strip()
     if re.fullmatch(r"[A-Za-z0-9]+", text):
         text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
-    return "_".join(re.findall(r"[^\W_]+", text.casefold())) or "column"
+    # Words are letters and digits with their combining marks (the vowel signs of Hindi, Tamil, ...).
+    kept = "".join(c if c.isalnum() or unicodedata.category(c).startswith("M") else " " for c in text.casefold())
+    return "_".join(kept.split()) or "column"
 
 
 def _unique(key: str, taken: set[str]) -> str:

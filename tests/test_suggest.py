@@ -159,3 +159,16 @@ def test_unknown_region_is_a_config_error(tmp_path: Path) -> None:
     """A region code phonenumbers does not know is refused before the file is read."""
     with pytest.raises(ConfigError, match="'XX' is not a known region"):
         suggest_mapping(tmp_path / "leads.csv", region="xx")
+
+
+def test_metadata_keys_keep_hindi_and_tamil_vowel_signs() -> None:
+    """A metadata key made from a Hindi or Tamil header keeps its vowel signs (नाम, not न_म)."""
+    from importer.suggest import snake_key
+
+    assert [snake_key(h) for h in ("नाम", "क्रम सं.", "மொபைல் எண்", "Lead Source", "leadSource")] == [
+        "नाम",
+        "क्रम_सं",
+        "மொபைல்_எண்",
+        "lead_source",
+        "lead_source",
+    ]
