@@ -133,9 +133,11 @@ def nonempty(array: ArrowText) -> ArrowText:
     return pc.greater(pc.binary_length(array), 0)
 
 
-def join_codes(parts: list[ArrowText]) -> ArrowText:
-    """Element-wise join of code columns with ", ", skipping empty ones."""
-    parts = [pc.cast(p, pa.large_string()) for p in parts]
+def join_codes(parts: list[ArrowText | None], n: int) -> ArrowText:
+    """Element-wise join of ``n`` rows of code columns with ", ", skipping empty codes (and None columns)."""
+    parts = [pc.cast(p, pa.large_string()) for p in parts if p is not None]
+    if not parts:
+        return empty_text(n)
     out = parts[0]
     for part in parts[1:]:
         both = pc.and_(nonempty(out), nonempty(part))

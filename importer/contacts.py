@@ -85,7 +85,7 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
         text = pc.replace_with_mask(
             text, noted, pc.replace_substring_regex(pc.filter(text, noted), r"\s*\([^)]*\)\s*$", "")
         )
-    spaced = pc.fill_null(pc.match_substring_regex(text, r"\s@|@\s"), False)
+    spaced = pc.fill_null(pc.or_(pc.match_substring(text, " @"), pc.match_substring(text, "@ ")), False)
     if pc.any(spaced).as_py():
         text = pc.replace_with_mask(text, spaced, pc.replace_substring_regex(pc.filter(text, spaced), r"\s*@\s*", "@"))
     # Quotes and brackets around it, and list or sentence punctuation after it (a@b.com; / a@b.com.)

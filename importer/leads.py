@@ -118,7 +118,8 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
             _code(unusable & ~has_phone, "invalid-email"),
             _code(no_name, "missing-name"),
             _code(no_contact, "missing-contact"),
-        ]
+        ],
+        n,
     )
     warnings = join_codes(
         [
@@ -127,7 +128,8 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
             _code(unusable & has_phone, "invalid-email"),
             _code(garbled, "garbled-name"),
             _code(damaged_ref, "damaged-reference"),
-        ]
+        ],
+        n,
     )
     skip = skip_reasons(table)
     skipped = to_bool(nonempty(skip))
@@ -178,7 +180,7 @@ def _question_marks(names: ArrowText) -> np.ndarray:
 
 def _scientific(values: ArrowText) -> np.ndarray:
     """Values in scientific notation (1.23457E+15): a long number Excel already cut to 15 digits or fewer."""
-    has = np.flatnonzero(to_bool(pc.match_substring(values, "E+", ignore_case=True)))
+    has = np.flatnonzero(to_bool(pc.match_substring(values, "+")))
     found = np.zeros(len(values), dtype=bool)
     if len(has):
         found[has] = to_bool(pc.match_substring_regex(pc.take(values, pa.array(has)), r"^\d(?:[.,]\d+)?[eE]\+\d+$"))
@@ -266,7 +268,10 @@ def _mask(n: int, positions: np.ndarray) -> pa.Array:
     return pa.array(mask)
 
 
-def _code(mask: np.ndarray, code: str) -> pa.Array:
+def _code(mask: np.ndarray, code: str) -> pa.Array | None:
+    """``code`` where ``mask`` holds, else ""; None when it holds nowhere (nothing to join)."""
+    if not mask.any():
+        return None
     return pc.if_else(pa.array(mask), pa.scalar(code, pa.large_string()), pa.scalar("", pa.large_string()))
 
 
