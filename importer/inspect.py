@@ -31,6 +31,8 @@ KIND_LABELS: dict[str, str] = {
 # How many distinct values of a column are classified; the rest only count toward fill.
 KIND_SAMPLE = 5000
 
+LONG_TEXT = 320
+"""Cells longer than this are free text, whatever they hold."""
 _EMAIL = re.compile(r"[^\s@,;<>]+@+[^\s@,;<>]+")
 _DATE = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
@@ -263,6 +265,8 @@ def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> K
 
 def value_kind(text: str) -> Kind:
     """What one trimmed, non-empty cell looks like."""
+    if len(text) > LONG_TEXT:  # notes, not a contact; and the patterns below would take quadratic time on it
+        return "text"
     if _EMAIL.search(text) and " " not in text.strip():
         return "email"
     if _DATE.fullmatch(text):

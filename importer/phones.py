@@ -46,6 +46,7 @@ _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # Word's en das
 _DECIMAL = r"^\+?\d+\.\d{1,2}$"
 """98123456.72: an amount or a spreadsheet's decimal number, not a phone number with a separator."""
 _LONGEST = 15  # digits in the longest E.164 number
+_LONGEST_CELL = 200  # characters: two numbers with labels and an extension fit well within it
 SLOW_PARALLEL_MIN = 4_000
 _REPEATED = "^(?:" + "|".join(f"{d}+" for d in "0123456789") + ")$"
 _ALTERNATING = "^(?:" + "|".join(f"(?:{a}{b})+{a}?" for a in "0123456789" for b in "0123456789" if a != b) + ")$"
@@ -267,6 +268,8 @@ def _classify_chunk(texts: list[str], region: str) -> list[tuple[str, str, str, 
 
 def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     """One cell through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
+    if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
+        return "", "", "invalid-phone", ""
     t = _PREFIX.sub("", text.strip())
     if t.casefold() in PLACEHOLDERS:
         return "", "", "", ""

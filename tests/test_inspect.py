@@ -157,3 +157,11 @@ def test_unknown_sheet_is_a_source_error(tmp_path: Path) -> None:
     """Asking for a sheet that is not there lists the sheets that are."""
     with pytest.raises(SourceError, match=r"no sheet named 'Nope'\. Sheets: 'Summary', 'Leads'"):
         inspect_file(_two_sheet_workbook(tmp_path), sheet="Nope")
+
+
+def test_a_huge_notes_cell_is_profiled_quickly(tmp_path: Path) -> None:
+    """A 3 MB notes cell is just text: inspect answers at once (the patterns once took quadratic time on it)."""
+    path = tmp_path / "notes.csv"
+    path.write_text("Name,Phone,Notes\nAsha,9822033445," + "P" * 3_000_000 + "\n", encoding="utf-8")
+    result = inspect_file(path)
+    assert [c.kind for c in result.tables[0].columns] == ["name", "phone", "text"]

@@ -173,3 +173,8 @@ def test_digits_after_the_idd_prefix_are_dialled_abroad(region: str, cell: str, 
     """Digits that start with the IDD prefix are international (Tajikistan 810, Cuba 119, Israel 015...)."""
     assert _reference(cell, region) == e164
     assert normalize_phones(pd.Series([cell]), region).e164.tolist() == [e164]
+
+
+def test_a_paragraph_in_the_phone_column_is_invalid_at_once() -> None:
+    """A long note pasted into the phone column is invalid-phone, without running the phone patterns on it."""
+    assert _one("call me at 9822033445 " * 2000)[1] == "invalid-phone"
