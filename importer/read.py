@@ -22,6 +22,7 @@ from importer.workbook import (
     WORKBOOK_SUFFIXES,
     cell_text,
     column_texts,
+    lossy_phone_text,
     open_workbook,
     opening_rows,
     sheet_rows,
@@ -233,12 +234,26 @@ def _workbook_table(
 ) -> SourceTable:
     width = max([len(match.headers)] + [len(r) for r in rows[match.data_start :]])
     columns = column_texts(rows, match.data_start, width)
+    if "phone" in match.found:
+        _mark_lossy_phones(columns[match.found["phone"]], rows[match.data_start :], match.found["phone"])
     # Trailing columns with neither a header nor any value are just Excel's used range.
     while len(columns) > len(match.headers) and not any(columns[-1]):
         columns.pop()
     names = _display_names(match.headers, _extra=len(columns))
     cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, columns, strict=True)})
     return _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
+
+
+def _mark_lossy_phones(texts: list[str], rows: list[list[object]], column: int) -> None:
+    """Numeric phone cells Excel had already cut to six digits read as Excel shows them (9.82203E+09).
+
+    The phone check then calls them damaged instead of sending the different number they now hold.
+    """
+    for i, row in enumerate(rows):
+        if column < len(row) and type(row[column]) is not str:
+            shown = lossy_phone_text(row[column])
+            if shown is not None:
+                texts[i] = shown
 
 
 def _source_table(

@@ -367,3 +367,30 @@ def test_other_sheets_that_fit_are_named(
     assert "(sheet 'Pune'" in result.output
     assert "sheets 'Mumbai', 'Delhi' fit the mapping too" in result.output
     assert [row["Name"] for row in result.report] == ["Lead in Pune"]
+
+
+def test_workbook_phones_excel_cut_to_six_digits_are_damaged(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """A numeric phone cell holding only what 9.19822E+11 showed (a CSV round trip through Excel) is
+    damaged-phone, never sent as the different number it now is; full numbers stay valid."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Name", "Phone", "Budget"])
+    book.active.append(["Cut with code", 9.19822e11, 2e9])
+    book.active.append(["Cut national", 9.82203e9, 2e9])
+    book.active.append(["Whole", 9822033445, 2e9])
+    book.active.append(["Whole with code", 919822044556.0, 2e9])
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    report = tmp_path / "r.csv"
+    rows = by_row(run_cli("validate", str(path), "--mapping", str(mapping_file()), "--report", str(report)).report)
+    assert [(rows[n]["status"], rows[n]["reason"], rows[n]["phone_e164"]) for n in (2, 3, 4, 5)] == [
+        ("invalid", "damaged-phone", ""),
+        ("invalid", "damaged-phone", ""),
+        ("valid", "", "+919822033445"),
+        ("valid", "", "+919822044556"),
+    ]
+    assert [rows[n]["Phone"] for n in (2, 3, 4)] == ["9.19822E+11", "9.82203E+09", "9822033445"]
+    assert rows[2]["Budget"] == "2000000000"  # only the phone column reads as Excel showed it
