@@ -51,6 +51,8 @@ SLOW_PARALLEL_MIN = 4_000
 _REPEATED = "^(?:" + "|".join(f"{d}+" for d in "0123456789") + ")$"
 _ALTERNATING = "^(?:" + "|".join(f"(?:{a}{b})+{a}?" for a in "0123456789" for b in "0123456789" if a != b) + ")$"
 _LONG_RUN = "(?:" + "|".join(f"{d}{{8}}" for d in "0123456789") + ")"
+_ANY_REPEAT = f"(?:{_REPEATED})|(?:{_ALTERNATING})|{_LONG_RUN}"
+"""The three patterns in one pass over the column."""
 
 
 def _sequences() -> list[str]:
@@ -120,17 +122,35 @@ class PhoneColumns:
 
 def normalize_phones(raw: pd.Series, region: str) -> PhoneColumns:
     """Normalize a column of phone cells; the result is aligned with ``raw``."""
-    encoded = pc.dictionary_encode(to_arrow(raw))
+    column = to_arrow(raw)
+    index = raw.index
+    if _mostly_distinct(column):  # hashing every cell would cost more than checking the few repeats again
+        e164, nsn, issue, warning = _normalize_unique(pc.cast(column, pa.string()), region_rules(region))
+        issue = _fake_issues(e164, nsn, issue)
+        return PhoneColumns(
+            e164=to_series(e164, index), issue=to_series(issue, index), warning=to_series(warning, index)
+        )
+    encoded = pc.dictionary_encode(column)
     values = pc.cast(encoded.dictionary, pa.string())
     e164, nsn, issue, warning = _normalize_unique(values, region_rules(region))
     issue = _fake_issues(e164, nsn, issue)
     take = encoded.indices
-    index = raw.index
     return PhoneColumns(
         e164=to_series(pc.take(e164, take), index),
         issue=to_series(pc.take(issue, take), index),
         warning=to_series(pc.take(warning, take), index),
     )
+
+
+DISTINCT_SAMPLE = 20_000
+
+
+def _mostly_distinct(column: pa.Array) -> bool:
+    """Whether a large column's cells are nearly all different (judged on its first cells)."""
+    if len(column) < 5 * DISTINCT_SAMPLE:
+        return False
+    sample = column.slice(0, DISTINCT_SAMPLE)
+    return bool(pc.count_distinct(sample).as_py() >= 0.9 * DISTINCT_SAMPLE)
 
 
 def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
@@ -159,7 +179,9 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
     slow_texts = pc.filter(text, slow_mask).to_pylist()
     if slow_texts:
         # Only the cells the fast path could not accept go through phonenumbers one by one.
-        results = list(zip(*_classify_many(slow_texts, rules.region), strict=True))
+        distinct = list(dict.fromkeys(slow_texts))
+        verdicts = dict(zip(distinct, _classify_many(distinct, rules.region), strict=True))
+        results = list(zip(*(verdicts[t] for t in slow_texts), strict=True))
         e164, nsn, issue, warning = (
             pc.replace_with_mask(column, slow_mask, pa.array(part, type=pa.string()))
             for column, part in zip((e164, nsn, issue, warning), results, strict=True)
@@ -345,11 +367,7 @@ def expand_scientific(match: re.Match[str]) -> str | None:
 def _fake_issues(e164: pa.Array, nsn: pa.Array, issue: pa.Array) -> pa.Array:
     """Replace the issue by repeated-digits / fake-phone where the digits form such a pattern."""
     long_enough = pc.greater_equal(pc.utf8_length(nsn), 6)
-    repeated = pc.or_(
-        pc.or_(pc.match_substring_regex(nsn, _REPEATED), pc.match_substring_regex(nsn, _ALTERNATING)),
-        pc.match_substring_regex(nsn, _LONG_RUN),
-    )
-    repeated = pc.and_(repeated, long_enough)
+    repeated = pc.and_(pc.match_substring_regex(nsn, _ANY_REPEAT), long_enough)
     sequential = pc.and_(pc.is_in(nsn, value_set=_SEQUENTIAL), long_enough)
     damaged = pc.equal(issue, "damaged-phone")
     out = pc.if_else(pc.and_(repeated, pc.invert(damaged)), pa.scalar("repeated-digits"), issue)

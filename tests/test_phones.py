@@ -6,6 +6,7 @@ import random
 
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
 import pytest
 
 from importer.phones import normalize_phones, region_rules
@@ -178,3 +179,26 @@ def test_digits_after_the_idd_prefix_are_dialled_abroad(region: str, cell: str, 
 def test_a_paragraph_in_the_phone_column_is_invalid_at_once() -> None:
     """A long note pasted into the phone column is invalid-phone, without running the phone patterns on it."""
     assert _one("call me at 9822033445 " * 2000)[1] == "invalid-phone"
+
+
+def test_a_large_column_of_distinct_numbers_reads_the_same_without_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big column of nearly all different cells skips the unique-value step; every verdict is unchanged,
+    repeated awkward cells included."""
+    import importer.phones as phones
+
+    rng = random.Random(7)
+    shapes = ("{}", "+91 {}", "0{}", "91{}", "{} ext 12", "{}/98", "{}0", "98765abcde", "N/A", "9999999999", "")
+    weights = (30, 20, 10, 10, 5, 5, 15, 1, 1, 1, 2)
+    cells = [
+        rng.choices(shapes, weights)[0].format(rng.randrange(6_000_000_000, 9_999_999_999)) for _ in range(120_000)
+    ]
+    series = pd.Series(cells, index=range(5, 120_005))
+    assert phones._mostly_distinct(pa.array(cells, pa.large_string()))
+    fast = normalize_phones(series, "IN")
+    monkeypatch.setattr(phones, "_mostly_distinct", lambda column: False)
+    hashed = normalize_phones(series, "IN")
+    for name in ("e164", "issue", "warning"):
+        assert getattr(fast, name).tolist() == getattr(hashed, name).tolist()
+        assert getattr(fast, name).index.equals(series.index)
+    assert fast.issue.value_counts()["invalid-phone"] > 10_000
+    assert fast.warning.value_counts()["multiple-phones"] > 3_000  # the awkward shapes were really there
