@@ -31,6 +31,7 @@ TOP_LEVEL_KEYS = (
     "dedupe",
     "description",
 )
+METADATA_PREFIX = "metadata."
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -39,8 +40,14 @@ class ColumnSpec:
     """Where one lead field or metadata key comes from: header aliases tried in order."""
 
     target: str
+    """A lead field (``phone``), or ``metadata.<key>`` for a metadata key: the two never share a name."""
     aliases: tuple[str, ...]
     required: bool = True
+
+    @property
+    def key(self) -> str:
+        """The lead field or metadata key as the mapping names it."""
+        return self.target.removeprefix(METADATA_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +212,8 @@ def _specs(value: object, key: str, source: str, *, allowed: tuple[str, ...] | N
                 f"{source}: '{key}.{target}' is not a lead field.{tip} Lead fields: {', '.join(allowed)}."
             )
         aliases, required = _aliases(entry, f"{key}.{target}", source)
-        specs.append(ColumnSpec(target=target, aliases=aliases, required=required))
+        named = target if allowed is not None else METADATA_PREFIX + target  # metadata.phone is not the phone
+        specs.append(ColumnSpec(target=named, aliases=aliases, required=required))
     return tuple(specs)
 
 

@@ -23,7 +23,7 @@ from importer.arrow import (
     to_series,
     trim_whitespace,
 )
-from importer.config import LeadMapping, normalize_header
+from importer.config import METADATA_PREFIX, LeadMapping, normalize_header
 from importer.contacts import blank_placeholders_arrow, normalize_emails, normalize_names
 from importer.phones import normalize_phones
 from importer.read import SourceTable
@@ -286,8 +286,12 @@ def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str
     for spec in mapping.metadata:
         column = table.columns.get(spec.target)
         if column is not None:
-            meta[spec.target] = cells[column].str.strip()
+            meta[spec.key] = cells[column].str.strip()
     for key, value in constants.items():
-        if key.startswith("metadata."):
-            meta[key.removeprefix("metadata.")] = pd.Series(value, index=cells.index, dtype="str")
+        if key.startswith(METADATA_PREFIX):
+            name = key.removeprefix(METADATA_PREFIX)
+            if name in meta:  # a default, as for lead fields: the column's value wins where the cell is not empty
+                meta[name] = meta[name].where(meta[name].fillna("") != "", value)
+            else:
+                meta[name] = pd.Series(value, index=cells.index, dtype="str")
     return pd.DataFrame(meta, index=cells.index)

@@ -102,6 +102,8 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     p = Path(path)
     if not p.is_file():
         raise SourceError(f"{p}: file not found.")
+    if options.header_row is None and mapping.header_row is not None:
+        options = replace(options, header_row=mapping.header_row)  # --header-row wins over the mapping's
     suffix = p.suffix.lower()
     kind = workbook_kind(p) if suffix in WORKBOOK_SUFFIXES else "text"
     if kind == "workbook":
@@ -200,12 +202,14 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
     names = list(workbook.sheet_names)
     wanted = options.sheet or mapping.sheet
     candidates = [pick_sheet(names, wanted, p)] if wanted is not None else sheets_by_preference(workbook)
-    tried: list[tuple[str, HeaderMatch | None]] = []
+    tried: list[tuple[str, HeaderMatch | str]] = []
     for name in candidates:
         rows = sheet_rows(workbook, name)
         search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
-        if not any(any(c != "" for c in r) for r in rows[:search]):
-            tried.append((name, None))
+        too_short = wanted is None and options.header_row is not None and len(rows) < options.header_row
+        if too_short or not any(any(c != "" for c in r) for r in rows[:search]):
+            # a sheet with no row N cannot hold the header the user placed there
+            tried.append((name, f"has no row {options.header_row}" if too_short else "empty"))
             continue
         preview = [[cell_text(c) for c in r] for r in rows[:search]]  # a header typed as 2024 reads "2024"
         match = _choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
@@ -214,7 +218,7 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
             later = candidates[candidates.index(name) + 1 :] if wanted is None else []
             return replace(table, also_fit=tuple(n for n in later if _fits(workbook, n, mapping)))
         tried.append((name, match))
-    if wanted is not None and tried and tried[0][1] is not None:
+    if wanted is not None and tried and isinstance(tried[0][1], HeaderMatch):
         raise _missing_columns(tried[0][1], mapping, where=f"{p} [sheet {wanted!r}]")
     raise _no_sheet_matches(p, mapping, tried)
 
@@ -357,10 +361,10 @@ def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Co
     for spec in match.missing:
         if not spec.required:
             continue
-        key = "fields" if spec in mapping.fields else "metadata"
+        label = f"fields.{spec.target}" if spec in mapping.fields else spec.target
         near = [c for c in (closest(a, headers) for a in spec.aliases) if c]
         tip = f" Closest header: {near[0]!r}." if near else ""
-        lines.append(f"  {key}.{spec.target}: no column named {' / '.join(repr(a) for a in spec.aliases)}.{tip}")
+        lines.append(f"  {label}: no column named {' / '.join(repr(a) for a in spec.aliases)}.{tip}")
     return ConfigError(
         f"{where}: the mapping {mapping.source} does not fit the header on row {match.index + 1}.\n"
         + "\n".join(lines)
@@ -369,12 +373,12 @@ def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Co
     )
 
 
-def _no_sheet_matches(p: Path, mapping: LeadMapping, tried: list[tuple[str, HeaderMatch | None]]) -> SourceError:
+def _no_sheet_matches(p: Path, mapping: LeadMapping, tried: list[tuple[str, HeaderMatch | str]]) -> SourceError:
     wanted = ", ".join(f"{s.target} ({' / '.join(s.aliases)})" for s in mapping.specs if s.required)
     lines = [f"{p}: no sheet has a header row with the columns the mapping {mapping.source} needs: {wanted}."]
     for name, match in tried:
-        if match is None:
-            lines.append(f"  sheet {name!r}: empty")
+        if isinstance(match, str):
+            lines.append(f"  sheet {name!r}: {match}")
             continue
         headers = ", ".join(repr(h) for h in match.headers if h) or "(none)"
         missing = ", ".join(s.target for s in match.missing if s.required)

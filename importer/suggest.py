@@ -12,7 +12,7 @@ from pathlib import Path
 import phonenumbers
 import yaml
 
-from importer.config import LEAD_FIELDS, ColumnSpec, LeadMapping, normalize_header
+from importer.config import LEAD_FIELDS, METADATA_PREFIX, ColumnSpec, LeadMapping, normalize_header
 from importer.errors import ConfigError, SourceError
 from importer.inspect import ColumnProfile, TableInspection, inspect_file
 from importer.read import HEADER_SEARCH_ROWS, match_header
@@ -334,7 +334,7 @@ def _header_row_needed(table: TableInspection, placement: _Placement) -> bool:
         project_id=None,
         process_id=None,
         fields=tuple(ColumnSpec(c.field, (c.header,)) for c in placement.fields),
-        metadata=tuple(ColumnSpec(k, (h,)) for k, h in placement.metadata),
+        metadata=tuple(ColumnSpec(METADATA_PREFIX + k, (h,)) for k, h in placement.metadata),
     )
     if not mapping.specs:
         return table.header_row not in (None, 1)

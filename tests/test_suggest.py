@@ -132,7 +132,7 @@ def test_yaml_loads_with_load_mapping(tmp_path: Path) -> None:
         "email": ("E-mail ID",),
         "referenceId": ("Enquiry No",),
     }
-    assert {s.target: s.aliases for s in mapping.metadata} == {
+    assert {s.key: s.aliases for s in mapping.metadata} == {
         "full_name": ("Full Name",),
         "whatsapp_no": ("WhatsApp No",),
         "lead_source": ("leadSource",),

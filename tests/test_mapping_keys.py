@@ -1,0 +1,108 @@
+"""Mapping keys doing what they say: metadata named like a field, metadata defaults, header_row from the file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from importer.config import load_mapping
+from importer.pipeline import prepare
+from tests.conftest import PROCESS, PROJECT, CliRun, by_row
+
+HEAD = f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: IN\n"
+
+
+def _mapping(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "mapping.yaml"
+    path.write_text(HEAD + body, encoding="utf-8")
+    return path
+
+
+def test_a_metadata_key_named_like_a_field_stays_metadata(tmp_path: Path) -> None:
+    """metadata: {phone: Alternate Mobile} keeps the alternate number as metadata; the lead's phone is Mobile."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Customer Name,Mobile,Alternate Mobile,Email\nRavi Kumar,9812345601,9812345699,ravi@x.com\n"
+        "Seema Rao,9812345602,,seema@x.com\n",
+        encoding="utf-8",
+    )
+    mapping = _mapping(
+        tmp_path,
+        "fields:\n  name: Customer Name\n  phone: Mobile\n  email: Email\n"
+        "metadata:\n  phone: Alternate Mobile\n  email: Email\n",
+    )
+    prepared = prepare(sheet, load_mapping(mapping))
+    assert prepared.rows["phone_e164"].tolist() == ["+919812345601", "+919812345602"]
+    assert prepared.rows["status"].tolist() == ["valid", "valid"]
+    assert prepared.leads.metadata["phone"].tolist() == ["9812345699", ""]
+    assert prepared.leads.metadata["email"].tolist() == ["ravi@x.com", "seema@x.com"]
+
+
+def test_a_missing_metadata_column_is_named_as_metadata(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone\nRavi,9812345601\n", encoding="utf-8")
+    mapping = _mapping(tmp_path, "fields:\n  name: Name\n  phone: Phone\nmetadata:\n  phone: Alternate Mobile\n")
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert result.exit_code == 2
+    assert "metadata.phone: no column named 'Alternate Mobile'" in result.stderr
+
+
+def test_a_metadata_constant_is_a_default_where_the_column_is_empty(tmp_path: Path) -> None:
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone,City\nA,9812345601,Pune\nB,9812345602,\n", encoding="utf-8")
+    mapping = _mapping(
+        tmp_path,
+        "fields:\n  name: Name\n  phone: Phone\nmetadata:\n  city: City\n"
+        "constants:\n  metadata.city: Default City\n  metadata.source: expo\n",
+    )
+    meta = prepare(sheet, load_mapping(mapping)).leads.metadata
+    assert meta["city"].tolist() == ["Pune", "Default City"]
+    assert meta["source"].tolist() == ["expo", "expo"]
+
+
+def test_header_row_in_the_mapping_is_used(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
+    """A "prepared by" block that looks like a header sits above the real one: the mapping's header_row
+    picks the real one, as --header-row does, and the block's person is not a lead."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\nSales Exec Priya,9812340000,priya@dealer.com\n,,\n"
+        "Name,Phone,Email,City\nA One,9812345601,a@x.com,Pune\nB Two,9812345602,b@x.com,Agra\n",
+        encoding="utf-8",
+    )
+    mapping = _mapping(tmp_path, "header_row: 4\nfields:\n  name: Name\n  phone: Phone\n  email: Email\n")
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report))
+    assert "header on row 4" in result.output
+    rows = by_row(result.report)
+    assert sorted(rows) == [5, 6]
+    assert rows[5]["City"] == "Pune"
+    again = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report), "--header-row", "1")
+    assert "header on row 1" in again.output  # the command line wins over the mapping
+
+
+def test_header_row_passes_over_a_sheet_too_short_to_have_it(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    book = Workbook()
+    book.active.title = "Instructions"
+    book.active.append(["Fill in the Leads sheet"])
+    leads = book.create_sheet("Leads")
+    for row in (["Dealer leads"], [], ["Name", "Phone"], ["A One", "9812345601"]):
+        leads.append(row)
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    result = run_cli(
+        "validate",
+        str(path),
+        "--mapping",
+        str(mapping_file()),
+        "--report",
+        str(tmp_path / "r.csv"),
+        "--header-row",
+        "3",
+    )
+    assert result.exit_code == 0, result.output
+    assert "(sheet 'Leads'" in result.output
+    assert [row["Name"] for row in result.report] == ["A One"]
