@@ -174,22 +174,36 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     return table
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTACT_LIKE = re.compile(r"\d{7}|@")
+
+
 def _refuse_runaway_quotes(table: SourceTable, delimiter: str) -> None:
     """Stop at a quoted cell whose lines look like whole records: a stray quote swallowed the rows after it.
 
-    A cell may hold line breaks (an address), but not lines with a delimiter for nearly every column.
+    A cell may hold line breaks (an address), but not lines with a delimiter for nearly every column; in
+    a file of two or three columns, where an address line may hold as many commas, such a line must also
+    hold a phone number or an email address.
     """
-    need = max(3, table.cells.shape[1] - 1)
-    swallowed = f"\n(?:[^\n]*{re.escape(delimiter)}){{{need}}}"
+    columns = table.cells.shape[1]
+    if columns < 2:
+        return
+    need = max(1, columns - 1)
+
+    def record_like(line: str) -> bool:
+        return line.count(delimiter) >= need and (need >= 3 or _CONTACT_LIKE.search(line) is not None)
+
     for name in table.cells.columns:
         values = to_arrow(table.cells[name])
-        broken = np.flatnonzero(to_bool(pc.match_substring(values, "\n")))
-        if len(broken) == 0:
-            continue
-        runaway = broken[to_bool(pc.match_substring_regex(pc.take(values, pa.array(broken)), swallowed))]
-        if len(runaway):
+        broken = np.flatnonzero(to_bool(pc.match_substring_regex(values, "[\r\n]")))
+        runaway = [
+            int(i)
+            for i, text in zip(broken, pc.take(values, pa.array(broken, pa.int64())).to_pylist(), strict=True)
+            if any(record_like(line) for line in _LINE_BREAK.split(text)[1:])
+        ]
+        if runaway:
             row = int(table.sheet_row[runaway[0]])
-            lines = str(values[int(runaway[0])]).count("\n") + 1
+            lines = len(_LINE_BREAK.split(str(values[runaway[0]])))
             raise SourceError(
                 f'{table.path}: row {row}, column {name!r}: a quote (") opens a cell that runs on over {lines} '
                 "lines and swallows what look like whole rows, so those leads would be lost. Remove the stray "

@@ -57,10 +57,13 @@ class Body:
         return pa.py_buffer(memoryview(self.utf8)[self.utf8_start :])
 
     def line_breaks(self) -> int:
-        """How many ``\\n`` the body holds (one per record, more when cells hold line breaks)."""
+        """How many line breaks the body holds (one per record, more when cells hold line breaks).
+
+        ``\\n`` or ``\\r``, whichever is more frequent: old Mac files end their lines with ``\\r`` alone.
+        """
         if self.utf8 is not None:
-            return self.utf8.count(b"\n", self.utf8_start)
-        return self.text.count("\n", self.start)
+            return max(self.utf8.count(b"\n", self.utf8_start), self.utf8.count(b"\r", self.utf8_start))
+        return max(self.text.count("\n", self.start), self.text.count("\r", self.start))
 
 
 def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedText:

@@ -127,27 +127,26 @@ _CONVERT: dict[type, Callable[[object], str]] = {
 }
 
 
-SHOWN_DIGITS = 6
-"""Significant digits Excel's General format keeps when it shows a long number as 9.82203E+09."""
+GENERAL_DIGITS = 6
+"""Significant digits Excel's General format keeps when a number of 12 digits or more is shown as 9.19822E+11."""
 
 
 def lossy_phone_text(value: object) -> str | None:
-    """Excel's 9.82203E+09 for a numeric phone cell that holds no more digits than that display, else None.
+    """Excel's 9.19822E+11 for a numeric phone cell holding no more digits than such a display, else None.
 
-    A 12-digit number shown in scientific notation and saved as CSV keeps six significant digits;
-    opened again and saved as a workbook, the cell holds 919822000000, a different valid number.
-    A phone of ten or more digits with six or fewer significant ones is taken for such a remnant
-    (a real number ending in four zeros is rare; a wrong number called is worse than one asked for).
+    A 12-digit number (91 and a mobile) is shown as 9.19822E+11 and saved so in a CSV; opened again and
+    saved as a workbook, the cell holds 919822000000, a different valid number. Excel shows up to 11
+    digits in full, so shorter numbers are left alone: 2240000000 is a real board line.
     """
     if type(value) not in (float, int) or value != value or value in (float("inf"), float("-inf")):
         return None
     number = float(value)  # type: ignore[arg-type]
-    if not number.is_integer() or not 10**9 <= abs(number) < EXACT_LIMIT:
+    if not number.is_integer() or not 10**11 <= abs(number) < EXACT_LIMIT:
         return None
     digits = str(int(abs(number)))
-    if len(digits.rstrip("0")) > SHOWN_DIGITS:
+    if len(digits.rstrip("0")) > GENERAL_DIGITS:
         return None
-    mantissa = f"{abs(number):.{SHOWN_DIGITS - 1}E}".split("E")[0].rstrip("0").rstrip(".")
+    mantissa = f"{abs(number):.{GENERAL_DIGITS - 1}E}".split("E")[0].rstrip("0").rstrip(".")
     return f"{'-' if number < 0 else ''}{mantissa}E+{len(digits) - 1:02d}"
 
 

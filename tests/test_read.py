@@ -125,6 +125,38 @@ def test_stray_quote_that_swallows_rows_is_refused(tmp_path: Path) -> None:
         read_source(path, MAPPING)
 
 
+@pytest.mark.parametrize(
+    ("header", "row", "newline", "column"),
+    [
+        ("Full Name,Mobile No.,E-mail", 'Bunty,9822000003,"b@x.com', "\n", "E-mail"),  # three columns
+        ("Full Name,Mobile No.", '"Bunty,9822000003', "\n", "Full Name"),  # two columns
+        ("Full Name,Mobile No.,E-mail,City", 'Bunty,9822000003,b@x.com,"Pune', "\r", "City"),  # old Mac line ends
+    ],
+)
+def test_stray_quote_is_refused_in_narrow_files_and_with_old_mac_line_ends(
+    tmp_path: Path, header: str, row: str, newline: str, column: str
+) -> None:
+    width = header.count(",") + 1
+    rows = [",".join([f"P{i}", f"98220{i:05d}", f"p{i}@x.com", "Pune"][:width]) for i in range(6)]
+    rows[1] = row
+    path = tmp_path / "leads.csv"
+    path.write_bytes((newline.join([header, *rows]) + newline).encode("utf-8"))
+    with pytest.raises(SourceError, match=rf"row 3, column '{column}': a quote"):
+        read_source(path, MAPPING)
+
+
+def test_a_narrow_file_keeps_a_multi_line_address_with_commas(tmp_path: Path) -> None:
+    """Three columns, an address whose lines hold as many commas as a record but no phone or email: one cell."""
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        'Full Name,Mobile No.,Address\nAsha,9822033445,"Flat 4, MG Road, Kothrud\nNear the temple, Lane 3, Pune"\n'
+        "Ravi,9822044556,Goa\n",
+        encoding="utf-8",
+    )
+    table = read_source(path, MAPPING)
+    assert table.cells["Address"].tolist() == ["Flat 4, MG Road, Kothrud\nNear the temple, Lane 3, Pune", "Goa"]
+
+
 def test_multi_line_address_in_quotes_is_one_cell(tmp_path: Path) -> None:
     """A quoted cell may span lines (an address with commas): it stays one cell of one row."""
     path = tmp_path / "leads.csv"

@@ -379,18 +379,20 @@ def test_workbook_phones_excel_cut_to_six_digits_are_damaged(
     book = Workbook()
     book.active.append(["Name", "Phone", "Budget"])
     book.active.append(["Cut with code", 9.19822e11, 2e9])
-    book.active.append(["Cut national", 9.82203e9, 2e9])
+    book.active.append(["Cut with code, shorter", 9.1982e11, 2e9])
     book.active.append(["Whole", 9822033445, 2e9])
     book.active.append(["Whole with code", 919822044556.0, 2e9])
+    book.active.append(["Round landline", 2240000000, 2e9])  # 022-4000 0000: a real board line
     path = tmp_path / "leads.xlsx"
     book.save(path)
     report = tmp_path / "r.csv"
     rows = by_row(run_cli("validate", str(path), "--mapping", str(mapping_file()), "--report", str(report)).report)
-    assert [(rows[n]["status"], rows[n]["reason"], rows[n]["phone_e164"]) for n in (2, 3, 4, 5)] == [
+    assert [(rows[n]["status"], rows[n]["reason"], rows[n]["phone_e164"]) for n in (2, 3, 4, 5, 6)] == [
         ("invalid", "damaged-phone", ""),
         ("invalid", "damaged-phone", ""),
         ("valid", "", "+919822033445"),
         ("valid", "", "+919822044556"),
+        ("valid", "", "+912240000000"),
     ]
-    assert [rows[n]["Phone"] for n in (2, 3, 4)] == ["9.19822E+11", "9.82203E+09", "9822033445"]
+    assert [rows[n]["Phone"] for n in (2, 3, 4, 6)] == ["9.19822E+11", "9.1982E+11", "9822033445", "2240000000"]
     assert rows[2]["Budget"] == "2000000000"  # only the phone column reads as Excel showed it
