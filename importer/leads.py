@@ -18,6 +18,7 @@ from importer.arrow import (
     empty_text,
     join_codes,
     nonempty,
+    strip_invisible,
     to_arrow,
     to_bool,
     to_series,
@@ -249,7 +250,8 @@ def _repeated_header(table: SourceTable) -> np.ndarray:
     if not mapped:
         return np.zeros(len(table.cells), dtype=bool)
     first = mapped[0]
-    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(to_arrow(table.cells[first])))
+    # strip_invisible: a second export's byte-order mark, when two files were joined, sits in its header
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(strip_invisible(to_arrow(table.cells[first]))))
     candidates = np.flatnonzero(to_bool(pc.equal(lowered, first.strip().lower())))
     for header in mapped[1:]:
         if len(candidates) == 0:

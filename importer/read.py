@@ -168,6 +168,8 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         )
     else:
         cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, parsed, strict=True)})
+    if body.has_controls():
+        cells = _without_controls(cells)
     table = _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
     if body.line_breaks() > len(cells):  # else no cell holds a line break (each record ends with one)
         _refuse_runaway_quotes(table, delimiter)
@@ -424,6 +426,20 @@ def _letters(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         out = chr(65 + rem) + out
     return out
+
+
+_CONTROLS = "[\x00\x1a]"
+
+
+def _without_controls(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells without NUL and Ctrl-Z characters: a line of them is a blank row, and none reaches the report."""
+    out = {}
+    for name in cells.columns:
+        text = to_arrow(cells[name])
+        if pc.any(pc.match_substring_regex(text, _CONTROLS)).as_py():
+            text = pc.replace_substring_regex(text, _CONTROLS, "")
+        out[name] = to_series(text, cells.index)
+    return pd.DataFrame(out, index=cells.index)
 
 
 def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:

@@ -56,6 +56,12 @@ class Body:
             return pa.py_buffer(self.as_text().encode("utf-8"))
         return pa.py_buffer(memoryview(self.utf8)[self.utf8_start :])
 
+    def has_controls(self) -> bool:
+        """Whether the body holds NUL or Ctrl-Z bytes (padding of a broken copy, DOS's end-of-file mark)."""
+        if self.utf8 is not None:
+            return any(self.utf8.find(c, self.utf8_start) >= 0 for c in (b"\x00", b"\x1a"))
+        return any(self.text.find(c, self.start) >= 0 for c in ("\x00", "\x1a"))
+
     def line_breaks(self) -> int:
         """How many line breaks the body holds (one per record, more when cells hold line breaks).
 

@@ -396,3 +396,26 @@ def test_workbook_phones_excel_cut_to_six_digits_are_damaged(
     ]
     assert [rows[n]["Phone"] for n in (2, 3, 4, 6)] == ["9.19822E+11", "9.1982E+11", "9822033445", "2240000000"]
     assert rows[2]["Budget"] == "2000000000"  # only the phone column reads as Excel showed it
+
+
+def test_joined_exports_and_control_character_tails_are_skipped_not_invalid(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """Two UTF-8-with-BOM exports joined (copy /b a+b): the second header, BOM and all, is a repeated header.
+    A DOS Ctrl-Z and NUL padding after the last row are a blank row, and no NUL reaches the report."""
+    bom = "\ufeff"
+    part = "Name,Phone\nAsha,9822033445\n"
+    data = (bom + part + bom + "Name,Phone\nRavi,9822044556\n").encode("utf-8") + b"\x00" * 300 + b"\x1a"
+    sheet = tmp_path / "joined.csv"
+    sheet.write_bytes(data)
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report))
+    rows = by_row(result.report)
+    assert [(n, rows[n]["status"], rows[n]["reason"]) for n in sorted(rows)] == [
+        (2, "valid", ""),
+        (3, "skipped", "repeated-header"),
+        (4, "valid", ""),
+        (5, "skipped", "blank-row"),
+    ]
+    assert result.exit_code == 0
+    assert b"\x00" not in report.read_bytes()
