@@ -122,15 +122,15 @@ def inspect_file(
     if not p.is_file():
         raise SourceError(f"{p}: file not found.")
     suffix = p.suffix.lower()
-    kind = workbook_kind(p) if suffix in WORKBOOK_SUFFIXES else "text"
+    if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
+        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+    kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
     if kind == "workbook":
         return _inspect_workbook(p, sheet, sample_rows)
     if kind == "html":
         table = _inspect_rows(HTML_SHEET, html_rows(p.read_bytes(), path=str(p)), sample_rows)
         return FileInspection(str(p), "workbook", None, None, (HTML_SHEET,), (table,))
-    if suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == "":
-        return _inspect_text(p, encoding, delimiter, sample_rows)
-    raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+    return _inspect_text(p, encoding, delimiter, sample_rows)
 
 
 def _inspect_text(p: Path, encoding: str | None, delimiter: str | None, sample_rows: int) -> FileInspection:

@@ -105,21 +105,22 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     if options.header_row is None and mapping.header_row is not None:
         options = replace(options, header_row=mapping.header_row)  # --header-row wins over the mapping's
     suffix = p.suffix.lower()
-    kind = workbook_kind(p) if suffix in WORKBOOK_SUFFIXES else "text"
+    if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
+        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+    kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
     if kind == "workbook":
         return _read_workbook(p, mapping, options)
     if kind == "html":
         return _read_html(p, mapping, options)
-    if suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == "":
-        return _read_text(p, mapping, options)
-    raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+    return _read_text(p, mapping, options)
 
 
 _MARKUP = ("<html", "<!doc", "<table", "<meta", "<head", "<body", "<style", "<!--", "<?xml")
 
 
 def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
-    """What a file with a workbook's name really is: web apps save CSV, TSV or an HTML table as .xls."""
+    """What a file really is, whatever its name: web apps save CSV, TSV or an HTML table as .xls, and
+    people rename an .xlsx to .csv."""
     with path.open("rb") as handle:
         head = handle.read(4096)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):

@@ -21,9 +21,17 @@ LARGE_USED_RANGE = 250_000
 def open_workbook(path: Path) -> CalamineWorkbook:
     """Open a workbook, or say clearly why it cannot be opened."""
     try:
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:  # a workbook renamed .csv: its content says what it is
+            with path.open("rb") as handle:
+                return CalamineWorkbook.from_filelike(handle)
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own and plain errors alike
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+            raise SourceError(
+                f"{path}: not a text file but a workbook or ZIP archive that cannot be read ({text}). "
+                "Open it in Excel and save it as .csv (or unzip it first)."
+            ) from None
         raise SourceError(
             f"{path}: not a readable {path.suffix.lstrip('.').upper()} workbook ({text}). "
             "If it is password-protected or really a CSV/HTML file, save it again as .xlsx or .csv."

@@ -467,3 +467,17 @@ def test_large_file_reads_every_row(tmp_path: Path) -> None:
     assert table.header_row == 3 and len(table.cells) == 40_000
     assert table.sheet_row[[0, -1]].tolist() == [4, 40_003]
     assert table.cells["Full Name"].iloc[-1] == "P39999"
+
+
+def test_a_workbook_renamed_csv_is_read_as_the_workbook_it_is(tmp_path: Path) -> None:
+    """People rename leads.xlsx to leads.csv: the content, not the name, says how to read it."""
+    book = _workbook(tmp_path / "leads.xlsx", {"Leads": [list(r) for r in ROWS]})
+    renamed = tmp_path / "leads.csv"
+    book.rename(renamed)
+    table = read_source(renamed, MAPPING)
+    assert table.sheet == "Leads"
+    assert table.cells["Full Name"].tolist() == [r[0] for r in ROWS[1:]]
+    zipped = tmp_path / "archive.csv"
+    zipped.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    with pytest.raises(SourceError, match=r"not a text file but a workbook or ZIP archive"):
+        read_source(zipped, MAPPING)
