@@ -506,6 +506,7 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
             "file": table.path,
             "sheet": table.sheet,
             "sheets_also_fitting": list(table.also_fit),
+            "notes": list(table.notes),
             "header_row": table.header_row,
             "report": str(outcome.report_path),
             "exit_code": outcome.exit_code,
@@ -528,6 +529,8 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
             f"Note: {'sheets' if many else 'sheet'} {others} {'fit' if many else 'fits'} the mapping too and "
             f"{'were' if many else 'was'} not read; run the same command with --sheet NAME for each."
         )
+    for note in table.notes:
+        click.echo(f"Note: {note}.")
     for status, n in summary.counts.items():
         click.echo(f"  {status:<17}{n:>9}")
     if summary.top_reasons:

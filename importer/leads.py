@@ -81,7 +81,12 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
         return target in table.columns
 
     def column(target: str) -> pd.Series:
-        return cells[table.columns[target]] if mapped(target) else pd.Series(empty_text(n), index=index, dtype="str")
+        if not mapped(target):
+            return pd.Series(empty_text(n), index=index, dtype="str")
+        values = cells[table.columns[target]]
+        for other in table.alternates.get(target, ()):  # Phone, Phone: the second fills what the first lacks
+            values = values.where(values.str.strip() != "", cells[other])
+        return values
 
     def text_field(target: str, values: ArrowText | None) -> ArrowText:
         out = values if values is not None else empty_text(n)
@@ -288,7 +293,10 @@ def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str
     for spec in mapping.metadata:
         column = table.columns.get(spec.target)
         if column is not None:
-            meta[spec.key] = cells[column].str.strip()
+            values = cells[column].str.strip()
+            for other in table.alternates.get(spec.target, ()):
+                values = values.where(values != "", cells[other].str.strip())
+            meta[spec.key] = values
     for key, value in constants.items():
         if key.startswith(METADATA_PREFIX):
             name = key.removeprefix(METADATA_PREFIX)

@@ -63,6 +63,10 @@ class SourceTable:
     """Other sheets whose header fits the mapping too (not read: one sheet per run)."""
     header_rows: int = 1
     """Rows the header takes (2: group labels over sub-headers)."""
+    alternates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """target → later columns named like the one in ``columns``: their cells fill its empty ones."""
+    notes: tuple[str, ...] = ()
+    """What the person should know about how the file was read (a column found twice, one not found)."""
 
     @property
     def header_text(self) -> str:
@@ -86,6 +90,8 @@ class HeaderMatch:
     missing: list[ColumnSpec]
     span: int = 1
     """Rows the header takes: 2 for a group row ("Contact") over its columns ("Mobile", "Email")."""
+    alternates: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """target → later columns with the same header as the one found (Phone, Phone)."""
 
     @property
     def data_start(self) -> int:
@@ -265,6 +271,26 @@ def _workbook_table(
     return _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
 
 
+def _reading_notes(match: HeaderMatch, names: list[str]) -> tuple[str, ...]:
+    """Columns found twice, and optional columns not found: either may hide data the person expects used."""
+    notes = [
+        f"{_target_label(target)}: the header {match.headers[match.found[target]]!r} appears "
+        f"{len(others) + 1} times; empty cells of the first such column are read from the next"
+        for target, others in match.alternates.items()
+    ]
+    notes += [
+        f"{_target_label(spec.target)}: no column named {' / '.join(repr(a) for a in spec.aliases)} "
+        "(optional, so it is left empty)"
+        for spec in match.missing
+        if not spec.required
+    ]
+    return tuple(notes)
+
+
+def _target_label(target: str) -> str:
+    return target if target.startswith("metadata.") else f"fields.{target}"
+
+
 def _mark_lossy_phones(texts: list[str], rows: list[list[object]], column: int) -> None:
     """Numeric phone cells Excel had already cut to six digits read as Excel shows them (9.82203E+09).
 
@@ -288,6 +314,8 @@ def _source_table(
         sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
         header_row=match.index + 1,
         header_rows=match.span,
+        alternates={t: tuple(names[i] for i in others) for t, others in match.alternates.items()},
+        notes=_reading_notes(match, names),
         columns={t: names[i] for t, i in match.found.items()},
         ignored=frozenset(names[i] for i in report_columns(match.headers)),
         **where,  # type: ignore[arg-type]
@@ -321,37 +349,40 @@ def report_columns(row: list[str]) -> set[int]:
 
 def match_header(row: list[str], mapping: LeadMapping) -> HeaderMatch:
     """Which mapping columns a candidate header row provides."""
-    keys: dict[str, int] = {}
+    keys: dict[str, list[int]] = {}
     ours = report_columns(row)
     for i, cell in enumerate(row):
         if i in ours:
             continue
         key = normalize_header(cell.removesuffix(" (sheet)") if ours else cell)
-        keys.setdefault(key, i)
+        keys.setdefault(key, []).append(i)
     keys.pop("", None)
     found: dict[str, int] = {}
+    alternates: dict[str, tuple[int, ...]] = {}
     missing: list[ColumnSpec] = []
     for spec in mapping.specs:
-        hit = next((keys[k] for k in (normalize_header(a) for a in spec.aliases) if k in keys), None)
-        if hit is None:
+        hits = next((keys[k] for k in (normalize_header(a) for a in spec.aliases) if k in keys), None)
+        if hits is None:
             missing.append(spec)
-        else:
-            found[spec.target] = hit
-    return HeaderMatch(index=0, headers=[c.strip() for c in row], found=found, missing=missing)
+            continue
+        found[spec.target] = hits[0]
+        if len(hits) > 1:
+            alternates[spec.target] = tuple(hits[1:])
+    headers = [c.strip() for c in row]
+    return HeaderMatch(index=0, headers=headers, found=found, missing=missing, alternates=alternates)
 
 
 def _choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: int | None, where: str) -> HeaderMatch:
     if header_row is not None:
         if header_row > len(preview):
             raise SourceError(f"{where}: there is no row {header_row} (the last row is {len(preview)}).")
-        m = match_header(preview[header_row - 1], mapping)
-        return HeaderMatch(header_row - 1, m.headers, m.found, m.missing)
+        return replace(match_header(preview[header_row - 1], mapping), index=header_row - 1)
     best: HeaderMatch | None = None
     rows = preview[:HEADER_SEARCH_ROWS]
     singles = [match_header(row, mapping) for row in rows]
     for index, m in enumerate(singles):
         if best is None or len(m.found) > len(best.found):
-            best = HeaderMatch(index, m.headers, m.found, m.missing)
+            best = replace(m, index=index)
         if index + 1 < len(rows):
             # A two-row header: group labels over sub-headers ("Contact" over "Mobile" and "Email"): each
             # column named by its sub-header (or by its label where the sub-header is empty, or the other way
@@ -360,7 +391,7 @@ def _choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: i
             two = max(match_header(_stacked(lower, upper), mapping), match_header(_stacked(upper, lower), mapping),
                       key=lambda t: len(t.found))  # fmt: skip
             if len(two.found) > max(len(m.found), len(singles[index + 1].found), len(best.found)):
-                best = HeaderMatch(index, two.headers, two.found, two.missing, span=2)
+                best = replace(two, index=index, span=2)
     assert best is not None
     return best
 

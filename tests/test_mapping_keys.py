@@ -106,3 +106,24 @@ def test_header_row_passes_over_a_sheet_too_short_to_have_it(
     assert result.exit_code == 0, result.output
     assert "(sheet 'Leads'" in result.output
     assert [row["Name"] for row in result.report] == ["A One"]
+
+
+def test_a_column_header_found_twice_fills_from_the_second(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """Phone, Phone: the first is used, its empty cells are read from the second, and the summary says so;
+    an optional column the sheet lacks is named too."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Full Name,Phone,Phone\nA One,,9812345601\nB Two,9812345602,9812345699\nC Three,,\n", encoding="utf-8"
+    )
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert [(rows[n]["status"], rows[n]["phone_e164"]) for n in (2, 3, 4)] == [
+        ("valid", "+919812345601"),
+        ("valid", "+919812345602"),
+        ("invalid", ""),
+    ]
+    assert [rows[n]["Phone (2)"] for n in (2, 3)] == ["9812345601", "9812345699"]  # both columns kept as they were
+    assert "Note: fields.phone: the header 'Phone' appears 2 times" in result.output
+    assert "Note: fields.email: no column named 'E-mail' / 'Email' (optional, so it is left empty)." in result.output
