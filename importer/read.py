@@ -155,9 +155,12 @@ def _read_html(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
 
 
 def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
-    text = open_text(p, encoding=options.encoding, delimiter=options.delimiter, records=options.header_row or 0)
+    text = open_text(p, encoding=options.encoding, delimiter=options.delimiter, records=(options.header_row or 0) + 1)
     decoded, delimiter, preview, ends = text.decoded, text.delimiter, text.records, text.ends
-    match = _choose_header(preview, mapping, options.header_row, where=str(p))
+    # Excel reads a first line "sep=;" as a setting and does not show it: rows are numbered as if it were not there.
+    hint = int(bool(preview) and _SEP_HINT.fullmatch(delimiter.join(preview[0]).strip()) is not None)
+    header_row = options.header_row + hint if options.header_row is not None else None
+    match = _choose_header(preview, mapping, header_row, where=str(p))
     if not match.complete:
         raise _missing_columns(match, mapping, where=str(p))
     width = len(match.headers)
@@ -178,11 +181,14 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     if body.has_controls():
         cells = _without_controls(cells)
     table = _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
+    if hint:
+        table = replace(table, sheet_row=table.sheet_row - hint, header_row=table.header_row - hint)
     if body.line_breaks() > len(cells):  # else no cell holds a line break (each record ends with one)
         _refuse_runaway_quotes(table, delimiter)
     return table
 
 
+_SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTACT_LIKE = re.compile(r"\d{7}|@")
 

@@ -449,12 +449,16 @@ def test_unusable_files_fail_clearly(tmp_path: Path, name: str, content: bytes, 
 
 
 def test_excel_sep_hint_line(tmp_path: Path) -> None:
-    """A first line `sep=;` (Excel's delimiter hint) sets the delimiter and is not a data row."""
+    """A first line `sep=;` (Excel's delimiter hint) sets the delimiter and is not a data row; Excel does not
+    show it, so rows are numbered as Excel shows them (header on row 1), --header-row counting the same way."""
     path = tmp_path / "leads.csv"
-    path.write_text("sep=;\nFull Name;Mobile No.\nRao, Asha;9822033445\n", encoding="utf-8")
+    path.write_text("\ufeffsep=;\nFull Name;Mobile No.\nRao, Asha;9822033445\nRavi;9822044556\n", encoding="utf-8")
     table = read_source(path, MAPPING)
-    assert table.delimiter == ";" and table.header_row == 2
-    assert table.cells["Full Name"].tolist() == ["Rao, Asha"]
+    assert table.delimiter == ";" and table.header_row == 1
+    assert table.cells["Full Name"].tolist() == ["Rao, Asha", "Ravi"]
+    assert table.sheet_row.tolist() == [2, 3]
+    again = read_source(path, MAPPING, ReadOptions(header_row=1))
+    assert again.header_row == 1 and again.sheet_row.tolist() == [2, 3]
 
 
 def test_large_file_reads_every_row(tmp_path: Path) -> None:
