@@ -90,6 +90,27 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
     return keyed[hit[0]] if hit else None
 
 
+class _RepeatedKey(Exception):
+    """A key given twice in one dictionary of the mapping file."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice: silently keeping the last would drop the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            line = key_node.start_mark.line + 1
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise _RepeatedKey(
+                    f"the key '{key}' is given twice (lines {seen[key]} and {line}); merge them into one."
+                )
+            if isinstance(key, (str, int, float, bool)):
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_mapping(
     path: str | Path,
     *,
@@ -104,7 +125,9 @@ def load_mapping(
         hint = f" Mappings in {p.parent}: {', '.join(found)}." if found else ""
         raise ConfigError(f"Mapping file not found: {p}.{hint}")
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8-sig"))
+        raw = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)  # a SafeLoader
+    except _RepeatedKey as exc:
+        raise ConfigError(f"{p}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p}: not valid YAML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:

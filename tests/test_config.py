@@ -44,6 +44,8 @@ def test_environment_variables_and_defaults(tmp_path: Path) -> None:
         ("fields: {phone: Phone}\nconstants: {city: Pune}\n", "'constants.city' must be a lead field"),
         ("- just\n- a list\n", "a mapping must be a YAML dictionary"),
         ("fields: {phone: [Phone\n", "not valid YAML"),
+        ("fields:\n  name: Name\n  phone: Phone\nfields:\n  email: Email\n", "'fields' is given twice (lines 1 and 4)"),
+        ("fields:\n  phone: Phone\n  phone: Mobile\n", "'phone' is given twice (lines 2 and 3)"),
     ],
 )
 def test_bad_mappings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
