@@ -188,6 +188,8 @@ def open_text(
         raise SourceError(f"{path}: {exc}") from None
     if not opening:
         raise SourceError(f"{path}: the file is empty.")
+    if len(decoded.text) < PREVIEW_CHARS and not decoded.text.strip(" \t\r\n\x00\x1a" + delim):
+        raise SourceError(f"{path}: the file holds only blank lines, no header and no leads.")
     return TextPreview(decoded, delim, opening, ends)
 
 

@@ -118,6 +118,13 @@ def _float_text(value: float) -> str:
     return f"{value:.15g}".replace("e+", "E+").replace("e-", "E-")
 
 
+def _duration_text(value: dt.timedelta) -> str:
+    """A duration as Excel's [h]:mm:ss shows it: 36:00:00, not "1 day, 12:00:00"."""
+    seconds = round(value.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    return f"{sign}{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
 def _datetime_text(value: dt.datetime) -> str:
     if value.time() == dt.time(0):
         return value.date().isoformat()
@@ -131,7 +138,7 @@ _CONVERT: dict[type, Callable[[object], str]] = {
     dt.datetime: _datetime_text,  # type: ignore[dict-item]
     dt.date: lambda v: v.isoformat(),  # type: ignore[attr-defined]
     dt.time: lambda v: v.isoformat(),  # type: ignore[attr-defined]
-    dt.timedelta: str,
+    dt.timedelta: _duration_text,  # type: ignore[dict-item]
 }
 
 

@@ -485,3 +485,18 @@ def test_a_workbook_renamed_csv_is_read_as_the_workbook_it_is(tmp_path: Path) ->
     zipped.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
     with pytest.raises(SourceError, match=r"not a text file but a workbook or ZIP archive"):
         read_source(zipped, MAPPING)
+
+
+def test_durations_read_as_excel_shows_them_and_a_file_of_blank_lines_is_named(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from importer.workbook import cell_text
+
+    assert [cell_text(dt.timedelta(days=1, hours=12)), cell_text(dt.timedelta(minutes=5, seconds=3))] == [
+        "36:00:00",
+        "0:05:03",
+    ]
+    path = tmp_path / "blank.csv"
+    path.write_text("\n\n,,\n\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="the file holds only blank lines"):
+        read_source(path, MAPPING)
