@@ -282,6 +282,9 @@ def _code(mask: np.ndarray, code: str) -> pa.Array | None:
     return pc.if_else(pa.array(mask), pa.scalar(code, pa.large_string()), pa.scalar("", pa.large_string()))
 
 
+EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#FIELD!")
+
+
 def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str]) -> pd.DataFrame:
     cells = table.cells
     meta = {}
@@ -297,6 +300,9 @@ def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str
             for other in table.alternates.get(spec.target, ()):
                 values = values.where(values != "", cells[other].str.strip())
             meta[spec.key] = values
+    for name, values in meta.items():  # #REF! is a broken formula in the sheet, not a value for the CRM
+        if values.str.startswith("#").any():
+            meta[name] = values.where(~values.isin(EXCEL_ERRORS), "")
     for key, value in constants.items():
         if key.startswith(METADATA_PREFIX):
             name = key.removeprefix(METADATA_PREFIX)

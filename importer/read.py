@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -28,6 +29,7 @@ from importer.workbook import (
     sheet_rows,
     sheets_by_preference,
 )
+from importer.xlsx_cells import HiddenCells, column_name, hidden_cells
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 HTML_SHEET = "HTML table"
@@ -151,7 +153,7 @@ def _read_html(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     match = _choose_header(preview, mapping, options.header_row, where=f"{p} (HTML table)")
     if not match.complete:
         raise _missing_columns(match, mapping, where=f"{p} (HTML table)")
-    return _workbook_table(p, HTML_SHEET, [HTML_SHEET], rows, match)
+    return _workbook_table(p, HTML_SHEET, [HTML_SHEET], rows, match, HiddenCells())
 
 
 def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
@@ -231,6 +233,23 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
     names = list(workbook.sheet_names)
     wanted = options.sheet or mapping.sheet
     candidates = [pick_sheet(names, wanted, p)] if wanted is not None else sheets_by_preference(workbook)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The sheet's XML is unzipped and searched beside calamine's reading (zlib lets go of the GIL).
+        hidden = {candidates[0]: pool.submit(hidden_cells, p, candidates[0])} if candidates else {}
+        return _first_fitting(p, workbook, mapping, options, candidates, hidden)
+
+
+def _first_fitting(
+    p: Path,
+    workbook: CalamineWorkbook,
+    mapping: LeadMapping,
+    options: ReadOptions,
+    candidates: list[str],
+    hidden: dict[str, Future[HiddenCells]],
+) -> SourceTable:
+    """The first of ``candidates`` whose header fits the mapping, read; else an error naming every sheet tried."""
+    names = list(workbook.sheet_names)
+    wanted = options.sheet or mapping.sheet
     tried: list[tuple[str, HeaderMatch | str]] = []
     for name in candidates:
         rows = sheet_rows(workbook, name)
@@ -243,7 +262,8 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
         preview = [[cell_text(c) for c in r] for r in rows[:search]]  # a header typed as 2024 reads "2024"
         match = _choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
         if match.complete:
-            table = _workbook_table(p, name, names, rows, match)
+            cells = hidden[name].result() if name in hidden else hidden_cells(p, name)
+            table = _workbook_table(p, name, names, rows, match, cells)
             later = candidates[candidates.index(name) + 1 :] if wanted is None else []
             return replace(table, also_fit=tuple(n for n in later if _fits(workbook, n, mapping)))
         tried.append((name, match))
@@ -263,8 +283,11 @@ def _fits(workbook: CalamineWorkbook, name: str, mapping: LeadMapping) -> bool:
 
 
 def _workbook_table(
-    p: Path, sheet: str, sheets: list[str], rows: list[list[object]], match: HeaderMatch
+    p: Path, sheet: str, sheets: list[str], rows: list[list[object]], match: HeaderMatch, hidden: HiddenCells
 ) -> SourceTable:
+    for (r, c), text in hidden.errors.items():  # #N/A as the sheet shows it (calamine reads it empty)
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] == "":
+            rows[r][c] = text
     width = max([len(match.headers)] + [len(r) for r in rows[match.data_start :]])
     columns = column_texts(rows, match.data_start, width)
     if "phone" in match.found:
@@ -274,7 +297,16 @@ def _workbook_table(
         columns.pop()
     names = _display_names(match.headers, _extra=len(columns))
     cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, columns, strict=True)})
-    return _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
+    table = _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
+    uncomputed = sorted(cell for cell in hidden.uncomputed if cell[0] >= match.data_start and cell[1] < len(columns))
+    if not uncomputed:
+        return table
+    first = ", ".join(f"{column_name(c)}{r + 1}" for r, c in uncomputed[:3])
+    note = (
+        f"{len(uncomputed)} cell(s) hold a formula Excel never computed ({first}{', ...' if len(uncomputed) > 3 else ''})"
+        " and read as empty; open the file in Excel, save it, and run again to use their values"
+    )
+    return replace(table, notes=(*table.notes, note))
 
 
 def _reading_notes(match: HeaderMatch, names: list[str]) -> tuple[str, ...]:

@@ -127,3 +127,46 @@ def test_a_column_header_found_twice_fills_from_the_second(
     assert [rows[n]["Phone (2)"] for n in (2, 3)] == ["9812345601", "9812345699"]  # both columns kept as they were
     assert "Note: fields.phone: the header 'Phone' appears 2 times" in result.output
     assert "Note: fields.email: no column named 'E-mail' / 'Email' (optional, so it is left empty)." in result.output
+
+
+def test_error_cells_show_and_formulas_never_computed_are_named(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """A workbook written by a script: an error cell (#VALUE!) reads as the sheet shows it, so the phone is
+    invalid-phone, not silently empty; formulas without a stored result are named in the summary;
+    a #REF! in a metadata column is not sent."""
+    import zipfile
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Leads"
+    sheet.append(["Name", "Phone", "Email", "City"])
+    sheet.append(["A One", "9812345601", "a@x.com", "Pune"])
+    sheet.append(["B Two", '=CONCATENATE("98123","45602")', "b@x.com", "Agra"])
+    sheet.append(["C Three", "ERR", "c@x.com", "ERR2"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    # openpyxl cannot write error cells: put two in its XML as Excel writes them
+    with zipfile.ZipFile(path) as src:
+        parts = {n: src.read(n) for n in src.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, error in (("B4", "#VALUE!"), ("D4", "#REF!")):
+        start = xml.index(f'<c r="{ref}"')
+        end = xml.index("</c>", start) + len("</c>")
+        xml = xml[:start] + f'<c r="{ref}" t="e"><f>1/0</f><v>{error}</v></c>' + xml[end:]
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as out:
+        for name, data in parts.items():
+            out.writestr(name, data)
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(path), "--mapping", str(mapping_file()), "--report", str(report))
+    rows = by_row(result.report)
+    assert [(rows[n]["status"], rows[n]["reason"]) for n in (2, 3, 4)] == [
+        ("valid", ""),
+        ("valid", ""),  # the email is enough; the summary names the uncomputed phone
+        ("invalid", "invalid-phone"),
+    ]
+    assert (rows[4]["Phone"], rows[4]["City"]) == ("#VALUE!", "#REF!")
+    assert "Note: 1 cell(s) hold a formula Excel never computed (B3)" in result.output
+    meta = prepare(path, load_mapping(mapping_file())).leads.metadata
+    assert meta["city"].tolist() == ["Pune", "Agra", ""]

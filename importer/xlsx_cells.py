@@ -1,0 +1,90 @@
+"""What python-calamine reads as empty in an XLSX sheet: error cells (#N/A) and formulas never computed.
+
+Excel stores a formula's last result beside it; a file written by a script (or a library) often has
+the formula alone, and calamine then gives an empty cell. An error (``#N/A`` from a failed lookup) also
+comes out empty. Both are found here in the sheet's XML, so the error shows in the report as the person
+sees it, and the summary can say which cells were never computed.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+_SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
+_RELATION = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_RELATION_TARGET_FIRST = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_ERROR_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>'
+)
+_UNCOMPUTED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>(<f\b[^>]*?(?:/>|>[^<]*</f>))(?:<v\s*/>|<v></v>)?</c>')
+_ESCAPES = {b"&amp;": b"&", b"&lt;": b"<", b"&gt;": b">", b"&quot;": b'"', b"&apos;": b"'"}
+
+
+@dataclass(slots=True)
+class HiddenCells:
+    """Cells of one sheet calamine reads as empty, by (0-based row, 0-based column)."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    uncomputed: list[tuple[int, int]] = field(default_factory=list)
+
+
+def hidden_cells(path: Path, sheet: str) -> HiddenCells:
+    """Error cells and formulas without a stored result in ``sheet`` of an XLSX/XLSM file (none for others)."""
+    found = HiddenCells()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_member(archive, sheet)
+            if member is None:
+                return found
+            xml = archive.read(member)
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):  # not a plain XLSX: nothing to add
+        return found
+    if b't="e"' in xml:
+        for col, row, text in _ERROR_CELL.findall(xml):
+            found.errors[(int(row) - 1, column_index(col.decode()))] = _unescape(text).decode("utf-8", "replace")
+    if b"<f" in xml:
+        found.uncomputed = [(int(row) - 1, column_index(col.decode())) for col, row, _ in _UNCOMPUTED.findall(xml)]
+    return found
+
+
+def column_index(letters: str) -> int:
+    """0-based index of an Excel column name (A → 0, Z → 25, AA → 26)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def column_name(index: int) -> str:
+    """Excel's name of a 0-based column index."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(ord("A") + rest) + name
+    return name
+
+
+def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The archive member holding the sheet named ``sheet``."""
+    book = archive.read("xl/workbook.xml")
+    rels = archive.read("xl/_rels/workbook.xml.rels")
+    ids = {_unescape(n).decode(): r.decode() for n, r in _SHEET.findall(book)}
+    ids.update({_unescape(n).decode(): r.decode() for r, n in _SHEET_ID_FIRST.findall(book)})
+    targets = {r.decode(): t.decode() for r, t in _RELATION.findall(rels)}
+    targets.update({r.decode(): t.decode() for t, r in _RELATION_TARGET_FIRST.findall(rels)})
+    target = targets.get(ids.get(sheet, ""))
+    if target is None:
+        return None
+    member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+    return member if member in archive.namelist() else None
+
+
+def _unescape(text: bytes) -> bytes:
+    for escaped, plain in _ESCAPES.items():
+        text = text.replace(escaped, plain)
+    return text
