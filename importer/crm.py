@@ -262,7 +262,12 @@ class CrmClient:
         log.info("The CRM's answer did not mention %d leads; looking them up", len(unmentioned))
         refusals, tally.refusals = tally.refusals, []
         existing, tally.existing = set(tally.existing), []
+        duplicates, tally.duplicates = tally.duplicates, {}
         absent = self._recheck(unmentioned, tally)
+        for lead in absent:
+            if answers.ref(lead) in duplicates:  # not ours: the duplicate is another lead, a real refusal
+                tally.reject(answers.ref(lead), duplicates[answers.ref(lead)])
+        absent = [lead for lead in absent if answers.ref(lead) not in duplicates]
         if existing:
             # The CRM says it holds these referenceIds, yet does not find them (yet): never send them again;
             # the next run asks the CRM once more.
@@ -448,6 +453,9 @@ class CrmClient:
             cap = int(limit.group(1))
             return _Split(min(half, cap) if cap > 0 else half)
         if limit is None and message and not _REQUEST_SHAPE.search(message):
+            if len(leads) == 1 and _DUPLICATE.search(message):
+                tally.duplicates[answers.ref(leads[0])] = message  # maybe stored by an earlier request: looked up
+                return _Answered(tuple(leads))
             if len(leads) == 1:
                 tally.reject(answers.ref(leads[0]), message)
                 return _Answered(())
@@ -655,6 +663,10 @@ class _Tally:
     """Messages of ``errors[]`` items the client could not tie to a lead of the batch."""
     existing: list[str] = field(default_factory=list)
     """Leads the CRM refused because it already holds their referenceId: stored, so looked up, not rejected."""
+    duplicates: dict[str, str] = field(default_factory=dict)
+    """Leads refused as duplicates ("a call attempt has already been made to this phone number"), with the
+    message: looked up by referenceId, since an interrupted earlier request may have stored this very lead;
+    accepted when the CRM holds it, else rejected with the message."""
 
     def accept(self, reference_id: str, lead_id: str | None) -> None:
         """Record that the CRM stored the lead."""
@@ -696,6 +708,8 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[L
         ref = matcher.error_target(item)
         if ref is not None and ref not in decided and _REFERENCE_EXISTS.search(answers.item_message(item)):
             tally.existing.append(ref)  # left unmentioned: looked up for its _id
+        elif ref is not None and ref not in decided and _DUPLICATE.search(answers.item_message(item)):
+            tally.duplicates[ref] = answers.item_message(item)  # left unmentioned: maybe ours, looked up
         elif ref is not None and ref not in decided:
             tally.reject(ref, answers.item_message(item))
             decided.add(ref)

@@ -264,7 +264,8 @@ def test_reference_error_shape_rejects_with_message_verbatim(status: int) -> Non
 
 @pytest.mark.parametrize("status", [200, 400])
 def test_guide_error_shape_with_lead_object_rejects_its_lead(status: int) -> None:
-    """errors[] items {leadId: <submitted lead object>, error} reject that lead, under 200 and 400."""
+    """errors[] items {leadId: <submitted lead object>, error} reject that lead, under 200 and 400 (a duplicate
+    refusal after looking the lead up: the CRM does not hold it under its referenceId)."""
     message = "r2 already exists for this project and process"
     body = {
         "success": [{"_id": crm_id("r1"), "firstName": "Lead", "phone": lead(1)["phone"]}],
@@ -278,7 +279,33 @@ def test_guide_error_shape_with_lead_object_rejects_its_lead(status: int) -> Non
     assert result.outcomes["r1"] == accepted("r1")["r1"]
     assert result.outcomes["r2"] == LeadOutcome("r2", "rejected", message=message)
     assert result.outcomes["r3"].state == "rejected"
-    assert h.crm.gets == []
+    assert sorted(h.crm.gets) == ["r2", "r3"]
+    assert len(h.crm.posts) == 1  # looked up, never sent again
+
+
+def test_a_duplicate_refusal_of_a_lead_the_crm_holds_is_accepted() -> None:
+    """An interrupted earlier request may have stored the lead: "a call attempt has already been made to this
+    phone number" for a lead the CRM holds under its own referenceId is that lead, accepted with its _id;
+    one it does not hold is a real refusal. Neither is sent again."""
+    message = "A call attempt has already been made to this phone number for this project"
+    body = {
+        "success": [{"_id": crm_id("r1"), "referenceId": "r1"}],
+        "errors": [{"referenceId": "r2", "error": message}, {"referenceId": "r3", "error": message}],
+    }
+    h = Harness(FakeCrm(answer(200, body), stored=["r2"]))
+    result = h.submit(leads(1, 2, 3))
+    assert result.outcomes == {
+        **accepted("r1"),
+        **accepted("r2"),
+        "r3": LeadOutcome("r3", "rejected", message=message),
+    }
+    assert len(h.crm.posts) == 1
+
+
+def test_a_lone_lead_refused_as_a_duplicate_by_a_400_is_looked_up() -> None:
+    message = "A call attempt has already been made to this phone number for this project"
+    h = Harness(FakeCrm(answer(400, {"success": False, "error": message}), stored=["r1"]))
+    assert h.submit(leads(1)).outcomes == accepted("r1")
 
 
 def test_error_matched_by_data_reference_id_only() -> None:
