@@ -250,8 +250,20 @@ def parse_rate(text: str) -> RateLimit:
 @click.option(
     "--no-ledger", is_flag=True, help="Do not record or check what was sent (no resume, no cross-run dedupe)."
 )
+@click.option(
+    "--inflight-grace",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    envvar="LEADIMPORT_INFLIGHT_GRACE",
+    help="After a crash: leads the interrupted run sent less than this many seconds ago and not found in the "
+    "CRM are looked up again once this much time has passed (its requests may still be running there), "
+    "before they are sent again.",
+)
 @_guarded
-def run_command(source: SourceArgs, concurrency: int, ledger_path: Path | None, no_ledger: bool) -> None:
+def run_command(
+    source: SourceArgs, concurrency: int, ledger_path: Path | None, no_ledger: bool, inflight_grace: float
+) -> None:
     """Import FILE: validate it, then send every valid row to the Vox CRM exactly once.
 
     Needs VOX_API_TOKEN in the environment (VOX_BASE_URL to point elsewhere than
@@ -278,7 +290,12 @@ def run_command(source: SourceArgs, concurrency: int, ledger_path: Path | None, 
             init=mapping.init,
         ),
         rate=parse_rate(source.rate),
-        send=SendOptions(batch_size=source.batch_size, concurrency=concurrency, progress=source.progress),
+        send=SendOptions(
+            batch_size=source.batch_size,
+            concurrency=concurrency,
+            progress=source.progress,
+            inflight_grace=inflight_grace,
+        ),
         ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
         command=_run_command_line(source, concurrency, ledger_path, no_ledger),
     )
@@ -309,6 +326,12 @@ def run_command(source: SourceArgs, concurrency: int, ledger_path: Path | None, 
 @click.option(
     "--latency", default="0", show_default=True, help="Delay per request in seconds, or a range MIN-MAX (e.g. 0.1-0.3)."
 )
+@click.option(
+    "--store-delay",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    help="Seconds a create request waits before storing, while lookups answer at once (a slow CRM insert).",
+)
 @click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a 500 before storing.")
 @click.option(
     "--drop-rate",
@@ -331,6 +354,7 @@ def sandbox_command(
     process_ids: tuple[str, ...],
     rate: str,
     latency: str,
+    store_delay: float,
     fail_rate: float,
     drop_rate: float,
     block_seconds: float,
@@ -351,6 +375,7 @@ def sandbox_command(
         rate_limit=limit.max_requests,
         rate_window=limit.per_seconds,
         latency=delay,
+        store_delay=store_delay,
         fault_5xx=fail_rate,
         fault_drop=drop_rate,
         block_seconds=block_seconds,

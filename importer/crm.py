@@ -264,9 +264,13 @@ class CrmClient:
         existing, tally.existing = set(tally.existing), []
         duplicates, tally.duplicates = tally.duplicates, {}
         absent = self._recheck(unmentioned, tally)
-        for lead in absent:
-            if answers.ref(lead) in duplicates:  # not ours: the duplicate is another lead, a real refusal
-                tally.reject(answers.ref(lead), duplicates[answers.ref(lead)])
+        for ref, message in duplicates.items():
+            if ref not in tally.outcomes:
+                # Not found (the duplicate is another lead), or not looked up (the run stopped, often by the
+                # block the duplicates caused): the CRM's refusal stands, and the lead is never sent again.
+                tally.reject(ref, message)
+                tally.unknown.discard(ref)
+                tally.unsent.discard(ref)
         absent = [lead for lead in absent if answers.ref(lead) not in duplicates]
         if existing:
             # The CRM says it holds these referenceIds, yet does not find them (yet): never send them again;

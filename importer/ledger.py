@@ -20,7 +20,7 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -331,12 +331,12 @@ class Ledger:
             self._fold_dead(conn)
             scope = self._scope_id(conn, project_id, process_id, create=False)
             rows = conn.execute(
-                "SELECT sheet_row, 0, reference_id, state, lead_id, run_id, message, payload_hash, batch_id FROM leads"
-                " WHERE scope_id = ? AND state = 'in-flight' ORDER BY run_id, sheet_row",
+                "SELECT sheet_row, 0, reference_id, state, lead_id, run_id, message, payload_hash, batch_id,"
+                " updated_at FROM leads WHERE scope_id = ? AND state = 'in-flight' ORDER BY run_id, sheet_row",
                 (scope,),
             ).fetchall()
             alive = self._locks.alive_map(row[5] for row in rows)
-        return [matching.to_known(row, alive) for row in rows if not alive[row[5]]]
+        return [replace(matching.to_known(row, alive), since=row[9]) for row in rows if not alive[row[5]]]
 
     def adopt(self, run_id: int, project_id: str, process_id: str, reference_ids: Sequence[str]) -> list[str]:
         """Take over for the run those of ``reference_ids`` still ``in-flight`` in a dead run; return them."""

@@ -66,6 +66,8 @@ class Known:
     """For ``in-flight``: the run holding it is still running."""
     matched_by: str
     """``referenceId``, ``phone`` or ``email``."""
+    since: str = ""
+    """For stale ``in-flight`` leads: when the ledger last touched them (ISO, UTC), no earlier than their claim."""
 
 
 @dataclass(frozen=True, slots=True)

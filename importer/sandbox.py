@@ -63,6 +63,9 @@ class SandboxSettings:
     dup_window: float = 60.0
     block_seconds: float = 3600.0
     latency: tuple[float, float] = (0.0, 0.0)
+    store_delay: float = 0.0
+    """Seconds a bulk or single create waits before storing, on top of ``latency``; lookups do not wait
+    (a CRM slower to insert a batch than to read one lead)."""
     fault_5xx: float = 0.0
     fault_drop: float = 0.0
     mixed_status_400: bool = False
@@ -275,8 +278,9 @@ class _App:
             return ticket.refusal
         if kind is None:
             return vox.Reply(404, {"error": f"Cannot {request.method} {request.path}"})
-        if ticket.latency > 0:
-            time.sleep(ticket.latency)  # outside the lock, so slow requests overlap
+        delay = ticket.latency + (self.settings.store_delay if kind in _INITIATE else 0.0)
+        if delay > 0:
+            time.sleep(delay)  # outside the lock, so slow requests overlap
         if ticket.fail:
             return vox.Reply(500, {"error": "Internal server error"})
         if body is None:

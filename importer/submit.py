@@ -9,10 +9,13 @@ CRM before anything else is sent.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -26,6 +29,11 @@ from importer.ledger import Known, LeadKey, Ledger
 from importer.payload import build_payloads, payload_hashes
 from importer.plan import MAX_BATCH
 
+log = logging.getLogger(__name__)
+
+INFLIGHT_GRACE = 120.0
+"""The client's request timeout: no request of leadimport runs longer, so nor does the CRM's work on it."""
+
 
 @dataclass(frozen=True, slots=True)
 class SendOptions:
@@ -34,6 +42,8 @@ class SendOptions:
     batch_size: int = MAX_BATCH
     concurrency: int = 8
     progress: bool = False
+    inflight_grace: float = INFLIGHT_GRACE
+    """Seconds after which a request of an interrupted run surely no longer runs at the CRM."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,22 +164,71 @@ class _Sender:
         self.bar.close()
 
     def reconcile(self) -> None:
-        """Settle leads an interrupted run left in-flight: found in the CRM → accepted, else pending."""
+        """Settle leads an interrupted run left in-flight: found in the CRM → accepted, else pending.
+
+        The interrupted run's last requests may still be running at the CRM: a lead sent less than
+        ``inflight_grace`` seconds ago and not found yet is looked up again once that much time has
+        passed, and only then counts as not stored. Stopped meanwhile (Ctrl-C, SIGTERM), what was
+        found is kept and the rest stays in flight for the next run to check.
+        """
         assert self.ledger is not None
         ledger, run_id = self.ledger.ledger, self.ledger.run_id
         stale = ledger.stale_in_flight(self.project_id, self.process_id)
         if not stale:
             return
         adopted = ledger.adopt(run_id, self.project_id, self.process_id, [k.reference_id for k in stale])
+        since = {k.reference_id: k.since for k in stale}
+        grace = self.options.inflight_grace
         found: dict[str, str | None] = {}
-        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-            futures = {pool.submit(self.client.find, ref): ref for ref in adopted}
-            for future in futures:
+        young: set[str] = set()
+        try:
+            self._look_up(adopted, found)
+            young = {ref for ref, lead_id in found.items() if lead_id is None and _age(since[ref]) < grace}
+            if young and self.stop is None:
+                wait_s = grace - min(_age(since[ref]) for ref in young)
+                log.warning(
+                    "%d leads an interrupted run sent less than %g s ago are not in the CRM (yet): it may still be "
+                    "storing them. Checking them again in %.0f s, before sending anything.",
+                    len(young),
+                    grace,
+                    wait_s,
+                )
+                time.sleep(max(0.0, wait_s))
+                again: dict[str, str | None] = {}
+                try:
+                    self._look_up(sorted(young), again)
+                finally:
+                    found.update(again)
+                    young -= again.keys()
+        except KeyboardInterrupt:
+            self.stop = self.stop or (
+                "interrupted while checking the leads of an interrupted run with the CRM; nothing was sent. "
+                "Run the same command to resume."
+            )
+        # Leads not looked up again after the grace stay in flight: the next run checks them.
+        ledger.resolve(run_id, self.project_id, self.process_id, {r: i for r, i in found.items() if r not in young})
+
+    def _look_up(self, refs: Sequence[str], found: dict[str, str | None]) -> None:
+        """Put in ``found`` the CRM _id of each of ``refs`` (None: not found); a failed lookup stops the run.
+
+        On Ctrl-C the lookups not started are dropped, those under way finish, and the interrupt goes on.
+        """
+        pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency))
+        futures = {pool.submit(self.client.find, ref): ref for ref in refs}
+        try:
+            for future in as_completed(futures):
                 try:
                     found[futures[future]] = future.result()
                 except CrmError as exc:
                     self.stop = self.stop or str(exc)
-        ledger.resolve(run_id, self.project_id, self.process_id, found)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, ref in futures.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    found[ref] = future.result()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def send(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> None:
         """Claim, send and record batch after batch, several at once (``keys``: with a ledger)."""
@@ -253,6 +312,8 @@ class _Sender:
             self.state.set(
                 ref, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id
             )
+        elif known.run_id == self.ledger.run_id:  # adopted from an interrupted run, not settled by this one
+            self.state.set(ref, "pending", reason=self._unconfirmed())
         elif known.owner_alive:
             self.state.set(ref, "pending", reason=f"being sent by another run (run {known.run_id}) right now")
         else:
@@ -316,6 +377,14 @@ class _Sender:
         self.stop = (
             self.stop or f"{error} Nothing more was sent; once the ledger is fixed, run the same command to resume."
         )
+
+
+def _age(since: str) -> float:
+    """Seconds since an ISO timestamp of the ledger (a missing or unreadable one counts as long ago)."""
+    try:
+        return (datetime.now(UTC) - datetime.fromisoformat(since)).total_seconds()
+    except ValueError:
+        return float("inf")
 
 
 def _lead_keys(valid: pd.DataFrame, metadata: pd.DataFrame, project_id: str, process_id: str) -> list[LeadKey]:

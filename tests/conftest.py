@@ -47,6 +47,13 @@ def read_report(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
 
 
+@pytest.fixture(autouse=True)
+def _no_inflight_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resumes in tests check an interrupted run's leads with the CRM at once (the sandbox stores before it
+    answers, and a test kills a run only after that or before sending); the grace has its own tests."""
+    monkeypatch.setenv("LEADIMPORT_INFLIGHT_GRACE", "0")
+
+
 @pytest.fixture
 def mapping_file(tmp_path: Path) -> Callable[[str], Path]:
     """Write a mapping YAML (default: a basic name/phone/email mapping) and return its path."""

@@ -103,6 +103,59 @@ def test_killed_at_random_moments_while_requests_are_slow(tmp_path: Path, delay:
         _assert_exactly_once(crm, phones, report)
 
 
+def test_a_request_still_running_at_the_crm_after_a_kill_is_not_sent_again(tmp_path: Path) -> None:
+    """The run is killed while the CRM is still storing its batch (inserts are slower than lookups), and the
+    same command is run at once: the lookups do not find the leads yet, so they are looked up again once the
+    grace has passed, found, and never sent twice."""
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, store_delay=4.0
+    )
+    phones = good_phones(30, seed=41)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    with Sandbox(settings) as crm:
+        proc = _start(sheet, tmp_path, crm, report)
+        deadline = time.monotonic() + 60
+        while crm.stats().initiate_requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.kill()  # the batch is at the CRM, not stored yet
+        proc.communicate(timeout=30)
+        assert not crm.leads()
+        again = _start(sheet, tmp_path, crm, report, "--inflight-grace", "8")
+        _, err = again.communicate(timeout=60)
+        assert again.returncode == 0, err.decode()
+        assert "Checking them again in" in err.decode()
+        _assert_exactly_once(crm, phones, report)
+        assert crm.stats().initiate_requests == 1
+
+
+def test_sigterm_while_checking_an_interrupted_run_stops_at_once_with_a_report(tmp_path: Path) -> None:
+    """SIGTERM during the lookups of a crashed run's leads: the lookups not started are dropped, what was found
+    is kept, the report is written and the exit is 3; the same command then finishes exactly once."""
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.2, 0.2)
+    )
+    phones = good_phones(120, seed=43)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    with Sandbox(settings) as crm:
+        assert _run(sheet, tmp_path, crm, report, crash="after-claim:2") == -9  # 80 leads claimed, none sent
+        checking = _start(sheet, tmp_path, crm, report, "--concurrency", "1")  # 80 lookups of 0.2 s one by one
+        deadline = time.monotonic() + 60
+        while crm.stats().requests < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        stopped_at = time.monotonic()
+        checking.terminate()
+        _, err = checking.communicate(timeout=60)
+        assert checking.returncode == 3, err.decode()
+        assert time.monotonic() - stopped_at < 5  # not after the remaining lookups
+        rows = _report(report)
+        assert len(rows) == len(phones) and {row["status"] for row in rows} == {"pending"}
+        assert crm.stats().initiate_requests == 0
+        assert _run(sheet, tmp_path, crm, report) == 0
+        _assert_exactly_once(crm, phones, report)
+
+
 def test_sigterm_stops_like_ctrl_c_with_a_report(tmp_path: Path) -> None:
     """SIGTERM (a scheduler stopping the job) waits for the requests in flight, writes the report and exits 3;
     the same command then finishes the job, every lead stored once."""
