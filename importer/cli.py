@@ -576,7 +576,7 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
         click.echo(outcome.plan.describe())
     if dry_run and not outcome.prepared.project_id:
         click.echo("Note: no project/process id, so derived referenceIds are left blank in this dry run.")
-    click.echo(f"Report: {outcome.report_path}")
+    click.echo(f"Report: {outcome.report_path}" if outcome.report_written else "Report: not written (see above).")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -48,6 +49,8 @@ __all__ = [
 SCHEMA_VERSION = 2
 LEAD_STATES = ("in-flight", "accepted", "rejected", "pending")
 DEFAULT_BUSY_TIMEOUT = 30.0
+SCHEMA_WAIT_STEPS = 20
+"""Tenths of a second to wait for another process to create the tables of a new ledger file."""
 
 
 # A lead's project and process are stored once, in ``scopes``: a small integer key keeps the indexes
@@ -158,6 +161,7 @@ class Ledger:
         self._background: BackgroundFold | None = None
         self._fold_conn: sqlite3.Connection | None = None
         self._locks = RunLocks(Path(f"{self.path}.locks"))
+        self._existed = self.path.is_file() and self.path.stat().st_size > 0
         with self._errors("open"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._locks.folder.mkdir(exist_ok=True)
@@ -479,6 +483,8 @@ class Ledger:
         """Create the tables of a new ledger; refuse one written by a newer leadimport."""
         with self._mutex, self._errors("read"):
             version = self._schema_version(self._conn)
+        if version is None and self._existed:
+            version = self._wait_for_schema()
         if version == SCHEMA_VERSION:
             return
         with self._transaction("create the tables of") as conn:
@@ -492,6 +498,25 @@ class Ledger:
                     for statement in _MIGRATIONS[step]:
                         conn.execute(statement)
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+    def _wait_for_schema(self) -> int:
+        """The schema version of a file that existed with no tables, once another process has created them.
+
+        Two runs starting on a new ledger: the other one may be between creating the file and its tables.
+        Otherwise the file lost its tables: a ledger copied without its -wal file, where a killed run keeps
+        what it recorded, is refused rather than taken for a new, empty one (everything would be resent).
+        """
+        for _ in range(SCHEMA_WAIT_STEPS):
+            time.sleep(0.1)
+            with self._mutex, self._errors("read"):
+                version = self._schema_version(self._conn)
+            if version is not None:
+                return version
+        raise LedgerError(
+            f"the ledger {self.path} is an SQLite file with no tables. A ledger copied without its "
+            f"{self.path.name}-wal file loses what a killed run recorded there: copy the -wal file along, or use "
+            f"`sqlite3 SOURCE '.backup {self.path}'`. To start a new ledger, delete this file."
+        )
 
     def _schema_version(self, conn: sqlite3.Connection) -> int | None:
         """The ledger's schema version; None for an empty file (a new ledger)."""

@@ -45,6 +45,7 @@ class Outcome:
     exit_code: int
     stop_message: str | None = None
     plan: SendPlan | None = None
+    report_written: bool = True
 
 
 def prepare(

@@ -7,14 +7,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
+import pandas as pd
 
 from importer.config import LeadMapping, load_mapping
 from importer.crm import CrmClient, CrmSettings, RetryPolicy
 from importer.errors import LedgerError, SourceError
 from importer.ledger import Known, Ledger, RunRecord
 from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
-from importer.pipeline import Outcome, ReportOptions, finish, prepare
+from importer.pipeline import Outcome, Prepared, ReportOptions, exit_code, finish, prepare
 from importer.read import ReadOptions
+from importer.report import summarize
 from importer.submit import LedgerRun, SendOptions, send_rows
 
 
@@ -65,20 +67,25 @@ def run_import(
                 options=settings.send,
                 ledger=ledger_run,
             )
-        outcome = finish(
-            prepared,
-            sent.rows,
-            report,
-            stop_message=sent.stop_message,
-            details=[("Mapping", mapping.source), ("Mode", "import")],
-        )
+        try:
+            outcome = finish(
+                prepared,
+                sent.rows,
+                report,
+                stop_message=sent.stop_message,
+                details=[("Mapping", mapping.source), ("Mode", "import")],
+            )
+        except SourceError as exc:  # the report cannot be written (disk full, no access): the leads are sent
+            outcome = _unreported(prepared, sent.rows, report, exc, ledger_run)
         if ledger_run is not None:
             try:
                 ledger_run.ledger.end_run(
                     ledger_run.run_id,
                     counts=outcome.summary.counts,
-                    outcome={0: "complete", 1: "complete-with-problems"}.get(outcome.exit_code, "stopped"),
-                    report=str(outcome.report_path),
+                    outcome={0: "complete", 1: "complete-with-problems"}.get(
+                        exit_code(outcome.summary, stopped=sent.stop_message is not None), "stopped"
+                    ),
+                    report=str(outcome.report_path) if outcome.report_written else None,
                 )
             except LedgerError as exc:  # the leads are sent and the report written: not "nothing sent"
                 outcome = replace(
@@ -93,6 +100,22 @@ def run_import(
     finally:
         if ledger is not None:
             ledger.close()
+
+
+def _unreported(
+    prepared: Prepared, rows: pd.DataFrame, report: ReportOptions, error: SourceError, ledger_run: LedgerRun | None
+) -> Outcome:
+    """The outcome of a run whose rows were sent but whose report could not be written (exit 3)."""
+    rebuild = f" Rebuild it with `leadimport show {ledger_run.run_id} --report PATH`." if ledger_run is not None else ""
+    return Outcome(
+        prepared=prepared,
+        rows=rows,
+        summary=summarize(rows),
+        report_path=report.resolve(prepared.table.path)[0],
+        exit_code=3,
+        stop_message=f"{error} The rows were sent as the counts above say; only the report is missing.{rebuild}",
+        report_written=False,
+    )
 
 
 def file_fingerprint(path: Path) -> str:

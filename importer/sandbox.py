@@ -336,8 +336,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-        else:
+            return
+        try:
             self._send(reply)
+        except (BrokenPipeError, ConnectionResetError):  # the client went away (killed, timed out): its loss
+            self.close_connection = True
 
     def _send(self, reply: vox.Reply) -> None:
         data = json.dumps(reply.body).encode()

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from multiprocessing.synchronize import Event
@@ -537,3 +538,33 @@ def test_later_folded_claim_outranks_an_older_unfolded_one(ledger: Ledger) -> No
     _end(ledger, second)
     assert ledger.lookup(PROJECT, PROCESS, ["ref-1"])["ref-1"].state == "pending"
     assert refs(ledger.claim(begin(ledger), PROJECT, PROCESS, [key(1, payload="old")]).claimed) == ["ref-1"]
+
+
+def test_a_ledger_copied_without_its_wal_file_is_refused(tmp_path: Path) -> None:
+    """A killed run keeps its records in the -wal file: the main file alone has no tables, and using it as
+    a new ledger would send everything again. It is refused, saying what to copy."""
+    path = tmp_path / "copy.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    with pytest.raises(LedgerError, match=r"copy the -wal file along"):
+        Ledger(path)
+
+
+def test_two_processes_creating_one_new_ledger_both_open_it(tmp_path: Path) -> None:
+    """Two runs starting at once on a new ledger: the one that finds the file without its tables yet waits."""
+    path = tmp_path / "new.sqlite3"
+    errors: list[BaseException] = []
+
+    def open_close() -> None:
+        try:
+            Ledger(path).close()
+        except BaseException as exc:  # collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_close) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

@@ -253,3 +253,26 @@ def test_run_stopped_before_its_rows_shows_what_earlier_runs_settled(
         rows = {r["referenceId"]: r for r in second.report}
         assert all(rows[ref]["status"] == "already-imported" and rows[ref]["lead_id"] == i for ref, i in ids.items())
         assert [r["status"] for r in second.report[:50]] == ["pending"] * 50
+
+
+def test_a_report_that_cannot_be_written_after_sending_is_not_nothing_sent(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """The leads went in but the report cannot be written: exit 3 (not 2, "nothing sent"), the counts, how
+    to rebuild the report; the ledger ends the run, and `show --report` rebuilds it."""
+    phones = good_phones(30, seed=77)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the report's folder should be", encoding="utf-8")
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.db"
+    env = run_env(sandbox.base_url, ledger)
+    result = _run(run_cli, sheet, mapping, blocker / "r.csv", env)
+    assert result.exit_code == 3
+    assert "accepted" in result.output and "only the report is missing" in result.output
+    assert "Report: not written" in result.output
+    assert len(sandbox.leads()) == 30
+    history = run_cli("history", "--ledger", str(ledger))
+    assert "complete" in history.output
+    rebuilt = run_cli("show", "1", "--ledger", str(ledger), "--report", str(tmp_path / "again.csv"))
+    assert rebuilt.exit_code == 0, rebuilt.output + rebuilt.stderr
+    assert {row["status"] for row in rebuilt.report} == {"accepted"}
