@@ -15,6 +15,7 @@ import logging
 import math
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -159,6 +160,7 @@ class CrmClient:
             "Accept": "application/json",
         }
         self._refusal: CrmStop | None = None
+        self._stopping = threading.Event()
 
     def __enter__(self) -> Self:
         return self
@@ -170,6 +172,12 @@ class CrmClient:
         """Release the connections (only those of an HTTP client this object created)."""
         if self._owns_http:
             self._http.close()
+
+    def stop_sending(self) -> None:
+        """Ctrl-C or SIGTERM: no request starts any more (retries and backoffs end early); answers under way
+        are still read. Leads whose request may have landed stay unknown, the others unsent."""
+        self._refuse(CrmStop("interrupted: no request is sent any more"))
+        self._stopping.set()
 
     def submit(self, leads: Sequence[Lead]) -> BatchResult:
         """Create ``leads`` in the CRM and report what became of each, by ``referenceId``."""
@@ -247,7 +255,7 @@ class CrmClient:
             self._retry.attempts,
         )
         if failed.landed or not exhausted:
-            self._sleep(self._retry.backoff(retries.failures))
+            self._pause(self._retry.backoff(retries.failures))
         if failed.landed:
             leads = self._recheck(leads, tally)
         if exhausted and leads:
@@ -375,7 +383,7 @@ class CrmClient:
                     retries.failures += 1
                     if retries.failures >= self._retry.attempts:
                         raise self._unreachable(retries.failures, reason)
-                    self._sleep(self._retry.backoff(retries.failures))
+                    self._pause(self._retry.backoff(retries.failures))
 
     # -- HTTP ----------------------------------------------------------------------
 
@@ -416,6 +424,13 @@ class CrmClient:
             ) from exc
         except httpx.RequestError as exc:
             raise _TransportFailure(self._describe(exc), landed=True) from exc
+
+    def _pause(self, seconds: float) -> None:
+        """Wait ``seconds`` before a retry; a stop ends the wait (the retry is then refused)."""
+        if self._sleep is time.sleep:
+            self._stopping.wait(seconds)
+        else:
+            self._sleep(seconds)
 
     def _raise_if_refused(self) -> None:
         """Fail at once when an earlier answer stopped the run."""

@@ -222,6 +222,7 @@ class _Sender:
                 except CrmError as exc:
                     self.stop = self.stop or str(exc)
         except KeyboardInterrupt:
+            self.client.stop_sending()  # lookups retrying after a failure give up at once
             pool.shutdown(wait=True, cancel_futures=True)
             for future, ref in futures.items():
                 if future.done() and not future.cancelled() and future.exception() is None:
@@ -249,6 +250,7 @@ class _Sender:
                         self._settle(in_flight.pop(future), future)
             except KeyboardInterrupt:
                 self.stop = "interrupted: requests already sent were waited for and recorded; run the same command to send the rest."
+                self.client.stop_sending()  # batches retrying or backing off start no further request
             for future in list(in_flight):
                 self._settle(in_flight.pop(future), future)
 

@@ -156,6 +156,31 @@ def test_sigterm_while_checking_an_interrupted_run_stops_at_once_with_a_report(t
         _assert_exactly_once(crm, phones, report)
 
 
+def test_sigterm_ends_retries_at_once(tmp_path: Path) -> None:
+    """SIGTERM while batches retry a failing CRM (HTTP 500, backing off): no further attempt starts, and the
+    run stops with its report, every stored lead recorded."""
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, fault_5xx=0.9,
+        seed=5,
+    )  # fmt: skip
+    phones = good_phones(200, seed=47)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    with Sandbox(settings) as crm:
+        proc = _start(sheet, tmp_path, crm, report)
+        deadline = time.monotonic() + 60
+        while crm.stats().initiate_requests < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        at_signal = crm.stats().requests
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 3, err.decode()
+        assert crm.stats().requests - at_signal <= 2  # at most the requests already on their way
+        rows = _report(report)
+        assert len(rows) == len(phones)
+        assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads())  # nothing stored unrecorded
+
+
 def test_sigterm_stops_like_ctrl_c_with_a_report(tmp_path: Path) -> None:
     """SIGTERM (a scheduler stopping the job) waits for the requests in flight, writes the report and exits 3;
     the same command then finishes the job, every lead stored once."""
