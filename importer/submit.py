@@ -9,7 +9,9 @@ CRM before anything else is sent.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -251,8 +253,9 @@ class _Sender:
             except KeyboardInterrupt:
                 self.stop = "interrupted: requests already sent were waited for and recorded; run the same command to send the rest."
                 self.client.stop_sending()  # batches retrying or backing off start no further request
-            for future in list(in_flight):
-                self._settle(in_flight.pop(future), future)
+            with _interrupts_ignored():  # a second Ctrl-C must not lose the answers being recorded
+                for future in list(in_flight):
+                    self._settle(in_flight.pop(future), future)
 
     def _batch(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> BatchResult:
         """Claim one batch, send what was claimed and commit the outcomes (in a sending thread)."""
@@ -379,6 +382,20 @@ class _Sender:
         self.stop = (
             self.stop or f"{error} Nothing more was sent; once the ledger is fixed, run the same command to resume."
         )
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ctrl-C and SIGTERM ignored meanwhile (main thread only; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _age(since: str) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -179,6 +180,31 @@ def test_sigterm_ends_retries_at_once(tmp_path: Path) -> None:
         rows = _report(report)
         assert len(rows) == len(phones)
         assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads())  # nothing stored unrecorded
+
+
+def test_ctrl_c_pressed_again_and_again_still_records_and_reports(tmp_path: Path) -> None:
+    """Impatient Ctrl-C: the presses after the first do not interrupt the recording of the answers under way."""
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(1.0, 1.0)
+    )
+    phones = good_phones(200, seed=53)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    with Sandbox(settings) as crm:
+        proc = _start(sheet, tmp_path, crm, report)
+        deadline = time.monotonic() + 60
+        while crm.stats().initiate_requests < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for _ in range(5):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.1)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 3, err.decode()
+        assert "Traceback" not in err.decode()
+        rows = _report(report)
+        assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads()) == 80
+        assert _run(sheet, tmp_path, crm, report) == 0
+        _assert_exactly_once(crm, phones, report)
 
 
 def test_sigterm_stops_like_ctrl_c_with_a_report(tmp_path: Path) -> None:
