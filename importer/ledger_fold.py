@@ -9,25 +9,11 @@ whatever is left (the last few batches) itself.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable
 
 MIN_BATCHES = 8
 """Settled batches to wait for before folding: fewer commits, each writing the indexes once."""
-
-
-FOLD_NICENESS = 10
-"""How much lower the fold thread's CPU priority is than the sending threads' (Linux: per thread)."""
-
-
-def _yield_to_senders() -> None:
-    """Lower this thread's priority: folding can wait for idle moments, the requests cannot."""
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + FOLD_NICENESS)
-    except (AttributeError, OSError):  # not Linux, or not allowed: fold at the same priority
-        pass
 
 
 class BackgroundFold:
@@ -62,7 +48,6 @@ class BackgroundFold:
         self._thread.join()
 
     def _loop(self) -> None:
-        _yield_to_senders()
         while True:
             with self._wake:
                 while not self._stopping and len(self._ready) < self._min:
