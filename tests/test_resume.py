@@ -109,7 +109,7 @@ def test_a_request_still_running_at_the_crm_after_a_kill_is_not_sent_again(tmp_p
     same command is run at once: the lookups do not find the leads yet, so they are looked up again once the
     grace has passed, found, and never sent twice."""
     settings = SandboxSettings(
-        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, store_delay=4.0
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, store_delay=6.0
     )
     phones = good_phones(30, seed=41)
     sheet = write_sheet(tmp_path / "leads.csv", phones)
@@ -122,7 +122,7 @@ def test_a_request_still_running_at_the_crm_after_a_kill_is_not_sent_again(tmp_p
         proc.kill()  # the batch is at the CRM, not stored yet
         proc.communicate(timeout=30)
         assert not crm.leads()
-        again = _start(sheet, tmp_path, crm, report, "--inflight-grace", "8")
+        again = _start(sheet, tmp_path, crm, report, "--inflight-grace", "10")
         _, err = again.communicate(timeout=60)
         assert again.returncode == 0, err.decode()
         assert "Checking them again in" in err.decode()
@@ -140,7 +140,8 @@ def test_sigterm_while_checking_an_interrupted_run_stops_at_once_with_a_report(t
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     report = tmp_path / "report.csv"
     with Sandbox(settings) as crm:
-        assert _run(sheet, tmp_path, crm, report, crash="after-claim:2") == -9  # 80 leads claimed, none sent
+        assert _run(sheet, tmp_path, crm, report, crash="after-claim:2") == -9  # 80 leads claimed, 0-40 sent
+        posts = crm.stats().initiate_requests
         checking = _start(sheet, tmp_path, crm, report, "--concurrency", "1")  # 80 lookups of 0.2 s one by one
         deadline = time.monotonic() + 60
         while crm.stats().requests < 5 and time.monotonic() < deadline:
@@ -151,8 +152,10 @@ def test_sigterm_while_checking_an_interrupted_run_stops_at_once_with_a_report(t
         assert checking.returncode == 3, err.decode()
         assert time.monotonic() - stopped_at < 5  # not after the remaining lookups
         rows = _report(report)
-        assert len(rows) == len(phones) and {row["status"] for row in rows} == {"pending"}
-        assert crm.stats().initiate_requests == 0
+        assert len(rows) == len(phones) and "pending" in {row["status"] for row in rows} <= {"accepted", "pending"}
+        assert crm.stats().initiate_requests == posts  # nothing sent: only looked up
+        stored = {lead["referenceId"] for lead in crm.leads()}
+        assert {row["referenceId"] for row in rows if row["status"] == "accepted"} <= stored
         assert _run(sheet, tmp_path, crm, report) == 0
         _assert_exactly_once(crm, phones, report)
 
@@ -176,7 +179,7 @@ def test_sigterm_ends_retries_at_once(tmp_path: Path) -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 3, err.decode()
-        assert crm.stats().requests - at_signal <= 2  # at most the requests already on their way
+        assert crm.stats().requests - at_signal <= 4  # at most the requests already on their way
         rows = _report(report)
         assert len(rows) == len(phones)
         assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads())  # nothing stored unrecorded
