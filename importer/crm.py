@@ -178,6 +178,7 @@ class CrmClient:
         are still read. Leads whose request may have landed stay unknown, the others unsent."""
         self._refuse(CrmStop("interrupted: no request is sent any more"))
         self._stopping.set()
+        self._limiter.cancel()
 
     def submit(self, leads: Sequence[Lead]) -> BatchResult:
         """Create ``leads`` in the CRM and report what became of each, by ``referenceId``."""

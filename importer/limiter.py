@@ -53,6 +53,7 @@ class RateLimiter:
         self._sends: deque[float] = deque()
         self._paused_until = -math.inf
         self._slowed_at = -math.inf
+        self._cancelled = threading.Event()
 
     @classmethod
     def for_rate(cls, rate: RateLimit, *, margin: float = 0.05) -> RateLimiter:
@@ -70,15 +71,27 @@ class RateLimiter:
         return self._window
 
     def acquire(self) -> float:
-        """Block until one more send fits the limit, record it, and return its clock time."""
+        """Block until one more send fits the limit, record it, and return its clock time.
+
+        After :meth:`cancel` it returns at once without recording a send (the caller sends nothing).
+        """
         while True:
             with self._lock:
                 now = self._clock()
+                if self._cancelled.is_set():
+                    return now
                 wait = self._wait_at(now)
                 if wait <= 0:
                     self._sends.append(now)
                     return now
-            self._sleep(wait)
+            if self._sleep is time.sleep:
+                self._cancelled.wait(wait)
+            else:
+                self._sleep(wait)
+
+    def cancel(self) -> None:
+        """The run is stopping: end every wait now, and from now on (no request may start any more)."""
+        self._cancelled.set()
 
     def pause(self, seconds: float) -> None:
         """Make sure no ``acquire`` returns before ``seconds`` from now."""

@@ -21,6 +21,7 @@ import json
 import math
 import random
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -360,6 +361,11 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], app: _App) -> None:
         self.app = app
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away (killed, timed out) is no error of the sandbox's; anything else is printed."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind looks up the host's FQDN, which can stall on DNS.

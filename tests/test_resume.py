@@ -185,6 +185,28 @@ def test_sigterm_ends_retries_at_once(tmp_path: Path) -> None:
         assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads())  # nothing stored unrecorded
 
 
+def test_sigterm_ends_a_rate_limit_pause_at_once(tmp_path: Path) -> None:
+    """SIGTERM while every batch waits out a 429 pause (5 s and more): the run stops at once, nothing more sent."""
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=3, rate_window=1.0)
+    phones = good_phones(400, seed=59)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    with Sandbox(settings) as crm:
+        proc = _start(sheet, tmp_path, crm, report, "--batch-size", "20", "--concurrency", "4")
+        deadline = time.monotonic() + 60
+        while crm.stats().rate_limited == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # every sending thread is in the pause now
+        at_signal, stopped_at = crm.stats().requests, time.monotonic()
+        proc.terminate()
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 3, err.decode()
+        assert time.monotonic() - stopped_at < 3
+        assert crm.stats().requests == at_signal
+        rows = _report(report)
+        assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads())
+
+
 def test_ctrl_c_pressed_again_and_again_still_records_and_reports(tmp_path: Path) -> None:
     """Impatient Ctrl-C: the presses after the first do not interrupt the recording of the answers under way."""
     settings = SandboxSettings(
