@@ -107,8 +107,8 @@ def by_reference(conn: sqlite3.Connection, scope: int, reference_ids: Sequence[s
 def distinct_keys(keys: Sequence[tuple[str, str, str]]) -> bool:
     """Whether no two keys share a referenceId, phone or email (then no lead of a batch holds back another)."""
     for column in zip(*keys, strict=True):
-        values = [v for v in column if v]
-        if len(set(values)) != len(values):
+        values = set(column)  # "" (no phone or email) may repeat
+        if len(values) - ("" in values) != len(column) - column.count(""):
             return False
     return True
 

@@ -292,6 +292,18 @@ def test_same_lead_twice_in_a_batch_is_claimed_once(ledger: Ledger) -> None:
     }
 
 
+def test_leads_without_phone_or_email_do_not_hold_each_other_back(ledger: Ledger) -> None:
+    """Several leads of a batch with no email (or no phone) are all claimed: an empty value matches nothing."""
+    run_id = begin(ledger)
+    batch = [key(1, email=""), key(2, email=""), key(3, phone=""), key(4, phone=""), key(5, phone="", email="")]
+    result = ledger.claim(run_id, PROJECT, PROCESS, batch)
+    assert refs(result.claimed) == refs(batch)
+    assert result.known == {}
+    later = ledger.claim(run_id, PROJECT, PROCESS, [key(6, email=""), key(7, phone=key(6).phone, email="")])
+    assert refs(later.claimed) == ["ref-6"]
+    assert later.known[9].matched_by == "phone"
+
+
 def test_record_needs_a_known_run_and_valid_states(ledger: Ledger) -> None:
     """record refuses states other than accepted/rejected, and runs the ledger does not have."""
     with pytest.raises(ValueError, match="accepted or rejected"):
