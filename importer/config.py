@@ -16,6 +16,9 @@ import yaml
 from importer.errors import ConfigError
 
 LEAD_FIELDS = ("name", "firstName", "lastName", "phone", "email", "referenceId", "groupId")
+PHONE_COUNTRY_CODE = "phoneCountryCode"
+"""Not a lead field: a column of country calling codes (+971, 44, AE) the phone of each row is read with."""
+FIELD_TARGETS = (*LEAD_FIELDS, PHONE_COUNTRY_CODE)
 DEDUPE_KEYS = ("phone", "email", "referenceId")
 TOP_LEVEL_KEYS = (
     "project_id",
@@ -160,8 +163,8 @@ def parse_mapping(
     unresolved: list[str] = []
     proj = project_id or _env_text(raw.get("project_id"), "project_id", source, environ, unresolved)
     proc = process_id or _env_text(raw.get("process_id"), "process_id", source, environ, unresolved)
-    fields = _specs(raw.get("fields"), "fields", source, allowed=LEAD_FIELDS)
-    if not fields:
+    fields = _specs(raw.get("fields"), "fields", source, allowed=FIELD_TARGETS)
+    if not any(spec.target in LEAD_FIELDS for spec in fields):
         raise ConfigError(
             f"{source}: 'fields' must map at least one lead field ({', '.join(LEAD_FIELDS)}) to a column."
         )

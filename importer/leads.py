@@ -24,8 +24,9 @@ from importer.arrow import (
     to_series,
     trim_whitespace,
 )
-from importer.config import METADATA_PREFIX, LeadMapping, normalize_header
+from importer.config import METADATA_PREFIX, PHONE_COUNTRY_CODE, LeadMapping, normalize_header
 from importer.contacts import blank_placeholders_arrow, normalize_emails, normalize_names
+from importer.country_codes import normalize_phones_by_region, row_regions
 from importer.phones import normalize_phones
 from importer.read import SourceTable
 from importer.refs import derive_reference_ids
@@ -94,7 +95,13 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
         return pc.if_else(nonempty(out), out, constant) if constant is not None else out
 
     phone_raw = blank_placeholders_arrow(to_arrow(column("phone")))
-    phones = normalize_phones(to_series(phone_raw, index), mapping.default_region)
+    unknown_code = np.zeros(n, dtype=bool)
+    if mapped(PHONE_COUNTRY_CODE):  # +971 in one column, 501234567 in the next
+        regions, unknown_code = row_regions(column(PHONE_COUNTRY_CODE), mapping.default_region)
+        phones = normalize_phones_by_region(to_series(phone_raw, index), regions)
+        unknown_code = unknown_code & to_bool(nonempty(phone_raw))
+    else:
+        phones = normalize_phones(to_series(phone_raw, index), mapping.default_region)
     emails = normalize_emails(column("email"))
     e164, email = to_arrow(phones.e164), to_arrow(emails.email)
     names = {f: text_field(f, to_arrow(normalize_names(column(f))) if mapped(f) else None) for f in NAME_FIELDS}
@@ -134,6 +141,7 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
             _code(unusable & has_phone, "invalid-email"),
             _code(garbled, "garbled-name"),
             _code(damaged_ref, "damaged-reference"),
+            _code(unknown_code, "unknown-country-code"),
         ],
         n,
     )

@@ -12,7 +12,14 @@ from pathlib import Path
 import phonenumbers
 import yaml
 
-from importer.config import LEAD_FIELDS, METADATA_PREFIX, ColumnSpec, LeadMapping, normalize_header
+from importer.config import (
+    FIELD_TARGETS,
+    METADATA_PREFIX,
+    PHONE_COUNTRY_CODE,
+    ColumnSpec,
+    LeadMapping,
+    normalize_header,
+)
 from importer.errors import ConfigError, SourceError
 from importer.inspect import ColumnProfile, TableInspection, inspect_file
 from importer.read import HEADER_SEARCH_ROWS, match_header
@@ -98,6 +105,15 @@ FIELD_RULES = (
         ("leadid", "enquiryno", "enquiryid", "inquiryid", "inquiryno", "referenceid", "refid", "refno"),
     ),
     FieldRule("groupId", _keys("groupid leadgroup groupname"), _keys("group"), ("groupid",)),
+    FieldRule(
+        PHONE_COUNTRY_CODE,
+        _keys(
+            "countrycode isdcode isd dialcode dialingcode callingcode countrycallingcode countrydialcode "
+            "phonecountrycode mobilecountrycode phonecode mobilecode"
+        ),
+        _keys("cc code"),
+        ("countrycode", "isdcode", "dialcode", "dialingcode", "callingcode"),
+    ),
 )
 
 
@@ -195,7 +211,7 @@ def _place_columns(table: TableInspection) -> _Placement:
         unplaced.insert(0, "no phone or email column found: every lead needs one (add fields.phone or fields.email)")
     if not (choices.keys() & {"name", "firstName"}):
         unplaced.insert(0, "no name column found: every lead needs name or firstName (add fields.name)")
-    fields = tuple(choices[f][1] for f in LEAD_FIELDS if f in choices)
+    fields = tuple(choices[f][1] for f in FIELD_TARGETS if f in choices)
     return _Placement(fields, tuple(metadata), tuple(unplaced), tuple(notes))
 
 

@@ -85,6 +85,7 @@ WARNING_FIELDS: dict[str, tuple[str, ...]] = {
     "multiple-emails": ("email",),
     "garbled-name": ("name", "firstName", "lastName"),
     "damaged-reference": ("referenceId",),
+    "unknown-country-code": ("phoneCountryCode",),
 }
 ISSUE_TEXT = {
     "invalid-phone": (
@@ -124,6 +125,11 @@ WARNING_TEXT = {
     "damaged-reference": (
         "Excel turned this id into {value} and dropped digits, so different leads would share it; "
         "a referenceId is made from the phone instead. Format the column as text to keep the ids."
+    ),
+    "unknown-country-code": (
+        "This is not a country calling code, so the phone number was read as dialled in {region} "
+        "(the mapping's default_region). "
+        "Type a code like +971 or 44 (or a country like AE)."
     ),
 }
 # Short meanings for the Summary sheet (skip reasons included).
@@ -253,8 +259,9 @@ def _examples(region: str) -> dict[str, str]:
     number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
     number = number or phonenumbers.example_number(region)
     if number is None:
-        return {"national": "a 10-digit mobile number", "international": "+ country code and number"}
+        return {"national": "a 10-digit mobile number", "international": "+ country code and number", "region": region}
     return {
+        "region": region,
         "national": str(number.national_number),
         "international": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
     }
