@@ -1,4 +1,8 @@
-"""In-file dedupe: a later copy of a lead (same phone, email or referenceId) is a duplicate."""
+"""In-file dedupe: a later copy of a lead (same phone, email or referenceId) is a duplicate.
+
+A kept row with no phone (or no email) takes it from a later copy that has one, when no other
+kept row holds that phone (or email): the lead reaches the CRM with every way to contact it.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.arrow import to_arrow, to_bool
+from importer.arrow import nonempty, to_arrow, to_bool, to_series
 
 KEY_COLUMNS = {"phone": "phone_e164", "email": "email", "referenceId": "referenceId"}
+FILLED_WARNINGS = {"phone_e164": "phone-from-duplicate", "email": "email-from-duplicate"}
+"""Key columns a kept row may fill from its later copies, and the warning it then carries."""
 
 
 def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
@@ -45,6 +51,8 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     dup_pos: list[int] = []
     dup_of: list[int] = []
     positions = candidates[conflicted]
+    fills = _Fills(rows, columns)
+    fillable = [i for i, column in enumerate(columns) if column in FILLED_WARNINGS]
     sheet_rows = rows["sheet_row"].to_numpy()[positions].tolist()
     walk = zip(positions.tolist(), sheet_rows, *(c[conflicted].tolist() for c in codes), strict=True)
     for pos, sheet_row, *values in walk:
@@ -52,7 +60,13 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
         if hit is not None:
             dup_pos.append(pos)
             dup_of.append(hit)
+            for i in fillable:
+                # A value no other kept row holds (shared with no row at all, or not kept yet) can move.
+                v = values[i]
+                if (v < 0 or v not in kept[i]) and fills.fill(i, hit, pos) and v >= 0:
+                    kept[i][v] = hit  # a later row with this value is a copy of the kept row
             continue
+        fills.keep(pos, sheet_row)
         for i, v in enumerate(values):
             if v >= 0:
                 kept[i][v] = sheet_row
@@ -61,5 +75,58 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
         labels = out.index[dup_pos]
         out.loc[labels, "status"] = "duplicate"
         out.loc[labels, "duplicate_of"] = dup_of
+        fills.apply(out)
         return out
     return rows
+
+
+class _Fills:
+    """Phones and emails kept rows take from their later copies."""
+
+    def __init__(self, rows: pd.DataFrame, columns: list[str]) -> None:
+        self._rows = rows
+        self._columns = columns
+        self._empty = [~to_bool(nonempty(to_arrow(rows[c]))) if c in FILLED_WARNINGS else None for c in columns]
+        """Per key column: whether each row has no value (None: a column not filled from copies)."""
+        self._at: dict[int, int] = {}
+        """Sheet row → position of each kept row walked."""
+        self._filled: dict[tuple[int, int], int] = {}
+        """(column number, kept row's position) → the position of the copy whose value it takes."""
+
+    def keep(self, pos: int, sheet_row: int) -> None:
+        self._at[sheet_row] = pos
+
+    def fill(self, column: int, kept_row: int, copy_pos: int) -> bool:
+        """Whether the kept row takes the copy's value of ``column`` (it has none, and the copy has one)."""
+        empty = self._empty[column]
+        if empty is None or empty[copy_pos]:
+            return False
+        target = self._at[kept_row]
+        if not empty[target] or (column, target) in self._filled:
+            return False
+        self._filled[(column, target)] = copy_pos
+        return True
+
+    def apply(self, out: pd.DataFrame) -> None:
+        """Write the values taken into the kept rows, each with its warning (whole columns: far cheaper)."""
+        codes: dict[int, list[str]] = {}
+        for column in sorted({column for column, _ in self._filled}):
+            name = self._columns[column]
+            targets = [target for (c, target) in self._filled if c == column]
+            copies = pa.array([self._filled[(column, target)] for target in targets], pa.int64())
+            out[name] = _replaced(to_arrow(out[name]), targets, pc.take(to_arrow(self._rows[name]), copies), out.index)
+            for target in targets:
+                codes.setdefault(target, []).append(FILLED_WARNINGS[name])
+        if codes:
+            warnings = to_arrow(out["warnings"])
+            before = pc.take(warnings, pa.array(list(codes), pa.int64())).to_pylist()
+            after = [", ".join([w, *c] if w else c) for w, c in zip(before, codes.values(), strict=True)]
+            out["warnings"] = _replaced(warnings, list(codes), pa.array(after, pa.large_string()), out.index)
+
+
+def _replaced(column: pa.Array, positions: list[int], values: pa.Array, index: pd.Index) -> pd.Series:
+    """``column`` with the values at ``positions`` replaced, as a str Series on ``index``."""
+    order = np.argsort(positions, kind="stable")
+    mask = np.zeros(len(column), dtype=bool)
+    mask[positions] = True
+    return to_series(pc.replace_with_mask(column, pa.array(mask), pc.take(values, pa.array(order))), index)

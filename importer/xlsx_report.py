@@ -86,6 +86,8 @@ WARNING_FIELDS: dict[str, tuple[str, ...]] = {
     "garbled-name": ("name", "firstName", "lastName"),
     "damaged-reference": ("referenceId",),
     "unknown-country-code": ("phoneCountryCode",),
+    "phone-from-duplicate": ("phone",),
+    "email-from-duplicate": ("email",),
 }
 ISSUE_TEXT = {
     "invalid-phone": (
@@ -130,6 +132,14 @@ WARNING_TEXT = {
         "This is not a country calling code, so the phone number was read as dialled in {region} "
         "(the mapping's default_region). "
         "Type a code like +971 or 44 (or a country like AE)."
+    ),
+    "phone-from-duplicate": (
+        "No phone number in this row: the one of a later copy of this lead (a row marked duplicate of this one) "
+        "is sent with it."
+    ),
+    "email-from-duplicate": (
+        "No email address in this row: the one of a later copy of this lead (a row marked duplicate of this one) "
+        "is sent with it."
     ),
 }
 # Short meanings for the Summary sheet (skip reasons included).

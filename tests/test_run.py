@@ -276,3 +276,23 @@ def test_a_report_that_cannot_be_written_after_sending_is_not_nothing_sent(
     rebuilt = run_cli("show", "1", "--ledger", str(ledger), "--report", str(tmp_path / "again.csv"))
     assert rebuilt.exit_code == 0, rebuilt.output + rebuilt.stderr
     assert {row["status"] for row in rebuilt.report} == {"accepted"}
+
+
+def test_a_lead_whose_phone_is_only_on_a_later_copy_reaches_the_crm_with_it(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """The first row of a lead has its email only, its copy the phone: the CRM gets one lead with both."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email,City\nAsha,,asha@x.com,Pune\nAsha K,+91 98220 33445,ASHA@x.com,Pune\n", encoding="utf-8"
+    )
+    result = _run(run_cli, sheet, mapping_file(MAPPING), tmp_path / "r.csv", run_env(sandbox.base_url), "--no-ledger")
+    assert result.exit_code == 0, result.stderr
+    rows = by_row(result.report)
+    assert (rows[2]["status"], rows[2]["warnings"], rows[3]["status"]) == (
+        "accepted",
+        "phone-from-duplicate",
+        "duplicate",
+    )
+    [stored] = sandbox.leads()
+    assert (stored["name"], stored["phone"], stored["email"]) == ("Asha", "+919822033445", "asha@x.com")
