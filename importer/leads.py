@@ -104,16 +104,20 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
         phones = normalize_phones(to_series(phone_raw, index), mapping.default_region)
     emails = normalize_emails(column("email"))
     e164, email = to_arrow(phones.e164), to_arrow(emails.email)
-    names = {f: text_field(f, to_arrow(normalize_names(column(f))) if mapped(f) else None) for f in NAME_FIELDS}
+    names = {
+        f: text_field(f, _blank_missing(to_arrow(normalize_names(column(f)))) if mapped(f) else None)
+        for f in NAME_FIELDS
+    }
     garbled = np.zeros(n, dtype=bool)
     for f in NAME_FIELDS:
         lost = _question_marks(names[f])
         if lost.any():  # Excel's "CSV (Comma delimited)" turned Hindi letters into ?: no name to call anyone by
             names[f] = pc.if_else(pa.array(lost), pa.scalar("", pa.large_string()), names[f])
             garbled |= lost
-    group = text_field("groupId", blank_placeholders_arrow(to_arrow(column("groupId"))) if mapped("groupId") else None)
+    group = text_field("groupId", _blank_missing(to_arrow(column("groupId"))) if mapped("groupId") else None)
+    # NA, -, 0 or a failed VLOOKUP's #N/A in many rows is no id: those rows would all look like one lead.
     given = text_field(
-        "referenceId", trim_whitespace(to_arrow(column("referenceId"))) if mapped("referenceId") else None
+        "referenceId", _blank_missing(to_arrow(column("referenceId"))) if mapped("referenceId") else None
     )
     damaged_ref = _scientific(given)
     if damaged_ref.any():  # 1.23457E+15: Excel dropped digits, distinct ids look alike; derive one instead
@@ -291,6 +295,13 @@ def _code(mask: np.ndarray, code: str) -> pa.Array | None:
 
 
 EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#FIELD!")
+
+
+def _blank_missing(values: ArrowText) -> ArrowText:
+    """Trimmed text with placeholders (N/A, -, 0) and Excel error values (#N/A, #REF!) turned into empty text."""
+    text = blank_placeholders_arrow(values)
+    error = pc.is_in(pc.utf8_upper(text), value_set=pa.array(EXCEL_ERRORS, pa.large_string()))
+    return pc.if_else(error, pa.scalar("", pa.large_string()), text)
 
 
 def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str]) -> pd.DataFrame:

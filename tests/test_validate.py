@@ -419,3 +419,24 @@ def test_joined_exports_and_control_character_tails_are_skipped_not_invalid(
     ]
     assert result.exit_code == 0
     assert b"\x00" not in report.read_bytes()
+
+
+def test_placeholder_and_excel_error_ids_are_no_ids(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """NA, -, 0 or a failed VLOOKUP's #N/A in the id column: each lead gets its own derived id, none is a duplicate."""
+    from tests.conftest import BASIC_MAPPING
+
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Lead ID,Name,Phone\nNA,Rahul,9812345601\nNA,Priya,9812345602\n#N/A,Ravi,9812345605\n#N/A,Sita,9812345606\n"
+        "0,Gita,9812345607\n0,Mohan,9812345608\nL-7,#VALUE!,9812345609\n",
+        encoding="utf-8",
+    )
+    mapping = mapping_file(BASIC_MAPPING.replace("fields:\n", "fields:\n  referenceId: Lead ID\n"))
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert [rows[r]["status"] for r in range(2, 8)] == ["valid"] * 6
+    refs = [rows[r]["referenceId"] for r in range(2, 8)]
+    assert len(set(refs)) == 6 and all(ref.startswith("li-") for ref in refs)  # derived from each phone
+    assert (rows[8]["status"], rows[8]["reason"]) == ("invalid", "missing-name")  # #VALUE! is no name
