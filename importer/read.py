@@ -311,11 +311,7 @@ def _workbook_table(
 
 def _reading_notes(match: HeaderMatch, names: list[str]) -> tuple[str, ...]:
     """Columns found twice, and optional columns not found: either may hide data the person expects used."""
-    notes = [
-        f"{_target_label(target)}: the header {match.headers[match.found[target]]!r} appears "
-        f"{len(others) + 1} times; empty cells of the first such column are read from the next"
-        for target, others in match.alternates.items()
-    ]
+    notes = [_alternates_note(match, target, others) for target, others in match.alternates.items()]
     notes += [
         f"{_target_label(spec.target)}: no column named {' / '.join(repr(a) for a in spec.aliases)} "
         "(optional, so it is left empty)"
@@ -323,6 +319,18 @@ def _reading_notes(match: HeaderMatch, names: list[str]) -> tuple[str, ...]:
         if not spec.required
     ]
     return tuple(notes)
+
+
+def _alternates_note(match: HeaderMatch, target: str, others: tuple[int, ...]) -> str:
+    first = match.headers[match.found[target]]
+    repeats = [i for i in others if normalize_header(match.headers[i]) == normalize_header(first)]
+    if len(repeats) == len(others):
+        return (
+            f"{_target_label(target)}: the header {first!r} appears {len(others) + 1} times; "
+            "empty cells of the first such column are read from the next"
+        )
+    more = ", ".join(dict.fromkeys(repr(match.headers[i]) for i in others))
+    return f"{_target_label(target)}: empty cells of {first!r} are read from {more} (another name the mapping gives)"
 
 
 def _target_label(target: str) -> str:
@@ -399,8 +407,11 @@ def match_header(row: list[str], mapping: LeadMapping) -> HeaderMatch:
     alternates: dict[str, tuple[int, ...]] = {}
     missing: list[ColumnSpec] = []
     for spec in mapping.specs:
-        hits = next((keys[k] for k in (normalize_header(a) for a in spec.aliases) if k in keys), None)
-        if hits is None:
+        # Every column named by one of the aliases: the first alias found feeds the field, and the empty
+        # cells are filled from its repeats, then from the other aliases' columns (Mobile No. and Contact No).
+        aliases = dict.fromkeys(normalize_header(a) for a in spec.aliases)
+        hits = [i for k in aliases if k in keys for i in keys[k]]
+        if not hits:
             missing.append(spec)
             continue
         found[spec.target] = hits[0]

@@ -129,6 +129,26 @@ def test_a_column_header_found_twice_fills_from_the_second(
     assert "Note: fields.email: no column named 'E-mail' / 'Email' (optional, so it is left empty)." in result.output
 
 
+def test_two_columns_under_names_of_one_field_fill_each_other(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """phone: [Mobile No., Phone] and a sheet with both (merged from two sources): a row with its number
+    only under Phone is a lead, not missing-contact, and the summary says where numbers were read from."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Full Name,Phone,Mobile No.\nA One,9812345601,\nB Two,9812345699,9812345602\nC Three,,\n", encoding="utf-8"
+    )
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert [(rows[n]["status"], rows[n]["phone_e164"]) for n in (2, 3, 4)] == [
+        ("valid", "+919812345601"),
+        ("valid", "+919812345602"),  # the first alias the mapping names wins where both have a number
+        ("invalid", ""),
+    ]
+    assert rows[4]["reason"] == "missing-contact"
+    assert "Note: fields.phone: empty cells of 'Mobile No.' are read from 'Phone'" in result.output
+
+
 def test_error_cells_show_and_formulas_never_computed_are_named(
     tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
 ) -> None:
