@@ -18,6 +18,7 @@ import click
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.errors import ConfigError, LeadImportError
 from importer.limiter import RateLimit
+from importer.mask import mask_text
 from importer.pipeline import Outcome, ReportOptions, validate
 from importer.plan import MAX_BATCH, SendPlanSettings
 from importer.read import ReadOptions, describe_delimiter
@@ -37,7 +38,9 @@ def _guarded(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except LeadImportError as exc:
-            click.echo(f"error: {exc}", err=True)
+            # The message may quote cells (a data row taken for the header): --mask-pii covers it too.
+            masked = kwargs.get("mask_pii") or getattr(kwargs.get("source"), "mask_pii", False)
+            click.echo(f"error: {mask_text(str(exc)) if masked else exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted.", err=True)

@@ -462,12 +462,23 @@ def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Co
         near = [c for c in (closest(a, headers) for a in spec.aliases) if c]
         tip = f" Closest header: {near[0]!r}." if near else ""
         lines.append(f"  {label}: no column named {' / '.join(repr(a) for a in spec.aliases)}.{tip}")
+    if any(_LEAD_LIKE.search(h) for h in headers):  # Rahul,9812345678,rahul@x.com: a lead, not a header
+        hint = (
+            f"\n  Row {match.index + 1} holds a phone number or an email address: the file seems to have no header"
+            " row. Add one above the data (e.g. Name,Phone,Email), naming the columns as the mapping does."
+        )
+    else:
+        hint = f"\n  (The header is looked for in the first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down.)"
     return ConfigError(
         f"{where}: the mapping {mapping.source} does not fit the header on row {match.index + 1}.\n"
         + "\n".join(lines)
         + f"\n  Headers found: {', '.join(repr(h) for h in headers) or '(none)'}."
-        + f"\n  (The header is looked for in the first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down.)"
+        + hint
     )
+
+
+_LEAD_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.\w+$|^\+?[\d\s().-]{10,}$")
+"""A cell that is an email address or a phone number of 10 digits or more, never a column's name."""
 
 
 def _no_sheet_matches(p: Path, mapping: LeadMapping, tried: list[tuple[str, HeaderMatch | str]]) -> SourceError:

@@ -144,3 +144,19 @@ def test_progress_bars_stay_off_when_not_a_terminal(
     result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()))
     assert result.stderr == ""
     assert "it/s" not in result.output and "rows/s" not in result.output
+
+
+def test_a_file_without_header_row_is_named_so_and_masked(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A headerless sheet: the error says the first row is a lead, and --mask-pii hides its phone and email."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Rahul Sharma,9812345678,rahul.sharma@gmail.com\nPriya,9812345679,p@x.com\n", encoding="utf-8")
+    args = ["validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(tmp_path / "r.csv")]
+    masked = run_cli(*args, "--mask-pii")
+    assert masked.exit_code == 2
+    assert "the file seems to have no header row" in masked.stderr
+    assert "9812345678" not in masked.stderr and "rahul.sharma@" not in masked.stderr
+    assert "5678" in masked.stderr
+    plain = run_cli(*args)
+    assert "'9812345678'" in plain.stderr
