@@ -18,6 +18,7 @@ from importer.arrow import to_arrow, to_bool, to_series
 from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
 from importer.errors import ConfigError, SourceError
 from importer.htmltable import html_rows
+from importer.split_cells import mend_split_cells, split_cells_note
 from importer.textfile import DELIMITER_NAMES, open_text, parse_table
 from importer.workbook import (
     WORKBOOK_SUFFIXES,
@@ -179,12 +180,17 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
             }
         )
     else:
-        cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, parsed, strict=True)})
+        checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
+        split = mend_split_cells(parsed, width, checks, delimiter)
+        cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, split.columns, strict=True)})
     if body.has_controls():
         cells = _without_controls(cells)
     table = _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
     if hint:
         table = replace(table, sheet_row=table.sheet_row - hint, header_row=table.header_row - hint)
+    if not isinstance(parsed, pa.Table) and (split.mended or split.unmended):
+        notes = split_cells_note(split.mended, split.unmended, table.sheet_row.tolist(), delimiter)
+        table = replace(table, notes=(*table.notes, *notes))
     if body.line_breaks() > len(cells):  # else no cell holds a line break (each record ends with one)
         _refuse_runaway_quotes(table, delimiter)
     return table

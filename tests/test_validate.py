@@ -337,6 +337,36 @@ def test_lines_of_text_below_the_leads_are_skipped_but_a_lone_name_is_not(
     }
 
 
+def test_a_comma_typed_inside_a_cell_is_mended_when_only_one_join_fits(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """Navi Mumbai, MH unquoted: the row has a cell too many and its phone lands under Email. The pieces are
+    joined again when exactly one join puts a phone under Phone and an email under Email; else the row is named."""
+    mapping = mapping_file(BASIC_MAPPING + "metadata_unmapped: true\n")
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,City,Phone,Email\n"
+        "Rahul,Pune,9812345678,r@x.com\n"  # 2
+        "Priya,Navi Mumbai, MH,9812345679,p@x.com\n"  # 3: mended
+        "Sunil Kumar, Jr.,Pune,9812345682,s@x.com\n"  # 4: mended
+        "Ravi,Pune,9812345683,r2@x.com,extra\n"  # 5: a cell beyond the last column, nothing moved
+        "Om,Goa,Panaji,North,9812345684,o@x.com\n",  # 6: two joins fit (Goa,Panaji,North): left alone, named
+        encoding="utf-8",
+    )
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert [(rows[n]["status"], rows[n]["phone_e164"], rows[n]["email"]) for n in range(2, 6)] == [
+        ("valid", "+919812345678", "r@x.com"),
+        ("valid", "+919812345679", "p@x.com"),
+        ("valid", "+919812345682", "s@x.com"),
+        ("valid", "+919812345683", "r2@x.com"),
+    ]
+    assert (rows[3]["City"], rows[4]["Name"]) == ("Navi Mumbai, MH", "Sunil Kumar, Jr.")
+    assert rows[6]["status"] == "invalid"
+    assert "Note: row(s) 3, 4 had more cells than the header" in result.output
+    assert "Note: row(s) 6 have more cells than the header" in result.output
+
+
 def test_names_lost_to_question_marks_and_ids_cut_by_excel(
     tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
 ) -> None:
@@ -458,8 +488,6 @@ def test_placeholder_and_excel_error_ids_are_no_ids(
     tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
 ) -> None:
     """NA, -, 0 or a failed VLOOKUP's #N/A in the id column: each lead gets its own derived id, none is a duplicate."""
-    from tests.conftest import BASIC_MAPPING
-
     sheet = tmp_path / "leads.csv"
     sheet.write_text(
         "Lead ID,Name,Phone\nNA,Rahul,9812345601\nNA,Priya,9812345602\n#N/A,Ravi,9812345605\n#N/A,Sita,9812345606\n"

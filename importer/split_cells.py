@@ -1,0 +1,98 @@
+"""Rows of a text file with more cells than its header: a delimiter typed inside a cell, unquoted.
+
+``Priya,Navi Mumbai, MH,9812345679,p@x.com`` under ``Name,City,Phone,Email`` has one cell too many, and
+every cell after the city moves one column right: the phone lands under Email. Such a row is *mended*
+when exactly one way of joining neighbouring cells puts a phone number under the phone column and an
+email address under the email column (a join whose next piece starts with a space, as in
+``Navi Mumbai, MH``, wins over others). Rows that cannot be mended this surely are named in a note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+_PHONE = re.compile(r"^[+(]?\d[\d\s().\-/]{6,}$")
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+_SHOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Mended:
+    """The columns with split cells joined again, and the row positions (0-based) mended or not."""
+
+    columns: list[list[str]]
+    mended: list[int]
+    unmended: list[int]
+
+
+def mend_split_cells(columns: list[list[str]], width: int, checks: Mapping[int, str], delimiter: str) -> Mended:
+    """Join the cells a stray delimiter split, in rows with cells beyond the header's ``width``.
+
+    ``checks``: column position → ``phone`` or ``email``, the mapped columns whose cells show a shift.
+    """
+    if len(columns) <= width or not columns:
+        return Mended(columns, [], [])
+    tests = [(col, (_PHONE if kind == "phone" else _EMAIL).match) for col, kind in checks.items() if col < width]
+    mended: list[int] = []
+    unmended: list[int] = []
+    for r in range(len(columns[0])):
+        row = [column[r] for column in columns]
+        while len(row) > width and not row[-1].strip():
+            row.pop()
+        if len(row) == width:
+            continue
+        if tests and _fits(row, tests):
+            continue  # cells beyond the header's last column, the mapped ones where they belong
+        fixed = _mend(row, width, tests, delimiter) if tests else None
+        if fixed is None:
+            unmended.append(r)
+            continue
+        for c, column in enumerate(columns):
+            column[r] = fixed[c] if c < len(fixed) else ""
+        mended.append(r)
+    return Mended(columns, mended, unmended)
+
+
+def _mend(
+    row: list[str], width: int, tests: Sequence[tuple[int, Callable[[str], object]]], delimiter: str
+) -> list[str] | None:
+    """The row with one run of cells joined so that it fits the header, if exactly one run fits."""
+    extra = len(row) - width
+    fitting = []
+    for start in range(width):
+        joined = [*row[:start], delimiter.join(row[start : start + extra + 1]), *row[start + extra + 1 :]]
+        if _fits(joined, tests):
+            fitting.append((start, joined))
+    typed = [(s, j) for s, j in fitting if all(piece.startswith(" ") for piece in row[s + 1 : s + extra + 1])]
+    choice = typed if len(typed) == 1 else fitting
+    return choice[0][1] if len(choice) == 1 else None
+
+
+def _fits(row: list[str], tests: Sequence[tuple[int, Callable[[str], object]]]) -> bool:
+    """Whether every mapped phone and email cell of the row holds one, and at least one is filled."""
+    filled = [(col, test) for col, test in tests if col < len(row) and row[col].strip()]
+    return bool(filled) and all(test(row[col].strip()) for col, test in filled)
+
+
+def split_cells_note(mended: list[int], unmended: list[int], sheet_rows: Sequence[int], delimiter: str) -> list[str]:
+    """Notes naming the rows mended, and those left with cells out of place."""
+    shown = repr(delimiter) if delimiter != "\t" else "tab"
+
+    def rows(positions: list[int]) -> str:
+        named = ", ".join(str(sheet_rows[p]) for p in positions[:_SHOWN])
+        return named + (f" and {len(positions) - _SHOWN} more" if len(positions) > _SHOWN else "")
+
+    notes = []
+    if mended:
+        notes.append(
+            f"row(s) {rows(mended)} had more cells than the header: a {shown} typed inside a cell (e.g. "
+            f"'Navi Mumbai, MH') split it; the pieces were joined again so phone and email are in their columns"
+        )
+    if unmended:
+        notes.append(
+            f"row(s) {rows(unmended)} have more cells than the header: a {shown} inside a cell moves the cells "
+            "after it one column right; put such cells in double quotes"
+        )
+    return notes
