@@ -46,6 +46,20 @@ def _keys(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Hindi headers (नाम "name", पूरा नाम "full name", ग्राहक का नाम "customer's name"), keyed as headers are.
+_HINDI_NAME = frozenset(normalize_header(h) for h in ("नाम", "पूरा नाम", "ग्राहक का नाम", "ग्राहक नाम"))
+_HINDI_PHONE = frozenset(normalize_header(h) for h in ("मोबाइल", "मोबाइल नंबर", "फ़ोन", "फोन", "फ़ोन नंबर", "फोन नंबर"))
+_HINDI_EMAIL = frozenset(normalize_header(h) for h in ("ईमेल", "ई-मेल"))
+_NOT_THE_LEAD = (
+    "father", "mother", "husband", "spouse", "guardian", "company", "business", "firm", "organisation",
+    "organization", "campaign", "adset", "adname", "form", "product", "project", "city", "state", "country",
+    "agent", "executive", "counsellor", "counselor", "dealer", "branch", "salesperson", "owner", "employee",
+    "manager", "user", "file", "sheet", "course", "plan", "source", "village", "district", "street", "college",
+    "school", "bank", "account",
+)  # fmt: skip
+"""Words that make "<word> name" someone or something other than the lead."""
+
+
 FIELD_RULES = (
     FieldRule(
         "phone",
@@ -55,8 +69,9 @@ FIELD_RULES = (
             "cellphone telephone telno telephoneno telephonenumber msisdn primaryphone primarymobile primarycontact "
             "customermobile customermobileno customerphone customercontact custmobile custmobileno custphone "
             "custcontact leadphone leadmobile mobile1 phone1 contact1"
-        ),
-        _keys("number cell tel ph whatsapp whatsappno whatsappnumber"),
+        )
+        | _HINDI_PHONE,
+        _keys("number cell tel ph whatsapp whatsappno whatsappnumber contactdetails contactinfo"),
         ("mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno"),
         "phone",
     ),
@@ -65,7 +80,8 @@ FIELD_RULES = (
         _keys(
             "email emailid emailaddress emailaddr emails emailids mailid customeremail customeremailid custemail "
             "leademail email1"
-        ),
+        )
+        | _HINDI_EMAIL,
         _keys("mail"),
         ("email", "mailid", "mailaddress"),
         "email",
@@ -74,9 +90,15 @@ FIELD_RULES = (
         "name",
         _keys(
             "name fullname customername custname customerfullname clientname leadname contactname contactperson "
-            "candidatename studentname applicantname visitorname personname prospectname buyername nameofcustomer"
+            "candidatename studentname applicantname visitorname personname prospectname buyername nameofcustomer "
+            "sendername callername enquirername inquirername requestername membername participantname attendeename "
+            "guestname patientname parentname whatsyourname yourname yourfullname nameoftheperson "
+        )
+        | _HINDI_NAME,
+        _keys(
+            "customer client lead prospect student candidate applicant visitor member participant attendee guest "
+            "patient caller sender buyer enquirer"
         ),
-        _keys("customer client lead prospect"),
         ("fullname", "customername", "custname", "clientname", "leadname", "contactname", "prospectname"),
         "name",
     ),
@@ -99,7 +121,8 @@ FIELD_RULES = (
         _keys(
             "leadid leadno leadnumber leadref leadreference leadcode enquiryno enquirynumber enquiryid enqno enqid "
             "inquiryno inquirynumber inquiryid referenceid referenceno referencenumber refid refno uniqueid "
-            "customerid custid recordid applicationid applicationno registrationid registrationno ticketid ticketno"
+            "customerid custid recordid applicationid applicationno registrationid registrationno ticketid ticketno "
+            "queryid queryno querynumber requestid requestno responseid submissionid entryid"
         ),
         _keys("id ref reference"),
         ("leadid", "enquiryno", "enquiryid", "inquiryid", "inquiryno", "referenceid", "refid", "refno"),
@@ -115,6 +138,9 @@ FIELD_RULES = (
         ("countrycode", "isdcode", "dialcode", "dialingcode", "callingcode"),
     ),
 )
+
+
+_REFERENCE_RULE = next(rule for rule in FIELD_RULES if rule.field == "referenceId")
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,8 +279,8 @@ def score_column(column: ColumnProfile, rule: FieldRule) -> FieldChoice | None:
     if rule.field in ("phone", "email"):
         if header_score:
             confidence = 0.5 * header_score + 0.5 * share
-        elif share >= CONTENT_ONLY_MIN:
-            confidence, header_why = 0.85 * share, f"header {column.header!r} says nothing"
+        elif share >= CONTENT_ONLY_MIN and not _names_an_id(column.header):
+            confidence, header_why = 0.8 * share, f"header {column.header!r} says nothing"
         else:
             return None
     elif rule.field == "referenceId":
@@ -269,6 +295,12 @@ def score_column(column: ColumnProfile, rule: FieldRule) -> FieldChoice | None:
     return FieldChoice(rule.field, column.header, round(confidence, 2), evidence)
 
 
+def _names_an_id(header: str) -> bool:
+    """Whether a header names an id or a count (Query ID, Order No.): digits under it are no phone number."""
+    key = normalize_header(header)
+    return header_match(header, _REFERENCE_RULE)[0] > 0 or key.endswith(("id", "no", "code", "count", "amount"))
+
+
 def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
     """(score, evidence) for a header naming ``rule.field``; (0, "") when it does not."""
     key = normalize_header(header)
@@ -281,6 +313,8 @@ def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
     fragment = next((f for f in rule.contains if f in key), None)
     if fragment:
         return CONTAINS, f"header {header!r} contains {fragment!r}"
+    if rule.field == "name" and key.endswith("name") and not any(word in key for word in _NOT_THE_LEAD):
+        return WEAK, f"header {header!r} names someone"
     close = difflib.get_close_matches(key, [k for k in rule.exact if len(k) >= 5], n=1, cutoff=0.85)
     if close:
         return FUZZY, f"header {header!r} looks like a misspelt {close[0]!r}"

@@ -172,3 +172,43 @@ def test_metadata_keys_keep_hindi_and_tamil_vowel_signs() -> None:
         "lead_source",
         "lead_source",
     ]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Sender Name,Sender Mobile,Sender Email", ("Sender Name", "Sender Mobile", "Sender Email")),  # IndiaMART
+        ("Caller Name,Caller Number,Area", ("Caller Name", "Caller Number", None)),  # JustDial
+        ("What's your name?,And your phone number?,What's your email?", None),  # Typeform questions
+        ("नाम,मोबाइल नंबर,ईमेल", ("नाम", "मोबाइल नंबर", "ईमेल")),
+        ("Counsellor,Student,Contact", ("Student", "Contact", None)),
+    ],
+)
+def test_portal_and_form_headers_are_placed(tmp_path: Path, header: str, expected: tuple[str, ...] | None) -> None:
+    """Headers of Indian lead portals, form builders and Hindi sheets name the lead's name, phone and email."""
+    names = header.split(",")
+    rows = {
+        "Sender Name": "Rahul Sharma", "Caller Name": "Rahul Sharma", "What's your name?": "Rahul Sharma",
+        "नाम": "राहुल शर्मा", "Student": "Rahul Sharma", "Counsellor": "Anita Desai", "Area": "Andheri",
+    }  # fmt: skip
+    cells = [rows.get(n, "9812345678" if "mail" not in n and "ईमेल" not in n else "r@x.com") for n in names]
+    cells = ["r@x.com" if "email" in n.lower() else c for n, c in zip(names, cells, strict=True)]
+    path = _csv(tmp_path, [header, ",".join(cells), ",".join(cells).replace("5678", "5679").replace("r@", "s@")])
+    fields = _fields(_load(tmp_path, render_yaml(suggest_mapping(path))))
+    name, phone, email = expected if expected is not None else names
+    assert fields["name"] == (name,) and fields["phone"] == (phone,)
+    assert fields.get("email") == ((email,) if email else None)
+
+
+def test_an_id_column_of_ten_digits_is_no_phone(tmp_path: Path) -> None:
+    """Query ID holds 10-digit numbers: it is the referenceId, and Contact Details (+91-98123 45678) the phone."""
+    path = _csv(
+        tmp_path,
+        [
+            "Query ID,Customer Name,Contact Details,Email",
+            "9104567891,Rahul,+91-98123 45678,r@x.com",
+            "9104567892,Priya,+91-98123 45679,p@x.com",
+        ],
+    )
+    fields = _fields(_load(tmp_path, render_yaml(suggest_mapping(path))))
+    assert fields["phone"] == ("Contact Details",) and fields["referenceId"] == ("Query ID",)
