@@ -212,7 +212,9 @@ def detect_header(rows: list[list[str]]) -> int | None:
     """0-based index of the header among the first rows, or None.
 
     The header is the first row with at least 2 filled cells, mostly words rather than
-    numbers, dates, phones or emails, and at least as many filled cells as most rows below.
+    numbers, dates, phones or emails, and at least as many cells as most rows below. A header's
+    cells are counted up to its last filled one when one of them (or one in five) is blank (a pandas index
+    column or an unlabelled serial number has no header).
     """
     counts = [sum(1 for c in row if c.strip()) for row in rows]
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -222,8 +224,10 @@ def detect_header(rows: list[list[str]]) -> int | None:
         wordy = sum(1 for c in cells if value_kind(c) in ("name", "text"))
         if wordy * 2 <= len(cells):
             continue
+        span = max(i for i, c in enumerate(row) if c.strip()) + 1
+        width = span if span - len(cells) <= max(1, span // 5) else len(cells)
         below = [c for c in counts[index + 1 :] if c]
-        if not below or sum(1 for c in below if c <= counts[index]) * 2 >= len(below):
+        if not below or sum(1 for c in below if c <= width) * 2 >= len(below):
             return index
     return None
 

@@ -165,3 +165,24 @@ def test_a_huge_notes_cell_is_profiled_quickly(tmp_path: Path) -> None:
     path.write_text("Name,Phone,Notes\nAsha,9822033445," + "P" * 3_000_000 + "\n", encoding="utf-8")
     result = inspect_file(path)
     assert [c.kind for c in result.tables[0].columns] == ["name", "phone", "text"]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [",Name,Mobile,Email", "0,Rahul Sharma,9812345678,r@x.com", "1,Priya Singh,9812345679,p@x.com"],  # pandas index
+        ["Name,,Mobile,Email", "Rahul Sharma,1,9812345678,r@x.com", "Priya Singh,2,9812345679,p@x.com"],  # unlabelled
+        ["Leads,,,", "Name,,Mobile,Email", "Rahul Sharma,1,9812345678,r@x.com", "Priya Singh,2,9812345679,p@x.com"],
+    ],
+)
+def test_a_header_with_one_blank_cell_is_still_the_header(tmp_path: Path, lines: list[str]) -> None:
+    """A CSV pandas wrote with its index (the first header cell blank), or an unlabelled serial number column."""
+    path = tmp_path / "leads.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (table,) = inspect_file(path, sample_rows=2).tables
+    assert table.header_row == len(lines) - 2
+    assert [c.header for c in table.columns if c.header] == ["Name", "Mobile", "Email"]
+    assert {c.header: c.kind for c in table.columns if c.header in ("Mobile", "Email")} == {
+        "Mobile": "phone",
+        "Email": "email",
+    }
