@@ -170,7 +170,7 @@ def parse_mapping(
         )
     metadata = _specs(raw.get("metadata"), "metadata", source, allowed=None)
     constants = _constants(raw.get("constants"), source)
-    return LeadMapping(
+    mapping = LeadMapping(
         source=source,
         project_id=proj,
         process_id=proc,
@@ -185,6 +185,13 @@ def parse_mapping(
         dedupe=_dedupe(raw.get("dedupe", ["phone", "email"]), source),
         unresolved=tuple(unresolved),
     )
+    named = {spec.target for spec in fields} | {key for key, _ in constants}
+    if not named & {"name", "firstName"}:
+        raise ConfigError(
+            f"{source}: every lead needs a name: map a column to fields.name (or fields.firstName), "
+            "or give constants.name."
+        )
+    return mapping
 
 
 def require_ids(mapping: LeadMapping) -> tuple[str, str]:
@@ -269,6 +276,11 @@ def _constants(value: object, source: str) -> tuple[tuple[str, str], ...]:
         if not (key in LEAD_FIELDS or key.startswith("metadata.")):
             raise ConfigError(
                 f"{source}: 'constants.{key}' must be a lead field ({', '.join(LEAD_FIELDS)}) or 'metadata.<key>'."
+            )
+        if key in ("phone", "email", "referenceId"):
+            raise ConfigError(
+                f"{source}: 'constants.{key}' would give every lead the same {key}, and the CRM keeps only one lead "
+                f"per {key}; map a column to fields.{key} instead."
             )
         if isinstance(val, (dict, list)) or val is None:
             raise ConfigError(f"{source}: 'constants.{key}' must be a single value.")

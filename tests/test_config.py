@@ -20,7 +20,7 @@ def test_header_matching_ignores_case_spacing_punctuation() -> None:
 def test_environment_variables_and_defaults(tmp_path: Path) -> None:
     """${VAR} takes the environment, ${VAR:-x} falls back; command-line ids win."""
     path = tmp_path / "m.yaml"
-    path.write_text("project_id: ${P}\nprocess_id: ${Q:-fallback}\nfields: {phone: Phone}\n")
+    path.write_text("project_id: ${P}\nprocess_id: ${Q:-fallback}\nfields: {name: Name, phone: Phone}\n")
     m = load_mapping(path, environ={"P": "proj"})
     assert (m.project_id, m.process_id) == ("proj", "fallback")
     assert load_mapping(path, project_id="cli", environ={}).project_id == "cli"
@@ -46,6 +46,11 @@ def test_environment_variables_and_defaults(tmp_path: Path) -> None:
         ("fields: {phone: [Phone\n", "not valid YAML"),
         ("fields:\n  name: Name\n  phone: Phone\nfields:\n  email: Email\n", "'fields' is given twice (lines 1 and 4)"),
         ("fields:\n  phone: Phone\n  phone: Mobile\n", "'phone' is given twice (lines 2 and 3)"),
+        ("fields: {phone: Phone, email: Email}\n", "every lead needs a name: map a column to fields.name"),
+        (
+            "fields: {name: Name}\nconstants: {phone: '9812345678'}\n",
+            "'constants.phone' would give every lead the same",
+        ),
     ],
 )
 def test_bad_mappings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
