@@ -58,11 +58,20 @@ def blank_placeholders_arrow(values: ArrowText) -> ArrowText:
     return pc.if_else(pa.array(mask), pa.scalar("", text.type), text)
 
 
+_LABEL = r"^(?:e-?mail(?:\s*(?:id|address))?|mail(?:\s*id)?)\s*(?::|#|\s-)\s*"
+"""Email: a@b.com, E-mail ID - a@b.com (never email-me@b.com, an address)."""
+
+
 def normalize_emails(raw: pd.Series) -> EmailColumns:
     """Lowercase and check addresses; the first of several is kept with a warning."""
     text = pc.utf8_lower(blank_placeholders_arrow(to_arrow(raw)))
     if pc.any(pc.starts_with(text, "mailto:")).as_py():
         text = pc.replace_substring_regex(text, "^mailto:", "")
+    if pc.any(pc.match_substring(text, "\uff20")).as_py():  # a full-width at sign (U+FF20), as some keyboards type it
+        text = pc.replace_substring(text, "\uff20", "@")
+    labelled = pc.fill_null(pc.match_substring_regex(text, _LABEL), False)
+    if pc.any(labelled).as_py():  # Email: a@b.com, E-mail ID - a@b.com
+        text = pc.replace_with_mask(text, labelled, pc.replace_substring_regex(pc.filter(text, labelled), _LABEL, ""))
     several = to_bool(pc.greater(pc.count_substring(text, "@"), 1))
     if several.any():
         # Rare: only those cells go through the slower extraction of each address.
@@ -89,7 +98,7 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
     if pc.any(spaced).as_py():
         text = pc.replace_with_mask(text, spaced, pc.replace_substring_regex(pc.filter(text, spaced), r"\s*@\s*", "@"))
     # Quotes and brackets around it, and list or sentence punctuation after it (a@b.com; / a@b.com.)
-    text = pc.utf8_trim(text, characters="<>\"' ;,.")
+    text = pc.utf8_trim(text, characters="<>\"' ;,.\u2018\u2019\u201c\u201d\u00ab\u00bb")
     valid = pc.and_(pc.match_substring_regex(text, EMAIL_PATTERN), pc.invert(pc.match_substring(text, "..")))
     email = pc.if_else(valid, text, "")
     unusable = pc.and_(pc.greater(pc.binary_length(text), 0), pc.invert(valid))

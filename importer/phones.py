@@ -37,7 +37,9 @@ _NEGATIVE = re.compile(r"^-\s*\d")  # +91-98123 45678 typed into a spreadsheet: 
 _LABEL = re.compile(r"\s*\((?=[^)]*[^\W\d_])[^)]*\)\s*$")  # 9812345678 (M), (WhatsApp), (office)
 _GROUPED = re.compile(r"\+?\d{1,3}(?:,\d{2,3})+")  # 98,12,345,678: a number with thousands separators
 _FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out by a script
-_PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNORECASE)
+_PREFIX = re.compile(
+    r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?\s*[:.#-]\s*", re.IGNORECASE
+)  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ...
 _EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _FORMATTING = re.compile(r"[\s().\-\[\]/]")

@@ -27,6 +27,11 @@ from importer.contacts import blank_placeholders_arrow, normalize_emails, normal
         ("asha @x.com", "asha@x.com", False, ""),
         ("asha@x.com (personal)", "asha@x.com", False, ""),
         ("\u202aasha@x.com\u202c", "asha@x.com", False, ""),
+        ("Email: asha@x.com", "asha@x.com", False, ""),
+        ("E-mail ID - asha@x.com", "asha@x.com", False, ""),
+        ("email-me@x.com", "email-me@x.com", False, ""),  # an address, not a label
+        ("\u2018asha@x.com\u2019", "asha@x.com", False, ""),  # smart quotes
+        ("asha\uff20x.com", "asha@x.com", False, ""),  # a full-width at sign
     ],
 )
 def test_emails(cell: str, email: str, unusable: bool, warning: str) -> None:
