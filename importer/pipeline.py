@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from importer.config import LeadMapping
 from importer.dedupe import mark_duplicates
+from importer.errors import ConfigError
 from importer.leads import LeadFrame, build_leads
 from importer.mask import mask_frame, mask_text
 from importer.plan import SendPlan, SendPlanSettings, send_plan
@@ -74,6 +75,10 @@ def prepare(
     )
 
 
+_NOT_A_REPORT_SUFFIX = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".json", ".pdf", ".html", ".htm"})
+"""Report names Excel would open as another format (it warns, then shows CSV text)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ReportOptions:
     """Where and how to write the report."""
@@ -84,7 +89,14 @@ class ReportOptions:
 
     def resolve(self, source: str) -> tuple[Path, str]:
         """The report path and format, defaults filled in."""
-        fmt = self.format or ("xlsx" if self.path is not None and self.path.suffix.lower() == ".xlsx" else "csv")
+        path = self.path
+        suffix = path.suffix.lower() if path is not None else ""
+        if path is not None and self.format is None and suffix in _NOT_A_REPORT_SUFFIX:
+            raise ConfigError(
+                f"--report {path}: a report is written as .xlsx (Excel) or .csv, not {suffix}; "
+                f"name it {path.with_suffix('.xlsx').name} or {path.with_suffix('.csv').name}."
+            )
+        fmt = self.format or ("xlsx" if suffix == ".xlsx" else "csv")
         return self.path or default_report_path(source, f".{fmt}"), fmt
 
 

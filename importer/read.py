@@ -124,6 +124,14 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     return _read_text(p, mapping, options)
 
 
+_NOT_A_SHEET = (
+    (b"\x1f\x8b", "a gzip-compressed file", "unpack it first (gunzip, 7-Zip) and import the file inside"),
+    (b"BZh", "a bzip2-compressed file", "unpack it first and import the file inside"),
+    (b"Rar!", "a RAR archive", "unpack it first and import the file inside"),
+    (b"7z\xbc\xaf", "a 7-Zip archive", "unpack it first and import the file inside"),
+    (b"%PDF", "a PDF document", "export the leads from the program that made it as .csv or .xlsx"),
+)
+_JSON_START = re.compile(r'^(?:\{\s*"|\[\s*(?:\{|\[|"|\]))')
 _MARKUP = ("<html", "<!doc", "<table", "<meta", "<head", "<body", "<style", "<!--", "<?xml")
 
 
@@ -134,8 +142,16 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
         head = handle.read(4096)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         return "workbook"
+    for magic, what, advice in _NOT_A_SHEET:
+        if head.startswith(magic):
+            raise SourceError(f"{path}: this is {what}, not a spreadsheet; {advice}.")
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
     start = head.decode("utf-16" if utf16 else "utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(("{", "[{", "[\n", "[\r")) and _JSON_START.match(start):
+        raise SourceError(
+            f"{path}: this is JSON data, not a spreadsheet. Export the leads from the program that made it as "
+            ".csv or .xlsx (or convert it, e.g. with pandas: pd.read_json(...).to_csv(...))."
+        )
     if start.startswith(_MARKUP):
         if "urn:schemas-microsoft-com:office:spreadsheet" in start or "<workbook" in start:
             raise SourceError(

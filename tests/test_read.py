@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import re
 from pathlib import Path
 
@@ -485,6 +486,23 @@ def test_a_workbook_renamed_csv_is_read_as_the_workbook_it_is(tmp_path: Path) ->
     zipped.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
     with pytest.raises(SourceError, match=r"not a text file but a workbook or ZIP archive"):
         read_source(zipped, MAPPING)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (gzip.compress(b"Name,Phone\nAsha,9812345678\n"), "this is a gzip-compressed file, not a spreadsheet; unpack"),
+        (b'[{"name": "Asha", "phone": "9812345678"}]', "this is JSON data, not a spreadsheet"),
+        (b'{"leads": []}', "this is JSON data, not a spreadsheet"),
+        (b"%PDF-1.7\n", "this is a PDF document, not a spreadsheet"),
+    ],
+)
+def test_files_that_are_no_spreadsheet_are_named(tmp_path: Path, content: bytes, message: str) -> None:
+    """A gzip, JSON or PDF file saved as .csv says what it is, instead of a header made of its bytes."""
+    path = tmp_path / "leads.csv"
+    path.write_bytes(content)
+    with pytest.raises(SourceError, match=re.escape(message)):
+        read_source(path, MAPPING)
 
 
 def test_durations_read_as_excel_shows_them_and_a_file_of_blank_lines_is_named(tmp_path: Path) -> None:

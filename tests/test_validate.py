@@ -147,6 +147,18 @@ def test_default_report_path_beside_input(
     assert (tmp_path / "leads.report.csv").exists()
 
 
+def test_a_report_named_as_another_format_is_refused_before_reading(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """--report out.xls would be CSV text Excel warns about: refused with the names that work (exit 2)."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone\nAsha,9822033445\n", encoding="utf-8")
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(tmp_path / "out.xls"))
+    assert result.exit_code == 2
+    assert "a report is written as .xlsx (Excel) or .csv, not .xls; name it out.xlsx or out.csv" in result.stderr
+    assert not (tmp_path / "out.xls").exists()
+
+
 def test_json_summary(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
     """--json prints a machine-readable summary with counts and the report path."""
     report = tmp_path / "report.csv"
