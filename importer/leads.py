@@ -65,15 +65,25 @@ def build_leads(table: SourceTable, mapping: LeadMapping, *, project_id: str, pr
     bounds = np.linspace(0, n, workers + 1, dtype=int)
     chunks = [table.rows_between(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        parts = list(pool.map(lambda t: _build_chunk(t, mapping, project_id=project_id, process_id=process_id), chunks))
+        last = len(chunks) - 1
+        parts = list(
+            pool.map(
+                lambda i: _build_chunk(
+                    chunks[i], mapping, project_id=project_id, process_id=process_id, at_end=i == last
+                ),
+                range(len(chunks)),
+            )
+        )
     return LeadFrame(
         rows=pd.concat([p.rows for p in parts]),
         metadata=pd.concat([p.metadata for p in parts]),
     )
 
 
-def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str) -> LeadFrame:
-    """build_leads for one chunk of rows."""
+def _build_chunk(
+    table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str, at_end: bool = True
+) -> LeadFrame:
+    """build_leads for one chunk of rows (``at_end``: the chunk holds the table's last rows)."""
     cells = table.cells
     index = cells.index
     n = len(cells)
@@ -150,7 +160,7 @@ def _build_chunk(table: SourceTable, mapping: LeadMapping, *, project_id: str, p
         ],
         n,
     )
-    skip = skip_reasons(table)
+    skip = skip_reasons(table, at_end=at_end)
     skipped = to_bool(nonempty(skip))
     status = pc.if_else(pa.array(skipped), "skipped", pc.if_else(nonempty(reason), "invalid", "valid"))
 
@@ -206,8 +216,11 @@ def _scientific(values: ArrowText) -> np.ndarray:
     return found
 
 
-def skip_reasons(table: SourceTable) -> ArrowText:
-    """blank-row, summary-row, repeated-header or title-row for rows that are not leads; "" otherwise."""
+def skip_reasons(table: SourceTable, *, at_end: bool = True) -> ArrowText:
+    """blank-row, summary-row, repeated-header, title-row or note-row for rows that are not leads; "" otherwise.
+
+    ``at_end``: the table's last rows are the sheet's (not a chunk's), so lines below the leads can be told.
+    """
     cells = table.cells
     n = len(cells)
     if cells.shape[1] == 0 or n == 0:
@@ -230,7 +243,8 @@ def skip_reasons(table: SourceTable) -> ArrowText:
     summary[labelled[_has_contact(table, labelled)]] = False
     header_again = _repeated_header(table)
     reason = np.full(n, "", dtype=object)
-    reason[_notes_below(blank, table)] = "note-row"
+    if at_end:
+        reason[_notes_below(blank, table)] = "note-row"
     reason[summary] = "summary-row"
     reason[_titles_above(np.flatnonzero(header_again), blank, table)] = "title-row"
     reason[header_again] = "repeated-header"
