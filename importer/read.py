@@ -197,7 +197,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         )
     else:
         checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
-        split = mend_split_cells(parsed, width, checks, delimiter)
+        split = mend_split_cells(parsed, width, checks, delimiter, frozenset(match.found.values()))
         cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, split.columns, strict=True)})
     if body.has_controls():
         cells = _without_controls(cells)

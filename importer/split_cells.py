@@ -2,9 +2,10 @@
 
 ``Priya,Navi Mumbai, MH,9812345679,p@x.com`` under ``Name,City,Phone,Email`` has one cell too many, and
 every cell after the city moves one column right: the phone lands under Email. Such a row is *mended*
-when exactly one way of joining neighbouring cells puts a phone number under the phone column and an
-email address under the email column (a join whose next piece starts with a space, as in
-``Navi Mumbai, MH``, wins over others). Rows that cannot be mended this surely are named in a note.
+when one run of neighbouring cells is surely the split cell: the only run whose later pieces start with
+a space, as typed in ``Navi Mumbai, MH``; failing that, the only run of columns the mapping does not
+read whose joining puts a phone number under Phone and an email address under Email. Rows that cannot
+be mended this surely are named in a note.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-_PHONE = re.compile(r"^[+(]?\d[\d\s().\-/]{6,}$")
+_PHONE = re.compile(r"^[+(]?\d[\d\s().\-]{6,}$")  # no slash: 12/05/2024 is a date
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 _SHOWN = 5
 
@@ -27,10 +28,13 @@ class Mended:
     unmended: list[int]
 
 
-def mend_split_cells(columns: list[list[str]], width: int, checks: Mapping[int, str], delimiter: str) -> Mended:
+def mend_split_cells(
+    columns: list[list[str]], width: int, checks: Mapping[int, str], delimiter: str, mapped: frozenset[int]
+) -> Mended:
     """Join the cells a stray delimiter split, in rows with cells beyond the header's ``width``.
 
-    ``checks``: column position → ``phone`` or ``email``, the mapped columns whose cells show a shift.
+    ``checks``: column position → ``phone`` or ``email``, the mapped columns whose cells show a shift;
+    ``mapped``: every column the mapping reads.
     """
     if len(columns) <= width or not columns:
         return Mended(columns, [], [])
@@ -45,7 +49,7 @@ def mend_split_cells(columns: list[list[str]], width: int, checks: Mapping[int, 
             continue
         if tests and _fits(row, tests):
             continue  # cells beyond the header's last column, the mapped ones where they belong
-        fixed = _mend(row, width, tests, delimiter) if tests else None
+        fixed = _mend(row, width, tests, delimiter, mapped)
         if fixed is None:
             unmended.append(r)
             continue
@@ -56,18 +60,32 @@ def mend_split_cells(columns: list[list[str]], width: int, checks: Mapping[int, 
 
 
 def _mend(
-    row: list[str], width: int, tests: Sequence[tuple[int, Callable[[str], object]]], delimiter: str
+    row: list[str],
+    width: int,
+    tests: Sequence[tuple[int, Callable[[str], object]]],
+    delimiter: str,
+    mapped: frozenset[int],
 ) -> list[str] | None:
-    """The row with one run of cells joined so that it fits the header, if exactly one run fits."""
+    """The row with one run of cells joined again, when that run is surely the split one.
+
+    Sure means: the only run whose pieces after the first start with a space (``Navi Mumbai, MH``), or
+    the only run of cells no mapped column reads that puts a phone under Phone and an email under Email.
+    """
     extra = len(row) - width
-    fitting = []
-    for start in range(width):
-        joined = [*row[:start], delimiter.join(row[start : start + extra + 1]), *row[start + extra + 1 :]]
-        if _fits(joined, tests):
-            fitting.append((start, joined))
-    typed = [(s, j) for s, j in fitting if all(piece.startswith(" ") for piece in row[s + 1 : s + extra + 1])]
-    choice = typed if len(typed) == 1 else fitting
-    return choice[0][1] if len(choice) == 1 else None
+    runs = [(start, [*row[:start], delimiter.join(row[start : start + extra + 1]), *row[start + extra + 1 :]])
+            for start in range(width)]  # fmt: skip
+    typed = [joined for start, joined in runs if all(p.startswith(" ") for p in row[start + 1 : start + extra + 1])]
+    if len(typed) == 1:
+        return typed[0]
+    if typed or not tests:
+        return None
+    # A run that fits, in columns the mapping does not read: nothing sent changes but the cells under them.
+    fitting = [
+        joined
+        for start, joined in runs
+        if _fits(joined, tests) and not any(c in mapped for c in range(start, start + extra + 1))
+    ]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def _fits(row: list[str], tests: Sequence[tuple[int, Callable[[str], object]]]) -> bool:
@@ -88,7 +106,7 @@ def split_cells_note(mended: list[int], unmended: list[int], sheet_rows: Sequenc
     if mended:
         notes.append(
             f"row(s) {rows(mended)} had more cells than the header: a {shown} typed inside a cell (e.g. "
-            f"'Navi Mumbai, MH') split it; the pieces were joined again so phone and email are in their columns"
+            f"'Navi Mumbai, MH') split it; the pieces were joined again"
         )
     if unmended:
         notes.append(

@@ -399,6 +399,31 @@ def test_a_comma_typed_inside_a_cell_is_mended_when_only_one_join_fits(
     assert "Note: row(s) 6 have more cells than the header" in result.output
 
 
+def test_a_split_remark_is_joined_and_never_the_name_with_the_phone(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """ "called twice, no answer" split in two: that run is joined (its second piece starts with a space), not
+    Name with Mobile, which would send Alt Mobile's number under a name made of two cells."""
+    mapping = mapping_file(
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\nfields:\n  name: Name\n  phone: Mobile\n"
+        "metadata:\n  alt: Alt Mobile\n  remarks: Remarks\n"
+    )
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Mobile,Alt Mobile,Remarks\nRahul,Not reachable,9812345670,called twice, no answer\n"
+        "Priya,9812345671,,ok\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert (rows[2]["status"], rows[2]["reason"], rows[2]["Name"], rows[2]["Remarks"]) == (
+        "invalid",
+        "invalid-phone",
+        "Rahul",
+        "called twice, no answer",
+    )
+
+
 def test_names_lost_to_question_marks_and_ids_cut_by_excel(
     tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
 ) -> None:
