@@ -97,7 +97,7 @@ def _build_chunk(
             return pd.Series(empty_text(n), index=index, dtype="str")
         values = cells[table.columns[target]]
         for other in table.alternates.get(target, ()):  # Phone, Phone: the second fills what the first lacks
-            values = values.where(values.str.strip() != "", cells[other])
+            values = _filled_from(values, cells[other])
         return values
 
     def text_field(target: str, values: ArrowText | None) -> ArrowText:
@@ -345,6 +345,20 @@ def _mask(n: int, positions: np.ndarray) -> pa.Array:
     mask = np.zeros(n, dtype=bool)
     mask[positions] = True
     return pa.array(mask)
+
+
+def _filled_from(values: pd.Series, other: pd.Series) -> pd.Series:
+    """``values`` with its empty cells (placeholders too) taken from ``other`` where that cell's value is its own.
+
+    A value ``other`` holds in several rows (a branch's landline, an office email) is no lead's own: taken, it
+    would make those leads duplicates of one another.
+    """
+    theirs = blank_placeholders_arrow(to_arrow(other))
+    encoded = pc.dictionary_encode(theirs)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    once = np.bincount(codes, minlength=len(encoded.dictionary))[codes] == 1
+    take = ~to_bool(nonempty(blank_placeholders_arrow(to_arrow(values)))) & to_bool(nonempty(theirs)) & once
+    return values.where(~take, other) if take.any() else values
 
 
 def _code(mask: np.ndarray, code: str) -> pa.Array | None:

@@ -136,14 +136,19 @@ def test_two_columns_under_names_of_one_field_fill_each_other(
     only under Phone is a lead, not missing-contact, and the summary says where numbers were read from."""
     sheet = tmp_path / "leads.csv"
     sheet.write_text(
-        "Full Name,Phone,Mobile No.\nA One,9812345601,\nB Two,9812345699,9812345602\nC Three,,\n", encoding="utf-8"
+        "Full Name,Phone,Mobile No.\nA One,9812345601,\nB Two,9812345699,9812345602\nC Three,,\n"
+        "D Four,02224567890,NA\nE Five,02224567890,\nF Six,9812345606,-\n",
+        encoding="utf-8",
     )
     result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(tmp_path / "r.csv"))
     rows = by_row(result.report)
-    assert [(rows[n]["status"], rows[n]["phone_e164"]) for n in (2, 3, 4)] == [
+    assert [(rows[n]["status"], rows[n]["phone_e164"]) for n in range(2, 8)] == [
         ("valid", "+919812345601"),
         ("valid", "+919812345602"),  # the first alias the mapping names wins where both have a number
         ("invalid", ""),
+        ("invalid", ""),  # NA is no number, and the office line two rows share is no lead's own
+        ("invalid", ""),
+        ("valid", "+919812345606"),  # a placeholder in the first column is filled from the other
     ]
     assert rows[4]["reason"] == "missing-contact"
     assert "Note: fields.phone: empty cells of 'Mobile No.' are read from 'Phone'" in result.output
