@@ -225,7 +225,8 @@ def detect_header(rows: list[list[str]]) -> int | None:
         if wordy * 2 <= len(cells):
             continue
         span = max(i for i, c in enumerate(row) if c.strip()) + 1
-        width = span if span - len(cells) <= max(1, span // 5) else len(cells)
+        # A blank allowed only among words: "Lead Export,,Generated on,12-03-2024" is a title, not a header.
+        width = span if span - len(cells) <= max(1, span // 5) and wordy == len(cells) else len(cells)
         below = [c for c in counts[index + 1 :] if c]
         if not below or sum(1 for c in below if c <= width) * 2 >= len(below):
             return index

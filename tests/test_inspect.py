@@ -173,6 +173,13 @@ def test_a_huge_notes_cell_is_profiled_quickly(tmp_path: Path) -> None:
         [",Name,Mobile,Email", "0,Rahul Sharma,9812345678,r@x.com", "1,Priya Singh,9812345679,p@x.com"],  # pandas index
         ["Name,,Mobile,Email", "Rahul Sharma,1,9812345678,r@x.com", "Priya Singh,2,9812345679,p@x.com"],  # unlabelled
         ["Leads,,,", "Name,,Mobile,Email", "Rahul Sharma,1,9812345678,r@x.com", "Priya Singh,2,9812345679,p@x.com"],
+        # a title with a blank and a date is no header
+        [
+            "Lead Export,,Generated on,12-03-2024",
+            "Name,Mobile,Email,City",
+            "Rahul Sharma,9812345678,r@x.com,Pune",
+            "Priya Singh,9812345679,p@x.com,Goa",
+        ],
     ],
 )
 def test_a_header_with_one_blank_cell_is_still_the_header(tmp_path: Path, lines: list[str]) -> None:
@@ -181,7 +188,7 @@ def test_a_header_with_one_blank_cell_is_still_the_header(tmp_path: Path, lines:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (table,) = inspect_file(path, sample_rows=2).tables
     assert table.header_row == len(lines) - 2
-    assert [c.header for c in table.columns if c.header] == ["Name", "Mobile", "Email"]
+    assert [c.header for c in table.columns if c.header][:3] == ["Name", "Mobile", "Email"]
     assert {c.header: c.kind for c in table.columns if c.header in ("Mobile", "Email")} == {
         "Mobile": "phone",
         "Email": "email",
