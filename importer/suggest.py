@@ -20,6 +20,7 @@ from importer.config import (
     LeadMapping,
     normalize_header,
 )
+from importer.country_codes import region_of_code
 from importer.errors import ConfigError, SourceError
 from importer.inspect import ColumnProfile, TableInspection, inspect_file
 from importer.read import HEADER_SEARCH_ROWS, match_header
@@ -55,7 +56,10 @@ _NOT_THE_LEAD = (
     "organization", "campaign", "adset", "adname", "form", "product", "project", "city", "state", "country",
     "agent", "executive", "counsellor", "counselor", "dealer", "branch", "salesperson", "owner", "employee",
     "manager", "user", "file", "sheet", "course", "plan", "source", "village", "district", "street", "college",
-    "school", "bank", "account",
+    "school", "bank", "account", "model", "brand", "vehicle", "variant", "item", "service", "category", "package",
+    "property", "unit", "site", "location", "area", "locality", "centre", "center", "store", "shop", "event",
+    "batch", "team", "job", "role", "designation", "department", "institute", "university", "hospital", "doctor",
+    "clinic", "reference", "referrer", "friend", "nominee", "group", "list", "tag", "stage", "status",
 )  # fmt: skip
 """Words that make "<word> name" someone or something other than the lead."""
 
@@ -134,7 +138,7 @@ FIELD_RULES = (
             "countrycode isdcode isd dialcode dialingcode callingcode countrycallingcode countrydialcode "
             "phonecountrycode mobilecountrycode phonecode mobilecode"
         ),
-        _keys("cc code"),
+        frozenset(),
         ("countrycode", "isdcode", "dialcode", "dialingcode", "callingcode"),
     ),
 )
@@ -283,6 +287,11 @@ def score_column(column: ColumnProfile, rule: FieldRule) -> FieldChoice | None:
             confidence, header_why = 0.8 * share, f"header {column.header!r} says nothing"
         else:
             return None
+    elif rule.field == PHONE_COUNTRY_CODE:  # the header names a code, and the cells are codes (+971, 44, AE)
+        codes = [region_of_code(v) for v in column.samples if v.strip()]
+        if not codes or sum(bool(c) for c in codes) * 5 < len(codes) * 4:
+            return None
+        confidence = header_score
     elif rule.field == "referenceId":
         confidence = header_score * (0.7 + 0.3 * (column.distinct / column.filled if column.filled else 0.0))
     elif rule.content:
@@ -296,9 +305,9 @@ def score_column(column: ColumnProfile, rule: FieldRule) -> FieldChoice | None:
 
 
 def _names_an_id(header: str) -> bool:
-    """Whether a header names an id or a count (Query ID, Order No.): digits under it are no phone number."""
+    """Whether a header names an id or a count (Query ID, Lead No.): digits under it are no phone number."""
     key = normalize_header(header)
-    return header_match(header, _REFERENCE_RULE)[0] > 0 or key.endswith(("id", "no", "code", "count", "amount"))
+    return header_match(header, _REFERENCE_RULE)[0] > 0 or key.endswith(("id", "code", "count", "amount"))
 
 
 def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
@@ -333,10 +342,11 @@ def _content_evidence(column: ColumnProfile, rule: FieldRule, share: float) -> s
 
 def _resolve_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]]) -> list[str]:
     """firstName + lastName when both were found, else name; the loser's columns go to metadata."""
-    if "firstName" in choices and "lastName" in choices:
+    name, first = choices.get("name"), choices.get("firstName")
+    if first is not None and ("lastName" in choices or name is None or first[1].confidence > name[1].confidence):
         drop = ["name"]
-        why = "firstName and lastName are used"
-    elif "name" in choices:
+        why = "firstName and lastName are used" if "lastName" in choices else "firstName is used"
+    elif name is not None:
         drop = ["firstName", "lastName"]
         why = "name is used"
     else:

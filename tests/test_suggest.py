@@ -212,3 +212,25 @@ def test_an_id_column_of_ten_digits_is_no_phone(tmp_path: Path) -> None:
     )
     fields = _fields(_load(tmp_path, render_yaml(suggest_mapping(path))))
     assert fields["phone"] == ("Contact Details",) and fields["referenceId"] == ("Query ID",)
+
+
+def test_no_code_or_model_column_is_taken_for_the_lead(tmp_path: Path) -> None:
+    """A column headed Code (dealer codes 7, 44) is no country code; Model Name is no person; Primary No is a phone."""
+    path = _csv(
+        tmp_path,
+        [
+            "Sr,First Name,Primary No,Email,Code,Model Name",
+            "1,Rahul,9812345670,rahul@x.com,7,Creta",
+            "2,Priya,9812345671,priya@x.com,44,Venue",
+        ],
+    )
+    fields = _fields(_load(tmp_path, render_yaml(suggest_mapping(path))))
+    assert fields == {"firstName": ("First Name",), "phone": ("Primary No",), "email": ("Email",)}
+
+
+def test_a_country_code_column_needs_codes_in_it(tmp_path: Path) -> None:
+    """Country Code with +971, 44, AE is proposed; a Country Code column of city names is not."""
+    good = _csv(tmp_path, ["Name,Country Code,Mobile", "Asha,+971,501234567", "Ravi,44,7911123456"], "good.csv")
+    assert _fields(_load(tmp_path, render_yaml(suggest_mapping(good))))["phoneCountryCode"] == ("Country Code",)
+    bad = _csv(tmp_path, ["Name,Country Code,Mobile", "Asha,Dubai,501234567", "Ravi,London,7911123456"], "bad.csv")
+    assert "phoneCountryCode" not in _fields(_load(tmp_path, render_yaml(suggest_mapping(bad))))
