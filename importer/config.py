@@ -289,18 +289,21 @@ def _constants(value: object, source: str) -> tuple[tuple[str, str], ...]:
 
 
 # Names people write for a region where the mapping wants its two-letter code.
-_REGION_NAMES = {
+REGION_NAMES = {
     "INDIA": "IN", "BHARAT": "IN", "UAE": "AE", "DUBAI": "AE", "UK": "GB", "ENGLAND": "GB", "BRITAIN": "GB",
     "USA": "US", "AMERICA": "US", "KSA": "SA", "SAUDI": "SA", "SAUDI ARABIA": "SA", "SINGAPORE": "SG",
     "NEPAL": "NP", "BANGLADESH": "BD", "SRI LANKA": "LK", "QATAR": "QA", "OMAN": "OM", "KUWAIT": "KW",
-    "BAHRAIN": "BH", "AUSTRALIA": "AU", "CANADA": "CA", "GERMANY": "DE",
+    "BAHRAIN": "BH", "AUSTRALIA": "AU", "CANADA": "CA", "GERMANY": "DE", "UNITED ARAB EMIRATES": "AE",
+    "UNITED KINGDOM": "GB", "UNITED STATES": "US", "IND": "IN", "ARE": "AE", "GBR": "GB", "SGP": "SG",
+    "SAU": "SA", "QAT": "QA", "OMN": "OM", "KWT": "KW", "BHR": "BH", "NPL": "NP", "BGD": "BD", "LKA": "LK",
+    "AUS": "AU", "CAN": "CA", "MALAYSIA": "MY", "MYS": "MY", "NEW ZEALAND": "NZ", "FRANCE": "FR",
 }  # fmt: skip
 
 
 def _region(value: object, source: str) -> str:
     region = str(value).strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        named = _REGION_NAMES.get(" ".join(region.replace(".", "").split()))
+        named = REGION_NAMES.get(" ".join(region.replace(".", "").split()))
         near = [named] if named else difflib.get_close_matches(region, sorted(phonenumbers.SUPPORTED_REGIONS), n=1)
         tip = f" Did you mean '{near[0]}'?" if near else ""
         raise ConfigError(f"{source}: 'default_region' {value!r} is not a known region code (e.g. IN, US, GB).{tip}")

@@ -58,8 +58,8 @@ def blank_placeholders_arrow(values: ArrowText) -> ArrowText:
     return pc.if_else(pa.array(mask), pa.scalar("", text.type), text)
 
 
-_LABEL = r"^(?:e-?mail(?:\s*(?:id|address))?|mail(?:\s*id)?)\s*(?::|#|\s-)\s*"
-"""Email: a@b.com, E-mail ID - a@b.com (never email-me@b.com, an address)."""
+_LABEL = r"^(?:e-?mail(?:\s*(?:id|address))?|mail(?:\s*id)?)\s*(?::|\s-)\s*"
+"""Email: a@b.com, E-mail ID - a@b.com (never email-me@b.com or mail#1@b.com, addresses)."""
 
 
 def normalize_emails(raw: pd.Series) -> EmailColumns:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
+from importer.config import REGION_NAMES
 from importer.phones import PLACEHOLDERS, PhoneColumns, normalize_phones
 
 _CODE = re.compile(r"^(?:\+|00)?\s*(\d{1,4})(?:\.0+)?$")  # +971, 971, 00971, 971.0 (a number cell)
@@ -41,13 +42,19 @@ def region_of_code(text: str) -> str | None:
         return ""
     if len(cell) == 2 and cell.upper() in phonenumbers.SUPPORTED_REGIONS:
         return cell.upper()
-    match = _CODE.match(_NOISE.sub("", cell)) or _CODE_IN_TEXT.search(cell)
+    named = REGION_NAMES.get(" ".join(cell.upper().replace(".", "").split()))
+    if named is not None:  # India, UAE, USA
+        return named
+    bare = _NOISE.sub("", cell)
+    if bare.startswith("0") and not bare.startswith("00"):
+        return None  # 044, 022: an Indian STD code, not a country's
+    match = _CODE.match(bare) or _CODE_IN_TEXT.search(cell)
     if match is not None:
         region = phonenumbers.region_code_for_country_code(int(match.group(1)))
         return region if region in phonenumbers.SUPPORTED_REGIONS else None
-    named = _REGION_IN_TEXT.match(cell)
-    if named is not None and named.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
-        return named.group(1).upper()
+    leading = _REGION_IN_TEXT.match(cell)
+    if leading is not None and leading.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
+        return leading.group(1).upper()
     return None
 
 

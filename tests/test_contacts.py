@@ -30,6 +30,7 @@ from importer.contacts import blank_placeholders_arrow, normalize_emails, normal
         ("Email: asha@x.com", "asha@x.com", False, ""),
         ("E-mail ID - asha@x.com", "asha@x.com", False, ""),
         ("email-me@x.com", "email-me@x.com", False, ""),  # an address, not a label
+        ("mail#1@x.com", "mail#1@x.com", False, ""),
         ("\u2018asha@x.com\u2019", "asha@x.com", False, ""),  # smart quotes
         ("asha\uff20x.com", "asha@x.com", False, ""),  # a full-width at sign
     ],

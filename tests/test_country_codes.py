@@ -96,6 +96,11 @@ def test_the_excel_report_says_how_a_code_it_did_not_understand_was_read(
         ("999", None),  # no country has it
         ("800", None),  # international freephone: not a country to dial in
         ("abc", None),
+        ("UAE", "AE"),
+        ("India", "IN"),
+        ("IND", "IN"),
+        ("Singapore", "SG"),
+        ("044", None),  # an Indian STD code (Chennai), not the UK's +44
     ],
 )
 def test_country_code_cells(cell: str, region: str | None) -> None:
