@@ -139,6 +139,10 @@ def _build_chunk(
     has_phone = to_bool(nonempty(e164))
     unusable = emails.unusable.to_numpy(dtype=bool)
     no_name = ~to_bool(nonempty(names["name"])) & ~to_bool(nonempty(names["firstName"]))
+    last_only = no_name & to_bool(nonempty(names["lastName"]))
+    if last_only.any():  # Shopify, Salesforce: only the surname filled in; the CRM needs a name to call them by
+        names["name"] = pc.if_else(pa.array(last_only), names["lastName"], names["name"])
+        no_name = no_name & ~last_only
     no_contact = ~to_bool(nonempty(phone_raw)) & ~to_bool(nonempty(email)) & ~unusable
     reason = join_codes(
         [
@@ -157,6 +161,7 @@ def _build_chunk(
             _code(garbled, "garbled-name"),
             _code(damaged_ref, "damaged-reference"),
             _code(unknown_code, "unknown-country-code"),
+            _code(last_only, "name-from-last-name"),
         ],
         n,
     )

@@ -88,6 +88,7 @@ WARNING_FIELDS: dict[str, tuple[str, ...]] = {
     "unknown-country-code": ("phoneCountryCode",),
     "phone-from-duplicate": ("phone",),
     "email-from-duplicate": ("email",),
+    "name-from-last-name": ("lastName",),
 }
 ISSUE_TEXT = {
     "invalid-phone": (
@@ -141,6 +142,7 @@ WARNING_TEXT = {
         "No email address in this row: the one of a later copy of this lead (a row marked duplicate of this one) "
         "is sent with it."
     ),
+    "name-from-last-name": "No first name: the CRM needs a name, so the lead is sent with this last name as its name.",
 }
 # Short meanings for the Summary sheet (skip reasons included).
 REASON_MEANING = {

@@ -296,3 +296,22 @@ def test_a_lead_whose_phone_is_only_on_a_later_copy_reaches_the_crm_with_it(
     )
     [stored] = sandbox.leads()
     assert (stored["name"], stored["phone"], stored["email"]) == ("Asha", "+919822033445", "asha@x.com")
+
+
+def test_a_lead_with_only_a_last_name_is_sent_with_it_as_its_name(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """First Name empty, Last Name Verma: the CRM needs name or firstName, so it gets name Verma (and a warning)."""
+    mapping = mapping_file(
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\nfields:\n  firstName: First Name\n  lastName: Last Name\n"
+        "  phone: Phone\n"
+    )
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("First Name,Last Name,Phone\nRahul,Sharma,9812345670\n,Verma,9812345671\n", encoding="utf-8")
+    result = _run(run_cli, sheet, mapping, tmp_path / "r.csv", run_env(sandbox.base_url), "--no-ledger")
+    assert result.exit_code == 0, result.stderr
+    rows = by_row(result.report)
+    assert (rows[3]["status"], rows[3]["warnings"]) == ("accepted", "name-from-last-name")
+    stored = {lead["phone"]: lead for lead in sandbox.leads()}
+    assert (stored["+919812345671"].get("name"), stored["+919812345671"].get("lastName")) == ("Verma", "Verma")
+    assert stored["+919812345670"].get("firstName") == "Rahul"
