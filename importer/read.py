@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -15,7 +16,7 @@ import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
 from importer.arrow import to_arrow, to_bool, to_series
-from importer.config import ColumnSpec, LeadMapping, closest, normalize_header
+from importer.config import ColumnSpec, LeadMapping, normalize_header
 from importer.errors import ConfigError, SourceError
 from importer.htmltable import html_rows
 from importer.split_cells import mend_split_cells, split_cells_note
@@ -474,6 +475,18 @@ def _stacked(first: list[str], second: list[str]) -> list[str]:
     return [a if a.strip() else b for a, b in zip(*padded, strict=True)]
 
 
+def _closest_header(aliases: tuple[str, ...], headers: list[str]) -> str | None:
+    """The header most like any of the aliases (one holding an alias whole counts as close), if any is close."""
+    best, score = None, 0.5
+    for alias in map(normalize_header, aliases):
+        for header in headers:
+            key = normalize_header(header)
+            ratio = 0.9 if alias and alias in key else difflib.SequenceMatcher(None, alias, key).ratio()
+            if ratio > score:
+                best, score = header, ratio
+    return best
+
+
 def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> ConfigError:
     headers = [h for h in match.headers if h]
     lines = []
@@ -481,8 +494,8 @@ def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Co
         if not spec.required:
             continue
         label = f"fields.{spec.target}" if spec in mapping.fields else spec.target
-        near = [c for c in (closest(a, headers) for a in spec.aliases) if c]
-        tip = f" Closest header: {near[0]!r}." if near else ""
+        near = _closest_header(spec.aliases, headers)
+        tip = f" Closest header: {near!r}." if near else ""
         lines.append(f"  {label}: no column named {' / '.join(repr(a) for a in spec.aliases)}.{tip}")
     if any(_LEAD_LIKE.search(h) for h in headers):  # Rahul,9812345678,rahul@x.com: a lead, not a header
         hint = (

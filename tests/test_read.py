@@ -370,6 +370,18 @@ def test_missing_column_names_headers_and_closest(tmp_path: Path) -> None:
     assert "Headers found: 'Full Name', 'Mobile Number', 'City'" in text
 
 
+def test_the_closest_header_is_the_closest_to_any_alias(tmp_path: Path) -> None:
+    """Typos in every header: each field names the header most like one of its aliases, not the first close one."""
+    path = tmp_path / "leads.csv"
+    path.write_text("Nme,Mobile Numbr,Email\nA,9822033445,a@x.com\n", encoding="utf-8")
+    text = "fields:\n  name: [Name, Full Name]\n  phone: [Phone, Mobile]\n"
+    mapping = parse_mapping(__import__("yaml").safe_load(text), source="typo.yaml", environ={})
+    with pytest.raises(ConfigError) as err:
+        read_source(path, mapping)
+    assert "fields.phone: no column named 'Phone' / 'Mobile'. Closest header: 'Mobile Numbr'." in str(err.value)
+    assert "fields.name: no column named 'Name' / 'Full Name'. Closest header: 'Nme'." in str(err.value)
+
+
 def test_xls_workbook(tmp_path: Path) -> None:
     """Old .xls workbooks read like .xlsx ones, integers without .0."""
     book = xlwt.Workbook()
