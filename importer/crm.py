@@ -444,6 +444,8 @@ class CrmClient:
         body = _json_body(response)
         if body is None and 200 <= response.status_code < 300 and not response.content.strip():
             return _Answered(tuple(leads))  # an empty "OK": each lead is looked up
+        if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
+            return self._too_large(leads, tally)
         common = self._read_common(response, body)
         if common is not None:
             return common
@@ -455,6 +457,16 @@ class CrmClient:
         message = self._redact(answers.error_text(body))
         if status == 400:
             return self._read_400(message, leads, tally)
+        if status == 413 and len(leads) > 1:  # a proxy's body limit (nginx: 1 MB) before the CRM: nothing stored
+            log.info(
+                "The request of %d leads was too large for the server (HTTP 413); sending it in halves", len(leads)
+            )
+            return _Split(math.ceil(len(leads) / 2))
+        if status == 413:
+            tally.reject(
+                answers.ref(leads[0]), "this lead alone is too large for the server (HTTP 413): shorten its cells"
+            )
+            return _Answered(())
         if status == 404 and "process not found" in message.lower():
             return _Halted(
                 ProcessNotFound(
@@ -464,6 +476,14 @@ class CrmClient:
                 landed=False,
             )
         return _Halted(self._unexpected(response), landed=False)
+
+    def _too_large(self, leads: list[Lead], tally: _Tally) -> _Step:
+        """HTTP 413: nothing was stored; send the batch in halves, and refuse a lead too large alone."""
+        if len(leads) > 1:
+            log.info("%d leads were too large for one request (HTTP 413); sending them in halves", len(leads))
+            return _Split(math.ceil(len(leads) / 2))
+        tally.reject(answers.ref(leads[0]), "this lead alone is too large for the server (HTTP 413): shorten its cells")
+        return _Answered(())
 
     def _read_400(self, message: str, leads: list[Lead], tally: _Tally) -> _Step:
         """A 400 without per-lead arrays: too many leads, one bad lead, or our bug."""
@@ -598,7 +618,8 @@ class CrmClient:
     def _redact(self, text: str) -> str:
         """``text`` without the API token."""
         token = self._settings.token
-        return text.replace(token, "[token]") if token else text
+        # A real token is long and random; a short test one ("t") would turn every "t" of a message into [token].
+        return text.replace(token, "[token]") if len(token) >= MIN_REDACTED_TOKEN else text
 
 
 # -- steps of the request loops ----------------------------------------------------
@@ -708,6 +729,10 @@ class _Tally:
 # -- reading bodies ---------------------------------------------------------------
 
 
+MIN_REDACTED_TOKEN = 8
+"""Tokens shorter than this are not looked for in the CRM's messages (they are no real secret)."""
+
+
 def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[Lead, ...]:
     """Record the outcomes ``success[]``/``errors[]`` give and return the leads they skip."""
     matcher = answers.Matcher(leads)
@@ -719,6 +744,14 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[L
         for lead, item in zip(leads, success, strict=True):
             tally.accept(answers.ref(lead), answers.lead_id(item))
         return ()
+    stored = _stored_in_order_around_errors(body, success, leads, matcher)
+    if stored:
+        # Every error names its lead, and there is one id-only success item per other lead: those are
+        # the stored ones, in the order sent (as above). The errors are read below.
+        for lead, item in stored:
+            tally.accept(answers.ref(lead), answers.lead_id(item))
+            decided.add(answers.ref(lead))
+        success = []
     for item in success:
         ref = matcher.lead_of(item)
         if ref is not None and ref not in decided:
@@ -736,6 +769,21 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[L
         elif ref is None:
             tally.refusals.append(answers.item_message(item))
     return tuple(lead for lead in leads if answers.ref(lead) not in decided)
+
+
+def _stored_in_order_around_errors(
+    body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher
+) -> list[tuple[Lead, Lead]]:
+    """(lead, success item) pairs when errors[] names a distinct lead of the batch in every item and
+    success[] holds one id-only item for each other lead; else []."""
+    errors = list(answers.items(body, "errors"))
+    if not errors or not success or any(answers.lead_id(i) is None or matcher.lead_of(i) for i in success):
+        return []
+    refused = [matcher.error_target(item) for item in errors]
+    if None in refused or len(set(refused)) != len(refused):
+        return []
+    others = [lead for lead in leads if answers.ref(lead) not in set(refused)]
+    return list(zip(others, success, strict=True)) if len(others) == len(success) else []
 
 
 def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher) -> bool:

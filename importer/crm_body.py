@@ -80,10 +80,10 @@ def item_message(item: Mapping[str, object]) -> str:
 
 
 def lead_id(item: object) -> str | None:
-    """The CRM ``_id`` (or ``id``) of a lead object."""
+    """The CRM ``_id`` (or ``id``, or a success item's ``leadId``) of a lead object."""
     if not isinstance(item, Mapping):
         return None
-    return text(item.get("_id")) or text(item.get("id"))
+    return text(item.get("_id")) or text(item.get("id")) or text(item.get("leadId"))
 
 
 def unique_index(leads: Sequence[Lead], key: str, normalize: Callable[[object], str | None]) -> dict[str, str | None]:

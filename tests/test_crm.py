@@ -515,6 +515,42 @@ def test_errors_naming_the_phone_without_country_code_are_matched() -> None:
     assert crm.gets == [] and len(crm.posts) == 1
 
 
+def test_a_short_test_token_does_not_mangle_messages() -> None:
+    """VOX_API_TOKEN=t (a test token): the CRM's messages keep their letters; only a real token is hidden."""
+    settings = CrmSettings(BASE, "t", PROJECT, PROCESS)
+    crm = FakeCrm(answer(200, {"success": [], "errors": [{"referenceId": "r1", "error": "Invalid email format"}]}))
+    result = Harness(crm, settings=settings).submit(leads(1))
+    assert result.outcomes["r1"].message == "Invalid email format"
+
+
+def test_a_request_too_large_for_a_proxy_is_sent_in_halves() -> None:
+    """HTTP 413 (nginx's body limit, an HTML page): nothing was stored; the batch goes in halves, and a single
+    lead still too large is refused with what to do."""
+    too_large = httpx.Response(413, text="<html><body><h1>413 Request Entity Too Large</h1></body></html>")
+
+    def reply(sent: list[Lead]) -> httpx.Response:
+        return too_large if len(sent) > 2 or any(x["referenceId"] == "r4" for x in sent) else accept_all(sent)
+
+    crm = FakeCrm(reply, reply, reply, reply, reply, reply)
+    result = Harness(crm).submit(leads(1, 2, 3, 4))
+    assert {ref: o.state for ref, o in result.outcomes.items()} == {
+        "r1": "accepted",
+        "r2": "accepted",
+        "r3": "accepted",
+        "r4": "rejected",
+    }
+    assert "too large for the server (HTTP 413)" in str(result.outcomes["r4"].message)
+    assert result.stop is None and crm.gets == []
+
+
+def test_success_items_naming_their_lead_id_are_ids() -> None:
+    """Success items shaped {"leadId": ...}, in order: the leads are accepted with those ids, no lookups."""
+    crm = FakeCrm(lambda sent: answer(200, {"success": [{"leadId": crm_id(x["referenceId"])} for x in sent]}))
+    result = Harness(crm).submit(leads(1, 2))
+    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2"}
+    assert crm.gets == []
+
+
 def test_a_lead_message_echoing_the_token_is_redacted() -> None:
     """A per-lead error message that repeats the API token is stored and shown without it."""
     crm = FakeCrm(answer(200, {"success": [], "errors": [{"referenceId": "r1", "error": f"bad key {TOKEN}"}]}))
@@ -578,13 +614,30 @@ def test_success_items_with_only_an_id_accept_the_batch_in_order() -> None:
     assert crm.gets == []
 
 
-def test_id_only_success_items_with_an_error_are_looked_up() -> None:
-    """With an error among them, id-only success items cannot be placed by position: each lead is looked up."""
-    body = {"success": [{"_id": "id-r1"}], "errors": [{"referenceId": "r2", "error": "Invalid email format"}]}
+def test_id_only_success_items_around_named_errors_are_placed_in_order() -> None:
+    """Errors that name their leads, and one id-only success item per other lead: those are stored, ids by
+    position among the others, no lookups (a batch with a few refusals must not cost a lookup per lead)."""
+    body = {
+        "success": [{"_id": "id-r1"}, {"_id": "id-r3"}],
+        "errors": [{"referenceId": "r2", "error": "Invalid email format"}],
+    }
+    crm = FakeCrm(answer(200, body), stored=["r1", "r3"])
+    result = Harness(crm).submit(leads(1, 2, 3))
+    assert {ref: (o.state, o.lead_id) for ref, o in result.outcomes.items()} == {
+        "r1": ("accepted", "id-r1"),
+        "r2": ("rejected", None),
+        "r3": ("accepted", "id-r3"),
+    }
+    assert crm.gets == []
+
+
+def test_id_only_success_items_with_an_unnamed_error_are_looked_up() -> None:
+    """An error naming no lead leaves the id-only success items unplaceable: each lead is looked up."""
+    body = {"success": [{"_id": "id-r1"}], "errors": [{"error": "Invalid email format"}]}
     crm = FakeCrm(answer(200, body), stored=["r1"])
     result = Harness(crm).submit(leads(1, 2))
-    assert result.outcomes["r1"].state == "accepted" and result.outcomes["r2"].state == "rejected"
-    assert crm.gets == ["r1"]
+    assert result.outcomes["r1"].state == "accepted"
+    assert sorted(crm.gets) == ["r1", "r2"]
 
 
 def test_reference_already_exists_is_looked_up_not_rejected() -> None:
