@@ -412,11 +412,24 @@ class Ledger:
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             for pragma in _PRAGMAS:
-                conn.execute(pragma)
+                self._pragma(conn, pragma)
         except BaseException:
             conn.close()
             raise
         return conn
+
+    def _pragma(self, conn: sqlite3.Connection, pragma: str) -> None:
+        """Run a setup pragma. Switching a new file to WAL while another process does the same can fail at
+        once with "database is locked" (SQLite does not wait there), so that is tried again for a while."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                conn.execute(pragma)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _has_leads(self, conn: sqlite3.Connection, scope: int) -> bool:
         """Whether ``leads`` holds any lead of the scope (a new ledger holds none: nothing to look up)."""
