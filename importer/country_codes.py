@@ -27,11 +27,9 @@ _NOISE = re.compile(r"[\s\u00a0\u200b-\u200d\ufeff()\-]+")
 def row_regions(cells: pd.Series, default: str) -> tuple[pd.Series, np.ndarray]:
     """The region to read each row's phone in, and which rows had a code that was not understood."""
     texts = cells.astype("str")
-    distinct = texts.unique()
-    regions = {text: region_of_code(text) for text in distinct}
-    region = texts.map(lambda t: regions[t] or default)
-    unknown = texts.map(lambda t: regions[t] is None).to_numpy(dtype=bool)
-    return region, unknown
+    found = texts.map({text: region_of_code(text) for text in texts.unique()})  # None (no country) → NaN
+    unknown = found.isna().to_numpy(dtype=bool)
+    return found.where(found.notna() & (found != ""), default), unknown
 
 
 @lru_cache(maxsize=4096)

@@ -41,7 +41,8 @@ def mend_split_cells(
     tests = [(col, (_PHONE if kind == "phone" else _EMAIL).match) for col, kind in checks.items() if col < width]
     mended: list[int] = []
     unmended: list[int] = []
-    for r in range(len(columns[0])):
+    beyond = sorted({r for column in columns[width:] for r, cell in enumerate(column) if cell.strip()})
+    for r in beyond:  # only rows with a cell past the header's last column
         row = [column[r] for column in columns]
         while len(row) > width and not row[-1].strip():
             row.pop()
