@@ -260,7 +260,7 @@ class Ledger:
             leads = [dict(zip(names, row, strict=True)) for row in conn.execute(sql, (run_id,))]
             scopes = {s: (p, q) for s, p, q in conn.execute("SELECT scope_id, project_id, process_id FROM scopes")}
             for batch in self._log.unfolded(conn, run_id=run_id):  # a run still running
-                leads += [_unfolded_lead(batch, entry, scopes[batch.scope]) for entry in batch.entries]
+                leads += [_unfolded_lead(batch, batch.entry(pos), scopes[batch.scope]) for pos in range(batch.size)]
         return sorted(leads, key=lambda lead: int(str(lead["sheet_row"])))
 
     # -- the per-batch protocol ------------------------------------------------------------------
@@ -278,7 +278,8 @@ class Ledger:
             with self._transaction("claim leads in") as conn:
                 scope = self._scope_id(conn, project_id, process_id, create=True)
                 self._log.refresh(conn, scope)
-                keys = [(k.reference_id, k.phone, k.email) for k in leads]
+                columns = _columns(leads)
+                keys = list(zip(*columns[:3], strict=True))
                 stored = (
                     matching.stored_matches(conn, matching.MATCHES, scope, keys) if self._has_leads(conn, scope) else []
                 )
@@ -286,12 +287,13 @@ class Ledger:
                 alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
                 claimed, known = (
                     (list(leads), {})
-                    if not best and matching.distinct_keys(keys)
+                    if not best and matching.distinct_keys(columns[:3])
                     else matching.decide(run_id, leads, best, alive)
                 )
                 if claimed:
-                    entries = [[*k, "in-flight", None, None] for k in claimed]
-                    batch = self._log.write(conn, run_id, scope, entries, _now())
+                    batch = self._log.write(
+                        conn, run_id, scope, columns if len(claimed) == len(leads) else _columns(claimed), _now()
+                    )
             if batch is not None:
                 self._log.add(batch)  # committed: from now on it is this run's
         return ClaimResult(claimed=claimed, known=known)
@@ -578,6 +580,13 @@ class Ledger:
             yield
         except (sqlite3.Error, OSError) as exc:
             raise LedgerError(_explain(exc, self.path, action, self.busy_timeout)) from exc
+
+
+def _columns(leads: Sequence[LeadKey]) -> list[list[Any]]:
+    """The leads' referenceIds, phones, emails, sheet rows and payload hashes, a list each."""
+    if not leads:
+        return [[] for _ in LeadKey._fields]
+    return [list(column) for column in zip(*leads, strict=True)]
 
 
 def _unfolded_lead(batch: Batch, entry: list[Any], scope: tuple[str, str]) -> dict[str, object]:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# One lead of a batch, as stored in ``batches.leads`` and kept in memory.
+# One lead of a batch, as stored in ``batches.leads``: a JSON array of such arrays.
 REF, PHONE, EMAIL, SHEET_ROW, PAYLOAD_HASH, STATE, LEAD_ID, MESSAGE = range(8)
 
 Entry = list[Any]
@@ -64,22 +64,62 @@ ON CONFLICT (scope_id, reference_id) DO UPDATE SET
 
 @dataclass(slots=True)
 class Batch:
-    """An unfolded batch: its run, scope and leads (current states)."""
+    """An unfolded batch: its run, scope and leads (current states), field by field.
+
+    Kept as one list per field, not as a list per lead: a batch is built, settled, written and
+    searched a column at a time, at C speed.
+    """
 
     batch_id: int
     run_id: int
     scope: int
-    entries: list[Entry]
+    columns: list[list[Any]]
+    """The leads' fields in ``Entry`` order: referenceIds, phones, emails, sheet rows, payload hashes,
+    states, lead _ids, messages."""
     updated_at: str = ""
     _positions: list[dict[str, int] | None] = field(default_factory=lambda: [None, None, None])
+
+    @classmethod
+    def claimed(cls, batch_id: int, run_id: int, scope: int, keys: list[list[Any]], now: str) -> Batch:
+        """A batch just claimed: ``keys`` are its referenceIds, phones, emails, sheet rows and payload hashes."""
+        size = len(keys[REF])
+        return cls(batch_id, run_id, scope, [*keys, ["in-flight"] * size, [None] * size, [None] * size], now)
+
+    @classmethod
+    def parse(cls, batch_id: int, run_id: int, scope: int, text: str, updated_at: str = "") -> Batch:
+        """A batch as ``batches.leads`` stores it."""
+        entries = json.loads(text)
+        columns = [list(column) for column in zip(*entries, strict=True)] if entries else [[] for _ in range(8)]
+        return cls(batch_id, run_id, scope, columns, updated_at)
+
+    def dumps(self) -> str:
+        """The batch's leads as ``batches.leads`` stores them."""
+        return json.dumps(list(zip(*self.columns, strict=True)), separators=(",", ":"))
+
+    @property
+    def size(self) -> int:
+        return len(self.columns[REF])
+
+    def entry(self, pos: int) -> Entry:
+        return [column[pos] for column in self.columns]
+
+    def in_flight(self) -> bool:
+        """Whether any lead of the batch still waits for its outcome."""
+        return "in-flight" in self.columns[STATE]
 
     def position(self, kind: int, value: str) -> int | None:
         """Where the lead with this referenceId (kind 0), phone (1) or email (2) is in the batch."""
         positions = self._positions[kind]
         if positions is None:
-            column = (REF, PHONE, EMAIL)[kind]
-            positions = self._positions[kind] = {e[column]: pos for pos, e in enumerate(self.entries) if e[column]}
+            column = self.columns[(REF, PHONE, EMAIL)[kind]]
+            positions = dict(zip(column, range(len(column)), strict=True))
+            positions.pop("", None)
+            self._positions[kind] = positions
         return positions.get(value)
+
+    def reload(self, text: str) -> None:
+        """Take the leads' current states as another process stored them."""
+        self.columns = Batch.parse(self.batch_id, self.run_id, self.scope, text).columns
 
 
 @dataclass(slots=True)
@@ -114,7 +154,7 @@ class BatchLog:
         ).fetchall()
         for batch_id, run_id, leads in rows:
             if batch_id not in self.batches:
-                self._register(Batch(batch_id, run_id, scope, json.loads(leads)))
+                self._register(Batch.parse(batch_id, run_id, scope, leads))
 
     def matches(
         self, conn: sqlite3.Connection, scope: int, keys: Sequence[tuple[str, str, str]], stored: list[Match]
@@ -127,13 +167,10 @@ class BatchLog:
         if not index.batch_ids:
             return stored
         refs, phones, emails = index.values
-        hits = (
-            refs.intersection(k[0] for k in keys),
-            phones.intersection(k[1] for k in keys if k[1]),
-            emails.intersection(k[2] for k in keys if k[2]),
-        )
-        if not any(hits) and not any(row[2] in refs for row in stored):
+        columns = list(zip(*keys, strict=True)) if keys else [(), (), ()]
+        if all(map(set.isdisjoint, index.values, columns)) and not any(row[2] in refs for row in stored):
             return stored
+        hits = (refs.intersection(columns[0]), phones.intersection(columns[1]), emails.intersection(columns[2]))
         fresh: dict[int, Batch | None] = {}
         found = [row for row in stored if row[2] not in refs or not self._newer(conn, index, row, fresh)]
         folded_at = {row[2]: row[8] for row in stored}
@@ -171,23 +208,28 @@ class BatchLog:
         """Every unfolded batch in the file (of one run), as stored now."""
         sql = "SELECT batch_id, run_id, scope_id, leads, updated_at FROM batches"
         rows = conn.execute(sql + " WHERE run_id = ?", (run_id,)) if run_id is not None else conn.execute(sql)
-        return [Batch(b, r, s, json.loads(leads), at) for b, r, s, leads, at in rows.fetchall()]
+        return [Batch.parse(b, r, s, leads, at) for b, r, s, leads, at in rows.fetchall()]
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def write(self, conn: sqlite3.Connection, run_id: int, scope: int, entries: list[Entry], now: str) -> Batch:
-        """Write a claimed batch (its leads ``in-flight``); :meth:`add` it once the claim is committed."""
+    def write(self, conn: sqlite3.Connection, run_id: int, scope: int, keys: list[list[Any]], now: str) -> Batch:
+        """Write a claimed batch (its leads ``in-flight``); :meth:`add` it once the claim is committed.
+
+        ``keys``: the leads' referenceIds, phones, emails, sheet rows and payload hashes.
+        """
+        batch = Batch.claimed(0, run_id, scope, keys, now)
         cursor = conn.execute(
             "INSERT INTO batches (run_id, scope_id, leads, updated_at) VALUES (?, ?, ?, ?)",
-            (run_id, scope, json.dumps(entries, separators=(",", ":")), now),
+            (run_id, scope, batch.dumps(), now),
         )
-        return Batch(int(cursor.lastrowid or 0), run_id, scope, entries, now)
+        batch.batch_id = int(cursor.lastrowid or 0)
+        return batch
 
     def add(self, batch: Batch) -> None:
         """Index a batch this process has written (and committed)."""
         self._register(batch)
         self.mine.add(batch.batch_id)
-        self._owned.setdefault(batch.run_id, {}).update(dict.fromkeys([e[REF] for e in batch.entries], batch.batch_id))
+        self._owned.setdefault(batch.run_id, {}).update(dict.fromkeys(batch.columns[REF], batch.batch_id))
 
     def settle(
         self,
@@ -214,15 +256,16 @@ class BatchLog:
                 by_batch.setdefault(batch_id, []).append(outcome)
         for batch_id, settled in by_batch.items():
             batch = self.batches[batch_id]
+            states, lead_ids, messages = batch.columns[STATE], batch.columns[LEAD_ID], batch.columns[MESSAGE]
             for ref, state, lead_id, message in settled:
-                entry = batch.entries[batch.position(0, ref)]  # type: ignore[index]
-                if not only_in_flight or entry[STATE] == "in-flight":
-                    entry[STATE], entry[LEAD_ID], entry[MESSAGE] = state, lead_id, message
+                pos: int = batch.position(0, ref)  # type: ignore[assignment]
+                if not only_in_flight or states[pos] == "in-flight":
+                    states[pos], lead_ids[pos], messages[pos] = state, lead_id, message
         conn.executemany(
             "UPDATE batches SET leads = ?, updated_at = ? WHERE batch_id = ?",
-            [(json.dumps(self.batches[b].entries, separators=(",", ":")), now, b) for b in sorted(by_batch)],
+            [(self.batches[b].dumps(), now, b) for b in sorted(by_batch)],
         )
-        done = [b for b in sorted(by_batch) if all(e[STATE] != "in-flight" for e in self.batches[b].entries)]
+        done = [b for b in sorted(by_batch) if not self.batches[b].in_flight()]
         return elsewhere, done
 
     def fold(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
@@ -252,10 +295,9 @@ class BatchLog:
         index = self._index(batch.scope)
         index.seen = max(index.seen, batch.batch_id)
         index.batch_ids.append(batch.batch_id)
-        refs, phones, emails = index.values
-        refs.update([e[REF] for e in batch.entries])
-        phones.update([e[PHONE] for e in batch.entries])
-        emails.update([e[EMAIL] for e in batch.entries])
+        for values, column in zip(index.values, batch.columns[:3], strict=False):
+            values.update(column)
+            values.discard("")  # no phone or email matches nothing
 
     def _forget(self, batch_id: int) -> None:
         batch = self.batches.pop(batch_id, None)
@@ -265,8 +307,8 @@ class BatchLog:
         if batch_id in self.mine:
             self.mine.discard(batch_id)
             owned = self._owned.get(batch.run_id, {})
-            for entry in batch.entries:
-                owned.pop(entry[REF], None)
+            for ref in batch.columns[REF]:
+                owned.pop(ref, None)
 
     def _find(
         self, conn: sqlite3.Connection, index: _Index, kind: int, value: str, fresh: dict[int, Batch | None]
@@ -276,7 +318,7 @@ class BatchLog:
             batch = self._current(conn, batch_id, fresh)
             pos = None if batch is None else batch.position(kind, value)
             if batch is not None and pos is not None:
-                return batch, batch.entries[pos]
+                return batch, batch.entry(pos)
         return None
 
     def _current(self, conn: sqlite3.Connection, batch_id: int, fresh: dict[int, Batch | None]) -> Batch | None:
@@ -290,7 +332,7 @@ class BatchLog:
                 fresh[batch_id] = None
             else:
                 batch = self.batches[batch_id]
-                batch.entries = json.loads(row[0])
+                batch.reload(row[0])
                 fresh[batch_id] = batch
         return fresh[batch_id]
 

@@ -104,9 +104,12 @@ def by_reference(conn: sqlite3.Connection, scope: int, reference_ids: Sequence[s
     return list(best_matches(stored_matches(conn, BY_REFERENCE, scope, keys)).values())
 
 
-def distinct_keys(keys: Sequence[tuple[str, str, str]]) -> bool:
-    """Whether no two keys share a referenceId, phone or email (then no lead of a batch holds back another)."""
-    for column in zip(*keys, strict=True):
+def distinct_keys(columns: Sequence[Sequence[str]]) -> bool:
+    """Whether no two leads share a referenceId, phone or email (then no lead of a batch holds back another).
+
+    ``columns``: the batch's referenceIds, phones and emails.
+    """
+    for column in columns:
         values = set(column)  # "" (no phone or email) may repeat
         if len(values) - ("" in values) != len(column) - column.count(""):
             return False
