@@ -44,13 +44,24 @@ _PLACEHOLDER_FIRST = "".join(sorted({c for p in PLACEHOLDERS if p for c in (p[0]
 _PLACEHOLDER_BYTES = max(len(p) for p in PLACEHOLDERS)
 
 
-def blank_placeholders_arrow(values: ArrowText) -> ArrowText:
-    """Trimmed text, without invisible characters, with N/A-style placeholders turned into empty text."""
+NAME_LIKE_PLACEHOLDERS = frozenset({"Na", "Nan", "Nil"})
+"""Placeholders that are also names (Nan, a Korean Na, a Catalan Nil) when written as a name is: kept in name cells."""
+
+
+def blank_placeholders_arrow(values: ArrowText, *, keep: frozenset[str] = frozenset()) -> ArrowText:
+    """Trimmed text, without invisible characters, with N/A-style placeholders turned into empty text.
+
+    ``keep``: placeholders left alone when a cell holds exactly that (case included).
+    """
     text = trim_whitespace(strip_invisible(values))
     maybe = np.flatnonzero(first_char_in(text, _PLACEHOLDER_FIRST) & (byte_lengths(text) <= _PLACEHOLDER_BYTES))
     if len(maybe) == 0:
         return text
-    placeholder = maybe[to_bool(pc.is_in(pc.utf8_lower(pc.take(text, pa.array(maybe))), value_set=_PLACEHOLDER_SET))]
+    candidates = pc.take(text, pa.array(maybe))
+    found = pc.is_in(pc.utf8_lower(candidates), value_set=_PLACEHOLDER_SET)
+    if keep:
+        found = pc.and_(found, pc.invert(pc.is_in(candidates, value_set=pa.array(sorted(keep), candidates.type))))
+    placeholder = maybe[to_bool(found)]
     if len(placeholder) == 0:
         return text
     mask = np.zeros(len(text), dtype=bool)
@@ -114,8 +125,8 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
 
 
 def normalize_names(raw: pd.Series) -> pd.Series:
-    """Names trimmed, inner runs of whitespace collapsed, placeholders emptied."""
-    text = blank_placeholders_arrow(to_arrow(raw))
+    """Names trimmed, inner runs of whitespace collapsed, placeholders emptied (``Nan`` stays a name, ``NAN`` not)."""
+    text = blank_placeholders_arrow(to_arrow(raw), keep=NAME_LIKE_PLACEHOLDERS)
     spaced = pc.match_substring_regex(text, r"\s\s|[^\S ]")  # only these need the (slower) replacement
     if pc.any(spaced).as_py():
         fixed = pc.replace_substring_regex(pc.filter(text, spaced), r"\s+", " ")

@@ -26,7 +26,7 @@ from importer.arrow import (
     trim_whitespace,
 )
 from importer.config import METADATA_PREFIX, PHONE_COUNTRY_CODE, LeadMapping, normalize_header
-from importer.contacts import blank_placeholders_arrow, normalize_emails, normalize_names
+from importer.contacts import NAME_LIKE_PLACEHOLDERS, blank_placeholders_arrow, normalize_emails, normalize_names
 from importer.country_codes import normalize_phones_by_region, row_regions
 from importer.phones import normalize_phones
 from importer.read import SourceTable
@@ -116,7 +116,9 @@ def _build_chunk(
     emails = normalize_emails(column("email"))
     e164, email = to_arrow(phones.e164), to_arrow(emails.email)
     names = {
-        f: text_field(f, _blank_missing(to_arrow(normalize_names(column(f)))) if mapped(f) else None)
+        f: text_field(
+            f, _blank_missing(to_arrow(normalize_names(column(f))), keep=NAME_LIKE_PLACEHOLDERS) if mapped(f) else None
+        )
         for f in NAME_FIELDS
     }
     garbled = np.zeros(n, dtype=bool)
@@ -376,9 +378,9 @@ def _code(mask: np.ndarray, code: str) -> pa.Array | None:
 EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#FIELD!")
 
 
-def _blank_missing(values: ArrowText) -> ArrowText:
+def _blank_missing(values: ArrowText, *, keep: frozenset[str] = frozenset()) -> ArrowText:
     """Trimmed text with placeholders (N/A, -, 0) and Excel error values (#N/A, #REF!) turned into empty text."""
-    text = blank_placeholders_arrow(values)
+    text = blank_placeholders_arrow(values, keep=keep)
     error = pc.is_in(pc.utf8_upper(text), value_set=pa.array(EXCEL_ERRORS, pa.large_string()))
     return pc.if_else(error, pa.scalar("", pa.large_string()), text)
 

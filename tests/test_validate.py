@@ -579,3 +579,20 @@ def test_big_sheets_read_in_parallel_chunks_classify_rows_as_one_piece(
     assert (rows[11]["status"], rows[11]["reason"]) == ("invalid", "missing-contact")
     assert (rows[22]["status"], rows[22]["reason"]) == ("skipped", "note-row")
     assert sum(r["status"] == "valid" for r in rows.values()) == 19
+
+
+def test_names_that_look_like_placeholders_only_when_written_as_one(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Nan, Na and Nil written as a name is written are names (the lead gets in); NAN, nan, NA and N/A are not."""
+    sheet = tmp_path / "leads.csv"
+    cells = ["Nan", "NAN", "nan", "Na", "NA", "Nil", "N/A", "Na Young"]
+    sheet.write_text(
+        "Name,Phone\n" + "".join(f"{name},98123456{i:02d}\n" for i, name in enumerate(cells, start=1)), encoding="utf-8"
+    )
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    got = {rows[r]["Name"]: (rows[r]["status"], rows[r]["reason"]) for r in range(2, 10)}
+    names = {"Nan", "Na", "Nil", "Na Young"}
+    assert got == {c: ("valid", "") if c in names else ("invalid", "missing-name") for c in cells}
+    assert result.exit_code == 1
