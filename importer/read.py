@@ -311,6 +311,10 @@ def _workbook_table(
     for (r, c), text in hidden.errors.items():  # #N/A as the sheet shows it (calamine reads it empty)
         if r < len(rows) and c < len(rows[r]) and rows[r][c] == "":
             rows[r][c] = text
+    phone = match.found.get("phone")
+    for (r, c), text in hidden.padded.items():  # 000123 as the sheet shows it (calamine reads 123)
+        if match.data_start <= r < len(rows) and c < len(rows[r]) and c != phone and _whole(rows[r][c]):
+            rows[r][c] = text
     width = max([len(match.headers)] + [len(r) for r in rows[match.data_start :]])
     columns = column_texts(rows, match.data_start, width)
     if "phone" in match.found:
@@ -330,6 +334,11 @@ def _workbook_table(
         " and read as empty; open the file in Excel, save it, and run again to use their values"
     )
     return replace(table, notes=(*table.notes, note))
+
+
+def _whole(value: object) -> bool:
+    """Whether a workbook value is a whole number (what a zero-padding format can show)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
 
 
 def _reading_notes(match: HeaderMatch, names: list[str]) -> tuple[str, ...]:

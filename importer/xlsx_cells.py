@@ -21,6 +21,13 @@ _ERROR_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>'
 )
 _UNCOMPUTED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>(<f\b[^>]*?(?:/>|>[^<]*</f>))(?:<v\s*/>|<v></v>)?</c>')
+# Number formats that show leading zeros (``000123`` for 123): custom formats of zeros only, and the styles using them.
+_NUM_FMT = re.compile(rb"<numFmt\b([^>]*)>")
+_FMT_ID = re.compile(rb'\bnumFmtId="([0-9]+)"')
+_FMT_CODE = re.compile(rb'\bformatCode="([^"]*)"')
+_CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
+_XF = re.compile(rb"<xf\b([^>]*)>")
+_ZEROS = re.compile(rb"0{2,}")
 _ESCAPES = {b"&amp;": b"&", b"&lt;": b"<", b"&gt;": b">", b"&quot;": b'"', b"&apos;": b"'"}
 
 
@@ -30,6 +37,8 @@ class HiddenCells:
 
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     uncomputed: list[tuple[int, int]] = field(default_factory=list)
+    padded: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Whole numbers shown with leading zeros by their number format (``000123``), as shown."""
 
 
 def hidden_cells(path: Path, sheet: str) -> HiddenCells:
@@ -41,14 +50,46 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
             if member is None:
                 return found
             xml = archive.read(member)
+            widths = _zero_padded_styles(archive)
     except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):  # not a plain XLSX: nothing to add
         return found
+    if widths:
+        styles = b"|".join(str(style).encode() for style in widths)
+        cell = re.compile(
+            rb'<c r="([A-Z]{1,3})([0-9]+)" s="(' + styles + rb')"(?: t="n")?>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?'
+            rb"<v>([0-9]+)(?:\.0*)?</v>"
+        )
+        for col, row, style, digits in cell.findall(xml):
+            found.padded[(int(row) - 1, column_index(col.decode()))] = digits.decode().zfill(widths[int(style)])
     if b't="e"' in xml:
         for col, row, text in _ERROR_CELL.findall(xml):
             found.errors[(int(row) - 1, column_index(col.decode()))] = _unescape(text).decode("utf-8", "replace")
     if b"<f" in xml:
         found.uncomputed = [(int(row) - 1, column_index(col.decode())) for col, row, _ in _UNCOMPUTED.findall(xml)]
     return found
+
+
+def _zero_padded_styles(archive: zipfile.ZipFile) -> dict[int, int]:
+    """Cell style index → digits shown, for the styles whose number format pads with zeros (``000000``)."""
+    try:
+        styles = archive.read("xl/styles.xml")
+    except KeyError:
+        return {}
+    formats: dict[bytes, int] = {}
+    for attributes in _NUM_FMT.findall(styles):
+        number, code = _FMT_ID.search(attributes), _FMT_CODE.search(attributes)
+        shown = _unescape(code.group(1)).split(b";")[0].replace(b'"', b"") if code else b""
+        if number and _ZEROS.fullmatch(shown):
+            formats[number.group(1)] = len(shown)
+    xfs = _CELL_XFS.search(styles)
+    if not formats or xfs is None:
+        return {}
+    widths = {}
+    for index, attributes in enumerate(_XF.findall(xfs.group(1))):
+        number = _FMT_ID.search(attributes)
+        if number and number.group(1) in formats:
+            widths[index] = formats[number.group(1)]
+    return widths
 
 
 def column_index(letters: str) -> int:

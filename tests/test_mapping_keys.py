@@ -195,3 +195,28 @@ def test_error_cells_show_and_formulas_never_computed_are_named(
     assert "Note: 1 cell(s) hold a formula Excel never computed (B3)" in result.output
     meta = prepare(path, load_mapping(mapping_file())).leads.metadata
     assert meta["city"].tolist() == ["Pune", "Agra", ""]
+
+
+def test_numbers_shown_with_leading_zeros_read_as_shown(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
+    """A Lead ID column formatted 000000 shows 000123 for 123: that is the referenceId sent, and a zip code
+    formatted 00000 keeps its zero in the metadata. Other numbers (and the phone) read as before."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Lead ID", "Name", "Phone", "Zip", "Visits"])
+    for ref, name, phone, zip_code in ((123, "A One", 9812345601, 2134), (1234567, "B Two", 9812345602, 90210)):
+        sheet.append([ref, name, phone, zip_code, 7])
+    for row in sheet.iter_rows(min_row=2):
+        row[0].number_format, row[2].number_format, row[3].number_format = "000000", "00000000000", "00000"
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    mapping = _mapping(
+        tmp_path, "fields:\n  referenceId: Lead ID\n  name: Name\n  phone: Phone\nmetadata:\n  zip: Zip\n  visits: Visits\n"
+    )
+    result = run_cli("validate", str(path), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert [(rows[n]["referenceId"], rows[n]["Zip"], rows[n]["Visits"]) for n in (2, 3)] == [
+        ("000123", "02134", "7"),
+        ("1234567", "90210", "7"),  # as many digits as the format or more: unchanged
+    ]
+    assert [rows[n]["phone_e164"] for n in (2, 3)] == ["+919812345601", "+919812345602"]
+    assert prepare(path, load_mapping(mapping)).leads.metadata["zip"].tolist() == ["02134", "90210"]
