@@ -136,7 +136,9 @@ def source_options(func: F) -> F:
             click.option(
                 "--header-row", type=click.IntRange(min=1), help="Row number of the header [default: detected]."
             ),
-            click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252]."),
+            click.option(
+                "--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman]."
+            ),
             click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected]."),
             click.option("--project-id", help="Vox project id [default: the mapping's project_id]."),
             click.option("--process-id", help="Vox process id [default: the mapping's process_id]."),
@@ -460,7 +462,7 @@ def show_command(
 @main.command("inspect")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", help="Inspect only this sheet (name or 1-based number) [default: every sheet].")
-@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252].")
+@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
 @click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
 @click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON on stdout.")
 @_guarded
@@ -490,7 +492,7 @@ def mapping_group() -> None:
 )
 @click.option("--force", is_flag=True, help="Overwrite --out if it already exists.")
 @click.option("--sheet", help="Sheet name (or 1-based number) to map [default: the sheet that looks most like leads].")
-@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252].")
+@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
 @click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
 @click.option(
     "--region", default="IN", show_default=True, help="default_region for phone numbers without a country code."

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from importer.errors import SourceError
+from importer.legacy_codepage import looks_like_mac_roman
 
 # Python's csv module refuses fields over 128 KiB by default; a long notes cell is still a cell.
 csv.field_size_limit(1 << 30)
@@ -73,12 +74,14 @@ class Body:
 
 
 def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedText:
-    """Decode the whole file: BOMs first, then strict UTF-8, then cp1252."""
+    """Decode the whole file: BOMs first, then strict UTF-8, then cp1252 (or Mac Roman, when it reads far better)."""
     if encoding:
         try:
             return DecodedText(data.decode(encoding).removeprefix("\ufeff"), encoding)
         except LookupError:
-            raise SourceError(f"{path}: unknown encoding {encoding!r} (try utf-8, utf-16, cp1252).") from None
+            raise SourceError(
+                f"{path}: unknown encoding {encoding!r} (try utf-8, utf-16, cp1252, mac_roman)."
+            ) from None
         except UnicodeDecodeError as exc:
             raise SourceError(f"{path}: cannot be decoded as {encoding} at byte {exc.start}: {exc.reason}.") from None
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
@@ -105,6 +108,8 @@ def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedTex
     mixed = _utf8_with_cp1252_lines(data)
     if mixed is not None:
         return mixed
+    if looks_like_mac_roman(data):  # Excel for Mac's "CSV (Macintosh)"
+        return DecodedText(data.decode("mac_roman"), "mac_roman")
     # cp1252 leaves five bytes undefined; those are read as Latin-1 so nothing is lost.
     return DecodedText(data.decode("cp1252", errors="latin1fallback"), "cp1252")
 

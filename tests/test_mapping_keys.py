@@ -210,7 +210,8 @@ def test_numbers_shown_with_leading_zeros_read_as_shown(tmp_path: Path, run_cli:
     path = tmp_path / "book.xlsx"
     book.save(path)
     mapping = _mapping(
-        tmp_path, "fields:\n  referenceId: Lead ID\n  name: Name\n  phone: Phone\nmetadata:\n  zip: Zip\n  visits: Visits\n"
+        tmp_path,
+        "fields:\n  referenceId: Lead ID\n  name: Name\n  phone: Phone\nmetadata:\n  zip: Zip\n  visits: Visits\n",
     )
     result = run_cli("validate", str(path), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
     rows = by_row(result.report)

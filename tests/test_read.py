@@ -49,6 +49,38 @@ def test_encodings_are_detected(tmp_path: Path, encoding: str, prefix: bytes, ex
     assert table.cells.columns[0] == "Full Name"  # no BOM left in the first header
 
 
+@pytest.mark.parametrize(
+    ("names", "note"),
+    [
+        (["Renée Dubois", "Zoë"], "accented names"),
+        (["JOSÉ MÜLLER", "FRANÇOIS NÚÑEZ"], "names in capitals"),
+        (["André", "Asha Rao"], "a single accented letter"),
+    ],
+)
+def test_excel_for_mac_csv_is_read_as_mac_roman(tmp_path: Path, names: list[str], note: str) -> None:
+    """Excel for Mac's "CSV (Macintosh)" is Mac Roman: é is byte 0x8E, which cp1252 reads as Ž."""
+    path = tmp_path / "leads.csv"
+    rows = [ROWS[0], [names[0], "9822033445", "a@x.com", "Pune"], [names[1], "9822044556", "b@x.com", "Goa"]]
+    path.write_bytes(_text(rows).encode("mac_roman"))
+    table = read_source(path, MAPPING)
+    assert (table.encoding, table.cells["Full Name"].tolist()) == ("mac_roman", names), note
+
+
+def test_windows_punctuation_keeps_a_file_cp1252(tmp_path: Path) -> None:
+    """Curly quotes, dashes and a degree sign read as punctuation in cp1252 and as letters in Mac Roman:
+    the file stays cp1252."""
+    path = tmp_path / "leads.csv"
+    rows = [
+        [*ROWS[0], "Notes"],
+        [*ROWS[1], "Rahul\u2019s \u201chot\u201d lead \u2013 call at 5\u00b0"],
+        [*ROWS[2], "naïve… €5"],
+    ]
+    path.write_bytes(_text(rows).encode("cp1252"))
+    table = read_source(path, MAPPING)
+    assert table.encoding == "cp1252"
+    assert table.cells["Notes"].tolist() == ["Rahul\u2019s \u201chot\u201d lead \u2013 call at 5\u00b0", "naïve… €5"]
+
+
 def test_utf8_file_with_a_few_cp1252_bytes_keeps_its_names(tmp_path: Path) -> None:
     """A UTF-8 export with one line added by a Windows tool: only that line's bytes are read as cp1252."""
     path = tmp_path / "leads.csv"
