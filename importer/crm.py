@@ -180,12 +180,16 @@ class CrmClient:
         self._stopping.set()
         self._limiter.cancel()
 
-    def submit(self, leads: Sequence[Lead]) -> BatchResult:
-        """Create ``leads`` in the CRM and report what became of each, by ``referenceId``."""
+    def submit(self, leads: Sequence[Lead], *, before_send: Callable[[], None] | None = None) -> BatchResult:
+        """Create ``leads`` in the CRM and report what became of each, by ``referenceId``.
+
+        ``before_send`` is called just before the first request leaves; what it raises ends the call
+        with nothing sent.
+        """
         refs = [answers.ref(lead) for lead in leads]
         if len(set(refs)) != len(refs):
             raise ValueError("every lead of a batch needs its own referenceId")
-        tally = _Tally(redact=self._redact)
+        tally = _Tally(redact=self._redact, before_send=before_send)
         if leads:
             self._send(list(leads), tally, resend_unmentioned=True)
         return tally.result(refs)
@@ -407,6 +411,9 @@ class CrmClient:
         headers = {**self._headers, "Content-Type": "application/json"} if content is not None else self._headers
         self._limiter.acquire()
         self._raise_if_refused()
+        if method == "POST" and tally.before_send is not None:
+            before_send, tally.before_send = tally.before_send, None
+            before_send()
         tally.requests += 1
         try:
             return self._http.request(
@@ -704,6 +711,8 @@ class _Tally:
     """Messages of ``errors[]`` items the client could not tie to a lead of the batch."""
     existing: list[str] = field(default_factory=list)
     """Leads the CRM refused because it already holds their referenceId: stored, so looked up, not rejected."""
+    before_send: Callable[[], None] | None = None
+    """Called once, just before the first POST of the batch leaves (after its rate-limit wait)."""
     duplicates: dict[str, str] = field(default_factory=dict)
     """Leads refused as duplicates ("a call attempt has already been made to this phone number"), with the
     message: looked up by referenceId, since an interrupted earlier request may have stored this very lead;

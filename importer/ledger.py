@@ -46,7 +46,7 @@ __all__ = [
     "default_ledger_path",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LEAD_STATES = ("in-flight", "accepted", "rejected", "pending")
 DEFAULT_BUSY_TIMEOUT = 30.0
 SCHEMA_WAIT_STEPS = 20
@@ -79,8 +79,15 @@ _SCHEMA = (
     BATCHES_TABLE,
 )
 
-# Version 1 had no batch log: every claim went straight into ``leads``.
-_MIGRATIONS = {1: (BATCHES_TABLE, "ALTER TABLE leads ADD COLUMN batch_id INTEGER NOT NULL DEFAULT 0")}
+# Version 1 had no batch log: every claim went straight into ``leads``. Version 2 did not note when a batch
+# was sent: its batches count as sent (their leads are looked up in the CRM, as version 2 would have).
+_MIGRATIONS = {
+    1: (
+        BATCHES_TABLE.replace(", sent_at TEXT)", ")"),
+        "ALTER TABLE leads ADD COLUMN batch_id INTEGER NOT NULL DEFAULT 0",
+    ),
+    2: ("ALTER TABLE batches ADD COLUMN sent_at TEXT", "UPDATE batches SET sent_at = updated_at"),
+}
 
 # A claim mostly pays for writing the index pages it touched to the WAL: fewer, larger pages are
 # cheaper. page_size only takes effect when the file is created.
@@ -296,7 +303,19 @@ class Ledger:
                     )
             if batch is not None:
                 self._log.add(batch)  # committed: from now on it is this run's
-        return ClaimResult(claimed=claimed, known=known)
+        return ClaimResult(claimed=claimed, known=known, batch_id=batch.batch_id if batch is not None else None)
+
+    def mark_sent(self, run_id: int, batch_id: int) -> None:
+        """Note that the claimed batch's first request is leaving now (call just before sending it).
+
+        Until then an interrupted run's batch is known never to have reached the CRM.
+        """
+        with self._transaction("note a sent batch in") as conn:
+            cursor = conn.execute(
+                "UPDATE batches SET sent_at = ? WHERE batch_id = ? AND run_id = ?", (_now(), batch_id, run_id)
+            )
+            if cursor.rowcount != 1:
+                raise LedgerError(f"the ledger {self.path} has no batch {batch_id} of run {run_id} in flight.")
 
     def record(self, run_id: int, outcomes: Sequence[tuple[str, str, str | None, str | None]]) -> None:
         """Store the CRM's answers for leads of the run: (referenceId, accepted|rejected, lead _id, message)."""

@@ -31,7 +31,10 @@ referenceId/phone/email; batch_id: of the claim that wrote it (0 for leads of sc
 
 BATCHES_TABLE = """CREATE TABLE batches (
     batch_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
-    leads TEXT NOT NULL, updated_at TEXT NOT NULL)"""
+    leads TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT)"""
+"""``sent_at``: when the batch's first request was about to leave; NULL while it waits (for a rate-limit
+slot, say). A batch of a dead run that was never sent cannot be in the CRM: its leads are pending, not
+in flight, so nobody looks them up or waits for them."""
 
 # A lead claimed by two runs (rejected, then sent again with new data) ends with the later claim's state,
 # whichever of the two runs ends (and folds) first.
@@ -48,8 +51,10 @@ STAGED_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS staged ({_LEAD_FIELDS})"
 
 _STAGE = f"""
 INSERT INTO temp.staged ({_LEAD_FIELDS})
-SELECT b.scope_id, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 5, j.value ->> 6, b.run_id, b.run_id,
-       j.value ->> 3, j.value ->> 4, j.value ->> 7, b.updated_at, b.batch_id
+SELECT b.scope_id, j.value ->> 0, j.value ->> 1, j.value ->> 2,
+       CASE WHEN j.value ->> 5 = 'in-flight' AND b.sent_at IS NULL THEN 'pending' ELSE j.value ->> 5 END,
+       j.value ->> 6, b.run_id, b.run_id, j.value ->> 3, j.value ->> 4, j.value ->> 7,
+       max(b.updated_at, coalesce(b.sent_at, '')), b.batch_id
   FROM batches AS b, json_each(b.leads) AS j
  WHERE b.batch_id IN (SELECT value FROM json_each(?1))"""
 

@@ -77,6 +77,8 @@ class ClaimResult:
     claimed: list[LeadKey]
     known: dict[int, Known]
     """By the lead's sheet_row."""
+    batch_id: int | None = None
+    """The batch the claimed leads were written as (for :meth:`Ledger.mark_sent`); None when none was claimed."""
 
 
 def stored_matches(conn: sqlite3.Connection, sql: str, scope: int, keys: Sequence[tuple[str, str, str]]) -> list[Match]:

@@ -10,6 +10,7 @@ CRM before anything else is sent.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import signal
@@ -265,16 +266,20 @@ class _Sender:
                 outcomes={}, unsent=tuple(str(x["referenceId"]) for x in leads), unknown=(), stop=None, requests=0
             )
         try:
-            to_send = self._claim(leads, keys)
+            to_send, batch_id = self._claim(leads, keys)
         except LedgerError as exc:
             raise _NotSent(exc) from exc
         crashpoints.reach("after-claim")
-        return self._submit(to_send) if to_send else _NOTHING
+        return self._submit(to_send, batch_id) if to_send else _NOTHING
 
-    def _submit(self, leads: list[dict[str, object]]) -> BatchResult:
-        """Send one batch and commit its outcomes."""
-        crashpoints.reach("before-request")
-        result = self.client.submit(leads)
+    def _submit(self, leads: list[dict[str, object]], batch_id: int | None) -> BatchResult:
+        """Send one batch (noting in the ledger when it leaves) and commit its outcomes."""
+        ledger = self.ledger
+        mark = None if ledger is None or batch_id is None else functools.partial(self._mark_sent, ledger, batch_id)
+        try:
+            result = self.client.submit(leads, before_send=mark)
+        except LedgerError as exc:  # from the mark: the batch did not leave
+            raise _NotSent(exc) from exc
         crashpoints.reach("after-answer")
         if self.ledger is not None:
             try:
@@ -289,9 +294,15 @@ class _Sender:
             crashpoints.reach("after-record")
         return result
 
-    def _claim(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> list[dict[str, object]]:
+    @staticmethod
+    def _mark_sent(ledger: LedgerRun, batch_id: int) -> None:
+        ledger.ledger.mark_sent(ledger.run_id, batch_id)
+        crashpoints.reach("before-request")
+
+    def _claim(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> tuple[list[dict[str, object]], int | None]:
+        """The leads of the batch this run may send now, and the ledger's number for them."""
         if self.ledger is None:
-            return leads
+            return leads, None
         claim = self.ledger.ledger.claim(self.ledger.run_id, self.project_id, self.process_id, keys)
         if claim.known:
             by_row = {k.sheet_row: k.reference_id for k in keys}
@@ -299,9 +310,9 @@ class _Sender:
                 self._apply_known(by_row[sheet_row], known)
         self._progress(len(keys) - len(claim.claimed))
         if len(claim.claimed) == len(leads):
-            return leads
+            return leads, claim.batch_id
         claimed = {k.reference_id for k in claim.claimed}
-        return [lead for lead in leads if lead["referenceId"] in claimed]
+        return [lead for lead in leads if lead["referenceId"] in claimed], claim.batch_id
 
     def _progress(self, leads: int) -> None:
         with self._bar_lock:

@@ -17,7 +17,7 @@ import pytest
 
 import importer.ledger as importer_ledger
 from importer.errors import LedgerError
-from importer.ledger import SCHEMA_VERSION, LeadKey, Ledger, default_ledger_path
+from importer.ledger import SCHEMA_VERSION, ClaimResult, LeadKey, Ledger, default_ledger_path
 
 PROJECT = "64f0c0ffee0000000000aaaa"
 PROCESS = "64f0c0ffee0000000000beef"
@@ -51,6 +51,19 @@ def refs(keys: list[LeadKey]) -> list[str]:
     return [k.reference_id for k in keys]
 
 
+def _batch_id(result: ClaimResult) -> int:
+    assert result.batch_id is not None
+    return result.batch_id
+
+
+def sent(ledger: Ledger, run_id: int, leads: list[LeadKey]) -> ClaimResult:
+    """Claim ``leads`` and note their batch as sent, as the run does just before its request leaves."""
+    result = ledger.claim(run_id, PROJECT, PROCESS, leads)
+    if result.batch_id is not None:
+        ledger.mark_sent(run_id, result.batch_id)
+    return result
+
+
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     return tmp_path / "state" / "ledger.sqlite3"
@@ -67,7 +80,8 @@ def ledger(path: Path) -> Iterator[Ledger]:
 
 def _claim_and_wait(path: str, numbers: list[int], ready: Event) -> None:
     with Ledger(Path(path)) as ledger:
-        ledger.claim(begin(ledger), PROJECT, PROCESS, [key(n) for n in numbers])
+        run_id = begin(ledger)
+        ledger.mark_sent(run_id, _batch_id(ledger.claim(run_id, PROJECT, PROCESS, [key(n) for n in numbers])))
         ready.set()
         time.sleep(60)  # killed by the test long before
 
@@ -319,12 +333,29 @@ def test_closed_run_leaves_stale_in_flight_leads(path: Path) -> None:
     """Leads still in flight when their run's ledger is closed without end_run are stale for the next run."""
     with Ledger(path) as ledger:
         crashed = begin(ledger)
-        ledger.claim(crashed, PROJECT, PROCESS, [key(1), key(2)])
+        sent(ledger, crashed, [key(1), key(2)])
         ledger.record(crashed, [("ref-1", "accepted", "lead-1", None)])
     with Ledger(path) as ledger:
         stale = ledger.stale_in_flight(PROJECT, PROCESS)
         assert [(k.reference_id, k.run_id, k.owner_alive) for k in stale] == [("ref-2", crashed, False)]
         assert ledger.stale_in_flight(PROJECT, "another-process") == []
+
+
+def test_a_batch_never_sent_is_pending_not_in_flight(path: Path) -> None:
+    """A run that dies after claiming a batch but before its request left (waiting for a rate-limit slot):
+    those leads cannot be in the CRM, so the next run neither looks them up nor waits; it may send them."""
+    with Ledger(path) as ledger:
+        crashed = begin(ledger)
+        sent(ledger, crashed, [key(1)])
+        ledger.claim(crashed, PROJECT, PROCESS, [key(2), key(3)])  # claimed, never sent
+    with Ledger(path) as ledger:
+        assert [k.reference_id for k in ledger.stale_in_flight(PROJECT, PROCESS)] == ["ref-1"]
+        assert [(r["reference_id"], r["state"]) for r in ledger.leads_of_run(crashed)] == [
+            ("ref-1", "in-flight"),
+            ("ref-2", "pending"),
+            ("ref-3", "pending"),
+        ]
+        assert refs(ledger.claim(begin(ledger), PROJECT, PROCESS, [key(2), key(3)]).claimed) == ["ref-2", "ref-3"]
 
 
 @pytest.fixture
@@ -450,14 +481,14 @@ def test_earlier_runs_leads_count_whether_folded_or_not(ledger: Ledger, path: Pa
     assert _table_counts(path) == ((3, 0) if ended else (0, 1))
     second = begin(ledger)
     again = [key(1), key(2, payload="old"), key(3), key(4, phone=key(1).phone), key(5, payload="x")]
-    result = ledger.claim(second, PROJECT, PROCESS, again)
+    result = sent(ledger, second, again)
     assert refs(result.claimed) == ["ref-3", "ref-5"]
     assert {row: (k.state, k.reference_id, k.matched_by, k.run_id) for row, k in result.known.items()} == {
         3: ("accepted", "ref-1", "referenceId", first),
         4: ("rejected", "ref-2", "referenceId", first),
         6: ("accepted", "ref-1", "phone", first),
     }
-    changed = ledger.claim(second, PROJECT, PROCESS, [key(2, payload="new")])
+    changed = sent(ledger, second, [key(2, payload="new")])
     assert refs(changed.claimed) == ["ref-2"]
     known = ledger.lookup(PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3"])
     assert {ref: (k.state, k.run_id) for ref, k in known.items()} == {
@@ -580,3 +611,21 @@ def test_two_processes_creating_one_new_ledger_both_open_it(tmp_path: Path) -> N
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_version_2_ledger_is_upgraded_and_its_unfolded_batches_count_as_sent(path: Path) -> None:
+    """Version 2 did not note when a batch left: an interrupted run's batches count as sent, so their leads
+    are still looked up in the CRM rather than sent again."""
+    with Ledger(path) as ledger:
+        crashed = begin(ledger)
+        ledger.claim(crashed, PROJECT, PROCESS, [key(1), key(2)])
+    raw = sqlite3.connect(path)
+    raw.execute("ALTER TABLE batches DROP COLUMN sent_at")
+    raw.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    raw.commit()
+    raw.close()
+    with Ledger(path) as ledger:
+        assert [k.reference_id for k in ledger.stale_in_flight(PROJECT, PROCESS)] == ["ref-1", "ref-2"]
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+    raw.close()

@@ -86,6 +86,22 @@ def test_killed_run_resumes_exactly_once(tmp_path: Path, sandbox: Sandbox, crash
     _assert_exactly_once(sandbox, phones, report)
 
 
+def test_a_batch_killed_before_it_left_is_sent_at_once_on_resume(tmp_path: Path, sandbox: Sandbox) -> None:
+    """Killed after claiming a batch but before its request left (as while waiting for a rate-limit slot):
+    the same command, with the default grace, neither looks those leads up nor waits for them."""
+    phones = good_phones(120, seed=23)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    assert _run(sheet, tmp_path, sandbox, report, "--concurrency", "1", crash="after-claim:2") == -9
+    stored, requests = len(sandbox.leads()), sandbox.stats().requests
+    assert (stored, requests) == (40, 1)  # the first batch of 40; the second never left
+    started = time.monotonic()
+    assert _run(sheet, tmp_path, sandbox, report, "--concurrency", "1", "--inflight-grace", "120") == 0
+    assert time.monotonic() - started < 60
+    assert sandbox.stats().requests - requests == 2  # the last two batches of 40; no lookup
+    _assert_exactly_once(sandbox, phones, report)
+
+
 @pytest.mark.parametrize("delay", [0.9, 1.3, 1.8])
 def test_killed_at_random_moments_while_requests_are_slow(tmp_path: Path, delay: float) -> None:
     """Killed mid-flight against a slow CRM, resumed twice over: still exactly once."""
@@ -140,7 +156,8 @@ def test_sigterm_while_checking_an_interrupted_run_stops_at_once_with_a_report(t
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     report = tmp_path / "report.csv"
     with Sandbox(settings) as crm:
-        assert _run(sheet, tmp_path, crm, report, crash="after-claim:2") == -9  # 80 leads claimed, 0-40 sent
+        # killed once the CRM stored a second batch of 40, before it was recorded: 40 or more leads to look up
+        assert _run(sheet, tmp_path, crm, report, crash="after-answer:2") == -9
         posts = crm.stats().initiate_requests
         checking = _start(sheet, tmp_path, crm, report, "--concurrency", "1")  # 80 lookups of 0.2 s one by one
         deadline = time.monotonic() + 60
@@ -152,7 +169,11 @@ def test_sigterm_while_checking_an_interrupted_run_stops_at_once_with_a_report(t
         assert checking.returncode == 3, err.decode()
         assert time.monotonic() - stopped_at < 5  # not after the remaining lookups
         rows = _report(report)
-        assert len(rows) == len(phones) and "pending" in {row["status"] for row in rows} <= {"accepted", "pending"}
+        assert len(rows) == len(phones) and "pending" in {row["status"] for row in rows} <= {
+            "accepted",
+            "already-imported",
+            "pending",
+        }
         assert crm.stats().initiate_requests == posts  # nothing sent: only looked up
         stored = {lead["referenceId"] for lead in crm.leads()}
         assert {row["referenceId"] for row in rows if row["status"] == "accepted"} <= stored
