@@ -48,6 +48,8 @@ PLAIN_429_PAUSE = 5.0
 """Seconds to hold all traffic after a plain 429 without ``Retry-After`` (doubles each time)."""
 MAX_429_PAUSE = 300.0
 """A 429 asking for a longer wait than this is treated as a block, not waited out."""
+DUPLICATE_WINDOW = 60.0
+"""The CRM blocks the key for more than 5 duplicate submissions within this many seconds (vox-crm-api.md §4)."""
 
 _MAX_LEADS = re.compile(
     r"(?:max(?:imum)?|limit|at most|up to|cannot exceed|exceeds?)\b\D{0,30}?(\d+)\s*(?:leads?|records?|items?)\b",
@@ -249,6 +251,7 @@ class CrmClient:
 
     def _after_failure(self, failed: _Failed, leads: list[Lead], retries: _Retries, tally: _Tally) -> list[Lead]:
         """Wait, check the leads a failed request may have stored, and return those still to send."""
+        failed_at = time.monotonic()
         retries.throttles = 0
         retries.failures += 1
         exhausted = retries.failures >= self._retry.attempts
@@ -262,7 +265,21 @@ class CrmClient:
         if failed.landed or not exhausted:
             self._pause(self._retry.backoff(retries.failures))
         if failed.landed:
+            stored_before = len(tally.outcomes)
             leads = self._recheck(leads, tally)
+            if leads and len(tally.outcomes) > stored_before and not exhausted and tally.stop is None:
+                # The CRM processed the request (it stored some of its leads): the others were most likely
+                # refused, and a refusal as a duplicate counts toward the key block. Sending them again
+                # within the same minute could double that count; wait for the minute to pass.
+                wait = DUPLICATE_WINDOW - (time.monotonic() - failed_at)
+                if wait > 0:
+                    log.warning(
+                        "The CRM stored part of a request whose answer was lost; waiting %.0f s before sending "
+                        "the other %d leads again, so that any it refused cannot add up to a key block",
+                        wait,
+                        len(leads),
+                    )
+                    self._pause(wait)
         if exhausted and leads:
             self._halt(tally, self._unreachable(retries.failures, failed.reason), unsent=leads)
             return []

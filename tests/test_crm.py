@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from importer.crm import (
+    DUPLICATE_WINDOW,
     BatchResult,
     CrmClient,
     CrmSettings,
@@ -762,13 +763,24 @@ def test_retry_after_zero_does_not_use_up_the_attempts_at_once() -> None:
 
 
 def test_500_then_lookup_resends_only_the_leads_not_stored() -> None:
-    """After a 500, each lead is looked up; the found are accepted, only the rest are resent."""
+    """After a 500, each lead is looked up; the found are accepted, only the rest are resent. The CRM stored
+    part of the request, so it may have refused the rest as duplicates: they are resent only once the
+    CRM's one-minute duplicate window has passed, so that resending cannot double that count."""
     h = Harness(FakeCrm(answer(500, {"error": "boom"}), stored=["r1", "r3"]))
     result = h.submit(leads(1, 2, 3, 4))
     assert h.crm.gets == ["r1", "r2", "r3", "r4"]
     assert h.crm.posts[1] == [lead(2), lead(4)]
     assert result.outcomes == accepted("r1", "r2", "r3", "r4")
-    assert len(h.sleeps) == 1
+    assert len(h.sleeps) == 2 and sum(h.sleeps) >= DUPLICATE_WINDOW
+
+
+def test_500_with_nothing_stored_resends_after_the_backoff_only() -> None:
+    """A failed request the CRM stored nothing of is resent after the usual backoff, without the minute's wait."""
+    h = Harness(FakeCrm(answer(502, {"error": "bad gateway"})))
+    result = h.submit(leads(1, 2))
+    assert h.crm.refs_posted() == [["r1", "r2"], ["r1", "r2"]]
+    assert result.outcomes == accepted("r1", "r2")
+    assert len(h.sleeps) == 1 and h.sleeps[0] < DUPLICATE_WINDOW
 
 
 @pytest.mark.parametrize(
