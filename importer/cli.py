@@ -253,7 +253,10 @@ def parse_rate(text: str) -> RateLimit:
     help="Ledger file [default: $LEADIMPORT_LEDGER, else ~/.local/state/leadimport/ledger.sqlite3].",
 )
 @click.option(
-    "--no-ledger", is_flag=True, help="Do not record or check what was sent (no resume, no cross-run dedupe)."
+    "--no-ledger",
+    is_flag=True,
+    help="Do not record or check what was sent (no resume, no cross-run dedupe). Leads already in the CRM "
+    "are then sent again and refused as duplicates; more than 5 in a minute block the API key for an hour.",
 )
 @click.option(
     "--inflight-grace",
