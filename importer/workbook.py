@@ -21,10 +21,13 @@ LARGE_USED_RANGE = 250_000
 def open_workbook(path: Path) -> CalamineWorkbook:
     """Open a workbook, or say clearly why it cannot be opened."""
     try:
-        if path.suffix.lower() not in WORKBOOK_SUFFIXES:  # a workbook renamed .csv: its content says what it is
-            with path.open("rb") as handle:
-                return CalamineWorkbook.from_filelike(handle)
-        return CalamineWorkbook.from_path(str(path))
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
+            try:
+                return CalamineWorkbook.from_path(str(path))  # the reader the name says
+            except Exception:  # an .xlsx saved as .xls (portals do), an .xls renamed .xlsx: try by content
+                pass
+        with path.open("rb") as handle:  # a workbook renamed .csv too: its content says what it is
+            return CalamineWorkbook.from_filelike(handle)
     except Exception as exc:  # calamine raises its own and plain errors alike
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if path.suffix.lower() not in WORKBOOK_SUFFIXES:

@@ -518,6 +518,22 @@ def test_large_file_reads_every_row(tmp_path: Path) -> None:
     assert table.cells["Full Name"].iloc[-1] == "P39999"
 
 
+def test_workbooks_named_as_the_other_kind_are_read_by_content(tmp_path: Path) -> None:
+    """Portals save a real XLSX as report.xls, and people rename an old .xls to .xlsx: both read."""
+    book = _workbook(tmp_path / "made.xlsx", {"Leads": [list(r) for r in ROWS]})
+    xlsx_as_xls = tmp_path / "report.xls"
+    book.rename(xlsx_as_xls)
+    assert read_source(xlsx_as_xls, MAPPING).cells["Full Name"].tolist() == [r[0] for r in ROWS[1:]]
+    old = xlwt.Workbook()
+    sheet = old.add_sheet("Leads")
+    for r, row in enumerate(ROWS):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    xls_as_xlsx = tmp_path / "renamed.xlsx"
+    old.save(str(xls_as_xlsx))
+    assert read_source(xls_as_xlsx, MAPPING).cells["Mobile No."].tolist() == [r[1] for r in ROWS[1:]]
+
+
 def test_a_workbook_renamed_csv_is_read_as_the_workbook_it_is(tmp_path: Path) -> None:
     """People rename leads.xlsx to leads.csv: the content, not the name, says how to read it."""
     book = _workbook(tmp_path / "leads.xlsx", {"Leads": [list(r) for r in ROWS]})
