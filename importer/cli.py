@@ -556,7 +556,7 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
     extra = f", {table.encoding}, {describe_delimiter(table.delimiter)}-separated" if table.encoding else ""
     click.echo(f"{table.path} ({where}header on {table.header_text}{extra}): {summary.total} data rows")
     if table.also_fit:
-        others = ", ".join(repr(name) for name in table.also_fit)
+        others = ", ".join(repr(name) + (" (hidden)" if name in table.hidden_sheets else "") for name in table.also_fit)
         many = len(table.also_fit) > 1
         click.echo(
             f"Note: {'sheets' if many else 'sheet'} {others} {'fit' if many else 'fits'} the mapping too and "

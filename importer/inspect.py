@@ -16,7 +16,7 @@ from importer.htmltable import html_rows
 from importer.phones import PLACEHOLDERS
 from importer.read import HEADER_SEARCH_ROWS, HTML_SHEET, TEXT_SUFFIXES, describe_delimiter, pick_sheet, workbook_kind
 from importer.textfile import open_text, parse_table
-from importer.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, open_workbook, sheet_rows
+from importer.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, hidden_sheets, open_workbook, sheet_rows
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -155,7 +155,7 @@ def _text_columns(parsed: pa.Table | list[list[str]]) -> list[list[str]]:
 def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int) -> FileInspection:
     workbook = open_workbook(p)
     names = tuple(workbook.sheet_names)
-    wanted = [pick_sheet(list(names), sheet, p)] if sheet is not None else list(names)
+    wanted = [pick_sheet(list(names), sheet, p, hidden=hidden_sheets(workbook))] if sheet is not None else list(names)
     tables = []
     for name in wanted:
         try:

@@ -23,8 +23,10 @@ from importer.split_cells import mend_split_cells, split_cells_note
 from importer.textfile import DELIMITER_NAMES, open_text, parse_table
 from importer.workbook import (
     WORKBOOK_SUFFIXES,
+    blank_row,
     cell_text,
     column_texts,
+    hidden_sheets,
     lossy_phone_text,
     open_workbook,
     opening_rows,
@@ -65,6 +67,8 @@ class SourceTable:
     ignored: frozenset[str] = field(default_factory=frozenset)  # our own report columns, in a report fed back in
     also_fit: tuple[str, ...] = ()
     """Other sheets whose header fits the mapping too (not read: one sheet per run)."""
+    hidden_sheets: frozenset[str] = frozenset()
+    """Sheets of the workbook Excel does not show as tabs."""
     header_rows: int = 1
     """Rows the header takes (2: group labels over sub-headers)."""
     alternates: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -255,7 +259,11 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
     workbook = open_workbook(p)
     names = list(workbook.sheet_names)
     wanted = options.sheet or mapping.sheet
-    candidates = [pick_sheet(names, wanted, p)] if wanted is not None else sheets_by_preference(workbook)
+    candidates = (
+        [pick_sheet(names, wanted, p, hidden=hidden_sheets(workbook))]
+        if wanted is not None
+        else sheets_by_preference(workbook)
+    )
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The sheet's XML is unzipped and searched beside calamine's reading (zlib lets go of the GIL).
         hidden = {candidates[0]: pool.submit(hidden_cells, p, candidates[0])} if candidates else {}
@@ -271,9 +279,10 @@ def _first_fitting(
     hidden: dict[str, Future[HiddenCells]],
 ) -> SourceTable:
     """The first of ``candidates`` whose header fits the mapping, read; else an error naming every sheet tried."""
-    names = list(workbook.sheet_names)
     wanted = options.sheet or mapping.sheet
     tried: list[tuple[str, HeaderMatch | str]] = []
+    empty: tuple[str, list[list[object]], HeaderMatch] | None = None
+    """The first sheet that fits but holds no row below its header (a template tab before the data)."""
     for name in candidates:
         rows = sheet_rows(workbook, name)
         search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
@@ -284,15 +293,40 @@ def _first_fitting(
             continue
         preview = [[cell_text(c) for c in r] for r in rows[:search]]  # a header typed as 2024 reads "2024"
         match = _choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
+        if match.complete and wanted is None and all(blank_row(r) for r in rows[match.data_start :]):
+            empty = empty or (name, rows, match)
+            continue
         if match.complete:
-            cells = hidden[name].result() if name in hidden else hidden_cells(p, name)
-            table = _workbook_table(p, name, names, rows, match, cells)
-            later = candidates[candidates.index(name) + 1 :] if wanted is None else []
-            return replace(table, also_fit=tuple(n for n in later if _fits(workbook, n, mapping)))
+            return _fitting_table(p, workbook, mapping, candidates, hidden, name, rows, match, skipped=empty)
         tried.append((name, match))
+    if empty is not None:  # only empty sheets fit: read the first, so the summary says it has no rows
+        return _fitting_table(p, workbook, mapping, candidates, hidden, *empty, skipped=None)
     if wanted is not None and tried and isinstance(tried[0][1], HeaderMatch):
         raise _missing_columns(tried[0][1], mapping, where=f"{p} [sheet {wanted!r}]")
     raise _no_sheet_matches(p, mapping, tried)
+
+
+def _fitting_table(
+    p: Path,
+    workbook: CalamineWorkbook,
+    mapping: LeadMapping,
+    candidates: list[str],
+    hidden: dict[str, Future[HiddenCells]],
+    name: str,
+    rows: list[list[object]],
+    match: HeaderMatch,
+    *,
+    skipped: tuple[str, list[list[object]], HeaderMatch] | None,
+) -> SourceTable:
+    """The sheet chosen, read, with the sheets after it that fit too (and any header-only one passed over)."""
+    cells = hidden[name].result() if name in hidden else hidden_cells(p, name)
+    table = _workbook_table(p, name, list(workbook.sheet_names), rows, match, cells)
+    later = candidates[candidates.index(name) + 1 :] if len(candidates) > 1 else []
+    also = tuple(n for n in later if _fits(workbook, n, mapping))
+    notes = table.notes
+    if skipped is not None:
+        notes = (*notes, f"sheet {skipped[0]!r} has the header but no rows below it; read {name!r} instead")
+    return replace(table, also_fit=also, notes=notes, hidden_sheets=frozenset(hidden_sheets(workbook)))
 
 
 def _fits(workbook: CalamineWorkbook, name: str, mapping: LeadMapping) -> bool:
@@ -400,13 +434,16 @@ def _source_table(
     )
 
 
-def pick_sheet(names: list[str], wanted: str, p: Path) -> str:
+def pick_sheet(names: list[str], wanted: str, p: Path, *, hidden: set[str] | frozenset[str] = frozenset()) -> str:
+    """The sheet named ``wanted``, or the one at that number among the tabs Excel shows (hidden ones not counted)."""
     for name in names:
         if name == wanted or name.strip().casefold() == wanted.strip().casefold():
             return name
-    if wanted.isdigit() and 1 <= int(wanted) <= len(names):
-        return names[int(wanted) - 1]
-    raise SourceError(f"{p}: no sheet named {wanted!r}. Sheets: {', '.join(repr(n) for n in names)}.")
+    shown = [n for n in names if n not in hidden]
+    if wanted.isdigit() and 1 <= int(wanted) <= len(shown):
+        return shown[int(wanted) - 1]
+    listed = ", ".join(repr(n) + (" (hidden)" if n in hidden else "") for n in names)
+    raise SourceError(f"{p}: no sheet named {wanted!r}. Sheets: {listed}.")
 
 
 # A leadimport report fed back in (fixed by hand) starts with our own columns, in this order.

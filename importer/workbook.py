@@ -43,12 +43,17 @@ def open_workbook(path: Path) -> CalamineWorkbook:
 
 def sheets_by_preference(workbook: CalamineWorkbook) -> list[str]:
     """The sheet names, visible sheets first: a hidden sheet (old data, lookups) is tried only after them."""
+    hidden = hidden_sheets(workbook)
     names = list(workbook.sheet_names)
-    try:
-        hidden = {m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
-    except Exception:  # metadata is a nicety: without it, workbook order
-        return names
     return [n for n in names if n not in hidden] + [n for n in names if n in hidden]
+
+
+def hidden_sheets(workbook: CalamineWorkbook) -> set[str]:
+    """The names of sheets Excel does not show as tabs (hidden or very hidden)."""
+    try:
+        return {m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
+    except Exception:  # metadata is a nicety: without it, every sheet counts as shown
+        return set()
 
 
 def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
@@ -62,14 +67,14 @@ def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
         if sheet.height <= LARGE_USED_RANGE:
             rows: list[list[object]] = sheet.to_python(skip_empty_area=False)  # type: ignore[assignment]
             end = len(rows)
-            while end and _blank(rows[end - 1]):
+            while end and blank_row(rows[end - 1]):
                 end -= 1
             return _fill_merged_down(rows[:end], sheet.merged_cell_ranges)
         # A huge used range: row by row, so blank rows after the last value are never held.
         pad: list[object] = [""] * (sheet.start[1] if sheet.start else 0)  # rows start at the first used column
         rows, blank_run = [], 0
         for row in sheet.iter_rows():
-            if _blank(row):
+            if blank_row(row):
                 blank_run += 1
                 continue
             rows.extend([] for _ in range(blank_run))
@@ -106,7 +111,7 @@ def _fill_merged_down(rows: list[list[object]], merged: object) -> list[list[obj
     return rows
 
 
-def _blank(row: Sequence[object]) -> bool:
+def blank_row(row: Sequence[object]) -> bool:
     """Whether a row holds nothing but empty or whitespace-only cells."""
     return row.count("") == len(row) or all(isinstance(c, str) and not c.strip() for c in row)
 

@@ -302,6 +302,39 @@ def test_visible_sheet_wins_over_a_hidden_one_that_fits(tmp_path: Path) -> None:
     assert read_source(path, MAPPING, ReadOptions(sheet="Old")).cells["Full Name"].tolist() == ["Stale Lead"]
 
 
+def test_sheet_numbers_count_the_tabs_excel_shows(tmp_path: Path) -> None:
+    """--sheet 1 is the first tab the person sees, not a hidden lookup sheet before it; a number past the
+    visible tabs is refused with every sheet named, hidden ones marked."""
+    book = Workbook()
+    lookup = book.active
+    lookup.title = "Lookup"
+    lookup.append(ROWS[0])
+    lookup.append(["Agent X", "9812399999", "agent@x.com", "Pune"])
+    lookup.sheet_state = "hidden"
+    for title, name in (("Jan", "Jan Lead"), ("Feb", "Feb Lead")):
+        sheet = book.create_sheet(title)
+        sheet.append(ROWS[0])
+        sheet.append([name, "9822011111" if title == "Jan" else "9822022222", "", "Goa"])
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    picked = [read_source(path, MAPPING, ReadOptions(sheet=n)).sheet for n in ("1", "2")]
+    assert picked == ["Jan", "Feb"]
+    with pytest.raises(SourceError, match=r"no sheet named '3'. Sheets: 'Lookup' \(hidden\), 'Jan', 'Feb'"):
+        read_source(path, MAPPING, ReadOptions(sheet="3"))
+
+
+def test_a_header_only_template_sheet_gives_way_to_the_sheet_with_leads(tmp_path: Path) -> None:
+    """An empty 'Format' tab with the same header before the 'Leads' tab: the leads are read, and a note says
+    why; when every fitting sheet is empty, the first is read (no rows)."""
+    path = _workbook(tmp_path / "leads.xlsx", {"Format": [ROWS[0], [], []], "Leads": [list(r) for r in ROWS]})
+    table = read_source(path, MAPPING)
+    assert table.sheet == "Leads" and table.cells["Full Name"].tolist() == ["Renée Dubois", "Zoë"]
+    assert "sheet 'Format' has the header but no rows below it; read 'Leads' instead" in table.notes
+    both_empty = _workbook(tmp_path / "empty.xlsx", {"Format": [ROWS[0]], "Copy": [ROWS[0]]})
+    table = read_source(both_empty, MAPPING)
+    assert (table.sheet, len(table.cells), table.also_fit) == ("Format", 0, ("Copy",))
+
+
 @pytest.mark.parametrize("large_used_range", [250_000, 0])
 def test_stray_space_far_below_adds_no_rows(
     tmp_path: Path, large_used_range: int, monkeypatch: pytest.MonkeyPatch
