@@ -117,11 +117,33 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
     warning = pc.if_else(
         pa.array(several), pa.scalar("multiple-emails", pa.large_string()), pa.scalar("", pa.large_string())
     )
+    placeholder = placeholder_emails(email)
+    if placeholder.any():  # noemail@gmail.com, na@na.com: typed to get past a required field, nobody's address
+        email = pc.if_else(pa.array(placeholder), pa.scalar("", email.type), email)
+        warning = pc.if_else(pa.array(placeholder), pa.scalar("placeholder-email", warning.type), warning)
     return EmailColumns(
         email=to_series(email, index),
         unusable=pd.Series(to_bool(unusable), index=index),
         warning=to_series(warning, index),
     )
+
+
+# The local part of an address typed to say "there is none".
+_NO_EMAIL = r"^(?:no[-_.]?e?[-_.]?mail(?:[-_.]?id)?|none|n[./]?a|nil|null|not[-_.]?(?:available|provided|given)|dummy)@"
+# a@a.com, na@na.com, test@test.com, xyz@xyz.in: a short local part repeated as the domain.
+_ECHOED = r"^(?P<local>[a-z0-9]{1,5})@(?P<domain>[a-z0-9]{1,5})\.[a-z.]+$"
+
+
+def placeholder_emails(email: ArrowText) -> np.ndarray:
+    """Per address (lower case, valid or ""), whether it is a stand-in for no address at all."""
+    flagged = to_bool(pc.fill_null(pc.match_substring_regex(email, _NO_EMAIL), False))
+    echoed = to_bool(pc.fill_null(pc.match_substring_regex(email, _ECHOED), False))
+    if echoed.any():
+        at = np.flatnonzero(echoed)
+        parts = pc.extract_regex(pc.take(email, pa.array(at)), _ECHOED)
+        same = to_bool(pc.equal(pc.struct_field(parts, [0]), pc.struct_field(parts, [1])))
+        flagged[at[same]] = True
+    return flagged
 
 
 def normalize_names(raw: pd.Series) -> pd.Series:

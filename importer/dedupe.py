@@ -30,6 +30,7 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     candidates = np.flatnonzero((rows["status"] == "valid").to_numpy())
     if len(candidates) < 2:
         return rows
+    rows = _without_shared_emails(rows, candidates)
     take = pa.array(candidates)
 
     def shared_codes(col: str) -> np.ndarray:
@@ -78,6 +79,52 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
         fills.apply(out)
         return out
     return rows
+
+
+SHARED_EMAIL = "shared-email"
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "shri", "sri", "smt", "kumari", "prof", "er", "mx"})
+
+
+def _without_shared_emails(rows: pd.DataFrame, candidates: np.ndarray) -> pd.DataFrame:
+    """Rows whose email another person's row holds lose it when they have a phone (warning ``shared-email``).
+
+    A dealer's sales@ address on every walk-in, or abc@gmail.com typed by several people: rows with
+    different first names sharing an address are different people. Kept, it would make them one lead
+    (the others lost), and the CRM takes an address once per project. Rows without a phone keep it: it
+    is their only contact.
+    """
+    email = pc.take(to_arrow(rows["email"]), pa.array(candidates))
+    encoded = pc.dictionary_encode(email)
+    codes = encoded.indices.to_numpy()
+    counts = np.bincount(codes, minlength=len(encoded.dictionary))
+    shared = (counts > 1) & to_bool(pc.greater(pc.binary_length(encoded.dictionary), 0))
+    at = np.flatnonzero(shared[codes])
+    if len(at) == 0:
+        return rows
+    positions = candidates[at]
+    names = rows["name"].to_numpy()[positions]
+    first = rows["firstName"].to_numpy()[positions]
+    phone = rows["phone_e164"].to_numpy()[positions] != ""
+    group = pd.DataFrame({"code": codes[at], "who": [_first_name(n or f) for n, f in zip(names, first, strict=True)]})
+    # The address is taken to be the person's of its first row without a phone (whose only contact it is),
+    # else of its first row; rows of others with a phone do without it.
+    group["rank"] = phone  # False (no phone) sorts first
+    owner = group.sort_values(["code", "rank"], kind="stable").groupby("code")["who"].first()
+    drop = positions[phone & (group["who"].to_numpy() != owner.reindex(group["code"]).to_numpy())]
+    if len(drop) == 0:
+        return rows
+    out = rows.copy()
+    labels = out.index[drop]
+    out.loc[labels, "email"] = ""
+    before = out.loc[labels, "warnings"].tolist()
+    out.loc[labels, "warnings"] = [f"{w}, {SHARED_EMAIL}" if w else SHARED_EMAIL for w in before]
+    return out
+
+
+def _first_name(name: str) -> str:
+    """The first word of a name that is not a title, in lower case ("Mr. Rahul Sharma" → "rahul")."""
+    words = [w.strip(".,").lower() for w in str(name).split()]
+    return next((w for w in words if w and w not in _TITLES), "")
 
 
 class _Fills:

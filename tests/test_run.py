@@ -315,3 +315,26 @@ def test_a_lead_with_only_a_last_name_is_sent_with_it_as_its_name(
     stored = {lead["phone"]: lead for lead in sandbox.leads()}
     assert (stored["+919812345671"].get("name"), stored["+919812345671"].get("lastName")) == ("Verma", "Verma")
     assert stored["+919812345670"].get("firstName") == "Rahul"
+
+
+def test_walk_ins_sharing_the_dealers_email_are_each_stored_once_without_it(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Three walk-ins with the dealer's sales@ address and their own phones: three leads in the CRM, none
+    refused (the CRM takes an email once per project): only the first is sent with that address."""
+    sheet = tmp_path / "walkins.csv"
+    phones = good_phones(3, seed=5)
+    sheet.write_text(
+        "Name,Phone,Email\n"
+        + "".join(f"{n},{p},sales@shreemotors.in\n" for n, p in zip(("Asha", "Bina", "Esha"), phones, strict=True)),
+        encoding="utf-8",
+    )
+    result = _run(run_cli, sheet, mapping_file(), tmp_path / "r.csv", run_env(sandbox.base_url), "--no-ledger")
+    assert result.exit_code == 0, result.stderr
+    assert [r["status"] for r in result.report] == ["accepted"] * 3
+    stored = sandbox.leads()
+    assert sorted(lead["phone"] for lead in stored) == sorted("+91" + p for p in phones)
+    by_phone = {lead["phone"]: lead.get("email") or "" for lead in stored}
+    assert [by_phone["+91" + p] for p in phones] == ["sales@shreemotors.in", "", ""]
+    assert [r["warnings"] for r in result.report] == ["", "shared-email", "shared-email"]
+    assert sandbox.stats().duplicates == 0

@@ -596,3 +596,38 @@ def test_names_that_look_like_placeholders_only_when_written_as_one(
     names = {"Nan", "Na", "Nil", "Na Young"}
     assert got == {c: ("valid", "") if c in names else ("invalid", "missing-name") for c in cells}
     assert result.exit_code == 1
+
+
+def test_placeholder_and_shared_emails_do_not_merge_different_people(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """noemail@gmail.com, na@na.com: nobody's address, not sent. A dealer's sales@ address on several walk-ins
+    with their own phones: not sent with them, and they stay separate leads. A row whose only contact is
+    that address keeps it; the same person twice (same name) is still one lead."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\n"
+        "Asha Rao,9812345601,noemail@gmail.com\n"
+        "Bina Shah,9812345602,noemail@gmail.com\n"
+        "Chetan Das,9812345603,na@na.com\n"
+        "Esha Jain,9812345605,sales@shreemotors.in\n"
+        "Farhan Ali,9812345606,sales@shreemotors.in\n"
+        "Deepa Iyer,,sales@shreemotors.in\n"
+        "Mr. Ravi Kumar,9812345609,ravi.k@gmail.com\n"
+        "Ravi,9812345610,ravi.k@gmail.com\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    got = {r: (rows[r]["status"], rows[r]["warnings"], rows[r]["email"], rows[r]["duplicate_of"]) for r in range(2, 10)}
+    assert got == {
+        2: ("valid", "placeholder-email", "", ""),
+        3: ("valid", "placeholder-email", "", ""),
+        4: ("valid", "placeholder-email", "", ""),
+        5: ("valid", "shared-email", "", ""),
+        6: ("valid", "shared-email", "", ""),
+        7: ("valid", "", "sales@shreemotors.in", ""),
+        8: ("valid", "", "ravi.k@gmail.com", ""),
+        9: ("duplicate", "", "ravi.k@gmail.com", "8"),
+    }
+    assert result.exit_code == 0
