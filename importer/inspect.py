@@ -14,7 +14,15 @@ import pyarrow as pa
 from importer.errors import SourceError
 from importer.htmltable import html_rows
 from importer.phones import PLACEHOLDERS
-from importer.read import HEADER_SEARCH_ROWS, HTML_SHEET, TEXT_SUFFIXES, describe_delimiter, pick_sheet, workbook_kind
+from importer.read import (
+    HEADER_SEARCH_ROWS,
+    HTML_SHEET,
+    TEXT_SUFFIXES,
+    describe_delimiter,
+    is_row_serial,
+    pick_sheet,
+    workbook_kind,
+)
 from importer.textfile import open_text, parse_table
 from importer.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, hidden_sheets, open_workbook, sheet_rows
 
@@ -63,6 +71,8 @@ class ColumnProfile:
     shares: Mapping[str, float]  # per value kind, the share of filled (non-placeholder) cells
     filled: int
     distinct: int
+    serial: bool = False
+    """The cells number the rows 1, 2, 3 ... (a row serial, begun again in every export: no lasting id)."""
 
     @property
     def letter(self) -> str:
@@ -253,6 +263,7 @@ def profile_column(position: int, header: str, values: list[str], sample_rows: i
         shares=shares,
         filled=filled,
         distinct=len(counter),
+        serial=is_row_serial(list(counter), filled),
     )
 
 

@@ -427,10 +427,34 @@ def _source_table(
         header_row=match.index + 1,
         header_rows=match.span,
         alternates={t: tuple(names[i] for i in others) for t, others in match.alternates.items()},
-        notes=_reading_notes(match, names),
+        notes=_reading_notes(match, names) + _serial_reference_note(match, names, cells),
         columns={t: names[i] for t, i in match.found.items()},
         ignored=frozenset(names[i] for i in report_columns(match.headers)),
         **where,  # type: ignore[arg-type]
+    )
+
+
+def is_row_serial(distinct: list[str], filled: int) -> bool:
+    """Whether a column's distinct filled cells (``filled`` of them in all) are the numbers 1..n (or 0..n-1):
+    each row's number, which every export starts again, rather than an id."""
+    if filled < 3 or len(distinct) != filled or not all(v.isdigit() and len(v) <= 7 for v in distinct):
+        return False
+    numbers = sorted(int(v) for v in distinct)
+    return numbers[0] in (0, 1) and numbers[-1] - numbers[0] == filled - 1
+
+
+def _serial_reference_note(match: HeaderMatch, names: list[str], cells: pd.DataFrame) -> tuple[str, ...]:
+    """A warning when the referenceId column numbers the rows 1, 2, 3 ...: every export starts again at 1."""
+    at = match.found.get("referenceId")
+    if at is None:
+        return ()
+    values = [v.strip() for v in cells[names[at]].tolist() if v.strip()]
+    if not is_row_serial(list(dict.fromkeys(values)), len(values)):
+        return ()
+    return (
+        f"fields.referenceId: {names[at]!r} numbers the rows 1 to {len(values)}; another file numbered from 1 "
+        "would reuse these ids, and its leads would be taken for these (already-imported). Map a lasting id, "
+        "or leave referenceId out so that each lead's id is made from its phone",
     )
 
 

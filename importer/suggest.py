@@ -280,6 +280,8 @@ def score_column(column: ColumnProfile, rule: FieldRule) -> FieldChoice | None:
     header_score, header_why = header_match(column.header, rule)
     share = column.shares.get(rule.content, 0.0) if rule.content else 0.0
     content_why = _content_evidence(column, rule, share)
+    if rule.field == "phone" and column.filled >= 3 and column.distinct == 1:
+        return None  # one number on every row (the company's own, in a call log) is nobody's phone
     if rule.field in ("phone", "email"):
         if header_score:
             confidence = 0.5 * header_score + 0.5 * share
@@ -293,6 +295,8 @@ def score_column(column: ColumnProfile, rule: FieldRule) -> FieldChoice | None:
             return None
         confidence = header_score
     elif rule.field == "referenceId":
+        if column.serial:
+            return None  # 1, 2, 3 ...: next week's file numbers its rows from 1 again
         confidence = header_score * (0.7 + 0.3 * (column.distinct / column.filled if column.filled else 0.0))
     elif rule.content:
         confidence = header_score * (0.8 + 0.2 * share)

@@ -99,6 +99,29 @@ def test_columns_are_recognised_by_their_contents(tmp_path: Path) -> None:
     assert dict(suggestion.metadata) == {"notes": "Notes"}
 
 
+def test_row_numbers_are_no_reference_id_and_a_number_on_every_row_is_no_phone(tmp_path: Path) -> None:
+    """'Lead No' holding 1, 2, 3 numbers the rows (next week's export starts at 1 again): metadata, not the
+    referenceId. A call log's 'Virtual Number' is the company's, the same on every row: the caller's
+    number is the phone."""
+    path = _csv(
+        tmp_path,
+        [
+            "Lead No,Virtual Number,Caller Number,Caller Name",
+            "1,08047112233,9822055667,Asha Iyer",
+            "2,08047112233,9822066778,Ravi Kumar",
+            "3,08047112233,9822077889,Meena Das",
+        ],
+    )
+    suggestion = suggest_mapping(path)
+    chosen = {c.field: c.header for c in suggestion.fields}
+    assert chosen == {"name": "Caller Name", "phone": "Caller Number"}
+    assert dict(suggestion.metadata) == {"lead_no": "Lead No", "virtual_number": "Virtual Number"}
+    ids = _csv(
+        tmp_path, ["Lead ID,Name,Mobile", "50231,Asha,9822055667", "50232,Ravi,9822066778", "50233,Meena,9822077889"]
+    )
+    assert {c.field: c.header for c in suggest_mapping(ids).fields}["referenceId"] == "Lead ID"  # a CRM's lasting ids
+
+
 def test_sheet_without_contact_column_lists_it_as_unplaced(tmp_path: Path) -> None:
     """With no phone or email column the suggestion says so, in the Suggestion and at the top of the YAML."""
     path = _csv(tmp_path, ["Name,City,Company", "Asha Iyer,Pune,Iyer Traders", "Ravi Kumar,Goa,Kumar Steel"])

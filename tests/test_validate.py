@@ -631,3 +631,34 @@ def test_placeholder_and_shared_emails_do_not_merge_different_people(
         9: ("duplicate", "", "ravi.k@gmail.com", "8"),
     }
     assert result.exit_code == 0
+
+
+def test_a_reference_id_column_of_row_numbers_is_named_in_a_note(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A 'Lead ID' column holding 1, 2, 3 (row numbers every export starts again): the summary says so."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Lead ID,Name,Phone\n1,Asha,9812345601\n2,Bina,9812345602\n3,Chetan,9812345603\n", encoding="utf-8"
+    )
+    result = run_cli(
+        "validate",
+        str(sheet),
+        "--mapping",
+        str(mapping_file(BASIC_MAPPING_WITH_REF)),
+        "--report",
+        str(tmp_path / "r.csv"),
+    )
+    assert "Note: fields.referenceId: 'Lead ID' numbers the rows 1 to 3; another file numbered from 1" in result.output
+    sheet.write_text(
+        "Lead ID,Name,Phone\n7,Asha,9812345601\n12,Bina,9812345602\n3,Chetan,9812345603\n", encoding="utf-8"
+    )
+    again = run_cli(
+        "validate",
+        str(sheet),
+        "--mapping",
+        str(mapping_file(BASIC_MAPPING_WITH_REF)),
+        "--report",
+        str(tmp_path / "r.csv"),
+    )
+    assert "numbers the rows" not in again.output
