@@ -236,7 +236,7 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
         return empty_text(n)
     first = pa.nulls(n, type=pa.large_string())
     missing = np.arange(n)
-    for name in cells.columns:
+    for name in [c for c in cells.columns if c not in table.ignored]:  # a report fed back: the sheet's own cells
         # Each column only fills the rows still without a value; usually the first column fills nearly all.
         values = pc.take(to_arrow(cells[name]), pa.array(missing)) if len(missing) < n else to_arrow(cells[name])
         filled = byte_lengths(trim_whitespace(values)) > 0

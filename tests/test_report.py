@@ -160,3 +160,24 @@ def test_a_file_without_header_row_is_named_so_and_masked(
     assert "5678" in masked.stderr
     plain = run_cli(*args)
     assert "'9812345678'" in plain.stderr
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_report_validated_again_keeps_its_skipped_rows_skipped(
+    tmp_path: Path, suffix: str, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Validating the report itself (after fixing cells in it): its blank and total rows are still skipped,
+    not turned into invalid rows by the report's own columns, and a clean file stays exit 0."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone\nAsha,9812345601\n,\nBina,9812345602\nTotal,2\n", encoding="utf-8")
+    report = tmp_path / f"leads.report{suffix}"
+    first = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report))
+    again = run_cli("validate", str(report), "--mapping", str(mapping_file()), "--report", str(tmp_path / "again.csv"))
+    assert first.exit_code == again.exit_code == 0
+    statuses = [(r["sheet_row"], r["status"], r["reason"]) for r in again.report]
+    assert statuses == [
+        ("2", "valid", ""),
+        ("3", "skipped", "blank-row"),
+        ("4", "valid", ""),
+        ("5", "skipped", "summary-row"),
+    ]
