@@ -478,6 +478,46 @@ def test_html_table_saved_as_xls_is_read(tmp_path: Path, prefix: bytes) -> None:
     assert table.cells["City"].tolist() == ["Flat 4\nPune", "Goa"]
 
 
+def test_html_rowspan_cells_fill_the_rows_they_cover(tmp_path: Path) -> None:
+    """A date cell spanning two rows, and a two-level header (Full Name over both header rows, a group over
+    Mobile No./E-mail): every row keeps its cells in their columns, as the merged cells Excel shows."""
+    page = (
+        "<table><tr><th rowspan=2>Full Name</th><th colspan=2>Contact</th><th rowspan=2>City</th></tr>"
+        "<tr><th>Mobile No.</th><th>E-mail</th></tr>"
+        "<tr><td>Asha</td><td>9822033445</td><td rowspan=2>team@x.com</td><td>Pune</td></tr>"
+        "<tr><td>Bina</td><td>9822044556</td><td>Goa</td></tr>"
+        "<tr><td>Chetan</td><td>9822055667</td><td>c@x.com</td><td rowspan=3>Agra</td></tr>"
+        "<tr><td>Deepa</td><td>9822066778</td><td>d@x.com</td></tr></table>"
+    )
+    path = tmp_path / "export.xls"
+    path.write_text(page, encoding="utf-8")
+    table = read_source(path, MAPPING)
+    assert table.cells["Full Name"].tolist() == ["Asha", "Bina", "Chetan", "Deepa"]
+    assert table.cells["Mobile No."].tolist() == ["9822033445", "9822044556", "9822055667", "9822066778"]
+    assert table.cells["E-mail"].tolist() == ["team@x.com", "team@x.com", "c@x.com", "d@x.com"]
+    assert table.cells["City"].tolist() == ["Pune", "Goa", "Agra", "Agra"]
+
+
+def test_html_tables_are_read_one_below_the_other(tmp_path: Path) -> None:
+    """One table per day (the second repeating the header), a header kept in a table of its own, all inside a
+    layout table: read as Excel shows the page, every lead once."""
+    header = "<tr><th>Full Name</th><th>Mobile No.</th></tr>"
+    page = (
+        "<table><tr><td><h3>1 March</h3>"
+        f"<table>{header}</table>"
+        "<table><tr><td>Asha</td><td>9822033445</td></tr></table>"
+        "<h3>2 March</h3>"
+        f"<table>{header}<tr><td>Bina</td><td>9822044556</td></tr><tr><td>Chetan</td><td>9822055667</td></tr></table>"
+        "</td></tr></table>"
+    )
+    path = tmp_path / "export.xls"
+    path.write_text(page, encoding="utf-8")
+    table = read_source(path, MAPPING)
+    names = table.cells["Full Name"].tolist()
+    assert [n for n in names if n != "Full Name"] == ["Asha", "Bina", "Chetan"]  # the repeated header is skipped later
+    assert table.header_row == 1
+
+
 def test_xls_name_with_text_inside(tmp_path: Path) -> None:
     """A web export that is really tab-separated text under an .xls name is read as text."""
     path = tmp_path / "export.xls"
