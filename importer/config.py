@@ -86,8 +86,24 @@ def normalize_header(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
+# Words people write for a lead field in a mapping's ``fields:``, by their normalized form.
+FIELD_SYNONYMS = {
+    "mobile": "phone", "mobileno": "phone", "mobilenumber": "phone", "contact": "phone", "contactno": "phone",
+    "contactnumber": "phone", "number": "phone", "phoneno": "phone", "phonenumber": "phone", "cell": "phone",
+    "cellphone": "phone", "whatsapp": "phone", "whatsappno": "phone", "whatsappnumber": "phone", "mail": "email",
+    "emailid": "email", "emailaddress": "email", "mailid": "email", "leadid": "referenceId",
+    "enquiryid": "referenceId", "id": "referenceId", "refid": "referenceId", "reference": "referenceId",
+    "customername": "name", "fullname": "name", "leadname": "name", "first": "firstName", "fname": "firstName",
+    "last": "lastName", "lname": "lastName", "surname": "lastName", "group": "groupId",
+    "countrycode": "phoneCountryCode", "isdcode": "phoneCountryCode",
+}  # fmt: skip
+
+
 def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
-    """The choice that looks most like ``word``, if any is close."""
+    """The choice that ``word`` is a common name for, or that looks most like it, if any is close."""
+    synonym = FIELD_SYNONYMS.get(normalize_header(word))
+    if synonym in choices:
+        return synonym
     keyed = {normalize_header(c): c for c in choices}
     hit = difflib.get_close_matches(normalize_header(word), list(keyed), n=1, cutoff=0.5)
     return keyed[hit[0]] if hit else None
@@ -302,6 +318,10 @@ REGION_NAMES = {
 
 def _region(value: object, source: str) -> str:
     region = str(value).strip().upper()
+    code = region.removeprefix("+").removeprefix("00")
+    if code.isdigit() and len(code) <= 3:  # +91 (read by YAML as the number 91): the country dialled so
+        by_code = phonenumbers.region_code_for_country_code(int(code))
+        region = by_code if by_code in phonenumbers.SUPPORTED_REGIONS else region
     if region not in phonenumbers.SUPPORTED_REGIONS:
         named = REGION_NAMES.get(" ".join(region.replace(".", "").split()))
         near = [named] if named else difflib.get_close_matches(region, sorted(phonenumbers.SUPPORTED_REGIONS), n=1)

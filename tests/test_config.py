@@ -31,7 +31,9 @@ def test_environment_variables_and_defaults(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("fields: {phone: Phone}\nfeilds: {}\n", "unknown key 'feilds'. Did you mean 'fields'?"),
-        ("fields: {mobile: Phone}\n", "'fields.mobile' is not a lead field. Did you mean"),
+        ("fields: {mobile: Phone}\n", "'fields.mobile' is not a lead field. Did you mean 'phone'?"),
+        ("fields: {name: Name, lead_id: ID}\n", "'fields.lead_id' is not a lead field. Did you mean 'referenceId'?"),
+        ("fields: {name: Name, e-mail: Mail}\n", "'fields.e-mail' is not a lead field. Did you mean 'email'?"),
         ("fields: {}\n", "'fields' must map at least one lead field"),
         (
             "fields: {phone: Phone}\ndefault_region: INDIA\n",
@@ -61,6 +63,14 @@ def test_bad_mappings_name_the_key(tmp_path: Path, text: str, message: str) -> N
         load_mapping(path, environ={})
     assert message in str(err.value)
     assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize(("written", "region"), [("+91", "IN"), ("91", "IN"), ("'+971'", "AE"), ("'0044'", "GB")])
+def test_default_region_may_be_written_as_a_calling_code(tmp_path: Path, written: str, region: str) -> None:
+    """default_region: +91 (which YAML reads as the number 91) means India."""
+    path = tmp_path / "m.yaml"
+    path.write_text(f"fields: {{name: Name, phone: Phone}}\ndefault_region: {written}\n")
+    assert load_mapping(path, environ={}).default_region == region
 
 
 def test_bad_mapping_exits_2_before_reading(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
