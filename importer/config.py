@@ -109,6 +109,12 @@ def closest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
     return keyed[hit[0]] if hit else None
 
 
+class _TextLoader(yaml.SafeLoader):
+    """Every plain scalar as the text written: ``0123`` stays "0123" (not octal 83), ``yes`` stays "yes"."""
+
+    yaml_implicit_resolvers: dict[str, list[tuple[str, object]]] = {}  # noqa: RUF012 (PyYAML's own class attribute)
+
+
 class _RepeatedKey(Exception):
     """A key given twice in one dictionary of the mapping file."""
 
@@ -151,12 +157,14 @@ def load_mapping(
         raise ConfigError(f"{p}: not valid YAML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read the mapping: {exc}") from None
+    written = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_TextLoader)
     return parse_mapping(
         raw,
         source=str(p),
         project_id=project_id,
         process_id=process_id,
         environ=os.environ if environ is None else environ,
+        written=written if isinstance(written, dict) else None,
     )
 
 
@@ -167,8 +175,14 @@ def parse_mapping(
     project_id: str | None = None,
     process_id: str | None = None,
     environ: MappingABC[str, str],
+    written: dict[object, object] | None = None,
 ) -> LeadMapping:
-    """Check a loaded YAML document and build the mapping."""
+    """Check a loaded YAML document and build the mapping.
+
+    ``written``: the same document with every scalar as the text written, where values are text (ids,
+    constants): ``0123`` is then "0123", not 83, and ``yes`` is "yes", not True.
+    """
+    texts = written or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a mapping must be a YAML dictionary of keys (project_id, fields, ...).")
     for key in raw:
@@ -177,15 +191,19 @@ def parse_mapping(
             tip = f" Did you mean '{near}'?" if near else ""
             raise ConfigError(f"{source}: unknown key '{key}'.{tip} Known keys: {', '.join(TOP_LEVEL_KEYS)}.")
     unresolved: list[str] = []
-    proj = project_id or _env_text(raw.get("project_id"), "project_id", source, environ, unresolved)
-    proc = process_id or _env_text(raw.get("process_id"), "process_id", source, environ, unresolved)
+    proj = project_id or _env_text(
+        _as_written(raw.get("project_id"), texts.get("project_id")), "project_id", source, environ, unresolved
+    )
+    proc = process_id or _env_text(
+        _as_written(raw.get("process_id"), texts.get("process_id")), "process_id", source, environ, unresolved
+    )
     fields = _specs(raw.get("fields"), "fields", source, allowed=FIELD_TARGETS)
     if not any(spec.target in LEAD_FIELDS for spec in fields):
         raise ConfigError(
             f"{source}: 'fields' must map at least one lead field ({', '.join(LEAD_FIELDS)}) to a column."
         )
     metadata = _specs(raw.get("metadata"), "metadata", source, allowed=None)
-    constants = _constants(raw.get("constants"), source)
+    constants = _constants(raw.get("constants"), source, texts.get("constants"))
     mapping = LeadMapping(
         source=source,
         project_id=proj,
@@ -281,9 +299,17 @@ def _aliases(entry: object, where: str, source: str) -> tuple[tuple[str, ...], b
     return aliases, required
 
 
-def _constants(value: object, source: str) -> tuple[tuple[str, str], ...]:
+def _as_written(value: object, text: object) -> object:
+    """A scalar as written in the file (``text``, from the text-only reading), else as YAML read it."""
+    if isinstance(value, (int, float, bool)) and isinstance(text, str):
+        return text
+    return value
+
+
+def _constants(value: object, source: str, written: object = None) -> tuple[tuple[str, str], ...]:
     if value is None:
         return ()
+    texts = written if isinstance(written, dict) else {}
     if not isinstance(value, dict):
         raise ConfigError(f"{source}: 'constants' must be a dictionary of field: value.")
     out = []
@@ -300,7 +326,7 @@ def _constants(value: object, source: str) -> tuple[tuple[str, str], ...]:
             )
         if isinstance(val, (dict, list)) or val is None:
             raise ConfigError(f"{source}: 'constants.{key}' must be a single value.")
-        out.append((key, str(val)))
+        out.append((key, str(_as_written(val, texts.get(key)))))
     return tuple(out)
 
 

@@ -73,6 +73,24 @@ def test_default_region_may_be_written_as_a_calling_code(tmp_path: Path, written
     assert load_mapping(path, environ={}).default_region == region
 
 
+def test_values_are_read_as_written(tmp_path: Path) -> None:
+    """YAML would read 0123 as the octal number 83 and yes/NO as true/false: constants and ids keep the text
+    written; true/false still mean true/false where a flag is wanted."""
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "project_id: 0123456\nprocess_id: 10:30\nfields: {name: Name, phone: Phone}\ninit: no\n"
+        "constants:\n  groupId: 0123\n  metadata.hot: yes\n  metadata.country: NO\n  metadata.score: 7.50\n"
+    )
+    m = load_mapping(path, environ={})
+    assert (m.project_id, m.process_id, m.init) == ("0123456", "10:30", False)
+    assert dict(m.constants) == {
+        "groupId": "0123",
+        "metadata.hot": "yes",
+        "metadata.country": "NO",
+        "metadata.score": "7.50",
+    }
+
+
 def test_bad_mapping_exits_2_before_reading(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
     """The CLI exits 2 with the message and no traceback; the (missing) input file is never opened."""
     path = tmp_path / "m.yaml"
