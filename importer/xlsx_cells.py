@@ -20,7 +20,10 @@ _RELATION_TARGET_FIRST = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^
 _ERROR_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>'
 )
-_UNCOMPUTED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*>(<f\b[^>]*?(?:/>|>[^<]*</f>))(?:<v\s*/>|<v></v>)?</c>')
+# t="str": Excel computed the formula to text, here empty (IFERROR(...,"")): computed, not missing.
+_UNCOMPUTED = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"(?![^>]*\bt="str")[^>]*>(<f\b[^>]*?(?:/>|>[^<]*</f>))(?:<v\s*/>|<v></v>)?</c>'
+)
 # Number formats that show leading zeros (``000123`` for 123): custom formats of zeros only, and the styles using them.
 _NUM_FMT = re.compile(rb"<numFmt\b([^>]*)>")
 _FMT_ID = re.compile(rb'\bnumFmtId="([0-9]+)"')

@@ -179,6 +179,10 @@ def test_error_cells_show_and_formulas_never_computed_are_named(
         start = xml.index(f'<c r="{ref}"')
         end = xml.index("</c>", start) + len("</c>")
         xml = xml[:start] + f'<c r="{ref}" t="e"><f>1/0</f><v>{error}</v></c>' + xml[end:]
+    # D2: a lookup Excel computed to "" (IFERROR(...,"")): computed, so not named in the note
+    start = xml.index('<c r="D2"')
+    end = xml.index("</c>", start) + len("</c>")
+    xml = xml[:start] + '<c r="D2" t="str"><f>IFERROR(VLOOKUP(A2,X!A:B,2,0),"")</f><v/></c>' + xml[end:]
     parts["xl/worksheets/sheet1.xml"] = xml.encode()
     with zipfile.ZipFile(path, "w") as out:
         for name, data in parts.items():
@@ -194,7 +198,7 @@ def test_error_cells_show_and_formulas_never_computed_are_named(
     assert (rows[4]["Phone"], rows[4]["City"]) == ("#VALUE!", "#REF!")
     assert "Note: 1 cell(s) hold a formula Excel never computed (B3)" in result.output
     meta = prepare(path, load_mapping(mapping_file())).leads.metadata
-    assert meta["city"].tolist() == ["Pune", "Agra", ""]
+    assert meta["city"].tolist() == ["", "Agra", ""]
 
 
 def test_numbers_shown_with_leading_zeros_read_as_shown(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
