@@ -327,16 +327,31 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         t = t[: ext.start()]
         warnings.append("phone-extension-dropped")
     digits = re.sub(r"\D", "", t)
-    if not _ONLY_PHONE_CHARS.fullmatch(t):
-        return "", digits, "invalid-phone", ", ".join(warnings)
-    try:
-        number = phonenumbers.parse(_FORMATTING.sub("", t), region)
-    except phonenumbers.NumberParseException:
-        return "", digits, "invalid-phone", ", ".join(warnings)
-    if not phonenumbers.is_valid_number(number):
+    number = _valid_number(t, region) if _ONLY_PHONE_CHARS.fullmatch(t) else None
+    doubled = _DOUBLED_CODE.fullmatch(t) if number is None else None
+    if doubled:  # +91 +91 98..., +919198...: the code typed again into a form that already had it
+        number = _valid_number(f"+{doubled.group(1)}{re.sub(r'[^0-9]', '', doubled.group(2))}", region)
+        if number is not None and number.country_code == int(doubled.group(1)):
+            warnings.append("country-code-repeated")
+        else:
+            number = None
+    if number is None:
         return "", digits, "invalid-phone", ", ".join(warnings)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, str(number.national_number), "", ", ".join(warnings)
+
+
+# A country code written twice: "+91 +91 98123 45601", "+91 91 98123 45601", "+919198123456 01".
+_DOUBLED_CODE = re.compile(r"\+\s*(\d{1,3})[\s\-.()]*\+?\s*\1[\s\-.()]*(\d[\d\s\-.()]{5,})")
+
+
+def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number ``text`` dials from ``region``, when phonenumbers knows it as a valid one."""
+    try:
+        number = phonenumbers.parse(_FORMATTING.sub("", text), region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def _first_of_spaced(text: str, region: str) -> str | None:

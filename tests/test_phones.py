@@ -92,6 +92,13 @@ def test_two_numbers_keep_the_first_with_a_warning() -> None:
     assert _one("9822033445/46") == ("+919822033445", "", "multiple-phones")  # the second as its last digits
 
 
+@pytest.mark.parametrize("cell", ["+91 +91 98220 33445", "+91 91 98220 33445", "+91919822033445", "p:+91919822033445"])
+def test_a_country_code_typed_twice_is_read_once_with_a_warning(cell: str) -> None:
+    """Lead forms with +91 already in the field get 91 typed again: the number is still the lead's."""
+    assert _one(cell) == ("+919822033445", "", "country-code-repeated")
+    assert _one("+91 91234 56789") == ("+919123456789", "", "")  # a valid number that starts with 91 stays
+
+
 def test_extension_is_dropped_with_a_warning() -> None:
     """An extension cannot be dialled by the CRM: dropped, with a warning."""
     assert _one("022 4012 3456 ext. 21") == ("+912240123456", "", "phone-extension-dropped")
