@@ -157,7 +157,9 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
             f"{path}: this is JSON data, not a spreadsheet. Export the leads from the program that made it as "
             ".csv or .xlsx (or convert it, e.g. with pandas: pd.read_json(...).to_csv(...))."
         )
-    if start.startswith(_MARKUP):
+    # A page may open with a PHP notice (<br /><b>Warning</b>: ...) before its table.
+    markup = start.startswith(_MARKUP) or (start.startswith("<") and "<table" in start and "</t" in start)
+    if markup:
         if "urn:schemas-microsoft-com:office:spreadsheet" in start or "<workbook" in start:
             raise SourceError(
                 f"{path}: this is an Excel 2003 XML spreadsheet, which leadimport cannot read. "

@@ -518,6 +518,17 @@ def test_html_tables_are_read_one_below_the_other(tmp_path: Path) -> None:
     assert table.header_row == 1
 
 
+def test_html_export_opening_with_a_php_notice_is_read(tmp_path: Path) -> None:
+    """A portal's export that prints a PHP warning before its table is still the table."""
+    path = tmp_path / "export.xls"
+    path.write_text(
+        "<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/export.php</b> on line <b>12</b><br />\n"
+        "<table><tr><th>Full Name</th><th>Mobile No.</th></tr><tr><td>Asha</td><td>9822033445</td></tr></table>",
+        encoding="utf-8",
+    )
+    assert read_source(path, MAPPING).cells["Mobile No."].tolist() == ["9822033445"]
+
+
 def test_xls_name_with_text_inside(tmp_path: Path) -> None:
     """A web export that is really tab-separated text under an .xls name is read as text."""
     path = tmp_path / "export.xls"
