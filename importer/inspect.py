@@ -25,6 +25,7 @@ from importer.read import (
 )
 from importer.textfile import open_text, parse_table
 from importer.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, hidden_sheets, open_workbook, sheet_rows
+from importer.xlsx_cells import stray_far_right
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -168,6 +169,12 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int) -> FileInspe
     wanted = [pick_sheet(list(names), sheet, p, hidden=hidden_sheets(workbook))] if sheet is not None else list(names)
     tables = []
     for name in wanted:
+        used = stray_far_right(p, name)
+        if used is not None:
+            raise SourceError(
+                f"{p} [sheet {name!r}]: its used range is {used}: a stray value far to the right of the data. "
+                "Delete the columns right of the data in Excel and save, then run again."
+            )
         try:
             rows = sheet_rows(workbook, name)
         except SourceError as exc:

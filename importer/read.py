@@ -33,7 +33,7 @@ from importer.workbook import (
     sheet_rows,
     sheets_by_preference,
 )
-from importer.xlsx_cells import HiddenCells, column_name, hidden_cells
+from importer.xlsx_cells import HiddenCells, column_name, hidden_cells, stray_far_right
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 HTML_SHEET = "HTML table"
@@ -286,6 +286,7 @@ def _first_fitting(
     empty: tuple[str, list[list[object]], HeaderMatch] | None = None
     """The first sheet that fits but holds no row below its header (a template tab before the data)."""
     for name in candidates:
+        _refuse_stray_far_right(p, name)
         rows = sheet_rows(workbook, name)
         search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
         too_short = wanted is None and options.header_row is not None and len(rows) < options.header_row
@@ -324,15 +325,29 @@ def _fitting_table(
     cells = hidden[name].result() if name in hidden else hidden_cells(p, name)
     table = _workbook_table(p, name, list(workbook.sheet_names), rows, match, cells)
     later = candidates[candidates.index(name) + 1 :] if len(candidates) > 1 else []
-    also = tuple(n for n in later if _fits(workbook, n, mapping))
+    also = tuple(n for n in later if _fits(workbook, n, mapping, p))
     notes = table.notes
     if skipped is not None:
         notes = (*notes, f"sheet {skipped[0]!r} has the header but no rows below it; read {name!r} instead")
     return replace(table, also_fit=also, notes=notes, hidden_sheets=frozenset(hidden_sheets(workbook)))
 
 
-def _fits(workbook: CalamineWorkbook, name: str, mapping: LeadMapping) -> bool:
+def _refuse_stray_far_right(p: Path, sheet: str) -> None:
+    """Stop before reading a sheet that a stray value far to the right makes gigabytes large."""
+    used = stray_far_right(p, sheet)
+    if used is not None:
+        raise SourceError(
+            f"{p} [sheet {sheet!r}]: its used range is {used}, far wider than any table of leads: a stray value "
+            "sits far to the right of the data, and reading every cell of that range would take gigabytes. "
+            "In Excel, select the columns right of the data, delete them and save (or save the sheet as CSV), "
+            "then run again."
+        )
+
+
+def _fits(workbook: CalamineWorkbook, name: str, mapping: LeadMapping, p: Path) -> bool:
     """Whether a sheet's opening rows hold a header the mapping fits (only those rows are read)."""
+    if stray_far_right(p, name) is not None:
+        return False
     try:
         rows = opening_rows(workbook, name, HEADER_SEARCH_ROWS)
     except Exception:  # a sheet that cannot be read does not fit

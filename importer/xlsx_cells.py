@@ -72,6 +72,34 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
     return found
 
 
+_DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?"')
+WIDE_COLUMNS = 1000
+HUGE_CELLS = 20_000_000
+"""A sheet wider than this many columns and larger than this many cells is a stray value far to the
+right, not data: reading it whole would take gigabytes."""
+
+
+def stray_far_right(path: Path, sheet: str) -> str | None:
+    """The used range of an XLSX sheet (as its <dimension> says) when a stray cell makes it huge, else None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = _sheet_member(archive, sheet)
+            if member is None:
+                return None
+            with archive.open(member) as handle:
+                head = handle.read(4096)
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+        return None
+    found = _DIMENSION.search(head)
+    if found is None or found.group(3) is None:
+        return None
+    first, last = column_index(found.group(1).decode()), column_index(found.group(3).decode())
+    width, height = last - first + 1, int(found.group(4)) - int(found.group(2)) + 1
+    if width <= WIDE_COLUMNS or width * height <= HUGE_CELLS:
+        return None
+    return f"{found.group(1).decode()}{found.group(2).decode()}:{found.group(3).decode()}{found.group(4).decode()}"
+
+
 def _zero_padded_styles(archive: zipfile.ZipFile) -> dict[int, int]:
     """Cell style index → digits shown, for the styles whose number format pads with zeros (``000000``)."""
     try:

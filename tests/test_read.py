@@ -335,6 +335,22 @@ def test_a_header_only_template_sheet_gives_way_to_the_sheet_with_leads(tmp_path
     assert (table.sheet, len(table.cells), table.also_fit) == ("Format", 0, ("Copy",))
 
 
+def test_a_stray_value_far_right_is_refused_before_gigabytes_are_read(tmp_path: Path) -> None:
+    """One value typed in column XFD (Ctrl+Right on an empty row) makes a 1,300-row sheet 21 million cells:
+    refused at once with what to do, rather than read for minutes into gigabytes."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Leads"
+    sheet.append(ROWS[0])
+    for i in range(1300):
+        sheet.append([f"Lead {i}", f"98220{i:05d}", "", "Pune"])
+    sheet["XFD5"] = "x"
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    with pytest.raises(SourceError, match=r"\[sheet 'Leads'\]: its used range is A1:XFD1301, far wider"):
+        read_source(path, MAPPING)
+
+
 @pytest.mark.parametrize("large_used_range", [250_000, 0])
 def test_stray_space_far_below_adds_no_rows(
     tmp_path: Path, large_used_range: int, monkeypatch: pytest.MonkeyPatch
