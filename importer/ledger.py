@@ -290,20 +290,30 @@ class Ledger:
                 stored = (
                     matching.stored_matches(conn, matching.MATCHES, scope, keys) if self._has_leads(conn, scope) else []
                 )
-                best = matching.best_matches(self._log.matches(conn, scope, keys, stored))
+                found, others = matching.others_emails(self._log.matches(conn, scope, keys, stored), keys)
+                best = matching.best_matches(found)
                 alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
+                if others:  # sent without the address another person's lead has: claimed without it too
+                    leads = [k._replace(email="") if pos in others else k for pos, k in enumerate(leads)]
+                    columns = _columns(leads)
                 claimed, known = (
                     (list(leads), {})
                     if not best and matching.distinct_keys(columns[:3])
                     else matching.decide(run_id, leads, best, alive)
                 )
+                without_email = frozenset(leads[pos].reference_id for pos in others) & {k.reference_id for k in claimed}
                 if claimed:
                     batch = self._log.write(
                         conn, run_id, scope, columns if len(claimed) == len(leads) else _columns(claimed), _now()
                     )
             if batch is not None:
                 self._log.add(batch)  # committed: from now on it is this run's
-        return ClaimResult(claimed=claimed, known=known, batch_id=batch.batch_id if batch is not None else None)
+        return ClaimResult(
+            claimed=claimed,
+            known=known,
+            batch_id=batch.batch_id if batch is not None else None,
+            without_email=without_email,
+        )
 
     def mark_sent(self, run_id: int, batch_id: int) -> None:
         """Note that the claimed batch's first request is leaving now (call just before sending it).

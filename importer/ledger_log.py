@@ -26,7 +26,7 @@ Entry = list[Any]
 """[reference_id, phone, email, sheet_row, payload_hash, state, lead_id, message]."""
 
 Match = tuple[Any, ...]
-"""(pos, kind, reference_id, state, lead_id, run_id, message, payload_hash, batch_id); kind 0/1/2 =
+"""(pos, kind, reference_id, state, lead_id, run_id, message, payload_hash, batch_id, phone); kind 0/1/2 =
 referenceId/phone/email; batch_id: of the claim that wrote it (0 for leads of schema version 1)."""
 
 BATCHES_TABLE = """CREATE TABLE batches (
@@ -200,6 +200,7 @@ class BatchLog:
                         entry[MESSAGE],
                         entry[PAYLOAD_HASH],
                         batch.batch_id,
+                        entry[PHONE],
                     )
                 )
         return found

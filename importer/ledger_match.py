@@ -19,7 +19,9 @@ from importer.ledger_log import Match
 STATE_RANK = {"accepted": 0, "in-flight": 1, "rejected": 2, "pending": 3}
 MATCH_KINDS = ("referenceId", "phone", "email")
 
-MATCH_COLUMNS = "j.key, {kind}, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash, l.batch_id"
+MATCH_COLUMNS = (
+    "j.key, {kind}, l.reference_id, l.state, l.lead_id, l.run_id, l.message, l.payload_hash, l.batch_id, l.phone"
+)
 
 # Every stored lead matching a batch lead by referenceId, phone or email (kind 0, 1, 2). The batch's
 # referenceIds, phones and emails come as three JSON arrays (one statement, whatever the batch's size);
@@ -77,6 +79,9 @@ class ClaimResult:
     claimed: list[LeadKey]
     known: dict[int, Known]
     """By the lead's sheet_row."""
+    without_email: frozenset[str] = frozenset()
+    """referenceIds of claimed leads whose email an earlier lead with another phone has: send them without it
+    (the CRM takes an address once per project; the lead is another person, not that one again)."""
     batch_id: int | None = None
     """The batch the claimed leads were written as (for :meth:`Ledger.mark_sent`); None when none was claimed."""
 
@@ -116,6 +121,23 @@ def distinct_keys(columns: Sequence[Sequence[str]]) -> bool:
         if len(values) - ("" in values) != len(column) - column.count(""):
             return False
     return True
+
+
+def others_emails(rows: list[Match], keys: Sequence[tuple[str, str, str]]) -> tuple[list[Match], set[int]]:
+    """``rows`` without the matches by email of a stored lead with another phone, and those leads' positions.
+
+    Such a lead is another person who gave the same address (a dealer's sales@, a shared family address),
+    not the earlier lead again: it is sent, without that email.
+    """
+    kept: list[Match] = []
+    others: set[int] = set()
+    for row in rows:
+        phone = keys[row[0]][1]
+        if row[1] == 2 and row[9] and phone and row[9] != phone:
+            others.add(row[0])
+        else:
+            kept.append(row)
+    return kept, others
 
 
 def decide(

@@ -161,6 +161,8 @@ class _Sender:
         self.project_id, self.process_id = project_id, process_id
         self.stop: str | None = None
         self.requests = 0
+        self.notes: dict[str, str] = {}
+        """referenceId → what an accepted row's reason says about how it was sent."""
         self.bar = tqdm(total=len(state.at), unit="lead", desc="sending", disable=not options.progress, leave=False)
         self._bar_lock = threading.Lock()
 
@@ -309,6 +311,10 @@ class _Sender:
             for sheet_row, known in claim.known.items():
                 self._apply_known(by_row[sheet_row], known)
         self._progress(len(keys) - len(claim.claimed))
+        if claim.without_email:
+            leads = [_without_email(lead) if lead["referenceId"] in claim.without_email else lead for lead in leads]
+            for ref in claim.without_email:
+                self.notes[ref] = OTHERS_EMAIL
         if len(claim.claimed) == len(leads):
             return leads, claim.batch_id
         claimed = {k.reference_id for k in claim.claimed}
@@ -360,7 +366,7 @@ class _Sender:
         self.requests += result.requests
         for ref, outcome in result.outcomes.items():
             if outcome.state == "accepted":
-                self.state.set(ref, "accepted", lead_id=outcome.lead_id)
+                self.state.set(ref, "accepted", reason=self.notes.get(ref, ""), lead_id=outcome.lead_id)
             else:
                 self.state.set(ref, "rejected", reason=outcome.message or "rejected by the CRM")
         for ref in result.unsent:
@@ -394,6 +400,13 @@ class _Sender:
         self.stop = (
             self.stop or f"{error} Nothing more was sent; once the ledger is fixed, run the same command to resume."
         )
+
+
+OTHERS_EMAIL = "sent without its email: an earlier lead with another phone has that address"
+
+
+def _without_email(lead: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in lead.items() if key != "email"}
 
 
 @contextlib.contextmanager

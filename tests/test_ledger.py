@@ -225,14 +225,18 @@ def test_leads_of_run_lists_what_the_run_touched(ledger: Ledger) -> None:
 
 
 def test_accepted_lead_is_known_by_reference_phone_and_email(ledger: Ledger) -> None:
-    """A lead accepted once is not claimed again, whether it comes back by referenceId, phone or email."""
+    """A lead accepted once is not claimed again, whether it comes back by referenceId, phone or email (with
+    no phone of its own). A lead with another phone and the same email is another person who gave that
+    address: claimed, to be sent without it."""
     first = begin(ledger)
     assert refs(ledger.claim(first, PROJECT, PROCESS, [key(1)]).claimed) == ["ref-1"]
     ledger.record(first, [("ref-1", "accepted", "lead-1", None)])
     second = begin(ledger)
-    again = [key(1), key(2, phone=key(1).phone), key(3, email=key(1).email), key(4)]
+    again = [key(1), key(2, phone=key(1).phone), key(3, phone="", email=key(1).email), key(4)]
+    again.append(key(5, email=key(1).email))
     result = ledger.claim(second, PROJECT, PROCESS, again)
-    assert refs(result.claimed) == ["ref-4"]
+    assert refs(result.claimed) == ["ref-4", "ref-5"]
+    assert result.without_email == {"ref-5"} and result.claimed[1].email == ""
     seen = {row: (k.reference_id, k.state, k.lead_id, k.run_id, k.matched_by) for row, k in result.known.items()}
     assert seen == {
         3: ("ref-1", "accepted", "lead-1", first, "referenceId"),

@@ -338,3 +338,27 @@ def test_walk_ins_sharing_the_dealers_email_are_each_stored_once_without_it(
     assert [by_phone["+91" + p] for p in phones] == ["sales@shreemotors.in", "", ""]
     assert [r["warnings"] for r in result.report] == ["", "shared-email", "shared-email"]
     assert sandbox.stats().duplicates == 0
+
+
+def test_next_weeks_walk_in_with_the_dealers_email_is_sent_without_it(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Last week's walk-in went in with the dealer's address; this week's (another phone) is another person:
+    accepted, sent without that address (the CRM takes it once), and the row says so, instead of being
+    reported already-imported under last week's lead."""
+    env = run_env(sandbox.base_url, tmp_path / "ledger.db")
+    phones = good_phones(2, seed=9)
+    weeks = []
+    for week, (name, phone) in enumerate(zip(("Asha", "Bina"), phones, strict=True)):
+        sheet = tmp_path / f"week{week}.csv"
+        sheet.write_text(f"Name,Phone,Email\n{name},{phone},sales@shreemotors.in\n", encoding="utf-8")
+        weeks.append(_run(run_cli, sheet, mapping_file(), tmp_path / f"r{week}.csv", env))
+    assert [w.exit_code for w in weeks] == [0, 0]
+    row = weeks[1].report[0]
+    assert (row["status"], row["reason"]) == (
+        "accepted",
+        "sent without its email: an earlier lead with another phone has that address",
+    )
+    by_phone = {lead["phone"]: lead.get("email") or "" for lead in sandbox.leads()}
+    assert by_phone == {"+91" + phones[0]: "sales@shreemotors.in", "+91" + phones[1]: ""}
+    assert sandbox.stats().duplicates == 0
