@@ -30,20 +30,26 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     candidates = np.flatnonzero((rows["status"] == "valid").to_numpy())
     if len(candidates) < 2:
         return rows
-    rows = _without_shared_emails(rows, candidates)
     take = pa.array(candidates)
+    source = rows
 
     def shared_codes(col: str) -> np.ndarray:
         """Per candidate, a number for its value in ``col`` when another candidate has it too, else -1."""
-        encoded = pc.dictionary_encode(pc.take(to_arrow(rows[col]), take))
+        encoded = pc.dictionary_encode(pc.take(to_arrow(source[col]), take))
         codes = encoded.indices.to_numpy()
         counts = np.bincount(codes, minlength=len(encoded.dictionary))
         shared = (counts > 1) & to_bool(pc.greater(pc.binary_length(encoded.dictionary), 0))
         return np.where(shared[codes], codes, -1)
 
     # Arrow's hashing releases the GIL: the key columns are encoded side by side.
-    with ThreadPoolExecutor(max_workers=len(columns)) as pool:
-        codes = list(pool.map(shared_codes, columns))
+    encoded = list(dict.fromkeys([*columns, "email"]))
+    with ThreadPoolExecutor(max_workers=len(encoded)) as pool:
+        by_column = dict(zip(encoded, pool.map(shared_codes, encoded), strict=True))
+    others = _others_emails(rows, candidates, by_column["email"])
+    if others.any():
+        rows = _without_email(rows, candidates[others])
+        by_column["email"] = np.where(others, -1, by_column["email"])  # an address of several people is no key
+    codes = [by_column[c] for c in columns]
     conflicted = np.flatnonzero(np.logical_or.reduce([c >= 0 for c in codes]))
     if len(conflicted) == 0:
         return rows
@@ -82,49 +88,42 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
 
 
 SHARED_EMAIL = "shared-email"
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "shri", "sri", "smt", "kumari", "prof", "er", "mx"})
+# The first word of a name that is not a title, of a lower-cased name ("mr. rahul sharma" → "rahul").
+_FIRST_WORD = r"^[\s.,]*(?:(?:mr|mrs|ms|miss|dr|shri|sri|smt|kumari|prof|er|mx)\b[\s.,]*)*(?P<who>[^\s.,]*)"
 
 
-def _without_shared_emails(rows: pd.DataFrame, candidates: np.ndarray) -> pd.DataFrame:
-    """Rows whose email another person's row holds lose it when they have a phone (warning ``shared-email``).
+def _others_emails(rows: pd.DataFrame, candidates: np.ndarray, email_codes: np.ndarray) -> np.ndarray:
+    """Per candidate, whether its email is another person's: to be dropped (warning ``shared-email``).
 
     A dealer's sales@ address on every walk-in, or abc@gmail.com typed by several people: rows with
     different first names sharing an address are different people. Kept, it would make them one lead
-    (the others lost), and the CRM takes an address once per project. Rows without a phone keep it: it
-    is their only contact.
+    (the others lost), and the CRM takes an address once per project. The address is taken to be the
+    person's of its first row without a phone (whose only contact it is), else of its first row; the
+    rows of others that have a phone do without it.
     """
-    email = pc.take(to_arrow(rows["email"]), pa.array(candidates))
-    encoded = pc.dictionary_encode(email)
-    codes = encoded.indices.to_numpy()
-    counts = np.bincount(codes, minlength=len(encoded.dictionary))
-    shared = (counts > 1) & to_bool(pc.greater(pc.binary_length(encoded.dictionary), 0))
-    at = np.flatnonzero(shared[codes])
+    drop = np.zeros(len(candidates), dtype=bool)
+    at = np.flatnonzero(email_codes >= 0)
     if len(at) == 0:
-        return rows
-    positions = candidates[at]
-    names = rows["name"].to_numpy()[positions]
-    first = rows["firstName"].to_numpy()[positions]
-    phone = rows["phone_e164"].to_numpy()[positions] != ""
-    group = pd.DataFrame({"code": codes[at], "who": [_first_name(n or f) for n, f in zip(names, first, strict=True)]})
-    # The address is taken to be the person's of its first row without a phone (whose only contact it is),
-    # else of its first row; rows of others with a phone do without it.
-    group["rank"] = phone  # False (no phone) sorts first
-    owner = group.sort_values(["code", "rank"], kind="stable").groupby("code")["who"].first()
-    drop = positions[phone & (group["who"].to_numpy() != owner.reindex(group["code"]).to_numpy())]
-    if len(drop) == 0:
-        return rows
+        return drop
+    take = pa.array(candidates[at])
+    name, first = (pc.take(to_arrow(rows[c]), take) for c in ("name", "firstName"))
+    name = pc.if_else(pc.greater(pc.binary_length(name), 0), name, first)
+    who = pc.fill_null(pc.struct_field(pc.extract_regex(pc.utf8_lower(name), _FIRST_WORD), [0]), "")
+    phone = to_bool(pc.greater(pc.binary_length(pc.take(to_arrow(rows["phone_e164"]), take)), 0))
+    group = pd.DataFrame({"code": email_codes[at], "who": who.to_numpy(zero_copy_only=False), "rank": phone})
+    owner = group.sort_values(["code", "rank"], kind="stable").groupby("code")["who"].first()  # no phone first
+    drop[at[phone & (group["who"].to_numpy() != owner.reindex(group["code"]).to_numpy())]] = True
+    return drop
+
+
+def _without_email(rows: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """``rows`` with the email of the rows at ``positions`` dropped, and the warning ``shared-email``."""
     out = rows.copy()
-    labels = out.index[drop]
+    labels = out.index[positions]
     out.loc[labels, "email"] = ""
     before = out.loc[labels, "warnings"].tolist()
     out.loc[labels, "warnings"] = [f"{w}, {SHARED_EMAIL}" if w else SHARED_EMAIL for w in before]
     return out
-
-
-def _first_name(name: str) -> str:
-    """The first word of a name that is not a title, in lower case ("Mr. Rahul Sharma" → "rahul")."""
-    words = [w.strip(".,").lower() for w in str(name).split()]
-    return next((w for w in words if w and w not in _TITLES), "")
 
 
 class _Fills:

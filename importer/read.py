@@ -465,11 +465,21 @@ def _serial_reference_note(match: HeaderMatch, names: list[str], cells: pd.DataF
     at = match.found.get("referenceId")
     if at is None:
         return ()
-    values = [v.strip() for v in cells[names[at]].tolist() if v.strip()]
-    if not is_row_serial(list(dict.fromkeys(values)), len(values)):
+    text = pc.utf8_trim_whitespace(to_arrow(cells[names[at]]))
+    text = pc.filter(text, pc.greater(pc.binary_length(text), 0))
+    filled = len(text)
+    if filled < 3 or not pc.all(pc.match_substring_regex(text, r"^[0-9]{1,7}$")).as_py():
+        return ()  # ids with letters or long numbers: no row serial (and no need to look at each)
+    numbers = pc.cast(text, pa.int64())
+    low, high = pc.min_max(numbers).values()
+    if (
+        low.as_py() not in (0, 1)
+        or high.as_py() - low.as_py() != filled - 1
+        or pc.count_distinct(numbers).as_py() != filled
+    ):
         return ()
     return (
-        f"fields.referenceId: {names[at]!r} numbers the rows 1 to {len(values)}; another file numbered from 1 "
+        f"fields.referenceId: {names[at]!r} numbers the rows 1 to {filled}; another file numbered from 1 "
         "would reuse these ids, and its leads would be taken for these (already-imported). Map a lasting id, "
         "or leave referenceId out so that each lead's id is made from its phone",
     )
