@@ -301,7 +301,11 @@ class Ledger:
                     if not best and matching.distinct_keys(columns[:3])
                     else matching.decide(run_id, leads, best, alive)
                 )
-                without_email = frozenset(leads[pos].reference_id for pos in others) & {k.reference_id for k in claimed}
+                without_email = (
+                    frozenset(leads[pos].reference_id for pos in others) & {k.reference_id for k in claimed}
+                    if others
+                    else frozenset()
+                )
                 if claimed:
                     batch = self._log.write(
                         conn, run_id, scope, columns if len(claimed) == len(leads) else _columns(claimed), _now()
