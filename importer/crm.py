@@ -25,6 +25,7 @@ from typing import Literal, Self
 import httpx
 
 from importer import crm_body as answers
+from importer.dup_budget import DUPLICATE_WINDOW, DuplicateBudget
 from importer.errors import (
     AuthFailed,
     ClientBug,
@@ -48,8 +49,6 @@ PLAIN_429_PAUSE = 5.0
 """Seconds to hold all traffic after a plain 429 without ``Retry-After`` (doubles each time)."""
 MAX_429_PAUSE = 300.0
 """A 429 asking for a longer wait than this is treated as a block, not waited out."""
-DUPLICATE_WINDOW = 60.0
-"""The CRM blocks the key for more than 5 duplicate submissions within this many seconds (vox-crm-api.md §4)."""
 
 _MAX_LEADS = re.compile(
     r"(?:max(?:imum)?|limit|at most|up to|cannot exceed|exceeds?)\b\D{0,30}?(\d+)\s*(?:leads?|records?|items?)\b",
@@ -163,6 +162,7 @@ class CrmClient:
         }
         self._refusal: CrmStop | None = None
         self._stopping = threading.Event()
+        self._duplicates = DuplicateBudget()
 
     def __enter__(self) -> Self:
         return self
@@ -241,13 +241,18 @@ class CrmClient:
     def _post(self, leads: list[Lead], tally: _Tally) -> _Step:
         """One POST of ``leads`` to the bulk endpoint, read into the next step."""
         body = {"leads": [dict(lead) for lead in leads], "init": self._settings.init}
+        self._duplicates.hold(self._pause)  # once duplicates were refused: never enough more to block the key
+        refused = tally.duplicate_refusals
         try:
             response = self._request("POST", BULK_PATH, tally, body=body)
         except _TransportFailure as failure:
             return _Failed(failure.reason, landed=failure.landed)
         except (CrmStop, CrmUnreachable) as stop:
             return _Halted(stop, landed=False)
-        return self._read_bulk(response, leads, tally)
+        else:
+            return self._read_bulk(response, leads, tally)
+        finally:
+            self._duplicates.answered(tally.duplicate_refusals - refused)
 
     def _after_failure(self, failed: _Failed, leads: list[Lead], retries: _Retries, tally: _Tally) -> list[Lead]:
         """Wait, check the leads a failed request may have stored, and return those still to send."""
@@ -466,6 +471,7 @@ class CrmClient:
     def _read_bulk(self, response: httpx.Response, leads: list[Lead], tally: _Tally) -> _Step:
         """Turn the answer to a bulk POST into the next step, recording lead outcomes."""
         body = _json_body(response)
+        tally.duplicate_refusals += _duplicate_refusals(body, response.status_code)
         if body is None and 200 <= response.status_code < 300 and not response.content.strip():
             return _Answered(tuple(leads))  # an empty "OK": each lead is looked up
         if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
@@ -728,6 +734,8 @@ class _Tally:
     """Messages of ``errors[]`` items the client could not tie to a lead of the batch."""
     existing: list[str] = field(default_factory=list)
     """Leads the CRM refused because it already holds their referenceId: stored, so looked up, not rejected."""
+    duplicate_refusals: int = 0
+    """errors[] items (or whole-batch refusals) whose message says duplicate: each counts toward the key block."""
     before_send: Callable[[], None] | None = None
     """Called once, just before the first POST of the batch leaves (after its rate-limit wait)."""
     duplicates: dict[str, str] = field(default_factory=dict)
@@ -757,6 +765,15 @@ class _Tally:
 
 MIN_REDACTED_TOKEN = 8
 """Tokens shorter than this are not looked for in the CRM's messages (they are no real secret)."""
+
+
+def _duplicate_refusals(body: object, status: int) -> int:
+    """How many leads an answer refuses as duplicates (an already-called phone, a repeated referenceId)."""
+    if answers.has_arrays(body):
+        return sum(1 for item in answers.items(body, "errors") if _DUPLICATE.search(answers.item_message(item)))
+    if status == 400 and _DUPLICATE.search(answers.error_text(body)):
+        return 1
+    return 0
 
 
 def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[Lead, ...]:
