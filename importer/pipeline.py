@@ -132,14 +132,17 @@ def finish(
         rows=rows,
         summary=summary,
         report_path=path,
-        exit_code=exit_code(summary, stopped=stop_message is not None),
+        exit_code=exit_code(summary),
         stop_message=stop_message,
     )
 
 
-def exit_code(summary: Summary, *, stopped: bool) -> int:
-    """0 all good · 1 some rows invalid/rejected · 3 stopped, or rows left pending (resumable)."""
-    if stopped or summary.counts.get("pending"):
+def exit_code(summary: Summary) -> int:
+    """0 all good · 1 some rows invalid/rejected · 3 stopped with rows left pending (resumable).
+
+    A stop that leaves no row pending (the CRM blocked the key after its last answer) has nothing to resume.
+    """
+    if summary.counts.get("pending"):
         return 3
     return 1 if summary.counts.get("invalid") or summary.counts.get("rejected") else 0
 

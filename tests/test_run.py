@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from importer.sandbox import Sandbox, SandboxSettings
-from tests.conftest import PROCESS, PROJECT, CliRun, by_row
+from tests.conftest import BASIC_MAPPING, PROCESS, PROJECT, CliRun, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 
 FAST = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0)
@@ -362,3 +362,26 @@ def test_next_weeks_walk_in_with_the_dealers_email_is_sent_without_it(
     by_phone = {lead["phone"]: lead.get("email") or "" for lead in sandbox.leads()}
     assert by_phone == {"+91" + phones[0]: "sales@shreemotors.in", "+91" + phones[1]: ""}
     assert sandbox.stats().duplicates == 0
+
+
+def test_a_block_after_the_last_answer_leaves_nothing_pending_and_exits_1(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Six leads whose phones the CRM has already called, in one batch: all refused, and the sixth refusal
+    blocks the key. Every row has its answer, so the run exits 1 (rejected rows), not 3 ("run again"), and
+    says the key is now blocked."""
+    phones = good_phones(6, seed=13)
+    first = tmp_path / "first.csv"
+    first.write_text("Name,Phone\n" + "".join(f"Old {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
+    env = run_env(sandbox.base_url)
+    assert _run(run_cli, first, mapping_file(), tmp_path / "r1.csv", env, "--no-ledger").exit_code == 0
+    again = tmp_path / "again.csv"
+    again.write_text(
+        "Lead ID,Name,Phone\n" + "".join(f"B{i},New {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8"
+    )
+    mapping = mapping_file(BASIC_MAPPING.replace("fields:\n", "fields:\n  referenceId: Lead ID\n"))
+    result = _run(run_cli, again, mapping, tmp_path / "r2.csv", env, "--no-ledger")
+    assert sandbox.stats().blocked
+    assert [r["status"] for r in result.report] == ["rejected"] * 6
+    assert result.exit_code == 1
+    assert "Every row was settled, but then the CRM stopped the run:" in result.output
