@@ -580,8 +580,10 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
             click.echo(f"  {n:>7}  {message}")
     if outcome.stop_message and summary.counts.get("pending"):
         click.echo(f"\nStopped: {outcome.stop_message}")
-    elif outcome.stop_message:  # every row had its answer first: nothing to resume, but the user must know
-        click.echo(f"\nEvery row was settled, but then the CRM stopped the run: {outcome.stop_message}")
+    elif outcome.stop_message:  # every row had its answer first: no row waits, but the key may be blocked
+        click.echo(
+            f"\nEvery row has its answer (none is pending), but the CRM then stopped the run: {outcome.stop_message}"
+        )
     if outcome.plan is not None:
         click.echo(outcome.plan.describe())
     if dry_run and not outcome.prepared.project_id:

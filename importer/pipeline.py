@@ -132,17 +132,17 @@ def finish(
         rows=rows,
         summary=summary,
         report_path=path,
-        exit_code=exit_code(summary),
+        exit_code=exit_code(summary, stopped=stop_message is not None),
         stop_message=stop_message,
     )
 
 
-def exit_code(summary: Summary) -> int:
-    """0 all good · 1 some rows invalid/rejected · 3 stopped with rows left pending (resumable).
+def exit_code(summary: Summary, *, stopped: bool) -> int:
+    """0 all good · 1 some rows invalid/rejected · 3 stopped by the CRM or the network, or rows left pending.
 
-    A stop that leaves no row pending (the CRM blocked the key after its last answer) has nothing to resume.
+    A key block is 3 even when it came after every row's answer (DESIGN.md): the key is unusable for an hour.
     """
-    if summary.counts.get("pending"):
+    if stopped or summary.counts.get("pending"):
         return 3
     return 1 if summary.counts.get("invalid") or summary.counts.get("rejected") else 0
 

@@ -82,7 +82,9 @@ def run_import(
                 ledger_run.ledger.end_run(
                     ledger_run.run_id,
                     counts=outcome.summary.counts,
-                    outcome={0: "complete", 1: "complete-with-problems"}.get(exit_code(outcome.summary), "stopped"),
+                    outcome={0: "complete", 1: "complete-with-problems"}.get(
+                        exit_code(outcome.summary, stopped=sent.stop_message is not None), "stopped"
+                    ),
                     report=str(outcome.report_path) if outcome.report_written else None,
                 )
             except LedgerError as exc:  # the leads are sent and the report written: not "nothing sent"

@@ -364,12 +364,12 @@ def test_next_weeks_walk_in_with_the_dealers_email_is_sent_without_it(
     assert sandbox.stats().duplicates == 0
 
 
-def test_a_block_after_the_last_answer_leaves_nothing_pending_and_exits_1(
+def test_a_block_after_the_last_answer_says_nothing_is_pending(
     tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
 ) -> None:
     """Six leads whose phones the CRM has already called, in one batch: all refused, and the sixth refusal
-    blocks the key. Every row has its answer, so the run exits 1 (rejected rows), not 3 ("run again"), and
-    says the key is now blocked."""
+    blocks the key. Every row has its answer: the summary says none is pending rather than "rows kept as
+    pending", and the exit code is 3, as for any key block (the key is unusable for an hour)."""
     phones = good_phones(6, seed=13)
     first = tmp_path / "first.csv"
     first.write_text("Name,Phone\n" + "".join(f"Old {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
@@ -383,5 +383,6 @@ def test_a_block_after_the_last_answer_leaves_nothing_pending_and_exits_1(
     result = _run(run_cli, again, mapping, tmp_path / "r2.csv", env, "--no-ledger")
     assert sandbox.stats().blocked
     assert [r["status"] for r in result.report] == ["rejected"] * 6
-    assert result.exit_code == 1
-    assert "Every row was settled, but then the CRM stopped the run:" in result.output
+    assert result.exit_code == 3
+    assert "Every row has its answer (none is pending), but the CRM then stopped the run:" in result.output
+    assert "Stopped:" not in result.output
