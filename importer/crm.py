@@ -34,6 +34,7 @@ from importer.errors import (
     CrmUnreachable,
     KeyBlocked,
     ProcessNotFound,
+    WrongAddress,
 )
 from importer.limiter import RateLimiter
 
@@ -472,8 +473,8 @@ class CrmClient:
         """Turn the answer to a bulk POST into the next step, recording lead outcomes."""
         body = _json_body(response)
         tally.duplicate_refusals += _duplicate_refusals(body, response.status_code)
-        if body is None and 200 <= response.status_code < 300 and not response.content.strip():
-            return _Answered(tuple(leads))  # an empty "OK": each lead is looked up
+        if body is None and 200 <= response.status_code < 300:
+            return _Answered(tuple(leads))  # an empty "OK", or a proxy's HTML page: each lead is looked up
         if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
             return self._too_large(leads, tally)
         common = self._read_common(response, body)
@@ -587,6 +588,16 @@ class CrmClient:
             return _Failed(f"HTTP {status}", landed=True)
         if status == 429:
             return self._read_429(response)
+        if 300 <= status < 400:
+            where = self._redact(response.headers.get("Location", "")) or "(no address given)"
+            return _Halted(
+                WrongAddress(
+                    f"The CRM answered HTTP {status}, a redirect to {where}: its API is not at "
+                    f"{self._redact(self._settings.base_url)}. Set VOX_BASE_URL to the API's address (ending in "
+                    "/api/v1), then run the same command again."
+                ),
+                landed=False,
+            )
         if status in (401, 403):
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text))
             return _Halted(

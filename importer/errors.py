@@ -65,5 +65,9 @@ class ProcessNotFound(CrmStop):
     """The configured process id does not exist in the project (HTTP 404)."""
 
 
+class WrongAddress(CrmStop):
+    """The CRM redirects elsewhere: VOX_BASE_URL is not the API's address."""
+
+
 class ClientBug(CrmStop):
     """The CRM says the request itself is malformed; a bug in leadimport."""

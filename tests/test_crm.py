@@ -26,6 +26,7 @@ from importer.errors import (
     CrmUnreachable,
     KeyBlocked,
     ProcessNotFound,
+    WrongAddress,
 )
 from importer.limiter import RateLimiter
 
@@ -903,12 +904,25 @@ def test_non_json_answer_stops_with_status_and_start_of_body() -> None:
     assert result.unsent == ("r1",)
 
 
-def test_non_json_200_leaves_leads_unknown() -> None:
-    """A 200 we cannot read may have stored the leads: stop, and mark them unknown, not unsent."""
-    h = Harness(FakeCrm(httpx.Response(200, text="OK")))
+def test_non_json_200_is_checked_lead_by_lead() -> None:
+    """A 200 with a page we cannot read (a proxy's "request received"): the request is over, so each lead is
+    looked up at once; the CRM has r1, and r2 is sent once more. No stop, nothing left unknown."""
+    h = Harness(FakeCrm(httpx.Response(200, text="<html><body>Request received</body></html>"), stored=["r1"]))
+    result = h.submit(leads(1, 2))
+    assert h.crm.gets == ["r1", "r2"] and h.crm.refs_posted() == [["r1", "r2"], ["r2"]]
+    assert result.outcomes == accepted("r1", "r2") and result.stop is None and result.unknown == ()
+
+
+@pytest.mark.parametrize("status", [301, 307, 308])
+def test_a_redirect_stops_the_run_naming_where_it_points(status: int) -> None:
+    """The API moved (or http:// is sent to https://): nothing stored, the stop says where to point VOX_BASE_URL."""
+    moved = httpx.Response(status, headers={"Location": "https://crm.example.com/api/v2/leads/bulk/initiate"})
+    h = Harness(FakeCrm(moved))
     result = h.submit(leads(1))
-    assert isinstance(result.stop, ClientBug)
-    assert result.unknown == ("r1",)
+    assert isinstance(result.stop, WrongAddress)
+    assert f"HTTP {status}, a redirect to https://crm.example.com/api/v2/leads/bulk/initiate" in str(result.stop)
+    assert "Set VOX_BASE_URL" in str(result.stop)
+    assert result.unsent == ("r1",)
 
 
 # -- find -----------------------------------------------------------------------------------
