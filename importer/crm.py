@@ -164,6 +164,7 @@ class CrmClient:
         self._refusal: CrmStop | None = None
         self._stopping = threading.Event()
         self._duplicates = DuplicateBudget()
+        self._order = _OrderCheck()
 
     def __enter__(self) -> Self:
         return self
@@ -218,7 +219,7 @@ class CrmClient:
             step = self._post(pending, tally)
             match step:
                 case _Answered(unmentioned):
-                    self._settle(list(unmentioned), tally, resend=resend_unmentioned)
+                    self._settle(self._check_order(pending, tally, list(unmentioned)), tally, resend=resend_unmentioned)
                     return
                 case _Split(size):
                     for chunk in _chunks(pending, size):
@@ -290,6 +291,35 @@ class CrmClient:
             self._halt(tally, self._unreachable(retries.failures, failed.reason), unsent=leads)
             return []
         return leads
+
+    def _check_order(self, sent: list[Lead], tally: _Tally, unmentioned: list[Lead]) -> list[Lead]:
+        """Check that id-only success items came in the order sent (the first and last, for a run's first
+        two such answers); when they did not, every lead they placed is looked up for its own _id."""
+        placed, tally.in_order = tally.in_order, []
+        if not placed or self._order.trusted:
+            return unmentioned
+        if not self._order.broken:
+            for ref in dict.fromkeys((placed[0], placed[-1])):
+                try:
+                    found = self._find(ref, tally)
+                except (CrmStop, CrmUnreachable):
+                    return unmentioned  # cannot check now; the run stops anyway
+                if found != tally.outcomes[ref].lead_id:
+                    self._order.broken = True
+                    log.warning(
+                        "The CRM's success items carry only ids and are not in the order sent: each lead is "
+                        "looked up for its own id"
+                    )
+                    break
+            else:
+                self._order.verified += 1
+                self._order.trusted = self._order.verified >= ORDER_CHECKS
+                return unmentioned
+        for ref in placed:  # the CRM says they are stored: looked up, never sent again
+            del tally.outcomes[ref]
+            tally.existing.append(ref)
+        by_ref = {answers.ref(lead): lead for lead in sent}
+        return [*unmentioned, *(by_ref[ref] for ref in placed)]
 
     def _settle(self, unmentioned: list[Lead], tally: _Tally, *, resend: bool) -> None:
         """Look up leads an answer did not mention; resend the absent ones once if allowed."""
@@ -713,6 +743,19 @@ class _Found:
 _Step = _Answered | _Split | _Throttled | _Failed | _Halted
 
 
+ORDER_CHECKS = 2
+"""Answers of id-only success items checked by looking up their first and last lead before the order is trusted."""
+
+
+@dataclass(slots=True)
+class _OrderCheck:
+    """Whether this CRM answers id-only success items in the order the leads were sent."""
+
+    verified: int = 0
+    trusted: bool = False
+    broken: bool = False
+
+
 @dataclass(slots=True)
 class _Retries:
     """Consecutive failures and plain 429s of one request."""
@@ -745,6 +788,8 @@ class _Tally:
     """Messages of ``errors[]`` items the client could not tie to a lead of the batch."""
     existing: list[str] = field(default_factory=list)
     """Leads the CRM refused because it already holds their referenceId: stored, so looked up, not rejected."""
+    in_order: list[str] = field(default_factory=list)
+    """Leads accepted by the position of an id-only success item (the CRM answering in the order sent)."""
     duplicate_refusals: int = 0
     """errors[] items (or whole-batch refusals) whose message says duplicate: each counts toward the key block."""
     before_send: Callable[[], None] | None = None
@@ -797,6 +842,7 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[L
         # stored, and the CRM answers in the order it was sent.
         for lead, item in zip(leads, success, strict=True):
             tally.accept(answers.ref(lead), answers.lead_id(item))
+        tally.in_order = [answers.ref(lead) for lead in leads]
         return ()
     stored = _stored_in_order_around_errors(body, success, leads, matcher)
     if stored:
@@ -805,6 +851,7 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[L
         for lead, item in stored:
             tally.accept(answers.ref(lead), answers.lead_id(item))
             decided.add(answers.ref(lead))
+        tally.in_order = [answers.ref(lead) for lead, _ in stored]
         success = []
     for item in success:
         ref = matcher.lead_of(item)

@@ -546,11 +546,14 @@ def test_a_request_too_large_for_a_proxy_is_sent_in_halves() -> None:
 
 
 def test_success_items_naming_their_lead_id_are_ids() -> None:
-    """Success items shaped {"leadId": ...}, in order: the leads are accepted with those ids, no lookups."""
-    crm = FakeCrm(lambda sent: answer(200, {"success": [{"leadId": crm_id(x["referenceId"])} for x in sent]}))
+    """Success items shaped {"leadId": ...}, in order: the leads are accepted with those ids (the order checked
+    by looking up the first and last lead)."""
+    crm = FakeCrm(
+        lambda sent: answer(200, {"success": [{"leadId": crm_id(x["referenceId"])} for x in sent]}), stored=["r1", "r2"]
+    )
     result = Harness(crm).submit(leads(1, 2))
     assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2"}
-    assert crm.gets == []
+    assert crm.gets == ["r1", "r2"]
 
 
 def test_a_lead_message_echoing_the_token_is_redacted() -> None:
@@ -609,16 +612,35 @@ def test_empty_ok_answer_to_a_bulk_post_looks_the_leads_up() -> None:
 
 
 def test_success_items_with_only_an_id_accept_the_batch_in_order() -> None:
-    """One success item per lead, each only an _id, no errors: all stored, ids by position, no lookups."""
-    crm = FakeCrm(lambda sent: answer(200, {"success": [{"_id": crm_id(x["referenceId"])} for x in sent]}))
-    result = Harness(crm).submit(leads(1, 2, 3))
+    """One success item per lead, each only an _id, no errors: all stored, ids by position. The first two such
+    answers are checked by looking up their first and last lead; after that the order is trusted."""
+    in_order = lambda sent: answer(200, {"success": [{"_id": crm_id(x["referenceId"])} for x in sent]})  # noqa: E731
+    crm = FakeCrm(in_order, in_order, in_order, stored=[f"r{n}" for n in range(1, 10)])
+    h = Harness(crm)
+    result = h.submit(leads(1, 2, 3))
     assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2", "r3": "id-r3"}
-    assert crm.gets == []
+    h.submit(leads(4, 5, 6))
+    h.submit(leads(7, 8, 9))
+    assert crm.gets == ["r1", "r3", "r4", "r6"]
+
+
+def test_id_only_success_items_out_of_order_are_looked_up() -> None:
+    """A CRM answering id-only success items in another order than sent: the check catches it, and every lead
+    takes its own id by lookup (none is sent again), in this batch and the next."""
+    shuffled = lambda sent: answer(200, {"success": [{"_id": crm_id(x["referenceId"])} for x in reversed(sent)]})  # noqa: E731
+    crm = FakeCrm(shuffled, shuffled, stored=[f"r{n}" for n in range(1, 7)])
+    h = Harness(crm)
+    first, second = h.submit(leads(1, 2, 3)), h.submit(leads(4, 5, 6))
+    assert {ref: o.lead_id for ref, o in {**first.outcomes, **second.outcomes}.items()} == {
+        f"r{n}": f"id-r{n}" for n in range(1, 7)
+    }
+    assert len(crm.posts) == 2
 
 
 def test_id_only_success_items_around_named_errors_are_placed_in_order() -> None:
     """Errors that name their leads, and one id-only success item per other lead: those are stored, ids by
-    position among the others, no lookups (a batch with a few refusals must not cost a lookup per lead)."""
+    position among the others; only the first and last are looked up, to check the order (a batch with a
+    few refusals must not cost a lookup per lead)."""
     body = {
         "success": [{"_id": "id-r1"}, {"_id": "id-r3"}],
         "errors": [{"referenceId": "r2", "error": "Invalid email format"}],
@@ -630,7 +652,7 @@ def test_id_only_success_items_around_named_errors_are_placed_in_order() -> None
         "r2": ("rejected", None),
         "r3": ("accepted", "id-r3"),
     }
-    assert crm.gets == []
+    assert crm.gets == ["r1", "r3"]
 
 
 def test_id_only_success_items_with_an_unnamed_error_are_looked_up() -> None:
