@@ -279,7 +279,7 @@ def run_command(
     input or configuration (nothing sent), 3 stopped by the CRM or network: run the
     same command again later to resume.
     """
-    from importer.crm import CrmSettings
+    from importer.crm import SETTLE_WAIT, CrmSettings, RetryPolicy
     from importer.ledger import default_ledger_path
     from importer.runner import RunSettings, run_import
     from importer.submit import SendOptions
@@ -306,6 +306,8 @@ def run_command(
         ),
         ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
         command=_run_command_line(source, concurrency, ledger_path, no_ledger),
+        # a failed request none of whose leads is found is looked at again after this long, at most 30 s
+        retry=RetryPolicy(settle_wait=min(inflight_grace, SETTLE_WAIT)),
     )
     report = source.report()
     # A scheduler stopping the job (cron timeout, systemd, docker stop) sends SIGTERM: stop like Ctrl-C,

@@ -89,6 +89,10 @@ class CrmSettings:
         return self.base_url.rstrip("/") + path
 
 
+SETTLE_WAIT = 30.0
+"""Default seconds to wait before looking again for the leads of a failed request of which none was found."""
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How many times to try a failing request, with exponential backoff and full jitter."""
@@ -96,9 +100,12 @@ class RetryPolicy:
     attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 30.0
+    settle_wait: float = SETTLE_WAIT
+    """After a failed request of which no lead is found: seconds to wait before looking again (a CRM may
+    still be storing it, or show what it stored only later), before the request is sent again."""
 
     def __post_init__(self) -> None:
-        if self.attempts < 1 or self.base_delay < 0 or self.max_delay < 0:
+        if self.attempts < 1 or self.base_delay < 0 or self.max_delay < 0 or self.settle_wait < 0:
             raise ValueError("attempts must be at least 1 and delays non-negative")
 
     def backoff(self, failures: int, rand: Callable[[], float] = random.random) -> float:
@@ -277,7 +284,8 @@ class CrmClient:
             if leads and len(tally.outcomes) > stored_before and not exhausted and tally.stop is None:
                 # The CRM processed the request (it stored some of its leads): the others were most likely
                 # refused, and a refusal as a duplicate counts toward the key block. Sending them again
-                # within the same minute could double that count; wait for the minute to pass.
+                # within the same minute could double that count; wait for the minute to pass, then look
+                # them up again (a CRM may show what it stored only after a while).
                 wait = DUPLICATE_WINDOW - (time.monotonic() - failed_at)
                 if wait > 0:
                     log.warning(
@@ -287,6 +295,10 @@ class CrmClient:
                         len(leads),
                     )
                     self._pause(wait)
+                if tally.stop is None:
+                    leads = self._recheck(leads, tally)
+            elif leads and not exhausted and tally.stop is None and self._retry.settle_wait > 0:
+                leads = self._look_again(leads, tally)
         if exhausted and leads:
             self._halt(tally, self._unreachable(retries.failures, failed.reason), unsent=leads)
             return []
@@ -320,6 +332,32 @@ class CrmClient:
             tally.existing.append(ref)
         by_ref = {answers.ref(lead): lead for lead in sent}
         return [*unmentioned, *(by_ref[ref] for ref in placed)]
+
+    def _look_again(self, leads: list[Lead], tally: _Tally) -> list[Lead]:
+        """None of a failed request's leads was found: wait, and look up its first, middle and last lead once
+        more (a CRM still storing it, or slow to show what it stored); when one is there now, all are looked
+        up. Returns the leads still to send; if the run stops meanwhile, the others are placed."""
+        log.warning(
+            "None of the %d leads of a failed request is in the CRM (yet); looking again in %.0f s before "
+            "sending them again",
+            len(leads),
+            self._retry.settle_wait,
+        )
+        self._pause(self._retry.settle_wait)
+        picked = {answers.ref(lead) for lead in (leads[0], leads[len(leads) // 2], leads[-1])}
+        sample = [lead for lead in leads if answers.ref(lead) in picked]
+        rest = [lead for lead in leads if answers.ref(lead) not in picked]
+        absent = self._recheck(sample, tally)
+        if tally.stop is not None:  # the sample is placed; the others may have landed
+            tally.unknown.update(answers.ref(lead) for lead in rest)
+            return []
+        if len(absent) == len(sample):
+            return leads  # still nothing: the request did not land
+        missing = self._recheck(rest, tally)
+        if tally.stop is not None:
+            tally.unknown.update(answers.ref(lead) for lead in absent)
+            return []
+        return [*absent, *missing]
 
     def _settle(self, unmentioned: list[Lead], tally: _Tally, *, resend: bool) -> None:
         """Look up leads an answer did not mention; resend the absent ones once if allowed."""

@@ -163,7 +163,7 @@ class SpyLimiter(RateLimiter):
 class Harness:
     """A CrmClient wired to a FakeCrm, a fake clock and a sleep that only records."""
 
-    def __init__(self, crm: FakeCrm, *, attempts: int = 5, settings: CrmSettings = SETTINGS):
+    def __init__(self, crm: FakeCrm, *, attempts: int = 5, settings: CrmSettings = SETTINGS, settle_wait: float = 0.0):
         self.crm = crm
         self.clock = FakeClock()
         self.events: list[str] = []
@@ -178,7 +178,7 @@ class Harness:
             settings,
             limiter=self.limiter,
             http=httpx.Client(transport=httpx.MockTransport(handler)),
-            retry=RetryPolicy(attempts=attempts),
+            retry=RetryPolicy(attempts=attempts, settle_wait=settle_wait),
             sleep=self.sleeps.append,
         )
 
@@ -224,10 +224,11 @@ def test_init_false_is_sent_when_configured() -> None:
 
 
 def test_every_request_waits_for_the_limiter_first() -> None:
-    """Each POST and GET is preceded by its own limiter.acquire()."""
+    """Each POST and GET is preceded by its own limiter.acquire() (r2, not found while r1 is, is looked up
+    once more after the duplicate window before it is sent again)."""
     h = Harness(FakeCrm(answer(500), stored=["r1"]))
     h.submit(leads(1, 2))
-    assert h.events == ["acquire", "POST", "acquire", "GET", "acquire", "GET", "acquire", "POST"]
+    assert h.events == ["acquire", "POST", "acquire", "GET", "acquire", "GET", "acquire", "GET", "acquire", "POST"]
 
 
 def test_empty_batch_sends_nothing() -> None:
@@ -791,7 +792,7 @@ def test_500_then_lookup_resends_only_the_leads_not_stored() -> None:
     CRM's one-minute duplicate window has passed, so that resending cannot double that count."""
     h = Harness(FakeCrm(answer(500, {"error": "boom"}), stored=["r1", "r3"]))
     result = h.submit(leads(1, 2, 3, 4))
-    assert h.crm.gets == ["r1", "r2", "r3", "r4"]
+    assert h.crm.gets == ["r1", "r2", "r3", "r4", "r2", "r4"]  # the absent ones again, after the wait
     assert h.crm.posts[1] == [lead(2), lead(4)]
     assert result.outcomes == accepted("r1", "r2", "r3", "r4")
     assert len(h.sleeps) == 2 and sum(h.sleeps) >= DUPLICATE_WINDOW
@@ -818,9 +819,37 @@ def test_dropped_connection_is_checked_like_a_500(failure: Exception) -> None:
     """A dropped connection or read timeout may have landed: look up first, resend only the absent."""
     h = Harness(FakeCrm(failure, stored=["r2"]))
     result = h.submit(leads(1, 2))
-    assert h.crm.gets == ["r1", "r2"]
+    assert h.crm.gets == ["r1", "r2", "r1"]
     assert h.crm.refs_posted() == [["r1", "r2"], ["r1"]]
     assert result.outcomes == accepted("r1", "r2")
+
+
+def test_a_failed_request_of_which_nothing_is_found_is_looked_at_again_before_it_is_resent() -> None:
+    """A 504 while the CRM is still storing: the first lookups find nothing. After the settle wait, its first,
+    middle and last lead are looked up again; now there, so every lead is, and nothing is sent twice."""
+    crm = FakeCrm(answer(504, {"error": "gateway timeout"}), stored=[])
+    h = Harness(crm, settle_wait=30.0)
+    original = crm._get
+
+    def lagging(request: httpx.Request) -> httpx.Response:
+        if len(crm.gets) >= 5:  # the CRM shows what it stored from the second round of lookups on
+            crm.stored.update(f"r{n}" for n in range(1, 6))
+        return original(request)
+
+    crm._get = lagging  # type: ignore[method-assign]
+    result = h.submit(leads(1, 2, 3, 4, 5))
+    assert result.outcomes == accepted("r1", "r2", "r3", "r4", "r5")
+    assert len(crm.posts) == 1
+    assert 30.0 in h.sleeps
+    assert crm.gets[5:8] == ["r1", "r3", "r5"]  # first, middle, last
+
+
+def test_a_failed_request_still_not_found_after_the_settle_wait_is_resent() -> None:
+    """A 502 from a proxy before the CRM: nothing found, nothing found again after the wait: sent again."""
+    h = Harness(FakeCrm(answer(502, {"error": "bad gateway"})), settle_wait=30.0)
+    result = h.submit(leads(1, 2, 3))
+    assert result.outcomes == accepted("r1", "r2", "r3")
+    assert h.crm.gets == ["r1", "r2", "r3", "r1", "r2", "r3"] and len(h.crm.posts) == 2
 
 
 def test_non_json_5xx_is_treated_as_a_5xx() -> None:
