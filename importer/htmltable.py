@@ -143,5 +143,14 @@ def html_rows(data: bytes, *, path: str) -> list[list[object]]:
     tables = [t for t in parser.tables if any(any(cell for cell in row) for row in t.rows)]
     if not tables:
         raise SourceError(f"{path}: a web page (HTML) saved as a spreadsheet, but it holds no table with data.")
-    leaves = [t for t in tables if not t.nested] or tables
-    return [list(row) for table in sorted(leaves, key=lambda t: t.order) for row in table.rows]
+    leaves = sorted([t for t in tables if not t.nested] or tables, key=lambda t: t.order)
+    main = max(leaves, key=lambda t: len(t.rows))
+    width = _width(main)
+    # Tables above the largest (a title, a header in a table of its own) become rows above its header;
+    # below it, only tables as wide as it (the next day's leads), not a footer of totals.
+    kept = [t for t in leaves if t.order <= main.order or _width(t) == width]
+    return [list(row) for table in kept for row in table.rows]
+
+
+def _width(table: _Table) -> int:
+    return max((len(row) for row in table.rows), default=0)

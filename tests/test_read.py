@@ -516,14 +516,16 @@ def test_html_rowspan_cells_fill_the_rows_they_cover(tmp_path: Path) -> None:
 
 def test_html_tables_are_read_one_below_the_other(tmp_path: Path) -> None:
     """One table per day (the second repeating the header), a header kept in a table of its own, all inside a
-    layout table: read as Excel shows the page, every lead once."""
-    header = "<tr><th>Full Name</th><th>Mobile No.</th></tr>"
+    layout table: read as Excel shows the page, every lead once. A narrower table of totals below is not."""
+    header = "<tr><th>Full Name</th><th>Mobile No.</th><th>City</th></tr>"
     page = (
         "<table><tr><td><h3>1 March</h3>"
         f"<table>{header}</table>"
-        "<table><tr><td>Asha</td><td>9822033445</td></tr></table>"
+        "<table><tr><td>Asha</td><td>9822033445</td><td>Pune</td></tr></table>"
         "<h3>2 March</h3>"
-        f"<table>{header}<tr><td>Bina</td><td>9822044556</td></tr><tr><td>Chetan</td><td>9822055667</td></tr></table>"
+        f"<table>{header}<tr><td>Bina</td><td>9822044556</td><td>Goa</td></tr>"
+        "<tr><td>Chetan</td><td>9822055667</td><td>Agra</td></tr></table>"
+        "<table><tr><td>Total leads</td><td>3</td></tr><tr><td>Hot</td><td>2</td></tr></table>"
         "</td></tr></table>"
     )
     path = tmp_path / "export.xls"
