@@ -306,7 +306,7 @@ def run_command(
         ),
         ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
         command=_run_command_line(source, concurrency, ledger_path, no_ledger),
-        # a failed request none of whose leads is found is looked at again after this long, at most 30 s
+        # a failed request none of whose leads is found is looked at again after this long, at most 10 s
         retry=RetryPolicy(settle_wait=min(inflight_grace, SETTLE_WAIT)),
     )
     report = source.report()

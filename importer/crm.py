@@ -89,7 +89,7 @@ class CrmSettings:
         return self.base_url.rstrip("/") + path
 
 
-SETTLE_WAIT = 30.0
+SETTLE_WAIT = 10.0
 """Default seconds to wait before looking again for the leads of a failed request of which none was found."""
 
 
