@@ -316,6 +316,8 @@ class CrmClient:
                     found = self._find(ref, tally)
                 except (CrmStop, CrmUnreachable):
                     return unmentioned  # cannot check now; the run stops anyway
+                if found is None:
+                    return unmentioned  # not visible yet: no proof either way; a later answer is checked
                 if found != tally.outcomes[ref].lead_id:
                     self._order.broken = True
                     log.warning(

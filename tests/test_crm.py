@@ -625,6 +625,15 @@ def test_success_items_with_only_an_id_accept_the_batch_in_order() -> None:
     assert crm.gets == ["r1", "r3", "r4", "r6"]
 
 
+def test_id_only_success_items_not_visible_yet_keep_their_order() -> None:
+    """The check's lookups find nothing yet (a CRM slow to show what it stored): no proof of a wrong order,
+    so the leads keep the ids by position rather than being left unconfirmed."""
+    crm = FakeCrm(lambda sent: answer(200, {"success": [{"_id": crm_id(x["referenceId"])} for x in sent]}))
+    result = Harness(crm).submit(leads(1, 2, 3))
+    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2", "r3": "id-r3"}
+    assert result.unknown == ()
+
+
 def test_id_only_success_items_out_of_order_are_looked_up() -> None:
     """A CRM answering id-only success items in another order than sent: the check catches it, and every lead
     takes its own id by lookup (none is sent again), in this batch and the next."""
