@@ -44,6 +44,8 @@ Lead = answers.Lead
 Stop = CrmStop | CrmUnreachable
 
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+ANSWER_DEADLINE = 300.0
+"""Seconds an answer may take to arrive whole, however steadily its bytes trickle in."""
 BULK_PATH = "/leads/bulk/initiate"
 GET_PATH = "/leads/get"
 PLAIN_429_PAUSE = 5.0
@@ -509,14 +511,10 @@ class CrmClient:
             before_send()
         tally.requests += 1
         try:
-            return self._http.request(
-                method,
-                self._settings.url(path),
-                content=content,
-                params=params,
-                headers=headers,
-                timeout=self._timeout,
+            request = self._http.build_request(
+                method, self._settings.url(path), content=content, params=params, headers=headers, timeout=self._timeout
             )
+            return self._answer(self._http.send(request, stream=True))
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise _TransportFailure(self._describe(exc), landed=False) from exc
         except httpx.UnsupportedProtocol as exc:
@@ -525,6 +523,21 @@ class CrmClient:
             ) from exc
         except httpx.RequestError as exc:
             raise _TransportFailure(self._describe(exc), landed=True) from exc
+
+    def _answer(self, response: httpx.Response) -> httpx.Response:
+        """The response, read whole within ``ANSWER_DEADLINE``: the timeout is per read, so a body that trickles
+        in (a byte every few seconds) would otherwise never end."""
+        deadline = time.monotonic() + ANSWER_DEADLINE
+        chunks: list[bytes] = []
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _TransportFailure(f"the answer was still arriving after {ANSWER_DEADLINE:.0f} s", landed=True)
+        finally:
+            response.close()
+        response._content = b"".join(chunks)  # what Response.read() keeps: .content, .text and .json() use it
+        return response
 
     def _pause(self, seconds: float) -> None:
         """Wait ``seconds`` before a retry; a stop ends the wait (the retry is then refused)."""

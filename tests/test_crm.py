@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -859,6 +860,26 @@ def test_a_failed_request_still_not_found_after_the_settle_wait_is_resent() -> N
     result = h.submit(leads(1, 2, 3))
     assert result.outcomes == accepted("r1", "r2", "r3")
     assert h.crm.gets == ["r1", "r2", "r3", "r1", "r2", "r3"] and len(h.crm.posts) == 2
+
+
+class _Trickle(httpx.SyncByteStream):
+    """An answer whose bytes keep arriving, one every 50 ms, each within any read timeout."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        for _ in range(40):
+            time.sleep(0.05)
+            yield b" "
+
+
+def test_an_answer_that_trickles_in_forever_counts_as_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body arriving a byte at a time never trips the per-read timeout: past the answer deadline the request
+    counts as failed after it may have landed, so its leads are looked up (here stored) rather than waited for."""
+    monkeypatch.setattr("importer.crm.ANSWER_DEADLINE", 0.3)
+    crm = FakeCrm(httpx.Response(200, stream=_Trickle()), stored=["r1"])
+    started = time.monotonic()
+    result = Harness(crm).submit(leads(1))
+    assert time.monotonic() - started < 1.5
+    assert result.outcomes == accepted("r1") and crm.gets == ["r1"] and len(crm.posts) == 1
 
 
 def test_non_json_5xx_is_treated_as_a_5xx() -> None:
