@@ -136,8 +136,11 @@ _ECHOED = r"^(?P<local>[a-z0-9]{1,5})@(?P<domain>[a-z0-9]{1,5})\.[a-z.]+$"
 
 def placeholder_emails(email: ArrowText) -> np.ndarray:
     """Per address (lower case, valid or ""), whether it is a stand-in for no address at all."""
+    either = to_bool(pc.fill_null(pc.match_substring_regex(email, f"{_NO_EMAIL}|{_ECHOED}"), False))
+    if not either.any():  # one pass over the column: nearly always nothing to look at
+        return either
     flagged = to_bool(pc.fill_null(pc.match_substring_regex(email, _NO_EMAIL), False))
-    echoed = to_bool(pc.fill_null(pc.match_substring_regex(email, _ECHOED), False))
+    echoed = either & ~flagged
     if echoed.any():
         at = np.flatnonzero(echoed)
         parts = pc.extract_regex(pc.take(email, pa.array(at)), _ECHOED)

@@ -465,7 +465,10 @@ def _serial_reference_note(match: HeaderMatch, names: list[str], cells: pd.DataF
     at = match.found.get("referenceId")
     if at is None:
         return ()
-    text = pc.utf8_trim_whitespace(to_arrow(cells[names[at]]))
+    column = cells[names[at]]
+    if any(not str(v).strip().isdigit() for v in column.iloc[:50] if str(v).strip()):
+        return ()  # ids with letters (nearly always): no need to look at every cell
+    text = pc.utf8_trim_whitespace(to_arrow(column))
     text = pc.filter(text, pc.greater(pc.binary_length(text), 0))
     filled = len(text)
     if filled < 3 or not pc.all(pc.match_substring_regex(text, r"^[0-9]{1,7}$")).as_py():
