@@ -29,9 +29,9 @@ from typing import Any, Self
 
 from importer import ledger_match as matching
 from importer.errors import LedgerError
-from importer.ledger_fold import BackgroundFold
+from importer.ledger_index import SEGMENTS_TABLE, hash_scheme
 from importer.ledger_locks import RunLocks
-from importer.ledger_log import BATCHES_TABLE, Batch, BatchLog, stage
+from importer.ledger_log import BATCH_INDEXES, BATCHES_TABLE, Batch, BatchLog, Match
 from importer.ledger_match import ClaimResult, Known, LeadKey
 
 __all__ = [
@@ -46,16 +46,17 @@ __all__ = [
     "default_ledger_path",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LEAD_STATES = ("in-flight", "accepted", "rejected", "pending")
 DEFAULT_BUSY_TIMEOUT = 30.0
 SCHEMA_WAIT_STEPS = 20
 """Tenths of a second to wait for another process to create the tables of a new ledger file."""
 
 
-# A lead's project and process are stored once, in ``scopes``: a small integer key keeps the indexes
-# small, and their size is what a claim of 1000 leads mostly pays for. Leads are looked up by
-# referenceId (unique), phone and email; ``leads_in_flight`` finds the leads of interrupted runs.
+# A lead's project and process are stored once, in ``scopes``. Leads live in the batches that claimed
+# them, found through the key index (``segments``); ``leads`` holds those folded from the batches of
+# interrupted runs that had leads in flight (and every lead of a ledger from before version 4), looked
+# up by referenceId (unique), phone and email; ``leads_in_flight`` finds the leads of interrupted runs.
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE runs (
@@ -77,16 +78,21 @@ _SCHEMA = (
     "CREATE INDEX leads_email ON leads (scope_id, email) WHERE email != ''",
     "CREATE INDEX leads_in_flight ON leads (scope_id, run_id) WHERE state = 'in-flight'",
     BATCHES_TABLE,
+    *BATCH_INDEXES,
+    SEGMENTS_TABLE,
 )
 
 # Version 1 had no batch log: every claim went straight into ``leads``. Version 2 did not note when a batch
 # was sent: its batches count as sent (their leads are looked up in the CRM, as version 2 would have).
+# Version 3 folded every batch into ``leads``; its leads stay there, and its open batches are sealed or
+# folded by the next run, as an interrupted run's are.
 _MIGRATIONS = {
     1: (
-        BATCHES_TABLE.replace(", sent_at TEXT)", ")"),
+        BATCHES_TABLE.replace(", sent_at TEXT, sealed INTEGER NOT NULL DEFAULT 0)", ")"),
         "ALTER TABLE leads ADD COLUMN batch_id INTEGER NOT NULL DEFAULT 0",
     ),
     2: ("ALTER TABLE batches ADD COLUMN sent_at TEXT", "UPDATE batches SET sent_at = updated_at"),
+    3: ("ALTER TABLE batches ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0", *BATCH_INDEXES, SEGMENTS_TABLE),
 }
 
 # A claim mostly pays for writing the index pages it touched to the WAL: fewer, larger pages are
@@ -165,8 +171,6 @@ class Ledger:
         self._log = BatchLog()
         self._with_leads: set[int] = set()
         """Scopes known to have rows in ``leads`` (rows are never deleted)."""
-        self._background: BackgroundFold | None = None
-        self._fold_conn: sqlite3.Connection | None = None
         self._locks = RunLocks(Path(f"{self.path}.locks"))
         self._existed = self.path.is_file() and self.path.stat().st_size > 0
         with self._errors("open"):
@@ -181,13 +185,9 @@ class Ledger:
 
     def close(self) -> None:
         """Release this process's run locks (a run not ended counts as interrupted) and close the file."""
-        if self._background is not None:
-            self._background.stop()  # a fold under way commits or rolls back first
         with self._mutex:
             self._locks.release_all()
             self._conn.close()
-            if self._fold_conn is not None:
-                self._fold_conn.close()
 
     def __enter__(self) -> Self:
         return self
@@ -229,15 +229,17 @@ class Ledger:
             except BaseException:
                 self._locks.release(run_id)
                 raise
-        if self._background is None:
-            self._background = BackgroundFold(self._fold_settled)
         return run_id
 
     def end_run(self, run_id: int, *, counts: Mapping[str, int], outcome: str, report: str | None) -> None:
-        """Fold the run's batches that are not folded yet, record how it ended, and release its lock."""
+        """Seal the run's batches, record how it ended, and release its lock."""
         with self._transaction("end a run in") as conn:
-            self._log.fold(
-                conn, [row[0] for row in conn.execute("SELECT batch_id FROM batches WHERE run_id = ?", (run_id,))]
+            self._log.close(
+                conn,
+                [
+                    row[0]
+                    for row in conn.execute("SELECT batch_id FROM batches WHERE run_id = ? AND sealed = 0", (run_id,))
+                ],
             )
             cursor = conn.execute(
                 "UPDATE runs SET ended_at = ?, counts = ?, outcome = ?, report = ? WHERE run_id = ?",
@@ -259,16 +261,21 @@ class Ledger:
         return _run_record(rows[0]) if rows else None
 
     def leads_of_run(self, run_id: int) -> list[dict[str, object]]:
-        """Every lead row last touched by the run, in sheet order."""
-        sql = f"SELECT {_LEAD_COLUMNS} FROM leads AS l JOIN scopes AS s USING (scope_id) WHERE l.run_id = ?"
-        names = [column.split(".")[1] for column in _LEAD_COLUMNS.split(", ")]
+        """Every lead whose latest claim is the run's (or that the run adopted), in sheet order."""
+        sql = f"SELECT {_LEAD_COLUMNS}, l.batch_id FROM leads AS l JOIN scopes AS s USING (scope_id) WHERE l.run_id = ?"
+        names = [column.split(".")[1] for column in _LEAD_COLUMNS.split(", ")] + ["batch_id"]
         with self._transaction("read") as conn:
             self._fold_dead(conn)
+            if self.run(run_id) is None:
+                return []
             leads = [dict(zip(names, row, strict=True)) for row in conn.execute(sql, (run_id,))]
             scopes = {s: (p, q) for s, p, q in conn.execute("SELECT scope_id, project_id, process_id FROM scopes")}
-            for batch in self._log.unfolded(conn, run_id=run_id):  # a run still running
-                leads += [_unfolded_lead(batch, batch.entry(pos), scopes[batch.scope]) for pos in range(batch.size)]
-        return sorted(leads, key=lambda lead: int(str(lead["sheet_row"])))
+            for batch in self._log.unfolded(conn, run_id=run_id):
+                leads += [_batch_lead(batch, batch.entry(pos), scopes[batch.scope]) for pos in range(batch.size)]
+            refs = sorted({str(lead["reference_id"]) for lead in leads})
+            newest = self._newest(conn, self._run_scope(conn, run_id), refs, with_open=True)
+        latest = [lead for lead in leads if lead.pop("batch_id") == newest.get(str(lead["reference_id"]))]
+        return sorted(latest, key=lambda lead: int(str(lead["sheet_row"])))
 
     # -- the per-batch protocol ------------------------------------------------------------------
 
@@ -280,16 +287,13 @@ class Ledger:
         is in flight, or was rejected under the same referenceId with the same payload.
         """
         batch: Batch | None = None
-        self._raise_fold_error()
         with self._mutex:
             with self._transaction("claim leads in") as conn:
                 scope = self._scope_id(conn, project_id, process_id, create=True)
                 self._log.refresh(conn, scope)
                 columns = _columns(leads)
                 keys = list(zip(*columns[:3], strict=True))
-                stored = (
-                    matching.stored_matches(conn, matching.MATCHES, scope, keys) if self._has_leads(conn, scope) else []
-                )
+                stored = self._stored(conn, scope, keys, matching.MATCHES)
                 found, others = matching.others_emails(self._log.matches(conn, scope, keys, stored), keys)
                 best = matching.best_matches(found)
                 alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
@@ -336,31 +340,28 @@ class Ledger:
         unknown = {state for _, state, _, _ in outcomes} - {"accepted", "rejected"}
         if unknown:
             raise ValueError(f"an outcome must be accepted or rejected, not {sorted(unknown)}")
-        self._raise_fold_error()
         with self._transaction("record outcomes in") as conn:
             now = _now()
-            folded, settled = self._log.settle(conn, run_id, outcomes, now, only_in_flight=False)
+            folded = self._log.settle(conn, run_id, outcomes, now, only_in_flight=False)
             if folded:
                 scope = self._run_scope(conn, run_id)
                 conn.executemany(
                     f"UPDATE leads SET state = ?, lead_id = ?, message = ?, updated_at = ? WHERE {_IN_RUN}",
                     [(state, lead_id, message, now, scope, ref, run_id) for ref, state, lead_id, message in folded],
                 )
-        self._queue_fold(settled)
 
     def release(self, run_id: int, reference_ids: Sequence[str]) -> None:
         """Turn the run's ``in-flight`` leads that surely were not stored back to ``pending``."""
         with self._transaction("release leads in") as conn:
             now = _now()
             pending = [(ref, "pending", None, None) for ref in reference_ids]
-            folded, settled = self._log.settle(conn, run_id, pending, now, only_in_flight=True)
+            folded = self._log.settle(conn, run_id, pending, now, only_in_flight=True)
             scope = self._run_scope(conn, run_id)
             reference_ids = [ref for ref, *_ in folded]
             conn.executemany(
                 f"UPDATE leads SET state = 'pending', updated_at = ? WHERE {_IN_RUN} AND state = 'in-flight'",
                 [(now, scope, ref, run_id) for ref in reference_ids],
             )
-        self._queue_fold(settled)
 
     # -- interrupted runs ------------------------------------------------------------------------
 
@@ -409,13 +410,8 @@ class Ledger:
             scope = self._scope_id(conn, project_id, process_id, create=False)
             keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
             self._log.refresh(conn, scope)
-            rows = list(
-                matching.best_matches(
-                    self._log.matches(
-                        conn, scope, keys, matching.stored_matches(conn, matching.BY_REFERENCE, scope, keys)
-                    )
-                ).values()
-            )
+            stored = self._stored(conn, scope, keys, matching.BY_REFERENCE)
+            rows = list(matching.best_matches(self._log.matches(conn, scope, keys, stored)).values())
             alive = self._locks.alive_map(row[5] for row in rows if row[3] == "in-flight")
         return {str(row[2]): matching.to_known(row, alive) for row in rows}
 
@@ -474,54 +470,47 @@ class Ledger:
             self._with_leads.add(scope)
         return True
 
-    def _queue_fold(self, batch_ids: list[int]) -> None:
-        """Hand settled batches to the background fold (committed: they are settled for good)."""
-        if batch_ids and self._background is not None:
-            self._background.settled(batch_ids)
+    def _stored(
+        self, conn: sqlite3.Connection, scope: int, keys: Sequence[tuple[str, str, str]], sql: str
+    ) -> list[Match]:
+        """The leads in ``leads`` and in sealed batches that match the keys (ref, phone, email) by position
+        (``sql``: :data:`~importer.ledger_match.MATCHES`, or ``BY_REFERENCE`` for referenceIds alone).
 
-    def _fold_settled(self, batch_ids: list[int]) -> None:
-        """Fold settled batches (in the background thread, on its own connection).
-
-        Their leads are read out on that connection without any lock, while claims and records go on;
-        only the upsert into ``leads`` takes the write lock (and this process's mutex).
+        A lead claimed more than once counts as its latest claim: an earlier one matched by its old
+        phone or email is not the lead any more.
         """
-        with self._errors("fold settled batches into"):
-            if self._fold_conn is None:
-                self._fold_conn = self._connect()
-            conn = self._fold_conn
-            conn.execute("BEGIN")
-            try:
-                stage(conn, batch_ids)
-            finally:
-                conn.execute("COMMIT")
-        with self._mutex, self._errors("fold settled batches into"):
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._log.fold_staged(conn, [b for b in batch_ids if b in self._log.batches])
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                raise
+        in_leads = matching.stored_matches(conn, sql, scope, keys) if self._has_leads(conn, scope) else []
+        columns = [list(column) for column in zip(*keys, strict=True)] if keys else [[], [], []]
+        hits = self._log.keys.find(conn, scope, columns if sql is matching.MATCHES else columns[:1])
+        rows = in_leads + (self._log.sealed_matches(conn, scope, keys, hits) if hits else [])
+        if not hits:
+            return rows
+        newest = self._newest(conn, scope, sorted({row[2] for row in rows}), with_open=False)
+        return [row for row in rows if row[8] >= newest.get(row[2], 0)]
 
-    def _raise_fold_error(self) -> None:
-        """Stop the run when the background fold failed: the ledger cannot be written."""
-        error = self._background.error if self._background is not None else None
-        if isinstance(error, LedgerError):
-            raise error
-        if error is not None:
-            raise LedgerError(f"cannot fold settled batches into the ledger {self.path}: {error}") from error
+    def _newest(
+        self, conn: sqlite3.Connection, scope: int, reference_ids: Sequence[str], *, with_open: bool
+    ) -> dict[str, int]:
+        """The batch of the latest claim of each referenceId: sealed, folded into ``leads`` or (``with_open``) open."""
+        newest = self._log.keys.newest(conn, scope, reference_ids)
+        if self._has_leads(conn, scope):
+            for row in matching.by_reference(conn, scope, reference_ids):
+                newest[row[2]] = max(newest.get(row[2], 0), row[8])
+        if with_open:
+            for ref, batch_id in self._log.newest_open(conn, scope, reference_ids).items():
+                newest[ref] = max(newest.get(ref, 0), batch_id)
+        return newest
 
     def _fold_dead(self, conn: sqlite3.Connection) -> None:
-        """Fold the batches of runs that are no longer running (interrupted ones leave theirs behind)."""
-        runs = [row[0] for row in conn.execute("SELECT DISTINCT run_id FROM batches")]
+        """Seal or fold the open batches of runs that are no longer running (interrupted ones leave theirs)."""
+        runs = [row[0] for row in conn.execute("SELECT DISTINCT run_id FROM batches WHERE sealed = 0")]
         dead = [run_id for run_id, alive in self._locks.alive_map(runs).items() if not alive]
         if dead:
             rows = conn.execute(
-                "SELECT batch_id FROM batches WHERE run_id IN (SELECT value FROM json_each(?))", (json.dumps(dead),)
+                "SELECT batch_id FROM batches WHERE run_id IN (SELECT value FROM json_each(?)) AND sealed = 0",
+                (json.dumps(dead),),
             )
-            self._log.fold(conn, [row[0] for row in rows])
+            self._log.close(conn, [row[0] for row in rows])
 
     def _select(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         with self._mutex, self._errors("read"):
@@ -534,6 +523,7 @@ class Ledger:
         if version is None and self._existed:
             version = self._wait_for_schema()
         if version == SCHEMA_VERSION:
+            self._check_key_hash()
             return
         with self._transaction("create the tables of") as conn:
             version = self._schema_version(conn)
@@ -541,11 +531,28 @@ class Ledger:
                 for statement in _SCHEMA:
                     conn.execute(statement)
                 conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                conn.execute("INSERT INTO meta VALUES ('key_hash', ?)", (hash_scheme(),))
             elif version < SCHEMA_VERSION:
                 for step in range(version, SCHEMA_VERSION):
                     for statement in _MIGRATIONS[step]:
                         conn.execute(statement)
                 conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('key_hash', ?)", (hash_scheme(),))
+
+    def _check_key_hash(self) -> None:
+        """Re-index a ledger whose key index was written with another hash function (another pandas, say):
+        its batches are unsealed, and sealed again by the next run, as an interrupted run's are."""
+        scheme = hash_scheme()
+        with self._mutex, self._errors("read"):
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'key_hash'").fetchone()
+        if row is not None and row[0] == scheme:
+            return
+        with self._transaction("re-index") as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'key_hash'").fetchone()
+            if row is None or row[0] != scheme:
+                conn.execute("DELETE FROM segments")
+                conn.execute("UPDATE batches SET sealed = 0 WHERE sealed = 1")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('key_hash', ?)", (scheme,))
 
     def _wait_for_schema(self) -> int:
         """The schema version of a file that existed with no tables, once another process has created them.
@@ -622,8 +629,8 @@ def _columns(leads: Sequence[LeadKey]) -> list[list[Any]]:
     return [list(column) for column in zip(*leads, strict=True)]
 
 
-def _unfolded_lead(batch: Batch, entry: list[Any], scope: tuple[str, str]) -> dict[str, object]:
-    """A lead of an unfolded batch, as :meth:`Ledger.leads_of_run` lists leads."""
+def _batch_lead(batch: Batch, entry: list[Any], scope: tuple[str, str]) -> dict[str, object]:
+    """A lead of a batch, as :meth:`Ledger.leads_of_run` lists leads (with the batch's id)."""
     ref, phone, email, sheet_row, payload_hash, state, lead_id, message = entry
     return {
         "project_id": scope[0],
@@ -639,6 +646,7 @@ def _unfolded_lead(batch: Batch, entry: list[Any], scope: tuple[str, str]) -> di
         "payload_hash": payload_hash,
         "message": message,
         "updated_at": batch.updated_at,
+        "batch_id": batch.batch_id,
     }
 
 

@@ -1,26 +1,36 @@
-"""The ledger's batch log: a claimed batch is one row of ``batches`` until it is folded into ``leads``.
+"""The ledger's batch log: a claimed batch is one row of ``batches``, for good.
 
 Writing a claim as one row (its leads as a JSON array) costs one insert however many leads the
-batch holds; writing each lead into the indexed ``leads`` table costs an index update per lead and
-key, and rewriting most index pages at every commit. So a run appends one row per claim, rewrites
-that row when the CRM answers, and *folds* its batches into ``leads`` in one transaction when it
-ends; the next run folds what an interrupted one left.
+batch holds; writing each lead into an indexed table costs an index update per lead and key. So a
+run appends one row per claim and rewrites that row when the CRM answers. When the run ends its
+batches are *sealed*: their keys go into a segment of the key index (:mod:`importer.ledger_index`).
+The next run seals what an interrupted one left, except batches with leads still in flight: those
+are *folded* into the ``leads`` table, where they are adopted and resolved.
 
-Until a batch is folded, the leads in it are found through an in-memory index of every unfolded batch
+Until a batch is sealed, the leads in it are found through an in-memory index of every open batch
 this process has read (its own, and other runs' read at each claim, under the write lock), so a
-claim sees every lead claimed before it whether folded or not.
+claim sees every lead claimed before it whether sealed or not.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from importer.ledger_index import KINDS, KeyIndex
+
 # One lead of a batch, as stored in ``batches.leads``: a JSON array of such arrays.
 REF, PHONE, EMAIL, SHEET_ROW, PAYLOAD_HASH, STATE, LEAD_ID, MESSAGE = range(8)
+
+SEALED_CACHE = 400
+"""Sealed batches kept parsed in memory (about 100 kB each)."""
+
+Hit = tuple[int, int, int, int]
+"""(position in the claim, kind, batch_id, position in the batch): a key index hit."""
 
 Entry = list[Any]
 """[reference_id, phone, email, sheet_row, payload_hash, state, lead_id, message]."""
@@ -31,10 +41,16 @@ referenceId/phone/email; batch_id: of the claim that wrote it (0 for leads of sc
 
 BATCHES_TABLE = """CREATE TABLE batches (
     batch_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
-    leads TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT)"""
+    leads TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT, sealed INTEGER NOT NULL DEFAULT 0)"""
 """``sent_at``: when the batch's first request was about to leave; NULL while it waits (for a rate-limit
 slot, say). A batch of a dead run that was never sent cannot be in the CRM: its leads are pending, not
-in flight, so nobody looks them up or waits for them."""
+in flight, so nobody looks them up or waits for them. ``sealed``: 1 once the batch is settled, its run
+over and its keys in a segment (:mod:`importer.ledger_index`); it is never written again."""
+
+BATCH_INDEXES = (
+    "CREATE INDEX batches_open ON batches (scope_id, batch_id) WHERE sealed = 0",
+    "CREATE INDEX batches_run ON batches (run_id)",
+)
 
 # A lead claimed by two runs (rejected, then sent again with new data) ends with the later claim's state,
 # whichever of the two runs ends (and folds) first.
@@ -147,6 +163,8 @@ class BatchLog:
         self._indexes: dict[int, _Index] = {}
         self._owned: dict[int, dict[str, int]] = {}
         """run_id → referenceId → batch_id, for this process's own unfolded batches."""
+        self.keys = KeyIndex()
+        self._sealed: OrderedDict[int, Batch] = OrderedDict()
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -154,7 +172,8 @@ class BatchLog:
         """Read the scope's batches written since the last look (by other runs: this one's are known)."""
         index = self._index(scope)
         rows = conn.execute(
-            "SELECT batch_id, run_id, leads FROM batches WHERE scope_id = ? AND batch_id > ? ORDER BY batch_id",
+            "SELECT batch_id, run_id, leads FROM batches WHERE scope_id = ? AND batch_id > ? AND sealed = 0"
+            " ORDER BY batch_id",
             (scope, index.seen),
         ).fetchall()
         for batch_id, run_id, leads in rows:
@@ -210,8 +229,20 @@ class BatchLog:
         hit = self._find(conn, index, 0, row[2], fresh)
         return hit is not None and hit[0].batch_id > row[8]
 
+    def newest_open(self, conn: sqlite3.Connection, scope: int, reference_ids: Sequence[str]) -> dict[str, int]:
+        """The latest open batch holding each of the referenceIds that one holds."""
+        self.refresh(conn, scope)
+        index = self._index(scope)
+        fresh: dict[int, Batch | None] = {}
+        newest: dict[str, int] = {}
+        for ref in reference_ids:
+            hit = self._find(conn, index, 0, ref, fresh) if ref in index.values[0] else None
+            if hit is not None:
+                newest[ref] = hit[0].batch_id
+        return newest
+
     def unfolded(self, conn: sqlite3.Connection, *, run_id: int | None = None) -> list[Batch]:
-        """Every unfolded batch in the file (of one run), as stored now."""
+        """Every batch in the file (of one run), open or sealed, as stored now."""
         sql = "SELECT batch_id, run_id, scope_id, leads, updated_at FROM batches"
         rows = conn.execute(sql + " WHERE run_id = ?", (run_id,)) if run_id is not None else conn.execute(sql)
         return [Batch.parse(b, r, s, leads, at) for b, r, s, leads, at in rows.fetchall()]
@@ -245,12 +276,9 @@ class BatchLog:
         now: str,
         *,
         only_in_flight: bool,
-    ) -> tuple[list[tuple[str, str, str | None, str | None]], list[int]]:
-        """Set outcomes of the run's leads in its unfolded batches.
-
-        Returns the outcomes of leads in none of them (folded already), and the batches now settled
-        (no lead of theirs in flight any more).
-        """
+    ) -> list[tuple[str, str, str | None, str | None]]:
+        """Set outcomes of the run's leads in its open batches; return those of leads in none of them
+        (folded into ``leads`` already: an adopted lead)."""
         owned = self._owned.get(run_id, {})
         elsewhere: list[tuple[str, str, str | None, str | None]] = []
         by_batch: dict[int, list[tuple[str, str, str | None, str | None]]] = {}
@@ -271,14 +299,79 @@ class BatchLog:
             "UPDATE batches SET leads = ?, updated_at = ? WHERE batch_id = ?",
             [(self.batches[b].dumps(), now, b) for b in sorted(by_batch)],
         )
-        done = [b for b in sorted(by_batch) if not self.batches[b].in_flight()]
-        return elsewhere, done
+        return elsewhere
 
-    def fold(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
-        """Move batches into ``leads`` and drop them from the log (in the caller's write transaction)."""
-        if batch_ids:
-            stage(conn, batch_ids)
-            self.fold_staged(conn, batch_ids)
+    def close(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
+        """Seal the settled ones of these open batches (of runs that are over); fold the others into ``leads``.
+
+        In the caller's write transaction. A batch with leads in flight is folded: its leads are then
+        adopted, looked up and resolved there by the next run.
+        """
+        rows = conn.execute(
+            "SELECT batch_id, run_id, scope_id, leads FROM batches"
+            " WHERE batch_id IN (SELECT value FROM json_each(?)) AND sealed = 0 ORDER BY batch_id",
+            (json.dumps(sorted(batch_ids)),),
+        ).fetchall()
+        to_seal: dict[int, list[tuple[int, Sequence[Sequence[str]]]]] = {}
+        to_fold: list[int] = []
+        for batch_id, run_id, scope, text in rows:
+            own = self.batches.get(batch_id) if batch_id in self.mine else None
+            batch = own if own is not None else Batch.parse(batch_id, run_id, scope, text)
+            if batch.in_flight():
+                to_fold.append(batch_id)
+            else:
+                to_seal.setdefault(scope, []).append((batch_id, batch.columns[:KINDS]))
+        for scope, batches in to_seal.items():
+            self.keys.seal(conn, scope, batches)
+        if to_fold:
+            stage(conn, to_fold)
+            self.fold_staged(conn, to_fold)
+        for batch_id, *_ in rows:
+            self._forget(batch_id)
+
+    def sealed_matches(
+        self, conn: sqlite3.Connection, scope: int, keys: Sequence[tuple[str, str, str]], hits: Sequence[Hit]
+    ) -> list[Match]:
+        """The sealed leads the key index ``hits`` point at whose key really is the claimed lead's."""
+        self._read_sealed(conn, {hit[2] for hit in hits})
+        found: list[Match] = []
+        for pos, kind, batch_id, at in hits:
+            batch = self._sealed[batch_id]
+            if at >= batch.size or batch.columns[(REF, PHONE, EMAIL)[kind]][at] != keys[pos][kind]:
+                continue  # another value with the same hash
+            if kind and batch.columns[REF][at] == keys[pos][0]:
+                continue  # the same lead, matched by referenceId already
+            entry = batch.entry(at)
+            found.append(
+                (
+                    pos,
+                    kind,
+                    entry[REF],
+                    entry[STATE],
+                    entry[LEAD_ID],
+                    batch.run_id,
+                    entry[MESSAGE],
+                    entry[PAYLOAD_HASH],
+                    batch_id,
+                    entry[PHONE],
+                )
+            )
+        return found
+
+    def _read_sealed(self, conn: sqlite3.Connection, batch_ids: set[int]) -> None:
+        """Have these sealed batches in memory (they never change; the cache keeps the last few hundred)."""
+        missing = sorted(batch_ids - self._sealed.keys())
+        if missing:
+            rows = conn.execute(
+                "SELECT batch_id, run_id, scope_id, leads FROM batches WHERE batch_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(missing),),
+            )
+            for batch_id, run_id, scope, text in rows:
+                self._sealed[batch_id] = Batch.parse(batch_id, run_id, scope, text)
+        for batch_id in batch_ids:
+            self._sealed.move_to_end(batch_id)
+        while len(self._sealed) > SEALED_CACHE:
+            self._sealed.popitem(last=False)
 
     def fold_staged(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
         """Upsert the leads :func:`stage` read from ``batch_ids`` on ``conn``, and drop the batches."""

@@ -462,12 +462,13 @@ def _end(ledger: Ledger, run_id: int) -> None:
     ledger.end_run(run_id, counts={}, outcome="complete", report=None)
 
 
-def _table_counts(path: Path) -> tuple[int, int]:
+def _table_counts(path: Path) -> tuple[int, int, int]:
+    """Rows of ``leads``, open batches and sealed batches."""
     raw = sqlite3.connect(path)
     try:
-        return raw.execute("SELECT count(*) FROM leads").fetchone()[0], raw.execute(
-            "SELECT count(*) FROM batches"
-        ).fetchone()[0]
+        leads = raw.execute("SELECT count(*) FROM leads").fetchone()[0]
+        batches = raw.execute("SELECT count(*) - sum(sealed), sum(sealed) FROM batches").fetchone()
+        return leads, batches[0], batches[1] or 0
     finally:
         raw.close()
 
@@ -482,7 +483,7 @@ def test_earlier_runs_leads_count_whether_folded_or_not(ledger: Ledger, path: Pa
     ledger.release(first, ["ref-3"])
     if ended:
         _end(ledger, first)
-    assert _table_counts(path) == ((3, 0) if ended else (0, 1))
+    assert _table_counts(path) == ((0, 0, 1) if ended else (0, 1, 0))
     second = begin(ledger)
     again = [key(1), key(2, payload="old"), key(3), key(4, phone=key(1).phone), key(5, payload="x")]
     result = sent(ledger, second, again)
@@ -502,7 +503,9 @@ def test_earlier_runs_leads_count_whether_folded_or_not(ledger: Ledger, path: Pa
     }
     ledger.record(second, [("ref-2", "accepted", "lead-2", None)])
     _end(ledger, second)
-    assert _table_counts(path) == ((4, 0) if ended else (3, 1))  # a live run's batch stays unfolded
+    # the second run's batch with leads in flight is folded into ``leads``, its settled one sealed; a live
+    # run's batch stays open
+    assert _table_counts(path) == ((2, 0, 2) if ended else (2, 1, 1))
     known = ledger.lookup(PROJECT, PROCESS, ["ref-2", "ref-3", "ref-5"])
     assert {ref: (k.state, k.lead_id, k.run_id) for ref, k in known.items()} == {
         "ref-2": ("accepted", "lead-2", second),
@@ -516,7 +519,7 @@ def test_earlier_runs_leads_count_whether_folded_or_not(ledger: Ledger, path: Pa
     ]
     if not ended:  # the first run ends last: its older claims do not overwrite the second run's
         _end(ledger, first)
-        assert _table_counts(path) == (4, 0)
+        assert _table_counts(path) == (2, 0, 2)
         known = ledger.lookup(PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3"])
         assert {ref: (k.state, k.run_id) for ref, k in known.items()} == {
             "ref-1": ("accepted", first),
@@ -530,7 +533,7 @@ def test_live_run_lists_its_unfolded_leads(ledger: Ledger, path: Path) -> None:
     run_id = begin(ledger)
     ledger.claim(run_id, PROJECT, PROCESS, [key(1), key(2)])
     ledger.record(run_id, [("ref-2", "accepted", "lead-2", None)])
-    assert _table_counts(path) == (0, 1)
+    assert _table_counts(path) == (0, 1, 0)
     with Ledger(path) as other:  # another process, e.g. `leadimport show` while the run goes on
         rows = other.leads_of_run(run_id)
         assert [(r["reference_id"], r["state"], r["lead_id"], r["sheet_row"]) for r in rows] == [
@@ -539,14 +542,18 @@ def test_live_run_lists_its_unfolded_leads(ledger: Ledger, path: Path) -> None:
         ]
         assert other.lookup(PROJECT, PROCESS, ["ref-2"])["ref-2"].state == "accepted"
         assert other.stale_in_flight(PROJECT, PROCESS) == []  # the run is alive: nothing to adopt
-    assert _table_counts(path) == (0, 1)  # a live run's batches are left to it
+    assert _table_counts(path) == (0, 1, 0)  # a live run's batches are left to it
 
 
 def test_version_1_ledger_is_upgraded_and_keeps_its_leads(path: Path) -> None:
     """A ledger written by schema version 1 (no batch log) is upgraded in place; its leads still count."""
     path.parent.mkdir(parents=True)
     raw = sqlite3.connect(path)
-    v1 = [s.replace(", batch_id INTEGER NOT NULL DEFAULT 0", "") for s in importer_ledger._SCHEMA if "batches" not in s]
+    v1 = [
+        s.replace(", batch_id INTEGER NOT NULL DEFAULT 0", "")
+        for s in importer_ledger._SCHEMA
+        if "batches" not in s and "segments" not in s
+    ]
     assert not any("batch_id" in statement for statement in v1)
     for statement in v1:
         raw.execute(statement)
@@ -623,6 +630,7 @@ def test_version_2_ledger_is_upgraded_and_its_unfolded_batches_count_as_sent(pat
     with Ledger(path) as ledger:
         crashed = begin(ledger)
         ledger.claim(crashed, PROJECT, PROCESS, [key(1), key(2)])
+    _downgrade_to_3(path)
     raw = sqlite3.connect(path)
     raw.execute("ALTER TABLE batches DROP COLUMN sent_at")
     raw.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
@@ -633,3 +641,52 @@ def test_version_2_ledger_is_upgraded_and_its_unfolded_batches_count_as_sent(pat
     raw = sqlite3.connect(path)
     assert raw.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
     raw.close()
+
+
+def _downgrade_to_3(path: Path) -> None:
+    """Make a current ledger file look as version 3 wrote it (no key index; batches never sealed)."""
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT count(*) FROM batches WHERE sealed = 1").fetchone() == (0,)
+    for statement in ("DROP INDEX batches_open", "DROP INDEX batches_run", "DROP TABLE segments"):
+        raw.execute(statement)
+    raw.execute("ALTER TABLE batches DROP COLUMN sealed")
+    raw.execute("DELETE FROM meta WHERE key = 'key_hash'")
+    raw.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    raw.commit()
+    raw.close()
+
+
+def test_version_3_ledger_is_upgraded_and_its_leads_and_open_batches_still_count(path: Path) -> None:
+    """Version 3 folded every batch into ``leads``: those leads still hold back a claim, and the open batches
+    of a run interrupted under version 3 are sealed (settled) or folded (in flight) by the next run."""
+    with Ledger(path) as ledger:
+        old = begin(ledger)
+        ledger.claim(old, PROJECT, PROCESS, [key(1)])
+        ledger.record(old, [("ref-1", "accepted", "lead-1", None)])
+        crashed = begin(ledger)
+        ledger.claim(crashed, PROJECT, PROCESS, [key(2)])
+        ledger.record(crashed, [("ref-2", "accepted", "lead-2", None)])
+        sent(ledger, crashed, [key(3)])
+    raw = sqlite3.connect(path)  # as version 3 left it: the ended run's lead folded into ``leads``
+    raw.execute(
+        "INSERT INTO leads (scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row,"
+        " payload_hash, updated_at, batch_id) SELECT 1, 'ref-1', ?, ?, 'accepted', 'lead-1', ?, ?, 3, ?,"
+        " '2026-01-01', batch_id FROM batches WHERE run_id = ?",
+        (key(1).phone, key(1).email, old, old, key(1).payload_hash, old),
+    )
+    raw.execute("DELETE FROM batches WHERE run_id = ?", (old,))
+    raw.execute("UPDATE batches SET sealed = 0")
+    raw.execute("DELETE FROM segments")
+    raw.commit()
+    raw.close()
+    _downgrade_to_3(path)
+    with Ledger(path) as ledger:
+        result = sent(ledger, begin(ledger), [key(1), key(2), key(3), key(4, phone=key(1).phone), key(5)])
+        assert refs(result.claimed) == ["ref-5"]
+        assert {row: (k.state, k.reference_id, k.matched_by) for row, k in result.known.items()} == {
+            3: ("accepted", "ref-1", "referenceId"),
+            4: ("accepted", "ref-2", "referenceId"),
+            5: ("in-flight", "ref-3", "referenceId"),  # a dead run's: looked up in the CRM before anything is sent
+            6: ("accepted", "ref-1", "phone"),
+        }
+    assert _table_counts(path) == (2, 1, 1)  # ref-1 and the folded ref-3; the new run's batch; the sealed one

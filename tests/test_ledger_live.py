@@ -1,9 +1,8 @@
-"""The ledger while a run is going on: batches folded in the background, a ledger that fails mid-run."""
+"""The ledger across runs: batches sealed into the key index, segments merged; a ledger that fails mid-run."""
 
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +11,8 @@ import pytest
 
 from importer.config import load_mapping
 from importer.crm import CrmClient, CrmSettings
-from importer.errors import LedgerError
 from importer.ledger import Ledger
-from importer.ledger_fold import MIN_BATCHES, BackgroundFold
+from importer.ledger_match import LeadKey
 from importer.limiter import RateLimit, RateLimiter
 from importer.pipeline import prepare
 from importer.sandbox import Sandbox, SandboxSettings
@@ -24,59 +22,111 @@ from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
 from tests.test_ledger import begin, key, refs
 
 
-def _stored_batches(path: Path) -> int:
-    """Batches not folded yet, as another process reading the file sees them."""
+def _batches(path: Path) -> tuple[int, int]:
+    """Open and sealed batches, as another process reading the file sees them."""
     with sqlite3.connect(path) as conn:
-        return int(conn.execute("SELECT count(*) FROM batches").fetchone()[0])
+        row = conn.execute(
+            "SELECT count(*) - coalesce(sum(sealed), 0), coalesce(sum(sealed), 0) FROM batches"
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
 
-def test_settled_batches_are_folded_while_the_run_goes_on(tmp_path: Path) -> None:
-    """Once enough batches have their outcomes they move into the lead table before the run ends,
-    and a later lead with a folded lead's phone is still held back."""
+def _segments(path: Path) -> list[int]:
+    with sqlite3.connect(path) as conn:
+        return [int(row[0]) for row in conn.execute("SELECT size FROM segments ORDER BY segment_id")]
+
+
+def _run(ledger: Ledger, batches: list[list[LeadKey]], *, end: bool = True) -> int:
+    run_id = begin(ledger)
+    for batch in batches:
+        assert refs(ledger.claim(run_id, PROJECT, PROCESS, batch).claimed) == refs(batch)
+        ledger.record(run_id, [(k.reference_id, "accepted", f"lead-{k.reference_id}", None) for k in batch])
+    if end:
+        ledger.end_run(run_id, counts={}, outcome="complete", report=None)
+    return run_id
+
+
+def test_a_runs_batches_are_sealed_when_it_ends_and_found_by_any_key(tmp_path: Path) -> None:
+    """While a run goes on its batches stay open; when it ends they are sealed into the key index, and a
+    later run finds their leads by referenceId, phone and email (another process as well)."""
+    path = tmp_path / "ledger.sqlite3"
+    batches = [[key(b * 5 + i) for i in range(5)] for b in range(4)]
+    with Ledger(path) as ledger:
+        run_id = _run(ledger, batches, end=False)
+        assert _batches(path) == (4, 0)
+        ledger.end_run(run_id, counts={}, outcome="complete", report=None)
+        assert _batches(path) == (0, 4) and _segments(path) == [20]
+    with Ledger(path) as other:
+        later = begin(other)
+        again = [key(900, phone=batches[0][3].phone), key(901, phone="", email=batches[3][1].email), key(7), key(902)]
+        result = other.claim(later, PROJECT, PROCESS, again)
+        assert refs(result.claimed) == ["ref-902"]
+        assert {row: (k.reference_id, k.matched_by, k.lead_id) for row, k in result.known.items()} == {
+            902: ("ref-3", "phone", "lead-ref-3"),
+            903: ("ref-16", "email", "lead-ref-16"),
+            9: ("ref-7", "referenceId", "lead-ref-7"),
+        }
+        found = other.lookup(PROJECT, PROCESS, refs([k for batch in batches for k in batch]))
+        assert len(found) == 20 and {k.state for k in found.values()} == {"accepted"}
+
+
+def test_a_lead_claimed_again_counts_by_its_latest_claim(tmp_path: Path) -> None:
+    """A lead rejected in one run and sent again with another phone by a later one: the old phone no
+    longer finds it, the new one does, and its state is the later run's."""
     path = tmp_path / "ledger.sqlite3"
     with Ledger(path) as ledger:
-        run = begin(ledger)
-        batches = [[key(b * 5 + i) for i in range(5)] for b in range(MIN_BATCHES + 2)]
-        for batch in batches:
-            assert ledger.claim(run, PROJECT, PROCESS, batch).claimed == batch
-            ledger.record(run, [(k.reference_id, "accepted", f"id-{k.reference_id}", None) for k in batch])
-        deadline = time.monotonic() + 10
-        while _stored_batches(path) > 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert _stored_batches(path) <= 2, "settled batches were not folded while the run went on"
-
-        again = key(900, phone=batches[0][3].phone)
-        claim = ledger.claim(run, PROJECT, PROCESS, [again])
-        assert claim.claimed == []
-        known = claim.known[again.sheet_row]
-        assert (known.reference_id, known.state, known.matched_by) == ("ref-3", "accepted", "phone")
-
-        ledger.end_run(run, counts={"accepted": 50}, outcome="complete", report=None)
-        assert _stored_batches(path) == 0
-        found = ledger.lookup(PROJECT, PROCESS, refs([k for batch in batches for k in batch]))
-        assert len(found) == 5 * len(batches)
-        assert {k.state for k in found.values()} == {"accepted"}
+        first = begin(ledger)
+        ledger.claim(first, PROJECT, PROCESS, [key(1)])
+        ledger.record(first, [("ref-1", "rejected", None, "Invalid phone")])
+        ledger.end_run(first, counts={}, outcome="complete", report=None)
+        fixed = key(1, phone="+919876512345", payload="new")
+        second = _run(ledger, [[fixed]])
+        third = begin(ledger)
+        result = ledger.claim(third, PROJECT, PROCESS, [key(2, phone=key(1).phone), key(3, phone=fixed.phone)])
+        assert refs(result.claimed) == ["ref-2"]
+        assert (result.known[5].reference_id, result.known[5].state, result.known[5].run_id) == (
+            "ref-1",
+            "accepted",
+            second,
+        )
+        assert ledger.lookup(PROJECT, PROCESS, ["ref-1"])["ref-1"].state == "accepted"
+        assert [r["reference_id"] for r in ledger.leads_of_run(first)] == []
+        assert [(r["reference_id"], r["state"]) for r in ledger.leads_of_run(second)] == [("ref-1", "accepted")]
 
 
-def test_background_fold_keeps_its_first_error_and_stops() -> None:
-    """A fold that raises ends the thread with the error kept for the run to report."""
-    calls: list[list[int]] = []
+def test_segments_of_many_runs_are_merged_and_every_lead_is_still_found(tmp_path: Path) -> None:
+    """Each run adds a segment; similar sizes are merged, so the index stays a few segments however many
+    runs there were, and every lead of every run still holds back its referenceId, phone and email."""
+    path = tmp_path / "ledger.sqlite3"
+    leads = [key(n) for n in range(60)]
+    with Ledger(path) as ledger:
+        for run in range(20):
+            _run(ledger, [leads[run * 3 : run * 3 + 3]])
+        sizes = _segments(path)
+        assert sum(sizes) == 60 and len(sizes) <= 5, sizes
+        later = begin(ledger)
+        again = [
+            key(1000 + n, phone=k.phone) if n % 2 else key(1000 + n, phone="", email=k.email)
+            for n, k in enumerate(leads)
+        ]
+        result = ledger.claim(later, PROJECT, PROCESS, again)
+        assert result.claimed == []
+        assert sorted(k.reference_id for k in result.known.values()) == sorted(refs(leads))
 
-    def fold(batch_ids: list[int]) -> None:
-        calls.append(batch_ids)
-        raise LedgerError("the disk holding the ledger is full")
 
-    background = BackgroundFold(fold, min_batches=2)
-    background.settled([1])
-    assert calls == [] and background.error is None
-    background.settled([2, 3])
-    deadline = time.monotonic() + 5
-    while background.error is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert isinstance(background.error, LedgerError)
-    background.settled([4, 5])
-    background.stop()
-    assert calls == [[1, 2, 3]]
+def test_a_key_index_made_with_another_hash_is_rebuilt(tmp_path: Path) -> None:
+    """A ledger whose key index another hash function wrote (another pandas, say) is indexed again when
+    opened: nothing it holds is missed."""
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as ledger:
+        _run(ledger, [[key(1), key(2)]])
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = 'other' WHERE key = 'key_hash'")
+        conn.execute("UPDATE segments SET ref_hashes = zeroblob(length(ref_hashes))")
+    with Ledger(path) as ledger:
+        result = ledger.claim(begin(ledger), PROJECT, PROCESS, [key(1), key(3)])
+        assert refs(result.claimed) == ["ref-3"]
+    assert _segments(path) == [2] and _batches(path) == (1, 1)
 
 
 @pytest.fixture
