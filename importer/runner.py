@@ -12,6 +12,7 @@ import pandas as pd
 from importer.config import LeadMapping, load_mapping
 from importer.crm import CrmClient, CrmSettings, RetryPolicy
 from importer.errors import LedgerError, SourceError
+from importer.gc_tuning import fewer_collections
 from importer.ledger import Known, Ledger, RunRecord
 from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.pipeline import Outcome, Prepared, ReportOptions, exit_code, finish, prepare
@@ -43,6 +44,19 @@ def run_import(
 ) -> Outcome:
     """The dry run, then every valid row sent to the CRM once; the report says what the CRM answered."""
     prepared = prepare(path, mapping, options, progress=settings.send.progress)
+    with fewer_collections():
+        return _send_prepared(path, mapping, settings, prepared, report, http)
+
+
+def _send_prepared(
+    path: str | Path,
+    mapping: LeadMapping,
+    settings: RunSettings,
+    prepared: Prepared,
+    report: ReportOptions,
+    http: httpx.Client | None,
+) -> Outcome:
+    """Every valid row of the prepared sheet sent once, the report written and the run recorded."""
     ledger = Ledger(settings.ledger_path) if settings.ledger_path else None
     try:
         ledger_run = None
