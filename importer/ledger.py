@@ -31,7 +31,7 @@ from importer import ledger_match as matching
 from importer.errors import LedgerError
 from importer.ledger_index import SEGMENTS_TABLE, hash_scheme
 from importer.ledger_locks import RunLocks
-from importer.ledger_log import BATCH_INDEXES, BATCHES_TABLE, Batch, BatchLog, Match
+from importer.ledger_log import BATCH_INDEXES, BATCHES_TABLE, UNPACK_V3, Batch, BatchLog, Match
 from importer.ledger_match import ClaimResult, Known, LeadKey
 
 __all__ = [
@@ -84,15 +84,22 @@ _SCHEMA = (
 
 # Version 1 had no batch log: every claim went straight into ``leads``. Version 2 did not note when a batch
 # was sent: its batches count as sent (their leads are looked up in the CRM, as version 2 would have).
-# Version 3 folded every batch into ``leads``; its leads stay there, and its open batches are sealed or
-# folded by the next run, as an interrupted run's are.
+# Version 3 folded every batch into ``leads``; its leads stay there, and its open batches (their leads
+# stored lead by lead) are unpacked into fields, then sealed or folded by the next run, as an interrupted
+# run's are.
 _MIGRATIONS = {
     1: (
-        BATCHES_TABLE.replace(", sent_at TEXT, sealed INTEGER NOT NULL DEFAULT 0)", ")"),
+        BATCHES_TABLE.replace(", sent_at TEXT, sealed INTEGER NOT NULL DEFAULT 0, outcomes TEXT)", ")"),
         "ALTER TABLE leads ADD COLUMN batch_id INTEGER NOT NULL DEFAULT 0",
     ),
     2: ("ALTER TABLE batches ADD COLUMN sent_at TEXT", "UPDATE batches SET sent_at = updated_at"),
-    3: ("ALTER TABLE batches ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0", *BATCH_INDEXES, SEGMENTS_TABLE),
+    3: (
+        "ALTER TABLE batches ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE batches ADD COLUMN outcomes TEXT",
+        UNPACK_V3,
+        *BATCH_INDEXES,
+        SEGMENTS_TABLE,
+    ),
 }
 
 # A claim mostly pays for writing the index pages it touched to the WAL: fewer, larger pages are
@@ -292,9 +299,8 @@ class Ledger:
                 scope = self._scope_id(conn, project_id, process_id, create=True)
                 self._log.refresh(conn, scope)
                 columns = _columns(leads)
-                keys = list(zip(*columns[:3], strict=True))
-                stored = self._stored(conn, scope, keys, matching.MATCHES)
-                found, others = matching.others_emails(self._log.matches(conn, scope, keys, stored), keys)
+                stored = self._stored(conn, scope, columns[:3], matching.MATCHES)
+                found, others = matching.others_emails(self._log.matches(conn, scope, columns[:3], stored), columns[1])
                 best = matching.best_matches(found)
                 alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
                 if others:  # sent without the address another person's lead has: claimed without it too
@@ -408,10 +414,11 @@ class Ledger:
         with self._transaction("read") as conn:
             self._fold_dead(conn)
             scope = self._scope_id(conn, project_id, process_id, create=False)
-            keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
+            refs = list(dict.fromkeys(reference_ids))
             self._log.refresh(conn, scope)
-            stored = self._stored(conn, scope, keys, matching.BY_REFERENCE)
-            rows = list(matching.best_matches(self._log.matches(conn, scope, keys, stored)).values())
+            stored = self._stored(conn, scope, [refs], matching.BY_REFERENCE)
+            columns = [refs, [""] * len(refs), [""] * len(refs)]
+            rows = list(matching.best_matches(self._log.matches(conn, scope, columns, stored)).values())
             alive = self._locks.alive_map(row[5] for row in rows if row[3] == "in-flight")
         return {str(row[2]): matching.to_known(row, alive) for row in rows}
 
@@ -470,19 +477,17 @@ class Ledger:
             self._with_leads.add(scope)
         return True
 
-    def _stored(
-        self, conn: sqlite3.Connection, scope: int, keys: Sequence[tuple[str, str, str]], sql: str
-    ) -> list[Match]:
-        """The leads in ``leads`` and in sealed batches that match the keys (ref, phone, email) by position
-        (``sql``: :data:`~importer.ledger_match.MATCHES`, or ``BY_REFERENCE`` for referenceIds alone).
+    def _stored(self, conn: sqlite3.Connection, scope: int, columns: Sequence[Sequence[str]], sql: str) -> list[Match]:
+        """The leads in ``leads`` and in sealed batches that match each lead by position (``columns``: the
+        leads' referenceIds, phones and emails for :data:`~importer.ledger_match.MATCHES`, referenceIds
+        alone for ``BY_REFERENCE``).
 
         A lead claimed more than once counts as its latest claim: an earlier one matched by its old
         phone or email is not the lead any more.
         """
-        in_leads = matching.stored_matches(conn, sql, scope, keys) if self._has_leads(conn, scope) else []
-        columns = [list(column) for column in zip(*keys, strict=True)] if keys else [[], [], []]
-        hits = self._log.keys.find(conn, scope, columns if sql is matching.MATCHES else columns[:1])
-        rows = in_leads + (self._log.sealed_matches(conn, scope, keys, hits) if hits else [])
+        in_leads = matching.stored_matches(conn, sql, scope, columns) if self._has_leads(conn, scope) else []
+        hits = self._log.keys.find(conn, scope, columns)
+        rows = in_leads + (self._log.sealed_matches(conn, scope, columns, hits) if hits else [])
         if not hits:
             return rows
         newest = self._newest(conn, scope, sorted({row[2] for row in rows}), with_open=False)

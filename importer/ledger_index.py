@@ -14,7 +14,7 @@ ledger unseals every batch and seals them again (:func:`hash_scheme`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,11 +41,12 @@ Hashes = NDArray[np.uint64]
 Places = NDArray[np.int64]
 
 
-def hash_keys(values: Sequence[str]) -> Hashes:
+def hash_keys(values: Sequence[str] | NDArray[np.object_]) -> Hashes:
     """The 64-bit hash of each value (the same in every process and on every machine)."""
     if not len(values):
         return np.empty(0, dtype=np.uint64)
-    return np.asarray(pd.util.hash_array(np.array(values, dtype=object), categorize=False), dtype=np.uint64)
+    array = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+    return np.asarray(pd.util.hash_array(array, categorize=False), dtype=np.uint64)
 
 
 def hash_scheme() -> str:
@@ -64,18 +65,22 @@ class Segment:
     segment_id: int = 0
 
     @classmethod
-    def build(cls, batches: Iterable[tuple[int, Sequence[Sequence[str]]]]) -> Segment:
-        """Index batches given as (batch_id, [referenceIds, phones, emails])."""
-        parts: list[tuple[list[Hashes], list[Places]]] = [([], []) for _ in range(KINDS)]
-        size = 0
-        for batch_id, columns in batches:
-            size += len(columns[0])
-            for kind in range(KINDS):
-                values = columns[kind]
-                positions = [pos for pos, value in enumerate(values) if value] if kind else range(len(values))
-                parts[kind][0].append(hash_keys([values[pos] for pos in positions]))
-                parts[kind][1].append((batch_id << POSITION_BITS) | np.asarray(positions, dtype=np.int64))
-        return cls._sorted(size, parts)
+    def build(cls, batches: Sequence[tuple[int, Sequence[Sequence[str]]]]) -> Segment:
+        """Index batches given as (batch_id, [referenceIds, phones, emails]); "" (no phone or email) is left out."""
+        parts: list[tuple[list[Hashes], list[Places]]] = []
+        for kind in range(KINDS):
+            values: list[str] = []
+            places: list[Places] = []
+            for batch_id, columns in batches:
+                values += columns[kind]
+                places.append((batch_id << POSITION_BITS) + np.arange(len(columns[kind]), dtype=np.int64))
+            array = np.array(values, dtype=object)
+            where = np.concatenate(places) if places else np.empty(0, dtype=np.int64)
+            if kind:
+                given = array != ""
+                array, where = array[given], where[given]
+            parts.append(([hash_keys(array)], [where]))
+        return cls._sorted(sum(len(columns[0]) for _, columns in batches), parts)
 
     @classmethod
     def merge(cls, segments: Sequence[Segment]) -> Segment:
@@ -89,7 +94,7 @@ class Segment:
         places: list[Places] = []
         for kind_hashes, kind_places in parts:
             joined = np.concatenate(kind_hashes) if kind_hashes else np.empty(0, dtype=np.uint64)
-            order = np.argsort(joined, kind="stable")
+            order = np.argsort(joined)
             hashes.append(joined[order])
             places.append((np.concatenate(kind_places) if kind_places else np.empty(0, dtype=np.int64))[order])
         return cls(size, hashes, places)

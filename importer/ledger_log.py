@@ -1,8 +1,8 @@
 """The ledger's batch log: a claimed batch is one row of ``batches``, for good.
 
-Writing a claim as one row (its leads as a JSON array) costs one insert however many leads the
-batch holds; writing each lead into an indexed table costs an index update per lead and key. So a
-run appends one row per claim and rewrites that row when the CRM answers. When the run ends its
+Writing a claim as one row (its leads' keys as JSON arrays, one per field) costs one insert however
+many leads the batch holds; writing each lead into an indexed table costs an index update per lead and key. So a
+run appends one row per claim and writes the leads' outcomes into it when the CRM answers. When the run ends its
 batches are *sealed*: their keys go into a segment of the key index (:mod:`importer.ledger_index`).
 The next run seals what an interrupted one left, except batches with leads still in flight: those
 are *folded* into the ``leads`` table, where they are adopted and resolved.
@@ -23,8 +23,11 @@ from typing import Any
 
 from importer.ledger_index import KINDS, KeyIndex
 
-# One lead of a batch, as stored in ``batches.leads``: a JSON array of such arrays.
+# The fields of a batch's leads: ``batches.leads`` holds the first five (written by the claim),
+# ``batches.outcomes`` the last three (NULL until the CRM answers: every lead in flight), as JSON arrays
+# of one array per field.
 REF, PHONE, EMAIL, SHEET_ROW, PAYLOAD_HASH, STATE, LEAD_ID, MESSAGE = range(8)
+KEY_FIELDS = 5
 
 SEALED_CACHE = 400
 """Sealed batches kept parsed in memory (about 100 kB each)."""
@@ -41,7 +44,7 @@ referenceId/phone/email; batch_id: of the claim that wrote it (0 for leads of sc
 
 BATCHES_TABLE = """CREATE TABLE batches (
     batch_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
-    leads TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT, sealed INTEGER NOT NULL DEFAULT 0)"""
+    leads TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT, sealed INTEGER NOT NULL DEFAULT 0, outcomes TEXT)"""
 """``sent_at``: when the batch's first request was about to leave; NULL while it waits (for a rate-limit
 slot, say). A batch of a dead run that was never sent cannot be in the CRM: its leads are pending, not
 in flight, so nobody looks them up or waits for them. ``sealed``: 1 once the batch is settled, its run
@@ -67,12 +70,28 @@ STAGED_TABLE = f"CREATE TEMP TABLE IF NOT EXISTS staged ({_LEAD_FIELDS})"
 
 _STAGE = f"""
 INSERT INTO temp.staged ({_LEAD_FIELDS})
-SELECT b.scope_id, j.value ->> 0, j.value ->> 1, j.value ->> 2,
-       CASE WHEN j.value ->> 5 = 'in-flight' AND b.sent_at IS NULL THEN 'pending' ELSE j.value ->> 5 END,
-       j.value ->> 6, b.run_id, b.run_id, j.value ->> 3, j.value ->> 4, j.value ->> 7,
-       max(b.updated_at, coalesce(b.sent_at, '')), b.batch_id
-  FROM batches AS b, json_each(b.leads) AS j
- WHERE b.batch_id IN (SELECT value FROM json_each(?1))"""
+SELECT scope_id, reference_id, phone, email,
+       CASE WHEN state = 'in-flight' AND sent_at IS NULL THEN 'pending' ELSE state END,
+       lead_id, run_id, run_id, sheet_row, payload_hash, message, max(updated_at, coalesce(sent_at, '')), batch_id
+  FROM (SELECT b.scope_id, j.value AS reference_id, b.leads -> 1 ->> j.key AS phone, b.leads -> 2 ->> j.key AS email,
+               coalesce(b.outcomes -> 0 ->> j.key, 'in-flight') AS state, b.outcomes -> 1 ->> j.key AS lead_id,
+               b.run_id, b.leads -> 3 ->> j.key AS sheet_row, b.leads -> 4 ->> j.key AS payload_hash,
+               b.outcomes -> 2 ->> j.key AS message, b.updated_at, b.sent_at, b.batch_id
+          FROM batches AS b, json_each(b.leads, '$[0]') AS j
+         WHERE b.batch_id IN (SELECT value FROM json_each(?1)))"""
+
+# Version 3 kept each lead of a batch as one array of all eight fields, in ``leads``.
+UNPACK_V3 = """UPDATE batches SET
+    leads = json_array(
+        (SELECT json_group_array(value -> 0) FROM json_each(leads)),
+        (SELECT json_group_array(value -> 1) FROM json_each(leads)),
+        (SELECT json_group_array(value -> 2) FROM json_each(leads)),
+        (SELECT json_group_array(value -> 3) FROM json_each(leads)),
+        (SELECT json_group_array(value -> 4) FROM json_each(leads))),
+    outcomes = json_array(
+        (SELECT json_group_array(value -> 5) FROM json_each(leads)),
+        (SELECT json_group_array(value -> 6) FROM json_each(leads)),
+        (SELECT json_group_array(value -> 7) FROM json_each(leads)))"""
 
 _UPSERT_STAGED = f"""
 INSERT INTO leads ({_LEAD_FIELDS}) SELECT {_LEAD_FIELDS} FROM temp.staged WHERE true
@@ -107,15 +126,22 @@ class Batch:
         return cls(batch_id, run_id, scope, [*keys, ["in-flight"] * size, [None] * size, [None] * size], now)
 
     @classmethod
-    def parse(cls, batch_id: int, run_id: int, scope: int, text: str, updated_at: str = "") -> Batch:
-        """A batch as ``batches.leads`` stores it."""
-        entries = json.loads(text)
-        columns = [list(column) for column in zip(*entries, strict=True)] if entries else [[] for _ in range(8)]
+    def parse(
+        cls, batch_id: int, run_id: int, scope: int, keys: str, outcomes: str | None, updated_at: str = ""
+    ) -> Batch:
+        """A batch as ``batches.leads`` and ``batches.outcomes`` store it."""
+        columns: list[list[Any]] = json.loads(keys)
+        size = len(columns[REF])
+        columns += json.loads(outcomes) if outcomes else [["in-flight"] * size, [None] * size, [None] * size]
         return cls(batch_id, run_id, scope, columns, updated_at)
 
-    def dumps(self) -> str:
-        """The batch's leads as ``batches.leads`` stores them."""
-        return json.dumps(list(zip(*self.columns, strict=True)), separators=(",", ":"))
+    def keys_json(self) -> str:
+        """The leads' keys as ``batches.leads`` stores them."""
+        return json.dumps(self.columns[:KEY_FIELDS], separators=(",", ":"))
+
+    def outcomes_json(self) -> str:
+        """The leads' states, lead _ids and messages as ``batches.outcomes`` stores them."""
+        return json.dumps(self.columns[KEY_FIELDS:], separators=(",", ":"))
 
     @property
     def size(self) -> int:
@@ -138,9 +164,10 @@ class Batch:
             self._positions[kind] = positions
         return positions.get(value)
 
-    def reload(self, text: str) -> None:
+    def reload(self, outcomes: str | None) -> None:
         """Take the leads' current states as another process stored them."""
-        self.columns = Batch.parse(self.batch_id, self.run_id, self.scope, text).columns
+        if outcomes:
+            self.columns[KEY_FIELDS:] = json.loads(outcomes)
 
 
 @dataclass(slots=True)
@@ -161,8 +188,8 @@ class BatchLog:
         self.batches: dict[int, Batch] = {}
         self.mine: set[int] = set()
         self._indexes: dict[int, _Index] = {}
-        self._owned: dict[int, dict[str, int]] = {}
-        """run_id → referenceId → batch_id, for this process's own unfolded batches."""
+        self._runs: dict[int, list[int]] = {}
+        """run_id → this process's open batches of the run, in claim order."""
         self.keys = KeyIndex()
         self._sealed: OrderedDict[int, Batch] = OrderedDict()
 
@@ -172,18 +199,19 @@ class BatchLog:
         """Read the scope's batches written since the last look (by other runs: this one's are known)."""
         index = self._index(scope)
         rows = conn.execute(
-            "SELECT batch_id, run_id, leads FROM batches WHERE scope_id = ? AND batch_id > ? AND sealed = 0"
+            "SELECT batch_id, run_id, leads, outcomes FROM batches WHERE scope_id = ? AND batch_id > ? AND sealed = 0"
             " ORDER BY batch_id",
             (scope, index.seen),
         ).fetchall()
-        for batch_id, run_id, leads in rows:
+        for batch_id, run_id, keys, outcomes in rows:
             if batch_id not in self.batches:
-                self._register(Batch.parse(batch_id, run_id, scope, leads))
+                self._register(Batch.parse(batch_id, run_id, scope, keys, outcomes))
 
     def matches(
-        self, conn: sqlite3.Connection, scope: int, keys: Sequence[tuple[str, str, str]], stored: list[Match]
+        self, conn: sqlite3.Connection, scope: int, columns: Sequence[Sequence[str]], stored: list[Match]
     ) -> list[Match]:
-        """``stored`` (matches in ``leads``) with the unfolded leads matching each key (ref, phone, email).
+        """``stored`` (stored matches) with the open batches' leads matching each lead by position
+        (``columns``: the leads' referenceIds, phones and emails).
 
         Of a ``leads`` row and an unfolded lead with the same referenceId, the later claim counts.
         """
@@ -191,14 +219,13 @@ class BatchLog:
         if not index.batch_ids:
             return stored
         refs, phones, emails = index.values
-        columns = list(zip(*keys, strict=True)) if keys else [(), (), ()]
         if all(map(set.isdisjoint, index.values, columns)) and not any(row[2] in refs for row in stored):
             return stored
         hits = (refs.intersection(columns[0]), phones.intersection(columns[1]), emails.intersection(columns[2]))
         fresh: dict[int, Batch | None] = {}
         found = [row for row in stored if row[2] not in refs or not self._newer(conn, index, row, fresh)]
         folded_at = {row[2]: row[8] for row in stored}
-        for pos, key in enumerate(keys):
+        for pos, key in enumerate(zip(*columns, strict=True)):
             for kind in (0, 1, 2):
                 if not key[kind] or key[kind] not in hits[kind]:
                     continue
@@ -243,9 +270,9 @@ class BatchLog:
 
     def unfolded(self, conn: sqlite3.Connection, *, run_id: int | None = None) -> list[Batch]:
         """Every batch in the file (of one run), open or sealed, as stored now."""
-        sql = "SELECT batch_id, run_id, scope_id, leads, updated_at FROM batches"
+        sql = "SELECT batch_id, run_id, scope_id, leads, outcomes, updated_at FROM batches"
         rows = conn.execute(sql + " WHERE run_id = ?", (run_id,)) if run_id is not None else conn.execute(sql)
-        return [Batch.parse(b, r, s, leads, at) for b, r, s, leads, at in rows.fetchall()]
+        return [Batch.parse(*row) for row in rows.fetchall()]
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -257,7 +284,7 @@ class BatchLog:
         batch = Batch.claimed(0, run_id, scope, keys, now)
         cursor = conn.execute(
             "INSERT INTO batches (run_id, scope_id, leads, updated_at) VALUES (?, ?, ?, ?)",
-            (run_id, scope, batch.dumps(), now),
+            (run_id, scope, batch.keys_json(), now),
         )
         batch.batch_id = int(cursor.lastrowid or 0)
         return batch
@@ -266,7 +293,7 @@ class BatchLog:
         """Index a batch this process has written (and committed)."""
         self._register(batch)
         self.mine.add(batch.batch_id)
-        self._owned.setdefault(batch.run_id, {}).update(dict.fromkeys(batch.columns[REF], batch.batch_id))
+        self._runs.setdefault(batch.run_id, []).append(batch.batch_id)
 
     def settle(
         self,
@@ -277,13 +304,23 @@ class BatchLog:
         *,
         only_in_flight: bool,
     ) -> list[tuple[str, str, str | None, str | None]]:
-        """Set outcomes of the run's leads in its open batches; return those of leads in none of them
-        (folded into ``leads`` already: an adopted lead)."""
-        owned = self._owned.get(run_id, {})
+        """Set outcomes of the run's leads in its open batches (a lead's latest claim); return those of
+        leads in none of them (folded into ``leads`` already: an adopted lead)."""
+        outcomes = list(outcomes)
+        own = [self.batches[b] for b in reversed(self._runs.get(run_id, []))]
+        refs = [outcome[0] for outcome in outcomes]
+        whole = next((batch for batch in own if batch.columns[REF] == refs), None)
+        if whole is not None and not only_in_flight:  # a batch's answer, in the batch's order
+            whole.columns[STATE:] = [list(field) for field in zip(*outcomes, strict=True)][1:]
+            conn.execute(
+                "UPDATE batches SET outcomes = ?, updated_at = ? WHERE batch_id = ?",
+                (whole.outcomes_json(), now, whole.batch_id),
+            )
+            return []
         elsewhere: list[tuple[str, str, str | None, str | None]] = []
         by_batch: dict[int, list[tuple[str, str, str | None, str | None]]] = {}
         for outcome in outcomes:
-            batch_id = owned.get(outcome[0])
+            batch_id = next((b.batch_id for b in own if b.position(0, outcome[0]) is not None), None)
             if batch_id is None:
                 elsewhere.append(outcome)
             else:
@@ -296,8 +333,8 @@ class BatchLog:
                 if not only_in_flight or states[pos] == "in-flight":
                     states[pos], lead_ids[pos], messages[pos] = state, lead_id, message
         conn.executemany(
-            "UPDATE batches SET leads = ?, updated_at = ? WHERE batch_id = ?",
-            [(self.batches[b].dumps(), now, b) for b in sorted(by_batch)],
+            "UPDATE batches SET outcomes = ?, updated_at = ? WHERE batch_id = ?",
+            [(self.batches[b].outcomes_json(), now, b) for b in sorted(by_batch)],
         )
         return elsewhere
 
@@ -308,15 +345,18 @@ class BatchLog:
         adopted, looked up and resolved there by the next run.
         """
         rows = conn.execute(
-            "SELECT batch_id, run_id, scope_id, leads FROM batches"
-            " WHERE batch_id IN (SELECT value FROM json_each(?)) AND sealed = 0 ORDER BY batch_id",
+            "SELECT batch_id FROM batches WHERE batch_id IN (SELECT value FROM json_each(?)) AND sealed = 0"
+            " ORDER BY batch_id",
             (json.dumps(sorted(batch_ids)),),
         ).fetchall()
+        others = {
+            row[0]: Batch.parse(*row) for row in self._select_batches(conn, [b for (b,) in rows if b not in self.mine])
+        }
         to_seal: dict[int, list[tuple[int, Sequence[Sequence[str]]]]] = {}
         to_fold: list[int] = []
-        for batch_id, run_id, scope, text in rows:
-            own = self.batches.get(batch_id) if batch_id in self.mine else None
-            batch = own if own is not None else Batch.parse(batch_id, run_id, scope, text)
+        for (batch_id,) in rows:
+            batch = self.batches[batch_id] if batch_id in self.mine else others[batch_id]
+            scope = batch.scope
             if batch.in_flight():
                 to_fold.append(batch_id)
             else:
@@ -330,16 +370,17 @@ class BatchLog:
             self._forget(batch_id)
 
     def sealed_matches(
-        self, conn: sqlite3.Connection, scope: int, keys: Sequence[tuple[str, str, str]], hits: Sequence[Hit]
+        self, conn: sqlite3.Connection, scope: int, columns: Sequence[Sequence[str]], hits: Sequence[Hit]
     ) -> list[Match]:
-        """The sealed leads the key index ``hits`` point at whose key really is the claimed lead's."""
+        """The sealed leads the key index ``hits`` point at whose key really is the claimed lead's
+        (``columns``: the claimed leads' referenceIds, phones, emails)."""
         self._read_sealed(conn, {hit[2] for hit in hits})
         found: list[Match] = []
         for pos, kind, batch_id, at in hits:
             batch = self._sealed[batch_id]
-            if at >= batch.size or batch.columns[(REF, PHONE, EMAIL)[kind]][at] != keys[pos][kind]:
+            if at >= batch.size or batch.columns[(REF, PHONE, EMAIL)[kind]][at] != columns[kind][pos]:
                 continue  # another value with the same hash
-            if kind and batch.columns[REF][at] == keys[pos][0]:
+            if kind and batch.columns[REF][at] == columns[0][pos]:
                 continue  # the same lead, matched by referenceId already
             entry = batch.entry(at)
             found.append(
@@ -361,13 +402,8 @@ class BatchLog:
     def _read_sealed(self, conn: sqlite3.Connection, batch_ids: set[int]) -> None:
         """Have these sealed batches in memory (they never change; the cache keeps the last few hundred)."""
         missing = sorted(batch_ids - self._sealed.keys())
-        if missing:
-            rows = conn.execute(
-                "SELECT batch_id, run_id, scope_id, leads FROM batches WHERE batch_id IN (SELECT value FROM json_each(?))",
-                (json.dumps(missing),),
-            )
-            for batch_id, run_id, scope, text in rows:
-                self._sealed[batch_id] = Batch.parse(batch_id, run_id, scope, text)
+        for row in self._select_batches(conn, missing):
+            self._sealed[row[0]] = Batch.parse(*row)
         for batch_id in batch_ids:
             self._sealed.move_to_end(batch_id)
         while len(self._sealed) > SEALED_CACHE:
@@ -405,9 +441,15 @@ class BatchLog:
         self._index(batch.scope).batch_ids.remove(batch_id)
         if batch_id in self.mine:
             self.mine.discard(batch_id)
-            owned = self._owned.get(batch.run_id, {})
-            for ref in batch.columns[REF]:
-                owned.pop(ref, None)
+            self._runs[batch.run_id].remove(batch_id)
+
+    @staticmethod
+    def _select_batches(conn: sqlite3.Connection, batch_ids: list[int]) -> list[tuple[Any, ...]]:
+        """(batch_id, run_id, scope_id, leads, outcomes) of each of the batches."""
+        if not batch_ids:
+            return []
+        sql = "SELECT batch_id, run_id, scope_id, leads, outcomes FROM batches WHERE batch_id IN (SELECT value FROM json_each(?))"
+        return conn.execute(sql, (json.dumps(batch_ids),)).fetchall()
 
     def _find(
         self, conn: sqlite3.Connection, index: _Index, kind: int, value: str, fresh: dict[int, Batch | None]
@@ -425,7 +467,7 @@ class BatchLog:
         if batch_id in self.mine:
             return self.batches[batch_id]
         if batch_id not in fresh:
-            row = conn.execute("SELECT leads FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+            row = conn.execute("SELECT outcomes FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
             if row is None:  # folded by its run since: ``leads`` holds it now
                 self._forget(batch_id)
                 fresh[batch_id] = None

@@ -86,12 +86,12 @@ class ClaimResult:
     """The batch the claimed leads were written as (for :meth:`Ledger.mark_sent`); None when none was claimed."""
 
 
-def stored_matches(conn: sqlite3.Connection, sql: str, scope: int, keys: Sequence[tuple[str, str, str]]) -> list[Match]:
-    """The rows of ``leads`` matching each key (ref, phone, email) by position."""
-    refs, phones, emails = (list(column) for column in zip(*keys, strict=True)) if keys else ([], [], [])
-    params: dict[str, object] = {"scope": scope, "refs": json.dumps(refs)}
+def stored_matches(conn: sqlite3.Connection, sql: str, scope: int, columns: Sequence[Sequence[str]]) -> list[Match]:
+    """The rows of ``leads`` matching each lead by position; ``columns``: the leads' referenceIds, phones
+    and emails (the referenceIds alone for :data:`BY_REFERENCE`)."""
+    params: dict[str, object] = {"scope": scope, "refs": json.dumps(list(columns[0]))}
     if ":phones" in sql:
-        params.update(phones=json.dumps(phones), emails=json.dumps(emails))
+        params.update(phones=json.dumps(list(columns[1])), emails=json.dumps(list(columns[2])))
     return conn.execute(sql, params).fetchall()
 
 
@@ -107,8 +107,7 @@ def best_matches(rows: Iterable[Match]) -> dict[int, Match]:
 
 def by_reference(conn: sqlite3.Connection, scope: int, reference_ids: Sequence[str]) -> list[Match]:
     """The ``leads`` rows with these referenceIds."""
-    keys = [(ref, "", "") for ref in dict.fromkeys(reference_ids)]
-    return list(best_matches(stored_matches(conn, BY_REFERENCE, scope, keys)).values())
+    return list(best_matches(stored_matches(conn, BY_REFERENCE, scope, [list(dict.fromkeys(reference_ids))])).values())
 
 
 def distinct_keys(columns: Sequence[Sequence[str]]) -> bool:
@@ -123,7 +122,7 @@ def distinct_keys(columns: Sequence[Sequence[str]]) -> bool:
     return True
 
 
-def others_emails(rows: list[Match], keys: Sequence[tuple[str, str, str]]) -> tuple[list[Match], set[int]]:
+def others_emails(rows: list[Match], phones: Sequence[str]) -> tuple[list[Match], set[int]]:
     """``rows`` without the matches by email of a stored lead with another phone, and those leads' positions.
 
     Such a lead is another person who gave the same address (a dealer's sales@, a shared family address),
@@ -132,7 +131,7 @@ def others_emails(rows: list[Match], keys: Sequence[tuple[str, str, str]]) -> tu
     kept: list[Match] = []
     others: set[int] = set()
     for row in rows:
-        phone = keys[row[0]][1]
+        phone = phones[row[0]]
         if row[1] == 2 and row[9] and phone and row[9] != phone:
             others.add(row[0])
         else:

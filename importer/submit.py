@@ -16,7 +16,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -115,8 +115,12 @@ def send_rows(
         if ledger is not None:
             sender.reconcile()
         if sender.stop is None:
-            keys = _lead_keys(valid, metadata, project_id, process_id) if ledger is not None else []
-            sender.send(leads, keys)
+            keys = (
+                functools.partial(_lead_keys, metadata=metadata, project_id=project_id, process_id=process_id)
+                if ledger is not None
+                else None
+            )
+            sender.send(leads, valid, keys)
     finally:
         sender.close_progress()
     unsent = [ref for ref in refs if state.status[state.at[ref]] == "valid"]
@@ -237,9 +241,15 @@ class _Sender:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def send(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> None:
-        """Claim, send and record batch after batch, several at once (``keys``: with a ledger)."""
-        batches = _batches(leads, keys, max(1, min(self.options.batch_size, MAX_BATCH)))
+    def send(
+        self,
+        leads: list[dict[str, object]],
+        valid: pd.DataFrame,
+        keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
+    ) -> None:
+        """Claim, send and record batch after batch, several at once (``keys``: what the ledger records of
+        the valid rows' leads, with a ledger)."""
+        batches = _batches(leads, valid, keys, max(1, min(self.options.batch_size, MAX_BATCH)))
         in_flight: dict[Future[BatchResult], list[str]] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
             try:
@@ -431,7 +441,7 @@ def _age(since: str) -> float:
         return float("inf")
 
 
-def _lead_keys(valid: pd.DataFrame, metadata: pd.DataFrame, project_id: str, process_id: str) -> list[LeadKey]:
+def _lead_keys(valid: pd.DataFrame, *, metadata: pd.DataFrame, project_id: str, process_id: str) -> list[LeadKey]:
     """What the ledger records of each valid row's lead, in row order."""
     hashes = payload_hashes(valid, metadata, project_id=project_id, process_id=process_id)
     columns = [to_arrow(valid[c]).to_pylist() for c in ("referenceId", "phone_e164", "email")]
@@ -439,9 +449,20 @@ def _lead_keys(valid: pd.DataFrame, metadata: pd.DataFrame, project_id: str, pro
     return list(map(tuple.__new__, itertools.repeat(LeadKey), fields))  # LeadKey(*f) at C speed
 
 
+KEY_CHUNK = 20_000
+"""Valid rows whose ledger keys are worked out at a time, as batches need them: the first batches leave
+while the keys of later ones are still to do."""
+
+
 def _batches(
-    leads: list[dict[str, object]], keys: list[LeadKey], size: int
+    leads: list[dict[str, object]],
+    valid: pd.DataFrame,
+    keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
+    size: int,
 ) -> Iterator[tuple[list[dict[str, object]], list[LeadKey]]]:
-    for start in range(0, len(leads), size):
-        end = start + size
-        yield leads[start:end], keys[start:end]
+    """The leads in batches of ``size``, each with its ledger keys (none without a ledger)."""
+    chunk = max(size, KEY_CHUNK // size * size)
+    for first in range(0, len(leads), chunk):
+        chunk_keys = keys(valid.iloc[first : first + chunk]) if keys is not None else []
+        for start in range(first, min(first + chunk, len(leads)), size):
+            yield leads[start : start + size], chunk_keys[start - first : start - first + size]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -647,9 +648,17 @@ def _downgrade_to_3(path: Path) -> None:
     """Make a current ledger file look as version 3 wrote it (no key index; batches never sealed)."""
     raw = sqlite3.connect(path)
     assert raw.execute("SELECT count(*) FROM batches WHERE sealed = 1").fetchone() == (0,)
+    for batch_id, keys, outcomes in raw.execute("SELECT batch_id, leads, outcomes FROM batches").fetchall():
+        columns = json.loads(keys)
+        size = len(columns[0])
+        columns += json.loads(outcomes) if outcomes else [["in-flight"] * size, [None] * size, [None] * size]
+        raw.execute(
+            "UPDATE batches SET leads = ? WHERE batch_id = ?", (json.dumps(list(zip(*columns, strict=True))), batch_id)
+        )
     for statement in ("DROP INDEX batches_open", "DROP INDEX batches_run", "DROP TABLE segments"):
         raw.execute(statement)
     raw.execute("ALTER TABLE batches DROP COLUMN sealed")
+    raw.execute("ALTER TABLE batches DROP COLUMN outcomes")
     raw.execute("DELETE FROM meta WHERE key = 'key_hash'")
     raw.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     raw.commit()
@@ -683,10 +692,10 @@ def test_version_3_ledger_is_upgraded_and_its_leads_and_open_batches_still_count
     with Ledger(path) as ledger:
         result = sent(ledger, begin(ledger), [key(1), key(2), key(3), key(4, phone=key(1).phone), key(5)])
         assert refs(result.claimed) == ["ref-5"]
-        assert {row: (k.state, k.reference_id, k.matched_by) for row, k in result.known.items()} == {
-            3: ("accepted", "ref-1", "referenceId"),
-            4: ("accepted", "ref-2", "referenceId"),
-            5: ("in-flight", "ref-3", "referenceId"),  # a dead run's: looked up in the CRM before anything is sent
-            6: ("accepted", "ref-1", "phone"),
+        assert {row: (k.state, k.reference_id, k.matched_by, k.lead_id) for row, k in result.known.items()} == {
+            3: ("accepted", "ref-1", "referenceId", "lead-1"),
+            4: ("accepted", "ref-2", "referenceId", "lead-2"),
+            5: ("in-flight", "ref-3", "referenceId", None),  # a dead run's: looked up in the CRM before sending
+            6: ("accepted", "ref-1", "phone", "lead-1"),
         }
     assert _table_counts(path) == (2, 1, 1)  # ref-1 and the folded ref-3; the new run's batch; the sealed one
