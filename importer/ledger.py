@@ -32,7 +32,7 @@ from importer.errors import LedgerError
 from importer.ledger_index import SEGMENTS_TABLE, hash_scheme
 from importer.ledger_locks import RunLocks
 from importer.ledger_log import BATCH_INDEXES, BATCHES_TABLE, UNPACK_V3, Batch, BatchLog, Match
-from importer.ledger_match import ClaimResult, Known, LeadKey
+from importer.ledger_match import ClaimResult, Known, LeadKey, PayloadHashes
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -286,12 +286,21 @@ class Ledger:
 
     # -- the per-batch protocol ------------------------------------------------------------------
 
-    def claim(self, run_id: int, project_id: str, process_id: str, leads: Sequence[LeadKey]) -> ClaimResult:
+    def claim(
+        self,
+        run_id: int,
+        project_id: str,
+        process_id: str,
+        leads: Sequence[LeadKey],
+        *,
+        hashes: PayloadHashes | None = None,
+    ) -> ClaimResult:
         """Mark ``in-flight`` for the run every lead that may be sent now; say why each other one may not.
 
         A lead is held back when a stored lead of the same project and process matching it (by
         referenceId, phone or email; accepted first, then in-flight, rejected, pending) is accepted,
-        is in flight, or was rejected under the same referenceId with the same payload.
+        is in flight, or was rejected under the same referenceId with the same payload (``hashes``
+        works out the payload hashes of leads given without one).
         """
         batch: Batch | None = None
         with self._mutex:
@@ -302,6 +311,9 @@ class Ledger:
                 stored = self._stored(conn, scope, columns[:3], matching.MATCHES)
                 found, others = matching.others_emails(self._log.matches(conn, scope, columns[:3], stored), columns[1])
                 best = matching.best_matches(found)
+                hashed = matching.with_rejected_hashes(leads, best, hashes)
+                if hashed is not leads:
+                    leads, columns = hashed, _columns(hashed)
                 alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
                 if others:  # sent without the address another person's lead has: claimed without it too
                     leads = [k._replace(email="") if pos in others else k for pos, k in enumerate(leads)]
@@ -341,14 +353,23 @@ class Ledger:
             if cursor.rowcount != 1:
                 raise LedgerError(f"the ledger {self.path} has no batch {batch_id} of run {run_id} in flight.")
 
-    def record(self, run_id: int, outcomes: Sequence[tuple[str, str, str | None, str | None]]) -> None:
-        """Store the CRM's answers for leads of the run: (referenceId, accepted|rejected, lead _id, message)."""
+    def record(
+        self,
+        run_id: int,
+        outcomes: Sequence[tuple[str, str, str | None, str | None]],
+        *,
+        hashes: PayloadHashes | None = None,
+    ) -> None:
+        """Store the CRM's answers for leads of the run: (referenceId, accepted|rejected, lead _id, message).
+
+        A rejected lead claimed without its payload hash gets it from ``hashes``.
+        """
         unknown = {state for _, state, _, _ in outcomes} - {"accepted", "rejected"}
         if unknown:
             raise ValueError(f"an outcome must be accepted or rejected, not {sorted(unknown)}")
         with self._transaction("record outcomes in") as conn:
             now = _now()
-            folded = self._log.settle(conn, run_id, outcomes, now, only_in_flight=False)
+            folded = self._log.settle(conn, run_id, outcomes, now, only_in_flight=False, hashes=hashes)
             if folded:
                 scope = self._run_scope(conn, run_id)
                 conn.executemany(

@@ -19,9 +19,12 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from importer.ledger_index import KINDS, KeyIndex
+
+if TYPE_CHECKING:
+    from importer.ledger_match import PayloadHashes
 
 # The fields of a batch's leads: ``batches.leads`` holds the first five (written by the claim),
 # ``batches.outcomes`` the last three (NULL until the CRM answers: every lead in flight), as JSON arrays
@@ -134,6 +137,17 @@ class Batch:
         size = len(columns[REF])
         columns += json.loads(outcomes) if outcomes else [["in-flight"] * size, [None] * size, [None] * size]
         return cls(batch_id, run_id, scope, columns, updated_at)
+
+    def hash_rejected(self, hashes: PayloadHashes) -> bool:
+        """Work out the payload hash of each rejected lead that has none; whether there was any."""
+        states, rows, digests = self.columns[STATE], self.columns[SHEET_ROW], self.columns[PAYLOAD_HASH]
+        need = [pos for pos, state in enumerate(states) if state == "rejected" and not digests[pos]]
+        if not need:
+            return False
+        found = hashes([rows[pos] for pos in need])
+        for pos in need:
+            digests[pos] = found.get(rows[pos], "")
+        return True
 
     def keys_json(self) -> str:
         """The leads' keys as ``batches.leads`` stores them."""
@@ -303,6 +317,7 @@ class BatchLog:
         now: str,
         *,
         only_in_flight: bool,
+        hashes: PayloadHashes | None = None,
     ) -> list[tuple[str, str, str | None, str | None]]:
         """Set outcomes of the run's leads in its open batches (a lead's latest claim); return those of
         leads in none of them (folded into ``leads`` already: an adopted lead)."""
@@ -312,10 +327,7 @@ class BatchLog:
         whole = next((batch for batch in own if batch.columns[REF] == refs), None)
         if whole is not None and not only_in_flight:  # a batch's answer, in the batch's order
             whole.columns[STATE:] = [list(field) for field in zip(*outcomes, strict=True)][1:]
-            conn.execute(
-                "UPDATE batches SET outcomes = ?, updated_at = ? WHERE batch_id = ?",
-                (whole.outcomes_json(), now, whole.batch_id),
-            )
+            self._write_outcomes(conn, [whole], now, hashes)
             return []
         elsewhere: list[tuple[str, str, str | None, str | None]] = []
         by_batch: dict[int, list[tuple[str, str, str | None, str | None]]] = {}
@@ -332,11 +344,19 @@ class BatchLog:
                 pos: int = batch.position(0, ref)  # type: ignore[assignment]
                 if not only_in_flight or states[pos] == "in-flight":
                     states[pos], lead_ids[pos], messages[pos] = state, lead_id, message
+        self._write_outcomes(conn, [self.batches[b] for b in sorted(by_batch)], now, hashes)
+        return elsewhere
+
+    @staticmethod
+    def _write_outcomes(conn: sqlite3.Connection, batches: list[Batch], now: str, hashes: PayloadHashes | None) -> None:
+        """Store the batches' outcomes, with the payload hash of each rejected lead claimed without one."""
+        for batch in batches:
+            if hashes is not None and "rejected" in batch.columns[STATE] and batch.hash_rejected(hashes):
+                conn.execute("UPDATE batches SET leads = ? WHERE batch_id = ?", (batch.keys_json(), batch.batch_id))
         conn.executemany(
             "UPDATE batches SET outcomes = ?, updated_at = ? WHERE batch_id = ?",
-            [(self.batches[b].outcomes_json(), now, b) for b in sorted(by_batch)],
+            [(batch.outcomes_json(), now, batch.batch_id) for batch in batches],
         )
-        return elsewhere
 
     def close(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
         """Seal the settled ones of these open batches (of runs that are over); fold the others into ``leads``.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -41,6 +41,12 @@ SELECT {MATCH_COLUMNS.format(kind=2)} FROM json_each(:emails) AS j CROSS JOIN le
    AND l.reference_id != (:refs ->> j.key)"""
 
 
+PayloadHashes = Callable[[Sequence[int]], Mapping[int, str]]
+"""The payload hashes of leads, by sheet row. A run may leave :attr:`LeadKey.payload_hash` empty and give
+the ledger this instead: a hash is needed only for a lead the CRM rejected (to tell a fixed row from the
+same one again), so the ledger works out just those."""
+
+
 class LeadKey(NamedTuple):
     """What identifies a lead about to be sent, and a digest of what would be sent."""
 
@@ -51,6 +57,7 @@ class LeadKey(NamedTuple):
     """Lowercase, or "" when the lead has no email."""
     sheet_row: int
     payload_hash: str
+    """"" when not worked out yet (see :data:`PayloadHashes`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +176,21 @@ def decide(
         if email:
             by_email.setdefault(email, lead)
     return claimed, known
+
+
+def with_rejected_hashes(
+    leads: Sequence[LeadKey], best: Mapping[int, Match], hashes: PayloadHashes | None
+) -> Sequence[LeadKey]:
+    """``leads`` with the payload hash worked out for each lead whose stored lead was rejected under its
+    referenceId (:func:`holds_back` compares the two)."""
+    need = [pos for pos, row in best.items() if row[3] == "rejected" and row[1] == 0 and not leads[pos].payload_hash]
+    if hashes is None or not need:
+        return leads
+    found = hashes([leads[pos].sheet_row for pos in need])
+    hashed = list(leads)
+    for pos in need:
+        hashed[pos] = hashed[pos]._replace(payload_hash=found.get(hashed[pos].sheet_row, ""))
+    return hashed
 
 
 def holds_back(row: Match, lead: LeadKey) -> bool:

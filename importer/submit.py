@@ -30,6 +30,7 @@ from importer.arrow import to_arrow
 from importer.crm import BatchResult, CrmClient
 from importer.errors import CrmError, LedgerError
 from importer.ledger import Known, LeadKey, Ledger
+from importer.ledger_match import PayloadHashes
 from importer.payload import build_payloads, payload_hashes
 from importer.plan import MAX_BATCH
 
@@ -115,12 +116,10 @@ def send_rows(
         if ledger is not None:
             sender.reconcile()
         if sender.stop is None:
-            keys = (
-                functools.partial(_lead_keys, metadata=metadata, project_id=project_id, process_id=process_id)
-                if ledger is not None
-                else None
+            sender.hashes = functools.partial(
+                _payload_hashes_of, valid, metadata=metadata, project_id=project_id, process_id=process_id
             )
-            sender.send(leads, valid, keys)
+            sender.send(leads, valid, _lead_keys if ledger is not None else None)
     finally:
         sender.close_progress()
     unsent = [ref for ref in refs if state.status[state.at[ref]] == "valid"]
@@ -165,6 +164,8 @@ class _Sender:
         self.project_id, self.process_id = project_id, process_id
         self.stop: str | None = None
         self.requests = 0
+        self.hashes: PayloadHashes | None = None
+        """Works out the payload hashes the ledger asks for."""
         self.notes: dict[str, str] = {}
         """referenceId → what an accepted row's reason says about how it was sent."""
         self.bar = tqdm(total=len(state.at), unit="lead", desc="sending", disable=not options.progress, leave=False)
@@ -298,6 +299,7 @@ class _Sender:
                 self.ledger.ledger.record(
                     self.ledger.run_id,
                     [(ref, o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()],
+                    hashes=self.hashes,
                 )
                 if result.unsent:
                     self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
@@ -315,7 +317,7 @@ class _Sender:
         """The leads of the batch this run may send now, and the ledger's number for them."""
         if self.ledger is None:
             return leads, None
-        claim = self.ledger.ledger.claim(self.ledger.run_id, self.project_id, self.process_id, keys)
+        claim = self.ledger.ledger.claim(self.ledger.run_id, self.project_id, self.process_id, keys, hashes=self.hashes)
         if claim.known:
             by_row = {k.sheet_row: k.reference_id for k in keys}
             for sheet_row, known in claim.known.items():
@@ -441,17 +443,26 @@ def _age(since: str) -> float:
         return float("inf")
 
 
-def _lead_keys(valid: pd.DataFrame, *, metadata: pd.DataFrame, project_id: str, process_id: str) -> list[LeadKey]:
-    """What the ledger records of each valid row's lead, in row order."""
-    hashes = payload_hashes(valid, metadata, project_id=project_id, process_id=process_id)
+def _lead_keys(valid: pd.DataFrame) -> list[LeadKey]:
+    """What the ledger records of each valid row's lead, in row order (the payload hash only on demand:
+    :func:`_payload_hashes_of`)."""
     columns = [to_arrow(valid[c]).to_pylist() for c in ("referenceId", "phone_e164", "email")]
-    fields = zip(*columns, valid["sheet_row"].astype(int).tolist(), hashes, strict=True)
+    fields = zip(*columns, valid["sheet_row"].astype(int).tolist(), itertools.repeat(""), strict=False)
     return list(map(tuple.__new__, itertools.repeat(LeadKey), fields))  # LeadKey(*f) at C speed
 
 
 KEY_CHUNK = 20_000
 """Valid rows whose ledger keys are worked out at a time, as batches need them: the first batches leave
 while the keys of later ones are still to do."""
+
+
+def _payload_hashes_of(
+    valid: pd.DataFrame, sheet_rows: Sequence[int], *, metadata: pd.DataFrame, project_id: str, process_id: str
+) -> dict[int, str]:
+    """The payload hashes of the valid rows at these sheet rows (the leads the ledger needs them for)."""
+    rows = valid[valid["sheet_row"].isin(list(sheet_rows))]
+    hashes = payload_hashes(rows, metadata, project_id=project_id, process_id=process_id)
+    return dict(zip(rows["sheet_row"].astype(int).tolist(), hashes, strict=True))
 
 
 def _batches(

@@ -9,7 +9,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
@@ -273,6 +273,35 @@ def test_rejected_lead_is_resent_only_when_its_data_changed(ledger: Ledger) -> N
     assert refs(changed.claimed) == ["ref-1"]
     after = ledger.lookup(PROJECT, PROCESS, ["ref-1"])["ref-1"]
     assert (after.state, after.run_id, after.payload_hash, after.message) == ("in-flight", second, "new", None)
+
+
+@pytest.mark.parametrize("ended", [False, True], ids=["run live", "run ended"])
+def test_payload_hashes_are_worked_out_only_for_rejected_leads(ledger: Ledger, ended: bool) -> None:
+    """Leads claimed without a payload hash: the ledger asks for the hashes of the leads the CRM rejected
+    (to store) and of leads matching a rejected one (to compare), and for no other."""
+    asked: list[list[int]] = []
+    payloads = {3: "old", 4: "p4", 5: "p5"}
+
+    def hashes(rows: Sequence[int]) -> dict[int, str]:
+        asked.append(sorted(rows))
+        return {row: payloads[row] for row in rows}
+
+    first = begin(ledger)
+    unhashed = [key(n, payload="") for n in (1, 2, 3)]
+    ledger.claim(first, PROJECT, PROCESS, unhashed, hashes=hashes)
+    outcomes = [("ref-1", "rejected", None, "Invalid email"), ("ref-2", "accepted", "lead-2", None)]
+    ledger.record(first, outcomes, hashes=hashes)
+    ledger.record(first, [("ref-3", "accepted", "lead-3", None)], hashes=hashes)
+    assert asked == [[3]]  # ref-1's hash, when its rejection was recorded; the accepted ones never
+    if ended:
+        _end(ledger, first)
+    second = begin(ledger)
+    same = ledger.claim(second, PROJECT, PROCESS, [key(1, payload=""), key(4, payload="")], hashes=hashes)
+    assert refs(same.claimed) == ["ref-4"] and same.known[3].state == "rejected"
+    assert asked == [[3], [3]]  # ref-1 again, to compare; ref-4 matched nothing
+    payloads[3] = "new"
+    changed = ledger.claim(second, PROJECT, PROCESS, [key(1, payload="")], hashes=hashes)
+    assert refs(changed.claimed) == ["ref-1"]
 
 
 def test_rejected_lead_does_not_hold_back_a_lead_sharing_its_phone(ledger: Ledger) -> None:

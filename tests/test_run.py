@@ -83,6 +83,41 @@ def test_crm_rejections_land_on_their_rows(
     assert "Most common CRM rejections:" in result.output
 
 
+def test_a_rejected_row_is_sent_again_only_once_it_is_changed(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Rows the CRM rejected are not sent again with the same sheet (the ledger remembers what was sent);
+    once one of them is corrected in the sheet, that row alone is sent."""
+    phones = good_phones(20, seed=71)
+    httpx.post(
+        sandbox.base_url + "/leads/bulk/initiate",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        json={
+            "leads": [
+                {"projectId": PROJECT, "processId": PROCESS, "name": "Earlier", "phone": "+91" + phones[n]}
+                for n in (3, 7)
+            ]
+        },
+    ).raise_for_status()
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, report, env = mapping_file(MAPPING), tmp_path / "r.csv", run_env(sandbox.base_url, tmp_path / "l.db")
+    first = _run(run_cli, sheet, mapping, report, env)
+    assert [r["status"] for r in first.report].count("rejected") == 2
+    sent = sandbox.stats().initiate_requests
+    again = _run(run_cli, sheet, mapping, report, env)
+    assert sandbox.stats().initiate_requests == sent  # nothing sent
+    rows = by_row(again.report)
+    assert (rows[5]["status"], rows[9]["status"]) == ("rejected", "rejected")
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("P3,", "Pooja Rao,"), encoding="utf-8")
+    fixed = _run(run_cli, sheet, mapping, report, env)
+    stats = sandbox.stats()
+    assert (stats.initiate_requests, stats.initiate_sizes[-1]) == (sent + 1, 1)  # the corrected row alone
+    rows = by_row(fixed.report)
+    assert rows[5]["status"] == "rejected" and "already been made" in rows[5]["reason"]  # the phone is still taken
+    assert rows[9]["status"] == "rejected"
+    assert sum(r["status"] == "already-imported" for r in fixed.report) == 18
+
+
 @pytest.mark.parametrize("error_shape", ["reference", "guide"])
 def test_faults_still_exactly_once(
     tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun], error_shape: str
