@@ -31,7 +31,16 @@ from importer import ledger_match as matching
 from importer.errors import LedgerError
 from importer.ledger_index import SEGMENTS_TABLE, hash_scheme
 from importer.ledger_locks import RunLocks
-from importer.ledger_log import BATCH_INDEXES, BATCHES_TABLE, UNPACK_V3, Batch, BatchLog, Match
+from importer.ledger_log import (
+    BATCH_DATA,
+    BATCH_INDEXES,
+    BATCHES_TABLE,
+    BATCHES_TABLE_V2,
+    UNPACK_V3,
+    Batch,
+    BatchLog,
+    Match,
+)
 from importer.ledger_match import ClaimResult, Known, LeadKey, PayloadHashes
 
 __all__ = [
@@ -78,6 +87,7 @@ _SCHEMA = (
     "CREATE INDEX leads_email ON leads (scope_id, email) WHERE email != ''",
     "CREATE INDEX leads_in_flight ON leads (scope_id, run_id) WHERE state = 'in-flight'",
     BATCHES_TABLE,
+    *BATCH_DATA,
     *BATCH_INDEXES,
     SEGMENTS_TABLE,
 )
@@ -88,18 +98,9 @@ _SCHEMA = (
 # stored lead by lead) are unpacked into fields, then sealed or folded by the next run, as an interrupted
 # run's are.
 _MIGRATIONS = {
-    1: (
-        BATCHES_TABLE.replace(", sent_at TEXT, sealed INTEGER NOT NULL DEFAULT 0, outcomes TEXT)", ")"),
-        "ALTER TABLE leads ADD COLUMN batch_id INTEGER NOT NULL DEFAULT 0",
-    ),
+    1: (BATCHES_TABLE_V2, "ALTER TABLE leads ADD COLUMN batch_id INTEGER NOT NULL DEFAULT 0"),
     2: ("ALTER TABLE batches ADD COLUMN sent_at TEXT", "UPDATE batches SET sent_at = updated_at"),
-    3: (
-        "ALTER TABLE batches ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE batches ADD COLUMN outcomes TEXT",
-        UNPACK_V3,
-        *BATCH_INDEXES,
-        SEGMENTS_TABLE,
-    ),
+    3: ("ALTER TABLE batches ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0", *UNPACK_V3, *BATCH_INDEXES, SEGMENTS_TABLE),
 }
 
 # A claim mostly pays for writing the index pages it touched to the WAL: fewer, larger pages are

@@ -26,9 +26,8 @@ from importer.ledger_index import KINDS, KeyIndex
 if TYPE_CHECKING:
     from importer.ledger_match import PayloadHashes
 
-# The fields of a batch's leads: ``batches.leads`` holds the first five (written by the claim),
-# ``batches.outcomes`` the last three (NULL until the CRM answers: every lead in flight), as JSON arrays
-# of one array per field.
+# The fields of a batch's leads: ``batch_keys.leads`` holds the first five (written by the claim),
+# ``batch_outcomes.outcomes`` the last three, as JSON arrays of one array per field.
 REF, PHONE, EMAIL, SHEET_ROW, PAYLOAD_HASH, STATE, LEAD_ID, MESSAGE = range(8)
 KEY_FIELDS = 5
 
@@ -47,11 +46,29 @@ referenceId/phone/email; batch_id: of the claim that wrote it (0 for leads of sc
 
 BATCHES_TABLE = """CREATE TABLE batches (
     batch_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
-    leads TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT, sealed INTEGER NOT NULL DEFAULT 0, outcomes TEXT)"""
-"""``sent_at``: when the batch's first request was about to leave; NULL while it waits (for a rate-limit
+    updated_at TEXT NOT NULL, sent_at TEXT, sealed INTEGER NOT NULL DEFAULT 0)"""
+"""A batch's small, often written fields; its leads' keys and outcomes (about 100 kB for 1,000 leads) are
+rows of their own, each written once (SQLite rewrites a whole row to change one field of it).
+``sent_at``: when the batch's first request was about to leave; NULL while it waits (for a rate-limit
 slot, say). A batch of a dead run that was never sent cannot be in the CRM: its leads are pending, not
 in flight, so nobody looks them up or waits for them. ``sealed``: 1 once the batch is settled, its run
 over and its keys in a segment (:mod:`importer.ledger_index`); it is never written again."""
+
+BATCH_DATA = (
+    "CREATE TABLE batch_keys (batch_id INTEGER PRIMARY KEY, leads TEXT NOT NULL)",
+    "CREATE TABLE batch_outcomes (batch_id INTEGER PRIMARY KEY, outcomes TEXT NOT NULL)",
+    """CREATE VIEW batch_rows AS
+    SELECT b.batch_id, b.run_id, b.scope_id, k.leads, o.outcomes, b.updated_at, b.sent_at, b.sealed
+      FROM batches AS b JOIN batch_keys AS k USING (batch_id) LEFT JOIN batch_outcomes AS o USING (batch_id)""",
+)
+"""``batch_keys.leads``: the claim's referenceIds, phones, emails, sheet rows and payload hashes;
+``batch_outcomes.outcomes`` (none until the CRM answers: every lead in flight): states, lead _ids and
+messages. Both JSON arrays of one array per field."""
+
+BATCHES_TABLE_V2 = """CREATE TABLE batches (
+    batch_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
+    leads TEXT NOT NULL, updated_at TEXT NOT NULL)"""
+"""The batch log as version 2 made it (without ``sent_at``, which version 3 added)."""
 
 BATCH_INDEXES = (
     "CREATE INDEX batches_open ON batches (scope_id, batch_id) WHERE sealed = 0",
@@ -80,21 +97,24 @@ SELECT scope_id, reference_id, phone, email,
                coalesce(b.outcomes -> 0 ->> j.key, 'in-flight') AS state, b.outcomes -> 1 ->> j.key AS lead_id,
                b.run_id, b.leads -> 3 ->> j.key AS sheet_row, b.leads -> 4 ->> j.key AS payload_hash,
                b.outcomes -> 2 ->> j.key AS message, b.updated_at, b.sent_at, b.batch_id
-          FROM batches AS b, json_each(b.leads, '$[0]') AS j
+          FROM batch_rows AS b, json_each(b.leads, '$[0]') AS j
          WHERE b.batch_id IN (SELECT value FROM json_each(?1)))"""
 
-# Version 3 kept each lead of a batch as one array of all eight fields, in ``leads``.
-UNPACK_V3 = """UPDATE batches SET
-    leads = json_array(
+# Version 3 kept each lead of a batch as one array of all eight fields, in ``batches.leads``.
+UNPACK_V3 = (
+    *BATCH_DATA,
+    """INSERT INTO batch_keys SELECT batch_id, json_array(
         (SELECT json_group_array(value -> 0) FROM json_each(leads)),
         (SELECT json_group_array(value -> 1) FROM json_each(leads)),
         (SELECT json_group_array(value -> 2) FROM json_each(leads)),
         (SELECT json_group_array(value -> 3) FROM json_each(leads)),
-        (SELECT json_group_array(value -> 4) FROM json_each(leads))),
-    outcomes = json_array(
+        (SELECT json_group_array(value -> 4) FROM json_each(leads))) FROM batches""",
+    """INSERT INTO batch_outcomes SELECT batch_id, json_array(
         (SELECT json_group_array(value -> 5) FROM json_each(leads)),
         (SELECT json_group_array(value -> 6) FROM json_each(leads)),
-        (SELECT json_group_array(value -> 7) FROM json_each(leads)))"""
+        (SELECT json_group_array(value -> 7) FROM json_each(leads))) FROM batches""",
+    "ALTER TABLE batches DROP COLUMN leads",
+)
 
 _UPSERT_STAGED = f"""
 INSERT INTO leads ({_LEAD_FIELDS}) SELECT {_LEAD_FIELDS} FROM temp.staged WHERE true
@@ -213,7 +233,7 @@ class BatchLog:
         """Read the scope's batches written since the last look (by other runs: this one's are known)."""
         index = self._index(scope)
         rows = conn.execute(
-            "SELECT batch_id, run_id, leads, outcomes FROM batches WHERE scope_id = ? AND batch_id > ? AND sealed = 0"
+            "SELECT batch_id, run_id, leads, outcomes FROM batch_rows WHERE scope_id = ? AND batch_id > ? AND sealed = 0"
             " ORDER BY batch_id",
             (scope, index.seen),
         ).fetchall()
@@ -284,7 +304,7 @@ class BatchLog:
 
     def unfolded(self, conn: sqlite3.Connection, *, run_id: int | None = None) -> list[Batch]:
         """Every batch in the file (of one run), open or sealed, as stored now."""
-        sql = "SELECT batch_id, run_id, scope_id, leads, outcomes, updated_at FROM batches"
+        sql = "SELECT batch_id, run_id, scope_id, leads, outcomes, updated_at FROM batch_rows"
         rows = conn.execute(sql + " WHERE run_id = ?", (run_id,)) if run_id is not None else conn.execute(sql)
         return [Batch.parse(*row) for row in rows.fetchall()]
 
@@ -297,10 +317,10 @@ class BatchLog:
         """
         batch = Batch.claimed(0, run_id, scope, keys, now)
         cursor = conn.execute(
-            "INSERT INTO batches (run_id, scope_id, leads, updated_at) VALUES (?, ?, ?, ?)",
-            (run_id, scope, batch.keys_json(), now),
+            "INSERT INTO batches (run_id, scope_id, updated_at) VALUES (?, ?, ?)", (run_id, scope, now)
         )
         batch.batch_id = int(cursor.lastrowid or 0)
+        conn.execute("INSERT INTO batch_keys VALUES (?, ?)", (batch.batch_id, batch.keys_json()))
         return batch
 
     def add(self, batch: Batch) -> None:
@@ -352,11 +372,12 @@ class BatchLog:
         """Store the batches' outcomes, with the payload hash of each rejected lead claimed without one."""
         for batch in batches:
             if hashes is not None and "rejected" in batch.columns[STATE] and batch.hash_rejected(hashes):
-                conn.execute("UPDATE batches SET leads = ? WHERE batch_id = ?", (batch.keys_json(), batch.batch_id))
+                conn.execute("UPDATE batch_keys SET leads = ? WHERE batch_id = ?", (batch.keys_json(), batch.batch_id))
         conn.executemany(
-            "UPDATE batches SET outcomes = ?, updated_at = ? WHERE batch_id = ?",
-            [(batch.outcomes_json(), now, batch.batch_id) for batch in batches],
+            "INSERT OR REPLACE INTO batch_outcomes VALUES (?, ?)",
+            [(batch.batch_id, batch.outcomes_json()) for batch in batches],
         )
+        conn.executemany("UPDATE batches SET updated_at = ? WHERE batch_id = ?", [(now, b.batch_id) for b in batches])
 
     def close(self, conn: sqlite3.Connection, batch_ids: Sequence[int]) -> None:
         """Seal the settled ones of these open batches (of runs that are over); fold the others into ``leads``.
@@ -433,7 +454,10 @@ class BatchLog:
         """Upsert the leads :func:`stage` read from ``batch_ids`` on ``conn``, and drop the batches."""
         conn.execute(_UPSERT_STAGED)
         conn.execute("DELETE FROM temp.staged")
-        conn.execute("DELETE FROM batches WHERE batch_id IN (SELECT value FROM json_each(?))", (json.dumps(batch_ids),))
+        for table in ("batches", "batch_keys", "batch_outcomes"):
+            conn.execute(
+                f"DELETE FROM {table} WHERE batch_id IN (SELECT value FROM json_each(?))", (json.dumps(batch_ids),)
+            )
         for batch_id in batch_ids:
             self._forget(batch_id)
 
@@ -468,7 +492,7 @@ class BatchLog:
         """(batch_id, run_id, scope_id, leads, outcomes) of each of the batches."""
         if not batch_ids:
             return []
-        sql = "SELECT batch_id, run_id, scope_id, leads, outcomes FROM batches WHERE batch_id IN (SELECT value FROM json_each(?))"
+        sql = "SELECT batch_id, run_id, scope_id, leads, outcomes FROM batch_rows WHERE batch_id IN (SELECT value FROM json_each(?))"
         return conn.execute(sql, (json.dumps(batch_ids),)).fetchall()
 
     def _find(
@@ -487,7 +511,7 @@ class BatchLog:
         if batch_id in self.mine:
             return self.batches[batch_id]
         if batch_id not in fresh:
-            row = conn.execute("SELECT outcomes FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+            row = conn.execute("SELECT outcomes FROM batch_rows WHERE batch_id = ?", (batch_id,)).fetchone()
             if row is None:  # folded by its run since: ``leads`` holds it now
                 self._forget(batch_id)
                 fresh[batch_id] = None

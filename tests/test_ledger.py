@@ -582,7 +582,7 @@ def test_version_1_ledger_is_upgraded_and_keeps_its_leads(path: Path) -> None:
     v1 = [
         s.replace(", batch_id INTEGER NOT NULL DEFAULT 0", "")
         for s in importer_ledger._SCHEMA
-        if "batches" not in s and "segments" not in s
+        if not any(name in s for name in ("batches", "batch_keys", "batch_outcomes", "segments"))
     ]
     assert not any("batch_id" in statement for statement in v1)
     for statement in v1:
@@ -677,17 +677,24 @@ def _downgrade_to_3(path: Path) -> None:
     """Make a current ledger file look as version 3 wrote it (no key index; batches never sealed)."""
     raw = sqlite3.connect(path)
     assert raw.execute("SELECT count(*) FROM batches WHERE sealed = 1").fetchone() == (0,)
-    for batch_id, keys, outcomes in raw.execute("SELECT batch_id, leads, outcomes FROM batches").fetchall():
+    raw.execute("ALTER TABLE batches ADD COLUMN leads TEXT NOT NULL DEFAULT '[]'")
+    for batch_id, keys, outcomes in raw.execute("SELECT batch_id, leads, outcomes FROM batch_rows").fetchall():
         columns = json.loads(keys)
         size = len(columns[0])
         columns += json.loads(outcomes) if outcomes else [["in-flight"] * size, [None] * size, [None] * size]
         raw.execute(
             "UPDATE batches SET leads = ? WHERE batch_id = ?", (json.dumps(list(zip(*columns, strict=True))), batch_id)
         )
-    for statement in ("DROP INDEX batches_open", "DROP INDEX batches_run", "DROP TABLE segments"):
+    for statement in (
+        "DROP VIEW batch_rows",
+        "DROP TABLE batch_keys",
+        "DROP TABLE batch_outcomes",
+        "DROP INDEX batches_open",
+        "DROP INDEX batches_run",
+        "DROP TABLE segments",
+    ):
         raw.execute(statement)
     raw.execute("ALTER TABLE batches DROP COLUMN sealed")
-    raw.execute("ALTER TABLE batches DROP COLUMN outcomes")
     raw.execute("DELETE FROM meta WHERE key = 'key_hash'")
     raw.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     raw.commit()
