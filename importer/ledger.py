@@ -335,6 +335,8 @@ class Ledger:
                     )
             if batch is not None:
                 self._log.add(batch)  # committed: from now on it is this run's
+        if batch is not None:
+            batch.key_index()  # hashed now, in the sending thread, not all at once when the run ends
         return ClaimResult(
             claimed=claimed,
             known=known,

@@ -174,13 +174,12 @@ class KeyIndex:
             newest[ref] = max(newest.get(ref, 0), batch_id)
         return newest
 
-    def seal(
-        self, conn: sqlite3.Connection, scope: int, batches: Sequence[tuple[int, Sequence[Sequence[str]]]]
-    ) -> None:
-        """Index batches of the scope and mark them sealed (in the caller's write transaction)."""
+    def seal(self, conn: sqlite3.Connection, scope: int, batches: Sequence[tuple[int, Segment]]) -> None:
+        """Index batches of the scope, given with a segment of each, and mark them sealed (in the caller's
+        write transaction)."""
         if not batches:
             return
-        self._insert(conn, scope, Segment.build(batches))
+        self._insert(conn, scope, Segment.merge([segment for _, segment in batches]))
         conn.executemany("UPDATE batches SET sealed = 1 WHERE batch_id = ?", [(b,) for b, _ in batches])
         self._compact(conn, scope)
 

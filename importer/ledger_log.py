@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from importer.ledger_index import KINDS, KeyIndex
+from importer.ledger_index import KINDS, KeyIndex, Segment
 
 if TYPE_CHECKING:
     from importer.ledger_match import PayloadHashes
@@ -141,6 +141,13 @@ class Batch:
     states, lead _ids, messages."""
     updated_at: str = ""
     _positions: list[dict[str, int] | None] = field(default_factory=lambda: [None, None, None])
+    _index: Segment | None = None
+
+    def key_index(self) -> Segment:
+        """The batch's keys hashed and sorted, ready to be merged into a segment when it is sealed."""
+        if self._index is None:
+            self._index = Segment.build([(self.batch_id, self.columns[:KINDS])])
+        return self._index
 
     @classmethod
     def claimed(cls, batch_id: int, run_id: int, scope: int, keys: list[list[Any]], now: str) -> Batch:
@@ -393,7 +400,7 @@ class BatchLog:
         others = {
             row[0]: Batch.parse(*row) for row in self._select_batches(conn, [b for (b,) in rows if b not in self.mine])
         }
-        to_seal: dict[int, list[tuple[int, Sequence[Sequence[str]]]]] = {}
+        to_seal: dict[int, list[tuple[int, Segment]]] = {}
         to_fold: list[int] = []
         for (batch_id,) in rows:
             batch = self.batches[batch_id] if batch_id in self.mine else others[batch_id]
@@ -401,7 +408,7 @@ class BatchLog:
             if batch.in_flight():
                 to_fold.append(batch_id)
             else:
-                to_seal.setdefault(scope, []).append((batch_id, batch.columns[:KINDS]))
+                to_seal.setdefault(scope, []).append((batch_id, batch.key_index()))
         for scope, batches in to_seal.items():
             self.keys.seal(conn, scope, batches)
         if to_fold:
