@@ -512,8 +512,8 @@ class Ledger:
         in_leads = matching.stored_matches(conn, sql, scope, columns) if self._has_leads(conn, scope) else []
         hits = self._log.keys.find(conn, scope, columns)
         rows = in_leads + (self._log.sealed_matches(conn, scope, columns, hits) if hits else [])
-        if not hits:
-            return rows
+        if not rows or not (hits or self._log.keys.segments(conn, scope)):
+            return rows  # nothing matched, or nothing sealed that could be a later claim of a lead in ``leads``
         newest = self._newest(conn, scope, sorted({row[2] for row in rows}), with_open=False)
         return [row for row in rows if row[8] >= newest.get(row[2], 0)]
 
