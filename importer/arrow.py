@@ -70,6 +70,27 @@ def _edge_byte_in(array: pa.Array, wanted: np.ndarray, *, last: bool) -> np.ndar
     return hit
 
 
+def holds_char_in(array: ArrowText, chars: str) -> np.ndarray:
+    """Per value, whether it holds one of ``chars`` (ASCII) anywhere, read straight off Arrow's buffers
+    (one pass over the bytes, not a regex per value). Nulls are False."""
+    if not chars.isascii():
+        raise ValueError("holds_char_in looks at single bytes: only ASCII characters can be matched")
+    array = _text(array)
+    bounds, raw = _bytes_of(array)
+    found = np.zeros(len(array), dtype=bool)
+    if raw.size == 0 or len(array) == 0:
+        return found
+    wanted = np.zeros(256, dtype=bool)
+    wanted[list(chars.encode("ascii"))] = True
+    start, end = int(bounds[0]), int(bounds[-1])
+    at = np.flatnonzero(wanted[raw[start:end]]) + start
+    if at.size:
+        found[np.searchsorted(bounds, at, side="right") - 1] = True
+    if array.null_count:
+        found &= to_bool(array.is_valid())
+    return found
+
+
 def first_char_in(array: ArrowText, chars: str) -> np.ndarray:
     """Per value, whether it starts with one of ``chars`` (ASCII), read straight off Arrow's buffers.
 

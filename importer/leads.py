@@ -17,6 +17,7 @@ from importer.arrow import (
     ArrowText,
     byte_lengths,
     empty_text,
+    holds_char_in,
     join_codes,
     nonempty,
     strip_invisible,
@@ -122,11 +123,16 @@ def _build_chunk(
         for f in NAME_FIELDS
     }
     garbled = np.zeros(n, dtype=bool)
+    numeric_name = np.zeros(n, dtype=bool)
     for f in NAME_FIELDS:
         lost = _question_marks(names[f])
         if lost.any():  # Excel's "CSV (Comma delimited)" turned Hindi letters into ?: no name to call anyone by
             names[f] = pc.if_else(pa.array(lost), pa.scalar("", pa.large_string()), names[f])
             garbled |= lost
+        number = _numbers_as_names(names[f])
+        if number.any():  # a phone or an id in the name column: the caller would greet "Hello 98220…"
+            names[f] = pc.if_else(pa.array(number), pa.scalar("", pa.large_string()), names[f])
+            numeric_name |= number
     group = text_field("groupId", _blank_missing(to_arrow(column("groupId"))) if mapped("groupId") else None)
     # NA, -, 0 or a failed VLOOKUP's #N/A in many rows is no id: those rows would all look like one lead.
     given = text_field(
@@ -161,6 +167,7 @@ def _build_chunk(
             to_arrow(emails.warning),
             _code(unusable & has_phone, "invalid-email"),
             _code(garbled, "garbled-name"),
+            _code(numeric_name, "name-is-a-number"),
             _code(damaged_ref, "damaged-reference"),
             _code(unknown_code, "unknown-country-code"),
             _code(last_only, "name-from-last-name"),
@@ -212,6 +219,15 @@ def _question_marks(names: ArrowText) -> np.ndarray:
     found = np.zeros(len(names), dtype=bool)
     if len(has):
         found[has] = to_bool(pc.match_substring_regex(pc.take(names, pa.array(has)), r"^[?\s.,'-]+$"))
+    return found
+
+
+def _numbers_as_names(names: ArrowText) -> np.ndarray:
+    """Names with a digit and no letter in any script (a phone number or an id): nobody's name."""
+    has = np.flatnonzero(holds_char_in(names, "0123456789"))
+    found = np.zeros(len(names), dtype=bool)
+    if len(has):
+        found[has] = ~to_bool(pc.match_substring_regex(pc.take(names, pa.array(has)), r"\pL"))
     return found
 
 

@@ -84,6 +84,7 @@ WARNING_FIELDS: dict[str, tuple[str, ...]] = {
     "phone-extension-dropped": ("phone",),
     "multiple-emails": ("email",),
     "garbled-name": ("name", "firstName", "lastName"),
+    "name-is-a-number": ("name", "firstName", "lastName"),
     "damaged-reference": ("referenceId",),
     "unknown-country-code": ("phoneCountryCode",),
     "phone-from-duplicate": ("phone",),
@@ -124,6 +125,10 @@ WARNING_TEXT = {
     "garbled-name": (
         'Only question marks: the file was saved as "CSV (Comma delimited)", which cannot keep Hindi or '
         'other non-Latin letters. Save it as "CSV UTF-8" (or .xlsx) and validate it again.'
+    ),
+    "name-is-a-number": (
+        "This name cell holds only a number (a phone number or an id, perhaps in the wrong column), not a name. "
+        "Type the customer's name here."
     ),
     "damaged-reference": (
         "Excel turned this id into {value} and dropped digits, so different leads would share it; "

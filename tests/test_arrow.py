@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from importer.arrow import byte_lengths, first_char_in, trim_whitespace
+from importer.arrow import byte_lengths, first_char_in, holds_char_in, trim_whitespace
 
 VALUES = ["=SUM(A1)", "", "+91 98", "éclair", "-", None, "@home", "\tx", "plain", "=", "ü=", "\r"]
 
@@ -60,3 +60,15 @@ def test_trim_whitespace_matches_arrow_on_every_value(kind: pa.DataType) -> None
 
 def test_byte_lengths_count_utf8_bytes() -> None:
     assert byte_lengths(pa.array(["", "ab", "é", "नाम", None])).tolist() == [0, 2, 2, 9, 0]
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_holds_char_in_agrees_with_a_regex(kind: pa.DataType) -> None:
+    values = ["Ravi", "98220", "", None, "राम 2", "a1b", "", "x", "12", None, "-", "0"]
+    array = pa.array(values, kind)
+    expected = pc.match_substring_regex(array, "[0-9]").fill_null(False).to_pylist()
+    assert holds_char_in(array, "0123456789").tolist() == expected
+    assert holds_char_in(array.slice(2, 7), "0123456789").tolist() == expected[2:9]
+    assert holds_char_in(pa.chunked_array([array[:5], array[5:]]), "0123456789").tolist() == expected
+    assert holds_char_in(pa.array([], kind), "0").tolist() == []
+    assert holds_char_in(pa.array(["", None], kind), "0").tolist() == [False, False]

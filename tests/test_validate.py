@@ -424,6 +424,46 @@ def test_a_split_remark_is_joined_and_never_the_name_with_the_phone(
     )
 
 
+def test_a_number_in_the_name_column_is_no_name(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """A name cell holding only a phone number or an id (digits, no letter in any script) is no name:
+    ``name-is-a-number``, and ``missing-name`` when there is no other. Names with digits and letters,
+    in any script, are names."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone\n9822033445,9822033445\n+91 98220 44556,9822044556\n#1042,9822055667\nRavi 2,9822066778\n"
+        "राम 2,9822077889\n007 James,9822088990\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.csv"
+    rows = by_row(
+        run_cli("validate", str(sheet), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(report)).report
+    )
+    for row in (2, 3, 4):
+        assert (rows[row]["status"], rows[row]["reason"], rows[row]["warnings"]) == (
+            "invalid",
+            "missing-name",
+            "name-is-a-number",
+        )
+    assert [(rows[n]["status"], rows[n]["warnings"]) for n in (5, 6, 7)] == [("valid", "")] * 3
+
+
+def test_a_number_as_first_name_leaves_the_full_name(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """With a full name beside it, a first name that is a number is dropped with a warning; the row stays valid."""
+    mapping = mapping_file(
+        BASIC_MAPPING.replace("  name: [Full Name, Name]\n", "  name: [Full Name]\n  firstName: First\n")
+    )
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Full Name,First,Phone\nAsha Rao,12,9822033445\n", encoding="utf-8")
+    rows = by_row(
+        run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv")).report
+    )
+    assert (rows[2]["status"], rows[2]["reason"], rows[2]["warnings"]) == ("valid", "", "name-is-a-number")
+
+
 def test_names_lost_to_question_marks_and_ids_cut_by_excel(
     tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
 ) -> None:
