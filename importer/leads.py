@@ -241,7 +241,8 @@ def _scientific(values: ArrowText) -> np.ndarray:
 
 
 def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray | None = None) -> ArrowText:
-    """blank-row, summary-row, repeated-header, title-row or note-row for rows that are not leads; "" otherwise.
+    """blank-row, summary-row, repeated-header, title-row, note-row or group-row for rows that are not leads;
+    "" otherwise.
 
     ``at_end``: the table's last rows are the sheet's (not a chunk's), so lines below the leads can be told;
     ``reached``: rows with a phone number or an email address (as read), which are never such lines.
@@ -268,6 +269,8 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
     summary[labelled[_has_contact(table, labelled)]] = False
     header_again = _repeated_header(table)
     reason = np.full(n, "", dtype=object)
+    if reached is not None:
+        reason[_group_labels(blank, reached, table)] = "group-row"
     if at_end and reached is not None:
         reason[_notes_below(blank, reached, table)] = "note-row"
     reason[summary] = "summary-row"
@@ -331,6 +334,53 @@ def _notes_below(blank: np.ndarray, reached: np.ndarray, table: SourceTable) -> 
 
 
 _WORD = re.compile(r"[^\W\d_]{3}")
+
+
+_GROUP_WORDS = (
+    r"(?i):|\b(?:branch|campaign|source|region|zone|area|city|state|dealer|store|showroom|outlet|team|group|batch|"
+    r"event|date|day|week|month|quarter|list|segment|category|channel|agent|executive)\b"
+)
+"""What a group label in a name column says (Branch: Pune, Diwali campaign), where a lone name would not."""
+
+
+def _group_labels(blank: np.ndarray, reached: np.ndarray, table: SourceTable) -> np.ndarray:
+    """Rows of a single cell heading the leads below them (Branch: Pune, 12-Oct-2026, Walk-ins): no phone or
+    email, the next row that is not blank a lead with one.
+
+    A lone name in a name column, or a lone unreadable phone or email, stays a lead (missing-contact), so the
+    sheet's owner sees it; in a name column only label words or a colon make a label.
+    """
+    candidates: np.ndarray = np.flatnonzero(~reached & ~blank)
+    if len(candidates) == 0:
+        return candidates
+    filled_rows = np.flatnonzero(~blank)
+    following = np.searchsorted(filled_rows, candidates, side="right")
+    heads = following < len(filled_rows)
+    candidates = candidates[heads]
+    candidates = candidates[reached[filled_rows[following[heads]]]]
+    if len(candidates) == 0:
+        return candidates
+    read = [c for c in table.cells.columns if c not in table.ignored]
+    count = np.zeros(len(candidates), dtype=np.int64)
+    where = np.full(len(candidates), -1, dtype=np.int64)
+    texts = pa.nulls(len(candidates), type=pa.large_string())
+    for position, column in enumerate(read):
+        values = trim_whitespace(pc.take(to_arrow(table.cells[column]), pa.array(candidates)))
+        filled = byte_lengths(values) > 0
+        count += filled
+        where[filled] = position
+        texts = pc.if_else(pa.array(filled), values, texts)
+    single = count == 1
+    contact = {table.columns[f] for f in ("phone", "email") if f in table.columns}
+    contact |= {c for f in ("phone", "email") for c in table.alternates.get(f, ())}
+    names = {table.columns[f] for f in NAME_FIELDS if f in table.columns}
+    in_contact = np.array([read[w] in contact if w >= 0 else False for w in where.tolist()], dtype=bool)
+    in_name = np.array([read[w] in names if w >= 0 else False for w in where.tolist()], dtype=bool)
+    texts = pc.fill_null(texts, "")
+    labelled = to_bool(pc.match_substring_regex(texts, _GROUP_WORDS))
+    emailish = to_bool(pc.match_substring_regex(texts, "[@\uff20]"))
+    labels: np.ndarray = candidates[single & ~in_contact & ~emailish & (~in_name | labelled)]
+    return labels
 
 
 def _has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:

@@ -424,6 +424,39 @@ def test_a_split_remark_is_joined_and_never_the_name_with_the_phone(
     )
 
 
+def test_group_labels_inside_the_table_are_skipped(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """A one-cell label heading the leads below it (Branch: Pune in the name column, a date in a column of its
+    own) is skipped as group-row; a lone name, a lone unreadable phone or a lone address stays a lead the
+    owner must fix, and so does a label with no lead under it."""
+    mapping = mapping_file(BASIC_MAPPING.replace("metadata:\n", "metadata:\n  visit: Date\n"))
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Date,Name,Phone,Email\n"
+        ",Branch: Pune,,\n"  # 2
+        ",Asha Rao,9822033445,\n"  # 3
+        "12-Oct-2026,,,\n"  # 4
+        ",Ravi Kumar,9822044556,\n"  # 5
+        ",Meera Iyer,,\n"  # 6: a lead without a contact
+        ",Kiran Das,9822055667,\n"  # 7
+        ",,98220,\n"  # 8: a phone too short to read
+        ",Sunil Rao,9822066778,\n"  # 9
+        ",,,nitin at gmail\n"  # 10: an address without its @
+        ",Nitin Shah,9822077889,\n"  # 11
+        ",Walk-in campaign,,\n",  # 12: nothing under it
+        encoding="utf-8",
+    )
+    rows = by_row(
+        run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv")).report
+    )
+    assert [(rows[n]["status"], rows[n]["reason"]) for n in (2, 4)] == [("skipped", "group-row")] * 2
+    assert [rows[n]["status"] for n in (3, 5, 7, 9, 11)] == ["valid"] * 5
+    assert [rows[n]["status"] for n in (6, 8, 10)] == ["invalid"] * 3
+    assert "missing-contact" in rows[6]["reason"]
+    assert rows[12]["status"] != "valid" and rows[12]["reason"] != "group-row"
+
+
 def test_a_number_in_the_name_column_is_no_name(
     tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
 ) -> None:
