@@ -21,7 +21,7 @@ from importer.limiter import RateLimit
 from importer.mask import mask_text
 from importer.pipeline import Outcome, ReportOptions, validate
 from importer.plan import MAX_BATCH, SendPlanSettings
-from importer.read import ReadOptions, describe_delimiter
+from importer.read import ReadOptions, SourceTable, describe_delimiter
 from importer.report import default_report_path
 
 DEFAULT_BASE_URL = "https://api.vox.ai/api/v1"
@@ -166,7 +166,12 @@ def source_options(func: F) -> F:
                 help="Request budget shared by all requests: COUNT/SECONDSs.",
             ),
             click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout."),
-            click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and --json output)."),
+            click.option(
+                "--quiet",
+                "-q",
+                is_flag=True,
+                help="Print nothing but errors, the note naming other sheets that fit the mapping (not read), and --json output.",
+            ),
         ]
     ):
         wrapped = option(wrapped)
@@ -552,18 +557,15 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
             payload["send_plan"] = outcome.plan.as_dict()
         click.echo(json.dumps(payload, indent=2))
         return
-    if quiet:
+    if quiet:  # leads on sheets not read would go unnoticed in a scheduled job: said even then
+        if table.also_fit:
+            click.echo(f"{table.path}: {_other_sheets(table)}", err=True)
         return
     where = f"sheet {table.sheet!r}, " if table.sheet else ""
     extra = f", {table.encoding}, {describe_delimiter(table.delimiter)}-separated" if table.encoding else ""
     click.echo(f"{table.path} ({where}header on {table.header_text}{extra}): {summary.total} data rows")
     if table.also_fit:
-        others = ", ".join(repr(name) + (" (hidden)" if name in table.hidden_sheets else "") for name in table.also_fit)
-        many = len(table.also_fit) > 1
-        click.echo(
-            f"Note: {'sheets' if many else 'sheet'} {others} {'fit' if many else 'fits'} the mapping too and "
-            f"{'were' if many else 'was'} not read; run the same command with --sheet NAME for each."
-        )
+        click.echo(_other_sheets(table))
     for note in table.notes:
         click.echo(f"Note: {note}.")
     for status, n in summary.counts.items():
@@ -591,6 +593,16 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
     if dry_run and not outcome.prepared.project_id:
         click.echo("Note: no project/process id, so derived referenceIds are left blank in this dry run.")
     click.echo(f"Report: {outcome.report_path}" if outcome.report_written else "Report: not written (see above).")
+
+
+def _other_sheets(table: SourceTable) -> str:
+    """The note naming the workbook's other sheets that fit the mapping (not read: one sheet per run)."""
+    others = ", ".join(repr(name) + (" (hidden)" if name in table.hidden_sheets else "") for name in table.also_fit)
+    many = len(table.also_fit) > 1
+    return (
+        f"Note: {'sheets' if many else 'sheet'} {others} {'fit' if many else 'fits'} the mapping too and "
+        f"{'were' if many else 'was'} not read; run the same command with --sheet NAME for each."
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

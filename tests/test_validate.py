@@ -560,6 +560,9 @@ def test_other_sheets_that_fit_are_named(
     assert "(sheet 'Pune'" in result.output
     assert "sheets 'Mumbai', 'Delhi' fit the mapping too" in result.output
     assert [row["Name"] for row in result.report] == ["Lead in Pune"]
+    quiet = run_cli("validate", str(path), "--mapping", str(mapping_file()), "--report", str(tmp_path / "q.csv"), "-q")
+    assert quiet.output == ""  # --quiet in a scheduled job: the sheets not read are still named, on stderr
+    assert "sheets 'Mumbai', 'Delhi' fit the mapping too and were not read" in quiet.stderr
 
 
 def test_workbook_phones_excel_cut_to_six_digits_are_damaged(
