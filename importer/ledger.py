@@ -258,6 +258,12 @@ class Ledger:
         with self._mutex, self._errors("end a run in"):
             self._locks.release(run_id)
 
+    def seal_settled(self, run_id: int) -> None:
+        """Seal the run's batches that have every outcome (call once nothing more is sent; :meth:`end_run`
+        seals or folds the rest)."""
+        with self._transaction("seal batches in") as conn:
+            self._log.close(conn, self._log.settled_of_run(run_id))
+
     def runs(self, limit: int = 50) -> list[RunRecord]:
         """The latest ``limit`` runs, newest first."""
         rows = self._select(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY run_id DESC LIMIT ?", (limit,))

@@ -336,6 +336,10 @@ class BatchLog:
         self.mine.add(batch.batch_id)
         self._runs.setdefault(batch.run_id, []).append(batch.batch_id)
 
+    def settled_of_run(self, run_id: int) -> list[int]:
+        """This process's open batches of the run with no lead in flight."""
+        return [b for b in self._runs.get(run_id, []) if not self.batches[b].in_flight()]
+
     def settle(
         self,
         conn: sqlite3.Connection,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -81,6 +83,7 @@ def _send_prepared(
                 options=settings.send,
                 ledger=ledger_run,
             )
+        sealing = _seal_meanwhile(ledger_run)
         try:
             outcome = finish(
                 prepared,
@@ -91,6 +94,9 @@ def _send_prepared(
             )
         except SourceError as exc:  # the report cannot be written (disk full, no access): the leads are sent
             outcome = _unreported(prepared, sent.rows, report, exc, ledger_run)
+        finally:
+            if sealing is not None:
+                sealing.join()
         if ledger_run is not None:
             try:
                 ledger_run.ledger.end_run(
@@ -114,6 +120,24 @@ def _send_prepared(
     finally:
         if ledger is not None:
             ledger.close()
+
+
+def _seal_meanwhile(ledger_run: LedgerRun | None) -> threading.Thread | None:
+    """Seal the run's settled batches in a thread while the report is written (nothing is sent any more).
+
+    A failure there is left for :meth:`Ledger.end_run`, which seals whatever is still open and says what
+    went wrong.
+    """
+    if ledger_run is None:
+        return None
+
+    def seal() -> None:
+        with contextlib.suppress(LedgerError):
+            ledger_run.ledger.seal_settled(ledger_run.run_id)
+
+    thread = threading.Thread(target=seal, name="leadimport-seal")
+    thread.start()
+    return thread
 
 
 def _unreported(

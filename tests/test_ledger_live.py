@@ -70,6 +70,22 @@ def test_a_runs_batches_are_sealed_when_it_ends_and_found_by_any_key(tmp_path: P
         assert len(found) == 20 and {k.state for k in found.values()} == {"accepted"}
 
 
+def test_settled_batches_are_sealed_before_the_run_ends(tmp_path: Path) -> None:
+    """Once nothing more is sent, the run's settled batches can be sealed while its report is written; a batch
+    with a lead still in flight stays open until the run ends, and the leads of both still hold back."""
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as ledger:
+        run_id = _run(ledger, [[key(1), key(2)]], end=False)
+        assert refs(ledger.claim(run_id, PROJECT, PROCESS, [key(3)]).claimed) == ["ref-3"]
+        ledger.seal_settled(run_id)
+        assert _batches(path) == (1, 1) and _segments(path) == [2]
+        later = ledger.claim(begin(ledger), PROJECT, PROCESS, [key(1), key(3), key(4, phone=key(2).phone)])
+        assert sorted(k.reference_id for k in later.known.values()) == ["ref-1", "ref-2", "ref-3"]
+        ledger.end_run(run_id, counts={}, outcome="stopped", report=None)
+        assert _batches(path) == (0, 1)  # ref-3's batch, in flight, was folded into ``leads``
+        assert ledger.lookup(PROJECT, PROCESS, ["ref-3"])["ref-3"].state == "pending"  # claimed, never sent
+
+
 def test_a_lead_claimed_again_counts_by_its_latest_claim(tmp_path: Path) -> None:
     """A lead rejected in one run and sent again with another phone by a later one: the old phone no
     longer finds it, the new one does, and its state is the later run's."""
