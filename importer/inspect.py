@@ -23,7 +23,7 @@ from importer.read import (
     pick_sheet,
     workbook_kind,
 )
-from importer.textfile import open_text, parse_table
+from importer.textfile import RaggedColumns, open_text, parse_table
 from importer.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, hidden_sheets, open_workbook, sheet_rows
 from importer.xlsx_cells import stray_far_right
 
@@ -157,10 +157,10 @@ def _inspect_text(p: Path, encoding: str | None, delimiter: str | None, sample_r
     return FileInspection(str(p), "text", decoded.encoding, delim, (), (table,))
 
 
-def _text_columns(parsed: pa.Table | list[list[str]]) -> list[list[str]]:
+def _text_columns(parsed: pa.Table | RaggedColumns) -> list[list[str]]:
     if isinstance(parsed, pa.Table):
         return [[str(v) for v in parsed.column(i).to_pylist()] for i in range(parsed.num_columns)]
-    return parsed
+    return parsed.columns
 
 
 def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int) -> FileInspection:

@@ -193,7 +193,9 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     last = match.data_start - 1  # the header's last record
     body = decoded.body(ends[last] if last < len(ends) else len(decoded.text))
     parsed = parse_table(body, delimiter, width, str(p))
-    names = _display_names(match.headers, _extra=(parsed.num_columns if isinstance(parsed, pa.Table) else len(parsed)))
+    positions = list(range(parsed.num_columns)) if isinstance(parsed, pa.Table) else parsed.positions
+    every = _display_names(match.headers, _extra=max(positions, default=-1) + 1)
+    names = [every[i] for i in positions]  # a column beyond the header keeps its letter (Column WZZ)
     if isinstance(parsed, pa.Table):
         # One contiguous large_string array per column, so later stages convert without copying.
         cells = pd.DataFrame(
@@ -204,7 +206,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         )
     else:
         checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
-        split = mend_split_cells(parsed, width, checks, delimiter, frozenset(match.found.values()))
+        split = mend_split_cells(parsed.columns, width, checks, delimiter, frozenset(match.found.values()))
         cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, split.columns, strict=True)})
     if body.has_controls():
         cells = _without_controls(cells)

@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -259,8 +260,20 @@ def _preview(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], li
     return records, ends
 
 
-def parse_table(body: Body, delimiter: str, width: int, path: str) -> pa.Table | list[list[str]]:
-    """Records as a pyarrow table (fast path) or as columns of str (ragged files)."""
+class RaggedColumns(NamedTuple):
+    """A ragged file's columns of str: the header's, then those beyond it that hold a value in some row."""
+
+    columns: list[list[str]]
+    positions: list[int]
+    """Each column's place in the file (0 = first)."""
+
+
+def parse_table(body: Body, delimiter: str, width: int, path: str) -> pa.Table | RaggedColumns:
+    """Records as a pyarrow table (fast path) or as columns of str (ragged files).
+
+    Columns beyond the header that are empty in every row are left out: one stray value far to the right
+    (a cell in column WZZ) would otherwise make thousands of empty columns of every row.
+    """
     # Parallel parsing first; quoted line breaks that straddle its blocks show up as ragged rows or a
     # parse error, and the quote-aware single-threaded mode reads those files.
     data = body.as_utf8()
@@ -269,8 +282,9 @@ def parse_table(body: Body, delimiter: str, width: int, path: str) -> pa.Table |
         if table is not None:
             return table
     rows = _parse_slow(body.as_text(), delimiter, path)
-    full = max([width] + [len(r) for r in rows])
-    return [[row[i] if i < len(row) else "" for row in rows] for i in range(full)]
+    beyond = sorted({i for row in rows if len(row) > width for i in range(width, len(row)) if row[i]})
+    positions = [*range(width), *beyond]
+    return RaggedColumns([[row[i] if i < len(row) else "" for row in rows] for i in positions], positions)
 
 
 def _parse_fast(data: pa.Buffer, delimiter: str, width: int, *, newlines_in_values: bool) -> pa.Table | None:

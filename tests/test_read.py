@@ -680,3 +680,18 @@ def test_durations_read_as_excel_shows_them_and_a_file_of_blank_lines_is_named(t
     path.write_text("\n\n,,\n\n", encoding="utf-8")
     with pytest.raises(SourceError, match="the file holds only blank lines"):
         read_source(path, MAPPING)
+
+
+def test_a_stray_value_far_to_the_right_of_a_csv_adds_one_column_not_thousands(tmp_path: Path) -> None:
+    """One row with a value 16,000 columns to the right (a paste gone astray): the file reads as the header's
+    columns plus that one, named by its letter, instead of 16,000 empty columns of every row."""
+    lines = ["Name,Phone,Email"] + [f"Lead {i},98220{i:05d},l{i}@example.com" for i in range(300)]
+    lines[150] += "," * 16000 + "stray"
+    lines[200] += ",,note"
+    path = tmp_path / "stray.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = read_source(path, MAPPING, ReadOptions())
+    assert list(table.cells.columns) == ["Name", "Phone", "Email", "Column E", "Column WQM"]
+    assert table.cells["Column WQM"].tolist().count("stray") == 1
+    assert table.cells["Column E"].tolist().count("note") == 1
+    assert table.cells.loc[149, "Phone"] == "9822000149"
