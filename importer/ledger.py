@@ -284,7 +284,7 @@ class Ledger:
                 return []
             leads = [dict(zip(names, row, strict=True)) for row in conn.execute(sql, (run_id,))]
             scopes = {s: (p, q) for s, p, q in conn.execute("SELECT scope_id, project_id, process_id FROM scopes")}
-            for batch in self._log.unfolded(conn, run_id=run_id):
+            for batch in self._log.of_run(conn, run_id):
                 leads += [_batch_lead(batch, batch.entry(pos), scopes[batch.scope]) for pos in range(batch.size)]
             refs = sorted({str(lead["reference_id"]) for lead in leads})
             newest = self._newest(conn, self._run_scope(conn, run_id), refs, with_open=True)

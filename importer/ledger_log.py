@@ -309,11 +309,10 @@ class BatchLog:
                 newest[ref] = hit[0].batch_id
         return newest
 
-    def unfolded(self, conn: sqlite3.Connection, *, run_id: int | None = None) -> list[Batch]:
-        """Every batch in the file (of one run), open or sealed, as stored now."""
-        sql = "SELECT batch_id, run_id, scope_id, leads, outcomes, updated_at FROM batch_rows"
-        rows = conn.execute(sql + " WHERE run_id = ?", (run_id,)) if run_id is not None else conn.execute(sql)
-        return [Batch.parse(*row) for row in rows.fetchall()]
+    def of_run(self, conn: sqlite3.Connection, run_id: int) -> list[Batch]:
+        """Every batch of the run in the file, open or sealed, as stored now."""
+        sql = "SELECT batch_id, run_id, scope_id, leads, outcomes, updated_at FROM batch_rows WHERE run_id = ?"
+        return [Batch.parse(*row) for row in conn.execute(sql, (run_id,)).fetchall()]
 
     # -- writing -----------------------------------------------------------------------------------
 
