@@ -18,7 +18,7 @@ from pathlib import Path
 from sandbox_import import SandboxImport, import_into_sandbox
 from valid_leads import ensure_valid_sheet, valid_sheet_name
 
-from importer.sandbox import SandboxSettings
+from importer.sandbox.server import SandboxSettings
 
 MAX_RATIO = 1.10
 

@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 from measure import Measurement, run_measured
 from sandbox_process import SandboxProcess, SandboxReport
 
-from importer.sandbox import SandboxSettings
+from importer.sandbox.server import SandboxSettings
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

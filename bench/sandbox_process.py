@@ -1,7 +1,7 @@
 """The sandbox CRM in a process of its own, so that its CPU time is neither the client's nor the runner's.
 
 The parent starts ``python bench/sandbox_process.py SETTINGS_JSON``; the child serves
-``importer.sandbox.Sandbox`` on a free loopback port and prints one JSON line with its
+``importer.sandbox.server.Sandbox`` on a free loopback port and prints one JSON line with its
 base URL. Each ``stats`` line the parent writes to its stdin is answered with one JSON
 line: the sandbox's ``SandboxStats`` (arrival time of every initiate request included)
 and the child's own CPU time. The child exits when its stdin closes.
@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from importer.sandbox import Sandbox, SandboxSettings, SandboxStats
+from importer.sandbox.server import Sandbox, SandboxSettings, SandboxStats
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from sandbox_import import SandboxImport, import_into_sandbox
 from valid_leads import ensure_valid_sheet, valid_sheet_name
 
-from importer.sandbox import SandboxSettings
+from importer.sandbox.server import SandboxSettings
 
 CRM_LIMIT = SandboxSettings(rate_limit=100, rate_window=5.0, latency=(0.1, 0.3))
 CONCURRENCY: tuple[int | None, ...] = (None, 4)  # None: leadimport's default (8); 4 for contrast

@@ -1,7 +1,7 @@
 """Sheets of unique, valid leads only, for the parts that send to the sandbox CRM.
 
 Every row is a distinct person with a mobile number the importer accepts (checked with
-``importer.phones.normalize_phones``, so no repeated-digit or sequential "fake" numbers),
+``importer.normalize.phones.normalize_phones``, so no repeated-digit or sequential "fake" numbers),
 a lower-case email of their own and a unique ``Lead ID``: a whole sheet is accepted by
 a fresh sandbox, one request per 1,000 rows. The columns are those of
 ``bench/mapping.yaml``; phones come in the shapes of ``generate.py``. Cached in
@@ -37,7 +37,7 @@ from generate import (
     write_csv,
 )
 
-from importer.phones import normalize_phones
+from importer.normalize.phones import normalize_phones
 
 VALID_GENERATOR_VERSION = 1
 # Spare numbers drawn so that dropping the ones the importer calls fake still leaves enough.

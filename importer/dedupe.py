@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.arrow import nonempty, to_arrow, to_bool, to_series
+from importer.columns import nonempty, to_arrow, to_bool, to_series
 
 KEY_COLUMNS = {"phone": "phone_e164", "email": "email", "referenceId": "referenceId"}
 FILLED_WARNINGS = {"phone_e164": "phone-from-duplicate", "email": "email-from-duplicate"}

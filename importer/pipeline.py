@@ -13,11 +13,11 @@ from tqdm import tqdm
 from importer.config import LeadMapping
 from importer.dedupe import mark_duplicates
 from importer.errors import ConfigError
-from importer.leads import LeadFrame, build_leads
-from importer.mask import mask_frame, mask_text
-from importer.plan import SendPlan, SendPlanSettings, send_plan
-from importer.read import ReadOptions, SourceTable, read_source
-from importer.report import Summary, default_report_path, mask_summary, report_frame, summarize, write_csv_report
+from importer.normalize.leads import LeadFrame, build_leads
+from importer.read.source import ReadOptions, SourceTable, read_source
+from importer.report.mask import mask_frame, mask_text
+from importer.report.rows import Summary, default_report_path, mask_summary, report_frame, summarize, write_csv_report
+from importer.send.plan import SendPlan, SendPlanSettings, send_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +118,7 @@ def finish(
         summary = mask_summary(summary)
         stop_message = mask_text(stop_message) if stop_message else None
     if fmt == "xlsx":
-        from importer.xlsx_report import write_xlsx_report  # openpyxl loads only when an XLSX is written
+        from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
 
         info = [("File", table.path), ("Sheet", table.sheet or "-"), ("Header row", str(table.header_row)), *details]
         info += [("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")), ("Data rows", str(summary.total))]

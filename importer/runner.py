@@ -11,16 +11,16 @@ from pathlib import Path
 import httpx
 import pandas as pd
 
+from importer.cli.runtime import fewer_collections
 from importer.config import LeadMapping, load_mapping
-from importer.crm import CrmClient, CrmSettings, RetryPolicy
+from importer.crm.client import CrmClient, CrmSettings, RetryPolicy
+from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.errors import LedgerError, SourceError
-from importer.gc_tuning import fewer_collections
-from importer.ledger import Known, Ledger, RunRecord
-from importer.limiter import DEFAULT_RATE, RateLimit, RateLimiter
+from importer.ledger.store import Known, Ledger, RunRecord
 from importer.pipeline import Outcome, Prepared, ReportOptions, exit_code, finish, prepare
-from importer.read import ReadOptions
-from importer.report import summarize
-from importer.submit import LedgerRun, SendOptions, send_rows
+from importer.read.source import ReadOptions
+from importer.report.rows import summarize
+from importer.send.submit import LedgerRun, SendOptions, send_rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from importer.sandbox import Sandbox, SandboxSettings
+from importer.sandbox.server import Sandbox, SandboxSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "demo_output"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from importer.cli import main
+from importer.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "64f0c0ffee0000000000aaaa"

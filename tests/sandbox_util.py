@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from importer.phones import normalize_phones
+from importer.normalize.phones import normalize_phones
 from tests.conftest import PROCESS, PROJECT
 
 TOKEN = "test-token-5f2b9c"

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from importer.arrow import byte_lengths, first_char_in, holds_char_in, trim_whitespace
+from importer.columns import byte_lengths, first_char_in, holds_char_in, trim_whitespace
 
 VALUES = ["=SUM(A1)", "", "+91 98", "éclair", "-", None, "@home", "\tx", "plain", "=", "ü=", "\r"]
 

@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from importer.cli import main, parse_rate
+from importer.cli.commands import main, parse_rate
 from importer.errors import ConfigError
 from tests.conftest import CliRun
 

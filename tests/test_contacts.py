@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from importer.contacts import blank_placeholders_arrow, normalize_emails, normalize_names
+from importer.normalize.contacts import blank_placeholders_arrow, normalize_emails, normalize_names
 
 
 @pytest.mark.parametrize(

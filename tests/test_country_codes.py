@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from importer.country_codes import region_of_code
+from importer.normalize.countries import region_of_code
 from tests.conftest import PROCESS, PROJECT, CliRun, by_row
 
 MAPPING = f"""

@@ -1,4 +1,4 @@
-"""Tests for importer.crm: outcome handling per vox-crm-api.md §5, against httpx.MockTransport."""
+"""Tests for importer.crm.client: outcome handling per vox-crm-api.md §5, against httpx.MockTransport."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from importer.crm import (
+from importer.crm.client import (
     DUPLICATE_WINDOW,
     BatchResult,
     CrmClient,
@@ -19,6 +19,7 @@ from importer.crm import (
     LeadOutcome,
     RetryPolicy,
 )
+from importer.crm.limiter import RateLimiter
 from importer.errors import (
     AuthFailed,
     ClientBug,
@@ -29,7 +30,6 @@ from importer.errors import (
     ProcessNotFound,
     WrongAddress,
 )
-from importer.limiter import RateLimiter
 
 TOKEN = "tok-3f9a1c77e2-secret"
 PROJECT = "507f1f77bcf86cd799439011"
@@ -874,7 +874,7 @@ class _Trickle(httpx.SyncByteStream):
 def test_an_answer_that_trickles_in_forever_counts_as_lost(monkeypatch: pytest.MonkeyPatch) -> None:
     """A body arriving a byte at a time never trips the per-read timeout: past the answer deadline the request
     counts as failed after it may have landed, so its leads are looked up (here stored) rather than waited for."""
-    monkeypatch.setattr("importer.crm.ANSWER_DEADLINE", 0.3)
+    monkeypatch.setattr("importer.crm.client.ANSWER_DEADLINE", 0.3)
     crm = FakeCrm(httpx.Response(200, stream=_Trickle()), stored=["r1"])
     started = time.monotonic()
     result = Harness(crm).submit(leads(1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from importer.dup_budget import DuplicateBudget
+from importer.crm.dup_budget import DuplicateBudget
 from tests.test_crm import FakeCrm, Harness, Lead, crm_id, leads
 
 CALLED = "A call attempt has already been made to this phone number for this project"

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from importer.errors import SourceError
-from importer.inspect import inspect_file, render_inspection
+from importer.tools.describe import inspect_file, render_inspection
 
 TITLED_CSV = [
     "Leads export — April;;;",

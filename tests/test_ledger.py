@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-import importer.ledger as importer_ledger
+import importer.ledger.store as importer_ledger
 from importer.errors import LedgerError
-from importer.ledger import SCHEMA_VERSION, ClaimResult, LeadKey, Ledger, default_ledger_path
+from importer.ledger.store import SCHEMA_VERSION, ClaimResult, LeadKey, Ledger, default_ledger_path
 
 PROJECT = "64f0c0ffee0000000000aaaa"
 PROCESS = "64f0c0ffee0000000000beef"

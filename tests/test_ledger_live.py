@@ -10,13 +10,13 @@ import httpx
 import pytest
 
 from importer.config import load_mapping
-from importer.crm import CrmClient, CrmSettings
-from importer.ledger import Ledger
-from importer.ledger_match import LeadKey
-from importer.limiter import RateLimit, RateLimiter
+from importer.crm.client import CrmClient, CrmSettings
+from importer.crm.limiter import RateLimit, RateLimiter
+from importer.ledger.matching import LeadKey
+from importer.ledger.store import Ledger
 from importer.pipeline import prepare
-from importer.sandbox import Sandbox, SandboxSettings
-from importer.submit import LedgerRun, SendOptions, send_rows
+from importer.sandbox.server import Sandbox, SandboxSettings
+from importer.send.submit import LedgerRun, SendOptions, send_rows
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
 from tests.test_ledger import begin, key, refs

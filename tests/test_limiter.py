@@ -1,4 +1,4 @@
-"""Tests for importer.limiter: the sliding-log rate limiter."""
+"""Tests for importer.crm.limiter: the sliding-log rate limiter."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from importer.limiter import DEFAULT_RATE, RECOVER_WINDOWS, RateLimit, RateLimiter
+from importer.crm.limiter import DEFAULT_RATE, RECOVER_WINDOWS, RateLimit, RateLimiter
 
 
 class FakeClock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from importer.payload import build_payloads, payload_hashes
+from importer.send.payload import build_payloads, payload_hashes
 
 PROJECT, PROCESS = "64f0c0ffee0000000000aaaa", "64f0c0ffee0000000000beef"
 FIELDS = ("referenceId", "phone_e164", "name", "firstName", "lastName", "email", "groupId")

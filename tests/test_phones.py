@@ -9,7 +9,7 @@ import phonenumbers
 import pyarrow as pa
 import pytest
 
-from importer.phones import normalize_phones, region_rules
+from importer.normalize.phones import normalize_phones, region_rules
 
 
 def _one(cell: str, region: str = "IN") -> tuple[str, str, str]:
@@ -194,7 +194,7 @@ def test_a_paragraph_in_the_phone_column_is_invalid_at_once() -> None:
 def test_a_large_column_of_distinct_numbers_reads_the_same_without_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """A big column of nearly all different cells skips the unique-value step; every verdict is unchanged,
     repeated awkward cells included."""
-    import importer.phones as phones
+    import importer.normalize.phones as phones
 
     rng = random.Random(7)
     shapes = ("{}", "+91 {}", "0{}", "91{}", "{} ext 12", "{}/98", "{}0", "98765abcde", "N/A", "9999999999", "")

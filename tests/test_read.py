@@ -13,8 +13,8 @@ from openpyxl import Workbook
 
 from importer.config import parse_mapping
 from importer.errors import ConfigError, LeadImportError, SourceError
-from importer.read import ReadOptions, read_source
-from importer.textfile import open_text
+from importer.read.source import ReadOptions, read_source
+from importer.read.text import open_text
 from tests.conftest import BASIC_MAPPING
 
 MAPPING = parse_mapping(__import__("yaml").safe_load(BASIC_MAPPING), source="test.yaml", environ={})
@@ -356,7 +356,7 @@ def test_stray_space_far_below_adds_no_rows(
     tmp_path: Path, large_used_range: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A lone space in a far cell (Excel's used range then reaching it) is not a run of blank data rows."""
-    monkeypatch.setattr("importer.workbook.LARGE_USED_RANGE", large_used_range)  # both ways of reading
+    monkeypatch.setattr("importer.read.workbook.LARGE_USED_RANGE", large_used_range)  # both ways of reading
     book = Workbook()
     sheet = book.active
     for row in ROWS:
@@ -670,7 +670,7 @@ def test_files_that_are_no_spreadsheet_are_named(tmp_path: Path, content: bytes,
 def test_durations_read_as_excel_shows_them_and_a_file_of_blank_lines_is_named(tmp_path: Path) -> None:
     import datetime as dt
 
-    from importer.workbook import cell_text
+    from importer.read.workbook import cell_text
 
     assert [cell_text(dt.timedelta(days=1, hours=12)), cell_text(dt.timedelta(minutes=5, seconds=3))] == [
         "36:00:00",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from importer.refs import derive_reference_ids
+from importer.normalize.refs import derive_reference_ids
 
 
 def test_same_contact_same_id_whatever_else_is_in_the_file() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from importer.report import formula_safe
-from importer.sandbox import Sandbox, SandboxSettings
+from importer.report.rows import formula_safe
+from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import PROCESS, PROJECT, CliRun
 from tests.sandbox_util import MAPPING, TOKEN, run_env
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from importer.sandbox import Sandbox, SandboxSettings
+from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import PROCESS, PROJECT, ROOT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 

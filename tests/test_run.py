@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from importer.sandbox import Sandbox, SandboxSettings
+from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import BASIC_MAPPING, PROCESS, PROJECT, CliRun, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 
@@ -247,7 +247,7 @@ def test_ledger_failing_at_the_end_still_reports_what_was_sent(
 ) -> None:
     """The ledger failing (disk full) after the leads went out: exit 3, not "nothing sent"; the report shows them."""
     from importer.errors import LedgerError
-    from importer.ledger import Ledger
+    from importer.ledger.store import Ledger
 
     def full(*args: object, **kwargs: object) -> None:
         raise LedgerError("the disk holding the ledger is full; free some space, then run the same command to resume.")

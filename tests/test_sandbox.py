@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from importer.sandbox import Sandbox, SandboxSettings, serve
+from importer.sandbox.server import Sandbox, SandboxSettings, serve
 
 SETTINGS = SandboxSettings()
 PROJECT = SETTINGS.project_id

@@ -10,7 +10,7 @@ import pytest
 from importer.config import LeadMapping, load_mapping
 from importer.errors import ConfigError
 from importer.pipeline import ReportOptions, validate
-from importer.suggest import render_yaml, suggest_mapping
+from importer.tools.suggest import render_yaml, suggest_mapping
 from tests.conftest import PROCESS, PROJECT, ROOT
 
 ENV = {"VOX_PROJECT_ID": PROJECT, "VOX_PROCESS_ID": PROCESS}
@@ -186,7 +186,7 @@ def test_unknown_region_is_a_config_error(tmp_path: Path) -> None:
 
 def test_metadata_keys_keep_hindi_and_tamil_vowel_signs() -> None:
     """A metadata key made from a Hindi or Tamil header keeps its vowel signs (नाम, not न_म)."""
-    from importer.suggest import snake_key
+    from importer.tools.suggest import snake_key
 
     assert [snake_key(h) for h in ("नाम", "क्रम सं.", "மொபைல் எண்", "Lead Source", "leadSource")] == [
         "नाम",

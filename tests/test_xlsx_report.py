@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from importer.errors import SourceError
-from importer.phones import normalize_phones
-from importer.report import report_frame, summarize
-from importer.xlsx_report import ERROR_FILL, MAX_WIDTH, ROW_FILLS, WARNING_FILL, write_xlsx_report
+from importer.normalize.phones import normalize_phones
+from importer.report.rows import report_frame, summarize
+from importer.report.xlsx import ERROR_FILL, MAX_WIDTH, ROW_FILLS, WARNING_FILL, write_xlsx_report
 
 HEADERS = ["Customer Name", "Mobile No.", "Email ID", "City", "Notes"]
 FIELDS = {"name": "Customer Name", "phone": "Mobile No.", "email": "Email ID", "city": "City"}
@@ -231,7 +231,7 @@ def test_unwritable_path_raises_source_error_and_leaves_no_temp_file(tmp_path: P
 
 def test_notes_stop_at_the_cap_but_cells_stay_red(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past MAX_NOTES, problem cells are still coloured but get no note, and the Summary says so."""
-    monkeypatch.setattr("importer.xlsx_report.MAX_NOTES", 2)
+    monkeypatch.setattr("importer.report.xlsx.MAX_NOTES", 2)
     status, frame = build_frame()
     path = tmp_path / "r.xlsx"
     write_xlsx_report(frame, path, field_columns=FIELDS, summary=summarize(status), details=[])

@@ -1,0 +1,609 @@
+"""Command line: parse arguments, call the library, render the result."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shlex
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from importer.config import LeadMapping, load_mapping, require_ids
+from importer.crm.limiter import RateLimit
+from importer.errors import ConfigError, LeadImportError
+from importer.pipeline import Outcome, ReportOptions, validate
+from importer.read.source import ReadOptions, SourceTable, describe_delimiter
+from importer.report.mask import mask_text
+from importer.report.rows import default_report_path
+from importer.send.plan import MAX_BATCH, SendPlanSettings
+
+DEFAULT_BASE_URL = "https://api.vox.ai/api/v1"
+"""Production API base; the contract names only the ``/api/v1`` path, so ``VOX_BASE_URL`` overrides it."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _guarded(func: F) -> F:
+    """Our errors become a message and their exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LeadImportError as exc:
+            # The message may quote cells (a data row taken for the header): --mask-pii covers it too.
+            masked = kwargs.get("mask_pii") or getattr(kwargs.get("source"), "mask_pii", False)
+            click.echo(f"error: {mask_text(str(exc)) if masked else exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted.", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceArgs:
+    """The options every file-reading command shares, parsed once."""
+
+    file: Path
+    mapping_path: Path
+    report_path: Path | None
+    sheet: str | None
+    header_row: int | None
+    encoding: str | None
+    delimiter: str | None
+    project_id: str | None
+    process_id: str | None
+    report_format: str | None
+    mask_pii: bool
+    batch_size: int
+    rate: str
+    as_json: bool
+    quiet: bool
+
+    def mapping(self) -> LeadMapping:
+        return load_mapping(self.mapping_path, project_id=self.project_id, process_id=self.process_id)
+
+    def read_options(self) -> ReadOptions:
+        return ReadOptions(
+            sheet=self.sheet, header_row=self.header_row, encoding=self.encoding, delimiter=self.delimiter
+        )
+
+    def report(self) -> ReportOptions:
+        """The report options; refuses a report path that would overwrite the input or the mapping."""
+        options = ReportOptions(path=self.report_path, format=self.report_format, mask_pii=self.mask_pii)
+        target, _ = options.resolve(str(self.file))
+        for what, path in (("the input file", self.file), ("the mapping", self.mapping_path)):
+            if _same_file(target, path):
+                raise ConfigError(
+                    f"--report {target} would overwrite {what}; choose another report path "
+                    f"(the default is {default_report_path(self.file)})."
+                )
+        return options
+
+    @property
+    def progress(self) -> bool:
+        return not (self.quiet or self.as_json) and sys.stderr.isatty()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (both resolved; a path that does not exist yet is not)."""
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def source_options(func: F) -> F:
+    """Options shared by every command that reads a lead file; the command gets them as ``source``."""
+
+    @functools.wraps(func)
+    def packed(**kwargs: Any) -> Any:
+        names = SourceArgs.__dataclass_fields__
+        source = SourceArgs(**{k: kwargs.pop(k) for k in list(kwargs) if k in names})
+        return func(source=source, **kwargs)
+
+    wrapped: Any = packed
+    for option in reversed(
+        [
+            click.argument("file", type=click.Path(dir_okay=False, path_type=Path)),
+            click.option(
+                "--mapping",
+                "-m",
+                "mapping_path",
+                required=True,
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Mapping YAML (see mappings/example.yaml).",
+            ),
+            click.option(
+                "--report",
+                "report_path",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Where to write the per-row report [default: <file>.report.csv beside the input].",
+            ),
+            click.option(
+                "--sheet",
+                help="Sheet name (or 1-based number) to read [default: the first sheet whose header fits the mapping].",
+            ),
+            click.option(
+                "--header-row", type=click.IntRange(min=1), help="Row number of the header [default: detected]."
+            ),
+            click.option(
+                "--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman]."
+            ),
+            click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected]."),
+            click.option("--project-id", help="Vox project id [default: the mapping's project_id]."),
+            click.option("--process-id", help="Vox process id [default: the mapping's process_id]."),
+            click.option(
+                "--report-format",
+                type=click.Choice(["csv", "xlsx"]),
+                help="Report format [default: from the --report suffix, else csv].",
+            ),
+            click.option(
+                "--mask-pii",
+                is_flag=True,
+                help="Mask phones (all but the last 4 digits) and emails (first letter and domain) in everything shown or written; the CRM still gets them whole.",
+            ),
+            click.option(
+                "--batch-size",
+                type=click.IntRange(1, MAX_BATCH),
+                default=MAX_BATCH,
+                show_default=True,
+                help="Leads per request.",
+            ),
+            click.option(
+                "--rate",
+                default="100/5s",
+                show_default=True,
+                help="Request budget shared by all requests: COUNT/SECONDSs.",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout."),
+            click.option(
+                "--quiet",
+                "-q",
+                is_flag=True,
+                help="Print nothing but errors, the note naming other sheets that fit the mapping (not read), and --json output.",
+            ),
+        ]
+    ):
+        wrapped = option(wrapped)
+    return wrapped  # type: ignore[no-any-return]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="leadimport")
+def main() -> None:
+    """leadimport: get lead spreadsheets into the Vox CRM, every good lead exactly once."""
+
+
+@main.command("validate")
+@source_options
+@_guarded
+def validate_command(source: SourceArgs) -> None:
+    """Dry run: read, map, normalize, validate and dedupe FILE; send nothing; write the report.
+
+    Exit codes: 0 every row is fine, 1 some rows are invalid, 2 unusable file or mapping.
+    """
+    plan = SendPlanSettings(batch_size=source.batch_size, rate=parse_rate(source.rate))
+    outcome = validate(
+        source.file,
+        source.mapping(),
+        options=source.read_options(),
+        report=source.report(),
+        plan=plan,
+        progress=source.progress,
+    )
+    render(outcome, as_json=source.as_json, quiet=source.quiet, dry_run=True)
+    sys.exit(outcome.exit_code)
+
+
+def _run_command_line(source: SourceArgs, concurrency: int, ledger_path: Path | None, no_ledger: bool) -> str:
+    """The command that resumes this run, as ``history`` and ``show`` print it (no secrets: those are env)."""
+    words = ["leadimport", "run", str(source.file), "--mapping", str(source.mapping_path)]
+    options: list[tuple[str, object]] = [
+        ("--sheet", source.sheet),
+        ("--header-row", source.header_row),
+        ("--encoding", source.encoding),
+        ("--delimiter", source.delimiter),
+        ("--project-id", source.project_id),
+        ("--process-id", source.process_id),
+        ("--batch-size", source.batch_size if source.batch_size != MAX_BATCH else None),
+        ("--rate", source.rate if source.rate != "100/5s" else None),
+        ("--concurrency", concurrency if concurrency != 8 else None),
+        ("--ledger", ledger_path),
+    ]
+    words += [str(part) for name, value in options if value is not None for part in (name, value)]
+    words += ["--no-ledger"] if no_ledger else []
+    return shlex.join(words)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM handled as Ctrl-C is."""
+    raise KeyboardInterrupt
+
+
+def parse_rate(text: str) -> RateLimit:
+    """``100/5s``, ``100/5`` or ``100`` (per 5 s) → a rate limit."""
+    count, _, window = text.strip().lower().partition("/")
+    try:
+        limit = RateLimit(int(count), float(window.rstrip("s") or 5.0))
+    except ValueError:
+        raise ConfigError(f"--rate must look like 100/5s (requests per seconds), got {text!r}.") from None
+    if limit.max_requests < 1 or limit.per_seconds <= 0:
+        raise ConfigError(f"--rate must allow at least one request in a positive window, got {text!r}.")
+    return limit
+
+
+@main.command("run")
+@source_options
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once (all share the --rate budget).",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger file [default: $LEADIMPORT_LEDGER, else ~/.local/state/leadimport/ledger.sqlite3].",
+)
+@click.option(
+    "--no-ledger",
+    is_flag=True,
+    help="Do not record or check what was sent (no resume, no cross-run dedupe). Leads already in the CRM "
+    "are then sent again and refused as duplicates; more than 5 in a minute block the API key for an hour.",
+)
+@click.option(
+    "--inflight-grace",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    envvar="LEADIMPORT_INFLIGHT_GRACE",
+    help="After a crash: leads the interrupted run sent less than this many seconds ago and not found in the "
+    "CRM are looked up again once this much time has passed (its requests may still be running there), "
+    "before they are sent again.",
+)
+@_guarded
+def run_command(
+    source: SourceArgs, concurrency: int, ledger_path: Path | None, no_ledger: bool, inflight_grace: float
+) -> None:
+    """Import FILE: validate it, then send every valid row to the Vox CRM exactly once.
+
+    Needs VOX_API_TOKEN in the environment (VOX_BASE_URL to point elsewhere than
+    production). Exit codes: 0 all sent, 1 some rows invalid or rejected, 2 unusable
+    input or configuration (nothing sent), 3 stopped by the CRM or network: run the
+    same command again later to resume.
+    """
+    from importer.crm.client import SETTLE_WAIT, CrmSettings, RetryPolicy
+    from importer.ledger.store import default_ledger_path
+    from importer.runner import RunSettings, run_import
+    from importer.send.submit import SendOptions
+
+    token = os.environ.get("VOX_API_TOKEN", "").strip()
+    if not token:
+        raise ConfigError("VOX_API_TOKEN is not set: export your Vox API token (it is read only from the environment).")
+    mapping = source.mapping()
+    project, process = require_ids(mapping)
+    settings = RunSettings(
+        crm=CrmSettings(
+            base_url=os.environ.get("VOX_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+            token=token,
+            project_id=project,
+            process_id=process,
+            init=mapping.init,
+        ),
+        rate=parse_rate(source.rate),
+        send=SendOptions(
+            batch_size=source.batch_size,
+            concurrency=concurrency,
+            progress=source.progress,
+            inflight_grace=inflight_grace,
+        ),
+        ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
+        command=_run_command_line(source, concurrency, ledger_path, no_ledger),
+        # a failed request none of whose leads is found is looked at again after this long, at most 10 s
+        retry=RetryPolicy(settle_wait=min(inflight_grace, SETTLE_WAIT)),
+    )
+    report = source.report()
+    # A scheduler stopping the job (cron timeout, systemd, docker stop) sends SIGTERM: stop like Ctrl-C,
+    # waiting for the requests in flight and recording them, and still write the report.
+    signal.signal(signal.SIGTERM, _interrupt)
+    outcome = run_import(source.file, mapping, settings, options=source.read_options(), report=report)
+    render(outcome, as_json=source.as_json, quiet=source.quiet, dry_run=False)
+    sys.exit(outcome.exit_code)
+
+
+@main.command("sandbox")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Loopback port (0: any free port)."
+)
+@click.option("--token", default="sandbox-token", show_default=True, help="The bearer token the sandbox accepts.")
+@click.option(
+    "--project-id", default="64f0c0ffee0000000000aaaa", show_default=True, help="The project the token belongs to."
+)
+@click.option(
+    "--process-id",
+    "process_ids",
+    multiple=True,
+    help="A process id of the project (repeatable) [default: 64f0c0ffee0000000000beef].",
+)
+@click.option("--rate", default="100/5s", show_default=True, help="Rate limit the sandbox enforces: COUNT/SECONDSs.")
+@click.option(
+    "--latency", default="0", show_default=True, help="Delay per request in seconds, or a range MIN-MAX (e.g. 0.1-0.3)."
+)
+@click.option(
+    "--store-delay",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    help="Seconds a create request waits before storing, while lookups answer at once (a slow CRM insert).",
+)
+@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a 500 before storing.")
+@click.option(
+    "--drop-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Probability of storing, then dropping the connection.",
+)
+@click.option(
+    "--block-seconds",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    help="How long a duplicate block lasts.",
+)
+@_guarded
+def sandbox_command(
+    port: int,
+    token: str,
+    project_id: str,
+    process_ids: tuple[str, ...],
+    rate: str,
+    latency: str,
+    store_delay: float,
+    fail_rate: float,
+    drop_rate: float,
+    block_seconds: float,
+) -> None:
+    """Run a local CRM that follows the Vox contract, to rehearse imports (Ctrl-C stops it)."""
+    from importer.sandbox.server import SandboxSettings, serve
+
+    limit = parse_rate(rate)
+    low, _, high = latency.partition("-")
+    try:
+        delay = (float(low), float(high or low))
+    except ValueError:
+        raise ConfigError(f"--latency must be seconds or MIN-MAX, got {latency!r}.") from None
+    settings = SandboxSettings(
+        token=token,
+        project_id=project_id,
+        process_ids=process_ids or ("64f0c0ffee0000000000beef",),
+        rate_limit=limit.max_requests,
+        rate_window=limit.per_seconds,
+        latency=delay,
+        store_delay=store_delay,
+        fault_5xx=fail_rate,
+        fault_drop=drop_rate,
+        block_seconds=block_seconds,
+    )
+    serve(settings, port=port, announce=lambda line: click.echo(line, err=False))
+
+
+@main.command("history")
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger file [default: as for run].",
+)
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs, newest first.")
+@_guarded
+def history_command(ledger_path: Path | None, limit: int) -> None:
+    """List earlier runs: when, which file, counts per status, outcome."""
+    from importer.ledger.store import Ledger, default_ledger_path
+
+    with Ledger(ledger_path or default_ledger_path()) as ledger:
+        runs = ledger.runs(limit=limit)
+    if not runs:
+        click.echo("No runs recorded yet.")
+        return
+    click.echo(f"{'run':>5}  {'started (UTC)':<20} {'outcome':<22} file / counts")
+    for r in runs:
+        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items()) or "-"
+        click.echo(f"{r.run_id:>5}  {r.started_at[:19]:<20} {r.outcome or 'running/killed':<22} {r.file}")
+        click.echo(f"{'':>28}{'':<22} {counts}")
+
+
+@main.command("show")
+@click.argument("run_id", type=int)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger file [default: as for run].",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Rewrite the run's report here (the file is read again; states come from the ledger).",
+)
+@click.option(
+    "--report-format", type=click.Choice(["csv", "xlsx"]), help="Report format [default: from the --report suffix]."
+)
+@click.option("--mask-pii", is_flag=True, help="Mask phones and emails in the rewritten report.")
+@_guarded
+def show_command(
+    run_id: int, ledger_path: Path | None, report_path: Path | None, report_format: str | None, mask_pii: bool
+) -> None:
+    """Print one run's details and counts; with --report, rewrite its report."""
+    from importer.ledger.store import Ledger, default_ledger_path
+    from importer.runner import rewrite_report
+
+    with Ledger(ledger_path or default_ledger_path()) as ledger:
+        record = ledger.run(run_id)
+        if record is None:
+            raise ConfigError(f"run {run_id} is not in the ledger (see leadimport history).")
+        if report_path is not None:
+            outcome = rewrite_report(
+                record, ledger, ReportOptions(path=report_path, format=report_format, mask_pii=mask_pii)
+            )
+            click.echo(f"Rewrote the report of run {run_id}: {outcome.report_path}")
+    click.echo(f"Run {record.run_id}: {record.outcome or 'did not finish (killed or still running)'}")
+    click.echo(f"  file      {record.file}")
+    click.echo(f"  mapping   {record.mapping}")
+    click.echo(f"  project   {record.project_id}  process {record.process_id}")
+    click.echo(f"  started   {record.started_at}  ended {record.ended_at or '-'}")
+    for status, n in record.counts.items():
+        click.echo(f"  {status:<17}{n:>9}")
+    click.echo(f"  report    {record.report or '-'}")
+    click.echo(f"  command   {record.command}")
+
+
+@main.command("inspect")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", help="Inspect only this sheet (name or 1-based number) [default: every sheet].")
+@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
+@click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
+@click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON on stdout.")
+@_guarded
+def inspect_command(file: Path, sheet: str | None, encoding: str | None, delimiter: str | None, as_json: bool) -> None:
+    """Describe FILE without a mapping: sheets, header row, and per column fill rate, samples and kind."""
+    from importer.tools.describe import inspect_file, render_inspection
+
+    inspection = inspect_file(file, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    if as_json:
+        click.echo(json.dumps(inspection.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_inspection(inspection), nl=False)
+
+
+@main.group("mapping")
+def mapping_group() -> None:
+    """Write mapping files."""
+
+
+@mapping_group.command("suggest")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the mapping to this file [default: print it].",
+)
+@click.option("--force", is_flag=True, help="Overwrite --out if it already exists.")
+@click.option("--sheet", help="Sheet name (or 1-based number) to map [default: the sheet that looks most like leads].")
+@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
+@click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
+@click.option(
+    "--region", default="IN", show_default=True, help="default_region for phone numbers without a country code."
+)
+@_guarded
+def mapping_suggest_command(
+    file: Path,
+    out_path: Path | None,
+    force: bool,
+    sheet: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    region: str,
+) -> None:
+    """Propose a mapping for FILE from its headers and cell contents, with a confidence per field."""
+    from importer.tools.suggest import render_yaml, suggest_mapping
+
+    suggestion = suggest_mapping(file, sheet=sheet, encoding=encoding, delimiter=delimiter, region=region)
+    text = render_yaml(suggestion)
+    if out_path is None:
+        click.echo(text, nl=False)
+        return
+    if out_path.exists() and not force:
+        raise ConfigError(f"{out_path} already exists; pass --force to overwrite it.")
+    try:
+        out_path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{out_path}: cannot write the mapping: {exc.strerror}.") from None
+    click.echo(f"Wrote {out_path}.")
+    for problem in suggestion.unplaced:
+        click.echo(f"  not placed: {problem}")
+    click.echo(f"Check it, then: leadimport validate {file} --mapping {out_path}")
+
+
+def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> None:
+    """The summary: counts per status, most common reasons, where the report is."""
+    table = outcome.prepared.table
+    summary = outcome.summary
+    if as_json:
+        payload = {
+            "file": table.path,
+            "sheet": table.sheet,
+            "sheets_also_fitting": list(table.also_fit),
+            "notes": list(table.notes),
+            "header_row": table.header_row,
+            "report": str(outcome.report_path),
+            "exit_code": outcome.exit_code,
+            "stopped": outcome.stop_message,
+            **summary.as_dict(),
+        }
+        if outcome.plan is not None:
+            payload["send_plan"] = outcome.plan.as_dict()
+        click.echo(json.dumps(payload, indent=2))
+        return
+    if quiet:  # leads on sheets not read would go unnoticed in a scheduled job: said even then
+        if table.also_fit:
+            click.echo(f"{table.path}: {_other_sheets(table)}", err=True)
+        return
+    where = f"sheet {table.sheet!r}, " if table.sheet else ""
+    extra = f", {table.encoding}, {describe_delimiter(table.delimiter)}-separated" if table.encoding else ""
+    click.echo(f"{table.path} ({where}header on {table.header_text}{extra}): {summary.total} data rows")
+    if table.also_fit:
+        click.echo(_other_sheets(table))
+    for note in table.notes:
+        click.echo(f"Note: {note}.")
+    for status, n in summary.counts.items():
+        click.echo(f"  {status:<17}{n:>9}")
+    if summary.top_reasons:
+        click.echo("Most common problems:")
+        for reason, n in summary.top_reasons:
+            click.echo(f"  {reason:<24}{n:>9}")
+    if summary.top_rejections:
+        click.echo("Most common CRM rejections:")
+        for message, n in summary.top_rejections:
+            click.echo(f"  {n:>7}  {message}")
+    if summary.top_pending:
+        click.echo("Why rows are pending:")
+        for message, n in summary.top_pending:
+            click.echo(f"  {n:>7}  {message}")
+    if outcome.stop_message and summary.counts.get("pending"):
+        click.echo(f"\nStopped: {outcome.stop_message}")
+    elif outcome.stop_message:  # every row had its answer first: no row waits, but the key may be blocked
+        click.echo(
+            f"\nEvery row has its answer (none is pending), but the CRM then stopped the run: {outcome.stop_message}"
+        )
+    if outcome.plan is not None:
+        click.echo(outcome.plan.describe())
+    if dry_run and not outcome.prepared.project_id:
+        click.echo("Note: no project/process id, so derived referenceIds are left blank in this dry run.")
+    click.echo(f"Report: {outcome.report_path}" if outcome.report_written else "Report: not written (see above).")
+
+
+def _other_sheets(table: SourceTable) -> str:
+    """The note naming the workbook's other sheets that fit the mapping (not read: one sheet per run)."""
+    others = ", ".join(repr(name) + (" (hidden)" if name in table.hidden_sheets else "") for name in table.also_fit)
+    many = len(table.also_fit) > 1
+    return (
+        f"Note: {'sheets' if many else 'sheet'} {others} {'fit' if many else 'fits'} the mapping too and "
+        f"{'were' if many else 'was'} not read; run the same command with --sheet NAME for each."
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

@@ -1,0 +1,72 @@
+"""A column of country calling codes (``+971``, ``44``, ``0091``, ``AE``): the region each row's phone is read in.
+
+Forms and CRMs often keep the code apart from the number (``Country Code: +971``, ``Mobile: 501234567``).
+Each row's phone is then read as if dialled in that country, so ``501234567`` becomes +971501234567
+and a number typed with its own ``+`` is left as it is. A row whose code is empty is read in the
+mapping's ``default_region``; so is one whose code is not understood, and the row says so.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+from importer.config import REGION_NAMES
+from importer.normalize.phones import PLACEHOLDERS, PhoneColumns, normalize_phones
+
+_CODE = re.compile(r"^(?:\+|00)?\s*(\d{1,4})(?:\.0+)?$")  # +971, 971, 00971, 971.0 (a number cell)
+_CODE_IN_TEXT = re.compile(r"\+\s*(\d{1,4})\b")  # India (+91), IN +91
+_REGION_IN_TEXT = re.compile(r"^([A-Za-z]{2})\b")  # IN (+91), AE - United Arab Emirates
+_NOISE = re.compile(r"[\s\u00a0\u200b-\u200d\ufeff()\-]+")
+
+
+def row_regions(cells: pd.Series, default: str) -> tuple[pd.Series, np.ndarray]:
+    """The region to read each row's phone in, and which rows had a code that was not understood."""
+    texts = cells.astype("str")
+    found = texts.map({text: region_of_code(text) for text in texts.unique()})  # None (no country) → NaN
+    unknown = found.isna().to_numpy(dtype=bool)
+    return found.where(found.notna() & (found != ""), default), unknown
+
+
+@lru_cache(maxsize=4096)
+def region_of_code(text: str) -> str | None:
+    """The region of a country-code cell; "" for an empty cell, None for one that names no country."""
+    cell = text.strip()
+    if cell.lower() in PLACEHOLDERS:
+        return ""
+    if len(cell) == 2 and cell.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return cell.upper()
+    named = REGION_NAMES.get(" ".join(cell.upper().replace(".", "").split()))
+    if named is not None:  # India, UAE, USA
+        return named
+    bare = _NOISE.sub("", cell)
+    if bare.startswith("0") and not bare.startswith("00"):
+        return None  # 044, 022: an Indian STD code, not a country's
+    match = _CODE.match(bare) or _CODE_IN_TEXT.search(cell)
+    if match is not None:
+        region = phonenumbers.region_code_for_country_code(int(match.group(1)))
+        return region if region in phonenumbers.SUPPORTED_REGIONS else None
+    leading = _REGION_IN_TEXT.match(cell)
+    if leading is not None and leading.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
+        return leading.group(1).upper()
+    return None
+
+
+def normalize_phones_by_region(raw: pd.Series, regions: pd.Series) -> PhoneColumns:
+    """:func:`~importer.normalize.phones.normalize_phones` with each row read in its own region."""
+    wanted = regions.to_numpy(dtype=object)
+    distinct = pd.unique(wanted)
+    if len(distinct) == 1:
+        return normalize_phones(raw, str(distinct[0]))
+    columns = {name: np.empty(len(raw), dtype=object) for name in ("e164", "issue", "warning")}
+    for region in distinct:
+        at = np.flatnonzero(wanted == region)
+        part = normalize_phones(raw.iloc[at], str(region))
+        for name, column in columns.items():
+            column[at] = getattr(part, name).to_numpy(dtype=object)
+    text = {name: pd.Series(pd.array(column, dtype="str"), index=raw.index) for name, column in columns.items()}
+    return PhoneColumns(e164=text["e164"], issue=text["issue"], warning=text["warning"])

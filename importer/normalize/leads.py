@@ -1,0 +1,484 @@
+"""Mapped cells → lead columns, row issues and the rows that are not leads at all."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.columns import (
+    ArrowText,
+    byte_lengths,
+    empty_text,
+    holds_char_in,
+    join_codes,
+    nonempty,
+    strip_invisible,
+    to_arrow,
+    to_bool,
+    to_series,
+    trim_whitespace,
+)
+from importer.config import METADATA_PREFIX, PHONE_COUNTRY_CODE, LeadMapping, normalize_header
+from importer.normalize.contacts import (
+    NAME_LIKE_PLACEHOLDERS,
+    blank_placeholders_arrow,
+    normalize_emails,
+    normalize_names,
+)
+from importer.normalize.countries import normalize_phones_by_region, row_regions
+from importer.normalize.phones import normalize_phones
+from importer.normalize.refs import derive_reference_ids
+from importer.read.source import SourceTable
+
+NAME_FIELDS = ("name", "firstName", "lastName")
+SUMMARY_LABEL = (
+    r"(?i)^(?:(?:grand|sub)\s*-?\s*)?(?:totals?|sum|count|summary)(?:$|[^\pL])"  # Total (25), Count: 25, Sub-Total
+    r"|^(?:no\.?|number)\s+of\s+(?:leads|rows|records|entries)\b"
+    r"|^\d+\s+(?:leads?|rows?|records?|entries)$"  # 25 records
+    r"|^कुल(?:$|[^\pL])"  # Hindi "total"
+)
+"""A total line's label; such a row is skipped unless it holds a phone or an email (a lead then)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFrame:
+    """One row per data row: status, issues and the normalized lead fields."""
+
+    rows: pd.DataFrame  # sheet_row, status, reason, warnings, duplicate_of, phone_e164, email, referenceId, ...
+    metadata: pd.DataFrame  # metadata key → text, aligned with ``rows``
+
+
+PARALLEL_ROWS = 200_000
+
+
+def build_leads(table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str) -> LeadFrame:
+    """Normalize and check every row; statuses are skipped, invalid or valid (dedupe comes later).
+
+    Large tables are cut into one chunk per core; Arrow's kernels release the GIL, so chunks run side by side.
+    """
+    n = len(table.cells)
+    workers = min(os.cpu_count() or 1, 4)
+    if n < PARALLEL_ROWS or workers < 2:
+        return _build_chunk(table, mapping, project_id=project_id, process_id=process_id)
+    bounds = np.linspace(0, n, workers + 1, dtype=int)
+    chunks = [table.rows_between(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        last = len(chunks) - 1
+        parts = list(
+            pool.map(
+                lambda i: _build_chunk(
+                    chunks[i], mapping, project_id=project_id, process_id=process_id, at_end=i == last
+                ),
+                range(len(chunks)),
+            )
+        )
+    return LeadFrame(
+        rows=pd.concat([p.rows for p in parts]),
+        metadata=pd.concat([p.metadata for p in parts]),
+    )
+
+
+def _build_chunk(
+    table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str, at_end: bool = True
+) -> LeadFrame:
+    """build_leads for one chunk of rows (``at_end``: the chunk holds the table's last rows)."""
+    cells = table.cells
+    index = cells.index
+    n = len(cells)
+    constants = dict(mapping.constants)
+
+    def mapped(target: str) -> bool:
+        return target in table.columns
+
+    def column(target: str) -> pd.Series:
+        if not mapped(target):
+            return pd.Series(empty_text(n), index=index, dtype="str")
+        values = cells[table.columns[target]]
+        for other in table.alternates.get(target, ()):  # Phone, Phone: the second fills what the first lacks
+            values = _filled_from(values, cells[other])
+        return values
+
+    def text_field(target: str, values: ArrowText | None) -> ArrowText:
+        out = values if values is not None else empty_text(n)
+        constant = constants.get(target)
+        return pc.if_else(nonempty(out), out, constant) if constant is not None else out
+
+    phone_raw = blank_placeholders_arrow(to_arrow(column("phone")))
+    unknown_code = np.zeros(n, dtype=bool)
+    if mapped(PHONE_COUNTRY_CODE):  # +971 in one column, 501234567 in the next
+        regions, unknown_code = row_regions(column(PHONE_COUNTRY_CODE), mapping.default_region)
+        phones = normalize_phones_by_region(to_series(phone_raw, index), regions)
+        unknown_code = unknown_code & to_bool(nonempty(phone_raw))
+    else:
+        phones = normalize_phones(to_series(phone_raw, index), mapping.default_region)
+    emails = normalize_emails(column("email"))
+    e164, email = to_arrow(phones.e164), to_arrow(emails.email)
+    names = {
+        f: text_field(
+            f, _blank_missing(to_arrow(normalize_names(column(f))), keep=NAME_LIKE_PLACEHOLDERS) if mapped(f) else None
+        )
+        for f in NAME_FIELDS
+    }
+    garbled = np.zeros(n, dtype=bool)
+    numeric_name = np.zeros(n, dtype=bool)
+    for f in NAME_FIELDS:
+        lost = _question_marks(names[f])
+        if lost.any():  # Excel's "CSV (Comma delimited)" turned Hindi letters into ?: no name to call anyone by
+            names[f] = pc.if_else(pa.array(lost), pa.scalar("", pa.large_string()), names[f])
+            garbled |= lost
+        number = _numbers_as_names(names[f])
+        if number.any():  # a phone or an id in the name column: the caller would greet "Hello 98220…"
+            names[f] = pc.if_else(pa.array(number), pa.scalar("", pa.large_string()), names[f])
+            numeric_name |= number
+    group = text_field("groupId", _blank_missing(to_arrow(column("groupId"))) if mapped("groupId") else None)
+    # NA, -, 0 or a failed VLOOKUP's #N/A in many rows is no id: those rows would all look like one lead.
+    given = text_field(
+        "referenceId", _blank_missing(to_arrow(column("referenceId"))) if mapped("referenceId") else None
+    )
+    damaged_ref = _scientific(given)
+    if damaged_ref.any():  # 1.23457E+15: Excel dropped digits, distinct ids look alike; derive one instead
+        given = pc.if_else(pa.array(damaged_ref), pa.scalar("", pa.large_string()), given)
+    by_email = "email" in mapping.dedupe and "phone" not in mapping.dedupe
+    reference = _reference_ids(given, e164, email, project_id, process_id, email_first=by_email)
+
+    has_phone = to_bool(nonempty(e164))
+    unusable = emails.unusable.to_numpy(dtype=bool)
+    no_name = ~to_bool(nonempty(names["name"])) & ~to_bool(nonempty(names["firstName"]))
+    last_only = no_name & to_bool(nonempty(names["lastName"]))
+    if last_only.any():  # Shopify, Salesforce: only the surname filled in; the CRM needs a name to call them by
+        names["name"] = pc.if_else(pa.array(last_only), names["lastName"], names["name"])
+        no_name = no_name & ~last_only
+    no_contact = ~to_bool(nonempty(phone_raw)) & ~to_bool(nonempty(email)) & ~unusable
+    reason = join_codes(
+        [
+            to_arrow(phones.issue),
+            _code(unusable & ~has_phone, "invalid-email"),
+            _code(no_name, "missing-name"),
+            _code(no_contact, "missing-contact"),
+        ],
+        n,
+    )
+    warnings = join_codes(
+        [
+            to_arrow(phones.warning),
+            to_arrow(emails.warning),
+            _code(unusable & has_phone, "invalid-email"),
+            _code(garbled, "garbled-name"),
+            _code(numeric_name, "name-is-a-number"),
+            _code(damaged_ref, "damaged-reference"),
+            _code(unknown_code, "unknown-country-code"),
+            _code(last_only, "name-from-last-name"),
+        ],
+        n,
+    )
+    reached = has_phone | to_bool(nonempty(email)) | unusable  # a phone or an email, usable or not
+    skip = skip_reasons(table, at_end=at_end, reached=reached)
+    skipped = to_bool(nonempty(skip))
+    status = pc.if_else(pa.array(skipped), "skipped", pc.if_else(nonempty(reason), "invalid", "valid"))
+
+    rows = pd.DataFrame(index=index)
+    rows["sheet_row"] = table.sheet_row
+    rows["status"] = to_series(status, index)
+    rows["reason"] = to_series(pc.if_else(skipped, skip, reason), index)
+    rows["warnings"] = to_series(pc.if_else(skipped, "", warnings), index)
+    rows["duplicate_of"] = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    rows["phone_e164"] = to_series(e164, index)
+    rows["email"] = to_series(email, index)
+    rows["referenceId"] = to_series(reference, index)
+    rows["lead_id"] = to_series(empty_text(n), index)
+    for f in NAME_FIELDS:
+        rows[f] = to_series(names[f], index)
+    rows["groupId"] = to_series(group, index)
+    return LeadFrame(rows=rows, metadata=_metadata(table, mapping, constants))
+
+
+def _reference_ids(
+    given: ArrowText, e164: ArrowText, email: ArrowText, project_id: str, process_id: str, *, email_first: bool
+) -> ArrowText:
+    """The sheet's referenceId where given, else one derived from the phone (else email).
+
+    ``email_first`` (a mapping that dedupes on email, not phone): from the email, else the phone, so
+    two people sharing a family phone are two leads.
+    """
+    need = ~to_bool(nonempty(given))
+    if not need.any():
+        return given
+    mask = pa.array(need)
+    first, second = (email, e164) if email_first else (e164, email)
+    contact = pc.filter(pc.if_else(nonempty(first), first, second), mask)
+    derived = derive_reference_ids(project_id, process_id, pd.Series(pd.array(contact, dtype="str")))
+    return pc.replace_with_mask(given, mask, to_arrow(derived))
+
+
+def _question_marks(names: ArrowText) -> np.ndarray:
+    """Names made only of question marks (and spaces or punctuation): letters a save could not keep."""
+    has = np.flatnonzero(to_bool(pc.match_substring(names, "?")))
+    found = np.zeros(len(names), dtype=bool)
+    if len(has):
+        found[has] = to_bool(pc.match_substring_regex(pc.take(names, pa.array(has)), r"^[?\s.,'-]+$"))
+    return found
+
+
+def _numbers_as_names(names: ArrowText) -> np.ndarray:
+    """Names with a digit and no letter in any script (a phone number or an id): nobody's name."""
+    has = np.flatnonzero(holds_char_in(names, "0123456789"))
+    found = np.zeros(len(names), dtype=bool)
+    if len(has):
+        found[has] = ~to_bool(pc.match_substring_regex(pc.take(names, pa.array(has)), r"\pL"))
+    return found
+
+
+def _scientific(values: ArrowText) -> np.ndarray:
+    """Values in scientific notation (1.23457E+15): a long number Excel already cut to 15 digits or fewer."""
+    has = np.flatnonzero(to_bool(pc.match_substring(values, "+")))
+    found = np.zeros(len(values), dtype=bool)
+    if len(has):
+        found[has] = to_bool(pc.match_substring_regex(pc.take(values, pa.array(has)), r"^\d(?:[.,]\d+)?[eE]\+\d+$"))
+    return found
+
+
+def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray | None = None) -> ArrowText:
+    """blank-row, summary-row, repeated-header, title-row, note-row or group-row for rows that are not leads;
+    "" otherwise.
+
+    ``at_end``: the table's last rows are the sheet's (not a chunk's), so lines below the leads can be told;
+    ``reached``: rows with a phone number or an email address (as read), which are never such lines.
+    """
+    cells = table.cells
+    n = len(cells)
+    if cells.shape[1] == 0 or n == 0:
+        return empty_text(n)
+    first = pa.nulls(n, type=pa.large_string())
+    missing = np.arange(n)
+    for name in [c for c in cells.columns if c not in table.ignored]:  # a report fed back: the sheet's own cells
+        # Each column only fills the rows still without a value; usually the first column fills nearly all.
+        values = pc.take(to_arrow(cells[name]), pa.array(missing)) if len(missing) < n else to_arrow(cells[name])
+        filled = byte_lengths(trim_whitespace(values)) > 0
+        if filled.any():
+            first = pc.replace_with_mask(first, _mask(n, missing[filled]), pc.filter(values, pa.array(filled)))
+        missing = missing[~filled]
+        if len(missing) == 0:
+            break
+    blank = to_bool(pc.is_null(first))
+    first = pc.utf8_trim_whitespace(pc.fill_null(first, ""))
+    summary = to_bool(pc.match_substring_regex(first, SUMMARY_LABEL))
+    labelled = np.flatnonzero(summary)
+    summary[labelled[_has_contact(table, labelled)]] = False
+    header_again = _repeated_header(table)
+    reason = np.full(n, "", dtype=object)
+    if reached is not None:
+        reason[_group_labels(blank, reached, table)] = "group-row"
+    if at_end and reached is not None:
+        reason[_notes_below(blank, reached, table)] = "note-row"
+    reason[summary] = "summary-row"
+    reason[_titles_above(np.flatnonzero(header_again), blank, table)] = "title-row"
+    reason[header_again] = "repeated-header"
+    reason[blank] = "blank-row"
+    return pa.array(reason, type=pa.large_string())
+
+
+def _titles_above(headers: np.ndarray, blank: np.ndarray, table: SourceTable) -> np.ndarray:
+    """Rows of a single cell just above a repeated header (a second export's title), without a contact."""
+    titles: list[int] = []
+    for h in headers.tolist():
+        row = h - 1
+        while row >= 0 and blank[row]:
+            row -= 1
+        while row >= 0 and not blank[row] and table.cells.iloc[row].astype(bool).sum() == 1:
+            titles.append(row)
+            row -= 1
+    found = np.array(titles, dtype=np.int64)
+    return found[~_has_contact(table, found)] if len(found) else found
+
+
+NOTE_TAIL = 50
+"""Rows at the end of a sheet looked at for lines of text below the leads."""
+_NOT_A_NAME = re.compile(
+    r"[\d:©@#/|=]|\b(?:generated|report|page|total|confidential|copyright|exported|downloaded|printed|notes?|"
+    r"disclaimer|rights|reserved|powered|source|created|updated|prepared|regards)\b",
+    re.IGNORECASE,
+)
+"""What a name never holds: digits, a colon, ©, or the words footers are made of."""
+
+
+def _notes_below(blank: np.ndarray, reached: np.ndarray, table: SourceTable) -> np.ndarray:
+    """Lines of text under the last lead (Generated by ..., Page 1 of 1, Notes:): one cell, no phone or email,
+    and not a name in a name column.
+
+    A single name with no phone or email stays a lead (missing-contact), so the sheet's owner sees it.
+    """
+    n = len(blank)
+    tail = np.arange(max(0, n - NOTE_TAIL), n)
+    if not reached[tail].any():
+        return np.zeros(0, dtype=np.int64)
+    name_columns = {table.columns[f] for f in ("name", "firstName", "lastName") if f in table.columns}
+    phone_columns = {table.columns["phone"], *table.alternates.get("phone", ())} if "phone" in table.columns else set()
+    read = [c for c in table.cells.columns if c not in table.ignored]  # a report fed back in: not its own columns
+    notes = []
+    for row in tail[np.flatnonzero(reached[tail])[-1] + 1 :].tolist():
+        if blank[row] or reached[row]:
+            continue
+        cells = table.cells.iloc[row]
+        filled = [(column, str(cells[column]).strip()) for column in read if str(cells[column]).strip()]
+        if len(filled) != 1:
+            continue
+        column, text = filled[0]
+        if "@" in text or "\uff20" in text or (column in phone_columns and not _WORD.search(text)):
+            continue  # an email or a phone number that could not be read: an invalid lead, shown as one
+        if column not in name_columns or len(text.split()) > 4 or _NOT_A_NAME.search(text):
+            notes.append(row)
+    return np.array(notes, dtype=np.int64)
+
+
+_WORD = re.compile(r"[^\W\d_]{3}")
+
+
+_GROUP_WORDS = (
+    r"(?i):|\b(?:branch|campaign|source|region|zone|area|city|state|dealer|store|showroom|outlet|team|group|batch|"
+    r"event|date|day|week|month|quarter|list|segment|category|channel|agent|executive)\b"
+)
+"""What a group label in a name column says (Branch: Pune, Diwali campaign), where a lone name would not."""
+
+
+def _group_labels(blank: np.ndarray, reached: np.ndarray, table: SourceTable) -> np.ndarray:
+    """Rows of a single cell heading the leads below them (Branch: Pune, 12-Oct-2026, Walk-ins): no phone or
+    email, the next row that is not blank a lead with one.
+
+    A lone name in a name column, or a lone unreadable phone or email, stays a lead (missing-contact), so the
+    sheet's owner sees it; in a name column only label words or a colon make a label.
+    """
+    candidates: np.ndarray = np.flatnonzero(~reached & ~blank)
+    if len(candidates) == 0:
+        return candidates
+    filled_rows = np.flatnonzero(~blank)
+    following = np.searchsorted(filled_rows, candidates, side="right")
+    heads = following < len(filled_rows)
+    candidates = candidates[heads]
+    candidates = candidates[reached[filled_rows[following[heads]]]]
+    if len(candidates) == 0:
+        return candidates
+    read = [c for c in table.cells.columns if c not in table.ignored]
+    count = np.zeros(len(candidates), dtype=np.int64)
+    where = np.full(len(candidates), -1, dtype=np.int64)
+    texts = pa.nulls(len(candidates), type=pa.large_string())
+    for position, column in enumerate(read):
+        values = trim_whitespace(pc.take(to_arrow(table.cells[column]), pa.array(candidates)))
+        filled = byte_lengths(values) > 0
+        count += filled
+        where[filled] = position
+        texts = pc.if_else(pa.array(filled), values, texts)
+    single = count == 1
+    contact = {table.columns[f] for f in ("phone", "email") if f in table.columns}
+    contact |= {c for f in ("phone", "email") for c in table.alternates.get(f, ())}
+    names = {table.columns[f] for f in NAME_FIELDS if f in table.columns}
+    in_contact = np.array([read[w] in contact if w >= 0 else False for w in where.tolist()], dtype=bool)
+    in_name = np.array([read[w] in names if w >= 0 else False for w in where.tolist()], dtype=bool)
+    texts = pc.fill_null(texts, "")
+    labelled = to_bool(pc.match_substring_regex(texts, _GROUP_WORDS))
+    emailish = to_bool(pc.match_substring_regex(texts, "[@\uff20]"))
+    labels: np.ndarray = candidates[single & ~in_contact & ~emailish & (~in_name | labelled)]
+    return labels
+
+
+def _has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:
+    """For each of ``rows``: whether its email cell holds an @ or its phone cell seven digits or more."""
+    found = np.zeros(len(rows), dtype=bool)
+    for target, pattern in (("email", "@"), ("phone", r"(?:\d\D*){7}")):
+        header = table.columns.get(target)
+        if header is not None and len(rows):
+            cells = pc.take(to_arrow(table.cells[header]), pa.array(rows))
+            found |= to_bool(pc.match_substring_regex(cells, pattern))
+    return found
+
+
+def _repeated_header(table: SourceTable) -> np.ndarray:
+    """Rows whose mapped cells spell their own headers again (a second export pasted below the first)."""
+    mapped = list(dict.fromkeys(table.columns.values()))
+    if not mapped:
+        return np.zeros(len(table.cells), dtype=bool)
+    first = mapped[0]
+    # strip_invisible: a second export's byte-order mark, when two files were joined, sits in its header
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(strip_invisible(to_arrow(table.cells[first]))))
+    candidates = np.flatnonzero(to_bool(pc.equal(lowered, first.strip().lower())))
+    for header in mapped[1:]:
+        if len(candidates) == 0:
+            break
+        values = pc.take(to_arrow(table.cells[header]), pa.array(candidates))
+        keys = pc.utf8_lower(pc.replace_substring_regex(values, r"[^\pL\pN]+", ""))
+        candidates = candidates[to_bool(pc.equal(keys, normalize_header(header)))]
+    hit = np.zeros(len(table.cells), dtype=bool)
+    hit[candidates] = True
+    return hit
+
+
+def _mask(n: int, positions: np.ndarray) -> pa.Array:
+    mask = np.zeros(n, dtype=bool)
+    mask[positions] = True
+    return pa.array(mask)
+
+
+def _filled_from(values: pd.Series, other: pd.Series) -> pd.Series:
+    """``values`` with its empty cells (placeholders too) taken from ``other`` where that cell's value is its own.
+
+    A value ``other`` holds in several rows (a branch's landline, an office email) is no lead's own: taken, it
+    would make those leads duplicates of one another.
+    """
+    theirs = blank_placeholders_arrow(to_arrow(other))
+    encoded = pc.dictionary_encode(theirs)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    once = np.bincount(codes, minlength=len(encoded.dictionary))[codes] == 1
+    take = ~to_bool(nonempty(blank_placeholders_arrow(to_arrow(values)))) & to_bool(nonempty(theirs)) & once
+    return values.where(~take, other) if take.any() else values
+
+
+def _code(mask: np.ndarray, code: str) -> pa.Array | None:
+    """``code`` where ``mask`` holds, else ""; None when it holds nowhere (nothing to join)."""
+    if not mask.any():
+        return None
+    return pc.if_else(pa.array(mask), pa.scalar(code, pa.large_string()), pa.scalar("", pa.large_string()))
+
+
+EXCEL_ERRORS = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#FIELD!")
+
+
+def _blank_missing(values: ArrowText, *, keep: frozenset[str] = frozenset()) -> ArrowText:
+    """Trimmed text with placeholders (N/A, -, 0) and Excel error values (#N/A, #REF!) turned into empty text."""
+    text = blank_placeholders_arrow(values, keep=keep)
+    error = pc.is_in(pc.utf8_upper(text), value_set=pa.array(EXCEL_ERRORS, pa.large_string()))
+    return pc.if_else(error, pa.scalar("", pa.large_string()), text)
+
+
+def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str]) -> pd.DataFrame:
+    cells = table.cells
+    meta = {}
+    used = set(table.columns.values()) | table.ignored
+    if mapping.metadata_unmapped:
+        for header in cells.columns:
+            if header not in used:
+                meta[header] = cells[header].str.strip()
+    for spec in mapping.metadata:
+        column = table.columns.get(spec.target)
+        if column is not None:
+            values = cells[column].str.strip()
+            for other in table.alternates.get(spec.target, ()):
+                values = values.where(values != "", cells[other].str.strip())
+            meta[spec.key] = values
+    for name, values in meta.items():  # #REF! is a broken formula in the sheet, not a value for the CRM
+        if values.str.startswith("#").any():
+            meta[name] = values.where(~values.isin(EXCEL_ERRORS), "")
+    for key, value in constants.items():
+        if key.startswith(METADATA_PREFIX):
+            name = key.removeprefix(METADATA_PREFIX)
+            if name in meta:  # a default, as for lead fields: the column's value wins where the cell is not empty
+                meta[name] = meta[name].where(meta[name].fillna("") != "", value)
+            else:
+                meta[name] = pd.Series(value, index=cells.index, dtype="str")
+    return pd.DataFrame(meta, index=cells.index)

@@ -1,0 +1,391 @@
+"""Phone numbers → E.164, with issue codes; vectorised over unique values.
+
+Most cells are plain digits in one of a few shapes (national number, 0 + national,
+country code + national, +country code + national). Those are checked against the
+region's ``phonenumbers`` metadata with column-wide regular expressions; only what
+that fast path cannot *accept* goes through ``phonenumbers.parse`` one by one
+(spread over the CPU cores when there are many), so an invalid verdict always
+comes from ``phonenumbers`` itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace
+
+PLACEHOLDERS = frozenset(
+    {"", "-", "--", "---", ".", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "not available", "#n/a", "0", "x"}
+)
+_TYPE_DESCS = (
+    "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
+    "personal_number", "voip", "pager", "uan", "voicemail",
+)  # fmt: skip
+_SIMPLE = r"^\+?[0-9][0-9 ().\-]*$"
+_SCI = re.compile(r"^[+]?(\d+)(?:[.,](\d+))?[eE]\+?(\d+)$")  # 9,81235E+09: a decimal comma (European Excel)
+_NEGATIVE = re.compile(r"^-\s*\d")  # +91-98123 45678 typed into a spreadsheet: computed as 91 - 9812345678
+_LABEL = re.compile(r"\s*\((?=[^)]*[^\W\d_])[^)]*\)\s*$")  # 9812345678 (M), (WhatsApp), (office)
+_GROUPED = re.compile(r"\+?\d{1,3}(?:,\d{2,3})+")  # 98,12,345,678: a number with thousands separators
+_FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out by a script
+_PREFIX = re.compile(
+    r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?\s*[:.#-]\s*", re.IGNORECASE
+)  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ...
+_EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
+_FORMATTING = re.compile(r"[\s().\-\[\]/]")
+_ONLY_PHONE_CHARS = re.compile(r"^\(?\+?[\d\s().\-\[\]/]+$")  # (+91) 98123 45670 too
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # Word's en dash, minus signs
+_DECIMAL = r"^\+?\d+\.\d{1,2}$"
+"""98123456.72: an amount or a spreadsheet's decimal number, not a phone number with a separator."""
+_LONGEST = 15  # digits in the longest E.164 number
+_LONGEST_CELL = 200  # characters: two numbers with labels and an extension fit well within it
+SLOW_PARALLEL_MIN = 4_000
+_REPEATED = "^(?:" + "|".join(f"{d}+" for d in "0123456789") + ")$"
+_ALTERNATING = "^(?:" + "|".join(f"(?:{a}{b})+{a}?" for a in "0123456789" for b in "0123456789" if a != b) + ")$"
+_LONG_RUN = "(?:" + "|".join(f"{d}{{8}}" for d in "0123456789") + ")"
+_ANY_REPEAT = f"(?:{_REPEATED})|(?:{_ALTERNATING})|{_LONG_RUN}"
+"""The three patterns in one pass over the column."""
+
+
+def _sequences() -> list[str]:
+    runs = ("01234567890", "12345678901", "98765432109", "09876543210")
+    return sorted({r[i : i + n] for r in runs for n in range(7, len(r) + 1) for i in range(len(r) - n + 1)})
+
+
+_SEQUENTIAL = pa.array(_sequences())
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRules:
+    """What the fast path needs to know about one region's numbers."""
+
+    region: str
+    country_code: str
+    national_prefix: str | None
+    fast: bool  # False: every number goes through phonenumbers
+    general: str
+    general_lengths: tuple[int, ...]
+    types: tuple[tuple[str, tuple[int, ...]], ...]
+    international_prefix: str = ""
+    """The pattern of the region's IDD prefix (``00``): digits starting with it are dialled abroad."""
+
+
+@lru_cache(maxsize=64)
+def region_rules(region: str) -> RegionRules:
+    """The fast-path rules of a region, from phonenumbers' own metadata."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    assert meta is not None, region
+    cc = meta.country_code
+    assert cc is not None
+    shared = len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(cc, ())) > 1
+    prefix = meta.national_prefix
+    simple_prefix = meta.national_prefix_transform_rule is None and (meta.national_prefix_for_parsing in (None, prefix))
+    general = meta.general_desc
+    assert general is not None, region
+    types = []
+    for name in _TYPE_DESCS:
+        desc = getattr(meta, name, None)
+        if desc is None or desc.national_number_pattern is None:
+            continue
+        lengths = tuple(desc.possible_length or general.possible_length or ())
+        if lengths == (-1,):
+            continue
+        types.append((desc.national_number_pattern, lengths))
+    return RegionRules(
+        region=region,
+        country_code=str(cc),
+        national_prefix=prefix if prefix and prefix.isdigit() else None,
+        fast=not shared and simple_prefix and general.national_number_pattern is not None,
+        general=general.national_number_pattern or "",
+        general_lengths=tuple(general.possible_length or ()),
+        types=tuple(types),
+        international_prefix=meta.international_prefix or "",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneColumns:
+    """Per input row: E.164 number (or ""), issue code (or ""), warning codes (or "")."""
+
+    e164: pd.Series
+    issue: pd.Series
+    warning: pd.Series
+
+
+def normalize_phones(raw: pd.Series, region: str) -> PhoneColumns:
+    """Normalize a column of phone cells; the result is aligned with ``raw``."""
+    column = to_arrow(raw)
+    index = raw.index
+    if _mostly_distinct(column):  # hashing every cell would cost more than checking the few repeats again
+        e164, nsn, issue, warning = _normalize_unique(pc.cast(column, pa.string()), region_rules(region))
+        issue = _fake_issues(e164, nsn, issue)
+        return PhoneColumns(
+            e164=to_series(e164, index), issue=to_series(issue, index), warning=to_series(warning, index)
+        )
+    encoded = pc.dictionary_encode(column)
+    values = pc.cast(encoded.dictionary, pa.string())
+    e164, nsn, issue, warning = _normalize_unique(values, region_rules(region))
+    issue = _fake_issues(e164, nsn, issue)
+    take = encoded.indices
+    return PhoneColumns(
+        e164=to_series(pc.take(e164, take), index),
+        issue=to_series(pc.take(issue, take), index),
+        warning=to_series(pc.take(warning, take), index),
+    )
+
+
+DISTINCT_SAMPLE = 20_000
+
+
+def _mostly_distinct(column: pa.Array) -> bool:
+    """Whether a large column's cells are nearly all different (judged on its first cells)."""
+    if len(column) < 5 * DISTINCT_SAMPLE:
+        return False
+    sample = column.slice(0, DISTINCT_SAMPLE)
+    return bool(pc.count_distinct(sample).as_py() >= 0.9 * DISTINCT_SAMPLE)
+
+
+def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
+    n = len(values)
+    text = trim_whitespace(strip_invisible(values))
+    empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
+    blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
+    e164, nsn, issue, warning = blank, blank, blank, blank
+    accepted = pa.array(np.zeros(n, dtype=bool))
+    rejected = accepted
+    if rules.fast:
+        simple = pc.and_(pc.match_substring_regex(text, _SIMPLE), pc.invert(empty))
+        dotted = pc.fill_null(pc.and_(simple, pc.match_substring(text, ".")), False)
+        if pc.any(dotted).as_py():  # a decimal number is not a phone: the slow path says why
+            decimal = pc.match_substring_regex(pc.filter(text, dotted), _DECIMAL)
+            simple = pc.replace_with_mask(simple, dotted, pc.invert(decimal))
+        digits = pc.replace_substring_regex(text, r"[ ().\-]", "")
+        fast_e164, fast_nsn, ok = _fast_path(digits, rules)
+        accepted = pc.and_(ok, simple)
+        rejected = pc.and_(_surely_national(text, digits, rules), pc.invert(accepted))
+        e164 = pc.if_else(accepted, fast_e164, "")
+        nsn = pc.if_else(accepted, fast_nsn, pc.if_else(rejected, digits, ""))
+        issue = pc.if_else(rejected, pa.scalar("invalid-phone", pa.string()), issue)
+    slow_mask = pc.and_(pc.and_(pc.invert(accepted), pc.invert(empty)), pc.invert(rejected))
+    slow_texts = pc.filter(text, slow_mask).to_pylist()
+    if slow_texts:
+        # Only the cells the fast path could not accept go through phonenumbers one by one.
+        distinct = list(dict.fromkeys(slow_texts))
+        verdicts = dict(zip(distinct, _classify_many(distinct, rules.region), strict=True))
+        results = list(zip(*(verdicts[t] for t in slow_texts), strict=True))
+        e164, nsn, issue, warning = (
+            pc.replace_with_mask(column, slow_mask, pa.array(part, type=pa.string()))
+            for column, part in zip((e164, nsn, issue, warning), results, strict=True)
+        )
+    return e164, nsn, issue, warning
+
+
+def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """For digit strings, the candidate national number and whether it is surely valid."""
+    cc = rules.country_code
+    plus = pc.starts_with(d, "+" + cc)
+    after_plus = pc.utf8_slice_codeunits(d, 1 + len(cc))
+    has_cc = pc.starts_with(d, cc)  # (never true with a "+" in front)
+    after_cc = pc.utf8_slice_codeunits(d, len(cc))
+    np_ = rules.national_prefix
+    if np_:
+        national_prefixed = pc.starts_with(d, np_)
+        after_np = pc.utf8_slice_codeunits(d, len(np_))
+    else:
+        national_prefixed = pa.array(np.zeros(len(d), dtype=bool))
+        after_np = d
+    plain = pc.invert(pc.or_(pc.starts_with(d, "+"), national_prefixed))
+    strip_cc = _strips_country_code(d, after_cc, has_cc, rules)
+    candidate = pc.if_else(
+        plus,
+        after_plus,
+        pc.if_else(strip_cc, after_cc, pc.if_else(plain, d, pc.if_else(national_prefixed, after_np, pa.scalar("")))),
+    )
+    ok = pc.and_(_valid_national(candidate, rules), pc.invert(pc.equal(candidate, "")))
+    # a national number must not be mistaken for one that starts with the prefix
+    ok = pc.and_(ok, pc.invert(pc.and_(national_prefixed, pc.starts_with(after_np, np_ or "\x00"))))
+    if rules.international_prefix:  # Israel dials abroad with 012-019: those cells are not national
+        ok = pc.and_(ok, pc.invert(pc.match_substring_regex(d, f"^(?:{rules.international_prefix})")))
+    e164 = pc.binary_join_element_wise("+" + cc, candidate, "")
+    return e164, candidate, pc.fill_null(ok, False)
+
+
+def _strips_country_code(d: pa.Array, after_cc: pa.Array, has_cc: pa.Array, rules: RegionRules) -> pa.Array:
+    """Where phonenumbers takes the leading country code off: only when the whole does not fit the region.
+
+    Checked only on the cells that start with the code (the patterns are the costly part).
+    """
+    if not pc.any(has_cc).as_py():
+        return has_cc
+    whole, rest = pc.filter(d, has_cc), pc.filter(after_cc, has_cc)
+    strip = pc.and_(
+        pc.invert(_matches(whole, rules.general, rules.general_lengths)),
+        _matches(rest, rules.general, rules.general_lengths),
+    )
+    if rules.national_prefix:
+        strip = pc.and_(strip, pc.invert(pc.starts_with(rest, rules.national_prefix)))
+    return pc.replace_with_mask(has_cc, has_cc, strip)
+
+
+def _surely_national(text: pa.Array, digits: pa.Array, rules: RegionRules) -> pa.Array:
+    """Cells phonenumbers reads as a national number as they stand, so the fast path's "not valid" is final.
+
+    Digits (spaces and dashes allowed) that start with neither 0, the country code, the national
+    prefix nor the IDD prefix: no country code is taken off and no prefix stripped, so phonenumbers
+    checks exactly these digits against the same patterns the fast path uses.
+    """
+    plain = pc.match_substring_regex(text, r"^[1-9][0-9 \-]*$")
+    plain = pc.and_(plain, pc.less_equal(pc.binary_length(digits), _LONGEST))  # longer: maybe two numbers
+    for prefix in (rules.country_code, rules.national_prefix):
+        if prefix:
+            plain = pc.and_(plain, pc.invert(pc.starts_with(digits, prefix)))
+    if rules.international_prefix:
+        plain = pc.and_(plain, pc.invert(pc.match_substring_regex(digits, f"^(?:{rules.international_prefix})")))
+    return pc.fill_null(plain, False)
+
+
+def _matches(values: pa.Array, pattern: str, lengths: tuple[int, ...]) -> pa.Array:
+    hit = pc.match_substring_regex(values, f"^(?:{pattern})$")
+    if lengths:
+        hit = pc.and_(hit, pc.is_in(pc.utf8_length(values), value_set=pa.array(lengths, pa.int32())))
+    return hit
+
+
+def _valid_national(candidate: pa.Array, rules: RegionRules) -> pa.Array:
+    """The region's validity test: the general pattern, and the pattern of some number type.
+
+    The type patterns run as one alternation; each type's own pattern already fixes its
+    lengths, and the union of their possible lengths is checked too (the equivalence
+    test against phonenumbers guards this).
+    """
+    ok = _matches(candidate, rules.general, rules.general_lengths)
+    union = "|".join(f"(?:{pattern})" for pattern, _ in rules.types)
+    lengths = tuple(sorted({n for _, ls in rules.types for n in ls}))
+    return pc.and_(ok, _matches(candidate, union, lengths))
+
+
+def _classify_many(texts: list[str], region: str) -> list[tuple[str, str, str, str]]:
+    if len(texts) < SLOW_PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+        return [classify_phone(t, region) for t in texts]
+    workers = min(os.cpu_count() or 2, 4)
+    size = -(-len(texts) // (workers * 4))
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        parts = pool.map(_classify_chunk, chunks, [region] * len(chunks))
+        return [r for part in parts for r in part]
+
+
+def _classify_chunk(texts: list[str], region: str) -> list[tuple[str, str, str, str]]:
+    return [classify_phone(t, region) for t in texts]
+
+
+def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
+    """One cell through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
+    if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
+        return "", "", "invalid-phone", ""
+    t = _PREFIX.sub("", text.strip())
+    if t.casefold() in PLACEHOLDERS:
+        return "", "", "", ""
+    warnings: list[str] = []
+    t = _FLOAT_TAIL.sub("", _DASHES.sub("-", t))
+    if _NEGATIVE.match(t):  # the spreadsheet subtracted: the number is gone
+        return "", re.sub(r"\D", "", t), "damaged-phone", ""
+    if re.fullmatch(_DECIMAL, t):
+        return "", re.sub(r"\D", "", t), "invalid-phone", ""
+    t = _LABEL.sub("", t).rstrip(" ,;.")
+    if _GROUPED.fullmatch(t):
+        t = t.replace(",", "")
+    sci = _SCI.fullmatch(t)
+    if sci:
+        expanded = expand_scientific(sci)
+        if expanded is None:
+            return "", "", "damaged-phone", ""
+        t = expanded
+    parts = [p for p in _SPLIT.split(t) if p.strip()]
+    lengths = [len(re.sub(r"\D", "", p)) for p in parts]
+    if len(parts) > 1 and (sum(n >= 6 for n in lengths) > 1 or (lengths[0] >= 6 and max(lengths[1:]) <= 4)):
+        t = parts[0]  # also 9812345697/98: a second number written as its last digits
+        warnings.append("multiple-phones")
+    elif len(re.sub(r"\D", "", t)) > _LONGEST:
+        first = _first_of_spaced(t, region)  # 98123 45672 98123 45673: two numbers with only a space between
+        if first is not None:
+            t = first
+            warnings.append("multiple-phones")
+    ext = _EXT.search(t)
+    if ext and len(re.sub(r"\D", "", t[: ext.start()])) >= 6:
+        t = t[: ext.start()]
+        warnings.append("phone-extension-dropped")
+    digits = re.sub(r"\D", "", t)
+    number = _valid_number(t, region) if _ONLY_PHONE_CHARS.fullmatch(t) else None
+    doubled = _DOUBLED_CODE.fullmatch(t) if number is None else None
+    if doubled:  # +91 +91 98..., +919198...: the code typed again into a form that already had it
+        number = _valid_number(f"+{doubled.group(1)}{re.sub(r'[^0-9]', '', doubled.group(2))}", region)
+        if number is not None and number.country_code == int(doubled.group(1)):
+            warnings.append("country-code-repeated")
+        else:
+            number = None
+    if number is None:
+        return "", digits, "invalid-phone", ", ".join(warnings)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, str(number.national_number), "", ", ".join(warnings)
+
+
+# A country code written twice: "+91 +91 98123 45601", "+91 91 98123 45601", "+919198123456 01".
+_DOUBLED_CODE = re.compile(r"\+\s*(\d{1,3})[\s\-.()]*\+?\s*\1[\s\-.()]*(\d[\d\s\-.()]{5,})")
+
+
+def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number ``text`` dials from ``region``, when phonenumbers knows it as a valid one."""
+    try:
+        number = phonenumbers.parse(_FORMATTING.sub("", text), region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def _first_of_spaced(text: str, region: str) -> str | None:
+    """The first valid number of a cell too long for one, when only spaces separate two."""
+    for gap in re.finditer(r"\s+", text):
+        head, tail = text[: gap.start()], text[gap.end() :]
+        if len(re.sub(r"\D", "", tail)) < 6 or not _ONLY_PHONE_CHARS.fullmatch(head):
+            continue
+        try:
+            number = phonenumbers.parse(_FORMATTING.sub("", head), region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return head
+    return None
+
+
+def expand_scientific(match: re.Match[str]) -> str | None:
+    """Digits of 9.876543210E+09-style text, or None when Excel already dropped digits.
+
+    The text is lossless only when its exponent uses up exactly the digits shown;
+    any zero that would have to be appended was never in the cell.
+    """
+    whole, frac, exp = match.group(1), match.group(2) or "", int(match.group(3))
+    if exp != len(frac):
+        return None
+    return (whole + frac).lstrip("0") or None
+
+
+def _fake_issues(e164: pa.Array, nsn: pa.Array, issue: pa.Array) -> pa.Array:
+    """Replace the issue by repeated-digits / fake-phone where the digits form such a pattern."""
+    long_enough = pc.greater_equal(pc.utf8_length(nsn), 6)
+    repeated = pc.and_(pc.match_substring_regex(nsn, _ANY_REPEAT), long_enough)
+    sequential = pc.and_(pc.is_in(nsn, value_set=_SEQUENTIAL), long_enough)
+    damaged = pc.equal(issue, "damaged-phone")
+    out = pc.if_else(pc.and_(repeated, pc.invert(damaged)), pa.scalar("repeated-digits"), issue)
+    return pc.if_else(pc.and_(sequential, pc.invert(damaged)), pa.scalar("fake-phone"), out)

@@ -1,0 +1,689 @@
+"""Files → a table of text cells, each row numbered as the person sees it (``sheet_row``)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from python_calamine import CalamineWorkbook
+
+from importer.columns import to_arrow, to_bool, to_series
+from importer.config import ColumnSpec, LeadMapping, normalize_header
+from importer.errors import ConfigError, SourceError
+from importer.read.html_tables import html_rows
+from importer.read.split_cells import mend_split_cells, split_cells_note
+from importer.read.text import DELIMITER_NAMES, open_text, parse_table
+from importer.read.workbook import (
+    WORKBOOK_SUFFIXES,
+    blank_row,
+    cell_text,
+    column_texts,
+    hidden_sheets,
+    lossy_phone_text,
+    open_workbook,
+    opening_rows,
+    sheet_rows,
+    sheets_by_preference,
+)
+from importer.read.xlsx_cells import HiddenCells, column_name, hidden_cells, stray_far_right
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+HTML_SHEET = "HTML table"
+"""The sheet name given to a web page's table saved as .xls."""
+HEADER_SEARCH_ROWS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """Overrides from the command line; ``None`` means detect."""
+
+    sheet: str | None = None
+    header_row: int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTable:
+    """The data rows of one sheet, every cell as text."""
+
+    path: str
+    cells: pd.DataFrame  # one str column per header, in file order
+    sheet_row: np.ndarray  # the row number a person sees, per row of ``cells``
+    header_row: int
+    columns: dict[str, str]  # mapping target (lead field or metadata key) → header
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    encoding: str | None = None
+    delimiter: str | None = None
+    ignored: frozenset[str] = field(default_factory=frozenset)  # our own report columns, in a report fed back in
+    also_fit: tuple[str, ...] = ()
+    """Other sheets whose header fits the mapping too (not read: one sheet per run)."""
+    hidden_sheets: frozenset[str] = frozenset()
+    """Sheets of the workbook Excel does not show as tabs."""
+    header_rows: int = 1
+    """Rows the header takes (2: group labels over sub-headers)."""
+    alternates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """target → later columns named like the one in ``columns``: their cells fill its empty ones."""
+    notes: tuple[str, ...] = ()
+    """What the person should know about how the file was read (a column found twice, one not found)."""
+
+    @property
+    def header_text(self) -> str:
+        """Where the header is, as the summary says it: "row 3" or "rows 2-3"."""
+        if self.header_rows > 1:
+            return f"rows {self.header_row}-{self.header_row + self.header_rows - 1}"
+        return f"row {self.header_row}"
+
+    def rows_between(self, start: int, stop: int) -> SourceTable:
+        """The same table cut to data rows ``start:stop`` (positions, not sheet rows)."""
+        return replace(self, cells=self.cells.iloc[start:stop], sheet_row=self.sheet_row[start:stop])
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderMatch:
+    """How well one row works as the header for a mapping."""
+
+    index: int  # 0-based row index in the sheet
+    headers: list[str]
+    found: dict[str, int]  # target → column index
+    missing: list[ColumnSpec]
+    span: int = 1
+    """Rows the header takes: 2 for a group row ("Contact") over its columns ("Mobile", "Email")."""
+    alternates: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """target → later columns with the same header as the one found (Phone, Phone)."""
+
+    @property
+    def data_start(self) -> int:
+        """The 0-based row index of the first data row."""
+        return self.index + self.span
+
+    @property
+    def complete(self) -> bool:
+        return not any(s.required for s in self.missing)
+
+
+def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions()) -> SourceTable:
+    """Read a lead file: pick the sheet and header row, return every data row as text."""
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(f"{p}: file not found.")
+    if options.header_row is None and mapping.header_row is not None:
+        options = replace(options, header_row=mapping.header_row)  # --header-row wins over the mapping's
+    suffix = p.suffix.lower()
+    if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
+        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+    kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
+    if kind == "workbook":
+        return _read_workbook(p, mapping, options)
+    if kind == "html":
+        return _read_html(p, mapping, options)
+    return _read_text(p, mapping, options)
+
+
+_NOT_A_SHEET = (
+    (b"\x1f\x8b", "a gzip-compressed file", "unpack it first (gunzip, 7-Zip) and import the file inside"),
+    (b"BZh", "a bzip2-compressed file", "unpack it first and import the file inside"),
+    (b"Rar!", "a RAR archive", "unpack it first and import the file inside"),
+    (b"7z\xbc\xaf", "a 7-Zip archive", "unpack it first and import the file inside"),
+    (b"%PDF", "a PDF document", "export the leads from the program that made it as .csv or .xlsx"),
+)
+_JSON_START = re.compile(r'^(?:\{\s*"|\[\s*(?:\{|\[|"|\]))')
+_MARKUP = ("<html", "<!doc", "<table", "<meta", "<head", "<body", "<style", "<!--", "<?xml")
+
+
+def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
+    """What a file really is, whatever its name: web apps save CSV, TSV or an HTML table as .xls, and
+    people rename an .xlsx to .csv."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "workbook"
+    for magic, what, advice in _NOT_A_SHEET:
+        if head.startswith(magic):
+            raise SourceError(f"{path}: this is {what}, not a spreadsheet; {advice}.")
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    start = head.decode("utf-16" if utf16 else "utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(("{", "[{", "[\n", "[\r")) and _JSON_START.match(start):
+        raise SourceError(
+            f"{path}: this is JSON data, not a spreadsheet. Export the leads from the program that made it as "
+            ".csv or .xlsx (or convert it, e.g. with pandas: pd.read_json(...).to_csv(...))."
+        )
+    # A page may open with a PHP notice (<br /><b>Warning</b>: ...) before its table.
+    markup = start.startswith(_MARKUP) or (start.startswith("<") and "<table" in start and "</t" in start)
+    if markup:
+        if "urn:schemas-microsoft-com:office:spreadsheet" in start or "<workbook" in start:
+            raise SourceError(
+                f"{path}: this is an Excel 2003 XML spreadsheet, which leadimport cannot read. "
+                "Open it in Excel and save it as .xlsx or .csv."
+            )
+        return "html"
+    return "text"
+
+
+def _read_html(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
+    """An HTML table saved as .xls, read like a one-sheet workbook."""
+    rows = html_rows(p.read_bytes(), path=str(p))
+    search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
+    preview = [[cell_text(c) for c in r] for r in rows[:search]]
+    match = _choose_header(preview, mapping, options.header_row, where=f"{p} (HTML table)")
+    if not match.complete:
+        raise _missing_columns(match, mapping, where=f"{p} (HTML table)")
+    return _workbook_table(p, HTML_SHEET, [HTML_SHEET], rows, match, HiddenCells())
+
+
+def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
+    text = open_text(p, encoding=options.encoding, delimiter=options.delimiter, records=(options.header_row or 0) + 1)
+    decoded, delimiter, preview, ends = text.decoded, text.delimiter, text.records, text.ends
+    # Excel reads a first line "sep=;" as a setting and does not show it: rows are numbered as if it were not there.
+    hint = int(bool(preview) and _SEP_HINT.fullmatch(delimiter.join(preview[0]).strip()) is not None)
+    header_row = options.header_row + hint if options.header_row is not None else None
+    match = _choose_header(preview, mapping, header_row, where=str(p))
+    if not match.complete:
+        raise _missing_columns(match, mapping, where=str(p))
+    width = len(match.headers)
+    last = match.data_start - 1  # the header's last record
+    body = decoded.body(ends[last] if last < len(ends) else len(decoded.text))
+    parsed = parse_table(body, delimiter, width, str(p))
+    positions = list(range(parsed.num_columns)) if isinstance(parsed, pa.Table) else parsed.positions
+    every = _display_names(match.headers, _extra=max(positions, default=-1) + 1)
+    names = [every[i] for i in positions]  # a column beyond the header keeps its letter (Column WZZ)
+    if isinstance(parsed, pa.Table):
+        # One contiguous large_string array per column, so later stages convert without copying.
+        cells = pd.DataFrame(
+            {
+                n: pd.array(pc.cast(parsed.column(i).combine_chunks(), pa.large_string()), dtype="str")
+                for i, n in enumerate(names)
+            }
+        )
+    else:
+        checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
+        split = mend_split_cells(parsed.columns, width, checks, delimiter, frozenset(match.found.values()))
+        cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, split.columns, strict=True)})
+    if body.has_controls():
+        cells = _without_controls(cells)
+    table = _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
+    if hint:
+        table = replace(table, sheet_row=table.sheet_row - hint, header_row=table.header_row - hint)
+    if not isinstance(parsed, pa.Table) and (split.mended or split.unmended):
+        notes = split_cells_note(split.mended, split.unmended, table.sheet_row.tolist(), delimiter)
+        table = replace(table, notes=(*table.notes, *notes))
+    if body.line_breaks() > len(cells):  # else no cell holds a line break (each record ends with one)
+        _refuse_runaway_quotes(table, delimiter)
+    return table
+
+
+_SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTACT_LIKE = re.compile(r"\d{7}|@")
+
+
+def _refuse_runaway_quotes(table: SourceTable, delimiter: str) -> None:
+    """Stop at a quoted cell whose lines look like whole records: a stray quote swallowed the rows after it.
+
+    A cell may hold line breaks (an address), but not lines with a delimiter for nearly every column; in
+    a file of two or three columns, where an address line may hold as many commas, such a line must also
+    hold a phone number or an email address.
+    """
+    columns = table.cells.shape[1]
+    if columns < 2:
+        return
+    need = max(1, columns - 1)
+
+    def record_like(line: str) -> bool:
+        return line.count(delimiter) >= need and (need >= 3 or _CONTACT_LIKE.search(line) is not None)
+
+    for name in table.cells.columns:
+        values = to_arrow(table.cells[name])
+        broken = np.flatnonzero(to_bool(pc.match_substring_regex(values, "[\r\n]")))
+        runaway = [
+            int(i)
+            for i, text in zip(broken, pc.take(values, pa.array(broken, pa.int64())).to_pylist(), strict=True)
+            if any(record_like(line) for line in _LINE_BREAK.split(text)[1:])
+        ]
+        if runaway:
+            row = int(table.sheet_row[runaway[0]])
+            lines = len(_LINE_BREAK.split(str(values[runaway[0]])))
+            raise SourceError(
+                f'{table.path}: row {row}, column {name!r}: a quote (") opens a cell that runs on over {lines} '
+                "lines and swallows what look like whole rows, so those leads would be lost. Remove the stray "
+                'quote (or double it: "" inside a quoted cell), then run again.'
+            )
+
+
+def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
+    workbook = open_workbook(p)
+    names = list(workbook.sheet_names)
+    wanted = options.sheet or mapping.sheet
+    candidates = (
+        [pick_sheet(names, wanted, p, hidden=hidden_sheets(workbook))]
+        if wanted is not None
+        else sheets_by_preference(workbook)
+    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The sheet's XML is unzipped and searched beside calamine's reading (zlib lets go of the GIL).
+        hidden = {candidates[0]: pool.submit(hidden_cells, p, candidates[0])} if candidates else {}
+        return _first_fitting(p, workbook, mapping, options, candidates, hidden)
+
+
+def _first_fitting(
+    p: Path,
+    workbook: CalamineWorkbook,
+    mapping: LeadMapping,
+    options: ReadOptions,
+    candidates: list[str],
+    hidden: dict[str, Future[HiddenCells]],
+) -> SourceTable:
+    """The first of ``candidates`` whose header fits the mapping, read; else an error naming every sheet tried."""
+    wanted = options.sheet or mapping.sheet
+    tried: list[tuple[str, HeaderMatch | str]] = []
+    empty: tuple[str, list[list[object]], HeaderMatch] | None = None
+    """The first sheet that fits but holds no row below its header (a template tab before the data)."""
+    for name in candidates:
+        _refuse_stray_far_right(p, name)
+        rows = sheet_rows(workbook, name)
+        search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
+        too_short = wanted is None and options.header_row is not None and len(rows) < options.header_row
+        if too_short or not any(any(c != "" for c in r) for r in rows[:search]):
+            # a sheet with no row N cannot hold the header the user placed there
+            tried.append((name, f"has no row {options.header_row}" if too_short else "empty"))
+            continue
+        preview = [[cell_text(c) for c in r] for r in rows[:search]]  # a header typed as 2024 reads "2024"
+        match = _choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
+        if match.complete and wanted is None and all(blank_row(r) for r in rows[match.data_start :]):
+            empty = empty or (name, rows, match)
+            continue
+        if match.complete:
+            return _fitting_table(p, workbook, mapping, candidates, hidden, name, rows, match, skipped=empty)
+        tried.append((name, match))
+    if empty is not None:  # only empty sheets fit: read the first, so the summary says it has no rows
+        return _fitting_table(p, workbook, mapping, candidates, hidden, *empty, skipped=None)
+    if wanted is not None and tried and isinstance(tried[0][1], HeaderMatch):
+        raise _missing_columns(tried[0][1], mapping, where=f"{p} [sheet {wanted!r}]")
+    raise _no_sheet_matches(p, mapping, tried)
+
+
+def _fitting_table(
+    p: Path,
+    workbook: CalamineWorkbook,
+    mapping: LeadMapping,
+    candidates: list[str],
+    hidden: dict[str, Future[HiddenCells]],
+    name: str,
+    rows: list[list[object]],
+    match: HeaderMatch,
+    *,
+    skipped: tuple[str, list[list[object]], HeaderMatch] | None,
+) -> SourceTable:
+    """The sheet chosen, read, with the sheets after it that fit too (and any header-only one passed over)."""
+    cells = hidden[name].result() if name in hidden else hidden_cells(p, name)
+    table = _workbook_table(p, name, list(workbook.sheet_names), rows, match, cells)
+    later = candidates[candidates.index(name) + 1 :] if len(candidates) > 1 else []
+    also = tuple(n for n in later if _fits(workbook, n, mapping, p))
+    notes = table.notes
+    if skipped is not None:
+        notes = (*notes, f"sheet {skipped[0]!r} has the header but no rows below it; read {name!r} instead")
+    return replace(table, also_fit=also, notes=notes, hidden_sheets=frozenset(hidden_sheets(workbook)))
+
+
+def _refuse_stray_far_right(p: Path, sheet: str) -> None:
+    """Stop before reading a sheet that a stray value far to the right makes gigabytes large."""
+    used = stray_far_right(p, sheet)
+    if used is not None:
+        raise SourceError(
+            f"{p} [sheet {sheet!r}]: its used range is {used}, far wider than any table of leads: a stray value "
+            "sits far to the right of the data, and reading every cell of that range would take gigabytes. "
+            "In Excel, select the columns right of the data, delete them and save (or save the sheet as CSV), "
+            "then run again."
+        )
+
+
+def _fits(workbook: CalamineWorkbook, name: str, mapping: LeadMapping, p: Path) -> bool:
+    """Whether a sheet's opening rows hold a header the mapping fits (only those rows are read)."""
+    if stray_far_right(p, name) is not None:
+        return False
+    try:
+        rows = opening_rows(workbook, name, HEADER_SEARCH_ROWS)
+    except Exception:  # a sheet that cannot be read does not fit
+        return False
+    preview = [[cell_text(c) for c in r] for r in rows]
+    return any(match_header(row, mapping).complete for row in preview)
+
+
+def _workbook_table(
+    p: Path, sheet: str, sheets: list[str], rows: list[list[object]], match: HeaderMatch, hidden: HiddenCells
+) -> SourceTable:
+    for (r, c), text in hidden.errors.items():  # #N/A as the sheet shows it (calamine reads it empty)
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] == "":
+            rows[r][c] = text
+    phone = match.found.get("phone")
+    for (r, c), text in hidden.padded.items():  # 000123 as the sheet shows it (calamine reads 123)
+        if match.data_start <= r < len(rows) and c < len(rows[r]) and c != phone and _whole(rows[r][c]):
+            rows[r][c] = text
+    width = max([len(match.headers)] + [len(r) for r in rows[match.data_start :]])
+    columns = column_texts(rows, match.data_start, width)
+    if "phone" in match.found:
+        _mark_lossy_phones(columns[match.found["phone"]], rows[match.data_start :], match.found["phone"])
+    # Trailing columns with neither a header nor any value are just Excel's used range.
+    while len(columns) > len(match.headers) and not any(columns[-1]):
+        columns.pop()
+    names = _display_names(match.headers, _extra=len(columns))
+    cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, columns, strict=True)})
+    table = _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
+    uncomputed = sorted(cell for cell in hidden.uncomputed if cell[0] >= match.data_start and cell[1] < len(columns))
+    if not uncomputed:
+        return table
+    first = ", ".join(f"{column_name(c)}{r + 1}" for r, c in uncomputed[:3])
+    note = (
+        f"{len(uncomputed)} cell(s) hold a formula Excel never computed ({first}{', ...' if len(uncomputed) > 3 else ''})"
+        " and read as empty; open the file in Excel, save it, and run again to use their values"
+    )
+    return replace(table, notes=(*table.notes, note))
+
+
+def _whole(value: object) -> bool:
+    """Whether a workbook value is a whole number (what a zero-padding format can show)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
+
+
+def _reading_notes(match: HeaderMatch, names: list[str]) -> tuple[str, ...]:
+    """Columns found twice, and optional columns not found: either may hide data the person expects used."""
+    notes = [_alternates_note(match, target, others) for target, others in match.alternates.items()]
+    notes += [
+        f"{_target_label(spec.target)}: no column named {' / '.join(repr(a) for a in spec.aliases)} "
+        "(optional, so it is left empty)"
+        for spec in match.missing
+        if not spec.required
+    ]
+    return tuple(notes)
+
+
+def _alternates_note(match: HeaderMatch, target: str, others: tuple[int, ...]) -> str:
+    first = match.headers[match.found[target]]
+    repeats = [i for i in others if normalize_header(match.headers[i]) == normalize_header(first)]
+    if len(repeats) == len(others):
+        return (
+            f"{_target_label(target)}: the header {first!r} appears {len(others) + 1} times; "
+            "empty cells of the first such column are read from the next"
+        )
+    more = ", ".join(dict.fromkeys(repr(match.headers[i]) for i in others))
+    return f"{_target_label(target)}: empty cells of {first!r} are read from {more} (another name the mapping gives)"
+
+
+def _target_label(target: str) -> str:
+    return target if target.startswith("metadata.") else f"fields.{target}"
+
+
+def _mark_lossy_phones(texts: list[str], rows: list[list[object]], column: int) -> None:
+    """Numeric phone cells Excel had already cut to six digits read as Excel shows them (9.82203E+09).
+
+    The phone check then calls them damaged instead of sending the different number they now hold.
+    """
+    for i, row in enumerate(rows):
+        if column < len(row) and type(row[column]) is not str:
+            shown = lossy_phone_text(row[column])
+            if shown is not None:
+                texts[i] = shown
+
+
+def _source_table(
+    p: Path, match: HeaderMatch, names: list[str], cells: pd.DataFrame, **where: str | tuple[str, ...] | None
+) -> SourceTable:
+    """The data rows below ``match``'s header, numbered as the person sees them."""
+    first = match.data_start + 1
+    return SourceTable(
+        path=str(p),
+        cells=_clean_cells(cells),
+        sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
+        header_row=match.index + 1,
+        header_rows=match.span,
+        alternates={t: tuple(names[i] for i in others) for t, others in match.alternates.items()},
+        notes=_reading_notes(match, names) + _serial_reference_note(match, names, cells),
+        columns={t: names[i] for t, i in match.found.items()},
+        ignored=frozenset(names[i] for i in report_columns(match.headers)),
+        **where,  # type: ignore[arg-type]
+    )
+
+
+def is_row_serial(distinct: list[str], filled: int) -> bool:
+    """Whether a column's distinct filled cells (``filled`` of them in all) are the numbers 1..n (or 0..n-1):
+    each row's number, which every export starts again, rather than an id."""
+    if filled < 3 or len(distinct) != filled or not all(v.isdigit() and len(v) <= 7 for v in distinct):
+        return False
+    numbers = sorted(int(v) for v in distinct)
+    return numbers[0] in (0, 1) and numbers[-1] - numbers[0] == filled - 1
+
+
+def _serial_reference_note(match: HeaderMatch, names: list[str], cells: pd.DataFrame) -> tuple[str, ...]:
+    """A warning when the referenceId column numbers the rows 1, 2, 3 ...: every export starts again at 1."""
+    at = match.found.get("referenceId")
+    if at is None:
+        return ()
+    column = cells[names[at]]
+    if any(not str(v).strip().isdigit() for v in column.iloc[:50] if str(v).strip()):
+        return ()  # ids with letters (nearly always): no need to look at every cell
+    text = pc.utf8_trim_whitespace(to_arrow(column))
+    text = pc.filter(text, pc.greater(pc.binary_length(text), 0))
+    filled = len(text)
+    if filled < 3 or not pc.all(pc.match_substring_regex(text, r"^[0-9]{1,7}$")).as_py():
+        return ()  # ids with letters or long numbers: no row serial (and no need to look at each)
+    numbers = pc.cast(text, pa.int64())
+    low, high = pc.min_max(numbers).values()
+    if (
+        low.as_py() not in (0, 1)
+        or high.as_py() - low.as_py() != filled - 1
+        or pc.count_distinct(numbers).as_py() != filled
+    ):
+        return ()
+    return (
+        f"fields.referenceId: {names[at]!r} numbers the rows 1 to {filled}; another file numbered from 1 "
+        "would reuse these ids, and its leads would be taken for these (already-imported). Map a lasting id, "
+        "or leave referenceId out so that each lead's id is made from its phone",
+    )
+
+
+def pick_sheet(names: list[str], wanted: str, p: Path, *, hidden: set[str] | frozenset[str] = frozenset()) -> str:
+    """The sheet named ``wanted``, or the one at that number among the tabs Excel shows (hidden ones not counted)."""
+    for name in names:
+        if name == wanted or name.strip().casefold() == wanted.strip().casefold():
+            return name
+    shown = [n for n in names if n not in hidden]
+    if wanted.isdigit() and 1 <= int(wanted) <= len(shown):
+        return shown[int(wanted) - 1]
+    listed = ", ".join(repr(n) + (" (hidden)" if n in hidden else "") for n in names)
+    raise SourceError(f"{p}: no sheet named {wanted!r}. Sheets: {listed}.")
+
+
+# A leadimport report fed back in (fixed by hand) starts with our own columns, in this order.
+REPORT_PREFIX = (
+    "sheet_row", "status", "reason", "warnings", "duplicate_of",
+    "phone_e164", "email", "referenceId", "lead_id", "imported_in_run",
+)  # fmt: skip
+
+
+def report_columns(row: list[str]) -> set[int]:
+    """Positions of leadimport's own report columns, when ``row`` is the header of one of our reports."""
+    i = 0
+    for name in REPORT_PREFIX:
+        if i < len(row) and row[i].strip() == name:
+            i += 1
+    return set(range(i)) if i >= 5 else set()
+
+
+def match_header(row: list[str], mapping: LeadMapping) -> HeaderMatch:
+    """Which mapping columns a candidate header row provides."""
+    keys: dict[str, list[int]] = {}
+    ours = report_columns(row)
+    for i, cell in enumerate(row):
+        if i in ours:
+            continue
+        key = normalize_header(cell.removesuffix(" (sheet)") if ours else cell)
+        keys.setdefault(key, []).append(i)
+    keys.pop("", None)
+    found: dict[str, int] = {}
+    alternates: dict[str, tuple[int, ...]] = {}
+    missing: list[ColumnSpec] = []
+    for spec in mapping.specs:
+        # Every column named by one of the aliases: the first alias found feeds the field, and the empty
+        # cells are filled from its repeats, then from the other aliases' columns (Mobile No. and Contact No).
+        aliases = dict.fromkeys(normalize_header(a) for a in spec.aliases)
+        hits = [i for k in aliases if k in keys for i in keys[k]]
+        if not hits:
+            missing.append(spec)
+            continue
+        found[spec.target] = hits[0]
+        if len(hits) > 1:
+            alternates[spec.target] = tuple(hits[1:])
+    headers = [c.strip() for c in row]
+    return HeaderMatch(index=0, headers=headers, found=found, missing=missing, alternates=alternates)
+
+
+def _choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: int | None, where: str) -> HeaderMatch:
+    if header_row is not None:
+        if header_row > len(preview):
+            raise SourceError(f"{where}: there is no row {header_row} (the last row is {len(preview)}).")
+        return replace(match_header(preview[header_row - 1], mapping), index=header_row - 1)
+    best: HeaderMatch | None = None
+    rows = preview[:HEADER_SEARCH_ROWS]
+    singles = [match_header(row, mapping) for row in rows]
+    for index, m in enumerate(singles):
+        if best is None or len(m.found) > len(best.found):
+            best = replace(m, index=index)
+        if index + 1 < len(rows):
+            # A two-row header: group labels over sub-headers ("Contact" over "Mobile" and "Email"): each
+            # column named by its sub-header (or by its label where the sub-header is empty, or the other way
+            # round, whichever fits); used only when it fits better than either row alone.
+            upper, lower = rows[index], rows[index + 1]
+            two = max(match_header(_stacked(lower, upper), mapping), match_header(_stacked(upper, lower), mapping),
+                      key=lambda t: len(t.found))  # fmt: skip
+            if len(two.found) > max(len(m.found), len(singles[index + 1].found), len(best.found)):
+                best = replace(two, index=index, span=2)
+    assert best is not None
+    return best
+
+
+def _stacked(first: list[str], second: list[str]) -> list[str]:
+    """The cells of ``first``, its empty ones taken from ``second``."""
+    width = max(len(first), len(second))
+    padded = [*first, *[""] * (width - len(first))], [*second, *[""] * (width - len(second))]
+    return [a if a.strip() else b for a, b in zip(*padded, strict=True)]
+
+
+def _closest_header(aliases: tuple[str, ...], headers: list[str]) -> str | None:
+    """The header most like any of the aliases (one holding an alias whole counts as close), if any is close."""
+    best, score = None, 0.5
+    for alias in map(normalize_header, aliases):
+        for header in headers:
+            key = normalize_header(header)
+            ratio = 0.9 if alias and alias in key else difflib.SequenceMatcher(None, alias, key).ratio()
+            if ratio > score:
+                best, score = header, ratio
+    return best
+
+
+def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> ConfigError:
+    headers = [h for h in match.headers if h]
+    lines = []
+    for spec in match.missing:
+        if not spec.required:
+            continue
+        label = f"fields.{spec.target}" if spec in mapping.fields else spec.target
+        near = _closest_header(spec.aliases, headers)
+        tip = f" Closest header: {near!r}." if near else ""
+        lines.append(f"  {label}: no column named {' / '.join(repr(a) for a in spec.aliases)}.{tip}")
+    if any(_LEAD_LIKE.search(h) for h in headers):  # Rahul,9812345678,rahul@x.com: a lead, not a header
+        hint = (
+            f"\n  Row {match.index + 1} holds a phone number or an email address: the file seems to have no header"
+            " row. Add one above the data (e.g. Name,Phone,Email), naming the columns as the mapping does."
+        )
+    else:
+        hint = f"\n  (The header is looked for in the first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down.)"
+    return ConfigError(
+        f"{where}: the mapping {mapping.source} does not fit the header on row {match.index + 1}.\n"
+        + "\n".join(lines)
+        + f"\n  Headers found: {', '.join(repr(h) for h in headers) or '(none)'}."
+        + hint
+    )
+
+
+_LEAD_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.\w+$|^\+?[\d\s().-]{10,}$")
+"""A cell that is an email address or a phone number of 10 digits or more, never a column's name."""
+
+
+def _no_sheet_matches(p: Path, mapping: LeadMapping, tried: list[tuple[str, HeaderMatch | str]]) -> SourceError:
+    wanted = ", ".join(f"{s.target} ({' / '.join(s.aliases)})" for s in mapping.specs if s.required)
+    lines = [f"{p}: no sheet has a header row with the columns the mapping {mapping.source} needs: {wanted}."]
+    for name, match in tried:
+        if isinstance(match, str):
+            lines.append(f"  sheet {name!r}: {match}")
+            continue
+        headers = ", ".join(repr(h) for h in match.headers if h) or "(none)"
+        missing = ", ".join(s.target for s in match.missing if s.required)
+        lines.append(f"  sheet {name!r}, row {match.index + 1}: {headers} — missing {missing}")
+    lines.append(
+        "Pick a sheet with --sheet or fix the column names in the mapping. The header is looked for in the "
+        f"first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down."
+    )
+    return SourceError("\n".join(lines))
+
+
+def _display_names(headers: list[str], *, _extra: int) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for i in range(max(len(headers), _extra)):
+        base = headers[i].strip() if i < len(headers) and headers[i].strip() else f"Column {_letters(i)}"
+        name, n = base, 2
+        while name in seen:
+            name, n = f"{base} ({n})", n + 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def _letters(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+_CONTROLS = "[\x00\x1a]"
+
+
+def _without_controls(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells without NUL and Ctrl-Z characters: a line of them is a blank row, and none reaches the report."""
+    out = {}
+    for name in cells.columns:
+        text = to_arrow(cells[name])
+        if pc.any(pc.match_substring_regex(text, _CONTROLS)).as_py():
+            text = pc.replace_substring_regex(text, _CONTROLS, "")
+        out[name] = to_series(text, cells.index)
+    return pd.DataFrame(out, index=cells.index)
+
+
+def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Undo spreadsheet text tricks: a leading apostrophe, and ="0123" wrappers."""
+    out = {}
+    for name in cells.columns:
+        text = to_arrow(cells[name])
+        if pc.any(pc.starts_with(text, "=")).as_py():
+            text = pc.replace_substring_regex(text, r'^="(.*)"$', r"\1")
+        if pc.any(pc.starts_with(text, "'")).as_py():
+            text = pc.replace_substring_regex(text, "^'", "")
+        out[name] = to_series(text, cells.index)
+    return pd.DataFrame(out, index=cells.index)
+
+
+def describe_delimiter(delimiter: str | None) -> str:
+    """A delimiter as said to a person."""
+    return DELIMITER_NAMES.get(delimiter or "", repr(delimiter))

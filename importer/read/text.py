@@ -1,0 +1,327 @@
+"""Delimited text files (CSV, TSV, TXT): encoding, delimiter, records."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from importer.errors import SourceError
+from importer.read.legacy_codepage import looks_like_mac_roman
+
+# Python's csv module refuses fields over 128 KiB by default; a long notes cell is still a cell.
+csv.field_size_limit(1 << 30)
+
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+PREVIEW_RECORDS = 60
+PREVIEW_CHARS = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedText:
+    """A text file decoded to str, with the encoding it was read with."""
+
+    text: str
+    encoding: str
+    utf8: bytes | None = None
+    """The file's bytes after any BOM when they are exactly ``text`` in UTF-8 (parsed without re-encoding)."""
+
+    def body(self, start: int) -> Body:
+        """The text from character ``start`` on, for :func:`parse_table`."""
+        if self.utf8 is None:
+            return Body(self.text[start:])
+        return Body(self.text, start, self.utf8, len(self.text[:start].encode("utf-8")))
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The records below the header: as text, and as UTF-8 bytes when the file has them."""
+
+    text: str
+    start: int = 0
+    utf8: bytes | None = None
+    utf8_start: int = 0
+
+    def as_text(self) -> str:
+        return self.text[self.start :] if self.start else self.text
+
+    def as_utf8(self) -> pa.Buffer:
+        if self.utf8 is None:
+            return pa.py_buffer(self.as_text().encode("utf-8"))
+        return pa.py_buffer(memoryview(self.utf8)[self.utf8_start :])
+
+    def has_controls(self) -> bool:
+        """Whether the body holds NUL or Ctrl-Z bytes (padding of a broken copy, DOS's end-of-file mark)."""
+        if self.utf8 is not None:
+            return any(self.utf8.find(c, self.utf8_start) >= 0 for c in (b"\x00", b"\x1a"))
+        return any(self.text.find(c, self.start) >= 0 for c in ("\x00", "\x1a"))
+
+    def line_breaks(self) -> int:
+        """How many line breaks the body holds (one per record, more when cells hold line breaks).
+
+        ``\\n`` or ``\\r``, whichever is more frequent: old Mac files end their lines with ``\\r`` alone.
+        """
+        if self.utf8 is not None:
+            return max(self.utf8.count(b"\n", self.utf8_start), self.utf8.count(b"\r", self.utf8_start))
+        return max(self.text.count("\n", self.start), self.text.count("\r", self.start))
+
+
+def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedText:
+    """Decode the whole file: BOMs first, then strict UTF-8, then cp1252 (or Mac Roman, when it reads far better)."""
+    if encoding:
+        try:
+            return DecodedText(data.decode(encoding).removeprefix("\ufeff"), encoding)
+        except LookupError:
+            raise SourceError(
+                f"{path}: unknown encoding {encoding!r} (try utf-8, utf-16, cp1252, mac_roman)."
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{path}: cannot be decoded as {encoding} at byte {exc.start}: {exc.reason}.") from None
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                text = data.decode(name)
+                if text.startswith("\ufeff"):  # a second byte-order mark
+                    return DecodedText(text[1:], name)
+                return DecodedText(text, name, data[len(bom) :] if name == "utf-8-sig" else None)
+            except UnicodeDecodeError as exc:
+                raise SourceError(
+                    f"{path}: starts with a {name} byte-order mark but byte {exc.start} is not {name}."
+                ) from None
+    guessed = _bomless_utf16(data)
+    if guessed:
+        try:
+            return DecodedText(data.decode(guessed), guessed)
+        except UnicodeDecodeError:
+            pass
+    try:
+        return DecodedText(data.decode("utf-8"), "utf-8", data)
+    except UnicodeDecodeError:
+        pass
+    mixed = _utf8_with_cp1252_lines(data)
+    if mixed is not None:
+        return mixed
+    if looks_like_mac_roman(data):  # Excel for Mac's "CSV (Macintosh)"
+        return DecodedText(data.decode("mac_roman"), "mac_roman")
+    # cp1252 leaves five bytes undefined; those are read as Latin-1 so nothing is lost.
+    return DecodedText(data.decode("cp1252", errors="latin1fallback"), "cp1252")
+
+
+_stray_bytes: list[int] = []
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    _stray_bytes.append(exc.end - exc.start)
+    return exc.object[exc.start : exc.end].decode("cp1252", errors="latin1fallback"), exc.end
+
+
+codecs.register_error("cp1252fallback", _cp1252_fallback)
+
+
+def _utf8_with_cp1252_lines(data: bytes) -> DecodedText | None:
+    """A UTF-8 file with a few bytes that are not (a line added by a Windows tool, two exports joined).
+
+    Decoding it all as cp1252 would garble every accented or Hindi name; when the file holds more
+    real UTF-8 characters than stray bytes, only the stray bytes are read as cp1252.
+    """
+    _stray_bytes.clear()
+    text = data.decode("utf-8", errors="cp1252fallback")
+    stray = sum(_stray_bytes)
+    utf8_chars = len(text) - len(text.encode("ascii", errors="ignore")) - stray
+    if utf8_chars <= stray:
+        return None
+    return DecodedText(text, f"utf-8 ({stray} byte{'s' if stray != 1 else ''} read as cp1252)")
+
+
+def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error("latin1fallback", _latin1_fallback)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 3 * even:
+        return "utf-16-le"
+    if even > 3 * odd:
+        return "utf-16-be"
+    return None
+
+
+DELIMITER_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+@dataclass(frozen=True, slots=True)
+class TextPreview:
+    """A text file decoded, its delimiter, and its opening records with where each ends."""
+
+    decoded: DecodedText
+    delimiter: str
+    records: list[list[str]]
+    ends: list[int]
+
+
+def open_text(
+    path: Path, *, encoding: str | None = None, delimiter: str | None = None, records: int = PREVIEW_RECORDS
+) -> TextPreview:
+    """Read and decode a delimited text file and parse its opening records; clear errors for unusable files."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read: {exc.strerror}.") from None
+    decoded = decode(data, path=str(path), encoding=encoding)
+    delim = delimiter or sniff_delimiter(decoded.text, suffix=path.suffix.lower())
+    delim = DELIMITER_WORDS.get(delim, delim)
+    if len(delim) != 1:
+        raise SourceError(f"{path}: the delimiter must be one character (or tab/comma/semicolon/pipe), got {delim!r}.")
+    try:
+        opening, ends = preview_records(decoded.text, delim, max(records, PREVIEW_RECORDS))
+    except SourceError as exc:
+        raise SourceError(f"{path}: {exc}") from None
+    if not opening:
+        raise SourceError(f"{path}: the file is empty.")
+    if len(decoded.text) < PREVIEW_CHARS and not decoded.text.strip(" \t\r\n\x00\x1a" + delim):
+        raise SourceError(f"{path}: the file holds only blank lines, no header and no leads.")
+    return TextPreview(decoded, delim, opening, ends)
+
+
+def sniff_delimiter(text: str, *, suffix: str = "") -> str:
+    """The delimiter among , ; tab | that splits the opening lines most consistently.
+
+    Excel's own hint line (``sep=;`` as the first line) wins.
+    """
+    first = text[:16].splitlines()[0] if text[:16].strip() else ""
+    if first.lower().startswith("sep=") and len(first) == 5:
+        return first[4]
+    sample = text[:65536]
+    lines = [ln for ln in sample.splitlines()[:PREVIEW_RECORDS] if ln.strip()]
+    best, best_score = ("\t" if suffix in (".tsv", ".tab") else ","), 0
+    for delim in DELIMITERS:
+        counts: dict[int, int] = {}
+        for row in csv.reader(lines, delimiter=delim):
+            if len(row) > 1:
+                counts[len(row)] = counts.get(len(row), 0) + 1
+        if not counts:
+            continue
+        width, lines_with_width = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        score = lines_with_width * 1000 + width
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def preview_records(text: str, delimiter: str, limit: int = PREVIEW_RECORDS) -> tuple[list[list[str]], list[int]]:
+    """The first records and, for each, the text offset where the next record starts."""
+    if len(text) > PREVIEW_CHARS:
+        # Parsing a prefix spares copying a large file; it is only trusted if it did not reach the cut.
+        try:
+            records, ends = _preview(text[:PREVIEW_CHARS], delimiter, limit)
+            if ends and ends[-1] < PREVIEW_CHARS:
+                return records, ends
+        except SourceError:
+            pass
+    return _preview(text, delimiter, limit)
+
+
+def _preview(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], list[int]]:
+    records: list[list[str]] = []
+    ends: list[int] = []
+    consumed = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        for line in io.StringIO(text, newline=""):
+            consumed += len(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    try:
+        for row in reader:
+            records.append(row)
+            ends.append(consumed)
+            if len(records) >= limit:
+                break
+    except csv.Error as exc:
+        raise SourceError(f"cannot parse line {reader.line_num}: {exc}") from None
+    return records, ends
+
+
+class RaggedColumns(NamedTuple):
+    """A ragged file's columns of str: the header's, then those beyond it that hold a value in some row."""
+
+    columns: list[list[str]]
+    positions: list[int]
+    """Each column's place in the file (0 = first)."""
+
+
+def parse_table(body: Body, delimiter: str, width: int, path: str) -> pa.Table | RaggedColumns:
+    """Records as a pyarrow table (fast path) or as columns of str (ragged files).
+
+    Columns beyond the header that are empty in every row are left out: one stray value far to the right
+    (a cell in column WZZ) would otherwise make thousands of empty columns of every row.
+    """
+    # Parallel parsing first; quoted line breaks that straddle its blocks show up as ragged rows or a
+    # parse error, and the quote-aware single-threaded mode reads those files.
+    data = body.as_utf8()
+    for newlines_in_values in (False, True):
+        table = _parse_fast(data, delimiter, width, newlines_in_values=newlines_in_values)
+        if table is not None:
+            return table
+    rows = _parse_slow(body.as_text(), delimiter, path)
+    beyond = sorted({i for row in rows if len(row) > width for i in range(width, len(row)) if row[i]})
+    positions = [*range(width), *beyond]
+    return RaggedColumns([[row[i] if i < len(row) else "" for row in rows] for i in positions], positions)
+
+
+def _parse_fast(data: pa.Buffer, delimiter: str, width: int, *, newlines_in_values: bool) -> pa.Table | None:
+    if not data.size:
+        return pa.table({f"c{i}": pa.array([], pa.string()) for i in range(width)})
+    names = [f"c{i}" for i in range(width)]
+    ragged = []
+
+    def on_invalid(row: object) -> str:
+        ragged.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=newlines_in_values,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    return None if ragged else table
+
+
+def _parse_slow(text: str, delimiter: str, path: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [row for row in reader]
+    except csv.Error as exc:
+        raise SourceError(f"{path}: cannot parse the file near data record {reader.line_num}: {exc}.") from None

@@ -1,0 +1,141 @@
+"""The per-row report (one line for every data row) and the run summary."""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from importer.columns import ArrowText, first_char_in, to_arrow, to_series
+from importer.errors import SourceError
+
+REPORT_COLUMNS = (
+    "sheet_row", "status", "reason", "warnings", "duplicate_of",
+    "phone_e164", "email", "referenceId", "lead_id",
+)  # fmt: skip
+STATUS_ORDER = ("accepted", "valid", "already-imported", "duplicate", "invalid", "rejected", "pending", "skipped")
+# A cell a spreadsheet would run as a formula; numbers and E.164 phones are left alone.
+_FORMULA_START = "=+-@\t\r"
+_SAFE_NUMBER = r"^(?:[+-]?\d+(?:\.\d+)?|\+?\d[\d ().\-/]*)$"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts per status and the most common reasons, for people and for --json."""
+
+    total: int
+    counts: dict[str, int]
+    top_reasons: list[tuple[str, int]]
+    top_rejections: list[tuple[str, int]] = field(default_factory=list)
+    top_pending: list[tuple[str, int]] = field(default_factory=list)
+    """Why rows were left pending (the run stopped, another run is sending them, ...)."""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "counts": self.counts,
+            "top_reasons": [{"reason": r, "rows": n} for r, n in self.top_reasons],
+            "top_rejections": [{"message": r, "rows": n} for r, n in self.top_rejections],
+            "top_pending": [{"reason": r, "rows": n} for r, n in self.top_pending],
+        }
+
+
+def summarize(rows: pd.DataFrame, *, top: int = 5) -> Summary:
+    """Counts per status (in a fixed order) and the most frequent reason codes."""
+    counts_raw = rows["status"].value_counts().to_dict()
+    counts = {s: int(counts_raw.get(s, 0)) for s in STATUS_ORDER if counts_raw.get(s, 0)}
+    counted: collections.Counter[str] = collections.Counter()
+    problem = rows[rows["status"].isin(["invalid", "skipped"])]["reason"]
+    for reasons, n in problem.value_counts().items():
+        for code in str(reasons).split(", "):
+            if code:
+                counted[code] += int(n)
+    rejected = rows[rows["status"] == "rejected"]["reason"].value_counts().head(top)
+    pending = rows[rows["status"] == "pending"]["reason"].value_counts().head(top)
+    return Summary(
+        total=len(rows),
+        counts=counts,
+        top_reasons=counted.most_common(top),
+        top_rejections=[(str(m), int(n)) for m, n in rejected.items()],
+        top_pending=[(str(m), int(n)) for m, n in pending.items()],
+    )
+
+
+def mask_summary(summary: Summary) -> Summary:
+    """The summary with phones and emails in CRM messages masked."""
+    from importer.report.mask import mask_text
+
+    return replace(summary, top_rejections=[(mask_text(m), n) for m, n in summary.top_rejections])
+
+
+def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """Report columns first, then the original columns (renamed where they would clash)."""
+    out = {c: rows[c] for c in REPORT_COLUMNS if c in rows.columns}
+    for extra in ("imported_in_run",):
+        if extra in rows.columns:
+            out[extra] = rows[extra]
+    for name in cells.columns:
+        key = name
+        while key in out:
+            key = f"{key} (sheet)"
+        out[key] = cells[name]
+    return pd.DataFrame(out, index=rows.index)
+
+
+def formula_safe_arrow(text: ArrowText) -> ArrowText:
+    """Text that a spreadsheet would execute gets a leading apostrophe (numbers and phones excepted)."""
+    first = first_char_in(text, _FORMULA_START)
+    if not first.any():
+        return text
+    starts = pa.array(first)
+    suspects = pc.filter(text, starts)
+    # +919876543210 and -42 are numbers: a digit check settles most suspects before the full pattern
+    unsure = pc.invert(pc.fill_null(pc.utf8_is_digit(pc.utf8_slice_codeunits(suspects, 1)), False))
+    if not pc.any(unsure).as_py():
+        return text
+    number = pc.match_substring_regex(pc.filter(suspects, unsure), _SAFE_NUMBER)
+    risky = pc.replace_with_mask(unsure, unsure, pc.invert(number))
+    if not pc.any(risky).as_py():
+        return text
+    quoted = pc.binary_join_element_wise(pa.scalar("'", text.type), suspects, pa.scalar("", text.type))
+    return pc.replace_with_mask(text, starts, pc.if_else(risky, quoted, suspects))
+
+
+def formula_safe(values: pd.Series) -> pd.Series:
+    """Text that a spreadsheet would execute gets a leading apostrophe (numbers and phones excepted)."""
+    return to_series(formula_safe_arrow(to_arrow(values)), values.index)
+
+
+def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
+    """Write the report as UTF-8 CSV with a byte-order mark (for Excel), formula-safe, quoting only where needed."""
+
+    def column(name: str) -> pa.Array:
+        col = frame[name]
+        if name in ("sheet_row", "duplicate_of"):
+            return pa.array(col.astype("Int64"), type=pa.int64(), from_pandas=True)
+        return formula_safe_arrow(to_arrow(col))
+
+    # Arrow's kernels release the GIL: columns are made safe side by side.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        table = pa.table(dict(zip(frame.columns, pool.map(column, frame.columns), strict=True)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with pa.OSFile(str(path), "wb") as sink:
+            sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
+            pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    except (OSError, pa.ArrowException) as exc:
+        raise SourceError(f"cannot write the report to {path}: {exc}") from None
+
+
+def default_report_path(source: str | Path, suffix: str = ".csv") -> Path:
+    """``<name>.report.csv`` beside the input file."""
+    p = Path(source)
+    return p.with_name(f"{p.stem}.report{suffix}")

@@ -1,0 +1,447 @@
+"""A local HTTP server that follows the Vox CRM contract (``vox-crm-api.md``).
+
+Users rehearse imports against it and the tests exercise real HTTP on loopback.
+It stores leads in memory, answers with the contract's status codes and messages,
+enforces the request rate and the duplicate-submission block, and can inject
+latency, 5xx answers and dropped connections. Where the contract leaves a choice
+open (error item shape, status of mixed bulk results) a setting picks one, so a
+client can be tested against both.
+
+Routes under ``/api/v1``: ``POST /leads/bulk/initiate``, ``POST /leads/initiate``,
+``GET /leads/get``, and the sandbox's own ``GET /sandbox/leads`` and
+``GET /sandbox/stats`` (never rate-limited, blocked or faulted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import ipaddress
+import json
+import math
+import random
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import TCPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from importer.sandbox import store as vox
+
+Json = vox.Json
+
+API_PREFIX = "/api/v1"
+SANDBOX_PREFIX = f"{API_PREFIX}/sandbox/"
+ERROR_SHAPES = ("reference", "guide")
+
+_ROUTES = {
+    ("POST", f"{API_PREFIX}/leads/bulk/initiate"): vox.BULK,
+    ("POST", f"{API_PREFIX}/leads/initiate"): vox.SINGLE,
+    ("GET", f"{API_PREFIX}/leads/get"): vox.GET,
+}
+_INITIATE = (vox.BULK, vox.SINGLE)
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxSettings:
+    """How the sandbox behaves: identity, limits, contract variants and injected faults."""
+
+    token: str = "sandbox-token"
+    project_id: str = "64f0c0ffee0000000000aaaa"
+    process_ids: tuple[str, ...] = ("64f0c0ffee0000000000beef",)
+    bulk_cap: int = 1000
+    rate_limit: int = 100
+    rate_window: float = 5.0
+    dup_threshold: int = 5
+    dup_window: float = 60.0
+    block_seconds: float = 3600.0
+    latency: tuple[float, float] = (0.0, 0.0)
+    store_delay: float = 0.0
+    """Seconds a bulk or single create waits before storing, on top of ``latency``; lookups do not wait
+    (a CRM slower to insert a batch than to read one lead)."""
+    fault_5xx: float = 0.0
+    fault_drop: float = 0.0
+    mixed_status_400: bool = False
+    error_shape: str = "reference"
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.error_shape not in ERROR_SHAPES:
+            raise ValueError(f"error_shape must be one of {ERROR_SHAPES}, not {self.error_shape!r}")
+
+
+DEFAULT_SETTINGS = SandboxSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxStats:
+    """What the sandbox has seen.
+
+    ``requests`` counts every request to a CRM endpoint, whatever its answer.
+    ``initiate_times`` (``time.monotonic()``) and ``initiate_sizes`` (leads or
+    lead ids in the body) hold one entry per authenticated initiate request,
+    including the ones refused by the rate limit or the key block.
+    """
+
+    requests: int
+    initiate_requests: int
+    max_leads_per_request: int
+    duplicates: int
+    blocked: bool
+    rate_limited: int
+    initiate_times: tuple[float, ...] = ()
+    initiate_sizes: tuple[int, ...] = ()
+
+    def max_requests_in(self, window: float) -> int:
+        """The most initiate requests that arrived within any span shorter than ``window`` seconds."""
+        best, start = 0, 0
+        for end, arrival in enumerate(self.initiate_times):
+            while arrival - self.initiate_times[start] >= window:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
+    def summary(self) -> dict[str, int | bool]:
+        """The counters served by ``GET /sandbox/stats``."""
+        return {
+            "requests": self.requests,
+            "initiate_requests": self.initiate_requests,
+            "max_leads_per_request": self.max_leads_per_request,
+            "duplicates": self.duplicates,
+            "blocked": self.blocked,
+            "rate_limited": self.rate_limited,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    authorization: str | None
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Ticket:
+    """The admission decision for one request, with the faults drawn for it."""
+
+    refusal: vox.Reply | None = None
+    latency: float = 0.0
+    fail: bool = False
+    drop: bool = False
+
+
+_DROP = vox.Reply(0, drop=True)
+
+
+def _lead_count(kind: str | None, body: Json) -> int:
+    if kind == vox.BULK:
+        items = body.get("leads") if body.get("leads") is not None else body.get("leadIds")
+        return len(items) if isinstance(items, list) else 0
+    if kind == vox.SINGLE:
+        return int(body.get("lead") is not None or body.get("leadId") is not None)
+    return 0
+
+
+def _retry_after(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
+
+
+class _State:
+    """Everything the request threads share, behind one lock."""
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        self.settings = settings
+        self.lock = threading.Lock()
+        self.store = vox.Store(settings)
+        self._rng = random.Random(settings.seed)
+        self._window: deque[float] = deque()
+        self._duplicate_times: deque[float] = deque()
+        self._blocked_until = -math.inf
+        self._requests = self._duplicates = self._rate_limited = 0
+        self._initiate_times: list[float] = []
+        self._initiate_sizes: list[int] = []
+
+    def count_request(self) -> None:
+        with self.lock:
+            self._requests += 1
+
+    def admit(self, kind: str | None, size: int) -> _Ticket:
+        """Record the arrival, apply the key block and the rate limit, and draw this request's faults."""
+        with self.lock:
+            now = time.monotonic()
+            if kind in _INITIATE:
+                self._initiate_times.append(now)
+                self._initiate_sizes.append(size)
+            if now < self._blocked_until:
+                body = {"success": False, "error": vox.MSG_BLOCKED}
+                return _Ticket(vox.Reply(429, body, retry_after=self._blocked_until - now))
+            if kind is None:
+                return _Ticket()
+            return self._rate_limit(now) or self._draw_faults(kind)
+
+    def perform(self, kind: str, body: Json, query: dict[str, str]) -> vox.Reply:
+        """Run one CRM endpoint against the store and count the duplicates it met."""
+        with self.lock:
+            try:
+                reply = vox.ENDPOINTS[kind](self.store, body, query)
+            except vox.Refused as refused:
+                reply = refused.reply
+            self._note_duplicates(time.monotonic())
+        return reply
+
+    def leads(self) -> list[dict[str, object]]:
+        with self.lock:
+            return copy.deepcopy(list(self.store.by_id.values()))
+
+    def stats(self) -> SandboxStats:
+        with self.lock:
+            return SandboxStats(
+                requests=self._requests,
+                initiate_requests=len(self._initiate_times),
+                max_leads_per_request=max(self._initiate_sizes, default=0),
+                duplicates=self._duplicates,
+                blocked=time.monotonic() < self._blocked_until,
+                rate_limited=self._rate_limited,
+                initiate_times=tuple(self._initiate_times),
+                initiate_sizes=tuple(self._initiate_sizes),
+            )
+
+    def _rate_limit(self, now: float) -> _Ticket | None:
+        window = self._window
+        while window and window[0] <= now - self.settings.rate_window:
+            window.popleft()
+        if len(window) >= self.settings.rate_limit:
+            self._rate_limited += 1
+            wait = window[0] + self.settings.rate_window - now
+            return _Ticket(vox.Reply(429, {"success": False, "error": vox.MSG_RATE}, retry_after=wait))
+        window.append(now)
+        return None
+
+    def _draw_faults(self, kind: str) -> _Ticket:
+        low, high = self.settings.latency
+        latency = self._rng.uniform(low, high) if high > 0 else 0.0
+        if kind not in _INITIATE:
+            return _Ticket(latency=latency)
+        fail = self.settings.fault_5xx > 0 and self._rng.random() < self.settings.fault_5xx
+        drop = self.settings.fault_drop > 0 and self._rng.random() < self.settings.fault_drop
+        return _Ticket(latency=latency, fail=fail, drop=drop)
+
+    def _note_duplicates(self, now: float) -> None:
+        count, self.store.new_duplicates = self.store.new_duplicates, 0
+        self._duplicates += count
+        times = self._duplicate_times
+        times.extend([now] * count)
+        while times and times[0] <= now - self.settings.dup_window:
+            times.popleft()
+        if len(times) > self.settings.dup_threshold:
+            self._blocked_until = now + self.settings.block_seconds
+            times.clear()  # the block is the penalty; afterwards counting starts afresh
+
+
+def _parse_body(raw: bytes) -> Json | None:
+    """The JSON object sent, ``{}`` for an empty or non-object body, None if it is not JSON."""
+    if not raw.strip():
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else {}
+
+
+class _App:
+    """Turns a parsed HTTP request into a reply; knows nothing about sockets."""
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        self.settings = settings
+        self.state = _State(settings)
+
+    def handle(self, request: _Request) -> vox.Reply:
+        if request.path.startswith(SANDBOX_PREFIX):
+            return self._sandbox_endpoint(request)
+        self.state.count_request()
+        if not self._authorized(request):
+            return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
+        kind = _ROUTES.get((request.method, request.path))
+        body = _parse_body(request.body)
+        ticket = self.state.admit(kind, _lead_count(kind, body or {}))
+        if ticket.refusal is not None:
+            return ticket.refusal
+        if kind is None:
+            return vox.Reply(404, {"error": f"Cannot {request.method} {request.path}"})
+        delay = ticket.latency + (self.settings.store_delay if kind in _INITIATE else 0.0)
+        if delay > 0:
+            time.sleep(delay)  # outside the lock, so slow requests overlap
+        if ticket.fail:
+            return vox.Reply(500, {"error": "Internal server error"})
+        if body is None:
+            reply = vox.Reply(400, {"error": "Invalid JSON body"})
+        else:
+            reply = self.state.perform(kind, body, request.query)
+        return _DROP if ticket.drop else reply
+
+    def _authorized(self, request: _Request) -> bool:
+        return request.authorization == f"Bearer {self.settings.token}"
+
+    def _sandbox_endpoint(self, request: _Request) -> vox.Reply:
+        if not self._authorized(request):
+            return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
+        if request.method == "GET" and request.path == f"{SANDBOX_PREFIX}leads":
+            return vox.Reply(200, {"leads": self.state.leads()})
+        if request.method == "GET" and request.path == f"{SANDBOX_PREFIX}stats":
+            return vox.Reply(200, self.state.stats().summary())
+        return vox.Reply(404, {"error": f"Cannot {request.method} {request.path}"})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every reply carries Content-Length
+    disable_nagle_algorithm = True  # headers and body go out in two writes
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the sandbox must not flood a user's terminal."""
+
+    def _dispatch(self) -> None:
+        declared = self.headers.get("Content-Length", "0").strip()
+        length = int(declared) if declared.isdigit() else 0
+        url = urlsplit(self.path)
+        request = _Request(
+            method=self.command,
+            path=url.path.rstrip("/"),
+            query=dict(parse_qsl(url.query)),
+            authorization=self.headers.get("Authorization"),
+            body=self.rfile.read(length) if length > 0 else b"",
+        )
+        try:
+            reply = self.server.app.handle(request)
+        except Exception:
+            traceback.print_exc()
+            reply = vox.Reply(500, {"error": "Internal server error"})
+        if reply.drop:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        try:
+            self._send(reply)
+        except (BrokenPipeError, ConnectionResetError):  # the client went away (killed, timed out): its loss
+            self.close_connection = True
+
+    def _send(self, reply: vox.Reply) -> None:
+        data = json.dumps(reply.body).encode()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        if reply.retry_after is not None:
+            self.send_header("Retry-After", str(_retry_after(reply.retry_after)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], app: _App) -> None:
+        self.app = app
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away (killed, timed out) is no error of the sandbox's; anything else is printed."""
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks up the host's FQDN, which can stall on DNS.
+        TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+
+def _loopback(host: str) -> str:
+    address = "127.0.0.1" if host == "localhost" else host
+    if not ipaddress.ip_address(address).is_loopback or ipaddress.ip_address(address).version != 4:
+        raise ValueError(f"the sandbox binds an IPv4 loopback address only, not {host!r}")
+    return address
+
+
+class Sandbox:
+    """A sandbox CRM served from a daemon thread; use it as a context manager."""
+
+    def __init__(self, settings: SandboxSettings = DEFAULT_SETTINGS, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.settings = settings
+        self._address = (_loopback(host), port)
+        self._app = _App(settings)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Bind the port and serve in a daemon thread."""
+        if self._server is not None:
+            raise RuntimeError("the sandbox is already running")
+        self._server = _Server(self._address, self._app)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-crm", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and release the port; stored leads and stats stay readable."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = self._thread = None
+
+    @property
+    def base_url(self) -> str:
+        """The API base, e.g. ``http://127.0.0.1:54321/api/v1``."""
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}{API_PREFIX}"
+
+    def leads(self) -> list[dict[str, object]]:
+        """Copies of every stored lead, in the order they were stored."""
+        return self._app.state.leads()
+
+    def stats(self) -> SandboxStats:
+        """A snapshot of the request counters."""
+        return self._app.state.stats()
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve(settings: SandboxSettings, *, port: int = 0, announce: Callable[[str], None] = print) -> None:
+    """Run the sandbox in the foreground until KeyboardInterrupt, announcing its base URL first."""
+    with Sandbox(settings, port=port) as sandbox:
+        try:
+            announce(f"Sandbox CRM listening on {sandbox.base_url}")
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass

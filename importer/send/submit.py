@@ -1,0 +1,479 @@
+"""Sending valid rows to the CRM in concurrent batches, under the ledger's exactly-once protocol.
+
+Per batch, in one of the sending threads: claim its leads in the ledger (written
+``in-flight`` and committed), send, then commit each lead's outcome. Claiming in the
+sending threads keeps the ledger's work out of the way of the batches already in flight.
+Leads of an earlier, interrupted run that are still ``in-flight`` are looked up in the
+CRM before anything else is sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from importer._testing import faults
+from importer.columns import to_arrow
+from importer.crm.client import BatchResult, CrmClient
+from importer.errors import CrmError, LedgerError
+from importer.ledger.matching import PayloadHashes
+from importer.ledger.store import Known, LeadKey, Ledger
+from importer.send.payload import build_payloads, payload_hashes
+from importer.send.plan import MAX_BATCH
+
+log = logging.getLogger(__name__)
+
+INFLIGHT_GRACE = 120.0
+"""The client's request timeout: no request of leadimport runs longer, so nor does the CRM's work on it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendOptions:
+    """How to send: leads per request, requests in flight, progress bar."""
+
+    batch_size: int = MAX_BATCH
+    concurrency: int = 8
+    progress: bool = False
+    inflight_grace: float = INFLIGHT_GRACE
+    """Seconds after which a request of an interrupted run surely no longer runs at the CRM."""
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRun:
+    """The ledger and this run's id in it."""
+
+    ledger: Ledger
+    run_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """Rows with their final statuses, and why sending stopped early (if it did)."""
+
+    rows: pd.DataFrame
+    stop_message: str | None
+    requests: int
+
+
+class _Rows:
+    """Status columns being filled in, addressed by referenceId."""
+
+    def __init__(self, rows: pd.DataFrame, refs: Sequence[str], positions: np.ndarray) -> None:
+        self.status = rows["status"].to_numpy(dtype=object).copy()
+        self.reason = rows["reason"].to_numpy(dtype=object).copy()
+        self.lead_id = rows["lead_id"].to_numpy(dtype=object).copy()
+        self.run = np.full(len(rows), "", dtype=object)
+        self.at = dict(zip(refs, positions.tolist(), strict=True))
+
+    def set(
+        self, ref: str, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None
+    ) -> None:
+        i = self.at[ref]
+        self.status[i], self.reason[i] = status, reason
+        self.lead_id[i] = lead_id or ""
+        self.run[i] = "" if run is None else str(run)
+
+    def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
+        out = rows.copy()
+        out["status"], out["reason"] = self.status, self.reason
+        out["lead_id"], out["imported_in_run"] = self.lead_id, self.run
+        for col in ("status", "reason", "lead_id", "imported_in_run"):
+            out[col] = out[col].astype("str")
+        return out
+
+
+def send_rows(
+    rows: pd.DataFrame,
+    metadata: pd.DataFrame,
+    client: CrmClient,
+    *,
+    project_id: str,
+    process_id: str,
+    options: SendOptions = SendOptions(),
+    ledger: LedgerRun | None = None,
+) -> SendResult:
+    """Send every ``valid`` row once; each ends accepted, rejected, already-imported or pending."""
+    positions = np.flatnonzero((rows["status"] == "valid").to_numpy())
+    valid = rows.iloc[positions]
+    leads = build_payloads(valid, metadata, project_id=project_id, process_id=process_id)
+    refs = [str(lead["referenceId"]) for lead in leads]
+    state = _Rows(rows, refs, positions)
+    sender = _Sender(client, state, project_id, process_id, options, ledger)
+    try:
+        if ledger is not None:
+            sender.reconcile()
+        if sender.stop is None:
+            sender.hashes = functools.partial(
+                _payload_hashes_of, valid, metadata=metadata, project_id=project_id, process_id=process_id
+            )
+            sender.send(leads, valid, _lead_keys if ledger is not None else None)
+    finally:
+        sender.close_progress()
+    unsent = [ref for ref in refs if state.status[state.at[ref]] == "valid"]
+    if unsent and ledger is not None:
+        sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
+    for ref in unsent:
+        if state.status[state.at[ref]] == "valid":
+            state.set(ref, "pending", reason="not sent: the run stopped before this row")
+    return SendResult(rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests)
+
+
+class _NotSent(Exception):
+    """A batch's claim failed: none of its leads was sent."""
+
+    def __init__(self, error: LedgerError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Unrecorded(Exception):
+    """The CRM answered a batch but its outcomes could not be written to the ledger."""
+
+    def __init__(self, error: LedgerError, refs: list[str]) -> None:
+        super().__init__(str(error))
+        self.error, self.refs = error, refs
+
+
+_NOTHING = BatchResult(outcomes={}, unsent=(), unknown=(), stop=None, requests=0)
+
+
+class _Sender:
+    def __init__(
+        self,
+        client: CrmClient,
+        state: _Rows,
+        project_id: str,
+        process_id: str,
+        options: SendOptions,
+        ledger: LedgerRun | None,
+    ) -> None:
+        self.client, self.state, self.options, self.ledger = client, state, options, ledger
+        self.project_id, self.process_id = project_id, process_id
+        self.stop: str | None = None
+        self.requests = 0
+        self.hashes: PayloadHashes | None = None
+        """Works out the payload hashes the ledger asks for."""
+        self.notes: dict[str, str] = {}
+        """referenceId → what an accepted row's reason says about how it was sent."""
+        self.bar = tqdm(total=len(state.at), unit="lead", desc="sending", disable=not options.progress, leave=False)
+        self._bar_lock = threading.Lock()
+
+    def close_progress(self) -> None:
+        self.bar.close()
+
+    def reconcile(self) -> None:
+        """Settle leads an interrupted run left in-flight: found in the CRM → accepted, else pending.
+
+        The interrupted run's last requests may still be running at the CRM: a lead sent less than
+        ``inflight_grace`` seconds ago and not found yet is looked up again once that much time has
+        passed, and only then counts as not stored. Stopped meanwhile (Ctrl-C, SIGTERM), what was
+        found is kept and the rest stays in flight for the next run to check.
+        """
+        assert self.ledger is not None
+        ledger, run_id = self.ledger.ledger, self.ledger.run_id
+        stale = ledger.stale_in_flight(self.project_id, self.process_id)
+        if not stale:
+            return
+        adopted = ledger.adopt(run_id, self.project_id, self.process_id, [k.reference_id for k in stale])
+        since = {k.reference_id: k.since for k in stale}
+        grace = self.options.inflight_grace
+        found: dict[str, str | None] = {}
+        young: set[str] = set()
+        try:
+            self._look_up(adopted, found)
+            young = {ref for ref, lead_id in found.items() if lead_id is None and _age(since[ref]) < grace}
+            if young and self.stop is None:
+                wait_s = grace - min(_age(since[ref]) for ref in young)
+                log.warning(
+                    "%d leads an interrupted run sent less than %g s ago are not in the CRM (yet): it may still be "
+                    "storing them. Checking them again in %.0f s, before sending anything.",
+                    len(young),
+                    grace,
+                    wait_s,
+                )
+                time.sleep(max(0.0, wait_s))
+                again: dict[str, str | None] = {}
+                try:
+                    self._look_up(sorted(young), again)
+                finally:
+                    found.update(again)
+                    young -= again.keys()
+        except KeyboardInterrupt:
+            self.stop = self.stop or (
+                "interrupted while checking the leads of an interrupted run with the CRM; nothing was sent. "
+                "Run the same command to resume."
+            )
+        # Leads not looked up again after the grace stay in flight: the next run checks them.
+        ledger.resolve(run_id, self.project_id, self.process_id, {r: i for r, i in found.items() if r not in young})
+
+    def _look_up(self, refs: Sequence[str], found: dict[str, str | None]) -> None:
+        """Put in ``found`` the CRM _id of each of ``refs`` (None: not found); a failed lookup stops the run.
+
+        On Ctrl-C the lookups not started are dropped, those under way finish, and the interrupt goes on.
+        """
+        pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency))
+        futures = {pool.submit(self.client.find, ref): ref for ref in refs}
+        try:
+            for future in as_completed(futures):
+                try:
+                    found[futures[future]] = future.result()
+                except CrmError as exc:
+                    self.stop = self.stop or str(exc)
+        except KeyboardInterrupt:
+            self.client.stop_sending()  # lookups retrying after a failure give up at once
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, ref in futures.items():
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    found[ref] = future.result()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def send(
+        self,
+        leads: list[dict[str, object]],
+        valid: pd.DataFrame,
+        keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
+    ) -> None:
+        """Claim, send and record batch after batch, several at once (``keys``: what the ledger records of
+        the valid rows' leads, with a ledger)."""
+        batches = _batches(leads, valid, keys, max(1, min(self.options.batch_size, MAX_BATCH)))
+        in_flight: dict[Future[BatchResult], list[str]] = {}
+        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+            try:
+                while True:
+                    while self.stop is None and len(in_flight) < max(1, self.options.concurrency):
+                        batch = next(batches, None)
+                        if batch is None:
+                            break
+                        in_flight[pool.submit(self._batch, *batch)] = [str(x["referenceId"]) for x in batch[0]]
+                    if not in_flight:
+                        return
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        self._settle(in_flight.pop(future), future)
+            except KeyboardInterrupt:
+                self.stop = "interrupted: requests already sent were waited for and recorded; run the same command to send the rest."
+                self.client.stop_sending()  # batches retrying or backing off start no further request
+            with _interrupts_ignored():  # a second Ctrl-C must not lose the answers being recorded
+                for future in list(in_flight):
+                    self._settle(in_flight.pop(future), future)
+
+    def _batch(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> BatchResult:
+        """Claim one batch, send what was claimed and commit the outcomes (in a sending thread)."""
+        if self.stop is not None:
+            return BatchResult(
+                outcomes={}, unsent=tuple(str(x["referenceId"]) for x in leads), unknown=(), stop=None, requests=0
+            )
+        try:
+            to_send, batch_id = self._claim(leads, keys)
+        except LedgerError as exc:
+            raise _NotSent(exc) from exc
+        faults.reach("after-claim")
+        return self._submit(to_send, batch_id) if to_send else _NOTHING
+
+    def _submit(self, leads: list[dict[str, object]], batch_id: int | None) -> BatchResult:
+        """Send one batch (noting in the ledger when it leaves) and commit its outcomes."""
+        ledger = self.ledger
+        mark = None if ledger is None or batch_id is None else functools.partial(self._mark_sent, ledger, batch_id)
+        try:
+            result = self.client.submit(leads, before_send=mark)
+        except LedgerError as exc:  # from the mark: the batch did not leave
+            raise _NotSent(exc) from exc
+        faults.reach("after-answer")
+        if self.ledger is not None:
+            try:
+                self.ledger.ledger.record(
+                    self.ledger.run_id,
+                    [(ref, o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()],
+                    hashes=self.hashes,
+                )
+                if result.unsent:
+                    self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
+            except LedgerError as exc:
+                raise _Unrecorded(exc, [str(x["referenceId"]) for x in leads]) from exc
+            faults.reach("after-record")
+        return result
+
+    @staticmethod
+    def _mark_sent(ledger: LedgerRun, batch_id: int) -> None:
+        ledger.ledger.mark_sent(ledger.run_id, batch_id)
+        faults.reach("before-request")
+
+    def _claim(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> tuple[list[dict[str, object]], int | None]:
+        """The leads of the batch this run may send now, and the ledger's number for them."""
+        if self.ledger is None:
+            return leads, None
+        claim = self.ledger.ledger.claim(self.ledger.run_id, self.project_id, self.process_id, keys, hashes=self.hashes)
+        if claim.known:
+            by_row = {k.sheet_row: k.reference_id for k in keys}
+            for sheet_row, known in claim.known.items():
+                self._apply_known(by_row[sheet_row], known)
+        self._progress(len(keys) - len(claim.claimed))
+        if claim.without_email:
+            leads = [_without_email(lead) if lead["referenceId"] in claim.without_email else lead for lead in leads]
+            for ref in claim.without_email:
+                self.notes[ref] = OTHERS_EMAIL
+        if len(claim.claimed) == len(leads):
+            return leads, claim.batch_id
+        claimed = {k.reference_id for k in claim.claimed}
+        return [lead for lead in leads if lead["referenceId"] in claimed], claim.batch_id
+
+    def _progress(self, leads: int) -> None:
+        with self._bar_lock:
+            self.bar.update(leads)
+
+    def _apply_known(self, ref: str, known: Known) -> None:
+        assert self.ledger is not None
+        if known.state == "accepted" and known.run_id == self.ledger.run_id:
+            # confirmed by this run's own reconciliation of an interrupted run
+            self.state.set(ref, "accepted", lead_id=known.lead_id)
+        elif known.state == "accepted":
+            self.state.set(ref, "already-imported", lead_id=known.lead_id, run=known.run_id)
+        elif known.state == "rejected":
+            self.state.set(
+                ref, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id
+            )
+        elif known.run_id == self.ledger.run_id:  # adopted from an interrupted run, not settled by this one
+            self.state.set(ref, "pending", reason=self._unconfirmed())
+        elif known.owner_alive:
+            self.state.set(ref, "pending", reason=f"being sent by another run (run {known.run_id}) right now")
+        else:
+            self.state.set(
+                ref, "pending", reason=f"sent by interrupted run {known.run_id}; the next run checks it with the CRM"
+            )
+
+    def _settle(self, refs: list[str], future: Future[BatchResult]) -> None:
+        try:
+            result = future.result()
+        except _NotSent as exc:
+            for ref in refs:
+                self.state.set(ref, "pending", reason="not sent: the run stopped before this row")
+            self._stop_for_ledger(exc.error)
+            return
+        except _Unrecorded as exc:
+            for ref in exc.refs:
+                self.state.set(ref, "pending", reason=self._unconfirmed())
+            self._stop_for_ledger(exc.error)
+            return
+        except Exception as exc:  # a bug must not lose the record of what was sent
+            for ref in refs:
+                if self.state.status[self.state.at[ref]] == "valid":
+                    self.state.set(ref, "pending", reason=self._unconfirmed())
+            self.stop = self.stop or f"sending failed unexpectedly ({type(exc).__name__}: {exc})"
+            return
+        self.requests += result.requests
+        for ref, outcome in result.outcomes.items():
+            if outcome.state == "accepted":
+                self.state.set(ref, "accepted", reason=self.notes.get(ref, ""), lead_id=outcome.lead_id)
+            else:
+                self.state.set(ref, "rejected", reason=outcome.message or "rejected by the CRM")
+        for ref in result.unsent:
+            self.state.set(ref, "pending", reason="not sent: the run stopped before this row")
+        for ref in result.unknown:
+            self.state.set(ref, "pending", reason=self._unconfirmed())
+        self._progress(len(result.outcomes) + len(result.unsent) + len(result.unknown))
+        if result.stop is not None and self.stop is None:
+            self.stop = str(result.stop)
+
+    def show_known(self, refs: list[str]) -> None:
+        """Give rows this run never claimed the state the ledger holds for them (accepted earlier, ...)."""
+        assert self.ledger is not None
+        try:
+            known = self.ledger.ledger.lookup(self.project_id, self.process_id, refs)
+        except LedgerError:
+            return  # the rows stay "not sent"; the stop message already says what is wrong with the ledger
+        for ref, entry in known.items():
+            if ref in self.state.at:
+                self._apply_known(ref, entry)
+
+    def _unconfirmed(self) -> str:
+        """Why a lead whose request may have reached the CRM is pending."""
+        if self.ledger is None:
+            return (
+                "unconfirmed: it may be in the CRM; without a ledger (--no-ledger) check there before sending it again"
+            )
+        return "unconfirmed: the next run checks it with the CRM before sending"
+
+    def _stop_for_ledger(self, error: LedgerError) -> None:
+        self.stop = (
+            self.stop or f"{error} Nothing more was sent; once the ledger is fixed, run the same command to resume."
+        )
+
+
+OTHERS_EMAIL = "sent without its email: an earlier lead with another phone has that address"
+
+
+def _without_email(lead: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in lead.items() if key != "email"}
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ctrl-C and SIGTERM ignored meanwhile (main thread only; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _age(since: str) -> float:
+    """Seconds since an ISO timestamp of the ledger (a missing or unreadable one counts as long ago)."""
+    try:
+        return (datetime.now(UTC) - datetime.fromisoformat(since)).total_seconds()
+    except ValueError:
+        return float("inf")
+
+
+def _lead_keys(valid: pd.DataFrame) -> list[LeadKey]:
+    """What the ledger records of each valid row's lead, in row order (the payload hash only on demand:
+    :func:`_payload_hashes_of`)."""
+    columns = [to_arrow(valid[c]).to_pylist() for c in ("referenceId", "phone_e164", "email")]
+    fields = zip(*columns, valid["sheet_row"].astype(int).tolist(), itertools.repeat(""), strict=False)
+    return list(map(tuple.__new__, itertools.repeat(LeadKey), fields))  # LeadKey(*f) at C speed
+
+
+KEY_CHUNK = 20_000
+"""Valid rows whose ledger keys are worked out at a time, as batches need them: the first batches leave
+while the keys of later ones are still to do."""
+
+
+def _payload_hashes_of(
+    valid: pd.DataFrame, sheet_rows: Sequence[int], *, metadata: pd.DataFrame, project_id: str, process_id: str
+) -> dict[int, str]:
+    """The payload hashes of the valid rows at these sheet rows (the leads the ledger needs them for)."""
+    rows = valid[valid["sheet_row"].isin(list(sheet_rows))]
+    hashes = payload_hashes(rows, metadata, project_id=project_id, process_id=process_id)
+    return dict(zip(rows["sheet_row"].astype(int).tolist(), hashes, strict=True))
+
+
+def _batches(
+    leads: list[dict[str, object]],
+    valid: pd.DataFrame,
+    keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
+    size: int,
+) -> Iterator[tuple[list[dict[str, object]], list[LeadKey]]]:
+    """The leads in batches of ``size``, each with its ledger keys (none without a ledger)."""
+    chunk = max(size, KEY_CHUNK // size * size)
+    for first in range(0, len(leads), chunk):
+        chunk_keys = keys(valid.iloc[first : first + chunk]) if keys is not None else []
+        for start in range(first, min(first + chunk, len(leads)), size):
+            yield leads[start : start + size], chunk_keys[start - first : start - first + size]

@@ -1,0 +1,370 @@
+"""A lead file described without a mapping: sheets, header row, and what each column holds."""
+
+from __future__ import annotations
+
+import collections
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+
+from importer.errors import SourceError
+from importer.normalize.phones import PLACEHOLDERS
+from importer.read.html_tables import html_rows
+from importer.read.source import (
+    HEADER_SEARCH_ROWS,
+    HTML_SHEET,
+    TEXT_SUFFIXES,
+    describe_delimiter,
+    is_row_serial,
+    pick_sheet,
+    workbook_kind,
+)
+from importer.read.text import RaggedColumns, open_text, parse_table
+from importer.read.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, hidden_sheets, open_workbook, sheet_rows
+from importer.read.xlsx_cells import stray_far_right
+
+Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
+KIND_LABELS: dict[str, str] = {
+    "phone": "phone-like",
+    "email": "email-like",
+    "date": "date-like",
+    "number": "number",
+    "name": "name-like",
+    "text": "text",
+    "empty": "empty",
+}
+# How many distinct values of a column are classified; the rest only count toward fill.
+KIND_SAMPLE = 5000
+
+LONG_TEXT = 320
+"""Cells longer than this are free text, whatever they hold."""
+_EMAIL = re.compile(r"[^\s@,;<>]+@+[^\s@,;<>]+")
+_DATE = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+    r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?)?"
+    r"|\d{1,2}[\s\-/]+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?[\s\-/,]+\d{2,4}"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"[+-]?[$€£₹]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?|[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
+_PHONE_PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNORECASE)
+_PHONE_EXT = re.compile(r"\s*(?:ext\.?|extn\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
+_PHONE_SPLIT = re.compile(r"\s*(?:[,;/|&]|\s+or\s+)\s*", re.IGNORECASE)
+_PHONE_CHARS = re.compile(r"\+?[\d\s().\-\[\]]+")
+_SCIENTIFIC = re.compile(r"\+?\d+(?:\.\d+)?[eE]\+?(\d+)")
+_PLAIN_DECIMAL = re.compile(r"\d+\.\d+")
+_NAME = re.compile(r"[^\W\d_]+(?:[ '\u2019.\-]+[^\W\d_]+)*\.?")
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnProfile:
+    """What one column holds below the header."""
+
+    position: int  # 0-based column index
+    header: str  # the header cell, trimmed ("" when blank)
+    fill_rate: float  # share of data rows with a non-empty cell
+    samples: tuple[str, ...]  # distinct values, in file order
+    kind: Kind
+    shares: Mapping[str, float]  # per value kind, the share of filled (non-placeholder) cells
+    filled: int
+    distinct: int
+    serial: bool = False
+    """The cells number the rows 1, 2, 3 ... (a row serial, begun again in every export: no lasting id)."""
+
+    @property
+    def letter(self) -> str:
+        """The column as Excel names it: A, B, ... AA."""
+        return column_letter(self.position)
+
+    @property
+    def label(self) -> str:
+        """The header, or the column letter when the header is blank."""
+        return self.header or f"column {self.letter}"
+
+
+@dataclass(frozen=True, slots=True)
+class TableInspection:
+    """One sheet (or the one table of a text file)."""
+
+    sheet: str | None
+    header_row: int | None  # as a person counts rows; None when no header was found
+    data_rows: int  # non-blank rows below the header
+    blank_rows: int
+    columns: tuple[ColumnProfile, ...]
+    title_rows: tuple[tuple[str, ...], ...]  # the rows above the header
+
+
+@dataclass(frozen=True, slots=True)
+class FileInspection:
+    """A file described without a mapping."""
+
+    path: str
+    file_type: Literal["text", "workbook"]
+    encoding: str | None
+    delimiter: str | None
+    sheets: tuple[str, ...]
+    tables: tuple[TableInspection, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain JSON-ready data."""
+        data = asdict(self)
+        for table in data["tables"]:
+            for column in table["columns"]:
+                column["kind"] = KIND_LABELS[column["kind"]]
+                column["shares"] = {KIND_LABELS[k]: round(v, 3) for k, v in column["shares"].items()}
+                column["fill_rate"] = round(column["fill_rate"], 3)
+        return data
+
+
+def inspect_file(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sample_rows: int = 5,
+) -> FileInspection:
+    """Detect encoding, delimiter, sheets and header row; profile every column."""
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(f"{p}: file not found.")
+    suffix = p.suffix.lower()
+    if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
+        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+    kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
+    if kind == "workbook":
+        return _inspect_workbook(p, sheet, sample_rows)
+    if kind == "html":
+        table = _inspect_rows(HTML_SHEET, html_rows(p.read_bytes(), path=str(p)), sample_rows)
+        return FileInspection(str(p), "workbook", None, None, (HTML_SHEET,), (table,))
+    return _inspect_text(p, encoding, delimiter, sample_rows)
+
+
+def _inspect_text(p: Path, encoding: str | None, delimiter: str | None, sample_rows: int) -> FileInspection:
+    text = open_text(p, encoding=encoding, delimiter=delimiter)
+    decoded, delim, preview, ends = text.decoded, text.delimiter, text.records, text.ends
+    index = detect_header(preview)
+    if index is None:
+        table = _table(None, preview, None, [], sample_rows)
+    else:
+        width = len(preview[index])
+        body = decoded.body(ends[index] if index < len(ends) else len(decoded.text))
+        table = _table(None, preview, index, _text_columns(parse_table(body, delim, width, str(p))), sample_rows)
+    return FileInspection(str(p), "text", decoded.encoding, delim, (), (table,))
+
+
+def _text_columns(parsed: pa.Table | RaggedColumns) -> list[list[str]]:
+    if isinstance(parsed, pa.Table):
+        return [[str(v) for v in parsed.column(i).to_pylist()] for i in range(parsed.num_columns)]
+    return parsed.columns
+
+
+def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int) -> FileInspection:
+    workbook = open_workbook(p)
+    names = tuple(workbook.sheet_names)
+    wanted = [pick_sheet(list(names), sheet, p, hidden=hidden_sheets(workbook))] if sheet is not None else list(names)
+    tables = []
+    for name in wanted:
+        used = stray_far_right(p, name)
+        if used is not None:
+            raise SourceError(
+                f"{p} [sheet {name!r}]: its used range is {used}: a stray value far to the right of the data. "
+                "Delete the columns right of the data in Excel and save, then run again."
+            )
+        try:
+            rows = sheet_rows(workbook, name)
+        except SourceError as exc:
+            raise SourceError(f"{p}: {exc}") from None
+        tables.append(_inspect_rows(name, rows, sample_rows))
+    return FileInspection(str(p), "workbook", None, None, names, tuple(tables))
+
+
+def _inspect_rows(name: str, rows: list[list[object]], sample_rows: int) -> TableInspection:
+    """One sheet's header row and column profiles."""
+    preview = [[cell_text(c) for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
+    index = detect_header(preview)
+    columns: list[list[str]] = []
+    if index is not None:
+        width = max(len(r) for r in rows)
+        columns = column_texts(rows, index + 1, width)
+    return _table(name, preview, index, columns, sample_rows)
+
+
+def _table(
+    sheet: str | None, preview: list[list[str]], index: int | None, columns: list[list[str]], sample_rows: int
+) -> TableInspection:
+    """Profile the columns below the header at ``index`` (0-based)."""
+    if index is None:
+        return TableInspection(sheet, None, 0, 0, (), ())
+    headers = [h.strip() for h in preview[index]]
+    columns = [[_clean(v) for v in col] for col in columns]
+    # Trailing columns with neither a header nor any value are just the used range.
+    while columns and len(columns) > len(headers) and not any(v.strip() for v in columns[-1]):
+        columns.pop()
+    n = max((len(c) for c in columns), default=0)
+    keep = [r for r in range(n) if any(r < len(c) and c[r].strip() for c in columns)]
+    profiles = []
+    for i, col in enumerate(columns):
+        header = headers[i] if i < len(headers) else ""
+        values = [col[r] if r < len(col) else "" for r in keep]
+        profiles.append(profile_column(i, header, values, sample_rows))
+    while profiles and not profiles[-1].header and not profiles[-1].filled:
+        profiles.pop()
+    title = tuple(tuple(c.strip() for c in row) for row in preview[:index])
+    return TableInspection(sheet, index + 1, len(keep), n - len(keep), tuple(profiles), title)
+
+
+def _clean(value: str) -> str:
+    """Undo spreadsheet text tricks, as the reader does: ="0123" wrappers and a leading apostrophe."""
+    if value.startswith('="') and value.endswith('"') and len(value) >= 3:
+        value = value[2:-1]
+    return value.removeprefix("'")
+
+
+def detect_header(rows: list[list[str]]) -> int | None:
+    """0-based index of the header among the first rows, or None.
+
+    The header is the first row with at least 2 filled cells, mostly words rather than
+    numbers, dates, phones or emails, and at least as many cells as most rows below. A header's
+    cells are counted up to its last filled one when one of them (or one in five) is blank (a pandas index
+    column or an unlabelled serial number has no header).
+    """
+    counts = [sum(1 for c in row if c.strip()) for row in rows]
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        cells = [c.strip() for c in row if c.strip()]
+        if len(cells) < 2:
+            continue
+        wordy = sum(1 for c in cells if value_kind(c) in ("name", "text"))
+        if wordy * 2 <= len(cells):
+            continue
+        span = max(i for i, c in enumerate(row) if c.strip()) + 1
+        # A blank allowed only among words: "Lead Export,,Generated on,12-03-2024" is a title, not a header.
+        width = span if span - len(cells) <= max(1, span // 5) and wordy == len(cells) else len(cells)
+        below = [c for c in counts[index + 1 :] if c]
+        if not below or sum(1 for c in below if c <= width) * 2 >= len(below):
+            return index
+    return None
+
+
+def profile_column(position: int, header: str, values: list[str], sample_rows: int) -> ColumnProfile:
+    """Fill rate, samples and kind of one column's data cells."""
+    counter = collections.Counter(v.strip() for v in values)
+    counter.pop("", None)
+    filled = sum(counter.values())
+    kinds: collections.Counter[str] = collections.Counter()
+    for value, n in counter.most_common(KIND_SAMPLE):
+        if value.casefold() not in PLACEHOLDERS:
+            kinds[value_kind(value)] += n
+    total = sum(kinds.values())
+    shares = {k: n / total for k, n in kinds.most_common()} if total else {}
+    return ColumnProfile(
+        position=position,
+        header=header,
+        fill_rate=filled / len(values) if values else 0.0,
+        samples=tuple(list(counter)[:sample_rows]),
+        kind=column_kind(shares, distinct=len(counter), filled=filled),
+        shares=shares,
+        filled=filled,
+        distinct=len(counter),
+        serial=is_row_serial(list(counter), filled),
+    )
+
+
+def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> Kind:
+    """The kind most of a column's cells have; names also need mostly distinct values."""
+    if not shares:
+        return "text" if filled else "empty"  # only placeholders such as N/A or "-"
+    for kind, threshold in (("email", 0.5), ("phone", 0.5), ("date", 0.6), ("number", 0.6)):
+        if shares.get(kind, 0.0) >= threshold:
+            return kind  # type: ignore[return-value]
+    if shares.get("name", 0.0) >= 0.6 and distinct >= 0.5 * filled:
+        return "name"
+    return "text"
+
+
+def value_kind(text: str) -> Kind:
+    """What one trimmed, non-empty cell looks like."""
+    if len(text) > LONG_TEXT:  # notes, not a contact; and the patterns below would take quadratic time on it
+        return "text"
+    if _EMAIL.search(text) and " " not in text.strip():
+        return "email"
+    if _DATE.fullmatch(text):
+        return "date"
+    if looks_like_phone(text):
+        return "phone"
+    if _NUMBER.fullmatch(text):
+        return "number"
+    if len(text) <= 60 and len(text.split()) <= 5 and _NAME.fullmatch(text):
+        return "name"
+    return "text"
+
+
+def looks_like_phone(text: str) -> bool:
+    """8 to 15 digits in phone punctuation, or a whole number Excel wrote in scientific notation.
+
+    Several numbers in one cell, an extension and a ``tel:``-style prefix are allowed.
+    """
+    t = _PHONE_PREFIX.sub("", text.strip())
+    t = re.sub(r"(?<=\d)\.0+$", "", t)
+    sci = _SCIENTIFIC.fullmatch(t)
+    if sci:
+        return 6 <= int(sci.group(1)) <= 16
+    if _PLAIN_DECIMAL.fullmatch(t):
+        return False
+    parts = [_PHONE_EXT.sub("", p) for p in _PHONE_SPLIT.split(t) if p.strip()]
+    return bool(parts) and all(
+        _PHONE_CHARS.fullmatch(p) is not None and 8 <= sum(ch.isdigit() for ch in p) <= 15 for p in parts
+    )
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def render_inspection(inspection: FileInspection) -> str:
+    """The inspection as a text block for people."""
+    if inspection.file_type == "text":
+        lines = [
+            f"{inspection.path}: text file, {inspection.encoding}, {describe_delimiter(inspection.delimiter)}-separated"
+        ]
+    else:
+        lines = [f"{inspection.path}: workbook, sheets: {', '.join(repr(s) for s in inspection.sheets)}"]
+    for table in inspection.tables:
+        lines.append("")
+        lines.extend(_render_table(table))
+    return "\n".join(lines) + "\n"
+
+
+def _render_table(table: TableInspection) -> list[str]:
+    where = f"Sheet {table.sheet!r}: " if table.sheet is not None else ""
+    if table.header_row is None:
+        return [f"{where}no header row found in the first {HEADER_SEARCH_ROWS} rows."]
+    titles = [" ".join(c for c in row if c) for row in table.title_rows]
+    blank = f" ({_count(table.blank_rows, 'blank row')} not counted)" if table.blank_rows else ""
+    lines = [f"{where}header on row {table.header_row}; {_count(table.data_rows, 'data row')}{blank}"]
+    lines.extend(f"  above the header: {t[:70]}" for t in titles if t)
+    width = min(max([len(c.label) for c in table.columns] + [6]), 32)
+    lines.append(f"  {'column':<{width}}  {'filled':>6}  {'kind':<11} samples")
+    for c in table.columns:
+        samples = ", ".join(_short(s) for s in c.samples)
+        lines.append(f"  {_short(c.label, width):<{width}}  {c.fill_rate:>6.0%}  {KIND_LABELS[c.kind]:<11} {samples}")
+    return lines
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _short(text: str, limit: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
