@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from importer.cli.catalogue import issues_command
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.limiter import RateLimit
 from importer.errors import ConfigError, LeadImportError
@@ -604,6 +605,8 @@ def _other_sheets(table: SourceTable) -> str:
         f"{'were' if many else 'was'} not read; run the same command with --sheet NAME for each."
     )
 
+
+main.add_command(issues_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=os.path.basename(sys.argv[0]))

@@ -32,6 +32,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 
+from importer import issues
 from importer.errors import SourceError
 from importer.report.rows import REPORT_COLUMNS, STATUS_ORDER, Summary
 
@@ -68,103 +69,6 @@ _WIDTH_SAMPLE = 200
 _INTEGER_COLUMNS = frozenset({"sheet_row", "duplicate_of", "imported_in_run"})
 _REPORT_NAMES = frozenset({*REPORT_COLUMNS, "imported_in_run"})
 
-# Issue code → the lead fields whose original cells caused it.
-ISSUE_FIELDS: dict[str, tuple[str, ...]] = {
-    "invalid-phone": ("phone",),
-    "repeated-digits": ("phone",),
-    "fake-phone": ("phone",),
-    "damaged-phone": ("phone",),
-    "invalid-email": ("email",),
-    "missing-name": ("name", "firstName"),
-    "missing-contact": ("phone", "email"),
-}
-WARNING_FIELDS: dict[str, tuple[str, ...]] = {
-    "invalid-email": ("email",),
-    "multiple-phones": ("phone",),
-    "phone-extension-dropped": ("phone",),
-    "multiple-emails": ("email",),
-    "garbled-name": ("name", "firstName", "lastName"),
-    "name-is-a-number": ("name", "firstName", "lastName"),
-    "damaged-reference": ("referenceId",),
-    "unknown-country-code": ("phoneCountryCode",),
-    "phone-from-duplicate": ("phone",),
-    "email-from-duplicate": ("email",),
-    "name-from-last-name": ("lastName",),
-}
-ISSUE_TEXT = {
-    "invalid-phone": (
-        "This is not a valid phone number. Type one complete number, e.g. {national} or {international}; "
-        "a number from another country needs its + and country code."
-    ),
-    "repeated-digits": (
-        "This number is mostly one digit (or a pair of digits) repeated, so it looks made up. "
-        "Type the lead's real number, e.g. {national} or {international}."
-    ),
-    "fake-phone": (
-        "This number is a run of consecutive digits, so it looks made up. "
-        "Type the lead's real number, e.g. {national} or {international}."
-    ),
-    "damaged-phone": (
-        "Excel turned this number into {value} and dropped digits (or calculated +91-98… as a subtraction). "
-        "Type the full number as text, e.g. {national} or {international}."
-    ),
-    "invalid-email": (
-        "This is not a usable email address. Type one address like name@example.com, or give the lead a phone number."
-    ),
-    "missing-name": "The lead has no name. Type the customer's name here.",
-    "missing-contact": "The lead has no phone number and no email address. Type at least one of them.",
-}
-WARNING_TEXT = {
-    "invalid-email": (
-        "This is not a usable email address, so the lead goes to the CRM without one. "
-        "Correct it (like name@example.com) if the CRM should have it."
-    ),
-    "multiple-phones": "More than one phone number in this cell; only the first is used. Keep one number per cell.",
-    "phone-extension-dropped": "The extension was left out; only the main number is used.",
-    "multiple-emails": "More than one email address in this cell; only the first is used. Keep one address per cell.",
-    "garbled-name": (
-        'Only question marks: the file was saved as "CSV (Comma delimited)", which cannot keep Hindi or '
-        'other non-Latin letters. Save it as "CSV UTF-8" (or .xlsx) and validate it again.'
-    ),
-    "name-is-a-number": (
-        "This name cell holds only a number (a phone number or an id, perhaps in the wrong column), not a name. "
-        "Type the customer's name here."
-    ),
-    "damaged-reference": (
-        "Excel turned this id into {value} and dropped digits, so different leads would share it; "
-        "a referenceId is made from the phone instead. Format the column as text to keep the ids."
-    ),
-    "unknown-country-code": (
-        "This is not a country calling code, so the phone number was read as dialled in {region} "
-        "(the mapping's default_region). "
-        "Type a code like +971 or 44 (or a country like AE)."
-    ),
-    "phone-from-duplicate": (
-        "No phone number in this row: the one of a later copy of this lead (a row marked duplicate of this one) "
-        "is sent with it."
-    ),
-    "email-from-duplicate": (
-        "No email address in this row: the one of a later copy of this lead (a row marked duplicate of this one) "
-        "is sent with it."
-    ),
-    "name-from-last-name": "No first name: the CRM needs a name, so the lead is sent with this last name as its name.",
-}
-# Short meanings for the Summary sheet (skip reasons included).
-REASON_MEANING = {
-    "invalid-phone": "Phone number is not valid",
-    "repeated-digits": "Phone number is one digit repeated, e.g. 9999999999",
-    "fake-phone": "Phone number is a run of digits, e.g. 1234567890",
-    "damaged-phone": "Excel turned the phone number into 9.8E+09 and lost digits",
-    "invalid-email": "Email address is not usable and there is no phone",
-    "missing-name": "No name",
-    "missing-contact": "No phone number and no email",
-    "blank-row": "Empty row, skipped",
-    "summary-row": "A total line, not a lead; skipped",
-    "repeated-header": "The header row again inside the data; skipped",
-    "title-row": "A title line above a repeated header (a second export pasted below); skipped",
-    "note-row": "A line of text below the leads (Generated by ..., Page 1 of 1, Notes:); skipped",
-    "group-row": "A label heading the leads below it (Branch: Pune, a date); skipped",
-}
 _LEGEND = (
     "Red cell: this value kept the row out. Hover over it to see why and what to type instead.",
     "Yellow cell: used with a change. Hover over it to see what changed.",
@@ -199,7 +103,14 @@ def write_xlsx_report(
     try:
         rows = workbook.create_sheet("Rows")
         left_out = _write_rows(rows, frame, _field_positions(frame, field_columns), _examples(region))
-        _write_summary(workbook.create_sheet("Summary"), summary, details, notes_left_out=left_out)
+        _write_summary(
+            workbook.create_sheet("Summary"),
+            summary,
+            details,
+            warnings=_warning_counts(frame),
+            examples=_examples(region),
+            notes_left_out=left_out,
+        )
         _save(workbook, path)
     except OSError as exc:
         hint = " Is it open in Excel? Close it and run again." if isinstance(exc, PermissionError) else ""
@@ -315,7 +226,9 @@ def _row_marks(
     contact = ("phone",) if has_phone or "email" not in fields else ("email",)
     if status == "invalid":
         for code in _codes(row.get("reason")):
-            mark(ISSUE_FIELDS.get(code, ()), "error", ISSUE_TEXT.get(code, code))
+            issue = issues.ERRORS.get(code)
+            if issue is not None:
+                mark(issue.fields, "error", issue.template)
     elif status == "rejected":
         message = str(row.get("reason") or "no reason given").replace("{", "{{").replace("}", "}}")
         mark(contact, "error", f"The CRM refused this lead: {message}")
@@ -325,7 +238,9 @@ def _row_marks(
             mark(contact, "note", f"Same lead as row {original}; only that row is imported.")
     if status != "skipped":
         for code in _codes(row.get("warnings")):
-            mark(WARNING_FIELDS.get(code, ()), "warning", WARNING_TEXT.get(code, code))
+            issue = issues.WARNINGS.get(code)
+            if issue is not None:
+                mark(issue.fields, "warning", issue.template)
     return marks
 
 
@@ -406,10 +321,35 @@ def _comment(text: str) -> Comment:
     return Comment(text, AUTHOR, height=max(60, 18 * lines + 12), width=320)
 
 
-def _write_summary(ws: Any, summary: Summary, details: Sequence[tuple[str, str]], *, notes_left_out: int = 0) -> None:
+def _warning_counts(frame: pd.DataFrame) -> list[tuple[str, int]]:
+    """Rows per warning code, most frequent first (skipped rows carry none)."""
+    if "warnings" not in frame.columns:
+        return []
+    counted: dict[str, int] = {}
+    for text, n in frame["warnings"].value_counts().items():
+        for code in _codes(text):
+            counted[code] = counted.get(code, 0) + int(n)
+    return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _fix(issue: issues.Issue, examples: Mapping[str, str] | None) -> str:
+    return issue.fix.format(**{**issues.EXAMPLE_VALUES, **(examples or {})})
+
+
+def _write_summary(
+    ws: Any,
+    summary: Summary,
+    details: Sequence[tuple[str, str]],
+    *,
+    warnings: Sequence[tuple[str, int]] = (),
+    examples: Mapping[str, str] | None = None,
+    notes_left_out: int = 0,
+) -> None:
+    """The Summary sheet: rows per outcome, per problem and per warning (each explained from the issue
+    catalogue), the run's details, the legend and a chart."""
     styles = _Styles(ws)
     bold = styles.get(bold=True)
-    for letter, width in (("A", 26), ("B", 10), ("C", 60)):
+    for letter, width in (("A", 26), ("B", 10), ("C", 60), ("D", 60)):
         ws.column_dimensions[letter].width = width
     statuses = [s for s in STATUS_ORDER if summary.counts.get(s)]
     statuses += [s for s in summary.counts if s not in STATUS_ORDER and summary.counts[s]]
@@ -423,9 +363,16 @@ def _write_summary(ws: Any, summary: Summary, details: Sequence[tuple[str, str]]
     line("Total", summary.total, style=bold)
     if summary.top_reasons:
         line()
-        line("Problem", "Rows", "What it means", style=bold)
+        line("Problem", "Rows", "What it means", "What to do", style=bold)
         for code, n in summary.top_reasons:
-            line(code, n, REASON_MEANING.get(code, ""))
+            issue = issues.lookup(code, None if code in issues.ERRORS else "note")
+            line(code, n, *((issue.title, _fix(issue, examples)) if issue else ()))
+    if warnings:
+        line()
+        line("Warning", "Rows", "What it means", "What to do", style=bold)
+        for code, n in warnings:
+            issue = issues.WARNINGS.get(code)
+            line(code, n, *((issue.title, _fix(issue, examples)) if issue else ()))
     if summary.top_rejections:
         line()
         line("CRM refusal", "Rows", style=bold)

@@ -1,0 +1,49 @@
+"""``leadimport issues``: the issue catalogue, as a list, one code in full, JSON or the docs' Markdown table."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import click
+
+from importer import issues
+
+_HEADINGS = {
+    "error": "Errors (reason column; the row is invalid and not sent):",
+    "warning": "Warnings (warnings column; the row is sent with the change said):",
+    "note": "Skipped rows (reason column; the row is not a lead):",
+}
+
+
+@click.command("issues")
+@click.argument("codes", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue (or the CODES given) as JSON.")
+@click.option("--markdown", is_flag=True, help="Print the catalogue as the Markdown table of docs/report.md.")
+def issues_command(codes: tuple[str, ...], as_json: bool, markdown: bool) -> None:
+    """List every code a report's reason and warnings columns can hold; with CODES, explain those in full.
+
+    Exit codes: 0, or 2 when a CODE given is not in the catalogue.
+    """
+    unknown = [code for code in codes if code not in issues.CODES]
+    if unknown:
+        click.echo(f"error: no such issue code: {', '.join(unknown)} (leadimport issues lists them all).", err=True)
+        raise SystemExit(2)
+    chosen = [issue for issue in issues.CATALOGUE if not codes or issue.code in codes]
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(issue) for issue in chosen], indent=2, ensure_ascii=False))
+    elif markdown:
+        click.echo(issues.markdown_table(chosen), nl=False)
+    elif codes:
+        for issue in chosen:
+            cells = ", ".join(issue.fields) or "the whole row"
+            click.echo(f"{issue.code} ({issue.severity}; cells: {cells})\n  {issue.title}")
+            click.echo(f"  What it means: {issue.explanation.format(**issues.EXAMPLE_VALUES)}")
+            click.echo(f"  What to do: {issue.fix.format(**issues.EXAMPLE_VALUES)}\n")
+    else:
+        for severity in issues.SEVERITIES:
+            click.echo(_HEADINGS[severity])
+            for issue in chosen:
+                if issue.severity == severity:
+                    click.echo(f"  {issue.code:<25}{issue.title}")
+        click.echo("\nleadimport issues CODE explains a code in full.")

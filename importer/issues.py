@@ -1,0 +1,396 @@
+"""The row-issue catalogue: every code a report can give a row, with what it means and how to fix it.
+
+A bad row is a record, not an exception (as frictionless' error classes): a stable kebab-case
+code in the report's ``reason`` or ``warnings`` column. Each code is described once here, and the
+XLSX report's cell notes, its Summary sheet, ``leadimport issues`` and ``docs/report.md`` are
+made from these descriptions.
+
+Severity says where a code appears and what it does to the row:
+
+- ``error``: in ``reason``; the row is ``invalid`` and is not sent.
+- ``warning``: in ``warnings``; the row keeps its status and is sent with the change described.
+- ``note``: in ``reason`` of a ``skipped`` row; the row is not a lead (a blank line, a total).
+
+``invalid-email`` is both an error (the row has no phone either) and a warning (the phone is fine):
+two entries share the code, told apart by severity.
+
+Explanations and fixes may hold ``{value}`` (the cell as read), ``{national}`` and
+``{international}`` (an example mobile number of the mapping's region) and ``{region}``;
+:meth:`Issue.note` fills them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "note"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
+
+EXAMPLE_VALUES: Mapping[str, str] = {
+    "value": "9.87654E+09",
+    "national": "8123456789",
+    "international": "+91 81234 56789",
+    "region": "IN",
+}
+"""Values that fill an explanation's placeholders where no cell is at hand (docs, ``leadimport issues``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One code a report row can carry: what it means for the row, and what would make the row right."""
+
+    code: str
+    severity: Severity
+    fields: tuple[str, ...]
+    """The lead fields whose sheet cells cause it (the cells the XLSX report marks); empty for a whole row."""
+    title: str
+    """A few words, as the Summary sheet lists it."""
+    explanation: str
+    """What is wrong, or what was done, said to the person who filled the sheet."""
+    fix: str
+    """What to type or change so that the row goes through as wanted."""
+
+    @property
+    def column(self) -> str:
+        """The report column the code appears in."""
+        return "warnings" if self.severity == "warning" else "reason"
+
+    @property
+    def template(self) -> str:
+        """Explanation and fix as one text, placeholders left in."""
+        return f"{self.explanation} {self.fix}"
+
+    def note(self, values: Mapping[str, object] | None = None) -> str:
+        """Explanation and fix as one text, placeholders filled from ``values`` (else :data:`EXAMPLE_VALUES`)."""
+        return self.template.format(**{**EXAMPLE_VALUES, **(values or {})})
+
+
+# Errors: the row is invalid and not sent.
+INVALID_PHONE = Issue(
+    code="invalid-phone",
+    severity="error",
+    fields=("phone",),
+    title="Phone number is not valid",
+    explanation="This is not a valid phone number.",
+    fix=(
+        "Type one complete number, e.g. {national} or {international}; "
+        "a number from another country needs its + and country code."
+    ),
+)
+REPEATED_DIGITS = Issue(
+    code="repeated-digits",
+    severity="error",
+    fields=("phone",),
+    title="Phone number is one digit repeated, e.g. 9999999999",
+    explanation="This number is mostly one digit (or a pair of digits) repeated, so it looks made up.",
+    fix="Type the lead's real number, e.g. {national} or {international}.",
+)
+FAKE_PHONE = Issue(
+    code="fake-phone",
+    severity="error",
+    fields=("phone",),
+    title="Phone number is a run of digits, e.g. 1234567890",
+    explanation="This number is a run of consecutive digits, so it looks made up.",
+    fix="Type the lead's real number, e.g. {national} or {international}.",
+)
+DAMAGED_PHONE = Issue(
+    code="damaged-phone",
+    severity="error",
+    fields=("phone",),
+    title="Excel turned the phone number into 9.8E+09 and lost digits",
+    explanation=("Excel turned this number into {value} and dropped digits (or calculated +91-98… as a subtraction)."),
+    fix="Type the full number as text, e.g. {national} or {international}.",
+)
+INVALID_EMAIL = Issue(
+    code="invalid-email",
+    severity="error",
+    fields=("email",),
+    title="Email address is not usable and there is no phone",
+    explanation="This is not a usable email address.",
+    fix="Type one address like name@example.com, or give the lead a phone number.",
+)
+MISSING_NAME = Issue(
+    code="missing-name",
+    severity="error",
+    fields=("name", "firstName"),
+    title="No name",
+    explanation="The lead has no name.",
+    fix="Type the customer's name here.",
+)
+MISSING_CONTACT = Issue(
+    code="missing-contact",
+    severity="error",
+    fields=("phone", "email"),
+    title="No phone number and no email",
+    explanation="The lead has no phone number and no email address.",
+    fix="Type at least one of them.",
+)
+
+# Warnings: the row keeps its status and is sent with the change said.
+INVALID_EMAIL_WARNING = Issue(
+    code="invalid-email",
+    severity="warning",
+    fields=("email",),
+    title="Email address is not usable; sent with the phone only",
+    explanation="This is not a usable email address, so the lead goes to the CRM without one.",
+    fix="Correct it (like name@example.com) if the CRM should have it.",
+)
+MULTIPLE_PHONES = Issue(
+    code="multiple-phones",
+    severity="warning",
+    fields=("phone",),
+    title="Several phone numbers in one cell; the first is used",
+    explanation="More than one phone number in this cell; only the first is used.",
+    fix="Keep one number per cell.",
+)
+PHONE_EXTENSION_DROPPED = Issue(
+    code="phone-extension-dropped",
+    severity="warning",
+    fields=("phone",),
+    title="Phone extension left out",
+    explanation="The extension was left out; only the main number is used.",
+    fix="Nothing to do, unless the extension matters: then keep it in a column of its own (metadata).",
+)
+COUNTRY_CODE_REPEATED = Issue(
+    code="country-code-repeated",
+    severity="warning",
+    fields=("phone",),
+    title="Country code typed twice (+91 91 98…); read once",
+    explanation=(
+        "The country code is typed twice (a form that already had it, and then the number with it again), "
+        "so the number was read with the code once."
+    ),
+    fix="Type the number with its country code once.",
+)
+MULTIPLE_EMAILS = Issue(
+    code="multiple-emails",
+    severity="warning",
+    fields=("email",),
+    title="Several email addresses in one cell; the first is used",
+    explanation="More than one email address in this cell; only the first is used.",
+    fix="Keep one address per cell.",
+)
+PLACEHOLDER_EMAIL = Issue(
+    code="placeholder-email",
+    severity="warning",
+    fields=("email",),
+    title="A placeholder address (noemail@gmail.com, na@na.com); not sent",
+    explanation=(
+        "This address (like noemail@gmail.com or na@na.com) was typed to fill a required field and is "
+        "nobody's, so the lead goes to the CRM without it."
+    ),
+    fix="Type the lead's real address, or leave the cell empty.",
+)
+SHARED_EMAIL = Issue(
+    code="shared-email",
+    severity="warning",
+    fields=("email",),
+    title="An address of several people (a dealer's sales@); sent without it",
+    explanation=(
+        "Rows of people with different first names share this address (a dealer's sales@ on every walk-in). "
+        "It stays with the first of them, and this lead, which has a phone, is sent without it, "
+        "so the leads stay separate and the CRM, which takes an address once per project, refuses none."
+    ),
+    fix="Type this lead's own address if you have it.",
+)
+GARBLED_NAME = Issue(
+    code="garbled-name",
+    severity="warning",
+    fields=("name", "firstName", "lastName"),
+    title="Name saved as ????? by a non-UTF-8 CSV; left empty",
+    explanation=(
+        'Only question marks: the file was saved as "CSV (Comma delimited)", which cannot keep Hindi or '
+        "other non-Latin letters."
+    ),
+    fix='Save it as "CSV UTF-8" (or .xlsx) and validate it again.',
+)
+NAME_IS_A_NUMBER = Issue(
+    code="name-is-a-number",
+    severity="warning",
+    fields=("name", "firstName", "lastName"),
+    title="Name cell holds a number, not a name; left empty",
+    explanation=(
+        "This name cell holds only a number (a phone number or an id, perhaps in the wrong column), not a name."
+    ),
+    fix="Type the customer's name here.",
+)
+NAME_FROM_LAST_NAME = Issue(
+    code="name-from-last-name",
+    severity="warning",
+    fields=("lastName",),
+    title="Only a last name; sent as the name",
+    explanation="No first name: the CRM needs a name, so the lead is sent with this last name as its name.",
+    fix="Type the first name too if you have it.",
+)
+DAMAGED_REFERENCE = Issue(
+    code="damaged-reference",
+    severity="warning",
+    fields=("referenceId",),
+    title="Excel turned the id into 1.23457E+15; one made from the phone is used",
+    explanation=(
+        "Excel turned this id into {value} and dropped digits, so different leads would share it; "
+        "a referenceId is made from the phone instead."
+    ),
+    fix="Format the column as text to keep the ids.",
+)
+UNKNOWN_COUNTRY_CODE = Issue(
+    code="unknown-country-code",
+    severity="warning",
+    fields=("phoneCountryCode",),
+    title="Not a country calling code; the phone is read in the default region",
+    explanation=(
+        "This is not a country calling code, so the phone number was read as dialled in {region} "
+        "(the mapping's default_region)."
+    ),
+    fix="Type a code like +971 or 44 (or a country like AE).",
+)
+PHONE_FROM_DUPLICATE = Issue(
+    code="phone-from-duplicate",
+    severity="warning",
+    fields=("phone",),
+    title="No phone; sent with the phone of a later copy of the lead",
+    explanation=(
+        "No phone number in this row: the one of a later copy of this lead (a row marked duplicate of this one) "
+        "is sent with it."
+    ),
+    fix="Nothing to do, unless that number is not this lead's: then type the right one here.",
+)
+EMAIL_FROM_DUPLICATE = Issue(
+    code="email-from-duplicate",
+    severity="warning",
+    fields=("email",),
+    title="No email; sent with the email of a later copy of the lead",
+    explanation=(
+        "No email address in this row: the one of a later copy of this lead (a row marked duplicate of this one) "
+        "is sent with it."
+    ),
+    fix="Nothing to do, unless that address is not this lead's: then type the right one here.",
+)
+
+# Notes: the row is skipped, it is no lead.
+BLANK_ROW = Issue(
+    code="blank-row",
+    severity="note",
+    fields=(),
+    title="Empty row, skipped",
+    explanation="The row has no value in any column (NUL padding and a DOS Ctrl-Z end of file included).",
+    fix="Nothing to do.",
+)
+SUMMARY_ROW = Issue(
+    code="summary-row",
+    severity="note",
+    fields=(),
+    title="A total line, not a lead; skipped",
+    explanation="A line such as Total or Grand total with counts, not a lead.",
+    fix="Nothing to do.",
+)
+REPEATED_HEADER = Issue(
+    code="repeated-header",
+    severity="note",
+    fields=(),
+    title="The header row again inside the data; skipped",
+    explanation="The header row again (a second export pasted below the first, byte-order mark and all).",
+    fix="Nothing to do; the rows below it are read as leads.",
+)
+TITLE_ROW = Issue(
+    code="title-row",
+    severity="note",
+    fields=(),
+    title="A title line above a repeated header (a second export pasted below); skipped",
+    explanation="The title line of a second export pasted below the first, just above its header.",
+    fix="Nothing to do.",
+)
+NOTE_ROW = Issue(
+    code="note-row",
+    severity="note",
+    fields=(),
+    title="A line of text below the leads (Generated by ..., Page 1 of 1, Notes:); skipped",
+    explanation=(
+        "A line of text in one cell below the last lead, such as Generated by ..., Page 1 of 1 or Notes:. "
+        "A lone name there stays a lead (missing-contact)."
+    ),
+    fix="If it is a lead, give it a phone number or an email.",
+)
+GROUP_ROW = Issue(
+    code="group-row",
+    severity="note",
+    fields=(),
+    title="A label heading the leads below it (Branch: Pune, a date); skipped",
+    explanation=(
+        "A one-cell label heading the leads below it, such as Branch: Pune or a date. In a name column only "
+        "a colon or words such as branch, campaign or date make a label; a lone phone or email stays a lead."
+    ),
+    fix="If the label matters to the CRM, put it in a column of its own on each lead's row (metadata).",
+)
+
+CATALOGUE: tuple[Issue, ...] = (
+    INVALID_PHONE,
+    REPEATED_DIGITS,
+    FAKE_PHONE,
+    DAMAGED_PHONE,
+    INVALID_EMAIL,
+    MISSING_NAME,
+    MISSING_CONTACT,
+    INVALID_EMAIL_WARNING,
+    MULTIPLE_PHONES,
+    PHONE_EXTENSION_DROPPED,
+    COUNTRY_CODE_REPEATED,
+    MULTIPLE_EMAILS,
+    PLACEHOLDER_EMAIL,
+    SHARED_EMAIL,
+    GARBLED_NAME,
+    NAME_IS_A_NUMBER,
+    NAME_FROM_LAST_NAME,
+    DAMAGED_REFERENCE,
+    UNKNOWN_COUNTRY_CODE,
+    PHONE_FROM_DUPLICATE,
+    EMAIL_FROM_DUPLICATE,
+    BLANK_ROW,
+    SUMMARY_ROW,
+    REPEATED_HEADER,
+    TITLE_ROW,
+    NOTE_ROW,
+    GROUP_ROW,
+)
+"""Every issue, errors first, then warnings, then notes."""
+
+
+def _by_code(severity: Severity) -> Mapping[str, Issue]:
+    return {issue.code: issue for issue in CATALOGUE if issue.severity == severity}
+
+
+ERRORS: Mapping[str, Issue] = _by_code("error")
+"""Code → issue, for the codes in ``reason`` of an ``invalid`` row."""
+WARNINGS: Mapping[str, Issue] = _by_code("warning")
+"""Code → issue, for the codes in ``warnings``."""
+SKIPS: Mapping[str, Issue] = _by_code("note")
+"""Code → issue, for the codes in ``reason`` of a ``skipped`` row."""
+CODES: frozenset[str] = frozenset(issue.code for issue in CATALOGUE)
+
+
+def lookup(code: str, severity: Severity | None = None) -> Issue | None:
+    """The issue with this code (and severity, where a code has two), or None for a code not in the catalogue.
+
+    Without ``severity``, an error is preferred to a warning, and a warning to a note.
+    """
+    for table, level in ((ERRORS, "error"), (WARNINGS, "warning"), (SKIPS, "note")):
+        if (severity is None or severity == level) and code in table:
+            return table[code]
+    return None
+
+
+def markdown_table(issues: Iterable[Issue] = CATALOGUE) -> str:
+    """The issues as a Markdown table (code, severity, fields, meaning, fix), as ``docs/report.md`` shows them."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| code | severity | cells | what it means | what to do |", "|---|---|---|---|---|"]
+    for issue in issues:
+        fields = ", ".join(issue.fields) or "(row)"
+        explanation = issue.explanation.format(**EXAMPLE_VALUES)
+        fix = issue.fix.format(**EXAMPLE_VALUES)
+        lines.append(f"| `{issue.code}` | {issue.severity} | {fields} | {cell(explanation)} | {cell(fix)} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,270 @@
+"""The issue catalogue: every code a report can hold is in it, and what users read about codes comes from it."""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from importer import issues
+from importer.report.rows import STATUS_ORDER
+from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
+
+CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
+
+# Kebab-case words in the source that are not row codes (statuses and encodings are recognised apart).
+NOT_ISSUE_CODES = {
+    "in-flight": "ledger state of a lead sent and not yet answered",
+    "before-request": "crash point for tests (importer._testing.faults)",
+    "after-answer": "crash point for tests",
+    "after-record": "crash point for tests",
+    "after-claim": "crash point for tests",
+    "complete-with-problems": "a run's outcome in the ledger",
+    "phone-like": "a column's kind in `leadimport inspect`",
+    "email-like": "a column's kind in `leadimport inspect`",
+    "date-like": "a column's kind in `leadimport inspect`",
+    "name-like": "a column's kind in `leadimport inspect`",
+    "leadimport-seal": "a thread's name",
+    "sandbox-crm": "a thread's name",
+    "sandbox-token": "the sandbox's default token",
+    "re-index": "a ledger transaction's name",
+    "read-only": "a word in SQLite's error messages",
+}
+
+
+def _not_a_code(word: str) -> bool:
+    if word in NOT_ISSUE_CODES or word in STATUS_ORDER:
+        return True
+    try:
+        codecs.lookup(word)
+    except LookupError:
+        return False
+    return True
+
+
+def _code_like_literals(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE_LIKE.match(node.value)
+    }
+
+
+def test_every_code_like_string_in_the_source_is_in_the_catalogue() -> None:
+    """A new issue, warning or skip code written anywhere in importer/ fails here until the catalogue has it."""
+    strays = {
+        f"{word} ({path.relative_to(ROOT)})"
+        for path in sorted((ROOT / "importer").rglob("*.py"))
+        for word in _code_like_literals(path)
+        if word not in issues.CODES and not _not_a_code(word)
+    }
+    assert not strays, f"codes missing from importer/issues.py: {sorted(strays)}"
+
+
+def test_every_code_the_docs_name_is_in_the_catalogue() -> None:
+    """The README and docs/ name only codes that exist (a renamed code leaves no stale word behind)."""
+    texts = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    named = {
+        (word, path.name)
+        for path in texts
+        for word in re.findall(r"`([a-z][a-z0-9]*(?:-[a-z0-9]+)+)`", path.read_text(encoding="utf-8"))
+    }
+    strays = sorted(f"{word} ({name})" for word, name in named if word not in issues.CODES and not _not_a_code(word))
+    assert not strays
+
+
+def test_the_static_scan_finds_a_new_code() -> None:
+    """The scan above is no blank check: a code written in a module is found."""
+    module = ROOT / "importer" / "normalize" / "leads.py"
+    assert "missing-name" in _code_like_literals(module)
+    assert {"brand-new-code"} <= _code_like_literals_of('warnings.append("brand-new-code")')
+
+
+def _code_like_literals_of(source: str) -> set[str]:
+    return {
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE_LIKE.match(node.value)
+    }
+
+
+def test_catalogue_entries_are_complete_and_unique() -> None:
+    """Each entry has every part filled in, its placeholders fill, and (code, severity) is never repeated."""
+    keys = [(issue.code, issue.severity) for issue in issues.CATALOGUE]
+    assert len(keys) == len(set(keys))
+    for issue in issues.CATALOGUE:
+        assert CODE_LIKE.match(issue.code)
+        assert issue.severity in issues.SEVERITIES
+        assert issue.title and issue.explanation.endswith(".") and issue.fix.endswith(".")
+        assert "{" not in issue.note()
+        assert bool(issue.fields) == (issue.severity != "note")
+    assert issues.INVALID_PHONE is issues.lookup("invalid-phone")
+    assert issues.lookup("invalid-email") is issues.INVALID_EMAIL
+    assert issues.lookup("invalid-email", "warning") is issues.INVALID_EMAIL_WARNING
+    assert issues.lookup("no-such-code") is None
+
+
+MESSY_MAPPING = f"""
+project_id: {PROJECT}
+process_id: {PROCESS}
+default_region: IN
+fields:
+  name: [Name]
+  lastName:
+    columns: [Last Name]
+    required: false
+  phone: [Mobile]
+  phoneCountryCode:
+    columns: [Code]
+    required: false
+  email:
+    columns: [Email]
+    required: false
+  referenceId:
+    columns: [Lead ID]
+    required: false
+"""
+
+MESSY_ROWS = [
+    "Leads export",
+    "",
+    "Name,Last Name,Code,Mobile,Email,Lead ID",
+    "Branch: Pune,,,,,",
+    "Asha,,,98123 45601,asha@example.com,L1",
+    "Ravi,,,12345,,L2",
+    "Meena,,,9999999999,,L3",
+    "Kiran,,,1234567890,,L4",
+    "Sunil,,,9.87654E+09,,L5",
+    "Neha,,,,not-an-email,L6",
+    ",,,98123 45602,,L7",
+    "Arjun,,,,,L8",
+    "Pooja,,,98123 45603,bad@@mail,L9",
+    "Raj,,,98123 45604 / 98123 45605,,L10",
+    "Office,,,022 4012 3456 ext 12,,L11",
+    "Vikram,,,+91 91 98123 45606,,L12",
+    "Divya,,,98123 45607,divya@example.com; d2@example.com,L13",
+    "Manoj,,,98123 45608,noemail@gmail.com,L14",
+    "Sita,,,98123 45609,sales@dealer.example,L15",
+    "Gita,,,98123 45610,sales@dealer.example,L16",
+    "?????,,,98123 45611,,L17",
+    "9812345612,,,98123 45613,,L18",
+    ",Sharma,,98123 45614,,L19",
+    "Anil,,,98123 45615,,1.23457E+15",
+    "Bala,,99,98123 45616,,L21",
+    "Chetan,,,,chetan@example.com,L22",
+    "Chetan,,,98123 45617,chetan@example.com,L23",
+    "Dev,,,98123 45619,,L25",
+    "Dev,,,98123 45619,dev@example.com,L26",
+    ",,,,,",
+    "Leads export (page 2)",
+    "Name,Last Name,Code,Mobile,Email,Lead ID",
+    "Hari,,,98123 45618,,L24",
+    "Total,,,,,24",
+    "Generated by the CRM export tool",
+]
+
+
+def _codes_in(report: list[dict[str, str]]) -> set[tuple[str, str]]:
+    """(code, severity) of every code in a report: reason of invalid rows (error) and skipped rows (note),
+    and warnings."""
+    found: set[tuple[str, str]] = set()
+    for row in report:
+        severity = {"invalid": "error", "skipped": "note"}.get(row["status"])
+        if severity:
+            found |= {(code, severity) for code in row["reason"].split(", ") if code}
+        found |= {(code, "warning") for code in row["warnings"].split(", ") if code}
+    return found
+
+
+def _sheets(tmp_path: Path) -> list[tuple[Path, Path]]:
+    messy = tmp_path / "messy.csv"
+    messy.write_text("\n".join(MESSY_ROWS) + "\n", encoding="utf-8")
+    mapping = tmp_path / "messy.yaml"
+    mapping.write_text(MESSY_MAPPING, encoding="utf-8")
+    return [
+        (ROOT / "sample_data" / "dealer_leads.xlsx", ROOT / "mappings" / "dealer_leads.yaml"),
+        (ROOT / "sample_data" / "event_leads.csv", ROOT / "mappings" / "event_leads.yaml"),
+        (messy, mapping),
+    ]
+
+
+def test_every_code_in_the_sample_and_messy_reports_is_in_the_catalogue(
+    tmp_path: Path, run_cli: Callable[..., CliRun]
+) -> None:
+    """The codes the reports of the sample sheets and a messy export hold are all catalogued, with the severity
+    of the column they are in."""
+    seen: set[tuple[str, str]] = set()
+    for sheet, mapping in _sheets(tmp_path):
+        report = tmp_path / f"{sheet.stem}.report.csv"
+        result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report))
+        assert result.exit_code in (0, 1), result.output + result.stderr
+        seen |= _codes_in(result.report)
+    catalogued = {(issue.code, issue.severity) for issue in issues.CATALOGUE}
+    assert seen - catalogued == set()
+    # The messy sheet reaches every code: the check above is no empty one, and no entry is dead.
+    assert catalogued - seen == set()
+
+
+def test_xlsx_report_explains_every_marked_cell_from_the_catalogue(
+    tmp_path: Path, run_cli: Callable[..., CliRun]
+) -> None:
+    """In the Excel report of the messy sheet, each red or yellow cell's note is its issue's catalogue text, and
+    the Summary sheet lists each problem and warning with its title and what to do."""
+    (sheet, mapping) = _sheets(tmp_path)[-1]
+    report = tmp_path / "messy.report.xlsx"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report))
+    assert result.exit_code == 1
+    book = load_workbook(report)
+    rows = book["Rows"]
+    header = [c.value for c in rows[1]]
+    notes = {
+        (row[0].value, header[i]): cell.comment.text
+        for row in rows.iter_rows(min_row=2)
+        for i, cell in enumerate(row)
+        if cell.comment is not None
+    }
+    by_row = {int(r[0].value): r for r in rows.iter_rows(min_row=2)}
+    assert notes[(7, "Mobile")].startswith(issues.REPEATED_DIGITS.explanation)
+    assert notes[(18, "Email")] == issues.PLACEHOLDER_EMAIL.note()
+    assert notes[(16, "Mobile")] == issues.COUNTRY_CODE_REPEATED.note()
+    assert notes[(25, "Code")] == issues.UNKNOWN_COUNTRY_CODE.note({"region": "IN"})
+    assert notes[(20, "Email")] == issues.SHARED_EMAIL.note()
+    assert (19, "Email") not in notes  # the address stays with the first of them
+    assert by_row[7][header.index("status")].value == "invalid"
+    summary = [[c.value for c in line] for line in book["Summary"].iter_rows()]
+    explained = {line[0]: line[2:4] for line in summary if line[0] in issues.CODES}
+    assert explained["repeated-digits"] == [
+        issues.REPEATED_DIGITS.title,
+        "Type the lead's real number, e.g. 8123456789 or +91 81234 56789.",
+    ]
+    assert explained["placeholder-email"] == [issues.PLACEHOLDER_EMAIL.title, issues.PLACEHOLDER_EMAIL.fix]
+    assert explained["missing-name"] == [issues.MISSING_NAME.title, issues.MISSING_NAME.fix]
+
+
+def test_docs_issue_table_is_generated_from_the_catalogue() -> None:
+    """docs/report.md holds the catalogue's current table (regenerate it with `python scripts/update_docs.py`)."""
+    text = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    start, end = "<!-- issues:start -->\n", "<!-- issues:end -->"
+    table = text[text.index(start) + len(start) : text.index(end)]
+    assert table == issues.markdown_table()
+
+
+def test_issues_command_lists_and_explains_codes(run_cli: Callable[..., CliRun]) -> None:
+    """`leadimport issues` lists every code; with a code it explains it; an unknown code exits 2."""
+    listing = run_cli("issues")
+    assert listing.exit_code == 0
+    for issue in issues.CATALOGUE:
+        assert f"  {issue.code}" in listing.output and issue.title in listing.output
+    one = run_cli("issues", "damaged-phone")
+    assert one.exit_code == 0
+    assert "Type the full number as text, e.g. 8123456789 or +91 81234 56789." in one.output
+    as_json = json.loads(run_cli("issues", "--json").output)
+    assert [(i["code"], i["severity"]) for i in as_json] == [(i.code, i.severity) for i in issues.CATALOGUE]
+    unknown = run_cli("issues", "no-such-code")
+    assert unknown.exit_code == 2 and "no-such-code" in unknown.stderr
