@@ -17,7 +17,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check importer tests bench
 	$(VENV)/bin/ruff format --check importer tests bench
-	$(VENV)/bin/mypy importer
+	$(VENV)/bin/mypy importer tests bench
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 from importer.crm.dup_budget import DuplicateBudget
@@ -52,7 +54,7 @@ def test_requests_wait_while_the_next_could_pass_the_limit() -> None:
     assert clock.pauses == [58.0, 1.0]
 
 
-def _refusing(*called: str) -> object:
+def _refusing(*called: str) -> Callable[[list[Lead]], httpx.Response]:
     def reply(sent: list[Lead]) -> httpx.Response:
         ok = [x for x in sent if x["referenceId"] not in called]
         bad = [x for x in sent if x["referenceId"] in called]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -247,7 +248,7 @@ def test_apostrophes_and_excel_text_formulas_are_unwrapped(tmp_path: Path) -> No
     assert table.cells["Mobile No."].tolist() == ["9822033445", "9822044556"]
 
 
-def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+def _workbook(path: Path, sheets: Mapping[str, Sequence[Sequence[object]]]) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     for name, rows in sheets.items():
@@ -467,7 +468,8 @@ def test_xls_workbook(tmp_path: Path) -> None:
     """Old .xls workbooks read like .xlsx ones, integers without .0."""
     book = xlwt.Workbook()
     sheet = book.add_sheet("Leads")
-    for r, row in enumerate([["Full Name", "Mobile No."], ["A", 9822033445], ["B", "98220 44556"]]):
+    rows: list[list[str | int]] = [["Full Name", "Mobile No."], ["A", 9822033445], ["B", "98220 44556"]]
+    for r, row in enumerate(rows):
         for c, value in enumerate(row):
             sheet.write(r, c, value)
     path = tmp_path / "leads.xls"

@@ -54,7 +54,7 @@ def _report(path: Path) -> list[dict[str, str]]:
 
 def _assert_exactly_once(crm: Sandbox, phones: list[str], report: Path) -> None:
     stored = crm.leads()
-    assert sorted(lead["phone"] for lead in stored) == sorted("+91" + p for p in phones)
+    assert sorted(str(lead["phone"]) for lead in stored) == sorted("+91" + p for p in phones)
     assert crm.stats().duplicates == 0
     rows = _report(report)
     assert len(rows) == len(phones)
@@ -323,7 +323,7 @@ def test_concurrent_runs_on_overlapping_files_never_store_twice(tmp_path: Path) 
             assert proc.returncode in (0, 3)
         for sheet, report in ((first, "a.report.csv"), (second, "b.report.csv")):
             assert _run(sheet, tmp_path, crm, tmp_path / report) == 0
-        stored = [lead["phone"] for lead in crm.leads()]
+        stored = [str(lead["phone"]) for lead in crm.leads()]
         assert sorted(stored) == sorted("+91" + p for p in phones)
         assert crm.stats().duplicates == 0
 
