@@ -16,6 +16,7 @@ import pytest
 from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import PROCESS, PROJECT, ROOT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
+from tests.waiting import wait_until
 
 SETTINGS = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0)
 
@@ -95,9 +96,11 @@ def test_a_batch_killed_before_it_left_is_sent_at_once_on_resume(tmp_path: Path,
     assert _run(sheet, tmp_path, sandbox, report, "--concurrency", "1", crash="after-claim:2") == -9
     stored, requests = len(sandbox.leads()), sandbox.stats().requests
     assert (stored, requests) == (40, 1)  # the first batch of 40; the second never left
-    started = time.monotonic()
-    assert _run(sheet, tmp_path, sandbox, report, "--concurrency", "1", "--inflight-grace", "120") == 0
-    assert time.monotonic() - started < 60
+    # A grace far longer than the run's timeout: waiting it out would fail the run below.
+    resumed = _start(sheet, tmp_path, sandbox, report, "--concurrency", "1", "--inflight-grace", "3600")
+    _, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err.decode()
+    assert "Checking them again in" not in err.decode()
     assert sandbox.stats().requests - requests == 2  # the last two batches of 40; no lookup
     _assert_exactly_once(sandbox, phones, report)
 
@@ -132,9 +135,7 @@ def test_a_request_still_running_at_the_crm_after_a_kill_is_not_sent_again(tmp_p
     report = tmp_path / "report.csv"
     with Sandbox(settings) as crm:
         proc = _start(sheet, tmp_path, crm, report)
-        deadline = time.monotonic() + 60
-        while crm.stats().initiate_requests == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: crm.stats().initiate_requests > 0, message="the batch reaches the CRM")
         proc.kill()  # the batch is at the CRM, not stored yet
         proc.communicate(timeout=30)
         assert not crm.leads()
@@ -159,15 +160,17 @@ def test_sigterm_while_checking_an_interrupted_run_stops_at_once_with_a_report(t
         # killed once the CRM stored a second batch of 40, before it was recorded: 40 or more leads to look up
         assert _run(sheet, tmp_path, crm, report, crash="after-answer:2") == -9
         posts = crm.stats().initiate_requests
+        before = crm.stats().requests
         checking = _start(sheet, tmp_path, crm, report, "--concurrency", "1")  # 80 lookups of 0.2 s one by one
-        deadline = time.monotonic() + 60
-        while crm.stats().requests < 5 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        stopped_at = time.monotonic()
+        wait_until(lambda: crm.stats().requests >= before + 5, message="five lookups")
+        crm.hold()  # the lookup under way stays at the CRM until the signal is in
+        wait_until(lambda: crm.stats().held == 1, message="a lookup held at the CRM")
+        at_signal = crm.stats().requests
         checking.terminate()
+        crm.release()
         _, err = checking.communicate(timeout=60)
         assert checking.returncode == 3, err.decode()
-        assert time.monotonic() - stopped_at < 5  # not after the remaining lookups
+        assert crm.stats().requests == at_signal  # none of the remaining lookups was made
         rows = _report(report)
         assert len(rows) == len(phones) and "pending" in {row["status"] for row in rows} <= {
             "accepted",
@@ -193,9 +196,7 @@ def test_sigterm_ends_retries_at_once(tmp_path: Path) -> None:
     report = tmp_path / "report.csv"
     with Sandbox(settings) as crm:
         proc = _start(sheet, tmp_path, crm, report)
-        deadline = time.monotonic() + 60
-        while crm.stats().initiate_requests < 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: crm.stats().initiate_requests >= 4, message="four attempts")
         at_signal = crm.stats().requests
         proc.terminate()
         _, err = proc.communicate(timeout=60)
@@ -207,43 +208,38 @@ def test_sigterm_ends_retries_at_once(tmp_path: Path) -> None:
 
 
 def test_sigterm_ends_a_rate_limit_pause_at_once(tmp_path: Path) -> None:
-    """SIGTERM while every batch waits out a 429 pause (5 s and more): the run stops at once, nothing more sent."""
-    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=3, rate_window=1.0)
+    """SIGTERM while every batch waits out a 429 pause: the run stops at once, nothing more sent."""
+    # 3 requests in a 240 s window: the 429's Retry-After holds the run about 240 s, far past the timeout below.
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=3, rate_window=240.0)
     phones = good_phones(400, seed=59)
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     report = tmp_path / "report.csv"
     with Sandbox(settings) as crm:
         proc = _start(sheet, tmp_path, crm, report, "--batch-size", "20", "--concurrency", "4")
-        deadline = time.monotonic() + 60
-        while crm.stats().rate_limited == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.3)  # every sending thread is in the pause now
-        at_signal, stopped_at = crm.stats().requests, time.monotonic()
+        wait_until(lambda: crm.stats().rate_limited > 0, message="a request is rate-limited")
+        at_signal = crm.stats().requests
         proc.terminate()
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 3, err.decode()
-        assert time.monotonic() - stopped_at < 3
-        assert crm.stats().requests == at_signal
+        # at most the other sending threads' requests that left before the 429 came back; nothing after the pause
+        assert crm.stats().requests - at_signal <= 3
         rows = _report(report)
         assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads())
 
 
 def test_ctrl_c_pressed_again_and_again_still_records_and_reports(tmp_path: Path) -> None:
     """Impatient Ctrl-C: the presses after the first do not interrupt the recording of the answers under way."""
-    settings = SandboxSettings(
-        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(1.0, 1.0)
-    )
     phones = good_phones(200, seed=53)
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     report = tmp_path / "report.csv"
-    with Sandbox(settings) as crm:
+    with Sandbox(SETTINGS) as crm:
+        crm.hold()  # both batches stay at the CRM, unanswered, while Ctrl-C is pressed
         proc = _start(sheet, tmp_path, crm, report)
-        deadline = time.monotonic() + 60
-        while crm.stats().initiate_requests < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: crm.stats().held == 2, message="two batches held at the CRM")
         for _ in range(5):
             proc.send_signal(signal.SIGINT)
-            time.sleep(0.1)
+            time.sleep(0.1)  # presses a person makes, not a wait for anything
+        crm.release()
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 3, err.decode()
         assert "Traceback" not in err.decode()
@@ -264,9 +260,7 @@ def test_sigterm_stops_like_ctrl_c_with_a_report(tmp_path: Path) -> None:
     report = tmp_path / "report.csv"
     with Sandbox(settings) as crm:
         proc = _start(sheet, tmp_path, crm, report)
-        deadline = time.monotonic() + 60
-        while not crm.leads() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(crm.leads, message="a lead is stored")
         proc.terminate()
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 3, err.decode()

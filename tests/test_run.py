@@ -11,6 +11,7 @@ import pytest
 from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import BASIC_MAPPING, PROCESS, PROJECT, CliRun, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
+from tests.waiting import ManualClock
 
 FAST = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0)
 
@@ -148,12 +149,13 @@ def test_block_stops_the_run_and_resume_completes(
     """A key block mid-run: exit 3, unsent rows pending, no request after it; after it lifts, the same command finishes."""
     settings = SandboxSettings(
         token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0,
-        dup_threshold=5, dup_window=60.0, block_seconds=1.5,
+        dup_threshold=5, dup_window=60.0, block_seconds=3600.0,
     )  # fmt: skip
+    clock = ManualClock()  # the block lifts when the test moves the sandbox's clock on
     phones = good_phones(500, seed=5)
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     mapping, ledger, report = mapping_file(MAPPING), tmp_path / "ledger.db", tmp_path / "r.csv"
-    with Sandbox(settings) as crm:
+    with Sandbox(settings, clock=clock) as crm:
         taken = [
             {"projectId": PROJECT, "processId": PROCESS, "name": "Old", "phone": "+91" + p} for p in phones[100:110]
         ]
@@ -171,9 +173,7 @@ def test_block_stops_the_run_and_resume_completes(
         assert statuses.count("rejected") == 10 and statuses[200:] == ["pending"] * 300
         # the seeding request and 2 batches: the lookup of the leads refused as duplicates meets the block
         assert stats.initiate_requests == 3 and stats.requests == 4
-        import time
-
-        time.sleep(1.6)
+        clock.advance(3600.0)
         second = _run(run_cli, sheet, mapping, report, env, "--batch-size", "100", "--concurrency", "1")
         stored = crm.leads()
     assert second.exit_code == 1  # the 10 rejected rows stay rejected; nothing resent

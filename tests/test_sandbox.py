@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from importer.sandbox.server import Sandbox, SandboxSettings, serve
+from importer.sandbox.server import Clock, Sandbox, SandboxSettings, serve
+from tests.waiting import ManualClock, wait_until
 
 SETTINGS = SandboxSettings()
 PROJECT = SETTINGS.project_id
@@ -44,8 +45,8 @@ def start() -> Iterator[Start]:
     """Start sandboxes with settings overrides; all are stopped after the test."""
     running: list[Sandbox] = []
 
-    def make(**overrides: Any) -> Sandbox:
-        sandbox = Sandbox(SandboxSettings(**overrides))
+    def make(clock: Clock = time.monotonic, **overrides: Any) -> Sandbox:
+        sandbox = Sandbox(SandboxSettings(**overrides), clock=clock)
         sandbox.start()
         running.append(sandbox)
         return sandbox
@@ -56,7 +57,7 @@ def start() -> Iterator[Start]:
 
 
 def client(sandbox: Sandbox, **kwargs: Any) -> httpx.Client:
-    return httpx.Client(base_url=sandbox.base_url, headers=AUTH, timeout=5.0, **kwargs)
+    return httpx.Client(base_url=sandbox.base_url, headers=AUTH, **{"timeout": 5.0, **kwargs})
 
 
 def test_requests_without_the_token_are_refused(start: Start) -> None:
@@ -217,34 +218,41 @@ def test_get_by_reference_finds_stored_leads_only(start: Start) -> None:
 
 def test_rate_limit_answers_429_with_retry_after(start: Start) -> None:
     """Past rate_limit requests in the window, 429 with Retry-After; the window then slides on."""
-    sandbox = start(rate_limit=3, rate_window=1.0)
+    clock = ManualClock()
+    sandbox = start(clock, rate_limit=3, rate_window=10.0)
     params = {"leadId": "ffffffffffffffffffffffff"}
     with client(sandbox) as http:
         allowed = [http.get(GET, params=params).status_code for _ in range(3)]
+        clock.advance(9.5)
         limited = http.get(GET, params=params)
-        time.sleep(1.05)
+        clock.advance(0.5)
         later = http.get(GET, params=params)
     assert allowed == [404, 404, 404]
     assert limited.status_code == 429
     assert limited.json() == {"success": False, "error": "Too many requests, slow down"}
-    assert int(limited.headers["Retry-After"]) >= 1
+    assert limited.headers["Retry-After"] == "1"  # the window's first request leaves it in 0.5 s
     assert later.status_code == 404
     assert sandbox.stats().rate_limited == 1
 
 
 def test_repeated_duplicates_block_the_key_for_a_while(start: Start) -> None:
     """More than dup_threshold duplicates block every request with 429 until block_seconds pass."""
-    sandbox = start(dup_threshold=2, block_seconds=1.0)
+    clock = ManualClock()
+    sandbox = start(clock, dup_threshold=2, block_seconds=3600.0)
     with client(sandbox) as http:
         http.post(BULK, json={"leads": [lead(1)]})
         http.post(BULK, json={"leads": [lead(1), lead(1), lead(1)]})
         blocked = http.post(BULK, json={"leads": [lead(2)]})
         lookup = http.get(GET, params={"leadId": "ffffffffffffffffffffffff"})
         stats = http.get("/sandbox/stats")
-        time.sleep(1.05)
+        clock.advance(3599.0)
+        still = http.post(BULK, json={"leads": [lead(2)]})
+        clock.advance(1.0)
         after = http.post(BULK, json={"leads": [lead(2)]})
     expected = "API key temporarily blocked due to repeated duplicate submissions. Try again later."
     assert (blocked.status_code, blocked.json()) == (429, {"success": False, "error": expected})
+    assert int(blocked.headers["Retry-After"]) == 3600
+    assert (still.status_code, still.headers["Retry-After"]) == (429, "1")
     assert lookup.status_code == 429
     assert stats.status_code == 200
     assert stats.json()["blocked"] is True
@@ -316,20 +324,24 @@ def test_stats_record_initiate_arrivals_and_sizes(start: Start) -> None:
 
 def test_latency_is_slept_outside_the_lock(start: Start) -> None:
     """Concurrent slow requests overlap instead of queueing behind each other."""
-    sandbox = start(latency=(0.3, 0.3))
+    sandbox = start(latency=(3.0, 3.0))
     statuses: list[int] = []
 
     def send(number: int) -> None:
-        with client(sandbox) as http:
+        with client(sandbox, timeout=60.0) as http:
             statuses.append(http.post(BULK, json={"leads": [lead(number)]}).status_code)
 
     threads = [threading.Thread(target=send, args=(number,)) for number in range(5)]
-    began = time.monotonic()
     for thread in threads:
         thread.start()
+    # Each request is counted before its delay and stored after it: all five counted while none is stored yet
+    # shows that no request waited for another's delay (in the lock, the fifth would come 12 s after the first).
+    wait_until(
+        lambda: sandbox.stats().initiate_requests == 5 or sandbox.leads(), message="five requests or a stored lead"
+    )
+    assert sandbox.stats().initiate_requests == 5 and not sandbox.leads()
     for thread in threads:
         thread.join()
-    assert time.monotonic() - began < 1.0
     assert statuses == [200] * 5
     assert len(sandbox.leads()) == 5
 

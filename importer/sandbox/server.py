@@ -86,9 +86,11 @@ class SandboxStats:
     """What the sandbox has seen.
 
     ``requests`` counts every request to a CRM endpoint, whatever its answer.
-    ``initiate_times`` (``time.monotonic()``) and ``initiate_sizes`` (leads or
-    lead ids in the body) hold one entry per authenticated initiate request,
-    including the ones refused by the rate limit or the key block.
+    ``initiate_times`` (on the sandbox's clock, ``time.monotonic()`` unless another
+    was given) and ``initiate_sizes`` (leads or lead ids in the body) hold one entry
+    per authenticated initiate request, including the ones refused by the rate limit
+    or the key block. ``held`` is how many requests wait at the moment for
+    :meth:`Sandbox.release`.
     """
 
     requests: int
@@ -99,6 +101,7 @@ class SandboxStats:
     rate_limited: int
     initiate_times: tuple[float, ...] = ()
     initiate_sizes: tuple[int, ...] = ()
+    held: int = 0
 
     def max_requests_in(self, window: float) -> int:
         """The most initiate requests that arrived within any span shorter than ``window`` seconds."""
@@ -156,11 +159,16 @@ def _retry_after(seconds: float) -> int:
     return max(1, math.ceil(seconds))
 
 
+Clock = Callable[[], float]
+"""Seconds on a clock that never goes back; the rate window and the key block are measured on it."""
+
+
 class _State:
     """Everything the request threads share, behind one lock."""
 
-    def __init__(self, settings: SandboxSettings) -> None:
+    def __init__(self, settings: SandboxSettings, clock: Clock = time.monotonic) -> None:
         self.settings = settings
+        self.clock = clock
         self.lock = threading.Lock()
         self.store = vox.Store(settings)
         self._rng = random.Random(settings.seed)
@@ -170,6 +178,7 @@ class _State:
         self._requests = self._duplicates = self._rate_limited = 0
         self._initiate_times: list[float] = []
         self._initiate_sizes: list[int] = []
+        self.held = 0
 
     def count_request(self) -> None:
         with self.lock:
@@ -178,7 +187,7 @@ class _State:
     def admit(self, kind: str | None, size: int) -> _Ticket:
         """Record the arrival, apply the key block and the rate limit, and draw this request's faults."""
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             if kind in _INITIATE:
                 self._initiate_times.append(now)
                 self._initiate_sizes.append(size)
@@ -196,7 +205,7 @@ class _State:
                 reply = vox.ENDPOINTS[kind](self.store, body, query)
             except vox.Refused as refused:
                 reply = refused.reply
-            self._note_duplicates(time.monotonic())
+            self._note_duplicates(self.clock())
         return reply
 
     def leads(self) -> list[dict[str, object]]:
@@ -210,10 +219,11 @@ class _State:
                 initiate_requests=len(self._initiate_times),
                 max_leads_per_request=max(self._initiate_sizes, default=0),
                 duplicates=self._duplicates,
-                blocked=time.monotonic() < self._blocked_until,
+                blocked=self.clock() < self._blocked_until,
                 rate_limited=self._rate_limited,
                 initiate_times=tuple(self._initiate_times),
                 initiate_sizes=tuple(self._initiate_sizes),
+                held=self.held,
             )
 
     def _rate_limit(self, now: float) -> _Ticket | None:
@@ -262,9 +272,11 @@ def _parse_body(raw: bytes) -> Json | None:
 class _App:
     """Turns a parsed HTTP request into a reply; knows nothing about sockets."""
 
-    def __init__(self, settings: SandboxSettings) -> None:
+    def __init__(self, settings: SandboxSettings, clock: Clock = time.monotonic) -> None:
         self.settings = settings
-        self.state = _State(settings)
+        self.state = _State(settings, clock)
+        self.gate = threading.Event()
+        self.gate.set()
 
     def handle(self, request: _Request) -> vox.Reply:
         if request.path.startswith(SANDBOX_PREFIX):
@@ -279,6 +291,8 @@ class _App:
             return ticket.refusal
         if kind is None:
             return vox.Reply(404, {"error": f"Cannot {request.method} {request.path}"})
+        if not self.gate.is_set():
+            self._wait_at_gate()
         delay = ticket.latency + (self.settings.store_delay if kind in _INITIATE else 0.0)
         if delay > 0:
             time.sleep(delay)  # outside the lock, so slow requests overlap
@@ -289,6 +303,15 @@ class _App:
         else:
             reply = self.state.perform(kind, body, request.query)
         return _DROP if ticket.drop else reply
+
+    def _wait_at_gate(self) -> None:
+        with self.state.lock:
+            self.state.held += 1
+        try:
+            self.gate.wait()
+        finally:
+            with self.state.lock:
+                self.state.held -= 1
 
     def _authorized(self, request: _Request) -> bool:
         return request.authorization == f"Bearer {self.settings.token}"
@@ -381,12 +404,23 @@ def _loopback(host: str) -> str:
 
 
 class Sandbox:
-    """A sandbox CRM served from a daemon thread; use it as a context manager."""
+    """A sandbox CRM served from a daemon thread; use it as a context manager.
 
-    def __init__(self, settings: SandboxSettings = DEFAULT_SETTINGS, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    ``clock`` measures the rate window and the key block (a test moves a clock of its own instead of
+    sleeping); :meth:`hold` and :meth:`release` keep requests at the CRM for as long as a test needs.
+    """
+
+    def __init__(
+        self,
+        settings: SandboxSettings = DEFAULT_SETTINGS,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        clock: Clock = time.monotonic,
+    ) -> None:
         self.settings = settings
         self._address = (_loopback(host), port)
-        self._app = _App(settings)
+        self._app = _App(settings, clock)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -404,6 +438,7 @@ class Sandbox:
         """Stop serving and release the port; stored leads and stats stay readable."""
         if self._server is None:
             return
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -425,6 +460,15 @@ class Sandbox:
     def stats(self) -> SandboxStats:
         """A snapshot of the request counters."""
         return self._app.state.stats()
+
+    def hold(self) -> None:
+        """From now on, CRM requests wait after they are counted and admitted, before they are answered,
+        until :meth:`release` (``stats().held`` counts them): a request stays in flight as long as a test needs."""
+        self._app.gate.clear()
+
+    def release(self) -> None:
+        """Let the held requests (and every later one) be answered."""
+        self._app.gate.set()
 
     def __enter__(self) -> Sandbox:
         self.start()
