@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "CrmUnreachable": "importer.errors",
     "DEFAULT_BASE_URL": "importer.pipeline",
     "DEFAULT_RATE": "importer.crm.limiter",
+    "Issue": "importer.issues",
     "KeyBlocked": "importer.errors",
     "LeadImportError": "importer.errors",
     "LeadMapping": "importer.config",
@@ -48,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "WrongAddress": "importer.errors",
     "default_ledger_path": "importer.ledger.store",
     "import_file": "importer.pipeline",
+    "issues": "importer",
     "load_mapping": "importer.config",
     "rebuild_report": "importer.pipeline",
     "validate_file": "importer.pipeline",
@@ -62,6 +64,7 @@ __all__ = [
     "CrmError",
     "CrmStop",
     "CrmUnreachable",
+    "Issue",
     "KeyBlocked",
     "LeadImportError",
     "LeadMapping",
@@ -82,12 +85,14 @@ __all__ = [
     "__version__",
     "default_ledger_path",
     "import_file",
+    "issues",
     "load_mapping",
     "rebuild_report",
     "validate_file",
 ]
 
 if TYPE_CHECKING:
+    from importer import issues
     from importer.config import LeadMapping, load_mapping
     from importer.crm.limiter import DEFAULT_RATE, RateLimit
     from importer.errors import (
@@ -104,6 +109,7 @@ if TYPE_CHECKING:
         SourceError,
         WrongAddress,
     )
+    from importer.issues import Issue
     from importer.ledger.store import Ledger, default_ledger_path
     from importer.pipeline import DEFAULT_BASE_URL, Outcome, import_file, rebuild_report, validate_file
     from importer.read.source import ReadOptions
@@ -117,7 +123,12 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'importer' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    # "issues" names the catalogue module itself (importer.issues), loaded as the other names are.
+    value = (
+        importlib.import_module(f"importer.{name}")
+        if module == "importer"
+        else getattr(importlib.import_module(module), name)
+    )
     globals()[name] = value
     return value
 
