@@ -1,4 +1,4 @@
-"""Tests for importer.crm.client: outcome handling per vox-crm-api.md §5, against httpx.MockTransport."""
+"""Tests for importer.crm.client: outcome handling per docs/crm-contract.md §5, against httpx.MockTransport."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Everything ``httpx`` lives here; its exceptions become ``importer.errors`` ones at
 this boundary only. What is retried, what stops the run and what is a lead's own
-failure follows the outcome table in ``vox-crm-api.md`` §5. A request that may
+failure follows the outcome table in ``docs/crm-contract.md`` §5. A request that may
 have reached the CRM is never sent again blindly: each of its leads is first
 looked up with ``GET /leads/get``.
 """
@@ -62,7 +62,7 @@ _REFERENCE_EXISTS = re.compile(r"referenceId\b.*\balready exists", re.IGNORECASE
 """The CRM holds a lead with this referenceId in the process: it is in the CRM (ours, from a request
 that landed, or an earlier import), not a refusal of this lead."""
 _DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
-"""A refusal that the CRM counts as a duplicate submission (vox-crm-api.md §4)."""
+"""A refusal that the CRM counts as a duplicate submission (docs/crm-contract.md §4)."""
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
 _RESUME = "then run the same command again: rows not yet sent are kept as pending."
 
@@ -423,7 +423,7 @@ class CrmClient:
                 f"The CRM kept rate-limiting this API key ({retries.throttles} HTTP 429 "
                 f"answers in a row). Wait a few minutes, {_RESUME}"
             )
-        # Never shorter than our own backoff (vox-crm-api.md §5: at least the 5 s window, growing), so a
+        # Never shorter than our own backoff (docs/crm-contract.md §5: at least the 5 s window, growing), so a
         # "Retry-After: 0" does not use up the attempts in a second.
         backoff = min(PLAIN_429_PAUSE * 2.0 ** (retries.throttles - 1), MAX_429_PAUSE)
         pause = max(throttled.retry_after or 0.0, backoff)

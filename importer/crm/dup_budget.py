@@ -1,5 +1,5 @@
 """Keeping under the CRM's duplicate block: more than 5 duplicate submissions within 60 s block the API key
-for an hour (vox-crm-api.md §4), and a phone already called in the project counts as one.
+for an hour (docs/crm-contract.md §4), and a phone already called in the project counts as one.
 
 Nothing here knows which leads the CRM will refuse. It counts the duplicate refusals answers bring, and
 once a request has brought some, it holds the next request while sending it (and the requests still

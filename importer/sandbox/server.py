@@ -1,4 +1,4 @@
-"""A local HTTP server that follows the Vox CRM contract (``vox-crm-api.md``).
+"""A local HTTP server that follows the Vox CRM contract (``docs/crm-contract.md``).
 
 Users rehearse imports against it and the tests exercise real HTTP on loopback.
 It stores leads in memory, answers with the contract's status codes and messages,

@@ -1,4 +1,4 @@
-"""The sandbox's CRM: its lead store, its checks and its endpoints, as ``vox-crm-api.md`` has them.
+"""The sandbox's CRM: its lead store, its checks and its endpoints, as ``docs/crm-contract.md`` has them.
 
 No HTTP here: :mod:`importer.sandbox.server` parses requests, applies the rate limit, the key block and the
 injected faults, and calls :data:`ENDPOINTS` under its lock.
