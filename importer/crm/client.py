@@ -1,7 +1,7 @@
 """The Vox CRM client: rate-limited, retrying, and careful never to store a lead twice.
 
-Everything ``httpx`` lives here; its exceptions become ``importer.errors`` ones at
-this boundary only. What is retried, what stops the run and what is a lead's own
+Requests go through :mod:`importer.crm.transport` (the only user of ``httpx``; its exceptions become
+``importer.errors`` ones there) and answers are read by :mod:`importer.crm.reader`. What is retried, what stops the run and what is a lead's own
 failure follows the outcome table in ``vox-crm-api.md`` §5. A request that may
 have reached the CRM is never sent again blindly: each of its leads is first
 looked up with ``GET /leads/get``.
@@ -9,16 +9,12 @@ looked up with ``GET /leads/get``.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Self
-
-import httpx
 
 from importer.crm import answers
 from importer.crm.dup_budget import DUPLICATE_WINDOW, DuplicateBudget
@@ -26,7 +22,6 @@ from importer.crm.limiter import RateLimiter
 from importer.crm.reader import _RESUME, MAX_429_PAUSE, Reader
 from importer.crm.settings import CrmSettings
 from importer.crm.steps import (
-    Answer,
     BatchResult,
     Lead,
     LeadOutcome,
@@ -41,6 +36,16 @@ from importer.crm.steps import (
     _Tally,
     _Throttled,
 )
+from importer.crm.transport import (
+    ANSWER_DEADLINE,
+    BULK_PATH,
+    DEFAULT_TIMEOUT,
+    GET_PATH,
+    HttpClient,
+    Timeout,
+    Transport,
+    _TransportFailure,
+)
 from importer.errors import CrmStop, CrmUnreachable, KeyBlocked
 
 __all__ = [
@@ -50,17 +55,13 @@ __all__ = [
     "BatchResult",
     "CrmClient",
     "CrmSettings",
+    "HttpClient",
     "LeadOutcome",
     "RetryPolicy",
 ]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-ANSWER_DEADLINE = 300.0
-"""Seconds an answer may take to arrive whole, however steadily its bytes trickle in."""
-BULK_PATH = "/leads/bulk/initiate"
-GET_PATH = "/leads/get"
 PLAIN_429_PAUSE = 5.0
 """Seconds to hold all traffic after a plain 429 without ``Retry-After`` (doubles each time)."""
 
@@ -102,27 +103,18 @@ class CrmClient:
         settings: CrmSettings,
         *,
         limiter: RateLimiter,
-        http: httpx.Client | None = None,
+        http: HttpClient | None = None,
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
-        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: Timeout = DEFAULT_TIMEOUT,
     ) -> None:
         self._settings = settings
         self._limiter = limiter
-        self._owns_http = http is None
-        self._http = http if http is not None else httpx.Client(timeout=timeout)
+        self._transport = Transport(settings, limiter=limiter, http=http, sleep=sleep, timeout=timeout)
         self._retry = retry
-        self._sleep = sleep
-        self._timeout = timeout
-        self._headers = {
-            "Authorization": f"Bearer {settings.token}",
-            "Accept": "application/json",
-        }
-        self._refusal: CrmStop | None = None
-        self._stopping = threading.Event()
         self._duplicates = DuplicateBudget()
         self._order = _OrderCheck()
-        self._reader = Reader(settings, self._redact)
+        self._reader = Reader(settings, self._transport.redact)
 
     def __enter__(self) -> Self:
         return self
@@ -132,15 +124,12 @@ class CrmClient:
 
     def close(self) -> None:
         """Release the connections (only those of an HTTP client this object created)."""
-        if self._owns_http:
-            self._http.close()
+        self._transport.close()
 
     def stop_sending(self) -> None:
         """Ctrl-C or SIGTERM: no request starts any more (retries and backoffs end early); answers under way
         are still read. Leads whose request may have landed stay unknown, the others unsent."""
-        self._refuse(CrmStop("interrupted: no request is sent any more"))
-        self._stopping.set()
-        self._limiter.cancel()
+        self._transport.stop_sending()
 
     def submit(self, leads: Sequence[Lead], *, before_send: Callable[[], None] | None = None) -> BatchResult:
         """Create ``leads`` in the CRM and report what became of each, by ``referenceId``.
@@ -151,7 +140,7 @@ class CrmClient:
         refs = [answers.ref(lead) for lead in leads]
         if len(set(refs)) != len(refs):
             raise ValueError("every lead of a batch needs its own referenceId")
-        tally = _Tally(redact=self._redact, before_send=before_send)
+        tally = _Tally(redact=self._transport.redact, before_send=before_send)
         if leads:
             self._send(list(leads), tally, resend_unmentioned=True)
         return tally.result(refs)
@@ -164,7 +153,7 @@ class CrmClient:
         try:
             return self._find(reference_id, _Tally())
         except CrmStop as stop:
-            self._refuse(stop)
+            self._transport.refuse(stop)
             raise
 
     # -- sending ---------------------------------------------------------------
@@ -201,10 +190,10 @@ class CrmClient:
     def _post(self, leads: list[Lead], tally: _Tally) -> _Step:
         """One POST of ``leads`` to the bulk endpoint, read into the next step."""
         body = {"leads": [dict(lead) for lead in leads], "init": self._settings.init}
-        self._duplicates.hold(self._pause)  # once duplicates were refused: never enough more to block the key
+        self._duplicates.hold(self._transport.pause)  # once duplicates were refused: never enough more to block the key
         refused = tally.duplicate_refusals
         try:
-            response = self._request("POST", BULK_PATH, tally, body=body)
+            response = self._transport.request("POST", BULK_PATH, tally, body=body)
         except _TransportFailure as failure:
             return _Failed(failure.reason, landed=failure.landed)
         except (CrmStop, CrmUnreachable) as stop:
@@ -228,7 +217,7 @@ class CrmClient:
             self._retry.attempts,
         )
         if failed.landed or not exhausted:
-            self._pause(self._retry.backoff(retries.failures))
+            self._transport.pause(self._retry.backoff(retries.failures))
         if failed.landed:
             stored_before = len(tally.outcomes)
             leads = self._recheck(leads, tally)
@@ -245,7 +234,7 @@ class CrmClient:
                         wait,
                         len(leads),
                     )
-                    self._pause(wait)
+                    self._transport.pause(wait)
                 if tally.stop is None:
                     leads = self._recheck(leads, tally)
             elif leads and not exhausted and tally.stop is None and self._retry.settle_wait > 0:
@@ -296,7 +285,7 @@ class CrmClient:
             len(leads),
             self._retry.settle_wait,
         )
-        self._pause(self._retry.settle_wait)
+        self._transport.pause(self._retry.settle_wait)
         picked = {answers.ref(lead) for lead in (leads[0], leads[len(leads) // 2], leads[-1])}
         sample = [lead for lead in leads if answers.ref(lead) in picked]
         rest = [lead for lead in leads if answers.ref(lead) not in picked]
@@ -391,16 +380,11 @@ class CrmClient:
     ) -> None:
         """Stop the batch (and, for a refusal, the client) and place the given leads."""
         if isinstance(stop, CrmStop):
-            self._refuse(stop)
+            self._transport.refuse(stop)
         if tally.stop is None:
             tally.stop = stop
         tally.unsent.update(answers.ref(lead) for lead in unsent)
         tally.unknown.update(answers.ref(lead) for lead in unknown)
-
-    def _refuse(self, stop: CrmStop) -> None:
-        """Remember that the CRM refused the run so no thread sends anything more."""
-        if self._refusal is None:
-            self._refusal = stop
 
     # -- looking up --------------------------------------------------------------
 
@@ -415,7 +399,9 @@ class CrmClient:
         retries = _Retries()
         while True:
             try:
-                step = self._reader.read_found(self._request("GET", GET_PATH, tally, params=params), reference_id)
+                step = self._reader.read_found(
+                    self._transport.request("GET", GET_PATH, tally, params=params), reference_id
+                )
             except _TransportFailure as failure:
                 step = _Failed(failure.reason, landed=False)
             match step:
@@ -432,92 +418,14 @@ class CrmClient:
                     retries.failures += 1
                     if retries.failures >= self._retry.attempts:
                         raise self._unreachable(retries.failures, reason)
-                    self._pause(self._retry.backoff(retries.failures))
-
-    # -- HTTP ----------------------------------------------------------------------
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        tally: _Tally,
-        *,
-        body: object = None,
-        params: Mapping[str, str] | None = None,
-    ) -> Answer:
-        """One rate-limited request, its answer read and decoded; httpx errors become ours here."""
-        self._raise_if_refused()
-        # Encode first: the slot taken from the limiter is then spent on sending, not on building the body,
-        # so requests leave (and arrive) at the pace the limiter allows.
-        content = (
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if body is not None else None
-        )
-        headers = {**self._headers, "Content-Type": "application/json"} if content is not None else self._headers
-        self._limiter.acquire()
-        self._raise_if_refused()
-        if method == "POST" and tally.before_send is not None:
-            before_send, tally.before_send = tally.before_send, None
-            before_send()
-        tally.requests += 1
-        try:
-            request = self._http.build_request(
-                method, self._settings.url(path), content=content, params=params, headers=headers, timeout=self._timeout
-            )
-            return _decoded(self._answer(self._http.send(request, stream=True)))
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise _TransportFailure(self._describe(exc), landed=False) from exc
-        except httpx.UnsupportedProtocol as exc:
-            raise CrmUnreachable(
-                f"Cannot talk to {self._redact(self._settings.base_url)}: {exc}. Check VOX_BASE_URL."
-            ) from exc
-        except httpx.RequestError as exc:
-            raise _TransportFailure(self._describe(exc), landed=True) from exc
-
-    def _answer(self, response: httpx.Response) -> httpx.Response:
-        """The response, read whole within ``ANSWER_DEADLINE``: the timeout is per read, so a body that trickles
-        in (a byte every few seconds) would otherwise never end."""
-        deadline = time.monotonic() + ANSWER_DEADLINE
-        chunks: list[bytes] = []
-        try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                if time.monotonic() > deadline:
-                    raise _TransportFailure(f"the answer was still arriving after {ANSWER_DEADLINE:.0f} s", landed=True)
-        finally:
-            response.close()
-        response._content = b"".join(chunks)  # what Response.read() keeps: .content, .text and .json() use it
-        return response
-
-    def _pause(self, seconds: float) -> None:
-        """Wait ``seconds`` before a retry; a stop ends the wait (the retry is then refused)."""
-        if self._sleep is time.sleep:
-            self._stopping.wait(seconds)
-        else:
-            self._sleep(seconds)
-
-    def _raise_if_refused(self) -> None:
-        """Fail at once when an earlier answer stopped the run."""
-        refusal = self._refusal
-        if refusal is not None:
-            raise type(refusal)(str(refusal))
+                    self._transport.pause(self._retry.backoff(retries.failures))
 
     def _unreachable(self, attempts: int, reason: str) -> CrmUnreachable:
         """The stop for a CRM that kept failing."""
         return CrmUnreachable(
-            f"The CRM at {self._redact(self._settings.base_url)} kept failing ({reason}) "
+            f"The CRM at {self._transport.redact(self._settings.base_url)} kept failing ({reason}) "
             f"after {attempts} attempts. Check the network and VOX_BASE_URL, {_RESUME}"
         )
-
-    def _describe(self, exc: Exception) -> str:
-        """A short description of a transport error."""
-        detail = self._redact(answers.excerpt(str(exc)))
-        return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
-
-    def _redact(self, text: str) -> str:
-        """``text`` without the API token."""
-        token = self._settings.token
-        # A real token is long and random; a short test one ("t") would turn every "t" of a message into [token].
-        return text.replace(token, "[token]") if len(token) >= MIN_REDACTED_TOKEN else text
 
 
 ORDER_CHECKS = 2
@@ -533,22 +441,6 @@ class _OrderCheck:
     broken: bool = False
 
 
-class _TransportFailure(Exception):
-    """A request got no HTTP answer; ``landed``: it may have reached the CRM anyway."""
-
-    def __init__(self, reason: str, *, landed: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.landed = landed
-
-
-# -- reading bodies ---------------------------------------------------------------
-
-
-MIN_REDACTED_TOKEN = 8
-"""Tokens shorter than this are not looked for in the CRM's messages (they are no real secret)."""
-
-
 def _attribute(messages: list[str], leads: int) -> list[str]:
     """A message for each of ``leads`` refused leads, from ``errors[]`` items that named none of them.
 
@@ -559,19 +451,6 @@ def _attribute(messages: list[str], leads: int) -> list[str]:
     joined = "; ".join(dict.fromkeys(messages))
     note = "the CRM refused leads of this batch without saying which"
     return [f"{answers.excerpt(joined)} ({note})"] * leads
-
-
-def _decoded(response: httpx.Response) -> Answer:
-    """What the readers take of a response read whole."""
-    return Answer(response.status_code, dict(response.headers.items()), response.text, _json_body(response))
-
-
-def _json_body(response: httpx.Response) -> object:
-    """The decoded JSON body, or None when there is none."""
-    try:
-        return response.json()
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 def _chunks(leads: list[Lead], size: int) -> Iterator[list[Lead]]:
