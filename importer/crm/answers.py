@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-Lead = Mapping[str, object]
+from importer.crm.steps import Lead
 
 EXCERPT_CHARS = 200
 

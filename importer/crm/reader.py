@@ -1,6 +1,6 @@
 """Reading the Vox CRM's answer to a request into the next step of the request loop.
 
-No ``httpx`` and no I/O here: the readers take an ``Answer`` already read whole and decoded
+No ``httpx`` and no requests here: the readers take an ``Answer`` already read whole and decoded
 (:mod:`importer.crm.transport` does that), record what it says of each lead in the ``_Tally``, and return
 what to do next. What is retried, what stops the run and what is a lead's own failure follows the
 outcome table in ``vox-crm-api.md`` §5; :mod:`importer.crm.answers` reads the items of a body.

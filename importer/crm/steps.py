@@ -1,8 +1,9 @@
-"""What the parts of the CRM client pass each other: the steps of the request loops and what one ``submit`` learns.
+"""What the parts of the CRM client pass each other.
 
-A reader of answers (:mod:`importer.crm.answers`) turns an answer into a step; the client
-(:mod:`importer.crm.client`) and recovery (:mod:`importer.crm.recovery`) act on it and record each lead's
-fate in a ``_Tally``, which becomes the ``BatchResult`` of the call.
+The transport (:mod:`importer.crm.transport`) hands over each ``Answer``; a reader
+(:mod:`importer.crm.reader`) turns it into a step; the client (:mod:`importer.crm.client`) and recovery
+(:mod:`importer.crm.recovery`) act on the step and record each lead's fate in a ``_Tally``, which becomes
+the ``BatchResult`` of one ``submit`` call.
 """
 
 from __future__ import annotations
