@@ -34,6 +34,7 @@ NOT_ISSUE_CODES = {
     "sandbox-token": "the sandbox's default token",
     "re-index": "a ledger transaction's name",
     "read-only": "a word in SQLite's error messages",
+    "retry-after": "an HTTP header's name",
 }
 
 
