@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
 import time
 from collections.abc import Awaitable, Callable
@@ -10,7 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import jinja2
 from asgi_csrf import asgi_csrf
+from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -44,7 +47,8 @@ class WebState:
         self.uploads = UploadStore(uploads_root)
         self.max_upload_bytes = max_upload_bytes
         self.keys = KeyLocks()
-        self.templates = Jinja2Templates(directory=str(HERE / "templates"), autoescape=True)
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
+        self.templates = Jinja2Templates(env=env)
         self.templates.env.globals["FIELD_LABELS"] = steps.FIELD_LABELS
         self.templates.env.filters["clock"] = lambda t: time.strftime("%H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
@@ -55,7 +59,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     state: WebState = request.app.state.web
     token = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
     context = {"csrftoken": token, "max_upload_mb": state.max_upload_bytes // (1 << 20), **context}
-    response = state.templates.TemplateResponse(request, name, context, status_code=status_code)
+    response: Response = state.templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["cache-control"] = "no-store"
     response.headers["x-frame-options"] = "DENY"
     response.headers["content-security-policy"] = (
@@ -103,8 +107,13 @@ async def receive_upload(request: Request) -> Response:
     if length is not None and length.isdigit() and int(length) > state.max_upload_bytes + (1 << 16):
         return _too_large(request, state, wants_json)
     upload: Upload | None = None
+    header_token = request.headers.get("x-csrftoken")
+    if header_token is not None and not _csrf_ok(request, header_token):
+        return PlainTextResponse(CSRF_REFUSED, status_code=403)
     try:
         form = await request.form(max_files=1, max_fields=5)
+        if header_token is None and not _csrf_ok(request, str(form.get("csrftoken") or "")):
+            return PlainTextResponse(CSRF_REFUSED, status_code=403)
         file = form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
             return _upload_error(request, "Choose a file to upload.", wants_json)
@@ -120,6 +129,31 @@ async def receive_upload(request: Request) -> Response:
     if wants_json:
         return JSONResponse({"next": target})
     return RedirectResponse(target, status_code=303)
+
+
+CSRF_REFUSED = "This form was not sent from this server's page (the CSRF token is missing or wrong); reload the page."
+
+
+def _multipart_upload(scope: Scope) -> bool:
+    """The upload form: asgi-csrf's multipart check fails with python-multipart 0.0.26 and later
+    (simonw/asgi-csrf#38), so ``receive_upload`` checks the same token itself, before anything is kept."""
+    if scope["path"] != "/upload" or scope["method"] != "POST":
+        return False
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+    return bool(content_type.startswith(b"multipart/form-data"))
+
+
+def _csrf_ok(request: Request, submitted: str) -> bool:
+    """Whether ``submitted`` is the signed CSRF token of this browser's cookie (asgi-csrf's own scheme)."""
+    state: WebState = request.app.state.web
+    cookie = request.cookies.get("csrftoken", "")
+    if not cookie or not submitted:
+        return False
+    try:
+        URLSafeSerializer(state.gate.secret).loads(cookie, "csrftoken")
+    except BadSignature:
+        return False
+    return secrets.compare_digest(cookie.encode(), submitted.encode())
 
 
 def _copy(file: UploadFile, path: Path, cap: int) -> None:
@@ -250,7 +284,9 @@ def create_app(
     ]
     app = Starlette(routes=routes)
     app.state.web = state
-    wrapped: ASGIApp = asgi_csrf(app, signing_secret=gate.secret, cookie_samesite="Strict")
+    wrapped: ASGIApp = asgi_csrf(
+        app, signing_secret=gate.secret, cookie_samesite="Strict", skip_if_scope=_multipart_upload
+    )
     wrapped = CapBody(wrapped, state.max_upload_bytes + (1 << 20))
     return RequireLogin(wrapped, gate), state
 

@@ -82,17 +82,20 @@ class RequireLogin:
             await self.app(scope, receive, send)
             return
         body = (
-            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign in needed - leadimport</title>"
-            '<link rel="stylesheet" href="/static/app.css"></head><body><main>'
-            "<h1>Sign in needed</h1><p role=alert>This page needs the sign-in link that <code>leadimport serve</code> "
-            "printed when it started. Open that link in this browser. If it was used already, stop the server "
-            "(Ctrl-C) and start it again for a new link.</p></main></body></html>"
-        ).encode()
+            b"<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign in needed - leadimport</title>"
+            b'<link rel="stylesheet" href="/static/app.css"></head><body><main>'
+            b"<h1>Sign in needed</h1><p role=alert>This page needs the sign-in link that <code>leadimport serve</code> "
+            b"printed when it started. Open that link in this browser. If it was used already, stop the server "
+            b"(Ctrl-C) and start it again for a new link.</p></main></body></html>"
+        )
         await send(
             {
                 "type": "http.response.start",
                 "status": 401,
-                "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})

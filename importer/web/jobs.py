@@ -17,6 +17,7 @@ STAGE_NAMES = {
     "validating": "Checking every row",
     "checking": "Checking every row",
     "sending": "Sending leads to the CRM",
+    "sent": "Sent; finishing",
     "reconciling": "Checking earlier unfinished sends with the CRM",
     "report": "Writing the report",
 }

@@ -150,10 +150,10 @@ def saved_mappings_that_fit(folder: Path, table: TableInspection) -> list[SavedF
 
 
 def region_hints(table: TableInspection, phone_position: int | None, default: str) -> list[tuple[str, int, int]]:
-    """(region, sample phones valid there, samples) for the likeliest regions of the phone column's samples.
+    """(region, sample phones valid there, samples) for the likeliest regions, best first.
 
-    A number written with + or 00 counts for its own country; one without counts for every region
-    where it is a valid number.
+    Leads give mobile numbers, and some countries (Germany) accept almost any digits as a landline, so a
+    mobile number counts twice. A number written with + or 00 counts for its own country only.
     """
     if phone_position is None:
         return []
@@ -161,31 +161,32 @@ def region_hints(table: TableInspection, phone_position: int | None, default: st
     samples = [s for s in (column.samples if column else ()) if sum(ch.isdigit() for ch in s) >= 6]
     if not samples:
         return []
-    votes: collections.Counter[str] = collections.Counter()
+    score: collections.Counter[str] = collections.Counter()
+    valid: collections.Counter[str] = collections.Counter()
     for text in samples:
         digits = "".join(ch for ch in text if ch.isdigit() or ch == "+")
         if digits.startswith("00"):
             digits = "+" + digits[2:]
-        if digits.startswith("+"):
+        regions = [None] if digits.startswith("+") else sorted(phonenumbers.SUPPORTED_REGIONS)
+        for region in regions:
             try:
-                region = phonenumbers.region_code_for_number(phonenumbers.parse(digits, None))
+                number = phonenumbers.parse(digits, region)
             except phonenumbers.NumberParseException:
                 continue
-            if region:
-                votes[region] += 1
-            continue
-        for region in phonenumbers.SUPPORTED_REGIONS:
-            try:
-                if phonenumbers.is_valid_number(phonenumbers.parse(digits, region)):
-                    votes[region] += 1
-            except phonenumbers.NumberParseException:
-                continue
-    ranked = sorted(votes.items(), key=lambda rv: (-rv[1], rv[0] != default, rv[0]))
-    return [(region, n, len(samples)) for region, n in ranked[:3]]
+            home = phonenumbers.region_code_for_number(number)
+            if region not in (None, home) or not phonenumbers.is_valid_number(number):
+                continue  # dialled from there, it would ring in another country
+            valid[home] += 1
+            score[home] += 2 if phonenumbers.number_type(number) in _MOBILE else 1
+    ranked = sorted(score.items(), key=lambda rv: (-rv[1], rv[0] != default, rv[0]))
+    return [(region, valid[region], len(samples)) for region, _ in ranked[:3]]
+
+
+_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def region_name(region: str) -> str:
-    """"IN" → "India (IN)", from the phonenumbers geocoder's English names when present."""
+    """ "IN" → "India (IN)", from the phonenumbers geocoder's English names when present."""
     try:
         from phonenumbers.geocoder import _region_display_name  # type: ignore[attr-defined]
 
@@ -224,7 +225,9 @@ def check_form(form: MappingForm, table: TableInspection) -> list[str]:
     return problems
 
 
-def mapping_document(form: MappingForm, table: TableInspection, *, sheet: str | None, header_row: int | None) -> dict[str, object]:
+def mapping_document(
+    form: MappingForm, table: TableInspection, *, sheet: str | None, header_row: int | None
+) -> dict[str, object]:
     """The mapping as a YAML-ready dictionary (the same keys a hand-written mapping has)."""
     by_position = {c.position: c for c in table.columns}
     fields: dict[str, str] = {}

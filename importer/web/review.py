@@ -133,7 +133,7 @@ class Review:
             mask = np.ones(len(self.rows), dtype=bool)
             if status == EXCLUDED:
                 mask = np.zeros(len(self.rows), dtype=bool)
-                mask[self._position.get_indexer(sorted(self.excluded))] = True
+                mask[self._position.get_indexer(pd.Index(sorted(self.excluded)))] = True
             elif status:
                 mask &= (self.rows["status"] == status).to_numpy()
             if reason:
@@ -156,7 +156,7 @@ class Review:
     # -- one row --------------------------------------------------------------------------------
 
     def position(self, sheet_row: int) -> int | None:
-        found = self._position.get_indexer([sheet_row])[0]
+        found = self._position.get_indexer(pd.Index([sheet_row]))[0]
         return int(found) if found >= 0 else None
 
     def grid_row(self, position: int) -> GridRow:
@@ -184,12 +184,20 @@ class Review:
             return [Problem("crm", "crm", f"The CRM refused this lead: {row['reason']}", ())]
         if status == "pending" and row["reason"]:
             return [Problem("pending", "warning", str(row["reason"]), ())]
-        for severity, text, fields in (("error", row["reason"], ISSUE_FIELDS), ("warning", row["warnings"], WARNING_FIELDS)):
+        for severity, text, fields in (
+            ("error", row["reason"], ISSUE_FIELDS),
+            ("warning", row["warnings"], WARNING_FIELDS),
+        ):
             for code in codes(text):
                 columns = tuple(self.field_columns[f] for f in fields.get(code, ()) if f in self.field_columns)
                 value = cells.get(columns[0], "") if columns else ""
                 out.append(
-                    Problem(code, severity, explain(code, warning=severity == "warning", value=value, region=self.region), columns)
+                    Problem(
+                        code,
+                        severity,
+                        explain(code, warning=severity == "warning", value=value, region=self.region),
+                        columns,
+                    )
                 )
         return out
 
@@ -222,7 +230,7 @@ class Review:
 
     def first_copy(self, position: int, phone: str, email: str, reference: str, keys: tuple[str, ...]) -> int | None:
         """The sheet row of an earlier valid row with the same phone, email or referenceId (the in-file dedupe)."""
-        valid = (self.rows["status"] == "valid").to_numpy()
+        valid = (self.rows["status"] == "valid").to_numpy(dtype=bool, copy=True)
         valid[position] = False
         hit = np.zeros(len(self.rows), dtype=bool)
         for key, value in (("phone", phone), ("email", email), ("referenceId", reference)):
@@ -231,9 +239,15 @@ class Review:
                 hit |= (self.rows[column] == value).to_numpy(dtype=bool, na_value=False)
         earlier = np.flatnonzero(hit & valid)
         earlier = earlier[earlier < position]
-        return int(self.rows.at[int(earlier[0]), "sheet_row"]) if len(earlier) else None
+        return int(self.rows["sheet_row"].iloc[int(earlier[0])]) if len(earlier) else None
 
     # -- what is sent ----------------------------------------------------------------------------
+
+    def to_send(self) -> int:
+        """Valid rows not excluded: the leads a send would try."""
+        with self.lock:
+            valid = self.rows["status"] == "valid"
+            return int((valid & ~self.rows["sheet_row"].isin(self.excluded)).sum())
 
     @property
     def changed(self) -> bool:
@@ -298,7 +312,7 @@ def write_rows_to_fix(review: Review, rows: pd.DataFrame, path: Path) -> int:
     columns = [str(c) for c in review.cells.columns]
     sheet.append([*columns, FIX_COLUMN])
     for _, row in need.iterrows():
-        position = review.position(int(row["sheet_row"]))
+        position = review.position(int(str(row["sheet_row"])))
         if position is None:
             continue
         cells = [str(v) for v in review.cells.iloc[position].tolist()]

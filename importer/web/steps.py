@@ -312,6 +312,8 @@ async def review_page(request: Request) -> Response:
             "email_col": email_col,
             "field_of": {v: k for k, v in review.field_columns.items()},
             "sending": upload.send is not None and upload.send.task.running,
+            "to_send": review.to_send(),
+            "page_of": lambda sheet_row: (review.position(sheet_row) or 0) // PAGE_SIZE + 1,
             "elapsed_ms": round(1000 * (time.perf_counter() - started)),
             "step": "review",
         },

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,9 @@ import pandas as pd
 
 from importer.config import LeadMapping, load_mapping
 from importer.errors import ConfigError
+from importer.pipeline import Outcome
 from importer.read.source import ReadOptions
+from importer.report.rows import summarize
 from importer.web.jobs import Task
 from importer.web.review import Review, write_rows_to_fix
 from importer.web.uploads import Send, Upload
@@ -37,36 +39,51 @@ def read_options(upload: Upload) -> ReadOptions:
 
 
 def review_upload(upload: Upload, settings: ServerSettings, task: Task) -> Review:
-    """The dry run of the upload with its working mapping: every row checked, nothing sent."""
+    """The dry run of the upload with its working mapping: every row checked, nothing sent.
+
+    Rows the ledger shows as accepted by an earlier run are marked ``already-imported``, as a send would.
+    """
     import importer
 
     assert upload.mapping_path is not None
     mapping = load_mapping(upload.mapping_path)
-    ledger = importer.Ledger(settings.ledger_path) if settings.ledger_path.exists() else None
-    try:
-        outcome = importer.validate_file(
-            upload.path, mapping, read=read_options(upload), ledger=ledger, progress=task.progress
-        )
-    finally:
-        if ledger is not None:
-            ledger.close()
-    return _review_of(outcome, mapping)
-
-
-def _review_of(outcome: object, mapping: LeadMapping) -> Review:
-    rows: pd.DataFrame = outcome.rows  # type: ignore[attr-defined]
-    table = outcome.prepared.table  # type: ignore[attr-defined]
-    plan = outcome.plan  # type: ignore[attr-defined]
-    counts = outcome.summary.counts  # type: ignore[attr-defined]
+    outcome = importer.validate_file(upload.path, mapping, read=read_options(upload), progress=task.progress)
+    rows = outcome.rows.copy()
+    mark_already_imported(rows, mapping, settings.ledger_path)
+    plan = outcome.plan
     return Review(
-        rows=rows.copy(),
-        cells=table.cells.copy(),
-        field_columns=dict(table.columns),
+        rows=rows,
+        cells=outcome.table.cells.copy(),
+        field_columns=dict(outcome.table.columns),
         region=mapping.default_region,
         plan_text=plan.describe() if plan is not None else "",
         plan=plan.as_dict() if plan is not None else {},
-        already_imported=int(counts.get("already-imported", 0)),
+        already_imported=int((rows["status"] == "already-imported").sum()),
     )
+
+
+def mark_already_imported(rows: pd.DataFrame, mapping: LeadMapping, ledger_path: Path) -> None:
+    """Valid rows an earlier run already got into the CRM become ``already-imported`` (in place)."""
+    import importer
+
+    if not (mapping.project_id and mapping.process_id and ledger_path.exists()):
+        return
+    valid = rows.index[rows["status"] == "valid"]
+    refs = rows.loc[valid, "referenceId"].astype(str)
+    refs = refs[refs != ""]
+    if refs.empty:
+        return
+    with importer.Ledger(ledger_path) as ledger:
+        known = ledger.lookup(mapping.project_id, mapping.process_id, refs.tolist())
+    done = {ref: k for ref, k in known.items() if k.state == "accepted"}
+    if not done:
+        return
+    hit = refs[refs.isin(done.keys())]
+    rows.loc[hit.index, "status"] = "already-imported"
+    rows.loc[hit.index, "lead_id"] = [done[r].lead_id or "" for r in hit]
+    if "imported_in_run" not in rows.columns:
+        rows["imported_in_run"] = ""
+    rows.loc[hit.index, "imported_in_run"] = [str(done[r].run_id) for r in hit]
 
 
 def recheck_row(upload: Upload, settings: ServerSettings, sheet_row: int, column: str, value: str) -> None:
@@ -88,13 +105,10 @@ def recheck_row(upload: Upload, settings: ServerSettings, sheet_row: int, column
         writer = csv.writer(handle)
         writer.writerow([str(c) for c in review.cells.columns])
         writer.writerow(cells)
-    ledger = importer.Ledger(settings.ledger_path) if settings.ledger_path.exists() else None
-    try:
-        outcome = importer.validate_file(one, _without_place(mapping), ledger=ledger)
-    finally:
-        if ledger is not None:
-            ledger.close()
-    checked = outcome.rows.iloc[0].copy()
+    outcome = importer.validate_file(one, _without_place(mapping))
+    checked_rows = outcome.rows.copy()
+    mark_already_imported(checked_rows, mapping, settings.ledger_path)
+    checked = checked_rows.iloc[0].copy()
     checked["sheet_row"] = sheet_row
     checked["duplicate_of"] = pd.NA
     if checked["status"] == "valid":
@@ -112,8 +126,6 @@ def recheck_row(upload: Upload, settings: ServerSettings, sheet_row: int, column
 
 def _without_place(mapping: LeadMapping) -> LeadMapping:
     """The mapping for a one-row CSV of the sheet's cells: no sheet, header on row 1."""
-    from dataclasses import replace
-
     return replace(mapping, sheet=None, header_row=None)
 
 
@@ -181,11 +193,23 @@ def _back_to_sheet_rows(rows: pd.DataFrame, sheet_rows: np.ndarray) -> pd.DataFr
     return out
 
 
-def _write_reports(upload: Upload, review: Review, outcome: object, rows: pd.DataFrame) -> dict[str, Path]:
-    from dataclasses import replace
-
+def _write_reports(upload: Upload, review: Review, outcome: Outcome, rows: pd.DataFrame) -> dict[str, Path]:
+    """The CSV and XLSX reports (of the sheet as uploaded, edits recorded) and the rows-to-fix file."""
     stem = Path(upload.filename).stem
-    final = replace(outcome, rows=rows)  # type: ignore[type-var]
+    final = outcome
+    if review.changed:  # the send read an edited copy: report the sheet as uploaded, row for row
+        rows = rows.reset_index(drop=True)
+        cells = review.cells.reset_index(drop=True)
+        table = replace(
+            outcome.table,
+            path=str(upload.path),
+            cells=cells,
+            sheet_row=rows["sheet_row"].to_numpy(),
+            sheet=upload.sheet,
+        )
+        details = (*outcome.details, ("Edited on the upload page", "; ".join(review.edited_description()) or "-"))
+        final = replace(outcome, prepared=replace(outcome.prepared, table=table), details=details)
+    final = replace(final, rows=rows, summary=summarize(rows))
     csv_path = final.write_report(upload.folder / f"{stem}.report.csv", format="csv")
     xlsx_path = final.write_report(upload.folder / f"{stem}.report.xlsx", format="xlsx")
     fix_path = upload.folder / f"{stem}.rows-to-fix.xlsx"
