@@ -173,8 +173,8 @@ def region_hints(table: TableInspection, phone_position: int | None, default: st
                 number = phonenumbers.parse(digits, region)
             except phonenumbers.NumberParseException:
                 continue
-            home = phonenumbers.region_code_for_number(number)
-            if region not in (None, home) or not phonenumbers.is_valid_number(number):
+            home = str(phonenumbers.region_code_for_number(number) or "")
+            if not home or region not in (None, home) or not phonenumbers.is_valid_number(number):
                 continue  # dialled from there, it would ring in another country
             valid[home] += 1
             score[home] += 2 if phonenumbers.number_type(number) in _MOBILE else 1
