@@ -48,6 +48,8 @@ class WebServer:
             mappings_dir=mappings_dir,
             token=env.get("VOX_API_TOKEN") or None,
             base_url=env.get("VOX_BASE_URL") or DEFAULT_BASE_URL,
+            project_id=env.get("VOX_PROJECT_ID", ""),
+            process_id=env.get("VOX_PROCESS_ID", ""),
         )
         self.gate = LoginGate()
         root = uploads_root or ledger_path.parent / "uploads"

@@ -170,14 +170,14 @@ async def columns_page(request: Request) -> Response:
         form = MappingForm(
             choices_from_mapping(chosen.mapping, table),
             chosen.mapping.default_region,
-            chosen.mapping.project_id or "",
-            chosen.mapping.process_id or "",
+            chosen.mapping.project_id or settings.project_id,
+            chosen.mapping.process_id or settings.process_id,
         )
         _, why = suggested_choices(upload.described.suggestion, table)
         using = chosen.path
     else:
         choices, why = suggested_choices(upload.described.suggestion, table)
-        form = MappingForm(choices, "IN", _env("VOX_PROJECT_ID"), _env("VOX_PROCESS_ID"))
+        form = MappingForm(choices, "IN", settings.project_id, settings.process_id)
         using = None
     fix = fix_column_position(table)
     if fix is not None:
@@ -203,12 +203,6 @@ async def columns_page(request: Request) -> Response:
             "step": "columns",
         },
     )
-
-
-def _env(name: str) -> str:
-    import os
-
-    return os.environ.get(name, "")
 
 
 async def choose_columns(request: Request) -> Response:
@@ -313,6 +307,7 @@ async def review_page(request: Request) -> Response:
             "field_of": {v: k for k, v in review.field_columns.items()},
             "sending": upload.send is not None and upload.send.task.running,
             "to_send": review.to_send(),
+            "ids_missing": upload.form is None or not (upload.form.project_id and upload.form.process_id),
             "page_of": lambda sheet_row: (review.position(sheet_row) or 0) // PAGE_SIZE + 1,
             "elapsed_ms": round(1000 * (time.perf_counter() - started)),
             "step": "review",

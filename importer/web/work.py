@@ -32,6 +32,9 @@ class ServerSettings:
     mappings_dir: Path
     token: str | None
     base_url: str
+    project_id: str = ""
+    """The form's default project id (VOX_PROJECT_ID where the server runs)."""
+    process_id: str = ""
 
 
 def read_options(upload: Upload) -> ReadOptions:
