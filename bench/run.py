@@ -14,6 +14,9 @@ Parts (``--part``, repeatable; default: all):
   ledger    ``leadimport run`` of 200,000 valid leads with and without the ledger, the
             rate limit out of the way (target: at most 10% slower with it)
             (bench/ledger_overhead.py).
+  web       the --csv-rows CSV uploaded to ``leadimport serve`` and reviewed: the server's
+            peak RSS (target: under 1.5 GB) and every review grid page's time (target: under
+            1 s) (bench/web_upload.py).
 
 Each command runs as its own process, the sides compared alternating, ``--repeats``
 times; medians are reported because small shared machines are noisy. The exit code is
@@ -42,6 +45,7 @@ from generate import DATA_DIR, DEFAULT_SEED, SheetSpec, ensure_sheet
 from ledger_overhead import LedgerSettings, ledger_part
 from measure import Measurement, run_measured
 from submit_rate import SubmitSettings, submit_part
+from web_upload import WebSettings, web_part
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -204,10 +208,17 @@ def ledger_overhead_part(settings: Settings) -> PartResult:
     )
 
 
+def web_upload_part(settings: Settings) -> PartResult:
+    return web_part(
+        WebSettings(rows=settings.csv_rows, seed=settings.seed, data_dir=settings.data_dir, python=settings.python)
+    )
+
+
 PARTS: dict[str, Callable[[Settings], PartResult]] = {
     "validate": validate_part,
     "submit": submit_rate_part,
     "ledger": ledger_overhead_part,
+    "web": web_upload_part,
 }
 
 

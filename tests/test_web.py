@@ -314,3 +314,32 @@ def test_blocked_until_reads_the_crm_stop() -> None:
     assert blocked_until("The CRM has blocked this API key for about an hour after ...", now=100) == 3700
     assert blocked_until("The CRM asked us to wait 900 s before sending more (HTTP 429). Wait, ...", now=0) == 900
     assert blocked_until("The token does not belong to the project", now=0) is None
+
+
+def test_serve_prints_a_one_time_link_and_warns_off_loopback(tmp_path: Path) -> None:
+    """`leadimport serve --port 0` prints a sign-in link that works once; another --host is warned about."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    env = {**__import__("os").environ, "VOX_API_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "importer", "serve", "--port", "0", "--ledger", str(tmp_path / "l.sqlite3")]
+    for host, warned in (("127.0.0.1", False), ("0.0.0.0", True)):
+        process = subprocess.Popen(
+            [*command, "--host", host], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        try:
+            assert process.stdout is not None and process.stderr is not None
+            first = process.stdout.readline()
+            link = process.stdout.readline().strip().rsplit(" ", 1)[-1]
+            assert first.startswith("leadimport upload page on http://") and "/login?token=" in link
+            link = link.replace("0.0.0.0", "127.0.0.1")
+            with httpx.Client(follow_redirects=True) as client:
+                assert client.get(link).status_code == 200  # redirected to the upload page, signed in
+                assert client.get(link).status_code == 403  # used once
+            assert TOKEN not in first + link
+        finally:
+            process.terminate()
+            _, err = process.communicate(timeout=30)
+        assert ("other computers can reach this page" in err) is warned

@@ -34,7 +34,9 @@ ARGS = [
 if not CHROMIUM.exists():
     if os.environ.get("CI"):
         raise RuntimeError("CI must run the browser tests: /usr/bin/chromium is missing (.ci/run installs it).")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium); CI installs it", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium); CI installs it", allow_module_level=True
+    )
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -67,9 +69,7 @@ def browser() -> Iterator[Any]:
 
 def _server(tmp_path: Path, sandbox: importer.Sandbox) -> tuple[WebServer, Recorder]:
     env = {"VOX_API_TOKEN": TOKEN, "VOX_BASE_URL": sandbox.base_url, "VOX_PROJECT_ID": PROJECT}
-    server = WebServer(
-        port=0, ledger_path=tmp_path / "ledger.sqlite3", mappings_dir=tmp_path / "mappings", environ=env
-    )
+    server = WebServer(port=0, ledger_path=tmp_path / "ledger.sqlite3", mappings_dir=tmp_path / "mappings", environ=env)
     recorder = Recorder(server.app)
     server.server.config.app = recorder
     server.start()
@@ -212,7 +212,8 @@ def test_the_browser_is_refused_without_cookie_or_csrf_token(browser: Any, tmp_p
             page = context.new_page()
             page.goto(server.login_url())
             refused = context.request.post(
-                f"{server.base_url}/upload", multipart={"file": {"name": "a.csv", "mimeType": "text/csv", "buffer": b"Name,Phone\n"}}
+                f"{server.base_url}/upload",
+                multipart={"file": {"name": "a.csv", "mimeType": "text/csv", "buffer": b"Name,Phone\n"}},
             )
             assert refused.status == 403
             refused_form = context.request.post(f"{server.base_url}/u/none/send", form={"x": "1"})

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import collections
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,6 +99,7 @@ class Review:
     excluded: set[int] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _masks: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    _stats: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.cells):
@@ -108,20 +111,35 @@ class Review:
     # -- counts and filters ------------------------------------------------------------------
 
     def status_counts(self) -> dict[str, int]:
-        counts = self.rows["status"].value_counts().to_dict()
-        return {str(k): int(v) for k, v in counts.items()}
+        """Rows per status (kept until a row changes)."""
+        with self.lock:
+            if "status" not in self._stats:
+                found = self.rows["status"].value_counts().to_dict()
+                self._stats["status"] = {str(k): int(v) for k, v in found.items()}
+            counts: dict[str, int] = self._stats["status"]
+            return dict(counts)
 
     def reason_counts(self) -> list[tuple[str, int]]:
         """Issue codes of invalid and skipped rows, and warning codes of every row, most frequent first."""
-        counted: collections.Counter[str] = collections.Counter()
-        for column in ("reason", "warnings"):
-            values = self.rows[column]
-            if column == "reason":
-                values = values[self.rows["status"].isin(["invalid", "skipped"])]
-            for text, n in values.value_counts().items():
-                for code in codes(text):
-                    counted[code] += int(n)
-        return counted.most_common()
+        with self.lock:
+            if "reasons" not in self._stats:
+                counted: collections.Counter[str] = collections.Counter()
+                for column in ("reason", "warnings"):
+                    values = self.rows[column]
+                    if column == "reason":
+                        values = values[self.rows["status"].isin(["invalid", "skipped"])]
+                    for text, n in values.value_counts().items():
+                        for code in codes(text):
+                            counted[code] += int(n)
+                self._stats["reasons"] = counted.most_common()
+            reasons: list[tuple[str, int]] = self._stats["reasons"]
+            return list(reasons)
+
+    def _with_code(self, column: str, code: str) -> np.ndarray:
+        """Rows whose ``column`` (reason or warnings) lists ``code``: matched on the column's few distinct texts."""
+        distinct = self.rows[column].dropna().unique()
+        having = [text for text in distinct if code in codes(text)]
+        return self.rows[column].isin(having).to_numpy(dtype=bool)
 
     def matching(self, status: str, reason: str) -> np.ndarray:
         """Positions of the rows with this status (or any) and this issue code (or any), in sheet order."""
@@ -137,11 +155,7 @@ class Review:
             elif status:
                 mask &= (self.rows["status"] == status).to_numpy()
             if reason:
-                pattern = rf"(?:^|, ){_escape(reason)}(?:,|$)"
-                hit = self.rows["reason"].str.contains(pattern, regex=True) | self.rows["warnings"].str.contains(
-                    pattern, regex=True
-                )
-                mask &= hit.to_numpy(dtype=bool, na_value=False)
+                mask &= self._with_code("reason", reason) | self._with_code("warnings", reason)
             positions = np.flatnonzero(mask)
             if len(self._masks) >= _MASK_CACHE:
                 self._masks.pop(next(iter(self._masks)))
@@ -149,9 +163,9 @@ class Review:
             return positions
 
     def page(self, positions: np.ndarray, number: int, size: int = PAGE_SIZE) -> list[GridRow]:
-        """One page (1-based) of the grid."""
+        """One page (1-based) of the grid: its rows taken from the frames in one go."""
         start = (max(number, 1) - 1) * size
-        return [self.grid_row(int(p)) for p in positions[start : start + size]]
+        return self.grid_rows(positions[start : start + size])
 
     # -- one row --------------------------------------------------------------------------------
 
@@ -160,24 +174,33 @@ class Review:
         return int(found) if found >= 0 else None
 
     def grid_row(self, position: int) -> GridRow:
-        row = self.rows.iloc[position]
-        sheet_row = int(row["sheet_row"])
-        cells = {str(k): str(v) for k, v in self.cells.iloc[position].items()}
-        duplicate = row.get("duplicate_of")
-        return GridRow(
-            sheet_row=sheet_row,
-            status=str(row["status"]),
-            cells=cells,
-            phone=str(row.get("phone_e164") or ""),
-            email=str(row.get("email") or ""),
-            duplicate_of=int(duplicate) if duplicate is not None and not pd.isna(duplicate) else None,
-            problems=tuple(self._problems(row, cells)),
-            excluded=sheet_row in self.excluded,
-            edited=dict(self.edits.get(sheet_row, {})),
-            lead_id=str(row.get("lead_id") or ""),
-        )
+        return self.grid_rows(np.array([position]))[0]
 
-    def _problems(self, row: pd.Series, cells: dict[str, str]) -> list[Problem]:
+    def grid_rows(self, positions: np.ndarray) -> list[GridRow]:
+        with self.lock:
+            rows = self.rows.iloc[positions].to_dict("records")
+            cells = self.cells.iloc[positions].astype(str).to_dict("records")
+        out = []
+        for row, row_cells in zip(rows, cells, strict=True):
+            sheet_row = int(row["sheet_row"])
+            duplicate = row.get("duplicate_of")
+            out.append(
+                GridRow(
+                    sheet_row=sheet_row,
+                    status=str(row["status"]),
+                    cells={str(k): v for k, v in row_cells.items()},
+                    phone=str(row.get("phone_e164") or ""),
+                    email=str(row.get("email") or ""),
+                    duplicate_of=int(duplicate) if duplicate is not None and not pd.isna(duplicate) else None,
+                    problems=tuple(self._problems(row, {str(k): str(v) for k, v in row_cells.items()})),
+                    excluded=sheet_row in self.excluded,
+                    edited=dict(self.edits.get(sheet_row, {})),
+                    lead_id=str(row.get("lead_id") or ""),
+                )
+            )
+        return out
+
+    def _problems(self, row: Mapping[Any, Any], cells: Mapping[str, str]) -> list[Problem]:
         out = []
         status = str(row["status"])
         if status == "rejected":
@@ -219,6 +242,7 @@ class Review:
                 if name in self.rows.columns and name != "sheet_row":
                     self.rows.at[position, name] = checked[name]
             self._masks.clear()
+            self._stats.clear()
 
     def toggle_excluded(self, sheet_row: int, exclude: bool) -> None:
         with self.lock:
@@ -227,6 +251,7 @@ class Review:
             else:
                 self.excluded.discard(sheet_row)
             self._masks.clear()
+            self._stats.clear()
 
     def first_copy(self, position: int, phone: str, email: str, reference: str, keys: tuple[str, ...]) -> int | None:
         """The sheet row of an earlier valid row with the same phone, email or referenceId (the in-file dedupe)."""
@@ -290,12 +315,6 @@ class Review:
             return out
 
 
-def _escape(code: str) -> str:
-    import re
-
-    return re.escape(code)
-
-
 def write_rows_to_fix(review: Review, rows: pd.DataFrame, path: Path) -> int:
     """The rows still needing a person (invalid, rejected, pending), in the sheet's own columns, as text cells.
 
@@ -316,7 +335,7 @@ def write_rows_to_fix(review: Review, rows: pd.DataFrame, path: Path) -> int:
         if position is None:
             continue
         cells = [str(v) for v in review.cells.iloc[position].tolist()]
-        problems = review._problems(row, dict(zip(columns, cells, strict=True)))
+        problems = review._problems(row.to_dict(), dict(zip(columns, cells, strict=True)))
         sheet.append([*cells, " ".join(p.text for p in problems) or str(row["status"])])
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
