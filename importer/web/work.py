@@ -171,7 +171,7 @@ def send_upload(upload: Upload, settings: ServerSettings, send: Send) -> None:
     if outcome.stop_message:
         send.blocked_until = blocked_until(outcome.stop_message)
     send.task.progress("report", 0, None)
-    send.reports = _write_reports(upload, review, outcome, rows)
+    send.reports = _write_reports(upload, review, outcome, rows, settings.ledger_path.parent / "reports")
 
 
 def _edited_copy(upload: Upload, review: Review) -> Path:
@@ -196,9 +196,16 @@ def _back_to_sheet_rows(rows: pd.DataFrame, sheet_rows: np.ndarray) -> pd.DataFr
     return out
 
 
-def _write_reports(upload: Upload, review: Review, outcome: Outcome, rows: pd.DataFrame) -> dict[str, Path]:
-    """The CSV and XLSX reports (of the sheet as uploaded, edits recorded) and the rows-to-fix file."""
-    stem = Path(upload.filename).stem
+def _write_reports(
+    upload: Upload, review: Review, outcome: Outcome, rows: pd.DataFrame, folder: Path
+) -> dict[str, Path]:
+    """The CSV and XLSX reports (of the sheet as uploaded, edits recorded) and the rows-to-fix file.
+
+    They go beside the ledger (uploads are removed when the server starts again; reports stay, as the
+    history page links to them).
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    stem = f"{Path(upload.filename).stem}-{stamp}-run{outcome.run_id or 0}"
     final = outcome
     if review.changed:  # the send read an edited copy: report the sheet as uploaded, row for row
         rows = rows.reset_index(drop=True)
@@ -213,9 +220,9 @@ def _write_reports(upload: Upload, review: Review, outcome: Outcome, rows: pd.Da
         details = (*outcome.details, ("Edited on the upload page", "; ".join(review.edited_description()) or "-"))
         final = replace(outcome, prepared=replace(outcome.prepared, table=table), details=details)
     final = replace(final, rows=rows, summary=summarize(rows))
-    csv_path = final.write_report(upload.folder / f"{stem}.report.csv", format="csv")
-    xlsx_path = final.write_report(upload.folder / f"{stem}.report.xlsx", format="xlsx")
-    fix_path = upload.folder / f"{stem}.rows-to-fix.xlsx"
+    csv_path = final.write_report(folder / f"{stem}.report.csv", format="csv")
+    xlsx_path = final.write_report(folder / f"{stem}.report.xlsx", format="xlsx")
+    fix_path = folder / f"{stem}.rows-to-fix.xlsx"
     write_rows_to_fix(review, rows, fix_path)
     return {"csv": csv_path, "xlsx": xlsx_path, "fix": fix_path}
 
