@@ -343,3 +343,28 @@ def test_serve_prints_a_one_time_link_and_warns_off_loopback(tmp_path: Path) -> 
             process.terminate()
             _, err = process.communicate(timeout=30)
         assert ("other computers can reach this page" in err) is warned
+
+
+def test_the_header_row_under_title_rows_is_kept_for_reading_and_saving(page: Page, tmp_path: Path) -> None:
+    """A header under a title row: confirmed on the sheet page, it is read there and by the saved mapping;
+    a row number below the header is refused on the page."""
+    sheet = tmp_path / "titled.csv"
+    phones = good_phones(2, seed=11)
+    sheet.write_text(
+        "Leads exported 2024-03-01,\nName,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)),
+        encoding="utf-8",
+    )
+    upload = page.upload(sheet)
+    html = page.get(f"/u/{upload.id}/sheet").text  # type: ignore[attr-defined]
+    assert "The column names are on row <strong>2</strong>" in html and "Leads exported 2024-03-01" in html
+    bad = page.post(f"/u/{upload.id}/sheet", {"header_row": "9"})
+    assert "The header row must be a row number from 1 to 2" in bad.text  # type: ignore[attr-defined]
+    page.post(f"/u/{upload.id}/sheet", {"header_row": "2"})
+    form = _columns_form(page, upload, action="save", mapping_name="titled")
+    page.post(f"/u/{upload.id}/columns", form)
+    saved = importer.load_mapping(page.settings.mappings_dir / "titled.yaml")
+    assert saved.header_row is None  # the reader finds row 2 by itself, as `mapping suggest` would leave it
+    assert importer.validate_file(sheet, saved).summary.counts == {"valid": 2}
+    page.post(f"/u/{upload.id}/columns", {**form, "action": "review"})
+    page.wait(upload)
+    assert upload.review is not None and upload.review.status_counts() == {"valid": 2}

@@ -144,7 +144,8 @@ async def choose_sheet(request: Request) -> Response:
         if not header.isdigit() or table.header_row is None or not 1 <= int(header) <= table.header_row:
             upload.error = f"The header row must be a row number from 1 to {table.header_row}."
             return _go(f"/u/{upload.id}/sheet")
-        upload.header_row = None if int(header) == table.header_row else int(header)
+        # the row read is said explicitly: a title row that also names the columns would otherwise win
+        upload.header_row = int(header)
     upload.error = None
     return _go(f"/u/{upload.id}/columns")
 
@@ -228,7 +229,9 @@ async def choose_columns(request: Request) -> Response:
         upload.error = " ".join(problems)
         return _go(f"/u/{upload.id}/columns")
     sheet = upload.sheet if upload.described.is_workbook else None
-    header_row = upload.header_row or upload.described.suggestion.header_row
+    detected = upload.described.table(upload.sheet).header_row
+    needed = upload.described.suggestion.header_row is not None or upload.header_row not in (None, detected)
+    header_row = (upload.header_row or detected) if needed else None
     document = mapping_document(form, table, sheet=None, header_row=None)
     try:
         upload.mapping_path = upload.folder / "mapping.yaml"
