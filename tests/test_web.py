@@ -161,6 +161,7 @@ def test_columns_review_fix_and_exclude(page: Page, tmp_path: Path) -> None:
     fixed = page.post(f"/u/{upload.id}/rows/8/cell", {"column": "Mobile No.", "value": phones["fixed"][0]})
     assert re.search(r"valid <span class=\"n\">4</span>", fixed.text)  # type: ignore[attr-defined]
     assert "was: 9812345" in fixed.text  # type: ignore[attr-defined]
+    assert "Send plan: 4 leads in 1 request" in fixed.text  # type: ignore[attr-defined]
     # giving row 10 a name makes it valid
     page.post(f"/u/{upload.id}/rows/10/cell", {"column": "Customer Name", "value": "Ann"})
     assert upload.review is not None
@@ -169,6 +170,7 @@ def test_columns_review_fix_and_exclude(page: Page, tmp_path: Path) -> None:
     page.post(f"/u/{upload.id}/rows/7/exclude", {"exclude": "1"})
     review = page.get(f"/u/{upload.id}/review").text  # type: ignore[attr-defined]
     assert "<strong>4</strong> leads would be sent (1 rows excluded by you)" in review
+    assert "Send plan: 4 leads in 1 request" in review  # row 10 now valid, row 7 excluded
 
 
 def test_save_mapping_writes_yaml_the_cli_reads_and_a_like_file_gets_it(page: Page, tmp_path: Path) -> None:

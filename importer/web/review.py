@@ -20,8 +20,6 @@ EXCLUDED = "excluded"
 """The reason of a row the person left out on the review page (status ``skipped``)."""
 EDITED = "edited-on-page"
 """The warning on a row whose cell was corrected on the review page."""
-EXCLUDED_TEXT = "Left out on the upload page: this row was not sent."
-EDITED_TEXT = "Corrected on the upload page before sending: the file itself still has the old value."
 _MASK_CACHE = 32
 
 
@@ -47,10 +45,6 @@ def explain(code: str, *, warning: bool, value: str, region: str) -> str:
     """The XLSX report's explanation of an issue or warning code, filled in for one cell."""
     template = (WARNING_TEXT if warning else ISSUE_TEXT).get(code)
     if template is None:
-        if code == EXCLUDED:
-            return EXCLUDED_TEXT
-        if code == EDITED:
-            return EDITED_TEXT
         return REASON_MEANING.get(code, code)
     return template.format_map(collections.defaultdict(str, {**examples(region), "value": value}))
 

@@ -15,6 +15,7 @@ from starlette.responses import FileResponse, Response
 
 from importer.config import FIELD_TARGETS
 from importer.errors import ConfigError, LeadImportError
+from importer.send.plan import send_plan
 from importer.tools.describe import ColumnProfile, TableInspection
 from importer.web import jobs
 from importer.web.mapping_form import (
@@ -310,6 +311,7 @@ async def review_page(request: Request) -> Response:
             "field_of": {v: k for k, v in review.field_columns.items()},
             "sending": upload.send is not None and upload.send.task.running,
             "to_send": review.to_send(),
+            "plan_text": send_plan(review.to_send()).describe(),
             "ids_missing": upload.form is None or not (upload.form.project_id and upload.form.process_id),
             "page_of": lambda sheet_row: (review.position(sheet_row) or 0) // PAGE_SIZE + 1,
             "elapsed_ms": round(1000 * (time.perf_counter() - started)),
@@ -406,7 +408,6 @@ async def send_page(request: Request) -> Response:
             "send": send,
             "task": send.task,
             "blocked": blocked,
-            "can_resume": blocked and send.blocked_until is not None and time.time() >= send.blocked_until - 60,
             "step": "send",
         },
     )
