@@ -370,3 +370,27 @@ def test_the_header_row_under_title_rows_is_kept_for_reading_and_saving(page: Pa
     page.post(f"/u/{upload.id}/columns", {**form, "action": "review"})
     page.wait(upload)
     assert upload.review is not None and upload.review.status_counts() == {"valid": 2}
+
+
+def test_an_upload_without_a_length_is_cut_off_at_the_cap(tmp_path: Path) -> None:
+    """A streamed upload that declares no size is refused with 413 once it passes --max-upload-mb; nothing is kept."""
+    page = Page(tmp_path, max_upload_mb=1)
+    boundary = "leadimportboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrftoken"\r\n\r\n{page.csrf}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\nName,Phone\r\n"
+    ).encode()
+
+    def body() -> Iterator[bytes]:
+        yield head
+        for _ in range(300):  # 3 MB of rows
+            yield b"A,9876543210\r\n" * 700
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = page.client.post(
+        "/upload", content=body(), headers={"content-type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.text
+    assert page.state.uploads.all() == []

@@ -242,6 +242,12 @@ class CapBody:
             await self.app(scope, receive, send)
             return
         seen = 0
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
 
         async def counted() -> Message:
             nonlocal seen
@@ -252,8 +258,10 @@ class CapBody:
             return message
 
         try:
-            await self.app(scope, counted, send)
+            await self.app(scope, counted, tracked)
         except TooLarge:
+            if started:  # the route answered already (the upload route says it in its own words)
+                return
             body = b"The upload is larger than this server accepts (--max-upload-mb)."
             await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"text/plain")]})
             await send({"type": "http.response.body", "body": body})

@@ -76,6 +76,14 @@ def _working(request: Request, upload: Upload, what: str) -> Response:
     return _page(request, "working.html", {"upload": upload, "task": upload.task, "what": what})
 
 
+def _sending(upload: Upload) -> Response | None:
+    """While the upload's rows are being sent, its sheet and columns stay as they are."""
+    if upload.send is not None and upload.send.task.running:
+        upload.error = "This file is being sent; its sheet and columns can be changed once the send has finished."
+        return _go(f"/u/{upload.id}/send")
+    return None
+
+
 # -- step 2: sheet and header -----------------------------------------------------------------------
 
 
@@ -130,6 +138,8 @@ def _table(upload: Upload) -> TableInspection:
 
 async def choose_sheet(request: Request) -> Response:
     upload = _upload(request)
+    if (busy := _sending(upload)) is not None:
+        return busy
     form = await request.form()
     described = upload.described
     if described is None:
@@ -209,6 +219,8 @@ async def columns_page(request: Request) -> Response:
 
 async def choose_columns(request: Request) -> Response:
     upload = _upload(request)
+    if (busy := _sending(upload)) is not None:
+        return busy
     if upload.described is None:
         return _go(f"/u/{upload.id}/sheet")
     settings = _state(request).settings
