@@ -258,6 +258,20 @@ def test_send_writes_reports_and_history_and_never_shows_the_token(tmp_path: Pat
     fix_rows = list(load_workbook(fix, read_only=True).active.iter_rows(values_only=True))
     assert fix_rows[0][:4] == ("Customer Name", "Mobile No.", "Email ID", "City")
     assert [r[2] for r in fix_rows[1:]] == ["noname@example.com"]
+    # uploaded again, the rows-to-fix file's own "What to fix" column is not imported
+    again = page.upload(fix)
+    html = page.get(f"/u/{again.id}/columns").text  # type: ignore[attr-defined]
+    fix_select = re.search(r'<select id="col4" name="col4"[^>]*>(.*?)</select>', html, re.S)
+    assert fix_select is not None and '<option value="" selected>' in fix_select.group(1)
+    # the same workbook uploaded again: the rows sent come back already-imported in the review
+    repeat = page.upload(path)
+    page.post(f"/u/{repeat.id}/columns", _columns_form(page, repeat))
+    page.wait(repeat)
+    review = page.get(f"/u/{repeat.id}/review").text  # type: ignore[attr-defined]
+    # rows 5 and 6 were sent; row 7 was excluded, so it is still to send; row 8 still has the short phone
+    assert re.search(r"already-imported <span class=\"n\">2</span>", review)
+    assert "<strong>2</strong> rows were already imported by earlier runs" in review
+    assert "Send plan: 1 leads in 1 request" in review
     history = page.get("/history").text  # type: ignore[attr-defined]
     assert "leadimport serve (upload page)" in history and "accepted 3" in history
     run_id = upload.send.run_id if upload.send else None
