@@ -72,6 +72,9 @@ class SandboxSettings:
     mixed_status_400: bool = False
     error_shape: str = "reference"
     seed: int | None = None
+    preexisting_phones: frozenset[str] = frozenset()
+    """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate
+    (compared by digits; write them in E.164, as leadimport sends them)."""
 
     def __post_init__(self) -> None:
         if self.error_shape not in ERROR_SHAPES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,9 @@ from typing import Any
 import httpx
 
 import importer
+from importer.crm.limiter import RateLimit
 from importer.errors import ConfigError, LeadImportError, LedgerError, SourceError
+from importer.report.rows import summarize
 from importer.watch.claims import Claimed, Claims
 from importer.watch.results import FileResult, write_result
 from importer.watch.stops import StopKind, classify
@@ -46,7 +48,7 @@ class ImportSettings:
     token: str
     base_url: str
     ledger: Path
-    rate: Any
+    rate: RateLimit
     report_format: str = "xlsx"
     mask_pii: bool = False
     force: bool = False
@@ -135,21 +137,24 @@ class FileImporter:
             self._importing(False)
         base.run_id = outcome.run_id
         base.runs = drops.runs_of_file(str(claimed.path.resolve()))
+        outcome = _as_one_import(outcome, base.runs)
         base.counts = {str(k): int(v) for k, v in outcome.summary.counts.items()}
         base.exit_status = outcome.exit_code
         base.stop_reason = outcome.stop_message
         pending = base.counts.get("pending", 0)
         kind = classify(outcome.stop_message, pending=pending, stopping=self._stopping())
-        report = claimed.path.with_name(f"{claimed.path.name}.report.{self.settings.report_format}")
+        drops.update(record.file_id, run_id=outcome.run_id)
+        # A finished file's report is written where it will stay (the ledger notes that place for `show`).
+        place = self.claims.destination(claimed, "done") if not pending else claimed.path
+        report = place.with_name(f"{place.name}.report.{self.settings.report_format}")
         try:
             outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
             base.report = str(report)
         except LeadImportError as exc:
             log.warning("%s: the report could not be written: %s", record.name, exc)
-        drops.update(record.file_id, run_id=outcome.run_id)
         if pending:
             return self._pending(claimed, base, kind, outcome.stop_message)
-        done = self._finish(claimed, base, "done")
+        done = self._finish(claimed, base, "done", target=place)
         return Attempt(done.result, kind, outcome.stop_message)
 
     def _pending(self, claimed: Claimed, result: FileResult, kind: StopKind, message: str | None) -> Attempt:
@@ -161,18 +166,32 @@ class FileImporter:
         )
         return Attempt(masked, kind, message)
 
-    def _finish(self, claimed: Claimed, result: FileResult, state: str) -> Attempt:
+    def _finish(self, claimed: Claimed, result: FileResult, state: str, *, target: Path | None = None) -> Attempt:
         """Write the result beside the file with its final place, commit the state, move the file on."""
         result.state = state
-        target = self.claims.destination(claimed, state)
+        target = target or self.claims.destination(claimed, state)
         result.path = str(target)
-        if result.report is not None:
-            result.report = str(target.with_name(target.name + Path(result.report).name[len(claimed.path.name) :]))
         result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         masked = result.masked(self.settings.mask_pii)
         write_result(masked, _result_path(claimed.path))
         self.claims.move(claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason)
         return Attempt(masked, StopKind.NONE)
+
+
+def _as_one_import(outcome: Any, runs: list[int]) -> Any:
+    """The outcome as one import of the file: rows an earlier, interrupted attempt at this same file got into
+    the CRM are ``accepted`` (with their lead id), not ``already-imported`` from another run."""
+    earlier = {str(run) for run in runs if run != outcome.run_id}
+    rows = outcome.rows
+    if not earlier or "imported_in_run" not in rows.columns:
+        return outcome
+    ours = (rows["status"] == "already-imported") & rows["imported_in_run"].isin(earlier)
+    if not ours.any():
+        return outcome
+    rows = rows.copy()
+    rows.loc[ours, "status"] = "accepted"
+    rows.loc[ours, "imported_in_run"] = ""
+    return replace(outcome, rows=rows, summary=summarize(rows))
 
 
 def _result_path(path: Path) -> Path:
