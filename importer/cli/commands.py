@@ -606,6 +606,16 @@ def mapping_suggest_command(
     help="Request budget shared by every file and source: COUNT/SECONDSs.",
 )
 @click.option(
+    "--batch-size", type=click.IntRange(1, MAX_BATCH), default=MAX_BATCH, show_default=True, help="Leads per request."
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once (all share the --rate budget).",
+)
+@click.option(
     "--poll", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds between looks at INBOX."
 )
 @_guarded
@@ -626,6 +636,8 @@ def watch_command(
     force: bool,
     block_wait: float,
     rate: str,
+    batch_size: int,
+    concurrency: int,
     poll: float,
 ) -> None:
     """Import every file dropped in INBOX, exactly once, unattended (see docs/scheduled-drops.md).
@@ -636,6 +648,7 @@ def watch_command(
     exit 3 when the CRM refuses the token or project, 2 when another watcher serves INBOX.
     """
     from importer.ledger.store import default_ledger_path
+    from importer.send.submit import SendOptions
     from importer.watch import NotifySettings, Watcher, WatchSettings, inbox_status
 
     ledger = ledger_path or default_ledger_path()
@@ -664,6 +677,7 @@ def watch_command(
         block_wait=block_wait,
         poll=poll,
         rate=parse_rate(rate),
+        send=SendOptions(batch_size=batch_size, concurrency=concurrency),
         notify=NotifySettings(
             url=notify_url, command=notify_cmd, secret=os.environ.get("LEADIMPORT_WEBHOOK_SECRET") or None
         ),

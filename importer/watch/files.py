@@ -23,6 +23,7 @@ import importer
 from importer.crm.limiter import RateLimit
 from importer.errors import ConfigError, LeadImportError, LedgerError, SourceError
 from importer.report.rows import summarize
+from importer.send.submit import SendOptions
 from importer.watch.claims import Claimed, Claims
 from importer.watch.results import FileResult, write_result
 from importer.watch.stops import StopKind, classify
@@ -49,6 +50,7 @@ class ImportSettings:
     base_url: str
     ledger: Path
     rate: RateLimit
+    send: SendOptions = SendOptions()
     report_format: str = "xlsx"
     mask_pii: bool = False
     force: bool = False
@@ -118,6 +120,7 @@ class FileImporter:
                 ledger=self.settings.ledger,
                 http=self.http,
                 rate=self.settings.rate,
+                send=self.settings.send,
                 command=self.settings.command,
             )
         except (SourceError, ConfigError) as exc:

@@ -28,6 +28,7 @@ from importer.crm.limiter import DEFAULT_RATE, RateLimit
 from importer.errors import ConfigError, LeadImportError
 from importer.ledger.drops import DropLedger
 from importer.report.mask import mask_text
+from importer.send.submit import SendOptions
 from importer.watch.claims import HEARTBEAT_SECONDS, STALE_AFTER, Claimed, Claims, InboxLock
 from importer.watch.files import Attempt, FileImporter, ImportSettings
 from importer.watch.layout import Source, companions, find_sources, stamp_time
@@ -69,6 +70,7 @@ class WatchSettings:
     backoff_max: float = BACKOFF_MAX
     poll: float = 1.0
     rate: RateLimit = DEFAULT_RATE
+    send: SendOptions = SendOptions()
     heartbeat: float = HEARTBEAT_SECONDS
     stale_after: float = STALE_AFTER
     status_every: float = STATUS_EVERY
@@ -171,6 +173,7 @@ class Watcher:
                 base_url=settings.base_url,
                 ledger=settings.ledger,
                 rate=settings.rate,
+                send=settings.send,
                 report_format=settings.report_format,
                 mask_pii=settings.mask_pii,
                 force=settings.force,
