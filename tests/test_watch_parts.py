@@ -213,3 +213,23 @@ def test_webhook_signature_is_hmac_sha256_of_the_body() -> None:
 def test_stops_are_told_apart(message: str | None, pending: int, kind: StopKind) -> None:
     """A key block is waited out, a failing CRM backed off from, a 403 stops the watcher."""
     assert classify(message, pending=pending, stopping=False) is kind
+
+
+def test_keep_days_prunes_only_done_of_files_taken_long_ago(tmp_path: Path) -> None:
+    """Files, reports and results older than N days go from done/; failed/ and newer files stay."""
+    from datetime import UTC, datetime, timedelta
+
+    from importer.watch.inbox import prune_done
+    from importer.watch.layout import Source
+
+    source = Source("", tmp_path, tmp_path / "m.yaml")
+    source.make_folders()
+    old = stamped("old.csv", datetime.now(UTC) - timedelta(days=10))
+    new = stamped("new.csv", datetime.now(UTC) - timedelta(days=1))
+    for folder in ("done", "failed"):
+        for name in (old, new):
+            for suffix in ("", ".report.xlsx", ".result.json"):
+                (tmp_path / folder / f"{name}{suffix}").write_text("x")
+    assert prune_done(source, 7) == 3
+    assert sorted(p.name for p in (tmp_path / "done").iterdir()) == [new, f"{new}.report.xlsx", f"{new}.result.json"]
+    assert len(list((tmp_path / "failed").iterdir())) == 6

@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -120,13 +121,14 @@ class EarlierImport:
 
 
 class DropLedger:
-    """The watcher's view of a ledger file. Not shared between threads except through its own lock."""
+    """The watcher's view of a ledger file; its methods may be called from several threads."""
 
     def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.path = Path(path)
         # Opening the ledger itself creates (or migrates) its tables, and refuses a file that is no ledger.
         Ledger(self.path, busy_timeout=busy_timeout).close()
         self.busy_timeout = busy_timeout
+        self._mutex = threading.RLock()
         with self._errors("open"):
             self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         self._owner = uuid.uuid4().hex
@@ -177,7 +179,7 @@ class DropLedger:
 
     def holder(self, inbox: str, *, stale_after: float) -> tuple[InboxHolder | None, bool]:
         """Who serves ``inbox`` and whether that watcher is alive (read-only)."""
-        with self._errors("read"):
+        with self._mutex, self._errors("read"):
             row = self._conn.execute(
                 "SELECT host, pid, started_at, heartbeat_at, heartbeat FROM drop_inboxes WHERE inbox = ?", (inbox,)
             ).fetchone()
@@ -290,12 +292,13 @@ class DropLedger:
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('drops_schema', ?)", (str(DROPS_SCHEMA),))
 
     def _select(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
-        with self._errors("read"):
+        with self._mutex, self._errors("read"):
             return list(self._conn.execute(sql, params).fetchall())
 
     @contextlib.contextmanager
     def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
-        with self._errors(action):
+        """A write transaction, taken at once; one at a time on this connection (the heartbeat thread shares it)."""
+        with self._mutex, self._errors(action):
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
             try:

@@ -114,6 +114,7 @@ class Watcher:
         self.interrupted = False
         self._stop_transport: Callable[[], None] | None = None
         self.fatal: str | None = None
+        self._resumed: set[int] = set()
         self._mappings: dict[Path, tuple[float, Any]] = {}
         self._bad_mappings: set[tuple[Path, float]] = set()
 
@@ -227,6 +228,10 @@ class Watcher:
             for source in sources:
                 source.make_folders()
             left = self._left_in_processing([s for s in sources if self._mapping_of(s, strict=False)], claims)
+            if left is not None and left.record.file_id not in self._resumed:
+                self._resumed.add(left.record.file_id)
+                log.warning("%s was left in processing/ (%s); resuming it", _label(left), left.record.state)
+                self._notifier.send(self._event("stuck", left, left.record.message or "left by an earlier start"))
             if left is not None:
                 if not self._see_through(left, importer_):
                     return
@@ -253,6 +258,7 @@ class Watcher:
             if mapping is None:  # said in the log; the file waits in processing/ until the mapping is fixed
                 return not settings.once
             log.info("taking %s", _label(claimed))
+            self._resumed.add(claimed.record.file_id)
             attempt = importer_.attempt(claimed, mapping)
             result = attempt.result
             if attempt.finished:
