@@ -428,3 +428,58 @@ def test_once_takes_no_file_that_appears_after_it_started(inbox: Path, sandbox: 
     assert proc.returncode == 0, err
     assert [p.name.split("_", 1)[1] for p in _files(inbox / "done")] == ["first.csv"]
     assert (inbox / "second.csv").exists()
+
+
+def test_a_refused_token_stops_the_watcher_with_exit_3_and_keeps_the_file(inbox: Path, sandbox: Sandbox) -> None:
+    """HTTP 403 (a bad token, the wrong project): waiting cannot help, so the daemon stops with a plain message."""
+    write_sheet(inbox / "leads.csv", good_phones(20, seed=21))
+    proc = _start(
+        inbox, sandbox.base_url, env={**_env(sandbox.base_url, inbox.parent), "VOX_API_TOKEN": "wrong-token-123"}
+    )
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, err
+    assert "HTTP 403" in err and "VOX_API_TOKEN" in err
+    assert len(_files(inbox / "processing")) == 1 and not sandbox.leads()
+
+
+def test_an_unreachable_crm_pauses_the_watcher_with_backoff_and_the_file_finishes_once_it_is_back(
+    tmp_path: Path,
+) -> None:
+    """The CRM is down when the file is taken: the file waits in processing/ (pending), the watcher backs off
+    and takes it up again; once the CRM answers, every lead is stored once."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = good_phones(50, seed=22)
+    write_sheet(inbox / "leads.csv", phones)
+    watcher = Watcher(
+        WatchSettings(
+            inbox=inbox,
+            ledger=tmp_path / "ledger.db",
+            token=TOKEN,
+            base_url=f"http://127.0.0.1:{port}/api/v1",
+            mapping=tmp_path / "mapping.yaml",
+            settle=0.0,
+            poll=0.02,
+            report_format="csv",
+            backoff_first=0.5,
+            backoff_max=1.0,
+        )
+    )
+    thread = threading.Thread(target=watcher.run)
+    thread.start()
+    try:
+        _wait_for(lambda: _pending_in(inbox / "processing"))
+        assert not _files(inbox / "done") and not _files(inbox / "failed")
+        with Sandbox(FAST, port=port) as crm:
+            _wait_for(lambda: _files(inbox / "done"))
+            assert _phones_stored(crm) == sorted("+91" + p for p in phones)
+    finally:
+        watcher.stop()
+        thread.join(timeout=30)
+    assert _result(_files(inbox / "done")[0])["counts"] == {"accepted": 50}
