@@ -616,6 +616,13 @@ def mapping_suggest_command(
     help="Requests in flight at once (all share the --rate budget).",
 )
 @click.option(
+    "--files-at-once",
+    type=click.IntRange(1, 16),
+    default=3,
+    show_default=True,
+    help="Newly dropped files imported side by side (all within the one --rate budget).",
+)
+@click.option(
     "--poll", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds between looks at INBOX."
 )
 @_guarded
@@ -638,6 +645,7 @@ def watch_command(
     rate: str,
     batch_size: int,
     concurrency: int,
+    files_at_once: int,
     poll: float,
 ) -> None:
     """Import every file dropped in INBOX, exactly once, unattended (see docs/scheduled-drops.md).
@@ -676,6 +684,7 @@ def watch_command(
         keep_days=keep_days,
         block_wait=block_wait,
         poll=poll,
+        files_at_once=files_at_once,
         rate=parse_rate(rate),
         send=SendOptions(batch_size=batch_size, concurrency=concurrency),
         notify=NotifySettings(

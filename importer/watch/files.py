@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 import importer
+from importer.crm.client import RetryPolicy
 from importer.crm.limiter import RateLimit
 from importer.errors import ConfigError, LeadImportError, LedgerError, SourceError
 from importer.report.rows import summarize
@@ -51,6 +52,7 @@ class ImportSettings:
     ledger: Path
     rate: RateLimit
     send: SendOptions = SendOptions()
+    retry: RetryPolicy | None = None
     report_format: str = "xlsx"
     mask_pii: bool = False
     force: bool = False
@@ -87,8 +89,12 @@ class FileImporter:
         self._importing = importing
         """Told when an import starts (True) and ends (False): SIGTERM interrupts only an import."""
 
-    def attempt(self, claimed: Claimed, mapping: Any) -> Attempt:
-        """One attempt at the file: imported and moved on, or left pending with the reason."""
+    def attempt(self, claimed: Claimed, mapping: Any, *, interruptible: bool = True) -> Attempt:
+        """One attempt at the file: imported and moved on, or left pending with the reason.
+
+        ``interruptible``: run in the main thread, where SIGTERM may interrupt the import (as Ctrl-C does a
+        run); in a worker thread the import ends through the shared transport refusing further requests.
+        """
         drops = self.claims.drops
         record = claimed.record
         project, process = mapping.project_id or "", mapping.process_id or ""
@@ -110,7 +116,8 @@ class FileImporter:
             base.duplicate_of = {"run_id": earlier.run_id, "date": earlier.ended_at, "file": earlier.name}
             base.reason = f"already imported in run {earlier.run_id} on {_day(earlier.ended_at)} (from {earlier.name}); nothing was sent"
             return self._finish(claimed, base, "duplicate")
-        self._importing(True)
+        if interruptible:
+            self._importing(True)
         try:
             outcome = importer.import_file(
                 claimed.path,
@@ -121,6 +128,7 @@ class FileImporter:
                 http=self.http,
                 rate=self.settings.rate,
                 send=self.settings.send,
+                retry=self.settings.retry,
                 command=self.settings.command,
             )
         except (SourceError, ConfigError) as exc:
@@ -137,7 +145,8 @@ class FileImporter:
             kind = classify(str(exc), pending=1, stopping=self._stopping())
             return self._pending(claimed, base, kind, str(exc))
         finally:
-            self._importing(False)
+            if interruptible:
+                self._importing(False)
         base.run_id = outcome.run_id
         base.runs = drops.runs_of_file(str(claimed.path.resolve()))
         outcome = _as_one_import(outcome, base.runs)

@@ -18,12 +18,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_any
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import importer
+from importer.crm.client import SETTLE_WAIT, RetryPolicy
 from importer.crm.limiter import DEFAULT_RATE, RateLimit
 from importer.errors import ConfigError, LeadImportError
 from importer.ledger.drops import DropLedger
@@ -69,6 +72,8 @@ class WatchSettings:
     backoff_first: float = BACKOFF_FIRST
     backoff_max: float = BACKOFF_MAX
     poll: float = 1.0
+    files_at_once: int = 3
+    """Newly dropped files imported side by side (one request budget for all); resumed files go one by one."""
     rate: RateLimit = DEFAULT_RATE
     send: SendOptions = SendOptions()
     heartbeat: float = HEARTBEAT_SECONDS
@@ -115,6 +120,10 @@ class Watcher:
         self._stop_transport: Callable[[], None] | None = None
         self.fatal: str | None = None
         self._resumed: set[int] = set()
+        self._running: dict[Future[Attempt], Claimed] = {}
+        self._pause_due: tuple[Attempt, Claimed] | None = None
+        self._halt = False
+        self._backoff = settings.backoff_first
         self._mappings: dict[Path, tuple[float, Any]] = {}
         self._bad_mappings: set[tuple[Path, float]] = set()
 
@@ -175,6 +184,7 @@ class Watcher:
                 ledger=settings.ledger,
                 rate=settings.rate,
                 send=settings.send,
+                retry=_retry_policy(settings.send),
                 report_format=settings.report_format,
                 mask_pii=settings.mask_pii,
                 force=settings.force,
@@ -214,95 +224,164 @@ class Watcher:
             "; once: the files there now" if settings.once else "",
         )
         last_status = last_prune = -float("inf")
-        while not self.stopping:
-            if lock.lost.is_set():
-                log.error("another watcher took %s over (this one's heartbeat had stopped); stopping", self.inbox)
-                self.exit_code = max(self.exit_code, 2)
-                return
-            now = self.clock()
-            if settings.keep_days is not None and now - last_prune >= PRUNE_EVERY:
-                last_prune = now
-                for source in sources:
-                    prune_done(source, settings.keep_days)
-            sources = self._sources()
-            for source in sources:
-                source.make_folders()
-            left = self._left_in_processing([s for s in sources if self._mapping_of(s, strict=False)], claims)
-            if left is not None and left.record.file_id not in self._resumed:
+        with ThreadPoolExecutor(max_workers=settings.files_at_once, thread_name_prefix="leadimport-file") as pool:
+            try:
+                while self._step(claims, importer_, lock, pool, settler, snapshot):
+                    now = self.clock()
+                    if settings.keep_days is not None and now - last_prune >= PRUNE_EVERY:
+                        last_prune = now
+                        for source in self._sources():
+                            prune_done(source, settings.keep_days)
+                    if not settings.once and now - last_status >= settings.status_every:
+                        last_status = now
+                        log.info("watching %s: %d file(s) being imported", self.inbox, len(self._running))
+            finally:
+                self._reap(block=True)
+
+    def _step(
+        self,
+        claims: Claims,
+        importer_: FileImporter,
+        lock: InboxLock,
+        pool: ThreadPoolExecutor,
+        settler: Settler,
+        snapshot: set[Path] | None,
+    ) -> bool:
+        """One turn of the loop: take what can be taken, or wait a little; False when the watcher is done."""
+        settings = self.settings
+        self._reap(block=False)
+        if lock.lost.is_set():
+            log.error("another watcher took %s over (this one's heartbeat had stopped); stopping", self.inbox)
+            return False
+        if self.stopping or self._halt:
+            return False
+        if self._running and (self._pause_due is not None or len(self._running) >= settings.files_at_once):
+            self._reap(block=True, timeout=settings.poll)
+            return True
+        if self._pause_due is not None:  # nothing runs any more: wait out the block or the outage
+            attempt, claimed = self._pause_due
+            self._pause_due = None
+            return self._pause(attempt, claimed)
+        sources = self._sources()
+        for source in sources:
+            source.make_folders()
+        left = self._left_in_processing([s for s in sources if self._mapping_of(s, strict=False)], claims)
+        if left is not None and self._running:
+            self._reap(block=True, timeout=settings.poll)  # a file to resume goes first, on its own
+            return True
+        if left is not None:
+            if left.record.file_id not in self._resumed:
                 self._resumed.add(left.record.file_id)
                 log.warning("%s was left in processing/ (%s); resuming it", _label(left), left.record.state)
                 self._notifier.send(self._event("stuck", left, left.record.message or "left by an earlier start"))
-            if left is not None:
-                if not self._see_through(left, importer_):
-                    return
-                continue
-            ready, waiting = self._ready(sources, settler, snapshot)
-            if ready is not None:
-                taken = claims.take(*ready)
-                if taken is not None and not self._see_through(taken, importer_):
-                    return
-                continue
-            if snapshot is not None and not waiting:
-                return
-            if not settings.once and now - last_status >= settings.status_every:
-                last_status = now
-                log.info("watching %s: %d file(s) settling", self.inbox, waiting)
+            return self._see_through(left, importer_)
+        ready, waiting = self._ready(sources, settler, snapshot)
+        if ready is not None:
+            taken = claims.take(*ready)
+            if taken is not None:
+                self._dispatch(taken, importer_, pool)
+            return True
+        if snapshot is not None and not waiting and not self._running:
+            return False
+        if self._running:
+            self._reap(block=True, timeout=settings.poll)
+        else:
             self.wait(settings.poll)
+        return True
+
+    def _dispatch(self, claimed: Claimed, importer_: FileImporter, pool: ThreadPoolExecutor) -> None:
+        """Import a newly taken file in a worker thread (files are imported side by side, one budget for all)."""
+        mapping = self._mapping_of(claimed.source, strict=False)
+        if mapping is None:
+            return  # said in the log; the file waits in processing/ until the mapping is fixed
+        log.info("taking %s", _label(claimed))
+        self._resumed.add(claimed.record.file_id)
+        future = pool.submit(importer_.attempt, claimed, mapping, interruptible=False)
+        self._running[future] = claimed
+
+    def _reap(self, *, block: bool, timeout: float | None = None) -> None:
+        """Take in the attempts the workers finished (``block``: wait for one, or all without ``timeout``)."""
+        if not self._running:
+            return
+        if block:
+            wait_for_any(
+                list(self._running), timeout=timeout, return_when=FIRST_COMPLETED if timeout else ALL_COMPLETED
+            )
+        for future in [f for f in self._running if f.done()]:
+            claimed = self._running.pop(future)
+            attempt = future.result()  # a bug in a worker ends the watcher with its traceback
+            verdict = self._record(attempt, claimed)
+            if verdict == "pause" and self._pause_due is None:
+                self._pause_due = (attempt, claimed)
+            elif verdict == "stop":
+                self._halt = True
 
     def _see_through(self, claimed: Claimed, importer_: FileImporter) -> bool:
-        """Import the file, pausing and resuming it until it is finished; False when the watcher must stop."""
-        settings = self.settings
-        backoff = settings.backoff_first
+        """Import a file in this thread, pausing and resuming it until it is finished; False when the watcher
+        must stop."""
         while True:
             mapping = self._mapping_of(claimed.source, strict=False)
             if mapping is None:  # said in the log; the file waits in processing/ until the mapping is fixed
-                return not settings.once
+                return not self.settings.once
             log.info("taking %s", _label(claimed))
             self._resumed.add(claimed.record.file_id)
             attempt = importer_.attempt(claimed, mapping)
-            result = attempt.result
-            if attempt.finished:
-                self.tally.add(attempt)
-                self.exit_code = max(self.exit_code, _exit_of(result.state, result.exit_status))
-                log.info("%s", result.text())
-                self._notifier.send(result.as_dict(), _result_file(result.path))
-            if attempt.stop is StopKind.INTERRUPTED or self.stopping:
-                if not attempt.finished:
-                    log.info("stopped: %s stays in processing/ for the next start", _label(claimed))
-                self.interrupted = True
-                return False
-            if attempt.stop is StopKind.NONE:
-                return True
-            message = self._masked(attempt.stop_message)
-            if attempt.stop is StopKind.FATAL:
-                self.exit_code = 3
-                self.fatal = message
-                log.error("stopped: %s", message)
-                self._notifier.send(self._event("stopped", claimed, message))
-                return False
-            if settings.once:
-                self.exit_code = 3
-                log.warning("%s stays in processing/ (pending): %s", _label(claimed), message)
-                return False
-            if attempt.stop is StopKind.KEY_BLOCKED:
-                pause = settings.block_wait
-                log.warning(
-                    "paused: the CRM blocked the API key; %s stays in processing/ and is taken up again in %.0f s",
-                    _label(claimed),
-                    pause,
-                )
-                self._notifier.send(self._event("key-blocked", claimed, message, resume_in=pause))
-            else:
-                pause, backoff = backoff, min(backoff * 2, settings.backoff_max)
-                log.warning("paused for %.0f s (%s stays in processing/): %s", pause, _label(claimed), message)
-                self._notifier.send(self._event("paused", claimed, message, resume_in=pause))
-            if self.wait(pause):
-                self.interrupted = True
+            verdict = self._record(attempt, claimed)
+            if verdict != "pause":
+                return verdict == "next"
+            if not self._pause(attempt, claimed):
                 return False
             if attempt.finished:
                 return True
             record = self._claims.drops.get(claimed.record.file_id) or claimed.record
             claimed = Claimed(record, claimed.source, claimed.path)
+
+    def _record(self, attempt: Attempt, claimed: Claimed) -> str:
+        """Log, count and announce an attempt; what the watcher does next: "next", "pause" or "stop"."""
+        result = attempt.result
+        if attempt.finished:
+            self.tally.add(attempt)
+            self.exit_code = max(self.exit_code, _exit_of(result.state, result.exit_status))
+            log.info("%s", result.text())
+            self._notifier.send(result.as_dict(), _result_file(result.path))
+        if attempt.stop is StopKind.INTERRUPTED or self.stopping:
+            if not attempt.finished:
+                log.info("stopped: %s stays in processing/ for the next start", _label(claimed))
+            return "stop"
+        if attempt.stop is StopKind.NONE:
+            if attempt.finished:
+                self._backoff = self.settings.backoff_first
+            return "next"
+        message = self._masked(attempt.stop_message)
+        if attempt.stop is StopKind.FATAL:
+            self.exit_code = 3
+            self.fatal = message
+            log.error("stopped: %s", message)
+            self._notifier.send(self._event("stopped", claimed, message))
+            return "stop"
+        if self.settings.once:
+            self.exit_code = 3
+            log.warning("%s stays in processing/ (pending): %s", _label(claimed), message)
+            return "stop"
+        return "pause"
+
+    def _pause(self, attempt: Attempt, claimed: Claimed) -> bool:
+        """Wait until a key block can have lifted, or back off from a failing CRM; False when stopped meanwhile."""
+        settings = self.settings
+        message = self._masked(attempt.stop_message)
+        if attempt.stop is StopKind.KEY_BLOCKED:
+            pause = settings.block_wait
+            log.warning(
+                "paused: the CRM blocked the API key; %s stays in processing/ and is taken up again in %.0f s",
+                _label(claimed),
+                pause,
+            )
+            self._notifier.send(self._event("key-blocked", claimed, message, resume_in=pause))
+        else:
+            pause, self._backoff = self._backoff, min(self._backoff * 2, settings.backoff_max)
+            log.warning("paused for %.0f s (%s stays in processing/): %s", pause, _label(claimed), message)
+            self._notifier.send(self._event("paused", claimed, message, resume_in=pause))
+        return not self.wait(pause)
 
     def _masked(self, message: str | None) -> str | None:
         return mask_text(message) if message and self.settings.mask_pii else message
@@ -356,10 +435,11 @@ class Watcher:
     def _left_in_processing(self, sources: list[Source], claims: Claims) -> Claimed | None:
         """The oldest file left in a ``processing/`` folder (by a crash or a stop), to resume before new ones."""
         left: list[tuple[str, Source, Path]] = []
+        running = {claimed.path for claimed in self._running.values()}
         for source in sources:
             folder = source.sub("processing")
             for path in folder.iterdir() if folder.is_dir() else ():
-                if path.is_file() and not _is_companion(path) and not path.name.startswith("."):
+                if path.is_file() and not _is_companion(path) and not path.name.startswith(".") and path not in running:
                     left.append((path.name, source, path))
         if not left:
             return None
@@ -434,6 +514,15 @@ def _exit_of(state: str, exit_status: int) -> int:
     if state == "done":
         return exit_status if exit_status in (0, 1) else 3
     return 0
+
+
+IMPORT_ATTEMPTS = 3
+"""Tries of a failing request within one import. Fewer than a run's: the watcher backs off and takes the file up
+again itself, and a stopping watcher's imports in worker threads end within about a second and a half."""
+
+
+def _retry_policy(send: SendOptions) -> RetryPolicy:
+    return RetryPolicy(attempts=IMPORT_ATTEMPTS, settle_wait=min(send.inflight_grace, SETTLE_WAIT))
 
 
 def _label(claimed: Claimed) -> str:
