@@ -483,3 +483,17 @@ def test_an_unreachable_crm_pauses_the_watcher_with_backoff_and_the_file_finishe
         watcher.stop()
         thread.join(timeout=30)
     assert _result(_files(inbox / "done")[0])["counts"] == {"accepted": 50}
+
+
+def test_mask_pii_covers_what_the_watcher_writes(inbox: Path) -> None:
+    """A file without a header row fails naming its first cells as headers: with --mask-pii the result JSON
+    and the log show only the phone's last 4 digits and the email's first letter and domain."""
+    (inbox / "noheader.csv").write_text("Asha,9876543210,asha@example.com\nRavi,9123456780,r@example.com\n")
+    done = _once(inbox, "http://127.0.0.1:9/api/v1", "--mask-pii")
+    assert done.returncode == 1, done.stderr
+    (failed,) = _files(inbox / "failed")
+    reason = str(_result(failed)["reason"])
+    assert "no header row" in reason and "noheader.csv" in reason
+    assert "******3210" in reason and "a***@example.com" in reason
+    everything = reason + done.stderr + failed.with_name(failed.name + ".result.json").read_text()
+    assert "9876543210" not in everything and "asha@example.com" not in everything

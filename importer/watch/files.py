@@ -132,7 +132,7 @@ class FileImporter:
                 command=self.settings.command,
             )
         except (SourceError, ConfigError) as exc:
-            base.state, base.exit_status, base.reason = "failed", 2, str(exc)
+            base.state, base.exit_status, base.reason = "failed", 2, _named(str(exc), claimed)
             return self._finish(claimed, base, "failed")
         except LedgerError as exc:
             base.stop_reason, base.exit_status = str(exc), 3
@@ -152,7 +152,7 @@ class FileImporter:
         outcome = _as_one_import(outcome, base.runs)
         base.counts = {str(k): int(v) for k, v in outcome.summary.counts.items()}
         base.exit_status = outcome.exit_code
-        base.stop_reason = outcome.stop_message
+        base.stop_reason = _named(outcome.stop_message, claimed) if outcome.stop_message else None
         pending = base.counts.get("pending", 0)
         kind = classify(outcome.stop_message, pending=pending, stopping=self._stopping())
         drops.update(record.file_id, run_id=outcome.run_id)
@@ -204,6 +204,11 @@ def _as_one_import(outcome: Any, runs: list[int]) -> Any:
     rows.loc[ours, "status"] = "accepted"
     rows.loc[ours, "imported_in_run"] = ""
     return replace(outcome, rows=rows, summary=summarize(rows))
+
+
+def _named(message: str, claimed: Claimed) -> str:
+    """A message about the file naming it as it was dropped, not by its place in ``processing/``."""
+    return message.replace(str(claimed.path), claimed.record.name)
 
 
 def _result_path(path: Path) -> Path:
