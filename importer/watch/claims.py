@@ -95,7 +95,10 @@ class Claims:
     def take(self, source: Source, path: Path) -> Claimed | None:
         """Claim a settled file: recorded ``incoming``, then ``processing`` with its new place, then renamed
         there. None when the rename fails (another process took the file, or it is gone)."""
-        size = path.stat().st_size
+        try:
+            size = path.stat().st_size
+        except OSError:  # gone meanwhile
+            return None
         file_id = self.drops.add(self.inbox, source.name, path.name, str(path), size)
         target = free_name(source.sub("processing"), stamped(path.name))
         self.drops.update(file_id, state="processing", path=str(target))

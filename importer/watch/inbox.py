@@ -116,7 +116,6 @@ class Watcher:
         self._importing = False
         self.exit_code = 0
         self.tally = _Tally()
-        self.interrupted = False
         self._stop_transport: Callable[[], None] | None = None
         self.fatal: str | None = None
         self._resumed: set[int] = set()
@@ -444,7 +443,10 @@ class Watcher:
         if not left:
             return None
         _, source, path = min(left, key=lambda item: item[0])
-        return claims.adopt(source, path)
+        try:
+            return claims.adopt(source, path)
+        except OSError:  # moved away meanwhile (by a person): looked at again next time
+            return None
 
     def _ready(
         self, sources: list[Source], settler: Settler, snapshot: set[Path] | None
