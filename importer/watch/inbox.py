@@ -211,11 +211,11 @@ class Watcher:
     def _serve(self, claims: Claims, importer_: FileImporter, lock: InboxLock) -> None:
         settings = self.settings
         sources = self._sources()
+        snapshot = self._snapshot(sources) if settings.once else None  # before any folder shows we started
         for source in sources:
             source.make_folders()
         claims.recover(sources)
         settler = Settler(settings.settle, settings.marker, self.clock)
-        snapshot = self._snapshot(sources) if settings.once else None
         log.info(
             "watching %s (%s)%s",
             self.inbox,
