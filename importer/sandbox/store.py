@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from importer.sandbox.server import SandboxSettings
+    from importer.sandbox.settings import SandboxSettings
 
 Json = dict[str, Any]
 
