@@ -328,8 +328,14 @@ def test_a_key_block_pauses_the_watcher_and_the_file_finishes_after_it_without_m
         preexisting_phones=frozenset({"+91" + phones[3]}), dup_threshold=0, block_seconds=2.0,
     )  # fmt: skip
     write_sheet(inbox / "leads.csv", phones)
+    _Hook.received = []
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
     with Sandbox(settings) as crm:
-        proc = _start(inbox, crm.base_url, "--batch-size", "20", "--concurrency", "1", "--block-wait", "3")
+        proc = _start(
+            inbox, crm.base_url, "--batch-size", "20", "--concurrency", "1", "--block-wait", "3", "--notify-url", url
+        )
         try:
             _wait_for(lambda: crm.stats().blocked)
             _wait_for(lambda: _pending_in(inbox / "processing"))
@@ -344,6 +350,10 @@ def test_a_key_block_pauses_the_watcher_and_the_file_finishes_after_it_without_m
     assert stored == sorted("+91" + p for i, p in enumerate(phones) if i != 3)
     result = _result(_files(inbox / "done")[0])
     assert result["counts"] == {"accepted": 119, "rejected": 1}
+    hook.shutdown()
+    hook.server_close()
+    told = [json.loads(body) for _, body in _Hook.received]
+    assert [m.get("event", m.get("state")) for m in told] == ["key-blocked", "done"]  # the block, then the file
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -372,7 +382,9 @@ def test_notify_url_gets_one_signed_json_per_file_and_a_dead_webhook_changes_not
         write_sheet(inbox / "one.csv", phones[:30])
         write_sheet(inbox / "two.csv", phones[30:], prefix="Q")
         env = _env(sandbox.base_url, inbox.parent, LEADIMPORT_WEBHOOK_SECRET="hook-secret")
-        done = _once(inbox, sandbox.base_url, "--notify-url", url, env=env)
+        called = inbox.parent / "called.txt"
+        command = f"{sys.executable} -c \"import sys; open({str(called)!r}, 'a').write(sys.argv[1] + '\\n')\""
+        done = _once(inbox, sandbox.base_url, "--notify-url", url, "--notify-cmd", command, env=env)
         assert done.returncode == 0, done.stderr
     finally:
         server.shutdown()
@@ -386,6 +398,8 @@ def test_notify_url_gets_one_signed_json_per_file_and_a_dead_webhook_changes_not
         assert payload["state"] == "done" and "text" in payload
         files.add(payload["file"])
     assert files == {"one.csv", "two.csv"}
+    results = called.read_text().split()  # --notify-cmd got each result file's path
+    assert len(results) == 2 and all(Path(r).parent == inbox / "done" and Path(r).is_file() for r in results)
     # the same again with nobody listening: the import is the same, exit 0
     write_sheet(inbox / "three.csv", good_phones(20, seed=15), prefix="R")
     dead = _once(inbox, sandbox.base_url, "--notify-url", url)
