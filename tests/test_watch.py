@@ -255,6 +255,12 @@ def test_a_misfit_file_and_a_truncated_xlsx_fail_with_a_reason_and_the_watcher_g
     assert all(result["state"] == "failed" for result in failed.values())
     assert len(_files(inbox / "done")) == 1
     assert _phones_stored(sandbox) == sorted("+91" + p for p in phones)
+    status = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--status"],
+        cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "Last 3 results:" in status.stdout and "In processing: 0" in status.stdout
+    assert "failed    b_truncated.xlsx" in status.stdout and "done      c_good.csv" in status.stdout
 
 
 def test_kill_9_mid_file_then_a_restart_stores_every_lead_once_and_finishes_the_file(
