@@ -517,3 +517,20 @@ def test_mask_pii_covers_what_the_watcher_writes(inbox: Path) -> None:
     assert "******3210" in reason and "a***@example.com" in reason
     everything = reason + done.stderr + failed.with_name(failed.name + ".result.json").read_text()
     assert "9876543210" not in everything and "asha@example.com" not in everything
+
+
+def test_bytes_imported_by_leadimport_run_are_a_duplicate_when_dropped(inbox: Path, sandbox: Sandbox) -> None:
+    """The same content hash in the ledger's runs (a `leadimport run` of the file) counts as imported too."""
+    sheet = write_sheet(inbox.parent / "manual.csv", good_phones(30, seed=23))
+    run = subprocess.run(
+        [sys.executable, "-m", "importer", "run", str(sheet), "--mapping", str(inbox.parent / "mapping.yaml"), "--quiet"],
+        cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    requests = sandbox.stats().requests
+    (inbox / "dropped.csv").write_bytes(sheet.read_bytes())
+    done = _once(inbox, sandbox.base_url)
+    assert done.returncode == 0, done.stderr
+    (dup,) = _files(inbox / "duplicate")
+    assert _result(dup)["duplicate_of"]["file"] == "manual.csv"  # type: ignore[index]
+    assert sandbox.stats().requests == requests
