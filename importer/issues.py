@@ -44,7 +44,7 @@ class Issue:
     code: str
     severity: Severity
     fields: tuple[str, ...]
-    """The lead fields whose sheet cells cause it (the cells the XLSX report marks); empty for a whole row."""
+    """The lead fields whose sheet cells cause it (the cells the XLSX report marks); empty when no one cell does."""
     title: str
     """A few words, as the Summary sheet lists it."""
     explanation: str
@@ -268,6 +268,17 @@ EMAIL_FROM_DUPLICATE = Issue(
     ),
     fix="Nothing to do, unless that address is not this lead's: then type the right one here.",
 )
+EDITED_ON_PAGE = Issue(
+    code="edited-on-page",
+    severity="warning",
+    fields=(),
+    title="Corrected on the upload page before sending",
+    explanation=(
+        "A cell of this row was corrected on the upload page before sending (the Summary sheet lists each change); "
+        "the file itself still has the old value."
+    ),
+    fix="Make the same correction in your copy of the file if you keep using it.",
+)
 
 # Notes: the row is skipped, it is no lead.
 BLANK_ROW = Issue(
@@ -325,6 +336,15 @@ GROUP_ROW = Issue(
     fix="If the label matters to the CRM, put it in a column of its own on each lead's row (metadata).",
 )
 
+EXCLUDED = Issue(
+    code="excluded",
+    severity="note",
+    fields=(),
+    title="Left out on the upload page by the person sending; not sent",
+    explanation="The person sending the file left this row out on the upload page.",
+    fix="Nothing to do; send it again from the page, with the row included, if it should go.",
+)
+
 CATALOGUE: tuple[Issue, ...] = (
     INVALID_PHONE,
     REPEATED_DIGITS,
@@ -347,12 +367,14 @@ CATALOGUE: tuple[Issue, ...] = (
     UNKNOWN_COUNTRY_CODE,
     PHONE_FROM_DUPLICATE,
     EMAIL_FROM_DUPLICATE,
+    EDITED_ON_PAGE,
     BLANK_ROW,
     SUMMARY_ROW,
     REPEATED_HEADER,
     TITLE_ROW,
     NOTE_ROW,
     GROUP_ROW,
+    EXCLUDED,
 )
 """Every issue, errors first, then warnings, then notes."""
 
