@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -24,6 +24,7 @@ from importer.sandbox.server import Sandbox, SandboxSettings
 from importer.watch import Watcher, WatchSettings
 from tests.conftest import PROCESS, PROJECT, ROOT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
+from tests.waiting import wait_until
 
 PROCESS_2 = "64f0c0ffee0000000000cafe"
 FAST = SandboxSettings(
@@ -95,14 +96,6 @@ def _start(inbox: Path, crm_url: str, *extra: str, env: dict[str, str] | None = 
     )
 
 
-def _wait_for(condition: Callable[[], object], timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.05)
-
-
 def _files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
@@ -163,7 +156,7 @@ def test_a_file_written_slowly_is_taken_only_once_settled_and_imported_whole(tmp
         time.sleep(0.3)
         assert target.exists() and not sandbox.leads()
         fake_now[0] += 31
-        _wait_for(lambda: _files(inbox / "done"))
+        wait_until(lambda: _files(inbox / "done"))
     finally:
         watcher.stop()
         thread.join(timeout=30)
@@ -285,7 +278,7 @@ def test_kill_9_mid_file_then_a_restart_stores_every_lead_once_and_finishes_the_
 def test_a_second_watcher_is_refused_with_exit_2_and_sigterm_stops_the_first(inbox: Path, sandbox: Sandbox) -> None:
     first = _start(inbox, sandbox.base_url)
     try:
-        _wait_for(lambda: (inbox / "processing").is_dir())
+        wait_until(lambda: (inbox / "processing").is_dir())
         second = _once(inbox, sandbox.base_url)
         assert second.returncode == 2
         assert f"process {first.pid}" in second.stderr and "already serves" in second.stderr
@@ -310,12 +303,15 @@ def test_sigterm_mid_file_records_what_was_sent_and_the_next_start_finishes_exac
     write_sheet(inbox / "leads.csv", phones)
     with Sandbox(settings) as crm:
         proc = _start(inbox, crm.base_url, "--batch-size", "20", "--concurrency", "2")
-        _wait_for(lambda: len(crm.leads()) >= 40)
-        stopped_at = time.monotonic()
+        wait_until(lambda: len(crm.leads()) >= 40)
+        crm.hold()  # both batches under way stay at the CRM until the signal is in
+        wait_until(lambda: crm.stats().held == 2, message="two batches held at the CRM")
+        at_signal = crm.stats().requests
         proc.send_signal(signal.SIGTERM)
+        crm.release()
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
-        assert time.monotonic() - stopped_at < 5
+        assert crm.stats().requests == at_signal  # the batches under way were answered; no further one left
         (left,) = _files(inbox / "processing")
         assert _result(left)["state"] == "pending"
         again = _once(inbox, crm.base_url, "--batch-size", "20")
@@ -343,10 +339,10 @@ def test_a_key_block_pauses_the_watcher_and_the_file_finishes_after_it_without_m
             inbox, crm.base_url, "--batch-size", "20", "--concurrency", "1", "--block-wait", "3", "--notify-url", url
         )
         try:
-            _wait_for(lambda: crm.stats().blocked)
-            _wait_for(lambda: _pending_in(inbox / "processing"))
+            wait_until(lambda: crm.stats().blocked)
+            wait_until(lambda: _pending_in(inbox / "processing"))
             assert not _files(inbox / "done")
-            _wait_for(lambda: _files(inbox / "done"))
+            wait_until(lambda: _files(inbox / "done"))
         finally:
             proc.send_signal(signal.SIGTERM)
             _, err = proc.communicate(timeout=60)
@@ -442,7 +438,7 @@ def test_once_takes_no_file_that_appears_after_it_started(inbox: Path, sandbox: 
         [*_command(inbox), "--once", "--settle", "1.5"], cwd=ROOT, env=_env(sandbox.base_url, inbox.parent),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    _wait_for(lambda: (inbox / "processing").is_dir())
+    wait_until(lambda: (inbox / "processing").is_dir())
     write_sheet(inbox / "second.csv", good_phones(10, seed=20), prefix="S")
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
@@ -494,10 +490,10 @@ def test_an_unreachable_crm_pauses_the_watcher_with_backoff_and_the_file_finishe
     thread = threading.Thread(target=watcher.run)
     thread.start()
     try:
-        _wait_for(lambda: _pending_in(inbox / "processing"))
+        wait_until(lambda: _pending_in(inbox / "processing"))
         assert not _files(inbox / "done") and not _files(inbox / "failed")
         with Sandbox(FAST, port=port) as crm:
-            _wait_for(lambda: _files(inbox / "done"))
+            wait_until(lambda: _files(inbox / "done"))
             assert _phones_stored(crm) == sorted("+91" + p for p in phones)
     finally:
         watcher.stop()

@@ -10,7 +10,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_until(condition: Callable[[], T], *, timeout: float = 60.0, message: str = "", interval: float = 0.01) -> T:
+def wait_until(condition: Callable[[], T], *, timeout: float = 90.0, message: str = "", interval: float = 0.01) -> T:
     """Call ``condition`` until it returns something true, and return that; fail the test after ``timeout`` s.
 
     The timeout is no part of what a test proves: it only ends a test that would otherwise hang, so it is
