@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from importer.crm.dup_budget import DUPLICATE_WINDOW
 from importer.crm.client import (
-    DUPLICATE_WINDOW,
     BatchResult,
     CrmClient,
     CrmSettings,

@@ -25,7 +25,7 @@ from typing import Literal, Self
 import httpx
 
 from importer.crm import answers
-from importer.crm.dup_budget import DUPLICATE_WINDOW, DuplicateBudget
+from importer.crm.dup_budget import DuplicateBudget, Reservation
 from importer.crm.limiter import RateLimiter
 from importer.errors import (
     AuthFailed,
@@ -63,8 +63,16 @@ _REFERENCE_EXISTS = re.compile(r"referenceId\b.*\balready exists", re.IGNORECASE
 that landed, or an earlier import), not a refusal of this lead."""
 _DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
 """A refusal that the CRM counts as a duplicate submission (vox-crm-api.md §4)."""
+_CALLED_PHONE = re.compile(r"\bcall attempt\b|\balready\b.{0,40}\bcalled\b|\bphone\b.{0,60}\balready\b", re.IGNORECASE)
+"""A refusal of the lead's phone as already called in the project: the phone itself is refused, whoever
+the lead is, so sending it again (in any lead) is refused again and counts toward the key block."""
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
 _RESUME = "then run the same command again: rows not yet sent are kept as pending."
+
+
+def is_called_phone(message: str) -> bool:
+    """Whether the CRM's refusal says the lead's phone was already called in the project."""
+    return bool(_CALLED_PHONE.search(message)) and not _REFERENCE_EXISTS.search(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +166,7 @@ class CrmClient:
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        duplicates: DuplicateBudget | None = None,
     ) -> None:
         self._settings = settings
         self._limiter = limiter
@@ -172,7 +181,7 @@ class CrmClient:
         }
         self._refusal: CrmStop | None = None
         self._stopping = threading.Event()
-        self._duplicates = DuplicateBudget()
+        self._duplicates = duplicates if duplicates is not None else DuplicateBudget()
         self._order = _OrderCheck()
 
     def __enter__(self) -> Self:
@@ -186,6 +195,11 @@ class CrmClient:
         if self._owns_http:
             self._http.close()
 
+    @property
+    def duplicates(self) -> DuplicateBudget:
+        """The duplicate guard every request of this client goes through."""
+        return self._duplicates
+
     def stop_sending(self) -> None:
         """Ctrl-C or SIGTERM: no request starts any more (retries and backoffs end early); answers under way
         are still read. Leads whose request may have landed stay unknown, the others unsent."""
@@ -193,18 +207,28 @@ class CrmClient:
         self._stopping.set()
         self._limiter.cancel()
 
-    def submit(self, leads: Sequence[Lead], *, before_send: Callable[[], None] | None = None) -> BatchResult:
+    def submit(
+        self,
+        leads: Sequence[Lead],
+        *,
+        before_send: Callable[[], None] | None = None,
+        reservation: Reservation | None = None,
+    ) -> BatchResult:
         """Create ``leads`` in the CRM and report what became of each, by ``referenceId``.
 
         ``before_send`` is called just before the first request leaves; what it raises ends the call
-        with nothing sent.
+        with nothing sent. ``reservation``: room in the duplicate budget taken for the first request.
         """
         refs = [answers.ref(lead) for lead in leads]
         if len(set(refs)) != len(refs):
             raise ValueError("every lead of a batch needs its own referenceId")
-        tally = _Tally(redact=self._redact, before_send=before_send)
-        if leads:
-            self._send(list(leads), tally, resend_unmentioned=True)
+        tally = _Tally(redact=self._redact, before_send=before_send, reservation=reservation)
+        try:
+            if leads:
+                self._send(list(leads), tally, resend_unmentioned=True)
+        finally:
+            if reservation is not None:
+                self._duplicates.release(reservation)  # no request was made with it
         return tally.result(refs)
 
     def find(self, reference_id: str) -> str | None:
@@ -252,18 +276,28 @@ class CrmClient:
     def _post(self, leads: list[Lead], tally: _Tally) -> _Step:
         """One POST of ``leads`` to the bulk endpoint, read into the next step."""
         body = {"leads": [dict(lead) for lead in leads], "init": self._settings.init}
-        self._duplicates.hold(self._pause)  # once duplicates were refused: never enough more to block the key
+        reservation, tally.reservation = tally.reservation, None
+        self._duplicates.hold(len(leads), self._pause, reservation)  # never enough duplicates to block the key
         refused = tally.duplicate_refusals
+        step: _Step | None = None
         try:
             response = self._request("POST", BULK_PATH, tally, body=body)
         except _TransportFailure as failure:
-            return _Failed(failure.reason, landed=failure.landed)
+            step = _Failed(failure.reason, landed=failure.landed)
+            return step
         except (CrmStop, CrmUnreachable) as stop:
             return _Halted(stop, landed=False)
         else:
-            return self._read_bulk(response, leads, tally)
+            step = self._read_bulk(response, leads, tally)
+            if isinstance(step, _Halted) and isinstance(step.stop, KeyBlocked):
+                self._duplicates.blocked()
+            return step
         finally:
-            self._duplicates.answered(tally.duplicate_refusals - refused)
+            self._duplicates.answered(
+                len(leads),
+                tally.duplicate_refusals - refused,
+                counted=isinstance(step, _Answered),
+            )
 
     def _after_failure(self, failed: _Failed, leads: list[Lead], retries: _Retries, tally: _Tally) -> list[Lead]:
         """Wait, check the leads a failed request may have stored, and return those still to send."""
@@ -288,7 +322,7 @@ class CrmClient:
                 # refused, and a refusal as a duplicate counts toward the key block. Sending them again
                 # within the same minute could double that count; wait for the minute to pass, then look
                 # them up again (a CRM may show what it stored only after a while).
-                wait = DUPLICATE_WINDOW - (time.monotonic() - failed_at)
+                wait = self._duplicates.rule.window - (time.monotonic() - failed_at)
                 if wait > 0:
                     log.warning(
                         "The CRM stored part of a request whose answer was lost; waiting %.0f s before sending "
@@ -847,6 +881,8 @@ class _Tally:
     """errors[] items (or whole-batch refusals) whose message says duplicate: each counts toward the key block."""
     before_send: Callable[[], None] | None = None
     """Called once, just before the first POST of the batch leaves (after its rate-limit wait)."""
+    reservation: Reservation | None = None
+    """Room in the duplicate budget taken for the batch's first request."""
     duplicates: dict[str, str] = field(default_factory=dict)
     """Leads refused as duplicates ("a call attempt has already been made to this phone number"), with the
     message: looked up by referenceId, since an interrupted earlier request may have stored this very lead;

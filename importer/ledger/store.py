@@ -27,8 +27,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from importer.crm.dup_budget import DuplicateMemory
 from importer.errors import LedgerError
-from importer.ledger import matching
+from importer.ledger import crm_memory, matching
 from importer.ledger.batch_log import (
     BATCH_DATA,
     BATCH_INDEXES,
@@ -451,6 +452,29 @@ class Ledger:
             rows = list(matching.best_matches(self._log.matches(conn, scope, columns, stored)).values())
             alive = self._locks.alive_map(row[5] for row in rows if row[3] == "in-flight")
         return {str(row[2]): matching.to_known(row, alive) for row in rows}
+
+    # -- what the CRM taught earlier runs (importer.ledger.crm_memory) ----------------------------
+
+    def called_phones(self, project_id: str, phones: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Of ``phones``, those the CRM refused as already called in the project: phone → (message, run)."""
+        with self._mutex, self._errors("read"):
+            return crm_memory.called(self._conn, project_id, phones)
+
+    def note_called_phones(self, run_id: int, project_id: str, refused: Sequence[tuple[str, str]]) -> None:
+        """Keep phones the CRM refused as already called, (phone, message): they are never sent again."""
+        if refused:
+            with self._transaction("record refused phones in") as conn:
+                crm_memory.note_called(conn, project_id, run_id, refused, _now())
+
+    def duplicate_memory(self, project_id: str) -> DuplicateMemory:
+        """What the duplicate guard learned about the project in earlier runs."""
+        with self._mutex, self._errors("read"):
+            return crm_memory.guard_memory(self._conn, project_id)
+
+    def keep_duplicate_memory(self, project_id: str, memory: DuplicateMemory) -> None:
+        """Store what the duplicate guard learned, for the next run into the project."""
+        with self._transaction("record the duplicate guard in") as conn:
+            crm_memory.keep_guard_memory(conn, project_id, memory, _now())
 
     # -- internals -------------------------------------------------------------------------------
 
