@@ -18,6 +18,7 @@ import pandas as pd
 
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, RetryPolicy
+from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.dedupe import mark_duplicates
 from importer.errors import ConfigError, LedgerError, SourceError
@@ -250,7 +251,8 @@ def import_file(
     details = (("Mapping", lead_mapping.source), ("Mode", "import"))
     with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path) as opened:
         run = _begin(opened, path, lead_mapping, crm, command)
-        with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry) as client:
+        guard = DuplicateBudget(rule=send.duplicate_rule)
+        with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry, duplicates=guard) as client:
             sent = send_rows(
                 prepared.rows,
                 prepared.leads.metadata,

@@ -285,7 +285,7 @@ class DuplicateBudget:
         if not self._told:
             self._told = True
             log.warning(
-                "The CRM has refused %d leads as duplicates in the last %.0f s; more than %d block the API key for "
+                "The CRM has refused %d leads as duplicates in the last %g s; more than %d block the API key for "
                 "an hour, so requests are paced from now on",
                 held,
                 self.rule.window,

@@ -27,7 +27,7 @@ import pandas as pd
 from importer._testing import faults
 from importer.columns import to_arrow
 from importer.crm.client import BatchResult, CrmClient, is_called_phone
-from importer.crm.dup_budget import GuardStats, Reservation
+from importer.crm.dup_budget import DuplicateRule, GuardStats, Reservation
 from importer.errors import CrmError, LedgerError
 from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
@@ -52,6 +52,8 @@ class SendOptions:
     progress: Progress | None = None
     inflight_grace: float = INFLIGHT_GRACE
     """Seconds after which a request of an interrupted run surely no longer runs at the CRM."""
+    duplicate_rule: DuplicateRule = DuplicateRule()
+    """The CRM's duplicate block the sending stays under (more than 5 duplicate submissions in 60 s)."""
 
 
 @dataclass(frozen=True, slots=True)
