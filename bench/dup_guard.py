@@ -147,7 +147,10 @@ def run_case(case: DupCase, settings: DupSettings) -> tuple[Attempt, Attempt]:
     step = round(1 / case.share) if case.share else 0
     called = frozenset(phones[::step]) if step else frozenset()
     sandbox_settings = server.SandboxSettings(
-        dup_window=WINDOW, block_seconds=BLOCK, preexisting_phones=called, rate_limit=RATE.max_requests,
+        dup_window=WINDOW,
+        block_seconds=BLOCK,
+        preexisting_phones=called,
+        rate_limit=RATE.max_requests,
         rate_window=RATE.per_seconds,
     )
     with tempfile.TemporaryDirectory() as tmp, server.Sandbox(sandbox_settings) as sandbox:

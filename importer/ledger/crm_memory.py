@@ -21,7 +21,9 @@ GUARD_TABLE = """CREATE TABLE IF NOT EXISTS duplicate_guard (
 
 
 def _has(conn: sqlite3.Connection, table: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+    return (
+        conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+    )
 
 
 def called(conn: sqlite3.Connection, project_id: str, phones: Sequence[str]) -> dict[str, tuple[str, int]]:
