@@ -42,8 +42,8 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from generate import DATA_DIR, DEFAULT_SEED, SheetSpec, ensure_sheet
 from dup_guard import DupSettings, duplicates_part
+from generate import DATA_DIR, DEFAULT_SEED, SheetSpec, ensure_sheet
 from ledger_overhead import LedgerSettings, ledger_part
 from measure import Measurement, run_measured
 from submit_rate import SubmitSettings, submit_part

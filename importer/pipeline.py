@@ -29,6 +29,7 @@ from importer.report.mask import mask_frame, mask_text
 from importer.report.rows import Summary, default_report_path, mask_summary, report_frame, summarize, write_csv_report
 from importer.send.gc_pause import fewer_collections
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
+from importer.send.preview import preview_with_ledger
 from importer.send.submit import LedgerRun, Progress, SendOptions, send_rows
 
 DEFAULT_BASE_URL = "https://crm.uservox.ai/api/v1"
@@ -200,17 +201,37 @@ def validate_file(
     *,
     read: ReadOptions = ReadOptions(),
     plan: SendPlanSettings = SendPlanSettings(),
+    ledger: str | Path | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
-    """The dry run: read, map, normalize, validate and dedupe ``path``; nothing is sent or written."""
+    """The dry run: read, map, normalize, validate and dedupe ``path``; nothing is sent or written.
+
+    With ``ledger`` (a ledger file that exists; read only, never created or written) rows earlier runs
+    imported are ``already-imported``, those the CRM refused for good ``rejected``, and the send plan counts
+    only what ``run`` would send.
+    """
     lead_mapping = _mapping(mapping)
     prepared = prepare(path, lead_mapping, read, progress=progress)
     rows = prepared.rows
+    opened = Ledger.open_read_only(Path(ledger)) if ledger is not None else None
+    used: Path | None = None
+    if opened is not None:
+        with opened:
+            if prepared.project_id and prepared.process_id:
+                rows = preview_with_ledger(
+                    rows,
+                    prepared.leads.metadata,
+                    opened,
+                    project_id=prepared.project_id,
+                    process_id=prepared.process_id,
+                )
+                used = opened.path
     return Outcome(
         prepared=prepared,
         rows=rows,
         summary=summarize(rows),
         plan=send_plan(int((rows["status"] == "valid").sum()), plan),
+        ledger_path=used,
         details=(("Mapping", lead_mapping.source), ("Mode", "dry run")),
     )
 
@@ -353,26 +374,38 @@ def rebuild_report(run_id: int, ledger: Ledger) -> Outcome:
 
 
 def _ledger_states(rows: pd.DataFrame, record: RunRecord, ledger: Ledger) -> pd.DataFrame:
-    """The rows with each valid one's state as the ledger knows it."""
+    """The rows with each valid one's state as this run left it: what it sent and what the CRM answered it,
+    leads earlier runs had imported, and pending for what it did not settle (even if a later run did)."""
     rows = rows.copy()
     valid = rows["status"] == "valid"
     refs = rows.loc[valid, "referenceId"].tolist()
     known = ledger.lookup(record.project_id, record.process_id, refs)
-    entries = [_ledger_state(known.get(ref), record.run_id) for ref in refs]
+    mine = {str(lead["reference_id"]): lead for lead in ledger.leads_of_run(record.run_id)}
+    entries = [_ledger_state(known.get(ref), mine.get(ref), record.run_id) for ref in refs]
     rows["imported_in_run"] = ""
     for i, column in enumerate(("status", "reason", "lead_id", "imported_in_run")):
         rows.loc[valid, column] = [entry[i] for entry in entries]
     return rows
 
 
-def _ledger_state(known: Known | None, run_id: int) -> tuple[str, str, str, str]:
-    """(status, reason, lead_id, imported_in_run) of a sent row, as the ledger knows it."""
+def _ledger_state(known: Known | None, mine: dict[str, object] | None, run_id: int) -> tuple[str, str, str, str]:
+    """(status, reason, lead_id, imported_in_run) of a sent row in the report of run ``run_id``."""
+    if mine is not None:
+        state, lead_id = str(mine["state"]), str(mine["lead_id"] or "")
+        if state == "accepted":
+            return ("accepted", "", lead_id, "")
+        if state == "rejected":
+            return ("rejected", str(mine["message"] or "rejected by the CRM"), "", "")
+        if state == "in-flight":
+            return ("pending", f"in flight when run {run_id} stopped; the next run checks it with the CRM", "", "")
+        return ("pending", f"not sent: run {run_id} stopped before this row", "", "")
+    if known is not None and known.run_id < run_id and known.state == "accepted":
+        return ("already-imported", "", known.lead_id or "", str(known.run_id))
+    if known is not None and known.run_id < run_id and known.state == "rejected":
+        return ("rejected", known.message or "rejected by the CRM", "", str(known.run_id))
+    if known is not None and known.run_id > run_id:
+        later = {"accepted": "imported", "rejected": "sent"}.get(known.state, "claimed")
+        return ("pending", f"not settled by run {run_id}; run {known.run_id} {later} it later", "", "")
     if known is None:
         return ("pending", "not in the ledger: no run has sent it", "", "")
-    if known.state == "accepted" and known.run_id == run_id:
-        return ("accepted", "", known.lead_id or "", "")
-    if known.state == "accepted":
-        return ("already-imported", "", known.lead_id or "", str(known.run_id))
-    if known.state == "rejected":
-        return ("rejected", known.message or "rejected by the CRM", "", str(known.run_id))
     return ("pending", f"{known.state} since run {known.run_id}; the next run settles it", "", str(known.run_id))

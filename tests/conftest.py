@@ -54,6 +54,12 @@ def _no_inflight_grace(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEADIMPORT_INFLIGHT_GRACE", "0")
 
 
+@pytest.fixture(autouse=True)
+def _own_default_ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The default ledger (run, and validate reading it) is the test's own, never the user's."""
+    monkeypatch.setenv("LEADIMPORT_LEDGER", str(tmp_path / "default-ledger.sqlite3"))
+
+
 @pytest.fixture
 def mapping_file(tmp_path: Path) -> Callable[[str], Path]:
     """Write a mapping YAML (default: a basic name/phone/email mapping) and return its path."""

@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from importer.crm.dup_budget import DUPLICATE_WINDOW
 from importer.crm.client import (
     BatchResult,
     CrmClient,
@@ -19,6 +18,7 @@ from importer.crm.client import (
     LeadOutcome,
     RetryPolicy,
 )
+from importer.crm.dup_budget import DUPLICATE_WINDOW
 from importer.crm.limiter import RateLimiter
 from importer.errors import (
     AuthFailed,

@@ -255,7 +255,10 @@ def _refuse_runaway_quotes(table: SourceTable, delimiter: str) -> None:
             raise SourceError(
                 f'{table.path}: row {row}, column {name!r}: a quote (") opens a cell that runs on over {lines} '
                 "lines and swallows what look like whole rows, so those leads would be lost. Remove the stray "
-                'quote (or double it: "" inside a quoted cell), then run again.'
+                'quote (or double it: "" inside a quoted cell), then run again.',
+                file=table.path,
+                row=row,
+                column=str(name),
             )
 
 
@@ -610,7 +613,8 @@ def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Co
         f"{where}: the mapping {mapping.source} does not fit the header on row {match.index + 1}.\n"
         + "\n".join(lines)
         + f"\n  Headers found: {', '.join(repr(h) for h in headers) or '(none)'}."
-        + hint
+        + hint,
+        row=match.index + 1,
     )
 
 
