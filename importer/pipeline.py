@@ -114,7 +114,7 @@ class Outcome:
         frame = report_frame(self.rows, self.table.cells)
         summary = self.summary
         if mask_pii:
-            frame, summary = mask_frame(frame), mask_summary(summary)
+            frame, summary = mask_frame(frame, **_contact_columns(self.table, frame)), mask_summary(summary)
         if fmt == "xlsx":
             from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
 
@@ -131,6 +131,21 @@ class Outcome:
             with Ledger(self.ledger_path) as ledger:
                 ledger.note_report(self.run_id, str(target.resolve()))
         return target
+
+
+def _contact_columns(table: SourceTable, frame: pd.DataFrame) -> dict[str, list[str]]:
+    """The report's columns holding the cells the leads' phones and emails were read from (a sheet column
+    renamed in the report, ``email (sheet)``, included)."""
+    found: dict[str, list[str]] = {"phone_columns": [], "email_columns": []}
+    for target, key in (("phone", "phone_columns"), ("email", "email_columns")):
+        headers = [table.columns[target]] if target in table.columns else []
+        headers += list(table.alternates.get(target, ()))
+        for header in headers:
+            name = header
+            while name in frame.columns:
+                found[key].append(name)
+                name = f"{name} (sheet)"
+    return found
 
 
 def exit_code(summary: Summary, *, stopped: bool) -> int:

@@ -536,12 +536,18 @@ def show_command(
 @click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
 @click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
 @click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON on stdout.")
+@click.option("--mask-pii", is_flag=True, help="Mask phones (all but the last 4 digits) and emails in the samples.")
 @_guarded
-def inspect_command(file: Path, sheet: str | None, encoding: str | None, delimiter: str | None, as_json: bool) -> None:
+def inspect_command(
+    file: Path, sheet: str | None, encoding: str | None, delimiter: str | None, as_json: bool, mask_pii: bool
+) -> None:
     """Describe FILE without a mapping: sheets, header row, and per column fill rate, samples and kind."""
+    from importer.report.mask import mask_inspection
     from importer.tools.describe import inspect_file, render_inspection
 
     inspection = inspect_file(file, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    if mask_pii:
+        inspection = mask_inspection(inspection)
     if as_json:
         click.echo(json.dumps(inspection.as_dict(), indent=2, ensure_ascii=False))
     else:
