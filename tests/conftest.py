@@ -43,8 +43,16 @@ class CliRun:
 
 
 def read_report(path: Path) -> list[dict[str, str]]:
-    """The CSV report as a list of rows keyed by column name."""
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    """The CSV report as a list of rows keyed by column name, each cell as a spreadsheet shows it (a phone
+    written ="+91..." so that Excel keeps it whole is +91...; tests/test_report_safety.py checks the form)."""
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    return [{k: _shown(v) for k, v in row.items()} for row in rows]
+
+
+def _shown(cell: str) -> str:
+    if cell.startswith('="') and cell.endswith('"') and len(cell) > 2:
+        return cell[2:-1].replace('""', '"')
+    return cell
 
 
 @pytest.fixture(autouse=True)
