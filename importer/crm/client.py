@@ -183,6 +183,8 @@ class CrmClient:
         self._stopping = threading.Event()
         self._duplicates = duplicates if duplicates is not None else DuplicateBudget()
         self._order = _OrderCheck()
+        self._throttle_lock = threading.Lock()
+        self._throttles: list[float] = [0, 0.0]
 
     def __enter__(self) -> Self:
         return self
@@ -194,6 +196,12 @@ class CrmClient:
         """Release the connections (only those of an HTTP client this object created)."""
         if self._owns_http:
             self._http.close()
+
+    @property
+    def throttled(self) -> tuple[int, float]:
+        """Plain 429s the CRM answered so far, and the seconds paused for them in all."""
+        with self._throttle_lock:
+            return int(self._throttles[0]), float(self._throttles[1])
 
     @property
     def duplicates(self) -> DuplicateBudget:
@@ -461,7 +469,10 @@ class CrmClient:
         # "Retry-After: 0" does not use up the attempts in a second.
         backoff = min(PLAIN_429_PAUSE * 2.0 ** (retries.throttles - 1), MAX_429_PAUSE)
         pause = max(throttled.retry_after or 0.0, backoff)
-        log.warning("The CRM is rate-limiting us (HTTP 429); pausing %.1f s", pause)
+        log.debug("The CRM is rate-limiting us (HTTP 429); pausing %.1f s", pause)  # summed up at the end
+        with self._throttle_lock:
+            self._throttles[0] += 1
+            self._throttles[1] += pause
         self._limiter.pause(pause)
         self._limiter.slow_down()
         return None

@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, "int | None"], None]
 """``progress(stage, done, total)``: how far a stage (``reading``, ``validating``, ``sending`` …) has come."""
 
+LOOKUP_WORKERS = 32
+"""Lookups of an interrupted run's leads in flight at once (all within the shared rate budget): enough to
+use the whole budget against a CRM that takes a couple of seconds per answer."""
+
 INFLIGHT_GRACE = 120.0
 """The client's request timeout: no request of leadimport runs longer, so nor does the CRM's work on it."""
 
@@ -132,6 +136,7 @@ def send_rows(
         sender.close_progress()
         if ledger is not None:
             sender.keep_guard()
+        _say_how_it_went(client)
     unsent = [ref for ref in refs if state.status[state.at[ref]] == "valid"]
     if unsent and ledger is not None:
         sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
@@ -141,6 +146,20 @@ def send_rows(
     return SendResult(
         rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests, guard=client.duplicates.stats()
     )
+
+
+def _say_how_it_went(client: CrmClient) -> None:
+    """One line each for the CRM's rate limiting and the duplicate guard's pacing, instead of a line per event."""
+    throttled, waited = client.throttled
+    if throttled:
+        log.warning(
+            "The CRM rate-limited %d requests (HTTP 429); they waited %.0f s in all and were sent again",
+            throttled,
+            waited,
+        )
+    paced = client.duplicates.stats().describe()
+    if paced:
+        log.warning("%s", paced)
 
 
 class _NotSent(Exception):
@@ -208,7 +227,7 @@ class _Sender:
         found: dict[str, str | None] = {}
         young: set[str] = set()
         try:
-            self._look_up(adopted, found)
+            self._look_up(adopted, found, sorted({k.run_id for k in stale}))
             young = {ref for ref, lead_id in found.items() if lead_id is None and _age(since[ref]) < grace}
             if young and self.stop is None:
                 wait_s = grace - min(_age(since[ref]) for ref in young)
@@ -234,15 +253,26 @@ class _Sender:
         # Leads not looked up again after the grace stay in flight: the next run checks them.
         ledger.resolve(run_id, self.project_id, self.process_id, {r: i for r, i in found.items() if r not in young})
 
-    def _look_up(self, refs: Sequence[str], found: dict[str, str | None]) -> None:
+    def _look_up(self, refs: Sequence[str], found: dict[str, str | None], runs: Sequence[int] = ()) -> None:
         """Put in ``found`` the CRM _id of each of ``refs`` (None: not found); a failed lookup stops the run.
 
+        One lookup per lead, many at once within the shared rate budget, with progress (``checking``).
         On Ctrl-C the lookups not started are dropped, those under way finish, and the interrupt goes on.
         """
-        pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency))
+        if runs:
+            which = ", ".join(str(r) for r in runs)
+            log.warning("checking %s leads of run %s that may have reached the CRM", f"{len(refs):,}", which)
+        progress = self.options.progress
+        if progress:
+            progress("checking", 0, len(refs))
+        pool = ThreadPoolExecutor(max_workers=max(1, min(len(refs), max(self.options.concurrency, LOOKUP_WORKERS))))
         futures = {pool.submit(self.client.find, ref): ref for ref in refs}
+        done = 0
         try:
             for future in as_completed(futures):
+                done += 1
+                if progress:
+                    progress("checking", done, len(refs))
                 try:
                     found[futures[future]] = future.result()
                 except CrmError as exc:
