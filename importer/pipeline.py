@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -26,7 +27,15 @@ from importer.ledger.store import Known, Ledger, RunRecord, default_ledger_path
 from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import ReadOptions, SourceTable, read_source
 from importer.report.mask import mask_frame, mask_text
-from importer.report.rows import Summary, default_report_path, mask_summary, report_frame, summarize, write_csv_report
+from importer.report.rows import (
+    Summary,
+    default_report_path,
+    label_rows,
+    mask_summary,
+    report_frame,
+    summarize,
+    write_csv_report,
+)
 from importer.send.gc_pause import fewer_collections
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
 from importer.send.preview import preview_with_ledger
@@ -112,6 +121,8 @@ class Outcome:
         """
         target, fmt = report_target(self.table.path, path, format)
         frame = report_frame(self.rows, self.table.cells)
+        if self.table.row_sheets:
+            frame = label_rows(frame, self.table.row_label)
         summary = self.summary
         if mask_pii:
             frame, summary = mask_frame(frame, **_contact_columns(self.table, frame)), mask_summary(summary)
@@ -378,7 +389,7 @@ def rebuild_report(run_id: int, ledger: Ledger) -> Outcome:
     if file_fingerprint(source) != record.fingerprint:
         raise SourceError(f"{source} has changed since run {run_id}; its report cannot be rebuilt from it.")
     mapping = load_mapping(record.mapping, project_id=record.project_id, process_id=record.process_id)
-    prepared = prepare(source, mapping)
+    prepared = prepare(source, mapping, ReadOptions(all_sheets="--all-sheets" in shlex.split(record.command)))
     rows = _ledger_states(prepared.rows, record, ledger)
     return Outcome(
         prepared=prepared,

@@ -85,13 +85,20 @@ class SourceArgs:
     rate: str
     as_json: bool
     quiet: bool
+    all_sheets: bool
 
     def mapping(self) -> LeadMapping:
         return load_mapping(self.mapping_path, project_id=self.project_id, process_id=self.process_id)
 
     def read_options(self) -> ReadOptions:
+        if self.all_sheets and self.sheet is not None:
+            raise ConfigError("--all-sheets reads every sheet that fits the mapping; leave out --sheet.")
         return ReadOptions(
-            sheet=self.sheet, header_row=self.header_row, encoding=self.encoding, delimiter=self.delimiter
+            sheet=self.sheet,
+            header_row=self.header_row,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            all_sheets=self.all_sheets,
         )
 
     def report(self) -> tuple[Path, str]:
@@ -148,6 +155,12 @@ def source_options(func: F) -> F:
             click.option(
                 "--sheet",
                 help="Sheet name (or 1-based number) to read [default: the first sheet whose header fits the mapping].",
+            ),
+            click.option(
+                "--all-sheets",
+                is_flag=True,
+                help="Read every sheet whose header fits the mapping, as one run with one report "
+                "(sheet_row says Jan!5).",
             ),
             click.option(
                 "--header-row", type=click.IntRange(min=1), help="Row number of the header [default: detected]."
@@ -253,6 +266,7 @@ def _run_command_line(source: SourceArgs, concurrency: int, ledger_path: Path | 
     ]
     words += [str(part) for name, value in options if value is not None for part in (name, value)]
     words += ["--mask-pii"] if source.mask_pii else []
+    words += ["--all-sheets"] if source.all_sheets else []
     words += ["--no-ledger"] if no_ledger else []
     return shlex.join(words)
 

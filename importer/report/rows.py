@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import collections
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -130,6 +131,17 @@ def formula_safe_arrow(text: ArrowText) -> ArrowText:
     return pc.if_else(wrap, wrapped, pc.if_else(quote, quoted, text))
 
 
+def label_rows(frame: pd.DataFrame, label: Callable[[int], str]) -> pd.DataFrame:
+    """The frame with ``sheet_row`` and ``duplicate_of`` as ``label`` writes them (``Jan!5`` for rows of
+    several sheets read as one)."""
+    out = frame.copy()
+    for name in ("sheet_row", "duplicate_of"):
+        if name in out.columns:
+            numbers = pd.to_numeric(out[name], errors="coerce")
+            out[name] = [label(int(n)) if pd.notna(n) else "" for n in numbers]
+    return out
+
+
 def formula_safe(values: pd.Series) -> pd.Series:
     """:func:`formula_safe_arrow` of a column."""
     return to_series(formula_safe_arrow(to_arrow(values)), values.index)
@@ -140,7 +152,7 @@ def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
 
     def column(name: str) -> pa.Array:
         col = frame[name]
-        if name in ("sheet_row", "duplicate_of"):
+        if name in ("sheet_row", "duplicate_of") and pd.api.types.is_numeric_dtype(col):
             return pa.array(col.astype("Int64"), type=pa.int64(), from_pandas=True)
         return formula_safe_arrow(to_arrow(col))
 
