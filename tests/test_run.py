@@ -166,7 +166,7 @@ def test_block_stops_the_run_and_resume_completes(
         first = _run(run_cli, sheet, mapping, report, env, "--batch-size", "100", "--concurrency", "1")
         stats = crm.stats()
         assert first.exit_code == 3
-        assert "blocked" in first.output.lower()
+        assert "blocked" in first.stderr.lower()  # why it stopped: on stderr, in every mode
         assert "Why rows are pending:" in first.output and "not sent: the run stopped" in first.output
         statuses = [r["status"] for r in first.report]
         accepted = statuses.count("accepted")
@@ -196,7 +196,7 @@ def test_auth_failure_and_unknown_process_stop_cleanly(
     bad_token = {**run_env(sandbox.base_url), "VOX_API_TOKEN": "wrong-token-123"}
     denied = _run(run_cli, sheet, mapping, tmp_path / "a.csv", bad_token, "--no-ledger")
     assert denied.exit_code == 3
-    assert "VOX_API_TOKEN" in denied.output and "wrong-token-123" not in denied.output + denied.stderr
+    assert "VOX_API_TOKEN" in denied.stderr and "wrong-token-123" not in denied.output + denied.stderr
     assert {r["status"] for r in denied.report} == {"pending"}
     missing = _run(
         run_cli,
@@ -209,7 +209,7 @@ def test_auth_failure_and_unknown_process_stop_cleanly(
         "64f0c0ffee00000000000000",
     )
     assert missing.exit_code == 3
-    assert "Process not found" in missing.output
+    assert "Process not found" in missing.stderr
     assert sandbox.leads() == []
 
 
@@ -262,7 +262,7 @@ def test_ledger_failing_at_the_end_still_reports_what_was_sent(
     env = run_env(sandbox.base_url, tmp_path / "ledger.db")
     result = _run(run_cli, sheet, mapping_file(MAPPING), tmp_path / "r.csv", env)
     assert result.exit_code == 3
-    assert "disk holding the ledger is full" in result.output and "run the same command" in result.output
+    assert "disk holding the ledger is full" in result.stderr and "run the same command" in result.stderr
     assert [r["status"] for r in result.report] == ["accepted"] * 30 and len(sandbox.leads()) == 30
 
 
@@ -308,7 +308,7 @@ def test_a_report_that_cannot_be_written_after_sending_is_not_nothing_sent(
     env = run_env(sandbox.base_url, ledger)
     result = _run(run_cli, sheet, mapping, blocker / "r.csv", env)
     assert result.exit_code == 3
-    assert "accepted" in result.output and "only the report is missing" in result.output
+    assert "accepted" in result.output and "only the report is missing" in result.stderr
     assert "Report: not written" in result.output
     assert len(sandbox.leads()) == 30
     history = run_cli("history", "--ledger", str(ledger))
@@ -427,5 +427,5 @@ def test_a_block_after_the_last_answer_says_nothing_is_pending(
         assert sandbox.stats().blocked
     assert [r["status"] for r in result.report] == ["rejected"] * 5
     assert result.exit_code == 3
-    assert "Every row has its answer (none is pending), but the CRM then stopped the run:" in result.output
-    assert "Stopped:" not in result.output
+    assert "Every row has its answer (none is pending), but the CRM then stopped the run:" in result.stderr
+    assert "Stopped:" not in result.output + result.stderr
