@@ -118,3 +118,17 @@ def test_batches_with_already_called_phones_are_spaced_out() -> None:
     h.submit(leads(5, 6, 12))
     assert max(h.sleeps) >= 59
     assert len(h.crm.posts) == 3
+
+
+def test_after_a_block_the_next_run_starts_small_again() -> None:
+    """A run into a project with a low refusal rate starts with larger requests; after a block of the key the
+    next run starts from a probe again."""
+    from importer.crm.dup_budget import DuplicateMemory
+
+    clock = Clock()
+    calm = DuplicateMemory(sent=20_000, refused=10)
+    room = DuplicateBudget(clock=clock, wall=lambda: 10_000.0, memory=calm).take(1000)
+    assert room is not None and room.leads > 50
+    blocked = DuplicateMemory(sent=20_000, refused=10, blocked_at=9_000.0)
+    room = DuplicateBudget(clock=clock, wall=lambda: 10_000.0, memory=blocked).take(1000)
+    assert room is not None and room.leads <= 20  # a small batch, as knowing little

@@ -32,6 +32,10 @@ CONFIDENCE_Z = 1.0
 :data:`BLOCK_RISK` on top, requests about double while answers bring no refusal."""
 PRIOR_LEADS = 200
 """Earlier runs' refusal rate counts as if seen on at most this many leads (this run's answers soon outweigh it)."""
+AFTER_BLOCK_LEADS = 10
+"""... and on at most this many after a block of the key in the last :data:`BLOCK_MEMORY` seconds: the run
+after a block starts from a probe and small batches again, whatever the rate seemed before."""
+BLOCK_MEMORY = 2 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +179,9 @@ class DuplicateBudget:
             now, now_wall = self._clock(), self._wall()
             recent = [now - (now_wall - t) for t in memory.recent if 0 <= now_wall - t < self.rule.window]
             self._times = deque(sorted([*self._times, *recent]))
-            weight = min(1.0, PRIOR_LEADS / memory.sent) if memory.sent else 0.0
+            recent_block = memory.blocked_at is not None and now_wall - memory.blocked_at < BLOCK_MEMORY
+            most = AFTER_BLOCK_LEADS if recent_block else PRIOR_LEADS
+            weight = min(1.0, most / memory.sent) if memory.sent else 0.0
             self._prior = (memory.refused * weight, memory.sent * weight)
             self._memory = memory
 
