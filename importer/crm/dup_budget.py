@@ -73,7 +73,7 @@ class GuardStats:
             return None
         share = 100.0 * self.refused / self.sent if self.sent else 0.0
         return (
-            f"The CRM refused {self.refused} of {self.sent} leads as duplicates ({share:.1g}%); sending was paced "
+            f"The CRM refused {self.refused} of {self.sent} leads as duplicates ({share:.3g}%); sending was paced "
             f"({self.waits} waits, {self.waited_s:.0f} s) so that no more than {DUPLICATE_LIMIT} such refusals fall "
             "in a minute, which would block the API key for an hour."
         )
