@@ -217,3 +217,35 @@ def test_show_report_of_a_killed_run_says_what_that_run_did(
     assert shown.exit_code == 0
     statuses = [row["status"] for row in read_report(tmp_path / "one.csv")]
     assert statuses == ["accepted"] * 5 + ["pending"] * 25  # the probe batch; the rest run 2 sent
+
+
+def test_validate_notes_an_earlier_refusal_and_plans_a_changed_row(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A row the CRM refused (its email taken) is `rejected` again in the dry run while it is unchanged (run
+    would not send it); once the row is changed it is valid, with the earlier refusal noted, and planned."""
+    import httpx
+
+    phones = good_phones(4, seed=131)
+    httpx.post(
+        sandbox.base_url + "/leads/bulk/initiate",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        json={"leads": [{"projectId": PROJECT, "processId": PROCESS, "name": "Other", "email": "p1@example.com"}]},
+    ).raise_for_status()
+    sheet = write_sheet(tmp_path / "leads.csv", phones[:3])
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    first = _run(run_cli, str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"),
+                 env=run_env(sandbox.base_url, ledger))  # fmt: skip
+    assert by_row(first.report)[3]["status"] == "rejected"
+    env = {"LEADIMPORT_LEDGER": str(ledger)}
+    same = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "v.csv"), env=env)
+    row = by_row(same.report)[3]
+    assert row["status"] == "rejected" and "already exists" in row["reason"]
+    assert "Send plan: nothing to send." in same.output
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("P1,", "Priya Shah,"), encoding="utf-8")
+    fixed = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "w.csv"), env=env)
+    row = by_row(fixed.report)[3]
+    assert (
+        row["status"] == "valid" and "refused by the CRM in run 1" in row["reason"] and "changed since" in row["reason"]
+    )
+    assert "Send plan: 1 leads in 1 request" in fixed.output
