@@ -11,7 +11,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from importer import issues
+from importer import errors, issues
 from importer.report.rows import STATUS_ORDER
 from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
 
@@ -50,8 +50,14 @@ NOT_ISSUE_CODES = {
 }
 
 
+ERROR_CODES = {
+    cls.code for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.LeadImportError)
+}
+"""What `--json` names a failed operation (an exception's kind, not a row's issue)."""
+
+
 def _not_a_code(word: str) -> bool:
-    if word in NOT_ISSUE_CODES or word in STATUS_ORDER:
+    if word in NOT_ISSUE_CODES or word in STATUS_ORDER or word in ERROR_CODES:
         return True
     try:
         codecs.lookup(word)
