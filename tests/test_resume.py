@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from importer.sandbox.server import Sandbox, SandboxSettings
+from importer.send.submit import LOOKUP_WORKERS
 from tests.conftest import PROCESS, PROJECT, ROOT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 from tests.waiting import wait_until
@@ -155,24 +156,26 @@ def test_sigterm_while_checking_an_interrupted_run_stops_at_once_with_a_report(t
     settings = SandboxSettings(
         token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.2, 0.2)
     )
-    phones = good_phones(120, seed=43)
+    phones = good_phones(300, seed=43)
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     report = tmp_path / "report.csv"
     with Sandbox(settings) as crm:
-        # killed once the CRM stored a second batch of 40, before it was recorded: 40 or more leads to look up
-        assert _run(sheet, tmp_path, crm, report, crash="after-answer:2") == -9
+        # killed once the CRM stored a fifth batch (the duplicate guard grows them: 5, 6, 13, 27, 57), before it
+        # was recorded: its leads are to be looked up, more of them than lookups run at once
+        first = ("--batch-size", "100", "--concurrency", "1")
+        assert _run(sheet, tmp_path, crm, report, *first, crash="after-answer:5") == -9
         posts = crm.stats().initiate_requests
-        before = crm.stats().requests
-        checking = _start(sheet, tmp_path, crm, report, "--concurrency", "1")  # 80 lookups of 0.2 s one by one
-        wait_until(lambda: crm.stats().requests >= before + 5, message="five lookups")
-        crm.hold()  # the lookup under way stays at the CRM until the signal is in
-        wait_until(lambda: crm.stats().held == 1, message="a lookup held at the CRM")
+        in_flight = crm.stats().initiate_sizes[-1]
+        assert in_flight > LOOKUP_WORKERS
+        crm.hold()  # the lookups under way stay at the CRM until the signal is in
+        checking = _start(sheet, tmp_path, crm, report, "--concurrency", "1")
+        wait_until(lambda: crm.stats().held == LOOKUP_WORKERS, message="every lookup worker waits at the CRM")
         at_signal = crm.stats().requests
         checking.terminate()
         crm.release()
         _, err = checking.communicate(timeout=60)
         assert checking.returncode == 3, err.decode()
-        assert crm.stats().requests == at_signal  # none of the remaining lookups was made
+        assert crm.stats().requests == at_signal  # those under way finished; none of the others was started
         rows = _report(report)
         assert len(rows) == len(phones) and "pending" in {row["status"] for row in rows} <= {
             "accepted",
@@ -235,9 +238,9 @@ def test_ctrl_c_pressed_again_and_again_still_records_and_reports(tmp_path: Path
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     report = tmp_path / "report.csv"
     with Sandbox(SETTINGS) as crm:
-        crm.hold()  # both batches stay at the CRM, unanswered, while Ctrl-C is pressed
+        crm.hold()  # the first batch (the duplicate guard's probe) stays at the CRM, unanswered, while Ctrl-C is pressed
         proc = _start(sheet, tmp_path, crm, report)
-        wait_until(lambda: crm.stats().held == 2, message="two batches held at the CRM")
+        wait_until(lambda: crm.stats().held == 1, message="the first batch held at the CRM")
         for _ in range(5):
             proc.send_signal(signal.SIGINT)
             time.sleep(0.1)  # presses a person makes, not a wait for anything
@@ -246,8 +249,9 @@ def test_ctrl_c_pressed_again_and_again_still_records_and_reports(tmp_path: Path
         assert proc.returncode == 3, err.decode()
         assert "Traceback" not in err.decode()
         rows = _report(report)
-        # every batch that reached the CRM (the probe, the next) is recorded, whatever the presses
-        assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads()) >= 10
+        # the batch under way is answered and recorded, whatever the presses; no further batch left
+        assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads()) > 0
+        assert crm.stats().initiate_requests == 1
         assert _run(sheet, tmp_path, crm, report) == 0
         _assert_exactly_once(crm, phones, report)
 
