@@ -505,7 +505,9 @@ def mapping_group() -> None:
 @click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
 @click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
 @click.option(
-    "--region", default="IN", show_default=True, help="default_region for phone numbers without a country code."
+    "--region",
+    default=None,
+    help="default_region for phone numbers without a country code (e.g. US, GB, IN) [default: inferred from the data].",
 )
 @_guarded
 def mapping_suggest_command(
@@ -515,15 +517,17 @@ def mapping_suggest_command(
     sheet: str | None,
     encoding: str | None,
     delimiter: str | None,
-    region: str,
+    region: str | None,
 ) -> None:
     """Propose a mapping for FILE from its headers and cell contents, with a confidence per field."""
-    from importer.tools.suggest import render_yaml, suggest_mapping
+    from importer.tools.suggest import region_summary, render_yaml, suggest_mapping
 
     suggestion = suggest_mapping(file, sheet=sheet, encoding=encoding, delimiter=delimiter, region=region)
     text = render_yaml(suggestion)
     if out_path is None:
         click.echo(text, nl=False)
+        if suggestion.region is None or suggestion.region_doubt:  # on stderr: the YAML on stdout stays clean
+            click.echo("\n".join(region_summary(suggestion)), err=True)
         return
     if out_path.exists() and not force:
         raise ConfigError(f"{out_path} already exists; pass --force to overwrite it.")
@@ -532,6 +536,8 @@ def mapping_suggest_command(
     except OSError as exc:
         raise ConfigError(f"{out_path}: cannot write the mapping: {exc.strerror}.") from None
     click.echo(f"Wrote {out_path}.")
+    for line in region_summary(suggestion):
+        click.echo(f"  {line}")
     for problem in suggestion.unplaced:
         click.echo(f"  not placed: {problem}")
     click.echo(f"Check it, then: leadimport validate {file} --mapping {out_path}")

@@ -58,6 +58,65 @@ _PHONE_CHARS = re.compile(r"\+?[\d\s().\-\[\]]+")
 _SCIENTIFIC = re.compile(r"\+?\d+(?:\.\d+)?[eE]\+?(\d+)")
 _PLAIN_DECIMAL = re.compile(r"\d+\.\d+")
 _NAME = re.compile(r"[^\W\d_]+(?:[ '\u2019.\-]+[^\W\d_]+)*\.?")
+_ISO_STAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?", re.I
+)
+_COORDINATE = re.compile(r"[+-]?(?:0|[1-9]\d{0,2})\.\d{3,}")
+"""12.9716 or -73.935242: a latitude or longitude, never a phone number."""
+_IP_ADDRESS = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
+"""192.168.10.200 (no octet with a leading zero: 02.123.45.67 is a Belgian phone number)."""
+_NOT_PHONE_WORDS = frozenset(
+    [
+        "id",
+        "ids",
+        "uid",
+        "uuid",
+        "guid",
+        "ip",
+        "ipaddress",
+        "lat",
+        "latitude",
+        "lng",
+        "lon",
+        "long",
+        "longitude",
+        "coordinates",
+        "geo",
+        "date",
+        "time",
+        "datetime",
+        "timestamp",
+        "created",
+        "createdat",
+        "createdon",
+        "createdtime",
+        "updated",
+        "modified",
+        "zip",
+        "zipcode",
+        "postal",
+        "postcode",
+        "postalcode",
+        "pincode",
+        "pin",
+        "plz",
+        "cep",
+        "cap",
+        "amount",
+        "price",
+        "revenue",
+        "value",
+        "count",
+        "score",
+        "age",
+        "year",
+        "birthday",
+        "dob",
+    ]
+)
+"""Header words that make a column of long numbers something other than phones (ids, coordinates, dates)."""
+# How many rows (evenly spread) TableInspection keeps row-aligned for the suggester's cross-column checks.
+ROW_SAMPLE = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +133,8 @@ class ColumnProfile:
     distinct: int
     serial: bool = False
     """The cells number the rows 1, 2, 3 ... (a row serial, begun again in every export: no lasting id)."""
+    most_common: int = 0
+    """How many filled cells hold the column's most common value (an office line shared by many rows)."""
 
     @property
     def letter(self) -> str:
@@ -96,6 +157,8 @@ class TableInspection:
     blank_rows: int
     columns: tuple[ColumnProfile, ...]
     title_rows: tuple[tuple[str, ...], ...]  # the rows above the header
+    rows: tuple[tuple[str, ...], ...] = ()
+    """Up to ROW_SAMPLE data rows, evenly spread over the table, one cell per column (not in ``as_dict``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +176,7 @@ class FileInspection:
         """Plain JSON-ready data."""
         data = asdict(self)
         for table in data["tables"]:
+            table.pop("rows", None)
             for column in table["columns"]:
                 column["kind"] = KIND_LABELS[column["kind"]]
                 column["shares"] = {KIND_LABELS[k]: round(v, 3) for k, v in column["shares"].items()}
@@ -215,7 +279,11 @@ def _table(
     while profiles and not profiles[-1].header and not profiles[-1].filled:
         profiles.pop()
     title = tuple(tuple(c.strip() for c in row) for row in preview[:index])
-    return TableInspection(sheet, index + 1, len(keep), n - len(keep), tuple(profiles), title)
+    step = max(1, -(-len(keep) // ROW_SAMPLE))
+    sample = tuple(
+        tuple(columns[i][r].strip() if r < len(columns[i]) else "" for i in range(len(profiles))) for r in keep[::step]
+    )
+    return TableInspection(sheet, index + 1, len(keep), n - len(keep), tuple(profiles), title, sample)
 
 
 def _clean(value: str) -> str:
@@ -234,6 +302,8 @@ def detect_header(rows: list[list[str]]) -> int | None:
     column or an unlabelled serial number has no header).
     """
     counts = [sum(1 for c in row if c.strip()) for row in rows]
+    if max(counts, default=0) == 1:
+        return _one_column_header(rows)
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         cells = [c.strip() for c in row if c.strip()]
         if len(cells) < 2:
@@ -250,6 +320,20 @@ def detect_header(rows: list[list[str]]) -> int | None:
     return None
 
 
+def _one_column_header(rows: list[list[str]]) -> int | None:
+    """A one-column file's header: a word cell over cells that are mostly emails or phones (Primary Email)."""
+    cells = [next((c.strip() for c in row if c.strip()), "") for row in rows[:HEADER_SEARCH_ROWS]]
+    for index, cell in enumerate(cells):
+        if not cell:
+            continue
+        if value_kind(cell) not in ("name", "text"):
+            return None
+        below = [value_kind(c) for c in cells[index + 1 :] if c]
+        contacts = sum(1 for k in below if k in ("email", "phone"))
+        return index if below and contacts * 2 > len(below) else None
+    return None
+
+
 def profile_column(position: int, header: str, values: list[str], sample_rows: int) -> ColumnProfile:
     """Fill rate, samples and kind of one column's data cells."""
     counter = collections.Counter(v.strip() for v in values)
@@ -259,6 +343,8 @@ def profile_column(position: int, header: str, values: list[str], sample_rows: i
     for value, n in counter.most_common(KIND_SAMPLE):
         if value.casefold() not in PLACEHOLDERS:
             kinds[value_kind(value)] += n
+    if "phone" in kinds and names_no_phone(header):  # a Lead ID or a timestamp of ten digits
+        kinds["number"] += kinds.pop("phone")
     total = sum(kinds.values())
     shares = {k: n / total for k, n in kinds.most_common()} if total else {}
     return ColumnProfile(
@@ -271,7 +357,21 @@ def profile_column(position: int, header: str, values: list[str], sample_rows: i
         filled=filled,
         distinct=len(counter),
         serial=is_row_serial(list(counter), filled),
+        most_common=counter.most_common(1)[0][1] if counter else 0,
     )
+
+
+def header_words(header: str) -> list[str]:
+    """A header's words, casefolded: ``createdTime`` → created, time; ``ip_address`` → ip, address."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", header)
+    return [w for w in re.split(r"[\W_]+", spaced.casefold()) if w]
+
+
+def names_no_phone(header: str) -> bool:
+    """Whether a header names what long numbers are when they are not phones: ids, coordinates, dates, codes."""
+    words = header_words(header)
+    joined = "".join(words)
+    return any(w in _NOT_PHONE_WORDS for w in words) or joined in _NOT_PHONE_WORDS or joined.endswith("id")
 
 
 def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> Kind:
@@ -292,8 +392,10 @@ def value_kind(text: str) -> Kind:
         return "text"
     if _EMAIL.search(text) and " " not in text.strip():
         return "email"
-    if _DATE.fullmatch(text):
+    if _DATE.fullmatch(text) or _ISO_STAMP.fullmatch(text):
         return "date"
+    if _COORDINATE.fullmatch(text) or _IP_ADDRESS.fullmatch(text):
+        return "number"
     if looks_like_phone(text):
         return "phone"
     if _NUMBER.fullmatch(text):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import phonenumbers
@@ -21,140 +20,25 @@ from importer.config import (
     normalize_header,
 )
 from importer.errors import ConfigError, SourceError
-from importer.normalize.countries import region_of_code
 from importer.read.source import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
-
-# Headers count as phone/email with less than this content share only when the header says so.
-CONTENT_ONLY_MIN = 0.6
-ACCEPT_MIN = 0.45
-EXACT, WEAK, CONTAINS, FUZZY = 0.95, 0.7, 0.8, 0.6
-CONTENT_NOUNS = {"phone": "phones", "email": "emails", "name": "names"}
-
-
-@dataclass(frozen=True, slots=True)
-class FieldRule:
-    """How headers name one lead field (all keys as ``normalize_header`` makes them)."""
-
-    field: str
-    exact: frozenset[str]  # headers that name the field
-    weak: frozenset[str]  # headers that probably name it
-    contains: tuple[str, ...]  # fragments that name it inside a longer header
-    content: str | None = None  # the value kind that confirms it
-
-
-def _keys(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Hindi headers (नाम "name", पूरा नाम "full name", ग्राहक का नाम "customer's name"), keyed as headers are.
-_HINDI_NAME = frozenset(normalize_header(h) for h in ("नाम", "पूरा नाम", "ग्राहक का नाम", "ग्राहक नाम"))
-_HINDI_PHONE = frozenset(normalize_header(h) for h in ("मोबाइल", "मोबाइल नंबर", "फ़ोन", "फोन", "फ़ोन नंबर", "फोन नंबर"))
-_HINDI_EMAIL = frozenset(normalize_header(h) for h in ("ईमेल", "ई-मेल"))
-_NOT_THE_LEAD = (
-    "father", "mother", "husband", "spouse", "guardian", "company", "business", "firm", "organisation",
-    "organization", "campaign", "adset", "adname", "form", "product", "project", "city", "state", "country",
-    "agent", "executive", "counsellor", "counselor", "dealer", "branch", "salesperson", "owner", "employee",
-    "manager", "user", "file", "sheet", "course", "plan", "source", "village", "district", "street", "college",
-    "school", "bank", "account", "model", "brand", "vehicle", "variant", "item", "service", "category", "package",
-    "property", "unit", "site", "location", "area", "locality", "centre", "center", "store", "shop", "event",
-    "batch", "team", "job", "role", "designation", "department", "institute", "university", "hospital", "doctor",
-    "clinic", "reference", "referrer", "friend", "nominee", "group", "list", "tag", "stage", "status",
-)  # fmt: skip
-"""Words that make "<word> name" someone or something other than the lead."""
-
-
-FIELD_RULES = (
-    FieldRule(
-        "phone",
-        _keys(
-            "mobile mobileno mobilenumber mobilenum mob mobno mobilephone phone phoneno phonenumber phonenum phno "
-            "contact contactno contactnumber contactnum cellno cellnumber "
-            "cellphone telephone telno telephoneno telephonenumber msisdn primaryphone primarymobile primarycontact "
-            "customermobile customermobileno customerphone customercontact custmobile custmobileno custphone "
-            "custcontact leadphone leadmobile mobile1 phone1 contact1"
-        )
-        | _HINDI_PHONE,
-        _keys("number cell tel ph whatsapp whatsappno whatsappnumber contactdetails contactinfo"),
-        ("mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno"),
-        "phone",
-    ),
-    FieldRule(
-        "email",
-        _keys(
-            "email emailid emailaddress emailaddr emails emailids mailid customeremail customeremailid custemail "
-            "leademail email1"
-        )
-        | _HINDI_EMAIL,
-        _keys("mail"),
-        ("email", "mailid", "mailaddress"),
-        "email",
-    ),
-    FieldRule(
-        "name",
-        _keys(
-            "name fullname customername custname customerfullname clientname leadname contactname contactperson "
-            "candidatename studentname applicantname visitorname personname prospectname buyername nameofcustomer "
-            "sendername callername enquirername inquirername requestername membername participantname attendeename "
-            "guestname patientname parentname whatsyourname yourname yourfullname nameoftheperson "
-        )
-        | _HINDI_NAME,
-        _keys(
-            "customer client lead prospect student candidate applicant visitor member participant attendee guest "
-            "patient caller sender buyer enquirer"
-        ),
-        ("fullname", "customername", "custname", "clientname", "leadname", "contactname", "prospectname"),
-        "name",
-    ),
-    FieldRule(
-        "firstName",
-        _keys("firstname fname givenname forename customerfirstname"),
-        _keys("first"),
-        ("firstname", "givenname"),
-        "name",
-    ),
-    FieldRule(
-        "lastName",
-        _keys("lastname lname surname familyname customerlastname"),
-        _keys("last"),
-        ("lastname", "surname", "familyname"),
-        "name",
-    ),
-    FieldRule(
-        "referenceId",
-        _keys(
-            "leadid leadno leadnumber leadref leadreference leadcode enquiryno enquirynumber enquiryid enqno enqid "
-            "inquiryno inquirynumber inquiryid referenceid referenceno referencenumber refid refno uniqueid "
-            "customerid custid recordid applicationid applicationno registrationid registrationno ticketid ticketno "
-            "queryid queryno querynumber requestid requestno responseid submissionid entryid"
-        ),
-        _keys("id ref reference"),
-        ("leadid", "enquiryno", "enquiryid", "inquiryid", "inquiryno", "referenceid", "refid", "refno"),
-    ),
-    FieldRule("groupId", _keys("groupid leadgroup groupname"), _keys("group"), ("groupid",)),
-    FieldRule(
-        PHONE_COUNTRY_CODE,
-        _keys(
-            "countrycode isdcode isd dialcode dialingcode callingcode countrycallingcode countrydialcode "
-            "phonecountrycode mobilecountrycode phonecode mobilecode"
-        ),
-        frozenset(),
-        ("countrycode", "isdcode", "dialcode", "dialingcode", "callingcode"),
-    ),
+from importer.tools.region import RegionGuess, infer_region
+from importer.tools.rules import (
+    FIELD_RULES,
+    PERSON_GUESS,
+    FieldChoice,
+    describes_something_else,
+    person_name_share,
+    score_column,
+    single_word_share,
 )
+from importer.tools.vocabulary import BARE_NAMES, header_key, is_city, is_company, is_country, is_locale, is_mobile
+from importer.tools.vocabulary import is_timezone as names_a_timezone
 
+__all__ = ["FieldChoice", "Suggestion", "render_yaml", "snake_key", "suggest_mapping"]
 
-_REFERENCE_RULE = next(rule for rule in FIELD_RULES if rule.field == "referenceId")
-
-
-@dataclass(frozen=True, slots=True)
-class FieldChoice:
-    """One lead field, the header that feeds it, and why."""
-
-    field: str
-    header: str
-    confidence: float
-    evidence: str
+SPARSE = 0.5
+"""A phone column filled on less than this share of the best-filled one's rows is only a fallback."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +46,7 @@ class Suggestion:
     """A proposed mapping for one file, with what could not be placed."""
 
     path: str
-    region: str
+    region: str | None  # None: nothing tells the country, and --region was not given
     table: TableInspection  # the sheet (or text table) the mapping was made for
     sheet: str | None  # the sheet the mapping must name (None: a text file or the first sheet)
     header_row: int | None  # set only when the reader would not find the header by itself
@@ -170,6 +54,9 @@ class Suggestion:
     metadata: tuple[tuple[str, str], ...]  # metadata key → header
     unplaced: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    region_evidence: tuple[str, ...] = ()
+    region_doubt: str | None = None  # the evidence for default_region is absent or mixed
+    region_given: bool = False  # --region chose it
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,12 +76,16 @@ def suggest_mapping(
     sheet: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
-    region: str = "IN",
+    region: str | None = None,
 ) -> Suggestion:
-    """Propose a mapping for ``path`` from its headers and the contents of its columns."""
-    region = region.strip().upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ConfigError(f"region {region!r} is not a known region code (e.g. IN, US, GB).")
+    """Propose a mapping for ``path`` from its headers and the contents of its columns.
+
+    ``region`` overrides the default region the data points to.
+    """
+    if region is not None:
+        region = region.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(f"region {region!r} is not a known region code (e.g. IN, US, GB).")
     inspection = inspect_file(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
     usable = [t for t in inspection.tables if t.header_row is not None and t.columns]
     if not usable:
@@ -205,10 +96,14 @@ def suggest_mapping(
         )
     placed = [(t, _place_columns(t)) for t in usable]
     table, placement = max(placed, key=lambda tp: (tp[1].has("phone", "email"), tp[1].has("name", "firstName")))
+    guess = _region_guess(table, placement)
     first_sheet = inspection.sheets[0] if inspection.sheets else None
+    doubt = guess.doubt
+    if region is not None and guess.region not in (None, region):
+        doubt = f"--region {region} was given; the data points to {guess.region}"
     return Suggestion(
         path=inspection.path,
-        region=region,
+        region=region or guess.region,
         table=table,
         sheet=table.sheet if table.sheet != first_sheet else None,
         header_row=table.header_row if _header_row_needed(table, placement) else None,
@@ -216,25 +111,60 @@ def suggest_mapping(
         metadata=placement.metadata,
         unplaced=placement.unplaced,
         notes=placement.notes,
+        region_evidence=guess.evidence,
+        region_doubt=doubt if region is None or doubt != guess.doubt else None,
+        region_given=region is not None,
     )
 
 
+def _cells(table: TableInspection, header: str) -> list[str]:
+    """The sampled rows' cells of the column headed ``header`` (the first such column)."""
+    at = next((c.position for c in table.columns if c.header == header), None)
+    return [] if at is None else [row[at] for row in table.rows if at < len(row)]
+
+
+def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
+    chosen = {c.field: c for c in placement.fields}
+    phones = [_cells(table, h) for h in _headers(chosen.get("phone"))]
+    country = chosen.get(PHONE_COUNTRY_CODE)
+    countries = (
+        _cells(table, country.header)
+        if country
+        else next((_cells(table, c.header) for c in table.columns if is_country(c.header)), [])
+    )
+    emails = [cell for h in _headers(chosen.get("email")) for cell in _cells(table, h)]
+    names = [
+        cell for f in ("name", "firstName", "lastName") for h in _headers(chosen.get(f)) for cell in _cells(table, h)
+    ]
+    zones = [cell for c in table.columns if names_a_timezone(c.header) for cell in _cells(table, c.header)]
+    locales = [cell for c in table.columns if is_locale(c.header) for cell in _cells(table, c.header)]
+    return infer_region(phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names)
+
+
+def _headers(choice: FieldChoice | None) -> tuple[str, ...]:
+    return () if choice is None else (choice.header, *choice.aliases)
+
+
 def _place_columns(table: TableInspection) -> _Placement:
-    """Choose one column per lead field; every other filled column goes to metadata."""
+    """Choose one column per lead field (phones: several, in order); every other filled column goes to metadata."""
     addressable, unplaced = _addressable(table.columns)
     choices: dict[str, tuple[ColumnProfile, FieldChoice]] = {}
     used: set[int] = set()
-    for choice, column in sorted(_candidates(addressable), key=lambda cc: -cc[0].confidence):
+    scored = sorted(_candidates(addressable, table), key=lambda cc: -cc[0].confidence)
+    for choice, column in scored:
         if choice.field not in choices and column.position not in used:
             choices[choice.field] = (column, choice)
             used.add(column.position)
-    notes = _resolve_names(choices)
-    chosen = {column.position for column, _ in choices.values()}
-    keys: set[str] = set()
+    notes = _name_by_content(choices, addressable, table)
+    notes += _bare_names(choices, table)
+    notes += _resolve_names(choices)
+    notes += _phone_fallbacks(choices, scored, table)
+    chosen = {column.position for column, _ in choices.values()}  # a fallback phone stays metadata too
+    taken: set[str] = set()
     metadata = []
     for column in addressable:
         if column.position not in chosen and column.filled:
-            key = _unique(snake_key(column.header), keys)
+            key = _unique(_metadata_key(column.header), taken)
             metadata.append((key, column.header))
             notes.extend(_alternate_note(column, key, choices))
     if not (choices.keys() & {"phone", "email"}):
@@ -265,91 +195,71 @@ def _addressable(columns: tuple[ColumnProfile, ...]) -> tuple[list[ColumnProfile
     return list(seen.values()), problems
 
 
-def _candidates(columns: list[ColumnProfile]) -> list[tuple[FieldChoice, ColumnProfile]]:
+def _candidates(columns: list[ColumnProfile], table: TableInspection) -> list[tuple[FieldChoice, ColumnProfile]]:
     out = []
     for column in columns:
         for rule in FIELD_RULES:
-            choice = score_column(column, rule)
+            cells = _cells(table, column.header) if rule.field == PHONE_COUNTRY_CODE else ()
+            choice = score_column(column, rule, cells)
             if choice is not None:
                 out.append((choice, column))
     return out
 
 
-def score_column(column: ColumnProfile, rule: FieldRule) -> FieldChoice | None:
-    """How well ``column`` fits ``rule.field``, or None when it does not."""
-    header_score, header_why = header_match(column.header, rule)
-    share = column.shares.get(rule.content, 0.0) if rule.content else 0.0
-    content_why = _content_evidence(column, rule, share)
-    if rule.field == "phone" and column.filled >= 3 and column.distinct == 1:
-        return None  # one number on every row (the company's own, in a call log) is nobody's phone
-    if rule.field in ("phone", "email"):
-        if header_score:
-            confidence = 0.5 * header_score + 0.5 * share
-        elif share >= CONTENT_ONLY_MIN and not _names_an_id(column.header):
-            confidence, header_why = 0.8 * share, f"header {column.header!r} says nothing"
-        else:
-            return None
-    elif rule.field == PHONE_COUNTRY_CODE:  # the header names a code, and the cells are codes (+971, 44, AE)
-        codes = [region_of_code(v) for v in column.samples if v.strip()]
-        if not codes or sum(bool(c) for c in codes) * 5 < len(codes) * 4:
-            return None
-        confidence = header_score
-    elif rule.field == "referenceId":
-        if column.serial:
-            return None  # 1, 2, 3 ...: next week's file numbers its rows from 1 again
-        confidence = header_score * (0.7 + 0.3 * (column.distinct / column.filled if column.filled else 0.0))
-    elif rule.content:
-        confidence = header_score * (0.8 + 0.2 * share)
-    else:
-        confidence = header_score
-    if confidence < ACCEPT_MIN:
-        return None
-    evidence = "; ".join(x for x in (header_why, content_why) if x)
-    return FieldChoice(rule.field, column.header, round(confidence, 2), evidence)
+def _name_by_content(
+    choices: dict[str, tuple[ColumnProfile, FieldChoice]], columns: list[ColumnProfile], table: TableInspection
+) -> list[str]:
+    """With no name column by header, a column whose cells are people's names (``Contact``, ``Col1``)."""
+    if choices.keys() & {"name", "firstName", "lastName"}:
+        return []
+    used = {column.position for column, _ in choices.values()}
+    best: tuple[float, ColumnProfile] | None = None
+    for column in columns:
+        if column.position in used or not column.filled or describes_something_else(column.header):
+            continue
+        share = person_name_share(_cells(table, column.header))
+        distinct = column.distinct / column.filled
+        if share >= 0.6 and distinct >= 0.7 and (best is None or share > best[0]):
+            best = (share, column)
+    if best is None:
+        return []
+    share, column = best
+    why = f"header {column.header!r} says nothing; {share:.0%} of its cells read as people's names (low confidence)"
+    choices["name"] = (column, FieldChoice("name", column.header, PERSON_GUESS, why))
+    return [f"{column.header!r} was taken for the name by its cells alone: check it"]
 
 
-def _names_an_id(header: str) -> bool:
-    """Whether a header names an id or a count (Query ID, Lead No.): digits under it are no phone number."""
-    key = normalize_header(header)
-    return header_match(header, _REFERENCE_RULE)[0] > 0 or key.endswith(("id", "code", "count", "amount"))
-
-
-def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
-    """(score, evidence) for a header naming ``rule.field``; (0, "") when it does not."""
-    key = normalize_header(header)
-    if not key:
-        return 0.0, ""
-    if key in rule.exact:
-        return EXACT, f"header {header!r} matches {rule.field}"
-    if key in rule.weak:
-        return WEAK, f"header {header!r} may mean {rule.field}"
-    fragment = next((f for f in rule.contains if f in key), None)
-    if fragment:
-        return CONTAINS, f"header {header!r} contains {fragment!r}"
-    if rule.field == "name" and key.endswith("name") and not any(word in key for word in _NOT_THE_LEAD):
-        return WEAK, f"header {header!r} names someone"
-    close = difflib.get_close_matches(key, [k for k in rule.exact if len(k) >= 5], n=1, cutoff=0.85)
-    if close:
-        return FUZZY, f"header {header!r} looks like a misspelt {close[0]!r}"
-    return 0.0, ""
-
-
-def _content_evidence(column: ColumnProfile, rule: FieldRule, share: float) -> str:
-    if not column.filled:
-        return "the column is empty"
-    if rule.field == "referenceId":
-        return f"{column.distinct / column.filled:.0%} of values are distinct"
-    if rule.content:
-        return f"{share:.0%} of filled cells look like {CONTENT_NOUNS[rule.content]}"
-    return ""
+def _bare_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]], table: TableInspection) -> list[str]:
+    """``Nombre``/``Apellido``, ``Nom``/``Prénom``, ``NAME``/``LAST_NAME``: a bare name beside the other part."""
+    name = choices.get("name")
+    if name is None or header_key(name[0].header) not in BARE_NAMES:
+        return []
+    if single_word_share(_cells(table, name[0].header)) < 0.6:
+        return []  # whole names: the column is the name
+    other = "firstName" if "lastName" in choices and "firstName" not in choices else None
+    other = other or ("lastName" if "firstName" in choices and "lastName" not in choices else None)
+    if other is None:
+        return []
+    column, choice = choices.pop("name")
+    partner = choices["lastName" if other == "firstName" else "firstName"][0].header
+    why = f"{choice.evidence}; one word per cell beside {partner!r}, so it is the {other}"
+    choices[other] = (column, replace(choice, field=other, evidence=why))
+    return [f"{column.header!r} holds single words beside {partner!r}: used as {other}"]
 
 
 def _resolve_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]]) -> list[str]:
     """firstName + lastName when both were found, else name; the loser's columns go to metadata."""
-    name, first = choices.get("name"), choices.get("firstName")
-    if first is not None and ("lastName" in choices or name is None or first[1].confidence > name[1].confidence):
+    name, first, last = choices.get("name"), choices.get("firstName"), choices.get("lastName")
+    if name is None and last is not None and (first is None or first[0].fill_rate < 0.05):
+        # Only a last name (a Zoho Leads export fills Last Name alone): the lead's name is the last name.
+        notes = [f"{first[0].header!r} is empty; the lead's name is the last name"] if first else []
+        choices.pop("firstName", None)
+        column, choice = choices.pop("lastName")
+        choices["name"] = (column, replace(choice, field="name", evidence=f"{choice.evidence}; the only name filled"))
+        return notes
+    if first is not None and (last is not None or name is None or first[1].confidence > name[1].confidence):
         drop = ["name"]
-        why = "firstName and lastName are used" if "lastName" in choices else "firstName is used"
+        why = "firstName and lastName are used" if last is not None else "firstName is used"
     elif name is not None:
         drop = ["firstName", "lastName"]
         why = "name is used"
@@ -361,6 +271,48 @@ def _resolve_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]]) -> lis
             column, _ = choices.pop(field)
             notes.append(f"{column.header!r} could be {field} but {why}; it goes to metadata")
     return notes
+
+
+def _phone_fallbacks(
+    choices: dict[str, tuple[ColumnProfile, FieldChoice]],
+    scored: list[tuple[FieldChoice, ColumnProfile]],
+    table: TableInspection,
+) -> list[str]:
+    """Every phone column, in the order a row's number is taken: well-filled first, mobile, then ``+CC``."""
+    if "phone" not in choices:
+        return []
+    others = {column.position for field, (column, _) in choices.items() if field != "phone"}
+    phones: dict[int, tuple[ColumnProfile, FieldChoice]] = {}
+    for choice, column in scored:
+        if choice.field == "phone" and column.position not in others and column.position not in phones:
+            phones[column.position] = (column, choice)
+    if len(phones) < 2:
+        return []
+    fullest = max(column.fill_rate for column, _ in phones.values())
+
+    def order(item: tuple[ColumnProfile, FieldChoice]) -> tuple[bool, bool, bool, float]:
+        column, choice = item
+        sparse = column.fill_rate < SPARSE * fullest
+        plus = sum(1 for c in _cells(table, column.header) if c.startswith("+")) * 2 > column.filled
+        return (sparse, not is_mobile(column.header), not plus, -choice.confidence)
+
+    ranked = sorted(phones.values(), key=order)
+    first_column, first = ranked[0]
+    aliases = tuple(column.header for column, _ in ranked[1:])
+    why = f"{first.evidence}; then {', '.join(repr(a) for a in aliases)} where it is empty or invalid"
+    choices["phone"] = (first_column, replace(first, evidence=why, aliases=aliases))
+    return [f"phone is read from {', '.join(repr(c.header) for c, _ in ranked)}, the first usable one per row"]
+
+
+_METADATA_NAMES = (("company", is_company), ("city", is_city), ("country", is_country))
+
+
+def _metadata_key(header: str) -> str:
+    """``company``, ``city`` or ``country`` for such a header in any language, else the header as snake_case."""
+    snake = snake_key(header)
+    if snake.isascii():
+        return snake
+    return next((key for key, names in _METADATA_NAMES if names(header)), snake)
 
 
 def _alternate_note(
@@ -397,7 +349,7 @@ def _header_row_needed(table: TableInspection, placement: _Placement) -> bool:
         source="suggestion",
         project_id=None,
         process_id=None,
-        fields=tuple(ColumnSpec(c.field, (c.header,)) for c in placement.fields),
+        fields=tuple(ColumnSpec(c.field, (c.header, *c.aliases)) for c in placement.fields),
         metadata=tuple(ColumnSpec(METADATA_PREFIX + k, (h,)) for k, h in placement.metadata),
     )
     if not mapping.specs:
@@ -409,11 +361,7 @@ def _header_row_needed(table: TableInspection, placement: _Placement) -> bool:
 def render_yaml(suggestion: Suggestion) -> str:
     """The suggestion as a commented mapping file that ``load_mapping`` reads."""
     lines = _yaml_header(suggestion)
-    lines += [
-        "project_id: ${VOX_PROJECT_ID}",
-        "process_id: ${VOX_PROCESS_ID}",
-        f"default_region: {_scalar(suggestion.region)}",
-    ]
+    lines += ["project_id: ${VOX_PROJECT_ID}", "process_id: ${VOX_PROCESS_ID}", *_region_lines(suggestion)]
     if suggestion.sheet is not None:
         lines.append(f"sheet: {_scalar(suggestion.sheet)}")
     if suggestion.header_row is not None:
@@ -422,11 +370,42 @@ def render_yaml(suggestion: Suggestion) -> str:
     lines.append("fields:" if suggestion.fields else "fields: {}")
     for choice in suggestion.fields:
         lines.append(f"  # confidence {choice.confidence:.2f}: {_comment(choice.evidence)}")
-        lines.append(f"  {choice.field}: {_scalar(choice.header)}")
+        if choice.aliases:
+            lines.append(f"  {choice.field}:")
+            lines += [f"    - {_scalar(h)}" for h in (choice.header, *choice.aliases)]
+        else:
+            lines.append(f"  {choice.field}: {_scalar(choice.header)}")
     if suggestion.metadata:
         lines += ["", "# Every other column with values, keyed by its header.", "metadata:"]
         lines += [f"  {_scalar(key)}: {_scalar(header)}" for key, header in suggestion.metadata]
     return "\n".join(lines) + "\n"
+
+
+def region_summary(suggestion: Suggestion) -> list[str]:
+    """What the default region is and why, in lines for people (the CLI prints them)."""
+    if suggestion.region is None:
+        lines = ["default_region: not inferred"]
+    elif suggestion.region_given:
+        lines = [f"default_region: {suggestion.region} (given with --region)"]
+    else:
+        lines = [f"default_region: {suggestion.region}, from the data"]
+    lines += [f"  - {e}" for e in suggestion.region_evidence]
+    if suggestion.region_doubt:
+        lines.append(f"  ! {suggestion.region_doubt}")
+    if suggestion.region is None:
+        lines.append("  ! set default_region in the mapping (e.g. default_region: US) or pass --region")
+    return lines
+
+
+def _region_lines(suggestion: Suggestion) -> list[str]:
+    lines = ["#"] + [f"# {_comment(line)}" for line in region_summary(suggestion)]
+    if any(c.field == PHONE_COUNTRY_CODE for c in suggestion.fields):
+        lines.append(
+            "# Each row's phone is read in its own row's country (fields.phoneCountryCode); this is for the rest."
+        )
+    if suggestion.region is None:
+        return [*lines, "# default_region: XX"]
+    return [*lines, f"default_region: {suggestion.region}"]
 
 
 def _yaml_header(suggestion: Suggestion) -> list[str]:
