@@ -116,13 +116,16 @@ def infer_region(
     _weak(emails, zones, locales, names, tally, evidence)
     total = sum(tally.by_code.values())
     if not total:
-        doubt = "no evidence of the country (no phone with a country code, no country column, no country domain)"
-        return RegionGuess(None, tuple(evidence), doubt, own_country=own)
+        absent = "no evidence of the country (no phone with a country code, no country column, no country domain)"
+        return RegionGuess(None, tuple(evidence), absent, own_country=own)
     code, weight = tally.ranked()[0]
     region = _region_of(code, tally.by_region)
     doubt: str | None = None
     share = weight / total
-    if share < DECIDED:
+    if share < DECIDED and national is not None and len(national.tied) > 1 and national.votes >= 0.9 * total:
+        alike = ", ".join(national.tied)
+        doubt = f"the numbers read alike as numbers of {alike}, and nothing else tells: {region} was taken; check it"
+    elif share < DECIDED:
         rivals = ", ".join(f"+{c} {w / total:.0%}" for c, w in tally.ranked()[:3])
         doubt = f"the evidence is mixed ({rivals}): {region} was taken; check default_region"
     elif national and national.valid_share(region) < 0.5:
@@ -191,6 +194,8 @@ class _National:
     """Numbers written without a country code, and the regions each is valid in as written."""
 
     fits: tuple[dict[str, float], ...]
+    tied: tuple[str, ...] = ()  # the regions under whose codes the numbers fit best (more than one: a tie)
+    votes: float = 0.0
 
     def valid_share(self, region: str) -> float:
         return sum(1 for f in self.fits if region in f) / len(self.fits) if self.fits else 1.0
@@ -219,15 +224,22 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
         code = phonenumbers.country_code_for_region(region)
         if score > by_code.get(code, 0.0):
             by_code[code], best_region[code] = score, region
-    national = _National(fits)
     if not by_code:
         evidence.append(f"none of {len(sample)} numbers without a country code is valid in any country")
-        return national
+        return _National(fits)
     top = max(by_code.values())
-    tied = [code for code, score in by_code.items() if score >= CLOSE * top]
-    for code in tied:
-        tally.add(best_region[code], len(sample) / len(tied))
-    region = best_region[max(tied, key=lambda c: by_code[c])]
+    tied = sorted((code for code, score in by_code.items() if score >= CLOSE * top), key=lambda c: -by_code[c])
+    for fit in fits:  # a number valid under the best-fitting codes votes for them; another for its own best
+        codes = {phonenumbers.country_code_for_region(r): w for r, w in fit.items()}
+        mine = [c for c in tied if c in codes]
+        if not mine and codes:
+            best = max(codes.values())
+            mine = [c for c, w in codes.items() if w >= best]
+            best_region.update({c: best_region.get(c) or _best_in(fit, c) for c in mine})
+        for code in mine:
+            tally.add(best_region[code], 1 / len(mine))
+    national = _National(fits, tuple(best_region[c] for c in tied), float(len(sample)))
+    region = best_region[tied[0]]
     example = next(c for c, f in zip(sample, fits, strict=True) if region in f)
     also = [best_region[c] for c in tied if best_region[c] != region]
     alike = f"; as valid in {', '.join(also)}" if also else ""
@@ -236,6 +248,10 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
         f"{region} as written (e.g. {example}){alike}"
     )
     return national
+
+
+def _best_in(fit: dict[str, float], code: int) -> str:
+    return max((r for r in fit if phonenumbers.country_code_for_region(r) == code), key=lambda r: fit[r])
 
 
 @lru_cache(maxsize=8192)

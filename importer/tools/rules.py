@@ -118,7 +118,7 @@ _COMPANY_MARKS = _words(
     "ltd limited llc llp inc incorporated corp corporation co company gmbh ag kg ohg ug sa sas sarl srl spa sl "
     "bv nv plc pty pvt oy ab as aps kk pte bhd tbk group holding holdings solutions services "
     "technologies systems consulting industries enterprises international global studio agency partners 有限公司 株式会社"
-) | _words("ооо зао пао оао")
+) | _words("ооо зао пао оао")  # noqa: RUF001 (Russian company forms)
 _NAME_TOKEN = re.compile(r"[^\W\d_][^\W\d_'\u2019.\-]*", re.UNICODE)
 
 

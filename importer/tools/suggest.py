@@ -32,7 +32,16 @@ from importer.tools.rules import (
     score_column,
     single_word_share,
 )
-from importer.tools.vocabulary import BARE_NAMES, header_key, is_city, is_company, is_country, is_locale, is_mobile
+from importer.tools.vocabulary import (
+    BARE_NAMES,
+    CITY_EXACT,
+    COMPANY_EXACT,
+    COUNTRY_EXACT,
+    header_key,
+    is_country,
+    is_locale,
+    is_mobile,
+)
 from importer.tools.vocabulary import is_timezone as names_a_timezone
 
 __all__ = ["FieldChoice", "Suggestion", "render_yaml", "snake_key", "suggest_mapping"]
@@ -304,15 +313,13 @@ def _phone_fallbacks(
     return [f"phone is read from {', '.join(repr(c.header) for c, _ in ranked)}, the first usable one per row"]
 
 
-_METADATA_NAMES = (("company", is_company), ("city", is_city), ("country", is_country))
+_METADATA_NAMES = (("company", COMPANY_EXACT), ("city", CITY_EXACT), ("country", COUNTRY_EXACT))
 
 
 def _metadata_key(header: str) -> str:
-    """``company``, ``city`` or ``country`` for such a header in any language, else the header as snake_case."""
-    snake = snake_key(header)
-    if snake.isascii():
-        return snake
-    return next((key for key, names in _METADATA_NAMES if names(header)), snake)
+    """``company``, ``city`` or ``country`` for such a header in any language (``Société``, ``城市``), else the
+    header as snake_case."""
+    return next((key for key, names in _METADATA_NAMES if header_key(header) in names), snake_key(header))
 
 
 def _alternate_note(
