@@ -193,3 +193,22 @@ def test_a_header_with_one_blank_cell_is_still_the_header(tmp_path: Path, lines:
         "Mobile": "phone",
         "Email": "email",
     }
+
+
+def test_coordinates_ip_addresses_dates_and_ids_are_not_phone_like(tmp_path: Path) -> None:
+    """A Mailchimp-style export: latitude, longitude, opt-in IP, ISO timestamps and a ten-digit id are not
+    phone-like; the phone column still is, and a one-column sheet of emails gets its header."""
+    path = tmp_path / "members.csv"
+    path.write_text(
+        "Email Address,Phone Number,LATITUDE,LONGITUDE,OPTIN_IP,OPTIN_TIME,LEID,created_time\n"
+        "a@x.com,+1 415 835 1656,37.7749295,-122.4194155,192.168.100.200,2024-01-15 10:22:33,1234567890,"
+        "2024-01-15T10:22:33+0000\n"
+        "b@x.com,+1 212 555 0199,40.7127753,-74.0059728,203.0.113.45,2024-01-16 11:00:00,1234567891,"
+        "2024-01-16T11:00:00+0000\n",
+        encoding="utf-8",
+    )
+    (table,) = inspect_file(path).tables
+    kinds = {c.header: c.kind for c in table.columns}
+    assert kinds["Phone Number"] == "phone"
+    assert [h for h, k in kinds.items() if k == "phone"] == ["Phone Number"]
+    assert kinds["created_time"] == "date" and kinds["LONGITUDE"] == "number"
