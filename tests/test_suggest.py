@@ -499,7 +499,7 @@ def test_bitrix_name_and_last_name_are_first_and_last(tmp_path: Path) -> None:
     mapping = _load(tmp_path, render_yaml(suggest_mapping(_rows(tmp_path, header, rows))))
     fields = _fields(mapping)
     assert (fields["firstName"], fields["lastName"]) == (("NAME",), ("LAST_NAME",))
-    assert {s.key for s in mapping.metadata} >= {"second_name", "company_title"}
+    assert {s.key for s in mapping.metadata} >= {"second_name", "company"}
 
 
 def test_a_zoho_export_with_only_last_name_is_named_by_it(run_cli: Any, tmp_path: Path) -> None:

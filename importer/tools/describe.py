@@ -105,7 +105,6 @@ _NOT_PHONE_WORDS = frozenset(
         "amount",
         "price",
         "revenue",
-        "value",
         "count",
         "score",
         "age",

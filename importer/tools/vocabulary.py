@@ -41,7 +41,7 @@ PHONE_EXACT = _words(
     "msisdn primaryphone primarymobile primarycontact customermobile customermobileno customerphone customercontact "
     "custmobile custmobileno custphone custcontact leadphone leadmobile mobile1 phone1 contact1 "
     "telefono telefone telefon telefoon telepon movil celular cellulare portable mobil mobiel handy gsm ponsel "
-    "handphone hp nohp nomorhp nomortelepon notelp telp телефон мобильный сотовый هاتف الهاتف جوال الجوال موبايل "
+    "handphone hp nohp nomorhp nomortelepon notelp telp telemovel телефон мобильный сотовый هاتف الهاتف جوال الجوال موبايل "
     "手机 手机号 手机号码 电话 电话号码 联系电话 移动电话 電話 電話番号 携帯 携帯電話 携帯番号 전화 전화번호 휴대폰 "
     "휴대폰번호 핸드폰 휴대전화 मोबाइल फोन फ़ोन"
 ) | keys(
@@ -133,7 +133,16 @@ COMPANY_EXACT = _words(
     "company companyname organisation organization org orgname account accountname business businessname employer "
     "firm empresa compania companhia societe entreprise firma unternehmen azienda societa bedrijf perusahaan "
     "شركة الشركة компания организация 公司 公司名称 单位 会社 会社名 企業 회사 회사명 कंपनी"
-) | keys("nombre de la empresa", "nome da empresa", "raison sociale", "nom de l'entreprise", "nama perusahaan")
+) | keys(
+    "nombre de la empresa",
+    "nome da empresa",
+    "raison sociale",
+    "nom de l'entreprise",
+    "nama perusahaan",
+    "organization name",
+    "organisation name",
+    "company title",
+)
 COMPANY_FRAGMENTS = ("company", "organi", "empresa", "societe", "entreprise", "unternehmen", "azienda", "bedrijf",
                      "perusahaan", "компани", "организац", "公司", "会社", "企業", header_key("회사"), "شركة")  # fmt: skip
 CITY_EXACT = _words(
