@@ -64,6 +64,8 @@ _LOCALE = re.compile(r"^[A-Za-z]{2,3}[-_]([A-Za-z]{2})(?:[.@].*)?$")
 _TIMEZONE = re.compile(r"^[A-Z][A-Za-z_]+/[A-Za-z_/\-]+$")
 _SPLIT = re.compile(r"\s*(?:[,;/|\n]|\s+or\s+)\s*")
 _PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNORECASE)
+_SUFFIX = re.compile(r"\s*(?:\((?=[^)]*[^\W\d_])[^)]*\)|(?:ext\.?|extn\.?|x|#)\s*\d{1,6})\s*$", re.IGNORECASE)
+"""A trailing label or extension: 07400 123456 (mobile), (415) 555-0101 x123."""
 # Scripts that tell a region apart when the numbers alone cannot (names in Hangul are Korean).
 _SCRIPT_REGIONS = (
     (re.compile(r"[\uac00-\ud7af]"), ("KR",)),
@@ -151,7 +153,7 @@ def _cells(phones: Sequence[Sequence[str]]) -> list[str]:
     out = []
     for column in phones:
         for cell in column:
-            first = _SPLIT.split(_PREFIX.sub("", cell.strip()))[0].strip()
+            first = _SUFFIX.sub("", _SPLIT.split(_PREFIX.sub("", cell.strip()))[0]).strip()
             if first and first.casefold() not in PLACEHOLDERS:
                 out.append(first)
     return out

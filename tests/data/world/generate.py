@@ -47,12 +47,13 @@ PEOPLE = {
     "RU": (["Иван", "Мария", "Алексей", "Анна", "Дмитрий", "Елена", "Сергей", "Ольга"], ["Иванов", "Петрова", "Смирнов", "Кузнецова", "Попов", "Соколова", "Лебедев", "Новикова"]),
     "CN": (["伟", "芳", "娜", "敏", "静", "强", "磊", "洋"], ["王", "李", "张", "刘", "陈", "杨", "黄", "赵"]),
     "JP": (["太郎", "花子", "一郎", "美咲", "健太", "陽菜", "大輔", "結衣"], ["山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "中村"]),
+    "IE": (["Seán", "Aoife", "Conor", "Niamh", "Cian", "Saoirse", "Darragh", "Ciara"], ["Murphy", "Kelly", "O'Sullivan", "Walsh", "Byrne", "Ryan", "O'Brien", "Doyle"]),
     "KR": (["민준", "서연", "지훈", "하은", "도윤", "지우", "현우", "수아"], ["김", "이", "박", "최", "정", "강", "조", "윤"]),
 }  # fmt: skip
 DOMAINS = {"US": "com", "CA": "ca", "GB": "co.uk", "AU": "com.au", "IN": "in", "DE": "de", "AT": "at", "CH": "ch",
            "NL": "nl", "FR": "fr", "ES": "es", "IT": "it", "PT": "pt", "BR": "com.br", "MX": "mx", "AE": "ae",
            "SA": "sa", "NG": "ng", "ZA": "co.za", "SG": "sg", "ID": "co.id", "RU": "ru", "CN": "cn", "JP": "jp",
-           "KR": "kr"}  # fmt: skip
+           "KR": "kr", "IE": "ie"}  # fmt: skip
 COUNTRY_NAMES = {"US": "United States", "CA": "Canada", "GB": "United Kingdom", "AU": "Australia", "IN": "India",
                  "DE": "Germany", "AT": "Austria", "CH": "Switzerland", "NL": "Netherlands", "FR": "France",
                  "ES": "Spain", "IT": "Italy", "PT": "Portugal", "BR": "Brazil", "MX": "Mexico",
@@ -109,12 +110,26 @@ def written(n: phonenumbers.PhoneNumber, shape: str) -> str:
         return "".join(ch for ch in phonenumbers.format_number(n, FMT.NATIONAL) if ch.isdigit())
     if shape == "fb":
         return "p:" + phonenumbers.format_number(n, FMT.E164)
+    if shape == "idd":  # 0033 6 12 34 56 78: dialled from abroad with the 00 prefix
+        return "00" + phonenumbers.format_number(n, FMT.INTERNATIONAL).removeprefix("+")
+    if shape == "cc_digits":  # 919812345678: the country code typed without its +
+        return phonenumbers.format_number(n, FMT.E164).removeprefix("+")
+    if shape == "plus_dash":  # +91-98123 45678
+        cc = str(n.country_code)
+        return f"+{cc}-" + phonenumbers.format_number(n, FMT.NATIONAL).lstrip("0")
+    if shape == "bracket_zero":  # +44 (0)7400 123456
+        national = phonenumbers.format_number(n, FMT.NATIONAL)
+        return f"+{n.country_code} (0)" + national.removeprefix("0")
+    if shape == "labelled":  # 07400 123456 (mobile)
+        return phonenumbers.format_number(n, FMT.NATIONAL) + " (mobile)"
+    if shape == "excel_number":  # a numeric cell: the trunk prefix's leading zero is gone
+        return phonenumbers.national_significant_number(n)
     raise ValueError(shape)
 
 
 def e164_as_read(text: str, region: str) -> str:
     """The expected E.164: the written text read by phonenumbers in the row's real country."""
-    text = text.removeprefix("p:")
+    text = text.removeprefix("p:").removesuffix(" (mobile)")
     parsed = phonenumbers.parse(text, region)
     assert phonenumbers.is_valid_number(parsed), (text, region)
     return phonenumbers.format_number(parsed, FMT.E164)
@@ -372,6 +387,55 @@ def tine(p: Person, rng: random.Random, i: int) -> Row:
 TINE = ["n_given", "n_family", "n_fn", "org_name", "tel_work", "tel_cell", "tel_fax", "email", "adr_one_countryname"]
 
 
+LOCAL_COUNTRY_NAMES = {"DE": "Deutschland", "AT": "Österreich", "CH": "Schweiz", "ES": "España", "MX": "México",
+                       "BR": "Brasil", "FR": "France", "IT": "Italia", "JP": "日本", "IN": "भारत", "NL": "Nederland"}  # fmt: skip
+
+
+def titled_report(p: Person, rng: random.Random, i: int) -> Row:
+    """A CRM report saved to Excel: Indian numbers in every shape people type them."""
+    shape = rng.choice(["plus_dash", "digits", "cc_digits", "international", "e164", "excel_number"])
+    mobile, e1 = phone_cell(rng, p, shape)
+    if _pick(rng, 0.1):  # two numbers in the cell: the first is the lead's
+        other, _ = phone_cell(rng, p, "excel_number")
+        mobile = f"{mobile} / {other}"
+    cells = {"Sr No": str(i + 1), "Customer Name": p.full, "Mobile No.": mobile, "Email ID": p.email(_pick(rng, 0.2)),
+             "City": rng.choice(["Pune", "Mumbai", "Chennai", "Delhi"]), "Dealer": "Sai Motors", "Enquiry Date": f"{1 + i % 28:02d}-04-2024"}  # fmt: skip
+    return Row(cells, p.country, [e1])
+
+
+TITLED = ["Sr No", "Customer Name", "Mobile No.", "Email ID", "City", "Dealer", "Enquiry Date"]
+
+
+def local_names(p: Person, rng: random.Random, i: int) -> Row:
+    """HubSpot in a German-speaking office: countries in their own names, numbers dialled in many ways."""
+    phone, e1 = phone_cell(rng, p, rng.choice(["national", "idd", "bracket_zero", "labelled"]))
+    cells = {"Vorname": p.first, "Nachname": p.last, "Telefonnummer": phone, "E-Mail": p.email(_pick(rng, 0.5)),
+             "Land/Region": LOCAL_COUNTRY_NAMES[p.country], "Firma": f"{p.last} GmbH", "Fax": "+49 30 1234567"}  # fmt: skip
+    return Row(cells, p.country, [e1])
+
+
+LOCAL = ["Vorname", "Nachname", "Telefonnummer", "E-Mail", "Land/Region", "Firma", "Fax"]
+
+
+def webinar(p: Person, rng: random.Random, i: int) -> Row:
+    """Registrations from everywhere, every number with its +CC, no country column; the host's line on most rows."""
+    phone, e1 = phone_cell(rng, p, rng.choice(["international", "e164"]))
+    cells = {"Registrant": p.full, "Email": p.email(_pick(rng, 0.5)), "Phone": phone, "Host Phone": "+1 415 555 0000",
+             "Registered": f"2024-06-{1 + i % 28:02d}T09:00:00Z", "IP": f"81.{i % 250}.{rng.randint(0, 255)}.7"}  # fmt: skip
+    return Row(cells, p.country, [e1])
+
+
+WEBINAR = ["Registrant", "Email", "Phone", "Host Phone", "Registered", "IP"]
+
+
+def numeric_cells(p: Person, rng: random.Random, i: int) -> Row:
+    """An Excel sheet whose phone cells are numbers (the leading 0 gone), with a country column in ISO-3 codes."""
+    phone, e1 = phone_cell(rng, p, "excel_number")
+    iso3 = {"GB": "GBR", "IE": "IRL", "AU": "AUS"}[p.country]
+    cells = {"Name": p.full, "Phone": phone, "Email": p.email(_pick(rng, 0.7)), "Country": iso3}
+    return Row(cells, p.country, [e1])
+
+
 def main() -> None:
     """Write every sheet of the corpus."""
     sheet("hubspot_contacts_us", ["US"], 120, HUBSPOT, hubspot("US", ("national", "national", "digits")))
@@ -420,6 +484,13 @@ def main() -> None:
     hi = ["नाम", "मोबाइल नंबर", "ईमेल", "शहर"]
     sheet("leads_in_hindi", ["IN"], 50, hi, local(hi, ("digits",), True, lambda p, i: ["पुणे"]), xlsx=True)
     sheet("tine_contacts_dach", ["DE", "AT", "CH"], 60, TINE, tine)
+    sheet("crm_report_titled_in", ["IN"], 120, TITLED, titled_report, xlsx=True,
+          above=[["Enquiry Report - April 2024"], ["Generated by DMS on 01-05-2024"], []])  # fmt: skip
+    sheet("hubspot_kontakte_dach", ["DE", "AT", "CH"], 90, LOCAL, local_names)
+    sheet(
+        "webinar_registrants_world", ["US", "GB", "IN", "DE", "BR", "NG", "JP", "AU", "SG", "AE"], 150, WEBINAR, webinar
+    )
+    sheet("excel_numbers_gb", ["GB", "AU"], 60, ["Name", "Phone", "Email", "Country"], numeric_cells, xlsx=True)
 
 
 if __name__ == "__main__":
