@@ -114,7 +114,8 @@ def infer_region(
     evidence: list[str] = []
     own = _international(phones, tally, evidence)
     national = _national(phones, tally, evidence)
-    named = _country_column(countries, tally, evidence)
+    named_regions = _country_column(countries, tally, evidence)
+    named = sum(named_regions.values()) >= 0.9 * len([c for c in countries if c.strip()]) if named_regions else False
     _weak(emails, zones, locales, names, tally, evidence)
     total = sum(tally.by_code.values())
     if not total:
@@ -122,6 +123,11 @@ def infer_region(
         return RegionGuess(None, tuple(evidence), absent, own_country=own)
     code, weight = tally.ranked()[0]
     region = _region_of(code, tally.by_region)
+    if named:  # each row is read in its own country: the default is for rows that leave theirs empty
+        region = max(sorted(named_regions), key=lambda r: named_regions[r])
+        return RegionGuess(region, tuple(evidence), None, own_country=True)
+    if own:  # every number carries its code: the default decides nothing
+        return RegionGuess(region, tuple(evidence), None, own_country=True)
     doubt: str | None = None
     share = weight / total
     if share < DECIDED and national is not None and len(national.tied) > 1 and national.votes >= 0.9 * total:
@@ -135,7 +141,7 @@ def infer_region(
             f"only {national.valid_share(region):.0%} of the numbers without a country code are valid in {region}; "
             "check default_region"
         )
-    return RegionGuess(region, tuple(evidence), doubt, own_country=own or named)
+    return RegionGuess(region, tuple(evidence), doubt)
 
 
 def _region_of(code: int, by_region: dict[str, float]) -> str:
@@ -321,11 +327,11 @@ def _regions_for(length: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _country_column(countries: Sequence[str], tally: _Tally, evidence: list[str]) -> bool:
-    """A country column: one vote per row. True when it names a country on most rows."""
+def _country_column(countries: Sequence[str], tally: _Tally, evidence: list[str]) -> dict[str, int]:
+    """A country column: one vote per row; the rows per region it names."""
     filled = [c.strip() for c in countries if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
     if not filled:
-        return False
+        return {}
     found = collections.Counter(r for r in (region_of_code(c) for c in filled) if r)
     for region, n in found.items():
         tally.add(region, float(n))
@@ -333,7 +339,7 @@ def _country_column(countries: Sequence[str], tally: _Tally, evidence: list[str]
         named = ", ".join(f"{n} {_row(n)} {region}" for region, n in found.most_common(3))
         more = f" and {len(found) - 3} more countries" if len(found) > 3 else ""
         evidence.append(f"the country column names {named}{more}")
-    return sum(found.values()) >= 0.9 * len(filled)
+    return dict(found)
 
 
 def _row(n: int) -> str:

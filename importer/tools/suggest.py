@@ -66,6 +66,7 @@ class Suggestion:
     region_evidence: tuple[str, ...] = ()
     region_doubt: str | None = None  # the evidence for default_region is absent or mixed
     region_given: bool = False  # --region chose it
+    rows_carry_country: bool = False  # +CC on every phone, or a country column: the default decides little
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,7 @@ def suggest_mapping(
         region_evidence=guess.evidence,
         region_doubt=doubt if region is None or doubt != guess.doubt else None,
         region_given=region is not None,
+        rows_carry_country=guess.own_country,
     )
 
 
@@ -397,6 +399,8 @@ def region_summary(suggestion: Suggestion) -> list[str]:
     else:
         lines = [f"default_region: {suggestion.region}, from the data"]
     lines += [f"  - {e}" for e in suggestion.region_evidence]
+    if suggestion.rows_carry_country:
+        lines.append("  - the rows carry their own country, so default_region only reads numbers that come without one")
     if suggestion.region_doubt:
         lines.append(f"  ! {suggestion.region_doubt}")
     if suggestion.region is None:

@@ -157,6 +157,8 @@ COUNTRY_EXACT = _words(
     "other country/region", "address 1 - country", "país de residencia", "pays de résidence",
 )  # fmt: skip
 COUNTRY_FRAGMENTS = ("country", "pais", "страна", "国家", header_key("국가"))
+COUNTRY_TOKENS = _words("land pays pais paese negara nation")
+"""Words that name the country inside a longer header (``Land/Region geschäftlich``, ``Pays de résidence``)."""
 TIMEZONE_KEYS = _words(
     "timezone tz zonahoraria fuseauhoraire zeitzone fusoorario tijdzone часовойпояс 时区 タイムゾーン"
 )
@@ -191,7 +193,8 @@ def is_city(header: str) -> bool:
 def is_country(header: str) -> bool:
     """The header names a country (of the address or the phone)."""
     key = header_key(header)
-    return key in COUNTRY_EXACT or any(f in key for f in COUNTRY_FRAGMENTS)
+    tokens = header_tokens(header)
+    return key in COUNTRY_EXACT or any(f in key for f in COUNTRY_FRAGMENTS) or any(t in COUNTRY_TOKENS for t in tokens)
 
 
 def is_timezone(header: str) -> bool:
