@@ -560,3 +560,52 @@ def test_a_one_column_file_has_a_header(run_cli: Any, tmp_path: Path) -> None:
     assert inspected.exit_code == 0 and "header on row 1; 4 data rows" in inspected.output
     suggestion = suggest_mapping(path)
     assert [(c.field, c.header) for c in suggestion.fields] == [("email", "Primary Email")]
+
+
+EXPORT_SHAPES = {
+    "thunderbird": (
+        ["First Name", "Last Name", "Display Name", "Screen Name", "Primary Email", "Work Phone", "Pager Number",
+         "Mobile Number"],
+        [["Ann", "Lee", "Ann Lee", "annlee", "ann@x.com", "+1 415 555 0101", "+1 415 555 0901", "+1 415 555 0201"],
+         ["Bob", "Ray", "Bob Ray", "bobray", "bob@x.com", "+1 212 555 0102", "+1 212 555 0902", ""]],
+        {"firstName": ("First Name",), "lastName": ("Last Name",), "phone": ("Mobile Number", "Work Phone"),
+         "email": ("Primary Email",)},
+    ),
+    "salesforce": (
+        ["First Name", "Last Name", "Phone", "Asst. Phone", "Mobile", "Fax", "Email"],
+        [["Ann", "Lee", "(415) 555-0101", "(415) 555-0999", "(415) 555-0201", "(415) 555-0301", "ann@x.com"],
+         ["Bob", "Ray", "(212) 555-0102", "(212) 555-0998", "", "(212) 555-0302", "bob@x.com"]],
+        {"firstName": ("First Name",), "lastName": ("Last Name",), "phone": ("Mobile", "Phone"), "email": ("Email",)},
+    ),
+    "chinese": (
+        ["姓名", "电话", "QQ", "微信", "邮箱"],
+        [["张伟", "13800138001", "123456789", "zhangwei88", "zw@qq.com"],
+         ["王芳", "13912345678", "987654321", "wangfang66", "wf@qq.com"]],
+        {"name": ("姓名",), "phone": ("电话",), "email": ("邮箱",)},
+    ),
+    "mautic": (
+        ["id", "firstname", "lastname", "company", "email", "mobile", "phone", "fax", "country", "preferred_locale",
+         "timezone"],
+        [["1", "Ann", "Lee", "Acme", "ann@x.com", "(415) 555-0201", "(415) 555-0101", "", "United States", "en_US",
+          "America/Los_Angeles"],
+         ["2", "Bob", "Ray", "Beta", "bob@x.com", "", "(212) 555-0102", "", "United States", "en_US",
+          "America/New_York"]],
+        {"firstName": ("firstname",), "lastName": ("lastname",), "phone": ("mobile", "phone"), "email": ("email",),
+         "referenceId": ("id",), "phoneCountryCode": ("country",)},
+    ),
+    "maps scrape": (
+        ["Business Name", "Address", "Phone", "Website"],
+        [["Pizza Place", "1 King St W, Toronto", "(647) 722-8837", "pizza.ca"],
+         ["Cafe Bar", "2 Queen St, Toronto", "(416) 555-0101", "cafe.ca"]],
+        {"name": ("Business Name",), "phone": ("Phone",)},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", sorted(EXPORT_SHAPES))
+def test_real_export_shapes_are_placed(tmp_path: Path, shape: str) -> None:
+    """Thunderbird (pager, screen name), Salesforce (assistant's phone, fax), a Chinese sheet (QQ and WeChat ids are
+    no phone), Mautic (mobile before phone, its country column) and a maps scrape (no person: the business names the
+    lead) each get the fields a person would choose."""
+    header, rows, expected = EXPORT_SHAPES[shape]
+    assert _fields(_load(tmp_path, render_yaml(suggest_mapping(_rows(tmp_path, header, rows))))) == expected

@@ -38,6 +38,7 @@ from importer.tools.vocabulary import (
     COMPANY_EXACT,
     COUNTRY_EXACT,
     header_key,
+    is_company,
     is_country,
     is_locale,
     is_mobile,
@@ -167,6 +168,7 @@ def _place_columns(table: TableInspection) -> _Placement:
             choices[choice.field] = (column, choice)
             used.add(column.position)
     notes = _name_by_content(choices, addressable, table)
+    notes += _company_as_name(choices, addressable)
     notes += _bare_names(choices, table)
     notes += _resolve_names(choices)
     notes += _phone_fallbacks(choices, scored, table)
@@ -238,6 +240,21 @@ def _name_by_content(
     why = f"header {column.header!r} says nothing; {share:.0%} of its cells read as people's names (low confidence)"
     choices["name"] = (column, FieldChoice("name", column.header, PERSON_GUESS, why))
     return [f"{column.header!r} was taken for the name by its cells alone: check it"]
+
+
+def _company_as_name(choices: dict[str, tuple[ColumnProfile, FieldChoice]], columns: list[ColumnProfile]) -> list[str]:
+    """No person's name anywhere (a list of businesses, a maps scrape): the company column names the lead."""
+    if choices.keys() & {"name", "firstName", "lastName"}:
+        return []
+    used = {column.position for column, _ in choices.values()}
+    for column in columns:
+        if column.position in used or not column.filled or not is_company(column.header):
+            continue
+        if column.kind in ("name", "text") and column.distinct >= 0.8 * column.filled:
+            why = f"header {column.header!r} names a company and no column names a person (low confidence)"
+            choices["name"] = (column, FieldChoice("name", column.header, PERSON_GUESS, why))
+            return [f"no person's name in the sheet: the lead is named after {column.header!r}; check it"]
+    return []
 
 
 def _bare_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]], table: TableInspection) -> list[str]:

@@ -71,8 +71,21 @@ MOBILE_WORDS = (
 )  # fmt: skip
 MOBILE_TOKENS = _words("mob cell gsm hp wa")
 """Words that make a phone column a mobile column (listed first among a lead's phones)."""
-FAX_FRAGMENTS = ("fax", "telefax", "факс", "فاكس", "传真", "ファクス", "ファックス", header_key("팩스"))
-"""A fax column is never the lead's phone (``tel_fax``, ``Fax geschäftlich``)."""
+FAX_FRAGMENTS = (
+    "fax",
+    "telefax",
+    "факс",
+    "فاكس",
+    "传真",
+    "ファクス",
+    "ファックス",
+    header_key("팩스"),
+    "pager",
+    "telex",
+)
+"""A fax (or pager) column is never the lead's phone (``tel_fax``, ``Fax geschäftlich``)."""
+NOT_OWN_PHONE_TOKENS = _words("asst assistant qq wechat weixin 微信 skype icq")
+"""Numbers that are someone else's (an assistant's) or a messenger id (QQ numbers look like phone numbers)."""
 
 EMAIL_EXACT = _words(
     "email emailid emailaddress emailaddr emails emailids mailid customeremail customeremailid custemail leademail "
@@ -125,7 +138,7 @@ NOT_THE_LEAD = (
     "batch", "team", "job", "role", "designation", "department", "institute", "university", "hospital", "doctor",
     "clinic", "reference", "referrer", "friend", "nominee", "group", "list", "tag", "stage", "status", "middle",
     "second", "maiden", "nick", "phonetic", "yomi", "prefix", "suffix", "initial", "title", "org", "employer",
-    "assistant", "partner", "children", "website", "domain", "industry", "region", "mail", "fileas",
+    "assistant", "partner", "children", "website", "domain", "industry", "region", "mail", "fileas", "screen",
 )  # fmt: skip
 """Words that make "<word> name" someone or something other than the lead."""
 
@@ -168,9 +181,9 @@ LOCALE_KEYS = _words(
 
 
 def is_fax(header: str) -> bool:
-    """The header names a fax line."""
+    """The header names a fax or pager line, an assistant's number or a messenger id: never the lead's phone."""
     key = header_key(header)
-    return any(f in key for f in FAX_FRAGMENTS)
+    return any(f in key for f in FAX_FRAGMENTS) or any(t in NOT_OWN_PHONE_TOKENS for t in header_tokens(header))
 
 
 def is_mobile(header: str) -> bool:
