@@ -609,3 +609,19 @@ def test_real_export_shapes_are_placed(tmp_path: Path, shape: str) -> None:
     lead) each get the fields a person would choose."""
     header, rows, expected = EXPORT_SHAPES[shape]
     assert _fields(_load(tmp_path, render_yaml(suggest_mapping(_rows(tmp_path, header, rows))))) == expected
+
+
+def test_a_country_the_phones_do_not_fit_is_no_phone_country(run_cli: Any, tmp_path: Path) -> None:
+    """A study-abroad sheet: 'Country' names where the student wants to go (Canada, UK, Australia), the numbers are
+    Indian. The column stays metadata, the counsellor's number is no phone, and every row gets +91, never +1/+44/+61."""
+    header = ["Student Name", "Mobile", "Counsellor Mobile", "Country", "Course"]
+    countries = ["Canada", "UK", "Australia"]
+    rows = [
+        [f"Student {n} Sharma", f"{m}8123456{i:02d}", "9000000001" if i % 2 else "9000000002", countries[i % 3], "MBA"]
+        for i, (n, m) in enumerate(zip("ABCDEFGHIJ", "9876987698", strict=True))
+    ]
+    text, report = _suggest_then_validate(run_cli, tmp_path, _rows(tmp_path, header, rows))
+    fields = _fields(_load(tmp_path, text))
+    assert "phoneCountryCode" not in fields and fields["phone"] == ("Mobile",)
+    assert "stays metadata" in text and "\ndefault_region: IN\n" in text
+    assert all(r["phone_e164"].startswith("+91") for r in report), [r["phone_e164"] for r in report]

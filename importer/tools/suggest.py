@@ -20,6 +20,7 @@ from importer.config import (
     normalize_header,
 )
 from importer.errors import ConfigError, SourceError
+from importer.normalize.countries import region_of_code
 from importer.read.source import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
 from importer.tools.region import RegionGuess, infer_region
@@ -39,7 +40,6 @@ from importer.tools.vocabulary import (
     COUNTRY_EXACT,
     header_key,
     is_company,
-    is_country,
     is_locale,
     is_mobile,
 )
@@ -138,12 +138,8 @@ def _cells(table: TableInspection, header: str) -> list[str]:
 def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
     chosen = {c.field: c for c in placement.fields}
     phones = [_cells(table, h) for h in _headers(chosen.get("phone"))]
-    country = chosen.get(PHONE_COUNTRY_CODE)
-    countries = (
-        _cells(table, country.header)
-        if country
-        else next((_cells(table, c.header) for c in table.columns if is_country(c.header)), [])
-    )
+    country = chosen.get(PHONE_COUNTRY_CODE)  # a country column that disagrees with the phones is no evidence
+    countries = _cells(table, country.header) if country else []
     emails = [cell for h in _headers(chosen.get("email")) for cell in _cells(table, h)]
     names = [
         cell for f in ("name", "firstName", "lastName") for h in _headers(chosen.get(f)) for cell in _cells(table, h)
@@ -172,6 +168,7 @@ def _place_columns(table: TableInspection) -> _Placement:
     notes += _bare_names(choices, table)
     notes += _resolve_names(choices)
     notes += _phone_fallbacks(choices, scored, table)
+    notes += _country_agrees(choices, table)
     chosen = {column.position for column, _ in choices.values()}  # a fallback phone stays metadata too
     taken: set[str] = set()
     metadata = []
@@ -240,6 +237,44 @@ def _name_by_content(
     why = f"header {column.header!r} says nothing; {share:.0%} of its cells read as people's names (low confidence)"
     choices["name"] = (column, FieldChoice("name", column.header, PERSON_GUESS, why))
     return [f"{column.header!r} was taken for the name by its cells alone: check it"]
+
+
+AGREE = 0.8
+"""Share of rows whose phone fits the country their country column names, for that column to read the phones."""
+
+
+def _country_agrees(choices: dict[str, tuple[ColumnProfile, FieldChoice]], table: TableInspection) -> list[str]:
+    """A country column reads each row's phone only where the phones fit it: a study-abroad sheet's "Country"
+    (Canada, UK) beside Indian numbers is where the lead wants to go, not where the phone is."""
+    country, phone = choices.get(PHONE_COUNTRY_CODE), choices.get("phone")
+    if country is None or phone is None:
+        return []
+    at, phone_at = country[0].position, phone[0].position
+    checked = fits = 0
+    for row in table.rows:
+        if max(at, phone_at) >= len(row) or not row[at] or not row[phone_at]:
+            continue
+        region = region_of_code(row[at])
+        if region:
+            checked += 1
+            fits += _fits_country(row[phone_at], region)
+    if checked >= 5 and fits < AGREE * checked:
+        column, _ = choices.pop(PHONE_COUNTRY_CODE)
+        return [
+            f"{column.header!r} names countries, but only {fits / checked:.0%} of the rows' phones fit the country "
+            "on their row: it is not where the phones are, so it stays metadata"
+        ]
+    return []
+
+
+def _fits_country(cell: str, region: str) -> bool:
+    try:
+        number = phonenumbers.parse(cell, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.region_code_for_number(number) in (
+        phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region))
+    )
 
 
 def _company_as_name(choices: dict[str, tuple[ColumnProfile, FieldChoice]], columns: list[ColumnProfile]) -> list[str]:

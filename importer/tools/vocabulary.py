@@ -84,8 +84,12 @@ FAX_FRAGMENTS = (
     "telex",
 )
 """A fax (or pager) column is never the lead's phone (``tel_fax``, ``Fax geschäftlich``)."""
-NOT_OWN_PHONE_TOKENS = _words("asst assistant qq wechat weixin 微信 skype icq")
-"""Numbers that are someone else's (an assistant's) or a messenger id (QQ numbers look like phone numbers)."""
+NOT_OWN_PHONE_TOKENS = _words(
+    "asst assistant qq wechat weixin 微信 skype icq agent executive counsellor counselor dealer salesperson salesman "
+    "owner employee staff manager referrer referral reference friend emergency host"
+)
+"""Numbers that are someone else's (an assistant's, the agent's, a referrer's) or a messenger id (QQ numbers look
+like phone numbers)."""
 
 EMAIL_EXACT = _words(
     "email emailid emailaddress emailaddr emails emailids mailid customeremail customeremailid custemail leademail "
