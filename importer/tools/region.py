@@ -136,7 +136,7 @@ def infer_region(
     elif share < DECIDED:
         rivals = ", ".join(f"+{c} {w / total:.0%}" for c, w in tally.ranked()[:3])
         doubt = f"the evidence is mixed ({rivals}): {region} was taken; check default_region"
-    elif national and national.valid_share(region) < 0.5:
+    elif national and len(national.fits) >= 3 and national.valid_share(region) < 0.5:
         doubt = (
             f"only {national.valid_share(region):.0%} of the numbers without a country code are valid in {region}; "
             "check default_region"

@@ -170,7 +170,7 @@ def _may_be_phone(column: ColumnProfile) -> bool:
         return False
     if column.filled >= 3 and column.distinct == 1:
         return False
-    return not (column.filled >= 4 and column.most_common * 2 > column.filled)
+    return not (column.filled >= 5 and column.most_common >= 0.8 * column.filled)
 
 
 def _names_an_id(header: str) -> bool:

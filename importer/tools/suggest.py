@@ -137,7 +137,9 @@ def _cells(table: TableInspection, header: str) -> list[str]:
 
 def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
     chosen = {c.field: c for c in placement.fields}
-    phones = [_cells(table, h) for h in _headers(chosen.get("phone"))]
+    headers = _headers(chosen.get("phone"))  # and every other phone-like column: +49 on a fax line is evidence too
+    headers += tuple(c.header for c in table.columns if c.kind == "phone" and c.header and c.header not in headers)
+    phones = [_cells(table, h) for h in headers]
     country = chosen.get(PHONE_COUNTRY_CODE)  # a country column that disagrees with the phones is no evidence
     countries = _cells(table, country.header) if country else []
     emails = [cell for h in _headers(chosen.get("email")) for cell in _cells(table, h)]
