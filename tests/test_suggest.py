@@ -564,12 +564,13 @@ def test_a_one_column_file_has_a_header(run_cli: Any, tmp_path: Path) -> None:
 
 EXPORT_SHAPES = {
     "thunderbird": (
-        ["First Name", "Last Name", "Display Name", "Screen Name", "Primary Email", "Work Phone", "Pager Number",
-         "Mobile Number"],
-        [["Ann", "Lee", "Ann Lee", "annlee", "ann@x.com", "+1 415 555 0101", "+1 415 555 0901", "+1 415 555 0201"],
-         ["Bob", "Ray", "Bob Ray", "bobray", "bob@x.com", "+1 212 555 0102", "+1 212 555 0902", ""]],
+        ["First Name", "Last Name", "Display Name", "Screen Name", "Primary Email", "Secondary Email", "Work Phone",
+         "Pager Number", "Mobile Number"],
+        [["Ann", "Lee", "Ann Lee", "annlee", "ann@x.com", "", "+1 415 555 0101", "+1 415 555 0901", "+1 415 555 0201"],
+         ["Bob", "Ray", "Bob Ray", "bobray", "", "bob@y.com", "+1 212 555 0102", "+1 212 555 0902", ""],
+         ["Cy", "Dunn", "Cy Dunn", "cyd", "cy@x.com", "cy@y.com", "+1 212 555 0103", "+1 212 555 0903", ""]],
         {"firstName": ("First Name",), "lastName": ("Last Name",), "phone": ("Mobile Number", "Work Phone"),
-         "email": ("Primary Email",)},
+         "email": ("Primary Email", "Secondary Email")},
     ),
     "salesforce": (
         ["First Name", "Last Name", "Phone", "Asst. Phone", "Mobile", "Fax", "Email"],

@@ -169,7 +169,7 @@ def _place_columns(table: TableInspection) -> _Placement:
     notes += _company_as_name(choices, addressable)
     notes += _bare_names(choices, table)
     notes += _resolve_names(choices)
-    notes += _phone_fallbacks(choices, scored, table)
+    notes += _fallbacks("phone", choices, scored, table) + _fallbacks("email", choices, scored, table)
     notes += _country_agrees(choices, table)
     chosen = {column.position for column, _ in choices.values()}  # a fallback phone stays metadata too
     taken: set[str] = set()
@@ -338,35 +338,43 @@ def _resolve_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]]) -> lis
     return notes
 
 
-def _phone_fallbacks(
+def _fallbacks(
+    field: str,
     choices: dict[str, tuple[ColumnProfile, FieldChoice]],
     scored: list[tuple[FieldChoice, ColumnProfile]],
     table: TableInspection,
 ) -> list[str]:
-    """Every phone column, in the order a row's number is taken: well-filled first, mobile, then ``+CC``."""
-    if "phone" not in choices:
+    """Every phone (or email) column, in the order a row's value is taken: well-filled first, then for phones
+    the mobile column, then the one with ``+CC``, then the others."""
+    if field not in choices:
         return []
-    others = {column.position for field, (column, _) in choices.items() if field != "phone"}
-    phones: dict[int, tuple[ColumnProfile, FieldChoice]] = {}
+    others = {column.position for name, (column, _) in choices.items() if name != field}
+    found: dict[int, tuple[ColumnProfile, FieldChoice]] = {}
     for choice, column in scored:
-        if choice.field == "phone" and column.position not in others and column.position not in phones:
-            phones[column.position] = (column, choice)
-    if len(phones) < 2:
+        if choice.field == field and column.position not in others and column.position not in found:
+            found[column.position] = (column, choice)
+    if len(found) < 2:
         return []
-    fullest = max(column.fill_rate for column, _ in phones.values())
+    fullest = max(column.fill_rate for column, _ in found.values())
 
     def order(item: tuple[ColumnProfile, FieldChoice]) -> tuple[bool, bool, bool, float]:
         column, choice = item
         sparse = column.fill_rate < SPARSE * fullest
-        plus = sum(1 for c in _cells(table, column.header) if c.startswith("+")) * 2 > column.filled
-        return (sparse, not is_mobile(column.header), not plus, -choice.confidence)
+        if field != "phone":
+            return (sparse, False, False, -choice.confidence)
+        plus = sum(1 for c in _cells(table, column.header) if _LEADING_LABEL.sub("", c).startswith("+"))
+        return (sparse, not is_mobile(column.header), plus * 2 <= column.filled, -choice.confidence)
 
-    ranked = sorted(phones.values(), key=order)
+    ranked = sorted(found.values(), key=order)
     first_column, first = ranked[0]
     aliases = tuple(column.header for column, _ in ranked[1:])
     why = f"{first.evidence}; then {', '.join(repr(a) for a in aliases)} where it is empty or invalid"
-    choices["phone"] = (first_column, replace(first, evidence=why, aliases=aliases))
-    return [f"phone is read from {', '.join(repr(c.header) for c, _ in ranked)}, the first usable one per row"]
+    choices[field] = (first_column, replace(first, evidence=why, aliases=aliases))
+    return [f"{field} is read from {', '.join(repr(c.header) for c, _ in ranked)}, the first usable one per row"]
+
+
+_LEADING_LABEL = re.compile(r"^[^\d+]*")
+"""p:+9198... (Meta's lead forms), Tel: +49 ...: what stands before the number."""
 
 
 _METADATA_NAMES = (("company", COMPANY_EXACT), ("city", CITY_EXACT), ("country", COUNTRY_EXACT))
