@@ -568,7 +568,7 @@ EXPORT_SHAPES = {
          "Pager Number", "Mobile Number"],
         [["Ann", "Lee", "Ann Lee", "annlee", "ann@x.com", "", "+1 415 555 0101", "+1 415 555 0901", "+1 415 555 0201"],
          ["Bob", "Ray", "Bob Ray", "bobray", "", "bob@y.com", "+1 212 555 0102", "+1 212 555 0902", ""],
-         ["Cy", "Dunn", "Cy Dunn", "cyd", "cy@x.com", "cy@y.com", "+1 212 555 0103", "+1 212 555 0903", ""]],
+         ["Cy", "Dunn", "Cy Dunn", "cyd", "cy@x.com", "cy@y.com", "+1 212 555 0103", "+1 212 555 0903", "+1 212 555 0203"]],
         {"firstName": ("First Name",), "lastName": ("Last Name",), "phone": ("Mobile Number", "Work Phone"),
          "email": ("Primary Email", "Secondary Email")},
     ),
