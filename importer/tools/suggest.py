@@ -40,6 +40,7 @@ from importer.tools.vocabulary import (
     COUNTRY_EXACT,
     header_key,
     is_company,
+    is_fax,
     is_locale,
     is_mobile,
 )
@@ -391,8 +392,13 @@ def _alternate_note(
 ) -> list[str]:
     """A note when a metadata column also looked like the chosen phone or email column."""
     for field in ("phone", "email"):
-        if field in choices and column.kind == field:
-            return [f"{column.header!r} also looks like a {field} column; kept as metadata.{key}"]
+        if field not in choices or column.kind != field or column.header in choices[field][1].aliases:
+            continue
+        if field == "phone" and is_fax(column.header):
+            return [
+                f"{column.header!r} is a fax or someone else's number, never the lead's phone; kept as metadata.{key}"
+            ]
+        return [f"{column.header!r} also looks like a {field} column; kept as metadata.{key}"]
     return []
 
 
