@@ -626,3 +626,13 @@ def test_a_country_the_phones_do_not_fit_is_no_phone_country(run_cli: Any, tmp_p
     assert "phoneCountryCode" not in fields and fields["phone"] == ("Mobile",)
     assert "stays metadata" in text and "\ndefault_region: IN\n" in text
     assert all(r["phone_e164"].startswith("+91") for r in report), [r["phone_e164"] for r in report]
+
+
+def test_other_evidence_picks_between_readings_of_the_numbers(run_cli: Any, tmp_path: Path) -> None:
+    """UK mobiles whose leading 0 Excel dropped (7400 123456) read best as Indian numbers; the .co.uk emails point
+    to Britain, where they are valid too: GB is taken, the doubt is said, and no row is sent as +91."""
+    rows = [[f"Person {c} Jones", f"74001234{i:02d}", f"p{i}@firm.co.uk" if i % 2 else f"p{i}@gmail.com"]
+            for i, c in enumerate("ABCDEFGHIJ")]  # fmt: skip
+    text, report = _suggest_then_validate(run_cli, tmp_path, _rows(tmp_path, ["Name", "Phone", "Email"], rows))
+    assert "\ndefault_region: GB\n" in text and "points to GB" in text
+    assert all(r["phone_e164"].startswith("+447400") for r in report), [r["phone_e164"] for r in report]

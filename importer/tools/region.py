@@ -13,7 +13,7 @@ import collections
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -110,13 +110,18 @@ def infer_region(
     names: Iterable[str] = (),
 ) -> RegionGuess:
     """Weigh the evidence: each phone column's cells, a country column's, emails, time zones, locales, names."""
-    tally = _Tally({}, {})
+    other = _Tally({}, {})  # everything but the numbers without a code
     evidence: list[str] = []
-    own = _international(phones, tally, evidence)
-    national = _national(phones, tally, evidence)
-    named_regions = _country_column(countries, tally, evidence)
+    own = _international(phones, other, evidence)
+    numbers = _Tally({}, {})
+    national = _national(phones, numbers, evidence)
+    named_regions = _country_column(countries, other, evidence)
     named = sum(named_regions.values()) >= 0.9 * len([c for c in countries if c.strip()]) if named_regions else False
-    _weak(emails, zones, locales, names, tally, evidence)
+    _weak(emails, zones, locales, names, other, evidence)
+    tally = _Tally({}, {})
+    for part in (numbers, other):
+        for region_code, w in part.by_region.items():
+            tally.add(region_code, w)
     total = sum(tally.by_code.values())
     if not total:
         absent = "no evidence of the country (no phone with a country code, no country column, no country domain)"
@@ -128,6 +133,10 @@ def infer_region(
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     if own:  # every number carries its code: the default decides nothing
         return RegionGuess(region, tuple(evidence), None, own_country=True)
+    rival = _backed_rival(national, other, code)
+    if rival is not None:  # 7400123456 fits India best, but .co.uk emails say Britain, where it is valid too
+        return RegionGuess(rival, tuple(evidence), f"the numbers fit {region} best as written, but the rest of the "
+                           f"evidence points to {rival}, where they are valid too: {rival} was taken; check it")  # fmt: skip
     doubt: str | None = None
     share = weight / total
     if share < DECIDED and national is not None and len(national.tied) > 1 and national.votes >= 0.9 * total:
@@ -142,6 +151,22 @@ def infer_region(
             "check default_region"
         )
     return RegionGuess(region, tuple(evidence), doubt)
+
+
+RIVAL = 0.5
+"""A calling code whose numbers score at least this share of the best one's is a rival the other evidence may pick."""
+
+
+def _backed_rival(national: _National | None, other: _Tally, code: int) -> str | None:
+    """A rival reading of the numbers that the other evidence (+CC elsewhere, domains, time zones) backs more."""
+    if national is None or not national.rivals:
+        return None
+    backing = {c: other.by_code.get(c, 0.0) for c in national.rivals}
+    best = max(sorted(backing), key=lambda c: backing[c])
+    if best == code or backing[best] <= other.by_code.get(code, 0.0):
+        return None
+    region = national.rivals[best]
+    return region if national.valid_share(region) >= 0.8 else None
 
 
 def _region_of(code: int, by_region: dict[str, float]) -> str:
@@ -204,6 +229,7 @@ class _National:
     fits: tuple[dict[str, float], ...]
     tied: tuple[str, ...] = ()  # the regions under whose codes the numbers fit best (more than one: a tie)
     votes: float = 0.0
+    rivals: dict[int, str] = field(default_factory=dict)  # codes scoring at least RIVAL of the best: their region
 
     def valid_share(self, region: str) -> float:
         return sum(1 for f in self.fits if region in f) / len(self.fits) if self.fits else 1.0
@@ -246,7 +272,8 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
             best_region.update({c: best_region.get(c) or _best_in(fit, c) for c in mine})
         for code in mine:
             tally.add(best_region[code], 1 / len(mine))
-    national = _National(fits, tuple(best_region[c] for c in tied), float(len(sample)))
+    rivals = {c: best_region[c] for c, score in by_code.items() if score >= RIVAL * top}
+    national = _National(fits, tuple(best_region[c] for c in tied), float(len(sample)), rivals)
     region = best_region[tied[0]]
     example = next(c for c, f in zip(sample, fits, strict=True) if region in f)
     also = [best_region[c] for c in tied if best_region[c] != region]
@@ -366,7 +393,7 @@ def _weak(
             tally.add(region, n * weight)
         if found:
             region, n = found.most_common(1)[0]
-            what = f".{region.lower()}" if label.startswith("emails") else region
+            what = (".uk" if region == "GB" else f".{region.lower()}") if label.startswith("emails") else region
             evidence.append(f"{n} {label} {what}")
 
 
