@@ -62,7 +62,7 @@ _TYPE_WEIGHT = {
 }
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}[-_]([A-Za-z]{2})(?:[.@].*)?$")
 _TIMEZONE = re.compile(r"^[A-Z][A-Za-z_]+/[A-Za-z_/\-]+$")
-_SPLIT = re.compile(r"\s*(?:[,;/|\n]|\s+or\s+)\s*")
+_SPLIT = re.compile(r"\s*(?:[,;/|\n]|:::|\s+or\s+)\s*")
 _PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNORECASE)
 _SUFFIX = re.compile(r"\s*(?:\((?=[^)]*[^\W\d_])[^)]*\)|(?:ext\.?|extn\.?|x|#)\s*\d{1,6})\s*$", re.IGNORECASE)
 """A trailing label or extension: 07400 123456 (mobile), (415) 555-0101 x123."""

@@ -284,6 +284,9 @@ MAILCHIMP = ["Email Address", "First Name", "Last Name", "Address", "Phone Numbe
 def google(p: Person, rng: random.Random, i: int) -> Row:
     one, e1 = phone_cell(rng, p, rng.choice(["national", "e164", "international"]))
     two, e2 = phone_cell(rng, p, "national", 0) if _pick(rng, 0.4) else ("", "")
+    if _pick(rng, 0.1):  # Google joins a label's several numbers with " ::: "
+        extra, e3 = phone_cell(rng, p, "international")
+        one, e1, e2 = f"{one} ::: {extra}", e1, e2 or e3
     cells = {"First Name": p.first, "Middle Name": "", "Last Name": p.last, "Nickname": "", "File As": "",
              "Name Prefix": "", "Birthday": "", "Notes": "", "Labels": "* myContacts",
              "E-mail 1 - Label": "* Home", "E-mail 1 - Value": p.email(_pick(rng, 0.3)),
