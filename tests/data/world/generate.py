@@ -307,6 +307,7 @@ def outlook(german: bool) -> tuple[list[str], Build]:
              if german else
              ["First Name", "Middle Name", "Last Name", "Company", "Job Title", "Business City", "Business Phone",
               "Business Fax", "Home Phone", "Mobile Phone", "E-mail Address"])  # fmt: skip
+    full = OUTLOOK_EN if not german else names
 
     def build(p: Person, rng: random.Random, i: int) -> Row:
         office = "(555) 010-0000"  # replaced below by the company's line, shared by every row
@@ -317,9 +318,25 @@ def outlook(german: bool) -> tuple[list[str], Build]:
         del office
         values = [p.first, "", p.last, "Kontor AG" if german else "Contoso Ltd", "Sales", "Metro", biz, fax, home, mob,
                   p.email(_pick(rng, 0.6))]  # fmt: skip
-        return Row(dict(zip(names, values, strict=True)), p.country, [e for e in (e2, e1, e3) if e])
+        cells = dict(zip(names, values, strict=True))
+        if not german:  # Outlook's own export: a title, the country, and a company line shared by every row
+            cells |= {"Title": rng.choice(["Mr.", "Ms.", "Dr.", ""]), "Business Country/Region": "United States",
+                      "Company Main Phone": "(425) 555-0100", "Priority": "Normal", "Sensitivity": "Normal",
+                      "Private": "False"}  # fmt: skip
+        return Row(cells, p.country, [e for e in (e2, e1, e3) if e])
 
-    return names, build
+    return full, build
+
+
+OUTLOOK_EN = [
+    "Title", "First Name", "Middle Name", "Last Name", "Suffix", "Company", "Department", "Job Title",
+    "Business Street", "Business City", "Business State", "Business Postal Code", "Business Country/Region",
+    "Home Street", "Home City", "Home State", "Home Postal Code", "Home Country/Region", "Assistant's Phone",
+    "Business Fax", "Business Phone", "Business Phone 2", "Callback", "Car Phone", "Company Main Phone", "Home Fax",
+    "Home Phone", "Home Phone 2", "ISDN", "Mobile Phone", "Other Fax", "Other Phone", "Pager", "Primary Phone",
+    "Radio Phone", "TTY/TDD Phone", "Telex", "Anniversary", "Birthday", "E-mail Address", "E-mail Type",
+    "E-mail Display Name", "E-mail 2 Address", "Notes", "Priority", "Private", "Sensitivity", "Spouse", "Web Page",
+]  # fmt: skip
 
 
 def facebook(p: Person, rng: random.Random, i: int) -> Row:
