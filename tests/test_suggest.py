@@ -297,8 +297,8 @@ NATIONAL_SHEETS = {
            ["Lucía", "Ruiz", "81 8123 4567"]], "+52"),
     "BR": (["Nome", "Telefone"], [["Ana Souza", "(11) 98765-4321"], ["João Lima", "(21) 99876-5432"],
            ["Rita Dias", "(31) 3333-4444"]], "+55"),
-    "FR": (["Nom", "Prénom", "Portable"], [["Dubois", "Renée", "06 12 34 56 78"], ["Martin", "Luc", "07 98 76 54 32"],
-           ["Petit", "Zoé", "06 55 44 33 22"]], "+33"),
+    "FR": (["Nom", "Prénom", "Téléphone"], [["Dubois", "Renée", "06 12 34 56 78"], ["Martin", "Luc", "07 98 76 54 32"],
+           ["Petit", "Zoé", "01 45 44 33 22"]], "+33"),
     "JP": (["氏名", "携帯電話"], [["山田太郎", "090-1234-5678"], ["佐藤花子", "080-9876-5432"], ["鈴木一郎", "03-1234-5678"]], "+81"),
     "KR": (["이름", "휴대폰"], [["김민준", "010-1234-5678"], ["이서연", "010-9876-5432"], ["박지훈", "02-123-4567"]], "+82"),
     "RU": (["Имя", "Фамилия", "Телефон"], [["Иван", "Петров", "8 (916) 123-45-67"], ["Мария", "Иванова", "8 (903) 765-43-21"],
@@ -401,6 +401,18 @@ def test_mixed_evidence_is_said_and_region_overrides(run_cli: Any, tmp_path: Pat
     assert "the evidence is mixed" in result.output and "the evidence is mixed" in result.stderr
     given = run_cli("mapping", "suggest", str(path), "--region", "gb", env=ENV)
     assert "\ndefault_region: GB\n" in given.output and "given with --region" in given.output
+
+
+def test_a_tie_between_countries_writes_no_region(run_cli: Any, tmp_path: Path) -> None:
+    """Eight-digit mobiles are as valid in Singapore as in Hong Kong: no default_region is guessed (a wrong guess
+    would send every row to the wrong country); the YAML and stderr say which countries tie and what to set."""
+    rows = [[f"Tan Wei {c}", f"9{i}12 34{i}6"] for i, c in enumerate("ABCDEFGH")]
+    path = _rows(tmp_path, ["Name", "Mobile"], rows)
+    result = run_cli("mapping", "suggest", str(path), env=ENV)
+    assert "\ndefault_region:" not in result.output and "# default_region: not inferred" in result.output
+    assert "read alike as numbers of" in result.stderr and "--region" in result.stderr
+    given = run_cli("mapping", "suggest", str(path), "--region", "SG", env=ENV)
+    assert "\ndefault_region: SG\n" in given.output
 
 
 def test_no_silent_india_default(tmp_path: Path) -> None:

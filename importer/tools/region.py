@@ -140,9 +140,12 @@ def infer_region(
     doubt: str | None = None
     share = weight / total
     if share < DECIDED and national is not None and len(national.tied) > 1 and national.votes >= 0.9 * total:
-        alike = ", ".join(national.tied)
-        doubt = f"the numbers read alike as numbers of {alike}, and nothing else tells: {region} was taken; check it"
-    elif share < DECIDED:
+        # 91234567 is as good a number in Singapore as in Hong Kong: a guess would send rows to the wrong country,
+        # while no default_region leaves them invalid (no-region) and says what to set.
+        alike = " or ".join(national.tied)
+        doubt = f"the numbers read alike as numbers of {alike}, and nothing else in the sheet tells which"
+        return RegionGuess(None, tuple(evidence), doubt)
+    if share < DECIDED:
         rivals = ", ".join(f"+{c} {w / total:.0%}" for c, w in tally.ranked()[:3])
         doubt = f"the evidence is mixed ({rivals}): {region} was taken; check default_region"
     elif national and len(national.fits) >= 3 and national.valid_share(region) < 0.5:
