@@ -46,7 +46,16 @@ from importer.tools.vocabulary import (
 )
 from importer.tools.vocabulary import is_timezone as names_a_timezone
 
-__all__ = ["FieldChoice", "Suggestion", "render_yaml", "snake_key", "suggest_mapping"]
+__all__ = [
+    "FIELD_RULES",
+    "FieldChoice",
+    "Suggestion",
+    "region_summary",
+    "render_yaml",
+    "score_column",
+    "snake_key",
+    "suggest_mapping",
+]
 
 SPARSE = 0.5
 """A phone column filled on less than this share of the best-filled one's rows is only a fallback."""
