@@ -159,6 +159,11 @@ class TableInspection:
     rows: tuple[tuple[str, ...], ...] = ()
     """Up to ROW_SAMPLE data rows, evenly spread over the table, one cell per column (not in ``as_dict``)."""
 
+    def cells(self, header: str) -> list[str]:
+        """The sampled rows' cells of the (first) column headed ``header``."""
+        at = next((c.position for c in self.columns if c.header == header), None)
+        return [] if at is None else [row[at] for row in self.rows if at < len(row)]
+
 
 @dataclass(frozen=True, slots=True)
 class FileInspection:

@@ -67,6 +67,9 @@ class FieldChoice:
     aliases: tuple[str, ...] = ()
 
 
+Choices = dict[str, tuple[ColumnProfile, FieldChoice]]
+"""The column and the choice made for each lead field so far."""
+
 FIELD_RULES = (
     FieldRule("phone", PHONE_EXACT, PHONE_WEAK, PHONE_FRAGMENTS, "phone", PHONE_TOKENS),
     FieldRule("email", EMAIL_EXACT, EMAIL_WEAK, EMAIL_FRAGMENTS, "email", EMAIL_TOKENS),

@@ -23,23 +23,14 @@ from importer.errors import ConfigError, SourceError
 from importer.normalize.countries import region_of_code
 from importer.read.source import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
+from importer.tools.names import bare_names, company_as_name, name_by_content, resolve_names
 from importer.tools.region import RegionGuess, infer_region
-from importer.tools.rules import (
-    FIELD_RULES,
-    PERSON_GUESS,
-    FieldChoice,
-    describes_something_else,
-    person_name_share,
-    score_column,
-    single_word_share,
-)
+from importer.tools.rules import FIELD_RULES, Choices, FieldChoice, score_column
 from importer.tools.vocabulary import (
-    BARE_NAMES,
     CITY_EXACT,
     COMPANY_EXACT,
     COUNTRY_EXACT,
     header_key,
-    is_company,
     is_fax,
     is_locale,
     is_mobile,
@@ -139,25 +130,19 @@ def suggest_mapping(
     )
 
 
-def _cells(table: TableInspection, header: str) -> list[str]:
-    """The sampled rows' cells of the column headed ``header`` (the first such column)."""
-    at = next((c.position for c in table.columns if c.header == header), None)
-    return [] if at is None else [row[at] for row in table.rows if at < len(row)]
-
-
 def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
     chosen = {c.field: c for c in placement.fields}
     headers = _headers(chosen.get("phone"))  # and every other phone-like column: +49 on a fax line is evidence too
     headers += tuple(c.header for c in table.columns if c.kind == "phone" and c.header and c.header not in headers)
-    phones = [_cells(table, h) for h in headers]
+    phones = [table.cells(h) for h in headers]
     country = chosen.get(PHONE_COUNTRY_CODE)  # a country column that disagrees with the phones is no evidence
-    countries = _cells(table, country.header) if country else []
-    emails = [cell for h in _headers(chosen.get("email")) for cell in _cells(table, h)]
+    countries = table.cells(country.header) if country else []
+    emails = [cell for h in _headers(chosen.get("email")) for cell in table.cells(h)]
     names = [
-        cell for f in ("name", "firstName", "lastName") for h in _headers(chosen.get(f)) for cell in _cells(table, h)
+        cell for f in ("name", "firstName", "lastName") for h in _headers(chosen.get(f)) for cell in table.cells(h)
     ]
-    zones = [cell for c in table.columns if names_a_timezone(c.header) for cell in _cells(table, c.header)]
-    locales = [cell for c in table.columns if is_locale(c.header) for cell in _cells(table, c.header)]
+    zones = [cell for c in table.columns if names_a_timezone(c.header) for cell in table.cells(c.header)]
+    locales = [cell for c in table.columns if is_locale(c.header) for cell in table.cells(c.header)]
     return infer_region(phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names)
 
 
@@ -168,17 +153,17 @@ def _headers(choice: FieldChoice | None) -> tuple[str, ...]:
 def _place_columns(table: TableInspection) -> _Placement:
     """Choose one column per lead field (phones: several, in order); every other filled column goes to metadata."""
     addressable, unplaced = _addressable(table.columns)
-    choices: dict[str, tuple[ColumnProfile, FieldChoice]] = {}
+    choices: Choices = {}
     used: set[int] = set()
     scored = sorted(_candidates(addressable, table), key=lambda cc: -cc[0].confidence)
     for choice, column in scored:
         if choice.field not in choices and column.position not in used:
             choices[choice.field] = (column, choice)
             used.add(column.position)
-    notes = _name_by_content(choices, addressable, table)
-    notes += _company_as_name(choices, addressable)
-    notes += _bare_names(choices, table)
-    notes += _resolve_names(choices)
+    notes = name_by_content(choices, addressable, table)
+    notes += company_as_name(choices, addressable)
+    notes += bare_names(choices, table)
+    notes += resolve_names(choices)
     notes += _fallbacks("phone", choices, scored, table) + _fallbacks("email", choices, scored, table)
     notes += _country_agrees(choices, table)
     chosen = {column.position for column, _ in choices.values()}  # a fallback phone stays metadata too
@@ -221,41 +206,18 @@ def _candidates(columns: list[ColumnProfile], table: TableInspection) -> list[tu
     out = []
     for column in columns:
         for rule in FIELD_RULES:
-            cells = _cells(table, column.header) if rule.field == PHONE_COUNTRY_CODE else ()
+            cells = table.cells(column.header) if rule.field == PHONE_COUNTRY_CODE else ()
             choice = score_column(column, rule, cells)
             if choice is not None:
                 out.append((choice, column))
     return out
 
 
-def _name_by_content(
-    choices: dict[str, tuple[ColumnProfile, FieldChoice]], columns: list[ColumnProfile], table: TableInspection
-) -> list[str]:
-    """With no name column by header, a column whose cells are people's names (``Contact``, ``Col1``)."""
-    if choices.keys() & {"name", "firstName", "lastName"}:
-        return []
-    used = {column.position for column, _ in choices.values()}
-    best: tuple[float, ColumnProfile] | None = None
-    for column in columns:
-        if column.position in used or not column.filled or describes_something_else(column.header):
-            continue
-        share = person_name_share(_cells(table, column.header))
-        distinct = column.distinct / column.filled
-        if share >= 0.6 and distinct >= 0.7 and (best is None or share > best[0]):
-            best = (share, column)
-    if best is None:
-        return []
-    share, column = best
-    why = f"header {column.header!r} says nothing; {share:.0%} of its cells read as people's names (low confidence)"
-    choices["name"] = (column, FieldChoice("name", column.header, PERSON_GUESS, why))
-    return [f"{column.header!r} was taken for the name by its cells alone: check it"]
-
-
 AGREE = 0.8
 """Share of rows whose phone fits the country their country column names, for that column to read the phones."""
 
 
-def _country_agrees(choices: dict[str, tuple[ColumnProfile, FieldChoice]], table: TableInspection) -> list[str]:
+def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
     """A country column reads each row's phone only where the phones fit it: a study-abroad sheet's "Country"
     (Canada, UK) beside Indian numbers is where the lead wants to go, not where the phone is."""
     country, phone = choices.get(PHONE_COUNTRY_CODE), choices.get("phone")
@@ -289,68 +251,9 @@ def _fits_country(cell: str, region: str) -> bool:
     )
 
 
-def _company_as_name(choices: dict[str, tuple[ColumnProfile, FieldChoice]], columns: list[ColumnProfile]) -> list[str]:
-    """No person's name anywhere (a list of businesses, a maps scrape): the company column names the lead."""
-    if choices.keys() & {"name", "firstName", "lastName"}:
-        return []
-    used = {column.position for column, _ in choices.values()}
-    for column in columns:
-        if column.position in used or not column.filled or not is_company(column.header):
-            continue
-        if column.kind in ("name", "text") and column.distinct >= 0.8 * column.filled:
-            why = f"header {column.header!r} names a company and no column names a person (low confidence)"
-            choices["name"] = (column, FieldChoice("name", column.header, PERSON_GUESS, why))
-            return [f"no person's name in the sheet: the lead is named after {column.header!r}; check it"]
-    return []
-
-
-def _bare_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]], table: TableInspection) -> list[str]:
-    """``Nombre``/``Apellido``, ``Nom``/``Prénom``, ``NAME``/``LAST_NAME``: a bare name beside the other part."""
-    name = choices.get("name")
-    if name is None or header_key(name[0].header) not in BARE_NAMES:
-        return []
-    if single_word_share(_cells(table, name[0].header)) < 0.6:
-        return []  # whole names: the column is the name
-    other = "firstName" if "lastName" in choices and "firstName" not in choices else None
-    other = other or ("lastName" if "firstName" in choices and "lastName" not in choices else None)
-    if other is None:
-        return []
-    column, choice = choices.pop("name")
-    partner = choices["lastName" if other == "firstName" else "firstName"][0].header
-    why = f"{choice.evidence}; one word per cell beside {partner!r}, so it is the {other}"
-    choices[other] = (column, replace(choice, field=other, evidence=why))
-    return [f"{column.header!r} holds single words beside {partner!r}: used as {other}"]
-
-
-def _resolve_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]]) -> list[str]:
-    """firstName + lastName when both were found, else name; the loser's columns go to metadata."""
-    name, first, last = choices.get("name"), choices.get("firstName"), choices.get("lastName")
-    if name is None and last is not None and (first is None or first[0].fill_rate < 0.05):
-        # Only a last name (a Zoho Leads export fills Last Name alone): the lead's name is the last name.
-        notes = [f"{first[0].header!r} is empty; the lead's name is the last name"] if first else []
-        choices.pop("firstName", None)
-        column, choice = choices.pop("lastName")
-        choices["name"] = (column, replace(choice, field="name", evidence=f"{choice.evidence}; the only name filled"))
-        return notes
-    if first is not None and (last is not None or name is None or first[1].confidence > name[1].confidence):
-        drop = ["name"]
-        why = "firstName and lastName are used" if last is not None else "firstName is used"
-    elif name is not None:
-        drop = ["firstName", "lastName"]
-        why = "name is used"
-    else:
-        return []
-    notes = []
-    for field in drop:
-        if field in choices:
-            column, _ = choices.pop(field)
-            notes.append(f"{column.header!r} could be {field} but {why}; it goes to metadata")
-    return notes
-
-
 def _fallbacks(
     field: str,
-    choices: dict[str, tuple[ColumnProfile, FieldChoice]],
+    choices: Choices,
     scored: list[tuple[FieldChoice, ColumnProfile]],
     table: TableInspection,
 ) -> list[str]:
@@ -372,7 +275,7 @@ def _fallbacks(
         sparse = column.fill_rate < SPARSE * fullest
         if field != "phone":
             return (sparse, False, False, -choice.confidence)
-        plus = sum(1 for c in _cells(table, column.header) if _LEADING_LABEL.sub("", c).startswith("+"))
+        plus = sum(1 for c in table.cells(column.header) if _LEADING_LABEL.sub("", c).startswith("+"))
         return (sparse, not is_mobile(column.header), plus * 2 <= column.filled, -choice.confidence)
 
     ranked = sorted(found.values(), key=order)
@@ -396,9 +299,7 @@ def _metadata_key(header: str) -> str:
     return next((key for key, names in _METADATA_NAMES if header_key(header) in names), snake_key(header))
 
 
-def _alternate_note(
-    column: ColumnProfile, key: str, choices: dict[str, tuple[ColumnProfile, FieldChoice]]
-) -> list[str]:
+def _alternate_note(column: ColumnProfile, key: str, choices: Choices) -> list[str]:
     """A note when a metadata column also looked like the chosen phone or email column."""
     for field in ("phone", "email"):
         if field not in choices or column.kind != field or column.header in choices[field][1].aliases:
