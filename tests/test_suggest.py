@@ -648,3 +648,17 @@ def test_other_evidence_picks_between_readings_of_the_numbers(run_cli: Any, tmp_
     text, report = _suggest_then_validate(run_cli, tmp_path, _rows(tmp_path, ["Name", "Phone", "Email"], rows))
     assert "\ndefault_region: GB\n" in text and "points to GB" in text
     assert all(r["phone_e164"].startswith("+447400") for r in report), [r["phone_e164"] for r in report]
+
+
+def test_a_country_filled_only_on_foreign_rows_leaves_the_rest_to_the_evidence(run_cli: Any, tmp_path: Path) -> None:
+    """Country is filled only for the two British leads: they are read in GB, and the Indian majority keeps IN as
+    the default (the column's own majority would have made every blank row British)."""
+    rows = [
+        [f"Lead {c} Sharma", f"{m}81234{i:04d}", ""]
+        for i, (c, m) in enumerate(zip("ABCDEFGH", "98769876", strict=True))
+    ]
+    rows += [["Amy Cole", "07400 123456", "UK"], ["Ben Hart", "07712 345678", "United Kingdom"]]
+    text, report = _suggest_then_validate(run_cli, tmp_path, _rows(tmp_path, ["Name", "Mobile", "Country"], rows))
+    assert "\ndefault_region: IN\n" in text and _fields(_load(tmp_path, text))["phoneCountryCode"] == ("Country",)
+    phones = [r["phone_e164"] for r in report]
+    assert all(p.startswith("+91") for p in phones[:8]) and phones[8:] == ["+447400123456", "+447712345678"]

@@ -116,7 +116,10 @@ def infer_region(
     numbers = _Tally({}, {})
     national = _national(phones, numbers, evidence)
     named_regions = _country_column(countries, other, evidence)
-    named = sum(named_regions.values()) >= 0.9 * len([c for c in countries if c.strip()]) if named_regions else False
+    filled = [c for c in countries if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
+    # Rows carry their country only when most name one: a column filled on the foreign rows alone leaves the
+    # others to the default, which the rest of the evidence decides.
+    named = bool(named_regions) and sum(named_regions.values()) >= 0.9 * len(filled) >= 0.72 * len(countries)
     _weak(emails, zones, locales, names, other, evidence)
     tally = _Tally({}, {})
     for part in (numbers, other):
