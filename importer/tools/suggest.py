@@ -133,7 +133,11 @@ def suggest_mapping(
 def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
     chosen = {c.field: c for c in placement.fields}
     headers = _headers(chosen.get("phone"))  # and every other phone-like column: +49 on a fax line is evidence too
-    headers += tuple(c.header for c in table.columns if c.kind == "phone" and c.header and c.header not in headers)
+    headers += tuple(
+        c.header
+        for c in table.columns
+        if c.kind == "phone" and c.header and c.header not in headers and c.most_common < 0.8 * c.filled
+    )  # but not a line shared by most rows: the host's or the office's number tells nothing of the leads
     phones = [table.cells(h) for h in headers]
     country = chosen.get(PHONE_COUNTRY_CODE)  # a country column that disagrees with the phones is no evidence
     countries = table.cells(country.header) if country else []
