@@ -662,3 +662,12 @@ def test_a_country_filled_only_on_foreign_rows_leaves_the_rest_to_the_evidence(r
     assert "\ndefault_region: IN\n" in text and _fields(_load(tmp_path, text))["phoneCountryCode"] == ("Country",)
     phones = [r["phone_e164"] for r in report]
     assert all(p.startswith("+91") for p in phones[:8]) and phones[8:] == ["+447400123456", "+447712345678"]
+
+
+def test_the_leads_own_first_number_comes_before_a_relatives_and_an_alternate(tmp_path: Path) -> None:
+    """An edtech sheet: the student's Phone, then the Alternate Mobile, then the Father's Mobile, although mobiles
+    usually come first."""
+    header = ["Student Name", "Father's Mobile", "Alternate Mobile", "Phone"]
+    rows = [[f"Student {c} Rao", f"98{i}0012345", f"97{i}0012345", f"96{i}0012345"] for i, c in enumerate("ABCDE")]
+    fields = _fields(_load(tmp_path, render_yaml(suggest_mapping(_rows(tmp_path, header, rows)))))
+    assert fields["phone"] == ("Phone", "Alternate Mobile", "Father's Mobile")

@@ -34,6 +34,8 @@ from importer.tools.vocabulary import (
     is_fax,
     is_locale,
     is_mobile,
+    is_relative,
+    is_secondary,
 )
 from importer.tools.vocabulary import is_timezone as names_a_timezone
 
@@ -261,8 +263,9 @@ def _fallbacks(
     scored: list[tuple[FieldChoice, ColumnProfile]],
     table: TableInspection,
 ) -> list[str]:
-    """Every phone (or email) column, in the order a row's value is taken: well-filled first, then for phones
-    the mobile column, then the one with ``+CC``, then the others."""
+    """Every phone (or email) column, in the order a row's value is taken: well-filled first, the lead's own
+    before a relative's and a first before an alternate; then for phones the mobile column, then the one with
+    ``+CC``, then the others."""
     if field not in choices:
         return []
     others = {column.position for name, (column, _) in choices.items() if name != field}
@@ -274,13 +277,15 @@ def _fallbacks(
         return []
     fullest = max(column.fill_rate for column, _ in found.values())
 
-    def order(item: tuple[ColumnProfile, FieldChoice]) -> tuple[bool, bool, bool, float]:
+    def order(item: tuple[ColumnProfile, FieldChoice]) -> tuple[bool, bool, bool, bool, bool, float]:
         column, choice = item
-        sparse = column.fill_rate < SPARSE * fullest
+        header = column.header
+        sparse, later = column.fill_rate < SPARSE * fullest, is_relative(header) or is_secondary(header)
         if field != "phone":
-            return (sparse, False, False, -choice.confidence)
-        plus = sum(1 for c in table.cells(column.header) if _LEADING_LABEL.sub("", c).startswith("+"))
-        return (sparse, not is_mobile(column.header), plus * 2 <= column.filled, -choice.confidence)
+            return (sparse, later, False, False, False, -choice.confidence)
+        plus = sum(1 for c in table.cells(header) if _LEADING_LABEL.sub("", c).startswith("+"))
+        return (sparse, is_relative(header), is_secondary(header), not is_mobile(header), plus * 2 <= column.filled,
+                -choice.confidence)  # fmt: skip
 
     ranked = sorted(found.values(), key=order)
     first_column, first = ranked[0]

@@ -223,3 +223,22 @@ def is_timezone(header: str) -> bool:
 def is_locale(header: str) -> bool:
     """The header names a locale or language (``en_US``, ``pt-BR``)."""
     return header_key(header) in LOCALE_KEYS
+
+
+RELATIVE_WORDS = ("father", "mother", "parent", "guardian", "spouse", "husband", "wife", "relative", "pita", "mata")
+"""A relative's number (an edtech sheet's Father's Mobile) comes after the lead's own."""
+SECONDARY_TOKENS = _words("alternate alternative alt other secondary second additional backup extra 2 3 4")
+"""A second number of the lead's (Alternate Mobile, Phone 2) comes after the first."""
+
+
+def is_relative(header: str) -> bool:
+    """The header names a relative's number or name."""
+    key = header_key(header)
+    return any(w in key for w in RELATIVE_WORDS)
+
+
+def is_secondary(header: str) -> bool:
+    """The header names a second or alternate number (``Alternate Mobile``, ``Business Phone 2``, ``mobile2``)."""
+    tokens = header_tokens(header)
+    key = header_key(header)
+    return any(t in SECONDARY_TOKENS for t in tokens) or (key[-1:] or "x") in "234" or key.startswith(("alt", "other"))
