@@ -159,6 +159,9 @@ COMPANY_EXACT = _words(
     "organization name",
     "organisation name",
     "company title",
+    "ragione sociale",
+    "razón social",
+    "razão social",
 )
 COMPANY_FRAGMENTS = ("company", "organi", "empresa", "societe", "entreprise", "unternehmen", "azienda", "bedrijf",
                      "perusahaan", "компани", "организац", "公司", "会社", "企業", header_key("회사"), "شركة")  # fmt: skip
