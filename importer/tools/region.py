@@ -185,15 +185,15 @@ def _region_of(code: int, by_region: dict[str, float]) -> str:
     return main
 
 
+def first_number(cell: str) -> str:
+    """A phone cell's first number, without a label or an extension ("" for a placeholder)."""
+    first = _SUFFIX.sub("", _SPLIT.split(_PREFIX.sub("", cell.strip()))[0]).strip()
+    return "" if first.casefold() in PLACEHOLDERS else first
+
+
 def _cells(phones: Sequence[Sequence[str]]) -> list[str]:
     """Every phone cell's first number, without labels."""
-    out = []
-    for column in phones:
-        for cell in column:
-            first = _SUFFIX.sub("", _SPLIT.split(_PREFIX.sub("", cell.strip()))[0]).strip()
-            if first and first.casefold() not in PLACEHOLDERS:
-                out.append(first)
-    return out
+    return [first for column in phones for first in map(first_number, column) if first]
 
 
 def _international(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str]) -> bool:

@@ -24,7 +24,7 @@ from importer.normalize.countries import region_of_code
 from importer.read.source import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
 from importer.tools.names import bare_names, company_as_name, name_by_content, resolve_names
-from importer.tools.region import RegionGuess, infer_region
+from importer.tools.region import RegionGuess, first_number, infer_region
 from importer.tools.rules import FIELD_RULES, Choices, FieldChoice, score_column
 from importer.tools.vocabulary import (
     CITY_EXACT,
@@ -237,7 +237,7 @@ def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
         region = region_of_code(row[at])
         if region:
             checked += 1
-            fits += _fits_country(row[phone_at], region)
+            fits += _fits_country(first_number(row[phone_at]), region)
     if checked >= 5 and fits < AGREE * checked:
         column, _ = choices.pop(PHONE_COUNTRY_CODE)
         return [
