@@ -212,3 +212,20 @@ def test_coordinates_ip_addresses_dates_and_ids_are_not_phone_like(tmp_path: Pat
     assert kinds["Phone Number"] == "phone"
     assert [h for h, k in kinds.items() if k == "phone"] == ["Phone Number"]
     assert kinds["created_time"] == "date" and kinds["LONGITUDE"] == "number"
+
+
+@pytest.mark.parametrize(
+    ("lines", "header_row"),
+    [
+        (["Primary Email", "a@x.com", "b@y.com", "c@z.com", "d@w.com"], 1),
+        (["Newsletter export", "", "Primary Email", "a@x.com", "b@y.com", "c@z.com"], 3),
+        (["Mobile", "+44 7400 123456", "+44 7712 345678", "+44 7400 123457"], 1),
+    ],
+)
+def test_a_one_column_file_has_its_header(tmp_path: Path, lines: list[str], header_row: int) -> None:
+    """One column of emails or phones under its header (a title line above it or not) is read with that header."""
+    path = tmp_path / "one.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (table,) = inspect_file(path).tables
+    assert table.header_row == header_row
+    assert [c.header for c in table.columns] == [lines[header_row - 1]]

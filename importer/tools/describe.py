@@ -325,17 +325,18 @@ def detect_header(rows: list[list[str]]) -> int | None:
 
 
 def _one_column_header(rows: list[list[str]]) -> int | None:
-    """A one-column file's header: a word cell over cells that are mostly emails or phones (Primary Email)."""
+    """A one-column file's header: the word cell just above cells that are mostly emails or phones
+    (``Primary Email`` over addresses, below a title line or not)."""
     cells = [next((c.strip() for c in row if c.strip()), "") for row in rows[:HEADER_SEARCH_ROWS]]
-    for index, cell in enumerate(cells):
-        if not cell:
-            continue
-        if value_kind(cell) not in ("name", "text"):
-            return None
-        below = [value_kind(c) for c in cells[index + 1 :] if c]
-        contacts = sum(1 for k in below if k in ("email", "phone"))
-        return index if below and contacts * 2 > len(below) else None
-    return None
+    kinds = [value_kind(c) if c else "" for c in cells]
+    first = next((i for i, k in enumerate(kinds) if k in ("email", "phone")), None)
+    if first is None:
+        return None
+    above = [i for i in range(first) if kinds[i] in ("name", "text")]
+    below = [k for k in kinds[first:] if k]
+    if not above or sum(1 for k in below if k in ("email", "phone")) * 2 <= len(below):
+        return None
+    return above[-1]
 
 
 def profile_column(position: int, header: str, values: list[str], sample_rows: int) -> ColumnProfile:
