@@ -610,6 +610,13 @@ EXPORT_SHAPES = {
         {"firstName": ("firstname",), "lastName": ("lastname",), "phone": ("mobile", "phone"), "email": ("email",),
          "referenceId": ("id",), "phoneCountryCode": ("country",)},
     ),
+    "whatsapp inbox": (
+        ["Name", "wa_id", "WhatsApp ID", "Last Message", "Created At"],
+        [["Rahul Sharma", "919812345678", "919812345678", "Price?", "2024-05-01T10:00:00Z"],
+         ["Priya Singh", "917012345678", "917012345678", "Hi", "2024-05-02T11:00:00Z"],
+         ["Amit Patel", "918123456789", "918123456789", "Call me", "2024-05-03T12:00:00Z"]],
+        {"name": ("Name",), "phone": ("wa_id", "WhatsApp ID")},
+    ),
     "maps scrape": (
         ["Business Name", "Address", "Phone", "Website"],
         [["Pizza Place", "1 King St W, Toronto", "(647) 722-8837", "pizza.ca"],
@@ -622,8 +629,8 @@ EXPORT_SHAPES = {
 @pytest.mark.parametrize("shape", sorted(EXPORT_SHAPES))
 def test_real_export_shapes_are_placed(tmp_path: Path, shape: str) -> None:
     """Thunderbird (pager, screen name), Salesforce (assistant's phone, fax), a Chinese sheet (QQ and WeChat ids are
-    no phone), Mautic (mobile before phone, its country column) and a maps scrape (no person: the business names the
-    lead) each get the fields a person would choose."""
+    no phone), Mautic (mobile before phone, its country column), a WhatsApp inbox export (its ids are the numbers)
+    and a maps scrape (no person: the business names the lead) each get the fields a person would choose."""
     header, rows, expected = EXPORT_SHAPES[shape]
     assert _fields(_load(tmp_path, render_yaml(suggest_mapping(_rows(tmp_path, header, rows))))) == expected
 

@@ -376,6 +376,8 @@ def names_no_phone(header: str) -> bool:
     """Whether a header names what long numbers are when they are not phones: ids, coordinates, dates, codes."""
     words = header_words(header)
     joined = "".join(words)
+    if any(w in ("wa", "cell", "tel") for w in words) or any(p in joined for p in ("phone", "mobile", "whatsapp")):
+        return False  # WhatsApp ID, wa_id: a chat export keys its contacts by their number
     return any(w in _NOT_PHONE_WORDS for w in words) or joined in _NOT_PHONE_WORDS or joined.endswith("id")
 
 

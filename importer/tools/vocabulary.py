@@ -56,7 +56,7 @@ PHONE_WEAK = _words(
 ) | keys("联系方式", "연락처", "Kontakt", "contacto", "contato")
 PHONE_TOKENS = _words(
     "phone mobile cell cellular tel telephone telefono telefone telefon telefoon telepon movil celular cellulare "
-    "mobil mobiel handy gsm ponsel whatsapp телефон мобильный сотовый"
+    "mobil mobiel handy gsm ponsel whatsapp wa телефон мобильный сотовый"
 )
 PHONE_FRAGMENTS = (
     "mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno", "telefon", "telefoon", "telepon",
