@@ -388,19 +388,23 @@ def _weak(
     evidence: list[str],
 ) -> None:
     """Country domains, time zones, locales and the script of names: half a vote (names a tenth) per row."""
-    for label, regions, weight in (
-        ("emails are under", [_email_region(e) for e in emails], 0.5),
-        ("time zones are in", [_zone_region(z) for z in zones], 0.5),
-        ("locales name", [_locale_region(x) for x in locales], 0.5),
-        ("names are written in the script of", [_script_region(n) for n in names], 0.1),
+    for labels, regions, weight in (
+        (("email is under", "emails are under"), [_email_region(e) for e in emails], 0.5),
+        (("time zone is in", "time zones are in"), [_zone_region(z) for z in zones], 0.5),
+        (("locale names", "locales name"), [_locale_region(x) for x in locales], 0.5),
+        (
+            ("name is written in the script of", "names are written in the script of"),
+            list(map(_script_region, names)),
+            0.1,
+        ),
     ):
         found = collections.Counter(r for r in regions if r)
         for region, n in found.items():
             tally.add(region, n * weight)
         if found:
             region, n = found.most_common(1)[0]
-            what = (".uk" if region == "GB" else f".{region.lower()}") if label.startswith("emails") else region
-            evidence.append(f"{n} {label} {what}")
+            what = (".uk" if region == "GB" else f".{region.lower()}") if labels[0].startswith("email") else region
+            evidence.append(f"{n} {labels[n != 1]} {what}")
 
 
 def _email_region(email: str) -> str | None:
