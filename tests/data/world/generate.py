@@ -90,6 +90,11 @@ def number(
     """A valid number of ``region`` of ``kind``: the example number with its last digits drawn at random."""
     example = phonenumbers.example_number_for_type(region, kind)
     nsn = phonenumbers.national_significant_number(example)
+    for _ in range(300):  # most often a number from anywhere in the plan: the example's first digit, the rest drawn
+        drawn = nsn[0] + "".join(str(rng.randint(0, 9)) for _ in range(len(nsn) - 1))
+        candidate = phonenumbers.parse(drawn, region)
+        if phonenumbers.is_valid_number(candidate) and phonenumbers.number_type(candidate) in (kind, 2):
+            return candidate
     for _ in range(500):
         tail = "".join(str(rng.randint(0, 9)) for _ in range(4))
         candidate = phonenumbers.parse(nsn[:-4] + tail, region)
