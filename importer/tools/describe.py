@@ -425,6 +425,8 @@ def looks_like_phone(text: str) -> bool:
     if _PLAIN_DECIMAL.fullmatch(t):
         return False
     parts = [_PHONE_EXT.sub("", p) for p in _PHONE_SPLIT.split(t) if p.strip()]
+    if len(parts) == 2 and "/" in t and sum(ch.isdigit() for ch in parts[0]) <= 5:
+        parts = [t.replace("/", " ")]  # 0172/6508462: the German way of writing an area code, not two numbers
     return bool(parts) and all(
         _PHONE_CHARS.fullmatch(p) is not None and 8 <= sum(ch.isdigit() for ch in p) <= 15 for p in parts
     )

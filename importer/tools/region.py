@@ -187,7 +187,10 @@ def _region_of(code: int, by_region: dict[str, float]) -> str:
 
 def first_number(cell: str) -> str:
     """A phone cell's first number, without a label or an extension ("" for a placeholder)."""
-    first = _SUFFIX.sub("", _SPLIT.split(_PREFIX.sub("", cell.strip()))[0]).strip()
+    bare = _PREFIX.sub("", cell.strip())
+    first = _SUFFIX.sub("", _SPLIT.split(bare)[0]).strip()
+    if "/" in bare and sum(ch.isdigit() for ch in first) <= 5:  # 0172/6508462: an area code, then the number
+        first = _SUFFIX.sub("", _SPLIT.split(bare.replace("/", " ", 1))[0]).strip()
     return "" if first.casefold() in PLACEHOLDERS else first
 
 

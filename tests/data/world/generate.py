@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,14 @@ def written(n: phonenumbers.PhoneNumber, shape: str) -> str:
         return phonenumbers.format_number(n, FMT.NATIONAL) + " (mobile)"
     if shape == "excel_number":  # a numeric cell: the trunk prefix's leading zero is gone
         return phonenumbers.national_significant_number(n)
+    if shape == "slash":  # 0172/6508462: area code, slash, number (Germany, Austria)
+        return phonenumbers.format_number(n, FMT.NATIONAL).replace(" ", "/", 1).replace(" ", "")
+    if shape == "dots":  # 415.835.1656
+        return re.sub(r"[()]", "", phonenumbers.format_number(n, FMT.NATIONAL)).replace(" ", ".").replace("-", ".")
+    if shape == "dashes":  # +1-415-835-1656
+        return phonenumbers.format_number(n, FMT.INTERNATIONAL).replace(" ", "-")
+    if shape == "trunk_one":  # 1-415-835-1656: the NANP trunk 1 written
+        return "1-" + re.sub(r"[()]", "", phonenumbers.format_number(n, FMT.NATIONAL)).replace(" ", "-")
     raise ValueError(shape)
 
 
@@ -254,7 +263,8 @@ ZOHO = ["Record Id", "Lead Owner", "Salutation", "First Name", "Last Name", "Com
 
 
 def pipedrive(p: Person, rng: random.Random, i: int) -> Row:
-    work, e1 = phone_cell(rng, p, "national", 0) if _pick(rng, 0.7) else ("", "")
+    shape = "slash" if p.country in ("DE", "AT") and _pick(rng, 0.4) else "national"
+    work, e1 = phone_cell(rng, p, shape, 0) if _pick(rng, 0.7) else ("", "")
     mobile, e2 = (
         phone_cell(rng, p, rng.choice(["national", "international"])) if _pick(rng, 0.7) or not work else ("", "")
     )
@@ -463,7 +473,7 @@ def numeric_cells(p: Person, rng: random.Random, i: int) -> Row:
 
 def main() -> None:
     """Write every sheet of the corpus."""
-    sheet("hubspot_contacts_us", ["US"], 120, HUBSPOT, hubspot("US", ("national", "national", "digits")))
+    sheet("hubspot_contacts_us", ["US"], 120, HUBSPOT, hubspot("US", ("national", "digits", "dots", "dashes", "trunk_one")))
     sheet("hubspot_contacts_gb", ["GB"], 80, HUBSPOT, hubspot("GB", ("national", "digits", "international")), xlsx=True)
     sheet("salesforce_leads_ca", ["CA"], 90, SALESFORCE, salesforce)
     sheet("salesforce_leads_au", ["AU"], 70, SALESFORCE, salesforce, xlsx=True)
