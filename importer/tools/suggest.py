@@ -238,7 +238,7 @@ def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
         if region:
             checked += 1
             fits += _fits_country(first_number(row[phone_at]), region)
-    if checked >= 5 and fits < AGREE * checked:
+    if checked >= 3 and fits < AGREE * checked:
         column, _ = choices.pop(PHONE_COUNTRY_CODE)
         return [
             f"{column.header!r} names countries, but only {fits / checked:.0%} of the rows' phones fit the country "

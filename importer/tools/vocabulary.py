@@ -143,6 +143,7 @@ NOT_THE_LEAD = (
     "clinic", "reference", "referrer", "friend", "nominee", "group", "list", "tag", "stage", "status", "middle",
     "second", "maiden", "nick", "phonetic", "yomi", "prefix", "suffix", "initial", "title", "org", "employer",
     "assistant", "partner", "children", "website", "domain", "industry", "region", "mail", "fileas", "screen",
+    "rep", "assigned", "createdby", "modifiedby", "updatedby", "sales",
 )  # fmt: skip
 """Words that make "<word> name" someone or something other than the lead."""
 
