@@ -362,7 +362,7 @@ def test_a_country_column_reads_each_row_in_its_own_country(run_cli: Any, tmp_pa
     )
     text, report = _suggest_then_validate(run_cli, tmp_path, path)
     assert _fields(_load(tmp_path, text))["phoneCountryCode"] == ("Country",)
-    assert "the country column names 2 rows GB" in text
+    assert "the country column: 2 rows name GB" in text
     assert [r["phone_e164"] for r in report] == ["+447400123456", "+491726508462", "+16477228837", "+447712345678"]
 
 

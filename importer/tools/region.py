@@ -373,13 +373,13 @@ def _country_column(countries: Sequence[str], tally: _Tally, evidence: list[str]
         tally.add(region, float(n))
     if found:
         named = ", ".join(f"{n} {_row(n)} {region}" for region, n in found.most_common(3))
-        more = f" and {len(found) - 3} more countries" if len(found) > 3 else ""
-        evidence.append(f"the country column names {named}{more}")
+        more = f"; {len(found) - 3} more countries" if len(found) > 3 else ""
+        evidence.append(f"the country column: {named}{more}")
     return dict(found)
 
 
 def _row(n: int) -> str:
-    return "row" if n == 1 else "rows"
+    return "row names" if n == 1 else "rows name"
 
 
 def _weak(

@@ -191,14 +191,15 @@ def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
         return EXACT, f"header {header!r} matches {rule.field}"
     if key in rule.weak:
         return WEAK, f"header {header!r} may mean {rule.field}"
-    not_the_lead = rule.field in _PERSON_FIELDS and any(word in key for word in NOT_THE_LEAD)
+    if rule.field in _PERSON_FIELDS and any(word in key for word in NOT_THE_LEAD):
+        return 0.0, ""  # Company Name, Form Name, Father's Name: someone or something else
     token = next((t for t in header_tokens(header) if t in rule.tokens), None)
-    if token and not not_the_lead:
+    if token:
         return CONTAINS, f"header {header!r} has the word {token!r}"
     fragment = next((f for f in rule.contains if f in key), None)
-    if fragment and not (not_the_lead and rule.field == "name"):
+    if fragment:
         return CONTAINS, f"header {header!r} contains {fragment!r}"
-    if rule.field == "name" and key.endswith("name") and not not_the_lead:
+    if rule.field == "name" and key.endswith("name"):
         return WEAK, f"header {header!r} names someone"
     close = difflib.get_close_matches(key, [k for k in rule.exact if len(k) >= 5], n=1, cutoff=0.85)
     if close:

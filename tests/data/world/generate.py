@@ -473,7 +473,13 @@ def numeric_cells(p: Person, rng: random.Random, i: int) -> Row:
 
 def main() -> None:
     """Write every sheet of the corpus."""
-    sheet("hubspot_contacts_us", ["US"], 120, HUBSPOT, hubspot("US", ("national", "digits", "dots", "dashes", "trunk_one")))
+    sheet(
+        "hubspot_contacts_us",
+        ["US"],
+        120,
+        HUBSPOT,
+        hubspot("US", ("national", "digits", "dots", "dashes", "trunk_one")),
+    )
     sheet("hubspot_contacts_gb", ["GB"], 80, HUBSPOT, hubspot("GB", ("national", "digits", "international")), xlsx=True)
     sheet("salesforce_leads_ca", ["CA"], 90, SALESFORCE, salesforce)
     sheet("salesforce_leads_au", ["AU"], 70, SALESFORCE, salesforce, xlsx=True)
