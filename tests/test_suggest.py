@@ -617,6 +617,13 @@ EXPORT_SHAPES = {
          ["Amit Patel", "918123456789", "918123456789", "Call me", "2024-05-03T12:00:00Z"]],
         {"name": ("Name",), "phone": ("wa_id", "WhatsApp ID")},
     ),
+    "apify maps": (
+        ["title", "categoryName", "phone", "phoneUnformatted", "website", "location/lat", "location/lng"],
+        [["Pizza Place", "Pizza", "(647) 722-8837", "+16477228837", "pizza.ca", "43.6532", "-79.3832"],
+         ["Cafe Bar", "Cafe", "(416) 555-0101", "+14165550101", "cafe.ca", "43.6540", "-79.3800"],
+         ["Sushi Go", "Sushi", "(905) 555-0123", "+19055550123", "sushi.ca", "43.7000", "-79.4000"]],
+        {"name": ("title",), "phone": ("phoneUnformatted", "phone")},
+    ),
     "maps scrape": (
         ["Business Name", "Address", "Phone", "Website"],
         [["Pizza Place", "1 King St W, Toronto", "(647) 722-8837", "pizza.ca"],

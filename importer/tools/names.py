@@ -37,16 +37,22 @@ def name_by_content(choices: Choices, columns: list[ColumnProfile], table: Table
     return [f"{column.header!r} was taken for the name by its cells alone: check it"]
 
 
+PLACE_NAMES = frozenset({"title", "placename", "businessname", "storename", "shopname", "venue"})
+"""What a maps scrape or a business directory calls the business (Apify's Google Maps ``title``)."""
+
+
 def company_as_name(choices: Choices, columns: list[ColumnProfile]) -> list[str]:
     """No person's name anywhere (a list of businesses, a maps scrape): the company column names the lead."""
     if choices.keys() & {"name", "firstName", "lastName"}:
         return []
     used = {column.position for column, _ in choices.values()}
-    for column in columns:
-        if column.position in used or not column.filled or not is_company(column.header):
+    for column in sorted(columns, key=lambda c: not is_company(c.header)):  # a company column before a "title"
+        if column.position in used or not column.filled:
+            continue
+        if not (is_company(column.header) or header_key(column.header) in PLACE_NAMES):
             continue
         if column.kind in ("name", "text") and column.distinct >= 0.8 * column.filled:
-            why = f"header {column.header!r} names a company and no column names a person (low confidence)"
+            why = f"header {column.header!r} names a business and no column names a person (low confidence)"
             choices["name"] = (column, FieldChoice("name", column.header, PERSON_GUESS, why))
             return [f"no person's name in the sheet: the lead is named after {column.header!r}; check it"]
     return []
