@@ -64,6 +64,7 @@ _LOCALE = re.compile(r"^[A-Za-z]{2,3}[-_]([A-Za-z]{2})(?:[.@].*)?$")
 _TIMEZONE = re.compile(r"^[A-Z][A-Za-z_]+/[A-Za-z_/\-]+$")
 _SPLIT = re.compile(r"\s*(?:[,;/|\n]|:::|\s+or\s+)\s*")
 _PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNORECASE)
+_SCIENTIFIC = re.compile(r"\d[.,]?\d*[eE]\+?\d")
 _SUFFIX = re.compile(r"\s*(?:\((?=[^)]*[^\W\d_])[^)]*\)|(?:ext\.?|extn\.?|x|#)\s*\d{1,6})\s*$", re.IGNORECASE)
 """A trailing label or extension: 07400 123456 (mobile), (415) 555-0101 x123."""
 # Scripts that tell a region apart when the numbers alone cannot (names in Hangul are Korean).
@@ -191,7 +192,9 @@ def first_number(cell: str) -> str:
     first = _SUFFIX.sub("", _SPLIT.split(bare)[0]).strip()
     if "/" in bare and sum(ch.isdigit() for ch in first) <= 5:  # 0172/6508462: an area code, then the number
         first = _SUFFIX.sub("", _SPLIT.split(bare.replace("/", " ", 1))[0]).strip()
-    return "" if first.casefold() in PLACEHOLDERS else first
+    if first.casefold() in PLACEHOLDERS or _SCIENTIFIC.search(first):
+        return ""  # 9.81235E+09: Excel kept only the first digits; nothing to read a country from
+    return first
 
 
 def _cells(phones: Sequence[Sequence[str]]) -> list[str]:
