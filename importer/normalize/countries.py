@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from importer.config import REGION_NAMES
+from importer.normalize.country_names import country_of_name
 from importer.normalize.phones import PLACEHOLDERS, PhoneColumns, normalize_phones
 
 _CODE = re.compile(r"^(?:\+|00)?\s*(\d{1,4})(?:\.0+)?$")  # +971, 971, 00971, 971.0 (a number cell)
 _CODE_IN_TEXT = re.compile(r"\+\s*(\d{1,4})\b")  # India (+91), IN +91
 _REGION_IN_TEXT = re.compile(r"^([A-Za-z]{2})\b")  # IN (+91), AE - United Arab Emirates
+_PARENTHESIS = re.compile(r"\([^)]*\)")
 _NOISE = re.compile(r"[\s\u00a0\u200b-\u200d\ufeff()\-]+")
 
 
@@ -34,26 +35,32 @@ def row_regions(cells: pd.Series, default: str) -> tuple[pd.Series, np.ndarray]:
 
 @lru_cache(maxsize=4096)
 def region_of_code(text: str) -> str | None:
-    """The region of a country-code cell; "" for an empty cell, None for one that names no country."""
+    """The region of a country or calling-code cell; "" for an empty cell, None for one that names no country.
+
+    Any ISO 3166 name, alpha-2 or alpha-3 code, common form or own name (Deutschland, 日本) and any
+    calling code with or without + or 00 (971, +44, 0091).
+    """
     cell = text.strip()
     if cell.lower() in PLACEHOLDERS:
         return ""
     if len(cell) == 2 and cell.upper() in phonenumbers.SUPPORTED_REGIONS:
         return cell.upper()
-    named = REGION_NAMES.get(" ".join(cell.upper().replace(".", "").split()))
-    if named is not None:  # India, UAE, USA
-        return named
     bare = _NOISE.sub("", cell)
     if bare.startswith("0") and not bare.startswith("00"):
         return None  # 044, 022: an Indian STD code, not a country's
-    match = _CODE.match(bare) or _CODE_IN_TEXT.search(cell)
-    if match is not None:
+    match = _CODE.match(bare)
+    if match is None and not any(ch.isdigit() for ch in cell):
+        named = country_of_name(cell)  # India, UAE, Deutschland, DEU
+        if named is not None:
+            return named
+    match = match or _CODE_IN_TEXT.search(cell)
+    if match is not None:  # +971, 0091, India (+91)
         region = phonenumbers.region_code_for_country_code(int(match.group(1)))
         return region if region in phonenumbers.SUPPORTED_REGIONS else None
     leading = _REGION_IN_TEXT.match(cell)
     if leading is not None and leading.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
         return leading.group(1).upper()
-    return None
+    return country_of_name(_PARENTHESIS.sub("", cell))
 
 
 def normalize_phones_by_region(raw: pd.Series, regions: pd.Series) -> PhoneColumns:

@@ -389,3 +389,29 @@ def _fake_issues(e164: pa.Array, nsn: pa.Array, issue: pa.Array) -> pa.Array:
     damaged = pc.equal(issue, "damaged-phone")
     out = pc.if_else(pc.and_(repeated, pc.invert(damaged)), pa.scalar("repeated-digits"), issue)
     return pc.if_else(pc.and_(sequential, pc.invert(damaged)), pa.scalar("fake-phone"), out)
+
+
+NO_REGION = "ZZ"
+"""phonenumbers' unknown region: only a number written with its + and country code reads in it."""
+
+
+def normalize_phones_anywhere(raw: pd.Series) -> PhoneColumns:
+    """Phones of rows with no region to read them in: only numbers written with + and a country code are valid."""
+    column = pc.cast(to_arrow(raw), pa.string())
+    encoded = pc.dictionary_encode(column)
+    values = trim_whitespace(strip_invisible(pc.cast(encoded.dictionary, pa.string()))).to_pylist()
+    verdicts = [
+        ("", "", "", "") if (v or "").casefold() in PLACEHOLDERS else classify_phone(v or "", NO_REGION)
+        for v in values
+    ]
+    e164, nsn, issue, warning = (
+        pa.array([v[i] for v in verdicts], type=pa.string()) for i in range(4)
+    )
+    issue = _fake_issues(e164, nsn, issue)
+    take = encoded.indices
+    index = raw.index
+    return PhoneColumns(
+        e164=to_series(pc.take(e164, take), index),
+        issue=to_series(pc.take(issue, take), index),
+        warning=to_series(pc.take(warning, take), index),
+    )
