@@ -144,8 +144,9 @@ def load_mapping(
     project_id: str | None = None,
     process_id: str | None = None,
     environ: MappingABC[str, str] | None = None,
+    default_region: str | None = None,
 ) -> LeadMapping:
-    """Read and check a mapping file; command-line ids override the file's."""
+    """Read and check a mapping file; command-line ids (and ``default_region``, as ``--region``) override the file's."""
     p = Path(path)
     if not p.is_file():
         found = sorted(x.name for x in p.parent.glob("*.y*ml")) if p.parent.is_dir() else []
@@ -160,6 +161,8 @@ def load_mapping(
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read the mapping: {exc}") from None
     written = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_TextLoader)
+    if default_region is not None and isinstance(raw, dict):
+        raw = {**raw, "default_region": default_region}
     return parse_mapping(
         raw,
         source=str(p),

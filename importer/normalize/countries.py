@@ -16,21 +16,19 @@ import pandas as pd
 import phonenumbers
 
 from importer.normalize.country_names import country_of_name
-from importer.normalize.phones import PLACEHOLDERS, PhoneColumns, normalize_phones
+from importer.normalize.phones import (
+    NO_REGION,
+    PLACEHOLDERS,
+    PhoneColumns,
+    normalize_phones,
+    normalize_phones_anywhere,
+)
 
 _CODE = re.compile(r"^(?:\+|00)?\s*(\d{1,4})(?:\.0+)?$")  # +971, 971, 00971, 971.0 (a number cell)
 _CODE_IN_TEXT = re.compile(r"\+\s*(\d{1,4})\b")  # India (+91), IN +91
 _REGION_IN_TEXT = re.compile(r"^([A-Za-z]{2})\b")  # IN (+91), AE - United Arab Emirates
 _PARENTHESIS = re.compile(r"\([^)]*\)")
 _NOISE = re.compile(r"[\s\u00a0\u200b-\u200d\ufeff()\-]+")
-
-
-def row_regions(cells: pd.Series, default: str) -> tuple[pd.Series, np.ndarray]:
-    """The region to read each row's phone in, and which rows had a code that was not understood."""
-    texts = cells.astype("str")
-    found = texts.map({text: region_of_code(text) for text in texts.unique()})  # None (no country) → NaN
-    unknown = found.isna().to_numpy(dtype=bool)
-    return found.where(found.notna() & (found != ""), default), unknown
 
 
 @lru_cache(maxsize=4096)
@@ -68,12 +66,16 @@ def normalize_phones_by_region(raw: pd.Series, regions: pd.Series) -> PhoneColum
     wanted = regions.to_numpy(dtype=object)
     distinct = pd.unique(wanted)
     if len(distinct) == 1:
-        return normalize_phones(raw, str(distinct[0]))
+        return _normalize_in(raw, str(distinct[0]))
     columns = {name: np.empty(len(raw), dtype=object) for name in ("e164", "issue", "warning")}
     for region in distinct:
         at = np.flatnonzero(wanted == region)
-        part = normalize_phones(raw.iloc[at], str(region))
+        part = _normalize_in(raw.iloc[at], str(region))
         for name, column in columns.items():
             column[at] = getattr(part, name).to_numpy(dtype=object)
     text = {name: pd.Series(pd.array(column, dtype="str"), index=raw.index) for name, column in columns.items()}
     return PhoneColumns(e164=text["e164"], issue=text["issue"], warning=text["warning"])
+
+
+def _normalize_in(raw: pd.Series, region: str) -> PhoneColumns:
+    return normalize_phones_anywhere(raw) if region == NO_REGION else normalize_phones(raw, region)

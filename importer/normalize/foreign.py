@@ -18,7 +18,6 @@ a few samples per shape, so a large sheet of numbers written one way costs a han
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from functools import lru_cache
 
 import numpy as np
@@ -100,22 +99,16 @@ def _valid_elsewhere(text: str, home: str, regions: tuple[str, ...]) -> tuple[st
     return tuple(r for r in regions if r != home and _parse_in(text, r) is not None)
 
 
-def _shape(text: str) -> str:
-    return " ".join(re.sub(r"\d", "9", text).split())
-
-
 def other_countries(
-    valid_formatted: list[str], refused: list[str], home: str
+    by_shape: dict[str, list[str]], refused: list[str], home: str
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """The likely countries of numbers read in ``home`` that look like another country's.
 
-    ``valid_formatted``: distinct values valid in ``home`` and written with separators; ``refused``: distinct
-    values ``home`` found invalid. Returns, for each list, value → likely regions (only values that have some).
+    ``by_shape``: distinct values valid in ``home`` and written with separators, by their written shape
+    (``(999) 999-9999``); ``refused``: distinct values ``home`` found invalid. Returns, for each, value →
+    likely regions (only values that have some).
     """
     shaped: dict[str, tuple[str, ...]] = {}
-    by_shape: dict[str, list[str]] = defaultdict(list)
-    for value in valid_formatted:
-        by_shape[_shape(value)].append(value)
     for values in by_shape.values():
         found: dict[str, tuple[str, ...]] = {}
         for value in values[:_SAMPLES]:

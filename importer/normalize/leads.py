@@ -33,9 +33,9 @@ from importer.normalize.contacts import (
     normalize_emails,
     normalize_names,
 )
-from importer.normalize.countries import normalize_phones_by_region, row_regions
-from importer.normalize.phones import normalize_phones
+from importer.normalize.phone_rows import RowPhones, read_phones
 from importer.normalize.refs import derive_reference_ids
+from importer.normalize.short_rows import short_rows
 from importer.read.source import SourceTable
 
 NAME_FIELDS = ("name", "firstName", "lastName")
@@ -111,16 +111,16 @@ def _build_chunk(
         constant = constants.get(target)
         return pc.if_else(nonempty(out), out, constant) if constant is not None else out
 
-    phone_raw = blank_placeholders_arrow(to_arrow(column("phone")))
-    unknown_code = np.zeros(n, dtype=bool)
-    if mapped(PHONE_COUNTRY_CODE):  # +971 in one column, 501234567 in the next
-        regions, unknown_code = row_regions(column(PHONE_COUNTRY_CODE), mapping.default_region)
-        phones = normalize_phones_by_region(to_series(phone_raw, index), regions)
-        unknown_code = unknown_code & to_bool(nonempty(phone_raw))
+    country = column(PHONE_COUNTRY_CODE) if mapped(PHONE_COUNTRY_CODE) else None
+    phone_headers = [table.columns["phone"], *table.alternates.get("phone", ())] if mapped("phone") else []
+    if phone_headers:  # Mobile, then Work Phone where Mobile has no valid number
+        phones = read_phones([(h, cells[h]) for h in phone_headers], country, mapping.default_region)
     else:
-        phones = normalize_phones(to_series(phone_raw, index), mapping.default_region)
+        blank = empty_text(n)
+        phones = RowPhones(e164=blank, issue=blank, warning=blank, raw=blank)
+    phone_raw = phones.raw
     emails = normalize_emails(column("email"))
-    e164, email = to_arrow(phones.e164), to_arrow(emails.email)
+    e164, email = phones.e164, to_arrow(emails.email)
     names = {
         f: text_field(
             f, _blank_missing(to_arrow(normalize_names(column(f))), keep=NAME_LIKE_PLACEHOLDERS) if mapped(f) else None
@@ -157,9 +157,11 @@ def _build_chunk(
         names["name"] = pc.if_else(pa.array(last_only), names["lastName"], names["name"])
         no_name = no_name & ~last_only
     no_contact = ~to_bool(nonempty(phone_raw)) & ~to_bool(nonempty(email)) & ~unusable
+    short, shifted = short_rows(table)
     reason = join_codes(
         [
-            to_arrow(phones.issue),
+            _code(shifted, "shifted-row"),
+            phones.issue,
             _code(unusable & ~has_phone, "invalid-email"),
             _code(no_name, "missing-name"),
             _code(no_contact, "missing-contact"),
@@ -168,14 +170,14 @@ def _build_chunk(
     )
     warnings = join_codes(
         [
-            to_arrow(phones.warning),
+            phones.warning,
             to_arrow(emails.warning),
             _code(unusable & has_phone, "invalid-email"),
             _code(garbled, "garbled-name"),
             _code(numeric_name, "name-is-a-number"),
             _code(damaged_ref, "damaged-reference"),
-            _code(unknown_code, "unknown-country-code"),
             _code(last_only, "name-from-last-name"),
+            _code(short, "short-row"),
         ],
         n,
     )
@@ -278,6 +280,8 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
         reason[_group_labels(blank, reached, table)] = "group-row"
     if at_end and reached is not None:
         reason[_notes_below(blank, reached, table)] = "note-row"
+    if reached is not None:
+        reason[_template_rows(blank, reached, table)] = "template-row"
     reason[summary] = "summary-row"
     reason[_titles_above(np.flatnonzero(header_again), blank, table)] = "title-row"
     reason[header_again] = "repeated-header"
@@ -399,11 +403,44 @@ def _has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:
     return found
 
 
+TEMPLATE_SHARE = 0.5
+"""A value in at least this share of a column's rows that hold no lead (and in two or more) is a template's default."""
+
+
+def _template_rows(blank: np.ndarray, reached: np.ndarray, table: SourceTable) -> np.ndarray:
+    """Rows of an import template never filled in: no name, phone or email, only the template's defaults (a
+    value most such rows repeat, like ``India`` or ``New``) or formulas written as text."""
+    lead_columns = [table.columns[f] for f in (*NAME_FIELDS, "phone", "email") if f in table.columns]
+    empty = ~blank & ~reached
+    for header in dict.fromkeys(lead_columns):
+        empty &= byte_lengths(trim_whitespace(to_arrow(table.cells[header]))) == 0
+    candidates = np.flatnonzero(empty)
+    if len(candidates) < 2:
+        return np.zeros(0, dtype=np.int64)
+    keep = np.ones(len(candidates), dtype=bool)
+    picked = pa.array(candidates)
+    for header in [c for c in table.cells.columns if c not in table.ignored and c not in lead_columns]:
+        values = trim_whitespace(pc.take(to_arrow(table.cells[header]), picked))
+        filled = byte_lengths(values) > 0
+        if not filled.any():
+            continue
+        encoded = pc.dictionary_encode(values)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        common = np.bincount(codes, minlength=len(encoded.dictionary))[codes]
+        default = common >= max(2, TEMPLATE_SHARE * len(candidates))
+        formula = to_bool(pc.starts_with(values, "="))
+        keep &= ~filled | default | formula
+    found: np.ndarray = candidates[keep]
+    return found
+
+
 def _repeated_header(table: SourceTable) -> np.ndarray:
-    """Rows whose mapped cells spell their own headers again (a second export pasted below the first)."""
+    """Rows whose mapped cells spell their own headers again (a second export pasted below the first), or
+    two or more cells of which do, and none holds a phone or email (a second block's header, partly repeated)."""
     mapped = list(dict.fromkeys(table.columns.values()))
     if not mapped:
         return np.zeros(len(table.cells), dtype=bool)
+    partial = _partial_headers(table)
     first = mapped[0]
     # strip_invisible: a second export's byte-order mark, when two files were joined, sits in its header
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(strip_invisible(to_arrow(table.cells[first]))))
@@ -414,9 +451,24 @@ def _repeated_header(table: SourceTable) -> np.ndarray:
         values = pc.take(to_arrow(table.cells[header]), pa.array(candidates))
         keys = pc.utf8_lower(pc.replace_substring_regex(values, r"[^\pL\pN]+", ""))
         candidates = candidates[to_bool(pc.equal(keys, normalize_header(header)))]
-    hit = np.zeros(len(table.cells), dtype=bool)
+    hit = partial
     hit[candidates] = True
     return hit
+
+
+def _partial_headers(table: SourceTable) -> np.ndarray:
+    """Rows where two or more cells hold their own column's header and no cell a phone or an email."""
+    n = len(table.cells)
+    count = np.zeros(n, dtype=np.int64)
+    for header in [c for c in table.cells.columns if c not in table.ignored]:
+        spelled = {header, header.strip(), header.strip().lower(), header.strip().upper()}
+        values = to_arrow(table.cells[header])
+        count += to_bool(pc.is_in(values, value_set=pa.array(sorted(spelled), values.type)))
+    rows = np.flatnonzero(count >= 2)
+    found = np.zeros(n, dtype=bool)
+    if len(rows):
+        found[rows[~_has_contact(table, rows)]] = True
+    return found
 
 
 def _mask(n: int, positions: np.ndarray) -> pa.Array:

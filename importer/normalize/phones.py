@@ -401,12 +401,9 @@ def normalize_phones_anywhere(raw: pd.Series) -> PhoneColumns:
     encoded = pc.dictionary_encode(column)
     values = trim_whitespace(strip_invisible(pc.cast(encoded.dictionary, pa.string()))).to_pylist()
     verdicts = [
-        ("", "", "", "") if (v or "").casefold() in PLACEHOLDERS else classify_phone(v or "", NO_REGION)
-        for v in values
+        ("", "", "", "") if (v or "").casefold() in PLACEHOLDERS else classify_phone(v or "", NO_REGION) for v in values
     ]
-    e164, nsn, issue, warning = (
-        pa.array([v[i] for v in verdicts], type=pa.string()) for i in range(4)
-    )
+    e164, nsn, issue, warning = (pa.array([v[i] for v in verdicts], type=pa.string()) for i in range(4))
     issue = _fake_issues(e164, nsn, issue)
     take = encoded.indices
     index = raw.index
