@@ -63,7 +63,7 @@ def _validate(
         ("Türkiye", "TR"),
         ("Россия", "RU"),
         ("Côte d'Ivoire", "CI"),
-        ("COTE D’IVOIRE", "CI"),
+        ("COTE D\u2019IVOIRE", "CI"),
         ("Ivory Coast", "CI"),
         ("Viet Nam", "VN"),
         ("England", "GB"),

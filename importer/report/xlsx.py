@@ -214,7 +214,7 @@ def write_xlsx_report(
     field_columns: Mapping[str, str],
     summary: Summary,
     details: Sequence[tuple[str, str]],
-    region: str | None = None,
+    region: str | None = "IN",
 ) -> None:
     """Write the report as an .xlsx workbook: a "Rows" sheet with the bad cells marked, and a "Summary" sheet.
 
