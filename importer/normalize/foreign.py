@@ -78,7 +78,9 @@ def _home_shaped(text: str, region: str) -> bool:
 def _shaped_elsewhere(text: str, home: str, regions: tuple[str, ...]) -> tuple[str, ...]:
     """Regions (the likeliest first) where ``text`` is valid and written just as that region writes it."""
     written = _boundaries(text)
-    same, exact, shaped = [], [], []
+    same: list[str] = []
+    exact: list[str] = []
+    shaped: list[str] = []
     for region in regions:
         if region == home:
             continue

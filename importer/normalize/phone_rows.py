@@ -101,8 +101,9 @@ def _own_values(values: ArrowText) -> np.ndarray:
     """Filled cells whose value no other row of the column holds (an office line is nobody's own number)."""
     encoded = pc.dictionary_encode(values)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    once = np.bincount(codes, minlength=len(encoded.dictionary))[codes] == 1
-    return to_bool(nonempty(values)) & once
+    once: np.ndarray = np.bincount(codes, minlength=len(encoded.dictionary))[codes] == 1
+    own: np.ndarray = to_bool(nonempty(values)) & once
+    return own
 
 
 def _regions(country: pd.Series | None, default: str | None, n: int) -> _Regions:

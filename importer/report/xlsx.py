@@ -316,7 +316,7 @@ def _examples(region: str | None) -> dict[str, str]:
             "region": region or "no country",
         }
     return {
-        "region": region,
+        "region": region or "no country",
         "national": str(number.national_number),
         "international": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
     }
