@@ -4,15 +4,19 @@ A number typed without its country code is read in the mapping's ``default_regio
 belongs elsewhere, and the row is then ``invalid`` with ``phone-other-country`` (and a warning naming
 the likely country) instead of being sent as a number of the default region:
 
-- it is not valid in the default region but is valid in one to three others (``13800138001``, a
-  Chinese mobile, read in India);
 - it is valid in the default region, but written in another country's grouping and valid there, and not
-  in any grouping the default region uses (``(415) 835-1656`` or ``0172 6508462`` read in India). Written
-  as digits alone, a number that is valid in the default region is sent as it is: nothing tells.
+  in any grouping the default region uses (``(415) 835-1656`` or ``0803 123 4567`` read in India). Written
+  as digits alone, a number that is valid in the default region is sent as it is: nothing tells;
+- it is not valid in the default region but is valid in one to three others, written as they write it
+  (``138 0013 8001``, a Chinese mobile, read in India): invalid either way, the reason says where it
+  belongs. Digits alone (``13800138001``) stay ``invalid-phone``: an Indian number with one digit too many
+  is as valid in Germany.
 
-Only the rows that need it are looked at: numbers read in the default region with separators in them,
-and numbers the default region refused. Formatted numbers are judged by shape first (``(999) 999-9999``),
-a few samples per shape, so a large sheet of numbers written one way costs a handful of lookups.
+Only the rows that need it are looked at: numbers read in the default region with separators in them, and
+numbers the default region refused. Values are judged by their written shape (``(999) 999-9999``): a few
+samples per shape go through ``phonenumbers`` in every region; the rest of a shape every sample of which
+is another country's are matched, all at once, against those countries' number patterns (the same
+metadata, run column-wide), so a sheet of 200,000 numbers written one way costs a handful of lookups.
 """
 
 from __future__ import annotations
@@ -22,22 +26,69 @@ from functools import lru_cache
 
 import numpy as np
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.normalize.phones import region_rules
 
 _GROUPS = re.compile(r"\d+")
 _SAMPLES = 12
 """Values of one written shape checked in full before the shape's verdict is known."""
-_WIDE_SCANS = 300
-"""Refused values checked against every region; later ones only against the regions found so far."""
+_REFUSED_SAMPLES = 3
+"""Refused values of one written shape checked in every region before the shape's verdict is known."""
 _MOST_NAMED = 3
 _FEWEST_DIGITS = 7
 _FORMAT = phonenumbers.PhoneNumberFormat
 
 
 @lru_cache(maxsize=1)
-def _main_regions() -> tuple[str, ...]:
-    """One region per calling code (the main one), each a region phonenumbers reads numbers in."""
-    regions = {codes[0] for codes in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.values()}
-    return tuple(sorted(r for r in regions if r in phonenumbers.SUPPORTED_REGIONS))
+def _regions() -> tuple[str, ...]:
+    """Every region phonenumbers reads numbers in, the main one of each calling code first."""
+    main = {codes[0] for codes in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.values()}
+    supported = sorted(phonenumbers.SUPPORTED_REGIONS)
+    return tuple([r for r in supported if r in main] + [r for r in supported if r not in main])
+
+
+def fitting_regions(values: list[str], regions: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """For each value, the regions (in the order given) where its digits are a valid national number.
+
+    The regions' own validity patterns from ``phonenumbers``, run column-wide; the national prefix (0) is
+    taken off where a region has one and the digits start with it.
+    """
+    if not values:
+        return []
+    digits = pc.replace_substring_regex(pa.array(values, pa.string()), r"\D", "")
+    fits: list[list[str]] = [[] for _ in values]
+    for region in regions:
+        rules = region_rules(region)
+        if not rules.general:
+            continue
+        national = digits
+        if rules.national_prefix:
+            prefixed = pc.starts_with(digits, rules.national_prefix)
+            national = pc.if_else(prefixed, pc.utf8_slice_codeunits(digits, len(rules.national_prefix)), digits)
+        hit = _valid(national, rules.general, rules.general_lengths, rules.types)
+        for i in np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist():
+            fits[i].append(region)
+    return [tuple(f) for f in fits]
+
+
+def _valid(
+    national: pa.Array, general: str, lengths: tuple[int, ...], types: tuple[tuple[str, tuple[int, ...]], ...]
+) -> pa.Array:
+    ok = _matches(national, general, lengths)
+    if types:
+        union = "|".join(f"(?:{pattern})" for pattern, _ in types)
+        type_lengths = tuple(sorted({n for _, ls in types for n in ls}))
+        ok = pc.and_(ok, _matches(national, union, type_lengths))
+    return pc.fill_null(ok, False)
+
+
+def _matches(values: pa.Array, pattern: str, lengths: tuple[int, ...]) -> pa.Array:
+    hit = pc.match_substring_regex(values, f"^(?:{pattern})$")
+    if lengths:
+        hit = pc.and_(hit, pc.is_in(pc.utf8_length(values), value_set=pa.array(lengths, pa.int32())))
+    return hit
 
 
 def _boundaries(text: str) -> tuple[int, ...]:
@@ -75,13 +126,13 @@ def _home_shaped(text: str, region: str) -> bool:
     return any(written <= set(shape) for shape in shapes)
 
 
-def _shaped_elsewhere(text: str, home: str, regions: tuple[str, ...]) -> tuple[str, ...]:
-    """Regions (the likeliest first) where ``text`` is valid and written just as that region writes it."""
+def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """Of ``candidates``, the regions (likeliest first) where ``text`` is valid and written as they write it."""
     written = _boundaries(text)
     same: list[str] = []
     exact: list[str] = []
     shaped: list[str] = []
-    for region in regions:
+    for region in candidates:
         if region == home:
             continue
         number = _parse_in(text, region)
@@ -97,51 +148,80 @@ def _shaped_elsewhere(text: str, home: str, regions: tuple[str, ...]) -> tuple[s
     return tuple(same + exact + shaped)
 
 
-def _valid_elsewhere(text: str, home: str, regions: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(r for r in regions if r != home and _parse_in(text, r) is not None)
+def _valid_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """The one to three regions (of ``candidates``) where ``text`` is valid and written as they write it.
+
+    Digits alone say nothing: an Indian number with a digit too many is valid in Germany, whose numbers vary
+    in length; a grouping that is another country's (``138 0013 8001``) does.
+    """
+    others = tuple(r for r in candidates if r != home)
+    if not others or not _boundaries(text):
+        return ()
+    regions = _shaped_elsewhere(text, home, others)
+    return regions if len(regions) <= _MOST_NAMED else ()
 
 
 def other_countries(
-    by_shape: dict[str, list[str]], refused: list[str], home: str
+    formatted: dict[str, list[str]], refused: dict[str, list[str]], home: str
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """The likely countries of numbers read in ``home`` that look like another country's.
 
-    ``by_shape``: distinct values valid in ``home`` and written with separators, by their written shape
-    (``(999) 999-9999``); ``refused``: distinct values ``home`` found invalid. Returns, for each, value →
-    likely regions (only values that have some).
+    ``formatted``: distinct values valid in ``home`` and written with separators; ``refused``: distinct values
+    ``home`` found invalid; both by written shape (``(999) 999-9999``). Returns, for each, value → likely
+    regions (only values that have some).
     """
+    refused = {
+        shape: kept
+        for shape, values in refused.items()
+        if (kept := [v for v in values if sum(ch.isdigit() for ch in v) >= _FEWEST_DIGITS and "+" not in v])
+    }
+    samples = [v for values in formatted.values() for v in values[:_SAMPLES]]
+    samples += [v for values in refused.values() for v in values[:_REFUSED_SAMPLES]]
+    fits = dict(zip(samples, fitting_regions(samples, _regions()), strict=True))
+
     shaped: dict[str, tuple[str, ...]] = {}
-    for values in by_shape.values():
-        found: dict[str, tuple[str, ...]] = {}
+    rest: list[tuple[str, tuple[str, ...]]] = []
+    for values in formatted.values():
+        found = {}
         for value in values[:_SAMPLES]:
-            if not _home_shaped(value, home):
-                regions = _shaped_elsewhere(value, home, _main_regions())
+            others = tuple(r for r in fits[value] if r != home)
+            if others and not _home_shaped(value, home):
+                regions = _shaped_elsewhere(value, home, others)
                 if regions:
                     found[value] = regions
         shaped.update(found)
-        if not found or len(values) <= _SAMPLES:
-            continue  # no sample of this shape is another country's: nor are the rest
-        seen = tuple(dict.fromkeys(r for regions in found.values() for r in regions))
-        for value in values[_SAMPLES:]:
-            if not _home_shaped(value, home):
-                regions = _shaped_elsewhere(value, home, seen)
-                if regions:
-                    shaped[value] = regions
+        if len(found) == min(len(values), _SAMPLES) and len(values) > _SAMPLES:
+            rest += [(v, _seen(found)) for v in values[_SAMPLES:]]  # every sample another country's
+        elif found:
+            for value in values[_SAMPLES:]:  # a mixed shape: each value on its own
+                others = tuple(r for r in fitting_regions([value], _regions())[0] if r != home)
+                if others and not _home_shaped(value, home):
+                    regions = _shaped_elsewhere(value, home, others)
+                    if regions:
+                        shaped[value] = regions
+
     elsewhere: dict[str, tuple[str, ...]] = {}
-    seen_regions: dict[str, None] = {}
-    for i, value in enumerate(refused):
-        if sum(ch.isdigit() for ch in value) < _FEWEST_DIGITS or value.lstrip().startswith(("+", "00")):
-            continue
-        scope = _main_regions() if i < _WIDE_SCANS else tuple(seen_regions)
-        regions = _shaped_elsewhere(value, home, scope) if _boundaries(value) else ()
-        if not regions:
-            regions = _valid_elsewhere(value, home, scope)
-            if len(regions) > _MOST_NAMED:
-                continue  # valid in many countries: nothing says which
-        if regions:
-            elsewhere[value] = regions
-            seen_regions.update(dict.fromkeys(regions))
+    rest_refused: list[tuple[str, tuple[str, ...]]] = []
+    for values in refused.values():
+        found = {v: r for v in values[:_REFUSED_SAMPLES] if (r := _valid_elsewhere(v, home, fits[v]))}
+        if len(found) < min(len(values), _REFUSED_SAMPLES):
+            continue  # numbers written so are valid in many countries, or in none: nothing says which
+        elsewhere.update(found)
+        rest_refused += [(v, _seen(found)) for v in values[_REFUSED_SAMPLES:]]
+
+    for rest_of, out in ((rest, shaped), (rest_refused, elsewhere)):
+        by_scope: dict[tuple[str, ...], list[str]] = {}
+        for value, scope in rest_of:
+            by_scope.setdefault(scope, []).append(value)
+        for scope, values in by_scope.items():
+            for value, regions in zip(values, fitting_regions(values, scope), strict=True):
+                if regions:
+                    out[value] = regions
     return shaped, elsewhere
+
+
+def _seen(found: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r for regions in found.values() for r in regions))
 
 
 def label(regions: tuple[str, ...]) -> str:

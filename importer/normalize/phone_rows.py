@@ -149,8 +149,11 @@ def _flag_other_countries(
     if not (formatted.any() or refused.any()):
         return
     texts = np.asarray(raw.to_numpy(zero_copy_only=False), dtype=object)
-    shapes = _by_shape(pa.array(texts[formatted], type=pa.large_string()))
-    shaped, elsewhere = other_countries(shapes, list(dict.fromkeys(texts[refused].tolist())), default)
+    shaped, elsewhere = other_countries(
+        _by_shape(pa.array(texts[formatted], type=pa.large_string())),
+        _by_shape(pa.array(texts[refused], type=pa.large_string())),
+        default,
+    )
     for mask, found in ((formatted, shaped), (refused, elsewhere)):
         at = np.flatnonzero(mask)
         hits, labels = flagged_rows(texts[at], found)

@@ -80,7 +80,7 @@ class RegionRules:
     """The pattern of the region's IDD prefix (``00``): digits starting with it are dialled abroad."""
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)
 def region_rules(region: str) -> RegionRules:
     """The fast-path rules of a region, from phonenumbers' own metadata."""
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
