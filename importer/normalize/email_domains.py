@@ -57,7 +57,7 @@ def _ascii_address(address: str) -> str:
 def domain_typos(email: ArrowText) -> ArrowText:
     """Per address (valid, lower case, or ""): ``email-domain-typo:<suggested domain>`` or ""."""
     blank = pa.scalar("", pa.large_string())
-    domains = pc.fill_null(pc.struct_field(pc.extract_regex(email, r"@(?P<domain>.+)$"), [0]), "")
+    domains = pc.replace_substring_regex(email, r"^[^@]*@", "")  # "" stays ""
     distinct = [d for d in pc.unique(domains).to_pylist() if d]
     fixes = {d: fixed for d in distinct if (fixed := suggested_domain(d)) is not None}
     if not fixes:

@@ -58,11 +58,17 @@ def fitting_regions(values: list[str], regions: tuple[str, ...]) -> list[tuple[s
     if not values:
         return []
     digits = pc.replace_substring_regex(pa.array(values, pa.string()), r"\D", "")
+    plain = digits.to_pylist()
+    lengths = {len(d) for d in plain}
     fits: list[list[str]] = [[] for _ in values]
     for region in regions:
         rules = region_rules(region)
         if not rules.general:
             continue
+        prefix = rules.national_prefix or ""
+        possible = lengths | {len(d) - len(prefix) for d in plain if prefix and d.startswith(prefix)}
+        if rules.general_lengths and not possible.intersection(rules.general_lengths):
+            continue  # no value has a length this region's numbers have: its patterns need not run
         national = digits
         if rules.national_prefix:
             prefixed = pc.starts_with(digits, rules.national_prefix)
@@ -162,7 +168,7 @@ def _valid_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple
 
 
 def other_countries(
-    formatted: dict[str, list[str]], refused: dict[str, list[str]], home: str
+    formatted_arrays: dict[str, pa.Array], refused_arrays: dict[str, pa.Array], home: str
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """The likely countries of numbers read in ``home`` that look like another country's.
 
@@ -170,30 +176,32 @@ def other_countries(
     ``home`` found invalid; both by written shape (``(999) 999-9999``). Returns, for each, value → likely
     regions (only values that have some).
     """
+    formatted = {shape: _Lazy(values) for shape, values in formatted_arrays.items()}
     refused = {
         shape: kept
-        for shape, values in refused.items()
+        for shape, values in ((s, v.to_pylist()) for s, v in refused_arrays.items())
         if (kept := [v for v in values if sum(ch.isdigit() for ch in v) >= _FEWEST_DIGITS and "+" not in v])
     }
-    samples = [v for values in formatted.values() for v in values[:_SAMPLES]]
+    # Phone numbers written as the home region writes them are its own: only the others are looked up abroad.
+    samples = [v for values in formatted.values() for v in values[:_SAMPLES] if not _home_shaped(v, home)]
     samples += [v for values in refused.values() for v in values[:_REFUSED_SAMPLES]]
     fits = dict(zip(samples, fitting_regions(samples, _regions()), strict=True))
 
     shaped: dict[str, tuple[str, ...]] = {}
     rest: list[tuple[str, tuple[str, ...]]] = []
-    for values in formatted.values():
+    for lazy in formatted.values():
         found = {}
-        for value in values[:_SAMPLES]:
-            others = tuple(r for r in fits[value] if r != home)
-            if others and not _home_shaped(value, home):
+        for value in lazy[:_SAMPLES]:
+            others = tuple(r for r in fits.get(value, ()) if r != home)
+            if others:
                 regions = _shaped_elsewhere(value, home, others)
                 if regions:
                     found[value] = regions
         shaped.update(found)
-        if len(found) == min(len(values), _SAMPLES) and len(values) > _SAMPLES:
-            rest += [(v, _seen(found)) for v in values[_SAMPLES:]]  # every sample another country's
+        if len(found) == min(len(lazy), _SAMPLES) and len(lazy) > _SAMPLES:
+            rest += [(v, _seen(found)) for v in lazy[_SAMPLES:]]  # every sample another country's
         elif found:
-            for value in values[_SAMPLES:]:  # a mixed shape: each value on its own
+            for value in lazy[_SAMPLES:]:  # a mixed shape: each value on its own
                 others = tuple(r for r in fitting_regions([value], _regions())[0] if r != home)
                 if others and not _home_shaped(value, home):
                     regions = _shaped_elsewhere(value, home, others)
@@ -202,22 +210,36 @@ def other_countries(
 
     elsewhere: dict[str, tuple[str, ...]] = {}
     rest_refused: list[tuple[str, tuple[str, ...]]] = []
-    for values in refused.values():
-        found = {v: r for v in values[:_REFUSED_SAMPLES] if (r := _valid_elsewhere(v, home, fits[v]))}
-        if len(found) < min(len(values), _REFUSED_SAMPLES):
+    for kept in refused.values():
+        found = {v: r for v in kept[:_REFUSED_SAMPLES] if (r := _valid_elsewhere(v, home, fits[v]))}
+        if len(found) < min(len(kept), _REFUSED_SAMPLES):
             continue  # numbers written so are valid in many countries, or in none: nothing says which
         elsewhere.update(found)
-        rest_refused += [(v, _seen(found)) for v in values[_REFUSED_SAMPLES:]]
+        rest_refused += [(v, _seen(found)) for v in kept[_REFUSED_SAMPLES:]]
 
     for rest_of, out in ((rest, shaped), (rest_refused, elsewhere)):
         by_scope: dict[tuple[str, ...], list[str]] = {}
         for value, scope in rest_of:
             by_scope.setdefault(scope, []).append(value)
-        for scope, values in by_scope.items():
-            for value, regions in zip(values, fitting_regions(values, scope), strict=True):
+        for scope, group in by_scope.items():
+            for value, regions in zip(group, fitting_regions(group, scope), strict=True):
                 if regions:
                     out[value] = regions
     return shaped, elsewhere
+
+
+class _Lazy:
+    """A shape's values as an Arrow array, turned into Python strings only as far as they are read."""
+
+    def __init__(self, values: pa.Array) -> None:
+        self._values = values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, part: slice) -> list[str]:
+        start, stop, _ = part.indices(len(self._values))
+        return [str(v) for v in self._values.slice(start, max(0, stop - start)).to_pylist()]
 
 
 def _seen(found: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

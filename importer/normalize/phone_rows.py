@@ -25,9 +25,10 @@ from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
 from importer.normalize.foreign import flagged_rows, other_countries
 from importer.normalize.json_cells import first_of_json_lists
-from importer.normalize.phones import NO_REGION
+from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere
 
 _SEPARATED = r"[\s().\-/]"
+_TEXT = pa.large_string()
 _OWN_CODE = r"^\s*(?:\+|00)|\+"
 
 
@@ -47,54 +48,52 @@ class _Regions:
     unknown: np.ndarray  # bool: the country cell names no country
     undecided: np.ndarray  # bool: no country cell and no default region
     home: np.ndarray  # bool: read in the default region because the row names no country
+    uniform: str | None = None  # the one region of every row (no country column), else None
 
 
 def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None, default: str | None) -> RowPhones:
     """The phone of every row from ``columns`` (header, cells), the first being the mapping's first match."""
     n = len(columns[0][1]) if columns else 0
     regions = _regions(country, default, n)
-    header, cells = columns[0]
-    raw, json_warning = _cells(cells)
+    raw, several = _cells(columns[0][1])
     e164, issue, warning = _read(raw, regions, default)
-    warning = _join(warning, json_warning)
+    if several.any():
+        rows = np.flatnonzero(several)
+        warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), "multiple-phones")))
     for header, cells in columns[1:]:
-        lacking = e164 == ""
+        lacking = ~to_bool(nonempty(e164))
         if not lacking.any():
             break
-        theirs, their_json = _cells(cells)
+        theirs, their_several = _cells(cells)
         candidates = np.flatnonzero(lacking & _own_values(theirs))
         if len(candidates) == 0:
             continue
-        picked = pa.array(candidates)
-        sub = _Regions(*(getattr(regions, f)[candidates] for f in ("region", "unknown", "undecided", "home")))
-        their_raw = pc.take(theirs, picked)
-        got, got_issue, got_warning = _read(their_raw, sub, default)
-        empty_before = ~to_bool(nonempty(pc.take(raw, picked)))
-        take = (got != "") | empty_before  # an invalid number only where the first column had none
+        sub = _Regions(
+            region=regions.region[candidates],
+            unknown=regions.unknown[candidates],
+            undecided=regions.undecided[candidates],
+            home=regions.home[candidates],
+            uniform=regions.uniform,
+        )
+        got, got_issue, got_warning = _read(pc.take(theirs, pa.array(candidates)), sub, default)
+        empty_before = ~to_bool(nonempty(pc.take(raw, pa.array(candidates))))
+        take = np.flatnonzero(to_bool(nonempty(got)) | empty_before)  # an invalid number only where none was
         rows = candidates[take]
         if len(rows) == 0:
             continue
         named = f"phone-from-column:{' '.join(header.replace(',', ' ').split())}"
-        e164[rows], issue[rows] = got[take], got_issue[take]
-        extra = _join(got_warning[take], np.asarray(pc.take(their_json, pa.array(rows)).to_pylist(), dtype=object))
-        warning[rows] = _join(extra, np.full(len(rows), named, dtype=object))
-        mask = np.zeros(n, dtype=bool)
-        mask[rows] = True
-        raw = pc.replace_with_mask(raw, pa.array(mask), pc.take(theirs, pa.array(rows)))
-    text = pa.large_string()
-    return RowPhones(
-        e164=pa.array(e164, type=text),
-        issue=pa.array(issue, type=text),
-        warning=pa.array(warning, type=text),
-        raw=raw,
-    )
+        notes = _join(_take(got_warning, take), np.where(their_several[rows], "multiple-phones", "").astype(object))
+        e164 = _set(e164, rows, _take(got, take))
+        issue = _set(issue, rows, _take(got_issue, take))
+        warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
+        raw = _set(raw, rows, _take(theirs, rows))
+    return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
 
 
-def _cells(cells: pd.Series) -> tuple[ArrowText, ArrowText]:
-    """The cells as read (placeholders blank), a JSON list's first value taken; and the warning that says so."""
+def _cells(cells: pd.Series) -> tuple[ArrowText, np.ndarray]:
+    """The cells as read (placeholders blank), a JSON list's first value taken; and which lists held several."""
     values, several = first_of_json_lists(blank_placeholders_arrow(to_arrow(cells)))
-    warning = pc.if_else(pa.array(several), pa.scalar("multiple-phones", pa.large_string()), "")
-    return values, pc.cast(warning, pa.large_string())
+    return pc.cast(values, _TEXT), several
 
 
 def _own_values(values: ArrowText) -> np.ndarray:
@@ -111,69 +110,98 @@ def _regions(country: pd.Series | None, default: str | None, n: int) -> _Regions
     if country is None:
         region = np.full(n, fallback, dtype=object)
         none = np.zeros(n, dtype=bool)
-        return _Regions(region, none, np.full(n, default is None), np.full(n, default is not None))
+        return _Regions(region, none, np.full(n, default is None), np.full(n, default is not None), fallback)
     codes, distinct = pd.factorize(country.astype("str"))
     regions = np.array([region_of_code(str(text)) for text in distinct] + [""], dtype=object)
     found = regions[codes]  # code -1 (a missing cell): the "" appended
     unknown = np.array([f is None for f in regions], dtype=bool)[codes]
     empty = np.array([f == "" for f in regions], dtype=bool)[codes]
     region = np.where(unknown, NO_REGION, np.where(empty, fallback, found)).astype(object)
-    return _Regions(region, unknown, empty & (default is None), empty & (default is not None))
+    return _Regions(region, unknown, empty & (default is None), empty & (default is not None), None)
 
 
-def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(e164, issue, warning) as object arrays for ``raw`` read in each row's region."""
-    phones = normalize_phones_by_region(to_series(raw, pd.RangeIndex(len(raw))), pd.Series(regions.region))
-    e164 = phones.e164.to_numpy(dtype=object)
-    issue = phones.issue.to_numpy(dtype=object)
-    warning = phones.warning.to_numpy(dtype=object)
+def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """(e164, issue, warning) for ``raw`` read in each row's region."""
+    cells = to_series(raw, pd.RangeIndex(len(raw)))
+    if regions.uniform == NO_REGION:  # no country column and no default region
+        phones = normalize_phones_anywhere(cells)
+    elif regions.uniform is not None:  # no country column: the default region for every row
+        phones = normalize_phones(cells, regions.uniform)
+    else:
+        phones = normalize_phones_by_region(cells, pd.Series(regions.region))
+    e164, issue, warning = (pc.cast(to_arrow(c), _TEXT) for c in (phones.e164, phones.issue, phones.warning))
     if regions.unknown.any() or regions.undecided.any():
         own_code = to_bool(pc.match_substring_regex(raw, _OWN_CODE))
-        refused = (issue == "invalid-phone") & ~own_code
-        issue[refused & regions.unknown] = "unknown-country"
-        issue[refused & regions.undecided] = "no-region"
-        noted = regions.unknown & (e164 != "")
-        warning[noted] = _join(warning[noted], np.full(int(noted.sum()), "unknown-country", dtype=object))
+        refused = to_bool(pc.equal(issue, "invalid-phone")) & ~own_code
+        for mask, code in ((refused & regions.unknown, "unknown-country"), (refused & regions.undecided, "no-region")):
+            if mask.any():
+                issue = _set(issue, np.flatnonzero(mask), _codes(int(mask.sum()), code))
+        noted = np.flatnonzero(regions.unknown & to_bool(nonempty(e164)))
+        if len(noted):
+            warning = _set(warning, noted, _join(_take(warning, noted), _codes(len(noted), "unknown-country")))
     if default is not None and regions.home.any():
-        _flag_other_countries(raw, regions.home, default, e164, issue, warning)
+        e164, issue, warning = _flag_other_countries(raw, regions.home, default, e164, issue, warning)
     return e164, issue, warning
 
 
 def _flag_other_countries(
-    raw: ArrowText, home: np.ndarray, default: str, e164: np.ndarray, issue: np.ndarray, warning: np.ndarray
-) -> None:
-    """Mark (in place) the rows read in ``default`` whose number is another country's."""
-    valid = home & (e164 != "")
-    formatted = valid & to_bool(pc.match_substring_regex(raw, _SEPARATED)) & ~to_bool(pc.match_substring(raw, "+"))
-    refused = home & (issue == "invalid-phone")
-    if not (formatted.any() or refused.any()):
-        return
-    texts = np.asarray(raw.to_numpy(zero_copy_only=False), dtype=object)
-    shaped, elsewhere = other_countries(
-        _by_shape(pa.array(texts[formatted], type=pa.large_string())),
-        _by_shape(pa.array(texts[refused], type=pa.large_string())),
-        default,
-    )
-    for mask, found in ((formatted, shaped), (refused, elsewhere)):
+    raw: ArrowText, home: np.ndarray, default: str, e164: ArrowText, issue: ArrowText, warning: ArrowText
+) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """The rows read in ``default`` whose number is another country's made invalid, naming the likely country."""
+    # Only numbers written with separators and without their own + code say which country wrote them.
+    separated = to_bool(pc.match_substring_regex(raw, _SEPARATED))
+    if not separated.any():
+        return e164, issue, warning
+    separated &= ~to_bool(pc.match_substring(raw, "+")) & home
+    formatted = separated & to_bool(nonempty(e164))
+    refused = separated & to_bool(pc.equal(issue, "invalid-phone"))
+    texts = {name: pc.filter(raw, pa.array(mask)) for name, mask in (("ok", formatted), ("bad", refused))}
+    shaped, elsewhere = other_countries(_by_shape(texts["ok"]), _by_shape(texts["bad"]), default)
+    for name, mask, found in (("ok", formatted, shaped), ("bad", refused, elsewhere)):
         at = np.flatnonzero(mask)
-        hits, labels = flagged_rows(texts[at], found)
+        hits, labels = flagged_rows(np.asarray(texts[name].to_pylist(), dtype=object), found)
         rows = at[hits]
         if len(rows) == 0:
             continue
-        e164[rows] = ""
-        issue[rows] = "phone-other-country"
+        e164 = _set(e164, rows, _codes(len(rows), ""))
+        issue = _set(issue, rows, _codes(len(rows), "phone-other-country"))
         codes = np.array([f"phone-other-country:{label}" for label in labels], dtype=object)
-        warning[rows] = _join(warning[rows], codes)
+        warning = _set(warning, rows, _join(_take(warning, rows), codes))
+    return e164, issue, warning
 
 
-def _by_shape(values: pa.Array) -> dict[str, list[str]]:
+def _take(values: ArrowText, rows: np.ndarray) -> np.ndarray:
+    return np.asarray(pc.take(values, pa.array(rows, pa.int64())).to_pylist(), dtype=object)
+
+
+def _set(values: ArrowText, rows: np.ndarray, new: np.ndarray) -> ArrowText:
+    """``values`` with the cells at ``rows`` replaced by ``new``."""
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    order = np.argsort(rows, kind="stable")  # replace_with_mask fills in row order
+    return pc.replace_with_mask(values, pa.array(mask), pa.array(np.asarray(new, dtype=object)[order], _TEXT))
+
+
+def _codes(n: int, code: str) -> np.ndarray:
+    return np.full(n, code, dtype=object)
+
+
+def _by_shape(values: pa.Array) -> dict[str, pa.Array]:
     """Distinct values grouped by how they are written, digits left out: ``(999) 999-9999``."""
     distinct = pc.unique(values)
+    if len(distinct) == 0:
+        return {}
     shapes = pc.utf8_trim_whitespace(
         pc.replace_substring_regex(pc.replace_substring_regex(distinct, r"\d", "9"), r"\s+", " ")
     )
-    frame = pd.DataFrame({"shape": shapes.to_pylist(), "value": distinct.to_pylist()})
-    return {str(k): list(v) for k, v in frame.groupby("shape", sort=False)["value"]}
+    encoded = pc.dictionary_encode(shapes)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    order = np.argsort(codes, kind="stable")
+    grouped = pc.take(distinct, pa.array(order))
+    ends = np.cumsum(np.bincount(codes, minlength=len(encoded.dictionary)))
+    starts = np.concatenate([[0], ends[:-1]])
+    names = encoded.dictionary.to_pylist()
+    return {str(names[i]): grouped.slice(int(starts[i]), int(ends[i] - starts[i])) for i in range(len(names))}
 
 
 def _join(a: np.ndarray, b: np.ndarray | pa.Array) -> np.ndarray:
