@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import idna
@@ -72,9 +73,8 @@ def domain_typos(email: ArrowText) -> ArrowText:
 def suggested_domain(domain: str) -> str | None:
     """The domain ``domain`` was probably meant to be, when it looks mistyped; else None."""
     fixer = _fixer()
-    psl = _psl()
     label = domain.split(".", 1)[0]
-    unknown_suffix = psl.publicsuffix(domain, accept_unknown=False) is None
+    unknown_suffix = domain.rpartition(".")[2] not in _top_level_domains()
     known_typo = any(
         re.search(rf"\b{re.escape(typo)}\b", label) for typo, right in fixer.domain_typos.items() if typo != right
     )
@@ -86,10 +86,25 @@ def suggested_domain(domain: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _psl() -> Any:
-    from publicsuffixlist import PublicSuffixList
+def _top_level_domains() -> frozenset[str]:
+    """Every top-level domain of the Public Suffix List ``publicsuffixlist`` ships, in ASCII."""
+    import publicsuffixlist
 
-    return PublicSuffixList()
+    path = Path(publicsuffixlist.__file__).with_name("public_suffix_list.dat")
+    found = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rule = line.strip().lstrip("!*.")
+        if rule and not rule.startswith("//"):
+            tld = rule.rpartition(".")[2].lower()
+            found.add(tld if tld.isascii() else _ascii_label(tld))
+    return frozenset(found)
+
+
+def _ascii_label(label: str) -> str:
+    try:
+        return label.encode("idna").decode("ascii")  # the standard library's codec: a TLD needs no UTS 46 mapping
+    except UnicodeError:
+        return label
 
 
 @lru_cache(maxsize=1)
