@@ -216,3 +216,43 @@ def test_default_region_may_be_a_country_name(
     bad = _validate(tmp_path, run_cli, mapping_file, sheet, _mapping("Narnia", country=False))
     assert bad.exit_code == 2
     assert "'default_region' 'Narnia' names no country" in bad.output + bad.stderr
+
+
+def test_run_sends_each_phone_in_its_country_and_never_one_of_another_as_the_default(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """Into the sandbox CRM: rows read in their named countries (or --region) land with that country's E.164;
+    a US-shaped number read in India and a row naming no country are not sent at all."""
+    from importer.sandbox.server import Sandbox, SandboxSettings
+    from tests.sandbox_util import TOKEN, run_env
+
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Country,Phone\n"
+        "Jonas,Deutschland,0172 6508462\n"
+        "Chidi,NGA,0803 123 4567\n"
+        "Ravi,,98123 45678\n"
+        'Bob,,"(415) 835-1656"\n'
+        "Zed,Narnia,98123 45679\n",
+        encoding="utf-8",
+    )
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0
+    )
+    with Sandbox(settings) as crm:
+        result = run_cli(
+            "run", str(sheet), "--mapping", str(mapping_file(_mapping("IN"))), "--report", str(tmp_path / "r.csv"),
+            "--no-ledger", env=run_env(crm.base_url),
+        )  # fmt: skip
+        stored = {lead["name"]: lead["phone"] for lead in crm.leads()}
+        assert stored == {"Jonas": "+491726508462", "Chidi": "+2348031234567", "Ravi": "+919812345678"}
+        rows = by_row(result.report)
+        assert rows[5]["reason"] == "phone-other-country" and rows[6]["reason"] == "unknown-country"
+        assert result.exit_code == 1
+        again = tmp_path / "us.csv"
+        again.write_text('Name,Country,Phone\nBob,,"(415) 835-1656"\n', encoding="utf-8")
+        run_cli(
+            "run", str(again), "--mapping", str(mapping_file(_mapping("IN"))), "--report", str(tmp_path / "r2.csv"),
+            "--no-ledger", "--region", "US", env=run_env(crm.base_url),
+        )  # fmt: skip
+        assert {lead["name"]: lead["phone"] for lead in crm.leads()}["Bob"] == "+14158351656"
