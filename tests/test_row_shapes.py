@@ -188,3 +188,19 @@ def test_internationalised_email_domains_are_valid(
     assert rows[2]["status"] == "valid" and rows[2]["email"] == "jonas@xn--mnchen-3ya.de"
     assert rows[3]["status"] == "valid" and rows[3]["email"] == "olga@xn--e1afmkfd.xn--p1ai"
     assert rows[4]["status"] == "invalid"
+
+
+def test_a_contact_that_slid_out_of_a_middle_column_is_caught_too(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """The phone column sits mid-row: a row missing the cell before it has its phone under the wrong header."""
+    mapping = (
+        HEAD
+        + "default_region: US\nfields:\n  name: name\n  phone: phone\n  email: {columns: [email], required: false}\n"
+    )
+    sheet = (
+        "name,email,phone,company,city\nAnn,ann@acme.com,+1 617 555 0101,Acme,Boston\nBob,+1 617 555 0199,Acme,Boston\n"
+    )
+    rows = by_row(_validate(tmp_path, run_cli, mapping_file, sheet, mapping).report)
+    assert rows[2]["status"] == "valid"
+    assert rows[3]["status"] == "invalid" and "shifted-row" in rows[3]["reason"].split(", ")

@@ -185,9 +185,7 @@ def other_countries(
     # A shape most of whose samples the home region writes so is the home region's way (98765 43210 in India,
     # whatever the odd number's own format): only the other shapes' values are looked up abroad.
     strange = {shape: [v for v in lazy[:_SAMPLES] if not _home_shaped(v, home)] for shape, lazy in formatted.items()}
-    formatted = {
-        shape: lazy for shape, lazy in formatted.items() if 2 * len(strange[shape]) > min(len(lazy), _SAMPLES)
-    }
+    formatted = {shape: lazy for shape, lazy in formatted.items() if 2 * len(strange[shape]) > min(len(lazy), _SAMPLES)}
     samples = [v for shape in formatted for v in strange[shape]]
     samples += [v for values in refused.values() for v in values[:_REFUSED_SAMPLES]]
     fits = dict(zip(samples, fitting_regions(samples, _regions()), strict=True))

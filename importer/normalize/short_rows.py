@@ -2,9 +2,9 @@
 
 A text file's row that lacks a cell (an export that left one out) has every later value slid one column
 to the left. The reader pads the row at its end; here each such row gets the warning ``short-row``, and
-one whose mapped phone or email column fell among the missing cells while a cell just before it holds a
-phone number or an email address is ``invalid`` (``shifted-row``): sent, it would go without its contact
-(or with it under another field).
+one whose mapped phone or email cell is missing or holds none, while a cell just before it (as far left as
+cells are missing) holds a phone number or an email address, is ``invalid`` (``shifted-row``): sent, it
+would go without its contact (or with it under another field).
 """
 
 from __future__ import annotations
@@ -34,13 +34,17 @@ def short_rows(table: SourceTable) -> tuple[np.ndarray, np.ndarray]:
         if header is None:
             continue
         at = order.index(header)
+        pattern = _LOOKS_LIKE[target]
         for gap in np.unique(missing[short]).tolist():
             present = width - gap  # the row's cells: positions 0 .. present-1
-            if at < present:
-                continue  # the column is among the cells the row has
             rows = np.flatnonzero(missing == gap)
-            near = range(max(0, at - gap), present)  # where its value went when cells before it were missing
-            for position in near:
+            if at < present:  # its cell is there: slid only if it holds none while one to its left does
+                own = pc.take(to_arrow(table.cells[header]), pa.array(rows))
+                rows = rows[~to_bool(pc.match_substring_regex(own, pattern))]
+                if len(rows) == 0:
+                    continue
+            # where its value went when cells before it were missing
+            for position in range(max(0, at - gap), min(at, present)):
                 values = pc.take(to_arrow(table.cells[order[position]]), pa.array(rows))
-                shifted[rows[to_bool(pc.match_substring_regex(values, _LOOKS_LIKE[target]))]] = True
+                shifted[rows[to_bool(pc.match_substring_regex(values, pattern))]] = True
     return short, shifted
