@@ -33,6 +33,7 @@ from importer.normalize.contacts import (
     normalize_emails,
     normalize_names,
 )
+from importer.normalize.not_leads import has_contact, partial_headers, template_rows
 from importer.normalize.phone_rows import RowPhones, read_phones
 from importer.normalize.refs import derive_reference_ids
 from importer.normalize.short_rows import short_rows
@@ -273,7 +274,7 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
     first = pc.utf8_trim_whitespace(pc.fill_null(first, ""))
     summary = to_bool(pc.match_substring_regex(first, SUMMARY_LABEL))
     labelled = np.flatnonzero(summary)
-    summary[labelled[_has_contact(table, labelled)]] = False
+    summary[labelled[has_contact(table, labelled)]] = False
     header_again = _repeated_header(table)
     reason = np.full(n, "", dtype=object)
     if reached is not None:
@@ -281,7 +282,7 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
     if at_end and reached is not None:
         reason[_notes_below(blank, reached, table)] = "note-row"
     if reached is not None:
-        reason[_template_rows(blank, reached, table)] = "template-row"
+        reason[template_rows(blank, reached, table)] = "template-row"
     reason[summary] = "summary-row"
     reason[_titles_above(np.flatnonzero(header_again), blank, table)] = "title-row"
     reason[header_again] = "repeated-header"
@@ -300,7 +301,7 @@ def _titles_above(headers: np.ndarray, blank: np.ndarray, table: SourceTable) ->
             titles.append(row)
             row -= 1
     found = np.array(titles, dtype=np.int64)
-    return found[~_has_contact(table, found)] if len(found) else found
+    return found[~has_contact(table, found)] if len(found) else found
 
 
 NOTE_TAIL = 50
@@ -392,55 +393,13 @@ def _group_labels(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
     return labels
 
 
-def _has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:
-    """For each of ``rows``: whether its email cell holds an @ or its phone cell seven digits or more."""
-    found = np.zeros(len(rows), dtype=bool)
-    for target, pattern in (("email", "@"), ("phone", r"(?:\d\D*){7}")):
-        header = table.columns.get(target)
-        if header is not None and len(rows):
-            cells = pc.take(to_arrow(table.cells[header]), pa.array(rows))
-            found |= to_bool(pc.match_substring_regex(cells, pattern))
-    return found
-
-
-TEMPLATE_SHARE = 0.5
-"""A value in at least this share of a column's rows that hold no lead (and in two or more) is a template's default."""
-
-
-def _template_rows(blank: np.ndarray, reached: np.ndarray, table: SourceTable) -> np.ndarray:
-    """Rows of an import template never filled in: no name, phone or email, only the template's defaults (a
-    value most such rows repeat, like ``India`` or ``New``) or formulas written as text."""
-    lead_columns = [table.columns[f] for f in (*NAME_FIELDS, "phone", "email") if f in table.columns]
-    empty = ~blank & ~reached
-    for header in dict.fromkeys(lead_columns):
-        empty &= byte_lengths(trim_whitespace(to_arrow(table.cells[header]))) == 0
-    candidates = np.flatnonzero(empty)
-    if len(candidates) < 2:
-        return np.zeros(0, dtype=np.int64)
-    keep = np.ones(len(candidates), dtype=bool)
-    picked = pa.array(candidates)
-    for header in [c for c in table.cells.columns if c not in table.ignored and c not in lead_columns]:
-        values = trim_whitespace(pc.take(to_arrow(table.cells[header]), picked))
-        filled = byte_lengths(values) > 0
-        if not filled.any():
-            continue
-        encoded = pc.dictionary_encode(values)
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        common = np.bincount(codes, minlength=len(encoded.dictionary))[codes]
-        default = common >= max(2, TEMPLATE_SHARE * len(candidates))
-        formula = to_bool(pc.starts_with(values, "="))
-        keep &= ~filled | default | formula
-    found: np.ndarray = candidates[keep]
-    return found
-
-
 def _repeated_header(table: SourceTable) -> np.ndarray:
     """Rows whose mapped cells spell their own headers again (a second export pasted below the first), or
     two or more cells of which do, and none holds a phone or email (a second block's header, partly repeated)."""
     mapped = list(dict.fromkeys(table.columns.values()))
     if not mapped:
         return np.zeros(len(table.cells), dtype=bool)
-    partial = _partial_headers(table)
+    partial = partial_headers(table)
     first = mapped[0]
     # strip_invisible: a second export's byte-order mark, when two files were joined, sits in its header
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(strip_invisible(to_arrow(table.cells[first]))))
@@ -454,21 +413,6 @@ def _repeated_header(table: SourceTable) -> np.ndarray:
     hit = partial
     hit[candidates] = True
     return hit
-
-
-def _partial_headers(table: SourceTable) -> np.ndarray:
-    """Rows where two or more cells hold their own column's header and no cell a phone or an email."""
-    n = len(table.cells)
-    count = np.zeros(n, dtype=np.int64)
-    for header in [c for c in table.cells.columns if c not in table.ignored]:
-        spelled = {header, header.strip(), header.strip().lower(), header.strip().upper()}
-        values = to_arrow(table.cells[header])
-        count += to_bool(pc.is_in(values, value_set=pa.array(sorted(spelled), values.type)))
-    rows = np.flatnonzero(count >= 2)
-    found = np.zeros(n, dtype=bool)
-    if len(rows):
-        found[rows[~_has_contact(table, rows)]] = True
-    return found
 
 
 def _mask(n: int, positions: np.ndarray) -> pa.Array:
