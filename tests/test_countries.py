@@ -256,3 +256,17 @@ def test_run_sends_each_phone_in_its_country_and_never_one_of_another_as_the_def
             "--no-ledger", "--region", "US", env=run_env(crm.base_url),
         )  # fmt: skip
         assert {lead["name"]: lead["phone"] for lead in crm.leads()}["Bob"] == "+14158351656"
+
+
+def test_a_sheet_mostly_of_another_country_holds_back_its_bare_digit_numbers_too(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """A US export read in India: its (NXX) numbers are flagged, and so is 4158351657, bare digits that would
+    pass as Indian, because the sheet is plainly American; in an Indian sheet such a number is sent."""
+    us = 'Name,Phone\nA,"(415) 835-1656"\nB,"(212) 555-0142"\nC,"(646) 555-0199"\nD,4158351657\n'
+    rows = by_row(_validate(tmp_path, run_cli, mapping_file, us, _mapping("IN", country=False)).report)
+    assert {rows[r]["status"] for r in rows} == {"invalid"}
+    assert rows[5]["reason"] == "phone-other-country" and "US" in rows[5]["warnings"]
+    indian = "Name,Phone\nA,98123 45678\nB,98123 45679\nC,98123 45670\nD,4158351657\n"
+    rows = by_row(_validate(tmp_path, run_cli, mapping_file, indian, _mapping("IN", country=False)).report)
+    assert {rows[r]["status"] for r in rows} == {"valid"}

@@ -128,8 +128,10 @@ def _home_shaped(text: str, region: str) -> bool:
     except phonenumbers.NumberParseException:
         return False
     written = set(_boundaries(text))
-    shapes = [_boundaries(phonenumbers.format_number(number, f)) for f in (_FORMAT.NATIONAL, _FORMAT.INTERNATIONAL)]
-    return any(written <= set(shape) for shape in shapes)
+    formats = [phonenumbers.format_number(number, f) for f in (_FORMAT.NATIONAL, _FORMAT.INTERNATIONAL)]
+    if "(" in text and not any("(" in f for f in formats):
+        return False  # (212) 555-0142: brackets round an area code are how NANP countries write it, not India
+    return any(written <= set(_boundaries(f)) for f in formats)
 
 
 def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
@@ -192,18 +194,22 @@ def other_countries(
 
     shaped: dict[str, tuple[str, ...]] = {}
     rest: list[tuple[str, tuple[str, ...]]] = []
-    for lazy in formatted.values():
+    for shape, lazy in formatted.items():
         found = {}
-        for value in lazy[:_SAMPLES]:
+        for value in strange[shape]:
             others = tuple(r for r in fits.get(value, ()) if r != home)
             if others:
                 regions = _shaped_elsewhere(value, home, others)
                 if regions:
                     found[value] = regions
-        shaped.update(found)
-        if len(found) == min(len(lazy), _SAMPLES) and len(lazy) > _SAMPLES:
-            rest += [(v, _seen(found)) for v in lazy[_SAMPLES:]]  # every sample another country's
+        if found and 2 * len(found) >= len(strange[shape]):
+            # Another country's way of writing numbers ((999) 999-9999 in India): each value written so is
+            # held back, also one that is by chance valid in the default region but not in that country.
+            seen = _seen(found)
+            shaped.update({v: found.get(v, seen) for v in strange[shape]})
+            rest += [(v, seen) for v in lazy[_SAMPLES:]]
         elif found:
+            shaped.update(found)
             for value in lazy[_SAMPLES:]:  # a mixed shape: each value on its own
                 others = tuple(r for r in fitting_regions([value], _regions())[0] if r != home)
                 if others and not _home_shaped(value, home):
@@ -220,14 +226,14 @@ def other_countries(
         elsewhere.update(found)
         rest_refused += [(v, _seen(found)) for v in kept[_REFUSED_SAMPLES:]]
 
-    for rest_of, out in ((rest, shaped), (rest_refused, elsewhere)):
+    for rest_of, out, every in ((rest, shaped, True), (rest_refused, elsewhere, False)):
         by_scope: dict[tuple[str, ...], list[str]] = {}
         for value, scope in rest_of:
             by_scope.setdefault(scope, []).append(value)
         for scope, group in by_scope.items():
             for value, regions in zip(group, fitting_regions(group, scope), strict=True):
-                if regions:
-                    out[value] = regions
+                if regions or every:
+                    out[value] = regions or scope
     return shaped, elsewhere
 
 

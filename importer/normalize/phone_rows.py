@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
-from importer.normalize.foreign import flagged_rows, other_countries
+from importer.normalize.foreign import fitting_regions, flagged_rows, label, other_countries
 from importer.normalize.json_cells import first_of_json_lists
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere
 
@@ -157,17 +157,52 @@ def _flag_other_countries(
     refused = separated & to_bool(pc.equal(issue, "invalid-phone"))
     texts = {name: pc.filter(raw, pa.array(mask)) for name, mask in (("ok", formatted), ("bad", refused))}
     shaped, elsewhere = other_countries(_by_shape(texts["ok"]), _by_shape(texts["bad"]), default)
+    named: list[str] = []
     for name, mask, found in (("ok", formatted, shaped), ("bad", refused, elsewhere)):
         at = np.flatnonzero(mask)
         hits, labels = flagged_rows(np.asarray(texts[name].to_pylist(), dtype=object), found)
-        rows = at[hits]
-        if len(rows) == 0:
-            continue
-        e164 = _set(e164, rows, _codes(len(rows), ""))
-        issue = _set(issue, rows, _codes(len(rows), "phone-other-country"))
-        codes = np.array([f"phone-other-country:{label}" for label in labels], dtype=object)
-        warning = _set(warning, rows, _join(_take(warning, rows), codes))
-    return e164, issue, warning
+        e164, issue, warning = _mark(at[hits], labels, e164, issue, warning)
+        named += labels.tolist()
+    return _mark_like_the_rest(raw, home, named, e164, issue, warning)
+
+
+def _mark(
+    rows: np.ndarray, labels: np.ndarray, e164: ArrowText, issue: ArrowText, warning: ArrowText
+) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """Rows made ``phone-other-country``, each warning naming its likely countries."""
+    if len(rows) == 0:
+        return e164, issue, warning
+    e164 = _set(e164, rows, _codes(len(rows), ""))
+    issue = _set(issue, rows, _codes(len(rows), "phone-other-country"))
+    codes = np.array([f"phone-other-country:{label}" for label in labels], dtype=object)
+    return e164, issue, _set(warning, rows, _join(_take(warning, rows), codes))
+
+
+MOSTLY_ELSEWHERE = 0.5
+"""Share of a sheet's phones read in the default region that, found another country's, makes the sheet that
+country's: its numbers written as bare digits that fit that country's patterns are held back too."""
+
+
+def _mark_like_the_rest(
+    raw: ArrowText, home: np.ndarray, named: list[str], e164: ArrowText, issue: ArrowText, warning: ArrowText
+) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """When most phones read in the default region are another country's, the bare-digit ones that fit that
+    country too (``4158351656`` in a sheet of ``(415) ...`` numbers) are not sent as the default region's either."""
+    phoned = int((home & to_bool(nonempty(raw))).sum())
+    if len(named) < 3 or len(named) < MOSTLY_ELSEWHERE * phoned:
+        return e164, issue, warning
+    counts: dict[str, int] = {}
+    for text in named:
+        for region in text.split("/"):
+            counts[region] = counts.get(region, 0) + 1
+    regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
+    rest = np.flatnonzero(home & to_bool(nonempty(e164)) & ~to_bool(pc.match_substring(raw, "+")))
+    if not regions or len(rest) == 0:
+        return e164, issue, warning
+    fits = fitting_regions(pc.take(raw, pa.array(rest)).to_pylist(), regions)
+    hit = np.array([bool(f) for f in fits], dtype=bool)
+    labels = np.array([label(f) for f, h in zip(fits, hit, strict=True) if h], dtype=object)
+    return _mark(rest[hit], labels, e164, issue, warning)
 
 
 def _take(values: ArrowText, rows: np.ndarray) -> np.ndarray:
