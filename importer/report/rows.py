@@ -47,7 +47,7 @@ class Summary:
             "top_reasons": [{"reason": r, "rows": n} for r, n in self.top_reasons],
             "top_rejections": [{"message": r, "rows": n} for r, n in self.top_rejections],
             "top_pending": [{"reason": r, "rows": n} for r, n in self.top_pending],
-            "notes": self.notes,
+            "row_notes": self.notes,
         }
 
 
