@@ -14,7 +14,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from importer.columns import to_arrow, to_bool
 from importer.normalize.country_names import country_of_name
 from importer.normalize.phones import (
     NO_REGION,
@@ -78,4 +81,42 @@ def normalize_phones_by_region(raw: pd.Series, regions: pd.Series) -> PhoneColum
 
 
 def _normalize_in(raw: pd.Series, region: str) -> PhoneColumns:
-    return normalize_phones_anywhere(raw) if region == NO_REGION else normalize_phones(raw, region)
+    return normalize_phones_without_region(raw) if region == NO_REGION else normalize_phones(raw, region)
+
+
+def normalize_phones_without_region(raw: pd.Series) -> PhoneColumns:
+    """Phones of rows with no region to read them in: a number written with + and its country code is read in
+    that country (through the same fast path); any other is invalid unless ``phonenumbers`` finds a code in it."""
+    text = pc.utf8_trim_whitespace(pc.cast(to_arrow(raw), pa.large_string()))
+    codes = pc.utf8_slice_codeunits(pc.replace_substring_regex(text, r"[^0-9+]", ""), 0, 4)
+    region = np.full(len(raw), NO_REGION, dtype=object)
+    signed = to_bool(pc.starts_with(codes, "+"))
+    for size in (1, 2, 3):  # calling codes are prefix-free: at most one length fits
+        prefix = pc.utf8_slice_codeunits(codes, 1, 1 + size)
+        known = _calling_codes(size)
+        hit = signed & (region == NO_REGION) & to_bool(pc.is_in(prefix, value_set=known))
+        if hit.any():
+            region[hit] = [_main_region(int(code)) for code in pc.filter(prefix, pa.array(hit)).to_pylist()]
+    groups = pd.unique(region)
+    if len(groups) == 1 and groups[0] == NO_REGION:
+        return normalize_phones_anywhere(raw)
+    columns = {name: np.empty(len(raw), dtype=object) for name in ("e164", "issue", "warning")}
+    for name in groups:
+        at = np.flatnonzero(region == name)
+        part = raw.iloc[at]
+        found = normalize_phones_anywhere(part) if name == NO_REGION else normalize_phones(part, str(name))
+        for column_name, column in columns.items():
+            column[at] = getattr(found, column_name).to_numpy(dtype=object)
+    out = {name: pd.Series(pd.array(column, dtype="str"), index=raw.index) for name, column in columns.items()}
+    return PhoneColumns(e164=out["e164"], issue=out["issue"], warning=out["warning"])
+
+
+@lru_cache(maxsize=3)
+def _calling_codes(size: int) -> pa.Array:
+    codes = [str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == size]
+    return pa.array([c for c in codes if _main_region(int(c)) in phonenumbers.SUPPORTED_REGIONS], pa.large_string())
+
+
+@lru_cache(maxsize=512)
+def _main_region(code: int) -> str:
+    return str(phonenumbers.region_code_for_country_code(code))
