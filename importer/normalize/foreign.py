@@ -153,7 +153,7 @@ def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tupl
             same.append(region)
         else:
             (exact if _plain(national) == _plain(text) else shaped).append(region)
-    return tuple(same + exact + shaped)
+    return tuple(same or exact or shaped)  # only the closest: (415) 835-1656 is written as the US writes it
 
 
 def _valid_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:

@@ -136,7 +136,7 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
         for mask, code in ((refused & regions.unknown, "unknown-country"), (refused & regions.undecided, "no-region")):
             if mask.any():
                 issue = _set(issue, np.flatnonzero(mask), _codes(int(mask.sum()), code))
-        noted = np.flatnonzero(regions.unknown & to_bool(nonempty(e164)))
+        noted = np.flatnonzero(regions.unknown & (to_bool(nonempty(e164)) | ~to_bool(nonempty(raw))))
         if len(noted):
             warning = _set(warning, noted, _join(_take(warning, noted), _codes(len(noted), "unknown-country")))
     if default is not None and regions.home.any():
