@@ -270,3 +270,13 @@ def test_a_sheet_mostly_of_another_country_holds_back_its_bare_digit_numbers_too
     indian = "Name,Phone\nA,98123 45678\nB,98123 45679\nC,98123 45670\nD,4158351657\n"
     rows = by_row(_validate(tmp_path, run_cli, mapping_file, indian, _mapping("IN", country=False)).report)
     assert {rows[r]["status"] for r in rows} == {"valid"}
+
+
+def test_a_german_area_code_written_before_a_slash_is_one_number(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """036336/652 and 030/1234567 (area code / number, as Germans write them) are one number each, not two."""
+    sheet = "Name,Phone\nMarie,036336/652\nJonas,030/1234567\n"
+    rows = by_row(_validate(tmp_path, run_cli, mapping_file, sheet, _mapping("DE", country=False)).report)
+    assert (rows[2]["phone_e164"], rows[2]["warnings"]) == ("+4936336652", "")
+    assert (rows[3]["phone_e164"], rows[3]["warnings"]) == ("+49301234567", "")

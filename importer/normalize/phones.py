@@ -314,7 +314,11 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         t = expanded
     parts = [p for p in _SPLIT.split(t) if p.strip()]
     lengths = [len(re.sub(r"\D", "", p)) for p in parts]
-    if len(parts) > 1 and (sum(n >= 6 for n in lengths) > 1 or (lengths[0] >= 6 and max(lengths[1:]) <= 4)):
+    several = len(parts) > 1 and (sum(n >= 6 for n in lengths) > 1 or (lengths[0] >= 6 and max(lengths[1:]) <= 4))
+    if several and len(parts) == 2 and "/" in t and _valid_number(parts[0], region) is None:
+        several = _valid_number(t.replace("/", ""), region) is None  # 036336/652: area code / number (Germany)
+        t = t.replace("/", "") if not several else t
+    if several:
         t = parts[0]  # also 9812345697/98: a second number written as its last digits
         warnings.append("multiple-phones")
     elif len(re.sub(r"\D", "", t)) > _LONGEST:
