@@ -15,7 +15,7 @@ Only failed operations raise, and everything raised hangs from one root::
             ├── ProcessNotFound  404: the configured process does not exist
             └── ClientBug        400 "Either ... is required" / "Input must be an array"
 
-``httpx`` exceptions are translated into these in ``importer.crm.client`` only.
+``httpx`` exceptions are translated into these in ``importer.crm.transport`` only.
 """
 
 from __future__ import annotations

@@ -13,11 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pandas as pd
 
 from importer.config import LeadMapping, load_mapping, require_ids
-from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, RetryPolicy
+from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient, RetryPolicy
 from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.dedupe import mark_duplicates
 from importer.errors import ConfigError, LedgerError, SourceError
@@ -221,7 +220,7 @@ def import_file(
     token: str,
     base_url: str = DEFAULT_BASE_URL,
     ledger: str | Path | _DefaultLedger | None = DEFAULT_LEDGER,
-    http: httpx.Client | None = None,
+    http: HttpClient | None = None,
     progress: Progress | None = None,
     read: ReadOptions = ReadOptions(),
     send: SendOptions = SendOptions(),

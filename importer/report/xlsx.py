@@ -175,6 +175,10 @@ WARNING_TEXT = {
         "is sent with it."
     ),
     "name-from-last-name": "No first name: the CRM needs a name, so the lead is sent with this last name as its name.",
+    "edited-on-page": (
+        "A cell of this row was corrected on the upload page before sending (the Summary sheet lists each change); "
+        "the file itself still has the old value."
+    ),
 }
 # Short meanings for the Summary sheet (skip reasons included).
 REASON_MEANING = {
@@ -196,6 +200,7 @@ REASON_MEANING = {
     "no-region": "No country for a phone without + code (no default_region)",
     "phone-other-country": "The phone looks like another country's number; not sent",
     "shifted-row": "Cells slid left in a short row; the phone or email is under another column",
+    "excluded": "Left out on the upload page by the person sending; not sent",
 }
 _LEGEND = (
     "Red cell: this value kept the row out. Hover over it to see why and what to type instead.",
