@@ -689,3 +689,12 @@ def test_the_leads_own_first_number_comes_before_a_relatives_and_an_alternate(tm
     rows = [[f"Student {c} Rao", f"98{i}0012345", f"97{i}0012345", f"96{i}0012345"] for i, c in enumerate("ABCDE")]
     fields = _fields(_load(tmp_path, render_yaml(suggest_mapping(_rows(tmp_path, header, rows)))))
     assert fields["phone"] == ("Phone", "Alternate Mobile", "Father's Mobile")
+
+
+def test_an_empty_first_and_last_name_leave_the_full_name(tmp_path: Path) -> None:
+    """A Facebook form with optional first_name/last_name fields nobody filled: full_name is the name."""
+    header = ["full_name", "first_name", "last_name", "phone_number"]
+    rows = [["Ann Lee", "", "", "+1 415 835 1656"], ["Bob Ray", "", "", "+1 212 555 0199"],
+            ["Cy Dunn", "Cy", "", "+1 646 555 0143"], ["Di Fox", "", "", "+1 312 555 0177"]]  # fmt: skip
+    fields = _fields(_load(tmp_path, render_yaml(suggest_mapping(_rows(tmp_path, header, rows)))))
+    assert fields["name"] == ("full_name",) and "firstName" not in fields and "lastName" not in fields

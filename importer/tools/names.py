@@ -86,6 +86,9 @@ def resolve_names(choices: Choices) -> list[str]:
         column, choice = choices.pop("lastName")
         choices["name"] = (column, replace(choice, field="name", evidence=f"{choice.evidence}; the only name filled"))
         return notes
+    parts = max((t[0].fill_rate for t in (first, last) if t is not None), default=0.0)
+    if name is not None and name[0].fill_rate > 2 * parts:  # Full Name filled, First and Last Name left empty
+        first = last = None
     if first is not None and (last is not None or name is None or first[1].confidence > name[1].confidence):
         drop = ["name"]
         why = "firstName and lastName are used" if last is not None else "firstName is used"

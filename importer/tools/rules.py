@@ -156,7 +156,7 @@ def score_column(column: ColumnProfile, rule: FieldRule, country_cells: Sequence
             return None  # 1, 2, 3 ...: next week's file numbers its rows from 1 again
         confidence = header_score * (0.7 + 0.3 * (column.distinct / column.filled if column.filled else 0.0))
     elif rule.content:
-        confidence = header_score * (0.8 + 0.2 * share)
+        confidence = header_score * (0.8 + 0.2 * share) * (0.7 + 0.3 * column.fill_rate)
     else:
         confidence = header_score
     if confidence < ACCEPT_MIN:
