@@ -65,54 +65,12 @@ _COORDINATE = re.compile(r"[+-]?(?:0|[1-9]\d{0,2})\.\d{3,}")
 """12.9716 or -73.935242: a latitude or longitude, never a phone number."""
 _IP_ADDRESS = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
 """192.168.10.200 (no octet with a leading zero: 02.123.45.67 is a Belgian phone number)."""
-_NOT_PHONE_WORDS = frozenset(
-    [
-        "id",
-        "ids",
-        "uid",
-        "uuid",
-        "guid",
-        "ip",
-        "ipaddress",
-        "lat",
-        "latitude",
-        "lng",
-        "lon",
-        "long",
-        "longitude",
-        "coordinates",
-        "geo",
-        "date",
-        "time",
-        "datetime",
-        "timestamp",
-        "created",
-        "createdat",
-        "createdon",
-        "createdtime",
-        "updated",
-        "modified",
-        "zip",
-        "zipcode",
-        "postal",
-        "postcode",
-        "postalcode",
-        "pincode",
-        "pin",
-        "plz",
-        "cep",
-        "cap",
-        "amount",
-        "price",
-        "revenue",
-        "count",
-        "score",
-        "age",
-        "year",
-        "birthday",
-        "dob",
-    ]
-)
+_NOT_PHONE_WORDS = frozenset((
+    "id", "ids", "uid", "uuid", "guid", "ip", "ipaddress", "lat", "latitude", "lng", "lon", "long", "longitude",
+    "coordinates", "geo", "date", "time", "datetime", "timestamp", "created", "createdat", "createdon", "createdtime",
+    "updated", "modified", "zip", "zipcode", "postal", "postcode", "postalcode", "pincode", "pin", "plz", "cep", "cap",
+    "amount", "price", "revenue", "count", "score", "age", "year", "birthday", "dob",
+))  # fmt: skip
 """Header words that make a column of long numbers something other than phones (ids, coordinates, dates)."""
 # How many rows (evenly spread) TableInspection keeps row-aligned for the suggester's cross-column checks.
 ROW_SAMPLE = 400
