@@ -80,7 +80,21 @@ FIELD_RULES = (
             "customer client lead prospect student candidate applicant visitor member participant attendee guest "
             "patient caller sender buyer enquirer"
         ),
-        ("fullname", "customername", "custname", "clientname", "leadname", "contactname", "prospectname"),
+        (
+            "fullname",
+            "customername",
+            "custname",
+            "clientname",
+            "leadname",
+            "contactname",
+            "prospectname",
+            "姓名",
+            "名字",
+            "氏名",
+            "名前",
+            header_key("이름"),
+            header_key("성명"),
+        ),
         "name",
         BARE_NAMES | _words("fullname"),
     ),

@@ -132,7 +132,7 @@ BARE_NAMES = _words("name nombre nome nom naam nama имя 이름 名前 nfn")
 """Headers that mean the whole name alone, but the given or family name beside the other one
 (``Nombre``/``Apellido``, ``Nom``/``Prénom``, Bitrix ``NAME``/``LAST_NAME``): the cells decide."""
 
-NOT_THE_LEAD = (
+NOT_THE_LEAD = tuple(header_key(w) for w in (
     "father", "mother", "husband", "spouse", "guardian", "company", "business", "firm", "organisation",
     "organization", "campaign", "adset", "adname", "form", "product", "project", "city", "state", "country",
     "agent", "executive", "counsellor", "counselor", "dealer", "branch", "salesperson", "owner", "employee",
@@ -143,8 +143,9 @@ NOT_THE_LEAD = (
     "clinic", "reference", "referrer", "friend", "nominee", "group", "list", "tag", "stage", "status", "middle",
     "second", "maiden", "nick", "phonetic", "yomi", "prefix", "suffix", "initial", "title", "org", "employer",
     "assistant", "partner", "children", "website", "domain", "industry", "region", "mail", "fileas", "screen",
-    "rep", "assigned", "createdby", "modifiedby", "updatedby", "sales",
-)  # fmt: skip
+    "rep", "assigned", "createdby", "modifiedby", "updatedby", "sales", "家长", "父亲", "母亲", "老师", "销售", "顾问",
+    "负责人", "课程", "学校", "担当", "담당",
+))  # fmt: skip
 """Words that make "<word> name" someone or something other than the lead."""
 
 COMPANY_EXACT = _words(
@@ -229,7 +230,19 @@ def is_locale(header: str) -> bool:
     return header_key(header) in LOCALE_KEYS
 
 
-RELATIVE_WORDS = ("father", "mother", "parent", "guardian", "spouse", "husband", "wife", "relative", "pita", "mata")
+RELATIVE_WORDS = (
+    "father",
+    "mother",
+    "parent",
+    "guardian",
+    "spouse",
+    "husband",
+    "wife",
+    "relative",
+    "家长",
+    "父亲",
+    "母亲",
+)
 """A relative's number (an edtech sheet's Father's Mobile) comes after the lead's own."""
 SECONDARY_TOKENS = _words("alternate alternative alt other secondary second additional backup extra 2 3 4")
 """A second number of the lead's (Alternate Mobile, Phone 2) comes after the first."""
