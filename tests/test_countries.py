@@ -78,6 +78,16 @@ def _validate(
         ("0049", "DE"),
         ("Narnia", None),
         ("Mars", None),
+        ("Republic of Korea", "KR"),  # ISO's "Korea, Republic of" read either way round
+        ("Iran, Islamic Republic of", "IR"),
+        ("Palestine", "PS"),
+        ("St Kitts and Nevis", "KN"),  # not São Tomé (ST)
+        ("Saint Kitts & Nevis", "KN"),
+        ("Trinidad & Tobago", "TT"),
+        ("Germany / Deutschland", "DE"),
+        ("Deutschland (DE)", "DE"),
+        ("Congo (DRC)", None),  # the word alone names the other Congo: not guessed
+        ("Korea", None),  # North or South: not guessed
     ],
 )
 def test_country_cells_in_every_form(cell: str, region: str | None) -> None:
