@@ -153,6 +153,7 @@ def test_a_country_that_names_no_country_is_invalid_and_never_read_as_the_defaul
     [
         ("(415) 835-1656", "US"),  # a NANP shape, valid in India as written digits
         ("415-835-1656", "US"),
+        ("212-736-5000", "US"),  # India writes these ten digits 0212 736 5000: NANP's grouping tells
         ("831-123-5555", "MX"),  # invalid in the US, and a NANP shape: still not India's
         ("0803 123 4567", "NG"),  # Nigeria's grouping
         ("138 0013 8001", "CN"),  # a Chinese mobile: invalid in India
