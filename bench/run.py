@@ -11,6 +11,10 @@ Parts (``--part``, repeatable; default: all):
             default concurrency (8) and with 4: the achieved request rate as a share of the
             limit (target: at least 90%), with the client's CPU time beside it
             (bench/submit_rate.py).
+  duplicates  imports into a sandbox where 0%, 0.3%, 5% and 100% of the sheet's phones were already
+            called, and each import again: key blocks, time and leads accepted, with the CRM's
+            60 s duplicate window scaled down (target: at 0.3% no block; at 100% at most one per
+            file and none on the rerun) (bench/dup_guard.py).
   ledger    ``leadimport run`` of 200,000 valid leads with and without the ledger, the
             rate limit out of the way (target: at most 10% slower with it)
             (bench/ledger_overhead.py).
@@ -46,6 +50,7 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from dup_guard import DupSettings, duplicates_part
 from generate import DATA_DIR, DEFAULT_SEED, SheetSpec, ensure_sheet
 from ledger_overhead import LedgerSettings, ledger_part
 from measure import Measurement, run_measured
@@ -218,6 +223,10 @@ def ledger_overhead_part(settings: Settings) -> PartResult:
     )
 
 
+def duplicates_guard_part(settings: Settings) -> PartResult:
+    return duplicates_part(DupSettings(seed=settings.seed, data_dir=settings.data_dir, quick=settings.quick))
+
+
 def web_upload_part(settings: Settings) -> PartResult:
     return web_part(
         WebSettings(rows=settings.csv_rows, seed=settings.seed, data_dir=settings.data_dir, python=settings.python)
@@ -242,6 +251,7 @@ def watch_drop_part(settings: Settings) -> PartResult:
 PARTS: dict[str, Callable[[Settings], PartResult]] = {
     "validate": validate_part,
     "submit": submit_rate_part,
+    "duplicates": duplicates_guard_part,
     "ledger": ledger_overhead_part,
     "web": web_upload_part,
     "watch": watch_drop_part,

@@ -78,6 +78,16 @@ def _validate(
         ("0049", "DE"),
         ("Narnia", None),
         ("Mars", None),
+        ("Republic of Korea", "KR"),  # ISO's "Korea, Republic of" read either way round
+        ("Iran, Islamic Republic of", "IR"),
+        ("Palestine", "PS"),
+        ("St Kitts and Nevis", "KN"),  # not São Tomé (ST)
+        ("Saint Kitts & Nevis", "KN"),
+        ("Trinidad & Tobago", "TT"),
+        ("Germany / Deutschland", "DE"),
+        ("Deutschland (DE)", "DE"),
+        ("Congo (DRC)", None),  # the word alone names the other Congo: not guessed
+        ("Korea", None),  # North or South: not guessed
     ],
 )
 def test_country_cells_in_every_form(cell: str, region: str | None) -> None:
@@ -143,6 +153,7 @@ def test_a_country_that_names_no_country_is_invalid_and_never_read_as_the_defaul
     [
         ("(415) 835-1656", "US"),  # a NANP shape, valid in India as written digits
         ("415-835-1656", "US"),
+        ("212-736-5000", "US"),  # India writes these ten digits 0212 736 5000: NANP's grouping tells
         ("831-123-5555", "MX"),  # invalid in the US, and a NANP shape: still not India's
         ("0803 123 4567", "NG"),  # Nigeria's grouping
         ("138 0013 8001", "CN"),  # a Chinese mobile: invalid in India

@@ -12,13 +12,13 @@ import httpx
 import pytest
 
 from importer.crm.client import (
-    DUPLICATE_WINDOW,
     BatchResult,
     CrmClient,
     CrmSettings,
     LeadOutcome,
     RetryPolicy,
 )
+from importer.crm.dup_budget import DUPLICATE_WINDOW
 from importer.crm.limiter import RateLimiter
 from importer.errors import (
     AuthFailed,

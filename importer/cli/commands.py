@@ -31,22 +31,41 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _guarded(func: F) -> F:
-    """Our errors become a message and their exit code, never a traceback."""
+    """Our errors become a message and their exit code, never a traceback; with --json, also a JSON object
+    ``{"error": {code, message, file, row, column}}`` on stdout."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        source = kwargs.get("source")
+        as_json = bool(kwargs.get("as_json") or getattr(source, "as_json", False))
         try:
             return func(*args, **kwargs)
         except LeadImportError as exc:
             # The message may quote cells (a data row taken for the header): --mask-pii covers it too.
-            masked = kwargs.get("mask_pii") or getattr(kwargs.get("source"), "mask_pii", False)
-            click.echo(f"error: {mask_text(str(exc)) if masked else exc}", err=True)
+            masked = kwargs.get("mask_pii") or getattr(source, "mask_pii", False)
+            message = mask_text(str(exc)) if masked else str(exc)
+            click.echo(f"error: {message}", err=True)
+            if as_json:
+                where = exc.file
+                if where is None and isinstance(exc, SourceError) and isinstance(source, SourceArgs):
+                    where = str(source.file)
+                _echo_error(exc.code, message, file=where, row=exc.row, column=exc.column)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted.", err=True)
+            if as_json:
+                _echo_error("interrupted", "interrupted")
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _echo_error(
+    code: str, message: str, *, file: str | None = None, row: int | None = None, column: str | None = None
+) -> None:
+    """The JSON object a script reads on stdout when a command fails before its summary."""
+    error = {"code": code, "message": message, "file": file, "row": row, "column": column}
+    click.echo(json.dumps({"error": error}, indent=2, ensure_ascii=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +88,7 @@ class SourceArgs:
     rate: str
     as_json: bool
     quiet: bool
+    all_sheets: bool
 
     def mapping(self) -> LeadMapping:
         return load_mapping(
@@ -76,8 +96,14 @@ class SourceArgs:
         )
 
     def read_options(self) -> ReadOptions:
+        if self.all_sheets and self.sheet is not None:
+            raise ConfigError("--all-sheets reads every sheet that fits the mapping; leave out --sheet.")
         return ReadOptions(
-            sheet=self.sheet, header_row=self.header_row, encoding=self.encoding, delimiter=self.delimiter
+            sheet=self.sheet,
+            header_row=self.header_row,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            all_sheets=self.all_sheets,
         )
 
     def report(self) -> tuple[Path, str]:
@@ -134,6 +160,12 @@ def source_options(func: F) -> F:
             click.option(
                 "--sheet",
                 help="Sheet name (or 1-based number) to read [default: the first sheet whose header fits the mapping].",
+            ),
+            click.option(
+                "--all-sheets",
+                is_flag=True,
+                help="Read every sheet whose header fits the mapping, as one run with one report "
+                "(sheet_row says Jan!5).",
             ),
             click.option(
                 "--header-row", type=click.IntRange(min=1), help="Row number of the header [default: detected]."
@@ -193,25 +225,44 @@ def main() -> None:
 
 @main.command("validate")
 @source_options
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger to check rows against, read only [default: as for run, when it exists].",
+)
+@click.option("--no-ledger", is_flag=True, help="Check the file alone, not against what earlier runs sent.")
 @_guarded
-def validate_command(source: SourceArgs) -> None:
+def validate_command(source: SourceArgs, ledger_path: Path | None, no_ledger: bool) -> None:
     """Dry run: read, map, normalize, validate and dedupe FILE; send nothing; write the report.
 
-    Exit codes: 0 every row is fine, 1 some rows are invalid, 2 unusable file or mapping.
+    Rows earlier runs imported (as the ledger says; it is only read) come out already-imported, and the
+    send plan counts what `run` would send. Exit codes: 0 every row is fine, 1 some rows are invalid,
+    2 unusable file or mapping.
     """
+    from importer.ledger.store import default_ledger_path
+
     plan = SendPlanSettings(batch_size=source.batch_size, rate=parse_rate(source.rate))
     report, report_format = source.report()
+    ledger = None if no_ledger else (ledger_path or default_ledger_path())
+    if ledger_path is not None and not no_ledger and not ledger_path.is_file():
+        raise ConfigError(f"--ledger {ledger_path}: no such ledger file.")
     with ProgressBars(enabled=source.progress) as bars:
-        outcome = validate_file(source.file, source.mapping(), read=source.read_options(), plan=plan, progress=bars)
+        outcome = validate_file(
+            source.file, source.mapping(), read=source.read_options(), plan=plan, ledger=ledger, progress=bars
+        )
     written = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
     render(outcome.masked() if source.mask_pii else outcome, written, as_json=source.as_json, quiet=source.quiet)
     sys.exit(outcome.exit_code)
 
 
 def _run_command_line(source: SourceArgs, concurrency: int, ledger_path: Path | None, no_ledger: bool) -> str:
-    """The command that resumes this run, as ``history`` and ``show`` print it (no secrets: those are env)."""
-    words = ["leadimport", "run", str(source.file), "--mapping", str(source.mapping_path)]
+    """The command that resumes this run, as ``history`` and ``show`` print it: paths made absolute, so it
+    works from any folder (no secrets: those are env)."""
+    words = ["leadimport", "run", _absolute(source.file), "--mapping", _absolute(source.mapping_path)]
     options: list[tuple[str, object]] = [
+        ("--report", _absolute(source.report_path) if source.report_path else None),
+        ("--report-format", source.report_format),
         ("--sheet", source.sheet),
         ("--header-row", source.header_row),
         ("--encoding", source.encoding),
@@ -222,11 +273,17 @@ def _run_command_line(source: SourceArgs, concurrency: int, ledger_path: Path | 
         ("--batch-size", source.batch_size if source.batch_size != MAX_BATCH else None),
         ("--rate", source.rate if source.rate != "100/5s" else None),
         ("--concurrency", concurrency if concurrency != 8 else None),
-        ("--ledger", ledger_path),
+        ("--ledger", _absolute(ledger_path) if ledger_path else None),
     ]
     words += [str(part) for name, value in options if value is not None for part in (name, value)]
+    words += ["--mask-pii"] if source.mask_pii else []
+    words += ["--all-sheets"] if source.all_sheets else []
     words += ["--no-ledger"] if no_ledger else []
     return shlex.join(words)
+
+
+def _absolute(path: Path) -> str:
+    return str(path.expanduser().resolve())
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -435,8 +492,11 @@ def history_command(ledger_path: Path | None, limit: int) -> None:
     """List earlier runs: when, which file, counts per status, outcome."""
     from importer.ledger.store import Ledger, default_ledger_path
 
-    with Ledger(ledger_path or default_ledger_path()) as ledger:
-        runs = ledger.runs(limit=limit)
+    ledger = Ledger.open_read_only(ledger_path or default_ledger_path())  # a look creates nothing
+    runs = []
+    if ledger is not None:
+        with ledger:
+            runs = ledger.runs(limit=limit)
     if not runs:
         click.echo("No runs recorded yet.")
         return
@@ -473,13 +533,17 @@ def show_command(
     from importer.ledger.store import Ledger, default_ledger_path
     from importer.pipeline import rebuild_report
 
-    with Ledger(ledger_path or default_ledger_path()) as ledger:
+    path = ledger_path or default_ledger_path()
+    opened = Ledger.open_read_only(path)  # a look writes nothing
+    if opened is None:
+        raise ConfigError(f"there is no ledger at {path}, so no run {run_id} (see leadimport history).")
+    with opened as ledger:
         record = ledger.run(run_id)
         if record is None:
             raise ConfigError(f"run {run_id} is not in the ledger (see leadimport history).")
         if report_path is not None:
             written = rebuild_report(run_id, ledger).write_report(report_path, format=report_format, mask_pii=mask_pii)
-            click.echo(f"Rewrote the report of run {run_id}: {written}")
+            click.echo(f"Rewrote the report of run {run_id}: {written.resolve()}")
     click.echo(f"Run {record.run_id}: {record.outcome or 'did not finish (killed or still running)'}")
     click.echo(f"  file      {record.file}")
     click.echo(f"  mapping   {record.mapping}")
@@ -544,12 +608,18 @@ def serve_command(port: int, host: str, max_upload_mb: int, ledger_path: Path | 
 @click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
 @click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
 @click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON on stdout.")
+@click.option("--mask-pii", is_flag=True, help="Mask phones (all but the last 4 digits) and emails in the samples.")
 @_guarded
-def inspect_command(file: Path, sheet: str | None, encoding: str | None, delimiter: str | None, as_json: bool) -> None:
+def inspect_command(
+    file: Path, sheet: str | None, encoding: str | None, delimiter: str | None, as_json: bool, mask_pii: bool
+) -> None:
     """Describe FILE without a mapping: sheets, header row, and per column fill rate, samples and kind."""
+    from importer.report.mask import mask_inspection
     from importer.tools.describe import inspect_file, render_inspection
 
     inspection = inspect_file(file, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    if mask_pii:
+        inspection = mask_inspection(inspection)
     if as_json:
         click.echo(json.dumps(inspection.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -798,18 +868,22 @@ def render(outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool)
             "sheets_also_fitting": list(table.also_fit),
             "notes": list(table.notes),
             "header_row": table.header_row,
-            "report": str(report) if report is not None else None,
+            "report": str(report.resolve()) if report is not None else None,
             "exit_code": outcome.exit_code,
             "stopped": outcome.stop_message,
+            "run_id": outcome.run_id,
+            "ledger": str(outcome.ledger_path) if outcome.ledger_path is not None else None,
             **summary.as_dict(),
         }
         if outcome.plan is not None:
             payload["send_plan"] = outcome.plan.as_dict()
         click.echo(json.dumps(payload, indent=2))
+        _echo_stop(outcome)
         return
     if quiet:  # leads on sheets not read would go unnoticed in a scheduled job: said even then
         if table.also_fit:
             click.echo(f"{table.path}: {_other_sheets(table)}", err=True)
+        _echo_stop(outcome)
         return
     where = f"sheet {table.sheet!r}, " if table.sheet else ""
     extra = f", {table.encoding}, {describe_delimiter(table.delimiter)}-separated" if table.encoding else ""
@@ -834,17 +908,25 @@ def render(outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool)
         click.echo("Why rows are pending:")
         for message, n in summary.top_pending:
             click.echo(f"  {n:>7}  {message}")
-    if outcome.stop_message and summary.counts.get("pending"):
-        click.echo(f"\nStopped: {outcome.stop_message}")
-    elif outcome.stop_message:  # every row had its answer first: no row waits, but the key may be blocked
-        click.echo(
-            f"\nEvery row has its answer (none is pending), but the CRM then stopped the run: {outcome.stop_message}"
-        )
+    _echo_stop(outcome)
+    if outcome.plan is not None and outcome.ledger_path is not None:
+        click.echo(f"Checked against the ledger {outcome.ledger_path} (read only; --no-ledger: the file alone).")
     if outcome.plan is not None:
         click.echo(outcome.plan.describe())
     if dry_run and not outcome.prepared.project_id:
         click.echo("Note: no project/process id, so derived referenceIds are left blank in this dry run.")
-    click.echo(f"Report: {report}" if report is not None else "Report: not written (see above).")
+    click.echo(f"Report: {report.resolve()}" if report is not None else "Report: not written (see above).")
+
+
+def _echo_stop(outcome: Outcome) -> None:
+    """Why the run stopped, on stderr: said in every mode, --quiet and --json included."""
+    if outcome.stop_message and outcome.summary.counts.get("pending"):
+        click.echo(f"\nStopped: {outcome.stop_message}", err=True)
+    elif outcome.stop_message:  # every row had its answer first: no row waits, but the key may be blocked
+        click.echo(
+            f"\nEvery row has its answer (none is pending), but the CRM then stopped the run: {outcome.stop_message}",
+            err=True,
+        )
 
 
 def _other_sheets(table: SourceTable) -> str:

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Self
 
 from importer.crm import answers
-from importer.crm.dup_budget import DUPLICATE_WINDOW, DuplicateBudget
+from importer.crm.dup_budget import DUPLICATE_WINDOW, DuplicateBudget, Reservation
 from importer.crm.limiter import RateLimiter
-from importer.crm.reader import Reader
+from importer.crm.reader import Reader, is_called_phone
 from importer.crm.recovery import SETTLE_WAIT, Recovery, RetryPolicy
 from importer.crm.settings import CrmSettings
 from importer.crm.steps import (
@@ -43,7 +43,7 @@ from importer.crm.transport import (
     Transport,
     _TransportFailure,
 )
-from importer.errors import CrmStop, CrmUnreachable
+from importer.errors import CrmStop, CrmUnreachable, KeyBlocked
 
 __all__ = [
     "ANSWER_DEADLINE",
@@ -55,6 +55,7 @@ __all__ = [
     "HttpClient",
     "LeadOutcome",
     "RetryPolicy",
+    "is_called_phone",
 ]
 
 log = logging.getLogger(__name__)
@@ -76,12 +77,24 @@ class CrmClient:
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        duplicates: DuplicateBudget | None = None,
     ) -> None:
         self._settings = settings
         self._transport = Transport(settings, limiter=limiter, http=http, sleep=sleep, timeout=timeout)
         self._reader = Reader(settings, self._transport.redact)
         self._recovery = Recovery(settings, self._transport, self._reader, retry=retry, limiter=limiter)
-        self._duplicates = DuplicateBudget()
+        self._duplicates = duplicates if duplicates is not None else DuplicateBudget()
+        self._recovery.duplicate_window = self._duplicates.rule.window
+
+    @property
+    def duplicates(self) -> DuplicateBudget:
+        """The duplicate guard every request of this client goes through."""
+        return self._duplicates
+
+    @property
+    def throttled(self) -> tuple[int, float]:
+        """Plain 429s the CRM answered so far, and the seconds paused for them in all."""
+        return self._recovery.throttled
 
     def __enter__(self) -> Self:
         return self
@@ -98,18 +111,28 @@ class CrmClient:
         are still read. Leads whose request may have landed stay unknown, the others unsent."""
         self._transport.stop_sending()
 
-    def submit(self, leads: Sequence[Lead], *, before_send: Callable[[], None] | None = None) -> BatchResult:
+    def submit(
+        self,
+        leads: Sequence[Lead],
+        *,
+        before_send: Callable[[], None] | None = None,
+        reservation: Reservation | None = None,
+    ) -> BatchResult:
         """Create ``leads`` in the CRM and report what became of each, by ``referenceId``.
 
         ``before_send`` is called just before the first request leaves; what it raises ends the call
-        with nothing sent.
+        with nothing sent. ``reservation``: room in the duplicate budget taken for the first request.
         """
         refs = [answers.ref(lead) for lead in leads]
         if len(set(refs)) != len(refs):
             raise ValueError("every lead of a batch needs its own referenceId")
-        tally = _Tally(redact=self._transport.redact, before_send=before_send)
-        if leads:
-            self._send(list(leads), tally, resend_unmentioned=True)
+        tally = _Tally(redact=self._transport.redact, before_send=before_send, reservation=reservation)
+        try:
+            if leads:
+                self._send(list(leads), tally, resend_unmentioned=True)
+        finally:
+            if reservation is not None:
+                self._duplicates.release(reservation)  # no request was made with it
         return tally.result(refs)
 
     def find(self, reference_id: str) -> str | None:
@@ -160,18 +183,26 @@ class CrmClient:
     def _post(self, leads: list[Lead], tally: _Tally) -> _Step:
         """One POST of ``leads`` to the bulk endpoint, read into the next step."""
         body = {"leads": [dict(lead) for lead in leads], "init": self._settings.init}
-        self._duplicates.hold(self._transport.pause)  # once duplicates were refused: never enough more to block the key
+        reservation, tally.reservation = tally.reservation, None
+        self._duplicates.hold(len(leads), self._transport.pause, reservation)  # never enough duplicates to block
         refused = tally.duplicate_refusals
+        step: _Step | None = None
         try:
             response = self._transport.request("POST", BULK_PATH, tally, body=body)
         except _TransportFailure as failure:
-            return _Failed(failure.reason, landed=failure.landed)
+            step = _Failed(failure.reason, landed=failure.landed)
+            return step
         except (CrmStop, CrmUnreachable) as stop:
             return _Halted(stop, landed=False)
         else:
-            return self._reader.read_bulk(response, leads, tally)
+            step = self._reader.read_bulk(response, leads, tally)
+            if isinstance(step, _Halted) and isinstance(step.stop, KeyBlocked):
+                self._duplicates.blocked()
+            return step
         finally:
-            self._duplicates.answered(tally.duplicate_refusals - refused)
+            self._duplicates.answered(
+                len(leads), tally.duplicate_refusals - refused, counted=isinstance(step, _Answered)
+            )
 
 
 def _chunks(leads: list[Lead], size: int) -> Iterator[list[Lead]]:

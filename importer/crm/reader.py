@@ -44,6 +44,16 @@ _MAX_LEADS = re.compile(
 _REFERENCE_EXISTS = re.compile(r"referenceId\b.*\balready exists", re.IGNORECASE)
 """The CRM holds a lead with this referenceId in the process: it is in the CRM (ours, from a request
 that landed, or an earlier import), not a refusal of this lead."""
+_CALLED_PHONE = re.compile(r"\bcall attempt\b|\balready\b.{0,40}\bcalled\b|\bphone\b.{0,60}\balready\b", re.IGNORECASE)
+"""A refusal of the lead's phone as already called in the project: the phone itself is refused, whoever
+the lead is, so sending it again (in any lead) is refused again and counts toward the key block."""
+
+
+def is_called_phone(message: str) -> bool:
+    """Whether the CRM's refusal says the lead's phone was already called in the project."""
+    return bool(_CALLED_PHONE.search(message)) and not _REFERENCE_EXISTS.search(message)
+
+
 _DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
 """A refusal that the CRM counts as a duplicate submission (vox-crm-api.md §4)."""
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)

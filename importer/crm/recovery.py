@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -78,6 +79,10 @@ class Recovery:
     ) -> None:
         self._settings = settings
         self._transport = transport
+        self.duplicate_window = DUPLICATE_WINDOW
+        """The CRM's duplicate window (the client sets its guard's): a partly stored request's others wait it out."""
+        self._throttle_lock = threading.Lock()
+        self._throttles: list[float] = [0, 0.0]
         self._reader = reader
         self._retry = retry
         self._limiter = limiter
@@ -106,7 +111,7 @@ class Recovery:
                 # refused, and a refusal as a duplicate counts toward the key block. Sending them again
                 # within the same minute could double that count; wait for the minute to pass, then look
                 # them up again (a CRM may show what it stored only after a while).
-                wait = DUPLICATE_WINDOW - (time.monotonic() - failed_at)
+                wait = self.duplicate_window - (time.monotonic() - failed_at)
                 if wait > 0:
                     log.warning(
                         "The CRM stored part of a request whose answer was lost; waiting %.0f s before sending "
@@ -233,6 +238,12 @@ class Recovery:
                 tally.accept(answers.ref(lead), lead_id)
         return absent
 
+    @property
+    def throttled(self) -> tuple[int, float]:
+        """Plain 429s the CRM answered so far, and the seconds paused for them in all."""
+        with self._throttle_lock:
+            return int(self._throttles[0]), float(self._throttles[1])
+
     def throttle(self, throttled: _Throttled, retries: _Retries) -> KeyBlocked | None:
         """Hold all traffic after a plain 429; a block once it has happened too often."""
         retries.throttles += 1
@@ -245,7 +256,10 @@ class Recovery:
         # "Retry-After: 0" does not use up the attempts in a second.
         backoff = min(PLAIN_429_PAUSE * 2.0 ** (retries.throttles - 1), MAX_429_PAUSE)
         pause = max(throttled.retry_after or 0.0, backoff)
-        log.warning("The CRM is rate-limiting us (HTTP 429); pausing %.1f s", pause)
+        log.debug("The CRM is rate-limiting us (HTTP 429); pausing %.1f s", pause)  # summed up at the end
+        with self._throttle_lock:
+            self._throttles[0] += 1
+            self._throttles[1] += pause
         self._limiter.pause(pause)
         self._limiter.slow_down()
         return None

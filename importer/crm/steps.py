@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from importer.crm.dup_budget import Reservation
 from importer.errors import CrmStop, CrmUnreachable
 
 Lead = Mapping[str, object]
@@ -135,6 +136,8 @@ class _Tally:
     """errors[] items (or whole-batch refusals) whose message says duplicate: each counts toward the key block."""
     before_send: Callable[[], None] | None = None
     """Called once, just before the first POST of the batch leaves (after its rate-limit wait)."""
+    reservation: Reservation | None = None
+    """Room in the duplicate budget taken for the batch's first request."""
     duplicates: dict[str, str] = field(default_factory=dict)
     """Leads refused as duplicates ("a call attempt has already been made to this phone number"), with the
     message: looked up by referenceId, since an interrupted earlier request may have stored this very lead;

@@ -29,8 +29,8 @@ from importer.normalize.phones import (
 
 _CODE = re.compile(r"^(?:\+|00)?\s*(\d{1,4})(?:\.0+)?$")  # +971, 971, 00971, 971.0 (a number cell)
 _CODE_IN_TEXT = re.compile(r"\+\s*(\d{1,4})\b")  # India (+91), IN +91
-_REGION_IN_TEXT = re.compile(r"^([A-Za-z]{2})\b")  # IN (+91), AE - United Arab Emirates
-_PARENTHESIS = re.compile(r"\([^)]*\)")
+_REGION_IN_TEXT = re.compile(r"^([A-Z]{2})\s*(?:[-(+:|]|$)")  # IN (+91), AE - United Arab Emirates (not St Kitts)
+_PARENTHESIS = re.compile(r"\(([^)]*)\)")
 _NOISE = re.compile(r"[\s\u00a0\u200b-\u200d\ufeff()\-]+")
 
 
@@ -61,7 +61,10 @@ def region_of_code(text: str) -> str | None:
     leading = _REGION_IN_TEXT.match(cell)
     if leading is not None and leading.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
         return leading.group(1).upper()
-    return country_of_name(_PARENTHESIS.sub("", cell))
+    outside = country_of_name(_PARENTHESIS.sub("", cell))
+    inside = [country_of_name(part) for part in _PARENTHESIS.findall(cell)]
+    # Deutschland (DE): both say Germany; Congo (DRC) is not the Congo the word alone names
+    return outside if outside is not None and all(code == outside for code in inside) else None
 
 
 def normalize_phones_by_region(raw: pd.Series, regions: pd.Series) -> PhoneColumns:

@@ -28,12 +28,14 @@ _LOCK = threading.Lock()
 
 
 def name_key(text: str) -> str:
-    """A name as it is compared: case-folded, accents dropped (in Latin, Greek and Cyrillic), only letters and digits.
+    """A name as it is compared: case-folded, accents dropped (in Latin, Greek and Cyrillic), only letters and
+    digits; ``&`` and ``and`` left out and ``St`` read as ``Saint`` (St Kitts & Nevis = Saint Kitts and Nevis).
 
     Marks are kept in other scripts, where they are vowels (भारत is not भरत).
     """
+    words = [_SAINT.get(w, w) for w in _WORD_BREAK.split(text.casefold().replace("&", " and ")) if w and w != "and"]
     out: list[str] = []
-    for ch in unicodedata.normalize("NFKD", text.casefold()):
+    for ch in unicodedata.normalize("NFKD", "".join(words)):
         if unicodedata.combining(ch):
             if out and ord(out[-1][-1]) < 0x0530:  # Latin, Greek, Cyrillic: an accent
                 continue
@@ -41,6 +43,10 @@ def name_key(text: str) -> str:
         elif ch.isalnum():
             out.append(ch)
     return unicodedata.normalize("NFC", "".join(out))
+
+
+_WORD_BREAK = re.compile(r"[^\w\u0300-\u036f\u0900-\u0dff]+")
+_SAINT = {"st": "saint", "ste": "sainte"}
 
 
 def _countries() -> Iterator[object]:
@@ -54,6 +60,17 @@ def _english_names() -> Iterator[tuple[str, str]]:
             name = getattr(country, attr, None)
             if name:
                 yield str(name), code
+                head, comma, rest = str(name).partition(", ")
+                if comma:  # Korea, Republic of: also Republic of Korea
+                    yield f"{rest} {head}", code
+
+
+def _heads() -> Iterator[tuple[str, str]]:
+    """Palestine, Moldova: the part of an ISO name before its comma (Palestine, State of)."""
+    for name, code in _english_names():
+        head, comma, _ = name.partition(", ")
+        if comma:
+            yield head, code
 
 
 def _babel_english() -> Iterator[tuple[str, str]]:
@@ -112,6 +129,7 @@ def _subdivisions() -> Iterator[tuple[str, str]]:
 _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
     lambda: [*_english_names(), *_babel_english()],
     _acronyms,
+    _heads,
     _pycountry_translations,
     _babel_every_locale,
     _subdivisions,
@@ -154,6 +172,9 @@ def country_of_name(text: str) -> str | None:
     coded = _alpha_codes().get(bare) if bare.isascii() and len(bare) in (2, 3) else None
     if coded is not None:  # DE, DEU, U.S.
         return _supported(coded)
+    if "/" in cell:  # Germany / Deutschland, Schweiz/Suisse: one country in two languages
+        parts = {country_of_name(part) for part in cell.split("/") if part.strip()}
+        return parts.pop() if len(parts) == 1 else None
     keys = [name_key(cell)]
     without_the = re.sub(r"(?i)^the\s+", "", cell)
     if without_the != cell:  # The Netherlands, the UK

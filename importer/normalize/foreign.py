@@ -134,6 +134,20 @@ def _home_shaped(text: str, region: str) -> bool:
     return any(written <= set(_boundaries(f)) for f in formats)
 
 
+def _nanp_written(text: str) -> bool:
+    """Whether ``text`` is a valid North American number written as NANP writes it: 212-736-5000 or (212) 736-5000.
+
+    India writes the same ten digits 0212 736 5000: read in India, the grouping alone does not tell them apart.
+    """
+    number = _parse_in(text, "US") or _parse_in(text, "CA")
+    if number is None:
+        number = next((n for r in _NANP_OTHERS if (n := _parse_in(text, r)) is not None), None)
+    return number is not None and _plain(phonenumbers.format_number(number, _FORMAT.NATIONAL)) == _plain(text)
+
+
+_NANP_OTHERS = tuple(r for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()) if r not in ("US", "CA"))
+
+
 def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
     """Of ``candidates``, the regions (likeliest first) where ``text`` is valid and written as they write it."""
     written = _boundaries(text)
@@ -186,7 +200,11 @@ def other_countries(
     }
     # A shape most of whose samples the home region writes so is the home region's way (98765 43210 in India,
     # whatever the odd number's own format): only the other shapes' values are looked up abroad.
-    strange = {shape: [v for v in lazy[:_SAMPLES] if not _home_shaped(v, home)] for shape, lazy in formatted.items()}
+    nanp = phonenumbers.country_code_for_region(home) == 1
+    strange = {
+        shape: [v for v in lazy[:_SAMPLES] if not _home_shaped(v, home) or (not nanp and _nanp_written(v))]
+        for shape, lazy in formatted.items()
+    }
     formatted = {shape: lazy for shape, lazy in formatted.items() if 2 * len(strange[shape]) > min(len(lazy), _SAMPLES)}
     samples = [v for shape in formatted for v in strange[shape]]
     samples += [v for values in refused.values() for v in values[:_REFUSED_SAMPLES]]
