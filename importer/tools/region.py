@@ -327,6 +327,8 @@ def _fit(cell: str) -> dict[str, float]:
             written = stripped if prefix else written
         if len(groups) > 1:
             weight *= 2.0 if _same_groups(groups, written) else 0.7  # grouped as that country groups its numbers
+            if " ".join(cell.split()) == national:
+                weight *= 1.5  # punctuation and all: (415) 835-1656 is how the US writes it, 415 835 1656 Mexico
         out[region] = weight
     return out
 
