@@ -14,9 +14,12 @@ Severity says where a code appears and what it does to the row:
 ``invalid-email`` is both an error (the row has no phone either) and a warning (the phone is fine):
 two entries share the code, told apart by severity.
 
+A code may carry a detail after a colon (``phone-other-country:US/MX``, ``phone-from-column:Work Phone``,
+``email-domain-typo:gmail.com``): :func:`split_code` parts them.
+
 Explanations and fixes may hold ``{value}`` (the cell as read), ``{national}`` and
-``{international}`` (an example mobile number of the mapping's region) and ``{region}``;
-:meth:`Issue.note` fills them in.
+``{international}`` (an example mobile number of the mapping's region), ``{region}`` and ``{detail}``
+(the code's detail); :meth:`Issue.note` fills them in.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class Issue:
     """What is wrong, or what was done, said to the person who filled the sheet."""
     fix: str
     """What to type or change so that the row goes through as wanted."""
+    detail_example: str = ""
+    """What the code's detail looks like (``US/MX``), for docs and ``leadimport issues``; "" for none."""
 
     @property
     def column(self) -> str:
@@ -64,7 +69,7 @@ class Issue:
 
     def note(self, values: Mapping[str, object] | None = None) -> str:
         """Explanation and fix as one text, placeholders filled from ``values`` (else :data:`EXAMPLE_VALUES`)."""
-        return self.template.format(**{**EXAMPLE_VALUES, **(values or {})})
+        return self.template.format(**{**EXAMPLE_VALUES, "detail": self.detail_example, **(values or {})})
 
 
 # Errors: the row is invalid and not sent.
@@ -118,6 +123,49 @@ MISSING_NAME = Issue(
     title="No name",
     explanation="The lead has no name.",
     fix="Type the customer's name here.",
+)
+UNKNOWN_COUNTRY = Issue(
+    code="unknown-country",
+    severity="error",
+    fields=("phoneCountryCode", "phone"),
+    title="The country names no country, and the phone has no + code",
+    explanation=(
+        "This country names no country leadimport knows, so the phone number cannot be read as dialled there "
+        "(and is not guessed)."
+    ),
+    fix="Type the country (Germany, DE, DEU, +49), or the number with its + and country code.",
+)
+NO_REGION = Issue(
+    code="no-region",
+    severity="error",
+    fields=("phone",),
+    title="No country for a phone without + code (no default_region)",
+    explanation=(
+        "This number has no country code and the row names no country, and the mapping has no default_region."
+    ),
+    fix="Type it with its + and country code, give the row a country, or set default_region (or --region).",
+)
+PHONE_OTHER_COUNTRY = Issue(
+    code="phone-other-country",
+    severity="error",
+    fields=("phone",),
+    title="The phone looks like another country's number; not sent",
+    explanation=(
+        "This number is not written as a number of {region} (the region it was read in): it looks like another "
+        "country's, so it was not sent."
+    ),
+    fix="Type it with its + and country code, or give the row a country.",
+)
+SHIFTED_ROW = Issue(
+    code="shifted-row",
+    severity="error",
+    fields=("phone", "email"),
+    title="Cells slid left in a short row; the phone or email is under another column",
+    explanation=(
+        "This row has fewer cells than the header, and its phone or email sits under another column: the cells "
+        "after a missing one slid left."
+    ),
+    fix="Fill in the missing cell (or add the separator) so each value is under its column.",
 )
 MISSING_CONTACT = Issue(
     code="missing-contact",
@@ -235,16 +283,48 @@ DAMAGED_REFERENCE = Issue(
     ),
     fix="Format the column as text to keep the ids.",
 )
-UNKNOWN_COUNTRY_CODE = Issue(
-    code="unknown-country-code",
+UNKNOWN_COUNTRY_WARNING = Issue(
+    code="unknown-country",
     severity="warning",
     fields=("phoneCountryCode",),
-    title="Not a country calling code; the phone is read in the default region",
-    explanation=(
-        "This is not a country calling code, so the phone number was read as dialled in {region} "
-        "(the mapping's default_region)."
-    ),
-    fix="Type a code like +971 or 44 (or a country like AE).",
+    title="The country names no country; the phone's own + code is used",
+    explanation="This names no country; the phone number was used because it has its own + and country code.",
+    fix="Type a country (Germany, DE, DEU) or a code like +971.",
+)
+PHONE_OTHER_COUNTRY_WARNING = Issue(
+    code="phone-other-country",
+    severity="warning",
+    fields=("phone",),
+    title="The countries whose number the phone looks like",
+    explanation="This number looks like a number of {detail}, not of {region}: it was not sent.",
+    fix="Type it with its + and country code, or give the row a country.",
+    detail_example="US/MX",
+)
+PHONE_FROM_COLUMN = Issue(
+    code="phone-from-column",
+    severity="warning",
+    fields=("phone",),
+    title="No valid number in the first phone column; the next column's is used",
+    explanation="The first phone column has no valid number in this row: the number of {detail} is used.",
+    fix="Nothing to do, unless the first column should hold this lead's number: then type it there.",
+    detail_example="Work Phone",
+)
+EMAIL_DOMAIN_TYPO = Issue(
+    code="email-domain-typo",
+    severity="warning",
+    fields=("email",),
+    title="The email's domain looks mistyped; sent as written",
+    explanation="The domain of this address looks mistyped: did you mean {detail}? It is sent as written.",
+    fix="Correct the domain if it is a typo.",
+    detail_example="gmail.com",
+)
+SHORT_ROW = Issue(
+    code="short-row",
+    severity="warning",
+    fields=(),
+    title="Fewer cells than the header; the missing ones are read as empty",
+    explanation="This row has fewer cells than the header; the missing cells are read as empty.",
+    fix="Check that each value is under its column.",
 )
 PHONE_FROM_DUPLICATE = Issue(
     code="phone-from-duplicate",
@@ -336,6 +416,16 @@ GROUP_ROW = Issue(
     fix="If the label matters to the CRM, put it in a column of its own on each lead's row (metadata).",
 )
 
+TEMPLATE_ROW = Issue(
+    code="template-row",
+    severity="note",
+    fields=(),
+    title="Only a template's default values or formulas, no lead; skipped",
+    explanation=(
+        "No name, phone or email, only values most such rows repeat, or formulas: an import template's prefilled rows."
+    ),
+    fix="Nothing to do; a file of only these has no leads.",
+)
 EXCLUDED = Issue(
     code="excluded",
     severity="note",
@@ -353,6 +443,10 @@ CATALOGUE: tuple[Issue, ...] = (
     INVALID_EMAIL,
     MISSING_NAME,
     MISSING_CONTACT,
+    UNKNOWN_COUNTRY,
+    NO_REGION,
+    PHONE_OTHER_COUNTRY,
+    SHIFTED_ROW,
     INVALID_EMAIL_WARNING,
     MULTIPLE_PHONES,
     PHONE_EXTENSION_DROPPED,
@@ -364,7 +458,11 @@ CATALOGUE: tuple[Issue, ...] = (
     NAME_IS_A_NUMBER,
     NAME_FROM_LAST_NAME,
     DAMAGED_REFERENCE,
-    UNKNOWN_COUNTRY_CODE,
+    UNKNOWN_COUNTRY_WARNING,
+    PHONE_OTHER_COUNTRY_WARNING,
+    PHONE_FROM_COLUMN,
+    EMAIL_DOMAIN_TYPO,
+    SHORT_ROW,
     PHONE_FROM_DUPLICATE,
     EMAIL_FROM_DUPLICATE,
     EDITED_ON_PAGE,
@@ -374,6 +472,7 @@ CATALOGUE: tuple[Issue, ...] = (
     TITLE_ROW,
     NOTE_ROW,
     GROUP_ROW,
+    TEMPLATE_ROW,
     EXCLUDED,
 )
 """Every issue, errors first, then warnings, then notes."""
@@ -392,11 +491,19 @@ SKIPS: Mapping[str, Issue] = _by_code("note")
 CODES: frozenset[str] = frozenset(issue.code for issue in CATALOGUE)
 
 
+def split_code(written: str) -> tuple[str, str]:
+    """A code as a report writes it, parted into the code and its detail (``phone-other-country:US`` → US)."""
+    code, _, detail = written.partition(":")
+    return code, detail
+
+
 def lookup(code: str, severity: Severity | None = None) -> Issue | None:
     """The issue with this code (and severity, where a code has two), or None for a code not in the catalogue.
 
-    Without ``severity``, an error is preferred to a warning, and a warning to a note.
+    A detail after a colon is ignored. Without ``severity``, an error is preferred to a warning, and a warning
+    to a note.
     """
+    code = split_code(code)[0]
     for table, level in ((ERRORS, "error"), (WARNINGS, "warning"), (SKIPS, "note")):
         if (severity is None or severity == level) and code in table:
             return table[code]
@@ -412,7 +519,9 @@ def markdown_table(issues: Iterable[Issue] = CATALOGUE) -> str:
     lines = ["| code | severity | cells | what it means | what to do |", "|---|---|---|---|---|"]
     for issue in issues:
         fields = ", ".join(issue.fields) or "(row)"
-        explanation = issue.explanation.format(**EXAMPLE_VALUES)
-        fix = issue.fix.format(**EXAMPLE_VALUES)
-        lines.append(f"| `{issue.code}` | {issue.severity} | {fields} | {cell(explanation)} | {cell(fix)} |")
+        values = {**EXAMPLE_VALUES, "detail": issue.detail_example}
+        explanation = issue.explanation.format(**values)
+        fix = issue.fix.format(**values)
+        code = f"{issue.code}:{issue.detail_example}" if issue.detail_example else issue.code
+        lines.append(f"| `{code}` | {issue.severity} | {fields} | {cell(explanation)} | {cell(fix)} |")
     return "\n".join(lines) + "\n"

@@ -38,8 +38,10 @@ def issues_command(codes: tuple[str, ...], as_json: bool, markdown: bool) -> Non
         for issue in chosen:
             cells = ", ".join(issue.fields) or "the whole row"
             click.echo(f"{issue.code} ({issue.severity}; cells: {cells})\n  {issue.title}")
-            click.echo(f"  What it means: {issue.explanation.format(**issues.EXAMPLE_VALUES)}")
-            click.echo(f"  What to do: {issue.fix.format(**issues.EXAMPLE_VALUES)}\n")
+            click.echo(
+                f"  What it means: {issue.explanation.format(**issues.EXAMPLE_VALUES, detail=issue.detail_example)}"
+            )
+            click.echo(f"  What to do: {issue.fix.format(**issues.EXAMPLE_VALUES, detail=issue.detail_example)}\n")
     else:
         for severity in issues.SEVERITIES:
             click.echo(_HEADINGS[severity])

@@ -86,7 +86,7 @@ def write_xlsx_report(
     field_columns: Mapping[str, str],
     summary: Summary,
     details: Sequence[tuple[str, str]],
-    region: str = "IN",
+    region: str | None = "IN",
 ) -> None:
     """Write the report as an .xlsx workbook: a "Rows" sheet with the bad cells marked, and a "Summary" sheet.
 
@@ -185,16 +185,26 @@ def _field_positions(frame: pd.DataFrame, field_columns: Mapping[str, str]) -> d
     return out
 
 
-def _examples(region: str) -> dict[str, str]:
-    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-    number = number or phonenumbers.example_number(region)
+def _examples(region: str | None) -> dict[str, str]:
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE) if region else None
+    number = number or (phonenumbers.example_number(region) if region else None)
     if number is None:
-        return {"national": "a 10-digit mobile number", "international": "+ country code and number", "region": region}
+        return {
+            "national": "a complete number",
+            "international": "+ country code and number",
+            "region": region or "no country",
+        }
     return {
-        "region": region,
+        "region": region or "no country",
         "national": str(number.national_number),
         "international": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
     }
+
+
+def _with_detail(template: str, written: str) -> str:
+    """The template with the code's detail filled in (``phone-other-country:US`` names the likely country)."""
+    detail = issues.split_code(written)[1]
+    return template.replace("{detail}", detail.replace("{", "{{").replace("}", "}}"))
 
 
 def _codes(text: object) -> list[str]:
@@ -225,10 +235,10 @@ def _row_marks(
     has_phone = "phone" in fields and values[fields["phone"]] is not None
     contact = ("phone",) if has_phone or "email" not in fields else ("email",)
     if status == "invalid":
-        for code in _codes(row.get("reason")):
-            issue = issues.ERRORS.get(code)
+        for written in _codes(row.get("reason")):
+            issue = issues.ERRORS.get(issues.split_code(written)[0])
             if issue is not None:
-                mark(issue.fields, "error", issue.template)
+                mark(issue.fields, "error", _with_detail(issue.template, written))
     elif status == "rejected":
         message = str(row.get("reason") or "no reason given").replace("{", "{{").replace("}", "}}")
         mark(contact, "error", f"The CRM refused this lead: {message}")
@@ -237,10 +247,10 @@ def _row_marks(
         if original is not None:
             mark(contact, "note", f"Same lead as row {original}; only that row is imported.")
     if status != "skipped":
-        for code in _codes(row.get("warnings")):
-            issue = issues.WARNINGS.get(code)
+        for written in _codes(row.get("warnings")):
+            issue = issues.WARNINGS.get(issues.split_code(written)[0])
             if issue is not None:
-                mark(issue.fields, "warning", issue.template)
+                mark(issue.fields, "warning", _with_detail(issue.template, written))
     return marks
 
 

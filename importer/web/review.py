@@ -43,11 +43,13 @@ def examples(region: str) -> dict[str, str]:
 
 def explain(code: str, *, warning: bool, value: str, region: str) -> str:
     """The XLSX report's explanation of an issue or warning code, filled in for one cell."""
+    code, detail = issues.split_code(code)  # phone-other-country:US names the likely country
     issue = (issues.WARNINGS if warning else issues.ERRORS).get(code)
     if issue is None:
         other = issues.lookup(code)
         return other.title if other else code
-    return issue.template.format_map(collections.defaultdict(str, {**examples(region), "value": value}))
+    values = {**examples(region), "value": value, "detail": detail}
+    return issue.template.format_map(collections.defaultdict(str, values))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +209,8 @@ class Review:
             ("warning", row["warnings"], issues.WARNINGS),
         ):
             for code in codes(text):
-                fields = table[code].fields if code in table else ()
+                name = issues.split_code(code)[0]
+                fields = table[name].fields if name in table else ()
                 columns = tuple(self.field_columns[f] for f in fields if f in self.field_columns)
                 value = cells.get(columns[0], "") if columns else ""
                 out.append(
