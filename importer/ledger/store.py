@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -155,6 +156,27 @@ class RunRecord:
     host: str
 
 
+def _existing_size(path: Path, *, create: bool) -> int | None:
+    """The size of the ledger file at ``path``, None when there is none yet; a missing file is refused
+    unless ``create``, and anything but a regular file always."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if create:
+            return None
+        raise LedgerError(
+            f"there is no ledger at {path}. If the path is mistyped, correct it: a new ledger there would not "
+            "know the leads recorded in the real one and would send them again. To start a new ledger there, "
+            "pass --new-ledger."
+        ) from None
+    except OSError as exc:
+        raise LedgerError(f"cannot open the ledger {path}: {exc.strerror}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise LedgerError(f"the ledger {path} is {what}; give the path of a ledger file (--ledger).")
+    return info.st_size
+
+
 def default_ledger_path(environ: Mapping[str, str] = os.environ) -> Path:
     """Where the ledger lives: ``$LEADIMPORT_LEDGER``, else under ``$XDG_STATE_HOME``, else ``~/.local/state``."""
     explicit = environ.get("LEADIMPORT_LEDGER", "")
@@ -170,9 +192,20 @@ def default_ledger_path(environ: Mapping[str, str] = os.environ) -> Path:
 class Ledger:
     """An open ledger file. Its methods may be called from several threads; each process opens its own."""
 
-    def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+    def __init__(
+        self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, create: bool = True, new: bool = False
+    ) -> None:
+        """Open the ledger at ``path``.
+
+        ``create``: a file that does not exist yet becomes a new, empty ledger (else it is refused).
+        ``new``: an existing file without tables (0 bytes after a failed copy or a full disk) is made a new,
+        empty ledger too; without it such a file is refused, since treating it as new would send again every
+        lead it recorded. :attr:`created` says whether this open created the ledger's tables.
+        """
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self.created = False
+        self._new = new
         self._mutex = threading.RLock()
         self._scopes: dict[tuple[str, str], int] = {}
         self._run_scopes: dict[int, int] = {}
@@ -180,7 +213,10 @@ class Ledger:
         self._with_leads: set[int] = set()
         """Scopes known to have rows in ``leads`` (rows are never deleted)."""
         self._locks = RunLocks(Path(f"{self.path}.locks"))
-        self._existed = self.path.is_file() and self.path.stat().st_size > 0
+        size = _existing_size(self.path, create=create or new)
+        self._existed = size is not None
+        if size == 0 and not new:
+            self._wait_until_written()
         with self._errors("open"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._locks.folder.mkdir(exist_ok=True)
@@ -555,7 +591,7 @@ class Ledger:
         """Create the tables of a new ledger; refuse one written by a newer leadimport."""
         with self._mutex, self._errors("read"):
             version = self._schema_version(self._conn)
-        if version is None and self._existed:
+        if version is None and self._existed and not self._new:
             version = self._wait_for_schema()
         if version == SCHEMA_VERSION:
             self._check_key_hash()
@@ -565,6 +601,7 @@ class Ledger:
             if version is None:
                 for statement in _SCHEMA:
                     conn.execute(statement)
+                self.created = True
                 conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 conn.execute("INSERT INTO meta VALUES ('key_hash', ?)", (hash_scheme(),))
             elif version < SCHEMA_VERSION:
@@ -605,7 +642,21 @@ class Ledger:
         raise LedgerError(
             f"the ledger {self.path} is an SQLite file with no tables. A ledger copied without its "
             f"{self.path.name}-wal file loses what a killed run recorded there: copy the -wal file along, or use "
-            f"`sqlite3 SOURCE '.backup {self.path}'`. To start a new ledger, delete this file."
+            f"`sqlite3 SOURCE '.backup {self.path}'`. To start a new ledger there, pass --new-ledger."
+        )
+
+    def _wait_until_written(self) -> None:
+        """Wait a little for an empty ledger file to be written (another process may have just created it),
+        else refuse it untouched: a truncated ledger taken for a new one would send every lead again."""
+        for _ in range(SCHEMA_WAIT_STEPS):
+            with self._errors("open"):
+                if self.path.stat().st_size > 0:
+                    return
+            time.sleep(0.1)
+        raise LedgerError(
+            f"the ledger {self.path} is an empty file (0 bytes): a failed copy, a full disk or a backup tool may "
+            "have truncated it, and taking it for a new ledger would send again every lead it recorded. Restore "
+            "it from a backup (with its -wal file), or pass --new-ledger to start a new, empty ledger there."
         )
 
     def _schema_version(self, conn: sqlite3.Connection) -> int | None:

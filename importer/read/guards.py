@@ -1,0 +1,232 @@
+"""Refuse a workbook whose parts would unpack to more than any lead sheet needs, before a reader parses it.
+
+A 3 MB XLSX whose sheet part inflates to 3 GiB (a zip bomb) drives a reader to many gigabytes of memory,
+and its ``<dimension>`` may still claim ``A1:E5``. So every part of a zip-based workbook (XLSX, XLSM,
+XLSB, ODS) is checked for its declared size, its real size (inflated, counting only, up to the limit)
+and its compression ratio; the streams of an XLS (an OLE compound file) for sizes the file cannot hold.
+
+The limits are sized for real lead sheets: 1,000,000 rows × 50 columns is 50 million cells; a cell of
+a sheet part takes about 40 bytes of XML (``<c r="AX1000000" t="s"><v>1234567</v></c>``), so 2 GiB holds
+such a sheet, and its shared strings fit in the same. Real sheet XML deflates about 5-30 to 1; a
+bomb reaches 1,000 to 1.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from importer.errors import SourceError
+
+__all__ = ["WorkbookLimits", "check_workbook", "human_size"]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookLimits:
+    """What a workbook's parts may unpack to."""
+
+    part_bytes: int = 2 << 30
+    """Largest unpacked part: a 1,000,000 × 50 sheet's XML."""
+    total_bytes: int = 4 << 30
+    """All parts together: the sheet, its shared strings and styles."""
+    ratio: int = 200
+    """Highest compression ratio of a part larger than ``ratio_floor`` unpacked."""
+    ratio_floor: int = 64 << 20
+    """Parts smaller than this unpacked may compress as well as they like (an empty styles part does)."""
+    members: int = 20_000
+    """Parts in one archive (sheets, drawings, images): a real workbook has a few dozen to a few thousand."""
+
+
+DEFAULT_LIMITS = WorkbookLimits()
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_DEFLATE_MAX_RATIO = 1032
+"""Deflate never expands more than this: a part whose compressed size times this is under every limit needs no inflating."""
+_CHUNK = 1 << 20
+
+
+def check_workbook(path: Path, limits: WorkbookLimits | None = None) -> None:
+    """Raise :class:`SourceError` naming the part and its size when a workbook would unpack past ``limits``
+    (default :data:`DEFAULT_LIMITS`)."""
+    limits = limits or DEFAULT_LIMITS
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return  # the reader says what is wrong with the file
+    if head.startswith(_ZIP_MAGIC):
+        _check_zip(path, limits)
+    elif head.startswith(_OLE_MAGIC):
+        _check_ole(path, limits)
+
+
+def human_size(size: int) -> str:
+    """A byte count as a person reads it: 3.0 GiB, 512 KiB, 17 bytes."""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover
+
+
+def _refuse(path: Path, part: str, what: str) -> SourceError:
+    return SourceError(
+        f"{path}: the part {part!r} {what}, more than any lead sheet needs (1,000,000 rows × 50 columns); "
+        "the file looks damaged or built to exhaust memory (a zip bomb), so it is not read. If it is a real "
+        "export, open it in Excel and save it as .csv."
+    )
+
+
+def _check_zip(path: Path, limits: WorkbookLimits) -> None:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a readable archive: the reader says so
+    with archive, path.open("rb") as raw:
+        infos = archive.infolist()
+        if len(infos) > limits.members:
+            raise SourceError(
+                f"{path}: the archive holds {len(infos):,} parts (a workbook has at most a few thousand); "
+                "it looks damaged or built to exhaust memory, so it is not read."
+            )
+        total = 0
+        for info in infos:
+            if info.file_size > limits.part_bytes:
+                raise _refuse(path, info.filename, f"declares {human_size(info.file_size)} unpacked")
+            size = _inflated_size(raw, info, min(limits.part_bytes, limits.total_bytes - total) + 1)
+            if size is None:
+                continue  # not inflatable here (damaged, or another method): the reader says what is wrong
+            if size > limits.part_bytes:
+                declared = f" (it declares {human_size(info.file_size)})" if info.file_size != size else ""
+                raise _refuse(path, info.filename, f"unpacks to more than {human_size(limits.part_bytes)}{declared}")
+            if total + size > limits.total_bytes:
+                raise _refuse(
+                    path,
+                    info.filename,
+                    f"brings the parts unpacked to more than {human_size(limits.total_bytes)} together",
+                )
+            if size >= limits.ratio_floor and size > limits.ratio * max(info.compress_size, 1):
+                raise _refuse(
+                    path,
+                    info.filename,
+                    f"unpacks from {human_size(info.compress_size)} to {human_size(size)} "
+                    f"({size // max(info.compress_size, 1):,} to 1)",
+                )
+            if size != info.file_size:
+                raise _refuse(
+                    path, info.filename, f"unpacks to {human_size(size)} but declares {human_size(info.file_size)}"
+                )
+            total += size
+
+
+def _inflated_size(raw: BinaryIO, info: zipfile.ZipInfo, cap: int) -> int | None:
+    """How many bytes a part really unpacks to (counted, never kept), up to ``cap``; None when unknown."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        return info.compress_size
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return None
+    if info.compress_size * _DEFLATE_MAX_RATIO < cap and info.compress_size * _DEFLATE_MAX_RATIO < (64 << 20):
+        return info.file_size  # cannot unpack to anything worth counting
+    try:
+        raw.seek(info.header_offset)
+        local = raw.read(30)
+        if len(local) < 30 or local[:4] != _ZIP_MAGIC:
+            return None
+        name_length, extra_length = struct.unpack("<HH", local[26:30])
+        raw.seek(info.header_offset + 30 + name_length + extra_length)
+        inflater = zlib.decompressobj(-15)
+        left, produced = info.compress_size, 0
+        while left > 0 and produced < cap:
+            chunk = raw.read(min(_CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            produced += len(inflater.decompress(chunk, _CHUNK))
+            while inflater.unconsumed_tail and produced < cap:
+                produced += len(inflater.decompress(inflater.unconsumed_tail, _CHUNK))
+        if produced < cap:
+            produced += len(inflater.flush())
+        return produced
+    except (OSError, zlib.error):
+        return None
+
+
+# -- XLS: an OLE compound file ----------------------------------------------------------------------
+
+_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+
+
+def _check_ole(path: Path, limits: WorkbookLimits) -> None:
+    """Each stream's declared size must fit in the file (a stream's bytes are the file's own sectors)."""
+    try:
+        streams = _ole_streams(path)
+    except (OSError, ValueError, struct.error):
+        return  # damaged: the reader says so
+    file_size = path.stat().st_size
+    for name, size in streams:
+        if size > file_size or size > limits.part_bytes:
+            raise SourceError(
+                f"{path}: the stream {name!r} declares {human_size(size)}, but the file holds only "
+                f"{human_size(file_size)}; the file is damaged or built to exhaust memory, so it is not read. "
+                "If it is a real export, open it in Excel and save it as .xlsx or .csv."
+            )
+
+
+def _ole_streams(path: Path) -> list[tuple[str, int]]:
+    """(name, declared size) of every stream in an OLE compound file's directory."""
+    with path.open("rb") as handle:
+        header = handle.read(512)
+        if len(header) < 512:
+            raise ValueError("short header")
+        sector_shift = struct.unpack_from("<H", header, 0x1E)[0]
+        if sector_shift not in (9, 12):
+            raise ValueError("sector size")
+        sector = 1 << sector_shift
+        fat_sectors = struct.unpack_from("<I", header, 0x2C)[0]
+        first_dir = struct.unpack_from("<I", header, 0x30)[0]
+        first_difat, difat_count = struct.unpack_from("<II", header, 0x44)
+        file_sectors = max(path.stat().st_size // sector, 1)
+        if fat_sectors > file_sectors:
+            raise ValueError("FAT larger than the file")
+
+        def read_sector(number: int) -> bytes:
+            if number >= file_sectors:
+                raise ValueError("sector past the end")
+            handle.seek((number + 1) * sector)
+            return handle.read(sector)
+
+        fat_list = [n for n in struct.unpack_from("<109I", header, 0x4C) if n not in (_FREE, _END_OF_CHAIN)]
+        next_difat, seen = first_difat, 0
+        while next_difat not in (_FREE, _END_OF_CHAIN) and seen < difat_count and len(fat_list) < fat_sectors:
+            block = read_sector(next_difat)
+            entries = struct.unpack(f"<{sector // 4}I", block)
+            fat_list += [n for n in entries[:-1] if n not in (_FREE, _END_OF_CHAIN)]
+            next_difat, seen = entries[-1], seen + 1
+        fat: list[int] = []
+        for number in fat_list[:fat_sectors]:
+            fat.extend(struct.unpack(f"<{sector // 4}I", read_sector(number)))
+        streams: list[tuple[str, int]] = []
+        current, visited = first_dir, set()
+        while current not in (_FREE, _END_OF_CHAIN) and current < len(fat):
+            if current in visited:
+                raise ValueError("directory chain loops")
+            visited.add(current)
+            block = read_sector(current)
+            for offset in range(0, sector, 128):
+                entry = block[offset : offset + 128]
+                name_length, kind = struct.unpack_from("<HB", entry, 64)
+                if kind != 2 or not 2 <= name_length <= 64:  # 2: a stream
+                    continue
+                name = entry[: name_length - 2].decode("utf-16-le", errors="replace")
+                size = struct.unpack_from("<Q", entry, 120)[0]
+                if sector == 512:
+                    size &= 0xFFFFFFFF  # version 3 files keep only the low 32 bits
+                streams.append((name, size))
+            current = fat[current]
+        return streams
