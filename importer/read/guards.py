@@ -5,7 +5,7 @@ and its ``<dimension>`` may still claim ``A1:E5``. So every part of a zip-based 
 XLSB, ODS) is checked for its declared size, its real size (inflated, counting only, up to the limit)
 and its compression ratio; the streams of an XLS (an OLE compound file) for sizes the file cannot hold.
 
-The limits are sized for real lead sheets: 1,000,000 rows × 50 columns is 50 million cells; a cell of
+The limits are sized for real lead sheets: 1,000,000 rows x 50 columns is 50 million cells; a cell of
 a sheet part takes about 40 bytes of XML (``<c r="AX1000000" t="s"><v>1234567</v></c>``), so 2 GiB holds
 such a sheet, and its shared strings fit in the same. Real sheet XML deflates about 5-30 to 1; a
 bomb reaches 1,000 to 1.
@@ -30,7 +30,7 @@ class WorkbookLimits:
     """What a workbook's parts may unpack to."""
 
     part_bytes: int = 2 << 30
-    """Largest unpacked part: a 1,000,000 × 50 sheet's XML."""
+    """Largest unpacked part: a 1,000,000 x 50 sheet's XML."""
     total_bytes: int = 4 << 30
     """All parts together: the sheet, its shared strings and styles."""
     ratio: int = 200
@@ -77,7 +77,7 @@ def human_size(size: int) -> str:
 
 def _refuse(path: Path, part: str, what: str) -> SourceError:
     return SourceError(
-        f"{path}: the part {part!r} {what}, more than any lead sheet needs (1,000,000 rows × 50 columns); "
+        f"{path}: the part {part!r} {what}, more than any lead sheet needs (1,000,000 rows x 50 columns); "
         "the file looks damaged or built to exhaust memory (a zip bomb), so it is not read. If it is a real "
         "export, open it in Excel and save it as .csv."
     )
