@@ -25,6 +25,7 @@ from typing import Literal, Self
 import httpx
 
 from importer.crm import answers
+from importer.crm.address import MAX_ANSWER_BYTES, check_base_url, mask_url, url_secrets
 from importer.crm.dup_budget import DUPLICATE_WINDOW, DuplicateBudget
 from importer.crm.limiter import RateLimiter
 from importer.errors import (
@@ -76,10 +77,11 @@ class CrmSettings:
     project_id: str
     process_id: str
     init: bool = True
+    insecure_http: bool = False
+    """Allow ``http://`` to a host other than this machine (the token then crosses the network unencrypted)."""
 
     def __post_init__(self) -> None:
-        if not self.base_url.lower().startswith(("http://", "https://")):
-            raise ConfigError(f"VOX_BASE_URL must start with http:// or https:// (got {self.base_url!r}).")
+        check_base_url(self.base_url, insecure_http=self.insecure_http)
         if not (self.token.isascii() and self.token.isprintable()):
             raise ConfigError(
                 "VOX_API_TOKEN holds characters an HTTP header cannot carry "
@@ -519,7 +521,7 @@ class CrmClient:
             raise _TransportFailure(self._describe(exc), landed=False) from exc
         except httpx.UnsupportedProtocol as exc:
             raise CrmUnreachable(
-                f"Cannot talk to {self._redact(self._settings.base_url)}: {exc}. Check VOX_BASE_URL."
+                f"Cannot talk to {self._redact(self._settings.base_url)}: {self._redact(str(exc))}. Check VOX_BASE_URL."
             ) from exc
         except httpx.RequestError as exc:
             raise _TransportFailure(self._describe(exc), landed=True) from exc
@@ -529,9 +531,17 @@ class CrmClient:
         in (a byte every few seconds) would otherwise never end."""
         deadline = time.monotonic() + ANSWER_DEADLINE
         chunks: list[bytes] = []
+        size = 0
+        too_large = f"the answer was larger than {MAX_ANSWER_BYTES >> 20} MiB (not read whole)"
         try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+                raise _TransportFailure(too_large, landed=True)
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:  # a CRM's answer of gigabytes would take the memory with it
+                    raise _TransportFailure(too_large, landed=True)
                 if time.monotonic() > deadline:
                     raise _TransportFailure(f"the answer was still arriving after {ANSWER_DEADLINE:.0f} s", landed=True)
         finally:
@@ -740,7 +750,12 @@ class CrmClient:
         return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
     def _redact(self, text: str) -> str:
-        """``text`` without the API token."""
+        """``text`` without the API token or credentials embedded in ``VOX_BASE_URL``."""
+        base = self._settings.base_url
+        text = text.replace(base, mask_url(base))
+        for secret in url_secrets(base):
+            if len(secret) >= MIN_REDACTED_SECRET:
+                text = text.replace(secret, "***")
         token = self._settings.token
         # A real token is long and random; a short test one ("t") would turn every "t" of a message into [token].
         return text.replace(token, "[token]") if len(token) >= MIN_REDACTED_TOKEN else text
@@ -873,6 +888,8 @@ class _Tally:
 
 
 MIN_REDACTED_TOKEN = 8
+MIN_REDACTED_SECRET = 3
+"""Credentials in the URL shorter than this are masked only as part of the URL itself."""
 """Tokens shorter than this are not looked for in the CRM's messages (they are no real secret)."""
 
 
