@@ -136,6 +136,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+MAX_MAPPING_BYTES = 1 << 20
+"""Largest mapping file read: a mapping of thousands of columns is still well under this."""
+
+
 def load_mapping(
     path: str | Path,
     *,
@@ -146,9 +150,20 @@ def load_mapping(
     """Read and check a mapping file; command-line ids override the file's."""
     p = Path(path)
     if not p.is_file():
+        if p.exists():
+            raise ConfigError(f"{p}: not a regular file (a folder, pipe or device); give the mapping's YAML file.")
         found = sorted(x.name for x in p.parent.glob("*.y*ml")) if p.parent.is_dir() else []
-        hint = f" Mappings in {p.parent}: {', '.join(found)}." if found else ""
+        hint = f" Mappings in {p.parent}: {', '.join(found[:20])}{' ...' if len(found) > 20 else ''}." if found else ""
         raise ConfigError(f"Mapping file not found: {p}.{hint}")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read the mapping: {exc.strerror}.") from None
+    if size > MAX_MAPPING_BYTES:
+        raise ConfigError(
+            f"{p}: {size:,} bytes is too large for a mapping (at most {MAX_MAPPING_BYTES:,}; a mapping is a "
+            "few kilobytes). Is this the lead file given as --mapping?"
+        )
     try:
         raw = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)  # a SafeLoader
     except _RepeatedKey as exc:

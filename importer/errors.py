@@ -71,3 +71,22 @@ class WrongAddress(CrmStop):
 
 class ClientBug(CrmStop):
     """The CRM says the request itself is malformed; a bug in leadimport."""
+
+
+MESSAGE_LINES = 20
+"""Lines of an error message shown; the rest are counted."""
+MESSAGE_LINE_CHARS = 1_000
+"""Characters of one line of an error message shown (a list of 100,000 headers is one line)."""
+
+
+def shorten_message(text: str, *, lines: int = MESSAGE_LINES, line_chars: int = MESSAGE_LINE_CHARS) -> str:
+    """``text`` cut to its first ``lines`` lines of at most ``line_chars`` characters, saying how much was left out."""
+    kept = text.splitlines() or [""]
+    more = len(kept) - lines
+    shown = [
+        line if len(line) <= line_chars else f"{line[:line_chars]}... ({len(line) - line_chars:,} more characters)"
+        for line in kept[:lines]
+    ]
+    if more > 0:
+        shown.append(f"... and {more:,} more lines.")
+    return "\n".join(shown)

@@ -25,9 +25,12 @@ def _never_called(request: httpx.Request) -> httpx.Response:
 def test_plain_http_to_another_machine_is_refused_before_any_connection(url: str) -> None:
     """http:// to a host that is not this machine: refused when the settings are made, nothing is sent."""
     http = httpx.Client(transport=httpx.MockTransport(_never_called))
-    with pytest.raises(ConfigError, match=r"plain http:// to another machine.*--insecure-http"), CrmClient(
-        CrmSettings(url, TOKEN, PROJECT, PROCESS), limiter=RateLimiter.for_rate(DEFAULT_RATE), http=http
-    ) as client:
+    with (
+        pytest.raises(ConfigError, match=r"plain http:// to another machine.*--insecure-http"),
+        CrmClient(
+            CrmSettings(url, TOKEN, PROJECT, PROCESS), limiter=RateLimiter.for_rate(DEFAULT_RATE), http=http
+        ) as client,
+    ):
         client.submit(leads(1))
 
 

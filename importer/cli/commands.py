@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 import click
 
+from importer.cli.failures import crash_message, is_crash, out_of_memory_message
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.limiter import RateLimit
-from importer.errors import ConfigError, LeadImportError
+from importer.errors import ConfigError, LeadImportError, shorten_message
 from importer.pipeline import Outcome, ReportOptions, validate
 from importer.read.source import ReadOptions, SourceTable, describe_delimiter
 from importer.report.mask import mask_text
@@ -40,11 +41,19 @@ def _guarded(func: F) -> F:
         except LeadImportError as exc:
             # The message may quote cells (a data row taken for the header): --mask-pii covers it too.
             masked = kwargs.get("mask_pii") or getattr(kwargs.get("source"), "mask_pii", False)
-            click.echo(f"error: {mask_text(str(exc)) if masked else exc}", err=True)
+            click.echo(f"error: {shorten_message(mask_text(str(exc)) if masked else str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted.", err=True)
             sys.exit(130)
+        except MemoryError:
+            click.echo(f"error: {out_of_memory_message(kwargs)}", err=True)
+            sys.exit(2)
+        except BaseException as exc:
+            if not is_crash(exc):
+                raise
+            click.echo(f"error: {crash_message(exc, kwargs)}", err=True)
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 
