@@ -6,6 +6,7 @@ Only failed operations raise, and everything raised hangs from one root::
     LeadImportError
     ├── ConfigError          bad mapping, missing setting or environment variable  (exit 2)
     ├── SourceError          unreadable or unusable input file                     (exit 2)
+    │   └── ReportError      the report cannot be written (disk full, no access)
     ├── LedgerError          the local ledger cannot be read or written           (exit 2)
     └── CrmError             talking to the CRM failed
         ├── CrmUnreachable   network errors / 5xx persisted after retries          (exit 3)
@@ -33,6 +34,10 @@ class ConfigError(LeadImportError):
 
 class SourceError(LeadImportError):
     """The input file cannot be read or has no usable header/sheet."""
+
+
+class ReportError(SourceError):
+    """The report cannot be written (a full disk, no access): about this machine, never the CRM."""
 
 
 class LedgerError(LeadImportError):

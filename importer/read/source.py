@@ -15,7 +15,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
-from importer.columns import to_arrow, to_bool, to_series
+from importer.columns import (
+    TEXT_DTYPE,
+    column_arrays,
+    columns_holding,
+    first_char_in,
+    holds_char_in,
+    to_arrow,
+    to_bool,
+    to_series,
+)
 from importer.config import ColumnSpec, LeadMapping, normalize_header
 from importer.errors import ConfigError, SourceError
 from importer.read.html_tables import html_rows
@@ -200,14 +209,14 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         # One contiguous large_string array per column, so later stages convert without copying.
         cells = pd.DataFrame(
             {
-                n: pd.array(pc.cast(parsed.column(i).combine_chunks(), pa.large_string()), dtype="str")
+                n: pd.array(pc.cast(parsed.column(i).combine_chunks(), pa.large_string()), dtype=TEXT_DTYPE)
                 for i, n in enumerate(names)
             }
         )
     else:
         checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
         split = mend_split_cells(parsed.columns, width, checks, delimiter, frozenset(match.found.values()))
-        cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, split.columns, strict=True)})
+        cells = pd.DataFrame({n: pd.array(col, dtype=TEXT_DTYPE) for n, col in zip(names, split.columns, strict=True)})
     if body.has_controls():
         cells = _without_controls(cells)
     table = _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
@@ -376,7 +385,7 @@ def _workbook_table(
     while len(columns) > len(match.headers) and not any(columns[-1]):
         columns.pop()
     names = _display_names(match.headers, _extra=len(columns))
-    cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, columns, strict=True)})
+    cells = pd.DataFrame({n: pd.array(col, dtype=TEXT_DTYPE) for n, col in zip(names, columns, strict=True)})
     table = _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
     uncomputed = sorted(cell for cell in hidden.uncomputed if cell[0] >= match.data_start and cell[1] < len(columns))
     if not uncomputed:
@@ -662,26 +671,36 @@ _CONTROLS = "[\x00\x1a]"
 
 def _without_controls(cells: pd.DataFrame) -> pd.DataFrame:
     """Cells without NUL and Ctrl-Z characters: a line of them is a blank row, and none reaches the report."""
-    out = {}
-    for name in cells.columns:
-        text = to_arrow(cells[name])
-        if pc.any(pc.match_substring_regex(text, _CONTROLS)).as_py():
-            text = pc.replace_substring_regex(text, _CONTROLS, "")
-        out[name] = to_series(text, cells.index)
-    return pd.DataFrame(out, index=cells.index)
+    arrays = column_arrays(cells)
+    changed = {
+        cells.columns[i]: to_series(pc.replace_substring_regex(arrays[i], _CONTROLS, ""), cells.index)
+        for i in columns_holding(arrays, lambda a: holds_char_in(a, "\x00\x1a"))
+    }
+    return _with_columns(cells, changed)
 
 
 def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:
     """Undo spreadsheet text tricks: a leading apostrophe, and ="0123" wrappers."""
-    out = {}
-    for name in cells.columns:
-        text = to_arrow(cells[name])
+    arrays = column_arrays(cells)
+    changed = {}
+    for i in columns_holding(arrays, lambda a: first_char_in(a, "='")):
+        text = arrays[i]
         if pc.any(pc.starts_with(text, "=")).as_py():
             text = pc.replace_substring_regex(text, r'^="(.*)"$', r"\1")
         if pc.any(pc.starts_with(text, "'")).as_py():
             text = pc.replace_substring_regex(text, "^'", "")
-        out[name] = to_series(text, cells.index)
-    return pd.DataFrame(out, index=cells.index)
+        changed[cells.columns[i]] = to_series(text, cells.index)
+    return _with_columns(cells, changed)
+
+
+def _with_columns(cells: pd.DataFrame, changed: dict[str, pd.Series]) -> pd.DataFrame:
+    """``cells`` with the ``changed`` columns replaced (the same frame when none is)."""
+    if not changed:
+        return cells
+    out = cells.copy(deep=False)
+    for name, values in changed.items():
+        out[name] = values
+    return out
 
 
 def describe_delimiter(delimiter: str | None) -> str:
