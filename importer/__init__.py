@@ -1,14 +1,126 @@
-"""leadimport: lead spreadsheets into the Vox CRM, every good lead exactly once."""
+"""leadimport: lead spreadsheets into the Vox CRM, every good lead exactly once, with a per-row report.
 
-import os
+The public API::
 
-# pyarrow's allocator (mimalloc) commits its 1 GiB arenas eagerly as transparent huge pages; every
-# arena it purges and reuses then faults in and zeroes 2 MiB pages again, which cost a third of the
-# CPU time of validating a million rows. Committing on demand halves the kernel's share. Read once,
-# when pyarrow loads; a value the user set is kept.
-os.environ.setdefault("MIMALLOC_ARENA_EAGER_COMMIT", "0")
-# numpy's OpenBLAS starts a thread per core that spins waiting for work; leadimport does no linear
-# algebra, so those threads only take CPU time from Arrow's.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import importer
+
+    mapping = importer.load_mapping("mappings/dealer_leads.yaml")
+    checked = importer.validate_file("leads.xlsx", mapping)          # the dry run; writes nothing
+    checked.write_report("leads.report.xlsx")
+    done = importer.import_file("leads.xlsx", mapping, token=os.environ["VOX_API_TOKEN"])
+    print(done.summary.counts, done.exit_code, done.run_id)
+
+Names load when first used, so ``import importer`` is cheap and changes nothing in the caller's process.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "AuthFailed": "importer.errors",
+    "ClientBug": "importer.errors",
+    "ConfigError": "importer.errors",
+    "CrmError": "importer.errors",
+    "CrmStop": "importer.errors",
+    "CrmUnreachable": "importer.errors",
+    "DEFAULT_BASE_URL": "importer.pipeline",
+    "DEFAULT_RATE": "importer.crm.limiter",
+    "KeyBlocked": "importer.errors",
+    "LeadImportError": "importer.errors",
+    "LeadMapping": "importer.config",
+    "Ledger": "importer.ledger.store",
+    "LedgerError": "importer.errors",
+    "Outcome": "importer.pipeline",
+    "ProcessNotFound": "importer.errors",
+    "Progress": "importer.send.submit",
+    "RateLimit": "importer.crm.limiter",
+    "ReadOptions": "importer.read.source",
+    "Sandbox": "importer.sandbox.server",
+    "SandboxSettings": "importer.sandbox.server",
+    "SendOptions": "importer.send.submit",
+    "SendPlanSettings": "importer.send.plan",
+    "SourceError": "importer.errors",
+    "Summary": "importer.report.rows",
+    "WrongAddress": "importer.errors",
+    "default_ledger_path": "importer.ledger.store",
+    "import_file": "importer.pipeline",
+    "load_mapping": "importer.config",
+    "rebuild_report": "importer.pipeline",
+    "validate_file": "importer.pipeline",
+}
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_RATE",
+    "AuthFailed",
+    "ClientBug",
+    "ConfigError",
+    "CrmError",
+    "CrmStop",
+    "CrmUnreachable",
+    "KeyBlocked",
+    "LeadImportError",
+    "LeadMapping",
+    "Ledger",
+    "LedgerError",
+    "Outcome",
+    "ProcessNotFound",
+    "Progress",
+    "RateLimit",
+    "ReadOptions",
+    "Sandbox",
+    "SandboxSettings",
+    "SendOptions",
+    "SendPlanSettings",
+    "SourceError",
+    "Summary",
+    "WrongAddress",
+    "__version__",
+    "default_ledger_path",
+    "import_file",
+    "load_mapping",
+    "rebuild_report",
+    "validate_file",
+]
+
+if TYPE_CHECKING:
+    from importer.config import LeadMapping, load_mapping
+    from importer.crm.limiter import DEFAULT_RATE, RateLimit
+    from importer.errors import (
+        AuthFailed,
+        ClientBug,
+        ConfigError,
+        CrmError,
+        CrmStop,
+        CrmUnreachable,
+        KeyBlocked,
+        LeadImportError,
+        LedgerError,
+        ProcessNotFound,
+        SourceError,
+        WrongAddress,
+    )
+    from importer.ledger.store import Ledger, default_ledger_path
+    from importer.pipeline import DEFAULT_BASE_URL, Outcome, import_file, rebuild_report, validate_file
+    from importer.read.source import ReadOptions
+    from importer.report.rows import Summary
+    from importer.sandbox.server import Sandbox, SandboxSettings
+    from importer.send.plan import SendPlanSettings
+    from importer.send.submit import Progress, SendOptions
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'importer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

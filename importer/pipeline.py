@@ -1,23 +1,60 @@
-"""The stages composed: read → map/normalize → dedupe → (send) → report."""
+"""The one composer, read top to bottom: prepare → send (claim = cross-run dedupe + reservation) → finish.
+
+:func:`validate_file` (the dry run) and :func:`import_file` are the library's two verbs; both return an
+:class:`Outcome`, and neither writes a report: :meth:`Outcome.write_report` does, where the caller says.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pandas as pd
-from tqdm import tqdm
 
-from importer.config import LeadMapping
+from importer.config import LeadMapping, load_mapping, require_ids
+from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, RetryPolicy
+from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.dedupe import mark_duplicates
-from importer.errors import ConfigError
+from importer.errors import ConfigError, LedgerError, SourceError
+from importer.ledger.store import Known, Ledger, RunRecord, default_ledger_path
 from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import ReadOptions, SourceTable, read_source
 from importer.report.mask import mask_frame, mask_text
 from importer.report.rows import Summary, default_report_path, mask_summary, report_frame, summarize, write_csv_report
+from importer.send.gc_pause import fewer_collections
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
+from importer.send.submit import LedgerRun, Progress, SendOptions, send_rows
+
+DEFAULT_BASE_URL = "https://crm.uservox.ai/api/v1"
+"""The production Vox CRM API (the vendor's reference, ``docs/crm-contract.md``)."""
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Outcome",
+    "Prepared",
+    "Progress",
+    "exit_code",
+    "import_file",
+    "prepare",
+    "rebuild_report",
+    "report_target",
+    "validate_file",
+]
+
+
+class _DefaultLedger:
+    """The ``ledger=`` default of :func:`import_file`: ``$LEADIMPORT_LEDGER``, else the per-user ledger."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT_LEDGER"
+
+
+DEFAULT_LEDGER = _DefaultLedger()
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,30 +74,111 @@ class Prepared:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What a command did: the summary, where the report is, and the exit code."""
+    """What a validation or an import did: every row's status, the summary, and the exit code."""
 
     prepared: Prepared
     rows: pd.DataFrame
     summary: Summary
-    report_path: Path
-    exit_code: int
     stop_message: str | None = None
     plan: SendPlan | None = None
-    report_written: bool = True
+    run_id: int | None = None
+    """The ledger's id of this import (``leadimport show RUN_ID``); None for a dry run or without a ledger."""
+    ledger_path: Path | None = None
+    details: tuple[tuple[str, str], ...] = ()
+    """Lines for the XLSX report's summary sheet (mapping, mode)."""
+
+    @property
+    def table(self) -> SourceTable:
+        return self.prepared.table
+
+    @property
+    def exit_code(self) -> int:
+        """0 all good · 1 some rows invalid or rejected · 3 stopped by the CRM or the network, or rows pending."""
+        return exit_code(self.summary, stopped=self.stop_message is not None)
+
+    def masked(self) -> Outcome:
+        """The same outcome with phones and emails masked in the summary and the stop message."""
+        stop = mask_text(self.stop_message) if self.stop_message else None
+        return replace(self, summary=mask_summary(self.summary), stop_message=stop)
+
+    def write_report(
+        self, path: str | Path | None = None, *, format: str | None = None, mask_pii: bool = False
+    ) -> Path:
+        """Write the per-row report (CSV or XLSX, from ``format`` or the path's suffix) and return its path.
+
+        The default path is ``<input>.report.csv`` beside the input. An import's ledger records where it went.
+        """
+        target, fmt = report_target(self.table.path, path, format)
+        frame = report_frame(self.rows, self.table.cells)
+        summary = self.summary
+        if mask_pii:
+            frame, summary = mask_frame(frame), mask_summary(summary)
+        if fmt == "xlsx":
+            from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
+
+            table = self.table
+            info = [("File", table.path), ("Sheet", table.sheet or "-"), ("Header row", str(table.header_row))]
+            info += [*self.details, ("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))]
+            info += [("Data rows", str(summary.total))]
+            write_xlsx_report(
+                frame, target, field_columns=table.columns, summary=summary, details=info, region=self.prepared.region
+            )
+        else:
+            write_csv_report(frame, target)
+        if self.run_id is not None and self.ledger_path is not None:
+            with Ledger(self.ledger_path) as ledger:
+                ledger.note_report(self.run_id, str(target.resolve()))
+        return target
+
+
+def exit_code(summary: Summary, *, stopped: bool) -> int:
+    """0 all good · 1 some rows invalid/rejected · 3 stopped by the CRM or the network, or rows left pending.
+
+    A key block is 3 even when it came after every row's answer (docs/design.md): the key is unusable for an hour.
+    """
+    if stopped or summary.counts.get("pending"):
+        return 3
+    return 1 if summary.counts.get("invalid") or summary.counts.get("rejected") else 0
+
+
+_NOT_A_REPORT_SUFFIX = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".json", ".pdf", ".html", ".htm"})
+"""Report names Excel would open as another format (it warns, then shows CSV text)."""
+
+
+def report_target(source: str | Path, path: str | Path | None, format: str | None) -> tuple[Path, str]:
+    """The report's path and format (``csv`` or ``xlsx``), defaults filled in; refuses a name Excel would misread."""
+    chosen = Path(path) if path is not None else None
+    suffix = chosen.suffix.lower() if chosen is not None else ""
+    if chosen is not None and format is None and suffix in _NOT_A_REPORT_SUFFIX:
+        raise ConfigError(
+            f"--report {chosen}: a report is written as .xlsx (Excel) or .csv, not {suffix}; "
+            f"name it {chosen.with_suffix('.xlsx').name} or {chosen.with_suffix('.csv').name}."
+        )
+    if format not in (None, "csv", "xlsx"):
+        raise ConfigError(f"report format must be csv or xlsx, not {format!r}.")
+    fmt = format or ("xlsx" if suffix == ".xlsx" else "csv")
+    return chosen or default_report_path(source, f".{fmt}"), fmt
+
+
+def _mapping(mapping: LeadMapping | str | Path) -> LeadMapping:
+    return mapping if isinstance(mapping, LeadMapping) else load_mapping(mapping)
 
 
 def prepare(
-    path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions(), *, progress: bool = False
+    path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions(), *, progress: Progress | None = None
 ) -> Prepared:
     """Read, map, normalize, validate and dedupe a file; nothing is sent."""
     size = Path(path).stat().st_size if Path(path).is_file() else 0
-    with tqdm(total=size, unit="B", unit_scale=True, desc="reading", disable=not progress, leave=False) as bar:
-        table = read_source(path, mapping, options)
-        bar.update(size)
+    if progress:
+        progress("reading", 0, size)
+    table = read_source(path, mapping, options)
+    if progress:
+        progress("reading", size, size)
+        progress("validating", 0, len(table.cells))
     project, process = mapping.project_id, mapping.process_id
-    with tqdm(total=len(table.cells), unit="row", desc="validating", disable=not progress, leave=False) as bar:
-        leads = build_leads(table, mapping, project_id=project or "", process_id=process or "")
-        bar.update(len(table.cells))
+    leads = build_leads(table, mapping, project_id=project or "", process_id=process or "")
+    if progress:
+        progress("validating", len(table.cells), len(table.cells))
     if not (project and process):
         # Without both ids a derived referenceId would differ from the real run's.
         derived = leads.rows["referenceId"].str.startswith("li-")
@@ -75,88 +193,184 @@ def prepare(
     )
 
 
-_NOT_A_REPORT_SUFFIX = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".json", ".pdf", ".html", ".htm"})
-"""Report names Excel would open as another format (it warns, then shows CSV text)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReportOptions:
-    """Where and how to write the report."""
-
-    path: Path | None = None
-    format: str | None = None  # "csv" or "xlsx"; default from the path's suffix, else csv
-    mask_pii: bool = False
-
-    def resolve(self, source: str) -> tuple[Path, str]:
-        """The report path and format, defaults filled in."""
-        path = self.path
-        suffix = path.suffix.lower() if path is not None else ""
-        if path is not None and self.format is None and suffix in _NOT_A_REPORT_SUFFIX:
-            raise ConfigError(
-                f"--report {path}: a report is written as .xlsx (Excel) or .csv, not {suffix}; "
-                f"name it {path.with_suffix('.xlsx').name} or {path.with_suffix('.csv').name}."
-            )
-        fmt = self.format or ("xlsx" if suffix == ".xlsx" else "csv")
-        return self.path or default_report_path(source, f".{fmt}"), fmt
-
-
-def finish(
-    prepared: Prepared,
-    rows: pd.DataFrame,
-    report: ReportOptions,
+def validate_file(
+    path: str | Path,
+    mapping: LeadMapping | str | Path,
     *,
-    stop_message: str | None = None,
-    details: Sequence[tuple[str, str]] = (),
+    read: ReadOptions = ReadOptions(),
+    plan: SendPlanSettings = SendPlanSettings(),
+    progress: Progress | None = None,
 ) -> Outcome:
-    """Write the report (masked if asked) and work out the summary and exit code."""
-    table = prepared.table
-    path, fmt = report.resolve(table.path)
-    summary = summarize(rows)
-    frame = report_frame(rows, table.cells)
-    if report.mask_pii:
-        frame = mask_frame(frame)
-        summary = mask_summary(summary)
-        stop_message = mask_text(stop_message) if stop_message else None
-    if fmt == "xlsx":
-        from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
-
-        info = [("File", table.path), ("Sheet", table.sheet or "-"), ("Header row", str(table.header_row)), *details]
-        info += [("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")), ("Data rows", str(summary.total))]
-        write_xlsx_report(
-            frame, path, field_columns=table.columns, summary=summary, details=info, region=prepared.region
-        )
-    else:
-        write_csv_report(frame, path)
+    """The dry run: read, map, normalize, validate and dedupe ``path``; nothing is sent or written."""
+    lead_mapping = _mapping(mapping)
+    prepared = prepare(path, lead_mapping, read, progress=progress)
+    rows = prepared.rows
     return Outcome(
         prepared=prepared,
         rows=rows,
-        summary=summary,
-        report_path=path,
-        exit_code=exit_code(summary, stopped=stop_message is not None),
-        stop_message=stop_message,
+        summary=summarize(rows),
+        plan=send_plan(int((rows["status"] == "valid").sum()), plan),
+        details=(("Mapping", lead_mapping.source), ("Mode", "dry run")),
     )
 
 
-def exit_code(summary: Summary, *, stopped: bool) -> int:
-    """0 all good · 1 some rows invalid/rejected · 3 stopped by the CRM or the network, or rows left pending.
-
-    A key block is 3 even when it came after every row's answer (DESIGN.md): the key is unusable for an hour.
-    """
-    if stopped or summary.counts.get("pending"):
-        return 3
-    return 1 if summary.counts.get("invalid") or summary.counts.get("rejected") else 0
-
-
-def validate(
+def import_file(
     path: str | Path,
-    mapping: LeadMapping,
+    mapping: LeadMapping | str | Path,
     *,
-    options: ReadOptions = ReadOptions(),
-    report: ReportOptions = ReportOptions(),
-    plan: SendPlanSettings = SendPlanSettings(),
-    progress: bool = False,
+    token: str,
+    base_url: str = DEFAULT_BASE_URL,
+    ledger: str | Path | _DefaultLedger | None = DEFAULT_LEDGER,
+    http: httpx.Client | None = None,
+    progress: Progress | None = None,
+    read: ReadOptions = ReadOptions(),
+    send: SendOptions = SendOptions(),
+    rate: RateLimit = DEFAULT_RATE,
+    retry: RetryPolicy | None = None,
+    command: str = "",
+    tune_gc: bool = False,
 ) -> Outcome:
-    """The dry run: everything but sending, the report, and the plan for sending."""
-    prepared = prepare(path, mapping, options, progress=progress)
-    outcome = finish(prepared, prepared.rows, report, details=[("Mapping", mapping.source), ("Mode", "dry run")])
-    return replace(outcome, plan=send_plan(int((prepared.rows["status"] == "valid").sum()), plan))
+    """Validate ``path``, then send every valid row to the CRM exactly once; the outcome says what it answered.
+
+    The ledger (on unless ``ledger=None``) records every lead sent, so a rerun resumes an interrupted import
+    and never sends a lead twice. ``tune_gc`` freezes the prepared sheet out of Python's garbage collector while
+    sending (faster for large sheets; it changes the process, so the CLI asks for it and a library caller may not).
+    """
+    lead_mapping = _mapping(mapping)
+    if not token.strip():
+        raise ConfigError("no VOX API token: export VOX_API_TOKEN (it is read only from the environment).")
+    project, process = require_ids(lead_mapping)
+    crm = CrmSettings(
+        base_url=base_url, token=token.strip(), project_id=project, process_id=process, init=lead_mapping.init
+    )
+    ledger_path = default_ledger_path() if isinstance(ledger, _DefaultLedger) else (Path(ledger) if ledger else None)
+    # a failed request none of whose leads is found is looked at again after this long, at most 10 s
+    retry = retry or RetryPolicy(settle_wait=min(send.inflight_grace, SETTLE_WAIT))
+    prepared = prepare(path, lead_mapping, read, progress=progress)
+    details = (("Mapping", lead_mapping.source), ("Mode", "import"))
+    with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path) as opened:
+        run = _begin(opened, path, lead_mapping, crm, command)
+        with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry) as client:
+            sent = send_rows(
+                prepared.rows,
+                prepared.leads.metadata,
+                client,
+                project_id=project,
+                process_id=process,
+                options=replace(send, progress=progress) if progress else send,
+                ledger=run,
+            )
+        outcome = Outcome(
+            prepared=prepared,
+            rows=sent.rows,
+            summary=summarize(sent.rows),
+            stop_message=sent.stop_message,
+            run_id=run.run_id if run else None,
+            ledger_path=ledger_path,
+            details=details,
+        )
+        return _end(run, outcome)
+
+
+@contextlib.contextmanager
+def _opened(path: Path | None) -> Iterator[Ledger | None]:
+    if path is None:
+        yield None
+        return
+    with Ledger(path) as ledger:
+        yield ledger
+
+
+def _begin(
+    ledger: Ledger | None, path: str | Path, mapping: LeadMapping, crm: CrmSettings, command: str
+) -> LedgerRun | None:
+    """The run recorded in the ledger (None without one)."""
+    if ledger is None:
+        return None
+    run_id = ledger.begin_run(
+        file=str(Path(path).resolve()),
+        fingerprint=file_fingerprint(Path(path)),
+        mapping=str(Path(mapping.source).resolve()),
+        project_id=crm.project_id,
+        process_id=crm.process_id,
+        command=command,
+    )
+    return LedgerRun(ledger, run_id)
+
+
+def _end(run: LedgerRun | None, outcome: Outcome) -> Outcome:
+    """The run sealed and its end recorded; a ledger failure now makes the outcome resumable (exit 3)."""
+    if run is None:
+        return outcome
+    try:
+        run.ledger.end_run(
+            run.run_id,
+            counts=outcome.summary.counts,
+            outcome={0: "complete", 1: "complete-with-problems"}.get(outcome.exit_code, "stopped"),
+            report=None,
+        )
+    except LedgerError as exc:  # the leads are sent: not "nothing sent"
+        return replace(
+            outcome,
+            stop_message=(
+                f"{exc} The rows were sent as the report says; once the ledger is fixed, run the "
+                "same command: it checks with the CRM before sending anything again."
+            ),
+        )
+    return outcome
+
+
+def file_fingerprint(path: Path) -> str:
+    """SHA-256 of the file's bytes: the same file is recognised under any name."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def rebuild_report(run_id: int, ledger: Ledger) -> Outcome:
+    """A run's outcome rebuilt: its file read again with its mapping, each sent row's state from the ledger."""
+    record = ledger.run(run_id)
+    if record is None:
+        raise ConfigError(f"run {run_id} is not in the ledger {ledger.path} (see leadimport history).")
+    source = Path(record.file)
+    if not source.is_file():
+        raise SourceError(f"run {run_id} read {source}, which is no longer there; its report cannot be rebuilt.")
+    if file_fingerprint(source) != record.fingerprint:
+        raise SourceError(f"{source} has changed since run {run_id}; its report cannot be rebuilt from it.")
+    mapping = load_mapping(record.mapping, project_id=record.project_id, process_id=record.process_id)
+    prepared = prepare(source, mapping)
+    rows = _ledger_states(prepared.rows, record, ledger)
+    return Outcome(
+        prepared=prepared,
+        rows=rows,
+        summary=summarize(rows),
+        details=(("Mapping", mapping.source), ("Mode", f"report of run {run_id}")),
+    )
+
+
+def _ledger_states(rows: pd.DataFrame, record: RunRecord, ledger: Ledger) -> pd.DataFrame:
+    """The rows with each valid one's state as the ledger knows it."""
+    rows = rows.copy()
+    valid = rows["status"] == "valid"
+    refs = rows.loc[valid, "referenceId"].tolist()
+    known = ledger.lookup(record.project_id, record.process_id, refs)
+    entries = [_ledger_state(known.get(ref), record.run_id) for ref in refs]
+    rows["imported_in_run"] = ""
+    for i, column in enumerate(("status", "reason", "lead_id", "imported_in_run")):
+        rows.loc[valid, column] = [entry[i] for entry in entries]
+    return rows
+
+
+def _ledger_state(known: Known | None, run_id: int) -> tuple[str, str, str, str]:
+    """(status, reason, lead_id, imported_in_run) of a sent row, as the ledger knows it."""
+    if known is None:
+        return ("pending", "not in the ledger: no run has sent it", "", "")
+    if known.state == "accepted" and known.run_id == run_id:
+        return ("accepted", "", known.lead_id or "", "")
+    if known.state == "accepted":
+        return ("already-imported", "", known.lead_id or "", str(known.run_id))
+    if known.state == "rejected":
+        return ("rejected", known.message or "rejected by the CRM", "", str(known.run_id))
+    return ("pending", f"{known.state} since run {known.run_id}; the next run settles it", "", str(known.run_id))

@@ -9,7 +9,7 @@ import pytest
 
 from importer.config import LeadMapping, load_mapping
 from importer.errors import ConfigError
-from importer.pipeline import ReportOptions, validate
+from importer.pipeline import validate_file
 from importer.tools.suggest import render_yaml, suggest_mapping
 from tests.conftest import PROCESS, PROJECT, ROOT
 
@@ -41,8 +41,8 @@ def test_suggestion_validates_samples_like_the_hand_mapping(tmp_path: Path, samp
     path = ROOT / "sample_data" / sample
     suggested = _load(tmp_path, render_yaml(suggest_mapping(path)))
     hand = load_mapping(ROOT / "mappings" / hand_mapping, environ=ENV)
-    ours = validate(path, suggested, report=ReportOptions(path=tmp_path / "suggested.report.csv")).rows[COMPARED]
-    theirs = validate(path, hand, report=ReportOptions(path=tmp_path / "hand.report.csv")).rows[COMPARED]
+    ours = validate_file(path, suggested).rows[COMPARED]
+    theirs = validate_file(path, hand).rows[COMPARED]
     pd.testing.assert_frame_equal(ours.reset_index(drop=True), theirs.reset_index(drop=True))
 
 
@@ -166,7 +166,7 @@ def test_yaml_loads_with_load_mapping(tmp_path: Path) -> None:
     assert len(field_lines) == 10
     assert all(ln.startswith("  # confidence ") for ln in field_lines[0::2])
     assert any("'Full Name' could be name but firstName and lastName are used" in n for n in suggestion.notes)
-    outcome = validate(path, mapping, report=ReportOptions(path=tmp_path / "report.csv"))
+    outcome = validate_file(path, mapping)
     assert outcome.rows["status"].tolist() == ["valid", "valid"]
 
 

@@ -1,1 +1,1 @@
-"""_testing"""
+"""Crash points the tests use to stop a run at a chosen step (never active unless asked for)."""

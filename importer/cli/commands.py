@@ -9,24 +9,22 @@ import shlex
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from importer.cli.failures import crash_message, is_crash, out_of_memory_message
-from importer.config import LeadMapping, load_mapping, require_ids
+from importer.cli.runtime import ProgressBars
+from importer.config import LeadMapping, load_mapping
 from importer.crm.limiter import RateLimit
-from importer.errors import ConfigError, LeadImportError, shorten_message
-from importer.pipeline import Outcome, ReportOptions, validate
+from importer.errors import ConfigError, LeadImportError, SourceError, shorten_message
+from importer.pipeline import DEFAULT_BASE_URL, Outcome, import_file, report_target, validate_file
 from importer.read.source import ReadOptions, SourceTable, describe_delimiter
 from importer.report.mask import mask_text
 from importer.report.rows import default_report_path
 from importer.send.plan import MAX_BATCH, SendPlanSettings
-
-DEFAULT_BASE_URL = "https://api.vox.ai/api/v1"
-"""Production API base; the contract names only the ``/api/v1`` path, so ``VOX_BASE_URL`` overrides it."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,17 +84,16 @@ class SourceArgs:
             sheet=self.sheet, header_row=self.header_row, encoding=self.encoding, delimiter=self.delimiter
         )
 
-    def report(self) -> ReportOptions:
-        """The report options; refuses a report path that would overwrite the input or the mapping."""
-        options = ReportOptions(path=self.report_path, format=self.report_format, mask_pii=self.mask_pii)
-        target, _ = options.resolve(str(self.file))
+    def report(self) -> tuple[Path, str]:
+        """The report's path and format; refuses a report path that would overwrite the input or the mapping."""
+        target, fmt = report_target(self.file, self.report_path, self.report_format)
         for what, path in (("the input file", self.file), ("the mapping", self.mapping_path)):
             if _same_file(target, path):
                 raise ConfigError(
                     f"--report {target} would overwrite {what}; choose another report path "
                     f"(the default is {default_report_path(self.file)})."
                 )
-        return options
+        return target, fmt
 
     @property
     def progress(self) -> bool:
@@ -202,15 +199,11 @@ def validate_command(source: SourceArgs) -> None:
     Exit codes: 0 every row is fine, 1 some rows are invalid, 2 unusable file or mapping.
     """
     plan = SendPlanSettings(batch_size=source.batch_size, rate=parse_rate(source.rate))
-    outcome = validate(
-        source.file,
-        source.mapping(),
-        options=source.read_options(),
-        report=source.report(),
-        plan=plan,
-        progress=source.progress,
-    )
-    render(outcome, as_json=source.as_json, quiet=source.quiet, dry_run=True)
+    report, report_format = source.report()
+    with ProgressBars(enabled=source.progress) as bars:
+        outcome = validate_file(source.file, source.mapping(), read=source.read_options(), plan=plan, progress=bars)
+    written = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
+    render(outcome.masked() if source.mask_pii else outcome, written, as_json=source.as_json, quiet=source.quiet)
     sys.exit(outcome.exit_code)
 
 
@@ -293,43 +286,44 @@ def run_command(
     input or configuration (nothing sent), 3 stopped by the CRM or network: run the
     same command again later to resume.
     """
-    from importer.crm.client import SETTLE_WAIT, CrmSettings, RetryPolicy
     from importer.ledger.store import default_ledger_path
-    from importer.runner import RunSettings, run_import
     from importer.send.submit import SendOptions
 
     token = os.environ.get("VOX_API_TOKEN", "").strip()
     if not token:
         raise ConfigError("VOX_API_TOKEN is not set: export your Vox API token (it is read only from the environment).")
     mapping = source.mapping()
-    project, process = require_ids(mapping)
-    settings = RunSettings(
-        crm=CrmSettings(
-            base_url=os.environ.get("VOX_BASE_URL", "").strip() or DEFAULT_BASE_URL,
-            token=token,
-            project_id=project,
-            process_id=process,
-            init=mapping.init,
-        ),
-        rate=parse_rate(source.rate),
-        send=SendOptions(
-            batch_size=source.batch_size,
-            concurrency=concurrency,
-            progress=source.progress,
-            inflight_grace=inflight_grace,
-        ),
-        ledger_path=None if no_ledger else (ledger_path or default_ledger_path()),
-        command=_run_command_line(source, concurrency, ledger_path, no_ledger),
-        # a failed request none of whose leads is found is looked at again after this long, at most 10 s
-        retry=RetryPolicy(settle_wait=min(inflight_grace, SETTLE_WAIT)),
-    )
-    report = source.report()
+    report, report_format = source.report()
     # A scheduler stopping the job (cron timeout, systemd, docker stop) sends SIGTERM: stop like Ctrl-C,
     # waiting for the requests in flight and recording them, and still write the report.
     signal.signal(signal.SIGTERM, _interrupt)
-    outcome = run_import(source.file, mapping, settings, options=source.read_options(), report=report)
-    render(outcome, as_json=source.as_json, quiet=source.quiet, dry_run=False)
-    sys.exit(outcome.exit_code)
+    with ProgressBars(enabled=source.progress) as bars:
+        outcome = import_file(
+            source.file,
+            mapping,
+            token=token,
+            base_url=os.environ.get("VOX_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+            ledger=None if no_ledger else (ledger_path or default_ledger_path()),
+            progress=bars,
+            read=source.read_options(),
+            send=SendOptions(batch_size=source.batch_size, concurrency=concurrency, inflight_grace=inflight_grace),
+            rate=parse_rate(source.rate),
+            command=_run_command_line(source, concurrency, ledger_path, no_ledger),
+            tune_gc=True,
+        )
+    shown = outcome.masked() if source.mask_pii else outcome
+    try:
+        written: Path | None = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
+    except (SourceError, OSError) as exc:  # the report cannot be written (disk full, no access): the leads are sent
+        rebuild = f" Rebuild it with `leadimport show {outcome.run_id} --report PATH`." if outcome.run_id else ""
+        problem = exc if isinstance(exc, SourceError) else f"{report}: cannot write the report: {exc.strerror}."
+        shown = replace(
+            shown,
+            stop_message=f"{problem} The rows were sent as the counts above say; only the report is missing.{rebuild}",
+        )
+        written = None
+    render(shown, written, as_json=source.as_json, quiet=source.quiet)
+    sys.exit(shown.exit_code)
 
 
 @main.command("sandbox")
@@ -370,6 +364,13 @@ def run_command(
     show_default=True,
     help="How long a duplicate block lasts.",
 )
+@click.option(
+    "--preexisting",
+    "preexisting_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of phones that already had a call attempt in the project, one per line in E.164 (+CC...): "
+    "leads with them are refused as duplicates, so a key block can be rehearsed.",
+)
 @_guarded
 def sandbox_command(
     port: int,
@@ -382,6 +383,7 @@ def sandbox_command(
     fail_rate: float,
     drop_rate: float,
     block_seconds: float,
+    preexisting_path: Path | None,
 ) -> None:
     """Run a local CRM that follows the Vox contract, to rehearse imports (Ctrl-C stops it)."""
     from importer.sandbox.server import SandboxSettings, serve
@@ -403,8 +405,19 @@ def sandbox_command(
         fault_5xx=fail_rate,
         fault_drop=drop_rate,
         block_seconds=block_seconds,
+        preexisting_phones=_preexisting_phones(preexisting_path) if preexisting_path else frozenset(),
     )
     serve(settings, port=port, announce=lambda line: click.echo(line, err=False))
+
+
+def _preexisting_phones(path: Path) -> frozenset[str]:
+    """The phones of a --preexisting file: the first cell of each line that holds digits (a header is passed over)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--preexisting {path}: cannot read it as UTF-8 text ({exc}).") from None
+    cells = (line.split(",")[0].strip().strip('"') for line in lines)
+    return frozenset(cell for cell in cells if sum(ch.isdigit() for ch in cell) >= 7)
 
 
 @main.command("history")
@@ -456,17 +469,15 @@ def show_command(
 ) -> None:
     """Print one run's details and counts; with --report, rewrite its report."""
     from importer.ledger.store import Ledger, default_ledger_path
-    from importer.runner import rewrite_report
+    from importer.pipeline import rebuild_report
 
     with Ledger(ledger_path or default_ledger_path()) as ledger:
         record = ledger.run(run_id)
         if record is None:
             raise ConfigError(f"run {run_id} is not in the ledger (see leadimport history).")
         if report_path is not None:
-            outcome = rewrite_report(
-                record, ledger, ReportOptions(path=report_path, format=report_format, mask_pii=mask_pii)
-            )
-            click.echo(f"Rewrote the report of run {run_id}: {outcome.report_path}")
+            written = rebuild_report(run_id, ledger).write_report(report_path, format=report_format, mask_pii=mask_pii)
+            click.echo(f"Rewrote the report of run {run_id}: {written}")
     click.echo(f"Run {record.run_id}: {record.outcome or 'did not finish (killed or still running)'}")
     click.echo(f"  file      {record.file}")
     click.echo(f"  mapping   {record.mapping}")
@@ -546,8 +557,9 @@ def mapping_suggest_command(
     click.echo(f"Check it, then: leadimport validate {file} --mapping {out_path}")
 
 
-def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> None:
-    """The summary: counts per status, most common reasons, where the report is."""
+def render(outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool) -> None:
+    """The summary: counts per status, most common reasons, where the report is (None: not written)."""
+    dry_run = outcome.plan is not None
     table = outcome.prepared.table
     summary = outcome.summary
     if as_json:
@@ -557,7 +569,7 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
             "sheets_also_fitting": list(table.also_fit),
             "notes": list(table.notes),
             "header_row": table.header_row,
-            "report": str(outcome.report_path),
+            "report": str(report) if report is not None else None,
             "exit_code": outcome.exit_code,
             "stopped": outcome.stop_message,
             **summary.as_dict(),
@@ -601,7 +613,7 @@ def render(outcome: Outcome, *, as_json: bool, quiet: bool, dry_run: bool) -> No
         click.echo(outcome.plan.describe())
     if dry_run and not outcome.prepared.project_id:
         click.echo("Note: no project/process id, so derived referenceIds are left blank in this dry run.")
-    click.echo(f"Report: {outcome.report_path}" if outcome.report_written else "Report: not written (see above).")
+    click.echo(f"Report: {report}" if report is not None else "Report: not written (see above).")
 
 
 def _other_sheets(table: SourceTable) -> str:

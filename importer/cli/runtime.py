@@ -1,23 +1,16 @@
-"""What a ``leadimport`` process sets for itself: allocator and thread settings, fewer garbage collections.
+"""What a ``leadimport`` process sets for itself, and how the CLI draws progress.
 
-These change the whole process, so only the front doors (the CLI, the watcher, the page) apply them;
-``import importer`` changes nothing in the caller's process.
-
-Fewer garbage collections while a prepared sheet's leads are sent:
-
-A sheet of a few hundred thousand rows leaves millions of long-lived objects (the rows' values, the
-lead payloads) and sending them allocates millions more. Python's cyclic collector would walk all the
-long-lived ones again at every full collection, which for such a sheet costs about a tenth of the
-import. They are frozen (left out of collections) and young objects are collected less often; the
-previous settings come back afterwards.
+These change the whole process, so only the front doors apply them; ``import importer`` changes nothing
+in the caller's process.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
-from collections.abc import Iterator
+from types import TracebackType
+from typing import ClassVar
+
+from tqdm import tqdm
 
 
 def tune_process() -> None:
@@ -33,18 +26,38 @@ def tune_process() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
-YOUNG_THRESHOLD = 20_000
-"""Allocations between collections of the youngest generation (Python's default is 700)."""
+class ProgressBars:
+    """A progress callback that draws one tqdm bar per stage on stderr (nothing when ``enabled`` is false)."""
 
+    UNITS: ClassVar[dict[str, str]] = {"reading": "B", "validating": "row", "sending": "lead"}
 
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Freeze what exists now and collect young objects less often, until the block ends."""
-    previous = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(YOUNG_THRESHOLD, 50, 50)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-        gc.unfreeze()
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._stage: str | None = None
+        self._bar: tqdm | None = None
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        if stage != self._stage:
+            self.close()
+            if stage not in self.UNITS:
+                return
+            unit = self.UNITS[stage]
+            self._stage = stage
+            self._bar = tqdm(total=total, unit=unit, unit_scale=unit == "B", desc=stage, leave=False)
+        if self._bar is not None:
+            self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        self._bar, self._stage = None, None
+
+    def __enter__(self) -> ProgressBars:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,1 +1,6 @@
-"""crm"""
+"""The Vox CRM client over httpx: requests, answers, retries and recovery, the rate limiter, the duplicate budget."""
+
+from importer.crm.client import CrmClient, CrmSettings, RetryPolicy
+from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
+
+__all__ = ["DEFAULT_RATE", "CrmClient", "CrmSettings", "RateLimit", "RateLimiter", "RetryPolicy"]

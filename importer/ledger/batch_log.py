@@ -17,14 +17,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from importer.ledger.key_index import KINDS, KeyIndex, Segment
 
-if TYPE_CHECKING:
-    from importer.ledger.matching import PayloadHashes
+PayloadHashes = Callable[[Sequence[int]], Mapping[int, str]]
+"""The payload hashes of leads, by sheet row. A run may leave :attr:`LeadKey.payload_hash` empty and give
+the ledger this instead: a hash is needed only for a lead the CRM rejected (to tell a fixed row from the
+same one again), so the ledger works out just those."""
 
 # The fields of a batch's leads: ``batch_keys.leads`` holds the first five (written by the claim),
 # ``batch_outcomes.outcomes`` the last three, as JSON arrays of one array per field.

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from importer.ledger.batch_log import Match
+from importer.ledger.batch_log import PayloadHashes as PayloadHashes  # re-exported: the claim's callers name it here
 
 STATE_RANK = {"accepted": 0, "in-flight": 1, "rejected": 2, "pending": 3}
 MATCH_KINDS = ("referenceId", "phone", "email")
@@ -39,12 +40,6 @@ UNION ALL
 SELECT {MATCH_COLUMNS.format(kind=2)} FROM json_each(:emails) AS j CROSS JOIN leads AS l
  WHERE j.value != '' AND l.scope_id = :scope AND l.email = j.value AND l.email != ''
    AND l.reference_id != (:refs ->> j.key)"""
-
-
-PayloadHashes = Callable[[Sequence[int]], Mapping[int, str]]
-"""The payload hashes of leads, by sheet row. A run may leave :attr:`LeadKey.payload_hash` empty and give
-the ledger this instead: a hash is needed only for a lead the CRM rejected (to tell a fixed row from the
-same one again), so the ledger works out just those."""
 
 
 class LeadKey(NamedTuple):

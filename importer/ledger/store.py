@@ -294,6 +294,13 @@ class Ledger:
         with self._mutex, self._errors("end a run in"):
             self._locks.release(run_id)
 
+    def note_report(self, run_id: int, report: str) -> None:
+        """Record where the run's report was written (after the run ended)."""
+        with self._transaction("record a report in") as conn:
+            cursor = conn.execute("UPDATE runs SET report = ? WHERE run_id = ?", (report, run_id))
+            if cursor.rowcount == 0:
+                raise LedgerError(f"the ledger {self.path} has no run {run_id}.")
+
     def seal_settled(self, run_id: int) -> None:
         """Seal the run's batches that have every outcome (call once nothing more is sent; :meth:`end_run`
         seals or folds the rest)."""

@@ -1,1 +1,5 @@
-"""read"""
+"""Files → a table of text cells with each row's sheet_row: sniffing, text files, workbooks, HTML tables."""
+
+from importer.read.source import ReadOptions, SourceTable, read_source
+
+__all__ = ["ReadOptions", "SourceTable", "read_source"]

@@ -35,12 +35,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from importer.sandbox import store as vox
+from importer.sandbox.settings import DEFAULT_SETTINGS, ERROR_SHAPES, SandboxSettings
 
 Json = vox.Json
 
+__all__ = ["DEFAULT_SETTINGS", "ERROR_SHAPES", "Sandbox", "SandboxSettings", "SandboxStats", "serve"]
+
 API_PREFIX = "/api/v1"
 SANDBOX_PREFIX = f"{API_PREFIX}/sandbox/"
-ERROR_SHAPES = ("reference", "guide")
 
 _ROUTES = {
     ("POST", f"{API_PREFIX}/leads/bulk/initiate"): vox.BULK,
@@ -48,37 +50,6 @@ _ROUTES = {
     ("GET", f"{API_PREFIX}/leads/get"): vox.GET,
 }
 _INITIATE = (vox.BULK, vox.SINGLE)
-
-
-@dataclass(frozen=True, slots=True)
-class SandboxSettings:
-    """How the sandbox behaves: identity, limits, contract variants and injected faults."""
-
-    token: str = "sandbox-token"
-    project_id: str = "64f0c0ffee0000000000aaaa"
-    process_ids: tuple[str, ...] = ("64f0c0ffee0000000000beef",)
-    bulk_cap: int = 1000
-    rate_limit: int = 100
-    rate_window: float = 5.0
-    dup_threshold: int = 5
-    dup_window: float = 60.0
-    block_seconds: float = 3600.0
-    latency: tuple[float, float] = (0.0, 0.0)
-    store_delay: float = 0.0
-    """Seconds a bulk or single create waits before storing, on top of ``latency``; lookups do not wait
-    (a CRM slower to insert a batch than to read one lead)."""
-    fault_5xx: float = 0.0
-    fault_drop: float = 0.0
-    mixed_status_400: bool = False
-    error_shape: str = "reference"
-    seed: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.error_shape not in ERROR_SHAPES:
-            raise ValueError(f"error_shape must be one of {ERROR_SHAPES}, not {self.error_shape!r}")
-
-
-DEFAULT_SETTINGS = SandboxSettings()
 
 
 @dataclass(frozen=True, slots=True)

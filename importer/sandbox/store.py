@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from importer.sandbox.server import SandboxSettings
+    from importer.sandbox.settings import SandboxSettings
 
 Json = dict[str, Any]
 
@@ -141,7 +141,7 @@ class Store:
         self.settings = settings
         self.by_id: dict[str, Json] = {}
         self.by_ref: dict[tuple[str, str], str] = {}
-        self.phones: set[str] = set()
+        self.phones: set[str] = {_digits(phone) for phone in settings.preexisting_phones}
         self.emails: set[str] = set()
         self.new_duplicates = 0
         self._serial = itertools.count(1)

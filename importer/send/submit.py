@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from importer._testing import faults
 from importer.columns import to_arrow
@@ -36,6 +35,9 @@ from importer.send.plan import MAX_BATCH
 
 log = logging.getLogger(__name__)
 
+Progress = Callable[[str, int, "int | None"], None]
+"""``progress(stage, done, total)``: how far a stage (``reading``, ``validating``, ``sending`` …) has come."""
+
 INFLIGHT_GRACE = 120.0
 """The client's request timeout: no request of leadimport runs longer, so nor does the CRM's work on it."""
 
@@ -46,7 +48,7 @@ class SendOptions:
 
     batch_size: int = MAX_BATCH
     concurrency: int = 8
-    progress: bool = False
+    progress: Progress | None = None
     inflight_grace: float = INFLIGHT_GRACE
     """Seconds after which a request of an interrupted run surely no longer runs at the CRM."""
 
@@ -168,11 +170,14 @@ class _Sender:
         """Works out the payload hashes the ledger asks for."""
         self.notes: dict[str, str] = {}
         """referenceId → what an accepted row's reason says about how it was sent."""
-        self.bar = tqdm(total=len(state.at), unit="lead", desc="sending", disable=not options.progress, leave=False)
+        self._sent, self._total = 0, len(state.at)
         self._bar_lock = threading.Lock()
+        if options.progress:
+            options.progress("sending", 0, self._total)
 
     def close_progress(self) -> None:
-        self.bar.close()
+        if self.options.progress:
+            self.options.progress("sent", self._sent, self._total)
 
     def reconcile(self) -> None:
         """Settle leads an interrupted run left in-flight: found in the CRM → accepted, else pending.
@@ -333,8 +338,11 @@ class _Sender:
         return [lead for lead in leads if lead["referenceId"] in claimed], claim.batch_id
 
     def _progress(self, leads: int) -> None:
+        if self.options.progress is None:
+            return
         with self._bar_lock:
-            self.bar.update(leads)
+            self._sent += leads
+            self.options.progress("sending", self._sent, self._total)
 
     def _apply_known(self, ref: str, known: Known) -> None:
         assert self.ledger is not None
