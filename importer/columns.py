@@ -58,19 +58,42 @@ def column_arrays(frame: pd.DataFrame, *, only: list[int] | None = None) -> list
 
 
 def columns_holding(arrays: list[pa.Array], test: Callable[[pa.Array], np.ndarray]) -> list[int]:
-    """The positions of the arrays in which ``test`` (per value, on one array) is true for some value:
-    tested once on all of them together, so that a table of many short columns costs as much as its cells."""
-    if not arrays:
-        return []
-    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
-    hits = test(pa.concat_arrays([a.cast(pa.large_string()) if a.type != pa.large_string() else a for a in arrays]))
-    if not hits.any():
-        return []
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    filled = lengths > 0
-    counts = np.zeros(len(arrays), dtype=np.int64)
-    counts[filled] = np.add.reduceat(hits.astype(np.int64), starts[filled])
-    return [int(i) for i in np.flatnonzero(counts)]
+    """The positions of the arrays in which ``test`` (per value, on one array) is true for some value.
+
+    Short arrays are tested together, a group at a time, so that a table of many short columns costs as
+    much as its cells; a long one is tested alone (never copied).
+    """
+    found: list[int] = []
+    group: list[int] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        if len(group) == 1:
+            if test(arrays[group[0]]).any():
+                found.append(group[0])
+        elif group:
+            parts = [arrays[i] if arrays[i].type == _LARGE_STRING else arrays[i].cast(_LARGE_STRING) for i in group]
+            hits = test(pa.concat_arrays(parts))
+            if hits.any():
+                lengths = np.array([len(p) for p in parts], dtype=np.int64)
+                ends = np.cumsum(lengths)
+                per = np.add.reduceat(np.append(hits, False).astype(np.int64), np.append(0, ends[:-1]))
+                found.extend(g for g, count, length in zip(group, per, lengths, strict=True) if length and count)
+        group.clear()
+        size = 0
+
+    for position, array in enumerate(arrays):
+        group.append(position)
+        size += len(array)
+        if size >= _GROUP_VALUES:
+            flush()
+    flush()
+    return found
+
+
+_GROUP_VALUES = 1 << 16
+"""Values tested at once by :func:`columns_holding`."""
 
 
 def to_bool(array: ArrowText) -> np.ndarray:

@@ -172,6 +172,8 @@ def load_mapping(
         raise ConfigError(f"{p}: not valid YAML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read the mapping: {exc}") from None
+    except RecursionError:  # [[[[... thousands deep: PyYAML recurses once per level
+        raise ConfigError(f"{p}: not a mapping: its lists or dictionaries are nested thousands deep.") from None
     written = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_TextLoader)
     return parse_mapping(
         raw,
