@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from importer.cli.failures import crash_message, is_crash, out_of_memory_message
+from importer.cli.failures import crash_message, is_crash, is_out_of_memory, out_of_memory_message
 from importer.cli.ledger_paths import (
     insecure_url,
     insecure_warning,
@@ -51,10 +51,10 @@ def _guarded(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted.", err=True)
             sys.exit(130)
-        except MemoryError:
-            click.echo(f"error: {out_of_memory_message(kwargs)}", err=True)
-            sys.exit(2)
         except BaseException as exc:
+            if is_out_of_memory(exc):
+                click.echo(f"error: {out_of_memory_message(kwargs)}", err=True)
+                sys.exit(2)
             if not is_crash(exc):
                 raise
             click.echo(f"error: {crash_message(exc, kwargs)}", err=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from importer.read.guards import human_size
 
-__all__ = ["crash_message", "end_process", "is_crash", "out_of_memory_message"]
+__all__ = ["crash_message", "end_process", "is_crash", "is_out_of_memory", "out_of_memory_message"]
 
 
 def _input_file(kwargs: Mapping[str, object]) -> Path | None:
@@ -42,6 +42,17 @@ def out_of_memory_message(kwargs: Mapping[str, object]) -> str:
         "Split the file into smaller ones (or delete columns and rows that are not leads), or run it on a "
         "machine with more memory."
     )
+
+
+_NO_MEMORY = ("failed to launch worker thread", "cannot allocate memory", "out of memory", "std::bad_alloc")
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` means the process ran out of memory (or of address space for a worker thread)."""
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc).lower()
+    return type(exc).__name__.startswith("Arrow") and any(words in text for words in _NO_MEMORY)
 
 
 def is_crash(exc: BaseException) -> bool:

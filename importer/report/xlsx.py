@@ -112,8 +112,20 @@ ISSUE_TEXT = {
     ),
     "missing-name": "The lead has no name. Type the customer's name here.",
     "missing-contact": "The lead has no phone number and no email address. Type at least one of them.",
+    "value-too-long": (
+        "A lead field is far longer than any real one (a name over 200 characters, an email over 254, a phone "
+        "cell over 100, a referenceId over 200): the cell holds something else. Keep one value per cell."
+    ),
 }
 WARNING_TEXT = {
+    "metadata-truncated": (
+        "A metadata value was longer than 2,000 characters; the CRM gets its first 2,000. "
+        "Shorten it if the rest matters."
+    ),
+    "control-characters": (
+        "This row held invisible control characters (NUL and the like, from a damaged copy or an export tool); "
+        "they were removed. Check the values, and where the file came from."
+    ),
     "invalid-email": (
         "This is not a usable email address, so the lead goes to the CRM without one. "
         "Correct it (like name@example.com) if the CRM should have it."
@@ -157,6 +169,7 @@ REASON_MEANING = {
     "invalid-email": "Email address is not usable and there is no phone",
     "missing-name": "No name",
     "missing-contact": "No phone number and no email",
+    "value-too-long": "A lead field far longer than any real one",
     "blank-row": "Empty row, skipped",
     "summary-row": "A total line, not a lead; skipped",
     "repeated-header": "The header row again inside the data; skipped",
