@@ -7,6 +7,7 @@ import os
 import resource
 import subprocess
 import sys
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -50,6 +51,51 @@ def test_a_file_larger_than_the_memory_allowed_is_exit_2_naming_it(tmp_path: Pat
     size = f"{sheet.stat().st_size / (1 << 20):.1f} MiB"
     assert f"ran out of memory reading or checking {sheet} ({size})" in done.stderr
     assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+
+
+def _big_xlsx(path: Path, rows: int) -> Path:
+    """An XLSX of ``rows`` leads, its sheet written straight into the archive (openpyxl would take minutes)."""
+    book = Workbook()
+    book.save(path.with_suffix(".seed.xlsx"))
+    sheet_xml = "xl/worksheets/sheet1.xml"
+    with (
+        zipfile.ZipFile(path.with_suffix(".seed.xlsx")) as seed,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out,
+    ):
+        for info in seed.infolist():
+            if info.filename != sheet_xml:
+                out.writestr(info.filename, seed.read(info.filename))
+        with out.open(sheet_xml, "w", force_zip64=True) as handle:
+            handle.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
+            cell = '<c r="{col}{row}" t="inlineStr"><is><t>{text}</t></is></c>'
+            for start in range(1, rows + 1, 10_000):
+                chunk = []
+                for r in range(start, min(start + 10_000, rows + 1)):
+                    texts = (
+                        ("Name", "Phone", "Notes") if r == 1 else (f"Lead {r}", f"98{r:08d}", f"notes about lead {r}")
+                    )
+                    chunk.append(
+                        f'<row r="{r}">'
+                        + "".join(cell.format(col=c, row=r, text=t) for c, t in zip("ABC", texts, strict=True))
+                        + "</row>"
+                    )
+                handle.write("".join(chunk).encode())
+            handle.write(b"</sheetData></worksheet>")
+    return path
+
+
+def test_a_workbook_larger_than_the_memory_allowed_is_refused_before_the_reader_aborts(tmp_path: Path) -> None:
+    """A workbook whose sheet the native reader could not hold under the memory limit: refused with exit 2
+    and the sizes, where the reader would have aborted the process (exit 134) with no report."""
+    book = _big_xlsx(tmp_path / "big.xlsx", 900_000)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    done = _leadimport("validate", str(book), "-m", str(mapping), "--report", str(tmp_path / "r.csv"), memory=800 << 20)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{book} (" in done.stderr and "needs about" in done.stderr and "of memory" in done.stderr
+    assert "memory allocation" not in done.stderr and "Traceback" not in done.stderr
 
 
 def _small_files(folder: Path) -> list[list[str]]:

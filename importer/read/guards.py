@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from importer.errors import SourceError
 
-__all__ = ["WorkbookLimits", "check_workbook", "human_size"]
+__all__ = ["WorkbookLimits", "check_workbook", "human_size", "memory_available"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,7 @@ def _check_zip(path: Path, limits: WorkbookLimits) -> None:
                 "it looks damaged or built to exhaust memory, so it is not read."
             )
         total = 0
+        sizes: dict[str, int] = {}
         for info in infos:
             if info.file_size > limits.part_bytes:
                 raise _refuse(path, info.filename, f"declares {human_size(info.file_size)} unpacked")
@@ -123,6 +124,91 @@ def _check_zip(path: Path, limits: WorkbookLimits) -> None:
                     path, info.filename, f"unpacks to {human_size(size)} but declares {human_size(info.file_size)}"
                 )
             total += size
+            sizes[info.filename] = size
+    sheet = max((size for name, size in sizes.items() if _is_sheet_part(name)), default=0)
+    strings = sum(size for name, size in sizes.items() if "sharedstrings" in name.lower())
+    _check_memory(path, sheet + strings, "its largest sheet")
+
+
+def _is_sheet_part(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith(("xl/worksheets/", "xl/chartsheets/")) or lowered == "content.xml"
+
+
+MEMORY_PER_BYTE = 3
+"""Memory a reader takes per byte of the sheet it parses (with its shared strings): cells become values,
+then text; measured at about 2.5 for a sheet of short text cells."""
+_ALWAYS_FITS = 64 << 20
+
+
+def _check_memory(path: Path, part_bytes: int, what: str) -> None:
+    """Refuse before parsing a sheet that cannot fit in the memory this process may still use: a native
+    reader that runs out of memory aborts the whole process (exit 134) instead of raising an error."""
+    needed = MEMORY_PER_BYTE * part_bytes
+    if needed < _ALWAYS_FITS:
+        return
+    available = memory_available()
+    if available is not None and needed > available:
+        raise SourceError(
+            f"{path} ({human_size(path.stat().st_size)}): reading {what} ({human_size(part_bytes)} unpacked) "
+            f"needs about {human_size(needed)} of memory, and this process can use only {human_size(available)} "
+            "more; nothing was sent. Split the file, save it as .csv (read with far less memory), or run it "
+            "on a machine with more memory."
+        )
+
+
+def memory_available() -> int | None:
+    """Bytes this process may still allocate, as far as the system says: its address-space limit, its
+    cgroup's limit and the memory the kernel has available (None when none is known)."""
+    known: list[int] = []
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            used = _status_kib("VmSize")
+            known.append(soft - (used or 0) * 1024)
+    except (ImportError, OSError, ValueError):
+        pass
+    limit, usage = _read_int("/sys/fs/cgroup/memory.max"), _read_int("/sys/fs/cgroup/memory.current")
+    if limit is not None and usage is not None:
+        known.append(limit - usage)
+    meminfo = _meminfo()
+    if "MemAvailable" in meminfo:
+        known.append((meminfo["MemAvailable"] + meminfo.get("SwapFree", 0)) * 1024)
+    return max(min(known), 0) if known else None
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        text = Path(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _status_kib(field: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _meminfo() -> dict[str, int]:
+    try:
+        lines = Path("/proc/meminfo").read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    out = {}
+    for line in lines:
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[0].isdigit():
+            out[name] = int(parts[0])
+    return out
 
 
 def _inflated_size(raw: BinaryIO, info: zipfile.ZipInfo, cap: int) -> int | None:
@@ -176,6 +262,7 @@ def _check_ole(path: Path, limits: WorkbookLimits) -> None:
                 f"{human_size(file_size)}; the file is damaged or built to exhaust memory, so it is not read. "
                 "If it is a real export, open it in Excel and save it as .xlsx or .csv."
             )
+    _check_memory(path, max((size for _, size in streams), default=0), "its workbook stream")
 
 
 def _ole_streams(path: Path) -> list[tuple[str, int]]:
