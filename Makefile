@@ -21,7 +21,7 @@ lint: $(STAMP)
 
 # Mutated CSV and XLSX files fed to validate (a few minutes), then 200 CLI runs as subprocesses.
 fuzz: $(STAMP)
-	LEADIMPORT_FUZZ_EXAMPLES=$${LEADIMPORT_FUZZ_EXAMPLES:-1500} $(PY) -m pytest -q -m fuzz tests/test_fuzz.py
+	LEADIMPORT_FUZZ_EXAMPLES=$${LEADIMPORT_FUZZ_EXAMPLES:-600} $(PY) -m pytest -q -m fuzz tests/test_fuzz.py
 	$(MAKE) stress
 
 stress: $(STAMP)

@@ -150,3 +150,26 @@ def test_mutated_csv_files_end_with_a_documented_exit_code(tmp_path: Path, data:
 def test_mutated_xlsx_files_end_with_a_documented_exit_code(tmp_path: Path, data: bytes, suffix: str) -> None:
     """An XLSX with a mutated part or mutated archive bytes: exit 0-3, no traceback."""
     _validate(tmp_path, f"leads{suffix}", data)
+
+
+def test_a_sheet_part_with_a_broken_deflate_stream_is_exit_2(tmp_path: Path) -> None:
+    """Found by the fuzz: a sheet part whose compressed bytes are damaged ("invalid distance too far back")
+    made the look at its used range raise zlib.error, a traceback; it is an unreadable workbook (exit 2)."""
+    import zlib
+
+    with zipfile.ZipFile(io.BytesIO(SEED_XLSX)) as original:
+        info = original.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for offset in range(start + 2, start + info.compress_size):
+        data = bytearray(SEED_XLSX)
+        data[offset] ^= 0xFF
+        try:
+            with zipfile.ZipFile(io.BytesIO(bytes(data))) as damaged, damaged.open(info.filename) as handle:
+                handle.read()
+        except zlib.error:
+            break
+        except (zipfile.BadZipFile, EOFError, ValueError):
+            continue
+    else:
+        pytest.skip("no single-byte change of this zlib's stream gives a zlib error")
+    _validate(tmp_path, "leads.xlsx", bytes(data))

@@ -252,9 +252,10 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         # One contiguous large_string array per column, so later stages convert without copying.
         cells = pd.DataFrame(
             {
-                n: pd.array(pc.cast(parsed.column(i).combine_chunks(), pa.large_string()), dtype=TEXT_DTYPE)
+                n: TEXT_DTYPE.__from_arrow__(_one_text_chunk(parsed.column(i)))  # type: ignore[attr-defined]
                 for i, n in enumerate(names)
-            }
+            },
+            copy=False,
         )
     else:
         checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
@@ -271,6 +272,12 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     if body.line_breaks() > len(cells):  # else no cell holds a line break (each record ends with one)
         _refuse_runaway_quotes(table, delimiter)
     return table
+
+
+def _one_text_chunk(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one large_string array."""
+    array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
 
 
 _SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)
