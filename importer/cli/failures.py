@@ -10,6 +10,7 @@ import concurrent.futures
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -77,6 +78,8 @@ def end_process(code: int) -> None:
     active exception", exit 134) after all output was printed. Nothing is left to do by then: the
     ledger and reports are closed, so the process ends without that teardown.
     """
+    with contextlib.suppress(ValueError):  # a late Ctrl-C must not turn a finished command into a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe (| head): nothing more can be said
