@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Mapping as MappingABC
@@ -81,8 +82,12 @@ class LeadMapping:
         return next((s for s in self.fields if s.target == name), None)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_header(text: str) -> str:
-    """Header key for matching: case, spacing and punctuation ignored."""
+    """Header key for matching: case, spacing and punctuation ignored (remembered: the header search meets
+    the same cells again and again, 100,000 of them in a row of a wide sheet)."""
+    if len(text) > 1_000:  # no header is this long: a cell of data, not worth remembering or reading whole
+        text = text[:1_000]
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
