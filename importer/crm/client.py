@@ -72,7 +72,7 @@ _RESUME = "then run the same command again: rows not yet sent are kept as pendin
 class CrmSettings:
     """Where the CRM is, who we are to it, and the project and process to import into."""
 
-    base_url: str
+    base_url: str = field(repr=False)  # may hold credentials (https://user:pass@host): never shown whole
     token: str = field(repr=False)
     project_id: str
     process_id: str
