@@ -69,6 +69,24 @@ def _seed_xlsx() -> bytes:
 SEED_XLSX = _seed_xlsx()
 
 
+def _seed_xls() -> bytes:
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    for r, row in enumerate(
+        [["Name", "Phone", "Email"], *([f"Lead {i}", p, f"l{i}@x.in"] for i, p in enumerate(PHONES))]
+    ):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+SEED_XLS = _seed_xls()
+
+
 @st.composite
 def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
     """``seed`` with a few byte-level mutations: flips, deletions, insertions of tricky tokens, repeats."""
@@ -173,3 +191,11 @@ def test_a_sheet_part_with_a_broken_deflate_stream_is_exit_2(tmp_path: Path) -> 
     else:
         pytest.skip("no single-byte change of this zlib's stream gives a zlib error")
     _validate(tmp_path, "leads.xlsx", bytes(data))
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(data=mutated(SEED_XLS))
+def test_mutated_xls_files_end_with_a_documented_exit_code(tmp_path: Path, data: bytes) -> None:
+    """An XLS (an OLE compound file) with mutated bytes: exit 0-3, no traceback, no hang."""
+    _validate(tmp_path, "leads.xls", data)

@@ -154,3 +154,48 @@ def test_real_workbooks_pass_the_guard(tmp_path: Path) -> None:
     path = tmp_path / "big.xlsx"
     book.save(path)
     guards.check_workbook(path)
+
+
+def _xls(path: Path) -> Path:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    for r, row in enumerate((["Full Name", "Mobile No."], ["Asha", "9822033445"])):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("damage", ["directory count", "looping chain"])
+def test_an_xls_whose_structure_would_exhaust_memory_is_refused(
+    tmp_path: Path, mapping_file: Callable[..., Path], damage: str
+) -> None:
+    """Found by the fuzz: a sector chain that loops made the native reader ask for gigabytes and abort the
+    process (exit 134); header counts larger than the file are refused alike. Now exit 2, "damaged"."""
+    import resource
+    import subprocess
+    import sys
+
+    path = _xls(tmp_path / "leads.xls")
+    data = bytearray(path.read_bytes())
+    if damage == "directory count":
+        struct.pack_into("<I", data, 0x28, 0x7FFFFFFF)
+    else:
+        dir_start = struct.unpack_from("<I", data, 0x30)[0]
+        fat_sector = struct.unpack_from("<I", data, 0x4C)[0]
+        struct.pack_into("<I", data, 512 * (fat_sector + 1) + 4 * dir_start, dir_start)
+    path.write_bytes(bytes(data))
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", "validate", str(path), "-m", str(mapping_file())],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "this XLS file is damaged" in done.stderr

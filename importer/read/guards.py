@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from importer.errors import SourceError
+from importer.read.ole import Damaged, check_compound_file
 
 __all__ = ["WorkbookLimits", "check_workbook", "human_size", "memory_available"]
 
@@ -245,75 +246,25 @@ def _inflated_size(raw: BinaryIO, info: zipfile.ZipInfo, cap: int) -> int | None
 
 # -- XLS: an OLE compound file ----------------------------------------------------------------------
 
-_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
-
 
 def _check_ole(path: Path, limits: WorkbookLimits) -> None:
-    """Each stream's declared size must fit in the file (a stream's bytes are the file's own sectors)."""
+    """Each stream's declared size must fit in the file (a stream's bytes are the file's own sectors), and
+    the file's structure must be one a reader can walk without exhausting memory."""
     try:
-        streams = _ole_streams(path)
-    except (OSError, ValueError, struct.error):
-        return  # damaged: the reader says so
+        streams = check_compound_file(path)
+    except Damaged as exc:
+        raise SourceError(
+            f"{path}: this XLS file is damaged ({exc}); it is not read, since reading it could exhaust memory. "
+            "Open it in Excel and save it again as .xlsx or .csv."
+        ) from None
+    except (OSError, struct.error, UnicodeDecodeError):
+        return  # the reader says what is wrong with it
     file_size = path.stat().st_size
-    for name, size in streams:
-        if size > file_size or size > limits.part_bytes:
+    for stream in streams:
+        if stream.size > file_size or stream.size > limits.part_bytes:
             raise SourceError(
-                f"{path}: the stream {name!r} declares {human_size(size)}, but the file holds only "
+                f"{path}: the stream {stream.name!r} declares {human_size(stream.size)}, but the file holds only "
                 f"{human_size(file_size)}; the file is damaged or built to exhaust memory, so it is not read. "
                 "If it is a real export, open it in Excel and save it as .xlsx or .csv."
             )
-    _check_memory(path, max((size for _, size in streams), default=0), "its workbook stream")
-
-
-def _ole_streams(path: Path) -> list[tuple[str, int]]:
-    """(name, declared size) of every stream in an OLE compound file's directory."""
-    with path.open("rb") as handle:
-        header = handle.read(512)
-        if len(header) < 512:
-            raise ValueError("short header")
-        sector_shift = struct.unpack_from("<H", header, 0x1E)[0]
-        if sector_shift not in (9, 12):
-            raise ValueError("sector size")
-        sector = 1 << sector_shift
-        fat_sectors = struct.unpack_from("<I", header, 0x2C)[0]
-        first_dir = struct.unpack_from("<I", header, 0x30)[0]
-        first_difat, difat_count = struct.unpack_from("<II", header, 0x44)
-        file_sectors = max(path.stat().st_size // sector, 1)
-        if fat_sectors > file_sectors:
-            raise ValueError("FAT larger than the file")
-
-        def read_sector(number: int) -> bytes:
-            if number >= file_sectors:
-                raise ValueError("sector past the end")
-            handle.seek((number + 1) * sector)
-            return handle.read(sector)
-
-        fat_list = [n for n in struct.unpack_from("<109I", header, 0x4C) if n not in (_FREE, _END_OF_CHAIN)]
-        next_difat, seen = first_difat, 0
-        while next_difat not in (_FREE, _END_OF_CHAIN) and seen < difat_count and len(fat_list) < fat_sectors:
-            block = read_sector(next_difat)
-            entries = struct.unpack(f"<{sector // 4}I", block)
-            fat_list += [n for n in entries[:-1] if n not in (_FREE, _END_OF_CHAIN)]
-            next_difat, seen = entries[-1], seen + 1
-        fat: list[int] = []
-        for number in fat_list[:fat_sectors]:
-            fat.extend(struct.unpack(f"<{sector // 4}I", read_sector(number)))
-        streams: list[tuple[str, int]] = []
-        current, visited = first_dir, set()
-        while current not in (_FREE, _END_OF_CHAIN) and current < len(fat):
-            if current in visited:
-                raise ValueError("directory chain loops")
-            visited.add(current)
-            block = read_sector(current)
-            for offset in range(0, sector, 128):
-                entry = block[offset : offset + 128]
-                name_length, kind = struct.unpack_from("<HB", entry, 64)
-                if kind != 2 or not 2 <= name_length <= 64:  # 2: a stream
-                    continue
-                name = entry[: name_length - 2].decode("utf-16-le", errors="replace")
-                size = struct.unpack_from("<Q", entry, 120)[0]
-                if sector == 512:
-                    size &= 0xFFFFFFFF  # version 3 files keep only the low 32 bits
-                streams.append((name, size))
-            current = fat[current]
-        return streams
+    _check_memory(path, max((stream.size for stream in streams), default=0), "its workbook stream")
