@@ -11,9 +11,21 @@ Parts (``--part``, repeatable; default: all):
             default concurrency (8) and with 4: the achieved request rate as a share of the
             limit (target: at least 90%), with the client's CPU time beside it
             (bench/submit_rate.py).
+  duplicates  imports into a sandbox where 0%, 0.3%, 5% and 100% of the sheet's phones were already
+            called, and each import again: key blocks, time and leads accepted, with the CRM's
+            60 s duplicate window scaled down (target: at 0.3% no block; at 100% at most one per
+            file and none on the rerun) (bench/dup_guard.py).
   ledger    ``leadimport run`` of 200,000 valid leads with and without the ledger, the
             rate limit out of the way (target: at most 10% slower with it)
             (bench/ledger_overhead.py).
+  web       the --csv-rows CSV uploaded to ``leadimport serve`` and reviewed: the server's
+            peak RSS (target: under 1.5 GB) and every review grid page's time (target: under
+            1 s) (bench/web_upload.py).
+  watch     ``leadimport watch --once`` of 20 files x 5,000 valid leads dropped at once into
+            the sandbox at the CRM's limit (100 requests per 5 s, 100-300 ms per request):
+            the whole drop against the time the limit allows for its requests (target:
+            within 10%); and the CPU a daemon uses idle, polling an inbox whose done/
+            holds 10,000 files (target: under 1% of a core) (bench/watch_drop.py).
 
 Each command runs as its own process, the sides compared alternating, ``--repeats``
 times; medians are reported because small shared machines are noisy. The exit code is
@@ -38,10 +50,13 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from dup_guard import DupSettings, duplicates_part
 from generate import DATA_DIR, DEFAULT_SEED, SheetSpec, ensure_sheet
 from ledger_overhead import LedgerSettings, ledger_part
 from measure import Measurement, run_measured
 from submit_rate import SubmitSettings, submit_part
+from watch_drop import WatchBenchSettings, watch_part
+from web_upload import WebSettings, web_part
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -78,6 +93,10 @@ class Settings:
     submit_repeats: int = 1  # each run takes 15 s or more, bound by the rate limit
     ledger_rows: int = 200_000
     ledger_at_limit: bool = False
+    watch_files: int = 20
+    watch_rows: int = 5_000
+    watch_idle_files: int = 10_000
+    watch_idle_s: float = 30.0
 
 
 @dataclass(slots=True)
@@ -204,10 +223,38 @@ def ledger_overhead_part(settings: Settings) -> PartResult:
     )
 
 
+def duplicates_guard_part(settings: Settings) -> PartResult:
+    return duplicates_part(DupSettings(seed=settings.seed, data_dir=settings.data_dir, quick=settings.quick))
+
+
+def web_upload_part(settings: Settings) -> PartResult:
+    return web_part(
+        WebSettings(rows=settings.csv_rows, seed=settings.seed, data_dir=settings.data_dir, python=settings.python)
+    )
+
+
+def watch_drop_part(settings: Settings) -> PartResult:
+    return watch_part(
+        WatchBenchSettings(
+            files=settings.watch_files,
+            rows=settings.watch_rows,
+            idle_files=settings.watch_idle_files,
+            idle_s=settings.watch_idle_s,
+            seed=settings.seed,
+            data_dir=settings.data_dir,
+            python=settings.python,
+            quick=settings.quick,
+        )
+    )
+
+
 PARTS: dict[str, Callable[[Settings], PartResult]] = {
     "validate": validate_part,
     "submit": submit_rate_part,
+    "duplicates": duplicates_guard_part,
     "ledger": ledger_overhead_part,
+    "web": web_upload_part,
+    "watch": watch_drop_part,
 }
 
 
@@ -346,6 +393,11 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[str]]:
         action="store_true",
         help="Also compare with and without the ledger at the CRM's limit of 100 requests per 5 s (slow).",
     )
+    parser.add_argument("--watch-files", type=int, help="Files the watch part drops at once [default: 20; --quick: 5].")
+    parser.add_argument("--watch-rows", type=int, help="Valid leads per dropped file [default: 5,000; --quick: 2,000].")
+    parser.add_argument(
+        "--watch-idle", type=float, help="Seconds the idle watcher is measured [default: 30; --quick: 10]."
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Generator seed.")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="Where generated sheets are cached.")
     args = parser.parse_args(argv)
@@ -363,6 +415,10 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[str]]:
         submit_repeats=args.repeats or 1,
         ledger_rows=args.ledger_rows or (20_000 if args.quick else 200_000),
         ledger_at_limit=args.ledger_at_limit,
+        watch_files=args.watch_files or (5 if args.quick else 20),
+        watch_rows=args.watch_rows or (2_000 if args.quick else 5_000),
+        watch_idle_files=2_000 if args.quick else 10_000,
+        watch_idle_s=args.watch_idle or (10.0 if args.quick else 30.0),
     )
     return settings, list(dict.fromkeys(args.part or PARTS))
 

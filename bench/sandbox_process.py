@@ -53,7 +53,7 @@ class SandboxProcess:
 
     def start(self) -> None:
         """Start the child and wait until it serves."""
-        settings = json.dumps(dataclasses.asdict(self.settings))
+        settings = json.dumps(dataclasses.asdict(self.settings), default=sorted)  # frozensets as lists
         self._process = subprocess.Popen(
             [self._python, str(Path(__file__).resolve()), settings],
             cwd=ROOT,
@@ -106,6 +106,8 @@ def _settings_from_json(text: str) -> SandboxSettings:
     fields = json.loads(text)
     fields["latency"] = tuple(fields["latency"])
     fields["process_ids"] = tuple(fields["process_ids"])
+    if "preexisting_phones" in fields:
+        fields["preexisting_phones"] = frozenset(fields["preexisting_phones"])
     return SandboxSettings(**fields)
 
 

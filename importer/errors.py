@@ -16,36 +16,57 @@ Only failed operations raise, and everything raised hangs from one root::
             ├── ProcessNotFound  404: the configured process does not exist
             └── ClientBug        400 "Either ... is required" / "Input must be an array"
 
-``httpx`` exceptions are translated into these in ``importer.crm.client`` only.
+``httpx`` exceptions are translated into these in ``importer.crm.transport`` only.
 """
 
 from __future__ import annotations
 
 
 class LeadImportError(Exception):
-    """Root of every error leadimport raises on purpose."""
+    """Root of every error leadimport raises on purpose.
+
+    ``file``, ``row`` (the sheet row a person sees) and ``column`` say where the problem is, when it is in
+    one place (None otherwise); ``code`` names the kind of error for scripts (``leadimport ... --json``).
+    """
 
     exit_code: int = 2
+    code: str = "error"
+
+    def __init__(
+        self, message: str = "", *, file: str | None = None, row: int | None = None, column: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.file, self.row, self.column = file, row, column
 
 
 class ConfigError(LeadImportError):
     """The mapping, a setting or an environment variable is unusable."""
 
+    code = "config"
+
 
 class SourceError(LeadImportError):
     """The input file cannot be read or has no usable header/sheet."""
+
+    code = "source"
 
 
 class ReportError(SourceError):
     """The report cannot be written (a full disk, no access): about this machine, never the CRM."""
 
+    code = "report"
+
 
 class LedgerError(LeadImportError):
     """The ledger database cannot be opened, read or written."""
 
+    code = "ledger"
+
 
 class CrmError(LeadImportError):
     """A request to the CRM failed."""
+
+    code = "crm"
 
     exit_code = 3
 
@@ -53,29 +74,43 @@ class CrmError(LeadImportError):
 class CrmUnreachable(CrmError):
     """The CRM could not be reached, or kept failing, after bounded retries."""
 
+    code = "crm-unreachable"
+
 
 class CrmStop(CrmError):
     """The CRM refused the run; nothing more may be sent (resumable later)."""
+
+    code = "crm-stop"
 
 
 class KeyBlocked(CrmStop):
     """The API key is blocked for duplicate submissions (HTTP 429)."""
 
+    code = "key-blocked"
+
 
 class AuthFailed(CrmStop):
     """The token does not belong to the project, or the project is inactive (HTTP 403)."""
+
+    code = "auth-failed"
 
 
 class ProcessNotFound(CrmStop):
     """The configured process id does not exist in the project (HTTP 404)."""
 
+    code = "process-not-found"
+
 
 class WrongAddress(CrmStop):
     """The CRM redirects elsewhere: VOX_BASE_URL is not the API's address."""
 
+    code = "wrong-address"
+
 
 class ClientBug(CrmStop):
     """The CRM says the request itself is malformed; a bug in leadimport."""
+
+    code = "client-bug"
 
 
 MESSAGE_LINES = 20

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pandas as pd
 
 from importer.config import LeadMapping, load_mapping, require_ids
-from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, RetryPolicy
+from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient, RetryPolicy
+from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.dedupe import mark_duplicates
 from importer.errors import ConfigError, LedgerError, SourceError
@@ -26,9 +27,18 @@ from importer.normalize.bounds import apply_bounds
 from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import ReadOptions, SourceTable, read_source
 from importer.report.mask import mask_frame, mask_text
-from importer.report.rows import Summary, default_report_path, mask_summary, report_frame, summarize, write_csv_report
+from importer.report.rows import (
+    Summary,
+    default_report_path,
+    label_rows,
+    mask_summary,
+    report_frame,
+    summarize,
+    write_csv_report,
+)
 from importer.send.gc_pause import fewer_collections
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
+from importer.send.preview import preview_with_ledger
 from importer.send.submit import LedgerRun, Progress, SendOptions, send_rows
 
 DEFAULT_BASE_URL = "https://crm.uservox.ai/api/v1"
@@ -111,9 +121,11 @@ class Outcome:
         """
         target, fmt = report_target(self.table.path, path, format)
         frame = report_frame(self.rows, self.table.cells)
+        if self.table.row_sheets:
+            frame = label_rows(frame, self.table.row_label)
         summary = self.summary
         if mask_pii:
-            frame, summary = mask_frame(frame), mask_summary(summary)
+            frame, summary = mask_frame(frame, **_contact_columns(self.table, frame)), mask_summary(summary)
         if fmt == "xlsx":
             from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
 
@@ -130,6 +142,21 @@ class Outcome:
             with Ledger(self.ledger_path) as ledger:
                 ledger.note_report(self.run_id, str(target.resolve()))
         return target
+
+
+def _contact_columns(table: SourceTable, frame: pd.DataFrame) -> dict[str, list[str]]:
+    """The report's columns holding the cells the leads' phones and emails were read from (a sheet column
+    renamed in the report, ``email (sheet)``, included)."""
+    found: dict[str, list[str]] = {"phone_columns": [], "email_columns": []}
+    for target, key in (("phone", "phone_columns"), ("email", "email_columns")):
+        headers = [table.columns[target]] if target in table.columns else []
+        headers += list(table.alternates.get(target, ()))
+        for header in headers:
+            name = header
+            while name in frame.columns:
+                found[key].append(name)
+                name = f"{name} (sheet)"
+    return found
 
 
 def exit_code(summary: Summary, *, stopped: bool) -> int:
@@ -200,17 +227,37 @@ def validate_file(
     *,
     read: ReadOptions = ReadOptions(),
     plan: SendPlanSettings = SendPlanSettings(),
+    ledger: str | Path | None = None,
     progress: Progress | None = None,
 ) -> Outcome:
-    """The dry run: read, map, normalize, validate and dedupe ``path``; nothing is sent or written."""
+    """The dry run: read, map, normalize, validate and dedupe ``path``; nothing is sent or written.
+
+    With ``ledger`` (a ledger file that exists; read only, never created or written) rows earlier runs
+    imported are ``already-imported``, those the CRM refused for good ``rejected``, and the send plan counts
+    only what ``run`` would send.
+    """
     lead_mapping = _mapping(mapping)
     prepared = prepare(path, lead_mapping, read, progress=progress)
     rows = prepared.rows
+    opened = Ledger.open_read_only(Path(ledger)) if ledger is not None else None
+    used: Path | None = None
+    if opened is not None:
+        with opened:
+            if prepared.project_id and prepared.process_id:
+                rows = preview_with_ledger(
+                    rows,
+                    prepared.leads.metadata,
+                    opened,
+                    project_id=prepared.project_id,
+                    process_id=prepared.process_id,
+                )
+                used = opened.path
     return Outcome(
         prepared=prepared,
         rows=rows,
         summary=summarize(rows),
         plan=send_plan(int((rows["status"] == "valid").sum()), plan),
+        ledger_path=used,
         details=(("Mapping", lead_mapping.source), ("Mode", "dry run")),
     )
 
@@ -222,7 +269,7 @@ def import_file(
     token: str,
     base_url: str = DEFAULT_BASE_URL,
     ledger: str | Path | _DefaultLedger | None = DEFAULT_LEDGER,
-    http: httpx.Client | None = None,
+    http: HttpClient | None = None,
     progress: Progress | None = None,
     read: ReadOptions = ReadOptions(),
     send: SendOptions = SendOptions(),
@@ -261,7 +308,8 @@ def import_file(
     details = (("Mapping", lead_mapping.source), ("Mode", "import"))
     with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path, new=new_ledger) as opened:
         run = _begin(opened, path, lead_mapping, crm, command)
-        with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry) as client:
+        guard = DuplicateBudget(rule=send.duplicate_rule)
+        with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry, duplicates=guard) as client:
             sent = send_rows(
                 prepared.rows,
                 prepared.leads.metadata,
@@ -351,7 +399,7 @@ def rebuild_report(run_id: int, ledger: Ledger) -> Outcome:
     if file_fingerprint(source) != record.fingerprint:
         raise SourceError(f"{source} has changed since run {run_id}; its report cannot be rebuilt from it.")
     mapping = load_mapping(record.mapping, project_id=record.project_id, process_id=record.process_id)
-    prepared = prepare(source, mapping)
+    prepared = prepare(source, mapping, ReadOptions(all_sheets="--all-sheets" in shlex.split(record.command)))
     rows = _ledger_states(prepared.rows, record, ledger)
     return Outcome(
         prepared=prepared,
@@ -362,26 +410,38 @@ def rebuild_report(run_id: int, ledger: Ledger) -> Outcome:
 
 
 def _ledger_states(rows: pd.DataFrame, record: RunRecord, ledger: Ledger) -> pd.DataFrame:
-    """The rows with each valid one's state as the ledger knows it."""
+    """The rows with each valid one's state as this run left it: what it sent and what the CRM answered it,
+    leads earlier runs had imported, and pending for what it did not settle (even if a later run did)."""
     rows = rows.copy()
     valid = rows["status"] == "valid"
     refs = rows.loc[valid, "referenceId"].tolist()
     known = ledger.lookup(record.project_id, record.process_id, refs)
-    entries = [_ledger_state(known.get(ref), record.run_id) for ref in refs]
+    mine = {str(lead["reference_id"]): lead for lead in ledger.leads_of_run(record.run_id)}
+    entries = [_ledger_state(known.get(ref), mine.get(ref), record.run_id) for ref in refs]
     rows["imported_in_run"] = ""
     for i, column in enumerate(("status", "reason", "lead_id", "imported_in_run")):
         rows.loc[valid, column] = [entry[i] for entry in entries]
     return rows
 
 
-def _ledger_state(known: Known | None, run_id: int) -> tuple[str, str, str, str]:
-    """(status, reason, lead_id, imported_in_run) of a sent row, as the ledger knows it."""
+def _ledger_state(known: Known | None, mine: dict[str, object] | None, run_id: int) -> tuple[str, str, str, str]:
+    """(status, reason, lead_id, imported_in_run) of a sent row in the report of run ``run_id``."""
+    if mine is not None:
+        state, lead_id = str(mine["state"]), str(mine["lead_id"] or "")
+        if state == "accepted":
+            return ("accepted", "", lead_id, "")
+        if state == "rejected":
+            return ("rejected", str(mine["message"] or "rejected by the CRM"), "", "")
+        if state == "in-flight":
+            return ("pending", f"in flight when run {run_id} stopped; the next run checks it with the CRM", "", "")
+        return ("pending", f"not sent: run {run_id} stopped before this row", "", "")
+    if known is not None and known.run_id < run_id and known.state == "accepted":
+        return ("already-imported", "", known.lead_id or "", str(known.run_id))
+    if known is not None and known.run_id < run_id and known.state == "rejected":
+        return ("rejected", known.message or "rejected by the CRM", "", str(known.run_id))
+    if known is not None and known.run_id > run_id:
+        later = {"accepted": "imported", "rejected": "sent"}.get(known.state, "claimed")
+        return ("pending", f"not settled by run {run_id}; run {known.run_id} {later} it later", "", "")
     if known is None:
         return ("pending", "not in the ledger: no run has sent it", "", "")
-    if known.state == "accepted" and known.run_id == run_id:
-        return ("accepted", "", known.lead_id or "", "")
-    if known.state == "accepted":
-        return ("already-imported", "", known.lead_id or "", str(known.run_id))
-    if known.state == "rejected":
-        return ("rejected", known.message or "rejected by the CRM", "", str(known.run_id))
     return ("pending", f"{known.state} since run {known.run_id}; the next run settles it", "", str(known.run_id))

@@ -43,8 +43,16 @@ class CliRun:
 
 
 def read_report(path: Path) -> list[dict[str, str]]:
-    """The CSV report as a list of rows keyed by column name."""
-    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    """The CSV report as a list of rows keyed by column name, each cell as a spreadsheet shows it (a phone
+    written ="+91..." so that Excel keeps it whole is +91...; tests/test_report_safety.py checks the form)."""
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    return [{k: _shown(v) for k, v in row.items()} for row in rows]
+
+
+def _shown(cell: str) -> str:
+    if cell.startswith('="') and cell.endswith('"') and len(cell) > 2:
+        return cell[2:-1].replace('""', '"')
+    return cell
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +60,12 @@ def _no_inflight_grace(monkeypatch: pytest.MonkeyPatch) -> None:
     """Resumes in tests check an interrupted run's leads with the CRM at once (the sandbox stores before it
     answers, and a test kills a run only after that or before sending); the grace has its own tests."""
     monkeypatch.setenv("LEADIMPORT_INFLIGHT_GRACE", "0")
+
+
+@pytest.fixture(autouse=True)
+def _own_default_ledger(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The default ledger (run, and validate reading it) is the test's own, never the user's."""
+    monkeypatch.setenv("LEADIMPORT_LEDGER", str(tmp_path / "default-ledger.sqlite3"))
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ import httpx
 import pytest
 
 from importer.crm.client import (
-    DUPLICATE_WINDOW,
     BatchResult,
     CrmClient,
     CrmSettings,
     LeadOutcome,
     RetryPolicy,
 )
+from importer.crm.dup_budget import DUPLICATE_WINDOW
 from importer.crm.limiter import RateLimiter
 from importer.errors import (
     AuthFailed,
@@ -874,7 +874,7 @@ class _Trickle(httpx.SyncByteStream):
 def test_an_answer_that_trickles_in_forever_counts_as_lost(monkeypatch: pytest.MonkeyPatch) -> None:
     """A body arriving a byte at a time never trips the per-read timeout: past the answer deadline the request
     counts as failed after it may have landed, so its leads are looked up (here stored) rather than waited for."""
-    monkeypatch.setattr("importer.crm.client.ANSWER_DEADLINE", 0.3)
+    monkeypatch.setattr("importer.crm.transport.ANSWER_DEADLINE", 0.3)
     crm = FakeCrm(httpx.Response(200, stream=_Trickle()), stored=["r1"])
     started = time.monotonic()
     result = Harness(crm).submit(leads(1))
@@ -1151,4 +1151,4 @@ def test_client_closes_only_the_http_client_it_created() -> None:
     assert not http.is_closed
     with CrmClient(SETTINGS, limiter=RateLimiter()) as own:
         pass
-    assert own._http.is_closed
+    assert own._transport._http.is_closed

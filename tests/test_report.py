@@ -24,15 +24,18 @@ from tests.sandbox_util import MAPPING, TOKEN, run_env
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tTAB", "'\tTAB"),
         ("\rCR", "'\rCR"),
-        ("+919822033445", "+919822033445"),
-        ("+91 98220 33445", "+91 98220 33445"),
+        ("+919822033445", '="+919822033445"'),  # Excel would show 9.19822E+11
+        ("+91 98220 33445", '="+91 98220 33445"'),  # Excel would run it as a formula
+        ("09822033445", '="09822033445"'),  # Excel would drop the leading zero
+        ("9822033445", "9822033445"),  # shown as written
         ("-42", "-42"),
         ("-3.5", "-3.5"),
         ("plain text", "plain text"),
     ],
 )
 def test_formula_triggers_are_neutralised(cell: str, written: str) -> None:
-    """Each trigger character gets a leading apostrophe; numbers and phones stay as they are."""
+    """Each trigger character gets a leading apostrophe; phones Excel would change are written as the text
+    formula ="..." (shown exactly as written); numbers Excel shows unchanged stay as they are."""
     assert formula_safe(pd.Series([cell])).iloc[0] == written
 
 
@@ -47,7 +50,7 @@ def test_csv_report_neutralises_cells_end_to_end(
     assert (row["Name"], row["City"], row["Phone"], row["phone_e164"]) == (
         "'=1+2",
         "'@evil",
-        "+919822033445",
+        "+919822033445",  # as a spreadsheet shows it (written ="+919822033445")
         "+919822033445",
     )
 

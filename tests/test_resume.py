@@ -94,11 +94,13 @@ def test_a_batch_killed_before_it_left_is_sent_at_once_on_resume(tmp_path: Path,
     report = tmp_path / "report.csv"
     assert _run(sheet, tmp_path, sandbox, report, "--concurrency", "1", crash="after-claim:2") == -9
     stored, requests = len(sandbox.leads()), sandbox.stats().requests
-    assert (stored, requests) == (40, 1)  # the first batch of 40; the second never left
+    assert (stored, requests) == (5, 1)  # the probe batch of 5; the second never left
+    initiated = sandbox.stats().initiate_requests
     started = time.monotonic()
     assert _run(sheet, tmp_path, sandbox, report, "--concurrency", "1", "--inflight-grace", "120") == 0
     assert time.monotonic() - started < 60
-    assert sandbox.stats().requests - requests == 2  # the last two batches of 40; no lookup
+    stats = sandbox.stats()
+    assert stats.requests - requests == stats.initiate_requests - initiated  # batches only; no lookup
     _assert_exactly_once(sandbox, phones, report)
 
 
@@ -143,7 +145,7 @@ def test_a_request_still_running_at_the_crm_after_a_kill_is_not_sent_again(tmp_p
         assert again.returncode == 0, err.decode()
         assert "Checking them again in" in err.decode()
         _assert_exactly_once(crm, phones, report)
-        assert crm.stats().initiate_requests == 1
+        assert sum(crm.stats().initiate_sizes) == 30 and crm.stats().duplicates == 0  # none sent twice
 
 
 def test_sigterm_while_checking_an_interrupted_run_stops_at_once_with_a_report(tmp_path: Path) -> None:
@@ -248,7 +250,8 @@ def test_ctrl_c_pressed_again_and_again_still_records_and_reports(tmp_path: Path
         assert proc.returncode == 3, err.decode()
         assert "Traceback" not in err.decode()
         rows = _report(report)
-        assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads()) == 80
+        # every batch that reached the CRM (the probe, the next) is recorded, whatever the presses
+        assert sum(row["status"] == "accepted" for row in rows) == len(crm.leads()) >= 10
         assert _run(sheet, tmp_path, crm, report) == 0
         _assert_exactly_once(crm, phones, report)
 

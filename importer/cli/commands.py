@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import logging
 import os
 import shlex
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,13 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from importer.cli.failures import crash_message, is_crash, is_out_of_memory, out_of_memory_message
-from importer.cli.ledger_paths import (
-    insecure_url,
-    insecure_warning,
-    is_fresh_ledger,
-    ledger_to_read,
-    ledger_to_use,
-)
+from importer.cli.ledger_paths import insecure_url, insecure_warning, is_fresh_ledger, ledger_to_read, ledger_to_use
 from importer.cli.runtime import ProgressBars
 from importer.config import LeadMapping, load_mapping
 from importer.crm.limiter import RateLimit
@@ -37,30 +33,52 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _guarded(func: F) -> F:
-    """Our errors become a message and their exit code, never a traceback."""
+    """Our errors become a message and their exit code, never a traceback; with --json, also a JSON object
+    ``{"error": {code, message, file, row, column}}`` on stdout."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        source = kwargs.get("source")
+        as_json = bool(kwargs.get("as_json") or getattr(source, "as_json", False))
         try:
             return func(*args, **kwargs)
         except LeadImportError as exc:
             # The message may quote cells (a data row taken for the header): --mask-pii covers it too.
-            masked = kwargs.get("mask_pii") or getattr(kwargs.get("source"), "mask_pii", False)
-            click.echo(f"error: {shorten_message(mask_text(str(exc)) if masked else str(exc))}", err=True)
+            masked = kwargs.get("mask_pii") or getattr(source, "mask_pii", False)
+            message = shorten_message(mask_text(str(exc)) if masked else str(exc))
+            click.echo(f"error: {message}", err=True)
+            if as_json:
+                where = exc.file
+                if where is None and isinstance(exc, SourceError) and isinstance(source, SourceArgs):
+                    where = str(source.file)
+                _echo_error(exc.code, message, file=where, row=exc.row, column=exc.column)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted.", err=True)
+            if as_json:
+                _echo_error("interrupted", "interrupted")
             sys.exit(130)
         except BaseException as exc:
             if is_out_of_memory(exc):
-                click.echo(f"error: {out_of_memory_message(kwargs)}", err=True)
-                sys.exit(2)
-            if not is_crash(exc):
+                message = out_of_memory_message(kwargs)
+            elif is_crash(exc):
+                message = crash_message(exc, kwargs)
+            else:
                 raise
-            click.echo(f"error: {crash_message(exc, kwargs)}", err=True)
+            click.echo(f"error: {message}", err=True)
+            if as_json:
+                _echo_error("source", message)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _echo_error(
+    code: str, message: str, *, file: str | None = None, row: int | None = None, column: str | None = None
+) -> None:
+    """The JSON object a script reads on stdout when a command fails before its summary."""
+    error = {"code": code, "message": message, "file": file, "row": row, "column": column}
+    click.echo(json.dumps({"error": error}, indent=2, ensure_ascii=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +100,20 @@ class SourceArgs:
     rate: str
     as_json: bool
     quiet: bool
+    all_sheets: bool
 
     def mapping(self) -> LeadMapping:
         return load_mapping(self.mapping_path, project_id=self.project_id, process_id=self.process_id)
 
     def read_options(self) -> ReadOptions:
+        if self.all_sheets and self.sheet is not None:
+            raise ConfigError("--all-sheets reads every sheet that fits the mapping; leave out --sheet.")
         return ReadOptions(
-            sheet=self.sheet, header_row=self.header_row, encoding=self.encoding, delimiter=self.delimiter
+            sheet=self.sheet,
+            header_row=self.header_row,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            all_sheets=self.all_sheets,
         )
 
     def report(self) -> tuple[Path, str]:
@@ -147,6 +172,12 @@ def source_options(func: F) -> F:
                 help="Sheet name (or 1-based number) to read [default: the first sheet whose header fits the mapping].",
             ),
             click.option(
+                "--all-sheets",
+                is_flag=True,
+                help="Read every sheet whose header fits the mapping, as one run with one report "
+                "(sheet_row says Jan!5).",
+            ),
+            click.option(
                 "--header-row", type=click.IntRange(min=1), help="Row number of the header [default: detected]."
             ),
             click.option(
@@ -199,25 +230,44 @@ def main() -> None:
 
 @main.command("validate")
 @source_options
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger to check rows against, read only [default: as for run, when it exists].",
+)
+@click.option("--no-ledger", is_flag=True, help="Check the file alone, not against what earlier runs sent.")
 @_guarded
-def validate_command(source: SourceArgs) -> None:
+def validate_command(source: SourceArgs, ledger_path: Path | None, no_ledger: bool) -> None:
     """Dry run: read, map, normalize, validate and dedupe FILE; send nothing; write the report.
 
-    Exit codes: 0 every row is fine, 1 some rows are invalid, 2 unusable file or mapping.
+    Rows earlier runs imported (as the ledger says; it is only read) come out already-imported, and the
+    send plan counts what `run` would send. Exit codes: 0 every row is fine, 1 some rows are invalid,
+    2 unusable file or mapping.
     """
+    from importer.ledger.store import default_ledger_path
+
     plan = SendPlanSettings(batch_size=source.batch_size, rate=parse_rate(source.rate))
     report, report_format = source.report()
+    ledger = None if no_ledger else (ledger_path or default_ledger_path())
+    if ledger_path is not None and not no_ledger and not ledger_path.is_file():
+        raise ConfigError(f"--ledger {ledger_path}: no such ledger file.")
     with ProgressBars(enabled=source.progress) as bars:
-        outcome = validate_file(source.file, source.mapping(), read=source.read_options(), plan=plan, progress=bars)
+        outcome = validate_file(
+            source.file, source.mapping(), read=source.read_options(), plan=plan, ledger=ledger, progress=bars
+        )
     written = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
     render(outcome.masked() if source.mask_pii else outcome, written, as_json=source.as_json, quiet=source.quiet)
     sys.exit(outcome.exit_code)
 
 
 def _run_command_line(source: SourceArgs, concurrency: int, ledger_path: Path | None, no_ledger: bool) -> str:
-    """The command that resumes this run, as ``history`` and ``show`` print it (no secrets: those are env)."""
-    words = ["leadimport", "run", str(source.file), "--mapping", str(source.mapping_path)]
+    """The command that resumes this run, as ``history`` and ``show`` print it: paths made absolute, so it
+    works from any folder (no secrets: those are env)."""
+    words = ["leadimport", "run", _absolute(source.file), "--mapping", _absolute(source.mapping_path)]
     options: list[tuple[str, object]] = [
+        ("--report", _absolute(source.report_path) if source.report_path else None),
+        ("--report-format", source.report_format),
         ("--sheet", source.sheet),
         ("--header-row", source.header_row),
         ("--encoding", source.encoding),
@@ -227,11 +277,17 @@ def _run_command_line(source: SourceArgs, concurrency: int, ledger_path: Path | 
         ("--batch-size", source.batch_size if source.batch_size != MAX_BATCH else None),
         ("--rate", source.rate if source.rate != "100/5s" else None),
         ("--concurrency", concurrency if concurrency != 8 else None),
-        ("--ledger", ledger_path),
+        ("--ledger", _absolute(ledger_path) if ledger_path else None),
     ]
     words += [str(part) for name, value in options if value is not None for part in (name, value)]
+    words += ["--mask-pii"] if source.mask_pii else []
+    words += ["--all-sheets"] if source.all_sheets else []
     words += ["--no-ledger"] if no_ledger else []
     return shlex.join(words)
+
+
+def _absolute(path: Path) -> str:
+    return str(path.expanduser().resolve())
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -467,8 +523,11 @@ def history_command(ledger_path: Path | None, limit: int) -> None:
     path = ledger_to_read(ledger_path)
     if path is None:
         return
-    with Ledger(path, create=False) as ledger:
-        runs = ledger.runs(limit=limit)
+    ledger = Ledger.open_read_only(path)  # a look creates nothing
+    runs = []
+    if ledger is not None:
+        with ledger:
+            runs = ledger.runs(limit=limit)
     click.echo(f"Ledger: {path}")
     if not runs:
         click.echo("No runs recorded yet.")
@@ -503,19 +562,20 @@ def show_command(
     run_id: int, ledger_path: Path | None, report_path: Path | None, report_format: str | None, mask_pii: bool
 ) -> None:
     """Print one run's details and counts; with --report, rewrite its report."""
-    from importer.ledger.store import Ledger
+    from importer.ledger.store import Ledger, default_ledger_path
     from importer.pipeline import rebuild_report
 
-    path = ledger_to_read(ledger_path)
-    if path is None:
-        raise ConfigError(f"run {run_id} is not in the ledger: there is none yet.")
-    with Ledger(path, create=False) as ledger:
+    path = ledger_path or default_ledger_path()
+    opened = Ledger.open_read_only(path)  # a look writes nothing
+    if opened is None:
+        raise ConfigError(f"there is no ledger at {path}, so no run {run_id} (see leadimport history).")
+    with opened as ledger:
         record = ledger.run(run_id)
         if record is None:
             raise ConfigError(f"run {run_id} is not in the ledger (see leadimport history).")
         if report_path is not None:
             written = rebuild_report(run_id, ledger).write_report(report_path, format=report_format, mask_pii=mask_pii)
-            click.echo(f"Rewrote the report of run {run_id}: {written}")
+            click.echo(f"Rewrote the report of run {run_id}: {written.resolve()}")
     click.echo(f"Run {record.run_id}: {record.outcome or 'did not finish (killed or still running)'}")
     click.echo(f"  file      {record.file}")
     click.echo(f"  mapping   {record.mapping}")
@@ -527,18 +587,71 @@ def show_command(
     click.echo(f"  command   {record.command}")
 
 
+@main.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port (0: any free port).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but this computer (127.0.0.1) prints a warning.",
+)
+@click.option(
+    "--max-upload-mb", type=click.IntRange(1), default=200, show_default=True, help="Largest file accepted, in MB."
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger file [default: as for run].",
+)
+@click.option(
+    "--mappings-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("mappings"),
+    show_default=True,
+    help="Where saved mappings are read and written.",
+)
+@_guarded
+def serve_command(port: int, host: str, max_upload_mb: int, ledger_path: Path | None, mappings_dir: Path) -> None:
+    """Serve the upload page: upload a sheet, match its columns, review, fix and send it, from a browser.
+
+    Prints a one-time sign-in link. The CRM token is read from VOX_API_TOKEN here and never reaches the browser.
+    """
+    from importer.ledger.store import default_ledger_path
+    from importer.web import serve
+
+    try:
+        serve(
+            host=host,
+            port=port,
+            max_upload_mb=max_upload_mb,
+            ledger_path=(ledger_path or default_ledger_path()).resolve(),
+            mappings_dir=mappings_dir.resolve(),
+            echo=click.echo,
+            warn=lambda text: click.echo(text, err=True),
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
+
+
 @main.command("inspect")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", help="Inspect only this sheet (name or 1-based number) [default: every sheet].")
 @click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
 @click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
 @click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON on stdout.")
+@click.option("--mask-pii", is_flag=True, help="Mask phones (all but the last 4 digits) and emails in the samples.")
 @_guarded
-def inspect_command(file: Path, sheet: str | None, encoding: str | None, delimiter: str | None, as_json: bool) -> None:
+def inspect_command(
+    file: Path, sheet: str | None, encoding: str | None, delimiter: str | None, as_json: bool, mask_pii: bool
+) -> None:
     """Describe FILE without a mapping: sheets, header row, and per column fill rate, samples and kind."""
+    from importer.report.mask import mask_inspection
     from importer.tools.describe import inspect_file, render_inspection
 
     inspection = inspect_file(file, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    if mask_pii:
+        inspection = mask_inspection(inspection)
     if as_json:
         click.echo(json.dumps(inspection.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -595,11 +708,185 @@ def mapping_suggest_command(
     click.echo(f"Check it, then: leadimport validate {file} --mapping {out_path}")
 
 
+@main.command("watch")
+@click.argument("inbox", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--mapping",
+    "-m",
+    "mapping_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Mapping for files dropped in INBOX itself (subfolders use MAPPINGS_DIR/<name>.yaml).",
+)
+@click.option(
+    "--mappings-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("mappings"),
+    show_default=True,
+    help="A subfolder INBOX/<name>/ uses the mapping <name>.yaml found here.",
+)
+@click.option("--once", is_flag=True, help="Handle the files there now (waiting for them to settle), then exit.")
+@click.option("--status", is_flag=True, help="Print the queue, the files in processing, the last results, the lock.")
+@click.option(
+    "--settle",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds a file's size and mtime must stay unchanged (on the watcher's clock) before it is taken.",
+)
+@click.option("--marker", help="Take NAME only once NAME<MARKER> exists too (e.g. --marker .done).")
+@click.option(
+    "--report-format", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True, help="Report format."
+)
+@click.option("--notify-url", help="POST each file's result JSON here (Slack-compatible text field included).")
+@click.option("--notify-cmd", help="Run this command with each result file's path as its last argument.")
+@click.option("--mask-pii", is_flag=True, help="Mask phones and emails in everything the watcher writes or sends.")
+@click.option(
+    "--keep-days", type=click.FloatRange(min=0), help="Delete files and reports older than this from done/ (only)."
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ledger file [default: as for run]; keep it on a local disk.",
+)
+@click.option("--force", is_flag=True, help="Import a file whose bytes were imported before (per row, still once).")
+@click.option(
+    "--block-wait",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    help="After the CRM blocks the API key: seconds to wait before taking the file up again.",
+)
+@click.option(
+    "--rate",
+    default="100/5s",
+    show_default=True,
+    help="Request budget shared by every file and source: COUNT/SECONDSs.",
+)
+@click.option(
+    "--batch-size", type=click.IntRange(1, MAX_BATCH), default=MAX_BATCH, show_default=True, help="Leads per request."
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 32),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once (all share the --rate budget).",
+)
+@click.option(
+    "--files-at-once",
+    type=click.IntRange(1, 16),
+    default=3,
+    show_default=True,
+    help="Newly dropped files imported side by side (all within the one --rate budget).",
+)
+@click.option(
+    "--poll", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds between looks at INBOX."
+)
+@_guarded
+def watch_command(
+    inbox: Path,
+    mapping_path: Path | None,
+    mappings_dir: Path,
+    once: bool,
+    status: bool,
+    settle: float,
+    marker: str | None,
+    report_format: str,
+    notify_url: str | None,
+    notify_cmd: str | None,
+    mask_pii: bool,
+    keep_days: float | None,
+    ledger_path: Path | None,
+    force: bool,
+    block_wait: float,
+    rate: str,
+    batch_size: int,
+    concurrency: int,
+    files_at_once: int,
+    poll: float,
+) -> None:
+    """Import every file dropped in INBOX, exactly once, unattended (see docs/scheduled-drops.md).
+
+    Files move to processing/, then done/, failed/ or duplicate/, each with its report and a
+    .result.json. With --once: exit 0 all done, 1 some rows invalid or rejected (or a file failed),
+    2 usage error, 3 something is still pending. Without it: runs until SIGTERM/SIGINT (exit 0);
+    exit 3 when the CRM refuses the token or project, 2 when another watcher serves INBOX.
+    """
+    from importer.ledger.store import default_ledger_path
+    from importer.send.submit import SendOptions
+    from importer.watch import NotifySettings, Watcher, WatchSettings, inbox_status
+
+    ledger = ledger_path or default_ledger_path()
+    if status:
+        click.echo(
+            inbox_status(inbox, ledger=ledger, mapping=mapping_path, mappings_dir=mappings_dir, marker=marker), nl=False
+        )
+        return
+    token = os.environ.get("VOX_API_TOKEN", "").strip()
+    if not token:
+        raise ConfigError("VOX_API_TOKEN is not set: export your Vox API token (it is read only from the environment).")
+    settings = WatchSettings(
+        inbox=inbox,
+        ledger=ledger,
+        token=token,
+        base_url=os.environ.get("VOX_BASE_URL", "").strip() or DEFAULT_BASE_URL,
+        mapping=mapping_path,
+        mappings_dir=mappings_dir,
+        settle=settle,
+        marker=marker,
+        once=once,
+        force=force,
+        report_format=report_format,
+        mask_pii=mask_pii,
+        keep_days=keep_days,
+        block_wait=block_wait,
+        poll=poll,
+        files_at_once=files_at_once,
+        rate=parse_rate(rate),
+        send=SendOptions(batch_size=batch_size, concurrency=concurrency),
+        notify=NotifySettings(
+            url=notify_url, command=notify_cmd, secret=os.environ.get("LEADIMPORT_WEBHOOK_SECRET") or None
+        ),
+        command=shlex.join(["leadimport", "watch", str(inbox)]),
+    )
+    watcher = Watcher(settings)
+
+    def stop(signum: int, frame: object) -> None:
+        watcher.stop()
+        if watcher.importing:  # the import ends as a run does on Ctrl-C: in-flight requests recorded
+            raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
+    with _watch_log():
+        sys.exit(watcher.run())
+
+
+@contextlib.contextmanager
+def _watch_log() -> Iterator[None]:
+    """The watcher's log lines (one per file taken and finished, pauses, heartbeats) on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    package = logging.getLogger("importer")
+    watch = logging.getLogger("importer.watch")
+    before = package.level, watch.level
+    package.addHandler(handler)
+    package.setLevel(logging.WARNING)
+    watch.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(before[0])
+        watch.setLevel(before[1])
+
+
 def render(
     outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool, report_problem: str | None = None
 ) -> None:
     """The summary: counts per status, most common reasons, where the report is (None: not written, for
-    ``report_problem``)."""
+    ``report_problem``, said on stderr in every mode)."""
     dry_run = outcome.plan is not None
     table = outcome.prepared.table
     summary = outcome.summary
@@ -610,19 +897,25 @@ def render(
             "sheets_also_fitting": list(table.also_fit),
             "notes": list(table.notes),
             "header_row": table.header_row,
-            "report": str(report) if report is not None else None,
+            "report": str(report.resolve()) if report is not None else None,
             "report_problem": report_problem,
             "exit_code": 3 if report_problem else outcome.exit_code,
             "stopped": outcome.stop_message,
+            "run_id": outcome.run_id,
+            "ledger": str(outcome.ledger_path) if outcome.ledger_path is not None else None,
             **summary.as_dict(),
         }
         if outcome.plan is not None:
             payload["send_plan"] = outcome.plan.as_dict()
         click.echo(json.dumps(payload, indent=2))
+        _echo_stop(outcome)
+        if report_problem:
+            click.echo(f"error: {report_problem}", err=True)
         return
     if quiet:  # leads on sheets not read would go unnoticed in a scheduled job: said even then
         if table.also_fit:
             click.echo(f"{table.path}: {_other_sheets(table)}", err=True)
+        _echo_stop(outcome)
         if report_problem:
             click.echo(f"error: {report_problem}", err=True)
         return
@@ -647,12 +940,9 @@ def render(
         click.echo("Why rows are pending:")
         for message, n in summary.top_pending:
             click.echo(f"  {n:>7}  {message}")
-    if outcome.stop_message and summary.counts.get("pending"):
-        click.echo(f"\nStopped: {outcome.stop_message}")
-    elif outcome.stop_message:  # every row had its answer first: no row waits, but the key may be blocked
-        click.echo(
-            f"\nEvery row has its answer (none is pending), but the CRM then stopped the run: {outcome.stop_message}"
-        )
+    _echo_stop(outcome)
+    if outcome.plan is not None and outcome.ledger_path is not None:
+        click.echo(f"Checked against the ledger {outcome.ledger_path} (read only; --no-ledger: the file alone).")
     if outcome.plan is not None:
         click.echo(outcome.plan.describe())
     if dry_run and not outcome.prepared.project_id:
@@ -660,7 +950,18 @@ def render(
     if report_problem:
         click.echo(f"\nReport: not written: {report_problem}")
     else:
-        click.echo(f"Report: {report}" if report is not None else "Report: not written (see above).")
+        click.echo(f"Report: {report.resolve()}" if report is not None else "Report: not written (see above).")
+
+
+def _echo_stop(outcome: Outcome) -> None:
+    """Why the run stopped, on stderr: said in every mode, --quiet and --json included."""
+    if outcome.stop_message and outcome.summary.counts.get("pending"):
+        click.echo(f"\nStopped: {outcome.stop_message}", err=True)
+    elif outcome.stop_message:  # every row had its answer first: no row waits, but the key may be blocked
+        click.echo(
+            f"\nEvery row has its answer (none is pending), but the CRM then stopped the run: {outcome.stop_message}",
+            err=True,
+        )
 
 
 def _other_sheets(table: SourceTable) -> str:

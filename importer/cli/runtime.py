@@ -29,7 +29,7 @@ def tune_process() -> None:
 class ProgressBars:
     """A progress callback that draws one tqdm bar per stage on stderr (nothing when ``enabled`` is false)."""
 
-    UNITS: ClassVar[dict[str, str]] = {"reading": "B", "validating": "row", "sending": "lead"}
+    UNITS: ClassVar[dict[str, str]] = {"reading": "B", "validating": "row", "checking": "lead", "sending": "lead"}
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled

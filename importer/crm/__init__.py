@@ -1,4 +1,4 @@
-"""The Vox CRM client over httpx: requests, answers, retries and recovery, the rate limiter, the duplicate budget."""
+"""The Vox CRM client over httpx: transport, reading answers, recovery, the rate limiter, the duplicate budget."""
 
 from importer.crm.client import CrmClient, CrmSettings, RetryPolicy
 from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter

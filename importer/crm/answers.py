@@ -1,6 +1,6 @@
 """Reading the Vox CRM's answers: which lead of a batch an item is about, and what it says.
 
-Pure functions of decoded JSON bodies, with no ``httpx`` (:mod:`importer.crm.client` decodes the
+Pure functions of decoded JSON bodies, with no ``httpx`` (:mod:`importer.crm.transport` decodes the
 responses). The CRM's answers vary (``vox-crm-api.md`` §6): an item may name its lead by
 referenceId, phone or email, carry ``_id`` or ``id``, and put its message under ``error`` or
 ``message``.
@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-Lead = Mapping[str, object]
+from importer.crm.steps import Lead
 
 EXCERPT_CHARS = 200
 

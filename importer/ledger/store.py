@@ -28,8 +28,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from importer.crm.dup_budget import DuplicateMemory
 from importer.errors import LedgerError
-from importer.ledger import matching
+from importer.ledger import crm_memory, matching
 from importer.ledger.batch_log import (
     BATCH_DATA,
     BATCH_INDEXES,
@@ -193,7 +194,13 @@ class Ledger:
     """An open ledger file. Its methods may be called from several threads; each process opens its own."""
 
     def __init__(
-        self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, create: bool = True, new: bool = False
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        read_only: bool = False,
+        create: bool = True,
+        new: bool = False,
     ) -> None:
         """Open the ledger at ``path``.
 
@@ -204,6 +211,8 @@ class Ledger:
         """
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self.read_only = read_only
+        """Opened with :meth:`open_read_only`: nothing is created or written (reads only)."""
         self.created = False
         self._new = new
         self._mutex = threading.RLock()
@@ -213,24 +222,37 @@ class Ledger:
         self._with_leads: set[int] = set()
         """Scopes known to have rows in ``leads`` (rows are never deleted)."""
         self._locks = RunLocks(Path(f"{self.path}.locks"))
-        size = _existing_size(self.path, create=create or new)
+        size = _existing_size(self.path, create=(create or new) and not read_only)
         self._existed = size is not None
-        if size == 0 and not new:
+        if size == 0 and not new and not read_only:
             self._wait_until_written()
         with self._errors("open"):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._locks.folder.mkdir(exist_ok=True)
+            if not read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._locks.folder.mkdir(exist_ok=True)
             self._conn = self._connect()
         try:
-            self._prepare_schema()
+            if read_only:
+                self._check_readable()
+            else:
+                self._prepare_schema()
         except BaseException:
             self._conn.close()
             raise
 
+    @classmethod
+    def open_read_only(cls, path: Path) -> Ledger | None:
+        """The ledger at ``path`` opened for reading only (SQLite ``mode=ro``): nothing is created, migrated or
+        written, not even an interrupted run's batches sealed. None when there is no ledger file there."""
+        if not Path(path).is_file():
+            return None
+        return cls(path, read_only=True)
+
     def close(self) -> None:
         """Release this process's run locks (a run not ended counts as interrupted) and close the file."""
         with self._mutex:
-            self._locks.release_all()
+            if not self.read_only:
+                self._locks.release_all()
             self._conn.close()
 
     def __enter__(self) -> Self:
@@ -495,6 +517,47 @@ class Ledger:
             alive = self._locks.alive_map(row[5] for row in rows if row[3] == "in-flight")
         return {str(row[2]): matching.to_known(row, alive) for row in rows}
 
+    def known_matches(self, project_id: str, process_id: str, leads: Sequence[LeadKey]) -> dict[int, Known]:
+        """For each of ``leads`` (by sheet row) that a stored lead matches, what a claim would go by; nothing
+        is claimed or written (a dry run's look at the ledger)."""
+        if not leads:
+            return {}
+        with self._transaction("read") as conn:
+            self._fold_dead(conn)
+            scope = self._scope_id(conn, project_id, process_id, create=False)
+            if not scope:
+                return {}
+            self._log.refresh(conn, scope)
+            columns = _columns(leads)
+            stored = self._stored(conn, scope, columns[:3], matching.MATCHES)
+            found, _ = matching.others_emails(self._log.matches(conn, scope, columns[:3], stored), columns[1])
+            best = matching.best_matches(found)
+            alive = self._locks.alive_map(row[5] for row in best.values() if row[3] == "in-flight")
+        return {leads[pos].sheet_row: matching.to_known(row, alive) for pos, row in best.items()}
+
+    # -- what the CRM taught earlier runs (importer.ledger.crm_memory) ----------------------------
+
+    def called_phones(self, project_id: str, phones: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Of ``phones``, those the CRM refused as already called in the project: phone → (message, run)."""
+        with self._mutex, self._errors("read"):
+            return crm_memory.called(self._conn, project_id, phones)
+
+    def note_called_phones(self, run_id: int, project_id: str, refused: Sequence[tuple[str, str]]) -> None:
+        """Keep phones the CRM refused as already called, (phone, message): they are never sent again."""
+        if refused:
+            with self._transaction("record refused phones in") as conn:
+                crm_memory.note_called(conn, project_id, run_id, refused, _now())
+
+    def duplicate_memory(self, project_id: str) -> DuplicateMemory:
+        """What the duplicate guard learned about the project in earlier runs."""
+        with self._mutex, self._errors("read"):
+            return crm_memory.guard_memory(self._conn, project_id)
+
+    def keep_duplicate_memory(self, project_id: str, memory: DuplicateMemory) -> None:
+        """Store what the duplicate guard learned, for the next run into the project."""
+        with self._transaction("record the duplicate guard in") as conn:
+            crm_memory.keep_guard_memory(conn, project_id, memory, _now())
+
     # -- internals -------------------------------------------------------------------------------
 
     def _scope_id(self, conn: sqlite3.Connection, project_id: str, process_id: str, *, create: bool) -> int:
@@ -518,8 +581,29 @@ class Ledger:
             self._run_scopes[run_id] = self._scope_id(conn, row[0], row[1], create=True)
         return self._run_scopes[run_id]
 
+    def _check_readable(self) -> None:
+        """Refuse a read-only ledger this leadimport cannot read as it is (it would have to write to it)."""
+        with self._mutex, self._errors("read"):
+            version = self._schema_version(self._conn)
+        if version is None:
+            raise LedgerError(f"the ledger {self.path} has no tables yet; nothing was recorded in it.")
+        if version != SCHEMA_VERSION:
+            raise LedgerError(
+                f"the ledger {self.path} was written by an older leadimport (schema version {version}); "
+                "`leadimport run` upgrades it."
+            )
+
     def _connect(self) -> sqlite3.Connection:
         """A connection to the ledger file, set up as every connection of the ledger is."""
+        if self.read_only:
+            # Without a -wal file everything is in the ledger file itself: read it as immutable, so SQLite
+            # creates no -wal and -shm beside it (a look leaves no trace). With one (a run is going on, or
+            # one was killed), read through it: what that run recorded may be only there.
+            wal = Path(f"{self.path}-wal").exists()
+            uri = f"{self.path.resolve().as_uri()}?mode=ro" + ("" if wal else "&immutable=1")
+            return sqlite3.connect(
+                uri, uri=True, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+            )
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             for pragma in _PRAGMAS:
@@ -581,6 +665,8 @@ class Ledger:
 
     def _fold_dead(self, conn: sqlite3.Connection) -> None:
         """Seal or fold the open batches of runs that are no longer running (interrupted ones leave theirs)."""
+        if self.read_only:
+            return  # their open batches are read as they are
         runs = [row[0] for row in conn.execute("SELECT DISTINCT run_id FROM batches WHERE sealed = 0")]
         dead = [run_id for run_id, alive in self._locks.alive_map(runs).items() if not alive]
         if dead:
@@ -693,7 +779,7 @@ class Ledger:
         """A write transaction, taken at once so that concurrent writers queue (up to the busy timeout)."""
         with self._mutex, self._errors(action):
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
             try:
                 yield conn
                 if conn.in_transaction:

@@ -58,6 +58,8 @@ class ReadOptions:
     header_row: int | None = None
     encoding: str | None = None
     delimiter: str | None = None
+    all_sheets: bool = False
+    """Read every sheet of a workbook whose header fits the mapping, as one table (:func:`read_all_sheets`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,15 @@ class SourceTable:
     """What the person should know about how the file was read (a column found twice, one not found)."""
     controls: np.ndarray | None = None
     """Per data row, whether a control character (NUL, Ctrl-Z, ...) was removed from one of its cells."""
+    row_sheets: tuple[str, ...] = ()
+    """Several sheets read as one (``--all-sheets``): their names; ``sheet_row`` is then
+    ``index * SHEET_ROW_STRIDE + row`` (:meth:`row_label` says ``Jan!5``)."""
+
+    def row_label(self, sheet_row: int) -> str:
+        """A sheet row as a person finds it: ``5``, or ``Jan!5`` when several sheets were read."""
+        if not self.row_sheets:
+            return str(sheet_row)
+        return f"{self.row_sheets[sheet_row // SHEET_ROW_STRIDE]}!{sheet_row % SHEET_ROW_STRIDE}"
 
     @property
     def header_text(self) -> str:
@@ -128,6 +139,8 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     if options.header_row is None and mapping.header_row is not None:
         options = replace(options, header_row=mapping.header_row)  # --header-row wins over the mapping's
     kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
+    if kind == "workbook" and options.all_sheets:
+        return read_all_sheets(p, mapping, options)
     if kind == "workbook":
         return _read_workbook(p, mapping, options)
     if kind == "html":
@@ -314,8 +327,45 @@ def _refuse_runaway_quotes(table: SourceTable, delimiter: str) -> None:
             raise SourceError(
                 f'{table.path}: row {row}, column {name!r}: a quote (") opens a cell that runs on over {lines} '
                 "lines and swallows what look like whole rows, so those leads would be lost. Remove the stray "
-                'quote (or double it: "" inside a quoted cell), then run again.'
+                'quote (or double it: "" inside a quoted cell), then run again.',
+                file=table.path,
+                row=row,
+                column=str(name),
             )
+
+
+SHEET_ROW_STRIDE = 10_000_000
+"""Sheet rows of the n-th sheet read with ``--all-sheets`` count from n times this (Excel has ~1M rows)."""
+
+
+def read_all_sheets(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
+    """Every sheet whose header fits the mapping (the first as without ``--all-sheets``, then the others that
+    fit), as one table: a later sheet's mapped columns take the first one's header names, other columns are
+    joined by name, and each row is numbered in its own sheet (:attr:`SourceTable.row_sheets`)."""
+    if options.sheet is not None:
+        raise ConfigError("--all-sheets reads every sheet that fits the mapping; leave out --sheet.")
+    single = replace(options, all_sheets=False)
+    first = _read_workbook(p, mapping, single)
+    if not first.also_fit:
+        return first
+    tables = [first, *(_read_workbook(p, mapping, replace(single, sheet=name)) for name in first.also_fit)]
+    parts = []
+    for index, table in enumerate(tables):
+        renamed = {table.columns[t]: first.columns[t] for t in first.columns if t in table.columns}
+        cells = table.cells.rename(columns={k: v for k, v in renamed.items() if k != v})
+        parts.append((cells, table.sheet_row + index * SHEET_ROW_STRIDE))
+    cells = pd.concat([c for c, _ in parts], ignore_index=True).fillna("").astype("str")
+    names = tuple(str(t.sheet) for t in tables)
+    notes = [*first.notes, *(f"sheet {t.sheet!r}: {note}" for t in tables[1:] for note in t.notes)]
+    return replace(
+        first,
+        cells=cells,
+        sheet_row=np.concatenate([rows for _, rows in parts]),
+        sheet=", ".join(names),
+        also_fit=(),
+        row_sheets=names,
+        notes=(*notes, f"read {len(names)} sheets as one: {', '.join(repr(n) for n in names)}"),
+    )
 
 
 def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
@@ -678,7 +728,8 @@ def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Co
         f"{where}: the mapping {mapping.source} does not fit the header on row {match.index + 1}.\n"
         + "\n".join(lines)
         + f"\n  Headers found: {', '.join(repr(h) for h in headers) or '(none)'}."
-        + hint
+        + hint,
+        row=match.index + 1,
     )
 
 

@@ -6,15 +6,17 @@ import codecs
 import collections
 import errno
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from importer.columns import ArrowText, column_arrays, columns_holding, first_char_in, to_arrow, to_series
+from importer.columns import ArrowText, column_arrays, columns_holding, first_char_in, to_arrow, to_bool, to_series
 from importer.report.atomic import write_atomically
 
 REPORT_COLUMNS = (
@@ -22,9 +24,18 @@ REPORT_COLUMNS = (
     "phone_e164", "email", "referenceId", "lead_id",
 )  # fmt: skip
 STATUS_ORDER = ("accepted", "valid", "already-imported", "duplicate", "invalid", "rejected", "pending", "skipped")
-# A cell a spreadsheet would run as a formula; numbers and E.164 phones are left alone.
+# A cell a spreadsheet would run as a formula (unless it is a number it shows unchanged).
 _FORMULA_START = "=+-@\t\r"
-_SAFE_NUMBER = r"^(?:[+-]?\d+(?:\.\d+)?|\+?\d[\d ().\-/]*)$"
+# What Excel's CSV import turns into something else: a signed value (a formula or a number), a number
+# (leading zeros, more than 11 characters, exponents are lost to its General format), a date, "(42)".
+_EXCEL_CONVERTS = (
+    r"^[+-]|^\d+(?:\.\d*)?(?:[eE][+-]?\d+)?$|^\.\d+$|^\d{1,4}[/-]\d{1,2}(?:[/-]\d{1,4})?$"
+    r"|^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\(\d+(?:\.\d+)?\)$"
+)
+# A number Excel shows exactly as written (with at most 11 characters, checked apart).
+_EXCEL_SAME_NUMBER = r"^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$"
+# A phone (or a masked one, or a number) in any of the shapes people write: digits, * of masking, separators.
+_PHONE_LIKE = r"^[+\-(]?[\d*][\d* ()./\-\x{00a0}\x{202f}\x{2009}\x{2007}]*$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,26 +106,49 @@ def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def formula_safe_arrow(text: ArrowText) -> ArrowText:
-    """Text that a spreadsheet would execute gets a leading apostrophe (numbers and phones excepted)."""
-    first = first_char_in(text, _FORMULA_START)
-    if not first.any():
+    """Cells as Excel's CSV import shows them as written: a phone or number Excel would turn into a number
+    (``+919820123456`` → 9.19820E+11, ``09820123456`` → 9820123456), a date or a formula
+    (``+91-98201-23461`` → -121571) is written as the text formula ``="+91-98201-23461"``, which Excel shows
+    as exactly that text (and leadimport reads back as it); other text Excel would run as a formula gets a
+    leading apostrophe. Numbers Excel shows unchanged (``-42``, ``3.5``) stay as they are."""
+    risky = pc.fill_null(pc.match_substring_regex(text, _EXCEL_CONVERTS), False)
+    formula = first_char_in(text, _FORMULA_START)
+    if not (pc.any(risky).as_py() or formula.any()):
         return text
-    starts = pa.array(first)
-    suspects = pc.filter(text, starts)
-    # +919876543210 and -42 are numbers: a digit check settles most suspects before the full pattern
-    unsure = pc.invert(pc.fill_null(pc.utf8_is_digit(pc.utf8_slice_codeunits(suspects, 1)), False))
-    if not pc.any(unsure).as_py():
+    same = pc.and_(
+        pc.fill_null(pc.match_substring_regex(text, _EXCEL_SAME_NUMBER), False),
+        pc.less_equal(pc.fill_null(pc.utf8_length(text), 0), 11),
+    )
+    changed = pc.and_not(pc.or_(risky, pa.array(formula)), same)
+    phone_like = pc.and_(
+        pc.fill_null(pc.match_substring_regex(text, _PHONE_LIKE), False),
+        pc.less_equal(pc.fill_null(pc.utf8_length(text), 0), 250),
+    )
+    wrap = pc.and_(changed, phone_like)
+    quote = pc.and_not(pc.and_(pa.array(formula), changed), wrap)
+    if not (pc.any(wrap).as_py() or pc.any(quote).as_py()):
         return text
-    number = pc.match_substring_regex(pc.filter(suspects, unsure), _SAFE_NUMBER)
-    risky = pc.replace_with_mask(unsure, unsure, pc.invert(number))
-    if not pc.any(risky).as_py():
-        return text
-    quoted = pc.binary_join_element_wise(pa.scalar("'", text.type), suspects, pa.scalar("", text.type))
-    return pc.replace_with_mask(text, starts, pc.if_else(risky, quoted, suspects))
+    literal = pc.replace_substring(text, '"', '""')
+    wrapped = pc.binary_join_element_wise(
+        pa.scalar('="', text.type), literal, pa.scalar('"', text.type), pa.scalar("", text.type)
+    )
+    quoted = pc.binary_join_element_wise(pa.scalar("'", text.type), text, pa.scalar("", text.type))
+    return pc.if_else(wrap, wrapped, pc.if_else(quote, quoted, text))
+
+
+def label_rows(frame: pd.DataFrame, label: Callable[[int], str]) -> pd.DataFrame:
+    """The frame with ``sheet_row`` and ``duplicate_of`` as ``label`` writes them (``Jan!5`` for rows of
+    several sheets read as one)."""
+    out = frame.copy()
+    for name in ("sheet_row", "duplicate_of"):
+        if name in out.columns:
+            numbers = pd.to_numeric(out[name], errors="coerce")
+            out[name] = [label(int(n)) if pd.notna(n) else "" for n in numbers]
+    return out
 
 
 def formula_safe(values: pd.Series) -> pd.Series:
-    """Text that a spreadsheet would execute gets a leading apostrophe (numbers and phones excepted)."""
+    """:func:`formula_safe_arrow` of a column."""
     return to_series(formula_safe_arrow(to_arrow(values)), values.index)
 
 
@@ -123,13 +157,15 @@ def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
 
     Written to a temporary file and renamed: a full disk leaves no truncated report.
     """
-    numbers = {"sheet_row", "duplicate_of"}
+    numbers = {
+        n for n in ("sheet_row", "duplicate_of") if n in frame.columns and pd.api.types.is_numeric_dtype(frame[n])
+    }
     every = [name for name in frame.columns if name not in numbers]
     positions = [i for i, name in enumerate(frame.columns) if name not in numbers]
     text_arrays = column_arrays(frame, only=positions)
     texts = every
     arrays = dict(zip(texts, text_arrays, strict=True))
-    suspects = columns_holding(list(arrays.values()), lambda a: first_char_in(a, _FORMULA_START))
+    suspects = columns_holding(list(arrays.values()), _excel_would_change)
     for name in [texts[i] for i in suspects]:
         arrays[name] = formula_safe_arrow(arrays[name])
     columns = {
@@ -149,6 +185,12 @@ def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
             raise OSError(_errno_of(str(exc)), str(exc)) from None
 
     write_atomically(path, write)
+
+
+def _excel_would_change(text: pa.Array) -> np.ndarray:
+    """Per value, whether :func:`formula_safe_arrow` may rewrite it (tested on many columns at once)."""
+    risky = to_bool(pc.match_substring_regex(text, _EXCEL_CONVERTS))
+    return np.asarray(risky | first_char_in(text, _FORMULA_START), dtype=bool)
 
 
 def _errno_of(text: str) -> int:

@@ -26,7 +26,8 @@ import pandas as pd
 
 from importer._testing import faults
 from importer.columns import to_arrow
-from importer.crm.client import BatchResult, CrmClient
+from importer.crm.client import BatchResult, CrmClient, is_called_phone
+from importer.crm.dup_budget import DuplicateRule, GuardStats, Reservation
 from importer.errors import CrmError, LedgerError
 from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
@@ -37,6 +38,10 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, "int | None"], None]
 """``progress(stage, done, total)``: how far a stage (``reading``, ``validating``, ``sending`` …) has come."""
+
+LOOKUP_WORKERS = 32
+"""Lookups of an interrupted run's leads in flight at once (all within the shared rate budget): enough to
+use the whole budget against a CRM that takes a couple of seconds per answer."""
 
 INFLIGHT_GRACE = 120.0
 """The client's request timeout: no request of leadimport runs longer, so nor does the CRM's work on it."""
@@ -51,6 +56,8 @@ class SendOptions:
     progress: Progress | None = None
     inflight_grace: float = INFLIGHT_GRACE
     """Seconds after which a request of an interrupted run surely no longer runs at the CRM."""
+    duplicate_rule: DuplicateRule = DuplicateRule()
+    """The CRM's duplicate block the sending stays under (more than 5 duplicate submissions in 60 s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,8 @@ class SendResult:
     rows: pd.DataFrame
     stop_message: str | None
     requests: int
+    guard: GuardStats | None = None
+    """What the duplicate guard did (how much it paced the run)."""
 
 
 class _Rows:
@@ -116,6 +125,7 @@ def send_rows(
     sender = _Sender(client, state, project_id, process_id, options, ledger)
     try:
         if ledger is not None:
+            sender.recall_guard()
             sender.reconcile()
         if sender.stop is None:
             sender.hashes = functools.partial(
@@ -124,13 +134,32 @@ def send_rows(
             sender.send(leads, valid, _lead_keys if ledger is not None else None)
     finally:
         sender.close_progress()
+        if ledger is not None:
+            sender.keep_guard()
+        _say_how_it_went(client)
     unsent = [ref for ref in refs if state.status[state.at[ref]] == "valid"]
     if unsent and ledger is not None:
         sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
     for ref in unsent:
         if state.status[state.at[ref]] == "valid":
             state.set(ref, "pending", reason="not sent: the run stopped before this row")
-    return SendResult(rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests)
+    return SendResult(
+        rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests, guard=client.duplicates.stats()
+    )
+
+
+def _say_how_it_went(client: CrmClient) -> None:
+    """One line each for the CRM's rate limiting and the duplicate guard's pacing, instead of a line per event."""
+    throttled, waited = client.throttled
+    if throttled:
+        log.warning(
+            "The CRM rate-limited %d requests (HTTP 429); they waited %.0f s in all and were sent again",
+            throttled,
+            waited,
+        )
+    paced = client.duplicates.stats().describe()
+    if paced:
+        log.warning("%s", paced)
 
 
 class _NotSent(Exception):
@@ -198,7 +227,7 @@ class _Sender:
         found: dict[str, str | None] = {}
         young: set[str] = set()
         try:
-            self._look_up(adopted, found)
+            self._look_up(adopted, found, sorted({k.run_id for k in stale}))
             young = {ref for ref, lead_id in found.items() if lead_id is None and _age(since[ref]) < grace}
             if young and self.stop is None:
                 wait_s = grace - min(_age(since[ref]) for ref in young)
@@ -224,15 +253,26 @@ class _Sender:
         # Leads not looked up again after the grace stay in flight: the next run checks them.
         ledger.resolve(run_id, self.project_id, self.process_id, {r: i for r, i in found.items() if r not in young})
 
-    def _look_up(self, refs: Sequence[str], found: dict[str, str | None]) -> None:
+    def _look_up(self, refs: Sequence[str], found: dict[str, str | None], runs: Sequence[int] = ()) -> None:
         """Put in ``found`` the CRM _id of each of ``refs`` (None: not found); a failed lookup stops the run.
 
+        One lookup per lead, many at once within the shared rate budget, with progress (``checking``).
         On Ctrl-C the lookups not started are dropped, those under way finish, and the interrupt goes on.
         """
-        pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency))
+        if runs:
+            which = ", ".join(str(r) for r in runs)
+            log.warning("checking %s leads of run %s that may have reached the CRM", f"{len(refs):,}", which)
+        progress = self.options.progress
+        if progress:
+            progress("checking", 0, len(refs))
+        pool = ThreadPoolExecutor(max_workers=max(1, min(len(refs), max(self.options.concurrency, LOOKUP_WORKERS))))
         futures = {pool.submit(self.client.find, ref): ref for ref in refs}
+        done = 0
         try:
             for future in as_completed(futures):
+                done += 1
+                if progress:
+                    progress("checking", done, len(refs))
                 try:
                     found[futures[future]] = future.result()
                 except CrmError as exc:
@@ -255,19 +295,31 @@ class _Sender:
     ) -> None:
         """Claim, send and record batch after batch, several at once (``keys``: what the ledger records of
         the valid rows' leads, with a ledger)."""
-        batches = _batches(leads, valid, keys, max(1, min(self.options.batch_size, MAX_BATCH)))
+        batches = _Batches(leads, valid, keys)
+        size = max(1, min(self.options.batch_size, MAX_BATCH))
+        budget = self.client.duplicates
+        concurrency = max(1, self.options.concurrency)
         in_flight: dict[Future[BatchResult], list[str]] = {}
-        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
             try:
                 while True:
-                    while self.stop is None and len(in_flight) < max(1, self.options.concurrency):
-                        batch = next(batches, None)
-                        if batch is None:
+                    while self.stop is None and len(in_flight) < concurrency and batches.left:
+                        # As many leads as the duplicate guard lets out now: a probe first, more as answers come.
+                        room = budget.take(size)
+                        if room is None:
                             break
-                        in_flight[pool.submit(self._batch, *batch)] = [str(x["referenceId"]) for x in batch[0]]
+                        batch = batches.next(room.leads)
+                        in_flight[pool.submit(self._batch, *batch, room)] = [str(x["referenceId"]) for x in batch[0]]
+                    more = self.stop is None and batches.left
                     if not in_flight:
-                        return
-                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                        if not more:
+                            return
+                        pause = budget.wait_hint() or 0.05
+                        budget.note_wait(pause)
+                        time.sleep(pause)
+                        continue
+                    timeout = budget.wait_hint() if more and len(in_flight) < concurrency else None
+                    done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
                     for future in done:
                         self._settle(in_flight.pop(future), future)
             except KeyboardInterrupt:
@@ -277,25 +329,28 @@ class _Sender:
                 for future in list(in_flight):
                     self._settle(in_flight.pop(future), future)
 
-    def _batch(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> BatchResult:
+    def _batch(self, leads: list[dict[str, object]], keys: list[LeadKey], room: Reservation) -> BatchResult:
         """Claim one batch, send what was claimed and commit the outcomes (in a sending thread)."""
-        if self.stop is not None:
-            return BatchResult(
-                outcomes={}, unsent=tuple(str(x["referenceId"]) for x in leads), unknown=(), stop=None, requests=0
-            )
         try:
-            to_send, batch_id = self._claim(leads, keys)
-        except LedgerError as exc:
-            raise _NotSent(exc) from exc
-        faults.reach("after-claim")
-        return self._submit(to_send, batch_id) if to_send else _NOTHING
+            if self.stop is not None:
+                return BatchResult(
+                    outcomes={}, unsent=tuple(str(x["referenceId"]) for x in leads), unknown=(), stop=None, requests=0
+                )
+            try:
+                to_send, batch_id = self._claim(leads, keys)
+            except LedgerError as exc:
+                raise _NotSent(exc) from exc
+            faults.reach("after-claim")
+            return self._submit(to_send, batch_id, room) if to_send else _NOTHING
+        finally:
+            self.client.duplicates.release(room)  # unless a request was made with it
 
-    def _submit(self, leads: list[dict[str, object]], batch_id: int | None) -> BatchResult:
+    def _submit(self, leads: list[dict[str, object]], batch_id: int | None, room: Reservation) -> BatchResult:
         """Send one batch (noting in the ledger when it leaves) and commit its outcomes."""
         ledger = self.ledger
         mark = None if ledger is None or batch_id is None else functools.partial(self._mark_sent, ledger, batch_id)
         try:
-            result = self.client.submit(leads, before_send=mark)
+            result = self.client.submit(leads, before_send=mark, reservation=room)
         except LedgerError as exc:  # from the mark: the batch did not leave
             raise _NotSent(exc) from exc
         faults.reach("after-answer")
@@ -308,10 +363,34 @@ class _Sender:
                 )
                 if result.unsent:
                     self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
+                self._note_called(leads, result)
             except LedgerError as exc:
                 raise _Unrecorded(exc, [str(x["referenceId"]) for x in leads]) from exc
             faults.reach("after-record")
         return result
+
+    def _note_called(self, leads: list[dict[str, object]], result: BatchResult) -> None:
+        """Keep the phones the CRM refused as already called: no later run sends them again."""
+        assert self.ledger is not None
+        phones = {str(lead["referenceId"]): str(lead.get("phone") or "") for lead in leads}
+        called = [
+            (phones[ref], o.message or "")
+            for ref, o in result.outcomes.items()
+            if o.state == "rejected" and phones.get(ref) and is_called_phone(o.message or "")
+        ]
+        self.ledger.ledger.note_called_phones(self.ledger.run_id, self.project_id, called)
+
+    def recall_guard(self) -> None:
+        """Start the duplicate guard from what earlier runs into the project learned."""
+        assert self.ledger is not None
+        with contextlib.suppress(LedgerError):  # without it the guard starts cautiously, which is safe
+            self.client.duplicates.learn(self.ledger.ledger.duplicate_memory(self.project_id))
+
+    def keep_guard(self) -> None:
+        """Keep what the duplicate guard learned for the next run into the project."""
+        assert self.ledger is not None
+        with contextlib.suppress(LedgerError):
+            self.ledger.ledger.keep_duplicate_memory(self.project_id, self.client.duplicates.memory())
 
     @staticmethod
     def _mark_sent(ledger: LedgerRun, batch_id: int) -> None:
@@ -322,6 +401,9 @@ class _Sender:
         """The leads of the batch this run may send now, and the ledger's number for them."""
         if self.ledger is None:
             return leads, None
+        leads, keys = self._without_called(leads, keys)
+        if not keys:
+            return [], None
         claim = self.ledger.ledger.claim(self.ledger.run_id, self.project_id, self.process_id, keys, hashes=self.hashes)
         if claim.known:
             by_row = {k.sheet_row: k.reference_id for k in keys}
@@ -336,6 +418,29 @@ class _Sender:
             return leads, claim.batch_id
         claimed = {k.reference_id for k in claim.claimed}
         return [lead for lead in leads if lead["referenceId"] in claimed], claim.batch_id
+
+    def _without_called(
+        self, leads: list[dict[str, object]], keys: list[LeadKey]
+    ) -> tuple[list[dict[str, object]], list[LeadKey]]:
+        """The batch without leads whose phone the CRM refused as already called in an earlier run: each
+        of those is rejected again without being sent (or already-imported, when the ledger has it so)."""
+        assert self.ledger is not None
+        called = self.ledger.ledger.called_phones(self.project_id, [k.phone for k in keys])
+        if not called:
+            return leads, keys
+        held = {k.reference_id: called[k.phone] for k in keys if k.phone in called}
+        known = self.ledger.ledger.lookup(self.project_id, self.process_id, list(held))
+        for ref, (message, run) in held.items():
+            entry = known.get(ref)
+            if entry is not None and entry.state == "accepted":
+                self._apply_known(ref, entry)
+            else:
+                self.state.set(ref, "rejected", reason=f"{message} (refused in run {run}; not sent again)", run=run)
+        self._progress(len(held))
+        return (
+            [lead for lead in leads if lead["referenceId"] not in held],
+            [k for k in keys if k.reference_id not in held],
+        )
 
     def _progress(self, leads: int) -> None:
         if self.options.progress is None:
@@ -473,15 +578,38 @@ def _payload_hashes_of(
     return dict(zip(rows["sheet_row"].astype(int).tolist(), hashes, strict=True))
 
 
-def _batches(
-    leads: list[dict[str, object]],
-    valid: pd.DataFrame,
-    keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
-    size: int,
-) -> Iterator[tuple[list[dict[str, object]], list[LeadKey]]]:
-    """The leads in batches of ``size``, each with its ledger keys (none without a ledger)."""
-    chunk = max(size, KEY_CHUNK // size * size)
-    for first in range(0, len(leads), chunk):
-        chunk_keys = keys(valid.iloc[first : first + chunk]) if keys is not None else []
-        for start in range(first, min(first + chunk, len(leads)), size):
-            yield leads[start : start + size], chunk_keys[start - first : start - first + size]
+class _Batches:
+    """The leads taken batch by batch, each with its ledger keys (none without a ledger), worked out
+    ``KEY_CHUNK`` rows at a time as batches need them."""
+
+    def __init__(
+        self,
+        leads: list[dict[str, object]],
+        valid: pd.DataFrame,
+        keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
+    ) -> None:
+        self._leads, self._valid, self._keys = leads, valid, keys
+        self._next = 0
+        self._chunk_start = 0
+        self._chunk: list[LeadKey] = []
+
+    @property
+    def left(self) -> int:
+        return len(self._leads) - self._next
+
+    def next(self, size: int) -> tuple[list[dict[str, object]], list[LeadKey]]:
+        """The next ``size`` leads (fewer at the end) and their keys."""
+        first, end = self._next, min(self._next + max(1, size), len(self._leads))
+        start = first
+        self._next = end
+        if self._keys is None:
+            return self._leads[first:end], []
+        keys: list[LeadKey] = []
+        while start < end:
+            if not self._chunk_start <= start < self._chunk_start + len(self._chunk):
+                self._chunk_start = start
+                self._chunk = self._keys(self._valid.iloc[start : start + KEY_CHUNK])
+            stop = min(end, self._chunk_start + len(self._chunk))
+            keys += self._chunk[start - self._chunk_start : stop - self._chunk_start]
+            start = stop
+        return self._leads[first:end], keys

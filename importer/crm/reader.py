@@ -1,0 +1,341 @@
+"""Reading the Vox CRM's answer to a request into the next step of the request loop.
+
+No ``httpx`` and no requests here: the readers take an ``Answer`` already read whole and decoded
+(:mod:`importer.crm.transport` does that), record what it says of each lead in the ``_Tally``, and return
+what to do next. What is retried, what stops the run and what is a lead's own failure follows the
+outcome table in ``vox-crm-api.md`` §5; :mod:`importer.crm.answers` reads the items of a body.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from importer.crm import answers
+from importer.crm.settings import CrmSettings
+from importer.crm.steps import (
+    Answer,
+    Lead,
+    _Answered,
+    _Failed,
+    _Found,
+    _Halted,
+    _Split,
+    _Step,
+    _Tally,
+    _Throttled,
+)
+from importer.errors import AuthFailed, ClientBug, KeyBlocked, ProcessNotFound, WrongAddress
+
+log = logging.getLogger(__name__)
+
+MAX_429_PAUSE = 300.0
+"""A 429 asking for a longer wait than this is treated as a block, not waited out."""
+
+_MAX_LEADS = re.compile(
+    r"(?:max(?:imum)?|limit|at most|up to|cannot exceed|exceeds?)\b\D{0,30}?(\d+)\s*(?:leads?|records?|items?)\b",
+    re.IGNORECASE,
+)
+"""A batch too large: "Maximum of 500 leads allowed per request", "Maximum 300 leads per request"."""
+_REFERENCE_EXISTS = re.compile(r"referenceId\b.*\balready exists", re.IGNORECASE)
+"""The CRM holds a lead with this referenceId in the process: it is in the CRM (ours, from a request
+that landed, or an earlier import), not a refusal of this lead."""
+_CALLED_PHONE = re.compile(r"\bcall attempt\b|\balready\b.{0,40}\bcalled\b|\bphone\b.{0,60}\balready\b", re.IGNORECASE)
+"""A refusal of the lead's phone as already called in the project: the phone itself is refused, whoever
+the lead is, so sending it again (in any lead) is refused again and counts toward the key block."""
+
+
+def is_called_phone(message: str) -> bool:
+    """Whether the CRM's refusal says the lead's phone was already called in the project."""
+    return bool(_CALLED_PHONE.search(message)) and not _REFERENCE_EXISTS.search(message)
+
+
+_DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
+"""A refusal that the CRM counts as a duplicate submission (vox-crm-api.md §4)."""
+_REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
+_RESUME = "then run the same command again: rows not yet sent are kept as pending."
+
+
+class Reader:
+    """Reads the CRM's answers into the next step, recording in the tally what they say of each lead.
+
+    ``settings`` name the project and process a looked-up lead must belong to (and go into messages);
+    ``redact`` is applied to every text of the CRM a message quotes (it may echo the API token).
+    """
+
+    def __init__(self, settings: CrmSettings, redact: Callable[[str], str]) -> None:
+        self._settings = settings
+        self._redact = redact
+
+    def read_bulk(self, response: Answer, leads: list[Lead], tally: _Tally) -> _Step:
+        """Turn the answer to a bulk POST into the next step, recording lead outcomes."""
+        body = response.body
+        tally.duplicate_refusals += _duplicate_refusals(body, response.status_code)
+        if body is None and 200 <= response.status_code < 300:
+            return _Answered(tuple(leads))  # an empty "OK", or a proxy's HTML page: each lead is looked up
+        if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
+            return self._too_large(leads, tally)
+        common = self._read_common(response, body)
+        if common is not None:
+            return common
+        status = response.status_code
+        if answers.has_arrays(body) and (status == 400 or 200 <= status < 300):
+            return _Answered(_apply_arrays(body, leads, tally))
+        if 200 <= status < 300:
+            return _Answered(tuple(leads))
+        message = self._redact(answers.error_text(body))
+        if status == 400:
+            return self._read_400(message, leads, tally)
+        if status == 413 and len(leads) > 1:  # a proxy's body limit (nginx: 1 MB) before the CRM: nothing stored
+            log.info(
+                "The request of %d leads was too large for the server (HTTP 413); sending it in halves", len(leads)
+            )
+            return _Split(math.ceil(len(leads) / 2))
+        if status == 413:
+            tally.reject(
+                answers.ref(leads[0]), "this lead alone is too large for the server (HTTP 413): shorten its cells"
+            )
+            return _Answered(())
+        if status == 404 and "process not found" in message.lower():
+            return _Halted(
+                ProcessNotFound(
+                    f"The CRM has no such process ({message}). Check the process id "
+                    f"in the mapping ({self._settings.process_id})."
+                ),
+                landed=False,
+            )
+        return _Halted(self._unexpected(response), landed=False)
+
+    def _too_large(self, leads: list[Lead], tally: _Tally) -> _Step:
+        """HTTP 413: nothing was stored; send the batch in halves, and refuse a lead too large alone."""
+        if len(leads) > 1:
+            log.info("%d leads were too large for one request (HTTP 413); sending them in halves", len(leads))
+            return _Split(math.ceil(len(leads) / 2))
+        tally.reject(answers.ref(leads[0]), "this lead alone is too large for the server (HTTP 413): shorten its cells")
+        return _Answered(())
+
+    def _read_400(self, message: str, leads: list[Lead], tally: _Tally) -> _Step:
+        """A 400 without per-lead arrays: too many leads, one bad lead, or our bug."""
+        limit = _MAX_LEADS.search(message)
+        if limit is not None and len(leads) > 1:
+            half = math.ceil(len(leads) / 2)
+            cap = int(limit.group(1))
+            return _Split(min(half, cap) if cap > 0 else half)
+        if limit is None and message and not _REQUEST_SHAPE.search(message):
+            if len(leads) == 1 and _DUPLICATE.search(message):
+                tally.duplicates[answers.ref(leads[0])] = message  # maybe stored by an earlier request: looked up
+                return _Answered(tuple(leads))
+            if len(leads) == 1:
+                tally.reject(answers.ref(leads[0]), message)
+                return _Answered(())
+            # One lead's problem refused the whole batch. A duplicate counts toward the key block each
+            # time it is sent, so then every lead goes alone (the duplicate is sent once more, not once
+            # per halving); any other problem is narrowed down by halves.
+            duplicate = _DUPLICATE.search(message) is not None
+            log.info(
+                "The CRM refused a batch of %d leads (%s); sending it %s",
+                len(leads),
+                message,
+                "lead by lead" if duplicate else "in halves",
+            )
+            return _Split(1 if duplicate else math.ceil(len(leads) / 2))
+        return _Halted(
+            ClientBug(
+                f"The CRM rejected the request as malformed (HTTP 400: {message or 'no message'}). "
+                "This is a bug in leadimport: please report it. No lead was marked failed."
+            ),
+            landed=False,
+        )
+
+    def read_found(self, response: Answer, reference_id: str) -> _Found | _Halted | _Throttled | _Failed:
+        """Turn the answer to ``GET /leads/get`` for ``reference_id`` into the next step."""
+        body = response.body
+        status = response.status_code
+        if status == 404 and "cannot get" not in response.text.lower():
+            return _Found(None)  # whatever the body; "Cannot GET <path>" is a wrong URL, not a missing lead
+        if 200 <= status < 300 and isinstance(body, Mapping) and "data" in body and not body["data"]:
+            return _Found(None)  # {"success": true, "data": null}
+        if status == 400 and "not found" in answers.error_text(body).lower():
+            return _Found(None)
+        common = self._read_common(response, body)
+        if common is not None:
+            return common
+        data = body.get("data", body) if isinstance(body, Mapping) else None
+        lead_id = answers.lead_id(data) if 200 <= status < 300 else None
+        if lead_id is not None and not self._is_ours(data, reference_id):
+            return _Found(None)  # a lead of another process or project (or referenceId) is not this one
+        if lead_id is not None:
+            return _Found(lead_id)
+        return _Halted(self._unexpected(response), landed=False)
+
+    def _is_ours(self, lead: object, reference_id: str) -> bool:
+        """Whether a looked-up lead is the one asked for: its referenceId, project and process (where given)."""
+        if not isinstance(lead, Mapping):
+            return False
+        expected = {
+            "referenceId": reference_id,
+            "projectId": self._settings.project_id,
+            "processId": self._settings.process_id,
+        }
+        return all(lead.get(key) in (None, "", value) for key, value in expected.items())
+
+    def _read_common(self, response: Answer, body: object) -> _Halted | _Throttled | _Failed | None:
+        """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
+        status = response.status_code
+        if status >= 500:
+            return _Failed(f"HTTP {status}", landed=True)
+        if status == 429:
+            return self._read_429(response)
+        if 300 <= status < 400:
+            where = self._redact(response.headers.get("location", "")) or "(no address given)"
+            return _Halted(
+                WrongAddress(
+                    f"The CRM answered HTTP {status}, a redirect to {where}: its API is not at "
+                    f"{self._redact(self._settings.base_url)}. Set VOX_BASE_URL to the API's address (ending in "
+                    "/api/v1), then run the same command again."
+                ),
+                landed=False,
+            )
+        if status in (401, 403):
+            message = self._redact(answers.error_text(body) or answers.excerpt(response.text))
+            return _Halted(
+                AuthFailed(
+                    f"The CRM refused the request (HTTP {status}: {message}). Check "
+                    f"VOX_API_TOKEN and the project id ({self._settings.project_id}): the "
+                    "token must belong to that project and the project must be active."
+                ),
+                landed=False,
+            )
+        if body is None:
+            return _Halted(self._unexpected(response), landed=200 <= status < 300)
+        return None
+
+    def _read_429(self, response: Answer) -> _Halted | _Throttled:
+        """A duplicate-submission block stops the run; a plain rate limit is waited out."""
+        if "blocked" in response.text.lower():
+            said = self._redact(answers.error_text(response.body) or answers.excerpt(response.text))
+            return _Halted(
+                KeyBlocked(
+                    "The CRM has blocked this API key for about an hour after repeated "
+                    f"duplicate submissions. Wait, {_RESUME} (CRM: {said})"
+                ),
+                landed=False,
+            )
+        retry_after = _retry_after(response)
+        if retry_after is not None and retry_after > MAX_429_PAUSE:
+            return _Halted(
+                KeyBlocked(
+                    f"The CRM asked us to wait {retry_after:.0f} s before sending more (HTTP 429). Wait, {_RESUME}"
+                ),
+                landed=False,
+            )
+        return _Throttled(retry_after)
+
+    # -- messages ------------------------------------------------------------------
+
+    def _unexpected(self, response: Answer) -> ClientBug:
+        """The stop for an answer this client does not understand."""
+        text = self._redact(answers.excerpt(response.text)) or "(empty)"
+        return ClientBug(
+            f"The CRM answered HTTP {response.status_code} with an unexpected body: {text!r}. "
+            "Check that VOX_BASE_URL points at the CRM API (ending in /api/v1); "
+            "if it does, this is a bug in leadimport."
+        )
+
+
+# -- reading bodies ---------------------------------------------------------------
+
+
+def _duplicate_refusals(body: object, status: int) -> int:
+    """How many leads an answer refuses as duplicates (an already-called phone, a repeated referenceId)."""
+    if answers.has_arrays(body):
+        return sum(1 for item in answers.items(body, "errors") if _DUPLICATE.search(answers.item_message(item)))
+    if status == 400 and _DUPLICATE.search(answers.error_text(body)):
+        return 1
+    return 0
+
+
+def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[Lead, ...]:
+    """Record the outcomes ``success[]``/``errors[]`` give and return the leads they skip."""
+    matcher = answers.Matcher(leads)
+    decided: set[str] = set()
+    success = list(answers.items(body, "success"))
+    if _all_stored_in_order(body, success, leads, matcher):
+        # One success item per lead sent, no errors, none naming its lead (only an _id): every lead was
+        # stored, and the CRM answers in the order it was sent.
+        for lead, item in zip(leads, success, strict=True):
+            tally.accept(answers.ref(lead), answers.lead_id(item))
+        tally.in_order = [answers.ref(lead) for lead in leads]
+        return ()
+    stored = _stored_in_order_around_errors(body, success, leads, matcher)
+    if stored:
+        # Every error names its lead, and there is one id-only success item per other lead: those are
+        # the stored ones, in the order sent (as above). The errors are read below.
+        for lead, item in stored:
+            tally.accept(answers.ref(lead), answers.lead_id(item))
+            decided.add(answers.ref(lead))
+        tally.in_order = [answers.ref(lead) for lead, _ in stored]
+        success = []
+    for item in success:
+        ref = matcher.lead_of(item)
+        if ref is not None and ref not in decided:
+            tally.accept(ref, answers.lead_id(item))
+            decided.add(ref)
+    for item in answers.items(body, "errors"):
+        ref = matcher.error_target(item)
+        if ref is not None and ref not in decided and _REFERENCE_EXISTS.search(answers.item_message(item)):
+            tally.existing.append(ref)  # left unmentioned: looked up for its _id
+        elif ref is not None and ref not in decided and _DUPLICATE.search(answers.item_message(item)):
+            tally.duplicates[ref] = answers.item_message(item)  # left unmentioned: maybe ours, looked up
+        elif ref is not None and ref not in decided:
+            tally.reject(ref, answers.item_message(item))
+            decided.add(ref)
+        elif ref is None:
+            tally.refusals.append(answers.item_message(item))
+    return tuple(lead for lead in leads if answers.ref(lead) not in decided)
+
+
+def _stored_in_order_around_errors(
+    body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher
+) -> list[tuple[Lead, Lead]]:
+    """(lead, success item) pairs when errors[] names a distinct lead of the batch in every item and
+    success[] holds one id-only item for each other lead; else []."""
+    errors = list(answers.items(body, "errors"))
+    if not errors or not success or any(answers.lead_id(i) is None or matcher.lead_of(i) for i in success):
+        return []
+    refused = [matcher.error_target(item) for item in errors]
+    if None in refused or len(set(refused)) != len(refused):
+        return []
+    others = [lead for lead in leads if answers.ref(lead) not in set(refused)]
+    return list(zip(others, success, strict=True)) if len(others) == len(success) else []
+
+
+def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher) -> bool:
+    """Whether ``success`` has an item with an _id for each lead, names none of them, and errors[] is empty."""
+    return (
+        len(success) == len(leads)
+        and not (isinstance(body, Mapping) and body.get("errors"))
+        and all(answers.lead_id(item) is not None and matcher.lead_of(item) is None for item in success)
+    )
+
+
+def _retry_after(response: Answer) -> float | None:
+    """Seconds the ``Retry-After`` header asks for, if it says."""
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(seconds, 0.0) if math.isfinite(seconds) else None

@@ -1,0 +1,334 @@
+"""Recovery from answers that leave leads open: looking them up, and deciding what to send again.
+
+A request that may have reached the CRM is never sent again blindly: each of its leads is first looked
+up with ``GET /leads/get`` (``vox-crm-api.md`` §5). Leads the CRM stored are accepted with their ``_id``;
+only those surely absent are returned to be sent again. A stop (a key block, a refusal, a CRM that keeps
+failing) ends the batch and, for a refusal, every later request.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from importer.crm import answers
+from importer.crm.dup_budget import DUPLICATE_WINDOW
+from importer.crm.limiter import RateLimiter
+from importer.crm.reader import _RESUME, MAX_429_PAUSE, Reader
+from importer.crm.settings import CrmSettings
+from importer.crm.steps import Lead, Stop, _Failed, _Found, _Halted, _Retries, _Tally, _Throttled
+from importer.crm.transport import GET_PATH, Transport, _TransportFailure
+from importer.errors import CrmStop, CrmUnreachable, KeyBlocked
+
+log = logging.getLogger(__name__)
+
+PLAIN_429_PAUSE = 5.0
+"""Seconds to hold all traffic after a plain 429 without ``Retry-After`` (doubles each time)."""
+
+
+SETTLE_WAIT = 10.0
+"""Default seconds to wait before looking again for the leads of a failed request of which none was found."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How many times to try a failing request, with exponential backoff and full jitter."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    settle_wait: float = SETTLE_WAIT
+    """After a failed request of which no lead is found: seconds to wait before looking again (a CRM may
+    still be storing it, or show what it stored only later), before the request is sent again."""
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.base_delay < 0 or self.max_delay < 0 or self.settle_wait < 0:
+            raise ValueError("attempts must be at least 1 and delays non-negative")
+
+    def backoff(self, failures: int, rand: Callable[[], float] = random.random) -> float:
+        """Seconds to wait after the ``failures``-th consecutive failure."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** min(failures - 1, 60))
+        return ceiling * rand()
+
+
+ORDER_CHECKS = 2
+"""Answers of id-only success items checked by looking up their first and last lead before the order is trusted."""
+
+
+@dataclass(slots=True)
+class _OrderCheck:
+    """Whether this CRM answers id-only success items in the order the leads were sent."""
+
+    verified: int = 0
+    trusted: bool = False
+    broken: bool = False
+
+
+class Recovery:
+    """Looks up the leads of failed or partly answered requests and decides which to send again.
+
+    Shared by the threads of one client: the check of the CRM's answer order is learned once per client.
+    """
+
+    def __init__(
+        self, settings: CrmSettings, transport: Transport, reader: Reader, *, retry: RetryPolicy, limiter: RateLimiter
+    ) -> None:
+        self._settings = settings
+        self._transport = transport
+        self.duplicate_window = DUPLICATE_WINDOW
+        """The CRM's duplicate window (the client sets its guard's): a partly stored request's others wait it out."""
+        self._throttle_lock = threading.Lock()
+        self._throttles: list[float] = [0, 0.0]
+        self._reader = reader
+        self._retry = retry
+        self._limiter = limiter
+        self._order = _OrderCheck()
+
+    def after_failure(self, failed: _Failed, leads: list[Lead], retries: _Retries, tally: _Tally) -> list[Lead]:
+        """Wait, check the leads a failed request may have stored, and return those still to send."""
+        failed_at = time.monotonic()
+        retries.throttles = 0
+        retries.failures += 1
+        exhausted = retries.failures >= self._retry.attempts
+        log.warning(
+            "CRM request for %d leads failed (%s), attempt %d of %d",
+            len(leads),
+            failed.reason,
+            retries.failures,
+            self._retry.attempts,
+        )
+        if failed.landed or not exhausted:
+            self._transport.pause(self._retry.backoff(retries.failures))
+        if failed.landed:
+            stored_before = len(tally.outcomes)
+            leads = self._recheck(leads, tally)
+            if leads and len(tally.outcomes) > stored_before and not exhausted and tally.stop is None:
+                # The CRM processed the request (it stored some of its leads): the others were most likely
+                # refused, and a refusal as a duplicate counts toward the key block. Sending them again
+                # within the same minute could double that count; wait for the minute to pass, then look
+                # them up again (a CRM may show what it stored only after a while).
+                wait = self.duplicate_window - (time.monotonic() - failed_at)
+                if wait > 0:
+                    log.warning(
+                        "The CRM stored part of a request whose answer was lost; waiting %.0f s before sending "
+                        "the other %d leads again, so that any it refused cannot add up to a key block",
+                        wait,
+                        len(leads),
+                    )
+                    self._transport.pause(wait)
+                if tally.stop is None:
+                    leads = self._recheck(leads, tally)
+            elif leads and not exhausted and tally.stop is None and self._retry.settle_wait > 0:
+                leads = self._look_again(leads, tally)
+        if exhausted and leads:
+            self.halt(tally, self._unreachable(retries.failures, failed.reason), unsent=leads)
+            return []
+        return leads
+
+    def check_order(self, sent: list[Lead], tally: _Tally, unmentioned: list[Lead]) -> list[Lead]:
+        """Check that id-only success items came in the order sent (the first and last, for a run's first
+        two such answers); when they did not, every lead they placed is looked up for its own _id."""
+        placed, tally.in_order = tally.in_order, []
+        if not placed or self._order.trusted:
+            return unmentioned
+        if not self._order.broken:
+            for ref in dict.fromkeys((placed[0], placed[-1])):
+                try:
+                    found = self.find(ref, tally)
+                except (CrmStop, CrmUnreachable):
+                    return unmentioned  # cannot check now; the run stops anyway
+                if found is None:
+                    return unmentioned  # not visible yet: no proof either way; a later answer is checked
+                if found != tally.outcomes[ref].lead_id:
+                    self._order.broken = True
+                    log.warning(
+                        "The CRM's success items carry only ids and are not in the order sent: each lead is "
+                        "looked up for its own id"
+                    )
+                    break
+            else:
+                self._order.verified += 1
+                self._order.trusted = self._order.verified >= ORDER_CHECKS
+                return unmentioned
+        for ref in placed:  # the CRM says they are stored: looked up, never sent again
+            del tally.outcomes[ref]
+            tally.existing.append(ref)
+        by_ref = {answers.ref(lead): lead for lead in sent}
+        return [*unmentioned, *(by_ref[ref] for ref in placed)]
+
+    def _look_again(self, leads: list[Lead], tally: _Tally) -> list[Lead]:
+        """None of a failed request's leads was found: wait, and look up its first, middle and last lead once
+        more (a CRM still storing it, or slow to show what it stored); when one is there now, all are looked
+        up. Returns the leads still to send; if the run stops meanwhile, the others are placed."""
+        log.warning(
+            "None of the %d leads of a failed request is in the CRM (yet); looking again in %.0f s before "
+            "sending them again",
+            len(leads),
+            self._retry.settle_wait,
+        )
+        self._transport.pause(self._retry.settle_wait)
+        picked = {answers.ref(lead) for lead in (leads[0], leads[len(leads) // 2], leads[-1])}
+        sample = [lead for lead in leads if answers.ref(lead) in picked]
+        rest = [lead for lead in leads if answers.ref(lead) not in picked]
+        absent = self._recheck(sample, tally)
+        if tally.stop is not None:  # the sample is placed; the others may have landed
+            tally.unknown.update(answers.ref(lead) for lead in rest)
+            return []
+        if len(absent) == len(sample):
+            return leads  # still nothing: the request did not land
+        missing = self._recheck(rest, tally)
+        if tally.stop is not None:
+            tally.unknown.update(answers.ref(lead) for lead in absent)
+            return []
+        return [*absent, *missing]
+
+    def settle(self, unmentioned: list[Lead], tally: _Tally, *, resend: bool) -> list[Lead]:
+        """Look up leads an answer did not mention; return the absent ones to send once more, if allowed."""
+        if not unmentioned:
+            return []
+        log.info("The CRM's answer did not mention %d leads; looking them up", len(unmentioned))
+        refusals, tally.refusals = tally.refusals, []
+        existing, tally.existing = set(tally.existing), []
+        duplicates, tally.duplicates = tally.duplicates, {}
+        absent = self._recheck(unmentioned, tally)
+        for ref, message in duplicates.items():
+            if ref not in tally.outcomes:
+                # Not found (the duplicate is another lead), or not looked up (the run stopped, often by the
+                # block the duplicates caused): the CRM's refusal stands, and the lead is never sent again.
+                tally.reject(ref, message)
+                tally.unknown.discard(ref)
+                tally.unsent.discard(ref)
+        absent = [lead for lead in absent if answers.ref(lead) not in duplicates]
+        if existing:
+            # The CRM says it holds these referenceIds, yet does not find them (yet): never send them again;
+            # the next run asks the CRM once more.
+            tally.unknown.update(answers.ref(lead) for lead in absent if answers.ref(lead) in existing)
+            absent = [lead for lead in absent if answers.ref(lead) not in existing]
+        if absent and refusals and tally.stop is None:
+            # The CRM refused leads without saying which: the absent ones. Sending them again would only
+            # be refused again, and repeated submissions get the API key blocked.
+            for lead, message in zip(absent, _attribute(refusals, len(absent)), strict=True):
+                tally.reject(answers.ref(lead), message)
+            return []
+        if absent and resend:
+            return absent
+        tally.unsent.update(answers.ref(lead) for lead in absent)
+        return []
+
+    def _recheck(self, leads: list[Lead], tally: _Tally) -> list[Lead]:
+        """Record leads the CRM has as accepted and return the absent ones.
+
+        If the run stops meanwhile, absent leads become unsent, unchecked ones
+        unknown, and nothing is returned.
+        """
+        absent: list[Lead] = []
+        for index, lead in enumerate(leads):
+            try:
+                lead_id = self.find(answers.ref(lead), tally)
+            except (CrmStop, CrmUnreachable) as stop:
+                self.halt(tally, stop, unsent=absent, unknown=leads[index:])
+                return []
+            if lead_id is None:
+                absent.append(lead)
+            else:
+                tally.accept(answers.ref(lead), lead_id)
+        return absent
+
+    @property
+    def throttled(self) -> tuple[int, float]:
+        """Plain 429s the CRM answered so far, and the seconds paused for them in all."""
+        with self._throttle_lock:
+            return int(self._throttles[0]), float(self._throttles[1])
+
+    def throttle(self, throttled: _Throttled, retries: _Retries) -> KeyBlocked | None:
+        """Hold all traffic after a plain 429; a block once it has happened too often."""
+        retries.throttles += 1
+        if retries.throttles >= self._retry.attempts:
+            return KeyBlocked(
+                f"The CRM kept rate-limiting this API key ({retries.throttles} HTTP 429 "
+                f"answers in a row). Wait a few minutes, {_RESUME}"
+            )
+        # Never shorter than our own backoff (vox-crm-api.md §5: at least the 5 s window, growing), so a
+        # "Retry-After: 0" does not use up the attempts in a second.
+        backoff = min(PLAIN_429_PAUSE * 2.0 ** (retries.throttles - 1), MAX_429_PAUSE)
+        pause = max(throttled.retry_after or 0.0, backoff)
+        log.debug("The CRM is rate-limiting us (HTTP 429); pausing %.1f s", pause)  # summed up at the end
+        with self._throttle_lock:
+            self._throttles[0] += 1
+            self._throttles[1] += pause
+        self._limiter.pause(pause)
+        self._limiter.slow_down()
+        return None
+
+    def halt(
+        self,
+        tally: _Tally,
+        stop: Stop,
+        *,
+        unsent: Iterable[Lead] = (),
+        unknown: Iterable[Lead] = (),
+    ) -> None:
+        """Stop the batch (and, for a refusal, the client) and place the given leads."""
+        if isinstance(stop, CrmStop):
+            self._transport.refuse(stop)
+        if tally.stop is None:
+            tally.stop = stop
+        tally.unsent.update(answers.ref(lead) for lead in unsent)
+        tally.unknown.update(answers.ref(lead) for lead in unknown)
+
+    # -- looking up --------------------------------------------------------------
+
+    def find(self, reference_id: str, tally: _Tally) -> str | None:
+        """``find``, counting requests in ``tally``."""
+        params = {
+            "referenceId": reference_id,
+            "projectId": self._settings.project_id,
+            "processId": self._settings.process_id,
+            "masked": "true",
+        }
+        retries = _Retries()
+        while True:
+            try:
+                step = self._reader.read_found(
+                    self._transport.request("GET", GET_PATH, tally, params=params), reference_id
+                )
+            except _TransportFailure as failure:
+                step = _Failed(failure.reason, landed=False)
+            match step:
+                case _Found(lead_id):
+                    return lead_id
+                case _Halted(stop):
+                    raise stop
+                case _Throttled():
+                    blocked = self.throttle(step, retries)
+                    if blocked is not None:
+                        raise blocked
+                case _Failed(reason):
+                    retries.throttles = 0
+                    retries.failures += 1
+                    if retries.failures >= self._retry.attempts:
+                        raise self._unreachable(retries.failures, reason)
+                    self._transport.pause(self._retry.backoff(retries.failures))
+
+    def _unreachable(self, attempts: int, reason: str) -> CrmUnreachable:
+        """The stop for a CRM that kept failing."""
+        return CrmUnreachable(
+            f"The CRM at {self._transport.redact(self._settings.base_url)} kept failing ({reason}) "
+            f"after {attempts} attempts. Check the network and VOX_BASE_URL, {_RESUME}"
+        )
+
+
+def _attribute(messages: list[str], leads: int) -> list[str]:
+    """A message for each of ``leads`` refused leads, from ``errors[]`` items that named none of them.
+
+    One item per lead: in order (the CRM answers in the order it was sent). Otherwise each gets them all.
+    """
+    if len(messages) == leads:
+        return messages
+    joined = "; ".join(dict.fromkeys(messages))
+    note = "the CRM refused leads of this batch without saying which"
+    return [f"{answers.excerpt(joined)} ({note})"] * leads

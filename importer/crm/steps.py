@@ -1,0 +1,160 @@
+"""What the parts of the CRM client pass each other.
+
+The transport (:mod:`importer.crm.transport`) hands over each ``Answer``; a reader
+(:mod:`importer.crm.reader`) turns it into a step; the client (:mod:`importer.crm.client`) and recovery
+(:mod:`importer.crm.recovery`) act on the step and record each lead's fate in a ``_Tally``, which becomes
+the ``BatchResult`` of one ``submit`` call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from importer.crm.dup_budget import Reservation
+from importer.errors import CrmStop, CrmUnreachable
+
+Lead = Mapping[str, object]
+Stop = CrmStop | CrmUnreachable
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer of the CRM, read whole and decoded: what the readers of :mod:`importer.crm.reader` take."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    """Header names in lower case; a header given more than once has its values joined by ", "."""
+    text: str
+    body: object
+    """The decoded JSON body, or None when there is none."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeadOutcome:
+    """The CRM's definite answer about one lead."""
+
+    reference_id: str
+    state: Literal["accepted", "rejected"]
+    lead_id: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What became of each lead of one ``submit`` call; every lead is in exactly one part.
+
+    ``outcomes`` holds leads with a definite answer, ``unsent`` leads surely not
+    stored, ``unknown`` leads that may or may not be stored. ``stop`` is set when
+    the run must stop sending.
+    """
+
+    outcomes: dict[str, LeadOutcome]
+    unsent: tuple[str, ...]
+    unknown: tuple[str, ...]
+    stop: Stop | None
+    requests: int
+
+
+# -- steps of the request loops ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    """The CRM answered; the leads it did not mention still need looking up."""
+
+    unmentioned: tuple[Lead, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """Too many leads for one request: send them in chunks of ``size``."""
+
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Throttled:
+    """A plain 429: hold traffic, then send the same request again."""
+
+    retry_after: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """The request failed in a way worth retrying; ``landed``: it may have been stored."""
+
+    reason: str
+    landed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Halted:
+    """The run must stop; ``landed``: the request may have stored its leads."""
+
+    stop: Stop
+    landed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A lookup answered: the lead's ``_id``, or None when the CRM has no such lead."""
+
+    lead_id: str | None
+
+
+_Step = _Answered | _Split | _Throttled | _Failed | _Halted
+
+
+@dataclass(slots=True)
+class _Retries:
+    """Consecutive failures and plain 429s of one request."""
+
+    failures: int = 0
+    throttles: int = 0
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What one ``submit`` call has learned so far."""
+
+    outcomes: dict[str, LeadOutcome] = field(default_factory=dict)
+    unsent: set[str] = field(default_factory=set)
+    unknown: set[str] = field(default_factory=set)
+    stop: Stop | None = None
+    requests: int = 0
+    redact: Callable[[str], str] = str
+    """Applied to every message the CRM gives for a lead (it may echo the API token)."""
+    refusals: list[str] = field(default_factory=list)
+    """Messages of ``errors[]`` items the client could not tie to a lead of the batch."""
+    existing: list[str] = field(default_factory=list)
+    """Leads the CRM refused because it already holds their referenceId: stored, so looked up, not rejected."""
+    in_order: list[str] = field(default_factory=list)
+    """Leads accepted by the position of an id-only success item (the CRM answering in the order sent)."""
+    duplicate_refusals: int = 0
+    """errors[] items (or whole-batch refusals) whose message says duplicate: each counts toward the key block."""
+    before_send: Callable[[], None] | None = None
+    """Called once, just before the first POST of the batch leaves (after its rate-limit wait)."""
+    reservation: Reservation | None = None
+    """Room in the duplicate budget taken for the batch's first request."""
+    duplicates: dict[str, str] = field(default_factory=dict)
+    """Leads refused as duplicates ("a call attempt has already been made to this phone number"), with the
+    message: looked up by referenceId, since an interrupted earlier request may have stored this very lead;
+    accepted when the CRM holds it, else rejected with the message."""
+
+    def accept(self, reference_id: str, lead_id: str | None) -> None:
+        """Record that the CRM stored the lead."""
+        self.outcomes[reference_id] = LeadOutcome(reference_id, "accepted", lead_id=lead_id)
+
+    def reject(self, reference_id: str, message: str) -> None:
+        """Record that the CRM refused the lead for good."""
+        self.outcomes[reference_id] = LeadOutcome(reference_id, "rejected", message=self.redact(message))
+
+    def result(self, refs: Sequence[str]) -> BatchResult:
+        """The result, placing every lead once; anything unplaced counts as unknown."""
+        outcomes = {ref: self.outcomes[ref] for ref in refs if ref in self.outcomes}
+        open_refs = [ref for ref in refs if ref not in outcomes]
+        unsent = tuple(r for r in open_refs if r in self.unsent and r not in self.unknown)
+        unknown = tuple(r for r in open_refs if r not in unsent)
+        return BatchResult(outcomes, unsent, unknown, self.stop, self.requests)

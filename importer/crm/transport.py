@@ -1,0 +1,190 @@
+"""Requests to the Vox CRM: the HTTP side of the client, and the only place ``httpx`` is used.
+
+A request is encoded, waits for its slot from the rate limiter, is sent, and its answer is read whole
+within ``ANSWER_DEADLINE`` and decoded into an ``Answer``. ``httpx`` exceptions become ours here:
+``_TransportFailure`` (no answer; it says whether the request may have reached the CRM) or
+``CrmUnreachable``. Once the CRM refuses the run, or the run is interrupted, nothing more is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+import httpx
+
+from importer.crm import answers
+from importer.crm.address import MAX_ANSWER_BYTES, mask_url, url_secrets
+from importer.crm.limiter import RateLimiter
+from importer.crm.settings import CrmSettings
+from importer.crm.steps import Answer, _Tally
+from importer.errors import CrmStop, CrmUnreachable
+
+HttpClient = httpx.Client
+"""An HTTP client a caller may pass in (its own connection pool, proxy, certificates; a mock transport in tests)."""
+Timeout = httpx.Timeout
+
+DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+ANSWER_DEADLINE = 300.0
+"""Seconds an answer may take to arrive whole, however steadily its bytes trickle in."""
+BULK_PATH = "/leads/bulk/initiate"
+GET_PATH = "/leads/get"
+MIN_REDACTED_TOKEN = 8
+MIN_REDACTED_SECRET = 3
+"""Credentials in the URL shorter than this are masked only as part of the URL itself."""
+"""Tokens shorter than this are not looked for in the CRM's messages (they are no real secret)."""
+
+
+class _TransportFailure(Exception):
+    """A request got no HTTP answer; ``landed``: it may have reached the CRM anyway."""
+
+    def __init__(self, reason: str, *, landed: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.landed = landed
+
+
+class Transport:
+    """Sends requests to the CRM at the limiter's pace and reads their answers; safe to share between threads."""
+
+    def __init__(
+        self,
+        settings: CrmSettings,
+        *,
+        limiter: RateLimiter,
+        http: HttpClient | None,
+        sleep: Callable[[float], None],
+        timeout: Timeout,
+    ) -> None:
+        self._settings = settings
+        self._limiter = limiter
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.Client(timeout=timeout)
+        self._sleep = sleep
+        self._timeout = timeout
+        self._headers = {
+            "Authorization": f"Bearer {settings.token}",
+            "Accept": "application/json",
+        }
+        self._refusal: CrmStop | None = None
+        self._stopping = threading.Event()
+
+    def close(self) -> None:
+        """Release the connections (only those of an HTTP client this object created)."""
+        if self._owns_http:
+            self._http.close()
+
+    def stop_sending(self) -> None:
+        """No request starts any more; pauses end at once."""
+        self.refuse(CrmStop("interrupted: no request is sent any more"))
+        self._stopping.set()
+        self._limiter.cancel()
+
+    def refuse(self, stop: CrmStop) -> None:
+        """Remember that the CRM refused the run so no thread sends anything more."""
+        if self._refusal is None:
+            self._refusal = stop
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        tally: _Tally,
+        *,
+        body: object = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Answer:
+        """One rate-limited request, its answer read and decoded; httpx errors become ours here."""
+        self._raise_if_refused()
+        # Encode first: the slot taken from the limiter is then spent on sending, not on building the body,
+        # so requests leave (and arrive) at the pace the limiter allows.
+        content = (
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if body is not None else None
+        )
+        headers = {**self._headers, "Content-Type": "application/json"} if content is not None else self._headers
+        self._limiter.acquire()
+        self._raise_if_refused()
+        if method == "POST" and tally.before_send is not None:
+            before_send, tally.before_send = tally.before_send, None
+            before_send()
+        tally.requests += 1
+        try:
+            request = self._http.build_request(
+                method, self._settings.url(path), content=content, params=params, headers=headers, timeout=self._timeout
+            )
+            return _decoded(self._answer(self._http.send(request, stream=True)))
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise _TransportFailure(self._describe(exc), landed=False) from exc
+        except httpx.UnsupportedProtocol as exc:
+            raise CrmUnreachable(
+                f"Cannot talk to {self.redact(self._settings.base_url)}: {self.redact(str(exc))}. Check VOX_BASE_URL."
+            ) from exc
+        except httpx.RequestError as exc:
+            raise _TransportFailure(self._describe(exc), landed=True) from exc
+
+    def _answer(self, response: httpx.Response) -> httpx.Response:
+        """The response, read whole within ``ANSWER_DEADLINE``: the timeout is per read, so a body that trickles
+        in (a byte every few seconds) would otherwise never end."""
+        deadline = time.monotonic() + ANSWER_DEADLINE
+        chunks: list[bytes] = []
+        size = 0
+        too_large = f"the answer was larger than {MAX_ANSWER_BYTES >> 20} MiB (not read whole)"
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+                raise _TransportFailure(too_large, landed=True)
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:  # a CRM's answer of gigabytes would take the memory with it
+                    raise _TransportFailure(too_large, landed=True)
+                if time.monotonic() > deadline:
+                    raise _TransportFailure(f"the answer was still arriving after {ANSWER_DEADLINE:.0f} s", landed=True)
+        finally:
+            response.close()
+        response._content = b"".join(chunks)  # what Response.read() keeps: .content, .text and .json() use it
+        return response
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` before a retry; a stop ends the wait (the retry is then refused)."""
+        if self._sleep is time.sleep:
+            self._stopping.wait(seconds)
+        else:
+            self._sleep(seconds)
+
+    def _raise_if_refused(self) -> None:
+        """Fail at once when an earlier answer stopped the run."""
+        refusal = self._refusal
+        if refusal is not None:
+            raise type(refusal)(str(refusal))
+
+    def _describe(self, exc: Exception) -> str:
+        """A short description of a transport error."""
+        detail = self.redact(answers.excerpt(str(exc)))
+        return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+    def redact(self, text: str) -> str:
+        """``text`` without the API token or credentials embedded in ``VOX_BASE_URL``."""
+        base = self._settings.base_url
+        text = text.replace(base, mask_url(base))
+        for secret in url_secrets(base):
+            if len(secret) >= MIN_REDACTED_SECRET:
+                text = text.replace(secret, "***")
+        token = self._settings.token
+        # A real token is long and random; a short test one ("t") would turn every "t" of a message into [token].
+        return text.replace(token, "[token]") if len(token) >= MIN_REDACTED_TOKEN else text
+
+
+def _decoded(response: httpx.Response) -> Answer:
+    """What the readers take of a response read whole."""
+    return Answer(response.status_code, dict(response.headers.items()), response.text, _json_body(response))
+
+
+def _json_body(response: httpx.Response) -> object:
+    """The decoded JSON body, or None when there is none."""
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return None

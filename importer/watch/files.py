@@ -1,0 +1,219 @@
+"""One taken file, start to end: its content hash, the same bytes seen before, the import, and where it goes.
+
+Built on the library's import entry point (:func:`importer.import_file`), never on the CLI. A file the
+import cannot read or map goes to ``failed/``; one whose bytes were imported before goes to
+``duplicate/`` and sends nothing; one whose rows all have their answer goes to ``done/``. A file whose
+run stopped with rows pending stays in ``processing/`` (state ``pending``) for the next attempt, which
+the ledger makes exactly-once like any resumed run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+import importer
+from importer.crm.client import RetryPolicy
+from importer.crm.limiter import RateLimit
+from importer.errors import ConfigError, LeadImportError, LedgerError, SourceError
+from importer.report.rows import summarize
+from importer.send.submit import SendOptions
+from importer.watch.claims import Claimed, Claims
+from importer.watch.results import FileResult, write_result
+from importer.watch.stops import StopKind, classify
+
+log = logging.getLogger("importer.watch")
+
+__all__ = ["Attempt", "FileImporter", "ImportSettings", "content_hash"]
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSettings:
+    """What every import of the watcher shares."""
+
+    token: str
+    base_url: str
+    ledger: Path
+    rate: RateLimit
+    send: SendOptions = SendOptions()
+    retry: RetryPolicy | None = None
+    report_format: str = "xlsx"
+    mask_pii: bool = False
+    force: bool = False
+    command: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How one attempt at a file ended: its result, and what the stop (if any) asks of the watcher."""
+
+    result: FileResult
+    stop: StopKind
+    stop_message: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.result.state != "pending"
+
+
+class FileImporter:
+    """Imports taken files one attempt at a time and moves each finished one on."""
+
+    def __init__(
+        self,
+        claims: Claims,
+        settings: ImportSettings,
+        http: httpx.Client,
+        *,
+        stopping: Callable[[], bool],
+        importing: Callable[[bool], None],
+    ) -> None:
+        self.claims, self.settings, self.http = claims, settings, http
+        self._stopping = stopping
+        self._importing = importing
+        """Told when an import starts (True) and ends (False): SIGTERM interrupts only an import."""
+
+    def attempt(self, claimed: Claimed, mapping: Any, *, interruptible: bool = True) -> Attempt:
+        """One attempt at the file: imported and moved on, or left pending with the reason.
+
+        ``interruptible``: run in the main thread, where SIGTERM may interrupt the import (as Ctrl-C does a
+        run); in a worker thread the import ends through the shared transport refusing further requests.
+        """
+        drops = self.claims.drops
+        record = claimed.record
+        project, process = mapping.project_id or "", mapping.process_id or ""
+        sha = record.sha256 or content_hash(claimed.path)
+        if record.sha256 is None:
+            drops.update(record.file_id, sha256=sha, project_id=project, process_id=process)
+        base = FileResult(
+            file=record.name,
+            source=claimed.source.name,
+            state="pending",
+            path=str(claimed.path),
+            sha256=sha,
+            mapping=str(claimed.source.mapping),
+            taken_at=record.created_at,
+        )
+        earlier = None if self.settings.force else drops.earlier_import(sha, project, process, besides=record.file_id)
+        if earlier is not None:
+            base.state = "duplicate"
+            base.duplicate_of = {"run_id": earlier.run_id, "date": earlier.ended_at, "file": earlier.name}
+            base.reason = f"already imported in run {earlier.run_id} on {_day(earlier.ended_at)} (from {earlier.name}); nothing was sent"
+            return self._finish(claimed, base, "duplicate")
+        if interruptible:
+            self._importing(True)
+        try:
+            outcome = importer.import_file(
+                claimed.path,
+                mapping,
+                token=self.settings.token,
+                base_url=self.settings.base_url,
+                ledger=self.settings.ledger,
+                http=self.http,
+                rate=self.settings.rate,
+                send=self.settings.send,
+                retry=self.settings.retry,
+                command=self.settings.command,
+            )
+        except (SourceError, ConfigError) as exc:
+            base.state, base.exit_status, base.reason = "failed", 2, _named(str(exc), claimed)
+            return self._finish(claimed, base, "failed")
+        except LedgerError as exc:
+            base.stop_reason, base.exit_status = str(exc), 3
+            return self._pending(claimed, base, StopKind.FATAL, str(exc))
+        except KeyboardInterrupt:
+            base.stop_reason, base.exit_status = "interrupted while reading the file; it is read again next time", 3
+            return self._pending(claimed, base, StopKind.INTERRUPTED, base.stop_reason)
+        except LeadImportError as exc:
+            base.stop_reason, base.exit_status = str(exc), exc.exit_code
+            kind = classify(str(exc), pending=1, stopping=self._stopping())
+            return self._pending(claimed, base, kind, str(exc))
+        finally:
+            if interruptible:
+                self._importing(False)
+        base.run_id = outcome.run_id
+        base.runs = drops.runs_of_file(str(claimed.path.resolve()))
+        outcome = _as_one_import(outcome, base.runs)
+        base.counts = {str(k): int(v) for k, v in outcome.summary.counts.items()}
+        base.exit_status = outcome.exit_code
+        base.stop_reason = _named(outcome.stop_message, claimed) if outcome.stop_message else None
+        pending = base.counts.get("pending", 0)
+        kind = classify(outcome.stop_message, pending=pending, stopping=self._stopping())
+        drops.update(record.file_id, run_id=outcome.run_id)
+        # A finished file's report is written where it will stay (the ledger notes that place for `show`).
+        place = self.claims.destination(claimed, "done") if not pending else claimed.path
+        report = place.with_name(f"{place.name}.report.{self.settings.report_format}")
+        try:
+            outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
+            base.report = str(report)
+        except LeadImportError as exc:
+            log.warning("%s: the report could not be written: %s", record.name, exc)
+        if pending:
+            return self._pending(claimed, base, kind, outcome.stop_message)
+        done = self._finish(claimed, base, "done", target=place)
+        return Attempt(done.result, kind, outcome.stop_message)
+
+    def _pending(self, claimed: Claimed, result: FileResult, kind: StopKind, message: str | None) -> Attempt:
+        result.state = "pending"
+        masked = result.masked(self.settings.mask_pii)
+        write_result(masked, _result_path(claimed.path))
+        self.claims.drops.update(
+            claimed.record.file_id, state="pending", message=masked.stop_reason, result=masked.as_dict()
+        )
+        return Attempt(masked, kind, message)
+
+    def _finish(self, claimed: Claimed, result: FileResult, state: str, *, target: Path | None = None) -> Attempt:
+        """Write the result beside the file with its final place, commit the state, move the file on."""
+        result.state = state
+        target = target or self.claims.destination(claimed, state)
+        result.path = str(target)
+        result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        masked = result.masked(self.settings.mask_pii)
+        write_result(masked, _result_path(claimed.path))
+        self.claims.move(claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason)
+        return Attempt(masked, StopKind.NONE)
+
+
+def _as_one_import(outcome: Any, runs: list[int]) -> Any:
+    """The outcome as one import of the file: rows an earlier, interrupted attempt at this same file got into
+    the CRM are ``accepted`` (with their lead id), not ``already-imported`` from another run."""
+    earlier = {str(run) for run in runs if run != outcome.run_id}
+    rows = outcome.rows
+    if not earlier or "imported_in_run" not in rows.columns:
+        return outcome
+    ours = (rows["status"] == "already-imported") & rows["imported_in_run"].isin(earlier)
+    if not ours.any():
+        return outcome
+    rows = rows.copy()
+    rows.loc[ours, "status"] = "accepted"
+    rows.loc[ours, "imported_in_run"] = ""
+    return replace(outcome, rows=rows, summary=summarize(rows))
+
+
+def _named(message: str, claimed: Claimed) -> str:
+    """A message about the file naming it as it was dropped, not by its place in ``processing/``."""
+    return message.replace(str(claimed.path), claimed.record.name)
+
+
+def _result_path(path: Path) -> Path:
+    return path.with_name(f"{path.name}.result.json")
+
+
+def _day(stamp: str) -> str:
+    return stamp[:10] if stamp else "an earlier day"

@@ -1,0 +1,531 @@
+"""The watcher: serve one inbox, take each settled file oldest first, import it, and keep going.
+
+On start it takes the inbox in the ledger (a second watcher is refused), finishes what a crash left
+(files in ``processing/`` are resumed first, through the ledger, exactly once), then polls. A key block,
+a failing CRM or an unreachable one pause it with the file kept in ``processing/``: a key block until it
+can have lifted (``block_wait`` from the block), the others with growing backoff; then the same file is
+taken up again. A refusal no wait can cure (HTTP 403: bad token, wrong project) stops it with exit 3.
+``stop()`` (SIGTERM, SIGINT) ends the import under way as ``leadimport run`` ends on Ctrl-C (requests in
+flight waited for and recorded, the report written) and returns 0; the file stays for the next start.
+
+Time is read from ``clock`` and waited with ``wait`` (both injectable): the settle time is measured on
+the watcher's own clock, never against a file's mtime.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_any
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import importer
+from importer.crm.client import SETTLE_WAIT, RetryPolicy
+from importer.crm.limiter import DEFAULT_RATE, RateLimit
+from importer.errors import ConfigError, LeadImportError
+from importer.ledger.drops import DropLedger
+from importer.report.mask import mask_text
+from importer.send.submit import SendOptions
+from importer.watch.claims import HEARTBEAT_SECONDS, STALE_AFTER, Claimed, Claims, InboxLock
+from importer.watch.files import Attempt, FileImporter, ImportSettings
+from importer.watch.layout import Source, companions, find_sources, stamp_time
+from importer.watch.notify import Notifier, NotifySettings
+from importer.watch.pacing import paced_client
+from importer.watch.settle import Settler, is_ignored
+from importer.watch.stops import StopKind
+
+log = logging.getLogger("importer.watch")
+
+__all__ = ["WatchSettings", "Watcher"]
+
+BACKOFF_FIRST = 30.0
+BACKOFF_MAX = 900.0
+STATUS_EVERY = 600.0
+"""Seconds between the daemon's heartbeat lines in the log."""
+PRUNE_EVERY = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSettings:
+    """How a watcher serves its inbox."""
+
+    inbox: Path
+    ledger: Path
+    token: str
+    base_url: str
+    mapping: Path | None = None
+    mappings_dir: Path = Path("mappings")
+    settle: float = 30.0
+    marker: str | None = None
+    once: bool = False
+    force: bool = False
+    report_format: str = "xlsx"
+    mask_pii: bool = False
+    keep_days: float | None = None
+    block_wait: float = 3600.0
+    backoff_first: float = BACKOFF_FIRST
+    backoff_max: float = BACKOFF_MAX
+    poll: float = 1.0
+    files_at_once: int = 3
+    """Newly dropped files imported side by side (one request budget for all); resumed files go one by one."""
+    rate: RateLimit = DEFAULT_RATE
+    send: SendOptions = SendOptions()
+    heartbeat: float = HEARTBEAT_SECONDS
+    stale_after: float = STALE_AFTER
+    status_every: float = STATUS_EVERY
+    notify: NotifySettings = NotifySettings()
+    command: str = ""
+
+
+@dataclass(slots=True)
+class _Tally:
+    """The files this watcher finished, by how they ended (for ``--once``'s exit code)."""
+
+    states: dict[str, int] = field(default_factory=dict)
+    problems: int = 0
+
+    def add(self, attempt: Attempt) -> None:
+        result = attempt.result
+        self.states[result.state] = self.states.get(result.state, 0) + 1
+        if result.state == "failed" or (result.state == "done" and result.exit_status == 1):
+            self.problems += 1
+
+
+class Watcher:
+    """Serves one inbox until stopped (or, with ``once``, until the files there at its start are handled)."""
+
+    def __init__(
+        self,
+        settings: WatchSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], bool] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.inbox = settings.inbox.resolve()
+        self.clock = clock
+        self._stop = threading.Event()
+        self.wait = wait or self._stop.wait
+        """Wait up to the given seconds; True when the watcher is stopping."""
+        self._importing = False
+        self.exit_code = 0
+        self.tally = _Tally()
+        self._stop_transport: Callable[[], None] | None = None
+        self.fatal: str | None = None
+        self._resumed: set[int] = set()
+        self._running: dict[Future[Attempt], Claimed] = {}
+        self._pause_due: tuple[Attempt, Claimed] | None = None
+        self._halt = False
+        self._backoff = settings.backoff_first
+        self._mappings: dict[Path, tuple[float, Any]] = {}
+        self._bad_mappings: set[tuple[Path, float]] = set()
+
+    # -- control ---------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop soon: an import under way ends as on Ctrl-C (the caller interrupts it); waits end at once;
+        requests still waiting for a slot of the shared budget are not sent."""
+        self._stop.set()
+        if self._stop_transport is not None:
+            self._stop_transport()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def importing(self) -> bool:
+        """Whether an import runs now (a signal then interrupts it, as Ctrl-C does a run)."""
+        return self._importing
+
+    def _set_importing(self, value: bool) -> None:
+        self._importing = value
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Serve the inbox; the exit code (0 done, 1 rows invalid/rejected or files failed, 3 pending/stopped)."""
+        settings = self.settings
+        if not self.inbox.is_dir():
+            raise ConfigError(f"the inbox {settings.inbox} is not a folder.")
+        sources = self._sources()
+        if not sources:
+            raise ConfigError(
+                f"nothing to watch in {settings.inbox}: give --mapping for files dropped there, or make subfolders "
+                f"named like the mappings in {settings.mappings_dir} (e.g. {settings.inbox}/dealer for dealer.yaml)."
+            )
+        for source in sources:
+            self._mapping_of(source, strict=True)
+        drops = DropLedger(settings.ledger)
+        lock = InboxLock(drops, str(self.inbox), heartbeat=settings.heartbeat, stale_after=settings.stale_after)
+        try:
+            previous = lock.take()
+        except BaseException:
+            drops.close()
+            raise
+        if previous is not None:
+            log.info("took over %s from a watcher that stopped without a word: %s", self.inbox, previous.describe())
+        http, transport = paced_client(settings.rate)
+        notifier = Notifier(settings.notify, wait=self.wait)
+        self._notifier = notifier
+        claims = self._claims = Claims(drops, str(self.inbox))
+        importer_ = FileImporter(
+            claims,
+            ImportSettings(
+                token=settings.token,
+                base_url=settings.base_url,
+                ledger=settings.ledger,
+                rate=settings.rate,
+                send=settings.send,
+                retry=_retry_policy(settings.send),
+                report_format=settings.report_format,
+                mask_pii=settings.mask_pii,
+                force=settings.force,
+                command=settings.command,
+            ),
+            http,
+            stopping=lambda: self.stopping,
+            importing=self._set_importing,
+        )
+        self._stop_transport = transport.stop
+        try:
+            self._serve(claims, importer_, lock)
+            if lock.lost.is_set():
+                return 2
+            if not settings.once:
+                return 3 if self.fatal else 0
+        finally:
+            transport.stop()
+            http.close()
+            notifier.close()
+            lock.release()
+            drops.close()
+        return self.exit_code
+
+    def _serve(self, claims: Claims, importer_: FileImporter, lock: InboxLock) -> None:
+        settings = self.settings
+        sources = self._sources()
+        snapshot = self._snapshot(sources) if settings.once else None  # before any folder shows we started
+        for source in sources:
+            source.make_folders()
+        claims.recover(sources)
+        settler = Settler(settings.settle, settings.marker, self.clock)
+        log.info(
+            "watching %s (%s)%s",
+            self.inbox,
+            ", ".join(s.label for s in sources),
+            "; once: the files there now" if settings.once else "",
+        )
+        last_status = last_prune = -float("inf")
+        with ThreadPoolExecutor(max_workers=settings.files_at_once, thread_name_prefix="leadimport-file") as pool:
+            try:
+                while self._step(claims, importer_, lock, pool, settler, snapshot):
+                    now = self.clock()
+                    if settings.keep_days is not None and now - last_prune >= PRUNE_EVERY:
+                        last_prune = now
+                        for source in self._sources():
+                            prune_done(source, settings.keep_days)
+                    if not settings.once and now - last_status >= settings.status_every:
+                        last_status = now
+                        log.info("watching %s: %d file(s) being imported", self.inbox, len(self._running))
+            finally:
+                self._reap(block=True)
+
+    def _step(
+        self,
+        claims: Claims,
+        importer_: FileImporter,
+        lock: InboxLock,
+        pool: ThreadPoolExecutor,
+        settler: Settler,
+        snapshot: set[Path] | None,
+    ) -> bool:
+        """One turn of the loop: take what can be taken, or wait a little; False when the watcher is done."""
+        settings = self.settings
+        self._reap(block=False)
+        if lock.lost.is_set():
+            log.error("another watcher took %s over (this one's heartbeat had stopped); stopping", self.inbox)
+            return False
+        if self.stopping or self._halt:
+            return False
+        if self._running and (self._pause_due is not None or len(self._running) >= settings.files_at_once):
+            self._reap(block=True, timeout=settings.poll)
+            return True
+        if self._pause_due is not None:  # nothing runs any more: wait out the block or the outage
+            attempt, claimed = self._pause_due
+            self._pause_due = None
+            return self._pause(attempt, claimed)
+        sources = self._sources()
+        for source in sources:
+            source.make_folders()
+        left = self._left_in_processing([s for s in sources if self._mapping_of(s, strict=False)], claims)
+        if left is not None and self._running:
+            self._reap(block=True, timeout=settings.poll)  # a file to resume goes first, on its own
+            return True
+        if left is not None:
+            if left.record.file_id not in self._resumed:
+                self._resumed.add(left.record.file_id)
+                log.warning("%s was left in processing/ (%s); resuming it", _label(left), left.record.state)
+                self._notifier.send(self._event("stuck", left, left.record.message or "left by an earlier start"))
+            return self._see_through(left, importer_)
+        ready, waiting = self._ready(sources, settler, snapshot)
+        if ready is not None:
+            taken = claims.take(*ready)
+            if taken is not None:
+                self._dispatch(taken, importer_, pool)
+            return True
+        if snapshot is not None and not waiting and not self._running:
+            return False
+        if self._running:
+            self._reap(block=True, timeout=settings.poll)
+        else:
+            self.wait(settings.poll)
+        return True
+
+    def _dispatch(self, claimed: Claimed, importer_: FileImporter, pool: ThreadPoolExecutor) -> None:
+        """Import a newly taken file in a worker thread (files are imported side by side, one budget for all)."""
+        mapping = self._mapping_of(claimed.source, strict=False)
+        if mapping is None:
+            return  # said in the log; the file waits in processing/ until the mapping is fixed
+        log.info("taking %s", _label(claimed))
+        self._resumed.add(claimed.record.file_id)
+        future = pool.submit(importer_.attempt, claimed, mapping, interruptible=False)
+        self._running[future] = claimed
+
+    def _reap(self, *, block: bool, timeout: float | None = None) -> None:
+        """Take in the attempts the workers finished (``block``: wait for one, or all without ``timeout``)."""
+        if not self._running:
+            return
+        if block:
+            wait_for_any(
+                list(self._running), timeout=timeout, return_when=FIRST_COMPLETED if timeout else ALL_COMPLETED
+            )
+        for future in [f for f in self._running if f.done()]:
+            claimed = self._running.pop(future)
+            attempt = future.result()  # a bug in a worker ends the watcher with its traceback
+            verdict = self._record(attempt, claimed)
+            if verdict == "pause" and self._pause_due is None:
+                self._pause_due = (attempt, claimed)
+            elif verdict == "stop":
+                self._halt = True
+
+    def _see_through(self, claimed: Claimed, importer_: FileImporter) -> bool:
+        """Import a file in this thread, pausing and resuming it until it is finished; False when the watcher
+        must stop."""
+        while True:
+            mapping = self._mapping_of(claimed.source, strict=False)
+            if mapping is None:  # said in the log; the file waits in processing/ until the mapping is fixed
+                return not self.settings.once
+            log.info("taking %s", _label(claimed))
+            self._resumed.add(claimed.record.file_id)
+            attempt = importer_.attempt(claimed, mapping)
+            verdict = self._record(attempt, claimed)
+            if verdict != "pause":
+                return verdict == "next"
+            if not self._pause(attempt, claimed):
+                return False
+            if attempt.finished:
+                return True
+            record = self._claims.drops.get(claimed.record.file_id) or claimed.record
+            claimed = Claimed(record, claimed.source, claimed.path)
+
+    def _record(self, attempt: Attempt, claimed: Claimed) -> str:
+        """Log, count and announce an attempt; what the watcher does next: "next", "pause" or "stop"."""
+        result = attempt.result
+        if attempt.finished:
+            self.tally.add(attempt)
+            self.exit_code = max(self.exit_code, _exit_of(result.state, result.exit_status))
+            log.info("%s", result.text())
+            self._notifier.send(result.as_dict(), _result_file(result.path))
+        if attempt.stop is StopKind.INTERRUPTED or self.stopping:
+            if not attempt.finished:
+                log.info("stopped: %s stays in processing/ for the next start", _label(claimed))
+            return "stop"
+        if attempt.stop is StopKind.NONE:
+            if attempt.finished:
+                self._backoff = self.settings.backoff_first
+            return "next"
+        message = self._masked(attempt.stop_message)
+        if attempt.stop is StopKind.FATAL:
+            self.exit_code = 3
+            self.fatal = message
+            log.error("stopped: %s", message)
+            self._notifier.send(self._event("stopped", claimed, message))
+            return "stop"
+        if self.settings.once:
+            self.exit_code = 3
+            log.warning("%s stays in processing/ (pending): %s", _label(claimed), message)
+            return "stop"
+        return "pause"
+
+    def _pause(self, attempt: Attempt, claimed: Claimed) -> bool:
+        """Wait until a key block can have lifted, or back off from a failing CRM; False when stopped meanwhile."""
+        settings = self.settings
+        message = self._masked(attempt.stop_message)
+        if attempt.stop is StopKind.KEY_BLOCKED:
+            pause = settings.block_wait
+            log.warning(
+                "paused: the CRM blocked the API key; %s stays in processing/ and is taken up again in %.0f s",
+                _label(claimed),
+                pause,
+            )
+            self._notifier.send(self._event("key-blocked", claimed, message, resume_in=pause))
+        else:
+            pause, self._backoff = self._backoff, min(self._backoff * 2, settings.backoff_max)
+            log.warning("paused for %.0f s (%s stays in processing/): %s", pause, _label(claimed), message)
+            self._notifier.send(self._event("paused", claimed, message, resume_in=pause))
+        return not self.wait(pause)
+
+    def _masked(self, message: str | None) -> str | None:
+        return mask_text(message) if message and self.settings.mask_pii else message
+
+    def _event(
+        self, kind: str, claimed: Claimed, message: str | None, *, resume_in: float | None = None
+    ) -> dict[str, Any]:
+        """A notification about a file that is not finished (a key block, a pause, a stop)."""
+        text = f"{_label(claimed)}: {kind}" + (f": {message}" if message else "")
+        if resume_in is not None:
+            text += f"; taken up again in {resume_in:.0f} s"
+        return {"event": kind, "file": claimed.name, "source": claimed.source.name, "path": str(claimed.path),
+                "stop_reason": message, "resume_in": resume_in, "text": text}  # fmt: skip
+
+    # -- what to take ----------------------------------------------------------------------------
+
+    def _sources(self) -> list[Source]:
+        return find_sources(self.inbox, self.settings.mapping, self.settings.mappings_dir)
+
+    def _mapping_of(self, source: Source, *, strict: bool) -> Any:
+        """The source's mapping, loaded again when its file changed; None (said once) when it is broken."""
+        try:
+            stamp = source.mapping.stat().st_mtime
+        except OSError as exc:
+            if strict:
+                raise ConfigError(f"{source.mapping}: cannot read the mapping ({exc.strerror}).") from None
+            return None
+        cached = self._mappings.get(source.mapping)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            mapping = importer.load_mapping(source.mapping)
+            if not (mapping.project_id and mapping.process_id):
+                raise ConfigError(f"{source.mapping}: the mapping gives no project_id and process_id to import into.")
+        except LeadImportError as exc:
+            if strict:
+                raise
+            if (source.mapping, stamp) not in self._bad_mappings:
+                self._bad_mappings.add((source.mapping, stamp))
+                log.error("files of %s wait: %s", source.label, exc)
+            return None
+        self._mappings[source.mapping] = (stamp, mapping)
+        return mapping
+
+    def _snapshot(self, sources: list[Source]) -> set[Path]:
+        """The files in the inbox at the start (``--once`` takes only these)."""
+        return {
+            path for source in sources for path in source.dropped() if not is_ignored(path.name, self.settings.marker)
+        }
+
+    def _left_in_processing(self, sources: list[Source], claims: Claims) -> Claimed | None:
+        """The oldest file left in a ``processing/`` folder (by a crash or a stop), to resume before new ones."""
+        left: list[tuple[str, Source, Path]] = []
+        running = {claimed.path for claimed in self._running.values()}
+        for source in sources:
+            folder = source.sub("processing")
+            for path in folder.iterdir() if folder.is_dir() else ():
+                if path.is_file() and not _is_companion(path) and not path.name.startswith(".") and path not in running:
+                    left.append((path.name, source, path))
+        if not left:
+            return None
+        _, source, path = min(left, key=lambda item: item[0])
+        try:
+            return claims.adopt(source, path)
+        except OSError:  # moved away meanwhile (by a person): looked at again next time
+            return None
+
+    def _ready(
+        self, sources: list[Source], settler: Settler, snapshot: set[Path] | None
+    ) -> tuple[tuple[Source, Path] | None, int]:
+        """The oldest settled file (with its source), and how many files are still settling."""
+        seen: set[Path] = set()
+        ready: list[tuple[float, str, Source, Path]] = []
+        waiting = 0
+        for source in sources:
+            for path in source.dropped():
+                if is_ignored(path.name, self.settings.marker) or (snapshot is not None and path not in snapshot):
+                    continue
+                seen.add(path)
+                verdict = settler.check(path)
+                if verdict.ready:
+                    try:
+                        ready.append((path.stat().st_mtime, path.name, source, path))
+                    except OSError:
+                        continue
+                elif verdict.waiting_for != "gone":
+                    waiting += 1
+        settler.keep_only(seen)
+        if snapshot is not None:
+            snapshot &= seen
+        if not ready:
+            return None, waiting
+        _, _, source, path = min(ready, key=lambda item: (item[0], item[1]))
+        settler.forget(path)
+        return (source, path), waiting + len(ready) - 1
+
+
+def prune_done(source: Source, keep_days: float) -> int:
+    """Delete files (and their reports and results) taken more than ``keep_days`` ago from ``done/`` only."""
+    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
+    removed = 0
+    folder = source.sub("done")
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        if _is_companion(path):
+            continue
+        taken = stamp_time(path.name)
+        if taken is None or taken >= cutoff:
+            continue
+        for item in (path, *companions(path)):
+            if item.exists():
+                item.unlink()
+                removed += 1
+    if removed:
+        log.info("pruned %d file(s) older than %g days from %s", removed, keep_days, folder)
+    return removed
+
+
+def _is_companion(path: Path) -> bool:
+    return path.name.endswith((".report.xlsx", ".report.csv", ".result.json")) or path.name.endswith(".partial")
+
+
+def _result_file(path: str) -> Path:
+    return Path(path).with_name(Path(path).name + ".result.json")
+
+
+def _exit_of(state: str, exit_status: int) -> int:
+    if state == "pending":
+        return 3
+    if state == "failed":
+        return 1
+    if state == "done":
+        return exit_status if exit_status in (0, 1) else 3
+    return 0
+
+
+IMPORT_ATTEMPTS = 3
+"""Tries of a failing request within one import. Fewer than a run's: the watcher backs off and takes the file up
+again itself, and a stopping watcher's imports in worker threads end within about a second and a half."""
+
+
+def _retry_policy(send: SendOptions) -> RetryPolicy:
+    return RetryPolicy(attempts=IMPORT_ATTEMPTS, settle_wait=min(send.inflight_grace, SETTLE_WAIT))
+
+
+def _label(claimed: Claimed) -> str:
+    return f"[{claimed.source.name}] {claimed.name}" if claimed.source.name else claimed.name

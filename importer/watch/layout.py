@@ -1,0 +1,110 @@
+"""The inbox's folders: where files are dropped, which mapping each source uses, and where files go.
+
+```
+INBOX/                      files dropped here use --mapping
+  processing/  done/  failed/  duplicate/
+  dealer/                   a source: mappings/dealer.yaml exists (--mappings-dir)
+    processing/  done/  failed/  duplicate/
+```
+
+A file taken moves to its source's ``processing/`` under a sortable UTC timestamp prefix
+(``20261206T211503.120Z_leads.csv``) that keeps the original name; its report and result JSON are
+written beside it and move with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["FOLDERS", "Source", "companions", "find_sources", "original_name", "stamped"]
+
+FOLDERS = ("processing", "done", "failed", "duplicate")
+MAPPING_SUFFIXES = (".yaml", ".yml")
+_STAMP = re.compile(r"^\d{8}T\d{6}\.\d{3}Z_")
+_STAMP_FORMAT = "%Y%m%dT%H%M%S.%f"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where files of one kind are dropped, and the mapping that reads them."""
+
+    name: str
+    """The subfolder's name; '' for the inbox itself."""
+    folder: Path
+    mapping: Path
+
+    def sub(self, state: str) -> Path:
+        return self.folder / state
+
+    def make_folders(self) -> None:
+        for name in FOLDERS:
+            (self.folder / name).mkdir(parents=True, exist_ok=True)
+
+    def dropped(self) -> Iterator[Path]:
+        """The regular files directly in the source's folder (not its subfolders)."""
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False):
+                    yield Path(entry.path)
+
+    @property
+    def label(self) -> str:
+        return self.name or "(inbox)"
+
+
+def find_sources(inbox: Path, mapping: Path | None, mappings_dir: Path) -> list[Source]:
+    """The inbox itself (when ``mapping`` is given) and every subfolder with a mapping of its name."""
+    sources = [Source("", inbox, mapping)] if mapping is not None else []
+    if not mappings_dir.is_dir():
+        return sources
+    with os.scandir(inbox) as entries:
+        folders = sorted(entry.name for entry in entries if entry.is_dir() and entry.name not in FOLDERS)
+    for name in folders:
+        if name.startswith("."):
+            continue
+        for suffix in MAPPING_SUFFIXES:
+            candidate = mappings_dir / f"{name}{suffix}"
+            if candidate.is_file():
+                sources.append(Source(name, inbox / name, candidate))
+                break
+    return sources
+
+
+def stamped(name: str, at: datetime | None = None) -> str:
+    """``name`` with a sortable UTC timestamp prefix (milliseconds)."""
+    moment = (at or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment.strftime(_STAMP_FORMAT)[:-3]}Z_{name}"
+
+
+def original_name(name: str) -> str:
+    """The dropped file's own name: ``name`` without the timestamp prefix."""
+    return _STAMP.sub("", name, count=1)
+
+
+def stamp_time(name: str) -> datetime | None:
+    """When the file named ``name`` was taken (from its prefix), or None for a name without one."""
+    match = _STAMP.match(name)
+    if not match:
+        return None
+    return datetime.strptime(match.group(0)[:-2], _STAMP_FORMAT).replace(tzinfo=UTC)
+
+
+def companions(path: Path) -> list[Path]:
+    """The files the watcher writes beside a taken file: its reports and its result JSON."""
+    return [path.with_name(path.name + suffix) for suffix in (".report.xlsx", ".report.csv", ".result.json")]
+
+
+def free_name(folder: Path, name: str) -> Path:
+    """``folder/name``, or with ``-2``, ``-3`` ... before the suffix when that is taken."""
+    target = folder / name
+    stem, suffix = os.path.splitext(name)
+    n = 2
+    while target.exists() or any(c.exists() for c in companions(target)):
+        target = folder / f"{stem}-{n}{suffix}"
+        n += 1
+    return target

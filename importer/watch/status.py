@@ -1,0 +1,67 @@
+"""``leadimport watch INBOX --status``: the queue, the files in processing, the last results, and who holds the lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from importer.ledger.drops import DropLedger
+from importer.watch.claims import STALE_AFTER
+from importer.watch.layout import find_sources
+from importer.watch.settle import is_ignored
+
+__all__ = ["inbox_status"]
+
+
+def inbox_status(
+    inbox: Path,
+    *,
+    ledger: Path,
+    mapping: Path | None,
+    mappings_dir: Path,
+    marker: str | None = None,
+    last: int = 10,
+    stale_after: float = STALE_AFTER,
+) -> str:
+    """The inbox's state on disk and in the ledger, as lines of text (nothing is changed but the ledger's
+    tables, created if missing)."""
+    resolved = inbox.resolve()
+    lines: list[str] = []
+    drops = DropLedger(ledger)
+    try:
+        holder, alive = drops.holder(str(resolved), stale_after=stale_after)
+        if holder is None:
+            lines.append(f"{resolved}: no watcher holds this inbox.")
+        elif alive:
+            lines.append(f"{resolved}: served by the watcher {holder.describe()}.")
+        else:
+            lines.append(f"{resolved}: the last watcher ({holder.describe()}) is gone; the next one takes over.")
+        sources = find_sources(resolved, mapping, mappings_dir) if resolved.is_dir() else []
+        queued = [
+            (source.label, path.name)
+            for source in sources
+            for path in sorted(source.dropped())
+            if not is_ignored(path.name, marker)
+        ]
+        lines.append(f"Waiting to be taken: {len(queued)}")
+        lines += [f"  {label:<16} {name}" for label, name in queued]
+        processing = [
+            (source.label, path) for source in sources if source.sub("processing").is_dir()
+            for path in sorted(source.sub("processing").iterdir())
+            if path.is_file() and not path.name.endswith((".report.xlsx", ".report.csv", ".result.json"))
+        ]  # fmt: skip
+        lines.append(f"In processing: {len(processing)}")
+        for label, path in processing:
+            record = drops.at_path(str(resolved), str(path))
+            state = record.state if record else "left by a crash"
+            why = f" ({record.message})" if record and record.message else ""
+            lines.append(f"  {label:<16} {path.name}: {state}{why}")
+        recent = drops.latest(str(resolved), limit=last)
+        lines.append(f"Last {len(recent)} results:")
+        for record in recent:
+            counts = ", ".join(f"{n} {k}" for k, n in ((record.result or {}).get("counts") or {}).items() if n)
+            run = f" run {record.run_id}" if record.run_id else ""
+            detail = counts or (record.message or "")
+            lines.append(f"  {record.updated_at[:19]} {record.state:<9} {record.name}{run}: {detail} -> {record.path}")
+    finally:
+        drops.close()
+    return "\n".join(lines) + "\n"

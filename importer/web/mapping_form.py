@@ -1,0 +1,289 @@
+"""Step 2 and 3 of the upload page: which sheet and header, and which column feeds which lead field.
+
+Built on ``importer.tools`` (the same inspection and suggestion as ``leadimport inspect`` and
+``leadimport mapping suggest``); the result is a mapping YAML that ``load_mapping`` reads, so the CLI
+and the drop watcher can reuse a mapping saved here.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import phonenumbers
+import yaml
+
+from importer.config import FIELD_TARGETS, LeadMapping, load_mapping, normalize_header
+from importer.errors import ConfigError
+from importer.read.source import match_header
+from importer.tools.describe import ColumnProfile, FileInspection, TableInspection, inspect_file
+from importer.tools.suggest import FIELD_RULES, Suggestion, score_column, snake_key, suggest_mapping
+
+NOT_IMPORTED = ""
+METADATA = "metadata"
+FIELD_LABELS = {
+    "name": "Name (full name)",
+    "firstName": "First name",
+    "lastName": "Last name",
+    "phone": "Phone",
+    "email": "Email",
+    "referenceId": "Your lead id (referenceId)",
+    "groupId": "Group id",
+    "phoneCountryCode": "Country calling code of the phone",
+    METADATA: "Keep as extra information (metadata)",
+    NOT_IMPORTED: "Not imported",
+}
+FIX_COLUMN = "What to fix (leadimport)"
+"""The last column of a "rows to fix" file; never imported when that file comes back."""
+_NAME_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]{0,80}")
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """What step 1 found: every sheet's header and columns, and the suggested mapping for the best one."""
+
+    inspection: FileInspection | None  # None for a text file (the suggestion's table is its only table)
+    suggestion: Suggestion
+
+    @property
+    def tables(self) -> tuple[TableInspection, ...]:
+        return self.inspection.tables if self.inspection is not None else (self.suggestion.table,)
+
+    @property
+    def is_workbook(self) -> bool:
+        return self.inspection is not None
+
+    def table(self, sheet: str | None) -> TableInspection:
+        """The inspection of ``sheet`` (the suggested one when None or unknown)."""
+        for table in self.tables:
+            if sheet is not None and table.sheet == sheet:
+                return table
+        return self.suggestion.table
+
+
+def describe_upload(path: Path, *, sheet: str | None = None, region: str = "IN") -> Described:
+    """Sheets, header rows, title rows and column profiles, and a suggested mapping."""
+    from importer.read.source import workbook_kind
+
+    inspection = inspect_file(path) if workbook_kind(path) != "text" else None
+    suggestion = suggest_mapping(path, sheet=sheet, region=region)
+    return Described(inspection=inspection, suggestion=suggestion)
+
+
+def fits_leads(table: TableInspection) -> bool:
+    """Whether a sheet has a header and a column that reads as phone or email (so it may hold leads)."""
+    if table.header_row is None:
+        return False
+    rules = [r for r in FIELD_RULES if r.field in ("phone", "email")]
+    return any(score_column(c, r) is not None for c in table.columns for r in rules)
+
+
+def addressable(columns: tuple[ColumnProfile, ...]) -> dict[int, str]:
+    """Column position → why a mapping cannot name it (no header, or the header of an earlier column)."""
+    seen: dict[str, ColumnProfile] = {}
+    problems: dict[int, str] = {}
+    for column in columns:
+        key = normalize_header(column.header)
+        if not key:
+            problems[column.position] = "no header, so a mapping cannot name it"
+        elif key in seen:
+            problems[column.position] = f"same header as column {seen[key].letter}; only that one can be used"
+        else:
+            seen[key] = column
+    return problems
+
+
+def suggested_choices(suggestion: Suggestion, table: TableInspection) -> tuple[dict[int, str], dict[int, str]]:
+    """Per column position: the suggested choice, and the confidence and evidence behind it."""
+    by_header = {c.header: c.position for c in table.columns}
+    choices: dict[int, str] = {c.position: NOT_IMPORTED for c in table.columns}
+    why: dict[int, str] = {}
+    if suggestion.table.sheet == table.sheet:
+        for choice in suggestion.fields:
+            if choice.header in by_header:
+                position = by_header[choice.header]
+                choices[position] = choice.field
+                why[position] = f"{choice.confidence:.0%} sure: {choice.evidence}"
+        for _key, header in suggestion.metadata:
+            if header in by_header and header != FIX_COLUMN:
+                choices[by_header[header]] = METADATA
+    return choices, why
+
+
+def choices_from_mapping(mapping: LeadMapping, table: TableInspection) -> dict[int, str]:
+    """Per column position, what a saved mapping does with it."""
+    headers = [c.header for c in table.columns]
+    found = match_header(headers, mapping).found
+    choices: dict[int, str] = {c.position: NOT_IMPORTED for c in table.columns}
+    for spec in mapping.specs:
+        if spec.target in found:
+            choices[found[spec.target]] = METADATA if spec.target.startswith("metadata.") else spec.target
+    return choices
+
+
+@dataclass(frozen=True, slots=True)
+class SavedFit:
+    """A saved mapping whose columns are all in the sheet's header."""
+
+    path: Path
+    mapping: LeadMapping
+    found: int
+
+
+def saved_mappings_that_fit(folder: Path, table: TableInspection) -> list[SavedFit]:
+    """The mappings under ``folder`` whose required columns are all in the sheet, best fit first."""
+    if not folder.is_dir() or table.header_row is None:
+        return []
+    headers = [c.header for c in table.columns]
+    fits = []
+    for path in sorted(folder.glob("*.y*ml")):
+        try:
+            mapping = load_mapping(path)
+        except ConfigError:
+            continue
+        match = match_header(headers, mapping)
+        if match.complete and match.found:
+            fits.append(SavedFit(path, mapping, len(match.found)))
+    return sorted(fits, key=lambda f: (-f.found, -f.path.stat().st_mtime))
+
+
+def region_hints(table: TableInspection, phone_position: int | None, default: str) -> list[tuple[str, int, int]]:
+    """(region, sample phones valid there, samples) for the likeliest regions, best first.
+
+    Leads give mobile numbers, and some countries (Germany) accept almost any digits as a landline, so a
+    mobile number counts twice. A number written with + or 00 counts for its own country only.
+    """
+    if phone_position is None:
+        return []
+    column = next((c for c in table.columns if c.position == phone_position), None)
+    samples = [s for s in (column.samples if column else ()) if sum(ch.isdigit() for ch in s) >= 6]
+    if not samples:
+        return []
+    score: collections.Counter[str] = collections.Counter()
+    valid: collections.Counter[str] = collections.Counter()
+    for text in samples:
+        digits = "".join(ch for ch in text if ch.isdigit() or ch == "+")
+        if digits.startswith("00"):
+            digits = "+" + digits[2:]
+        regions = [None] if digits.startswith("+") else sorted(phonenumbers.SUPPORTED_REGIONS)
+        for region in regions:
+            try:
+                number = phonenumbers.parse(digits, region)
+            except phonenumbers.NumberParseException:
+                continue
+            home = str(phonenumbers.region_code_for_number(number) or "")
+            if not home or region not in (None, home) or not phonenumbers.is_valid_number(number):
+                continue  # dialled from there, it would ring in another country
+            valid[home] += 1
+            score[home] += 2 if phonenumbers.number_type(number) in _MOBILE else 1
+    ranked = sorted(score.items(), key=lambda rv: (-rv[1], rv[0] != default, rv[0]))
+    return [(region, valid[region], len(samples)) for region, _ in ranked[:3]]
+
+
+_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def region_name(region: str) -> str:
+    """ "IN" → "India (IN)", from the phonenumbers geocoder's English names when present."""
+    try:
+        from phonenumbers.geocoder import _region_display_name  # type: ignore[attr-defined]
+
+        name = str(_region_display_name(region, "en") or "")
+    except ImportError:
+        name = ""
+    return f"{name} ({region})" if name else region
+
+
+@dataclass(frozen=True, slots=True)
+class MappingForm:
+    """What the person chose on the column-matching page."""
+
+    choices: dict[int, str]  # column position → lead field, METADATA or NOT_IMPORTED
+    region: str
+    project_id: str
+    process_id: str
+
+
+def check_form(form: MappingForm, table: TableInspection) -> list[str]:
+    """What is wrong with the choices, in words for the page (empty when they make a usable mapping)."""
+    problems = []
+    chosen = [f for f in form.choices.values() if f not in (NOT_IMPORTED, METADATA)]
+    for field, n in collections.Counter(chosen).items():
+        if n > 1:
+            problems.append(f"{FIELD_LABELS[field]} is chosen for {n} columns; choose it for one column only.")
+    if not {"phone", "email"} & set(chosen):
+        problems.append("Choose the column with the phone number or the email address: every lead needs one.")
+    if not {"name", "firstName"} & set(chosen):
+        problems.append("Choose the column with the lead's name (or first name): every lead needs one.")
+    if form.region not in phonenumbers.SUPPORTED_REGIONS:
+        problems.append(f"{form.region!r} is not a country code; choose the country of numbers typed without +.")
+    for position in addressable(table.columns):
+        if form.choices.get(position, NOT_IMPORTED) != NOT_IMPORTED:
+            problems.append(f"Column {position + 1} has no usable header, so it can only be 'not imported'.")
+    return problems
+
+
+def mapping_document(
+    form: MappingForm, table: TableInspection, *, sheet: str | None, header_row: int | None
+) -> dict[str, object]:
+    """The mapping as a YAML-ready dictionary (the same keys a hand-written mapping has)."""
+    by_position = {c.position: c for c in table.columns}
+    fields: dict[str, str] = {}
+    metadata: dict[str, str] = {}
+    taken: set[str] = set()
+    for position, choice in sorted(form.choices.items()):
+        column = by_position.get(position)
+        if column is None or choice == NOT_IMPORTED:
+            continue
+        if choice == METADATA:
+            key, n = snake_key(column.header), 2
+            while key in taken:
+                key, n = f"{snake_key(column.header)}_{n}", n + 1
+            taken.add(key)
+            metadata[key] = column.header
+        elif choice in FIELD_TARGETS:
+            fields[choice] = column.header
+    document: dict[str, object] = {
+        "project_id": form.project_id or "${VOX_PROJECT_ID}",
+        "process_id": form.process_id or "${VOX_PROCESS_ID}",
+        "default_region": form.region,
+    }
+    if sheet is not None:
+        document["sheet"] = sheet
+    if header_row is not None:
+        document["header_row"] = header_row
+    document["fields"] = fields
+    if metadata:
+        document["metadata"] = metadata
+    return document
+
+
+def write_mapping(document: dict[str, object], path: Path, *, comment: str) -> LeadMapping:
+    """Write the mapping YAML and read it back as the CLI would (so a bad one is caught here)."""
+    text = f"# {comment}\n" + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1 << 20)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return load_mapping(path)
+
+
+def saved_mapping_path(folder: Path, name: str) -> Path:
+    """Where "Save mapping" writes: ``folder/<name>.yaml``; a name that is no plain file name is refused."""
+    name = name.strip().removesuffix(".yaml").removesuffix(".yml").strip()
+    if not _NAME_OK.fullmatch(name) or ".." in name:
+        raise ConfigError(
+            f"{name!r} cannot be a mapping name: use letters, digits, spaces, dots, dashes or underscores "
+            "(up to 80), starting with a letter or digit."
+        )
+    return folder / f"{name}.yaml"
+
+
+def header_cells(table: TableInspection) -> list[str]:
+    """The header row's cells, for matching a mapping against it."""
+    return [c.header for c in table.columns]
+
+
+def fix_column_position(table: TableInspection) -> int | None:
+    """The position of our own "What to fix" column, in a rows-to-fix file uploaded again."""
+    return next((c.position for c in table.columns if c.header == FIX_COLUMN), None)

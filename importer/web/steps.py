@@ -1,0 +1,481 @@
+"""The pages of one upload: sheet and header, columns, review, send and results."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from importer.config import FIELD_TARGETS
+from importer.errors import ConfigError, LeadImportError
+from importer.send.plan import send_plan
+from importer.tools.describe import ColumnProfile, TableInspection
+from importer.web import jobs
+from importer.web.mapping_form import (
+    FIELD_LABELS,
+    METADATA,
+    NOT_IMPORTED,
+    MappingForm,
+    addressable,
+    check_form,
+    choices_from_mapping,
+    describe_upload,
+    fits_leads,
+    fix_column_position,
+    mapping_document,
+    region_hints,
+    region_name,
+    saved_mapping_path,
+    saved_mappings_that_fit,
+    suggested_choices,
+    write_mapping,
+)
+from importer.web.review import PAGE_SIZE
+from importer.web.uploads import Send, Upload
+from importer.web.work import ServerSettings, recheck_row, review_upload, send_upload
+
+if TYPE_CHECKING:
+    from importer.web.app import WebState
+
+Handler = Callable[[Request], Awaitable[Response]]
+__all__ = ["FIELD_LABELS", "routes"]
+CHOICES = (NOT_IMPORTED, *FIELD_TARGETS, METADATA)
+
+
+def _state(request: Request) -> WebState:
+    return request.app.state.web  # type: ignore[no-any-return]
+
+
+def _upload(request: Request) -> Upload:
+    from importer.web.app import upload_of
+
+    return upload_of(request)
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    from importer.web.app import render
+
+    return render(request, name, context, status_code)
+
+
+def _go(path: str, **query: object) -> Response:
+    from importer.web.app import redirect
+
+    return redirect(path, **query)
+
+
+def _working(request: Request, upload: Upload, what: str) -> Response:
+    """The progress page while an upload's file is read or checked."""
+    return _page(request, "working.html", {"upload": upload, "task": upload.task, "what": what})
+
+
+def _sending(upload: Upload) -> Response | None:
+    """While the upload's rows are being sent, its sheet and columns stay as they are."""
+    if upload.send is not None and upload.send.task.running:
+        upload.error = "This file is being sent; its sheet and columns can be changed once the send has finished."
+        return _go(f"/u/{upload.id}/send")
+    return None
+
+
+# -- step 2: sheet and header -----------------------------------------------------------------------
+
+
+def start_describe(upload: Upload, settings: ServerSettings, *, sheet: str | None = None) -> None:
+    """Read the uploaded file in the background: sheets, header, columns, and a suggested mapping."""
+    task = jobs.Task("inspect", f"Reading {upload.filename}")
+    upload.task, upload.error = task, None
+
+    def work(task: jobs.Task) -> None:
+        task.progress("reading", 0, None)
+        described = describe_upload(upload.path, sheet=sheet)
+        with upload.lock:
+            upload.described = described
+            upload.sheet = described.suggestion.table.sheet if described.is_workbook else None
+            upload.header_row = described.suggestion.header_row
+
+    jobs.start(task, work)
+
+
+async def sheet_page(request: Request) -> Response:
+    upload = _upload(request)
+    if upload.task is not None and upload.task.kind == "inspect" and upload.task.running:
+        return _working(request, upload, "sheet")
+    if upload.described is None:
+        error = upload.task.error if upload.task is not None and upload.task.error else "The file was not read."
+        return _page(request, "error.html", {"error": error, "upload": upload}, status_code=400)
+    described = upload.described
+    table = _table(upload)
+    others = [t.sheet for t in described.tables if t.sheet != table.sheet and fits_leads(t)]
+    return _page(
+        request,
+        "sheet.html",
+        {"upload": upload, "described": described, "table": table, "others": others, "step": "sheet"},
+    )
+
+
+def _table(upload: Upload) -> TableInspection:
+    """The chosen sheet's inspection, with the person's header row when they picked another."""
+    assert upload.described is not None
+    table = upload.described.table(upload.sheet)
+    if upload.header_row is None or upload.header_row == table.header_row or table.header_row is None:
+        return table
+    if upload.header_row < table.header_row:  # a row above the detected header: its cells are the headers
+        rows = table.title_rows
+        cells = rows[upload.header_row - 1]
+        columns = tuple(
+            ColumnProfile(i, c, 0.0, (), "text", {}, 0, 0) for i, c in enumerate(cells) if c or i < len(cells)
+        )
+        return TableInspection(table.sheet, upload.header_row, 0, 0, columns, rows[: upload.header_row - 1])
+    return table
+
+
+async def choose_sheet(request: Request) -> Response:
+    upload = _upload(request)
+    if (busy := _sending(upload)) is not None:
+        return busy
+    form = await request.form()
+    described = upload.described
+    if described is None:
+        return _go(f"/u/{upload.id}/sheet")
+    sheet = str(form.get("sheet") or "") or None
+    header = str(form.get("header_row") or "").strip()
+    if sheet is not None and sheet != upload.sheet and sheet in [t.sheet for t in described.tables]:
+        upload.form = upload.review = None
+        start_describe(upload, _state(request).settings, sheet=sheet)
+        return _go(f"/u/{upload.id}/sheet")
+    table = described.table(upload.sheet)
+    if header:
+        if not header.isdigit() or table.header_row is None or not 1 <= int(header) <= table.header_row:
+            upload.error = f"The header row must be a row number from 1 to {table.header_row}."
+            return _go(f"/u/{upload.id}/sheet")
+        # the row read is said explicitly: a title row that also names the columns would otherwise win
+        upload.header_row = int(header)
+    upload.error = None
+    return _go(f"/u/{upload.id}/columns")
+
+
+# -- step 3: columns ----------------------------------------------------------------------------
+
+
+async def columns_page(request: Request) -> Response:
+    upload = _upload(request)
+    if upload.described is None:
+        return _go(f"/u/{upload.id}/sheet")
+    settings = _state(request).settings
+    table = _table(upload)
+    fits = await asyncio.to_thread(saved_mappings_that_fit, settings.mappings_dir, table)
+    picked = request.query_params.get("mapping")
+    saved = next((f for f in fits if f.path.name == picked), None) if picked else None
+    if upload.form is not None and saved is None:
+        form = upload.form
+        why: dict[int, str] = {}
+        using = upload.saved_mapping
+    elif saved is not None or fits:
+        chosen = saved or fits[0]
+        form = MappingForm(
+            choices_from_mapping(chosen.mapping, table),
+            chosen.mapping.default_region,
+            chosen.mapping.project_id or settings.project_id,
+            chosen.mapping.process_id or settings.process_id,
+        )
+        _, why = suggested_choices(upload.described.suggestion, table)
+        using = chosen.path
+    else:
+        choices, why = suggested_choices(upload.described.suggestion, table)
+        form = MappingForm(choices, "IN", settings.project_id, settings.process_id)
+        using = None
+    fix = fix_column_position(table)
+    if fix is not None:
+        form.choices[fix] = NOT_IMPORTED
+    phone = next((p for p, c in form.choices.items() if c == "phone"), None)
+    hints = region_hints(table, phone, form.region)
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS, key=region_name)
+    return _page(
+        request,
+        "columns.html",
+        {
+            "upload": upload,
+            "table": table,
+            "form": form,
+            "why": why,
+            "unusable": addressable(table.columns),
+            "choices": CHOICES,
+            "fits": fits,
+            "using": using,
+            "hints": [(r, region_name(r), n, total) for r, n, total in hints],
+            "regions": [(r, region_name(r)) for r in regions],
+            "mappings_dir": settings.mappings_dir,
+            "step": "columns",
+        },
+    )
+
+
+async def choose_columns(request: Request) -> Response:
+    upload = _upload(request)
+    if (busy := _sending(upload)) is not None:
+        return busy
+    if upload.described is None:
+        return _go(f"/u/{upload.id}/sheet")
+    settings = _state(request).settings
+    data = await request.form()
+    table = _table(upload)
+    choices = {}
+    for column in table.columns:
+        value = str(data.get(f"col{column.position}") or "")
+        choices[column.position] = value if value in CHOICES else NOT_IMPORTED
+    form = MappingForm(
+        choices,
+        str(data.get("region") or "IN").strip().upper(),
+        str(data.get("project_id") or "").strip(),
+        str(data.get("process_id") or "").strip(),
+    )
+    upload.form = form
+    problems = check_form(form, table)
+    if problems:
+        upload.error = " ".join(problems)
+        return _go(f"/u/{upload.id}/columns")
+    sheet = upload.sheet if upload.described.is_workbook else None
+    detected = upload.described.table(upload.sheet).header_row
+    needed = upload.described.suggestion.header_row is not None or upload.header_row not in (None, detected)
+    header_row = (upload.header_row or detected) if needed else None
+    document = mapping_document(form, table, sheet=None, header_row=None)
+    try:
+        upload.mapping_path = upload.folder / "mapping.yaml"
+        write_mapping(document, upload.mapping_path, comment=f"Working mapping for {upload.filename} (upload page)")
+        if data.get("action") == "save":
+            target = saved_mapping_path(settings.mappings_dir, str(data.get("mapping_name") or ""))
+            if target.exists() and not data.get("replace"):
+                raise ConfigError(f"{target} already exists; tick 'Replace it' to overwrite it, or pick another name.")
+            saved_document = mapping_document(form, table, sheet=sheet, header_row=header_row)
+            write_mapping(saved_document, target, comment=f"Saved on the upload page for files like {upload.filename}")
+            upload.saved_mapping = target
+            upload.error = None
+            return _go(f"/u/{upload.id}/columns", saved=target.name)
+    except LeadImportError as exc:
+        upload.error = str(exc)
+        return _go(f"/u/{upload.id}/columns")
+    upload.error = None
+    start_review(upload, settings)
+    return _go(f"/u/{upload.id}/review")
+
+
+# -- step 4: review ------------------------------------------------------------------------------
+
+
+def start_review(upload: Upload, settings: ServerSettings) -> None:
+    """The dry run in the background."""
+    task = jobs.Task("review", f"Checking {upload.filename}")
+    upload.task, upload.review, upload.send = task, None, None
+
+    def work(task: jobs.Task) -> None:
+        review = review_upload(upload, settings, task)
+        with upload.lock:
+            upload.review = review
+
+    jobs.start(task, work)
+
+
+async def review_page(request: Request) -> Response:
+    upload = _upload(request)
+    if upload.task is not None and upload.task.kind == "review" and upload.task.running:
+        return _working(request, upload, "review")
+    review = upload.review
+    if review is None:
+        if upload.task is not None and upload.task.error:
+            return _page(request, "error.html", {"error": upload.task.error, "upload": upload}, status_code=400)
+        return _go(f"/u/{upload.id}/columns")
+    status = request.query_params.get("status", "")
+    reason = request.query_params.get("reason", "")
+    page_text = request.query_params.get("page", "1")
+    page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
+    started = time.perf_counter()
+    positions = await asyncio.to_thread(review.matching, status, reason)
+    pages = max(1, math.ceil(len(positions) / PAGE_SIZE))
+    page = min(page, pages)
+    rows = await asyncio.to_thread(review.page, positions, page)
+    shown = [c for c in review.cells.columns if c in review.field_columns.values()]
+    phone_col = review.field_columns.get("phone")
+    email_col = review.field_columns.get("email")
+    return _page(
+        request,
+        "review.html",
+        {
+            "upload": upload,
+            "review": review,
+            "rows": rows,
+            "status": status,
+            "reason": reason,
+            "page": page,
+            "pages": pages,
+            "matching": len(positions),
+            "counts": review.status_counts(),
+            "reasons": review.reason_counts(),
+            "columns": shown,
+            "phone_col": phone_col,
+            "email_col": email_col,
+            "field_of": {v: k for k, v in review.field_columns.items()},
+            "sending": upload.send is not None and upload.send.task.running,
+            "to_send": review.to_send(),
+            "plan_text": send_plan(review.to_send()).describe(),
+            "ids_missing": upload.form is None or not (upload.form.project_id and upload.form.process_id),
+            "page_of": lambda sheet_row: (review.position(sheet_row) or 0) // PAGE_SIZE + 1,
+            "elapsed_ms": round(1000 * (time.perf_counter() - started)),
+            "step": "review",
+        },
+    )
+
+
+async def fix_cell(request: Request) -> Response:
+    upload = _upload(request)
+    data = await request.form()
+    back = _back(data)
+    if upload.review is None:
+        return _go(f"/u/{upload.id}/review")
+    if upload.send is not None and upload.send.task.running:
+        upload.error = "Rows cannot be changed while they are being sent."
+        return _go(f"/u/{upload.id}/review", **back)
+    sheet_row = int(request.path_params["sheet_row"])
+    column, value = str(data.get("column") or ""), str(data.get("value") or "")
+    try:
+        await asyncio.to_thread(recheck_row, upload, _state(request).settings, sheet_row, column, value)
+        upload.error = None
+    except LeadImportError as exc:
+        upload.error = f"Row {sheet_row}: {exc}"
+    return _go_row(upload, back, sheet_row)
+
+
+async def exclude_row(request: Request) -> Response:
+    upload = _upload(request)
+    data = await request.form()
+    back = _back(data)
+    if upload.review is None:
+        return _go(f"/u/{upload.id}/review")
+    sheet_row = int(request.path_params["sheet_row"])
+    if upload.review.position(sheet_row) is None:
+        upload.error = f"Row {sheet_row} is not a data row of this sheet."
+    else:
+        upload.review.toggle_excluded(sheet_row, data.get("exclude") == "1")
+    return _go_row(upload, back, sheet_row)
+
+
+def _back(data: Any) -> dict[str, str]:
+    return {k: str(data.get(k) or "") for k in ("status", "reason", "page")}
+
+
+def _go_row(upload: Upload, back: dict[str, str], sheet_row: int) -> Response:
+    response = _go(f"/u/{upload.id}/review", **back)
+    response.headers["location"] += f"#row-{sheet_row}"
+    return response
+
+
+# -- step 5 and 6: send and results -------------------------------------------------------------
+
+
+async def start_send(request: Request) -> Response:
+    upload = _upload(request)
+    state = _state(request)
+    if upload.review is None:
+        return _go(f"/u/{upload.id}/review")
+    if upload.send is not None and upload.send.task.running:
+        return _go(f"/u/{upload.id}/send")
+    token = state.settings.token or ""
+    holder = state.keys.acquire(token, upload.id) if token else None
+    if holder is not None:
+        other = state.uploads.get(holder)
+        name = other.filename if other is not None else "another file"
+        upload.error = (
+            f"A send with this API key is already running ({name}); one send per key runs at a time. "
+            "Wait for it to finish, then send this file."
+        )
+        return _go(f"/u/{upload.id}/review")
+    task = jobs.Task("send", f"Sending {upload.filename}")
+    send = Send(task=task)
+    upload.send, upload.error = send, None
+    jobs.start(
+        task,
+        lambda _task: send_upload(upload, state.settings, send),
+        on_exit=lambda: state.keys.release(token, upload.id) if token else None,
+    )
+    return _go(f"/u/{upload.id}/send")
+
+
+async def send_page(request: Request) -> Response:
+    upload = _upload(request)
+    if upload.send is None:
+        return _go(f"/u/{upload.id}/review")
+    send = upload.send
+    blocked = send.blocked_until is not None and not send.task.running
+    return _page(
+        request,
+        "send.html",
+        {
+            "upload": upload,
+            "send": send,
+            "task": send.task,
+            "blocked": blocked,
+            "step": "send",
+        },
+    )
+
+
+async def download(request: Request) -> Response:
+    upload = _upload(request)
+    kind = request.path_params["kind"]
+    path = upload.send.reports.get(kind) if upload.send is not None else None
+    if path is None or not path.is_file():
+        from importer.web.app import _NotFound
+
+        raise _NotFound("That file is not ready: it is written when the send has finished.")
+    return FileResponse(path, filename=path.name)
+
+
+def ledger_runs(ledger_path: Path) -> list[Any]:
+    """Every run the ledger recorded (CLI, watcher or this page), newest first."""
+    import importer
+
+    if not ledger_path.exists():
+        return []
+    ledger = importer.Ledger(ledger_path)
+    try:
+        return list(ledger.runs(limit=500))
+    finally:
+        ledger.close()
+
+
+def run_report(ledger_path: Path, run_id: int) -> Path | None:
+    """The report file a run recorded, when it is still there."""
+    import importer
+
+    if not ledger_path.exists():
+        return None
+    ledger = importer.Ledger(ledger_path)
+    try:
+        record = ledger.run(run_id)
+    finally:
+        ledger.close()
+    if record is None or not record.report:
+        return None
+    path = Path(record.report)
+    return path if path.is_file() else None
+
+
+def routes() -> list[tuple[str, Handler, list[str]]]:
+    return [
+        ("/u/{upload_id}/sheet", sheet_page, ["GET"]),
+        ("/u/{upload_id}/sheet", choose_sheet, ["POST"]),
+        ("/u/{upload_id}/columns", columns_page, ["GET"]),
+        ("/u/{upload_id}/columns", choose_columns, ["POST"]),
+        ("/u/{upload_id}/review", review_page, ["GET"]),
+        ("/u/{upload_id}/rows/{sheet_row:int}/cell", fix_cell, ["POST"]),
+        ("/u/{upload_id}/rows/{sheet_row:int}/exclude", exclude_row, ["POST"]),
+        ("/u/{upload_id}/send", start_send, ["POST"]),
+        ("/u/{upload_id}/send", send_page, ["GET"]),
+        ("/u/{upload_id}/download/{kind}", download, ["GET"]),
+    ]

@@ -1,0 +1,105 @@
+"""The uploads a server holds: each file, the choices made for it, and its background work."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from importer.web.jobs import Task
+from importer.web.mapping_form import Described, MappingForm
+from importer.web.review import Review
+
+SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+@dataclass
+class Send:
+    """One send of an upload (a resume is a new one) and what came of it."""
+
+    task: Task
+    started: float = field(default_factory=time.time)
+    blocked_until: float | None = None
+    stop_message: str | None = None
+    run_id: int | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    exit_code: int | None = None
+    reports: dict[str, Path] = field(default_factory=dict)  # "csv", "xlsx", "fix" → file
+
+
+@dataclass
+class Upload:
+    """One uploaded file on its way through the steps."""
+
+    id: str
+    folder: Path
+    filename: str  # as the person's computer named it
+    path: Path  # the stored copy, under that name
+    size: int
+    created: float = field(default_factory=time.time)
+    task: Task | None = None  # reading or checking in the background
+    described: Described | None = None
+    sheet: str | None = None
+    header_row: int | None = None  # set only when the person changed it
+    form: MappingForm | None = None
+    mapping_path: Path | None = None  # the working mapping (also what a send records in the ledger)
+    saved_mapping: Path | None = None  # under mappings/, when saved or picked
+    review: Review | None = None
+    send: Send | None = None
+    error: str | None = None  # the last problem, shown on the page until the next action
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def step(self) -> str:
+        """The furthest step reached: where a reopened upload continues."""
+        if self.send is not None:
+            return "send"
+        if self.review is not None:
+            return "review"
+        if self.form is not None:
+            return "columns"
+        return "sheet"
+
+
+def safe_filename(name: str) -> str:
+    """A file name from the browser, kept readable but without any folder or odd characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    base = _SAFE_NAME.sub("_", base).strip(" .") or "upload"
+    return base[-120:]
+
+
+class UploadStore:
+    """Uploads by id, each in its own folder under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._uploads: dict[str, Upload] = {}
+        self._lock = threading.Lock()
+
+    def new(self, filename: str) -> Upload:
+        upload_id = secrets.token_urlsafe(9)
+        folder = self.root / upload_id
+        folder.mkdir(parents=True)
+        name = safe_filename(filename)
+        upload = Upload(id=upload_id, folder=folder, filename=filename, path=folder / name, size=0)
+        with self._lock:
+            self._uploads[upload_id] = upload
+        return upload
+
+    def get(self, upload_id: str) -> Upload | None:
+        with self._lock:
+            return self._uploads.get(upload_id)
+
+    def all(self) -> list[Upload]:
+        with self._lock:
+            return sorted(self._uploads.values(), key=lambda u: -u.created)
+
+    def discard(self, upload: Upload) -> None:
+        with self._lock:
+            self._uploads.pop(upload.id, None)
+        shutil.rmtree(upload.folder, ignore_errors=True)

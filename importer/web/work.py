@@ -1,0 +1,239 @@
+"""What the pages ask of the library: the dry run, re-checking one row, and the send, as the CLI does them."""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from importer.config import LeadMapping, load_mapping
+from importer.errors import ConfigError
+from importer.pipeline import Outcome
+from importer.read.source import ReadOptions
+from importer.report.rows import summarize
+from importer.web.jobs import Task
+from importer.web.review import Review, write_rows_to_fix
+from importer.web.uploads import Send, Upload
+
+COMMAND = "leadimport serve (upload page)"
+_BLOCK_WAIT = re.compile(r"wait (\d+(?:\.\d+)?) s")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """What every page's work shares: where the ledger and mappings are, and the CRM's address and token."""
+
+    ledger_path: Path
+    mappings_dir: Path
+    token: str | None
+    base_url: str
+    project_id: str = ""
+    """The form's default project id (VOX_PROJECT_ID where the server runs)."""
+    process_id: str = ""
+
+
+def read_options(upload: Upload) -> ReadOptions:
+    return ReadOptions(sheet=upload.sheet, header_row=upload.header_row)
+
+
+def review_upload(upload: Upload, settings: ServerSettings, task: Task) -> Review:
+    """The dry run of the upload with its working mapping: every row checked, nothing sent.
+
+    Rows the ledger shows as accepted by an earlier run are marked ``already-imported``, as a send would.
+    """
+    import importer
+
+    assert upload.mapping_path is not None
+    mapping = load_mapping(upload.mapping_path)
+    outcome = importer.validate_file(upload.path, mapping, read=read_options(upload), progress=task.progress)
+    rows = outcome.rows.copy()
+    mark_already_imported(rows, mapping, settings.ledger_path)
+    plan = outcome.plan
+    return Review(
+        rows=rows,
+        cells=outcome.table.cells.copy(),
+        field_columns=dict(outcome.table.columns),
+        region=mapping.default_region,
+        plan_text=plan.describe() if plan is not None else "",
+        plan=plan.as_dict() if plan is not None else {},
+        already_imported=int((rows["status"] == "already-imported").sum()),
+    )
+
+
+def mark_already_imported(rows: pd.DataFrame, mapping: LeadMapping, ledger_path: Path) -> None:
+    """Valid rows an earlier run already got into the CRM become ``already-imported`` (in place)."""
+    import importer
+
+    if not (mapping.project_id and mapping.process_id and ledger_path.exists()):
+        return
+    valid = rows.index[rows["status"] == "valid"]
+    refs = rows.loc[valid, "referenceId"].astype(str)
+    refs = refs[refs != ""]
+    if refs.empty:
+        return
+    with importer.Ledger(ledger_path) as ledger:
+        known = ledger.lookup(mapping.project_id, mapping.process_id, refs.tolist())
+    done = {ref: k for ref, k in known.items() if k.state == "accepted"}
+    if not done:
+        return
+    hit = refs[refs.isin(done.keys())]
+    rows.loc[hit.index, "status"] = "already-imported"
+    rows.loc[hit.index, "lead_id"] = [done[r].lead_id or "" for r in hit]
+    if "imported_in_run" not in rows.columns:
+        rows["imported_in_run"] = ""
+    rows.loc[hit.index, "imported_in_run"] = [str(done[r].run_id) for r in hit]
+
+
+def recheck_row(upload: Upload, settings: ServerSettings, sheet_row: int, column: str, value: str) -> None:
+    """Correct one cell and check that row again (only that row), as the dry run would."""
+    import importer
+
+    review = upload.review
+    assert review is not None and upload.mapping_path is not None
+    if column not in review.cells.columns:
+        raise ConfigError(f"the sheet has no column {column!r}.")
+    position = review.position(sheet_row)
+    if position is None:
+        raise ConfigError(f"row {sheet_row} is not a data row of this sheet.")
+    mapping = load_mapping(upload.mapping_path)
+    cells = review.cells.iloc[position].astype(str).tolist()
+    cells[list(review.cells.columns).index(column)] = value
+    one = upload.folder / "recheck.csv"
+    with one.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([str(c) for c in review.cells.columns])
+        writer.writerow(cells)
+    outcome = importer.validate_file(one, _without_place(mapping))
+    checked_rows = outcome.rows.copy()
+    mark_already_imported(checked_rows, mapping, settings.ledger_path)
+    checked = checked_rows.iloc[0].copy()
+    checked["sheet_row"] = sheet_row
+    checked["duplicate_of"] = pd.NA
+    if checked["status"] == "valid":
+        first = review.first_copy(
+            position,
+            str(checked.get("phone_e164") or ""),
+            str(checked.get("email") or ""),
+            str(checked.get("referenceId") or ""),
+            mapping.dedupe,
+        )
+        if first is not None:
+            checked["status"], checked["duplicate_of"] = "duplicate", first
+    review.apply_recheck(sheet_row, column, value, checked)
+
+
+def _without_place(mapping: LeadMapping) -> LeadMapping:
+    """The mapping for a one-row CSV of the sheet's cells: no sheet, header on row 1."""
+    return replace(mapping, sheet=None, header_row=None)
+
+
+def send_upload(upload: Upload, settings: ServerSettings, send: Send) -> None:
+    """Send every valid row once (edits applied, excluded rows left out) and write the reports."""
+    import importer
+
+    review = upload.review
+    assert review is not None and upload.mapping_path is not None
+    if not settings.token:
+        raise ConfigError(
+            "VOX_API_TOKEN is not set where leadimport serve runs: stop the server, set it (and VOX_BASE_URL "
+            "for a CRM other than the default), and start it again. The token never goes through this page."
+        )
+    mapping = load_mapping(upload.mapping_path)
+    source, read, sheet_rows = upload.path, read_options(upload), None
+    if review.changed:
+        source = _edited_copy(upload, review)
+        _, sheet_rows = review.sent_cells()
+        mapping = _without_place(mapping)
+        read = ReadOptions()
+    outcome = importer.import_file(
+        source,
+        mapping,
+        token=settings.token,
+        base_url=settings.base_url,
+        ledger=settings.ledger_path,
+        progress=send.task.progress,
+        read=read,
+        command=COMMAND,
+    )
+    rows = outcome.rows.copy()
+    if sheet_rows is not None:
+        rows = _back_to_sheet_rows(rows, sheet_rows)
+    rows = review.mark_report(rows)
+    send.stop_message = outcome.stop_message
+    send.run_id = outcome.run_id
+    send.exit_code = outcome.exit_code
+    send.counts = {str(k): int(v) for k, v in rows["status"].value_counts().items()}
+    if outcome.stop_message:
+        send.blocked_until = blocked_until(outcome.stop_message)
+    send.task.progress("report", 0, None)
+    send.reports = _write_reports(upload, review, outcome, rows, settings.ledger_path.parent / "reports")
+
+
+def _edited_copy(upload: Upload, review: Review) -> Path:
+    """The sheet's data rows as a CSV, edits applied and excluded rows left out: what the send reads."""
+    cells, _ = review.sent_cells()
+    path = upload.folder / f"{Path(upload.filename).stem} (edited on the upload page).csv"
+    cells.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def _back_to_sheet_rows(rows: pd.DataFrame, sheet_rows: np.ndarray) -> pd.DataFrame:
+    """Rows of the edited copy (numbered 2, 3, ...) numbered as in the uploaded sheet again."""
+    out = rows.copy()
+    position = out["sheet_row"].astype("int64").to_numpy() - 2
+    out["sheet_row"] = sheet_rows[position]
+    if "duplicate_of" in out.columns:
+        dup = out["duplicate_of"]
+        has = dup.notna().to_numpy()
+        mapped = pd.array([pd.NA] * len(out), dtype="Int64")
+        mapped[has] = sheet_rows[dup[has].astype("int64").to_numpy() - 2]
+        out["duplicate_of"] = mapped
+    return out
+
+
+def _write_reports(
+    upload: Upload, review: Review, outcome: Outcome, rows: pd.DataFrame, folder: Path
+) -> dict[str, Path]:
+    """The CSV and XLSX reports (of the sheet as uploaded, edits recorded) and the rows-to-fix file.
+
+    They go beside the ledger (uploads are removed when the server starts again; reports stay, as the
+    history page links to them).
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    stem = f"{Path(upload.filename).stem}-{stamp}-run{outcome.run_id or 0}"
+    final = outcome
+    if review.changed:  # the send read an edited copy: report the sheet as uploaded, row for row
+        rows = rows.reset_index(drop=True)
+        cells = review.cells.reset_index(drop=True)
+        table = replace(
+            outcome.table,
+            path=str(upload.path),
+            cells=cells,
+            sheet_row=rows["sheet_row"].to_numpy(),
+            sheet=upload.sheet,
+        )
+        details = (*outcome.details, ("Edited on the upload page", "; ".join(review.edited_description()) or "-"))
+        final = replace(outcome, prepared=replace(outcome.prepared, table=table), details=details)
+    final = replace(final, rows=rows, summary=summarize(rows))
+    csv_path = final.write_report(folder / f"{stem}.report.csv", format="csv")
+    xlsx_path = final.write_report(folder / f"{stem}.report.xlsx", format="xlsx")
+    fix_path = folder / f"{stem}.rows-to-fix.xlsx"
+    write_rows_to_fix(review, rows, fix_path)
+    return {"csv": csv_path, "xlsx": xlsx_path, "fix": fix_path}
+
+
+def blocked_until(stop_message: str, now: float | None = None) -> float | None:
+    """When a key block in the CRM's stop message ends (about an hour, or the wait the CRM asked for)."""
+    now = time.time() if now is None else now
+    text = stop_message.lower()
+    if "blocked this api key" in text:
+        return now + 3600
+    wait = _BLOCK_WAIT.search(text)
+    if wait and "429" in text:
+        return now + float(wait.group(1))
+    return None
