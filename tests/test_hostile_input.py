@@ -293,8 +293,8 @@ def test_a_report_that_cannot_be_written_names_the_disk_and_leaves_no_half_file(
     args += ["--report", str(report), "--rate", "2000/1s", "--no-ledger"]
     done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, preexec_fn=small_files, timeout=120)
     assert done.returncode == 3, done.stdout + done.stderr
-    assert f"cannot write the report to {report}" in done.stdout
-    assert "CRM then stopped" not in done.stdout and "Traceback" not in done.stderr
+    assert f"cannot write the report to {report}" in done.stderr and "Report: not written" in done.stdout
+    assert "CRM then stopped" not in done.stdout + done.stderr and "Traceback" not in done.stderr
     assert report.read_text(encoding="utf-8") == "the earlier report\n"
     assert [p.name for p in report.parent.iterdir()] == [report.name]
     assert len(sandbox.leads()) == 400
@@ -326,3 +326,15 @@ def test_a_wide_sheet_costs_about_what_its_cells_cost(
         spent[sheet.name] = time.process_time() - started
         assert result.exit_code in (0, 1), result.stderr
     assert spent["wide.csv"] < 20 * spent["long.csv"] + 2.0, spent
+
+
+def test_a_full_disk_is_named_in_the_report_error(tmp_path: Path) -> None:
+    """ENOSPC while a report is written: the message names the report path, the disk holding it and its
+    free space (a real full disk cannot be made here without root)."""
+    import errno
+
+    from importer.report.atomic import report_error
+
+    message = str(report_error(tmp_path / "out" / "r.csv", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))))
+    assert f"cannot write the report to {tmp_path / 'out' / 'r.csv'}: No space left on device" in message
+    assert "The disk holding /" in message and "free" in message and "--report PATH" in message

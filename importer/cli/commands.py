@@ -947,8 +947,9 @@ def render(
         click.echo(outcome.plan.describe())
     if dry_run and not outcome.prepared.project_id:
         click.echo("Note: no project/process id, so derived referenceIds are left blank in this dry run.")
-    if report_problem:
-        click.echo(f"\nReport: not written: {report_problem}")
+    if report_problem:  # on stderr with the other reasons a run did not end well; not the CRM's doing
+        click.echo(f"\nerror: {report_problem}", err=True)
+        click.echo("Report: not written (the error is on stderr; the CRM has the leads the counts say).")
     else:
         click.echo(f"Report: {report.resolve()}" if report is not None else "Report: not written (see above).")
 
