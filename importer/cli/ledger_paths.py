@@ -2,7 +2,7 @@
 
 ``run`` may create the default ledger (``$LEADIMPORT_LEDGER``, else the per-user one) on first use, and
 says where it is. A ``--ledger`` path with no file is refused unless ``--new-ledger``: a mistyped path
-would start an empty ledger while the real one holds the history. ``history`` and ``show`` never create one.
+would start an empty ledger while the real one holds the history. ``history`` and ``show`` never create one, and ``history`` names the ledger it read.
 """
 
 from __future__ import annotations
@@ -41,13 +41,12 @@ def is_fresh_ledger(path: Path) -> bool:
 
 
 def ledger_to_read(explicit: Path | None) -> Path | None:
-    """The ledger ``history``/``show`` read; None (said) when the default one does not exist yet."""
+    """The ledger ``history`` reads; None (said, with the path, so a mistyped one shows) when there is none."""
     path = explicit or default_ledger_path()
     if path.exists():
         return path
-    if explicit is not None:
-        raise LedgerError(f"there is no ledger at {path}; check the path (--ledger).")
-    click.echo(f"No ledger yet at {path}: no runs recorded.")
+    click.echo(f"Ledger: {path} (no such file: nothing recorded there; check the path if runs were expected)")
+    click.echo("No runs recorded yet.")
     return None
 
 
