@@ -193,3 +193,39 @@ def test_a_header_with_one_blank_cell_is_still_the_header(tmp_path: Path, lines:
         "Mobile": "phone",
         "Email": "email",
     }
+
+
+def test_coordinates_ip_addresses_dates_and_ids_are_not_phone_like(tmp_path: Path) -> None:
+    """A Mailchimp-style export: latitude, longitude, opt-in IP, ISO timestamps and a ten-digit id are not
+    phone-like; the phone column still is, and a one-column sheet of emails gets its header."""
+    path = tmp_path / "members.csv"
+    path.write_text(
+        "Email Address,Phone Number,LATITUDE,LONGITUDE,OPTIN_IP,OPTIN_TIME,LEID,created_time\n"
+        "a@x.com,+1 415 835 1656,37.7749295,-122.4194155,192.168.100.200,2024-01-15 10:22:33,1234567890,"
+        "2024-01-15T10:22:33+0000\n"
+        "b@x.com,+1 212 555 0199,40.7127753,-74.0059728,203.0.113.45,2024-01-16 11:00:00,1234567891,"
+        "2024-01-16T11:00:00+0000\n",
+        encoding="utf-8",
+    )
+    (table,) = inspect_file(path).tables
+    kinds = {c.header: c.kind for c in table.columns}
+    assert kinds["Phone Number"] == "phone"
+    assert [h for h, k in kinds.items() if k == "phone"] == ["Phone Number"]
+    assert kinds["created_time"] == "date" and kinds["LONGITUDE"] == "number"
+
+
+@pytest.mark.parametrize(
+    ("lines", "header_row"),
+    [
+        (["Primary Email", "a@x.com", "b@y.com", "c@z.com", "d@w.com"], 1),
+        (["Newsletter export", "", "Primary Email", "a@x.com", "b@y.com", "c@z.com"], 3),
+        (["Mobile", "+44 7400 123456", "+44 7712 345678", "+44 7400 123457"], 1),
+    ],
+)
+def test_a_one_column_file_has_its_header(tmp_path: Path, lines: list[str], header_row: int) -> None:
+    """One column of emails or phones under its header (a title line above it or not) is read with that header."""
+    path = tmp_path / "one.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (table,) = inspect_file(path).tables
+    assert table.header_row == header_row
+    assert [c.header for c in table.columns] == [lines[header_row - 1]]

@@ -306,7 +306,8 @@ def test_a_key_block_pauses_the_send_with_resume(tmp_path: Path) -> None:
 def _mapping(tmp_path: Path) -> Path:
     path = tmp_path / "plain.yaml"
     path.write_text(
-        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\nfields:\n  name: Name\n  phone: Phone\n", encoding="utf-8"
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: IN\nfields:\n  name: Name\n  phone: Phone\n",
+        encoding="utf-8",
     )
     return path
 
@@ -408,3 +409,20 @@ def test_an_upload_without_a_length_is_cut_off_at_the_cap(tmp_path: Path) -> Non
     assert response.status_code == 413
     assert "larger than 1 MB" in response.text
     assert page.state.uploads.all() == []
+
+
+def test_the_default_country_is_what_the_data_says_never_a_silent_india(page: Page, tmp_path: Path) -> None:
+    """A sheet of North American numbers gets the US preselected with the evidence; a sheet that tells nothing
+    gets no country preselected, so the person must choose one."""
+    us = tmp_path / "us.csv"
+    us.write_text(
+        "Name,Phone\n" + "".join(f"Person {i},(415) 835-16{i:02d}\n" for i in range(10, 30)), encoding="utf-8"
+    )
+    columns = page.get(f"/u/{page.upload(us).id}/columns").text  # type: ignore[attr-defined]
+    assert re.search(r'<option value="US" selected>', columns)
+    assert "Why this country:" in columns
+    assert not re.search(r'<option value="IN" selected>', columns)
+    unknown = tmp_path / "emails.csv"
+    unknown.write_text("Name,Email\n" + "".join(f"P{i},p{i}@example.com\n" for i in range(5)), encoding="utf-8")
+    columns = page.get(f"/u/{page.upload(unknown).id}/columns").text  # type: ignore[attr-defined]
+    assert re.search(r'<option value="" selected>Choose the country', columns)

@@ -94,6 +94,7 @@ class SourceArgs:
     delimiter: str | None
     project_id: str | None
     process_id: str | None
+    region: str | None
     report_format: str | None
     mask_pii: bool
     batch_size: int
@@ -103,7 +104,9 @@ class SourceArgs:
     all_sheets: bool
 
     def mapping(self) -> LeadMapping:
-        return load_mapping(self.mapping_path, project_id=self.project_id, process_id=self.process_id)
+        return load_mapping(
+            self.mapping_path, project_id=self.project_id, process_id=self.process_id, default_region=self.region
+        )
 
     def read_options(self) -> ReadOptions:
         if self.all_sheets and self.sheet is not None:
@@ -186,6 +189,11 @@ def source_options(func: F) -> F:
             click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected]."),
             click.option("--project-id", help="Vox project id [default: the mapping's project_id]."),
             click.option("--process-id", help="Vox process id [default: the mapping's process_id]."),
+            click.option(
+                "--region",
+                help="Country of phones written without a country code, where a row names none: IN, US, +44, "
+                "Germany [default: the mapping's default_region].",
+            ),
             click.option(
                 "--report-format",
                 type=click.Choice(["csv", "xlsx"]),
@@ -274,6 +282,7 @@ def _run_command_line(source: SourceArgs, concurrency: int, ledger_path: Path | 
         ("--delimiter", source.delimiter),
         ("--project-id", source.project_id),
         ("--process-id", source.process_id),
+        ("--region", source.region),
         ("--batch-size", source.batch_size if source.batch_size != MAX_BATCH else None),
         ("--rate", source.rate if source.rate != "100/5s" else None),
         ("--concurrency", concurrency if concurrency != 8 else None),
@@ -676,7 +685,9 @@ def mapping_group() -> None:
 @click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
 @click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
 @click.option(
-    "--region", default="IN", show_default=True, help="default_region for phone numbers without a country code."
+    "--region",
+    default=None,
+    help="default_region for phone numbers without a country code (e.g. US, GB, IN) [default: inferred from the data].",
 )
 @_guarded
 def mapping_suggest_command(
@@ -686,15 +697,17 @@ def mapping_suggest_command(
     sheet: str | None,
     encoding: str | None,
     delimiter: str | None,
-    region: str,
+    region: str | None,
 ) -> None:
     """Propose a mapping for FILE from its headers and cell contents, with a confidence per field."""
-    from importer.tools.suggest import render_yaml, suggest_mapping
+    from importer.tools.suggest import region_summary, render_yaml, suggest_mapping
 
     suggestion = suggest_mapping(file, sheet=sheet, encoding=encoding, delimiter=delimiter, region=region)
     text = render_yaml(suggestion)
     if out_path is None:
         click.echo(text, nl=False)
+        if suggestion.region is None or suggestion.region_doubt:  # on stderr: the YAML on stdout stays clean
+            click.echo("\n".join(region_summary(suggestion)), err=True)
         return
     if out_path.exists() and not force:
         raise ConfigError(f"{out_path} already exists; pass --force to overwrite it.")
@@ -703,6 +716,8 @@ def mapping_suggest_command(
     except OSError as exc:
         raise ConfigError(f"{out_path}: cannot write the mapping: {exc.strerror}.") from None
     click.echo(f"Wrote {out_path}.")
+    for line in region_summary(suggestion):
+        click.echo(f"  {line}")
     for problem in suggestion.unplaced:
         click.echo(f"  not placed: {problem}")
     click.echo(f"Check it, then: leadimport validate {file} --mapping {out_path}")
@@ -925,6 +940,8 @@ def render(
     if table.also_fit:
         click.echo(_other_sheets(table))
     for note in table.notes:
+        click.echo(f"Note: {note}.")
+    for note in summary.notes:
         click.echo(f"Note: {note}.")
     for status, n in summary.counts.items():
         click.echo(f"  {status:<17}{n:>9}")

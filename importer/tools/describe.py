@@ -53,11 +53,27 @@ _DATE = re.compile(
 _NUMBER = re.compile(r"[+-]?[$€£₹]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?|[+-]?\d+(?:\.\d+)?[eE][+-]?\d+")
 _PHONE_PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNORECASE)
 _PHONE_EXT = re.compile(r"\s*(?:ext\.?|extn\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
-_PHONE_SPLIT = re.compile(r"\s*(?:[,;/|&]|\s+or\s+)\s*", re.IGNORECASE)
+_PHONE_SPLIT = re.compile(r"\s*(?:[,;/|&]|:::|\s+or\s+)\s*", re.IGNORECASE)  # ::: joins numbers in Google Contacts
 _PHONE_CHARS = re.compile(r"\+?[\d\s().\-\[\]]+")
 _SCIENTIFIC = re.compile(r"\+?\d+(?:\.\d+)?[eE]\+?(\d+)")
 _PLAIN_DECIMAL = re.compile(r"\d+\.\d+")
 _NAME = re.compile(r"[^\W\d_]+(?:[ '\u2019.\-]+[^\W\d_]+)*\.?")
+_ISO_STAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)?", re.I
+)
+_COORDINATE = re.compile(r"[+-]?(?:0|[1-9]\d{0,2})\.\d{3,}")
+"""12.9716 or -73.935242: a latitude or longitude, never a phone number."""
+_IP_ADDRESS = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
+"""192.168.10.200 (no octet with a leading zero: 02.123.45.67 is a Belgian phone number)."""
+_NOT_PHONE_WORDS = frozenset((
+    "id", "ids", "uid", "uuid", "guid", "ip", "ipaddress", "lat", "latitude", "lng", "lon", "long", "longitude",
+    "coordinates", "geo", "date", "time", "datetime", "timestamp", "created", "createdat", "createdon", "createdtime",
+    "updated", "modified", "zip", "zipcode", "postal", "postcode", "postalcode", "pincode", "pin", "plz", "cep", "cap",
+    "amount", "price", "revenue", "count", "score", "age", "year", "birthday", "dob",
+))  # fmt: skip
+"""Header words that make a column of long numbers something other than phones (ids, coordinates, dates)."""
+# How many rows (evenly spread) TableInspection keeps row-aligned for the suggester's cross-column checks.
+ROW_SAMPLE = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +90,8 @@ class ColumnProfile:
     distinct: int
     serial: bool = False
     """The cells number the rows 1, 2, 3 ... (a row serial, begun again in every export: no lasting id)."""
+    most_common: int = 0
+    """How many filled cells hold the column's most common value (an office line shared by many rows)."""
 
     @property
     def letter(self) -> str:
@@ -96,6 +114,13 @@ class TableInspection:
     blank_rows: int
     columns: tuple[ColumnProfile, ...]
     title_rows: tuple[tuple[str, ...], ...]  # the rows above the header
+    rows: tuple[tuple[str, ...], ...] = ()
+    """Up to ROW_SAMPLE data rows, evenly spread over the table, one cell per column (not in ``as_dict``)."""
+
+    def cells(self, header: str) -> list[str]:
+        """The sampled rows' cells of the (first) column headed ``header``."""
+        at = next((c.position for c in self.columns if c.header == header), None)
+        return [] if at is None else [row[at] for row in self.rows if at < len(row)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +138,7 @@ class FileInspection:
         """Plain JSON-ready data."""
         data = asdict(self)
         for table in data["tables"]:
+            table.pop("rows", None)
             for column in table["columns"]:
                 column["kind"] = KIND_LABELS[column["kind"]]
                 column["shares"] = {KIND_LABELS[k]: round(v, 3) for k, v in column["shares"].items()}
@@ -210,7 +236,11 @@ def _table(
     while profiles and not profiles[-1].header and not profiles[-1].filled:
         profiles.pop()
     title = tuple(tuple(c.strip() for c in row) for row in preview[:index])
-    return TableInspection(sheet, index + 1, len(keep), n - len(keep), tuple(profiles), title)
+    step = max(1, -(-len(keep) // ROW_SAMPLE))
+    sample = tuple(
+        tuple(columns[i][r].strip() if r < len(columns[i]) else "" for i in range(len(profiles))) for r in keep[::step]
+    )
+    return TableInspection(sheet, index + 1, len(keep), n - len(keep), tuple(profiles), title, sample)
 
 
 def _clean(value: str) -> str:
@@ -229,6 +259,8 @@ def detect_header(rows: list[list[str]]) -> int | None:
     column or an unlabelled serial number has no header).
     """
     counts = [sum(1 for c in row if c.strip()) for row in rows]
+    if max(counts, default=0) == 1:
+        return _one_column_header(rows)
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         cells = [c.strip() for c in row if c.strip()]
         if len(cells) < 2:
@@ -245,6 +277,21 @@ def detect_header(rows: list[list[str]]) -> int | None:
     return None
 
 
+def _one_column_header(rows: list[list[str]]) -> int | None:
+    """A one-column file's header: the word cell just above cells that are mostly emails or phones
+    (``Primary Email`` over addresses, below a title line or not)."""
+    cells = [next((c.strip() for c in row if c.strip()), "") for row in rows[:HEADER_SEARCH_ROWS]]
+    kinds = [value_kind(c) if c else "" for c in cells]
+    first = next((i for i, k in enumerate(kinds) if k in ("email", "phone")), None)
+    if first is None:
+        return None
+    above = [i for i in range(first) if kinds[i] in ("name", "text")]
+    below = [k for k in kinds[first:] if k]
+    if not above or sum(1 for k in below if k in ("email", "phone")) * 2 <= len(below):
+        return None
+    return above[-1]
+
+
 def profile_column(position: int, header: str, values: list[str], sample_rows: int) -> ColumnProfile:
     """Fill rate, samples and kind of one column's data cells."""
     counter = collections.Counter(v.strip() for v in values)
@@ -254,6 +301,8 @@ def profile_column(position: int, header: str, values: list[str], sample_rows: i
     for value, n in counter.most_common(KIND_SAMPLE):
         if value.casefold() not in PLACEHOLDERS:
             kinds[value_kind(value)] += n
+    if "phone" in kinds and names_no_phone(header):  # a Lead ID or a timestamp of ten digits
+        kinds["number"] += kinds.pop("phone")
     total = sum(kinds.values())
     shares = {k: n / total for k, n in kinds.most_common()} if total else {}
     return ColumnProfile(
@@ -266,7 +315,23 @@ def profile_column(position: int, header: str, values: list[str], sample_rows: i
         filled=filled,
         distinct=len(counter),
         serial=is_row_serial(list(counter), filled),
+        most_common=counter.most_common(1)[0][1] if counter else 0,
     )
+
+
+def header_words(header: str) -> list[str]:
+    """A header's words, casefolded: ``createdTime`` → created, time; ``ip_address`` → ip, address."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", header)
+    return [w for w in re.split(r"[\W_]+", spaced.casefold()) if w]
+
+
+def names_no_phone(header: str) -> bool:
+    """Whether a header names what long numbers are when they are not phones: ids, coordinates, dates, codes."""
+    words = header_words(header)
+    joined = "".join(words)
+    if any(w in ("wa", "cell", "tel") for w in words) or any(p in joined for p in ("phone", "mobile", "whatsapp")):
+        return False  # WhatsApp ID, wa_id: a chat export keys its contacts by their number
+    return any(w in _NOT_PHONE_WORDS for w in words) or joined in _NOT_PHONE_WORDS or joined.endswith("id")
 
 
 def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> Kind:
@@ -287,8 +352,10 @@ def value_kind(text: str) -> Kind:
         return "text"
     if _EMAIL.search(text) and " " not in text.strip():
         return "email"
-    if _DATE.fullmatch(text):
+    if _DATE.fullmatch(text) or _ISO_STAMP.fullmatch(text):
         return "date"
+    if _COORDINATE.fullmatch(text) or _IP_ADDRESS.fullmatch(text):
+        return "number"
     if looks_like_phone(text):
         return "phone"
     if _NUMBER.fullmatch(text):
@@ -311,6 +378,8 @@ def looks_like_phone(text: str) -> bool:
     if _PLAIN_DECIMAL.fullmatch(t):
         return False
     parts = [_PHONE_EXT.sub("", p) for p in _PHONE_SPLIT.split(t) if p.strip()]
+    if len(parts) == 2 and "/" in t and sum(ch.isdigit() for ch in parts[0]) <= 5:
+        parts = [t.replace("/", " ")]  # 0172/6508462: the German way of writing an area code, not two numbers
     return bool(parts) and all(
         _PHONE_CHARS.fullmatch(p) is not None and 8 <= sum(ch.isdigit() for ch in p) <= 15 for p in parts
     )

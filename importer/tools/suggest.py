@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import phonenumbers
@@ -24,137 +23,35 @@ from importer.errors import ConfigError, SourceError
 from importer.normalize.countries import region_of_code
 from importer.read.source import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
-
-# Headers count as phone/email with less than this content share only when the header says so.
-CONTENT_ONLY_MIN = 0.6
-ACCEPT_MIN = 0.45
-EXACT, WEAK, CONTAINS, FUZZY = 0.95, 0.7, 0.8, 0.6
-CONTENT_NOUNS = {"phone": "phones", "email": "emails", "name": "names"}
-
-
-@dataclass(frozen=True, slots=True)
-class FieldRule:
-    """How headers name one lead field (all keys as ``normalize_header`` makes them)."""
-
-    field: str
-    exact: frozenset[str]  # headers that name the field
-    weak: frozenset[str]  # headers that probably name it
-    contains: tuple[str, ...]  # fragments that name it inside a longer header
-    content: str | None = None  # the value kind that confirms it
-
-
-def _keys(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Hindi headers (नाम "name", पूरा नाम "full name", ग्राहक का नाम "customer's name"), keyed as headers are.
-_HINDI_NAME = frozenset(normalize_header(h) for h in ("नाम", "पूरा नाम", "ग्राहक का नाम", "ग्राहक नाम"))
-_HINDI_PHONE = frozenset(normalize_header(h) for h in ("मोबाइल", "मोबाइल नंबर", "फ़ोन", "फोन", "फ़ोन नंबर", "फोन नंबर"))
-_HINDI_EMAIL = frozenset(normalize_header(h) for h in ("ईमेल", "ई-मेल"))
-_NOT_THE_LEAD = (
-    "father", "mother", "husband", "spouse", "guardian", "company", "business", "firm", "organisation",
-    "organization", "campaign", "adset", "adname", "form", "product", "project", "city", "state", "country",
-    "agent", "executive", "counsellor", "counselor", "dealer", "branch", "salesperson", "owner", "employee",
-    "manager", "user", "file", "sheet", "course", "plan", "source", "village", "district", "street", "college",
-    "school", "bank", "account", "model", "brand", "vehicle", "variant", "item", "service", "category", "package",
-    "property", "unit", "site", "location", "area", "locality", "centre", "center", "store", "shop", "event",
-    "batch", "team", "job", "role", "designation", "department", "institute", "university", "hospital", "doctor",
-    "clinic", "reference", "referrer", "friend", "nominee", "group", "list", "tag", "stage", "status",
-)  # fmt: skip
-"""Words that make "<word> name" someone or something other than the lead."""
-
-
-FIELD_RULES = (
-    FieldRule(
-        "phone",
-        _keys(
-            "mobile mobileno mobilenumber mobilenum mob mobno mobilephone phone phoneno phonenumber phonenum phno "
-            "contact contactno contactnumber contactnum cellno cellnumber "
-            "cellphone telephone telno telephoneno telephonenumber msisdn primaryphone primarymobile primarycontact "
-            "customermobile customermobileno customerphone customercontact custmobile custmobileno custphone "
-            "custcontact leadphone leadmobile mobile1 phone1 contact1"
-        )
-        | _HINDI_PHONE,
-        _keys("number cell tel ph whatsapp whatsappno whatsappnumber contactdetails contactinfo"),
-        ("mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno"),
-        "phone",
-    ),
-    FieldRule(
-        "email",
-        _keys(
-            "email emailid emailaddress emailaddr emails emailids mailid customeremail customeremailid custemail "
-            "leademail email1"
-        )
-        | _HINDI_EMAIL,
-        _keys("mail"),
-        ("email", "mailid", "mailaddress"),
-        "email",
-    ),
-    FieldRule(
-        "name",
-        _keys(
-            "name fullname customername custname customerfullname clientname leadname contactname contactperson "
-            "candidatename studentname applicantname visitorname personname prospectname buyername nameofcustomer "
-            "sendername callername enquirername inquirername requestername membername participantname attendeename "
-            "guestname patientname parentname whatsyourname yourname yourfullname nameoftheperson "
-        )
-        | _HINDI_NAME,
-        _keys(
-            "customer client lead prospect student candidate applicant visitor member participant attendee guest "
-            "patient caller sender buyer enquirer"
-        ),
-        ("fullname", "customername", "custname", "clientname", "leadname", "contactname", "prospectname"),
-        "name",
-    ),
-    FieldRule(
-        "firstName",
-        _keys("firstname fname givenname forename customerfirstname"),
-        _keys("first"),
-        ("firstname", "givenname"),
-        "name",
-    ),
-    FieldRule(
-        "lastName",
-        _keys("lastname lname surname familyname customerlastname"),
-        _keys("last"),
-        ("lastname", "surname", "familyname"),
-        "name",
-    ),
-    FieldRule(
-        "referenceId",
-        _keys(
-            "leadid leadno leadnumber leadref leadreference leadcode enquiryno enquirynumber enquiryid enqno enqid "
-            "inquiryno inquirynumber inquiryid referenceid referenceno referencenumber refid refno uniqueid "
-            "customerid custid recordid applicationid applicationno registrationid registrationno ticketid ticketno "
-            "queryid queryno querynumber requestid requestno responseid submissionid entryid"
-        ),
-        _keys("id ref reference"),
-        ("leadid", "enquiryno", "enquiryid", "inquiryid", "inquiryno", "referenceid", "refid", "refno"),
-    ),
-    FieldRule("groupId", _keys("groupid leadgroup groupname"), _keys("group"), ("groupid",)),
-    FieldRule(
-        PHONE_COUNTRY_CODE,
-        _keys(
-            "countrycode isdcode isd dialcode dialingcode callingcode countrycallingcode countrydialcode "
-            "phonecountrycode mobilecountrycode phonecode mobilecode"
-        ),
-        frozenset(),
-        ("countrycode", "isdcode", "dialcode", "dialingcode", "callingcode"),
-    ),
+from importer.tools.names import bare_names, company_as_name, name_by_content, resolve_names
+from importer.tools.region import RegionGuess, first_number, infer_region
+from importer.tools.rules import FIELD_RULES, Choices, FieldChoice, score_column
+from importer.tools.vocabulary import (
+    CITY_EXACT,
+    COMPANY_EXACT,
+    COUNTRY_EXACT,
+    header_key,
+    is_fax,
+    is_locale,
+    is_mobile,
+    is_relative,
+    is_secondary,
 )
+from importer.tools.vocabulary import is_timezone as names_a_timezone
 
+__all__ = [
+    "FIELD_RULES",
+    "FieldChoice",
+    "Suggestion",
+    "region_summary",
+    "render_yaml",
+    "score_column",
+    "snake_key",
+    "suggest_mapping",
+]
 
-_REFERENCE_RULE = next(rule for rule in FIELD_RULES if rule.field == "referenceId")
-
-
-@dataclass(frozen=True, slots=True)
-class FieldChoice:
-    """One lead field, the header that feeds it, and why."""
-
-    field: str
-    header: str
-    confidence: float
-    evidence: str
+SPARSE = 0.5
+"""A phone column filled on less than this share of the best-filled one's rows is only a fallback."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +59,7 @@ class Suggestion:
     """A proposed mapping for one file, with what could not be placed."""
 
     path: str
-    region: str
+    region: str | None  # None: nothing tells the country, and --region was not given
     table: TableInspection  # the sheet (or text table) the mapping was made for
     sheet: str | None  # the sheet the mapping must name (None: a text file or the first sheet)
     header_row: int | None  # set only when the reader would not find the header by itself
@@ -170,6 +67,10 @@ class Suggestion:
     metadata: tuple[tuple[str, str], ...]  # metadata key → header
     unplaced: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    region_evidence: tuple[str, ...] = ()
+    region_doubt: str | None = None  # the evidence for default_region is absent or mixed
+    region_given: bool = False  # --region chose it
+    rows_carry_country: bool = False  # +CC on every phone, or a country column: the default decides little
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,12 +90,16 @@ def suggest_mapping(
     sheet: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
-    region: str = "IN",
+    region: str | None = None,
 ) -> Suggestion:
-    """Propose a mapping for ``path`` from its headers and the contents of its columns."""
-    region = region.strip().upper()
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        raise ConfigError(f"region {region!r} is not a known region code (e.g. IN, US, GB).")
+    """Propose a mapping for ``path`` from its headers and the contents of its columns.
+
+    ``region`` overrides the default region the data points to.
+    """
+    if region is not None:
+        region = region.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(f"region {region!r} is not a known region code (e.g. IN, US, GB).")
     inspection = inspect_file(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
     usable = [t for t in inspection.tables if t.header_row is not None and t.columns]
     if not usable:
@@ -205,10 +110,14 @@ def suggest_mapping(
         )
     placed = [(t, _place_columns(t)) for t in usable]
     table, placement = max(placed, key=lambda tp: (tp[1].has("phone", "email"), tp[1].has("name", "firstName")))
+    guess = _region_guess(table, placement)
     first_sheet = inspection.sheets[0] if inspection.sheets else None
+    doubt = guess.doubt
+    if region is not None and guess.region not in (None, region):
+        doubt = f"--region {region} was given; the data points to {guess.region}"
     return Suggestion(
         path=inspection.path,
-        region=region,
+        region=region or guess.region,
         table=table,
         sheet=table.sheet if table.sheet != first_sheet else None,
         header_row=table.header_row if _header_row_needed(table, placement) else None,
@@ -216,25 +125,59 @@ def suggest_mapping(
         metadata=placement.metadata,
         unplaced=placement.unplaced,
         notes=placement.notes,
+        region_evidence=guess.evidence,
+        region_doubt=doubt if region is None or doubt != guess.doubt else None,
+        region_given=region is not None,
+        rows_carry_country=guess.own_country,
     )
 
 
+def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
+    chosen = {c.field: c for c in placement.fields}
+    headers = _headers(chosen.get("phone"))  # and every other phone-like column: +49 on a fax line is evidence too
+    headers += tuple(
+        c.header
+        for c in table.columns
+        if c.kind == "phone" and c.header and c.header not in headers and c.most_common < 0.8 * c.filled
+    )  # but not a line shared by most rows: the host's or the office's number tells nothing of the leads
+    phones = [table.cells(h) for h in headers]
+    country = chosen.get(PHONE_COUNTRY_CODE)  # a country column that disagrees with the phones is no evidence
+    countries = table.cells(country.header) if country else []
+    emails = [cell for h in _headers(chosen.get("email")) for cell in table.cells(h)]
+    names = [
+        cell for f in ("name", "firstName", "lastName") for h in _headers(chosen.get(f)) for cell in table.cells(h)
+    ]
+    zones = [cell for c in table.columns if names_a_timezone(c.header) for cell in table.cells(c.header)]
+    locales = [cell for c in table.columns if is_locale(c.header) for cell in table.cells(c.header)]
+    return infer_region(phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names)
+
+
+def _headers(choice: FieldChoice | None) -> tuple[str, ...]:
+    return () if choice is None else (choice.header, *choice.aliases)
+
+
 def _place_columns(table: TableInspection) -> _Placement:
-    """Choose one column per lead field; every other filled column goes to metadata."""
+    """Choose one column per lead field (phones: several, in order); every other filled column goes to metadata."""
     addressable, unplaced = _addressable(table.columns)
-    choices: dict[str, tuple[ColumnProfile, FieldChoice]] = {}
+    choices: Choices = {}
     used: set[int] = set()
-    for choice, column in sorted(_candidates(addressable), key=lambda cc: -cc[0].confidence):
+    scored = sorted(_candidates(addressable, table), key=lambda cc: -cc[0].confidence)
+    for choice, column in scored:
         if choice.field not in choices and column.position not in used:
             choices[choice.field] = (column, choice)
             used.add(column.position)
-    notes = _resolve_names(choices)
-    chosen = {column.position for column, _ in choices.values()}
-    keys: set[str] = set()
+    notes = name_by_content(choices, addressable, table)
+    notes += company_as_name(choices, addressable)
+    notes += bare_names(choices, table)
+    notes += resolve_names(choices)
+    notes += _fallbacks("phone", choices, scored, table) + _fallbacks("email", choices, scored, table)
+    notes += _country_agrees(choices, table)
+    chosen = {column.position for column, _ in choices.values()}  # a fallback phone stays metadata too
+    taken: set[str] = set()
     metadata = []
     for column in addressable:
         if column.position not in chosen and column.filled:
-            key = _unique(snake_key(column.header), keys)
+            key = _unique(_metadata_key(column.header), taken)
             metadata.append((key, column.header))
             notes.extend(_alternate_note(column, key, choices))
     if not (choices.keys() & {"phone", "email"}):
@@ -265,111 +208,116 @@ def _addressable(columns: tuple[ColumnProfile, ...]) -> tuple[list[ColumnProfile
     return list(seen.values()), problems
 
 
-def _candidates(columns: list[ColumnProfile]) -> list[tuple[FieldChoice, ColumnProfile]]:
+def _candidates(columns: list[ColumnProfile], table: TableInspection) -> list[tuple[FieldChoice, ColumnProfile]]:
     out = []
     for column in columns:
         for rule in FIELD_RULES:
-            choice = score_column(column, rule)
+            cells = table.cells(column.header) if rule.field == PHONE_COUNTRY_CODE else ()
+            choice = score_column(column, rule, cells)
             if choice is not None:
                 out.append((choice, column))
     return out
 
 
-def score_column(column: ColumnProfile, rule: FieldRule) -> FieldChoice | None:
-    """How well ``column`` fits ``rule.field``, or None when it does not."""
-    header_score, header_why = header_match(column.header, rule)
-    share = column.shares.get(rule.content, 0.0) if rule.content else 0.0
-    content_why = _content_evidence(column, rule, share)
-    if rule.field == "phone" and column.filled >= 3 and column.distinct == 1:
-        return None  # one number on every row (the company's own, in a call log) is nobody's phone
-    if rule.field in ("phone", "email"):
-        if header_score:
-            confidence = 0.5 * header_score + 0.5 * share
-        elif share >= CONTENT_ONLY_MIN and not _names_an_id(column.header):
-            confidence, header_why = 0.8 * share, f"header {column.header!r} says nothing"
-        else:
-            return None
-    elif rule.field == PHONE_COUNTRY_CODE:  # the header names a code, and the cells are codes (+971, 44, AE)
-        codes = [region_of_code(v) for v in column.samples if v.strip()]
-        if not codes or sum(bool(c) for c in codes) * 5 < len(codes) * 4:
-            return None
-        confidence = header_score
-    elif rule.field == "referenceId":
-        if column.serial:
-            return None  # 1, 2, 3 ...: next week's file numbers its rows from 1 again
-        confidence = header_score * (0.7 + 0.3 * (column.distinct / column.filled if column.filled else 0.0))
-    elif rule.content:
-        confidence = header_score * (0.8 + 0.2 * share)
-    else:
-        confidence = header_score
-    if confidence < ACCEPT_MIN:
-        return None
-    evidence = "; ".join(x for x in (header_why, content_why) if x)
-    return FieldChoice(rule.field, column.header, round(confidence, 2), evidence)
+AGREE = 0.8
+"""Share of rows whose phone fits the country their country column names, for that column to read the phones."""
 
 
-def _names_an_id(header: str) -> bool:
-    """Whether a header names an id or a count (Query ID, Lead No.): digits under it are no phone number."""
-    key = normalize_header(header)
-    return header_match(header, _REFERENCE_RULE)[0] > 0 or key.endswith(("id", "code", "count", "amount"))
-
-
-def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
-    """(score, evidence) for a header naming ``rule.field``; (0, "") when it does not."""
-    key = normalize_header(header)
-    if not key:
-        return 0.0, ""
-    if key in rule.exact:
-        return EXACT, f"header {header!r} matches {rule.field}"
-    if key in rule.weak:
-        return WEAK, f"header {header!r} may mean {rule.field}"
-    fragment = next((f for f in rule.contains if f in key), None)
-    if fragment:
-        return CONTAINS, f"header {header!r} contains {fragment!r}"
-    if rule.field == "name" and key.endswith("name") and not any(word in key for word in _NOT_THE_LEAD):
-        return WEAK, f"header {header!r} names someone"
-    close = difflib.get_close_matches(key, [k for k in rule.exact if len(k) >= 5], n=1, cutoff=0.85)
-    if close:
-        return FUZZY, f"header {header!r} looks like a misspelt {close[0]!r}"
-    return 0.0, ""
-
-
-def _content_evidence(column: ColumnProfile, rule: FieldRule, share: float) -> str:
-    if not column.filled:
-        return "the column is empty"
-    if rule.field == "referenceId":
-        return f"{column.distinct / column.filled:.0%} of values are distinct"
-    if rule.content:
-        return f"{share:.0%} of filled cells look like {CONTENT_NOUNS[rule.content]}"
-    return ""
-
-
-def _resolve_names(choices: dict[str, tuple[ColumnProfile, FieldChoice]]) -> list[str]:
-    """firstName + lastName when both were found, else name; the loser's columns go to metadata."""
-    name, first = choices.get("name"), choices.get("firstName")
-    if first is not None and ("lastName" in choices or name is None or first[1].confidence > name[1].confidence):
-        drop = ["name"]
-        why = "firstName and lastName are used" if "lastName" in choices else "firstName is used"
-    elif name is not None:
-        drop = ["firstName", "lastName"]
-        why = "name is used"
-    else:
+def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
+    """A country column reads each row's phone only where the phones fit it: a study-abroad sheet's "Country"
+    (Canada, UK) beside Indian numbers is where the lead wants to go, not where the phone is."""
+    country, phone = choices.get(PHONE_COUNTRY_CODE), choices.get("phone")
+    if country is None or phone is None:
         return []
-    notes = []
-    for field in drop:
-        if field in choices:
-            column, _ = choices.pop(field)
-            notes.append(f"{column.header!r} could be {field} but {why}; it goes to metadata")
-    return notes
+    at, phone_at = country[0].position, phone[0].position
+    checked = fits = 0
+    for row in table.rows:
+        if max(at, phone_at) >= len(row) or not row[at] or not row[phone_at]:
+            continue
+        region = region_of_code(row[at])
+        if region:
+            checked += 1
+            fits += _fits_country(first_number(row[phone_at]), region)
+    if checked >= 3 and fits < AGREE * checked:
+        column, _ = choices.pop(PHONE_COUNTRY_CODE)
+        return [
+            f"{column.header!r} names countries, but only {fits / checked:.0%} of the rows' phones fit the country "
+            "on their row: it is not where the phones are, so it stays metadata"
+        ]
+    return []
 
 
-def _alternate_note(
-    column: ColumnProfile, key: str, choices: dict[str, tuple[ColumnProfile, FieldChoice]]
+def _fits_country(cell: str, region: str) -> bool:
+    try:
+        number = phonenumbers.parse(cell, region)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.region_code_for_number(number) in (
+        phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region))
+    )
+
+
+def _fallbacks(
+    field: str,
+    choices: Choices,
+    scored: list[tuple[FieldChoice, ColumnProfile]],
+    table: TableInspection,
 ) -> list[str]:
+    """Every phone (or email) column, in the order a row's value is taken: well-filled first, the lead's own
+    before a relative's and a first before an alternate; then for phones the mobile column, then the one with
+    ``+CC``, then the others."""
+    if field not in choices:
+        return []
+    others = {column.position for name, (column, _) in choices.items() if name != field}
+    found: dict[int, tuple[ColumnProfile, FieldChoice]] = {}
+    for choice, column in scored:
+        if choice.field == field and column.position not in others and column.position not in found:
+            found[column.position] = (column, choice)
+    if len(found) < 2:
+        return []
+    fullest = max(column.fill_rate for column, _ in found.values())
+
+    def order(item: tuple[ColumnProfile, FieldChoice]) -> tuple[bool, bool, bool, bool, bool, float]:
+        column, choice = item
+        header = column.header
+        sparse, later = column.fill_rate < SPARSE * fullest, is_relative(header) or is_secondary(header)
+        if field != "phone":
+            return (sparse, later, False, False, False, -choice.confidence)
+        plus = sum(1 for c in table.cells(header) if _LEADING_LABEL.sub("", c).startswith("+"))
+        return (sparse, is_relative(header), is_secondary(header), not is_mobile(header), plus * 2 <= column.filled,
+                -choice.confidence)  # fmt: skip
+
+    ranked = sorted(found.values(), key=order)
+    first_column, first = ranked[0]
+    aliases = tuple(column.header for column, _ in ranked[1:])
+    why = f"{first.evidence}; then {', '.join(repr(a) for a in aliases)} where it is empty or invalid"
+    choices[field] = (first_column, replace(first, evidence=why, aliases=aliases))
+    return [f"{field} is read from {', '.join(repr(c.header) for c, _ in ranked)}, the first usable one per row"]
+
+
+_LEADING_LABEL = re.compile(r"^[^\d+]*")
+"""p:+9198... (Meta's lead forms), Tel: +49 ...: what stands before the number."""
+
+
+_METADATA_NAMES = (("company", COMPANY_EXACT), ("city", CITY_EXACT), ("country", COUNTRY_EXACT))
+
+
+def _metadata_key(header: str) -> str:
+    """``company``, ``city`` or ``country`` for such a header in any language (``Société``, ``城市``), else the
+    header as snake_case."""
+    return next((key for key, names in _METADATA_NAMES if header_key(header) in names), snake_key(header))
+
+
+def _alternate_note(column: ColumnProfile, key: str, choices: Choices) -> list[str]:
     """A note when a metadata column also looked like the chosen phone or email column."""
     for field in ("phone", "email"):
-        if field in choices and column.kind == field:
-            return [f"{column.header!r} also looks like a {field} column; kept as metadata.{key}"]
+        if field not in choices or column.kind != field or column.header in choices[field][1].aliases:
+            continue
+        if field == "phone" and is_fax(column.header):
+            return [
+                f"{column.header!r} is a fax or someone else's number, never the lead's phone; kept as metadata.{key}"
+            ]
+        return [f"{column.header!r} also looks like a {field} column; kept as metadata.{key}"]
     return []
 
 
@@ -397,7 +345,7 @@ def _header_row_needed(table: TableInspection, placement: _Placement) -> bool:
         source="suggestion",
         project_id=None,
         process_id=None,
-        fields=tuple(ColumnSpec(c.field, (c.header,)) for c in placement.fields),
+        fields=tuple(ColumnSpec(c.field, (c.header, *c.aliases)) for c in placement.fields),
         metadata=tuple(ColumnSpec(METADATA_PREFIX + k, (h,)) for k, h in placement.metadata),
     )
     if not mapping.specs:
@@ -409,11 +357,7 @@ def _header_row_needed(table: TableInspection, placement: _Placement) -> bool:
 def render_yaml(suggestion: Suggestion) -> str:
     """The suggestion as a commented mapping file that ``load_mapping`` reads."""
     lines = _yaml_header(suggestion)
-    lines += [
-        "project_id: ${VOX_PROJECT_ID}",
-        "process_id: ${VOX_PROCESS_ID}",
-        f"default_region: {_scalar(suggestion.region)}",
-    ]
+    lines += ["project_id: ${VOX_PROJECT_ID}", "process_id: ${VOX_PROCESS_ID}", *_region_lines(suggestion)]
     if suggestion.sheet is not None:
         lines.append(f"sheet: {_scalar(suggestion.sheet)}")
     if suggestion.header_row is not None:
@@ -422,11 +366,44 @@ def render_yaml(suggestion: Suggestion) -> str:
     lines.append("fields:" if suggestion.fields else "fields: {}")
     for choice in suggestion.fields:
         lines.append(f"  # confidence {choice.confidence:.2f}: {_comment(choice.evidence)}")
-        lines.append(f"  {choice.field}: {_scalar(choice.header)}")
+        if choice.aliases:
+            lines.append(f"  {choice.field}:")
+            lines += [f"    - {_scalar(h)}" for h in (choice.header, *choice.aliases)]
+        else:
+            lines.append(f"  {choice.field}: {_scalar(choice.header)}")
     if suggestion.metadata:
         lines += ["", "# Every other column with values, keyed by its header.", "metadata:"]
         lines += [f"  {_scalar(key)}: {_scalar(header)}" for key, header in suggestion.metadata]
     return "\n".join(lines) + "\n"
+
+
+def region_summary(suggestion: Suggestion) -> list[str]:
+    """What the default region is and why, in lines for people (the CLI prints them)."""
+    if suggestion.region is None:
+        lines = ["default_region: not inferred"]
+    elif suggestion.region_given:
+        lines = [f"default_region: {suggestion.region} (given with --region)"]
+    else:
+        lines = [f"default_region: {suggestion.region}, from the data"]
+    lines += [f"  - {e}" for e in suggestion.region_evidence]
+    if suggestion.rows_carry_country:
+        lines.append("  - the rows carry their own country, so default_region only reads numbers that come without one")
+    if suggestion.region_doubt:
+        lines.append(f"  ! {suggestion.region_doubt}")
+    if suggestion.region is None:
+        lines.append("  ! set default_region in the mapping (e.g. default_region: US) or pass --region")
+    return lines
+
+
+def _region_lines(suggestion: Suggestion) -> list[str]:
+    lines = ["#"] + [f"# {_comment(line)}" for line in region_summary(suggestion)]
+    if any(c.field == PHONE_COUNTRY_CODE for c in suggestion.fields):
+        lines.append(
+            "# Each row's phone is read in its own row's country (fields.phoneCountryCode); this is for the rest."
+        )
+    if suggestion.region is None:
+        return [*lines, "# default_region: XX"]
+    return [*lines, f"default_region: {suggestion.region}"]
 
 
 def _yaml_header(suggestion: Suggestion) -> list[str]:

@@ -63,7 +63,7 @@ class Described:
         return self.suggestion.table
 
 
-def describe_upload(path: Path, *, sheet: str | None = None, region: str = "IN") -> Described:
+def describe_upload(path: Path, *, sheet: str | None = None, region: str | None = None) -> Described:
     """Sheets, header rows, title rows and column profiles, and a suggested mapping."""
     from importer.read.source import workbook_kind
 

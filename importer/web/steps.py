@@ -181,7 +181,8 @@ async def columns_page(request: Request) -> Response:
         chosen = saved or fits[0]
         form = MappingForm(
             choices_from_mapping(chosen.mapping, table),
-            chosen.mapping.default_region,
+            # the page asks for one; a mapping may leave it out, and then the data's suggestion is offered
+            chosen.mapping.default_region or upload.described.suggestion.region or "",
             chosen.mapping.project_id or settings.project_id,
             chosen.mapping.process_id or settings.process_id,
         )
@@ -189,7 +190,8 @@ async def columns_page(request: Request) -> Response:
         using = chosen.path
     else:
         choices, why = suggested_choices(upload.described.suggestion, table)
-        form = MappingForm(choices, "IN", settings.project_id, settings.process_id)
+        # what the data points to (suggest's evidence); nothing preselected when it does not tell
+        form = MappingForm(choices, upload.described.suggestion.region or "", settings.project_id, settings.process_id)
         using = None
     fix = fix_column_position(table)
     if fix is not None:
@@ -210,6 +212,8 @@ async def columns_page(request: Request) -> Response:
             "fits": fits,
             "using": using,
             "hints": [(r, region_name(r), n, total) for r, n, total in hints],
+            "region_evidence": upload.described.suggestion.region_evidence,
+            "region_doubt": upload.described.suggestion.region_doubt,
             "regions": [(r, region_name(r)) for r in regions],
             "mappings_dir": settings.mappings_dir,
             "step": "columns",

@@ -1,0 +1,264 @@
+"""How well one column fits one lead field: by its header (in many languages) and by its cells."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from importer.config import PHONE_COUNTRY_CODE
+from importer.normalize.countries import region_of_code
+from importer.normalize.phones import PLACEHOLDERS
+from importer.tools.describe import ColumnProfile, names_no_phone, value_kind
+from importer.tools.vocabulary import (
+    BARE_NAMES,
+    EMAIL_EXACT,
+    EMAIL_FRAGMENTS,
+    EMAIL_TOKENS,
+    EMAIL_WEAK,
+    FIRST_NAME_EXACT,
+    FULL_NAME_EXACT,
+    LAST_NAME_EXACT,
+    NOT_THE_LEAD,
+    PHONE_EXACT,
+    PHONE_FRAGMENTS,
+    PHONE_TOKENS,
+    PHONE_WEAK,
+    _words,
+    header_key,
+    header_tokens,
+    is_city,
+    is_company,
+    is_country,
+    is_fax,
+    keys,
+)
+
+# Headers count as phone/email with less than this content share only when the header says so.
+CONTENT_ONLY_MIN = 0.6
+ACCEPT_MIN = 0.45
+EXACT, WEAK, CONTAINS, FUZZY = 0.95, 0.7, 0.8, 0.6
+PERSON_GUESS = 0.5
+"""Confidence of a name column found by its cells alone (the header says nothing): low, to be checked."""
+CONTENT_NOUNS = {"phone": "phones", "email": "emails", "name": "names"}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """How headers name one lead field (all keys as ``header_key`` makes them)."""
+
+    field: str
+    exact: frozenset[str]  # headers that name the field
+    weak: frozenset[str]  # headers that probably name it
+    contains: tuple[str, ...]  # fragments that name it inside a longer header
+    content: str | None = None  # the value kind that confirms it
+    tokens: frozenset[str] = frozenset()  # words that name it among a header's words (tel_work, Phone 1 - Value)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChoice:
+    """One lead field, the header that feeds it, and why; ``aliases``: the columns it falls back on, in order."""
+
+    field: str
+    header: str
+    confidence: float
+    evidence: str
+    aliases: tuple[str, ...] = ()
+
+
+Choices = dict[str, tuple[ColumnProfile, FieldChoice]]
+"""The column and the choice made for each lead field so far."""
+
+FIELD_RULES = (
+    FieldRule("phone", PHONE_EXACT, PHONE_WEAK, PHONE_FRAGMENTS, "phone", PHONE_TOKENS),
+    FieldRule("email", EMAIL_EXACT, EMAIL_WEAK, EMAIL_FRAGMENTS, "email", EMAIL_TOKENS),
+    FieldRule(
+        "name",
+        FULL_NAME_EXACT,
+        _words(
+            "customer client lead prospect student candidate applicant visitor member participant attendee guest "
+            "patient caller sender buyer enquirer"
+        ),
+        (
+            "fullname",
+            "customername",
+            "custname",
+            "clientname",
+            "leadname",
+            "contactname",
+            "prospectname",
+            "姓名",
+            "名字",
+            "氏名",
+            "名前",
+            header_key("이름"),
+            header_key("성명"),
+        ),
+        "name",
+        BARE_NAMES | _words("fullname"),
+    ),
+    FieldRule("firstName", FIRST_NAME_EXACT, _words("first"), ("firstname", "givenname", "vorname", "prenom"), "name"),
+    FieldRule(
+        "lastName",
+        LAST_NAME_EXACT,
+        _words("last"),
+        ("lastname", "surname", "familyname", "nachname", "apellido", "cognome", "achternaam", "sobrenome", "фамили"),
+        "name",
+    ),
+    FieldRule(
+        "referenceId",
+        _words(
+            "leadid leadno leadnumber leadref leadreference leadcode enquiryno enquirynumber enquiryid enqno enqid "
+            "inquiryno inquirynumber inquiryid referenceid referenceno referencenumber refid refno uniqueid "
+            "customerid custid recordid applicationid applicationno registrationid registrationno ticketid ticketno "
+            "queryid queryno querynumber requestid requestno responseid submissionid entryid"
+        ),
+        _words("id ref reference"),
+        ("leadid", "enquiryno", "enquiryid", "inquiryid", "inquiryno", "referenceid", "refid", "refno"),
+    ),
+    FieldRule("groupId", _words("groupid leadgroup groupname"), _words("group"), ("groupid",)),
+    FieldRule(
+        PHONE_COUNTRY_CODE,
+        _words(
+            "countrycode isdcode isd dialcode dialingcode callingcode countrycallingcode countrydialcode "
+            "phonecountrycode mobilecountrycode phonecode mobilecode"
+        )
+        | keys("código de país", "code pays", "ländervorwahl", "prefisso internazionale", "landcode", "kode negara"),
+        frozenset(),
+        ("countrycode", "isdcode", "dialcode", "dialingcode", "callingcode"),
+    ),
+)
+_REFERENCE_RULE = next(rule for rule in FIELD_RULES if rule.field == "referenceId")
+_PERSON_FIELDS = ("name", "firstName", "lastName")
+_COMPANY_MARKS = _words(
+    "ltd limited llc llp inc incorporated corp corporation co company gmbh ag kg ohg ug sa sas sarl srl spa sl "
+    "bv nv plc pty pvt oy ab as aps kk pte bhd tbk group holding holdings solutions services "
+    "technologies systems consulting industries enterprises international global studio agency partners 有限公司 株式会社"
+) | _words("ооо зао пао оао")  # noqa: RUF001 (Russian company forms)
+_NAME_TOKEN = re.compile(r"[^\W\d_][^\W\d_'\u2019.\-]*", re.UNICODE)
+
+
+def score_column(column: ColumnProfile, rule: FieldRule, country_cells: Sequence[str] = ()) -> FieldChoice | None:
+    """How well ``column`` fits ``rule.field``, or None when it does not."""
+    header_score, header_why = header_match(column.header, rule)
+    share = column.shares.get(rule.content, 0.0) if rule.content else 0.0
+    content_why = _content_evidence(column, rule, share)
+    if rule.field in _PERSON_FIELDS and (is_company(column.header) or is_city(column.header)):
+        return None  # an employer or a town is nobody's name
+    if rule.field == "phone" and not _may_be_phone(column):
+        return None
+    if rule.field in ("phone", "email"):
+        if header_score and (column.filled < 3 or share >= 0.3):
+            confidence = 0.5 * header_score + 0.5 * share
+        elif share >= CONTENT_ONLY_MIN and not _names_an_id(column.header):
+            confidence, header_why = 0.8 * share, f"header {column.header!r} says nothing"
+        else:
+            return None
+        confidence *= 0.7 + 0.3 * column.fill_rate  # a well-filled column beats a sparse one
+    elif rule.field == PHONE_COUNTRY_CODE:  # the header names a code or country, and the cells name countries
+        if not header_score and not is_country(column.header):
+            return None
+        cells = [c for c in (country_cells or column.samples) if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
+        codes = [region_of_code(c) for c in cells]
+        if not codes or sum(bool(c) for c in codes) * 10 < len(codes) * 9:
+            return None
+        confidence = header_score or WEAK
+        header_why = header_why or f"{sum(bool(c) for c in codes) / len(codes):.0%} of {column.header!r} name a country"
+    elif rule.field == "referenceId":
+        if column.serial:
+            return None  # 1, 2, 3 ...: next week's file numbers its rows from 1 again
+        confidence = header_score * (0.7 + 0.3 * (column.distinct / column.filled if column.filled else 0.0))
+    elif rule.content:
+        confidence = header_score * (0.8 + 0.2 * share) * (0.7 + 0.3 * column.fill_rate)
+    else:
+        confidence = header_score
+    if confidence < ACCEPT_MIN:
+        return None
+    evidence = "; ".join(x for x in (header_why, content_why) if x)
+    return FieldChoice(rule.field, column.header, round(confidence, 2), evidence)
+
+
+def _may_be_phone(column: ColumnProfile) -> bool:
+    """Not a fax, not ids or dates, and not one number shared by most rows (an office line, a call log's own)."""
+    if is_fax(column.header):
+        return False
+    if names_no_phone(column.header) and column.shares.get("phone", 0.0) < 1.0:
+        return False
+    if column.filled >= 3 and column.distinct == 1:
+        return False
+    return not (column.filled >= 5 and column.most_common >= 0.8 * column.filled)
+
+
+def _names_an_id(header: str) -> bool:
+    """Whether a header names an id or a count (Query ID, Lead No.): digits under it are no phone number."""
+    key = header_key(header)
+    return header_match(header, _REFERENCE_RULE)[0] > 0 or key.endswith(("id", "code", "count", "amount"))
+
+
+def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
+    """(score, evidence) for a header naming ``rule.field``; (0, "") when it does not."""
+    key = header_key(header)
+    if not key:
+        return 0.0, ""
+    if key in rule.exact:
+        return EXACT, f"header {header!r} matches {rule.field}"
+    if key in rule.weak:
+        return WEAK, f"header {header!r} may mean {rule.field}"
+    if rule.field in _PERSON_FIELDS and any(word in key for word in NOT_THE_LEAD):
+        return 0.0, ""  # Company Name, Form Name, Father's Name: someone or something else
+    token = next((t for t in header_tokens(header) if t in rule.tokens), None)
+    if token:
+        return CONTAINS, f"header {header!r} has the word {token!r}"
+    fragment = next((f for f in rule.contains if f in key), None)
+    if fragment:
+        return CONTAINS, f"header {header!r} contains {fragment!r}"
+    if rule.field == "name" and key.endswith("name"):
+        return WEAK, f"header {header!r} names someone"
+    close = difflib.get_close_matches(key, [k for k in rule.exact if len(k) >= 5], n=1, cutoff=0.85)
+    if close:
+        return FUZZY, f"header {header!r} looks like a misspelt {close[0]!r}"
+    return 0.0, ""
+
+
+def _content_evidence(column: ColumnProfile, rule: FieldRule, share: float) -> str:
+    if not column.filled:
+        return "the column is empty"
+    if rule.field == "referenceId":
+        return f"{column.distinct / column.filled:.0%} of values are distinct"
+    if rule.content:
+        return f"{share:.0%} of filled cells look like {CONTENT_NOUNS[rule.content]}"
+    return ""
+
+
+def person_name_share(cells: Sequence[str]) -> float:
+    """Share of filled cells that read as a person's full name (two to four words, no company suffix)."""
+    filled = [c.strip() for c in cells if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
+    if not filled:
+        return 0.0
+    return sum(1 for c in filled if _is_person(c)) / len(filled)
+
+
+def _is_person(text: str) -> bool:
+    if value_kind(text) != "name":
+        return False
+    words = _NAME_TOKEN.findall(text)
+    if any(header_key(w) in _COMPANY_MARKS for w in words):
+        return False
+    if len(words) == 1:  # 张伟, 김민준, 山田太郎: a whole name in a script written without spaces
+        return bool(re.fullmatch(r"[\u4e00-\u9fff\uac00-\ud7af\u3040-\u30ff]{2,4}", words[0]))
+    return 2 <= len(words) <= 4 and all(w[0].isupper() or not w[0].isascii() for w in words if len(w) > 3)
+
+
+def single_word_share(cells: Sequence[str]) -> float:
+    """Share of filled cells that are one word (a given or a family name, not a whole name)."""
+    filled = [c.strip() for c in cells if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
+    if not filled:
+        return 0.0
+    return sum(1 for c in filled if len(_NAME_TOKEN.findall(c)) == 1 and " " not in c) / len(filled)
+
+
+def describes_something_else(header: str) -> bool:
+    """A header naming a company, a place, a product, a campaign ...: its cells are nobody's name."""
+    key = header_key(header)
+    return is_company(header) or is_city(header) or is_country(header) or any(w in key for w in NOT_THE_LEAD)

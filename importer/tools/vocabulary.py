@@ -1,0 +1,261 @@
+"""What lead-sheet headers are called, in the languages lead sheets come in.
+
+English, Hindi, Spanish, Portuguese, French, German, Italian, Dutch, Indonesian, Arabic, Russian,
+Chinese, Japanese and Korean headers for the lead's name, first and last name, phone, email, city,
+company and country, plus the CRM exports' own forms (vCard ``n_given``, Bitrix ``LAST_NAME``,
+Dolibarr ``Name* (s.nom)``). Headers are compared as :func:`header_key` makes them: case, spacing,
+punctuation and accents ignored (``Prénom`` is ``prenom``, ``Teléfono`` is ``telefono``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from importer.config import normalize_header
+
+
+def header_key(text: str) -> str:
+    """A header for matching: case, spacing, punctuation and accents ignored (``Prénom`` → ``prenom``)."""
+    return normalize_header(unicodedata.normalize("NFKD", text))
+
+
+def header_tokens(text: str) -> list[str]:
+    """A header's words, as :func:`header_key` makes each: ``tel_work`` → tel, work; ``leadSource`` → lead, source."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+    return [k for k in (header_key(w) for w in re.split(r"[\W_]+", spaced)) if k]
+
+
+def keys(*phrases: str) -> frozenset[str]:
+    """The header keys of ``phrases`` (each a header as people write it)."""
+    return frozenset(header_key(p) for p in phrases)
+
+
+def _words(text: str) -> frozenset[str]:
+    return keys(*text.split())
+
+
+PHONE_EXACT = _words(
+    "mobile mobileno mobilenumber mobilenum mob mobno mobilephone phone phoneno phonenumber phonenum phno contact "
+    "contactno contactnumber contactnum cellno cellnumber cellphone telephone telno telephoneno telephonenumber "
+    "msisdn primaryphone primarymobile primarycontact customermobile customermobileno customerphone customercontact "
+    "custmobile custmobileno custphone custcontact leadphone leadmobile mobile1 phone1 contact1 "
+    "telefono telefone telefon telefoon telepon movil celular cellulare portable mobil mobiel handy gsm ponsel "
+    "handphone hp nohp nomorhp nomortelepon notelp telp telemovel телефон мобильный сотовый هاتف الهاتف جوال الجوال موبايل "
+    "手机 手机号 手机号码 电话 电话号码 联系电话 移动电话 電話 電話番号 携帯 携帯電話 携帯番号 전화 전화번호 휴대폰 "
+    "휴대폰번호 핸드폰 휴대전화 मोबाइल फोन फ़ोन"
+) | keys(
+    "número de teléfono", "número de celular", "teléfono móvil", "telefone celular", "número de telefone",
+    "numéro de téléphone", "téléphone portable", "tél portable", "telefonnummer", "mobilnummer", "mobiltelefon",
+    "handynummer", "numero di telefono", "numero di cellulare", "telefoonnummer", "mobiel nummer", "nomor hp",
+    "no. hp", "nomor whatsapp", "номер телефона", "мобильный телефон", "رقم الهاتف", "رقم الجوال", "رقم الموبايل",
+    "मोबाइल नंबर", "फ़ोन नंबर", "फोन नंबर",
+)  # fmt: skip
+PHONE_WEAK = _words(
+    "number cell tel tél ph whatsapp whatsappno whatsappnumber contactdetails contactinfo wa nowa"
+) | keys("联系方式", "연락처", "Kontakt", "contacto", "contato")
+PHONE_TOKENS = _words(
+    "phone mobile cell cellular tel telephone telefono telefone telefon telefoon telepon movil celular cellulare "
+    "mobil mobiel handy gsm ponsel whatsapp wa телефон мобильный сотовый"
+)
+PHONE_FRAGMENTS = (
+    "mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno", "telefon", "telefoon", "telepon",
+    "celular", "cellulare", "movil", "handy", "mobiel", "mobil", "телефон", "мобильн", "هاتف", "جوال", "موبايل",
+    "手机", "电话", "電話", "携帯", header_key("전화"), header_key("휴대폰"), header_key("핸드폰"),
+    header_key("मोबाइल"),
+)  # fmt: skip
+MOBILE_WORDS = (
+    "mobile", "cellphone", "movil", "celular", "cellulare", "portable", "handy", "mobil", "mobiel", "ponsel",
+    "handphone", "whatsapp", "мобильн", "сотов", "جوال", "موبايل", "手机", "携帯", header_key("휴대"),
+    header_key("핸드폰"), header_key("मोबाइल"),
+)  # fmt: skip
+MOBILE_TOKENS = _words("mob cell gsm hp wa")
+"""Words that make a phone column a mobile column (listed first among a lead's phones)."""
+FAX_FRAGMENTS = (
+    "fax",
+    "telefax",
+    "факс",
+    "فاكس",
+    "传真",
+    "ファクス",
+    "ファックス",
+    header_key("팩스"),
+    "pager",
+    "telex",
+)
+"""A fax (or pager) column is never the lead's phone (``tel_fax``, ``Fax geschäftlich``)."""
+NOT_OWN_PHONE_TOKENS = _words(
+    "asst assistant qq wechat weixin 微信 skype icq agent executive counsellor counselor dealer salesperson salesman "
+    "owner employee staff manager referrer referral reference friend emergency host"
+)
+"""Numbers that are someone else's (an assistant's, the agent's, a referrer's) or a messenger id (QQ numbers look
+like phone numbers)."""
+
+EMAIL_EXACT = _words(
+    "email emailid emailaddress emailaddr emails emailids mailid customeremail customeremailid custemail leademail "
+    "email1 correo courriel surel почта ईमेल 邮箱 电子邮件 电子邮箱 邮件 メール メールアドレス 電子メール 이메일 "
+    "전자우편 메일 البريد ايميل الايميل"
+) | keys(
+    "correo electrónico", "correio eletrônico", "endereço de e-mail", "adresse e-mail", "adresse électronique",
+    "e-mail-adresse", "e-mailadres", "posta elettronica", "indirizzo email", "alamat email", "электронная почта",
+    "البريد الإلكتروني",
+)  # fmt: skip
+EMAIL_WEAK = _words("mail")
+EMAIL_TOKENS = _words("email emails courriel correo почта")
+EMAIL_FRAGMENTS = ("email", "mailid", "mailaddress", "courriel", "correo", "почт", "邮箱", "邮件", "メール",
+                   header_key("이메일"), "البريد", header_key("ईमेल"))  # fmt: skip
+
+FULL_NAME_EXACT = _words(
+    "name fullname customername custname customerfullname clientname leadname contactname contactperson "
+    "candidatename studentname applicantname visitorname personname prospectname buyername nameofcustomer "
+    "sendername callername enquirername inquirername requestername membername participantname attendeename "
+    "guestname patientname parentname whatsyourname yourname yourfullname nameoftheperson displayname fn nfn "
+    "nombre nome nom naam nama имя фио اسم الاسم 姓名 名字 联系人 客户姓名 氏名 名前 お名前 이름 성명 성함 नाम"
+) | keys(
+    "nombre completo", "nombre y apellido", "nombre y apellidos", "nome completo", "nom complet", "nom et prénom",
+    "prénom et nom", "vollständiger name", "nome e cognome", "volledige naam", "nama lengkap", "полное имя",
+    "имя и фамилия", "الاسم الكامل", "पूरा नाम", "ग्राहक का नाम", "ग्राहक नाम",
+)  # fmt: skip
+FIRST_NAME_EXACT = _words(
+    "firstname fname givenname forename customerfirstname ngiven vorname prenom voornaam primeironome 名 "
+    "ファーストネーム"
+) | keys(
+    "primer nombre", "nome próprio", "primeiro nome", "nama depan", "الاسم الأول", "पहला नाम", "given_name",
+)  # fmt: skip
+LAST_NAME_EXACT = _words(
+    "lastname lname surname familyname customerlastname nfamily nachname familienname apellido apellidos "
+    "sobrenome apelido cognome achternaam фамилия 姓 姓氏 苗字 성 उपनाम"
+) | keys(
+    "nama belakang", "اسم العائلة", "الكنية", "अंतिम नाम", "family_name",
+)  # fmt: skip
+BARE_NAMES = _words("name nombre nome nom naam nama имя 이름 名前 nfn")
+"""Headers that mean the whole name alone, but the given or family name beside the other one
+(``Nombre``/``Apellido``, ``Nom``/``Prénom``, Bitrix ``NAME``/``LAST_NAME``): the cells decide."""
+
+NOT_THE_LEAD = tuple(header_key(w) for w in (
+    "father", "mother", "husband", "spouse", "guardian", "company", "business", "firm", "organisation",
+    "organization", "campaign", "adset", "adname", "form", "product", "project", "city", "state", "country",
+    "agent", "executive", "counsellor", "counselor", "dealer", "branch", "salesperson", "owner", "employee",
+    "manager", "user", "file", "sheet", "course", "plan", "source", "village", "district", "street", "college",
+    "school", "bank", "account", "model", "brand", "vehicle", "variant", "item", "service", "category", "package",
+    "property", "unit", "site", "location", "area", "locality", "centre", "center", "store", "shop", "event",
+    "batch", "team", "job", "role", "designation", "department", "institute", "university", "hospital", "doctor",
+    "clinic", "reference", "referrer", "friend", "nominee", "group", "list", "tag", "stage", "status", "middle",
+    "second", "maiden", "nick", "phonetic", "yomi", "prefix", "suffix", "initial", "title", "org", "employer",
+    "assistant", "partner", "children", "website", "domain", "industry", "region", "mail", "fileas", "screen",
+    "rep", "assigned", "createdby", "modifiedby", "updatedby", "sales", "家长", "父亲", "母亲", "老师", "销售", "顾问",
+    "负责人", "课程", "学校", "担当", "담당",
+))  # fmt: skip
+"""Words that make "<word> name" someone or something other than the lead."""
+
+COMPANY_EXACT = _words(
+    "company companyname organisation organization org orgname account accountname business businessname employer "
+    "firm empresa compania companhia societe entreprise firma unternehmen azienda societa bedrijf perusahaan "
+    "شركة الشركة компания организация 公司 公司名称 单位 会社 会社名 企業 회사 회사명 कंपनी"
+) | keys(
+    "nombre de la empresa",
+    "nome da empresa",
+    "raison sociale",
+    "nom de l'entreprise",
+    "nama perusahaan",
+    "organization name",
+    "organisation name",
+    "company title",
+    "ragione sociale",
+    "razón social",
+    "razão social",
+)
+COMPANY_FRAGMENTS = ("company", "organi", "empresa", "societe", "entreprise", "unternehmen", "azienda", "bedrijf",
+                     "perusahaan", "компани", "организац", "公司", "会社", "企業", header_key("회사"), "شركة")  # fmt: skip
+CITY_EXACT = _words(
+    "city town ciudad cidade ville stadt ort citta stad plaats woonplaats kota город مدينة المدينة 城市 市 "
+    "市区町村 도시 शहर"
+) | keys("mailing city", "billing city", "business city", "home city", "address 1 - city", "ville/localité")
+COUNTRY_EXACT = _words(
+    "country countryregion countryname country_code nation pais pays land paese negara страна الدولة بلد 国家 国 "
+    "国名 国家地区 국가 나라 देश cc"
+) | keys(
+    "Country/Region", "mailing country", "billing country", "business country/region", "home country/region",
+    "other country/region", "address 1 - country", "país de residencia", "pays de résidence",
+)  # fmt: skip
+COUNTRY_FRAGMENTS = ("country", "pais", "страна", "国家", header_key("국가"))
+COUNTRY_TOKENS = _words("land pays pais paese negara nation")
+"""Words that name the country inside a longer header (``Land/Region geschäftlich``, ``Pays de résidence``)."""
+TIMEZONE_KEYS = _words(
+    "timezone tz zonahoraria fuseauhoraire zeitzone fusoorario tijdzone часовойпояс 时区 タイムゾーン"
+)
+LOCALE_KEYS = _words(
+    "locale language lang idioma langue sprache lingua taal bahasa язык 语言 言語 언어 preferredlanguage"
+)
+
+
+def is_fax(header: str) -> bool:
+    """The header names a fax or pager line, an assistant's number or a messenger id: never the lead's phone."""
+    key = header_key(header)
+    return any(f in key for f in FAX_FRAGMENTS) or any(t in NOT_OWN_PHONE_TOKENS for t in header_tokens(header))
+
+
+def is_mobile(header: str) -> bool:
+    """The header names a mobile (or WhatsApp) number rather than a landline."""
+    key = header_key(header)
+    return any(w in key for w in MOBILE_WORDS) or any(t in MOBILE_TOKENS for t in header_tokens(header))
+
+
+def is_company(header: str) -> bool:
+    """The header names a company or organisation, never a person."""
+    key = header_key(header)
+    return key in COMPANY_EXACT or any(f in key for f in COMPANY_FRAGMENTS)
+
+
+def is_city(header: str) -> bool:
+    """The header names the city."""
+    return header_key(header) in CITY_EXACT
+
+
+def is_country(header: str) -> bool:
+    """The header names a country (of the address or the phone)."""
+    key = header_key(header)
+    tokens = header_tokens(header)
+    return key in COUNTRY_EXACT or any(f in key for f in COUNTRY_FRAGMENTS) or any(t in COUNTRY_TOKENS for t in tokens)
+
+
+def is_timezone(header: str) -> bool:
+    """The header names a time zone."""
+    key = header_key(header)
+    return key in TIMEZONE_KEYS or "timezone" in key
+
+
+def is_locale(header: str) -> bool:
+    """The header names a locale or language (``en_US``, ``pt-BR``)."""
+    return header_key(header) in LOCALE_KEYS
+
+
+RELATIVE_WORDS = (
+    "father",
+    "mother",
+    "parent",
+    "guardian",
+    "spouse",
+    "husband",
+    "wife",
+    "relative",
+    "家长",
+    "父亲",
+    "母亲",
+)
+"""A relative's number (an edtech sheet's Father's Mobile) comes after the lead's own."""
+SECONDARY_TOKENS = _words("alternate alternative alt other secondary second additional backup extra 2 3 4")
+"""A second number of the lead's (Alternate Mobile, Phone 2) comes after the first."""
+
+
+def is_relative(header: str) -> bool:
+    """The header names a relative's number or name."""
+    key = header_key(header)
+    return any(w in key for w in RELATIVE_WORDS)
+
+
+def is_secondary(header: str) -> bool:
+    """The header names a second or alternate number (``Alternate Mobile``, ``Business Phone 2``, ``mobile2``)."""
+    tokens = header_tokens(header)
+    key = header_key(header)
+    return any(t in SECONDARY_TOKENS for t in tokens) or (key[-1:] or "x") in "234" or key.startswith(("alt", "other"))
