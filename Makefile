@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: test lint bench demo clean
+.PHONY: test lint bench demo clean fuzz stress
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check importer tests bench
 	$(VENV)/bin/ruff format --check importer tests bench
 	$(VENV)/bin/mypy importer tests bench
+
+# Mutated CSV and XLSX files fed to validate (a few minutes), then 200 CLI runs as subprocesses.
+fuzz: $(STAMP)
+	LEADIMPORT_FUZZ_EXAMPLES=$${LEADIMPORT_FUZZ_EXAMPLES:-600} $(PY) -m pytest -q -m fuzz tests/test_fuzz.py
+	$(MAKE) stress
+
+stress: $(STAMP)
+	LEADIMPORT_STRESS_RUNS=$${LEADIMPORT_STRESS_RUNS:-200} $(PY) -m pytest -q -m stress tests/test_process_limits.py
 
 bench: $(STAMP)
 	$(PY) bench/run.py

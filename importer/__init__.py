@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "ProcessNotFound": "importer.errors",
     "Progress": "importer.send.submit",
     "RateLimit": "importer.crm.limiter",
+    "ReportError": "importer.errors",
     "ReadOptions": "importer.read.source",
     "Sandbox": "importer.sandbox.server",
     "SandboxSettings": "importer.sandbox.server",
@@ -75,6 +76,7 @@ __all__ = [
     "Progress",
     "RateLimit",
     "ReadOptions",
+    "ReportError",
     "Sandbox",
     "SandboxSettings",
     "SendOptions",
@@ -106,6 +108,7 @@ if TYPE_CHECKING:
         LeadImportError,
         LedgerError,
         ProcessNotFound,
+        ReportError,
         SourceError,
         WrongAddress,
     )

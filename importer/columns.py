@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeAlias
 
 import numpy as np
@@ -12,19 +13,87 @@ import pyarrow.compute as pc
 ArrowText: TypeAlias = pa.Array | pa.ChunkedArray
 
 
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
+"""What ``dtype="str"`` means; named once, since looking the name up costs more than a small column's work."""
+
+
 def to_arrow(values: pd.Series) -> ArrowText:
     """The column as Arrow text (zero-copy for pandas' Arrow-backed str columns); nulls become ""."""
-    array = pa.array(values.astype("str").array)
+    return _arrow_text(values.array if values.dtype == TEXT_DTYPE else values.astype(TEXT_DTYPE).array)
+
+
+_LARGE_STRING = pa.large_string()
+
+
+def _arrow_text(data: object) -> pa.Array:
+    # pandas' Arrow-backed text keeps its ChunkedArray here; __arrow_array__ would check and wrap it again
+    array = getattr(data, "_pa_array", None)
+    if not isinstance(array, pa.ChunkedArray):
+        array = data.__arrow_array__() if hasattr(data, "__arrow_array__") else pa.array(data)
     if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if array.type != pa.large_string():
+        array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
+    if array.type != _LARGE_STRING:
         array = pc.cast(array, pa.large_string())
     return pc.fill_null(array, "") if array.null_count else array
 
 
 def to_series(array: ArrowText, index: pd.Index) -> pd.Series:
     """Arrow text back to a pandas str column on ``index``."""
-    return pd.Series(pd.array(array, dtype="str"), index=index)
+    return pd.Series(pd.array(array, dtype=TEXT_DTYPE), index=index)
+
+
+def column_arrays(frame: pd.DataFrame, *, only: list[int] | None = None) -> list[pa.Array]:
+    """Every column of a frame (or those at the positions ``only``) as Arrow text, in order.
+
+    A sheet may have 100,000 columns of a few rows: taking each column as a Series first would cost more
+    than all its cells, so the columns' arrays are taken straight from the frame.
+    """
+    iterate = getattr(frame, "_iter_column_arrays", None)  # pandas' own, without a Series per column
+    columns = list(iterate()) if iterate is not None else [frame.iloc[:, i].array for i in range(frame.shape[1])]
+    picked = columns if only is None else [columns[i] for i in only]
+    return [
+        _arrow_text(data if getattr(data, "dtype", None) == TEXT_DTYPE else pd.array(data, dtype=TEXT_DTYPE))
+        for data in picked
+    ]
+
+
+def columns_holding(arrays: list[pa.Array], test: Callable[[pa.Array], np.ndarray]) -> list[int]:
+    """The positions of the arrays in which ``test`` (per value, on one array) is true for some value.
+
+    Short arrays are tested together, a group at a time, so that a table of many short columns costs as
+    much as its cells; a long one is tested alone (never copied).
+    """
+    found: list[int] = []
+    group: list[int] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        if len(group) == 1:
+            if test(arrays[group[0]]).any():
+                found.append(group[0])
+        elif group:
+            parts = [arrays[i] if arrays[i].type == _LARGE_STRING else arrays[i].cast(_LARGE_STRING) for i in group]
+            hits = test(pa.concat_arrays(parts))
+            if hits.any():
+                lengths = np.array([len(p) for p in parts], dtype=np.int64)
+                ends = np.cumsum(lengths)
+                per = np.add.reduceat(np.append(hits, False).astype(np.int64), np.append(0, ends[:-1]))
+                found.extend(g for g, count, length in zip(group, per, lengths, strict=True) if length and count)
+        group.clear()
+        size = 0
+
+    for position, array in enumerate(arrays):
+        group.append(position)
+        size += len(array)
+        if size >= _GROUP_VALUES:
+            flush()
+    flush()
+    return found
+
+
+_GROUP_VALUES = 1 << 16
+"""Values tested at once by :func:`columns_holding`."""
 
 
 def to_bool(array: ArrowText) -> np.ndarray:

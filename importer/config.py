@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Mapping as MappingABC
@@ -83,8 +84,12 @@ class LeadMapping:
         return next((s for s in self.fields if s.target == name), None)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_header(text: str) -> str:
-    """Header key for matching: case, spacing and punctuation ignored."""
+    """Header key for matching: case, spacing and punctuation ignored (remembered: the header search meets
+    the same cells again and again, 100,000 of them in a row of a wide sheet)."""
+    if len(text) > 1_000:  # no header is this long: a cell of data, not worth remembering or reading whole
+        text = text[:1_000]
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
@@ -138,6 +143,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+MAX_MAPPING_BYTES = 1 << 20
+"""Largest mapping file read: a mapping of thousands of columns is still well under this."""
+
+
 def load_mapping(
     path: str | Path,
     *,
@@ -149,9 +158,20 @@ def load_mapping(
     """Read and check a mapping file; command-line ids (and ``default_region``, as ``--region``) override the file's."""
     p = Path(path)
     if not p.is_file():
+        if p.exists():
+            raise ConfigError(f"{p}: not a regular file (a folder, pipe or device); give the mapping's YAML file.")
         found = sorted(x.name for x in p.parent.glob("*.y*ml")) if p.parent.is_dir() else []
-        hint = f" Mappings in {p.parent}: {', '.join(found)}." if found else ""
+        hint = f" Mappings in {p.parent}: {', '.join(found[:20])}{' ...' if len(found) > 20 else ''}." if found else ""
         raise ConfigError(f"Mapping file not found: {p}.{hint}")
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read the mapping: {exc.strerror}.") from None
+    if size > MAX_MAPPING_BYTES:
+        raise ConfigError(
+            f"{p}: {size:,} bytes is too large for a mapping (at most {MAX_MAPPING_BYTES:,}; a mapping is a "
+            "few kilobytes). Is this the lead file given as --mapping?"
+        )
     try:
         raw = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)  # a SafeLoader
     except _RepeatedKey as exc:
@@ -160,6 +180,8 @@ def load_mapping(
         raise ConfigError(f"{p}: not valid YAML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read the mapping: {exc}") from None
+    except RecursionError:  # [[[[... thousands deep: PyYAML recurses once per level
+        raise ConfigError(f"{p}: not a mapping: its lists or dictionaries are nested thousands deep.") from None
     written = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_TextLoader)
     if default_region is not None and isinstance(raw, dict):
         raw = {**raw, "default_region": default_region}

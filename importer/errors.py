@@ -6,6 +6,7 @@ Only failed operations raise, and everything raised hangs from one root::
     LeadImportError
     ├── ConfigError          bad mapping, missing setting or environment variable  (exit 2)
     ├── SourceError          unreadable or unusable input file                     (exit 2)
+    │   └── ReportError      the report cannot be written (disk full, no access)
     ├── LedgerError          the local ledger cannot be read or written           (exit 2)
     └── CrmError             talking to the CRM failed
         ├── CrmUnreachable   network errors / 5xx persisted after retries          (exit 3)
@@ -48,6 +49,12 @@ class SourceError(LeadImportError):
     """The input file cannot be read or has no usable header/sheet."""
 
     code = "source"
+
+
+class ReportError(SourceError):
+    """The report cannot be written (a full disk, no access): about this machine, never the CRM."""
+
+    code = "report"
 
 
 class LedgerError(LeadImportError):
@@ -104,3 +111,22 @@ class ClientBug(CrmStop):
     """The CRM says the request itself is malformed; a bug in leadimport."""
 
     code = "client-bug"
+
+
+MESSAGE_LINES = 20
+"""Lines of an error message shown; the rest are counted."""
+MESSAGE_LINE_CHARS = 1_000
+"""Characters of one line of an error message shown (a list of 100,000 headers is one line)."""
+
+
+def shorten_message(text: str, *, lines: int = MESSAGE_LINES, line_chars: int = MESSAGE_LINE_CHARS) -> str:
+    """``text`` cut to its first ``lines`` lines of at most ``line_chars`` characters, saying how much was left out."""
+    kept = text.splitlines() or [""]
+    more = len(kept) - lines
+    shown = [
+        line if len(line) <= line_chars else f"{line[:line_chars]}... ({len(line) - line_chars:,} more characters)"
+        for line in kept[:lines]
+    ]
+    if more > 0:
+        shown.append(f"... and {more:,} more lines.")
+    return "\n".join(shown)

@@ -435,6 +435,37 @@ EXCLUDED = Issue(
     fix="Nothing to do; send it again from the page, with the row included, if it should go.",
 )
 
+VALUE_TOO_LONG = Issue(
+    code="value-too-long",
+    severity="error",
+    fields=("name", "firstName", "lastName", "email", "phone", "referenceId"),
+    title="A lead field far longer than any real one",
+    explanation=(
+        "A lead field is far longer than any real one (a name over 200 characters, an email over 254, a phone "
+        "cell over 100, a referenceId over 200): the cell holds something else."
+    ),
+    fix="Keep one value per cell: the lead's own name, number or address.",
+)
+METADATA_TRUNCATED = Issue(
+    code="metadata-truncated",
+    severity="warning",
+    fields=(),
+    title="A metadata value cut to 2,000 characters",
+    explanation="A metadata value was longer than 2,000 characters; the CRM gets its first 2,000.",
+    fix="Shorten the value if the rest of it matters.",
+)
+CONTROL_CHARACTERS = Issue(
+    code="control-characters",
+    severity="warning",
+    fields=(),
+    title="Invisible control characters removed",
+    explanation=(
+        "The row held invisible control characters (NUL and the like, from a damaged copy or an export tool); "
+        "they were removed."
+    ),
+    fix="Check the values, and where the file came from.",
+)
+
 CATALOGUE: tuple[Issue, ...] = (
     INVALID_PHONE,
     REPEATED_DIGITS,
@@ -447,6 +478,7 @@ CATALOGUE: tuple[Issue, ...] = (
     NO_REGION,
     PHONE_OTHER_COUNTRY,
     SHIFTED_ROW,
+    VALUE_TOO_LONG,
     INVALID_EMAIL_WARNING,
     MULTIPLE_PHONES,
     PHONE_EXTENSION_DROPPED,
@@ -466,6 +498,8 @@ CATALOGUE: tuple[Issue, ...] = (
     PHONE_FROM_DUPLICATE,
     EMAIL_FROM_DUPLICATE,
     EDITED_ON_PAGE,
+    METADATA_TRUNCATED,
+    CONTROL_CHARACTERS,
     BLANK_ROW,
     SUMMARY_ROW,
     REPEATED_HEADER,

@@ -23,6 +23,7 @@ from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.dedupe import mark_duplicates
 from importer.errors import ConfigError, LedgerError, SourceError
 from importer.ledger.store import Known, Ledger, RunRecord, default_ledger_path
+from importer.normalize.bounds import apply_bounds
 from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import ReadOptions, SourceTable, read_source
 from importer.report.mask import mask_frame, mask_text
@@ -203,7 +204,7 @@ def prepare(
         progress("reading", size, size)
         progress("validating", 0, len(table.cells))
     project, process = mapping.project_id, mapping.process_id
-    leads = build_leads(table, mapping, project_id=project or "", process_id=process or "")
+    leads = apply_bounds(build_leads(table, mapping, project_id=project or "", process_id=process or ""), table)
     if progress:
         progress("validating", len(table.cells), len(table.cells))
     if not (project and process):
@@ -276,26 +277,36 @@ def import_file(
     retry: RetryPolicy | None = None,
     command: str = "",
     tune_gc: bool = False,
+    insecure_http: bool = False,
+    new_ledger: bool = False,
 ) -> Outcome:
     """Validate ``path``, then send every valid row to the CRM exactly once; the outcome says what it answered.
 
     The ledger (on unless ``ledger=None``) records every lead sent, so a rerun resumes an interrupted import
     and never sends a lead twice. ``tune_gc`` freezes the prepared sheet out of Python's garbage collector while
     sending (faster for large sheets; it changes the process, so the CLI asks for it and a library caller may not).
+    ``insecure_http`` allows an ``http://`` base_url to another machine (the token then crosses the network
+    unencrypted); ``new_ledger`` lets an existing empty ledger file (0 bytes) start anew, which is otherwise
+    refused: a truncated ledger taken for a new one would send every lead again.
     """
     lead_mapping = _mapping(mapping)
     if not token.strip():
         raise ConfigError("no VOX API token: export VOX_API_TOKEN (it is read only from the environment).")
     project, process = require_ids(lead_mapping)
     crm = CrmSettings(
-        base_url=base_url, token=token.strip(), project_id=project, process_id=process, init=lead_mapping.init
+        base_url=base_url,
+        token=token.strip(),
+        project_id=project,
+        process_id=process,
+        init=lead_mapping.init,
+        insecure_http=insecure_http,
     )
     ledger_path = default_ledger_path() if isinstance(ledger, _DefaultLedger) else (Path(ledger) if ledger else None)
     # a failed request none of whose leads is found is looked at again after this long, at most 10 s
     retry = retry or RetryPolicy(settle_wait=min(send.inflight_grace, SETTLE_WAIT))
     prepared = prepare(path, lead_mapping, read, progress=progress)
     details = (("Mapping", lead_mapping.source), ("Mode", "import"))
-    with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path) as opened:
+    with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path, new=new_ledger) as opened:
         run = _begin(opened, path, lead_mapping, crm, command)
         guard = DuplicateBudget(rule=send.duplicate_rule)
         with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry, duplicates=guard) as client:
@@ -321,11 +332,11 @@ def import_file(
 
 
 @contextlib.contextmanager
-def _opened(path: Path | None) -> Iterator[Ledger | None]:
+def _opened(path: Path | None, *, new: bool = False) -> Iterator[Ledger | None]:
     if path is None:
         yield None
         return
-    with Ledger(path) as ledger:
+    with Ledger(path, new=new) as ledger:
         yield ledger
 
 

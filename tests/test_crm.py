@@ -34,7 +34,7 @@ from importer.errors import (
 TOKEN = "tok-3f9a1c77e2-secret"
 PROJECT = "507f1f77bcf86cd799439011"
 PROCESS = "507f1f77bcf86cd799439012"
-BASE = "http://crm.test/api/v1"
+BASE = "https://crm.test/api/v1"
 SETTINGS = CrmSettings(BASE, TOKEN, PROJECT, PROCESS)
 
 Lead = dict[str, Any]

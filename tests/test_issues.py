@@ -243,6 +243,9 @@ def test_every_code_in_the_sample_and_messy_reports_is_in_the_catalogue(
         ("no-region", "error"),  # a mapping without default_region: tests/test_countries.py
         ("template-row", "note"),  # an import template's rows: tests/test_row_shapes.py
         ("phone-from-column", "warning"),  # several phone columns: tests/test_row_shapes.py
+        ("value-too-long", "error"),  # absurd cell sizes: tests/test_hostile_input.py
+        ("metadata-truncated", "warning"),  # absurd cell sizes: tests/test_hostile_input.py
+        ("control-characters", "warning"),  # NUL bytes in cells: tests/test_hostile_input.py
     }
     assert catalogued - seen == elsewhere
 

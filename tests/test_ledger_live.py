@@ -172,7 +172,7 @@ def test_ledger_locked_mid_run_stops_sending_and_the_next_run_finds_what_was_sen
 
     options = SendOptions(batch_size=10, concurrency=1)
     limiter = RateLimiter.for_rate(RateLimit(1000, 1.0))
-    with Ledger(path, busy_timeout=0.2) as ledger:
+    with Ledger(path, busy_timeout=0.2, new=True) as ledger:  # the blocker's connection made it an empty file
         run = ledger.begin_run(
             file=str(sheet), fingerprint="f" * 64, mapping="m", project_id=PROJECT, process_id=PROCESS, command="t"
         )

@@ -11,17 +11,19 @@ import shlex
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from importer.cli.catalogue import issues_command
+from importer.cli.failures import crash_message, is_crash, is_out_of_memory, out_of_memory_message
+from importer.cli.ledger_paths import insecure_url, insecure_warning, is_fresh_ledger, ledger_to_read, ledger_to_use
 from importer.cli.runtime import ProgressBars
 from importer.config import LeadMapping, load_mapping
 from importer.crm.limiter import RateLimit
-from importer.errors import ConfigError, LeadImportError, SourceError
+from importer.errors import ConfigError, LeadImportError, SourceError, shorten_message
 from importer.pipeline import DEFAULT_BASE_URL, Outcome, import_file, report_target, validate_file
 from importer.read.source import ReadOptions, SourceTable, describe_delimiter
 from importer.report.mask import mask_text
@@ -44,7 +46,7 @@ def _guarded(func: F) -> F:
         except LeadImportError as exc:
             # The message may quote cells (a data row taken for the header): --mask-pii covers it too.
             masked = kwargs.get("mask_pii") or getattr(source, "mask_pii", False)
-            message = mask_text(str(exc)) if masked else str(exc)
+            message = shorten_message(mask_text(str(exc)) if masked else str(exc))
             click.echo(f"error: {message}", err=True)
             if as_json:
                 where = exc.file
@@ -57,6 +59,17 @@ def _guarded(func: F) -> F:
             if as_json:
                 _echo_error("interrupted", "interrupted")
             sys.exit(130)
+        except BaseException as exc:
+            if is_out_of_memory(exc):
+                message = out_of_memory_message(kwargs)
+            elif is_crash(exc):
+                message = crash_message(exc, kwargs)
+            else:
+                raise
+            click.echo(f"error: {message}", err=True)
+            if as_json:
+                _echo_error("source", message)
+            sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 
@@ -335,9 +348,27 @@ def parse_rate(text: str) -> RateLimit:
     "CRM are looked up again once this much time has passed (its requests may still be running there), "
     "before they are sent again.",
 )
+@click.option(
+    "--new-ledger",
+    is_flag=True,
+    help="Allow starting a new, empty ledger where --ledger points at no file yet, or at an empty (0-byte) file. "
+    "Without it these are refused: a mistyped path or a truncated ledger would send every lead again.",
+)
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="Allow VOX_BASE_URL to be plain http:// to another machine (the API token then crosses the network "
+    "unencrypted). http:// to this machine (the sandbox) needs no flag.",
+)
 @_guarded
 def run_command(
-    source: SourceArgs, concurrency: int, ledger_path: Path | None, no_ledger: bool, inflight_grace: float
+    source: SourceArgs,
+    concurrency: int,
+    ledger_path: Path | None,
+    no_ledger: bool,
+    inflight_grace: float,
+    new_ledger: bool,
+    insecure_http: bool,
 ) -> None:
     """Import FILE: validate it, then send every valid row to the Vox CRM exactly once.
 
@@ -346,12 +377,16 @@ def run_command(
     input or configuration (nothing sent), 3 stopped by the CRM or network: run the
     same command again later to resume.
     """
-    from importer.ledger.store import default_ledger_path
     from importer.send.submit import SendOptions
 
     token = os.environ.get("VOX_API_TOKEN", "").strip()
     if not token:
         raise ConfigError("VOX_API_TOKEN is not set: export your Vox API token (it is read only from the environment).")
+    base_url = os.environ.get("VOX_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    if insecure_http and insecure_url(base_url):
+        click.echo(insecure_warning(base_url), err=True)
+    ledger = None if no_ledger else ledger_to_use(ledger_path, new_ledger=new_ledger)
+    fresh = ledger is not None and is_fresh_ledger(ledger)
     mapping = source.mapping()
     report, report_format = source.report()
     # A scheduler stopping the job (cron timeout, systemd, docker stop) sends SIGTERM: stop like Ctrl-C,
@@ -362,28 +397,30 @@ def run_command(
             source.file,
             mapping,
             token=token,
-            base_url=os.environ.get("VOX_BASE_URL", "").strip() or DEFAULT_BASE_URL,
-            ledger=None if no_ledger else (ledger_path or default_ledger_path()),
+            base_url=base_url,
+            ledger=ledger,
             progress=bars,
             read=source.read_options(),
             send=SendOptions(batch_size=source.batch_size, concurrency=concurrency, inflight_grace=inflight_grace),
             rate=parse_rate(source.rate),
             command=_run_command_line(source, concurrency, ledger_path, no_ledger),
             tune_gc=True,
+            insecure_http=insecure_http,
+            new_ledger=new_ledger,
         )
+    if fresh and ledger is not None:
+        click.echo(f"Started a new ledger at {ledger} (`leadimport history` lists its runs).", err=True)
     shown = outcome.masked() if source.mask_pii else outcome
+    problem = None
     try:
         written: Path | None = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
     except (SourceError, OSError) as exc:  # the report cannot be written (disk full, no access): the leads are sent
         rebuild = f" Rebuild it with `leadimport show {outcome.run_id} --report PATH`." if outcome.run_id else ""
-        problem = exc if isinstance(exc, SourceError) else f"{report}: cannot write the report: {exc.strerror}."
-        shown = replace(
-            shown,
-            stop_message=f"{problem} The rows were sent as the counts above say; only the report is missing.{rebuild}",
-        )
+        reason = exc if isinstance(exc, SourceError) else f"{report}: cannot write the report: {exc.strerror}."
+        problem = f"{reason} The rows were sent as the counts above say; only the report is missing.{rebuild}"
         written = None
-    render(shown, written, as_json=source.as_json, quiet=source.quiet)
-    sys.exit(shown.exit_code)
+    render(shown, written, as_json=source.as_json, quiet=source.quiet, report_problem=problem)
+    sys.exit(3 if problem else shown.exit_code)  # 3: the report is missing, `show --report` rebuilds it
 
 
 @main.command("sandbox")
@@ -491,13 +528,17 @@ def _preexisting_phones(path: Path) -> frozenset[str]:
 @_guarded
 def history_command(ledger_path: Path | None, limit: int) -> None:
     """List earlier runs: when, which file, counts per status, outcome."""
-    from importer.ledger.store import Ledger, default_ledger_path
+    from importer.ledger.store import Ledger
 
-    ledger = Ledger.open_read_only(ledger_path or default_ledger_path())  # a look creates nothing
+    path = ledger_to_read(ledger_path)
+    if path is None:
+        return
+    ledger = Ledger.open_read_only(path)  # a look creates nothing
     runs = []
     if ledger is not None:
         with ledger:
             runs = ledger.runs(limit=limit)
+    click.echo(f"Ledger: {path}")
     if not runs:
         click.echo("No runs recorded yet.")
         return
@@ -857,8 +898,11 @@ def _watch_log() -> Iterator[None]:
         watch.setLevel(before[1])
 
 
-def render(outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool) -> None:
-    """The summary: counts per status, most common reasons, where the report is (None: not written)."""
+def render(
+    outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool, report_problem: str | None = None
+) -> None:
+    """The summary: counts per status, most common reasons, where the report is (None: not written, for
+    ``report_problem``, said on stderr in every mode)."""
     dry_run = outcome.plan is not None
     table = outcome.prepared.table
     summary = outcome.summary
@@ -870,7 +914,8 @@ def render(outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool)
             "notes": list(table.notes),
             "header_row": table.header_row,
             "report": str(report.resolve()) if report is not None else None,
-            "exit_code": outcome.exit_code,
+            "report_problem": report_problem,
+            "exit_code": 3 if report_problem else outcome.exit_code,
             "stopped": outcome.stop_message,
             "run_id": outcome.run_id,
             "ledger": str(outcome.ledger_path) if outcome.ledger_path is not None else None,
@@ -880,11 +925,15 @@ def render(outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool)
             payload["send_plan"] = outcome.plan.as_dict()
         click.echo(json.dumps(payload, indent=2))
         _echo_stop(outcome)
+        if report_problem:
+            click.echo(f"error: {report_problem}", err=True)
         return
     if quiet:  # leads on sheets not read would go unnoticed in a scheduled job: said even then
         if table.also_fit:
             click.echo(f"{table.path}: {_other_sheets(table)}", err=True)
         _echo_stop(outcome)
+        if report_problem:
+            click.echo(f"error: {report_problem}", err=True)
         return
     where = f"sheet {table.sheet!r}, " if table.sheet else ""
     extra = f", {table.encoding}, {describe_delimiter(table.delimiter)}-separated" if table.encoding else ""
@@ -916,7 +965,11 @@ def render(outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool)
         click.echo(outcome.plan.describe())
     if dry_run and not outcome.prepared.project_id:
         click.echo("Note: no project/process id, so derived referenceIds are left blank in this dry run.")
-    click.echo(f"Report: {report.resolve()}" if report is not None else "Report: not written (see above).")
+    if report_problem:  # on stderr with the other reasons a run did not end well; not the CRM's doing
+        click.echo(f"\nerror: {report_problem}", err=True)
+        click.echo("Report: not written (the error is on stderr; the CRM has the leads the counts say).")
+    else:
+        click.echo(f"Report: {report.resolve()}" if report is not None else "Report: not written (see above).")
 
 
 def _echo_stop(outcome: Outcome) -> None:

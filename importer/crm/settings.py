@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from importer.crm.address import check_base_url
 from importer.errors import ConfigError
 
 
@@ -11,15 +12,16 @@ from importer.errors import ConfigError
 class CrmSettings:
     """Where the CRM is, who we are to it, and the project and process to import into."""
 
-    base_url: str
+    base_url: str = field(repr=False)  # may hold credentials (https://user:pass@host): never shown whole
     token: str = field(repr=False)
     project_id: str
     process_id: str
     init: bool = True
+    insecure_http: bool = False
+    """Allow ``http://`` to a host other than this machine (the token then crosses the network unencrypted)."""
 
     def __post_init__(self) -> None:
-        if not self.base_url.lower().startswith(("http://", "https://")):
-            raise ConfigError(f"VOX_BASE_URL must start with http:// or https:// (got {self.base_url!r}).")
+        check_base_url(self.base_url, insecure_http=self.insecure_http)
         if not (self.token.isascii() and self.token.isprintable()):
             raise ConfigError(
                 "VOX_API_TOKEN holds characters an HTTP header cannot carry "

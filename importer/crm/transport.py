@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from importer.crm import answers
+from importer.crm.address import MAX_ANSWER_BYTES, mask_url, url_secrets
 from importer.crm.limiter import RateLimiter
 from importer.crm.settings import CrmSettings
 from importer.crm.steps import Answer, _Tally
@@ -31,6 +32,8 @@ ANSWER_DEADLINE = 300.0
 BULK_PATH = "/leads/bulk/initiate"
 GET_PATH = "/leads/get"
 MIN_REDACTED_TOKEN = 8
+MIN_REDACTED_SECRET = 3
+"""Credentials in the URL shorter than this are masked only as part of the URL itself."""
 """Tokens shorter than this are not looked for in the CRM's messages (they are no real secret)."""
 
 
@@ -116,7 +119,7 @@ class Transport:
             raise _TransportFailure(self._describe(exc), landed=False) from exc
         except httpx.UnsupportedProtocol as exc:
             raise CrmUnreachable(
-                f"Cannot talk to {self.redact(self._settings.base_url)}: {exc}. Check VOX_BASE_URL."
+                f"Cannot talk to {self.redact(self._settings.base_url)}: {self.redact(str(exc))}. Check VOX_BASE_URL."
             ) from exc
         except httpx.RequestError as exc:
             raise _TransportFailure(self._describe(exc), landed=True) from exc
@@ -126,9 +129,17 @@ class Transport:
         in (a byte every few seconds) would otherwise never end."""
         deadline = time.monotonic() + ANSWER_DEADLINE
         chunks: list[bytes] = []
+        size = 0
+        too_large = f"the answer was larger than {MAX_ANSWER_BYTES >> 20} MiB (not read whole)"
         try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+                raise _TransportFailure(too_large, landed=True)
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:  # a CRM's answer of gigabytes would take the memory with it
+                    raise _TransportFailure(too_large, landed=True)
                 if time.monotonic() > deadline:
                     raise _TransportFailure(f"the answer was still arriving after {ANSWER_DEADLINE:.0f} s", landed=True)
         finally:
@@ -155,7 +166,12 @@ class Transport:
         return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
     def redact(self, text: str) -> str:
-        """``text`` without the API token."""
+        """``text`` without the API token or credentials embedded in ``VOX_BASE_URL``."""
+        base = self._settings.base_url
+        text = text.replace(base, mask_url(base))
+        for secret in url_secrets(base):
+            if len(secret) >= MIN_REDACTED_SECRET:
+                text = text.replace(secret, "***")
         token = self._settings.token
         # A real token is long and random; a short test one ("t") would turn every "t" of a message into [token].
         return text.replace(token, "[token]") if len(token) >= MIN_REDACTED_TOKEN else text

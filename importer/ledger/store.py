@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -156,6 +157,27 @@ class RunRecord:
     host: str
 
 
+def _existing_size(path: Path, *, create: bool) -> int | None:
+    """The size of the ledger file at ``path``, None when there is none yet; a missing file is refused
+    unless ``create``, and anything but a regular file always."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if create:
+            return None
+        raise LedgerError(
+            f"there is no ledger at {path}. If the path is mistyped, correct it: a new ledger there would not "
+            "know the leads recorded in the real one and would send them again. To start a new ledger there, "
+            "pass --new-ledger."
+        ) from None
+    except OSError as exc:
+        raise LedgerError(f"cannot open the ledger {path}: {exc.strerror}.") from None
+    if not stat.S_ISREG(info.st_mode):
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise LedgerError(f"the ledger {path} is {what}; give the path of a ledger file (--ledger).")
+    return info.st_size
+
+
 def default_ledger_path(environ: Mapping[str, str] = os.environ) -> Path:
     """Where the ledger lives: ``$LEADIMPORT_LEDGER``, else under ``$XDG_STATE_HOME``, else ``~/.local/state``."""
     explicit = environ.get("LEADIMPORT_LEDGER", "")
@@ -171,11 +193,28 @@ def default_ledger_path(environ: Mapping[str, str] = os.environ) -> Path:
 class Ledger:
     """An open ledger file. Its methods may be called from several threads; each process opens its own."""
 
-    def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        read_only: bool = False,
+        create: bool = True,
+        new: bool = False,
+    ) -> None:
+        """Open the ledger at ``path``.
+
+        ``create``: a file that does not exist yet becomes a new, empty ledger (else it is refused).
+        ``new``: an existing file without tables (0 bytes after a failed copy or a full disk) is made a new,
+        empty ledger too; without it such a file is refused, since treating it as new would send again every
+        lead it recorded. :attr:`created` says whether this open created the ledger's tables.
+        """
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.read_only = read_only
         """Opened with :meth:`open_read_only`: nothing is created or written (reads only)."""
+        self.created = False
+        self._new = new
         self._mutex = threading.RLock()
         self._scopes: dict[tuple[str, str], int] = {}
         self._run_scopes: dict[int, int] = {}
@@ -183,11 +222,16 @@ class Ledger:
         self._with_leads: set[int] = set()
         """Scopes known to have rows in ``leads`` (rows are never deleted)."""
         self._locks = RunLocks(Path(f"{self.path}.locks"))
-        self._existed = self.path.is_file() and self.path.stat().st_size > 0
+        size = _existing_size(self.path, create=(create or new) and not read_only)
+        self._existed = size is not None
+        if size == 0 and not new and not read_only:
+            self._wait_until_written()
         with self._errors("open"):
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._locks.folder.mkdir(exist_ok=True)
+                if size is None:
+                    self._create_atomically()
             self._conn = self._connect()
         try:
             if read_only:
@@ -638,11 +682,40 @@ class Ledger:
         with self._mutex, self._errors("read"):
             return list(self._conn.execute(sql, params).fetchall())
 
+    def _create_atomically(self) -> None:
+        """Make a new ledger's tables in a file beside it, which then takes the ledger's name in one step.
+
+        A run killed while a ledger is being created leaves no ledger file without tables behind (which the
+        next run would have to refuse, since such a file may also be a truncated ledger). When another process
+        creates the ledger first, its file is kept and opened.
+        """
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.new")
+        temp.unlink(missing_ok=True)
+        try:
+            conn = sqlite3.connect(temp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA page_size=8192")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("BEGIN")
+                for statement in _SCHEMA:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                conn.execute("INSERT INTO meta VALUES ('key_hash', ?)", (hash_scheme(),))
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            with contextlib.suppress(FileExistsError):
+                os.link(temp, self.path)  # fails if the ledger appeared meanwhile: never replaces one
+                self.created = True
+        finally:
+            for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
+                leftover.unlink(missing_ok=True)
+
     def _prepare_schema(self) -> None:
         """Create the tables of a new ledger; refuse one written by a newer leadimport."""
         with self._mutex, self._errors("read"):
             version = self._schema_version(self._conn)
-        if version is None and self._existed:
+        if version is None and self._existed and not self._new:
             version = self._wait_for_schema()
         if version == SCHEMA_VERSION:
             self._check_key_hash()
@@ -652,6 +725,7 @@ class Ledger:
             if version is None:
                 for statement in _SCHEMA:
                     conn.execute(statement)
+                self.created = True
                 conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 conn.execute("INSERT INTO meta VALUES ('key_hash', ?)", (hash_scheme(),))
             elif version < SCHEMA_VERSION:
@@ -692,7 +766,21 @@ class Ledger:
         raise LedgerError(
             f"the ledger {self.path} is an SQLite file with no tables. A ledger copied without its "
             f"{self.path.name}-wal file loses what a killed run recorded there: copy the -wal file along, or use "
-            f"`sqlite3 SOURCE '.backup {self.path}'`. To start a new ledger, delete this file."
+            f"`sqlite3 SOURCE '.backup {self.path}'`. To start a new ledger there, pass --new-ledger."
+        )
+
+    def _wait_until_written(self) -> None:
+        """Wait a little for an empty ledger file to be written (another process may have just created it),
+        else refuse it untouched: a truncated ledger taken for a new one would send every lead again."""
+        for _ in range(SCHEMA_WAIT_STEPS):
+            with self._errors("open"):
+                if self.path.stat().st_size > 0:
+                    return
+            time.sleep(0.1)
+        raise LedgerError(
+            f"the ledger {self.path} is an empty file (0 bytes): a failed copy, a full disk or a backup tool may "
+            "have truncated it, and taking it for a new ledger would send again every lead it recorded. Restore "
+            "it from a backup (with its -wal file), or pass --new-ledger to start a new, empty ledger there."
         )
 
     def _schema_version(self, conn: sqlite3.Connection) -> int | None:

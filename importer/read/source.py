@@ -15,7 +15,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
-from importer.columns import to_arrow, to_bool, to_series
+from importer.columns import (
+    TEXT_DTYPE,
+    column_arrays,
+    columns_holding,
+    first_char_in,
+    holds_char_in,
+    to_arrow,
+    to_bool,
+    to_series,
+)
 from importer.config import ColumnSpec, LeadMapping, normalize_header
 from importer.errors import ConfigError, SourceError
 from importer.read.html_tables import html_rows
@@ -77,6 +86,8 @@ class SourceTable:
     """target → later columns named like the one in ``columns``: their cells fill its empty ones."""
     notes: tuple[str, ...] = ()
     """What the person should know about how the file was read (a column found twice, one not found)."""
+    controls: np.ndarray | None = None
+    """Per data row, whether a control character (NUL, Ctrl-Z, ...) was removed from one of its cells."""
     missing_cells: np.ndarray | None = None
     """Per row, how many cells it had fewer than the header (a ragged text file; None: no row was short)."""
     header_width: int = 0
@@ -131,14 +142,9 @@ class HeaderMatch:
 
 def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions()) -> SourceTable:
     """Read a lead file: pick the sheet and header row, return every data row as text."""
-    p = Path(path)
-    if not p.is_file():
-        raise SourceError(f"{p}: file not found.")
+    p = check_source_file(Path(path))
     if options.header_row is None and mapping.header_row is not None:
         options = replace(options, header_row=mapping.header_row)  # --header-row wins over the mapping's
-    suffix = p.suffix.lower()
-    if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
-        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
     kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
     if kind == "workbook" and options.all_sheets:
         return read_all_sheets(p, mapping, options)
@@ -149,13 +155,37 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     return _read_text(p, mapping, options)
 
 
+def check_source_file(p: Path) -> Path:
+    """``p``, when it is a regular file of a type leadimport reads; else a :class:`SourceError` saying why."""
+    if not p.is_file():
+        if p.exists():
+            what = "a folder" if p.is_dir() else "not a regular file (a named pipe, socket or device)"
+            raise SourceError(f"{p}: this is {what}; give the path of a lead file (CSV, XLSX, ...).")
+        raise SourceError(f"{p}: file not found.")
+    suffix = p.suffix.lower()
+    if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
+        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+    return p
+
+
+_IMAGE = "export the leads from the program that made it as .csv or .xlsx: a picture of a sheet cannot be read"
 _NOT_A_SHEET = (
+    (b"\x89PNG\r\n\x1a\n", "an image (PNG), not a spreadsheet", _IMAGE),
+    (b"\xff\xd8\xff", "an image (JPEG), not a spreadsheet", _IMAGE),
+    (b"GIF87a", "an image (GIF), not a spreadsheet", _IMAGE),
+    (b"GIF89a", "an image (GIF), not a spreadsheet", _IMAGE),
+    (b"II*\x00", "an image (TIFF), not a spreadsheet", _IMAGE),
+    (b"MM\x00*", "an image (TIFF), not a spreadsheet", _IMAGE),
     (b"\x1f\x8b", "a gzip-compressed file", "unpack it first (gunzip, 7-Zip) and import the file inside"),
     (b"BZh", "a bzip2-compressed file", "unpack it first and import the file inside"),
     (b"Rar!", "a RAR archive", "unpack it first and import the file inside"),
     (b"7z\xbc\xaf", "a 7-Zip archive", "unpack it first and import the file inside"),
     (b"%PDF", "a PDF document", "export the leads from the program that made it as .csv or .xlsx"),
 )
+_BINARY_SHARE = 0.02
+"""Share of control bytes (besides NUL, tab, line breaks and Ctrl-Z) above which a file is binary data:
+text has none, random bytes about 11 %."""
+_BINARY_BYTES = bytes([*range(1, 9), 11, 12, *range(14, 26), *range(27, 32), 127])
 _JSON_START = re.compile(r'^(?:\{\s*"|\[\s*(?:\{|\[|"|\]))')
 _MARKUP = ("<html", "<!doc", "<table", "<meta", "<head", "<body", "<style", "<!--", "<?xml")
 
@@ -169,7 +199,15 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
         return "workbook"
     for magic, what, advice in _NOT_A_SHEET:
         if head.startswith(magic):
-            raise SourceError(f"{path}: this is {what}, not a spreadsheet; {advice}.")
+            noun = what if "spreadsheet" in what else f"{what}, not a spreadsheet"
+            raise SourceError(f"{path}: this is {noun}; {advice}.")
+    if head[8:12] == b"WEBP" or head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
+        raise SourceError(f"{path}: this is an image, not a spreadsheet; {_IMAGE}.")
+    if _looks_binary(head):
+        raise SourceError(
+            f"{path}: this is binary data, not a spreadsheet or a text file (a damaged file, or another "
+            "program's format). Open it in the program that made it and save the leads as .csv or .xlsx."
+        )
     utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
     start = head.decode("utf-16" if utf16 else "utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()
     if start.startswith(("{", "[{", "[\n", "[\r")) and _JSON_START.match(start):
@@ -187,6 +225,20 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
             )
         return "html"
     return "text"
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Whether the start of a file is binary data rather than text in some encoding (UTF-16 aside)."""
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 3:
+        return False  # UTF-16 text holds a NUL beside every ASCII letter; NUL padding is read as blank rows
+    try:
+        head.decode("utf-8")
+        return False
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut at the end of the sample
+            return False
+    controls = sum(head.count(bytes([b])) for b in _BINARY_BYTES)
+    return controls > _BINARY_SHARE * len(head)
 
 
 def _read_html(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
@@ -220,17 +272,18 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         # One contiguous large_string array per column, so later stages convert without copying.
         cells = pd.DataFrame(
             {
-                n: pd.array(pc.cast(parsed.column(i).combine_chunks(), pa.large_string()), dtype="str")
+                n: TEXT_DTYPE.__from_arrow__(_one_text_chunk(parsed.column(i)))  # type: ignore[attr-defined]
                 for i, n in enumerate(names)
-            }
+            },
+            copy=False,
         )
     else:
         checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
         split = mend_split_cells(parsed.columns, width, checks, delimiter, frozenset(match.found.values()))
-        cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, split.columns, strict=True)})
-    if body.has_controls():
-        cells = _without_controls(cells)
-    table = _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
+        cells = pd.DataFrame({n: pd.array(col, dtype=TEXT_DTYPE) for n, col in zip(names, split.columns, strict=True)})
+    table = _source_table(
+        p, match, names, cells, controls=body.has_controls(), encoding=decoded.encoding, delimiter=delimiter
+    )
     if hint:
         table = replace(table, sheet_row=table.sheet_row - hint, header_row=table.header_row - hint)
     if not isinstance(parsed, pa.Table) and any(parsed.missing):  # the reader padded short rows: normalize warns
@@ -241,6 +294,12 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     if body.line_breaks() > len(cells):  # else no cell holds a line break (each record ends with one)
         _refuse_runaway_quotes(table, delimiter)
     return table
+
+
+def _one_text_chunk(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one large_string array."""
+    array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
 
 
 _SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)
@@ -435,7 +494,7 @@ def _workbook_table(
     while len(columns) > len(match.headers) and not any(columns[-1]):
         columns.pop()
     names = _display_names(match.headers, _extra=len(columns))
-    cells = pd.DataFrame({n: pd.array(col, dtype="str") for n, col in zip(names, columns, strict=True)})
+    cells = pd.DataFrame({n: pd.array(col, dtype=TEXT_DTYPE) for n, col in zip(names, columns, strict=True)})
     table = _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
     uncomputed = sorted(cell for cell in hidden.uncomputed if cell[0] >= match.data_start and cell[1] < len(columns))
     if not uncomputed:
@@ -495,13 +554,22 @@ def _mark_lossy_phones(texts: list[str], rows: list[list[object]], column: int) 
 
 
 def _source_table(
-    p: Path, match: HeaderMatch, names: list[str], cells: pd.DataFrame, **where: str | tuple[str, ...] | None
+    p: Path,
+    match: HeaderMatch,
+    names: list[str],
+    cells: pd.DataFrame,
+    *,
+    controls: bool = True,
+    **where: str | tuple[str, ...] | None,
 ) -> SourceTable:
-    """The data rows below ``match``'s header, numbered as the person sees them."""
+    """The data rows below ``match``'s header, numbered as the person sees them (``controls``: the cells may
+    hold control characters)."""
     first = match.data_start + 1
+    cells, cleaned = _without_controls(cells) if controls else (cells, None)
     return SourceTable(
         path=str(p),
         cells=_clean_cells(cells),
+        controls=cleaned,
         sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
         header_row=match.index + 1,
         header_rows=match.span,
@@ -718,31 +786,48 @@ def _letters(index: int) -> str:
     return out
 
 
-_CONTROLS = "[\x00\x1a]"
+_CONTROL_CHARS = (
+    "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x7f"
+)
+"""C0 control characters (and DEL) a cell never means to hold; tab, line breaks and the separators
+U+001C-U+001F (whitespace to Python, trimmed like spaces) are not among them."""
+_CONTROLS = "[" + _CONTROL_CHARS + "]"
 
 
-def _without_controls(cells: pd.DataFrame) -> pd.DataFrame:
-    """Cells without NUL and Ctrl-Z characters: a line of them is a blank row, and none reaches the report."""
-    out = {}
-    for name in cells.columns:
-        text = to_arrow(cells[name])
-        if pc.any(pc.match_substring_regex(text, _CONTROLS)).as_py():
-            text = pc.replace_substring_regex(text, _CONTROLS, "")
-        out[name] = to_series(text, cells.index)
-    return pd.DataFrame(out, index=cells.index)
+def _without_controls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Cells without NUL, Ctrl-Z and other control characters (a line of them is a blank row, and none
+    reaches the report or the CRM), and per row whether one was removed (None: none was)."""
+    arrays = column_arrays(cells)
+    changed = {}
+    rows = np.zeros(len(cells), dtype=bool)
+    for i in columns_holding(arrays, lambda a: holds_char_in(a, _CONTROL_CHARS)):
+        rows |= holds_char_in(arrays[i], _CONTROL_CHARS)
+        changed[cells.columns[i]] = to_series(pc.replace_substring_regex(arrays[i], _CONTROLS, ""), cells.index)
+    return _with_columns(cells, changed), (rows if changed else None)
 
 
 def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:
     """Undo spreadsheet text tricks: a leading apostrophe, and ="0123" wrappers."""
-    out = {}
-    for name in cells.columns:
-        text = to_arrow(cells[name])
+    arrays = column_arrays(cells)
+    changed = {}
+    for i in columns_holding(arrays, lambda a: first_char_in(a, "='")):
+        text = arrays[i]
         if pc.any(pc.starts_with(text, "=")).as_py():
             text = pc.replace_substring_regex(text, r'^="(.*)"$', r"\1")
         if pc.any(pc.starts_with(text, "'")).as_py():
             text = pc.replace_substring_regex(text, "^'", "")
-        out[name] = to_series(text, cells.index)
-    return pd.DataFrame(out, index=cells.index)
+        changed[cells.columns[i]] = to_series(text, cells.index)
+    return _with_columns(cells, changed)
+
+
+def _with_columns(cells: pd.DataFrame, changed: dict[str, pd.Series]) -> pd.DataFrame:
+    """``cells`` with the ``changed`` columns replaced (the same frame when none is)."""
+    if not changed:
+        return cells
+    out = cells.copy(deep=False)
+    for name, values in changed.items():
+        out[name] = values
+    return out
 
 
 def describe_delimiter(delimiter: str | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 PREVIEW_RECORDS = 60
 PREVIEW_CHARS = 1 << 20
+_CONTROL_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1b\x7f]")
+_CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1b\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,10 +62,11 @@ class Body:
         return pa.py_buffer(memoryview(self.utf8)[self.utf8_start :])
 
     def has_controls(self) -> bool:
-        """Whether the body holds NUL or Ctrl-Z bytes (padding of a broken copy, DOS's end-of-file mark)."""
+        """Whether the body holds control characters: NUL or Ctrl-Z (padding of a broken copy, DOS's
+        end-of-file mark), or others no cell means to hold."""
         if self.utf8 is not None:
-            return any(self.utf8.find(c, self.utf8_start) >= 0 for c in (b"\x00", b"\x1a"))
-        return any(self.text.find(c, self.start) >= 0 for c in ("\x00", "\x1a"))
+            return _CONTROL_BYTES.search(self.utf8, self.utf8_start) is not None
+        return _CONTROL_TEXT.search(self.text, self.start) is not None
 
     def line_breaks(self) -> int:
         """How many line breaks the body holds (one per record, more when cells hold line breaks).

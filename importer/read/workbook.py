@@ -10,6 +10,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from importer.errors import SourceError
+from importer.read.guards import check_workbook
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # Excel keeps 15 significant digits; a whole number above this was rounded by Excel.
@@ -19,7 +20,8 @@ LARGE_USED_RANGE = 250_000
 
 
 def open_workbook(path: Path) -> CalamineWorkbook:
-    """Open a workbook, or say clearly why it cannot be opened."""
+    """Open a workbook, or say clearly why it cannot be opened (or why it is not opened: a zip bomb)."""
+    check_workbook(path)
     try:
         if path.suffix.lower() in WORKBOOK_SUFFIXES:
             try:

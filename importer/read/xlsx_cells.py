@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -54,7 +55,15 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
                 return found
             xml = archive.read(member)
             widths = _zero_padded_styles(archive)
-    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):  # not a plain XLSX: nothing to add
+    except (
+        OSError,
+        KeyError,
+        ValueError,
+        EOFError,
+        zlib.error,
+        zipfile.BadZipFile,
+        RuntimeError,
+    ):  # not a plain XLSX: nothing to add
         return found
     if widths:
         styles = b"|".join(str(style).encode() for style in widths)
@@ -88,7 +97,7 @@ def stray_far_right(path: Path, sheet: str) -> str | None:
                 return None
             with archive.open(member) as handle:
                 head = handle.read(4096)
-    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+    except (OSError, KeyError, ValueError, EOFError, zlib.error, zipfile.BadZipFile, RuntimeError):
         return None
     found = _DIMENSION.search(head)
     if found is None or found.group(3) is None:

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import codecs
 import collections
+import errno
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from importer.columns import ArrowText, first_char_in, to_arrow, to_series
-from importer.errors import SourceError
+from importer.columns import ArrowText, column_arrays, columns_holding, first_char_in, to_arrow, to_bool, to_series
+from importer.report.atomic import write_atomically
 
 REPORT_COLUMNS = (
     "sheet_row", "status", "reason", "warnings", "duplicate_of",
@@ -156,16 +157,20 @@ def mask_summary(summary: Summary) -> Summary:
 
 def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     """Report columns first, then the original columns (renamed where they would clash)."""
-    out = {c: rows[c] for c in REPORT_COLUMNS if c in rows.columns}
-    for extra in ("imported_in_run",):
-        if extra in rows.columns:
-            out[extra] = rows[extra]
+    ours = [c for c in (*REPORT_COLUMNS, "imported_in_run") if c in rows.columns]
+    taken = set(ours)
+    names = []
     for name in cells.columns:
         key = name
-        while key in out:
+        while key in taken:
             key = f"{key} (sheet)"
-        out[key] = cells[name]
-    return pd.DataFrame(out, index=rows.index)
+        taken.add(key)
+        names.append(key)
+    # one concatenation, not a Series per column: a sheet may have 100,000 columns of a few rows
+    original = cells.set_axis(names, axis=1)
+    if not original.index.equals(rows.index):
+        original = original.reindex(rows.index)
+    return pd.concat([rows[ours], original], axis=1)
 
 
 def formula_safe_arrow(text: ArrowText) -> ArrowText:
@@ -216,24 +221,52 @@ def formula_safe(values: pd.Series) -> pd.Series:
 
 
 def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
-    """Write the report as UTF-8 CSV with a byte-order mark (for Excel), formula-safe, quoting only where needed."""
+    """Write the report as UTF-8 CSV with a byte-order mark (for Excel), formula-safe, quoting only where needed.
 
-    def column(name: str) -> pa.Array:
-        col = frame[name]
-        if name in ("sheet_row", "duplicate_of") and pd.api.types.is_numeric_dtype(col):
-            return pa.array(col.astype("Int64"), type=pa.int64(), from_pandas=True)
-        return formula_safe_arrow(to_arrow(col))
+    Written to a temporary file and renamed: a full disk leaves no truncated report.
+    """
+    numbers = {
+        n for n in ("sheet_row", "duplicate_of") if n in frame.columns and pd.api.types.is_numeric_dtype(frame[n])
+    }
+    every = [name for name in frame.columns if name not in numbers]
+    positions = [i for i, name in enumerate(frame.columns) if name not in numbers]
+    text_arrays = column_arrays(frame, only=positions)
+    texts = every
+    arrays = dict(zip(texts, text_arrays, strict=True))
+    suspects = columns_holding(list(arrays.values()), _excel_would_change)
+    for name in [texts[i] for i in suspects]:
+        arrays[name] = formula_safe_arrow(arrays[name])
+    columns = {
+        name: pa.array(frame[name].astype("Int64"), type=pa.int64(), from_pandas=True)
+        if name in numbers
+        else arrays[name]
+        for name in frame.columns
+    }
+    table = pa.Table.from_arrays(list(columns.values()), names=[str(n) for n in frame.columns])
 
-    # Arrow's kernels release the GIL: columns are made safe side by side.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        table = pa.table(dict(zip(frame.columns, pool.map(column, frame.columns), strict=True)))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with pa.OSFile(str(path), "wb") as sink:
-            sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
-            pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
-    except (OSError, pa.ArrowException) as exc:
-        raise SourceError(f"cannot write the report to {path}: {exc}") from None
+    def write(tmp: Path) -> None:
+        try:
+            with pa.OSFile(str(tmp), "wb") as sink:
+                sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
+                pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
+        except pa.ArrowException as exc:  # Arrow's own I/O errors carry the errno only in their text
+            raise OSError(_errno_of(str(exc)), str(exc)) from None
+
+    write_atomically(path, write)
+
+
+def _excel_would_change(text: pa.Array) -> np.ndarray:
+    """Per value, whether :func:`formula_safe_arrow` may rewrite it (tested on many columns at once)."""
+    risky = to_bool(pc.match_substring_regex(text, _EXCEL_CONVERTS))
+    return np.asarray(risky | first_char_in(text, _FORMULA_START), dtype=bool)
+
+
+def _errno_of(text: str) -> int:
+    """The errno Arrow's message names ("... error: No space left on device"), else EIO."""
+    for code in (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EROFS):
+        if os.strerror(code) in text:
+            return code
+    return errno.EIO
 
 
 def default_report_path(source: str | Path, suffix: str = ".csv") -> Path:

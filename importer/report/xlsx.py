@@ -9,9 +9,7 @@ number typed over a bad one is not turned into 9.8E+09 again.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 
 from importer import issues
 from importer.errors import SourceError
+from importer.report.atomic import report_error, write_atomically
 from importer.report.rows import REPORT_COLUMNS, STATUS_ORDER, Summary
 
 ROW_FILLS = {
@@ -113,8 +112,7 @@ def write_xlsx_report(
         )
         _save(workbook, path)
     except OSError as exc:
-        hint = " Is it open in Excel? Close it and run again." if isinstance(exc, PermissionError) else ""
-        raise SourceError(f"cannot write the report to {path}: {exc.strerror or exc}.{hint}") from None
+        raise report_error(path, exc) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,11 +428,4 @@ def _outcome_chart(ws: Any, statuses: Sequence[str]) -> BarChart:
 
 def _save(workbook: Workbook, path: Path) -> None:
     """Save beside the target and move into place: a failed write leaves any earlier report intact."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        workbook.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    write_atomically(path, lambda tmp: workbook.save(tmp))

@@ -17,14 +17,14 @@ from importer.read.html_tables import html_rows
 from importer.read.source import (
     HEADER_SEARCH_ROWS,
     HTML_SHEET,
-    TEXT_SUFFIXES,
+    check_source_file,
     describe_delimiter,
     is_row_serial,
     pick_sheet,
     workbook_kind,
 )
 from importer.read.text import RaggedColumns, open_text, parse_table
-from importer.read.workbook import WORKBOOK_SUFFIXES, cell_text, column_texts, hidden_sheets, open_workbook, sheet_rows
+from importer.read.workbook import cell_text, column_texts, hidden_sheets, open_workbook, sheet_rows
 from importer.read.xlsx_cells import stray_far_right
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
@@ -155,12 +155,7 @@ def inspect_file(
     sample_rows: int = 5,
 ) -> FileInspection:
     """Detect encoding, delimiter, sheets and header row; profile every column."""
-    p = Path(path)
-    if not p.is_file():
-        raise SourceError(f"{p}: file not found.")
-    suffix = p.suffix.lower()
-    if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
-        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+    p = check_source_file(Path(path))
     kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
     if kind == "workbook":
         return _inspect_workbook(p, sheet, sample_rows)

@@ -1,0 +1,90 @@
+"""Bounds on what a lead may carry, and the warning for control characters cleaned out of cells.
+
+A 10 MB "name" is no name: a lead field longer than any real one makes the row ``invalid`` with
+``value-too-long`` (nothing that long is sent to the CRM). A metadata value (notes, comments) may be
+long; past :data:`METADATA_LIMIT` characters it is cut there, with the warning ``metadata-truncated``,
+and the lead is still sent. A row whose cells held NUL or other control characters (removed while
+reading) gets the warning ``control-characters``: ``98123\\0 45671`` is read as a phone, but someone
+should look at where the file came from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.columns import join_codes, to_arrow, to_series
+from importer.normalize.leads import LeadFrame
+from importer.read.source import SourceTable
+
+__all__ = ["FIELD_LIMITS", "METADATA_LIMIT", "PHONE_CELL_LIMIT", "apply_bounds"]
+
+FIELD_LIMITS = {
+    "name": 200,
+    "firstName": 200,
+    "lastName": 200,
+    "email": 254,  # the longest address SMTP carries (RFC 5321)
+    "referenceId": 200,
+}
+"""Characters a lead field may hold; a longer value makes the row invalid (``value-too-long``)."""
+PHONE_CELL_LIMIT = 100
+"""Characters of a phone cell: several numbers with an extension fit; a longer cell is no phone."""
+METADATA_LIMIT = 2_000
+"""Characters kept of a metadata value (``metadata-truncated`` when cut)."""
+
+
+def _lengths(values: pd.Series) -> np.ndarray:
+    return np.asarray(pc.utf8_length(to_arrow(values)).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _code(mask: np.ndarray, code: str) -> pa.Array:
+    return pa.array(np.where(mask, code, ""), pa.large_string())
+
+
+def apply_bounds(leads: LeadFrame, table: SourceTable) -> LeadFrame:
+    """The leads with over-long fields made ``invalid``, long metadata cut and cleaned rows warned about."""
+    rows, metadata = leads.rows, leads.metadata
+    n = len(rows)
+    if n == 0:
+        return leads
+    counted = (rows["status"] != "skipped").to_numpy(dtype=bool)
+    too_long = np.zeros(n, dtype=bool)
+    for name, limit in FIELD_LIMITS.items():
+        if name in rows.columns:
+            too_long |= _lengths(rows[name]) > limit
+    phone_columns = [table.columns["phone"], *table.alternates.get("phone", ())] if "phone" in table.columns else []
+    for column in phone_columns:
+        if column in table.cells.columns:
+            too_long |= _lengths(table.cells[column]) > PHONE_CELL_LIMIT
+    too_long &= counted
+    cut = np.zeros(n, dtype=bool)
+    if len(metadata.columns):
+        metadata = metadata.copy()
+        for column in metadata.columns:
+            long_values = _lengths(metadata[column]) > METADATA_LIMIT
+            if long_values.any():
+                text = to_arrow(metadata[column])
+                metadata[column] = to_series(
+                    pc.if_else(pa.array(long_values), pc.utf8_slice_codeunits(text, 0, METADATA_LIMIT), text),
+                    metadata.index,
+                )
+                cut |= long_values
+    cut &= counted
+    controls = table.controls if table.controls is not None and len(table.controls) == n else np.zeros(n, bool)
+    controls = controls & counted
+    if not (too_long.any() or cut.any() or controls.any()):
+        return LeadFrame(rows=rows, metadata=metadata)
+    rows = rows.copy()
+    if too_long.any():
+        rows["reason"] = to_series(
+            join_codes([to_arrow(rows["reason"]), _code(too_long, "value-too-long")], n), rows.index
+        )
+        rows.loc[too_long, "status"] = "invalid"
+    if cut.any() or controls.any():
+        warnings = join_codes(
+            [to_arrow(rows["warnings"]), _code(cut, "metadata-truncated"), _code(controls, "control-characters")], n
+        )
+        rows["warnings"] = to_series(warnings, rows.index)
+    return LeadFrame(rows=rows, metadata=metadata)

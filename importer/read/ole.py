@@ -1,0 +1,123 @@
+"""The structure of an OLE compound file (an XLS), checked before the native reader walks it.
+
+The reader sizes its buffers from the header's counts and the directory's stream sizes, and follows
+sector chains until their end mark: a count or size larger than the file makes it ask for gigabytes, and
+a chain that loops makes it grow a buffer forever; either aborts the whole process. So every count and
+size is checked against the file, and every chain the reader follows is walked here first, once.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Damaged", "OleStream", "check_compound_file"]
+
+_FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+_SPECIAL = 0xFFFFFFFA  # ids from here up are markers (DIFAT, FAT, end of chain, free), not sectors
+_MINI_CUTOFF = 4096
+"""Streams smaller than this live in the mini stream, in 64-byte mini sectors."""
+
+
+class Damaged(ValueError):
+    """The compound file's structure cannot be what a real file holds."""
+
+
+@dataclass(frozen=True, slots=True)
+class OleStream:
+    """A stream (or the root's mini stream) of the file: its name and declared size."""
+
+    name: str
+    size: int
+
+
+def check_compound_file(path: Path) -> list[OleStream]:
+    """The streams of the compound file at ``path``; :class:`Damaged` when a count, a size or a chain could
+    make a reader allocate more than the file holds or loop forever."""
+    data = path.read_bytes()
+    if len(data) < 512:
+        raise Damaged("the header is cut short")
+    shift = struct.unpack_from("<H", data, 0x1E)[0]
+    if shift not in (9, 12):
+        raise Damaged(f"its sector size (2^{shift}) is not 512 or 4096 bytes")
+    sector = 1 << shift
+    sectors = max(-(-(len(data) - sector) // sector), 0)  # a last sector cut short still counts
+    dir_count, fat_count, dir_start = struct.unpack_from("<III", data, 0x28)
+    mini_start, mini_count, difat_start, difat_count = struct.unpack_from("<IIII", data, 0x3C)
+    for what, count in (
+        ("directory", dir_count),
+        ("FAT", fat_count),
+        ("mini FAT", mini_count),
+        ("DIFAT", difat_count),
+    ):
+        if count > sectors + 1:
+            raise Damaged(f"its header counts {count:,} {what} sectors in a file of {sectors:,}")
+
+    def read(number: int) -> bytes:
+        if number >= sectors:
+            raise Damaged(f"a chain points at sector {number:,}, past the end of the file ({sectors:,} sectors)")
+        start = (number + 1) * sector
+        return data[start : start + sector].ljust(sector, b"\xff")
+
+    per_sector = sector // 4
+    fat_ids = [n for n in struct.unpack_from("<109I", data, 0x4C) if n < _SPECIAL]
+    seen_difat: set[int] = set()
+    current = difat_start
+    while current < _SPECIAL:
+        if current in seen_difat:
+            raise Damaged("its DIFAT chain loops")
+        seen_difat.add(current)
+        entries = struct.unpack(f"<{per_sector}I", read(current))
+        fat_ids += [n for n in entries[:-1] if n < _SPECIAL]
+        current = entries[-1]
+    fat: list[int] = []
+    for number in fat_ids:
+        fat.extend(struct.unpack(f"<{per_sector}I", read(number)))
+
+    def chain(start: int, table: list[int], limit: int, what: str) -> list[int]:
+        """The sector numbers of the chain from ``start`` (at most ``limit`` of them)."""
+        out: list[int] = []
+        seen: set[int] = set()
+        current = start
+        while current != _END_OF_CHAIN:
+            if current >= len(table) or current in seen:
+                why = "loops" if current in seen else "leaves the allocation table"
+                raise Damaged(f"the sector chain of {what} {why}")
+            if len(out) > limit:
+                raise Damaged(f"the sector chain of {what} is longer than the file")
+            seen.add(current)
+            out.append(current)
+            current = table[current]
+        return out
+
+    directory = b"".join(read(n) for n in chain(dir_start, fat, sectors, "the directory"))
+    records = [directory[i : i + 128] for i in range(0, len(directory) - 127, 128)]
+    if not records:
+        raise Damaged("it has no directory")
+    streams: list[OleStream] = []
+    mini_fat: list[int] | None = None
+    for index, entry in enumerate(records):
+        name_length, kind = struct.unpack_from("<HB", entry, 64)
+        if kind not in (1, 2, 5):  # storage, stream, root (0: unused)
+            continue
+        start = struct.unpack_from("<I", entry, 116)[0]
+        size = struct.unpack_from("<Q", entry, 120)[0]
+        if sector == 512:
+            size &= 0xFFFFFFFF  # version 3 keeps only the low 32 bits
+        name = entry[: max(min(name_length, 64) - 2, 0)].decode("utf-16-le", errors="replace") or f"entry {index}"
+        if size > len(data):
+            streams.append(OleStream(name, size))  # named by the caller, with the file's size
+            continue
+        if kind == 1:
+            continue
+        if kind == 5 or size >= _MINI_CUTOFF:
+            if size or start < _SPECIAL:
+                chain(start, fat, sectors, repr(name))
+        elif size:
+            if mini_fat is None:
+                mini_ids = chain(mini_start, fat, sectors, "the mini FAT") if mini_start < _SPECIAL else []
+                mini_fat = [v for n in mini_ids for v in struct.unpack(f"<{per_sector}I", read(n))]
+            chain(start, mini_fat, len(mini_fat), repr(name))
+        streams.append(OleStream(name, size))
+    return streams
