@@ -8,7 +8,18 @@ from pathlib import Path
 
 IMPORTER = Path(__file__).resolve().parent.parent / "importer"
 MAX_LINES = 600
-DEPENDENCIES = {"pandas", "pyarrow", "openpyxl", "lxml", "python_calamine", "phonenumbers", "httpx", "tqdm", "yaml", "click"}
+DEPENDENCIES = {
+    "pandas",
+    "pyarrow",
+    "openpyxl",
+    "lxml",
+    "python_calamine",
+    "phonenumbers",
+    "httpx",
+    "tqdm",
+    "yaml",
+    "click",
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -32,7 +43,9 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             for alias in node.names:
                 target = f"{base}.{alias.name}"
                 if target in modules:
@@ -45,7 +58,11 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
 
 def test_no_module_is_over_600_lines() -> None:
     """Every module of importer/ fits in about one screenful of a few hundred lines."""
-    long = {name: n for name, path in _modules().items() if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    long = {
+        name: n
+        for name, path in _modules().items()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
     assert long == {}
 
 

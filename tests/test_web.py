@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
 import importer
-from importer.web.app import WebState, create_app
+from importer.web.app import create_app
 from importer.web.auth import LoginGate
+from importer.web.pages import WebState
 from importer.web.uploads import Upload
 from importer.web.work import ServerSettings, blocked_until
 from tests.conftest import PROCESS, PROJECT

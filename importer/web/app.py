@@ -5,13 +5,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
-import jinja2
 from asgi_csrf import asgi_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.applications import Starlette
@@ -20,64 +16,20 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from importer.errors import LeadImportError
 from importer.web import steps
 from importer.web.auth import LOGIN_PATH, SESSION_COOKIE, SESSION_MAX_AGE, LoginGate, RequireLogin
-from importer.web.jobs import KeyLocks
-from importer.web.uploads import SUFFIXES, Upload, UploadStore
+from importer.web.pages import HERE, NotFound, WebState, render, upload_of
+from importer.web.uploads import SUFFIXES, Upload
 from importer.web.work import ServerSettings
 
-HERE = Path(__file__).resolve().parent
 Handler = Callable[[Request], Awaitable[Response]]
 
 
 class TooLarge(Exception):
     """The request body passed the upload cap."""
-
-
-class WebState:
-    """What the routes share: settings, sign-in, uploads, and the one-send-per-key locks."""
-
-    def __init__(self, settings: ServerSettings, gate: LoginGate, uploads_root: Path, max_upload_bytes: int) -> None:
-        self.settings = settings
-        self.gate = gate
-        self.uploads = UploadStore(uploads_root)
-        self.max_upload_bytes = max_upload_bytes
-        self.keys = KeyLocks()
-        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
-        self.templates = Jinja2Templates(env=env)
-        self.templates.env.globals["FIELD_LABELS"] = steps.FIELD_LABELS
-        self.templates.env.filters["clock"] = lambda t: time.strftime("%H:%M", time.localtime(t)) if t else ""
-        self.templates.env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
-
-
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    """A page, with the CSRF token and the upload cap every form needs."""
-    state: WebState = request.app.state.web
-    token = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
-    context = {"csrftoken": token, "max_upload_mb": state.max_upload_bytes // (1 << 20), **context}
-    response: Response = state.templates.TemplateResponse(request, name, context, status_code=status_code)
-    response.headers["cache-control"] = "no-store"
-    response.headers["x-frame-options"] = "DENY"
-    response.headers["content-security-policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
-    )
-    return response
-
-
-def upload_of(request: Request) -> Upload:
-    state: WebState = request.app.state.web
-    upload = state.uploads.get(request.path_params["upload_id"])
-    if upload is None:
-        raise _NotFound("This upload is not on the server (it may have been started before the server restarted).")
-    return upload
-
-
-class _NotFound(Exception):
-    pass
 
 
 async def login(request: Request) -> Response:
@@ -203,7 +155,7 @@ def _safe(handler: Handler) -> Handler:
     async def wrapped(request: Request) -> Response:
         try:
             return await handler(request)
-        except _NotFound as exc:
+        except NotFound as exc:
             return render(request, "error.html", {"error": str(exc)}, status_code=404)
         except LeadImportError as exc:
             return render(request, "error.html", {"error": str(exc)}, status_code=400)
@@ -221,13 +173,8 @@ async def history_report(request: Request) -> Response:
     state: WebState = request.app.state.web
     path = await asyncio.to_thread(steps.run_report, state.settings.ledger_path, int(request.path_params["run_id"]))
     if path is None:
-        raise _NotFound("That run has no report file on this computer (it was not written, or was moved).")
+        raise NotFound("That run has no report file on this computer (it was not written, or was moved).")
     return FileResponse(path, filename=path.name)
-
-
-def redirect(path: str, **query: object) -> RedirectResponse:
-    kept = {k: v for k, v in query.items() if v not in (None, "")}
-    return RedirectResponse(f"{path}?{urlencode(kept)}" if kept else path, status_code=303)
 
 
 class CapBody:

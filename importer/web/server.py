@@ -11,8 +11,9 @@ from pathlib import Path
 
 import uvicorn
 
-from importer.web.app import WebState, clean_uploads, create_app
+from importer.web.app import clean_uploads, create_app
 from importer.web.auth import LOGIN_PATH, LoginGate
+from importer.web.pages import WebState
 from importer.web.work import ServerSettings
 
 

@@ -7,7 +7,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import phonenumbers
 from starlette.requests import Request
@@ -37,12 +37,10 @@ from importer.web.mapping_form import (
     suggested_choices,
     write_mapping,
 )
+from importer.web.pages import NotFound, WebState, redirect, render, upload_of
 from importer.web.review import PAGE_SIZE
 from importer.web.uploads import Send, Upload
 from importer.web.work import ServerSettings, recheck_row, review_upload, send_upload
-
-if TYPE_CHECKING:
-    from importer.web.app import WebState
 
 Handler = Callable[[Request], Awaitable[Response]]
 __all__ = ["FIELD_LABELS", "routes"]
@@ -54,20 +52,14 @@ def _state(request: Request) -> WebState:
 
 
 def _upload(request: Request) -> Upload:
-    from importer.web.app import upload_of
-
     return upload_of(request)
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    from importer.web.app import render
-
     return render(request, name, context, status_code)
 
 
 def _go(path: str, **query: object) -> Response:
-    from importer.web.app import redirect
-
     return redirect(path, **query)
 
 
@@ -434,9 +426,7 @@ async def download(request: Request) -> Response:
     kind = request.path_params["kind"]
     path = upload.send.reports.get(kind) if upload.send is not None else None
     if path is None or not path.is_file():
-        from importer.web.app import _NotFound
-
-        raise _NotFound("That file is not ready: it is written when the send has finished.")
+        raise NotFound("That file is not ready: it is written when the send has finished.")
     return FileResponse(path, filename=path.name)
 
 
