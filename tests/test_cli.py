@@ -9,7 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from importer.cli.commands import main, parse_rate
+from importer.cli.commands import main
+from importer.cli.options import parse_rate
 from importer.errors import ConfigError
 from tests.conftest import CliRun
 
