@@ -119,8 +119,7 @@ def send_rows(
     """Send every ``valid`` row once; each ends accepted, rejected, already-imported or pending."""
     positions = np.flatnonzero((rows["status"] == "valid").to_numpy())
     valid = rows.iloc[positions]
-    leads = build_payloads(valid, metadata, project_id=project_id, process_id=process_id)
-    refs = [str(lead["referenceId"]) for lead in leads]
+    refs = [str(ref) for ref in to_arrow(valid["referenceId"]).to_pylist()]
     state = _Rows(rows, refs, positions)
     sender = _Sender(client, state, project_id, process_id, options, ledger)
     try:
@@ -131,7 +130,8 @@ def send_rows(
             sender.hashes = functools.partial(
                 _payload_hashes_of, valid, metadata=metadata, project_id=project_id, process_id=process_id
             )
-            sender.send(leads, valid, _lead_keys if ledger is not None else None)
+            payloads = functools.partial(build_payloads, metadata=metadata, project_id=project_id, process_id=process_id)
+            sender.send(_Batches(valid, payloads, _lead_keys if ledger is not None else None))
     finally:
         sender.close_progress()
         if ledger is not None:
@@ -287,15 +287,8 @@ class _Sender:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def send(
-        self,
-        leads: list[dict[str, object]],
-        valid: pd.DataFrame,
-        keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
-    ) -> None:
-        """Claim, send and record batch after batch, several at once (``keys``: what the ledger records of
-        the valid rows' leads, with a ledger)."""
-        batches = _Batches(leads, valid, keys)
+    def send(self, batches: _Batches) -> None:
+        """Claim, send and record batch after batch, several at once."""
         size = max(1, min(self.options.batch_size, MAX_BATCH))
         budget = self.client.duplicates
         concurrency = max(1, self.options.concurrency)
@@ -565,8 +558,8 @@ def _lead_keys(valid: pd.DataFrame) -> list[LeadKey]:
 
 
 KEY_CHUNK = 20_000
-"""Valid rows whose ledger keys are worked out at a time, as batches need them: the first batches leave
-while the keys of later ones are still to do."""
+"""Valid rows whose leads (and ledger keys) are built at a time, as batches need them: the first batches
+leave while later ones are still to build, and the leads of the whole sheet are never held at once."""
 
 
 def _payload_hashes_of(
@@ -579,37 +572,40 @@ def _payload_hashes_of(
 
 
 class _Batches:
-    """The leads taken batch by batch, each with its ledger keys (none without a ledger), worked out
-    ``KEY_CHUNK`` rows at a time as batches need them."""
+    """The valid rows' leads taken batch by batch, each with its ledger keys (none without a ledger); both are
+    built ``KEY_CHUNK`` rows at a time as batches need them."""
 
     def __init__(
         self,
-        leads: list[dict[str, object]],
         valid: pd.DataFrame,
+        payloads: Callable[[pd.DataFrame], list[dict[str, object]]],
         keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
     ) -> None:
-        self._leads, self._valid, self._keys = leads, valid, keys
+        self._valid, self._payloads, self._keys = valid, payloads, keys
         self._next = 0
         self._chunk_start = 0
-        self._chunk: list[LeadKey] = []
+        self._chunk: list[dict[str, object]] = []
+        self._chunk_keys: list[LeadKey] = []
 
     @property
     def left(self) -> int:
-        return len(self._leads) - self._next
+        return len(self._valid) - self._next
 
     def next(self, size: int) -> tuple[list[dict[str, object]], list[LeadKey]]:
         """The next ``size`` leads (fewer at the end) and their keys."""
-        first, end = self._next, min(self._next + max(1, size), len(self._leads))
-        start = first
+        start, end = self._next, min(self._next + max(1, size), len(self._valid))
         self._next = end
-        if self._keys is None:
-            return self._leads[first:end], []
+        leads: list[dict[str, object]] = []
         keys: list[LeadKey] = []
         while start < end:
             if not self._chunk_start <= start < self._chunk_start + len(self._chunk):
+                rows = self._valid.iloc[start : start + KEY_CHUNK]
                 self._chunk_start = start
-                self._chunk = self._keys(self._valid.iloc[start : start + KEY_CHUNK])
+                self._chunk = self._payloads(rows)
+                self._chunk_keys = self._keys(rows) if self._keys is not None else []
             stop = min(end, self._chunk_start + len(self._chunk))
-            keys += self._chunk[start - self._chunk_start : stop - self._chunk_start]
+            leads += self._chunk[start - self._chunk_start : stop - self._chunk_start]
+            if self._keys is not None:
+                keys += self._chunk_keys[start - self._chunk_start : stop - self._chunk_start]
             start = stop
-        return self._leads[first:end], keys
+        return leads, keys
