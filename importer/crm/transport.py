@@ -99,7 +99,23 @@ class Transport:
         # The body comes encoded: the slot taken from the limiter is then spent on sending, not on building
         # it, so requests leave (and arrive) at the pace the limiter allows.
         headers = {**self._headers, "Content-Type": "application/json"} if content is not None else self._headers
-        self._limiter.acquire()
+        # The slot is held until the answer starts: the CRM counts the request when it arrives, in between.
+        self._limiter.acquire(hold=True)
+        try:
+            return self._send(method, path, tally, content=content, params=params, headers=headers)
+        finally:
+            self._limiter.answered()
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        tally: _Tally,
+        *,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+    ) -> Answer:
         self._raise_if_refused()
         if method == "POST" and tally.before_send is not None:
             before_send, tally.before_send = tally.before_send, None
@@ -109,7 +125,9 @@ class Transport:
             request = self._http.build_request(
                 method, self._settings.url(path), content=content, params=params, headers=headers, timeout=self._timeout
             )
-            return _decoded(self._answer(self._http.send(request, stream=True)))
+            response = self._http.send(request, stream=True)
+            self._limiter.answered()  # the answer has begun: the request surely arrived
+            return _decoded(self._answer(response))
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise _TransportFailure(self._describe(exc), landed=False) from exc
         except httpx.UnsupportedProtocol as exc:
