@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient, RetryPolicy
@@ -211,6 +212,8 @@ def prepare(
         derived = leads.rows["referenceId"].str.startswith("li-")
         leads.rows.loc[derived, "referenceId"] = ""
     rows = mark_duplicates(leads.rows, mapping.dedupe)
+    # Reading and dedupe leave much of Arrow's pool free but still mapped; hand it back to the system.
+    pa.default_memory_pool().release_unused()
     return Prepared(
         table=table,
         leads=LeadFrame(rows=rows, metadata=leads.metadata),

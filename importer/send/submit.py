@@ -98,7 +98,7 @@ class _Rows:
         self.run[i] = "" if run is None else str(run)
 
     def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
-        out = rows.copy()
+        out = rows.copy(deep=False)  # every column written here is replaced whole: rows stays as it was
         out["status"], out["reason"] = self.status, self.reason
         out["lead_id"], out["imported_in_run"] = self.lead_id, self.run
         for col in ("status", "reason", "lead_id", "imported_in_run"):
