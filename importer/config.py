@@ -60,7 +60,9 @@ class LeadMapping:
     source: str
     project_id: str | None
     process_id: str | None
-    default_region: str = "IN"
+    default_region: str | None = None
+    """The region of phones written without a country code, where a row names no country; None: no such region
+    (a row that needs one is invalid, ``no-region``)."""
     sheet: str | None = None
     header_row: int | None = None
     init: bool = True
@@ -142,8 +144,9 @@ def load_mapping(
     project_id: str | None = None,
     process_id: str | None = None,
     environ: MappingABC[str, str] | None = None,
+    default_region: str | None = None,
 ) -> LeadMapping:
-    """Read and check a mapping file; command-line ids override the file's."""
+    """Read and check a mapping file; command-line ids (and ``default_region``, as ``--region``) override the file's."""
     p = Path(path)
     if not p.is_file():
         found = sorted(x.name for x in p.parent.glob("*.y*ml")) if p.parent.is_dir() else []
@@ -158,6 +161,8 @@ def load_mapping(
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read the mapping: {exc}") from None
     written = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_TextLoader)
+    if default_region is not None and isinstance(raw, dict):
+        raw = {**raw, "default_region": default_region}
     return parse_mapping(
         raw,
         source=str(p),
@@ -208,7 +213,7 @@ def parse_mapping(
         source=source,
         project_id=proj,
         process_id=proc,
-        default_region=_region(raw.get("default_region", "IN"), source),
+        default_region=_region(raw.get("default_region"), source),
         sheet=_optional_text(raw.get("sheet"), "sheet", source),
         header_row=_header_row(raw.get("header_row"), source),
         init=_bool(raw.get("init", True), "init", source),
@@ -330,29 +335,20 @@ def _constants(value: object, source: str, written: object = None) -> tuple[tupl
     return tuple(out)
 
 
-# Names people write for a region where the mapping wants its two-letter code.
-REGION_NAMES = {
-    "INDIA": "IN", "BHARAT": "IN", "UAE": "AE", "DUBAI": "AE", "UK": "GB", "ENGLAND": "GB", "BRITAIN": "GB",
-    "USA": "US", "AMERICA": "US", "KSA": "SA", "SAUDI": "SA", "SAUDI ARABIA": "SA", "SINGAPORE": "SG",
-    "NEPAL": "NP", "BANGLADESH": "BD", "SRI LANKA": "LK", "QATAR": "QA", "OMAN": "OM", "KUWAIT": "KW",
-    "BAHRAIN": "BH", "AUSTRALIA": "AU", "CANADA": "CA", "GERMANY": "DE", "UNITED ARAB EMIRATES": "AE",
-    "UNITED KINGDOM": "GB", "UNITED STATES": "US", "IND": "IN", "ARE": "AE", "GBR": "GB", "SGP": "SG",
-    "SAU": "SA", "QAT": "QA", "OMN": "OM", "KWT": "KW", "BHR": "BH", "NPL": "NP", "BGD": "BD", "LKA": "LK",
-    "AUS": "AU", "CAN": "CA", "MALAYSIA": "MY", "MYS": "MY", "NEW ZEALAND": "NZ", "FRANCE": "FR",
-}  # fmt: skip
+def _region(value: object, source: str) -> str | None:
+    """The mapping's ``default_region``: an ISO code (IN), a calling code (+91) or a country's name (India)."""
+    if value is None or str(value).strip() == "":
+        return None
+    from importer.normalize.countries import region_of_code
 
-
-def _region(value: object, source: str) -> str:
-    region = str(value).strip().upper()
-    code = region.removeprefix("+").removeprefix("00")
-    if code.isdigit() and len(code) <= 3:  # +91 (read by YAML as the number 91): the country dialled so
-        by_code = phonenumbers.region_code_for_country_code(int(code))
-        region = by_code if by_code in phonenumbers.SUPPORTED_REGIONS else region
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        named = REGION_NAMES.get(" ".join(region.replace(".", "").split()))
-        near = [named] if named else difflib.get_close_matches(region, sorted(phonenumbers.SUPPORTED_REGIONS), n=1)
+    region = region_of_code(str(value).strip())
+    if not region:
+        near = difflib.get_close_matches(str(value).strip().upper(), sorted(phonenumbers.SUPPORTED_REGIONS), n=1)
         tip = f" Did you mean '{near[0]}'?" if near else ""
-        raise ConfigError(f"{source}: 'default_region' {value!r} is not a known region code (e.g. IN, US, GB).{tip}")
+        raise ConfigError(
+            f"{source}: 'default_region' {value!r} names no country (give an ISO code such as IN, US or GB, a "
+            f"calling code such as +91, or a country's name; or leave it out when every row has a country).{tip}"
+        )
     return region
 
 

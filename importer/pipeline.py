@@ -76,7 +76,7 @@ class Prepared:
     leads: LeadFrame
     project_id: str | None
     process_id: str | None
-    region: str = "IN"
+    region: str | None = None
 
     @property
     def rows(self) -> pd.DataFrame:

@@ -36,8 +36,8 @@ def test_environment_variables_and_defaults(tmp_path: Path) -> None:
         ("fields: {name: Name, e-mail: Mail}\n", "'fields.e-mail' is not a lead field. Did you mean 'email'?"),
         ("fields: {}\n", "'fields' must map at least one lead field"),
         (
-            "fields: {phone: Phone}\ndefault_region: INDIA\n",
-            "'INDIA' is not a known region code (e.g. IN, US, GB). Did you mean 'IN'?",
+            "fields: {phone: Phone}\ndefault_region: INDX\n",
+            "'default_region' 'INDX' names no country (give an ISO code such as IN",
         ),
         ("fields: {phone: Phone}\ndedupe: [mobile]\n", "'dedupe' keys must be among phone, email, referenceId"),
         ("fields: {phone: {columns: Phone, optional: true}}\n", "'fields.phone' has unknown keys ['optional']"),

@@ -55,19 +55,19 @@ def test_each_phone_is_read_in_the_country_of_its_code(validated: CliRun) -> Non
         6: "+6591234567",  # 0065: the international prefix
         7: "+971501234568",  # a country given by its ISO code
         8: "+919812345679",  # no code: the mapping's default_region
-        9: "+919812345670",  # not a code: default_region, with a warning
+        9: "",  # names no country: never read in default_region
         10: "+919812345671",
         11: "+447911123457",  # a number with its own + keeps its country
         12: "+971501234570",  # 971.0 from a number cell; the number repeats the code
         13: "",  # an Indian mobile is not a UAE number
     }
-    assert rows[9]["warnings"] == "unknown-country-code"
-    assert [r for r in rows if rows[r]["warnings"]] == [9]
+    assert rows[9]["status"] == "invalid" and rows[9]["reason"] == "unknown-country"
+    assert [r for r in rows if rows[r]["warnings"]] == []
     assert rows[13]["status"] == "invalid" and rows[13]["reason"] == "invalid-phone"
     assert validated.exit_code == 1
 
 
-def test_the_excel_report_says_how_a_code_it_did_not_understand_was_read(
+def test_the_excel_report_says_a_country_it_did_not_understand_names_none(
     tmp_path: Path, mapping_file: Callable[[str], Path], run_cli: Callable[..., CliRun]
 ) -> None:
     sheet = tmp_path / "leads.csv"
@@ -78,7 +78,7 @@ def test_the_excel_report_says_how_a_code_it_did_not_understand_was_read(
     header = [c.value for c in ws[1]]
     cell = ws.cell(row=[r[0].value for r in ws.iter_rows()].index(9) + 1, column=header.index("Country Code") + 1)
     assert cell.value == "xyz"
-    assert cell.comment is not None and "read as dialled in IN" in cell.comment.text
+    assert cell.comment is not None and "names no country" in cell.comment.text
 
 
 @pytest.mark.parametrize(

@@ -151,7 +151,7 @@ def test_two_columns_under_names_of_one_field_fill_each_other(
         ("valid", "+919812345606"),  # a placeholder in the first column is filled from the other
     ]
     assert rows[4]["reason"] == "missing-contact"
-    assert "Note: fields.phone: empty cells of 'Mobile No.' are read from 'Phone'" in result.output
+    assert "Note: fields.phone: empty cells and invalid numbers of 'Mobile No.' are read from 'Phone'" in result.output
 
 
 def test_error_cells_show_and_formulas_never_computed_are_named(

@@ -343,7 +343,7 @@ def test_a_lead_with_only_a_last_name_is_sent_with_it_as_its_name(
 ) -> None:
     """First Name empty, Last Name Verma: the CRM needs name or firstName, so it gets name Verma (and a warning)."""
     mapping = mapping_file(
-        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\nfields:\n  firstName: First Name\n  lastName: Last Name\n"
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: IN\nfields:\n  firstName: First Name\n  lastName: Last Name\n"
         "  phone: Phone\n"
     )
     sheet = tmp_path / "leads.csv"

@@ -360,7 +360,7 @@ def test_a_lead_of_one_cell_below_the_others_is_a_lead(
 ) -> None:
     """With the name a constant, a row of only a phone (in the second phone column) or only an email is a lead."""
     mapping = mapping_file(
-        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\nfields:\n  phone: [Mobile, Contact No]\n"
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: IN\nfields:\n  phone: [Mobile, Contact No]\n"
         "  email: {columns: [Email], required: false}\nconstants:\n  name: Web enquiry\n"
     )
     sheet = tmp_path / "leads.csv"
@@ -405,7 +405,7 @@ def test_a_split_remark_is_joined_and_never_the_name_with_the_phone(
     """ "called twice, no answer" split in two: that run is joined (its second piece starts with a space), not
     Name with Mobile, which would send Alt Mobile's number under a name made of two cells."""
     mapping = mapping_file(
-        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\nfields:\n  name: Name\n  phone: Mobile\n"
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: IN\nfields:\n  name: Name\n  phone: Mobile\n"
         "metadata:\n  alt: Alt Mobile\n  remarks: Remarks\n"
     )
     sheet = tmp_path / "leads.csv"

@@ -306,7 +306,8 @@ def test_a_key_block_pauses_the_send_with_resume(tmp_path: Path) -> None:
 def _mapping(tmp_path: Path) -> Path:
     path = tmp_path / "plain.yaml"
     path.write_text(
-        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\nfields:\n  name: Name\n  phone: Phone\n", encoding="utf-8"
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: IN\nfields:\n  name: Name\n  phone: Phone\n",
+        encoding="utf-8",
     )
     return path
 

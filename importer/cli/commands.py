@@ -81,6 +81,7 @@ class SourceArgs:
     delimiter: str | None
     project_id: str | None
     process_id: str | None
+    region: str | None
     report_format: str | None
     mask_pii: bool
     batch_size: int
@@ -90,7 +91,9 @@ class SourceArgs:
     all_sheets: bool
 
     def mapping(self) -> LeadMapping:
-        return load_mapping(self.mapping_path, project_id=self.project_id, process_id=self.process_id)
+        return load_mapping(
+            self.mapping_path, project_id=self.project_id, process_id=self.process_id, default_region=self.region
+        )
 
     def read_options(self) -> ReadOptions:
         if self.all_sheets and self.sheet is not None:
@@ -173,6 +176,11 @@ def source_options(func: F) -> F:
             click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected]."),
             click.option("--project-id", help="Vox project id [default: the mapping's project_id]."),
             click.option("--process-id", help="Vox process id [default: the mapping's process_id]."),
+            click.option(
+                "--region",
+                help="Country of phones written without a country code, where a row names none: IN, US, +44, "
+                "Germany [default: the mapping's default_region].",
+            ),
             click.option(
                 "--report-format",
                 type=click.Choice(["csv", "xlsx"]),
@@ -261,6 +269,7 @@ def _run_command_line(source: SourceArgs, concurrency: int, ledger_path: Path | 
         ("--delimiter", source.delimiter),
         ("--project-id", source.project_id),
         ("--process-id", source.process_id),
+        ("--region", source.region),
         ("--batch-size", source.batch_size if source.batch_size != MAX_BATCH else None),
         ("--rate", source.rate if source.rate != "100/5s" else None),
         ("--concurrency", concurrency if concurrency != 8 else None),
@@ -876,6 +885,8 @@ def render(outcome: Outcome, report: Path | None, *, as_json: bool, quiet: bool)
     if table.also_fit:
         click.echo(_other_sheets(table))
     for note in table.notes:
+        click.echo(f"Note: {note}.")
+    for note in summary.notes:
         click.echo(f"Note: {note}.")
     for status, n in summary.counts.items():
         click.echo(f"  {status:<17}{n:>9}")

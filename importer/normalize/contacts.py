@@ -19,11 +19,15 @@ from importer.columns import (
     to_series,
     trim_whitespace,
 )
+from importer.normalize.email_domains import ascii_domains, domain_typos
+from importer.normalize.json_cells import first_of_json_lists
 from importer.normalize.phones import PLACEHOLDERS
 
 # Practical address syntax (no quoted local parts, ASCII domain with a letter TLD).
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
-EMAIL_PATTERN = rf"^{_ATOM}(?:\.{_ATOM})*@(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+[a-z]{{2,63}}$"
+EMAIL_PATTERN = (
+    rf"^{_ATOM}(?:\.{_ATOM})*@(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}})$"
+)
 _ADDRESS_LIKE = r"[^\s,;/|<>@]+@[^\s,;/|<>@]+"
 _PLACEHOLDER_SET = pa.array(sorted(PLACEHOLDERS))
 
@@ -75,7 +79,7 @@ _LABEL = r"^(?:e-?mail(?:\s*(?:id|address))?|mail(?:\s*id)?)\s*(?::|\s-)\s*"
 
 def normalize_emails(raw: pd.Series) -> EmailColumns:
     """Lowercase and check addresses; the first of several is kept with a warning."""
-    text = pc.utf8_lower(blank_placeholders_arrow(to_arrow(raw)))
+    text, listed = first_of_json_lists(pc.utf8_lower(blank_placeholders_arrow(to_arrow(raw))))
     if pc.any(pc.starts_with(text, "mailto:")).as_py():
         text = pc.replace_substring_regex(text, "^mailto:", "")
     if pc.any(pc.match_substring(text, "\uff20")).as_py():  # a full-width at sign (U+FF20), as some keyboards type it
@@ -110,17 +114,26 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
         text = pc.replace_with_mask(text, spaced, pc.replace_substring_regex(pc.filter(text, spaced), r"\s*@\s*", "@"))
     # Quotes and brackets around it, and list or sentence punctuation after it (a@b.com; / a@b.com.)
     text = pc.utf8_trim(text, characters="<>\"' ;,.\u2018\u2019\u201c\u201d\u00ab\u00bb")
+    text = ascii_domains(text)  # user@münchen.de: sent as user@xn--mnchen-3ya.de
     valid = pc.and_(pc.match_substring_regex(text, EMAIL_PATTERN), pc.invert(pc.match_substring(text, "..")))
     email = pc.if_else(valid, text, "")
     unusable = pc.and_(pc.greater(pc.binary_length(text), 0), pc.invert(valid))
     index = raw.index
     warning = pc.if_else(
-        pa.array(several), pa.scalar("multiple-emails", pa.large_string()), pa.scalar("", pa.large_string())
+        pa.array(several | listed), pa.scalar("multiple-emails", pa.large_string()), pa.scalar("", pa.large_string())
     )
     placeholder = placeholder_emails(email)
     if placeholder.any():  # noemail@gmail.com, na@na.com: typed to get past a required field, nobody's address
         email = pc.if_else(pa.array(placeholder), pa.scalar("", email.type), email)
         warning = pc.if_else(pa.array(placeholder), pa.scalar("placeholder-email", warning.type), warning)
+    typo = domain_typos(email)  # gmail.con: sent as written, with the domain it was probably meant to be
+    warning = pc.if_else(
+        pc.equal(warning, ""),
+        typo,
+        pc.if_else(
+            pc.equal(typo, ""), warning, pc.binary_join_element_wise(warning, typo, pa.scalar(", ", pa.large_string()))
+        ),
+    )
     return EmailColumns(
         email=to_series(email, index),
         unusable=pd.Series(to_bool(unusable), index=index),

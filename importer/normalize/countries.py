@@ -14,46 +14,57 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from importer.config import REGION_NAMES
-from importer.normalize.phones import PLACEHOLDERS, PhoneColumns, normalize_phones
+from importer.columns import to_arrow, to_bool
+from importer.normalize.country_names import country_of_name
+from importer.normalize.phones import (
+    NO_REGION,
+    PLACEHOLDERS,
+    PhoneColumns,
+    normalize_phones,
+    normalize_phones_anywhere,
+)
 
 _CODE = re.compile(r"^(?:\+|00)?\s*(\d{1,4})(?:\.0+)?$")  # +971, 971, 00971, 971.0 (a number cell)
 _CODE_IN_TEXT = re.compile(r"\+\s*(\d{1,4})\b")  # India (+91), IN +91
-_REGION_IN_TEXT = re.compile(r"^([A-Za-z]{2})\b")  # IN (+91), AE - United Arab Emirates
+_REGION_IN_TEXT = re.compile(r"^([A-Z]{2})\s*(?:[-(+:|]|$)")  # IN (+91), AE - United Arab Emirates (not St Kitts)
+_PARENTHESIS = re.compile(r"\(([^)]*)\)")
 _NOISE = re.compile(r"[\s\u00a0\u200b-\u200d\ufeff()\-]+")
-
-
-def row_regions(cells: pd.Series, default: str) -> tuple[pd.Series, np.ndarray]:
-    """The region to read each row's phone in, and which rows had a code that was not understood."""
-    texts = cells.astype("str")
-    found = texts.map({text: region_of_code(text) for text in texts.unique()})  # None (no country) → NaN
-    unknown = found.isna().to_numpy(dtype=bool)
-    return found.where(found.notna() & (found != ""), default), unknown
 
 
 @lru_cache(maxsize=4096)
 def region_of_code(text: str) -> str | None:
-    """The region of a country-code cell; "" for an empty cell, None for one that names no country."""
+    """The region of a country or calling-code cell; "" for an empty cell, None for one that names no country.
+
+    Any ISO 3166 name, alpha-2 or alpha-3 code, common form or own name (Deutschland, 日本) and any
+    calling code with or without + or 00 (971, +44, 0091).
+    """
     cell = text.strip()
     if cell.lower() in PLACEHOLDERS:
         return ""
     if len(cell) == 2 and cell.upper() in phonenumbers.SUPPORTED_REGIONS:
         return cell.upper()
-    named = REGION_NAMES.get(" ".join(cell.upper().replace(".", "").split()))
-    if named is not None:  # India, UAE, USA
-        return named
     bare = _NOISE.sub("", cell)
     if bare.startswith("0") and not bare.startswith("00"):
         return None  # 044, 022: an Indian STD code, not a country's
-    match = _CODE.match(bare) or _CODE_IN_TEXT.search(cell)
-    if match is not None:
+    match = _CODE.match(bare)
+    if match is None and not any(ch.isdigit() for ch in cell):
+        named = country_of_name(cell)  # India, UAE, Deutschland, DEU
+        if named is not None:
+            return named
+    match = match or _CODE_IN_TEXT.search(cell)
+    if match is not None:  # +971, 0091, India (+91)
         region = phonenumbers.region_code_for_country_code(int(match.group(1)))
         return region if region in phonenumbers.SUPPORTED_REGIONS else None
     leading = _REGION_IN_TEXT.match(cell)
     if leading is not None and leading.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
         return leading.group(1).upper()
-    return None
+    outside = country_of_name(_PARENTHESIS.sub("", cell))
+    inside = [country_of_name(part) for part in _PARENTHESIS.findall(cell)]
+    # Deutschland (DE): both say Germany; Congo (DRC) is not the Congo the word alone names
+    return outside if outside is not None and all(code == outside for code in inside) else None
 
 
 def normalize_phones_by_region(raw: pd.Series, regions: pd.Series) -> PhoneColumns:
@@ -61,12 +72,54 @@ def normalize_phones_by_region(raw: pd.Series, regions: pd.Series) -> PhoneColum
     wanted = regions.to_numpy(dtype=object)
     distinct = pd.unique(wanted)
     if len(distinct) == 1:
-        return normalize_phones(raw, str(distinct[0]))
+        return _normalize_in(raw, str(distinct[0]))
     columns = {name: np.empty(len(raw), dtype=object) for name in ("e164", "issue", "warning")}
     for region in distinct:
         at = np.flatnonzero(wanted == region)
-        part = normalize_phones(raw.iloc[at], str(region))
+        part = _normalize_in(raw.iloc[at], str(region))
         for name, column in columns.items():
             column[at] = getattr(part, name).to_numpy(dtype=object)
     text = {name: pd.Series(pd.array(column, dtype="str"), index=raw.index) for name, column in columns.items()}
     return PhoneColumns(e164=text["e164"], issue=text["issue"], warning=text["warning"])
+
+
+def _normalize_in(raw: pd.Series, region: str) -> PhoneColumns:
+    return normalize_phones_without_region(raw) if region == NO_REGION else normalize_phones(raw, region)
+
+
+def normalize_phones_without_region(raw: pd.Series) -> PhoneColumns:
+    """Phones of rows with no region to read them in: a number written with + and its country code is read in
+    that country (through the same fast path); any other is invalid unless ``phonenumbers`` finds a code in it."""
+    text = pc.utf8_trim_whitespace(pc.cast(to_arrow(raw), pa.large_string()))
+    codes = pc.utf8_slice_codeunits(pc.replace_substring_regex(text, r"[^0-9+]", ""), 0, 4)
+    region = np.full(len(raw), NO_REGION, dtype=object)
+    signed = to_bool(pc.starts_with(codes, "+"))
+    for size in (1, 2, 3):  # calling codes are prefix-free: at most one length fits
+        prefix = pc.utf8_slice_codeunits(codes, 1, 1 + size)
+        known = _calling_codes(size)
+        hit = signed & (region == NO_REGION) & to_bool(pc.is_in(prefix, value_set=known))
+        if hit.any():
+            region[hit] = [_main_region(int(code)) for code in pc.filter(prefix, pa.array(hit)).to_pylist()]
+    groups = pd.unique(region)
+    if len(groups) == 1 and groups[0] == NO_REGION:
+        return normalize_phones_anywhere(raw)
+    columns = {name: np.empty(len(raw), dtype=object) for name in ("e164", "issue", "warning")}
+    for name in groups:
+        at = np.flatnonzero(region == name)
+        part = raw.iloc[at]
+        found = normalize_phones_anywhere(part) if name == NO_REGION else normalize_phones(part, str(name))
+        for column_name, column in columns.items():
+            column[at] = getattr(found, column_name).to_numpy(dtype=object)
+    out = {name: pd.Series(pd.array(column, dtype="str"), index=raw.index) for name, column in columns.items()}
+    return PhoneColumns(e164=out["e164"], issue=out["issue"], warning=out["warning"])
+
+
+@lru_cache(maxsize=3)
+def _calling_codes(size: int) -> pa.Array:
+    codes = [str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == size]
+    return pa.array([c for c in codes if _main_region(int(c)) in phonenumbers.SUPPORTED_REGIONS], pa.large_string())
+
+
+@lru_cache(maxsize=512)
+def _main_region(code: int) -> str:
+    return str(phonenumbers.region_code_for_country_code(code))

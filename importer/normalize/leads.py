@@ -33,9 +33,10 @@ from importer.normalize.contacts import (
     normalize_emails,
     normalize_names,
 )
-from importer.normalize.countries import normalize_phones_by_region, row_regions
-from importer.normalize.phones import normalize_phones
+from importer.normalize.not_leads import has_contact, partial_headers, template_rows
+from importer.normalize.phone_rows import RowPhones, read_phones
 from importer.normalize.refs import derive_reference_ids
+from importer.normalize.short_rows import short_rows
 from importer.read.source import SourceTable
 
 NAME_FIELDS = ("name", "firstName", "lastName")
@@ -111,16 +112,16 @@ def _build_chunk(
         constant = constants.get(target)
         return pc.if_else(nonempty(out), out, constant) if constant is not None else out
 
-    phone_raw = blank_placeholders_arrow(to_arrow(column("phone")))
-    unknown_code = np.zeros(n, dtype=bool)
-    if mapped(PHONE_COUNTRY_CODE):  # +971 in one column, 501234567 in the next
-        regions, unknown_code = row_regions(column(PHONE_COUNTRY_CODE), mapping.default_region)
-        phones = normalize_phones_by_region(to_series(phone_raw, index), regions)
-        unknown_code = unknown_code & to_bool(nonempty(phone_raw))
+    country = column(PHONE_COUNTRY_CODE) if mapped(PHONE_COUNTRY_CODE) else None
+    phone_headers = [table.columns["phone"], *table.alternates.get("phone", ())] if mapped("phone") else []
+    if phone_headers:  # Mobile, then Work Phone where Mobile has no valid number
+        phones = read_phones([(h, cells[h]) for h in phone_headers], country, mapping.default_region)
     else:
-        phones = normalize_phones(to_series(phone_raw, index), mapping.default_region)
+        blank = empty_text(n)
+        phones = RowPhones(e164=blank, issue=blank, warning=blank, raw=blank)
+    phone_raw = phones.raw
     emails = normalize_emails(column("email"))
-    e164, email = to_arrow(phones.e164), to_arrow(emails.email)
+    e164, email = phones.e164, to_arrow(emails.email)
     names = {
         f: text_field(
             f, _blank_missing(to_arrow(normalize_names(column(f))), keep=NAME_LIKE_PLACEHOLDERS) if mapped(f) else None
@@ -157,9 +158,11 @@ def _build_chunk(
         names["name"] = pc.if_else(pa.array(last_only), names["lastName"], names["name"])
         no_name = no_name & ~last_only
     no_contact = ~to_bool(nonempty(phone_raw)) & ~to_bool(nonempty(email)) & ~unusable
+    short, shifted = short_rows(table)
     reason = join_codes(
         [
-            to_arrow(phones.issue),
+            _code(shifted, "shifted-row"),
+            phones.issue,
             _code(unusable & ~has_phone, "invalid-email"),
             _code(no_name, "missing-name"),
             _code(no_contact, "missing-contact"),
@@ -168,14 +171,14 @@ def _build_chunk(
     )
     warnings = join_codes(
         [
-            to_arrow(phones.warning),
+            phones.warning,
             to_arrow(emails.warning),
             _code(unusable & has_phone, "invalid-email"),
             _code(garbled, "garbled-name"),
             _code(numeric_name, "name-is-a-number"),
             _code(damaged_ref, "damaged-reference"),
-            _code(unknown_code, "unknown-country-code"),
             _code(last_only, "name-from-last-name"),
+            _code(short, "short-row"),
         ],
         n,
     )
@@ -271,13 +274,15 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
     first = pc.utf8_trim_whitespace(pc.fill_null(first, ""))
     summary = to_bool(pc.match_substring_regex(first, SUMMARY_LABEL))
     labelled = np.flatnonzero(summary)
-    summary[labelled[_has_contact(table, labelled)]] = False
+    summary[labelled[has_contact(table, labelled)]] = False
     header_again = _repeated_header(table)
     reason = np.full(n, "", dtype=object)
     if reached is not None:
         reason[_group_labels(blank, reached, table)] = "group-row"
     if at_end and reached is not None:
         reason[_notes_below(blank, reached, table)] = "note-row"
+    if reached is not None:
+        reason[template_rows(blank, reached, table)] = "template-row"
     reason[summary] = "summary-row"
     reason[_titles_above(np.flatnonzero(header_again), blank, table)] = "title-row"
     reason[header_again] = "repeated-header"
@@ -296,7 +301,7 @@ def _titles_above(headers: np.ndarray, blank: np.ndarray, table: SourceTable) ->
             titles.append(row)
             row -= 1
     found = np.array(titles, dtype=np.int64)
-    return found[~_has_contact(table, found)] if len(found) else found
+    return found[~has_contact(table, found)] if len(found) else found
 
 
 NOTE_TAIL = 50
@@ -388,22 +393,13 @@ def _group_labels(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
     return labels
 
 
-def _has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:
-    """For each of ``rows``: whether its email cell holds an @ or its phone cell seven digits or more."""
-    found = np.zeros(len(rows), dtype=bool)
-    for target, pattern in (("email", "@"), ("phone", r"(?:\d\D*){7}")):
-        header = table.columns.get(target)
-        if header is not None and len(rows):
-            cells = pc.take(to_arrow(table.cells[header]), pa.array(rows))
-            found |= to_bool(pc.match_substring_regex(cells, pattern))
-    return found
-
-
 def _repeated_header(table: SourceTable) -> np.ndarray:
-    """Rows whose mapped cells spell their own headers again (a second export pasted below the first)."""
+    """Rows whose mapped cells spell their own headers again (a second export pasted below the first), or
+    two or more cells of which do, and none holds a phone or email (a second block's header, partly repeated)."""
     mapped = list(dict.fromkeys(table.columns.values()))
     if not mapped:
         return np.zeros(len(table.cells), dtype=bool)
+    partial = partial_headers(table)
     first = mapped[0]
     # strip_invisible: a second export's byte-order mark, when two files were joined, sits in its header
     lowered = pc.utf8_lower(pc.utf8_trim_whitespace(strip_invisible(to_arrow(table.cells[first]))))
@@ -414,7 +410,7 @@ def _repeated_header(table: SourceTable) -> np.ndarray:
         values = pc.take(to_arrow(table.cells[header]), pa.array(candidates))
         keys = pc.utf8_lower(pc.replace_substring_regex(values, r"[^\pL\pN]+", ""))
         candidates = candidates[to_bool(pc.equal(keys, normalize_header(header)))]
-    hit = np.zeros(len(table.cells), dtype=bool)
+    hit = partial
     hit[candidates] = True
     return hit
 

@@ -80,7 +80,7 @@ class RegionRules:
     """The pattern of the region's IDD prefix (``00``): digits starting with it are dialled abroad."""
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)
 def region_rules(region: str) -> RegionRules:
     """The fast-path rules of a region, from phonenumbers' own metadata."""
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
@@ -314,7 +314,11 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         t = expanded
     parts = [p for p in _SPLIT.split(t) if p.strip()]
     lengths = [len(re.sub(r"\D", "", p)) for p in parts]
-    if len(parts) > 1 and (sum(n >= 6 for n in lengths) > 1 or (lengths[0] >= 6 and max(lengths[1:]) <= 4)):
+    several = len(parts) > 1 and (sum(n >= 6 for n in lengths) > 1 or (lengths[0] >= 6 and max(lengths[1:]) <= 4))
+    if several and len(parts) == 2 and "/" in t and _valid_number(parts[0], region) is None:
+        several = _valid_number(t.replace("/", ""), region) is None  # 036336/652: area code / number (Germany)
+        t = t.replace("/", "") if not several else t
+    if several:
         t = parts[0]  # also 9812345697/98: a second number written as its last digits
         warnings.append("multiple-phones")
     elif len(re.sub(r"\D", "", t)) > _LONGEST:
@@ -389,3 +393,26 @@ def _fake_issues(e164: pa.Array, nsn: pa.Array, issue: pa.Array) -> pa.Array:
     damaged = pc.equal(issue, "damaged-phone")
     out = pc.if_else(pc.and_(repeated, pc.invert(damaged)), pa.scalar("repeated-digits"), issue)
     return pc.if_else(pc.and_(sequential, pc.invert(damaged)), pa.scalar("fake-phone"), out)
+
+
+NO_REGION = "ZZ"
+"""phonenumbers' unknown region: only a number written with its + and country code reads in it."""
+
+
+def normalize_phones_anywhere(raw: pd.Series) -> PhoneColumns:
+    """Phones of rows with no region to read them in: only numbers written with + and a country code are valid."""
+    column = pc.cast(to_arrow(raw), pa.string())
+    encoded = pc.dictionary_encode(column)
+    values = trim_whitespace(strip_invisible(pc.cast(encoded.dictionary, pa.string()))).to_pylist()
+    verdicts = [
+        ("", "", "", "") if (v or "").casefold() in PLACEHOLDERS else classify_phone(v or "", NO_REGION) for v in values
+    ]
+    e164, nsn, issue, warning = (pa.array([v[i] for v in verdicts], type=pa.string()) for i in range(4))
+    issue = _fake_issues(e164, nsn, issue)
+    take = encoded.indices
+    index = raw.index
+    return PhoneColumns(
+        e164=to_series(pc.take(e164, take), index),
+        issue=to_series(pc.take(issue, take), index),
+        warning=to_series(pc.take(warning, take), index),
+    )

@@ -77,6 +77,10 @@ class SourceTable:
     """target → later columns named like the one in ``columns``: their cells fill its empty ones."""
     notes: tuple[str, ...] = ()
     """What the person should know about how the file was read (a column found twice, one not found)."""
+    missing_cells: np.ndarray | None = None
+    """Per row, how many cells it had fewer than the header (a ragged text file; None: no row was short)."""
+    header_width: int = 0
+    """How many columns the header has (the first ``header_width`` columns of ``cells``)."""
     row_sheets: tuple[str, ...] = ()
     """Several sheets read as one (``--all-sheets``): their names; ``sheet_row`` is then
     ``index * SHEET_ROW_STRIDE + row`` (:meth:`row_label` says ``Jan!5``)."""
@@ -96,7 +100,10 @@ class SourceTable:
 
     def rows_between(self, start: int, stop: int) -> SourceTable:
         """The same table cut to data rows ``start:stop`` (positions, not sheet rows)."""
-        return replace(self, cells=self.cells.iloc[start:stop], sheet_row=self.sheet_row[start:stop])
+        missing = self.missing_cells[start:stop] if self.missing_cells is not None else None
+        return replace(
+            self, cells=self.cells.iloc[start:stop], sheet_row=self.sheet_row[start:stop], missing_cells=missing
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +233,8 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     table = _source_table(p, match, names, cells, encoding=decoded.encoding, delimiter=delimiter)
     if hint:
         table = replace(table, sheet_row=table.sheet_row - hint, header_row=table.header_row - hint)
+    if not isinstance(parsed, pa.Table) and any(parsed.missing):  # the reader padded short rows: normalize warns
+        table = replace(table, missing_cells=np.asarray(parsed.missing, dtype=np.int64), header_width=width)
     if not isinstance(parsed, pa.Table) and (split.mended or split.unmended):
         notes = split_cells_note(split.mended, split.unmended, table.sheet_row.tolist(), delimiter)
         table = replace(table, notes=(*table.notes, *notes))
@@ -465,7 +474,8 @@ def _alternates_note(match: HeaderMatch, target: str, others: tuple[int, ...]) -
             "empty cells of the first such column are read from the next"
         )
     more = ", ".join(dict.fromkeys(repr(match.headers[i]) for i in others))
-    return f"{_target_label(target)}: empty cells of {first!r} are read from {more} (another name the mapping gives)"
+    what = "empty cells and invalid numbers" if target == "phone" else "empty cells"
+    return f"{_target_label(target)}: {what} of {first!r} are read from {more} (another name the mapping gives)"
 
 
 def _target_label(target: str) -> str:

@@ -266,6 +266,8 @@ class RaggedColumns(NamedTuple):
     columns: list[list[str]]
     positions: list[int]
     """Each column's place in the file (0 = first)."""
+    missing: list[int]
+    """Per record, how many cells it has fewer than the header (0: as many or more)."""
 
 
 def parse_table(body: Body, delimiter: str, width: int, path: str) -> pa.Table | RaggedColumns:
@@ -284,7 +286,8 @@ def parse_table(body: Body, delimiter: str, width: int, path: str) -> pa.Table |
     rows = _parse_slow(body.as_text(), delimiter, path)
     beyond = sorted({i for row in rows if len(row) > width for i in range(width, len(row)) if row[i]})
     positions = [*range(width), *beyond]
-    return RaggedColumns([[row[i] if i < len(row) else "" for row in rows] for i in positions], positions)
+    missing = [max(0, width - len(row)) if row else 0 for row in rows]  # an empty line is a blank row, not a short one
+    return RaggedColumns([[row[i] if i < len(row) else "" for row in rows] for i in positions], positions, missing)
 
 
 def _parse_fast(data: pa.Buffer, delimiter: str, width: int, *, newlines_in_values: bool) -> pa.Table | None:

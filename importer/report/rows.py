@@ -47,6 +47,8 @@ class Summary:
     top_rejections: list[tuple[str, int]] = field(default_factory=list)
     top_pending: list[tuple[str, int]] = field(default_factory=list)
     """Why rows were left pending (the run stopped, another run is sending them, ...)."""
+    notes: list[str] = field(default_factory=list)
+    """What the person should know about the rows (phones of another country, short rows, ...), one line each."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -55,6 +57,7 @@ class Summary:
             "top_reasons": [{"reason": r, "rows": n} for r, n in self.top_reasons],
             "top_rejections": [{"message": r, "rows": n} for r, n in self.top_rejections],
             "top_pending": [{"reason": r, "rows": n} for r, n in self.top_pending],
+            "row_notes": self.notes,
         }
 
 
@@ -76,7 +79,72 @@ def summarize(rows: pd.DataFrame, *, top: int = 5) -> Summary:
         top_reasons=counted.most_common(top),
         top_rejections=[(str(m), int(n)) for m, n in rejected.items()],
         top_pending=[(str(m), int(n)) for m, n in pending.items()],
+        notes=row_notes(rows, counted, counts),
     )
+
+
+def _tally(values: pd.Series) -> collections.Counter[str]:
+    """How many rows carry each code (``code:detail`` counted under both) of a column of joined codes."""
+    found: collections.Counter[str] = collections.Counter()
+    for text, n in values.value_counts().items():
+        for code in dict.fromkeys(c.strip() for c in str(text).split(", ") if c.strip()):
+            found[code] += int(n)
+            if ":" in code:
+                found[code.partition(":")[0]] += int(n)
+    return found
+
+
+def _details(found: collections.Counter[str], code: str) -> str:
+    parts = [(c.partition(":")[2], n) for c, n in found.most_common() if c.startswith(code + ":")]
+    shown = ", ".join(f"{detail} {n}" for detail, n in parts[:5])
+    return shown + (", ..." if len(parts) > 5 else "")
+
+
+def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dict[str, int]) -> list[str]:
+    """Summary lines for what rows share: phones of another country, short rows, mistyped email domains, ..."""
+    if "warnings" not in rows.columns or rows.empty:
+        return []
+    warned = _tally(rows.loc[rows["status"] != "skipped", "warnings"])
+    notes = []
+    if reasons.get("phone-other-country"):
+        notes.append(
+            f"{reasons['phone-other-country']} phone number(s) look like another country's, not the default "
+            f"region's, and were not sent (likely {_details(warned, 'phone-other-country')}): write them with + and "
+            "the country code, give the rows a country column, or run with --region"
+        )
+    if reasons.get("unknown-country"):
+        notes.append(
+            f"{reasons['unknown-country']} row(s) name a country leadimport does not know, so their phone numbers "
+            "were not read (unknown-country); write the country (Germany, DE, DEU, +49) or the number with its + code"
+        )
+    if reasons.get("no-region"):
+        notes.append(
+            f"{reasons['no-region']} phone number(s) have no country code, their rows name no country and the "
+            "mapping has no default_region (no-region); set default_region or run with --region"
+        )
+    if warned.get("phone-from-column"):
+        notes.append(
+            f"{warned['phone-from-column']} row(s) took their phone number from a later phone column, the first "
+            f"having none that is valid ({_details(warned, 'phone-from-column')})"
+        )
+    if warned.get("short-row"):
+        shifted = reasons.get("shifted-row", 0)
+        slid = f"; {shifted} of them have their phone or email under another column and were not sent (shifted-row)"
+        notes.append(
+            f"{warned['short-row']} row(s) have fewer cells than the header (short-row): the missing cells are "
+            f"read as empty{slid if shifted else ''}"
+        )
+    if warned.get("email-domain-typo"):
+        notes.append(
+            f"{warned['email-domain-typo']} email address(es) have a domain that looks mistyped and were sent as "
+            f"written (suggested: {_details(warned, 'email-domain-typo')})"
+        )
+    templates = reasons.get("template-row", 0)
+    if templates and counts.get("skipped", 0) == len(rows):
+        notes.append(f"No leads in this file: its {templates} row(s) hold only a template's default values or formulas")
+    elif templates:
+        notes.append(f"{templates} row(s) hold only a template's default values or formulas, no lead (skipped)")
+    return notes
 
 
 def mask_summary(summary: Summary) -> Summary:

@@ -43,10 +43,11 @@ def examples(region: str) -> dict[str, str]:
 
 def explain(code: str, *, warning: bool, value: str, region: str) -> str:
     """The XLSX report's explanation of an issue or warning code, filled in for one cell."""
+    code, _, detail = code.partition(":")  # phone-other-country:US names the likely country
     template = (WARNING_TEXT if warning else ISSUE_TEXT).get(code)
     if template is None:
         return REASON_MEANING.get(code, code)
-    return template.format_map(collections.defaultdict(str, {**examples(region), "value": value}))
+    return template.format_map(collections.defaultdict(str, {**examples(region), "value": value, "detail": detail}))
 
 
 @dataclass(frozen=True, slots=True)

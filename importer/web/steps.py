@@ -181,7 +181,7 @@ async def columns_page(request: Request) -> Response:
         chosen = saved or fits[0]
         form = MappingForm(
             choices_from_mapping(chosen.mapping, table),
-            chosen.mapping.default_region,
+            chosen.mapping.default_region or "IN",  # the page asks for one; a mapping may leave it out
             chosen.mapping.project_id or settings.project_id,
             chosen.mapping.process_id or settings.process_id,
         )

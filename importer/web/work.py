@@ -58,7 +58,7 @@ def review_upload(upload: Upload, settings: ServerSettings, task: Task) -> Revie
         rows=rows,
         cells=outcome.table.cells.copy(),
         field_columns=dict(outcome.table.columns),
-        region=mapping.default_region,
+        region=mapping.default_region or "",  # none: explanations give generic examples
         plan_text=plan.describe() if plan is not None else "",
         plan=plan.as_dict() if plan is not None else {},
         already_imported=int((rows["status"] == "already-imported").sum()),

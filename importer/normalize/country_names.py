@@ -1,0 +1,196 @@
+"""Country names → ISO 3166 alpha-2 codes, from maintained data, in any language people write them.
+
+The tables come from ``pycountry`` (every ISO 3166-1 name, official and common name, alpha-2 and
+alpha-3 code, and their translations in every language it ships) and from Babel's CLDR territory
+names in every locale (Deutschland, España, 日本, भारत, UK, Hong Kong SAR). Common English
+abbreviations (UAE, KSA, PRC, DRC) are the initials of those names; a few places people write in a
+country column (England, Scotland, Dubai) are ISO 3166-2 subdivisions, read as their country.
+
+Matching ignores case, spacing, punctuation and accents (``Mexico`` = ``México``). Each table is
+built the first time a name is not found in the ones before it, so a sheet of ISO codes or English
+names never pays for the rest. A name two countries share in one table (``Kongo``) names neither.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+
+import phonenumbers
+import pycountry
+
+_STOPWORDS = frozenset({"of", "the", "and"})
+_LOCK = threading.Lock()
+
+
+def name_key(text: str) -> str:
+    """A name as it is compared: case-folded, accents dropped (in Latin, Greek and Cyrillic), only letters and
+    digits; ``&`` and ``and`` left out and ``St`` read as ``Saint`` (St Kitts & Nevis = Saint Kitts and Nevis).
+
+    Marks are kept in other scripts, where they are vowels (भारत is not भरत).
+    """
+    words = [_SAINT.get(w, w) for w in _WORD_BREAK.split(text.casefold().replace("&", " and ")) if w and w != "and"]
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKD", "".join(words)):
+        if unicodedata.combining(ch):
+            if out and ord(out[-1][-1]) < 0x0530:  # Latin, Greek, Cyrillic: an accent
+                continue
+            out.append(ch)
+        elif ch.isalnum():
+            out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+_WORD_BREAK = re.compile(r"[^\w\u0300-\u036f\u0900-\u0dff]+")
+_SAINT = {"st": "saint", "ste": "sainte"}
+
+
+def _countries() -> Iterator[object]:
+    return iter(pycountry.countries)
+
+
+def _english_names() -> Iterator[tuple[str, str]]:
+    for country in _countries():
+        code = str(country.alpha_2)  # type: ignore[attr-defined]
+        for attr in ("name", "official_name", "common_name"):
+            name = getattr(country, attr, None)
+            if name:
+                yield str(name), code
+                head, comma, rest = str(name).partition(", ")
+                if comma:  # Korea, Republic of: also Republic of Korea
+                    yield f"{rest} {head}", code
+
+
+def _heads() -> Iterator[tuple[str, str]]:
+    """Palestine, Moldova: the part of an ISO name before its comma (Palestine, State of)."""
+    for name, code in _english_names():
+        head, comma, _ = name.partition(", ")
+        if comma:
+            yield head, code
+
+
+def _babel_english() -> Iterator[tuple[str, str]]:
+    from babel import localedata
+
+    for locale in ("en", "en_GB", "en_IN", "en_US"):
+        for code, name in localedata.load(locale)["territories"].items():
+            if len(code) == 2 and code.isalpha():
+                yield str(name), code
+
+
+def _acronyms() -> Iterator[tuple[str, str]]:
+    """UAE, KSA, PRC, DRC, UK: the initials of a country's English name (of, the, and left out)."""
+    codes = {str(c.alpha_2) for c in _countries()} | {str(c.alpha_3) for c in _countries()}  # type: ignore[attr-defined]
+    for name, code in [*_english_names(), *_babel_english()]:
+        words = [w for w in re.split(r"[^\w']+", name) if w and w.casefold() not in _STOPWORDS]
+        if len(words) < 2:
+            continue
+        initials = "".join(w[0] for w in words).upper()
+        if initials.isalpha() and initials.isascii() and initials not in codes:
+            yield initials, code  # an ISO code always means its own country (SA is Saudi Arabia, not South Africa)
+
+
+def _pycountry_translations() -> Iterator[tuple[str, str]]:
+    import os
+
+    directory = pycountry.LOCALES_DIR
+    english = list(_english_names())
+    for language in sorted(os.listdir(directory)):
+        try:
+            catalog = gettext.translation("iso3166-1", directory, languages=[language])
+        except OSError:
+            continue
+        for name, code in english:
+            yield catalog.gettext(name), code
+
+
+def _babel_every_locale() -> Iterator[tuple[str, str]]:
+    from babel import localedata
+
+    for locale in localedata.locale_identifiers():
+        parts = locale.split("_")
+        if len(parts) > 2 or (len(parts) == 2 and len(parts[1]) != 4):
+            continue  # a regional variant repeats its language's names; a script (hi_Latn: Bharat) does not
+        for code, name in localedata.load(locale)["territories"].items():
+            if len(code) == 2 and code.isalpha():
+                yield str(name), code
+
+
+def _subdivisions() -> Iterator[tuple[str, str]]:
+    """England, Scotland, Dubai: a part of a country that people write where the country goes."""
+    for sub in pycountry.subdivisions:
+        yield re.sub(r"\s*\[.*?\]", "", str(sub.name)), str(sub.country_code)  # Wales [Cymru GB-CYM]
+
+
+_TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
+    lambda: [*_english_names(), *_babel_english()],
+    _acronyms,
+    _heads,
+    _pycountry_translations,
+    _babel_every_locale,
+    _subdivisions,
+)
+_tables: list[dict[str, str | None]] = []
+
+
+def _table(tier: int) -> dict[str, str | None]:
+    with _LOCK:
+        while len(_tables) <= tier:
+            found: dict[str, str | None] = {}
+            for name, code in _TIERS[len(_tables)]():
+                key = name_key(name)
+                if not key:
+                    continue
+                if key in found and found[key] != code:
+                    found[key] = None  # two countries' name in the same table: it names neither
+                else:
+                    found[key] = code
+            _tables.append(found)
+        return _tables[tier]
+
+
+@lru_cache(maxsize=1)
+def _alpha_codes() -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for country in _countries():
+        codes[str(country.alpha_2)] = str(country.alpha_2)  # type: ignore[attr-defined]
+        codes[str(country.alpha_3)] = str(country.alpha_2)  # type: ignore[attr-defined]
+    return codes
+
+
+@lru_cache(maxsize=8192)
+def country_of_name(text: str) -> str | None:
+    """The ISO alpha-2 code a country name or code stands for (a region phonenumbers knows), or None."""
+    cell = " ".join(text.split())
+    if not cell:
+        return None
+    bare = re.sub(r"[\s.]", "", cell).upper()
+    coded = _alpha_codes().get(bare) if bare.isascii() and len(bare) in (2, 3) else None
+    if coded is not None:  # DE, DEU, U.S.
+        return _supported(coded)
+    if "/" in cell:  # Germany / Deutschland, Schweiz/Suisse: one country in two languages
+        parts = {country_of_name(part) for part in cell.split("/") if part.strip()}
+        return parts.pop() if len(parts) == 1 else None
+    keys = [name_key(cell)]
+    without_the = re.sub(r"(?i)^the\s+", "", cell)
+    if without_the != cell:  # The Netherlands, the UK
+        keys.append(name_key(without_the))
+    keys = [k for k in keys if k]
+    if not keys:
+        return None
+    for tier in range(len(_TIERS)):
+        table = _table(tier)
+        for key in keys:
+            if key in table:
+                code = table[key]
+                return _supported(code) if code is not None else None
+    return None
+
+
+def _supported(code: str) -> str | None:
+    """The region phonenumbers reads phones in for an ISO code (None for places with no phone numbering)."""
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None

@@ -1,0 +1,287 @@
+"""Phones read in the default region that are another country's number: flagged, never re-homed.
+
+A number typed without its country code is read in the mapping's ``default_region``. Two signs say it
+belongs elsewhere, and the row is then ``invalid`` with ``phone-other-country`` (and a warning naming
+the likely country) instead of being sent as a number of the default region:
+
+- it is valid in the default region, but written in another country's grouping and valid there, and not
+  in any grouping the default region uses (``(415) 835-1656`` or ``0803 123 4567`` read in India). Written
+  as digits alone, a number that is valid in the default region is sent as it is: nothing tells;
+- it is not valid in the default region but is valid in one to three others, written as they write it
+  (``138 0013 8001``, a Chinese mobile, read in India): invalid either way, the reason says where it
+  belongs. Digits alone (``13800138001``) stay ``invalid-phone``: an Indian number with one digit too many
+  is as valid in Germany.
+
+Only the rows that need it are looked at: numbers read in the default region with separators in them, and
+numbers the default region refused. Values are judged by their written shape (``(999) 999-9999``): a few
+samples per shape go through ``phonenumbers`` in every region; the rest of a shape every sample of which
+is another country's are matched, all at once, against those countries' number patterns (the same
+metadata, run column-wide), so a sheet of 200,000 numbers written one way costs a handful of lookups.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.normalize.phones import region_rules
+
+_GROUPS = re.compile(r"\d+")
+_SAMPLES = 12
+"""Values of one written shape checked in full before the shape's verdict is known."""
+_REFUSED_SAMPLES = 3
+"""Refused values of one written shape checked in every region before the shape's verdict is known."""
+_MOST_NAMED = 3
+_FEWEST_DIGITS = 7
+_FORMAT = phonenumbers.PhoneNumberFormat
+
+
+@lru_cache(maxsize=1)
+def _regions() -> tuple[str, ...]:
+    """Every region phonenumbers reads numbers in, the main one of each calling code first."""
+    main = {codes[0] for codes in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.values()}
+    supported = sorted(phonenumbers.SUPPORTED_REGIONS)
+    return tuple([r for r in supported if r in main] + [r for r in supported if r not in main])
+
+
+def fitting_regions(values: list[str], regions: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """For each value, the regions (in the order given) where its digits are a valid national number.
+
+    The regions' own validity patterns from ``phonenumbers``, run column-wide; the national prefix (0) is
+    taken off where a region has one and the digits start with it.
+    """
+    if not values:
+        return []
+    digits = pc.replace_substring_regex(pa.array(values, pa.string()), r"\D", "")
+    plain = digits.to_pylist()
+    lengths = {len(d) for d in plain}
+    fits: list[list[str]] = [[] for _ in values]
+    for region in regions:
+        rules = region_rules(region)
+        if not rules.general:
+            continue
+        prefix = rules.national_prefix or ""
+        possible = lengths | {len(d) - len(prefix) for d in plain if prefix and d.startswith(prefix)}
+        if rules.general_lengths and not possible.intersection(rules.general_lengths):
+            continue  # no value has a length this region's numbers have: its patterns need not run
+        national = digits
+        if rules.national_prefix:
+            prefixed = pc.starts_with(digits, rules.national_prefix)
+            national = pc.if_else(prefixed, pc.utf8_slice_codeunits(digits, len(rules.national_prefix)), digits)
+        hit = _valid(national, rules.general, rules.general_lengths, rules.types)
+        for i in np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist():
+            fits[i].append(region)
+    return [tuple(f) for f in fits]
+
+
+def _valid(
+    national: pa.Array, general: str, lengths: tuple[int, ...], types: tuple[tuple[str, tuple[int, ...]], ...]
+) -> pa.Array:
+    ok = _matches(national, general, lengths)
+    if types:
+        union = "|".join(f"(?:{pattern})" for pattern, _ in types)
+        type_lengths = tuple(sorted({n for _, ls in types for n in ls}))
+        ok = pc.and_(ok, _matches(national, union, type_lengths))
+    return pc.fill_null(ok, False)
+
+
+def _matches(values: pa.Array, pattern: str, lengths: tuple[int, ...]) -> pa.Array:
+    hit = pc.match_substring_regex(values, f"^(?:{pattern})$")
+    if lengths:
+        hit = pc.and_(hit, pc.is_in(pc.utf8_length(values), value_set=pa.array(lengths, pa.int32())))
+    return hit
+
+
+def _boundaries(text: str) -> tuple[int, ...]:
+    """Where the digit groups of ``text`` break, counted from its end (so a leading 0 or +91 does not count)."""
+    groups = _GROUPS.findall(text)
+    out, n = [], 0
+    for group in reversed(groups[1:]):
+        n += len(group)
+        out.append(n)
+    return tuple(out)
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[()\-.]", " ", text).split())
+
+
+def _parse_in(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number) and phonenumbers.region_code_for_number(number) == region:
+        return number
+    return None
+
+
+def _home_shaped(text: str, region: str) -> bool:
+    """Whether ``text`` groups its digits as the region writes the number (nationally or with its code)."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return False
+    written = set(_boundaries(text))
+    formats = [phonenumbers.format_number(number, f) for f in (_FORMAT.NATIONAL, _FORMAT.INTERNATIONAL)]
+    if "(" in text and not any("(" in f for f in formats):
+        return False  # (212) 555-0142: brackets round an area code are how NANP countries write it, not India
+    return any(written <= set(_boundaries(f)) for f in formats)
+
+
+def _nanp_written(text: str) -> bool:
+    """Whether ``text`` is a valid North American number written as NANP writes it: 212-736-5000 or (212) 736-5000.
+
+    India writes the same ten digits 0212 736 5000: read in India, the grouping alone does not tell them apart.
+    """
+    number = _parse_in(text, "US") or _parse_in(text, "CA")
+    if number is None:
+        number = next((n for r in _NANP_OTHERS if (n := _parse_in(text, r)) is not None), None)
+    return number is not None and _plain(phonenumbers.format_number(number, _FORMAT.NATIONAL)) == _plain(text)
+
+
+_NANP_OTHERS = tuple(r for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()) if r not in ("US", "CA"))
+
+
+def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """Of ``candidates``, the regions (likeliest first) where ``text`` is valid and written as they write it."""
+    written = _boundaries(text)
+    same: list[str] = []
+    exact: list[str] = []
+    shaped: list[str] = []
+    for region in candidates:
+        if region == home:
+            continue
+        number = _parse_in(text, region)
+        if number is None:
+            continue
+        national = phonenumbers.format_number(number, _FORMAT.NATIONAL)
+        if _boundaries(national) != written:
+            continue
+        if national == " ".join(text.split()):  # (415) 835-1656, brackets and all
+            same.append(region)
+        else:
+            (exact if _plain(national) == _plain(text) else shaped).append(region)
+    return tuple(same or exact or shaped)  # only the closest: (415) 835-1656 is written as the US writes it
+
+
+def _valid_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """The one to three regions (of ``candidates``) where ``text`` is valid and written as they write it.
+
+    Digits alone say nothing: an Indian number with a digit too many is valid in Germany, whose numbers vary
+    in length; a grouping that is another country's (``138 0013 8001``) does.
+    """
+    others = tuple(r for r in candidates if r != home)
+    if not others or not _boundaries(text):
+        return ()
+    regions = _shaped_elsewhere(text, home, others)
+    return regions if len(regions) <= _MOST_NAMED else ()
+
+
+def other_countries(
+    formatted_arrays: dict[str, pa.Array], refused_arrays: dict[str, pa.Array], home: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The likely countries of numbers read in ``home`` that look like another country's.
+
+    ``formatted``: distinct values valid in ``home`` and written with separators; ``refused``: distinct values
+    ``home`` found invalid; both by written shape (``(999) 999-9999``). Returns, for each, value → likely
+    regions (only values that have some).
+    """
+    formatted = {shape: _Lazy(values) for shape, values in formatted_arrays.items()}
+    refused = {
+        shape: kept
+        for shape, values in ((s, v.to_pylist()) for s, v in refused_arrays.items())
+        if (kept := [v for v in values if sum(ch.isdigit() for ch in v) >= _FEWEST_DIGITS and "+" not in v])
+    }
+    # A shape most of whose samples the home region writes so is the home region's way (98765 43210 in India,
+    # whatever the odd number's own format): only the other shapes' values are looked up abroad.
+    nanp = phonenumbers.country_code_for_region(home) == 1
+    strange = {
+        shape: [v for v in lazy[:_SAMPLES] if not _home_shaped(v, home) or (not nanp and _nanp_written(v))]
+        for shape, lazy in formatted.items()
+    }
+    formatted = {shape: lazy for shape, lazy in formatted.items() if 2 * len(strange[shape]) > min(len(lazy), _SAMPLES)}
+    samples = [v for shape in formatted for v in strange[shape]]
+    samples += [v for values in refused.values() for v in values[:_REFUSED_SAMPLES]]
+    fits = dict(zip(samples, fitting_regions(samples, _regions()), strict=True))
+
+    shaped: dict[str, tuple[str, ...]] = {}
+    rest: list[tuple[str, tuple[str, ...]]] = []
+    for shape, lazy in formatted.items():
+        found = {}
+        for value in strange[shape]:
+            others = tuple(r for r in fits.get(value, ()) if r != home)
+            if others:
+                regions = _shaped_elsewhere(value, home, others)
+                if regions:
+                    found[value] = regions
+        if found and 2 * len(found) >= len(strange[shape]):
+            # Another country's way of writing numbers ((999) 999-9999 in India): each value written so is
+            # held back, also one that is by chance valid in the default region but not in that country.
+            seen = _seen(found)
+            shaped.update({v: found.get(v, seen) for v in strange[shape]})
+            rest += [(v, seen) for v in lazy[_SAMPLES:]]
+        elif found:
+            shaped.update(found)
+            for value in lazy[_SAMPLES:]:  # a mixed shape: each value on its own
+                others = tuple(r for r in fitting_regions([value], _regions())[0] if r != home)
+                if others and not _home_shaped(value, home):
+                    regions = _shaped_elsewhere(value, home, others)
+                    if regions:
+                        shaped[value] = regions
+
+    elsewhere: dict[str, tuple[str, ...]] = {}
+    rest_refused: list[tuple[str, tuple[str, ...]]] = []
+    for kept in refused.values():
+        found = {v: r for v in kept[:_REFUSED_SAMPLES] if (r := _valid_elsewhere(v, home, fits[v]))}
+        if len(found) < min(len(kept), _REFUSED_SAMPLES):
+            continue  # numbers written so are valid in many countries, or in none: nothing says which
+        elsewhere.update(found)
+        rest_refused += [(v, _seen(found)) for v in kept[_REFUSED_SAMPLES:]]
+
+    for rest_of, out, every in ((rest, shaped, True), (rest_refused, elsewhere, False)):
+        by_scope: dict[tuple[str, ...], list[str]] = {}
+        for value, scope in rest_of:
+            by_scope.setdefault(scope, []).append(value)
+        for scope, group in by_scope.items():
+            for value, regions in zip(group, fitting_regions(group, scope), strict=True):
+                if regions or every:
+                    out[value] = regions or scope
+    return shaped, elsewhere
+
+
+class _Lazy:
+    """A shape's values as an Arrow array, turned into Python strings only as far as they are read."""
+
+    def __init__(self, values: pa.Array) -> None:
+        self._values = values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, part: slice) -> list[str]:
+        start, stop, _ = part.indices(len(self._values))
+        return [str(v) for v in self._values.slice(start, max(0, stop - start)).to_pylist()]
+
+
+def _seen(found: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r for regions in found.values() for r in regions))
+
+
+def label(regions: tuple[str, ...]) -> str:
+    """How a warning names the likely countries: ``US`` or ``US/MX/CN``."""
+    return "/".join(regions[:_MOST_NAMED])
+
+
+def flagged_rows(values: np.ndarray, found: dict[str, tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions whose value is in ``found``, and for each the label of its likely countries."""
+    if not found:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    hits = np.flatnonzero(np.isin(values, np.array(list(found), dtype=object)))
+    labels = np.array([label(found[values[i]]) for i in hits], dtype=object)
+    return hits, labels

@@ -1,0 +1,252 @@
+"""Each row's phone: read in the row's own country, from the first of the mapped phone columns that has one.
+
+The country is the row's country column (``phoneCountryCode``) where it names one, else the mapping's
+``default_region``. A row whose country cell names no country is never read in the default region:
+only a number written with its own ``+`` and code is valid there (``unknown-country`` otherwise); nor
+is a row without any region to read it in (``no-region``). Numbers read in the default region that are
+another country's are flagged (:mod:`importer.normalize.foreign`).
+
+When the mapping lists several phone columns and the sheet has more than one, a row whose first column
+is empty or invalid takes the next column's valid number (``phone-from-column:<header>``); a number
+another column holds in several rows (an office line) is no lead's own and is not taken.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
+from importer.normalize.contacts import blank_placeholders_arrow
+from importer.normalize.countries import normalize_phones_by_region, region_of_code
+from importer.normalize.foreign import fitting_regions, flagged_rows, label, other_countries
+from importer.normalize.json_cells import first_of_json_lists
+from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere
+
+_SEPARATED = r"[\s().\-/]"
+_TEXT = pa.large_string()
+_OWN_CODE = r"^\s*(?:\+|00)|\+"
+
+
+@dataclass(frozen=True, slots=True)
+class RowPhones:
+    """Per row: the E.164 number (or ""), issue code, warnings, and the cell read (placeholders blanked)."""
+
+    e164: ArrowText
+    issue: ArrowText
+    warning: ArrowText
+    raw: ArrowText
+
+
+@dataclass(frozen=True, slots=True)
+class _Regions:
+    region: np.ndarray  # object: the region each row is read in (NO_REGION: none)
+    unknown: np.ndarray  # bool: the country cell names no country
+    undecided: np.ndarray  # bool: no country cell and no default region
+    home: np.ndarray  # bool: read in the default region because the row names no country
+    uniform: str | None = None  # the one region of every row (no country column), else None
+
+
+def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None, default: str | None) -> RowPhones:
+    """The phone of every row from ``columns`` (header, cells), the first being the mapping's first match."""
+    n = len(columns[0][1]) if columns else 0
+    regions = _regions(country, default, n)
+    raw, several = _cells(columns[0][1])
+    e164, issue, warning = _read(raw, regions, default)
+    if several.any():
+        rows = np.flatnonzero(several)
+        warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), "multiple-phones")))
+    for header, cells in columns[1:]:
+        lacking = ~to_bool(nonempty(e164))
+        if not lacking.any():
+            break
+        theirs, their_several = _cells(cells)
+        candidates = np.flatnonzero(lacking & _own_values(theirs))
+        if len(candidates) == 0:
+            continue
+        sub = _Regions(
+            region=regions.region[candidates],
+            unknown=regions.unknown[candidates],
+            undecided=regions.undecided[candidates],
+            home=regions.home[candidates],
+            uniform=regions.uniform,
+        )
+        got, got_issue, got_warning = _read(pc.take(theirs, pa.array(candidates)), sub, default)
+        empty_before = ~to_bool(nonempty(pc.take(raw, pa.array(candidates))))
+        take = np.flatnonzero(to_bool(nonempty(got)) | empty_before)  # an invalid number only where none was
+        rows = candidates[take]
+        if len(rows) == 0:
+            continue
+        named = f"phone-from-column:{' '.join(header.replace(',', ' ').split())}"
+        notes = _join(_take(got_warning, take), np.where(their_several[rows], "multiple-phones", "").astype(object))
+        e164 = _set(e164, rows, _take(got, take))
+        issue = _set(issue, rows, _take(got_issue, take))
+        warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
+        raw = _set(raw, rows, _take(theirs, rows))
+    return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
+
+
+def _cells(cells: pd.Series) -> tuple[ArrowText, np.ndarray]:
+    """The cells as read (placeholders blank), a JSON list's first value taken; and which lists held several."""
+    values, several = first_of_json_lists(blank_placeholders_arrow(to_arrow(cells)))
+    return pc.cast(values, _TEXT), several
+
+
+def _own_values(values: ArrowText) -> np.ndarray:
+    """Filled cells whose value no other row of the column holds (an office line is nobody's own number)."""
+    encoded = pc.dictionary_encode(values)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    once: np.ndarray = np.bincount(codes, minlength=len(encoded.dictionary))[codes] == 1
+    own: np.ndarray = to_bool(nonempty(values)) & once
+    return own
+
+
+def _regions(country: pd.Series | None, default: str | None, n: int) -> _Regions:
+    fallback = default or NO_REGION
+    if country is None:
+        region = np.full(n, fallback, dtype=object)
+        none = np.zeros(n, dtype=bool)
+        return _Regions(region, none, np.full(n, default is None), np.full(n, default is not None), fallback)
+    codes, distinct = pd.factorize(country.astype("str"))
+    regions = np.array([region_of_code(str(text)) for text in distinct] + [""], dtype=object)
+    found = regions[codes]  # code -1 (a missing cell): the "" appended
+    unknown = np.array([f is None for f in regions], dtype=bool)[codes]
+    empty = np.array([f == "" for f in regions], dtype=bool)[codes]
+    region = np.where(unknown, NO_REGION, np.where(empty, fallback, found)).astype(object)
+    return _Regions(region, unknown, empty & (default is None), empty & (default is not None), None)
+
+
+def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """(e164, issue, warning) for ``raw`` read in each row's region."""
+    cells = to_series(raw, pd.RangeIndex(len(raw)))
+    if regions.uniform == NO_REGION:  # no country column and no default region
+        phones = normalize_phones_anywhere(cells)
+    elif regions.uniform is not None:  # no country column: the default region for every row
+        phones = normalize_phones(cells, regions.uniform)
+    else:
+        phones = normalize_phones_by_region(cells, pd.Series(regions.region))
+    e164, issue, warning = (pc.cast(to_arrow(c), _TEXT) for c in (phones.e164, phones.issue, phones.warning))
+    if regions.unknown.any() or regions.undecided.any():
+        own_code = to_bool(pc.match_substring_regex(raw, _OWN_CODE))
+        refused = to_bool(pc.equal(issue, "invalid-phone")) & ~own_code
+        for mask, code in ((refused & regions.unknown, "unknown-country"), (refused & regions.undecided, "no-region")):
+            if mask.any():
+                issue = _set(issue, np.flatnonzero(mask), _codes(int(mask.sum()), code))
+        noted = np.flatnonzero(regions.unknown & (to_bool(nonempty(e164)) | ~to_bool(nonempty(raw))))
+        if len(noted):
+            warning = _set(warning, noted, _join(_take(warning, noted), _codes(len(noted), "unknown-country")))
+    if default is not None and regions.home.any():
+        e164, issue, warning = _flag_other_countries(raw, regions.home, default, e164, issue, warning)
+    return e164, issue, warning
+
+
+def _flag_other_countries(
+    raw: ArrowText, home: np.ndarray, default: str, e164: ArrowText, issue: ArrowText, warning: ArrowText
+) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """The rows read in ``default`` whose number is another country's made invalid, naming the likely country."""
+    # Only numbers written with separators and without their own + code say which country wrote them.
+    separated = to_bool(pc.match_substring_regex(raw, _SEPARATED))
+    if not separated.any():
+        return e164, issue, warning
+    separated &= ~to_bool(pc.match_substring(raw, "+")) & home
+    formatted = separated & to_bool(nonempty(e164))
+    refused = separated & to_bool(pc.equal(issue, "invalid-phone"))
+    texts = {name: pc.filter(raw, pa.array(mask)) for name, mask in (("ok", formatted), ("bad", refused))}
+    shaped, elsewhere = other_countries(_by_shape(texts["ok"]), _by_shape(texts["bad"]), default)
+    named: list[str] = []
+    for name, mask, found in (("ok", formatted, shaped), ("bad", refused, elsewhere)):
+        at = np.flatnonzero(mask)
+        hits, labels = flagged_rows(np.asarray(texts[name].to_pylist(), dtype=object), found)
+        e164, issue, warning = _mark(at[hits], labels, e164, issue, warning)
+        named += labels.tolist()
+    return _mark_like_the_rest(raw, home, named, e164, issue, warning)
+
+
+def _mark(
+    rows: np.ndarray, labels: np.ndarray, e164: ArrowText, issue: ArrowText, warning: ArrowText
+) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """Rows made ``phone-other-country``, each warning naming its likely countries."""
+    if len(rows) == 0:
+        return e164, issue, warning
+    e164 = _set(e164, rows, _codes(len(rows), ""))
+    issue = _set(issue, rows, _codes(len(rows), "phone-other-country"))
+    codes = np.array([f"phone-other-country:{label}" for label in labels], dtype=object)
+    return e164, issue, _set(warning, rows, _join(_take(warning, rows), codes))
+
+
+MOSTLY_ELSEWHERE = 0.5
+"""Share of a sheet's phones read in the default region that, found another country's, makes the sheet that
+country's: its numbers written as bare digits that fit that country's patterns are held back too."""
+
+
+def _mark_like_the_rest(
+    raw: ArrowText, home: np.ndarray, named: list[str], e164: ArrowText, issue: ArrowText, warning: ArrowText
+) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """When most phones read in the default region are another country's, the bare-digit ones that fit that
+    country too (``4158351656`` in a sheet of ``(415) ...`` numbers) are not sent as the default region's either."""
+    phoned = int((home & to_bool(nonempty(raw))).sum())
+    if len(named) < 3 or len(named) < MOSTLY_ELSEWHERE * phoned:
+        return e164, issue, warning
+    counts: dict[str, int] = {}
+    for text in named:
+        for region in text.split("/"):
+            counts[region] = counts.get(region, 0) + 1
+    regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
+    rest = np.flatnonzero(home & to_bool(nonempty(e164)) & ~to_bool(pc.match_substring(raw, "+")))
+    if not regions or len(rest) == 0:
+        return e164, issue, warning
+    fits = fitting_regions(pc.take(raw, pa.array(rest)).to_pylist(), regions)
+    hit = np.array([bool(f) for f in fits], dtype=bool)
+    labels = np.array([label(f) for f, h in zip(fits, hit, strict=True) if h], dtype=object)
+    return _mark(rest[hit], labels, e164, issue, warning)
+
+
+def _take(values: ArrowText, rows: np.ndarray) -> np.ndarray:
+    return np.asarray(pc.take(values, pa.array(rows, pa.int64())).to_pylist(), dtype=object)
+
+
+def _set(values: ArrowText, rows: np.ndarray, new: np.ndarray) -> ArrowText:
+    """``values`` with the cells at ``rows`` replaced by ``new``."""
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    order = np.argsort(rows, kind="stable")  # replace_with_mask fills in row order
+    return pc.replace_with_mask(values, pa.array(mask), pa.array(np.asarray(new, dtype=object)[order], _TEXT))
+
+
+def _codes(n: int, code: str) -> np.ndarray:
+    return np.full(n, code, dtype=object)
+
+
+def _by_shape(values: pa.Array) -> dict[str, pa.Array]:
+    """Distinct values grouped by how they are written, digits left out: ``(999) 999-9999``."""
+    distinct = pc.unique(values)
+    if len(distinct) == 0:
+        return {}
+    shapes = pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(pc.replace_substring_regex(distinct, r"\d", "9"), r"\s+", " ")
+    )
+    encoded = pc.dictionary_encode(shapes)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    order = np.argsort(codes, kind="stable")
+    grouped = pc.take(distinct, pa.array(order))
+    ends = np.cumsum(np.bincount(codes, minlength=len(encoded.dictionary)))
+    starts = np.concatenate([[0], ends[:-1]])
+    names = encoded.dictionary.to_pylist()
+    return {str(names[i]): grouped.slice(int(starts[i]), int(ends[i] - starts[i])) for i in range(len(names))}
+
+
+def _join(a: np.ndarray, b: np.ndarray | pa.Array) -> np.ndarray:
+    """Element-wise join of two columns of comma-separated codes."""
+    left = np.asarray(a, dtype=object)
+    right = np.asarray(b.to_pylist() if isinstance(b, pa.Array | pa.ChunkedArray) else b, dtype=object)
+    if len(left) == 0:
+        return left
+    both = (left != "") & (right != "")
+    out = np.where(left == "", right, left).astype(object)
+    if both.any():
+        out[both] = [f"{x}, {y}" for x, y in zip(left[both], right[both], strict=True)]
+    return out
