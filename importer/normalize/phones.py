@@ -165,14 +165,21 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
     accepted = pa.array(np.zeros(n, dtype=bool))
     rejected = accepted
     if rules.fast:
-        shaped = _common_shapes(text, rules)
+        # Only cells starting with 0 or holding something besides digits, spaces, + and - may need a rewrite.
+        odd = pc.fill_null(pc.match_substring_regex(text, r"^0|[^0-9 +\-]"), False)
+        some_odd = pc.any(odd).as_py()
+        shaped = pc.replace_with_mask(text, odd, _common_shapes(pc.filter(text, odd), rules)) if some_odd else text
         simple = pc.and_(pc.match_substring_regex(shaped, _SIMPLE), pc.invert(empty))
         dotted = pc.fill_null(pc.and_(simple, pc.match_substring(shaped, ".")), False)
         if pc.any(dotted).as_py():  # a decimal number is not a phone: the slow path says why
             decimal = pc.match_substring_regex(pc.filter(shaped, dotted), _DECIMAL)
             simple = pc.replace_with_mask(simple, dotted, pc.invert(decimal))
         digits = pc.replace_substring_regex(text, r"[ ().\-]", "")
-        shaped_digits = digits if shaped is text else pc.replace_substring_regex(shaped, r"[ ().\-]", "")
+        shaped_digits = (
+            pc.replace_with_mask(digits, odd, pc.replace_substring_regex(pc.filter(shaped, odd), r"[ ().\-]", ""))
+            if some_odd
+            else digits
+        )
         fast_e164, fast_nsn, ok = _fast_path(shaped_digits, rules)
         accepted = pc.and_(ok, simple)
         # Rejected for good only as written: a cell the shapes below rewrote and still failed goes the slow way.
