@@ -459,8 +459,9 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[str]]:
     parser.add_argument(
         "--shared-bench",
         type=Path,
-        default=ROOT.parent / "shared" / "bench",
-        help="The shared naive script, generator and mapping [default: ../shared/bench beside the clone].",
+        default=Path(os.environ.get("LEADIMPORT_SHARED_BENCH") or ROOT.parent / "shared" / "bench"),
+        help="The shared naive script, generator and mapping [default: $LEADIMPORT_SHARED_BENCH, else"
+        " ../shared/bench beside the clone].",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Generator seed.")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="Where generated sheets are cached.")
