@@ -140,7 +140,9 @@ def send_rows(
             sender.hashes = functools.partial(
                 _payload_hashes_of, valid, metadata=metadata, project_id=project_id, process_id=process_id
             )
-            payloads = functools.partial(build_payloads, metadata=metadata, project_id=project_id, process_id=process_id)
+            payloads = functools.partial(
+                build_payloads, metadata=metadata, project_id=project_id, process_id=process_id
+            )
             sender.send(_Batches(valid, payloads, _lead_keys if ledger is not None else None))
     finally:
         sender.close_progress()
