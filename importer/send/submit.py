@@ -128,8 +128,10 @@ def send_rows(
 ) -> SendResult:
     """Send every ``valid`` row once; each ends accepted, rejected, already-imported or pending."""
     positions = np.flatnonzero((rows["status"] == "valid").to_numpy())
-    valid = rows.iloc[positions]
-    refs = [str(ref) for ref in to_arrow(valid["referenceId"]).to_pylist()]
+    # The valid rows are taken from ``rows`` chunk by chunk as batches need them: a copy of them all would
+    # hold every column of the sheet twice for the whole send.
+    valid = _ValidRows(rows, positions)
+    refs = [str(ref) for ref in to_arrow(rows["referenceId"].iloc[positions]).to_pylist()]
     state = _Rows(rows, refs, positions)
     sender = _Sender(client, state, project_id, process_id, options, ledger)
     try:
@@ -574,11 +576,38 @@ KEY_CHUNK = 20_000
 leave while later ones are still to build, and the leads of the whole sheet are never held at once."""
 
 
+class _ValidRows:
+    """The valid rows of a sheet's frame, by their place among the valid rows or by sheet row, without a copy."""
+
+    def __init__(self, rows: pd.DataFrame, positions: np.ndarray) -> None:
+        self.rows, self.positions = rows, positions
+        self._sheet_rows: np.ndarray | None = None
+        self._by_sheet_row: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def chunk(self, start: int, stop: int) -> pd.DataFrame:
+        """The ``start``-th to ``stop``-th valid rows."""
+        return self.rows.iloc[self.positions[start:stop]]
+
+    def at_sheet_rows(self, sheet_rows: Sequence[int]) -> pd.DataFrame:
+        """The valid rows with these sheet rows (others are left out), in sheet order."""
+        if self._sheet_rows is None or self._by_sheet_row is None:
+            self._sheet_rows = self.rows["sheet_row"].to_numpy()[self.positions].astype(np.int64)
+            self._by_sheet_row = np.argsort(self._sheet_rows, kind="stable")
+        wanted = np.asarray(list(sheet_rows), dtype=np.int64)
+        ordered = self._sheet_rows[self._by_sheet_row]
+        at = np.clip(np.searchsorted(ordered, wanted), 0, max(len(ordered) - 1, 0))
+        found = at[ordered[at] == wanted] if len(ordered) else at[:0]
+        return self.rows.iloc[np.sort(self.positions[self._by_sheet_row[np.unique(found)]])]
+
+
 def _payload_hashes_of(
-    valid: pd.DataFrame, sheet_rows: Sequence[int], *, metadata: pd.DataFrame, project_id: str, process_id: str
+    valid: _ValidRows, sheet_rows: Sequence[int], *, metadata: pd.DataFrame, project_id: str, process_id: str
 ) -> dict[int, str]:
     """The payload hashes of the valid rows at these sheet rows (the leads the ledger needs them for)."""
-    rows = valid[valid["sheet_row"].isin(list(sheet_rows))]
+    rows = valid.at_sheet_rows(sheet_rows)
     hashes = payload_hashes(rows, metadata, project_id=project_id, process_id=process_id)
     return dict(zip(rows["sheet_row"].astype(int).tolist(), hashes, strict=True))
 
@@ -589,7 +618,7 @@ class _Batches:
 
     def __init__(
         self,
-        valid: pd.DataFrame,
+        valid: _ValidRows,
         payloads: Callable[[pd.DataFrame], list[dict[str, object]]],
         keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
     ) -> None:
@@ -611,7 +640,7 @@ class _Batches:
         keys: list[LeadKey] = []
         while start < end:
             if not self._chunk_start <= start < self._chunk_start + len(self._chunk):
-                rows = self._valid.iloc[start : start + KEY_CHUNK]
+                rows = self._valid.chunk(start, start + KEY_CHUNK)
                 self._chunk_start = start
                 self._chunk = self._payloads(rows)
                 self._chunk_keys = self._keys(rows) if self._keys is not None else []
