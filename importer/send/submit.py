@@ -83,17 +83,40 @@ class SendResult:
 class _Rows:
     """Status columns being filled in, addressed by referenceId."""
 
-    def __init__(self, rows: pd.DataFrame, refs: Sequence[str], positions: np.ndarray) -> None:
+    def __init__(self, rows: pd.DataFrame, positions: np.ndarray) -> None:
         self.status = _shared_values(rows["status"])
         self.reason = _shared_values(rows["reason"])
         self.lead_id = _shared_values(rows["lead_id"])
         self.run = np.full(len(rows), "", dtype=object)
-        self.at = dict(zip(refs, positions.tolist(), strict=True))
+        self.positions = positions
+        # An index over the Arrow text: a dict of a million referenceIds would hold a Python string, an int
+        # and a dict entry for each (about 140 MB).
+        self.refs = pd.Index(pd.array(to_arrow(rows["referenceId"].iloc[positions]), dtype="str"))
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __contains__(self, ref: str) -> bool:
+        return ref in self.refs
+
+    def at(self, ref: str) -> int:
+        """The row position of the valid row with this referenceId (KeyError: none)."""
+        loc = self.refs.get_loc(ref)
+        if isinstance(loc, slice):
+            loc = loc.start
+        elif not isinstance(loc, int):
+            loc = int(np.flatnonzero(loc)[0])
+        return int(self.positions[loc])
+
+    def left(self) -> list[str]:
+        """The referenceIds of the valid rows still ``valid`` (neither sent nor settled)."""
+        still = np.flatnonzero(self.status[self.positions] == "valid")
+        return [str(ref) for ref in self.refs[still]]
 
     def set(
         self, ref: str, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None
     ) -> None:
-        i = self.at[ref]
+        i = self.at(ref)
         self.status[i], self.reason[i] = status, reason
         self.lead_id[i] = lead_id or ""
         self.run[i] = "" if run is None else str(run)
@@ -131,8 +154,7 @@ def send_rows(
     # The valid rows are taken from ``rows`` chunk by chunk as batches need them: a copy of them all would
     # hold every column of the sheet twice for the whole send.
     valid = _ValidRows(rows, positions)
-    refs = [str(ref) for ref in to_arrow(rows["referenceId"].iloc[positions]).to_pylist()]
-    state = _Rows(rows, refs, positions)
+    state = _Rows(rows, positions)
     sender = _Sender(client, state, project_id, process_id, options, ledger)
     try:
         if ledger is not None:
@@ -151,11 +173,11 @@ def send_rows(
         if ledger is not None:
             sender.keep_guard()
         _say_how_it_went(client)
-    unsent = [ref for ref in refs if state.status[state.at[ref]] == "valid"]
+    unsent = state.left()
     if unsent and ledger is not None:
         sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
     for ref in unsent:
-        if state.status[state.at[ref]] == "valid":
+        if state.status[state.at(ref)] == "valid":
             state.set(ref, "pending", reason="not sent: the run stopped before this row")
     return SendResult(
         rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests, guard=client.duplicates.stats()
@@ -213,7 +235,7 @@ class _Sender:
         """Works out the payload hashes the ledger asks for."""
         self.notes: dict[str, str] = {}
         """referenceId → what an accepted row's reason says about how it was sent."""
-        self._sent, self._total = 0, len(state.at)
+        self._sent, self._total = 0, len(state)
         self._bar_lock = threading.Lock()
         if options.progress:
             options.progress("sending", 0, self._total)
@@ -491,7 +513,7 @@ class _Sender:
             return
         except Exception as exc:  # a bug must not lose the record of what was sent
             for ref in refs:
-                if self.state.status[self.state.at[ref]] == "valid":
+                if self.state.status[self.state.at(ref)] == "valid":
                     self.state.set(ref, "pending", reason=self._unconfirmed())
             self.stop = self.stop or f"sending failed unexpectedly ({type(exc).__name__}: {exc})"
             return
@@ -517,7 +539,7 @@ class _Sender:
         except LedgerError:
             return  # the rows stay "not sent"; the stop message already says what is wrong with the ledger
         for ref, entry in known.items():
-            if ref in self.state.at:
+            if ref in self.state:
                 self._apply_known(ref, entry)
 
     def _unconfirmed(self) -> str:
