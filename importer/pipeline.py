@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import shlex
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -212,8 +214,7 @@ def prepare(
         derived = leads.rows["referenceId"].str.startswith("li-")
         leads.rows.loc[derived, "referenceId"] = ""
     rows = mark_duplicates(leads.rows, mapping.dedupe)
-    # Reading and dedupe leave much of Arrow's pool free but still mapped; hand it back to the system.
-    pa.default_memory_pool().release_unused()
+    _give_back_memory()  # reading and dedupe leave much memory free but still mapped
     return Prepared(
         table=table,
         leads=LeadFrame(rows=rows, metadata=leads.metadata),
@@ -311,6 +312,7 @@ def import_file(
                 options=replace(send, progress=progress) if progress else send,
                 ledger=run,
             )
+        _give_back_memory()  # what sending held (payloads, answers) before the report is built
         outcome = Outcome(
             prepared=prepared,
             rows=sent.rows,
@@ -321,6 +323,15 @@ def import_file(
             details=details,
         )
         return _end(run, outcome)
+
+
+def _give_back_memory() -> None:
+    """Hand memory freed by a stage back to the system, so that the next stage's peak does not stack on it:
+    Arrow's pool keeps freed pages mapped, and so does glibc's heap for Python's and NumPy's objects."""
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere the name is missing
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import collections
+import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -215,23 +216,37 @@ def formula_safe(values: pd.Series) -> pd.Series:
     return to_series(formula_safe_arrow(to_arrow(values)), values.index)
 
 
+REPORT_SLICE = 100_000
+"""Rows of the CSV report made safe and written at a time."""
+
+
 def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
     """Write the report as UTF-8 CSV with a byte-order mark (for Excel), formula-safe, quoting only where needed."""
 
-    def column(name: str) -> pa.Array:
-        col = frame[name]
+    def column(part: pd.DataFrame, name: str) -> pa.Array:
+        col = part[name]
         if name in ("sheet_row", "duplicate_of") and pd.api.types.is_numeric_dtype(col):
             return pa.array(col.astype("Int64"), type=pa.int64(), from_pandas=True)
-        return formula_safe_arrow(to_arrow(col))
+        return pc.cast(formula_safe_arrow(to_arrow(col)), pa.large_string())
 
-    # Arrow's kernels release the GIL: columns are made safe side by side.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        table = pa.table(dict(zip(frame.columns, pool.map(column, frame.columns), strict=True)))
+    def table(part: pd.DataFrame) -> pa.Table:
+        # Arrow's kernels release the GIL: columns are made safe side by side.
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            columns = pool.map(functools.partial(column, part), part.columns)
+            return pa.table(dict(zip(part.columns, columns, strict=True)))
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with pa.OSFile(str(path), "wb") as sink:
             sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
-            pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
+            # A slice of rows at a time: the text of the whole report is never held at once.
+            first = table(frame.iloc[:REPORT_SLICE])
+            options = pacsv.WriteOptions(quoting_style="needed")
+            with pacsv.CSVWriter(sink, first.schema, write_options=options) as writer:
+                writer.write_table(first)
+                del first
+                for start in range(REPORT_SLICE, len(frame), REPORT_SLICE):
+                    writer.write_table(table(frame.iloc[start : start + REPORT_SLICE]))
     except (OSError, pa.ArrowException) as exc:
         raise SourceError(f"cannot write the report to {path}: {exc}") from None
 
