@@ -1,8 +1,9 @@
 """Deterministic Indian lead sheets for the benchmark, cached in ``bench/.data/``.
 
 Every sheet has the columns of ``bench/mapping.yaml``. Most rows are unique, valid
-mobile numbers written in the shapes people use (``9812345670``, ``+91 98123 45670``,
-``09812345670``, ``919812345670`` ...). About 3% of rows carry an invalid or fake number,
+mobile numbers written in the shapes people type (``9812345670``, ``+91 98123 45670``,
+``09812345670``, ``(98123) 45670``, ``91-98123 45670``, ``+91 (0) 98123 45670``, ``0091…``, dots,
+slashes, no-break spaces, Excel floats ``9812345670.0`` ...). About 3% of rows carry an invalid or fake number,
 about 3% repeat an earlier lead with its number in another shape, some emails are
 unusable or missing, and a few rows are blank. The same rows, seed and generator version
 always give the same file, so a cached file is reused.
@@ -23,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: every phone shape real sheets have, not only the fast path's
 DEFAULT_SEED = 20260401
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 HEADER = ("Lead ID", "Full Name", "Mobile No.", "Email", "City", "Source", "Created")
@@ -148,10 +149,14 @@ def lead_columns(rows: int, seed: int) -> LeadColumns:
     return LeadColumns(text=text, created=created, blank=blank, numeric_phone=numeric_phone & ~blank)
 
 
-# Phone shapes: 9812345670, +91 98123 45670, 09812345670, 919812345670,
-# +91-98123-45670, 98123 45670, +919812345670.
-_PHONE_SHAPE_SHARES = np.array([0.40, 0.20, 0.12, 0.10, 0.06, 0.08, 0.04])
-_DIGIT_SHAPES = np.array([0, 2, 3])  # 2 (leading 0) stays text in a workbook: see write_xlsx
+# Phone shapes as people type them (index: example): 0: 9812345670, 1: +91 98123 45670, 2: 09812345670,
+# 3: 919812345670, 4: +91-98123-45670, 5: 98123 45670, 6: +919812345670, 7: (98123) 45670,
+# 8: 91-98123 45670, 9: +91 (0) 98123 45670, 10: 098123 45670, 11: 00919812345670, 12: 98123.45670,
+# 13: 98123/45670, 14: +91<NBSP>98123<NBSP>45670, 15: 9812345670.0 (a number Excel wrote as a float).
+_PHONE_SHAPE_SHARES = np.array(
+    [0.25, 0.12, 0.08, 0.06, 0.05, 0.06, 0.04, 0.10, 0.05, 0.03, 0.03, 0.03, 0.03, 0.02, 0.03, 0.02]
+)
+_DIGIT_SHAPES = np.array([0, 2, 3, 15])  # 2 (leading 0) stays text in a workbook: see write_xlsx
 
 
 def _unique_mobiles(rng: np.random.Generator, rows: int) -> np.ndarray:
@@ -174,7 +179,17 @@ def _phone_text(national: np.ndarray, shape: np.ndarray) -> pa.Array:
         pc.binary_join_element_wise("+91-", head, "-", tail, ""),
         pc.binary_join_element_wise(head, " ", tail, ""),
         pc.binary_join_element_wise("+91", digits, ""),
+        pc.binary_join_element_wise("(", head, ") ", tail, ""),
+        pc.binary_join_element_wise("91-", head, " ", tail, ""),
+        pc.binary_join_element_wise("+91 (0) ", head, " ", tail, ""),
+        pc.binary_join_element_wise("0", head, " ", tail, ""),
+        pc.binary_join_element_wise("0091", digits, ""),
+        pc.binary_join_element_wise(head, ".", tail, ""),
+        pc.binary_join_element_wise(head, "/", tail, ""),
+        pc.binary_join_element_wise("+91\u00a0", head, "\u00a0", tail, ""),
+        pc.binary_join_element_wise(digits, ".0", ""),
     ]
+    assert len(shapes) == len(_PHONE_SHAPE_SHARES)
     return pc.choose(pa.array(shape.astype(np.int8)), *shapes)
 
 
@@ -254,7 +269,7 @@ def write_xlsx(columns: LeadColumns, path: Path, *, seed: int) -> None:
             continue
         phone: object = phones[i]
         if as_number[i] and not str(phone).startswith("0"):
-            phone = int(str(phone))
+            phone = float(str(phone)) if "." in str(phone) else int(str(phone))
         row = [text["Lead ID"][i], text["Full Name"][i], phone, text["Email"][i] or None]
         sheet.append([*row, text["City"][i], text["Source"][i], created[i]])
     workbook.save(str(path))

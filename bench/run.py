@@ -6,6 +6,11 @@ Parts (``--part``, repeatable; default: all):
             1,000,000-row CSV (target: at least 8x faster) and a 100,000-row XLSX
             (target: at least 4x faster); on both, peak memory no higher than the
             reference's.
+  naive     ``leadimport validate`` against the shared naive script
+            (``../shared/bench/naive_import.py``, what a user would write instead) on the
+            1,000,000-row CSV of the shared generator (``../shared/bench/gen.py``) with its
+            ``mapping_1m.yaml`` (target: at least 8x faster, peak memory no higher). Skipped,
+            saying so, when the shared directory (``--shared-bench``) is not there.
   submit    ``leadimport run`` of 300 batches of 1,000 valid leads into the sandbox at
             the CRM's limit (100 requests per 5 s, 100-300 ms per request), with the
             default concurrency (8) and with 4: the achieved request rate as a share of the
@@ -40,6 +45,7 @@ import compileall
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -72,10 +78,13 @@ class Case:
     part: str
     spec: SheetSpec
     min_speedup: float
+    sheet: Callable[[Path], Path] | None = None
+    """Makes (or finds) the sheet in the data directory [default: bench/generate.py's sheet for ``spec``]."""
+    origin: str = ""
 
     @property
     def label(self) -> str:
-        return f"{self.spec.kind.upper()} {self.spec.rows:,} rows"
+        return f"{self.origin}{self.spec.kind.upper()} {self.spec.rows:,} rows"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +98,7 @@ class Settings:
     seed: int
     data_dir: Path
     python: str
+    shared_bench: Path = Path("../shared/bench")
     submit_rows: int = 300_000
     submit_repeats: int = 1  # each run takes 15 s or more, bound by the rate limit
     ledger_rows: int = 200_000
@@ -196,6 +206,53 @@ def validate_part(settings: Settings) -> ComparisonResult:
     return ComparisonResult(results, settings)
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedPart:
+    """A part that could not run here, and why."""
+
+    name: str
+    why: str
+
+    @property
+    def complete(self) -> bool:
+        return True
+
+    def print_results(self) -> None:
+        print(f"\n{self.name}: skipped: {self.why}")
+
+
+def naive_part(settings: Settings) -> PartResult:
+    """The dry run against the shared naive script, on the shared generator's file."""
+    shared = settings.shared_bench.resolve()
+    script, generator, mapping = shared / "naive_import.py", shared / "gen.py", shared / "mapping_1m.yaml"
+    missing = [p.name for p in (script, generator, mapping) if not p.is_file()]
+    if missing:
+        return SkippedPart("naive", f"{', '.join(missing)} not found in {shared} (see --shared-bench)")
+
+    def make_sheet(data_dir: Path) -> Path:
+        path = data_dir / f"shared-gen-{settings.csv_rows}.csv"
+        if not path.is_file():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+            try:
+                subprocess.run([settings.python, str(generator), str(settings.csv_rows), str(partial)], check=True)
+                os.replace(partial, path)
+            finally:
+                partial.unlink(missing_ok=True)
+        return path
+
+    def ours(sheet: Path, report: Path) -> list[str]:
+        command = [settings.python, "-m", "importer", "validate", str(sheet), "--mapping", str(mapping)]
+        return [*command, "--report", str(report), "--quiet"]
+
+    def naive(sheet: Path, report: Path) -> list[str]:
+        return [settings.python, str(script), str(sheet), str(report)]
+
+    spec = SheetSpec("csv", settings.csv_rows, settings.seed)
+    case = Case("naive", spec, 8.0, sheet=make_sheet, origin="shared gen.py ")
+    return ComparisonResult([run_case(case, ours, naive, settings)], settings)
+
+
 def submit_rate_part(settings: Settings) -> PartResult:
     return submit_part(
         SubmitSettings(
@@ -250,6 +307,7 @@ def watch_drop_part(settings: Settings) -> PartResult:
 
 PARTS: dict[str, Callable[[Settings], PartResult]] = {
     "validate": validate_part,
+    "naive": naive_part,
     "submit": submit_rate_part,
     "duplicates": duplicates_guard_part,
     "ledger": ledger_overhead_part,
@@ -261,9 +319,9 @@ PARTS: dict[str, Callable[[Settings], PartResult]] = {
 def run_case(case: Case, ours: Command, reference: Command, settings: Settings) -> CaseResult:
     """Generate (or reuse) the sheet, then time both commands, alternating which goes first."""
     result = CaseResult(case)
-    cached = (settings.data_dir / case.spec.filename).is_file()
-    print(f"{case.part} · {case.label}: {'cached sheet' if cached else 'generating the sheet ...'}", flush=True)
-    sheet = ensure_sheet(case.spec, settings.data_dir)
+    cached = case.sheet is None and (settings.data_dir / case.spec.filename).is_file()
+    print(f"{case.part} · {case.label}: {'cached sheet' if cached else 'preparing the sheet ...'}", flush=True)
+    sheet = case.sheet(settings.data_dir) if case.sheet else ensure_sheet(case.spec, settings.data_dir)
     with tempfile.TemporaryDirectory(prefix="leadimport-bench-") as tmp:
         reports = {"ours": Path(tmp, "ours.report.csv"), "reference": Path(tmp, "reference.report.csv")}
         sides: list[tuple[str, Command, list[Measurement], tuple[int, ...]]] = [
@@ -398,6 +456,13 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[str]]:
     parser.add_argument(
         "--watch-idle", type=float, help="Seconds the idle watcher is measured [default: 30; --quick: 10]."
     )
+    parser.add_argument(
+        "--shared-bench",
+        type=Path,
+        default=Path(os.environ.get("LEADIMPORT_SHARED_BENCH") or ROOT.parent / "shared" / "bench"),
+        help="The shared naive script, generator and mapping [default: $LEADIMPORT_SHARED_BENCH, else"
+        " ../shared/bench beside the clone].",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="Generator seed.")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="Where generated sheets are cached.")
     args = parser.parse_args(argv)
@@ -411,6 +476,7 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[str]]:
         seed=args.seed,
         data_dir=args.data_dir,
         python=sys.executable,
+        shared_bench=args.shared_bench,
         submit_rows=args.submit_rows or (50_000 if args.quick else 300_000),
         submit_repeats=args.repeats or 1,
         ledger_rows=args.ledger_rows or (20_000 if args.quick else 200_000),

@@ -79,6 +79,33 @@ class SubmitRun:
         return self.rate / (CRM_LIMIT.rate_limit / CRM_LIMIT.rate_window)
 
     @property
+    def floor_s(self) -> float:
+        """The least span the server's sliding window allows for these requests: ((requests - 1) // limit) x window."""
+        return _floor(self.requests)
+
+    @property
+    def of_floor(self) -> float:
+        """The window's floor / the span: 1.0 is the CRM's ceiling, from the first request to the last."""
+        return self.floor_s / self.span_s if self.span_s > 0 else 0.0
+
+    @property
+    def of_floor_after_ramp(self) -> float:
+        """The same from the first request of the full batch size on: the duplicate guard's probe and ramp at
+        the start (small batches while it learns the refusal rate) are by design and left out here."""
+        stats = self.result.sandbox.stats
+        sizes, times = stats.initiate_sizes, stats.initiate_times
+        if not sizes:
+            return 0.0
+        first = next(i for i, size in enumerate(sizes) if size == max(sizes))
+        span = times[-1] - times[first]
+        return _floor(len(times) - first) / span if span > 0 else 0.0
+
+    @property
+    def cpu_ms_per_1k(self) -> float:
+        """The client's CPU per 1,000 leads accepted (reading and validating included)."""
+        return 1e6 * self.result.client.cpu_s / max(1, self.result.accepted)
+
+    @property
     def max_in_window(self) -> int:
         return self.result.sandbox.stats.max_requests_in(CRM_LIMIT.rate_window)
 
@@ -89,6 +116,10 @@ class SubmitRun:
     @property
     def met(self) -> bool:
         return self.share >= MIN_SHARE and self.max_in_window <= CRM_LIMIT.rate_limit and self.rate_limited == 0
+
+
+def _floor(requests: int) -> float:
+    return ((requests - 1) // CRM_LIMIT.rate_limit) * CRM_LIMIT.rate_window if requests > 0 else 0.0
 
 
 @dataclass(slots=True)
@@ -137,6 +168,23 @@ class SubmitResult:
                 f" {client.wall_s:>7.2f}"
                 f" {run.result.accepted / client.wall_s:>8,.0f} {client.cpu_s:>6.2f} {client.cpu_s / client.wall_s:>8.0%}"
                 f" {run.result.sandbox.cpu_s:>9.2f}  {'met' if run.met else 'MISSED'}"
+            )
+        print()
+        print(
+            "of floor: the window's floor ((requests - 1) // 100 x 5 s) / the span, first request to last (target"
+            f" >= {MIN_SHARE:.2f}); after ramp: the same from the first full-size batch (the duplicate guard's probe"
+        )
+        print("and ramp are by design); cpu ms/1k: the client's CPU per 1,000 leads; peak MiB: the client's.")
+        header = (
+            f"{'concurrency':<11} {'requests':>8} {'floor s':>7} {'span s':>7} {'of floor':>8} {'after ramp':>10}"
+            f" {'cpu ms/1k':>9} {'peak MiB':>8}"
+        )
+        print(header)
+        print("-" * len(header))
+        for run in self.runs:
+            print(
+                f"{run.label:<11} {run.requests:>8} {run.floor_s:>7.1f} {run.span_s:>7.2f} {run.of_floor:>8.2f}"
+                f" {run.of_floor_after_ramp:>10.2f} {run.cpu_ms_per_1k:>9.1f} {run.result.client.peak_kib / 1024:>8.0f}"
             )
         if self.settings.repeats > 1:
             for concurrency in CONCURRENCY:

@@ -152,9 +152,9 @@ class SpyLimiter(RateLimiter):
         self.events = events
         self.pauses: list[float] = []
 
-    def acquire(self) -> float:
+    def acquire(self, *, hold: bool = False) -> float:
         self.events.append("acquire")
-        return super().acquire()
+        return super().acquire(hold=hold)
 
     def pause(self, seconds: float) -> None:
         self.pauses.append(seconds)
@@ -752,11 +752,23 @@ def test_plain_429_pauses_for_retry_after_then_resends_the_same_request() -> Non
     assert h.sleeps == []
 
 
-def test_plain_429_without_retry_after_pauses_five_seconds() -> None:
-    """A plain 429 without Retry-After holds traffic for 5 s."""
+def test_plain_429_without_retry_after_waits_out_the_window() -> None:
+    """A plain 429 without Retry-After holds traffic until the window holds none of our requests: here the
+    one just answered, so one whole window (5 s and the margin)."""
     h = Harness(FakeCrm(answer(429, {"error": "Too many requests"})))
     h.submit(leads(1))
-    assert h.limiter.pauses == [5.0]
+    assert h.limiter.pauses == [pytest.approx(h.limiter.window)]
+    assert 5.0 <= h.limiter.window < 5.1
+
+
+def test_plain_429_waits_only_as_long_as_the_window_needs() -> None:
+    """After a 429, traffic is held only until the oldest of our requests in the window leaves it, not a
+    fixed 5 s: here requests went out 3 s before the refused one, so about 2 s more."""
+    h = Harness(FakeCrm(answer(429, {"error": "Too many requests"}), stored=["r0"]))
+    assert h.client.find("r0") == crm_id("r0")  # a request at t = 0
+    h.clock.now = 3.0
+    h.submit(leads(1))
+    assert h.limiter.pauses == [pytest.approx(h.limiter.window - 3.0)]
 
 
 def test_persistent_plain_429_stops_as_key_blocked() -> None:
@@ -778,11 +790,11 @@ def test_429_asking_for_a_very_long_wait_stops_instead_of_hanging() -> None:
 
 
 def test_retry_after_as_http_date_is_understood() -> None:
-    """A Retry-After given as an HTTP date in the past asks for no wait: the contract's 5 s window still holds."""
+    """A Retry-After given as an HTTP date in the past asks for no wait: the window is still waited out."""
     past = httpx.Response(429, text="", headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
     h = Harness(FakeCrm(past))
     assert h.submit(leads(1)).outcomes == accepted("r1")
-    assert h.limiter.pauses == [5.0]
+    assert h.limiter.pauses == [pytest.approx(h.limiter.window)]
 
 
 def test_retry_after_zero_does_not_use_up_the_attempts_at_once() -> None:
@@ -790,7 +802,7 @@ def test_retry_after_zero_does_not_use_up_the_attempts_at_once() -> None:
     zero = httpx.Response(429, text="slow down", headers={"Retry-After": "0"})
     h = Harness(FakeCrm(*[zero] * 4))
     assert h.submit(leads(1)).outcomes == accepted("r1")
-    assert h.limiter.pauses == [5.0, 10.0, 20.0, 40.0]
+    assert h.limiter.pauses == [pytest.approx(h.limiter.window), 5.0, 10.0, 20.0]
 
 
 # -- requests that may have landed ----------------------------------------------------------
@@ -1055,7 +1067,7 @@ def test_find_waits_out_a_plain_429() -> None:
     """find() pauses on a plain 429 and asks again."""
     h = Harness(FakeCrm(stored=["r1"], get_replies={"r1": [answer(429, {"error": "slow"})]}))
     assert h.client.find("r1") == crm_id("r1")
-    assert h.limiter.pauses == [5.0]
+    assert h.limiter.pauses == [pytest.approx(h.limiter.window)]  # the window, waited out
 
 
 def test_find_raises_key_blocked_on_blocked_429() -> None:

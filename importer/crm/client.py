@@ -42,6 +42,7 @@ from importer.crm.transport import (
     Timeout,
     Transport,
     _TransportFailure,
+    encode_json,
 )
 from importer.errors import CrmStop, CrmUnreachable, KeyBlocked
 
@@ -152,8 +153,11 @@ class CrmClient:
         """Send ``leads`` in one request, retrying, until each has a place in ``tally``."""
         pending = leads
         retries = _Retries()
+        body, encoded = b"", None  # the request body, encoded once for every attempt with the same leads
         while pending and tally.stop is None:
-            step = self._post(pending, tally)
+            if encoded is not pending:
+                body, encoded = self._body(pending), pending
+            step = self._post(pending, body, tally)
             match step:
                 case _Answered(unmentioned):
                     to_look_up = self._recovery.check_order(pending, tally, list(unmentioned))
@@ -180,15 +184,19 @@ class CrmClient:
                     pending = self._recovery.after_failure(step, pending, retries, tally)
         tally.unsent.update(answers.ref(lead) for lead in pending)
 
-    def _post(self, leads: list[Lead], tally: _Tally) -> _Step:
-        """One POST of ``leads`` to the bulk endpoint, read into the next step."""
-        body = {"leads": [dict(lead) for lead in leads], "init": self._settings.init}
+    def _body(self, leads: list[Lead]) -> bytes:
+        """The bulk endpoint's request body for ``leads``."""
+        objects = [lead if type(lead) is dict else dict(lead) for lead in leads]
+        return encode_json({"leads": objects, "init": self._settings.init})
+
+    def _post(self, leads: list[Lead], body: bytes, tally: _Tally) -> _Step:
+        """One POST of ``leads`` (encoded in ``body``) to the bulk endpoint, read into the next step."""
         reservation, tally.reservation = tally.reservation, None
         self._duplicates.hold(len(leads), self._transport.pause, reservation)  # never enough duplicates to block
         refused = tally.duplicate_refusals
         step: _Step | None = None
         try:
-            response = self._transport.request("POST", BULK_PATH, tally, body=body)
+            response = self._transport.request("POST", BULK_PATH, tally, content=body)
         except _TransportFailure as failure:
             step = _Failed(failure.reason, landed=failure.landed)
             return step

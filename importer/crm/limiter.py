@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,11 +24,26 @@ RECOVER_WINDOWS = 6
 """Windows without a slow-down after which a lowered rate is doubled again (up to the configured one)."""
 
 
-class RateLimiter:
-    """Keeps at most ``max_requests`` sends in any window of ``per_seconds * (1 + margin)``.
+MARGIN = 0.01
+"""How much wider than the CRM's window ours is: the CRM counts a request when it arrives, which a held slot
+bounds (see :meth:`RateLimiter.acquire`); the margin only absorbs timing noise at the CRM."""
 
-    The margin widens the window a little so clock skew between us and the CRM
-    does not push a burst over the server's limit. Safe to share between threads.
+
+@dataclass(slots=True)
+class _Slot:
+    """One request in the window: counted from ``at`` (its send, or its answer once held and answered)."""
+
+    at: float
+    held: bool = False
+
+
+class RateLimiter:
+    """Keeps at most ``max_requests`` requests in any window of ``per_seconds * (1 + margin)``.
+
+    The CRM counts a request in its window when the request arrives, which is some time after it left
+    here and before its answer came back. A slot taken with ``hold=True`` therefore counts as arriving
+    *now* until :meth:`answered` is called, and from the answer on after that: however late a request
+    arrives, the CRM never sees more than ``max_requests`` in its window. Safe to share between threads.
     """
 
     def __init__(
@@ -37,7 +51,7 @@ class RateLimiter:
         max_requests: int = DEFAULT_RATE.max_requests,
         per_seconds: float = DEFAULT_RATE.per_seconds,
         *,
-        margin: float = 0.05,
+        margin: float = MARGIN,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -49,14 +63,15 @@ class RateLimiter:
         self._window = per_seconds * (1 + margin)
         self._clock = clock
         self._sleep = sleep
-        self._lock = threading.Lock()
-        self._sends: deque[float] = deque()
+        self._lock = threading.Condition()
+        self._slots: list[_Slot] = []
+        self._held = threading.local()
         self._paused_until = -math.inf
         self._slowed_at = -math.inf
         self._cancelled = threading.Event()
 
     @classmethod
-    def for_rate(cls, rate: RateLimit, *, margin: float = 0.05) -> RateLimiter:
+    def for_rate(cls, rate: RateLimit, *, margin: float = MARGIN) -> RateLimiter:
         """A limiter enforcing ``rate`` in real time."""
         return cls(rate.max_requests, rate.per_seconds, margin=margin)
 
@@ -70,10 +85,12 @@ class RateLimiter:
         """The length in seconds of the window the limit applies to, margin included."""
         return self._window
 
-    def acquire(self) -> float:
+    def acquire(self, *, hold: bool = False) -> float:
         """Block until one more send fits the limit, record it, and return its clock time.
 
-        After :meth:`cancel` it returns at once without recording a send (the caller sends nothing).
+        ``hold``: the request's slot counts as arriving now until this thread calls :meth:`answered`
+        (call it whatever became of the request). After :meth:`cancel` it returns at once without
+        recording a send (the caller sends nothing).
         """
         while True:
             with self._lock:
@@ -82,16 +99,43 @@ class RateLimiter:
                     return now
                 wait = self._wait_at(now)
                 if wait <= 0:
-                    self._sends.append(now)
+                    slot = _Slot(now, held=hold)
+                    self._slots.append(slot)
+                    if hold:
+                        self._held.slot = slot
                     return now
-            if self._sleep is time.sleep:
-                self._cancelled.wait(wait)
-            else:
-                self._sleep(wait)
+                if self._sleep is time.sleep:
+                    # An answer (which may free a held slot) or a cancel wakes the wait early.
+                    self._lock.wait(wait)
+                    continue
+            self._sleep(wait)
+
+    def answered(self) -> None:
+        """The request this thread holds a slot for (``acquire(hold=True)``) got its answer, or failed:
+        it arrived by now, so its slot counts from now on."""
+        slot: _Slot | None = getattr(self._held, "slot", None)
+        if slot is None:
+            return
+        self._held.slot = None
+        with self._lock:
+            slot.at, slot.held = self._clock(), False
+            self._lock.notify_all()
+
+    def window_wait(self) -> float:
+        """Seconds until the oldest request counted in the window leaves it (zero when none is counted).
+
+        After a 429 this is as long as the CRM's window can still be full of our requests.
+        """
+        with self._lock:
+            now = self._clock()
+            counted = [now if s.held else s.at for s in self._slots if s.held or s.at + self._window > now]
+            return max(0.0, min(counted) + self._window - now) if counted else 0.0
 
     def cancel(self) -> None:
         """The run is stopping: end every wait now, and from now on (no request may start any more)."""
         self._cancelled.set()
+        with self._lock:
+            self._lock.notify_all()
 
     def pause(self, seconds: float) -> None:
         """Make sure no ``acquire`` returns before ``seconds`` from now."""
@@ -120,12 +164,15 @@ class RateLimiter:
             # No 429 for a while: double back towards the configured rate (slow_down halves it).
             self._limit = min(self._configured, self._limit * 2)
             self._slowed_at = now
-        sends = self._sends
-        while sends and sends[0] + self._window <= now:
-            sends.popleft()
+        window = self._window
+        slots = self._slots
+        if slots and not slots[0].held and slots[0].at + window <= now:
+            # Slots are answered out of order: drop every one out of the window, not just the oldest.
+            self._slots = slots = [s for s in slots if s.held or s.at + window > now]
         wait = self._paused_until - now
-        if len(sends) >= self._limit:
-            # Same expression as the pruning test above, so float rounding cannot
-            # leave us waiting zero seconds on a send that still counts.
-            wait = max(wait, sends[-self._limit] + self._window - now)
+        if len(slots) >= self._limit:
+            # A held slot counts as arriving now. Same expression as the pruning test above, so float
+            # rounding cannot leave us waiting zero seconds on a send that still counts.
+            counted = sorted(now if s.held else s.at for s in slots)
+            wait = max(wait, counted[-self._limit] + window - now)
         return wait

@@ -252,9 +252,13 @@ class Recovery:
                 f"The CRM kept rate-limiting this API key ({retries.throttles} HTTP 429 "
                 f"answers in a row). Wait a few minutes, {_RESUME}"
             )
-        # Never shorter than our own backoff (docs/crm-contract.md §5: at least the 5 s window, growing), so a
-        # "Retry-After: 0" does not use up the attempts in a second.
-        backoff = min(PLAIN_429_PAUSE * 2.0 ** (retries.throttles - 1), MAX_429_PAUSE)
+        # The first 429 of a request: as long as the window can still be full of our requests (at most one
+        # window). One that persists: our own growing backoff (docs/crm-contract.md §5: from the 5 s window on), so
+        # a "Retry-After: 0" does not use up the attempts in a second.
+        if retries.throttles == 1:
+            backoff = self._limiter.window_wait()
+        else:
+            backoff = min(PLAIN_429_PAUSE * 2.0 ** (retries.throttles - 2), MAX_429_PAUSE)
         pause = max(throttled.retry_after or 0.0, backoff)
         log.debug("The CRM is rate-limiting us (HTTP 429); pausing %.1f s", pause)  # summed up at the end
         with self._throttle_lock:

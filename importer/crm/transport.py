@@ -8,12 +8,12 @@ within ``ANSWER_DEADLINE`` and decoded into an ``Answer``. ``httpx`` exceptions 
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping
 
 import httpx
+import orjson
 
 from importer.crm import answers
 from importer.crm.address import MAX_ANSWER_BYTES, mask_url, url_secrets
@@ -93,18 +93,32 @@ class Transport:
         path: str,
         tally: _Tally,
         *,
-        body: object = None,
+        content: bytes | None = None,
         params: Mapping[str, str] | None = None,
     ) -> Answer:
-        """One rate-limited request, its answer read and decoded; httpx errors become ours here."""
+        """One rate-limited request (``content``: its JSON body, see :func:`encode_json`), its answer read and
+        decoded; httpx errors become ours here."""
         self._raise_if_refused()
-        # Encode first: the slot taken from the limiter is then spent on sending, not on building the body,
-        # so requests leave (and arrive) at the pace the limiter allows.
-        content = (
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8") if body is not None else None
-        )
+        # The body comes encoded: the slot taken from the limiter is then spent on sending, not on building
+        # it, so requests leave (and arrive) at the pace the limiter allows.
         headers = {**self._headers, "Content-Type": "application/json"} if content is not None else self._headers
-        self._limiter.acquire()
+        # The slot is held until the answer starts: the CRM counts the request when it arrives, in between.
+        self._limiter.acquire(hold=True)
+        try:
+            return self._send(method, path, tally, content=content, params=params, headers=headers)
+        finally:
+            self._limiter.answered()
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        tally: _Tally,
+        *,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+    ) -> Answer:
         self._raise_if_refused()
         if method == "POST" and tally.before_send is not None:
             before_send, tally.before_send = tally.before_send, None
@@ -114,7 +128,9 @@ class Transport:
             request = self._http.build_request(
                 method, self._settings.url(path), content=content, params=params, headers=headers, timeout=self._timeout
             )
-            return _decoded(self._answer(self._http.send(request, stream=True)))
+            response = self._http.send(request, stream=True)
+            self._limiter.answered()  # the answer has begun: the request surely arrived
+            return _decoded(self._answer(response))
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise _TransportFailure(self._describe(exc), landed=False) from exc
         except httpx.UnsupportedProtocol as exc:
@@ -180,6 +196,11 @@ class Transport:
 def _decoded(response: httpx.Response) -> Answer:
     """What the readers take of a response read whole."""
     return Answer(response.status_code, dict(response.headers.items()), response.text, _json_body(response))
+
+
+def encode_json(body: object) -> bytes:
+    """``body`` as compact UTF-8 JSON (non-ASCII characters as themselves)."""
+    return orjson.dumps(body)
 
 
 def _json_body(response: httpx.Response) -> object:

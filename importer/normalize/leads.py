@@ -35,7 +35,7 @@ from importer.normalize.contacts import (
 )
 from importer.normalize.not_leads import has_contact, partial_headers, template_rows
 from importer.normalize.phone_rows import RowPhones, read_phones
-from importer.normalize.refs import derive_reference_ids
+from importer.normalize.refs import derive_reference_id_array
 from importer.normalize.short_rows import short_rows
 from importer.read.source import SourceTable
 
@@ -217,8 +217,8 @@ def _reference_ids(
     mask = pa.array(need)
     first, second = (email, e164) if email_first else (e164, email)
     contact = pc.filter(pc.if_else(nonempty(first), first, second), mask)
-    derived = derive_reference_ids(project_id, process_id, pd.Series(pd.array(contact, dtype="str")))
-    return pc.replace_with_mask(given, mask, to_arrow(derived))
+    derived = derive_reference_id_array(project_id, process_id, contact)
+    return pc.replace_with_mask(given, mask, pc.cast(derived, given.type))
 
 
 def _question_marks(names: ArrowText) -> np.ndarray:

@@ -31,7 +31,7 @@ _TYPE_DESCS = (
     "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
     "personal_number", "voip", "pager", "uan", "voicemail",
 )  # fmt: skip
-_SIMPLE = r"^\+?[0-9][0-9 ().\-]*$"
+_SIMPLE = r"^\(?\+?[0-9][0-9 ().\-]*$"  # (98123) 45670 and (+91) 98123 45670 too
 _SCI = re.compile(r"^[+]?(\d+)(?:[.,](\d+))?[eE]\+?(\d+)$")  # 9,81235E+09: a decimal comma (European Excel)
 _NEGATIVE = re.compile(r"^-\s*\d")  # +91-98123 45678 typed into a spreadsheet: computed as 91 - 9812345678
 _LABEL = re.compile(r"\s*\((?=[^)]*[^\W\d_])[^)]*\)\s*$")  # 9812345678 (M), (WhatsApp), (office)
@@ -165,14 +165,24 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
     accepted = pa.array(np.zeros(n, dtype=bool))
     rejected = accepted
     if rules.fast:
-        simple = pc.and_(pc.match_substring_regex(text, _SIMPLE), pc.invert(empty))
-        dotted = pc.fill_null(pc.and_(simple, pc.match_substring(text, ".")), False)
+        # Only cells starting with 0 or holding something besides digits, spaces, + and - may need a rewrite.
+        odd = pc.fill_null(pc.match_substring_regex(text, r"^0|[^0-9 +\-]"), False)
+        some_odd = pc.any(odd).as_py()
+        shaped = pc.replace_with_mask(text, odd, _common_shapes(pc.filter(text, odd), rules)) if some_odd else text
+        simple = pc.and_(pc.match_substring_regex(shaped, _SIMPLE), pc.invert(empty))
+        dotted = pc.fill_null(pc.and_(simple, pc.match_substring(shaped, ".")), False)
         if pc.any(dotted).as_py():  # a decimal number is not a phone: the slow path says why
-            decimal = pc.match_substring_regex(pc.filter(text, dotted), _DECIMAL)
+            decimal = pc.match_substring_regex(pc.filter(shaped, dotted), _DECIMAL)
             simple = pc.replace_with_mask(simple, dotted, pc.invert(decimal))
         digits = pc.replace_substring_regex(text, r"[ ().\-]", "")
-        fast_e164, fast_nsn, ok = _fast_path(digits, rules)
+        shaped_digits = (
+            pc.replace_with_mask(digits, odd, pc.replace_substring_regex(pc.filter(shaped, odd), r"[ ().\-]", ""))
+            if some_odd
+            else digits
+        )
+        fast_e164, fast_nsn, ok = _fast_path(shaped_digits, rules)
         accepted = pc.and_(ok, simple)
+        # Rejected for good only as written: a cell the shapes below rewrote and still failed goes the slow way.
         rejected = pc.and_(_surely_national(text, digits, rules), pc.invert(accepted))
         e164 = pc.if_else(accepted, fast_e164, "")
         nsn = pc.if_else(accepted, fast_nsn, pc.if_else(rejected, digits, ""))
@@ -189,6 +199,27 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
             for column, part in zip((e164, nsn, issue, warning), results, strict=True)
         )
     return e164, nsn, issue, warning
+
+
+def _common_shapes(text: pa.Array, rules: RegionRules) -> pa.Array:
+    """Cells in shapes people often type, rewritten to one phonenumbers reads the same way, for the fast
+    path to judge: a float's ``.0`` (9812345670.0: the slow path drops it first too), no-break spaces
+    between the groups, the region's IDD prefix before the country code (0091 98…: phonenumbers strips it
+    as it does a ``+``), and a trunk prefix in brackets after the code (+91 (0) 98…: phonenumbers strips
+    the prefix after the code). A bracketed first group ((98123) 45670) needs no rewrite: ``_SIMPLE``
+    takes a leading bracket. Only acceptance uses the rewritten text; a rewritten cell the fast path does
+    not accept goes through phonenumbers as written.
+    """
+    shaped = pc.replace_substring_regex(text, r"^(\+?\d[\d ]*)\.0+$", r"\1")
+    shaped = pc.replace_substring_regex(shaped, "[\u00a0\u2007\u202f]", " ")
+    idd = rules.international_prefix
+    cc = rules.country_code
+    if idd.isdigit():
+        shaped = pc.replace_substring_regex(shaped, f"^{idd}[ \\-]?{cc}", f"+{cc}")
+    if rules.national_prefix:
+        prefix = re.escape(rules.national_prefix)
+        shaped = pc.replace_substring_regex(shaped, f"^(\\+{cc})[ \\-]?\\({prefix}\\)", r"\1 ")
+    return shaped
 
 
 def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array]:

@@ -220,39 +220,50 @@ def formula_safe(values: pd.Series) -> pd.Series:
     return to_series(formula_safe_arrow(to_arrow(values)), values.index)
 
 
+REPORT_SLICE = 100_000
+"""Rows of the CSV report made safe and written at a time."""
+
+
 def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
     """Write the report as UTF-8 CSV with a byte-order mark (for Excel), formula-safe, quoting only where needed.
 
-    Written to a temporary file and renamed: a full disk leaves no truncated report.
+    Written to a temporary file and renamed: a full disk leaves no truncated report. A slice of rows at a
+    time: the text of the whole report is never held at once.
     """
-    numbers = {
-        n for n in ("sheet_row", "duplicate_of") if n in frame.columns and pd.api.types.is_numeric_dtype(frame[n])
-    }
-    every = [name for name in frame.columns if name not in numbers]
-    positions = [i for i, name in enumerate(frame.columns) if name not in numbers]
-    text_arrays = column_arrays(frame, only=positions)
-    texts = every
-    arrays = dict(zip(texts, text_arrays, strict=True))
-    suspects = columns_holding(list(arrays.values()), _excel_would_change)
-    for name in [texts[i] for i in suspects]:
-        arrays[name] = formula_safe_arrow(arrays[name])
-    columns = {
-        name: pa.array(frame[name].astype("Int64"), type=pa.int64(), from_pandas=True)
-        if name in numbers
-        else arrays[name]
-        for name in frame.columns
-    }
-    table = pa.Table.from_arrays(list(columns.values()), names=[str(n) for n in frame.columns])
 
     def write(tmp: Path) -> None:
         try:
             with pa.OSFile(str(tmp), "wb") as sink:
                 sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
-                pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
+                first = _safe_table(frame.iloc[:REPORT_SLICE])
+                options = pacsv.WriteOptions(quoting_style="needed")
+                with pacsv.CSVWriter(sink, first.schema, write_options=options) as writer:
+                    writer.write_table(first)
+                    del first
+                    for start in range(REPORT_SLICE, len(frame), REPORT_SLICE):
+                        writer.write_table(_safe_table(frame.iloc[start : start + REPORT_SLICE]))
         except pa.ArrowException as exc:  # Arrow's own I/O errors carry the errno only in their text
             raise OSError(_errno_of(str(exc)), str(exc)) from None
 
     write_atomically(path, write)
+
+
+def _safe_table(part: pd.DataFrame) -> pa.Table:
+    """A slice of the report as an Arrow table, every cell Excel would change made safe (all columns at once)."""
+    numbers = {n for n in ("sheet_row", "duplicate_of") if n in part.columns and pd.api.types.is_numeric_dtype(part[n])}
+    texts = [name for name in part.columns if name not in numbers]
+    positions = [i for i, name in enumerate(part.columns) if name not in numbers]
+    arrays = dict(zip(texts, column_arrays(part, only=positions), strict=True))
+    suspects = columns_holding(list(arrays.values()), _excel_would_change)
+    for name in [texts[i] for i in suspects]:
+        arrays[name] = formula_safe_arrow(arrays[name])
+    columns = [
+        pa.array(part[name].astype("Int64"), type=pa.int64(), from_pandas=True)
+        if name in numbers
+        else pc.cast(arrays[name], pa.large_string())  # one type in every slice
+        for name in part.columns
+    ]
+    return pa.Table.from_arrays(columns, names=[str(n) for n in part.columns])
 
 
 def _excel_would_change(text: pa.Array) -> np.ndarray:

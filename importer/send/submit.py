@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from importer._testing import faults
 from importer.columns import to_arrow
@@ -82,28 +83,60 @@ class SendResult:
 class _Rows:
     """Status columns being filled in, addressed by referenceId."""
 
-    def __init__(self, rows: pd.DataFrame, refs: Sequence[str], positions: np.ndarray) -> None:
-        self.status = rows["status"].to_numpy(dtype=object).copy()
-        self.reason = rows["reason"].to_numpy(dtype=object).copy()
-        self.lead_id = rows["lead_id"].to_numpy(dtype=object).copy()
+    def __init__(self, rows: pd.DataFrame, positions: np.ndarray) -> None:
+        self.status = _shared_values(rows["status"])
+        self.reason = _shared_values(rows["reason"])
+        self.lead_id = _shared_values(rows["lead_id"])
         self.run = np.full(len(rows), "", dtype=object)
-        self.at = dict(zip(refs, positions.tolist(), strict=True))
+        self.positions = positions
+        # An index over the Arrow text: a dict of a million referenceIds would hold a Python string, an int
+        # and a dict entry for each (about 140 MB).
+        self.refs = pd.Index(pd.array(to_arrow(rows["referenceId"].iloc[positions]), dtype="str"))
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __contains__(self, ref: str) -> bool:
+        return ref in self.refs
+
+    def at(self, ref: str) -> int:
+        """The row position of the valid row with this referenceId (KeyError: none)."""
+        loc = self.refs.get_loc(ref)
+        if isinstance(loc, slice):
+            loc = loc.start
+        elif not isinstance(loc, int):
+            loc = int(np.flatnonzero(loc)[0])
+        return int(self.positions[loc])
+
+    def left(self) -> list[str]:
+        """The referenceIds of the valid rows still ``valid`` (neither sent nor settled)."""
+        still = np.flatnonzero(self.status[self.positions] == "valid")
+        return [str(ref) for ref in self.refs[still]]
 
     def set(
         self, ref: str, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None
     ) -> None:
-        i = self.at[ref]
+        i = self.at(ref)
         self.status[i], self.reason[i] = status, reason
         self.lead_id[i] = lead_id or ""
         self.run[i] = "" if run is None else str(run)
 
     def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
-        out = rows.copy()
+        out = rows.copy(deep=False)  # every column written here is replaced whole: rows stays as it was
         out["status"], out["reason"] = self.status, self.reason
         out["lead_id"], out["imported_in_run"] = self.lead_id, self.run
         for col in ("status", "reason", "lead_id", "imported_in_run"):
             out[col] = out[col].astype("str")
         return out
+
+
+def _shared_values(column: pd.Series) -> np.ndarray:
+    """The column as a writable object array whose equal values are one string object (a column of a
+    million statuses is then 8 MB of pointers, not a million strings)."""
+    encoded = pc.dictionary_encode(to_arrow(column))
+    values = np.array(encoded.dictionary.to_pylist(), dtype=object)
+    shared: np.ndarray = values[encoded.indices.to_numpy(zero_copy_only=False)]
+    return shared
 
 
 def send_rows(
@@ -118,10 +151,10 @@ def send_rows(
 ) -> SendResult:
     """Send every ``valid`` row once; each ends accepted, rejected, already-imported or pending."""
     positions = np.flatnonzero((rows["status"] == "valid").to_numpy())
-    valid = rows.iloc[positions]
-    leads = build_payloads(valid, metadata, project_id=project_id, process_id=process_id)
-    refs = [str(lead["referenceId"]) for lead in leads]
-    state = _Rows(rows, refs, positions)
+    # The valid rows are taken from ``rows`` chunk by chunk as batches need them: a copy of them all would
+    # hold every column of the sheet twice for the whole send.
+    valid = _ValidRows(rows, positions)
+    state = _Rows(rows, positions)
     sender = _Sender(client, state, project_id, process_id, options, ledger)
     try:
         if ledger is not None:
@@ -131,17 +164,20 @@ def send_rows(
             sender.hashes = functools.partial(
                 _payload_hashes_of, valid, metadata=metadata, project_id=project_id, process_id=process_id
             )
-            sender.send(leads, valid, _lead_keys if ledger is not None else None)
+            payloads = functools.partial(
+                build_payloads, metadata=metadata, project_id=project_id, process_id=process_id
+            )
+            sender.send(_Batches(valid, payloads, _lead_keys if ledger is not None else None))
     finally:
         sender.close_progress()
         if ledger is not None:
             sender.keep_guard()
         _say_how_it_went(client)
-    unsent = [ref for ref in refs if state.status[state.at[ref]] == "valid"]
+    unsent = state.left()
     if unsent and ledger is not None:
         sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
     for ref in unsent:
-        if state.status[state.at[ref]] == "valid":
+        if state.status[state.at(ref)] == "valid":
             state.set(ref, "pending", reason="not sent: the run stopped before this row")
     return SendResult(
         rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests, guard=client.duplicates.stats()
@@ -199,7 +235,7 @@ class _Sender:
         """Works out the payload hashes the ledger asks for."""
         self.notes: dict[str, str] = {}
         """referenceId → what an accepted row's reason says about how it was sent."""
-        self._sent, self._total = 0, len(state.at)
+        self._sent, self._total = 0, len(state)
         self._bar_lock = threading.Lock()
         if options.progress:
             options.progress("sending", 0, self._total)
@@ -287,15 +323,8 @@ class _Sender:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def send(
-        self,
-        leads: list[dict[str, object]],
-        valid: pd.DataFrame,
-        keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
-    ) -> None:
-        """Claim, send and record batch after batch, several at once (``keys``: what the ledger records of
-        the valid rows' leads, with a ledger)."""
-        batches = _Batches(leads, valid, keys)
+    def send(self, batches: _Batches) -> None:
+        """Claim, send and record batch after batch, several at once."""
         size = max(1, min(self.options.batch_size, MAX_BATCH))
         budget = self.client.duplicates
         concurrency = max(1, self.options.concurrency)
@@ -484,7 +513,7 @@ class _Sender:
             return
         except Exception as exc:  # a bug must not lose the record of what was sent
             for ref in refs:
-                if self.state.status[self.state.at[ref]] == "valid":
+                if self.state.status[self.state.at(ref)] == "valid":
                     self.state.set(ref, "pending", reason=self._unconfirmed())
             self.stop = self.stop or f"sending failed unexpectedly ({type(exc).__name__}: {exc})"
             return
@@ -510,7 +539,7 @@ class _Sender:
         except LedgerError:
             return  # the rows stay "not sent"; the stop message already says what is wrong with the ledger
         for ref, entry in known.items():
-            if ref in self.state.at:
+            if ref in self.state:
                 self._apply_known(ref, entry)
 
     def _unconfirmed(self) -> str:
@@ -565,51 +594,81 @@ def _lead_keys(valid: pd.DataFrame) -> list[LeadKey]:
 
 
 KEY_CHUNK = 20_000
-"""Valid rows whose ledger keys are worked out at a time, as batches need them: the first batches leave
-while the keys of later ones are still to do."""
+"""Valid rows whose leads (and ledger keys) are built at a time, as batches need them: the first batches
+leave while later ones are still to build, and the leads of the whole sheet are never held at once."""
+
+
+class _ValidRows:
+    """The valid rows of a sheet's frame, by their place among the valid rows or by sheet row, without a copy."""
+
+    def __init__(self, rows: pd.DataFrame, positions: np.ndarray) -> None:
+        self.rows, self.positions = rows, positions
+        self._sheet_rows: np.ndarray | None = None
+        self._by_sheet_row: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def chunk(self, start: int, stop: int) -> pd.DataFrame:
+        """The ``start``-th to ``stop``-th valid rows."""
+        return self.rows.iloc[self.positions[start:stop]]
+
+    def at_sheet_rows(self, sheet_rows: Sequence[int]) -> pd.DataFrame:
+        """The valid rows with these sheet rows (others are left out), in sheet order."""
+        if self._sheet_rows is None or self._by_sheet_row is None:
+            self._sheet_rows = self.rows["sheet_row"].to_numpy()[self.positions].astype(np.int64)
+            self._by_sheet_row = np.argsort(self._sheet_rows, kind="stable")
+        wanted = np.asarray(list(sheet_rows), dtype=np.int64)
+        ordered = self._sheet_rows[self._by_sheet_row]
+        at = np.clip(np.searchsorted(ordered, wanted), 0, max(len(ordered) - 1, 0))
+        found = at[ordered[at] == wanted] if len(ordered) else at[:0]
+        return self.rows.iloc[np.sort(self.positions[self._by_sheet_row[np.unique(found)]])]
 
 
 def _payload_hashes_of(
-    valid: pd.DataFrame, sheet_rows: Sequence[int], *, metadata: pd.DataFrame, project_id: str, process_id: str
+    valid: _ValidRows, sheet_rows: Sequence[int], *, metadata: pd.DataFrame, project_id: str, process_id: str
 ) -> dict[int, str]:
     """The payload hashes of the valid rows at these sheet rows (the leads the ledger needs them for)."""
-    rows = valid[valid["sheet_row"].isin(list(sheet_rows))]
+    rows = valid.at_sheet_rows(sheet_rows)
     hashes = payload_hashes(rows, metadata, project_id=project_id, process_id=process_id)
     return dict(zip(rows["sheet_row"].astype(int).tolist(), hashes, strict=True))
 
 
 class _Batches:
-    """The leads taken batch by batch, each with its ledger keys (none without a ledger), worked out
-    ``KEY_CHUNK`` rows at a time as batches need them."""
+    """The valid rows' leads taken batch by batch, each with its ledger keys (none without a ledger); both are
+    built ``KEY_CHUNK`` rows at a time as batches need them."""
 
     def __init__(
         self,
-        leads: list[dict[str, object]],
-        valid: pd.DataFrame,
+        valid: _ValidRows,
+        payloads: Callable[[pd.DataFrame], list[dict[str, object]]],
         keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
     ) -> None:
-        self._leads, self._valid, self._keys = leads, valid, keys
+        self._valid, self._payloads, self._keys = valid, payloads, keys
         self._next = 0
         self._chunk_start = 0
-        self._chunk: list[LeadKey] = []
+        self._chunk: list[dict[str, object]] = []
+        self._chunk_keys: list[LeadKey] = []
 
     @property
     def left(self) -> int:
-        return len(self._leads) - self._next
+        return len(self._valid) - self._next
 
     def next(self, size: int) -> tuple[list[dict[str, object]], list[LeadKey]]:
         """The next ``size`` leads (fewer at the end) and their keys."""
-        first, end = self._next, min(self._next + max(1, size), len(self._leads))
-        start = first
+        start, end = self._next, min(self._next + max(1, size), len(self._valid))
         self._next = end
-        if self._keys is None:
-            return self._leads[first:end], []
+        leads: list[dict[str, object]] = []
         keys: list[LeadKey] = []
         while start < end:
             if not self._chunk_start <= start < self._chunk_start + len(self._chunk):
+                rows = self._valid.chunk(start, start + KEY_CHUNK)
                 self._chunk_start = start
-                self._chunk = self._keys(self._valid.iloc[start : start + KEY_CHUNK])
+                self._chunk = self._payloads(rows)
+                self._chunk_keys = self._keys(rows) if self._keys is not None else []
             stop = min(end, self._chunk_start + len(self._chunk))
-            keys += self._chunk[start - self._chunk_start : stop - self._chunk_start]
+            leads += self._chunk[start - self._chunk_start : stop - self._chunk_start]
+            if self._keys is not None:
+                keys += self._chunk_keys[start - self._chunk_start : stop - self._chunk_start]
             start = stop
-        return self._leads[first:end], keys
+        return leads, keys

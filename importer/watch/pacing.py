@@ -27,10 +27,13 @@ class PacedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.stopping.is_set():
             raise httpx.ConnectError("the watcher is stopping; no request is sent", request=request)
-        self.limiter.acquire()
-        if self.stopping.is_set():  # stopped while waiting for a slot: the request never leaves
-            raise httpx.ConnectError("the watcher is stopping; no request is sent", request=request)
-        return self.inner.handle_request(request)
+        self.limiter.acquire(hold=True)  # held until the answer starts: the CRM counts the request on arrival
+        try:
+            if self.stopping.is_set():  # stopped while waiting for a slot: the request never leaves
+                raise httpx.ConnectError("the watcher is stopping; no request is sent", request=request)
+            return self.inner.handle_request(request)
+        finally:
+            self.limiter.answered()
 
     def stop(self) -> None:
         """No request leaves any more; those waiting for a slot give up at once."""
