@@ -25,7 +25,9 @@ from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.dedupe import mark_duplicates
 from importer.errors import ConfigError, LedgerError, SourceError
-from importer.ledger.store import Known, Ledger, RunRecord, default_ledger_path
+from importer.ledger.opening import default_ledger_path
+from importer.ledger.runs import RunRecord
+from importer.ledger.store import Known, Ledger
 from importer.normalize.bounds import apply_bounds
 from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import ReadOptions, SourceTable, read_source

@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
-import importer.ledger.store as importer_ledger
 from importer.errors import LedgerError
-from importer.ledger.store import SCHEMA_VERSION, ClaimResult, LeadKey, Ledger, default_ledger_path
+from importer.ledger import schema
+from importer.ledger.opening import default_ledger_path
+from importer.ledger.schema import SCHEMA_VERSION
+from importer.ledger.store import ClaimResult, LeadKey, Ledger
 
 PROJECT = "64f0c0ffee0000000000aaaa"
 PROCESS = "64f0c0ffee0000000000beef"
@@ -581,7 +583,7 @@ def test_version_1_ledger_is_upgraded_and_keeps_its_leads(path: Path) -> None:
     raw = sqlite3.connect(path)
     v1 = [
         s.replace(", batch_id INTEGER NOT NULL DEFAULT 0", "")
-        for s in importer_ledger._SCHEMA
+        for s in schema.SCHEMA
         if not any(name in s for name in ("batches", "batch_keys", "batch_outcomes", "segments"))
     ]
     assert not any("batch_id" in statement for statement in v1)

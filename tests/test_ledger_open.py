@@ -77,14 +77,14 @@ def test_a_ledger_whose_creation_is_cut_short_leaves_no_table_less_file(
 ) -> None:
     """Creating a new ledger dies halfway (a kill, a full disk): no file is left under the ledger's name, so
     the next run creates it afresh instead of refusing a ledger file without tables."""
-    from importer.ledger import store
+    from importer.ledger import schema, store
 
     path = tmp_path / "ledger.sqlite3"
 
     def dies(*args: object) -> str:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "hash_scheme", dies)
+    monkeypatch.setattr(schema, "hash_scheme", dies)
     with pytest.raises(LedgerError, match="No space left on device"):
         store.Ledger(path)
     assert not path.exists()

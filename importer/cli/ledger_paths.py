@@ -14,7 +14,7 @@ import click
 
 from importer.crm.address import is_loopback, mask_url
 from importer.errors import LedgerError
-from importer.ledger.store import default_ledger_path
+from importer.ledger.opening import default_ledger_path
 
 __all__ = ["insecure_url", "insecure_warning", "is_fresh_ledger", "ledger_to_read", "ledger_to_use"]
 

@@ -8,7 +8,9 @@ a live run's ``in-flight`` leads are told from those of a crashed run. The latte
 later run, looked up in the CRM and *resolved* to ``accepted`` or ``pending``.
 
 Every ``sqlite3`` and file-system error becomes a :class:`~importer.errors.LedgerError` here, and every
-method that writes has committed (or rolled back) before it returns.
+method that writes has committed (or rolled back) before it returns. Opening the file and explaining its
+errors live in :mod:`importer.ledger.opening`, the tables and their upgrades in :mod:`importer.ledger.schema`,
+and a run's record in :mod:`importer.ledger.runs`.
 """
 
 from __future__ import annotations
@@ -18,11 +20,10 @@ import json
 import os
 import socket
 import sqlite3
-import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -30,164 +31,26 @@ from typing import Any, Self
 
 from importer.crm.dup_budget import DuplicateMemory
 from importer.errors import LedgerError
-from importer.ledger import crm_memory, matching
-from importer.ledger.batch_log import (
-    BATCH_DATA,
-    BATCH_INDEXES,
-    BATCHES_TABLE,
-    BATCHES_TABLE_V2,
-    UNPACK_V3,
-    Batch,
-    BatchLog,
-    Match,
-)
-from importer.ledger.key_index import SEGMENTS_TABLE, hash_scheme
+from importer.ledger import crm_memory, matching, schema
+from importer.ledger.batch_log import Batch, BatchLog, Match
 from importer.ledger.matching import ClaimResult, Known, LeadKey, PayloadHashes
+from importer.ledger.opening import connect, default_ledger_path, errors, existing_size, wait_until_written
 from importer.ledger.run_locks import RunLocks
+from importer.ledger.runs import LEAD_COLUMNS, RUN_COLUMNS, RunRecord, batch_lead, run_record
+from importer.ledger.schema import SCHEMA_VERSION, SCHEMA_WAIT_STEPS
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
-    "LEAD_STATES",
-    "SCHEMA_VERSION",
     "ClaimResult",
     "Known",
     "LeadKey",
     "Ledger",
-    "RunRecord",
-    "default_ledger_path",
+    "default_ledger_path",  # re-exported: it lives in importer.ledger.opening
 ]
 
-SCHEMA_VERSION = 4
-LEAD_STATES = ("in-flight", "accepted", "rejected", "pending")
 DEFAULT_BUSY_TIMEOUT = 30.0
-SCHEMA_WAIT_STEPS = 20
-"""Tenths of a second to wait for another process to create the tables of a new ledger file."""
-
-
-# A lead's project and process are stored once, in ``scopes``. Leads live in the batches that claimed
-# them, found through the key index (``segments``); ``leads`` holds those folded from the batches of
-# interrupted runs that had leads in flight (and every lead of a ledger from before version 4), looked
-# up by referenceId (unique), phone and email; ``leads_in_flight`` finds the leads of interrupted runs.
-_SCHEMA = (
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE runs (
-        run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, ended_at TEXT,
-        file TEXT NOT NULL, fingerprint TEXT NOT NULL, mapping TEXT NOT NULL,
-        project_id TEXT NOT NULL, process_id TEXT NOT NULL, command TEXT NOT NULL,
-        counts TEXT NOT NULL DEFAULT '{}', outcome TEXT, report TEXT, pid INTEGER NOT NULL, host TEXT NOT NULL)""",
-    """CREATE TABLE scopes (
-        scope_id INTEGER PRIMARY KEY, project_id TEXT NOT NULL, process_id TEXT NOT NULL,
-        UNIQUE (project_id, process_id))""",
-    """CREATE TABLE leads (
-        scope_id INTEGER NOT NULL REFERENCES scopes, reference_id TEXT NOT NULL,
-        phone TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '',
-        state TEXT NOT NULL CHECK (state IN ('in-flight', 'accepted', 'rejected', 'pending')),
-        lead_id TEXT, run_id INTEGER NOT NULL, first_run_id INTEGER NOT NULL, sheet_row INTEGER NOT NULL,
-        payload_hash TEXT, message TEXT, updated_at TEXT NOT NULL, batch_id INTEGER NOT NULL DEFAULT 0,
-        UNIQUE (scope_id, reference_id))""",
-    "CREATE INDEX leads_phone ON leads (scope_id, phone) WHERE phone != ''",
-    "CREATE INDEX leads_email ON leads (scope_id, email) WHERE email != ''",
-    "CREATE INDEX leads_in_flight ON leads (scope_id, run_id) WHERE state = 'in-flight'",
-    BATCHES_TABLE,
-    *BATCH_DATA,
-    *BATCH_INDEXES,
-    SEGMENTS_TABLE,
-)
-
-# Version 1 had no batch log: every claim went straight into ``leads``. Version 2 did not note when a batch
-# was sent: its batches count as sent (their leads are looked up in the CRM, as version 2 would have).
-# Version 3 folded every batch into ``leads``; its leads stay there, and its open batches (their leads
-# stored lead by lead) are unpacked into fields, then sealed or folded by the next run, as an interrupted
-# run's are.
-_MIGRATIONS = {
-    1: (BATCHES_TABLE_V2, "ALTER TABLE leads ADD COLUMN batch_id INTEGER NOT NULL DEFAULT 0"),
-    2: ("ALTER TABLE batches ADD COLUMN sent_at TEXT", "UPDATE batches SET sent_at = updated_at"),
-    3: ("ALTER TABLE batches ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0", *UNPACK_V3, *BATCH_INDEXES, SEGMENTS_TABLE),
-}
-
-# A claim mostly pays for writing the index pages it touched to the WAL: fewer, larger pages are
-# cheaper. page_size only takes effect when the file is created.
-_PRAGMAS = (
-    "PRAGMA page_size=8192",
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
-    "PRAGMA temp_store=MEMORY",
-    "PRAGMA cache_size=-65536",  # 64 MiB: the indexes of a few hundred thousand leads stay in memory
-    "PRAGMA wal_autocheckpoint=5000",  # checkpoint every ~40 MB of WAL rather than after every batch
-    "PRAGMA journal_size_limit=67108864",
-)
 
 _IN_RUN = "scope_id = ? AND reference_id = ? AND run_id = ?"
-
-_RUN_COLUMNS = (
-    "run_id, started_at, ended_at, file, fingerprint, mapping, project_id, process_id, "
-    "command, counts, outcome, report, pid, host"
-)
-
-_RUN_FIELDS = tuple(name.strip() for name in _RUN_COLUMNS.split(","))
-
-_LEAD_COLUMNS = (
-    "s.project_id, s.process_id, l.reference_id, l.phone, l.email, l.state, l.lead_id, l.run_id, "
-    "l.first_run_id, l.sheet_row, l.payload_hash, l.message, l.updated_at"
-)
-
-_MOVE_ASIDE = (
-    "move it aside (e.g. `mv {path} {path}.broken`) and run again; leads it recorded will then not be "
-    "recognised as already imported"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class RunRecord:
-    """One run of leadimport as the ledger recorded it."""
-
-    run_id: int
-    started_at: str
-    ended_at: str | None
-    file: str
-    fingerprint: str
-    mapping: str
-    project_id: str
-    process_id: str
-    command: str
-    counts: dict[str, int]
-    outcome: str | None
-    report: str | None
-    pid: int
-    host: str
-
-
-def _existing_size(path: Path, *, create: bool) -> int | None:
-    """The size of the ledger file at ``path``, None when there is none yet; a missing file is refused
-    unless ``create``, and anything but a regular file always."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        if create:
-            return None
-        raise LedgerError(
-            f"there is no ledger at {path}. If the path is mistyped, correct it: a new ledger there would not "
-            "know the leads recorded in the real one and would send them again. To start a new ledger there, "
-            "pass --new-ledger."
-        ) from None
-    except OSError as exc:
-        raise LedgerError(f"cannot open the ledger {path}: {exc.strerror}.") from None
-    if not stat.S_ISREG(info.st_mode):
-        what = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise LedgerError(f"the ledger {path} is {what}; give the path of a ledger file (--ledger).")
-    return info.st_size
-
-
-def default_ledger_path(environ: Mapping[str, str] = os.environ) -> Path:
-    """Where the ledger lives: ``$LEADIMPORT_LEDGER``, else under ``$XDG_STATE_HOME``, else ``~/.local/state``."""
-    explicit = environ.get("LEADIMPORT_LEDGER", "")
-    if explicit:
-        return Path(explicit).expanduser()
-    state_home = environ.get("XDG_STATE_HOME", "")
-    if not Path(state_home).is_absolute():  # unset, empty or relative: the XDG spec says to ignore it
-        home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
-        state_home = str(home / ".local" / "state")
-    return Path(state_home) / "leadimport" / "ledger.sqlite3"
 
 
 class Ledger:
@@ -222,16 +85,16 @@ class Ledger:
         self._with_leads: set[int] = set()
         """Scopes known to have rows in ``leads`` (rows are never deleted)."""
         self._locks = RunLocks(Path(f"{self.path}.locks"))
-        size = _existing_size(self.path, create=(create or new) and not read_only)
+        size = existing_size(self.path, create=(create or new) and not read_only)
         self._existed = size is not None
         if size == 0 and not new and not read_only:
-            self._wait_until_written()
+            wait_until_written(self.path, busy_timeout)
         with self._errors("open"):
             if not read_only:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._locks.folder.mkdir(exist_ok=True)
                 if size is None:
-                    self._create_atomically()
+                    self.created = schema.create_atomically(self.path)
             self._conn = self._connect()
         try:
             if read_only:
@@ -333,18 +196,18 @@ class Ledger:
 
     def runs(self, limit: int = 50) -> list[RunRecord]:
         """The latest ``limit`` runs, newest first."""
-        rows = self._select(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY run_id DESC LIMIT ?", (limit,))
-        return [_run_record(row) for row in rows]
+        rows = self._select(f"SELECT {RUN_COLUMNS} FROM runs ORDER BY run_id DESC LIMIT ?", (limit,))
+        return [run_record(row) for row in rows]
 
     def run(self, run_id: int) -> RunRecord | None:
         """The run ``run_id``, or None when the ledger has no such run."""
-        rows = self._select(f"SELECT {_RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,))
-        return _run_record(rows[0]) if rows else None
+        rows = self._select(f"SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?", (run_id,))
+        return run_record(rows[0]) if rows else None
 
     def leads_of_run(self, run_id: int) -> list[dict[str, object]]:
         """Every lead whose latest claim is the run's (or that the run adopted), in sheet order."""
-        sql = f"SELECT {_LEAD_COLUMNS}, l.batch_id FROM leads AS l JOIN scopes AS s USING (scope_id) WHERE l.run_id = ?"
-        names = [column.split(".")[1] for column in _LEAD_COLUMNS.split(", ")] + ["batch_id"]
+        sql = f"SELECT {LEAD_COLUMNS}, l.batch_id FROM leads AS l JOIN scopes AS s USING (scope_id) WHERE l.run_id = ?"
+        names = [column.split(".")[1] for column in LEAD_COLUMNS.split(", ")] + ["batch_id"]
         with self._transaction("read") as conn:
             self._fold_dead(conn)
             if self.run(run_id) is None:
@@ -352,7 +215,7 @@ class Ledger:
             leads = [dict(zip(names, row, strict=True)) for row in conn.execute(sql, (run_id,))]
             scopes = {s: (p, q) for s, p, q in conn.execute("SELECT scope_id, project_id, process_id FROM scopes")}
             for batch in self._log.of_run(conn, run_id):
-                leads += [_batch_lead(batch, batch.entry(pos), scopes[batch.scope]) for pos in range(batch.size)]
+                leads += [batch_lead(batch, batch.entry(pos), scopes[batch.scope]) for pos in range(batch.size)]
             refs = sorted({str(lead["reference_id"]) for lead in leads})
             newest = self._newest(conn, self._run_scope(conn, run_id), refs, with_open=True)
         latest = [lead for lead in leads if lead.pop("batch_id") == newest.get(str(lead["reference_id"]))]
@@ -586,7 +449,7 @@ class Ledger:
     def _check_readable(self) -> None:
         """Refuse a read-only ledger this leadimport cannot read as it is (it would have to write to it)."""
         with self._mutex, self._errors("read"):
-            version = self._schema_version(self._conn)
+            version = schema.schema_version(self._conn, self.path)
         if version is None:
             raise LedgerError(f"the ledger {self.path} has no tables yet; nothing was recorded in it.")
         if version != SCHEMA_VERSION:
@@ -597,36 +460,7 @@ class Ledger:
 
     def _connect(self) -> sqlite3.Connection:
         """A connection to the ledger file, set up as every connection of the ledger is."""
-        if self.read_only:
-            # Without a -wal file everything is in the ledger file itself: read it as immutable, so SQLite
-            # creates no -wal and -shm beside it (a look leaves no trace). With one (a run is going on, or
-            # one was killed), read through it: what that run recorded may be only there.
-            wal = Path(f"{self.path}-wal").exists()
-            uri = f"{self.path.resolve().as_uri()}?mode=ro" + ("" if wal else "&immutable=1")
-            return sqlite3.connect(
-                uri, uri=True, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
-            )
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
-        try:
-            for pragma in _PRAGMAS:
-                self._pragma(conn, pragma)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _pragma(self, conn: sqlite3.Connection, pragma: str) -> None:
-        """Run a setup pragma. Switching a new file to WAL while another process does the same can fail at
-        once with "database is locked" (SQLite does not wait there), so that is tried again for a while."""
-        deadline = time.monotonic() + self.busy_timeout
-        while True:
-            try:
-                conn.execute(pragma)
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
+        return connect(self.path, self.busy_timeout, read_only=self.read_only)
 
     def _has_leads(self, conn: sqlite3.Connection, scope: int) -> bool:
         """Whether ``leads`` holds any lead of the scope (a new ledger holds none: nothing to look up)."""
@@ -682,73 +516,29 @@ class Ledger:
         with self._mutex, self._errors("read"):
             return list(self._conn.execute(sql, params).fetchall())
 
-    def _create_atomically(self) -> None:
-        """Make a new ledger's tables in a file beside it, which then takes the ledger's name in one step.
-
-        A run killed while a ledger is being created leaves no ledger file without tables behind (which the
-        next run would have to refuse, since such a file may also be a truncated ledger). When another process
-        creates the ledger first, its file is kept and opened.
-        """
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.new")
-        temp.unlink(missing_ok=True)
-        try:
-            conn = sqlite3.connect(temp, isolation_level=None)
-            try:
-                conn.execute("PRAGMA page_size=8192")
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("BEGIN")
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                conn.execute("INSERT INTO meta VALUES ('key_hash', ?)", (hash_scheme(),))
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
-            with contextlib.suppress(FileExistsError):
-                os.link(temp, self.path)  # fails if the ledger appeared meanwhile: never replaces one
-                self.created = True
-        finally:
-            for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm")):
-                leftover.unlink(missing_ok=True)
-
     def _prepare_schema(self) -> None:
-        """Create the tables of a new ledger; refuse one written by a newer leadimport."""
+        """Create the tables of a new ledger, upgrade an older one's; refuse one written by a newer leadimport."""
         with self._mutex, self._errors("read"):
-            version = self._schema_version(self._conn)
+            version = schema.schema_version(self._conn, self.path)
         if version is None and self._existed and not self._new:
             version = self._wait_for_schema()
         if version == SCHEMA_VERSION:
             self._check_key_hash()
             return
         with self._transaction("create the tables of") as conn:
-            version = self._schema_version(conn)
-            if version is None:
-                for statement in _SCHEMA:
-                    conn.execute(statement)
+            if schema.create_or_upgrade(conn, self.path):
                 self.created = True
-                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                conn.execute("INSERT INTO meta VALUES ('key_hash', ?)", (hash_scheme(),))
-            elif version < SCHEMA_VERSION:
-                for step in range(version, SCHEMA_VERSION):
-                    for statement in _MIGRATIONS[step]:
-                        conn.execute(statement)
-                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('key_hash', ?)", (hash_scheme(),))
 
     def _check_key_hash(self) -> None:
         """Re-index a ledger whose key index was written with another hash function (another pandas, say):
         its batches are unsealed, and sealed again by the next run, as an interrupted run's are."""
-        scheme = hash_scheme()
         with self._mutex, self._errors("read"):
-            row = self._conn.execute("SELECT value FROM meta WHERE key = 'key_hash'").fetchone()
-        if row is not None and row[0] == scheme:
+            current = schema.key_hash_is_current(self._conn)
+        if current:
             return
         with self._transaction("re-index") as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'key_hash'").fetchone()
-            if row is None or row[0] != scheme:
-                conn.execute("DELETE FROM segments")
-                conn.execute("UPDATE batches SET sealed = 0 WHERE sealed = 1")
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('key_hash', ?)", (scheme,))
+            if not schema.key_hash_is_current(conn):
+                schema.reindex(conn)
 
     def _wait_for_schema(self) -> int:
         """The schema version of a file that existed with no tables, once another process has created them.
@@ -760,7 +550,7 @@ class Ledger:
         for _ in range(SCHEMA_WAIT_STEPS):
             time.sleep(0.1)
             with self._mutex, self._errors("read"):
-                version = self._schema_version(self._conn)
+                version = schema.schema_version(self._conn, self.path)
             if version is not None:
                 return version
         raise LedgerError(
@@ -768,42 +558,6 @@ class Ledger:
             f"{self.path.name}-wal file loses what a killed run recorded there: copy the -wal file along, or use "
             f"`sqlite3 SOURCE '.backup {self.path}'`. To start a new ledger there, pass --new-ledger."
         )
-
-    def _wait_until_written(self) -> None:
-        """Wait a little for an empty ledger file to be written (another process may have just created it),
-        else refuse it untouched: a truncated ledger taken for a new one would send every lead again."""
-        for _ in range(SCHEMA_WAIT_STEPS):
-            with self._errors("open"):
-                if self.path.stat().st_size > 0:
-                    return
-            time.sleep(0.1)
-        raise LedgerError(
-            f"the ledger {self.path} is an empty file (0 bytes): a failed copy, a full disk or a backup tool may "
-            "have truncated it, and taking it for a new ledger would send again every lead it recorded. Restore "
-            "it from a backup (with its -wal file), or pass --new-ledger to start a new, empty ledger there."
-        )
-
-    def _schema_version(self, conn: sqlite3.Connection) -> int | None:
-        """The ledger's schema version; None for an empty file (a new ledger)."""
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if tables and "meta" not in tables:
-            raise LedgerError(
-                f"{self.path} is an SQLite database of some other program, not a leadimport ledger; "
-                "choose another file (--ledger or LEADIMPORT_LEDGER)."
-            )
-        if not tables:
-            return None
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None or not str(row[0]).isdigit():
-            raise LedgerError(
-                f"the ledger {self.path} has no readable schema version; {_MOVE_ASIDE.format(path=self.path)}."
-            )
-        if int(row[0]) > SCHEMA_VERSION:
-            raise LedgerError(
-                f"the ledger {self.path} was written by a newer leadimport (schema version {row[0]}; this one "
-                f"knows version {SCHEMA_VERSION}); upgrade leadimport to use it."
-            )
-        return int(row[0])
 
     @contextlib.contextmanager
     def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
@@ -823,13 +577,9 @@ class Ledger:
                 self._run_scopes.clear()
                 raise
 
-    @contextlib.contextmanager
-    def _errors(self, action: str) -> Iterator[None]:
+    def _errors(self, action: str) -> contextlib.AbstractContextManager[None]:
         """Turn sqlite3 and file-system errors into a LedgerError that says what to do."""
-        try:
-            yield
-        except (sqlite3.Error, OSError) as exc:
-            raise LedgerError(_explain(exc, self.path, action, self.busy_timeout)) from exc
+        return errors(self.path, action, self.busy_timeout)
 
 
 def _columns(leads: Sequence[LeadKey]) -> list[list[Any]]:
@@ -837,57 +587,6 @@ def _columns(leads: Sequence[LeadKey]) -> list[list[Any]]:
     if not leads:
         return [[] for _ in LeadKey._fields]
     return [list(column) for column in zip(*leads, strict=True)]
-
-
-def _batch_lead(batch: Batch, entry: list[Any], scope: tuple[str, str]) -> dict[str, object]:
-    """A lead of a batch, as :meth:`Ledger.leads_of_run` lists leads (with the batch's id)."""
-    ref, phone, email, sheet_row, payload_hash, state, lead_id, message = entry
-    return {
-        "project_id": scope[0],
-        "process_id": scope[1],
-        "reference_id": ref,
-        "phone": phone,
-        "email": email,
-        "state": state,
-        "lead_id": lead_id,
-        "run_id": batch.run_id,
-        "first_run_id": batch.run_id,
-        "sheet_row": sheet_row,
-        "payload_hash": payload_hash,
-        "message": message,
-        "updated_at": batch.updated_at,
-        "batch_id": batch.batch_id,
-    }
-
-
-def _run_record(row: tuple[Any, ...]) -> RunRecord:
-    fields = dict(zip(_RUN_FIELDS, row, strict=True))
-    fields["counts"] = {str(k): int(v) for k, v in json.loads(fields["counts"] or "{}").items()}
-    return RunRecord(**fields)
-
-
-def _explain(exc: sqlite3.Error | OSError, path: Path, action: str, busy_timeout: float) -> str:
-    """A message for a failed ledger operation that names the file and says what to do."""
-    text = str(exc)
-    lowered = text.lower()
-    if isinstance(exc, OSError):
-        return f"cannot {action} the ledger {path}: {exc.strerror or text} ({exc.filename or path})."
-    if "locked" in lowered or "busy" in lowered:
-        return (
-            f"the ledger {path} is locked by another process for more than {busy_timeout:g} s; "
-            "wait for it to finish, then run the same command again."
-        )
-    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
-        return (
-            f"the ledger {path} is not a leadimport ledger or is corrupted ({text}); {_MOVE_ASIDE.format(path=path)}."
-        )
-    if "readonly" in lowered or "read-only" in lowered:
-        return f"the ledger {path} is read-only ({text}); make it and its folder writable, or set LEADIMPORT_LEDGER."
-    if "full" in lowered:
-        return f"the disk holding the ledger {path} is full; free some space, then run the same command to resume."
-    if "unable to open" in lowered:
-        return f"cannot open the ledger {path} ({text}); check that its folder exists and is writable."
-    return f"cannot {action} the ledger {path}: {text}."
 
 
 def _now() -> str:

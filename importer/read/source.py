@@ -1,13 +1,15 @@
-"""Files → a table of text cells, each row numbered as the person sees it (``sheet_row``)."""
+"""Files → a table of text cells, each row numbered as the person sees it (``sheet_row``).
+
+What kind a file is comes from :mod:`importer.read.sniff`; finding and matching its header row from
+:mod:`importer.read.header`.
+"""
 
 from __future__ import annotations
 
-import difflib
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -25,13 +27,24 @@ from importer.columns import (
     to_bool,
     to_series,
 )
-from importer.config import ColumnSpec, LeadMapping, normalize_header
+from importer.config import LeadMapping
 from importer.errors import ConfigError, SourceError
+from importer.read.header import (
+    HEADER_SEARCH_ROWS,
+    HeaderMatch,
+    choose_header,
+    display_names,
+    match_header,
+    missing_columns,
+    no_sheet_matches,
+    reading_notes,
+    report_columns,
+)
 from importer.read.html_tables import html_rows
+from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.split_cells import mend_split_cells, split_cells_note
 from importer.read.text import DELIMITER_NAMES, open_text, parse_table
 from importer.read.workbook import (
-    WORKBOOK_SUFFIXES,
     blank_row,
     cell_text,
     column_texts,
@@ -44,10 +57,8 @@ from importer.read.workbook import (
 )
 from importer.read.xlsx_cells import HiddenCells, column_name, hidden_cells, stray_far_right
 
-TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 HTML_SHEET = "HTML table"
 """The sheet name given to a web page's table saved as .xls."""
-HEADER_SEARCH_ROWS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,29 +128,6 @@ class SourceTable:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class HeaderMatch:
-    """How well one row works as the header for a mapping."""
-
-    index: int  # 0-based row index in the sheet
-    headers: list[str]
-    found: dict[str, int]  # target → column index
-    missing: list[ColumnSpec]
-    span: int = 1
-    """Rows the header takes: 2 for a group row ("Contact") over its columns ("Mobile", "Email")."""
-    alternates: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    """target → later columns with the same header as the one found (Phone, Phone)."""
-
-    @property
-    def data_start(self) -> int:
-        """The 0-based row index of the first data row."""
-        return self.index + self.span
-
-    @property
-    def complete(self) -> bool:
-        return not any(s.required for s in self.missing)
-
-
 def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions()) -> SourceTable:
     """Read a lead file: pick the sheet and header row, return every data row as text."""
     p = check_source_file(Path(path))
@@ -155,100 +143,14 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     return _read_text(p, mapping, options)
 
 
-def check_source_file(p: Path) -> Path:
-    """``p``, when it is a regular file of a type leadimport reads; else a :class:`SourceError` saying why."""
-    if not p.is_file():
-        if p.exists():
-            what = "a folder" if p.is_dir() else "not a regular file (a named pipe, socket or device)"
-            raise SourceError(f"{p}: this is {what}; give the path of a lead file (CSV, XLSX, ...).")
-        raise SourceError(f"{p}: file not found.")
-    suffix = p.suffix.lower()
-    if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
-        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
-    return p
-
-
-_IMAGE = "export the leads from the program that made it as .csv or .xlsx: a picture of a sheet cannot be read"
-_NOT_A_SHEET = (
-    (b"\x89PNG\r\n\x1a\n", "an image (PNG), not a spreadsheet", _IMAGE),
-    (b"\xff\xd8\xff", "an image (JPEG), not a spreadsheet", _IMAGE),
-    (b"GIF87a", "an image (GIF), not a spreadsheet", _IMAGE),
-    (b"GIF89a", "an image (GIF), not a spreadsheet", _IMAGE),
-    (b"II*\x00", "an image (TIFF), not a spreadsheet", _IMAGE),
-    (b"MM\x00*", "an image (TIFF), not a spreadsheet", _IMAGE),
-    (b"\x1f\x8b", "a gzip-compressed file", "unpack it first (gunzip, 7-Zip) and import the file inside"),
-    (b"BZh", "a bzip2-compressed file", "unpack it first and import the file inside"),
-    (b"Rar!", "a RAR archive", "unpack it first and import the file inside"),
-    (b"7z\xbc\xaf", "a 7-Zip archive", "unpack it first and import the file inside"),
-    (b"%PDF", "a PDF document", "export the leads from the program that made it as .csv or .xlsx"),
-)
-_BINARY_SHARE = 0.02
-"""Share of control bytes (besides NUL, tab, line breaks and Ctrl-Z) above which a file is binary data:
-text has none, random bytes about 11 %."""
-_BINARY_BYTES = bytes([*range(1, 9), 11, 12, *range(14, 26), *range(27, 32), 127])
-_JSON_START = re.compile(r'^(?:\{\s*"|\[\s*(?:\{|\[|"|\]))')
-_MARKUP = ("<html", "<!doc", "<table", "<meta", "<head", "<body", "<style", "<!--", "<?xml")
-
-
-def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
-    """What a file really is, whatever its name: web apps save CSV, TSV or an HTML table as .xls, and
-    people rename an .xlsx to .csv."""
-    with path.open("rb") as handle:
-        head = handle.read(4096)
-    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        return "workbook"
-    for magic, what, advice in _NOT_A_SHEET:
-        if head.startswith(magic):
-            noun = what if "spreadsheet" in what else f"{what}, not a spreadsheet"
-            raise SourceError(f"{path}: this is {noun}; {advice}.")
-    if head[8:12] == b"WEBP" or head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
-        raise SourceError(f"{path}: this is an image, not a spreadsheet; {_IMAGE}.")
-    if _looks_binary(head):
-        raise SourceError(
-            f"{path}: this is binary data, not a spreadsheet or a text file (a damaged file, or another "
-            "program's format). Open it in the program that made it and save the leads as .csv or .xlsx."
-        )
-    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
-    start = head.decode("utf-16" if utf16 else "utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()
-    if start.startswith(("{", "[{", "[\n", "[\r")) and _JSON_START.match(start):
-        raise SourceError(
-            f"{path}: this is JSON data, not a spreadsheet. Export the leads from the program that made it as "
-            ".csv or .xlsx (or convert it, e.g. with pandas: pd.read_json(...).to_csv(...))."
-        )
-    # A page may open with a PHP notice (<br /><b>Warning</b>: ...) before its table.
-    markup = start.startswith(_MARKUP) or (start.startswith("<") and "<table" in start and "</t" in start)
-    if markup:
-        if "urn:schemas-microsoft-com:office:spreadsheet" in start or "<workbook" in start:
-            raise SourceError(
-                f"{path}: this is an Excel 2003 XML spreadsheet, which leadimport cannot read. "
-                "Open it in Excel and save it as .xlsx or .csv."
-            )
-        return "html"
-    return "text"
-
-
-def _looks_binary(head: bytes) -> bool:
-    """Whether the start of a file is binary data rather than text in some encoding (UTF-16 aside)."""
-    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 3:
-        return False  # UTF-16 text holds a NUL beside every ASCII letter; NUL padding is read as blank rows
-    try:
-        head.decode("utf-8")
-        return False
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(head) - 3:  # a character cut at the end of the sample
-            return False
-    controls = sum(head.count(bytes([b])) for b in _BINARY_BYTES)
-    return controls > _BINARY_SHARE * len(head)
-
-
 def _read_html(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
     """An HTML table saved as .xls, read like a one-sheet workbook."""
     rows = html_rows(p.read_bytes(), path=str(p))
     search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
     preview = [[cell_text(c) for c in r] for r in rows[:search]]
-    match = _choose_header(preview, mapping, options.header_row, where=f"{p} (HTML table)")
+    match = choose_header(preview, mapping, options.header_row, where=f"{p} (HTML table)")
     if not match.complete:
-        raise _missing_columns(match, mapping, where=f"{p} (HTML table)")
+        raise missing_columns(match, mapping, where=f"{p} (HTML table)")
     return _workbook_table(p, HTML_SHEET, [HTML_SHEET], rows, match, HiddenCells())
 
 
@@ -258,15 +160,15 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     # Excel reads a first line "sep=;" as a setting and does not show it: rows are numbered as if it were not there.
     hint = int(bool(preview) and _SEP_HINT.fullmatch(delimiter.join(preview[0]).strip()) is not None)
     header_row = options.header_row + hint if options.header_row is not None else None
-    match = _choose_header(preview, mapping, header_row, where=str(p))
+    match = choose_header(preview, mapping, header_row, where=str(p))
     if not match.complete:
-        raise _missing_columns(match, mapping, where=str(p))
+        raise missing_columns(match, mapping, where=str(p))
     width = len(match.headers)
     last = match.data_start - 1  # the header's last record
     body = decoded.body(ends[last] if last < len(ends) else len(decoded.text))
     parsed = parse_table(body, delimiter, width, str(p))
     positions = list(range(parsed.num_columns)) if isinstance(parsed, pa.Table) else parsed.positions
-    every = _display_names(match.headers, _extra=max(positions, default=-1) + 1)
+    every = display_names(match.headers, _extra=max(positions, default=-1) + 1)
     names = [every[i] for i in positions]  # a column beyond the header keeps its letter (Column WZZ)
     if isinstance(parsed, pa.Table):
         # One contiguous large_string array per column, so later stages convert without copying.
@@ -415,7 +317,7 @@ def _first_fitting(
             tried.append((name, f"has no row {options.header_row}" if too_short else "empty"))
             continue
         preview = [[cell_text(c) for c in r] for r in rows[:search]]  # a header typed as 2024 reads "2024"
-        match = _choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
+        match = choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
         if match.complete and wanted is None and all(blank_row(r) for r in rows[match.data_start :]):
             empty = empty or (name, rows, match)
             continue
@@ -425,8 +327,8 @@ def _first_fitting(
     if empty is not None:  # only empty sheets fit: read the first, so the summary says it has no rows
         return _fitting_table(p, workbook, mapping, candidates, hidden, *empty, skipped=None)
     if wanted is not None and tried and isinstance(tried[0][1], HeaderMatch):
-        raise _missing_columns(tried[0][1], mapping, where=f"{p} [sheet {wanted!r}]")
-    raise _no_sheet_matches(p, mapping, tried)
+        raise missing_columns(tried[0][1], mapping, where=f"{p} [sheet {wanted!r}]")
+    raise no_sheet_matches(p, mapping, tried)
 
 
 def _fitting_table(
@@ -493,7 +395,7 @@ def _workbook_table(
     # Trailing columns with neither a header nor any value are just Excel's used range.
     while len(columns) > len(match.headers) and not any(columns[-1]):
         columns.pop()
-    names = _display_names(match.headers, _extra=len(columns))
+    names = display_names(match.headers, _extra=len(columns))
     cells = pd.DataFrame({n: pd.array(col, dtype=TEXT_DTYPE) for n, col in zip(names, columns, strict=True)})
     table = _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
     uncomputed = sorted(cell for cell in hidden.uncomputed if cell[0] >= match.data_start and cell[1] < len(columns))
@@ -510,35 +412,6 @@ def _workbook_table(
 def _whole(value: object) -> bool:
     """Whether a workbook value is a whole number (what a zero-padding format can show)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
-
-
-def _reading_notes(match: HeaderMatch, names: list[str]) -> tuple[str, ...]:
-    """Columns found twice, and optional columns not found: either may hide data the person expects used."""
-    notes = [_alternates_note(match, target, others) for target, others in match.alternates.items()]
-    notes += [
-        f"{_target_label(spec.target)}: no column named {' / '.join(repr(a) for a in spec.aliases)} "
-        "(optional, so it is left empty)"
-        for spec in match.missing
-        if not spec.required
-    ]
-    return tuple(notes)
-
-
-def _alternates_note(match: HeaderMatch, target: str, others: tuple[int, ...]) -> str:
-    first = match.headers[match.found[target]]
-    repeats = [i for i in others if normalize_header(match.headers[i]) == normalize_header(first)]
-    if len(repeats) == len(others):
-        return (
-            f"{_target_label(target)}: the header {first!r} appears {len(others) + 1} times; "
-            "empty cells of the first such column are read from the next"
-        )
-    more = ", ".join(dict.fromkeys(repr(match.headers[i]) for i in others))
-    what = "empty cells and invalid numbers" if target == "phone" else "empty cells"
-    return f"{_target_label(target)}: {what} of {first!r} are read from {more} (another name the mapping gives)"
-
-
-def _target_label(target: str) -> str:
-    return target if target.startswith("metadata.") else f"fields.{target}"
 
 
 def _mark_lossy_phones(texts: list[str], rows: list[list[object]], column: int) -> None:
@@ -574,7 +447,7 @@ def _source_table(
         header_row=match.index + 1,
         header_rows=match.span,
         alternates={t: tuple(names[i] for i in others) for t, others in match.alternates.items()},
-        notes=_reading_notes(match, names) + _serial_reference_note(match, names, cells),
+        notes=reading_notes(match, names) + _serial_reference_note(match, names, cells),
         columns={t: names[i] for t, i in match.found.items()},
         ignored=frozenset(names[i] for i in report_columns(match.headers)),
         **where,  # type: ignore[arg-type]
@@ -628,162 +501,6 @@ def pick_sheet(names: list[str], wanted: str, p: Path, *, hidden: set[str] | fro
         return shown[int(wanted) - 1]
     listed = ", ".join(repr(n) + (" (hidden)" if n in hidden else "") for n in names)
     raise SourceError(f"{p}: no sheet named {wanted!r}. Sheets: {listed}.")
-
-
-# A leadimport report fed back in (fixed by hand) starts with our own columns, in this order.
-REPORT_PREFIX = (
-    "sheet_row", "status", "reason", "warnings", "duplicate_of",
-    "phone_e164", "email", "referenceId", "lead_id", "imported_in_run",
-)  # fmt: skip
-
-
-def report_columns(row: list[str]) -> set[int]:
-    """Positions of leadimport's own report columns, when ``row`` is the header of one of our reports."""
-    i = 0
-    for name in REPORT_PREFIX:
-        if i < len(row) and row[i].strip() == name:
-            i += 1
-    return set(range(i)) if i >= 5 else set()
-
-
-def match_header(row: list[str], mapping: LeadMapping) -> HeaderMatch:
-    """Which mapping columns a candidate header row provides."""
-    keys: dict[str, list[int]] = {}
-    ours = report_columns(row)
-    for i, cell in enumerate(row):
-        if i in ours:
-            continue
-        key = normalize_header(cell.removesuffix(" (sheet)") if ours else cell)
-        keys.setdefault(key, []).append(i)
-    keys.pop("", None)
-    found: dict[str, int] = {}
-    alternates: dict[str, tuple[int, ...]] = {}
-    missing: list[ColumnSpec] = []
-    for spec in mapping.specs:
-        # Every column named by one of the aliases: the first alias found feeds the field, and the empty
-        # cells are filled from its repeats, then from the other aliases' columns (Mobile No. and Contact No).
-        aliases = dict.fromkeys(normalize_header(a) for a in spec.aliases)
-        hits = [i for k in aliases if k in keys for i in keys[k]]
-        if not hits:
-            missing.append(spec)
-            continue
-        found[spec.target] = hits[0]
-        if len(hits) > 1:
-            alternates[spec.target] = tuple(hits[1:])
-    headers = [c.strip() for c in row]
-    return HeaderMatch(index=0, headers=headers, found=found, missing=missing, alternates=alternates)
-
-
-def _choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: int | None, where: str) -> HeaderMatch:
-    if header_row is not None:
-        if header_row > len(preview):
-            raise SourceError(f"{where}: there is no row {header_row} (the last row is {len(preview)}).")
-        return replace(match_header(preview[header_row - 1], mapping), index=header_row - 1)
-    best: HeaderMatch | None = None
-    rows = preview[:HEADER_SEARCH_ROWS]
-    singles = [match_header(row, mapping) for row in rows]
-    for index, m in enumerate(singles):
-        if best is None or len(m.found) > len(best.found):
-            best = replace(m, index=index)
-        if index + 1 < len(rows):
-            # A two-row header: group labels over sub-headers ("Contact" over "Mobile" and "Email"): each
-            # column named by its sub-header (or by its label where the sub-header is empty, or the other way
-            # round, whichever fits); used only when it fits better than either row alone.
-            upper, lower = rows[index], rows[index + 1]
-            two = max(match_header(_stacked(lower, upper), mapping), match_header(_stacked(upper, lower), mapping),
-                      key=lambda t: len(t.found))  # fmt: skip
-            if len(two.found) > max(len(m.found), len(singles[index + 1].found), len(best.found)):
-                best = replace(two, index=index, span=2)
-    assert best is not None
-    return best
-
-
-def _stacked(first: list[str], second: list[str]) -> list[str]:
-    """The cells of ``first``, its empty ones taken from ``second``."""
-    width = max(len(first), len(second))
-    padded = [*first, *[""] * (width - len(first))], [*second, *[""] * (width - len(second))]
-    return [a if a.strip() else b for a, b in zip(*padded, strict=True)]
-
-
-def _closest_header(aliases: tuple[str, ...], headers: list[str]) -> str | None:
-    """The header most like any of the aliases (one holding an alias whole counts as close), if any is close."""
-    best, score = None, 0.5
-    for alias in map(normalize_header, aliases):
-        for header in headers:
-            key = normalize_header(header)
-            ratio = 0.9 if alias and alias in key else difflib.SequenceMatcher(None, alias, key).ratio()
-            if ratio > score:
-                best, score = header, ratio
-    return best
-
-
-def _missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> ConfigError:
-    headers = [h for h in match.headers if h]
-    lines = []
-    for spec in match.missing:
-        if not spec.required:
-            continue
-        label = f"fields.{spec.target}" if spec in mapping.fields else spec.target
-        near = _closest_header(spec.aliases, headers)
-        tip = f" Closest header: {near!r}." if near else ""
-        lines.append(f"  {label}: no column named {' / '.join(repr(a) for a in spec.aliases)}.{tip}")
-    if any(_LEAD_LIKE.search(h) for h in headers):  # Rahul,9812345678,rahul@x.com: a lead, not a header
-        hint = (
-            f"\n  Row {match.index + 1} holds a phone number or an email address: the file seems to have no header"
-            " row. Add one above the data (e.g. Name,Phone,Email), naming the columns as the mapping does."
-        )
-    else:
-        hint = f"\n  (The header is looked for in the first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down.)"
-    return ConfigError(
-        f"{where}: the mapping {mapping.source} does not fit the header on row {match.index + 1}.\n"
-        + "\n".join(lines)
-        + f"\n  Headers found: {', '.join(repr(h) for h in headers) or '(none)'}."
-        + hint,
-        row=match.index + 1,
-    )
-
-
-_LEAD_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.\w+$|^\+?[\d\s().-]{10,}$")
-"""A cell that is an email address or a phone number of 10 digits or more, never a column's name."""
-
-
-def _no_sheet_matches(p: Path, mapping: LeadMapping, tried: list[tuple[str, HeaderMatch | str]]) -> SourceError:
-    wanted = ", ".join(f"{s.target} ({' / '.join(s.aliases)})" for s in mapping.specs if s.required)
-    lines = [f"{p}: no sheet has a header row with the columns the mapping {mapping.source} needs: {wanted}."]
-    for name, match in tried:
-        if isinstance(match, str):
-            lines.append(f"  sheet {name!r}: {match}")
-            continue
-        headers = ", ".join(repr(h) for h in match.headers if h) or "(none)"
-        missing = ", ".join(s.target for s in match.missing if s.required)
-        lines.append(f"  sheet {name!r}, row {match.index + 1}: {headers} — missing {missing}")
-    lines.append(
-        "Pick a sheet with --sheet or fix the column names in the mapping. The header is looked for in the "
-        f"first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down."
-    )
-    return SourceError("\n".join(lines))
-
-
-def _display_names(headers: list[str], *, _extra: int) -> list[str]:
-    names: list[str] = []
-    seen: set[str] = set()
-    for i in range(max(len(headers), _extra)):
-        base = headers[i].strip() if i < len(headers) and headers[i].strip() else f"Column {_letters(i)}"
-        name, n = base, 2
-        while name in seen:
-            name, n = f"{base} ({n})", n + 1
-        seen.add(name)
-        names.append(name)
-    return names
-
-
-def _letters(index: int) -> str:
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 _CONTROL_CHARS = (

@@ -13,16 +13,10 @@ import pyarrow as pa
 
 from importer.errors import SourceError
 from importer.normalize.phones import PLACEHOLDERS
+from importer.read.header import HEADER_SEARCH_ROWS
 from importer.read.html_tables import html_rows
-from importer.read.source import (
-    HEADER_SEARCH_ROWS,
-    HTML_SHEET,
-    check_source_file,
-    describe_delimiter,
-    is_row_serial,
-    pick_sheet,
-    workbook_kind,
-)
+from importer.read.sniff import check_source_file, workbook_kind
+from importer.read.source import HTML_SHEET, describe_delimiter, is_row_serial, pick_sheet
 from importer.read.text import RaggedColumns, open_text, parse_table
 from importer.read.workbook import cell_text, column_texts, hidden_sheets, open_workbook, sheet_rows
 from importer.read.xlsx_cells import stray_far_right

@@ -21,7 +21,7 @@ from importer.config import (
 )
 from importer.errors import ConfigError, SourceError
 from importer.normalize.countries import region_of_code
-from importer.read.source import HEADER_SEARCH_ROWS, match_header
+from importer.read.header import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
 from importer.tools.names import bare_names, company_as_name, name_by_content, resolve_names
 from importer.tools.region import RegionGuess, first_number, infer_region

@@ -17,7 +17,7 @@ import yaml
 
 from importer.config import FIELD_TARGETS, LeadMapping, load_mapping, normalize_header
 from importer.errors import ConfigError
-from importer.read.source import match_header
+from importer.read.header import match_header
 from importer.tools.describe import ColumnProfile, FileInspection, TableInspection, inspect_file
 from importer.tools.suggest import FIELD_RULES, Suggestion, score_column, snake_key, suggest_mapping
 
@@ -65,7 +65,7 @@ class Described:
 
 def describe_upload(path: Path, *, sheet: str | None = None, region: str | None = None) -> Described:
     """Sheets, header rows, title rows and column profiles, and a suggested mapping."""
-    from importer.read.source import workbook_kind
+    from importer.read.sniff import workbook_kind
 
     inspection = inspect_file(path) if workbook_kind(path) != "text" else None
     suggestion = suggest_mapping(path, sheet=sheet, region=region)

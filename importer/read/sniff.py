@@ -1,0 +1,101 @@
+"""What a file really is, whatever its name: a workbook, text, an HTML table, or something leadimport
+refuses with a reason (an image, an archive, a PDF, JSON, binary data)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from importer.errors import SourceError
+from importer.read.workbook import WORKBOOK_SUFFIXES
+
+__all__ = ["TEXT_SUFFIXES", "check_source_file", "workbook_kind"]
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+
+
+def check_source_file(p: Path) -> Path:
+    """``p``, when it is a regular file of a type leadimport reads; else a :class:`SourceError` saying why."""
+    if not p.is_file():
+        if p.exists():
+            what = "a folder" if p.is_dir() else "not a regular file (a named pipe, socket or device)"
+            raise SourceError(f"{p}: this is {what}; give the path of a lead file (CSV, XLSX, ...).")
+        raise SourceError(f"{p}: file not found.")
+    suffix = p.suffix.lower()
+    if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
+        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+    return p
+
+
+_IMAGE = "export the leads from the program that made it as .csv or .xlsx: a picture of a sheet cannot be read"
+_NOT_A_SHEET = (
+    (b"\x89PNG\r\n\x1a\n", "an image (PNG), not a spreadsheet", _IMAGE),
+    (b"\xff\xd8\xff", "an image (JPEG), not a spreadsheet", _IMAGE),
+    (b"GIF87a", "an image (GIF), not a spreadsheet", _IMAGE),
+    (b"GIF89a", "an image (GIF), not a spreadsheet", _IMAGE),
+    (b"II*\x00", "an image (TIFF), not a spreadsheet", _IMAGE),
+    (b"MM\x00*", "an image (TIFF), not a spreadsheet", _IMAGE),
+    (b"\x1f\x8b", "a gzip-compressed file", "unpack it first (gunzip, 7-Zip) and import the file inside"),
+    (b"BZh", "a bzip2-compressed file", "unpack it first and import the file inside"),
+    (b"Rar!", "a RAR archive", "unpack it first and import the file inside"),
+    (b"7z\xbc\xaf", "a 7-Zip archive", "unpack it first and import the file inside"),
+    (b"%PDF", "a PDF document", "export the leads from the program that made it as .csv or .xlsx"),
+)
+_BINARY_SHARE = 0.02
+"""Share of control bytes (besides NUL, tab, line breaks and Ctrl-Z) above which a file is binary data:
+text has none, random bytes about 11 %."""
+_BINARY_BYTES = bytes([*range(1, 9), 11, 12, *range(14, 26), *range(27, 32), 127])
+_JSON_START = re.compile(r'^(?:\{\s*"|\[\s*(?:\{|\[|"|\]))')
+_MARKUP = ("<html", "<!doc", "<table", "<meta", "<head", "<body", "<style", "<!--", "<?xml")
+
+
+def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
+    """What a file really is, whatever its name: web apps save CSV, TSV or an HTML table as .xls, and
+    people rename an .xlsx to .csv."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "workbook"
+    for magic, what, advice in _NOT_A_SHEET:
+        if head.startswith(magic):
+            noun = what if "spreadsheet" in what else f"{what}, not a spreadsheet"
+            raise SourceError(f"{path}: this is {noun}; {advice}.")
+    if head[8:12] == b"WEBP" or head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
+        raise SourceError(f"{path}: this is an image, not a spreadsheet; {_IMAGE}.")
+    if _looks_binary(head):
+        raise SourceError(
+            f"{path}: this is binary data, not a spreadsheet or a text file (a damaged file, or another "
+            "program's format). Open it in the program that made it and save the leads as .csv or .xlsx."
+        )
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    start = head.decode("utf-16" if utf16 else "utf-8", errors="ignore").lstrip("\ufeff \t\r\n").lower()
+    if start.startswith(("{", "[{", "[\n", "[\r")) and _JSON_START.match(start):
+        raise SourceError(
+            f"{path}: this is JSON data, not a spreadsheet. Export the leads from the program that made it as "
+            ".csv or .xlsx (or convert it, e.g. with pandas: pd.read_json(...).to_csv(...))."
+        )
+    # A page may open with a PHP notice (<br /><b>Warning</b>: ...) before its table.
+    markup = start.startswith(_MARKUP) or (start.startswith("<") and "<table" in start and "</t" in start)
+    if markup:
+        if "urn:schemas-microsoft-com:office:spreadsheet" in start or "<workbook" in start:
+            raise SourceError(
+                f"{path}: this is an Excel 2003 XML spreadsheet, which leadimport cannot read. "
+                "Open it in Excel and save it as .xlsx or .csv."
+            )
+        return "html"
+    return "text"
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Whether the start of a file is binary data rather than text in some encoding (UTF-16 aside)."""
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 3:
+        return False  # UTF-16 text holds a NUL beside every ASCII letter; NUL padding is read as blank rows
+    try:
+        head.decode("utf-8")
+        return False
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # a character cut at the end of the sample
+            return False
+    controls = sum(head.count(bytes([b])) for b in _BINARY_BYTES)
+    return controls > _BINARY_SHARE * len(head)
