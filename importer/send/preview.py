@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 
 from importer.ledger.store import Known, LeadKey, Ledger
+from importer.send.batches import lead_keys
 from importer.send.payload import payload_hashes
-from importer.send.submit import _lead_keys
 
 
 def preview_with_ledger(
@@ -21,7 +21,7 @@ def preview_with_ledger(
     valid = out[out["status"] == "valid"]
     if valid.empty:
         return out
-    keys = _lead_keys(valid)
+    keys = lead_keys(valid)
     known = ledger.known_matches(project_id, process_id, keys)
     called = ledger.called_phones(project_id, [k.phone for k in keys])
     refused = [k.sheet_row for k in keys if k.sheet_row in known and known[k.sheet_row].state == "rejected"]

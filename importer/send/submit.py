@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import logging
 import signal
 import threading
@@ -23,16 +22,15 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from importer._testing import faults
-from importer.columns import to_arrow
 from importer.crm.client import BatchResult, CrmClient, is_called_phone
 from importer.crm.dup_budget import DuplicateRule, GuardStats, Reservation
 from importer.errors import CrmError, LedgerError
 from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
-from importer.send.payload import build_payloads, payload_hashes
+from importer.send.batches import Batches, SheetRows, ValidRows, lead_keys, payload_hashes_of
+from importer.send.payload import build_payloads
 from importer.send.plan import MAX_BATCH
 
 log = logging.getLogger(__name__)
@@ -80,65 +78,6 @@ class SendResult:
     """What the duplicate guard did (how much it paced the run)."""
 
 
-class _Rows:
-    """Status columns being filled in, addressed by referenceId."""
-
-    def __init__(self, rows: pd.DataFrame, positions: np.ndarray) -> None:
-        self.status = _shared_values(rows["status"])
-        self.reason = _shared_values(rows["reason"])
-        self.lead_id = _shared_values(rows["lead_id"])
-        self.run = np.full(len(rows), "", dtype=object)
-        self.positions = positions
-        # An index over the Arrow text: a dict of a million referenceIds would hold a Python string, an int
-        # and a dict entry for each (about 140 MB).
-        self.refs = pd.Index(pd.array(to_arrow(rows["referenceId"].iloc[positions]), dtype="str"))
-
-    def __len__(self) -> int:
-        return len(self.positions)
-
-    def __contains__(self, ref: str) -> bool:
-        return ref in self.refs
-
-    def at(self, ref: str) -> int:
-        """The row position of the valid row with this referenceId (KeyError: none)."""
-        loc = self.refs.get_loc(ref)
-        if isinstance(loc, slice):
-            loc = loc.start
-        elif not isinstance(loc, int):
-            loc = int(np.flatnonzero(loc)[0])
-        return int(self.positions[loc])
-
-    def left(self) -> list[str]:
-        """The referenceIds of the valid rows still ``valid`` (neither sent nor settled)."""
-        still = np.flatnonzero(self.status[self.positions] == "valid")
-        return [str(ref) for ref in self.refs[still]]
-
-    def set(
-        self, ref: str, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None
-    ) -> None:
-        i = self.at(ref)
-        self.status[i], self.reason[i] = status, reason
-        self.lead_id[i] = lead_id or ""
-        self.run[i] = "" if run is None else str(run)
-
-    def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
-        out = rows.copy(deep=False)  # every column written here is replaced whole: rows stays as it was
-        out["status"], out["reason"] = self.status, self.reason
-        out["lead_id"], out["imported_in_run"] = self.lead_id, self.run
-        for col in ("status", "reason", "lead_id", "imported_in_run"):
-            out[col] = out[col].astype("str")
-        return out
-
-
-def _shared_values(column: pd.Series) -> np.ndarray:
-    """The column as a writable object array whose equal values are one string object (a column of a
-    million statuses is then 8 MB of pointers, not a million strings)."""
-    encoded = pc.dictionary_encode(to_arrow(column))
-    values = np.array(encoded.dictionary.to_pylist(), dtype=object)
-    shared: np.ndarray = values[encoded.indices.to_numpy(zero_copy_only=False)]
-    return shared
-
-
 def send_rows(
     rows: pd.DataFrame,
     metadata: pd.DataFrame,
@@ -153,8 +92,8 @@ def send_rows(
     positions = np.flatnonzero((rows["status"] == "valid").to_numpy())
     # The valid rows are taken from ``rows`` chunk by chunk as batches need them: a copy of them all would
     # hold every column of the sheet twice for the whole send.
-    valid = _ValidRows(rows, positions)
-    state = _Rows(rows, positions)
+    valid = ValidRows(rows, positions)
+    state = SheetRows(rows, positions)
     sender = _Sender(client, state, project_id, process_id, options, ledger)
     try:
         if ledger is not None:
@@ -162,12 +101,12 @@ def send_rows(
             sender.reconcile()
         if sender.stop is None:
             sender.hashes = functools.partial(
-                _payload_hashes_of, valid, metadata=metadata, project_id=project_id, process_id=process_id
+                payload_hashes_of, valid, metadata=metadata, project_id=project_id, process_id=process_id
             )
             payloads = functools.partial(
                 build_payloads, metadata=metadata, project_id=project_id, process_id=process_id
             )
-            sender.send(_Batches(valid, payloads, _lead_keys if ledger is not None else None))
+            sender.send(Batches(valid, payloads, lead_keys if ledger is not None else None))
     finally:
         sender.close_progress()
         if ledger is not None:
@@ -221,7 +160,7 @@ class _Sender:
     def __init__(
         self,
         client: CrmClient,
-        state: _Rows,
+        state: SheetRows,
         project_id: str,
         process_id: str,
         options: SendOptions,
@@ -323,7 +262,7 @@ class _Sender:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def send(self, batches: _Batches) -> None:
+    def send(self, batches: Batches) -> None:
         """Claim, send and record batch after batch, several at once."""
         size = max(1, min(self.options.batch_size, MAX_BATCH))
         budget = self.client.duplicates
@@ -583,92 +522,3 @@ def _age(since: str) -> float:
         return (datetime.now(UTC) - datetime.fromisoformat(since)).total_seconds()
     except ValueError:
         return float("inf")
-
-
-def _lead_keys(valid: pd.DataFrame) -> list[LeadKey]:
-    """What the ledger records of each valid row's lead, in row order (the payload hash only on demand:
-    :func:`_payload_hashes_of`)."""
-    columns = [to_arrow(valid[c]).to_pylist() for c in ("referenceId", "phone_e164", "email")]
-    fields = zip(*columns, valid["sheet_row"].astype(int).tolist(), itertools.repeat(""), strict=False)
-    return list(map(tuple.__new__, itertools.repeat(LeadKey), fields))  # LeadKey(*f) at C speed
-
-
-KEY_CHUNK = 20_000
-"""Valid rows whose leads (and ledger keys) are built at a time, as batches need them: the first batches
-leave while later ones are still to build, and the leads of the whole sheet are never held at once."""
-
-
-class _ValidRows:
-    """The valid rows of a sheet's frame, by their place among the valid rows or by sheet row, without a copy."""
-
-    def __init__(self, rows: pd.DataFrame, positions: np.ndarray) -> None:
-        self.rows, self.positions = rows, positions
-        self._sheet_rows: np.ndarray | None = None
-        self._by_sheet_row: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.positions)
-
-    def chunk(self, start: int, stop: int) -> pd.DataFrame:
-        """The ``start``-th to ``stop``-th valid rows."""
-        return self.rows.iloc[self.positions[start:stop]]
-
-    def at_sheet_rows(self, sheet_rows: Sequence[int]) -> pd.DataFrame:
-        """The valid rows with these sheet rows (others are left out), in sheet order."""
-        if self._sheet_rows is None or self._by_sheet_row is None:
-            self._sheet_rows = self.rows["sheet_row"].to_numpy()[self.positions].astype(np.int64)
-            self._by_sheet_row = np.argsort(self._sheet_rows, kind="stable")
-        wanted = np.asarray(list(sheet_rows), dtype=np.int64)
-        ordered = self._sheet_rows[self._by_sheet_row]
-        at = np.clip(np.searchsorted(ordered, wanted), 0, max(len(ordered) - 1, 0))
-        found = at[ordered[at] == wanted] if len(ordered) else at[:0]
-        return self.rows.iloc[np.sort(self.positions[self._by_sheet_row[np.unique(found)]])]
-
-
-def _payload_hashes_of(
-    valid: _ValidRows, sheet_rows: Sequence[int], *, metadata: pd.DataFrame, project_id: str, process_id: str
-) -> dict[int, str]:
-    """The payload hashes of the valid rows at these sheet rows (the leads the ledger needs them for)."""
-    rows = valid.at_sheet_rows(sheet_rows)
-    hashes = payload_hashes(rows, metadata, project_id=project_id, process_id=process_id)
-    return dict(zip(rows["sheet_row"].astype(int).tolist(), hashes, strict=True))
-
-
-class _Batches:
-    """The valid rows' leads taken batch by batch, each with its ledger keys (none without a ledger); both are
-    built ``KEY_CHUNK`` rows at a time as batches need them."""
-
-    def __init__(
-        self,
-        valid: _ValidRows,
-        payloads: Callable[[pd.DataFrame], list[dict[str, object]]],
-        keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
-    ) -> None:
-        self._valid, self._payloads, self._keys = valid, payloads, keys
-        self._next = 0
-        self._chunk_start = 0
-        self._chunk: list[dict[str, object]] = []
-        self._chunk_keys: list[LeadKey] = []
-
-    @property
-    def left(self) -> int:
-        return len(self._valid) - self._next
-
-    def next(self, size: int) -> tuple[list[dict[str, object]], list[LeadKey]]:
-        """The next ``size`` leads (fewer at the end) and their keys."""
-        start, end = self._next, min(self._next + max(1, size), len(self._valid))
-        self._next = end
-        leads: list[dict[str, object]] = []
-        keys: list[LeadKey] = []
-        while start < end:
-            if not self._chunk_start <= start < self._chunk_start + len(self._chunk):
-                rows = self._valid.chunk(start, start + KEY_CHUNK)
-                self._chunk_start = start
-                self._chunk = self._payloads(rows)
-                self._chunk_keys = self._keys(rows) if self._keys is not None else []
-            stop = min(end, self._chunk_start + len(self._chunk))
-            leads += self._chunk[start - self._chunk_start : stop - self._chunk_start]
-            if self._keys is not None:
-                keys += self._chunk_keys[start - self._chunk_start : stop - self._chunk_start]
-            start = stop
-        return leads, keys
