@@ -122,23 +122,83 @@ def _parse_in(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 
 
 def _home_shaped(text: str, region: str) -> bool:
-    """Whether ``text`` groups its digits as the region writes the number (nationally or with its code)."""
+    """Whether ``text`` groups its digits as the region writes the number (nationally or with its code).
+
+    Besides the region's own format, a number is the region's when it starts with the region's own first
+    group (its area code or mobile prefix) and groups the rest as the region does: ``91 234 56 78``, Madrid's
+    area code first, is Spain's way for ``912 34 56 78``. After a prefix that is no area code (a mobile or
+    service prefix), the rest may be grouped any way (``612 345 678``); after an area code, as the region
+    groups it (``06 12 34 56 78`` is France's mobile, not Rome's ``06 1234 5678``).
+    """
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return False
     written = set(_boundaries(text))
     formats = [phonenumbers.format_number(number, f) for f in (_FORMAT.NATIONAL, _FORMAT.INTERNATIONAL)]
-    if "(" in text and not any("(" in f for f in formats):
-        return False  # (212) 555-0142: brackets round an area code are how NANP countries write it, not India
-    return any(written <= set(_boundaries(f)) for f in formats)
+    bracketed = "(" in text and not any("(" in f for f in formats)
+    if not bracketed and any(written <= set(_boundaries(f)) for f in formats):
+        return True
+    if bracketed and not _BRACKETED_FIRST.match(text):
+        return False  # (212) 555-0142 in India: brackets elsewhere than round the leading group are another country's
+    return _own_first_group(text, number, formats[0])
 
 
-def _nanp_written(text: str) -> bool:
-    """Whether ``text`` is a valid North American number written as NANP writes it: 212-736-5000 or (212) 736-5000.
+_BRACKETED_FIRST = re.compile(r"^\s*\(\s*\d+\s*\)[^()]*$")
+
+
+def _own_first_group(text: str, number: phonenumbers.PhoneNumber, national: str) -> bool:
+    """Whether ``text`` opens with the region's first group of the number and groups the rest as the region may."""
+    groups = _GROUPS.findall(text)
+    home_groups = _GROUPS.findall(national)
+    if len(groups) < 2 or not home_groups:
+        return False
+    prefix = _national_prefix(phonenumbers.region_code_for_number(number))
+    first, home_first = _without(groups[0], prefix), _without(home_groups[0], prefix)
+    nsn = phonenumbers.national_significant_number(number)
+    if not first or not nsn.startswith(first):
+        return False
+    code = str(number.country_code)
+    rest = set(_boundaries(text)) - {len(nsn) - len(first)}
+    if first == home_first:
+        return not _is_area(code, first) or rest <= set(_boundaries(national))
+    # A shorter first group is the region's when it is an area code of it: Madrid's 91 in 912 34 56 78.
+    return home_first.startswith(first) and code + first in _geocoded() and rest <= set(_boundaries(national))
+
+
+def _without(group: str, prefix: str) -> str:
+    return group[len(prefix) :] if prefix and group.startswith(prefix) else group
+
+
+@lru_cache(maxsize=None)
+def _national_prefix(region: str) -> str:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return (metadata.national_prefix or "") if metadata is not None else ""
+
+
+def _is_area(code: str, first: str) -> bool:
+    """Whether the number's leading digits ``first`` are (or start with) an area phonenumbers' geocoder places."""
+    table = _geocoded()
+    return any(code + first[:k] in table for k in range(1, len(first) + 1))
+
+
+@lru_cache(maxsize=1)
+def _geocoded() -> frozenset[str]:
+    """Calling code + leading digits that phonenumbers' geocoder names a place for (``3491``: Madrid)."""
+    from phonenumbers.geodata import GEOCODE_DATA
+
+    return frozenset(GEOCODE_DATA)
+
+
+def _nanp_written(text: str, home: str) -> bool:
+    """Whether ``text`` is a valid North American number written as NANP writes it: 212-736-5000 or (212) 736-5000,
+    and not exactly as ``home`` writes it (Italy writes its mobile 334 747 8246 so too).
 
     India writes the same ten digits 0212 736 5000: read in India, the grouping alone does not tell them apart.
     """
+    home_number = _parse_in(text, home)
+    if home_number is not None and _plain(phonenumbers.format_number(home_number, _FORMAT.NATIONAL)) == _plain(text):
+        return False
     number = _parse_in(text, "US") or _parse_in(text, "CA")
     if number is None:
         number = next((n for r in _NANP_OTHERS if (n := _parse_in(text, r)) is not None), None)
@@ -202,7 +262,7 @@ def other_countries(
     # whatever the odd number's own format): only the other shapes' values are looked up abroad.
     nanp = phonenumbers.country_code_for_region(home) == 1
     strange = {
-        shape: [v for v in lazy[:_SAMPLES] if not _home_shaped(v, home) or (not nanp and _nanp_written(v))]
+        shape: [v for v in lazy[:_SAMPLES] if not _home_shaped(v, home) or (not nanp and _nanp_written(v, home))]
         for shape, lazy in formatted.items()
     }
     formatted = {shape: lazy for shape, lazy in formatted.items() if 2 * len(strange[shape]) > min(len(lazy), _SAMPLES)}
