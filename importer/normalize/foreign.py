@@ -141,14 +141,15 @@ def _home_shaped(text: str, region: str) -> bool:
         return True
     if bracketed and not _BRACKETED_FIRST.match(text):
         return False  # (212) 555-0142 in India: brackets elsewhere than round the leading group are another country's
-    return _own_first_group(text, number, formats[0])
+    return opens_with_own_group(text, number, formats[0])
 
 
 _BRACKETED_FIRST = re.compile(r"^\s*\(\s*\d+\s*\)[^()]*$")
 
 
-def _own_first_group(text: str, number: phonenumbers.PhoneNumber, national: str) -> bool:
-    """Whether ``text`` opens with the region's first group of the number and groups the rest as the region may."""
+def opens_with_own_group(text: str, number: phonenumbers.PhoneNumber, national: str) -> bool:
+    """Whether ``text`` opens with the region's first group of ``number`` (whose ``national`` format is given), or
+    an area code of it, and groups the rest as the region may."""
     groups = _GROUPS.findall(text)
     home_groups = _GROUPS.findall(national)
     if len(groups) < 2 or not home_groups:
@@ -197,7 +198,7 @@ def _nanp_written(text: str, home: str) -> bool:
     India writes the same ten digits 0212 736 5000: read in India, the grouping alone does not tell them apart.
     """
     home_number = _parse_in(text, home)
-    if home_number is not None and _plain(phonenumbers.format_number(home_number, _FORMAT.NATIONAL)) == _plain(text):
+    if home_number is not None and phonenumbers.format_number(home_number, _FORMAT.NATIONAL) == " ".join(text.split()):
         return False
     number = _parse_in(text, "US") or _parse_in(text, "CA")
     if number is None:

@@ -10,6 +10,7 @@ evidence is weighed per calling code first (US or Canada give the same E.164), t
 from __future__ import annotations
 
 import collections
+import math
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ import phonenumbers
 from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import region_of_code
+from importer.normalize.foreign import opens_with_own_group
 from importer.normalize.phones import PLACEHOLDERS
 
 NATIONAL_SAMPLE = 60
@@ -109,8 +111,10 @@ def infer_region(
     zones: Iterable[str] = (),
     locales: Iterable[str] = (),
     names: Iterable[str] = (),
+    headers: Iterable[str] = (),
 ) -> RegionGuess:
-    """Weigh the evidence: each phone column's cells, a country column's, emails, time zones, locales, names."""
+    """Weigh the evidence: each phone column's cells, a country column's, emails, time zones, locales, names,
+    and the letters the headers are written in (between regions the numbers fit alike)."""
     other = _Tally({}, {})  # everything but the numbers without a code
     evidence: list[str] = []
     own = _international(phones, other, evidence)
@@ -137,6 +141,11 @@ def infer_region(
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     if own:  # every number carries its code: the default decides nothing
         return RegionGuess(region, tuple(evidence), None, own_country=True)
+    worded = _worded(national, list(headers), region)
+    if worded is not None:  # 91 234 56 78 fits Uzbekistan as well as Spain, but the headers say Móvil
+        evidence.append(f"the headers are in a language of {worded} ({', '.join(sorted(_spoken(worded)))}), "
+                        f"not of {region}, and the numbers are valid in {worded} too")  # fmt: skip
+        return RegionGuess(worded, tuple(evidence), None)
     rival = _backed_rival(national, other, code)
     if rival is not None:  # 7400123456 fits India best, but .co.uk emails say Britain, where it is valid too
         return RegionGuess(rival, tuple(evidence), f"the numbers fit {region} best as written, but the rest of the "
@@ -242,6 +251,7 @@ class _National:
     tied: tuple[str, ...] = ()  # the regions under whose codes the numbers fit best (more than one: a tie)
     votes: float = 0.0
     rivals: dict[int, str] = field(default_factory=dict)  # codes scoring at least RIVAL of the best: their region
+    scores: dict[int, float] = field(default_factory=dict)  # each calling code's score, the best one's being 1
 
     def valid_share(self, region: str) -> float:
         return sum(1 for f in self.fits if region in f) / len(self.fits) if self.fits else 1.0
@@ -285,7 +295,8 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
         for code in mine:
             tally.add(best_region[code], 1 / len(mine))
     rivals = {c: best_region[c] for c, score in by_code.items() if score >= RIVAL * top}
-    national = _National(fits, tuple(best_region[c] for c in tied), float(len(sample)), rivals)
+    scores = {c: score / top for c, score in by_code.items()}
+    national = _National(fits, tuple(best_region[c] for c in tied), float(len(sample)), rivals, scores)
     region = best_region[tied[0]]
     example = next(c for c, f in zip(sample, fits, strict=True) if region in f)
     also = [best_region[c] for c in tied if best_region[c] != region]
@@ -325,8 +336,9 @@ def _fit(cell: str) -> dict[str, float]:
             if not prefix or not digits.endswith(phonenumbers.national_significant_number(number)):
                 weight *= 0.5  # a trunk prefix locals dial (0, 8) left out, or one they do not dial added
             written = stripped if prefix else written
-        if len(groups) > 1:
-            weight *= 2.0 if _same_groups(groups, written) else 0.7  # grouped as that country groups its numbers
+        if len(groups) > 1:  # grouped as that country groups its numbers (Madrid: 91 234 56 78, area code first)
+            own = _same_groups(groups, written) or opens_with_own_group(cell, number, national)
+            weight *= 2.0 if own else 0.7
             if " ".join(cell.split()) == national:
                 weight *= 1.5  # punctuation and all: (415) 835-1656 is how the US writes it, 415 835 1656 Mexico
         out[region] = weight
@@ -452,3 +464,85 @@ def _script_region(text: str) -> str | None:
         if pattern.search(text):
             return regions[0]
     return None
+
+
+
+WORDED = 0.4
+"""Share of the best calling code's score that a region's numbers need for the headers' language to pick it."""
+SPOKEN = 5.0
+"""Percent of a territory's people who speak a language for it to count as one of the territory's (CLDR)."""
+
+
+def _worded(national: _National | None, headers: Iterable[str], region: str) -> str | None:
+    """Among the regions the numbers fit nearly as well as ``region``, the one whose language the headers are in,
+    when ``region``'s languages are not: ``Móvil`` over ``91 234 56 78`` is Spain's, not Uzbekistan's.
+
+    Only headers with an accented Latin letter say which language they are in (English headers are written
+    everywhere). The language is the likeliest by the frequency of its letters in its own CLDR names (Babel).
+    """
+    words = [h.casefold() for h in headers]
+    if national is None or not _accents(words):
+        return None
+    close = {
+        r: score
+        for code, score in national.scores.items()
+        if score >= WORDED
+        and (r := national.rivals.get(code) or phonenumbers.region_code_for_country_code(code))
+        and national.valid_share(r) >= 0.9
+    }
+    close.setdefault(region, 1.0)
+    if len(close) < 2:
+        return None
+    likely = max(_all_languages(), key=lambda lang: _likelihood(words, lang), default=None)
+    if likely is None or likely in _spoken(region):
+        return None
+    speaking = [(score, r) for r, score in close.items() if likely in _spoken(r)]
+    return max(speaking)[1] if speaking else None
+
+
+_LATIN_ACCENTS = re.compile(r"[\u00c0-\u024f]")
+
+
+def _accents(headers: Iterable[str]) -> frozenset[str]:
+    return frozenset(ch for h in headers for ch in _LATIN_ACCENTS.findall(h.casefold()) if ch.isalpha())
+
+
+@cache
+def _all_languages() -> tuple[str, ...]:
+    return tuple(sorted({lang for region in phonenumbers.SUPPORTED_REGIONS for lang in _spoken(region)}))
+
+
+@cache
+def _spoken(region: str) -> frozenset[str]:
+    """The languages of ``region``: official ones and those SPOKEN percent of its people speak (CLDR)."""
+    from babel.languages import get_official_languages, get_territory_language_info
+
+    info = get_territory_language_info(region)
+    common = {lang.split("_")[0] for lang, data in info.items() if (data.get("population_percent") or 0) >= SPOKEN}
+    return frozenset(common | {lang.split("_")[0] for lang in get_official_languages(region, de_facto=True)})
+
+
+def _likelihood(words: list[str], language: str) -> float:
+    """Log-likelihood of the headers' letters under ``language``'s letter frequencies."""
+    freq = _letter_frequencies(language)
+    if not freq:
+        return -math.inf
+    return sum(math.log(freq.get(ch, 1e-5)) for w in words for ch in w if ch.isalpha() and ch.isascii() or ch in freq
+               or _LATIN_ACCENTS.match(ch))  # fmt: skip
+
+
+@cache
+def _letter_frequencies(language: str) -> dict[str, float]:
+    """How often each letter occurs in ``language``'s own CLDR names of languages, territories and scripts."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return {}
+    seen: collections.Counter[str] = collections.Counter()
+    for table in (locale.languages, locale.territories, locale.scripts):
+        for name in table.values():
+            seen.update(ch for ch in name.casefold() if ch.isalpha())
+    total = sum(seen.values())
+    return {ch: n / total for ch, n in seen.items()} if total else {}

@@ -149,7 +149,10 @@ def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
     ]
     zones = [cell for c in table.columns if names_a_timezone(c.header) for cell in table.cells(c.header)]
     locales = [cell for c in table.columns if is_locale(c.header) for cell in table.cells(c.header)]
-    return infer_region(phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names)
+    words = [c.header for c in table.columns if c.header]
+    return infer_region(
+        phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names, headers=words
+    )
 
 
 def _headers(choice: FieldChoice | None) -> tuple[str, ...]:
