@@ -179,6 +179,9 @@ def _mark(
 
 
 MOSTLY_ELSEWHERE = 0.5
+MIXED = 0.1
+"""Share of a sheet's phones read in the default region that, found other countries', makes it a mixed sheet: its
+numbers written as bare digits that are valid in one of those countries too are held back."""
 """Share of a sheet's phones read in the default region that, found another country's, makes the sheet that
 country's: its numbers written as bare digits that fit that country's patterns are held back too."""
 
@@ -189,14 +192,21 @@ def _mark_like_the_rest(
     """When most phones read in the default region are another country's, the bare-digit ones that fit that
     country too (``4158351656`` in a sheet of ``(415) ...`` numbers) are not sent as the default region's either."""
     phoned = int((home & to_bool(nonempty(raw))).sum())
-    if len(named) < 3 or len(named) < MOSTLY_ELSEWHERE * phoned:
+    if len(named) < 3 or len(named) < MIXED * phoned:
         return e164, issue, warning
     counts: dict[str, int] = {}
     for text in named:
         for region in text.split("/"):
             counts[region] = counts.get(region, 0) + 1
-    regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
-    rest = np.flatnonzero(home & to_bool(nonempty(e164)) & ~to_bool(pc.match_substring(raw, "+")))
+    unmarked = home & to_bool(nonempty(e164)) & ~to_bool(pc.match_substring(raw, "+"))
+    if len(named) >= MOSTLY_ELSEWHERE * phoned:
+        regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
+    else:
+        # A sheet of several countries' numbers (an event's attendees): a number typed as bare digits that is as
+        # valid in one of the countries seen (0621437019: Mannheim, or a French mobile) cannot be told apart.
+        regions = tuple(counts)
+        unmarked &= ~to_bool(pc.match_substring_regex(raw, _SEPARATED))
+    rest = np.flatnonzero(unmarked)
     if not regions or len(rest) == 0:
         return e164, issue, warning
     fits = fitting_regions(pc.take(raw, pa.array(rest)).to_pylist(), regions)

@@ -143,8 +143,9 @@ def infer_region(
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     worded = _worded(national, list(headers), region)
     if worded is not None:  # 91 234 56 78 fits Uzbekistan as well as Spain, but the headers say Móvil
-        evidence.append(f"the headers are in a language of {worded} ({', '.join(sorted(_spoken(worded)))}), "
-                        f"not of {region}, and the numbers are valid in {worded} too")  # fmt: skip
+        letters = ", ".join(sorted(_accents(h.casefold() for h in headers)))
+        evidence.append(f"the headers write {letters}, as a language of {worded} does and none of {region}'s; "
+                        f"the numbers are valid in {worded} too")  # fmt: skip
         return RegionGuess(worded, tuple(evidence), None)
     rival = _backed_rival(national, other, code)
     if rival is not None:  # 7400123456 fits India best, but .co.uk emails say Britain, where it is valid too
@@ -285,6 +286,7 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
         return _National(fits)
     top = max(by_code.values())
     tied = sorted((code for code, score in by_code.items() if score >= CLOSE * top), key=lambda c: -by_code[c])
+    tied += _tied_by_shape(sample, best_region, tied)
     for fit in fits:  # a number valid under the best-fitting codes votes for them; another for its own best
         codes = {phonenumbers.country_code_for_region(r): w for r, w in fit.items()}
         mine = [c for c in tied if c in codes]
@@ -308,16 +310,51 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
     return national
 
 
+def _tied_by_shape(sample: list[str], best_region: dict[int, str], tied: list[int]) -> list[int]:
+    """Calling codes whose numbers are all valid and written alike to the best one's, only their type told apart.
+
+    ``6164 4902`` is a Singapore landline and a Hong Kong mobile: that lead sheets hold more mobiles does not make
+    a sheet of such numbers Hong Kong's.
+    """
+    shapes = [_shape_fit(cell) for cell in sample]
+    by_region: dict[str, float] = {}
+    valid: dict[str, int] = {}
+    for fit in shapes:
+        for region, weight in fit.items():
+            by_region[region] = by_region.get(region, 0.0) + weight
+            valid[region] = valid.get(region, 0) + 1
+    lead = best_region[tied[0]]
+    if lead not in by_region:
+        return []
+    out = []
+    for code, region in best_region.items():
+        if code in tied or region not in by_region:
+            continue
+        if valid[region] >= 0.9 * len(sample) and by_region[region] >= CLOSE * by_region[lead]:
+            out.append(code)
+    return out
+
+
 def _best_in(fit: dict[str, float], code: int) -> str:
     return max((r for r in fit if phonenumbers.country_code_for_region(r) == code), key=lambda r: fit[r])
 
 
-@lru_cache(maxsize=8192)
 def _fit(cell: str) -> dict[str, float]:
     """The regions where ``cell`` is a valid number, each weighted by how well it fits as written there."""
+    return {region: shape * kind for region, (shape, kind) in _fit_parts(cell).items()}
+
+
+def _shape_fit(cell: str) -> dict[str, float]:
+    """As ``_fit``, the number's type (mobile or fixed line) left out: how well it is written as each region writes."""
+    return {region: shape for region, (shape, _) in _fit_parts(cell).items()}
+
+
+@lru_cache(maxsize=8192)
+def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
+    """The regions where ``cell`` is valid: (how well it is written as there, the weight of its type there)."""
     digits = "".join(ch for ch in cell if ch.isdigit())
     groups = _groups(cell)
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, float]] = {}
     for region in _regions_for(len(digits)):
         try:
             number = phonenumbers.parse(cell, region)
@@ -327,7 +364,8 @@ def _fit(cell: str) -> dict[str, float]:
             continue  # the digits began with the region's IDD prefix: dialled abroad
         if not phonenumbers.is_valid_number_for_region(number, region):
             continue
-        weight = _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3)
+        kind = _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3)
+        weight = 1.0
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         written = _groups(national)
         if "".join(ch for ch in national if ch.isdigit()) != digits:
@@ -341,7 +379,7 @@ def _fit(cell: str) -> dict[str, float]:
             weight *= 2.0 if own else 0.7
             if " ".join(cell.split()) == national:
                 weight *= 1.5  # punctuation and all: (415) 835-1656 is how the US writes it, 415 835 1656 Mexico
-        out[region] = weight
+        out[region] = (weight, kind)
     return out
 
 
@@ -474,30 +512,39 @@ SPOKEN = 5.0
 
 
 def _worded(national: _National | None, headers: Iterable[str], region: str) -> str | None:
-    """Among the regions the numbers fit nearly as well as ``region``, the one whose language the headers are in,
-    when ``region``'s languages are not: ``Móvil`` over ``91 234 56 78`` is Spain's, not Uzbekistan's.
+    """Among the regions the numbers fit nearly as well as ``region``, one whose language writes the headers'
+    accented letters, when none of ``region``'s languages does: ``Móvil`` over ``91 234 56 78`` is Spain's, not
+    Uzbekistan's. Among several, the one whose language the headers' letters are likeliest in.
 
-    Only headers with an accented Latin letter say which language they are in (English headers are written
-    everywhere). The language is the likeliest by the frequency of its letters in its own CLDR names (Babel).
+    English headers are written everywhere; only accented Latin letters tell. A language's letters and their
+    frequencies are those of its own CLDR names of languages, territories and scripts (Babel).
     """
     words = [h.casefold() for h in headers]
-    if national is None or not _accents(words):
+    accents = _accents(words)
+    if national is None or not accents or _writes(region, accents):
         return None
     close = {
         r: score
         for code, score in national.scores.items()
         if score >= WORDED
         and (r := national.rivals.get(code) or phonenumbers.region_code_for_country_code(code))
+        and r != region
         and national.valid_share(r) >= 0.9
+        and _writes(r, accents)
     }
-    close.setdefault(region, 1.0)
-    if len(close) < 2:
+    if not close:
         return None
-    likely = max(_all_languages(), key=lambda lang: _likelihood(words, lang), default=None)
-    if likely is None or likely in _spoken(region):
-        return None
-    speaking = [(score, r) for r, score in close.items() if likely in _spoken(r)]
-    return max(speaking)[1] if speaking else None
+    fit = {r: max(_likelihood(words, lang) for lang in _spoken(r)) for r in close}
+    return max(sorted(close), key=lambda r: (fit[r], close[r]))
+
+
+WRITTEN = 5e-4
+"""Share of a language's letters an accented letter needs for the language to count as writing it."""
+
+
+def _writes(region: str, accents: frozenset[str]) -> bool:
+    """Whether one of the region's languages writes every one of ``accents``."""
+    return any(all(_letter_frequencies(lang).get(ch, 0.0) >= WRITTEN for ch in accents) for lang in _spoken(region))
 
 
 _LATIN_ACCENTS = re.compile(r"[\u00c0-\u024f]")
@@ -505,11 +552,6 @@ _LATIN_ACCENTS = re.compile(r"[\u00c0-\u024f]")
 
 def _accents(headers: Iterable[str]) -> frozenset[str]:
     return frozenset(ch for h in headers for ch in _LATIN_ACCENTS.findall(h.casefold()) if ch.isalpha())
-
-
-@cache
-def _all_languages() -> tuple[str, ...]:
-    return tuple(sorted({lang for region in phonenumbers.SUPPORTED_REGIONS for lang in _spoken(region)}))
 
 
 @cache
@@ -527,8 +569,7 @@ def _likelihood(words: list[str], language: str) -> float:
     freq = _letter_frequencies(language)
     if not freq:
         return -math.inf
-    return sum(math.log(freq.get(ch, 1e-5)) for w in words for ch in w if ch.isalpha() and ch.isascii() or ch in freq
-               or _LATIN_ACCENTS.match(ch))  # fmt: skip
+    return sum(math.log(freq.get(ch, 1e-5)) for w in words for ch in w if ch.isalpha())
 
 
 @cache

@@ -233,14 +233,18 @@ def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
     if country is None or phone is None:
         return []
     at, phone_at = country[0].position, phone[0].position
-    checked = fits = 0
+    fits = misfits = 0
     for row in table.rows:
         if max(at, phone_at) >= len(row) or not row[at] or not row[phone_at]:
             continue
         region = region_of_code(row[at])
         if region:
-            checked += 1
-            fits += _fits_country(first_number(row[phone_at]), region)
+            cell = _FLOAT_TAIL.sub("", first_number(row[phone_at]))
+            if _fits_country(cell, region):
+                fits += 1
+            elif not _EXCEL_CUT.match(cell):  # 4.91717E+11: Excel cut the number; it says nothing of where it is
+                misfits += 1
+    checked = fits + misfits
     if checked >= 3 and fits < AGREE * checked:
         column, _ = choices.pop(PHONE_COUNTRY_CODE)
         return [
@@ -248,6 +252,10 @@ def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
             "on their row: it is not where the phones are, so it stays metadata"
         ]
     return []
+
+
+_FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out by a script
+_EXCEL_CUT = re.compile(r"^\s*\+?\d[.,]\d*[eE]\+?\d+\s*$")
 
 
 def _fits_country(cell: str, region: str) -> bool:

@@ -445,5 +445,105 @@ def main() -> None:
     sheet("contatti_it_fissi", ["IT"], 15, cols(it2), local_sheet(it2, "alice.it", styles=("XX XXXX XXXX", "XX XXXXXXXX", "XXX XXXXXXX")))
 
 
+def _e164(text: str, region: str) -> str:
+    parsed = phonenumbers.parse(text, region)
+    assert phonenumbers.is_valid_number(parsed) and phonenumbers.region_code_for_number(parsed) == region, (text, region)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def excel_mangled(rng: random.Random, c: str, i: int) -> Row:
+    """Numbers as Excel leaves them: the leading 0 gone, a float's .0, the calling code without its +, or the
+    number cut to scientific notation (then nothing is the person's number: no phone must be sent)."""
+    first, last = person(rng, c)
+    _, e = phone(rng, c)
+    nsn = e.removeprefix("+" + str(phonenumbers.country_code_for_region(c)))
+    form = i % 5
+    if form == 0:
+        text = nsn  # 7911123456: the trunk 0 dropped
+    elif form == 1:
+        text = nsn + ".0"
+    elif form == 2:
+        text = e.removeprefix("+")  # 447911123456
+    elif form == 3:
+        text = f"{float(e.removeprefix('+')):.5E}".replace("E+", "E+")  # 4.47911E+11: digits lost
+        return Row({"Name": f"{first} {last}", "Phone": text, "Country": c, "Email": email(rng, first, last, "gmail.com")}, c, [])
+    else:
+        text = "'" + e
+    return Row({"Name": f"{first} {last}", "Phone": text, "Country": c, "Email": email(rng, first, last, "gmail.com")}, c, [e])
+
+
+def europe_event(rng: random.Random, c: str, i: int) -> Row:
+    """An event's attendee list: people from several countries typed their mobile as at home, no country column."""
+    first, last = person(rng, c)
+    text, e = phone(rng, c, tuple(p for p in STYLES[c][0][2] if not p.startswith(("+", "00"))))
+    return Row({"Attendee": f"{first} {last}", "Mobile": text, "Email": email(rng, first, last, "gmail.com"),
+                "Session": rng.choice(["Keynote", "Workshop A", "Workshop B"])}, c, [e])  # fmt: skip
+
+
+def no_country(domain: str, district: list[str]) -> Build:
+    def build(rng: random.Random, c: str, i: int) -> Row:
+        first, last = person(rng, c)
+        text, e = phone(rng, c, tuple(p for _, _, ps in STYLES[c] for p in ps if not p.startswith(("+", "00"))))
+        return Row({"Name": f"{first} {last}", "Mobile": text, "Email": email(rng, first, last, domain),
+                    "District": rng.choice(district)}, c, [e])  # fmt: skip
+
+    return build
+
+
+def india_team_gulf(rng: random.Random, c: str, i: int) -> Row:
+    """An Indian sales team's sheet: Indian leads as Indians write them, Gulf leads with 00971, 971 or +966."""
+    first, last = person(rng, c)
+    _, e = phone(rng, c, () if c == "IN" else tuple(p for _, _, ps in STYLES[c] for p in ps if p.startswith(("+", "00"))))
+    n = phonenumbers.parse(e, None)
+    intl = phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    text = {0: intl, 1: "00" + intl[1:], 2: intl[1:]}[i % 3] if c != "IN" else phone(random.Random(e), c)[0]
+    if c == "IN":
+        e = _e164(text, "IN")
+    return Row({"Lead Name": f"{first} {last}", "Contact No": text, "Email": email(rng, first, last, "gmail.com"),
+                "Source": rng.choice(["Justdial", "IndiaMART", "Walk-in"])}, c, [e])  # fmt: skip
+
+
+FULLWIDTH = str.maketrans("0123456789-()+ ", "０１２３４５６７８９－（）＋　")
+
+
+def jp_fullwidth(rng: random.Random, c: str, i: int) -> Row:
+    first, last = person(rng, c)
+    text, e = phone(rng, c, ("0XX-XXXX-XXXX", "0X-XXXX-XXXX"))
+    if i % 2 == 0:
+        text = text.translate(FULLWIDTH)
+    return Row({"氏名": last + first, "フリガナ": "ヤマダ", "携帯番号": text, "メール": f"user{rng.randint(100, 9999)}@docomo.ne.jp",
+                "都道府県": "東京都"}, c, [e])  # fmt: skip
+
+
+def de_variants(rng: random.Random, c: str, i: int) -> Row:
+    first, last = person(rng, c)
+    _, e = phone(rng, c, ("0XXX XXXXXXX", "0XX XXXXXXXX"))
+    n = phonenumbers.parse(e, None)
+    nsn = phonenumbers.national_significant_number(n)
+    area = 3 if nsn.startswith("1") else 2
+    a, rest = nsn[:area], nsn[area:]
+    text = [f"+49 (0) {a} {rest}", f"0049 {a} {rest}", f"(0{a}) {rest}", f"0{a} / {rest[:3]} {rest[3:5]} {rest[5:]}",
+            f"+49-{a}-{rest}", f"0{a}-{rest[:3]} {rest[3:]}"][i % 6]  # fmt: skip
+    assert _e164(text, "DE") == e, text
+    return Row({"Anrede": rng.choice(["Herr", "Frau"]), "Vorname": first, "Nachname": last, "Telefon geschäftlich": text,
+                "E-Mail-Adresse": email(rng, first, last, "t-online.de"), "Firma": f"{last} GmbH"}, c, [e])  # fmt: skip
+
+
+def more() -> None:
+    sheet("excel_mangled_world", ["GB", "FR", "AU", "DE", "IN", "NL", "US", "ES"], 40, ["Name", "Phone", "Country", "Email"], excel_mangled)
+    sheet("europe_event_no_country", ["DE", "FR", "GB", "ES", "NL", "IT", "DE", "FR"], 32, ["Attendee", "Mobile", "Email", "Session"], europe_event)
+    sheet("hk_leads_no_country", ["HK"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Kowloon", "Sha Tin", "Wan Chai"]))
+    sheet("gulf_leads_no_country", ["AE", "SA"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Dubai", "Riyadh"]))
+    sheet("india_team_gulf_leads", ["IN", "IN", "AE", "SA"], 32, ["Lead Name", "Contact No", "Email", "Source"], india_team_gulf, kind="xlsx")
+    sheet("jp_fullwidth", ["JP"], 20, ["氏名", "フリガナ", "携帯番号", "メール", "都道府県"], jp_fullwidth, kind="csv", encoding="utf-8-sig")
+    sheet("outlook_kontakte_de_varianten", ["DE"], 30, ["Anrede", "Vorname", "Nachname", "Telefon geschäftlich", "E-Mail-Adresse", "Firma"], de_variants, delimiter=";")
+    sheet("leads_ke_no_country", ["KE"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Nairobi", "Kisumu", "Mombasa"]))
+    sheet("leads_ng_no_country", ["NG"], 20, ["Name", "Mobile", "Email", "District"], no_country("yahoo.com", ["Lagos", "Abuja", "Ibadan"]))
+    sheet("leads_za_no_country", ["ZA"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Gauteng", "Western Cape"]))
+    sheet("leads_ph_no_country", ["PH"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Quezon City", "Cebu"]))
+    sheet("leads_sg_no_country", ["SG"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Tampines", "Jurong"]))
+
+
 if __name__ == "__main__":
     main()
+    more()
