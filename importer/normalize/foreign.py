@@ -22,7 +22,7 @@ metadata, run column-wide), so a sheet of 200,000 numbers written one way costs 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import phonenumbers
@@ -171,7 +171,7 @@ def _without(group: str, prefix: str) -> str:
     return group[len(prefix) :] if prefix and group.startswith(prefix) else group
 
 
-@lru_cache(maxsize=None)
+@cache
 def _national_prefix(region: str) -> str:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     return (metadata.national_prefix or "") if metadata is not None else ""
@@ -209,8 +209,9 @@ def _nanp_written(text: str, home: str) -> bool:
 _NANP_OTHERS = tuple(r for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()) if r not in ("US", "CA"))
 
 
-def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
-    """Of ``candidates``, the regions (likeliest first) where ``text`` is valid and written as they write it."""
+def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, exact: bool = False) -> tuple[str, ...]:
+    """Of ``candidates``, the regions (likeliest first) where ``text`` is valid and written as they write it
+    (``exact``: digit for digit, the trunk prefix included)."""
     written = _boundaries(text)
     same: list[str] = []
     exact: list[str] = []
@@ -228,7 +229,22 @@ def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tupl
             same.append(region)
         else:
             (exact if _plain(national) == _plain(text) else shaped).append(region)
+    if exact:
+        return tuple(same or exact)
     return tuple(same or exact or shaped)  # only the closest: (415) 835-1656 is written as the US writes it
+
+
+def written_as_elsewhere(values: list[str], home: str) -> dict[str, tuple[str, ...]]:
+    """Of ``values`` (valid in ``home``), those written exactly as another country writes a valid number of its own
+    (``07074 973854``: a British mobile as Britain writes it, and a Tübingen landline), each with those countries."""
+    out: dict[str, tuple[str, ...]] = {}
+    for value, fits in zip(values, fitting_regions(values, _regions()), strict=True):
+        others = tuple(r for r in fits if r != home)
+        if others and _boundaries(value):
+            regions = _shaped_elsewhere(value, home, others, exact=True)
+            if regions and len(regions) <= _MOST_NAMED:
+                out[value] = regions
+    return out
 
 
 def _valid_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:

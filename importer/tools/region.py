@@ -504,7 +504,6 @@ def _script_region(text: str) -> str | None:
     return None
 
 
-
 WORDED = 0.4
 """Share of the best calling code's score that a region's numbers need for the headers' language to pick it."""
 SPOKEN = 5.0

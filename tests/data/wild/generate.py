@@ -56,7 +56,7 @@ def pat(pattern: str, digits: str) -> str:
 STYLES: dict[str, list[tuple[str, int, list[str]]]] = {
     "US": [(a, 10, ["(XXX) XXX-XXXX", "XXX-XXX-XXXX", "XXX.XXX.XXXX", "+1 XXX-XXX-XXXX", "+1 (XXX) XXX-XXXX"]) for a in ("212", "415", "312", "617", "305", "713", "206")],
     "CA": [(a, 10, ["(XXX) XXX-XXXX", "XXX-XXX-XXXX", "+1 XXX XXX XXXX"]) for a in ("416", "647", "604", "514")],
-    "GB": [("7", 10, ["0XXXX XXXXXX", "+44 XXXX XXXXXX", "+44 (0)XXXX XXXXXX", "0XXXXXXXXXX"]),
+    "GB": [*((m, 10, ["0XXXX XXXXXX", "+44 XXXX XXXXXX", "+44 (0)XXXX XXXXXX", "0XXXXXXXXXX"]) for m in ("74", "75", "77", "78", "79")),
            ("20", 10, ["0XX XXXX XXXX", "+44 (0)XX XXXX XXXX", "+44 XX XXXX XXXX"])],
     "DE": [("17", 10, ["0XXX/XXXXXXX", "0XXX XXXXXXX", "+49 (0)XXX XXXXXXX", "+49 XXX XXXXXXX", "0XXX-XXXXXXX"]),
            ("30", 10, ["0XX XXXXXXXX", "0XX/XXXXXXXX", "+49 (0)XX XXXXXXXX"]),
@@ -145,8 +145,17 @@ def email(rng: random.Random, first: str, last: str, domain: str) -> str:
     return f"{local}{rng.randint(1, 99)}@{domain}"
 
 
-def write(name: str, header: list[str], rows: list[Row], *, kind: str = "csv", above: list[list[str]] = (),
-          delimiter: str = ",", encoding: str = "utf-8", numeric: tuple[str, ...] = ()) -> None:
+def write(
+    name: str,
+    header: list[str],
+    rows: list[Row],
+    *,
+    kind: str = "csv",
+    above: list[list[str]] = (),
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    numeric: tuple[str, ...] = (),
+) -> None:
     """The sheet (csv, tsv or xlsx) and its sidecar of expected numbers."""
     table = [list(r) for r in above] + [header] + [[r.cells.get(h, "") for h in header] for r in rows]
     path = HERE / f"{name}.{kind}"
@@ -331,8 +340,13 @@ def salesforce_mx(rng: random.Random, c: str, i: int) -> Row:
     return Row(cells, c, [p for p in (e1, e2) if p])
 
 
-def local_sheet(headers: dict[str, str], domain: str, country_col: str = "", country_names: dict[str, str] | None = None,
-                styles: tuple[str, ...] = ()) -> Build:
+def local_sheet(
+    headers: dict[str, str],
+    domain: str,
+    country_col: str = "",
+    country_names: dict[str, str] | None = None,
+    styles: tuple[str, ...] = (),
+) -> Build:
     """A plain lead list: name (or first/last), phone, email, city; headers in the sheet's language."""
 
     def build(rng: random.Random, c: str, i: int) -> Row:
@@ -364,7 +378,9 @@ def india_excel(rng: random.Random, c: str, i: int) -> Row:
     first, last = person(rng, c)
     nsn = draw(rng, "IN", rng.choice("9876"), 10)
     form = i % 4
-    value: object = int(nsn) if form == 0 else int("91" + nsn) if form == 1 else f"+91 {nsn[:5]} {nsn[5:]}" if form == 2 else nsn
+    value: object = (
+        int(nsn) if form == 0 else int("91" + nsn) if form == 1 else f"+91 {nsn[:5]} {nsn[5:]}" if form == 2 else nsn
+    )
     cells = {"S.No.": i + 1, "Customer Name": f"{first} {last}", "Mobile No.": value,
              "Email ID": email(rng, first, last, "gmail.com"), "City": rng.choice(["Pune", "Delhi", "Chennai"]),
              "Enquiry Date": f"{1 + i % 28:02d}-04-2024"}  # fmt: skip
@@ -377,8 +393,11 @@ def written_abroad(rng: random.Random, c: str, i: int) -> Row:
     text, e = phone(rng, c)
     if c != "US" and not text.startswith("+"):
         n = phonenumbers.parse(e, None)
-        text = "011 " + phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL)[1:] if i % 2 else \
-            phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        text = (
+            "011 " + phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL)[1:]
+            if i % 2
+            else phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        )
     cells = {"Contact": f"{first} {last}", "Phone": text, "Email": email(rng, first, last, "gmail.com"),
              "Country": COUNTRY_EN[c], "Rep": "Tom"}  # fmt: skip
     return Row(cells, c, [e])
@@ -386,7 +405,9 @@ def written_abroad(rng: random.Random, c: str, i: int) -> Row:
 
 def dialing_code(rng: random.Random, c: str, i: int) -> Row:
     first, last = person(rng, c)
-    nsn_text, e = phone(rng, c, tuple(p for _, _, ps in STYLES[c] for p in ps if not p.startswith("+") and not p.startswith("00")))
+    nsn_text, e = phone(
+        rng, c, tuple(p for _, _, ps in STYLES[c] for p in ps if not p.startswith("+") and not p.startswith("00"))
+    )
     cc = str(phonenumbers.country_code_for_region(c))
     cells = {"Name": f"{first} {last}", "Country Code": ("+" + cc) if i % 2 else cc, "Mobile Number": nsn_text,
              "Email": email(rng, first, last, "yahoo.com")}  # fmt: skip
@@ -397,15 +418,73 @@ def main() -> None:
     sheet("shopify_customers_na", ["US", "US", "CA"], 30, SHOPIFY, shopify)
     sheet("woocommerce_orders_au", ["AU"], 30, WOO, woocommerce)
     sheet("typeform_responses_gb", ["GB"], 30, TYPEFORM, typeform)
-    sheet("google_form_es", ["ES"], 24, ["Marca temporal", "Nombre completo", "Móvil", "Correo electrónico", "¿En qué ciudad vives?"], google_form_es)
-    sheet("google_form_es_small", ["ES"], 10, ["Nombre completo", "Móvil"], local_sheet({"name": "Nombre completo", "phone": "Móvil", "email": "Email"}, "gmail.com", styles=("XX XXX XX XX", "XXX XX XX XX")))
+    sheet(
+        "google_form_es",
+        ["ES"],
+        24,
+        ["Marca temporal", "Nombre completo", "Móvil", "Correo electrónico", "¿En qué ciudad vives?"],
+        google_form_es,
+    )
+    sheet(
+        "google_form_es_small",
+        ["ES"],
+        10,
+        ["Nombre completo", "Móvil"],
+        local_sheet(
+            {"name": "Nombre completo", "phone": "Móvil", "email": "Email"},
+            "gmail.com",
+            styles=("XX XXX XX XX", "XXX XX XX XX"),
+        ),
+    )
     sheet("eventbrite_attendees_world", ["US", "GB", "IE", "DE", "IN", "AU"], 36, EVENTBRITE, eventbrite)
     sheet("meta_leads_br", ["BR"], 30, META, meta, kind="tsv", encoding="utf-16")
     sheet("apollo_prospects_world", ["US", "US", "GB", "DE", "FR", "AU", "IN"], 42, APOLLO, apollo)
-    sheet("zoominfo_contacts_de", ["DE", "DE", "AT", "CH"], 30, ["ZoomInfo Contact ID", "First Name", "Last Name", "Job Title", "Direct Phone Number", "Mobile phone", "Email Address", "Company Name", "Company HQ Phone", "Country"], zoominfo, kind="xlsx")
-    sheet("lusha_contacts_fr", ["FR"], 25, ["First Name", "Last Name", "Company Name", "Job Title", "Phone 1", "Phone 2", "Email 1", "Location"], lusha)
-    sheet("salesforce_report_mx", ["MX"], 30, ["Lead Owner", "First Name", "Last Name", "Title", "Company / Account", "Phone", "Mobile", "Email", "Lead Source", "Country"], salesforce_mx, kind="xlsx",
-          above=[["Prospectos - Reporte semanal"], ["Generado: 03/06/2024 09:14 por Laura Méndez"], []])
+    sheet(
+        "zoominfo_contacts_de",
+        ["DE", "DE", "AT", "CH"],
+        30,
+        [
+            "ZoomInfo Contact ID",
+            "First Name",
+            "Last Name",
+            "Job Title",
+            "Direct Phone Number",
+            "Mobile phone",
+            "Email Address",
+            "Company Name",
+            "Company HQ Phone",
+            "Country",
+        ],
+        zoominfo,
+        kind="xlsx",
+    )
+    sheet(
+        "lusha_contacts_fr",
+        ["FR"],
+        25,
+        ["First Name", "Last Name", "Company Name", "Job Title", "Phone 1", "Phone 2", "Email 1", "Location"],
+        lusha,
+    )
+    sheet(
+        "salesforce_report_mx",
+        ["MX"],
+        30,
+        [
+            "Lead Owner",
+            "First Name",
+            "Last Name",
+            "Title",
+            "Company / Account",
+            "Phone",
+            "Mobile",
+            "Email",
+            "Lead Source",
+            "Country",
+        ],
+        salesforce_mx,
+        kind="xlsx",
+        above=[["Prospectos - Reporte semanal"], ["Generado: 03/06/2024 09:14 por Laura Méndez"], []],
+    )
     es = {"first": "Nombre", "last": "Apellido", "phone": "Celular", "email": "Email", "city": "Localidad"}
     sheet("contactos_ar", ["AR"], 25, cols(es), local_sheet(es, "hotmail.com.ar"))
     de = {"first": "Vorname", "last": "Nachname", "phone": "Telefon", "email": "E-Mail", "city": "Ort"}
@@ -414,40 +493,115 @@ def main() -> None:
     sheet("prospects_fr_semicolon", ["FR"], 25, cols(fr), local_sheet(fr, "free.fr"), delimiter=";")
     it = {"first": "Nome", "last": "Cognome", "phone": "Cellulare", "email": "Email", "city": "Città"}
     sheet("contatti_it", ["IT"], 30, cols(it), local_sheet(it, "libero.it"), kind="xlsx")
-    nl = {"first": "Voornaam", "last": "Achternaam", "phone": "Telefoonnummer", "email": "E-mailadres", "city": "Plaats"}
+    nl = {
+        "first": "Voornaam",
+        "last": "Achternaam",
+        "phone": "Telefoonnummer",
+        "email": "E-mailadres",
+        "city": "Plaats",
+    }
     sheet("leads_nl", ["NL"], 25, cols(nl), local_sheet(nl, "ziggo.nl"), kind="tsv")
     idn = {"name": "Nama Lengkap", "phone": "No. HP / WhatsApp", "email": "Email", "city": "Kota"}
     sheet("leads_id_wa", ["ID"], 25, cols(idn), local_sheet(idn, "yahoo.co.id"))
     ph = {"name": "Full Name", "phone": "Contact Number", "email": "Email Address", "city": "City/Municipality"}
     sheet("leads_ph", ["PH"], 25, cols(ph), local_sheet(ph, "yahoo.com"))
     en = {"name": "Full Name", "phone": "Phone", "email": "Email"}
-    sheet("leads_africa_country", ["NG", "KE", "ZA"], 30, cols(en, "Country"), local_sheet(en, "gmail.com", "Country", COUNTRY_EN))
-    sheet("leads_gulf_country", ["AE", "SA"], 24, cols(en, "Country"), local_sheet(en, "gmail.com", "Country", {"AE": "UAE", "SA": "Saudi Arabia"}))
+    sheet(
+        "leads_africa_country",
+        ["NG", "KE", "ZA"],
+        30,
+        cols(en, "Country"),
+        local_sheet(en, "gmail.com", "Country", COUNTRY_EN),
+    )
+    sheet(
+        "leads_gulf_country",
+        ["AE", "SA"],
+        24,
+        cols(en, "Country"),
+        local_sheet(en, "gmail.com", "Country", {"AE": "UAE", "SA": "Saudi Arabia"}),
+    )
     sheet("leads_sg_hk_iso", ["SG", "HK"], 24, cols(en, "Country Code"), local_sheet(en, "gmail.com", "Country Code"))
     asia = {"name": "氏名", "phone": "電話番号", "email": "メールアドレス"}
     sheet("leads_jp", ["JP"], 20, cols(asia), local_sheet(asia, "docomo.ne.jp"), kind="xlsx")
     mixed = {"name": "Name", "phone": "Mobile", "email": "Email"}
-    sheet("leads_asia_local_names", ["CN", "JP", "KR", "IN"], 24, cols(mixed, "Land"), local_sheet(mixed, "gmail.com", "Land", COUNTRY_LOCAL))
-    sheet("leads_europe_local_names", ["DE", "FR", "ES", "IT", "NL", "AT", "CH", "PT"], 32, cols(mixed, "Land"), local_sheet(mixed, "gmail.com", "Land", COUNTRY_LOCAL))
+    sheet(
+        "leads_asia_local_names",
+        ["CN", "JP", "KR", "IN"],
+        24,
+        cols(mixed, "Land"),
+        local_sheet(mixed, "gmail.com", "Land", COUNTRY_LOCAL),
+    )
+    sheet(
+        "leads_europe_local_names",
+        ["DE", "FR", "ES", "IT", "NL", "AT", "CH", "PT"],
+        32,
+        cols(mixed, "Land"),
+        local_sheet(mixed, "gmail.com", "Land", COUNTRY_LOCAL),
+    )
     intl = {"name": "Name", "phone": "Phone", "email": "Email"}
-    sheet("mixed_no_country_intl", ["US", "GB", "DE", "BR", "IN", "NG", "AU"], 28, cols(intl), local_sheet(intl, "gmail.com", styles=tuple(p for r in STYLES.values() for _, _, ps in r for p in ps if p.startswith("+"))))
-    sheet("india_excel_numbers", ["IN"], 28, ["S.No.", "Customer Name", "Mobile No.", "Email ID", "City", "Enquiry Date"], india_excel, kind="xlsx", numeric=("S.No.", "Mobile No."))
-    sheet("us_team_international_leads", ["US", "GB", "MX", "DE", "JP", "US"], 30, ["Contact", "Phone", "Email", "Country", "Rep"], written_abroad)
-    sheet("dialing_code_column", ["IN", "AE", "GB", "NG", "US", "KE"], 30, ["Name", "Country Code", "Mobile Number", "Email"], dialing_code)
+    sheet(
+        "mixed_no_country_intl",
+        ["US", "GB", "DE", "BR", "IN", "NG", "AU"],
+        28,
+        cols(intl),
+        local_sheet(
+            intl,
+            "gmail.com",
+            styles=tuple(p for r in STYLES.values() for _, _, ps in r for p in ps if p.startswith("+")),
+        ),
+    )
+    sheet(
+        "india_excel_numbers",
+        ["IN"],
+        28,
+        ["S.No.", "Customer Name", "Mobile No.", "Email ID", "City", "Enquiry Date"],
+        india_excel,
+        kind="xlsx",
+        numeric=("S.No.", "Mobile No."),
+    )
+    sheet(
+        "us_team_international_leads",
+        ["US", "GB", "MX", "DE", "JP", "US"],
+        30,
+        ["Contact", "Phone", "Email", "Country", "Rep"],
+        written_abroad,
+    )
+    sheet(
+        "dialing_code_column",
+        ["IN", "AE", "GB", "NG", "US", "KE"],
+        30,
+        ["Name", "Country Code", "Mobile Number", "Email"],
+        dialing_code,
+    )
     us = {"first": "First Name", "last": "Last Name", "phone": "Phone", "email": "Email"}
     sheet("leads_us_plain", ["US"], 25, cols(us), local_sheet(us, "yahoo.com"))
-    sheet("leads_ca_quebec", ["CA"], 20, cols({"first": "Prénom", "last": "Nom", "phone": "Téléphone", "email": "Courriel"}), local_sheet({"first": "Prénom", "last": "Nom", "phone": "Téléphone", "email": "Courriel"}, "videotron.ca"))
+    sheet(
+        "leads_ca_quebec",
+        ["CA"],
+        20,
+        cols({"first": "Prénom", "last": "Nom", "phone": "Téléphone", "email": "Courriel"}),
+        local_sheet({"first": "Prénom", "last": "Nom", "phone": "Téléphone", "email": "Courriel"}, "videotron.ca"),
+    )
     br = {"name": "Nome", "phone": "Telefone", "email": "E-mail", "city": "Cidade"}
     sheet("planilha_br", ["BR"], 25, cols(br), local_sheet(br, "uol.com.br"), kind="xlsx")
     mx = {"name": "Nombre", "phone": "Teléfono", "email": "Correo", "city": "Ciudad"}
     sheet("prospectos_mx", ["MX"], 25, cols(mx), local_sheet(mx, "hotmail.com"))
     it2 = {"name": "Nominativo", "phone": "Telefono", "email": "E-mail"}
-    sheet("contatti_it_fissi", ["IT"], 15, cols(it2), local_sheet(it2, "alice.it", styles=("XX XXXX XXXX", "XX XXXXXXXX", "XXX XXXXXXX")))
+    sheet(
+        "contatti_it_fissi",
+        ["IT"],
+        15,
+        cols(it2),
+        local_sheet(it2, "alice.it", styles=("XX XXXX XXXX", "XX XXXXXXXX", "XXX XXXXXXX")),
+    )
 
 
 def _e164(text: str, region: str) -> str:
     parsed = phonenumbers.parse(text, region)
-    assert phonenumbers.is_valid_number(parsed) and phonenumbers.region_code_for_number(parsed) == region, (text, region)
+    assert phonenumbers.is_valid_number(parsed) and phonenumbers.region_code_for_number(parsed) == region, (
+        text,
+        region,
+    )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -466,10 +620,16 @@ def excel_mangled(rng: random.Random, c: str, i: int) -> Row:
         text = e.removeprefix("+")  # 447911123456
     elif form == 3:
         text = f"{float(e.removeprefix('+')):.5E}".replace("E+", "E+")  # 4.47911E+11: digits lost
-        return Row({"Name": f"{first} {last}", "Phone": text, "Country": c, "Email": email(rng, first, last, "gmail.com")}, c, [])
+        return Row(
+            {"Name": f"{first} {last}", "Phone": text, "Country": c, "Email": email(rng, first, last, "gmail.com")},
+            c,
+            [],
+        )
     else:
         text = "'" + e
-    return Row({"Name": f"{first} {last}", "Phone": text, "Country": c, "Email": email(rng, first, last, "gmail.com")}, c, [e])
+    return Row(
+        {"Name": f"{first} {last}", "Phone": text, "Country": c, "Email": email(rng, first, last, "gmail.com")}, c, [e]
+    )
 
 
 def europe_event(rng: random.Random, c: str, i: int) -> Row:
@@ -493,7 +653,9 @@ def no_country(domain: str, district: list[str]) -> Build:
 def india_team_gulf(rng: random.Random, c: str, i: int) -> Row:
     """An Indian sales team's sheet: Indian leads as Indians write them, Gulf leads with 00971, 971 or +966."""
     first, last = person(rng, c)
-    _, e = phone(rng, c, () if c == "IN" else tuple(p for _, _, ps in STYLES[c] for p in ps if p.startswith(("+", "00"))))
+    _, e = phone(
+        rng, c, () if c == "IN" else tuple(p for _, _, ps in STYLES[c] for p in ps if p.startswith(("+", "00")))
+    )
     n = phonenumbers.parse(e, None)
     intl = phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     text = {0: intl, 1: "00" + intl[1:], 2: intl[1:]}[i % 3] if c != "IN" else phone(random.Random(e), c)[0]
@@ -530,18 +692,94 @@ def de_variants(rng: random.Random, c: str, i: int) -> Row:
 
 
 def more() -> None:
-    sheet("excel_mangled_world", ["GB", "FR", "AU", "DE", "IN", "NL", "US", "ES"], 40, ["Name", "Phone", "Country", "Email"], excel_mangled)
-    sheet("europe_event_no_country", ["DE", "FR", "GB", "ES", "NL", "IT", "DE", "FR"], 32, ["Attendee", "Mobile", "Email", "Session"], europe_event)
-    sheet("hk_leads_no_country", ["HK"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Kowloon", "Sha Tin", "Wan Chai"]))
-    sheet("gulf_leads_no_country", ["AE", "SA"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Dubai", "Riyadh"]))
-    sheet("india_team_gulf_leads", ["IN", "IN", "AE", "SA"], 32, ["Lead Name", "Contact No", "Email", "Source"], india_team_gulf, kind="xlsx")
-    sheet("jp_fullwidth", ["JP"], 20, ["氏名", "フリガナ", "携帯番号", "メール", "都道府県"], jp_fullwidth, kind="csv", encoding="utf-8-sig")
-    sheet("outlook_kontakte_de_varianten", ["DE"], 30, ["Anrede", "Vorname", "Nachname", "Telefon geschäftlich", "E-Mail-Adresse", "Firma"], de_variants, delimiter=";")
-    sheet("leads_ke_no_country", ["KE"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Nairobi", "Kisumu", "Mombasa"]))
-    sheet("leads_ng_no_country", ["NG"], 20, ["Name", "Mobile", "Email", "District"], no_country("yahoo.com", ["Lagos", "Abuja", "Ibadan"]))
-    sheet("leads_za_no_country", ["ZA"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Gauteng", "Western Cape"]))
-    sheet("leads_ph_no_country", ["PH"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Quezon City", "Cebu"]))
-    sheet("leads_sg_no_country", ["SG"], 20, ["Name", "Mobile", "Email", "District"], no_country("gmail.com", ["Tampines", "Jurong"]))
+    sheet(
+        "excel_mangled_world",
+        ["GB", "FR", "AU", "DE", "IN", "NL", "US", "ES"],
+        40,
+        ["Name", "Phone", "Country", "Email"],
+        excel_mangled,
+    )
+    sheet(
+        "europe_event_no_country",
+        ["DE", "FR", "GB", "ES", "NL", "IT", "DE", "FR"],
+        32,
+        ["Attendee", "Mobile", "Email", "Session"],
+        europe_event,
+    )
+    sheet(
+        "hk_leads_no_country",
+        ["HK"],
+        20,
+        ["Name", "Mobile", "Email", "District"],
+        no_country("gmail.com", ["Kowloon", "Sha Tin", "Wan Chai"]),
+    )
+    sheet(
+        "gulf_leads_no_country",
+        ["AE", "SA"],
+        20,
+        ["Name", "Mobile", "Email", "District"],
+        no_country("gmail.com", ["Dubai", "Riyadh"]),
+    )
+    sheet(
+        "india_team_gulf_leads",
+        ["IN", "IN", "AE", "SA"],
+        32,
+        ["Lead Name", "Contact No", "Email", "Source"],
+        india_team_gulf,
+        kind="xlsx",
+    )
+    sheet(
+        "jp_fullwidth",
+        ["JP"],
+        20,
+        ["氏名", "フリガナ", "携帯番号", "メール", "都道府県"],
+        jp_fullwidth,
+        kind="csv",
+        encoding="utf-8-sig",
+    )
+    sheet(
+        "outlook_kontakte_de_varianten",
+        ["DE"],
+        30,
+        ["Anrede", "Vorname", "Nachname", "Telefon geschäftlich", "E-Mail-Adresse", "Firma"],
+        de_variants,
+        delimiter=";",
+    )
+    sheet(
+        "leads_ke_no_country",
+        ["KE"],
+        20,
+        ["Name", "Mobile", "Email", "District"],
+        no_country("gmail.com", ["Nairobi", "Kisumu", "Mombasa"]),
+    )
+    sheet(
+        "leads_ng_no_country",
+        ["NG"],
+        20,
+        ["Name", "Mobile", "Email", "District"],
+        no_country("yahoo.com", ["Lagos", "Abuja", "Ibadan"]),
+    )
+    sheet(
+        "leads_za_no_country",
+        ["ZA"],
+        20,
+        ["Name", "Mobile", "Email", "District"],
+        no_country("gmail.com", ["Gauteng", "Western Cape"]),
+    )
+    sheet(
+        "leads_ph_no_country",
+        ["PH"],
+        20,
+        ["Name", "Mobile", "Email", "District"],
+        no_country("gmail.com", ["Quezon City", "Cebu"]),
+    )
+    sheet(
+        "leads_sg_no_country",
+        ["SG"],
+        20,
+        ["Name", "Mobile", "Email", "District"],
+        no_country("gmail.com", ["Tampines", "Jurong"]),
+    )
 
 
 if __name__ == "__main__":
