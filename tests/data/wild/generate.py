@@ -115,10 +115,8 @@ def phone(rng: random.Random, region: str, styles: tuple[str, ...] = ()) -> tupl
     options = [(s, n, p) for s, n, pats in STYLES[region] for p in pats if not styles or p in styles]
     start, length, pattern = rng.choice(options)
     nsn = draw(rng, region, start, length)
-    if region == "AR":  # national significant number 9 11 xxxx xxxx; written 011 15-xxxx-xxxx too
-        text = pat(pattern, nsn[1:] if pattern.startswith("0") else nsn)
-    else:
-        text = pat(pattern, nsn)
+    # Argentina's national significant number is 9 11 xxxx xxxx; written 011 15-xxxx-xxxx at home, the 9 left out
+    text = pat(pattern, nsn[1:] if region == "AR" and pattern.startswith("0") else nsn)
     parsed = phonenumbers.parse(text, region)
     assert phonenumbers.is_valid_number(parsed), (text, region)
     assert phonenumbers.region_code_for_number(parsed) == region, (text, region)
@@ -166,7 +164,7 @@ def write(
         for line in table:
             ws.append(line)
         for row in ws.iter_rows(min_row=len(above) + 2):
-            for cell, head in zip(row, header):
+            for cell, head in zip(row, header, strict=False):
                 if head not in numeric:
                     cell.number_format = "@"
         wb.save(path)
@@ -665,7 +663,7 @@ def india_team_gulf(rng: random.Random, c: str, i: int) -> Row:
                 "Source": rng.choice(["Justdial", "IndiaMART", "Walk-in"])}, c, [e])  # fmt: skip
 
 
-FULLWIDTH = str.maketrans("0123456789-()+ ", "０１２３４５６７８９－（）＋　")
+FULLWIDTH = str.maketrans({ch: chr(ord(ch) + 0xFEE0) for ch in "0123456789-()+"} | {" ": "\u3000"})
 
 
 def jp_fullwidth(rng: random.Random, c: str, i: int) -> Row:
