@@ -262,9 +262,10 @@ def _mark_like_the_rest(
         for region in text.split("/"):
             counts[region] = counts.get(region, 0) + 1
     unmarked = home & to_bool(nonempty(e164)) & ~to_bool(pc.match_substring(raw, "+"))
+    regions: tuple[str, ...] = ()
     if len(named) >= MOSTLY_ELSEWHERE * phoned:
         regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
-    else:
+    if not regions:
         # A sheet of several countries' numbers (an event's attendees): a number typed as bare digits that is as
         # valid in one of the countries seen (0621437019: Mannheim, or a French mobile) cannot be told apart.
         regions = tuple(counts)
