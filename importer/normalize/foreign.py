@@ -209,9 +209,9 @@ def _nanp_written(text: str, home: str) -> bool:
 _NANP_OTHERS = tuple(r for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()) if r not in ("US", "CA"))
 
 
-def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, exact: bool = False) -> tuple[str, ...]:
+def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, strict: bool = False) -> tuple[str, ...]:
     """Of ``candidates``, the regions (likeliest first) where ``text`` is valid and written as they write it
-    (``exact``: digit for digit, the trunk prefix included)."""
+    (``strict``: digit for digit, the trunk prefix included)."""
     written = _boundaries(text)
     same: list[str] = []
     exact: list[str] = []
@@ -229,7 +229,7 @@ def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, exac
             same.append(region)
         else:
             (exact if _plain(national) == _plain(text) else shaped).append(region)
-    if exact:
+    if strict:
         return tuple(same or exact)
     return tuple(same or exact or shaped)  # only the closest: (415) 835-1656 is written as the US writes it
 
@@ -241,7 +241,7 @@ def written_as_elsewhere(values: list[str], home: str) -> dict[str, tuple[str, .
     for value, fits in zip(values, fitting_regions(values, _regions()), strict=True):
         others = tuple(r for r in fits if r != home)
         if others and _boundaries(value):
-            regions = _shaped_elsewhere(value, home, others, exact=True)
+            regions = _shaped_elsewhere(value, home, others, strict=True)
             if regions and len(regions) <= _MOST_NAMED:
                 out[value] = regions
     return out

@@ -559,7 +559,7 @@ def _spoken(region: str) -> frozenset[str]:
     from babel.languages import get_official_languages, get_territory_language_info
 
     info = get_territory_language_info(region)
-    common = {lang.split("_")[0] for lang, data in info.items() if (data.get("population_percent") or 0) >= SPOKEN}
+    common = {lang.split("_")[0] for lang, data in info.items() if float(data.get("population_percent") or 0) >= SPOKEN}
     return frozenset(common | {lang.split("_")[0] for lang in get_official_languages(region, de_facto=True)})
 
 
