@@ -22,7 +22,7 @@ metadata, run column-wide), so a sheet of 200,000 numbers written one way costs 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import phonenumbers
@@ -122,23 +122,84 @@ def _parse_in(text: str, region: str) -> phonenumbers.PhoneNumber | None:
 
 
 def _home_shaped(text: str, region: str) -> bool:
-    """Whether ``text`` groups its digits as the region writes the number (nationally or with its code)."""
+    """Whether ``text`` groups its digits as the region writes the number (nationally or with its code).
+
+    Besides the region's own format, a number is the region's when it starts with the region's own first
+    group (its area code or mobile prefix) and groups the rest as the region does: ``91 234 56 78``, Madrid's
+    area code first, is Spain's way for ``912 34 56 78``. After a prefix that is no area code (a mobile or
+    service prefix), the rest may be grouped any way (``612 345 678``); after an area code, as the region
+    groups it (``06 12 34 56 78`` is France's mobile, not Rome's ``06 1234 5678``).
+    """
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return False
     written = set(_boundaries(text))
     formats = [phonenumbers.format_number(number, f) for f in (_FORMAT.NATIONAL, _FORMAT.INTERNATIONAL)]
-    if "(" in text and not any("(" in f for f in formats):
-        return False  # (212) 555-0142: brackets round an area code are how NANP countries write it, not India
-    return any(written <= set(_boundaries(f)) for f in formats)
+    bracketed = "(" in text and not any("(" in f for f in formats)
+    if not bracketed and any(written <= set(_boundaries(f)) for f in formats):
+        return True
+    if bracketed and not _BRACKETED_FIRST.match(text):
+        return False  # (212) 555-0142 in India: brackets elsewhere than round the leading group are another country's
+    return opens_with_own_group(text, number, formats[0])
 
 
-def _nanp_written(text: str) -> bool:
-    """Whether ``text`` is a valid North American number written as NANP writes it: 212-736-5000 or (212) 736-5000.
+_BRACKETED_FIRST = re.compile(r"^\s*\(\s*\d+\s*\)[^()]*$")
+
+
+def opens_with_own_group(text: str, number: phonenumbers.PhoneNumber, national: str) -> bool:
+    """Whether ``text`` opens with the region's first group of ``number`` (whose ``national`` format is given), or
+    an area code of it, and groups the rest as the region may."""
+    groups = _GROUPS.findall(text)
+    home_groups = _GROUPS.findall(national)
+    if len(groups) < 2 or not home_groups:
+        return False
+    prefix = _national_prefix(phonenumbers.region_code_for_number(number))
+    first, home_first = _without(groups[0], prefix), _without(home_groups[0], prefix)
+    nsn = phonenumbers.national_significant_number(number)
+    if not first or not nsn.startswith(first):
+        return False
+    code = str(number.country_code)
+    rest = set(_boundaries(text)) - {len(nsn) - len(first)}
+    if first == home_first:
+        return not _is_area(code, first) or rest <= set(_boundaries(national))
+    # A shorter first group is the region's when it is an area code of it: Madrid's 91 in 912 34 56 78.
+    return home_first.startswith(first) and code + first in _geocoded() and rest <= set(_boundaries(national))
+
+
+def _without(group: str, prefix: str) -> str:
+    return group[len(prefix) :] if prefix and group.startswith(prefix) else group
+
+
+@cache
+def _national_prefix(region: str) -> str:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return (metadata.national_prefix or "") if metadata is not None else ""
+
+
+def _is_area(code: str, first: str) -> bool:
+    """Whether the number's leading digits ``first`` are (or start with) an area phonenumbers' geocoder places."""
+    table = _geocoded()
+    return any(code + first[:k] in table for k in range(1, len(first) + 1))
+
+
+@lru_cache(maxsize=1)
+def _geocoded() -> frozenset[str]:
+    """Calling code + leading digits that phonenumbers' geocoder names a place for (``3491``: Madrid)."""
+    from phonenumbers.geodata import GEOCODE_DATA
+
+    return frozenset(GEOCODE_DATA)
+
+
+def _nanp_written(text: str, home: str) -> bool:
+    """Whether ``text`` is a valid North American number written as NANP writes it: 212-736-5000 or (212) 736-5000,
+    and not exactly as ``home`` writes it (Italy writes its mobile 334 747 8246 so too).
 
     India writes the same ten digits 0212 736 5000: read in India, the grouping alone does not tell them apart.
     """
+    home_number = _parse_in(text, home)
+    if home_number is not None and phonenumbers.format_number(home_number, _FORMAT.NATIONAL) == " ".join(text.split()):
+        return False
     number = _parse_in(text, "US") or _parse_in(text, "CA")
     if number is None:
         number = next((n for r in _NANP_OTHERS if (n := _parse_in(text, r)) is not None), None)
@@ -148,8 +209,9 @@ def _nanp_written(text: str) -> bool:
 _NANP_OTHERS = tuple(r for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()) if r not in ("US", "CA"))
 
 
-def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
-    """Of ``candidates``, the regions (likeliest first) where ``text`` is valid and written as they write it."""
+def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, strict: bool = False) -> tuple[str, ...]:
+    """Of ``candidates``, the regions (likeliest first) where ``text`` is valid and written as they write it
+    (``strict``: digit for digit, the trunk prefix included)."""
     written = _boundaries(text)
     same: list[str] = []
     exact: list[str] = []
@@ -167,7 +229,22 @@ def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tupl
             same.append(region)
         else:
             (exact if _plain(national) == _plain(text) else shaped).append(region)
+    if strict:
+        return tuple(same or exact)
     return tuple(same or exact or shaped)  # only the closest: (415) 835-1656 is written as the US writes it
+
+
+def written_as_elsewhere(values: list[str], home: str) -> dict[str, tuple[str, ...]]:
+    """Of ``values`` (valid in ``home``), those written exactly as another country writes a valid number of its own
+    (``07074 973854``: a British mobile as Britain writes it, and a Tübingen landline), each with those countries."""
+    out: dict[str, tuple[str, ...]] = {}
+    for value, fits in zip(values, fitting_regions(values, _regions()), strict=True):
+        others = tuple(r for r in fits if r != home)
+        if others and _boundaries(value):
+            regions = _shaped_elsewhere(value, home, others, strict=True)
+            if regions and len(regions) <= _MOST_NAMED:
+                out[value] = regions
+    return out
 
 
 def _valid_elsewhere(text: str, home: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
@@ -202,7 +279,7 @@ def other_countries(
     # whatever the odd number's own format): only the other shapes' values are looked up abroad.
     nanp = phonenumbers.country_code_for_region(home) == 1
     strange = {
-        shape: [v for v in lazy[:_SAMPLES] if not _home_shaped(v, home) or (not nanp and _nanp_written(v))]
+        shape: [v for v in lazy[:_SAMPLES] if not _home_shaped(v, home) or (not nanp and _nanp_written(v, home))]
         for shape, lazy in formatted.items()
     }
     formatted = {shape: lazy for shape, lazy in formatted.items() if 2 * len(strange[shape]) > min(len(lazy), _SAMPLES)}

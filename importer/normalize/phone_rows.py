@@ -13,17 +13,19 @@ another column holds in several rows (an office line) is no lead's own and is no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
-from importer.normalize.foreign import fitting_regions, flagged_rows, label, other_countries
+from importer.normalize.foreign import fitting_regions, flagged_rows, label, other_countries, written_as_elsewhere
 from importer.normalize.json_cells import first_of_json_lists
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere
 
@@ -130,6 +132,8 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
     else:
         phones = normalize_phones_by_region(cells, pd.Series(regions.region))
     e164, issue, warning = (pc.cast(to_arrow(c), _TEXT) for c in (phones.e164, phones.issue, phones.warning))
+    if regions.uniform is None and default is not None:
+        e164, issue = _dialled_from_home(raw, regions.region, default, e164, issue)
     if regions.unknown.any() or regions.undecided.any():
         own_code = to_bool(pc.match_substring_regex(raw, _OWN_CODE))
         refused = to_bool(pc.equal(issue, "invalid-phone")) & ~own_code
@@ -142,6 +146,47 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
     if default is not None and regions.home.any():
         e164, issue, warning = _flag_other_countries(raw, regions.home, default, e164, issue, warning)
     return e164, issue, warning
+
+
+def _dialled_from_home(
+    raw: ArrowText, region: np.ndarray, default: str, e164: ArrowText, issue: ArrowText
+) -> tuple[ArrowText, ArrowText]:
+    """A row's number refused in its own country but dialled from the default region with that region's exit
+    code (``011 44 7911 123456`` on a US team's sheet for a British lead) is the row's number, when it is one of the
+    row's own country."""
+    refused = np.flatnonzero(to_bool(pc.equal(issue, "invalid-phone")) & (region != default))
+    if len(refused) == 0:
+        return e164, issue
+    found, rows = [], []
+    for row, text in zip(refused.tolist(), _take(raw, refused).tolist(), strict=True):
+        number = dialled_abroad(str(text), default)
+        if number is not None and phonenumbers.region_code_for_number(number) in _same_code(str(region[row])):
+            rows.append(row)
+            found.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    if not rows:
+        return e164, issue
+    at = np.array(rows, dtype=np.int64)
+    return _set(e164, at, np.array(found, dtype=object)), _set(issue, at, _codes(len(rows), ""))
+
+
+def _same_code(region: str) -> tuple[str, ...]:
+    return tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
+
+
+def dialled_abroad(text: str, home: str) -> phonenumbers.PhoneNumber | None:
+    """``text`` read as dialled from ``home`` with its international prefix (011 in the US, 00 in most places)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(home)
+    prefix = metadata.international_prefix if metadata is not None else None
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not prefix or "+" in text or not re.match(f"(?:{prefix})", digits):
+        return None
+    try:
+        number = phonenumbers.parse(text, home)
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code == phonenumbers.country_code_for_region(home) or not phonenumbers.is_valid_number(number):
+        return None
+    return number
 
 
 def _flag_other_countries(
@@ -163,7 +208,7 @@ def _flag_other_countries(
         hits, labels = flagged_rows(np.asarray(texts[name].to_pylist(), dtype=object), found)
         e164, issue, warning = _mark(at[hits], labels, e164, issue, warning)
         named += labels.tolist()
-    return _mark_like_the_rest(raw, home, named, e164, issue, warning)
+    return _mark_like_the_rest(raw, home, named, e164, issue, warning, default)
 
 
 def _mark(
@@ -179,24 +224,55 @@ def _mark(
 
 
 MOSTLY_ELSEWHERE = 0.5
+MIXED = 0.1
+"""Share of a sheet's phones read in the default region that, found other countries', makes it a mixed sheet: its
+numbers written as bare digits that are valid in one of those countries too are held back."""
 """Share of a sheet's phones read in the default region that, found another country's, makes the sheet that
 country's: its numbers written as bare digits that fit that country's patterns are held back too."""
 
 
+def _mark_written_elsewhere(
+    raw: ArrowText, rows: np.ndarray, home: str, e164: ArrowText, issue: ArrowText, warning: ArrowText
+) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """In a sheet of several countries, the numbers valid at home but written exactly as another country writes
+    its own are held back: the sheet's writing cannot tell them apart."""
+    at = np.flatnonzero(rows)
+    values = np.asarray(pc.take(raw, pa.array(at, pa.int64())).to_pylist(), dtype=object)
+    found = written_as_elsewhere(sorted(set(values.tolist())), home)
+    hits, labels = flagged_rows(values, found)
+    return _mark(at[hits], labels, e164, issue, warning)
+
+
 def _mark_like_the_rest(
-    raw: ArrowText, home: np.ndarray, named: list[str], e164: ArrowText, issue: ArrowText, warning: ArrowText
+    raw: ArrowText,
+    home: np.ndarray,
+    named: list[str],
+    e164: ArrowText,
+    issue: ArrowText,
+    warning: ArrowText,
+    default: str,
 ) -> tuple[ArrowText, ArrowText, ArrowText]:
     """When most phones read in the default region are another country's, the bare-digit ones that fit that
     country too (``4158351656`` in a sheet of ``(415) ...`` numbers) are not sent as the default region's either."""
     phoned = int((home & to_bool(nonempty(raw))).sum())
-    if len(named) < 3 or len(named) < MOSTLY_ELSEWHERE * phoned:
+    if len(named) < 3 or len(named) < MIXED * phoned:
         return e164, issue, warning
     counts: dict[str, int] = {}
     for text in named:
         for region in text.split("/"):
             counts[region] = counts.get(region, 0) + 1
-    regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
-    rest = np.flatnonzero(home & to_bool(nonempty(e164)) & ~to_bool(pc.match_substring(raw, "+")))
+    unmarked = home & to_bool(nonempty(e164)) & ~to_bool(pc.match_substring(raw, "+"))
+    regions: tuple[str, ...] = ()
+    if len(named) >= MOSTLY_ELSEWHERE * phoned:
+        regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
+    if not regions:
+        # A sheet of several countries' numbers (an event's attendees): a number typed as bare digits that is as
+        # valid in one of the countries seen (0621437019: Mannheim, or a French mobile) cannot be told apart.
+        regions = tuple(counts)
+        separated = to_bool(pc.match_substring_regex(raw, _SEPARATED))
+        e164, issue, warning = _mark_written_elsewhere(raw, unmarked & separated, default, e164, issue, warning)
+        unmarked &= ~separated
+    rest = np.flatnonzero(unmarked)
     if not regions or len(rest) == 0:
         return e164, issue, warning
     fits = fitting_regions(pc.take(raw, pa.array(rest)).to_pylist(), regions)

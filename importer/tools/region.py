@@ -10,6 +10,7 @@ evidence is weighed per calling code first (US or Canada give the same E.164), t
 from __future__ import annotations
 
 import collections
+import math
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ import phonenumbers
 from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import region_of_code
+from importer.normalize.foreign import opens_with_own_group
 from importer.normalize.phones import PLACEHOLDERS
 
 NATIONAL_SAMPLE = 60
@@ -109,8 +111,10 @@ def infer_region(
     zones: Iterable[str] = (),
     locales: Iterable[str] = (),
     names: Iterable[str] = (),
+    headers: Iterable[str] = (),
 ) -> RegionGuess:
-    """Weigh the evidence: each phone column's cells, a country column's, emails, time zones, locales, names."""
+    """Weigh the evidence: each phone column's cells, a country column's, emails, time zones, locales, names,
+    and the letters the headers are written in (between regions the numbers fit alike)."""
     other = _Tally({}, {})  # everything but the numbers without a code
     evidence: list[str] = []
     own = _international(phones, other, evidence)
@@ -137,6 +141,12 @@ def infer_region(
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     if own:  # every number carries its code: the default decides nothing
         return RegionGuess(region, tuple(evidence), None, own_country=True)
+    worded = _worded(national, list(headers), region)
+    if worded is not None:  # 91 234 56 78 fits Uzbekistan as well as Spain, but the headers say Móvil
+        letters = ", ".join(sorted(_accents(h.casefold() for h in headers)))
+        evidence.append(f"the headers write {letters}, as a language of {worded} does and none of {region}'s; "
+                        f"the numbers are valid in {worded} too")  # fmt: skip
+        return RegionGuess(worded, tuple(evidence), None)
     rival = _backed_rival(national, other, code)
     if rival is not None:  # 7400123456 fits India best, but .co.uk emails say Britain, where it is valid too
         return RegionGuess(rival, tuple(evidence), f"the numbers fit {region} best as written, but the rest of the "
@@ -242,6 +252,7 @@ class _National:
     tied: tuple[str, ...] = ()  # the regions under whose codes the numbers fit best (more than one: a tie)
     votes: float = 0.0
     rivals: dict[int, str] = field(default_factory=dict)  # codes scoring at least RIVAL of the best: their region
+    scores: dict[int, float] = field(default_factory=dict)  # each calling code's score, the best one's being 1
 
     def valid_share(self, region: str) -> float:
         return sum(1 for f in self.fits if region in f) / len(self.fits) if self.fits else 1.0
@@ -275,6 +286,7 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
         return _National(fits)
     top = max(by_code.values())
     tied = sorted((code for code, score in by_code.items() if score >= CLOSE * top), key=lambda c: -by_code[c])
+    tied += _tied_by_shape(sample, best_region, tied)
     for fit in fits:  # a number valid under the best-fitting codes votes for them; another for its own best
         codes = {phonenumbers.country_code_for_region(r): w for r, w in fit.items()}
         mine = [c for c in tied if c in codes]
@@ -285,7 +297,8 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
         for code in mine:
             tally.add(best_region[code], 1 / len(mine))
     rivals = {c: best_region[c] for c, score in by_code.items() if score >= RIVAL * top}
-    national = _National(fits, tuple(best_region[c] for c in tied), float(len(sample)), rivals)
+    scores = {c: score / top for c, score in by_code.items()}
+    national = _National(fits, tuple(best_region[c] for c in tied), float(len(sample)), rivals, scores)
     region = best_region[tied[0]]
     example = next(c for c, f in zip(sample, fits, strict=True) if region in f)
     also = [best_region[c] for c in tied if best_region[c] != region]
@@ -297,16 +310,51 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
     return national
 
 
+def _tied_by_shape(sample: list[str], best_region: dict[int, str], tied: list[int]) -> list[int]:
+    """Calling codes whose numbers are all valid and written alike to the best one's, only their type told apart.
+
+    ``6164 4902`` is a Singapore landline and a Hong Kong mobile: that lead sheets hold more mobiles does not make
+    a sheet of such numbers Hong Kong's.
+    """
+    shapes = [_shape_fit(cell) for cell in sample]
+    by_region: dict[str, float] = {}
+    valid: dict[str, int] = {}
+    for fit in shapes:
+        for region, weight in fit.items():
+            by_region[region] = by_region.get(region, 0.0) + weight
+            valid[region] = valid.get(region, 0) + 1
+    lead = best_region[tied[0]]
+    if lead not in by_region:
+        return []
+    out = []
+    for code, region in best_region.items():
+        if code in tied or region not in by_region:
+            continue
+        if valid[region] >= 0.9 * len(sample) and by_region[region] >= CLOSE * by_region[lead]:
+            out.append(code)
+    return out
+
+
 def _best_in(fit: dict[str, float], code: int) -> str:
     return max((r for r in fit if phonenumbers.country_code_for_region(r) == code), key=lambda r: fit[r])
 
 
-@lru_cache(maxsize=8192)
 def _fit(cell: str) -> dict[str, float]:
     """The regions where ``cell`` is a valid number, each weighted by how well it fits as written there."""
+    return {region: shape * kind for region, (shape, kind) in _fit_parts(cell).items()}
+
+
+def _shape_fit(cell: str) -> dict[str, float]:
+    """As ``_fit``, the number's type (mobile or fixed line) left out: how well it is written as each region writes."""
+    return {region: shape for region, (shape, _) in _fit_parts(cell).items()}
+
+
+@lru_cache(maxsize=8192)
+def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
+    """The regions where ``cell`` is valid: (how well it is written as there, the weight of its type there)."""
     digits = "".join(ch for ch in cell if ch.isdigit())
     groups = _groups(cell)
-    out: dict[str, float] = {}
+    out: dict[str, tuple[float, float]] = {}
     for region in _regions_for(len(digits)):
         try:
             number = phonenumbers.parse(cell, region)
@@ -316,7 +364,8 @@ def _fit(cell: str) -> dict[str, float]:
             continue  # the digits began with the region's IDD prefix: dialled abroad
         if not phonenumbers.is_valid_number_for_region(number, region):
             continue
-        weight = _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3)
+        kind = _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3)
+        weight = 1.0
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         written = _groups(national)
         if "".join(ch for ch in national if ch.isdigit()) != digits:
@@ -325,11 +374,12 @@ def _fit(cell: str) -> dict[str, float]:
             if not prefix or not digits.endswith(phonenumbers.national_significant_number(number)):
                 weight *= 0.5  # a trunk prefix locals dial (0, 8) left out, or one they do not dial added
             written = stripped if prefix else written
-        if len(groups) > 1:
-            weight *= 2.0 if _same_groups(groups, written) else 0.7  # grouped as that country groups its numbers
+        if len(groups) > 1:  # grouped as that country groups its numbers (Madrid: 91 234 56 78, area code first)
+            own = _same_groups(groups, written) or opens_with_own_group(cell, number, national)
+            weight *= 2.0 if own else 0.7
             if " ".join(cell.split()) == national:
                 weight *= 1.5  # punctuation and all: (415) 835-1656 is how the US writes it, 415 835 1656 Mexico
-        out[region] = weight
+        out[region] = (weight, kind)
     return out
 
 
@@ -452,3 +502,87 @@ def _script_region(text: str) -> str | None:
         if pattern.search(text):
             return regions[0]
     return None
+
+
+WORDED = 0.4
+"""Share of the best calling code's score that a region's numbers need for the headers' language to pick it."""
+SPOKEN = 5.0
+"""Percent of a territory's people who speak a language for it to count as one of the territory's (CLDR)."""
+
+
+def _worded(national: _National | None, headers: Iterable[str], region: str) -> str | None:
+    """Among the regions the numbers fit nearly as well as ``region``, one whose language writes the headers'
+    accented letters, when none of ``region``'s languages does: ``Móvil`` over ``91 234 56 78`` is Spain's, not
+    Uzbekistan's. Among several, the one whose language the headers' letters are likeliest in.
+
+    English headers are written everywhere; only accented Latin letters tell. A language's letters and their
+    frequencies are those of its own CLDR names of languages, territories and scripts (Babel).
+    """
+    words = [h.casefold() for h in headers]
+    accents = _accents(words)
+    if national is None or not accents or _writes(region, accents):
+        return None
+    close = {
+        r: score
+        for code, score in national.scores.items()
+        if score >= WORDED
+        and (r := national.rivals.get(code) or phonenumbers.region_code_for_country_code(code))
+        and r != region
+        and national.valid_share(r) >= 0.9
+        and _writes(r, accents)
+    }
+    if not close:
+        return None
+    fit = {r: max(_likelihood(words, lang) for lang in _spoken(r)) for r in close}
+    return max(sorted(close), key=lambda r: (fit[r], close[r]))
+
+
+WRITTEN = 5e-4
+"""Share of a language's letters an accented letter needs for the language to count as writing it."""
+
+
+def _writes(region: str, accents: frozenset[str]) -> bool:
+    """Whether one of the region's languages writes every one of ``accents``."""
+    return any(all(_letter_frequencies(lang).get(ch, 0.0) >= WRITTEN for ch in accents) for lang in _spoken(region))
+
+
+_LATIN_ACCENTS = re.compile(r"[\u00c0-\u024f]")
+
+
+def _accents(headers: Iterable[str]) -> frozenset[str]:
+    return frozenset(ch for h in headers for ch in _LATIN_ACCENTS.findall(h.casefold()) if ch.isalpha())
+
+
+@cache
+def _spoken(region: str) -> frozenset[str]:
+    """The languages of ``region``: official ones and those SPOKEN percent of its people speak (CLDR)."""
+    from babel.languages import get_official_languages, get_territory_language_info
+
+    info = get_territory_language_info(region)
+    common = {lang.split("_")[0] for lang, data in info.items() if float(data.get("population_percent") or 0) >= SPOKEN}
+    return frozenset(common | {lang.split("_")[0] for lang in get_official_languages(region, de_facto=True)})
+
+
+def _likelihood(words: list[str], language: str) -> float:
+    """Log-likelihood of the headers' letters under ``language``'s letter frequencies."""
+    freq = _letter_frequencies(language)
+    if not freq:
+        return -math.inf
+    return sum(math.log(freq.get(ch, 1e-5)) for w in words for ch in w if ch.isalpha())
+
+
+@cache
+def _letter_frequencies(language: str) -> dict[str, float]:
+    """How often each letter occurs in ``language``'s own CLDR names of languages, territories and scripts."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return {}
+    seen: collections.Counter[str] = collections.Counter()
+    for table in (locale.languages, locale.territories, locale.scripts):
+        for name in table.values():
+            seen.update(ch for ch in name.casefold() if ch.isalpha())
+    total = sum(seen.values())
+    return {ch: n / total for ch, n in seen.items()} if total else {}

@@ -21,6 +21,7 @@ from importer.config import (
 )
 from importer.errors import ConfigError, SourceError
 from importer.normalize.countries import region_of_code
+from importer.normalize.phone_rows import dialled_abroad
 from importer.read.header import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
 from importer.tools.names import bare_names, company_as_name, name_by_content, resolve_names
@@ -149,7 +150,10 @@ def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
     ]
     zones = [cell for c in table.columns if names_a_timezone(c.header) for cell in table.cells(c.header)]
     locales = [cell for c in table.columns if is_locale(c.header) for cell in table.cells(c.header)]
-    return infer_region(phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names)
+    words = [c.header for c in table.columns if c.header]
+    return infer_region(
+        phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names, headers=words
+    )
 
 
 def _headers(choice: FieldChoice | None) -> tuple[str, ...]:
@@ -230,14 +234,23 @@ def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
     if country is None or phone is None:
         return []
     at, phone_at = country[0].position, phone[0].position
-    checked = fits = 0
+    fits = misfits = 0
+    # The countries the column names, each a place the sheet may be written from: 011 44 7911 123456 is a British
+    # number dialled from the US.
+    named = sorted({r for r in (region_of_code(row[at]) for row in table.rows if at < len(row) and row[at]) if r})
     for row in table.rows:
         if max(at, phone_at) >= len(row) or not row[at] or not row[phone_at]:
             continue
         region = region_of_code(row[at])
         if region:
-            checked += 1
-            fits += _fits_country(first_number(row[phone_at]), region)
+            if _EXCEL_CUT.match(row[phone_at]):  # 4.91717E+11: Excel cut the number; it says nothing of where it is
+                continue
+            cell = _FLOAT_TAIL.sub("", first_number(row[phone_at]))
+            if _fits_country(cell, region) or any(_dialled_to(cell, home, region) for home in named):
+                fits += 1
+            else:
+                misfits += 1
+    checked = fits + misfits
     if checked >= 3 and fits < AGREE * checked:
         column, _ = choices.pop(PHONE_COUNTRY_CODE)
         return [
@@ -245,6 +258,15 @@ def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
             "on their row: it is not where the phones are, so it stays metadata"
         ]
     return []
+
+
+_FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out by a script
+_EXCEL_CUT = re.compile(r"^\s*\+?\d[.,]\d*[eE]\+?\d+\s*$")
+
+
+def _dialled_to(cell: str, home: str, region: str) -> bool:
+    number = dialled_abroad(cell, home)
+    return number is not None and phonenumbers.region_code_for_number(number) == region
 
 
 def _fits_country(cell: str, region: str) -> bool:

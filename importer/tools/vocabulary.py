@@ -110,7 +110,7 @@ FULL_NAME_EXACT = _words(
     "candidatename studentname applicantname visitorname personname prospectname buyername nameofcustomer "
     "sendername callername enquirername inquirername requestername membername participantname attendeename "
     "guestname patientname parentname whatsyourname yourname yourfullname nameoftheperson displayname fn nfn "
-    "nombre nome nom naam nama имя фио اسم الاسم 姓名 名字 联系人 客户姓名 氏名 名前 お名前 이름 성명 성함 नाम"
+    "nominativo nombre nome nom naam nama имя фио اسم الاسم 姓名 名字 联系人 客户姓名 氏名 名前 お名前 이름 성명 성함 नाम"
 ) | keys(
     "nombre completo", "nombre y apellido", "nombre y apellidos", "nome completo", "nom complet", "nom et prénom",
     "prénom et nom", "vollständiger name", "nome e cognome", "volledige naam", "nama lengkap", "полное имя",
