@@ -13,7 +13,7 @@ import click
 
 from importer.cli.catalogue import issues_command
 from importer.cli.ledger_paths import insecure_url, insecure_warning, is_fresh_ledger, ledger_to_read, ledger_to_use
-from importer.cli.options import SourceArgs, guarded, parse_rate, source_options
+from importer.cli.options import SourceArgs, guarded, ledger_option, parse_rate, source_options
 from importer.cli.rehearsal import sandbox_command
 from importer.cli.render import render
 from importer.cli.runtime import ProgressBars
@@ -32,12 +32,7 @@ def main() -> None:
 
 @main.command("validate")
 @source_options
-@click.option(
-    "--ledger",
-    "ledger_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ledger to check rows against, read only [default: as for run, when it exists].",
-)
+@ledger_option("Ledger to check rows against, read only [default: as for run, when it exists].")
 @click.option("--no-ledger", is_flag=True, help="Check the file alone, not against what earlier runs sent.")
 @guarded
 def validate_command(source: SourceArgs, ledger_path: Path | None, no_ledger: bool) -> None:
@@ -107,12 +102,7 @@ def _interrupt(signum: int, frame: object) -> None:
     show_default=True,
     help="Requests in flight at once (all share the --rate budget).",
 )
-@click.option(
-    "--ledger",
-    "ledger_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ledger file [default: $LEADIMPORT_LEDGER, else ~/.local/state/leadimport/ledger.sqlite3].",
-)
+@ledger_option("Ledger file [default: $LEADIMPORT_LEDGER, else ~/.local/state/leadimport/ledger.sqlite3].")
 @click.option(
     "--no-ledger",
     is_flag=True,
@@ -205,12 +195,7 @@ def run_command(
 
 
 @main.command("history")
-@click.option(
-    "--ledger",
-    "ledger_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ledger file [default: as for run].",
-)
+@ledger_option()
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs, newest first.")
 @guarded
 def history_command(ledger_path: Path | None, limit: int) -> None:
@@ -238,12 +223,7 @@ def history_command(ledger_path: Path | None, limit: int) -> None:
 
 @main.command("show")
 @click.argument("run_id", type=int)
-@click.option(
-    "--ledger",
-    "ledger_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ledger file [default: as for run].",
-)
+@ledger_option()
 @click.option(
     "--report",
     "report_path",

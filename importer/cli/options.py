@@ -233,3 +233,8 @@ def parse_rate(text: str) -> RateLimit:
     if limit.max_requests < 1 or limit.per_seconds <= 0:
         raise ConfigError(f"--rate must allow at least one request in a positive window, got {text!r}.")
     return limit
+
+
+def ledger_option(help: str = "Ledger file [default: as for run].") -> Callable[[F], F]:
+    """The ``--ledger PATH`` option, given to the command as ``ledger_path``."""
+    return click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=help)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from importer.cli.options import guarded
+from importer.cli.options import guarded, ledger_option
 from importer.errors import ConfigError
 
 
@@ -21,12 +21,7 @@ from importer.errors import ConfigError
 @click.option(
     "--max-upload-mb", type=click.IntRange(1), default=200, show_default=True, help="Largest file accepted, in MB."
 )
-@click.option(
-    "--ledger",
-    "ledger_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ledger file [default: as for run].",
-)
+@ledger_option()
 @click.option(
     "--mappings-dir",
     type=click.Path(file_okay=False, path_type=Path),

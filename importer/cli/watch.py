@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from importer.cli.options import guarded, parse_rate
+from importer.cli.options import guarded, ledger_option, parse_rate
 from importer.errors import ConfigError
 from importer.pipeline import DEFAULT_BASE_URL
 from importer.send.plan import MAX_BATCH
@@ -54,12 +54,7 @@ from importer.send.plan import MAX_BATCH
 @click.option(
     "--keep-days", type=click.FloatRange(min=0), help="Delete files and reports older than this from done/ (only)."
 )
-@click.option(
-    "--ledger",
-    "ledger_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ledger file [default: as for run]; keep it on a local disk.",
-)
+@ledger_option("Ledger file [default: as for run]; keep it on a local disk.")
 @click.option("--force", is_flag=True, help="Import a file whose bytes were imported before (per row, still once).")
 @click.option(
     "--block-wait",

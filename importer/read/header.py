@@ -188,7 +188,7 @@ def display_names(headers: list[str], *, _extra: int) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
     for i in range(max(len(headers), _extra)):
-        base = headers[i].strip() if i < len(headers) and headers[i].strip() else f"Column {_letters(i)}"
+        base = headers[i].strip() if i < len(headers) and headers[i].strip() else f"Column {column_letter(i)}"
         name, n = base, 2
         while name in seen:
             name, n = f"{base} ({n})", n + 1
@@ -197,7 +197,8 @@ def display_names(headers: list[str], *, _extra: int) -> list[str]:
     return names
 
 
-def _letters(index: int) -> str:
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the letter Excel shows over a column."""
     out = ""
     index += 1
     while index:

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from importer.errors import SourceError
 from importer.normalize.phones import PLACEHOLDERS
-from importer.read.header import HEADER_SEARCH_ROWS
+from importer.read.header import HEADER_SEARCH_ROWS, column_letter
 from importer.read.html_tables import html_rows
 from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.source import HTML_SHEET, describe_delimiter, is_row_serial, pick_sheet
@@ -377,16 +377,6 @@ def looks_like_phone(text: str) -> bool:
     return bool(parts) and all(
         _PHONE_CHARS.fullmatch(p) is not None and 8 <= sum(ch.isdigit() for ch in p) <= 15 for p in parts
     )
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def render_inspection(inspection: FileInspection) -> str:
