@@ -101,8 +101,8 @@ def test_every_code_the_docs_name_is_in_the_catalogue() -> None:
 
 def test_the_static_scan_finds_a_new_code() -> None:
     """The scan above is no blank check: a code written in a module is found."""
-    module = ROOT / "importer" / "normalize" / "leads.py"
-    assert "missing-name" in _code_like_literals(module)
+    module = ROOT / "importer" / "normalize" / "phones.py"
+    assert "repeated-digits" in _code_like_literals(module)
     assert {"brand-new-code"} <= _code_like_literals_of('warnings.append("brand-new-code")')
     assert {"new-code"} <= _code_like_literals_of('code = f"new-code:{detail}"')
 

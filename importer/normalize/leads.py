@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer import issues
 from importer.columns import (
     ArrowText,
     byte_lengths,
@@ -91,81 +92,29 @@ def _build_chunk(
     table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str, at_end: bool = True
 ) -> LeadFrame:
     """build_leads for one chunk of rows (``at_end``: the chunk holds the table's last rows)."""
-    cells = table.cells
-    index = cells.index
-    n = len(cells)
-    constants = dict(mapping.constants)
-
-    def mapped(target: str) -> bool:
-        return target in table.columns
-
-    def column(target: str) -> pd.Series:
-        if not mapped(target):
-            return pd.Series(empty_text(n), index=index, dtype="str")
-        values = cells[table.columns[target]]
-        for other in table.alternates.get(target, ()):  # Phone, Phone: the second fills what the first lacks
-            values = _filled_from(values, cells[other])
-        return values
-
-    def text_field(target: str, values: ArrowText | None) -> ArrowText:
-        out = values if values is not None else empty_text(n)
-        constant = constants.get(target)
-        return pc.if_else(nonempty(out), out, constant) if constant is not None else out
-
-    country = column(PHONE_COUNTRY_CODE) if mapped(PHONE_COUNTRY_CODE) else None
-    phone_headers = [table.columns["phone"], *table.alternates.get("phone", ())] if mapped("phone") else []
-    if phone_headers:  # Mobile, then Work Phone where Mobile has no valid number
-        phones = read_phones([(h, cells[h]) for h in phone_headers], country, mapping.default_region)
-    else:
-        blank = empty_text(n)
-        phones = RowPhones(e164=blank, issue=blank, warning=blank, raw=blank)
-    phone_raw = phones.raw
-    emails = normalize_emails(column("email"))
-    e164, email = phones.e164, to_arrow(emails.email)
-    names = {
-        f: text_field(
-            f, _blank_missing(to_arrow(normalize_names(column(f))), keep=NAME_LIKE_PLACEHOLDERS) if mapped(f) else None
-        )
-        for f in NAME_FIELDS
-    }
-    garbled = np.zeros(n, dtype=bool)
-    numeric_name = np.zeros(n, dtype=bool)
-    for f in NAME_FIELDS:
-        lost = _question_marks(names[f])
-        if lost.any():  # Excel's "CSV (Comma delimited)" turned Hindi letters into ?: no name to call anyone by
-            names[f] = pc.if_else(pa.array(lost), pa.scalar("", pa.large_string()), names[f])
-            garbled |= lost
-        number = _numbers_as_names(names[f])
-        if number.any():  # a phone or an id in the name column: the caller would greet "Hello 98220…"
-            names[f] = pc.if_else(pa.array(number), pa.scalar("", pa.large_string()), names[f])
-            numeric_name |= number
-    group = text_field("groupId", _blank_missing(to_arrow(column("groupId"))) if mapped("groupId") else None)
-    # NA, -, 0 or a failed VLOOKUP's #N/A in many rows is no id: those rows would all look like one lead.
-    given = text_field(
-        "referenceId", _blank_missing(to_arrow(column("referenceId"))) if mapped("referenceId") else None
+    cells = _MappedCells(table, dict(mapping.constants))
+    phones = _phones(table, cells, mapping.default_region)
+    emails = normalize_emails(cells.column("email"))
+    email = to_arrow(emails.email)
+    names = _Names.of(cells)
+    group = cells.text_field(
+        "groupId", _blank_missing(to_arrow(cells.column("groupId"))) if cells.mapped("groupId") else None
     )
-    damaged_ref = _scientific(given)
-    if damaged_ref.any():  # 1.23457E+15: Excel dropped digits, distinct ids look alike; derive one instead
-        given = pc.if_else(pa.array(damaged_ref), pa.scalar("", pa.large_string()), given)
+    given, damaged_ref = _given_reference(cells)
     by_email = "email" in mapping.dedupe and "phone" not in mapping.dedupe
-    reference = _reference_ids(given, e164, email, project_id, process_id, email_first=by_email)
-
-    has_phone = to_bool(nonempty(e164))
+    reference = _reference_ids(given, phones.e164, email, project_id, process_id, email_first=by_email)
+    n = cells.n
+    has_phone = to_bool(nonempty(phones.e164))
     unusable = emails.unusable.to_numpy(dtype=bool)
-    no_name = ~to_bool(nonempty(names["name"])) & ~to_bool(nonempty(names["firstName"]))
-    last_only = no_name & to_bool(nonempty(names["lastName"]))
-    if last_only.any():  # Shopify, Salesforce: only the surname filled in; the CRM needs a name to call them by
-        names["name"] = pc.if_else(pa.array(last_only), names["lastName"], names["name"])
-        no_name = no_name & ~last_only
-    no_contact = ~to_bool(nonempty(phone_raw)) & ~to_bool(nonempty(email)) & ~unusable
+    no_contact = ~to_bool(nonempty(phones.raw)) & ~to_bool(nonempty(email)) & ~unusable
     short, shifted = short_rows(table)
     reason = join_codes(
         [
-            _code(shifted, "shifted-row"),
+            _code(shifted, issues.SHIFTED_ROW.code),
             phones.issue,
-            _code(unusable & ~has_phone, "invalid-email"),
-            _code(no_name, "missing-name"),
-            _code(no_contact, "missing-contact"),
+            _code(unusable & ~has_phone, issues.INVALID_EMAIL.code),
+            _code(names.missing, issues.MISSING_NAME.code),
+            _code(no_contact, issues.MISSING_CONTACT.code),
         ],
         n,
     )
@@ -173,20 +122,125 @@ def _build_chunk(
         [
             phones.warning,
             to_arrow(emails.warning),
-            _code(unusable & has_phone, "invalid-email"),
-            _code(garbled, "garbled-name"),
-            _code(numeric_name, "name-is-a-number"),
-            _code(damaged_ref, "damaged-reference"),
-            _code(last_only, "name-from-last-name"),
-            _code(short, "short-row"),
+            _code(unusable & has_phone, issues.INVALID_EMAIL_WARNING.code),
+            _code(names.garbled, issues.GARBLED_NAME.code),
+            _code(names.numeric, issues.NAME_IS_A_NUMBER.code),
+            _code(damaged_ref, issues.DAMAGED_REFERENCE.code),
+            _code(names.last_only, issues.NAME_FROM_LAST_NAME.code),
+            _code(short, issues.SHORT_ROW.code),
         ],
         n,
     )
     reached = has_phone | to_bool(nonempty(email)) | unusable  # a phone or an email, usable or not
     skip = skip_reasons(table, at_end=at_end, reached=reached)
+    rows = _lead_rows(table, skip, reason, warnings, phones.e164, email, reference, names.values, group)
+    return LeadFrame(rows=rows, metadata=_metadata(table, mapping, cells.constants))
+
+
+class _MappedCells:
+    """A chunk's cells by lead field: a field's column (filled from its alternates), constants applied."""
+
+    def __init__(self, table: SourceTable, constants: dict[str, str]) -> None:
+        self.table, self.constants = table, constants
+        self.n = len(table.cells)
+
+    def mapped(self, target: str) -> bool:
+        return target in self.table.columns
+
+    def column(self, target: str) -> pd.Series:
+        cells = self.table.cells
+        if not self.mapped(target):
+            return pd.Series(empty_text(self.n), index=cells.index, dtype="str")
+        values = cells[self.table.columns[target]]
+        for other in self.table.alternates.get(target, ()):  # Phone, Phone: the second fills what the first lacks
+            values = _filled_from(values, cells[other])
+        return values
+
+    def text_field(self, target: str, values: ArrowText | None) -> ArrowText:
+        out = values if values is not None else empty_text(self.n)
+        constant = self.constants.get(target)
+        return pc.if_else(nonempty(out), out, constant) if constant is not None else out
+
+
+def _phones(table: SourceTable, cells: _MappedCells, default_region: str | None) -> RowPhones:
+    """Each row's phone, read in its country; Mobile, then Work Phone where Mobile has no valid number."""
+    country = cells.column(PHONE_COUNTRY_CODE) if cells.mapped(PHONE_COUNTRY_CODE) else None
+    headers = [table.columns["phone"], *table.alternates.get("phone", ())] if cells.mapped("phone") else []
+    if headers:
+        return read_phones([(h, table.cells[h]) for h in headers], country, default_region)
+    blank = empty_text(cells.n)
+    return RowPhones(e164=blank, issue=blank, warning=blank, raw=blank)
+
+
+@dataclass(slots=True)
+class _Names:
+    """The name fields, cleaned, and the rows whose names were not names."""
+
+    values: dict[str, ArrowText]
+    garbled: np.ndarray
+    numeric: np.ndarray
+    last_only: np.ndarray
+    missing: np.ndarray
+
+    @classmethod
+    def of(cls, cells: _MappedCells) -> _Names:
+        n = cells.n
+        names = {
+            f: cells.text_field(
+                f,
+                _blank_missing(to_arrow(normalize_names(cells.column(f))), keep=NAME_LIKE_PLACEHOLDERS)
+                if cells.mapped(f)
+                else None,
+            )
+            for f in NAME_FIELDS
+        }
+        garbled = np.zeros(n, dtype=bool)
+        numeric = np.zeros(n, dtype=bool)
+        for f in NAME_FIELDS:
+            lost = _question_marks(names[f])
+            if lost.any():  # Excel's "CSV (Comma delimited)" turned Hindi letters into ?: no name to call anyone by
+                names[f] = pc.if_else(pa.array(lost), pa.scalar("", pa.large_string()), names[f])
+                garbled |= lost
+            number = _numbers_as_names(names[f])
+            if number.any():  # a phone or an id in the name column: the caller would greet "Hello 98220…"
+                names[f] = pc.if_else(pa.array(number), pa.scalar("", pa.large_string()), names[f])
+                numeric |= number
+        missing = ~to_bool(nonempty(names["name"])) & ~to_bool(nonempty(names["firstName"]))
+        last_only = missing & to_bool(nonempty(names["lastName"]))
+        if last_only.any():  # Shopify, Salesforce: only the surname filled in; the CRM needs a name to call them by
+            names["name"] = pc.if_else(pa.array(last_only), names["lastName"], names["name"])
+            missing = missing & ~last_only
+        return cls(names, garbled, numeric, last_only, missing)
+
+
+def _given_reference(cells: _MappedCells) -> tuple[ArrowText, np.ndarray]:
+    """The sheet's own referenceIds (placeholders blank), and the rows whose id Excel cut to 1.23457E+15."""
+    # NA, -, 0 or a failed VLOOKUP's #N/A in many rows is no id: those rows would all look like one lead.
+    given = cells.text_field(
+        "referenceId", _blank_missing(to_arrow(cells.column("referenceId"))) if cells.mapped("referenceId") else None
+    )
+    damaged = _scientific(given)
+    if damaged.any():  # Excel dropped digits, distinct ids look alike; one is derived instead
+        given = pc.if_else(pa.array(damaged), pa.scalar("", pa.large_string()), given)
+    return given, damaged
+
+
+def _lead_rows(
+    table: SourceTable,
+    skip: ArrowText,
+    reason: ArrowText,
+    warnings: ArrowText,
+    e164: ArrowText,
+    email: ArrowText,
+    reference: ArrowText,
+    names: dict[str, ArrowText],
+    group: ArrowText,
+) -> pd.DataFrame:
+    """The lead columns of the chunk's rows, with each row's status."""
+    index = table.cells.index
+    n = len(index)
     skipped = to_bool(nonempty(skip))
     status = pc.if_else(pa.array(skipped), "skipped", pc.if_else(nonempty(reason), "invalid", "valid"))
-
     rows = pd.DataFrame(index=index)
     rows["sheet_row"] = table.sheet_row
     rows["status"] = to_series(status, index)
@@ -200,7 +254,7 @@ def _build_chunk(
     for f in NAME_FIELDS:
         rows[f] = to_series(names[f], index)
     rows["groupId"] = to_series(group, index)
-    return LeadFrame(rows=rows, metadata=_metadata(table, mapping, constants))
+    return rows
 
 
 def _reference_ids(
