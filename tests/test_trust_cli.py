@@ -249,3 +249,21 @@ def test_validate_notes_an_earlier_refusal_and_plans_a_changed_row(
         row["status"] == "valid" and "refused by the CRM in run 1" in row["reason"] and "changed since" in row["reason"]
     )
     assert "Send plan: 1 leads in 1 request" in fixed.output
+
+
+def test_a_usage_error_with_json_is_a_json_error_too(tmp_path: Path) -> None:
+    """A mistyped command line (a missing FILE, an unknown option) run with --json prints the JSON error object on
+    stdout with click's exit code 2, and click's own message on stderr; without --json, stdout stays empty."""
+    def leadimport(*words: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "importer", *words]
+        return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, check=False, timeout=120)
+
+    missing = leadimport("validate", "--json")
+    assert missing.returncode == 2
+    error = json.loads(missing.stdout)["error"]
+    assert error["code"] == "usage" and "Missing argument 'FILE'" in error["message"]
+    assert "Missing argument 'FILE'" in missing.stderr
+    unknown = leadimport("run", "leads.csv", "--json", "--no-such-option")
+    assert unknown.returncode == 2 and json.loads(unknown.stdout)["error"]["code"] == "usage"
+    plain = leadimport("validate")
+    assert plain.returncode == 2 and plain.stdout == ""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
 from collections.abc import Sequence
+
+import click
 
 from importer.cli.runtime import tune_process
 
@@ -22,9 +25,19 @@ DEBUG_ENV = "LEADIMPORT_DEBUG"
 
 def main(args: Sequence[str] | None = None, prog_name: str = "leadimport") -> None:
     """Run ``leadimport ARGS`` and end the process with its exit code (0-3), never with a traceback."""
+    words = list(args) if args is not None else sys.argv[1:]
     try:
-        commands.main(args=list(args) if args is not None else None, prog_name=prog_name, standalone_mode=True)
-        code = 0
+        result = commands.main(args=words, prog_name=prog_name, standalone_mode=False)
+        code = result if isinstance(result, int) else 0  # --help, --version
+    except click.ClickException as exc:  # a usage error: as click says it, and as JSON for a script that asked
+        exc.show()
+        if "--json" in words:
+            error = {"code": "usage", "message": exc.format_message(), "file": None, "row": None, "column": None}
+            print(json.dumps({"error": error}, indent=2, ensure_ascii=False))
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        print("Aborted!", file=sys.stderr)
+        code = 1
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if isinstance(exc.code, str):
@@ -38,6 +51,5 @@ def main(args: Sequence[str] | None = None, prog_name: str = "leadimport") -> No
             f"set {DEBUG_ENV}=1 to see where it happened.",
             file=sys.stderr,
         )
-        words = list(args) if args is not None else sys.argv[1:]
         code = 3 if words[:1] in (["run"], ["watch"], ["serve"]) else 2  # a run may have sent: resume it
     end_process(code)
