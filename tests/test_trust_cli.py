@@ -254,6 +254,7 @@ def test_validate_notes_an_earlier_refusal_and_plans_a_changed_row(
 def test_a_usage_error_with_json_is_a_json_error_too(tmp_path: Path) -> None:
     """A mistyped command line (a missing FILE, an unknown option) run with --json prints the JSON error object on
     stdout with click's exit code 2, and click's own message on stderr; without --json, stdout stays empty."""
+
     def leadimport(*words: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "importer", *words]
         return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, check=False, timeout=120)
