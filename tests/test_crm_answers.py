@@ -15,15 +15,15 @@ from importer.crm.reader import Reader
 from importer.crm.settings import CrmSettings
 from importer.crm.steps import (
     Answer,
+    Answered,
+    Failed,
+    Found,
+    Halted,
     Lead,
     LeadOutcome,
-    _Answered,
-    _Failed,
-    _Found,
-    _Halted,
-    _Split,
-    _Tally,
-    _Throttled,
+    Split,
+    Tally,
+    Throttled,
 )
 from importer.errors import AuthFailed, ClientBug, KeyBlocked, ProcessNotFound, WrongAddress
 
@@ -62,8 +62,8 @@ def answer(status: int, body: object = None, *, text: str | None = None, headers
     return Answer(status, dict(headers), text, body)
 
 
-def bulk(reply: Answer, sent: list[Lead]) -> tuple[object, _Tally]:
-    tally = _Tally(redact=redact)
+def bulk(reply: Answer, sent: list[Lead]) -> tuple[object, Tally]:
+    tally = Tally(redact=redact)
     return READER.read_bulk(reply, sent, tally), tally
 
 
@@ -72,7 +72,7 @@ def accepted(**ids: str) -> dict[str, LeadOutcome]:
 
 
 def refs(step: object) -> list[str]:
-    assert isinstance(step, _Answered)
+    assert isinstance(step, Answered)
     return [str(item["referenceId"]) for item in step.unmentioned]
 
 
@@ -95,7 +95,7 @@ def test_success_items_are_matched_to_their_leads_by_reference_id_in_any_order()
 def test_success_items_naming_no_lead_are_taken_in_the_order_sent() -> None:
     body = {"success": [{"_id": "a"}, {"_id": "b"}], "errors": []}
     step, tally = bulk(answer(200, body), leads(1, 2))
-    assert step == _Answered(())
+    assert step == Answered(())
     assert tally.outcomes == accepted(r1="a", r2="b")
     assert tally.in_order == ["r1", "r2"]  # to be checked by lookups before the order is trusted
 
@@ -108,7 +108,7 @@ def test_error_items_of_the_reference_shape_reject_their_lead(status: int) -> No
         "errors": [{"data": {"name": "Lead 2"}, "referenceId": "r2", "error": "Invalid email format"}],
     }
     step, tally = bulk(answer(status, body), leads(1, 2))
-    assert step == _Answered(())
+    assert step == Answered(())
     assert tally.outcomes == {
         **accepted(r1="id1"),
         "r2": LeadOutcome("r2", "rejected", message="Invalid email format"),
@@ -179,36 +179,36 @@ def test_a_2xx_that_says_nothing_per_lead_leaves_every_lead_to_a_lookup(reply: A
 
 def test_the_1000_leads_maximum_splits_the_batch_in_halves() -> None:
     step, tally = bulk(answer(400, {"error": "Maximum of 1000 leads allowed per request"}), leads(*range(1, 8)))
-    assert step == _Split(4)
+    assert step == Split(4)
     assert tally.outcomes == {}
 
 
 def test_a_smaller_maximum_than_half_the_batch_is_the_chunk_size() -> None:
     step, _ = bulk(answer(400, {"error": "Maximum 3 leads per request"}), leads(*range(1, 11)))
-    assert step == _Split(3)
+    assert step == Split(3)
 
 
 def test_a_400_for_one_lead_rejects_it() -> None:
     step, tally = bulk(answer(400, {"error": "Invalid email format"}), leads(1))
-    assert step == _Answered(())
+    assert step == Answered(())
     assert tally.outcomes == {"r1": LeadOutcome("r1", "rejected", message="Invalid email format")}
 
 
 def test_a_400_for_a_batch_is_narrowed_down_in_halves() -> None:
     step, tally = bulk(answer(400, {"error": "Invalid email format"}), leads(1, 2, 3))
-    assert step == _Split(2) and tally.outcomes == {}
+    assert step == Split(2) and tally.outcomes == {}
 
 
 def test_a_duplicate_400_for_a_batch_sends_every_lead_alone() -> None:
     """Each resend of a duplicate counts toward the key block: lead by lead, it is sent once more, not per halving."""
     step, tally = bulk(answer(400, {"error": "Duplicate lead"}), leads(1, 2, 3, 4))
-    assert step == _Split(1) and tally.duplicate_refusals == 1
+    assert step == Split(1) and tally.duplicate_refusals == 1
 
 
 @pytest.mark.parametrize("message", ["Either leadIds or leads array is required", "Input must be an array", ""])
 def test_a_400_about_the_request_shape_stops_the_run_as_our_bug(message: str) -> None:
     step, tally = bulk(answer(400, {"error": message}), leads(1, 2))
-    assert isinstance(step, _Halted) and isinstance(step.stop, ClientBug) and not step.landed
+    assert isinstance(step, Halted) and isinstance(step.stop, ClientBug) and not step.landed
     assert "bug in leadimport" in str(step.stop) and tally.outcomes == {}
 
 
@@ -218,7 +218,7 @@ def test_a_400_about_the_request_shape_stops_the_run_as_our_bug(message: str) ->
 def test_a_429_block_stops_the_run() -> None:
     body = {"success": False, "error": "API key temporarily blocked for duplicate submissions"}
     step, _ = bulk(answer(429, body), leads(1))
-    assert isinstance(step, _Halted) and isinstance(step.stop, KeyBlocked) and not step.landed
+    assert isinstance(step, Halted) and isinstance(step.stop, KeyBlocked) and not step.landed
     assert "temporarily blocked" in str(step.stop)
 
 
@@ -227,12 +227,12 @@ def test_a_429_block_stops_the_run() -> None:
 )
 def test_a_plain_429_is_waited_out(headers: Mapping[str, str], wait: float | None) -> None:
     step, tally = bulk(answer(429, {"error": "Too many requests"}, headers=headers), leads(1))
-    assert step == _Throttled(wait) and tally.outcomes == {}
+    assert step == Throttled(wait) and tally.outcomes == {}
 
 
 def test_a_429_asking_for_a_wait_beyond_five_minutes_is_a_block() -> None:
     step, _ = bulk(answer(429, {"error": "Too many requests"}, headers={"retry-after": "3600"}), leads(1))
-    assert isinstance(step, _Halted) and isinstance(step.stop, KeyBlocked)
+    assert isinstance(step, Halted) and isinstance(step.stop, KeyBlocked)
     assert "3600 s" in str(step.stop)
 
 
@@ -241,36 +241,36 @@ def test_a_429_asking_for_a_wait_beyond_five_minutes_is_a_block() -> None:
 
 def test_a_5xx_may_have_landed() -> None:
     step, _ = bulk(answer(502, text="<html>Bad Gateway</html>"), leads(1))
-    assert step == _Failed("HTTP 502", landed=True)
+    assert step == Failed("HTTP 502", landed=True)
 
 
 def test_a_403_is_an_auth_failure_without_the_token_in_its_message() -> None:
     step, _ = bulk(answer(403, {"error": f"token {TOKEN} does not match authenticated project"}), leads(1))
-    assert isinstance(step, _Halted) and isinstance(step.stop, AuthFailed)
+    assert isinstance(step, Halted) and isinstance(step.stop, AuthFailed)
     assert TOKEN not in str(step.stop) and "[token]" in str(step.stop) and PROJECT in str(step.stop)
 
 
 def test_a_redirect_is_a_wrong_address() -> None:
     step, _ = bulk(answer(301, text="", headers={"location": "https://crm.test/login"}), leads(1))
-    assert isinstance(step, _Halted) and isinstance(step.stop, WrongAddress)
+    assert isinstance(step, Halted) and isinstance(step.stop, WrongAddress)
     assert "https://crm.test/login" in str(step.stop)
 
 
 def test_process_not_found_stops_the_run() -> None:
     step, _ = bulk(answer(404, {"error": f"Process not found for lead with processId: {PROCESS}"}), leads(1))
-    assert isinstance(step, _Halted) and isinstance(step.stop, ProcessNotFound)
+    assert isinstance(step, Halted) and isinstance(step.stop, ProcessNotFound)
 
 
 def test_a_413_splits_the_batch_and_refuses_a_lead_too_large_alone() -> None:
     step, _ = bulk(answer(413, text="<html>413 Request Entity Too Large</html>"), leads(1, 2, 3))
-    assert step == _Split(2)
+    assert step == Split(2)
     step, tally = bulk(answer(413, text="<html>413 Request Entity Too Large</html>"), leads(1))
-    assert step == _Answered(()) and tally.outcomes["r1"].state == "rejected"
+    assert step == Answered(()) and tally.outcomes["r1"].state == "rejected"
 
 
 def test_a_non_json_error_is_an_unexpected_answer() -> None:
     step, _ = bulk(answer(418, text="<html>I'm a teapot</html>"), leads(1))
-    assert isinstance(step, _Halted) and isinstance(step.stop, ClientBug)
+    assert isinstance(step, Halted) and isinstance(step.stop, ClientBug)
     assert "HTTP 418" in str(step.stop) and "teapot" in str(step.stop)
 
 
@@ -283,12 +283,12 @@ def found(reply: Answer, reference_id: str = "r1") -> object:
 
 def test_a_found_lead_of_our_process_gives_its_id() -> None:
     data = {"_id": "id1", "referenceId": "r1", "projectId": PROJECT, "processId": PROCESS}
-    assert found(answer(200, {"success": True, "data": data})) == _Found("id1")
+    assert found(answer(200, {"success": True, "data": data})) == Found("id1")
 
 
 def test_a_lead_of_another_process_is_not_ours() -> None:
     data = {"_id": "id1", "referenceId": "r1", "projectId": PROJECT, "processId": "another"}
-    assert found(answer(200, {"success": True, "data": data})) == _Found(None)
+    assert found(answer(200, {"success": True, "data": data})) == Found(None)
 
 
 @pytest.mark.parametrize(
@@ -301,9 +301,9 @@ def test_a_lead_of_another_process_is_not_ours() -> None:
     ids=["404", "null-data", "400-not-found"],
 )
 def test_a_missing_lead_is_not_found(reply: Answer) -> None:
-    assert found(reply) == _Found(None)
+    assert found(reply) == Found(None)
 
 
 def test_a_cannot_get_404_is_a_wrong_address_not_a_missing_lead() -> None:
     step = found(answer(404, text="<pre>Cannot GET /api/v1/leads/get</pre>"))
-    assert isinstance(step, _Halted) and isinstance(step.stop, ClientBug)
+    assert isinstance(step, Halted) and isinstance(step.stop, ClientBug)

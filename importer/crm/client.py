@@ -22,17 +22,17 @@ from importer.crm.reader import Reader, is_called_phone
 from importer.crm.recovery import SETTLE_WAIT, Recovery, RetryPolicy
 from importer.crm.settings import CrmSettings
 from importer.crm.steps import (
+    Answered,
     BatchResult,
+    Failed,
+    Halted,
     Lead,
     LeadOutcome,
-    _Answered,
-    _Failed,
-    _Halted,
-    _Retries,
-    _Split,
-    _Step,
-    _Tally,
-    _Throttled,
+    Retries,
+    Split,
+    Step,
+    Tally,
+    Throttled,
 )
 from importer.crm.transport import (
     ANSWER_DEADLINE,
@@ -41,7 +41,7 @@ from importer.crm.transport import (
     HttpClient,
     Timeout,
     Transport,
-    _TransportFailure,
+    TransportFailure,
     encode_json,
 )
 from importer.errors import CrmStop, CrmUnreachable, KeyBlocked
@@ -127,7 +127,7 @@ class CrmClient:
         refs = [answers.ref(lead) for lead in leads]
         if len(set(refs)) != len(refs):
             raise ValueError("every lead of a batch needs its own referenceId")
-        tally = _Tally(redact=self._transport.redact, before_send=before_send, reservation=reservation)
+        tally = Tally(redact=self._transport.redact, before_send=before_send, reservation=reservation)
         try:
             if leads:
                 self._send(list(leads), tally, resend_unmentioned=True)
@@ -142,45 +142,45 @@ class CrmClient:
         Raises ``CrmStop`` when the CRM refuses, ``CrmUnreachable`` after bounded retries.
         """
         try:
-            return self._recovery.find(reference_id, _Tally())
+            return self._recovery.find(reference_id, Tally())
         except CrmStop as stop:
             self._transport.refuse(stop)
             raise
 
     # -- sending ---------------------------------------------------------------
 
-    def _send(self, leads: list[Lead], tally: _Tally, *, resend_unmentioned: bool) -> None:
+    def _send(self, leads: list[Lead], tally: Tally, *, resend_unmentioned: bool) -> None:
         """Send ``leads`` in one request, retrying, until each has a place in ``tally``."""
         pending = leads
-        retries = _Retries()
+        retries = Retries()
         body, encoded = b"", None  # the request body, encoded once for every attempt with the same leads
         while pending and tally.stop is None:
             if encoded is not pending:
                 body, encoded = self._body(pending), pending
             step = self._post(pending, body, tally)
             match step:
-                case _Answered(unmentioned):
+                case Answered(unmentioned):
                     to_look_up = self._recovery.check_order(pending, tally, list(unmentioned))
                     again = self._recovery.settle(to_look_up, tally, resend=resend_unmentioned)
                     if again:
                         self._send(again, tally, resend_unmentioned=False)
                     return
-                case _Split(size):
+                case Split(size):
                     for chunk in _chunks(pending, size):
                         self._send(chunk, tally, resend_unmentioned=resend_unmentioned)
                     return
-                case _Halted(stop, landed=True):
+                case Halted(stop, landed=True):
                     self._recovery.halt(tally, stop, unknown=pending)
                     return
-                case _Halted(stop):
+                case Halted(stop):
                     self._recovery.halt(tally, stop, unsent=pending)
                     return
-                case _Throttled():
+                case Throttled():
                     blocked = self._recovery.throttle(step, retries)
                     if blocked is not None:
                         self._recovery.halt(tally, blocked, unsent=pending)
                         return
-                case _Failed():
+                case Failed():
                     pending = self._recovery.after_failure(step, pending, retries, tally)
         tally.unsent.update(answers.ref(lead) for lead in pending)
 
@@ -189,27 +189,27 @@ class CrmClient:
         objects = [lead if type(lead) is dict else dict(lead) for lead in leads]
         return encode_json({"leads": objects, "init": self._settings.init})
 
-    def _post(self, leads: list[Lead], body: bytes, tally: _Tally) -> _Step:
+    def _post(self, leads: list[Lead], body: bytes, tally: Tally) -> Step:
         """One POST of ``leads`` (encoded in ``body``) to the bulk endpoint, read into the next step."""
         reservation, tally.reservation = tally.reservation, None
         self._duplicates.hold(len(leads), self._transport.pause, reservation)  # never enough duplicates to block
         refused = tally.duplicate_refusals
-        step: _Step | None = None
+        step: Step | None = None
         try:
             response = self._transport.request("POST", BULK_PATH, tally, content=body)
-        except _TransportFailure as failure:
-            step = _Failed(failure.reason, landed=failure.landed)
+        except TransportFailure as failure:
+            step = Failed(failure.reason, landed=failure.landed)
             return step
         except (CrmStop, CrmUnreachable) as stop:
-            return _Halted(stop, landed=False)
+            return Halted(stop, landed=False)
         else:
             step = self._reader.read_bulk(response, leads, tally)
-            if isinstance(step, _Halted) and isinstance(step.stop, KeyBlocked):
+            if isinstance(step, Halted) and isinstance(step.stop, KeyBlocked):
                 self._duplicates.blocked()
             return step
         finally:
             self._duplicates.answered(
-                len(leads), tally.duplicate_refusals - refused, counted=isinstance(step, _Answered)
+                len(leads), tally.duplicate_refusals - refused, counted=isinstance(step, Answered)
             )
 
 

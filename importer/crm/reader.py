@@ -1,7 +1,7 @@
 """Reading the Vox CRM's answer to a request into the next step of the request loop.
 
 No ``httpx`` and no requests here: the readers take an ``Answer`` already read whole and decoded
-(:mod:`importer.crm.transport` does that), record what it says of each lead in the ``_Tally``, and return
+(:mod:`importer.crm.transport` does that), record what it says of each lead in the ``Tally``, and return
 what to do next. What is retried, what stops the run and what is a lead's own failure follows the
 outcome table in ``docs/crm-contract.md`` §5; :mod:`importer.crm.answers` reads the items of a body.
 """
@@ -19,15 +19,15 @@ from importer.crm import answers
 from importer.crm.settings import CrmSettings
 from importer.crm.steps import (
     Answer,
+    Answered,
+    Failed,
+    Found,
+    Halted,
     Lead,
-    _Answered,
-    _Failed,
-    _Found,
-    _Halted,
-    _Split,
-    _Step,
-    _Tally,
-    _Throttled,
+    Split,
+    Step,
+    Tally,
+    Throttled,
 )
 from importer.errors import AuthFailed, ClientBug, KeyBlocked, ProcessNotFound, WrongAddress
 
@@ -71,12 +71,12 @@ class Reader:
         self._settings = settings
         self._redact = redact
 
-    def read_bulk(self, response: Answer, leads: list[Lead], tally: _Tally) -> _Step:
+    def read_bulk(self, response: Answer, leads: list[Lead], tally: Tally) -> Step:
         """Turn the answer to a bulk POST into the next step, recording lead outcomes."""
         body = response.body
         tally.duplicate_refusals += _duplicate_refusals(body, response.status_code)
         if body is None and 200 <= response.status_code < 300:
-            return _Answered(tuple(leads))  # an empty "OK", or a proxy's HTML page: each lead is looked up
+            return Answered(tuple(leads))  # an empty "OK", or a proxy's HTML page: each lead is looked up
         if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
             return self._too_large(leads, tally)
         common = self._read_common(response, body)
@@ -84,54 +84,44 @@ class Reader:
             return common
         status = response.status_code
         if answers.has_arrays(body) and (status == 400 or 200 <= status < 300):
-            return _Answered(_apply_arrays(body, leads, tally))
+            return Answered(_apply_arrays(body, leads, tally))
         if 200 <= status < 300:
-            return _Answered(tuple(leads))
+            return Answered(tuple(leads))
         message = self._redact(answers.error_text(body))
         if status == 400:
             return self._read_400(message, leads, tally)
-        if status == 413 and len(leads) > 1:  # a proxy's body limit (nginx: 1 MB) before the CRM: nothing stored
-            log.info(
-                "The request of %d leads was too large for the server (HTTP 413); sending it in halves", len(leads)
-            )
-            return _Split(math.ceil(len(leads) / 2))
-        if status == 413:
-            tally.reject(
-                answers.ref(leads[0]), "this lead alone is too large for the server (HTTP 413): shorten its cells"
-            )
-            return _Answered(())
         if status == 404 and "process not found" in message.lower():
-            return _Halted(
+            return Halted(
                 ProcessNotFound(
                     f"The CRM has no such process ({message}). Check the process id "
                     f"in the mapping ({self._settings.process_id})."
                 ),
                 landed=False,
             )
-        return _Halted(self._unexpected(response), landed=False)
+        return Halted(self._unexpected(response), landed=False)
 
-    def _too_large(self, leads: list[Lead], tally: _Tally) -> _Step:
+    def _too_large(self, leads: list[Lead], tally: Tally) -> Step:
         """HTTP 413: nothing was stored; send the batch in halves, and refuse a lead too large alone."""
         if len(leads) > 1:
             log.info("%d leads were too large for one request (HTTP 413); sending them in halves", len(leads))
-            return _Split(math.ceil(len(leads) / 2))
+            return Split(math.ceil(len(leads) / 2))
         tally.reject(answers.ref(leads[0]), "this lead alone is too large for the server (HTTP 413): shorten its cells")
-        return _Answered(())
+        return Answered(())
 
-    def _read_400(self, message: str, leads: list[Lead], tally: _Tally) -> _Step:
+    def _read_400(self, message: str, leads: list[Lead], tally: Tally) -> Step:
         """A 400 without per-lead arrays: too many leads, one bad lead, or our bug."""
         limit = _MAX_LEADS.search(message)
         if limit is not None and len(leads) > 1:
             half = math.ceil(len(leads) / 2)
             cap = int(limit.group(1))
-            return _Split(min(half, cap) if cap > 0 else half)
+            return Split(min(half, cap) if cap > 0 else half)
         if limit is None and message and not _REQUEST_SHAPE.search(message):
             if len(leads) == 1 and _DUPLICATE.search(message):
                 tally.duplicates[answers.ref(leads[0])] = message  # maybe stored by an earlier request: looked up
-                return _Answered(tuple(leads))
+                return Answered(tuple(leads))
             if len(leads) == 1:
                 tally.reject(answers.ref(leads[0]), message)
-                return _Answered(())
+                return Answered(())
             # One lead's problem refused the whole batch. A duplicate counts toward the key block each
             # time it is sent, so then every lead goes alone (the duplicate is sent once more, not once
             # per halving); any other problem is narrowed down by halves.
@@ -142,8 +132,8 @@ class Reader:
                 message,
                 "lead by lead" if duplicate else "in halves",
             )
-            return _Split(1 if duplicate else math.ceil(len(leads) / 2))
-        return _Halted(
+            return Split(1 if duplicate else math.ceil(len(leads) / 2))
+        return Halted(
             ClientBug(
                 f"The CRM rejected the request as malformed (HTTP 400: {message or 'no message'}). "
                 "This is a bug in leadimport: please report it. No lead was marked failed."
@@ -151,26 +141,26 @@ class Reader:
             landed=False,
         )
 
-    def read_found(self, response: Answer, reference_id: str) -> _Found | _Halted | _Throttled | _Failed:
+    def read_found(self, response: Answer, reference_id: str) -> Found | Halted | Throttled | Failed:
         """Turn the answer to ``GET /leads/get`` for ``reference_id`` into the next step."""
         body = response.body
         status = response.status_code
         if status == 404 and "cannot get" not in response.text.lower():
-            return _Found(None)  # whatever the body; "Cannot GET <path>" is a wrong URL, not a missing lead
+            return Found(None)  # whatever the body; "Cannot GET <path>" is a wrong URL, not a missing lead
         if 200 <= status < 300 and isinstance(body, Mapping) and "data" in body and not body["data"]:
-            return _Found(None)  # {"success": true, "data": null}
+            return Found(None)  # {"success": true, "data": null}
         if status == 400 and "not found" in answers.error_text(body).lower():
-            return _Found(None)
+            return Found(None)
         common = self._read_common(response, body)
         if common is not None:
             return common
         data = body.get("data", body) if isinstance(body, Mapping) else None
         lead_id = answers.lead_id(data) if 200 <= status < 300 else None
         if lead_id is not None and not self._is_ours(data, reference_id):
-            return _Found(None)  # a lead of another process or project (or referenceId) is not this one
+            return Found(None)  # a lead of another process or project (or referenceId) is not this one
         if lead_id is not None:
-            return _Found(lead_id)
-        return _Halted(self._unexpected(response), landed=False)
+            return Found(lead_id)
+        return Halted(self._unexpected(response), landed=False)
 
     def _is_ours(self, lead: object, reference_id: str) -> bool:
         """Whether a looked-up lead is the one asked for: its referenceId, project and process (where given)."""
@@ -183,16 +173,16 @@ class Reader:
         }
         return all(lead.get(key) in (None, "", value) for key, value in expected.items())
 
-    def _read_common(self, response: Answer, body: object) -> _Halted | _Throttled | _Failed | None:
+    def _read_common(self, response: Answer, body: object) -> Halted | Throttled | Failed | None:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
         status = response.status_code
         if status >= 500:
-            return _Failed(f"HTTP {status}", landed=True)
+            return Failed(f"HTTP {status}", landed=True)
         if status == 429:
             return self._read_429(response)
         if 300 <= status < 400:
             where = self._redact(response.headers.get("location", "")) or "(no address given)"
-            return _Halted(
+            return Halted(
                 WrongAddress(
                     f"The CRM answered HTTP {status}, a redirect to {where}: its API is not at "
                     f"{self._redact(self._settings.base_url)}. Set VOX_BASE_URL to the API's address (ending in "
@@ -202,7 +192,7 @@ class Reader:
             )
         if status in (401, 403):
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text))
-            return _Halted(
+            return Halted(
                 AuthFailed(
                     f"The CRM refused the request (HTTP {status}: {message}). Check "
                     f"VOX_API_TOKEN and the project id ({self._settings.project_id}): the "
@@ -211,14 +201,14 @@ class Reader:
                 landed=False,
             )
         if body is None:
-            return _Halted(self._unexpected(response), landed=200 <= status < 300)
+            return Halted(self._unexpected(response), landed=200 <= status < 300)
         return None
 
-    def _read_429(self, response: Answer) -> _Halted | _Throttled:
+    def _read_429(self, response: Answer) -> Halted | Throttled:
         """A duplicate-submission block stops the run; a plain rate limit is waited out."""
         if "blocked" in response.text.lower():
             said = self._redact(answers.error_text(response.body) or answers.excerpt(response.text))
-            return _Halted(
+            return Halted(
                 KeyBlocked(
                     "The CRM has blocked this API key for about an hour after repeated "
                     f"duplicate submissions. Wait, {_RESUME} (CRM: {said})"
@@ -227,13 +217,13 @@ class Reader:
             )
         retry_after = _retry_after(response)
         if retry_after is not None and retry_after > MAX_429_PAUSE:
-            return _Halted(
+            return Halted(
                 KeyBlocked(
                     f"The CRM asked us to wait {retry_after:.0f} s before sending more (HTTP 429). Wait, {_RESUME}"
                 ),
                 landed=False,
             )
-        return _Throttled(retry_after)
+        return Throttled(retry_after)
 
     # -- messages ------------------------------------------------------------------
 
@@ -259,7 +249,7 @@ def _duplicate_refusals(body: object, status: int) -> int:
     return 0
 
 
-def _apply_arrays(body: object, leads: Sequence[Lead], tally: _Tally) -> tuple[Lead, ...]:
+def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[Lead, ...]:
     """Record the outcomes ``success[]``/``errors[]`` give and return the leads they skip."""
     matcher = answers.Matcher(leads)
     decided: set[str] = set()

@@ -20,8 +20,8 @@ from importer.crm.dup_budget import DUPLICATE_WINDOW
 from importer.crm.limiter import RateLimiter
 from importer.crm.reader import _RESUME, MAX_429_PAUSE, Reader
 from importer.crm.settings import CrmSettings
-from importer.crm.steps import Lead, Stop, _Failed, _Found, _Halted, _Retries, _Tally, _Throttled
-from importer.crm.transport import GET_PATH, Transport, _TransportFailure
+from importer.crm.steps import Failed, Found, Halted, Lead, Retries, Stop, Tally, Throttled
+from importer.crm.transport import GET_PATH, Transport, TransportFailure
 from importer.errors import CrmStop, CrmUnreachable, KeyBlocked
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class Recovery:
         self._limiter = limiter
         self._order = _OrderCheck()
 
-    def after_failure(self, failed: _Failed, leads: list[Lead], retries: _Retries, tally: _Tally) -> list[Lead]:
+    def after_failure(self, failed: Failed, leads: list[Lead], retries: Retries, tally: Tally) -> list[Lead]:
         """Wait, check the leads a failed request may have stored, and return those still to send."""
         failed_at = time.monotonic()
         retries.throttles = 0
@@ -129,7 +129,7 @@ class Recovery:
             return []
         return leads
 
-    def check_order(self, sent: list[Lead], tally: _Tally, unmentioned: list[Lead]) -> list[Lead]:
+    def check_order(self, sent: list[Lead], tally: Tally, unmentioned: list[Lead]) -> list[Lead]:
         """Check that id-only success items came in the order sent (the first and last, for a run's first
         two such answers); when they did not, every lead they placed is looked up for its own _id."""
         placed, tally.in_order = tally.in_order, []
@@ -160,7 +160,7 @@ class Recovery:
         by_ref = {answers.ref(lead): lead for lead in sent}
         return [*unmentioned, *(by_ref[ref] for ref in placed)]
 
-    def _look_again(self, leads: list[Lead], tally: _Tally) -> list[Lead]:
+    def _look_again(self, leads: list[Lead], tally: Tally) -> list[Lead]:
         """None of a failed request's leads was found: wait, and look up its first, middle and last lead once
         more (a CRM still storing it, or slow to show what it stored); when one is there now, all are looked
         up. Returns the leads still to send; if the run stops meanwhile, the others are placed."""
@@ -186,7 +186,7 @@ class Recovery:
             return []
         return [*absent, *missing]
 
-    def settle(self, unmentioned: list[Lead], tally: _Tally, *, resend: bool) -> list[Lead]:
+    def settle(self, unmentioned: list[Lead], tally: Tally, *, resend: bool) -> list[Lead]:
         """Look up leads an answer did not mention; return the absent ones to send once more, if allowed."""
         if not unmentioned:
             return []
@@ -219,7 +219,7 @@ class Recovery:
         tally.unsent.update(answers.ref(lead) for lead in absent)
         return []
 
-    def _recheck(self, leads: list[Lead], tally: _Tally) -> list[Lead]:
+    def _recheck(self, leads: list[Lead], tally: Tally) -> list[Lead]:
         """Record leads the CRM has as accepted and return the absent ones.
 
         If the run stops meanwhile, absent leads become unsent, unchecked ones
@@ -244,7 +244,7 @@ class Recovery:
         with self._throttle_lock:
             return int(self._throttles[0]), float(self._throttles[1])
 
-    def throttle(self, throttled: _Throttled, retries: _Retries) -> KeyBlocked | None:
+    def throttle(self, throttled: Throttled, retries: Retries) -> KeyBlocked | None:
         """Hold all traffic after a plain 429; a block once it has happened too often."""
         retries.throttles += 1
         if retries.throttles >= self._retry.attempts:
@@ -270,7 +270,7 @@ class Recovery:
 
     def halt(
         self,
-        tally: _Tally,
+        tally: Tally,
         stop: Stop,
         *,
         unsent: Iterable[Lead] = (),
@@ -286,7 +286,7 @@ class Recovery:
 
     # -- looking up --------------------------------------------------------------
 
-    def find(self, reference_id: str, tally: _Tally) -> str | None:
+    def find(self, reference_id: str, tally: Tally) -> str | None:
         """``find``, counting requests in ``tally``."""
         params = {
             "referenceId": reference_id,
@@ -294,24 +294,24 @@ class Recovery:
             "processId": self._settings.process_id,
             "masked": "true",
         }
-        retries = _Retries()
+        retries = Retries()
         while True:
             try:
                 step = self._reader.read_found(
                     self._transport.request("GET", GET_PATH, tally, params=params), reference_id
                 )
-            except _TransportFailure as failure:
-                step = _Failed(failure.reason, landed=False)
+            except TransportFailure as failure:
+                step = Failed(failure.reason, landed=False)
             match step:
-                case _Found(lead_id):
+                case Found(lead_id):
                     return lead_id
-                case _Halted(stop):
+                case Halted(stop):
                     raise stop
-                case _Throttled():
+                case Throttled():
                     blocked = self.throttle(step, retries)
                     if blocked is not None:
                         raise blocked
-                case _Failed(reason):
+                case Failed(reason):
                     retries.throttles = 0
                     retries.failures += 1
                     if retries.failures >= self._retry.attempts:

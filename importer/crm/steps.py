@@ -2,7 +2,7 @@
 
 The transport (:mod:`importer.crm.transport`) hands over each ``Answer``; a reader
 (:mod:`importer.crm.reader`) turns it into a step; the client (:mod:`importer.crm.client`) and recovery
-(:mod:`importer.crm.recovery`) act on the step and record each lead's fate in a ``_Tally``, which becomes
+(:mod:`importer.crm.recovery`) act on the step and record each lead's fate in a ``Tally``, which becomes
 the ``BatchResult`` of one ``submit`` call.
 """
 
@@ -61,28 +61,28 @@ class BatchResult:
 
 
 @dataclass(frozen=True, slots=True)
-class _Answered:
+class Answered:
     """The CRM answered; the leads it did not mention still need looking up."""
 
     unmentioned: tuple[Lead, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class _Split:
+class Split:
     """Too many leads for one request: send them in chunks of ``size``."""
 
     size: int
 
 
 @dataclass(frozen=True, slots=True)
-class _Throttled:
+class Throttled:
     """A plain 429: hold traffic, then send the same request again."""
 
     retry_after: float | None
 
 
 @dataclass(frozen=True, slots=True)
-class _Failed:
+class Failed:
     """The request failed in a way worth retrying; ``landed``: it may have been stored."""
 
     reason: str
@@ -90,7 +90,7 @@ class _Failed:
 
 
 @dataclass(frozen=True, slots=True)
-class _Halted:
+class Halted:
     """The run must stop; ``landed``: the request may have stored its leads."""
 
     stop: Stop
@@ -98,17 +98,17 @@ class _Halted:
 
 
 @dataclass(frozen=True, slots=True)
-class _Found:
+class Found:
     """A lookup answered: the lead's ``_id``, or None when the CRM has no such lead."""
 
     lead_id: str | None
 
 
-_Step = _Answered | _Split | _Throttled | _Failed | _Halted
+Step = Answered | Split | Throttled | Failed | Halted
 
 
 @dataclass(slots=True)
-class _Retries:
+class Retries:
     """Consecutive failures and plain 429s of one request."""
 
     failures: int = 0
@@ -116,7 +116,7 @@ class _Retries:
 
 
 @dataclass(slots=True)
-class _Tally:
+class Tally:
     """What one ``submit`` call has learned so far."""
 
     outcomes: dict[str, LeadOutcome] = field(default_factory=dict)

@@ -2,7 +2,7 @@
 
 A request is encoded, waits for its slot from the rate limiter, is sent, and its answer is read whole
 within ``ANSWER_DEADLINE`` and decoded into an ``Answer``. ``httpx`` exceptions become ours here:
-``_TransportFailure`` (no answer; it says whether the request may have reached the CRM) or
+``TransportFailure`` (no answer; it says whether the request may have reached the CRM) or
 ``CrmUnreachable``. Once the CRM refuses the run, or the run is interrupted, nothing more is sent.
 """
 
@@ -19,7 +19,7 @@ from importer.crm import answers
 from importer.crm.address import MAX_ANSWER_BYTES, mask_url, url_secrets
 from importer.crm.limiter import RateLimiter
 from importer.crm.settings import CrmSettings
-from importer.crm.steps import Answer, _Tally
+from importer.crm.steps import Answer, Tally
 from importer.errors import CrmStop, CrmUnreachable
 
 HttpClient = httpx.Client
@@ -37,7 +37,7 @@ MIN_REDACTED_SECRET = 3
 """Tokens shorter than this are not looked for in the CRM's messages (they are no real secret)."""
 
 
-class _TransportFailure(Exception):
+class TransportFailure(Exception):
     """A request got no HTTP answer; ``landed``: it may have reached the CRM anyway."""
 
     def __init__(self, reason: str, *, landed: bool) -> None:
@@ -91,7 +91,7 @@ class Transport:
         self,
         method: str,
         path: str,
-        tally: _Tally,
+        tally: Tally,
         *,
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
@@ -113,7 +113,7 @@ class Transport:
         self,
         method: str,
         path: str,
-        tally: _Tally,
+        tally: Tally,
         *,
         content: bytes | None,
         params: Mapping[str, str] | None,
@@ -132,13 +132,13 @@ class Transport:
             self._limiter.answered()  # the answer has begun: the request surely arrived
             return _decoded(self._answer(response))
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise _TransportFailure(self._describe(exc), landed=False) from exc
+            raise TransportFailure(self._describe(exc), landed=False) from exc
         except httpx.UnsupportedProtocol as exc:
             raise CrmUnreachable(
                 f"Cannot talk to {self.redact(self._settings.base_url)}: {self.redact(str(exc))}. Check VOX_BASE_URL."
             ) from exc
         except httpx.RequestError as exc:
-            raise _TransportFailure(self._describe(exc), landed=True) from exc
+            raise TransportFailure(self._describe(exc), landed=True) from exc
 
     def _answer(self, response: httpx.Response) -> httpx.Response:
         """The response, read whole within ``ANSWER_DEADLINE``: the timeout is per read, so a body that trickles
@@ -150,14 +150,14 @@ class Transport:
         try:
             declared = response.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
-                raise _TransportFailure(too_large, landed=True)
+                raise TransportFailure(too_large, landed=True)
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > MAX_ANSWER_BYTES:  # a CRM's answer of gigabytes would take the memory with it
-                    raise _TransportFailure(too_large, landed=True)
+                    raise TransportFailure(too_large, landed=True)
                 if time.monotonic() > deadline:
-                    raise _TransportFailure(f"the answer was still arriving after {ANSWER_DEADLINE:.0f} s", landed=True)
+                    raise TransportFailure(f"the answer was still arriving after {ANSWER_DEADLINE:.0f} s", landed=True)
         finally:
             response.close()
         response._content = b"".join(chunks)  # what Response.read() keeps: .content, .text and .json() use it
