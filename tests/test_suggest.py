@@ -366,6 +366,34 @@ def test_a_country_column_reads_each_row_in_its_own_country(run_cli: Any, tmp_pa
     assert [r["phone_e164"] for r in report] == ["+447400123456", "+491726508462", "+16477228837", "+447712345678"]
 
 
+@pytest.mark.parametrize("header", ["Country", "Land"])
+def test_a_country_column_with_a_value_it_cannot_read_still_reads_the_others(
+    run_cli: Any, tmp_path: Path, header: str
+) -> None:
+    """A German export whose country column also holds an unreadable value (a bare ``D``): the column still reads
+    each row's phone, so the Austrian and Swiss numbers keep their countries instead of being sent as German ones,
+    and the unreadable row is refused as unknown-country."""
+    path = _rows(
+        tmp_path,
+        ["Vorname", "Nachname", "Telefon", header],
+        [
+            ["Jürgen", "Müller", "0171 1234567", "Deutschland"],
+            ["Anna", "Gruber", "0664 1234567", "Österreich"],
+            ["Luc", "Favre", "079 123 45 67", "Schweiz"],
+            ["Pia", "Klein", "030 12345678", "Xanadu"],
+        ],
+    )
+    text, report = _suggest_then_validate(run_cli, tmp_path, path)
+    assert _fields(_load(tmp_path, text))["phoneCountryCode"] == (header,)
+    assert [(r["status"], r["phone_e164"]) for r in report] == [
+        ("valid", "+491711234567"),
+        ("valid", "+436641234567"),
+        ("valid", "+41791234567"),
+        ("invalid", ""),
+    ]
+    assert report[3]["reason"] == "unknown-country"
+
+
 @pytest.mark.parametrize(
     ("column", "values", "region"),
     [

@@ -317,6 +317,24 @@ def test_total_lines_in_their_many_spellings_are_skipped(
     assert result.exit_code == 0
 
 
+def test_total_lines_in_the_header_languages_are_skipped(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
+) -> None:
+    """A German, French, Italian, Dutch, Russian, Chinese, Japanese, Korean or Arabic total line is skipped, not
+    reported as a lead without contact; a person named Suma or Som (words for "sum") is not taken for one."""
+    labels = ["Summe", "Gesamtsumme: 12", "Insgesamt", "Somme", "Totale", "Totaal", "Итого", "合计", "合計", "합계"]
+    labels += ["المجموع"]
+    lines = ["Name,Phone,Email", *[f"{label},," for label in labels], "Suma,,", "Som,,"]
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file()), "--report", str(report))
+    rows = by_row(result.report)
+    assert {(rows[n]["status"], rows[n]["reason"]) for n in range(2, 2 + len(labels))} == {("skipped", "summary-row")}
+    names = range(2 + len(labels), 4 + len(labels))
+    assert [(rows[n]["status"], rows[n]["reason"]) for n in names] == [("invalid", "missing-contact")] * 2
+
+
 def test_lines_of_text_below_the_leads_are_skipped_but_a_lone_name_is_not(
     tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path]
 ) -> None:

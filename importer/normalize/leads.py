@@ -46,6 +46,9 @@ SUMMARY_LABEL = (
     r"|^(?:no\.?|number)\s+of\s+(?:leads|rows|records|entries)\b"
     r"|^\d+\s+(?:leads?|rows?|records?|entries)$"  # 25 records
     r"|^कुल(?:$|[^\pL])"  # Hindi "total"
+    # the same label in the header languages (docs/mappings.md); not words that are also given names (Suma, Som)
+    r"|^(?:gesamt\w*|insgesamt|summe|somme|totale|totaal|jumlah|итого|всего|合计|总计|小计|合計|小計|합계|총계"
+    r"|المجموع|الإجمالي|الاجمالي)(?:$|[^\pL])"
 )
 """A total line's label; such a row is skipped unless it holds a phone or an email (a lead then)."""
 

@@ -139,6 +139,10 @@ _COMPANY_MARKS = _words(
 _NAME_TOKEN = re.compile(r"[^\W\d_][^\W\d_'\u2019.\-]*", re.UNICODE)
 
 
+COUNTRY_SHARE = 0.6
+"""Share of a country-headed column's filled cells that must name a country for it to read the rows' phones."""
+
+
 def score_column(column: ColumnProfile, rule: FieldRule, country_cells: Sequence[str] = ()) -> FieldChoice | None:
     """How well ``column`` fits ``rule.field``, or None when it does not."""
     header_score, header_why = header_match(column.header, rule)
@@ -161,7 +165,9 @@ def score_column(column: ColumnProfile, rule: FieldRule, country_cells: Sequence
             return None
         cells = [c for c in (country_cells or column.samples) if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
         codes = [region_of_code(c) for c in cells]
-        if not codes or sum(bool(c) for c in codes) * 10 < len(codes) * 9:
+        # A row whose country is not recognised is refused (unknown-country), visibly; without the column every row
+        # would be read as the default region's, and a neighbour's number sent under it.
+        if not codes or sum(bool(c) for c in codes) < COUNTRY_SHARE * len(codes):
             return None
         confidence = header_score or WEAK
         header_why = header_why or f"{sum(bool(c) for c in codes) / len(codes):.0%} of {column.header!r} name a country"
