@@ -135,24 +135,22 @@ def test_the_literal_scan_finds_a_catalogued_code() -> None:
 
 
 def _code_like_literals_of(source: str) -> set[str]:
-    return {
-        found.group(1)
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and (found := SOURCE_CODE.match(node.value)) is not None
-    }
+    return _literals_of(source, SOURCE_CODE)
 
 
 def _catalogued_literals_of(source: str) -> set[str]:
     """The catalogued codes ``source`` writes as string constants, bare or before a colon and detail."""
+    return _literals_of(source, WRITTEN_CODE) & issues.CODES
+
+
+def _literals_of(source: str, pattern: re.Pattern[str]) -> set[str]:
+    """The first group of ``pattern`` in each string constant of ``source`` it matches."""
     return {
         found.group(1)
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
-        and (found := WRITTEN_CODE.match(node.value)) is not None
-        and found.group(1) in issues.CODES
+        and (found := pattern.match(node.value)) is not None
     }
 
 
