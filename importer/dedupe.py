@@ -11,10 +11,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer import issues
 from importer.columns import nonempty, to_arrow, to_bool, to_series
 
 KEY_COLUMNS = {"phone": "phone_e164", "email": "email", "referenceId": "referenceId"}
-FILLED_WARNINGS = {"phone_e164": "phone-from-duplicate", "email": "email-from-duplicate"}
+FILLED_WARNINGS = {"phone_e164": issues.PHONE_FROM_DUPLICATE.code, "email": issues.EMAIL_FROM_DUPLICATE.code}
 """Key columns a kept row may fill from its later copies, and the warning it then carries."""
 
 
@@ -84,7 +85,6 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     return rows
 
 
-SHARED_EMAIL = "shared-email"
 # The first word of a name that is not a title, of a lower-cased name ("mr. rahul sharma" → "rahul").
 _FIRST_WORD = r"^[\s.,]*(?:(?:mr|mrs|ms|miss|dr|shri|sri|smt|kumari|prof|er|mx)\b[\s.,]*)*(?P<who>[^\s.,]*)"
 
@@ -119,7 +119,8 @@ def _without_email(rows: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
     labels = out.index[positions]
     out.loc[labels, "email"] = ""
     before = out.loc[labels, "warnings"].tolist()
-    out.loc[labels, "warnings"] = [f"{w}, {SHARED_EMAIL}" if w else SHARED_EMAIL for w in before]
+    shared = issues.SHARED_EMAIL.code
+    out.loc[labels, "warnings"] = [f"{w}, {shared}" if w else shared for w in before]
     return out
 
 

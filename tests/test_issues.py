@@ -18,6 +18,8 @@ from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
 CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
 # In the source a code may be the start of an f-string that adds its detail: f"phone-from-column:{header}".
 SOURCE_CODE = re.compile(r"^([a-z][a-z0-9]*(?:-[a-z0-9]+)+):?$")
+# A code as a module would write it: alone, or with a colon and its detail (or the start of an f-string adding it).
+WRITTEN_CODE = re.compile(r"^([a-z][a-z0-9]*(?:-[a-z0-9]+)*)(?::\S*)?$")
 
 # Kebab-case words in the source that are not row codes (statuses and encodings are recognised apart).
 NOT_ISSUE_CODES = {
@@ -101,19 +103,54 @@ def test_every_code_the_docs_name_is_in_the_catalogue() -> None:
 
 def test_the_static_scan_finds_a_new_code() -> None:
     """The scan above is no blank check: a code written in a module is found."""
-    module = ROOT / "importer" / "normalize" / "phones.py"
-    assert "repeated-digits" in _code_like_literals(module)
     assert {"brand-new-code"} <= _code_like_literals_of('warnings.append("brand-new-code")')
     assert {"new-code"} <= _code_like_literals_of('code = f"new-code:{detail}"')
 
 
+def test_no_module_writes_a_catalogued_code_as_a_literal() -> None:
+    """Outside the catalogue a code is written through its entry (``issues.INVALID_PHONE.code``), never as a
+    string: a code renamed or retired in importer/issues.py changes, or breaks, every place that writes it."""
+    catalogue = ROOT / "importer" / "issues.py"
+    literals = {
+        f"{word} ({path.relative_to(ROOT)})"
+        for path in sorted((ROOT / "importer").rglob("*.py"))
+        if path != catalogue
+        for word in _catalogued_literals_of(path.read_text(encoding="utf-8"))
+    }
+    assert not literals, f"write these codes as importer.issues constants: {sorted(literals)}"
+
+
+def test_the_literal_scan_finds_a_catalogued_code() -> None:
+    """The scan above is no blank check: a bare code, a code that starts an f-string with its detail, and a
+    one-word code are found; a sentence or docstring naming a code is not a literal code."""
+    assert _catalogued_literals_of('issue = "invalid-phone"') == {"invalid-phone"}
+    assert _catalogued_literals_of('code = f"phone-other-country:{label}"') == {"phone-other-country"}
+    assert _catalogued_literals_of('codes[reasons.get("short-row")] = "excluded"') == {"short-row", "excluded"}
+    assert _catalogued_literals_of('def f():\n    """Gives ``invalid-phone`` or ``no-region``."""') == set()
+    phones = (ROOT / "importer" / "normalize" / "phones.py").read_text(encoding="utf-8")
+    assert "repeated-digits" not in _catalogued_literals_of(phones)
+    assert "repeated-digits" in _catalogued_literals_of(
+        phones.replace("issues.REPEATED_DIGITS.code", '"repeated-digits"')
+    )
+
+
 def _code_like_literals_of(source: str) -> set[str]:
+    return _literals_of(source, SOURCE_CODE)
+
+
+def _catalogued_literals_of(source: str) -> set[str]:
+    """The catalogued codes ``source`` writes as string constants, bare or before a colon and detail."""
+    return _literals_of(source, WRITTEN_CODE) & issues.CODES
+
+
+def _literals_of(source: str, pattern: re.Pattern[str]) -> set[str]:
+    """The first group of ``pattern`` in each string constant of ``source`` it matches."""
     return {
         found.group(1)
         for node in ast.walk(ast.parse(source))
         if isinstance(node, ast.Constant)
         and isinstance(node.value, str)
-        and (found := SOURCE_CODE.match(node.value)) is not None
+        and (found := pattern.match(node.value)) is not None
     }
 
 

@@ -148,7 +148,10 @@ def test_columns_review_fix_and_exclude(page: Page, tmp_path: Path) -> None:
     columns = page.get(f"/u/{upload.id}/columns").text  # type: ignore[attr-defined]
     assert "Asha Rao" in columns and "vikram@example.com" in columns  # sample values
     assert re.search(r'<option value="phone" selected>', columns)
-    assert re.search(r"suggest:\s+India \(IN\): 4 of 5 valid", columns)  # what the sample phones suggest
+    # the country the sheet points to, and why: tools.region's inference, as `mapping suggest` gives it
+    assert re.search(
+        r"The sheet points to India \(IN\)\. Why: 80% of 5 numbers without a country code are valid in IN", columns
+    )
     page.post(f"/u/{upload.id}/columns", _columns_form(page, upload))
     page.wait(upload)
     review = page.get(f"/u/{upload.id}/review").text  # type: ignore[attr-defined]
@@ -422,9 +425,10 @@ def test_the_default_country_is_what_the_data_says_never_a_silent_india(page: Pa
     )
     columns = page.get(f"/u/{page.upload(us).id}/columns").text  # type: ignore[attr-defined]
     assert re.search(r'<option value="US" selected>', columns)
-    assert "Why this country:" in columns
+    assert re.search(r"The sheet points to United States \(US\)\. Why: 100% of 20 numbers [^.]* valid in US", columns)
     assert not re.search(r'<option value="IN" selected>', columns)
     unknown = tmp_path / "emails.csv"
     unknown.write_text("Name,Email\n" + "".join(f"P{i},p{i}@example.com\n" for i in range(5)), encoding="utf-8")
     columns = page.get(f"/u/{page.upload(unknown).id}/columns").text  # type: ignore[attr-defined]
     assert re.search(r'<option value="" selected>Choose the country', columns)
+    assert "The sheet does not tell the country" in columns and "no evidence of the country" in columns

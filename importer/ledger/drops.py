@@ -10,20 +10,18 @@ A dropped file moves through ``incoming → processing → done | failed | dupli
 rows wait in ``processing/`` for the CRM; the next attempt takes it up again). Each state is committed
 before the file is moved to the folder it names.
 
-Every ``sqlite3`` error becomes a :class:`~importer.errors.LedgerError` here.
+A :class:`DropLedger` is a :class:`~importer.ledger.store.Ledger`: it writes through the ledger's connection and
+transactions, and every ``sqlite3`` error becomes a :class:`~importer.errors.LedgerError` as the ledger's do.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,27 +118,21 @@ class EarlierImport:
     name: str
 
 
-class DropLedger:
-    """The watcher's view of a ledger file; its methods may be called from several threads."""
+class DropLedger(Ledger):
+    """A ledger file opened for the watcher, with its tables; its methods may be called from several threads.
+
+    Opening it opens the ledger (creating or upgrading its own tables, refusing a file that is no ledger), and
+    its writes go through the ledger's connection and transactions.
+    """
 
     def __init__(self, path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
-        self.path = Path(path)
-        # Opening the ledger itself creates (or migrates) its tables, and refuses a file that is no ledger.
-        Ledger(self.path, busy_timeout=busy_timeout).close()
-        self.busy_timeout = busy_timeout
-        self._mutex = threading.RLock()
-        with self._errors("open"):
-            self._conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        super().__init__(path, busy_timeout=busy_timeout)
         self._owner = uuid.uuid4().hex
         try:
             self._create()
         except BaseException:
-            self._conn.close()
+            self.close()
             raise
-
-    def close(self) -> None:
-        with contextlib.suppress(sqlite3.Error):
-            self._conn.close()
 
     # -- the inbox lock --------------------------------------------------------------------------
 
@@ -179,13 +171,12 @@ class DropLedger:
 
     def holder(self, inbox: str, *, stale_after: float) -> tuple[InboxHolder | None, bool]:
         """Who serves ``inbox`` and whether that watcher is alive (read-only)."""
-        with self._mutex, self._errors("read"):
-            row = self._conn.execute(
-                "SELECT host, pid, started_at, heartbeat_at, heartbeat FROM drop_inboxes WHERE inbox = ?", (inbox,)
-            ).fetchone()
-        if row is None:
+        rows = self._select(
+            "SELECT host, pid, started_at, heartbeat_at, heartbeat FROM drop_inboxes WHERE inbox = ?", (inbox,)
+        )
+        if not rows:
             return None, False
-        holder = InboxHolder(*row)
+        holder = InboxHolder(*rows[0])
         return holder, not _is_dead(holder, time.time(), stale_after)
 
     # -- files -----------------------------------------------------------------------------------
@@ -290,33 +281,6 @@ class DropLedger:
             for statement in _TABLES:
                 conn.execute(statement)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('drops_schema', ?)", (str(DROPS_SCHEMA),))
-
-    def _select(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
-        with self._mutex, self._errors("read"):
-            return list(self._conn.execute(sql, params).fetchall())
-
-    @contextlib.contextmanager
-    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
-        """A write transaction, taken at once; one at a time on this connection (the heartbeat thread shares it)."""
-        with self._mutex, self._errors(action):
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                if conn.in_transaction:
-                    conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                raise
-
-    @contextlib.contextmanager
-    def _errors(self, action: str) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.Error as exc:
-            raise LedgerError(f"cannot {action} the ledger {self.path}: {exc}.") from exc
 
 
 def _is_dead(holder: InboxHolder, now: float, stale_after: float) -> bool:

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer import issues
 from importer.columns import join_codes, to_arrow, to_series
 from importer.normalize.leads import LeadFrame
 from importer.read.source import SourceTable
@@ -79,12 +80,17 @@ def apply_bounds(leads: LeadFrame, table: SourceTable) -> LeadFrame:
     rows = rows.copy()
     if too_long.any():
         rows["reason"] = to_series(
-            join_codes([to_arrow(rows["reason"]), _code(too_long, "value-too-long")], n), rows.index
+            join_codes([to_arrow(rows["reason"]), _code(too_long, issues.VALUE_TOO_LONG.code)], n), rows.index
         )
         rows.loc[too_long, "status"] = "invalid"
     if cut.any() or controls.any():
         warnings = join_codes(
-            [to_arrow(rows["warnings"]), _code(cut, "metadata-truncated"), _code(controls, "control-characters")], n
+            [
+                to_arrow(rows["warnings"]),
+                _code(cut, issues.METADATA_TRUNCATED.code),
+                _code(controls, issues.CONTROL_CHARACTERS.code),
+            ],
+            n,
         )
         rows["warnings"] = to_series(warnings, rows.index)
     return LeadFrame(rows=rows, metadata=metadata)

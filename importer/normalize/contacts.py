@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer import issues
 from importer.columns import (
     ArrowText,
     byte_lengths,
@@ -120,12 +121,14 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
     unusable = pc.and_(pc.greater(pc.binary_length(text), 0), pc.invert(valid))
     index = raw.index
     warning = pc.if_else(
-        pa.array(several | listed), pa.scalar("multiple-emails", pa.large_string()), pa.scalar("", pa.large_string())
+        pa.array(several | listed),
+        pa.scalar(issues.MULTIPLE_EMAILS.code, pa.large_string()),
+        pa.scalar("", pa.large_string()),
     )
     placeholder = placeholder_emails(email)
     if placeholder.any():  # noemail@gmail.com, na@na.com: typed to get past a required field, nobody's address
         email = pc.if_else(pa.array(placeholder), pa.scalar("", email.type), email)
-        warning = pc.if_else(pa.array(placeholder), pa.scalar("placeholder-email", warning.type), warning)
+        warning = pc.if_else(pa.array(placeholder), pa.scalar(issues.PLACEHOLDER_EMAIL.code, warning.type), warning)
     typo = domain_typos(email)  # gmail.con: sent as written, with the domain it was probably meant to be
     warning = pc.if_else(
         pc.equal(warning, ""),

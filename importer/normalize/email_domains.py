@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer import issues
 from importer.columns import ArrowText, to_bool
 
 _LOCK = threading.Lock()
@@ -64,7 +65,7 @@ def domain_typos(email: ArrowText) -> ArrowText:
     if not fixes:
         return pc.if_else(pc.equal(domains, ""), blank, blank)
     keys = pa.array(list(fixes), type=pa.large_string())
-    codes = pa.array([f"email-domain-typo:{fixes[k]}" for k in fixes], type=pa.large_string())
+    codes = pa.array([f"{issues.EMAIL_DOMAIN_TYPO.code}:{fixes[k]}" for k in fixes], type=pa.large_string())
     at = pc.index_in(pc.cast(domains, pa.large_string()), value_set=keys)
     return pc.fill_null(pc.take(codes, at), "")
 

@@ -335,15 +335,15 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
     header_again = _repeated_header(table)
     reason = np.full(n, "", dtype=object)
     if reached is not None:
-        reason[_group_labels(blank, reached, table)] = "group-row"
+        reason[_group_labels(blank, reached, table)] = issues.GROUP_ROW.code
     if at_end and reached is not None:
-        reason[_notes_below(blank, reached, table)] = "note-row"
+        reason[_notes_below(blank, reached, table)] = issues.NOTE_ROW.code
     if reached is not None:
-        reason[template_rows(blank, reached, table)] = "template-row"
-    reason[summary] = "summary-row"
-    reason[_titles_above(np.flatnonzero(header_again), blank, table)] = "title-row"
-    reason[header_again] = "repeated-header"
-    reason[blank] = "blank-row"
+        reason[template_rows(blank, reached, table)] = issues.TEMPLATE_ROW.code
+    reason[summary] = issues.SUMMARY_ROW.code
+    reason[_titles_above(np.flatnonzero(header_again), blank, table)] = issues.TITLE_ROW.code
+    reason[header_again] = issues.REPEATED_HEADER.code
+    reason[blank] = issues.BLANK_ROW.code
     return pa.array(reason, type=pa.large_string())
 
 

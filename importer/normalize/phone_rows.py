@@ -22,6 +22,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
@@ -61,7 +62,7 @@ def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None,
     e164, issue, warning = _read(raw, regions, default)
     if several.any():
         rows = np.flatnonzero(several)
-        warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), "multiple-phones")))
+        warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MULTIPLE_PHONES.code)))
     for header, cells in columns[1:]:
         lacking = ~to_bool(nonempty(e164))
         if not lacking.any():
@@ -83,8 +84,10 @@ def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None,
         rows = candidates[take]
         if len(rows) == 0:
             continue
-        named = f"phone-from-column:{' '.join(header.replace(',', ' ').split())}"
-        notes = _join(_take(got_warning, take), np.where(their_several[rows], "multiple-phones", "").astype(object))
+        named = f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
+        notes = _join(
+            _take(got_warning, take), np.where(their_several[rows], issues.MULTIPLE_PHONES.code, "").astype(object)
+        )
         e164 = _set(e164, rows, _take(got, take))
         issue = _set(issue, rows, _take(got_issue, take))
         warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
@@ -136,13 +139,18 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
         e164, issue = _dialled_from_home(raw, regions.region, default, e164, issue)
     if regions.unknown.any() or regions.undecided.any():
         own_code = to_bool(pc.match_substring_regex(raw, _OWN_CODE))
-        refused = to_bool(pc.equal(issue, "invalid-phone")) & ~own_code
-        for mask, code in ((refused & regions.unknown, "unknown-country"), (refused & regions.undecided, "no-region")):
+        refused = to_bool(pc.equal(issue, issues.INVALID_PHONE.code)) & ~own_code
+        for mask, code in (
+            (refused & regions.unknown, issues.UNKNOWN_COUNTRY.code),
+            (refused & regions.undecided, issues.NO_REGION.code),
+        ):
             if mask.any():
                 issue = _set(issue, np.flatnonzero(mask), _codes(int(mask.sum()), code))
         noted = np.flatnonzero(regions.unknown & (to_bool(nonempty(e164)) | ~to_bool(nonempty(raw))))
         if len(noted):
-            warning = _set(warning, noted, _join(_take(warning, noted), _codes(len(noted), "unknown-country")))
+            warning = _set(
+                warning, noted, _join(_take(warning, noted), _codes(len(noted), issues.UNKNOWN_COUNTRY_WARNING.code))
+            )
     if default is not None and regions.home.any():
         e164, issue, warning = _flag_other_countries(raw, regions.home, default, e164, issue, warning)
     return e164, issue, warning
@@ -154,7 +162,7 @@ def _dialled_from_home(
     """A row's number refused in its own country but dialled from the default region with that region's exit
     code (``011 44 7911 123456`` on a US team's sheet for a British lead) is the row's number, when it is one of the
     row's own country."""
-    refused = np.flatnonzero(to_bool(pc.equal(issue, "invalid-phone")) & (region != default))
+    refused = np.flatnonzero(to_bool(pc.equal(issue, issues.INVALID_PHONE.code)) & (region != default))
     if len(refused) == 0:
         return e164, issue
     found, rows = [], []
@@ -199,7 +207,7 @@ def _flag_other_countries(
         return e164, issue, warning
     separated &= ~to_bool(pc.match_substring(raw, "+")) & home
     formatted = separated & to_bool(nonempty(e164))
-    refused = separated & to_bool(pc.equal(issue, "invalid-phone"))
+    refused = separated & to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
     texts = {name: pc.filter(raw, pa.array(mask)) for name, mask in (("ok", formatted), ("bad", refused))}
     shaped, elsewhere = other_countries(_by_shape(texts["ok"]), _by_shape(texts["bad"]), default)
     named: list[str] = []
@@ -218,8 +226,8 @@ def _mark(
     if len(rows) == 0:
         return e164, issue, warning
     e164 = _set(e164, rows, _codes(len(rows), ""))
-    issue = _set(issue, rows, _codes(len(rows), "phone-other-country"))
-    codes = np.array([f"phone-other-country:{label}" for label in labels], dtype=object)
+    issue = _set(issue, rows, _codes(len(rows), issues.PHONE_OTHER_COUNTRY.code))
+    codes = np.array([f"{issues.PHONE_OTHER_COUNTRY_WARNING.code}:{label}" for label in labels], dtype=object)
     return e164, issue, _set(warning, rows, _join(_take(warning, rows), codes))
 
 

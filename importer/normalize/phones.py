@@ -22,6 +22,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer import issues
 from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace
 
 PLACEHOLDERS = frozenset(
@@ -186,7 +187,7 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
         rejected = pc.and_(_surely_national(text, digits, rules), pc.invert(accepted))
         e164 = pc.if_else(accepted, fast_e164, "")
         nsn = pc.if_else(accepted, fast_nsn, pc.if_else(rejected, digits, ""))
-        issue = pc.if_else(rejected, pa.scalar("invalid-phone", pa.string()), issue)
+        issue = pc.if_else(rejected, pa.scalar(issues.INVALID_PHONE.code, pa.string()), issue)
     slow_mask = pc.and_(pc.and_(pc.invert(accepted), pc.invert(empty)), pc.invert(rejected))
     slow_texts = pc.filter(text, slow_mask).to_pylist()
     if slow_texts:
@@ -324,16 +325,16 @@ def _classify_chunk(texts: list[str], region: str) -> list[tuple[str, str, str, 
 def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     """One cell through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
     if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
-        return "", "", "invalid-phone", ""
+        return "", "", issues.INVALID_PHONE.code, ""
     t = _PREFIX.sub("", text.strip())
     if t.casefold() in PLACEHOLDERS:
         return "", "", "", ""
     warnings: list[str] = []
     t = _FLOAT_TAIL.sub("", _DASHES.sub("-", t))
     if _NEGATIVE.match(t):  # the spreadsheet subtracted: the number is gone
-        return "", re.sub(r"\D", "", t), "damaged-phone", ""
+        return "", re.sub(r"\D", "", t), issues.DAMAGED_PHONE.code, ""
     if re.fullmatch(_DECIMAL, t):
-        return "", re.sub(r"\D", "", t), "invalid-phone", ""
+        return "", re.sub(r"\D", "", t), issues.INVALID_PHONE.code, ""
     t = _LABEL.sub("", t).rstrip(" ,;.")
     if _GROUPED.fullmatch(t):
         t = t.replace(",", "")
@@ -341,7 +342,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     if sci:
         expanded = expand_scientific(sci)
         if expanded is None:
-            return "", "", "damaged-phone", ""
+            return "", "", issues.DAMAGED_PHONE.code, ""
         t = expanded
     parts = [p for p in _SPLIT.split(t) if p.strip()]
     lengths = [len(re.sub(r"\D", "", p)) for p in parts]
@@ -351,27 +352,27 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         t = t.replace("/", "") if not several else t
     if several:
         t = parts[0]  # also 9812345697/98: a second number written as its last digits
-        warnings.append("multiple-phones")
+        warnings.append(issues.MULTIPLE_PHONES.code)
     elif len(re.sub(r"\D", "", t)) > _LONGEST:
         first = _first_of_spaced(t, region)  # 98123 45672 98123 45673: two numbers with only a space between
         if first is not None:
             t = first
-            warnings.append("multiple-phones")
+            warnings.append(issues.MULTIPLE_PHONES.code)
     ext = _EXT.search(t)
     if ext and len(re.sub(r"\D", "", t[: ext.start()])) >= 6:
         t = t[: ext.start()]
-        warnings.append("phone-extension-dropped")
+        warnings.append(issues.PHONE_EXTENSION_DROPPED.code)
     digits = re.sub(r"\D", "", t)
     number = _valid_number(t, region) if _ONLY_PHONE_CHARS.fullmatch(t) else None
     doubled = _DOUBLED_CODE.fullmatch(t) if number is None else None
     if doubled:  # +91 +91 98..., +919198...: the code typed again into a form that already had it
         number = _valid_number(f"+{doubled.group(1)}{re.sub(r'[^0-9]', '', doubled.group(2))}", region)
         if number is not None and number.country_code == int(doubled.group(1)):
-            warnings.append("country-code-repeated")
+            warnings.append(issues.COUNTRY_CODE_REPEATED.code)
         else:
             number = None
     if number is None:
-        return "", digits, "invalid-phone", ", ".join(warnings)
+        return "", digits, issues.INVALID_PHONE.code, ", ".join(warnings)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, str(number.national_number), "", ", ".join(warnings)
 
@@ -421,9 +422,9 @@ def _fake_issues(e164: pa.Array, nsn: pa.Array, issue: pa.Array) -> pa.Array:
     long_enough = pc.greater_equal(pc.utf8_length(nsn), 6)
     repeated = pc.and_(pc.match_substring_regex(nsn, _ANY_REPEAT), long_enough)
     sequential = pc.and_(pc.is_in(nsn, value_set=_SEQUENTIAL), long_enough)
-    damaged = pc.equal(issue, "damaged-phone")
-    out = pc.if_else(pc.and_(repeated, pc.invert(damaged)), pa.scalar("repeated-digits"), issue)
-    return pc.if_else(pc.and_(sequential, pc.invert(damaged)), pa.scalar("fake-phone"), out)
+    damaged = pc.equal(issue, issues.DAMAGED_PHONE.code)
+    out = pc.if_else(pc.and_(repeated, pc.invert(damaged)), pa.scalar(issues.REPEATED_DIGITS.code), issue)
+    return pc.if_else(pc.and_(sequential, pc.invert(damaged)), pa.scalar(issues.FAKE_PHONE.code), out)
 
 
 NO_REGION = "ZZ"

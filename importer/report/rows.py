@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from importer import issues
 from importer.columns import ArrowText, column_arrays, columns_holding, first_char_in, to_arrow, to_bool, to_series
 from importer.report.atomic import write_atomically
 
@@ -106,41 +107,44 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
     if "warnings" not in rows.columns or rows.empty:
         return []
     warned = _tally(rows.loc[rows["status"] != "skipped", "warnings"])
+    other, unknown, no_region = (issues.PHONE_OTHER_COUNTRY.code, issues.UNKNOWN_COUNTRY.code, issues.NO_REGION.code)
+    from_column, short, shifted_row = (issues.PHONE_FROM_COLUMN.code, issues.SHORT_ROW.code, issues.SHIFTED_ROW.code)
+    typo = issues.EMAIL_DOMAIN_TYPO.code
     notes = []
-    if reasons.get("phone-other-country"):
+    if reasons.get(other):
         notes.append(
-            f"{reasons['phone-other-country']} phone number(s) look like another country's, not the default "
-            f"region's, and were not sent (likely {_details(warned, 'phone-other-country')}): write them with + and "
+            f"{reasons[other]} phone number(s) look like another country's, not the default "
+            f"region's, and were not sent (likely {_details(warned, other)}): write them with + and "
             "the country code, give the rows a country column, or run with --region"
         )
-    if reasons.get("unknown-country"):
+    if reasons.get(unknown):
         notes.append(
-            f"{reasons['unknown-country']} row(s) name a country leadimport does not know, so their phone numbers "
-            "were not read (unknown-country); write the country (Germany, DE, DEU, +49) or the number with its + code"
+            f"{reasons[unknown]} row(s) name a country leadimport does not know, so their phone numbers "
+            f"were not read ({unknown}); write the country (Germany, DE, DEU, +49) or the number with its + code"
         )
-    if reasons.get("no-region"):
+    if reasons.get(no_region):
         notes.append(
-            f"{reasons['no-region']} phone number(s) have no country code, their rows name no country and the "
-            "mapping has no default_region (no-region); set default_region or run with --region"
+            f"{reasons[no_region]} phone number(s) have no country code, their rows name no country and the "
+            f"mapping has no default_region ({no_region}); set default_region or run with --region"
         )
-    if warned.get("phone-from-column"):
+    if warned.get(from_column):
         notes.append(
-            f"{warned['phone-from-column']} row(s) took their phone number from a later phone column, the first "
-            f"having none that is valid ({_details(warned, 'phone-from-column')})"
+            f"{warned[from_column]} row(s) took their phone number from a later phone column, the first "
+            f"having none that is valid ({_details(warned, from_column)})"
         )
-    if warned.get("short-row"):
-        shifted = reasons.get("shifted-row", 0)
-        slid = f"; {shifted} of them have their phone or email under another column and were not sent (shifted-row)"
+    if warned.get(short):
+        shifted = reasons.get(shifted_row, 0)
+        slid = f"; {shifted} of them have their phone or email under another column and were not sent ({shifted_row})"
         notes.append(
-            f"{warned['short-row']} row(s) have fewer cells than the header (short-row): the missing cells are "
+            f"{warned[short]} row(s) have fewer cells than the header ({short}): the missing cells are "
             f"read as empty{slid if shifted else ''}"
         )
-    if warned.get("email-domain-typo"):
+    if warned.get(typo):
         notes.append(
-            f"{warned['email-domain-typo']} email address(es) have a domain that looks mistyped and were sent as "
-            f"written (suggested: {_details(warned, 'email-domain-typo')})"
+            f"{warned[typo]} email address(es) have a domain that looks mistyped and were sent as "
+            f"written (suggested: {_details(warned, typo)})"
         )
-    templates = reasons.get("template-row", 0)
+    templates = reasons.get(issues.TEMPLATE_ROW.code, 0)
     if templates and counts.get("skipped", 0) == len(rows):
         notes.append(f"No leads in this file: its {templates} row(s) hold only a template's default values or formulas")
     elif templates:

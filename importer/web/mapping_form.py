@@ -149,42 +149,6 @@ def saved_mappings_that_fit(folder: Path, table: TableInspection) -> list[SavedF
     return sorted(fits, key=lambda f: (-f.found, -f.path.stat().st_mtime))
 
 
-def region_hints(table: TableInspection, phone_position: int | None, default: str) -> list[tuple[str, int, int]]:
-    """(region, sample phones valid there, samples) for the likeliest regions, best first.
-
-    Leads give mobile numbers, and some countries (Germany) accept almost any digits as a landline, so a
-    mobile number counts twice. A number written with + or 00 counts for its own country only.
-    """
-    if phone_position is None:
-        return []
-    column = next((c for c in table.columns if c.position == phone_position), None)
-    samples = [s for s in (column.samples if column else ()) if sum(ch.isdigit() for ch in s) >= 6]
-    if not samples:
-        return []
-    score: collections.Counter[str] = collections.Counter()
-    valid: collections.Counter[str] = collections.Counter()
-    for text in samples:
-        digits = "".join(ch for ch in text if ch.isdigit() or ch == "+")
-        if digits.startswith("00"):
-            digits = "+" + digits[2:]
-        regions = [None] if digits.startswith("+") else sorted(phonenumbers.SUPPORTED_REGIONS)
-        for region in regions:
-            try:
-                number = phonenumbers.parse(digits, region)
-            except phonenumbers.NumberParseException:
-                continue
-            home = str(phonenumbers.region_code_for_number(number) or "")
-            if not home or region not in (None, home) or not phonenumbers.is_valid_number(number):
-                continue  # dialled from there, it would ring in another country
-            valid[home] += 1
-            score[home] += 2 if phonenumbers.number_type(number) in _MOBILE else 1
-    ranked = sorted(score.items(), key=lambda rv: (-rv[1], rv[0] != default, rv[0]))
-    return [(region, valid[region], len(samples)) for region, _ in ranked[:3]]
-
-
-_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-
-
 def region_name(region: str) -> str:
     """ "IN" → "India (IN)", from the phonenumbers geocoder's English names when present."""
     try:

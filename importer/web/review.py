@@ -16,9 +16,9 @@ import phonenumbers
 from importer import issues
 
 PAGE_SIZE = 200
-EXCLUDED = "excluded"
+EXCLUDED = issues.EXCLUDED.code
 """The reason of a row the person left out on the review page (status ``skipped``)."""
-EDITED = "edited-on-page"
+EDITED = issues.EDITED_ON_PAGE.code
 """The warning on a row whose cell was corrected on the review page."""
 _MASK_CACHE = 32
 

@@ -30,7 +30,6 @@ from importer.web.mapping_form import (
     fits_leads,
     fix_column_position,
     mapping_document,
-    region_hints,
     region_name,
     saved_mapping_path,
     saved_mappings_that_fit,
@@ -188,8 +187,7 @@ async def columns_page(request: Request) -> Response:
     fix = fix_column_position(table)
     if fix is not None:
         form.choices[fix] = NOT_IMPORTED
-    phone = next((p for p, c in form.choices.items() if c == "phone"), None)
-    hints = region_hints(table, phone, form.region)
+    suggestion = upload.described.suggestion  # its country is tools.region's inference, as `mapping suggest` says
     regions = sorted(phonenumbers.SUPPORTED_REGIONS, key=region_name)
     return _page(
         request,
@@ -203,9 +201,10 @@ async def columns_page(request: Request) -> Response:
             "choices": CHOICES,
             "fits": fits,
             "using": using,
-            "hints": [(r, region_name(r), n, total) for r, n, total in hints],
-            "region_evidence": upload.described.suggestion.region_evidence,
-            "region_doubt": upload.described.suggestion.region_doubt,
+            "region_guess": region_name(suggestion.region) if suggestion.region else "",
+            "region_evidence": suggestion.region_evidence,
+            "region_doubt": suggestion.region_doubt,
+            "rows_carry_country": suggestion.rows_carry_country,
             "regions": [(r, region_name(r)) for r in regions],
             "mappings_dir": settings.mappings_dir,
             "step": "columns",
