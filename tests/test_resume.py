@@ -39,7 +39,20 @@ def _start(
         env["LEADIMPORT_CRASH_AT"] = crash
     command = [sys.executable, "-m", "importer", "run", str(sheet), "--mapping", str(mapping), "--report", str(report)]
     command += ["--rate", "5000/1s", "--batch-size", "40", "--concurrency", "2", "--quiet", *extra]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Ctrl-C as at a terminal, even when the suite itself was started in the background (a shell then gives its
+    # background jobs SIGINT ignored, and the import would rightly keep ignoring it).
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
+    )
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _run(sheet: Path, tmp_path: Path, crm: Sandbox, report: Path, *extra: str, crash: str | None = None) -> int:
