@@ -29,7 +29,7 @@ from importlib import resources
 
 _DATA_PACKAGE = "hdx.location"
 _STOPWORDS = frozenset({"of", "the", "and"})
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_WORD = re.compile("[^\\W_]+(?:['\u2019][^\\W_]+)?")
 _SHORTEST_PREFIX = 3
 _COMMON_WORD = 0.1
 """Share of all countries whose English names hold a word for it to be said of any country (republic)."""
