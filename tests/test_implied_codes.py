@@ -32,7 +32,8 @@ def test_a_calling_code_without_plus_in_an_indian_sheet_is_held_back_as_that_cou
     tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
 ) -> None:
     """Under IN: 971 50 611 8444 and 44 7400 123456 are not refused as bad Indian numbers but held back as the
-    UAE's and Britain's (phone-other-country); India's own code without + and 0044 (India's exit code) read."""
+    UAE's and Britain's (phone-other-country), as are bare digits too long for India; India's own code without +
+    and 0044 (India's exit code) read; a number one digit too long for India is no other country's."""
     sheet = (
         "Name,Phone\n"
         "Omar,971 50 611 8444\n"
@@ -42,6 +43,7 @@ def test_a_calling_code_without_plus_in_an_indian_sheet_is_held_back_as_that_cou
         "Anil,91 98123 45679\n"
         "Jack,0044 7400 123457\n"
         "Typo,98123 456789 1\n"
+        "Extra,74267515637\n"
     )
     rows = _validate(tmp_path, run_cli, mapping_file, sheet, _mapping("IN"))
     assert _outcome(rows[2]) == ("invalid", "phone-other-country", "phone-other-country:AE", "")
@@ -51,6 +53,8 @@ def test_a_calling_code_without_plus_in_an_indian_sheet_is_held_back_as_that_cou
     assert _outcome(rows[6]) == ("valid", "", "", "+919812345679")
     assert _outcome(rows[7]) == ("valid", "", "", "+447400123457")
     assert _outcome(rows[8])[:2] == ("invalid", "invalid-phone")  # valid nowhere with a + either
+    # An Indian mobile with a digit too many is a valid Russian number with a +, but nothing shows a code
+    assert _outcome(rows[9])[:2] == ("invalid", "invalid-phone")
 
 
 def test_the_code_is_read_against_the_rows_own_country(

@@ -164,7 +164,7 @@ def _implied_codes(
         return e164, issue, warning, {}
     own_rows, own, other_rows, others = [], [], [], []
     for row, text in zip(rows.tolist(), _take(raw, rows).tolist(), strict=True):
-        number = with_implied_code(str(text))
+        number = with_implied_code(str(text), str(region[row]))
         if number is None:
             continue
         country = phonenumbers.region_code_for_number(number)

@@ -689,7 +689,28 @@ def de_variants(rng: random.Random, c: str, i: int) -> Row:
                 "E-Mail-Adresse": email(rng, first, last, "t-online.de"), "Firma": f"{last} GmbH"}, c, [e])  # fmt: skip
 
 
+COUNTRY_INFORMAL = {"GB": ["Great Britain", "Britain", "U.K."], "KR": ["Korea", "Rep. of Korea", "Korea, Rep."],
+                    "AE": ["Dubai", "Abu Dhabi", "U.A.E", "Emirates"], "SA": ["KSA"], "NL": ["Holland"],
+                    "US": ["U.S.", "United States of America"], "IE": ["Republic of Ireland"]}  # fmt: skip
+
+
+def informal_countries(rng: random.Random, c: str, i: int) -> Row:
+    """A CRM export whose country column is typed by hand: Great Britain, Korea, Dubai, KSA, Holland."""
+    first, last = person(rng, c)
+    text, e = phone(rng, c, tuple(p for _, _, ps in STYLES[c] for p in ps if not p.startswith(("+", "00"))))
+    names = COUNTRY_INFORMAL[c]
+    return Row({"Full Name": f"{first} {last}", "Country": names[i % len(names)], "Phone": text,
+                "Email": email(rng, first, last, "outlook.com")}, c, [e])  # fmt: skip
+
+
 def more() -> None:
+    sheet(
+        "crm_contacts_informal_countries",
+        ["GB", "KR", "AE", "SA", "NL", "US", "IE", "AE", "GB", "KR"],
+        30,
+        ["Full Name", "Country", "Phone", "Email"],
+        informal_countries,
+    )
     sheet(
         "excel_mangled_world",
         ["GB", "FR", "AU", "DE", "IN", "NL", "US", "ES"],
