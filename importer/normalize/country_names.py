@@ -158,6 +158,7 @@ _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
 _PATTERN_TIER = 2
 """Where the name patterns are tried: after the English names and their initials, before the heads of ISO's
 inverted names, whose ``Korea`` is North's as much as South's while usage makes it South's."""
+_SUBDIVISION_TIER = len(_TIERS) - 1
 _tables: list[dict[str, str | None]] = []
 
 
@@ -220,8 +221,8 @@ def country_of_name(text: str) -> str | None:
         for key in keys:
             if key in table:
                 code = table[key]
-                if code is None or (tier > _PATTERN_TIER and pattern_country(cell) not in (None, code)):
-                    return None  # Zaire: an Angolan province's name, but usage says the Congo's old one
+                if code is None or (tier == _SUBDIVISION_TIER and pattern_country(cell) not in (None, code)):
+                    return None  # Zaire: an Angolan province's name, but usage says the Congo's old name
                 return _supported(code)
     return None
 

@@ -82,10 +82,13 @@ def country_of_pattern(cell: str, english_names: Iterable[tuple[str, str]], key:
 
 
 def pattern_country(cell: str) -> str | None:
-    """The one country whose name pattern finds ``cell`` (words unchecked), or None: what usage says a cell
-    names, used to overrule a translation or a subdivision that makes it another country (``Zaire``)."""
-    found = {p.code for p in _patterns() if p.pattern.search(cell)}
-    return (found.pop() or None) if len(found) == 1 else None
+    """The one country whose name pattern finds the whole of ``cell`` (and no other finds any of it), or None: what
+    usage says a cell names, used to overrule a subdivision's name that makes it another country (``Zaire``)."""
+    text = cell.strip()
+    found = [(p.code, m.group(0)) for p in _patterns() if (m := p.pattern.search(text))]
+    if len({code for code, _ in found}) != 1 or any(span.strip().casefold() != text.casefold() for _, span in found):
+        return None
+    return found[0][0] or None
 
 
 @lru_cache(maxsize=2)
