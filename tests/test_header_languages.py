@@ -45,3 +45,17 @@ def test_a_language_two_tied_countries_speak_leaves_no_region(run_cli: Any, tmp_
     text, report = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["Nome", "Telefone"], rows))
     assert "\ndefault_region:" not in text
     assert {(r["status"], r["reason"]) for r in report} == {("invalid", "no-region")}
+
+
+def test_unaccented_dutch_headers_settle_rotterdam_landlines(run_cli: Any, tmp_path: Path) -> None:
+    """010 123 4567 reads alike in several countries; under Naam, Telefoon only the Netherlands speaks the headers'
+    language, while English headers leave the sheet without a default_region."""
+    rows = [["Daan de Vries", "010 123 4567"], ["Sanne Jansen", "010 123 4574"], ["Lars Bakker", "010 123 4581"]]
+    text, report = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["Naam", "Telefoon"], rows))
+    assert "\ndefault_region: NL\n" in text
+    assert "Dutch" in text
+    assert [(r["status"], r["phone_e164"]) for r in report] == [
+        ("valid", "+31101234567"), ("valid", "+31101234574"), ("valid", "+31101234581"),
+    ]  # fmt: skip
+    text, _ = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["Name", "Phone"], rows, name="english.csv"))
+    assert "\ndefault_region:" not in text
