@@ -116,6 +116,7 @@ def infer_region(
 ) -> RegionGuess:
     """Weigh the evidence: each phone column's cells, a country column's, emails, time zones, locales, names,
     and the letters the headers are written in (between regions the numbers fit alike)."""
+    headers = list(headers)  # read by several of the weighings below
     other = _Tally({}, {})  # everything but the numbers without a code
     evidence: list[str] = []
     own = _international(phones, other, evidence)
@@ -152,7 +153,7 @@ def infer_region(
     if rival is not None:  # 7400123456 fits India best, but .co.uk emails say Britain, where it is valid too
         return RegionGuess(rival, tuple(evidence), f"the numbers fit {region} best as written, but the rest of the "
                            f"evidence points to {rival}, where they are valid too: {rival} was taken; check it")  # fmt: skip
-    languaged = _languaged(national, other, list(headers), region)
+    languaged = _languaged(national, other, headers, region)
     if languaged is not None:  # Telefono over 91 234 56 78, as valid in Spain as in Uzbekistan
         names = " and ".join(language_name(lang) for lang in sorted(header_languages(headers) & spoken(languaged)))
         evidence.append(f"the headers are words of {names}, a language of {languaged} and none of {region}'s; "
