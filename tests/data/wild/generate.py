@@ -703,7 +703,23 @@ def informal_countries(rng: random.Random, c: str, i: int) -> Row:
                 "Email": email(rng, first, last, "outlook.com")}, c, [e])  # fmt: skip
 
 
+def es_plain_headers(rng: random.Random, c: str, i: int) -> Row:
+    """A Spanish office's contact list with headers typed without accents and Madrid-style landlines."""
+    first, last = person(rng, c)
+    nsn = draw(rng, c, rng.choice(["91", "93", "96"]), 9)
+    text = pat("XX XXX XX XX", nsn)
+    return Row({"Nombre": first, "Apellidos": last, "Telefono": text, "Correo": email(rng, first, last, "telefonica.net"),
+                "Ciudad": rng.choice(["Madrid", "Barcelona", "Valencia"])}, c, [_e164(text, c)])  # fmt: skip
+
+
 def more() -> None:
+    sheet(
+        "contactos_es_sin_acentos",
+        ["ES"],
+        20,
+        ["Nombre", "Apellidos", "Telefono", "Correo", "Ciudad"],
+        es_plain_headers,
+    )
     sheet(
         "crm_contacts_informal_countries",
         ["GB", "KR", "AE", "SA", "NL", "US", "IE", "AE", "GB", "KR"],
