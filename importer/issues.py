@@ -152,7 +152,8 @@ PHONE_OTHER_COUNTRY = Issue(
     title="The phone looks like another country's number; not sent",
     explanation=(
         "This number is not written as a number of {region} (the region it was read in): it looks like another "
-        "country's, so it was not sent."
+        "country's (written as that country writes it, or starting with its calling code typed without +), so it "
+        "was not sent."
     ),
     fix="Type it with its + and country code, or give the row a country.",
 )

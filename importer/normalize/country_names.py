@@ -4,7 +4,9 @@ The tables come from ``pycountry`` (every ISO 3166-1 name, official and common n
 alpha-3 code, and their translations in every language it ships) and from Babel's CLDR territory
 names in every locale (Deutschland, España, 日本, भारत, UK, Hong Kong SAR). Common English
 abbreviations (UAE, KSA, PRC, DRC) are the initials of those names; a few places people write in a
-country column (England, Scotland, Dubai) are ISO 3166-2 subdivisions, read as their country.
+country column (England, Scotland, Dubai) are ISO 3166-2 subdivisions, read as their country. Names
+shortened as usage has it (Korea, Great Britain, Czech Rep., DR Congo) are read with OCHA's name patterns
+(:mod:`importer.normalize.country_patterns`) after the English tables and before the other languages'.
 
 Matching ignores case, spacing, punctuation and accents (``Mexico`` = ``México``). Each table is
 built the first time a name is not found in the ones before it, so a sheet of ISO codes or English
@@ -22,6 +24,8 @@ from functools import lru_cache
 
 import phonenumbers
 import pycountry
+
+from importer.normalize.country_patterns import country_of_pattern, pattern_country
 
 _STOPWORDS = frozenset({"of", "the", "and"})
 _LOCK = threading.Lock()
@@ -121,9 +125,26 @@ def _babel_every_locale() -> Iterator[tuple[str, str]]:
 
 
 def _subdivisions() -> Iterator[tuple[str, str]]:
-    """England, Scotland, Dubai: a part of a country that people write where the country goes."""
+    """England, Scotland, Dubai: a part of a country that people write where the country goes.
+
+    ISO 3166-2's names (pycountry: Dubayy, Abū Z̧aby) and their English forms (the iso3166-2 package: Dubai,
+    Abu Dhabi).
+    """
     for sub in pycountry.subdivisions:
         yield re.sub(r"\s*\[.*?\]", "", str(sub.name)), str(sub.country_code)  # Wales [Cymru GB-CYM]
+    import json
+    from importlib import resources
+
+    data = json.loads((resources.files("iso3166_2") / "iso3166-2.json").read_text(encoding="utf-8"))
+    for country, subs in data.items():
+        for sub in subs.values():
+            for part in str((sub or {}).get("localOtherName") or "").split(", "):
+                english = _ENGLISH_FORM.fullmatch(part.strip())
+                if english:
+                    yield english.group(1), str(country)
+
+
+_ENGLISH_FORM = re.compile(r"(.+?) \(eng\)")
 
 
 _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
@@ -134,7 +155,16 @@ _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
     _babel_every_locale,
     _subdivisions,
 )
+_PATTERN_TIER = 2
+"""Where the name patterns are tried: after the English names and their initials, before the heads of ISO's
+inverted names, whose ``Korea`` is North's as much as South's while usage makes it South's."""
+_SUBDIVISION_TIER = len(_TIERS) - 1
 _tables: list[dict[str, str | None]] = []
+
+
+@lru_cache(maxsize=1)
+def _english() -> tuple[tuple[str, str], ...]:
+    return tuple([*_english_names(), *_babel_english()])
 
 
 def _table(tier: int) -> dict[str, str | None]:
@@ -183,11 +213,17 @@ def country_of_name(text: str) -> str | None:
     if not keys:
         return None
     for tier in range(len(_TIERS)):
+        if tier == _PATTERN_TIER:
+            patterned = country_of_pattern(cell, _english(), name_key)
+            if patterned is not None:
+                return _supported(patterned)
         table = _table(tier)
         for key in keys:
             if key in table:
                 code = table[key]
-                return _supported(code) if code is not None else None
+                if code is None or (tier == _SUBDIVISION_TIER and pattern_country(cell) not in (None, code)):
+                    return None  # Zaire: an Angolan province's name, but usage says the Congo's old name
+                return _supported(code)
     return None
 
 

@@ -4,7 +4,8 @@ The country is the row's country column (``phoneCountryCode``) where it names on
 ``default_region``. A row whose country cell names no country is never read in the default region:
 only a number written with its own ``+`` and code is valid there (``unknown-country`` otherwise); nor
 is a row without any region to read it in (``no-region``). Numbers read in the default region that are
-another country's are flagged (:mod:`importer.normalize.foreign`).
+another country's are flagged (:mod:`importer.normalize.foreign`), and so are numbers written with another
+country's calling code but without its ``+`` (:mod:`importer.normalize.implied_codes`).
 
 When the mapping lists several phone columns and the sheet has more than one, a row whose first column
 is empty or invalid takes the next column's valid number (``phone-from-column:<header>``); a number
@@ -27,6 +28,7 @@ from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
 from importer.normalize.foreign import fitting_regions, flagged_rows, label, other_countries, written_as_elsewhere
+from importer.normalize.implied_codes import same_calling_code, with_implied_code
 from importer.normalize.json_cells import first_of_json_lists
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere
 
@@ -137,6 +139,7 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
     e164, issue, warning = (pc.cast(to_arrow(c), _TEXT) for c in (phones.e164, phones.issue, phones.warning))
     if regions.uniform is None and default is not None:
         e164, issue = _dialled_from_home(raw, regions.region, default, e164, issue)
+    e164, issue, warning, implied = _implied_codes(raw, regions.region, e164, issue, warning)
     if regions.unknown.any() or regions.undecided.any():
         own_code = to_bool(pc.match_substring_regex(raw, _OWN_CODE))
         refused = to_bool(pc.equal(issue, issues.INVALID_PHONE.code)) & ~own_code
@@ -152,8 +155,40 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
                 warning, noted, _join(_take(warning, noted), _codes(len(noted), issues.UNKNOWN_COUNTRY_WARNING.code))
             )
     if default is not None and regions.home.any():
-        e164, issue, warning = _flag_other_countries(raw, regions.home, default, e164, issue, warning)
+        named = [text for row, text in implied.items() if regions.home[row]]
+        e164, issue, warning = _flag_other_countries(raw, regions.home, default, e164, issue, warning, named)
     return e164, issue, warning
+
+
+def _implied_codes(
+    raw: ArrowText, region: np.ndarray, e164: ArrowText, issue: ArrowText, warning: ArrowText
+) -> tuple[ArrowText, ArrowText, ArrowText, dict[int, str]]:
+    """Refused numbers that are valid written with a ``+`` (``971 50 611 8444``): the row's own number when the code
+    is its country's, else held back as the country's the code names. Also returns the held rows' countries."""
+    refused = to_bool(pc.equal(issue, "invalid-phone")) & (region != NO_REGION)
+    refused &= ~to_bool(pc.match_substring(raw, "+"))
+    rows = np.flatnonzero(refused)
+    if len(rows) == 0:
+        return e164, issue, warning, {}
+    own_rows, own, other_rows, others = [], [], [], []
+    for row, text in zip(rows.tolist(), _take(raw, rows).tolist(), strict=True):
+        number = with_implied_code(str(text), str(region[row]))
+        if number is None:
+            continue
+        country = phonenumbers.region_code_for_number(number)
+        if country in same_calling_code(str(region[row])):
+            own_rows.append(row)
+            own.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        elif country:
+            other_rows.append(row)
+            others.append(country)
+    if own_rows:
+        at = np.array(own_rows, dtype=np.int64)
+        e164, issue = _set(e164, at, np.array(own, dtype=object)), _set(issue, at, _codes(len(at), ""))
+    if other_rows:
+        e164, issue, warning = _mark(np.array(other_rows, dtype=np.int64), np.array(others, dtype=object), e164,
+                                     issue, warning)  # fmt: skip
+    return e164, issue, warning, dict(zip(other_rows, others, strict=True))
 
 
 def _dialled_from_home(
@@ -198,19 +233,26 @@ def dialled_abroad(text: str, home: str) -> phonenumbers.PhoneNumber | None:
 
 
 def _flag_other_countries(
-    raw: ArrowText, home: np.ndarray, default: str, e164: ArrowText, issue: ArrowText, warning: ArrowText
+    raw: ArrowText,
+    home: np.ndarray,
+    default: str,
+    e164: ArrowText,
+    issue: ArrowText,
+    warning: ArrowText,
+    named: list[str],
 ) -> tuple[ArrowText, ArrowText, ArrowText]:
-    """The rows read in ``default`` whose number is another country's made invalid, naming the likely country."""
+    """The rows read in ``default`` whose number is another country's made invalid, naming the likely country
+    (``named``: those of the rows already found another country's)."""
     # Only numbers written with separators and without their own + code say which country wrote them.
     separated = to_bool(pc.match_substring_regex(raw, _SEPARATED))
     if not separated.any():
-        return e164, issue, warning
+        return _mark_like_the_rest(raw, home, named, e164, issue, warning, default) if named else (e164, issue, warning)
     separated &= ~to_bool(pc.match_substring(raw, "+")) & home
     formatted = separated & to_bool(nonempty(e164))
     refused = separated & to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
     texts = {name: pc.filter(raw, pa.array(mask)) for name, mask in (("ok", formatted), ("bad", refused))}
     shaped, elsewhere = other_countries(_by_shape(texts["ok"]), _by_shape(texts["bad"]), default)
-    named: list[str] = []
+    named = list(named)
     for name, mask, found in (("ok", formatted, shaped), ("bad", refused, elsewhere)):
         at = np.flatnonzero(mask)
         hits, labels = flagged_rows(np.asarray(texts[name].to_pylist(), dtype=object), found)

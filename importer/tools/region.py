@@ -10,7 +10,6 @@ evidence is weighed per calling code first (US or Canada give the same E.164), t
 from __future__ import annotations
 
 import collections
-import math
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -24,6 +23,8 @@ from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import opens_with_own_group
 from importer.normalize.phones import PLACEHOLDERS
+from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
+from importer.tools.vocabulary import header_languages
 
 NATIONAL_SAMPLE = 60
 """Distinct numbers without a country code tested in every region (each costs about 250 parses)."""
@@ -115,6 +116,7 @@ def infer_region(
 ) -> RegionGuess:
     """Weigh the evidence: each phone column's cells, a country column's, emails, time zones, locales, names,
     and the letters the headers are written in (between regions the numbers fit alike)."""
+    headers = list(headers)  # read by several of the weighings below
     other = _Tally({}, {})  # everything but the numbers without a code
     evidence: list[str] = []
     own = _international(phones, other, evidence)
@@ -143,7 +145,7 @@ def infer_region(
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     worded = _worded(national, list(headers), region)
     if worded is not None:  # 91 234 56 78 fits Uzbekistan as well as Spain, but the headers say Móvil
-        letters = ", ".join(sorted(_accents(h.casefold() for h in headers)))
+        letters = ", ".join(sorted(accents(h.casefold() for h in headers)))
         evidence.append(f"the headers write {letters}, as a language of {worded} does and none of {region}'s; "
                         f"the numbers are valid in {worded} too")  # fmt: skip
         return RegionGuess(worded, tuple(evidence), None)
@@ -151,6 +153,12 @@ def infer_region(
     if rival is not None:  # 7400123456 fits India best, but .co.uk emails say Britain, where it is valid too
         return RegionGuess(rival, tuple(evidence), f"the numbers fit {region} best as written, but the rest of the "
                            f"evidence points to {rival}, where they are valid too: {rival} was taken; check it")  # fmt: skip
+    languaged = _languaged(national, other, headers, region)
+    if languaged is not None:  # Telefono over 91 234 56 78, as valid in Spain as in Uzbekistan
+        names = " and ".join(language_name(lang) for lang in sorted(header_languages(headers) & spoken(languaged)))
+        evidence.append(f"the headers are words of {names}, a language of {languaged} and none of {region}'s; "
+                        f"the numbers are as valid in {languaged}")  # fmt: skip
+        return RegionGuess(languaged, tuple(evidence), None)
     doubt: str | None = None
     share = weight / total
     if share < DECIDED and national is not None and len(national.tied) > 1 and national.votes >= 0.9 * total:
@@ -506,8 +514,31 @@ def _script_region(text: str) -> str | None:
 
 WORDED = 0.4
 """Share of the best calling code's score that a region's numbers need for the headers' language to pick it."""
-SPOKEN = 5.0
-"""Percent of a territory's people who speak a language for it to count as one of the territory's (CLDR)."""
+
+
+def _languaged(national: _National | None, other: _Tally, headers: list[str], region: str) -> str | None:
+    """Among the regions the numbers are as valid in as in ``region``, the one that speaks the language whose own
+    words the headers are (``Nombre``, ``Telefono``), when ``region`` does not; None when several do.
+
+    Weak evidence: it only breaks a tie in the numbers' validity, and never against the rest of the evidence
+    (+CC numbers, domains, time zones): Spanish headers do not make a sheet Spain's, its numbers do.
+    """
+    languages = header_languages(headers)
+    if national is None or not languages or spoken(region) & languages:
+        return None
+    floor = max(0.9, national.valid_share(region))
+    backing = other.by_code.get(phonenumbers.country_code_for_region(region), 0.0)
+    close = {
+        r
+        for code, score in national.scores.items()
+        if score >= WORDED
+        and (r := national.rivals.get(code) or phonenumbers.region_code_for_country_code(code))
+        and r != region
+        and national.valid_share(r) >= floor
+        and other.by_code.get(code, 0.0) >= backing
+        and spoken(r) & languages
+    }
+    return close.pop() if len(close) == 1 else None
 
 
 def _worded(national: _National | None, headers: Iterable[str], region: str) -> str | None:
@@ -519,8 +550,8 @@ def _worded(national: _National | None, headers: Iterable[str], region: str) -> 
     frequencies are those of its own CLDR names of languages, territories and scripts (Babel).
     """
     words = [h.casefold() for h in headers]
-    accents = _accents(words)
-    if national is None or not accents or _writes(region, accents):
+    letters = accents(words)
+    if national is None or not letters or writes(region, letters):
         return None
     close = {
         r: score
@@ -529,60 +560,9 @@ def _worded(national: _National | None, headers: Iterable[str], region: str) -> 
         and (r := national.rivals.get(code) or phonenumbers.region_code_for_country_code(code))
         and r != region
         and national.valid_share(r) >= 0.9
-        and _writes(r, accents)
+        and writes(r, letters)
     }
     if not close:
         return None
-    fit = {r: max(_likelihood(words, lang) for lang in _spoken(r)) for r in close}
+    fit = {r: max(likelihood(words, lang) for lang in spoken(r)) for r in close}
     return max(sorted(close), key=lambda r: (fit[r], close[r]))
-
-
-WRITTEN = 5e-4
-"""Share of a language's letters an accented letter needs for the language to count as writing it."""
-
-
-def _writes(region: str, accents: frozenset[str]) -> bool:
-    """Whether one of the region's languages writes every one of ``accents``."""
-    return any(all(_letter_frequencies(lang).get(ch, 0.0) >= WRITTEN for ch in accents) for lang in _spoken(region))
-
-
-_LATIN_ACCENTS = re.compile(r"[\u00c0-\u024f]")
-
-
-def _accents(headers: Iterable[str]) -> frozenset[str]:
-    return frozenset(ch for h in headers for ch in _LATIN_ACCENTS.findall(h.casefold()) if ch.isalpha())
-
-
-@cache
-def _spoken(region: str) -> frozenset[str]:
-    """The languages of ``region``: official ones and those SPOKEN percent of its people speak (CLDR)."""
-    from babel.languages import get_official_languages, get_territory_language_info
-
-    info = get_territory_language_info(region)
-    common = {lang.split("_")[0] for lang, data in info.items() if float(data.get("population_percent") or 0) >= SPOKEN}
-    return frozenset(common | {lang.split("_")[0] for lang in get_official_languages(region, de_facto=True)})
-
-
-def _likelihood(words: list[str], language: str) -> float:
-    """Log-likelihood of the headers' letters under ``language``'s letter frequencies."""
-    freq = _letter_frequencies(language)
-    if not freq:
-        return -math.inf
-    return sum(math.log(freq.get(ch, 1e-5)) for w in words for ch in w if ch.isalpha())
-
-
-@cache
-def _letter_frequencies(language: str) -> dict[str, float]:
-    """How often each letter occurs in ``language``'s own CLDR names of languages, territories and scripts."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        locale = Locale.parse(language)
-    except (UnknownLocaleError, ValueError):
-        return {}
-    seen: collections.Counter[str] = collections.Counter()
-    for table in (locale.languages, locale.territories, locale.scripts):
-        for name in table.values():
-            seen.update(ch for ch in name.casefold() if ch.isalpha())
-    total = sum(seen.values())
-    return {ch: n / total for ch, n in seen.items()} if total else {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from importer.config import normalize_header
 
@@ -259,3 +260,25 @@ def is_secondary(header: str) -> bool:
     tokens = header_tokens(header)
     key = header_key(header)
     return any(t in SECONDARY_TOKENS for t in tokens) or (key[-1:] or "x") in "234" or key.startswith(("alt", "other"))
+
+
+LANGUAGE_WORDS: dict[str, frozenset[str]] = {
+    "es": _words("nombre apellido apellidos telefono movil celular correo ciudad empresa compania pais contacto"),
+    "pt": _words("nome sobrenome apelido telefone celular telemovel cidade empresa companhia pais contato"),
+    "fr": _words("nom prenom telephone courriel ville societe entreprise pays"),
+    "de": _words(
+        "vorname nachname familienname telefon telefonnummer mobilnummer handynummer mobiltelefon stadt unternehmen"
+    ),
+    "it": _words("nome cognome nominativo telefono cellulare citta azienda societa paese"),
+    "nl": _words("naam voornaam achternaam telefoon telefoonnummer mobiel woonplaats plaats stad bedrijf"),
+    "id": _words("nama telepon ponsel kota perusahaan negara nohp notelp telp"),
+    "ms": _words("nama telefon bandar syarikat negara"),
+}
+"""Header words of the vocabulary above that only some languages write (English ones and words English shares,
+``portable``, ``land``, ``handy``, are left out): the language a sheet's headers are in, without accents."""
+
+
+def header_languages(headers: Iterable[str]) -> frozenset[str]:
+    """The languages (ISO 639-1) whose own header words the headers are: ``Nombre``, ``Telefono`` → es (and it)."""
+    words = {header_key(h) for h in headers} | {t for h in headers for t in header_tokens(h)}
+    return frozenset(lang for lang, own in LANGUAGE_WORDS.items() if words & own)

@@ -689,7 +689,44 @@ def de_variants(rng: random.Random, c: str, i: int) -> Row:
                 "E-Mail-Adresse": email(rng, first, last, "t-online.de"), "Firma": f"{last} GmbH"}, c, [e])  # fmt: skip
 
 
+COUNTRY_INFORMAL = {"GB": ["Great Britain", "Britain", "U.K."], "KR": ["Korea", "Rep. of Korea", "Korea, Rep."],
+                    "AE": ["Dubai", "Abu Dhabi", "U.A.E", "Emirates"], "SA": ["KSA"], "NL": ["Holland"],
+                    "US": ["U.S.", "United States of America"], "IE": ["Republic of Ireland"]}  # fmt: skip
+
+
+def informal_countries(rng: random.Random, c: str, i: int) -> Row:
+    """A CRM export whose country column is typed by hand: Great Britain, Korea, Dubai, KSA, Holland."""
+    first, last = person(rng, c)
+    text, e = phone(rng, c, tuple(p for _, _, ps in STYLES[c] for p in ps if not p.startswith(("+", "00"))))
+    names = COUNTRY_INFORMAL[c]
+    return Row({"Full Name": f"{first} {last}", "Country": names[i % len(names)], "Phone": text,
+                "Email": email(rng, first, last, "outlook.com")}, c, [e])  # fmt: skip
+
+
+def es_plain_headers(rng: random.Random, c: str, i: int) -> Row:
+    """A Spanish office's contact list with headers typed without accents and Madrid-style landlines."""
+    first, last = person(rng, c)
+    nsn = draw(rng, c, rng.choice(["91", "93", "96"]), 9)
+    text = pat("XX XXX XX XX", nsn)
+    return Row({"Nombre": first, "Apellidos": last, "Telefono": text, "Correo": email(rng, first, last, "telefonica.net"),
+                "Ciudad": rng.choice(["Madrid", "Barcelona", "Valencia"])}, c, [_e164(text, c)])  # fmt: skip
+
+
 def more() -> None:
+    sheet(
+        "contactos_es_sin_acentos",
+        ["ES"],
+        20,
+        ["Nombre", "Apellidos", "Telefono", "Correo", "Ciudad"],
+        es_plain_headers,
+    )
+    sheet(
+        "crm_contacts_informal_countries",
+        ["GB", "KR", "AE", "SA", "NL", "US", "IE", "AE", "GB", "KR"],
+        30,
+        ["Full Name", "Country", "Phone", "Email"],
+        informal_countries,
+    )
     sheet(
         "excel_mangled_world",
         ["GB", "FR", "AU", "DE", "IN", "NL", "US", "ES"],

@@ -1,0 +1,77 @@
+"""Phones written with their calling code but without its ``+``: ``971 50 611 8444``, ``44 7911 123456``, and
+``0044 7911 123456`` where 00 is not the exit code of the country the row is read in.
+
+``phonenumbers`` takes leading digits for a calling code only after a ``+`` or the region's own exit code, so
+such a number is refused as a national number of the row's country. When its digits are not valid there but,
+read with a ``+`` in front, are a valid number, that is the number the writer meant: the row's own (sent as
+it) when the calling code is the row's country's, else another country's, which the row is held back for
+(``phone-other-country:AE``), as the numbers that look like another country's are. A number valid in the
+row's country as written is never read again this way.
+
+The writing must show the code, or a mistyped national number would be taken for another country's (an
+Indian mobile with one digit too many, ``74267515637``, is a valid Russian number read with a ``+``): the
+code stands apart as the first group (``971 50 …``), comes after ``00``, or the number has at least two
+digits more than the longest national number of the row's country (``971506118444`` in India).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+
+_WRITTEN = re.compile(r"\(?\d[\d\s().\-/]*")
+"""Digits and the separators people put between groups: a cell with letters or a + is left alone."""
+_FLOAT = re.compile(r"(?<=\d)\.0+$")
+_SHORTEST = 8  # a calling code and the shortest national numbers (Niue, Saint Helena: 4 or 5 digits) with room
+
+
+@lru_cache(maxsize=8192)
+def with_implied_code(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """The valid number ``text`` (read in ``region``) is when its leading digits are its calling code, written so
+    that the code shows (a group of its own, after ``00``, or too many digits for ``region``); else None."""
+    cell = _FLOAT.sub("", text.strip())
+    if not _WRITTEN.fullmatch(cell):
+        return None
+    digits = re.sub(r"\D", "", cell)
+    after_exit = digits.startswith("00")
+    if after_exit:
+        digits = digits[2:]
+    if digits.startswith("0") or not _SHORTEST <= len(digits) <= 15:
+        return None
+    try:
+        number = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    code = str(number.country_code)
+    first_group = re.match(r"\(?(\d+)", cell.lstrip("0") if after_exit else cell)
+    shown = after_exit or (
+        first_group is not None and first_group.group(1) == code and len(first_group.group(1)) < len(digits)
+    )
+    return number if shown or len(digits) >= _longest_national(region) + 2 else None
+
+
+@lru_cache(maxsize=512)
+def _longest_national(region: str) -> int:
+    """The most digits a mobile or fixed-line national significant number of ``region`` has (India's toll-free
+    13-digit numbers are no lead's)."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return 15
+    general = [n for n in (metadata.general_desc.possible_length if metadata.general_desc else ()) or () if n > 0]
+    own = [
+        n
+        for desc in (metadata.mobile, metadata.fixed_line)
+        if desc is not None
+        for n in desc.possible_length or ()
+        if n > 0
+    ]
+    return max(own or general, default=15)
+
+
+def same_calling_code(region: str) -> frozenset[str]:
+    """The regions that share ``region``'s calling code (US and Canada): their numbers are the row's."""
+    return frozenset(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
