@@ -60,6 +60,9 @@ class WebServer:
         self.socket = socket.socket(family, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind((host, port))
+        # Listening before the link is printed: a click (or a script) that comes before uvicorn's loop runs waits in
+        # the backlog instead of being refused.
+        self.socket.listen(128)
         self.host = host
         self.port = self.socket.getsockname()[1]
         config = uvicorn.Config(
