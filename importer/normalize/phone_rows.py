@@ -165,7 +165,7 @@ def _implied_codes(
 ) -> tuple[ArrowText, ArrowText, ArrowText, dict[int, str]]:
     """Refused numbers that are valid written with a ``+`` (``971 50 611 8444``): the row's own number when the code
     is its country's, else held back as the country's the code names. Also returns the held rows' countries."""
-    refused = to_bool(pc.equal(issue, "invalid-phone")) & (region != NO_REGION)
+    refused = to_bool(pc.equal(issue, issues.INVALID_PHONE.code)) & (region != NO_REGION)
     refused &= ~to_bool(pc.match_substring(raw, "+"))
     rows = np.flatnonzero(refused)
     if len(rows) == 0:
