@@ -28,8 +28,8 @@ Parts (``--part``, repeatable; default: all):
             1 s) (bench/web_upload.py).
   watch     ``leadimport watch --once`` of 20 files x 5,000 valid leads dropped at once into
             the sandbox at the CRM's limit (100 requests per 5 s, 100-300 ms per request):
-            the whole drop against the time the limit allows for its requests (target:
-            within 10%); and the CPU a daemon uses idle, polling an inbox whose done/
+            the whole drop against the time the limit allows for its requests (median of
+            --repeats drops; target: within 10%); and the CPU a daemon uses idle, polling an inbox whose done/
             holds 10,000 files (target: under 1% of a core) (bench/watch_drop.py).
 
 Each command runs as its own process, the sides compared alternating, ``--repeats``
@@ -301,6 +301,7 @@ def watch_drop_part(settings: Settings) -> PartResult:
             data_dir=settings.data_dir,
             python=settings.python,
             quick=settings.quick,
+            repeats=settings.repeats,
         )
     )
 
