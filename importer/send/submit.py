@@ -309,7 +309,8 @@ class _Sender:
                     for future in done:
                         self._settle(in_flight.pop(future), future)
             except KeyboardInterrupt:
-                self.stop, self.stop_kind = None, None  # the interrupt is what the run says, whatever came before
+                # the interrupt is what the run says, whatever came before
+                self.stop, self.stop_kind, self.blocked_until = None, None, None
                 self._stop_on(
                     "interrupted: requests already sent were waited for and recorded; run the same command to send "
                     "the rest.",

@@ -232,7 +232,7 @@ class Watcher:
             "; once: the files there now" if settings.once else "",
         )
         last_status = last_prune = -float("inf")
-        if settings.events and self._own_wait:
+        if settings.events and self._own_wait and not settings.once:  # --once takes only the files there now
             self.events = EventSource(self.inbox, self._wake.ring)
             if not self.events.start():
                 self.events = None
