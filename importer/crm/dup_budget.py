@@ -67,6 +67,16 @@ class GuardStats:
     waited_s: float
     blocked: bool
 
+    def since(self, earlier: GuardStats) -> GuardStats:
+        """What the guard did after ``earlier`` was taken (one import's share of a budget shared by several)."""
+        return GuardStats(
+            self.sent - earlier.sent,
+            self.refused - earlier.refused,
+            self.waits - earlier.waits,
+            self.waited_s - earlier.waited_s,
+            self.blocked and not earlier.blocked,
+        )
+
     def describe(self) -> str | None:
         """One line for people when the guard slowed the run (None when it did not)."""
         if not self.waits:

@@ -102,6 +102,7 @@ def send_rows(
     valid = ValidRows(rows, positions)
     state = SheetRows(rows, positions)
     sender = _Sender(client, state, project_id, process_id, options, ledger)
+    before = client.duplicates.stats()  # a budget shared with other imports has counted theirs already
     try:
         if ledger is not None:
             sender.recall_guard()
@@ -118,7 +119,8 @@ def send_rows(
         sender.close_progress()
         if ledger is not None:
             sender.keep_guard()
-        _say_how_it_went(client)
+        guard = client.duplicates.stats().since(before)
+        _say_how_it_went(client, guard)
     unsent = state.left()
     if unsent and ledger is not None:
         sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
@@ -129,13 +131,13 @@ def send_rows(
         rows=state.frame(rows),
         stop_message=sender.stop,
         requests=sender.requests,
-        guard=client.duplicates.stats(),
+        guard=guard,
         stop_kind=sender.stop_kind,
         blocked_until=sender.blocked_until,
     )
 
 
-def _say_how_it_went(client: CrmClient) -> None:
+def _say_how_it_went(client: CrmClient, guard: GuardStats) -> None:
     """One line each for the CRM's rate limiting and the duplicate guard's pacing, instead of a line per event."""
     throttled, waited = client.throttled
     if throttled:
@@ -144,7 +146,7 @@ def _say_how_it_went(client: CrmClient) -> None:
             throttled,
             waited,
         )
-    paced = client.duplicates.stats().describe()
+    paced = guard.describe()
     if paced:
         log.warning("%s", paced)
 
