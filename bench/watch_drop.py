@@ -49,6 +49,7 @@ class WatchBenchSettings:
     python: str
     quick: bool
     repeats: int = 3
+    report_format: str = "csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,8 @@ class WatchResult:
         s = self.settings
         print()
         print(
-            f"watch: {s.files} files x {s.rows:,} valid leads dropped at once, `leadimport watch --once`, sandbox at"
+            f"watch: {s.files} files x {s.rows:,} valid leads dropped at once, `leadimport watch --once`"
+            f" ({s.report_format} reports), sandbox at"
             f" {CRM_LIMIT.rate_limit}/{CRM_LIMIT.rate_window:g}s with 100-300 ms per request."
         )
         for i, run in enumerate(self.runs, 1):
@@ -134,7 +136,7 @@ def watch_part(settings: WatchBenchSettings) -> WatchResult:
             for i in range(settings.files):
                 pacsv.write_csv(table.slice(i * settings.rows, settings.rows), inbox / f"drop-{i:02d}.csv")
             argv = [settings.python, "-m", "importer", "watch", str(inbox), "--mapping", str(MAPPING), "--once",
-                    "--settle", "0", "--poll", "0.05", "--report-format", "csv", "--ledger", str(drop / "ledger.db")]  # fmt: skip
+                    "--settle", "0", "--poll", "0.05", "--report-format", settings.report_format, "--ledger", str(drop / "ledger.db")]  # fmt: skip
             with SandboxProcess(CRM_LIMIT, python=settings.python) as sandbox:
                 env = {**os.environ, "VOX_API_TOKEN": CRM_LIMIT.token, "VOX_BASE_URL": sandbox.base_url}
                 measured = run_measured(argv, cwd=ROOT, env=env)
