@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from importer import StopKind
 from importer.sandbox.server import Sandbox, SandboxSettings
 from importer.send.submit import SendOptions
 from importer.watch.stops import Verdict, classify
-from tests.conftest import PROCESS, PROJECT
+from tests.conftest import PROCESS, PROJECT, CliRun
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
 
 
@@ -72,3 +74,15 @@ def test_an_import_that_did_not_stop_has_no_stop_kind(tmp_path: Path) -> None:
         )
     assert outcome.exit_code == 0
     assert (outcome.stop_kind, outcome.blocked_until, outcome.stop_message) == (None, None, None)
+
+
+def test_run_json_names_the_stop_kind(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
+    """`leadimport run --json` says why the run stopped as data: auth-failed for a token of another project."""
+    settings = SandboxSettings(token="another-token-1234", project_id=PROJECT, process_ids=(PROCESS,))
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(3, seed=24))
+    with Sandbox(settings) as crm:
+        env = {"VOX_API_TOKEN": TOKEN, "VOX_BASE_URL": crm.base_url, "LEADIMPORT_LEDGER": str(tmp_path / "l.db")}
+        result = run_cli("run", str(sheet), "--mapping", str(_mapping(tmp_path)), "--json", env=env)
+    assert result.exit_code == 3
+    payload = json.loads(result.output)
+    assert (payload["stop_kind"], payload["blocked_until"]) == ("auth-failed", None)
