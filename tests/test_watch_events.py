@@ -56,7 +56,7 @@ def test_a_dropped_file_is_taken_on_its_event_without_waiting_for_the_poll(tmp_p
     watcher."""
     watcher, inbox, thread = _watcher(tmp_path, sandbox, poll=LONG_POLL, events=True)
     try:
-        events = watcher.events
+        events = wait_until(lambda: watcher.events, message="the watcher listens for file events")
         assert events is not None
         wait_until(events.armed.is_set, message="file events are watched for")
         phones = good_phones(30, seed=31)
