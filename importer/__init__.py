@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "CrmError": "importer.errors",
     "CrmStop": "importer.errors",
     "CrmUnreachable": "importer.errors",
+    "DuplicateBudget": "importer.crm.dup_budget",
     "DEFAULT_BASE_URL": "importer.pipeline",
     "DEFAULT_RATE": "importer.crm.limiter",
     "Issue": "importer.issues",
@@ -46,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "SendOptions": "importer.send.submit",
     "SendPlanSettings": "importer.send.plan",
     "SourceError": "importer.errors",
+    "StopKind": "importer.errors",
     "Summary": "importer.report.rows",
     "WrongAddress": "importer.errors",
     "default_ledger_path": "importer.ledger.store",
@@ -65,6 +67,7 @@ __all__ = [
     "CrmError",
     "CrmStop",
     "CrmUnreachable",
+    "DuplicateBudget",
     "Issue",
     "KeyBlocked",
     "LeadImportError",
@@ -82,6 +85,7 @@ __all__ = [
     "SendOptions",
     "SendPlanSettings",
     "SourceError",
+    "StopKind",
     "Summary",
     "WrongAddress",
     "__version__",
@@ -96,6 +100,7 @@ __all__ = [
 if TYPE_CHECKING:
     from importer import issues
     from importer.config import LeadMapping, load_mapping
+    from importer.crm.dup_budget import DuplicateBudget
     from importer.crm.limiter import DEFAULT_RATE, RateLimit
     from importer.errors import (
         AuthFailed,
@@ -110,6 +115,7 @@ if TYPE_CHECKING:
         ProcessNotFound,
         ReportError,
         SourceError,
+        StopKind,
         WrongAddress,
     )
     from importer.issues import Issue

@@ -17,9 +17,41 @@ Only failed operations raise, and everything raised hangs from one root::
             └── ClientBug        400 "Either ... is required" / "Input must be an array"
 
 ``httpx`` exceptions are translated into these in ``importer.crm.transport`` only.
+
+:class:`StopKind` names why an import stopped early (``Outcome.stop_kind``): each error that stops a run
+carries its kind, so a caller (the watcher, the upload page) need not read the message.
 """
 
 from __future__ import annotations
+
+import enum
+
+
+class StopKind(enum.StrEnum):
+    """Why an import stopped before sending every row: what waiting or a rerun can do about it."""
+
+    KEY_BLOCKED = "key-blocked"
+    """The CRM blocked the API key (HTTP 429): wait until ``Outcome.blocked_until``, then run again."""
+    RATE_LIMITED = "rate-limited"
+    """The CRM kept answering plain HTTP 429 (rate limiting) to the same request: wait a few minutes."""
+    AUTH_FAILED = "auth-failed"
+    """HTTP 401/403: the token does not belong to the project, or the project is inactive; waiting cannot help."""
+    PROCESS_NOT_FOUND = "process-not-found"
+    """HTTP 404: the mapping's process does not exist in the project."""
+    WRONG_ADDRESS = "wrong-address"
+    """VOX_BASE_URL redirects elsewhere: it is not the API's address."""
+    CLIENT_BUG = "client-bug"
+    """The CRM called a request malformed, or answered something this client does not understand."""
+    NETWORK = "network"
+    """The CRM could not be reached (connection refused, timeouts)."""
+    CRM_DOWN = "crm-down"
+    """The CRM kept failing (HTTP 5xx) after the retries."""
+    LEDGER = "ledger"
+    """The ledger could not be written: fix it, then run again."""
+    INTERRUPTED = "interrupted"
+    """Ctrl-C or SIGTERM: the requests under way were waited for and recorded."""
+    UNEXPECTED = "unexpected"
+    """Sending failed in a way leadimport did not expect (a bug); what was sent is recorded."""
 
 
 class LeadImportError(Exception):
@@ -31,6 +63,8 @@ class LeadImportError(Exception):
 
     exit_code: int = 2
     code: str = "error"
+    stop_kind: StopKind = StopKind.UNEXPECTED
+    """What this error means for a run it stops (an import that raised it, or recorded it as its stop)."""
 
     def __init__(
         self, message: str = "", *, file: str | None = None, row: int | None = None, column: str | None = None
@@ -61,20 +95,26 @@ class LedgerError(LeadImportError):
     """The ledger database cannot be opened, read or written."""
 
     code = "ledger"
+    stop_kind = StopKind.LEDGER
 
 
 class CrmError(LeadImportError):
     """A request to the CRM failed."""
 
     code = "crm"
+    stop_kind = StopKind.CLIENT_BUG
 
     exit_code = 3
 
 
 class CrmUnreachable(CrmError):
-    """The CRM could not be reached, or kept failing, after bounded retries."""
+    """The CRM could not be reached, or kept failing, after bounded retries (``down``: it answered, with 5xx)."""
 
     code = "crm-unreachable"
+
+    def __init__(self, message: str = "", *, down: bool = False) -> None:
+        super().__init__(message)
+        self.stop_kind = StopKind.CRM_DOWN if down else StopKind.NETWORK
 
 
 class CrmStop(CrmError):
@@ -84,27 +124,38 @@ class CrmStop(CrmError):
 
 
 class KeyBlocked(CrmStop):
-    """The API key is blocked for duplicate submissions (HTTP 429)."""
+    """The API key is blocked for duplicate submissions (HTTP 429); ``until``: when the block can have lifted
+    (epoch seconds), when known. ``rate_limited``: no block was announced, but the CRM kept rate-limiting."""
 
     code = "key-blocked"
+    stop_kind = StopKind.KEY_BLOCKED
+
+    def __init__(self, message: str = "", *, until: float | None = None, rate_limited: bool = False) -> None:
+        super().__init__(message)
+        self.until = until
+        if rate_limited:
+            self.stop_kind = StopKind.RATE_LIMITED
 
 
 class AuthFailed(CrmStop):
     """The token does not belong to the project, or the project is inactive (HTTP 403)."""
 
     code = "auth-failed"
+    stop_kind = StopKind.AUTH_FAILED
 
 
 class ProcessNotFound(CrmStop):
     """The configured process id does not exist in the project (HTTP 404)."""
 
     code = "process-not-found"
+    stop_kind = StopKind.PROCESS_NOT_FOUND
 
 
 class WrongAddress(CrmStop):
     """The CRM redirects elsewhere: VOX_BASE_URL is not the API's address."""
 
     code = "wrong-address"
+    stop_kind = StopKind.WRONG_ADDRESS
 
 
 class ClientBug(CrmStop):

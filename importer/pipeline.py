@@ -24,7 +24,7 @@ from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient,
 from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.dedupe import mark_duplicates
-from importer.errors import ConfigError, LedgerError, SourceError
+from importer.errors import ConfigError, LedgerError, SourceError, StopKind
 from importer.ledger.opening import default_ledger_path
 from importer.ledger.runs import RunRecord
 from importer.ledger.store import Known, Ledger
@@ -102,6 +102,10 @@ class Outcome:
     ledger_path: Path | None = None
     details: tuple[tuple[str, str], ...] = ()
     """Lines for the XLSX report's summary sheet (mapping, mode)."""
+    stop_kind: StopKind | None = None
+    """Why the import stopped early, as data (None when it did not stop): a key block, an auth failure, ..."""
+    blocked_until: datetime | None = None
+    """With ``stop_kind`` KEY_BLOCKED: when the block can have lifted (UTC), when the CRM said or implied it."""
 
     @property
     def table(self) -> SourceTable:
@@ -314,7 +318,7 @@ def import_file(
     details = (("Mapping", lead_mapping.source), ("Mode", "import"))
     with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path, new=new_ledger) as opened:
         run = _begin(opened, path, lead_mapping, crm, command)
-        guard = DuplicateBudget(rule=send.duplicate_rule)
+        guard = send.duplicates or DuplicateBudget(rule=send.duplicate_rule)
         with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry, duplicates=guard) as client:
             sent = send_rows(
                 prepared.rows,
@@ -331,6 +335,8 @@ def import_file(
             rows=sent.rows,
             summary=summarize(sent.rows),
             stop_message=sent.stop_message,
+            stop_kind=sent.stop_kind,
+            blocked_until=datetime.fromtimestamp(sent.blocked_until, UTC) if sent.blocked_until is not None else None,
             run_id=run.run_id if run else None,
             ledger_path=ledger_path,
             details=details,
@@ -391,6 +397,7 @@ def _end(run: LedgerRun | None, outcome: Outcome) -> Outcome:
                 f"{exc} The rows were sent as the report says; once the ledger is fixed, run the "
                 "same command: it checks with the CRM before sending anything again."
             ),
+            stop_kind=StopKind.LEDGER,
         )
     return outcome
 

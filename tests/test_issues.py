@@ -47,6 +47,7 @@ NOT_ISSUE_CODES = {
     "no-store": "an HTTP header's value",
     "key-blocked": "an event of the drop-folder watcher (importer.watch)",
     "leadimport-file": "a thread's name",
+    "leadimport-events": "a thread's name",
     "leadimport-notify": "a thread's name",
     "leadimport-watch-heartbeat": "a thread's name",
     "leadimport-web": "a thread's name",
@@ -63,9 +64,12 @@ ERROR_CODES = {
 }
 """What `--json` names a failed operation (an exception's kind, not a row's issue)."""
 
+STOP_KINDS = {kind.value for kind in errors.StopKind}
+"""Why an import stopped (``Outcome.stop_kind``): a run's, not a row's."""
+
 
 def _not_a_code(word: str) -> bool:
-    if word in NOT_ISSUE_CODES or word in STATUS_ORDER or word in ERROR_CODES:
+    if word in NOT_ISSUE_CODES or word in STATUS_ORDER or word in ERROR_CODES or word in STOP_KINDS:
         return True
     try:
         codecs.lookup(word)

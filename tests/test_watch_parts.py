@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from importer.errors import StopKind
 from importer.ledger.drops import DropLedger, InboxTaken
 from importer.ledger.store import Ledger
 from importer.watch.layout import find_sources, original_name, stamp_time, stamped
 from importer.watch.notify import sign
 from importer.watch.settle import BROKEN_ZIP_FACTOR, Settler, is_ignored
-from importer.watch.stops import StopKind, classify
+from importer.watch.stops import Verdict, classify
 
 
 class FakeClock:
@@ -197,22 +198,23 @@ def test_webhook_signature_is_hmac_sha256_of_the_body() -> None:
 
 
 @pytest.mark.parametrize(
-    ("message", "pending", "kind"),
+    ("stop", "pending", "verdict"),
     [
-        (None, 0, StopKind.NONE),
-        (
-            "The CRM has blocked this API key for about an hour after repeated duplicate submissions.",
-            5,
-            StopKind.KEY_BLOCKED,
-        ),
-        ("The CRM refused the request (HTTP 403: projectId does not match). Check VOX_API_TOKEN", 5, StopKind.FATAL),
-        ("The CRM at http://x kept failing (HTTP 500) after 5 attempts.", 5, StopKind.TRANSIENT),
-        ("interrupted: requests already sent were waited for and recorded", 5, StopKind.INTERRUPTED),
+        (None, 0, Verdict.NONE),
+        (None, 5, Verdict.TRANSIENT),
+        (StopKind.KEY_BLOCKED, 5, Verdict.KEY_BLOCKED),
+        (StopKind.AUTH_FAILED, 5, Verdict.FATAL),
+        (StopKind.PROCESS_NOT_FOUND, 5, Verdict.FATAL),
+        (StopKind.LEDGER, 5, Verdict.FATAL),
+        (StopKind.CRM_DOWN, 5, Verdict.TRANSIENT),
+        (StopKind.NETWORK, 5, Verdict.TRANSIENT),
+        (StopKind.RATE_LIMITED, 5, Verdict.TRANSIENT),
+        (StopKind.INTERRUPTED, 5, Verdict.INTERRUPTED),
     ],
 )
-def test_stops_are_told_apart(message: str | None, pending: int, kind: StopKind) -> None:
+def test_stops_are_told_apart(stop: StopKind | None, pending: int, verdict: Verdict) -> None:
     """A key block is waited out, a failing CRM backed off from, a 403 stops the watcher."""
-    assert classify(message, pending=pending, stopping=False) is kind
+    assert classify(stop, pending=pending, stopping=False) is verdict
 
 
 def test_keep_days_prunes_only_done_of_files_taken_long_ago(tmp_path: Path) -> None:

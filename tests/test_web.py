@@ -16,7 +16,7 @@ from importer.web.app import create_app
 from importer.web.auth import LoginGate
 from importer.web.pages import WebState
 from importer.web.uploads import Upload
-from importer.web.work import ServerSettings, blocked_until
+from importer.web.work import ServerSettings
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import TOKEN, good_phones
 from tests.web_fixtures import TITLE, csrf_of, two_sheet_workbook
@@ -329,13 +329,6 @@ def test_one_send_per_api_key(page: Page, tmp_path: Path) -> None:
     html = page.post(f"/u/{upload.id}/send").text  # type: ignore[attr-defined]
     assert "A send with this API key is already running (other.xlsx)" in html
     assert upload.send is None
-
-
-def test_blocked_until_reads_the_crm_stop() -> None:
-    """The pause ends an hour after a duplicate block, or after the wait a 429 asked for."""
-    assert blocked_until("The CRM has blocked this API key for about an hour after ...", now=100) == 3700
-    assert blocked_until("The CRM asked us to wait 900 s before sending more (HTTP 429). Wait, ...", now=0) == 900
-    assert blocked_until("The token does not belong to the project", now=0) is None
 
 
 def test_serve_prints_a_one_time_link_and_warns_off_loopback(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ def render(
             "report_problem": report_problem,
             "exit_code": 3 if report_problem else outcome.exit_code,
             "stopped": outcome.stop_message,
+            "stop_kind": outcome.stop_kind.value if outcome.stop_kind is not None else None,
+            "blocked_until": outcome.blocked_until.isoformat(timespec="seconds") if outcome.blocked_until else None,
             "run_id": outcome.run_id,
             "ledger": str(outcome.ledger_path) if outcome.ledger_path is not None else None,
             **summary.as_dict(),

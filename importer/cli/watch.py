@@ -89,6 +89,12 @@ from importer.send.plan import MAX_BATCH
 @click.option(
     "--poll", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds between looks at INBOX."
 )
+@click.option(
+    "--poll-only",
+    is_flag=True,
+    help="Only poll: no file-system events (by default a dropped file is noticed at once where they work; "
+    "polling goes on behind them, e.g. for network shares).",
+)
 @guarded
 def watch_command(
     inbox: Path,
@@ -111,6 +117,7 @@ def watch_command(
     concurrency: int,
     files_at_once: int,
     poll: float,
+    poll_only: bool,
 ) -> None:
     """Import every file dropped in INBOX, exactly once, unattended (see docs/scheduled-drops.md).
 
@@ -148,6 +155,7 @@ def watch_command(
         keep_days=keep_days,
         block_wait=block_wait,
         poll=poll,
+        events=not poll_only,
         files_at_once=files_at_once,
         rate=parse_rate(rate),
         send=SendOptions(batch_size=batch_size, concurrency=concurrency),

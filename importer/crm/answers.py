@@ -8,6 +8,7 @@ referenceId, phone or email, carry ``_id`` or ``id``, and put its message under 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -21,9 +22,18 @@ class Matcher:
     """Finds which lead of a batch an item of the CRM's answer is about."""
 
     def __init__(self, leads: Sequence[Lead]) -> None:
+        self._leads = leads
         self._refs = {ref(lead) for lead in leads}
-        self._by_phone = unique_index(leads, "phone", phone_key)
-        self._by_email = unique_index(leads, "email", email_key)
+
+    # Built only when an item names its lead by phone or email alone: answers that carry the referenceId
+    # (or only an _id, matched by order) never need them.
+    @functools.cached_property
+    def _by_phone(self) -> dict[str, str | None]:
+        return unique_index(self._leads, "phone", phone_key)
+
+    @functools.cached_property
+    def _by_email(self) -> dict[str, str | None]:
+        return unique_index(self._leads, "email", email_key)
 
     def lead_of(self, item: object) -> str | None:
         """The referenceId of the batch lead a lead-like object describes."""

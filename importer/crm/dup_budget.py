@@ -67,6 +67,16 @@ class GuardStats:
     waited_s: float
     blocked: bool
 
+    def since(self, earlier: GuardStats) -> GuardStats:
+        """What the guard did after ``earlier`` was taken (one import's share of a budget shared by several)."""
+        return GuardStats(
+            self.sent - earlier.sent,
+            self.refused - earlier.refused,
+            self.waits - earlier.waits,
+            self.waited_s - earlier.waited_s,
+            self.blocked and not earlier.blocked,
+        )
+
     def describe(self) -> str | None:
         """One line for people when the guard slowed the run (None when it did not)."""
         if not self.waits:
@@ -111,7 +121,12 @@ class Reservation:
 
 
 class DuplicateBudget:
-    """Duplicate refusals of the last window, what the requests out could bring, and the rate seen. Thread-safe."""
+    """Duplicate refusals of the last window, what the requests out could bring, and the rate seen. Thread-safe.
+
+    One budget per import by default; one budget may also be shared by several imports over the same API key
+    (a watcher's files, passed as ``SendOptions(duplicates=...)``): the block is the key's, and what one file's
+    answers taught (few refusals) lets the next send full batches from its first request.
+    """
 
     def __init__(
         self,
@@ -133,7 +148,10 @@ class DuplicateBudget:
         self._waits, self._waited = 0, 0.0
         self._blocked = False
         self._told = False
+        self.learned = False
         self.learn(memory)
+        self.learned = memory != DuplicateMemory()
+        """Whether it started from what earlier runs learned (an import sharing it does not learn it again)."""
 
     # -- what the sender asks -------------------------------------------------------------------
 
@@ -173,9 +191,17 @@ class DuplicateBudget:
             self._prune(now)
             return max(0.01, self._times[0] + self.rule.window - now) if self._times else None
 
-    def learn(self, memory: DuplicateMemory) -> None:
-        """Start from what earlier runs into the project learned (before the first request)."""
+    def wait_for_answer(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for a request held in the budget (perhaps another import's) to end."""
         with self._lock:
+            self._lock.wait(timeout)
+
+    def learn(self, memory: DuplicateMemory, *, once: bool = False) -> None:
+        """Start from what earlier runs into the project learned (before the first request); ``once``: not if
+        it learned already (a budget shared by several imports)."""
+        with self._lock:
+            if once and self.learned:
+                return
             now, now_wall = self._clock(), self._wall()
             recent = [now - (now_wall - t) for t in memory.recent if 0 <= now_wall - t < self.rule.window]
             self._times = deque(sorted([*self._times, *recent]))
@@ -184,6 +210,7 @@ class DuplicateBudget:
             weight = min(1.0, most / memory.sent) if memory.sent else 0.0
             self._prior = (memory.refused * weight, memory.sent * weight)
             self._memory = memory
+            self.learned = True
 
     def hold(self, leads: int, pause: Callable[[float], None], reservation: Reservation | None = None) -> None:
         """Return once a request of ``leads`` may leave (``pause``: how to wait, stoppable); it then counts as
@@ -231,6 +258,12 @@ class DuplicateBudget:
         """The CRM blocked the key."""
         with self._lock:
             self._blocked = True
+
+    @property
+    def was_blocked(self) -> bool:
+        """Whether the CRM blocked the key while this budget was in use (a shared one is then replaced)."""
+        with self._lock:
+            return self._blocked
 
     # -- what is kept -------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import email.utils
 import logging
 import math
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -57,6 +58,8 @@ def is_called_phone(message: str) -> bool:
 _DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
 """A refusal that the CRM counts as a duplicate submission (docs/crm-contract.md §4)."""
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
+KEY_BLOCK_SECONDS = 3600.0
+"""How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
 _RESUME = "then run the same command again: rows not yet sent are kept as pending."
 
 
@@ -211,7 +214,8 @@ class Reader:
             return Halted(
                 KeyBlocked(
                     "The CRM has blocked this API key for about an hour after repeated "
-                    f"duplicate submissions. Wait, {_RESUME} (CRM: {said})"
+                    f"duplicate submissions. Wait, {_RESUME} (CRM: {said})",
+                    until=time.time() + KEY_BLOCK_SECONDS,
                 ),
                 landed=False,
             )
@@ -219,7 +223,8 @@ class Reader:
         if retry_after is not None and retry_after > MAX_429_PAUSE:
             return Halted(
                 KeyBlocked(
-                    f"The CRM asked us to wait {retry_after:.0f} s before sending more (HTTP 429). Wait, {_RESUME}"
+                    f"The CRM asked us to wait {retry_after:.0f} s before sending more (HTTP 429). Wait, {_RESUME}",
+                    until=time.time() + retry_after,
                 ),
                 landed=False,
             )

@@ -250,7 +250,8 @@ class Recovery:
         if retries.throttles >= self._retry.attempts:
             return KeyBlocked(
                 f"The CRM kept rate-limiting this API key ({retries.throttles} HTTP 429 "
-                f"answers in a row). Wait a few minutes, {_RESUME}"
+                f"answers in a row). Wait a few minutes, {_RESUME}",
+                rate_limited=True,
             )
         # The first 429 of a request: as long as the window can still be full of our requests (at most one
         # window). One that persists: our own growing backoff (docs/crm-contract.md §5: from the 5 s window on), so
@@ -322,7 +323,8 @@ class Recovery:
         """The stop for a CRM that kept failing."""
         return CrmUnreachable(
             f"The CRM at {self._transport.redact(self._settings.base_url)} kept failing ({reason}) "
-            f"after {attempts} attempts. Check the network and VOX_BASE_URL, {_RESUME}"
+            f"after {attempts} attempts. Check the network and VOX_BASE_URL, {_RESUME}",
+            down=reason.startswith("HTTP "),  # it answered, with 5xx; else the network failed
         )
 
 

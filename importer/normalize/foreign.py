@@ -200,13 +200,21 @@ def _nanp_written(text: str, home: str) -> bool:
     home_number = _parse_in(text, home)
     if home_number is not None and phonenumbers.format_number(home_number, _FORMAT.NATIONAL) == " ".join(text.split()):
         return False
-    number = _parse_in(text, "US") or _parse_in(text, "CA")
-    if number is None:
-        number = next((n for r in _NANP_OTHERS if (n := _parse_in(text, r)) is not None), None)
+    number = _nanp_number(text)
     return number is not None and _plain(phonenumbers.format_number(number, _FORMAT.NATIONAL)) == _plain(text)
 
 
-_NANP_OTHERS = tuple(r for r in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(1, ()) if r not in ("US", "CA"))
+def _nanp_number(text: str) -> phonenumbers.PhoneNumber | None:
+    """``text`` as a number valid in some North American region, else None.
+
+    Every NANP region reads a number alike (calling code 1, the same prefixes), so one parse and one validity
+    check (which finds the region) stand for a parse in each of the plan's 25 regions.
+    """
+    try:
+        number = phonenumbers.parse(text, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    return number if number.country_code == 1 and phonenumbers.is_valid_number(number) else None
 
 
 def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, strict: bool = False) -> tuple[str, ...]:

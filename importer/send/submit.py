@@ -25,8 +25,8 @@ import pandas as pd
 
 from importer._testing import faults
 from importer.crm.client import BatchResult, CrmClient, is_called_phone
-from importer.crm.dup_budget import DuplicateRule, GuardStats, Reservation
-from importer.errors import CrmError, LedgerError
+from importer.crm.dup_budget import DuplicateBudget, DuplicateRule, GuardStats, Reservation
+from importer.errors import CrmError, KeyBlocked, LeadImportError, LedgerError, StopKind
 from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
 from importer.send.batches import Batches, SheetRows, ValidRows, lead_keys, payload_hashes_of
@@ -57,6 +57,9 @@ class SendOptions:
     """Seconds after which a request of an interrupted run surely no longer runs at the CRM."""
     duplicate_rule: DuplicateRule = DuplicateRule()
     """The CRM's duplicate block the sending stays under (more than 5 duplicate submissions in 60 s)."""
+    duplicates: DuplicateBudget | None = None
+    """A duplicate budget shared with other imports over the same API key (a watcher's files): its probe and
+    ramp-up happen once, not per file. None: the import makes its own (from ``duplicate_rule``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ class SendResult:
     requests: int
     guard: GuardStats | None = None
     """What the duplicate guard did (how much it paced the run)."""
+    stop_kind: StopKind | None = None
+    """Why sending stopped (None: it did not stop)."""
+    blocked_until: float | None = None
+    """When a key block can have lifted (epoch seconds), when the CRM blocked the key and said or implied how long."""
 
 
 def send_rows(
@@ -95,6 +102,7 @@ def send_rows(
     valid = ValidRows(rows, positions)
     state = SheetRows(rows, positions)
     sender = _Sender(client, state, project_id, process_id, options, ledger)
+    before = client.duplicates.stats()  # a budget shared with other imports has counted theirs already
     try:
         if ledger is not None:
             sender.recall_guard()
@@ -111,7 +119,8 @@ def send_rows(
         sender.close_progress()
         if ledger is not None:
             sender.keep_guard()
-        _say_how_it_went(client)
+        guard = client.duplicates.stats().since(before)
+        _say_how_it_went(client, guard)
     unsent = state.left()
     if unsent and ledger is not None:
         sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
@@ -119,11 +128,16 @@ def send_rows(
         if state.status[state.at(ref)] == "valid":
             state.set(ref, "pending", reason="not sent: the run stopped before this row")
     return SendResult(
-        rows=state.frame(rows), stop_message=sender.stop, requests=sender.requests, guard=client.duplicates.stats()
+        rows=state.frame(rows),
+        stop_message=sender.stop,
+        requests=sender.requests,
+        guard=guard,
+        stop_kind=sender.stop_kind,
+        blocked_until=sender.blocked_until,
     )
 
 
-def _say_how_it_went(client: CrmClient) -> None:
+def _say_how_it_went(client: CrmClient, guard: GuardStats) -> None:
     """One line each for the CRM's rate limiting and the duplicate guard's pacing, instead of a line per event."""
     throttled, waited = client.throttled
     if throttled:
@@ -132,7 +146,7 @@ def _say_how_it_went(client: CrmClient) -> None:
             throttled,
             waited,
         )
-    paced = client.duplicates.stats().describe()
+    paced = guard.describe()
     if paced:
         log.warning("%s", paced)
 
@@ -169,6 +183,8 @@ class _Sender:
         self.client, self.state, self.options, self.ledger = client, state, options, ledger
         self.project_id, self.process_id = project_id, process_id
         self.stop: str | None = None
+        self.stop_kind: StopKind | None = None
+        self.blocked_until: float | None = None
         self.requests = 0
         self.hashes: PayloadHashes | None = None
         """Works out the payload hashes the ledger asks for."""
@@ -221,9 +237,10 @@ class _Sender:
                     found.update(again)
                     young -= again.keys()
         except KeyboardInterrupt:
-            self.stop = self.stop or (
+            self._stop_on(
                 "interrupted while checking the leads of an interrupted run with the CRM; nothing was sent. "
-                "Run the same command to resume."
+                "Run the same command to resume.",
+                StopKind.INTERRUPTED,
             )
         # Leads not looked up again after the grace stay in flight: the next run checks them.
         ledger.resolve(run_id, self.project_id, self.process_id, {r: i for r, i in found.items() if r not in young})
@@ -251,7 +268,7 @@ class _Sender:
                 try:
                     found[futures[future]] = future.result()
                 except CrmError as exc:
-                    self.stop = self.stop or str(exc)
+                    self._stop_for(exc)
         except KeyboardInterrupt:
             self.client.stop_sending()  # lookups retrying after a failure give up at once
             pool.shutdown(wait=True, cancel_futures=True)
@@ -282,7 +299,10 @@ class _Sender:
                     if not in_flight:
                         if not more:
                             return
-                        pause = budget.wait_hint() or 0.05
+                        pause = budget.wait_hint()
+                        if pause is None:  # the room is taken by requests of other imports sharing the budget
+                            budget.wait_for_answer(0.1)
+                            continue
                         budget.note_wait(pause)
                         time.sleep(pause)
                         continue
@@ -291,7 +311,13 @@ class _Sender:
                     for future in done:
                         self._settle(in_flight.pop(future), future)
             except KeyboardInterrupt:
-                self.stop = "interrupted: requests already sent were waited for and recorded; run the same command to send the rest."
+                # the interrupt is what the run says, whatever came before
+                self.stop, self.stop_kind, self.blocked_until = None, None, None
+                self._stop_on(
+                    "interrupted: requests already sent were waited for and recorded; run the same command to send "
+                    "the rest.",
+                    StopKind.INTERRUPTED,
+                )
                 self.client.stop_sending()  # batches retrying or backing off start no further request
             with _interrupts_ignored():  # a second Ctrl-C must not lose the answers being recorded
                 for future in list(in_flight):
@@ -351,8 +377,11 @@ class _Sender:
     def recall_guard(self) -> None:
         """Start the duplicate guard from what earlier runs into the project learned."""
         assert self.ledger is not None
+        budget = self.client.duplicates
+        if budget.learned:  # shared, and taught by an earlier import already
+            return
         with contextlib.suppress(LedgerError):  # without it the guard starts cautiously, which is safe
-            self.client.duplicates.learn(self.ledger.ledger.duplicate_memory(self.project_id))
+            budget.learn(self.ledger.ledger.duplicate_memory(self.project_id), once=True)
 
     def keep_guard(self) -> None:
         """Keep what the duplicate guard learned for the next run into the project."""
@@ -454,7 +483,7 @@ class _Sender:
             for ref in refs:
                 if self.state.status[self.state.at(ref)] == "valid":
                     self.state.set(ref, "pending", reason=self._unconfirmed())
-            self.stop = self.stop or f"sending failed unexpectedly ({type(exc).__name__}: {exc})"
+            self._stop_on(f"sending failed unexpectedly ({type(exc).__name__}: {exc})", StopKind.UNEXPECTED)
             return
         self.requests += result.requests
         for ref, outcome in result.outcomes.items():
@@ -467,8 +496,8 @@ class _Sender:
         for ref in result.unknown:
             self.state.set(ref, "pending", reason=self._unconfirmed())
         self._progress(len(result.outcomes) + len(result.unsent) + len(result.unknown))
-        if result.stop is not None and self.stop is None:
-            self.stop = str(result.stop)
+        if result.stop is not None:
+            self._stop_for(result.stop)
 
     def show_known(self, refs: list[str]) -> None:
         """Give rows this run never claimed the state the ledger holds for them (accepted earlier, ...)."""
@@ -490,9 +519,19 @@ class _Sender:
         return "unconfirmed: the next run checks it with the CRM before sending"
 
     def _stop_for_ledger(self, error: LedgerError) -> None:
-        self.stop = (
-            self.stop or f"{error} Nothing more was sent; once the ledger is fixed, run the same command to resume."
+        self._stop_on(
+            f"{error} Nothing more was sent; once the ledger is fixed, run the same command to resume.", StopKind.LEDGER
         )
+
+    def _stop_for(self, error: LeadImportError) -> None:
+        """Stop for an error the CRM client raised or recorded (the first stop is the one the run reports)."""
+        if self.stop is None and isinstance(error, KeyBlocked):
+            self.blocked_until = error.until
+        self._stop_on(str(error), error.stop_kind)
+
+    def _stop_on(self, message: str, kind: StopKind) -> None:
+        if self.stop is None:
+            self.stop, self.stop_kind = message, kind
 
 
 OTHERS_EMAIL = "sent without its email: an earlier lead with another phone has that address"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -21,13 +22,14 @@ import httpx
 
 import importer
 from importer.crm.client import RetryPolicy
+from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import RateLimit
 from importer.errors import ConfigError, LeadImportError, LedgerError, SourceError
 from importer.report.rows import summarize
 from importer.send.submit import SendOptions
 from importer.watch.claims import Claimed, Claims
 from importer.watch.results import FileResult, write_result
-from importer.watch.stops import StopKind, classify
+from importer.watch.stops import Verdict, classify
 
 log = logging.getLogger("importer.watch")
 
@@ -64,7 +66,7 @@ class Attempt:
     """How one attempt at a file ended: its result, and what the stop (if any) asks of the watcher."""
 
     result: FileResult
-    stop: StopKind
+    stop: Verdict
     stop_message: str | None = None
 
     @property
@@ -88,6 +90,20 @@ class FileImporter:
         self._stopping = stopping
         self._importing = importing
         """Told when an import starts (True) and ends (False): SIGTERM interrupts only an import."""
+        self._budget_lock = threading.Lock()
+        self._preparing = threading.Lock()
+        """Held by the one file being read and validated: files are prepared one at a time (the work is
+        CPU-bound and shares one interpreter), each while the files before it send."""
+        self._duplicates = DuplicateBudget(rule=settings.send.duplicate_rule)
+
+    def duplicates(self) -> DuplicateBudget:
+        """The duplicate budget every file of this watcher shares (the CRM's block is the API key's): the
+        probe and ramp-up happen once, and the ledger keeps what it learned. A new one after a key block,
+        which starts from the ledger's memory of the block, cautiously."""
+        with self._budget_lock:
+            if self._duplicates.was_blocked:
+                self._duplicates = DuplicateBudget(rule=self.settings.send.duplicate_rule)
+            return self._duplicates
 
     def attempt(self, claimed: Claimed, mapping: Any, *, interruptible: bool = True) -> Attempt:
         """One attempt at the file: imported and moved on, or left pending with the reason.
@@ -118,6 +134,7 @@ class FileImporter:
             return self._finish(claimed, base, "duplicate")
         if interruptible:
             self._importing(True)
+        gate = _PrepareGate(self._preparing)
         try:
             outcome = importer.import_file(
                 claimed.path,
@@ -127,24 +144,26 @@ class FileImporter:
                 ledger=self.settings.ledger,
                 http=self.http,
                 rate=self.settings.rate,
-                send=self.settings.send,
+                send=replace(self.settings.send, duplicates=self.duplicates()),
                 retry=self.settings.retry,
                 command=self.settings.command,
+                progress=gate.progress,
             )
         except (SourceError, ConfigError) as exc:
             base.state, base.exit_status, base.reason = "failed", 2, _named(str(exc), claimed)
             return self._finish(claimed, base, "failed")
         except LedgerError as exc:
             base.stop_reason, base.exit_status = str(exc), 3
-            return self._pending(claimed, base, StopKind.FATAL, str(exc))
+            return self._pending(claimed, base, Verdict.FATAL, str(exc))
         except KeyboardInterrupt:
             base.stop_reason, base.exit_status = "interrupted while reading the file; it is read again next time", 3
-            return self._pending(claimed, base, StopKind.INTERRUPTED, base.stop_reason)
+            return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
         except LeadImportError as exc:
             base.stop_reason, base.exit_status = str(exc), exc.exit_code
-            kind = classify(str(exc), pending=1, stopping=self._stopping())
+            kind = classify(exc.stop_kind, pending=1, stopping=self._stopping())
             return self._pending(claimed, base, kind, str(exc))
         finally:
+            gate.release()
             if interruptible:
                 self._importing(False)
         base.run_id = outcome.run_id
@@ -154,7 +173,7 @@ class FileImporter:
         base.exit_status = outcome.exit_code
         base.stop_reason = _named(outcome.stop_message, claimed) if outcome.stop_message else None
         pending = base.counts.get("pending", 0)
-        kind = classify(outcome.stop_message, pending=pending, stopping=self._stopping())
+        kind = classify(outcome.stop_kind, pending=pending, stopping=self._stopping())
         drops.update(record.file_id, run_id=outcome.run_id)
         # A finished file's report is written where it will stay (the ledger notes that place for `show`).
         place = self.claims.destination(claimed, "done") if not pending else claimed.path
@@ -169,7 +188,7 @@ class FileImporter:
         done = self._finish(claimed, base, "done", target=place)
         return Attempt(done.result, kind, outcome.stop_message)
 
-    def _pending(self, claimed: Claimed, result: FileResult, kind: StopKind, message: str | None) -> Attempt:
+    def _pending(self, claimed: Claimed, result: FileResult, kind: Verdict, message: str | None) -> Attempt:
         result.state = "pending"
         masked = result.masked(self.settings.mask_pii)
         write_result(masked, _result_path(claimed.path))
@@ -187,7 +206,26 @@ class FileImporter:
         masked = result.masked(self.settings.mask_pii)
         write_result(masked, _result_path(claimed.path))
         self.claims.move(claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason)
-        return Attempt(masked, StopKind.NONE)
+        return Attempt(masked, Verdict.NONE)
+
+
+class _PrepareGate:
+    """Takes the watcher's prepare lock for one import, and gives it back when the import starts sending
+    (its first progress report past reading and validating) or ends, whichever comes first."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self._lock = lock
+        self._lock.acquire()
+        self._held = True
+
+    def progress(self, stage: str, done: int, total: int | None) -> None:
+        if stage not in ("reading", "validating"):
+            self.release()
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._lock.release()
 
 
 def _as_one_import(outcome: Any, runs: list[int]) -> Any:

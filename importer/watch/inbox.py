@@ -33,12 +33,13 @@ from importer.ledger.drops import DropLedger
 from importer.report.mask import mask_text
 from importer.send.submit import SendOptions
 from importer.watch.claims import HEARTBEAT_SECONDS, STALE_AFTER, Claimed, Claims, InboxLock
+from importer.watch.events import EventSource, Wake
 from importer.watch.files import Attempt, FileImporter, ImportSettings
 from importer.watch.layout import Source, companions, find_sources, stamp_time
 from importer.watch.notify import Notifier, NotifySettings
 from importer.watch.pacing import paced_client
 from importer.watch.settle import Settler, is_ignored
-from importer.watch.stops import StopKind
+from importer.watch.stops import Verdict
 
 log = logging.getLogger("importer.watch")
 
@@ -72,6 +73,9 @@ class WatchSettings:
     backoff_first: float = BACKOFF_FIRST
     backoff_max: float = BACKOFF_MAX
     poll: float = 1.0
+    events: bool = True
+    """Also watch for file-system events (``watchfiles``), so that a dropped file is noticed at once; polling
+    every ``poll`` seconds goes on behind them (events do not fire on network shares)."""
     files_at_once: int = 3
     """Newly dropped files imported side by side (one request budget for all); resumed files go one by one."""
     rate: RateLimit = DEFAULT_RATE
@@ -113,6 +117,10 @@ class Watcher:
         self._stop = threading.Event()
         self.wait = wait or self._stop.wait
         """Wait up to the given seconds; True when the watcher is stopping."""
+        self._own_wait = wait is None
+        self._wake = Wake()
+        self.events: EventSource | None = None
+        """The file-event source while the watcher runs with events on (``events.armed``: watching)."""
         self._importing = False
         self.exit_code = 0
         self.tally = _Tally()
@@ -132,6 +140,7 @@ class Watcher:
         """Stop soon: an import under way ends as on Ctrl-C (the caller interrupts it); waits end at once;
         requests still waiting for a slot of the shared budget are not sent."""
         self._stop.set()
+        self._wake.ring()
         if self._stop_transport is not None:
             self._stop_transport()
 
@@ -223,6 +232,10 @@ class Watcher:
             "; once: the files there now" if settings.once else "",
         )
         last_status = last_prune = -float("inf")
+        if settings.events and self._own_wait and not settings.once:  # --once takes only the files there now
+            self.events = EventSource(self.inbox, self._wake.ring)
+            if not self.events.start():
+                self.events = None
         with ThreadPoolExecutor(max_workers=settings.files_at_once, thread_name_prefix="leadimport-file") as pool:
             try:
                 while self._step(claims, importer_, lock, pool, settler, snapshot):
@@ -235,6 +248,8 @@ class Watcher:
                         last_status = now
                         log.info("watching %s: %d file(s) being imported", self.inbox, len(self._running))
             finally:
+                if self.events is not None:
+                    self.events.stop()
                 self._reap(block=True)
 
     def _step(
@@ -283,10 +298,18 @@ class Watcher:
         if snapshot is not None and not waiting and not self._running:
             return False
         if self._running:
-            self._reap(block=True, timeout=settings.poll)
+            self._reap(block=True, timeout=settings.poll, woken=True)
         else:
-            self.wait(settings.poll)
+            self._idle(settings.poll)
         return True
+
+    def _idle(self, seconds: float) -> None:
+        """Wait until the next look at the inbox: ``seconds``, or less when a file event (or a stop) comes."""
+        if not self._own_wait:
+            self.wait(seconds)
+            return
+        wait_for_any([self._wake.future()], timeout=seconds)
+        self._wake.clear()
 
     def _dispatch(self, claimed: Claimed, importer_: FileImporter, pool: ThreadPoolExecutor) -> None:
         """Import a newly taken file in a worker thread (files are imported side by side, one budget for all)."""
@@ -298,14 +321,18 @@ class Watcher:
         future = pool.submit(importer_.attempt, claimed, mapping, interruptible=False)
         self._running[future] = claimed
 
-    def _reap(self, *, block: bool, timeout: float | None = None) -> None:
-        """Take in the attempts the workers finished (``block``: wait for one, or all without ``timeout``)."""
+    def _reap(self, *, block: bool, timeout: float | None = None, woken: bool = False) -> None:
+        """Take in the attempts the workers finished (``block``: wait for one, or all without ``timeout``;
+        ``woken``: a file event, or a stop, ends the wait too)."""
         if not self._running:
             return
         if block:
-            wait_for_any(
-                list(self._running), timeout=timeout, return_when=FIRST_COMPLETED if timeout else ALL_COMPLETED
-            )
+            waited: list[Future[Any]] = list(self._running)
+            if woken:
+                waited.append(self._wake.future())
+            wait_for_any(waited, timeout=timeout, return_when=FIRST_COMPLETED if timeout else ALL_COMPLETED)
+            if woken:
+                self._wake.clear()
         for future in [f for f in self._running if f.done()]:
             claimed = self._running.pop(future)
             attempt = future.result()  # a bug in a worker ends the watcher with its traceback
@@ -343,16 +370,16 @@ class Watcher:
             self.exit_code = max(self.exit_code, _exit_of(result.state, result.exit_status))
             log.info("%s", result.text())
             self._notifier.send(result.as_dict(), _result_file(result.path))
-        if attempt.stop is StopKind.INTERRUPTED or self.stopping:
+        if attempt.stop is Verdict.INTERRUPTED or self.stopping:
             if not attempt.finished:
                 log.info("stopped: %s stays in processing/ for the next start", _label(claimed))
             return "stop"
-        if attempt.stop is StopKind.NONE:
+        if attempt.stop is Verdict.NONE:
             if attempt.finished:
                 self._backoff = self.settings.backoff_first
             return "next"
         message = self._masked(attempt.stop_message)
-        if attempt.stop is StopKind.FATAL:
+        if attempt.stop is Verdict.FATAL:
             self.exit_code = 3
             self.fatal = message
             log.error("stopped: %s", message)
@@ -368,7 +395,7 @@ class Watcher:
         """Wait until a key block can have lifted, or back off from a failing CRM; False when stopped meanwhile."""
         settings = self.settings
         message = self._masked(attempt.stop_message)
-        if attempt.stop is StopKind.KEY_BLOCKED:
+        if attempt.stop is Verdict.KEY_BLOCKED:
             pause = settings.block_wait
             log.warning(
                 "paused: the CRM blocked the API key; %s stays in processing/ and is taken up again in %.0f s",

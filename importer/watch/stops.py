@@ -1,7 +1,7 @@
 """What a stopped import means for the watcher: wait out a key block, back off from a failing CRM, or stop.
 
-The library reports why a run stopped as its stop message (the CRM client words each kind of stop in its
-own way). A key block is waited out (the file stays in ``processing/``); a CRM that keeps failing or cannot
+The library says why a run stopped as ``Outcome.stop_kind`` (and each error it raises carries its kind). A
+key block is waited out (the file stays in ``processing/``); a CRM that keeps failing, rate-limits or cannot
 be reached is retried with backoff; a refusal that waiting cannot cure (a bad token, the wrong project, a
 process that does not exist, a wrong address, a broken ledger) stops the watcher with exit 3.
 """
@@ -9,12 +9,15 @@ process that does not exist, a wrong address, a broken ledger) stops the watcher
 from __future__ import annotations
 
 import enum
-import re
 
-__all__ = ["StopKind", "classify"]
+from importer.errors import StopKind
+
+__all__ = ["Verdict", "classify"]
 
 
-class StopKind(enum.Enum):
+class Verdict(enum.Enum):
+    """What the watcher does after an attempt at a file."""
+
     NONE = "none"
     INTERRUPTED = "interrupted"
     KEY_BLOCKED = "key-blocked"
@@ -22,24 +25,29 @@ class StopKind(enum.Enum):
     FATAL = "fatal"
 
 
-_KEY_BLOCK = re.compile(r"blocked this API key|asked us to wait \d+ s", re.IGNORECASE)
-_TRANSIENT = re.compile(r"kept failing|cannot reach|unreachable|timed? ?out|being sent by another run", re.IGNORECASE)
-_FATAL = re.compile(
-    r"refused the request \(HTTP 40[13]|Process not found|a redirect to|unexpected body|ledger", re.IGNORECASE
+_FATAL = frozenset(
+    {
+        StopKind.AUTH_FAILED,
+        StopKind.PROCESS_NOT_FOUND,
+        StopKind.WRONG_ADDRESS,
+        StopKind.CLIENT_BUG,
+        StopKind.LEDGER,
+    }
 )
-_INTERRUPTED = re.compile(r"^interrupted", re.IGNORECASE)
+_TRANSIENT = frozenset({StopKind.NETWORK, StopKind.CRM_DOWN, StopKind.RATE_LIMITED})
 
 
-def classify(stop_message: str | None, *, pending: int, stopping: bool) -> StopKind:
-    """The kind of stop a run ended with (``pending``: its rows left pending; ``stopping``: SIGTERM/SIGINT)."""
-    if stop_message is None:
-        return StopKind.TRANSIENT if pending else StopKind.NONE
-    if stopping or _INTERRUPTED.search(stop_message):
-        return StopKind.INTERRUPTED
-    if _KEY_BLOCK.search(stop_message):
-        return StopKind.KEY_BLOCKED
-    if _FATAL.search(stop_message):
-        return StopKind.FATAL
-    if _TRANSIENT.search(stop_message):
-        return StopKind.TRANSIENT
-    return StopKind.TRANSIENT if pending else StopKind.NONE
+def classify(kind: StopKind | None, *, pending: int, stopping: bool) -> Verdict:
+    """What to do after a run that stopped for ``kind`` (None: it did not stop) with ``pending`` rows left
+    pending; ``stopping``: the watcher got SIGTERM/SIGINT."""
+    if kind is None:
+        return Verdict.TRANSIENT if pending else Verdict.NONE
+    if stopping or kind is StopKind.INTERRUPTED:
+        return Verdict.INTERRUPTED
+    if kind is StopKind.KEY_BLOCKED:
+        return Verdict.KEY_BLOCKED
+    if kind in _FATAL:
+        return Verdict.FATAL
+    if kind in _TRANSIENT:
+        return Verdict.TRANSIENT
+    return Verdict.TRANSIENT if pending else Verdict.NONE

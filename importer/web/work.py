@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from importer.config import LeadMapping, load_mapping
-from importer.errors import ConfigError
+from importer.errors import ConfigError, StopKind
 from importer.pipeline import Outcome
 from importer.read.source import ReadOptions
 from importer.report.rows import summarize
@@ -21,7 +20,6 @@ from importer.web.review import Review, write_rows_to_fix
 from importer.web.uploads import Send, Upload
 
 COMMAND = "leadimport serve (upload page)"
-_BLOCK_WAIT = re.compile(r"wait (\d+(?:\.\d+)?) s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +166,8 @@ def send_upload(upload: Upload, settings: ServerSettings, send: Send) -> None:
     send.run_id = outcome.run_id
     send.exit_code = outcome.exit_code
     send.counts = {str(k): int(v) for k, v in rows["status"].value_counts().items()}
-    if outcome.stop_message:
-        send.blocked_until = blocked_until(outcome.stop_message)
+    if outcome.stop_kind is StopKind.KEY_BLOCKED and outcome.blocked_until is not None:
+        send.blocked_until = outcome.blocked_until.timestamp()
     send.task.progress("report", 0, None)
     send.reports = _write_reports(upload, review, outcome, rows, settings.ledger_path.parent / "reports")
 
@@ -225,15 +223,3 @@ def _write_reports(
     fix_path = folder / f"{stem}.rows-to-fix.xlsx"
     write_rows_to_fix(review, rows, fix_path)
     return {"csv": csv_path, "xlsx": xlsx_path, "fix": fix_path}
-
-
-def blocked_until(stop_message: str, now: float | None = None) -> float | None:
-    """When a key block in the CRM's stop message ends (about an hour, or the wait the CRM asked for)."""
-    now = time.time() if now is None else now
-    text = stop_message.lower()
-    if "blocked this api key" in text:
-        return now + 3600
-    wait = _BLOCK_WAIT.search(text)
-    if wait and "429" in text:
-        return now + float(wait.group(1))
-    return None
