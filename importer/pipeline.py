@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from importer._testing import faults
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient, RetryPolicy
 from importer.crm.dup_budget import DuplicateBudget
@@ -113,8 +114,16 @@ class Outcome:
 
     @property
     def exit_code(self) -> int:
-        """0 all good · 1 some rows invalid or rejected · 3 stopped by the CRM or the network, or rows pending."""
-        return exit_code(self.summary, stopped=self.stop_message is not None)
+        """0 all good · 1 some rows invalid or rejected · 3 stopped by the CRM or the network, or rows pending.
+
+        An interrupt that came when every row already had its answer stopped nothing: the run counts as finished.
+        """
+        return exit_code(self.summary, stopped=self.stop_message is not None and not self.interrupted_at_the_end)
+
+    @property
+    def interrupted_at_the_end(self) -> bool:
+        """Ctrl-C or SIGTERM came after every row had its answer (none is pending)."""
+        return self.stop_kind is StopKind.INTERRUPTED and not self.summary.counts.get("pending")
 
     def masked(self) -> Outcome:
         """The same outcome with phones and emails masked in the summary and the stop message."""
@@ -329,6 +338,9 @@ def import_file(
                 options=replace(send, progress=progress) if progress else send,
                 ledger=run,
             )
+            if progress:
+                progress("finishing", 0, None)  # every answer is recorded: what is left is the summary and the report
+            faults.reach("finishing")
         _give_back_memory()  # what sending held (payloads, answers) before the report is built
         outcome = Outcome(
             prepared=prepared,

@@ -29,7 +29,13 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def _start(
-    sheet: Path, tmp_path: Path, crm: Sandbox, report: Path, *extra: str, crash: str | None = None
+    sheet: Path,
+    tmp_path: Path,
+    crm: Sandbox,
+    report: Path,
+    *extra: str,
+    crash: str | None = None,
+    term_at: str | None = None,
 ) -> subprocess.Popen[bytes]:
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text(MAPPING, encoding="utf-8")
@@ -37,6 +43,8 @@ def _start(
     env.pop("LEADIMPORT_CRASH_AT", None)
     if crash:
         env["LEADIMPORT_CRASH_AT"] = crash
+    if term_at:
+        env["LEADIMPORT_TERM_AT"] = term_at
     command = [sys.executable, "-m", "importer", "run", str(sheet), "--mapping", str(mapping), "--report", str(report)]
     command += ["--rate", "5000/1s", "--batch-size", "40", "--concurrency", "2", "--quiet", *extra]
     # Ctrl-C as at a terminal, even when the suite itself was started in the background (a shell then gives its
@@ -267,6 +275,29 @@ def test_ctrl_c_pressed_again_and_again_still_records_and_reports(tmp_path: Path
         assert crm.stats().initiate_requests == 1
         assert _run(sheet, tmp_path, crm, report) == 0
         _assert_exactly_once(crm, phones, report)
+
+
+def test_a_stop_after_every_answer_is_recorded_finishes_the_report(tmp_path: Path) -> None:
+    """SIGTERM once every answer is recorded stops nothing: the report is written and the run ends as finished
+    (exit 0); a second SIGTERM while the report is written skips it, exit 3, saying how to rebuild it."""
+    phones = good_phones(120, seed=61)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    report = tmp_path / "report.csv"
+    with Sandbox(SETTINGS) as crm:
+        proc = _start(sheet, tmp_path, crm, report, term_at="finishing")
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+        assert "finishing the report first" in err.decode()
+        _assert_exactly_once(crm, phones, report)
+
+        other = tmp_path / "other.csv"  # the same command again (nothing left to send), stopped twice
+        proc = _start(sheet, tmp_path, crm, other, term_at="finishing,report")
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 3, err.decode()
+        assert "interrupted while the report was written" in err.decode()
+        assert "leadimport show 2 --report PATH" in err.decode()
+        assert not other.exists()
+        assert "Traceback" not in err.decode()
 
 
 def test_sigterm_stops_like_ctrl_c_with_a_report(tmp_path: Path) -> None:

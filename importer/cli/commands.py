@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from importer._testing import faults
 from importer.cli.catalogue import issues_command
 from importer.cli.ledger_paths import insecure_url, insecure_warning, is_fresh_ledger, ledger_to_read, ledger_to_use
 from importer.cli.options import SourceArgs, guarded, ledger_option, parse_rate, source_options
@@ -88,9 +89,33 @@ def _absolute(path: Path) -> str:
     return str(path.expanduser().resolve())
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM handled as Ctrl-C is."""
-    raise KeyboardInterrupt
+class _Stops:
+    """SIGTERM handled as Ctrl-C is: it stops the import (requests in flight are waited for and recorded).
+
+    Once every answer is recorded (the ``finishing`` stage) there is nothing left to stop: the first signal
+    then lets the summary and the report be finished, and only a second one skips the report.
+    """
+
+    def __init__(self, progress: ProgressBars) -> None:
+        self.progress = progress
+        self.finishing = False
+        self.late = 0
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        self.finishing = self.finishing or stage == "finishing"
+        self.progress(stage, done, total)
+
+    def interrupt(self, signum: int, frame: object) -> None:
+        if self.finishing and not self.late:
+            self.late += 1
+            click.echo("Every answer is recorded: finishing the report first (again to skip it).", err=True)
+            return
+        raise KeyboardInterrupt
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self.interrupt)
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job's ignored Ctrl-C stays ignored
+            signal.signal(signal.SIGINT, self.interrupt)
 
 
 @main.command("run")
@@ -162,15 +187,16 @@ def run_command(
     report, report_format = source.report()
     # A scheduler stopping the job (cron timeout, systemd, docker stop) sends SIGTERM: stop like Ctrl-C,
     # waiting for the requests in flight and recording them, and still write the report.
-    signal.signal(signal.SIGTERM, _interrupt)
     with ProgressBars(enabled=source.progress) as bars:
+        stops = _Stops(bars)
+        stops.install()
         outcome = import_file(
             source.file,
             mapping,
             token=token,
             base_url=base_url,
             ledger=ledger,
-            progress=bars,
+            progress=stops,
             read=source.read_options(),
             send=SendOptions(batch_size=source.batch_size, concurrency=concurrency, inflight_grace=inflight_grace),
             rate=parse_rate(source.rate),
@@ -184,10 +210,14 @@ def run_command(
     shown = outcome.masked() if source.mask_pii else outcome
     problem = None
     try:
+        faults.reach("report")
         written: Path | None = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
-    except (SourceError, OSError) as exc:  # the report cannot be written (disk full, no access): the leads are sent
+    except (SourceError, OSError, KeyboardInterrupt) as exc:  # no report (disk full, no access, Ctrl-C): leads sent
         rebuild = f" Rebuild it with `leadimport show {outcome.run_id} --report PATH`." if outcome.run_id else ""
-        reason = exc if isinstance(exc, SourceError) else f"{report}: cannot write the report: {exc.strerror}."
+        if isinstance(exc, KeyboardInterrupt):
+            reason: object = f"{report}: interrupted while the report was written."
+        else:
+            reason = exc if isinstance(exc, SourceError) else f"{report}: cannot write the report: {exc.strerror}."
         problem = f"{reason} The rows were sent as the counts above say; only the report is missing.{rebuild}"
         written = None
     render(shown, written, as_json=source.as_json, quiet=source.quiet, report_problem=problem)

@@ -46,11 +46,11 @@ def guarded(func: F) -> F:
                     where = str(source.file)
                 _echo_error(exc.code, message, file=where, row=exc.row, column=exc.column)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted.", err=True)
+        except KeyboardInterrupt:  # exit codes stay 0-3: 3 is "stopped before the end, the same command resumes"
+            click.echo("interrupted: run the same command again to finish.", err=True)
             if as_json:
                 _echo_error("interrupted", "interrupted")
-            sys.exit(130)
+            sys.exit(3)
         except BaseException as exc:
             if is_out_of_memory(exc):
                 message = out_of_memory_message(kwargs)

@@ -89,7 +89,9 @@ def render(
 
 def _echo_stop(outcome: Outcome) -> None:
     """Why the run stopped, on stderr: said in every mode, --quiet and --json included."""
-    if outcome.stop_message and outcome.summary.counts.get("pending"):
+    if outcome.interrupted_at_the_end:
+        click.echo("\nInterrupted at the end: every row already had its answer, none is pending.", err=True)
+    elif outcome.stop_message and outcome.summary.counts.get("pending"):
         click.echo(f"\nStopped: {outcome.stop_message}", err=True)
     elif outcome.stop_message:  # every row had its answer first: no row waits, but the key may be blocked
         click.echo(
