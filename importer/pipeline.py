@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from importer.chunked import normalize_stream, normalized, report_parts
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient, RetryPolicy
 from importer.crm.dup_budget import DuplicateBudget
@@ -28,9 +29,9 @@ from importer.errors import ConfigError, LedgerError, SourceError
 from importer.ledger.opening import default_ledger_path
 from importer.ledger.runs import RunRecord
 from importer.ledger.store import Known, Ledger
-from importer.normalize.bounds import apply_bounds
-from importer.normalize.leads import LeadFrame, build_leads
+from importer.normalize.leads import LeadFrame
 from importer.read.source import ReadOptions, SourceTable, read_source
+from importer.read.stream import NotStreamable, TextStream, open_stream
 from importer.report.mask import mask_frame, mask_text
 from importer.report.rows import (
     Summary,
@@ -39,7 +40,7 @@ from importer.report.rows import (
     mask_summary,
     report_frame,
     summarize,
-    write_csv_report,
+    write_csv_parts,
 )
 from importer.send.gc_pause import fewer_collections
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
@@ -82,6 +83,8 @@ class Prepared:
     project_id: str | None
     process_id: str | None
     region: str | None = None
+    stream: TextStream | None = None
+    """A text file read a chunk at a time: ``table.cells`` holds no rows; the report reads them again."""
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -102,6 +105,8 @@ class Outcome:
     ledger_path: Path | None = None
     details: tuple[tuple[str, str], ...] = ()
     """Lines for the XLSX report's summary sheet (mapping, mode)."""
+    report_path: Path | None = None
+    """Where the report was written during validation (``validate_file(..., report=...)``), else None."""
 
     @property
     def table(self) -> SourceTable:
@@ -125,15 +130,13 @@ class Outcome:
         The default path is ``<input>.report.csv`` beside the input. An import's ledger records where it went.
         """
         target, fmt = report_target(self.table.path, path, format)
-        frame = report_frame(self.rows, self.table.cells)
-        if self.table.row_sheets:
-            frame = label_rows(frame, self.table.row_label)
-        summary = self.summary
-        if mask_pii:
-            frame, summary = mask_frame(frame, **_contact_columns(self.table, frame)), mask_summary(summary)
+        summary = mask_summary(self.summary) if mask_pii else self.summary
+        frames = (self._report_part(rows, cells, mask_pii) for rows, cells in self._parts())
         if fmt == "xlsx":
             from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
 
+            parts = list(frames)
+            frame = pd.concat(parts) if len(parts) > 1 else parts[0]
             table = self.table
             info = [("File", table.path), ("Sheet", table.sheet or "-"), ("Header row", str(table.header_row))]
             info += [*self.details, ("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))]
@@ -142,11 +145,23 @@ class Outcome:
                 frame, target, field_columns=table.columns, summary=summary, details=info, region=self.prepared.region
             )
         else:
-            write_csv_report(frame, target)
+            write_csv_parts(frames, target)
         if self.run_id is not None and self.ledger_path is not None:
             with Ledger(self.ledger_path) as ledger:
                 ledger.note_report(self.run_id, str(target.resolve()))
         return target
+
+    def _parts(self) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+        return report_parts(self.rows, self.table, self.prepared.stream)
+
+    def _report_part(self, rows: pd.DataFrame, cells: pd.DataFrame, mask_pii: bool) -> pd.DataFrame:
+        """The report's rows for ``rows`` beside the sheet's ``cells``."""
+        frame = report_frame(rows, cells)
+        if self.table.row_sheets:
+            frame = label_rows(frame, self.table.row_label)
+        if mask_pii:
+            frame = mask_frame(frame, **_contact_columns(self.table, frame))
+        return frame
 
 
 def _contact_columns(table: SourceTable, frame: pd.DataFrame) -> dict[str, list[str]]:
@@ -208,10 +223,36 @@ def prepare(
     if progress:
         progress("reading", size, size)
         progress("validating", 0, len(table.cells))
-    project, process = mapping.project_id, mapping.process_id
-    leads = apply_bounds(build_leads(table, mapping, project_id=project or "", process_id=process or ""), table)
+    leads = normalized(table, mapping)
     if progress:
         progress("validating", len(table.cells), len(table.cells))
+    return _deduped(table, leads, mapping)
+
+
+def prepare_streamed(
+    path: str | Path,
+    mapping: LeadMapping,
+    options: ReadOptions = ReadOptions(),
+    *,
+    progress: Progress | None = None,
+    keep_metadata: bool = True,
+) -> Prepared:
+    """:func:`prepare` a chunk of rows at a time for a UTF-8 text file (its cells are not kept: the report reads
+    them again), else for the whole file at once. The rows, the summary and the report are the same."""
+    try:
+        stream = open_stream(path, mapping, options)
+        if progress:
+            progress("reading", 0, stream.size)
+        table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
+    except NotStreamable:  # another encoding, ragged rows, ...: read whole, as it always was
+        return prepare(path, mapping, options, progress=progress)
+    if progress:
+        progress("reading", stream.size, stream.size)
+    return replace(_deduped(table, leads, mapping), stream=stream)
+
+
+def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping) -> Prepared:
+    project, process = mapping.project_id, mapping.process_id
     if not (project and process):
         # Without both ids a derived referenceId would differ from the real run's.
         derived = leads.rows["referenceId"].str.startswith("li-")
@@ -235,15 +276,26 @@ def validate_file(
     plan: SendPlanSettings = SendPlanSettings(),
     ledger: str | Path | None = None,
     progress: Progress | None = None,
+    report: str | Path | None = None,
+    report_format: str | None = None,
+    mask_pii: bool = False,
 ) -> Outcome:
-    """The dry run: read, map, normalize, validate and dedupe ``path``; nothing is sent or written.
+    """The dry run: read, map, normalize, validate and dedupe ``path``; nothing is sent.
 
     With ``ledger`` (a ledger file that exists; read only, never created or written) rows earlier runs
     imported are ``already-imported``, those the CRM refused for good ``rejected``, and the send plan counts
     only what ``run`` would send.
+
+    With ``report`` (a path, as for :meth:`Outcome.write_report`) the report is written too, and a CSV or TSV
+    file is read a chunk of rows at a time, so that memory does not grow with the file: the outcome then keeps
+    every row's outcome (``rows``) but not the sheet's cells (``table.cells`` holds no rows).
     """
     lead_mapping = _mapping(mapping)
-    prepared = prepare(path, lead_mapping, read, progress=progress)
+    target, fmt = report_target(path, report, report_format) if report is not None else (None, None)
+    if target is not None and fmt == "csv":
+        prepared = prepare_streamed(path, lead_mapping, read, progress=progress, keep_metadata=ledger is not None)
+    else:
+        prepared = prepare(path, lead_mapping, read, progress=progress)
     rows = prepared.rows
     opened = Ledger.open_read_only(Path(ledger)) if ledger is not None else None
     used: Path | None = None
@@ -258,7 +310,7 @@ def validate_file(
                     process_id=prepared.process_id,
                 )
                 used = opened.path
-    return Outcome(
+    outcome = Outcome(
         prepared=prepared,
         rows=rows,
         summary=summarize(rows),
@@ -266,6 +318,9 @@ def validate_file(
         ledger_path=used,
         details=(("Mapping", lead_mapping.source), ("Mode", "dry run")),
     )
+    if target is None:
+        return outcome
+    return replace(outcome, report_path=outcome.write_report(target, format=fmt, mask_pii=mask_pii))
 
 
 def import_file(

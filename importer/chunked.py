@@ -1,0 +1,111 @@
+"""The dry run of a text file a chunk of rows at a time: memory grows with the rows' outcomes, not the file.
+
+Each chunk is read (:mod:`importer.read.stream`), normalized and checked; what is kept of it is its lead
+columns (status, reason, warnings, phone, email, referenceId, names): the cells are read again, a chunk at a
+time, when the report is written (:meth:`importer.pipeline.Outcome.write_report`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pandas as pd
+import pyarrow.compute as pc
+
+from importer.columns import to_arrow
+from importer.config import LeadMapping
+from importer.normalize.bounds import apply_bounds
+from importer.normalize.leads import LeadFrame, build_leads
+from importer.read.source import SourceTable
+from importer.read.stream import TextStream, with_serial_note
+
+Progress = Callable[[str, int, "int | None"], None]
+
+
+def normalized(table: SourceTable, mapping: LeadMapping, *, at_end: bool = True) -> LeadFrame:
+    """One table's (or chunk's) rows normalized and checked, over-long values bounded."""
+    project, process = mapping.project_id or "", mapping.process_id or ""
+    return apply_bounds(build_leads(table, mapping, project_id=project, process_id=process, at_end=at_end), table)
+
+
+def normalize_stream(
+    stream: TextStream,
+    mapping: LeadMapping,
+    *,
+    keep_metadata: bool,
+    progress: Progress | None = None,
+    rows: int | None = None,
+) -> tuple[SourceTable, LeadFrame]:
+    """Every chunk of ``stream`` normalized: the file's table (its notes complete, no cells) and its leads.
+
+    ``keep_metadata``: keep each row's metadata too (a ledger preview hashes the payloads); else it is dropped.
+    """
+    parts: list[pd.DataFrame] = []
+    metadata: list[pd.DataFrame] = []
+    references = _SerialIds(stream.table)
+    done = 0
+    for chunk, last in _with_last(stream.chunks(rows)):
+        leads = normalized(chunk, mapping, at_end=last)
+        parts.append(leads.rows)
+        if keep_metadata:
+            metadata.append(leads.metadata)
+        references.add(chunk)
+        done += len(chunk.cells)
+        if progress:
+            progress("validating", done, None)
+    rows_frame = pd.concat(parts) if len(parts) > 1 else parts[0]
+    meta = (
+        pd.concat(metadata)
+        if len(metadata) > 1
+        else (metadata[0] if metadata else pd.DataFrame(index=rows_frame.index))
+    )
+    return with_serial_note(stream.table, references.column()), LeadFrame(rows=rows_frame, metadata=meta)
+
+
+def _with_last(chunks: Iterator[SourceTable]) -> Iterator[tuple[SourceTable, bool]]:
+    """Each chunk, and whether it is the file's last (read one ahead)."""
+    held = next(chunks)
+    for chunk in chunks:
+        yield held, False
+        held = chunk
+    yield held, True
+
+
+class _SerialIds:
+    """A mapped referenceId column's cells, kept only while every one is a number of up to seven digits: the
+    whole column decides whether it numbers the rows 1..n (:func:`importer.read.stream.with_serial_note`)."""
+
+    def __init__(self, table: SourceTable) -> None:
+        self._column = table.columns.get("referenceId")
+        self._parts: list[pd.Series] | None = [] if self._column is not None else None
+
+    def add(self, chunk: SourceTable) -> None:
+        if self._parts is None or self._column is None:
+            return
+        values = chunk.cells[self._column]
+        text = pc.utf8_trim_whitespace(to_arrow(values))
+        text = pc.filter(text, pc.greater(pc.binary_length(text), 0))
+        if len(text) and not pc.all(pc.match_substring_regex(text, r"^[0-9]{1,7}$")).as_py():
+            self._parts = None  # ids with letters or long numbers: no row serial
+            return
+        self._parts.append(values)
+
+    def column(self) -> pd.Series | None:
+        if self._parts is None or not self._parts:
+            return None
+        return pd.concat(self._parts, ignore_index=True) if len(self._parts) > 1 else self._parts[0]
+
+
+def report_parts(
+    rows: pd.DataFrame, table: SourceTable, stream: TextStream | None
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(rows, cells) of the report a part at a time: the whole table at once, or each chunk of a streamed file
+    read again."""
+    if stream is None:
+        yield rows, table.cells
+        return
+    start = 0
+    for chunk in stream.chunks(check=False):
+        n = len(chunk.cells)
+        yield rows.iloc[start : start + n], chunk.cells
+        start += n
