@@ -7,9 +7,13 @@ time, when the report is written (:meth:`importer.pipeline.Outcome.write_report`
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import sys
 from collections.abc import Callable, Iterator
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer.columns import to_arrow
@@ -18,6 +22,11 @@ from importer.normalize.bounds import apply_bounds
 from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import SourceTable
 from importer.read.stream import TextStream, with_serial_note
+
+REPORT_ROWS = 50_000
+REPORT_BYTES = 8 << 20
+"""Rows (and at most bytes of cells) of a streamed file read again at a time to write its report (any number
+gives the same report)."""
 
 Progress = Callable[[str, int, "int | None"], None]
 
@@ -51,6 +60,8 @@ def normalize_stream(
             metadata.append(leads.metadata)
         references.add(chunk)
         done += len(chunk.cells)
+        del chunk, leads
+        give_back_memory()
         if progress:
             progress("validating", done, None)
     rows_frame = pd.concat(parts) if len(parts) > 1 else parts[0]
@@ -60,6 +71,15 @@ def normalize_stream(
         else (metadata[0] if metadata else pd.DataFrame(index=rows_frame.index))
     )
     return with_serial_note(stream.table, references.column()), LeadFrame(rows=rows_frame, metadata=meta)
+
+
+def give_back_memory() -> None:
+    """Hand memory freed by a stage back to the system, so that the next stage's peak does not stack on it:
+    Arrow's pool keeps freed pages mapped, and so does glibc's heap for Python's and NumPy's objects."""
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere the name is missing
 
 
 def _with_last(chunks: Iterator[SourceTable]) -> Iterator[tuple[SourceTable, bool]]:
@@ -105,7 +125,7 @@ def report_parts(
         yield rows, table.cells
         return
     start = 0
-    for chunk in stream.chunks(check=False):
+    for chunk in stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False):
         n = len(chunk.cells)
         yield rows.iloc[start : start + n], chunk.cells
         start += n

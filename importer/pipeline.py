@@ -7,19 +7,16 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import shlex
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
-from importer.chunked import normalize_stream, normalized, report_parts
+from importer.chunked import give_back_memory, normalize_stream, normalized, report_parts
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient, RetryPolicy
 from importer.crm.dup_budget import DuplicateBudget
@@ -258,7 +255,7 @@ def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping) -> Prep
         derived = leads.rows["referenceId"].str.startswith("li-")
         leads.rows.loc[derived, "referenceId"] = ""
     rows = mark_duplicates(leads.rows, mapping.dedupe)
-    _give_back_memory()  # reading and dedupe leave much memory free but still mapped
+    give_back_memory()  # reading and dedupe leave much memory free but still mapped
     return Prepared(
         table=table,
         leads=LeadFrame(rows=rows, metadata=leads.metadata),
@@ -320,6 +317,7 @@ def validate_file(
     )
     if target is None:
         return outcome
+    give_back_memory()  # what the summary's counting left, before the report reads the file again
     return replace(outcome, report_path=outcome.write_report(target, format=fmt, mask_pii=mask_pii))
 
 
@@ -380,7 +378,7 @@ def import_file(
                 options=replace(send, progress=progress) if progress else send,
                 ledger=run,
             )
-        _give_back_memory()  # what sending held (payloads, answers) before the report is built
+        give_back_memory()  # what sending held (payloads, answers) before the report is built
         outcome = Outcome(
             prepared=prepared,
             rows=sent.rows,
@@ -391,15 +389,6 @@ def import_file(
             details=details,
         )
         return _end(run, outcome)
-
-
-def _give_back_memory() -> None:
-    """Hand memory freed by a stage back to the system, so that the next stage's peak does not stack on it:
-    Arrow's pool keeps freed pages mapped, and so does glibc's heap for Python's and NumPy's objects."""
-    pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere the name is missing
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ import resource
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -163,3 +164,26 @@ def test_a_csv_larger_than_the_memory_allowed_validates(tmp_path: Path) -> None:
     assert lines == rows + 1
     sheet.unlink()
     report.unlink()
+
+
+def test_every_corpus_text_sheet_reports_alike_streamed_and_whole(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every CSV and TSV of the wild and world corpora (exports of many CRMs and countries; some in cp1252 or
+    UTF-16, read whole), mapped by ``mapping suggest``: the report written while validating is byte for byte
+    the one written from the whole file."""
+    from tests import test_wild_corpus, test_world_corpus
+
+    for key, value in test_wild_corpus.ENV.items():
+        monkeypatch.setenv(key, value)
+    sheets = [s for s in (*test_wild_corpus.SHEETS, *test_world_corpus.SHEETS) if s.suffix in (".csv", ".tsv")]
+    streamed = 0
+    for sheet in sheets:
+        mapping_path = tmp_path / f"{sheet.stem}.yaml"
+        assert run_cli("mapping", "suggest", str(sheet), "--out", str(mapping_path)).exit_code == 0, sheet.name
+        mapping = importer.load_mapping(mapping_path)
+        whole = importer.validate_file(sheet, mapping).write_report(tmp_path / "whole.csv").read_bytes()
+        outcome = importer.validate_file(sheet, mapping, report=tmp_path / "streamed.csv")
+        assert Path(str(outcome.report_path)).read_bytes() == whole, sheet.name
+        streamed += outcome.prepared.stream is not None
+    assert len(sheets) >= 60 and streamed >= len(sheets) // 2

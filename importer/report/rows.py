@@ -253,6 +253,8 @@ def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
                         del table
                 if writer is not None:
                     writer.close()
+        except pa.ArrowMemoryError as exc:  # out of memory, not a disk's fault
+            raise MemoryError(str(exc)) from None
         except pa.ArrowException as exc:  # Arrow's own I/O errors carry the errno only in their text
             raise OSError(_errno_of(str(exc)), str(exc)) from None
 
