@@ -18,10 +18,11 @@ import pyarrow.compute as pc
 
 from importer.columns import to_arrow
 from importer.config import LeadMapping
+from importer.errors import SourceError
 from importer.normalize.bounds import apply_bounds
 from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import SourceTable
-from importer.read.stream import TextStream, with_serial_note
+from importer.read.stream import NotStreamable, TextStream, with_serial_note
 
 REPORT_ROWS = 50_000
 REPORT_BYTES = 8 << 20
@@ -52,18 +53,16 @@ def normalize_stream(
     parts: list[pd.DataFrame] = []
     metadata: list[pd.DataFrame] = []
     references = _SerialIds(stream.table)
-    done = 0
-    for chunk, last in _with_last(stream.chunks(rows)):
+    for chunk, last in stream.chunks(rows):
         leads = normalized(chunk, mapping, at_end=last)
         parts.append(leads.rows)
         if keep_metadata:
             metadata.append(leads.metadata)
         references.add(chunk)
-        done += len(chunk.cells)
         del chunk, leads
         give_back_memory()
         if progress:
-            progress("validating", done, None)
+            progress("reading", min(stream.read[0], stream.size), stream.size)
     rows_frame = pd.concat(parts) if len(parts) > 1 else parts[0]
     meta = (
         pd.concat(metadata)
@@ -80,15 +79,6 @@ def give_back_memory() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere the name is missing
-
-
-def _with_last(chunks: Iterator[SourceTable]) -> Iterator[tuple[SourceTable, bool]]:
-    """Each chunk, and whether it is the file's last (read one ahead)."""
-    held = next(chunks)
-    for chunk in chunks:
-        yield held, False
-        held = chunk
-    yield held, True
 
 
 class _SerialIds:
@@ -124,8 +114,19 @@ def report_parts(
     if stream is None:
         yield rows, table.cells
         return
+    changed = SourceError(
+        f"{stream.path} changed while it was being validated (its rows are no longer those checked); "
+        "no report was written. Run again once the file is saved."
+    )
     start = 0
-    for chunk in stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False):
-        n = len(chunk.cells)
-        yield rows.iloc[start : start + n], chunk.cells
-        start += n
+    try:
+        for chunk, _ in stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False):
+            n = len(chunk.cells)
+            if start + n > len(rows):
+                raise changed
+            yield rows.iloc[start : start + n], chunk.cells
+            start += n
+    except NotStreamable:
+        raise changed from None
+    if start != len(rows):
+        raise changed

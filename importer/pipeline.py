@@ -245,6 +245,7 @@ def prepare_streamed(
         return prepare(path, mapping, options, progress=progress)
     if progress:
         progress("reading", stream.size, stream.size)
+        progress("validating", len(leads.rows), len(leads.rows))
     return replace(_deduped(table, leads, mapping), stream=stream)
 
 

@@ -187,3 +187,42 @@ def test_every_corpus_text_sheet_reports_alike_streamed_and_whole(
         assert Path(str(outcome.report_path)).read_bytes() == whole, sheet.name
         streamed += outcome.prepared.stream is not None
     assert len(sheets) >= 60 and streamed >= len(sheets) // 2
+
+
+def test_a_file_changed_before_its_report_is_written_again_is_refused(tmp_path: Path) -> None:
+    """The report of a streamed file is written from the file again: rows added to it meanwhile stop that with
+    an error saying the file changed, and no report is left."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone,Email\n" + "".join(f"Lead {i},98200{i:05d},l{i}@example.com\n" for i in range(5)))
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    outcome = importer.validate_file(sheet, importer.load_mapping(tmp_path / "m.yaml"), report=tmp_path / "r.csv")
+    with sheet.open("a") as handle:
+        handle.write("Late,9820099999,late@example.com\n")
+    with pytest.raises(importer.SourceError, match="changed while it was being validated"):
+        outcome.write_report(tmp_path / "again.csv")
+    assert not (tmp_path / "again.csv").exists()
+
+
+def test_rows_regrouped_into_chunks_keep_every_row_in_order_and_mark_the_last() -> None:
+    """However the parser's batches fall (empty ones too), the chunks hold every row once, in order, none
+    longer than asked or empty, and only the last is marked last."""
+    import random
+
+    import pyarrow as pa
+
+    from importer.read.stream import _row_chunks
+
+    rng = random.Random(7)
+    for _ in range(300):
+        sizes = [rng.choice([0, 1, 2, 3, 5, 8]) for _ in range(rng.randint(0, 8))]
+        rows, max_bytes = rng.randint(1, 7), rng.choice([10**9, 30, 60])
+        batches: list[list[pa.Array]] = []
+        values: list[str] = []
+        for size in sizes:
+            column = pa.array([f"v{len(values) + i}" for i in range(size)])
+            values += column.to_pylist()
+            batches.append([column, column])
+        out = list(_row_chunks(iter(batches), 2, rows, max_bytes))
+        assert [v for cells, _ in out for v in cells[0].to_pylist()] == values
+        assert all(0 < len(cells[0]) <= rows for cells, _ in out)
+        assert [last for _, last in out] == [False] * (len(out) - 1) + [True] * bool(out)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -73,20 +73,23 @@ class TextStream:
     first_row: int
     """The sheet row of the first data record."""
     size: int
+    read: list[int] = field(default_factory=lambda: [0])
+    """Bytes of the file read so far (for a progress bar; the reader reads ahead of the rows handed out)."""
 
     def chunks(
         self, rows: int | None = None, *, max_bytes: int | None = None, check: bool = True
-    ) -> Iterator[SourceTable]:
+    ) -> Iterator[tuple[SourceTable, bool]]:
         """The data rows, ``rows`` (default :data:`CHUNK_ROWS`) at a time or fewer when they hold ``max_bytes``
-        (default :data:`CHUNK_BYTES`) of cells, as :func:`read_source` reads them (a file without data rows
-        gives one empty chunk). ``check``: refuse a stray quote that swallowed rows (False when reading again
-        what was read before)."""
+        (default :data:`CHUNK_BYTES`) of cells, as :func:`read_source` reads them, each with whether it is the
+        file's last (a file without data rows gives one empty chunk). ``check``: refuse a stray quote that
+        swallowed rows (False when reading again what was read before)."""
         start = 0
-        for cells in _row_chunks(self._batches(), len(self.names), rows or CHUNK_ROWS, max_bytes or CHUNK_BYTES):
-            yield self._chunk(cells, start, check=check)
+        widths = (len(self.names), rows or CHUNK_ROWS, max_bytes or CHUNK_BYTES)
+        for cells, last in _row_chunks(self._batches(), *widths):
+            yield self._chunk(cells, start, check=check), last
             start += len(cells[0])
         if start == 0:
-            yield self._chunk([pa.array([], pa.large_string()) for _ in self.names], 0, check=check)
+            yield self._chunk([pa.array([], pa.large_string()) for _ in self.names], 0, check=check), True
 
     def _chunk(self, cells: list[pa.Array], start: int, *, check: bool) -> SourceTable:
         n = len(cells[0])
@@ -139,6 +142,7 @@ class TextStream:
                 for batch in reader:
                     if ragged:
                         raise NotStreamable("ragged rows")
+                    self.read[0] = handle.tell()
                     yield [batch.column(i) for i in range(self.width)]
             except pa.ArrowInvalid as exc:  # a record the fast parser cannot read, or bytes that are not UTF-8
                 raise NotStreamable(str(exc)) from None
@@ -146,24 +150,44 @@ class TextStream:
             raise NotStreamable("ragged rows")
 
 
-def _row_chunks(batches: Iterator[list[pa.Array]], width: int, rows: int, max_bytes: int) -> Iterator[list[pa.Array]]:
+def _row_chunks(
+    batches: Iterator[list[pa.Array]], width: int, rows: int, max_bytes: int
+) -> Iterator[tuple[list[pa.Array], bool]]:
     """The batches' columns regrouped into chunks of ``rows`` rows (the last one fewer), each column one
-    contiguous large_string array; a chunk of long rows is cut sooner, at ``max_bytes`` of cells."""
+    contiguous large_string array, and whether it is the last; a chunk of long rows is cut sooner, at
+    ``max_bytes`` of cells. A chunk is handed out once a row after it is known, or the end."""
     pending: list[list[pa.Array]] = []
     held = held_bytes = 0
+    ready: list[pa.Array] | None = None
     for batch in batches:
+        if not len(batch[0]):
+            continue
+        if ready is not None:
+            yield ready, False
+            ready = None
         pending.append(batch)
         held += len(batch[0])
         held_bytes += sum(column.nbytes for column in batch)
+        cuts = []
         while held >= rows:
-            yield [_column(pending, i, rows) for i in range(width)]
+            cuts.append([_column(pending, i, rows) for i in range(width)])
             pending, held = _drop(pending, rows), held - rows
             held_bytes = sum(column.nbytes for batch in pending for column in batch)
         if held and held_bytes >= max_bytes:
-            yield [_column(pending, i, held) for i in range(width)]
+            cuts.append([_column(pending, i, held) for i in range(width)])
             pending, held, held_bytes = [], 0, 0
+        for cut in cuts[:-1]:
+            yield cut, False
+        if cuts and held:
+            yield cuts[-1], False
+        elif cuts:
+            ready = cuts[-1]
     if held:
-        yield [_column(pending, i, held) for i in range(width)]
+        if ready is not None:
+            yield ready, False
+        ready = [_column(pending, i, held) for i in range(width)]
+    if ready is not None:
+        yield ready, True
 
 
 def _column(pending: list[list[pa.Array]], i: int, take: int) -> pa.Array:
