@@ -1,7 +1,8 @@
 """The one composer, read top to bottom: prepare → send (claim = cross-run dedupe + reservation) → finish.
 
 :func:`validate_file` (the dry run) and :func:`import_file` are the library's two verbs; both return an
-:class:`Outcome`, and neither writes a report: :meth:`Outcome.write_report` does, where the caller says.
+:class:`Outcome`. :meth:`Outcome.write_report` writes the report where the caller says; ``validate_file(...,
+report=...)`` writes it as it validates, a text file then read a chunk of rows at a time (:mod:`importer.chunked`).
 """
 
 from __future__ import annotations
