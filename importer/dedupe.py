@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer import issues
-from importer.columns import nonempty, to_arrow, to_bool, to_series
+from importer.columns import byte_lengths, to_arrow, to_series
 
 KEY_COLUMNS = {"phone": "phone_e164", "email": "email", "referenceId": "referenceId"}
 FILLED_WARNINGS = {"phone_e164": issues.PHONE_FROM_DUPLICATE.code, "email": issues.EMAIL_FROM_DUPLICATE.code}
@@ -29,20 +29,7 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     candidates = np.flatnonzero((rows["status"] == "valid").to_numpy())
     if len(candidates) < 2:
         return rows
-    take = pa.array(candidates)
-    source = rows
-
-    def shared_codes(col: str) -> np.ndarray:
-        """Per candidate, a number for its value in ``col`` when another candidate has it too, else -1."""
-        encoded = pc.dictionary_encode(pc.take(to_arrow(source[col]), take))
-        codes = encoded.indices.to_numpy()
-        counts = np.bincount(codes, minlength=len(encoded.dictionary))
-        shared = (counts > 1) & to_bool(pc.greater(pc.binary_length(encoded.dictionary), 0))
-        return np.where(shared[codes], codes, -1)
-
-    # One column at a time: side by side, the hash tables of all of them (about 100 MB a column at a million
-    # rows) would be alive at once, for a gain of a few hundred milliseconds.
-    by_column = {col: shared_codes(col) for col in dict.fromkeys([*columns, "email"])}
+    by_column = {col: _shared_codes(_chunks(rows[col]), candidates) for col in dict.fromkeys([*columns, "email"])}
     others = _others_emails(rows, candidates, by_column["email"])
     if others.any():
         rows = _without_email(rows, candidates[others])
@@ -85,6 +72,112 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     return rows
 
 
+def _shared_codes(values: pa.Array | pa.ChunkedArray, candidates: np.ndarray) -> np.ndarray:
+    """Per candidate, a number for its value when another candidate has it too (empty values never), else -1.
+
+    Values are first told apart by a 64-bit hash of their bytes (8 bytes a row, where a hash table of the
+    values themselves takes about ten times that); only the rows whose hash another row has are then compared
+    exactly, so a collision costs time, never a lead.
+    """
+    hashes, filled = _hashes(values)
+    hashes, filled = hashes[candidates], filled[candidates]
+    at = np.flatnonzero(filled)
+    order = np.argsort(hashes[at], kind="stable")
+    ordered = hashes[at][order]
+    same = ordered[1:] == ordered[:-1]
+    del ordered
+    twice = np.zeros(len(at), dtype=bool)
+    twice[1:] |= same
+    twice[:-1] |= same
+    maybe = at[np.sort(order[twice])]
+    del order, twice
+    out = np.full(len(candidates), -1, dtype=np.int64)
+    if len(maybe) == 0:
+        return out
+    encoded = pc.dictionary_encode(_take(values, candidates[maybe]))
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    shared = np.bincount(codes, minlength=len(encoded.dictionary))[codes] > 1
+    out[maybe[shared]] = codes[shared]
+    return out
+
+
+def _take(values: pa.Array | pa.ChunkedArray, positions: np.ndarray) -> pa.Array:
+    """The values at ``positions`` (ascending), taken chunk by chunk: Arrow's take joins a chunked array first."""
+    if not isinstance(values, pa.ChunkedArray):
+        return _text(pc.take(values, pa.array(positions, pa.int64())))
+    parts = []
+    start = 0
+    for chunk in values.chunks:
+        lo, hi = np.searchsorted(positions, [start, start + len(chunk)])
+        if hi > lo:
+            parts.append(_text(pc.take(chunk, pa.array(positions[lo:hi] - start, pa.int64()))))
+        start += len(chunk)
+    return pa.concat_arrays(parts) if parts else pa.array([], pa.large_string())
+
+
+def _text(array: pa.Array) -> pa.Array:
+    return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
+
+
+def _filled(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Per value, whether it holds any text, read off the offsets chunk by chunk (no chunk joined or copied)."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    return np.concatenate([byte_lengths(chunk) > 0 for chunk in chunks]) if chunks else np.zeros(0, dtype=bool)
+
+
+def _chunks(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text column as Arrow, its chunks (a file read a chunk at a time) left apart: joining them copies."""
+    array = getattr(values.array, "_pa_array", None)
+    return array if isinstance(array, pa.ChunkedArray) else to_arrow(values)
+
+
+_HASH_ROWS = 16_384  # rows hashed at a time: their bytes are widened eightfold meanwhile
+_MULTIPLIER = np.uint64(0x100000001B3)
+_MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def _hashes(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Per value, a 64-bit hash of its UTF-8 bytes, and whether it is filled (not empty, not null)."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    hashes = np.zeros(len(values), dtype=np.uint64)
+    filled = np.zeros(len(values), dtype=bool)
+    at = 0
+    for chunk in chunks:
+        if chunk.type not in (pa.string(), pa.large_string()):
+            chunk = pc.cast(chunk, pa.large_string())
+        if chunk.null_count:
+            chunk = pc.fill_null(chunk, "")
+        for start in range(0, len(chunk), _HASH_ROWS):
+            part = chunk.slice(start, _HASH_ROWS)
+            n = len(part)
+            hashes[at : at + n], filled[at : at + n] = _hash_part(part)
+            at += n
+    return hashes, filled
+
+
+def _hash_part(part: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    _, offsets, data = part.buffers()
+    width = np.int64 if part.type == pa.large_string() else np.int32
+    bounds = np.frombuffer(offsets, dtype=width)[part.offset : part.offset + len(part) + 1].astype(np.int64)
+    lengths = np.diff(bounds)
+    filled = lengths > 0
+    out = np.zeros(len(part), dtype=np.uint64)
+    if not filled.any():
+        return out, filled
+    raw = np.frombuffer(data, dtype=np.uint8)[bounds[0] : bounds[-1]].astype(np.uint64)
+    starts = bounds[:-1] - bounds[0]
+    position = np.arange(len(raw), dtype=np.int64) - np.repeat(starts, lengths)
+    powers = np.cumprod(np.full(int(lengths.max()), _MULTIPLIER, dtype=np.uint64))  # wraps: arithmetic mod 2**64
+    raw *= powers[position]
+    h: np.ndarray = np.add.reduceat(raw, starts[filled]) ^ lengths[filled].astype(np.uint64)
+    h = h ^ (h >> np.uint64(30))  # splitmix64's finalizer: every bit of the sum reaches every bit of the hash
+    h = h * _MIX[0]
+    h = h ^ (h >> np.uint64(27))
+    h = h * _MIX[1]
+    out[filled] = h ^ (h >> np.uint64(31))
+    return out, filled
+
+
 # The first word of a name that is not a title, of a lower-cased name ("mr. rahul sharma" → "rahul").
 _FIRST_WORD = r"^[\s.,]*(?:(?:mr|mrs|ms|miss|dr|shri|sri|smt|kumari|prof|er|mx)\b[\s.,]*)*(?P<who>[^\s.,]*)"
 
@@ -102,11 +195,10 @@ def _others_emails(rows: pd.DataFrame, candidates: np.ndarray, email_codes: np.n
     at = np.flatnonzero(email_codes >= 0)
     if len(at) == 0:
         return drop
-    take = pa.array(candidates[at])
-    name, first = (pc.take(to_arrow(rows[c]), take) for c in ("name", "firstName"))
+    name, first = (_take(_chunks(rows[c]), candidates[at]) for c in ("name", "firstName"))
     name = pc.if_else(pc.greater(pc.binary_length(name), 0), name, first)
     who = pc.fill_null(pc.struct_field(pc.extract_regex(pc.utf8_lower(name), _FIRST_WORD), [0]), "")
-    phone = to_bool(pc.greater(pc.binary_length(pc.take(to_arrow(rows["phone_e164"]), take)), 0))
+    phone = _filled(_take(_chunks(rows["phone_e164"]), candidates[at]))
     group = pd.DataFrame({"code": email_codes[at], "who": who.to_numpy(zero_copy_only=False), "rank": phone})
     owner = group.sort_values(["code", "rank"], kind="stable").groupby("code")["who"].first()  # no phone first
     drop[at[phone & (group["who"].to_numpy() != owner.reindex(group["code"]).to_numpy())]] = True
@@ -139,7 +231,7 @@ class _Fills:
     def __init__(self, rows: pd.DataFrame, columns: list[str]) -> None:
         self._rows = rows
         self._columns = columns
-        self._empty = [~to_bool(nonempty(to_arrow(rows[c]))) if c in FILLED_WARNINGS else None for c in columns]
+        self._empty = [~_filled(_chunks(rows[c])) if c in FILLED_WARNINGS else None for c in columns]
         """Per key column: whether each row has no value (None: a column not filled from copies)."""
         self._at: dict[int, int] = {}
         """Sheet row → position of each kept row walked."""

@@ -1,25 +1,24 @@
 """The one composer, read top to bottom: prepare → send (claim = cross-run dedupe + reservation) → finish.
 
 :func:`validate_file` (the dry run) and :func:`import_file` are the library's two verbs; both return an
-:class:`Outcome`, and neither writes a report: :meth:`Outcome.write_report` does, where the caller says.
+:class:`Outcome`. :meth:`Outcome.write_report` writes the report where the caller says; ``validate_file(...,
+report=...)`` writes it as it validates, a text file then read a chunk of rows at a time (:mod:`importer.chunked`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import hashlib
 import shlex
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from importer._testing import faults
+from importer.chunked import give_back_memory, normalize_stream, normalized, report_parts
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient, RetryPolicy
 from importer.crm.dup_budget import DuplicateBudget
@@ -29,9 +28,9 @@ from importer.errors import ConfigError, LedgerError, SourceError, StopKind
 from importer.ledger.opening import default_ledger_path
 from importer.ledger.runs import RunRecord
 from importer.ledger.store import Known, Ledger
-from importer.normalize.bounds import apply_bounds
-from importer.normalize.leads import LeadFrame, build_leads
+from importer.normalize.leads import LeadFrame
 from importer.read.source import ReadOptions, SourceTable, read_source
+from importer.read.stream import NotStreamable, TextStream, open_stream
 from importer.report.mask import mask_frame, mask_text
 from importer.report.rows import (
     Summary,
@@ -40,7 +39,7 @@ from importer.report.rows import (
     mask_summary,
     report_frame,
     summarize,
-    write_csv_report,
+    write_csv_parts,
 )
 from importer.send.gc_pause import fewer_collections
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
@@ -83,6 +82,8 @@ class Prepared:
     project_id: str | None
     process_id: str | None
     region: str | None = None
+    stream: TextStream | None = None
+    """A text file read a chunk at a time: ``table.cells`` holds no rows; the report reads them again."""
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -107,6 +108,8 @@ class Outcome:
     """Why the import stopped early, as data (None when it did not stop): a key block, an auth failure, ..."""
     blocked_until: datetime | None = None
     """With ``stop_kind`` KEY_BLOCKED: when the block can have lifted (UTC), when the CRM said or implied it."""
+    report_path: Path | None = None
+    """Where the report was written during validation (``validate_file(..., report=...)``), else None."""
 
     @property
     def table(self) -> SourceTable:
@@ -138,15 +141,13 @@ class Outcome:
         The default path is ``<input>.report.csv`` beside the input. An import's ledger records where it went.
         """
         target, fmt = report_target(self.table.path, path, format)
-        frame = report_frame(self.rows, self.table.cells)
-        if self.table.row_sheets:
-            frame = label_rows(frame, self.table.row_label)
-        summary = self.summary
-        if mask_pii:
-            frame, summary = mask_frame(frame, **_contact_columns(self.table, frame)), mask_summary(summary)
+        summary = mask_summary(self.summary) if mask_pii else self.summary
+        frames = (self._report_part(rows, cells, mask_pii) for rows, cells in self._parts())
         if fmt == "xlsx":
             from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
 
+            parts = list(frames)
+            frame = pd.concat(parts) if len(parts) > 1 else parts[0]
             table = self.table
             info = [("File", table.path), ("Sheet", table.sheet or "-"), ("Header row", str(table.header_row))]
             info += [*self.details, ("Written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))]
@@ -155,11 +156,23 @@ class Outcome:
                 frame, target, field_columns=table.columns, summary=summary, details=info, region=self.prepared.region
             )
         else:
-            write_csv_report(frame, target)
+            write_csv_parts(frames, target)
         if self.run_id is not None and self.ledger_path is not None:
             with Ledger(self.ledger_path) as ledger:
                 ledger.note_report(self.run_id, str(target.resolve()))
         return target
+
+    def _parts(self) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+        return report_parts(self.rows, self.table, self.prepared.stream)
+
+    def _report_part(self, rows: pd.DataFrame, cells: pd.DataFrame, mask_pii: bool) -> pd.DataFrame:
+        """The report's rows for ``rows`` beside the sheet's ``cells``."""
+        frame = report_frame(rows, cells)
+        if self.table.row_sheets:
+            frame = label_rows(frame, self.table.row_label)
+        if mask_pii:
+            frame = mask_frame(frame, **_contact_columns(self.table, frame))
+        return frame
 
 
 def _contact_columns(table: SourceTable, frame: pd.DataFrame) -> dict[str, list[str]]:
@@ -221,16 +234,43 @@ def prepare(
     if progress:
         progress("reading", size, size)
         progress("validating", 0, len(table.cells))
-    project, process = mapping.project_id, mapping.process_id
-    leads = apply_bounds(build_leads(table, mapping, project_id=project or "", process_id=process or ""), table)
+    leads = normalized(table, mapping)
     if progress:
         progress("validating", len(table.cells), len(table.cells))
+    return _deduped(table, leads, mapping)
+
+
+def prepare_streamed(
+    path: str | Path,
+    mapping: LeadMapping,
+    options: ReadOptions = ReadOptions(),
+    *,
+    progress: Progress | None = None,
+    keep_metadata: bool = True,
+) -> Prepared:
+    """:func:`prepare` a chunk of rows at a time for a UTF-8 text file (its cells are not kept: the report reads
+    them again), else for the whole file at once. The rows, the summary and the report are the same."""
+    try:
+        stream = open_stream(path, mapping, options)
+        if progress:
+            progress("reading", 0, stream.size)
+        table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
+    except NotStreamable:  # another encoding, ragged rows, ...: read whole, as it always was
+        return prepare(path, mapping, options, progress=progress)
+    if progress:
+        progress("reading", stream.size, stream.size)
+        progress("validating", len(leads.rows), len(leads.rows))
+    return replace(_deduped(table, leads, mapping), stream=stream)
+
+
+def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping) -> Prepared:
+    project, process = mapping.project_id, mapping.process_id
     if not (project and process):
         # Without both ids a derived referenceId would differ from the real run's.
         derived = leads.rows["referenceId"].str.startswith("li-")
         leads.rows.loc[derived, "referenceId"] = ""
     rows = mark_duplicates(leads.rows, mapping.dedupe)
-    _give_back_memory()  # reading and dedupe leave much memory free but still mapped
+    give_back_memory()  # reading and dedupe leave much memory free but still mapped
     return Prepared(
         table=table,
         leads=LeadFrame(rows=rows, metadata=leads.metadata),
@@ -248,15 +288,26 @@ def validate_file(
     plan: SendPlanSettings = SendPlanSettings(),
     ledger: str | Path | None = None,
     progress: Progress | None = None,
+    report: str | Path | None = None,
+    report_format: str | None = None,
+    mask_pii: bool = False,
 ) -> Outcome:
-    """The dry run: read, map, normalize, validate and dedupe ``path``; nothing is sent or written.
+    """The dry run: read, map, normalize, validate and dedupe ``path``; nothing is sent.
 
     With ``ledger`` (a ledger file that exists; read only, never created or written) rows earlier runs
     imported are ``already-imported``, those the CRM refused for good ``rejected``, and the send plan counts
     only what ``run`` would send.
+
+    With ``report`` (a path, as for :meth:`Outcome.write_report`) the report is written too, and a CSV or TSV
+    file is read a chunk of rows at a time, so that memory does not grow with the file: the outcome then keeps
+    every row's outcome (``rows``) but not the sheet's cells (``table.cells`` holds no rows).
     """
     lead_mapping = _mapping(mapping)
-    prepared = prepare(path, lead_mapping, read, progress=progress)
+    target, fmt = report_target(path, report, report_format) if report is not None else (None, None)
+    if target is not None and fmt == "csv":
+        prepared = prepare_streamed(path, lead_mapping, read, progress=progress, keep_metadata=ledger is not None)
+    else:
+        prepared = prepare(path, lead_mapping, read, progress=progress)
     rows = prepared.rows
     opened = Ledger.open_read_only(Path(ledger)) if ledger is not None else None
     used: Path | None = None
@@ -271,7 +322,7 @@ def validate_file(
                     process_id=prepared.process_id,
                 )
                 used = opened.path
-    return Outcome(
+    outcome = Outcome(
         prepared=prepared,
         rows=rows,
         summary=summarize(rows),
@@ -279,6 +330,10 @@ def validate_file(
         ledger_path=used,
         details=(("Mapping", lead_mapping.source), ("Mode", "dry run")),
     )
+    if target is None:
+        return outcome
+    give_back_memory()  # what the summary's counting left, before the report reads the file again
+    return replace(outcome, report_path=outcome.write_report(target, format=fmt, mask_pii=mask_pii))
 
 
 def import_file(
@@ -341,7 +396,7 @@ def import_file(
             if progress:
                 progress("finishing", 0, None)  # every answer is recorded: what is left is the summary and the report
             faults.reach("finishing")
-        _give_back_memory()  # what sending held (payloads, answers) before the report is built
+        give_back_memory()  # what sending held (payloads, answers) before the report is built
         outcome = Outcome(
             prepared=prepared,
             rows=sent.rows,
@@ -354,15 +409,6 @@ def import_file(
             details=details,
         )
         return _end(run, outcome)
-
-
-def _give_back_memory() -> None:
-    """Hand memory freed by a stage back to the system, so that the next stage's peak does not stack on it:
-    Arrow's pool keeps freed pages mapped, and so does glibc's heap for Python's and NumPy's objects."""
-    pa.default_memory_pool().release_unused()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere the name is missing
 
 
 @contextlib.contextmanager

@@ -38,7 +38,9 @@ def _leadimport(*args: str, memory: int | None = None, timeout: float = 300) -> 
 
 
 def test_a_file_larger_than_the_memory_allowed_is_exit_2_naming_it(tmp_path: Path) -> None:
-    """A 75 MB CSV under a 1 GiB address-space limit: exit 2 naming the file and its size, no traceback."""
+    """A 75 MB CSV under a 1 GiB address-space limit, with an Excel report (which holds every row at once, so
+    the file is read whole; a CSV report is written a chunk at a time and fits, tests/test_streamed.py): exit 2
+    naming the file and its size, no traceback."""
     sheet = tmp_path / "big.csv"
     with sheet.open("w", encoding="utf-8") as out:
         out.write("Name,Phone,Email,City\n")
@@ -46,7 +48,7 @@ def test_a_file_larger_than_the_memory_allowed_is_exit_2_naming_it(tmp_path: Pat
             out.write(f"Name {i},98{i:08d},lead{i}@example.com,Pune and some words about the lead\n")
     mapping = tmp_path / "m.yaml"
     mapping.write_text(MAPPING, encoding="utf-8")
-    done = _leadimport("validate", str(sheet), "-m", str(mapping), "--report", str(tmp_path / "r.csv"), memory=1 << 30)
+    done = _leadimport("validate", str(sheet), "-m", str(mapping), "--report", str(tmp_path / "r.xlsx"), memory=1 << 30)
     assert done.returncode == 2, done.stdout + done.stderr
     size = f"{sheet.stat().st_size / (1 << 20):.1f} MiB"
     assert f"ran out of memory reading or checking {sheet} ({size})" in done.stderr

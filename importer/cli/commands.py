@@ -52,9 +52,17 @@ def validate_command(source: SourceArgs, ledger_path: Path | None, no_ledger: bo
         raise ConfigError(f"--ledger {ledger_path}: no such ledger file.")
     with ProgressBars(enabled=source.progress) as bars:
         outcome = validate_file(
-            source.file, source.mapping(), read=source.read_options(), plan=plan, ledger=ledger, progress=bars
+            source.file,
+            source.mapping(),
+            read=source.read_options(),
+            plan=plan,
+            ledger=ledger,
+            progress=bars,
+            report=report,
+            report_format=report_format,
+            mask_pii=source.mask_pii,
         )
-    written = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
+    written = outcome.report_path or outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
     render(outcome.masked() if source.mask_pii else outcome, written, as_json=source.as_json, quiet=source.quiet)
     sys.exit(outcome.exit_code)
 

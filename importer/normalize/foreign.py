@@ -21,7 +21,9 @@ metadata, run column-wide), so a sheet of 200,000 numbers written one way costs 
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
 from functools import cache, lru_cache
 
 import numpy as np
@@ -164,7 +166,7 @@ def opens_with_own_group(text: str, number: phonenumbers.PhoneNumber, national: 
     if first == home_first:
         return not _is_area(code, first) or rest <= set(_boundaries(national))
     # A shorter first group is the region's when it is an area code of it: Madrid's 91 in 912 34 56 78.
-    return home_first.startswith(first) and code + first in _geocoded() and rest <= set(_boundaries(national))
+    return home_first.startswith(first) and int(code + first) in _geocoded() and rest <= set(_boundaries(national))
 
 
 def _without(group: str, prefix: str) -> str:
@@ -180,15 +182,27 @@ def _national_prefix(region: str) -> str:
 def _is_area(code: str, first: str) -> bool:
     """Whether the number's leading digits ``first`` are (or start with) an area phonenumbers' geocoder places."""
     table = _geocoded()
-    return any(code + first[:k] in table for k in range(1, len(first) + 1))
+    return any(int(code + first[:k]) in table for k in range(1, len(first) + 1))
 
 
 @lru_cache(maxsize=1)
-def _geocoded() -> frozenset[str]:
-    """Calling code + leading digits that phonenumbers' geocoder names a place for (``3491``: Madrid)."""
+def _geocoded() -> frozenset[int]:
+    """Calling code + leading digits that phonenumbers' geocoder names a place for (``3491``: Madrid), as numbers.
+
+    Only these are kept: the geocoder's data (place names in many languages, about 100 MB of objects) is let
+    go again unless something had loaded it before, so that it does not stay for the rest of a long run.
+    """
+    loaded = [name for name in sys.modules if name.startswith("phonenumbers.geodata")]
     from phonenumbers.geodata import GEOCODE_DATA
 
-    return frozenset(GEOCODE_DATA)
+    keys = frozenset(int(key) for key in GEOCODE_DATA)
+    if not loaded:
+        del GEOCODE_DATA
+        for name in [name for name in sys.modules if name.startswith("phonenumbers.geodata")]:
+            del sys.modules[name]
+        with contextlib.suppress(AttributeError):
+            delattr(phonenumbers, "geodata")
+    return keys
 
 
 def _nanp_written(text: str, home: str) -> bool:

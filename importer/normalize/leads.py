@@ -64,15 +64,18 @@ class LeadFrame:
 PARALLEL_ROWS = 200_000
 
 
-def build_leads(table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str) -> LeadFrame:
+def build_leads(
+    table: SourceTable, mapping: LeadMapping, *, project_id: str, process_id: str, at_end: bool = True
+) -> LeadFrame:
     """Normalize and check every row; statuses are skipped, invalid or valid (dedupe comes later).
 
+    ``at_end``: the table's last rows are the sheet's last (false for a chunk of a file read in chunks).
     Large tables are cut into one chunk per core; Arrow's kernels release the GIL, so chunks run side by side.
     """
     n = len(table.cells)
     workers = min(os.cpu_count() or 1, 4)
     if n < PARALLEL_ROWS or workers < 2:
-        return _build_chunk(table, mapping, project_id=project_id, process_id=process_id)
+        return _build_chunk(table, mapping, project_id=project_id, process_id=process_id, at_end=at_end)
     bounds = np.linspace(0, n, workers + 1, dtype=int)
     chunks = [table.rows_between(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -80,7 +83,7 @@ def build_leads(table: SourceTable, mapping: LeadMapping, *, project_id: str, pr
         parts = list(
             pool.map(
                 lambda i: _build_chunk(
-                    chunks[i], mapping, project_id=project_id, process_id=process_id, at_end=i == last
+                    chunks[i], mapping, project_id=project_id, process_id=process_id, at_end=at_end and i == last
                 ),
                 range(len(chunks)),
             )

@@ -6,7 +6,7 @@ import codecs
 import collections
 import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -234,18 +234,31 @@ def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
     Written to a temporary file and renamed: a full disk leaves no truncated report. A slice of rows at a
     time: the text of the whole report is never held at once.
     """
+    write_csv_parts([frame], path)
+
+
+def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
+    """:func:`write_csv_report` of the report given in parts (the rows of a file read a chunk at a time), in
+    order; the parts' columns are the first part's."""
 
     def write(tmp: Path) -> None:
         try:
             with pa.OSFile(str(tmp), "wb") as sink:
                 sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
-                first = _safe_table(frame.iloc[:REPORT_SLICE])
+                writer: pacsv.CSVWriter | None = None
                 options = pacsv.WriteOptions(quoting_style="needed")
-                with pacsv.CSVWriter(sink, first.schema, write_options=options) as writer:
-                    writer.write_table(first)
-                    del first
-                    for start in range(REPORT_SLICE, len(frame), REPORT_SLICE):
-                        writer.write_table(_safe_table(frame.iloc[start : start + REPORT_SLICE]))
+                for frame in parts:
+                    for start in range(0, max(len(frame), 1), REPORT_SLICE):
+                        table = _safe_table(frame.iloc[start : start + REPORT_SLICE])
+                        if writer is None:
+                            writer = pacsv.CSVWriter(sink, table.schema, write_options=options)
+                        if table.num_rows or start == 0:
+                            writer.write_table(table)
+                        del table
+                if writer is not None:
+                    writer.close()
+        except pa.ArrowMemoryError as exc:  # out of memory, not a disk's fault
+            raise MemoryError(str(exc)) from None
         except pa.ArrowException as exc:  # Arrow's own I/O errors carry the errno only in their text
             raise OSError(_errno_of(str(exc)), str(exc)) from None
 

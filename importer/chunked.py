@@ -1,0 +1,132 @@
+"""The dry run of a text file a chunk of rows at a time: memory grows with the rows' outcomes, not the file.
+
+Each chunk is read (:mod:`importer.read.stream`), normalized and checked; what is kept of it is its lead
+columns (status, reason, warnings, phone, email, referenceId, names): the cells are read again, a chunk at a
+time, when the report is written (:meth:`importer.pipeline.Outcome.write_report`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import sys
+from collections.abc import Callable, Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.columns import to_arrow
+from importer.config import LeadMapping
+from importer.errors import SourceError
+from importer.normalize.bounds import apply_bounds
+from importer.normalize.leads import LeadFrame, build_leads
+from importer.read.source import SourceTable
+from importer.read.stream import NotStreamable, TextStream, with_serial_note
+
+REPORT_ROWS = 50_000
+REPORT_BYTES = 8 << 20
+"""Rows (and at most bytes of cells) of a streamed file read again at a time to write its report (any number
+gives the same report)."""
+
+Progress = Callable[[str, int, "int | None"], None]
+
+
+def normalized(table: SourceTable, mapping: LeadMapping, *, at_end: bool = True) -> LeadFrame:
+    """One table's (or chunk's) rows normalized and checked, over-long values bounded."""
+    project, process = mapping.project_id or "", mapping.process_id or ""
+    return apply_bounds(build_leads(table, mapping, project_id=project, process_id=process, at_end=at_end), table)
+
+
+def normalize_stream(
+    stream: TextStream,
+    mapping: LeadMapping,
+    *,
+    keep_metadata: bool,
+    progress: Progress | None = None,
+    rows: int | None = None,
+) -> tuple[SourceTable, LeadFrame]:
+    """Every chunk of ``stream`` normalized: the file's table (its notes complete, no cells) and its leads.
+
+    ``keep_metadata``: keep each row's metadata too (a ledger preview hashes the payloads); else it is dropped.
+    """
+    parts: list[pd.DataFrame] = []
+    metadata: list[pd.DataFrame] = []
+    references = _SerialIds(stream.table)
+    for chunk, last in stream.chunks(rows):
+        leads = normalized(chunk, mapping, at_end=last)
+        parts.append(leads.rows)
+        if keep_metadata:
+            metadata.append(leads.metadata)
+        references.add(chunk)
+        del chunk, leads
+        give_back_memory()
+        if progress:
+            progress("reading", min(stream.read[0], stream.size), stream.size)
+    rows_frame = pd.concat(parts) if len(parts) > 1 else parts[0]
+    meta = (
+        pd.concat(metadata)
+        if len(metadata) > 1
+        else (metadata[0] if metadata else pd.DataFrame(index=rows_frame.index))
+    )
+    return with_serial_note(stream.table, references.column()), LeadFrame(rows=rows_frame, metadata=meta)
+
+
+def give_back_memory() -> None:
+    """Hand memory freed by a stage back to the system, so that the next stage's peak does not stack on it:
+    Arrow's pool keeps freed pages mapped, and so does glibc's heap for Python's and NumPy's objects."""
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere the name is missing
+
+
+class _SerialIds:
+    """A mapped referenceId column's cells, kept only while every one is a number of up to seven digits: the
+    whole column decides whether it numbers the rows 1..n (:func:`importer.read.stream.with_serial_note`)."""
+
+    def __init__(self, table: SourceTable) -> None:
+        self._column = table.columns.get("referenceId")
+        self._parts: list[pd.Series] | None = [] if self._column is not None else None
+
+    def add(self, chunk: SourceTable) -> None:
+        if self._parts is None or self._column is None:
+            return
+        values = chunk.cells[self._column]
+        text = pc.utf8_trim_whitespace(to_arrow(values))
+        text = pc.filter(text, pc.greater(pc.binary_length(text), 0))
+        if len(text) and not pc.all(pc.match_substring_regex(text, r"^[0-9]{1,7}$")).as_py():
+            self._parts = None  # ids with letters or long numbers: no row serial
+            return
+        self._parts.append(values)
+
+    def column(self) -> pd.Series | None:
+        if self._parts is None or not self._parts:
+            return None
+        return pd.concat(self._parts, ignore_index=True) if len(self._parts) > 1 else self._parts[0]
+
+
+def report_parts(
+    rows: pd.DataFrame, table: SourceTable, stream: TextStream | None
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """(rows, cells) of the report a part at a time: the whole table at once, or each chunk of a streamed file
+    read again."""
+    if stream is None:
+        yield rows, table.cells
+        return
+    changed = SourceError(
+        f"{stream.path} changed while it was being validated (its rows are no longer those checked); "
+        "no report was written. Run again once the file is saved."
+    )
+    start = 0
+    try:
+        for chunk, _ in stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False):
+            n = len(chunk.cells)
+            if start + n > len(rows):
+                raise changed
+            yield rows.iloc[start : start + n], chunk.cells
+            start += n
+    except NotStreamable:
+        raise changed from None
+    if start != len(rows):
+        raise changed

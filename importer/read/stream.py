@@ -1,0 +1,324 @@
+"""A UTF-8 text file's data rows read a chunk of rows at a time, never the whole file at once.
+
+Each chunk is a :class:`SourceTable` of consecutive data rows, cleaned and numbered exactly as
+:func:`importer.read.source.read_source` reads them from the whole file. A file this reader cannot read
+exactly so (another encoding, ragged rows, a record it cannot parse, a header beyond its opening
+megabytes) raises :class:`NotStreamable` before any chunk is read, or while reading: the caller then reads
+the file whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from importer.columns import TEXT_DTYPE, columns_holding, holds_char_in
+from importer.config import LeadMapping
+from importer.errors import SourceError
+from importer.read.header import (
+    HeaderMatch,
+    choose_header,
+    display_names,
+    missing_columns,
+    reading_notes,
+    report_columns,
+)
+from importer.read.sniff import check_source_file, workbook_kind
+from importer.read.source import (
+    _SEP_HINT,
+    ReadOptions,
+    SourceTable,
+    _clean_cells,
+    _one_text_chunk,
+    _refuse_runaway_quotes,
+    _serial_reference_note,
+    _without_controls,
+)
+from importer.read.text import DELIMITER_WORDS, PREVIEW_CHARS, PREVIEW_RECORDS, _bomless_utf16, sniff_delimiter
+from importer.read.text import _preview as parse_records
+
+CHUNK_ROWS = 200_000
+"""Data rows per chunk: the rows normalized together (the size :func:`build_leads` works on unsplit)."""
+CHUNK_BYTES = 24 << 20
+"""Bytes of cells at which a chunk is cut before it has CHUNK_ROWS rows (rows with long notes)."""
+HEAD_BYTES = 4 * PREVIEW_CHARS
+"""Bytes read to find the delimiter and the header: at least PREVIEW_CHARS characters of any UTF-8 text."""
+_BLOCK = 1 << 20
+"""Bytes parsed at a time: several blocks are read ahead and parsed side by side, each held a few times over
+meanwhile (the whole-file reader's 4 MiB blocks took 150 MB here). Rows parse the same at any block size."""
+
+
+class NotStreamable(Exception):
+    """This file is read whole (:func:`read_source`): the streamed reading could not promise the same rows."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextStream:
+    """A text file's header found and checked; :meth:`chunks` reads its data rows."""
+
+    path: Path
+    table: SourceTable
+    """The file as read: header, columns, notes; its ``cells`` hold no rows."""
+    body_start: int
+    """Byte offset of the first data record."""
+    names: list[str]
+    width: int
+    first_row: int
+    """The sheet row of the first data record."""
+    size: int
+    read: list[int] = field(default_factory=lambda: [0])
+    """Bytes of the file read so far (for a progress bar; the reader reads ahead of the rows handed out)."""
+
+    def chunks(
+        self, rows: int | None = None, *, max_bytes: int | None = None, check: bool = True
+    ) -> Iterator[tuple[SourceTable, bool]]:
+        """The data rows, ``rows`` (default :data:`CHUNK_ROWS`) at a time or fewer when they hold ``max_bytes``
+        (default :data:`CHUNK_BYTES`) of cells, as :func:`read_source` reads them, each with whether it is the
+        file's last (a file without data rows gives one empty chunk). ``check``: refuse a stray quote that
+        swallowed rows (False when reading again what was read before)."""
+        start = 0
+        widths = (len(self.names), rows or CHUNK_ROWS, max_bytes or CHUNK_BYTES)
+        for cells, last in _row_chunks(self._batches(), *widths):
+            yield self._chunk(cells, start, check=check), last
+            start += len(cells[0])
+        if start == 0:
+            yield self._chunk([pa.array([], pa.large_string()) for _ in self.names], 0, check=check), True
+
+    def _chunk(self, cells: list[pa.Array], start: int, *, check: bool) -> SourceTable:
+        n = len(cells[0])
+        frame = pd.DataFrame(
+            {name: TEXT_DTYPE.__from_arrow__(array) for name, array in zip(self.names, cells, strict=True)},  # type: ignore[attr-defined]
+            index=pd.RangeIndex(start, start + n),
+            copy=False,
+        )
+        frame, cleaned = _without_controls(frame)
+        chunk = replace(
+            self.table,
+            cells=_clean_cells(frame),
+            controls=cleaned,
+            sheet_row=np.arange(self.first_row + start, self.first_row + start + n, dtype=np.int64),
+        )
+        if check and _holds_line_breaks(cells):
+            _refuse_runaway_quotes(chunk, str(self.table.delimiter))
+        return chunk
+
+    def _batches(self) -> Iterator[list[pa.Array]]:
+        """The body's records as Arrow record batches' columns; NotStreamable for what the whole reader reads apart."""
+        if self.size <= self.body_start:
+            return
+        names = [f"c{i}" for i in range(self.width)]
+        ragged: list[object] = []
+
+        def on_invalid(row: object) -> str:
+            ragged.append(row)
+            return "skip"
+
+        with pa.OSFile(str(self.path), "rb") as handle:
+            handle.seek(self.body_start)
+            try:
+                reader = pacsv.open_csv(
+                    handle,
+                    read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK),
+                    parse_options=pacsv.ParseOptions(
+                        delimiter=str(self.table.delimiter),
+                        newlines_in_values=False,
+                        ignore_empty_lines=False,
+                        invalid_row_handler=on_invalid,
+                    ),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types={n: pa.string() for n in names},
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                        null_values=[],
+                    ),
+                )
+                for batch in reader:
+                    if ragged:
+                        raise NotStreamable("ragged rows")
+                    self.read[0] = handle.tell()
+                    yield [batch.column(i) for i in range(self.width)]
+            except pa.ArrowInvalid as exc:  # a record the fast parser cannot read, or bytes that are not UTF-8
+                raise NotStreamable(str(exc)) from None
+        if ragged:
+            raise NotStreamable("ragged rows")
+
+
+def _row_chunks(
+    batches: Iterator[list[pa.Array]], width: int, rows: int, max_bytes: int
+) -> Iterator[tuple[list[pa.Array], bool]]:
+    """The batches' columns regrouped into chunks of ``rows`` rows (the last one fewer), each column one
+    contiguous large_string array, and whether it is the last; a chunk of long rows is cut sooner, at
+    ``max_bytes`` of cells. A chunk is handed out once a row after it is known, or the end."""
+    pending: list[list[pa.Array]] = []
+    held = held_bytes = 0
+    ready: list[pa.Array] | None = None
+    for batch in batches:
+        if not len(batch[0]):
+            continue
+        if ready is not None:
+            yield ready, False
+            ready = None
+        pending.append(batch)
+        held += len(batch[0])
+        held_bytes += sum(column.nbytes for column in batch)
+        cuts = []
+        while held >= rows:
+            cuts.append([_column(pending, i, rows) for i in range(width)])
+            pending, held = _drop(pending, rows), held - rows
+            held_bytes = sum(column.nbytes for batch in pending for column in batch)
+        if held and held_bytes >= max_bytes:
+            cuts.append([_column(pending, i, held) for i in range(width)])
+            pending, held, held_bytes = [], 0, 0
+        for cut in cuts[:-1]:
+            yield cut, False
+        if cuts and held:
+            yield cuts[-1], False
+        elif cuts:
+            ready = cuts[-1]
+    if held:
+        if ready is not None:
+            yield ready, False
+        ready = [_column(pending, i, held) for i in range(width)]
+    if ready is not None:
+        yield ready, True
+
+
+def _column(pending: list[list[pa.Array]], i: int, take: int) -> pa.Array:
+    parts, left = [], take
+    for batch in pending:
+        if left == 0:
+            break
+        part = batch[i][:left]
+        parts.append(part)
+        left -= len(part)
+    return _one_text_chunk(pa.chunked_array(parts, type=parts[0].type))
+
+
+def _drop(pending: list[list[pa.Array]], take: int) -> list[list[pa.Array]]:
+    out = []
+    for batch in pending:
+        n = len(batch[0])
+        if take >= n:
+            take -= n
+            continue
+        out.append([column[take:] for column in batch] if take else batch)
+        take = 0
+    return out
+
+
+def _holds_line_breaks(cells: list[pa.Array]) -> bool:
+    """Whether a cell holds a line break (the only cells a stray quote can have run on through)."""
+    return bool(columns_holding(cells, lambda array: holds_char_in(array, "\r\n")))
+
+
+def open_stream(path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions()) -> TextStream:
+    """The text file at ``path`` ready to be read in chunks; NotStreamable when it must be read whole.
+
+    The checks and errors are :func:`read_source`'s: the same file is refused with the same message.
+    """
+    p = check_source_file(Path(path))
+    if options.header_row is None and mapping.header_row is not None:
+        options = replace(options, header_row=mapping.header_row)
+    if options.encoding is not None or options.all_sheets or workbook_kind(p) != "text":
+        raise NotStreamable("not a text file read as UTF-8")
+    size = p.stat().st_size
+    try:
+        with p.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError as exc:
+        raise SourceError(f"{p}: cannot read: {exc.strerror}.") from None
+    bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _bomless_utf16(head):
+        raise NotStreamable("UTF-16")
+    whole = size <= HEAD_BYTES
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head[bom:], final=whole)
+    except UnicodeDecodeError:
+        raise NotStreamable("not UTF-8") from None
+    if bom and text.startswith("\ufeff"):
+        raise NotStreamable("a second byte-order mark")
+    delimiter = options.delimiter or sniff_delimiter(text, suffix=p.suffix.lower())
+    delimiter = DELIMITER_WORDS.get(delimiter, delimiter)
+    if len(delimiter) != 1:
+        raise SourceError(f"{p}: the delimiter must be one character (or tab/comma/semicolon/pipe), got {delimiter!r}.")
+    wanted = max((options.header_row or 0) + 1, PREVIEW_RECORDS)
+    preview, ends = _opening_records(text, delimiter, wanted, whole=whole, path=p)
+    if not preview:
+        raise SourceError(f"{p}: the file is empty.")
+    if whole and len(text) < PREVIEW_CHARS and not text.strip(" \t\r\n\x00\x1a" + delimiter):
+        raise SourceError(f"{p}: the file holds only blank lines, no header and no leads.")
+    hint = int(_SEP_HINT.fullmatch(delimiter.join(preview[0]).strip()) is not None)
+    header_row = options.header_row + hint if options.header_row is not None else None
+    match = choose_header(preview, mapping, header_row, where=str(p))
+    if not match.complete:
+        raise missing_columns(match, mapping, where=str(p))
+    last = match.data_start - 1
+    if last >= len(ends):
+        raise NotStreamable("the header is beyond the opening records")
+    width = len(match.headers)
+    names = display_names(match.headers, _extra=width)[:width]
+    table = _header_table(p, match, names, delimiter, "utf-8-sig" if bom else "utf-8", hint)
+    body_start = bom + len(text[: ends[last]].encode("utf-8"))
+    return TextStream(p, table, body_start, names, width, match.data_start + 1 - hint, size)
+
+
+def _opening_records(
+    text: str, delimiter: str, wanted: int, *, whole: bool, path: Path
+) -> tuple[list[list[str]], list[int]]:
+    """The opening records as :func:`open_text` finds them; NotStreamable when that needs more than ``text``.
+
+    Records are parsed in order, so those that end inside the opening text are the whole file's.
+    """
+    try:
+        records, ends = parse_records(text, delimiter, wanted)
+    except SourceError as exc:
+        if whole:
+            raise SourceError(f"{path}: {exc}") from None
+        raise NotStreamable("the opening records need the whole file") from None
+    if not whole and not (ends and ends[-1] < len(text)):
+        raise NotStreamable("the opening records need the whole file")
+    return records, ends
+
+
+def _header_table(
+    p: Path, match: HeaderMatch, names: list[str], delimiter: str, encoding: str, hint: int
+) -> SourceTable:
+    """The table :func:`read_source` makes of the file, without its rows (and without the note the
+    referenceId column's every cell decides: :func:`with_serial_note`)."""
+    return SourceTable(
+        path=str(p),
+        cells=pd.DataFrame(columns=pd.Index(names)),
+        sheet_row=np.zeros(0, dtype=np.int64),
+        header_row=match.index + 1 - hint,
+        header_rows=match.span,
+        alternates={t: tuple(names[i] for i in others) for t, others in match.alternates.items()},
+        notes=reading_notes(match, names),
+        columns={t: names[i] for t, i in match.found.items()},
+        ignored=frozenset(names[i] for i in report_columns(match.headers)),
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+def with_serial_note(table: SourceTable, references: pd.Series | None) -> SourceTable:
+    """The table with the note a referenceId column numbering the rows 1..n earns (``references``: that
+    column's every cell, or None when an earlier look found a value that is no such number)."""
+    if references is None or "referenceId" not in table.columns:
+        return table
+    column = table.columns["referenceId"]
+    at = list(table.cells.columns).index(column)
+    match = _NoteMatch(found={"referenceId": at})
+    note = _serial_reference_note(match, list(table.cells.columns), pd.DataFrame({column: references}))  # type: ignore[arg-type]
+    return replace(table, notes=(*table.notes, *note))
+
+
+@dataclass(frozen=True, slots=True)
+class _NoteMatch:
+    found: dict[str, int]

@@ -1,0 +1,228 @@
+"""The dry run of a text file a chunk of rows at a time: the same report as reading the file whole, and memory
+that does not grow with the file (a CSV larger than the memory allowed validates)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import importer
+from tests.test_report_golden import GOLDEN, _sheets
+
+ROOT = Path(__file__).resolve().parent.parent
+IDS = "project_id: 64f0c0ffee0000000000aaaa\nprocess_id: 64f0c0ffee0000000000beef\n"
+MAPPING = IDS + "default_region: IN\nfields:\n  name: Name\n  phone: Phone\n  email: Email\n"
+
+
+def test_streamed_reports_hash_as_the_pinned_ones(tmp_path: Path) -> None:
+    """Every pinned sheet validated with a report path (its text files read a chunk at a time) gives the
+    report the golden test pins for the whole-file reading, byte for byte."""
+    golden = json.loads(GOLDEN.read_text())
+    streamed = []
+    for name, sheet, mapping in _sheets(tmp_path):
+        outcome = importer.validate_file(sheet, importer.load_mapping(mapping), report=tmp_path / f"{name}.r.csv")
+        assert outcome.report_path is not None
+        assert hashlib.sha256(outcome.report_path.read_bytes()).hexdigest() == golden[name], name
+        if outcome.prepared.stream is not None:
+            streamed.append(name)
+    # the UTF-8 CSVs streamed; the cp1252 sample and the workbooks are read whole
+    assert "bench-leads-20000-s11-v2.csv" in streamed and "world-IN.csv" in streamed
+    assert "event_leads.csv" not in streamed and not any(n.endswith(".xlsx") for n in streamed)
+
+
+def _whole_and_streamed(sheet: Path, mapping: importer.LeadMapping, tmp: Path) -> tuple[bytes, bytes]:
+    whole = importer.validate_file(sheet, mapping).write_report(tmp / "whole.csv")
+    streamed = importer.validate_file(sheet, mapping, report=tmp / "streamed.csv")
+    assert streamed.prepared.stream is not None
+    return whole.read_bytes(), Path(str(streamed.report_path)).read_bytes()
+
+
+def test_a_sheet_read_in_many_chunks_reports_as_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 20,000-row bench sheet read 3,000 rows at a time (seven chunks): the same report, duplicates of rows
+    in earlier chunks included, as reading it whole."""
+    _name, sheet, mapping = next(s for s in _sheets(tmp_path) if s[0].startswith("bench-") and s[0].endswith(".csv"))
+    monkeypatch.setattr("importer.read.stream.CHUNK_ROWS", 3_000)
+    whole, streamed = _whole_and_streamed(sheet, importer.load_mapping(mapping), tmp_path)
+    assert streamed == whole
+    assert b'"duplicate"' in streamed
+
+
+def test_a_duplicate_in_a_later_chunk_names_the_first_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lead repeated 9 chunks later (same phone written another way) is a duplicate of its first row, and the
+    kept row takes the email only the copy has; a control character is removed in a later chunk too."""
+    sheet = tmp_path / "leads.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Name", "Phone", "Email", "Notes"])
+        for i in range(40):
+            writer.writerow([f"Lead {i}", f"98200{i:05d}", "", "first" if i == 0 else ""])
+        writer.writerow(["Lead Zero", "+91 98200 00000", "zero@example.com", "copy"])
+        writer.writerow(["Lead Nul", "9820099999", "", "a\x00b"])
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    mapping = importer.load_mapping(tmp_path / "m.yaml")
+    monkeypatch.setattr("importer.read.stream.CHUNK_ROWS", 4)
+    whole, streamed = _whole_and_streamed(sheet, mapping, tmp_path)
+    assert streamed == whole
+    report = list(csv.DictReader(streamed.decode("utf-8-sig").splitlines()))
+    assert report[0]["email"] == "zero@example.com" and "email-from-duplicate" in report[0]["warnings"]
+    assert (report[40]["status"], report[40]["duplicate_of"]) == ("duplicate", "2")
+    assert report[41]["Notes"] == "ab" and "control-characters" in report[41]["warnings"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "Name,Phone,Email\nA,9820012345,a@example.com\nB,9820012346\n",  # ragged: a short row
+        "Name,Phone,Email\nA,9820012345,caf\xe9@example.com\n",  # not UTF-8 (cp1252)
+    ],
+    ids=["ragged", "cp1252"],
+)
+def test_a_file_the_stream_cannot_read_is_read_whole(tmp_path: Path, content: str) -> None:
+    """A file with short rows, or not in UTF-8, is read whole (as before): the same report as without a path."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_bytes(content.encode("cp1252"))
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    mapping = importer.load_mapping(tmp_path / "m.yaml")
+    whole = importer.validate_file(sheet, mapping).write_report(tmp_path / "whole.csv").read_bytes()
+    outcome = importer.validate_file(sheet, mapping, report=tmp_path / "streamed.csv")
+    assert outcome.prepared.stream is None
+    assert Path(str(outcome.report_path)).read_bytes() == whole
+
+
+def test_an_xlsx_report_of_a_streamed_file_holds_every_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A streamed outcome's report written again as XLSX reads the cells again: every row, with its cells."""
+    from openpyxl import load_workbook
+
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone,Email\n" + "".join(f"Lead {i},98200{i:05d},l{i}@example.com\n" for i in range(9)))
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    monkeypatch.setattr("importer.read.stream.CHUNK_ROWS", 4)
+    outcome = importer.validate_file(sheet, importer.load_mapping(tmp_path / "m.yaml"), report=tmp_path / "r.csv")
+    assert len(outcome.rows) == 9 and len(outcome.table.cells) == 0
+    book = load_workbook(outcome.write_report(tmp_path / "r.xlsx"), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    header = list(rows[0])
+    names = [row[header.index("Name")] for row in rows[1:] if row[header.index("Name")]]
+    assert names == [f"Lead {i}" for i in range(9)]
+
+
+LIMIT = 5 << 28  # 1.25 GiB of address space: the interpreter, its libraries and threads take about 0.8
+
+
+def test_a_csv_larger_than_the_memory_allowed_validates(tmp_path: Path) -> None:
+    """A 2 GB CSV under a 1.25 GiB address-space limit (#21: a 2 GB CSV peaked at 19 GB): validated, every
+    row in the report, exit 1 for its invalid row, no memory error."""
+    sheet = tmp_path / "big.csv"
+    notes = "x" * 24_000
+    rows = 85_000
+    with sheet.open("w", encoding="utf-8") as out:
+        out.write("Name,Phone,Email,Notes\n")
+        for i in range(rows - 1):
+            out.write(f"Lead {i},98{i:08d},lead{i}@example.com,{notes}\n")
+        out.write("Broken,12,,short\n")
+    assert sheet.stat().st_size > 1.5 * LIMIT, sheet.stat().st_size
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    report = tmp_path / "r.csv"
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT))
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "importer",
+            "validate",
+            str(sheet),
+            "-m",
+            str(tmp_path / "m.yaml"),
+            "--report",
+            str(report),
+            "--no-ledger",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    assert summary["total"] == rows and summary["counts"]["valid"] >= rows - 2
+    assert summary["counts"]["invalid"] >= 1
+    with report.open("rb") as handle:
+        lines = sum(1 for _ in handle)
+    assert lines == rows + 1
+    sheet.unlink()
+    report.unlink()
+
+
+def test_every_corpus_text_sheet_reports_alike_streamed_and_whole(
+    run_cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every CSV and TSV of the wild and world corpora (exports of many CRMs and countries; some in cp1252 or
+    UTF-16, read whole), mapped by ``mapping suggest``: the report written while validating is byte for byte
+    the one written from the whole file."""
+    from tests import test_wild_corpus, test_world_corpus
+
+    for key, value in test_wild_corpus.ENV.items():
+        monkeypatch.setenv(key, value)
+    sheets = [s for s in (*test_wild_corpus.SHEETS, *test_world_corpus.SHEETS) if s.suffix in (".csv", ".tsv")]
+    streamed = 0
+    for sheet in sheets:
+        mapping_path = tmp_path / f"{sheet.stem}.yaml"
+        assert run_cli("mapping", "suggest", str(sheet), "--out", str(mapping_path)).exit_code == 0, sheet.name
+        mapping = importer.load_mapping(mapping_path)
+        whole = importer.validate_file(sheet, mapping).write_report(tmp_path / "whole.csv").read_bytes()
+        outcome = importer.validate_file(sheet, mapping, report=tmp_path / "streamed.csv")
+        assert Path(str(outcome.report_path)).read_bytes() == whole, sheet.name
+        streamed += outcome.prepared.stream is not None
+    assert len(sheets) >= 60 and streamed >= len(sheets) // 2
+
+
+def test_a_file_changed_before_its_report_is_written_again_is_refused(tmp_path: Path) -> None:
+    """The report of a streamed file is written from the file again: rows added to it meanwhile stop that with
+    an error saying the file changed, and no report is left."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone,Email\n" + "".join(f"Lead {i},98200{i:05d},l{i}@example.com\n" for i in range(5)))
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    outcome = importer.validate_file(sheet, importer.load_mapping(tmp_path / "m.yaml"), report=tmp_path / "r.csv")
+    with sheet.open("a") as handle:
+        handle.write("Late,9820099999,late@example.com\n")
+    with pytest.raises(importer.SourceError, match="changed while it was being validated"):
+        outcome.write_report(tmp_path / "again.csv")
+    assert not (tmp_path / "again.csv").exists()
+
+
+def test_rows_regrouped_into_chunks_keep_every_row_in_order_and_mark_the_last() -> None:
+    """However the parser's batches fall (empty ones too), the chunks hold every row once, in order, none
+    longer than asked or empty, and only the last is marked last."""
+    import random
+
+    import pyarrow as pa
+
+    from importer.read.stream import _row_chunks
+
+    rng = random.Random(7)
+    for _ in range(300):
+        sizes = [rng.choice([0, 1, 2, 3, 5, 8]) for _ in range(rng.randint(0, 8))]
+        rows, max_bytes = rng.randint(1, 7), rng.choice([10**9, 30, 60])
+        batches: list[list[pa.Array]] = []
+        values: list[str] = []
+        for size in sizes:
+            column = pa.array([f"v{len(values) + i}" for i in range(size)])
+            values += column.to_pylist()
+            batches.append([column, column])
+        out = list(_row_chunks(iter(batches), 2, rows, max_bytes))
+        assert [v for cells, _ in out for v in cells[0].to_pylist()] == values
+        assert all(0 < len(cells[0]) <= rows for cells, _ in out)
+        assert [last for _, last in out] == [False] * (len(out) - 1) + [True] * bool(out)
