@@ -44,7 +44,7 @@ def to_series(array: ArrowText, index: pd.Index) -> pd.Series:
 
 def text_frame(columns: dict[str, ArrowText], index: pd.Index) -> pd.DataFrame:
     """A frame of str columns on ``index`` from Arrow text (not copied)."""
-    arrays = {name: TEXT_DTYPE.__from_arrow__(_arrow_text(values)) for name, values in columns.items()}  # type: ignore[attr-defined]
+    arrays = {name: TEXT_DTYPE.__from_arrow__(values) for name, values in columns.items()}  # type: ignore[attr-defined]
     return pd.DataFrame(arrays, index=index, copy=False)
 
 
@@ -113,9 +113,7 @@ def column_blocks(arrays: list[pa.Array]) -> Iterator[tuple[range, pa.Array]]:
     for stop, array in enumerate(arrays, start=1):
         size += len(array)
         if size >= _GROUP_VALUES or stop == len(arrays):
-            group = arrays[start:stop]
-            joined = group[0] if len(group) == 1 else pa.concat_arrays([_large(a) for a in group])
-            yield range(start, stop), _large(joined)
+            yield range(start, stop), _large(_joined(arrays[start:stop]))
             start, size = stop, 0
 
 
@@ -123,6 +121,14 @@ def split_block(values: pa.Array, columns: int) -> list[pa.Array]:
     """A block from :func:`column_blocks` cut back into its ``columns`` columns (slices, not copies)."""
     n = len(values) // columns if columns else 0
     return [values.slice(k * n, n) for k in range(columns)]
+
+
+def _joined(group: list[pa.Array]) -> pa.Array:
+    if len(group) == 1:
+        return group[0]
+    if len({a.type for a in group}) == 1:  # joined first, then cast once
+        return pa.concat_arrays(group)
+    return pa.concat_arrays([_large(a) for a in group])
 
 
 def _large(array: pa.Array) -> pa.Array:

@@ -20,9 +20,12 @@ from python_calamine import CalamineWorkbook
 from importer.columns import (
     TEXT_DTYPE,
     column_arrays,
+    column_blocks,
     columns_holding,
     first_char_in,
     holds_char_in,
+    split_block,
+    text_frame,
     to_arrow,
     to_bool,
     to_series,
@@ -172,13 +175,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     names = [every[i] for i in positions]  # a column beyond the header keeps its letter (Column WZZ)
     if isinstance(parsed, pa.Table):
         # One contiguous large_string array per column, so later stages convert without copying.
-        cells = pd.DataFrame(
-            {
-                n: TEXT_DTYPE.__from_arrow__(_one_text_chunk(parsed.column(i)))  # type: ignore[attr-defined]
-                for i, n in enumerate(names)
-            },
-            copy=False,
-        )
+        cells = text_frame(dict(zip(names, _text_chunks(parsed), strict=True)), pd.RangeIndex(parsed.num_rows))
     else:
         checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
         split = mend_split_cells(parsed.columns, width, checks, delimiter, frozenset(match.found.values()))
@@ -198,10 +195,11 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     return table
 
 
-def _one_text_chunk(column: pa.ChunkedArray) -> pa.Array:
-    """A column as one large_string array."""
-    array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-    return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
+def _text_chunks(table: pa.Table) -> list[pa.Array]:
+    """Each column as one large_string array, cast a block of columns at a time (not a call per column: a
+    sheet may have 100,000 columns)."""
+    arrays = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for c in table.columns]
+    return [part for block, values in column_blocks(arrays) for part in split_block(values, len(block))]
 
 
 _SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)
