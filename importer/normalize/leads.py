@@ -320,7 +320,9 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
         return empty_text(n)
     first = pa.nulls(n, type=pa.large_string())
     missing = np.arange(n)
-    for name in [c for c in cells.columns if c not in table.ignored]:  # a report fed back: the sheet's own cells
+    for name in [
+        c for c in cells.columns.tolist() if c not in table.ignored
+    ]:  # a report fed back: the sheet's own cells
         # Each column only fills the rows still without a value; usually the first column fills nearly all.
         values = pc.take(to_arrow(cells[name]), pa.array(missing)) if len(missing) < n else to_arrow(cells[name])
         filled = byte_lengths(trim_whitespace(values)) > 0
@@ -385,7 +387,9 @@ def _notes_below(blank: np.ndarray, reached: np.ndarray, table: SourceTable) -> 
         return np.zeros(0, dtype=np.int64)
     name_columns = {table.columns[f] for f in ("name", "firstName", "lastName") if f in table.columns}
     phone_columns = {table.columns["phone"], *table.alternates.get("phone", ())} if "phone" in table.columns else set()
-    read = [c for c in table.cells.columns if c not in table.ignored]  # a report fed back in: not its own columns
+    read = [
+        c for c in table.cells.columns.tolist() if c not in table.ignored
+    ]  # a report fed back in: not its own columns
     notes = []
     for row in tail[np.flatnonzero(reached[tail])[-1] + 1 :].tolist():
         if blank[row] or reached[row]:
@@ -429,7 +433,7 @@ def _group_labels(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
     candidates = candidates[reached[filled_rows[following[heads]]]]
     if len(candidates) == 0:
         return candidates
-    read = [c for c in table.cells.columns if c not in table.ignored]
+    read = [c for c in table.cells.columns.tolist() if c not in table.ignored]
     count = np.zeros(len(candidates), dtype=np.int64)
     where = np.full(len(candidates), -1, dtype=np.int64)
     texts = pa.nulls(len(candidates), type=pa.large_string())
@@ -517,7 +521,7 @@ def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str
     used = set(table.columns.values()) | table.ignored
     meta: dict[str, ArrowText] = {}
     if mapping.metadata_unmapped:
-        meta.update(_unmapped_metadata(cells, [i for i, h in enumerate(cells.columns) if h not in used]))
+        meta.update(_unmapped_metadata(cells, [i for i, h in enumerate(cells.columns.tolist()) if h not in used]))
     for spec in mapping.metadata:
         column = table.columns.get(spec.target)
         if column is not None:
@@ -539,7 +543,8 @@ def _unmapped_metadata(cells: pd.DataFrame, positions: list[int]) -> dict[str, p
     """The columns at ``positions`` as metadata values, worked on a block of columns at a time (a sheet may have
     100,000 of them)."""
     arrays = column_arrays(cells, only=positions)
-    names = [str(cells.columns[i]) for i in positions]
+    headers = cells.columns.tolist()
+    names = [str(headers[i]) for i in positions]
     meta: dict[str, pa.Array] = {}
     for block, values in column_blocks(arrays):
         cleaned = split_block(_blank_errors(trim_whitespace(values)), len(block))

@@ -28,7 +28,7 @@ def template_rows(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
         return np.zeros(0, dtype=np.int64)
     keep = np.ones(len(candidates), dtype=bool)
     picked = pa.array(candidates)
-    for header in [c for c in table.cells.columns if c not in table.ignored and c not in lead_columns]:
+    for header in [c for c in table.cells.columns.tolist() if c not in table.ignored and c not in lead_columns]:
         values = trim_whitespace(pc.take(to_arrow(table.cells[header]), picked))
         filled = byte_lengths(values) > 0
         if not filled.any():
@@ -46,8 +46,9 @@ def template_rows(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
 def partial_headers(table: SourceTable) -> np.ndarray:
     """Rows where two or more cells hold their own column's header and no cell a phone or an email."""
     n = len(table.cells)
-    read = [i for i, c in enumerate(table.cells.columns) if c not in table.ignored]
-    headers = [str(table.cells.columns[i]) for i in read]
+    every = table.cells.columns.tolist()
+    read = [i for i, c in enumerate(every) if c not in table.ignored]
+    headers = [str(every[i]) for i in read]
     count = np.zeros(n, dtype=np.int64)
     for block, values in column_blocks(column_arrays(table.cells, only=read)):
         count += _own_headers(values, headers[block.start : block.stop]).reshape(len(block), n).sum(axis=0)

@@ -222,7 +222,7 @@ def _refuse_runaway_quotes(table: SourceTable, delimiter: str) -> None:
     def record_like(line: str) -> bool:
         return line.count(delimiter) >= need and (need >= 3 or _CONTACT_LIKE.search(line) is not None)
 
-    for name in table.cells.columns:
+    for name in table.cells.columns.tolist():
         values = to_arrow(table.cells[name])
         broken = np.flatnonzero(to_bool(pc.match_substring_regex(values, "[\r\n]")))
         runaway = [
