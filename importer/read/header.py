@@ -114,12 +114,31 @@ def choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: in
             # column named by its sub-header (or by its label where the sub-header is empty, or the other way
             # round, whichever fits); used only when it fits better than either row alone.
             upper, lower = rows[index], rows[index + 1]
+            to_beat = max(len(m.found), len(singles[index + 1].found), len(best.found))
+            if not _stacking_may_fit_better(upper, lower, m, singles[index + 1], to_beat):
+                continue
             two = max(match_header(_stacked(lower, upper), mapping, key=key),
                       match_header(_stacked(upper, lower), mapping, key=key), key=lambda t: len(t.found))  # fmt: skip
-            if len(two.found) > max(len(m.found), len(singles[index + 1].found), len(best.found)):
+            if len(two.found) > to_beat:
                 best = replace(two, index=index, span=2)
     assert best is not None
     return best
+
+
+def _stacking_may_fit_better(
+    upper: list[str], lower: list[str], upper_match: HeaderMatch, lower_match: HeaderMatch, to_beat: int
+) -> bool:
+    """Whether the two rows stacked could provide more columns than ``to_beat``.
+
+    A stacked cell is one of the two rows' cells, so the stacked rows find no column that neither row finds
+    alone, unless one of them is a leadimport report's header (read in its own way). Checked first, because
+    a wide sheet's row holds 100,000 cells.
+    """
+    prefix = len(REPORT_PREFIX)
+    rows = (upper[:prefix], lower[:prefix])
+    if any(report_columns(r) for r in (*rows, _stacked(*rows), _stacked(*rows[::-1]))):
+        return True
+    return len(upper_match.found.keys() | lower_match.found.keys()) > to_beat
 
 
 def _stacked(first: list[str], second: list[str]) -> list[str]:
