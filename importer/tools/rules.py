@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -215,10 +217,54 @@ def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
         return CONTAINS, f"header {header!r} contains {fragment!r}"
     if rule.field == "name" and key.endswith("name"):
         return WEAK, f"header {header!r} names someone"
-    close = difflib.get_close_matches(key, [k for k in rule.exact if len(k) >= 5], n=1, cutoff=0.85)
+    close = _misspelt(key, rule)
     if close:
-        return FUZZY, f"header {header!r} looks like a misspelt {close[0]!r}"
+        return FUZZY, f"header {header!r} looks like a misspelt {close!r}"
     return 0.0, ""
+
+
+MISSPELT_CUTOFF = 0.85
+
+
+def _misspelt(key: str, rule: FieldRule) -> str | None:
+    """The exact header key ``key`` is closest to (``difflib.get_close_matches`` with one answer, cutoff 0.85).
+
+    Only the keys that pass its two cheap bounds are compared letter by letter. The bounds depend on the length
+    of ``key`` and on its letters that the rule's keys use, which a sheet's many headers share (Question 1,
+    Question 2 ...): they are worked out once for each such pair. A sheet may have 100,000 headers.
+    """
+    alphabet, _ = _misspellable(rule)
+    letters = "".join(sorted(ch for ch in key if ch in alphabet))
+    best: tuple[float, str] | None = None
+    for candidate in _passing_bounds(rule, len(key), letters):
+        score = difflib.SequenceMatcher(None, candidate, key).ratio()
+        if score >= MISSPELT_CUTOFF and (best is None or (score, candidate) > best):
+            best = (score, candidate)
+    return best[1] if best else None
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _passing_bounds(rule: FieldRule, length: int, letters: str) -> tuple[str, ...]:
+    """The rule's keys that may be within the cutoff of a key of ``length`` characters holding ``letters`` (its
+    characters that the rule's keys use): difflib's real_quick_ratio and quick_ratio bounds."""
+    counts = collections.Counter(letters)
+    passing = []
+    for candidate, theirs in _misspellable(rule)[1]:
+        total = length + len(candidate)
+        if 2.0 * min(length, len(candidate)) / total < MISSPELT_CUTOFF:
+            continue
+        if 2.0 * sum(min(n, counts[ch]) for ch, n in theirs.items()) / total < MISSPELT_CUTOFF:
+            continue
+        passing.append(candidate)
+    return tuple(passing)
+
+
+@functools.cache
+def _misspellable(rule: FieldRule) -> tuple[frozenset[str], tuple[tuple[str, collections.Counter[str]], ...]]:
+    """The rule's exact keys long enough to be told apart from a misspelling, with their letters counted, and
+    every character they use."""
+    keys = tuple((k, collections.Counter(k)) for k in rule.exact if len(k) >= 5)
+    return frozenset(ch for k, _ in keys for ch in k), keys
 
 
 def _content_evidence(column: ColumnProfile, rule: FieldRule, share: float) -> str:
