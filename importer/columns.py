@@ -28,7 +28,7 @@ _LARGE_STRING = pa.large_string()
 def _arrow_text(data: object) -> pa.Array:
     # pandas' Arrow-backed text keeps its ChunkedArray here; __arrow_array__ would check and wrap it again
     array = getattr(data, "_pa_array", None)
-    if type(array) is pa.ChunkedArray and array.num_chunks == 1:  # the common case, first: 100,000 columns add up
+    if isinstance(array, pa.ChunkedArray) and array.num_chunks == 1:  # the common case first: 100,000 columns add up
         chunk = array.chunk(0)
         if chunk.type == _LARGE_STRING and not chunk.null_count:
             return chunk

@@ -63,7 +63,7 @@ def _cut_metadata(metadata: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     metadata = metadata.copy(deep=False)
     for position in long_columns:
         text = arrays[position]
-        metadata.isetitem(position, to_series(pc.utf8_slice_codeunits(text, 0, METADATA_LIMIT), metadata.index))
+        metadata.isetitem(position, to_series(pc.utf8_slice_codeunits(text, 0, METADATA_LIMIT), metadata.index).array)
     return metadata, cut
 
 
