@@ -166,11 +166,12 @@ def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
             key = f"{key} (sheet)"
         taken.add(key)
         names.append(key)
-    # one concatenation, not a Series per column: a sheet may have 100,000 columns of a few rows
-    original = cells.set_axis(names, axis=1)
-    if not original.index.equals(rows.index):
-        original = original.reindex(rows.index)
-    return pd.concat([rows[ours], original], axis=1)
+    # one concatenation, then the names set in place: a sheet may have 100,000 columns of a few rows, and each
+    # copy of a frame costs per column
+    original = cells if cells.index.equals(rows.index) else cells.reindex(rows.index)
+    frame = pd.concat([rows[ours], original], axis=1)
+    frame.columns = pd.Index([*ours, *names])
+    return frame
 
 
 def formula_safe_arrow(text: ArrowText) -> ArrowText:

@@ -448,7 +448,7 @@ def _yaml_header(suggestion: Suggestion) -> list[str]:
     return lines
 
 
-_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?: [A-Za-z0-9]+)*")
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?: [A-Za-z0-9_]+)*")
 """Text YAML always writes as it is, unless it is one of the words it reads as true, false or null."""
 _YAML_WORDS = frozenset(
     w for word in ("yes", "no", "true", "false", "on", "off", "null") for w in (word, word.title(), word.upper())
