@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -357,6 +358,7 @@ def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> K
     return "text"
 
 
+@functools.lru_cache(maxsize=1 << 12)  # a wide sheet's columns repeat the same answers (yes, no, 1-5)
 def value_kind(text: str) -> Kind:
     """What one trimmed, non-empty cell looks like."""
     if len(text) > LONG_TEXT:  # notes, not a contact; and the patterns below would take quadratic time on it
