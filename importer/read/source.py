@@ -21,7 +21,6 @@ from importer.columns import (
     TEXT_DTYPE,
     column_arrays,
     column_blocks,
-    columns_holding,
     first_char_in,
     holds_char_in,
     split_block,
@@ -512,36 +511,54 @@ _CONTROLS = "[" + _CONTROL_CHARS + "]"
 def _without_controls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Cells without NUL, Ctrl-Z and other control characters (a line of them is a blank row, and none
     reaches the report or the CRM), and per row whether one was removed (None: none was)."""
+    n = len(cells)
     arrays = column_arrays(cells)
-    changed = {}
-    rows = np.zeros(len(cells), dtype=bool)
-    for i in columns_holding(arrays, lambda a: holds_char_in(a, _CONTROL_CHARS)):
-        rows |= holds_char_in(arrays[i], _CONTROL_CHARS)
-        changed[cells.columns[i]] = to_series(pc.replace_substring_regex(arrays[i], _CONTROLS, ""), cells.index)
-    return _with_columns(cells, changed), (rows if changed else None)
+    changed: dict[int, pa.Array] = {}
+    rows = np.zeros(n, dtype=bool)
+    for block, values in column_blocks(arrays):
+        held = holds_char_in(values, _CONTROL_CHARS).reshape(len(block), n)
+        if not held.any():
+            continue
+        rows |= held.any(axis=0)
+        cleaned = split_block(pc.replace_substring_regex(values, _CONTROLS, ""), len(block))
+        changed.update((block.start + k, cleaned[k]) for k in np.flatnonzero(held.any(axis=1)).tolist())
+    return _with_columns(cells, arrays, changed), (rows if changed else None)
 
 
 def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:
     """Undo spreadsheet text tricks: a leading apostrophe, and ="0123" wrappers."""
+    n = len(cells)
     arrays = column_arrays(cells)
-    changed = {}
-    for i in columns_holding(arrays, lambda a: first_char_in(a, "='")):
-        text = arrays[i]
+    changed: dict[int, pa.Array] = {}
+    for block, values in column_blocks(arrays):
+        tricked = first_char_in(values, "='").reshape(len(block), n)
+        if not tricked.any():
+            continue
+        text = values
         if pc.any(pc.starts_with(text, "=")).as_py():
             text = pc.replace_substring_regex(text, r'^="(.*)"$', r"\1")
         if pc.any(pc.starts_with(text, "'")).as_py():
             text = pc.replace_substring_regex(text, "^'", "")
-        changed[cells.columns[i]] = to_series(text, cells.index)
-    return _with_columns(cells, changed)
+        cleaned = split_block(text, len(block))
+        changed.update((block.start + k, cleaned[k]) for k in np.flatnonzero(tricked.any(axis=1)).tolist())
+    return _with_columns(cells, arrays, changed)
 
 
-def _with_columns(cells: pd.DataFrame, changed: dict[str, pd.Series]) -> pd.DataFrame:
-    """``cells`` with the ``changed`` columns replaced (the same frame when none is)."""
+FEW_CHANGED = 64
+"""Columns replaced one by one in a copy of the frame; more and the frame is made anew (each replacement
+costs as much as thousands of cells)."""
+
+
+def _with_columns(cells: pd.DataFrame, arrays: list[pa.Array], changed: dict[int, pa.Array]) -> pd.DataFrame:
+    """``cells`` with the columns at the ``changed`` positions replaced (the same frame when none is)."""
     if not changed:
         return cells
+    if len(changed) > FEW_CHANGED:
+        names = cells.columns.tolist()
+        return text_frame({name: changed.get(i, arrays[i]) for i, name in enumerate(names)}, cells.index)
     out = cells.copy(deep=False)
-    for name, values in changed.items():
-        out[name] = values
+    for position, values in changed.items():
+        out.isetitem(position, to_series(values, cells.index).array)
     return out
 
 
