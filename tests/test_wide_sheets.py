@@ -126,3 +126,22 @@ def test_a_sheet_of_thousands_of_columns_sends_every_answer_as_the_leads_metadat
         assert lead["name"] == row[0] and lead["email"] == row[2]
         assert lead["metadata"] == _expected_metadata(row), f"row {r + 2}"
         assert lines[r + 2]["lead_id"] == lead["_id"]
+
+
+def test_a_sheet_wider_than_excel_gets_a_csv_report_and_a_clear_word_for_xlsx(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """17,000 columns fit in a CSV report; an .xlsx report is refused with what to do (it was an internal error)."""
+    sheet = tmp_path / "wide.csv"
+    headers = ["Name", "Phone", "Email", *(f"Q{i}" for i in range(16_997))]
+    phones = good_phones(2, seed=22)
+    body = [f"P{r},{phones[r]},p{r}@example.com," + ",".join(["a"] * 16_997) for r in range(2)]
+    sheet.write_text("\n".join([",".join(headers), *body]) + "\n", encoding="utf-8")
+    mapping = str(mapping_file(WIDE_MAPPING))
+    done = run_cli("validate", str(sheet), "--mapping", mapping, "--report", str(tmp_path / "r.csv"))
+    assert done.exit_code == 0, done.stderr
+    assert [row["status"] for row in done.report] == ["valid", "valid"] and done.report[1]["Q16996"] == "a"
+    refused = run_cli("validate", str(sheet), "--mapping", mapping, "--report", str(tmp_path / "r.xlsx"))
+    assert refused.exit_code == 2 and "17,009 columns do not fit in an Excel sheet" in refused.stderr
+    assert "use a .csv report" in refused.stderr and "internal error" not in refused.stderr
+    assert not (tmp_path / "r.xlsx").exists()
