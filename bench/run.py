@@ -31,6 +31,10 @@ Parts (``--part``, repeatable; default: all):
             the whole drop against the time the limit allows for its requests (median of
             --repeats drops; target: within 10%); and the CPU a daemon uses idle, polling an inbox whose done/
             holds 10,000 files (target: under 1% of a core) (bench/watch_drop.py).
+  wide      ``validate``, ``run`` (into the sandbox), ``inspect`` and ``mapping suggest`` of a CSV of
+            100,000 columns x 3 rows against one of 3 columns x 100,000 rows, and of an XLSX of
+            16,384 columns (Excel's most) x 3 rows against 3 x 16,384: CPU time and peak memory, wide
+            against long (target: validate within 2x) (bench/wide_sheets.py).
 
 Each command runs as its own process, the sides compared alternating, ``--repeats``
 times; medians are reported because small shared machines are noisy. The exit code is
@@ -63,6 +67,7 @@ from measure import Measurement, run_measured
 from submit_rate import SubmitSettings, submit_part
 from watch_drop import WatchBenchSettings, watch_part
 from web_upload import WebSettings, web_part
+from wide_sheets import WideSettings, wide_part
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -308,6 +313,19 @@ def watch_drop_part(settings: Settings) -> PartResult:
     )
 
 
+def wide_sheets_part(settings: Settings) -> PartResult:
+    return wide_part(
+        WideSettings(
+            columns=20_000 if settings.quick else 100_000,
+            xlsx_columns=5_000 if settings.quick else 16_384,
+            repeats=settings.repeats,
+            seed=settings.seed,
+            data_dir=settings.data_dir,
+            python=settings.python,
+        )
+    )
+
+
 PARTS: dict[str, Callable[[Settings], PartResult]] = {
     "validate": validate_part,
     "naive": naive_part,
@@ -316,6 +334,7 @@ PARTS: dict[str, Callable[[Settings], PartResult]] = {
     "ledger": ledger_overhead_part,
     "web": web_upload_part,
     "watch": watch_drop_part,
+    "wide": wide_sheets_part,
 }
 
 

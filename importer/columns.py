@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeAlias
 
 import numpy as np
@@ -28,6 +28,10 @@ _LARGE_STRING = pa.large_string()
 def _arrow_text(data: object) -> pa.Array:
     # pandas' Arrow-backed text keeps its ChunkedArray here; __arrow_array__ would check and wrap it again
     array = getattr(data, "_pa_array", None)
+    if isinstance(array, pa.ChunkedArray) and array.num_chunks == 1:  # the common case first: 100,000 columns add up
+        chunk = array.chunk(0)
+        if chunk.type == _LARGE_STRING and not chunk.null_count:
+            return chunk
     if not isinstance(array, pa.ChunkedArray):
         array = data.__arrow_array__() if hasattr(data, "__arrow_array__") else pa.array(data)
     if isinstance(array, pa.ChunkedArray):
@@ -40,6 +44,12 @@ def _arrow_text(data: object) -> pa.Array:
 def to_series(array: ArrowText, index: pd.Index) -> pd.Series:
     """Arrow text back to a pandas str column on ``index``."""
     return pd.Series(pd.array(array, dtype=TEXT_DTYPE), index=index)
+
+
+def text_frame(columns: dict[str, ArrowText], index: pd.Index) -> pd.DataFrame:
+    """A frame of str columns on ``index`` from Arrow text (not copied)."""
+    arrays = {name: TEXT_DTYPE.__from_arrow__(values) for name, values in columns.items()}  # type: ignore[attr-defined]
+    return pd.DataFrame(arrays, index=index, copy=False)
 
 
 def column_arrays(frame: pd.DataFrame, *, only: list[int] | None = None) -> list[pa.Array]:
@@ -94,6 +104,39 @@ def columns_holding(arrays: list[pa.Array], test: Callable[[pa.Array], np.ndarra
 
 _GROUP_VALUES = 1 << 16
 """Values tested at once by :func:`columns_holding`."""
+
+
+def column_blocks(arrays: list[pa.Array]) -> Iterator[tuple[range, pa.Array]]:
+    """Columns of one length, joined a group at a time: each group's positions in ``arrays`` and its values,
+    column after column (column ``positions[k]`` is the ``k``-th run of ``len(column)`` values).
+
+    A sheet of 100,000 columns of a few rows is then worked on in a few calls instead of one per column (each
+    costing as much as thousands of cells); a long column comes alone, not copied.
+    """
+    start, size = 0, 0
+    for stop, array in enumerate(arrays, start=1):
+        size += len(array)
+        if size >= _GROUP_VALUES or stop == len(arrays):
+            yield range(start, stop), _large(_joined(arrays[start:stop]))
+            start, size = stop, 0
+
+
+def split_block(values: pa.Array, columns: int) -> list[pa.Array]:
+    """A block from :func:`column_blocks` cut back into its ``columns`` columns (slices, not copies)."""
+    n = len(values) // columns if columns else 0
+    return [values.slice(k * n, n) for k in range(columns)]
+
+
+def _joined(group: list[pa.Array]) -> pa.Array:
+    if len(group) == 1:
+        return group[0]
+    if len({a.type for a in group}) == 1:  # joined first, then cast once
+        return pa.concat_arrays(group)
+    return pa.concat_arrays([_large(a) for a in group])
+
+
+def _large(array: pa.Array) -> pa.Array:
+    return array if array.type == _LARGE_STRING else array.cast(_LARGE_STRING)
 
 
 def to_bool(array: ArrowText) -> np.ndarray:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer import issues
-from importer.columns import join_codes, to_arrow, to_series
+from importer.columns import column_arrays, column_blocks, join_codes, to_arrow, to_series
 from importer.normalize.leads import LeadFrame
 from importer.read.source import SourceTable
 
@@ -44,6 +44,30 @@ def _code(mask: np.ndarray, code: str) -> pa.Array:
     return pa.array(np.where(mask, code, ""), pa.large_string())
 
 
+def _cut_metadata(metadata: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The metadata with values past :data:`METADATA_LIMIT` cut there, and the rows that had one.
+
+    The lengths are measured a block of columns at a time (a sheet may have 100,000 columns of a few rows); the
+    frame is copied only when a value is cut.
+    """
+    n = len(metadata)
+    cut = np.zeros(n, dtype=bool)
+    arrays = column_arrays(metadata)
+    long_columns: list[int] = []
+    for block, values in column_blocks(arrays):
+        lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False)
+        long_values = (lengths > METADATA_LIMIT).reshape(len(block), n)
+        long_columns += [block.start + k for k in np.flatnonzero(long_values.any(axis=1)).tolist()]
+        cut |= long_values.any(axis=0)
+    if not long_columns:
+        return metadata, cut
+    metadata = metadata.copy(deep=False)
+    for position in long_columns:
+        text = arrays[position]
+        metadata.isetitem(position, to_series(pc.utf8_slice_codeunits(text, 0, METADATA_LIMIT), metadata.index).array)
+    return metadata, cut
+
+
 def apply_bounds(leads: LeadFrame, table: SourceTable) -> LeadFrame:
     """The leads with over-long fields made ``invalid``, long metadata cut and cleaned rows warned about."""
     rows, metadata = leads.rows, leads.metadata
@@ -60,18 +84,7 @@ def apply_bounds(leads: LeadFrame, table: SourceTable) -> LeadFrame:
         if column in table.cells.columns:
             too_long |= _lengths(table.cells[column]) > PHONE_CELL_LIMIT
     too_long &= counted
-    cut = np.zeros(n, dtype=bool)
-    if len(metadata.columns):
-        metadata = metadata.copy()
-        for column in metadata.columns:
-            long_values = _lengths(metadata[column]) > METADATA_LIMIT
-            if long_values.any():
-                text = to_arrow(metadata[column])
-                metadata[column] = to_series(
-                    pc.if_else(pa.array(long_values), pc.utf8_slice_codeunits(text, 0, METADATA_LIMIT), text),
-                    metadata.index,
-                )
-                cut |= long_values
+    metadata, cut = _cut_metadata(metadata)
     cut &= counted
     controls = table.controls if table.controls is not None and len(table.controls) == n else np.zeros(n, bool)
     controls = controls & counted

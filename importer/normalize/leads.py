@@ -17,11 +17,16 @@ from importer import issues
 from importer.columns import (
     ArrowText,
     byte_lengths,
+    column_arrays,
+    column_blocks,
     empty_text,
+    first_char_in,
     holds_char_in,
     join_codes,
     nonempty,
+    split_block,
     strip_invisible,
+    text_frame,
     to_arrow,
     to_bool,
     to_series,
@@ -321,7 +326,9 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
         return empty_text(n)
     first = pa.nulls(n, type=pa.large_string())
     missing = np.arange(n)
-    for name in [c for c in cells.columns if c not in table.ignored]:  # a report fed back: the sheet's own cells
+    for name in [
+        c for c in cells.columns.tolist() if c not in table.ignored
+    ]:  # a report fed back: the sheet's own cells
         # Each column only fills the rows still without a value; usually the first column fills nearly all.
         values = pc.take(to_arrow(cells[name]), pa.array(missing)) if len(missing) < n else to_arrow(cells[name])
         filled = byte_lengths(trim_whitespace(values)) > 0
@@ -386,7 +393,9 @@ def _notes_below(blank: np.ndarray, reached: np.ndarray, table: SourceTable) -> 
         return np.zeros(0, dtype=np.int64)
     name_columns = {table.columns[f] for f in ("name", "firstName", "lastName") if f in table.columns}
     phone_columns = {table.columns["phone"], *table.alternates.get("phone", ())} if "phone" in table.columns else set()
-    read = [c for c in table.cells.columns if c not in table.ignored]  # a report fed back in: not its own columns
+    read = [
+        c for c in table.cells.columns.tolist() if c not in table.ignored
+    ]  # a report fed back in: not its own columns
     notes = []
     for row in tail[np.flatnonzero(reached[tail])[-1] + 1 :].tolist():
         if blank[row] or reached[row]:
@@ -430,7 +439,7 @@ def _group_labels(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
     candidates = candidates[reached[filled_rows[following[heads]]]]
     if len(candidates) == 0:
         return candidates
-    read = [c for c in table.cells.columns if c not in table.ignored]
+    read = [c for c in table.cells.columns.tolist() if c not in table.ignored]
     count = np.zeros(len(candidates), dtype=np.int64)
     where = np.full(len(candidates), -1, dtype=np.int64)
     texts = pa.nulls(len(candidates), type=pa.large_string())
@@ -513,28 +522,49 @@ def _blank_missing(values: ArrowText, *, keep: frozenset[str] = frozenset()) -> 
 
 
 def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str]) -> pd.DataFrame:
+    """Each row's metadata values by key: trimmed, Excel's error values (#REF!) blanked, constants as defaults."""
     cells = table.cells
-    meta = {}
     used = set(table.columns.values()) | table.ignored
+    meta: dict[str, ArrowText] = {}
     if mapping.metadata_unmapped:
-        for header in cells.columns:
-            if header not in used:
-                meta[header] = cells[header].str.strip()
+        meta.update(_unmapped_metadata(cells, [i for i, h in enumerate(cells.columns.tolist()) if h not in used]))
     for spec in mapping.metadata:
         column = table.columns.get(spec.target)
         if column is not None:
-            values = cells[column].str.strip()
+            values = trim_whitespace(to_arrow(cells[column]))
             for other in table.alternates.get(spec.target, ()):
-                values = values.where(values != "", cells[other].str.strip())
-            meta[spec.key] = values
-    for name, values in meta.items():  # #REF! is a broken formula in the sheet, not a value for the CRM
-        if values.str.startswith("#").any():
-            meta[name] = values.where(~values.isin(EXCEL_ERRORS), "")
+                values = pc.if_else(nonempty(values), values, trim_whitespace(to_arrow(cells[other])))
+            meta[spec.key] = _blank_errors(values)
     for key, value in constants.items():
         if key.startswith(METADATA_PREFIX):
             name = key.removeprefix(METADATA_PREFIX)
-            if name in meta:  # a default, as for lead fields: the column's value wins where the cell is not empty
-                meta[name] = meta[name].where(meta[name].fillna("") != "", value)
-            else:
-                meta[name] = pd.Series(value, index=cells.index, dtype="str")
-    return pd.DataFrame(meta, index=cells.index)
+            # a default, as for lead fields: the column's value wins where the cell is not empty
+            given = meta.get(name)
+            filled = pa.scalar(value, pa.large_string())
+            meta[name] = pc.if_else(nonempty(given), given, filled) if given is not None else _repeat(value, len(cells))
+    return text_frame(meta, cells.index)
+
+
+def _unmapped_metadata(cells: pd.DataFrame, positions: list[int]) -> dict[str, pa.Array]:
+    """The columns at ``positions`` as metadata values, worked on a block of columns at a time (a sheet may have
+    100,000 of them)."""
+    arrays = column_arrays(cells, only=positions)
+    headers = cells.columns.tolist()
+    names = [str(headers[i]) for i in positions]
+    meta: dict[str, pa.Array] = {}
+    for block, values in column_blocks(arrays):
+        cleaned = split_block(_blank_errors(trim_whitespace(values)), len(block))
+        meta.update(zip(names[block.start : block.stop], cleaned, strict=True))
+    return meta
+
+
+def _blank_errors(values: ArrowText) -> ArrowText:
+    """``values`` with Excel's error values (#REF! is a broken formula in the sheet, not a value) made empty."""
+    if not first_char_in(values, "#").any():
+        return values
+    error = pc.is_in(values, value_set=pa.array(EXCEL_ERRORS, pa.large_string()))
+    return pc.if_else(error, pa.scalar("", pa.large_string()), values)
+
+
+def _repeat(value: str, n: int) -> pa.Array:
+    return pa.array([value] * n, pa.large_string())

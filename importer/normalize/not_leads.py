@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import byte_lengths, to_arrow, to_bool, trim_whitespace
+from importer.columns import byte_lengths, column_arrays, column_blocks, to_arrow, to_bool, trim_whitespace
 from importer.read.source import SourceTable
 
 LEAD_FIELDS_READ = ("name", "firstName", "lastName", "phone", "email")
@@ -28,7 +28,7 @@ def template_rows(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
         return np.zeros(0, dtype=np.int64)
     keep = np.ones(len(candidates), dtype=bool)
     picked = pa.array(candidates)
-    for header in [c for c in table.cells.columns if c not in table.ignored and c not in lead_columns]:
+    for header in [c for c in table.cells.columns.tolist() if c not in table.ignored and c not in lead_columns]:
         values = trim_whitespace(pc.take(to_arrow(table.cells[header]), picked))
         filled = byte_lengths(values) > 0
         if not filled.any():
@@ -46,16 +46,32 @@ def template_rows(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
 def partial_headers(table: SourceTable) -> np.ndarray:
     """Rows where two or more cells hold their own column's header and no cell a phone or an email."""
     n = len(table.cells)
+    every = table.cells.columns.tolist()
+    read = [i for i, c in enumerate(every) if c not in table.ignored]
+    headers = [str(every[i]) for i in read]
     count = np.zeros(n, dtype=np.int64)
-    for header in [c for c in table.cells.columns if c not in table.ignored]:
-        spelled = {header, header.strip(), header.strip().lower(), header.strip().upper()}
-        values = to_arrow(table.cells[header])
-        count += to_bool(pc.is_in(values, value_set=pa.array(sorted(spelled), values.type)))
+    for block, values in column_blocks(column_arrays(table.cells, only=read)):
+        count += _own_headers(values, headers[block.start : block.stop]).reshape(len(block), n).sum(axis=0)
     rows = np.flatnonzero(count >= 2)
     found = np.zeros(n, dtype=bool)
     if len(rows):
         found[rows[~has_contact(table, rows)]] = True
     return found
+
+
+def _own_headers(values: pa.Array, headers: list[str]) -> np.ndarray:
+    """Per cell of a block of columns (``headers``' columns, one after the other), whether it spells its own
+    column's header: as written, trimmed, or trimmed in lower or upper case."""
+    per_column = len(values) // len(headers)
+    spelled = np.zeros(len(values), dtype=bool)
+    for spelling in (lambda h: h, str.strip, lambda h: h.strip().lower(), lambda h: h.strip().upper()):
+        own = [spelling(h) for h in headers]
+        if len(own) == 1:  # a long column alone: compared with its header as it is
+            spelled |= to_bool(pc.equal(values, pa.scalar(own[0], pa.large_string())))
+            continue
+        expected = pc.take(pa.array(own, pa.large_string()), pa.array(np.repeat(np.arange(len(own)), per_column)))
+        spelled |= to_bool(pc.equal(values, expected))
+    return spelled
 
 
 def has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ def short_rows(table: SourceTable) -> tuple[np.ndarray, np.ndarray]:
     short = missing > 0
     shifted = np.zeros(n, dtype=bool)
     width = table.header_width
-    order = list(table.cells.columns)
+    order = table.cells.columns.tolist()
     for target in ("phone", "email"):
         header = table.columns.get(target)
         if header is None:

@@ -4,7 +4,9 @@ leadimport report fed back in, the columns' display names, and the errors and no
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -66,15 +68,14 @@ def report_columns(row: list[str]) -> set[int]:
     return set(range(i)) if i >= 5 else set()
 
 
-def match_header(row: list[str], mapping: LeadMapping) -> HeaderMatch:
-    """Which mapping columns a candidate header row provides."""
+def match_header(row: list[str], mapping: LeadMapping, *, key: Callable[[str], str] = normalize_header) -> HeaderMatch:
+    """Which mapping columns a candidate header row provides (``key``: how a header cell is normalized)."""
     keys: dict[str, list[int]] = {}
     ours = report_columns(row)
     for i, cell in enumerate(row):
         if i in ours:
             continue
-        key = normalize_header(cell.removesuffix(" (sheet)") if ours else cell)
-        keys.setdefault(key, []).append(i)
+        keys.setdefault(key(cell.removesuffix(" (sheet)") if ours else cell), []).append(i)
     keys.pop("", None)
     found: dict[str, int] = {}
     alternates: dict[str, tuple[int, ...]] = {}
@@ -101,7 +102,10 @@ def choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: in
         return replace(match_header(preview[header_row - 1], mapping), index=header_row - 1)
     best: HeaderMatch | None = None
     rows = preview[:HEADER_SEARCH_ROWS]
-    singles = [match_header(row, mapping) for row in rows]
+    # Each cell is met several times (alone, and stacked over and under its neighbours); a wide sheet's row
+    # holds more distinct cells than normalize_header remembers.
+    key = functools.lru_cache(maxsize=None)(normalize_header)
+    singles = [match_header(row, mapping, key=key) for row in rows]
     for index, m in enumerate(singles):
         if best is None or len(m.found) > len(best.found):
             best = replace(m, index=index)
@@ -110,12 +114,31 @@ def choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: in
             # column named by its sub-header (or by its label where the sub-header is empty, or the other way
             # round, whichever fits); used only when it fits better than either row alone.
             upper, lower = rows[index], rows[index + 1]
-            two = max(match_header(_stacked(lower, upper), mapping), match_header(_stacked(upper, lower), mapping),
-                      key=lambda t: len(t.found))  # fmt: skip
-            if len(two.found) > max(len(m.found), len(singles[index + 1].found), len(best.found)):
+            to_beat = max(len(m.found), len(singles[index + 1].found), len(best.found))
+            if not _stacking_may_fit_better(upper, lower, m, singles[index + 1], to_beat):
+                continue
+            two = max(match_header(_stacked(lower, upper), mapping, key=key),
+                      match_header(_stacked(upper, lower), mapping, key=key), key=lambda t: len(t.found))  # fmt: skip
+            if len(two.found) > to_beat:
                 best = replace(two, index=index, span=2)
     assert best is not None
     return best
+
+
+def _stacking_may_fit_better(
+    upper: list[str], lower: list[str], upper_match: HeaderMatch, lower_match: HeaderMatch, to_beat: int
+) -> bool:
+    """Whether the two rows stacked could provide more columns than ``to_beat``.
+
+    A stacked cell is one of the two rows' cells, so the stacked rows find no column that neither row finds
+    alone, unless one of them is a leadimport report's header (read in its own way). Checked first, because
+    a wide sheet's row holds 100,000 cells.
+    """
+    prefix = len(REPORT_PREFIX)
+    rows = (upper[:prefix], lower[:prefix])
+    if any(report_columns(r) for r in (*rows, _stacked(*rows), _stacked(*rows[::-1]))):
+        return True
+    return len(upper_match.found.keys() | lower_match.found.keys()) > to_beat
 
 
 def _stacked(first: list[str], second: list[str]) -> list[str]:
@@ -187,11 +210,16 @@ def no_sheet_matches(p: Path, mapping: LeadMapping, tried: list[tuple[str, Heade
 def display_names(headers: list[str], *, _extra: int) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
+    tried: dict[str, int] = {}  # base → the next number to try (a header repeated 1,000 times is not counted up anew)
     for i in range(max(len(headers), _extra)):
         base = headers[i].strip() if i < len(headers) and headers[i].strip() else f"Column {column_letter(i)}"
-        name, n = base, 2
-        while name in seen:
-            name, n = f"{base} ({n})", n + 1
+        name, n = base, tried.get(base, 2)
+        if name in seen:
+            name = f"{base} ({n})"
+            while name in seen:
+                n += 1
+                name = f"{base} ({n})"
+            tried[base] = n + 1
         seen.add(name)
         names.append(name)
     return names

@@ -20,9 +20,11 @@ from python_calamine import CalamineWorkbook
 from importer.columns import (
     TEXT_DTYPE,
     column_arrays,
-    columns_holding,
+    column_blocks,
     first_char_in,
     holds_char_in,
+    split_block,
+    text_frame,
     to_arrow,
     to_bool,
     to_series,
@@ -172,13 +174,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     names = [every[i] for i in positions]  # a column beyond the header keeps its letter (Column WZZ)
     if isinstance(parsed, pa.Table):
         # One contiguous large_string array per column, so later stages convert without copying.
-        cells = pd.DataFrame(
-            {
-                n: TEXT_DTYPE.__from_arrow__(_one_text_chunk(parsed.column(i)))  # type: ignore[attr-defined]
-                for i, n in enumerate(names)
-            },
-            copy=False,
-        )
+        cells = text_frame(dict(zip(names, _text_chunks(parsed), strict=True)), pd.RangeIndex(parsed.num_rows))
     else:
         checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
         split = mend_split_cells(parsed.columns, width, checks, delimiter, frozenset(match.found.values()))
@@ -198,8 +194,15 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     return table
 
 
+def _text_chunks(table: pa.Table) -> list[pa.Array]:
+    """Each column as one large_string array, cast a block of columns at a time (not a call per column: a
+    sheet may have 100,000 columns)."""
+    arrays = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for c in table.columns]
+    return [part for block, values in column_blocks(arrays) for part in split_block(values, len(block))]
+
+
 def _one_text_chunk(column: pa.ChunkedArray) -> pa.Array:
-    """A column as one large_string array."""
+    """A column as one large_string array (the streamed reader's columns, one at a time)."""
     array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
 
@@ -224,7 +227,7 @@ def _refuse_runaway_quotes(table: SourceTable, delimiter: str) -> None:
     def record_like(line: str) -> bool:
         return line.count(delimiter) >= need and (need >= 3 or _CONTACT_LIKE.search(line) is not None)
 
-    for name in table.cells.columns:
+    for name in table.cells.columns.tolist():
         values = to_arrow(table.cells[name])
         broken = np.flatnonzero(to_bool(pc.match_substring_regex(values, "[\r\n]")))
         runaway = [
@@ -514,36 +517,54 @@ _CONTROLS = "[" + _CONTROL_CHARS + "]"
 def _without_controls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Cells without NUL, Ctrl-Z and other control characters (a line of them is a blank row, and none
     reaches the report or the CRM), and per row whether one was removed (None: none was)."""
+    n = len(cells)
     arrays = column_arrays(cells)
-    changed = {}
-    rows = np.zeros(len(cells), dtype=bool)
-    for i in columns_holding(arrays, lambda a: holds_char_in(a, _CONTROL_CHARS)):
-        rows |= holds_char_in(arrays[i], _CONTROL_CHARS)
-        changed[cells.columns[i]] = to_series(pc.replace_substring_regex(arrays[i], _CONTROLS, ""), cells.index)
-    return _with_columns(cells, changed), (rows if changed else None)
+    changed: dict[int, pa.Array] = {}
+    rows = np.zeros(n, dtype=bool)
+    for block, values in column_blocks(arrays):
+        held = holds_char_in(values, _CONTROL_CHARS).reshape(len(block), n)
+        if not held.any():
+            continue
+        rows |= held.any(axis=0)
+        cleaned = split_block(pc.replace_substring_regex(values, _CONTROLS, ""), len(block))
+        changed.update((block.start + k, cleaned[k]) for k in np.flatnonzero(held.any(axis=1)).tolist())
+    return _with_columns(cells, arrays, changed), (rows if changed else None)
 
 
 def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:
     """Undo spreadsheet text tricks: a leading apostrophe, and ="0123" wrappers."""
+    n = len(cells)
     arrays = column_arrays(cells)
-    changed = {}
-    for i in columns_holding(arrays, lambda a: first_char_in(a, "='")):
-        text = arrays[i]
+    changed: dict[int, pa.Array] = {}
+    for block, values in column_blocks(arrays):
+        tricked = first_char_in(values, "='").reshape(len(block), n)
+        if not tricked.any():
+            continue
+        text = values
         if pc.any(pc.starts_with(text, "=")).as_py():
             text = pc.replace_substring_regex(text, r'^="(.*)"$', r"\1")
         if pc.any(pc.starts_with(text, "'")).as_py():
             text = pc.replace_substring_regex(text, "^'", "")
-        changed[cells.columns[i]] = to_series(text, cells.index)
-    return _with_columns(cells, changed)
+        cleaned = split_block(text, len(block))
+        changed.update((block.start + k, cleaned[k]) for k in np.flatnonzero(tricked.any(axis=1)).tolist())
+    return _with_columns(cells, arrays, changed)
 
 
-def _with_columns(cells: pd.DataFrame, changed: dict[str, pd.Series]) -> pd.DataFrame:
-    """``cells`` with the ``changed`` columns replaced (the same frame when none is)."""
+FEW_CHANGED = 64
+"""Columns replaced one by one in a copy of the frame; more and the frame is made anew (each replacement
+costs as much as thousands of cells)."""
+
+
+def _with_columns(cells: pd.DataFrame, arrays: list[pa.Array], changed: dict[int, pa.Array]) -> pd.DataFrame:
+    """``cells`` with the columns at the ``changed`` positions replaced (the same frame when none is)."""
     if not changed:
         return cells
+    if len(changed) > FEW_CHANGED:
+        names = cells.columns.tolist()
+        return text_frame({name: changed.get(i, arrays[i]) for i, name in enumerate(names)}, cells.index)
     out = cells.copy(deep=False)
-    for name, values in changed.items():
-        out[name] = values
+    for position, values in changed.items():
+        out.isetitem(position, to_series(values, cells.index).array)
     return out
 
 

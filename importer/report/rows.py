@@ -164,17 +164,18 @@ def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     ours = [c for c in (*REPORT_COLUMNS, "imported_in_run") if c in rows.columns]
     taken = set(ours)
     names = []
-    for name in cells.columns:
+    for name in cells.columns.tolist():
         key = name
         while key in taken:
             key = f"{key} (sheet)"
         taken.add(key)
         names.append(key)
-    # one concatenation, not a Series per column: a sheet may have 100,000 columns of a few rows
-    original = cells.set_axis(names, axis=1)
-    if not original.index.equals(rows.index):
-        original = original.reindex(rows.index)
-    return pd.concat([rows[ours], original], axis=1)
+    # one concatenation, then the names set in place: a sheet may have 100,000 columns of a few rows, and each
+    # copy of a frame costs per column
+    original = cells if cells.index.equals(rows.index) else cells.reindex(rows.index)
+    frame = pd.concat([rows[ours], original], axis=1)
+    frame.columns = pd.Index([*ours, *names])
+    return frame
 
 
 def formula_safe_arrow(text: ArrowText) -> ArrowText:
@@ -248,13 +249,15 @@ def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
                 writer: pacsv.CSVWriter | None = None
                 options = pacsv.WriteOptions(quoting_style="needed")
                 for frame in parts:
+                    names, columns = _report_columns(frame)
                     for start in range(0, max(len(frame), 1), REPORT_SLICE):
-                        table = _safe_table(frame.iloc[start : start + REPORT_SLICE])
+                        table = _safe_table(names, [c.slice(start, REPORT_SLICE) for c in columns])
                         if writer is None:
                             writer = pacsv.CSVWriter(sink, table.schema, write_options=options)
                         if table.num_rows or start == 0:
                             writer.write_table(table)
                         del table
+                    del columns
                 if writer is not None:
                     writer.close()
         except pa.ArrowMemoryError as exc:  # out of memory, not a disk's fault
@@ -265,22 +268,30 @@ def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
     write_atomically(path, write)
 
 
-def _safe_table(part: pd.DataFrame) -> pa.Table:
-    """A slice of the report as an Arrow table, every cell Excel would change made safe (all columns at once)."""
-    numbers = {n for n in ("sheet_row", "duplicate_of") if n in part.columns and pd.api.types.is_numeric_dtype(part[n])}
-    texts = [name for name in part.columns if name not in numbers]
-    positions = [i for i, name in enumerate(part.columns) if name not in numbers]
-    arrays = dict(zip(texts, column_arrays(part, only=positions), strict=True))
-    suspects = columns_holding(list(arrays.values()), _excel_would_change)
-    for name in [texts[i] for i in suspects]:
-        arrays[name] = formula_safe_arrow(arrays[name])
+def _report_columns(frame: pd.DataFrame) -> tuple[list[str], list[pa.Array]]:
+    """The report's column names and its columns as Arrow arrays: row numbers as integers, the rest as text
+    (taken from the frame once, all columns together: a sheet may have 100,000 columns)."""
+    names = [str(n) for n in frame.columns.tolist()]
+    numbers = {n for n in ("sheet_row", "duplicate_of") if n in names and pd.api.types.is_numeric_dtype(frame[n])}
+    positions = [i for i, name in enumerate(names) if name not in numbers]
+    texts = iter(column_arrays(frame, only=positions))
     columns = [
-        pa.array(part[name].astype("Int64"), type=pa.int64(), from_pandas=True)
-        if name in numbers
-        else pc.cast(arrays[name], pa.large_string())  # one type in every slice
-        for name in part.columns
+        pa.array(frame[name].astype("Int64"), type=pa.int64(), from_pandas=True) if name in numbers else next(texts)
+        for name in names
     ]
-    return pa.Table.from_arrays(columns, names=[str(n) for n in part.columns])
+    return names, columns
+
+
+def _safe_table(names: list[str], columns: list[pa.Array]) -> pa.Table:
+    """A slice of the report as an Arrow table, every cell Excel would change made safe (all columns at once)."""
+    texts = [i for i, column in enumerate(columns) if column.type != pa.int64()]
+    safe = list(columns)
+    for k in columns_holding([columns[i] for i in texts], _excel_would_change):
+        safe[texts[k]] = formula_safe_arrow(columns[texts[k]])
+    for i in texts:
+        if safe[i].type != pa.large_string():  # one type in every slice
+            safe[i] = pc.cast(safe[i], pa.large_string())
+    return pa.Table.from_arrays(safe, names=names)
 
 
 def _excel_would_change(text: pa.Array) -> np.ndarray:

@@ -59,6 +59,7 @@ ERROR_FILL = "F8696B"
 WARNING_FILL = "FFD966"
 AUTHOR = "leadimport"
 EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
 MAX_WIDTH = 50
 # openpyxl holds every note in memory until the file is saved (about 5 kB each): past this many,
 # problem cells keep their colour but get no note, and the reason column still says why.
@@ -97,6 +98,11 @@ def write_xlsx_report(
     if len(frame) + 1 > EXCEL_MAX_ROWS:
         raise SourceError(
             f"cannot write the report to {path}: {len(frame)} rows do not fit in an Excel sheet; use a .csv report."
+        )
+    if frame.shape[1] > EXCEL_MAX_COLUMNS:  # a wide CSV (a survey export) has more columns than a sheet holds
+        raise SourceError(
+            f"cannot write the report to {path}: {frame.shape[1]:,} columns do not fit in an Excel sheet (at most"
+            f" {EXCEL_MAX_COLUMNS:,}); use a .csv report."
         )
     workbook = Workbook(write_only=True)
     try:

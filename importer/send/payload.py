@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import to_arrow
+from importer.columns import byte_lengths, column_arrays, column_blocks, to_arrow
 
 LEAD_TEXT_FIELDS = ("name", "firstName", "lastName", "email", "groupId")
+_SEPARATOR = pa.scalar("\x1f", pa.large_string())
 
 
 def build_payloads(
@@ -19,22 +22,57 @@ def build_payloads(
     """One lead object per row of ``rows`` (in order), as the bulk endpoint takes it."""
     fields = ["referenceId", "phone_e164", *LEAD_TEXT_FIELDS]
     values = [to_arrow(rows[c]).to_pylist() for c in fields]
-    meta = metadata.loc[rows.index]
-    meta_keys = list(meta.columns)
-    meta_values = [to_arrow(meta[k]).to_pylist() for k in meta_keys]
+    extras = _metadata_of(rows, metadata)
     leads: list[dict[str, object]] = []
-    for i, (ref, phone, *texts) in enumerate(zip(*values, strict=True)):
+    for (ref, phone, *texts), extra in zip(zip(*values, strict=True), extras, strict=True):
         lead: dict[str, object] = {"projectId": project_id, "processId": process_id, "referenceId": ref}
         if phone:
             lead["phone"] = phone
         for key, text in zip(LEAD_TEXT_FIELDS, texts, strict=True):
             if text:
                 lead[key] = text
-        extra = {k: v[i] for k, v in zip(meta_keys, meta_values, strict=True) if v[i]}
         if extra:
             lead["metadata"] = extra
         leads.append(lead)
     return leads
+
+
+def _metadata_of(rows: pd.DataFrame, metadata: pd.DataFrame) -> list[dict[str, str]]:
+    """Each row's non-empty metadata values by key, in the metadata's column order."""
+    extras: list[dict[str, str]] = [{} for _ in range(len(rows))]
+    keys = [str(k) for k in metadata.columns]
+    for block, cells in _picked_cells(rows, metadata):
+        filled = byte_lengths(cells) > 0
+        if not filled.any():
+            continue
+        texts = cells.filter(pa.array(filled)).to_pylist()
+        where = np.flatnonzero(filled)
+        row_of, key_of = np.divmod(where, len(block))
+        names = keys[block.start : block.stop]
+        for row, key, text in zip(row_of.tolist(), key_of.tolist(), texts, strict=True):
+            extras[row][names[key]] = text
+    return extras
+
+
+def _picked_cells(rows: pd.DataFrame, metadata: pd.DataFrame) -> Iterator[tuple[range, pa.Array]]:
+    """The metadata of ``rows``, a block of columns at a time: the block's positions among the metadata's
+    columns and its cells row after row (each row's cells of the block together, in column order).
+
+    A sheet may have 100,000 metadata columns of a few rows: they are taken a block at a time, not a pandas
+    operation per column; a few rows of a long sheet are taken from each column, not from all of its cells.
+    """
+    if rows.empty or metadata.shape[1] == 0:
+        return
+    at = metadata.index.get_indexer(rows.index)
+    if (at < 0).any():
+        raise KeyError(f"rows without metadata: {list(rows.index[at < 0][:5])}")
+    arrays, n = column_arrays(metadata), len(metadata)
+    if 4 * len(at) < n:  # a few rows of many: taken from each column first
+        picked = pa.array(at)
+        arrays, at, n = [a.take(picked) for a in arrays], np.arange(len(at)), len(at)
+    for block, values in column_blocks(arrays):
+        order = (np.arange(len(block))[None, :] * n + at[:, None]).ravel()
+        yield block, values.take(pa.array(order))
 
 
 def payload_hashes(rows: pd.DataFrame, metadata: pd.DataFrame, *, project_id: str, process_id: str) -> list[str]:
@@ -44,11 +82,16 @@ def payload_hashes(rows: pd.DataFrame, metadata: pd.DataFrame, *, project_id: st
     """
     if rows.empty:
         return []
-    meta = metadata.loc[rows.index]
     columns = [to_arrow(rows[c]) for c in ("referenceId", "phone_e164", *LEAD_TEXT_FIELDS)]
-    columns += [to_arrow(meta[k]) for k in meta.columns]
-    header = "\x1e".join([project_id, process_id, *map(str, meta.columns)])
-    joined = pc.binary_join_element_wise(
-        pa.scalar(header, pa.large_string()), *columns, pa.scalar("\x1f", pa.large_string())
-    )
+    blocks = [_joined_rows(cells, len(block), len(rows)) for block, cells in _picked_cells(rows, metadata)]
+    if blocks:
+        columns.append(blocks[0] if len(blocks) == 1 else pc.binary_join_element_wise(*blocks, _SEPARATOR))
+    header = "\x1e".join([project_id, process_id, *map(str, metadata.columns)])
+    joined = pc.binary_join_element_wise(pa.scalar(header, pa.large_string()), *columns, _SEPARATOR)
     return [hashlib.blake2b(b, digest_size=8).hexdigest() for b in pc.cast(joined, pa.large_binary()).to_pylist()]
+
+
+def _joined_rows(cells: pa.Array, width: int, n: int) -> pa.Array:
+    """``n`` rows of ``width`` cells each (row after row) → each row's cells joined with the separator."""
+    offsets = pa.array(np.arange(0, n * width + 1, width, dtype=np.int64))
+    return pc.binary_join(pa.LargeListArray.from_arrays(offsets, cells), _SEPARATOR)

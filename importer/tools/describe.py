@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -113,8 +114,25 @@ class TableInspection:
 
     def cells(self, header: str) -> list[str]:
         """The sampled rows' cells of the (first) column headed ``header``."""
-        at = next((c.position for c in self.columns if c.header == header), None)
+        at = _positions(self.columns).get(header)
         return [] if at is None else [row[at] for row in self.rows if at < len(row)]
+
+
+def _positions(columns: tuple[ColumnProfile, ...]) -> dict[str, int]:
+    """Each header's (first) column position, worked out once per table (the last one asked about is kept):
+    the lookup is made for each column of a sheet that may have 100,000."""
+    global _LAST_POSITIONS
+    kept = _LAST_POSITIONS
+    if kept is not None and kept[0] is columns:
+        return kept[1]
+    found: dict[str, int] = {}
+    for column in columns:
+        found.setdefault(column.header, column.position)
+    _LAST_POSITIONS = (columns, found)
+    return found
+
+
+_LAST_POSITIONS: tuple[tuple[ColumnProfile, ...], dict[str, int]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +358,7 @@ def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> K
     return "text"
 
 
+@functools.lru_cache(maxsize=1 << 12)  # a wide sheet's columns repeat the same answers (yes, no, 1-5)
 def value_kind(text: str) -> Kind:
     """What one trimmed, non-empty cell looks like."""
     if len(text) > LONG_TEXT:  # notes, not a contact; and the patterns below would take quadratic time on it

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -211,7 +213,7 @@ def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
         return EXACT, f"header {header!r} matches {rule.field}"
     if key in rule.weak:
         return WEAK, f"header {header!r} may mean {rule.field}"
-    if rule.field in _PERSON_FIELDS and any(word in key for word in NOT_THE_LEAD):
+    if rule.field in _PERSON_FIELDS and _NOT_THE_LEAD.search(key):
         return 0.0, ""  # Company Name, Form Name, Father's Name: someone or something else
     token = next((t for t in header_tokens(header) if t in rule.tokens), None)
     if token:
@@ -221,10 +223,56 @@ def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
         return CONTAINS, f"header {header!r} contains {fragment!r}"
     if rule.field == "name" and key.endswith("name"):
         return WEAK, f"header {header!r} names someone"
-    close = difflib.get_close_matches(key, [k for k in rule.exact if len(k) >= 5], n=1, cutoff=0.85)
+    close = _misspelt(key, rule)
     if close:
-        return FUZZY, f"header {header!r} looks like a misspelt {close[0]!r}"
+        return FUZZY, f"header {header!r} looks like a misspelt {close!r}"
     return 0.0, ""
+
+
+_NOT_THE_LEAD = re.compile("|".join(map(re.escape, NOT_THE_LEAD)))
+"""A header key holding any of NOT_THE_LEAD (one search instead of one per word)."""
+MISSPELT_CUTOFF = 0.85
+
+
+def _misspelt(key: str, rule: FieldRule) -> str | None:
+    """The exact header key ``key`` is closest to (``difflib.get_close_matches`` with one answer, cutoff 0.85).
+
+    Only the keys that pass its two cheap bounds are compared letter by letter. The bounds depend on the length
+    of ``key`` and on its letters that the rule's keys use, which a sheet's many headers share (Question 1,
+    Question 2 ...): they are worked out once for each such pair. A sheet may have 100,000 headers.
+    """
+    alphabet, _ = _misspellable(rule)
+    letters = "".join(sorted(ch for ch in key if ch in alphabet))
+    best: tuple[float, str] | None = None
+    for candidate in _passing_bounds(rule, len(key), letters):
+        score = difflib.SequenceMatcher(None, candidate, key).ratio()
+        if score >= MISSPELT_CUTOFF and (best is None or (score, candidate) > best):
+            best = (score, candidate)
+    return best[1] if best else None
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _passing_bounds(rule: FieldRule, length: int, letters: str) -> tuple[str, ...]:
+    """The rule's keys that may be within the cutoff of a key of ``length`` characters holding ``letters`` (its
+    characters that the rule's keys use): difflib's real_quick_ratio and quick_ratio bounds."""
+    counts = collections.Counter(letters)
+    passing = []
+    for candidate, theirs in _misspellable(rule)[1]:
+        total = length + len(candidate)
+        if 2.0 * min(length, len(candidate)) / total < MISSPELT_CUTOFF:
+            continue
+        if 2.0 * sum(min(n, counts[ch]) for ch, n in theirs.items()) / total < MISSPELT_CUTOFF:
+            continue
+        passing.append(candidate)
+    return tuple(passing)
+
+
+@functools.cache
+def _misspellable(rule: FieldRule) -> tuple[frozenset[str], tuple[tuple[str, collections.Counter[str]], ...]]:
+    """The rule's exact keys long enough to be told apart from a misspelling, with their letters counted, and
+    every character they use."""
+    keys = tuple((k, collections.Counter(k)) for k in rule.exact if len(k) >= 5)
+    return frozenset(ch for k, _ in keys for ch in k), keys
 
 
 def _content_evidence(column: ColumnProfile, rule: FieldRule, share: float) -> str:
@@ -267,4 +315,4 @@ def single_word_share(cells: Sequence[str]) -> float:
 def describes_something_else(header: str) -> bool:
     """A header naming a company, a place, a product, a campaign ...: its cells are nobody's name."""
     key = header_key(header)
-    return is_company(header) or is_city(header) or is_country(header) or any(w in key for w in NOT_THE_LEAD)
+    return is_company(header) or is_city(header) or is_country(header) or _NOT_THE_LEAD.search(key) is not None

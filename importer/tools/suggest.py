@@ -448,8 +448,17 @@ def _yaml_header(suggestion: Suggestion) -> list[str]:
     return lines
 
 
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?: [A-Za-z0-9_]+)*")
+"""Text YAML always writes as it is, unless it is one of the words it reads as true, false or null."""
+_YAML_WORDS = frozenset(
+    w for word in ("yes", "no", "true", "false", "on", "off", "null") for w in (word, word.title(), word.upper())
+)
+
+
 def _scalar(text: str) -> str:
     """``text`` as a one-line YAML scalar, quoted only where YAML needs it."""
+    if _PLAIN.fullmatch(text) and text not in _YAML_WORDS:  # most headers; asking yaml costs ~0.2 ms each
+        return text
     if any(ch in text for ch in "\r\n\t") or not text.isprintable():
         return json.dumps(text, ensure_ascii=False)
     dumped = yaml.safe_dump(text, allow_unicode=True, width=1 << 30).removesuffix("\n...\n").rstrip("\n")

@@ -9,6 +9,7 @@ punctuation and accents ignored (``Prénom`` is ``prenom``, ``Teléfono`` is ``t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from importer.config import normalize_header
 
 
+@functools.lru_cache(maxsize=1024)  # each header is asked about by every field's rule in turn
 def header_key(text: str) -> str:
     """A header for matching: case, spacing, punctuation and accents ignored (``Prénom`` → ``prenom``)."""
     return normalize_header(unicodedata.normalize("NFKD", text))
@@ -23,8 +25,13 @@ def header_key(text: str) -> str:
 
 def header_tokens(text: str) -> list[str]:
     """A header's words, as :func:`header_key` makes each: ``tel_work`` → tel, work; ``leadSource`` → lead, source."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=1024)  # each header is asked about by every field's rule in turn
+def _tokens(text: str) -> tuple[str, ...]:
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
-    return [k for k in (header_key(w) for w in re.split(r"[\W_]+", spaced)) if k]
+    return tuple(k for k in (header_key(w) for w in re.split(r"[\W_]+", spaced)) if k)
 
 
 def keys(*phrases: str) -> frozenset[str]:
