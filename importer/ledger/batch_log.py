@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from importer.ledger import json_text
 from importer.ledger.key_index import KINDS, KeyIndex, Segment
 
 PayloadHashes = Callable[[Sequence[int]], Mapping[int, str]]
@@ -180,11 +181,11 @@ class Batch:
 
     def keys_json(self) -> str:
         """The leads' keys as ``batches.leads`` stores them."""
-        return json.dumps(self.columns[:KEY_FIELDS], separators=(",", ":"))
+        return json_text.dumps(self.columns[:KEY_FIELDS])
 
     def outcomes_json(self) -> str:
         """The leads' states, lead _ids and messages as ``batches.outcomes`` stores them."""
-        return json.dumps(self.columns[KEY_FIELDS:], separators=(",", ":"))
+        return json_text.dumps(self.columns[KEY_FIELDS:])
 
     @property
     def size(self) -> int:

@@ -352,12 +352,15 @@ class _Sender:
     def _note_called(self, leads: list[dict[str, object]], result: BatchResult) -> None:
         """Keep the phones the CRM refused as already called: no later run sends them again."""
         assert self.ledger is not None
-        phones = {str(lead["referenceId"]): str(lead.get("phone") or "") for lead in leads}
-        called = [
-            (phones[ref], o.message or "")
+        refused = [
+            (ref, o.message or "")
             for ref, o in result.outcomes.items()
-            if o.state == "rejected" and phones.get(ref) and is_called_phone(o.message or "")
+            if o.state == "rejected" and is_called_phone(o.message or "")
         ]
+        if not refused:
+            return
+        phones = {str(lead["referenceId"]): str(lead.get("phone") or "") for lead in leads}
+        called = [(phones[ref], message) for ref, message in refused if phones.get(ref)]
         self.ledger.ledger.note_called_phones(self.ledger.run_id, self.project_id, called)
 
     def recall_guard(self) -> None:
