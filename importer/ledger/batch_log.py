@@ -408,9 +408,11 @@ class BatchLog:
         }
         to_seal: dict[int, list[tuple[int, Segment]]] = {}
         to_fold: list[int] = []
+        scopes: set[int] = set()
         for (batch_id,) in rows:
             batch = self.batches[batch_id] if batch_id in self.mine else others[batch_id]
             scope = batch.scope
+            scopes.add(scope)
             if batch.in_flight():
                 to_fold.append(batch_id)
             else:
@@ -422,6 +424,8 @@ class BatchLog:
             self.fold_staged(conn, to_fold)
         for batch_id, *_ in rows:
             self._forget(batch_id)
+        for scope in scopes:
+            self._refilter(scope)
 
     def sealed_matches(
         self, conn: sqlite3.Connection, scope: int, columns: Sequence[Sequence[str]], hits: Sequence[Hit]
@@ -490,6 +494,19 @@ class BatchLog:
         for values, column in zip(index.values, batch.columns[:3], strict=False):
             values.update(column)
             values.discard("")  # no phone or email matches nothing
+
+    def _refilter(self, scope: int) -> None:
+        """The scope's prefilter made of the batches still open here: those sealed or folded are found in the
+        key index or ``leads`` from now on, and a run that seals as it goes then holds only a few batches'
+        values, not those of every lead it sent."""
+        index = self._index(scope)
+        values: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+        for batch_id in index.batch_ids:
+            for found, column in zip(values, self.batches[batch_id].columns[:KINDS], strict=True):
+                found.update(column)
+        for found in values:
+            found.discard("")
+        index.values = values
 
     def _forget(self, batch_id: int) -> None:
         batch = self.batches.pop(batch_id, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 import signal
 import threading
@@ -40,6 +41,10 @@ Progress = Callable[[str, int, "int | None"], None]
 LOOKUP_WORKERS = 32
 """Lookups of an interrupted run's leads in flight at once (all within the shared rate budget): enough to
 use the whole budget against a CRM that takes a couple of seconds per answer."""
+
+SEAL_EVERY = 50
+"""Batches recorded between two seals of the run's settled batches in the ledger (``Ledger.seal_settled``):
+a run of a million leads then keeps a few batches in memory, not every lead it sent."""
 
 INFLIGHT_GRACE = 120.0
 """The client's request timeout: no request of leadimport runs longer, so nor does the CRM's work on it."""
@@ -182,6 +187,7 @@ class _Sender:
         self.notes: dict[str, str] = {}
         """referenceId → what an accepted row's reason says about how it was sent."""
         self._sent, self._total = 0, len(state)
+        self._recorded = itertools.count(1)
         self._bar_lock = threading.Lock()
         if options.progress:
             options.progress("sending", 0, self._total)
@@ -347,6 +353,9 @@ class _Sender:
             except LedgerError as exc:
                 raise _Unrecorded(exc, {str(x["referenceId"]): where[str(x["referenceId"])] for x in leads}) from exc
             faults.reach("after-record")
+            if next(self._recorded) % SEAL_EVERY == 0:
+                with contextlib.suppress(LedgerError):  # only memory is at stake: the run ends by sealing anyway
+                    self.ledger.ledger.seal_settled(self.ledger.run_id)
         return result
 
     def _note_called(self, leads: list[dict[str, object]], result: BatchResult) -> None:
