@@ -28,6 +28,9 @@ class SheetRows:
         self.run = np.full(len(rows), "", dtype=object)
         self.positions = positions
         self._refs = _text_column(rows["referenceId"])
+        self._accepted: list[tuple[np.ndarray, pa.Array]] = []
+        """Rows accepted a batch at a time, with their lead _ids as Arrow text (a million Python strings would
+        take about 80 MB until the report is written)."""
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -45,13 +48,34 @@ class SheetRows:
         self.lead_id[at] = lead_id or ""
         self.run[at] = "" if run is None else str(run)
 
+    def accept(self, at: Sequence[int], lead_ids: Sequence[str | None]) -> None:
+        """Settle the rows at positions ``at`` as accepted by the CRM, with these lead _ids (and no reason)."""
+        where = np.asarray(at, dtype=np.int64)
+        self.status[where], self.reason[where], self.lead_id[where], self.run[where] = "accepted", "", "", ""
+        self._accepted.append((where, pa.array(lead_ids, pa.large_string())))
+
     def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
         out = rows.copy(deep=False)  # every column written here is replaced whole: rows stays as it was
         out["status"], out["reason"] = self.status, self.reason
         out["lead_id"], out["imported_in_run"] = self.lead_id, self.run
         for col in ("status", "reason", "lead_id", "imported_in_run"):
             out[col] = out[col].astype("str")
+        if self._accepted:
+            out["lead_id"] = pd.array(self._lead_ids(), dtype=TEXT_DTYPE)
         return out
+
+    def _lead_ids(self) -> pa.Array:
+        """The lead_id column: what :meth:`set` wrote, and the ids of the rows :meth:`accept` settled."""
+        size = len(self.lead_id)
+        written = pa.array(self.lead_id, pa.large_string())
+        at = np.concatenate([where for where, _ in self._accepted])
+        ids = pa.concat_arrays([values for _, values in self._accepted])
+        take = np.arange(size, dtype=np.int64)
+        take[at] = size + np.arange(len(at), dtype=np.int64)
+        later = np.flatnonzero(self.lead_id[at] != "")  # set again since (never, as the send goes; kept if so)
+        take[at[later]] = at[later]
+        column = pa.concat_arrays([written, ids]).take(pa.array(take))
+        return pc.fill_null(column, "") if column.null_count else column
 
 
 def shared_values(column: pd.Series) -> np.ndarray:

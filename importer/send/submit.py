@@ -485,11 +485,18 @@ class _Sender:
             return
         self.requests += result.requests
         notes = self.notes
+        accepted: list[int] = []
+        lead_ids: list[str | None] = []
         for ref, outcome in result.outcomes.items():
-            if outcome.state == "accepted":
-                state.set(where[ref], "accepted", reason=notes.get(ref, ""), lead_id=outcome.lead_id)
+            if outcome.state == "accepted" and ref not in notes:
+                accepted.append(where[ref])
+                lead_ids.append(outcome.lead_id)
+            elif outcome.state == "accepted":
+                state.set(where[ref], "accepted", reason=notes[ref], lead_id=outcome.lead_id)
             else:
                 state.set(where[ref], "rejected", reason=outcome.message or "rejected by the CRM")
+        if accepted:
+            state.accept(accepted, lead_ids)
         for ref in result.unsent:
             state.set(where[ref], "pending", reason="not sent: the run stopped before this row")
         for ref in result.unknown:
