@@ -21,8 +21,11 @@ metadata, run column-wide), so a sheet of 200,000 numbers written one way costs 
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 import phonenumbers
@@ -186,9 +189,25 @@ def _is_area(code: str, first: str) -> bool:
 @lru_cache(maxsize=1)
 def _geocoded() -> frozenset[str]:
     """Calling code + leading digits that phonenumbers' geocoder names a place for (``3491``: Madrid)."""
-    from phonenumbers.geodata import GEOCODE_DATA
+    loaded = sys.modules.get("phonenumbers.geodata")
+    if loaded is not None:
+        return frozenset(loaded.GEOCODE_DATA)
+    # Importing phonenumbers.geodata holds every place's name in every language (about 100 MB) for as long as
+    # the process runs; only the prefixes are wanted here, so its parts are read one at a time, and let go.
+    keys: set[str] = set()
+    for path in sorted(Path(phonenumbers.__file__).parent.joinpath("geodata").glob("data*.py")):
+        spec = importlib.util.spec_from_file_location(f"_leadimport_geodata_{path.stem}", path)
+        if spec is None or spec.loader is None:
+            continue
+        part = importlib.util.module_from_spec(spec)
+        part.__package__ = "phonenumbers.geodata"  # for its relative import of phonenumbers.util
+        spec.loader.exec_module(part)
+        keys.update(part.data)
+    if not keys:  # laid out otherwise than expected: the plain import, whatever it costs
+        from phonenumbers.geodata import GEOCODE_DATA
 
-    return frozenset(GEOCODE_DATA)
+        return frozenset(GEOCODE_DATA)
+    return frozenset(keys)
 
 
 def _nanp_written(text: str, home: str) -> bool:
