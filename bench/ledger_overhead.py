@@ -154,7 +154,11 @@ def ledger_part(settings: LedgerSettings) -> LedgerResult:
             line = []
             for name, runs in sides if repeat % 2 == 0 else sides[::-1]:
                 with tempfile.TemporaryDirectory(prefix="leadimport-bench-") as tmp:
-                    ledger = ["--ledger", str(Path(tmp, "ledger.sqlite3"))] if name == "with" else ["--no-ledger"]
+                    ledger = (
+                        ["--ledger", str(Path(tmp, "ledger.sqlite3")), "--new-ledger"]
+                        if name == "with"
+                        else ["--no-ledger"]
+                    )
                     try:
                         imported = import_into_sandbox(
                             sheet,

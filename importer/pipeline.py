@@ -42,6 +42,7 @@ from importer.report.rows import (
     write_csv_parts,
 )
 from importer.send.gc_pause import fewer_collections
+from importer.send.malloc_arenas import bound_heap_growth
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
 from importer.send.preview import preview_with_ledger
 from importer.send.submit import LedgerRun, Progress, SendOptions, send_rows
@@ -358,7 +359,8 @@ def import_file(
 
     The ledger (on unless ``ledger=None``) records every lead sent, so a rerun resumes an interrupted import
     and never sends a lead twice. ``tune_gc`` freezes the prepared sheet out of Python's garbage collector while
-    sending (faster for large sheets; it changes the process, so the CLI asks for it and a library caller may not).
+    sending (faster for large sheets) and bounds glibc's heap growth meanwhile (two arenas, large buffers
+    mapped each time); it changes the process, so the CLI asks for it and a library caller may not.
     ``insecure_http`` allows an ``http://`` base_url to another machine (the token then crosses the network
     unencrypted); ``new_ledger`` lets an existing empty ledger file (0 bytes) start anew, which is otherwise
     refused: a truncated ledger taken for a new one would send every lead again.
@@ -382,6 +384,8 @@ def import_file(
     details = (("Mapping", lead_mapping.source), ("Mode", "import"))
     with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path, new=new_ledger) as opened:
         run = _begin(opened, path, lead_mapping, crm, command)
+        if tune_gc:
+            bound_heap_growth()  # the sending threads' buffers would otherwise keep hundreds of MB resident
         guard = send.duplicates or DuplicateBudget(rule=send.duplicate_rule)
         with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry, duplicates=guard) as client:
             sent = send_rows(

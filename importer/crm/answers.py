@@ -8,7 +8,6 @@ referenceId, phone or email, carry ``_id`` or ``id``, and put its message under 
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -24,27 +23,24 @@ class Matcher:
     def __init__(self, leads: Sequence[Lead]) -> None:
         self._leads = leads
         self._refs = {ref(lead) for lead in leads}
-
-    # Built only when an item names its lead by phone or email alone: answers that carry the referenceId
-    # (or only an _id, matched by order) never need them.
-    @functools.cached_property
-    def _by_phone(self) -> dict[str, str | None]:
-        return unique_index(self._leads, "phone", phone_key)
-
-    @functools.cached_property
-    def _by_email(self) -> dict[str, str | None]:
-        return unique_index(self._leads, "email", email_key)
+        self._by_phone: dict[str, str | None] | None = None
+        self._by_email: dict[str, str | None] | None = None
 
     def lead_of(self, item: object) -> str | None:
         """The referenceId of the batch lead a lead-like object describes."""
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):
             return None
         ref = text(item.get("referenceId"))
         if ref is not None:
             return ref if ref in self._refs else None
+        # Only items without a referenceId need the indexes by phone and email: they are built on first use.
+        if self._by_phone is None:
+            self._by_phone = unique_index(self._leads, "phone", phone_key)
         phone = phone_key(item.get("phone"))
         if phone is not None and (ref := self._by_phone.get(phone)) is not None:
             return ref
+        if self._by_email is None:
+            self._by_email = unique_index(self._leads, "email", email_key)
         email = email_key(item.get("email"))
         return self._by_email.get(email) if email is not None else None
 
@@ -91,7 +87,7 @@ def item_message(item: Mapping[str, object]) -> str:
 
 def lead_id(item: object) -> str | None:
     """The CRM ``_id`` (or ``id``, or a success item's ``leadId``) of a lead object."""
-    if not isinstance(item, Mapping):
+    if type(item) is not dict and not isinstance(item, Mapping):
         return None
     return text(item.get("_id")) or text(item.get("id")) or text(item.get("leadId"))
 
@@ -121,6 +117,8 @@ def email_key(value: object) -> str | None:
 
 def text(value: object) -> str | None:
     """A non-empty string or integer id as text."""
+    if type(value) is str:  # the usual case, answered first
+        return value or None
     if isinstance(value, bool):
         return None
     if isinstance(value, int | str) and str(value):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from importer.crm.dup_budget import Reservation
 from importer.errors import CrmStop, CrmUnreachable
@@ -31,9 +31,8 @@ class Answer:
     """The decoded JSON body, or None when there is none."""
 
 
-@dataclass(frozen=True, slots=True)
-class LeadOutcome:
-    """The CRM's definite answer about one lead."""
+class LeadOutcome(NamedTuple):
+    """The CRM's definite answer about one lead (a tuple: a run makes one per lead, a million of them)."""
 
     reference_id: str
     state: Literal["accepted", "rejected"]

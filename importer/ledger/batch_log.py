@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from importer.ledger import json_text
 from importer.ledger.key_index import KINDS, KeyIndex, Segment
 
 PayloadHashes = Callable[[Sequence[int]], Mapping[int, str]]
@@ -180,11 +181,11 @@ class Batch:
 
     def keys_json(self) -> str:
         """The leads' keys as ``batches.leads`` stores them."""
-        return json.dumps(self.columns[:KEY_FIELDS], separators=(",", ":"))
+        return json_text.dumps(self.columns[:KEY_FIELDS])
 
     def outcomes_json(self) -> str:
         """The leads' states, lead _ids and messages as ``batches.outcomes`` stores them."""
-        return json.dumps(self.columns[KEY_FIELDS:], separators=(",", ":"))
+        return json_text.dumps(self.columns[KEY_FIELDS:])
 
     @property
     def size(self) -> int:
@@ -407,9 +408,11 @@ class BatchLog:
         }
         to_seal: dict[int, list[tuple[int, Segment]]] = {}
         to_fold: list[int] = []
+        scopes: set[int] = set()
         for (batch_id,) in rows:
             batch = self.batches[batch_id] if batch_id in self.mine else others[batch_id]
             scope = batch.scope
+            scopes.add(scope)
             if batch.in_flight():
                 to_fold.append(batch_id)
             else:
@@ -421,6 +424,8 @@ class BatchLog:
             self.fold_staged(conn, to_fold)
         for batch_id, *_ in rows:
             self._forget(batch_id)
+        for scope in scopes:
+            self._refilter(scope)
 
     def sealed_matches(
         self, conn: sqlite3.Connection, scope: int, columns: Sequence[Sequence[str]], hits: Sequence[Hit]
@@ -489,6 +494,19 @@ class BatchLog:
         for values, column in zip(index.values, batch.columns[:3], strict=False):
             values.update(column)
             values.discard("")  # no phone or email matches nothing
+
+    def _refilter(self, scope: int) -> None:
+        """The scope's prefilter made of the batches still open here: those sealed or folded are found in the
+        key index or ``leads`` from now on, and a run that seals as it goes then holds only a few batches'
+        values, not those of every lead it sent."""
+        index = self._index(scope)
+        values: tuple[set[str], set[str], set[str]] = (set(), set(), set())
+        for batch_id in index.batch_ids:
+            for found, column in zip(values, self.batches[batch_id].columns[:KINDS], strict=True):
+                found.update(column)
+        for found in values:
+            found.discard("")
+        index.values = values
 
     def _forget(self, batch_id: int) -> None:
         batch = self.batches.pop(batch_id, None)

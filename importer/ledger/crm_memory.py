@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from importer.crm.dup_budget import DuplicateMemory
+from importer.ledger import json_text
 
 CALLED_TABLE = """CREATE TABLE IF NOT EXISTS called_phones (
     project_id TEXT NOT NULL, phone TEXT NOT NULL, message TEXT NOT NULL, run_id INTEGER NOT NULL,
@@ -34,7 +35,7 @@ def called(conn: sqlite3.Connection, project_id: str, phones: Sequence[str]) -> 
     rows = conn.execute(
         "SELECT phone, message, run_id FROM called_phones WHERE project_id = ?"
         " AND phone IN (SELECT value FROM json_each(?))",
-        (project_id, json.dumps(wanted)),
+        (project_id, json_text.dumps(wanted)),
     )
     return {str(phone): (str(message), int(run_id)) for phone, message, run_id in rows}
 

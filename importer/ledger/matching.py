@@ -8,12 +8,12 @@ back, each with what holds it back.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from importer.ledger import json_text
 from importer.ledger.batch_log import Match
 from importer.ledger.batch_log import PayloadHashes as PayloadHashes  # re-exported: the claim's callers name it here
 
@@ -91,9 +91,9 @@ class ClaimResult:
 def stored_matches(conn: sqlite3.Connection, sql: str, scope: int, columns: Sequence[Sequence[str]]) -> list[Match]:
     """The rows of ``leads`` matching each lead by position; ``columns``: the leads' referenceIds, phones
     and emails (the referenceIds alone for :data:`BY_REFERENCE`)."""
-    params: dict[str, object] = {"scope": scope, "refs": json.dumps(list(columns[0]))}
+    params: dict[str, object] = {"scope": scope, "refs": json_text.dumps(list(columns[0]))}
     if ":phones" in sql:
-        params.update(phones=json.dumps(list(columns[1])), emails=json.dumps(list(columns[2])))
+        params.update(phones=json_text.dumps(list(columns[1])), emails=json_text.dumps(list(columns[2])))
     return conn.execute(sql, params).fetchall()
 
 

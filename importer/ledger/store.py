@@ -189,8 +189,12 @@ class Ledger:
                 raise LedgerError(f"the ledger {self.path} has no run {run_id}.")
 
     def seal_settled(self, run_id: int) -> None:
-        """Seal the run's batches that have every outcome (call once nothing more is sent; :meth:`end_run`
-        seals or folds the rest)."""
+        """Seal the run's batches that have every outcome (:meth:`end_run` seals or folds the rest).
+
+        May be called while the run still claims and sends: a sealed batch is never written again, and its
+        leads are found through the key index. A long run that does so every so often keeps a few batches in
+        memory instead of every lead it sent.
+        """
         with self._transaction("seal batches in") as conn:
             self._log.close(conn, self._log.settled_of_run(run_id))
 

@@ -21,10 +21,11 @@ metadata, run column-wide), so a sheet of 200,000 numbers written one way costs 
 
 from __future__ import annotations
 
-import contextlib
+import importlib.util
 import re
 import sys
 from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 import phonenumbers
@@ -187,22 +188,26 @@ def _is_area(code: str, first: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _geocoded() -> frozenset[int]:
-    """Calling code + leading digits that phonenumbers' geocoder names a place for (``3491``: Madrid), as numbers.
+    """Calling code + leading digits that phonenumbers' geocoder names a place for (``3491``: Madrid), as numbers."""
+    loaded = sys.modules.get("phonenumbers.geodata")
+    if loaded is not None:
+        return frozenset(int(key) for key in loaded.GEOCODE_DATA)
+    # Importing phonenumbers.geodata holds every place's name in every language (about 100 MB) for as long as
+    # the process runs; only the prefixes are wanted here, so its parts are read one at a time, and let go.
+    keys: set[int] = set()
+    for path in sorted(Path(phonenumbers.__file__).parent.joinpath("geodata").glob("data*.py")):
+        spec = importlib.util.spec_from_file_location(f"_leadimport_geodata_{path.stem}", path)
+        if spec is None or spec.loader is None:
+            continue
+        part = importlib.util.module_from_spec(spec)
+        part.__package__ = "phonenumbers.geodata"  # for its relative import of phonenumbers.util
+        spec.loader.exec_module(part)
+        keys.update(int(key) for key in part.data)
+    if not keys:  # laid out otherwise than expected: the plain import, whatever it costs
+        from phonenumbers.geodata import GEOCODE_DATA
 
-    Only these are kept: the geocoder's data (place names in many languages, about 100 MB of objects) is let
-    go again unless something had loaded it before, so that it does not stay for the rest of a long run.
-    """
-    loaded = [name for name in sys.modules if name.startswith("phonenumbers.geodata")]
-    from phonenumbers.geodata import GEOCODE_DATA
-
-    keys = frozenset(int(key) for key in GEOCODE_DATA)
-    if not loaded:
-        del GEOCODE_DATA
-        for name in [name for name in sys.modules if name.startswith("phonenumbers.geodata")]:
-            del sys.modules[name]
-        with contextlib.suppress(AttributeError):
-            delattr(phonenumbers, "geodata")
-    return keys
+        return frozenset(int(key) for key in GEOCODE_DATA)
+    return frozenset(keys)
 
 
 def _nanp_written(text: str, home: str) -> bool:

@@ -1,22 +1,25 @@
 """The rows a send works through: each row's status as it is settled, and the valid rows' leads and ledger
-keys, built a chunk at a time as batches need them (the leads of a whole sheet are never held at once)."""
+keys, built a batch at a time, in whichever sending thread sends the batch (the leads of a whole sheet are
+never held at once, and the thread feeding the requests never builds any)."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import to_arrow
+from importer.columns import TEXT_DTYPE, to_arrow
 from importer.ledger.store import LeadKey
-from importer.send.payload import payload_hashes
+from importer.send.payload import LEAD_TEXT_FIELDS, leads_from_columns, payload_hashes
 
 
 class SheetRows:
-    """Status columns being filled in, addressed by referenceId."""
+    """Status columns being filled in, addressed by row position (a batch knows its rows' positions)."""
 
     def __init__(self, rows: pd.DataFrame, positions: np.ndarray) -> None:
         self.status = shared_values(rows["status"])
@@ -24,37 +27,32 @@ class SheetRows:
         self.lead_id = shared_values(rows["lead_id"])
         self.run = np.full(len(rows), "", dtype=object)
         self.positions = positions
-        # An index over the Arrow text: a dict of a million referenceIds would hold a Python string, an int
-        # and a dict entry for each (about 140 MB).
-        self.refs = pd.Index(pd.array(to_arrow(rows["referenceId"].iloc[positions]), dtype="str"))
+        self._refs = _text_column(rows["referenceId"])
+        self._accepted: list[tuple[np.ndarray, pa.Array]] = []
+        """Rows accepted a batch at a time, with their lead _ids as Arrow text (a million Python strings would
+        take about 80 MB until the report is written)."""
 
     def __len__(self) -> int:
         return len(self.positions)
 
-    def __contains__(self, ref: str) -> bool:
-        return ref in self.refs
-
-    def at(self, ref: str) -> int:
-        """The row position of the valid row with this referenceId (KeyError: none)."""
-        loc = self.refs.get_loc(ref)
-        if isinstance(loc, slice):
-            loc = loc.start
-        elif not isinstance(loc, int):
-            loc = int(np.flatnonzero(loc)[0])
-        return int(self.positions[loc])
-
-    def left(self) -> list[str]:
-        """The referenceIds of the valid rows still ``valid`` (neither sent nor settled)."""
-        still = np.flatnonzero(self.status[self.positions] == "valid")
-        return [str(ref) for ref in self.refs[still]]
+    def left(self) -> dict[str, int]:
+        """The valid rows still ``valid`` (neither sent nor settled): referenceId → row position."""
+        still = self.positions[self.status[self.positions] == "valid"]
+        return dict(zip(_take(self._refs, still).to_pylist(), still.tolist(), strict=True))
 
     def set(
-        self, ref: str, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None
+        self, at: int, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None
     ) -> None:
-        i = self.at(ref)
-        self.status[i], self.reason[i] = status, reason
-        self.lead_id[i] = lead_id or ""
-        self.run[i] = "" if run is None else str(run)
+        """Settle the row at position ``at``."""
+        self.status[at], self.reason[at] = status, reason
+        self.lead_id[at] = lead_id or ""
+        self.run[at] = "" if run is None else str(run)
+
+    def accept(self, at: Sequence[int], lead_ids: Sequence[str | None]) -> None:
+        """Settle the rows at positions ``at`` as accepted by the CRM, with these lead _ids (and no reason)."""
+        where = np.asarray(at, dtype=np.int64)
+        self.status[where], self.reason[where], self.lead_id[where], self.run[where] = "accepted", "", "", ""
+        self._accepted.append((where, pa.array(lead_ids, pa.large_string())))
 
     def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
         out = rows.copy(deep=False)  # every column written here is replaced whole: rows stays as it was
@@ -62,7 +60,22 @@ class SheetRows:
         out["lead_id"], out["imported_in_run"] = self.lead_id, self.run
         for col in ("status", "reason", "lead_id", "imported_in_run"):
             out[col] = out[col].astype("str")
+        if self._accepted:
+            out["lead_id"] = pd.array(self._lead_ids(), dtype=TEXT_DTYPE)
         return out
+
+    def _lead_ids(self) -> pa.Array:
+        """The lead_id column: what :meth:`set` wrote, and the ids of the rows :meth:`accept` settled."""
+        size = len(self.lead_id)
+        written = pa.array(self.lead_id, pa.large_string())
+        at = np.concatenate([where for where, _ in self._accepted])
+        ids = pa.concat_arrays([values for _, values in self._accepted])
+        take = np.arange(size, dtype=np.int64)
+        take[at] = size + np.arange(len(at), dtype=np.int64)
+        later = np.flatnonzero(self.lead_id[at] != "")  # set again since (never, as the send goes; kept if so)
+        take[at[later]] = at[later]
+        column = pa.concat_arrays([written, ids]).take(pa.array(take))
+        return pc.fill_null(column, "") if column.null_count else column
 
 
 def shared_values(column: pd.Series) -> np.ndarray:
@@ -78,29 +91,127 @@ def lead_keys(valid: pd.DataFrame) -> list[LeadKey]:
     """What the ledger records of each valid row's lead, in row order (the payload hash only on demand:
     :func:`payload_hashes_of`)."""
     columns = [to_arrow(valid[c]).to_pylist() for c in ("referenceId", "phone_e164", "email")]
-    fields = zip(*columns, valid["sheet_row"].astype(int).tolist(), itertools.repeat(""), strict=False)
+    return _keys(columns, valid["sheet_row"].astype(int).tolist())
+
+
+def _keys(columns: list[list[str]], sheet_rows: list[int]) -> list[LeadKey]:
+    fields = zip(*columns, sheet_rows, itertools.repeat(""), strict=False)
     return list(map(tuple.__new__, itertools.repeat(LeadKey), fields))  # LeadKey(*f) at C speed
 
 
-KEY_CHUNK = 20_000
-"""Valid rows whose leads (and ledger keys) are built at a time, as batches need them: the first batches
-leave while later ones are still to build, and the leads of the whole sheet are never held at once."""
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The leads of one request, their ledger keys (none without a ledger) and their rows' positions."""
+
+    leads: list[dict[str, object]]
+    keys: list[LeadKey]
+    where: dict[str, int]
+    """referenceId → the row's position in the sheet's frame."""
+
+
+class LeadSource:
+    """The valid rows' leads, built for any run of them (the ``start``-th to the ``stop``-th valid row).
+
+    Reads the frame's Arrow columns without pandas, so that any thread may build while others send.
+    """
+
+    def __init__(
+        self,
+        rows: pd.DataFrame,
+        metadata: pd.DataFrame,
+        positions: np.ndarray,
+        *,
+        project_id: str,
+        process_id: str,
+        keys: bool,
+    ) -> None:
+        self.positions = positions
+        self._project_id, self._process_id, self._with_keys = project_id, process_id, keys
+        self._fields = [_text_column(rows[c]) for c in ("referenceId", "phone_e164", *LEAD_TEXT_FIELDS)]
+        meta_at = positions_of(metadata.index, rows.index)
+        self._meta_keys = [str(k) for k in metadata.columns]
+        self._meta = [_text_column(metadata[k]) for k in metadata.columns]
+        self._meta_positions = positions if meta_at is None else meta_at[positions]
+        self._sheet_rows = rows["sheet_row"].to_numpy() if keys else None
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def build(self, start: int, stop: int) -> Batch:
+        """The leads of the ``start``-th to ``stop``-th valid rows, with their keys and positions."""
+        at = self.positions[start:stop]
+        values = [_take(column, at).to_pylist() for column in self._fields]
+        meta_at = self._meta_positions[start:stop]
+        meta = [_take(column, meta_at).to_pylist() for column in self._meta]
+        leads = leads_from_columns(
+            values, self._meta_keys, meta, project_id=self._project_id, process_id=self._process_id
+        )
+        refs = [str(lead["referenceId"]) for lead in leads]
+        keys: list[LeadKey] = []
+        if self._with_keys and self._sheet_rows is not None:
+            keys = _keys([refs, values[1], values[5]], self._sheet_rows[at].astype(int).tolist())
+        return Batch(leads, keys, dict(zip(refs, at.tolist(), strict=True)))
+
+    def where(self, start: int, stop: int) -> dict[str, int]:
+        """referenceId → row position of the ``start``-th to ``stop``-th valid rows."""
+        at = self.positions[start:stop]
+        return dict(zip(_take(self._fields[0], at).to_pylist(), at.tolist(), strict=True))
+
+
+def positions_of(index: pd.Index, of: pd.Index) -> np.ndarray | None:
+    """Where each label of ``of`` is in ``index`` (None: at the same positions, the usual case)."""
+    if index.equals(of):
+        return None
+    found: np.ndarray = index.get_indexer(of)
+    return found
+
+
+def _text_column(column: pd.Series) -> pa.ChunkedArray:
+    """The column's Arrow text without a copy where it is Arrow text already; nulls as ""."""
+    array = getattr(column.array, "_pa_array", None) if column.dtype == TEXT_DTYPE else None
+    if not isinstance(array, pa.ChunkedArray):
+        array = to_arrow(column)
+        return pa.chunked_array([array])
+    return array
+
+
+def _take(column: pa.ChunkedArray, at: np.ndarray) -> pa.Array:
+    """The values at the ascending positions ``at``: only the chunks they span are touched (nulls as "")."""
+    if not len(at):
+        return pa.array([], pa.large_string())
+    first, last = int(at[0]), int(at[-1]) + 1
+    part = column.slice(first, last - first)
+    array = part.chunk(0) if part.num_chunks == 1 else part.combine_chunks()
+    taken = array if last - first == len(at) else array.take(pa.array(at - first))
+    return pc.fill_null(taken, "") if taken.null_count else taken
+
+
+class Batches:
+    """The valid rows handed out a run at a time: the thread feeding requests only counts, the sending
+    thread builds (:meth:`LeadSource.build`)."""
+
+    def __init__(self, source: LeadSource) -> None:
+        self.source = source
+        self._next = 0
+
+    @property
+    def left(self) -> int:
+        return len(self.source) - self._next
+
+    def take(self, size: int) -> tuple[int, int]:
+        """The next ``size`` valid rows (fewer at the end), as (start, stop)."""
+        start = self._next
+        self._next = min(start + max(1, size), len(self.source))
+        return start, self._next
 
 
 class ValidRows:
-    """The valid rows of a sheet's frame, by their place among the valid rows or by sheet row, without a copy."""
+    """The valid rows of a sheet's frame, by sheet row, without a copy."""
 
     def __init__(self, rows: pd.DataFrame, positions: np.ndarray) -> None:
         self.rows, self.positions = rows, positions
         self._sheet_rows: np.ndarray | None = None
         self._by_sheet_row: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.positions)
-
-    def chunk(self, start: int, stop: int) -> pd.DataFrame:
-        """The ``start``-th to ``stop``-th valid rows."""
-        return self.rows.iloc[self.positions[start:stop]]
 
     def at_sheet_rows(self, sheet_rows: Sequence[int]) -> pd.DataFrame:
         """The valid rows with these sheet rows (others are left out), in sheet order."""
@@ -121,43 +232,3 @@ def payload_hashes_of(
     rows = valid.at_sheet_rows(sheet_rows)
     hashes = payload_hashes(rows, metadata, project_id=project_id, process_id=process_id)
     return dict(zip(rows["sheet_row"].astype(int).tolist(), hashes, strict=True))
-
-
-class Batches:
-    """The valid rows' leads taken batch by batch, each with its ledger keys (none without a ledger); both are
-    built ``KEY_CHUNK`` rows at a time as batches need them."""
-
-    def __init__(
-        self,
-        valid: ValidRows,
-        payloads: Callable[[pd.DataFrame], list[dict[str, object]]],
-        keys: Callable[[pd.DataFrame], list[LeadKey]] | None,
-    ) -> None:
-        self._valid, self._payloads, self._keys = valid, payloads, keys
-        self._next = 0
-        self._chunk_start = 0
-        self._chunk: list[dict[str, object]] = []
-        self._chunk_keys: list[LeadKey] = []
-
-    @property
-    def left(self) -> int:
-        return len(self._valid) - self._next
-
-    def next(self, size: int) -> tuple[list[dict[str, object]], list[LeadKey]]:
-        """The next ``size`` leads (fewer at the end) and their keys."""
-        start, end = self._next, min(self._next + max(1, size), len(self._valid))
-        self._next = end
-        leads: list[dict[str, object]] = []
-        keys: list[LeadKey] = []
-        while start < end:
-            if not self._chunk_start <= start < self._chunk_start + len(self._chunk):
-                rows = self._valid.chunk(start, start + KEY_CHUNK)
-                self._chunk_start = start
-                self._chunk = self._payloads(rows)
-                self._chunk_keys = self._keys(rows) if self._keys is not None else []
-            stop = min(end, self._chunk_start + len(self._chunk))
-            leads += self._chunk[start - self._chunk_start : stop - self._chunk_start]
-            if self._keys is not None:
-                keys += self._chunk_keys[start - self._chunk_start : stop - self._chunk_start]
-            start = stop
-        return leads, keys

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -73,6 +73,46 @@ def _picked_cells(rows: pd.DataFrame, metadata: pd.DataFrame) -> Iterator[tuple[
     for block, values in column_blocks(arrays):
         order = (np.arange(len(block))[None, :] * n + at[:, None]).ravel()
         yield block, values.take(pa.array(order))
+
+
+def leads_from_columns(
+    values: Sequence[Sequence[str | None]],
+    meta_keys: Sequence[str],
+    meta_values: Sequence[Sequence[str | None]],
+    *,
+    project_id: str,
+    process_id: str,
+) -> list[dict[str, object]]:
+    """The lead objects of rows given column by column: ``values`` holds the referenceId, phone and
+    :data:`LEAD_TEXT_FIELDS` columns, ``meta_values`` the metadata columns named ``meta_keys``.
+
+    Each lead has ``projectId``, ``processId``, ``referenceId``, then its non-empty fields in the order of
+    those columns, then ``metadata`` with its non-empty metadata values (when it has any).
+    """
+    refs, *others = values
+    # Filled column by column (a loop per column, not per cell): every lead still gets its keys in field order.
+    leads: list[dict[str, object]] = [
+        {"projectId": project_id, "processId": process_id, "referenceId": ref if ref is not None else ""}
+        for ref in refs
+    ]
+    for key, column in zip(_SENT_KEYS, others, strict=True):
+        for lead, value in zip(leads, column, strict=True):
+            if value:
+                lead[key] = value
+    if meta_keys:
+        extras: list[dict[str, object]] = [{} for _ in refs]
+        for key, column in zip(meta_keys, meta_values, strict=True):
+            for extra, value in zip(extras, column, strict=True):
+                if value:
+                    extra[key] = value
+        for lead, extra in zip(leads, extras, strict=True):
+            if extra:
+                lead["metadata"] = extra
+    return leads
+
+
+_SENT_KEYS = ("phone", *LEAD_TEXT_FIELDS)
+"""The payload's names of the columns after referenceId (``phone_e164`` is sent as ``phone``)."""
 
 
 def payload_hashes(rows: pd.DataFrame, metadata: pd.DataFrame, *, project_id: str, process_id: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 import signal
 import threading
@@ -29,8 +30,7 @@ from importer.crm.dup_budget import DuplicateBudget, DuplicateRule, GuardStats, 
 from importer.errors import CrmError, KeyBlocked, LeadImportError, LedgerError, StopKind
 from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
-from importer.send.batches import Batches, SheetRows, ValidRows, lead_keys, payload_hashes_of
-from importer.send.payload import build_payloads
+from importer.send.batches import Batch, Batches, LeadSource, SheetRows, ValidRows, payload_hashes_of
 from importer.send.plan import MAX_BATCH
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,10 @@ Progress = Callable[[str, int, "int | None"], None]
 LOOKUP_WORKERS = 32
 """Lookups of an interrupted run's leads in flight at once (all within the shared rate budget): enough to
 use the whole budget against a CRM that takes a couple of seconds per answer."""
+
+SEAL_EVERY = 50
+"""Batches recorded between two seals of the run's settled batches in the ledger (``Ledger.seal_settled``):
+a run of a million leads then keeps a few batches in memory, not every lead it sent."""
 
 INFLIGHT_GRACE = 120.0
 """The client's request timeout: no request of leadimport runs longer, so nor does the CRM's work on it."""
@@ -97,9 +101,8 @@ def send_rows(
 ) -> SendResult:
     """Send every ``valid`` row once; each ends accepted, rejected, already-imported or pending."""
     positions = np.flatnonzero((rows["status"] == "valid").to_numpy())
-    # The valid rows are taken from ``rows`` chunk by chunk as batches need them: a copy of them all would
-    # hold every column of the sheet twice for the whole send.
-    valid = ValidRows(rows, positions)
+    # The valid rows' leads are built from ``rows`` a batch at a time, in the thread that sends the batch:
+    # a copy of them all would hold every column of the sheet twice for the whole send.
     state = SheetRows(rows, positions)
     sender = _Sender(client, state, project_id, process_id, options, ledger)
     before = client.duplicates.stats()  # a budget shared with other imports has counted theirs already
@@ -109,12 +112,16 @@ def send_rows(
             sender.reconcile()
         if sender.stop is None:
             sender.hashes = functools.partial(
-                payload_hashes_of, valid, metadata=metadata, project_id=project_id, process_id=process_id
+                payload_hashes_of,
+                ValidRows(rows, positions),
+                metadata=metadata,
+                project_id=project_id,
+                process_id=process_id,
             )
-            payloads = functools.partial(
-                build_payloads, metadata=metadata, project_id=project_id, process_id=process_id
+            source = LeadSource(
+                rows, metadata, positions, project_id=project_id, process_id=process_id, keys=ledger is not None
             )
-            sender.send(Batches(valid, payloads, lead_keys if ledger is not None else None))
+            sender.send(Batches(source))
     finally:
         sender.close_progress()
         if ledger is not None:
@@ -124,9 +131,9 @@ def send_rows(
     unsent = state.left()
     if unsent and ledger is not None:
         sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
-    for ref in unsent:
-        if state.status[state.at(ref)] == "valid":
-            state.set(ref, "pending", reason="not sent: the run stopped before this row")
+    for at in unsent.values():
+        if state.status[at] == "valid":
+            state.set(at, "pending", reason="not sent: the run stopped before this row")
     return SendResult(
         rows=state.frame(rows),
         stop_message=sender.stop,
@@ -162,12 +169,17 @@ class _NotSent(Exception):
 class _Unrecorded(Exception):
     """The CRM answered a batch but its outcomes could not be written to the ledger."""
 
-    def __init__(self, error: LedgerError, refs: list[str]) -> None:
+    def __init__(self, error: LedgerError, where: dict[str, int]) -> None:
         super().__init__(str(error))
-        self.error, self.refs = error, refs
+        self.error, self.where = error, where
 
 
 _NOTHING = BatchResult(outcomes={}, unsent=(), unknown=(), stop=None, requests=0)
+
+Span = tuple[int, int]
+"""A batch's valid rows: the ``start``-th to the ``stop``-th (see :class:`Batches`)."""
+Sent = tuple[BatchResult, dict[str, int]]
+"""What became of a batch's leads, and where each of its rows is (referenceId → row position)."""
 
 
 class _Sender:
@@ -191,6 +203,7 @@ class _Sender:
         self.notes: dict[str, str] = {}
         """referenceId → what an accepted row's reason says about how it was sent."""
         self._sent, self._total = 0, len(state)
+        self._recorded = itertools.count(1)
         self._bar_lock = threading.Lock()
         if options.progress:
             options.progress("sending", 0, self._total)
@@ -284,7 +297,10 @@ class _Sender:
         size = max(1, min(self.options.batch_size, MAX_BATCH))
         budget = self.client.duplicates
         concurrency = max(1, self.options.concurrency)
-        in_flight: dict[Future[BatchResult], list[str]] = {}
+        source = batches.source
+        in_flight: dict[Future[Sent], Span] = {}
+        # This thread only counts rows out to the sending threads and settles what they bring back: each
+        # sending thread builds and claims its own batch, so a batch is ready when the rate allows a request.
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             try:
                 while True:
@@ -293,8 +309,8 @@ class _Sender:
                         room = budget.take(size)
                         if room is None:
                             break
-                        batch = batches.next(room.leads)
-                        in_flight[pool.submit(self._batch, *batch, room)] = [str(x["referenceId"]) for x in batch[0]]
+                        span = batches.take(room.leads)
+                        in_flight[pool.submit(self._batch, source, span, room)] = span
                     more = self.stop is None and batches.left
                     if not in_flight:
                         if not more:
@@ -309,7 +325,7 @@ class _Sender:
                     timeout = budget.wait_hint() if more and len(in_flight) < concurrency else None
                     done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
                     for future in done:
-                        self._settle(in_flight.pop(future), future)
+                        self._settle(source, in_flight.pop(future), future)
             except KeyboardInterrupt:
                 # the interrupt is what the run says, whatever came before
                 self.stop, self.stop_kind, self.blocked_until = None, None, None
@@ -321,25 +337,27 @@ class _Sender:
                 self.client.stop_sending()  # batches retrying or backing off start no further request
             with _interrupts_ignored():  # a second Ctrl-C must not lose the answers being recorded
                 for future in list(in_flight):
-                    self._settle(in_flight.pop(future), future)
+                    self._settle(source, in_flight.pop(future), future)
 
-    def _batch(self, leads: list[dict[str, object]], keys: list[LeadKey], room: Reservation) -> BatchResult:
-        """Claim one batch, send what was claimed and commit the outcomes (in a sending thread)."""
+    def _batch(self, source: LeadSource, span: Span, room: Reservation) -> Sent:
+        """Build one batch, claim it, send what was claimed and commit the outcomes (in a sending thread)."""
         try:
             if self.stop is not None:
-                return BatchResult(
-                    outcomes={}, unsent=tuple(str(x["referenceId"]) for x in leads), unknown=(), stop=None, requests=0
-                )
+                where = source.where(*span)
+                return BatchResult(outcomes={}, unsent=tuple(where), unknown=(), stop=None, requests=0), where
+            batch = source.build(*span)
             try:
-                to_send, batch_id = self._claim(leads, keys)
+                to_send, batch_id = self._claim(batch)
             except LedgerError as exc:
                 raise _NotSent(exc) from exc
             faults.reach("after-claim")
-            return self._submit(to_send, batch_id, room) if to_send else _NOTHING
+            return (self._submit(to_send, batch_id, room, batch.where) if to_send else _NOTHING), batch.where
         finally:
             self.client.duplicates.release(room)  # unless a request was made with it
 
-    def _submit(self, leads: list[dict[str, object]], batch_id: int | None, room: Reservation) -> BatchResult:
+    def _submit(
+        self, leads: list[dict[str, object]], batch_id: int | None, room: Reservation, where: dict[str, int]
+    ) -> BatchResult:
         """Send one batch (noting in the ledger when it leaves) and commit its outcomes."""
         ledger = self.ledger
         mark = None if ledger is None or batch_id is None else functools.partial(self._mark_sent, ledger, batch_id)
@@ -359,19 +377,25 @@ class _Sender:
                     self.ledger.ledger.release(self.ledger.run_id, list(result.unsent))
                 self._note_called(leads, result)
             except LedgerError as exc:
-                raise _Unrecorded(exc, [str(x["referenceId"]) for x in leads]) from exc
+                raise _Unrecorded(exc, {str(x["referenceId"]): where[str(x["referenceId"])] for x in leads}) from exc
             faults.reach("after-record")
+            if next(self._recorded) % SEAL_EVERY == 0:
+                with contextlib.suppress(LedgerError):  # only memory is at stake: the run ends by sealing anyway
+                    self.ledger.ledger.seal_settled(self.ledger.run_id)
         return result
 
     def _note_called(self, leads: list[dict[str, object]], result: BatchResult) -> None:
         """Keep the phones the CRM refused as already called: no later run sends them again."""
         assert self.ledger is not None
-        phones = {str(lead["referenceId"]): str(lead.get("phone") or "") for lead in leads}
-        called = [
-            (phones[ref], o.message or "")
+        refused = [
+            (ref, o.message or "")
             for ref, o in result.outcomes.items()
-            if o.state == "rejected" and phones.get(ref) and is_called_phone(o.message or "")
+            if o.state == "rejected" and is_called_phone(o.message or "")
         ]
+        if not refused:
+            return
+        phones = {str(lead["referenceId"]): str(lead.get("phone") or "") for lead in leads}
+        called = [(phones[ref], message) for ref, message in refused if phones.get(ref)]
         self.ledger.ledger.note_called_phones(self.ledger.run_id, self.project_id, called)
 
     def recall_guard(self) -> None:
@@ -394,18 +418,18 @@ class _Sender:
         ledger.ledger.mark_sent(ledger.run_id, batch_id)
         faults.reach("before-request")
 
-    def _claim(self, leads: list[dict[str, object]], keys: list[LeadKey]) -> tuple[list[dict[str, object]], int | None]:
+    def _claim(self, batch: Batch) -> tuple[list[dict[str, object]], int | None]:
         """The leads of the batch this run may send now, and the ledger's number for them."""
         if self.ledger is None:
-            return leads, None
-        leads, keys = self._without_called(leads, keys)
+            return batch.leads, None
+        leads, keys = self._without_called(batch)
         if not keys:
             return [], None
         claim = self.ledger.ledger.claim(self.ledger.run_id, self.project_id, self.process_id, keys, hashes=self.hashes)
         if claim.known:
             by_row = {k.sheet_row: k.reference_id for k in keys}
             for sheet_row, known in claim.known.items():
-                self._apply_known(by_row[sheet_row], known)
+                self._apply_known(batch.where[by_row[sheet_row]], known)
         self._progress(len(keys) - len(claim.claimed))
         if claim.without_email:
             leads = [_without_email(lead) if lead["referenceId"] in claim.without_email else lead for lead in leads]
@@ -416,12 +440,11 @@ class _Sender:
         claimed = {k.reference_id for k in claim.claimed}
         return [lead for lead in leads if lead["referenceId"] in claimed], claim.batch_id
 
-    def _without_called(
-        self, leads: list[dict[str, object]], keys: list[LeadKey]
-    ) -> tuple[list[dict[str, object]], list[LeadKey]]:
+    def _without_called(self, batch: Batch) -> tuple[list[dict[str, object]], list[LeadKey]]:
         """The batch without leads whose phone the CRM refused as already called in an earlier run: each
         of those is rejected again without being sent (or already-imported, when the ledger has it so)."""
         assert self.ledger is not None
+        leads, keys, where = batch.leads, batch.keys, batch.where
         called = self.ledger.ledger.called_phones(self.project_id, [k.phone for k in keys])
         if not called:
             return leads, keys
@@ -430,9 +453,11 @@ class _Sender:
         for ref, (message, run) in held.items():
             entry = known.get(ref)
             if entry is not None and entry.state == "accepted":
-                self._apply_known(ref, entry)
+                self._apply_known(where[ref], entry)
             else:
-                self.state.set(ref, "rejected", reason=f"{message} (refused in run {run}; not sent again)", run=run)
+                self.state.set(
+                    where[ref], "rejected", reason=f"{message} (refused in run {run}; not sent again)", run=run
+                )
         self._progress(len(held))
         return (
             [lead for lead in leads if lead["referenceId"] not in held],
@@ -446,69 +471,80 @@ class _Sender:
             self._sent += leads
             self.options.progress("sending", self._sent, self._total)
 
-    def _apply_known(self, ref: str, known: Known) -> None:
+    def _apply_known(self, at: int, known: Known) -> None:
+        """Give the row at position ``at`` the state the ledger holds for its lead."""
         assert self.ledger is not None
         if known.state == "accepted" and known.run_id == self.ledger.run_id:
             # confirmed by this run's own reconciliation of an interrupted run
-            self.state.set(ref, "accepted", lead_id=known.lead_id)
+            self.state.set(at, "accepted", lead_id=known.lead_id)
         elif known.state == "accepted":
-            self.state.set(ref, "already-imported", lead_id=known.lead_id, run=known.run_id)
+            self.state.set(at, "already-imported", lead_id=known.lead_id, run=known.run_id)
         elif known.state == "rejected":
             self.state.set(
-                ref, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id
+                at, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id
             )
         elif known.run_id == self.ledger.run_id:  # adopted from an interrupted run, not settled by this one
-            self.state.set(ref, "pending", reason=self._unconfirmed())
+            self.state.set(at, "pending", reason=self._unconfirmed())
         elif known.owner_alive:
-            self.state.set(ref, "pending", reason=f"being sent by another run (run {known.run_id}) right now")
+            self.state.set(at, "pending", reason=f"being sent by another run (run {known.run_id}) right now")
         else:
             self.state.set(
-                ref, "pending", reason=f"sent by interrupted run {known.run_id}; the next run checks it with the CRM"
+                at, "pending", reason=f"sent by interrupted run {known.run_id}; the next run checks it with the CRM"
             )
 
-    def _settle(self, refs: list[str], future: Future[BatchResult]) -> None:
+    def _settle(self, source: LeadSource, span: Span, future: Future[Sent]) -> None:
+        state = self.state
         try:
-            result = future.result()
+            result, where = future.result()
         except _NotSent as exc:
-            for ref in refs:
-                self.state.set(ref, "pending", reason="not sent: the run stopped before this row")
+            for at in source.where(*span).values():
+                state.set(at, "pending", reason="not sent: the run stopped before this row")
             self._stop_for_ledger(exc.error)
             return
         except _Unrecorded as exc:
-            for ref in exc.refs:
-                self.state.set(ref, "pending", reason=self._unconfirmed())
+            for at in exc.where.values():
+                state.set(at, "pending", reason=self._unconfirmed())
             self._stop_for_ledger(exc.error)
             return
         except Exception as exc:  # a bug must not lose the record of what was sent
-            for ref in refs:
-                if self.state.status[self.state.at(ref)] == "valid":
-                    self.state.set(ref, "pending", reason=self._unconfirmed())
+            for at in source.where(*span).values():
+                if state.status[at] == "valid":
+                    state.set(at, "pending", reason=self._unconfirmed())
             self._stop_on(f"sending failed unexpectedly ({type(exc).__name__}: {exc})", StopKind.UNEXPECTED)
             return
         self.requests += result.requests
+        notes = self.notes
+        accepted: list[int] = []
+        lead_ids: list[str | None] = []
         for ref, outcome in result.outcomes.items():
-            if outcome.state == "accepted":
-                self.state.set(ref, "accepted", reason=self.notes.get(ref, ""), lead_id=outcome.lead_id)
+            if outcome.state == "accepted" and ref not in notes:
+                accepted.append(where[ref])
+                lead_ids.append(outcome.lead_id)
+            elif outcome.state == "accepted":
+                state.set(where[ref], "accepted", reason=notes[ref], lead_id=outcome.lead_id)
             else:
-                self.state.set(ref, "rejected", reason=outcome.message or "rejected by the CRM")
+                state.set(where[ref], "rejected", reason=outcome.message or "rejected by the CRM")
+        if accepted:
+            state.accept(accepted, lead_ids)
         for ref in result.unsent:
-            self.state.set(ref, "pending", reason="not sent: the run stopped before this row")
+            state.set(where[ref], "pending", reason="not sent: the run stopped before this row")
         for ref in result.unknown:
-            self.state.set(ref, "pending", reason=self._unconfirmed())
+            state.set(where[ref], "pending", reason=self._unconfirmed())
         self._progress(len(result.outcomes) + len(result.unsent) + len(result.unknown))
         if result.stop is not None:
             self._stop_for(result.stop)
 
-    def show_known(self, refs: list[str]) -> None:
-        """Give rows this run never claimed the state the ledger holds for them (accepted earlier, ...)."""
+    def show_known(self, rows: dict[str, int]) -> None:
+        """Give rows this run never claimed (referenceId → row position) the state the ledger holds for them
+        (accepted earlier, ...)."""
         assert self.ledger is not None
         try:
-            known = self.ledger.ledger.lookup(self.project_id, self.process_id, refs)
+            known = self.ledger.ledger.lookup(self.project_id, self.process_id, list(rows))
         except LedgerError:
             return  # the rows stay "not sent"; the stop message already says what is wrong with the ledger
         for ref, entry in known.items():
-            if ref in self.state:
-                self._apply_known(ref, entry)
+            if ref in rows:
+                self._apply_known(rows[ref], entry)
 
     def _unconfirmed(self) -> str:
         """Why a lead whose request may have reached the CRM is pending."""
