@@ -41,7 +41,14 @@ from importer.read.source import (
     _serial_reference_note,
     _without_controls,
 )
-from importer.read.text import DELIMITER_WORDS, PREVIEW_CHARS, PREVIEW_RECORDS, _bomless_utf16, sniff_delimiter
+from importer.read.text import (
+    DELIMITER_WORDS,
+    PREVIEW_CHARS,
+    PREVIEW_RECORDS,
+    _bomless_utf16,
+    sniff_delimiter,
+    text_csv_options,
+)
 from importer.read.text import _preview as parse_records
 
 CHUNK_ROWS = 200_000
@@ -125,18 +132,12 @@ class TextStream:
             try:
                 reader = pacsv.open_csv(
                     handle,
-                    read_options=pacsv.ReadOptions(column_names=names, block_size=_BLOCK),
-                    parse_options=pacsv.ParseOptions(
-                        delimiter=str(self.table.delimiter),
+                    *text_csv_options(
+                        names,
+                        str(self.table.delimiter),
                         newlines_in_values=False,
-                        ignore_empty_lines=False,
-                        invalid_row_handler=on_invalid,
-                    ),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types={n: pa.string() for n in names},
-                        strings_can_be_null=False,
-                        quoted_strings_can_be_null=False,
-                        null_values=[],
+                        on_invalid=on_invalid,
+                        block_size=_BLOCK,
                     ),
                 )
                 for batch in reader:

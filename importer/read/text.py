@@ -6,7 +6,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -307,18 +307,8 @@ def _parse_fast(data: pa.Buffer, delimiter: str, width: int, *, newlines_in_valu
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                newlines_in_values=newlines_in_values,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
+            *text_csv_options(
+                names, delimiter, newlines_in_values=newlines_in_values, on_invalid=on_invalid, block_size=1 << 22
             ),
         )
     except pa.ArrowInvalid:
@@ -332,3 +322,30 @@ def _parse_slow(text: str, delimiter: str, path: str) -> list[list[str]]:
         return [row for row in reader]
     except csv.Error as exc:
         raise SourceError(f"{path}: cannot parse the file near data record {reader.line_num}: {exc}.") from None
+
+
+def text_csv_options(
+    names: list[str],
+    delimiter: str,
+    *,
+    newlines_in_values: bool,
+    on_invalid: Callable[[object], str],
+    block_size: int,
+) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
+    """Arrow's CSV options for reading every cell as the text written: no nulls, no type guessing, empty
+    lines kept (they are sheet rows), a record of the wrong width handed to ``on_invalid``."""
+    return (
+        pacsv.ReadOptions(column_names=names, block_size=block_size),
+        pacsv.ParseOptions(
+            delimiter=delimiter,
+            newlines_in_values=newlines_in_values,
+            ignore_empty_lines=False,
+            invalid_row_handler=on_invalid,
+        ),
+        pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[],
+        ),
+    )
