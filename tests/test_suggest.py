@@ -366,6 +366,23 @@ def test_a_country_column_reads_each_row_in_its_own_country(run_cli: Any, tmp_pa
     assert [r["phone_e164"] for r in report] == ["+447400123456", "+491726508462", "+16477228837", "+447712345678"]
 
 
+def test_argentine_mobiles_written_with_their_15_are_argentine(run_cli: Any, tmp_path: Path) -> None:
+    """011 15-2345-6789 is how Buenos Aires writes a mobile (+54 9 11 2345-6789); as digits it is also a valid
+    Serbian number, which it was taken for because the 15 makes it longer than Argentina's numbers."""
+    path = _rows(
+        tmp_path,
+        ["Nombre", "Apellido", "Celular"],
+        [
+            ["Juan", "Perez", "011 15-2345-6789"],
+            ["Ana", "Gomez", "011 15-3456-7890"],
+            ["Sol", "Ruiz", "011 15-4567-8901"],
+        ],
+    )
+    text, report = _suggest_then_validate(run_cli, tmp_path, path)
+    assert "default_region: AR" in text
+    assert [r["phone_e164"] for r in report] == ["+5491123456789", "+5491134567890", "+5491145678901"]
+
+
 @pytest.mark.parametrize("header", ["Country", "Land"])
 def test_a_country_column_with_a_value_it_cannot_read_still_reads_the_others(
     run_cli: Any, tmp_path: Path, header: str

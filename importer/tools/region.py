@@ -421,7 +421,11 @@ def _regions_for(length: int) -> tuple[str, ...]:
             continue
         lengths = set(general.possible_length or ()) | set(general.possible_length_local_only or ())
         prefix = len(meta.national_prefix or "")
-        if not lengths or length in lengths or length - prefix in lengths or length - 1 in lengths:
+        # Where the region's parsing rule strips more than the trunk prefix (Argentina's mobile 15 in
+        # 011 15-2345-6789), numbers are dialled a few digits longer than they are.
+        rule = meta.national_prefix_for_parsing
+        extra = 3 if rule and rule != meta.national_prefix else 0
+        if not lengths or any(length - k in lengths for k in {0, 1, *range(prefix, prefix + extra + 1)}):
             out.append(region)
     return tuple(out)
 
