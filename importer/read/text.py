@@ -335,7 +335,7 @@ def text_csv_options(
     """Arrow's CSV options for reading every cell as the text written: no nulls, no type guessing, empty
     lines kept (they are sheet rows), a record of the wrong width handed to ``on_invalid``."""
     return (
-        pacsv.ReadOptions(column_names=names, block_size=block_size),
+        pacsv.ReadOptions(column_names=names, block_size=block_size, use_threads=not _allocations_capped()),
         pacsv.ParseOptions(
             delimiter=delimiter,
             newlines_in_values=newlines_in_values,
@@ -348,4 +348,20 @@ def text_csv_options(
             quoted_strings_can_be_null=False,
             null_values=[],
         ),
+    )
+
+
+def _allocations_capped() -> bool:
+    """Whether the process runs under an address-space or data limit (``ulimit -v``, ``setrlimit``), where an
+    allocation can fail rather than the kernel stepping in.
+
+    Arrow's threaded CSV reader aborts the process when an allocation fails in one of its threads (exit 134,
+    no message); read on the calling thread, the same failure is a MemoryError, told as such (exit 2).
+    """
+    try:
+        import resource  # not on Windows, where no such limit applies
+    except ImportError:
+        return False
+    return any(
+        resource.getrlimit(limit)[0] != resource.RLIM_INFINITY for limit in (resource.RLIMIT_AS, resource.RLIMIT_DATA)
     )
