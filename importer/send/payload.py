@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import byte_lengths, column_arrays, column_blocks, to_arrow
+from importer.columns import column_arrays, column_blocks, to_arrow
 
 LEAD_TEXT_FIELDS = ("name", "firstName", "lastName", "email", "groupId")
 _SEPARATOR = pa.scalar("\x1f", pa.large_string())
@@ -21,37 +21,14 @@ def build_payloads(
 ) -> list[dict[str, object]]:
     """One lead object per row of ``rows`` (in order), as the bulk endpoint takes it."""
     fields = ["referenceId", "phone_e164", *LEAD_TEXT_FIELDS]
-    values = [to_arrow(rows[c]).to_pylist() for c in fields]
-    extras = _metadata_of(rows, metadata)
-    leads: list[dict[str, object]] = []
-    for (ref, phone, *texts), extra in zip(zip(*values, strict=True), extras, strict=True):
-        lead: dict[str, object] = {"projectId": project_id, "processId": process_id, "referenceId": ref}
-        if phone:
-            lead["phone"] = phone
-        for key, text in zip(LEAD_TEXT_FIELDS, texts, strict=True):
-            if text:
-                lead[key] = text
-        if extra:
-            lead["metadata"] = extra
-        leads.append(lead)
-    return leads
-
-
-def _metadata_of(rows: pd.DataFrame, metadata: pd.DataFrame) -> list[dict[str, str]]:
-    """Each row's non-empty metadata values by key, in the metadata's column order."""
-    extras: list[dict[str, str]] = [{} for _ in range(len(rows))]
-    keys = [str(k) for k in metadata.columns]
-    for block, cells in _picked_cells(rows, metadata):
-        filled = byte_lengths(cells) > 0
-        if not filled.any():
-            continue
-        texts = cells.filter(pa.array(filled)).to_pylist()
-        where = np.flatnonzero(filled)
-        row_of, key_of = np.divmod(where, len(block))
-        names = keys[block.start : block.stop]
-        for row, key, text in zip(row_of.tolist(), key_of.tolist(), texts, strict=True):
-            extras[row][names[key]] = text
-    return extras
+    meta = metadata.loc[rows.index]
+    return leads_from_columns(
+        [to_arrow(rows[c]).to_pylist() for c in fields],
+        list(map(str, meta.columns)),
+        [to_arrow(meta[k]).to_pylist() for k in meta.columns],
+        project_id=project_id,
+        process_id=process_id,
+    )
 
 
 def _picked_cells(rows: pd.DataFrame, metadata: pd.DataFrame) -> Iterator[tuple[range, pa.Array]]:
