@@ -65,16 +65,29 @@ class SheetRows:
         return out
 
     def _lead_ids(self) -> pa.Array:
-        """The lead_id column: what :meth:`set` wrote, and the ids of the rows :meth:`accept` settled."""
+        """The lead_id column: what :meth:`set` wrote, and the ids of the rows :meth:`accept` settled.
+
+        Built with one copy of the accepted ids (in row order) beside the column itself: a million ids are
+        some 32 MB, and each further copy would stay mapped in Arrow's pool until the report is written.
+        """
         size = len(self.lead_id)
         written = pa.array(self.lead_id, pa.large_string())
-        at = np.concatenate([where for where, _ in self._accepted])
-        ids = pa.concat_arrays([values for _, values in self._accepted])
-        take = np.arange(size, dtype=np.int64)
-        take[at] = size + np.arange(len(at), dtype=np.int64)
-        later = np.flatnonzero(self.lead_id[at] != "")  # set again since (never, as the send goes; kept if so)
-        take[at[later]] = at[later]
-        column = pa.concat_arrays([written, ids]).take(pa.array(take))
+        chunks = sorted(self._accepted, key=lambda chunk: int(chunk[0][0]) if len(chunk[0]) else -1)
+        at = np.concatenate([where for where, _ in chunks])
+        ids = pa.concat_arrays([values for _, values in chunks])
+        if len(at) > 1 and not bool((at[1:] > at[:-1]).all()):  # batches settled out of their rows' order
+            order = np.argsort(at, kind="stable")
+            at, ids = at[order], ids.take(pa.array(order))
+            first = np.ones(len(at), dtype=bool)  # a row accepted twice keeps its last id, as before
+            first[:-1] = at[1:] != at[:-1]
+            at, ids = at[first], ids.filter(pa.array(first))
+        self._accepted = [(at, ids)]  # the chunks' memory goes back; the same ids, in row order
+        keep = self.lead_id[at] == ""  # a row settled again since keeps what that wrote (never, as the send goes)
+        if not keep.all():
+            at, ids = at[keep], ids.filter(pa.array(keep))
+        mask = np.zeros(size, dtype=bool)
+        mask[at] = True
+        column = pc.replace_with_mask(written, pa.array(mask), ids) if len(at) else written
         return pc.fill_null(column, "") if column.null_count else column
 
 
