@@ -72,15 +72,21 @@ class SheetRows:
         """
         size = len(self.lead_id)
         written = pa.array(self.lead_id, pa.large_string())
+        # Each batch's rows ascend and batches hold runs of rows of their own: ordered by their first row, the
+        # chunks are in row order (a batch settled out of order is the usual case).
         chunks = sorted(self._accepted, key=lambda chunk: int(chunk[0][0]) if len(chunk[0]) else -1)
         at = np.concatenate([where for where, _ in chunks])
+        ascending = len(at) < 2 or bool((at[1:] > at[:-1]).all())
+        if not ascending:  # not so (a row accepted twice, say): sorted in the order they were accepted
+            chunks = self._accepted
+            at = np.concatenate([where for where, _ in chunks])
         ids = pa.concat_arrays([values for _, values in chunks])
-        if len(at) > 1 and not bool((at[1:] > at[:-1]).all()):  # batches settled out of their rows' order
+        if not ascending:
             order = np.argsort(at, kind="stable")
             at, ids = at[order], ids.take(pa.array(order))
-            first = np.ones(len(at), dtype=bool)  # a row accepted twice keeps its last id, as before
-            first[:-1] = at[1:] != at[:-1]
-            at, ids = at[first], ids.filter(pa.array(first))
+            last = np.ones(len(at), dtype=bool)  # a row accepted twice keeps its last id, as before
+            last[:-1] = at[1:] != at[:-1]
+            at, ids = at[last], ids.filter(pa.array(last))
         self._accepted = [(at, ids)]  # the chunks' memory goes back; the same ids, in row order
         keep = self.lead_id[at] == ""  # a row settled again since keeps what that wrote (never, as the send goes)
         if not keep.all():
