@@ -105,8 +105,13 @@ class Segment:
         places = [np.frombuffer(blobs[2 * kind + 1], dtype=np.int64) for kind in range(KINDS)]
         return cls(size, hashes, places, segment_id)
 
-    def blobs(self) -> list[bytes]:
-        return [array.tobytes() for kind in range(KINDS) for array in (self.hashes[kind], self.places[kind])]
+    def blobs(self) -> list[memoryview]:
+        """The arrays as SQLite stores them, without a copy (a segment of a million leads is 48 MB)."""
+        return [
+            memoryview(np.ascontiguousarray(array)).cast("B")
+            for kind in range(KINDS)
+            for array in (self.hashes[kind], self.places[kind])
+        ]
 
     def find(self, kind: int, query: Hashes) -> tuple[NDArray[np.intp], Places]:
         """Every place holding one of ``query``: the query positions, and the places (as many of each)."""
