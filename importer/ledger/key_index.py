@@ -116,13 +116,16 @@ class Segment:
     def find(self, kind: int, query: Hashes) -> tuple[NDArray[np.intp], Places]:
         """Every place holding one of ``query``: the query positions, and the places (as many of each)."""
         column = self.hashes[kind]
-        low = np.searchsorted(column, query, side="left")
-        counts = np.searchsorted(column, query, side="right") - low
-        hit = np.flatnonzero(counts)
+        if not len(column):
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.int64)
+        # One search for all, a second only for the hits (a claim's keys are mostly new: few or none).
+        found = np.searchsorted(column, query, side="left")
+        hit = np.flatnonzero(column[np.minimum(found, len(column) - 1)] == query)
         if not hit.size:
             return hit, np.empty(0, dtype=np.int64)
-        repeats = counts[hit]
-        starts = np.repeat(low[hit] - np.cumsum(repeats) + repeats, repeats) + np.arange(int(repeats.sum()))
+        low = found[hit]
+        repeats = np.searchsorted(column, query[hit], side="right") - low
+        starts = np.repeat(low - np.cumsum(repeats) + repeats, repeats) + np.arange(int(repeats.sum()))
         return np.repeat(hit, repeats), self.places[kind][starts]
 
 
