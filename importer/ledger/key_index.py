@@ -108,7 +108,7 @@ class Segment:
     def blobs(self) -> list[memoryview]:
         """The arrays as SQLite stores them, without a copy (a segment of a million leads is 48 MB)."""
         return [
-            memoryview(np.ascontiguousarray(array)).cast("B")
+            np.ascontiguousarray(array).data.cast("B")
             for kind in range(KINDS)
             for array in (self.hashes[kind], self.places[kind])
         ]

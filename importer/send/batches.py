@@ -56,12 +56,13 @@ class SheetRows:
 
     def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
         out = rows.copy(deep=False)  # every column written here is replaced whole: rows stays as it was
+        # The accepted rows' ids first, while the other columns are not converted yet (a lower peak).
+        lead_ids = pd.array(self._lead_ids(), dtype=TEXT_DTYPE) if self._accepted else None
         out["status"], out["reason"] = self.status, self.reason
-        out["lead_id"], out["imported_in_run"] = self.lead_id, self.run
-        for col in ("status", "reason", "lead_id", "imported_in_run"):
+        out["lead_id"] = self.lead_id if lead_ids is None else lead_ids
+        out["imported_in_run"] = self.run
+        for col in ("status", "reason", "imported_in_run", *(("lead_id",) if lead_ids is None else ())):
             out[col] = out[col].astype("str")
-        if self._accepted:
-            out["lead_id"] = pd.array(self._lead_ids(), dtype=TEXT_DTYPE)
         return out
 
     def _lead_ids(self) -> pa.Array:
