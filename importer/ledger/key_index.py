@@ -94,7 +94,7 @@ class Segment:
         places: list[Places] = []
         for kind_hashes, kind_places in parts:
             joined = np.concatenate(kind_hashes) if kind_hashes else np.empty(0, dtype=np.uint64)
-            order = np.argsort(joined)
+            order = np.argsort(joined, kind="stable")  # merging sorted segments: a few times faster
             hashes.append(joined[order])
             places.append((np.concatenate(kind_places) if kind_places else np.empty(0, dtype=np.int64))[order])
         return cls(size, hashes, places)
