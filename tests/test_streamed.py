@@ -3,6 +3,7 @@ that does not grow with the file (a CSV larger than the memory allowed validates
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import json
@@ -34,9 +35,9 @@ def test_streamed_reports_hash_as_the_pinned_ones(tmp_path: Path) -> None:
         assert hashlib.sha256(outcome.report_path.read_bytes()).hexdigest() == golden[name], name
         if outcome.prepared.stream is not None:
             streamed.append(name)
-    # the UTF-8 CSVs streamed; the cp1252 sample and the workbooks are read whole
+    # every text file streamed, the cp1252 sample too (#21); the workbooks are read whole
     assert "bench-leads-20000-s11-v2.csv" in streamed and "world-IN.csv" in streamed
-    assert "event_leads.csv" not in streamed and not any(n.endswith(".xlsx") for n in streamed)
+    assert "event_leads.csv" in streamed and not any(n.endswith(".xlsx") for n in streamed)
 
 
 def _whole_and_streamed(sheet: Path, mapping: importer.LeadMapping, tmp: Path) -> tuple[bytes, bytes]:
@@ -78,24 +79,129 @@ def test_a_duplicate_in_a_later_chunk_names_the_first_row(tmp_path: Path, monkey
     assert report[41]["Notes"] == "ab" and "control-characters" in report[41]["warnings"]
 
 
+NAMES = {
+    "cp1252": ["José Núñez", "Zoë Brontë", "Øystein Ærø", "François Œuvre"],
+    "mac_roman": ["José Núñez", "Zoë Brontë", "Jürgen Müller", "François Dupré"],
+    "shift_jis": ["山田 太郎", "佐藤 花子", "ｶﾀｶﾅ ﾀﾛｳ", "鈴木 一郎"],
+    "gbk": ["王 小明", "李 华", "张 伟", "陈 静"],
+    "unicode": ["José Núñez", "山田 太郎", "Łukasz Żak", "राहुल शर्मा"],
+}
+
+
+def _ragged_sheet(names: list[str], rows: int = 30) -> str:
+    """Leads with every shape the whole reader repairs: short rows, a cell split by a typed comma, a blank line,
+    a quoted line break, a control character, a lead repeated chunks later, a stray value far right."""
+    lines = ["Name,Phone,Email,City"]
+    for i in range(rows):
+        name = names[i % len(names)]
+        lines.append(f"{name} {i},98200{i:05d},l{i}@example.com,Pune")
+    lines[3] = f"{names[1]},9820012345"  # short: no email, no city
+    lines[5] = f"{names[2]},Navi Mumbai, MH,9820055555,split@example.com"  # a comma typed in a cell... misplaced
+    lines[6] = f"{names[3]},9820066666,six@example.com,Navi Mumbai, MH"  # ... and where it can be mended
+    lines[8] = ""
+    lines[10] = f'"{names[0]}",9820010101,ten@example.com,"Line 1\nLine 2"'
+    lines[12] = f"{names[1]}\x00,9820012121,nul@example.com,Goa"
+    lines[20] = f"{names[0]} again,+91 98200 00000,,Pune,,,,far right"
+    return "\r\n".join(lines) + "\r\n"
+
+
 @pytest.mark.parametrize(
-    "content",
+    ("encoding", "names", "prefix", "option", "label"),
     [
-        "Name,Phone,Email\nA,9820012345,a@example.com\nB,9820012346\n",  # ragged: a short row
-        "Name,Phone,Email\nA,9820012345,caf\xe9@example.com\n",  # not UTF-8 (cp1252)
+        ("cp1252", "cp1252", b"", None, "cp1252"),
+        ("mac_roman", "mac_roman", b"", None, "mac_roman"),
+        ("utf-8", "unicode", codecs.BOM_UTF8, None, "utf-8-sig"),
+        ("utf-8", "unicode", codecs.BOM_UTF8 * 2, None, "utf-8-sig"),
+        ("utf-16-le", "unicode", codecs.BOM_UTF16_LE, None, "utf-16"),
+        ("utf-16-be", "unicode", codecs.BOM_UTF16_BE, None, "utf-16"),
+        ("utf-16-le", "unicode", b"", None, "utf-16-le"),
+        ("shift_jis", "shift_jis", b"", "shift_jis", "shift_jis"),
+        ("gbk", "gbk", b"", "GBK", "GBK"),
+        ("latin-1", "cp1252", b"", "latin-1", "latin-1"),
+        ("shift_jis", "shift_jis", b"", None, None),  # not named: read as the whole reader guesses, alike
+        ("utf-8", "unicode", b"", None, "utf-8"),
     ],
-    ids=["ragged", "cp1252"],
 )
-def test_a_file_the_stream_cannot_read_is_read_whole(tmp_path: Path, content: str) -> None:
-    """A file with short rows, or not in UTF-8, is read whole (as before): the same report as without a path."""
+def test_files_in_any_encoding_and_of_any_shape_stream_as_read_whole(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    encoding: str,
+    names: str,
+    prefix: bytes,
+    option: str | None,
+    label: str | None,
+) -> None:
+    """A sheet in another encoding than UTF-8 (detected, or named with --encoding), with short and long rows, a
+    blank line and a line break in a cell, read 4 rows at a time and decoded 7 bytes at a time: the report is
+    the whole reader's byte for byte, with the same encoding named and the same rows warned about."""
     sheet = tmp_path / "leads.csv"
-    sheet.write_bytes(content.encode("cp1252"))
+    text = _ragged_sheet(NAMES[names])
+    sheet.write_bytes(prefix + text.encode(encoding, errors="replace" if encoding == "latin-1" else "strict"))
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    mapping = importer.load_mapping(tmp_path / "m.yaml")
+    read = importer.ReadOptions(encoding=option)
+    monkeypatch.setattr("importer.read.stream.CHUNK_ROWS", 4)
+    monkeypatch.setattr("importer.read.transcode.BLOCK", 7)
+    whole = importer.validate_file(sheet, mapping, read=read)
+    whole_report = whole.write_report(tmp_path / "whole.csv").read_bytes()
+    streamed = importer.validate_file(sheet, mapping, read=read, report=tmp_path / "streamed.csv")
+    assert streamed.prepared.stream is not None
+    assert Path(str(streamed.report_path)).read_bytes() == whole_report
+    assert streamed.table.encoding == whole.table.encoding and streamed.table.notes == whole.table.notes
+    if label is not None:
+        assert streamed.table.encoding == label
+    report = list(csv.DictReader(whole_report.decode("utf-8-sig").splitlines()))
+    assert "short-row" in report[2]["warnings"]
+    assert any("joined again" in note for note in whole.table.notes), whole.table.notes
+    assert report[19]["duplicate_of"] == "2" and report[19]["Column H"] == "far right"
+
+
+def test_a_file_utf8_at_first_and_not_later_streams_as_read_whole(tmp_path: Path) -> None:
+    """A file whose opening megabytes are UTF-8 and a later line cp1252 (two exports joined): read as the whole
+    reader reads it (UTF-8, the stray bytes as cp1252, and so named), not given up on."""
+    sheet = tmp_path / "joined.csv"
+    notes = "n" * 1000
+    with sheet.open("wb") as out:
+        out.write(b"Name,Phone,Email,Notes\n")
+        for i in range(5_000):
+            out.write(f"Jos\u00e9 {i},98{i:08d},l{i}@example.com,{notes}\n".encode())
+        out.write("Fran\u00e7ois,9899999999,f@example.com,late\n".encode("cp1252"))
+    assert sheet.stat().st_size > 4 << 20  # beyond the opening bytes the encoding is first judged on
     (tmp_path / "m.yaml").write_text(MAPPING)
     mapping = importer.load_mapping(tmp_path / "m.yaml")
     whole = importer.validate_file(sheet, mapping).write_report(tmp_path / "whole.csv").read_bytes()
-    outcome = importer.validate_file(sheet, mapping, report=tmp_path / "streamed.csv")
-    assert outcome.prepared.stream is None
-    assert Path(str(outcome.report_path)).read_bytes() == whole
+    streamed = importer.validate_file(sheet, mapping, report=tmp_path / "streamed.csv")
+    assert streamed.prepared.stream is not None and streamed.table.encoding == "utf-8 (1 byte read as cp1252)"
+    assert Path(str(streamed.report_path)).read_bytes() == whole
+    assert '"François","9899999999"' in whole.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    ("data", "option", "message"),
+    [
+        ("Name,Phone\nJosé,9820012345\n".encode("cp1252"), "ascii", "cannot be decoded as ascii at byte 14"),
+        (codecs.BOM_UTF8 + "Name,Phone\nJosé,98200\n".encode("cp1252"), None, "byte 14 is not utf-8-sig"),
+        (codecs.BOM_UTF16_LE + "Name,Phone\nA,1\n".encode("utf-16-le") + b"\x00", None, "is not utf-16"),
+        (b"Name,Phone\n" + b"x" * (5 << 20) + "\nJosé,1\n".encode("cp1252"), "utf-8", "at byte 5242895"),
+    ],
+    ids=["named", "utf-8-bom", "utf-16-bom", "named-late"],
+)
+def test_a_file_that_cannot_be_decoded_is_refused_as_read_whole(
+    tmp_path: Path, data: bytes, option: str | None, message: str
+) -> None:
+    """Bytes that are not in the encoding named (or its byte-order mark says): the whole reader's error, naming
+    the file and the byte, also when streamed, and no report."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_bytes(data)
+    (tmp_path / "m.yaml").write_text(IDS + "fields:\n  name: Name\n  phone: Phone\n")
+    mapping = importer.load_mapping(tmp_path / "m.yaml")
+    read = importer.ReadOptions(encoding=option)
+    with pytest.raises(importer.SourceError) as whole:
+        importer.validate_file(sheet, mapping, read=read)
+    with pytest.raises(importer.SourceError) as streamed:
+        importer.validate_file(sheet, mapping, read=read, report=tmp_path / "r.csv")
+    assert str(streamed.value) == str(whole.value) and message in str(whole.value)
+    assert str(sheet) in str(whole.value) and not (tmp_path / "r.csv").exists()
 
 
 def test_an_xlsx_report_of_a_streamed_file_holds_every_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
