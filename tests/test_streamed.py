@@ -156,6 +156,34 @@ def test_files_in_any_encoding_and_of_any_shape_stream_as_read_whole(
     assert report[19]["duplicate_of"] == "2" and report[19]["Column H"] == "far right"
 
 
+def test_line_breaks_in_cells_and_a_blank_line_stream_as_read_whole(tmp_path: Path) -> None:
+    """A UTF-16 file whose every row holds an address typed on two lines (some cut where the fast parser cuts its
+    blocks), and a UTF-8 one with a blank line and a short row after its opening megabytes: read again the way
+    the whole reader reads them, the same report."""
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    mapping = importer.load_mapping(tmp_path / "m.yaml")
+    notes = "n" * 1000
+    quoted = "".join(f'Lead {i},98{i:08d},l{i}@example.com,"Flat {i},\nMG Road {notes}"\n' for i in range(5_000))
+    plain = "".join(f"Lead {i},98{i:08d},l{i}@example.com,{notes}\n" for i in range(5_000))
+    for name, text, encoding in (
+        ("quoted.csv", "Name,Phone,Email,Notes\n" + quoted, "utf-16"),
+        (
+            "short.csv",
+            "Name,Phone,Email,Notes\n" + plain + "\nShort,9899999990\nLast,9812345678,l@example.com,x\n",
+            "utf-8",
+        ),
+    ):
+        sheet = tmp_path / name
+        sheet.write_bytes(text.encode(encoding))
+        assert sheet.stat().st_size > 4 << 20, name
+        whole = importer.validate_file(sheet, mapping).write_report(tmp_path / "whole.csv").read_bytes()
+        streamed = importer.validate_file(sheet, mapping, report=tmp_path / "streamed.csv")
+        assert streamed.prepared.stream is not None, name
+        assert Path(str(streamed.report_path)).read_bytes() == whole, name
+        assert streamed.rows["status"].iloc[-1] == "valid", name
+    assert "short-row" in streamed.rows["warnings"].iloc[-2]
+
+
 def test_a_file_utf8_at_first_and_not_later_streams_as_read_whole(tmp_path: Path) -> None:
     """A file whose opening megabytes are UTF-8 and a later line cp1252 (two exports joined): read as the whole
     reader reads it (UTF-8, the stray bytes as cp1252, and so named), not given up on."""
@@ -273,6 +301,53 @@ def test_a_csv_larger_than_the_memory_allowed_validates(tmp_path: Path) -> None:
         lines = sum(1 for _ in handle)
     assert lines == rows + 1
     sheet.unlink()
+    report.unlink()
+
+
+def test_a_cp1252_file_with_ragged_rows_larger_than_the_memory_allowed_validates(tmp_path: Path) -> None:
+    """A 2.3 GB CSV in cp1252 (not UTF-8: decoded on the way) with short and long rows (parsed as the whole reader
+    parses ragged files), under a 1.25 GiB address-space limit: validated, every row in the report, the short row
+    warned about, the cell beyond the header kept, no memory error. Memory grows with the distinct leads, not
+    the file."""
+    free = shutil.disk_usage(tmp_path).free
+    if free < 9 << 30:  # the sheet and its report take about 5 GB
+        pytest.skip(f"needs 9 GB free where pytest writes its files, has {free >> 30} GB")
+    sheet = tmp_path / "big.csv"
+    notes = "Réunion à Orléans café crème " * 860  # 24,940 characters, 5 in 29 beyond ASCII
+    rows = 92_000
+    with sheet.open("w", encoding="cp1252", newline="") as out:
+        out.write("Name,Phone,Email,Notes\r\n")
+        out.write("Zoë Short,9800000000\r\n")  # short: no email, no notes
+        out.write(f"Jörg Long,9800000001,long@example.com,{notes},far right\r\n")
+        for i in range(2, rows - 1):
+            out.write(f"Frédéric {i},98{i:08d},lead{i}@example.com,{notes}\r\n")
+        out.write("Broken,12,,short\r\n")
+    assert sheet.stat().st_size > 1.7 * LIMIT, sheet.stat().st_size
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    report = tmp_path / "r.csv"
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT))
+
+    args = ["validate", str(sheet), "-m", str(tmp_path / "m.yaml"), "--report", str(report), "--no-ledger", "--json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=900,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    assert summary["total"] == rows and summary["counts"]["valid"] >= rows - 3
+    sheet.unlink()
+    with report.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        short, long = next(reader), next(reader)
+        assert "short-row" in short["warnings"] and short["Name"] == "Zoë Short"
+        assert long["Column E"] == "far right" and long["Notes"] == notes
+        assert sum(1 for _ in reader) == rows - 2
     report.unlink()
 
 

@@ -109,18 +109,21 @@ def decoding_of(path: Path, head: bytes, encoding: str | None) -> Decoding:
     4 KiB of them); its errors for a file that cannot be decoded as a byte-order mark or ``encoding`` says."""
     if encoding:
         try:
-            name = codecs.lookup(encoding).name
+            info = codecs.lookup(encoding)
+            if not getattr(info, "_is_text_encoding", True):  # bytes to bytes (base64, ...): bytes.decode refuses it
+                raise LookupError(encoding)
         except LookupError:
             raise SourceError(
                 f"{path}: unknown encoding {encoding!r} (try utf-8, utf-16, cp1252, mac_roman)."
             ) from None
-        if name == "utf-8-sig" and head.startswith(codecs.BOM_UTF8):  # bytes.decode counts after the mark
+        if info.name == "utf-8-sig" and head.startswith(codecs.BOM_UTF8):  # bytes.decode counts after the mark
             named = Decoding(encoding, "utf-8", offset=len(codecs.BOM_UTF8), strip_bom=True, failure="named")
         else:
             named = Decoding(encoding, encoding, strip_bom=True, failure="named")
         return _checked(path, named)
     if head.startswith(codecs.BOM_UTF8):
-        return _checked(path, Decoding("utf-8-sig", "utf-8", offset=3, strip_bom=True, failure="utf-8-sig"))
+        sig = _checked(path, Decoding("utf-8-sig", "utf-8", offset=3, strip_bom=True, failure="utf-8-sig"))
+        return sig if head.startswith(codecs.BOM_UTF8 * 2) else Decoding("utf-8-sig", None, offset=3)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(path, Decoding("utf-16", "utf-16", strip_bom=True, failure="utf-16"))
     guessed = _bomless_utf16(head)
