@@ -59,8 +59,6 @@ from importer.read.transcode import UTF8, Decoding, Utf8Body, decoding_of
 
 CHUNK_ROWS = 200_000
 """Data rows per chunk: the rows normalized together (the size :func:`build_leads` works on unsplit)."""
-RAGGED_ROWS = 50_000
-"""Data rows per chunk of a ragged file (parsed into Python lists, many times the size of Arrow's arrays)."""
 CHUNK_BYTES = 24 << 20
 """Bytes of cells at which a chunk is cut before it has CHUNK_ROWS rows (rows with long notes)."""
 HEAD_BYTES = 4 * PREVIEW_CHARS
@@ -166,11 +164,10 @@ class TextStream:
         return chunk
 
     @contextlib.contextmanager
-    def _body(self, *, native: bool) -> Iterator[tuple[Any, Callable[[], int]]]:
+    def _body(self) -> Iterator[tuple[Any, Callable[[], int]]]:
         """The records as UTF-8 bytes (a file to read) and how many bytes of the file were read so far."""
         if self.decoding.codec is None:
-            handle: Any = pa.OSFile(str(self.path), "rb") if native else self.path.open("rb")
-            with handle:
+            with pa.OSFile(str(self.path), "rb") as handle:
                 handle.seek(self.body_start)
                 yield handle, handle.tell
             return
@@ -189,7 +186,7 @@ class TextStream:
             ragged.append(row)
             return "skip"
 
-        with self._body(native=True) as (handle, position):
+        with self._body() as (handle, position):
             try:
                 if self.decoding.codec is not None and not handle.peek_any():
                     return
@@ -224,21 +221,19 @@ class TextStream:
 
     def _records(self) -> Iterator[list[str]]:
         """The body's records as Python's csv module reads them (the whole reader's ragged files)."""
-        with self._body(native=False) as (handle, position):
-            buffered = handle if isinstance(handle, io.BufferedReader) else io.BufferedReader(handle)
-            text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
-            reader = csv.reader(text, delimiter=str(self.table.delimiter))
-            try:
-                for count, record in enumerate(reader):
-                    if not count & 0xFFFF:
-                        self.read[0] = position()
-                    yield record
-            except csv.Error as exc:
-                raise SourceError(
-                    f"{self.path}: cannot parse the file near data record {reader.line_num}: {exc}."
-                ) from None
-            except UnicodeDecodeError as exc:
-                raise NotStreamable(str(exc)) from None
+        if self.decoding.codec is None:  # its text from the first record's byte on
+            pieces = Decoding(self.decoding.label, "utf-8", offset=self.body_start).pieces(self.path)
+        else:
+            pieces = _skipped(self.decoding.pieces(self.path), self.body_start)
+        reader = csv.reader(_lines(pieces, self.read), delimiter=str(self.table.delimiter))
+        try:
+            yield from reader
+        except csv.Error as exc:
+            raise SourceError(
+                f"{self.path}: cannot parse the file near data record {reader.line_num}: {exc}."
+            ) from None
+        except UnicodeDecodeError as exc:  # the file changed since its decoding was decided
+            raise NotStreamable(str(exc)) from None
 
     def _ragged_chunks(self, rows: int, max_bytes: int) -> Iterator[tuple[list[pa.Array], bool, np.ndarray | None]]:
         """Chunks of a ragged file's records, padded and mended as :func:`read_source` does it for all at once."""
@@ -247,7 +242,6 @@ class TextStream:
         checks = {self.match.found[f]: f for f in ("phone", "email") if f in self.match.found}
         mapped = frozenset(self.match.found.values())
         delimiter = str(self.table.delimiter)
-        rows = min(rows, RAGGED_ROWS)
         ready: tuple[list[pa.Array], np.ndarray | None] | None = None
         held: list[list[str]] = []
         size = done = 0
@@ -256,7 +250,7 @@ class TextStream:
             record = next(records, None)
             if record is not None:
                 held.append(record)
-                size += sum(map(len, record))
+                size += sum(map(len, record)) + 8 * len(record)  # as Arrow counts a cell: its text and offset
                 if len(held) < rows and size < max_bytes:
                     continue
             if held:
@@ -282,6 +276,29 @@ class TextStream:
             return table
         notes = split_rows_note(split.mended, split.counts[0], split.unmended, split.counts[1], str(table.delimiter))
         return replace(table, notes=(*table.notes, *notes))
+
+
+def _skipped(pieces: Iterator[tuple[str, int]], skip: int) -> Iterator[tuple[str, int]]:
+    """``pieces`` of text without its first ``skip`` characters."""
+    for text, consumed in pieces:
+        if skip:
+            cut = min(skip, len(text))
+            text, skip = text[cut:], skip - cut
+        if text:
+            yield text, consumed
+
+
+def _lines(pieces: Iterator[tuple[str, int]], read: list[int]) -> Iterator[str]:
+    """The lines of the text ``pieces`` make, as ``io.StringIO(text, newline="")`` splits the whole text (a line
+    break cut between two pieces stays one); ``read[0]`` counts the file's bytes read."""
+    carry = ""
+    for text, consumed in pieces:
+        lines = io.StringIO(carry + text, newline="").readlines()
+        carry = lines.pop() if lines and not lines[-1].endswith("\n") else ""  # "\r" may be half of "\r\n"
+        read[0] = consumed
+        yield from lines
+    if carry:
+        yield carry
 
 
 def _row_chunks(

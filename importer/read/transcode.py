@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,13 +189,15 @@ class Utf8Body(io.RawIOBase):
         self._at = 0
         self.consumed = 0
         """Bytes of the file read so far."""
+        self._lock = threading.Lock()
 
     def readable(self) -> bool:
         return True
 
     def peek_any(self) -> bool:
         """Whether any text is left to read."""
-        return self._fill(1)
+        with self._lock:
+            return self._fill(1)
 
     def _fill(self, wanted: int) -> bool:
         """Decode until ``wanted`` bytes are buffered, or the file ends; whether any are."""
@@ -217,11 +220,15 @@ class Utf8Body(io.RawIOBase):
 
     def read(self, size: int | None = -1) -> bytes:
         wanted = size if size is not None and size >= 0 else 1 << 62
-        self._fill(wanted)
-        out = self._buffer[self._at : self._at + wanted]
-        self._at += len(out)
+        with self._lock:  # Arrow's threaded reader reads ahead from threads of its own
+            self._fill(wanted)
+            out = self._buffer[self._at : self._at + wanted]
+            self._at += len(out)
         return out
 
     def close(self) -> None:
-        self._pieces.close()  # type: ignore[attr-defined]
+        with self._lock:  # after a read Arrow's thread is still in, if any; later reads find the end
+            self._pieces.close()  # type: ignore[attr-defined]
+            self._buffer, self._at = b"", 0
+            self._pieces = iter(())
         super().close()
