@@ -249,7 +249,12 @@ def test_the_transcoded_body_closes_after_a_read_another_thread_is_in(
     reader = threading.Thread(target=lambda: results.append(body.read(1 << 20)))
     reader.start()
     assert entered.wait(60)
-    threading.Thread(target=lambda: closing.wait(60) and release.set()).start()
+
+    def release_once_closing() -> None:
+        closing.wait(60)
+        release.set()
+
+    threading.Thread(target=release_once_closing).start()
     body.close()
     reader.join(60)
     assert results == [b"Name,Phone\n"] and body.read(10) == b""
