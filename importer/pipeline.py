@@ -249,7 +249,7 @@ def prepare_streamed(
     progress: Progress | None = None,
     keep_metadata: bool = True,
 ) -> Prepared:
-    """:func:`prepare` a chunk of rows at a time for a UTF-8 text file (its cells are not kept: the report reads
+    """:func:`prepare` a chunk of rows at a time for a text file (its cells are not kept: the report reads
     them again), else for the whole file at once. The rows, the summary and the report are the same."""
     try:
         stream = open_stream(path, mapping, options)

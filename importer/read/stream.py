@@ -1,10 +1,12 @@
-"""A UTF-8 text file's data rows read a chunk of rows at a time, never the whole file at once.
+"""A text file's data rows read a chunk of rows at a time, never the whole file at once.
 
 Each chunk is a :class:`SourceTable` of consecutive data rows, cleaned and numbered exactly as
-:func:`importer.read.source.read_source` reads them from the whole file. A file this reader cannot read
-exactly so (another encoding, ragged rows, a record it cannot parse, a header beyond its opening
-megabytes) raises :class:`NotStreamable` before any chunk is read, or while reading: the caller then reads
-the file whole.
+:func:`importer.read.source.read_source` reads them from the whole file, in any encoding
+(:mod:`importer.read.transcode`). The rows are first read the fast way (Arrow's parallel parser); a file
+that turns out to need another (bytes that are not UTF-8, line breaks in cells, rows of other widths than
+the header) raises :class:`NotStreamable` while being read, and :func:`reopen` gives the stream that reads
+it as the whole reader does. A file whose header lies beyond its opening megabytes, or that changes while
+it is read, raises NotStreamable too: the caller then reads it whole.
 """
 
 from __future__ import annotations
