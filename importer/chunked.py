@@ -69,7 +69,8 @@ def normalize_stream(
         if len(metadata) > 1
         else (metadata[0] if metadata else pd.DataFrame(index=rows_frame.index))
     )
-    return with_serial_note(stream.table, references.column()), LeadFrame(rows=rows_frame, metadata=meta)
+    table = stream.with_split_note(with_serial_note(stream.table, references.column()))
+    return table, LeadFrame(rows=rows_frame, metadata=meta)
 
 
 def give_back_memory() -> None:

@@ -30,7 +30,7 @@ from importer.ledger.runs import RunRecord
 from importer.ledger.store import Known, Ledger
 from importer.normalize.leads import LeadFrame
 from importer.read.source import ReadOptions, SourceTable, read_source
-from importer.read.stream import NotStreamable, TextStream, open_stream
+from importer.read.stream import NotStreamable, TextStream, open_stream, reopen
 from importer.report.mask import mask_frame, mask_text
 from importer.report.rows import (
     Summary,
@@ -258,15 +258,19 @@ def prepare_streamed(
     progress: Progress | None = None,
     keep_metadata: bool = True,
 ) -> Prepared:
-    """:func:`prepare` a chunk of rows at a time for a UTF-8 text file (its cells are not kept: the report reads
+    """:func:`prepare` a chunk of rows at a time for a text file (its cells are not kept: the report reads
     them again), else for the whole file at once. The rows, the summary and the report are the same."""
     try:
         seen = _stat(Path(path))
         stream = open_stream(path, mapping, options)
         if progress:
             progress("reading", 0, stream.size)
-        table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
-    except NotStreamable:  # another encoding, ragged rows, ...: read whole, as it always was
+        try:
+            table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
+        except NotStreamable:  # not UTF-8 after all, rows of other widths, line breaks in cells: read another way
+            stream = reopen(stream, mapping, options)
+            table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
+    except NotStreamable:  # a header beyond the opening megabytes, a file changed meanwhile: read whole
         return prepare(path, mapping, options, progress=progress)
     if progress:
         progress("reading", stream.size, stream.size)
