@@ -381,16 +381,17 @@ def test_a_csv_larger_than_the_memory_allowed_validates(tmp_path: Path) -> None:
 
 
 def test_a_cp1252_file_with_ragged_rows_larger_than_the_memory_allowed_validates(tmp_path: Path) -> None:
-    """A 2.3 GB CSV in cp1252 (not UTF-8: decoded on the way) with short and long rows (parsed as the whole reader
-    parses ragged files), under a 1.25 GiB address-space limit: validated, every row in the report, the short row
-    warned about, the cell beyond the header kept, no memory error. Memory grows with the distinct leads, not
-    the file."""
+    """A 1.5 GB CSV in cp1252 (not UTF-8: decoded on the way) with short and long rows (parsed as the whole reader
+    parses ragged files), under a 1.25 GiB address-space limit, of which the interpreter and its libraries take
+    about 0.8 (so the file is some three times the memory left): validated, every row in the report, the short
+    row warned about, the cell beyond the header kept, no memory error. Memory grows with the distinct leads,
+    not the file. (Smaller than the UTF-8 test's file: this one is read four times, to keep CI short.)"""
     free = shutil.disk_usage(tmp_path).free
-    if free < 9 << 30:  # the sheet and its report take about 5 GB
-        pytest.skip(f"needs 9 GB free where pytest writes its files, has {free >> 30} GB")
+    if free < 6 << 30:  # the sheet and its report take about 3 GB
+        pytest.skip(f"needs 6 GB free where pytest writes its files, has {free >> 30} GB")
     sheet = tmp_path / "big.csv"
     notes = "Réunion à Orléans café crème " * 860  # 24,940 characters, 5 in 29 beyond ASCII
-    rows = 92_000
+    rows = 60_000
     with sheet.open("w", encoding="cp1252", newline="") as out:
         out.write("Name,Phone,Email,Notes\r\n")
         out.write("Zoë Short,9800000000\r\n")  # short: no email, no notes
@@ -398,7 +399,7 @@ def test_a_cp1252_file_with_ragged_rows_larger_than_the_memory_allowed_validates
         for i in range(2, rows - 1):
             out.write(f"Frédéric {i},98{i:08d},lead{i}@example.com,{notes}\r\n")
         out.write("Broken,12,,short\r\n")
-    assert sheet.stat().st_size > 1.7 * LIMIT, sheet.stat().st_size
+    assert sheet.stat().st_size > 1.05 * LIMIT, sheet.stat().st_size
     (tmp_path / "m.yaml").write_text(MAPPING)
     report = tmp_path / "r.csv"
 
