@@ -238,10 +238,10 @@ def prepare(
     table = read_source(path, mapping, options)
     if progress:
         progress("reading", size, size)
-        progress("validating", 0, len(table.cells))
+        progress("validating", 0, table.n_rows)
     leads = normalized(table, mapping)
     if progress:
-        progress("validating", len(table.cells), len(table.cells))
+        progress("validating", table.n_rows, table.n_rows)
     return _deduped(table, leads, mapping)
 
 
@@ -321,7 +321,7 @@ def validate_file(
             if prepared.project_id and prepared.process_id:
                 rows = preview_with_ledger(
                     rows,
-                    prepared.leads.metadata,
+                    prepared.leads.meta,
                     opened,
                     project_id=prepared.project_id,
                     process_id=prepared.process_id,
@@ -394,7 +394,7 @@ def import_file(
         with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry, duplicates=guard) as client:
             sent = send_rows(
                 prepared.rows,
-                prepared.leads.metadata,
+                prepared.leads.meta,
                 client,
                 project_id=project,
                 process_id=process,

@@ -8,7 +8,7 @@ and only what needs pandas (a few mapped columns, the web review) makes a frame.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,13 +24,13 @@ class TextColumns:
     gives them. Not to be changed once made: methods return new columns.
     """
 
-    __slots__ = ("_at", "_blocks", "_frame", "arrays", "index", "names")
+    __slots__ = ("_arrays", "_at", "_blocks", "_frame", "index", "names")
 
     def __init__(self, names: Sequence[str], arrays: Sequence[pa.Array], index: pd.Index) -> None:
         if len(names) != len(arrays):
             raise ValueError(f"{len(names)} names for {len(arrays)} columns")
         self.names: list[str] = list(names)
-        self.arrays: list[pa.Array] = list(arrays)
+        self._arrays: list[pa.Array] | None = list(arrays)
         self.index = index
         self._frame: pd.DataFrame | None = None
         self._at: dict[str, int] | None = None
@@ -38,11 +38,22 @@ class TextColumns:
 
     @classmethod
     def of_blocks(cls, names: Sequence[str], blocks: list[tuple[range, pa.Array]], index: pd.Index) -> TextColumns:
-        """Columns given as :func:`importer.columns.column_blocks` gives them (kept for :meth:`blocks`)."""
-        arrays = [part for block, values in blocks for part in split_block(values, len(block))]
-        out = cls(names, arrays, index)
-        out._blocks = blocks
+        """Columns given as :func:`importer.columns.column_blocks` gives them: cut into columns only when
+        :attr:`arrays` is asked for (a wide sheet's metadata may only be checked, never taken apart)."""
+        width = sum(len(block) for block, _ in blocks)
+        if len(names) != width:
+            raise ValueError(f"{len(names)} names for {width} columns")
+        out = cls([], [], index)
+        out.names, out._arrays, out._blocks = list(names), None, blocks
         return out
+
+    @property
+    def arrays(self) -> list[pa.Array]:
+        """Each column as one large_string array, in order."""
+        if self._arrays is None:
+            blocks = self._blocks or []
+            self._arrays = [part for block, values in blocks for part in split_block(values, len(block))]
+        return self._arrays
 
     def blocks(self) -> list[tuple[range, pa.Array]]:
         """The columns joined a block at a time (:func:`importer.columns.column_blocks`; joined once, then kept:
@@ -99,12 +110,37 @@ class TextColumns:
             column = self._frame[name]
             if isinstance(column, pd.Series):
                 return column
-        values = TEXT_DTYPE.__from_arrow__(self.arrays[self.position(name)])  # type: ignore[attr-defined]
+        values = TEXT_DTYPE.__from_arrow__(self.array(name))  # type: ignore[attr-defined]
         return pd.Series(values, index=self.index, name=name, copy=False)
 
     def array(self, name: str) -> pa.Array:
         """The column ``name`` as Arrow text."""
-        return self.arrays[self.position(name)]
+        at = self.position(name)
+        if self._arrays is not None or self._blocks is None:
+            return self.arrays[at]
+        for block, values in self._blocks:  # not cut into columns: this one sliced from its block
+            if at in block:
+                n = len(self)
+                return values.slice((at - block.start) * n, n)
+        raise KeyError(name)
+
+    def without(self, positions: set[int], change: Callable[[pa.Array], pa.Array]) -> TextColumns:
+        """Every column but those at ``positions``, each value changed by ``change`` (a function of each value
+        alone, run on a block of columns at once)."""
+        n = len(self)
+        blocks: list[tuple[range, pa.Array]] = []
+        start = 0
+        for block, values in self.blocks():
+            changed = change(values)
+            kept = [k for k in block if k not in positions]
+            if len(kept) < len(block):
+                parts = [changed.slice((k - block.start) * n, n) for k in kept]
+                changed = pa.concat_arrays(parts) if parts else None
+            if kept and changed is not None:
+                blocks.append((range(start, start + len(kept)), changed))
+                start += len(kept)
+        names = [name for i, name in enumerate(self.names) if i not in positions]
+        return TextColumns.of_blocks(names, blocks, self.index)
 
     def picked(self, positions: Sequence[int]) -> list[pa.Array]:
         """The columns at ``positions``, in that order."""
@@ -135,9 +171,11 @@ class TextColumns:
         """The rows at ``positions`` (in that order), on ``index``: a block of columns at a time."""
         n = len(self)
         if n == len(positions) and np.array_equal(positions, np.arange(n)):
-            return TextColumns(self.names, self.arrays, index)
+            if self._arrays is None:
+                return TextColumns.of_blocks(self.names, self.blocks(), index)
+            return TextColumns(self.names, self._arrays, index)
         arrays: list[pa.Array] = []
-        for block, values in column_blocks(self.arrays):
+        for block, values in self.blocks():
             order = (np.arange(len(block))[:, None] * n + positions[None, :]).ravel()
             arrays += split_block(values.take(pa.array(order, pa.int64())), len(block))
         return TextColumns(self.names, arrays, index)

@@ -527,7 +527,7 @@ def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str
     used = set(table.columns.values()) | table.ignored
     unmapped = TextColumns.empty(cells.index)
     if mapping.metadata_unmapped:
-        unmapped = _unmapped_metadata(cells, [i for i, h in enumerate(cells.names) if h not in used])
+        unmapped = _unmapped_metadata(cells, used)
     meta: dict[str, ArrowText] = {}
     for spec in mapping.metadata:
         column = table.columns.get(spec.target)
@@ -561,13 +561,11 @@ def _text(values: ArrowText) -> pa.Array:
     return pc.fill_null(array, "") if array.null_count else array
 
 
-def _unmapped_metadata(cells: TextColumns, positions: list[int]) -> TextColumns:
-    """The columns at ``positions`` as metadata values, worked on a block of columns at a time (a sheet may have
+def _unmapped_metadata(cells: TextColumns, used: set[str]) -> TextColumns:
+    """The columns not ``used`` as metadata values, worked on a block of columns at a time (a sheet may have
     100,000 of them)."""
-    names = [cells.names[i] for i in positions]
-    picked = cells if len(positions) == cells.width else TextColumns(names, cells.picked(positions), cells.index)
-    blocks = [(block, _blank_errors(trim_whitespace(values))) for block, values in picked.blocks()]
-    return TextColumns.of_blocks(names, blocks, cells.index)
+    skipped = {i for i, name in enumerate(cells.names) if name in used}
+    return cells.without(skipped, lambda values: _blank_errors(trim_whitespace(values)))
 
 
 def _blank_errors(values: ArrowText) -> ArrowText:

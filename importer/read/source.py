@@ -21,6 +21,7 @@ from python_calamine import CalamineWorkbook
 
 from importer.columns import (
     column_blocks,
+    columns_holding,
     first_char_in,
     holds_char_in,
     split_block,
@@ -238,6 +239,9 @@ def _text_chunks(table: pa.Table) -> list[pa.Array]:
     """Each column as one large_string array, cast a block of columns at a time (not a call per column: a
     sheet may have 100,000 columns)."""
     arrays = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for c in table.columns]
+    large = pa.large_string()
+    if all(array.type == large for array in arrays):  # as the parser reads them
+        return arrays
     return [part for block, values in column_blocks(arrays) for part in split_block(values, len(block))]
 
 
@@ -259,16 +263,17 @@ def _refuse_runaway_quotes(table: SourceTable, delimiter: str) -> None:
     a file of two or three columns, where an address line may hold as many commas, such a line must also
     hold a phone number or an email address.
     """
-    columns = table.cells.shape[1]
+    columns = table.data.width
     if columns < 2:
         return
     need = max(1, columns - 1)
+    arrays = table.data.arrays
 
     def record_like(line: str) -> bool:
         return line.count(delimiter) >= need and (need >= 3 or _CONTACT_LIKE.search(line) is not None)
 
-    for name in table.cells.columns.tolist():
-        values = to_arrow(table.cells[name])
+    for at in columns_holding(arrays, lambda array: holds_char_in(array, "\r\n")):  # only these can run on
+        name, values = table.names[at], arrays[at]
         broken = np.flatnonzero(to_bool(pc.match_substring_regex(values, "[\r\n]")))
         runaway = [
             int(i)
