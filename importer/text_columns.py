@@ -132,11 +132,11 @@ class TextColumns:
         start = 0
         for block, values in self.blocks():
             changed = change(values)
-            kept = [k for k in block if k not in positions]
+            kept = [k for k in block if k not in positions] if any(p in block for p in positions) else block
             if len(kept) < len(block):
                 parts = [changed.slice((k - block.start) * n, n) for k in kept]
                 changed = pa.concat_arrays(parts) if parts else None
-            if kept and changed is not None:
+            if len(kept) and changed is not None:
                 blocks.append((range(start, start + len(kept)), changed))
                 start += len(kept)
         names = [name for i, name in enumerate(self.names) if i not in positions]
