@@ -87,3 +87,26 @@ def test_a_wide_file_with_a_short_row_is_read_whole(tmp_path: Path) -> None:
     assert not was_streamed
     assert streamed == whole
     assert "short-row" in streamed.decode("utf-8-sig")
+
+
+def test_a_wide_header_is_matched_whatever_its_case_spacing_punctuation_and_script(tmp_path: Path) -> None:
+    """A header row of more than a thousand cells finds the mapping's columns as a short one does: case,
+    spaces and punctuation ignored, accented headers matched too."""
+    (tmp_path / "m.yaml").write_text(
+        "project_id: 64f0c0ffee0000000000aaaa\nprocess_id: 64f0c0ffee0000000000beef\ndefault_region: IN\n"
+        "fields:\n  name: Nom complet\n  phone: Téléphone (mobile)\n  email: E-Mail\n"
+        "metadata:\n  ville:\n    columns: [Ville]\n"
+    )
+    header = [f"Q{i}" for i in range(COLUMNS - 4)] + ["  NOM   COMPLET ", "TÉLÉPHONE MOBILE", "e_mail", "VILLE!"]
+    rows = [[f"a{i}" for i in range(COLUMNS - 4)] + [f"Personne {r}", f"98201{r:05d}", f"p{r}@example.com", "Lyon"]
+            for r in range(5)]  # fmt: skip
+    sheet = tmp_path / "wide.csv"
+    sheet.write_text("\n".join(",".join(row) for row in [header, *rows]) + "\n", encoding="utf-8")
+    outcome = importer.validate_file(sheet, importer.load_mapping(tmp_path / "m.yaml"), report=tmp_path / "r.csv")
+    assert outcome.rows["status"].tolist() == ["valid"] * 5
+    assert outcome.table.columns == {
+        "name": "NOM   COMPLET",
+        "phone": "TÉLÉPHONE MOBILE",
+        "email": "e_mail",
+        "metadata.ville": "VILLE!",
+    }
