@@ -49,7 +49,7 @@ from importer.read.text import (
     text_csv_options,
 )
 from importer.read.text import _preview as parse_records
-from importer.read.wide_rows import WIDE_COLUMNS, wide_batches
+from importer.read.wide_rows import WIDE_BLOCK_ROWS, WIDE_COLUMNS, wide_batches
 from importer.read.wide_rows import NotStreamable as NotStreamable  # where callers have always caught it
 from importer.text_columns import TextColumns
 
@@ -80,6 +80,9 @@ class TextStream:
     first_row: int
     """The sheet row of the first data record."""
     size: int
+    wide: bool = False
+    """Its records are parsed by the csv module (:mod:`importer.read.wide_rows`): so wide that a block of
+    Arrow's reader would hold only a few of them, each block costing per column."""
     read: list[int] = field(default_factory=lambda: [0])
     """Bytes of the file read so far (for a progress bar; the reader reads ahead of the rows handed out)."""
 
@@ -115,7 +118,7 @@ class TextStream:
         """The body's records as Arrow record batches' columns; NotStreamable for what the whole reader reads apart."""
         if self.size <= self.body_start:
             return
-        if self.width >= WIDE_COLUMNS:  # Arrow's reader would cost more per column than the cells do
+        if self.wide:
             for columns, size in wide_batches(
                 self.path, self.body_start, self.width, str(self.table.delimiter), self.read
             ):
@@ -303,7 +306,9 @@ def open_stream(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
     names = display_names(match.headers, _extra=width)[:width]
     table = _header_table(p, match, names, delimiter, "utf-8-sig" if bom else "utf-8", hint)
     body_start = bom + len(text[: ends[last]].encode("utf-8"))
-    return TextStream(p, table, body_start, names, width, match.data_start + 1 - hint, size)
+    longest = max(b - a for a, b in zip([0, *ends], ends, strict=False))  # characters of a record, about
+    wide = width >= WIDE_COLUMNS and longest * WIDE_BLOCK_ROWS >= _BLOCK
+    return TextStream(p, table, body_start, names, width, match.data_start + 1 - hint, size, wide=wide)
 
 
 def _opening_records(

@@ -22,7 +22,11 @@ import pyarrow as pa
 from importer.columns import holds_char_in, split_block
 
 WIDE_COLUMNS = 1_000
-"""Columns from which a file's records are parsed here."""
+"""Columns from which a file's records may be parsed here."""
+WIDE_BLOCK_ROWS = 32
+"""Records a block of Arrow's reader holds at least (by the longest opening record) for Arrow to read them: with
+fewer, its cost per column and block outweighs the csv module's per cell (3,000 columns of short answers are
+about even; 100,000 columns cost Arrow ten times more)."""
 BATCH_CELLS = 1 << 20
 """Cells parsed before they are handed on as Arrow arrays (at least one record)."""
 
