@@ -87,6 +87,9 @@ class Prepared:
     region: str | None = None
     stream: TextStream | None = None
     """A text file read a chunk at a time: ``table.cells`` holds no rows; the report reads them again."""
+    seen: tuple[int, int] | None = None
+    """With ``stream``: the file's size and modification time when it was read; the report, which reads the
+    file again, is refused when they differ then (an edit that keeps the number of rows is caught too)."""
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -168,7 +171,13 @@ class Outcome:
         return target
 
     def _parts(self) -> Iterator[tuple[pd.DataFrame, TextColumns]]:
-        return report_parts(self.rows, self.table, self.prepared.stream)
+        stream, seen = self.prepared.stream, self.prepared.seen
+        if stream is not None and seen is not None and _stat(stream.path) != seen:
+            raise SourceError(
+                f"{stream.path} changed while it was being validated or sent (its rows are no longer those checked); "
+                "no report was written."
+            )
+        return report_parts(self.rows, self.table, stream)
 
     def _report_part(self, rows: pd.DataFrame, cells: TextColumns, mask_pii: bool) -> pd.DataFrame:
         """The report's rows for ``rows`` beside the sheet's ``cells``."""
@@ -256,6 +265,7 @@ def prepare_streamed(
     """:func:`prepare` a chunk of rows at a time for a UTF-8 text file (its cells are not kept: the report reads
     them again), else for the whole file at once. The rows, the summary and the report are the same."""
     try:
+        seen = _stat(Path(path))
         stream = open_stream(path, mapping, options)
         if progress:
             progress("reading", 0, stream.size)
@@ -265,7 +275,16 @@ def prepare_streamed(
     if progress:
         progress("reading", stream.size, stream.size)
         progress("validating", len(leads.rows), len(leads.rows))
-    return replace(_deduped(table, leads, mapping), stream=stream)
+    return replace(_deduped(table, leads, mapping), stream=stream, seen=seen)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time (None when it cannot be read)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping) -> Prepared:
@@ -358,6 +377,7 @@ def import_file(
     tune_gc: bool = False,
     insecure_http: bool = False,
     new_ledger: bool = False,
+    streamed: bool = False,
 ) -> Outcome:
     """Validate ``path``, then send every valid row to the CRM exactly once; the outcome says what it answered.
 
@@ -367,7 +387,10 @@ def import_file(
     mapped each time); it changes the process, so the CLI asks for it and a library caller may not.
     ``insecure_http`` allows an ``http://`` base_url to another machine (the token then crosses the network
     unencrypted); ``new_ledger`` lets an existing empty ledger file (0 bytes) start anew, which is otherwise
-    refused: a truncated ledger taken for a new one would send every lead again.
+    refused: a truncated ledger taken for a new one would send every lead again. ``streamed`` reads a UTF-8
+    text file a chunk at a time and keeps none of its cells while sending (a million rows then take some 150 MB
+    less): the report reads the file again, and is refused if the file changed meanwhile. The CLI asks for it; a
+    caller that puts other cells in the outcome's table (the web page's edits) must not.
     """
     lead_mapping = _mapping(mapping)
     if not token.strip():
@@ -384,7 +407,10 @@ def import_file(
     ledger_path = default_ledger_path() if isinstance(ledger, _DefaultLedger) else (Path(ledger) if ledger else None)
     # a failed request none of whose leads is found is looked at again after this long, at most 10 s
     retry = retry or RetryPolicy(settle_wait=min(send.inflight_grace, SETTLE_WAIT))
-    prepared = prepare(path, lead_mapping, read, progress=progress)
+    if streamed:
+        prepared = prepare_streamed(path, lead_mapping, read, progress=progress)
+    else:
+        prepared = prepare(path, lead_mapping, read, progress=progress)
     details = (("Mapping", lead_mapping.source), ("Mode", "import"))
     with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path, new=new_ledger) as opened:
         run = _begin(opened, path, lead_mapping, crm, command)
