@@ -37,6 +37,7 @@ from importer.report.rows import (
     default_report_path,
     label_rows,
     mask_summary,
+    report_columns,
     report_frame,
     summarize,
     write_csv_parts,
@@ -46,6 +47,7 @@ from importer.send.malloc_arenas import bound_heap_growth
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
 from importer.send.preview import preview_with_ledger
 from importer.send.submit import LedgerRun, Progress, SendOptions, send_rows
+from importer.text_columns import TextColumns
 
 DEFAULT_BASE_URL = "https://crm.uservox.ai/api/v1"
 """The production Vox CRM API (the vendor's reference, ``docs/crm-contract.md``)."""
@@ -147,7 +149,9 @@ class Outcome:
         target, fmt = report_target(self.table.path, path, format)
         summary = mask_summary(self.summary) if mask_pii else self.summary
         frames = (self._report_part(rows, cells, mask_pii) for rows, cells in self._parts())
-        if fmt == "xlsx":
+        if fmt == "csv" and not mask_pii and not self.table.row_sheets:  # the sheet's columns never made a frame
+            write_csv_parts((report_columns(rows, cells) for rows, cells in self._parts()), target)
+        elif fmt == "xlsx":
             from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
 
             parts = list(frames)
@@ -166,7 +170,7 @@ class Outcome:
                 ledger.note_report(self.run_id, str(target.resolve()))
         return target
 
-    def _parts(self) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    def _parts(self) -> Iterator[tuple[pd.DataFrame, TextColumns]]:
         stream, seen = self.prepared.stream, self.prepared.seen
         if stream is not None and seen is not None and _stat(stream.path) != seen:
             raise SourceError(
@@ -175,9 +179,9 @@ class Outcome:
             )
         return report_parts(self.rows, self.table, stream)
 
-    def _report_part(self, rows: pd.DataFrame, cells: pd.DataFrame, mask_pii: bool) -> pd.DataFrame:
+    def _report_part(self, rows: pd.DataFrame, cells: TextColumns, mask_pii: bool) -> pd.DataFrame:
         """The report's rows for ``rows`` beside the sheet's ``cells``."""
-        frame = report_frame(rows, cells)
+        frame = report_frame(rows, cells.frame())
         if self.table.row_sheets:
             frame = label_rows(frame, self.table.row_label)
         if mask_pii:
@@ -243,10 +247,10 @@ def prepare(
     table = read_source(path, mapping, options)
     if progress:
         progress("reading", size, size)
-        progress("validating", 0, len(table.cells))
+        progress("validating", 0, table.n_rows)
     leads = normalized(table, mapping)
     if progress:
-        progress("validating", len(table.cells), len(table.cells))
+        progress("validating", table.n_rows, table.n_rows)
     return _deduped(table, leads, mapping)
 
 
@@ -297,7 +301,7 @@ def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping) -> Prep
     give_back_memory()  # reading and dedupe leave much memory free but still mapped
     return Prepared(
         table=table,
-        leads=LeadFrame(rows=rows, metadata=leads.metadata),
+        leads=LeadFrame(rows=rows, meta=leads.meta),
         project_id=project,
         process_id=process,
         region=mapping.default_region,
@@ -340,7 +344,7 @@ def validate_file(
             if prepared.project_id and prepared.process_id:
                 rows = preview_with_ledger(
                     rows,
-                    prepared.leads.metadata,
+                    prepared.leads.meta,
                     opened,
                     project_id=prepared.project_id,
                     process_id=prepared.process_id,
@@ -420,7 +424,7 @@ def import_file(
         with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry, duplicates=guard) as client:
             sent = send_rows(
                 prepared.rows,
-                prepared.leads.metadata,
+                prepared.leads.meta,
                 client,
                 project_id=project,
                 process_id=process,

@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from importer.columns import TEXT_DTYPE, columns_holding, holds_char_in
+from importer.columns import column_blocks, columns_holding, empty_text, holds_char_in, split_block
 from importer.config import LeadMapping
 from importer.errors import SourceError
 from importer.read.header import (
@@ -42,7 +42,6 @@ from importer.read.source import (
     ReadOptions,
     SourceTable,
     _clean_cells,
-    _one_text_chunk,
     _refuse_runaway_quotes,
     _serial_reference_note,
     _without_controls,
@@ -58,6 +57,9 @@ from importer.read.text import (
 )
 from importer.read.text import _preview as parse_records
 from importer.read.transcode import UTF8, Decoding, Utf8Body, decoding_of
+from importer.read.wide_rows import WIDE_BLOCK_ROWS, WIDE_COLUMNS, wide_batches
+from importer.read.wide_rows import NotStreamable as NotStreamable  # where callers have always caught it
+from importer.text_columns import TextColumns
 
 CHUNK_ROWS = 200_000
 """Data rows per chunk: the rows normalized together (the size :func:`build_leads` works on unsplit)."""
@@ -65,13 +67,11 @@ CHUNK_BYTES = 24 << 20
 """Bytes of cells at which a chunk is cut before it has CHUNK_ROWS rows (rows with long notes)."""
 HEAD_BYTES = 4 * PREVIEW_CHARS
 """Bytes read to find the delimiter and the header: at least PREVIEW_CHARS characters of any UTF-8 text."""
+_GROUP_VALUES = 1 << 16
+"""Values of a block of columns joined at once (a wide file's columns are worked on a block at a time)."""
 _BLOCK = 1 << 20
 """Bytes parsed at a time: several blocks are read ahead and parsed side by side, each held a few times over
 meanwhile (the whole-file reader's 4 MiB blocks took 150 MB here). Rows parse the same at any block size."""
-
-
-class NotStreamable(Exception):
-    """This file is read whole (:func:`read_source`): the streamed reading could not promise the same rows."""
 
 
 FAST, QUOTED, RAGGED = 0, 1, 2
@@ -112,6 +112,9 @@ class TextStream:
     first_row: int
     """The sheet row of the first data record."""
     size: int
+    wide: bool = False
+    """Its records are parsed by the csv module (:mod:`importer.read.wide_rows`): so wide that a block of
+    Arrow's reader would hold only a few of them, each block costing per column."""
     read: list[int] = field(default_factory=lambda: [0])
     """Bytes of the file read so far (for a progress bar; the reader reads ahead of the rows handed out)."""
     decoding: Decoding = UTF8
@@ -147,15 +150,10 @@ class TextStream:
         self, cells: list[pa.Array], start: int, *, check: bool, missing: np.ndarray | None = None
     ) -> SourceTable:
         n = len(cells[0])
-        frame = pd.DataFrame(
-            {name: TEXT_DTYPE.__from_arrow__(array) for name, array in zip(self.names, cells, strict=True)},  # type: ignore[attr-defined]
-            index=pd.RangeIndex(start, start + n),
-            copy=False,
-        )
-        frame, cleaned = _without_controls(frame)
+        columns, cleaned = _without_controls(TextColumns(self.names, cells, pd.RangeIndex(start, start + n)))
         chunk = replace(
             self.table,
-            cells=_clean_cells(frame),
+            data=_clean_cells(columns),
             controls=cleaned,
             sheet_row=np.arange(self.first_row + start, self.first_row + start + n, dtype=np.int64),
         )
@@ -180,6 +178,12 @@ class TextStream:
     def _batches(self, mode: int | None = None) -> Iterator[list[pa.Array]]:
         """The body's records as Arrow record batches' columns; NotStreamable for what the whole reader reads apart."""
         if self.decoding.codec is None and self.size <= self.body_start:
+            return
+        if self.wide and self.decoding.codec is None and (self.mode if mode is None else mode) == FAST:
+            for columns, size in wide_batches(
+                self.path, self.body_start, self.width, str(self.table.delimiter), self.read
+            ):
+                yield _Columns(columns, size)
             return
         names = [f"c{i}" for i in range(self.width)]
         ragged: list[object] = []
@@ -206,7 +210,7 @@ class TextStream:
                     if ragged:
                         raise NotStreamable("ragged rows")
                     self.read[0] = position()
-                    yield [batch.column(i) for i in range(self.width)]
+                    yield _Columns(batch.columns, batch.get_total_buffer_size())
             except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # a record the parser cannot read, bytes not UTF-8
                 raise NotStreamable(str(exc)) from None
         if ragged:
@@ -303,31 +307,45 @@ def _lines(pieces: Iterator[tuple[str, int]], read: list[int]) -> Iterator[str]:
         yield carry
 
 
+class _Columns(list[pa.Array]):
+    """A record batch's columns and its size in bytes (summed by Arrow at once: a call per column costs more
+    than a wide file's cells)."""
+
+    def __init__(self, columns: list[pa.Array], nbytes: int) -> None:
+        super().__init__(columns)
+        self.nbytes = nbytes
+
+
+def _bytes_of(columns: list[pa.Array]) -> int:
+    return columns.nbytes if isinstance(columns, _Columns) else sum(column.nbytes for column in columns)
+
+
 def _row_chunks(
     batches: Iterator[list[pa.Array]], width: int, rows: int, max_bytes: int
 ) -> Iterator[tuple[list[pa.Array], bool]]:
-    """The batches' columns regrouped into chunks of ``rows`` rows (the last one fewer), each column one
-    contiguous large_string array, and whether it is the last; a chunk of long rows is cut sooner, at
-    ``max_bytes`` of cells. A chunk is handed out once a row after it is known, or the end."""
-    pending: list[list[pa.Array]] = []
+    """The batches' columns regrouped into chunks of ``rows`` rows (the last one fewer),
+    each column one contiguous large_string array, and whether it is the last; a chunk of long rows is cut
+    sooner, at ``max_bytes`` of cells. A chunk is handed out once a row after it is known, or the end."""
+    pending: list[tuple[list[pa.Array], int]] = []
     held = held_bytes = 0
     ready: list[pa.Array] | None = None
-    for batch in batches:
-        if not len(batch[0]):
+    for columns in batches:
+        if not len(columns[0]):
             continue
         if ready is not None:
             yield ready, False
             ready = None
+        batch = (columns, _bytes_of(columns))
         pending.append(batch)
-        held += len(batch[0])
-        held_bytes += sum(column.nbytes for column in batch)
+        held += len(columns[0])
+        held_bytes += batch[1]
         cuts = []
         while held >= rows:
-            cuts.append([_column(pending, i, rows) for i in range(width)])
+            cuts.append(_columns(pending, width, rows))
             pending, held = _drop(pending, rows), held - rows
-            held_bytes = sum(column.nbytes for batch in pending for column in batch)
+            held_bytes = sum(size for _, size in pending)
         if held and held_bytes >= max_bytes:
-            cuts.append([_column(pending, i, held) for i in range(width)])
+            cuts.append(_columns(pending, width, held))
             pending, held, held_bytes = [], 0, 0
         for cut in cuts[:-1]:
             yield cut, False
@@ -338,30 +356,51 @@ def _row_chunks(
     if held:
         if ready is not None:
             yield ready, False
-        ready = [_column(pending, i, held) for i in range(width)]
+        ready = _columns(pending, width, held)
     if ready is not None:
         yield ready, True
 
 
-def _column(pending: list[list[pa.Array]], i: int, take: int) -> pa.Array:
-    parts, left = [], take
-    for batch in pending:
+def _columns(pending: list[tuple[list[pa.Array], int]], width: int, take: int) -> list[pa.Array]:
+    """The first ``take`` rows of the pending batches, each column as one large_string array.
+
+    Worked on a block of columns at a time: a file may have 100,000 columns, and a call per column would cost
+    more than their cells.
+    """
+    parts: list[list[pa.Array]] = []
+    left = take
+    for columns, _ in pending:
         if left == 0:
             break
-        part = batch[i][:left]
-        parts.append(part)
-        left -= len(part)
-    return _one_text_chunk(pa.chunked_array(parts, type=parts[0].type))
+        n = min(left, len(columns[0]))
+        parts.append(columns if n == len(columns[0]) else [c.slice(0, n) for c in columns])
+        left -= n
+    texts = [_text_chunks_of(part) for part in parts]
+    if len(texts) == 1:
+        return texts[0]
+    out: list[pa.Array] = []
+    step = max(1, _GROUP_VALUES // take)
+    for start in range(0, width, step):
+        block = range(start, min(width, start + step))
+        out += split_block(pa.concat_arrays([part[i] for i in block for part in texts]), len(block))
+    return out
 
 
-def _drop(pending: list[list[pa.Array]], take: int) -> list[list[pa.Array]]:
+def _text_chunks_of(arrays: list[pa.Array]) -> list[pa.Array]:
+    """The arrays as large_string arrays, cast a block of columns at a time."""
+    if all(a.type == pa.large_string() for a in arrays):
+        return arrays
+    return [part for block, values in column_blocks(arrays) for part in split_block(values, len(block))]
+
+
+def _drop(pending: list[tuple[list[pa.Array], int]], take: int) -> list[tuple[list[pa.Array], int]]:
     out = []
-    for batch in pending:
-        n = len(batch[0])
+    for columns, size in pending:
+        n = len(columns[0])
         if take >= n:
             take -= n
             continue
-        out.append([column[take:] for column in batch] if take else batch)
+        out.append(([column.slice(take) for column in columns], size * (n - take) // n) if take else (columns, size))
         take = 0
     return out
 
@@ -420,11 +459,13 @@ def open_stream(
     width = len(match.headers)
     names = display_names(match.headers, _extra=width)[:width]
     table = _header_table(p, match, names, delimiter, decoding.label, hint)
+    longest = max(b - a for a, b in zip([0, *ends], ends, strict=False))  # characters of a record, about
+    wide = decoding.codec is None and width >= WIDE_COLUMNS and longest * WIDE_BLOCK_ROWS >= _BLOCK
     # a byte offset where the file is parsed as it is, else characters of text
     body_start = ends[last] if decoding.codec else decoding.offset + len(text[: ends[last]].encode("utf-8"))
     return TextStream(
         p, table, body_start, names, width, match.data_start + 1 - hint, size,
-        decoding=decoding, settled=settled, match=match,
+        decoding=decoding, settled=settled, match=match, wide=wide,
     )  # fmt: skip
 
 
@@ -496,7 +537,7 @@ def _header_table(
     referenceId column's every cell decides: :func:`with_serial_note`)."""
     return SourceTable(
         path=str(p),
-        cells=pd.DataFrame(columns=pd.Index(names)),
+        data=TextColumns(names, [empty_text(0)] * len(names), pd.RangeIndex(0)),
         sheet_row=np.zeros(0, dtype=np.int64),
         header_row=match.index + 1 - hint,
         header_rows=match.span,
@@ -515,9 +556,9 @@ def with_serial_note(table: SourceTable, references: pd.Series | None) -> Source
     if references is None or "referenceId" not in table.columns:
         return table
     column = table.columns["referenceId"]
-    at = list(table.cells.columns).index(column)
+    at = table.names.index(column)
     match = _NoteMatch(found={"referenceId": at})
-    note = _serial_reference_note(match, list(table.cells.columns), pd.DataFrame({column: references}))  # type: ignore[arg-type]
+    note = _serial_reference_note(match, table.names, pd.DataFrame({column: references}))  # type: ignore[arg-type]
     return replace(table, notes=(*table.notes, *note))
 
 

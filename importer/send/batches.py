@@ -15,7 +15,8 @@ import pyarrow.compute as pc
 
 from importer.columns import TEXT_DTYPE, to_arrow
 from importer.ledger.store import LeadKey
-from importer.send.payload import LEAD_TEXT_FIELDS, leads_from_columns, payload_hashes
+from importer.send.payload import LEAD_TEXT_FIELDS, leads_from_columns, meta_columns, payload_hashes
+from importer.text_columns import TextColumns
 
 
 class SheetRows:
@@ -138,7 +139,7 @@ class LeadSource:
     def __init__(
         self,
         rows: pd.DataFrame,
-        metadata: pd.DataFrame,
+        metadata: pd.DataFrame | TextColumns,
         positions: np.ndarray,
         *,
         project_id: str,
@@ -148,9 +149,8 @@ class LeadSource:
         self.positions = positions
         self._project_id, self._process_id, self._with_keys = project_id, process_id, keys
         self._fields = [_text_column(rows[c]) for c in ("referenceId", "phone_e164", *LEAD_TEXT_FIELDS)]
-        meta_at = positions_of(metadata.index, rows.index)
-        self._meta_keys = [str(k) for k in metadata.columns]
-        self._meta = [_text_column(metadata[k]) for k in metadata.columns]
+        self._meta = TextColumns.of(metadata)
+        meta_at = positions_of(self._meta.index, rows.index)
         self._meta_positions = positions if meta_at is None else meta_at[positions]
         self._sheet_rows = rows["sheet_row"].to_numpy() if keys else None
 
@@ -161,10 +161,9 @@ class LeadSource:
         """The leads of the ``start``-th to ``stop``-th valid rows, with their keys and positions."""
         at = self.positions[start:stop]
         values = [_take(column, at).to_pylist() for column in self._fields]
-        meta_at = self._meta_positions[start:stop]
-        meta = [_take(column, meta_at).to_pylist() for column in self._meta]
+        meta = meta_columns(self._meta, self._meta_positions[start:stop])
         leads = leads_from_columns(
-            values, self._meta_keys, meta, project_id=self._project_id, process_id=self._process_id
+            values, self._meta.names, meta, project_id=self._project_id, process_id=self._process_id
         )
         refs = [str(lead["referenceId"]) for lead in leads]
         keys: list[LeadKey] = []
@@ -246,7 +245,12 @@ class ValidRows:
 
 
 def payload_hashes_of(
-    valid: ValidRows, sheet_rows: Sequence[int], *, metadata: pd.DataFrame, project_id: str, process_id: str
+    valid: ValidRows,
+    sheet_rows: Sequence[int],
+    *,
+    metadata: pd.DataFrame | TextColumns,
+    project_id: str,
+    process_id: str,
 ) -> dict[int, str]:
     """The payload hashes of the valid rows at these sheet rows (the leads the ledger needs them for)."""
     rows = valid.at_sheet_rows(sheet_rows)
