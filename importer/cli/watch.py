@@ -163,6 +163,7 @@ def watch_command(
             url=notify_url, command=notify_cmd, secret=os.environ.get("LEADIMPORT_WEBHOOK_SECRET") or None
         ),
         command=shlex.join(["leadimport", "watch", str(inbox)]),
+        tune_gc=True,
     )
     watcher = Watcher(settings)
 

@@ -28,6 +28,7 @@ from importer.errors import ConfigError, LeadImportError, LedgerError, SourceErr
 from importer.report.rows import summarize
 from importer.send.submit import SendOptions
 from importer.watch.claims import Claimed, Claims
+from importer.watch.lanes import Lanes, Turn
 from importer.watch.results import FileResult, write_result
 from importer.watch.stops import Verdict, classify
 
@@ -59,6 +60,8 @@ class ImportSettings:
     mask_pii: bool = False
     force: bool = False
     command: str = ""
+    files_at_once: int = 3
+    """Files that send side by side (the rest wait, read and checked, for their turn)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +94,8 @@ class FileImporter:
         self._importing = importing
         """Told when an import starts (True) and ends (False): SIGTERM interrupts only an import."""
         self._budget_lock = threading.Lock()
-        self._preparing = threading.Lock()
-        """Held by the one file being read and validated: files are prepared one at a time (the work is
-        CPU-bound and shares one interpreter), each while the files before it send."""
+        self.lanes = Lanes(settings.files_at_once, stopping)
+        """Files are read and checked one at a time, and start sending, in the order they were taken."""
         self._duplicates = DuplicateBudget(rule=settings.send.duplicate_rule)
 
     def duplicates(self) -> DuplicateBudget:
@@ -105,12 +107,22 @@ class FileImporter:
                 self._duplicates = DuplicateBudget(rule=self.settings.send.duplicate_rule)
             return self._duplicates
 
-    def attempt(self, claimed: Claimed, mapping: Any, *, interruptible: bool = True) -> Attempt:
+    def attempt(
+        self, claimed: Claimed, mapping: Any, *, interruptible: bool = True, turn: Turn | None = None
+    ) -> Attempt:
         """One attempt at the file: imported and moved on, or left pending with the reason.
 
         ``interruptible``: run in the main thread, where SIGTERM may interrupt the import (as Ctrl-C does a
         run); in a worker thread the import ends through the shared transport refusing further requests.
+        ``turn``: the file's place among those imported side by side (drawn from :attr:`lanes` as it was taken).
         """
+        turn = turn or self.lanes.turn()
+        try:
+            return self._attempt(claimed, mapping, interruptible, turn)
+        finally:
+            turn.close()
+
+    def _attempt(self, claimed: Claimed, mapping: Any, interruptible: bool, turn: Turn) -> Attempt:
         drops = self.claims.drops
         record = claimed.record
         project, process = mapping.project_id or "", mapping.process_id or ""
@@ -132,9 +144,11 @@ class FileImporter:
             base.duplicate_of = {"run_id": earlier.run_id, "date": earlier.ended_at, "file": earlier.name}
             base.reason = f"already imported in run {earlier.run_id} on {_day(earlier.ended_at)} (from {earlier.name}); nothing was sent"
             return self._finish(claimed, base, "duplicate")
+        if not turn.prepare():
+            base.stop_reason, base.exit_status = "stopped before the file was read; it is read next time", 3
+            return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
         if interruptible:
             self._importing(True)
-        gate = _PrepareGate(self._preparing)
         try:
             outcome = importer.import_file(
                 claimed.path,
@@ -147,7 +161,7 @@ class FileImporter:
                 send=replace(self.settings.send, duplicates=self.duplicates()),
                 retry=self.settings.retry,
                 command=self.settings.command,
-                progress=gate.progress,
+                progress=turn.progress,
             )
         except (SourceError, ConfigError) as exc:
             base.state, base.exit_status, base.reason = "failed", 2, _named(str(exc), claimed)
@@ -163,7 +177,7 @@ class FileImporter:
             kind = classify(exc.stop_kind, pending=1, stopping=self._stopping())
             return self._pending(claimed, base, kind, str(exc))
         finally:
-            gate.release()
+            turn.close()  # the files after it need not wait for its report
             if interruptible:
                 self._importing(False)
         base.run_id = outcome.run_id
@@ -207,25 +221,6 @@ class FileImporter:
         write_result(masked, _result_path(claimed.path))
         self.claims.move(claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason)
         return Attempt(masked, Verdict.NONE)
-
-
-class _PrepareGate:
-    """Takes the watcher's prepare lock for one import, and gives it back when the import starts sending
-    (its first progress report past reading and validating) or ends, whichever comes first."""
-
-    def __init__(self, lock: threading.Lock) -> None:
-        self._lock = lock
-        self._lock.acquire()
-        self._held = True
-
-    def progress(self, stage: str, done: int, total: int | None) -> None:
-        if stage not in ("reading", "validating"):
-            self.release()
-
-    def release(self) -> None:
-        if self._held:
-            self._held = False
-            self._lock.release()
 
 
 def _as_one_import(outcome: Any, runs: list[int]) -> Any:
