@@ -354,6 +354,7 @@ def import_file(
     tune_gc: bool = False,
     insecure_http: bool = False,
     new_ledger: bool = False,
+    prepared: Prepared | None = None,
 ) -> Outcome:
     """Validate ``path``, then send every valid row to the CRM exactly once; the outcome says what it answered.
 
@@ -363,7 +364,8 @@ def import_file(
     mapped each time); it changes the process, so the CLI asks for it and a library caller may not.
     ``insecure_http`` allows an ``http://`` base_url to another machine (the token then crosses the network
     unencrypted); ``new_ledger`` lets an existing empty ledger file (0 bytes) start anew, which is otherwise
-    refused: a truncated ledger taken for a new one would send every lead again.
+    refused: a truncated ledger taken for a new one would send every lead again. ``prepared``: ``path`` read
+    already by :func:`prepare` with this mapping and ``read`` (in another process, say); it is not read again.
     """
     lead_mapping = _mapping(mapping)
     if not token.strip():
@@ -380,7 +382,7 @@ def import_file(
     ledger_path = default_ledger_path() if isinstance(ledger, _DefaultLedger) else (Path(ledger) if ledger else None)
     # a failed request none of whose leads is found is looked at again after this long, at most 10 s
     retry = retry or RetryPolicy(settle_wait=min(send.inflight_grace, SETTLE_WAIT))
-    prepared = prepare(path, lead_mapping, read, progress=progress)
+    prepared = prepared or prepare(path, lead_mapping, read, progress=progress)
     details = (("Mapping", lead_mapping.source), ("Mode", "import"))
     with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path, new=new_ledger) as opened:
         run = _begin(opened, path, lead_mapping, crm, command)

@@ -164,6 +164,7 @@ def watch_command(
         ),
         command=shlex.join(["leadimport", "watch", str(inbox)]),
         tune_gc=True,
+        helper_process=True,
     )
     watcher = Watcher(settings)
 

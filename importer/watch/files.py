@@ -29,6 +29,7 @@ from importer.report.rows import summarize
 from importer.send.submit import SendOptions
 from importer.watch.claims import Claimed, Claims
 from importer.watch.lanes import Lanes, Turn
+from importer.watch.preparer import Preparer
 from importer.watch.results import FileResult, write_result
 from importer.watch.stops import Verdict, classify
 
@@ -62,6 +63,8 @@ class ImportSettings:
     command: str = ""
     files_at_once: int = 3
     """Files that send side by side (the rest wait, read and checked, for their turn)."""
+    helper_process: bool = False
+    """Read and check files in a helper process while earlier files send (see :mod:`importer.watch.preparer`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,8 @@ class FileImporter:
         self._budget_lock = threading.Lock()
         self.lanes = Lanes(settings.files_at_once, stopping)
         """Files are read and checked one at a time, and start sending, in the order they were taken."""
+        self.preparer = Preparer(enabled=settings.helper_process)
+        """Reads and checks files in a second process while this one sends (a drop of several files)."""
         self._duplicates = DuplicateBudget(rule=settings.send.duplicate_rule)
 
     def duplicates(self) -> DuplicateBudget:
@@ -150,6 +155,7 @@ class FileImporter:
         if interruptible:
             self._importing(True)
         try:
+            prepared = self.preparer.prepare(claimed.path, mapping)
             outcome = importer.import_file(
                 claimed.path,
                 mapping,
@@ -162,6 +168,7 @@ class FileImporter:
                 retry=self.settings.retry,
                 command=self.settings.command,
                 progress=turn.progress,
+                prepared=prepared,
             )
         except (SourceError, ConfigError) as exc:
             base.state, base.exit_status, base.reason = "failed", 2, _named(str(exc), claimed)

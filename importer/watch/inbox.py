@@ -93,6 +93,9 @@ class WatchSettings:
     """Leave what exists at the start (the loaded modules) out of Python's garbage collections and collect young
     objects less often while serving: every file's payloads and answers would otherwise make the collector
     walk them all again. It changes the process, so the CLI asks for it; a library caller may not."""
+    helper_process: bool = False
+    """When several files are under way, read and check them in a helper process (a second processor core)
+    while this one sends; the CLI asks for it (a library caller's main module would be run again by it)."""
 
 
 @dataclass(slots=True)
@@ -206,6 +209,7 @@ class Watcher:
                 force=settings.force,
                 command=settings.command,
                 files_at_once=settings.files_at_once,
+                helper_process=settings.helper_process,
             ),
             http,
             stopping=lambda: self.stopping,
@@ -220,6 +224,7 @@ class Watcher:
             if not settings.once:
                 return 3 if self.fatal else 0
         finally:
+            importer_.preparer.stop(wait=True)
             transport.stop()
             http.close()
             notifier.close()
@@ -234,6 +239,8 @@ class Watcher:
         for source in sources:
             source.make_folders()
         claims.recover(sources)
+        if len(snapshot if snapshot is not None else self._snapshot(sources)) > 1:
+            importer_.preparer.start()  # a drop of several files: the helper loads while the first is read here
         settler = Settler(settings.settle, settings.marker, self.clock)
         log.info(
             "watching %s (%s)%s",
@@ -311,6 +318,7 @@ class Watcher:
         if self._running:
             self._reap(block=True, timeout=settings.poll, woken=True)
         else:
+            importer_.preparer.stop()
             self._idle(settings.poll)
         return True
 
@@ -332,6 +340,8 @@ class Watcher:
             return  # said in the log; the file waits in processing/ until the mapping is fixed
         log.info("taking %s", _label(claimed))
         self._resumed.add(claimed.record.file_id)
+        if self._running:  # a drop of several files: the next ones are read in a helper process
+            importer_.preparer.start()
         future = pool.submit(importer_.attempt, claimed, mapping, interruptible=False, turn=importer_.lanes.turn())
         self._running[future] = claimed
 
