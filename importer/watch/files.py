@@ -97,10 +97,11 @@ class FileImporter:
         self._importing = importing
         """Told when an import starts (True) and ends (False): SIGTERM interrupts only an import."""
         self._budget_lock = threading.Lock()
-        self.lanes = Lanes(settings.files_at_once, stopping)
-        """Files are read and checked one at a time, and start sending, in the order they were taken."""
         self.preparer = Preparer(enabled=settings.helper_process)
         """Reads and checks files in a second process while this one sends (a drop of several files)."""
+        self.lanes = Lanes(settings.files_at_once, stopping, lambda: 2 if self.preparer.ready else 1)
+        """Files are read and checked one at a time (two, one of them by the helper), and start sending, in the
+        order they were taken."""
         self._duplicates = DuplicateBudget(rule=settings.send.duplicate_rule)
 
     def duplicates(self) -> DuplicateBudget:

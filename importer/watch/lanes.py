@@ -2,7 +2,7 @@
 
 Reading and checking a file is work for the processor, and the files share one interpreter: they are
 prepared one at a time, in the order they were taken, each while the files before it send (or wait for
-the duplicate guard's ramp-up). They start sending in that order too, at most ``sending`` at once, so the
+the duplicate guard's ramp-up); two at a time while a helper process reads one of them. They start sending in that order too, at most ``sending`` at once, so the
 oldest file finishes first and its report is written while the later ones send, instead of every file
 sending a little at a time and all of them finishing together at the end.
 """
@@ -36,8 +36,10 @@ def has_room(sizes: list[int], files_at_once: int) -> bool:
 class Lanes:
     """Hands out turns in the order files are taken; thread-safe."""
 
-    def __init__(self, sending: int, stopping: Callable[[], bool]) -> None:
+    def __init__(self, sending: int, stopping: Callable[[], bool], preparing: Callable[[], int] = lambda: 1) -> None:
         self.sending = max(1, sending)
+        self.preparing = preparing
+        """How many files may be read at once now (two while a helper process reads one of them)."""
         self._stopping = stopping
         self._cond = threading.Condition()
         self._states: dict[int, int] = {}
@@ -63,6 +65,11 @@ class Lanes:
     def _earlier(self, number: int, done: int) -> bool:
         return all(state >= done for other, state in self._states.items() if other < number)
 
+    def _may_prepare(self, number: int) -> bool:
+        """Whether fewer files taken before this one than may be read at once are still to be read."""
+        unread = sum(1 for other, state in self._states.items() if other < number and state < _PREPARED)
+        return unread < max(1, self.preparing())
+
     def _set(self, number: int, state: int) -> None:
         with self._cond:
             if self._states.get(number, _AFTER) < state:
@@ -83,10 +90,11 @@ class Turn:
         self._stage = _WAITING
 
     def prepare(self) -> bool:
-        """Wait until the files taken before this one have been read and checked; False when the watcher stops
-        meanwhile (the file is then left for the next start, unread)."""
+        """Wait until the files taken before this one have been read and checked (all but one, while a helper
+        process reads files too); False when the watcher stops meanwhile (the file is then left for the next
+        start, unread)."""
         lanes = self._lanes
-        if not lanes._wait(self.number, lambda: lanes._earlier(self.number, _PREPARED)):
+        if not lanes._wait(self.number, lambda: lanes._may_prepare(self.number)):
             return False
         self._advance(_PREPARING)
         return True

@@ -63,9 +63,11 @@ class Preparer:
         return self._process is not None and self._ready.is_set()
 
     def prepare(self, path: Path, mapping: Any) -> Any | None:
-        """The file prepared by the helper, or None when it is not ready (prepare it here then). Raises what
-        reading the file raised (a ``SourceError`` for a file that cannot be read, say)."""
-        with self._lock:
+        """The file prepared by the helper, or None when it is not ready or busy with another file (prepare it
+        here then). Raises what reading the file raised (a ``SourceError`` for a file that cannot be read, say)."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
             process = self._process
             if process is None or not self._ready.is_set():
                 return None
@@ -79,6 +81,8 @@ class Preparer:
                 self._process = None
                 self._ending.append(process)
                 return None
+        finally:
+            self._lock.release()
         if not ok:
             raise value
         return value
