@@ -3,6 +3,7 @@ they were taken; a helper process reads them for the CLI's watcher and never out
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -178,3 +179,36 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_after_a_key_block_the_files_waiting_for_their_turn_send_nothing(tmp_path: Path) -> None:
+    """The first file's first request trips a key block: the files taken ahead of time, waiting for their turn
+    to send, do not knock on the blocked key; every file stays in processing/ as pending (exit 3 with --once)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = _drop(inbox, 4, 40, seed=74)
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0,
+        preexisting_phones=frozenset({"+91" + phones[2]}), dup_threshold=0, block_seconds=600.0,
+    )  # fmt: skip
+    with Sandbox(settings) as crm:
+        watcher = Watcher(
+            WatchSettings(
+                inbox=inbox, ledger=tmp_path / "ledger.db", token=TOKEN, base_url=crm.base_url,
+                mapping=tmp_path / "mapping.yaml", settle=0.0, poll=0.05, once=True, report_format="csv",
+                events=False, files_at_once=1,
+            )
+        )  # fmt: skip
+        assert watcher.run() == 3
+        stats, stored = crm.stats(), crm.leads()
+    assert stats.blocked
+    assert {str(lead["name"])[:3] for lead in stored} == {"F0x"}
+    assert _in(inbox / "processing") == [f"drop-{i}.csv" for i in range(4)]
+    waiting = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((inbox / "processing").glob("*drop-[123].csv.result.json"))
+    ]
+    assert [result["state"] for result in waiting] == ["pending"] * 3
+    assert [result["run_id"] for result in waiting] == [None] * 3  # no import began: nothing of theirs was sent
+    assert all(str(result["stop_reason"]).startswith("not sent yet: ") for result in waiting), waiting

@@ -99,6 +99,9 @@ class FileImporter:
         self._budget_lock = threading.Lock()
         self.preparer = Preparer(enabled=settings.helper_process)
         """Reads and checks files in a second process while this one sends (a drop of several files)."""
+        self.halted: tuple[Verdict, str] | None = None
+        """Why files that have not started sending yet are not sent (a key block, a failing CRM, a refusal met
+        by an earlier file), until the watcher has waited it out (it sets this back to None)."""
         self.lanes = Lanes(settings.files_at_once, stopping, lambda: 2 if self.preparer.ready else 1)
         """Files are read and checked one at a time (two, one of them by the helper), and start sending, in the
         order they were taken."""
@@ -156,7 +159,14 @@ class FileImporter:
         if interruptible:
             self._importing(True)
         try:
-            prepared = self.preparer.prepare(claimed.path, mapping)
+            prepared = self.preparer.prepare(claimed.path, mapping) or _prepare(claimed.path, mapping)
+            if not turn.send():
+                base.stop_reason, base.exit_status = "stopped before the file was sent; it is sent next time", 3
+                return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
+            halted = self.halted
+            if halted is not None:  # an earlier file met a key block or a failing CRM: this one waits with it
+                base.stop_reason, base.exit_status = f"not sent yet: {halted[1]}", 3
+                return self._pending(claimed, base, halted[0], halted[1])
             outcome = importer.import_file(
                 claimed.path,
                 mapping,
@@ -168,9 +178,12 @@ class FileImporter:
                 send=replace(self.settings.send, duplicates=self.duplicates()),
                 retry=self.settings.retry,
                 command=self.settings.command,
-                progress=turn.progress,
                 prepared=prepared,
             )
+            pending = int(outcome.summary.counts.get("pending", 0))
+            kind = classify(outcome.stop_kind, pending=pending, stopping=self._stopping())
+            if kind in _HALTS:  # said before the next file may send
+                self.halted = (kind, outcome.stop_message or "")
         except (SourceError, ConfigError) as exc:
             base.state, base.exit_status, base.reason = "failed", 2, _named(str(exc), claimed)
             return self._finish(claimed, base, "failed")
@@ -185,7 +198,7 @@ class FileImporter:
             kind = classify(exc.stop_kind, pending=1, stopping=self._stopping())
             return self._pending(claimed, base, kind, str(exc))
         finally:
-            turn.close()  # the files after it need not wait for its report
+            turn.close()  # the next file may send: it need not wait for this one's report
             if interruptible:
                 self._importing(False)
         base.run_id = outcome.run_id
@@ -194,8 +207,6 @@ class FileImporter:
         base.counts = {str(k): int(v) for k, v in outcome.summary.counts.items()}
         base.exit_status = outcome.exit_code
         base.stop_reason = _named(outcome.stop_message, claimed) if outcome.stop_message else None
-        pending = base.counts.get("pending", 0)
-        kind = classify(outcome.stop_kind, pending=pending, stopping=self._stopping())
         drops.update(record.file_id, run_id=outcome.run_id)
         # A finished file's report is written where it will stay (the ledger notes that place for `show`).
         place = self.claims.destination(claimed, "done") if not pending else claimed.path
@@ -211,6 +222,8 @@ class FileImporter:
         return Attempt(done.result, kind, outcome.stop_message)
 
     def _pending(self, claimed: Claimed, result: FileResult, kind: Verdict, message: str | None) -> Attempt:
+        if kind in _HALTS:
+            self.halted = (kind, message or "")
         result.state = "pending"
         masked = result.masked(self.settings.mask_pii)
         write_result(masked, _result_path(claimed.path))
@@ -229,6 +242,16 @@ class FileImporter:
         write_result(masked, _result_path(claimed.path))
         self.claims.move(claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason)
         return Attempt(masked, Verdict.NONE)
+
+
+_HALTS = frozenset({Verdict.KEY_BLOCKED, Verdict.TRANSIENT, Verdict.FATAL})
+"""Stops after which the files waiting for their turn are not sent either."""
+
+
+def _prepare(path: Path, mapping: Any) -> Any:
+    from importer.pipeline import prepare  # the library loads only when a file comes
+
+    return prepare(path, mapping)
 
 
 def _as_one_import(outcome: Any, runs: list[int]) -> Any:

@@ -195,7 +195,7 @@ class Watcher:
         notifier = Notifier(settings.notify, wait=self.wait)
         self._notifier = notifier
         claims = self._claims = Claims(drops, str(self.inbox))
-        importer_ = FileImporter(
+        importer_ = self._files = FileImporter(
             claims,
             ImportSettings(
                 token=settings.token,
@@ -431,7 +431,10 @@ class Watcher:
             pause, self._backoff = self._backoff, min(self._backoff * 2, settings.backoff_max)
             log.warning("paused for %.0f s (%s stays in processing/): %s", pause, _label(claimed), message)
             self._notifier.send(self._event("paused", claimed, message, resume_in=pause))
-        return not self.wait(pause)
+        if self.wait(pause):
+            return False
+        self._files.halted = None  # the files left in processing/ are taken up again
+        return True
 
     def _masked(self, message: str | None) -> str | None:
         return mask_text(message) if message and self.settings.mask_pii else message

@@ -83,7 +83,7 @@ class Lanes:
 
 
 class Turn:
-    """One file's place: when it may be read, when it may send, and that it is done."""
+    """One file's place: when it may be read, when it may send, and that it is done sending (:meth:`close`)."""
 
     def __init__(self, lanes: Lanes, number: int) -> None:
         self._lanes, self.number = lanes, number
@@ -99,19 +99,14 @@ class Turn:
         self._advance(_PREPARING)
         return True
 
-    def progress(self, stage: str, done: int, total: int | None) -> None:
-        """The import's progress: past reading and checking, it waits for its turn to send (the earlier files
-        started sending, and fewer than ``sending`` files send); once its sending is over, the next may send."""
-        if stage in ("reading", "validating"):
-            return
-        if self._stage < _PREPARED:
-            self._advance(_PREPARED)
-            lanes = self._lanes
-            # Stopping: it goes on at once, and the stopped transport sends nothing.
-            lanes._wait(self.number, lambda: self._may_send())
-            self._advance(_SENDING)
-        elif stage in ("sent", "finishing"):
-            self._advance(_AFTER)
+    def send(self) -> bool:
+        """The file is read and checked: wait for its turn to send (the files taken before it started sending,
+        and fewer than ``sending`` files send); False when the watcher stops meanwhile."""
+        self._advance(_PREPARED)
+        if not self._lanes._wait(self.number, self._may_send):
+            return False
+        self._advance(_SENDING)
+        return True
 
     def _may_send(self) -> bool:
         lanes = self._lanes
@@ -128,5 +123,5 @@ class Turn:
             self._lanes._set(self.number, stage)
 
     def close(self) -> None:
-        """The file's import is over (however it ended): the files after it need not wait for it."""
+        """The file's sending is over (however it ended): the files after it need not wait for it."""
         self._advance(_AFTER)
