@@ -4,7 +4,8 @@ Reading, mapping and validating a file is work for the processor, and a watcher'
 interpreter: while a drop of many files is imported, one process cannot both prepare the next files and
 send the earlier ones at full speed. A helper process prepares them (one at a time, in the order they
 were taken) and hands each back whole over a pipe; the watcher sends it. The helper is started when a
-second file is taken while one is under way and stopped when the watcher goes idle; a file is prepared in
+second file is taken while one is under way, if a processor core is free (:func:`spare_core`), and
+stopped when the watcher goes idle; a file is prepared in
 the watcher itself whenever the helper is not ready (still starting, or gone). The helper ends when its
 pipe closes, so it never outlives the watcher, however the watcher ends.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import pickle
 import subprocess
 import sys
@@ -35,16 +37,18 @@ END_WAIT = 5.0
 class Preparer:
     """One helper process that prepares files for the watcher (:func:`importer.pipeline.prepare`)."""
 
-    def __init__(self, *, enabled: bool = True) -> None:
+    def __init__(self, *, enabled: bool = True, always: bool = False) -> None:
         self.enabled = enabled
+        self.always = always
+        """Start the helper even when no processor core seems free."""
         self._process: subprocess.Popen[bytes] | None = None
         self._ready = threading.Event()
         self._lock = threading.Lock()
         self._ending: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> None:
-        """Start the helper (it loads the library meanwhile), unless it runs."""
-        if not self.enabled or self._process is not None:
+        """Start the helper (it loads the library meanwhile), unless it runs or no processor core is free."""
+        if not self.enabled or self._process is not None or not (self.always or spare_core()):
             return
         try:
             process = subprocess.Popen(
@@ -105,6 +109,18 @@ class Preparer:
                         ending.wait()
                 if ending.poll() is not None:
                     self._ending.remove(ending)
+
+
+def spare_core() -> bool:
+    """Whether a processor core is free for the helper: more than one core, and fewer processes wanting one
+    (over the last minute) than cores less one. On a busy machine the helper would only add its own start-up
+    (loading the library takes a second or so of processor time) to the work that is waiting already."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not known here: assume the machine is free
+        load = 0.0
+    return cores > 1 and load <= cores - 1
 
 
 def _await_ready(process: subprocess.Popen[bytes], ready: threading.Event) -> None:
