@@ -2,4 +2,5 @@
 
 from importer.cli import main
 
-main(prog_name="leadimport")
+if __name__ == "__main__":  # not when a worker process the watcher spawns imports this module as its main
+    main(prog_name="leadimport")

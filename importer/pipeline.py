@@ -382,6 +382,7 @@ def import_file(
     insecure_http: bool = False,
     new_ledger: bool = False,
     streamed: bool = False,
+    prepared: Prepared | None = None,
 ) -> Outcome:
     """Validate ``path``, then send every valid row to the CRM exactly once; the outcome says what it answered.
 
@@ -394,7 +395,8 @@ def import_file(
     refused: a truncated ledger taken for a new one would send every lead again. ``streamed`` reads a UTF-8
     text file a chunk at a time and keeps none of its cells while sending (a million rows then take some 150 MB
     less): the report reads the file again, and is refused if the file changed meanwhile. The CLI asks for it; a
-    caller that puts other cells in the outcome's table (the web page's edits) must not.
+    caller that puts other cells in the outcome's table (the web page's edits) must not. ``prepared``: ``path``
+    read already by :func:`prepare` with this mapping and ``read`` (in another process, say); it is not read again.
     """
     lead_mapping = _mapping(mapping)
     if not token.strip():
@@ -411,10 +413,9 @@ def import_file(
     ledger_path = default_ledger_path() if isinstance(ledger, _DefaultLedger) else (Path(ledger) if ledger else None)
     # a failed request none of whose leads is found is looked at again after this long, at most 10 s
     retry = retry or RetryPolicy(settle_wait=min(send.inflight_grace, SETTLE_WAIT))
-    if streamed:
-        prepared = prepare_streamed(path, lead_mapping, read, progress=progress)
-    else:
-        prepared = prepare(path, lead_mapping, read, progress=progress)
+    if prepared is None:
+        reader = prepare_streamed if streamed else prepare
+        prepared = reader(path, lead_mapping, read, progress=progress)
     details = (("Mapping", lead_mapping.source), ("Mode", "import"))
     with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path, new=new_ledger) as opened:
         run = _begin(opened, path, lead_mapping, crm, command)

@@ -50,6 +50,7 @@ NOT_ISSUE_CODES = {
     "leadimport-events": "a thread's name",
     "leadimport-notify": "a thread's name",
     "leadimport-watch-heartbeat": "a thread's name",
+    "leadimport-helper": "a thread's name",
     "leadimport-web": "a thread's name",
     "leadimport-session": "the upload page's cookie",
     "e-mail-adresse": "a header word mapping suggest knows (German)",

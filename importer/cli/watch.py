@@ -84,7 +84,8 @@ from importer.send.plan import MAX_BATCH
     type=click.IntRange(1, 16),
     default=3,
     show_default=True,
-    help="Newly dropped files imported side by side (all within the one --rate budget).",
+    help="Newly dropped files sending side by side (all within the one --rate budget); more small files are "
+    "read ahead meanwhile.",
 )
 @click.option(
     "--poll", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds between looks at INBOX."
@@ -163,6 +164,8 @@ def watch_command(
             url=notify_url, command=notify_cmd, secret=os.environ.get("LEADIMPORT_WEBHOOK_SECRET") or None
         ),
         command=shlex.join(["leadimport", "watch", str(inbox)]),
+        tune_gc=True,
+        helper_process=True,
     )
     watcher = Watcher(settings)
 

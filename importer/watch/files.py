@@ -28,6 +28,8 @@ from importer.errors import ConfigError, LeadImportError, LedgerError, SourceErr
 from importer.report.rows import summarize
 from importer.send.submit import SendOptions
 from importer.watch.claims import Claimed, Claims
+from importer.watch.lanes import Lanes, Turn
+from importer.watch.preparer import Preparer
 from importer.watch.results import FileResult, write_result
 from importer.watch.stops import Verdict, classify
 
@@ -59,6 +61,10 @@ class ImportSettings:
     mask_pii: bool = False
     force: bool = False
     command: str = ""
+    files_at_once: int = 3
+    """Files that send side by side (the rest wait, read and checked, for their turn)."""
+    helper_process: bool = False
+    """Read and check files in a helper process while earlier files send (see :mod:`importer.watch.preparer`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +97,14 @@ class FileImporter:
         self._importing = importing
         """Told when an import starts (True) and ends (False): SIGTERM interrupts only an import."""
         self._budget_lock = threading.Lock()
-        self._preparing = threading.Lock()
-        """Held by the one file being read and validated: files are prepared one at a time (the work is
-        CPU-bound and shares one interpreter), each while the files before it send."""
+        self.preparer = Preparer(enabled=settings.helper_process)
+        """Reads and checks files in a second process while this one sends (a drop of several files)."""
+        self.halted: tuple[Verdict, str] | None = None
+        """Why files that have not started sending yet are not sent (a key block, a failing CRM, a refusal met
+        by an earlier file), until the watcher has waited it out (it sets this back to None)."""
+        self.lanes = Lanes(settings.files_at_once, stopping, lambda: 2 if self.preparer.ready else 1)
+        """Files are read and checked one at a time (two, one of them by the helper), and start sending, in the
+        order they were taken."""
         self._duplicates = DuplicateBudget(rule=settings.send.duplicate_rule)
 
     def duplicates(self) -> DuplicateBudget:
@@ -105,12 +116,22 @@ class FileImporter:
                 self._duplicates = DuplicateBudget(rule=self.settings.send.duplicate_rule)
             return self._duplicates
 
-    def attempt(self, claimed: Claimed, mapping: Any, *, interruptible: bool = True) -> Attempt:
+    def attempt(
+        self, claimed: Claimed, mapping: Any, *, interruptible: bool = True, turn: Turn | None = None
+    ) -> Attempt:
         """One attempt at the file: imported and moved on, or left pending with the reason.
 
         ``interruptible``: run in the main thread, where SIGTERM may interrupt the import (as Ctrl-C does a
         run); in a worker thread the import ends through the shared transport refusing further requests.
+        ``turn``: the file's place among those imported side by side (drawn from :attr:`lanes` as it was taken).
         """
+        turn = turn or self.lanes.turn()
+        try:
+            return self._attempt(claimed, mapping, interruptible, turn)
+        finally:
+            turn.close()
+
+    def _attempt(self, claimed: Claimed, mapping: Any, interruptible: bool, turn: Turn) -> Attempt:
         drops = self.claims.drops
         record = claimed.record
         project, process = mapping.project_id or "", mapping.process_id or ""
@@ -132,10 +153,20 @@ class FileImporter:
             base.duplicate_of = {"run_id": earlier.run_id, "date": earlier.ended_at, "file": earlier.name}
             base.reason = f"already imported in run {earlier.run_id} on {_day(earlier.ended_at)} (from {earlier.name}); nothing was sent"
             return self._finish(claimed, base, "duplicate")
+        if not turn.prepare():
+            base.stop_reason, base.exit_status = "stopped before the file was read; it is read next time", 3
+            return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
         if interruptible:
             self._importing(True)
-        gate = _PrepareGate(self._preparing)
         try:
+            prepared = self.preparer.prepare(claimed.path, mapping) or _prepare(claimed.path, mapping)
+            if not turn.send():
+                base.stop_reason, base.exit_status = "stopped before the file was sent; it is sent next time", 3
+                return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
+            halted = self.halted
+            if halted is not None:  # an earlier file met a key block or a failing CRM: this one waits with it
+                base.stop_reason, base.exit_status = f"not sent yet: {halted[1]}", 3
+                return self._pending(claimed, base, halted[0], halted[1])
             outcome = importer.import_file(
                 claimed.path,
                 mapping,
@@ -147,8 +178,12 @@ class FileImporter:
                 send=replace(self.settings.send, duplicates=self.duplicates()),
                 retry=self.settings.retry,
                 command=self.settings.command,
-                progress=gate.progress,
+                prepared=prepared,
             )
+            pending = int(outcome.summary.counts.get("pending", 0))
+            kind = classify(outcome.stop_kind, pending=pending, stopping=self._stopping())
+            if kind in _HALTS:  # said before the next file may send
+                self.halted = (kind, outcome.stop_message or "")
         except (SourceError, ConfigError) as exc:
             base.state, base.exit_status, base.reason = "failed", 2, _named(str(exc), claimed)
             return self._finish(claimed, base, "failed")
@@ -163,7 +198,7 @@ class FileImporter:
             kind = classify(exc.stop_kind, pending=1, stopping=self._stopping())
             return self._pending(claimed, base, kind, str(exc))
         finally:
-            gate.release()
+            turn.close()  # the next file may send: it need not wait for this one's report
             if interruptible:
                 self._importing(False)
         base.run_id = outcome.run_id
@@ -172,8 +207,6 @@ class FileImporter:
         base.counts = {str(k): int(v) for k, v in outcome.summary.counts.items()}
         base.exit_status = outcome.exit_code
         base.stop_reason = _named(outcome.stop_message, claimed) if outcome.stop_message else None
-        pending = base.counts.get("pending", 0)
-        kind = classify(outcome.stop_kind, pending=pending, stopping=self._stopping())
         drops.update(record.file_id, run_id=outcome.run_id)
         # A finished file's report is written where it will stay (the ledger notes that place for `show`).
         place = self.claims.destination(claimed, "done") if not pending else claimed.path
@@ -189,6 +222,8 @@ class FileImporter:
         return Attempt(done.result, kind, outcome.stop_message)
 
     def _pending(self, claimed: Claimed, result: FileResult, kind: Verdict, message: str | None) -> Attempt:
+        if kind in _HALTS:
+            self.halted = (kind, message or "")
         result.state = "pending"
         masked = result.masked(self.settings.mask_pii)
         write_result(masked, _result_path(claimed.path))
@@ -209,23 +244,14 @@ class FileImporter:
         return Attempt(masked, Verdict.NONE)
 
 
-class _PrepareGate:
-    """Takes the watcher's prepare lock for one import, and gives it back when the import starts sending
-    (its first progress report past reading and validating) or ends, whichever comes first."""
+_HALTS = frozenset({Verdict.KEY_BLOCKED, Verdict.TRANSIENT, Verdict.FATAL})
+"""Stops after which the files waiting for their turn are not sent either."""
 
-    def __init__(self, lock: threading.Lock) -> None:
-        self._lock = lock
-        self._lock.acquire()
-        self._held = True
 
-    def progress(self, stage: str, done: int, total: int | None) -> None:
-        if stage not in ("reading", "validating"):
-            self.release()
+def _prepare(path: Path, mapping: Any) -> Any:
+    from importer.pipeline import prepare  # the library loads only when a file comes
 
-    def release(self) -> None:
-        if self._held:
-            self._held = False
-            self._lock.release()
+    return prepare(path, mapping)
 
 
 def _as_one_import(outcome: Any, runs: list[int]) -> Any:

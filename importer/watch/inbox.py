@@ -14,6 +14,7 @@ the watcher's own clock, never against a file's mtime.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -31,10 +32,12 @@ from importer.crm.limiter import DEFAULT_RATE, RateLimit
 from importer.errors import ConfigError, LeadImportError
 from importer.ledger.drops import DropLedger
 from importer.report.mask import mask_text
+from importer.send.gc_pause import fewer_collections
 from importer.send.submit import SendOptions
 from importer.watch.claims import HEARTBEAT_SECONDS, STALE_AFTER, Claimed, Claims, InboxLock
 from importer.watch.events import EventSource, Wake
 from importer.watch.files import Attempt, FileImporter, ImportSettings
+from importer.watch.lanes import AHEAD_FILES, has_room
 from importer.watch.layout import Source, companions, find_sources, stamp_time
 from importer.watch.notify import Notifier, NotifySettings
 from importer.watch.pacing import paced_client
@@ -77,7 +80,8 @@ class WatchSettings:
     """Also watch for file-system events (``watchfiles``), so that a dropped file is noticed at once; polling
     every ``poll`` seconds goes on behind them (events do not fire on network shares)."""
     files_at_once: int = 3
-    """Newly dropped files imported side by side (one request budget for all); resumed files go one by one."""
+    """Newly dropped files imported side by side (one request budget for all); resumed files go one by one.
+    Small files are taken further ahead, to be read while the ones before them send (see :func:`has_room`)."""
     rate: RateLimit = DEFAULT_RATE
     send: SendOptions = SendOptions()
     heartbeat: float = HEARTBEAT_SECONDS
@@ -85,6 +89,13 @@ class WatchSettings:
     status_every: float = STATUS_EVERY
     notify: NotifySettings = NotifySettings()
     command: str = ""
+    tune_gc: bool = False
+    """Leave what exists at the start (the loaded modules) out of Python's garbage collections and collect young
+    objects less often while serving: every file's payloads and answers would otherwise make the collector
+    walk them all again. It changes the process, so the CLI asks for it; a library caller may not."""
+    helper_process: bool = False
+    """When several files are under way, read and check them in a helper process (a second processor core)
+    while this one sends; the CLI asks for it (a library caller's main module would be run again by it)."""
 
 
 @dataclass(slots=True)
@@ -184,7 +195,7 @@ class Watcher:
         notifier = Notifier(settings.notify, wait=self.wait)
         self._notifier = notifier
         claims = self._claims = Claims(drops, str(self.inbox))
-        importer_ = FileImporter(
+        importer_ = self._files = FileImporter(
             claims,
             ImportSettings(
                 token=settings.token,
@@ -197,6 +208,8 @@ class Watcher:
                 mask_pii=settings.mask_pii,
                 force=settings.force,
                 command=settings.command,
+                files_at_once=settings.files_at_once,
+                helper_process=settings.helper_process,
             ),
             http,
             stopping=lambda: self.stopping,
@@ -204,12 +217,14 @@ class Watcher:
         )
         self._stop_transport = transport.stop
         try:
-            self._serve(claims, importer_, lock)
+            with fewer_collections() if settings.tune_gc else contextlib.nullcontext():
+                self._serve(claims, importer_, lock)
             if lock.lost.is_set():
                 return 2
             if not settings.once:
                 return 3 if self.fatal else 0
         finally:
+            importer_.preparer.stop(wait=True)
             transport.stop()
             http.close()
             notifier.close()
@@ -224,6 +239,8 @@ class Watcher:
         for source in sources:
             source.make_folders()
         claims.recover(sources)
+        if len(snapshot if snapshot is not None else self._snapshot(sources)) > 1:
+            importer_.preparer.start()  # a drop of several files: the helper loads while the first is read here
         settler = Settler(settings.settle, settings.marker, self.clock)
         log.info(
             "watching %s (%s)%s",
@@ -236,7 +253,8 @@ class Watcher:
             self.events = EventSource(self.inbox, self._wake.ring)
             if not self.events.start():
                 self.events = None
-        with ThreadPoolExecutor(max_workers=settings.files_at_once, thread_name_prefix="leadimport-file") as pool:
+        workers = max(settings.files_at_once, AHEAD_FILES)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="leadimport-file") as pool:
             try:
                 while self._step(claims, importer_, lock, pool, settler, snapshot):
                     now = self.clock()
@@ -269,7 +287,7 @@ class Watcher:
             return False
         if self.stopping or self._halt:
             return False
-        if self._running and (self._pause_due is not None or len(self._running) >= settings.files_at_once):
+        if self._running and (self._pause_due is not None or not self._room()):
             self._reap(block=True, timeout=settings.poll)
             return True
         if self._pause_due is not None:  # nothing runs any more: wait out the block or the outage
@@ -300,8 +318,12 @@ class Watcher:
         if self._running:
             self._reap(block=True, timeout=settings.poll, woken=True)
         else:
+            importer_.preparer.stop()
             self._idle(settings.poll)
         return True
+
+    def _room(self) -> bool:
+        return has_room([claimed.record.size for claimed in self._running.values()], self.settings.files_at_once)
 
     def _idle(self, seconds: float) -> None:
         """Wait until the next look at the inbox: ``seconds``, or less when a file event (or a stop) comes."""
@@ -318,7 +340,9 @@ class Watcher:
             return  # said in the log; the file waits in processing/ until the mapping is fixed
         log.info("taking %s", _label(claimed))
         self._resumed.add(claimed.record.file_id)
-        future = pool.submit(importer_.attempt, claimed, mapping, interruptible=False)
+        if self._running:  # a drop of several files: the next ones are read in a helper process
+            importer_.preparer.start()
+        future = pool.submit(importer_.attempt, claimed, mapping, interruptible=False, turn=importer_.lanes.turn())
         self._running[future] = claimed
 
     def _reap(self, *, block: bool, timeout: float | None = None, woken: bool = False) -> None:
@@ -407,7 +431,10 @@ class Watcher:
             pause, self._backoff = self._backoff, min(self._backoff * 2, settings.backoff_max)
             log.warning("paused for %.0f s (%s stays in processing/): %s", pause, _label(claimed), message)
             self._notifier.send(self._event("paused", claimed, message, resume_in=pause))
-        return not self.wait(pause)
+        if self.wait(pause):
+            return False
+        self._files.halted = None  # the files left in processing/ are taken up again
+        return True
 
     def _masked(self, message: str | None) -> str | None:
         return mask_text(message) if message and self.settings.mask_pii else message

@@ -42,7 +42,7 @@ class Source:
         return self.folder / state
 
     def make_folders(self) -> None:
-        for name in FOLDERS:
+        for name in (*FOLDERS[1:], FOLDERS[0]):  # processing/ last: once it is there, so are the others
             (self.folder / name).mkdir(parents=True, exist_ok=True)
 
     def dropped(self) -> Iterator[Path]:
