@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import to_arrow
+from importer.columns import empty_text, to_arrow
 from importer.config import LeadMapping
-from importer.errors import SourceError
+from importer.errors import SourceChanged
 from importer.normalize.bounds import apply_bounds
 from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import SourceTable
@@ -104,6 +104,14 @@ class _SerialIds:
         return pd.concat(self._parts, ignore_index=True) if len(self._parts) > 1 else self._parts[0]
 
 
+def blank_parts(rows: pd.DataFrame, names: list[str]) -> Iterator[tuple[pd.DataFrame, TextColumns]]:
+    """(rows, cells) of the report a part at a time, each of the sheet's columns blank (the file changed since its
+    rows were read: its cells now are not the ones checked or sent)."""
+    for start in range(0, max(len(rows), 1), REPORT_ROWS):
+        part = rows.iloc[start : start + REPORT_ROWS]
+        yield part, TextColumns(names, [empty_text(len(part))] * len(names), part.index)
+
+
 def report_parts(
     rows: pd.DataFrame, table: SourceTable, stream: TextStream | None
 ) -> Iterator[tuple[pd.DataFrame, TextColumns]]:
@@ -112,7 +120,7 @@ def report_parts(
     if stream is None:
         yield rows, table.data
         return
-    changed = SourceError(
+    changed = SourceChanged(
         f"{stream.path} changed while it was being validated (its rows are no longer those checked); "
         "no report was written. Run again once the file is saved."
     )

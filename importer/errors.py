@@ -85,6 +85,14 @@ class SourceError(LeadImportError):
     code = "source"
 
 
+class SourceChanged(SourceError):
+    """The file changed since it was read, and its cells are read again for the report (a streamed file): they are
+    no longer the rows checked or sent. ``Outcome.write_report(..., sheet_cells=False)`` still writes every row's
+    outcome, with the sheet's own columns left blank."""
+
+    code = "source-changed"
+
+
 class ReportError(SourceError):
     """The report cannot be written (a full disk, no access): about this machine, never the CRM."""
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 from importer._testing import faults
-from importer.chunked import give_back_memory, normalize_stream, normalized, report_parts
+from importer.chunked import blank_parts, give_back_memory, normalize_stream, normalized, report_parts
 from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient, RetryPolicy
 from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.dedupe import mark_duplicates
-from importer.errors import ConfigError, LedgerError, SourceError, StopKind
+from importer.errors import ConfigError, LedgerError, SourceChanged, SourceError, StopKind
 from importer.ledger.opening import default_ledger_path
 from importer.ledger.runs import RunRecord
 from importer.ledger.store import Known, Ledger
@@ -140,17 +140,25 @@ class Outcome:
         return replace(self, summary=mask_summary(self.summary), stop_message=stop)
 
     def write_report(
-        self, path: str | Path | None = None, *, format: str | None = None, mask_pii: bool = False
+        self,
+        path: str | Path | None = None,
+        *,
+        format: str | None = None,
+        mask_pii: bool = False,
+        sheet_cells: bool = True,
     ) -> Path:
         """Write the per-row report (CSV or XLSX, from ``format`` or the path's suffix) and return its path.
 
         The default path is ``<input>.report.csv`` beside the input. An import's ledger records where it went.
+        A streamed file's cells are read again for the report: :class:`SourceChanged` when the file changed since
+        it was read. ``sheet_cells=False`` then writes every row's outcome and lead with the sheet's own columns
+        left blank.
         """
         target, fmt = report_target(self.table.path, path, format)
         summary = mask_summary(self.summary) if mask_pii else self.summary
-        frames = (self._report_part(rows, cells, mask_pii) for rows, cells in self._parts())
+        frames = (self._report_part(rows, cells, mask_pii) for rows, cells in self._parts(sheet_cells))
         if fmt == "csv" and not mask_pii and not self.table.row_sheets:  # the sheet's columns never made a frame
-            write_csv_parts((report_columns(rows, cells) for rows, cells in self._parts()), target)
+            write_csv_parts((report_columns(rows, cells) for rows, cells in self._parts(sheet_cells)), target)
         elif fmt == "xlsx":
             from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
 
@@ -170,10 +178,12 @@ class Outcome:
                 ledger.note_report(self.run_id, str(target.resolve()))
         return target
 
-    def _parts(self) -> Iterator[tuple[pd.DataFrame, TextColumns]]:
+    def _parts(self, sheet_cells: bool = True) -> Iterator[tuple[pd.DataFrame, TextColumns]]:
         stream, seen = self.prepared.stream, self.prepared.seen
+        if not sheet_cells:
+            return blank_parts(self.rows, self.table.names)
         if stream is not None and seen is not None and _stat(stream.path) != seen:
-            raise SourceError(
+            raise SourceChanged(
                 f"{stream.path} changed while it was being validated or sent (its rows are no longer those checked); "
                 "no report was written."
             )

@@ -429,3 +429,36 @@ def test_a_block_after_the_last_answer_says_nothing_is_pending(
     assert result.exit_code == 3
     assert "Every row has its answer (none is pending), but the CRM then stopped the run:" in result.stderr
     assert "Stopped:" not in result.output + result.stderr
+
+
+def test_a_sheet_saved_over_while_its_leads_were_sent_still_gets_every_rows_outcome(
+    tmp_path: Path,
+    sandbox: Sandbox,
+    mapping_file: Callable[..., Path],
+    run_cli: Callable[..., CliRun],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`run` reads a CSV a chunk at a time and reads it again for the report. When the scheduled export writes
+    the next file over it before the report (same path), the report still holds every row's status, reason and
+    lead, with the sheet's own columns left blank, the run ends as finished, and a note says why."""
+    from importer._testing import faults
+
+    phones = good_phones(6)
+    sheet = write_sheet(tmp_path / "leads.csv", phones, extra_rows=["Bad,98220abcde,bad@example.com,Pune"])
+    reach = faults.reach
+
+    def save_over(point: str) -> None:
+        if point == "report":
+            write_sheet(sheet, good_phones(3, seed=99), prefix="Q")  # the next export, fewer rows
+        reach(point)
+
+    monkeypatch.setattr(faults, "reach", save_over)
+    report = tmp_path / "r.csv"
+    result = _run(run_cli, sheet, mapping_file(MAPPING), report, run_env(sandbox.base_url), "--no-ledger")
+    assert result.exit_code == 1, result.stderr  # finished, one row invalid: not "the report is missing" (3)
+    assert "changed while its leads were being sent" in result.stderr
+    assert [r["status"] for r in result.report] == ["accepted"] * 6 + ["invalid"]
+    assert result.report[-1]["reason"] == "invalid-phone"
+    assert {r["phone_e164"].strip('="') for r in result.report[:6]} == {"+91" + p for p in phones}
+    assert all(r["Name"] == "" and r["City"] == "" for r in result.report)  # the sheet's cells: not the new file's
+    assert {lead["phone"] for lead in sandbox.leads()} == {"+91" + p for p in phones}

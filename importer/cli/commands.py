@@ -20,7 +20,7 @@ from importer.cli.render import render
 from importer.cli.runtime import ProgressBars
 from importer.cli.serve import serve_command
 from importer.cli.watch import watch_command
-from importer.errors import ConfigError, SourceError
+from importer.errors import ConfigError, SourceChanged, SourceError
 from importer.pipeline import DEFAULT_BASE_URL, import_file, validate_file
 from importer.send.plan import MAX_BATCH, SendPlanSettings
 
@@ -217,10 +217,17 @@ def run_command(
     if fresh and ledger is not None:
         click.echo(f"Started a new ledger at {ledger} (`leadimport history` lists its runs).", err=True)
     shown = outcome.masked() if source.mask_pii else outcome
-    problem = None
+    problem = changed = None
     try:
         faults.reach("report")
-        written: Path | None = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
+        try:
+            written: Path | None = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii)
+        except SourceChanged:  # the sheet was saved over while sending: every row's outcome, its cells blank
+            written = outcome.write_report(report, format=report_format, mask_pii=source.mask_pii, sheet_cells=False)
+            changed = (
+                f"Note: {source.file} changed while its leads were being sent, so the report leaves the sheet's own "
+                "columns blank (they are no longer the rows read); each row's status, reason and lead as read are there."
+            )
     except (SourceError, OSError, KeyboardInterrupt) as exc:  # no report (disk full, no access, Ctrl-C): leads sent
         rebuild = f" Rebuild it with `leadimport show {outcome.run_id} --report PATH`." if outcome.run_id else ""
         if isinstance(exc, KeyboardInterrupt):
@@ -230,6 +237,8 @@ def run_command(
         problem = f"{reason} The rows were sent as the counts above say; only the report is missing.{rebuild}"
         written = None
     render(shown, written, as_json=source.as_json, quiet=source.quiet, report_problem=problem)
+    if changed and written is not None:
+        click.echo(changed, err=True)
     sys.exit(3 if problem else shown.exit_code)  # 3: the report is missing, `show --report` rebuilds it
 
 
