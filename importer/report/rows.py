@@ -7,6 +7,7 @@ import collections
 import errno
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -240,24 +241,43 @@ def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
 
 def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
     """:func:`write_csv_report` of the report given in parts (the rows of a file read a chunk at a time), in
-    order; the parts' columns are the first part's."""
+    order; the parts' columns are the first part's.
+
+    Slices are made safe on worker threads (Arrow's kernels release the GIL) while this thread reads the next
+    part and writes the slices before it, in order; a few slices are in flight at a time.
+    """
 
     def write(tmp: Path) -> None:
         try:
-            with pa.OSFile(str(tmp), "wb") as sink:
+            with pa.OSFile(str(tmp), "wb") as sink, ThreadPoolExecutor(max_workers=SAFE_WORKERS) as pool:
                 sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
                 writer: pacsv.CSVWriter | None = None
                 options = pacsv.WriteOptions(quoting_style="needed")
-                for frame in parts:
-                    names, columns = _report_columns(frame)
-                    for start in range(0, max(len(frame), 1), REPORT_SLICE):
-                        table = _safe_table(names, [c.slice(start, REPORT_SLICE) for c in columns])
-                        if writer is None:
-                            writer = pacsv.CSVWriter(sink, table.schema, write_options=options)
-                        if table.num_rows or start == 0:
-                            writer.write_table(table)
-                        del table
-                    del columns
+                pending: collections.deque[tuple[Future[pa.Table], bool]] = collections.deque()
+
+                def write_next() -> None:
+                    nonlocal writer
+                    future, first = pending.popleft()
+                    table = future.result()
+                    if writer is None:
+                        writer = pacsv.CSVWriter(sink, table.schema, write_options=options)
+                    if table.num_rows or first:
+                        writer.write_table(table)
+
+                try:
+                    for frame in parts:
+                        names, columns = _report_columns(frame)
+                        for start in range(0, max(len(frame), 1), REPORT_SLICE):
+                            sliced = [c.slice(start, REPORT_SLICE) for c in columns]
+                            pending.append((pool.submit(_safe_table, names, sliced), start == 0))
+                            while len(pending) > SAFE_AHEAD:
+                                write_next()
+                        del columns
+                    while pending:
+                        write_next()
+                finally:
+                    for future, _ in pending:
+                        future.cancel()
                 if writer is not None:
                     writer.close()
         except pa.ArrowMemoryError as exc:  # out of memory, not a disk's fault
@@ -266,6 +286,11 @@ def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
             raise OSError(_errno_of(str(exc)), str(exc)) from None
 
     write_atomically(path, write)
+
+
+SAFE_WORKERS = 1
+SAFE_AHEAD = 1
+"""Threads making slices of the report safe, and slices made safe ahead of the one being written."""
 
 
 def _report_columns(frame: pd.DataFrame) -> tuple[list[str], list[pa.Array]]:
@@ -295,9 +320,26 @@ def _safe_table(names: list[str], columns: list[pa.Array]) -> pa.Table:
 
 
 def _excel_would_change(text: pa.Array) -> np.ndarray:
-    """Per value, whether :func:`formula_safe_arrow` may rewrite it (tested on many columns at once)."""
-    risky = to_bool(pc.match_substring_regex(text, _EXCEL_CONVERTS))
+    """Per value, whether :func:`formula_safe_arrow` may rewrite it (tested on many columns at once).
+
+    Only a value starting with one of :data:`_MAY_CHANGE_START` can: names, cities and most emails are told
+    apart by their first byte, and the pattern runs on the others alone."""
+    may = first_char_in(text, _MAY_CHANGE_START)
+    count = int(np.count_nonzero(may))
+    if count == 0:
+        return may
+    if count > len(text) // 4:
+        risky = to_bool(pc.match_substring_regex(text, _EXCEL_CONVERTS))
+    else:
+        at = np.flatnonzero(may)
+        risky = np.zeros(len(text), dtype=bool)
+        risky[at] = to_bool(pc.match_substring_regex(pc.take(text, pa.array(at)), _EXCEL_CONVERTS))
     return np.asarray(risky | first_char_in(text, _FORMULA_START), dtype=bool)
+
+
+_MAY_CHANGE_START = _FORMULA_START + "0123456789.("
+"""The first characters of every value :data:`_EXCEL_CONVERTS` matches (each of its branches is anchored and
+opens with a sign, an ASCII digit, a point or a bracket) or :data:`_FORMULA_START` names."""
 
 
 def _errno_of(text: str) -> int:
