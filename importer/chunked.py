@@ -11,6 +11,8 @@ import contextlib
 import ctypes
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -29,6 +31,7 @@ REPORT_BYTES = 8 << 20
 """Rows (and at most bytes of cells) of a streamed file read again at a time to write its report (any number
 gives the same report)."""
 
+T = TypeVar("T")
 Progress = Callable[[str, int, "int | None"], None]
 
 
@@ -53,7 +56,7 @@ def normalize_stream(
     parts: list[pd.DataFrame] = []
     metadata: list[pd.DataFrame] = []
     references = _SerialIds(stream.table)
-    for chunk, last in stream.chunks(rows):
+    for chunk, last in read_ahead(stream.chunks(rows)):
         leads = normalized(chunk, mapping, at_end=last)
         parts.append(leads.rows)
         if keep_metadata:
@@ -70,6 +73,19 @@ def normalize_stream(
         else (metadata[0] if metadata else pd.DataFrame(index=rows_frame.index))
     )
     return with_serial_note(stream.table, references.column()), LeadFrame(rows=rows_frame, metadata=meta)
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items`` in order, the next one made on a thread of its own while the caller works on the one given
+    (reading a chunk of a file then overlaps normalizing the one before)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(next, items, _END)
+        while (item := future.result()) is not _END:
+            future = pool.submit(next, items, _END)
+            yield item
+
+
+_END: Any = object()
 
 
 def give_back_memory() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -9,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from importer.columns import holds_char_in
+from importer.normalize.geo_prefixes import every_prefix, is_geocoded
 from importer.normalize.phone_rows import _by_shape, _digits_as_nines
 from importer.report.rows import _EXCEL_CONVERTS, _FORMULA_START, _excel_would_change, formula_safe_arrow
 
@@ -68,3 +71,18 @@ def test_the_excel_check_is_the_pattern_on_every_value(cells: list[str]) -> None
     assert [s for s, keep in zip(safe, untouched, strict=True) if keep] == [
         c for c, keep in zip(cells, untouched, strict=True) if keep
     ]
+
+
+@cache
+def _every_prefix_sorted() -> list[int]:
+    return sorted(every_prefix())
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_prefix_is_placed_as_in_the_whole_geocoder(data: st.DataObject) -> None:
+    every = _every_prefix_sorted()
+    known = every[data.draw(st.integers(0, len(every) - 1))]
+    # the prefix itself, its neighbours, its own leading digits and longer ones: in and out of the parts' ranges
+    for prefix in {known, known - 1, known + 1, known // 10, known * 10 + 7, data.draw(st.integers(1, 10**9))}:
+        assert is_geocoded(prefix) == (prefix in every_prefix()), prefix
