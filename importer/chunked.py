@@ -136,7 +136,7 @@ def report_parts(
     )
     start = 0
     try:
-        for chunk, _ in stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False):
+        for chunk, _ in read_ahead(stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False)):
             n = len(chunk.cells)
             if start + n > len(rows):
                 raise changed
