@@ -87,15 +87,9 @@ def _shared_codes(values: pa.Array | pa.ChunkedArray, candidates: np.ndarray) ->
     hashes, filled = _hashes(values)
     hashes, filled = hashes[candidates], filled[candidates]
     at = np.flatnonzero(filled)
-    order = np.argsort(hashes[at], kind="stable")
-    ordered = hashes[at][order]
-    same = ordered[1:] == ordered[:-1]
-    del ordered
-    twice = np.zeros(len(at), dtype=bool)
-    twice[1:] |= same
-    twice[:-1] |= same
-    maybe = at[np.sort(order[twice])]
-    del order, twice
+    twice = pd.Series(hashes[at], copy=False).duplicated(keep=False).to_numpy()  # a hash table: no sort
+    maybe = at[twice]
+    del twice
     out = np.full(len(candidates), -1, dtype=np.int64)
     if len(maybe) == 0:
         return out
