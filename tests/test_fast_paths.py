@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importer.columns import holds_char_in
+from importer.columns import holds_char_in, without_ascii
 from importer.normalize.geo_prefixes import every_prefix, is_geocoded
 from importer.normalize.phone_rows import _by_shape, _digits_as_nines
 from importer.report.rows import _EXCEL_CONVERTS, _FORMULA_START, _excel_would_change, formula_safe_arrow
@@ -86,3 +86,12 @@ def test_a_prefix_is_placed_as_in_the_whole_geocoder(data: st.DataObject) -> Non
     # the prefix itself, its neighbours, its own leading digits and longer ones: in and out of the parts' ranges
     for prefix in {known, known - 1, known + 1, known // 10, known * 10 + 7, data.draw(st.integers(1, 10**9))}:
         assert is_geocoded(prefix) == (prefix in every_prefix()), prefix
+
+
+@_FAST
+@given(cells=st.lists(st.one_of(_CELL, st.none()), max_size=40), start=st.integers(0, 5), large=st.booleans())
+def test_taking_out_separators_is_the_regex(cells: list[str | None], start: int, large: bool) -> None:
+    values = pa.array(cells, pa.large_string() if large else pa.string()).slice(min(start, len(cells)))
+    got = without_ascii(values, " ().-")
+    assert got.type == values.type
+    assert got.to_pylist() == pc.replace_substring_regex(values, r"[ ().\-]", "").to_pylist()
