@@ -6,8 +6,6 @@ kept row holds that phone (or email): the lead reaches the CRM with every way to
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -31,10 +29,8 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     candidates = np.flatnonzero((rows["status"] == "valid").to_numpy())
     if len(candidates) < 2:
         return rows
-    names = list(dict.fromkeys([*columns, "email"]))
-    with ThreadPoolExecutor(max_workers=2) as pool:  # NumPy's and Arrow's kernels release the GIL
-        shared = pool.map(lambda col: _shared_codes(_chunks(rows[col]), candidates), names)
-        by_column = dict(zip(names, shared, strict=True))
+    # One column at a time: side by side they would add to the dry run's peak memory, which comes here.
+    by_column = {col: _shared_codes(_chunks(rows[col]), candidates) for col in dict.fromkeys([*columns, "email"])}
     others = _others_emails(rows, candidates, by_column["email"])
     if others.any():
         rows = _without_email(rows, candidates[others])
