@@ -26,7 +26,7 @@ from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import SourceTable
 from importer.read.stream import NotStreamable, TextStream, with_serial_note
 
-REPORT_ROWS = 50_000
+REPORT_ROWS = 25_000
 REPORT_BYTES = 8 << 20
 """Rows (and at most bytes of cells) of a streamed file read again at a time to write its report (any number
 gives the same report)."""

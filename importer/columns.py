@@ -216,12 +216,13 @@ def without_ascii(array: ArrowText, chars: str) -> pa.Array:
     if len(array) == 0 or raw.size == 0:
         return array
     start, end = int(bounds[0]), int(bounds[-1])
-    drop = np.zeros(256, dtype=bool)
-    drop[list(chars.encode("ascii"))] = True
-    keep = ~drop[raw[start:end]]
+    body = raw[start:end]
+    keep = np.ones(end - start, dtype=bool)
+    for byte in set(chars.encode("ascii")):  # a comparison per character: a few, and far cheaper than a lookup
+        keep &= body != byte
     if keep.all():
         return array
-    kept = np.zeros(end - start + 1, dtype=np.int64)
+    kept = np.zeros(end - start + 1, dtype=np.int32 if end - start < 2**31 else np.int64)
     np.cumsum(keep, out=kept[1:])
     width = bounds.dtype
     offsets = np.concatenate([np.zeros(array.offset, dtype=width), kept[bounds - start].astype(width)])

@@ -243,43 +243,32 @@ def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
     """:func:`write_csv_report` of the report given in parts (the rows of a file read a chunk at a time), in
     order; the parts' columns are the first part's.
 
-    Slices are made safe on worker threads (Arrow's kernels release the GIL) while this thread reads the next
-    part and writes the slices before it, in order; a few slices are in flight at a time.
+    Slices are made safe and turned into CSV text on worker threads (Arrow's kernels and its CSV writer release
+    the GIL) while this thread reads the next part and writes the text before it, in order; a few slices are in
+    flight at a time.
     """
 
     def write(tmp: Path) -> None:
         try:
             with pa.OSFile(str(tmp), "wb") as sink, ThreadPoolExecutor(max_workers=SAFE_WORKERS) as pool:
                 sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
-                writer: pacsv.CSVWriter | None = None
-                options = pacsv.WriteOptions(quoting_style="needed")
-                pending: collections.deque[tuple[Future[pa.Table], bool]] = collections.deque()
-
-                def write_next() -> None:
-                    nonlocal writer
-                    future, first = pending.popleft()
-                    table = future.result()
-                    if writer is None:
-                        writer = pacsv.CSVWriter(sink, table.schema, write_options=options)
-                    if table.num_rows or first:
-                        writer.write_table(table)
-
+                pending: collections.deque[Future[pa.Buffer]] = collections.deque()
                 try:
+                    header = True
                     for frame in parts:
                         names, columns = _report_columns(frame)
                         for start in range(0, max(len(frame), 1), REPORT_SLICE):
                             sliced = [c.slice(start, REPORT_SLICE) for c in columns]
-                            pending.append((pool.submit(_safe_table, names, sliced), start == 0))
+                            pending.append(pool.submit(_csv_text, names, sliced, header))
+                            header = False
                             while len(pending) > SAFE_AHEAD:
-                                write_next()
+                                sink.write(pending.popleft().result())
                         del columns
                     while pending:
-                        write_next()
+                        sink.write(pending.popleft().result())
                 finally:
-                    for future, _ in pending:
+                    for future in pending:
                         future.cancel()
-                if writer is not None:
-                    writer.close()
         except pa.ArrowMemoryError as exc:  # out of memory, not a disk's fault
             raise MemoryError(str(exc)) from None
         except pa.ArrowException as exc:  # Arrow's own I/O errors carry the errno only in their text
@@ -290,7 +279,16 @@ def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
 
 SAFE_WORKERS = 1
 SAFE_AHEAD = 1
-"""Threads making slices of the report safe, and slices made safe ahead of the one being written."""
+"""Threads making slices of the report safe and CSV, and slices in flight besides the one being written: one is
+enough beside the thread reading the file again (2 cores), and each more raised the dry run's peak memory."""
+
+
+def _csv_text(names: list[str], columns: list[pa.Array], header: bool) -> pa.Buffer:
+    """A slice of the report as CSV text (quoted only where needed), with the header line when ``header``."""
+    table = _safe_table(names, columns)
+    out = pa.BufferOutputStream()
+    pacsv.write_csv(table, out, write_options=pacsv.WriteOptions(quoting_style="needed", include_header=header))
+    return out.getvalue()
 
 
 def _report_columns(frame: pd.DataFrame) -> tuple[list[str], list[pa.Array]]:
