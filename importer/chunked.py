@@ -25,6 +25,7 @@ from importer.normalize.bounds import apply_bounds
 from importer.normalize.leads import LeadFrame, build_leads
 from importer.read.source import SourceTable
 from importer.read.stream import NotStreamable, TextStream, with_serial_note
+from importer.text_columns import TextColumns
 
 REPORT_ROWS = 25_000
 REPORT_BYTES = 8 << 20
@@ -54,25 +55,22 @@ def normalize_stream(
     ``keep_metadata``: keep each row's metadata too (a ledger preview hashes the payloads); else it is dropped.
     """
     parts: list[pd.DataFrame] = []
-    metadata: list[pd.DataFrame] = []
+    metadata: list[TextColumns] = []
     references = _SerialIds(stream.table)
     for chunk, last in read_ahead(stream.chunks(rows)):
         leads = normalized(chunk, mapping, at_end=last)
         parts.append(leads.rows)
         if keep_metadata:
-            metadata.append(leads.metadata)
+            metadata.append(leads.meta)
         references.add(chunk)
         del chunk, leads
         give_back_memory()
         if progress:
             progress("reading", min(stream.read[0], stream.size), stream.size)
     rows_frame = pd.concat(parts) if len(parts) > 1 else parts[0]
-    meta = (
-        pd.concat(metadata)
-        if len(metadata) > 1
-        else (metadata[0] if metadata else pd.DataFrame(index=rows_frame.index))
-    )
-    return with_serial_note(stream.table, references.column()), LeadFrame(rows=rows_frame, metadata=meta)
+    meta = TextColumns.concat(metadata) if metadata else TextColumns.empty(rows_frame.index)
+    table = stream.with_split_note(with_serial_note(stream.table, references.column()))
+    return table, LeadFrame(rows=rows_frame, meta=meta)
 
 
 def read_ahead(items: Iterator[T]) -> Iterator[T]:
@@ -108,7 +106,7 @@ class _SerialIds:
     def add(self, chunk: SourceTable) -> None:
         if self._parts is None or self._column is None:
             return
-        values = chunk.cells[self._column]
+        values = chunk.column(self._column)
         text = pc.utf8_trim_whitespace(to_arrow(values))
         text = pc.filter(text, pc.greater(pc.binary_length(text), 0))
         if len(text) and not pc.all(pc.match_substring_regex(text, r"^[0-9]{1,7}$")).as_py():
@@ -124,11 +122,11 @@ class _SerialIds:
 
 def report_parts(
     rows: pd.DataFrame, table: SourceTable, stream: TextStream | None
-) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+) -> Iterator[tuple[pd.DataFrame, TextColumns]]:
     """(rows, cells) of the report a part at a time: the whole table at once, or each chunk of a streamed file
     read again."""
     if stream is None:
-        yield rows, table.cells
+        yield rows, table.data
         return
     changed = SourceError(
         f"{stream.path} changed while it was being validated (its rows are no longer those checked); "
@@ -137,10 +135,10 @@ def report_parts(
     start = 0
     try:
         for chunk, _ in read_ahead(stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False)):
-            n = len(chunk.cells)
+            n = chunk.n_rows
             if start + n > len(rows):
                 raise changed
-            yield rows.iloc[start : start + n], chunk.cells
+            yield rows.iloc[start : start + n], chunk.data
             start += n
     except NotStreamable:
         raise changed from None

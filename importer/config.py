@@ -84,12 +84,16 @@ class LeadMapping:
         return next((s for s in self.fields if s.target == name), None)
 
 
+HEADER_KEY_CHARS = 1_000
+"""Characters of a cell a header key is made of: no header is this long (a cell of data, not worth reading whole)."""
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def normalize_header(text: str) -> str:
     """Header key for matching: case, spacing and punctuation ignored (remembered: the header search meets
     the same cells again and again, 100,000 of them in a row of a wide sheet)."""
-    if len(text) > 1_000:  # no header is this long: a cell of data, not worth remembering or reading whole
-        text = text[:1_000]
+    if len(text) > HEADER_KEY_CHARS:
+        text = text[:HEADER_KEY_CHARS]
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 

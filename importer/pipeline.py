@@ -30,13 +30,14 @@ from importer.ledger.runs import RunRecord
 from importer.ledger.store import Known, Ledger
 from importer.normalize.leads import LeadFrame
 from importer.read.source import ReadOptions, SourceTable, read_source
-from importer.read.stream import NotStreamable, TextStream, open_stream
+from importer.read.stream import NotStreamable, TextStream, open_stream, reopen
 from importer.report.mask import mask_frame, mask_text
 from importer.report.rows import (
     Summary,
     default_report_path,
     label_rows,
     mask_summary,
+    report_columns,
     report_frame,
     summarize,
     write_csv_parts,
@@ -46,6 +47,7 @@ from importer.send.malloc_arenas import bound_heap_growth
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
 from importer.send.preview import preview_with_ledger
 from importer.send.submit import LedgerRun, Progress, SendOptions, send_rows
+from importer.text_columns import TextColumns
 
 DEFAULT_BASE_URL = "https://crm.uservox.ai/api/v1"
 """The production Vox CRM API (the vendor's reference, ``docs/crm-contract.md``)."""
@@ -85,6 +87,9 @@ class Prepared:
     region: str | None = None
     stream: TextStream | None = None
     """A text file read a chunk at a time: ``table.cells`` holds no rows; the report reads them again."""
+    seen: tuple[int, int] | None = None
+    """With ``stream``: the file's size and modification time when it was read; the report, which reads the
+    file again, is refused when they differ then (an edit that keeps the number of rows is caught too)."""
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -144,7 +149,9 @@ class Outcome:
         target, fmt = report_target(self.table.path, path, format)
         summary = mask_summary(self.summary) if mask_pii else self.summary
         frames = (self._report_part(rows, cells, mask_pii) for rows, cells in self._parts())
-        if fmt == "xlsx":
+        if fmt == "csv" and not mask_pii and not self.table.row_sheets:  # the sheet's columns never made a frame
+            write_csv_parts((report_columns(rows, cells) for rows, cells in self._parts()), target)
+        elif fmt == "xlsx":
             from importer.report.xlsx import write_xlsx_report  # openpyxl loads only when an XLSX is written
 
             parts = list(frames)
@@ -163,12 +170,18 @@ class Outcome:
                 ledger.note_report(self.run_id, str(target.resolve()))
         return target
 
-    def _parts(self) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-        return report_parts(self.rows, self.table, self.prepared.stream)
+    def _parts(self) -> Iterator[tuple[pd.DataFrame, TextColumns]]:
+        stream, seen = self.prepared.stream, self.prepared.seen
+        if stream is not None and seen is not None and _stat(stream.path) != seen:
+            raise SourceError(
+                f"{stream.path} changed while it was being validated or sent (its rows are no longer those checked); "
+                "no report was written."
+            )
+        return report_parts(self.rows, self.table, stream)
 
-    def _report_part(self, rows: pd.DataFrame, cells: pd.DataFrame, mask_pii: bool) -> pd.DataFrame:
+    def _report_part(self, rows: pd.DataFrame, cells: TextColumns, mask_pii: bool) -> pd.DataFrame:
         """The report's rows for ``rows`` beside the sheet's ``cells``."""
-        frame = report_frame(rows, cells)
+        frame = report_frame(rows, cells.frame())
         if self.table.row_sheets:
             frame = label_rows(frame, self.table.row_label)
         if mask_pii:
@@ -234,10 +247,10 @@ def prepare(
     table = read_source(path, mapping, options)
     if progress:
         progress("reading", size, size)
-        progress("validating", 0, len(table.cells))
+        progress("validating", 0, table.n_rows)
     leads = normalized(table, mapping)
     if progress:
-        progress("validating", len(table.cells), len(table.cells))
+        progress("validating", table.n_rows, table.n_rows)
     return _deduped(table, leads, mapping)
 
 
@@ -249,19 +262,33 @@ def prepare_streamed(
     progress: Progress | None = None,
     keep_metadata: bool = True,
 ) -> Prepared:
-    """:func:`prepare` a chunk of rows at a time for a UTF-8 text file (its cells are not kept: the report reads
+    """:func:`prepare` a chunk of rows at a time for a text file (its cells are not kept: the report reads
     them again), else for the whole file at once. The rows, the summary and the report are the same."""
     try:
+        seen = _stat(Path(path))
         stream = open_stream(path, mapping, options)
         if progress:
             progress("reading", 0, stream.size)
-        table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
-    except NotStreamable:  # another encoding, ragged rows, ...: read whole, as it always was
+        try:
+            table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
+        except NotStreamable:  # not UTF-8 after all, rows of other widths, line breaks in cells: read another way
+            stream = reopen(stream, mapping, options)
+            table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
+    except NotStreamable:  # a header beyond the opening megabytes, a file changed meanwhile: read whole
         return prepare(path, mapping, options, progress=progress)
     if progress:
         progress("reading", stream.size, stream.size)
         progress("validating", len(leads.rows), len(leads.rows))
-    return replace(_deduped(table, leads, mapping), stream=stream)
+    return replace(_deduped(table, leads, mapping), stream=stream, seen=seen)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time (None when it cannot be read)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping) -> Prepared:
@@ -274,7 +301,7 @@ def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping) -> Prep
     give_back_memory()  # reading and dedupe leave much memory free but still mapped
     return Prepared(
         table=table,
-        leads=LeadFrame(rows=rows, metadata=leads.metadata),
+        leads=LeadFrame(rows=rows, meta=leads.meta),
         project_id=project,
         process_id=process,
         region=mapping.default_region,
@@ -317,7 +344,7 @@ def validate_file(
             if prepared.project_id and prepared.process_id:
                 rows = preview_with_ledger(
                     rows,
-                    prepared.leads.metadata,
+                    prepared.leads.meta,
                     opened,
                     project_id=prepared.project_id,
                     process_id=prepared.process_id,
@@ -354,6 +381,7 @@ def import_file(
     tune_gc: bool = False,
     insecure_http: bool = False,
     new_ledger: bool = False,
+    streamed: bool = False,
 ) -> Outcome:
     """Validate ``path``, then send every valid row to the CRM exactly once; the outcome says what it answered.
 
@@ -363,7 +391,10 @@ def import_file(
     mapped each time); it changes the process, so the CLI asks for it and a library caller may not.
     ``insecure_http`` allows an ``http://`` base_url to another machine (the token then crosses the network
     unencrypted); ``new_ledger`` lets an existing empty ledger file (0 bytes) start anew, which is otherwise
-    refused: a truncated ledger taken for a new one would send every lead again.
+    refused: a truncated ledger taken for a new one would send every lead again. ``streamed`` reads a UTF-8
+    text file a chunk at a time and keeps none of its cells while sending (a million rows then take some 150 MB
+    less): the report reads the file again, and is refused if the file changed meanwhile. The CLI asks for it; a
+    caller that puts other cells in the outcome's table (the web page's edits) must not.
     """
     lead_mapping = _mapping(mapping)
     if not token.strip():
@@ -380,7 +411,10 @@ def import_file(
     ledger_path = default_ledger_path() if isinstance(ledger, _DefaultLedger) else (Path(ledger) if ledger else None)
     # a failed request none of whose leads is found is looked at again after this long, at most 10 s
     retry = retry or RetryPolicy(settle_wait=min(send.inflight_grace, SETTLE_WAIT))
-    prepared = prepare(path, lead_mapping, read, progress=progress)
+    if streamed:
+        prepared = prepare_streamed(path, lead_mapping, read, progress=progress)
+    else:
+        prepared = prepare(path, lead_mapping, read, progress=progress)
     details = (("Mapping", lead_mapping.source), ("Mode", "import"))
     with fewer_collections() if tune_gc else contextlib.nullcontext(), _opened(ledger_path, new=new_ledger) as opened:
         run = _begin(opened, path, lead_mapping, crm, command)
@@ -390,7 +424,7 @@ def import_file(
         with CrmClient(crm, limiter=RateLimiter.for_rate(rate), http=http, retry=retry, duplicates=guard) as client:
             sent = send_rows(
                 prepared.rows,
-                prepared.leads.metadata,
+                prepared.leads.meta,
                 client,
                 project_id=project,
                 process_id=process,

@@ -110,3 +110,37 @@ def test_preexisting_phones_are_refused_as_already_called(tmp_path: Path) -> Non
     assert outcome.summary.counts == {"accepted": 2, "rejected": 1}
     rejected = outcome.rows[outcome.rows["status"] == "rejected"]
     assert "call attempt has already been made" in rejected["reason"].iloc[0]
+
+
+def test_an_import_whose_file_is_edited_while_sending_writes_no_report_beside_other_cells(tmp_path: Path) -> None:
+    """The report of a streamed import (as the CLI runs it) reads the sheet again: a cell edited while the leads were being sent (the number
+    of rows unchanged) makes writing it an error saying the file changed, not a report pairing each row's
+    status with cells that were never checked or sent."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(6))
+    mapping_path = tmp_path / "mapping.yaml"
+    mapping_path.write_text(MAPPING, encoding="utf-8")
+    original = sheet.read_text(encoding="utf-8")
+    edited = original.replace("P3,", "Q3,", 1)
+    assert edited != original and len(edited) == len(original)
+
+    def edit_when_sending(stage: str, done: int, total: int | None) -> None:
+        if stage == "sending" and done == 0:
+            sheet.write_text(edited, encoding="utf-8")
+
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with Sandbox(settings) as sandbox:
+        outcome = importer.import_file(
+            sheet,
+            mapping_path,
+            token=TOKEN,
+            base_url=sandbox.base_url,
+            ledger=None,
+            progress=edit_when_sending,
+            streamed=True,
+        )
+        stored = sandbox.leads()
+    assert outcome.summary.counts == {"accepted": 6} and len(stored) == 6
+    assert sorted(str(lead["name"]) for lead in stored) == [f"P{i}" for i in range(6)]
+    with pytest.raises(importer.SourceError, match="changed while it was being validated or sent"):
+        outcome.write_report(tmp_path / "report.csv")
+    assert not (tmp_path / "report.csv").exists()

@@ -212,6 +212,7 @@ def run_command(
             tune_gc=True,
             insecure_http=insecure_http,
             new_ledger=new_ledger,
+            streamed=True,
         )
     if fresh and ledger is not None:
         click.echo(f"Started a new ledger at {ledger} (`leadimport history` lists its runs).", err=True)

@@ -161,6 +161,9 @@ class Transport:
         finally:
             response.close()
         response._content = b"".join(chunks)  # what Response.read() keeps: .content, .text and .json() use it
+        # As Response.read() does: the stream bound to the response refers back to it, and that cycle would keep
+        # the answer and its request's body (some 750 kB a bulk request) until a full garbage collection.
+        response.stream = httpx.ByteStream(response._content)
         return response
 
     def pause(self, seconds: float) -> None:

@@ -29,8 +29,10 @@ def _has(conn: sqlite3.Connection, table: str) -> bool:
 
 def called(conn: sqlite3.Connection, project_id: str, phones: Sequence[str]) -> dict[str, tuple[str, int]]:
     """Of ``phones``, those the CRM refused as already called in the project: phone → (its message, run)."""
+    if not _has(conn, "called_phones"):  # no run into this ledger was ever refused so: nothing to sort
+        return {}
     wanted = sorted({p for p in phones if p})
-    if not wanted or not _has(conn, "called_phones"):
+    if not wanted:
         return {}
     rows = conn.execute(
         "SELECT phone, message, run_id FROM called_phones WHERE project_id = ?"

@@ -94,7 +94,7 @@ class Segment:
         places: list[Places] = []
         for kind_hashes, kind_places in parts:
             joined = np.concatenate(kind_hashes) if kind_hashes else np.empty(0, dtype=np.uint64)
-            order = np.argsort(joined)
+            order = np.argsort(joined, kind="stable")  # merging sorted segments: a few times faster
             hashes.append(joined[order])
             places.append((np.concatenate(kind_places) if kind_places else np.empty(0, dtype=np.int64))[order])
         return cls(size, hashes, places)
@@ -105,19 +105,27 @@ class Segment:
         places = [np.frombuffer(blobs[2 * kind + 1], dtype=np.int64) for kind in range(KINDS)]
         return cls(size, hashes, places, segment_id)
 
-    def blobs(self) -> list[bytes]:
-        return [array.tobytes() for kind in range(KINDS) for array in (self.hashes[kind], self.places[kind])]
+    def blobs(self) -> list[memoryview]:
+        """The arrays as SQLite stores them, without a copy (a segment of a million leads is 48 MB)."""
+        return [
+            np.ascontiguousarray(array).data.cast("B")
+            for kind in range(KINDS)
+            for array in (self.hashes[kind], self.places[kind])
+        ]
 
     def find(self, kind: int, query: Hashes) -> tuple[NDArray[np.intp], Places]:
         """Every place holding one of ``query``: the query positions, and the places (as many of each)."""
         column = self.hashes[kind]
-        low = np.searchsorted(column, query, side="left")
-        counts = np.searchsorted(column, query, side="right") - low
-        hit = np.flatnonzero(counts)
+        if not len(column):
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.int64)
+        # One search for all, a second only for the hits (a claim's keys are mostly new: few or none).
+        found = np.searchsorted(column, query, side="left")
+        hit = np.flatnonzero(column[np.minimum(found, len(column) - 1)] == query)
         if not hit.size:
             return hit, np.empty(0, dtype=np.int64)
-        repeats = counts[hit]
-        starts = np.repeat(low[hit] - np.cumsum(repeats) + repeats, repeats) + np.arange(int(repeats.sum()))
+        low = found[hit]
+        repeats = np.searchsorted(column, query[hit], side="right") - low
+        starts = np.repeat(low - np.cumsum(repeats) + repeats, repeats) + np.arange(int(repeats.sum()))
         return np.repeat(hit, repeats), self.places[kind][starts]
 
 

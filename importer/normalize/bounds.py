@@ -16,9 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer import issues
-from importer.columns import column_arrays, column_blocks, join_codes, to_arrow, to_series
+from importer.columns import join_codes, to_arrow, to_series
 from importer.normalize.leads import LeadFrame
 from importer.read.source import SourceTable
+from importer.text_columns import TextColumns
 
 __all__ = ["FIELD_LIMITS", "METADATA_LIMIT", "PHONE_CELL_LIMIT", "apply_bounds"]
 
@@ -44,33 +45,27 @@ def _code(mask: np.ndarray, code: str) -> pa.Array:
     return pa.array(np.where(mask, code, ""), pa.large_string())
 
 
-def _cut_metadata(metadata: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _cut_metadata(metadata: TextColumns) -> tuple[TextColumns, np.ndarray]:
     """The metadata with values past :data:`METADATA_LIMIT` cut there, and the rows that had one.
 
-    The lengths are measured a block of columns at a time (a sheet may have 100,000 columns of a few rows); the
-    frame is copied only when a value is cut.
+    The lengths are measured a block of columns at a time (a sheet may have 100,000 columns of a few rows);
+    only the columns holding a value that long are made anew.
     """
     n = len(metadata)
     cut = np.zeros(n, dtype=bool)
-    arrays = column_arrays(metadata)
     long_columns: list[int] = []
-    for block, values in column_blocks(arrays):
+    for block, values in metadata.blocks():
         lengths = pc.utf8_length(values).to_numpy(zero_copy_only=False)
         long_values = (lengths > METADATA_LIMIT).reshape(len(block), n)
         long_columns += [block.start + k for k in np.flatnonzero(long_values.any(axis=1)).tolist()]
         cut |= long_values.any(axis=0)
-    if not long_columns:
-        return metadata, cut
-    metadata = metadata.copy(deep=False)
-    for position in long_columns:
-        text = arrays[position]
-        metadata.isetitem(position, to_series(pc.utf8_slice_codeunits(text, 0, METADATA_LIMIT), metadata.index).array)
-    return metadata, cut
+    changed = {i: pc.utf8_slice_codeunits(metadata.arrays[i], 0, METADATA_LIMIT) for i in long_columns}
+    return metadata.with_arrays(changed), cut
 
 
 def apply_bounds(leads: LeadFrame, table: SourceTable) -> LeadFrame:
     """The leads with over-long fields made ``invalid``, long metadata cut and cleaned rows warned about."""
-    rows, metadata = leads.rows, leads.metadata
+    rows, metadata = leads.rows, leads.meta
     n = len(rows)
     if n == 0:
         return leads
@@ -81,15 +76,15 @@ def apply_bounds(leads: LeadFrame, table: SourceTable) -> LeadFrame:
             too_long |= _lengths(rows[name]) > limit
     phone_columns = [table.columns["phone"], *table.alternates.get("phone", ())] if "phone" in table.columns else []
     for column in phone_columns:
-        if column in table.cells.columns:
-            too_long |= _lengths(table.cells[column]) > PHONE_CELL_LIMIT
+        if column in table.data:
+            too_long |= _lengths(table.column(column)) > PHONE_CELL_LIMIT
     too_long &= counted
     metadata, cut = _cut_metadata(metadata)
     cut &= counted
     controls = table.controls if table.controls is not None and len(table.controls) == n else np.zeros(n, bool)
     controls = controls & counted
     if not (too_long.any() or cut.any() or controls.any()):
-        return LeadFrame(rows=rows, metadata=metadata)
+        return LeadFrame(rows=rows, meta=metadata)
     rows = rows.copy()
     if too_long.any():
         rows["reason"] = to_series(
@@ -106,4 +101,4 @@ def apply_bounds(leads: LeadFrame, table: SourceTable) -> LeadFrame:
             n,
         )
         rows["warnings"] = to_series(warnings, rows.index)
-    return LeadFrame(rows=rows, metadata=metadata)
+    return LeadFrame(rows=rows, meta=metadata)

@@ -17,16 +17,12 @@ from importer import issues
 from importer.columns import (
     ArrowText,
     byte_lengths,
-    column_arrays,
-    column_blocks,
     empty_text,
     first_char_in,
     holds_char_in,
     join_codes,
     nonempty,
-    split_block,
     strip_invisible,
-    text_frame,
     to_arrow,
     to_bool,
     to_series,
@@ -44,6 +40,7 @@ from importer.normalize.phone_rows import RowPhones, read_phones
 from importer.normalize.refs import derive_reference_id_array
 from importer.normalize.short_rows import short_rows
 from importer.read.source import SourceTable
+from importer.text_columns import TextColumns
 
 NAME_FIELDS = ("name", "firstName", "lastName")
 SUMMARY_LABEL = (
@@ -63,7 +60,14 @@ class LeadFrame:
     """One row per data row: status, issues and the normalized lead fields."""
 
     rows: pd.DataFrame  # sheet_row, status, reason, warnings, duplicate_of, phone_e164, email, referenceId, ...
-    metadata: pd.DataFrame  # metadata key → text, aligned with ``rows``
+    meta: TextColumns
+    """Metadata key → text, aligned with ``rows`` (:attr:`metadata` as a pandas frame)."""
+
+    @property
+    def metadata(self) -> pd.DataFrame:
+        """The metadata as a pandas frame (made when first asked for: a sheet may have 100,000 metadata columns,
+        which the send and the report take from :attr:`meta`)."""
+        return self.meta.frame()
 
 
 PARALLEL_ROWS = 200_000
@@ -77,7 +81,7 @@ def build_leads(
     ``at_end``: the table's last rows are the sheet's last (false for a chunk of a file read in chunks).
     Large tables are cut into one chunk per core; Arrow's kernels release the GIL, so chunks run side by side.
     """
-    n = len(table.cells)
+    n = table.n_rows
     workers = min(os.cpu_count() or 1, 4)
     if n < PARALLEL_ROWS or workers < 2:
         return _build_chunk(table, mapping, project_id=project_id, process_id=process_id, at_end=at_end)
@@ -95,7 +99,7 @@ def build_leads(
         )
     return LeadFrame(
         rows=pd.concat([p.rows for p in parts]),
-        metadata=pd.concat([p.metadata for p in parts]),
+        meta=TextColumns.concat([p.meta for p in parts]),
     )
 
 
@@ -145,7 +149,7 @@ def _build_chunk(
     reached = has_phone | to_bool(nonempty(email)) | unusable  # a phone or an email, usable or not
     skip = skip_reasons(table, at_end=at_end, reached=reached)
     rows = _lead_rows(table, skip, reason, warnings, phones.e164, email, reference, names.values, group)
-    return LeadFrame(rows=rows, metadata=_metadata(table, mapping, cells.constants))
+    return LeadFrame(rows=rows, meta=_metadata(table, mapping, cells.constants))
 
 
 class _MappedCells:
@@ -153,13 +157,13 @@ class _MappedCells:
 
     def __init__(self, table: SourceTable, constants: dict[str, str]) -> None:
         self.table, self.constants = table, constants
-        self.n = len(table.cells)
+        self.n = table.n_rows
 
     def mapped(self, target: str) -> bool:
         return target in self.table.columns
 
     def column(self, target: str) -> pd.Series:
-        cells = self.table.cells
+        cells = self.table.data
         if not self.mapped(target):
             return pd.Series(empty_text(self.n), index=cells.index, dtype="str")
         values = cells[self.table.columns[target]]
@@ -178,7 +182,7 @@ def _phones(table: SourceTable, cells: _MappedCells, default_region: str | None)
     country = cells.column(PHONE_COUNTRY_CODE) if cells.mapped(PHONE_COUNTRY_CODE) else None
     headers = [table.columns["phone"], *table.alternates.get("phone", ())] if cells.mapped("phone") else []
     if headers:
-        return read_phones([(h, table.cells[h]) for h in headers], country, default_region)
+        return read_phones([(h, table.column(h)) for h in headers], country, default_region)
     blank = empty_text(cells.n)
     return RowPhones(e164=blank, issue=blank, warning=blank, raw=blank)
 
@@ -248,7 +252,7 @@ def _lead_rows(
     group: ArrowText,
 ) -> pd.DataFrame:
     """The lead columns of the chunk's rows, with each row's status."""
-    index = table.cells.index
+    index = table.index
     n = len(index)
     skipped = to_bool(nonempty(skip))
     status = pc.if_else(pa.array(skipped), "skipped", pc.if_else(nonempty(reason), "invalid", "valid"))
@@ -320,17 +324,15 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
     ``at_end``: the table's last rows are the sheet's (not a chunk's), so lines below the leads can be told;
     ``reached``: rows with a phone number or an email address (as read), which are never such lines.
     """
-    cells = table.cells
+    cells = table.data
     n = len(cells)
-    if cells.shape[1] == 0 or n == 0:
+    if cells.width == 0 or n == 0:
         return empty_text(n)
     first = pa.nulls(n, type=pa.large_string())
     missing = np.arange(n)
-    for name in [
-        c for c in cells.columns.tolist() if c not in table.ignored
-    ]:  # a report fed back: the sheet's own cells
+    for name in [c for c in cells.names if c not in table.ignored]:  # a report fed back: the sheet's own cells
         # Each column only fills the rows still without a value; usually the first column fills nearly all.
-        values = pc.take(to_arrow(cells[name]), pa.array(missing)) if len(missing) < n else to_arrow(cells[name])
+        values = pc.take(cells.array(name), pa.array(missing)) if len(missing) < n else cells.array(name)
         filled = byte_lengths(trim_whitespace(values)) > 0
         if filled.any():
             first = pc.replace_with_mask(first, _mask(n, missing[filled]), pc.filter(values, pa.array(filled)))
@@ -393,9 +395,7 @@ def _notes_below(blank: np.ndarray, reached: np.ndarray, table: SourceTable) -> 
         return np.zeros(0, dtype=np.int64)
     name_columns = {table.columns[f] for f in ("name", "firstName", "lastName") if f in table.columns}
     phone_columns = {table.columns["phone"], *table.alternates.get("phone", ())} if "phone" in table.columns else set()
-    read = [
-        c for c in table.cells.columns.tolist() if c not in table.ignored
-    ]  # a report fed back in: not its own columns
+    read = [c for c in table.names if c not in table.ignored]  # a report fed back in: not its own columns
     notes = []
     for row in tail[np.flatnonzero(reached[tail])[-1] + 1 :].tolist():
         if blank[row] or reached[row]:
@@ -439,12 +439,12 @@ def _group_labels(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
     candidates = candidates[reached[filled_rows[following[heads]]]]
     if len(candidates) == 0:
         return candidates
-    read = [c for c in table.cells.columns.tolist() if c not in table.ignored]
+    read = [c for c in table.names if c not in table.ignored]
     count = np.zeros(len(candidates), dtype=np.int64)
     where = np.full(len(candidates), -1, dtype=np.int64)
     texts = pa.nulls(len(candidates), type=pa.large_string())
     for position, column in enumerate(read):
-        values = trim_whitespace(pc.take(to_arrow(table.cells[column]), pa.array(candidates)))
+        values = trim_whitespace(pc.take(to_arrow(table.column(column)), pa.array(candidates)))
         filled = byte_lengths(values) > 0
         count += filled
         where[filled] = position
@@ -467,16 +467,16 @@ def _repeated_header(table: SourceTable) -> np.ndarray:
     two or more cells of which do, and none holds a phone or email (a second block's header, partly repeated)."""
     mapped = list(dict.fromkeys(table.columns.values()))
     if not mapped:
-        return np.zeros(len(table.cells), dtype=bool)
+        return np.zeros(table.n_rows, dtype=bool)
     partial = partial_headers(table)
     first = mapped[0]
     # strip_invisible: a second export's byte-order mark, when two files were joined, sits in its header
-    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(strip_invisible(to_arrow(table.cells[first]))))
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(strip_invisible(to_arrow(table.column(first)))))
     candidates = np.flatnonzero(to_bool(pc.equal(lowered, first.strip().lower())))
     for header in mapped[1:]:
         if len(candidates) == 0:
             break
-        values = pc.take(to_arrow(table.cells[header]), pa.array(candidates))
+        values = pc.take(to_arrow(table.column(header)), pa.array(candidates))
         keys = pc.utf8_lower(pc.replace_substring_regex(values, r"[^\pL\pN]+", ""))
         candidates = candidates[to_bool(pc.equal(keys, normalize_header(header)))]
     hit = partial
@@ -521,41 +521,51 @@ def _blank_missing(values: ArrowText, *, keep: frozenset[str] = frozenset()) -> 
     return pc.if_else(error, pa.scalar("", pa.large_string()), text)
 
 
-def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str]) -> pd.DataFrame:
+def _metadata(table: SourceTable, mapping: LeadMapping, constants: dict[str, str]) -> TextColumns:
     """Each row's metadata values by key: trimmed, Excel's error values (#REF!) blanked, constants as defaults."""
-    cells = table.cells
+    cells = table.data
     used = set(table.columns.values()) | table.ignored
-    meta: dict[str, ArrowText] = {}
+    unmapped = TextColumns.empty(cells.index)
     if mapping.metadata_unmapped:
-        meta.update(_unmapped_metadata(cells, [i for i, h in enumerate(cells.columns.tolist()) if h not in used]))
+        unmapped = _unmapped_metadata(cells, used)
+    meta: dict[str, ArrowText] = {}
     for spec in mapping.metadata:
         column = table.columns.get(spec.target)
         if column is not None:
-            values = trim_whitespace(to_arrow(cells[column]))
+            values = trim_whitespace(cells.array(column))
             for other in table.alternates.get(spec.target, ()):
-                values = pc.if_else(nonempty(values), values, trim_whitespace(to_arrow(cells[other])))
+                values = pc.if_else(nonempty(values), values, trim_whitespace(cells.array(other)))
             meta[spec.key] = _blank_errors(values)
     for key, value in constants.items():
         if key.startswith(METADATA_PREFIX):
             name = key.removeprefix(METADATA_PREFIX)
             # a default, as for lead fields: the column's value wins where the cell is not empty
-            given = meta.get(name)
+            given = meta.get(name, unmapped.array(name) if name in unmapped else None)
             filled = pa.scalar(value, pa.large_string())
             meta[name] = pc.if_else(nonempty(given), given, filled) if given is not None else _repeat(value, len(cells))
-    return text_frame(meta, cells.index)
+    if not meta:
+        return unmapped
+    changed = {unmapped.position(k): _text(v) for k, v in meta.items() if k in unmapped}
+    added = [k for k in meta if k not in unmapped]
+    out = unmapped.with_arrays(changed)
+    if not added:
+        return out
+    return TextColumns([*out.names, *added], [*out.arrays, *(_text(meta[k]) for k in added)], cells.index)
 
 
-def _unmapped_metadata(cells: pd.DataFrame, positions: list[int]) -> dict[str, pa.Array]:
-    """The columns at ``positions`` as metadata values, worked on a block of columns at a time (a sheet may have
+def _text(values: ArrowText) -> pa.Array:
+    """One large_string array without nulls (as a frame's column would be taken)."""
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if array.type != pa.large_string():
+        array = pc.cast(array, pa.large_string())
+    return pc.fill_null(array, "") if array.null_count else array
+
+
+def _unmapped_metadata(cells: TextColumns, used: set[str]) -> TextColumns:
+    """The columns not ``used`` as metadata values, worked on a block of columns at a time (a sheet may have
     100,000 of them)."""
-    arrays = column_arrays(cells, only=positions)
-    headers = cells.columns.tolist()
-    names = [str(headers[i]) for i in positions]
-    meta: dict[str, pa.Array] = {}
-    for block, values in column_blocks(arrays):
-        cleaned = split_block(_blank_errors(trim_whitespace(values)), len(block))
-        meta.update(zip(names[block.start : block.stop], cleaned, strict=True))
-    return meta
+    skipped = {i for i, name in enumerate(cells.names) if name in used}
+    return cells.without(skipped, lambda values: _blank_errors(trim_whitespace(values)))
 
 
 def _blank_errors(values: ArrowText) -> ArrowText:

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import byte_lengths, column_arrays, column_blocks, to_arrow, to_bool, trim_whitespace
+from importer.columns import byte_lengths, column_blocks, to_arrow, to_bool, trim_whitespace
 from importer.read.source import SourceTable
 
 LEAD_FIELDS_READ = ("name", "firstName", "lastName", "phone", "email")
@@ -22,14 +22,14 @@ def template_rows(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
     lead_columns = [table.columns[f] for f in LEAD_FIELDS_READ if f in table.columns]
     empty = ~blank & ~reached
     for header in dict.fromkeys(lead_columns):
-        empty &= byte_lengths(trim_whitespace(to_arrow(table.cells[header]))) == 0
+        empty &= byte_lengths(trim_whitespace(to_arrow(table.column(header)))) == 0
     candidates = np.flatnonzero(empty)
     if len(candidates) < 2:
         return np.zeros(0, dtype=np.int64)
     keep = np.ones(len(candidates), dtype=bool)
     picked = pa.array(candidates)
-    for header in [c for c in table.cells.columns.tolist() if c not in table.ignored and c not in lead_columns]:
-        values = trim_whitespace(pc.take(to_arrow(table.cells[header]), picked))
+    for header in [c for c in table.names if c not in table.ignored and c not in lead_columns]:
+        values = trim_whitespace(pc.take(to_arrow(table.column(header)), picked))
         filled = byte_lengths(values) > 0
         if not filled.any():
             continue
@@ -45,12 +45,12 @@ def template_rows(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
 
 def partial_headers(table: SourceTable) -> np.ndarray:
     """Rows where two or more cells hold their own column's header and no cell a phone or an email."""
-    n = len(table.cells)
-    every = table.cells.columns.tolist()
+    n = table.n_rows
+    every = table.names
     read = [i for i, c in enumerate(every) if c not in table.ignored]
     headers = [str(every[i]) for i in read]
     count = np.zeros(n, dtype=np.int64)
-    for block, values in column_blocks(column_arrays(table.cells, only=read)):
+    for block, values in column_blocks(table.data.picked(read)):
         count += _own_headers(values, headers[block.start : block.stop]).reshape(len(block), n).sum(axis=0)
     rows = np.flatnonzero(count >= 2)
     found = np.zeros(n, dtype=bool)
@@ -80,6 +80,6 @@ def has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:
     for target, pattern in (("email", "@"), ("phone", r"(?:\d\D*){7}")):
         header = table.columns.get(target)
         if header is not None and len(rows):
-            cells = pc.take(to_arrow(table.cells[header]), pa.array(rows))
+            cells = pc.take(to_arrow(table.column(header)), pa.array(rows))
             found |= to_bool(pc.match_substring_regex(cells, pattern))
     return found

@@ -21,14 +21,14 @@ _LOOKS_LIKE = {"phone": r"(?:\d[\s().\-/+]*){7,}", "email": r"[^\s@]+@[^\s@]+\.[
 
 def short_rows(table: SourceTable) -> tuple[np.ndarray, np.ndarray]:
     """Per row: whether it had fewer cells than the header; whether its phone or email slid out of its column."""
-    n = len(table.cells)
+    n = table.n_rows
     missing = table.missing_cells
     if missing is None or not missing.any():
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     short = missing > 0
     shifted = np.zeros(n, dtype=bool)
     width = table.header_width
-    order = table.cells.columns.tolist()
+    order = table.names
     for target in ("phone", "email"):
         header = table.columns.get(target)
         if header is None:
@@ -39,12 +39,12 @@ def short_rows(table: SourceTable) -> tuple[np.ndarray, np.ndarray]:
             present = width - gap  # the row's cells: positions 0 .. present-1
             rows = np.flatnonzero(missing == gap)
             if at < present:  # its cell is there: slid only if it holds none while one to its left does
-                own = pc.take(to_arrow(table.cells[header]), pa.array(rows))
+                own = pc.take(to_arrow(table.column(header)), pa.array(rows))
                 rows = rows[~to_bool(pc.match_substring_regex(own, pattern))]
                 if len(rows) == 0:
                     continue
             # where its value went when cells before it were missing
             for position in range(max(0, at - gap), min(at, present)):
-                values = pc.take(to_arrow(table.cells[order[position]]), pa.array(rows))
+                values = pc.take(to_arrow(table.column(order[position])), pa.array(rows))
                 shifted[rows[to_bool(pc.match_substring_regex(values, pattern))]] = True
     return short, shifted

@@ -10,7 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from importer.config import ColumnSpec, LeadMapping, normalize_header
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.config import HEADER_KEY_CHARS, ColumnSpec, LeadMapping, normalize_header
 from importer.errors import ConfigError, SourceError
 
 __all__ = [
@@ -72,10 +76,14 @@ def match_header(row: list[str], mapping: LeadMapping, *, key: Callable[[str], s
     """Which mapping columns a candidate header row provides (``key``: how a header cell is normalized)."""
     keys: dict[str, list[int]] = {}
     ours = report_columns(row)
-    for i, cell in enumerate(row):
-        if i in ours:
-            continue
-        keys.setdefault(key(cell.removesuffix(" (sheet)") if ours else cell), []).append(i)
+    if ours or len(row) < _MANY_CELLS:
+        for i, cell in enumerate(row):
+            if i in ours:
+                continue
+            keys.setdefault(key(cell.removesuffix(" (sheet)") if ours else cell), []).append(i)
+    else:
+        for i, k in enumerate(_keys(row, key)):
+            keys.setdefault(k, []).append(i)
     keys.pop("", None)
     found: dict[str, int] = {}
     alternates: dict[str, tuple[int, ...]] = {}
@@ -93,6 +101,26 @@ def match_header(row: list[str], mapping: LeadMapping, *, key: Callable[[str], s
             alternates[spec.target] = tuple(hits[1:])
     headers = [c.strip() for c in row]
     return HeaderMatch(index=0, headers=headers, found=found, missing=missing, alternates=alternates)
+
+
+_MANY_CELLS = 1_000
+"""Cells of a row from which their keys are made at once (:func:`_keys`)."""
+
+
+def _keys(cells: list[str], key: Callable[[str], str]) -> list[str]:
+    """:func:`normalize_header` of each cell: of the ASCII cells all at once in Arrow (lower case, letters and
+    digits kept, as it does for them), of the others one by one with ``key``. A wide sheet's header row may
+    hold 100,000 cells."""
+    try:
+        text = pa.array(cells, pa.large_string())
+    except (pa.ArrowException, UnicodeError):  # a lone surrogate (undecodable bytes kept as such)
+        return [key(cell) for cell in cells]
+    short = pc.utf8_slice_codeunits(text, 0, HEADER_KEY_CHARS)
+    made: list[str] = pc.replace_substring_regex(pc.ascii_lower(short), "[^a-z0-9]+", "").to_pylist()
+    other = np.flatnonzero(~np.asarray(pc.string_is_ascii(text).to_numpy(zero_copy_only=False), dtype=bool))
+    for i in other.tolist():
+        made[i] = key(cells[i])
+    return made
 
 
 def choose_header(preview: list[list[str]], mapping: LeadMapping, header_row: int | None, where: str) -> HeaderMatch:

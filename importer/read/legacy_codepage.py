@@ -21,17 +21,42 @@ _PUNCTUATION = frozenset(
 
 def looks_like_mac_roman(data: bytes) -> bool:
     """Whether ``data`` (not UTF-8) reads as text clearly better in Mac Roman than in cp1252."""
-    mac = windows = 0
-    for count, match in enumerate(_HIGH.finditer(data)):
-        if count >= SAMPLE:
-            break
-        at = match.start()
-        before = chr(data[at - 1]) if at > 0 and data[at - 1] < 0x80 else ""
-        after = chr(data[at + 1]) if at + 1 < len(data) and data[at + 1] < 0x80 else ""
-        byte = data[at : at + 1]
-        mac += _score(byte.decode("mac_roman"), before, after)
-        windows += _score(byte.decode("cp1252", errors="replace"), before, after)
-    return mac > 0 and mac > windows + 1
+    vote = MacRomanVote()
+    vote.feed(data, final=True)
+    return vote.verdict()
+
+
+class MacRomanVote:
+    """:func:`looks_like_mac_roman` of a file fed a block at a time (the same verdict as for all of it at once)."""
+
+    def __init__(self) -> None:
+        self.mac = self.windows = self.seen = 0
+        self._carry = b""
+        """The last two bytes fed, ahead of the next block: neighbours of the bytes on either side of the cut."""
+        self._pending = False
+        """Whether the last of them is over 0x7F and waits for the byte after it to be scored."""
+
+    def feed(self, block: bytes, *, final: bool) -> None:
+        if self.seen >= SAMPLE:
+            return
+        data = self._carry + block
+        start = len(self._carry) - 1 if self._pending else len(self._carry)
+        stop = len(data) if final else len(data) - 1  # the last byte waits for its right neighbour
+        for match in _HIGH.finditer(data, start, stop):
+            if self.seen >= SAMPLE:
+                break
+            self.seen += 1
+            at = match.start()
+            before = chr(data[at - 1]) if at > 0 and data[at - 1] < 0x80 else ""
+            after = chr(data[at + 1]) if at + 1 < len(data) and data[at + 1] < 0x80 else ""
+            byte = data[at : at + 1]
+            self.mac += _score(byte.decode("mac_roman"), before, after)
+            self.windows += _score(byte.decode("cp1252", errors="replace"), before, after)
+        self._carry = data[-2:]
+        self._pending = not final and bool(data) and data[-1] >= 0x80
+
+    def verdict(self) -> bool:
+        return self.mac > 0 and self.mac > self.windows + 1
 
 
 def _score(char: str, before: str, after: str) -> int:

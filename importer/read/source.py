@@ -6,7 +6,9 @@ What kind a file is comes from :mod:`importer.read.sniff`; finding and matching 
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,16 +20,13 @@ import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
 from importer.columns import (
-    TEXT_DTYPE,
-    column_arrays,
     column_blocks,
+    columns_holding,
     first_char_in,
     holds_char_in,
     split_block,
-    text_frame,
     to_arrow,
     to_bool,
-    to_series,
 )
 from importer.config import LeadMapping
 from importer.errors import ConfigError, SourceError
@@ -58,6 +57,7 @@ from importer.read.workbook import (
     sheets_by_preference,
 )
 from importer.read.xlsx_cells import HiddenCells, column_name, hidden_cells, stray_far_right
+from importer.text_columns import TextColumns
 
 HTML_SHEET = "HTML table"
 """The sheet name given to a web page's table saved as .xls."""
@@ -80,7 +80,8 @@ class SourceTable:
     """The data rows of one sheet, every cell as text."""
 
     path: str
-    cells: pd.DataFrame  # one str column per header, in file order
+    data: TextColumns
+    """One text column per header, in file order (:attr:`cells` as a pandas frame)."""
     sheet_row: np.ndarray  # the row number a person sees, per row of ``cells``
     header_row: int
     columns: dict[str, str]  # mapping target (lead field or metadata key) → header
@@ -109,6 +110,31 @@ class SourceTable:
     """Several sheets read as one (``--all-sheets``): their names; ``sheet_row`` is then
     ``index * SHEET_ROW_STRIDE + row`` (:meth:`row_label` says ``Jan!5``)."""
 
+    @property
+    def cells(self) -> pd.DataFrame:
+        """The cells as a pandas frame of str columns (made when first asked for: a wide sheet's stages use
+        :attr:`data`, :meth:`column` and :attr:`names` instead)."""
+        return self.data.frame()
+
+    @property
+    def n_rows(self) -> int:
+        """How many data rows the table holds."""
+        return len(self.data)
+
+    @property
+    def names(self) -> list[str]:
+        """The column names, in file order."""
+        return self.data.names
+
+    @property
+    def index(self) -> pd.Index:
+        """The rows' index (positions in the file's data rows)."""
+        return self.data.index
+
+    def column(self, name: str) -> pd.Series:
+        """The column ``name`` as a pandas str Series."""
+        return self.data[name]
+
     def row_label(self, sheet_row: int) -> str:
         """A sheet row as a person finds it: ``5``, or ``Jan!5`` when several sheets were read."""
         if not self.row_sheets:
@@ -126,7 +152,10 @@ class SourceTable:
         """The same table cut to data rows ``start:stop`` (positions, not sheet rows)."""
         missing = self.missing_cells[start:stop] if self.missing_cells is not None else None
         return replace(
-            self, cells=self.cells.iloc[start:stop], sheet_row=self.sheet_row[start:stop], missing_cells=missing
+            self,
+            data=self.data.rows_between(start, stop),
+            sheet_row=self.sheet_row[start:stop],
+            missing_cells=missing,
         )
 
 
@@ -174,11 +203,11 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     names = [every[i] for i in positions]  # a column beyond the header keeps its letter (Column WZZ)
     if isinstance(parsed, pa.Table):
         # One contiguous large_string array per column, so later stages convert without copying.
-        cells = text_frame(dict(zip(names, _text_chunks(parsed), strict=True)), pd.RangeIndex(parsed.num_rows))
+        cells = TextColumns(names, _text_chunks(parsed), pd.RangeIndex(parsed.num_rows))
     else:
         checks = {match.found[f]: f for f in ("phone", "email") if f in match.found}
         split = mend_split_cells(parsed.columns, width, checks, delimiter, frozenset(match.found.values()))
-        cells = pd.DataFrame({n: pd.array(col, dtype=TEXT_DTYPE) for n, col in zip(names, split.columns, strict=True)})
+        cells = text_columns_of_lists(names, split.columns)
     table = _source_table(
         p, match, names, cells, controls=body.has_controls(), encoding=decoded.encoding, delimiter=delimiter
     )
@@ -194,10 +223,25 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     return table
 
 
+def text_columns_of_lists(names: list[str], columns: Sequence[Sequence[str | None]]) -> TextColumns:
+    """Columns of Python strings (each as long as the first) as text columns: made into Arrow text all at
+    once, then cut back into columns (a call per column would cost more than a wide sheet's cells)."""
+    n = len(columns[0]) if columns else 0
+    if any(len(c) != n for c in columns):
+        raise ValueError("columns of different lengths")
+    values = pa.array(list(itertools.chain.from_iterable(columns)), pa.large_string())
+    if values.null_count:
+        values = pc.fill_null(values, "")
+    return TextColumns(names, split_block(values, len(columns)), pd.RangeIndex(n))
+
+
 def _text_chunks(table: pa.Table) -> list[pa.Array]:
     """Each column as one large_string array, cast a block of columns at a time (not a call per column: a
     sheet may have 100,000 columns)."""
     arrays = [c.chunk(0) if c.num_chunks == 1 else c.combine_chunks() for c in table.columns]
+    large = pa.large_string()
+    if all(array.type == large for array in arrays):  # as the parser reads them
+        return arrays
     return [part for block, values in column_blocks(arrays) for part in split_block(values, len(block))]
 
 
@@ -219,16 +263,17 @@ def _refuse_runaway_quotes(table: SourceTable, delimiter: str) -> None:
     a file of two or three columns, where an address line may hold as many commas, such a line must also
     hold a phone number or an email address.
     """
-    columns = table.cells.shape[1]
+    columns = table.data.width
     if columns < 2:
         return
     need = max(1, columns - 1)
+    arrays = table.data.arrays
 
     def record_like(line: str) -> bool:
         return line.count(delimiter) >= need and (need >= 3 or _CONTACT_LIKE.search(line) is not None)
 
-    for name in table.cells.columns.tolist():
-        values = to_arrow(table.cells[name])
+    for at in columns_holding(arrays, lambda array: holds_char_in(array, "\r\n")):  # only these can run on
+        name, values = table.names[at], arrays[at]
         broken = np.flatnonzero(to_bool(pc.match_substring_regex(values, "[\r\n]")))
         runaway = [
             int(i)
@@ -273,7 +318,7 @@ def read_all_sheets(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sour
     notes = [*first.notes, *(f"sheet {t.sheet!r}: {note}" for t in tables[1:] for note in t.notes)]
     return replace(
         first,
-        cells=cells,
+        data=TextColumns.of(cells),
         sheet_row=np.concatenate([rows for _, rows in parts]),
         sheet=", ".join(names),
         also_fit=(),
@@ -399,8 +444,7 @@ def _workbook_table(
     while len(columns) > len(match.headers) and not any(columns[-1]):
         columns.pop()
     names = display_names(match.headers, _extra=len(columns))
-    cells = pd.DataFrame({n: pd.array(col, dtype=TEXT_DTYPE) for n, col in zip(names, columns, strict=True)})
-    table = _source_table(p, match, names, cells, sheet=sheet, sheets=tuple(sheets))
+    table = _source_table(p, match, names, text_columns_of_lists(names, columns), sheet=sheet, sheets=tuple(sheets))
     uncomputed = sorted(cell for cell in hidden.uncomputed if cell[0] >= match.data_start and cell[1] < len(columns))
     if not uncomputed:
         return table
@@ -433,7 +477,7 @@ def _source_table(
     p: Path,
     match: HeaderMatch,
     names: list[str],
-    cells: pd.DataFrame,
+    cells: TextColumns,
     *,
     controls: bool = True,
     **where: str | tuple[str, ...] | None,
@@ -444,7 +488,7 @@ def _source_table(
     cells, cleaned = _without_controls(cells) if controls else (cells, None)
     return SourceTable(
         path=str(p),
-        cells=_clean_cells(cells),
+        data=_clean_cells(cells),
         controls=cleaned,
         sheet_row=np.arange(first, first + len(cells), dtype=np.int64),
         header_row=match.index + 1,
@@ -466,7 +510,7 @@ def is_row_serial(distinct: list[str], filled: int) -> bool:
     return numbers[0] in (0, 1) and numbers[-1] - numbers[0] == filled - 1
 
 
-def _serial_reference_note(match: HeaderMatch, names: list[str], cells: pd.DataFrame) -> tuple[str, ...]:
+def _serial_reference_note(match: HeaderMatch, names: list[str], cells: pd.DataFrame | TextColumns) -> tuple[str, ...]:
     """A warning when the referenceId column numbers the rows 1, 2, 3 ...: every export starts again at 1."""
     at = match.found.get("referenceId")
     if at is None:
@@ -514,29 +558,27 @@ U+001C-U+001F (whitespace to Python, trimmed like spaces) are not among them."""
 _CONTROLS = "[" + _CONTROL_CHARS + "]"
 
 
-def _without_controls(cells: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
+def _without_controls(cells: TextColumns) -> tuple[TextColumns, np.ndarray | None]:
     """Cells without NUL, Ctrl-Z and other control characters (a line of them is a blank row, and none
     reaches the report or the CRM), and per row whether one was removed (None: none was)."""
     n = len(cells)
-    arrays = column_arrays(cells)
     changed: dict[int, pa.Array] = {}
     rows = np.zeros(n, dtype=bool)
-    for block, values in column_blocks(arrays):
+    for block, values in cells.blocks():
         held = holds_char_in(values, _CONTROL_CHARS).reshape(len(block), n)
         if not held.any():
             continue
         rows |= held.any(axis=0)
         cleaned = split_block(pc.replace_substring_regex(values, _CONTROLS, ""), len(block))
         changed.update((block.start + k, cleaned[k]) for k in np.flatnonzero(held.any(axis=1)).tolist())
-    return _with_columns(cells, arrays, changed), (rows if changed else None)
+    return cells.with_arrays(changed), (rows if changed else None)
 
 
-def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:
+def _clean_cells(cells: TextColumns) -> TextColumns:
     """Undo spreadsheet text tricks: a leading apostrophe, and ="0123" wrappers."""
     n = len(cells)
-    arrays = column_arrays(cells)
     changed: dict[int, pa.Array] = {}
-    for block, values in column_blocks(arrays):
+    for block, values in cells.blocks():
         tricked = first_char_in(values, "='").reshape(len(block), n)
         if not tricked.any():
             continue
@@ -547,25 +589,7 @@ def _clean_cells(cells: pd.DataFrame) -> pd.DataFrame:
             text = pc.replace_substring_regex(text, "^'", "")
         cleaned = split_block(text, len(block))
         changed.update((block.start + k, cleaned[k]) for k in np.flatnonzero(tricked.any(axis=1)).tolist())
-    return _with_columns(cells, arrays, changed)
-
-
-FEW_CHANGED = 64
-"""Columns replaced one by one in a copy of the frame; more and the frame is made anew (each replacement
-costs as much as thousands of cells)."""
-
-
-def _with_columns(cells: pd.DataFrame, arrays: list[pa.Array], changed: dict[int, pa.Array]) -> pd.DataFrame:
-    """``cells`` with the columns at the ``changed`` positions replaced (the same frame when none is)."""
-    if not changed:
-        return cells
-    if len(changed) > FEW_CHANGED:
-        names = cells.columns.tolist()
-        return text_frame({name: changed.get(i, arrays[i]) for i, name in enumerate(names)}, cells.index)
-    out = cells.copy(deep=False)
-    for position, values in changed.items():
-        out.isetitem(position, to_series(values, cells.index).array)
-    return out
+    return cells.with_arrays(changed)
 
 
 def describe_delimiter(delimiter: str | None) -> str:

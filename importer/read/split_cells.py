@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 _PHONE = re.compile(r"^[+(]?\d[\d\s().\-]{6,}$")  # no slash: 12/05/2024 is a date
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
-_SHOWN = 5
+SHOWN = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,21 +97,34 @@ def _fits(row: list[str], tests: Sequence[tuple[int, Callable[[str], object]]]) 
 
 def split_cells_note(mended: list[int], unmended: list[int], sheet_rows: Sequence[int], delimiter: str) -> list[str]:
     """Notes naming the rows mended, and those left with cells out of place."""
+    return split_rows_note(
+        [sheet_rows[p] for p in mended[:SHOWN]],
+        len(mended),
+        [sheet_rows[p] for p in unmended[:SHOWN]],
+        len(unmended),
+        delimiter,
+    )
+
+
+def split_rows_note(
+    mended: Sequence[int], mended_count: int, unmended: Sequence[int], unmended_count: int, delimiter: str
+) -> list[str]:
+    """:func:`split_cells_note` from the first sheet rows of each kind and how many there are in all."""
     shown = repr(delimiter) if delimiter != "\t" else "tab"
 
-    def rows(positions: list[int]) -> str:
-        named = ", ".join(str(sheet_rows[p]) for p in positions[:_SHOWN])
-        return named + (f" and {len(positions) - _SHOWN} more" if len(positions) > _SHOWN else "")
+    def rows(first: Sequence[int], count: int) -> str:
+        named = ", ".join(str(row) for row in first[:SHOWN])
+        return named + (f" and {count - SHOWN} more" if count > SHOWN else "")
 
     notes = []
-    if mended:
+    if mended_count:
         notes.append(
-            f"row(s) {rows(mended)} had more cells than the header: a {shown} typed inside a cell (e.g. "
+            f"row(s) {rows(mended, mended_count)} had more cells than the header: a {shown} typed inside a cell (e.g. "
             f"'Navi Mumbai, MH') split it; the pieces were joined again"
         )
-    if unmended:
+    if unmended_count:
         notes.append(
-            f"row(s) {rows(unmended)} have more cells than the header: a {shown} inside a cell moves the cells "
-            "after it one column right; put such cells in double quotes"
+            f"row(s) {rows(unmended, unmended_count)} have more cells than the header: a {shown} inside a cell moves "
+            "the cells after it one column right; put such cells in double quotes"
         )
     return notes

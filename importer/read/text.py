@@ -343,7 +343,7 @@ def text_csv_options(
             invalid_row_handler=on_invalid,
         ),
         pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
+            column_types=dict.fromkeys(names, pa.large_string()),  # as later stages take text: no cast
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
             null_values=[],

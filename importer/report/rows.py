@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 from importer import issues
 from importer.columns import ArrowText, column_arrays, columns_holding, first_char_in, to_arrow, to_bool, to_series
 from importer.report.atomic import write_atomically
+from importer.text_columns import TextColumns
 
 REPORT_COLUMNS = (
     "sheet_row", "status", "reason", "warnings", "duplicate_of",
@@ -163,20 +164,42 @@ def mask_summary(summary: Summary) -> Summary:
 def report_frame(rows: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
     """Report columns first, then the original columns (renamed where they would clash)."""
     ours = [c for c in (*REPORT_COLUMNS, "imported_in_run") if c in rows.columns]
-    taken = set(ours)
-    names = []
-    for name in cells.columns.tolist():
-        key = name
-        while key in taken:
-            key = f"{key} (sheet)"
-        taken.add(key)
-        names.append(key)
+    names = _sheet_names(ours, cells.columns.tolist())
     # one concatenation, then the names set in place: a sheet may have 100,000 columns of a few rows, and each
     # copy of a frame costs per column
     original = cells if cells.index.equals(rows.index) else cells.reindex(rows.index)
     frame = pd.concat([rows[ours], original], axis=1)
     frame.columns = pd.Index([*ours, *names])
     return frame
+
+
+ReportColumns = tuple[list[str], list[pa.Array]]
+"""A part of the report as its column names and its columns (row numbers as int64, the rest as text)."""
+
+
+def report_columns(rows: pd.DataFrame, cells: TextColumns) -> ReportColumns:
+    """:func:`report_frame` of ``rows`` beside ``cells`` as the CSV writer takes it, without making a pandas frame
+    of the sheet's columns (a sheet may have 100,000 of them): the same names and values."""
+    at = None if cells.index.equals(rows.index) else cells.index.get_indexer(rows.index)
+    if at is not None and (at < 0).any():  # rows without cells: empty there, as pandas' reindex makes them
+        return _report_columns(report_frame(rows, cells.frame()))
+    ours = [c for c in (*REPORT_COLUMNS, "imported_in_run") if c in rows.columns]
+    names, columns = _report_columns(rows[ours])
+    original = cells if at is None else cells.taken(at, rows.index)
+    return [*names, *_sheet_names(ours, cells.names)], [*columns, *original.arrays]
+
+
+def _sheet_names(ours: list[str], names: list[str]) -> list[str]:
+    """The sheet's column names in the report: renamed ``X (sheet)`` where they would clash with ours."""
+    taken = set(ours)
+    out = []
+    for name in names:
+        key = name
+        while key in taken:
+            key = f"{key} (sheet)"
+        taken.add(key)
+        out.append(key)
+    return out
 
 
 def formula_safe_arrow(text: ArrowText) -> ArrowText:
@@ -239,13 +262,12 @@ def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
     write_csv_parts([frame], path)
 
 
-def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
+def write_csv_parts(parts: Iterable[pd.DataFrame | ReportColumns], path: Path) -> None:
     """:func:`write_csv_report` of the report given in parts (the rows of a file read a chunk at a time), in
-    order; the parts' columns are the first part's.
+    order, each a frame or its :func:`report_columns`; the parts' columns are the first part's.
 
-    Slices are made safe and turned into CSV text on worker threads (Arrow's kernels and its CSV writer release
-    the GIL) while this thread reads the next part and writes the text before it, in order; a few slices are in
-    flight at a time.
+    Slices are made safe and turned into CSV text on a worker thread (Arrow's kernels and its CSV writer release
+    the GIL) while this thread reads the next part and writes the text before it, in order.
     """
 
     def write(tmp: Path) -> None:
@@ -255,10 +277,12 @@ def write_csv_parts(parts: Iterable[pd.DataFrame], path: Path) -> None:
                 pending: collections.deque[Future[pa.Buffer]] = collections.deque()
                 try:
                     header = True
-                    for frame in parts:
-                        names, columns = _report_columns(frame)
-                        for start in range(0, max(len(frame), 1), REPORT_SLICE):
-                            sliced = [c.slice(start, REPORT_SLICE) for c in columns]
+                    for part in parts:
+                        names, columns = _report_columns(part) if isinstance(part, pd.DataFrame) else part
+                        length = len(columns[0]) if columns else 0
+                        for start in range(0, max(length, 1), REPORT_SLICE):
+                            whole = length <= REPORT_SLICE
+                            sliced = columns if whole else [c.slice(start, REPORT_SLICE) for c in columns]
                             pending.append(pool.submit(_csv_text, names, sliced, header))
                             header = False
                             while len(pending) > SAFE_AHEAD:
@@ -307,13 +331,14 @@ def _report_columns(frame: pd.DataFrame) -> tuple[list[str], list[pa.Array]]:
 
 def _safe_table(names: list[str], columns: list[pa.Array]) -> pa.Table:
     """A slice of the report as an Arrow table, every cell Excel would change made safe (all columns at once)."""
-    texts = [i for i, column in enumerate(columns) if column.type != pa.int64()]
+    integer, large = pa.int64(), pa.large_string()
+    texts = [i for i, column in enumerate(columns) if column.type != integer]
     safe = list(columns)
     for k in columns_holding([columns[i] for i in texts], _excel_would_change):
         safe[texts[k]] = formula_safe_arrow(columns[texts[k]])
     for i in texts:
-        if safe[i].type != pa.large_string():  # one type in every slice
-            safe[i] = pc.cast(safe[i], pa.large_string())
+        if safe[i].type != large:  # one type in every slice
+            safe[i] = pc.cast(safe[i], large)
     return pa.Table.from_arrays(safe, names=names)
 
 

@@ -15,7 +15,8 @@ import pyarrow.compute as pc
 
 from importer.columns import TEXT_DTYPE, to_arrow
 from importer.ledger.store import LeadKey
-from importer.send.payload import LEAD_TEXT_FIELDS, leads_from_columns, payload_hashes
+from importer.send.payload import LEAD_TEXT_FIELDS, leads_from_columns, meta_columns, payload_hashes
+from importer.text_columns import TextColumns
 
 
 class SheetRows:
@@ -56,25 +57,45 @@ class SheetRows:
 
     def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
         out = rows.copy(deep=False)  # every column written here is replaced whole: rows stays as it was
+        # The accepted rows' ids first, while the other columns are not converted yet (a lower peak).
+        lead_ids = pd.array(self._lead_ids(), dtype=TEXT_DTYPE) if self._accepted else None
         out["status"], out["reason"] = self.status, self.reason
-        out["lead_id"], out["imported_in_run"] = self.lead_id, self.run
-        for col in ("status", "reason", "lead_id", "imported_in_run"):
+        out["lead_id"] = self.lead_id if lead_ids is None else lead_ids
+        out["imported_in_run"] = self.run
+        for col in ("status", "reason", "imported_in_run", *(("lead_id",) if lead_ids is None else ())):
             out[col] = out[col].astype("str")
-        if self._accepted:
-            out["lead_id"] = pd.array(self._lead_ids(), dtype=TEXT_DTYPE)
         return out
 
     def _lead_ids(self) -> pa.Array:
-        """The lead_id column: what :meth:`set` wrote, and the ids of the rows :meth:`accept` settled."""
+        """The lead_id column: what :meth:`set` wrote, and the ids of the rows :meth:`accept` settled.
+
+        Built with one copy of the accepted ids (in row order) beside the column itself: a million ids are
+        some 32 MB, and each further copy would stay mapped in Arrow's pool until the report is written.
+        """
         size = len(self.lead_id)
         written = pa.array(self.lead_id, pa.large_string())
-        at = np.concatenate([where for where, _ in self._accepted])
-        ids = pa.concat_arrays([values for _, values in self._accepted])
-        take = np.arange(size, dtype=np.int64)
-        take[at] = size + np.arange(len(at), dtype=np.int64)
-        later = np.flatnonzero(self.lead_id[at] != "")  # set again since (never, as the send goes; kept if so)
-        take[at[later]] = at[later]
-        column = pa.concat_arrays([written, ids]).take(pa.array(take))
+        # Each batch's rows ascend and batches hold runs of rows of their own: ordered by their first row, the
+        # chunks are in row order (a batch settled out of order is the usual case).
+        chunks = sorted(self._accepted, key=lambda chunk: int(chunk[0][0]) if len(chunk[0]) else -1)
+        at = np.concatenate([where for where, _ in chunks])
+        ascending = len(at) < 2 or bool((at[1:] > at[:-1]).all())
+        if not ascending:  # not so (a row accepted twice, say): sorted in the order they were accepted
+            chunks = self._accepted
+            at = np.concatenate([where for where, _ in chunks])
+        ids = pa.concat_arrays([values for _, values in chunks])
+        if not ascending:
+            order = np.argsort(at, kind="stable")
+            at, ids = at[order], ids.take(pa.array(order))
+            last = np.ones(len(at), dtype=bool)  # a row accepted twice keeps its last id, as before
+            last[:-1] = at[1:] != at[:-1]
+            at, ids = at[last], ids.filter(pa.array(last))
+        self._accepted = [(at, ids)]  # the chunks' memory goes back; the same ids, in row order
+        keep = self.lead_id[at] == ""  # a row settled again since keeps what that wrote (never, as the send goes)
+        if not keep.all():
+            at, ids = at[keep], ids.filter(pa.array(keep))
+        mask = np.zeros(size, dtype=bool)
+        mask[at] = True
+        column = pc.replace_with_mask(written, pa.array(mask), ids) if len(at) else written
         return pc.fill_null(column, "") if column.null_count else column
 
 
@@ -118,7 +139,7 @@ class LeadSource:
     def __init__(
         self,
         rows: pd.DataFrame,
-        metadata: pd.DataFrame,
+        metadata: pd.DataFrame | TextColumns,
         positions: np.ndarray,
         *,
         project_id: str,
@@ -128,9 +149,8 @@ class LeadSource:
         self.positions = positions
         self._project_id, self._process_id, self._with_keys = project_id, process_id, keys
         self._fields = [_text_column(rows[c]) for c in ("referenceId", "phone_e164", *LEAD_TEXT_FIELDS)]
-        meta_at = positions_of(metadata.index, rows.index)
-        self._meta_keys = [str(k) for k in metadata.columns]
-        self._meta = [_text_column(metadata[k]) for k in metadata.columns]
+        self._meta = TextColumns.of(metadata)
+        meta_at = positions_of(self._meta.index, rows.index)
         self._meta_positions = positions if meta_at is None else meta_at[positions]
         self._sheet_rows = rows["sheet_row"].to_numpy() if keys else None
 
@@ -141,10 +161,9 @@ class LeadSource:
         """The leads of the ``start``-th to ``stop``-th valid rows, with their keys and positions."""
         at = self.positions[start:stop]
         values = [_take(column, at).to_pylist() for column in self._fields]
-        meta_at = self._meta_positions[start:stop]
-        meta = [_take(column, meta_at).to_pylist() for column in self._meta]
+        meta = meta_columns(self._meta, self._meta_positions[start:stop])
         leads = leads_from_columns(
-            values, self._meta_keys, meta, project_id=self._project_id, process_id=self._process_id
+            values, self._meta.names, meta, project_id=self._project_id, process_id=self._process_id
         )
         refs = [str(lead["referenceId"]) for lead in leads]
         keys: list[LeadKey] = []
@@ -226,7 +245,12 @@ class ValidRows:
 
 
 def payload_hashes_of(
-    valid: ValidRows, sheet_rows: Sequence[int], *, metadata: pd.DataFrame, project_id: str, process_id: str
+    valid: ValidRows,
+    sheet_rows: Sequence[int],
+    *,
+    metadata: pd.DataFrame | TextColumns,
+    project_id: str,
+    process_id: str,
 ) -> dict[int, str]:
     """The payload hashes of the valid rows at these sheet rows (the leads the ledger needs them for)."""
     rows = valid.at_sheet_rows(sheet_rows)

@@ -10,46 +10,66 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import column_arrays, column_blocks, to_arrow
+from importer.columns import to_arrow
+from importer.text_columns import TextColumns
 
 LEAD_TEXT_FIELDS = ("name", "firstName", "lastName", "email", "groupId")
 _SEPARATOR = pa.scalar("\x1f", pa.large_string())
 
 
 def build_payloads(
-    rows: pd.DataFrame, metadata: pd.DataFrame, *, project_id: str, process_id: str
+    rows: pd.DataFrame, metadata: pd.DataFrame | TextColumns, *, project_id: str, process_id: str
 ) -> list[dict[str, object]]:
     """One lead object per row of ``rows`` (in order), as the bulk endpoint takes it."""
     fields = ["referenceId", "phone_e164", *LEAD_TEXT_FIELDS]
-    meta = metadata.loc[rows.index]
+    meta = TextColumns.of(metadata)
     return leads_from_columns(
         [to_arrow(rows[c]).to_pylist() for c in fields],
-        list(map(str, meta.columns)),
-        [to_arrow(meta[k]).to_pylist() for k in meta.columns],
+        meta.names,
+        meta_columns(meta, _positions(rows, meta)),
         project_id=project_id,
         process_id=process_id,
     )
 
 
-def _picked_cells(rows: pd.DataFrame, metadata: pd.DataFrame) -> Iterator[tuple[range, pa.Array]]:
-    """The metadata of ``rows``, a block of columns at a time: the block's positions among the metadata's
-    columns and its cells row after row (each row's cells of the block together, in column order).
+def meta_columns(meta: TextColumns, at: np.ndarray) -> list[list[str]]:
+    """The metadata of the rows at positions ``at`` as one list of values per column (for
+    :func:`leads_from_columns`), taken a block of columns at a time (:func:`_picked_cells`)."""
+    columns: list[list[str]] = []
+    m = len(at)
+    for block, cells in _picked_cells(meta, at):
+        flat = cells.to_pylist()  # row after row, each row's cells of the block together
+        width = len(block)
+        columns += [flat[k::width] for k in range(width)] if m else [[] for _ in block]
+    return columns
 
-    A sheet may have 100,000 metadata columns of a few rows: they are taken a block at a time, not a pandas
-    operation per column; a few rows of a long sheet are taken from each column, not from all of its cells.
-    """
-    if rows.empty or metadata.shape[1] == 0:
-        return
-    at = metadata.index.get_indexer(rows.index)
+
+def _positions(rows: pd.DataFrame, meta: TextColumns) -> np.ndarray:
+    """Where each of ``rows`` is among the metadata's rows."""
+    if meta.index.equals(rows.index):
+        return np.arange(len(rows))
+    at: np.ndarray = meta.index.get_indexer(rows.index)
     if (at < 0).any():
         raise KeyError(f"rows without metadata: {list(rows.index[at < 0][:5])}")
-    arrays, n = column_arrays(metadata), len(metadata)
+    return at
+
+
+def _picked_cells(meta: TextColumns, at: np.ndarray) -> Iterator[tuple[range, pa.Array]]:
+    """The metadata of the rows at positions ``at``, a block of columns at a time: the block's positions among
+    the metadata's columns and its cells row after row (each row's cells of the block together, in column
+    order).
+
+    A sheet may have 100,000 metadata columns of a few rows: they are taken a block at a time, not an
+    operation per column; a few rows of a long sheet are taken from each column, not from all of its cells.
+    """
+    if meta.width == 0:
+        return
+    n = len(meta)
     if 4 * len(at) < n:  # a few rows of many: taken from each column first
-        picked = pa.array(at)
-        arrays, at, n = [a.take(picked) for a in arrays], np.arange(len(at)), len(at)
-    for block, values in column_blocks(arrays):
+        meta, at, n = meta.taken(at, pd.RangeIndex(len(at))), np.arange(len(at)), len(at)
+    for block, values in meta.blocks():
         order = (np.arange(len(block))[None, :] * n + at[:, None]).ravel()
-        yield block, values.take(pa.array(order))
+        yield block, values.take(pa.array(order, pa.int64()))
 
 
 def leads_from_columns(
@@ -92,7 +112,9 @@ _SENT_KEYS = ("phone", *LEAD_TEXT_FIELDS)
 """The payload's names of the columns after referenceId (``phone_e164`` is sent as ``phone``)."""
 
 
-def payload_hashes(rows: pd.DataFrame, metadata: pd.DataFrame, *, project_id: str, process_id: str) -> list[str]:
+def payload_hashes(
+    rows: pd.DataFrame, metadata: pd.DataFrame | TextColumns, *, project_id: str, process_id: str
+) -> list[str]:
     """For each row, a short stable digest of the lead :func:`build_payloads` makes of it.
 
     It tells a changed row from the same one; an empty field counts as absent, as in the payload.
@@ -100,10 +122,12 @@ def payload_hashes(rows: pd.DataFrame, metadata: pd.DataFrame, *, project_id: st
     if rows.empty:
         return []
     columns = [to_arrow(rows[c]) for c in ("referenceId", "phone_e164", *LEAD_TEXT_FIELDS)]
-    blocks = [_joined_rows(cells, len(block), len(rows)) for block, cells in _picked_cells(rows, metadata)]
+    meta = TextColumns.of(metadata)
+    picked = _picked_cells(meta, _positions(rows, meta))
+    blocks = [_joined_rows(cells, len(block), len(rows)) for block, cells in picked]
     if blocks:
         columns.append(blocks[0] if len(blocks) == 1 else pc.binary_join_element_wise(*blocks, _SEPARATOR))
-    header = "\x1e".join([project_id, process_id, *map(str, metadata.columns)])
+    header = "\x1e".join([project_id, process_id, *meta.names])
     joined = pc.binary_join_element_wise(pa.scalar(header, pa.large_string()), *columns, _SEPARATOR)
     return [hashlib.blake2b(b, digest_size=8).hexdigest() for b in pc.cast(joined, pa.large_binary()).to_pylist()]
 

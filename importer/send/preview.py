@@ -10,10 +10,11 @@ import pandas as pd
 from importer.ledger.store import Known, LeadKey, Ledger
 from importer.send.batches import lead_keys
 from importer.send.payload import payload_hashes
+from importer.text_columns import TextColumns
 
 
 def preview_with_ledger(
-    rows: pd.DataFrame, metadata: pd.DataFrame, ledger: Ledger, *, project_id: str, process_id: str
+    rows: pd.DataFrame, metadata: pd.DataFrame | TextColumns, ledger: Ledger, *, project_id: str, process_id: str
 ) -> pd.DataFrame:
     """``rows`` (a dry run's) with what the ledger knows applied; ``imported_in_run`` added."""
     out = rows.copy()

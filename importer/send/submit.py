@@ -32,6 +32,7 @@ from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
 from importer.send.batches import Batch, Batches, LeadSource, SheetRows, ValidRows, payload_hashes_of
 from importer.send.plan import MAX_BATCH
+from importer.text_columns import TextColumns
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class SendResult:
 
 def send_rows(
     rows: pd.DataFrame,
-    metadata: pd.DataFrame,
+    metadata: pd.DataFrame | TextColumns,
     client: CrmClient,
     *,
     project_id: str,

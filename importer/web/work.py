@@ -15,6 +15,7 @@ from importer.errors import ConfigError, StopKind
 from importer.pipeline import Outcome
 from importer.read.source import ReadOptions
 from importer.report.rows import summarize
+from importer.text_columns import TextColumns
 from importer.web.jobs import Task
 from importer.web.review import Review, write_rows_to_fix
 from importer.web.uploads import Send, Upload
@@ -211,7 +212,7 @@ def _write_reports(
         table = replace(
             outcome.table,
             path=str(upload.path),
-            cells=cells,
+            data=TextColumns.of(cells),
             sheet_row=rows["sheet_row"].to_numpy(),
             sheet=upload.sheet,
         )
