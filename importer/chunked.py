@@ -11,6 +11,8 @@ import contextlib
 import ctypes
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -25,11 +27,12 @@ from importer.read.source import SourceTable
 from importer.read.stream import NotStreamable, TextStream, with_serial_note
 from importer.text_columns import TextColumns
 
-REPORT_ROWS = 50_000
+REPORT_ROWS = 25_000
 REPORT_BYTES = 8 << 20
 """Rows (and at most bytes of cells) of a streamed file read again at a time to write its report (any number
 gives the same report)."""
 
+T = TypeVar("T")
 Progress = Callable[[str, int, "int | None"], None]
 
 
@@ -54,7 +57,7 @@ def normalize_stream(
     parts: list[pd.DataFrame] = []
     metadata: list[TextColumns] = []
     references = _SerialIds(stream.table)
-    for chunk, last in stream.chunks(rows):
+    for chunk, last in read_ahead(stream.chunks(rows)):
         leads = normalized(chunk, mapping, at_end=last)
         parts.append(leads.rows)
         if keep_metadata:
@@ -68,6 +71,19 @@ def normalize_stream(
     meta = TextColumns.concat(metadata) if metadata else TextColumns.empty(rows_frame.index)
     table = stream.with_split_note(with_serial_note(stream.table, references.column()))
     return table, LeadFrame(rows=rows_frame, meta=meta)
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items`` in order, the next one made on a thread of its own while the caller works on the one given
+    (reading a chunk of a file then overlaps normalizing the one before)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(next, items, _END)
+        while (item := future.result()) is not _END:
+            future = pool.submit(next, items, _END)
+            yield item
+
+
+_END: Any = object()
 
 
 def give_back_memory() -> None:
@@ -126,7 +142,7 @@ def report_parts(
     )
     start = 0
     try:
-        for chunk, _ in stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False):
+        for chunk, _ in read_ahead(stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False)):
             n = chunk.n_rows
             if start + n > len(rows):
                 raise changed

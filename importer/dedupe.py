@@ -29,6 +29,7 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     candidates = np.flatnonzero((rows["status"] == "valid").to_numpy())
     if len(candidates) < 2:
         return rows
+    # One column at a time: side by side they would add to the dry run's peak memory, which comes here.
     by_column = {col: _shared_codes(_chunks(rows[col]), candidates) for col in dict.fromkeys([*columns, "email"])}
     others = _others_emails(rows, candidates, by_column["email"])
     if others.any():
@@ -82,15 +83,9 @@ def _shared_codes(values: pa.Array | pa.ChunkedArray, candidates: np.ndarray) ->
     hashes, filled = _hashes(values)
     hashes, filled = hashes[candidates], filled[candidates]
     at = np.flatnonzero(filled)
-    order = np.argsort(hashes[at], kind="stable")
-    ordered = hashes[at][order]
-    same = ordered[1:] == ordered[:-1]
-    del ordered
-    twice = np.zeros(len(at), dtype=bool)
-    twice[1:] |= same
-    twice[:-1] |= same
-    maybe = at[np.sort(order[twice])]
-    del order, twice
+    twice = pd.Series(hashes[at], copy=False).duplicated(keep=False).to_numpy()  # a hash table: no sort
+    maybe = at[twice]
+    del twice
     out = np.full(len(candidates), -1, dtype=np.int64)
     if len(maybe) == 0:
         return out

@@ -14,6 +14,7 @@ from importer.columns import (
     ArrowText,
     byte_lengths,
     first_char_in,
+    holds_char_in,
     strip_invisible,
     to_arrow,
     to_bool,
@@ -100,17 +101,19 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
         values[np.flatnonzero(several)[multi]] = np.asarray(address.to_numpy(zero_copy_only=False), dtype=object)[multi]
         several[np.flatnonzero(several)[~multi]] = False
         text = pa.array(values, type=pa.large_string())
-    angled = pc.fill_null(pc.match_substring(text, "<"), False)
+    angled = pa.array(holds_char_in(text, "<"))
     if pc.any(angled).as_py():  # Rahul <rahul@example.com>: the address between the brackets
         found = pc.struct_field(pc.extract_regex(pc.filter(text, angled), f"<(?P<address>{_ADDRESS_LIKE})>"), [0])
         text = pc.replace_with_mask(text, angled, pc.coalesce(found, pc.filter(text, angled)))
     # A note after it (a@b.com (personal)), spaces around the @ (rahul @gmail.com)
-    noted = pc.fill_null(pc.match_substring(text, "("), False)
+    noted = pa.array(holds_char_in(text, "("))
     if pc.any(noted).as_py():
         text = pc.replace_with_mask(
             text, noted, pc.replace_substring_regex(pc.filter(text, noted), r"\s*\([^)]*\)\s*$", "")
         )
-    spaced = pc.fill_null(pc.or_(pc.match_substring(text, " @"), pc.match_substring(text, "@ ")), False)
+    spaced = pa.array(holds_char_in(text, " "))  # only a cell with a space can hold " @" or "@ "
+    if pc.any(spaced).as_py():
+        spaced = pc.fill_null(pc.or_(pc.match_substring(text, " @"), pc.match_substring(text, "@ ")), False)
     if pc.any(spaced).as_py():
         text = pc.replace_with_mask(text, spaced, pc.replace_substring_regex(pc.filter(text, spaced), r"\s*@\s*", "@"))
     # Quotes and brackets around it, and list or sentence punctuation after it (a@b.com; / a@b.com.)

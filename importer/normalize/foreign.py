@@ -21,17 +21,15 @@ metadata, run column-wide), so a sheet of 200,000 numbers written one way costs 
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from functools import cache, lru_cache
-from pathlib import Path
 
 import numpy as np
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer.normalize.geo_prefixes import is_geocoded
 from importer.normalize.phones import region_rules
 
 _GROUPS = re.compile(r"\d+")
@@ -167,7 +165,7 @@ def opens_with_own_group(text: str, number: phonenumbers.PhoneNumber, national: 
     if first == home_first:
         return not _is_area(code, first) or rest <= set(_boundaries(national))
     # A shorter first group is the region's when it is an area code of it: Madrid's 91 in 912 34 56 78.
-    return home_first.startswith(first) and int(code + first) in _geocoded() and rest <= set(_boundaries(national))
+    return home_first.startswith(first) and is_geocoded(int(code + first)) and rest <= set(_boundaries(national))
 
 
 def _without(group: str, prefix: str) -> str:
@@ -182,32 +180,7 @@ def _national_prefix(region: str) -> str:
 
 def _is_area(code: str, first: str) -> bool:
     """Whether the number's leading digits ``first`` are (or start with) an area phonenumbers' geocoder places."""
-    table = _geocoded()
-    return any(int(code + first[:k]) in table for k in range(1, len(first) + 1))
-
-
-@lru_cache(maxsize=1)
-def _geocoded() -> frozenset[int]:
-    """Calling code + leading digits that phonenumbers' geocoder names a place for (``3491``: Madrid), as numbers."""
-    loaded = sys.modules.get("phonenumbers.geodata")
-    if loaded is not None:
-        return frozenset(int(key) for key in loaded.GEOCODE_DATA)
-    # Importing phonenumbers.geodata holds every place's name in every language (about 100 MB) for as long as
-    # the process runs; only the prefixes are wanted here, so its parts are read one at a time, and let go.
-    keys: set[int] = set()
-    for path in sorted(Path(phonenumbers.__file__).parent.joinpath("geodata").glob("data*.py")):
-        spec = importlib.util.spec_from_file_location(f"_leadimport_geodata_{path.stem}", path)
-        if spec is None or spec.loader is None:
-            continue
-        part = importlib.util.module_from_spec(spec)
-        part.__package__ = "phonenumbers.geodata"  # for its relative import of phonenumbers.util
-        spec.loader.exec_module(part)
-        keys.update(int(key) for key in part.data)
-    if not keys:  # laid out otherwise than expected: the plain import, whatever it costs
-        from phonenumbers.geodata import GEOCODE_DATA
-
-        return frozenset(int(key) for key in GEOCODE_DATA)
-    return frozenset(keys)
+    return any(is_geocoded(int(code + first[:k])) for k in range(1, len(first) + 1))
 
 
 def _nanp_written(text: str, home: str) -> bool:

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer import issues
-from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace
+from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace, without_ascii
 
 PLACEHOLDERS = frozenset(
     {"", "-", "--", "---", ".", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "not available", "#n/a", "0", "x"}
@@ -47,6 +47,8 @@ _FORMATTING = re.compile(r"[\s().\-\[\]/]")
 _ONLY_PHONE_CHARS = re.compile(r"^\(?\+?[\d\s().\-\[\]/]+$")  # (+91) 98123 45670 too
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # Word's en dash, minus signs
 _DECIMAL = r"^\+?\d+\.\d{1,2}$"
+_SEPARATORS = " ().-"
+"""What a phone's digits are written apart with, taken out before they are judged."""
 """98123456.72: an amount or a spreadsheet's decimal number, not a phone number with a separator."""
 _LONGEST = 15  # digits in the longest E.164 number
 _LONGEST_CELL = 200  # characters: two numbers with labels and an extension fit well within it
@@ -175,9 +177,9 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
         if pc.any(dotted).as_py():  # a decimal number is not a phone: the slow path says why
             decimal = pc.match_substring_regex(pc.filter(shaped, dotted), _DECIMAL)
             simple = pc.replace_with_mask(simple, dotted, pc.invert(decimal))
-        digits = pc.replace_substring_regex(text, r"[ ().\-]", "")
+        digits = without_ascii(text, _SEPARATORS)
         shaped_digits = (
-            pc.replace_with_mask(digits, odd, pc.replace_substring_regex(pc.filter(shaped, odd), r"[ ().\-]", ""))
+            pc.replace_with_mask(digits, odd, without_ascii(pc.filter(shaped, odd), _SEPARATORS))
             if some_odd
             else digits
         )

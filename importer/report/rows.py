@@ -7,6 +7,7 @@ import collections
 import errno
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -263,36 +264,55 @@ def write_csv_report(frame: pd.DataFrame, path: Path) -> None:
 
 def write_csv_parts(parts: Iterable[pd.DataFrame | ReportColumns], path: Path) -> None:
     """:func:`write_csv_report` of the report given in parts (the rows of a file read a chunk at a time), in
-    order, each a frame or its :func:`report_columns`; the parts' columns are the first part's."""
+    order, each a frame or its :func:`report_columns`; the parts' columns are the first part's.
+
+    Slices are made safe and turned into CSV text on a worker thread (Arrow's kernels and its CSV writer release
+    the GIL) while this thread reads the next part and writes the text before it, in order.
+    """
 
     def write(tmp: Path) -> None:
         try:
-            with pa.OSFile(str(tmp), "wb") as sink:
+            with pa.OSFile(str(tmp), "wb") as sink, ThreadPoolExecutor(max_workers=SAFE_WORKERS) as pool:
                 sink.write(codecs.BOM_UTF8)  # Excel reads a CSV without one as the local code page
-                writer: pacsv.CSVWriter | None = None
-                options = pacsv.WriteOptions(quoting_style="needed")
-                for part in parts:
-                    names, columns = _report_columns(part) if isinstance(part, pd.DataFrame) else part
-                    length = len(columns[0]) if columns else 0
-                    for start in range(0, max(length, 1), REPORT_SLICE):
-                        whole = length <= REPORT_SLICE
-                        table = _safe_table(
-                            names, columns if whole else [c.slice(start, REPORT_SLICE) for c in columns]
-                        )
-                        if writer is None:
-                            writer = pacsv.CSVWriter(sink, table.schema, write_options=options)
-                        if table.num_rows or start == 0:
-                            writer.write_table(table)
-                        del table
-                    del columns
-                if writer is not None:
-                    writer.close()
+                pending: collections.deque[Future[pa.Buffer]] = collections.deque()
+                try:
+                    header = True
+                    for part in parts:
+                        names, columns = _report_columns(part) if isinstance(part, pd.DataFrame) else part
+                        length = len(columns[0]) if columns else 0
+                        for start in range(0, max(length, 1), REPORT_SLICE):
+                            whole = length <= REPORT_SLICE
+                            sliced = columns if whole else [c.slice(start, REPORT_SLICE) for c in columns]
+                            pending.append(pool.submit(_csv_text, names, sliced, header))
+                            header = False
+                            while len(pending) > SAFE_AHEAD:
+                                sink.write(pending.popleft().result())
+                        del columns
+                    while pending:
+                        sink.write(pending.popleft().result())
+                finally:
+                    for future in pending:
+                        future.cancel()
         except pa.ArrowMemoryError as exc:  # out of memory, not a disk's fault
             raise MemoryError(str(exc)) from None
         except pa.ArrowException as exc:  # Arrow's own I/O errors carry the errno only in their text
             raise OSError(_errno_of(str(exc)), str(exc)) from None
 
     write_atomically(path, write)
+
+
+SAFE_WORKERS = 1
+SAFE_AHEAD = 1
+"""Threads making slices of the report safe and CSV, and slices in flight besides the one being written: one is
+enough beside the thread reading the file again (2 cores), and each more raised the dry run's peak memory."""
+
+
+def _csv_text(names: list[str], columns: list[pa.Array], header: bool) -> pa.Buffer:
+    """A slice of the report as CSV text (quoted only where needed), with the header line when ``header``."""
+    table = _safe_table(names, columns)
+    out = pa.BufferOutputStream()
+    pacsv.write_csv(table, out, write_options=pacsv.WriteOptions(quoting_style="needed", include_header=header))
+    return out.getvalue()
 
 
 def _report_columns(frame: pd.DataFrame) -> tuple[list[str], list[pa.Array]]:
@@ -323,9 +343,26 @@ def _safe_table(names: list[str], columns: list[pa.Array]) -> pa.Table:
 
 
 def _excel_would_change(text: pa.Array) -> np.ndarray:
-    """Per value, whether :func:`formula_safe_arrow` may rewrite it (tested on many columns at once)."""
-    risky = to_bool(pc.match_substring_regex(text, _EXCEL_CONVERTS))
+    """Per value, whether :func:`formula_safe_arrow` may rewrite it (tested on many columns at once).
+
+    Only a value starting with one of :data:`_MAY_CHANGE_START` can: names, cities and most emails are told
+    apart by their first byte, and the pattern runs on the others alone."""
+    may = first_char_in(text, _MAY_CHANGE_START)
+    count = int(np.count_nonzero(may))
+    if count == 0:
+        return may
+    if count > len(text) // 4:
+        risky = to_bool(pc.match_substring_regex(text, _EXCEL_CONVERTS))
+    else:
+        at = np.flatnonzero(may)
+        risky = np.zeros(len(text), dtype=bool)
+        risky[at] = to_bool(pc.match_substring_regex(pc.take(text, pa.array(at)), _EXCEL_CONVERTS))
     return np.asarray(risky | first_char_in(text, _FORMULA_START), dtype=bool)
+
+
+_MAY_CHANGE_START = _FORMULA_START + "0123456789.("
+"""The first characters of every value :data:`_EXCEL_CONVERTS` matches (each of its branches is anchored and
+opens with a sign, an ASCII digit, a point or a bracket) or :data:`_FORMULA_START` names."""
 
 
 def _errno_of(text: str) -> int:

@@ -1,0 +1,97 @@
+"""The dry run's byte-level shortcuts agree with the plain Arrow/regex computations they stand for, on any text."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from importer.columns import holds_char_in, without_ascii
+from importer.normalize.geo_prefixes import every_prefix, is_geocoded
+from importer.normalize.phone_rows import _by_shape, _digits_as_nines
+from importer.report.rows import _EXCEL_CONVERTS, _FORMULA_START, _excel_would_change, formula_safe_arrow
+
+# Phones, numbers, dates and formulas as people type them, in any script, with every kind of space.
+_PIECES = st.sampled_from(
+    [*"0123456789", " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\xa0", "\u2009", "\u3000", "(", ")", "-", ".", "/",
+     "+", "=", "@", ",", "e", "E", "'", '"', "*", "x", "ext", "١٢٣", "०९", "\uff17", "é", "名", "\x00", "\x1a", "\x7f"]
+)  # fmt: skip
+_CELL = st.one_of(st.lists(_PIECES, max_size=12).map("".join), st.text(max_size=12))
+_CELLS = st.lists(_CELL, max_size=40)
+_FAST = settings(max_examples=300, deadline=None)
+
+
+def _regex_shapes(values: pa.Array) -> dict[str, list[str]]:
+    """The shapes as first written: each distinct value's digits replaced and spaces squeezed by regex."""
+    distinct = pc.unique(values)
+    shapes = pc.utf8_trim_whitespace(
+        pc.replace_substring_regex(pc.replace_substring_regex(distinct, r"\d", "9"), r"\s+", " ")
+    ).to_pylist()
+    out: dict[str, list[str]] = {}
+    for shape, value in zip(shapes, distinct.to_pylist(), strict=True):
+        out.setdefault(shape, []).append(value)
+    return out
+
+
+@_FAST
+@given(cells=_CELLS, start=st.integers(0, 5))
+def test_shapes_are_those_the_regexes_give(cells: list[str], start: int) -> None:
+    values = pa.array(cells, pa.large_string()).slice(min(start, len(cells)))
+    got = {shape: group.to_pylist() for shape, group in _by_shape(values).items()}
+    expected = _regex_shapes(values)
+    assert list(got) == list(expected)  # the same shapes in the same order, each with its values in order
+    assert got == expected
+    assert _digits_as_nines(values).to_pylist() == pc.replace_substring_regex(values, r"\d", "9").to_pylist()
+
+
+@_FAST
+@given(cells=_CELLS, chars=st.sampled_from(["\r\n", "0123456789", "\x00\x01\x1a\x1b\x7f", "=+-@"]))
+def test_holding_a_character_is_what_python_finds(cells: list[str], chars: str) -> None:
+    values = pa.array(cells, pa.large_string())
+    expected = [any(ch in cell for ch in chars) for cell in cells]
+    assert holds_char_in(values, chars).tolist() == expected
+    if len(cells) > 2:
+        assert holds_char_in(values.slice(1, len(cells) - 2), chars).tolist() == expected[1:-1]
+
+
+@_FAST
+@given(cells=_CELLS)
+def test_the_excel_check_is_the_pattern_on_every_value(cells: list[str]) -> None:
+    values = pa.array(cells, pa.large_string())
+    risky = pc.fill_null(pc.match_substring_regex(values, _EXCEL_CONVERTS), False).to_numpy(zero_copy_only=False)
+    formula = np.array([cell[:1] in _FORMULA_START and cell != "" for cell in cells], dtype=bool)
+    assert _excel_would_change(values).tolist() == (np.asarray(risky, dtype=bool) | formula).tolist()
+    # and what it lets through, the report writes as it is
+    untouched = ~_excel_would_change(values)
+    safe = formula_safe_arrow(values).to_pylist()
+    assert [s for s, keep in zip(safe, untouched, strict=True) if keep] == [
+        c for c, keep in zip(cells, untouched, strict=True) if keep
+    ]
+
+
+@cache
+def _every_prefix_sorted() -> list[int]:
+    return sorted(every_prefix())
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_prefix_is_placed_as_in_the_whole_geocoder(data: st.DataObject) -> None:
+    every = _every_prefix_sorted()
+    known = every[data.draw(st.integers(0, len(every) - 1))]
+    # the prefix itself, its neighbours, its own leading digits and longer ones: in and out of the parts' ranges
+    for prefix in {known, known - 1, known + 1, known // 10, known * 10 + 7, data.draw(st.integers(1, 10**9))}:
+        assert is_geocoded(prefix) == (prefix in every_prefix()), prefix
+
+
+@_FAST
+@given(cells=st.lists(st.one_of(_CELL, st.none()), max_size=40), start=st.integers(0, 5), large=st.booleans())
+def test_taking_out_separators_is_the_regex(cells: list[str | None], start: int, large: bool) -> None:
+    values = pa.array(cells, pa.large_string() if large else pa.string()).slice(min(start, len(cells)))
+    got = without_ascii(values, " ().-")
+    assert got.type == values.type
+    assert got.to_pylist() == pc.replace_substring_regex(values, r"[ ().\-]", "").to_pylist()
