@@ -145,9 +145,16 @@ COUNTRY_SHARE = 0.6
 """Share of a country-headed column's filled cells that must name a country for it to read the rows' phones."""
 
 
-def score_column(column: ColumnProfile, rule: FieldRule, country_cells: Sequence[str] = ()) -> FieldChoice | None:
-    """How well ``column`` fits ``rule.field``, or None when it does not."""
-    header_score, header_why = header_match(column.header, rule)
+def score_column(
+    column: ColumnProfile, rule: FieldRule, country_cells: Sequence[str] = (), *, header_may_match: bool = True
+) -> FieldChoice | None:
+    """How well ``column`` fits ``rule.field``, or None when it does not.
+
+    ``header_may_match`` False (from :func:`header_may_match`) says the header names no field.
+    """
+    header_score, header_why = header_match(column.header, rule) if header_may_match else (0.0, "")
+    if not header_score and rule.field not in ("phone", "email", PHONE_COUNTRY_CODE):
+        return None  # only phones, emails and countries are ever found by their cells
     share = column.shares.get(rule.content, 0.0) if rule.content else 0.0
     content_why = _content_evidence(column, rule, share)
     if rule.field in _PERSON_FIELDS and (is_company(column.header) or is_city(column.header)):
@@ -204,6 +211,29 @@ def _names_an_id(header: str) -> bool:
     return header_match(header, _REFERENCE_RULE)[0] > 0 or key.endswith(("id", "code", "count", "amount"))
 
 
+def header_may_match(header: str) -> bool:
+    """False when :func:`header_match` finds nothing in ``header`` for any rule: the same tests against all the
+    rules' words at once (a sheet may have 100,000 headers, most of them naming no field)."""
+    key = header_key(header)
+    if not key:
+        return False
+    words, tokens, fragments, alphabet = _all_rules()
+    if key in words or key.endswith("name") or fragments.search(key):
+        return True
+    if any(t in tokens for t in header_tokens(header)):
+        return True
+    return bool(_passing_bounds(None, len(key), "".join(sorted(filter(alphabet.__contains__, key)))))
+
+
+@functools.cache
+def _all_rules() -> tuple[frozenset[str], frozenset[str], re.Pattern[str], frozenset[str]]:
+    """Every rule's exact and weak keys, tokens, fragments (as one search) and misspellable letters."""
+    words = frozenset().union(*(r.exact | r.weak for r in FIELD_RULES))
+    tokens = frozenset().union(*(r.tokens for r in FIELD_RULES))
+    fragments = re.compile("|".join(re.escape(f) for r in FIELD_RULES for f in r.contains))
+    return words, tokens, fragments, _misspellable(None)[0]
+
+
 def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
     """(score, evidence) for a header naming ``rule.field``; (0, "") when it does not."""
     key = header_key(header)
@@ -215,10 +245,11 @@ def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
         return WEAK, f"header {header!r} may mean {rule.field}"
     if rule.field in _PERSON_FIELDS and _NOT_THE_LEAD.search(key):
         return 0.0, ""  # Company Name, Form Name, Father's Name: someone or something else
-    token = next((t for t in header_tokens(header) if t in rule.tokens), None)
+    token = next((t for t in header_tokens(header) if t in rule.tokens), None) if rule.tokens else None
     if token:
         return CONTAINS, f"header {header!r} has the word {token!r}"
-    fragment = next((f for f in rule.contains if f in key), None)
+    # One search says whether any fragment is there; the first in the rule's order is the one named.
+    fragment = next((f for f in rule.contains if f in key), None) if _fragments(rule).search(key) else None
     if fragment:
         return CONTAINS, f"header {header!r} contains {fragment!r}"
     if rule.field == "name" and key.endswith("name"):
@@ -227,6 +258,12 @@ def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
     if close:
         return FUZZY, f"header {header!r} looks like a misspelt {close!r}"
     return 0.0, ""
+
+
+@functools.cache
+def _fragments(rule: FieldRule) -> re.Pattern[str]:
+    """A search for any of the rule's fragments (a sheet may have 100,000 headers, each asked about by every rule)."""
+    return re.compile("|".join(map(re.escape, rule.contains)) or r"(?!)")
 
 
 _NOT_THE_LEAD = re.compile("|".join(map(re.escape, NOT_THE_LEAD)))
@@ -242,7 +279,7 @@ def _misspelt(key: str, rule: FieldRule) -> str | None:
     Question 2 ...): they are worked out once for each such pair. A sheet may have 100,000 headers.
     """
     alphabet, _ = _misspellable(rule)
-    letters = "".join(sorted(ch for ch in key if ch in alphabet))
+    letters = "".join(sorted(filter(alphabet.__contains__, key)))
     best: tuple[float, str] | None = None
     for candidate in _passing_bounds(rule, len(key), letters):
         score = difflib.SequenceMatcher(None, candidate, key).ratio()
@@ -252,9 +289,9 @@ def _misspelt(key: str, rule: FieldRule) -> str | None:
 
 
 @functools.lru_cache(maxsize=1 << 12)
-def _passing_bounds(rule: FieldRule, length: int, letters: str) -> tuple[str, ...]:
+def _passing_bounds(rule: FieldRule | None, length: int, letters: str) -> tuple[str, ...]:
     """The rule's keys that may be within the cutoff of a key of ``length`` characters holding ``letters`` (its
-    characters that the rule's keys use): difflib's real_quick_ratio and quick_ratio bounds."""
+    characters that the rule's keys use): difflib's real_quick_ratio and quick_ratio bounds. No rule: all rules."""
     counts = collections.Counter(letters)
     passing = []
     for candidate, theirs in _misspellable(rule)[1]:
@@ -268,10 +305,11 @@ def _passing_bounds(rule: FieldRule, length: int, letters: str) -> tuple[str, ..
 
 
 @functools.cache
-def _misspellable(rule: FieldRule) -> tuple[frozenset[str], tuple[tuple[str, collections.Counter[str]], ...]]:
-    """The rule's exact keys long enough to be told apart from a misspelling, with their letters counted, and
-    every character they use."""
-    keys = tuple((k, collections.Counter(k)) for k in rule.exact if len(k) >= 5)
+def _misspellable(rule: FieldRule | None) -> tuple[frozenset[str], tuple[tuple[str, collections.Counter[str]], ...]]:
+    """The rule's exact keys (no rule: every rule's) long enough to be told apart from a misspelling, with their
+    letters counted, and every character they use."""
+    exact = rule.exact if rule else frozenset().union(*(r.exact for r in FIELD_RULES))
+    keys = tuple((k, collections.Counter(k)) for k in exact if len(k) >= 5)
     return frozenset(ch for k, _ in keys for ch in k), keys
 
 

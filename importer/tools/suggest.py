@@ -26,7 +26,7 @@ from importer.read.header import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
 from importer.tools.names import bare_names, company_as_name, name_by_content, resolve_names
 from importer.tools.region import RegionGuess, first_number, infer_region
-from importer.tools.rules import FIELD_RULES, Choices, FieldChoice, score_column
+from importer.tools.rules import FIELD_RULES, Choices, FieldChoice, header_may_match, score_column
 from importer.tools.vocabulary import (
     CITY_EXACT,
     COMPANY_EXACT,
@@ -215,9 +215,10 @@ def _addressable(columns: tuple[ColumnProfile, ...]) -> tuple[list[ColumnProfile
 def _candidates(columns: list[ColumnProfile], table: TableInspection) -> list[tuple[FieldChoice, ColumnProfile]]:
     out = []
     for column in columns:
+        may_match = header_may_match(column.header)
         for rule in FIELD_RULES:
             cells = table.cells(column.header) if rule.field == PHONE_COUNTRY_CODE else ()
-            choice = score_column(column, rule, cells)
+            choice = score_column(column, rule, cells, header_may_match=may_match)
             if choice is not None:
                 out.append((choice, column))
     return out

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from importer.config import normalize_header
 
 
-@functools.lru_cache(maxsize=1024)  # each header is asked about by every field's rule in turn
+@functools.lru_cache(maxsize=1 << 17)  # each header is asked about by every field's rule, in several passes
 def header_key(text: str) -> str:
     """A header for matching: case, spacing, punctuation and accents ignored (``Prénom`` → ``prenom``)."""
     return normalize_header(unicodedata.normalize("NFKD", text))
@@ -28,7 +28,7 @@ def header_tokens(text: str) -> list[str]:
     return list(_tokens(text))
 
 
-@functools.lru_cache(maxsize=1024)  # each header is asked about by every field's rule in turn
+@functools.lru_cache(maxsize=1 << 17)  # each header is asked about by every field's rule, in several passes
 def _tokens(text: str) -> tuple[str, ...]:
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
     return tuple(k for k in (header_key(w) for w in re.split(r"[\W_]+", spaced)) if k)
