@@ -277,16 +277,33 @@ def detect_header(rows: list[list[str]]) -> int | None:
         cells = [c.strip() for c in row if c.strip()]
         if len(cells) < 2:
             continue
-        wordy = sum(1 for c in cells if value_kind(c) in ("name", "text"))
-        if wordy * 2 <= len(cells):
-            continue
         span = max(i for i, c in enumerate(row) if c.strip()) + 1
+        gaps_allowed = 0 < span - len(cells) <= max(1, span // 5)
+        mostly, only = _wordy(cells, need_all=gaps_allowed)
+        if not mostly:
+            continue
         # A blank allowed only among words: "Lead Export,,Generated on,12-03-2024" is a title, not a header.
-        width = span if span - len(cells) <= max(1, span // 5) and wordy == len(cells) else len(cells)
+        width = span if gaps_allowed and only else len(cells)
         below = [c for c in counts[index + 1 :] if c]
         if not below or sum(1 for c in below if c <= width) * 2 >= len(below):
             return index
     return None
+
+
+def _wordy(cells: list[str], *, need_all: bool) -> tuple[bool, bool]:
+    """(more than half the cells are words, all are); the second only when ``need_all``. Stops as soon as both
+    are known: a wide sheet's header has 100,000 cells."""
+    n, wordy, other = len(cells), 0, 0
+    for cell in cells:
+        if value_kind(cell) in ("name", "text"):
+            wordy += 1
+        else:
+            other += 1
+        if other * 2 >= n:
+            return False, False
+        if wordy * 2 > n and (other or not need_all):
+            return True, not other
+    return wordy * 2 > n, not other
 
 
 def _one_column_header(rows: list[list[str]]) -> int | None:
@@ -359,6 +376,7 @@ def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> K
 
 
 @functools.lru_cache(maxsize=1 << 12)  # a wide sheet's columns repeat the same answers (yes, no, 1-5)
+@functools.lru_cache(maxsize=1 << 16)  # a wide survey sheet repeats its answers (Yes, No, 1-5) in every column
 def value_kind(text: str) -> Kind:
     """What one trimmed, non-empty cell looks like."""
     if len(text) > LONG_TEXT:  # notes, not a contact; and the patterns below would take quadratic time on it
