@@ -376,7 +376,6 @@ def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> K
 
 
 @functools.lru_cache(maxsize=1 << 12)  # a wide sheet's columns repeat the same answers (yes, no, 1-5)
-@functools.lru_cache(maxsize=1 << 16)  # a wide survey sheet repeats its answers (Yes, No, 1-5) in every column
 def value_kind(text: str) -> Kind:
     """What one trimmed, non-empty cell looks like."""
     if len(text) > LONG_TEXT:  # notes, not a contact; and the patterns below would take quadratic time on it
