@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from importer.config import PHONE_COUNTRY_CODE
+from importer.config import HEADER_KEY_CHARS, PHONE_COUNTRY_CODE
 from importer.normalize.countries import region_of_code
 from importer.normalize.phones import PLACEHOLDERS
 from importer.tools.describe import ColumnProfile, names_no_phone, value_kind
@@ -217,21 +217,26 @@ def header_may_match(header: str) -> bool:
     key = header_key(header)
     if not key:
         return False
-    words, tokens, fragments, alphabet = _all_rules()
+    words, tokens, fragments, alphabet, within = _all_rules()
     if key in words or key.endswith("name") or fragments.search(key):
         return True
-    if any(t in tokens for t in header_tokens(header)):
+    # The key is the header's words' keys run together, so a word of the rules is in it, unless the key was cut
+    # short (HEADER_KEY_CHARS of the header's NFKD form, at most 18 characters for each of the header's).
+    whole = len(header) * 18 <= HEADER_KEY_CHARS or (header.isascii() and len(header) <= HEADER_KEY_CHARS)
+    if (not whole or within.search(key)) and any(t in tokens for t in header_tokens(header)):
         return True
     return bool(_passing_bounds(None, len(key), "".join(sorted(filter(alphabet.__contains__, key)))))
 
 
 @functools.cache
-def _all_rules() -> tuple[frozenset[str], frozenset[str], re.Pattern[str], frozenset[str]]:
-    """Every rule's exact and weak keys, tokens, fragments (as one search) and misspellable letters."""
+def _all_rules() -> tuple[frozenset[str], frozenset[str], re.Pattern[str], frozenset[str], re.Pattern[str]]:
+    """Every rule's exact and weak keys, tokens, fragments (as one search), misspellable letters, and its tokens
+    as one search."""
     words = frozenset().union(*(r.exact | r.weak for r in FIELD_RULES))
     tokens = frozenset().union(*(r.tokens for r in FIELD_RULES))
     fragments = re.compile("|".join(re.escape(f) for r in FIELD_RULES for f in r.contains))
-    return words, tokens, fragments, _misspellable(None)[0]
+    within = re.compile("|".join(map(re.escape, sorted(tokens))))
+    return words, tokens, fragments, _misspellable(None)[0], within
 
 
 def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
