@@ -364,6 +364,8 @@ def _unique(key: str, taken: set[str]) -> str:
 
 def _header_row_needed(table: TableInspection, placement: _Placement) -> bool:
     """True when a row above the header fits the mapping as well, so the reader would pick it instead."""
+    if not table.title_rows:
+        return False  # the header is the first row (a wide sheet's has 100,000 cells to match for nothing)
     mapping = LeadMapping(
         source="suggestion",
         project_id=None,
