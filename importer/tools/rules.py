@@ -156,6 +156,8 @@ def score_column(
     if not header_score and rule.field not in ("phone", "email", PHONE_COUNTRY_CODE):
         return None  # only phones, emails and countries are ever found by their cells
     share = column.shares.get(rule.content, 0.0) if rule.content else 0.0
+    if not header_score and rule.field in ("phone", "email") and share < CONTENT_ONLY_MIN:
+        return None  # too few of its cells look like one for the cells alone to choose it
     content_why = _content_evidence(column, rule, share)
     if rule.field in _PERSON_FIELDS and (is_company(column.header) or is_city(column.header)):
         return None  # an employer or a town is nobody's name

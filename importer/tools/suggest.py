@@ -328,7 +328,9 @@ _METADATA_NAMES = (("company", COMPANY_EXACT), ("city", CITY_EXACT), ("country",
 def _metadata_key(header: str) -> str:
     """``company``, ``city`` or ``country`` for such a header in any language (``Société``, ``城市``), else the
     header as snake_case."""
-    return next((key for key, names in _METADATA_NAMES if header_key(header) in names), snake_key(header))
+    found = header_key(header)
+    named = next((key for key, names in _METADATA_NAMES if found in names), None)
+    return snake_key(header) if named is None else named
 
 
 def _alternate_note(column: ColumnProfile, key: str, choices: Choices) -> list[str]:
