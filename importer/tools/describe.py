@@ -327,7 +327,8 @@ def profile_column(position: int, header: str, values: list[str], sample_rows: i
     counter.pop("", None)
     filled = sum(counter.values())
     kinds: collections.Counter[str] = collections.Counter()
-    for value, n in counter.most_common(KIND_SAMPLE):
+    # most_common(n) is sorted(...)[:n] by a heap: slow for the few values of each of a wide sheet's columns.
+    for value, n in counter.most_common(KIND_SAMPLE) if len(counter) > KIND_SAMPLE else counter.most_common():
         if value.casefold() not in PLACEHOLDERS:
             kinds[value_kind(value)] += n
     if "phone" in kinds and names_no_phone(header):  # a Lead ID or a timestamp of ten digits
@@ -344,7 +345,7 @@ def profile_column(position: int, header: str, values: list[str], sample_rows: i
         filled=filled,
         distinct=len(counter),
         serial=is_row_serial(list(counter), filled),
-        most_common=counter.most_common(1)[0][1] if counter else 0,
+        most_common=max(counter.values(), default=0),
     )
 
 
