@@ -212,11 +212,15 @@ def _addressable(columns: tuple[ColumnProfile, ...]) -> tuple[list[ColumnProfile
     return list(seen.values()), problems
 
 
+_FOUND_BY_CELLS = tuple(r for r in FIELD_RULES if r.field in ("phone", "email", PHONE_COUNTRY_CODE))
+"""The rules that may choose a column whose header names no field (score_column refuses it for the others)."""
+
+
 def _candidates(columns: list[ColumnProfile], table: TableInspection) -> list[tuple[FieldChoice, ColumnProfile]]:
     out = []
     for column in columns:
         may_match = header_may_match(column.header)
-        for rule in FIELD_RULES:
+        for rule in FIELD_RULES if may_match else _FOUND_BY_CELLS:
             cells = table.cells(column.header) if rule.field == PHONE_COUNTRY_CODE else ()
             choice = score_column(column, rule, cells, header_may_match=may_match)
             if choice is not None:
