@@ -192,7 +192,7 @@ def _inspect_text(p: Path, encoding: str | None, delimiter: str | None, sample_r
 
 def _text_columns(parsed: pa.Table | RaggedColumns) -> list[list[str]]:
     if isinstance(parsed, pa.Table):
-        return [[str(v) for v in parsed.column(i).to_pylist()] for i in range(parsed.num_columns)]
+        return [[str(v) for v in column.to_pylist()] for column in parsed.columns]
     return parsed.columns
 
 
@@ -234,7 +234,7 @@ def _table(
     if index is None:
         return TableInspection(sheet, None, 0, 0, (), ())
     headers = [h.strip() for h in preview[index]]
-    columns = [[_clean(v) for v in col] for col in columns]
+    columns = [[_clean(v) if v[:1] in ("=", "'") else v for v in col] for col in columns]  # 100,000 columns
     # Trailing columns with neither a header nor any value are just the used range.
     while columns and len(columns) > len(headers) and not any(v.strip() for v in columns[-1]):
         columns.pop()
