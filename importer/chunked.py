@@ -137,9 +137,11 @@ def report_parts(
         yield rows, table.data
         return
     changed = SourceChanged(
-        f"{stream.path} changed while it was being validated (its rows are no longer those checked); "
-        "no report was written. Run again once the file is saved."
+        f"{stream.path} changed while it was being validated or sent (its rows are no longer those checked); "
+        "no report was written."
     )
+    if stream.changed():  # an edit that keeps the number of rows is caught too
+        raise changed
     start = 0
     try:
         for chunk, _ in read_ahead(stream.chunks(REPORT_ROWS, max_bytes=REPORT_BYTES, check=False)):

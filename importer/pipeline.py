@@ -24,7 +24,7 @@ from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient,
 from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
 from importer.dedupe import mark_duplicates
-from importer.errors import ConfigError, LedgerError, SourceChanged, SourceError, StopKind
+from importer.errors import ConfigError, LedgerError, SourceError, StopKind
 from importer.ledger.opening import default_ledger_path
 from importer.ledger.runs import RunRecord
 from importer.ledger.store import Known, Ledger
@@ -87,9 +87,6 @@ class Prepared:
     region: str | None = None
     stream: TextStream | None = None
     """A text file read a chunk at a time: ``table.cells`` holds no rows; the report reads them again."""
-    seen: tuple[int, int] | None = None
-    """With ``stream``: the file's size and modification time when it was read; the report, which reads the
-    file again, is refused when they differ then (an edit that keeps the number of rows is caught too)."""
 
     @property
     def rows(self) -> pd.DataFrame:
@@ -179,15 +176,9 @@ class Outcome:
         return target
 
     def _parts(self, sheet_cells: bool = True) -> Iterator[tuple[pd.DataFrame, TextColumns]]:
-        stream, seen = self.prepared.stream, self.prepared.seen
         if not sheet_cells:
             return blank_parts(self.rows, self.table.names)
-        if stream is not None and seen is not None and _stat(stream.path) != seen:
-            raise SourceChanged(
-                f"{stream.path} changed while it was being validated or sent (its rows are no longer those checked); "
-                "no report was written."
-            )
-        return report_parts(self.rows, self.table, stream)
+        return report_parts(self.rows, self.table, self.prepared.stream)
 
     def _report_part(self, rows: pd.DataFrame, cells: TextColumns, mask_pii: bool) -> pd.DataFrame:
         """The report's rows for ``rows`` beside the sheet's ``cells``."""
@@ -275,7 +266,6 @@ def prepare_streamed(
     """:func:`prepare` a chunk of rows at a time for a text file (its cells are not kept: the report reads
     them again), else for the whole file at once. The rows, the summary and the report are the same."""
     try:
-        seen = _stat(Path(path))
         stream = open_stream(path, mapping, options)
         if progress:
             progress("reading", 0, stream.size)
@@ -289,16 +279,7 @@ def prepare_streamed(
     if progress:
         progress("reading", stream.size, stream.size)
         progress("validating", len(leads.rows), len(leads.rows))
-    return replace(_deduped(table, leads, mapping), stream=stream, seen=seen)
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    """A file's size and modification time (None when it cannot be read)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns
+    return replace(_deduped(table, leads, mapping), stream=stream)
 
 
 def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping) -> Prepared:
@@ -402,9 +383,10 @@ def import_file(
     mapped each time); it changes the process, so the CLI asks for it and a library caller may not.
     ``insecure_http`` allows an ``http://`` base_url to another machine (the token then crosses the network
     unencrypted); ``new_ledger`` lets an existing empty ledger file (0 bytes) start anew, which is otherwise
-    refused: a truncated ledger taken for a new one would send every lead again. ``streamed`` reads a UTF-8
-    text file a chunk at a time and keeps none of its cells while sending (a million rows then take some 150 MB
-    less): the report reads the file again, and is refused if the file changed meanwhile. The CLI asks for it; a
+    refused: a truncated ledger taken for a new one would send every lead again. ``streamed`` reads a text
+    file a chunk at a time and keeps none of its cells while sending (a million rows then take some 150 MB
+    less): the report reads the file again (:class:`SourceChanged` if the file changed meanwhile, and
+    ``write_report(..., sheet_cells=False)`` writes it with the sheet's own columns blank). The CLI asks for it; a
     caller that puts other cells in the outcome's table (the web page's edits) must not. ``prepared``: ``path``
     read already by :func:`prepare` with this mapping and ``read`` (in another process, say); it is not read again.
     """

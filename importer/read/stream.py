@@ -112,6 +112,8 @@ class TextStream:
     first_row: int
     """The sheet row of the first data record."""
     size: int
+    mtime_ns: int = 0
+    """The file's modification time when it was opened (with ``size``: :meth:`changed` tells an edit apart)."""
     wide: bool = False
     """Its records are parsed by the csv module (:mod:`importer.read.wide_rows`): so wide that a block of
     Arrow's reader would hold only a few of them, each block costing per column."""
@@ -125,6 +127,14 @@ class TextStream:
     positions: tuple[int, ...] = ()
     """RAGGED: each column's place in the file (the header's, then those beyond it holding a value in some row)."""
     split: _SplitRows = field(default_factory=_SplitRows)
+
+    def changed(self) -> bool:
+        """Whether the file's size or modification time differs from when it was opened (or it is gone)."""
+        try:
+            info = self.path.stat()
+        except OSError:
+            return True
+        return (info.st_size, info.st_mtime_ns) != (self.size, self.mtime_ns)
 
     def chunks(
         self, rows: int | None = None, *, max_bytes: int | None = None, check: bool = True
@@ -424,7 +434,8 @@ def open_stream(
         options = replace(options, header_row=mapping.header_row)
     if options.all_sheets or workbook_kind(p) != "text":
         raise NotStreamable("not a text file")
-    size = p.stat().st_size
+    info = p.stat()
+    size = info.st_size
     try:
         with p.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
@@ -465,7 +476,7 @@ def open_stream(
     body_start = ends[last] if decoding.codec else decoding.offset + len(text[: ends[last]].encode("utf-8"))
     return TextStream(
         p, table, body_start, names, width, match.data_start + 1 - hint, size,
-        decoding=decoding, settled=settled, match=match, wide=wide,
+        decoding=decoding, settled=settled, match=match, wide=wide, mtime_ns=info.st_mtime_ns,
     )  # fmt: skip
 
 
