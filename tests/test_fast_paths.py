@@ -5,12 +5,14 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from importer.columns import holds_char_in, without_ascii
+from importer.normalize.foreign import _FEW_VALUES, _regions, fitting_regions
 from importer.normalize.geo_prefixes import every_prefix, is_geocoded
 from importer.normalize.phone_rows import _by_shape, _digits_as_nines
 from importer.report.rows import _EXCEL_CONVERTS, _FORMULA_START, _excel_would_change, formula_safe_arrow
@@ -95,3 +97,30 @@ def test_taking_out_separators_is_the_regex(cells: list[str | None], start: int,
     got = without_ascii(values, " ().-")
     assert got.type == values.type
     assert got.to_pylist() == pc.replace_substring_regex(values, r"[ ().\-]", "").to_pylist()
+
+
+@cache
+def _example_numbers() -> list[str]:
+    """A valid number of every region and type, written nationally (trunk prefix and separators included)."""
+    out = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is not None:
+                out.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+    return out
+
+
+_PHONE_LIKE = st.one_of(
+    st.builds(lambda i: _example_numbers()[i % len(_example_numbers())], st.integers(0, 10**6)),
+    st.text(alphabet="0123456789", min_size=5, max_size=14),
+    st.lists(st.sampled_from([*"0123456789", " ", "-", "(", ")", "٣", "\uff17"]), max_size=16).map("".join),
+)
+
+
+@_FAST
+@given(values=st.lists(_PHONE_LIKE, min_size=1, max_size=_FEW_VALUES))
+def test_few_values_fit_the_regions_the_column_wide_patterns_find(values: list[str]) -> None:
+    few = fitting_regions(values, _regions())
+    padded = values + ["0"] * (_FEW_VALUES + 1 - len(values))  # enough values for the column-wide matching
+    assert few == fitting_regions(padded, _regions())[: len(values)]

@@ -22,6 +22,7 @@ metadata, run column-wide), so a sheet of 200,000 numbers written one way costs 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache, lru_cache
 
 import numpy as np
@@ -53,13 +54,16 @@ def _regions() -> tuple[str, ...]:
 def fitting_regions(values: list[str], regions: tuple[str, ...]) -> list[tuple[str, ...]]:
     """For each value, the regions (in the order given) where its digits are a valid national number.
 
-    The regions' own validity patterns from ``phonenumbers``, run column-wide; the national prefix (0) is
-    taken off where a region has one and the digits start with it.
+    The regions' own validity patterns from ``phonenumbers``; the national prefix (0) is taken off where a
+    region has one and the digits start with it. Many values are matched column-wide, each region's pattern
+    once over all of them; a few (a shape's samples, one value) one by one with the patterns compiled once.
     """
     if not values:
         return []
     digits = pc.replace_substring_regex(pa.array(values, pa.string()), r"\D", "")
-    plain = digits.to_pylist()
+    plain = [str(d) for d in digits.to_pylist()]
+    if len(values) <= _FEW_VALUES:
+        return [_fitting_one(d, regions) for d in plain]
     lengths = {len(d) for d in plain}
     fits: list[list[str]] = [[] for _ in values]
     for region in regions:
@@ -78,6 +82,45 @@ def fitting_regions(values: list[str], regions: tuple[str, ...]) -> list[tuple[s
         for i in np.flatnonzero(hit.to_numpy(zero_copy_only=False)).tolist():
             fits[i].append(region)
     return [tuple(f) for f in fits]
+
+
+_FEW_VALUES = 64
+"""Up to this many values, :func:`fitting_regions` matches them one by one: an Arrow call per region costs
+more than Python's matching of a few values."""
+
+
+def _fitting_one(digits: str, regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The regions (in the order given) where ``digits`` (ASCII digits only) are a valid national number: the
+    same test :func:`_valid` makes column-wide."""
+    out = []
+    for region in regions:
+        rules = region_rules(region)
+        prefix = rules.national_prefix
+        national = digits[len(prefix) :] if prefix and digits.startswith(prefix) else digits
+        if not rules.general or (rules.general_lengths and len(national) not in rules.general_lengths):
+            continue  # told by its length alone, before the region's patterns are compiled
+        if _one_region(region)(national):
+            out.append(region)
+    return tuple(out)
+
+
+@cache
+def _one_region(region: str) -> Callable[[str], bool]:
+    """Whether a national number of one of ``region``'s lengths is valid there: by its general pattern and
+    (when it has them) the union of its number types' patterns and lengths."""
+    rules = region_rules(region)
+    general = re.compile(rules.general)
+    union = re.compile("|".join(f"(?:{pattern})" for pattern, _ in rules.types)) if rules.types else None
+    type_lengths = frozenset(n for _, lengths in rules.types for n in lengths)
+
+    def valid(national: str) -> bool:
+        if general.fullmatch(national) is None:
+            return False
+        if union is None:
+            return True
+        return (not type_lengths or len(national) in type_lengths) and union.fullmatch(national) is not None
+
+    return valid
 
 
 def _valid(
@@ -279,10 +322,11 @@ def other_countries(
     # whatever the odd number's own format): only the other shapes' values are looked up abroad.
     nanp = phonenumbers.country_code_for_region(home) == 1
     strange = {
-        shape: [v for v in lazy[:_SAMPLES] if not _home_shaped(v, home) or (not nanp and _nanp_written(v, home))]
+        shape: values
         for shape, lazy in formatted.items()
+        if (values := _strange_samples(lazy[:_SAMPLES], home, nanp=nanp)) is not None
     }
-    formatted = {shape: lazy for shape, lazy in formatted.items() if 2 * len(strange[shape]) > min(len(lazy), _SAMPLES)}
+    formatted = {shape: lazy for shape, lazy in formatted.items() if shape in strange}
     samples = [v for shape in formatted for v in strange[shape]]
     samples += [v for values in refused.values() for v in values[:_REFUSED_SAMPLES]]
     fits = dict(zip(samples, fitting_regions(samples, _regions()), strict=True))
@@ -330,6 +374,22 @@ def other_countries(
                 if regions or every:
                     out[value] = regions or scope
     return shaped, elsewhere
+
+
+def _strange_samples(samples: list[str], home: str, *, nanp: bool) -> list[str] | None:
+    """Of a shape's ``samples``, those ``home`` does not write so (or, outside North America, that are written
+    as North America writes them); None when they are not most of the samples, which makes the shape the
+    home region's. Stops looking once enough samples are the home region's to decide so."""
+    strange: list[str] = []
+    homely, most_homely = 0, len(samples) - len(samples) // 2 - 1
+    for value in samples:
+        if not _home_shaped(value, home) or (not nanp and _nanp_written(value, home)):
+            strange.append(value)
+        else:
+            homely += 1
+            if homely > most_homely:
+                return None
+    return strange if 2 * len(strange) > len(samples) else None
 
 
 class _Lazy:

@@ -29,14 +29,12 @@ def is_geocoded(prefix: int) -> bool:
     parts = _parts()
     if parts is None:
         return prefix in every_prefix()
-    firsts, paths = parts
     key = str(prefix)
-    at = bisect.bisect_right(firsts, key) - 1
+    at = bisect.bisect_right(parts[0], key) - 1
     if at < 0:
         return False
-    keys = _part_prefixes(paths[at])
-    upper = firsts[at + 1] if at + 1 < len(firsts) else None
-    if not keys or min(keys) < firsts[at] or (upper is not None and max(keys) >= upper):
+    keys = _part_in_range(at)
+    if keys is None:
         return prefix in every_prefix()  # not the sorted ranges they were: every part, as one set
     return key in keys
 
@@ -67,6 +65,21 @@ def _part_paths() -> list[Path]:
         for p in Path(phonenumbers.__file__).parent.joinpath("geodata").glob("data*.py")
         if p.stem[len("data") :].isdigit()
     ]
+
+
+@cache
+def _part_in_range(at: int) -> frozenset[str] | None:
+    """The prefixes of part ``at``, or None when they stray out of its range (from its first prefix to the
+    next part's): checked once per part, not on every lookup."""
+    parts = _parts()
+    if parts is None:
+        return None
+    firsts, paths = parts
+    keys = _part_prefixes(paths[at])
+    upper = firsts[at + 1] if at + 1 < len(firsts) else None
+    if not keys or min(keys) < firsts[at] or (upper is not None and max(keys) >= upper):
+        return None
+    return keys
 
 
 @cache
