@@ -29,6 +29,7 @@ from sandbox_process import SandboxProcess, SandboxReport
 from valid_leads import ensure_valid_sheet
 
 from importer.sandbox.server import SandboxSettings
+from importer.send import MAX_BATCH
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -58,6 +59,8 @@ class DropRun:
 
     drop: Measurement
     sandbox: SandboxReport
+    started: float
+    """The watcher's start on the sandbox's clock (``time.monotonic()``, shared by the processes)."""
 
     @property
     def requests(self) -> int:
@@ -72,6 +75,29 @@ class DropRun:
     def ratio(self) -> float:
         """Time taken / time allowed."""
         return self.drop.wall_s / self.allowed_s if self.allowed_s else float("inf")
+
+    def timeline(self) -> str:
+        """Where the drop's time went, from the sandbox's arrival log: the first request, the duplicate guard's
+        probe (the requests of fewer than a full batch before the first full one) and, past 100 requests, the
+        earliest the CRM's window let the last one in (the arrival 100 requests before it + 5 s)."""
+        times = [t - self.started for t in self.sandbox.stats.initiate_times]
+        sizes = self.sandbox.stats.initiate_sizes
+        if not times:
+            return "no requests"
+        probe = next((i for i, size in enumerate(sizes) if size >= MAX_BATCH), len(sizes))
+        line = f"first request at {times[0]:.2f} s"
+        if probe:
+            line += (
+                f"; the duplicate guard's probe: {probe} requests ({sum(sizes[:probe]):,} leads) until"
+                f" {times[probe - 1]:.2f} s"
+            )
+        limit = CRM_LIMIT.rate_limit
+        if len(times) > limit:
+            line += (
+                f"; the window let request {len(times)} in from {times[-1 - limit] + CRM_LIMIT.rate_window:.2f} s,"
+                f" it came at {times[-1]:.2f} s"
+            )
+        return line
 
 
 @dataclass(slots=True)
@@ -102,6 +128,7 @@ class WatchResult:
                 f" max/{CRM_LIMIT.rate_window:g}s {stats.max_requests_in(CRM_LIMIT.rate_window)}"
                 f" (<= {CRM_LIMIT.rate_limit}), 429s {stats.rate_limited}"
             )
+            print(f"    {run.timeline()}")
         if self.runs:
             ratio = statistics.median(r.ratio for r in self.runs)
             allowed = statistics.median(r.allowed_s for r in self.runs)
@@ -139,8 +166,9 @@ def watch_part(settings: WatchBenchSettings) -> WatchResult:
                     "--settle", "0", "--poll", "0.05", "--report-format", settings.report_format, "--ledger", str(drop / "ledger.db")]  # fmt: skip
             with SandboxProcess(CRM_LIMIT, python=settings.python) as sandbox:
                 env = {**os.environ, "VOX_API_TOKEN": CRM_LIMIT.token, "VOX_BASE_URL": sandbox.base_url}
+                started = time.monotonic()
                 measured = run_measured(argv, cwd=ROOT, env=env)
-                run = DropRun(measured, sandbox.report())
+                run = DropRun(measured, sandbox.report(), started)
             done = len([p for p in (inbox / "done").iterdir() if p.suffix == ".csv" and ".report." not in p.name])
             if measured.exit_code != 0 or done != settings.files:
                 result.failures.append(
