@@ -27,7 +27,7 @@ from importer.read.source import SourceTable
 from importer.read.stream import NotStreamable, TextStream, with_serial_note
 from importer.text_columns import TextColumns
 
-REPORT_ROWS = 25_000
+REPORT_ROWS = 100_000
 REPORT_BYTES = 8 << 20
 """Rows (and at most bytes of cells) of a streamed file read again at a time to write its report (any number
 gives the same report)."""
