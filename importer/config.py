@@ -14,7 +14,7 @@ from typing import Any
 import phonenumbers
 import yaml
 
-from importer.errors import ConfigError
+from importer.errors import ConfigError, SourceError
 
 LEAD_FIELDS = ("name", "firstName", "lastName", "phone", "email", "referenceId", "groupId")
 PHONE_COUNTRY_CODE = "phoneCountryCode"
@@ -151,6 +151,22 @@ MAX_MAPPING_BYTES = 1 << 20
 """Largest mapping file read: a mapping of thousands of columns is still well under this."""
 
 
+def _mapping_text(path: Path) -> str:
+    """The mapping file's text, in whatever encoding the editor saved it: UTF-8 (with or without a byte-order
+    mark), UTF-16 (Notepad's "Unicode"), or the Windows code page (Notepad's "ANSI": ``Téléphone`` as cp1252),
+    as lead files are read."""
+    from importer.read.text import decode  # the reader's detection; importer.read imports this module
+
+    data = path.read_bytes()
+    text = decode(data, path=str(path)).text
+    if "\x00" in text:
+        raise ConfigError(
+            f"{path}: not a text file (a workbook or another binary file), so not a mapping. Is this the lead "
+            "file given as --mapping?"
+        )
+    return text
+
+
 def load_mapping(
     path: str | Path,
     *,
@@ -177,16 +193,19 @@ def load_mapping(
             "few kilobytes). Is this the lead file given as --mapping?"
         )
     try:
-        raw = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)  # a SafeLoader
+        text = _mapping_text(p)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
     except _RepeatedKey as exc:
         raise ConfigError(f"{p}: {exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p}: not valid YAML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read the mapping: {exc}") from None
+    except SourceError as exc:  # a byte-order mark its bytes do not follow
+        raise ConfigError(f"cannot read the mapping: {exc}") from None
     except RecursionError:  # [[[[... thousands deep: PyYAML recurses once per level
         raise ConfigError(f"{p}: not a mapping: its lists or dictionaries are nested thousands deep.") from None
-    written = yaml.load(p.read_text(encoding="utf-8-sig"), Loader=_TextLoader)
+    written = yaml.load(text, Loader=_TextLoader)
     if default_region is not None and isinstance(raw, dict):
         raw = {**raw, "default_region": default_region}
     return parse_mapping(

@@ -113,3 +113,38 @@ def test_missing_mapping_file_lists_mappings(run_cli: Callable[..., CliRun], tmp
 def test_shipped_mappings_load(name: str) -> None:
     """Every mapping in mappings/ parses."""
     assert load_mapping(ROOT / "mappings" / name, environ={"VOX_PROJECT_ID": "p"}).fields
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("cp1252", b""),  # Notepad's "ANSI" on a Western Windows
+        ("utf-16-le", b"\xff\xfe"),  # Notepad's "Unicode"
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("cp1251", b""),  # "ANSI" on a Russian Windows
+    ],
+)
+def test_a_mapping_saved_in_a_windows_editors_encoding_loads(
+    run_cli: Callable[..., CliRun], tmp_path: Path, encoding: str, bom: bytes
+) -> None:
+    """A mapping naming headers with accented or Cyrillic letters, saved by Notepad in its ANSI or Unicode
+    encoding, validates the sheet (UTF-8) whose headers it names."""
+    name, phone = ("Имя", "Телефон") if encoding == "cp1251" else ("Nom", "Téléphone")
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(f"{name},{phone}\nJean Dupont,06 12 34 56 78\nMarie Curie,06 98 76 54 32\n", encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    text = f"project_id: p\r\nprocess_id: q\r\ndefault_region: FR\r\nfields:\r\n  name: {name}\r\n  phone: {phone}\r\n"
+    mapping.write_bytes(bom + text.encode(encoding))
+    result = run_cli(
+        "validate", str(sheet), "--mapping", str(mapping), "--no-ledger", "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [row["phone_e164"] for row in result.report] == ["+33612345678", "+33698765432"]
+
+
+def test_a_workbook_given_as_the_mapping_is_named_so(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    """The lead file passed as --mapping by mistake: exit 2, and the message says it is not a text file."""
+    sheet = ROOT / "sample_data" / "dealer_leads.xlsx"
+    result = run_cli("validate", str(sheet), "--mapping", str(sheet), "--no-ledger")
+    assert result.exit_code == 2
+    assert "not a text file" in result.stderr and "given as --mapping" in result.stderr

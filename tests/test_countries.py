@@ -291,3 +291,31 @@ def test_a_german_area_code_written_before_a_slash_is_one_number(
     rows = by_row(_validate(tmp_path, run_cli, mapping_file, sheet, _mapping("DE", country=False)).report)
     assert (rows[2]["phone_e164"], rows[2]["warnings"]) == ("+4936336652", "")
     assert (rows[3]["phone_e164"], rows[3]["warnings"]) == ("+49301234567", "")
+
+
+def test_a_flag_or_a_place_written_city_first_names_its_country(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """A flag alone (a form's country picker), "city, country" and "city, state code, country" (a location column)
+    read each phone in that country; a place whose parts name two countries (Georgia, USA) names none: the row is
+    refused (unknown-country), never read in the default region."""
+    sheet = (
+        "Name,Country,Phone\n"
+        "Omar,🇦🇪,050 123 4567\n"
+        'Emma,"London, England, United Kingdom",07400 123456\n'
+        'Mia,"Dubai, UAE",050 765 4321\n'
+        'Ann,"Chicago, IL, USA",(312) 555-0142\n'
+        'Luc,"Toronto, ON, Canada",(416) 555-0143\n'
+        'Zoe,"Georgia, USA",(404) 555-0144\n'
+    )
+    result = _validate(tmp_path, run_cli, mapping_file, sheet, _mapping("IN"))
+    rows = by_row(result.report)
+    assert {r: rows[r]["phone_e164"] for r in rows} == {
+        2: "+971501234567",
+        3: "+447400123456",
+        4: "+971507654321",
+        5: "+13125550142",
+        6: "+14165550143",
+        7: "",
+    }
+    assert rows[7]["status"] == "invalid" and rows[7]["reason"].startswith("unknown-country")

@@ -254,6 +254,23 @@ def test_random_bytes_and_an_image_are_called_what_they_are(
         assert run_cli("inspect", str(tmp_path / name)).exit_code == 2
 
 
+def test_excels_lock_file_is_called_what_it_is(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """~$leads.xlsx, the 165-byte lock file Excel keeps beside an open workbook, picked by mistake: exit 2 naming
+    it and the workbook beside it, not "no header" or "the mapping does not fit"."""
+    write_sheet(tmp_path / "leads.xlsx", good_phones(2))
+    user = b"Asha".ljust(54, b" ")
+    (tmp_path / "~$leads.xlsx").write_bytes(
+        bytes([4]) + user + b"\x04\x00" + "Asha".encode("utf-16-le").ljust(110, b"\x00")
+    )
+    mapping = str(mapping_file(MAPPING))
+    for command in (["validate", "--mapping", mapping], ["inspect"], ["mapping", "suggest"]):
+        result = run_cli(*command, str(tmp_path / "~$leads.xlsx"))
+        assert result.exit_code == 2, result.output
+        assert "lock file Excel keeps" in result.stderr and "leads.xlsx beside it" in result.stderr, result.stderr
+
+
 def test_control_characters_in_cells_are_cleaned_with_a_warning(
     tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
 ) -> None:

@@ -54,6 +54,48 @@ def test_valid_numbers_become_e164(cell: str, e164: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("cell", "region", "e164"),
+    [
+        ("Mob 9822033445", "IN", "+919822033445"),  # no colon
+        ("(M) 9822033445", "IN", "+919822033445"),
+        ("Tel 022 4012 3456", "IN", "+912240123456"),
+        ("Tel/WhatsApp: +91 98220 33445", "IN", "+919822033445"),
+        ("Mob (+91) 98220 33445", "IN", "+919822033445"),
+        ("Res: 022 4012 3456", "IN", "+912240123456"),
+        ("India: 98220 33445", "IN", "+919822033445"),  # the row's own country
+        ("Handy: 0171 2345678", "DE", "+491712345678"),
+        ("Tél : 06 12 34 56 78", "FR", "+33612345678"),
+        ("Celular: (11) 91234-5678", "BR", "+5511912345678"),
+        ("Моб.: 8 916 123-45-67", "RU", "+79161234567"),  # noqa: RUF001
+        ("手机：138 0013 8000", "CN", "+8613800138000"),  # noqa: RUF001  (a full-width colon)
+        ("جوال: 050 123 4567", "AE", "+971501234567"),
+        ("9822033445 - Rahul", "IN", "+919822033445"),  # words after the number
+        ("9822033445 WhatsApp only", "IN", "+919822033445"),
+    ],
+)
+def test_a_label_in_any_language_around_the_number_is_not_part_of_it(cell: str, region: str, e164: str) -> None:
+    """Words written before the number (with or without a colon, in the sheet's language) or after it are read
+    as its label, as ``Mobile:`` and ``(WhatsApp)`` are."""
+    assert _one(cell, region) == (e164, "", "")
+
+
+@pytest.mark.parametrize(
+    ("cell", "region"),
+    [
+        ("UK: 7400 123456", "IN"),  # a valid Indian mobile when read in India: the label says it is not
+        ("Germany 0171 2345678", "IN"),
+        ("USA 415-555-0142", "IN"),
+        ("Dubai 050 123 4567", "IN"),
+    ],
+)
+def test_a_label_naming_another_country_keeps_the_number_from_being_read_in_the_rows(cell: str, region: str) -> None:
+    """A number labelled with another country than the row's is never sent as the row's country's number."""
+    e164, issue, _ = _one(cell, region)
+    assert e164 == ""
+    assert issue in ("invalid-phone", "phone-other-country")
+
+
+@pytest.mark.parametrize(
     ("cell", "issue"),
     [
         ("98220abcde", "invalid-phone"),  # keypad letters must not become digits

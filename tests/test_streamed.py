@@ -84,6 +84,7 @@ NAMES = {
     "mac_roman": ["José Núñez", "Zoë Brontë", "Jürgen Müller", "François Dupré"],
     "shift_jis": ["山田 太郎", "佐藤 花子", "ｶﾀｶﾅ ﾀﾛｳ", "鈴木 一郎"],
     "gbk": ["王 小明", "李 华", "张 伟", "陈 静"],
+    "cp1251": ["Елена Смирнова", "Сергей Лебедев", "Анна Соколова", "Дмитрий Попов"],
     "unicode": ["José Núñez", "山田 太郎", "Łukasz Żak", "राहुल शर्मा"],
 }
 
@@ -118,7 +119,9 @@ def _ragged_sheet(names: list[str], rows: int = 30) -> str:
         ("shift_jis", "shift_jis", b"", "shift_jis", "shift_jis"),
         ("gbk", "gbk", b"", "GBK", "GBK"),
         ("latin-1", "cp1252", b"", "latin-1", "latin-1"),
-        ("shift_jis", "shift_jis", b"", None, None),  # not named: read as the whole reader guesses, alike
+        ("shift_jis", "shift_jis", b"", None, "cp932"),  # not named: told by how its words read, alike
+        ("cp1251", "cp1251", b"", None, "cp1251"),
+        ("gbk", "gbk", b"", None, "gb18030"),
         ("utf-8", "unicode", b"", None, "utf-8"),
     ],
 )

@@ -315,7 +315,10 @@ def show_command(
 @main.command("inspect")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", help="Inspect only this sheet (name or 1-based number) [default: every sheet].")
-@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
+@click.option(
+    "--encoding",
+    help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman, cp1251, cp932, GB18030, ...].",
+)
 @click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
 @click.option("--json", "as_json", is_flag=True, help="Print the inspection as JSON on stdout.")
 @click.option("--mask-pii", is_flag=True, help="Mask phones (all but the last 4 digits) and emails in the samples.")
@@ -351,7 +354,10 @@ def mapping_group() -> None:
 )
 @click.option("--force", is_flag=True, help="Overwrite --out if it already exists.")
 @click.option("--sheet", help="Sheet name (or 1-based number) to map [default: the sheet that looks most like leads].")
-@click.option("--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman].")
+@click.option(
+    "--encoding",
+    help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman, cp1251, cp932, GB18030, ...].",
+)
 @click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected].")
 @click.option(
     "--region",

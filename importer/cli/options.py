@@ -177,7 +177,8 @@ def source_options(func: F) -> F:
                 "--header-row", type=click.IntRange(min=1), help="Row number of the header [default: detected]."
             ),
             click.option(
-                "--encoding", help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman]."
+                "--encoding",
+                help="Text file encoding [default: detected: UTF-8, UTF-16, cp1252, Mac Roman, cp1251, cp932, GB18030, ...].",
             ),
             click.option("--delimiter", help="Text file delimiter: , ; tab | [default: detected]."),
             click.option("--project-id", help="Vox project id [default: the mapping's project_id]."),

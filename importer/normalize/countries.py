@@ -16,6 +16,7 @@ import pandas as pd
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
+import pycountry
 
 from importer.columns import to_arrow, to_bool
 from importer.normalize.country_names import country_of_name
@@ -64,7 +65,49 @@ def region_of_code(text: str) -> str | None:
     outside = country_of_name(_PARENTHESIS.sub("", cell))
     inside = [country_of_name(part) for part in _PARENTHESIS.findall(cell)]
     # Deutschland (DE): both say Germany; Congo (DRC) is not the Congo the word alone names
-    return outside if outside is not None and all(code == outside for code in inside) else None
+    if outside is not None and all(code == outside for code in inside):
+        return outside
+    return _flagged(cell) or _placed(cell)
+
+
+def _flagged(cell: str) -> str | None:
+    """The country of a cell that is a flag alone (🇦🇪, as form tools' country pickers write it)."""
+    flags = _FLAG.findall(cell)
+    if len(flags) != 1 or _FLAG.sub("", cell).strip():
+        return None
+    code = "".join(chr(ord(ch) - _FLAG_A + ord("A")) for ch in flags[0])
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def _placed(cell: str) -> str | None:
+    """The country of a place written "city, region, country" (``Dubai, UAE``, ``London, England, UK``): its last
+    part, when no other part names another country (``Georgia, USA`` names two, and so none)."""
+    parts = [part for part in cell.split(",") if part.strip()]
+    if len(parts) < 2:
+        return None
+    last = region_of_code(parts[-1])
+    if not last or any(
+        region_of_code(part) not in (None, "", last) and not _state_of(part, last) for part in parts[:-1]
+    ):
+        return None
+    return last
+
+
+def _state_of(part: str, country: str) -> bool:
+    """Whether ``part`` is a code of one of ``country``'s states or provinces (``IL`` in ``Chicago, IL, USA``, not
+    Israel's code here)."""
+    code = part.strip()
+    return code.isascii() and code.isupper() and f"{country}-{code}" in _subdivision_codes()
+
+
+@lru_cache(maxsize=1)
+def _subdivision_codes() -> frozenset[str]:
+    return frozenset(str(sub.code) for sub in pycountry.subdivisions)
+
+
+_FLAG_A = 0x1F1E6
+"""REGIONAL INDICATOR SYMBOL LETTER A: a flag is two of these letters, its country's ISO code."""
+_FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
 
 
 def normalize_phones_by_region(raw: pd.Series, regions: pd.Series) -> PhoneColumns:

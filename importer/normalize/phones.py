@@ -41,6 +41,10 @@ _FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out b
 _PREFIX = re.compile(
     r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?\s*[:.#-]\s*", re.IGNORECASE
 )  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ...
+_LEADING_TEXT = re.compile(r"[^\d+]+")
+_LONGEST_LABEL = 40  # characters of text before a number read as its label ("Tel/WhatsApp (office): ")
+_TRAILING_WORDS = re.compile(r"(?<=\d)[\s,;:\-\u2013]*\s[\s,;:\-\u2013]*[^\W\d_][^\d+]*$")
+"""9812345678 - Rahul, 9812345678 WhatsApp only: words without digits after the number, apart from it."""
 _EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _FORMATTING = re.compile(r"[\s().\-\[\]/]")
@@ -328,7 +332,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     """One cell through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
     if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
         return "", "", issues.INVALID_PHONE.code, ""
-    t = _PREFIX.sub("", text.strip())
+    t = _without_label(_PREFIX.sub("", text.strip()), region)
     if t.casefold() in PLACEHOLDERS:
         return "", "", "", ""
     warnings: list[str] = []
@@ -337,7 +341,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         return "", re.sub(r"\D", "", t), issues.DAMAGED_PHONE.code, ""
     if re.fullmatch(_DECIMAL, t):
         return "", re.sub(r"\D", "", t), issues.INVALID_PHONE.code, ""
-    t = _LABEL.sub("", t).rstrip(" ,;.")
+    t = _TRAILING_WORDS.sub("", _LABEL.sub("", t)).rstrip(" ,;.")
     if _GROUPED.fullmatch(t):
         t = t.replace(",", "")
     sci = _SCI.fullmatch(t)
@@ -377,6 +381,35 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         return "", digits, issues.INVALID_PHONE.code, ", ".join(warnings)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, str(number.national_number), "", ", ".join(warnings)
+
+
+def _without_label(text: str, region: str) -> str:
+    """``text`` without the words that label the number in front of it, in any language and with or without a
+    colon: ``Mob 98...``, ``(M) 98...``, ``Tel/WhatsApp: +91...``, ``Handy: 0171...``, Russian, Chinese or Arabic words.
+    An opening bracket or ``+`` the number starts with stays (``Mob (+91) 98...``). A label that names another
+    country than ``region`` stays (``UK: 7400 123456`` read in India): the number is not this country's to read."""
+    label = _LEADING_TEXT.match(text)
+    if label is None or label.end() == len(text):
+        return text
+    head = label.group().rstrip()
+    head = head[:-1].rstrip() if head.endswith("(") else head
+    if len(head) > _LONGEST_LABEL or not any(ch.isalpha() for ch in head):
+        return text
+    named = _country_named(head)
+    if named is not None and named != region:
+        return text
+    return text[len(head) :].lstrip()
+
+
+def _country_named(label: str) -> str | None:
+    """The country a number's label names (``UK:``, ``Germany``, ``USA -``), if any. A short word not in capitals
+    (``Mo.``, ``Ph``, ``No``) is a label's abbreviation, not a country's code."""
+    key = label.strip(" :.#=()-\uff1a")
+    if not key or (key.isascii() and key.isalpha() and len(key) <= 3 and not key.isupper()):
+        return None
+    from importer.normalize.country_names import country_of_name  # its tables load only for a labelled number
+
+    return country_of_name(key)
 
 
 # A country code written twice: "+91 +91 98123 45601", "+91 91 98123 45601", "+919198123456 01".

@@ -57,6 +57,8 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
         head = handle.read(4096)
     if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         return "workbook"
+    if path.name.startswith("~$") and len(head) < _LARGEST_OWNER_FILE:
+        raise SourceError(_owner_file(path))
     for magic, what, advice in _NOT_A_SHEET:
         if head.startswith(magic):
             noun = what if "spreadsheet" in what else f"{what}, not a spreadsheet"
@@ -85,6 +87,24 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
             )
         return "html"
     return "text"
+
+
+_LARGEST_OWNER_FILE = 1024
+"""Bytes: Office's lock file holds the name of the user who has the document open (165 bytes)."""
+
+
+def _owner_file(path: Path) -> str:
+    """What to say of ``~$leads.xlsx``: the lock file Office keeps beside a workbook while it is open."""
+    tail = path.name[2:]
+    try:
+        beside = sorted(p.name for p in path.parent.iterdir() if p.name.endswith(tail) and not p.name.startswith("~$"))
+    except OSError:
+        beside = []
+    which = f" ({', '.join(beside[:3])} beside it)" if beside else ""
+    return (
+        f"{path}: this is the lock file Excel keeps beside a workbook while it is open, not the workbook; "
+        f"give the workbook itself{which}, saved and closed."
+    )
 
 
 def _looks_binary(head: bytes) -> bool:

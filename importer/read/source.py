@@ -1,7 +1,6 @@
 """Files → a table of text cells, each row numbered as the person sees it (``sheet_row``).
 
-What kind a file is comes from :mod:`importer.read.sniff`; finding and matching its header row from
-:mod:`importer.read.header`.
+What kind a file is comes from :mod:`importer.read.sniff`; its header row from :mod:`importer.read.header`.
 """
 
 from __future__ import annotations
@@ -51,6 +50,7 @@ from importer.read.workbook import (
     column_texts,
     hidden_sheets,
     lossy_phone_text,
+    name_header_merges,
     open_workbook,
     opening_rows,
     sheet_rows,
@@ -366,6 +366,8 @@ def _first_fitting(
             continue
         preview = [[cell_text(c) for c in r] for r in rows[:search]]  # a header typed as 2024 reads "2024"
         match = choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
+        if name_header_merges(workbook, name, preview, rows, match.index + match.span - 1):  # merged over 2 columns
+            match = choose_header(preview, mapping, options.header_row, where=f"{p} [sheet {name!r}]")
         if match.complete and wanted is None and all(blank_row(r) for r in rows[match.data_start :]):
             empty = empty or (name, rows, match)
             continue
@@ -423,6 +425,7 @@ def _fits(workbook: CalamineWorkbook, name: str, mapping: LeadMapping, p: Path) 
     except Exception:  # a sheet that cannot be read does not fit
         return False
     preview = [[cell_text(c) for c in r] for r in rows]
+    name_header_merges(workbook, name, preview, None)  # any row may be the header: a title's merge names nothing
     return any(match_header(row, mapping).complete for row in preview)
 
 

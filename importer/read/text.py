@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 
 from importer.errors import SourceError
 from importer.read.legacy_codepage import looks_like_mac_roman
+from importer.read.script_codepage import ScriptSample, script_code_page
 
 # Python's csv module refuses fields over 128 KiB by default; a long notes cell is still a cell.
 csv.field_size_limit(1 << 30)
@@ -79,7 +80,8 @@ class Body:
 
 
 def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedText:
-    """Decode the whole file: BOMs first, then strict UTF-8, then cp1252 (or Mac Roman, when it reads far better)."""
+    """Decode the whole file: BOMs first, then strict UTF-8, then a non-Latin script's code page (cp1251, cp932, ...)
+    when the file's words read wholly in its script, else cp1252 (or Mac Roman, when it reads far better)."""
     if encoding:
         try:
             return DecodedText(data.decode(encoding).removeprefix("\ufeff"), encoding)
@@ -113,6 +115,12 @@ def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedTex
     mixed = _utf8_with_cp1252_lines(data)
     if mixed is not None:
         return mixed
+    sample = ScriptSample()
+    sample.feed(data, final=True)
+    code_page = script_code_page(sample.data())
+    if code_page is not None:
+        # chosen for how its words read, so a byte it leaves undefined is the file's damage, kept as U+FFFD
+        return DecodedText(data.decode(code_page, errors="replace"), code_page)
     if looks_like_mac_roman(data):  # Excel for Mac's "CSV (Macintosh)"
         return DecodedText(data.decode("mac_roman"), "mac_roman")
     # cp1252 leaves five bytes undefined; those are read as Latin-1 so nothing is lost.

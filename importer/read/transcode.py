@@ -16,6 +16,7 @@ from pathlib import Path
 
 from importer.errors import SourceError
 from importer.read.legacy_codepage import MacRomanVote
+from importer.read.script_codepage import ScriptSample, script_code_page
 from importer.read.text import _bomless_utf16
 
 BLOCK = 1 << 20
@@ -133,12 +134,15 @@ def decoding_of(path: Path, head: bytes, encoding: str | None) -> Decoding:
             return _checked(path, Decoding(guessed, guessed))
         except UnicodeDecodeError:
             pass
-    stray, beyond_ascii, mac = _census(path)
+    stray, beyond_ascii, mac, sample = _census(path)
     if not stray:
         return UTF8
     if beyond_ascii - stray > stray:  # more real UTF-8 characters than stray bytes
         label = f"utf-8 ({stray} byte{'s' if stray != 1 else ''} read as cp1252)"
         return Decoding(label, "utf-8", errors="surrogateescape", mixed=True)
+    code_page = script_code_page(sample.data())
+    if code_page is not None:
+        return Decoding(code_page, code_page, errors="replace")
     if mac:
         return Decoding("mac_roman", "mac_roman")
     return Decoding("cp1252", "cp1252", errors="latin1fallback")
@@ -156,17 +160,20 @@ def _checked(path: Path, decoding: Decoding) -> Decoding:
     return decoding
 
 
-def _census(path: Path) -> tuple[int, int, bool]:
-    """Bytes that are not UTF-8, characters beyond ASCII when those bytes are read as cp1252, and whether
-    the file reads better as Mac Roman than as cp1252: what :func:`decode` weighs, counted a block at a time."""
+def _census(path: Path) -> tuple[int, int, bool, ScriptSample]:
+    """Bytes that are not UTF-8, characters beyond ASCII when those bytes are read as cp1252, whether
+    the file reads better as Mac Roman than as cp1252, and the lines a non-Latin code page is told by: what
+    :func:`decode` weighs, counted a block at a time."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     vote = MacRomanVote()
+    sample = ScriptSample()
     stray = beyond = 0
     try:
         with path.open("rb") as handle:
             while True:
                 block = handle.read(BLOCK)
                 vote.feed(block, final=not block)
+                sample.feed(block, final=not block)
                 text = decoder.decode(block, final=not block)
                 if text and not text.isascii():
                     beyond += len(text) - len(text.encode("ascii", errors="ignore"))
@@ -175,7 +182,7 @@ def _census(path: Path) -> tuple[int, int, bool]:
                     break
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror}.") from None
-    return stray, beyond, vote.verdict()
+    return stray, beyond, vote.verdict(), sample
 
 
 class Utf8Body(io.RawIOBase):

@@ -113,6 +113,47 @@ def _fill_merged_down(rows: list[list[object]], merged: object) -> list[list[obj
     return rows
 
 
+def merged_ranges(workbook: CalamineWorkbook, name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """A sheet's merged cells, as ((top, left), (bottom, right)), 0-based (none where the format keeps none)."""
+    try:
+        merged = workbook.get_sheet_by_name(name).merged_cell_ranges
+    except Exception:  # a nicety: without it, merged header cells read as they did
+        return []
+    return list(merged) if isinstance(merged, list) else []
+
+
+def name_merged_header(header: list[str], row: int, merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]) -> bool:
+    """Name the empty cells of a header row (0-based ``row``) that a header cell merged across them covers: a
+    "Mobile No." merged over the country code's column and the number's reads "Mobile No.", "Mobile No. (2)", as
+    a header typed twice is named, so a mapping can name each. Returns whether any cell was named."""
+    named = False
+    for (top, left), (bottom, right) in merged:
+        if not top <= row <= bottom or right <= left or left >= len(header) or not header[left].strip():
+            continue
+        for k, column in enumerate(range(left + 1, right + 1), start=2):
+            if column >= len(header):
+                header.extend([""] * (column + 1 - len(header)))
+            if not header[column].strip():
+                header[column] = f"{header[left].strip()} ({k})"
+                named = True
+    return named
+
+
+def name_header_merges(
+    workbook: CalamineWorkbook, name: str, preview: list[list[str]], rows: list[list[object]] | None, row: int = -1
+) -> bool:
+    """:func:`name_merged_header` on the header row ``row`` of a sheet's ``preview`` (and of its ``rows``); on every
+    row of ``preview`` when ``row`` is -1 (to see whether any row fits a mapping)."""
+    merged = merged_ranges(workbook, name)
+    if row < 0:
+        return any([name_merged_header(cells, i, merged) for i, cells in enumerate(preview)])
+    if row >= len(preview) or not name_merged_header(preview[row], row, merged):
+        return False
+    if rows is not None:
+        rows[row] = list(preview[row])
+    return True
+
+
 def blank_row(row: Sequence[object]) -> bool:
     """Whether a row holds nothing but empty or whitespace-only cells."""
     return row.count("") == len(row) or all(isinstance(c, str) and not c.strip() for c in row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,7 +19,15 @@ from importer.read.html_tables import html_rows
 from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.source import HTML_SHEET, describe_delimiter, is_row_serial, pick_sheet
 from importer.read.text import RaggedColumns, open_text, parse_table
-from importer.read.workbook import cell_text, column_texts, hidden_sheets, open_workbook, sheet_rows
+from importer.read.workbook import (
+    cell_text,
+    column_texts,
+    hidden_sheets,
+    merged_ranges,
+    name_merged_header,
+    open_workbook,
+    sheet_rows,
+)
 from importer.read.xlsx_cells import stray_far_right
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
@@ -172,7 +180,7 @@ def inspect_file(
     if kind == "workbook":
         return _inspect_workbook(p, sheet, sample_rows)
     if kind == "html":
-        table = _inspect_rows(HTML_SHEET, html_rows(p.read_bytes(), path=str(p)), sample_rows)
+        table = _inspect_rows(HTML_SHEET, html_rows(p.read_bytes(), path=str(p)), sample_rows, ())
         return FileInspection(str(p), "workbook", None, None, (HTML_SHEET,), (table,))
     return _inspect_text(p, encoding, delimiter, sample_rows)
 
@@ -212,14 +220,18 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int) -> FileInspe
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
-        tables.append(_inspect_rows(name, rows, sample_rows))
+        tables.append(_inspect_rows(name, rows, sample_rows, merged_ranges(workbook, name)))
     return FileInspection(str(p), "workbook", None, None, names, tuple(tables))
 
 
-def _inspect_rows(name: str, rows: list[list[object]], sample_rows: int) -> TableInspection:
+def _inspect_rows(
+    name: str, rows: list[list[object]], sample_rows: int, merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+) -> TableInspection:
     """One sheet's header row and column profiles."""
     preview = [[cell_text(c) for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
     index = detect_header(preview)
+    if index is not None:
+        name_merged_header(preview[index], index, merged)
     columns: list[list[str]] = []
     if index is not None:
         width = max(len(r) for r in rows)

@@ -172,16 +172,18 @@ def score_column(
             return None
         confidence *= 0.7 + 0.3 * column.fill_rate  # a well-filled column beats a sparse one
     elif rule.field == PHONE_COUNTRY_CODE:  # the header names a code or country, and the cells name countries
-        if not header_score and not is_country(column.header):
-            return None
         cells = [c for c in (country_cells or column.samples) if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
+        by_cells = not header_score and not is_country(column.header)
+        if by_cells and not _calling_codes(cells):
+            return None
         codes = [region_of_code(c) for c in cells]
         # A row whose country is not recognised is refused (unknown-country), visibly; without the column every row
         # would be read as the default region's, and a neighbour's number sent under it.
         if not codes or sum(bool(c) for c in codes) < COUNTRY_SHARE * len(codes):
             return None
         confidence = header_score or WEAK
-        header_why = header_why or f"{sum(bool(c) for c in codes) / len(codes):.0%} of {column.header!r} name a country"
+        named = f"{sum(bool(c) for c in codes) / len(codes):.0%} of {column.header!r}"
+        header_why = header_why or (f"{named} are calling codes" if by_cells else f"{named} name a country")
     elif rule.field == "referenceId":
         if column.serial:
             return None  # 1, 2, 3 ...: next week's file numbers its rows from 1 again
@@ -194,6 +196,26 @@ def score_column(
         return None
     evidence = "; ".join(x for x in (header_why, content_why) if x)
     return FieldChoice(rule.field, column.header, round(confidence, 2), evidence)
+
+
+_CALLING_CODE = re.compile(r"\(?(\+|00)?\s*\d{1,4}\)?")
+CALLING_CODE_SHARE = 0.9
+"""Share of a column's filled cells that must be calling codes (+44, 0091, 971), half of them written with + or
+00, for the cells alone to make it the phones' country column: under a header that says nothing of it (the
+codes' half of a "Mobile No." merged over code and number)."""
+
+
+def _calling_codes(cells: Sequence[str]) -> bool:
+    """Whether ``cells`` are calling codes, most of them marked as such (a bare 44 may be anybody's count)."""
+    if len(cells) < 3:
+        return False
+    codes = marked = 0
+    for cell in cells:
+        match = _CALLING_CODE.fullmatch(cell.strip())
+        if match is not None and region_of_code(cell):
+            codes += 1
+            marked += match.group(1) is not None
+    return codes >= CALLING_CODE_SHARE * len(cells) and 2 * marked >= len(cells)
 
 
 def _may_be_phone(column: ColumnProfile) -> bool:
