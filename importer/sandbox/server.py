@@ -163,7 +163,7 @@ class _State:
                 self._initiate_times.append(now)
                 self._initiate_sizes.append(size)
             if now < self._blocked_until:
-                body = {"success": False, "error": vox.MSG_BLOCKED}
+                body = {"success": False, "error": self.settings.block_message or vox.MSG_BLOCKED}
                 return _Ticket(vox.Reply(429, body, retry_after=self._blocked_until - now))
             if kind is None:
                 return _Ticket()

@@ -1,0 +1,160 @@
+"""Imports against a CRM that answers in ways the contract leaves open (docs/crm-contract.md §6), over real
+HTTP on loopback: every good lead is stored once, every row says what became of it, the exit code follows
+docs/design.md, and a rerun sends nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import importer
+from importer.crm.recovery import RetryPolicy
+from importer.sandbox.server import Sandbox, SandboxSettings
+from tests.conftest import PROCESS, PROJECT
+from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
+from tests.waiting import ManualClock
+
+CALLED = "A call attempt has already been made to this phone number for this project"
+
+
+def crm_settings(called: list[str] = (), **overrides: Any) -> SandboxSettings:  # type: ignore[assignment]
+    """A sandbox for the test project whose project already called ``called`` (national numbers, IN)."""
+    return SandboxSettings(
+        token=TOKEN,
+        project_id=PROJECT,
+        process_ids=(PROCESS,),
+        rate_limit=5000,
+        rate_window=1.0,
+        preexisting_phones=frozenset(f"+91{phone}" for phone in called),
+        **overrides,
+    )
+
+
+def import_into(crm: Sandbox, sheet: Path, mapping: Path, ledger: Path) -> importer.Outcome:
+    return importer.import_file(
+        sheet,
+        mapping,
+        token=TOKEN,
+        base_url=crm.base_url,
+        ledger=ledger,
+        rate=importer.RateLimit(5000, 1.0),
+        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0),
+    )
+
+
+def statuses(outcome: importer.Outcome) -> dict[str, tuple[str, str]]:
+    """Phone (as in the sheet) → (status, reason) of its row."""
+    rows = outcome.rows
+    return {
+        str(phone)[-10:]: (str(status), str(reason) if isinstance(reason, str) else "")
+        for phone, status, reason in zip(rows["phone_e164"], rows["status"], rows["reason"], strict=True)
+    }
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"answer_shape": "envelope"},
+        {"answer_shape": "envelope", "error_shape": "guide"},
+        {"answer_shape": "results"},
+        {"answer_shape": "results", "mixed_status_400": True},
+    ],
+    ids=["envelope", "envelope-guide-errors", "results-by-index", "results-by-index-400"],
+)
+def test_per_lead_answers_in_another_layout_are_read_lead_by_lead(
+    tmp_path: Path, mapping_file: Callable[..., Path], overrides: dict[str, Any]
+) -> None:
+    """A CRM that wraps its success/errors arrays in {"success": true, "data": {...}}, or answers one results
+    list whose items name their lead by index: the refused leads are rejected with the CRM's message at once,
+    never sent again (each resend is one more duplicate toward the key block), the others accepted."""
+    phones = good_phones(12, seed=301)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(called=phones[:2], **overrides)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        stored = crm.leads()
+        duplicates = crm.stats().duplicates
+        again = import_into(crm, sheet, mapping, ledger)
+        after = crm.stats()
+    rows = statuses(outcome)
+    assert {phone: rows[phone] for phone in phones[:2]} == {phone: ("rejected", CALLED) for phone in phones[:2]}
+    assert all(rows[phone][0] == "accepted" for phone in phones[2:])
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones[2:])
+    assert duplicates == 2 and outcome.exit_code == 1
+    assert again.summary.counts == {"already-imported": 10, "rejected": 2} and after.duplicates == 2
+    assert len(crm.leads()) == 10
+
+
+@pytest.mark.parametrize("status", [400, 200])
+def test_a_batch_refused_whole_for_one_lead_still_gets_the_others_in(
+    tmp_path: Path, mapping_file: Callable[..., Path], status: int
+) -> None:
+    """A CRM that refuses a whole batch for one lead's duplicate phone, with HTTP 400 or with HTTP 200 and
+    {"success": false, "error": ...}: the batch is sent again lead by lead, the good leads are stored, the
+    refused ones rejected with the CRM's message, and the key is never blocked."""
+    phones = good_phones(12, seed=302)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(called=[phones[1], phones[7]], whole_batch_refusal=status)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        stored = crm.leads()
+        stats = crm.stats()
+    rows = statuses(outcome)
+    assert rows[phones[1]] == rows[phones[7]] == ("rejected", CALLED)
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(set(phones) - {phones[1], phones[7]})
+    assert outcome.summary.counts == {"accepted": 10, "rejected": 2} and outcome.exit_code == 1
+    assert not stats.blocked and outcome.stop_message is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "API key suspended for 60 minutes due to repeated duplicate submissions",
+        "Too many duplicate requests: this key is locked. Try again later.",
+    ],
+)
+def test_a_block_said_in_other_words_stops_the_run_at_once(
+    tmp_path: Path, mapping_file: Callable[..., Path], message: str
+) -> None:
+    """The CRM blocks the key and says so without the word "blocked": the run stops at its first 429 with
+    the key block (exit 3, the rest pending), rather than sending into the block again and again as if it
+    were a rate limit; once the block is over, the same command sends the rest."""
+    phones = good_phones(12, seed=303)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    # One duplicate blocks the key: the first request (a probe of 5) carries the called phone.
+    clock = ManualClock()
+    settings = crm_settings(called=phones[:1], dup_threshold=0, block_message=message)
+    with Sandbox(settings, clock=clock) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        requests = crm.stats().requests
+        clock.advance(settings.block_seconds)  # the hour is over
+        resumed = import_into(crm, sheet, mapping, ledger)
+        stored = crm.leads()
+    assert outcome.stop_kind is importer.StopKind.KEY_BLOCKED and outcome.exit_code == 3
+    assert message in str(outcome.stop_message)
+    # The probe, then the lookup of the refused lead, which the block refused: nothing more was sent.
+    assert requests == 2
+    assert outcome.summary.counts == {"accepted": 4, "rejected": 1, "pending": 7}
+    assert resumed.summary.counts == {"already-imported": 4, "rejected": 1, "accepted": 7}
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones[1:])
+
+
+def test_lookups_answering_200_for_a_missing_lead_are_read_as_not_found(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """A CRM whose GET /leads/get says {"success": false, "error": "Lead not found"} under HTTP 200: a lead
+    refused as a duplicate is looked up (it may be ours from an earlier request), not found, and rejected with
+    the CRM's message; the run goes on and every other lead is stored."""
+    phones = good_phones(8, seed=304)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(called=[phones[2]], missing_lead_status=200)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        stored = crm.leads()
+    assert statuses(outcome)[phones[2]] == ("rejected", CALLED)
+    assert outcome.summary.counts == {"accepted": 7, "rejected": 1} and outcome.stop_message is None
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(set(phones) - {phones[2]})
