@@ -8,14 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import importer
+from importer.crm.client import CrmClient, CrmSettings
+from importer.crm.limiter import RateLimiter
 from importer.crm.recovery import RetryPolicy
 from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
-from tests.waiting import ManualClock
+from tests.waiting import ManualClock, wait_until
 
 CALLED = "A call attempt has already been made to this phone number for this project"
 
@@ -158,3 +161,34 @@ def test_lookups_answering_200_for_a_missing_lead_are_read_as_not_found(
     assert statuses(outcome)[phones[2]] == ("rejected", CALLED)
     assert outcome.summary.counts == {"accepted": 7, "rejected": 1} and outcome.stop_message is None
     assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(set(phones) - {phones[2]})
+
+
+def test_a_crm_answering_after_the_timeout_is_not_sent_the_batch_again_whole() -> None:
+    """The CRM stores a batch but answers only after the client's read timeout, so nothing is found when the
+    client first looks. Sending the whole batch again would make each of its leads a duplicate submission
+    and block the key for an hour: only a probe of 5 goes again, its answer is lost too, and the leads are
+    looked up, found, and accepted; the key is not blocked and nothing is stored twice."""
+    leads = [
+        {"projectId": PROJECT, "processId": PROCESS, "name": f"Lead {n}", "phone": f"+9198450{n:05d}",
+         "referenceId": f"late-{n}"}
+        for n in range(20)
+    ]  # fmt: skip
+    with (
+        Sandbox(crm_settings(store_delay=1.5)) as crm,
+        CrmClient(
+            CrmSettings(crm.base_url, TOKEN, PROJECT, PROCESS),
+            limiter=RateLimiter.for_rate(importer.RateLimit(5000, 1.0)),
+            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0),
+            timeout=httpx.Timeout(1.0, connect=5.0),
+        ) as client,
+    ):
+        result = client.submit(leads)
+        wait_until(lambda: crm.stats().held == 0 and len(crm.leads()) == 20 and crm.stats().duplicates >= 5)
+        stats = crm.stats()
+        stored = crm.leads()
+    assert result.stop is None and not result.unsent and not result.unknown
+    assert {ref: outcome.state for ref, outcome in result.outcomes.items()} == {
+        str(lead["referenceId"]): "accepted" for lead in leads
+    }
+    assert {str(lead["_id"]) for lead in stored} == {outcome.lead_id for outcome in result.outcomes.values()}
+    assert stats.initiate_requests == 2 and stats.duplicates == 5 and not stats.blocked

@@ -180,9 +180,45 @@ class CrmClient:
                     if blocked is not None:
                         self._recovery.halt(tally, blocked, unsent=pending)
                         return
-                case Failed():
+                case Failed(landed=landed):
                     pending = self._recovery.after_failure(step, pending, retries, tally)
+                    if landed and tally.stop is None:
+                        pending = self._probe(pending, tally)
         tally.unsent.update(answers.ref(lead) for lead in pending)
+
+    def _probe(self, leads: list[Lead], tally: Tally) -> list[Lead]:
+        """Before sending again the leads of a request that may have landed but none of which is found, send a
+        few of them alone; return those that may then go in one request.
+
+        The CRM may still be storing the lost request (it answered after our timeout, or shows what it stored
+        only later): sent again whole, each of its leads would be one more duplicate submission, and more than
+        the limit within the window block the key for an hour. A probe no larger than the limit cannot block
+        it. Answered plainly (one request, no duplicate refusal), the lost request did not store these leads,
+        and the rest go; otherwise the rest are looked up again after a while, and the absent ones probed
+        again. When the rounds run out, the leads still absent stay unknown: the next run asks the CRM first.
+        """
+        for _ in range(self._recovery.retry.attempts):
+            size = self._duplicates.sure_room()
+            if len(leads) <= size or tally.stop is not None:
+                return leads
+            probe, leads = leads[:size], leads[size:]
+            requests, refused = tally.requests, tally.duplicate_refusals
+            self._send(probe, tally, resend_unmentioned=False)
+            plain = tally.requests == requests + 1 and tally.duplicate_refusals == refused
+            if tally.stop is not None:  # the others may still have landed: the next run asks the CRM first
+                tally.unknown.update(answers.ref(lead) for lead in leads)
+                return []
+            if plain and all(answers.ref(lead) in tally.outcomes for lead in probe):
+                return leads
+            log.warning(
+                "%d leads of a request whose answer was lost, sent again alone, were not plainly stored (the CRM "
+                "may still be storing that request): looking up the other %d before sending any of them again",
+                len(probe),
+                len(leads),
+            )
+            leads = self._recovery.look_up_late(leads, tally)
+        tally.unknown.update(answers.ref(lead) for lead in leads)
+        return []
 
     def _body(self, leads: list[Lead]) -> bytes:
         """The bulk endpoint's request body for ``leads``."""
