@@ -19,7 +19,7 @@ from importer.crm.client import (
     RetryPolicy,
 )
 from importer.crm.dup_budget import DUPLICATE_WINDOW
-from importer.crm.limiter import RateLimiter
+from importer.crm.limiter import RateLimit, RateLimiter
 from importer.errors import (
     AuthFailed,
     ClientBug,
@@ -1168,3 +1168,31 @@ def test_client_closes_only_the_http_client_it_created() -> None:
     with CrmClient(SETTINGS, limiter=RateLimiter()) as own:
         pass
     assert own._transport._http.is_closed
+
+
+@pytest.mark.parametrize(("status", "permanent"), [(308, True), (301, True), (307, False), (302, False)])
+def test_a_redirect_within_the_site_is_followed_and_a_permanent_one_remembered(status: int, permanent: bool) -> None:
+    """Same host, another path: the POST follows with its body; after a permanent redirect, later requests go
+    to the new address at once."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        if request.url.path.startswith("/api/v1/"):
+            return httpx.Response(status, headers={"Location": str(request.url).replace("/api/v1/", "/api/v2/")})
+        return accept_all(json.loads(request.content)["leads"])
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with CrmClient(SETTINGS, limiter=RateLimiter.for_rate(RateLimit(1000, 1.0)), http=http) as client:
+        first, second = client.submit(leads(1)), client.submit(leads(2))
+    assert first.outcomes == accepted("r1") and second.outcomes == accepted("r2")
+    v1, v2 = "POST /api/v1/leads/bulk/initiate", "POST /api/v2/leads/bulk/initiate"
+    assert seen == ([v1, v2, v2] if permanent else [v1, v2, v1, v2])
+
+
+def test_a_see_other_redirect_leaves_the_leads_unknown() -> None:
+    """303 says the request was processed and its answer is elsewhere: not followed, the run stops, and the
+    leads may be stored (the next run looks them up before sending)."""
+    h = Harness(FakeCrm(httpx.Response(303, headers={"Location": f"{BASE}/leads/results/42"})))
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, WrongAddress) and result.unknown == ("r1", "r2")

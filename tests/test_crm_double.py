@@ -192,3 +192,36 @@ def test_a_crm_answering_after_the_timeout_is_not_sent_the_batch_again_whole() -
     }
     assert {str(lead["_id"]) for lead in stored} == {outcome.lead_id for outcome in result.outcomes.values()}
     assert stats.initiate_requests == 2 and stats.duplicates == 5 and not stats.blocked
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_an_api_moved_within_the_crm_site_gets_every_lead(
+    tmp_path: Path, mapping_file: Callable[..., Path], status: int
+) -> None:
+    """The CRM redirects its endpoints to another path on the same host (the API moved to /api/v2): the
+    requests follow with their method and body, every good lead is stored once, refused ones rejected,
+    and a rerun sends nothing again."""
+    phones = good_phones(12, seed=305)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(called=[phones[3]], moved_to="/api/v2", redirect_status=status)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        stored = crm.leads()
+        again = import_into(crm, sheet, mapping, ledger)
+    assert statuses(outcome)[phones[3]] == ("rejected", CALLED)
+    assert outcome.summary.counts == {"accepted": 11, "rejected": 1} and outcome.exit_code == 1
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(set(phones) - {phones[3]})
+    assert again.summary.counts == {"already-imported": 11, "rejected": 1} and len(crm.leads()) == 11
+
+
+def test_a_redirect_to_another_host_stops_the_run_without_sending_the_token_there(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """A redirect to another site is not followed (the request carries the API token): the run stops with
+    exit 3, naming the address to set VOX_BASE_URL to, and every row stays pending."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(4, seed=306))
+    with Sandbox(crm_settings(moved_to="http://localhost:9/api/v2")) as crm:
+        outcome = import_into(crm, sheet, mapping_file(MAPPING), tmp_path / "ledger.sqlite3")
+    assert outcome.stop_kind is importer.StopKind.WRONG_ADDRESS and outcome.exit_code == 3
+    assert "a redirect to http://localhost:9/api/v2/leads/bulk/initiate" in str(outcome.stop_message)
+    assert outcome.summary.counts == {"pending": 4}

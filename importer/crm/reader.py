@@ -245,7 +245,7 @@ class Reader:
                     f"{self._redact(self._settings.base_url)}. Set VOX_BASE_URL to the API's address (ending in "
                     "/api/v1), then run the same command again."
                 ),
-                landed=False,
+                landed=status == 303,  # "see other": the request was processed, its answer is elsewhere
             )
         if status in (401, 403):
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text))

@@ -27,12 +27,12 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from importer.sandbox import store as vox
 from importer.sandbox.settings import DEFAULT_SETTINGS, ERROR_SHAPES, SandboxSettings
@@ -253,6 +253,13 @@ class _App:
         if request.path.startswith(SANDBOX_PREFIX):
             return self._sandbox_endpoint(request)
         self.state.count_request()
+        moved = self.settings.moved_to.rstrip("/")
+        if moved and request.path.startswith(f"{API_PREFIX}/leads"):
+            query = f"?{urlencode(request.query)}" if request.query else ""
+            location = f"{moved}{request.path.removeprefix(API_PREFIX)}{query}"
+            return vox.Reply(self.settings.redirect_status, {"error": "Moved"}, location=location)
+        if moved and request.path.startswith(f"{moved}/"):
+            request = replace(request, path=API_PREFIX + request.path.removeprefix(moved))
         if not self._authorized(request):
             return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
         kind = _ROUTES.get((request.method, request.path))
@@ -344,6 +351,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         if reply.retry_after is not None:
             self.send_header("Retry-After", str(_retry_after(reply.retry_after)))
+        if reply.location is not None:
+            self.send_header("Location", reply.location)
         self.end_headers()
         self.wfile.write(data)
 

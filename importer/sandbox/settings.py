@@ -42,6 +42,10 @@ class SandboxSettings:
     missing_lead_status: int = 404
     """The status ``GET /leads/get`` answers for a lead it does not have, with ``{"success": false, "error":
     "Lead not found"}`` (the contract documents 404; some servers say it under 200)."""
+    moved_to: str = ""
+    """A path (``/api/v2``, or a URL on another host) the CRM's endpoints moved to: requests under ``/api/v1/leads`` are answered
+    ``redirect_status`` with a Location under it, where they are served (empty: not moved)."""
+    redirect_status: int = 307
     block_message: str = ""
     """The 429's message while the key is blocked (empty: the contract's "...temporarily blocked...")."""
     seed: int | None = None

@@ -46,6 +46,7 @@ class Reply:
     body: Json | None = None
     retry_after: float | None = None
     drop: bool = False
+    location: str | None = None
 
 
 class Refused(Exception):
