@@ -372,12 +372,13 @@ def test_unmentioned_leads_are_looked_up_and_only_absent_ones_resent_once() -> N
 
 
 def test_unmentioned_leads_are_resent_only_once() -> None:
-    """A lead the CRM ignores twice and does not have ends unsent, without a third POST."""
+    """A lead the CRM ignores twice and does not have ends unconfirmed, without a third POST: it was sent (it is
+    not "unsent"), and a CRM may show a lead only later, so the next run looks it up before sending it again."""
     silent = answer(200, {"success": [], "errors": []})
     h = Harness(FakeCrm(silent, silent))
     result = h.submit(leads(1))
     assert h.crm.refs_posted() == [["r1"], ["r1"]]
-    assert result == BatchResult({}, ("r1",), (), None, 4)
+    assert result == BatchResult({}, (), ("r1",), None, 4)
 
 
 def test_200_without_arrays_is_verified_lead_by_lead() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 import importer
 from importer.crm.client import CrmClient, CrmSettings
+from importer.crm.dup_budget import DuplicateRule
 from importer.crm.limiter import RateLimiter
 from importer.crm.recovery import RetryPolicy
 from importer.sandbox.server import Sandbox, SandboxSettings
@@ -36,13 +37,16 @@ def crm_settings(called: list[str] = (), **overrides: Any) -> SandboxSettings:  
     )
 
 
-def import_into(crm: Sandbox, sheet: Path, mapping: Path, ledger: Path) -> importer.Outcome:
+def import_into(
+    crm: Sandbox, sheet: Path, mapping: Path, ledger: Path, send: importer.SendOptions = importer.SendOptions()
+) -> importer.Outcome:
     return importer.import_file(
         sheet,
         mapping,
         token=TOKEN,
         base_url=crm.base_url,
         ledger=ledger,
+        send=send,
         rate=importer.RateLimit(5000, 1.0),
         retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0),
     )
@@ -225,3 +229,49 @@ def test_a_redirect_to_another_host_stops_the_run_without_sending_the_token_ther
     assert outcome.stop_kind is importer.StopKind.WRONG_ADDRESS and outcome.exit_code == 3
     assert "a redirect to http://localhost:9/api/v2/leads/bulk/initiate" in str(outcome.stop_message)
     assert outcome.summary.counts == {"pending": 4}
+
+
+def test_a_page_answering_in_the_crms_place_stops_the_run(tmp_path: Path, mapping_file: Callable[..., Path]) -> None:
+    """Something between us and the CRM (a proxy, a sign-in page) answers every request with HTTP 200 and an
+    HTML page, and nothing reaches the CRM: after the batch is looked up, sent once more and looked up again,
+    the run stops (exit 3) saying what answered, rather than sending every batch twice into it; the rows stay
+    pending, and the same command sends them once the way is clear."""
+    phones = good_phones(30, seed=307)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(proxy_page=200)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        sent = crm.stats().initiate_requests
+    assert outcome.exit_code == 3 and outcome.stop_kind is importer.StopKind.CLIENT_BUG
+    assert "<html>" in str(outcome.stop_message) and "VOX_BASE_URL" in str(outcome.stop_message)
+    assert outcome.summary.counts == {"pending": 30} and sent == 2
+    with Sandbox(crm_settings()) as crm:  # the proxy is gone
+        resumed = import_into(crm, sheet, mapping, ledger)
+        stored = crm.leads()
+    assert resumed.summary.counts == {"accepted": 30}
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
+
+
+@pytest.mark.parametrize(("status", "every"), [(200, 2), (502, 2), (504, 3)])
+def test_a_proxy_page_after_the_crm_stored_the_batch_loses_no_lead(
+    tmp_path: Path, mapping_file: Callable[..., Path], status: int, every: int
+) -> None:
+    """The CRM stores a batch, but a proxy answers in its place with an HTML page (200, 502 Bad Gateway, 504
+    Gateway Timeout): the leads are looked up and accepted with their ids, a refused one is rejected with
+    the CRM's message, none is stored twice, and the key is not blocked. (The CRM's duplicate window is 2 s
+    here: the leads of a partly stored request are sent again only once it has passed.)"""
+    phones = good_phones(24, seed=308)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    settings = crm_settings(called=[phones[0]], proxy_page=status, proxy_every=every, proxy_stores=True, dup_window=2.0)
+    send = importer.SendOptions(duplicate_rule=DuplicateRule(window=2.0))
+    with Sandbox(settings) as crm:
+        outcome = import_into(crm, sheet, mapping_file(MAPPING), tmp_path / "ledger.sqlite3", send)
+        stored = crm.leads()
+        stats = crm.stats()
+    assert statuses(outcome)[phones[0]] == ("rejected", CALLED)
+    assert outcome.summary.counts == {"accepted": 23, "rejected": 1} and outcome.exit_code == 1
+    ids = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in stored}
+    assert len(stored) == 23 and sorted(ids) == sorted(phones[1:])
+    rows = outcome.rows
+    assert {str(p)[-10:]: i for p, i in zip(rows["phone_e164"], rows["lead_id"], strict=True) if p[-10:] in ids} == ids
+    assert not stats.blocked

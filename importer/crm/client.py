@@ -44,7 +44,7 @@ from importer.crm.transport import (
     TransportFailure,
     encode_json,
 )
-from importer.errors import CrmStop, CrmUnreachable, KeyBlocked
+from importer.errors import ClientBug, CrmStop, CrmUnreachable, KeyBlocked
 
 __all__ = [
     "ANSWER_DEADLINE",
@@ -159,11 +159,13 @@ class CrmClient:
                 body, encoded = self._body(pending), pending
             step = self._post(pending, body, tally)
             match step:
-                case Answered(unmentioned):
+                case Answered(unmentioned, unread):
                     to_look_up = self._recovery.check_order(pending, tally, list(unmentioned))
                     again = self._recovery.settle(to_look_up, tally, resend=resend_unmentioned)
                     if again:
                         self._send(again, tally, resend_unmentioned=False)
+                    elif unread is not None and not resend_unmentioned and tally.stop is None:
+                        self._not_the_crm(pending, tally, unread)
                     return
                 case Split(size):
                     for chunk in _chunks(pending, size):
@@ -185,6 +187,22 @@ class CrmClient:
                     if landed and tally.stop is None:
                         pending = self._probe(pending, tally)
         tally.unsent.update(answers.ref(lead) for lead in pending)
+
+    def _not_the_crm(self, leads: list[Lead], tally: Tally, unread: str) -> None:
+        """A request sent again was answered once more with a 2xx that is not JSON: when none of its leads is in
+        the CRM, something else answers (a proxy's or a login page), and the run stops rather than send every
+        batch twice into it; its leads stay unconfirmed."""
+        if any(answers.ref(lead) in tally.outcomes for lead in leads):
+            return
+        self._recovery.halt(
+            tally,
+            ClientBug(
+                f"The CRM answered twice with a page that is not its API's answer ({unread!r}), and stored none "
+                f"of the leads sent. Check that VOX_BASE_URL ({self._transport.redact(self._settings.base_url)}) "
+                "points at the CRM API and that no proxy or sign-in page stands in between, then run the same "
+                "command again."
+            ),
+        )
 
     def _probe(self, leads: list[Lead], tally: Tally) -> list[Lead]:
         """Before sending again the leads of a request that may have landed but none of which is found, send a

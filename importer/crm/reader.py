@@ -100,7 +100,8 @@ class Reader:
         arrays = answers.per_lead(body, leads) if body is not None else None
         tally.duplicate_refusals += _duplicate_refusals(arrays if arrays is not None else body, response.status_code)
         if body is None and 200 <= response.status_code < 300:
-            return Answered(tuple(leads))  # an empty "OK", or a proxy's HTML page: each lead is looked up
+            # an empty "OK", or a proxy's HTML page: each lead is looked up
+            return Answered(tuple(leads), unread=self._redact(answers.excerpt(response.text)) or "(empty)")
         if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
             return self._too_large(leads, tally)
         common = self._read_common(response, body)

@@ -224,7 +224,9 @@ class Recovery:
             return []
         if absent and resend:
             return absent
-        tally.unsent.update(answers.ref(lead) for lead in absent)
+        # Sent (twice), answered without a word about them, and not found: the CRM may show them later.
+        # Unconfirmed, not unsent: the next run looks them up before it sends them again.
+        tally.unknown.update(answers.ref(lead) for lead in absent)
         return []
 
     def _recheck(self, leads: list[Lead], tally: Tally) -> list[Lead]:

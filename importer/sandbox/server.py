@@ -115,6 +115,7 @@ class _Ticket:
 
 
 _DROP = vox.Reply(0, drop=True)
+_PROXY_PAGE = "<html><head><title>Gateway</title></head><body><h1>Please wait</h1><p>nginx</p></body></html>"
 
 
 def _lead_count(kind: str | None, body: Json) -> int:
@@ -150,6 +151,13 @@ class _State:
         self._initiate_times: list[float] = []
         self._initiate_sizes: list[int] = []
         self.held = 0
+        self._proxied = 0
+
+    def proxy_turn(self) -> bool:
+        """Whether the proxy answers this initiate request in the CRM's place (every ``proxy_every``-th)."""
+        with self.lock:
+            self._proxied += 1
+            return (self._proxied - 1) % max(1, self.settings.proxy_every) == 0
 
     def count_request(self) -> None:
         with self.lock:
@@ -278,6 +286,10 @@ class _App:
             return vox.Reply(500, {"error": "Internal server error"})
         if body is None:
             reply = vox.Reply(400, {"error": "Invalid JSON body"})
+        elif kind in _INITIATE and self.settings.proxy_page is not None and self.state.proxy_turn():
+            if self.settings.proxy_stores:
+                self.state.perform(kind, body, request.query)
+            reply = vox.Reply(self.settings.proxy_page, html=_PROXY_PAGE)
         else:
             reply = self.state.perform(kind, body, request.query)
         return _DROP if ticket.drop else reply
@@ -345,9 +357,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _send(self, reply: vox.Reply) -> None:
-        data = json.dumps(reply.body).encode()
+        data = json.dumps(reply.body).encode() if reply.html is None else reply.html.encode()
         self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        kind = "application/json" if reply.html is None else "text/html"
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         if reply.retry_after is not None:
             self.send_header("Retry-After", str(_retry_after(reply.retry_after)))

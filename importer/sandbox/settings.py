@@ -42,6 +42,12 @@ class SandboxSettings:
     missing_lead_status: int = 404
     """The status ``GET /leads/get`` answers for a lead it does not have, with ``{"success": false, "error":
     "Lead not found"}`` (the contract documents 404; some servers say it under 200)."""
+    proxy_page: int | None = None
+    """A proxy in front of the CRM answers initiate requests with this status (200, 502, 504 ...) and an HTML
+    page instead of the CRM's answer (None: it never does); every ``proxy_every``-th request, from the first.
+    ``proxy_stores``: the request reached the CRM, which stored it, before the proxy answered."""
+    proxy_every: int = 1
+    proxy_stores: bool = False
     moved_to: str = ""
     """A path (``/api/v2``, or a URL on another host) the CRM's endpoints moved to: requests under ``/api/v1/leads`` are answered
     ``redirect_status`` with a Location under it, where they are served (empty: not moved)."""

@@ -47,6 +47,8 @@ class Reply:
     retry_after: float | None = None
     drop: bool = False
     location: str | None = None
+    html: str | None = None
+    """An HTML page sent instead of the JSON body (a proxy's)."""
 
 
 class Refused(Exception):
