@@ -830,6 +830,22 @@ def test_500_with_nothing_stored_resends_after_the_backoff_only() -> None:
     assert len(h.sleeps) == 1 and h.sleeps[0] < DUPLICATE_WINDOW
 
 
+def test_a_503_asking_for_a_wait_is_retried_after_it() -> None:
+    """A CRM down for maintenance that says for how long (503, Retry-After: 40): the retry waits that long
+    rather than spending its attempts within seconds, and the leads get in."""
+    h = Harness(FakeCrm(answer(503, {"error": "maintenance"}, headers={"Retry-After": "40"})))
+    result = h.submit(leads(1, 2))
+    assert h.crm.refs_posted() == [["r1", "r2"], ["r1", "r2"]]
+    assert result.outcomes == accepted("r1", "r2")
+    assert h.sleeps == [40.0]
+
+
+def test_find_waits_as_long_as_a_503_asks() -> None:
+    h = Harness(FakeCrm(get_replies={"r1": [answer(503, None, headers={"Retry-After": "12"})]}, stored=["r1"]))
+    assert h.client.find("r1") == crm_id("r1")
+    assert h.sleeps == [12.0]
+
+
 @pytest.mark.parametrize(
     "failure",
     [

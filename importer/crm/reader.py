@@ -235,7 +235,8 @@ class Reader:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
         status = response.status_code
         if status >= 500:
-            return Failed(f"HTTP {status}", landed=True)
+            wait = _retry_after(response)  # a CRM down for maintenance may say how long (503)
+            return Failed(f"HTTP {status}", landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
         if status == 429:
             return self._read_429(response)
         if 300 <= status < 400:

@@ -102,7 +102,7 @@ class Recovery:
             self.retry.attempts,
         )
         if failed.landed or not exhausted:
-            self._transport.pause(self.retry.backoff(retries.failures))
+            self._transport.pause(max(self.retry.backoff(retries.failures), failed.retry_after or 0.0))
         if failed.landed:
             stored_before = len(tally.outcomes)
             leads = self._recheck(leads, tally)
@@ -322,12 +322,12 @@ class Recovery:
                     blocked = self.throttle(step, retries)
                     if blocked is not None:
                         raise blocked
-                case Failed(reason):
+                case Failed(reason, retry_after=retry_after):
                     retries.throttles = 0
                     retries.failures += 1
                     if retries.failures >= self.retry.attempts:
                         raise self._unreachable(retries.failures, reason)
-                    self._transport.pause(self.retry.backoff(retries.failures))
+                    self._transport.pause(max(self.retry.backoff(retries.failures), retry_after or 0.0))
 
     def _unreachable(self, attempts: int, reason: str) -> CrmUnreachable:
         """The stop for a CRM that kept failing."""

@@ -88,6 +88,8 @@ class Failed:
 
     reason: str
     landed: bool
+    retry_after: float | None = None
+    """Seconds the CRM asked to wait before trying again (a 503's ``Retry-After``), if it did."""
 
 
 @dataclass(frozen=True, slots=True)
