@@ -19,7 +19,7 @@ from importer.crm.client import (
     RetryPolicy,
 )
 from importer.crm.dup_budget import DUPLICATE_WINDOW
-from importer.crm.limiter import RateLimiter
+from importer.crm.limiter import RateLimit, RateLimiter
 from importer.errors import (
     AuthFailed,
     ClientBug,
@@ -372,12 +372,13 @@ def test_unmentioned_leads_are_looked_up_and_only_absent_ones_resent_once() -> N
 
 
 def test_unmentioned_leads_are_resent_only_once() -> None:
-    """A lead the CRM ignores twice and does not have ends unsent, without a third POST."""
+    """A lead the CRM ignores twice and does not have ends unconfirmed, without a third POST: it was sent (it is
+    not "unsent"), and a CRM may show a lead only later, so the next run looks it up before sending it again."""
     silent = answer(200, {"success": [], "errors": []})
     h = Harness(FakeCrm(silent, silent))
     result = h.submit(leads(1))
     assert h.crm.refs_posted() == [["r1"], ["r1"]]
-    assert result == BatchResult({}, ("r1",), (), None, 4)
+    assert result == BatchResult({}, (), ("r1",), None, 4)
 
 
 def test_200_without_arrays_is_verified_lead_by_lead() -> None:
@@ -829,6 +830,22 @@ def test_500_with_nothing_stored_resends_after_the_backoff_only() -> None:
     assert len(h.sleeps) == 1 and h.sleeps[0] < DUPLICATE_WINDOW
 
 
+def test_a_503_asking_for_a_wait_is_retried_after_it() -> None:
+    """A CRM down for maintenance that says for how long (503, Retry-After: 40): the retry waits that long
+    rather than spending its attempts within seconds, and the leads get in."""
+    h = Harness(FakeCrm(answer(503, {"error": "maintenance"}, headers={"Retry-After": "40"})))
+    result = h.submit(leads(1, 2))
+    assert h.crm.refs_posted() == [["r1", "r2"], ["r1", "r2"]]
+    assert result.outcomes == accepted("r1", "r2")
+    assert h.sleeps == [40.0]
+
+
+def test_find_waits_as_long_as_a_503_asks() -> None:
+    h = Harness(FakeCrm(get_replies={"r1": [answer(503, None, headers={"Retry-After": "12"})]}, stored=["r1"]))
+    assert h.client.find("r1") == crm_id("r1")
+    assert h.sleeps == [12.0]
+
+
 @pytest.mark.parametrize(
     "failure",
     [
@@ -1168,3 +1185,31 @@ def test_client_closes_only_the_http_client_it_created() -> None:
     with CrmClient(SETTINGS, limiter=RateLimiter()) as own:
         pass
     assert own._transport._http.is_closed
+
+
+@pytest.mark.parametrize(("status", "permanent"), [(308, True), (301, True), (307, False), (302, False)])
+def test_a_redirect_within_the_site_is_followed_and_a_permanent_one_remembered(status: int, permanent: bool) -> None:
+    """Same host, another path: the POST follows with its body; after a permanent redirect, later requests go
+    to the new address at once."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        if request.url.path.startswith("/api/v1/"):
+            return httpx.Response(status, headers={"Location": str(request.url).replace("/api/v1/", "/api/v2/")})
+        return accept_all(json.loads(request.content)["leads"])
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with CrmClient(SETTINGS, limiter=RateLimiter.for_rate(RateLimit(1000, 1.0)), http=http) as client:
+        first, second = client.submit(leads(1)), client.submit(leads(2))
+    assert first.outcomes == accepted("r1") and second.outcomes == accepted("r2")
+    v1, v2 = "POST /api/v1/leads/bulk/initiate", "POST /api/v2/leads/bulk/initiate"
+    assert seen == ([v1, v2, v2] if permanent else [v1, v2, v1, v2])
+
+
+def test_a_see_other_redirect_leaves_the_leads_unknown() -> None:
+    """303 says the request was processed and its answer is elsewhere: not followed, the run stops, and the
+    leads may be stored (the next run looks them up before sending)."""
+    h = Harness(FakeCrm(httpx.Response(303, headers={"Location": f"{BASE}/leads/results/42"})))
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, WrongAddress) and result.unknown == ("r1", "r2")

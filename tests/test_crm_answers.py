@@ -307,3 +307,114 @@ def test_a_missing_lead_is_not_found(reply: Answer) -> None:
 def test_a_cannot_get_404_is_a_wrong_address_not_a_missing_lead() -> None:
     step = found(answer(404, text="<pre>Cannot GET /api/v1/leads/get</pre>"))
     assert isinstance(step, Halted) and isinstance(step.stop, ClientBug)
+
+
+# -- answers the contract leaves open (docs/crm-contract.md §6) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "wait"),
+    [
+        ({"error": "Too many requests, try again in 2 seconds"}, 2.0),
+        ({"error": "Rate limit exceeded", "retryAfter": 4}, 4.0),
+        ({"error": "Rate limit exceeded. Please wait 1 minute."}, 60.0),
+    ],
+)
+def test_a_429_asking_in_its_body_for_a_wait_is_waited_that_long(body: object, wait: float) -> None:
+    step, _ = bulk(answer(429, body), leads(1))
+    assert step == Throttled(wait)
+
+
+def test_a_429_asking_in_its_body_for_a_wait_of_half_an_hour_is_a_block() -> None:
+    step, _ = bulk(answer(429, {"error": "Too many requests, retry after 30 minutes"}), leads(1))
+    assert isinstance(step, Halted) and isinstance(step.stop, KeyBlocked) and "1800 s" in str(step.stop)
+
+
+@pytest.mark.parametrize(
+    ("message", "stop"),
+    [
+        ("API key temporarily blocked due to repeated duplicate submissions", KeyBlocked),
+        ("Your API key has been suspended", KeyBlocked),
+        ("Process not found for lead with processId: 507f1f77bcf86cd799439012", ProcessNotFound),
+        ("Invalid API token", AuthFailed),
+        ("Token expired", AuthFailed),
+        ("projectId does not match authenticated project", AuthFailed),
+    ],
+)
+def test_a_200_saying_success_false_stops_as_its_message_says(message: str, stop: type[Exception]) -> None:
+    step, tally = bulk(answer(200, {"success": False, "error": message}), leads(1, 2))
+    assert isinstance(step, Halted) and isinstance(step.stop, stop) and not step.landed and tally.outcomes == {}
+
+
+def test_a_200_saying_success_false_for_a_lead_refuses_it_as_a_400_would() -> None:
+    step, tally = bulk(answer(200, {"success": False, "error": "Invalid phone number format"}), leads(1))
+    assert step == Answered(()) and tally.outcomes["r1"] == LeadOutcome(
+        "r1", "rejected", message="Invalid phone number format"
+    )
+    step, _ = bulk(answer(200, {"success": False, "error": "Invalid phone number format"}), leads(1, 2, 3, 4))
+    assert step == Split(2)
+    step, _ = bulk(answer(200, {"success": False, "message": "Too many requests"}), leads(1, 2))
+    assert step == Throttled(None)
+
+
+def test_a_lead_whose_phone_is_blocked_is_no_key_block() -> None:
+    step, tally = bulk(answer(200, {"success": False, "error": "Phone number is blocked (DND)"}), leads(1))
+    assert step == Answered(()) and tally.outcomes["r1"].state == "rejected"
+
+
+@pytest.mark.parametrize("key", ["data", "result", "response"])
+def test_arrays_in_an_envelope_are_read(key: str) -> None:
+    body = {"success": True, key: {"success": [{"_id": "a3", "referenceId": "r3"}], "errors": [
+        {"referenceId": "r1", "error": "Invalid email format"}]}}  # fmt: skip
+    step, tally = bulk(answer(200, body), leads(1, 2, 3))
+    assert refs(step) == ["r2"]
+    assert tally.outcomes == {
+        "r3": LeadOutcome("r3", "accepted", lead_id="a3"),
+        "r1": LeadOutcome("r1", "rejected", message="Invalid email format"),
+    }
+
+
+@pytest.mark.parametrize("base", [0, 1])
+def test_results_naming_their_lead_by_index_are_placed(base: int) -> None:
+    body = {"results": [
+        {"index": base + 2, "status": "failed", "error": {"code": 11000, "message": "Invalid email format"}},
+        {"index": base, "status": "created", "id": "a1"},
+        {"index": base + 1, "ok": True, "leadId": "a2"},
+    ]}  # fmt: skip
+    step, tally = bulk(answer(200, body), leads(1, 2, 3))
+    assert refs(step) == []
+    assert tally.outcomes == {
+        "r1": LeadOutcome("r1", "accepted", lead_id="a1"),
+        "r2": LeadOutcome("r2", "accepted", lead_id="a2"),
+        "r3": LeadOutcome("r3", "rejected", message="Invalid email format"),
+    }
+
+
+def test_error_indexes_that_could_count_from_0_or_1_are_left_to_the_lookups() -> None:
+    body = {"success": [{"_id": "a1"}, {"_id": "a2"}], "failed": [{"index": 1, "error": "Invalid email format"}]}
+    step, tally = bulk(answer(200, body), leads(1, 2, 3))
+    assert refs(step) == ["r1", "r2", "r3"] and tally.outcomes == {}
+    assert tally.refusals == ["Invalid email format"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"success": False, "error": "Lead not found"},
+        {"success": False, "message": "No lead with this referenceId"},
+        {"success": True, "data": []},
+        {"success": True, "data": [{"_id": "x9", "referenceId": "r7", "projectId": PROJECT, "processId": PROCESS}]},
+    ],
+)
+def test_a_lookup_answering_200_without_the_lead_is_not_found(body: object) -> None:
+    assert READER.read_found(answer(200, body), "r1") == Found(None)
+
+
+def test_a_lookup_answering_a_list_finds_the_lead_in_it() -> None:
+    body = {"data": [{"_id": "x9", "referenceId": "r7"}, {"_id": "a1", "referenceId": "r1", "processId": PROCESS}]}
+    assert READER.read_found(answer(200, body), "r1") == Found("a1")
+
+
+def test_a_lookup_answering_200_with_a_refused_token_stops() -> None:
+    step = READER.read_found(answer(200, {"success": False, "error": "Unauthorized"}), "r1")
+    assert isinstance(step, Halted) and isinstance(step.stop, AuthFailed)

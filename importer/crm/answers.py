@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TypeGuard
 
 from importer.crm.steps import Lead
 
@@ -54,9 +55,107 @@ class Matcher:
         return lead_id if lead_id in self._refs else None
 
 
-def has_arrays(body: object) -> bool:
+def has_arrays(body: object) -> TypeGuard[Mapping[str, object]]:
     """Whether a body carries per-lead ``success``/``errors`` arrays."""
     return isinstance(body, Mapping) and any(isinstance(body.get(key), list) for key in ("success", "errors"))
+
+
+_SUCCESS_KEYS = ("success", "successes", "succeeded", "successful", "created", "inserted", "accepted")
+_ERROR_KEYS = ("errors", "failed", "failures", "failedLeads", "rejected")
+_OTHER_KEYS = frozenset(_SUCCESS_KEYS + _ERROR_KEYS) - {"success", "errors"}
+_ENVELOPES = ("data", "result", "results", "response", "payload")
+"""Keys a CRM (or the gateway in front of it) wraps its answer in: ``{"success": true, "data": {...}}``."""
+_RESULT_LISTS = ("results", "data", "leads", "items", "result", "responses")
+"""Keys of one list with an item per lead, each saying whether it was stored."""
+_INDEX_KEYS = ("index", "idx", "position", "itemIndex")
+_FAILED = frozenset({"error", "failed", "failure", "rejected", "invalid", "duplicate", "refused"})
+_STORED = frozenset({"success", "ok", "created", "accepted", "inserted", "initialized", "stored", "done"})
+
+
+def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None:
+    """The per-lead answer of a bulk request as ``{"success": [...], "errors": [...]}``, or None when the body
+    has none.
+
+    Besides the documented top-level arrays, a CRM may wrap them in an envelope (``{"data": {"success": [...]}}``),
+    name them otherwise (``failed``), or answer one list with an item per lead, each with a ``success`` flag
+    or a ``status``. Items naming their lead only by its position (``index``) are given its referenceId when
+    the positions leave no doubt whether they count from 0 or from 1.
+    """
+    if has_arrays(body) and not any(key in body for key in _OTHER_KEYS):
+        return body  # the documented shape, as it came: nothing to copy
+    found = _arrays(body)
+    if found is None:
+        return None
+    success, errors = found
+    _name_by_index(success, errors, leads)
+    return {"success": success, "errors": errors}
+
+
+def _arrays(body: object) -> tuple[list[dict[str, object]], list[dict[str, object]]] | None:
+    """(success items, error items) of a body in one of the shapes :func:`per_lead` reads."""
+    containers: list[object] = [body]
+    if isinstance(body, Mapping):
+        containers += [body.get(key) for key in _ENVELOPES]
+    for container in containers:
+        if isinstance(container, Mapping) and any(
+            isinstance(container.get(key), list) for key in (*_SUCCESS_KEYS, *_ERROR_KEYS)
+        ):
+            success = [dict(item) for key in _SUCCESS_KEYS for item in items(container, key)]
+            errors = [dict(item) for key in _ERROR_KEYS for item in items(container, key)]
+            return success, errors
+    lists: list[object] = [body]
+    for container in containers:
+        if isinstance(container, Mapping):
+            lists += [container.get(key) for key in _RESULT_LISTS]
+    for candidate in lists:
+        if isinstance(candidate, list) and candidate and all(isinstance(item, Mapping) for item in candidate):
+            success, errors = [], []
+            for item in candidate:
+                verdict = _verdict(item)
+                if verdict is not None:
+                    (success if verdict else errors).append(dict(item))
+            if success or errors:
+                return success, errors
+    return None
+
+
+def _verdict(item: Mapping[str, object]) -> bool | None:
+    """Whether a result item says its lead was stored (True), refused (False), or neither (None)."""
+    flag = item.get("success", item.get("ok"))
+    status = item.get("status")
+    said = status.strip().lower() if isinstance(status, str) else ""
+    error = item.get("error")
+    if flag is False or said in _FAILED or (error is not None and error != "" and error is not False):
+        return False
+    if flag is True or said in _STORED or lead_id(item) is not None:
+        return True
+    return None
+
+
+def _name_by_index(success: list[dict[str, object]], errors: list[dict[str, object]], leads: Sequence[Lead]) -> None:
+    """Give items that name their lead only by position that lead's referenceId, if the positions are clear:
+    0 among them (counted from 0), or the batch's size (from 1), all within the batch, none twice."""
+    indexed = [(item, _index(item)) for item in (*success, *errors) if text(item.get("referenceId")) is None]
+    positions = [index for _, index in indexed if index is not None]
+    if not positions or len(set(positions)) != len(positions):
+        return
+    if 0 in positions and max(positions) < len(leads):
+        base = 0
+    elif len(leads) in positions and min(positions) >= 1:
+        base = 1
+    else:
+        return  # 1 … n-1 could count from either end of that doubt: left to the lookups
+    for item, index in indexed:
+        if index is not None:
+            item["referenceId"] = ref(leads[index - base])
+
+
+def _index(item: Mapping[str, object]) -> int | None:
+    for key in _INDEX_KEYS:
+        value = item.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
 
 
 def items(body: object, key: str) -> Iterator[Mapping[str, object]]:
@@ -80,6 +179,8 @@ def error_text(body: object) -> str:
 def item_message(item: Mapping[str, object]) -> str:
     """An ``errors[]`` item's message, verbatim."""
     value = item.get("error", item.get("message"))
+    if isinstance(value, Mapping):  # {"error": {"code": 11000, "message": "..."}}
+        value = value.get("message", value)
     if isinstance(value, str):
         return value
     return json.dumps(value) if value is not None else "rejected by the CRM without a message"

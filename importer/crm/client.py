@@ -44,7 +44,7 @@ from importer.crm.transport import (
     TransportFailure,
     encode_json,
 )
-from importer.errors import CrmStop, CrmUnreachable, KeyBlocked
+from importer.errors import ClientBug, CrmStop, CrmUnreachable, KeyBlocked
 
 __all__ = [
     "ANSWER_DEADLINE",
@@ -159,11 +159,13 @@ class CrmClient:
                 body, encoded = self._body(pending), pending
             step = self._post(pending, body, tally)
             match step:
-                case Answered(unmentioned):
+                case Answered(unmentioned, unread):
                     to_look_up = self._recovery.check_order(pending, tally, list(unmentioned))
                     again = self._recovery.settle(to_look_up, tally, resend=resend_unmentioned)
                     if again:
                         self._send(again, tally, resend_unmentioned=False)
+                    elif unread is not None and not resend_unmentioned and tally.stop is None:
+                        self._not_the_crm(pending, tally, unread)
                     return
                 case Split(size):
                     for chunk in _chunks(pending, size):
@@ -180,9 +182,61 @@ class CrmClient:
                     if blocked is not None:
                         self._recovery.halt(tally, blocked, unsent=pending)
                         return
-                case Failed():
+                case Failed(landed=landed):
                     pending = self._recovery.after_failure(step, pending, retries, tally)
+                    if landed and tally.stop is None:
+                        pending = self._probe(pending, tally)
         tally.unsent.update(answers.ref(lead) for lead in pending)
+
+    def _not_the_crm(self, leads: list[Lead], tally: Tally, unread: str) -> None:
+        """A request sent again was answered once more with a 2xx that is not JSON: when none of its leads is in
+        the CRM, something else answers (a proxy's or a login page), and the run stops rather than send every
+        batch twice into it; its leads stay unconfirmed."""
+        if any(answers.ref(lead) in tally.outcomes for lead in leads):
+            return
+        self._recovery.halt(
+            tally,
+            ClientBug(
+                f"The CRM answered twice with a page that is not its API's answer ({unread!r}), and stored none "
+                f"of the leads sent. Check that VOX_BASE_URL ({self._transport.redact(self._settings.base_url)}) "
+                "points at the CRM API and that no proxy or sign-in page stands in between, then run the same "
+                "command again."
+            ),
+        )
+
+    def _probe(self, leads: list[Lead], tally: Tally) -> list[Lead]:
+        """Before sending again the leads of a request that may have landed but none of which is found, send a
+        few of them alone; return those that may then go in one request.
+
+        The CRM may still be storing the lost request (it answered after our timeout, or shows what it stored
+        only later): sent again whole, each of its leads would be one more duplicate submission, and more than
+        the limit within the window block the key for an hour. A probe no larger than the limit cannot block
+        it. Answered plainly (one request, no duplicate refusal), the lost request did not store these leads,
+        and the rest go; otherwise the rest are looked up again after a while, and the absent ones probed
+        again. When the rounds run out, the leads still absent stay unknown: the next run asks the CRM first.
+        """
+        for _ in range(self._recovery.retry.attempts):
+            size = self._duplicates.sure_room()
+            if len(leads) <= size or tally.stop is not None:
+                return leads
+            probe, leads = leads[:size], leads[size:]
+            requests, refused = tally.requests, tally.duplicate_refusals
+            self._send(probe, tally, resend_unmentioned=False)
+            plain = tally.requests == requests + 1 and tally.duplicate_refusals == refused
+            if tally.stop is not None:  # the others may still have landed: the next run asks the CRM first
+                tally.unknown.update(answers.ref(lead) for lead in leads)
+                return []
+            if plain and all(answers.ref(lead) in tally.outcomes for lead in probe):
+                return leads
+            log.warning(
+                "%d leads of a request whose answer was lost, sent again alone, were not plainly stored (the CRM "
+                "may still be storing that request): looking up the other %d before sending any of them again",
+                len(probe),
+                len(leads),
+            )
+            leads = self._recovery.look_up_late(leads, tally)
+        tally.unknown.update(answers.ref(lead) for lead in leads)
+        return []
 
     def _body(self, leads: list[Lead]) -> bytes:
         """The bulk endpoint's request body for ``leads``."""

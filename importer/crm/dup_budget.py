@@ -164,6 +164,13 @@ class DuplicateBudget:
                 return max(1, self._largest(most))
             return self._largest(most)
 
+    def sure_room(self) -> int:
+        """How many leads a request may carry now even if the CRM refused every one as a duplicate (at least 1:
+        a request waits in :meth:`hold` for room anyway)."""
+        with self._lock:
+            self._prune(self._clock())
+            return max(1, self.rule.limit - len(self._times))
+
     def take(self, most: int) -> Reservation | None:
         """Room for the next request, of as many of ``most`` leads as fit now; None when none fits."""
         with self._lock:

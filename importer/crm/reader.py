@@ -57,6 +57,26 @@ def is_called_phone(message: str) -> bool:
 
 _DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
 """A refusal that the CRM counts as a duplicate submission (docs/crm-contract.md §4)."""
+_BLOCKED = re.compile(r"\bblock|\bsuspend|\blocked\b|\bban(?:ned)?\b|\bdisabled\b|\bduplicate", re.IGNORECASE)
+"""A 429 saying the API key is blocked, in whatever words ("temporarily blocked", "suspended", "locked", "too
+many duplicate submissions"): docs/crm-contract.md §4's hour-long block, not a rate limit to wait out."""
+_KEY_BLOCKED = re.compile(
+    r"temporarily blocked|\b(?:api.?key|key|account|access)\b.{0,40}\b(?:block|suspend|lock|ban|disabl)", re.IGNORECASE
+)
+"""The same said under another status: it must name the key (a lead's phone may be "blocked" too)."""
+_STATED_WAIT = re.compile(
+    r"\b(?:in|after|for|wait)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b", re.IGNORECASE
+)
+"""A wait a 429's message asks for when no Retry-After header does: "try again in 60 minutes"."""
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+_AUTH = re.compile(
+    r"\bunauthori[sz]ed|\bforbidden\b|\b(?:token|api key|credentials?)\b.{0,30}\b(?:invalid|expired|revoked|missing)"
+    r"|\b(?:invalid|expired|revoked|missing)\b.{0,30}\b(?:token|api key|credentials?)\b|does not match authenticated",
+    re.IGNORECASE,
+)
+"""A refusal of the token or project (what a 401/403 says), under another status."""
+_NOT_FOUND = re.compile(r"not found|\bno (?:such )?lead\b|does ?n[o']t exist", re.IGNORECASE)
+_RATE = re.compile(r"too many requests|rate.?limit", re.IGNORECASE)
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
@@ -77,20 +97,25 @@ class Reader:
     def read_bulk(self, response: Answer, leads: list[Lead], tally: Tally) -> Step:
         """Turn the answer to a bulk POST into the next step, recording lead outcomes."""
         body = response.body
-        tally.duplicate_refusals += _duplicate_refusals(body, response.status_code)
+        arrays = answers.per_lead(body, leads) if body is not None else None
+        tally.duplicate_refusals += _duplicate_refusals(arrays if arrays is not None else body, response.status_code)
         if body is None and 200 <= response.status_code < 300:
-            return Answered(tuple(leads))  # an empty "OK", or a proxy's HTML page: each lead is looked up
+            # an empty "OK", or a proxy's HTML page: each lead is looked up
+            return Answered(tuple(leads), unread=self._redact(answers.excerpt(response.text)) or "(empty)")
         if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
             return self._too_large(leads, tally)
         common = self._read_common(response, body)
         if common is not None:
             return common
         status = response.status_code
-        if answers.has_arrays(body) and (status == 400 or 200 <= status < 300):
-            return Answered(_apply_arrays(body, leads, tally))
+        if arrays is not None and (status == 400 or 200 <= status < 300):
+            return Answered(_apply_arrays(arrays, leads, tally))
+        message = self._redact(answers.error_text(body))
+        if 200 <= status < 300 and message and _says_failed(body):
+            # {"success": false, "error": "..."} under 200: the CRM refused the request, as a 4xx would say.
+            return self._stop_in_2xx(message, response) or self._read_400(message, leads, tally)
         if 200 <= status < 300:
             return Answered(tuple(leads))
-        message = self._redact(answers.error_text(body))
         if status == 400:
             return self._read_400(message, leads, tally)
         if status == 404 and "process not found" in message.lower():
@@ -102,6 +127,25 @@ class Reader:
                 landed=False,
             )
         return Halted(self._unexpected(response), landed=False)
+
+    def _stop_in_2xx(self, message: str, response: Answer) -> Halted | Throttled | None:
+        """A 2xx whose body says the request failed, read as the status its message implies: a key block, a
+        rate limit, a refused token or project, an unknown process; None for anything else."""
+        if _KEY_BLOCKED.search(message):
+            return self._read_429(response)
+        if "process not found" in message.lower():
+            return Halted(
+                ProcessNotFound(
+                    f"The CRM has no such process ({message}). Check the process id "
+                    f"in the mapping ({self._settings.process_id})."
+                ),
+                landed=False,
+            )
+        if _AUTH.search(message):
+            return Halted(self._auth_failed(response.status_code, message), landed=False)
+        if _RATE.search(message):
+            return Throttled(_retry_after(response))
+        return None
 
     def _too_large(self, leads: list[Lead], tally: Tally) -> Step:
         """HTTP 413: nothing was stored; send the batch in halves, and refuse a lead too large alone."""
@@ -154,10 +198,21 @@ class Reader:
             return Found(None)  # {"success": true, "data": null}
         if status == 400 and "not found" in answers.error_text(body).lower():
             return Found(None)
+        if 200 <= status < 300 and _says_failed(body):  # {"success": false, "error": "Lead not found"} under 200
+            message = self._redact(answers.error_text(body))
+            if _NOT_FOUND.search(message):
+                return Found(None)
+            stop = self._stop_in_2xx(message, response)
+            if stop is not None:
+                return stop
         common = self._read_common(response, body)
         if common is not None:
             return common
         data = body.get("data", body) if isinstance(body, Mapping) else None
+        if isinstance(data, list) and 200 <= status < 300:  # the lead in a list of the leads matching
+            data = next((item for item in data if self._is_ours(item, reference_id)), None)
+            if data is None:
+                return Found(None)
         lead_id = answers.lead_id(data) if 200 <= status < 300 else None
         if lead_id is not None and not self._is_ours(data, reference_id):
             return Found(None)  # a lead of another process or project (or referenceId) is not this one
@@ -180,7 +235,8 @@ class Reader:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
         status = response.status_code
         if status >= 500:
-            return Failed(f"HTTP {status}", landed=True)
+            wait = _retry_after(response)  # a CRM down for maintenance may say how long (503)
+            return Failed(f"HTTP {status}", landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
         if status == 429:
             return self._read_429(response)
         if 300 <= status < 400:
@@ -191,25 +247,18 @@ class Reader:
                     f"{self._redact(self._settings.base_url)}. Set VOX_BASE_URL to the API's address (ending in "
                     "/api/v1), then run the same command again."
                 ),
-                landed=False,
+                landed=status == 303,  # "see other": the request was processed, its answer is elsewhere
             )
         if status in (401, 403):
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text))
-            return Halted(
-                AuthFailed(
-                    f"The CRM refused the request (HTTP {status}: {message}). Check "
-                    f"VOX_API_TOKEN and the project id ({self._settings.project_id}): the "
-                    "token must belong to that project and the project must be active."
-                ),
-                landed=False,
-            )
+            return Halted(self._auth_failed(status, message), landed=False)
         if body is None:
             return Halted(self._unexpected(response), landed=200 <= status < 300)
         return None
 
     def _read_429(self, response: Answer) -> Halted | Throttled:
         """A duplicate-submission block stops the run; a plain rate limit is waited out."""
-        if "blocked" in response.text.lower():
+        if _BLOCKED.search(response.text):
             said = self._redact(answers.error_text(response.body) or answers.excerpt(response.text))
             return Halted(
                 KeyBlocked(
@@ -220,6 +269,8 @@ class Reader:
                 landed=False,
             )
         retry_after = _retry_after(response)
+        if retry_after is None:
+            retry_after = _stated_wait(response)
         if retry_after is not None and retry_after > MAX_429_PAUSE:
             return Halted(
                 KeyBlocked(
@@ -232,6 +283,14 @@ class Reader:
 
     # -- messages ------------------------------------------------------------------
 
+    def _auth_failed(self, status: int, message: str) -> AuthFailed:
+        """The stop for a refused token or project."""
+        return AuthFailed(
+            f"The CRM refused the request (HTTP {status}: {message}). Check "
+            f"VOX_API_TOKEN and the project id ({self._settings.project_id}): the "
+            "token must belong to that project and the project must be active."
+        )
+
     def _unexpected(self, response: Answer) -> ClientBug:
         """The stop for an answer this client does not understand."""
         text = self._redact(answers.excerpt(response.text)) or "(empty)"
@@ -243,6 +302,14 @@ class Reader:
 
 
 # -- reading bodies ---------------------------------------------------------------
+
+
+def _says_failed(body: object) -> bool:
+    """Whether a body says its request failed: ``"success": false`` or a failing ``status``."""
+    if not isinstance(body, Mapping):
+        return False
+    status = body.get("status")
+    return body.get("success") is False or (isinstance(status, str) and status.lower() in ("error", "failed", "fail"))
 
 
 def _duplicate_refusals(body: object, status: int) -> int:
@@ -316,6 +383,20 @@ def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead
         and not (isinstance(body, Mapping) and body.get("errors"))
         and all(answers.lead_id(item) is not None and matcher.lead_of(item) is None for item in success)
     )
+
+
+def _stated_wait(response: Answer) -> float | None:
+    """Seconds a 429's body asks to wait: a ``retryAfter`` field (seconds), or words ("try again in 2 minutes")."""
+    body = response.body
+    if isinstance(body, Mapping):
+        for key in ("retryAfter", "retry_after", "retryAfterSeconds"):
+            value = body.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                return max(float(value), 0.0)
+    said = _STATED_WAIT.search(answers.error_text(body) or response.text[:1000])
+    if said is None:
+        return None
+    return float(said.group(1)) * _UNIT_SECONDS[said.group(2)[0].lower()]
 
 
 def _retry_after(response: Answer) -> float | None:

@@ -84,7 +84,7 @@ class Recovery:
         self._throttle_lock = threading.Lock()
         self._throttles: list[float] = [0, 0.0]
         self._reader = reader
-        self._retry = retry
+        self.retry = retry
         self._limiter = limiter
         self._order = _OrderCheck()
 
@@ -93,16 +93,16 @@ class Recovery:
         failed_at = time.monotonic()
         retries.throttles = 0
         retries.failures += 1
-        exhausted = retries.failures >= self._retry.attempts
+        exhausted = retries.failures >= self.retry.attempts
         log.warning(
             "CRM request for %d leads failed (%s), attempt %d of %d",
             len(leads),
             failed.reason,
             retries.failures,
-            self._retry.attempts,
+            self.retry.attempts,
         )
         if failed.landed or not exhausted:
-            self._transport.pause(self._retry.backoff(retries.failures))
+            self._transport.pause(max(self.retry.backoff(retries.failures), failed.retry_after or 0.0))
         if failed.landed:
             stored_before = len(tally.outcomes)
             leads = self._recheck(leads, tally)
@@ -122,7 +122,7 @@ class Recovery:
                     self._transport.pause(wait)
                 if tally.stop is None:
                     leads = self._recheck(leads, tally)
-            elif leads and not exhausted and tally.stop is None and self._retry.settle_wait > 0:
+            elif leads and not exhausted and tally.stop is None and self.retry.settle_wait > 0:
                 leads = self._look_again(leads, tally)
         if exhausted and leads:
             self.halt(tally, self._unreachable(retries.failures, failed.reason), unsent=leads)
@@ -168,9 +168,9 @@ class Recovery:
             "None of the %d leads of a failed request is in the CRM (yet); looking again in %.0f s before "
             "sending them again",
             len(leads),
-            self._retry.settle_wait,
+            self.retry.settle_wait,
         )
-        self._transport.pause(self._retry.settle_wait)
+        self._transport.pause(self.retry.settle_wait)
         picked = {answers.ref(lead) for lead in (leads[0], leads[len(leads) // 2], leads[-1])}
         sample = [lead for lead in leads if answers.ref(lead) in picked]
         rest = [lead for lead in leads if answers.ref(lead) not in picked]
@@ -185,6 +185,14 @@ class Recovery:
             tally.unknown.update(answers.ref(lead) for lead in absent)
             return []
         return [*absent, *missing]
+
+    def look_up_late(self, leads: list[Lead], tally: Tally) -> list[Lead]:
+        """After the settle wait, look up leads of a lost request that is landing after all; return the absent."""
+        self._transport.pause(self.retry.settle_wait)
+        if tally.stop is not None:
+            tally.unknown.update(answers.ref(lead) for lead in leads)
+            return []
+        return self._recheck(leads, tally)
 
     def settle(self, unmentioned: list[Lead], tally: Tally, *, resend: bool) -> list[Lead]:
         """Look up leads an answer did not mention; return the absent ones to send once more, if allowed."""
@@ -216,7 +224,9 @@ class Recovery:
             return []
         if absent and resend:
             return absent
-        tally.unsent.update(answers.ref(lead) for lead in absent)
+        # Sent (twice), answered without a word about them, and not found: the CRM may show them later.
+        # Unconfirmed, not unsent: the next run looks them up before it sends them again.
+        tally.unknown.update(answers.ref(lead) for lead in absent)
         return []
 
     def _recheck(self, leads: list[Lead], tally: Tally) -> list[Lead]:
@@ -247,7 +257,7 @@ class Recovery:
     def throttle(self, throttled: Throttled, retries: Retries) -> KeyBlocked | None:
         """Hold all traffic after a plain 429; a block once it has happened too often."""
         retries.throttles += 1
-        if retries.throttles >= self._retry.attempts:
+        if retries.throttles >= self.retry.attempts:
             return KeyBlocked(
                 f"The CRM kept rate-limiting this API key ({retries.throttles} HTTP 429 "
                 f"answers in a row). Wait a few minutes, {_RESUME}",
@@ -312,12 +322,12 @@ class Recovery:
                     blocked = self.throttle(step, retries)
                     if blocked is not None:
                         raise blocked
-                case Failed(reason):
+                case Failed(reason, retry_after=retry_after):
                     retries.throttles = 0
                     retries.failures += 1
-                    if retries.failures >= self._retry.attempts:
+                    if retries.failures >= self.retry.attempts:
                         raise self._unreachable(retries.failures, reason)
-                    self._transport.pause(self._retry.backoff(retries.failures))
+                    self._transport.pause(max(self.retry.backoff(retries.failures), retry_after or 0.0))
 
     def _unreachable(self, attempts: int, reason: str) -> CrmUnreachable:
         """The stop for a CRM that kept failing."""

@@ -64,6 +64,8 @@ class Answered:
     """The CRM answered; the leads it did not mention still need looking up."""
 
     unmentioned: tuple[Lead, ...]
+    unread: str | None = None
+    """The start of a 2xx body that is not JSON (a proxy's page), when the answer was one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,8 @@ class Failed:
 
     reason: str
     landed: bool
+    retry_after: float | None = None
+    """Seconds the CRM asked to wait before trying again (a 503's ``Retry-After``), if it did."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ within ``ANSWER_DEADLINE`` and decoded into an ``Answer``. ``httpx`` exceptions 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,8 @@ from importer.crm.settings import CrmSettings
 from importer.crm.steps import Answer, Tally
 from importer.errors import CrmStop, CrmUnreachable
 
+log = logging.getLogger(__name__)
+
 HttpClient = httpx.Client
 """An HTTP client a caller may pass in (its own connection pool, proxy, certificates; a mock transport in tests)."""
 Timeout = httpx.Timeout
@@ -29,6 +32,8 @@ Timeout = httpx.Timeout
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 ANSWER_DEADLINE = 300.0
 """Seconds an answer may take to arrive whole, however steadily its bytes trickle in."""
+MAX_REDIRECTS = 5
+"""Redirects followed for one request (a loop ends there, and the run stops naming the address)."""
 BULK_PATH = "/leads/bulk/initiate"
 GET_PATH = "/leads/get"
 MIN_REDACTED_TOKEN = 8
@@ -70,6 +75,9 @@ class Transport:
         }
         self._refusal: CrmStop | None = None
         self._stopping = threading.Event()
+        self._moved_base: str | None = None
+        """The API base a permanent redirect moved every endpoint to (None: the configured one)."""
+        self._told_moved = False
 
     def close(self) -> None:
         """Release the connections (only those of an HTTP client this object created)."""
@@ -126,10 +134,19 @@ class Transport:
         tally.requests += 1
         try:
             request = self._http.build_request(
-                method, self._settings.url(path), content=content, params=params, headers=headers, timeout=self._timeout
+                method, self._url(path), content=content, params=params, headers=headers, timeout=self._timeout
             )
             response = self._http.send(request, stream=True)
             self._limiter.answered()  # the answer has begun: the request surely arrived
+            for _ in range(MAX_REDIRECTS):
+                target = self._redirect_target(request, response, path)
+                if target is None:
+                    break
+                response.close()
+                request = self._http.build_request(
+                    method, target, content=content, headers=headers, timeout=self._timeout
+                )
+                response = self._http.send(request, stream=True)
             return _decoded(self._answer(response))
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise TransportFailure(self._describe(exc), landed=False) from exc
@@ -139,6 +156,45 @@ class Transport:
             ) from exc
         except httpx.RequestError as exc:
             raise TransportFailure(self._describe(exc), landed=True) from exc
+
+    def _url(self, path: str) -> str:
+        """The absolute URL of the API ``path``, at the base the CRM moved to if it said so."""
+        moved = self._moved_base
+        return moved + path if moved is not None else self._settings.url(path)
+
+    def _redirect_target(self, request: httpx.Request, response: httpx.Response, path: str) -> httpx.URL | None:
+        """Where to send the request again when the CRM redirects it within its own site (same scheme, host and
+        port, or the same host over https), keeping the method and body (301, 302, 307, 308); else None.
+
+        A redirect elsewhere is not followed: the request carries the API token (the reader stops the run,
+        naming the address). Nor is 303: it says the request was processed. A permanent redirect of the
+        endpoint's path moves the API base for every later request.
+        """
+        if response.status_code not in (301, 302, 307, 308) or "location" not in response.headers:
+            return None
+        try:
+            target = request.url.join(response.headers["location"])
+        except httpx.InvalidURL:
+            return None
+        here = request.url
+        same_site = target.host == here.host and (
+            (target.scheme, target.port) == (here.scheme, here.port)
+            or (here.scheme, target.scheme) == ("http", "https")
+        )
+        if not same_site or target == here:
+            return None
+        moved_to = target.copy_with(query=None).raw_path.decode("ascii", "replace")
+        if response.status_code in (301, 308) and moved_to.endswith(path) and len(moved_to) > len(path):
+            base = str(target.copy_with(query=None, fragment=None))
+            self._moved_base = base[: len(base) - len(path)]
+            if not self._told_moved:
+                self._told_moved = True
+                log.warning(
+                    "The CRM's API has moved to %s (HTTP %d); set VOX_BASE_URL to it to save a redirect",
+                    self.redact(self._moved_base),
+                    response.status_code,
+                )
+        return target
 
     def _answer(self, response: httpx.Response) -> httpx.Response:
         """The response, read whole within ``ANSWER_DEADLINE``: the timeout is per read, so a body that trickles

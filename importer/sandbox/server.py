@@ -27,12 +27,12 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from importer.sandbox import store as vox
 from importer.sandbox.settings import DEFAULT_SETTINGS, ERROR_SHAPES, SandboxSettings
@@ -115,6 +115,7 @@ class _Ticket:
 
 
 _DROP = vox.Reply(0, drop=True)
+_PROXY_PAGE = "<html><head><title>Gateway</title></head><body><h1>Please wait</h1><p>nginx</p></body></html>"
 
 
 def _lead_count(kind: str | None, body: Json) -> int:
@@ -150,6 +151,13 @@ class _State:
         self._initiate_times: list[float] = []
         self._initiate_sizes: list[int] = []
         self.held = 0
+        self._proxied = 0
+
+    def proxy_turn(self) -> bool:
+        """Whether the proxy answers this initiate request in the CRM's place (every ``proxy_every``-th)."""
+        with self.lock:
+            self._proxied += 1
+            return (self._proxied - 1) % max(1, self.settings.proxy_every) == 0
 
     def count_request(self) -> None:
         with self.lock:
@@ -163,7 +171,7 @@ class _State:
                 self._initiate_times.append(now)
                 self._initiate_sizes.append(size)
             if now < self._blocked_until:
-                body = {"success": False, "error": vox.MSG_BLOCKED}
+                body = {"success": False, "error": self.settings.block_message or vox.MSG_BLOCKED}
                 return _Ticket(vox.Reply(429, body, retry_after=self._blocked_until - now))
             if kind is None:
                 return _Ticket()
@@ -253,6 +261,13 @@ class _App:
         if request.path.startswith(SANDBOX_PREFIX):
             return self._sandbox_endpoint(request)
         self.state.count_request()
+        moved = self.settings.moved_to.rstrip("/")
+        if moved and request.path.startswith(f"{API_PREFIX}/leads"):
+            query = f"?{urlencode(request.query)}" if request.query else ""
+            location = f"{moved}{request.path.removeprefix(API_PREFIX)}{query}"
+            return vox.Reply(self.settings.redirect_status, {"error": "Moved"}, location=location)
+        if moved and request.path.startswith(f"{moved}/"):
+            request = replace(request, path=API_PREFIX + request.path.removeprefix(moved))
         if not self._authorized(request):
             return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
         kind = _ROUTES.get((request.method, request.path))
@@ -271,6 +286,10 @@ class _App:
             return vox.Reply(500, {"error": "Internal server error"})
         if body is None:
             reply = vox.Reply(400, {"error": "Invalid JSON body"})
+        elif kind in _INITIATE and self.settings.proxy_page is not None and self.state.proxy_turn():
+            if self.settings.proxy_stores:
+                self.state.perform(kind, body, request.query)
+            reply = vox.Reply(self.settings.proxy_page, html=_PROXY_PAGE)
         else:
             reply = self.state.perform(kind, body, request.query)
         return _DROP if ticket.drop else reply
@@ -338,12 +357,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _send(self, reply: vox.Reply) -> None:
-        data = json.dumps(reply.body).encode()
+        data = json.dumps(reply.body).encode() if reply.html is None else reply.html.encode()
         self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        kind = "application/json" if reply.html is None else "text/html"
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         if reply.retry_after is not None:
             self.send_header("Retry-After", str(_retry_after(reply.retry_after)))
+        if reply.location is not None:
+            self.send_header("Location", reply.location)
         self.end_headers()
         self.wfile.write(data)
 

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 
 ERROR_SHAPES = ("reference", "guide")
 """The two shapes of a bulk error item the contract documents (``docs/crm-contract.md``)."""
+ANSWER_SHAPES = ("arrays", "envelope", "results")
+"""How a bulk answer is laid out: the contract's top-level ``success``/``errors`` arrays; the same arrays inside
+``{"success": true, "data": {...}}``; or one ``results`` list in the order sent, each item with its 0-based
+``index``, ``success`` true (with the lead) or false (with ``error``). The contract leaves the shape open (§6)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,27 @@ class SandboxSettings:
     fault_drop: float = 0.0
     mixed_status_400: bool = False
     error_shape: str = "reference"
+    answer_shape: str = "arrays"
+    """One of :data:`ANSWER_SHAPES`."""
+    whole_batch_refusal: int | None = None
+    """None: a bulk request stores its valid leads and lists the others in ``errors[]``. A status (400, or 200):
+    a bulk request with any lead that fails is refused whole with ``{"success": false, "error": <that lead's
+    message>}`` under that status, and none of it is stored (its duplicates still count toward the block)."""
+    missing_lead_status: int = 404
+    """The status ``GET /leads/get`` answers for a lead it does not have, with ``{"success": false, "error":
+    "Lead not found"}`` (the contract documents 404; some servers say it under 200)."""
+    proxy_page: int | None = None
+    """A proxy in front of the CRM answers initiate requests with this status (200, 502, 504 ...) and an HTML
+    page instead of the CRM's answer (None: it never does); every ``proxy_every``-th request, from the first.
+    ``proxy_stores``: the request reached the CRM, which stored it, before the proxy answered."""
+    proxy_every: int = 1
+    proxy_stores: bool = False
+    moved_to: str = ""
+    """A path (``/api/v2``, or a URL on another host) the CRM's endpoints moved to: requests under ``/api/v1/leads`` are answered
+    ``redirect_status`` with a Location under it, where they are served (empty: not moved)."""
+    redirect_status: int = 307
+    block_message: str = ""
+    """The 429's message while the key is blocked (empty: the contract's "...temporarily blocked...")."""
     seed: int | None = None
     preexisting_phones: frozenset[str] = frozenset()
     """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate
@@ -37,6 +62,8 @@ class SandboxSettings:
     def __post_init__(self) -> None:
         if self.error_shape not in ERROR_SHAPES:
             raise ValueError(f"error_shape must be one of {ERROR_SHAPES}, not {self.error_shape!r}")
+        if self.answer_shape not in ANSWER_SHAPES:
+            raise ValueError(f"answer_shape must be one of {ANSWER_SHAPES}, not {self.answer_shape!r}")
 
 
 DEFAULT_SETTINGS = SandboxSettings()

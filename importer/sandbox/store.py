@@ -46,6 +46,9 @@ class Reply:
     body: Json | None = None
     retry_after: float | None = None
     drop: bool = False
+    location: str | None = None
+    html: str | None = None
+    """An HTML page sent instead of the JSON body (a proxy's)."""
 
 
 class Refused(Exception):
@@ -199,6 +202,16 @@ class Store:
             self.new_duplicates += 1
         return problem
 
+    def forget(self, stored: Json) -> None:
+        """Take back a lead just stored (a request refused whole after all)."""
+        del self.by_id[stored["_id"]]
+        if stored["referenceId"] is not None:
+            self.by_ref.pop((str(stored["processId"]), str(stored["referenceId"])), None)
+        if _present(stored["phone"]):
+            self.phones.discard(_digits(stored["phone"]))
+        if _present(stored["email"]):
+            self.emails.discard(stored["email"])
+
     def _index(self, stored: Json) -> None:
         self.by_id[stored["_id"]] = stored
         if stored["referenceId"] is not None:
@@ -239,17 +252,33 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
     if leads is not None:
         _check_scope(settings, [item if isinstance(item, dict) else {} for item in items])
     init, now = body.get("init", True), _iso_now()
-    success: list[Json] = []
-    errors: list[Json] = []
+    results: list[tuple[Json | None, Json | None]] = []  # (stored lead, error item) per item, in the order sent
     for item in items:
         try:
             if leads is not None:
-                success.append(store.create(item, init=init, now=now))
+                results.append((store.create(item, init=init, now=now), None))
             else:
-                success.append(store.reinitiate(item, init=init, now=now))
+                results.append((store.reinitiate(item, init=init, now=now), None))
         except _Rejected as rejected:
-            errors.append(_error_item(item, str(rejected), settings.error_shape))
+            results.append((None, _error_item(item, str(rejected), settings.error_shape)))
+    errors = [error for _, error in results if error is not None]
+    if errors and settings.whole_batch_refusal is not None:
+        for stored, _ in results:
+            if stored is not None and leads is not None:
+                store.forget(stored)
+        return Reply(settings.whole_batch_refusal, {"success": False, "error": errors[0]["error"]})
     status = 400 if errors and settings.mixed_status_400 else 200
+    success = [stored for stored, _ in results if stored is not None]
+    if settings.answer_shape == "envelope":
+        return Reply(status, {"success": True, "data": {"success": success, "errors": errors}})
+    if settings.answer_shape == "results":
+        listed = [
+            {"index": index, "success": True, **stored}
+            if stored is not None
+            else {"index": index, "success": False, "error": (error or {}).get("error")}
+            for index, (stored, error) in enumerate(results)
+        ]
+        return Reply(status, {"results": listed})
     return Reply(status, {"success": success, "errors": errors})
 
 
@@ -288,7 +317,7 @@ def _get_lead(store: Store, body: Json, query: dict[str, str]) -> Reply:
     else:
         raise Refused(400, {"success": False, "error": "Either leadId or referenceId is required"})
     if lead is None:
-        return Reply(404, {"success": False, "error": "Lead not found"})
+        return Reply(store.settings.missing_lead_status, {"success": False, "error": "Lead not found"})
     data = {**lead, "activities": []}
     if query.get("masked") == "true" and isinstance(data["phone"], str):
         data["phone"] = _mask_phone(data["phone"])
