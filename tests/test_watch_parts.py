@@ -69,15 +69,19 @@ def test_a_file_is_taken_only_after_it_stopped_changing_for_the_settle_time(tmp_
     assert settler.check(path).ready
 
 
-def test_an_empty_file_waits(tmp_path: Path) -> None:
+def test_an_empty_file_waits_and_one_that_stays_empty_is_taken_later(tmp_path: Path) -> None:
+    """A copy tool may create the file before writing it: empty, it waits; still empty after several settle
+    periods, it is taken (and fails as empty) instead of staying in the inbox for good."""
     clock = FakeClock()
     settler = Settler(1.0, clock=clock)
     path = tmp_path / "leads.csv"
     path.write_bytes(b"")
     settler.check(path)
-    clock.now += 10
+    clock.now += 1.5
     verdict = settler.check(path)
     assert not verdict.ready and verdict.waiting_for == "empty"
+    clock.now += 1.0 * BROKEN_ZIP_FACTOR
+    assert settler.check(path).ready
 
 
 def test_marker_file_is_required_when_asked(tmp_path: Path) -> None:
