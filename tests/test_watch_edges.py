@@ -4,6 +4,7 @@ Each file ends in done/ or failed/ with a result that says why; nothing is sent 
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -84,3 +85,66 @@ def test_an_empty_file_fails_saying_so_and_once_ends(inbox: Path, sandbox: Sandb
     assert set(_taken(inbox / "done")) == {"März leads 😀.csv"}
     assert _stored(sandbox) == sorted("+91" + p for p in phones)
     assert not [p for p in inbox.iterdir() if p.is_file()]  # nothing left behind in the inbox
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A tiny tmpfs of its own, to fill up (skipped where mounting is not allowed)."""
+    mount = tmp_path / "small disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(disk: Path) -> None:
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def test_a_full_disk_when_the_report_is_written_keeps_the_file_and_the_report_can_be_written_later(
+    small_disk: Path, sandbox: Sandbox
+) -> None:
+    """The inbox's disk fills up: the watcher does not crash; the file still moves to done/ (its leads are in,
+    once each), the log says why there is no report and how to write it again, and `leadimport show RUN
+    --report` writes it from the moved file once there is room."""
+    inbox = small_disk / "in box"
+    inbox.mkdir()
+    (small_disk.parent / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = good_phones(300, seed=72)
+    write_sheet(inbox / "leads.csv", phones)
+    _fill(small_disk)
+    env = _env(sandbox.base_url, small_disk.parent)
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(small_disk.parent / "mapping.yaml"),
+         "--settle", "0.2", "--poll", "0.05", "--report-format", "csv", "--once"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert "No space left" in done.stderr and "--report FILE" in done.stderr
+    (moved,) = _taken(inbox / "done").values()
+    assert not [p for p in (inbox / "processing").iterdir()]  # no half-written result left behind
+    assert _stored(sandbox) == sorted("+91" + p for p in phones)
+    run_id = done.stderr.split("leadimport show ", 1)[1].split()[0]
+    (small_disk / "filler").unlink()
+    report = small_disk.parent / "report.csv"
+    shown = subprocess.run(
+        [sys.executable, "-m", "importer", "show", run_id, "--report", str(report)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert moved.exists()
+    with report.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["status"] for row in rows] == ["accepted"] * len(phones)

@@ -215,7 +215,11 @@ class FileImporter:
             outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
             base.report = str(report)
         except LeadImportError as exc:
-            log.warning("%s: the report could not be written: %s", record.name, exc)
+            base.report_error = (
+                f"{_named(str(exc), claimed)} Once that is fixed, `leadimport show {outcome.run_id} --report FILE` "
+                "writes it again."
+            )
+            log.warning("%s: the report could not be written: %s", record.name, base.report_error)
         if pending:
             return self._pending(claimed, base, kind, outcome.stop_message)
         done = self._finish(claimed, base, "done", target=place)
@@ -226,7 +230,7 @@ class FileImporter:
             self.halted = (kind, message or "")
         result.state = "pending"
         masked = result.masked(self.settings.mask_pii)
-        write_result(masked, _result_path(claimed.path))
+        _write_beside(masked, claimed)
         self.claims.drops.update(
             claimed.record.file_id, state="pending", message=masked.stop_reason, result=masked.as_dict()
         )
@@ -239,7 +243,7 @@ class FileImporter:
         result.path = str(target)
         result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         masked = result.masked(self.settings.mask_pii)
-        write_result(masked, _result_path(claimed.path))
+        _write_beside(masked, claimed)
         self.claims.move(claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason)
         return Attempt(masked, Verdict.NONE)
 
@@ -273,6 +277,20 @@ def _as_one_import(outcome: Any, runs: list[int]) -> Any:
 def _named(message: str, claimed: Claimed) -> str:
     """A message about the file naming it as it was dropped, not by its place in ``processing/``."""
     return message.replace(str(claimed.path), claimed.record.name)
+
+
+def _write_beside(result: FileResult, claimed: Claimed) -> None:
+    """Write the result JSON beside the file; when that fails (a full disk), say so: the ledger holds the result
+    (``leadimport watch INBOX --status``) and the file moves on all the same."""
+    try:
+        write_result(result, _result_path(claimed.path))
+    except OSError as exc:
+        log.warning(
+            "%s: its result file could not be written beside it (%s); the ledger has it: leadimport watch %s --status",
+            claimed.record.name,
+            exc.strerror or exc,
+            claimed.record.inbox,
+        )
 
 
 def _result_path(path: Path) -> Path:
