@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
+import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from importer.sandbox.server import Sandbox, SandboxSettings
+from importer.watch import Watcher, WatchSettings
 from tests.conftest import PROCESS, PROJECT, ROOT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
+from tests.waiting import wait_until
 
 FAST = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0)
 
@@ -148,3 +153,50 @@ def test_a_full_disk_when_the_report_is_written_keeps_the_file_and_the_report_ca
     with report.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["status"] for row in rows] == ["accepted"] * len(phones)
+
+
+def test_a_removed_inbox_is_not_made_again_and_is_watched_again_once_back(
+    tmp_path: Path, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The inbox disappears (deleted, or its share unmounted): the watcher says so once and waits, making nothing
+    in its place (on an unmounted share that would be the local disk underneath); once it is back, a file
+    dropped there is imported."""
+    caplog.set_level(logging.INFO, logger="importer.watch")
+    inbox = tmp_path / "in box"
+    inbox.mkdir()
+    (tmp_path / "maps").mkdir()  # subfolder sources are looked for too
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    settings = WatchSettings(
+        inbox=inbox, ledger=tmp_path / "l.db", token=TOKEN, base_url=sandbox.base_url, mapping=tmp_path / "mapping.yaml",
+        mappings_dir=tmp_path / "maps", settle=0.0, poll=0.05, events=False, report_format="csv",
+    )  # fmt: skip
+    stopped = threading.Event()
+    looks: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        looks.append(seconds)
+        return stopped.wait(seconds)
+
+    watcher = Watcher(settings, wait=wait)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: (inbox / "processing").is_dir(), message="the watcher started")
+        shutil.rmtree(inbox)
+        wait_until(lambda: "is gone" in caplog.text, message="the watcher says the inbox is gone")
+        seen = len(looks)
+        wait_until(lambda: len(looks) > seen + 5, message="the watcher looked again several times")
+        assert thread.is_alive()
+        assert not inbox.exists()  # nothing made in its place
+        inbox.mkdir()
+        phones = good_phones(5, seed=73)
+        staged = write_sheet(tmp_path / "back.csv", phones)
+        staged.rename(inbox / "back.csv")
+        wait_until(lambda: _taken(inbox / "done"), timeout=60, message="a file dropped in the inbox once back")
+        assert _stored(sandbox) == sorted("+91" + p for p in phones)
+        assert caplog.text.count("is gone") == 1 and "is back" in caplog.text
+    finally:
+        stopped.set()
+        watcher.stop()
+        thread.join(timeout=60)
+    assert not thread.is_alive()

@@ -244,7 +244,12 @@ class FileImporter:
         result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         masked = result.masked(self.settings.mask_pii)
         _write_beside(masked, claimed)
-        self.claims.move(claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason)
+        try:
+            self.claims.move(
+                claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason
+            )
+        except OSError as exc:  # the state is committed; the file (or its inbox) was removed meanwhile
+            log.error("%s could not be moved to %s/ (%s); the ledger has its result", claimed.name, state, exc.strerror)
         return Attempt(masked, Verdict.NONE)
 
 

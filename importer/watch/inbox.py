@@ -144,6 +144,8 @@ class Watcher:
         self._backoff = settings.backoff_first
         self._mappings: dict[Path, tuple[float, Any]] = {}
         self._bad_mappings: set[tuple[Path, float]] = set()
+        self._gone = False
+        """Whether the inbox was found gone at the last look (said once, until it is back)."""
 
     # -- control ---------------------------------------------------------------------------------
 
@@ -294,10 +296,16 @@ class Watcher:
             attempt, claimed = self._pause_due
             self._pause_due = None
             return self._pause(attempt, claimed)
-        sources = self._sources()
-        for source in sources:
-            source.make_folders()
-        left = self._left_in_processing([s for s in sources if self._mapping_of(s, strict=False)], claims)
+        try:
+            sources = self._sources()
+            for source in sources:
+                source.make_folders()
+            left = self._left_in_processing([s for s in sources if self._mapping_of(s, strict=False)], claims)
+        except FileNotFoundError:
+            return self._inbox_gone()
+        if self._gone:
+            self._gone = False
+            log.warning("the inbox %s is back; watching it again", self.inbox)
         if left is not None and self._running:
             self._reap(block=True, timeout=settings.poll)  # a file to resume goes first, on its own
             return True
@@ -307,7 +315,10 @@ class Watcher:
                 log.warning("%s was left in processing/ (%s); resuming it", _label(left), left.record.state)
                 self._notifier.send(self._event("stuck", left, left.record.message or "left by an earlier start"))
             return self._see_through(left, importer_)
-        ready, waiting = self._ready(sources, settler, snapshot)
+        try:
+            ready, waiting = self._ready(sources, settler, snapshot)
+        except FileNotFoundError:  # gone since the look above
+            return self._inbox_gone()
         if ready is not None:
             taken = claims.take(*ready)
             if taken is not None:
@@ -320,6 +331,25 @@ class Watcher:
         else:
             importer_.preparer.stop()
             self._idle(settings.poll)
+        return True
+
+    def _inbox_gone(self) -> bool:
+        """The inbox (or a source's folder) vanished: removed, renamed, or its share unmounted. Nothing is made in
+        its place; the watcher waits for it to come back (``--once`` stops, exit 2). False when it must stop."""
+        if not self._gone:
+            self._gone = True
+            log.error(
+                "the inbox %s is gone (deleted, renamed, or its network share unmounted)%s",
+                self.inbox,
+                ": stopping" if self.settings.once else "; waiting for it to come back (nothing is made in its place)",
+            )
+        if self.settings.once:
+            self.exit_code = max(self.exit_code, 2)
+            return False
+        if self._running:
+            self._reap(block=True, timeout=self.settings.poll)
+        else:
+            self._idle(self.settings.poll)
         return True
 
     def _room(self) -> bool:

@@ -42,8 +42,10 @@ class Source:
         return self.folder / state
 
     def make_folders(self) -> None:
+        """Make the state folders inside the source's folder (never the folder itself: a removed inbox, or a share
+        no longer mounted, is not made again on the local disk underneath)."""
         for name in (*FOLDERS[1:], FOLDERS[0]):  # processing/ last: once it is there, so are the others
-            (self.folder / name).mkdir(parents=True, exist_ok=True)
+            (self.folder / name).mkdir(exist_ok=True)
 
     def dropped(self) -> Iterator[Path]:
         """The regular files directly in the source's folder (not its subfolders)."""
