@@ -200,3 +200,23 @@ def test_a_removed_inbox_is_not_made_again_and_is_watched_again_once_back(
         watcher.stop()
         thread.join(timeout=60)
     assert not thread.is_alive()
+
+
+def test_a_subfolder_without_a_mapping_is_named_in_the_log_and_the_status(inbox: Path, sandbox: Sandbox) -> None:
+    """A file dropped in a subfolder that has no mapping of its name is not taken: the log and --status say so,
+    naming the folder and the mapping it would need, instead of the file waiting there unexplained."""
+    maps = inbox.parent / "maps"
+    maps.mkdir()
+    (inbox / "dealer").mkdir()
+    write_sheet(inbox / "dealer" / "leads.csv", good_phones(3, seed=74))
+    done = _once(inbox, sandbox.base_url, "--mappings-dir", str(maps))
+    assert done.returncode == 0, done.stderr
+    assert "dealer" in done.stderr and "no mapping dealer.yaml" in done.stderr
+    assert (inbox / "dealer" / "leads.csv").exists() and not sandbox.leads()
+    status = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(inbox.parent / "mapping.yaml"),
+         "--mappings-dir", str(maps), "--status"],
+        cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert status.returncode == 0, status.stderr
+    assert "dealer/" in status.stdout and "1 file(s) not taken; add dealer.yaml" in status.stdout

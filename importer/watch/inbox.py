@@ -38,7 +38,7 @@ from importer.watch.claims import HEARTBEAT_SECONDS, STALE_AFTER, Claimed, Claim
 from importer.watch.events import EventSource, Wake
 from importer.watch.files import Attempt, FileImporter, ImportSettings
 from importer.watch.lanes import AHEAD_FILES, has_room
-from importer.watch.layout import Source, companions, find_sources, stamp_time
+from importer.watch.layout import Source, companions, find_sources, stamp_time, unmapped_folders
 from importer.watch.notify import Notifier, NotifySettings
 from importer.watch.pacing import paced_client
 from importer.watch.settle import Settler, is_ignored
@@ -144,6 +144,8 @@ class Watcher:
         self._backoff = settings.backoff_first
         self._mappings: dict[Path, tuple[float, Any]] = {}
         self._bad_mappings: set[tuple[Path, float]] = set()
+        self._unmapped: set[Path] = set()
+        """Subfolders without a mapping that the log has told about."""
         self._gone = False
         """Whether the inbox was found gone at the last look (said once, until it is back)."""
 
@@ -300,6 +302,7 @@ class Watcher:
             sources = self._sources()
             for source in sources:
                 source.make_folders()
+            self._tell_unmapped(sources)
             left = self._left_in_processing([s for s in sources if self._mapping_of(s, strict=False)], claims)
         except FileNotFoundError:
             return self._inbox_gone()
@@ -332,6 +335,19 @@ class Watcher:
             importer_.preparer.stop()
             self._idle(settings.poll)
         return True
+
+    def _tell_unmapped(self, sources: list[Source]) -> None:
+        """Say once for each subfolder with no mapping of its name that files dropped there are not taken."""
+        for folder in unmapped_folders(self.inbox, sources):
+            if folder not in self._unmapped:
+                self._unmapped.add(folder)
+                log.warning(
+                    "files dropped in %s are not taken: there is no mapping %s.yaml in %s (add one, or drop them "
+                    "in a folder that has one)",
+                    folder,
+                    folder.name,
+                    self.settings.mappings_dir,
+                )
 
     def _inbox_gone(self) -> bool:
         """The inbox (or a source's folder) vanished: removed, renamed, or its share unmounted. Nothing is made in

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["FOLDERS", "Source", "companions", "find_sources", "original_name", "stamped"]
+__all__ = ["FOLDERS", "Source", "companions", "find_sources", "original_name", "stamped", "unmapped_folders"]
 
 FOLDERS = ("processing", "done", "failed", "duplicate")
 MAPPING_SUFFIXES = (".yaml", ".yml")
@@ -75,6 +75,18 @@ def find_sources(inbox: Path, mapping: Path | None, mappings_dir: Path) -> list[
                 sources.append(Source(name, inbox / name, candidate))
                 break
     return sources
+
+
+def unmapped_folders(inbox: Path, sources: list[Source]) -> list[Path]:
+    """The inbox's subfolders that are no source (no mapping of their name): files dropped there are not taken."""
+    served = {source.folder for source in sources}
+    with os.scandir(inbox) as entries:
+        return sorted(
+            Path(entry.path)
+            for entry in entries
+            if entry.is_dir() and entry.name not in FOLDERS and not entry.name.startswith(".")
+            and Path(entry.path) not in served
+        )  # fmt: skip
 
 
 def stamped(name: str, at: datetime | None = None) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from importer.ledger.drops import DropLedger
 from importer.watch.claims import STALE_AFTER
-from importer.watch.layout import find_sources
+from importer.watch.layout import find_sources, unmapped_folders
 from importer.watch.settle import is_ignored
 
 __all__ = ["inbox_status"]
@@ -44,6 +44,12 @@ def inbox_status(
         ]
         lines.append(f"Waiting to be taken: {len(queued)}")
         lines += [f"  {label:<16} {name}" for label, name in queued]
+        unmapped = unmapped_folders(resolved, sources) if resolved.is_dir() else []
+        if unmapped:
+            lines.append(f"Not watched (no mapping of the folder's name in {mappings_dir}):")
+            for folder in unmapped:
+                count = sum(1 for path in folder.iterdir() if path.is_file() and not is_ignored(path.name, marker))
+                lines.append(f"  {folder.name + '/':<16} {count} file(s) not taken; add {folder.name}.yaml")
         processing = [
             (source.label, path) for source in sources if source.sub("processing").is_dir()
             for path in sorted(source.sub("processing").iterdir())
