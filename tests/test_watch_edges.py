@@ -220,3 +220,16 @@ def test_a_subfolder_without_a_mapping_is_named_in_the_log_and_the_status(inbox:
     )  # fmt: skip
     assert status.returncode == 0, status.stderr
     assert "dealer/" in status.stdout and "1 file(s) not taken; add dealer.yaml" in status.stdout
+
+
+def test_a_symlink_dropped_in_the_inbox_is_imported_and_its_target_left_alone(inbox: Path, sandbox: Sandbox) -> None:
+    """`ln -s /exports/today.csv INBOX/` is a drop too: the link moves to done/ with its report, the file it
+    points to is read (and left where it is), instead of the link waiting in the inbox unnoticed."""
+    phones = good_phones(4, seed=75)
+    target = write_sheet(inbox.parent / "export.csv", phones)
+    (inbox / "today.csv").symlink_to(target)
+    done = _once(inbox, sandbox.base_url)
+    assert done.returncode == 0, done.stderr
+    moved = _taken(inbox / "done")
+    assert set(moved) == {"today.csv"} and _result(moved["today.csv"])["counts"] == {"accepted": 4}
+    assert target.is_file() and _stored(sandbox) == sorted("+91" + p for p in phones)

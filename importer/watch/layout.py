@@ -48,10 +48,11 @@ class Source:
             (self.folder / name).mkdir(exist_ok=True)
 
     def dropped(self) -> Iterator[Path]:
-        """The regular files directly in the source's folder (not its subfolders)."""
+        """The regular files directly in the source's folder (not its subfolders), and links to files there: a
+        link is taken like a file (moved on itself; the file it points to is read, and left where it is)."""
         with os.scandir(self.folder) as entries:
             for entry in entries:
-                if entry.is_file(follow_symlinks=False):
+                if entry.is_file():
                     yield Path(entry.path)
 
     @property
