@@ -46,9 +46,9 @@ def _env(crm_url: str, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _once(inbox: Path, crm_url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+def _once(inbox: Path, crm_url: str, *extra: str, wrap: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(inbox.parent / "mapping.yaml"),
+        [*wrap, sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(inbox.parent / "mapping.yaml"),
          "--settle", "0.2", "--poll", "0.05", "--report-format", "csv", "--once", *extra],
         cwd=ROOT, env=_env(crm_url, inbox.parent), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -233,3 +233,28 @@ def test_a_symlink_dropped_in_the_inbox_is_imported_and_its_target_left_alone(in
     moved = _taken(inbox / "done")
     assert set(moved) == {"today.csv"} and _result(moved["today.csv"])["counts"] == {"accepted": 4}
     assert target.is_file() and _stored(sandbox) == sorted("+91" + p for p in phones)
+
+
+AS_A_USER = ("setpriv", "--bounding-set", "-dac_override,-dac_read_search")
+"""Run as root without the power to read any file: file permissions apply as they do to a user."""
+
+
+def test_a_file_the_watcher_may_not_read_fails_saying_so_and_once_ends(inbox: Path, sandbox: Sandbox) -> None:
+    """A file without read permission never becomes readable by waiting: --once does not wait for it for ever;
+    it lands in failed/ with a result that says it cannot be read and what to do."""
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv to drop the power to read any file")
+    secret = write_sheet(inbox / "secret.csv", good_phones(3, seed=76))
+    secret.chmod(0)
+    phones = good_phones(3, seed=77)
+    write_sheet(inbox / "open.csv", phones, prefix="O")
+    done = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+    if "setpriv:" in done.stderr:
+        pytest.skip(f"setpriv cannot drop capabilities here: {done.stderr.strip()}")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    failed = _taken(inbox / "failed")
+    assert set(failed) == {"secret.csv"}
+    reason = str(_result(failed["secret.csv"])["reason"])
+    assert "cannot be read" in reason and "Permission denied" in reason
+    assert _stored(sandbox) == sorted("+91" + p for p in phones)

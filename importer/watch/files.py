@@ -135,7 +135,16 @@ class FileImporter:
         drops = self.claims.drops
         record = claimed.record
         project, process = mapping.project_id or "", mapping.process_id or ""
-        sha = record.sha256 or content_hash(claimed.path)
+        try:
+            sha = record.sha256 or content_hash(claimed.path)
+        except OSError as exc:  # not readable (permission denied ...): failed, saying what to do
+            unread = FileResult(file=record.name, source=claimed.source.name, state="failed", path=str(claimed.path),
+                                exit_status=2, mapping=str(claimed.source.mapping), taken_at=record.created_at)  # fmt: skip
+            unread.reason = (
+                f"{record.name}: cannot be read ({exc.strerror or exc}). Let the user the watcher runs as read it "
+                "(e.g. chmod a+r), then drop it again."
+            )
+            return self._finish(claimed, unread, "failed")
         if record.sha256 is None:
             drops.update(record.file_id, sha256=sha, project_id=project, process_id=process)
         base = FileResult(

@@ -7,7 +7,8 @@ clock may be off), it is not empty, it can be opened for reading, a zip-based wo
 opens as a zip, and the marker file (``NAME.done``) exists when one is asked for. A file still being
 written is looked at again later, never failed. A workbook that stays unchanged but never becomes a zip
 (it was truncated for good), or a file that stays empty, is taken after :data:`BROKEN_ZIP_FACTOR` settle
-periods and fails with the reason (never left in the inbox for good, where ``--once`` would wait for it).
+periods and fails with the reason (never left in the inbox for good, where ``--once`` would wait for it);
+so is a file this user may not read (permission denied).
 """
 
 from __future__ import annotations
@@ -86,6 +87,10 @@ class Settler:
         try:
             with path.open("rb"):
                 pass
+        except PermissionError:  # not a lock (a share reports those otherwise): it fails, saying so, if it stays
+            if quiet < self.settle * BROKEN_ZIP_FACTOR:
+                return Verdict(False, "not readable (permission denied)")
+            return Verdict(True)
         except OSError:
             return Verdict(False, "locked by another program")
         complete = path.suffix.lower() not in ZIP_SUFFIXES or _is_zip(path)
