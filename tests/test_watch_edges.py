@@ -258,3 +258,54 @@ def test_a_file_the_watcher_may_not_read_fails_saying_so_and_once_ends(inbox: Pa
     reason = str(_result(failed["secret.csv"])["reason"])
     assert "cannot be read" in reason and "Permission denied" in reason
     assert _stored(sandbox) == sorted("+91" + p for p in phones)
+
+
+def test_a_mapping_broken_while_watching_leaves_its_files_where_they_were_dropped_until_fixed(
+    tmp_path: Path, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A source's mapping is saved with a YAML error while the watcher runs: the log says so once, a file
+    dropped there stays in the source's folder (not taken into processing/ with no word why), and once the
+    mapping is fixed the file is imported."""
+    caplog.set_level(logging.INFO, logger="importer.watch")
+    inbox = tmp_path / "inbox"
+    (inbox / "dealer").mkdir(parents=True)
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    mapping = maps / "dealer.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    settings = WatchSettings(
+        inbox=inbox, ledger=tmp_path / "l.db", token=TOKEN, base_url=sandbox.base_url, mappings_dir=maps,
+        settle=0.0, poll=0.05, events=False, report_format="csv",
+    )  # fmt: skip
+    stopped = threading.Event()
+    looks: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        looks.append(seconds)
+        return stopped.wait(seconds)
+
+    watcher = Watcher(settings, wait=wait)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: (inbox / "dealer" / "processing").is_dir(), message="the watcher started")
+        mapping.write_text(MAPPING.replace("fields:", "fields: [oops"), encoding="utf-8")
+        os.utime(mapping, (mapping.stat().st_atime, mapping.stat().st_mtime + 5))
+        wait_until(lambda: "until its mapping is fixed" in caplog.text, message="the broken mapping is told")
+        phones = good_phones(3, seed=78)
+        staged = write_sheet(tmp_path / "leads.csv", phones)
+        staged.rename(inbox / "dealer" / "leads.csv")
+        seen = len(looks)
+        wait_until(lambda: len(looks) > seen + 5, message="the watcher looked again several times")
+        assert (inbox / "dealer" / "leads.csv").exists()
+        assert not list((inbox / "dealer" / "processing").iterdir())
+        mapping.write_text(MAPPING, encoding="utf-8")
+        os.utime(mapping, (mapping.stat().st_atime, mapping.stat().st_mtime + 10))
+        wait_until(lambda: _taken(inbox / "dealer" / "done"), timeout=60, message="imported once the mapping is fixed")
+        assert _stored(sandbox) == sorted("+91" + p for p in phones)
+        assert caplog.text.count("until its mapping is fixed") == 1
+    finally:
+        stopped.set()
+        watcher.stop()
+        thread.join(timeout=60)
+    assert not thread.is_alive()

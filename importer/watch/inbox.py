@@ -303,7 +303,8 @@ class Watcher:
             for source in sources:
                 source.make_folders()
             self._tell_unmapped(sources)
-            left = self._left_in_processing([s for s in sources if self._mapping_of(s, strict=False)], claims)
+            sources = [s for s in sources if self._mapping_of(s, strict=False)]  # a broken one's files stay put
+            left = self._left_in_processing(sources, claims)
         except FileNotFoundError:
             return self._inbox_gone()
         if self._gone:
@@ -520,7 +521,7 @@ class Watcher:
                 raise
             if (source.mapping, stamp) not in self._bad_mappings:
                 self._bad_mappings.add((source.mapping, stamp))
-                log.error("files of %s wait: %s", source.label, exc)
+                log.error("files of %s wait where they were dropped until its mapping is fixed: %s", source.label, exc)
             return None
         self._mappings[source.mapping] = (stamp, mapping)
         return mapping
