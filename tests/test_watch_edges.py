@@ -309,3 +309,25 @@ def test_a_mapping_broken_while_watching_leaves_its_files_where_they_were_droppe
         watcher.stop()
         thread.join(timeout=60)
     assert not thread.is_alive()
+
+
+def test_status_keeps_one_line_a_file_and_names_a_broken_mapping(inbox: Path, sandbox: Sandbox) -> None:
+    """A failure whose reason runs over several lines still takes one line of --status (ending with where the
+    file is); a source whose mapping is broken says so there, since its files wait."""
+    maps = inbox.parent / "maps"
+    maps.mkdir()
+    (maps / "dealer.yaml").write_text(MAPPING, encoding="utf-8")
+    (inbox / "dealer").mkdir()
+    (inbox / "misfit.csv").write_text("Company,Revenue\nAcme,100\n", encoding="utf-8")
+    done = _once(inbox, sandbox.base_url, "--mappings-dir", str(maps))
+    assert done.returncode == 1, done.stderr
+    (maps / "dealer.yaml").write_text("project_id: [oops\n", encoding="utf-8")
+    status = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(inbox.parent / "mapping.yaml"),
+         "--mappings-dir", str(maps), "--status"],
+        cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert status.returncode == 0, status.stderr
+    (line,) = [line for line in status.stdout.splitlines() if "misfit.csv" in line]
+    assert "failed" in line and "-> " in line and line.endswith("_misfit.csv")
+    assert "dealer" in status.stdout and "its mapping is broken" in status.stdout
