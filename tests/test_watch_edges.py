@@ -331,3 +331,23 @@ def test_status_keeps_one_line_a_file_and_names_a_broken_mapping(inbox: Path, sa
     (line,) = [line for line in status.stdout.splitlines() if "misfit.csv" in line]
     assert "failed" in line and "-> " in line and line.endswith("_misfit.csv")
     assert "dealer" in status.stdout and "its mapping is broken" in status.stdout
+
+
+def test_files_named_without_a_type_are_read_by_their_content(inbox: Path, sandbox: Sandbox) -> None:
+    """An SFTP drop named `leads` (no extension), CSV or workbook, is read as `leadimport run` reads it: by its
+    content. The watcher's timestamp prefix must not become its type."""
+    import openpyxl
+
+    phones = good_phones(6, seed=79)
+    write_sheet(inbox / "leads", phones[:3])
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Name", "Phone"])
+    for i, phone in enumerate(phones[3:]):
+        sheet.append([f"W{i}", phone])
+    book.save(inbox / "LEADS_WORKBOOK")
+    done = _once(inbox, sandbox.base_url)
+    assert done.returncode == 0, done.stderr
+    assert set(_taken(inbox / "done")) == {"leads", "LEADS_WORKBOOK"}
+    assert _stored(sandbox) == sorted("+91" + p for p in phones)

@@ -128,9 +128,12 @@ def test_stamped_names_sort_by_time_and_keep_the_original_name() -> None:
 
     first = stamped("b.csv", datetime(2026, 12, 6, 9, 5, 3, 120000, tzinfo=UTC))
     second = stamped("a.csv", datetime(2026, 12, 6, 21, 0, 0, tzinfo=UTC))
-    assert first == "20261206T090503.120Z_b.csv" and first < second
+    assert first == "20261206T090503,120Z_b.csv" and first < second
     assert original_name(first) == "b.csv"
-    assert stamp_time(first) is not None
+    assert stamp_time(first) == datetime(2026, 12, 6, 9, 5, 3, 120000, tzinfo=UTC)
+    older = "20261206T090503.120Z_b.csv"  # the dot earlier watchers wrote
+    assert original_name(older) == "b.csv" and stamp_time(older) == stamp_time(first)
+    assert Path(stamped("leads")).suffix == ""  # a name without a type keeps none
     assert original_name("plain.csv") == "plain.csv"
 
 

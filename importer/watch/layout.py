@@ -8,7 +8,7 @@ INBOX/                      files dropped here use --mapping
 ```
 
 A file taken moves to its source's ``processing/`` under a sortable UTC timestamp prefix
-(``20261206T211503.120Z_leads.csv``) that keeps the original name; its report and result JSON are
+(``20261206T211503,120Z_leads.csv``) that keeps the original name; its report and result JSON are
 written beside it and move with it.
 """
 
@@ -25,8 +25,10 @@ __all__ = ["FOLDERS", "Source", "companions", "find_sources", "original_name", "
 
 FOLDERS = ("processing", "done", "failed", "duplicate")
 MAPPING_SUFFIXES = (".yaml", ".yml")
-_STAMP = re.compile(r"^\d{8}T\d{6}\.\d{3}Z_")
-_STAMP_FORMAT = "%Y%m%dT%H%M%S.%f"
+_STAMP = re.compile(r"^\d{8}T\d{6}[,.]\d{3}Z_")
+"""The prefix, with ISO 8601's decimal comma: a dot would make the stamp the suffix of a name that has none
+(``…T211503.120Z_leads`` would read as a file of type ``.120z_leads``). A dot is still read (older names)."""
+_STAMP_FORMAT = "%Y%m%dT%H%M%S,%f"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,7 @@ def stamp_time(name: str) -> datetime | None:
     match = _STAMP.match(name)
     if not match:
         return None
-    return datetime.strptime(match.group(0)[:-2], _STAMP_FORMAT).replace(tzinfo=UTC)
+    return datetime.strptime(match.group(0)[:-2].replace(".", ","), _STAMP_FORMAT).replace(tzinfo=UTC)
 
 
 def companions(path: Path) -> list[Path]:

@@ -3,7 +3,7 @@
 ```json
 {"file": "leads.csv", "source": "dealer", "state": "done", "exit_status": 0, "run_id": 12,
  "counts": {"accepted": 480, "invalid": 20}, "stop_reason": null, "sha256": "...",
- "report": ".../done/20261206T211503.120Z_leads.csv.report.xlsx", "text": "leads.csv: done ..."}
+ "report": ".../done/20261206T211503,120Z_leads.csv.report.xlsx", "text": "leads.csv: done ..."}
 ```
 """
 
