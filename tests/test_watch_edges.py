@@ -328,6 +328,8 @@ def test_status_keeps_one_line_a_file_and_names_a_broken_mapping(inbox: Path, sa
         cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert status.returncode == 0, status.stderr
+    misfit = _result(_taken(inbox / "failed")["misfit.csv"])
+    assert "header_row: N in the mapping" in str(misfit["reason"])  # what a watcher's user can change
     (line,) = [line for line in status.stdout.splitlines() if "misfit.csv" in line]
     assert "failed" in line and "-> " in line and line.endswith("_misfit.csv")
     assert "dealer" in status.stdout and "its mapping is broken" in status.stdout
