@@ -353,3 +353,27 @@ def test_files_named_without_a_type_are_read_by_their_content(inbox: Path, sandb
     assert done.returncode == 0, done.stderr
     assert set(_taken(inbox / "done")) == {"leads", "LEADS_WORKBOOK"}
     assert _stored(sandbox) == sorted("+91" + p for p in phones)
+
+
+def test_files_with_the_same_leads_dropped_together_all_finish_and_send_each_lead_once(tmp_path: Path) -> None:
+    """A full export and a part of it dropped at once: while one file sends a lead, the other finds it
+    "being sent by another run"; that file waits in processing/ and is taken up again once the first is done,
+    so --once ends with every file finished (exit 0, not 3 "pending" with no reason) and each lead stored once."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = good_phones(1200, seed=80)
+    write_sheet(inbox / "full.csv", phones)
+    write_sheet(inbox / "again.csv", phones, prefix="A")  # the same leads, other names: other bytes
+    write_sheet(inbox / "half.csv", phones[:600], prefix="H")
+    slow = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, latency=(0.2, 0.2)
+    )
+    with Sandbox(slow) as crm:
+        done = _once(inbox, crm.base_url, "--batch-size", "50", "--concurrency", "2")
+        stored = _stored(crm)
+    assert done.returncode == 0, done.stderr
+    assert "None" not in done.stderr
+    assert set(_taken(inbox / "done")) | set(_taken(inbox / "duplicate")) == {"full.csv", "again.csv", "half.csv"}
+    assert not _taken(inbox / "processing")
+    assert stored == sorted("+91" + p for p in phones)  # each lead once

@@ -216,6 +216,11 @@ class FileImporter:
         base.counts = {str(k): int(v) for k, v in outcome.summary.counts.items()}
         base.exit_status = outcome.exit_code
         base.stop_reason = _named(outcome.stop_message, claimed) if outcome.stop_message else None
+        if kind is Verdict.BUSY and not base.stop_reason:
+            base.stop_reason = (
+                f"{pending} row(s) were being sent by another import at the same moment (a file with the same "
+                "leads); the file is taken up again once that is done"
+            )
         drops.update(record.file_id, run_id=outcome.run_id)
         # A finished file's report is written where it will stay (the ledger notes that place for `show`).
         place = self.claims.destination(claimed, "done") if not pending else claimed.path
@@ -230,7 +235,7 @@ class FileImporter:
             )
             log.warning("%s: the report could not be written: %s", record.name, base.report_error)
         if pending:
-            return self._pending(claimed, base, kind, outcome.stop_message)
+            return self._pending(claimed, base, kind, outcome.stop_message or base.stop_reason)
         done = self._finish(claimed, base, "done", target=place)
         return Attempt(done.result, kind, outcome.stop_message)
 

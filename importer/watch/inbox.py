@@ -146,6 +146,8 @@ class Watcher:
         self._bad_mappings: set[tuple[Path, float]] = set()
         self._unmapped: set[Path] = set()
         """Subfolders without a mapping that the log has told about."""
+        self._busy = 0.0
+        """The last wait for rows another import held (see :meth:`_busy_delay`)."""
         self._gone = False
         """Whether the inbox was found gone at the last look (said once, until it is back)."""
 
@@ -369,6 +371,12 @@ class Watcher:
             self._idle(self.settings.poll)
         return True
 
+    def _busy_delay(self) -> float:
+        """How long to wait before a file whose rows another import holds is tried again (growing, from a
+        poll or a second up to the longest backoff)."""
+        self._busy = min(max(self._busy * 2, self.settings.poll, 1.0), self.settings.backoff_max)
+        return self._busy
+
     def _room(self) -> bool:
         return has_room([claimed.record.size for claimed in self._running.values()], self.settings.files_at_once)
 
@@ -424,6 +432,12 @@ class Watcher:
             self._resumed.add(claimed.record.file_id)
             attempt = importer_.attempt(claimed, mapping)
             verdict = self._record(attempt, claimed)
+            if verdict == "busy":  # taken up again alone: what holds its rows is not this watcher's
+                if self.wait(self._busy_delay()):
+                    return False
+                record = self._claims.drops.get(claimed.record.file_id) or claimed.record
+                claimed = Claimed(record, claimed.source, claimed.path)
+                continue
             if verdict != "pause":
                 return verdict == "next"
             if not self._pause(attempt, claimed):
@@ -434,7 +448,8 @@ class Watcher:
             claimed = Claimed(record, claimed.source, claimed.path)
 
     def _record(self, attempt: Attempt, claimed: Claimed) -> str:
-        """Log, count and announce an attempt; what the watcher does next: "next", "pause" or "stop"."""
+        """Log, count and announce an attempt; what the watcher does next: "next", "busy" (the
+        file stays in ``processing/``, to be taken up again on its own), "pause" or "stop"."""
         result = attempt.result
         if attempt.finished:
             self.tally.add(attempt)
@@ -448,7 +463,11 @@ class Watcher:
         if attempt.stop is Verdict.NONE:
             if attempt.finished:
                 self._backoff = self.settings.backoff_first
+                self._busy = 0.0
             return "next"
+        if attempt.stop is Verdict.BUSY:  # stays in processing/; resumed first once the files under way end
+            log.info("%s stays in processing/ for now: %s", _label(claimed), self._masked(attempt.stop_message))
+            return "busy"
         message = self._masked(attempt.stop_message)
         if attempt.stop is Verdict.FATAL:
             self.exit_code = 3
