@@ -377,3 +377,21 @@ def test_files_with_the_same_leads_dropped_together_all_finish_and_send_each_lea
     assert set(_taken(inbox / "done")) | set(_taken(inbox / "duplicate")) == {"full.csv", "again.csv", "half.csv"}
     assert not _taken(inbox / "processing")
     assert stored == sorted("+91" + p for p in phones)  # each lead once
+
+
+def test_a_file_with_a_long_non_latin_name_is_imported_under_a_shortened_name(inbox: Path, sandbox: Sandbox) -> None:
+    """70 Devanagari letters and spaces are 228 bytes: with the timestamp and `.report.xlsx` added the name would not fit
+    (255 bytes), and the watcher ended with an internal error. It is shortened in the middle, keeping `.csv`;
+    the result and the log keep the name it was dropped with."""
+    name = "लीड्स " * 14 + ".csv"
+    assert len(name.encode()) > 255 - 40
+    phones = good_phones(3, seed=82)
+    write_sheet(inbox / name, phones)
+    done = _once(inbox, sandbox.base_url, "--report-format", "xlsx")
+    assert done.returncode == 0, done.stderr
+    assert "internal error" not in done.stderr
+    (moved,) = [p for p in (inbox / "done").iterdir() if p.suffix == ".csv"]
+    assert moved.name.endswith("….csv") and len(moved.name.encode()) <= 255 - 25
+    assert moved.with_name(moved.name + ".report.xlsx").is_file()
+    assert _result(moved)["file"] == name
+    assert _stored(sandbox) == sorted("+91" + p for p in phones)

@@ -42,3 +42,31 @@ def test_a_very_long_cell_is_clipped_on_the_pages_and_kept_whole_in_the_report(t
     rows = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
     assert [row["status"] for row in rows] == ["accepted"] * 3
     assert all(row["Notes"] == notes for row in rows)
+
+
+def test_a_long_non_latin_file_name_gets_its_reports(tmp_path: Path) -> None:
+    """An upload named with 90 Devanagari letters (270 bytes): the send ends with its reports to download,
+    named after the file (shortened to fit), not "The send did not finish: File name too long"."""
+    name = "लीड्स" * 18 + ".csv"
+    phones = good_phones(3, seed=83)
+    sheet = tmp_path / "upload.csv"
+    sheet.write_text("Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        response = page.post("/upload", files={"file": (name, sheet.read_bytes())}, follow_redirects=False)
+        assert response.status_code == 303
+        (upload,) = page.state.uploads.all()
+        assert upload.task is not None and upload.task.wait(60)
+        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", region="IN"))
+        page.wait(upload)
+        page.post(f"/u/{upload.id}/send")
+        page.wait(upload)
+        done = page.get(f"/u/{upload.id}/send").text
+        stored = len(sandbox.leads())
+        reports = {kind: page.client.get(f"/u/{upload.id}/download/{kind}") for kind in ("xlsx", "csv", "fix")}
+    assert stored == 3
+    assert "Finished" in done and "did not finish" not in done
+    for kind, report in reports.items():
+        assert report.status_code == 200, kind
+        assert "%E0%A4%B2" in report.headers["content-disposition"]  # named after the file (ल)

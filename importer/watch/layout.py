@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from importer.filenames import fit_name
+
 __all__ = ["FOLDERS", "Source", "companions", "find_sources", "original_name", "stamped", "unmapped_folders"]
 
 FOLDERS = ("processing", "done", "failed", "duplicate")
@@ -92,10 +94,16 @@ def unmapped_folders(inbox: Path, sources: list[Source]) -> list[Path]:
         )  # fmt: skip
 
 
+_BESIDE = len(".") + len(".result.json.partial") + len("-999")
+"""Bytes the longest name written beside a taken file adds to its name (a result being written; a free name)."""
+
+
 def stamped(name: str, at: datetime | None = None) -> str:
-    """``name`` with a sortable UTC timestamp prefix (milliseconds)."""
+    """``name`` with a sortable UTC timestamp prefix (milliseconds), shortened when the name, its prefix and what
+    is written beside it would not fit in a file name."""
     moment = (at or datetime.now(UTC)).astimezone(UTC)
-    return f"{moment.strftime(_STAMP_FORMAT)[:-3]}Z_{name}"
+    prefix = f"{moment.strftime(_STAMP_FORMAT)[:-3]}Z_"
+    return prefix + fit_name(name, reserve=len(prefix) + _BESIDE)
 
 
 def original_name(name: str) -> str:
