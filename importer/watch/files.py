@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 import importer
-from importer.crm.client import RetryPolicy
+from importer.crm.client import SETTLE_WAIT, RetryPolicy
 from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import RateLimit
 from importer.errors import ConfigError, LeadImportError, LedgerError, SourceError
@@ -35,7 +35,7 @@ from importer.watch.stops import Verdict, classify
 
 log = logging.getLogger("importer.watch")
 
-__all__ = ["Attempt", "FileImporter", "ImportSettings", "content_hash"]
+__all__ = ["Attempt", "FileImporter", "ImportSettings", "content_hash", "retry_policy"]
 
 
 def content_hash(path: Path) -> str:
@@ -318,3 +318,13 @@ def _result_path(path: Path) -> Path:
 
 def _day(stamp: str) -> str:
     return stamp[:10] if stamp else "an earlier day"
+
+
+IMPORT_ATTEMPTS = 3
+"""Tries of a failing request within one import. Fewer than a run's: the watcher backs off and takes the file up
+again itself, and a stopping watcher's imports in worker threads end within about a second and a half."""
+
+
+def retry_policy(send: SendOptions) -> RetryPolicy:
+    """How a watched import retries a failing request."""
+    return RetryPolicy(attempts=IMPORT_ATTEMPTS, settle_wait=min(send.inflight_grace, SETTLE_WAIT))

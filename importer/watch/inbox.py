@@ -21,13 +21,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_any
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import importer
-from importer.crm.client import SETTLE_WAIT, RetryPolicy
 from importer.crm.limiter import DEFAULT_RATE, RateLimit
 from importer.errors import ConfigError, LeadImportError
 from importer.ledger.drops import DropLedger
@@ -36,13 +34,14 @@ from importer.send.gc_pause import fewer_collections
 from importer.send.submit import SendOptions
 from importer.watch.claims import HEARTBEAT_SECONDS, STALE_AFTER, Claimed, Claims, InboxLock
 from importer.watch.events import EventSource, Wake
-from importer.watch.files import Attempt, FileImporter, ImportSettings
+from importer.watch.files import Attempt, FileImporter, ImportSettings, retry_policy
 from importer.watch.lanes import AHEAD_FILES, has_room
-from importer.watch.layout import Source, companions, find_sources, stamp_time, unmapped_folders
+from importer.watch.layout import Source, find_sources, is_companion, prune_done, unmapped_folders
 from importer.watch.notify import Notifier, NotifySettings
 from importer.watch.pacing import paced_client
 from importer.watch.settle import Settler, is_ignored
 from importer.watch.stops import Verdict
+from importer.watch.tally import Tally, exit_of
 
 log = logging.getLogger("importer.watch")
 
@@ -98,20 +97,6 @@ class WatchSettings:
     while this one sends; the CLI asks for it (a library caller's main module would be run again by it)."""
 
 
-@dataclass(slots=True)
-class _Tally:
-    """The files this watcher finished, by how they ended (for ``--once``'s exit code)."""
-
-    states: dict[str, int] = field(default_factory=dict)
-    problems: int = 0
-
-    def add(self, attempt: Attempt) -> None:
-        result = attempt.result
-        self.states[result.state] = self.states.get(result.state, 0) + 1
-        if result.state == "failed" or (result.state == "done" and result.exit_status == 1):
-            self.problems += 1
-
-
 class Watcher:
     """Serves one inbox until stopped (or, with ``once``, until the files there at its start are handled)."""
 
@@ -134,7 +119,7 @@ class Watcher:
         """The file-event source while the watcher runs with events on (``events.armed``: watching)."""
         self._importing = False
         self.exit_code = 0
-        self.tally = _Tally()
+        self.tally = Tally()
         self._stop_transport: Callable[[], None] | None = None
         self.fatal: str | None = None
         self._resumed: set[int] = set()
@@ -209,7 +194,7 @@ class Watcher:
                 ledger=settings.ledger,
                 rate=settings.rate,
                 send=settings.send,
-                retry=_retry_policy(settings.send),
+                retry=retry_policy(settings.send),
                 report_format=settings.report_format,
                 mask_pii=settings.mask_pii,
                 force=settings.force,
@@ -453,7 +438,7 @@ class Watcher:
         result = attempt.result
         if attempt.finished:
             self.tally.add(attempt)
-            self.exit_code = max(self.exit_code, _exit_of(result.state, result.exit_status))
+            self.exit_code = max(self.exit_code, exit_of(result.state, result.exit_status))
             log.info("%s", result.text())
             self._notifier.send(result.as_dict(), _result_file(result.path))
         if attempt.stop is Verdict.INTERRUPTED or self.stopping:
@@ -558,7 +543,7 @@ class Watcher:
         for source in sources:
             folder = source.sub("processing")
             for path in folder.iterdir() if folder.is_dir() else ():
-                if path.is_file() and not _is_companion(path) and not path.name.startswith(".") and path not in running:
+                if path.is_file() and not is_companion(path) and not path.name.startswith(".") and path not in running:
                     left.append((path.name, source, path))
         if not left:
             return None
@@ -598,53 +583,8 @@ class Watcher:
         return (source, path), waiting + len(ready) - 1
 
 
-def prune_done(source: Source, keep_days: float) -> int:
-    """Delete files (and their reports and results) taken more than ``keep_days`` ago from ``done/`` only."""
-    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
-    removed = 0
-    folder = source.sub("done")
-    if not folder.is_dir():
-        return 0
-    for path in folder.iterdir():
-        if _is_companion(path):
-            continue
-        taken = stamp_time(path.name)
-        if taken is None or taken >= cutoff:
-            continue
-        for item in (path, *companions(path)):
-            if item.exists():
-                item.unlink()
-                removed += 1
-    if removed:
-        log.info("pruned %d file(s) older than %g days from %s", removed, keep_days, folder)
-    return removed
-
-
-def _is_companion(path: Path) -> bool:
-    return path.name.endswith((".report.xlsx", ".report.csv", ".result.json")) or path.name.endswith(".partial")
-
-
 def _result_file(path: str) -> Path:
     return Path(path).with_name(Path(path).name + ".result.json")
-
-
-def _exit_of(state: str, exit_status: int) -> int:
-    if state == "pending":
-        return 3
-    if state == "failed":
-        return 1
-    if state == "done":
-        return exit_status if exit_status in (0, 1) else 3
-    return 0
-
-
-IMPORT_ATTEMPTS = 3
-"""Tries of a failing request within one import. Fewer than a run's: the watcher backs off and takes the file up
-again itself, and a stopping watcher's imports in worker threads end within about a second and a half."""
-
-
-def _retry_policy(send: SendOptions) -> RetryPolicy:
-    return RetryPolicy(attempts=IMPORT_ATTEMPTS, settle_wait=min(send.inflight_grace, SETTLE_WAIT))
 
 
 def _label(claimed: Claimed) -> str:

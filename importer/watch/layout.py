@@ -14,16 +14,29 @@ written beside it and move with it.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from importer.filenames import fit_name
 
-__all__ = ["FOLDERS", "Source", "companions", "find_sources", "original_name", "stamped", "unmapped_folders"]
+__all__ = [
+    "FOLDERS",
+    "Source",
+    "companions",
+    "find_sources",
+    "is_companion",
+    "original_name",
+    "prune_done",
+    "stamped",
+    "unmapped_folders",
+]
+
+log = logging.getLogger("importer.watch")
 
 FOLDERS = ("processing", "done", "failed", "duplicate")
 MAPPING_SUFFIXES = (".yaml", ".yml")
@@ -133,3 +146,30 @@ def free_name(folder: Path, name: str) -> Path:
         target = folder / f"{stem}-{n}{suffix}"
         n += 1
     return target
+
+
+def prune_done(source: Source, keep_days: float) -> int:
+    """Delete files (and their reports and results) taken more than ``keep_days`` ago from ``done/`` only."""
+    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
+    removed = 0
+    folder = source.sub("done")
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        if is_companion(path):
+            continue
+        taken = stamp_time(path.name)
+        if taken is None or taken >= cutoff:
+            continue
+        for item in (path, *companions(path)):
+            if item.exists():
+                item.unlink()
+                removed += 1
+    if removed:
+        log.info("pruned %d file(s) older than %g days from %s", removed, keep_days, folder)
+    return removed
+
+
+def is_companion(path: Path) -> bool:
+    """Whether ``path`` is a report or result written beside a taken file (or one being written)."""
+    return path.name.endswith((".report.xlsx", ".report.csv", ".result.json")) or path.name.endswith(".partial")
