@@ -228,8 +228,7 @@ def test_keep_days_prunes_only_done_of_files_taken_long_ago(tmp_path: Path) -> N
     """Files, reports and results older than N days go from done/; failed/ and newer files stay."""
     from datetime import UTC, datetime, timedelta
 
-    from importer.watch.layout import prune_done
-    from importer.watch.layout import Source
+    from importer.watch.layout import Source, prune_done
 
     source = Source("", tmp_path, tmp_path / "m.yaml")
     source.make_folders()
