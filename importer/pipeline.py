@@ -507,6 +507,10 @@ def rebuild_report(run_id: int, ledger: Ledger) -> Outcome:
         raise ConfigError(f"run {run_id} is not in the ledger {ledger.path} (see leadimport history).")
     source = Path(record.file)
     if not source.is_file():
+        from importer.ledger.drops import moved_file  # a watched file moved on from processing/
+
+        source = moved_file(ledger, record.file) or source
+    if not source.is_file():
         raise SourceError(f"run {run_id} read {source}, which is no longer there; its report cannot be rebuilt.")
     if file_fingerprint(source) != record.fingerprint:
         raise SourceError(f"{source} has changed since run {run_id}; its report cannot be rebuilt from it.")

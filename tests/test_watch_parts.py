@@ -69,15 +69,19 @@ def test_a_file_is_taken_only_after_it_stopped_changing_for_the_settle_time(tmp_
     assert settler.check(path).ready
 
 
-def test_an_empty_file_waits(tmp_path: Path) -> None:
+def test_an_empty_file_waits_and_one_that_stays_empty_is_taken_later(tmp_path: Path) -> None:
+    """A copy tool may create the file before writing it: empty, it waits; still empty after several settle
+    periods, it is taken (and fails as empty) instead of staying in the inbox for good."""
     clock = FakeClock()
     settler = Settler(1.0, clock=clock)
     path = tmp_path / "leads.csv"
     path.write_bytes(b"")
     settler.check(path)
-    clock.now += 10
+    clock.now += 1.5
     verdict = settler.check(path)
     assert not verdict.ready and verdict.waiting_for == "empty"
+    clock.now += 1.0 * BROKEN_ZIP_FACTOR
+    assert settler.check(path).ready
 
 
 def test_marker_file_is_required_when_asked(tmp_path: Path) -> None:
@@ -124,9 +128,12 @@ def test_stamped_names_sort_by_time_and_keep_the_original_name() -> None:
 
     first = stamped("b.csv", datetime(2026, 12, 6, 9, 5, 3, 120000, tzinfo=UTC))
     second = stamped("a.csv", datetime(2026, 12, 6, 21, 0, 0, tzinfo=UTC))
-    assert first == "20261206T090503.120Z_b.csv" and first < second
+    assert first == "20261206T090503,120Z_b.csv" and first < second
     assert original_name(first) == "b.csv"
-    assert stamp_time(first) is not None
+    assert stamp_time(first) == datetime(2026, 12, 6, 9, 5, 3, 120000, tzinfo=UTC)
+    older = "20261206T090503.120Z_b.csv"  # the dot earlier watchers wrote
+    assert original_name(older) == "b.csv" and stamp_time(older) == stamp_time(first)
+    assert Path(stamped("leads")).suffix == ""  # a name without a type keeps none
     assert original_name("plain.csv") == "plain.csv"
 
 
@@ -201,7 +208,7 @@ def test_webhook_signature_is_hmac_sha256_of_the_body() -> None:
     ("stop", "pending", "verdict"),
     [
         (None, 0, Verdict.NONE),
-        (None, 5, Verdict.TRANSIENT),
+        (None, 5, Verdict.BUSY),  # rows another import was sending: taken up again soon, not a CRM outage
         (StopKind.KEY_BLOCKED, 5, Verdict.KEY_BLOCKED),
         (StopKind.AUTH_FAILED, 5, Verdict.FATAL),
         (StopKind.PROCESS_NOT_FOUND, 5, Verdict.FATAL),
@@ -221,8 +228,7 @@ def test_keep_days_prunes_only_done_of_files_taken_long_ago(tmp_path: Path) -> N
     """Files, reports and results older than N days go from done/; failed/ and newer files stay."""
     from datetime import UTC, datetime, timedelta
 
-    from importer.watch.inbox import prune_done
-    from importer.watch.layout import Source
+    from importer.watch.layout import Source, prune_done
 
     source = Source("", tmp_path, tmp_path / "m.yaml")
     source.make_folders()

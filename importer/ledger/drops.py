@@ -300,6 +300,20 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def moved_file(ledger: Ledger, run_file: str) -> Path | None:
+    """Where the watcher moved the file a run read in ``processing/`` (``done/``, ``failed/`` ...), or None when
+    no watcher took it (or the ledger has no drop tables)."""
+    sql = (
+        "SELECT d.path FROM drop_files AS d JOIN runs AS r ON r.run_id = d.run_id "
+        "WHERE r.file = ? ORDER BY d.file_id DESC LIMIT 1"
+    )
+    try:
+        rows = ledger._select(sql, (run_file,))
+    except LedgerError:  # a ledger no watcher used: no drop tables
+        return None
+    return Path(str(rows[0][0])) if rows else None
+
+
 def _drop_file(row: tuple[Any, ...]) -> DropFile:
     fields: Mapping[str, Any] = dict(zip([c.strip() for c in _FILE_COLUMNS.split(",")], row, strict=True))
     result = json.loads(fields["result"]) if fields["result"] else None

@@ -204,7 +204,10 @@ def missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Con
             " row. Add one above the data (e.g. Name,Phone,Email), naming the columns as the mapping does."
         )
     else:
-        hint = f"\n  (The header is looked for in the first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down.)"
+        hint = (
+            f"\n  (The header is looked for in the first {HEADER_SEARCH_ROWS} rows; give --header-row N, or "
+            "header_row: N in the mapping, if it is further down.)"
+        )
     return ConfigError(
         f"{where}: the mapping {mapping.source} does not fit the header on row {match.index + 1}.\n"
         + "\n".join(lines)
@@ -229,8 +232,9 @@ def no_sheet_matches(p: Path, mapping: LeadMapping, tried: list[tuple[str, Heade
         missing = ", ".join(s.target for s in match.missing if s.required)
         lines.append(f"  sheet {name!r}, row {match.index + 1}: {headers} — missing {missing}")
     lines.append(
-        "Pick a sheet with --sheet or fix the column names in the mapping. The header is looked for in the "
-        f"first {HEADER_SEARCH_ROWS} rows; give --header-row N if it is further down."
+        "Pick a sheet with --sheet (or sheet: in the mapping) or fix the column names in the mapping. The header "
+        f"is looked for in the first {HEADER_SEARCH_ROWS} rows; give --header-row N (or header_row: N in the "
+        "mapping) if it is further down."
     )
     return SourceError("\n".join(lines))
 

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 import importer
-from importer.crm.client import RetryPolicy
+from importer.crm.client import SETTLE_WAIT, RetryPolicy
 from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import RateLimit
 from importer.errors import ConfigError, LeadImportError, LedgerError, SourceError
@@ -35,7 +35,7 @@ from importer.watch.stops import Verdict, classify
 
 log = logging.getLogger("importer.watch")
 
-__all__ = ["Attempt", "FileImporter", "ImportSettings", "content_hash"]
+__all__ = ["Attempt", "FileImporter", "ImportSettings", "content_hash", "retry_policy"]
 
 
 def content_hash(path: Path) -> str:
@@ -135,7 +135,16 @@ class FileImporter:
         drops = self.claims.drops
         record = claimed.record
         project, process = mapping.project_id or "", mapping.process_id or ""
-        sha = record.sha256 or content_hash(claimed.path)
+        try:
+            sha = record.sha256 or content_hash(claimed.path)
+        except OSError as exc:  # not readable (permission denied ...): failed, saying what to do
+            unread = FileResult(file=record.name, source=claimed.source.name, state="failed", path=str(claimed.path),
+                                exit_status=2, mapping=str(claimed.source.mapping), taken_at=record.created_at)  # fmt: skip
+            unread.reason = (
+                f"{record.name}: cannot be read ({exc.strerror or exc}). Let the user the watcher runs as read it "
+                "(e.g. chmod a+r), then drop it again."
+            )
+            return self._finish(claimed, unread, "failed")
         if record.sha256 is None:
             drops.update(record.file_id, sha256=sha, project_id=project, process_id=process)
         base = FileResult(
@@ -207,6 +216,11 @@ class FileImporter:
         base.counts = {str(k): int(v) for k, v in outcome.summary.counts.items()}
         base.exit_status = outcome.exit_code
         base.stop_reason = _named(outcome.stop_message, claimed) if outcome.stop_message else None
+        if kind is Verdict.BUSY and not base.stop_reason:
+            base.stop_reason = (
+                f"{pending} row(s) were being sent by another import at the same moment (a file with the same "
+                "leads); the file is taken up again once that is done"
+            )
         drops.update(record.file_id, run_id=outcome.run_id)
         # A finished file's report is written where it will stay (the ledger notes that place for `show`).
         place = self.claims.destination(claimed, "done") if not pending else claimed.path
@@ -215,9 +229,13 @@ class FileImporter:
             outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
             base.report = str(report)
         except LeadImportError as exc:
-            log.warning("%s: the report could not be written: %s", record.name, exc)
+            base.report_error = (
+                f"{_named(str(exc), claimed)} Once that is fixed, `leadimport show {outcome.run_id} --report FILE` "
+                "writes it again."
+            )
+            log.warning("%s: the report could not be written: %s", record.name, base.report_error)
         if pending:
-            return self._pending(claimed, base, kind, outcome.stop_message)
+            return self._pending(claimed, base, kind, outcome.stop_message or base.stop_reason)
         done = self._finish(claimed, base, "done", target=place)
         return Attempt(done.result, kind, outcome.stop_message)
 
@@ -226,7 +244,7 @@ class FileImporter:
             self.halted = (kind, message or "")
         result.state = "pending"
         masked = result.masked(self.settings.mask_pii)
-        write_result(masked, _result_path(claimed.path))
+        _write_beside(masked, claimed)
         self.claims.drops.update(
             claimed.record.file_id, state="pending", message=masked.stop_reason, result=masked.as_dict()
         )
@@ -239,8 +257,13 @@ class FileImporter:
         result.path = str(target)
         result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
         masked = result.masked(self.settings.mask_pii)
-        write_result(masked, _result_path(claimed.path))
-        self.claims.move(claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason)
+        _write_beside(masked, claimed)
+        try:
+            self.claims.move(
+                claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason
+            )
+        except OSError as exc:  # the state is committed; the file (or its inbox) was removed meanwhile
+            log.error("%s could not be moved to %s/ (%s); the ledger has its result", claimed.name, state, exc.strerror)
         return Attempt(masked, Verdict.NONE)
 
 
@@ -275,9 +298,33 @@ def _named(message: str, claimed: Claimed) -> str:
     return message.replace(str(claimed.path), claimed.record.name)
 
 
+def _write_beside(result: FileResult, claimed: Claimed) -> None:
+    """Write the result JSON beside the file; when that fails (a full disk), say so: the ledger holds the result
+    (``leadimport watch INBOX --status``) and the file moves on all the same."""
+    try:
+        write_result(result, _result_path(claimed.path))
+    except OSError as exc:
+        log.warning(
+            "%s: its result file could not be written beside it (%s); the ledger has it: leadimport watch %s --status",
+            claimed.record.name,
+            exc.strerror or exc,
+            claimed.record.inbox,
+        )
+
+
 def _result_path(path: Path) -> Path:
     return path.with_name(f"{path.name}.result.json")
 
 
 def _day(stamp: str) -> str:
     return stamp[:10] if stamp else "an earlier day"
+
+
+IMPORT_ATTEMPTS = 3
+"""Tries of a failing request within one import. Fewer than a run's: the watcher backs off and takes the file up
+again itself, and a stopping watcher's imports in worker threads end within about a second and a half."""
+
+
+def retry_policy(send: SendOptions) -> RetryPolicy:
+    """How a watched import retries a failing request."""
+    return RetryPolicy(attempts=IMPORT_ATTEMPTS, settle_wait=min(send.inflight_grace, SETTLE_WAIT))

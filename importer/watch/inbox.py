@@ -21,13 +21,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_any
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import importer
-from importer.crm.client import SETTLE_WAIT, RetryPolicy
 from importer.crm.limiter import DEFAULT_RATE, RateLimit
 from importer.errors import ConfigError, LeadImportError
 from importer.ledger.drops import DropLedger
@@ -36,13 +34,14 @@ from importer.send.gc_pause import fewer_collections
 from importer.send.submit import SendOptions
 from importer.watch.claims import HEARTBEAT_SECONDS, STALE_AFTER, Claimed, Claims, InboxLock
 from importer.watch.events import EventSource, Wake
-from importer.watch.files import Attempt, FileImporter, ImportSettings
+from importer.watch.files import Attempt, FileImporter, ImportSettings, retry_policy
 from importer.watch.lanes import AHEAD_FILES, has_room
-from importer.watch.layout import Source, companions, find_sources, stamp_time
+from importer.watch.layout import Source, find_sources, is_companion, prune_done, unmapped_folders
 from importer.watch.notify import Notifier, NotifySettings
 from importer.watch.pacing import paced_client
 from importer.watch.settle import Settler, is_ignored
 from importer.watch.stops import Verdict
+from importer.watch.tally import Tally, exit_of
 
 log = logging.getLogger("importer.watch")
 
@@ -98,20 +97,6 @@ class WatchSettings:
     while this one sends; the CLI asks for it (a library caller's main module would be run again by it)."""
 
 
-@dataclass(slots=True)
-class _Tally:
-    """The files this watcher finished, by how they ended (for ``--once``'s exit code)."""
-
-    states: dict[str, int] = field(default_factory=dict)
-    problems: int = 0
-
-    def add(self, attempt: Attempt) -> None:
-        result = attempt.result
-        self.states[result.state] = self.states.get(result.state, 0) + 1
-        if result.state == "failed" or (result.state == "done" and result.exit_status == 1):
-            self.problems += 1
-
-
 class Watcher:
     """Serves one inbox until stopped (or, with ``once``, until the files there at its start are handled)."""
 
@@ -134,7 +119,7 @@ class Watcher:
         """The file-event source while the watcher runs with events on (``events.armed``: watching)."""
         self._importing = False
         self.exit_code = 0
-        self.tally = _Tally()
+        self.tally = Tally()
         self._stop_transport: Callable[[], None] | None = None
         self.fatal: str | None = None
         self._resumed: set[int] = set()
@@ -144,6 +129,12 @@ class Watcher:
         self._backoff = settings.backoff_first
         self._mappings: dict[Path, tuple[float, Any]] = {}
         self._bad_mappings: set[tuple[Path, float]] = set()
+        self._unmapped: set[Path] = set()
+        """Subfolders without a mapping that the log has told about."""
+        self._busy = 0.0
+        """The last wait for rows another import held (see :meth:`_busy_delay`)."""
+        self._gone = False
+        """Whether the inbox was found gone at the last look (said once, until it is back)."""
 
     # -- control ---------------------------------------------------------------------------------
 
@@ -203,7 +194,7 @@ class Watcher:
                 ledger=settings.ledger,
                 rate=settings.rate,
                 send=settings.send,
-                retry=_retry_policy(settings.send),
+                retry=retry_policy(settings.send),
                 report_format=settings.report_format,
                 mask_pii=settings.mask_pii,
                 force=settings.force,
@@ -294,10 +285,18 @@ class Watcher:
             attempt, claimed = self._pause_due
             self._pause_due = None
             return self._pause(attempt, claimed)
-        sources = self._sources()
-        for source in sources:
-            source.make_folders()
-        left = self._left_in_processing([s for s in sources if self._mapping_of(s, strict=False)], claims)
+        try:
+            sources = self._sources()
+            for source in sources:
+                source.make_folders()
+            self._tell_unmapped(sources)
+            sources = [s for s in sources if self._mapping_of(s, strict=False)]  # a broken one's files stay put
+            left = self._left_in_processing(sources, claims)
+        except FileNotFoundError:
+            return self._inbox_gone()
+        if self._gone:
+            self._gone = False
+            log.warning("the inbox %s is back; watching it again", self.inbox)
         if left is not None and self._running:
             self._reap(block=True, timeout=settings.poll)  # a file to resume goes first, on its own
             return True
@@ -307,7 +306,10 @@ class Watcher:
                 log.warning("%s was left in processing/ (%s); resuming it", _label(left), left.record.state)
                 self._notifier.send(self._event("stuck", left, left.record.message or "left by an earlier start"))
             return self._see_through(left, importer_)
-        ready, waiting = self._ready(sources, settler, snapshot)
+        try:
+            ready, waiting = self._ready(sources, settler, snapshot)
+        except FileNotFoundError:  # gone since the look above
+            return self._inbox_gone()
         if ready is not None:
             taken = claims.take(*ready)
             if taken is not None:
@@ -321,6 +323,44 @@ class Watcher:
             importer_.preparer.stop()
             self._idle(settings.poll)
         return True
+
+    def _tell_unmapped(self, sources: list[Source]) -> None:
+        """Say once for each subfolder with no mapping of its name that files dropped there are not taken."""
+        for folder in unmapped_folders(self.inbox, sources):
+            if folder not in self._unmapped:
+                self._unmapped.add(folder)
+                log.warning(
+                    "files dropped in %s are not taken: there is no mapping %s.yaml in %s (add one, or drop them "
+                    "in a folder that has one)",
+                    folder,
+                    folder.name,
+                    self.settings.mappings_dir,
+                )
+
+    def _inbox_gone(self) -> bool:
+        """The inbox (or a source's folder) vanished: removed, renamed, or its share unmounted. Nothing is made in
+        its place; the watcher waits for it to come back (``--once`` stops, exit 2). False when it must stop."""
+        if not self._gone:
+            self._gone = True
+            log.error(
+                "the inbox %s is gone (deleted, renamed, or its network share unmounted)%s",
+                self.inbox,
+                ": stopping" if self.settings.once else "; waiting for it to come back (nothing is made in its place)",
+            )
+        if self.settings.once:
+            self.exit_code = max(self.exit_code, 2)
+            return False
+        if self._running:
+            self._reap(block=True, timeout=self.settings.poll)
+        else:
+            self._idle(self.settings.poll)
+        return True
+
+    def _busy_delay(self) -> float:
+        """How long to wait before a file whose rows another import holds is tried again (growing, from a
+        poll or a second up to the longest backoff)."""
+        self._busy = min(max(self._busy * 2, self.settings.poll, 1.0), self.settings.backoff_max)
+        return self._busy
 
     def _room(self) -> bool:
         return has_room([claimed.record.size for claimed in self._running.values()], self.settings.files_at_once)
@@ -377,6 +417,12 @@ class Watcher:
             self._resumed.add(claimed.record.file_id)
             attempt = importer_.attempt(claimed, mapping)
             verdict = self._record(attempt, claimed)
+            if verdict == "busy":  # taken up again alone: what holds its rows is not this watcher's
+                if self.wait(self._busy_delay()):
+                    return False
+                record = self._claims.drops.get(claimed.record.file_id) or claimed.record
+                claimed = Claimed(record, claimed.source, claimed.path)
+                continue
             if verdict != "pause":
                 return verdict == "next"
             if not self._pause(attempt, claimed):
@@ -387,11 +433,12 @@ class Watcher:
             claimed = Claimed(record, claimed.source, claimed.path)
 
     def _record(self, attempt: Attempt, claimed: Claimed) -> str:
-        """Log, count and announce an attempt; what the watcher does next: "next", "pause" or "stop"."""
+        """Log, count and announce an attempt; what the watcher does next: "next", "busy" (the
+        file stays in ``processing/``, to be taken up again on its own), "pause" or "stop"."""
         result = attempt.result
         if attempt.finished:
             self.tally.add(attempt)
-            self.exit_code = max(self.exit_code, _exit_of(result.state, result.exit_status))
+            self.exit_code = max(self.exit_code, exit_of(result.state, result.exit_status))
             log.info("%s", result.text())
             self._notifier.send(result.as_dict(), _result_file(result.path))
         if attempt.stop is Verdict.INTERRUPTED or self.stopping:
@@ -401,7 +448,11 @@ class Watcher:
         if attempt.stop is Verdict.NONE:
             if attempt.finished:
                 self._backoff = self.settings.backoff_first
+                self._busy = 0.0
             return "next"
+        if attempt.stop is Verdict.BUSY:  # stays in processing/; resumed first once the files under way end
+            log.info("%s stays in processing/ for now: %s", _label(claimed), self._masked(attempt.stop_message))
+            return "busy"
         message = self._masked(attempt.stop_message)
         if attempt.stop is Verdict.FATAL:
             self.exit_code = 3
@@ -474,7 +525,7 @@ class Watcher:
                 raise
             if (source.mapping, stamp) not in self._bad_mappings:
                 self._bad_mappings.add((source.mapping, stamp))
-                log.error("files of %s wait: %s", source.label, exc)
+                log.error("files of %s wait where they were dropped until its mapping is fixed: %s", source.label, exc)
             return None
         self._mappings[source.mapping] = (stamp, mapping)
         return mapping
@@ -492,7 +543,7 @@ class Watcher:
         for source in sources:
             folder = source.sub("processing")
             for path in folder.iterdir() if folder.is_dir() else ():
-                if path.is_file() and not _is_companion(path) and not path.name.startswith(".") and path not in running:
+                if path.is_file() and not is_companion(path) and not path.name.startswith(".") and path not in running:
                     left.append((path.name, source, path))
         if not left:
             return None
@@ -532,53 +583,8 @@ class Watcher:
         return (source, path), waiting + len(ready) - 1
 
 
-def prune_done(source: Source, keep_days: float) -> int:
-    """Delete files (and their reports and results) taken more than ``keep_days`` ago from ``done/`` only."""
-    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
-    removed = 0
-    folder = source.sub("done")
-    if not folder.is_dir():
-        return 0
-    for path in folder.iterdir():
-        if _is_companion(path):
-            continue
-        taken = stamp_time(path.name)
-        if taken is None or taken >= cutoff:
-            continue
-        for item in (path, *companions(path)):
-            if item.exists():
-                item.unlink()
-                removed += 1
-    if removed:
-        log.info("pruned %d file(s) older than %g days from %s", removed, keep_days, folder)
-    return removed
-
-
-def _is_companion(path: Path) -> bool:
-    return path.name.endswith((".report.xlsx", ".report.csv", ".result.json")) or path.name.endswith(".partial")
-
-
 def _result_file(path: str) -> Path:
     return Path(path).with_name(Path(path).name + ".result.json")
-
-
-def _exit_of(state: str, exit_status: int) -> int:
-    if state == "pending":
-        return 3
-    if state == "failed":
-        return 1
-    if state == "done":
-        return exit_status if exit_status in (0, 1) else 3
-    return 0
-
-
-IMPORT_ATTEMPTS = 3
-"""Tries of a failing request within one import. Fewer than a run's: the watcher backs off and takes the file up
-again itself, and a stopping watcher's imports in worker threads end within about a second and a half."""
-
-
-def _retry_policy(send: SendOptions) -> RetryPolicy:
-    return RetryPolicy(attempts=IMPORT_ATTEMPTS, settle_wait=min(send.inflight_grace, SETTLE_WAIT))
 
 
 def _label(claimed: Claimed) -> str:

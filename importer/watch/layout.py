@@ -8,25 +8,42 @@ INBOX/                      files dropped here use --mapping
 ```
 
 A file taken moves to its source's ``processing/`` under a sortable UTC timestamp prefix
-(``20261206T211503.120Z_leads.csv``) that keeps the original name; its report and result JSON are
+(``20261206T211503,120Z_leads.csv``) that keeps the original name; its report and result JSON are
 written beside it and move with it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-__all__ = ["FOLDERS", "Source", "companions", "find_sources", "original_name", "stamped"]
+from importer.filenames import fit_name
+
+__all__ = [
+    "FOLDERS",
+    "Source",
+    "companions",
+    "find_sources",
+    "is_companion",
+    "original_name",
+    "prune_done",
+    "stamped",
+    "unmapped_folders",
+]
+
+log = logging.getLogger("importer.watch")
 
 FOLDERS = ("processing", "done", "failed", "duplicate")
 MAPPING_SUFFIXES = (".yaml", ".yml")
-_STAMP = re.compile(r"^\d{8}T\d{6}\.\d{3}Z_")
-_STAMP_FORMAT = "%Y%m%dT%H%M%S.%f"
+_STAMP = re.compile(r"^\d{8}T\d{6}[,.]\d{3}Z_")
+"""The prefix, with ISO 8601's decimal comma: a dot would make the stamp the suffix of a name that has none
+(``…T211503.120Z_leads`` would read as a file of type ``.120z_leads``). A dot is still read (older names)."""
+_STAMP_FORMAT = "%Y%m%dT%H%M%S,%f"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +59,17 @@ class Source:
         return self.folder / state
 
     def make_folders(self) -> None:
+        """Make the state folders inside the source's folder (never the folder itself: a removed inbox, or a share
+        no longer mounted, is not made again on the local disk underneath)."""
         for name in (*FOLDERS[1:], FOLDERS[0]):  # processing/ last: once it is there, so are the others
-            (self.folder / name).mkdir(parents=True, exist_ok=True)
+            (self.folder / name).mkdir(exist_ok=True)
 
     def dropped(self) -> Iterator[Path]:
-        """The regular files directly in the source's folder (not its subfolders)."""
+        """The regular files directly in the source's folder (not its subfolders), and links to files there: a
+        link is taken like a file (moved on itself; the file it points to is read, and left where it is)."""
         with os.scandir(self.folder) as entries:
             for entry in entries:
-                if entry.is_file(follow_symlinks=False):
+                if entry.is_file():
                     yield Path(entry.path)
 
     @property
@@ -75,10 +95,28 @@ def find_sources(inbox: Path, mapping: Path | None, mappings_dir: Path) -> list[
     return sources
 
 
+def unmapped_folders(inbox: Path, sources: list[Source]) -> list[Path]:
+    """The inbox's subfolders that are no source (no mapping of their name): files dropped there are not taken."""
+    served = {source.folder for source in sources}
+    with os.scandir(inbox) as entries:
+        return sorted(
+            Path(entry.path)
+            for entry in entries
+            if entry.is_dir() and entry.name not in FOLDERS and not entry.name.startswith(".")
+            and Path(entry.path) not in served
+        )  # fmt: skip
+
+
+_BESIDE = len(".") + len(".result.json.partial") + len("-999")
+"""Bytes the longest name written beside a taken file adds to its name (a result being written; a free name)."""
+
+
 def stamped(name: str, at: datetime | None = None) -> str:
-    """``name`` with a sortable UTC timestamp prefix (milliseconds)."""
+    """``name`` with a sortable UTC timestamp prefix (milliseconds), shortened when the name, its prefix and what
+    is written beside it would not fit in a file name."""
     moment = (at or datetime.now(UTC)).astimezone(UTC)
-    return f"{moment.strftime(_STAMP_FORMAT)[:-3]}Z_{name}"
+    prefix = f"{moment.strftime(_STAMP_FORMAT)[:-3]}Z_"
+    return prefix + fit_name(name, reserve=len(prefix) + _BESIDE)
 
 
 def original_name(name: str) -> str:
@@ -91,7 +129,7 @@ def stamp_time(name: str) -> datetime | None:
     match = _STAMP.match(name)
     if not match:
         return None
-    return datetime.strptime(match.group(0)[:-2], _STAMP_FORMAT).replace(tzinfo=UTC)
+    return datetime.strptime(match.group(0)[:-2].replace(".", ","), _STAMP_FORMAT).replace(tzinfo=UTC)
 
 
 def companions(path: Path) -> list[Path]:
@@ -108,3 +146,30 @@ def free_name(folder: Path, name: str) -> Path:
         target = folder / f"{stem}-{n}{suffix}"
         n += 1
     return target
+
+
+def prune_done(source: Source, keep_days: float) -> int:
+    """Delete files (and their reports and results) taken more than ``keep_days`` ago from ``done/`` only."""
+    cutoff = datetime.now(UTC) - timedelta(days=keep_days)
+    removed = 0
+    folder = source.sub("done")
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        if is_companion(path):
+            continue
+        taken = stamp_time(path.name)
+        if taken is None or taken >= cutoff:
+            continue
+        for item in (path, *companions(path)):
+            if item.exists():
+                item.unlink()
+                removed += 1
+    if removed:
+        log.info("pruned %d file(s) older than %g days from %s", removed, keep_days, folder)
+    return removed
+
+
+def is_companion(path: Path) -> bool:
+    """Whether ``path`` is a report or result written beside a taken file (or one being written)."""
+    return path.name.endswith((".report.xlsx", ".report.csv", ".result.json")) or path.name.endswith(".partial")

@@ -3,7 +3,7 @@
 ```json
 {"file": "leads.csv", "source": "dealer", "state": "done", "exit_status": 0, "run_id": 12,
  "counts": {"accepted": 480, "invalid": 20}, "stop_reason": null, "sha256": "...",
- "report": ".../done/20261206T211503.120Z_leads.csv.report.xlsx", "text": "leads.csv: done ..."}
+ "report": ".../done/20261206T211503,120Z_leads.csv.report.xlsx", "text": "leads.csv: done ..."}
 ```
 """
 
@@ -43,6 +43,8 @@ class FileResult:
     """Why a file failed (unreadable, the mapping does not fit ...), or why it is a duplicate."""
     duplicate_of: dict[str, Any] | None = None
     report: str | None = None
+    report_error: str | None = None
+    """Why the report could not be written (a full disk ...), and how to write it again."""
     mapping: str | None = None
     taken_at: str | None = None
     finished_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -71,6 +73,8 @@ class FileResult:
             line += f"; stopped: {self.stop_reason}"
         if self.report:
             line += f"; report {self.report}"
+        elif self.report_error:
+            line += f"; no report: {self.report_error}"
         return line
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,8 +87,12 @@ class FileResult:
 def write_result(result: FileResult, path: Path) -> Path:
     """Write the result JSON to ``path`` (whole or not at all: written aside, then renamed)."""
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    try:
+        partial.write_text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)
+        raise
     return path
 
 

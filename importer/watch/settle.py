@@ -6,7 +6,9 @@ watcher's own clock (never its mtime against the wall clock: a copy keeps the so
 clock may be off), it is not empty, it can be opened for reading, a zip-based workbook (xlsx, ods ...)
 opens as a zip, and the marker file (``NAME.done``) exists when one is asked for. A file still being
 written is looked at again later, never failed. A workbook that stays unchanged but never becomes a zip
-(it was truncated for good) is taken after :data:`BROKEN_ZIP_FACTOR` settle periods and fails as unreadable.
+(it was truncated for good), or a file that stays empty, is taken after :data:`BROKEN_ZIP_FACTOR` settle
+periods and fails with the reason (never left in the inbox for good, where ``--once`` would wait for it);
+so is a file this user may not read (permission denied).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".ods"})
 """Workbooks that are zip archives: readable only once their central directory (at the end) is written."""
 
 BROKEN_ZIP_FACTOR = 4
-"""A workbook unchanged for this many settle periods that still does not open as a zip is taken anyway."""
+"""A workbook unchanged for this many settle periods that still does not open as a zip, or a file still empty
+after them, is taken anyway (and fails, saying why)."""
 
 
 def is_ignored(name: str, marker: str | None = None) -> bool:
@@ -77,13 +80,17 @@ class Settler:
         quiet = now - seen.since
         if quiet < self.settle:
             return Verdict(False, f"unchanged for {quiet:.0f} of {self.settle:g} s")
-        if stat.st_size == 0:
+        if stat.st_size == 0 and quiet < self.settle * BROKEN_ZIP_FACTOR:
             return Verdict(False, "empty")
         if self.marker and not path.with_name(path.name + self.marker).exists():
             return Verdict(False, f"marker {path.name}{self.marker}")
         try:
             with path.open("rb"):
                 pass
+        except PermissionError:  # not a lock (a share reports those otherwise): it fails, saying so, if it stays
+            if quiet < self.settle * BROKEN_ZIP_FACTOR:
+                return Verdict(False, "not readable (permission denied)")
+            return Verdict(True)
         except OSError:
             return Verdict(False, "locked by another program")
         complete = path.suffix.lower() not in ZIP_SUFFIXES or _is_zip(path)

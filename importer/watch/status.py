@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from importer.config import load_mapping
+from importer.errors import LeadImportError
 from importer.ledger.drops import DropLedger
 from importer.watch.claims import STALE_AFTER
-from importer.watch.layout import find_sources
+from importer.watch.layout import find_sources, unmapped_folders
 from importer.watch.settle import is_ignored
 
 __all__ = ["inbox_status"]
@@ -44,6 +46,17 @@ def inbox_status(
         ]
         lines.append(f"Waiting to be taken: {len(queued)}")
         lines += [f"  {label:<16} {name}" for label, name in queued]
+        for source in sources:
+            try:
+                load_mapping(source.mapping)
+            except LeadImportError as exc:
+                lines.append(f"  {source.label:<16} waits: its mapping is broken: {str(exc).splitlines()[0]}")
+        unmapped = unmapped_folders(resolved, sources) if resolved.is_dir() else []
+        if unmapped:
+            lines.append(f"Not watched (no mapping of the folder's name in {mappings_dir}):")
+            for folder in unmapped:
+                count = sum(1 for path in folder.iterdir() if path.is_file() and not is_ignored(path.name, marker))
+                lines.append(f"  {folder.name + '/':<16} {count} file(s) not taken; add {folder.name}.yaml")
         processing = [
             (source.label, path) for source in sources if source.sub("processing").is_dir()
             for path in sorted(source.sub("processing").iterdir())
@@ -53,14 +66,14 @@ def inbox_status(
         for label, path in processing:
             record = drops.at_path(str(resolved), str(path))
             state = record.state if record else "left by a crash"
-            why = f" ({record.message})" if record and record.message else ""
+            why = f" ({record.message.strip().splitlines()[0]})" if record and record.message else ""
             lines.append(f"  {label:<16} {path.name}: {state}{why}")
         recent = drops.latest(str(resolved), limit=last)
         lines.append(f"Last {len(recent)} results:")
         for record in recent:
             counts = ", ".join(f"{n} {k}" for k, n in ((record.result or {}).get("counts") or {}).items() if n)
             run = f" run {record.run_id}" if record.run_id else ""
-            detail = counts or (record.message or "")
+            detail = counts or (record.message or "").strip().split("\n", 1)[0]  # one line a file (the result has all)
             lines.append(f"  {record.updated_at[:19]} {record.state:<9} {record.name}{run}: {detail} -> {record.path}")
     finally:
         drops.close()

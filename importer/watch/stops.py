@@ -20,6 +20,9 @@ class Verdict(enum.Enum):
 
     NONE = "none"
     INTERRUPTED = "interrupted"
+    BUSY = "busy"
+    """Rows left pending with no stop: another import was sending them at the same moment (another file with
+    the same leads), or an interrupted run must be checked first. Taken up again soon, on its own."""
     KEY_BLOCKED = "key-blocked"
     TRANSIENT = "transient"
     FATAL = "fatal"
@@ -41,7 +44,7 @@ def classify(kind: StopKind | None, *, pending: int, stopping: bool) -> Verdict:
     """What to do after a run that stopped for ``kind`` (None: it did not stop) with ``pending`` rows left
     pending; ``stopping``: the watcher got SIGTERM/SIGINT."""
     if kind is None:
-        return Verdict.TRANSIENT if pending else Verdict.NONE
+        return Verdict.BUSY if pending else Verdict.NONE
     if stopping or kind is StopKind.INTERRUPTED:
         return Verdict.INTERRUPTED
     if kind is StopKind.KEY_BLOCKED:

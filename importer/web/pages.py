@@ -35,6 +35,18 @@ class WebState:
         self.templates.env.globals["FIELD_LABELS"] = FIELD_LABELS
         self.templates.env.filters["clock"] = lambda t: time.strftime("%H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
+        self.templates.env.filters["clip"] = clip
+
+
+CLIP = 200
+"""Characters of a cell shown on a page: a sheet's notes column, or a file that is one long line, would
+otherwise make every page megabytes long (the reports keep the whole text)."""
+
+
+def clip(value: object, limit: int = CLIP) -> str:
+    """A cell's text for showing: whole when short, else its start and how long it is."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from importer.config import LeadMapping, load_mapping
 from importer.errors import ConfigError, StopKind
+from importer.filenames import fit_name
 from importer.pipeline import Outcome
 from importer.read.source import ReadOptions
 from importer.report.rows import summarize
@@ -173,10 +174,15 @@ def send_upload(upload: Upload, settings: ServerSettings, send: Send) -> None:
     send.reports = _write_reports(upload, review, outcome, rows, settings.ledger_path.parent / "reports")
 
 
+_TEMP = 24
+"""Bytes a report's name grows by while it is written (``.NAME.PID.tmp``)."""
+
+
 def _edited_copy(upload: Upload, review: Review) -> Path:
     """The sheet's data rows as a CSV, edits applied and excluded rows left out: what the send reads."""
     cells, _ = review.sent_cells()
-    path = upload.folder / f"{Path(upload.filename).stem} (edited on the upload page).csv"
+    edited = " (edited on the upload page).csv"
+    path = upload.folder / (fit_name(Path(upload.filename).stem, reserve=len(edited.encode()) + _TEMP) + edited)
     cells.to_csv(path, index=False, encoding="utf-8")
     return path
 
@@ -204,7 +210,8 @@ def _write_reports(
     history page links to them).
     """
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    stem = f"{Path(upload.filename).stem}-{stamp}-run{outcome.run_id or 0}"
+    tail = f"-{stamp}-run{outcome.run_id or 0}"
+    stem = fit_name(Path(upload.filename).stem, reserve=len(tail) + len(".rows-to-fix.xlsx") + _TEMP) + tail
     final = outcome
     if review.changed:  # the send read an edited copy: report the sheet as uploaded, row for row
         rows = rows.reset_index(drop=True)

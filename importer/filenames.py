@@ -1,0 +1,35 @@
+"""File names made from a name someone else chose (a dropped file's, an uploaded file's) that still fit.
+
+Most file systems allow 255 bytes a name (ext4, XFS, APFS, tmpfs: of UTF-8; NTFS: 255 UTF-16 units, which
+255 bytes never exceed). A name of 80 Devanagari or Chinese characters is already 240 bytes, so adding a
+timestamp or ``.report.xlsx`` to it would fail with "File name too long" after the leads were sent.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["NAME_MAX", "fit_name"]
+
+NAME_MAX = 255
+"""Bytes (UTF-8) a file name may have."""
+
+_ELLIPSIS = "…"
+_LONGEST_SUFFIX = 16
+"""A longer "suffix" is not a file type (``report.final version 2``): it is shortened with the rest."""
+
+
+def fit_name(name: str, *, reserve: int = 0) -> str:
+    """``name``, shortened in the middle when it and ``reserve`` more bytes would not fit in :data:`NAME_MAX`:
+    its start and its type (``.csv``) are kept, with "…" where the cut is."""
+    room = NAME_MAX - reserve
+    if len(name.encode("utf-8")) <= room:
+        return name
+    stem, suffix = os.path.splitext(name)
+    if len(suffix.encode("utf-8")) > _LONGEST_SUFFIX:
+        stem, suffix = name, ""
+    keep = room - len(suffix.encode("utf-8")) - len(_ELLIPSIS.encode("utf-8"))
+    if keep <= 0:
+        raise ValueError(f"no room for a file name: {reserve} of {NAME_MAX} bytes are reserved")
+    short = stem.encode("utf-8")[:keep].decode("utf-8", errors="ignore")
+    return f"{short}{_ELLIPSIS}{suffix}"

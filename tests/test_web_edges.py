@@ -1,0 +1,72 @@
+"""What odd sheets do to the upload page: very long cells stay readable on every page, and the report still
+holds them whole."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import importer
+from tests.conftest import PROCESS, PROJECT
+from tests.sandbox_util import TOKEN, good_phones
+from tests.test_web import Page, _columns_form
+
+LONG = 50_000
+
+
+def test_a_very_long_cell_is_clipped_on_the_pages_and_kept_whole_in_the_report(tmp_path: Path) -> None:
+    """A notes column holding a whole e-mail thread (or a file that is one long line) does not make the sheet,
+    columns and review pages megabytes long: they show the start and the length; the report keeps it all."""
+    phones = good_phones(3, seed=81)
+    notes = ("call back after the holidays; " * (LONG // 30)).strip()
+    lines = ["Name,Phone,Notes"] + [f"Lead {i},{p},{notes}" for i, p in enumerate(phones)]
+    sheet = tmp_path / "long notes.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        upload = page.upload(sheet)
+        shown = {step: page.get(f"/u/{upload.id}/{step}").text for step in ("sheet", "columns")}
+        form = _columns_form(page, upload, col0="name", col1="phone", col2="metadata", region="IN")
+        page.post(f"/u/{upload.id}/columns", form)
+        page.wait(upload)
+        shown["review"] = page.get(f"/u/{upload.id}/review").text
+        page.post(f"/u/{upload.id}/send")
+        page.wait(upload)
+        report = page.client.get(f"/u/{upload.id}/download/csv")
+    for step, html in shown.items():
+        assert len(html) < len(notes), f"the {step} page is {len(html)} characters"  # shorter than one note
+        assert f"({len(notes):,} characters)" in html, step
+    assert report.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert [row["status"] for row in rows] == ["accepted"] * 3
+    assert all(row["Notes"] == notes for row in rows)
+
+
+def test_a_long_non_latin_file_name_gets_its_reports(tmp_path: Path) -> None:
+    """An upload named with 90 Devanagari letters (270 bytes): the send ends with its reports to download,
+    named after the file (shortened to fit), not "The send did not finish: File name too long"."""
+    name = "लीड्स" * 18 + ".csv"
+    phones = good_phones(3, seed=83)
+    sheet = tmp_path / "upload.csv"
+    sheet.write_text("Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        response = page.post("/upload", files={"file": (name, sheet.read_bytes())}, follow_redirects=False)
+        assert response.status_code == 303
+        (upload,) = page.state.uploads.all()
+        assert upload.task is not None and upload.task.wait(60)
+        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", region="IN"))
+        page.wait(upload)
+        page.post(f"/u/{upload.id}/send")
+        page.wait(upload)
+        done = page.get(f"/u/{upload.id}/send").text
+        stored = len(sandbox.leads())
+        reports = {kind: page.client.get(f"/u/{upload.id}/download/{kind}") for kind in ("xlsx", "csv", "fix")}
+    assert stored == 3
+    assert "Finished" in done and "did not finish" not in done
+    for kind, report in reports.items():
+        assert report.status_code == 200, kind
+        assert "%E0%A4%B2" in report.headers["content-disposition"]  # named after the file (ल)
