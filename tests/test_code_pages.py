@@ -4,11 +4,16 @@ cp1252 mojibake (``Åëåíà Ñìèðíîâ``). Latin files in cp1252 and Mac R
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from importer.read import script_codepage
 from tests.conftest import PROCESS, PROJECT
 
 ENV = {"VOX_PROJECT_ID": PROJECT, "VOX_PROCESS_ID": PROCESS}
@@ -101,3 +106,22 @@ def test_latin_files_are_not_taken_for_another_script(
     checked = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report), "--no-ledger")
     assert [row["Name"] for row in checked.report] == names
     assert f"text file, {encoding}," in run_cli("inspect", str(sheet)).output
+
+
+@given(
+    data=st.lists(st.sampled_from([b"a", b",", b"\n", b"\xe9", b"\xd0"]), max_size=300).map(b"".join),
+    cuts=st.lists(st.integers(min_value=0, max_value=300), max_size=6),
+    size=st.sampled_from([5, 40, 1000]),
+)
+def test_the_sample_weighed_is_the_same_whatever_the_blocks(data: bytes, cuts: list[int], size: int) -> None:
+    """The streamed reader feeds the file a block at a time, the whole reader at once: both weigh the same lines
+    (those holding a byte over 0x7F, up to the sample's size), so both read the file in the same code page."""
+    with patch.object(script_codepage, "SAMPLE", size):
+        whole, blocks = script_codepage.ScriptSample(), script_codepage.ScriptSample()
+        whole.feed(data, final=True)
+        edges = [0, *sorted(c for c in cuts if c <= len(data)), len(data)]
+        for start, stop in itertools.pairwise(edges):
+            blocks.feed(data[start:stop], final=False)
+        blocks.feed(b"", final=True)
+    lines = b"".join(line for line in data.splitlines(keepends=True) if not line.isascii())
+    assert whole.data() == blocks.data() == lines[:size]

@@ -96,6 +96,30 @@ def test_a_label_naming_another_country_keeps_the_number_from_being_read_in_the_
 
 
 @pytest.mark.parametrize(
+    ("cell", "region", "e164"),
+    [
+        ("+52 1 55 1234 5678", "MX", "+525512345678"),  # the mobile 1 (WhatsApp still writes it)
+        ("+5215512345678", "IN", "+525512345678"),  # with its + anywhere
+        ("521 55 1234 5678", "MX", "+525512345678"),
+        ("044 55 1234 5678", "MX", "+525512345678"),  # local mobile prefix
+        ("045 33 1234 5678", "MX", "+523312345678"),  # national mobile prefix
+        ("01 81 2345 6789", "MX", "+528123456789"),  # long distance
+        ("(55) 1234-5678", "MX", "+525512345678"),
+    ],
+)
+def test_mexican_numbers_written_before_2019_are_read(cell: str, region: str, e164: str) -> None:
+    """Mexico's retired prefixes (phonenumbers no longer reads them) are left out: the ten digits after them are
+    the number."""
+    assert _one(cell, region) == (e164, "", "")
+
+
+def test_a_mexican_prefix_is_not_taken_off_outside_mexico() -> None:
+    """044 55 1234 5678 read in India is no Mexican number (it names no country): not read as one."""
+    assert _one("044 55 1234 5678", "IN")[0] != "+525512345678"
+    assert _one("5215512345678", "IN")[0] != "+525512345678"
+
+
+@pytest.mark.parametrize(
     ("cell", "issue"),
     [
         ("98220abcde", "invalid-phone"),  # keypad letters must not become digits

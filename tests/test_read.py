@@ -7,6 +7,7 @@ import gzip
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xlwt
@@ -697,3 +698,39 @@ def test_a_stray_value_far_to_the_right_of_a_csv_adds_one_column_not_thousands(t
     assert table.cells["Column WQM"].tolist().count("stray") == 1
     assert table.cells["Column E"].tolist().count("note") == 1
     assert table.cells.loc[149, "Phone"] == "9822000149"
+
+
+def test_rows_hidden_in_excel_are_read_and_the_summary_says_so(tmp_path: Path, run_cli: Any) -> None:
+    """A sheet filtered in Excel (rows 3 and 5 hidden) is read whole, as the file holds it; the summary names the
+    hidden rows, so a person who filtered it to the leads they meant does not send the others unawares."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Name", "Mobile No."])
+    for i in range(5):
+        sheet.append([f"Lead {i}", f"98200{i:05d}"])
+    for row in (3, 5):
+        sheet.row_dimensions[row].hidden = True
+    path = tmp_path / "filtered.xlsx"
+    book.save(path)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("project_id: p\nprocess_id: q\ndefault_region: IN\nfields:\n  name: Name\n  phone: Mobile No.\n")
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(path), "--mapping", str(mapping), "--report", str(report), "--no-ledger")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert len(result.report) == 5
+    assert "2 row(s) are hidden in Excel (filtered out or hidden by hand: rows 3, 5)" in result.output
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_file_of_rows_each_wrapped_in_quotes_says_how_to_split_them(
+    tmp_path: Path, run_cli: Any, delimiter: str
+) -> None:
+    """Rows pasted into Excel's column A and saved as CSV ("Name,Phone" per line): exit 2, and the message says
+    each row is one cell and how to split it, not only that no column is named Name."""
+    path = tmp_path / "pasted.csv"
+    path.write_text(f'"Name{delimiter}Phone"\n"Asha Rao{delimiter}9820012345"\n"Ravi K{delimiter}9820012346"\n')
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("project_id: p\nprocess_id: q\ndefault_region: IN\nfields:\n  name: Name\n  phone: Phone\n")
+    result = run_cli("validate", str(path), "--mapping", str(mapping), "--no-ledger")
+    assert result.exit_code == 2
+    assert "Row 1 is one cell holding a whole row" in result.stderr and "Text to Columns" in result.stderr

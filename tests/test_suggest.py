@@ -328,6 +328,16 @@ def test_default_region_comes_from_how_the_numbers_are_written(run_cli: Any, tmp
     assert all(r["phone_e164"].startswith(code) for r in report), [r["phone_e164"] for r in report]
 
 
+def test_mexican_numbers_written_before_2019_give_mexico(run_cli: Any, tmp_path: Path) -> None:
+    """044/045/01 prefixes and the mobile 1 (phonenumbers no longer reads them; as written, Germany's numbering
+    takes them): default_region MX, and every row its Mexican E.164, never a German one."""
+    rows = [["Ana López", "044 55 1234 5678"], ["Luis Díaz", "045 33 2345 6789"], ["Mar Paz", "01 81 2345 6789"],
+            ["José Gil", "5215598765432"]]  # fmt: skip
+    text, report = _suggest_then_validate(run_cli, tmp_path, _rows(tmp_path, ["Nombre", "Celular"], rows))
+    assert "\ndefault_region: MX\n" in text
+    assert [r["phone_e164"] for r in report] == ["+525512345678", "+523323456789", "+528123456789", "+525598765432"]
+
+
 def test_a_plus_code_in_a_sibling_column_decides_the_country(run_cli: Any, tmp_path: Path) -> None:
     """A Toronto scrape: national (647) numbers and a sibling column with +1: CA, never +91; the +CC column first."""
     path = _rows(

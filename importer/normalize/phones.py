@@ -165,7 +165,7 @@ def _mostly_distinct(column: pa.Array) -> bool:
 def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
     n = len(values)
-    text = trim_whitespace(strip_invisible(values))
+    text = _without_retired_mexican_prefixes(trim_whitespace(strip_invisible(values)), rules.region)
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
     e164, nsn, issue, warning = blank, blank, blank, blank
@@ -206,6 +206,38 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
             for column, part in zip((e164, nsn, issue, warning), results, strict=True)
         )
     return e164, nsn, issue, warning
+
+
+_TEN_DIGITS = r"((?:\d[\s.\-()]*){9}\d)"
+_MX_MOBILE_ONE = r"^\(?(?:\+|00)\s*52\)?[\s.\-]*1[\s.\-]*" + _TEN_DIGITS + "$"
+_MX_MOBILE_ONE_BARE = r"^52[\s.\-]*1[\s.\-]*" + _TEN_DIGITS + "$"
+_MX_RETIRED_PREFIX = r"^\(?0(?:44|45|1)\)?[\s.\-]*" + _TEN_DIGITS + "$"
+
+
+def _without_retired_mexican_prefixes(text: pa.Array, region: str) -> pa.Array:
+    """Mexican numbers as written before the 2019 plan, which phonenumbers no longer reads: ``+52 1 55 1234 5678``
+    (the mobile 1 after the country code, still how WhatsApp writes them), and in Mexico ``044 55 1234 5678``,
+    ``045 ...`` and ``01 55 ...`` (prefixes dialled then). Every Mexican number is ten digits, none starting with 1:
+    what follows them is the number."""
+    text = pc.replace_substring_regex(text, _MX_MOBILE_ONE, r"+52 \1")
+    if region != "MX":
+        return text
+    text = pc.replace_substring_regex(text, _MX_MOBILE_ONE_BARE, r"+52 \1")
+    return pc.replace_substring_regex(text, _MX_RETIRED_PREFIX, r"\1")
+
+
+def retired_mexican(text: str) -> str | None:
+    """``text`` as Mexico writes it now when it is written as before 2019 (as :func:`_without_retired_mexican_prefixes`
+    reads it in Mexico), else None: what ``mapping suggest`` weighs as Mexican numbers."""
+    for pattern, replacement in (
+        (_MX_MOBILE_ONE, r"+52 \1"),
+        (_MX_MOBILE_ONE_BARE, r"+52 \1"),
+        (_MX_RETIRED_PREFIX, r"\1"),
+    ):
+        rewritten, count = re.subn(pattern, replacement, text.strip())
+        if count:
+            return rewritten
+    return None
 
 
 def _common_shapes(text: pa.Array, rules: RegionRules) -> pa.Array:

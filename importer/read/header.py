@@ -198,7 +198,13 @@ def missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Con
         near = _closest_header(spec.aliases, headers)
         tip = f" Closest header: {near!r}." if near else ""
         lines.append(f"  {label}: no column named {' / '.join(repr(a) for a in spec.aliases)}.{tip}")
-    if any(_LEAD_LIKE.search(h) for h in headers):  # Rahul,9812345678,rahul@x.com: a lead, not a header
+    if len(headers) == 1 and _ROW_IN_ONE_CELL.fullmatch(headers[0].strip()):
+        hint = (
+            f"\n  Row {match.index + 1} is one cell holding a whole row ({headers[0][:60]!r}): each line of the file "
+            "is wrapped in quotes, as Excel saves rows pasted into column A. In Excel, select column A, use Data > "
+            "Text to Columns (Delimited) and save again; or remove the quotes around each line in a text editor."
+        )
+    elif any(_LEAD_LIKE.search(h) for h in headers):  # Rahul,9812345678,rahul@x.com: a lead, not a header
         hint = (
             f"\n  Row {match.index + 1} holds a phone number or an email address: the file seems to have no header"
             " row. Add one above the data (e.g. Name,Phone,Email), naming the columns as the mapping does."
@@ -217,6 +223,8 @@ def missing_columns(match: HeaderMatch, mapping: LeadMapping, where: str) -> Con
     )
 
 
+_ROW_IN_ONE_CELL = re.compile(r"[^,;\t|]+([,;\t|])[^,;\t|]*(?:\1[^,;\t|]*)*")
+"""Name,Phone,Email in one cell: parts split by one delimiter."""
 _LEAD_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.\w+$|^\+?[\d\s().-]{10,}$")
 """A cell that is an email address or a phone number of 10 digits or more, never a column's name."""
 

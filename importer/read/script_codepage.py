@@ -68,31 +68,48 @@ class ScriptSample:
         return self.size >= SAMPLE
 
     def feed(self, block: bytes, *, final: bool) -> None:
-        start = 0
-        while not self.full and start < len(block):
-            end = block.find(b"\n", start)
-            stop = len(block) if end < 0 else end + 1
-            self._add(block[start:stop])
+        at = 0
+        while not self.full and at < len(block):
+            if not self._line_high:
+                # Lines holding no such byte are passed over at C speed (most lines of most files).
+                high = None if at == 0 and block.isascii() else _HIGH.search(block, at)
+                if high is None:  # no line from here on holds one: only the last, unfinished, may still
+                    last = block.rfind(b"\n", at)
+                    if last >= 0:
+                        self._drop_line()
+                        at = last + 1
+                    self._add(block[at:], high=False)
+                    break
+                before = block.rfind(b"\n", at, high.start())
+                if before >= 0:  # the lines before the one holding it hold none
+                    self._drop_line()
+                    at = before + 1
+            end = block.find(b"\n", at)
             if end < 0:
+                self._add(block[at:], high=True)
                 break
+            self._add(block[at : end + 1], high=True)
             self._end_line()
-            start = stop
+            at = end + 1
         if final:
             self._end_line()
 
-    def _add(self, piece: bytes) -> None:
+    def _add(self, piece: bytes, *, high: bool) -> None:
         room = SAMPLE - self.size - self._line_size
-        if room > 0:
+        if room > 0 and piece:
             piece = piece[:room]
             self._line.append(piece)
             self._line_size += len(piece)
-        self._line_high = self._line_high or _HIGH.search(piece) is not None
+        self._line_high = self._line_high or high
+
+    def _drop_line(self) -> None:
+        self._line, self._line_size, self._line_high = [], 0, False
 
     def _end_line(self) -> None:
         if self._line_high:
             self.parts.extend(self._line)
             self.size += self._line_size
-        self._line, self._line_size, self._line_high = [], 0, False
+        self._drop_line()
 
     def data(self) -> bytes:
         return b"".join(self.parts)

@@ -56,7 +56,7 @@ from importer.read.workbook import (
     sheet_rows,
     sheets_by_preference,
 )
-from importer.read.xlsx_cells import HiddenCells, column_name, hidden_cells, stray_far_right
+from importer.read.xlsx_cells import HiddenCells, hidden_cells, sheet_notes, stray_far_right
 from importer.text_columns import TextColumns
 
 HTML_SHEET = "HTML table"
@@ -448,15 +448,7 @@ def _workbook_table(
         columns.pop()
     names = display_names(match.headers, _extra=len(columns))
     table = _source_table(p, match, names, text_columns_of_lists(names, columns), sheet=sheet, sheets=tuple(sheets))
-    uncomputed = sorted(cell for cell in hidden.uncomputed if cell[0] >= match.data_start and cell[1] < len(columns))
-    if not uncomputed:
-        return table
-    first = ", ".join(f"{column_name(c)}{r + 1}" for r, c in uncomputed[:3])
-    note = (
-        f"{len(uncomputed)} cell(s) hold a formula Excel never computed ({first}{', ...' if len(uncomputed) > 3 else ''})"
-        " and read as empty; open the file in Excel, save it, and run again to use their values"
-    )
-    return replace(table, notes=(*table.notes, note))
+    return replace(table, notes=(*table.notes, *sheet_notes(hidden, match.data_start, len(rows), len(columns))))
 
 
 def _whole(value: object) -> bool:

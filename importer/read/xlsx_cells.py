@@ -25,6 +25,7 @@ _ERROR_CELL = re.compile(
 _UNCOMPUTED = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"(?![^>]*\bt="str")[^>]*>(<f\b[^>]*?(?:/>|>[^<]*</f>))(?:<v\s*/>|<v></v>)?</c>'
 )
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*?\br="([0-9]+)"[^>]*?\bhidden="(?:1|true)"')
 # Number formats that show leading zeros (``000123`` for 123): custom formats of zeros only, and the styles using them.
 _NUM_FMT = re.compile(rb"<numFmt\b([^>]*)>")
 _FMT_ID = re.compile(rb'\bnumFmtId="([0-9]+)"')
@@ -43,6 +44,8 @@ class HiddenCells:
     uncomputed: list[tuple[int, int]] = field(default_factory=list)
     padded: dict[tuple[int, int], str] = field(default_factory=dict)
     """Whole numbers shown with leading zeros by their number format (``000123``), as shown."""
+    hidden_rows: list[int] = field(default_factory=list)
+    """Rows Excel does not show (filtered out, or hidden by hand), 0-based."""
 
 
 def hidden_cells(path: Path, sheet: str) -> HiddenCells:
@@ -76,9 +79,35 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
     if b't="e"' in xml:
         for col, row, text in _ERROR_CELL.findall(xml):
             found.errors[(int(row) - 1, column_index(col.decode()))] = _unescape(text).decode("utf-8", "replace")
+    if b'hidden="' in xml:
+        found.hidden_rows = [int(row) - 1 for row in _HIDDEN_ROW.findall(xml)]
     if b"<f" in xml:
         found.uncomputed = [(int(row) - 1, column_index(col.decode())) for col, row, _ in _UNCOMPUTED.findall(xml)]
     return found
+
+
+def sheet_notes(hidden: HiddenCells, start: int, stop: int, width: int) -> tuple[str, ...]:
+    """The summary's notes on the rows below the header (``start`` to ``stop``, 0-based; ``width`` columns): rows
+    Excel does not show (leads like the others, read and sent, which a person who filtered the sheet may not
+    expect) and formulas never computed."""
+    notes = []
+    rows = [r for r in hidden.hidden_rows if start <= r < stop]
+    if rows:
+        first = ", ".join(str(r + 1) for r in rows[:5])
+        notes.append(
+            f"{len(rows)} row(s) are hidden in Excel (filtered out or hidden by hand: rows {first}"
+            f"{', ...' if len(rows) > 5 else ''}) and are read like the others; to leave them out, delete them or "
+            "copy the visible rows to a new sheet"
+        )
+    uncomputed = sorted(cell for cell in hidden.uncomputed if cell[0] >= start and cell[1] < width)
+    if uncomputed:
+        first = ", ".join(f"{column_name(c)}{r + 1}" for r, c in uncomputed[:3])
+        notes.append(
+            f"{len(uncomputed)} cell(s) hold a formula Excel never computed ({first}"
+            f"{', ...' if len(uncomputed) > 3 else ''}) and read as empty; open the file in Excel, save it, and run "
+            "again to use their values"
+        )
+    return tuple(notes)
 
 
 _DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?"')

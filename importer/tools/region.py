@@ -22,7 +22,7 @@ from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import opens_with_own_group
-from importer.normalize.phones import PLACEHOLDERS
+from importer.normalize.phones import PLACEHOLDERS, retired_mexican
 from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
 from importer.tools.vocabulary import header_languages
 
@@ -363,6 +363,11 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
     digits = "".join(ch for ch in cell if ch.isdigit())
     groups = _groups(cell)
     out: dict[str, tuple[float, float]] = {}
+    mexican = retired_mexican(cell)
+    if mexican is not None:  # 044 55 1234 5678: only Mexico wrote numbers so, and phonenumbers no longer reads them
+        number = phonenumbers.parse(mexican, "MX")
+        if phonenumbers.is_valid_number_for_region(number, "MX"):
+            out["MX"] = (1.0, _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3))
     for region in _regions_for(len(digits)):
         try:
             number = phonenumbers.parse(cell, region)
