@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from importer.errors import SourceError
+from importer.read.latin_codepage import latin_code_page
 from importer.read.legacy_codepage import looks_like_mac_roman
 from importer.read.script_codepage import ScriptSample, script_code_page
 
@@ -120,6 +121,9 @@ def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedTex
     code_page = script_code_page(sample.data())
     if code_page is not None:
         # chosen for how its words read, so a byte it leaves undefined is the file's damage, kept as U+FFFD
+        return DecodedText(data.decode(code_page, errors="replace"), code_page)
+    code_page = latin_code_page(sample.data())
+    if code_page is not None:  # Central European, Turkish, Baltic: same rule
         return DecodedText(data.decode(code_page, errors="replace"), code_page)
     if looks_like_mac_roman(data):  # Excel for Mac's "CSV (Macintosh)"
         return DecodedText(data.decode("mac_roman"), "mac_roman")

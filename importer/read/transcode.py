@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from importer.errors import SourceError
+from importer.read.latin_codepage import latin_code_page
 from importer.read.legacy_codepage import MacRomanVote
 from importer.read.script_codepage import ScriptSample, script_code_page
 from importer.read.text import _bomless_utf16
@@ -140,7 +141,7 @@ def decoding_of(path: Path, head: bytes, encoding: str | None) -> Decoding:
     if beyond_ascii - stray > stray:  # more real UTF-8 characters than stray bytes
         label = f"utf-8 ({stray} byte{'s' if stray != 1 else ''} read as cp1252)"
         return Decoding(label, "utf-8", errors="surrogateescape", mixed=True)
-    code_page = script_code_page(sample.data())
+    code_page = script_code_page(sample.data()) or latin_code_page(sample.data())
     if code_page is not None:
         return Decoding(code_page, code_page, errors="replace")
     if mac:
