@@ -163,3 +163,33 @@ def test_nominativo_is_the_name(run_cli: Any, tmp_path: Path) -> None:
     text, report = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["Nominativo", "Telefono"], rows))
     assert "name: Nominativo" in text
     assert [r["status"] for r in report] == ["valid", "valid", "valid"]
+
+
+@pytest.mark.parametrize(
+    ("region", "written", "e164"),
+    [
+        ("IN", "wa.me/447400123456", "+447400123456"),  # a WhatsApp link, international without its +
+        ("IN", "https://wa.me/447400123457?text=Hi%20there", "+447400123457"),
+        ("DE", "https://api.whatsapp.com/send?phone=%2B447400123458&text=Hallo", "+447400123458"),
+        ("IN", "++44 7400 123459", "+447400123459"),  # the plus typed twice
+        ("IN", "(++44) 7400 123450", "+447400123450"),
+        ("IN", "RES: 022 2345 6780", "+912223456780"),  # residence, not El Salvador's name
+        ("IN", "MO: 98200 12348", "+919820012348"),  # mobile, not Macao
+        ("IN", "NO 98200 11112", "+919820011112"),  # number, not Norway
+        ("IN", "PH 98200 11113", "+919820011113"),  # phone, not the Philippines
+    ],
+)
+def test_a_link_a_doubled_plus_or_a_label_in_capitals_is_read(
+    run_cli: Any, tmp_path: Path, region: str, written: str, e164: str
+) -> None:
+    (row,) = _validate(run_cli, tmp_path, region, [written])
+    assert (row["status"], row["phone_e164"]) == ("valid", e164), row
+
+
+@pytest.mark.parametrize(("written", "held"), [("UK 07400 123456", "GB"), ("NO: 412 34 567", "NO")])
+def test_a_country_code_before_that_countrys_number_still_holds_it(
+    run_cli: Any, tmp_path: Path, written: str, held: str
+) -> None:
+    """``UK 07400...`` read in India is not sent as an Indian number though 7400... would be one."""
+    (row,) = _validate(run_cli, tmp_path, "IN", [written])
+    assert row["status"] == "invalid" and row["phone_e164"] == "", row

@@ -42,6 +42,14 @@ _PREFIX = re.compile(
     r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?\s*[:.#-]\s*", re.IGNORECASE
 )  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ...
 _LEADING_TEXT = re.compile(r"[^\d+]+")
+# A WhatsApp click-to-chat link (wa.me/447400123456, api.whatsapp.com/send?phone=...): the number is always written
+# in international form, without its "+"; a message may follow (?text=Hi).
+_WHATSAPP_LINK = re.compile(
+    r"^(?:https?://)?(?:www\.)?(?:wa\.me/|(?:api|web)\.whatsapp\.com/send/?\?(?:[^#]*&)?phone=|whatsapp://send/?\?"
+    r"(?:[^#]*&)?phone=)(?:\+|%2B)?(\d{6,15})/?(?:[?&#].*)?$",
+    re.IGNORECASE,
+)
+_PLUSES = re.compile(r"^(\(?)\+(?:\s*\+)+")  # ++44 7400...: the plus typed twice
 _LONGEST_LABEL = 40  # characters of text before a number read as its label ("Tel/WhatsApp (office): ")
 _TRAILING_WORDS = re.compile(r"(?<=\d)[\s,;:\-\u2013]*\s[\s,;:\-\u2013]*[^\W\d_][^\d+]*$")
 """9812345678 - Rahul, 9812345678 WhatsApp only: words without digits after the number, apart from it."""
@@ -364,7 +372,9 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     """One cell through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
     if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
         return "", "", issues.INVALID_PHONE.code, ""
-    t = _without_label(_PREFIX.sub("", text.strip()), region)
+    link = _WHATSAPP_LINK.match(text.strip())
+    t = f"+{link.group(1)}" if link else _without_label(_PREFIX.sub("", text.strip()), region)
+    t = _PLUSES.sub(r"\1+", t)
     if t.casefold() in PLACEHOLDERS:
         return "", "", "", ""
     warnings: list[str] = []
@@ -428,9 +438,19 @@ def _without_label(text: str, region: str) -> str:
     if len(head) > _LONGEST_LABEL or not any(ch.isalpha() for ch in head):
         return text
     named = _country_named(head)
-    if named is not None and named != region:
+    rest = text[len(head) :].lstrip()
+    if named is not None and named != region and not _abbreviation(head, rest, named, region):
         return text
-    return text[len(head) :].lstrip()
+    return rest
+
+
+def _abbreviation(head: str, rest: str, named: str, region: str) -> bool:
+    """Whether a label in capitals that is also a country's code (``MO:`` Macao, ``NO`` Norway, ``PH``) is a
+    label's abbreviation (mobile, number, phone): the number after it is ``region``'s and not that country's."""
+    key = head.strip(" :.#=()-\uff1a")
+    if not (key.isascii() and key.isalpha() and len(key) <= 3):
+        return False
+    return _valid_number(rest, region) is not None and _valid_number(rest, named) is None
 
 
 def _country_named(label: str) -> str | None:
