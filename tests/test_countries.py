@@ -319,3 +319,30 @@ def test_a_flag_or_a_place_written_city_first_names_its_country(
         7: "",
     }
     assert rows[7]["status"] == "invalid" and rows[7]["reason"].startswith("unknown-country")
+
+
+def test_a_postcode_after_the_country_and_countries_of_one_calling_code(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """``Mumbai, India, 400001`` and ``London, UK, SW1A 1AA`` name their country; ``US/Canada``, ``Canada or USA``
+    name NANP's +1 (their phones read alike in either); ``India/UAE`` names two calling codes, so none."""
+    sheet = (
+        "Name,Country,Phone\n"
+        'Ravi,"Mumbai, India, 400001",98200 12345\n'
+        'Emma,"London, UK, SW1A 1AA",020 7946 0018\n'
+        'Asha,"India, 400001",98200 12347\n'
+        "Ann,US/Canada,(416) 555-0199\n"
+        "Bob,Canada or USA,(212) 555-0188\n"
+        "Zara,India/UAE,050 123 4567\n"
+    )
+    result = _validate(tmp_path, run_cli, mapping_file, sheet, _mapping("DE"))
+    rows = by_row(result.report)
+    assert {r: rows[r]["phone_e164"] for r in rows} == {
+        2: "+919820012345",
+        3: "+442079460018",
+        4: "+919820012347",
+        5: "+14165550199",
+        6: "+12125550188",
+        7: "",
+    }
+    assert rows[7]["status"] == "invalid" and rows[7]["reason"].startswith("unknown-country")

@@ -52,7 +52,7 @@ def region_of_code(text: str) -> str | None:
         return None  # 044, 022: an Indian STD code, not a country's
     match = _CODE.match(bare)
     if match is None and not any(ch.isdigit() for ch in cell):
-        named = country_of_name(cell)  # India, UAE, Deutschland, DEU
+        named = country_of_name(cell) or _sharing_a_code(cell)  # India, UAE, Deutschland, DEU; US/Canada
         if named is not None:
             return named
     match = match or _CODE_IN_TEXT.search(cell)
@@ -83,6 +83,10 @@ def _placed(cell: str) -> str | None:
     """The country of a place written "city, region, country" (``Dubai, UAE``, ``London, England, UK``): its last
     part, when no other part names another country (``Georgia, USA`` names two, and so none)."""
     parts = [part for part in cell.split(",") if part.strip()]
+    while len(parts) > 1 and _POSTCODE.fullmatch(parts[-1].strip()) and region_of_code(parts[-1]) is None:
+        parts.pop()  # Mumbai, India, 400001: the postcode after the country
+    if len(parts) == 1 and len(parts[0]) < len(cell):
+        return region_of_code(parts[0]) or None
     if len(parts) < 2:
         return None
     last = region_of_code(parts[-1])
@@ -91,6 +95,26 @@ def _placed(cell: str) -> str | None:
     ):
         return None
     return last
+
+
+_POSTCODE = re.compile(r"(?=[^,]*\d)[A-Za-z0-9][A-Za-z0-9 \-]{1,9}")  # 400001, SW1A 1AA, M5V 2T6, 10115
+_SEVERAL = re.compile(r"\s*(?:/|\||&|\bor\b)\s*", re.IGNORECASE)
+
+
+def _sharing_a_code(cell: str) -> str | None:
+    """The region of a cell naming several countries that dial one calling code (``US/Canada``, ``UK or Jersey``):
+    their phones read alike in any of them, so in the code's main country. Countries of different codes name none."""
+    parts = [part for part in _SEVERAL.split(cell) if part.strip()]
+    if len(parts) < 2:
+        return None
+    regions = {country_of_name(part) for part in parts}
+    if None in regions:
+        return None
+    codes = {phonenumbers.country_code_for_region(str(region)) for region in regions}
+    if len(codes) != 1:
+        return None
+    main = phonenumbers.region_code_for_country_code(codes.pop())
+    return main if main in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def _state_of(part: str, country: str) -> bool:
