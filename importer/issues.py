@@ -157,6 +157,18 @@ PHONE_OTHER_COUNTRY = Issue(
     ),
     fix="Type it with its + and country code, or give the row a country.",
 )
+PHONE_AMBIGUOUS_COUNTRY = Issue(
+    code="phone-ambiguous-country",
+    severity="error",
+    fields=("phone",),
+    title="The phone is written as two countries write their numbers; not sent",
+    explanation=(
+        "This number is valid in {region} (the region it was read in), but another country writes a valid number "
+        "of its own exactly so (the warning names it), and this sheet holds numbers of several countries: which "
+        "country's it is cannot be told, so it was not sent."
+    ),
+    fix="Type it with its + and country code ({international} for {region}), or give the row a country.",
+)
 SHIFTED_ROW = Issue(
     code="shifted-row",
     severity="error",
@@ -300,6 +312,15 @@ PHONE_OTHER_COUNTRY_WARNING = Issue(
     explanation="This number looks like a number of {detail}, not of {region}: it was not sent.",
     fix="Type it with its + and country code, or give the row a country.",
     detail_example="US/MX",
+)
+PHONE_AMBIGUOUS_COUNTRY_WARNING = Issue(
+    code="phone-ambiguous-country",
+    severity="warning",
+    fields=("phone",),
+    title="The other country that writes the phone so",
+    explanation="This number is written as both {region} and {detail} write valid numbers: it was not sent.",
+    fix="Type it with its + and country code, or give the row a country.",
+    detail_example="ID",
 )
 PHONE_FROM_COLUMN = Issue(
     code="phone-from-column",
@@ -478,6 +499,7 @@ CATALOGUE: tuple[Issue, ...] = (
     UNKNOWN_COUNTRY,
     NO_REGION,
     PHONE_OTHER_COUNTRY,
+    PHONE_AMBIGUOUS_COUNTRY,
     SHIFTED_ROW,
     VALUE_TOO_LONG,
     INVALID_EMAIL_WARNING,
@@ -493,6 +515,7 @@ CATALOGUE: tuple[Issue, ...] = (
     DAMAGED_REFERENCE,
     UNKNOWN_COUNTRY_WARNING,
     PHONE_OTHER_COUNTRY_WARNING,
+    PHONE_AMBIGUOUS_COUNTRY_WARNING,
     PHONE_FROM_COLUMN,
     EMAIL_DOMAIN_TYPO,
     SHORT_ROW,

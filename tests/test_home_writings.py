@@ -193,3 +193,29 @@ def test_a_country_code_before_that_countrys_number_still_holds_it(
     """``UK 07400...`` read in India is not sent as an Indian number though 7400... would be one."""
     (row,) = _validate(run_cli, tmp_path, "IN", [written])
     assert row["status"] == "invalid" and row["phone_e164"] == "", row
+
+
+def test_a_home_number_another_country_writes_alike_is_held_as_ambiguous_not_foreign(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """In a sheet defaulting to Germany that holds British and French numbers, ``0177 8800215`` (a German mobile,
+    and as Indonesia writes a number of its own) is held, but its row says it is valid in Germany and which other
+    country writes it so (``phone-ambiguous-country``), not that it is another country's number; the summary
+    says the same. A French number written the French way stays ``phone-other-country``."""
+    phones = ["0177 8800215", "+49 177 9727611", "01.31.59.42.59", "06 24 56 24 18", "06 73 29 04 84"]
+    phones += ["+44 7936 657872", "0171 2345678", "030 1234567"]
+    sheet = _sheet(tmp_path, ["Name", "Phone"], [[f"Lead {i}", p] for i, p in enumerate(phones)])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: DE\nfields:\n  name: Name\n  phone: Phone\n"
+    )
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"), env=ENV)
+    rows = result.report
+    assert (rows[0]["status"], rows[0]["reason"], rows[0]["warnings"]) == (
+        "invalid",
+        "phone-ambiguous-country",
+        "phone-ambiguous-country:ID",
+    )
+    assert rows[2]["reason"] == "phone-other-country" and rows[2]["warnings"].startswith("phone-other-country:FR")
+    assert "written as the default region writes its numbers, but also as another country" in result.output
+    assert "ID 1" in result.output

@@ -30,7 +30,7 @@ UNDECIDABLE = {
     "leads_za_no_country.csv": "South African numbers written 0xx xxx xxxx are valid alike in Paraguay or NZ",
     "europe_event_no_country.csv": "six countries' mobiles typed as at home, no country column",
 }
-REFUSALS = ("phone-other-country", "no-region", "invalid-phone", "unknown-country")
+REFUSALS = ("phone-other-country", "phone-ambiguous-country", "no-region", "invalid-phone", "unknown-country")
 
 
 def _expected(sheet: Path) -> dict[str, dict[str, str]]:

@@ -262,14 +262,19 @@ def _flag_other_countries(
 
 
 def _mark(
-    rows: np.ndarray, labels: np.ndarray, e164: ArrowText, issue: ArrowText, warning: ArrowText
+    rows: np.ndarray,
+    labels: np.ndarray,
+    e164: ArrowText,
+    issue: ArrowText,
+    warning: ArrowText,
+    code: str = issues.PHONE_OTHER_COUNTRY.code,
 ) -> tuple[ArrowText, ArrowText, ArrowText]:
-    """Rows made ``phone-other-country``, each warning naming its likely countries."""
+    """Rows made ``code`` (``phone-other-country``), each warning naming its likely countries."""
     if len(rows) == 0:
         return e164, issue, warning
     e164 = _set(e164, rows, _codes(len(rows), ""))
-    issue = _set(issue, rows, _codes(len(rows), issues.PHONE_OTHER_COUNTRY.code))
-    codes = np.array([f"{issues.PHONE_OTHER_COUNTRY_WARNING.code}:{label}" for label in labels], dtype=object)
+    issue = _set(issue, rows, _codes(len(rows), code))
+    codes = np.array([f"{code}:{label}" for label in labels], dtype=object)
     return e164, issue, _set(warning, rows, _join(_take(warning, rows), codes))
 
 
@@ -285,12 +290,13 @@ def _mark_written_elsewhere(
     raw: ArrowText, rows: np.ndarray, home: str, e164: ArrowText, issue: ArrowText, warning: ArrowText
 ) -> tuple[ArrowText, ArrowText, ArrowText]:
     """In a sheet of several countries, the numbers valid at home but written exactly as another country writes
-    its own are held back: the sheet's writing cannot tell them apart."""
+    its own are held back: the sheet's writing cannot tell them apart. They are ``phone-ambiguous-country``, not
+    ``phone-other-country``: they are written as home writes them too, and the row should say so."""
     at = np.flatnonzero(rows)
     values = np.asarray(pc.take(raw, pa.array(at, pa.int64())).to_pylist(), dtype=object)
     found = written_as_elsewhere(sorted(set(values.tolist())), home)
     hits, labels = flagged_rows(values, found)
-    return _mark(at[hits], labels, e164, issue, warning)
+    return _mark(at[hits], labels, e164, issue, warning, issues.PHONE_AMBIGUOUS_COUNTRY.code)
 
 
 def _mark_like_the_rest(

@@ -119,6 +119,13 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
             f"region's, and were not sent (likely {_details(warned, other)}): write them with + and "
             "the country code, give the rows a country column, or run with --region"
         )
+    ambiguous = issues.PHONE_AMBIGUOUS_COUNTRY.code
+    if reasons.get(ambiguous):
+        notes.append(
+            f"{reasons[ambiguous]} phone number(s) are written as the default region writes its numbers, but also "
+            f"as another country writes its own ({_details(warned, ambiguous)}), in a sheet of several countries, "
+            "and were not sent: write them with + and the country code, or give the rows a country column"
+        )
     if reasons.get(unknown):
         notes.append(
             f"{reasons[unknown]} row(s) name a country leadimport does not know, so their phone numbers "
