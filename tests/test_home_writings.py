@@ -219,3 +219,17 @@ def test_a_home_number_another_country_writes_alike_is_held_as_ambiguous_not_for
     assert rows[2]["reason"] == "phone-other-country" and rows[2]["warnings"].startswith("phone-other-country:FR")
     assert "written as the default region writes its numbers, but also as another country" in result.output
     assert "ID 1" in result.output
+
+
+def test_a_turkish_mobile_column_is_found_though_cep_is_a_brazilian_postcode(run_cli: Any, tmp_path: Path) -> None:
+    """``Cep Telefonu`` (Turkish: mobile phone) over Turkish mobiles is the phone column: ``cep`` alone would be a
+    Brazilian postcode's header, but a phone word in the header says what its numbers are."""
+    rows = [
+        ["Şükrü Yılmaz", "0532 123 45 67", "s@example.com.tr"],  # noqa: RUF001
+        ["Ayşe Güneş", "0533 111 22 22", "a@example.com.tr"],
+    ]
+    rows.append(["Gülşen Doğan", "0535 555 66 77", "g@example.com.tr"])
+    sheet = _sheet(tmp_path, ["Ad Soyad", "Cep Telefonu", "E-posta"], rows)
+    mapping, report = _suggest(run_cli, tmp_path, sheet)
+    assert "phone: Cep Telefonu" in mapping
+    assert [row["phone_e164"] for row in report] == ["+905321234567", "+905331112222", "+905355556677"]

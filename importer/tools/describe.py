@@ -373,7 +373,21 @@ def names_no_phone(header: str) -> bool:
     joined = "".join(words)
     if any(w in ("wa", "cell", "tel") for w in words) or any(p in joined for p in ("phone", "mobile", "whatsapp")):
         return False  # WhatsApp ID, wa_id: a chat export keys its contacts by their number
+    if any(_names_a_phone(w) for w in words):
+        return False  # Cep Telefonu: Turkish for mobile phone, whatever "cep" is in Brazil (a postcode)
     return any(w in _NOT_PHONE_WORDS for w in words) or joined in _NOT_PHONE_WORDS or joined.endswith("id")
+
+
+def _names_a_phone(word: str) -> bool:
+    """Whether a header word is a phone's in some language, or an inflection of one (``telefonu``, ``telefonnummer``)."""
+    from importer.tools.vocabulary import PHONE_EXACT, keys
+
+    (key,) = keys(word) or ("",)
+    return key in PHONE_EXACT or any(len(stem) >= _PHONE_STEM and key.startswith(stem) for stem in PHONE_EXACT)
+
+
+_PHONE_STEM = 6
+"""Letters a phone word must have for a longer word starting with it to be read as it (telefon → telefonu)."""
 
 
 def column_kind(shares: Mapping[str, float], *, distinct: int, filled: int) -> Kind:
