@@ -204,3 +204,24 @@ def test_a_contact_that_slid_out_of_a_middle_column_is_caught_too(
     rows = by_row(_validate(tmp_path, run_cli, mapping_file, sheet, mapping).report)
     assert rows[2]["status"] == "valid"
     assert rows[3]["status"] == "invalid" and "shifted-row" in rows[3]["reason"].split(", ")
+
+
+def test_a_row_of_the_crms_field_names_below_the_labels_is_skipped(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """An export or import template whose second row names the fields as the CRM does (``FirstName``,
+    ``MOBILE_PHONE``) under the labels (``First Name``, ``Mobile Phone``) is repeated-header, not an invalid lead."""
+    sheet = (
+        "First Name,Last Name,Mobile Phone,Email Address\n"
+        "FirstName,LAST_NAME,MobilePhone,Email\n"
+        "Anna,Smith,+44 7400 123470,anna@example.com\n"
+        "Bob,Jones,+44 7400 123471,bob@example.com\n"
+    )
+    mapping = HEAD + (
+        "default_region: GB\nfields:\n  firstName: First Name\n  lastName: Last Name\n  phone: Mobile Phone\n"
+        "  email: Email Address\n"
+    )
+    result = _validate(tmp_path, run_cli, mapping_file, sheet, mapping)
+    rows = by_row(result.report)
+    assert (rows[2]["status"], rows[2]["reason"]) == ("skipped", "repeated-header")
+    assert [rows[r]["status"] for r in (3, 4)] == ["valid", "valid"] and result.exit_code == 0

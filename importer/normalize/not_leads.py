@@ -56,7 +56,36 @@ def partial_headers(table: SourceTable) -> np.ndarray:
     found = np.zeros(n, dtype=bool)
     if len(rows):
         found[rows[~has_contact(table, rows)]] = True
+    loose = np.flatnonzero(count < 2)
+    loose = loose[~has_contact(table, loose)] if len(loose) else loose
+    if 0 < len(loose) <= LOOSE_ROWS:
+        found[_keyed_headers(table, loose, [every[i] for i in read])] = True
     return found
+
+
+LOOSE_ROWS = 2000
+"""Rows without a contact, at most, whose cells are also compared with their headers as keys (a wider search)."""
+
+
+def _keyed_headers(table: SourceTable, rows: np.ndarray, headers: list[str]) -> np.ndarray:
+    """Of ``rows``, those two or more cells of which spell their own column's header as another system names it:
+    letters and digits alone, in any case (``FirstName``, ``MOBILE_PHONE`` under ``Mobile Phone``: a CRM's field
+    names below the labels, in an import template or an export)."""
+    count = np.zeros(len(rows), dtype=np.int64)
+    picked = pa.array(rows)
+    for header in headers:
+        key = _key(str(header))
+        if not key:
+            continue
+        values = pc.take(to_arrow(table.column(header)), picked)
+        keys = pc.utf8_lower(pc.replace_substring_regex(values, r"[^\pL\pN]+", ""))
+        count += to_bool(pc.fill_null(pc.equal(keys, key), False))
+    found: np.ndarray = rows[count >= 2]
+    return found
+
+
+def _key(header: str) -> str:
+    return "".join(ch for ch in header.lower() if ch.isalnum())
 
 
 def _own_headers(values: pa.Array, headers: list[str]) -> np.ndarray:
