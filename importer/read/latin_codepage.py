@@ -54,7 +54,8 @@ def latin_code_page(sample: bytes) -> str | None:
             readings[name] = text
     if not readings:
         return None
-    if _odd(windows):  # cp1252 reads symbols into words: a reading without any is taken on that alone
+    # cp1252 (and Mac Roman) read symbols into words: a reading without any is taken on that alone
+    if _odd(windows) and _odd(sample.decode("mac_roman")):
         clean = {name: text for name, text in readings.items() if not _odd(text)}
         if len(clean) == 1:
             return next(iter(clean))
