@@ -395,3 +395,47 @@ def test_a_file_with_a_long_non_latin_name_is_imported_under_a_shortened_name(in
     assert moved.with_name(moved.name + ".report.xlsx").is_file()
     assert _result(moved)["file"] == name
     assert _stored(sandbox) == sorted("+91" + p for p in phones)
+
+
+def test_a_mapping_file_removed_while_watching_is_told_and_its_files_wait(
+    tmp_path: Path, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The --mapping file is deleted (or moved) while the watcher runs: the log says the files wait and why,
+    once; a file dropped meanwhile stays in the inbox and is imported once the mapping is back."""
+    caplog.set_level(logging.INFO, logger="importer.watch")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    settings = WatchSettings(
+        inbox=inbox, ledger=tmp_path / "l.db", token=TOKEN, base_url=sandbox.base_url, mapping=mapping,
+        settle=0.0, poll=0.05, events=False, report_format="csv",
+    )  # fmt: skip
+    stopped = threading.Event()
+    looks: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        looks.append(seconds)
+        return stopped.wait(seconds)
+
+    watcher = Watcher(settings, wait=wait)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: (inbox / "processing").is_dir(), message="the watcher started")
+        mapping.rename(tmp_path / "elsewhere.yaml")
+        wait_until(lambda: "cannot read its mapping" in caplog.text, message="the missing mapping is told")
+        phones = good_phones(3, seed=84)
+        write_sheet(tmp_path / "leads.csv", phones).rename(inbox / "leads.csv")
+        seen = len(looks)
+        wait_until(lambda: len(looks) > seen + 5, message="the watcher looked again several times")
+        assert (inbox / "leads.csv").exists()
+        (tmp_path / "elsewhere.yaml").rename(mapping)
+        wait_until(lambda: _taken(inbox / "done"), timeout=60, message="imported once the mapping is back")
+        assert _stored(sandbox) == sorted("+91" + p for p in phones)
+        assert caplog.text.count("cannot read its mapping") == 1
+    finally:
+        stopped.set()
+        watcher.stop()
+        thread.join(timeout=60)
+    assert not thread.is_alive()

@@ -512,7 +512,12 @@ class Watcher:
         except OSError as exc:
             if strict:
                 raise ConfigError(f"{source.mapping}: cannot read the mapping ({exc.strerror}).") from None
+            if (source.mapping, -1.0) not in self._bad_mappings:  # said once, until it is back
+                self._bad_mappings.add((source.mapping, -1.0))
+                log.error("files of %s wait where they were dropped: cannot read its mapping %s (%s)",
+                          source.label, source.mapping, exc.strerror)  # fmt: skip
             return None
+        self._bad_mappings.discard((source.mapping, -1.0))
         cached = self._mappings.get(source.mapping)
         if cached is not None and cached[0] == stamp:
             return cached[1]
