@@ -333,6 +333,11 @@ def test_status_keeps_one_line_a_file_and_names_a_broken_mapping(inbox: Path, sa
     (line,) = [line for line in status.stdout.splitlines() if "misfit.csv" in line]
     assert "failed" in line and "-> " in line and line.endswith("_misfit.csv")
     assert "dealer" in status.stdout and "its mapping is broken" in status.stdout
+    missing = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox.parent / "in bx"), "--status"],
+        cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "in bx is not a folder here" in missing.stdout  # a typo is not shown as an empty inbox
 
 
 def test_files_named_without_a_type_are_read_by_their_content(inbox: Path, sandbox: Sandbox) -> None:
