@@ -7,13 +7,18 @@ import csv
 import io
 import logging
 import socket
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 import importer
+from importer.web.app import create_app
+from importer.web.auth import LoginGate
 from importer.web.server import WebServer
+from importer.web.work import ServerSettings
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import TOKEN, good_phones
 from tests.test_web import Page, _columns_form
@@ -119,3 +124,31 @@ def test_a_browser_closed_mid_upload_leaves_no_traceback_and_no_upload(
         assert client.get("/").status_code == 200
     finally:
         server.stop()
+
+
+def test_a_full_disk_on_the_server_refuses_the_upload_with_a_plain_message(tmp_path: Path) -> None:
+    """The disk holding the uploads is full: the page says the file could not be kept and what to do (HTTP 507),
+    no half-written upload is left, and once there is room the same file uploads."""
+    disk = tmp_path / "small disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        settings = ServerSettings(tmp_path / "l.db", tmp_path / "m", TOKEN, "http://127.0.0.1:9/api/v1")
+        app, state = create_app(settings, gate=LoginGate(), uploads_root=disk / "uploads")
+        page = TestClient(app, base_url="http://127.0.0.1:8765")
+        assert state.gate.login_token is not None
+        page.get(f"/login?token={state.gate.login_token}")
+        csrf = csrf_of(page.get("/").text)
+        sheet = ("Name,Phone\n" + "Lead,9876543210\n" * 40_000).encode()  # 640 kB: more than the disk holds
+        refused = page.post("/upload", data={"csrftoken": csrf}, files={"file": ("leads.csv", sheet)})
+        assert refused.status_code == 507
+        assert "could not keep the file" in refused.text and "No space left" in refused.text
+        assert state.uploads.all() == [] and not any((disk / "uploads").iterdir())
+        small = b"Name,Phone\nLead,9876543210\n"
+        taken = page.post(
+            "/upload", data={"csrftoken": csrf}, files={"file": ("leads.csv", small)}, follow_redirects=False
+        )
+        assert taken.status_code == 303
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

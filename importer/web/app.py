@@ -78,6 +78,14 @@ async def receive_upload(request: Request) -> Response:
         if upload is not None:
             state.uploads.discard(upload)
         return _too_large(request, state, wants_json)
+    except OSError as exc:  # the server's disk is full, or its upload folder cannot be written
+        if upload is not None:
+            state.uploads.discard(upload)
+        message = (
+            f"The server could not keep the file ({exc.strerror or exc}): nothing was imported. Free some space "
+            f"on the disk holding {state.uploads.root}, or ask whoever runs leadimport serve, then upload it again."
+        )
+        return _upload_error(request, message, wants_json, status=507)
     upload.size = upload.path.stat().st_size
     steps.start_describe(upload, state.settings)
     target = f"/u/{upload.id}/sheet"
