@@ -444,3 +444,31 @@ def test_a_mapping_file_removed_while_watching_is_told_and_its_files_wait(
         watcher.stop()
         thread.join(timeout=60)
     assert not thread.is_alive()
+
+
+def test_an_inbox_the_watcher_may_not_write_in_is_refused_with_a_plain_message(inbox: Path, sandbox: Sandbox) -> None:
+    """The watcher's user may read the inbox but not create folders or move files there: --once says so and
+    exits 2 (no internal error, no endless "another process has it" lines, no hang), the file left untouched;
+    the same when the state folders exist but the files cannot be moved."""
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv to drop the power to write anywhere")
+    write_sheet(inbox / "leads.csv", good_phones(3, seed=86))
+    inbox.chmod(0o555)
+    try:
+        bare = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+        if "setpriv:" in bare.stderr:
+            pytest.skip(f"setpriv cannot drop capabilities here: {bare.stderr.strip()}")
+        assert bare.returncode == 2, bare.stderr
+        assert "internal error" not in bare.stderr and "Traceback" not in bare.stderr
+        assert "may not create folders or move files" in bare.stderr and str(inbox) in bare.stderr
+        inbox.chmod(0o755)
+        for state in ("processing", "done", "failed", "duplicate"):
+            (inbox / state).mkdir()
+        inbox.chmod(0o555)
+        made = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+        assert made.returncode == 2, made.stderr
+        assert made.stderr.count("may not create folders or move files") == 1
+        assert "another process has it" not in made.stderr
+    finally:
+        inbox.chmod(0o755)
+    assert (inbox / "leads.csv").is_file() and not sandbox.leads()
