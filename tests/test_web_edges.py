@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import socket
+import subprocess
 from pathlib import Path
 
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
 import importer
+from importer.web.app import create_app
+from importer.web.auth import LoginGate
+from importer.web.server import WebServer
+from importer.web.work import ServerSettings
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import TOKEN, good_phones
 from tests.test_web import Page, _columns_form
+from tests.waiting import wait_until
+from tests.web_fixtures import csrf_of
 
 LONG = 50_000
 
@@ -70,3 +83,72 @@ def test_a_long_non_latin_file_name_gets_its_reports(tmp_path: Path) -> None:
     for kind, report in reports.items():
         assert report.status_code == 200, kind
         assert "%E0%A4%B2" in report.headers["content-disposition"]  # named after the file (ल)
+
+
+def test_a_browser_closed_mid_upload_leaves_no_traceback_and_no_upload(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The person closes the tab while a large file is still uploading: the server logs one plain line, keeps
+    no half upload, and goes on serving; no traceback in its output."""
+    caplog.set_level(logging.INFO, logger="importer.web")
+    server = WebServer(
+        port=0, ledger_path=tmp_path / "l.db", mappings_dir=tmp_path / "m", environ={"VOX_API_TOKEN": TOKEN}
+    )
+    server.start()
+    try:
+        client = httpx.Client(base_url=server.base_url)
+        home = client.get(server.login_url(), follow_redirects=True)
+        csrf = csrf_of(home.text)
+        cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        head = (
+            f'--B\r\nContent-Disposition: form-data; name="csrftoken"\r\n\r\n{csrf}\r\n--B\r\n'
+            'Content-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+        with socket.create_connection((server.host, server.port)) as browser:
+            browser.sendall(
+                f"POST /upload HTTP/1.1\r\nHost: {server.host}:{server.port}\r\nCookie: {cookies}\r\n"
+                f"Content-Type: multipart/form-data; boundary=B\r\nContent-Length: {len(head) + 5_000_000}\r\n\r\n".encode()
+                + head
+                + b"Name,Phone\n" * 50_000
+            )  # a fifth of the promised body, then the tab is closed
+        output = ""
+
+        def told() -> bool:
+            nonlocal output
+            output += capfd.readouterr().err
+            return "went away" in caplog.text or "Traceback" in output
+
+        wait_until(told, message="the server noticed the browser went away")
+        assert "Traceback" not in output and "ClientDisconnect" not in output
+        assert server.state.uploads.all() == []
+        assert client.get("/").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_full_disk_on_the_server_refuses_the_upload_with_a_plain_message(tmp_path: Path) -> None:
+    """The disk holding the uploads is full: the page says the file could not be kept and what to do (HTTP 507),
+    no half-written upload is left, and once there is room the same file uploads."""
+    disk = tmp_path / "small disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        settings = ServerSettings(tmp_path / "l.db", tmp_path / "m", TOKEN, "http://127.0.0.1:9/api/v1")
+        app, state = create_app(settings, gate=LoginGate(), uploads_root=disk / "uploads")
+        page = TestClient(app, base_url="http://127.0.0.1:8765")
+        assert state.gate.login_token is not None
+        page.get(f"/login?token={state.gate.login_token}")
+        csrf = csrf_of(page.get("/").text)
+        sheet = ("Name,Phone\n" + "Lead,9876543210\n" * 40_000).encode()  # 640 kB: more than the disk holds
+        refused = page.post("/upload", data={"csrftoken": csrf}, files={"file": ("leads.csv", sheet)})
+        assert refused.status_code == 507
+        assert "could not keep the file" in refused.text and "No space left" in refused.text
+        assert state.uploads.all() == [] and not any((disk / "uploads").iterdir())
+        small = b"Name,Phone\nLead,9876543210\n"
+        taken = page.post(
+            "/upload", data={"csrftoken": csrf}, files={"file": ("leads.csv", small)}, follow_redirects=False
+        )
+        assert taken.status_code == 303
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

@@ -104,6 +104,9 @@ class Claims:
         self.drops.update(file_id, state="processing", path=str(target))
         try:
             os.rename(path, target)
+        except PermissionError:  # not another process: this user may not move files here (the caller says so)
+            self.drops.forget(file_id)
+            raise
         except OSError as exc:
             log.info("%s was not taken (%s); another process has it, or it is gone", path, exc.strerror)
             self.drops.forget(file_id)

@@ -34,6 +34,7 @@ __all__ = [
     "prune_done",
     "stamped",
     "unmapped_folders",
+    "unwritable",
 ]
 
 log = logging.getLogger("importer.watch")
@@ -109,6 +110,15 @@ def unmapped_folders(inbox: Path, sources: list[Source]) -> list[Path]:
 
 _BESIDE = len(".") + len(".result.json.partial") + len("-999")
 """Bytes the longest name written beside a taken file adds to its name (a result being written; a free name)."""
+
+
+def unwritable(folder: Path, exc: OSError) -> str:
+    """What to say when the watcher may not make folders or move files in ``folder``."""
+    return (
+        f"files in {folder} cannot be taken: this user may not create folders or move files there "
+        f"({exc.strerror or exc}). Let the user the watcher runs as write in it (and its processing/, done/, "
+        "failed/ and duplicate/ folders)."
+    )
 
 
 def stamped(name: str, at: datetime | None = None) -> str:

@@ -37,6 +37,8 @@ def inbox_status(
             lines.append(f"{resolved}: served by the watcher {holder.describe()}.")
         else:
             lines.append(f"{resolved}: the last watcher ({holder.describe()}) is gone; the next one takes over.")
+        if not resolved.is_dir():
+            lines.append(f"{resolved} is not a folder here: a typo, removed, or its network share is not mounted.")
         sources = find_sources(resolved, mapping, mappings_dir) if resolved.is_dir() else []
         queued = [
             (source.label, path.name)
