@@ -418,3 +418,24 @@ def test_a_lookup_answering_a_list_finds_the_lead_in_it() -> None:
 def test_a_lookup_answering_200_with_a_refused_token_stops() -> None:
     step = READER.read_found(answer(200, {"success": False, "error": "Unauthorized"}), "r1")
     assert isinstance(step, Halted) and isinstance(step.stop, AuthFailed)
+
+
+def test_arrays_of_bare_strings_are_read_as_ids_and_messages() -> None:
+    """A "simplified" answer: success[] lists the stored leads' referenceIds, errors[] only messages."""
+    body = {"success": ["r1", "r3"], "errors": ["Phone number contains repeating digits pattern"]}
+    step, tally = bulk(answer(200, body), leads(1, 2, 3))
+    assert refs(step) == ["r2"]
+    assert tally.outcomes == accepted(r1=None, r3=None)  # type: ignore[arg-type]
+    assert tally.refusals == ["Phone number contains repeating digits pattern"]
+
+
+def test_an_error_item_giving_its_message_under_another_key_keeps_it() -> None:
+    body = {"success": [], "errors": [{"referenceId": "r1", "reason": "Invalid phone number format"}]}
+    _, tally = bulk(answer(200, body), leads(1))
+    assert tally.outcomes["r1"] == LeadOutcome("r1", "rejected", message="Invalid phone number format")
+
+
+@pytest.mark.parametrize("key", ["lead", "result"])
+def test_a_lookup_answering_the_lead_under_another_key_finds_it(key: str) -> None:
+    body = {"success": True, key: {"_id": "a1", "referenceId": "r1", "projectId": PROJECT, "processId": PROCESS}}
+    assert READER.read_found(answer(200, body), "r1") == Found("a1")

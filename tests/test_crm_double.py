@@ -38,7 +38,12 @@ def crm_settings(called: list[str] = (), **overrides: Any) -> SandboxSettings:  
 
 
 def import_into(
-    crm: Sandbox, sheet: Path, mapping: Path, ledger: Path, send: importer.SendOptions = importer.SendOptions()
+    crm: Sandbox,
+    sheet: Path,
+    mapping: Path,
+    ledger: Path,
+    send: importer.SendOptions = importer.SendOptions(),
+    settle_wait: float = 0.0,
 ) -> importer.Outcome:
     return importer.import_file(
         sheet,
@@ -48,7 +53,7 @@ def import_into(
         ledger=ledger,
         send=send,
         rate=importer.RateLimit(5000, 1.0),
-        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0),
+        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=settle_wait),
     )
 
 
@@ -275,3 +280,24 @@ def test_a_proxy_page_after_the_crm_stored_the_batch_loses_no_lead(
     rows = outcome.rows
     assert {str(p)[-10:]: i for p, i in zip(rows["phone_e164"], rows["lead_id"], strict=True) if p[-10:] in ids} == ids
     assert not stats.blocked
+
+
+def test_a_crm_processing_batches_after_answering_202_gets_each_lead_once(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """The CRM answers 202 ("queued for processing") and stores the batch a moment later, refusing a called
+    phone silently: the leads are looked up after the settle wait and accepted with their ids; none is sent
+    again (it would be a duplicate once processed), and the one the CRM never stored stays pending as
+    unconfirmed (exit 3), for the next run to look up first."""
+    phones = good_phones(12, seed=309)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(called=[phones[6]], process_later=0.2)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger, settle_wait=2.0)
+        stats = crm.stats()
+        stored = crm.leads()
+    rows = statuses(outcome)
+    assert rows[phones[6]] == ("pending", "unconfirmed: the next run checks it with the CRM before sending")
+    assert outcome.summary.counts == {"accepted": 11, "pending": 1} and outcome.exit_code == 3
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(set(phones) - {phones[6]})
+    assert sum(stats.initiate_sizes) == 12 and stats.duplicates == 1

@@ -99,6 +99,9 @@ class Reader:
         body = response.body
         arrays = answers.per_lead(body, leads) if body is not None else None
         tally.duplicate_refusals += _duplicate_refusals(arrays if arrays is not None else body, response.status_code)
+        if response.status_code == 202 and arrays is None:
+            # "Accepted" for processing later: the leads are looked up after the settle wait, never sent again.
+            return Answered(tuple(leads), later=True)
         if body is None and 200 <= response.status_code < 300:
             # an empty "OK", or a proxy's HTML page: each lead is looked up
             return Answered(tuple(leads), unread=self._redact(answers.excerpt(response.text)) or "(empty)")
@@ -208,7 +211,7 @@ class Reader:
         common = self._read_common(response, body)
         if common is not None:
             return common
-        data = body.get("data", body) if isinstance(body, Mapping) else None
+        data = _the_lead(body)
         if isinstance(data, list) and 200 <= status < 300:  # the lead in a list of the leads matching
             data = next((item for item in data if self._is_ours(item, reference_id)), None)
             if data is None:
@@ -302,6 +305,16 @@ class Reader:
 
 
 # -- reading bodies ---------------------------------------------------------------
+
+
+def _the_lead(body: object) -> object:
+    """The lead a lookup's answer holds: under ``data`` (the contract), ``lead`` or ``result``, or the body itself."""
+    if not isinstance(body, Mapping):
+        return None
+    for key in ("data", "lead", "result"):
+        if key in body and isinstance(body[key], Mapping | list):
+            return body[key]
+    return body
 
 
 def _says_failed(body: object) -> bool:
