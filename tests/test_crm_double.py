@@ -42,9 +42,11 @@ def import_into(
     sheet: Path,
     mapping: Path,
     ledger: Path,
-    send: importer.SendOptions = importer.SendOptions(),
+    send: importer.SendOptions = importer.SendOptions(inflight_grace=0.0),
     settle_wait: float = 0.0,
 ) -> importer.Outcome:
+    """Import ``sheet`` (a resumed run checks an interrupted one's leads with the CRM at once: the sandbox
+    stores a request before it answers)."""
     return importer.import_file(
         sheet,
         mapping,
@@ -268,7 +270,7 @@ def test_a_proxy_page_after_the_crm_stored_the_batch_loses_no_lead(
     phones = good_phones(24, seed=308)
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     settings = crm_settings(called=[phones[0]], proxy_page=status, proxy_every=every, proxy_stores=True, dup_window=2.0)
-    send = importer.SendOptions(duplicate_rule=DuplicateRule(window=2.0))
+    send = importer.SendOptions(duplicate_rule=DuplicateRule(window=2.0), inflight_grace=0.0)
     with Sandbox(settings) as crm:
         outcome = import_into(crm, sheet, mapping_file(MAPPING), tmp_path / "ledger.sqlite3", send)
         stored = crm.leads()
