@@ -439,3 +439,16 @@ def test_an_error_item_giving_its_message_under_another_key_keeps_it() -> None:
 def test_a_lookup_answering_the_lead_under_another_key_finds_it(key: str) -> None:
     body = {"success": True, key: {"_id": "a1", "referenceId": "r1", "projectId": PROJECT, "processId": PROCESS}}
     assert READER.read_found(answer(200, body), "r1") == Found("a1")
+
+
+def test_a_proxy_429_page_styled_with_block_is_a_rate_limit() -> None:
+    """A proxy's HTML 429 page whose markup says "display:block" (or a script "blocked" nothing) is waited out,
+    not taken for the CRM blocking the key; a page that says so in its text is a block."""
+    page = (
+        "<html><head><style>.box{display:block}</style><script>var blocked=false;</script></head>"
+        "<body><h1>429 Too Many Requests</h1><p>Please slow down.</p></body></html>"
+    )
+    step, _ = bulk(answer(429, text=page), leads(1))
+    assert step == Throttled(None)
+    step, _ = bulk(answer(429, text="<html><body><p>Your API key is blocked.</p></body></html>"), leads(1))
+    assert isinstance(step, Halted) and isinstance(step.stop, KeyBlocked)

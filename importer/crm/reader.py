@@ -57,7 +57,7 @@ def is_called_phone(message: str) -> bool:
 
 _DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
 """A refusal that the CRM counts as a duplicate submission (docs/crm-contract.md §4)."""
-_BLOCKED = re.compile(r"\bblock|\bsuspend|\blocked\b|\bban(?:ned)?\b|\bdisabled\b|\bduplicate", re.IGNORECASE)
+_BLOCKED = re.compile(r"\b(?:blocked|suspended|locked|banned|disabled)\b|\bduplicate", re.IGNORECASE)
 """A 429 saying the API key is blocked, in whatever words ("temporarily blocked", "suspended", "locked", "too
 many duplicate submissions"): docs/crm-contract.md §4's hour-long block, not a rate limit to wait out."""
 _KEY_BLOCKED = re.compile(
@@ -261,7 +261,7 @@ class Reader:
 
     def _read_429(self, response: Answer) -> Halted | Throttled:
         """A duplicate-submission block stops the run; a plain rate limit is waited out."""
-        if _BLOCKED.search(response.text):
+        if _BLOCKED.search(_said(response)):
             said = self._redact(answers.error_text(response.body) or answers.excerpt(response.text))
             return Halted(
                 KeyBlocked(
@@ -398,6 +398,17 @@ def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead
     )
 
 
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+
+
+def _said(response: Answer) -> str:
+    """What an answer says in words: its JSON message (else the whole JSON text), or a page's text without
+    its markup, scripts and styles (a proxy's page styled "display: block" says nothing of a block)."""
+    if response.body is not None:
+        return answers.error_text(response.body) or response.text
+    return _MARKUP.sub(" ", response.text[:20000])
+
+
 def _stated_wait(response: Answer) -> float | None:
     """Seconds a 429's body asks to wait: a ``retryAfter`` field (seconds), or words ("try again in 2 minutes")."""
     body = response.body
@@ -406,7 +417,7 @@ def _stated_wait(response: Answer) -> float | None:
             value = body.get(key)
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                 return max(float(value), 0.0)
-    said = _STATED_WAIT.search(answers.error_text(body) or response.text[:1000])
+    said = _STATED_WAIT.search(_said(response))
     if said is None:
         return None
     return float(said.group(1)) * _UNIT_SECONDS[said.group(2)[0].lower()]
