@@ -452,3 +452,12 @@ def test_a_proxy_429_page_styled_with_block_is_a_rate_limit() -> None:
     assert step == Throttled(None)
     step, _ = bulk(answer(429, text="<html><body><p>Your API key is blocked.</p></body></html>"), leads(1))
     assert isinstance(step, Halted) and isinstance(step.stop, KeyBlocked)
+
+
+def test_an_index_pointing_at_a_lead_another_item_names_is_not_trusted() -> None:
+    """errors[] numbering its own items (index 0 = the first error) while success[] names lead r1: the index is
+    not taken for r1's position, and the lead it is about is found by looking up."""
+    body = {"success": [{"_id": "a1", "referenceId": "r1"}], "errors": [{"index": 0, "error": "Invalid email format"}]}
+    step, tally = bulk(answer(200, body), leads(1, 2))
+    assert refs(step) == ["r2"] and tally.outcomes == accepted(r1="a1")
+    assert tally.refusals == ["Invalid email format"]

@@ -166,9 +166,19 @@ def _verdict(item: Mapping[str, object]) -> bool | None:
 
 def _name_by_index(success: list[dict[str, object]], errors: list[dict[str, object]], leads: Sequence[Lead]) -> None:
     """Give items that name their lead only by position that lead's referenceId, if the positions are clear:
-    0 among them (counted from 0), or the batch's size (from 1), all within the batch, none twice."""
-    indexed = [(item, _index(item)) for item in (*success, *errors) if text(item.get("referenceId")) is None]
-    positions = [index for _, index in indexed if index is not None]
+    0 among them (counted from 0), or the batch's size (from 1), all within the batch, none twice, and none
+    the position of a lead another item names (an ``index`` that numbers something else)."""
+    matcher = Matcher(leads)
+    named: set[str] = set()
+    indexed: list[tuple[dict[str, object], int]] = []
+    for item, is_error in [*((item, False) for item in success), *((item, True) for item in errors)]:
+        target = matcher.error_target(item) if is_error else matcher.lead_of(item)
+        index = _index(item)
+        if target is not None:
+            named.add(target)
+        elif index is not None:
+            indexed.append((item, index))
+    positions = [index for _, index in indexed]
     if not positions or len(set(positions)) != len(positions):
         return
     if 0 in positions and max(positions) < len(leads):
@@ -177,9 +187,11 @@ def _name_by_index(success: list[dict[str, object]], errors: list[dict[str, obje
         base = 1
     else:
         return  # 1 … n-1 could count from either end of that doubt: left to the lookups
-    for item, index in indexed:
-        if index is not None:
-            item["referenceId"] = ref(leads[index - base])
+    targets = [ref(leads[index - base]) for index in positions]
+    if named.intersection(targets):
+        return
+    for (item, _), target in zip(indexed, targets, strict=True):
+        item["referenceId"] = target
 
 
 def _index(item: Mapping[str, object]) -> int | None:
