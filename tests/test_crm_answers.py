@@ -335,6 +335,7 @@ def test_a_429_asking_in_its_body_for_a_wait_of_half_an_hour_is_a_block() -> Non
     [
         ("API key temporarily blocked due to repeated duplicate submissions", KeyBlocked),
         ("Your API key has been suspended", KeyBlocked),
+        ("API key suspension in effect for 60 minutes", KeyBlocked),
         ("Process not found for lead with processId: 507f1f77bcf86cd799439012", ProcessNotFound),
         ("Invalid API token", AuthFailed),
         ("Token expired", AuthFailed),

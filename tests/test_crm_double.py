@@ -243,7 +243,7 @@ def test_a_page_answering_in_the_crms_place_stops_the_run(tmp_path: Path, mappin
     HTML page, and nothing reaches the CRM: after the batch is looked up, sent once more and looked up again,
     the run stops (exit 3) saying what answered, rather than sending every batch twice into it; the rows stay
     pending, and the same command sends them once the way is clear."""
-    phones = good_phones(30, seed=307)
+    phones = good_phones(60, seed=307)
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
     with Sandbox(crm_settings(proxy_page=200)) as crm:
@@ -251,11 +251,12 @@ def test_a_page_answering_in_the_crms_place_stops_the_run(tmp_path: Path, mappin
         sent = crm.stats().initiate_requests
     assert outcome.exit_code == 3 and outcome.stop_kind is importer.StopKind.CLIENT_BUG
     assert "<html>" in str(outcome.stop_message) and "VOX_BASE_URL" in str(outcome.stop_message)
-    assert outcome.summary.counts == {"pending": 30} and sent == 2
+    # The first batch (or the two the duplicate guard let out at once) sent twice, then nothing more.
+    assert outcome.summary.counts == {"pending": 60} and sent <= 4
     with Sandbox(crm_settings()) as crm:  # the proxy is gone
         resumed = import_into(crm, sheet, mapping, ledger)
         stored = crm.leads()
-    assert resumed.summary.counts == {"accepted": 30}
+    assert resumed.summary.counts == {"accepted": 60}
     assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
 
 

@@ -57,11 +57,11 @@ def is_called_phone(message: str) -> bool:
 
 _DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
 """A refusal that the CRM counts as a duplicate submission (docs/crm-contract.md §4)."""
-_BLOCKED = re.compile(r"\b(?:blocked|suspended|locked|banned|disabled)\b|\bduplicate", re.IGNORECASE)
+_BLOCKED = re.compile(r"\b(?:blocked|suspended|suspension|locked|banned|disabled)\b|\bduplicate", re.IGNORECASE)
 """A 429 saying the API key is blocked, in whatever words ("temporarily blocked", "suspended", "locked", "too
 many duplicate submissions"): docs/crm-contract.md §4's hour-long block, not a rate limit to wait out."""
 _KEY_BLOCKED = re.compile(
-    r"temporarily blocked|\b(?:api.?key|key|account|access)\b.{0,40}\b(?:block|suspend|lock|ban|disabl)", re.IGNORECASE
+    r"temporarily blocked|\b(?:api.?key|key|account|access)\b.{0,40}\b(?:block|suspen|lock|ban|disabl)", re.IGNORECASE
 )
 """The same said under another status: it must name the key (a lead's phone may be "blocked" too)."""
 _STATED_WAIT = re.compile(
@@ -135,7 +135,7 @@ class Reader:
         """A 2xx whose body says the request failed, read as the status its message implies: a key block, a
         rate limit, a refused token or project, an unknown process; None for anything else."""
         if _KEY_BLOCKED.search(message):
-            return self._read_429(response)
+            return self._read_429(response, blocked=True)
         if "process not found" in message.lower():
             return Halted(
                 ProcessNotFound(
@@ -259,9 +259,10 @@ class Reader:
             return Halted(self._unexpected(response), landed=200 <= status < 300)
         return None
 
-    def _read_429(self, response: Answer) -> Halted | Throttled:
-        """A duplicate-submission block stops the run; a plain rate limit is waited out."""
-        if _BLOCKED.search(_said(response)):
+    def _read_429(self, response: Answer, *, blocked: bool = False) -> Halted | Throttled:
+        """A duplicate-submission block stops the run; a plain rate limit is waited out. ``blocked``: the answer
+        is known to say the key is blocked (a 2xx saying so)."""
+        if blocked or _BLOCKED.search(_said(response)):
             said = self._redact(answers.error_text(response.body) or answers.excerpt(response.text))
             return Halted(
                 KeyBlocked(
