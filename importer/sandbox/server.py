@@ -286,6 +286,11 @@ class _App:
             return vox.Reply(500, {"error": "Internal server error"})
         if body is None:
             reply = vox.Reply(400, {"error": "Invalid JSON body"})
+        elif kind == vox.BULK and self.settings.process_later is not None:
+            later = threading.Timer(self.settings.process_later, self.state.perform, (kind, body, request.query))
+            later.daemon = True
+            later.start()
+            reply = vox.Reply(202, {"success": True, "message": "Leads queued for processing"})
         elif kind in _INITIATE and self.settings.proxy_page is not None and self.state.proxy_turn():
             if self.settings.proxy_stores:
                 self.state.perform(kind, body, request.query)
