@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 from importer.cli.commands import main
@@ -97,3 +99,87 @@ def test_docs_the_code_cites_exist() -> None:
     assert "docs/crm-contract.md" in cited
     assert sorted(name for name in cited if not (ROOT / name).exists()) == []
     assert outside == []
+
+
+# Programs other than leadimport whose options the docs show (systemctl --now, ruff format --check, the bench).
+OTHER_PROGRAMS = ("systemctl", "make", "ruff", "mypy", "python", "pip", "git", "journalctl", "curl")
+
+
+def _every_help() -> str:
+    """The --help of leadimport and of each of its commands and subcommands."""
+    helps = []
+
+    def walk(command: click.Command, words: tuple[str, ...]) -> None:
+        helps.append(_help(*words))
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, (*words, name))
+
+    walk(main, ())
+    return "\n".join(helps)
+
+
+def _command_texts(page: Path) -> list[str]:
+    """The inline code spans and the lines of code blocks of a page: where it shows commands and options."""
+    text = page.read_text(encoding="utf-8")
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S)
+    prose = re.sub(r"```[a-z]*\n.*?```", "", text, flags=re.S)
+    lines = [line for block in blocks for line in block.splitlines()]
+    return lines + re.findall(r"`([^`\n]+)`", prose)
+
+
+def test_every_option_the_docs_name_exists() -> None:
+    """Each --option shown in the README or a docs/ page (in code, not run by another program) is one of the
+    CLI's: a renamed or removed option cannot linger in the docs."""
+    helps = _every_help()
+    missing = []
+    for page in [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]:
+        for text in _command_texts(page):
+            first = text.split("#")[0].split()[:1]
+            if first and Path(first[0]).name.split(".")[0] in OTHER_PROGRAMS:
+                continue
+            for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", text.split("#")[0] if first else text):
+                if not re.search(rf"{re.escape(option)}(?![\w-])", helps):
+                    missing.append(f"{page.name}: {option}")
+    assert sorted(set(missing)) == []
+
+
+def test_the_api_page_names_resolve_after_import_importer() -> None:
+    """Every `importer.NAME...` the README and docs/python-api.md write resolves after a bare `import importer`
+    (in a fresh interpreter, so that no other test's imports make a submodule reachable), and every public name
+    is on the page."""
+    pages = [ROOT / "README.md", DOCS / "python-api.md"]
+    names = sorted(
+        {m for page in pages for m in re.findall(r"importer\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)", _text(page))}
+    )
+    assert "tools.inspect_file" in names and "issues.lookup" in names
+    probe = "import functools, importer, sys\n" + "".join(
+        f"functools.reduce(getattr, {name.split('.')!r}, importer)\n" for name in names
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    import importer
+
+    page = _text(DOCS / "python-api.md")
+    assert [name for name in importer.__all__ if not re.search(rf"\b{re.escape(name)}\b", page)] == []
+
+
+def test_the_keywords_the_api_page_gives_exist() -> None:
+    """Each keyword of a signature docs/python-api.md writes out (`importer.f(path, *, a=..., b=...) -> T`) is a
+    parameter of that function, so a renamed or removed one cannot linger on the page."""
+    import importer
+
+    page = " ".join(_text(DOCS / "python-api.md").split())
+    signatures = re.findall(r"`importer\.(\w+)\(([^`]*?)\) ->", page)
+    assert {"load_mapping", "validate_file", "import_file", "rebuild_report"} <= {name for name, _ in signatures}
+    wrong = []
+    for name, arguments in signatures:
+        written = {m.strip() for m in re.findall(r"(?:^|,)\s*\*?\s*,?\s*(\w+)\s*(?==|,|$)", arguments)}
+        wrong += [
+            f"{name}: {word}" for word in written if word not in inspect.signature(getattr(importer, name)).parameters
+        ]
+    assert wrong == []
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
