@@ -183,3 +183,11 @@ def test_the_keywords_the_api_page_gives_exist() -> None:
 
 def _text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
+
+
+def test_the_layout_table_names_every_module_and_package() -> None:
+    """docs/design.md's layout table has a row for each module and package directly under importer/."""
+    table = _text(DOCS / "design.md").split("## Layout")[1]
+    parts = [p for p in (ROOT / "importer").iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()]
+    names = [f"importer/{p.name}" + ("/" if p.is_dir() else "") for p in parts if p.name != "__main__.py"]
+    assert sorted(name for name in names if f"`{name}`" not in table) == []
