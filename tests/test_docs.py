@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from click.testing import CliRunner
@@ -191,3 +192,20 @@ def test_the_layout_table_names_every_module_and_package() -> None:
     parts = [p for p in (ROOT / "importer").iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()]
     names = [f"importer/{p.name}" + ("/" if p.is_dir() else "") for p in parts if p.name != "__main__.py"]
     assert sorted(name for name in names if f"`{name}`" not in table) == []
+
+
+def test_the_report_columns_are_those_report_md_lists(tmp_path: Path, run_cli: Any) -> None:
+    """A dry run's report starts with the columns docs/report.md lists, then the sheet's own columns."""
+    listed = re.search(r"First the report's own columns.*?\n\n`([^`]+)`", _text(DOCS / "report.md"), flags=re.S)
+    assert listed is not None
+    columns = [name.strip() for name in listed.group(1).split(",")]
+    report = tmp_path / "event.report.csv"
+    result = run_cli(
+        "validate", str(ROOT / "sample_data" / "event_leads.csv"), "--mapping", str(ROOT / "mappings" / "event_leads.yaml"),
+        "--no-ledger", "--report", str(report),
+        env={"VOX_PROJECT_ID": "p", "VOX_PROCESS_ID": "q"},
+    )  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    header = report.read_text(encoding="utf-8-sig").splitlines()[0].replace('"', "").split(",")
+    assert header[: len(columns)] == columns
+    assert header[len(columns)] == "Lead ID"
