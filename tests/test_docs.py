@@ -225,3 +225,29 @@ def test_readme_python_example_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "leads.report.xlsx").stat().st_size > 0
+
+
+def test_the_progress_stages_a_run_reports_are_on_the_api_page() -> None:
+    """Every stage `progress` is called with in a dry run and an import is one docs/python-api.md names."""
+    import importer
+
+    stages_text = " ".join(_text(DOCS / "python-api.md").split("Stages:")[1].split("\n\n")[0].split())
+    named = set(re.findall(r"`([a-z]+)`", stages_text))
+    settings = importer.SandboxSettings()
+    mapping = importer.load_mapping(
+        ROOT / "mappings" / "event_leads.yaml", project_id=settings.project_id, process_id=settings.process_ids[0]
+    )
+    seen: list[str] = []
+    sample = ROOT / "sample_data" / "event_leads.csv"
+    importer.validate_file(sample, mapping, progress=lambda stage, done, total: seen.append(stage))
+    with importer.Sandbox(settings) as crm:
+        importer.import_file(
+            sample,
+            mapping,
+            token=settings.token,
+            base_url=crm.base_url,
+            ledger=None,
+            progress=lambda stage, done, total: seen.append(stage),
+        )
+    assert {"reading", "validating", "sending"} <= set(seen)
+    assert sorted(set(seen) - named) == []
