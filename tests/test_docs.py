@@ -251,3 +251,13 @@ def test_the_progress_stages_a_run_reports_are_on_the_api_page() -> None:
         )
     assert {"reading", "validating", "sending"} <= set(seen)
     assert sorted(set(seen) - named) == []
+
+
+def test_mappings_md_names_every_key_a_mapping_may_hold() -> None:
+    """Each top-level mapping key and each field a mapping may map is named in docs/mappings.md (in its prose or
+    its example)."""
+    from importer.config import FIELD_TARGETS, TOP_LEVEL_KEYS
+
+    page = _text(DOCS / "mappings.md")
+    named = set(re.findall(r"`(\w+)`", page)) | set(re.findall(r"^\s*(\w+):", page, flags=re.M))  # prose, YAML
+    assert sorted(key for key in (*TOP_LEVEL_KEYS, *FIELD_TARGETS) if key not in named) == []
