@@ -373,3 +373,18 @@ def test_sandbox_command_on_a_port_in_use_says_so_plainly(run_cli: Any) -> None:
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "internal error" not in result.stderr
+
+
+def test_serve_says_how_to_import_into_it() -> None:
+    """After its URL, serve() says the token, base URL and ids a run needs to import into it."""
+    lines: list[str] = []
+
+    def announce(message: str) -> None:
+        lines.append(message)
+        if len(lines) == 2:
+            raise KeyboardInterrupt
+
+    serve(SandboxSettings(token="t0ken", project_id="p1", process_ids=("q1",)), announce=announce)
+    url = lines[0].removeprefix("Sandbox CRM listening on ")
+    assert f"export VOX_API_TOKEN=t0ken VOX_BASE_URL={url}\n" in lines[1]
+    assert "--project-id p1 --process-id q1" in lines[1]

@@ -483,6 +483,11 @@ def serve(settings: SandboxSettings, *, port: int = 0, announce: Callable[[str],
     with Sandbox(settings, port=port) as sandbox:
         try:
             announce(f"Sandbox CRM listening on {sandbox.base_url}")
+            announce(
+                f"To import into it: export VOX_API_TOKEN={settings.token} VOX_BASE_URL={sandbox.base_url}\n"
+                f"and give --project-id {settings.project_id} --process-id {settings.process_ids[0]} "
+                "(or export VOX_PROJECT_ID and VOX_PROCESS_ID for a mapping that reads them)."
+            )
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:
