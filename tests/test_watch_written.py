@@ -1,0 +1,126 @@
+"""A sender that pauses longer than the settle time in the middle of writing a file: the watcher has taken it
+by then, and what is written after the claim goes into the moved file. Every row must still get in, once,
+and the file's result and report must be those of the file as it ended."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from importer.sandbox.server import Sandbox, SandboxSettings
+from importer.watch import Watcher, WatchSettings
+from tests.conftest import PROCESS, PROJECT
+from tests.sandbox_util import MAPPING, TOKEN, good_phones
+from tests.waiting import wait_until
+
+FAST = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(FAST) as crm:
+        yield crm
+
+
+@pytest.fixture
+def watcher(tmp_path: Path, sandbox: Sandbox) -> Iterator[Watcher]:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    settings = WatchSettings(
+        inbox=inbox, ledger=tmp_path / "l.db", token=TOKEN, base_url=sandbox.base_url, mapping=tmp_path / "mapping.yaml",
+        settle=0.2, poll=0.05, events=False, report_format="csv",
+    )  # fmt: skip
+    watcher = Watcher(settings)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    wait_until(lambda: (inbox / "processing").is_dir(), message="the watcher started")
+    try:
+        yield watcher
+    finally:
+        sandbox.release()
+        watcher.stop()
+        thread.join(timeout=60)
+    assert not thread.is_alive()
+
+
+def _rows(phones: list[str], start: int = 0) -> str:
+    return "".join(f"P{start + i},{p},p{start + i}@example.com,Pune\n" for i, p in enumerate(phones))
+
+
+def _finished(folder: Path) -> Path | None:
+    found = [p for p in folder.iterdir() if p.name.endswith(".result.json")] if folder.is_dir() else []
+    return found[0] if found else None
+
+
+def _stored(crm: Sandbox) -> list[str]:
+    return sorted(str(lead["phone"]) for lead in crm.leads())
+
+
+def _check_all_in_once(watcher: Watcher, sandbox: Sandbox, phones: list[str], caplog: pytest.LogCaptureFixture) -> None:
+    inbox = watcher.settings.inbox
+    result_file = wait_until(lambda: _finished(inbox / "done"), timeout=60, message="the file is done")
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    assert _stored(sandbox) == sorted("+91" + p for p in phones)  # every row in, none twice
+    assert result["counts"] == {"accepted": len(phones)} and result["read_again"] >= 1
+    assert "changed after it was taken" in result["text"]
+    assert "changed after it was taken" in caplog.text
+    with Path(result["report"]).open(encoding="utf-8") as handle:
+        report = list(csv.DictReader(handle))
+    assert len(report) == len(phones) and {row["status"] for row in report} == {"accepted"}
+
+
+def test_rows_appended_after_the_claim_are_imported_too(
+    watcher: Watcher, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A CSV written row by row by a sender that pauses longer than --settle: the rows it appends once the file is
+    taken (and read) are imported as well, and the rows sent before are not sent again."""
+    caplog.set_level(logging.INFO, logger="importer.watch")
+    phones = good_phones(5, seed=91)
+    sandbox.hold()  # the first rows' requests wait at the CRM: the file has been read when they arrive
+    with (watcher.settings.inbox / "leads.csv").open("w", encoding="utf-8") as sender:
+        sender.write("Name,Phone,Email,City\n" + _rows(phones[:3]))
+        sender.flush()
+        wait_until(lambda: sandbox.stats().held >= 1, message="the file was taken, read and is being sent")
+        sender.write(_rows(phones[3:], start=3))  # the sender goes on, into the file now in processing/
+    sandbox.release()
+    _check_all_in_once(watcher, sandbox, phones, caplog)
+
+
+def _workbook(phones: list[str]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Name", "Phone", "Email", "City"])
+    for i, phone in enumerate(phones):
+        sheet.append([f"P{i}", phone, f"p{i}@example.com", "Pune"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_workbook_saved_again_over_its_open_handle_is_imported_as_it_ends(
+    watcher: Watcher, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An XLSX saved whole, then saved again with more rows through the same open file (after a pause longer than
+    --settle): the rows of the second save are imported, the first save's rows once."""
+    caplog.set_level(logging.INFO, logger="importer.watch")
+    phones = good_phones(5, seed=92)
+    sandbox.hold()
+    with (watcher.settings.inbox / "leads.xlsx").open("wb") as sender:
+        sender.write(_workbook(phones[:3]))
+        sender.flush()
+        wait_until(lambda: sandbox.stats().held >= 1, message="the file was taken, read and is being sent")
+        sender.seek(0)
+        sender.truncate()
+        sender.write(_workbook(phones))
+    sandbox.release()
+    _check_all_in_once(watcher, sandbox, phones, caplog)
