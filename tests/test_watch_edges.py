@@ -472,3 +472,25 @@ def test_an_inbox_the_watcher_may_not_write_in_is_refused_with_a_plain_message(i
     finally:
         inbox.chmod(0o755)
     assert (inbox / "leads.csv").is_file() and not sandbox.leads()
+
+
+def test_a_broken_symlink_in_the_inbox_is_told_once_and_named_by_status(inbox: Path, sandbox: Sandbox) -> None:
+    """A link whose file was moved away (or lives on a share not mounted) cannot be read: instead of being passed
+    over in silence, the log says once what it points to and what to do, and --status names it; the files
+    beside it are imported."""
+    (inbox / "today.csv").symlink_to(inbox.parent / "exports" / "today.csv")
+    phones = good_phones(3, seed=88)
+    write_sheet(inbox / "other.csv", phones)
+    done = _once(inbox, sandbox.base_url)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("today.csv is a link to") == 1 and "which is not there" in done.stderr
+    assert str(inbox.parent / "exports" / "today.csv") in done.stderr
+    assert set(_taken(inbox / "done")) == {"other.csv"} and _stored(sandbox) == sorted("+91" + p for p in phones)
+    status = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(inbox.parent / "mapping.yaml"),
+         "--status"],
+        cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert status.returncode == 0, status.stderr
+    assert "Not taken (links to a file that is not there" in status.stdout
+    assert "today.csv -> " in status.stdout
