@@ -236,8 +236,15 @@ class FileImporter:
         # A finished file's report is written where it will stay (the ledger notes that place for `show`).
         place = self.claims.destination(claimed, "done") if not pending else claimed.path
         report = place.with_name(f"{place.name}.report.{self.settings.report_format}")
+        beside = claimed.path.with_name(f"{claimed.path.name}.report.{self.settings.report_format}")
         try:
-            outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
+            try:
+                outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
+            except LeadImportError:
+                if report == beside:
+                    raise
+                report = beside  # done/ cannot be written: the report stays (and later moves) with the file
+                outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
             base.report = str(report)
         except LeadImportError as exc:
             base.report_error = (
@@ -305,7 +312,7 @@ class FileImporter:
             return None
         with contextlib.suppress(OSError):
             base.sha256 = content_hash(claimed.path)
-            self.claims.drops.update(claimed.record.file_id, sha256=base.sha256)
+            self.claims.drops.update(claimed.record.file_id, sha256=base.sha256, size=claimed.path.stat().st_size)
         return seen
 
     def _stopped_while_written(self, claimed: Claimed, base: FileResult) -> Attempt:
@@ -336,8 +343,24 @@ class FileImporter:
             self.claims.move(
                 claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason
             )
-        except OSError as exc:  # the state is committed; the file (or its inbox) was removed meanwhile
-            log.error("%s could not be moved to %s/ (%s); the ledger has its result", claimed.name, state, exc.strerror)
+        except OSError as exc:  # the state is committed; the file stays where it is, or was removed meanwhile
+            if not claimed.path.exists():
+                log.error(
+                    "%s could not be moved to %s/ (%s); the ledger has its result", claimed.name, state, exc.strerror
+                )
+                return Attempt(masked, Verdict.NONE)
+            result.path = str(claimed.path)
+            result.move_error = (
+                f"{state}: it could not be moved to {state}/ ({exc.strerror or exc}), so it stays in processing/ as "
+                f"{claimed.path.name} and is not taken again. Let the user the watcher runs as write in "
+                f"{target.parent}; it is moved there then."
+            )
+            masked = result.masked(self.settings.mask_pii)
+            _write_beside(masked, claimed)
+            self.claims.drops.update(
+                claimed.record.file_id, path=str(claimed.path), result=masked.as_dict(), message=masked.move_error
+            )
+            log.error("%s: %s", claimed.name, masked.move_error)
         return Attempt(masked, Verdict.NONE)
 
 

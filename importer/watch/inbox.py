@@ -535,7 +535,10 @@ class Watcher:
         for source in sources:
             folder = source.sub("processing")
             for path in folder.iterdir() if folder.is_dir() else ():
-                if path.is_file() and not is_companion(path) and not path.name.startswith(".") and path not in running:
+                if (
+                    path.is_file() and not is_companion(path) and not path.name.startswith(".") and path not in running
+                    and not claims.finished_here(source, path)
+                ):  # fmt: skip
                     left.append((path.name, source, path))
         if not left:
             return None
