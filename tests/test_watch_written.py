@@ -124,3 +124,29 @@ def test_a_workbook_saved_again_over_its_open_handle_is_imported_as_it_ends(
         sender.write(_workbook(phones))
     sandbox.release()
     _check_all_in_once(watcher, sandbox, phones, caplog)
+
+
+def test_a_workbook_saved_again_under_its_name_is_a_new_drop_and_sends_each_row_once(
+    watcher: Watcher, sandbox: Sandbox
+) -> None:
+    """Excel and most tools save a workbook by writing a new file and renaming it over the old name: once the
+    first save was taken, the second is a new file in the inbox; it is imported too, the rows of the first
+    save are not sent again, and each file's result says what became of its rows."""
+    phones = good_phones(5, seed=94)
+    inbox = watcher.settings.inbox
+    sandbox.hold()
+    staged = inbox.parent / "staged.xlsx"
+    staged.write_bytes(_workbook(phones[:3]))
+    staged.rename(inbox / "leads.xlsx")
+    wait_until(lambda: sandbox.stats().held >= 1, message="the first save was taken, read and is being sent")
+    staged.write_bytes(_workbook(phones))
+    staged.rename(inbox / "leads.xlsx")
+    sandbox.release()
+    results = wait_until(
+        lambda: len(found := sorted((inbox / "done").glob("*.result.json"))) == 2 and found,
+        timeout=60,
+        message="both saves are done",
+    )
+    counts = sorted(sorted(json.loads(path.read_text(encoding="utf-8"))["counts"].items()) for path in results)
+    assert _stored(sandbox) == sorted("+91" + p for p in phones)
+    assert counts == sorted([[("accepted", 3)], [("accepted", 2), ("already-imported", 3)]])
