@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from importer.errors import SourceError
 from importer.sandbox.server import Sandbox, SandboxSettings
 from importer.watch import Watcher, WatchSettings
 from tests.conftest import PROCESS, PROJECT
@@ -150,3 +151,37 @@ def test_a_workbook_saved_again_under_its_name_is_a_new_drop_and_sends_each_row_
     counts = sorted(sorted(json.loads(path.read_text(encoding="utf-8"))["counts"].items()) for path in results)
     assert _stored(sandbox) == sorted("+91" + p for p in phones)
     assert counts == sorted([[("accepted", 3)], [("accepted", 2), ("already-imported", 3)]])
+
+
+def test_a_workbook_taken_before_its_end_was_written_is_read_once_it_is_whole(
+    watcher: Watcher, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A workbook whose sender stalls halfway for longer than four settle periods is taken unreadable; when the
+    sender then writes the rest (here: held until the first read has failed), the file is read again once it
+    stops changing and imported whole, instead of landing in failed/ with its rows never sent."""
+    import importer.watch.files as files
+
+    caplog.set_level(logging.INFO, logger="importer.watch")
+    real = files._prepare
+    read_failed, written = threading.Event(), threading.Event()
+
+    def prepare(path: Path, mapping: object) -> object:
+        try:
+            return real(path, mapping)
+        except SourceError:
+            if not read_failed.is_set():
+                read_failed.set()
+                assert written.wait(60)
+            raise
+
+    monkeypatch.setattr(files, "_prepare", prepare)
+    phones = good_phones(5, seed=95)
+    book = _workbook(phones)
+    with (watcher.settings.inbox / "leads.xlsx").open("wb") as sender:
+        sender.write(book[: len(book) // 2])
+        sender.flush()
+        assert read_failed.wait(60)  # taken after four settle periods, and not readable
+        sender.write(book[len(book) // 2 :])
+    written.set()
+    _check_all_in_once(watcher, sandbox, phones, caplog)
+    assert not (watcher.settings.inbox / "failed").exists() or not any((watcher.settings.inbox / "failed").iterdir())
