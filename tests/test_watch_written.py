@@ -69,6 +69,7 @@ def _stored(crm: Sandbox) -> list[str]:
 def _check_all_in_once(watcher: Watcher, sandbox: Sandbox, phones: list[str], caplog: pytest.LogCaptureFixture) -> None:
     inbox = watcher.settings.inbox
     result_file = wait_until(lambda: _finished(inbox / "done"), timeout=60, message="the file is done")
+    assert result_file is not None
     result = json.loads(result_file.read_text(encoding="utf-8"))
     assert _stored(sandbox) == sorted("+91" + p for p in phones)  # every row in, none twice
     assert result["counts"] == {"accepted": len(phones)} and result["read_again"] >= 1
@@ -143,11 +144,8 @@ def test_a_workbook_saved_again_under_its_name_is_a_new_drop_and_sends_each_row_
     staged.write_bytes(_workbook(phones))
     staged.rename(inbox / "leads.xlsx")
     sandbox.release()
-    results = wait_until(
-        lambda: len(found := sorted((inbox / "done").glob("*.result.json"))) == 2 and found,
-        timeout=60,
-        message="both saves are done",
-    )
+    wait_until(lambda: len(list((inbox / "done").glob("*.result.json"))) == 2, timeout=60, message="both are done")
+    results = sorted((inbox / "done").glob("*.result.json"))
     counts = sorted(sorted(json.loads(path.read_text(encoding="utf-8"))["counts"].items()) for path in results)
     assert _stored(sandbox) == sorted("+91" + p for p in phones)
     assert counts == sorted([[("accepted", 3)], [("accepted", 2), ("already-imported", 3)]])

@@ -20,7 +20,7 @@ import importer
 from importer.web.app import create_app
 from importer.web.auth import LoginGate
 from importer.web.server import WebServer
-from importer.web.work import ServerSettings
+from importer.web.work import ServerSettings, review_upload
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import TOKEN, good_phones
 from tests.test_web import Page, _columns_form
@@ -162,15 +162,13 @@ def test_the_newest_columns_choice_wins_when_an_older_check_ends_last(
     """The columns form is sent, then sent again with another choice before the first check of the rows ends: the
     review shows the second choice even when the first check finishes last (it is held here until the second
     has finished), never the older one."""
-    import importer.web.steps as steps
-
     phones = good_phones(3, seed=93)
     sheet = tmp_path / "leads.csv"
     sheet.write_text(
         "Name,Phone,Contact\n" + "".join(f"Lead {i},{p},lead{i}@example.com\n" for i, p in enumerate(phones)),
         encoding="utf-8",
     )
-    real = steps.review_upload
+    real = review_upload
     first_checked, let_first_end = threading.Event(), threading.Event()
     calls: list[int] = []
 
@@ -182,7 +180,7 @@ def test_the_newest_columns_choice_wins_when_an_older_check_ends_last(
             assert let_first_end.wait(60)
         return review
 
-    monkeypatch.setattr(steps, "review_upload", held_first)
+    monkeypatch.setattr("importer.web.steps.review_upload", held_first)
     page = Page(tmp_path)
     upload = page.upload(sheet)
     page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", col2="metadata"))
