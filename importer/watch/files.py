@@ -269,7 +269,7 @@ class FileImporter:
                 )
                 return prepared, read_as
             except (SourceError, ConfigError):
-                if self._stopping() or _look(claimed.path) == read_as:
+                if self._stopping() or _look(claimed.path) in (read_as, None):
                     raise
             helper = False
             read_as = self._settle_again(claimed, base)
