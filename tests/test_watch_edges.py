@@ -472,3 +472,65 @@ def test_an_inbox_the_watcher_may_not_write_in_is_refused_with_a_plain_message(i
     finally:
         inbox.chmod(0o755)
     assert (inbox / "leads.csv").is_file() and not sandbox.leads()
+
+
+def test_a_broken_symlink_in_the_inbox_is_told_once_and_named_by_status(inbox: Path, sandbox: Sandbox) -> None:
+    """A link whose file was moved away (or lives on a share not mounted) cannot be read: instead of being passed
+    over in silence, the log says once what it points to and what to do, and --status names it; the files
+    beside it are imported."""
+    (inbox / "today.csv").symlink_to(inbox.parent / "exports" / "today.csv")
+    phones = good_phones(3, seed=88)
+    write_sheet(inbox / "other.csv", phones)
+    done = _once(inbox, sandbox.base_url)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("today.csv is a link to") == 1 and "which is not there" in done.stderr
+    assert str(inbox.parent / "exports" / "today.csv") in done.stderr
+    assert set(_taken(inbox / "done")) == {"other.csv"} and _stored(sandbox) == sorted("+91" + p for p in phones)
+    status = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(inbox.parent / "mapping.yaml"),
+         "--status"],
+        cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert status.returncode == 0, status.stderr
+    assert "Not taken (links to a file that is not there" in status.stdout
+    assert "today.csv -> " in status.stdout
+
+
+def test_a_done_folder_that_cannot_be_written_leaves_an_honest_result_and_no_duplicate(
+    inbox: Path, sandbox: Sandbox
+) -> None:
+    """Only done/ is not writable for the watcher's user: the imported file stays in processing/ with a result
+    that says it is done, where it is and why, and what to do; later looks do not import it again as a
+    "duplicate"; once done/ can be written, it is moved there."""
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv to drop the power to write anywhere")
+    for state in ("processing", "done", "failed", "duplicate"):
+        (inbox / state).mkdir()
+    (inbox / "done").chmod(0o555)
+    phones = good_phones(3, seed=89)
+    write_sheet(inbox / "leads.csv", phones)
+    try:
+        first = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+        if "setpriv:" in first.stderr:
+            pytest.skip(f"setpriv cannot drop capabilities here: {first.stderr.strip()}")
+        assert "Traceback" not in first.stderr and "could not be moved to done/" in first.stderr
+        left = _taken(inbox / "processing")
+        assert set(left) == {"leads.csv"}
+        result = _result(left["leads.csv"])
+        assert result["state"] == "done" and result["counts"] == {"accepted": 3}
+        assert result["path"] == str(left["leads.csv"])
+        assert "could not be moved to done/" in str(result["move_error"])
+        assert "Permission denied" in str(result["move_error"]) and "processing/" in str(result["move_error"])
+        assert Path(str(result["report"])).parent == inbox / "processing" and Path(str(result["report"])).is_file()
+        again = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+        assert again.returncode == 0, again.stderr
+        assert not _taken(inbox / "duplicate") and set(_taken(inbox / "processing")) == {"leads.csv"}
+    finally:
+        (inbox / "done").chmod(0o755)
+    moved = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+    assert moved.returncode == 0, moved.stderr
+    assert set(_taken(inbox / "done")) == {"leads.csv"} and not _taken(inbox / "processing")
+    finished = _result(_taken(inbox / "done")["leads.csv"])
+    assert finished["move_error"] is None and finished["path"] == str(_taken(inbox / "done")["leads.csv"])
+    assert Path(str(finished["report"])).parent == inbox / "done" and Path(str(finished["report"])).is_file()
+    assert not _taken(inbox / "duplicate") and _stored(sandbox) == sorted("+91" + p for p in phones)

@@ -8,7 +8,9 @@ import io
 import logging
 import socket
 import subprocess
+import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +20,7 @@ import importer
 from importer.web.app import create_app
 from importer.web.auth import LoginGate
 from importer.web.server import WebServer
-from importer.web.work import ServerSettings
+from importer.web.work import ServerSettings, review_upload
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import TOKEN, good_phones
 from tests.test_web import Page, _columns_form
@@ -152,3 +154,43 @@ def test_a_full_disk_on_the_server_refuses_the_upload_with_a_plain_message(tmp_p
         assert taken.status_code == 303
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_the_newest_columns_choice_wins_when_an_older_check_ends_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The columns form is sent, then sent again with another choice before the first check of the rows ends: the
+    review shows the second choice even when the first check finishes last (it is held here until the second
+    has finished), never the older one."""
+    phones = good_phones(3, seed=93)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Contact\n" + "".join(f"Lead {i},{p},lead{i}@example.com\n" for i, p in enumerate(phones)),
+        encoding="utf-8",
+    )
+    real = review_upload
+    first_checked, let_first_end = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def held_first(upload: Any, settings: Any, task: Any) -> Any:
+        calls.append(1)
+        review = real(upload, settings, task)
+        if len(calls) == 1:  # the first check has read its choice; it ends once the second has finished
+            first_checked.set()
+            assert let_first_end.wait(60)
+        return review
+
+    monkeypatch.setattr("importer.web.steps.review_upload", held_first)
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", col2="metadata"))
+    first = upload.task
+    assert first is not None and first_checked.wait(60)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", col2="email"))
+    second = upload.task
+    assert second is not None and second is not first and second.wait(60)
+    let_first_end.set()
+    assert first.wait(60)
+    assert upload.review is not None and upload.review.field_columns.get("email") == "Contact"
+    html = page.get(f"/u/{upload.id}/review").text
+    assert "lead0@example.com" in html  # the e-mail column is checked and shown, as chosen last

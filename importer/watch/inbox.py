@@ -35,13 +35,14 @@ from importer.watch.claims import HEARTBEAT_SECONDS, STALE_AFTER, Claimed, Claim
 from importer.watch.events import EventSource, Wake
 from importer.watch.files import Attempt, FileImporter, ImportSettings, retry_policy
 from importer.watch.lanes import AHEAD_FILES, has_room
-from importer.watch.layout import Source, find_sources, is_companion, prune_done, unmapped_folders, unwritable
+from importer.watch.layout import Source, find_sources, is_companion, prune_done, unwritable
 from importer.watch.mappings import Mappings
 from importer.watch.notify import Notifier, NotifySettings
 from importer.watch.pacing import paced_client
 from importer.watch.settle import Settler, is_ignored
 from importer.watch.stops import Verdict
 from importer.watch.tally import Tally, exit_of
+from importer.watch.untaken import Untaken
 
 log = logging.getLogger("importer.watch")
 
@@ -130,8 +131,7 @@ class Watcher:
         self._mappings = Mappings()
         self._unwritable: set[Path] = set()
         """Folders the log has said this watcher may not write in."""
-        self._unmapped: set[Path] = set()
-        """Subfolders without a mapping that the log has told about."""
+        self._untaken = Untaken(self.inbox, settings.mappings_dir, settings.marker)
         self._busy = 0.0
         """The last wait for rows another import held (see :meth:`_busy_delay`)."""
         self._gone = False
@@ -202,10 +202,14 @@ class Watcher:
                 command=settings.command,
                 files_at_once=settings.files_at_once,
                 helper_process=settings.helper_process,
+                settle=settings.settle,
+                poll=settings.poll,
             ),
             http,
             stopping=lambda: self.stopping,
             importing=self._set_importing,
+            clock=self.clock,
+            wait=self.wait,
         )
         self._stop_transport = transport.stop
         try:
@@ -291,7 +295,7 @@ class Watcher:
             return self._pause(attempt, claimed)
         try:
             sources = [source for source in self._sources() if self._folders_made(source)]
-            self._tell_unmapped(sources)
+            self._untaken.tell(sources)
             sources = [s for s in sources if self._mapping_of(s, strict=False)]  # a broken one's files stay put
             left = self._left_in_processing(sources, claims)
         except FileNotFoundError:
@@ -331,19 +335,6 @@ class Watcher:
             importer_.preparer.stop()
             self._idle(settings.poll)
         return True
-
-    def _tell_unmapped(self, sources: list[Source]) -> None:
-        """Say once for each subfolder with no mapping of its name that files dropped there are not taken."""
-        for folder in unmapped_folders(self.inbox, sources):
-            if folder not in self._unmapped:
-                self._unmapped.add(folder)
-                log.warning(
-                    "files dropped in %s are not taken: there is no mapping %s.yaml in %s (add one, or drop them "
-                    "in a folder that has one)",
-                    folder,
-                    folder.name,
-                    self.settings.mappings_dir,
-                )
 
     def _folders_made(self, source: Source) -> bool:
         """Make the source's state folders; False (said once) when this user may not (its files are not taken)."""
@@ -544,7 +535,10 @@ class Watcher:
         for source in sources:
             folder = source.sub("processing")
             for path in folder.iterdir() if folder.is_dir() else ():
-                if path.is_file() and not is_companion(path) and not path.name.startswith(".") and path not in running:
+                if (
+                    path.is_file() and not is_companion(path) and not path.name.startswith(".") and path not in running
+                    and not claims.finished_here(source, path)
+                ):  # fmt: skip
                     left.append((path.name, source, path))
         if not left:
             return None

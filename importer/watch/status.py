@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from importer.config import load_mapping
@@ -48,6 +49,10 @@ def inbox_status(
         ]
         lines.append(f"Waiting to be taken: {len(queued)}")
         lines += [f"  {label:<16} {name}" for label, name in queued]
+        broken = [(s.label, link) for s in sources for link in s.broken_links() if not is_ignored(link.name, marker)]
+        if broken:
+            lines.append("Not taken (links to a file that is not there; drop the file itself, or put it back):")
+            lines += [f"  {label:<16} {link.name} -> {os.readlink(link)}" for label, link in broken]
         for source in sources:
             try:
                 load_mapping(source.mapping)
