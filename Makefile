@@ -19,7 +19,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check importer tests bench
 	$(VENV)/bin/mypy importer tests bench
 
-# Mutated CSV and XLSX files fed to validate (a few minutes), then 200 CLI runs as subprocesses.
+# Mutated CSV, XLSX and XLS files fed to validate (a few minutes), then 200 CLI runs as subprocesses.
 fuzz: $(STAMP)
 	LEADIMPORT_FUZZ_EXAMPLES=$${LEADIMPORT_FUZZ_EXAMPLES:-600} $(PY) -m pytest -q -m fuzz tests/test_fuzz.py
 	$(MAKE) stress

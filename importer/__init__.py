@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "issues": "importer",
     "load_mapping": "importer.config",
     "rebuild_report": "importer.pipeline",
+    "tools": "importer",
     "validate_file": "importer.pipeline",
 }
 
@@ -96,11 +97,12 @@ __all__ = [
     "issues",
     "load_mapping",
     "rebuild_report",
+    "tools",
     "validate_file",
 ]
 
 if TYPE_CHECKING:
-    from importer import issues
+    from importer import issues, tools
     from importer.config import LeadMapping, load_mapping
     from importer.crm.dup_budget import DuplicateBudget
     from importer.crm.limiter import DEFAULT_RATE, RateLimit
@@ -135,7 +137,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'importer' has no attribute {name!r}")
-    # "issues" names the catalogue module itself (importer.issues), loaded as the other names are.
+    # "issues" and "tools" name modules themselves (importer.issues, importer.tools), loaded as the other names are.
     value = (
         importlib.import_module(f"importer.{name}")
         if module == "importer"

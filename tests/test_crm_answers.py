@@ -335,6 +335,7 @@ def test_a_429_asking_in_its_body_for_a_wait_of_half_an_hour_is_a_block() -> Non
     [
         ("API key temporarily blocked due to repeated duplicate submissions", KeyBlocked),
         ("Your API key has been suspended", KeyBlocked),
+        ("API key suspension in effect for 60 minutes", KeyBlocked),
         ("Process not found for lead with processId: 507f1f77bcf86cd799439012", ProcessNotFound),
         ("Invalid API token", AuthFailed),
         ("Token expired", AuthFailed),
@@ -418,3 +419,46 @@ def test_a_lookup_answering_a_list_finds_the_lead_in_it() -> None:
 def test_a_lookup_answering_200_with_a_refused_token_stops() -> None:
     step = READER.read_found(answer(200, {"success": False, "error": "Unauthorized"}), "r1")
     assert isinstance(step, Halted) and isinstance(step.stop, AuthFailed)
+
+
+def test_arrays_of_bare_strings_are_read_as_ids_and_messages() -> None:
+    """A "simplified" answer: success[] lists the stored leads' referenceIds, errors[] only messages."""
+    body = {"success": ["r1", "r3"], "errors": ["Phone number contains repeating digits pattern"]}
+    step, tally = bulk(answer(200, body), leads(1, 2, 3))
+    assert refs(step) == ["r2"]
+    assert tally.outcomes == accepted(r1=None, r3=None)  # type: ignore[arg-type]
+    assert tally.refusals == ["Phone number contains repeating digits pattern"]
+
+
+def test_an_error_item_giving_its_message_under_another_key_keeps_it() -> None:
+    body = {"success": [], "errors": [{"referenceId": "r1", "reason": "Invalid phone number format"}]}
+    _, tally = bulk(answer(200, body), leads(1))
+    assert tally.outcomes["r1"] == LeadOutcome("r1", "rejected", message="Invalid phone number format")
+
+
+@pytest.mark.parametrize("key", ["lead", "result"])
+def test_a_lookup_answering_the_lead_under_another_key_finds_it(key: str) -> None:
+    body = {"success": True, key: {"_id": "a1", "referenceId": "r1", "projectId": PROJECT, "processId": PROCESS}}
+    assert READER.read_found(answer(200, body), "r1") == Found("a1")
+
+
+def test_a_proxy_429_page_styled_with_block_is_a_rate_limit() -> None:
+    """A proxy's HTML 429 page whose markup says "display:block" (or a script "blocked" nothing) is waited out,
+    not taken for the CRM blocking the key; a page that says so in its text is a block."""
+    page = (
+        "<html><head><style>.box{display:block}</style><script>var blocked=false;</script></head>"
+        "<body><h1>429 Too Many Requests</h1><p>Please slow down.</p></body></html>"
+    )
+    step, _ = bulk(answer(429, text=page), leads(1))
+    assert step == Throttled(None)
+    step, _ = bulk(answer(429, text="<html><body><p>Your API key is blocked.</p></body></html>"), leads(1))
+    assert isinstance(step, Halted) and isinstance(step.stop, KeyBlocked)
+
+
+def test_an_index_pointing_at_a_lead_another_item_names_is_not_trusted() -> None:
+    """errors[] numbering its own items (index 0 = the first error) while success[] names lead r1: the index is
+    not taken for r1's position, and the lead it is about is found by looking up."""
+    body = {"success": [{"_id": "a1", "referenceId": "r1"}], "errors": [{"index": 0, "error": "Invalid email format"}]}
+    step, tally = bulk(answer(200, body), leads(1, 2))
+    assert refs(step) == ["r2"] and tally.outcomes == accepted(r1="a1")
+    assert tally.refusals == ["Invalid email format"]

@@ -351,3 +351,17 @@ def test_issues_command_lists_and_explains_codes(run_cli: Callable[..., CliRun])
     assert [(i["code"], i["severity"]) for i in as_json] == [(i.code, i.severity) for i in issues.CATALOGUE]
     unknown = run_cli("issues", "no-such-code")
     assert unknown.exit_code == 2 and "no-such-code" in unknown.stderr
+
+
+def test_issues_command_explains_codes_as_a_report_writes_them(run_cli: Callable[..., CliRun]) -> None:
+    """A reason or warnings cell copied from the report (`phone-other-country:US/MX`, or several codes with
+    their commas) is explained, not refused as an unknown code; the detail given is the one shown."""
+    one = run_cli("issues", "phone-other-country:US/MX")
+    assert one.exit_code == 0, one.stderr
+    assert one.output.startswith("phone-other-country (")
+    cell = run_cli("issues", "invalid-phone,phone-from-column:Alt Mobile")
+    assert cell.exit_code == 0, cell.stderr
+    assert "invalid-phone (" in cell.output and "phone-from-column (" in cell.output
+    assert "the number of Alt Mobile is used" in cell.output
+    unknown = run_cli("issues", "no-such-code:US")
+    assert unknown.exit_code == 2 and "no-such-code:US" in unknown.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -359,3 +360,31 @@ def test_serve_announces_its_url_and_stops_on_ctrl_c() -> None:
     [(message, status)] = seen
     assert re.fullmatch(r"Sandbox CRM listening on http://127\.0\.0\.1:\d+/api/v1", message)
     assert status == 200
+
+
+def test_sandbox_command_on_a_port_in_use_says_so_plainly(run_cli: Any) -> None:
+    """`leadimport sandbox --port N` where something already listens (the docs' default 8765 is also
+    `leadimport serve`'s) exits 2 naming the port, as `serve` does, not as an internal error."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("sandbox", "--port", str(port))
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_serve_says_how_to_import_into_it() -> None:
+    """After its URL, serve() says the token, base URL and ids a run needs to import into it."""
+    lines: list[str] = []
+
+    def announce(message: str) -> None:
+        lines.append(message)
+        if len(lines) == 2:
+            raise KeyboardInterrupt
+
+    serve(SandboxSettings(token="t0ken", project_id="p1", process_ids=("q1",)), announce=announce)
+    url = lines[0].removeprefix("Sandbox CRM listening on ")
+    assert f"export VOX_API_TOKEN=t0ken VOX_BASE_URL={url}\n" in lines[1]
+    assert "--project-id p1 --process-id q1" in lines[1]

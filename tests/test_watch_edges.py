@@ -333,6 +333,11 @@ def test_status_keeps_one_line_a_file_and_names_a_broken_mapping(inbox: Path, sa
     (line,) = [line for line in status.stdout.splitlines() if "misfit.csv" in line]
     assert "failed" in line and "-> " in line and line.endswith("_misfit.csv")
     assert "dealer" in status.stdout and "its mapping is broken" in status.stdout
+    missing = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox.parent / "in bx"), "--status"],
+        cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "in bx is not a folder here" in missing.stdout  # a typo is not shown as an empty inbox
 
 
 def test_files_named_without_a_type_are_read_by_their_content(inbox: Path, sandbox: Sandbox) -> None:
@@ -395,3 +400,137 @@ def test_a_file_with_a_long_non_latin_name_is_imported_under_a_shortened_name(in
     assert moved.with_name(moved.name + ".report.xlsx").is_file()
     assert _result(moved)["file"] == name
     assert _stored(sandbox) == sorted("+91" + p for p in phones)
+
+
+def test_a_mapping_file_removed_while_watching_is_told_and_its_files_wait(
+    tmp_path: Path, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The --mapping file is deleted (or moved) while the watcher runs: the log says the files wait and why,
+    once; a file dropped meanwhile stays in the inbox and is imported once the mapping is back."""
+    caplog.set_level(logging.INFO, logger="importer.watch")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    settings = WatchSettings(
+        inbox=inbox, ledger=tmp_path / "l.db", token=TOKEN, base_url=sandbox.base_url, mapping=mapping,
+        settle=0.0, poll=0.05, events=False, report_format="csv",
+    )  # fmt: skip
+    stopped = threading.Event()
+    looks: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        looks.append(seconds)
+        return stopped.wait(seconds)
+
+    watcher = Watcher(settings, wait=wait)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: (inbox / "processing").is_dir(), message="the watcher started")
+        mapping.rename(tmp_path / "elsewhere.yaml")
+        wait_until(lambda: "cannot read its mapping" in caplog.text, message="the missing mapping is told")
+        phones = good_phones(3, seed=84)
+        write_sheet(tmp_path / "leads.csv", phones).rename(inbox / "leads.csv")
+        seen = len(looks)
+        wait_until(lambda: len(looks) > seen + 5, message="the watcher looked again several times")
+        assert (inbox / "leads.csv").exists()
+        (tmp_path / "elsewhere.yaml").rename(mapping)
+        wait_until(lambda: _taken(inbox / "done"), timeout=60, message="imported once the mapping is back")
+        assert _stored(sandbox) == sorted("+91" + p for p in phones)
+        assert caplog.text.count("cannot read its mapping") == 1
+    finally:
+        stopped.set()
+        watcher.stop()
+        thread.join(timeout=60)
+    assert not thread.is_alive()
+
+
+def test_an_inbox_the_watcher_may_not_write_in_is_refused_with_a_plain_message(inbox: Path, sandbox: Sandbox) -> None:
+    """The watcher's user may read the inbox but not create folders or move files there: --once says so and
+    exits 2 (no internal error, no endless "another process has it" lines, no hang), the file left untouched;
+    the same when the state folders exist but the files cannot be moved."""
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv to drop the power to write anywhere")
+    write_sheet(inbox / "leads.csv", good_phones(3, seed=86))
+    inbox.chmod(0o555)
+    try:
+        bare = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+        if "setpriv:" in bare.stderr:
+            pytest.skip(f"setpriv cannot drop capabilities here: {bare.stderr.strip()}")
+        assert bare.returncode == 2, bare.stderr
+        assert "internal error" not in bare.stderr and "Traceback" not in bare.stderr
+        assert "may not create folders or move files" in bare.stderr and str(inbox) in bare.stderr
+        inbox.chmod(0o755)
+        for state in ("processing", "done", "failed", "duplicate"):
+            (inbox / state).mkdir()
+        inbox.chmod(0o555)
+        made = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+        assert made.returncode == 2, made.stderr
+        assert made.stderr.count("may not create folders or move files") == 1
+        assert "another process has it" not in made.stderr
+    finally:
+        inbox.chmod(0o755)
+    assert (inbox / "leads.csv").is_file() and not sandbox.leads()
+
+
+def test_a_broken_symlink_in_the_inbox_is_told_once_and_named_by_status(inbox: Path, sandbox: Sandbox) -> None:
+    """A link whose file was moved away (or lives on a share not mounted) cannot be read: instead of being passed
+    over in silence, the log says once what it points to and what to do, and --status names it; the files
+    beside it are imported."""
+    (inbox / "today.csv").symlink_to(inbox.parent / "exports" / "today.csv")
+    phones = good_phones(3, seed=88)
+    write_sheet(inbox / "other.csv", phones)
+    done = _once(inbox, sandbox.base_url)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("today.csv is a link to") == 1 and "which is not there" in done.stderr
+    assert str(inbox.parent / "exports" / "today.csv") in done.stderr
+    assert set(_taken(inbox / "done")) == {"other.csv"} and _stored(sandbox) == sorted("+91" + p for p in phones)
+    status = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(inbox.parent / "mapping.yaml"),
+         "--status"],
+        cwd=ROOT, env=_env(sandbox.base_url, inbox.parent), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert status.returncode == 0, status.stderr
+    assert "Not taken (links to a file that is not there" in status.stdout
+    assert "today.csv -> " in status.stdout
+
+
+def test_a_done_folder_that_cannot_be_written_leaves_an_honest_result_and_no_duplicate(
+    inbox: Path, sandbox: Sandbox
+) -> None:
+    """Only done/ is not writable for the watcher's user: the imported file stays in processing/ with a result
+    that says it is done, where it is and why, and what to do; later looks do not import it again as a
+    "duplicate"; once done/ can be written, it is moved there."""
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv to drop the power to write anywhere")
+    for state in ("processing", "done", "failed", "duplicate"):
+        (inbox / state).mkdir()
+    (inbox / "done").chmod(0o555)
+    phones = good_phones(3, seed=89)
+    write_sheet(inbox / "leads.csv", phones)
+    try:
+        first = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+        if "setpriv:" in first.stderr:
+            pytest.skip(f"setpriv cannot drop capabilities here: {first.stderr.strip()}")
+        assert "Traceback" not in first.stderr and "could not be moved to done/" in first.stderr
+        left = _taken(inbox / "processing")
+        assert set(left) == {"leads.csv"}
+        result = _result(left["leads.csv"])
+        assert result["state"] == "done" and result["counts"] == {"accepted": 3}
+        assert result["path"] == str(left["leads.csv"])
+        assert "could not be moved to done/" in str(result["move_error"])
+        assert "Permission denied" in str(result["move_error"]) and "processing/" in str(result["move_error"])
+        assert Path(str(result["report"])).parent == inbox / "processing" and Path(str(result["report"])).is_file()
+        again = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+        assert again.returncode == 0, again.stderr
+        assert not _taken(inbox / "duplicate") and set(_taken(inbox / "processing")) == {"leads.csv"}
+    finally:
+        (inbox / "done").chmod(0o755)
+    moved = _once(inbox, sandbox.base_url, wrap=AS_A_USER)
+    assert moved.returncode == 0, moved.stderr
+    assert set(_taken(inbox / "done")) == {"leads.csv"} and not _taken(inbox / "processing")
+    finished = _result(_taken(inbox / "done")["leads.csv"])
+    assert finished["move_error"] is None and finished["path"] == str(_taken(inbox / "done")["leads.csv"])
+    assert Path(str(finished["report"])).parent == inbox / "done" and Path(str(finished["report"])).is_file()
+    assert not _taken(inbox / "duplicate") and _stored(sandbox) == sorted("+91" + p for p in phones)

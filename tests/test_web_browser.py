@@ -228,3 +228,30 @@ def test_the_browser_is_refused_without_cookie_or_csrf_token(browser: Any, tmp_p
             context.close()
         finally:
             server.stop()
+
+
+def test_a_double_click_on_upload_sends_the_file_once(browser: Any, tmp_path: Path) -> None:
+    """An impatient double-click on "Upload and read it" makes one upload, not two of the same file; back on
+    the upload page, the next file uploads."""
+    path = tmp_path / "leads.csv"
+    path.write_text("Name,Phone\n" + "".join(f"L{i},{p}\n" for i, p in enumerate(good_phones(3, seed=85))))
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        server, _ = _server(tmp_path, sandbox)
+        try:
+            page = browser.new_context().new_page()
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url) if request.method == "POST" else None)
+            page.goto(server.login_url())
+            page.get_by_label(re.compile("Lead file")).set_input_files(str(path))
+            page.get_by_role("button", name="Upload and read it").dblclick()
+            page.wait_for_url(re.compile(r"/sheet$"))
+            page.get_by_role("heading", name="Sheet and header").wait_for()
+            assert [url for url in requests if url.endswith("/upload")] == [f"{server.base_url}/upload"]
+            page.go_back()  # the browser may show the page as it was left: the next file still uploads
+            page.get_by_label(re.compile("Lead file")).set_input_files(str(path))
+            page.get_by_role("button", name="Upload and read it").click()
+            page.wait_for_url(re.compile(r"/sheet$"))
+            assert len([url for url in requests if url.endswith("/upload")]) == 2
+        finally:
+            server.stop()

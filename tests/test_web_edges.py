@@ -5,12 +5,27 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import socket
+import subprocess
+import threading
 from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
 
 import importer
+from importer.web.app import create_app
+from importer.web.auth import LoginGate
+from importer.web.server import WebServer
+from importer.web.work import ServerSettings, review_upload
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import TOKEN, good_phones
 from tests.test_web import Page, _columns_form
+from tests.waiting import wait_until
+from tests.web_fixtures import csrf_of
 
 LONG = 50_000
 
@@ -70,3 +85,112 @@ def test_a_long_non_latin_file_name_gets_its_reports(tmp_path: Path) -> None:
     for kind, report in reports.items():
         assert report.status_code == 200, kind
         assert "%E0%A4%B2" in report.headers["content-disposition"]  # named after the file (ल)
+
+
+def test_a_browser_closed_mid_upload_leaves_no_traceback_and_no_upload(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The person closes the tab while a large file is still uploading: the server logs one plain line, keeps
+    no half upload, and goes on serving; no traceback in its output."""
+    caplog.set_level(logging.INFO, logger="importer.web")
+    server = WebServer(
+        port=0, ledger_path=tmp_path / "l.db", mappings_dir=tmp_path / "m", environ={"VOX_API_TOKEN": TOKEN}
+    )
+    server.start()
+    try:
+        client = httpx.Client(base_url=server.base_url)
+        home = client.get(server.login_url(), follow_redirects=True)
+        csrf = csrf_of(home.text)
+        cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        head = (
+            f'--B\r\nContent-Disposition: form-data; name="csrftoken"\r\n\r\n{csrf}\r\n--B\r\n'
+            'Content-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+        with socket.create_connection((server.host, server.port)) as browser:
+            browser.sendall(
+                f"POST /upload HTTP/1.1\r\nHost: {server.host}:{server.port}\r\nCookie: {cookies}\r\n"
+                f"Content-Type: multipart/form-data; boundary=B\r\nContent-Length: {len(head) + 5_000_000}\r\n\r\n".encode()
+                + head
+                + b"Name,Phone\n" * 50_000
+            )  # a fifth of the promised body, then the tab is closed
+        output = ""
+
+        def told() -> bool:
+            nonlocal output
+            output += capfd.readouterr().err
+            return "went away" in caplog.text or "Traceback" in output
+
+        wait_until(told, message="the server noticed the browser went away")
+        assert "Traceback" not in output and "ClientDisconnect" not in output
+        assert server.state.uploads.all() == []
+        assert client.get("/").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_a_full_disk_on_the_server_refuses_the_upload_with_a_plain_message(tmp_path: Path) -> None:
+    """The disk holding the uploads is full: the page says the file could not be kept and what to do (HTTP 507),
+    no half-written upload is left, and once there is room the same file uploads."""
+    disk = tmp_path / "small disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        settings = ServerSettings(tmp_path / "l.db", tmp_path / "m", TOKEN, "http://127.0.0.1:9/api/v1")
+        app, state = create_app(settings, gate=LoginGate(), uploads_root=disk / "uploads")
+        page = TestClient(app, base_url="http://127.0.0.1:8765")
+        assert state.gate.login_token is not None
+        page.get(f"/login?token={state.gate.login_token}")
+        csrf = csrf_of(page.get("/").text)
+        sheet = ("Name,Phone\n" + "Lead,9876543210\n" * 40_000).encode()  # 640 kB: more than the disk holds
+        refused = page.post("/upload", data={"csrftoken": csrf}, files={"file": ("leads.csv", sheet)})
+        assert refused.status_code == 507
+        assert "could not keep the file" in refused.text and "No space left" in refused.text
+        assert state.uploads.all() == [] and not any((disk / "uploads").iterdir())
+        small = b"Name,Phone\nLead,9876543210\n"
+        taken = page.post(
+            "/upload", data={"csrftoken": csrf}, files={"file": ("leads.csv", small)}, follow_redirects=False
+        )
+        assert taken.status_code == 303
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_the_newest_columns_choice_wins_when_an_older_check_ends_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The columns form is sent, then sent again with another choice before the first check of the rows ends: the
+    review shows the second choice even when the first check finishes last (it is held here until the second
+    has finished), never the older one."""
+    phones = good_phones(3, seed=93)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Contact\n" + "".join(f"Lead {i},{p},lead{i}@example.com\n" for i, p in enumerate(phones)),
+        encoding="utf-8",
+    )
+    real = review_upload
+    first_checked, let_first_end = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def held_first(upload: Any, settings: Any, task: Any) -> Any:
+        calls.append(1)
+        review = real(upload, settings, task)
+        if len(calls) == 1:  # the first check has read its choice; it ends once the second has finished
+            first_checked.set()
+            assert let_first_end.wait(60)
+        return review
+
+    monkeypatch.setattr("importer.web.steps.review_upload", held_first)
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", col2="metadata"))
+    first = upload.task
+    assert first is not None and first_checked.wait(60)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", col2="email"))
+    second = upload.task
+    assert second is not None and second is not first and second.wait(60)
+    let_first_end.set()
+    assert first.wait(60)
+    assert upload.review is not None and upload.review.field_columns.get("email") == "Contact"
+    html = page.get(f"/u/{upload.id}/review").text
+    assert "lead0@example.com" in html  # the e-mail column is checked and shown, as chosen last

@@ -23,13 +23,19 @@ _HEADINGS = {
 def issues_command(codes: tuple[str, ...], as_json: bool, markdown: bool) -> None:
     """List every code a report's reason and warnings columns can hold; with CODES, explain those in full.
 
+    CODES may be copied from a report's cell as it is (invalid-phone,phone-other-country:US).
+
     Exit codes: 0, or 2 when a CODE given is not in the catalogue.
     """
-    unknown = [code for code in codes if code not in issues.CODES]
+    # As a report cell writes them: several codes with commas, each with a detail after a colon.
+    written = [part.strip() for code in codes for part in code.split(",") if part.strip()]
+    details = {issues.split_code(code)[0]: issues.split_code(code)[1] for code in written}
+    unknown = [code for code in written if issues.split_code(code)[0] not in issues.CODES]
+    unknown += [repr(code) for code in codes if not code.strip(", ")]
     if unknown:
         click.echo(f"error: no such issue code: {', '.join(unknown)} (leadimport issues lists them all).", err=True)
         raise SystemExit(2)
-    chosen = [issue for issue in issues.CATALOGUE if not codes or issue.code in codes]
+    chosen = [issue for issue in issues.CATALOGUE if not codes or issue.code in details]
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(issue) for issue in chosen], indent=2, ensure_ascii=False))
     elif markdown:
@@ -37,11 +43,10 @@ def issues_command(codes: tuple[str, ...], as_json: bool, markdown: bool) -> Non
     elif codes:
         for issue in chosen:
             cells = ", ".join(issue.fields) or "the whole row"
+            detail = details.get(issue.code) or issue.detail_example
             click.echo(f"{issue.code} ({issue.severity}; cells: {cells})\n  {issue.title}")
-            click.echo(
-                f"  What it means: {issue.explanation.format(**issues.EXAMPLE_VALUES, detail=issue.detail_example)}"
-            )
-            click.echo(f"  What to do: {issue.fix.format(**issues.EXAMPLE_VALUES, detail=issue.detail_example)}\n")
+            click.echo(f"  What it means: {issue.explanation.format(**issues.EXAMPLE_VALUES, detail=detail)}")
+            click.echo(f"  What to do: {issue.fix.format(**issues.EXAMPLE_VALUES, detail=detail)}\n")
     else:
         for severity in issues.SEVERITIES:
             click.echo(_HEADINGS[severity])

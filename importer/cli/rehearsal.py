@@ -91,7 +91,13 @@ def sandbox_command(
         block_seconds=block_seconds,
         preexisting_phones=_preexisting_phones(preexisting_path) if preexisting_path else frozenset(),
     )
-    serve(settings, port=port, announce=lambda line: click.echo(line, err=False))
+    try:
+        serve(settings, port=port, announce=lambda line: click.echo(line, err=False))
+    except OSError as exc:
+        # A port in use (often `leadimport serve`, whose default port is the same) or one below 1024.
+        raise ConfigError(
+            f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}. Give another --port (0: any free port)."
+        ) from None
 
 
 def _preexisting_phones(path: Path) -> frozenset[str]:

@@ -67,6 +67,8 @@ _ENVELOPES = ("data", "result", "results", "response", "payload")
 """Keys a CRM (or the gateway in front of it) wraps its answer in: ``{"success": true, "data": {...}}``."""
 _RESULT_LISTS = ("results", "data", "leads", "items", "result", "responses")
 """Keys of one list with an item per lead, each saying whether it was stored."""
+_MESSAGE_KEYS = ("error", "message", "reason", "msg", "detail", "details", "description", "errors")
+"""Where an ``errors[]`` item may give its message, in the order looked at."""
 _INDEX_KEYS = ("index", "idx", "position", "itemIndex")
 _FAILED = frozenset({"error", "failed", "failure", "rejected", "invalid", "duplicate", "refused"})
 _STORED = frozenset({"success", "ok", "created", "accepted", "inserted", "initialized", "stored", "done"})
@@ -81,12 +83,21 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
     or a ``status``. Items naming their lead only by its position (``index``) are given its referenceId when
     the positions leave no doubt whether they count from 0 or from 1.
     """
-    if has_arrays(body) and not any(key in body for key in _OTHER_KEYS):
+    if has_arrays(body) and not any(key in body for key in _OTHER_KEYS) and _objects_only(body):
         return body  # the documented shape, as it came: nothing to copy
     found = _arrays(body)
     if found is None:
         return None
     success, errors = found
+    refs = {ref(lead) for lead in leads}
+    for listed, strings in ((success, True), (errors, False)):
+        for at, item in enumerate(listed):
+            if "\0text" in item:  # a bare string: a referenceId or an id, or an error message
+                said = str(item["\0text"])
+                if strings:
+                    listed[at] = {"referenceId": said} if said in refs else {"_id": said}
+                else:
+                    listed[at] = {"referenceId": said} if said in refs else {"error": said}
     _name_by_index(success, errors, leads)
     return {"success": success, "errors": errors}
 
@@ -100,8 +111,8 @@ def _arrays(body: object) -> tuple[list[dict[str, object]], list[dict[str, objec
         if isinstance(container, Mapping) and any(
             isinstance(container.get(key), list) for key in (*_SUCCESS_KEYS, *_ERROR_KEYS)
         ):
-            success = [dict(item) for key in _SUCCESS_KEYS for item in items(container, key)]
-            errors = [dict(item) for key in _ERROR_KEYS for item in items(container, key)]
+            success = [_object(item) for key in _SUCCESS_KEYS for item in _listed(container, key)]
+            errors = [_object(item) for key in _ERROR_KEYS for item in _listed(container, key)]
             return success, errors
     lists: list[object] = [body]
     for container in containers:
@@ -119,6 +130,27 @@ def _arrays(body: object) -> tuple[list[dict[str, object]], list[dict[str, objec
     return None
 
 
+def _objects_only(body: Mapping[str, object]) -> bool:
+    """Whether the ``success``/``errors`` arrays hold only objects (no bare strings)."""
+    return all(
+        type(item) is dict or isinstance(item, Mapping)
+        for key in ("success", "errors")
+        if isinstance(values := body.get(key), list)
+        for item in values
+    )
+
+
+def _listed(container: Mapping[str, object], key: str) -> list[object]:
+    """The objects and strings of the array ``key``."""
+    values = container.get(key)
+    return [item for item in values if isinstance(item, Mapping | str) and item] if isinstance(values, list) else []
+
+
+def _object(item: object) -> dict[str, object]:
+    """An array item as an object; a bare string is kept under a key no JSON key has, to be read by its list."""
+    return dict(item) if isinstance(item, Mapping) else {"\0text": item}
+
+
 def _verdict(item: Mapping[str, object]) -> bool | None:
     """Whether a result item says its lead was stored (True), refused (False), or neither (None)."""
     flag = item.get("success", item.get("ok"))
@@ -134,9 +166,19 @@ def _verdict(item: Mapping[str, object]) -> bool | None:
 
 def _name_by_index(success: list[dict[str, object]], errors: list[dict[str, object]], leads: Sequence[Lead]) -> None:
     """Give items that name their lead only by position that lead's referenceId, if the positions are clear:
-    0 among them (counted from 0), or the batch's size (from 1), all within the batch, none twice."""
-    indexed = [(item, _index(item)) for item in (*success, *errors) if text(item.get("referenceId")) is None]
-    positions = [index for _, index in indexed if index is not None]
+    0 among them (counted from 0), or the batch's size (from 1), all within the batch, none twice, and none
+    the position of a lead another item names (an ``index`` that numbers something else)."""
+    matcher = Matcher(leads)
+    named: set[str] = set()
+    indexed: list[tuple[dict[str, object], int]] = []
+    for item, is_error in [*((item, False) for item in success), *((item, True) for item in errors)]:
+        target = matcher.error_target(item) if is_error else matcher.lead_of(item)
+        index = _index(item)
+        if target is not None:
+            named.add(target)
+        elif index is not None:
+            indexed.append((item, index))
+    positions = [index for _, index in indexed]
     if not positions or len(set(positions)) != len(positions):
         return
     if 0 in positions and max(positions) < len(leads):
@@ -145,9 +187,11 @@ def _name_by_index(success: list[dict[str, object]], errors: list[dict[str, obje
         base = 1
     else:
         return  # 1 … n-1 could count from either end of that doubt: left to the lookups
-    for item, index in indexed:
-        if index is not None:
-            item["referenceId"] = ref(leads[index - base])
+    targets = [ref(leads[index - base]) for index in positions]
+    if named.intersection(targets):
+        return
+    for (item, _), target in zip(indexed, targets, strict=True):
+        item["referenceId"] = target
 
 
 def _index(item: Mapping[str, object]) -> int | None:
@@ -178,9 +222,11 @@ def error_text(body: object) -> str:
 
 def item_message(item: Mapping[str, object]) -> str:
     """An ``errors[]`` item's message, verbatim."""
-    value = item.get("error", item.get("message"))
+    value = next((item[key] for key in _MESSAGE_KEYS if item.get(key) not in (None, "")), None)
     if isinstance(value, Mapping):  # {"error": {"code": 11000, "message": "..."}}
         value = value.get("message", value)
+    if isinstance(value, list) and value and all(isinstance(part, str) for part in value):
+        value = "; ".join(value)
     if isinstance(value, str):
         return value
     return json.dumps(value) if value is not None else "rejected by the CRM without a message"

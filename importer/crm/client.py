@@ -159,9 +159,13 @@ class CrmClient:
                 body, encoded = self._body(pending), pending
             step = self._post(pending, body, tally)
             match step:
-                case Answered(unmentioned, unread):
+                case Answered(unmentioned, unread, later):
+                    if later:  # processed after the answer: give the CRM the settle wait before looking
+                        self._transport.pause(self._recovery.retry.settle_wait)
                     to_look_up = self._recovery.check_order(pending, tally, list(unmentioned))
-                    again = self._recovery.settle(to_look_up, tally, resend=resend_unmentioned)
+                    # Leads of a request the CRM processes later and that are not there yet are not sent again
+                    # (each would be a duplicate once it is processed): they stay unconfirmed, for the next run.
+                    again = self._recovery.settle(to_look_up, tally, resend=resend_unmentioned and not later)
                     if again:
                         self._send(again, tally, resend_unmentioned=False)
                     elif unread is not None and not resend_unmentioned and tally.stop is None:

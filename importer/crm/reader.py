@@ -57,11 +57,11 @@ def is_called_phone(message: str) -> bool:
 
 _DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
 """A refusal that the CRM counts as a duplicate submission (docs/crm-contract.md §4)."""
-_BLOCKED = re.compile(r"\bblock|\bsuspend|\blocked\b|\bban(?:ned)?\b|\bdisabled\b|\bduplicate", re.IGNORECASE)
+_BLOCKED = re.compile(r"\b(?:blocked|suspended|suspension|locked|banned|disabled)\b|\bduplicate", re.IGNORECASE)
 """A 429 saying the API key is blocked, in whatever words ("temporarily blocked", "suspended", "locked", "too
 many duplicate submissions"): docs/crm-contract.md §4's hour-long block, not a rate limit to wait out."""
 _KEY_BLOCKED = re.compile(
-    r"temporarily blocked|\b(?:api.?key|key|account|access)\b.{0,40}\b(?:block|suspend|lock|ban|disabl)", re.IGNORECASE
+    r"temporarily blocked|\b(?:api.?key|key|account|access)\b.{0,40}\b(?:block|suspen|lock|ban|disabl)", re.IGNORECASE
 )
 """The same said under another status: it must name the key (a lead's phone may be "blocked" too)."""
 _STATED_WAIT = re.compile(
@@ -99,6 +99,9 @@ class Reader:
         body = response.body
         arrays = answers.per_lead(body, leads) if body is not None else None
         tally.duplicate_refusals += _duplicate_refusals(arrays if arrays is not None else body, response.status_code)
+        if response.status_code == 202 and arrays is None:
+            # "Accepted" for processing later: the leads are looked up after the settle wait, never sent again.
+            return Answered(tuple(leads), later=True)
         if body is None and 200 <= response.status_code < 300:
             # an empty "OK", or a proxy's HTML page: each lead is looked up
             return Answered(tuple(leads), unread=self._redact(answers.excerpt(response.text)) or "(empty)")
@@ -132,7 +135,7 @@ class Reader:
         """A 2xx whose body says the request failed, read as the status its message implies: a key block, a
         rate limit, a refused token or project, an unknown process; None for anything else."""
         if _KEY_BLOCKED.search(message):
-            return self._read_429(response)
+            return self._read_429(response, blocked=True)
         if "process not found" in message.lower():
             return Halted(
                 ProcessNotFound(
@@ -208,7 +211,7 @@ class Reader:
         common = self._read_common(response, body)
         if common is not None:
             return common
-        data = body.get("data", body) if isinstance(body, Mapping) else None
+        data = _the_lead(body)
         if isinstance(data, list) and 200 <= status < 300:  # the lead in a list of the leads matching
             data = next((item for item in data if self._is_ours(item, reference_id)), None)
             if data is None:
@@ -256,9 +259,10 @@ class Reader:
             return Halted(self._unexpected(response), landed=200 <= status < 300)
         return None
 
-    def _read_429(self, response: Answer) -> Halted | Throttled:
-        """A duplicate-submission block stops the run; a plain rate limit is waited out."""
-        if _BLOCKED.search(response.text):
+    def _read_429(self, response: Answer, *, blocked: bool = False) -> Halted | Throttled:
+        """A duplicate-submission block stops the run; a plain rate limit is waited out. ``blocked``: the answer
+        is known to say the key is blocked (a 2xx saying so)."""
+        if blocked or _BLOCKED.search(_said(response)):
             said = self._redact(answers.error_text(response.body) or answers.excerpt(response.text))
             return Halted(
                 KeyBlocked(
@@ -302,6 +306,16 @@ class Reader:
 
 
 # -- reading bodies ---------------------------------------------------------------
+
+
+def _the_lead(body: object) -> object:
+    """The lead a lookup's answer holds: under ``data`` (the contract), ``lead`` or ``result``, or the body itself."""
+    if not isinstance(body, Mapping):
+        return None
+    for key in ("data", "lead", "result"):
+        if key in body and isinstance(body[key], Mapping | list):
+            return body[key]
+    return body
 
 
 def _says_failed(body: object) -> bool:
@@ -385,6 +399,17 @@ def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead
     )
 
 
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+
+
+def _said(response: Answer) -> str:
+    """What an answer says in words: its JSON message (else the whole JSON text), or a page's text without
+    its markup, scripts and styles (a proxy's page styled "display: block" says nothing of a block)."""
+    if response.body is not None:
+        return answers.error_text(response.body) or response.text
+    return _MARKUP.sub(" ", response.text[:20000])
+
+
 def _stated_wait(response: Answer) -> float | None:
     """Seconds a 429's body asks to wait: a ``retryAfter`` field (seconds), or words ("try again in 2 minutes")."""
     body = response.body
@@ -393,7 +418,7 @@ def _stated_wait(response: Answer) -> float | None:
             value = body.get(key)
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                 return max(float(value), 0.0)
-    said = _STATED_WAIT.search(answers.error_text(body) or response.text[:1000])
+    said = _STATED_WAIT.search(_said(response))
     if said is None:
         return None
     return float(said.group(1)) * _UNIT_SECONDS[said.group(2)[0].lower()]

@@ -66,6 +66,8 @@ class Answered:
     unmentioned: tuple[Lead, ...]
     unread: str | None = None
     """The start of a 2xx body that is not JSON (a proxy's page), when the answer was one."""
+    later: bool = False
+    """The CRM took the request to process it later (HTTP 202): the leads may show only after a while."""
 
 
 @dataclass(frozen=True, slots=True)

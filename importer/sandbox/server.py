@@ -286,6 +286,11 @@ class _App:
             return vox.Reply(500, {"error": "Internal server error"})
         if body is None:
             reply = vox.Reply(400, {"error": "Invalid JSON body"})
+        elif kind == vox.BULK and self.settings.process_later is not None:
+            later = threading.Timer(self.settings.process_later, self.state.perform, (kind, body, request.query))
+            later.daemon = True
+            later.start()
+            reply = vox.Reply(202, {"success": True, "message": "Leads queued for processing"})
         elif kind in _INITIATE and self.settings.proxy_page is not None and self.state.proxy_turn():
             if self.settings.proxy_stores:
                 self.state.perform(kind, body, request.query)
@@ -478,6 +483,11 @@ def serve(settings: SandboxSettings, *, port: int = 0, announce: Callable[[str],
     with Sandbox(settings, port=port) as sandbox:
         try:
             announce(f"Sandbox CRM listening on {sandbox.base_url}")
+            announce(
+                f"To import into it: export VOX_API_TOKEN={settings.token} VOX_BASE_URL={sandbox.base_url}\n"
+                f"and give --project-id {settings.project_id} --process-id {settings.process_ids[0]} "
+                "(or export VOX_PROJECT_ID and VOX_PROCESS_ID for a mapping that reads them)."
+            )
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:

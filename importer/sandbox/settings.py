@@ -48,6 +48,9 @@ class SandboxSettings:
     ``proxy_stores``: the request reached the CRM, which stored it, before the proxy answered."""
     proxy_every: int = 1
     proxy_stores: bool = False
+    process_later: float | None = None
+    """Seconds after which a bulk request is processed (stored, refused) in the background, after its answer:
+    HTTP 202 ``{"success": true, "message": "Leads queued for processing"}`` (None: processed before answering)."""
     moved_to: str = ""
     """A path (``/api/v2``, or a URL on another host) the CRM's endpoints moved to: requests under ``/api/v1/leads`` are answered
     ``redirect_status`` with a Location under it, where they are served (empty: not moved)."""

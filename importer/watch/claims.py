@@ -21,10 +21,13 @@ from pathlib import Path
 
 from importer.ledger.drops import DropFile, DropLedger, InboxHolder
 from importer.watch.layout import Source, companions, free_name, original_name, stamped
+from importer.watch.results import FileResult, write_result
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Claimed", "Claims", "InboxLock"]
+
+FINISHED = frozenset({"done", "failed", "duplicate"})
 
 HEARTBEAT_SECONDS = 10.0
 STALE_AFTER = 60.0
@@ -104,6 +107,9 @@ class Claims:
         self.drops.update(file_id, state="processing", path=str(target))
         try:
             os.rename(path, target)
+        except PermissionError:  # not another process: this user may not move files here (the caller says so)
+            self.drops.forget(file_id)
+            raise
         except OSError as exc:
             log.info("%s was not taken (%s); another process has it, or it is gone", path, exc.strerror)
             self.drops.forget(file_id)
@@ -122,6 +128,27 @@ class Claims:
             record = self.drops.get(file_id)
             assert record is not None
         return Claimed(record, source, path)
+
+    def finished_here(self, source: Source, path: Path) -> bool:
+        """Whether a file in ``processing/`` is finished already (its state folder could not be written when it
+        was): it is not taken again, and is moved on now if it can be."""
+        record = self.drops.at_path(self.inbox, str(path))
+        if record is None or record.state not in FINISHED:
+            return False
+        target = self.destination(Claimed(record, source, path), record.state)
+        try:
+            move_with_companions(path, target)
+        except OSError:  # still not writable: said when it was finished
+            return True
+        result = FileResult(**{k: v for k, v in (record.result or {}).items() if k in FileResult.__dataclass_fields__})
+        result.path, result.move_error = str(target), None
+        moved = dict(zip(map(str, companions(path)), map(str, companions(target)), strict=True))
+        result.report = moved.get(result.report or "", result.report)
+        self.drops.update(record.file_id, path=str(target), result=result.as_dict(), message=None)
+        with contextlib.suppress(OSError):
+            write_result(result, target.with_name(f"{target.name}.result.json"))
+        log.info("%s is moved to %s/ now that it can be written", record.name, record.state)
+        return True
 
     def destination(self, claimed: Claimed, state: str) -> Path:
         """Where the file will go in the folder of ``state`` (a free name there)."""

@@ -9,9 +9,11 @@ the ledger makes exactly-once like any resumed run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -65,6 +67,9 @@ class ImportSettings:
     """Files that send side by side (the rest wait, read and checked, for their turn)."""
     helper_process: bool = False
     """Read and check files in a helper process while earlier files send (see :mod:`importer.watch.preparer`)."""
+    settle: float = 0.0
+    """Seconds a file that changed after it was taken must stay unchanged before it is read again."""
+    poll: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +96,13 @@ class FileImporter:
         *,
         stopping: Callable[[], bool],
         importing: Callable[[bool], None],
+        clock: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], bool] | None = None,
     ) -> None:
         self.claims, self.settings, self.http = claims, settings, http
+        self._clock = clock
+        self._wait = wait or (lambda seconds: threading.Event().wait(seconds) or stopping())
+        """Wait up to the given seconds; True when the watcher is stopping."""
         self._stopping = stopping
         self._importing = importing
         """Told when an import starts (True) and ends (False): SIGTERM interrupts only an import."""
@@ -168,7 +178,10 @@ class FileImporter:
         if interruptible:
             self._importing(True)
         try:
-            prepared = self.preparer.prepare(claimed.path, mapping) or _prepare(claimed.path, mapping)
+            read_as = _look(claimed.path)
+            prepared, read_as = self._read(claimed, mapping, base, read_as, helper=True)
+            if read_as is None:
+                return self._stopped_while_written(claimed, base)
             if not turn.send():
                 base.stop_reason, base.exit_status = "stopped before the file was sent; it is sent next time", 3
                 return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
@@ -176,23 +189,21 @@ class FileImporter:
             if halted is not None:  # an earlier file met a key block or a failing CRM: this one waits with it
                 base.stop_reason, base.exit_status = f"not sent yet: {halted[1]}", 3
                 return self._pending(claimed, base, halted[0], halted[1])
-            outcome = importer.import_file(
-                claimed.path,
-                mapping,
-                token=self.settings.token,
-                base_url=self.settings.base_url,
-                ledger=self.settings.ledger,
-                http=self.http,
-                rate=self.settings.rate,
-                send=replace(self.settings.send, duplicates=self.duplicates()),
-                retry=self.settings.retry,
-                command=self.settings.command,
-                prepared=prepared,
-            )
-            pending = int(outcome.summary.counts.get("pending", 0))
-            kind = classify(outcome.stop_kind, pending=pending, stopping=self._stopping())
-            if kind in _HALTS:  # said before the next file may send
-                self.halted = (kind, outcome.stop_message or "")
+            while True:
+                outcome = self._import(claimed, mapping, prepared)
+                pending = int(outcome.summary.counts.get("pending", 0))
+                kind = classify(outcome.stop_kind, pending=pending, stopping=self._stopping())
+                if kind in _HALTS:  # said before the next file may send
+                    self.halted = (kind, outcome.stop_message or "")
+                if pending or _look(claimed.path) in (read_as, None):  # None: removed by hand meanwhile
+                    break
+                # Written to after it was taken (its sender paused longer than the settle time): what was
+                # added is read and sent too; the per-row ledger sends no row that got in already.
+                read_as = self._settle_again(claimed, base)
+                if read_as is not None:
+                    prepared, read_as = self._read(claimed, mapping, base, read_as, helper=False)
+                if read_as is None:
+                    return self._stopped_while_written(claimed, base)
         except (SourceError, ConfigError) as exc:
             base.state, base.exit_status, base.reason = "failed", 2, _named(str(exc), claimed)
             return self._finish(claimed, base, "failed")
@@ -225,8 +236,15 @@ class FileImporter:
         # A finished file's report is written where it will stay (the ledger notes that place for `show`).
         place = self.claims.destination(claimed, "done") if not pending else claimed.path
         report = place.with_name(f"{place.name}.report.{self.settings.report_format}")
+        beside = claimed.path.with_name(f"{claimed.path.name}.report.{self.settings.report_format}")
         try:
-            outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
+            try:
+                outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
+            except LeadImportError:
+                if report == beside:
+                    raise
+                report = beside  # done/ cannot be written: the report stays (and later moves) with the file
+                outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
             base.report = str(report)
         except LeadImportError as exc:
             base.report_error = (
@@ -238,6 +256,69 @@ class FileImporter:
             return self._pending(claimed, base, kind, outcome.stop_message or base.stop_reason)
         done = self._finish(claimed, base, "done", target=place)
         return Attempt(done.result, kind, outcome.stop_message)
+
+    def _read(
+        self, claimed: Claimed, mapping: Any, base: FileResult, read_as: _Look, *, helper: bool
+    ) -> tuple[Any, _Look]:
+        """The file read and checked, and how it looked before; a file that could not be read because it was still
+        being written is read again once it stops changing (how it looked then None: stopped meanwhile)."""
+        while True:
+            try:
+                prepared = (self.preparer.prepare(claimed.path, mapping) if helper else None) or _prepare(
+                    claimed.path, mapping
+                )
+                return prepared, read_as
+            except (SourceError, ConfigError):
+                if self._stopping() or _look(claimed.path) in (read_as, None):
+                    raise
+            helper = False
+            read_as = self._settle_again(claimed, base)
+            if read_as is None:
+                return None, None
+
+    def _import(self, claimed: Claimed, mapping: Any, prepared: Any) -> Any:
+        return importer.import_file(
+            claimed.path,
+            mapping,
+            token=self.settings.token,
+            base_url=self.settings.base_url,
+            ledger=self.settings.ledger,
+            http=self.http,
+            rate=self.settings.rate,
+            send=replace(self.settings.send, duplicates=self.duplicates()),
+            retry=self.settings.retry,
+            command=self.settings.command,
+            prepared=prepared,
+        )
+
+    def _settle_again(self, claimed: Claimed, base: FileResult) -> _Look:
+        """Say the file changed after it was taken, wait until it has not changed for the settle time, and note its
+        new content hash; how it looks then (None when the watcher stops meanwhile)."""
+        base.read_again += 1
+        log.warning(
+            "%s changed after it was taken (its sender paused longer than the settle time, %g s); it is read again "
+            "once it stops changing, and rows already sent are not sent again",
+            claimed.record.name,
+            self.settings.settle,
+        )
+        step = max(min(self.settings.settle, self.settings.poll), 0.01)
+        seen, since = _look(claimed.path), self._clock()
+        while self._clock() - since < self.settings.settle:
+            if self._wait(step):
+                return None
+            if (now := _look(claimed.path)) != seen:
+                seen, since = now, self._clock()
+        if self._stopping():
+            return None
+        with contextlib.suppress(OSError):
+            base.sha256 = content_hash(claimed.path)
+            self.claims.drops.update(claimed.record.file_id, sha256=base.sha256, size=claimed.path.stat().st_size)
+        return seen
+
+    def _stopped_while_written(self, claimed: Claimed, base: FileResult) -> Attempt:
+        base.stop_reason = "stopped while the file was still being written to; it is read again next time"
+        base.exit_status = 3
+        return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
 
     def _pending(self, claimed: Claimed, result: FileResult, kind: Verdict, message: str | None) -> Attempt:
         if kind in _HALTS:
@@ -262,13 +343,41 @@ class FileImporter:
             self.claims.move(
                 claimed, state, target, result=masked.as_dict(), message=masked.reason or masked.stop_reason
             )
-        except OSError as exc:  # the state is committed; the file (or its inbox) was removed meanwhile
-            log.error("%s could not be moved to %s/ (%s); the ledger has its result", claimed.name, state, exc.strerror)
+        except OSError as exc:  # the state is committed; the file stays where it is, or was removed meanwhile
+            if not claimed.path.exists():
+                log.error(
+                    "%s could not be moved to %s/ (%s); the ledger has its result", claimed.name, state, exc.strerror
+                )
+                return Attempt(masked, Verdict.NONE)
+            result.path = str(claimed.path)
+            result.move_error = (
+                f"{state}: it could not be moved to {state}/ ({exc.strerror or exc}), so it stays in processing/ as "
+                f"{claimed.path.name} and is not taken again. Let the user the watcher runs as write in "
+                f"{target.parent}; it is moved there then."
+            )
+            masked = result.masked(self.settings.mask_pii)
+            _write_beside(masked, claimed)
+            self.claims.drops.update(
+                claimed.record.file_id, path=str(claimed.path), result=masked.as_dict(), message=masked.move_error
+            )
+            log.error("%s: %s", claimed.name, masked.move_error)
         return Attempt(masked, Verdict.NONE)
 
 
 _HALTS = frozenset({Verdict.KEY_BLOCKED, Verdict.TRANSIENT, Verdict.FATAL})
 """Stops after which the files waiting for their turn are not sent either."""
+
+
+_Look = tuple[int, int] | None
+"""A file's size and modification time (None: it is gone)."""
+
+
+def _look(path: Path) -> _Look:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _prepare(path: Path, mapping: Any) -> Any:

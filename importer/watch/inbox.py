@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import importer
 from importer.crm.limiter import DEFAULT_RATE, RateLimit
-from importer.errors import ConfigError, LeadImportError
+from importer.errors import ConfigError
 from importer.ledger.drops import DropLedger
 from importer.report.mask import mask_text
 from importer.send.gc_pause import fewer_collections
@@ -36,12 +35,14 @@ from importer.watch.claims import HEARTBEAT_SECONDS, STALE_AFTER, Claimed, Claim
 from importer.watch.events import EventSource, Wake
 from importer.watch.files import Attempt, FileImporter, ImportSettings, retry_policy
 from importer.watch.lanes import AHEAD_FILES, has_room
-from importer.watch.layout import Source, find_sources, is_companion, prune_done, unmapped_folders
+from importer.watch.layout import Source, find_sources, is_companion, prune_done, unwritable
+from importer.watch.mappings import Mappings
 from importer.watch.notify import Notifier, NotifySettings
 from importer.watch.pacing import paced_client
 from importer.watch.settle import Settler, is_ignored
 from importer.watch.stops import Verdict
 from importer.watch.tally import Tally, exit_of
+from importer.watch.untaken import Untaken
 
 log = logging.getLogger("importer.watch")
 
@@ -127,10 +128,10 @@ class Watcher:
         self._pause_due: tuple[Attempt, Claimed] | None = None
         self._halt = False
         self._backoff = settings.backoff_first
-        self._mappings: dict[Path, tuple[float, Any]] = {}
-        self._bad_mappings: set[tuple[Path, float]] = set()
-        self._unmapped: set[Path] = set()
-        """Subfolders without a mapping that the log has told about."""
+        self._mappings = Mappings()
+        self._unwritable: set[Path] = set()
+        """Folders the log has said this watcher may not write in."""
+        self._untaken = Untaken(self.inbox, settings.mappings_dir, settings.marker)
         self._busy = 0.0
         """The last wait for rows another import held (see :meth:`_busy_delay`)."""
         self._gone = False
@@ -201,10 +202,14 @@ class Watcher:
                 command=settings.command,
                 files_at_once=settings.files_at_once,
                 helper_process=settings.helper_process,
+                settle=settings.settle,
+                poll=settings.poll,
             ),
             http,
             stopping=lambda: self.stopping,
             importing=self._set_importing,
+            clock=self.clock,
+            wait=self.wait,
         )
         self._stop_transport = transport.stop
         try:
@@ -228,7 +233,10 @@ class Watcher:
         sources = self._sources()
         snapshot = self._snapshot(sources) if settings.once else None  # before any folder shows we started
         for source in sources:
-            source.make_folders()
+            try:
+                source.make_folders()
+            except PermissionError as exc:
+                raise ConfigError(unwritable(source.folder, exc)) from None
         claims.recover(sources)
         if len(snapshot if snapshot is not None else self._snapshot(sources)) > 1:
             importer_.preparer.start()  # a drop of several files: the helper loads while the first is read here
@@ -286,10 +294,8 @@ class Watcher:
             self._pause_due = None
             return self._pause(attempt, claimed)
         try:
-            sources = self._sources()
-            for source in sources:
-                source.make_folders()
-            self._tell_unmapped(sources)
+            sources = [source for source in self._sources() if self._folders_made(source)]
+            self._untaken.tell(sources)
             sources = [s for s in sources if self._mapping_of(s, strict=False)]  # a broken one's files stay put
             left = self._left_in_processing(sources, claims)
         except FileNotFoundError:
@@ -311,7 +317,13 @@ class Watcher:
         except FileNotFoundError:  # gone since the look above
             return self._inbox_gone()
         if ready is not None:
-            taken = claims.take(*ready)
+            try:
+                taken = claims.take(*ready)
+            except PermissionError as exc:  # the folder lets this user read, not rename: no waiting cures that
+                self._say_unwritable(ready[0].folder, exc)
+                if settings.once:
+                    self.exit_code = max(self.exit_code, 2)
+                return not settings.once
             if taken is not None:
                 self._dispatch(taken, importer_, pool)
             return True
@@ -324,18 +336,20 @@ class Watcher:
             self._idle(settings.poll)
         return True
 
-    def _tell_unmapped(self, sources: list[Source]) -> None:
-        """Say once for each subfolder with no mapping of its name that files dropped there are not taken."""
-        for folder in unmapped_folders(self.inbox, sources):
-            if folder not in self._unmapped:
-                self._unmapped.add(folder)
-                log.warning(
-                    "files dropped in %s are not taken: there is no mapping %s.yaml in %s (add one, or drop them "
-                    "in a folder that has one)",
-                    folder,
-                    folder.name,
-                    self.settings.mappings_dir,
-                )
+    def _folders_made(self, source: Source) -> bool:
+        """Make the source's state folders; False (said once) when this user may not (its files are not taken)."""
+        try:
+            source.make_folders()
+        except PermissionError as exc:
+            self._say_unwritable(source.folder, exc)
+            return False
+        self._unwritable.discard(source.folder)
+        return True
+
+    def _say_unwritable(self, folder: Path, exc: OSError) -> None:
+        if folder not in self._unwritable:
+            self._unwritable.add(folder)
+            log.error("%s", unwritable(folder, exc))
 
     def _inbox_gone(self) -> bool:
         """The inbox (or a source's folder) vanished: removed, renamed, or its share unmounted. Nothing is made in
@@ -506,29 +520,7 @@ class Watcher:
         return find_sources(self.inbox, self.settings.mapping, self.settings.mappings_dir)
 
     def _mapping_of(self, source: Source, *, strict: bool) -> Any:
-        """The source's mapping, loaded again when its file changed; None (said once) when it is broken."""
-        try:
-            stamp = source.mapping.stat().st_mtime
-        except OSError as exc:
-            if strict:
-                raise ConfigError(f"{source.mapping}: cannot read the mapping ({exc.strerror}).") from None
-            return None
-        cached = self._mappings.get(source.mapping)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        try:
-            mapping = importer.load_mapping(source.mapping)
-            if not (mapping.project_id and mapping.process_id):
-                raise ConfigError(f"{source.mapping}: the mapping gives no project_id and process_id to import into.")
-        except LeadImportError as exc:
-            if strict:
-                raise
-            if (source.mapping, stamp) not in self._bad_mappings:
-                self._bad_mappings.add((source.mapping, stamp))
-                log.error("files of %s wait where they were dropped until its mapping is fixed: %s", source.label, exc)
-            return None
-        self._mappings[source.mapping] = (stamp, mapping)
-        return mapping
+        return self._mappings.of(source, strict=strict)
 
     def _snapshot(self, sources: list[Source]) -> set[Path]:
         """The files in the inbox at the start (``--once`` takes only these)."""
@@ -543,7 +535,10 @@ class Watcher:
         for source in sources:
             folder = source.sub("processing")
             for path in folder.iterdir() if folder.is_dir() else ():
-                if path.is_file() and not is_companion(path) and not path.name.startswith(".") and path not in running:
+                if (
+                    path.is_file() and not is_companion(path) and not path.name.startswith(".") and path not in running
+                    and not claims.finished_here(source, path)
+                ):  # fmt: skip
                     left.append((path.name, source, path))
         if not left:
             return None

@@ -34,6 +34,7 @@ __all__ = [
     "prune_done",
     "stamped",
     "unmapped_folders",
+    "unwritable",
 ]
 
 log = logging.getLogger("importer.watch")
@@ -72,6 +73,12 @@ class Source:
                 if entry.is_file():
                     yield Path(entry.path)
 
+    def broken_links(self) -> list[Path]:
+        """Links directly in the source's folder to a file that is not there (moved, deleted, or on a share that
+        is not mounted): nothing can be read through them, so they are not taken."""
+        with os.scandir(self.folder) as entries:
+            return sorted(Path(e.path) for e in entries if e.is_symlink() and not os.path.exists(e.path))
+
     @property
     def label(self) -> str:
         return self.name or "(inbox)"
@@ -109,6 +116,27 @@ def unmapped_folders(inbox: Path, sources: list[Source]) -> list[Path]:
 
 _BESIDE = len(".") + len(".result.json.partial") + len("-999")
 """Bytes the longest name written beside a taken file adds to its name (a result being written; a free name)."""
+
+
+def unwritable(folder: Path, exc: OSError) -> str:
+    """What to say when the watcher may not make folders or move files in ``folder``."""
+    return (
+        f"files in {folder} cannot be taken: this user may not create folders or move files there "
+        f"({exc.strerror or exc}). Let the user the watcher runs as write in it (and its processing/, done/, "
+        "failed/ and duplicate/ folders)."
+    )
+
+
+def broken_link(link: Path) -> str:
+    """What to say about a link dropped in the inbox whose file is not there."""
+    try:
+        target = os.readlink(link)
+    except OSError:
+        target = "a file"
+    return (
+        f"{link} is a link to {target}, which is not there (moved, deleted, or on a share that is not mounted): "
+        "it is not taken. Drop the file itself, or put back the file it points to."
+    )
 
 
 def stamped(name: str, at: datetime | None = None) -> str:

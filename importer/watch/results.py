@@ -45,6 +45,11 @@ class FileResult:
     report: str | None = None
     report_error: str | None = None
     """Why the report could not be written (a full disk ...), and how to write it again."""
+    move_error: str | None = None
+    """Why the file is not in the folder of its state (that folder cannot be written), where it is, what to do."""
+    read_again: int = 0
+    """Times the file was read again because it changed after it was taken (its sender paused longer than the
+    settle time); the counts and the report are those of the file as it was at the end."""
     mapping: str | None = None
     taken_at: str | None = None
     finished_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -67,10 +72,14 @@ class FileResult:
             line += f" ({counts})"
         if self.run_id is not None:
             line += f", run {self.run_id}"
+        if self.read_again:
+            line += f"; read again {self.read_again} time(s): it changed after it was taken"
         if self.reason:
             line += f": {self.reason}"
         elif self.stop_reason:
             line += f"; stopped: {self.stop_reason}"
+        if self.move_error:
+            line += f"; {self.move_error}"
         if self.report:
             line += f"; report {self.report}"
         elif self.report_error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from importer.config import load_mapping
@@ -37,6 +38,8 @@ def inbox_status(
             lines.append(f"{resolved}: served by the watcher {holder.describe()}.")
         else:
             lines.append(f"{resolved}: the last watcher ({holder.describe()}) is gone; the next one takes over.")
+        if not resolved.is_dir():
+            lines.append(f"{resolved} is not a folder here: a typo, removed, or its network share is not mounted.")
         sources = find_sources(resolved, mapping, mappings_dir) if resolved.is_dir() else []
         queued = [
             (source.label, path.name)
@@ -46,6 +49,10 @@ def inbox_status(
         ]
         lines.append(f"Waiting to be taken: {len(queued)}")
         lines += [f"  {label:<16} {name}" for label, name in queued]
+        broken = [(s.label, link) for s in sources for link in s.broken_links() if not is_ignored(link.name, marker)]
+        if broken:
+            lines.append("Not taken (links to a file that is not there; drop the file itself, or put it back):")
+            lines += [f"  {label:<16} {link.name} -> {os.readlink(link)}" for label, link in broken]
         for source in sources:
             try:
                 load_mapping(source.mapping)

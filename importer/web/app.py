@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import shutil
 from collections.abc import Awaitable, Callable
@@ -12,7 +13,7 @@ from asgi_csrf import asgi_csrf
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -26,6 +27,8 @@ from importer.web.uploads import SUFFIXES, Upload
 from importer.web.work import ServerSettings
 
 Handler = Callable[[Request], Awaitable[Response]]
+
+log = logging.getLogger("importer.web")
 
 
 class TooLarge(Exception):
@@ -75,6 +78,14 @@ async def receive_upload(request: Request) -> Response:
         if upload is not None:
             state.uploads.discard(upload)
         return _too_large(request, state, wants_json)
+    except OSError as exc:  # the server's disk is full, or its upload folder cannot be written
+        if upload is not None:
+            state.uploads.discard(upload)
+        message = (
+            f"The server could not keep the file ({exc.strerror or exc}): nothing was imported. Free some space "
+            f"on the disk holding {state.uploads.root}, or ask whoever runs leadimport serve, then upload it again."
+        )
+        return _upload_error(request, message, wants_json, status=507)
     upload.size = upload.path.stat().st_size
     steps.start_describe(upload, state.settings)
     target = f"/u/{upload.id}/sheet"
@@ -150,11 +161,16 @@ async def task_status(request: Request) -> Response:
 
 
 def _safe(handler: Handler) -> Handler:
-    """Errors of the library stay on the page; an unknown upload is a 404 page."""
+    """Errors of the library stay on the page; an unknown upload is a 404 page; a browser that went away
+    mid-request (closed, or the network dropped) is a line in the log, not a traceback."""
 
     async def wrapped(request: Request) -> Response:
         try:
             return await handler(request)
+        except ClientDisconnect:
+            log.info("%s %s: the browser went away before it had sent it all; nothing was kept", request.method,
+                     request.url.path)  # fmt: skip
+            return Response(status_code=400)
         except NotFound as exc:
             return render(request, "error.html", {"error": str(exc)}, status_code=404)
         except LeadImportError as exc:

@@ -8,6 +8,7 @@ and the drop watcher can reuse a mapping saved here.
 from __future__ import annotations
 
 import collections
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,7 +229,12 @@ def write_mapping(document: dict[str, object], path: Path, *, comment: str) -> L
     """Write the mapping YAML and read it back as the CLI would (so a bad one is caught here)."""
     text = f"# {comment}\n" + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=1 << 20)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    partial = path.with_name(f".{path.name}.partial")  # whole or not at all: a watcher may read it at any moment
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return load_mapping(path)
 
 

@@ -267,12 +267,16 @@ async def choose_columns(request: Request) -> Response:
 def start_review(upload: Upload, settings: ServerSettings) -> None:
     """The dry run in the background."""
     task = jobs.Task("review", f"Checking {upload.filename}")
-    upload.task, upload.review, upload.send = task, None, None
+    with upload.lock:
+        upload.checks += 1
+        check = upload.checks
+        upload.task, upload.review, upload.send = task, None, None
 
     def work(task: jobs.Task) -> None:
         review = review_upload(upload, settings, task)
         with upload.lock:
-            upload.review = review
+            if upload.checks == check:  # an older check ending last never replaces the newest choice's
+                upload.review = review
 
     jobs.start(task, work)
 

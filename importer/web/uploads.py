@@ -50,6 +50,8 @@ class Upload:
     mapping_path: Path | None = None  # the working mapping (also what a send records in the ledger)
     saved_mapping: Path | None = None  # under mappings/, when saved or picked
     review: Review | None = None
+    checks: int = 0
+    """Checks of the rows started (each columns choice starts one): only the newest one's review is kept."""
     send: Send | None = None
     error: str | None = None  # the last problem, shown on the page until the next action
     lock: threading.RLock = field(default_factory=threading.RLock)

@@ -5,6 +5,8 @@
   const csrf = () => (document.querySelector('meta[name="csrftoken"]') || {}).content || "";
 
   function upload(form, file) {
+    if (form.dataset.uploading) return;  // a double-click, or a drop while a file is on its way: one upload
+    form.dataset.uploading = "1";
     const status = document.getElementById("upload-status");
     const bar = document.getElementById("upload-progress");
     const data = new FormData();
@@ -22,9 +24,14 @@
       try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = { error: xhr.responseText || ("HTTP " + xhr.status) }; }
       if (answer.next) { status.textContent = "Uploaded; reading it…"; window.location = answer.next; return; }
       bar.hidden = true;
+      delete form.dataset.uploading;
       showError(form, answer.error || ("The upload failed (HTTP " + xhr.status + ")."));
     };
-    xhr.onerror = () => { bar.hidden = true; showError(form, "The upload failed: the server could not be reached."); };
+    xhr.onerror = () => {
+      bar.hidden = true;
+      delete form.dataset.uploading;
+      showError(form, "The upload failed: the server could not be reached.");
+    };
     xhr.send(data);
   }
 
@@ -44,6 +51,8 @@
   if (form) {
     const drop = document.getElementById("drop");
     const input = document.getElementById("file");
+    // back to this page (kept by the browser as it was left): another file may be uploaded
+    window.addEventListener("pageshow", () => { delete form.dataset.uploading; });
     form.addEventListener("submit", (e) => {
       if (input.files && input.files.length) { e.preventDefault(); upload(form, input.files[0]); }
     });
