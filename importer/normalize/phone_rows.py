@@ -30,7 +30,7 @@ from importer.normalize.countries import normalize_phones_by_region, region_of_c
 from importer.normalize.foreign import fitting_regions, flagged_rows, label, other_countries, written_as_elsewhere
 from importer.normalize.implied_codes import same_calling_code, with_implied_code
 from importer.normalize.json_cells import first_of_json_lists
-from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere
+from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
 
 _SEPARATED = r"[\s().\-/]"
 _TEXT = pa.large_string()
@@ -156,8 +156,23 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
             )
     if default is not None and regions.home.any():
         named = [text for row, text in implied.items() if regions.home[row]]
-        e164, issue, warning = _flag_other_countries(raw, regions.home, default, e164, issue, warning, named)
+        written = _written_numbers(raw, default)
+        e164, issue, warning = _flag_other_countries(written, regions.home, default, e164, issue, warning, named)
     return e164, issue, warning
+
+
+def _written_numbers(raw: ArrowText, region: str) -> ArrowText:
+    """Each cell's number as written, without what surrounds it in the cell (an extension, a label, words after it,
+    a second number): its writing and its digits are what say which country wrote it, not ``x12`` or ``(office)``."""
+    more = pc.fill_null(pc.match_substring_regex(raw, _MORE_THAN_A_NUMBER), False)
+    if not pc.any(more).as_py():
+        return raw
+    encoded = pc.dictionary_encode(pc.filter(raw, more))
+    numbers = pa.array([written_number(str(v), region) for v in encoded.dictionary.to_pylist()], _TEXT)
+    return pc.replace_with_mask(raw, more, pc.take(numbers, encoded.indices))
+
+
+_MORE_THAN_A_NUMBER = r"[^0-9 ().\-+]"
 
 
 def _implied_codes(

@@ -370,19 +370,40 @@ def _classify_chunk(texts: list[str], region: str) -> list[tuple[str, str, str, 
 
 def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     """One cell through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
+    t, warnings, verdict = _number_in(text, region)
+    if verdict is not None:
+        return verdict
+    digits = re.sub(r"\D", "", t)
+    number = _valid_number(t, region) if _ONLY_PHONE_CHARS.fullmatch(t) else None
+    doubled = _DOUBLED_CODE.fullmatch(t) if number is None else None
+    if doubled:  # +91 +91 98..., +919198...: the code typed again into a form that already had it
+        number = _valid_number(f"+{doubled.group(1)}{re.sub(r'[^0-9]', '', doubled.group(2))}", region)
+        if number is not None and number.country_code == int(doubled.group(1)):
+            warnings.append(issues.COUNTRY_CODE_REPEATED.code)
+        else:
+            number = None
+    if number is None:
+        return "", digits, issues.INVALID_PHONE.code, ", ".join(warnings)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, str(number.national_number), "", ", ".join(warnings)
+
+
+def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, str, str] | None]:
+    """The number a cell holds as written, without what surrounds it (a label, words after it, an extension, a
+    second number), with the warnings that says; or a verdict already given by how the cell is written."""
     if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
-        return "", "", issues.INVALID_PHONE.code, ""
+        return text, [], ("", "", issues.INVALID_PHONE.code, "")
     link = _WHATSAPP_LINK.match(text.strip())
     t = f"+{link.group(1)}" if link else _without_label(_PREFIX.sub("", text.strip()), region)
     t = _PLUSES.sub(r"\1+", t)
-    if t.casefold() in PLACEHOLDERS:
-        return "", "", "", ""
     warnings: list[str] = []
+    if t.casefold() in PLACEHOLDERS:
+        return t, warnings, ("", "", "", "")
     t = _FLOAT_TAIL.sub("", _DASHES.sub("-", t))
     if _NEGATIVE.match(t):  # the spreadsheet subtracted: the number is gone
-        return "", re.sub(r"\D", "", t), issues.DAMAGED_PHONE.code, ""
+        return t, warnings, ("", re.sub(r"\D", "", t), issues.DAMAGED_PHONE.code, "")
     if re.fullmatch(_DECIMAL, t):
-        return "", re.sub(r"\D", "", t), issues.INVALID_PHONE.code, ""
+        return t, warnings, ("", re.sub(r"\D", "", t), issues.INVALID_PHONE.code, "")
     t = _TRAILING_WORDS.sub("", _LABEL.sub("", t)).rstrip(" ,;.")
     if _GROUPED.fullmatch(t):
         t = t.replace(",", "")
@@ -390,7 +411,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     if sci:
         expanded = expand_scientific(sci)
         if expanded is None:
-            return "", "", issues.DAMAGED_PHONE.code, ""
+            return t, warnings, ("", "", issues.DAMAGED_PHONE.code, "")
         t = expanded
     parts = [p for p in _SPLIT.split(t) if p.strip()]
     lengths = [len(re.sub(r"\D", "", p)) for p in parts]
@@ -410,19 +431,14 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     if ext and len(re.sub(r"\D", "", t[: ext.start()])) >= 6:
         t = t[: ext.start()]
         warnings.append(issues.PHONE_EXTENSION_DROPPED.code)
-    digits = re.sub(r"\D", "", t)
-    number = _valid_number(t, region) if _ONLY_PHONE_CHARS.fullmatch(t) else None
-    doubled = _DOUBLED_CODE.fullmatch(t) if number is None else None
-    if doubled:  # +91 +91 98..., +919198...: the code typed again into a form that already had it
-        number = _valid_number(f"+{doubled.group(1)}{re.sub(r'[^0-9]', '', doubled.group(2))}", region)
-        if number is not None and number.country_code == int(doubled.group(1)):
-            warnings.append(issues.COUNTRY_CODE_REPEATED.code)
-        else:
-            number = None
-    if number is None:
-        return "", digits, issues.INVALID_PHONE.code, ", ".join(warnings)
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, str(number.national_number), "", ", ".join(warnings)
+    return t, warnings, None
+
+
+def written_number(text: str, region: str) -> str:
+    """The number ``text`` holds as written when read in ``region``: ``(415) 555-0134`` of
+    ``Tel: (415) 555-0134 x12 - John``; ``text`` itself when the cell says it is no number."""
+    t, _, verdict = _number_in(text, region)
+    return text if verdict is not None else t
 
 
 def _without_label(text: str, region: str) -> str:

@@ -1,0 +1,69 @@
+"""A number is judged by the number a cell holds, not by what is written around it: an extension, a label, words
+after it or a second number never make another country's number pass for one of the default region's.
+
+Each test writes a small sheet, runs the CLI and reads the report."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PROCESS, PROJECT
+
+ENV = {"VOX_PROJECT_ID": PROJECT, "VOX_PROCESS_ID": PROCESS}
+
+
+def _validate(run_cli: Any, tmp_path: Path, region: str, phones: list[str]) -> list[dict[str, str]]:
+    sheet = tmp_path / "leads.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["Name", "Phone"], *([f"Lead {i}", p] for i, p in enumerate(phones))])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: {region}\nfields:\n  name: Name\n  phone: Phone\n"
+    )
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report), env=ENV)
+    assert result.exit_code in (0, 1), result.output
+    rows: list[dict[str, str]] = result.report
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("written", "elsewhere"),
+    [
+        ("(415) 555-0134 x12", "US"),
+        ("415-555-0134 ext 5", "US"),
+        ("415.555.0134 #7", "US"),
+        ("(415) 555-0134 - John", "US"),
+        ("(415) 555-0134 (office)", "US"),
+        ("(415) 555-0134 / (415) 555-0199", "US"),
+        ("(415) 555-0134, (415) 555-0198", "US"),
+        ("07400 123456 ext 3", "GB"),
+    ],
+)
+def test_another_countrys_number_with_more_in_its_cell_is_held_back(
+    run_cli: Any, tmp_path: Path, written: str, elsewhere: str
+) -> None:
+    (row,) = _validate(run_cli, tmp_path, "IN", [written])
+    assert (row["status"], row["reason"], row["phone_e164"]) == ("invalid", "phone-other-country", ""), row
+    named = row["warnings"].split("phone-other-country:")[1].split(",")[0].split("/")
+    assert elsewhere in named, row
+
+
+@pytest.mark.parametrize(
+    ("written", "e164"),
+    [
+        ("98200 12345 ext 12", "+919820012345"),
+        ("98200 12345 - Rahul", "+919820012345"),
+        ("98200 12345 / 022-2345 6789", "+919820012345"),
+        ("022-2345 6789 (office)", "+912223456789"),
+    ],
+)
+def test_a_home_number_with_more_in_its_cell_is_still_sent(
+    run_cli: Any, tmp_path: Path, written: str, e164: str
+) -> None:
+    (row,) = _validate(run_cli, tmp_path, "IN", [written])
+    assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row
