@@ -67,3 +67,39 @@ def test_a_home_number_with_more_in_its_cell_is_still_sent(
 ) -> None:
     (row,) = _validate(run_cli, tmp_path, "IN", [written])
     assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row
+
+
+def _validate_with_country(run_cli: Any, tmp_path: Path, rows: list[tuple[str, str]]) -> list[dict[str, str]]:
+    sheet = tmp_path / "leads.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["Name", "Phone", "Country"], *([f"Lead {i}", p, c] for i, (p, c) in enumerate(rows))])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: IN\n"
+        "fields:\n  name: Name\n  phone: Phone\n  phoneCountryCode: Country\n"
+    )
+    report = tmp_path / "r.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report), env=ENV)
+    assert result.exit_code in (0, 1), result.output
+    out: list[dict[str, str]] = result.report
+    return out
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "44 7400 123456 ext 2",
+        "Tel: 44 7400 123456",
+        "4.47400123456E+11",  # 447400123456 as Excel shows a number it stored as a float
+        "447,400,123,456",
+        "44 7400 123456 (mobile)",
+    ],
+)
+def test_a_number_with_its_code_but_no_plus_is_read_whatever_surrounds_it(
+    run_cli: Any, tmp_path: Path, written: str
+) -> None:
+    """Read in its own country it is the row's number; read in India, another country's, held back."""
+    own, home = _validate_with_country(run_cli, tmp_path, [(written, "United Kingdom"), (written, "")])
+    assert (own["status"], own["phone_e164"].strip('="')) == ("valid", "+447400123456"), own
+    assert (home["status"], home["reason"]) == ("invalid", "phone-other-country"), home
+    assert "phone-other-country:GB" in home["warnings"], home

@@ -137,9 +137,10 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
     else:
         phones = normalize_phones_by_region(cells, pd.Series(regions.region))
     e164, issue, warning = (pc.cast(to_arrow(c), _TEXT) for c in (phones.e164, phones.issue, phones.warning))
+    written = _written_numbers(raw, regions.region)
     if regions.uniform is None and default is not None:
-        e164, issue = _dialled_from_home(raw, regions.region, default, e164, issue)
-    e164, issue, warning, implied = _implied_codes(raw, regions.region, e164, issue, warning)
+        e164, issue = _dialled_from_home(written, regions.region, default, e164, issue)
+    e164, issue, warning, implied = _implied_codes(written, regions.region, e164, issue, warning)
     if regions.unknown.any() or regions.undecided.any():
         own_code = to_bool(pc.match_substring_regex(raw, _OWN_CODE))
         refused = to_bool(pc.equal(issue, issues.INVALID_PHONE.code)) & ~own_code
@@ -156,23 +157,32 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
             )
     if default is not None and regions.home.any():
         named = [text for row, text in implied.items() if regions.home[row]]
-        written = _written_numbers(raw, default)
         e164, issue, warning = _flag_other_countries(written, regions.home, default, e164, issue, warning, named)
     return e164, issue, warning
 
 
-def _written_numbers(raw: ArrowText, region: str) -> ArrowText:
-    """Each cell's number as written, without what surrounds it in the cell (an extension, a label, words after it,
-    a second number): its writing and its digits are what say which country wrote it, not ``x12`` or ``(office)``."""
-    more = pc.fill_null(pc.match_substring_regex(raw, _MORE_THAN_A_NUMBER), False)
-    if not pc.any(more).as_py():
+def _written_numbers(raw: ArrowText, region: np.ndarray) -> ArrowText:
+    """Each cell's number as written in its row's region, without what surrounds it in the cell (an extension, a
+    label, words after it, a second number, a float's exponent): its writing and its digits are what say which
+    country wrote it and whether a calling code leads it, not ``x12`` or ``(office)``."""
+    # A number with its own + is never looked at again: the country it is written in is certain.
+    more = to_bool(pc.match_substring_regex(raw, _MORE_THAN_A_NUMBER)) & ~to_bool(pc.match_substring_regex(raw, _PLUS))
+    if not more.any():
         return raw
-    encoded = pc.dictionary_encode(pc.filter(raw, more))
-    numbers = pa.array([written_number(str(v), region) for v in encoded.dictionary.to_pylist()], _TEXT)
-    return pc.replace_with_mask(raw, more, pc.take(numbers, encoded.indices))
+    rows = np.flatnonzero(more)
+    seen: dict[tuple[str, str], str] = {}
+    numbers = []
+    for text, where in zip(_take(raw, rows).tolist(), region[rows].tolist(), strict=True):
+        key = (str(text), str(where))
+        if key not in seen:
+            seen[key] = written_number(*key)
+        numbers.append(seen[key])
+    return _set(raw, rows, np.array(numbers, dtype=object))
 
 
 _MORE_THAN_A_NUMBER = r"[^0-9 ().\-+]"
+_PLUS = r"(?:^|[^eE])\+"
+"""A calling code's + (not a float's exponent: 4.47400123456E+11)."""
 
 
 def _implied_codes(
