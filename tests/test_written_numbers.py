@@ -103,3 +103,22 @@ def test_a_number_with_its_code_but_no_plus_is_read_whatever_surrounds_it(
     assert (own["status"], own["phone_e164"].strip('="')) == ("valid", "+447400123456"), own
     assert (home["status"], home["reason"]) == ("invalid", "phone-other-country"), home
     assert "phone-other-country:GB" in home["warnings"], home
+
+
+def test_suggest_on_a_sheet_of_tied_countries_says_which_region_to_set(run_cli: Any, tmp_path: Path) -> None:
+    """Eight-digit mobiles are as valid in Singapore as in Hong Kong: no default_region is written, and what to set
+    names the countries the numbers fit (it said 'e.g. default_region: US', a country they do not fit)."""
+    sheet = tmp_path / "leads.csv"
+    rows = [[f"Tan Wei {c}", f"9{i}12 34{i}6"] for i, c in enumerate("ABCDEFGH")]
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["Name", "Mobile"], *rows])
+    out = tmp_path / "m.yaml"
+    result = run_cli("mapping", "suggest", str(sheet), "--out", str(out), env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "\ndefault_region:" not in out.read_text(encoding="utf-8")
+    lines = result.output.splitlines()
+    alike = next(line for line in lines if "read alike as numbers of" in line)
+    tied = alike.split("read alike as numbers of ")[1].split(",")[0].split(" or ")
+    assert "SG" in tied and "US" not in tied, alike
+    advice = next(line for line in lines if "set default_region" in line)
+    assert f"default_region: {tied[0]})" in advice, advice

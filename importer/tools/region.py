@@ -87,6 +87,7 @@ class RegionGuess:
     evidence: tuple[str, ...]  # one line per kind of evidence, for the mapping's comment
     doubt: str | None = None  # set when the evidence is absent or mixed: said in the comment and on the CLI
     own_country: bool = False  # every row carries its country (+CC on every phone, or a country column)
+    alike: tuple[str, ...] = ()  # no region: the countries the numbers fit alike (what the user chooses between)
 
 
 @dataclass
@@ -166,7 +167,7 @@ def infer_region(
         # while no default_region leaves them invalid (no-region) and says what to set.
         alike = " or ".join(national.tied)
         doubt = f"the numbers read alike as numbers of {alike}, and nothing else in the sheet tells which"
-        return RegionGuess(None, tuple(evidence), doubt)
+        return RegionGuess(None, tuple(evidence), doubt, alike=tuple(national.tied))
     if share < DECIDED:
         rivals = ", ".join(f"+{c} {w / total:.0%}" for c, w in tally.ranked()[:3])
         doubt = f"the evidence is mixed ({rivals}): {region} was taken; check default_region"
