@@ -122,3 +122,17 @@ def test_suggest_on_a_sheet_of_tied_countries_says_which_region_to_set(run_cli: 
     assert "SG" in tied and "US" not in tied, alike
     advice = next(line for line in lines if "set default_region" in line)
     assert f"default_region: {tied[0]})" in advice, advice
+
+
+@pytest.mark.parametrize(
+    ("written", "e164"),
+    [
+        ("98200 1234 / 98200 12348", "+919820012348"),  # the first typed a digit short
+        ("98200 1234, 022-2345 6789", "+912223456789"),
+    ],
+)
+def test_a_cell_of_two_numbers_sends_the_valid_one(run_cli: Any, tmp_path: Path, written: str, e164: str) -> None:
+    """The lead has a good number; a mistyped one before it does not keep it out of the CRM."""
+    (row,) = _validate(run_cli, tmp_path, "IN", [written])
+    assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row
+    assert "multiple-phones" in row["warnings"], row

@@ -420,7 +420,9 @@ def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, 
         several = _valid_number(t.replace("/", ""), region) is None  # 036336/652: area code / number (Germany)
         t = t.replace("/", "") if not several else t
     if several:
-        t = parts[0]  # also 9812345697/98: a second number written as its last digits
+        # The first valid one (98200 1234 / 98200 12348: the first is a digit short); else the first, which is also
+        # the whole number of 9812345697/98 (a second number written as its last digits).
+        t = next((p for p in parts if _valid_number(p, region) is not None), parts[0])
         warnings.append(issues.MULTIPLE_PHONES.code)
     elif len(re.sub(r"\D", "", t)) > _LONGEST:
         first = _first_of_spaced(t, region)  # 98123 45672 98123 45673: two numbers with only a space between
