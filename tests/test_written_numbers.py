@@ -136,3 +136,23 @@ def test_a_cell_of_two_numbers_sends_the_valid_one(run_cli: Any, tmp_path: Path,
     (row,) = _validate(run_cli, tmp_path, "IN", [written])
     assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row
     assert "multiple-phones" in row["warnings"], row
+
+
+def test_a_sheet_most_of_whose_numbers_the_default_region_refuses_says_so(run_cli: Any, tmp_path: Path) -> None:
+    """Australian mobiles read with an Indian default_region: none is sent, and the summary says why and what to do,
+    not only 'invalid-phone 5'."""
+    phones = ["0412 749 657", "0423 118 902", "0438 552 170", "0401 336 845", "0455 902 613"]
+    sheet = tmp_path / "leads.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["Name", "Phone"], *([f"Lead {i}", p] for i, p in enumerate(phones))])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: IN\nfields:\n  name: Name\n  phone: Phone\n"
+    )
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"), env=ENV)
+    assert result.exit_code == 1, result.output
+    assert {r["reason"] for r in result.report} == {"invalid-phone"}
+    note = next(line for line in result.output.splitlines() if "not valid numbers of the country" in line)
+    assert "5 of 5" in note and "--region" in note and "mapping suggest" in note, note
+    fine = run_cli("validate", str(sheet), "--mapping", str(mapping), "--region", "AU", env=ENV)
+    assert fine.exit_code == 0 and "not valid numbers of the country" not in fine.output, fine.output
