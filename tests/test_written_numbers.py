@@ -156,3 +156,38 @@ def test_a_sheet_most_of_whose_numbers_the_default_region_refuses_says_so(run_cl
     assert "5 of 5" in note and "--region" in note and "mapping suggest" in note, note
     fine = run_cli("validate", str(sheet), "--mapping", str(mapping), "--region", "AU", env=ENV)
     assert fine.exit_code == 0 and "not valid numbers of the country" not in fine.output, fine.output
+
+
+@pytest.mark.parametrize(
+    ("region", "written", "e164"),
+    [
+        ("DE", "4915112345678", "+4915112345678"),  # +49 151 12345678 typed into Excel: the + is gone
+        ("DE", "491711234567", "+491711234567"),
+        ("ID", "62812163992", "+62812163992"),
+        ("ID", "62 812 1639 92", "+62812163992"),
+        ("SE", "46701234567", "+46701234567"),
+        ("XK", "38344123456", "+38344123456"),
+    ],
+)
+def test_a_number_that_starts_with_its_own_calling_code_is_not_given_the_code_twice(
+    run_cli: Any, tmp_path: Path, region: str, written: str, e164: str
+) -> None:
+    """Germans, Indonesians and Swedes write a national number with its 0: digits that start with the country's
+    calling code and no 0 are the number with its code (they were sent as +49 4915112345678, +62 62812163992)."""
+    (row,) = _validate(run_cli, tmp_path, region, [written])
+    assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row
+
+
+@pytest.mark.parametrize(
+    ("region", "written", "e164"),
+    [
+        ("DE", "04915 112345", "+494915112345"),  # a landline of an area code that starts as 49 does, with its 0
+        ("DE", "030 12345678", "+493012345678"),
+        ("IN", "9198765432", "+919198765432"),  # an Indian mobile that starts with 91
+    ],
+)
+def test_a_national_number_that_starts_like_the_code_stays_national(
+    run_cli: Any, tmp_path: Path, region: str, written: str, e164: str
+) -> None:
+    (row,) = _validate(run_cli, tmp_path, region, [written])
+    assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row

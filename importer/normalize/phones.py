@@ -300,17 +300,19 @@ def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.
 
 
 def _strips_country_code(d: pa.Array, after_cc: pa.Array, has_cc: pa.Array, rules: RegionRules) -> pa.Array:
-    """Where phonenumbers takes the leading country code off: only when the whole does not fit the region.
+    """Where the leading country code is taken off: when the whole does not fit the region (as phonenumbers does),
+    and, in a region whose national numbers are written with their trunk prefix, when the rest is a valid number
+    (see :func:`_own_code_first`).
 
     Checked only on the cells that start with the code (the patterns are the costly part).
     """
     if not pc.any(has_cc).as_py():
         return has_cc
     whole, rest = pc.filter(d, has_cc), pc.filter(after_cc, has_cc)
-    strip = pc.and_(
-        pc.invert(_matches(whole, rules.general, rules.general_lengths)),
-        _matches(rest, rules.general, rules.general_lengths),
-    )
+    unfit = pc.invert(_matches(whole, rules.general, rules.general_lengths))
+    if rules.national_prefix:
+        unfit = pc.or_(unfit, _valid_national(rest, rules))
+    strip = pc.and_(unfit, _matches(rest, rules.general, rules.general_lengths))
     if rules.national_prefix:
         strip = pc.and_(strip, pc.invert(pc.starts_with(rest, rules.national_prefix)))
     return pc.replace_with_mask(has_cc, has_cc, strip)
@@ -384,6 +386,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
             number = None
     if number is None:
         return "", digits, issues.INVALID_PHONE.code, ", ".join(warnings)
+    number = _own_code_first(t, number, region)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, str(number.national_number), "", ", ".join(warnings)
 
@@ -441,6 +444,24 @@ def written_number(text: str, region: str) -> str:
     ``Tel: (415) 555-0134 x12 - John``; ``text`` itself when the cell says it is no number."""
     t, _, verdict = _number_in(text, region)
     return text if verdict is not None else t
+
+
+def _own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> phonenumbers.PhoneNumber:
+    """``number`` (``text`` read as a national number of ``region``), or the number ``text`` is with its leading
+    digits read as ``region``'s calling code when that is valid too and ``region`` writes its national numbers with
+    a trunk prefix ``text`` lacks: ``4915112345678`` is +49 151 12345678 typed into Excel (which drops the +), not a
+    landline of an area code 04915 written without its 0 (+62 812..., +383 44... alike). phonenumbers takes the
+    code off only when the whole is no number of the region; where lengths vary, it often is one."""
+    rules = region_rules(region)
+    if not rules.national_prefix or "+" in text:
+        return number
+    digits = re.sub(r"\D", "", text)
+    if not digits.startswith(rules.country_code) or digits.startswith(rules.national_prefix):
+        return number
+    if rules.international_prefix and re.match(f"(?:{rules.international_prefix})", digits):
+        return number
+    coded = _valid_number("+" + digits, region)
+    return coded if coded is not None and str(coded.country_code) == rules.country_code else number
 
 
 def _without_label(text: str, region: str) -> str:
