@@ -191,3 +191,23 @@ def test_a_national_number_that_starts_like_the_code_stays_national(
 ) -> None:
     (row,) = _validate(run_cli, tmp_path, region, [written])
     assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row
+
+
+@pytest.mark.parametrize(
+    ("cell", "number", "e164"),
+    [
+        ("India (91)", "98200 12345", "+919820012345"),
+        ("91 India", "98200 12345", "+919820012345"),
+        ("971 - UAE", "050 123 4567", "+971501234567"),
+        ("1 (US)", "(415) 555-0134", "+14155550134"),
+        ("Germany 49", "0151 12345678", "+4915112345678"),
+        ("44 (UK)", "07400 123456", "+447400123456"),
+    ],
+)
+def test_a_country_cell_of_a_calling_code_and_its_country_names_it(
+    run_cli: Any, tmp_path: Path, cell: str, number: str, e164: str
+) -> None:
+    """A code column written 'India (91)' or '971 - UAE' (the + left out) reads the row's number in that country;
+    such rows were invalid with unknown-country."""
+    (row,) = _validate_with_country(run_cli, tmp_path, [(number, cell)])
+    assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row

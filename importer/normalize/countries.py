@@ -55,6 +55,9 @@ def region_of_code(text: str) -> str | None:
         named = country_of_name(cell) or _sharing_a_code(cell)  # India, UAE, Deutschland, DEU; US/Canada
         if named is not None:
             return named
+    both = None if match is not None else _code_and_name(cell)
+    if both is not None:  # India (91), 971 - UAE, 1 (US): a calling code and the country whose code it is
+        return both
     match = match or _CODE_IN_TEXT.search(cell)
     if match is not None:  # +971, 0091, India (+91)
         region = phonenumbers.region_code_for_country_code(int(match.group(1)))
@@ -68,6 +71,26 @@ def region_of_code(text: str) -> str | None:
     if outside is not None and all(code == outside for code in inside):
         return outside
     return _flagged(cell) or _placed(cell)
+
+
+_CODE_GROUP = re.compile(r"(?<!\w)(?:\+|00)?\s*(\d{1,4})(?!\w)")
+_PUNCTUATION = re.compile(r"[()\[\]\-\u2013:|/,.+]")
+
+
+def _code_and_name(cell: str) -> str | None:
+    """The country of a cell holding one calling code and a country's name or code, when the code is that
+    country's (``India (91)``, ``971 - UAE``, ``1 (US)``, ``Kazakhstan (+7)``); None otherwise."""
+    codes = _CODE_GROUP.findall(cell)
+    if len(codes) != 1:
+        return None
+    rest = " ".join(_PUNCTUATION.sub(" ", _CODE_GROUP.sub(" ", cell)).split())
+    if not rest:
+        return None
+    named = rest.upper() if len(rest) == 2 and rest.upper() in phonenumbers.SUPPORTED_REGIONS else None
+    named = named or country_of_name(rest)
+    if named is None or phonenumbers.country_code_for_region(named) != int(codes[0]):
+        return None
+    return named
 
 
 def _flagged(cell: str) -> str | None:
