@@ -211,3 +211,27 @@ def test_a_country_cell_of_a_calling_code_and_its_country_names_it(
     such rows were invalid with unknown-country."""
     (row,) = _validate_with_country(run_cli, tmp_path, [(number, cell)])
     assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row
+
+
+@pytest.mark.parametrize(
+    ("phones", "region"),
+    [
+        (["447400123456", "447700123456", "447911123456", "447400654321", "447511223344"], "GB"),
+        (["6281234567890", "6281298765432", "6285712345678", "62812163992", "622129345678"], "ID"),
+        (["4915112345678", "4917612345678", "4916098765432", "491711234567", "4915771234567"], "DE"),
+    ],
+)
+def test_suggest_reads_the_country_of_numbers_written_with_their_code_but_no_plus(
+    run_cli: Any, tmp_path: Path, phones: list[str], region: str
+) -> None:
+    """A sheet whose numbers lost their + (Excel drops it) still shows its country in their leading code: suggest
+    writes it (it wrote none for British numbers, 'as valid in DE', and every row was then invalid no-region)."""
+    sheet = tmp_path / "leads.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["Name", "Phone"], *([f"Lead {i}", p] for i, p in enumerate(phones))])
+    out = tmp_path / "m.yaml"
+    result = run_cli("mapping", "suggest", str(sheet), "--out", str(out), env=ENV)
+    assert result.exit_code == 0, result.output
+    assert f"\ndefault_region: {region}\n" in out.read_text(encoding="utf-8"), result.output
+    checked = run_cli("validate", str(sheet), "--mapping", str(out), "--report", str(tmp_path / "r.csv"), env=ENV)
+    assert [r["phone_e164"].strip('="') for r in checked.report] == ["+" + p for p in phones]

@@ -302,7 +302,7 @@ def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.
 def _strips_country_code(d: pa.Array, after_cc: pa.Array, has_cc: pa.Array, rules: RegionRules) -> pa.Array:
     """Where the leading country code is taken off: when the whole does not fit the region (as phonenumbers does),
     and, in a region whose national numbers are written with their trunk prefix, when the rest is a valid number
-    (see :func:`_own_code_first`).
+    (see :func:`own_code_first`).
 
     Checked only on the cells that start with the code (the patterns are the costly part).
     """
@@ -386,7 +386,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
             number = None
     if number is None:
         return "", digits, issues.INVALID_PHONE.code, ", ".join(warnings)
-    number = _own_code_first(t, number, region)
+    number = own_code_first(t, number, region)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, str(number.national_number), "", ", ".join(warnings)
 
@@ -446,7 +446,7 @@ def written_number(text: str, region: str) -> str:
     return text if verdict is not None else t
 
 
-def _own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> phonenumbers.PhoneNumber:
+def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> phonenumbers.PhoneNumber:
     """``number`` (``text`` read as a national number of ``region``), or the number ``text`` is with its leading
     digits read as ``region``'s calling code when that is valid too and ``region`` writes its national numbers with
     a trunk prefix ``text`` lacks: ``4915112345678`` is +49 151 12345678 typed into Excel (which drops the +), not a

@@ -22,7 +22,7 @@ from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import opens_with_own_group
-from importer.normalize.phones import PLACEHOLDERS, retired_mexican
+from importer.normalize.phones import PLACEHOLDERS, own_code_first, retired_mexican
 from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
 from importer.tools.vocabulary import header_languages
 
@@ -378,11 +378,14 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
             continue  # the digits began with the region's IDD prefix: dialled abroad
         if not phonenumbers.is_valid_number_for_region(number, region):
             continue
+        number = own_code_first(cell, number, region)  # 62812163992 in Indonesia: +62 812..., as the import reads it
         kind = _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3)
         weight = 1.0
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         written = _groups(national)
-        if "".join(ch for ch in national if ch.isdigit()) != digits:
+        # 447400123456: a British number with its code written, the + lost (Excel drops it); as good as +44 ...
+        coded = digits == f"{number.country_code}{phonenumbers.national_significant_number(number)}"
+        if not coded and "".join(ch for ch in national if ch.isdigit()) != digits:
             prefix = _prefix_optional(region, number)
             stripped = written[1:] if written and written[0] == 1 else written
             if not prefix or not digits.endswith(phonenumbers.national_significant_number(number)):
