@@ -235,3 +235,30 @@ def test_suggest_reads_the_country_of_numbers_written_with_their_code_but_no_plu
     assert f"\ndefault_region: {region}\n" in out.read_text(encoding="utf-8"), result.output
     checked = run_cli("validate", str(sheet), "--mapping", str(out), "--report", str(tmp_path / "r.csv"), env=ENV)
     assert [r["phone_e164"].strip('="') for r in checked.report] == ["+" + p for p in phones]
+
+
+WORLD_WITHOUT_PLUS = [
+    "447400123456", "14155550134", "919820012345", "971501234567", "4915112345678", "6281234567890",
+    "61412749657", "5511987654321", "8613800138001", "2348031234567", "33612345678", "393123456789",
+]  # fmt: skip
+
+
+def test_suggest_writes_no_region_for_numbers_of_many_countries_that_lost_their_plus(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """An event's attendees of a dozen countries, the + of each number lost to Excel: most of the digits are also
+    valid German numbers (Germany's lengths vary), and suggest wrote default_region: DE, which sent every one as a
+    wrong +49 number. Now it writes none, says why, and no row is sent under another country's code."""
+    sheet = tmp_path / "leads.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["Name", "Phone"], *([f"Lead {i}", p] for i, p in enumerate(WORLD_WITHOUT_PLUS))])
+    out = tmp_path / "m.yaml"
+    result = run_cli("mapping", "suggest", str(sheet), "--out", str(out), env=ENV)
+    assert result.exit_code == 0, result.output
+    assert "\ndefault_region:" not in out.read_text(encoding="utf-8"), result.output
+    assert "without their +" in result.output, result.output
+    checked = run_cli("validate", str(sheet), "--mapping", str(out), "--report", str(tmp_path / "r.csv"), env=ENV)
+    wrong = [
+        r for r in checked.report if r["phone_e164"] and r["phone_e164"].strip('="') != "+" + r["Phone"].strip('="')
+    ]
+    assert wrong == []
