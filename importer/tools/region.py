@@ -227,7 +227,7 @@ def _signed_code(cell: str) -> int | None:
         number = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
         return None
-    return int(number.country_code) if phonenumbers.is_valid_number(number) else None
+    return int(number.country_code or 0) if phonenumbers.is_valid_number(number) else None
 
 
 RIVAL = 0.5
