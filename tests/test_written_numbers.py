@@ -262,3 +262,28 @@ def test_suggest_writes_no_region_for_numbers_of_many_countries_that_lost_their_
         r for r in checked.report if r["phone_e164"] and r["phone_e164"].strip('="') != "+" + r["Phone"].strip('="')
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("written", "elsewhere"),
+    [
+        ("Germany 0151 12345678", "DE"),
+        ("UAE 050 123 4567", "AE"),
+        ("UK - 07400 123456", "GB"),
+        ("US: (415) 555-0134", "US"),
+    ],
+)
+def test_a_number_labelled_with_another_country_is_held_as_that_countrys(
+    run_cli: Any, tmp_path: Path, written: str, elsewhere: str
+) -> None:
+    """The label names the number's country and the number is valid there: the row says so
+    (phone-other-country:DE), not that the number is invalid."""
+    (row,) = _validate(run_cli, tmp_path, "IN", [written])
+    assert (row["status"], row["reason"], row["phone_e164"]) == ("invalid", "phone-other-country", ""), row
+    assert f"phone-other-country:{elsewhere}" in row["warnings"], row
+
+
+def test_a_number_with_its_own_plus_code_after_a_country_label_is_sent(run_cli: Any, tmp_path: Path) -> None:
+    """'USA +1 415 555 0134': the + says the country, the label agrees; it was invalid-phone."""
+    (row,) = _validate(run_cli, tmp_path, "IN", ["USA +1 415 555 0134"])
+    assert (row["status"], row["phone_e164"].strip('="')) == ("valid", "+14155550134"), row

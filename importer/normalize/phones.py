@@ -385,7 +385,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         else:
             number = None
     if number is None:
-        return "", digits, issues.INVALID_PHONE.code, ", ".join(warnings)
+        return _labelled_elsewhere(text, region) or ("", digits, issues.INVALID_PHONE.code, ", ".join(warnings))
     number = own_code_first(t, number, region)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, str(number.national_number), "", ", ".join(warnings)
@@ -444,6 +444,32 @@ def written_number(text: str, region: str) -> str:
     ``Tel: (415) 555-0134 x12 - John``; ``text`` itself when the cell says it is no number."""
     t, _, verdict = _number_in(text, region)
     return text if verdict is not None else t
+
+
+def _labelled_elsewhere(text: str, region: str) -> tuple[str, str, str, str] | None:
+    """The verdict on a number labelled with another country than ``region`` (``Germany 0151 12345678``,
+    ``USA +1 415 555 0134``) that is valid there: sent when its own ``+`` code says its country, the row's own when
+    that country dials ``region``'s code, else held back as that country's (``phone-other-country:DE``). None when
+    the label names no other country or the number is not valid in the one it names."""
+    stripped = _PREFIX.sub("", text.strip())
+    label = _LEADING_TEXT.match(stripped)
+    if label is None or label.end() == len(stripped):
+        return None
+    head = label.group().rstrip()
+    head = head[:-1].rstrip() if head.endswith("(") else head
+    named = _country_named(head)
+    if named is None or region in (named, NO_REGION):  # a row of no country: only a + says where a number is
+        return None
+    t, warnings, verdict = _number_in(stripped[len(head) :].lstrip(), named)
+    number = _valid_number(t, named) if verdict is None and _ONLY_PHONE_CHARS.fullmatch(t) else None
+    if number is None:
+        return None
+    country = phonenumbers.region_code_for_number(number)
+    if "+" in t or number.country_code == phonenumbers.country_code_for_region(region):
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return e164, str(number.national_number), "", ", ".join(warnings)
+    warnings.append(f"{issues.PHONE_OTHER_COUNTRY.code}:{country}")
+    return "", str(number.national_number), issues.PHONE_OTHER_COUNTRY.code, ", ".join(warnings)
 
 
 def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> phonenumbers.PhoneNumber:
