@@ -24,6 +24,11 @@ import pyarrow.compute as pc
 
 from importer import issues
 from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace, without_ascii
+from importer.normalize.phone_labels import FORMATTING as _FORMATTING
+from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
+from importer.normalize.phone_labels import country_named as _country_named
+from importer.normalize.phone_labels import valid_number as _valid_number
+from importer.normalize.phone_labels import without_label as _without_label
 
 PLACEHOLDERS = frozenset(
     {"", "-", "--", "---", ".", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "not available", "#n/a", "0", "x"}
@@ -41,7 +46,6 @@ _FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out b
 _PREFIX = re.compile(
     r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?\s*[:.#-]\s*", re.IGNORECASE
 )  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ...
-_LEADING_TEXT = re.compile(r"[^\d+]+")
 # A WhatsApp click-to-chat link (wa.me/447400123456, api.whatsapp.com/send?phone=...): the number is always written
 # in international form, without its "+"; a message may follow (?text=Hi).
 _WHATSAPP_LINK = re.compile(
@@ -50,12 +54,10 @@ _WHATSAPP_LINK = re.compile(
     re.IGNORECASE,
 )
 _PLUSES = re.compile(r"^(\(?)\+(?:\s*\+)+")  # ++44 7400...: the plus typed twice
-_LONGEST_LABEL = 40  # characters of text before a number read as its label ("Tel/WhatsApp (office): ")
 _TRAILING_WORDS = re.compile(r"(?<=\d)[\s,;:\-\u2013]*\s[\s,;:\-\u2013]*[^\W\d_][^\d+]*$")
 """9812345678 - Rahul, 9812345678 WhatsApp only: words without digits after the number, apart from it."""
 _EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
-_FORMATTING = re.compile(r"[\s().\-\[\]/]")
 _ONLY_PHONE_CHARS = re.compile(r"^\(?\+?[\d\s().\-\[\]/]+$")  # (+91) 98123 45670 too
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # Word's en dash, minus signs
 _DECIMAL = r"^\+?\d+\.\d{1,2}$"
@@ -490,56 +492,8 @@ def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> 
     return coded if coded is not None and str(coded.country_code) == rules.country_code else number
 
 
-def _without_label(text: str, region: str) -> str:
-    """``text`` without the words that label the number in front of it, in any language and with or without a
-    colon: ``Mob 98...``, ``(M) 98...``, ``Tel/WhatsApp: +91...``, ``Handy: 0171...``, Russian, Chinese or Arabic words.
-    An opening bracket or ``+`` the number starts with stays (``Mob (+91) 98...``). A label that names another
-    country than ``region`` stays (``UK: 7400 123456`` read in India): the number is not this country's to read."""
-    label = _LEADING_TEXT.match(text)
-    if label is None or label.end() == len(text):
-        return text
-    head = label.group().rstrip()
-    head = head[:-1].rstrip() if head.endswith("(") else head
-    if len(head) > _LONGEST_LABEL or not any(ch.isalpha() for ch in head):
-        return text
-    named = _country_named(head)
-    rest = text[len(head) :].lstrip()
-    if named is not None and named != region and not _abbreviation(head, rest, named, region):
-        return text
-    return rest
-
-
-def _abbreviation(head: str, rest: str, named: str, region: str) -> bool:
-    """Whether a label in capitals that is also a country's code (``MO:`` Macao, ``NO`` Norway, ``PH``) is a
-    label's abbreviation (mobile, number, phone): the number after it is ``region``'s and not that country's."""
-    key = head.strip(" :.#=()-\uff1a")
-    if not (key.isascii() and key.isalpha() and len(key) <= 3):
-        return False
-    return _valid_number(rest, region) is not None and _valid_number(rest, named) is None
-
-
-def _country_named(label: str) -> str | None:
-    """The country a number's label names (``UK:``, ``Germany``, ``USA -``), if any. A short word not in capitals
-    (``Mo.``, ``Ph``, ``No``) is a label's abbreviation, not a country's code."""
-    key = label.strip(" :.#=()-\uff1a")
-    if not key or (key.isascii() and key.isalpha() and len(key) <= 3 and not key.isupper()):
-        return None
-    from importer.normalize.country_names import country_of_name  # its tables load only for a labelled number
-
-    return country_of_name(key)
-
-
 # A country code written twice: "+91 +91 98123 45601", "+91 91 98123 45601", "+919198123456 01".
 _DOUBLED_CODE = re.compile(r"\+\s*(\d{1,3})[\s\-.()]*\+?\s*\1[\s\-.()]*(\d[\d\s\-.()]{5,})")
-
-
-def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
-    """The number ``text`` dials from ``region``, when phonenumbers knows it as a valid one."""
-    try:
-        number = phonenumbers.parse(_FORMATTING.sub("", text), region)
-    except phonenumbers.NumberParseException:
-        return None
-    return number if phonenumbers.is_valid_number(number) else None
 
 
 def _first_of_spaced(text: str, region: str) -> str | None:

@@ -24,6 +24,7 @@ from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import opens_with_own_group
 from importer.normalize.phones import PLACEHOLDERS, own_code_first, retired_mexican
 from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
+from importer.tools.unsigned import codes_without_plus
 from importer.tools.vocabulary import header_languages
 
 NATIONAL_SAMPLE = 60
@@ -144,9 +145,10 @@ def infer_region(
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     if own:  # every number carries its code: the default decides nothing
         return RegionGuess(region, tuple(evidence), None, own_country=True)
-    unsigned = _codes_without_plus(phones, evidence)
+    unsigned = codes_without_plus(_cells(phones), NATIONAL_SAMPLE)
     if unsigned is not None:  # 447400123456, 14155550134, 919820012345: a world of numbers whose + Excel dropped
-        return RegionGuess(None, tuple(evidence), unsigned)
+        evidence.append(unsigned[0])
+        return RegionGuess(None, tuple(evidence), unsigned[1])
     worded = _worded(national, list(headers), region)
     if worded is not None:  # 91 234 56 78 fits Uzbekistan as well as Spain, but the headers say Móvil
         letters = ", ".join(sorted(accents(h.casefold() for h in headers)))
@@ -180,54 +182,6 @@ def infer_region(
             "check default_region"
         )
     return RegionGuess(region, tuple(evidence), doubt)
-
-
-UNSIGNED = 0.6
-"""Share of the numbers without + that, read with one, are valid numbers of several countries: a sheet of
-international numbers that lost their + (Excel drops it), which no one default_region reads."""
-_UNSIGNED_CODES = 3
-
-
-def _codes_without_plus(phones: Sequence[Sequence[str]], evidence: list[str]) -> str | None:
-    """Why no default_region fits, when most numbers without + are valid numbers of several countries read with a +
-    (and no one country has most of them); else None. Digits that read as a number of a country whose lengths vary
-    (Germany's) read so whatever the + said: a default_region would send each under that country's code."""
-    cells = [c for c in _cells(phones) if not c.startswith("+") and 6 <= sum(ch.isdigit() for ch in c) <= 15]
-    distinct = list(dict.fromkeys(cells))
-    sample = distinct[:: max(1, len(distinct) // NATIONAL_SAMPLE)][:NATIONAL_SAMPLE]
-    if not sample:
-        return None
-    codes: collections.Counter[int] = collections.Counter()
-    for cell in sample:
-        code = _signed_code(cell)
-        if code is not None:
-            codes[code] += 1
-    signed = sum(codes.values())
-    if signed < UNSIGNED * len(sample) or len(codes) < _UNSIGNED_CODES or codes.most_common(1)[0][1] >= 0.8 * signed:
-        return None
-    example = next(c for c in sample if _signed_code(c) is not None)
-    parts = ", ".join(f"+{c}" for c, _ in codes.most_common(5))
-    evidence.append(
-        f"{signed / len(sample):.0%} of {len(sample)} numbers without + are numbers of several countries written with "
-        f"their country code ({parts}, ...) but without their + (e.g. {example})"
-    )
-    return (
-        "the numbers are of several countries, written with their country code but without their +: no "
-        "default_region reads them all; write them with + (or give the rows a country column)"
-    )
-
-
-@lru_cache(maxsize=8192)
-def _signed_code(cell: str) -> int | None:
-    """The calling code of ``cell`` read with a + in front (``447400123456``: 44), when that is a valid number."""
-    digits = "".join(ch for ch in cell if ch.isdigit())
-    if digits.startswith("0") or len(digits) < 8:
-        return None
-    try:
-        number = phonenumbers.parse("+" + digits, None)
-    except phonenumbers.NumberParseException:
-        return None
-    return int(number.country_code or 0) if phonenumbers.is_valid_number(number) else None
 
 
 RIVAL = 0.5
