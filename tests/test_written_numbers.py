@@ -287,3 +287,14 @@ def test_a_number_with_its_own_plus_code_after_a_country_label_is_sent(run_cli: 
     """'USA +1 415 555 0134': the + says the country, the label agrees; it was invalid-phone."""
     (row,) = _validate(run_cli, tmp_path, "IN", ["USA +1 415 555 0134"])
     assert (row["status"], row["phone_e164"].strip('="')) == ("valid", "+14155550134"), row
+
+
+def test_a_home_number_written_the_home_way_stays_valid_in_a_sheet_mostly_of_another_country(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    """Indian mobiles on a US team's sheet are held back as India's, and so are its bare digits that India's plan
+    takes; '(415) 555-0134', written exactly as the US writes it, is the US number it says it is."""
+    phones = ["98200 12345", "98200 12346", "98761 43219 ext 2", "Mob: 99876 54321", "(415) 555-0134"]
+    rows = _validate(run_cli, tmp_path, "US", phones)
+    assert [r["reason"] for r in rows[:4]] == ["phone-other-country"] * 4, rows
+    assert (rows[4]["status"], rows[4]["phone_e164"].strip('="')) == ("valid", "+14155550134"), rows[4]

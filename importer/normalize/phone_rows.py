@@ -346,13 +346,15 @@ def _mark_like_the_rest(
     regions: tuple[str, ...] = ()
     if len(named) >= MOSTLY_ELSEWHERE * phoned:
         regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
+    separated = to_bool(pc.match_substring_regex(raw, _SEPARATED))
     if not regions:
         # A sheet of several countries' numbers (an event's attendees): a number typed as bare digits that is as
         # valid in one of the countries seen (0621437019: Mannheim, or a French mobile) cannot be told apart.
         regions = tuple(counts)
-        separated = to_bool(pc.match_substring_regex(raw, _SEPARATED))
         e164, issue, warning = _mark_written_elsewhere(raw, unmarked & separated, default, e164, issue, warning)
-        unmarked &= ~separated
+    # A number written with separators was judged by its writing ((415) 555-0134 is the US's way, even in a sheet
+    # mostly of Indian numbers); bare digits say nothing, so the sheet decides.
+    unmarked &= ~separated
     rest = np.flatnonzero(unmarked)
     if not regions or len(rest) == 0:
         return e164, issue, warning
