@@ -27,7 +27,14 @@ from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
-from importer.normalize.foreign import fitting_regions, flagged_rows, label, other_countries, written_as_elsewhere
+from importer.normalize.foreign import (
+    fitting_regions,
+    flagged_rows,
+    label,
+    other_countries,
+    written_as_elsewhere,
+    written_as_home,
+)
 from importer.normalize.implied_codes import same_calling_code, with_implied_code
 from importer.normalize.json_cells import first_of_json_lists
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
@@ -352,9 +359,11 @@ def _mark_like_the_rest(
         # valid in one of the countries seen (0621437019: Mannheim, or a French mobile) cannot be told apart.
         regions = tuple(counts)
         e164, issue, warning = _mark_written_elsewhere(raw, unmarked & separated, default, e164, issue, warning)
-    # A number written with separators was judged by its writing ((415) 555-0134 is the US's way, even in a sheet
-    # mostly of Indian numbers); bare digits say nothing, so the sheet decides.
-    unmarked &= ~separated
+        unmarked &= ~separated
+    else:
+        # Written exactly as the default region writes its numbers ((415) 555-0134 on a US sheet mostly of Indian
+        # mobiles), a number is its own: only bare digits and other writings are decided by the sheet.
+        unmarked &= ~_written_as_home(raw, unmarked & separated, default)
     rest = np.flatnonzero(unmarked)
     if not regions or len(rest) == 0:
         return e164, issue, warning
@@ -362,6 +371,23 @@ def _mark_like_the_rest(
     hit = np.array([bool(f) for f in fits], dtype=bool)
     labels = np.array([label(f) for f, h in zip(fits, hit, strict=True) if h], dtype=object)
     return _mark(rest[hit], labels, e164, issue, warning)
+
+
+def _written_as_home(raw: ArrowText, rows: np.ndarray, home: str) -> np.ndarray:
+    """Of ``rows`` (a mask), those whose value is written in a shape ``home`` writes its numbers in."""
+    out = np.zeros(len(rows), dtype=bool)
+    at = np.flatnonzero(rows)
+    if len(at) == 0:
+        return out
+    values = pc.take(raw, pa.array(at, pa.int64()))
+    homely: list[str] = []
+    for group in _by_shape(values).values():
+        distinct = [str(v) for v in group.to_pylist()]
+        if written_as_home(distinct, home):
+            homely += distinct
+    if homely:
+        out[at] = to_bool(pc.is_in(values, value_set=pa.array(homely, _TEXT)))
+    return out
 
 
 def _take(values: ArrowText, rows: np.ndarray) -> np.ndarray:
