@@ -298,3 +298,21 @@ def test_a_home_number_written_the_home_way_stays_valid_in_a_sheet_mostly_of_ano
     rows = _validate(run_cli, tmp_path, "US", phones)
     assert [r["reason"] for r in rows[:4]] == ["phone-other-country"] * 4, rows
     assert (rows[4]["status"], rows[4]["phone_e164"].strip('="')) == ("valid", "+14155550134"), rows[4]
+
+
+@pytest.mark.parametrize(
+    ("cell", "number", "e164"),
+    [
+        ("+1-876", "876 555 1234", "+18765551234"),  # Jamaica: the plan's code and its area code, as forms list it
+        ("1 268", "464 1234", "+12684641234"),  # Antigua: a local number, the area code from the column
+        ("+1 (787)", "(787) 555-0134", "+17875550134"),  # Puerto Rico
+        ("+1-416", "416-555-0134", "+14165550134"),  # Toronto: an area code of no island, still the plan's
+    ],
+)
+def test_a_code_column_of_north_american_plan_codes_with_their_area_code(
+    run_cli: Any, tmp_path: Path, cell: str, number: str, e164: str
+) -> None:
+    """'+1-876' is how country pickers write Jamaica's code (the plan's 1 and the island's area code): the row's
+    number is read there; the row was invalid with unknown-country."""
+    (row,) = _validate_with_country(run_cli, tmp_path, [(number, cell)])
+    assert (row["status"], row["phone_e164"].strip('="')) == ("valid", e164), row

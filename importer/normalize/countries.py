@@ -20,6 +20,7 @@ import pycountry
 
 from importer.columns import to_arrow, to_bool
 from importer.normalize.country_names import country_of_name
+from importer.normalize.geo_prefixes import is_geocoded
 from importer.normalize.phones import (
     NO_REGION,
     PLACEHOLDERS,
@@ -61,7 +62,34 @@ def region_of_code(text: str) -> str | None:
     match = match or _CODE_IN_TEXT.search(cell)
     if match is not None:  # +971, 0091, India (+91)
         region = phonenumbers.region_code_for_country_code(int(match.group(1)))
-        return region if region in phonenumbers.SUPPORTED_REGIONS else None
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            return _code_and_area(match.group(1))  # +1-876: the plan's code and an island's area code
+        return region
+    return _named_otherwise(cell)
+
+
+def _code_and_area(digits: str) -> str | None:
+    """The region of a calling code written with the leading digits that tell its regions apart (``1876``: Jamaica,
+    ``1268``: Antigua, ``77``: Kazakhstan, as country pickers write ``+1-876``), from phonenumbers' leading digits of
+    each region; the code's main region when none has them and the digits are an area code of it (``1416``: Toronto)."""
+    for size in (1, 2, 3):
+        code, rest = digits[:size], digits[size:]
+        regions = phonenumbers.region_codes_for_country_code(int(code))
+        if not rest or len(regions) < 2:
+            continue
+        for region in regions:
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+            leading = metadata.leading_digits if metadata is not None else None
+            if leading and re.match(f"(?:{leading})", rest):
+                return str(region)
+        main = phonenumbers.region_code_for_country_code(int(code))
+        return main if main in phonenumbers.SUPPORTED_REGIONS and is_geocoded(int(digits)) else None
+    return None
+
+
+def _named_otherwise(cell: str) -> str | None:
+    """The region of a cell that is neither a bare name nor a calling code: ``IN (+91)``, ``Deutschland (DE)``, a
+    flag, a place written city first."""
     leading = _REGION_IN_TEXT.match(cell)
     if leading is not None and leading.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
         return leading.group(1).upper()
