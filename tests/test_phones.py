@@ -186,12 +186,22 @@ def test_result_is_aligned_with_input_index() -> None:
 
 
 def _reference(cell: str, region: str) -> str:
+    """phonenumbers' answer, but for digits that start with the region's calling code and lack the trunk prefix
+    its national numbers are written with: valid read with the code, that is the number (4915112345678 in Germany
+    is +49 151 12345678, which phonenumbers reads as +49 4915112345678, a landline of an area code 04915)."""
     try:
         number = phonenumbers.parse(cell, region)
     except phonenumbers.NumberParseException:
         return ""
     if not phonenumbers.is_valid_number(number):
         return ""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    assert metadata is not None
+    cc, trunk = str(metadata.country_code), metadata.national_prefix
+    if trunk and cell.isdigit() and cell.startswith(cc) and not cell.startswith(trunk):
+        coded = phonenumbers.parse("+" + cell, None)
+        if phonenumbers.is_valid_number(coded) and str(coded.country_code) == cc:
+            number = coded
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -20,6 +20,7 @@ import pycountry
 
 from importer.columns import to_arrow, to_bool
 from importer.normalize.country_names import country_of_name
+from importer.normalize.geo_prefixes import is_geocoded
 from importer.normalize.phones import (
     NO_REGION,
     PLACEHOLDERS,
@@ -55,10 +56,40 @@ def region_of_code(text: str) -> str | None:
         named = country_of_name(cell) or _sharing_a_code(cell)  # India, UAE, Deutschland, DEU; US/Canada
         if named is not None:
             return named
+    both = None if match is not None else _code_and_name(cell)
+    if both is not None:  # India (91), 971 - UAE, 1 (US): a calling code and the country whose code it is
+        return both
     match = match or _CODE_IN_TEXT.search(cell)
     if match is not None:  # +971, 0091, India (+91)
         region = phonenumbers.region_code_for_country_code(int(match.group(1)))
-        return region if region in phonenumbers.SUPPORTED_REGIONS else None
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            return _code_and_area(match.group(1))  # +1-876: the plan's code and an island's area code
+        return region
+    return _named_otherwise(cell)
+
+
+def _code_and_area(digits: str) -> str | None:
+    """The region of a calling code written with the leading digits that tell its regions apart (``1876``: Jamaica,
+    ``1268``: Antigua, ``77``: Kazakhstan, as country pickers write ``+1-876``), from phonenumbers' leading digits of
+    each region; the code's main region when none has them and the digits are an area code of it (``1416``: Toronto)."""
+    for size in (1, 2, 3):
+        code, rest = digits[:size], digits[size:]
+        regions = phonenumbers.region_codes_for_country_code(int(code))
+        if not rest or len(regions) < 2:
+            continue
+        for region in regions:
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+            leading = metadata.leading_digits if metadata is not None else None
+            if leading and re.match(f"(?:{leading})", rest):
+                return str(region)
+        main = phonenumbers.region_code_for_country_code(int(code))
+        return main if main in phonenumbers.SUPPORTED_REGIONS and is_geocoded(int(digits)) else None
+    return None
+
+
+def _named_otherwise(cell: str) -> str | None:
+    """The region of a cell that is neither a bare name nor a calling code: ``IN (+91)``, ``Deutschland (DE)``, a
+    flag, a place written city first."""
     leading = _REGION_IN_TEXT.match(cell)
     if leading is not None and leading.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
         return leading.group(1).upper()
@@ -68,6 +99,26 @@ def region_of_code(text: str) -> str | None:
     if outside is not None and all(code == outside for code in inside):
         return outside
     return _flagged(cell) or _placed(cell)
+
+
+_CODE_GROUP = re.compile(r"(?<!\w)(?:\+|00)?\s*(\d{1,4})(?!\w)")
+_PUNCTUATION = re.compile(r"[()\[\]\-\u2013:|/,.+]")
+
+
+def _code_and_name(cell: str) -> str | None:
+    """The country of a cell holding one calling code and a country's name or code, when the code is that
+    country's (``India (91)``, ``971 - UAE``, ``1 (US)``, ``Kazakhstan (+7)``); None otherwise."""
+    codes = _CODE_GROUP.findall(cell)
+    if len(codes) != 1:
+        return None
+    rest = " ".join(_PUNCTUATION.sub(" ", _CODE_GROUP.sub(" ", cell)).split())
+    if not rest:
+        return None
+    named = rest.upper() if len(rest) == 2 and rest.upper() in phonenumbers.SUPPORTED_REGIONS else None
+    named = named or country_of_name(rest)
+    if named is None or phonenumbers.country_code_for_region(named) != int(codes[0]):
+        return None
+    return named
 
 
 def _flagged(cell: str) -> str | None:

@@ -392,6 +392,11 @@ def _strange_samples(samples: list[str], home: str, *, nanp: bool) -> list[str] 
     return strange if 2 * len(strange) > len(samples) else None
 
 
+def written_as_home(samples: list[str], home: str) -> bool:
+    """Whether ``home`` writes numbers as most of ``samples`` (distinct values of one written shape) are written."""
+    return _strange_samples(samples[:_SAMPLES], home, nanp=phonenumbers.country_code_for_region(home) == 1) is None
+
+
 class _Lazy:
     """A shape's values as an Arrow array, turned into Python strings only as far as they are read."""
 

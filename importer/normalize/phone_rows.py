@@ -27,10 +27,17 @@ from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
-from importer.normalize.foreign import fitting_regions, flagged_rows, label, other_countries, written_as_elsewhere
+from importer.normalize.foreign import (
+    fitting_regions,
+    flagged_rows,
+    label,
+    other_countries,
+    written_as_elsewhere,
+    written_as_home,
+)
 from importer.normalize.implied_codes import same_calling_code, with_implied_code
 from importer.normalize.json_cells import first_of_json_lists
-from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere
+from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
 
 _SEPARATED = r"[\s().\-/]"
 _TEXT = pa.large_string()
@@ -137,9 +144,10 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
     else:
         phones = normalize_phones_by_region(cells, pd.Series(regions.region))
     e164, issue, warning = (pc.cast(to_arrow(c), _TEXT) for c in (phones.e164, phones.issue, phones.warning))
+    written = _written_numbers(raw, regions.region)
     if regions.uniform is None and default is not None:
-        e164, issue = _dialled_from_home(raw, regions.region, default, e164, issue)
-    e164, issue, warning, implied = _implied_codes(raw, regions.region, e164, issue, warning)
+        e164, issue = _dialled_from_home(written, regions.region, default, e164, issue)
+    e164, issue, warning, implied = _implied_codes(written, regions.region, e164, issue, warning)
     if regions.unknown.any() or regions.undecided.any():
         own_code = to_bool(pc.match_substring_regex(raw, _OWN_CODE))
         refused = to_bool(pc.equal(issue, issues.INVALID_PHONE.code)) & ~own_code
@@ -156,8 +164,32 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
             )
     if default is not None and regions.home.any():
         named = [text for row, text in implied.items() if regions.home[row]]
-        e164, issue, warning = _flag_other_countries(raw, regions.home, default, e164, issue, warning, named)
+        e164, issue, warning = _flag_other_countries(written, regions.home, default, e164, issue, warning, named)
     return e164, issue, warning
+
+
+def _written_numbers(raw: ArrowText, region: np.ndarray) -> ArrowText:
+    """Each cell's number as written in its row's region, without what surrounds it in the cell (an extension, a
+    label, words after it, a second number, a float's exponent): its writing and its digits are what say which
+    country wrote it and whether a calling code leads it, not ``x12`` or ``(office)``."""
+    # A number with its own + is never looked at again: the country it is written in is certain.
+    more = to_bool(pc.match_substring_regex(raw, _MORE_THAN_A_NUMBER)) & ~to_bool(pc.match_substring_regex(raw, _PLUS))
+    if not more.any():
+        return raw
+    rows = np.flatnonzero(more)
+    seen: dict[tuple[str, str], str] = {}
+    numbers = []
+    for text, where in zip(_take(raw, rows).tolist(), region[rows].tolist(), strict=True):
+        key = (str(text), str(where))
+        if key not in seen:
+            seen[key] = written_number(*key)
+        numbers.append(seen[key])
+    return _set(raw, rows, np.array(numbers, dtype=object))
+
+
+_MORE_THAN_A_NUMBER = r"[^0-9 ().\-+]"
+_PLUS = r"(?:^|[^eE])\+"
+"""A calling code's + (not a float's exponent: 4.47400123456E+11)."""
 
 
 def _implied_codes(
@@ -321,13 +353,17 @@ def _mark_like_the_rest(
     regions: tuple[str, ...] = ()
     if len(named) >= MOSTLY_ELSEWHERE * phoned:
         regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
+    separated = to_bool(pc.match_substring_regex(raw, _SEPARATED))
     if not regions:
         # A sheet of several countries' numbers (an event's attendees): a number typed as bare digits that is as
         # valid in one of the countries seen (0621437019: Mannheim, or a French mobile) cannot be told apart.
         regions = tuple(counts)
-        separated = to_bool(pc.match_substring_regex(raw, _SEPARATED))
         e164, issue, warning = _mark_written_elsewhere(raw, unmarked & separated, default, e164, issue, warning)
         unmarked &= ~separated
+    else:
+        # Written exactly as the default region writes its numbers ((415) 555-0134 on a US sheet mostly of Indian
+        # mobiles), a number is its own: only bare digits and other writings are decided by the sheet.
+        unmarked &= ~_written_as_home(raw, unmarked & separated, default)
     rest = np.flatnonzero(unmarked)
     if not regions or len(rest) == 0:
         return e164, issue, warning
@@ -335,6 +371,23 @@ def _mark_like_the_rest(
     hit = np.array([bool(f) for f in fits], dtype=bool)
     labels = np.array([label(f) for f, h in zip(fits, hit, strict=True) if h], dtype=object)
     return _mark(rest[hit], labels, e164, issue, warning)
+
+
+def _written_as_home(raw: ArrowText, rows: np.ndarray, home: str) -> np.ndarray:
+    """Of ``rows`` (a mask), those whose value is written in a shape ``home`` writes its numbers in."""
+    out = np.zeros(len(rows), dtype=bool)
+    at = np.flatnonzero(rows)
+    if len(at) == 0:
+        return out
+    values = pc.take(raw, pa.array(at, pa.int64()))
+    homely: list[str] = []
+    for group in _by_shape(values).values():
+        distinct = [str(v) for v in group.to_pylist()]
+        if written_as_home(distinct, home):
+            homely += distinct
+    if homely:
+        out[at] = to_bool(pc.is_in(values, value_set=pa.array(homely, _TEXT)))
+    return out
 
 
 def _take(values: ArrowText, rows: np.ndarray) -> np.ndarray:

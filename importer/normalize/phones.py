@@ -24,6 +24,11 @@ import pyarrow.compute as pc
 
 from importer import issues
 from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace, without_ascii
+from importer.normalize.phone_labels import FORMATTING as _FORMATTING
+from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
+from importer.normalize.phone_labels import country_named as _country_named
+from importer.normalize.phone_labels import valid_number as _valid_number
+from importer.normalize.phone_labels import without_label as _without_label
 
 PLACEHOLDERS = frozenset(
     {"", "-", "--", "---", ".", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "not available", "#n/a", "0", "x"}
@@ -41,7 +46,6 @@ _FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out b
 _PREFIX = re.compile(
     r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?\s*[:.#-]\s*", re.IGNORECASE
 )  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ...
-_LEADING_TEXT = re.compile(r"[^\d+]+")
 # A WhatsApp click-to-chat link (wa.me/447400123456, api.whatsapp.com/send?phone=...): the number is always written
 # in international form, without its "+"; a message may follow (?text=Hi).
 _WHATSAPP_LINK = re.compile(
@@ -50,12 +54,10 @@ _WHATSAPP_LINK = re.compile(
     re.IGNORECASE,
 )
 _PLUSES = re.compile(r"^(\(?)\+(?:\s*\+)+")  # ++44 7400...: the plus typed twice
-_LONGEST_LABEL = 40  # characters of text before a number read as its label ("Tel/WhatsApp (office): ")
 _TRAILING_WORDS = re.compile(r"(?<=\d)[\s,;:\-\u2013]*\s[\s,;:\-\u2013]*[^\W\d_][^\d+]*$")
 """9812345678 - Rahul, 9812345678 WhatsApp only: words without digits after the number, apart from it."""
 _EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
-_FORMATTING = re.compile(r"[\s().\-\[\]/]")
 _ONLY_PHONE_CHARS = re.compile(r"^\(?\+?[\d\s().\-\[\]/]+$")  # (+91) 98123 45670 too
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # Word's en dash, minus signs
 _DECIMAL = r"^\+?\d+\.\d{1,2}$"
@@ -300,17 +302,19 @@ def _fast_path(d: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.
 
 
 def _strips_country_code(d: pa.Array, after_cc: pa.Array, has_cc: pa.Array, rules: RegionRules) -> pa.Array:
-    """Where phonenumbers takes the leading country code off: only when the whole does not fit the region.
+    """Where the leading country code is taken off: when the whole does not fit the region (as phonenumbers does),
+    and, in a region whose national numbers are written with their trunk prefix, when the rest is a valid number
+    (see :func:`own_code_first`).
 
     Checked only on the cells that start with the code (the patterns are the costly part).
     """
     if not pc.any(has_cc).as_py():
         return has_cc
     whole, rest = pc.filter(d, has_cc), pc.filter(after_cc, has_cc)
-    strip = pc.and_(
-        pc.invert(_matches(whole, rules.general, rules.general_lengths)),
-        _matches(rest, rules.general, rules.general_lengths),
-    )
+    unfit = pc.invert(_matches(whole, rules.general, rules.general_lengths))
+    if rules.national_prefix:
+        unfit = pc.or_(unfit, _valid_national(rest, rules))
+    strip = pc.and_(unfit, _matches(rest, rules.general, rules.general_lengths))
     if rules.national_prefix:
         strip = pc.and_(strip, pc.invert(pc.starts_with(rest, rules.national_prefix)))
     return pc.replace_with_mask(has_cc, has_cc, strip)
@@ -370,46 +374,9 @@ def _classify_chunk(texts: list[str], region: str) -> list[tuple[str, str, str, 
 
 def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     """One cell through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
-    if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
-        return "", "", issues.INVALID_PHONE.code, ""
-    link = _WHATSAPP_LINK.match(text.strip())
-    t = f"+{link.group(1)}" if link else _without_label(_PREFIX.sub("", text.strip()), region)
-    t = _PLUSES.sub(r"\1+", t)
-    if t.casefold() in PLACEHOLDERS:
-        return "", "", "", ""
-    warnings: list[str] = []
-    t = _FLOAT_TAIL.sub("", _DASHES.sub("-", t))
-    if _NEGATIVE.match(t):  # the spreadsheet subtracted: the number is gone
-        return "", re.sub(r"\D", "", t), issues.DAMAGED_PHONE.code, ""
-    if re.fullmatch(_DECIMAL, t):
-        return "", re.sub(r"\D", "", t), issues.INVALID_PHONE.code, ""
-    t = _TRAILING_WORDS.sub("", _LABEL.sub("", t)).rstrip(" ,;.")
-    if _GROUPED.fullmatch(t):
-        t = t.replace(",", "")
-    sci = _SCI.fullmatch(t)
-    if sci:
-        expanded = expand_scientific(sci)
-        if expanded is None:
-            return "", "", issues.DAMAGED_PHONE.code, ""
-        t = expanded
-    parts = [p for p in _SPLIT.split(t) if p.strip()]
-    lengths = [len(re.sub(r"\D", "", p)) for p in parts]
-    several = len(parts) > 1 and (sum(n >= 6 for n in lengths) > 1 or (lengths[0] >= 6 and max(lengths[1:]) <= 4))
-    if several and len(parts) == 2 and "/" in t and _valid_number(parts[0], region) is None:
-        several = _valid_number(t.replace("/", ""), region) is None  # 036336/652: area code / number (Germany)
-        t = t.replace("/", "") if not several else t
-    if several:
-        t = parts[0]  # also 9812345697/98: a second number written as its last digits
-        warnings.append(issues.MULTIPLE_PHONES.code)
-    elif len(re.sub(r"\D", "", t)) > _LONGEST:
-        first = _first_of_spaced(t, region)  # 98123 45672 98123 45673: two numbers with only a space between
-        if first is not None:
-            t = first
-            warnings.append(issues.MULTIPLE_PHONES.code)
-    ext = _EXT.search(t)
-    if ext and len(re.sub(r"\D", "", t[: ext.start()])) >= 6:
-        t = t[: ext.start()]
-        warnings.append(issues.PHONE_EXTENSION_DROPPED.code)
+    t, warnings, verdict = _number_in(text, region)
+    if verdict is not None:
+        return verdict
     digits = re.sub(r"\D", "", t)
     number = _valid_number(t, region) if _ONLY_PHONE_CHARS.fullmatch(t) else None
     doubled = _DOUBLED_CODE.fullmatch(t) if number is None else None
@@ -420,61 +387,113 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
         else:
             number = None
     if number is None:
-        return "", digits, issues.INVALID_PHONE.code, ", ".join(warnings)
+        return _labelled_elsewhere(text, region) or ("", digits, issues.INVALID_PHONE.code, ", ".join(warnings))
+    number = own_code_first(t, number, region)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, str(number.national_number), "", ", ".join(warnings)
 
 
-def _without_label(text: str, region: str) -> str:
-    """``text`` without the words that label the number in front of it, in any language and with or without a
-    colon: ``Mob 98...``, ``(M) 98...``, ``Tel/WhatsApp: +91...``, ``Handy: 0171...``, Russian, Chinese or Arabic words.
-    An opening bracket or ``+`` the number starts with stays (``Mob (+91) 98...``). A label that names another
-    country than ``region`` stays (``UK: 7400 123456`` read in India): the number is not this country's to read."""
-    label = _LEADING_TEXT.match(text)
-    if label is None or label.end() == len(text):
-        return text
+def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, str, str] | None]:
+    """The number a cell holds as written, without what surrounds it (a label, words after it, an extension, a
+    second number), with the warnings that says; or a verdict already given by how the cell is written."""
+    if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
+        return text, [], ("", "", issues.INVALID_PHONE.code, "")
+    link = _WHATSAPP_LINK.match(text.strip())
+    t = f"+{link.group(1)}" if link else _without_label(_PREFIX.sub("", text.strip()), region)
+    t = _PLUSES.sub(r"\1+", t)
+    warnings: list[str] = []
+    if t.casefold() in PLACEHOLDERS:
+        return t, warnings, ("", "", "", "")
+    t = _FLOAT_TAIL.sub("", _DASHES.sub("-", t))
+    if _NEGATIVE.match(t):  # the spreadsheet subtracted: the number is gone
+        return t, warnings, ("", re.sub(r"\D", "", t), issues.DAMAGED_PHONE.code, "")
+    if re.fullmatch(_DECIMAL, t):
+        return t, warnings, ("", re.sub(r"\D", "", t), issues.INVALID_PHONE.code, "")
+    t = _TRAILING_WORDS.sub("", _LABEL.sub("", t)).rstrip(" ,;.")
+    if _GROUPED.fullmatch(t):
+        t = t.replace(",", "")
+    sci = _SCI.fullmatch(t)
+    if sci:
+        expanded = expand_scientific(sci)
+        if expanded is None:
+            return t, warnings, ("", "", issues.DAMAGED_PHONE.code, "")
+        t = expanded
+    parts = [p for p in _SPLIT.split(t) if p.strip()]
+    lengths = [len(re.sub(r"\D", "", p)) for p in parts]
+    several = len(parts) > 1 and (sum(n >= 6 for n in lengths) > 1 or (lengths[0] >= 6 and max(lengths[1:]) <= 4))
+    if several and len(parts) == 2 and "/" in t and _valid_number(parts[0], region) is None:
+        several = _valid_number(t.replace("/", ""), region) is None  # 036336/652: area code / number (Germany)
+        t = t.replace("/", "") if not several else t
+    if several:
+        # The first valid one (98200 1234 / 98200 12348: the first is a digit short); else the first, which is also
+        # the whole number of 9812345697/98 (a second number written as its last digits).
+        t = next((p for p in parts if _valid_number(p, region) is not None), parts[0])
+        warnings.append(issues.MULTIPLE_PHONES.code)
+    elif len(re.sub(r"\D", "", t)) > _LONGEST:
+        first = _first_of_spaced(t, region)  # 98123 45672 98123 45673: two numbers with only a space between
+        if first is not None:
+            t = first
+            warnings.append(issues.MULTIPLE_PHONES.code)
+    ext = _EXT.search(t)
+    if ext and len(re.sub(r"\D", "", t[: ext.start()])) >= 6:
+        t = t[: ext.start()]
+        warnings.append(issues.PHONE_EXTENSION_DROPPED.code)
+    return t, warnings, None
+
+
+def written_number(text: str, region: str) -> str:
+    """The number ``text`` holds as written when read in ``region``: ``(415) 555-0134`` of
+    ``Tel: (415) 555-0134 x12 - John``; ``text`` itself when the cell says it is no number."""
+    t, _, verdict = _number_in(text, region)
+    return text if verdict is not None else t
+
+
+def _labelled_elsewhere(text: str, region: str) -> tuple[str, str, str, str] | None:
+    """The verdict on a number labelled with another country than ``region`` (``Germany 0151 12345678``,
+    ``USA +1 415 555 0134``) that is valid there: sent when its own ``+`` code says its country, the row's own when
+    that country dials ``region``'s code, else held back as that country's (``phone-other-country:DE``). None when
+    the label names no other country or the number is not valid in the one it names."""
+    stripped = _PREFIX.sub("", text.strip())
+    label = _LEADING_TEXT.match(stripped)
+    if label is None or label.end() == len(stripped):
+        return None
     head = label.group().rstrip()
     head = head[:-1].rstrip() if head.endswith("(") else head
-    if len(head) > _LONGEST_LABEL or not any(ch.isalpha() for ch in head):
-        return text
     named = _country_named(head)
-    rest = text[len(head) :].lstrip()
-    if named is not None and named != region and not _abbreviation(head, rest, named, region):
-        return text
-    return rest
-
-
-def _abbreviation(head: str, rest: str, named: str, region: str) -> bool:
-    """Whether a label in capitals that is also a country's code (``MO:`` Macao, ``NO`` Norway, ``PH``) is a
-    label's abbreviation (mobile, number, phone): the number after it is ``region``'s and not that country's."""
-    key = head.strip(" :.#=()-\uff1a")
-    if not (key.isascii() and key.isalpha() and len(key) <= 3):
-        return False
-    return _valid_number(rest, region) is not None and _valid_number(rest, named) is None
-
-
-def _country_named(label: str) -> str | None:
-    """The country a number's label names (``UK:``, ``Germany``, ``USA -``), if any. A short word not in capitals
-    (``Mo.``, ``Ph``, ``No``) is a label's abbreviation, not a country's code."""
-    key = label.strip(" :.#=()-\uff1a")
-    if not key or (key.isascii() and key.isalpha() and len(key) <= 3 and not key.isupper()):
+    if named is None or region in (named, NO_REGION):  # a row of no country: only a + says where a number is
         return None
-    from importer.normalize.country_names import country_of_name  # its tables load only for a labelled number
+    t, warnings, verdict = _number_in(stripped[len(head) :].lstrip(), named)
+    number = _valid_number(t, named) if verdict is None and _ONLY_PHONE_CHARS.fullmatch(t) else None
+    if number is None:
+        return None
+    country = phonenumbers.region_code_for_number(number)
+    if "+" in t or number.country_code == phonenumbers.country_code_for_region(region):
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return e164, str(number.national_number), "", ", ".join(warnings)
+    warnings.append(f"{issues.PHONE_OTHER_COUNTRY.code}:{country}")
+    return "", str(number.national_number), issues.PHONE_OTHER_COUNTRY.code, ", ".join(warnings)
 
-    return country_of_name(key)
+
+def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> phonenumbers.PhoneNumber:
+    """``number`` (``text`` read as a national number of ``region``), or the number ``text`` is with its leading
+    digits read as ``region``'s calling code when that is valid too and ``region`` writes its national numbers with
+    a trunk prefix ``text`` lacks: ``4915112345678`` is +49 151 12345678 typed into Excel (which drops the +), not a
+    landline of an area code 04915 written without its 0 (+62 812..., +383 44... alike). phonenumbers takes the
+    code off only when the whole is no number of the region; where lengths vary, it often is one."""
+    rules = region_rules(region)
+    if not rules.national_prefix or "+" in text:
+        return number
+    digits = re.sub(r"\D", "", text)
+    if not digits.startswith(rules.country_code) or digits.startswith(rules.national_prefix):
+        return number
+    if rules.international_prefix and re.match(f"(?:{rules.international_prefix})", digits):
+        return number
+    coded = _valid_number("+" + digits, region)
+    return coded if coded is not None and str(coded.country_code) == rules.country_code else number
 
 
 # A country code written twice: "+91 +91 98123 45601", "+91 91 98123 45601", "+919198123456 01".
 _DOUBLED_CODE = re.compile(r"\+\s*(\d{1,3})[\s\-.()]*\+?\s*\1[\s\-.()]*(\d[\d\s\-.()]{5,})")
-
-
-def _valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
-    """The number ``text`` dials from ``region``, when phonenumbers knows it as a valid one."""
-    try:
-        number = phonenumbers.parse(_FORMATTING.sub("", text), region)
-    except phonenumbers.NumberParseException:
-        return None
-    return number if phonenumbers.is_valid_number(number) else None
 
 
 def _first_of_spaced(text: str, region: str) -> str | None:

@@ -104,6 +104,11 @@ def _details(found: collections.Counter[str], code: str) -> str:
     return shown + (", ..." if len(parts) > 5 else "")
 
 
+MOSTLY_REFUSED = 0.5
+"""Share of a sheet's rows whose phone is invalid-phone that makes the summary ask whether the region is right."""
+_FEW_REFUSED = 3
+
+
 def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dict[str, int]) -> list[str]:
     """Summary lines for what rows share: phones of another country, short rows, mistyped email domains, ..."""
     if "warnings" not in rows.columns or rows.empty:
@@ -125,6 +130,15 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
             f"{reasons[ambiguous]} phone number(s) are written as the default region writes its numbers, but also "
             f"as another country writes its own ({_details(warned, ambiguous)}), in a sheet of several countries, "
             "and were not sent: write them with + and the country code, or give the rows a country column"
+        )
+    refused, kept = reasons.get(issues.INVALID_PHONE.code, 0), len(rows) - counts.get("skipped", 0)
+    if refused >= _FEW_REFUSED and refused >= MOSTLY_REFUSED * kept:
+        # Most of a sheet refused is seldom most of its people mistyping: more often its numbers are another
+        # country's, read without their code in the mapping's default_region.
+        notes.append(
+            f"{refused} of {kept} rows' phone numbers are not valid numbers of the country they were read in "
+            f"({issues.INVALID_PHONE.code}): if the sheet is another country's, set default_region in the mapping "
+            "or run with --region (leadimport mapping suggest FILE reads the country from the numbers)"
         )
     if reasons.get(unknown):
         notes.append(

@@ -22,8 +22,9 @@ from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import opens_with_own_group
-from importer.normalize.phones import PLACEHOLDERS, retired_mexican
+from importer.normalize.phones import PLACEHOLDERS, own_code_first, retired_mexican
 from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
+from importer.tools.unsigned import codes_without_plus
 from importer.tools.vocabulary import header_languages
 
 NATIONAL_SAMPLE = 60
@@ -87,6 +88,7 @@ class RegionGuess:
     evidence: tuple[str, ...]  # one line per kind of evidence, for the mapping's comment
     doubt: str | None = None  # set when the evidence is absent or mixed: said in the comment and on the CLI
     own_country: bool = False  # every row carries its country (+CC on every phone, or a country column)
+    alike: tuple[str, ...] = ()  # no region: the countries the numbers fit alike (what the user chooses between)
 
 
 @dataclass
@@ -143,6 +145,10 @@ def infer_region(
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     if own:  # every number carries its code: the default decides nothing
         return RegionGuess(region, tuple(evidence), None, own_country=True)
+    unsigned = codes_without_plus(_cells(phones), NATIONAL_SAMPLE)
+    if unsigned is not None:  # 447400123456, 14155550134, 919820012345: a world of numbers whose + Excel dropped
+        evidence.append(unsigned[0])
+        return RegionGuess(None, tuple(evidence), unsigned[1])
     worded = _worded(national, list(headers), region)
     if worded is not None:  # 91 234 56 78 fits Uzbekistan as well as Spain, but the headers say Móvil
         letters = ", ".join(sorted(accents(h.casefold() for h in headers)))
@@ -166,7 +172,7 @@ def infer_region(
         # while no default_region leaves them invalid (no-region) and says what to set.
         alike = " or ".join(national.tied)
         doubt = f"the numbers read alike as numbers of {alike}, and nothing else in the sheet tells which"
-        return RegionGuess(None, tuple(evidence), doubt)
+        return RegionGuess(None, tuple(evidence), doubt, alike=tuple(national.tied))
     if share < DECIDED:
         rivals = ", ".join(f"+{c} {w / total:.0%}" for c, w in tally.ranked()[:3])
         doubt = f"the evidence is mixed ({rivals}): {region} was taken; check default_region"
@@ -377,11 +383,14 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
             continue  # the digits began with the region's IDD prefix: dialled abroad
         if not phonenumbers.is_valid_number_for_region(number, region):
             continue
+        number = own_code_first(cell, number, region)  # 62812163992 in Indonesia: +62 812..., as the import reads it
         kind = _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3)
         weight = 1.0
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
         written = _groups(national)
-        if "".join(ch for ch in national if ch.isdigit()) != digits:
+        # 447400123456: a British number with its code written, the + lost (Excel drops it); as good as +44 ...
+        coded = digits == f"{number.country_code}{phonenumbers.national_significant_number(number)}"
+        if not coded and "".join(ch for ch in national if ch.isdigit()) != digits:
             prefix = _prefix_optional(region, number)
             stripped = written[1:] if written and written[0] == 1 else written
             if not prefix or not digits.endswith(phonenumbers.national_significant_number(number)):

@@ -72,6 +72,7 @@ class Suggestion:
     region_doubt: str | None = None  # the evidence for default_region is absent or mixed
     region_given: bool = False  # --region chose it
     rows_carry_country: bool = False  # +CC on every phone, or a country column: the default decides little
+    region_alike: tuple[str, ...] = ()  # no region: the countries the numbers fit alike
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,7 @@ def suggest_mapping(
         region_doubt=doubt if region is None or doubt != guess.doubt else None,
         region_given=region is not None,
         rows_carry_country=guess.own_country,
+        region_alike=guess.alike if region is None else (),
     )
 
 
@@ -422,7 +424,13 @@ def region_summary(suggestion: Suggestion) -> list[str]:
     if suggestion.region_doubt:
         lines.append(f"  ! {suggestion.region_doubt}")
     if suggestion.region is None:
-        lines.append("  ! set default_region in the mapping (e.g. default_region: US) or pass --region")
+        if suggestion.region_alike:  # an example the numbers fit, not a country they may not
+            lines.append(
+                "  ! set default_region in the mapping to the sheet's country, one of those (e.g. default_region: "
+                f"{suggestion.region_alike[0]}), or pass --region"
+            )
+        else:
+            lines.append("  ! set default_region in the mapping (e.g. default_region: US) or pass --region")
     return lines
 
 
