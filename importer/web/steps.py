@@ -384,6 +384,9 @@ async def start_send(request: Request) -> Response:
         return _go(f"/u/{upload.id}/review")
     if upload.send is not None and upload.send.task.running:
         return _go(f"/u/{upload.id}/send")
+    seen = (await request.form()).get("sends")
+    if seen is not None and seen != str(upload.sends):  # the page clicked on is older than the last send
+        return _go(f"/u/{upload.id}/send" if upload.send is not None else f"/u/{upload.id}/review")
     token = state.settings.token or ""
     holder = state.keys.acquire(token, upload.id) if token else None
     if holder is not None:
@@ -397,6 +400,7 @@ async def start_send(request: Request) -> Response:
     task = jobs.Task("send", f"Sending {upload.filename}")
     send = Send(task=task)
     upload.send, upload.error = send, None
+    upload.sends += 1
     jobs.start(
         task,
         lambda _task: send_upload(upload, state.settings, send),

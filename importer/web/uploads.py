@@ -53,6 +53,9 @@ class Upload:
     checks: int = 0
     """Checks of the rows started (each columns choice starts one): only the newest one's review is kept."""
     send: Send | None = None
+    sends: int = 0
+    """Sends started: each send button carries the number its page saw, so a second click of it (a double-click,
+    or another tab showing the page from before) does not start another send."""
     error: str | None = None  # the last problem, shown on the page until the next action
     lock: threading.RLock = field(default_factory=threading.RLock)
 

@@ -1,0 +1,94 @@
+"""The upload page as a marketing person meets it, in Debian's headless Chromium (Playwright) and over HTTP:
+an impatient double-click on Send, a second tab, what the counts and codes mean."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import importer
+from tests.conftest import PROCESS, PROJECT
+from tests.sandbox_util import TOKEN, good_phones
+from tests.test_web import Page, _columns_form
+from tests.test_web_browser import _server, browser
+
+__all__ = ["browser"]  # the module's Chromium, shared with test_web_browser
+
+
+def _leads(path: Path, n: int, seed: int) -> list[str]:
+    phones = good_phones(n, seed=seed)
+    path.write_text("Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
+    return phones
+
+
+def _ledger_runs(path: Path) -> int:
+    ledger = importer.Ledger(path)
+    try:
+        return len(list(ledger.runs(limit=50)))
+    finally:
+        ledger.close()
+
+
+def test_a_double_click_on_send_sends_once_and_shows_the_leads_accepted(browser: Any, tmp_path: Path) -> None:
+    """A double-click on "Send the valid leads" (or a click in a second tab showing the review from before)
+    starts one send: the results say the leads were accepted, not "already-imported" by a second send that
+    replaced the first one's results and reports."""
+    sheet = tmp_path / "leads.csv"
+    _leads(sheet, 5, seed=61)
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        server, _ = _server(tmp_path, sandbox)
+        try:
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(server.login_url())
+            page.get_by_label(re.compile("Lead file")).set_input_files(str(sheet))
+            page.get_by_role("button", name="Upload and read it").click()
+            page.get_by_role("button", name="Next: match the columns").click()
+            page.get_by_label("Process id").fill(PROCESS)
+            page.get_by_role("button", name="Next: check every row").click()
+            page.get_by_role("heading", name=re.compile("^Review")).wait_for()
+            second_tab = context.new_page()  # the same review, open in another tab
+            second_tab.goto(page.url)
+            page.get_by_role("button", name="Send the valid leads to the CRM").dblclick()
+            page.get_by_role("heading", name="Results for leads.csv").wait_for(timeout=60_000)
+            second_tab.get_by_role("button", name="Send the valid leads to the CRM").click()
+            second_tab.get_by_role("heading", name="Results for leads.csv").wait_for(timeout=60_000)
+            page.reload()
+            counts = {
+                row.locator("th").inner_text(): row.locator("td").first.inner_text()
+                for row in page.locator("table.counts tbody tr").all()
+            }
+            context.close()
+        finally:
+            server.stop()
+        assert len(sandbox.leads()) == 5
+    assert counts == {"accepted": "5"}
+    assert _ledger_runs(tmp_path / "ledger.sqlite3") == 1
+
+
+def test_a_send_button_from_before_the_last_send_starts_none_but_resume_does(tmp_path: Path) -> None:
+    """Over HTTP: two posts of the review's send form (the number of sends it saw: 0) make one run; the
+    results page's own button (it saw 1) sends again, as "Try again" and "Resume" must."""
+    sheet = tmp_path / "leads.csv"
+    _leads(sheet, 4, seed=62)
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        upload = page.upload(sheet)
+        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload))
+        page.wait(upload)
+        review = page.get(f"/u/{upload.id}/review").text
+        assert 'name="sends" value="0"' in review
+        page.post(f"/u/{upload.id}/send", {"sends": "0"})
+        page.wait(upload)
+        first = upload.send
+        again = page.post(f"/u/{upload.id}/send", {"sends": "0"})
+        assert upload.send is first and "Results for leads.csv" in again.text
+        assert ">accepted</th><td>4<" in again.text
+        page.post(f"/u/{upload.id}/send", {"sends": "1"})
+        page.wait(upload)
+        assert upload.send is not first
+        assert len(sandbox.leads()) == 4
+    assert _ledger_runs(tmp_path / "ledger.sqlite3") == 2
