@@ -86,9 +86,53 @@ def test_a_send_button_from_before_the_last_send_starts_none_but_resume_does(tmp
         first = upload.send
         again = page.post(f"/u/{upload.id}/send", {"sends": "0"})
         assert upload.send is first and "Results for leads.csv" in again.text
-        assert ">accepted</th><td>4<" in again.text
+        assert ">accepted</th><td>4</td><td>the CRM created the lead<" in again.text
         page.post(f"/u/{upload.id}/send", {"sends": "1"})
         page.wait(upload)
         assert upload.send is not first
         assert len(sandbox.leads()) == 4
     assert _ledger_runs(tmp_path / "ledger.sqlite3") == 2
+
+
+def _many_bad_phones(path: Path) -> dict[str, int]:
+    """Leads where many phones are wrong: too short, one digit repeated, a placeholder email on one."""
+    phones = good_phones(6, seed=63)
+    lines = ["Name,Phone,Email"]
+    for i in range(30):
+        phone = ("98765", "9999999999", phones[i % 6])[i % 3]
+        lines.append(f"Lead {i},{phone},lead{i}@example.com")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"invalid-phone": 10, "repeated-digits": 10}
+
+
+def test_the_review_says_what_each_count_and_problem_means_in_words(tmp_path: Path) -> None:
+    """Rows held back are explained by the catalogue's plain title, how many rows, what happens to them and
+    what to type (the country's example number), not by a bare code; each status counted says what it means;
+    a problem's name shows only its rows."""
+    sheet = tmp_path / "phones.csv"
+    expected = _many_bad_phones(sheet)
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
+    page.wait(upload)
+    html = page.get(f"/u/{upload.id}/review").text
+    problems = re.search(r'<table class="list issues">(.*?)</table>', html, re.S)
+    assert problems is not None, "the review lists no problems"
+    rows = re.findall(r"<tr class=\"sev-(\w+)\"><th scope=\"row\"><a href=\"([^\"]+)\"[^>]*>([^<]+)</a>"
+                      r" <span class=\"muted code\">([^<]+)</span></th>\s*<td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td>",
+                      problems.group(1))  # fmt: skip
+    found = {
+        code: (severity, title, int(n), happens, fix, link) for severity, link, title, code, n, happens, fix in rows
+    }
+    assert {code: found[code][2] for code in expected} == expected
+    severity, title, _, happens, fix, link = found["invalid-phone"]
+    assert (severity, title, happens) == ("error", "Phone number is not valid", "held back, not sent")
+    assert "+91" in fix and "{" not in fix
+    assert found["repeated-digits"][1] == "Phone number is one digit repeated, e.g. 9999999999"
+    assert "<dt>invalid</dt><dd>held back, not sent" in html and "<dt>valid</dt><dd>would be sent" in html
+    assert "<dt>duplicate</dt><dd>the same lead" in html
+    shown = page.get(f"/u/{upload.id}/review{link.replace('&amp;', '&')}").text
+    assert "Rows (: Phone number is not valid): 10" not in shown
+    assert re.search(r"Rows \(Phone number is not valid\): 10<", shown), shown
+    assert len(re.findall(r'<tr id="row-\d+" class="st-invalid', shown)) == 10
+    assert "<strong>Phone number is not valid</strong>" in shown

@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 from importer.web.auth import LoginGate
 from importer.web.jobs import KeyLocks
 from importer.web.mapping_form import FIELD_LABELS
+from importer.web.review import STATUS_MEANINGS, title_of
 from importer.web.uploads import Upload, UploadStore
 from importer.web.work import ServerSettings
 
@@ -33,6 +34,8 @@ class WebState:
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
         self.templates = Jinja2Templates(env=env)
         self.templates.env.globals["FIELD_LABELS"] = FIELD_LABELS
+        self.templates.env.globals["STATUS_MEANINGS"] = STATUS_MEANINGS
+        self.templates.env.globals["title_of"] = title_of
         self.templates.env.filters["clock"] = lambda t: time.strftime("%H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["clip"] = clip

@@ -315,7 +315,7 @@ async def review_page(request: Request) -> Response:
             "pages": pages,
             "matching": len(positions),
             "counts": review.status_counts(),
-            "reasons": review.reason_counts(),
+            "issue_counts": await asyncio.to_thread(review.issue_counts),
             "columns": shown,
             "phone_col": phone_col,
             "email_col": email_col,
