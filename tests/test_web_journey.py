@@ -136,3 +136,22 @@ def test_the_review_says_what_each_count_and_problem_means_in_words(tmp_path: Pa
     assert re.search(r"Rows \(Phone number is not valid\): 10<", shown), shown
     assert len(re.findall(r'<tr id="row-\d+" class="st-invalid', shown)) == 10
     assert "<strong>Phone number is not valid</strong>" in shown
+
+
+def test_a_file_that_is_no_spreadsheet_is_named_as_the_person_named_it(tmp_path: Path) -> None:
+    """A PDF (or an empty file) dropped on the page: the message names the file as it was on the person's
+    computer, never the server's upload folder; the page offers another upload, not a way back to the same error."""
+    page = Page(tmp_path)
+    for name, data, words in (
+        ("Q3 leads (März)#1.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n", "this is a PDF document"),
+        ("empty.csv", b"", "the file is empty"),
+    ):
+        response = page.post("/upload", files={"file": (name, data)}, follow_redirects=False)
+        assert response.status_code == 303
+        upload = page.state.uploads.all()[0]
+        assert upload.task is not None and upload.task.wait(60)
+        html = page.get(f"/u/{upload.id}/sheet").text
+        shown = re.sub(r"<[^>]+>", "", html)
+        assert f"{name}: {words}" in shown.replace("&#39;", "'"), shown
+        assert str(page.state.uploads.root) not in html and upload.id + "/" not in shown
+        assert f'href="/u/{upload.id}/sheet"' not in html

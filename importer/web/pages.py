@@ -39,6 +39,7 @@ class WebState:
         self.templates.env.filters["clock"] = lambda t: time.strftime("%H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["clip"] = clip
+        self.templates.env.filters["plain"] = lambda text, upload: upload.plain(str(text)) if upload else text
 
 
 CLIP = 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shutil
@@ -58,6 +59,12 @@ class Upload:
     or another tab showing the page from before) does not start another send."""
     error: str | None = None  # the last problem, shown on the page until the next action
     lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def plain(self, text: str) -> str:
+        """A message as the person should read it: their file's own name where it names the stored copy, and no
+        path of the server's upload folder (a copy made from the file is named by its file name alone)."""
+        text = text.replace(str(self.path), self.filename)
+        return text.replace(f"{self.folder}{os.sep}", "")
 
     @property
     def step(self) -> str:
