@@ -3,6 +3,7 @@ an impatient double-click on Send, a second tab, what the counts and codes mean.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -155,3 +156,41 @@ def test_a_file_that_is_no_spreadsheet_is_named_as_the_person_named_it(tmp_path:
         assert f"{name}: {words}" in shown.replace("&#39;", "'"), shown
         assert str(page.state.uploads.root) not in html and upload.id + "/" not in shown
         assert f'href="/u/{upload.id}/sheet"' not in html
+
+
+def _stopped_send(tmp_path: Path, sheet: Path, *, token: str = TOKEN, process: str = PROCESS, base: str = "") -> str:
+    """The results page of a send that the CRM (or its absence) stopped."""
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=base or sandbox.base_url)
+        page.state.settings = dataclasses.replace(page.state.settings, token=token)
+        upload = page.upload(sheet)
+        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, process_id=process))
+        page.wait(upload)
+        page.post(f"/u/{upload.id}/send", {"sends": "0"})
+        page.wait(upload)
+        html: str = page.get(f"/u/{upload.id}/send").text
+        assert not sandbox.leads()
+    assert token not in "".join(page.responses)
+    return html
+
+
+def _words(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_stopped_send_says_what_to_do_on_this_page(tmp_path: Path) -> None:
+    """What the results page offers after the CRM stopped the send fits the cause: a refused API key cannot be
+    fixed from the page (no Resume that fails again; who can fix it, and how); a wrong process id is corrected on
+    the Columns page; a CRM that cannot be reached is resumed once it answers. Never "run the same command"."""
+    sheet = tmp_path / "leads.csv"
+    _leads(sheet, 3, seed=64)
+    refused = _stopped_send(tmp_path / "key", sheet, token="wrong-key-0123456789abcdef")
+    assert ">Resume</button>" not in refused and "run the same command" not in _words(refused)
+    assert "whoever started leadimport serve" in _words(refused)
+    wrong_process = _stopped_send(tmp_path / "process", sheet, process="64f0c0ffee0000000000dead")
+    assert ">Resume</button>" not in wrong_process and "run the same command" not in _words(wrong_process)
+    assert re.search(r'Correct the process id on the <a href="/u/[^"]+/columns">Columns</a> page', wrong_process)
+    down = _stopped_send(tmp_path / "down", sheet, base="http://127.0.0.1:9/api/v1")
+    assert ">Resume</button>" in down and "run the same command" not in _words(down)
+    assert "When the CRM answers again, press Resume" in _words(down)

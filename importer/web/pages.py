@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ class WebState:
         self.templates.env.filters["clock"] = lambda t: time.strftime("%H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["clip"] = clip
+        self.templates.env.filters["on_page"] = on_page
         self.templates.env.filters["plain"] = lambda text, upload: upload.plain(str(text)) if upload else text
 
 
@@ -51,6 +53,15 @@ def clip(value: object, limit: int = CLIP) -> str:
     """A cell's text for showing: whole when short, else its start and how long it is."""
     text = "" if value is None else str(value)
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+_COMMAND = re.compile(r"\brun the same command( again)?")
+
+
+def on_page(message: str) -> str:
+    """A send's stop message as this page acts on it: its Resume button is what the command line calls running
+    the same command again."""
+    return _COMMAND.sub("send again (Resume, on this page)", message)
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:

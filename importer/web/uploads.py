@@ -27,6 +27,7 @@ class Send:
     started: float = field(default_factory=time.time)
     blocked_until: float | None = None
     stop_message: str | None = None
+    stop_kind: str | None = None  # an importer.errors.StopKind value
     run_id: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
     exit_code: int | None = None

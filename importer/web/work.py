@@ -165,6 +165,7 @@ def send_upload(upload: Upload, settings: ServerSettings, send: Send) -> None:
         rows = _back_to_sheet_rows(rows, sheet_rows)
     rows = review.mark_report(rows)
     send.stop_message = outcome.stop_message
+    send.stop_kind = str(outcome.stop_kind) if outcome.stop_kind is not None else None
     send.run_id = outcome.run_id
     send.exit_code = outcome.exit_code
     send.counts = {str(k): int(v) for k, v in rows["status"].value_counts().items()}
