@@ -194,3 +194,59 @@ def test_a_stopped_send_says_what_to_do_on_this_page(tmp_path: Path) -> None:
     down = _stopped_send(tmp_path / "down", sheet, base="http://127.0.0.1:9/api/v1")
     assert ">Resume</button>" in down and "run the same command" not in _words(down)
     assert "When the CRM answers again, press Resume" in _words(down)
+
+
+def test_a_problem_after_a_form_is_sent_takes_the_focus(browser: Any, tmp_path: Path) -> None:
+    """Keyboard and screen reader users: when a form comes back with a problem (no name column chosen), the
+    focus is on the problem's message, so it is read out and the next Tab goes on from it, instead of staying at
+    the top of a page that looks unchanged."""
+    sheet = tmp_path / "unlabelled.csv"
+    phones = good_phones(3, seed=65)
+    sheet.write_text("A,B,C\n" + "".join(f"x{i},{p},foo{i}\n" for i, p in enumerate(phones)), encoding="utf-8")
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        server, _ = _server(tmp_path, sandbox)
+        try:
+            page = browser.new_context().new_page()
+            page.goto(server.login_url())
+            page.get_by_label(re.compile("Lead file")).set_input_files(str(sheet))
+            page.get_by_role("button", name="Upload and read it").click()
+            page.get_by_role("button", name="Next: match the columns").click()
+            page.get_by_label("Default country").select_option("IN")
+            page.get_by_label("Process id").fill(PROCESS)
+            page.get_by_label("Process id").press("Enter")  # the keyboard's way to send the form
+            page.get_by_role("alert").wait_for()
+            focused = page.evaluate(
+                "() => { const e = document.activeElement; return [e.getAttribute('role'), e.innerText]; }"
+            )
+            assert focused[0] == "alert" and "Choose the column with the lead's name" in focused[1]
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.tagName") != "BODY"
+        finally:
+            server.stop()
+
+
+def test_enter_in_a_field_of_the_columns_form_goes_on_to_the_check(browser: Any, tmp_path: Path) -> None:
+    """Enter in the process id field (a keyboard user's way to send the form) checks the rows, as the form's
+    main button does: it does not save a mapping the person never asked for (the first button in the form)."""
+    sheet = tmp_path / "leads.csv"
+    _leads(sheet, 3, seed=66)
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        server, _ = _server(tmp_path, sandbox)
+        try:
+            page = browser.new_context().new_page()
+            page.goto(server.login_url())
+            page.get_by_label(re.compile("Lead file")).set_input_files(str(sheet))
+            page.get_by_role("button", name="Upload and read it").click()
+            page.get_by_role("button", name="Next: match the columns").click()
+            page.get_by_label("Default country").select_option("IN")
+            page.get_by_label("Process id").fill(PROCESS)
+            with page.expect_navigation():
+                page.get_by_label("Process id").press("Enter")
+            page.get_by_role("heading", name=re.compile("^Review|^Match")).wait_for()
+            heading = page.get_by_role("heading", level=1).inner_text()
+        finally:
+            server.stop()
+    assert heading.startswith("Review")
+    assert not list((tmp_path / "mappings").glob("*.yaml"))

@@ -80,6 +80,13 @@
     setTimeout(tick, 300);
   });
 
+  // a form that came back with a problem: the focus goes to the message, so it is read out and Tab goes on from it
+  const problem = document.querySelector("main .error[role=alert]");
+  if (problem) {
+    problem.tabIndex = -1;
+    problem.focus();
+  }
+
   document.querySelectorAll("button.copy").forEach((button) => {
     button.addEventListener("click", () => {
       const source = document.querySelector(button.dataset.copy);
