@@ -250,3 +250,19 @@ def test_enter_in_a_field_of_the_columns_form_goes_on_to_the_check(browser: Any,
             server.stop()
     assert heading.startswith("Review")
     assert not list((tmp_path / "mappings").glob("*.yaml"))
+
+
+def test_every_country_offered_has_its_name(tmp_path: Path) -> None:
+    """The default-country list names every country it offers; none is a bare code (Ascension Island, Tristan da
+    Cunha and Kosovo came first as "AC", "TA" and "XK", before Afghanistan)."""
+    sheet = tmp_path / "leads.csv"
+    _leads(sheet, 3, seed=67)
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    html = page.get(f"/u/{upload.id}/columns").text
+    select = re.search(r'<select id="region"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None
+    offered = dict(re.findall(r'<option value="([A-Z]{2})"[^>]*>([^<]+)</option>', select.group(1)))
+    assert len(offered) > 200
+    assert [code for code, name in offered.items() if name.strip() == code] == []
+    assert offered["AC"] == "Ascension Island (AC)" and offered["XK"] == "Kosovo (XK)"

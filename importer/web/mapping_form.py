@@ -151,13 +151,18 @@ def saved_mappings_that_fit(folder: Path, table: TableInspection) -> list[SavedF
 
 
 def region_name(region: str) -> str:
-    """ "IN" → "India (IN)", from the phonenumbers geocoder's English names when present."""
+    """ "IN" → "India (IN)", from the phonenumbers geocoder's English names, else CLDR's (babel): the geocoder
+    has none for a few regions it dials (AC Ascension Island, TA Tristan da Cunha, XK Kosovo)."""
     try:
         from phonenumbers.geocoder import _region_display_name  # type: ignore[attr-defined]
 
         name = str(_region_display_name(region, "en") or "")
     except ImportError:
         name = ""
+    if not name:
+        from babel import Locale
+
+        name = str(Locale("en").territories.get(region) or "")
     return f"{name} ({region})" if name else region
 
 
