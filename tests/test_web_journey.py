@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import importer
+from importer.web import jobs
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import TOKEN, good_phones
 from tests.test_web import Page, _columns_form
@@ -266,3 +267,26 @@ def test_every_country_offered_has_its_name(tmp_path: Path) -> None:
     assert len(offered) > 200
     assert [code for code, name in offered.items() if name.strip() == code] == []
     assert offered["AC"] == "Ascension Island (AC)" and offered["XK"] == "Kosovo (XK)"
+
+
+def test_progress_counts_say_what_they_count(tmp_path: Path) -> None:
+    """While a big file is read, the progress says megabytes ("0.0 of 2.1 MB"), not "0 of 2127797" (bytes a
+    person takes for two million rows); while it is checked, rows; while it is sent, leads."""
+    sheet = tmp_path / "leads.csv"
+    _leads(sheet, 3, seed=68)
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    task = jobs.Task("inspect", "Reading leads.csv")  # a read under way, as the page sees it while it runs
+    upload.task = task
+    for stage, done, total, words in (
+        ("reading", 0, 2_127_797, "0.0 of 2.1 MB"),
+        ("validating", 20_000, 50_000, "20,000 of 50,000 rows"),
+        ("sending", 13_489, 49_999, "13,489 of 49,999 leads"),
+    ):
+        task.progress(stage, done, total)
+        status = page.get(f"/u/{upload.id}/status/task").json()
+        assert status["count"] == words
+        shown = page.get(f"/u/{upload.id}/sheet").text
+        assert f'<span class="count">{words}</span>' in shown, shown
+    task.progress("reading", 0, None)
+    assert page.get(f"/u/{upload.id}/status/task").json()["count"] == ""

@@ -46,7 +46,7 @@ STATUS_MEANINGS = {
     "accepted": "the CRM created the lead",
     "already-imported": "an earlier import got this lead into the CRM already; not sent again",
     "duplicate": "the same lead (phone, email or lead id) as an earlier row of this file: sent once, with that row",
-    "invalid": "held back, not sent: a check failed (the problem and what to type are given below)",
+    "invalid": "held back, not sent: a check failed; the review and the report say which, and what to type",
     "rejected": "the CRM refused this lead; its words are in the Problems column and the report",
     "pending": "not sent yet, because the send stopped: sending again sends it, never twice",
     "skipped": "not a lead (a blank, title, note or total row), or a row you excluded",

@@ -70,7 +70,7 @@
         .then((r) => r.json())
         .then((s) => {
           stage.textContent = s.stage || "";
-          count.textContent = s.total ? s.done + " of " + s.total : "";
+          count.textContent = s.count || "";
           if (s.percent !== null && s.percent !== undefined) bar.value = s.percent; else bar.removeAttribute("value");
           if (!s.running) { window.location = box.dataset.done; return; }
           setTimeout(tick, 700);
