@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from openpyxl import Workbook
+
 import importer
 from importer.web import jobs
 from tests.conftest import PROCESS, PROJECT
@@ -290,3 +292,33 @@ def test_progress_counts_say_what_they_count(tmp_path: Path) -> None:
         assert f'<span class="count">{words}</span>' in shown, shown
     task.progress("reading", 0, None)
     assert page.get(f"/u/{upload.id}/status/task").json()["count"] == ""
+
+
+def test_choosing_a_sheet_without_column_names_says_so(tmp_path: Path) -> None:
+    """A workbook of notes, a pivot and the leads: choosing the notes sheet (no header row) keeps the leads sheet
+    and says why, instead of coming back to the page as it was, the choice silently dropped."""
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "Notes"
+    for line in ("Campaign notes", "Budget was raised in week 2", "Ask Priya for details"):
+        notes.append([line])
+    pivot = workbook.create_sheet("Pivot")
+    pivot.append(["City", "Count"])
+    pivot.append(["Pune", 12])
+    leads = workbook.create_sheet("Leads")
+    leads.append(["Full Name", "Mobile", "Email"])
+    for i, phone in enumerate(good_phones(4, seed=69)):
+        leads.append([f"Lead {i}", phone, f"lead{i}@example.com"])
+    path = tmp_path / "campaign.xlsx"
+    workbook.save(path)
+    page = Page(tmp_path)
+    upload = page.upload(path)
+    assert upload.sheet == "Leads"
+    page.post(f"/u/{upload.id}/sheet", {"sheet": "Notes"})
+    assert upload.task is not None and upload.task.wait(60)
+    html = page.get(f"/u/{upload.id}/sheet").text
+    message = re.search(r'<span class="error-text">(.*?)</span>', html, re.S)
+    assert message is not None, "the page says nothing about the sheet chosen"
+    assert "no header row found in the first 50 rows of sheet &#39;Notes&#39;" in message.group(1)
+    assert "Leads" in message.group(1) and str(tmp_path) not in message.group(1)
+    assert re.search(r'value="Leads" checked', html) and upload.sheet == "Leads"

@@ -85,7 +85,15 @@ def start_describe(upload: Upload, settings: ServerSettings, *, sheet: str | Non
 
     def work(task: jobs.Task) -> None:
         task.progress("reading", 0, None)
-        described = describe_upload(upload.path, sheet=sheet)
+        try:
+            described = describe_upload(upload.path, sheet=sheet)
+        except LeadImportError as exc:
+            if sheet is None or upload.described is None:
+                raise
+            # another sheet was asked for and cannot be read as leads (notes, a chart): the choice so far stays
+            kept = upload.sheet or upload.described.suggestion.table.sheet
+            upload.error = f"{exc} Sheet {kept} stays chosen." if kept else str(exc)
+            return
         with upload.lock:
             upload.described = described
             upload.sheet = described.suggestion.table.sheet if described.is_workbook else None
