@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 import importer
 from importer.web import jobs
@@ -16,6 +16,7 @@ from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import TOKEN, good_phones
 from tests.test_web import Page, _columns_form
 from tests.test_web_browser import _server, browser
+from tests.web_fixtures import two_sheet_workbook
 
 __all__ = ["browser"]  # the module's Chromium, shared with test_web_browser
 
@@ -322,3 +323,36 @@ def test_choosing_a_sheet_without_column_names_says_so(tmp_path: Path) -> None:
     assert "no header row found in the first 50 rows of sheet &#39;Notes&#39;" in message.group(1)
     assert "Leads" in message.group(1) and str(tmp_path) not in message.group(1)
     assert re.search(r'value="Leads" checked', html) and upload.sheet == "Leads"
+
+
+def test_the_check_can_be_downloaded_as_a_report_before_anything_is_sent(tmp_path: Path) -> None:
+    """A person who only checks a file (no CRM ids, or to send the problems back to whoever made it) downloads
+    the review as the Excel report, edits and exclusions recorded, and the rows to fix; nothing is sent."""
+    path, phones = two_sheet_workbook(tmp_path / "dealer.xlsx")
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        upload = page.upload(path)
+        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, project_id="", process_id=""))
+        page.wait(upload)
+        page.post(f"/u/{upload.id}/rows/8/cell", {"column": "Mobile No.", "value": phones["fixed"][0]})
+        page.post(f"/u/{upload.id}/rows/7/exclude", {"exclude": "1"})
+        review = page.get(f"/u/{upload.id}/review").text
+        assert f'href="/u/{upload.id}/check/xlsx"' in review and f'href="/u/{upload.id}/check/fix"' in review
+        xlsx = page.client.get(f"/u/{upload.id}/check/xlsx")
+        fix = page.client.get(f"/u/{upload.id}/check/fix")
+        assert not sandbox.leads()
+    assert xlsx.status_code == 200 and fix.status_code == 200
+    assert "dealer" in xlsx.headers["content-disposition"]
+    (tmp_path / "check.xlsx").write_bytes(xlsx.content)
+    rows = list(load_workbook(tmp_path / "check.xlsx", read_only=True)["Rows"].iter_rows(values_only=True))
+    header = list(rows[0])
+    by_row = {r[header.index("sheet_row")]: dict(zip(header, r, strict=False)) for r in rows[1:]}
+    assert {n: by_row[n]["status"] for n in by_row} == {
+        5: "valid", 6: "valid", 7: "skipped", 8: "valid", 9: "duplicate", 10: "invalid"
+    }  # fmt: skip
+    assert by_row[7]["reason"] == "excluded" and "edited-on-page" in str(by_row[8]["warnings"])
+    assert str(by_row[8][header[header.index("Mobile No.")]]).endswith(phones["fixed"][0][-6:])
+    (tmp_path / "fix.xlsx").write_bytes(fix.content)
+    to_fix = list(load_workbook(tmp_path / "fix.xlsx", read_only=True).active.iter_rows(values_only=True))
+    assert len(to_fix) == 2 and "name" in str(to_fix[1][-1]).lower()  # row 10: the lead with no name

@@ -135,6 +135,8 @@ class Review:
     plan_text: str
     plan: dict[str, object]
     already_imported: int = 0
+    checked: Any = None
+    """The dry run's :class:`importer.Outcome` (its table and details), for the check's own report."""
     edits: dict[int, dict[str, str]] = field(default_factory=dict)  # sheet_row → column → the file's value
     excluded: set[int] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock)

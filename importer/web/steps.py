@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -39,7 +40,7 @@ from importer.web.mapping_form import (
 from importer.web.pages import NotFound, WebState, redirect, render, upload_of
 from importer.web.review import PAGE_SIZE
 from importer.web.uploads import Send, Upload
-from importer.web.work import ServerSettings, recheck_row, review_upload, send_upload
+from importer.web.work import ServerSettings, check_reports, recheck_row, review_upload, send_upload
 
 Handler = Callable[[Request], Awaitable[Response]]
 __all__ = ["FIELD_LABELS", "routes"]
@@ -445,6 +446,28 @@ async def download(request: Request) -> Response:
     return FileResponse(path, filename=path.name)
 
 
+_CHECK_WRITING = threading.Lock()
+"""One check report written at a time: two clicks in the same second would write the same files."""
+
+
+async def check_download(request: Request) -> Response:
+    """The review as it stands, as a report or the rows to fix: written when asked for, nothing sent."""
+    upload = _upload(request)
+    kind = request.path_params["kind"]
+    review = upload.review
+    if review is None or review.checked is None:
+        return _go(f"/u/{upload.id}/review")
+    if kind not in ("xlsx", "csv", "fix"):
+        raise NotFound("There is no such report of the check: the review offers Excel, CSV and the rows to fix.")
+
+    def write() -> Path:
+        with _CHECK_WRITING:
+            return check_reports(upload, review, (kind,))[kind]
+
+    path = await asyncio.to_thread(write)
+    return FileResponse(path, filename=path.name)
+
+
 def ledger_runs(ledger_path: Path) -> list[Any]:
     """Every run the ledger recorded (CLI, watcher or this page), newest first."""
     import importer
@@ -487,4 +510,5 @@ def routes() -> list[tuple[str, Handler, list[str]]]:
         ("/u/{upload_id}/send", start_send, ["POST"]),
         ("/u/{upload_id}/send", send_page, ["GET"]),
         ("/u/{upload_id}/download/{kind}", download, ["GET"]),
+        ("/u/{upload_id}/check/{kind}", check_download, ["GET"]),
     ]
