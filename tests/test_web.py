@@ -375,7 +375,7 @@ def test_the_header_row_under_title_rows_is_kept_for_reading_and_saving(page: Pa
     html = page.get(f"/u/{upload.id}/sheet").text  # type: ignore[attr-defined]
     assert "The column names are on row <strong>2</strong>" in html and "Leads exported 2024-03-01" in html
     bad = page.post(f"/u/{upload.id}/sheet", {"header_row": "9"})
-    assert "The header row must be a row number from 1 to 2" in bad.text  # type: ignore[attr-defined]
+    assert "The header row must be a row number from 1 to 4" in bad.text  # type: ignore[attr-defined]
     page.post(f"/u/{upload.id}/sheet", {"header_row": "2"})
     form = _columns_form(page, upload, action="save", mapping_name="titled")
     page.post(f"/u/{upload.id}/columns", form)

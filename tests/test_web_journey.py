@@ -356,3 +356,33 @@ def test_the_check_can_be_downloaded_as_a_report_before_anything_is_sent(tmp_pat
     (tmp_path / "fix.xlsx").write_bytes(fix.content)
     to_fix = list(load_workbook(tmp_path / "fix.xlsx", read_only=True).active.iter_rows(values_only=True))
     assert len(to_fix) == 2 and "name" in str(to_fix[1][-1]).lower()  # row 10: the lead with no name
+
+
+def test_a_header_row_below_the_one_found_can_be_chosen(tmp_path: Path) -> None:
+    """A file with two lines about the campaign above its column names: the tool takes the first line for the
+    header; the person sets the header row to 3 and gets the real columns and every lead (the page refused any
+    row below the one it had found: "must be a row number from 1 to 1")."""
+    phones = good_phones(5, seed=70)
+    sheet = tmp_path / "campaign.csv"
+    sheet.write_text(
+        "Campaign,Source,Owner,Notes\nDiwali,Facebook,Priya,First batch\nName,Phone,Email,City\n"
+        + "".join(f"Lead {i},{p},lead{i}@example.com,Pune\n" for i, p in enumerate(phones)),
+        encoding="utf-8",
+    )
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    html = page.get(f"/u/{upload.id}/sheet").text
+    assert re.search(r'id="header_row"[^>]*max="(\d+)"', html).group(1) != "1"  # type: ignore[union-attr]
+    page.post(f"/u/{upload.id}/sheet", {"header_row": "3"})
+    assert upload.task is not None and upload.task.wait(60)
+    shown = page.get(f"/u/{upload.id}/sheet").text
+    assert "The column names are on row <strong>3</strong>" in shown and "5 data rows" in shown
+    page.post(f"/u/{upload.id}/sheet", {"header_row": "3"})
+    columns = page.get(f"/u/{upload.id}/columns").text
+    assert "What column Phone becomes" in columns and "What column Campaign becomes" not in columns
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
+    page.wait(upload)
+    review = upload.review
+    assert review is not None
+    assert review.status_counts() == {"valid": 5}
+    assert review.rows["sheet_row"].tolist() == [4, 5, 6, 7, 8]

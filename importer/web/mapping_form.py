@@ -50,7 +50,11 @@ class Described:
 
     @property
     def tables(self) -> tuple[TableInspection, ...]:
-        return self.inspection.tables if self.inspection is not None else (self.suggestion.table,)
+        """Every sheet's inspection; the suggested sheet's as the suggestion read it (a header row asked for)."""
+        if self.inspection is None:
+            return (self.suggestion.table,)
+        chosen = self.suggestion.table
+        return tuple(chosen if t.sheet == chosen.sheet else t for t in self.inspection.tables)
 
     @property
     def is_workbook(self) -> bool:
@@ -64,12 +68,15 @@ class Described:
         return self.suggestion.table
 
 
-def describe_upload(path: Path, *, sheet: str | None = None, region: str | None = None) -> Described:
-    """Sheets, header rows, title rows and column profiles, and a suggested mapping."""
+def describe_upload(
+    path: Path, *, sheet: str | None = None, region: str | None = None, header_row: int | None = None
+) -> Described:
+    """Sheets, header rows, title rows and column profiles, and a suggested mapping (of ``sheet``, with its
+    header on ``header_row`` when given)."""
     from importer.read.sniff import workbook_kind
 
     inspection = inspect_file(path) if workbook_kind(path) != "text" else None
-    suggestion = suggest_mapping(path, sheet=sheet, region=region)
+    suggestion = suggest_mapping(path, sheet=sheet, region=region, header_row=header_row)
     return Described(inspection=inspection, suggestion=suggestion)
 
 

@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, Response
 
 from importer.config import FIELD_TARGETS
 from importer.errors import ConfigError, LeadImportError
+from importer.read.header import HEADER_SEARCH_ROWS
 from importer.send.plan import send_plan
 from importer.tools.describe import ColumnProfile, TableInspection
 from importer.web import jobs
@@ -79,26 +80,32 @@ def _sending(upload: Upload) -> Response | None:
 # -- step 2: sheet and header -----------------------------------------------------------------------
 
 
-def start_describe(upload: Upload, settings: ServerSettings, *, sheet: str | None = None) -> None:
-    """Read the uploaded file in the background: sheets, header, columns, and a suggested mapping."""
+def start_describe(
+    upload: Upload, settings: ServerSettings, *, sheet: str | None = None, header_row: int | None = None
+) -> None:
+    """Read the uploaded file in the background: sheets, header (``header_row`` when the person set one below
+    the one found), columns, and a suggested mapping."""
     task = jobs.Task("inspect", f"Reading {upload.filename}")
     upload.task, upload.error = task, None
 
     def work(task: jobs.Task) -> None:
         task.progress("reading", 0, None)
         try:
-            described = describe_upload(upload.path, sheet=sheet)
+            described = describe_upload(upload.path, sheet=sheet, header_row=header_row)
         except LeadImportError as exc:
-            if sheet is None or upload.described is None:
+            if upload.described is None:
                 raise
-            # another sheet was asked for and cannot be read as leads (notes, a chart): the choice so far stays
+            # another sheet or header row was asked for and cannot be read as leads (notes, a chart): the
+            # choice so far stays
             kept = upload.sheet or upload.described.suggestion.table.sheet
-            upload.error = f"{exc} Sheet {kept} stays chosen." if kept else str(exc)
+            stays = f"The header row stays row {_table(upload).header_row}." if header_row else ""
+            stays = stays or (f"Sheet {kept} stays chosen." if kept else "")
+            upload.error = f"{exc} {stays}".strip()
             return
         with upload.lock:
             upload.described = described
             upload.sheet = described.suggestion.table.sheet if described.is_workbook else None
-            upload.header_row = described.suggestion.header_row
+            upload.header_row = header_row or described.suggestion.header_row
 
     jobs.start(task, work)
 
@@ -116,7 +123,14 @@ async def sheet_page(request: Request) -> Response:
     return _page(
         request,
         "sheet.html",
-        {"upload": upload, "described": described, "table": table, "others": others, "step": "sheet"},
+        {
+            "upload": upload,
+            "described": described,
+            "table": table,
+            "others": others,
+            "header_max": header_row_max(described.table(upload.sheet)),
+            "step": "sheet",
+        },
     )
 
 
@@ -136,6 +150,13 @@ def _table(upload: Upload) -> TableInspection:
     return table
 
 
+def header_row_max(table: TableInspection) -> int:
+    """The lowest row the page offers as the header: one of the sheet's first rows, as the header is looked for."""
+    if table.header_row is None:
+        return 1
+    return max(table.header_row, min(HEADER_SEARCH_ROWS, table.header_row + table.data_rows + table.blank_rows))
+
+
 async def choose_sheet(request: Request) -> Response:
     upload = _upload(request)
     if (busy := _sending(upload)) is not None:
@@ -152,8 +173,13 @@ async def choose_sheet(request: Request) -> Response:
         return _go(f"/u/{upload.id}/sheet")
     table = described.table(upload.sheet)
     if header:
-        if not header.isdigit() or table.header_row is None or not 1 <= int(header) <= table.header_row:
-            upload.error = f"The header row must be a row number from 1 to {table.header_row}."
+        last = header_row_max(table)
+        if not header.isdigit() or table.header_row is None or not 1 <= int(header) <= last:
+            upload.error = f"The header row must be a row number from 1 to {last}."
+            return _go(f"/u/{upload.id}/sheet")
+        if int(header) > table.header_row:  # below the row found: read again, that row's cells are the columns
+            upload.form = upload.review = None
+            start_describe(upload, _state(request).settings, sheet=upload.sheet, header_row=int(header))
             return _go(f"/u/{upload.id}/sheet")
         # the row read is said explicitly: a title row that also names the columns would otherwise win
         upload.header_row = int(header)
