@@ -386,3 +386,26 @@ def test_a_header_row_below_the_one_found_can_be_chosen(tmp_path: Path) -> None:
     assert review is not None
     assert review.status_counts() == {"valid": 5}
     assert review.rows["sheet_row"].tolist() == [4, 5, 6, 7, 8]
+
+
+def test_the_mapping_name_offered_for_any_file_name_can_be_saved(tmp_path: Path) -> None:
+    """The Save mapping field offers the file's name: for "दिवाली लीड्स (1).csv" (a Hindi name, a browser's
+    "(1)" for a second download) that name is saved as it is offered, not refused as "no letters"."""
+    page = Page(tmp_path)
+    for name in ("दिवाली लीड्स (1).csv", "Müller Kunden #3.csv"):
+        sheet = tmp_path / "upload.csv"
+        _leads(sheet, 3, seed=71)
+        response = page.post("/upload", files={"file": (name, sheet.read_bytes())}, follow_redirects=False)
+        assert response.status_code == 303
+        upload = page.state.uploads.all()[0]
+        assert upload.task is not None and upload.task.wait(60)
+        html = page.get(f"/u/{upload.id}/columns").text
+        offered = re.search(r'id="mapping_name" name="mapping_name" value="([^"]*)"', html)
+        assert offered is not None
+        saved = page.post(
+            f"/u/{upload.id}/columns",
+            _columns_form(page, upload, region="IN", action="save", mapping_name=offered.group(1)),
+        )
+        assert "cannot be a mapping name" not in saved.text
+        assert list(page.settings.mappings_dir.glob(f"{offered.group(1)}.yaml")), offered.group(1)
+    assert {p.stem for p in page.settings.mappings_dir.glob("*.yaml")} >= {"दिवाली लीड्स (1)"}

@@ -32,6 +32,7 @@ from importer.web.mapping_form import (
     fits_leads,
     fix_column_position,
     mapping_document,
+    mapping_name_for,
     region_name,
     saved_mapping_path,
     saved_mappings_that_fit,
@@ -242,6 +243,7 @@ async def columns_page(request: Request) -> Response:
             "rows_carry_country": suggestion.rows_carry_country,
             "regions": [(r, region_name(r)) for r in regions],
             "mappings_dir": settings.mappings_dir,
+            "mapping_name": mapping_name_for(upload.filename),
             "step": "columns",
         },
     )
