@@ -409,3 +409,31 @@ def test_the_mapping_name_offered_for_any_file_name_can_be_saved(tmp_path: Path)
         assert "cannot be a mapping name" not in saved.text
         assert list(page.settings.mappings_dir.glob(f"{offered.group(1)}.yaml")), offered.group(1)
     assert {p.stem for p in page.settings.mappings_dir.glob("*.yaml")} >= {"दिवाली लीड्स (1)"}
+
+
+def test_several_files_dropped_at_once_are_refused_with_a_message(browser: Any, tmp_path: Path) -> None:
+    """Three files dragged onto the box together: the page says one file at a time and uploads none, instead of
+    taking the first one silently (the person believes all three are in)."""
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        server, _ = _server(tmp_path, sandbox)
+        try:
+            page = browser.new_context().new_page()
+            posts: list[str] = []
+            page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+            page.goto(server.login_url())
+            dropped = page.evaluate_handle(
+                """() => { const d = new DataTransfer();
+                    for (const n of ['march.csv', 'april.csv', 'may.csv'])
+                        d.items.add(new File(['Name,Phone\\nAsha,9876543210\\n'], n, {type: 'text/csv'}));
+                    return d; }"""
+            )
+            page.dispatch_event("#drop", "drop", {"dataTransfer": dropped})
+            alert = page.get_by_role("alert")
+            alert.wait_for()
+            text = alert.inner_text()
+            uploads = len(server.state.uploads.all())
+        finally:
+            server.stop()
+    assert "one file at a time" in text.lower() and "3" in text
+    assert uploads == 0 and not [url for url in posts if url.endswith("/upload")]

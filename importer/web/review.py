@@ -50,7 +50,7 @@ STATUS_MEANINGS = {
     "rejected": "the CRM refused this lead; its words are in the Problems column and the report",
     "pending": "not sent yet, because the send stopped: sending again sends it, never twice",
     "skipped": "not a lead (a blank, title, note or total row), or a row you excluded",
-    "excluded": "rows you excluded on this page: not sent",
+    EXCLUDED: "rows you excluded on this page: not sent",
 }
 """What each row status means, in the words the review and results pages show beside the counts."""
 WHAT_HAPPENS = {

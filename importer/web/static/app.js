@@ -59,7 +59,13 @@
     ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); }));
     ["dragleave", "drop"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
     drop.addEventListener("drop", (e) => {
-      if (e.dataTransfer && e.dataTransfer.files.length) upload(form, e.dataTransfer.files[0]);
+      const files = e.dataTransfer ? e.dataTransfer.files : [];
+      if (files.length > 1) {  // taking the first silently would leave the person believing all were in
+        showError(form, "One file at a time, please: " + files.length + " files were dropped, so none was uploaded. " +
+          "Drop one, and the next once it is done.");
+        return;
+      }
+      if (files.length) upload(form, files[0]);
     });
   }
 
