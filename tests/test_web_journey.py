@@ -437,3 +437,37 @@ def test_several_files_dropped_at_once_are_refused_with_a_message(browser: Any, 
             server.stop()
     assert "one file at a time" in text.lower() and "3" in text
     assert uploads == 0 and not [url for url in posts if url.endswith("/upload")]
+
+
+def test_a_saved_mapping_picked_by_itself_can_be_set_aside_for_the_suggestion(tmp_path: Path) -> None:
+    """A mapping saved for files like this one is used by itself; when it is wrong for this file (saved with the
+    email column left out), the page offers the tool's own suggestion instead, which maps the email again."""
+    sheet = tmp_path / "leads.csv"
+    phones = good_phones(3, seed=72)
+    sheet.write_text(
+        "Name,Phone,Email\n" + "".join(f"Lead {i},{p},lead{i}@example.com\n" for i, p in enumerate(phones)),
+        encoding="utf-8",
+    )
+    page = Page(tmp_path)
+    first = page.upload(sheet)
+    page.post(
+        f"/u/{first.id}/columns",
+        _columns_form(page, first, region="IN", col2="", action="save", mapping_name="no email"),
+    )
+    assert (page.settings.mappings_dir / "no email.yaml").exists()
+    second = page.upload(sheet)
+    html = page.get(f"/u/{second.id}/columns").text
+    assert "Using the saved mapping <strong>no email.yaml</strong>" in html
+    assert re.search(r'<select id="col2"[^>]*>\s*<option value="" selected>', html)
+    link = re.search(r'<a href="([^"]+)">Use the suggestion instead</a>', html)
+    assert link is not None, "no way back to the suggestion"
+    suggested = page.get(link.group(1).replace("&amp;", "&")).text
+    assert "Using the saved mapping" not in suggested
+    assert re.search(r'<select id="col2"[^>]*>.*?<option value="email" selected>', suggested, re.S)
+    form = {"region": "IN", "project_id": PROJECT, "process_id": PROCESS, "action": "review"}
+    for name, body in re.findall(r'<select id="(col\d+)" name="\1"[^>]*>(.*?)</select>', suggested, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', body)
+        form[name] = chosen.group(1) if chosen else ""
+    page.post(f"/u/{second.id}/columns", form)  # the suggestion's page, sent as the browser sends it
+    page.wait(second)
+    assert second.review is not None and second.review.field_columns.get("email") == "Email"

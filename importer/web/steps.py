@@ -200,6 +200,9 @@ async def columns_page(request: Request) -> Response:
     fits = await asyncio.to_thread(saved_mappings_that_fit, settings.mappings_dir, table)
     picked = request.query_params.get("mapping")
     saved = next((f for f in fits if f.path.name == picked), None) if picked else None
+    if request.query_params.get("suggestion"):  # the person set the saved mappings aside
+        fits, saved = [], None
+        upload.form = upload.saved_mapping = None
     if upload.form is not None and saved is None:
         form = upload.form
         why: dict[int, str] = {}
