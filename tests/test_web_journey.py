@@ -471,3 +471,19 @@ def test_a_saved_mapping_picked_by_itself_can_be_set_aside_for_the_suggestion(tm
     page.post(f"/u/{second.id}/columns", form)  # the suggestion's page, sent as the browser sends it
     page.wait(second)
     assert second.review is not None and second.review.field_columns.get("email") == "Email"
+
+
+def test_with_no_lead_to_send_the_send_button_says_why_and_sends_nothing(tmp_path: Path) -> None:
+    """Every row held back (all phones too short): the review says there is no lead to send and its Send button
+    is off; a send posted all the same starts no run ("Finished" over nothing, and an empty run in the history)."""
+    sheet = tmp_path / "short.csv"
+    sheet.write_text("Name,Phone\n" + "".join(f"Lead {i},98765{i}\n" for i in range(4)), encoding="utf-8")
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN", col0="name", col1="phone"))
+    page.wait(upload)
+    html = page.get(f"/u/{upload.id}/review").text
+    assert "No row can be sent yet" in _words(html)
+    assert re.search(r"<button type=\"submit\" disabled>Send the valid leads to the CRM</button>", html)
+    page.post(f"/u/{upload.id}/send", {"sends": "0"})
+    assert upload.send is None and not (tmp_path / "ledger.sqlite3").exists()

@@ -427,6 +427,8 @@ async def start_send(request: Request) -> Response:
     seen = (await request.form()).get("sends")
     if seen is not None and seen != str(upload.sends):  # the page clicked on is older than the last send
         return _go(f"/u/{upload.id}/send" if upload.send is not None else f"/u/{upload.id}/review")
+    if upload.send is None and not upload.review.to_send():  # nothing valid: a run would only record nothing
+        return _go(f"/u/{upload.id}/review")
     token = state.settings.token or ""
     holder = state.keys.acquire(token, upload.id) if token else None
     if holder is not None:
