@@ -487,3 +487,25 @@ def test_with_no_lead_to_send_the_send_button_says_why_and_sends_nothing(tmp_pat
     assert re.search(r"<button type=\"submit\" disabled>Send the valid leads to the CRM</button>", html)
     page.post(f"/u/{upload.id}/send", {"sends": "0"})
     assert upload.send is None and not (tmp_path / "ledger.sqlite3").exists()
+
+
+def test_a_file_sent_already_says_nothing_is_left_to_send(tmp_path: Path) -> None:
+    """The same file uploaded again after its send: every lead is already imported, and the review says nothing
+    is left to send (not that the rows need correcting)."""
+    sheet = tmp_path / "leads.csv"
+    _leads(sheet, 3, seed=73)
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        first = page.upload(sheet)
+        page.post(f"/u/{first.id}/columns", _columns_form(page, first, region="IN"))
+        page.wait(first)
+        page.post(f"/u/{first.id}/send", {"sends": "0"})
+        page.wait(first)
+        again = page.upload(sheet)
+        page.post(f"/u/{again.id}/columns", _columns_form(page, again, region="IN"))
+        page.wait(again)
+        html = page.get(f"/u/{again.id}/review").text
+        assert len(sandbox.leads()) == 3
+    assert "Nothing is left to send: 3 leads of this file are in the CRM already." in _words(html)
+    assert "No row can be sent yet" not in _words(html)
