@@ -509,3 +509,20 @@ def test_a_file_sent_already_says_nothing_is_left_to_send(tmp_path: Path) -> Non
         assert len(sandbox.leads()) == 3
     assert "Nothing is left to send: 3 leads of this file are in the CRM already." in _words(html)
     assert "No row can be sent yet" not in _words(html)
+
+
+def test_a_cell_checked_again_says_how_the_row_came_out(tmp_path: Path) -> None:
+    """After "Check again" the page says, in a status message a screen reader reads, whether the row is now
+    valid or still held back and why; the message is said once, not on every later page."""
+    path, phones = two_sheet_workbook(tmp_path / "dealer.xlsx")
+    page = Page(tmp_path)
+    upload = page.upload(path)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
+    page.wait(upload)
+    still = page.post(f"/u/{upload.id}/rows/8/cell", {"column": "Mobile No.", "value": "98123"}).text
+    said = re.search(r'<p role="status" class="notice">(.*?)</p>', still, re.S)
+    assert said is not None and "Row 8 checked again: still invalid" in said.group(1)
+    assert "Phone number is not valid" in said.group(1)
+    fixed = page.post(f"/u/{upload.id}/rows/8/cell", {"column": "Mobile No.", "value": phones["fixed"][0]}).text
+    assert "Row 8 checked again: valid" in fixed
+    assert 'class="notice"' not in page.get(f"/u/{upload.id}/review").text

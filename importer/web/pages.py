@@ -68,7 +68,11 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     """A page, with the CSRF token and the upload cap every form needs."""
     state: WebState = request.app.state.web
     token = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
-    context = {"csrftoken": token, "max_upload_mb": state.max_upload_bytes // (1 << 20), **context}
+    upload = context.get("upload")
+    notice = upload.notice if isinstance(upload, Upload) else None
+    if isinstance(upload, Upload):
+        upload.notice = None  # said once
+    context = {"csrftoken": token, "max_upload_mb": state.max_upload_bytes // (1 << 20), "notice": notice, **context}
     response: Response = state.templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["cache-control"] = "no-store"
     response.headers["x-frame-options"] = "DENY"

@@ -385,6 +385,7 @@ async def fix_cell(request: Request) -> Response:
     try:
         await asyncio.to_thread(recheck_row, upload, _state(request).settings, sheet_row, column, value)
         upload.error = None
+        upload.notice = _row_outcome(upload, sheet_row)
     except LeadImportError as exc:
         upload.error = f"Row {sheet_row}: {exc}"
     return _go_row(upload, back, sheet_row)
@@ -402,6 +403,19 @@ async def exclude_row(request: Request) -> Response:
     else:
         upload.review.toggle_excluded(sheet_row, data.get("exclude") == "1")
     return _go_row(upload, back, sheet_row)
+
+
+def _row_outcome(upload: Upload, sheet_row: int) -> str | None:
+    """How a row checked again came out, in words: "Row 8 checked again: still invalid (...)"."""
+    review = upload.review
+    position = review.position(sheet_row) if review is not None else None
+    if review is None or position is None:
+        return None
+    row = review.grid_row(position)
+    if row.status == "invalid":
+        why = "; ".join(p.title for p in row.problems if p.severity == "error")
+        return f"Row {sheet_row} checked again: still invalid ({why})."
+    return f"Row {sheet_row} checked again: {row.status}."
 
 
 def _back(data: Any) -> dict[str, str]:

@@ -59,6 +59,7 @@ class Upload:
     """Sends started: each send button carries the number its page saw, so a second click of it (a double-click,
     or another tab showing the page from before) does not start another send."""
     error: str | None = None  # the last problem, shown on the page until the next action
+    notice: str | None = None  # what the last action did, said once on the next page (role=status)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def plain(self, text: str) -> str:
