@@ -322,10 +322,11 @@ def _mapping(tmp_path: Path) -> Path:
 def test_one_send_per_api_key(page: Page, tmp_path: Path) -> None:
     """While another upload's send holds the key, a second send is refused with the other file's name."""
     sheet = tmp_path / "leads.csv"
-    sheet.write_text("Name,Phone\nAsha,9876543210\n", encoding="utf-8")
+    sheet.write_text(f"Name,Phone\nAsha,{good_phones(1, seed=12)[0]}\n", encoding="utf-8")  # a lead to send
     upload = page.upload(sheet)
     page.post(f"/u/{upload.id}/columns", _columns_form(page, upload))
     page.wait(upload)
+    assert upload.review is not None and upload.review.to_send() == 1
     other = page.state.uploads.new("other.xlsx")
     assert page.state.keys.acquire(TOKEN, other.id) is None
     html = page.post(f"/u/{upload.id}/send").text  # type: ignore[attr-defined]
@@ -375,7 +376,7 @@ def test_the_header_row_under_title_rows_is_kept_for_reading_and_saving(page: Pa
     html = page.get(f"/u/{upload.id}/sheet").text  # type: ignore[attr-defined]
     assert "The column names are on row <strong>2</strong>" in html and "Leads exported 2024-03-01" in html
     bad = page.post(f"/u/{upload.id}/sheet", {"header_row": "9"})
-    assert "The header row must be a row number from 1 to 2" in bad.text  # type: ignore[attr-defined]
+    assert "The header row must be a row number from 1 to 4" in bad.text  # type: ignore[attr-defined]
     page.post(f"/u/{upload.id}/sheet", {"header_row": "2"})
     form = _columns_form(page, upload, action="save", mapping_name="titled")
     page.post(f"/u/{upload.id}/columns", form)

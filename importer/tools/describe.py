@@ -173,22 +173,37 @@ def inspect_file(
     encoding: str | None = None,
     delimiter: str | None = None,
     sample_rows: int = 5,
+    header_row: int | None = None,
 ) -> FileInspection:
     """Detect encoding, delimiter, sheets and header row; profile every column."""
     p = check_source_file(Path(path))
     kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
     if kind == "workbook":
-        return _inspect_workbook(p, sheet, sample_rows)
+        return _inspect_workbook(p, sheet, sample_rows, header_row)
     if kind == "html":
-        table = _inspect_rows(HTML_SHEET, html_rows(p.read_bytes(), path=str(p)), sample_rows, ())
+        table = _inspect_rows(HTML_SHEET, html_rows(p.read_bytes(), path=str(p)), sample_rows, (), header_row)
         return FileInspection(str(p), "workbook", None, None, (HTML_SHEET,), (table,))
-    return _inspect_text(p, encoding, delimiter, sample_rows)
+    return _inspect_text(p, encoding, delimiter, sample_rows, header_row)
 
 
-def _inspect_text(p: Path, encoding: str | None, delimiter: str | None, sample_rows: int) -> FileInspection:
+def _header_index(preview: list[list[str]], header_row: int | None, where: str) -> int | None:
+    """The 0-based header row: the one asked for (1-based), else the one detected."""
+    if header_row is None:
+        return detect_header(preview)
+    if not 1 <= header_row <= min(len(preview), HEADER_SEARCH_ROWS):
+        raise SourceError(
+            f"{where}: the header row must be one of the first {min(len(preview), HEADER_SEARCH_ROWS)} rows, "
+            f"not row {header_row}."
+        )
+    return header_row - 1
+
+
+def _inspect_text(
+    p: Path, encoding: str | None, delimiter: str | None, sample_rows: int, header_row: int | None = None
+) -> FileInspection:
     text = open_text(p, encoding=encoding, delimiter=delimiter)
     decoded, delim, preview, ends = text.decoded, text.delimiter, text.records, text.ends
-    index = detect_header(preview)
+    index = _header_index(preview, header_row, str(p))
     if index is None:
         table = _table(None, preview, None, [], sample_rows)
     else:
@@ -204,7 +219,7 @@ def _text_columns(parsed: pa.Table | RaggedColumns) -> list[list[str]]:
     return parsed.columns
 
 
-def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int) -> FileInspection:
+def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: int | None = None) -> FileInspection:
     workbook = open_workbook(p)
     names = tuple(workbook.sheet_names)
     wanted = [pick_sheet(list(names), sheet, p, hidden=hidden_sheets(workbook))] if sheet is not None else list(names)
@@ -220,16 +235,25 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int) -> FileInspe
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
-        tables.append(_inspect_rows(name, rows, sample_rows, merged_ranges(workbook, name)))
+        # a header row asked for is the chosen sheet's (the others keep theirs, as they are only offered)
+        asked = header_row if sheet is not None else None
+        tables.append(
+            _inspect_rows(name, rows, sample_rows, merged_ranges(workbook, name), asked, f"{p} [sheet {name!r}]")
+        )
     return FileInspection(str(p), "workbook", None, None, names, tuple(tables))
 
 
 def _inspect_rows(
-    name: str, rows: list[list[object]], sample_rows: int, merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+    name: str,
+    rows: list[list[object]],
+    sample_rows: int,
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+    header_row: int | None = None,
+    where: str = "",
 ) -> TableInspection:
-    """One sheet's header row and column profiles."""
+    """One sheet's header row (``header_row`` when given) and column profiles."""
     preview = [[cell_text(c) for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
-    index = detect_header(preview)
+    index = _header_index(preview, header_row, where or name)
     if index is not None:
         name_merged_header(preview[index], index, merged)
     columns: list[list[str]] = []

@@ -93,16 +93,18 @@ def suggest_mapping(
     encoding: str | None = None,
     delimiter: str | None = None,
     region: str | None = None,
+    header_row: int | None = None,
 ) -> Suggestion:
     """Propose a mapping for ``path`` from its headers and the contents of its columns.
 
-    ``region`` overrides the default region the data points to.
+    ``region`` overrides the default region the data points to; ``header_row`` (1-based, with ``sheet`` for a
+    workbook) the header row detected.
     """
     if region is not None:
         region = region.strip().upper()
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ConfigError(f"region {region!r} is not a known region code (e.g. IN, US, GB).")
-    inspection = inspect_file(path, sheet=sheet, encoding=encoding, delimiter=delimiter)
+    inspection = inspect_file(path, sheet=sheet, encoding=encoding, delimiter=delimiter, header_row=header_row)
     usable = [t for t in inspection.tables if t.header_row is not None and t.columns]
     if not usable:
         where = f"sheet {sheet!r}" if sheet is not None else "any sheet" if inspection.sheets else "the file"

@@ -51,6 +51,16 @@ class Task:
         """Block until the task has finished (for tests and the command line); True when it has."""
         return self._event.wait(timeout)
 
+    @property
+    def count(self) -> str:
+        """How far the stage is, in its own unit: megabytes read, rows checked, leads sent ("" when unknown)."""
+        if not self.total:
+            return ""
+        if self.stage == "reading":  # the library counts the bytes of the file read
+            return f"{self.done / 1e6:.1f} of {self.total / 1e6:.1f} MB"
+        unit = "leads" if self.stage in ("sending", "sent") else "rows"
+        return f"{self.done:,} of {self.total:,} {unit}"
+
     def as_dict(self) -> dict[str, object]:
         """What the progress poller sends the browser (no secrets: stage names and counts only)."""
         percent = round(100 * self.done / self.total) if self.total else None
@@ -61,6 +71,7 @@ class Task:
             "done": self.done,
             "total": self.total,
             "percent": percent,
+            "count": self.count,
             "running": self.running,
             "error": self.error,
             "elapsed": round((self.finished or time.time()) - self.started, 1),

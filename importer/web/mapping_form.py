@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import collections
 import os
-import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +38,7 @@ FIELD_LABELS = {
 }
 FIX_COLUMN = "What to fix (leadimport)"
 """The last column of a "rows to fix" file; never imported when that file comes back."""
-_NAME_OK = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]{0,80}")
+_NAME_PUNCT = frozenset(" _.-()")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,11 @@ class Described:
 
     @property
     def tables(self) -> tuple[TableInspection, ...]:
-        return self.inspection.tables if self.inspection is not None else (self.suggestion.table,)
+        """Every sheet's inspection; the suggested sheet's as the suggestion read it (a header row asked for)."""
+        if self.inspection is None:
+            return (self.suggestion.table,)
+        chosen = self.suggestion.table
+        return tuple(chosen if t.sheet == chosen.sheet else t for t in self.inspection.tables)
 
     @property
     def is_workbook(self) -> bool:
@@ -64,12 +68,15 @@ class Described:
         return self.suggestion.table
 
 
-def describe_upload(path: Path, *, sheet: str | None = None, region: str | None = None) -> Described:
-    """Sheets, header rows, title rows and column profiles, and a suggested mapping."""
+def describe_upload(
+    path: Path, *, sheet: str | None = None, region: str | None = None, header_row: int | None = None
+) -> Described:
+    """Sheets, header rows, title rows and column profiles, and a suggested mapping (of ``sheet``, with its
+    header on ``header_row`` when given)."""
     from importer.read.sniff import workbook_kind
 
     inspection = inspect_file(path) if workbook_kind(path) != "text" else None
-    suggestion = suggest_mapping(path, sheet=sheet, region=region)
+    suggestion = suggest_mapping(path, sheet=sheet, region=region, header_row=header_row)
     return Described(inspection=inspection, suggestion=suggestion)
 
 
@@ -151,13 +158,18 @@ def saved_mappings_that_fit(folder: Path, table: TableInspection) -> list[SavedF
 
 
 def region_name(region: str) -> str:
-    """ "IN" → "India (IN)", from the phonenumbers geocoder's English names when present."""
+    """ "IN" → "India (IN)", from the phonenumbers geocoder's English names, else CLDR's (babel): the geocoder
+    has none for a few regions it dials (AC Ascension Island, TA Tristan da Cunha, XK Kosovo)."""
     try:
         from phonenumbers.geocoder import _region_display_name  # type: ignore[attr-defined]
 
         name = str(_region_display_name(region, "en") or "")
     except ImportError:
         name = ""
+    if not name:
+        from babel import Locale
+
+        name = str(Locale("en").territories.get(region) or "")
     return f"{name} ({region})" if name else region
 
 
@@ -238,13 +250,40 @@ def write_mapping(document: dict[str, object], path: Path, *, comment: str) -> L
     return load_mapping(path)
 
 
+def _name_ok(name: str) -> bool:
+    """Letters and digits of any script (with their combining marks: दिवाली), spaces, dots, dashes, underscores
+    and brackets, up to 80, starting with a letter or digit: a file name on every system, and nothing else."""
+
+    def allowed(c: str) -> bool:
+        return unicodedata.category(c)[0] in "LMN" or c in _NAME_PUNCT
+
+    return (
+        0 < len(name) <= 81
+        and unicodedata.category(name[0])[0] in "LN"
+        and all(allowed(c) for c in name)
+        and ".." not in name
+    )
+
+
+def mapping_name_for(filename: str) -> str:
+    """The mapping name offered for an uploaded file: its name without the type, anything a mapping name may
+    not hold made an underscore ("Kunden #3.csv" → "Kunden _3")."""
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    name = "".join(c if unicodedata.category(c)[0] in "LMN" or c in _NAME_PUNCT else "_" for c in stem)
+    name = name.replace("..", "._")
+    while name and unicodedata.category(name[0])[0] not in "LN":
+        name = name[1:]
+    name = name[:81].rstrip(" .")  # Windows drops a name's trailing dots and spaces
+    return name if name and _name_ok(name) else "mapping"
+
+
 def saved_mapping_path(folder: Path, name: str) -> Path:
     """Where "Save mapping" writes: ``folder/<name>.yaml``; a name that is no plain file name is refused."""
     name = name.strip().removesuffix(".yaml").removesuffix(".yml").strip()
-    if not _NAME_OK.fullmatch(name) or ".." in name:
+    if not _name_ok(name):
         raise ConfigError(
-            f"{name!r} cannot be a mapping name: use letters, digits, spaces, dots, dashes or underscores "
-            "(up to 80), starting with a letter or digit."
+            f"{name!r} cannot be a mapping name: use letters, digits, spaces, dots, dashes, underscores or "
+            "brackets (up to 80), starting with a letter or digit."
         )
     return folder / f"{name}.yaml"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from starlette.templating import Jinja2Templates
 from importer.web.auth import LoginGate
 from importer.web.jobs import KeyLocks
 from importer.web.mapping_form import FIELD_LABELS
+from importer.web.review import STATUS_MEANINGS, title_of
 from importer.web.uploads import Upload, UploadStore
 from importer.web.work import ServerSettings
 
@@ -33,9 +35,13 @@ class WebState:
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
         self.templates = Jinja2Templates(env=env)
         self.templates.env.globals["FIELD_LABELS"] = FIELD_LABELS
+        self.templates.env.globals["STATUS_MEANINGS"] = STATUS_MEANINGS
+        self.templates.env.globals["title_of"] = title_of
         self.templates.env.filters["clock"] = lambda t: time.strftime("%H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["clip"] = clip
+        self.templates.env.filters["on_page"] = on_page
+        self.templates.env.filters["plain"] = lambda text, upload: upload.plain(str(text)) if upload else text
 
 
 CLIP = 200
@@ -49,11 +55,24 @@ def clip(value: object, limit: int = CLIP) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
+_COMMAND = re.compile(r"\brun the same command( again)?")
+
+
+def on_page(message: str) -> str:
+    """A send's stop message as this page acts on it: its Resume button is what the command line calls running
+    the same command again."""
+    return _COMMAND.sub("send again (Resume, on this page)", message)
+
+
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """A page, with the CSRF token and the upload cap every form needs."""
     state: WebState = request.app.state.web
     token = request.scope["csrftoken"]() if "csrftoken" in request.scope else ""
-    context = {"csrftoken": token, "max_upload_mb": state.max_upload_bytes // (1 << 20), **context}
+    upload = context.get("upload")
+    notice = upload.notice if isinstance(upload, Upload) else None
+    if isinstance(upload, Upload):
+        upload.notice = None  # said once
+    context = {"csrftoken": token, "max_upload_mb": state.max_upload_bytes // (1 << 20), "notice": notice, **context}
     response: Response = state.templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["cache-control"] = "no-store"
     response.headers["x-frame-options"] = "DENY"

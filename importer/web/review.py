@@ -41,6 +41,41 @@ def examples(region: str) -> dict[str, str]:
     }
 
 
+STATUS_MEANINGS = {
+    "valid": "would be sent: every check passed",
+    "accepted": "the CRM created the lead",
+    "already-imported": "an earlier import got this lead into the CRM already; not sent again",
+    "duplicate": "the same lead (phone, email or lead id) as an earlier row of this file: sent once, with that row",
+    "invalid": "held back, not sent: a check failed; the review and the report say which, and what to type",
+    "rejected": "the CRM refused this lead; its words are in the Problems column and the report",
+    "pending": "not sent yet, because the send stopped: sending again sends it, never twice",
+    "skipped": "not a lead (a blank, title, note or total row), or a row you excluded",
+    EXCLUDED: "rows you excluded on this page: not sent",
+}
+"""What each row status means, in the words the review and results pages show beside the counts."""
+WHAT_HAPPENS = {
+    "error": "held back, not sent",
+    "warning": "sent, with this change",
+    "note": "not a lead, left out",
+}
+"""What an issue of each severity does to its row, as the review page's table of problems says it."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssueCount:
+    """One issue code found in the review's rows: its plain title, what to do, and on how many rows."""
+
+    code: str
+    severity: str  # "error", "warning" or "note"
+    title: str
+    fix: str
+    rows: int
+
+    @property
+    def happens(self) -> str:
+        return WHAT_HAPPENS.get(self.severity, "")
+
+
 def explain(code: str, *, warning: bool, value: str, region: str) -> str:
     """The XLSX report's explanation of an issue or warning code, filled in for one cell."""
     code, detail = issues.split_code(code)  # phone-other-country:US names the likely country
@@ -52,6 +87,13 @@ def explain(code: str, *, warning: bool, value: str, region: str) -> str:
     return issue.template.format_map(collections.defaultdict(str, values))
 
 
+def title_of(code: str, severity: str | None = None) -> str:
+    """The catalogue's plain title of a written code (``phone-other-country:US`` too); the code itself when unknown."""
+    level = severity if severity in ("error", "warning", "note") else None
+    issue = issues.lookup(code, level) or issues.lookup(code)  # type: ignore[arg-type]
+    return issue.title if issue is not None else code
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One issue or warning of a row, the columns it is about, and what to do."""
@@ -59,6 +101,7 @@ class Problem:
     code: str
     severity: str  # "error", "warning" or "crm"
     text: str
+    title: str  # the catalogue's few words for the code
     columns: tuple[str, ...]  # the sheet's column names whose cells caused it
 
 
@@ -92,6 +135,8 @@ class Review:
     plan_text: str
     plan: dict[str, object]
     already_imported: int = 0
+    checked: Any = None
+    """The dry run's :class:`importer.Outcome` (its table and details), for the check's own report."""
     edits: dict[int, dict[str, str]] = field(default_factory=dict)  # sheet_row → column → the file's value
     excluded: set[int] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -116,21 +161,31 @@ class Review:
             counts: dict[str, int] = self._stats["status"]
             return dict(counts)
 
-    def reason_counts(self) -> list[tuple[str, int]]:
-        """Issue codes of invalid and skipped rows, and warning codes of every row, most frequent first."""
+    def issue_counts(self) -> list[IssueCount]:
+        """Each issue code of the rows with its title, fix and count, held-back rows' codes first, then the
+        changes made to rows that are sent, then the rows that are no leads; most frequent first in each."""
         with self.lock:
-            if "reasons" not in self._stats:
-                counted: collections.Counter[str] = collections.Counter()
-                for column in ("reason", "warnings"):
-                    values = self.rows[column]
-                    if column == "reason":
-                        values = values[self.rows["status"].isin(["invalid", "skipped"])]
-                    for text, n in values.value_counts().items():
+            if "issues" not in self._stats:
+                counted: collections.Counter[tuple[str, str]] = collections.Counter()
+                status = self.rows["status"]
+                for column, severity, where in (
+                    ("reason", "error", status == "invalid"),
+                    ("warnings", "warning", status.notna()),
+                    ("reason", "note", status == "skipped"),
+                ):
+                    for text, n in self.rows.loc[where, column].value_counts().items():
                         for code in codes(text):
-                            counted[code] += int(n)
-                self._stats["reasons"] = counted.most_common()
-            reasons: list[tuple[str, int]] = self._stats["reasons"]
-            return list(reasons)
+                            counted[(code, severity)] += int(n)
+                order = {"error": 0, "warning": 1, "note": 2}
+                found = []
+                for (code, severity), n in sorted(counted.items(), key=lambda kv: (order[kv[0][1]], -kv[1])):
+                    issue = issues.lookup(code, severity)  # type: ignore[arg-type]
+                    values = {**examples(self.region), "value": "", "detail": issues.split_code(code)[1]}
+                    fix = issue.fix.format_map(collections.defaultdict(str, values)) if issue is not None else ""
+                    found.append(IssueCount(code, severity, title_of(code, severity), fix, n))
+                self._stats["issues"] = found
+            result: list[IssueCount] = self._stats["issues"]
+            return list(result)
 
     def _with_code(self, column: str, code: str) -> np.ndarray:
         """Rows whose ``column`` (reason or warnings) lists ``code``: matched on the column's few distinct texts."""
@@ -201,9 +256,9 @@ class Review:
         out = []
         status = str(row["status"])
         if status == "rejected":
-            return [Problem("crm", "crm", f"The CRM refused this lead: {row['reason']}", ())]
+            return [Problem("crm", "crm", f"The CRM refused this lead: {row['reason']}", "Refused by the CRM", ())]
         if status == "pending" and row["reason"]:
-            return [Problem("pending", "warning", str(row["reason"]), ())]
+            return [Problem("pending", "warning", str(row["reason"]), "Not sent yet", ())]
         for severity, text, table in (
             ("error", row["reason"], issues.ERRORS),
             ("warning", row["warnings"], issues.WARNINGS),
@@ -218,6 +273,7 @@ class Review:
                         code,
                         severity,
                         explain(code, warning=severity == "warning", value=value, region=self.region),
+                        title_of(code, severity),
                         columns,
                     )
                 )

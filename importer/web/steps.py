@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from starlette.responses import FileResponse, Response
 
 from importer.config import FIELD_TARGETS
 from importer.errors import ConfigError, LeadImportError
+from importer.read.header import HEADER_SEARCH_ROWS
 from importer.send.plan import send_plan
 from importer.tools.describe import ColumnProfile, TableInspection
 from importer.web import jobs
@@ -30,6 +32,7 @@ from importer.web.mapping_form import (
     fits_leads,
     fix_column_position,
     mapping_document,
+    mapping_name_for,
     region_name,
     saved_mapping_path,
     saved_mappings_that_fit,
@@ -39,7 +42,7 @@ from importer.web.mapping_form import (
 from importer.web.pages import NotFound, WebState, redirect, render, upload_of
 from importer.web.review import PAGE_SIZE
 from importer.web.uploads import Send, Upload
-from importer.web.work import ServerSettings, recheck_row, review_upload, send_upload
+from importer.web.work import ServerSettings, check_reports, recheck_row, review_upload, send_upload
 
 Handler = Callable[[Request], Awaitable[Response]]
 __all__ = ["FIELD_LABELS", "routes"]
@@ -78,18 +81,32 @@ def _sending(upload: Upload) -> Response | None:
 # -- step 2: sheet and header -----------------------------------------------------------------------
 
 
-def start_describe(upload: Upload, settings: ServerSettings, *, sheet: str | None = None) -> None:
-    """Read the uploaded file in the background: sheets, header, columns, and a suggested mapping."""
+def start_describe(
+    upload: Upload, settings: ServerSettings, *, sheet: str | None = None, header_row: int | None = None
+) -> None:
+    """Read the uploaded file in the background: sheets, header (``header_row`` when the person set one below
+    the one found), columns, and a suggested mapping."""
     task = jobs.Task("inspect", f"Reading {upload.filename}")
     upload.task, upload.error = task, None
 
     def work(task: jobs.Task) -> None:
         task.progress("reading", 0, None)
-        described = describe_upload(upload.path, sheet=sheet)
+        try:
+            described = describe_upload(upload.path, sheet=sheet, header_row=header_row)
+        except LeadImportError as exc:
+            if upload.described is None:
+                raise
+            # another sheet or header row was asked for and cannot be read as leads (notes, a chart): the
+            # choice so far stays
+            kept = upload.sheet or upload.described.suggestion.table.sheet
+            stays = f"The header row stays row {_table(upload).header_row}." if header_row else ""
+            stays = stays or (f"Sheet {kept} stays chosen." if kept else "")
+            upload.error = f"{exc} {stays}".strip()
+            return
         with upload.lock:
             upload.described = described
             upload.sheet = described.suggestion.table.sheet if described.is_workbook else None
-            upload.header_row = described.suggestion.header_row
+            upload.header_row = header_row or described.suggestion.header_row
 
     jobs.start(task, work)
 
@@ -107,7 +124,14 @@ async def sheet_page(request: Request) -> Response:
     return _page(
         request,
         "sheet.html",
-        {"upload": upload, "described": described, "table": table, "others": others, "step": "sheet"},
+        {
+            "upload": upload,
+            "described": described,
+            "table": table,
+            "others": others,
+            "header_max": header_row_max(described.table(upload.sheet)),
+            "step": "sheet",
+        },
     )
 
 
@@ -127,6 +151,13 @@ def _table(upload: Upload) -> TableInspection:
     return table
 
 
+def header_row_max(table: TableInspection) -> int:
+    """The lowest row the page offers as the header: one of the sheet's first rows, as the header is looked for."""
+    if table.header_row is None:
+        return 1
+    return max(table.header_row, min(HEADER_SEARCH_ROWS, table.header_row + table.data_rows + table.blank_rows))
+
+
 async def choose_sheet(request: Request) -> Response:
     upload = _upload(request)
     if (busy := _sending(upload)) is not None:
@@ -143,8 +174,13 @@ async def choose_sheet(request: Request) -> Response:
         return _go(f"/u/{upload.id}/sheet")
     table = described.table(upload.sheet)
     if header:
-        if not header.isdigit() or table.header_row is None or not 1 <= int(header) <= table.header_row:
-            upload.error = f"The header row must be a row number from 1 to {table.header_row}."
+        last = header_row_max(table)
+        if not header.isdigit() or table.header_row is None or not 1 <= int(header) <= last:
+            upload.error = f"The header row must be a row number from 1 to {last}."
+            return _go(f"/u/{upload.id}/sheet")
+        if int(header) > table.header_row:  # below the row found: read again, that row's cells are the columns
+            upload.form = upload.review = None
+            start_describe(upload, _state(request).settings, sheet=upload.sheet, header_row=int(header))
             return _go(f"/u/{upload.id}/sheet")
         # the row read is said explicitly: a title row that also names the columns would otherwise win
         upload.header_row = int(header)
@@ -164,6 +200,9 @@ async def columns_page(request: Request) -> Response:
     fits = await asyncio.to_thread(saved_mappings_that_fit, settings.mappings_dir, table)
     picked = request.query_params.get("mapping")
     saved = next((f for f in fits if f.path.name == picked), None) if picked else None
+    if request.query_params.get("suggestion"):  # the person set the saved mappings aside
+        fits, saved = [], None
+        upload.form = upload.saved_mapping = None
     if upload.form is not None and saved is None:
         form = upload.form
         why: dict[int, str] = {}
@@ -207,6 +246,7 @@ async def columns_page(request: Request) -> Response:
             "rows_carry_country": suggestion.rows_carry_country,
             "regions": [(r, region_name(r)) for r in regions],
             "mappings_dir": settings.mappings_dir,
+            "mapping_name": mapping_name_for(upload.filename),
             "step": "columns",
         },
     )
@@ -315,7 +355,7 @@ async def review_page(request: Request) -> Response:
             "pages": pages,
             "matching": len(positions),
             "counts": review.status_counts(),
-            "reasons": review.reason_counts(),
+            "issue_counts": await asyncio.to_thread(review.issue_counts),
             "columns": shown,
             "phone_col": phone_col,
             "email_col": email_col,
@@ -345,6 +385,7 @@ async def fix_cell(request: Request) -> Response:
     try:
         await asyncio.to_thread(recheck_row, upload, _state(request).settings, sheet_row, column, value)
         upload.error = None
+        upload.notice = _row_outcome(upload, sheet_row)
     except LeadImportError as exc:
         upload.error = f"Row {sheet_row}: {exc}"
     return _go_row(upload, back, sheet_row)
@@ -362,6 +403,19 @@ async def exclude_row(request: Request) -> Response:
     else:
         upload.review.toggle_excluded(sheet_row, data.get("exclude") == "1")
     return _go_row(upload, back, sheet_row)
+
+
+def _row_outcome(upload: Upload, sheet_row: int) -> str | None:
+    """How a row checked again came out, in words: "Row 8 checked again: still invalid (...)"."""
+    review = upload.review
+    position = review.position(sheet_row) if review is not None else None
+    if review is None or position is None:
+        return None
+    row = review.grid_row(position)
+    if row.status == "invalid":
+        why = "; ".join(p.title for p in row.problems if p.severity == "error")
+        return f"Row {sheet_row} checked again: still invalid ({why})."
+    return f"Row {sheet_row} checked again: {row.status}."
 
 
 def _back(data: Any) -> dict[str, str]:
@@ -384,6 +438,11 @@ async def start_send(request: Request) -> Response:
         return _go(f"/u/{upload.id}/review")
     if upload.send is not None and upload.send.task.running:
         return _go(f"/u/{upload.id}/send")
+    seen = (await request.form()).get("sends")
+    if seen is not None and seen != str(upload.sends):  # the page clicked on is older than the last send
+        return _go(f"/u/{upload.id}/send" if upload.send is not None else f"/u/{upload.id}/review")
+    if upload.send is None and not upload.review.to_send():  # nothing valid: a run would only record nothing
+        return _go(f"/u/{upload.id}/review")
     token = state.settings.token or ""
     holder = state.keys.acquire(token, upload.id) if token else None
     if holder is not None:
@@ -397,6 +456,7 @@ async def start_send(request: Request) -> Response:
     task = jobs.Task("send", f"Sending {upload.filename}")
     send = Send(task=task)
     upload.send, upload.error = send, None
+    upload.sends += 1
     jobs.start(
         task,
         lambda _task: send_upload(upload, state.settings, send),
@@ -430,6 +490,28 @@ async def download(request: Request) -> Response:
     path = upload.send.reports.get(kind) if upload.send is not None else None
     if path is None or not path.is_file():
         raise NotFound("That file is not ready: it is written when the send has finished.")
+    return FileResponse(path, filename=path.name)
+
+
+_CHECK_WRITING = threading.Lock()
+"""One check report written at a time: two clicks in the same second would write the same files."""
+
+
+async def check_download(request: Request) -> Response:
+    """The review as it stands, as a report or the rows to fix: written when asked for, nothing sent."""
+    upload = _upload(request)
+    kind = request.path_params["kind"]
+    review = upload.review
+    if review is None or review.checked is None:
+        return _go(f"/u/{upload.id}/review")
+    if kind not in ("xlsx", "csv", "fix"):
+        raise NotFound("There is no such report of the check: the review offers Excel, CSV and the rows to fix.")
+
+    def write() -> Path:
+        with _CHECK_WRITING:
+            return check_reports(upload, review, (kind,))[kind]
+
+    path = await asyncio.to_thread(write)
     return FileResponse(path, filename=path.name)
 
 
@@ -475,4 +557,5 @@ def routes() -> list[tuple[str, Handler, list[str]]]:
         ("/u/{upload_id}/send", start_send, ["POST"]),
         ("/u/{upload_id}/send", send_page, ["GET"]),
         ("/u/{upload_id}/download/{kind}", download, ["GET"]),
+        ("/u/{upload_id}/check/{kind}", check_download, ["GET"]),
     ]

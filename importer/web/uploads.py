@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shutil
@@ -26,6 +27,7 @@ class Send:
     started: float = field(default_factory=time.time)
     blocked_until: float | None = None
     stop_message: str | None = None
+    stop_kind: str | None = None  # an importer.errors.StopKind value
     run_id: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
     exit_code: int | None = None
@@ -53,8 +55,18 @@ class Upload:
     checks: int = 0
     """Checks of the rows started (each columns choice starts one): only the newest one's review is kept."""
     send: Send | None = None
+    sends: int = 0
+    """Sends started: each send button carries the number its page saw, so a second click of it (a double-click,
+    or another tab showing the page from before) does not start another send."""
     error: str | None = None  # the last problem, shown on the page until the next action
+    notice: str | None = None  # what the last action did, said once on the next page (role=status)
     lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def plain(self, text: str) -> str:
+        """A message as the person should read it: their file's own name where it names the stored copy, and no
+        path of the server's upload folder (a copy made from the file is named by its file name alone)."""
+        text = text.replace(str(self.path), self.filename)
+        return text.replace(f"{self.folder}{os.sep}", "")
 
     @property
     def step(self) -> str:

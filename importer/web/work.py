@@ -62,7 +62,19 @@ def review_upload(upload: Upload, settings: ServerSettings, task: Task) -> Revie
         plan_text=plan.describe() if plan is not None else "",
         plan=plan.as_dict() if plan is not None else {},
         already_imported=int((rows["status"] == "already-imported").sum()),
+        checked=outcome,
     )
+
+
+def check_reports(upload: Upload, review: Review, kinds: tuple[str, ...] = ("csv", "xlsx", "fix")) -> dict[str, Path]:
+    """The review as it stands (edits and exclusions recorded), written as the reports a send writes (the
+    Excel and CSV reports, the rows to fix: those of ``kinds``) in the upload's folder; nothing is sent."""
+    with review.lock:
+        rows = review.rows[~review.rows["sheet_row"].isin(review.excluded)].copy()
+    rows = review.mark_report(rows)
+    folder = upload.folder / "check"
+    folder.mkdir(exist_ok=True)
+    return _write_reports(upload, review, review.checked, rows, folder, tail="-check", kinds=kinds)
 
 
 def mark_already_imported(rows: pd.DataFrame, mapping: LeadMapping, ledger_path: Path) -> None:
@@ -165,6 +177,7 @@ def send_upload(upload: Upload, settings: ServerSettings, send: Send) -> None:
         rows = _back_to_sheet_rows(rows, sheet_rows)
     rows = review.mark_report(rows)
     send.stop_message = outcome.stop_message
+    send.stop_kind = str(outcome.stop_kind) if outcome.stop_kind is not None else None
     send.run_id = outcome.run_id
     send.exit_code = outcome.exit_code
     send.counts = {str(k): int(v) for k, v in rows["status"].value_counts().items()}
@@ -202,7 +215,14 @@ def _back_to_sheet_rows(rows: pd.DataFrame, sheet_rows: np.ndarray) -> pd.DataFr
 
 
 def _write_reports(
-    upload: Upload, review: Review, outcome: Outcome, rows: pd.DataFrame, folder: Path
+    upload: Upload,
+    review: Review,
+    outcome: Outcome,
+    rows: pd.DataFrame,
+    folder: Path,
+    *,
+    tail: str = "",
+    kinds: tuple[str, ...] = ("csv", "xlsx", "fix"),
 ) -> dict[str, Path]:
     """The CSV and XLSX reports (of the sheet as uploaded, edits recorded) and the rows-to-fix file.
 
@@ -210,7 +230,7 @@ def _write_reports(
     history page links to them).
     """
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    tail = f"-{stamp}-run{outcome.run_id or 0}"
+    tail = f"{tail}-{stamp}" if tail else f"-{stamp}-run{outcome.run_id or 0}"
     stem = fit_name(Path(upload.filename).stem, reserve=len(tail) + len(".rows-to-fix.xlsx") + _TEMP) + tail
     final = outcome
     if review.changed:  # the send read an edited copy: report the sheet as uploaded, row for row
@@ -226,8 +246,11 @@ def _write_reports(
         details = (*outcome.details, ("Edited on the upload page", "; ".join(review.edited_description()) or "-"))
         final = replace(outcome, prepared=replace(outcome.prepared, table=table), details=details)
     final = replace(final, rows=rows, summary=summarize(rows))
-    csv_path = final.write_report(folder / f"{stem}.report.csv", format="csv")
-    xlsx_path = final.write_report(folder / f"{stem}.report.xlsx", format="xlsx")
-    fix_path = folder / f"{stem}.rows-to-fix.xlsx"
-    write_rows_to_fix(review, rows, fix_path)
-    return {"csv": csv_path, "xlsx": xlsx_path, "fix": fix_path}
+    written: dict[str, Path] = {}
+    for kind in ("csv", "xlsx"):
+        if kind in kinds:
+            written[kind] = final.write_report(folder / f"{stem}.report.{kind}", format=kind)
+    if "fix" in kinds:
+        written["fix"] = folder / f"{stem}.rows-to-fix.xlsx"
+        write_rows_to_fix(review, rows, written["fix"])
+    return written

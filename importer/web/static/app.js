@@ -59,7 +59,13 @@
     ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); }));
     ["dragleave", "drop"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
     drop.addEventListener("drop", (e) => {
-      if (e.dataTransfer && e.dataTransfer.files.length) upload(form, e.dataTransfer.files[0]);
+      const files = e.dataTransfer ? e.dataTransfer.files : [];
+      if (files.length > 1) {  // taking the first silently would leave the person believing all were in
+        showError(form, "One file at a time, please: " + files.length + " files were dropped, so none was uploaded. " +
+          "Drop one, and the next once it is done.");
+        return;
+      }
+      if (files.length) upload(form, files[0]);
     });
   }
 
@@ -70,7 +76,7 @@
         .then((r) => r.json())
         .then((s) => {
           stage.textContent = s.stage || "";
-          count.textContent = s.total ? s.done + " of " + s.total : "";
+          count.textContent = s.count || "";
           if (s.percent !== null && s.percent !== undefined) bar.value = s.percent; else bar.removeAttribute("value");
           if (!s.running) { window.location = box.dataset.done; return; }
           setTimeout(tick, 700);
@@ -79,6 +85,13 @@
     };
     setTimeout(tick, 300);
   });
+
+  // a form that came back with a problem: the focus goes to the message, so it is read out and Tab goes on from it
+  const problem = document.querySelector("main .error[role=alert]");
+  if (problem) {
+    problem.tabIndex = -1;
+    problem.focus();
+  }
 
   document.querySelectorAll("button.copy").forEach((button) => {
     button.addEventListener("click", () => {
