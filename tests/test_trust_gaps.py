@@ -3,6 +3,11 @@ but that the CRM is late to show, and files that are not what their name says.""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +18,9 @@ import importer
 from importer.crm.dup_budget import DuplicateRule
 from importer.crm.recovery import RetryPolicy
 from importer.sandbox.server import Sandbox, SandboxSettings
-from tests.conftest import PROCESS, PROJECT, CliRun
+from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
+from tests.test_web import Page
 from tests.waiting import ManualClock
 
 
@@ -119,3 +125,87 @@ def test_leads_a_lost_request_stored_but_the_crm_shows_late_are_not_reported_rej
     rows = rows_by_phone(again)
     assert again.exit_code == 0 and {status for status, _, _ in rows.values()} <= {"accepted", "already-imported"}
     assert {phone: lead_id for phone, (_, _, lead_id) in rows.items()} == stored
+
+
+class ShiftClock:
+    """The monotonic clock, moved on by :meth:`advance` (the CRM's windows still pass in real time)."""
+
+    def __init__(self) -> None:
+        self._shift = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self._shift
+
+    def advance(self, seconds: float) -> None:
+        self._shift += seconds
+
+
+def test_a_crm_whose_answers_are_all_lost_and_that_shows_leads_late_does_not_get_the_key_blocked(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """Every answer is lost (a gateway answers 502 after the CRM stored the request) and lookups show nothing
+    yet: each sending again of the first request's leads is refused, unseen, as duplicates of themselves.
+    Sent a third time within the CRM's minute, they passed its limit and the key was blocked for an hour;
+    now the leads sent again count as possible refusals, the next request waits the window out, the run
+    stops as the CRM kept failing (exit 3, resumable), the key is not blocked, and no row is rejected."""
+    phones = good_phones(12, seed=1203)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    settings = crm_settings(proxy_page=502, proxy_stores=True, show_after=600.0, dup_window=1.0)
+    with Sandbox(settings, clock=ShiftClock()) as crm:
+        outcome = import_into(crm, sheet, mapping_file(MAPPING), tmp_path / "ledger.sqlite3")
+        stats = crm.stats()
+    assert not stats.blocked and outcome.exit_code == 3
+    assert outcome.stop_kind is not importer.StopKind.KEY_BLOCKED, outcome.stop_message
+    assert set(outcome.rows["status"]) == {"pending"}
+
+
+CUT_WORKBOOKS = {"empty": b"", "one-byte": b"P", "zip-start": b"PK", "one-letter": b"x"}
+
+
+@pytest.mark.parametrize("content", CUT_WORKBOOKS.values(), ids=CUT_WORKBOOKS.keys())
+def test_a_cut_short_workbook_is_named_so_by_the_cli(
+    tmp_path: Path, content: bytes, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A 0-byte, 1-byte or 2-byte bad.xlsx (a copy or upload cut short) is said to be not the Excel workbook
+    its name says, with its size: exit 2. It was read as text: 'PK' made 'the mapping does not fit the
+    header ... Headers found: PK', which sent the user looking at their mapping."""
+    sheet = tmp_path / "bad.xlsx"
+    sheet.write_bytes(content)
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--no-ledger")
+    assert result.exit_code == 2
+    assert "bad.xlsx: this is not an Excel workbook, as its name (.xlsx) says" in result.stderr
+    assert f"{len(content)} byte" in result.stderr and "cut short" in result.stderr
+    assert "Headers found" not in result.stderr
+
+
+def test_a_cut_short_workbook_is_named_so_by_the_watcher_and_the_upload_page(tmp_path: Path, sandbox: Sandbox) -> None:
+    """The same words in the watcher's result JSON (the file in failed/) and on the upload page."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    for name, content in (("empty.xlsx", b""), ("one.xlsx", b"P")):
+        (inbox / name).write_bytes(content)
+    env = {**os.environ, **run_env(sandbox.base_url, tmp_path / "l.db")}
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(tmp_path / "mapping.yaml"),
+         "--settle", "0.1", "--poll", "0.05", "--once"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr
+    results = {
+        path.name.split("_", 1)[1].removesuffix(".result.json"): json.loads(path.read_text(encoding="utf-8"))
+        for path in (inbox / "failed").glob("*.result.json")
+    }
+    assert set(results) == {"empty.xlsx", "one.xlsx"}
+    assert (
+        "not an Excel workbook, as its name (.xlsx) says, but an empty file (0 bytes)"
+        in results["empty.xlsx"]["reason"]
+    )
+    assert "not an Excel workbook, as its name (.xlsx) says, but only the first 1 byte" in results["one.xlsx"]["reason"]
+    page = Page(tmp_path / "web")
+    upload = page.upload(
+        inbox / "failed" / next(p.name for p in (inbox / "failed").iterdir() if p.name.endswith("one.xlsx"))
+    )
+    html = page.get(f"/u/{upload.id}/sheet").text  # type: ignore[attr-defined]
+    assert "this is not an Excel workbook, as its name (.xlsx) says, but only the first 1 byte" in html
+    assert 'role="alert"' in html
