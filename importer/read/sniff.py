@@ -57,10 +57,10 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
         head = handle.read(4096)
     if head.startswith((_ZIP, _OLE)):
         return "workbook"
-    if path.suffix.lower() in WORKBOOK_SUFFIXES and (cut := _cut_workbook(path, head)):
-        raise SourceError(cut)
     if path.name.startswith("~$") and len(head) < _LARGEST_OWNER_FILE:
         raise SourceError(_owner_file(path))
+    if path.suffix.lower() in WORKBOOK_SUFFIXES and (cut := _cut_workbook(path, head)):
+        raise SourceError(cut)
     for magic, what, advice in _NOT_A_SHEET:
         if head.startswith(magic):
             noun = what if "spreadsheet" in what else f"{what}, not a spreadsheet"
@@ -107,8 +107,7 @@ def _cut_workbook(path: Path, head: bytes) -> str | None:
         what = "an empty file (0 bytes)"
     elif _ZIP.startswith(head[:4]) or _OLE.startswith(head[:4]) or head.startswith(b"PK"):
         what = f"only the first {_bytes(size)} of one (or a damaged one)"
-    elif size < _SHORT_TEXT and b"\n" not in head.strip(b" \t\r\n\x00") and b"\r" not in head.strip(b" \t\r\n\x00"):
-        shown = head.decode("utf-8", errors="replace").strip(" \t\r\n\x00")
+    elif size < _SHORT_TEXT and _one_line(shown := _as_text(head)):
         what = f"{_bytes(size)} of text on one line ({shown[:40]!r})" if shown else f"{_bytes(size)} of blank text"
     else:
         return None
@@ -117,6 +116,17 @@ def _cut_workbook(path: Path, head: bytes) -> str | None:
         "it was copied, uploaded or saved (or taken while still being written). Open the original in the program "
         "that made it, save it again as .xlsx (or .csv), and give that file."
     )
+
+
+def _as_text(head: bytes) -> str:
+    """The bytes as text (UTF-16 by its mark, else UTF-8), without the mark and blank space around."""
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    return head.decode("utf-16" if utf16 else "utf-8", errors="replace").strip("\ufeff \t\r\n\x00")
+
+
+def _one_line(text: str) -> bool:
+    """Whether text is blank or one line that is not markup or JSON (refused for what they are)."""
+    return not text or ("\n" not in text and "\r" not in text and text[:1] not in ("<", "{", "["))
 
 
 def _bytes(size: int) -> str:
