@@ -18,7 +18,8 @@ import importer
 from importer.crm.dup_budget import DuplicateRule
 from importer.crm.recovery import RetryPolicy
 from importer.sandbox.server import Sandbox, SandboxSettings
-from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
+from importer.watch.settle import BROKEN_ZIP_FACTOR, Settler
+from tests.conftest import PROCESS, PROJECT, ROOT, CliRun, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 from tests.test_web import Page
 from tests.waiting import ManualClock
@@ -209,3 +210,53 @@ def test_a_cut_short_workbook_is_named_so_by_the_watcher_and_the_upload_page(tmp
     html = page.get(f"/u/{upload.id}/sheet").text  # type: ignore[attr-defined]
     assert "this is not an Excel workbook, as its name (.xlsx) says, but only the first 1 byte" in html
     assert 'role="alert"' in html
+
+
+def test_a_csv_cut_short_inside_a_quoted_cell_reports_its_last_row_and_sends_it_not(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A CSV that ends inside a quoted cell of its last row (an export or copy that stopped mid-row): the row is
+    invalid as cut-off-row, not sent with the value cut short ('Mum' for 'Mumbai'); the other rows go in, in
+    validate and run alike. A file that ends on a closed quote is read as it is."""
+    phones = good_phones(3, seed=1204)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        f'Name,Phone,City\nA One,{phones[0]},Pune\nB Two,{phones[1]},"Navi, Mum', encoding="utf-8", newline=""
+    )
+    mapping, env = mapping_file(MAPPING), run_env(sandbox.base_url, tmp_path / "ledger.sqlite3")
+    for command in ("validate", "run"):
+        report = tmp_path / f"{command}.report.csv"
+        extra = ["--new-ledger"] if command == "run" else ["--no-ledger"]
+        result = run_cli(command, str(sheet), "--mapping", str(mapping), "--report", str(report), *extra, env=env)
+        rows = by_row(result.report)
+        assert result.exit_code == 1, result.stderr
+        assert (rows[3]["status"], rows[3]["reason"]) == ("invalid", "cut-off-row")
+        assert rows[2]["status"] == ("valid" if command == "validate" else "accepted")
+    assert [str(lead["phone"]) for lead in sandbox.leads()] == [f"+91{phones[0]}"]
+    whole = tmp_path / "whole.csv"
+    whole.write_text(f'Name,Phone,City\nC Three,{phones[2]},"Navi, Mumbai"', encoding="utf-8", newline="")
+    result = run_cli("validate", str(whole), "--mapping", str(mapping), "--report", str(tmp_path / "w.csv"))
+    assert result.exit_code == 0 and by_row(result.report)[2]["City"] == "Navi, Mumbai"
+
+
+def test_the_watcher_waits_for_a_csv_that_ends_inside_a_quoted_cell(tmp_path: Path) -> None:
+    """A sender that paused mid-row (inside a quoted cell) longer than --settle: the file is not taken (the
+    status says why); once the row is finished it is. One that stays cut is taken after several settle
+    periods, and its last row is reported cut off (above)."""
+    clock = ManualClock()
+    settler = Settler(1.0, clock=clock)
+    path = tmp_path / "leads.csv"
+    path.write_text('Name,Phone,Notes\nA One,9845012345,"call after 5', encoding="utf-8", newline="")
+    settler.check(path)
+    clock.advance(1.5)
+    verdict = settler.check(path)
+    assert not verdict.ready and "ends inside a quoted cell" in verdict.waiting_for
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.write(' pm, ""urgent"""\n')
+    settler.check(path)
+    clock.advance(1.5)
+    assert settler.check(path).ready
+    path.write_text('Name,Phone,Notes\nA One,9845012345,"call after 5', encoding="utf-8", newline="")
+    settler.check(path)
+    clock.advance(1.0 * BROKEN_ZIP_FACTOR + 0.5)
+    assert settler.check(path).ready
