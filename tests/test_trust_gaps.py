@@ -17,6 +17,7 @@ import pytest
 import importer
 from importer.crm.dup_budget import DuplicateRule
 from importer.crm.recovery import RetryPolicy
+from importer.pipeline import prepare
 from importer.sandbox.server import Sandbox, SandboxSettings
 from importer.watch.settle import BROKEN_ZIP_FACTOR, Settler
 from tests.conftest import PROCESS, PROJECT, ROOT, CliRun, by_row
@@ -212,16 +213,22 @@ def test_a_cut_short_workbook_is_named_so_by_the_watcher_and_the_upload_page(tmp
     assert 'role="alert"' in html
 
 
+@pytest.mark.parametrize("first_city", ["Pune", '"Flat 2\nPune"'], ids=["plain", "cell-with-a-line-break"])
 def test_a_csv_cut_short_inside_a_quoted_cell_reports_its_last_row_and_sends_it_not(
-    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+    tmp_path: Path,
+    sandbox: Sandbox,
+    mapping_file: Callable[..., Path],
+    run_cli: Callable[..., CliRun],
+    first_city: str,
 ) -> None:
     """A CSV that ends inside a quoted cell of its last row (an export or copy that stopped mid-row): the row is
     invalid as cut-off-row, not sent with the value cut short ('Mum' for 'Mumbai'); the other rows go in, in
-    validate and run alike. A file that ends on a closed quote is read as it is."""
+    validate and run alike (a file with a line break in a cell is read whole, not streamed). A file that ends
+    on a closed quote is read as it is."""
     phones = good_phones(3, seed=1204)
     sheet = tmp_path / "leads.csv"
     sheet.write_text(
-        f'Name,Phone,City\nA One,{phones[0]},Pune\nB Two,{phones[1]},"Navi, Mum', encoding="utf-8", newline=""
+        f'Name,Phone,City\nA One,{phones[0]},{first_city}\nB Two,{phones[1]},"Navi, Mum', encoding="utf-8", newline=""
     )
     mapping, env = mapping_file(MAPPING), run_env(sandbox.base_url, tmp_path / "ledger.sqlite3")
     for command in ("validate", "run"):
@@ -233,6 +240,9 @@ def test_a_csv_cut_short_inside_a_quoted_cell_reports_its_last_row_and_sends_it_
         assert (rows[3]["status"], rows[3]["reason"]) == ("invalid", "cut-off-row")
         assert rows[2]["status"] == ("valid" if command == "validate" else "accepted")
     assert [str(lead["phone"]) for lead in sandbox.leads()] == [f"+91{phones[0]}"]
+    # The whole-file reader (the upload page's, and run's for a file it cannot stream) says the same.
+    read_whole = prepare(sheet, importer.load_mapping(mapping)).rows
+    assert read_whole["reason"].tolist()[-1] == "cut-off-row" and read_whole["reason"].tolist()[0] == ""
     whole = tmp_path / "whole.csv"
     whole.write_text(f'Name,Phone,City\nC Three,{phones[2]},"Navi, Mumbai"', encoding="utf-8", newline="")
     result = run_cli("validate", str(whole), "--mapping", str(mapping), "--report", str(tmp_path / "w.csv"))
