@@ -270,3 +270,34 @@ def test_the_watcher_waits_for_a_csv_that_ends_inside_a_quoted_cell(tmp_path: Pa
     settler.check(path)
     clock.advance(1.0 * BROKEN_ZIP_FACTOR + 0.5)
     assert settler.check(path).ready
+
+
+def test_one_file_dropped_in_the_inbox_and_a_source_folder_at_once_is_imported_once(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """The same file dropped at once into the inbox and into a source subfolder whose mapping sends to the same
+    project and process: one copy is imported (done/), the other waits for it and is then named a duplicate
+    of it (duplicate/, nothing sent); it used to be imported too, all its rows already-imported, in done/."""
+    inbox, mappings = tmp_path / "inbox", tmp_path / "mappings"
+    (inbox / "dealers").mkdir(parents=True)
+    mappings.mkdir()
+    (mappings / "dealers.yaml").write_text(MAPPING, encoding="utf-8")
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = good_phones(6, seed=1205)
+    write_sheet(inbox / "leads.csv", phones)
+    (inbox / "dealers" / "leads.csv").write_bytes((inbox / "leads.csv").read_bytes())
+    env = {**os.environ, **run_env(sandbox.base_url, tmp_path / "l.db")}
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(tmp_path / "mapping.yaml"),
+         "--mappings-dir", str(mappings), "--settle", "0.1", "--poll", "0.05", "--once", "--report-format", "csv"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in inbox.rglob("*.result.json")]
+    assert sorted(result["state"] for result in results) == ["done", "duplicate"]
+    imported = next(result for result in results if result["state"] == "done")
+    assert imported["counts"] == {"accepted": 6}
+    twin = next(result for result in results if result["state"] == "duplicate")
+    assert "already imported in run" in twin["reason"] and "nothing was sent" in twin["reason"]
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(f"+91{p}" for p in phones)
+    assert sum(sandbox.stats().initiate_sizes) == 6

@@ -172,6 +172,10 @@ class FileImporter:
             base.duplicate_of = {"run_id": earlier.run_id, "date": earlier.ended_at, "file": earlier.name}
             base.reason = f"already imported in run {earlier.run_id} on {_day(earlier.ended_at)} (from {earlier.name}); nothing was sent"
             return self._finish(claimed, base, "duplicate")
+        twin = None if self.settings.force else drops.twin_under_way(sha, project, process, taken_before=record.file_id)
+        if twin is not None:  # the same bytes dropped in two folders at once: the second is that one's duplicate
+            base.stop_reason, base.exit_status = f"the same file is being imported as {twin}; this one waits for it", 3
+            return self._pending(claimed, base, Verdict.BUSY, base.stop_reason)
         if not turn.prepare():
             base.stop_reason, base.exit_status = "stopped before the file was read; it is read next time", 3
             return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
