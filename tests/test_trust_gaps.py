@@ -301,3 +301,31 @@ def test_one_file_dropped_in_the_inbox_and_a_source_folder_at_once_is_imported_o
     assert "already imported in run" in twin["reason"] and "nothing was sent" in twin["reason"]
     assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(f"+91{p}" for p in phones)
     assert sum(sandbox.stats().initiate_sizes) == 6
+
+
+def test_watch_once_ends_when_the_crm_silently_drops_a_lead(tmp_path: Path) -> None:
+    """A CRM that answers 200 but leaves a lead it refused out of its answer (in neither success nor errors):
+    `watch --once` imports the other rows, leaves the file pending in processing/ with a result saying the CRM
+    has not confirmed the row, and ends with exit 3. It used to say the row 'was being sent by another import'
+    and take the file up again and again, so --once never ended."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = good_phones(8, seed=1206)
+    write_sheet(inbox / "leads.csv", phones)
+    settings = crm_settings(quiet_refusals=True, preexisting_phones=frozenset({f"+91{phones[2]}"}))
+    with Sandbox(settings) as crm:
+        env = {**os.environ, **run_env(crm.base_url, tmp_path / "l.db")}
+        done = subprocess.run(
+            [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(tmp_path / "mapping.yaml"),
+             "--settle", "0.1", "--poll", "0.05", "--once", "--report-format", "csv"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert done.returncode == 3, done.stderr
+    assert "another import" not in done.stderr
+    assert stored == sorted(f"+91{p}" for p in phones if p != phones[2])
+    results = {p.name.split("_", 1)[1]: json.loads(p.read_text(encoding="utf-8")) for p in inbox.rglob("*.result.json")}
+    pending = results["leads.csv.result.json"]
+    assert pending["state"] == "pending" and pending["counts"] == {"accepted": 7, "pending": 1}
+    assert "not confirmed" in pending["stop_reason"]

@@ -268,6 +268,9 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
         except _Rejected as rejected:
             results.append((None, _error_item(item, str(rejected), settings.error_shape)))
     errors = [error for _, error in results if error is not None]
+    if settings.quiet_refusals:
+        results = [(stored, None) for stored, _ in results]
+        errors = []
     if errors and settings.whole_batch_refusal is not None:
         for stored, _ in results:
             if stored is not None and leads is not None:
