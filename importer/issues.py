@@ -180,6 +180,16 @@ SHIFTED_ROW = Issue(
     ),
     fix="Fill in the missing cell (or add the separator) so each value is under its column.",
 )
+CUT_OFF_ROW = Issue(
+    code="cut-off-row",
+    severity="error",
+    fields=("name", "phone", "email"),  # any of the lead's cells may be the one cut short
+    title="The file ends inside this row; its last cell is cut short",
+    explanation="The file ends inside a quoted cell of this row that never closes: it was cut short (a copy, "
+    "upload or export that stopped early), so the row's last value is incomplete. It is not sent.",
+    fix="Export or copy the file again whole and import it (rows already sent are not sent twice); if the file "
+    "is whole, close the quote at the end of this row.",
+)
 MISSING_CONTACT = Issue(
     code="missing-contact",
     severity="error",
@@ -501,6 +511,7 @@ CATALOGUE: tuple[Issue, ...] = (
     PHONE_OTHER_COUNTRY,
     PHONE_AMBIGUOUS_COUNTRY,
     SHIFTED_ROW,
+    CUT_OFF_ROW,
     VALUE_TOO_LONG,
     INVALID_EMAIL_WARNING,
     MULTIPLE_PHONES,

@@ -14,7 +14,7 @@ import click
 from importer._testing import faults
 from importer.cli.catalogue import issues_command
 from importer.cli.ledger_paths import insecure_url, insecure_warning, is_fresh_ledger, ledger_to_read, ledger_to_use
-from importer.cli.options import SourceArgs, guarded, ledger_option, parse_rate, source_options
+from importer.cli.options import SourceArgs, guarded, ledger_option, parse_rate, refuse_with_no_ledger, source_options
 from importer.cli.rehearsal import sandbox_command
 from importer.cli.render import render
 from importer.cli.runtime import ProgressBars
@@ -45,6 +45,7 @@ def validate_command(source: SourceArgs, ledger_path: Path | None, no_ledger: bo
     """
     from importer.ledger.store import default_ledger_path
 
+    refuse_with_no_ledger(no_ledger, ledger=ledger_path is not None)
     plan = SendPlanSettings(batch_size=source.batch_size, rate=parse_rate(source.rate))
     report, report_format = source.report()
     ledger = None if no_ledger else (ledger_path or default_ledger_path())
@@ -183,6 +184,7 @@ def run_command(
     """
     from importer.send.submit import SendOptions
 
+    refuse_with_no_ledger(no_ledger, ledger=ledger_path is not None, new_ledger=new_ledger)
     token = os.environ.get("VOX_API_TOKEN", "").strip()
     if not token:
         raise ConfigError("VOX_API_TOKEN is not set: export your Vox API token (it is read only from the environment).")

@@ -236,6 +236,18 @@ def parse_rate(text: str) -> RateLimit:
     return limit
 
 
+def refuse_with_no_ledger(no_ledger: bool, **given: bool) -> None:
+    """A usage error (exit 2) when --no-ledger comes with a ledger option (each keyword is an option's name,
+    with _ for -, and whether it was given): which one was meant cannot be told, and taking either silently
+    either sends without the ledger the user named or records what they asked not to."""
+    named = [f"--{name.replace('_', '-')}" for name, on in given.items() if on]
+    if no_ledger and named:
+        raise click.UsageError(
+            f"{' and '.join(named)} and --no-ledger contradict each other: give --no-ledger alone to check and "
+            f"record nothing, or {' and '.join(named)} without it."
+        )
+
+
 def ledger_option(help: str = "Ledger file [default: as for run].") -> Callable[[F], F]:
     """The ``--ledger PATH`` option, given to the command as ``ledger_path``."""
     return click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path), help=help)

@@ -187,7 +187,13 @@ class CrmClient:
                         self._recovery.halt(tally, blocked, unsent=pending)
                         return
                 case Failed(landed=landed):
+                    sent = pending
                     pending = self._recovery.after_failure(step, pending, retries, tally)
+                    if landed and not any(answers.ref(lead) in tally.outcomes for lead in sent):
+                        # None found: it may yet show (a CRM slow to show what it stored).
+                        tally.unseen.update(answers.ref(lead) for lead in pending)
+                    elif landed:  # some found: the request was processed, and stored none of the others
+                        tally.unseen.difference_update(answers.ref(lead) for lead in pending)
                     if landed and tally.stop is None:
                         pending = self._probe(pending, tally)
         tally.unsent.update(answers.ref(lead) for lead in pending)
@@ -252,6 +258,9 @@ class CrmClient:
         reservation, tally.reservation = tally.reservation, None
         self._duplicates.hold(len(leads), self._transport.pause, reservation)  # never enough duplicates to block
         refused = tally.duplicate_refusals
+        # Leads sent again after a request that may have stored them: each may be refused as a duplicate of
+        # itself, and when this answer is lost too, nothing says whether it was (see ``answered`` below).
+        maybe_refused = sum(1 for lead in leads if answers.ref(lead) in tally.unseen) if tally.unseen else 0
         step: Step | None = None
         try:
             response = self._transport.request("POST", BULK_PATH, tally, content=body)
@@ -266,9 +275,11 @@ class CrmClient:
                 self._duplicates.blocked()
             return step
         finally:
-            self._duplicates.answered(
-                len(leads), tally.duplicate_refusals - refused, counted=isinstance(step, Answered)
-            )
+            duplicates = tally.duplicate_refusals - refused
+            if isinstance(step, Failed) and step.landed:
+                # Counted as refused until the window passes: sent once more within it, they could block the key.
+                duplicates = max(duplicates, maybe_refused)
+            self._duplicates.answered(len(leads), duplicates, counted=isinstance(step, Answered))
 
 
 def _chunks(leads: list[Lead], size: int) -> Iterator[list[Lead]]:

@@ -204,12 +204,20 @@ class Recovery:
         duplicates, tally.duplicates = tally.duplicates, {}
         absent = self._recheck(unmentioned, tally)
         for ref, message in duplicates.items():
-            if ref not in tally.outcomes:
-                # Not found (the duplicate is another lead), or not looked up (the run stopped, often by the
-                # block the duplicates caused): the CRM's refusal stands, and the lead is never sent again.
-                tally.reject(ref, message)
-                tally.unknown.discard(ref)
+            if ref in tally.outcomes:
+                continue
+            if ref in tally.unseen:
+                # Sent again after a request that may have stored it, which the CRM did not show: this may
+                # be the CRM refusing the lead as a duplicate of itself. Unconfirmed, never sent again by
+                # this run; the next run looks it up before anything else.
+                tally.unknown.add(ref)
                 tally.unsent.discard(ref)
+                continue
+            # Not found (the duplicate is another lead), or not looked up (the run stopped, often by the
+            # block the duplicates caused): the CRM's refusal stands, and the lead is never sent again.
+            tally.reject(ref, message)
+            tally.unknown.discard(ref)
+            tally.unsent.discard(ref)
         absent = [lead for lead in absent if answers.ref(lead) not in duplicates]
         if existing:
             # The CRM says it holds these referenceIds, yet does not find them (yet): never send them again;
@@ -223,6 +231,12 @@ class Recovery:
                 tally.reject(answers.ref(lead), message)
             return []
         if absent and resend:
+            if not any(
+                answers.ref(lead) in tally.outcomes for lead in unmentioned if answers.ref(lead) not in duplicates
+            ):
+                # None of them found: they may yet show. When some were, the request was processed and stored
+                # none of the others.
+                tally.unseen.update(answers.ref(lead) for lead in absent)
             return absent
         # Sent (twice), answered without a word about them, and not found: the CRM may show them later.
         # Unconfirmed, not unsent: the next run looks them up before it sends them again.

@@ -148,6 +148,12 @@ class Tally:
     message: looked up by referenceId, since an interrupted earlier request may have stored this very lead;
     accepted when the CRM holds it, else rejected with the message."""
 
+    unseen: set[str] = field(default_factory=set)
+    """Leads of a request that may have stored them (its answer was lost, or did not mention them), none of whose
+    leads the CRM showed when looked up, sent again: refused then as a duplicate, such a lead may be refused
+    because that request stored it (a CRM slow to show what it stored), so the refusal does not make it
+    rejected; it stays unknown, and the next run asks the CRM first."""
+
     def accept(self, reference_id: str, lead_id: str | None) -> None:
         """Record that the CRM stored the lead."""
         self.outcomes[reference_id] = LeadOutcome(reference_id, "accepted", lead_id=lead_id)

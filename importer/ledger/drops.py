@@ -243,6 +243,16 @@ class DropLedger(Ledger):
         )
         return [_drop_file(row) for row in rows]
 
+    def twin_under_way(self, sha256: str, project_id: str, process_id: str, *, taken_before: int) -> str | None:
+        """The name of a file with the same bytes for the same project and process, taken before file
+        ``taken_before`` and not finished yet (dropped in two folders at once); None when there is none."""
+        rows = self._select(
+            "SELECT name FROM drop_files WHERE sha256 = ? AND project_id = ? AND process_id = ?"
+            " AND state IN ('processing', 'pending') AND file_id < ? ORDER BY file_id LIMIT 1",
+            (sha256, project_id, process_id, taken_before),
+        )
+        return str(rows[0][0]) if rows else None
+
     def earlier_import(self, sha256: str, project_id: str, process_id: str, *, besides: int) -> EarlierImport | None:
         """The first finished import of the same bytes into the same project and process: a dropped file
         that reached ``done``, else a ``leadimport run`` of a file with these bytes that ran to its end."""

@@ -123,9 +123,12 @@ def _build_chunk(
     unusable = emails.unusable.to_numpy(dtype=bool)
     no_contact = ~to_bool(nonempty(phones.raw)) & ~to_bool(nonempty(email)) & ~unusable
     short, shifted = short_rows(table)
+    cut = np.zeros(n, dtype=bool)
+    cut[-1:] = table.cut_short  # the file ends inside a quoted cell of its last row
     reason = join_codes(
         [
             _code(shifted, issues.SHIFTED_ROW.code),
+            _code(cut, issues.CUT_OFF_ROW.code),
             phones.issue,
             _code(unusable & ~has_phone, issues.INVALID_EMAIL.code),
             _code(names.missing, issues.MISSING_NAME.code),

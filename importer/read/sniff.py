@@ -55,10 +55,12 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
     people rename an .xlsx to .csv."""
     with path.open("rb") as handle:
         head = handle.read(4096)
-    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+    if head.startswith((_ZIP, _OLE)):
         return "workbook"
     if path.name.startswith("~$") and len(head) < _LARGEST_OWNER_FILE:
         raise SourceError(_owner_file(path))
+    if path.suffix.lower() in WORKBOOK_SUFFIXES and (cut := _cut_workbook(path, head)):
+        raise SourceError(cut)
     for magic, what, advice in _NOT_A_SHEET:
         if head.startswith(magic):
             noun = what if "spreadsheet" in what else f"{what}, not a spreadsheet"
@@ -87,6 +89,52 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
             )
         return "html"
     return "text"
+
+
+_ZIP = b"PK\x03\x04"
+"""How an .xlsx, .xlsm, .xlsb or .ods file starts (a zip archive)."""
+_OLE = b"\xd0\xcf\x11\xe0"
+"""How an .xls file starts (an OLE2 compound document)."""
+
+
+def _cut_workbook(path: Path, head: bytes) -> str | None:
+    """What to say of a file named as a workbook that holds nothing, the first bytes of one, or a few bytes of
+    text on one line (a copy or upload cut short, a file saved as it was being written); None for anything
+    else (web apps save CSV or HTML tables as .xls: those are read as what they are)."""
+    size, suffix = len(head), path.suffix.lower()
+    expected = "an OpenDocument spreadsheet" if suffix == ".ods" else "an Excel workbook"
+    if size == 0:
+        what = "an empty file (0 bytes)"
+    elif _ZIP.startswith(head[:4]) or _OLE.startswith(head[:4]) or head.startswith(b"PK"):
+        what = f"only the first {_bytes(size)} of one (or a damaged one)"
+    elif size < _SHORT_TEXT and _one_line(shown := _as_text(head)):
+        what = f"{_bytes(size)} of text on one line ({shown[:40]!r})" if shown else f"{_bytes(size)} of blank text"
+    else:
+        return None
+    return (
+        f"{path}: this is not {expected}, as its name ({suffix}) says, but {what}: it may have been cut short when "
+        "it was copied, uploaded or saved (or taken while still being written). Open the original in the program "
+        "that made it, save it again as .xlsx (or .csv), and give that file."
+    )
+
+
+def _as_text(head: bytes) -> str:
+    """The bytes as text (UTF-16 by its mark, else UTF-8), without the mark and blank space around."""
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    return head.decode("utf-16" if utf16 else "utf-8", errors="replace").strip("\ufeff \t\r\n\x00")
+
+
+def _one_line(text: str) -> bool:
+    """Whether text is blank or one line that is not markup or JSON (refused for what they are)."""
+    return not text or ("\n" not in text and "\r" not in text and text[:1] not in ("<", "{", "["))
+
+
+def _bytes(size: int) -> str:
+    return "1 byte" if size == 1 else f"{size} bytes"
+
+
+_SHORT_TEXT = 200
+"""Bytes: a file named as a workbook holding less text than this on one line has no header with leads under it."""
 
 
 _LARGEST_OWNER_FILE = 1024

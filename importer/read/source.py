@@ -29,6 +29,7 @@ from importer.columns import (
 )
 from importer.config import LeadMapping
 from importer.errors import ConfigError, SourceError
+from importer.read.cut_off import TAIL_CHARS, ends_inside_quote
 from importer.read.header import (
     HEADER_SEARCH_ROWS,
     HeaderMatch,
@@ -106,6 +107,8 @@ class SourceTable:
     """Per row, how many cells it had fewer than the header (a ragged text file; None: no row was short)."""
     header_width: int = 0
     """How many columns the header has (the first ``header_width`` columns of ``cells``)."""
+    cut_short: bool = False
+    """A text file that ends inside a quoted cell of its last row (:mod:`importer.read.cut_off`)."""
     row_sheets: tuple[str, ...] = ()
     """Several sheets read as one (``--all-sheets``): their names; ``sheet_row`` is then
     ``index * SHEET_ROW_STRIDE + row`` (:meth:`row_label` says ``Jan!5``)."""
@@ -156,6 +159,7 @@ class SourceTable:
             data=self.data.rows_between(start, stop),
             sheet_row=self.sheet_row[start:stop],
             missing_cells=missing,
+            cut_short=self.cut_short and stop >= self.n_rows,
         )
 
 
@@ -220,6 +224,8 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         table = replace(table, notes=(*table.notes, *notes))
     if body.line_breaks() > len(cells):  # else no cell holds a line break (each record ends with one)
         _refuse_runaway_quotes(table, delimiter)
+    if len(cells) and ends_inside_quote(decoded.text[-TAIL_CHARS:], delimiter):
+        table = replace(table, cut_short=True)
     return table
 
 

@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 from importer.columns import column_blocks, columns_holding, empty_text, holds_char_in, split_block
 from importer.config import LeadMapping
 from importer.errors import SourceError
+from importer.read.cut_off import file_ends_inside_quote
 from importer.read.header import (
     HeaderMatch,
     choose_header,
@@ -151,7 +152,10 @@ class TextStream:
         else:
             parts = ((cells, last, None) for cells, last in _row_chunks(self._batches(), *widths))
         for cells, last, missing in parts:
-            yield self._chunk(cells, start, check=check, missing=missing), last
+            chunk = self._chunk(cells, start, check=check, missing=missing)
+            if last and len(cells[0]) and file_ends_inside_quote(self.path, str(self.table.delimiter)):
+                chunk = replace(chunk, cut_short=True)
+            yield chunk, last
             start += len(cells[0])
         if start == 0:
             yield self._chunk([pa.array([], pa.large_string()) for _ in self.names], 0, check=check), True

@@ -142,7 +142,7 @@ class _State:
         self.settings = settings
         self.clock = clock
         self.lock = threading.Lock()
-        self.store = vox.Store(settings)
+        self.store = vox.Store(settings, clock)
         self._rng = random.Random(settings.seed)
         self._window: deque[float] = deque()
         self._duplicate_times: deque[float] = deque()

@@ -51,6 +51,13 @@ class SandboxSettings:
     process_later: float | None = None
     """Seconds after which a bulk request is processed (stored, refused) in the background, after its answer:
     HTTP 202 ``{"success": true, "message": "Leads queued for processing"}`` (None: processed before answering)."""
+    quiet_refusals: bool = False
+    """A bulk answer leaves the leads it refused out (in neither ``success`` nor ``errors``): the CRM drops them
+    silently (they still count toward the duplicate block)."""
+    show_after: float = 0.0
+    """Seconds on the sandbox's clock after a lead is stored before ``GET /leads/get`` finds it: until then it
+    answers as for a lead it does not have, while creates already refuse the lead as a duplicate (a CRM whose
+    lookups read a replica that lags its writes)."""
     moved_to: str = ""
     """A path (``/api/v2``, or a URL on another host) the CRM's endpoints moved to: requests under ``/api/v1/leads`` are answered
     ``redirect_status`` with a Location under it, where they are served (empty: not moved)."""

@@ -7,6 +7,7 @@ injected faults, and calls :data:`ENDPOINTS` under its lock.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import time
 from collections.abc import Callable
@@ -140,8 +141,11 @@ def _state_for(init: object) -> str:
 class Store:
     """Leads in memory with the indexes the duplicate checks need. Not thread-safe."""
 
-    def __init__(self, settings: SandboxSettings) -> None:
+    def __init__(self, settings: SandboxSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
+        self.clock = clock
+        self.shown_at: dict[str, float] = {}
+        """When each lead's lookup starts finding it (``settings.show_after`` after it was stored)."""
         self.by_id: dict[str, Json] = {}
         self.by_ref: dict[tuple[str, str], str] = {}
         self.phones: set[str] = {_digits(phone) for phone in settings.preexisting_phones}
@@ -173,6 +177,8 @@ class Store:
         if "groupId" in lead:
             stored["groupId"] = lead["groupId"]
         self._index(stored)
+        if self.settings.show_after > 0:
+            self.shown_at[stored["_id"]] = self.clock() + self.settings.show_after
         return stored
 
     def reinitiate(self, lead_id: object, *, init: object, now: str) -> Json:
@@ -262,6 +268,9 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
         except _Rejected as rejected:
             results.append((None, _error_item(item, str(rejected), settings.error_shape)))
     errors = [error for _, error in results if error is not None]
+    if settings.quiet_refusals:
+        results = [(stored, None) for stored, _ in results]
+        errors = []
     if errors and settings.whole_batch_refusal is not None:
         for stored, _ in results:
             if stored is not None and leads is not None:
@@ -316,6 +325,8 @@ def _get_lead(store: Store, body: Json, query: dict[str, str]) -> Reply:
         lead = store.find_reference(process_id, reference)
     else:
         raise Refused(400, {"success": False, "error": "Either leadId or referenceId is required"})
+    if lead is not None and store.clock() < store.shown_at.get(lead["_id"], -math.inf):
+        lead = None  # stored, but not shown yet
     if lead is None:
         return Reply(store.settings.missing_lead_status, {"success": False, "error": "Lead not found"})
     data = {**lead, "activities": []}

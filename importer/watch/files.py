@@ -172,6 +172,10 @@ class FileImporter:
             base.duplicate_of = {"run_id": earlier.run_id, "date": earlier.ended_at, "file": earlier.name}
             base.reason = f"already imported in run {earlier.run_id} on {_day(earlier.ended_at)} (from {earlier.name}); nothing was sent"
             return self._finish(claimed, base, "duplicate")
+        twin = None if self.settings.force else drops.twin_under_way(sha, project, process, taken_before=record.file_id)
+        if twin is not None:  # the same bytes dropped in two folders at once: the second is that one's duplicate
+            base.stop_reason, base.exit_status = f"the same file is being imported as {twin}; this one waits for it", 3
+            return self._pending(claimed, base, Verdict.BUSY, base.stop_reason)
         if not turn.prepare():
             base.stop_reason, base.exit_status = "stopped before the file was read; it is read next time", 3
             return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
@@ -193,6 +197,8 @@ class FileImporter:
                 outcome = self._import(claimed, mapping, prepared)
                 pending = int(outcome.summary.counts.get("pending", 0))
                 kind = classify(outcome.stop_kind, pending=pending, stopping=self._stopping())
+                if kind is Verdict.BUSY and not _held_by_another_run(outcome):
+                    kind = Verdict.UNCONFIRMED
                 if kind in _HALTS:  # said before the next file may send
                     self.halted = (kind, outcome.stop_message or "")
                 if pending or _look(claimed.path) in (read_as, None):  # None: removed by hand meanwhile
@@ -227,6 +233,11 @@ class FileImporter:
         base.counts = {str(k): int(v) for k, v in outcome.summary.counts.items()}
         base.exit_status = outcome.exit_code
         base.stop_reason = _named(outcome.stop_message, claimed) if outcome.stop_message else None
+        if kind is Verdict.UNCONFIRMED and not base.stop_reason:
+            base.stop_reason = (
+                f"{pending} row(s) were sent but the CRM has not confirmed them (its answer left them out, and they "
+                "are not found there yet); they are looked up again before anything is sent again"
+            )
         if kind is Verdict.BUSY and not base.stop_reason:
             base.stop_reason = (
                 f"{pending} row(s) were being sent by another import at the same moment (a file with the same "
@@ -362,6 +373,13 @@ class FileImporter:
             )
             log.error("%s: %s", claimed.name, masked.move_error)
         return Attempt(masked, Verdict.NONE)
+
+
+def _held_by_another_run(outcome: Any) -> bool:
+    """Whether some of an import's pending rows were left so because another run was sending them."""
+    rows = outcome.rows
+    reasons = rows.loc[rows["status"] == "pending", "reason"].astype(str)
+    return bool(reasons.str.startswith("being sent by another run").any())
 
 
 _HALTS = frozenset({Verdict.KEY_BLOCKED, Verdict.TRANSIENT, Verdict.FATAL})

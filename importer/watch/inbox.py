@@ -124,6 +124,8 @@ class Watcher:
         self._stop_transport: Callable[[], None] | None = None
         self.fatal: str | None = None
         self._resumed: set[int] = set()
+        self._later: set[Path] = set()
+        """Files in processing/ that --once leaves for the next start (rows the CRM has not confirmed)."""
         self._running: dict[Future[Attempt], Claimed] = {}
         self._pause_due: tuple[Attempt, Claimed] | None = None
         self._halt = False
@@ -464,7 +466,12 @@ class Watcher:
                 self._backoff = self.settings.backoff_first
                 self._busy = 0.0
             return "next"
-        if attempt.stop is Verdict.BUSY:  # stays in processing/; resumed first once the files under way end
+        if attempt.stop is Verdict.UNCONFIRMED and self.settings.once:  # looked up by the next start, not now
+            self.exit_code = 3
+            self._later.add(claimed.path)
+            log.warning("%s stays in processing/ (pending): %s", _label(claimed), self._masked(attempt.stop_message))
+            return "next"
+        if attempt.stop in (Verdict.BUSY, Verdict.UNCONFIRMED):  # stays in processing/; taken up again later
             log.info("%s stays in processing/ for now: %s", _label(claimed), self._masked(attempt.stop_message))
             return "busy"
         message = self._masked(attempt.stop_message)
@@ -531,7 +538,7 @@ class Watcher:
     def _left_in_processing(self, sources: list[Source], claims: Claims) -> Claimed | None:
         """The oldest file left in a ``processing/`` folder (by a crash or a stop), to resume before new ones."""
         left: list[tuple[str, Source, Path]] = []
-        running = {claimed.path for claimed in self._running.values()}
+        running = {claimed.path for claimed in self._running.values()} | self._later
         for source in sources:
             folder = source.sub("processing")
             for path in folder.iterdir() if folder.is_dir() else ():

@@ -23,6 +23,9 @@ class Verdict(enum.Enum):
     BUSY = "busy"
     """Rows left pending with no stop: another import was sending them at the same moment (another file with
     the same leads), or an interrupted run must be checked first. Taken up again soon, on its own."""
+    UNCONFIRMED = "unconfirmed"
+    """Rows left pending with no stop because the CRM did not confirm them (its answer left them out and they
+    are not found): looked up again at the next attempt, after a growing wait; ``--once`` leaves them pending."""
     KEY_BLOCKED = "key-blocked"
     TRANSIENT = "transient"
     FATAL = "fatal"
