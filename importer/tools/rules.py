@@ -34,6 +34,7 @@ from importer.tools.vocabulary import (
     is_company,
     is_country,
     is_fax,
+    is_someone_elses,
     keys,
 )
 
@@ -163,6 +164,8 @@ def score_column(
         return None  # an employer or a town is nobody's name
     if rule.field == "phone" and not _may_be_phone(column):
         return None
+    if rule.field == "email" and is_someone_elses(column.header):
+        return None  # the owner's or a referrer's address, on every row: each lead would go with it
     if rule.field in ("phone", "email"):
         if header_score and (column.filled < 3 or share >= 0.3):
             confidence = 0.5 * header_score + 0.5 * share

@@ -37,6 +37,7 @@ from importer.tools.vocabulary import (
     is_mobile,
     is_relative,
     is_secondary,
+    is_someone_elses,
 )
 from importer.tools.vocabulary import is_timezone as names_a_timezone
 
@@ -346,6 +347,8 @@ def _alternate_note(column: ColumnProfile, key: str, choices: Choices) -> list[s
             return [
                 f"{column.header!r} is a fax or someone else's number, never the lead's phone; kept as metadata.{key}"
             ]
+        if field == "email" and is_someone_elses(column.header):
+            return [f"{column.header!r} is someone else's address, never the lead's email; kept as metadata.{key}"]
         return [f"{column.header!r} also looks like a {field} column; kept as metadata.{key}"]
     return []
 

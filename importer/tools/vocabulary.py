@@ -92,10 +92,14 @@ FAX_FRAGMENTS = (
     "telex",
 )
 """A fax (or pager) column is never the lead's phone (``tel_fax``, ``Fax geschäftlich``)."""
-NOT_OWN_PHONE_TOKENS = _words(
-    "asst assistant qq wechat weixin 微信 skype icq agent executive counsellor counselor dealer salesperson salesman "
-    "owner employee staff manager referrer referral reference friend emergency host"
+SOMEONE_ELSES_TOKENS = _words(
+    "asst assistant agent executive counsellor counselor dealer salesperson salesman owner employee staff manager "
+    "referrer referral reference friend emergency host rep assignee receiver"
 )
+"""Words naming someone other than the lead: the owner or sales rep a CRM names on every row (``Owner Email``,
+``Sales Rep Email``), a referrer, an assistant, the seller a portal's enquiry went to (IndiaMART's
+``RECEIVER_MOBILE``)."""
+NOT_OWN_PHONE_TOKENS = SOMEONE_ELSES_TOKENS | _words("qq wechat weixin 微信 skype icq")
 """Numbers that are someone else's (an assistant's, the agent's, a referrer's) or a messenger id (QQ numbers look
 like phone numbers)."""
 
@@ -201,6 +205,11 @@ def is_fax(header: str) -> bool:
     """The header names a fax or pager line, an assistant's number or a messenger id: never the lead's phone."""
     key = header_key(header)
     return any(f in key for f in FAX_FRAGMENTS) or any(t in NOT_OWN_PHONE_TOKENS for t in header_tokens(header))
+
+
+def is_someone_elses(header: str) -> bool:
+    """The header names someone other than the lead (``Owner Email``, ``Referrer Email``): never the lead's email."""
+    return any(t in SOMEONE_ELSES_TOKENS for t in header_tokens(header))
 
 
 def is_mobile(header: str) -> bool:

@@ -1,0 +1,71 @@
+"""`mapping suggest` then `validate` on the shapes ad platforms, portals and other CRMs export, unedited."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import PROCESS, PROJECT, by_row
+
+ENV = {"VOX_PROJECT_ID": PROJECT, "VOX_PROCESS_ID": PROCESS}
+
+
+def _write(tmp_path: Path, name: str, rows: list[list[str]]) -> Path:
+    path = tmp_path / name
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+    return path
+
+
+def _suggest_then_validate(run_cli: Any, tmp_path: Path, path: Path) -> tuple[str, dict[int, dict[str, str]]]:
+    """``mapping suggest`` then ``validate`` with no hand edit: the YAML and the report rows by sheet row."""
+    out = tmp_path / f"{path.stem}.yaml"
+    suggested = run_cli("mapping", "suggest", str(path), "--out", str(out), env=ENV)
+    assert suggested.exit_code == 0, suggested.output
+    report = tmp_path / f"{path.stem}.report.csv"
+    checked = run_cli("validate", str(path), "--mapping", str(out), "--report", str(report), env=ENV)
+    assert checked.exit_code in (0, 1), checked.output + checked.stderr
+    return out.read_text(encoding="utf-8"), by_row(checked.report)
+
+
+def test_the_owners_and_referrers_emails_are_never_the_leads(run_cli: Any, tmp_path: Path) -> None:
+    """A Salesforce leads export names each lead's owner (the sales rep) and referrer by email, on every row; the
+    lead's own Email is empty on some. Each lead goes with its own address or none, never its rep's."""
+    owners = ["rep@acme.in", "sunil@acme.in", "kiran@acme.in"]
+    people = [("Rahul", "Sharma", "9249000378"), ("Priya", "Nair", "6236042265"), ("Amit", "Verma", "8101905740"),
+              ("Sneha", "Iyer", "9324902078"), ("Vikram", "Singh", "8278086998"), ("Anjali", "Gupta", "8410639063")]  # fmt: skip
+    header = ["Lead ID", "Lead Owner", "Owner Email", "First Name", "Last Name", "Company", "Mobile", "Email",
+              "Referrer Email", "Sales Rep Email", "Lead Source", "City"]  # fmt: skip
+    rows = [
+        [f"00Q5g00000AbC{i:02d}XYZ", "Admin", owners[i % 3], first, last, f"{last} Ltd", mobile,
+         f"{first.lower()}@{last.lower()}ltd.in" if i % 2 == 0 else "", f"ref{i}@partner.in", owners[(i + 1) % 3],
+         "Web", "Bengaluru"]
+        for i, (first, last, mobile) in enumerate(people)
+    ]  # fmt: skip
+    mapping, report = _suggest_then_validate(run_cli, tmp_path, _write(tmp_path, "sf_leads.csv", [header, *rows]))
+    emails = {row: report[row]["email"] for row in report}
+    assert emails == {2: "rahul@sharmaltd.in", 3: "", 4: "amit@vermaltd.in", 5: "", 6: "vikram@singhltd.in", 7: ""}
+    assert {report[row]["status"] for row in report} == {"valid"}
+    assert "email: Email\n" in mapping
+
+
+def test_the_seller_a_portal_enquiry_went_to_is_not_the_leads_phone(run_cli: Any, tmp_path: Path) -> None:
+    """IndiaMART's export names the buyer (SENDER_*) and, on every row, which of the team's numbers the enquiry
+    reached (RECEIVER_MOBILE). A buyer who left no mobile goes without one, not with the seller's number."""
+    header = ["UNIQUE_QUERY_ID", "QUERY_TYPE", "QUERY_TIME", "SENDER_NAME", "SENDER_MOBILE", "SENDER_EMAIL",
+              "SENDER_COMPANY", "SENDER_CITY", "QUERY_PRODUCT_NAME", "RECEIVER_MOBILE"]  # fmt: skip
+    buyers = [("Rahul Sharma", "+91-9249000378", ""), ("Priya Nair", "", "priya.nair@yahoo.co.in"),
+              ("Amit Verma", "+91-8101905740", ""), ("Sneha Iyer", "", "sneha.iyer@gmail.com"),
+              ("Vikram Singh", "+91-8278086998", "vikram@singh.in"), ("Anjali Gupta", "+91-6410639063", "")]  # fmt: skip
+    sellers = ["9811122233", "9811122244", "9811122255"]
+    rows = [
+        [str(2650000000 + i), "W", f"2026-12-0{i + 1} 11:20:33", name, mobile, email, "", "Pune", "MS Pipes",
+         sellers[i % 3]]
+        for i, (name, mobile, email) in enumerate(buyers)
+    ]  # fmt: skip
+    mapping, report = _suggest_then_validate(run_cli, tmp_path, _write(tmp_path, "indiamart.csv", [header, *rows]))
+    phones = {row: report[row]["phone_e164"].strip('="') for row in report}
+    assert phones == {2: "+919249000378", 3: "", 4: "+918101905740", 5: "", 6: "+918278086998", 7: "+916410639063"}
+    assert {report[row]["status"] for row in report} == {"valid"}
+    assert "phone: SENDER_MOBILE\n" in mapping
