@@ -69,3 +69,23 @@ def test_the_seller_a_portal_enquiry_went_to_is_not_the_leads_phone(run_cli: Any
     assert phones == {2: "+919249000378", 3: "", 4: "+918101905740", 5: "", 6: "+918278086998", 7: "+916410639063"}
     assert {report[row]["status"] for row in report} == {"valid"}
     assert "phone: SENDER_MOBILE\n" in mapping
+
+
+def test_the_country_a_visitors_ip_was_in_does_not_read_the_phone(run_cli: Any, tmp_path: Path) -> None:
+    """HubSpot's IP Country is where the browser was (a VPN, a trip, an office proxy), not where the lead's phone
+    is: an Indian mobile typed without +91 on a row whose IP was in the US is still a good Indian number."""
+    people = [("Rahul", "Sharma", "9249000378", "india"), ("Priya", "Nair", "6236042265", "india"),
+              ("Amit", "Verma", "8101905740", "united states"), ("Sneha", "Iyer", "9324902078", "india"),
+              ("Vikram", "Singh", "8278086998", "singapore"), ("Anjali", "Gupta", "8410639063", "india"),
+              ("Rohan", "Mehta", "7313555786", "india"), ("Kavya", "Reddy", "9845012345", "india"),
+              ("Arjun", "Das", "9433012345", "india"), ("Pooja", "Joshi", "9822012345", "india"),
+              ("Suresh", "Kumar", "9444012345", "india"), ("Meena", "Pillai", "9447012345", "india")]  # fmt: skip
+    header = ["Record ID", "First Name", "Last Name", "Email", "Phone Number", "IP Country", "IP City", "Create Date"]
+    rows = [
+        [str(90001 + i), first, last, f"{first.lower()}{i}@gmail.com", mobile, ip, "Mumbai", "2026-12-01 10:00"]
+        for i, (first, last, mobile, ip) in enumerate(people)
+    ]
+    mapping, report = _suggest_then_validate(run_cli, tmp_path, _write(tmp_path, "hubspot.csv", [header, *rows]))
+    assert {row: report[row]["status"] for row in report} == dict.fromkeys(range(2, 14), "valid")
+    assert [report[row]["phone_e164"].strip('="') for row in sorted(report)] == [f"+91{p[2]}" for p in people]
+    assert "ip_country: IP Country" in mapping

@@ -34,6 +34,7 @@ from importer.tools.vocabulary import (
     is_company,
     is_country,
     is_fax,
+    is_geolocated,
     is_someone_elses,
     keys,
 )
@@ -175,6 +176,8 @@ def score_column(
             return None
         confidence *= 0.7 + 0.3 * column.fill_rate  # a well-filled column beats a sparse one
     elif rule.field == PHONE_COUNTRY_CODE:  # the header names a code or country, and the cells name countries
+        if is_geolocated(column.header):
+            return None  # IP Country: a VPN or a trip puts an Indian mobile's row in the US
         cells = [c for c in (country_cells or column.samples) if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
         by_cells = not header_score and not is_country(column.header)
         if by_cells and not _calling_codes(cells):

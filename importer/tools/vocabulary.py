@@ -236,6 +236,15 @@ def is_country(header: str) -> bool:
     return key in COUNTRY_EXACT or any(f in key for f in COUNTRY_FRAGMENTS) or any(t in COUNTRY_TOKENS for t in tokens)
 
 
+GEOLOCATED_TOKENS = _words("ip geoip geo geolocation ipaddress")
+"""Words of a header whose country was looked up from the visitor's IP address (HubSpot's ``IP Country``)."""
+
+
+def is_geolocated(header: str) -> bool:
+    """The header names a place looked up from an IP address: where the browser was, not the lead's phone."""
+    return any(t in GEOLOCATED_TOKENS for t in header_tokens(header))
+
+
 def is_timezone(header: str) -> bool:
     """The header names a time zone."""
     key = header_key(header)
