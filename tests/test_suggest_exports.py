@@ -89,3 +89,22 @@ def test_the_country_a_visitors_ip_was_in_does_not_read_the_phone(run_cli: Any, 
     assert {row: report[row]["status"] for row in report} == dict.fromkeys(range(2, 14), "valid")
     assert [report[row]["phone_e164"].strip('="') for row in sorted(report)] == [f"+91{p[2]}" for p in people]
     assert "ip_country: IP Country" in mapping
+
+
+def test_numbers_of_accounts_orders_and_policies_are_no_fallback_phone(run_cli: Any, tmp_path: Path) -> None:
+    """A bank's, insurer's or shop's export numbers each lead's loan account, policy, invoice and order with ten
+    digits that read as Indian mobiles. A lead whose Mobile is empty goes without a phone, not with one of those."""
+    header = ["Customer Name", "Mobile", "Email", "Loan Account Number", "Policy No", "Invoice No", "Order Number",
+              "Ticket Number", "Tracking Number", "Membership No", "Folio No", "Consumer No", "AWB",
+              "Registration No", "Application Number", "Transaction No", "IMEI"]  # fmt: skip
+    mobiles = ["", "6441949324", "6867887427", "", "8985565901", "9513998209", "", "8283299291"]
+    rows = []
+    for i, mobile in enumerate(mobiles):
+        numbers = [str(9198338420 + 7919 * (i * len(header) + k)) for k in range(len(header) - 3)]
+        rows.append([f"Person {chr(65 + i)} Kumar", mobile, f"p{i}@bank.co.in", *numbers])
+    mapping, report = _suggest_then_validate(run_cli, tmp_path, _write(tmp_path, "loans.csv", [header, *rows]))
+    assert [report[row]["phone_e164"].strip('="') for row in sorted(report)] == [
+        f"+91{m}" if m else "" for m in mobiles
+    ]
+    assert {report[row]["status"] for row in report} == {"valid"}
+    assert "phone: Mobile\n" in mapping
