@@ -108,3 +108,20 @@ def test_numbers_of_accounts_orders_and_policies_are_no_fallback_phone(run_cli: 
     ]
     assert {report[row]["status"] for row in report} == {"valid"}
     assert "phone: Mobile\n" in mapping
+
+
+def test_who_was_assigned_created_or_changed_a_lead_is_not_its_email(run_cli: Any, tmp_path: Path) -> None:
+    """CRM exports name, by their addresses, the staff a lead is assigned to and who created, changed or approved
+    it, on every row; the lead's own Email is filled on some rows only. Each lead goes with its own address or
+    none, never a colleague's."""
+    staff = ["rep@acme.in", "sunil@acme.in", "kiran@acme.in"]
+    header = ["Full Name", "Mobile", "Email", "Assigned To", "Created By", "Last Modified By", "Approved By",
+              "Handled By", "Added By", "Account Manager", "Responsible"]  # fmt: skip
+    rows = [
+        [f"Person {chr(65 + i)} Kumar", f"98450{12340 + i}", f"p{i}@gmail.com" if i % 2 else "",
+         *(staff[(i + k) % 3] for k in range(len(header) - 3))]
+        for i in range(9)
+    ]  # fmt: skip
+    mapping, report = _suggest_then_validate(run_cli, tmp_path, _write(tmp_path, "crm.csv", [header, *rows]))
+    assert [report[row]["email"] for row in sorted(report)] == [f"p{i}@gmail.com" if i % 2 else "" for i in range(9)]
+    assert "email: Email\n" in mapping

@@ -94,11 +94,12 @@ FAX_FRAGMENTS = (
 """A fax (or pager) column is never the lead's phone (``tel_fax``, ``Fax geschäftlich``)."""
 SOMEONE_ELSES_TOKENS = _words(
     "asst assistant agent executive counsellor counselor dealer salesperson salesman owner employee staff manager "
-    "referrer referral reference friend emergency host rep assignee receiver"
+    "referrer referral reference friend emergency host rep assignee receiver assigned by responsible responsable "
+    "creator author approver handler ответственный"
 )
 """Words naming someone other than the lead: the owner or sales rep a CRM names on every row (``Owner Email``,
-``Sales Rep Email``), a referrer, an assistant, the seller a portal's enquiry went to (IndiaMART's
-``RECEIVER_MOBILE``)."""
+``Sales Rep Email``, ``Assigned To``, who a record was ``Created By``), a referrer, an assistant, the seller a
+portal's enquiry went to (IndiaMART's ``RECEIVER_MOBILE``)."""
 NOT_OWN_PHONE_TOKENS = SOMEONE_ELSES_TOKENS | _words("qq wechat weixin 微信 skype icq")
 """Numbers that are someone else's (an assistant's, the agent's, a referrer's) or a messenger id (QQ numbers look
 like phone numbers)."""
@@ -208,8 +209,10 @@ def is_fax(header: str) -> bool:
 
 
 def is_someone_elses(header: str) -> bool:
-    """The header names someone other than the lead (``Owner Email``, ``Referrer Email``): never the lead's email."""
-    return any(t in SOMEONE_ELSES_TOKENS for t in header_tokens(header))
+    """The header names someone other than the lead (``Owner Email``, ``Referrer Email``, ``Assigned To``,
+    ``Created By``): never the lead's email. ``Submitted By`` is the lead who filled the form."""
+    tokens = header_tokens(header)
+    return any(t in SOMEONE_ELSES_TOKENS for t in tokens) and "submitted" not in tokens
 
 
 def is_mobile(header: str) -> bool:
