@@ -244,6 +244,18 @@ PLACEHOLDER_EMAIL = Issue(
     ),
     fix="Type the lead's real address, or leave the cell empty.",
 )
+MASKED_EMAIL = Issue(
+    code="masked-email",
+    severity="warning",
+    fields=("email",),
+    title="An address hidden behind asterisks (ra******@gmail.com); not sent",
+    explanation=(
+        "Part of this address is hidden behind asterisks, as a portal shows a lead not yet bought and a report "
+        "written with --mask-pii shows every address: it is nobody's address, so the lead goes to the CRM without it."
+    ),
+    fix="Export the leads with their addresses shown (unlock them on the portal), or import the sheet itself, not a "
+    "masked report of it.",
+)
 SHARED_EMAIL = Issue(
     code="shared-email",
     severity="warning",
@@ -508,6 +520,7 @@ CATALOGUE: tuple[Issue, ...] = (
     COUNTRY_CODE_REPEATED,
     MULTIPLE_EMAILS,
     PLACEHOLDER_EMAIL,
+    MASKED_EMAIL,
     SHARED_EMAIL,
     GARBLED_NAME,
     NAME_IS_A_NUMBER,
