@@ -125,3 +125,19 @@ def test_who_was_assigned_created_or_changed_a_lead_is_not_its_email(run_cli: An
     mapping, report = _suggest_then_validate(run_cli, tmp_path, _write(tmp_path, "crm.csv", [header, *rows]))
     assert [report[row]["email"] for row in sorted(report)] == [f"p{i}@gmail.com" if i % 2 else "" for i in range(9)]
     assert "email: Email\n" in mapping
+
+
+def test_columns_named_for_something_else_are_no_fallback_phone(run_cli: Any, tmp_path: Path) -> None:
+    """Google Ads leads copied to a sheet by an automation keep the ad's ids under Creative and Form (ten and eleven
+    digits that read as Indian numbers). A lead whose Phone is empty goes with its email alone, not with an id."""
+    header = ["Full name", "Phone", "Email", "Campaign", "Ad group", "Creative", "GCLID", "Form"]
+    phones = ["", "9845012345", "9845023456", "", "9845034567", "9845045678", "", "9845056789", "9845067890", ""]
+    rows = [
+        [f"Person {chr(65 + i)} Kumar", phone, f"p{i}@firm.co.in", "21012345678", str(151234567 + 7 * i),
+         str(6834567890 + 3 * i), f"EAIaIQob{i}", str(40000000000 + i % 2)]
+        for i, phone in enumerate(phones)
+    ]  # fmt: skip
+    mapping, report = _suggest_then_validate(run_cli, tmp_path, _write(tmp_path, "gads.csv", [header, *rows]))
+    assert [report[row]["phone_e164"].strip('="') for row in sorted(report)] == [f"+91{p}" if p else "" for p in phones]
+    assert {report[row]["status"] for row in report} == {"valid"}
+    assert "phone: Phone\n" in mapping
