@@ -141,3 +141,18 @@ def test_columns_named_for_something_else_are_no_fallback_phone(run_cli: Any, tm
     assert [report[row]["phone_e164"].strip('="') for row in sorted(report)] == [f"+91{p}" if p else "" for p in phones]
     assert {report[row]["status"] for row in report} == {"valid"}
     assert "phone: Phone\n" in mapping
+
+
+def test_an_ads_ids_are_no_phone_when_the_form_asked_for_none(run_cli: Any, tmp_path: Path) -> None:
+    """A lead form that asked for name and email only: its export's Creative (ids given in sequence, ten digits)
+    and Form (one id a few times over) columns read as Indian numbers, but no lead is sent with one as its phone."""
+    header = ["Full name", "User email", "Campaign", "Ad group", "Creative", "Form", "Keyword"]
+    rows = [
+        [f"Person {chr(65 + i)} Kumar", f"p{i}@firm.co.in", "Search - Loans", "Home loans", str(6834567890 + 3 * i),
+         str(9845000000 + i % 3), "home loan"]
+        for i in range(10)
+    ]  # fmt: skip
+    mapping, report = _suggest_then_validate(run_cli, tmp_path, _write(tmp_path, "gads.csv", [header, *rows]))
+    assert {report[row]["phone_e164"] for row in report} == {""}
+    assert {report[row]["status"] for row in report} == {"valid"}
+    assert "\n  phone:" not in mapping and "creative: Creative" in mapping

@@ -34,6 +34,7 @@ from importer.tools.vocabulary import (
     is_company,
     is_country,
     is_fax,
+    is_generic,
     is_geolocated,
     is_someone_elses,
     keys,
@@ -171,6 +172,8 @@ def score_column(
         if header_score and (column.filled < 3 or share >= 0.3):
             confidence = 0.5 * header_score + 0.5 * share
         elif share >= CONTENT_ONLY_MIN and not _names_an_id(column.header):
+            if rule.field == "phone" and not is_generic(column.header) and _numbered_in_sequence(column):
+                return None  # Creative, Form: an ad's ids; a blank or Col5 header may still hold the phones
             confidence, header_why = 0.8 * share, f"header {column.header!r} says nothing"
         else:
             return None
@@ -233,6 +236,25 @@ def _may_be_phone(column: ColumnProfile) -> bool:
     if column.filled >= 3 and column.distinct == 1:
         return False
     return not (column.filled >= 5 and column.most_common >= 0.8 * column.filled)
+
+
+SEQUENCE_SAMPLE = 5
+"""Distinct numbers a column found by its cells alone needs before they are told apart from ids given in turn."""
+SHARED_LEAD = 6
+"""Leading digits that numbers given in sequence (an ad's creative ids, a form's submissions) share, and different
+people's phones do not."""
+
+
+def _numbered_in_sequence(column: ColumnProfile) -> bool:
+    """Whether a column's numbers are ids handed out in turn, not people's phones: a few values repeated over many
+    rows (the campaign's or form's id), or all of them sharing their first digits (6834567890, 6834567893 ...)."""
+    if column.filled >= 2 * SEQUENCE_SAMPLE and column.distinct * 2 < column.filled:
+        return True
+    digits = {re.sub(r"\D", "", s) for s in column.samples}
+    digits.discard("")
+    if len(digits) < SEQUENCE_SAMPLE or len({len(d) for d in digits}) != 1:
+        return False
+    return len({d[:SHARED_LEAD] for d in digits}) == 1 and len(next(iter(digits))) > SHARED_LEAD
 
 
 def _names_an_id(header: str) -> bool:

@@ -33,6 +33,7 @@ from importer.tools.vocabulary import (
     COUNTRY_EXACT,
     header_key,
     is_fax,
+    is_generic,
     is_locale,
     is_mobile,
     is_relative,
@@ -334,14 +335,10 @@ def _names_field(header: str, field: str) -> bool:
     return header_match(header, rule)[0] > 0
 
 
-_GENERIC_HEADER = re.compile(r"(?:col|column|field|unnamed|spalte|colonne|columna|coluna|kolom)?\d*")
-"""Header keys that name nothing: Col5, Column 7, Unnamed: 4, Field3, a number."""
-
-
 def _says_nothing(header: str) -> bool:
     """A header that names nothing (blank, Col5) or only a second one (Alternate, Other 2): its cells may be the
     lead's other number or address."""
-    return _GENERIC_HEADER.fullmatch(header_key(header)) is not None or is_secondary(header)
+    return is_generic(header) or is_secondary(header)
 
 
 _LEADING_LABEL = re.compile(r"^[^\d+]*")

@@ -208,6 +208,15 @@ def is_fax(header: str) -> bool:
     return any(f in key for f in FAX_FRAGMENTS) or any(t in NOT_OWN_PHONE_TOKENS for t in header_tokens(header))
 
 
+_GENERIC_HEADER = re.compile(r"(?:col|column|field|unnamed|spalte|colonne|columna|coluna|kolom)?\d*")
+"""Header keys that name nothing: Col5, Column 7, Unnamed: 4, Field3, a number, blank."""
+
+
+def is_generic(header: str) -> bool:
+    """The header names nothing (blank, ``Col5``, ``Unnamed: 4``)."""
+    return _GENERIC_HEADER.fullmatch(header_key(header)) is not None
+
+
 def is_someone_elses(header: str) -> bool:
     """The header names someone other than the lead (``Owner Email``, ``Referrer Email``, ``Assigned To``,
     ``Created By``): never the lead's email. ``Submitted By`` is the lead who filled the form."""
