@@ -94,7 +94,7 @@ FAX_FRAGMENTS = (
 """A fax (or pager) column is never the lead's phone (``tel_fax``, ``Fax geschäftlich``)."""
 SOMEONE_ELSES_TOKENS = _words(
     "asst assistant agent executive counsellor counselor dealer salesperson salesman owner employee staff manager "
-    "referrer referral reference friend emergency host rep assignee receiver assigned by responsible responsable "
+    "referrer referral reference friend emergency host rep assignee receiver assigned responsible responsable "
     "creator author approver handler ответственный"
 )
 """Words naming someone other than the lead: the owner or sales rep a CRM names on every row (``Owner Email``,
@@ -205,7 +205,12 @@ LOCALE_KEYS = _words(
 def is_fax(header: str) -> bool:
     """The header names a fax or pager line, an assistant's number or a messenger id: never the lead's phone."""
     key = header_key(header)
-    return any(f in key for f in FAX_FRAGMENTS) or any(t in NOT_OWN_PHONE_TOKENS for t in header_tokens(header))
+    tokens = header_tokens(header)
+    return (
+        any(f in key for f in FAX_FRAGMENTS)
+        or any(t in NOT_OWN_PHONE_TOKENS for t in tokens)
+        or is_someone_elses(header)
+    )
 
 
 _GENERIC_HEADER = re.compile(r"(?:col|column|field|unnamed|spalte|colonne|columna|coluna|kolom)?\d*")
@@ -221,7 +226,9 @@ def is_someone_elses(header: str) -> bool:
     """The header names someone other than the lead (``Owner Email``, ``Referrer Email``, ``Assigned To``,
     ``Created By``): never the lead's email. ``Submitted By`` is the lead who filled the form."""
     tokens = header_tokens(header)
-    return any(t in SOMEONE_ELSES_TOKENS for t in tokens) and "submitted" not in tokens
+    if tokens[-1:] == ["by"] and "submitted" not in tokens:
+        return True  # Created By, Last Modified By, Handled By: who acted on the record
+    return any(t in SOMEONE_ELSES_TOKENS for t in tokens)
 
 
 def is_mobile(header: str) -> bool:
