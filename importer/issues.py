@@ -460,6 +460,17 @@ TEMPLATE_ROW = Issue(
     ),
     fix="Nothing to do; a file of only these has no leads.",
 )
+TEST_LEAD = Issue(
+    code="test-lead",
+    severity="note",
+    fields=(),
+    title="A lead form's test lead (<test lead: dummy data for ...>); skipped",
+    explanation=(
+        "A lead form's testing tool (Meta's Lead Ads Testing Tool) made this row to try the form: its fields read "
+        "<test lead: dummy data for ...>. It is nobody, so it is not sent."
+    ),
+    fix="Nothing to do; delete the test lead in the testing tool to keep it out of later exports.",
+)
 EXCLUDED = Issue(
     code="excluded",
     severity="note",
@@ -544,6 +555,7 @@ CATALOGUE: tuple[Issue, ...] = (
     NOTE_ROW,
     GROUP_ROW,
     TEMPLATE_ROW,
+    TEST_LEAD,
     EXCLUDED,
 )
 """Every issue, errors first, then warnings, then notes."""
