@@ -24,7 +24,7 @@ Explanations and fixes may hold ``{value}`` (the cell as read), ``{national}`` a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -249,12 +249,8 @@ MASKED_EMAIL = Issue(
     severity="warning",
     fields=("email",),
     title="An address hidden behind asterisks (ra******@gmail.com); not sent",
-    explanation=(
-        "Part of this address is hidden behind asterisks, as a portal shows a lead not yet bought and a report "
-        "written with --mask-pii shows every address: it is nobody's address, so the lead goes to the CRM without it."
-    ),
-    fix="Export the leads with their addresses shown (unlock them on the portal), or import the sheet itself, not a "
-    "masked report of it.",
+    explanation="Part of this address is hidden (a portal's lead not yet bought, a --mask-pii report): it is not sent.",
+    fix="Export the leads with their addresses shown, or import the sheet itself, not a masked report of it.",
 )
 SHARED_EMAIL = Issue(
     code="shared-email",
@@ -465,10 +461,7 @@ TEST_LEAD = Issue(
     severity="note",
     fields=(),
     title="A lead form's test lead (<test lead: dummy data for ...>); skipped",
-    explanation=(
-        "A lead form's testing tool (Meta's Lead Ads Testing Tool) made this row to try the form: its fields read "
-        "<test lead: dummy data for ...>. It is nobody, so it is not sent."
-    ),
+    explanation="A form's testing tool (Meta's Lead Ads Testing Tool) made this row to try the form; it is nobody.",
     fix="Nothing to do; delete the test lead in the testing tool to keep it out of later exports.",
 )
 EXCLUDED = Issue(
@@ -591,20 +584,3 @@ def lookup(code: str, severity: Severity | None = None) -> Issue | None:
         if (severity is None or severity == level) and code in table:
             return table[code]
     return None
-
-
-def markdown_table(issues: Iterable[Issue] = CATALOGUE) -> str:
-    """The issues as a Markdown table (code, severity, fields, meaning, fix), as ``docs/report.md`` shows them."""
-
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| code | severity | cells | what it means | what to do |", "|---|---|---|---|---|"]
-    for issue in issues:
-        fields = ", ".join(issue.fields) or "(row)"
-        values = {**EXAMPLE_VALUES, "detail": issue.detail_example}
-        explanation = issue.explanation.format(**values)
-        fix = issue.fix.format(**values)
-        code = f"{issue.code}:{issue.detail_example}" if issue.detail_example else issue.code
-        lines.append(f"| `{code}` | {issue.severity} | {fields} | {cell(explanation)} | {cell(fix)} |")
-    return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from importer import errors, issues
+from importer.cli.catalogue import markdown_table
 from importer.report.rows import STATUS_ORDER
 from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
 
@@ -337,7 +338,7 @@ def test_docs_issue_table_is_generated_from_the_catalogue() -> None:
     text = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
     start, end = "<!-- issues:start -->\n", "<!-- issues:end -->"
     table = text[text.index(start) + len(start) : text.index(end)]
-    assert table == issues.markdown_table()
+    assert table == markdown_table()
 
 
 def test_issues_command_lists_and_explains_codes(run_cli: Callable[..., CliRun]) -> None:
