@@ -24,7 +24,7 @@ Explanations and fixes may hold ``{value}`` (the cell as read), ``{national}`` a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -254,6 +254,14 @@ PLACEHOLDER_EMAIL = Issue(
     ),
     fix="Type the lead's real address, or leave the cell empty.",
 )
+MASKED_EMAIL = Issue(
+    code="masked-email",
+    severity="warning",
+    fields=("email",),
+    title="An address hidden behind asterisks (ra******@gmail.com); not sent",
+    explanation="Part of this address is hidden (a portal's lead not yet bought, a --mask-pii report): it is not sent.",
+    fix="Export the leads with their addresses shown, or import the sheet itself, not a masked report of it.",
+)
 SHARED_EMAIL = Issue(
     code="shared-email",
     severity="warning",
@@ -458,6 +466,14 @@ TEMPLATE_ROW = Issue(
     ),
     fix="Nothing to do; a file of only these has no leads.",
 )
+TEST_LEAD = Issue(
+    code="test-lead",
+    severity="note",
+    fields=(),
+    title="A lead form's test lead (<test lead: dummy data for ...>); skipped",
+    explanation="A form's testing tool (Meta's Lead Ads Testing Tool) made this row to try the form; it is nobody.",
+    fix="Nothing to do; delete the test lead in the testing tool to keep it out of later exports.",
+)
 EXCLUDED = Issue(
     code="excluded",
     severity="note",
@@ -519,6 +535,7 @@ CATALOGUE: tuple[Issue, ...] = (
     COUNTRY_CODE_REPEATED,
     MULTIPLE_EMAILS,
     PLACEHOLDER_EMAIL,
+    MASKED_EMAIL,
     SHARED_EMAIL,
     GARBLED_NAME,
     NAME_IS_A_NUMBER,
@@ -542,6 +559,7 @@ CATALOGUE: tuple[Issue, ...] = (
     NOTE_ROW,
     GROUP_ROW,
     TEMPLATE_ROW,
+    TEST_LEAD,
     EXCLUDED,
 )
 """Every issue, errors first, then warnings, then notes."""
@@ -577,20 +595,3 @@ def lookup(code: str, severity: Severity | None = None) -> Issue | None:
         if (severity is None or severity == level) and code in table:
             return table[code]
     return None
-
-
-def markdown_table(issues: Iterable[Issue] = CATALOGUE) -> str:
-    """The issues as a Markdown table (code, severity, fields, meaning, fix), as ``docs/report.md`` shows them."""
-
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| code | severity | cells | what it means | what to do |", "|---|---|---|---|---|"]
-    for issue in issues:
-        fields = ", ".join(issue.fields) or "(row)"
-        values = {**EXAMPLE_VALUES, "detail": issue.detail_example}
-        explanation = issue.explanation.format(**values)
-        fix = issue.fix.format(**values)
-        code = f"{issue.code}:{issue.detail_example}" if issue.detail_example else issue.code
-        lines.append(f"| `{code}` | {issue.severity} | {fields} | {cell(explanation)} | {cell(fix)} |")
-    return "\n".join(lines) + "\n"

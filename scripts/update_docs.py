@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from importer import issues
+from importer.cli.catalogue import markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- issues:start -->\n", "<!-- issues:end -->"
@@ -23,7 +23,7 @@ def main() -> int:
         return 2
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    updated = f"{head}{START}{issues.markdown_table()}{END}{tail}"
+    updated = f"{head}{START}{markdown_table()}{END}{tail}"
     if updated != text:
         path.write_text(updated, encoding="utf-8")
         print(f"updated {path.relative_to(ROOT)}")

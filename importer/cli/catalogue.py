@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 
 import click
 
@@ -39,7 +40,7 @@ def issues_command(codes: tuple[str, ...], as_json: bool, markdown: bool) -> Non
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(issue) for issue in chosen], indent=2, ensure_ascii=False))
     elif markdown:
-        click.echo(issues.markdown_table(chosen), nl=False)
+        click.echo(markdown_table(chosen), nl=False)
     elif codes:
         for issue in chosen:
             cells = ", ".join(issue.fields) or "the whole row"
@@ -54,3 +55,20 @@ def issues_command(codes: tuple[str, ...], as_json: bool, markdown: bool) -> Non
                 if issue.severity == severity:
                     click.echo(f"  {issue.code:<25}{issue.title}")
         click.echo("\nleadimport issues CODE explains a code in full.")
+
+
+def markdown_table(chosen: Iterable[issues.Issue] = issues.CATALOGUE) -> str:
+    """The issues as a Markdown table (code, severity, fields, meaning, fix), as ``docs/report.md`` shows them."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| code | severity | cells | what it means | what to do |", "|---|---|---|---|---|"]
+    for issue in chosen:
+        fields = ", ".join(issue.fields) or "(row)"
+        values = {**issues.EXAMPLE_VALUES, "detail": issue.detail_example}
+        explanation = issue.explanation.format(**values)
+        fix = issue.fix.format(**values)
+        code = f"{issue.code}:{issue.detail_example}" if issue.detail_example else issue.code
+        lines.append(f"| `{code}` | {issue.severity} | {fields} | {cell(explanation)} | {cell(fix)} |")
+    return "\n".join(lines) + "\n"

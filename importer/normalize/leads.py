@@ -35,7 +35,7 @@ from importer.normalize.contacts import (
     normalize_emails,
     normalize_names,
 )
-from importer.normalize.not_leads import has_contact, partial_headers, template_rows
+from importer.normalize.not_leads import has_contact, partial_headers, template_rows, test_lead_rows
 from importer.normalize.phone_rows import RowPhones, read_phones
 from importer.normalize.refs import derive_reference_id_array
 from importer.normalize.short_rows import short_rows
@@ -355,6 +355,7 @@ def skip_reasons(table: SourceTable, *, at_end: bool = True, reached: np.ndarray
         reason[_notes_below(blank, reached, table)] = issues.NOTE_ROW.code
     if reached is not None:
         reason[template_rows(blank, reached, table)] = issues.TEMPLATE_ROW.code
+    reason[test_lead_rows(table)] = issues.TEST_LEAD.code
     reason[summary] = issues.SUMMARY_ROW.code
     reason[_titles_above(np.flatnonzero(header_again), blank, table)] = issues.TITLE_ROW.code
     reason[header_again] = issues.REPEATED_HEADER.code

@@ -43,6 +43,18 @@ def template_rows(blank: np.ndarray, reached: np.ndarray, table: SourceTable) ->
     return found
 
 
+_TEST_LEAD = r"(?i)^\s*<\s*test lead\b"
+"""A cell a lead form's testing tool filled: ``<test lead: dummy data for phone_number>`` (Meta's)."""
+
+
+def test_lead_rows(table: SourceTable) -> np.ndarray:
+    """Rows whose name, phone or email cell a lead form's testing tool filled in."""
+    found = np.zeros(len(table.data), dtype=bool)
+    for header in dict.fromkeys(table.columns[f] for f in LEAD_FIELDS_READ if f in table.columns):
+        found |= to_bool(pc.fill_null(pc.match_substring_regex(to_arrow(table.column(header)), _TEST_LEAD), False))
+    return found
+
+
 def partial_headers(table: SourceTable) -> np.ndarray:
     """Rows where two or more cells hold their own column's header and no cell a phone or an email."""
     n = table.n_rows

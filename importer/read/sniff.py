@@ -4,6 +4,7 @@ refuses with a reason (an image, an archive, a PDF, JSON, binary data)."""
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 from typing import Literal
 
@@ -24,8 +25,32 @@ def check_source_file(p: Path) -> Path:
         raise SourceError(f"{p}: file not found.")
     suffix = p.suffix.lower()
     if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
+        _refuse_archive(p)
         raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
     return p
+
+
+_SHOWN_MEMBERS = 5
+"""Files of an archive named in the message; more are counted."""
+
+
+def _refuse_archive(path: Path) -> None:
+    """A :class:`SourceError` naming the files inside when ``path`` is a ZIP archive that is no workbook (Mailchimp's
+    audience export, HubSpot's and Salesforce's large exports come zipped); nothing when it is not one."""
+    try:
+        with zipfile.ZipFile(path) as archive:  # the central directory only: nothing is unpacked
+            names = [i.filename for i in archive.infolist() if not i.is_dir()]
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return
+    if "[Content_Types].xml" in names or "mimetype" in names:
+        return  # a workbook (XLSX, XLSB) or an OpenDocument file
+    listed = ", ".join(names[:_SHOWN_MEMBERS]) + (
+        f" and {len(names) - _SHOWN_MEMBERS} more" if len(names) > _SHOWN_MEMBERS else ""
+    )
+    held = f"holding {listed}" if names else "holding no file"
+    raise SourceError(
+        f"{path}: this is a ZIP archive ({held}), not a spreadsheet; unzip it first and import the file with the leads."
+    )
 
 
 _IMAGE = "export the leads from the program that made it as .csv or .xlsx: a picture of a sheet cannot be read"
@@ -55,6 +80,8 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
     people rename an .xlsx to .csv."""
     with path.open("rb") as handle:
         head = handle.read(4096)
+    if head.startswith(_ZIP):
+        _refuse_archive(path)
     if head.startswith((_ZIP, _OLE)):
         return "workbook"
     if path.name.startswith("~$") and len(head) < _LARGEST_OWNER_FILE:

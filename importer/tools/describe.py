@@ -73,8 +73,15 @@ _NOT_PHONE_WORDS = frozenset((
     "coordinates", "geo", "date", "time", "datetime", "timestamp", "created", "createdat", "createdon", "createdtime",
     "updated", "modified", "zip", "zipcode", "postal", "postcode", "postalcode", "pincode", "pin", "plz", "cep", "cap",
     "amount", "price", "revenue", "count", "score", "age", "year", "birthday", "dob",
+    # what else a sheet numbers (Loan Account Number, Policy No, Order #): ten digits there read as a mobile
+    "account", "acct", "loan", "policy", "invoice", "inv", "order", "ticket", "tracking", "awb", "docket",
+    "consignment", "shipment", "membership", "folio", "consumer", "registration", "application", "admission",
+    "enrollment", "enrolment", "roll", "receipt", "bill", "transaction", "txn", "utr", "payment", "cheque", "voucher",
+    "coupon", "claim", "complaint", "case", "challan", "certificate", "pnr", "booking", "imei", "serial", "sku",
+    "card", "pan", "aadhaar", "aadhar", "gst", "gstin", "passport", "licence", "license", "meter",
 ))  # fmt: skip
-"""Header words that make a column of long numbers something other than phones (ids, coordinates, dates)."""
+"""Header words that make a column of long numbers something other than phones (ids, coordinates, dates, the
+numbers of accounts, orders and documents)."""
 # How many rows (evenly spread) TableInspection keeps row-aligned for the suggester's cross-column checks.
 ROW_SAMPLE = 400
 

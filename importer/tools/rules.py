@@ -34,6 +34,9 @@ from importer.tools.vocabulary import (
     is_company,
     is_country,
     is_fax,
+    is_generic,
+    is_geolocated,
+    is_someone_elses,
     keys,
 )
 
@@ -163,15 +166,21 @@ def score_column(
         return None  # an employer or a town is nobody's name
     if rule.field == "phone" and not _may_be_phone(column):
         return None
+    if rule.field == "email" and is_someone_elses(column.header):
+        return None  # the owner's or a referrer's address, on every row: each lead would go with it
     if rule.field in ("phone", "email"):
         if header_score and (column.filled < 3 or share >= 0.3):
             confidence = 0.5 * header_score + 0.5 * share
         elif share >= CONTENT_ONLY_MIN and not _names_an_id(column.header):
+            if rule.field == "phone" and not is_generic(column.header) and _numbered_in_sequence(column):
+                return None  # Creative, Form: an ad's ids; a blank or Col5 header may still hold the phones
             confidence, header_why = 0.8 * share, f"header {column.header!r} says nothing"
         else:
             return None
         confidence *= 0.7 + 0.3 * column.fill_rate  # a well-filled column beats a sparse one
     elif rule.field == PHONE_COUNTRY_CODE:  # the header names a code or country, and the cells name countries
+        if is_geolocated(column.header):
+            return None  # IP Country: a VPN or a trip puts an Indian mobile's row in the US
         cells = [c for c in (country_cells or column.samples) if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
         by_cells = not header_score and not is_country(column.header)
         if by_cells and not _calling_codes(cells):
@@ -227,6 +236,25 @@ def _may_be_phone(column: ColumnProfile) -> bool:
     if column.filled >= 3 and column.distinct == 1:
         return False
     return not (column.filled >= 5 and column.most_common >= 0.8 * column.filled)
+
+
+SEQUENCE_SAMPLE = 5
+"""Distinct numbers a column found by its cells alone needs before they are told apart from ids given in turn."""
+SHARED_LEAD = 6
+"""Leading digits that numbers given in sequence (an ad's creative ids, a form's submissions) share, and different
+people's phones do not."""
+
+
+def _numbered_in_sequence(column: ColumnProfile) -> bool:
+    """Whether a column's numbers are ids handed out in turn, not people's phones: a few values repeated over many
+    rows (the campaign's or form's id), or all of them sharing their first digits (6834567890, 6834567893 ...)."""
+    if column.filled >= 2 * SEQUENCE_SAMPLE and column.distinct * 2 < column.filled:
+        return True
+    digits = {re.sub(r"\D", "", s) for s in column.samples}
+    digits.discard("")
+    if len(digits) < SEQUENCE_SAMPLE or len({len(d) for d in digits}) != 1:
+        return False
+    return len({d[:SHARED_LEAD] for d in digits}) == 1 and len(next(iter(digits))) > SHARED_LEAD
 
 
 def _names_an_id(header: str) -> bool:

@@ -26,17 +26,19 @@ from importer.read.header import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
 from importer.tools.names import bare_names, company_as_name, name_by_content, resolve_names
 from importer.tools.region import RegionGuess, first_number, infer_region
-from importer.tools.rules import FIELD_RULES, Choices, FieldChoice, header_may_match, score_column
+from importer.tools.rules import FIELD_RULES, Choices, FieldChoice, header_match, header_may_match, score_column
 from importer.tools.vocabulary import (
     CITY_EXACT,
     COMPANY_EXACT,
     COUNTRY_EXACT,
     header_key,
     is_fax,
+    is_generic,
     is_locale,
     is_mobile,
     is_relative,
     is_secondary,
+    is_someone_elses,
 )
 from importer.tools.vocabulary import is_timezone as names_a_timezone
 
@@ -304,6 +306,11 @@ def _fallbacks(
     for choice, column in scored:
         if choice.field == field and column.position not in others and column.position not in found:
             found[column.position] = (column, choice)
+    named = {at for at, (column, _) in found.items() if _names_field(column.header, field)}
+    if named:  # Creative, Form, Assigned To: a header naming something else, whatever its cells look like
+        found = {at: item for at, item in found.items() if at in named or _says_nothing(item[0].header)}
+        if choices[field][0].position not in found:
+            choices[field] = max(found.values(), key=lambda item: item[1].confidence)
     if len(found) < 2:
         return []
     fullest = max(column.fill_rate for column, _ in found.values())
@@ -324,6 +331,18 @@ def _fallbacks(
     why = f"{first.evidence}; then {', '.join(repr(a) for a in aliases)} where it is empty or invalid"
     choices[field] = (first_column, replace(first, evidence=why, aliases=aliases))
     return [f"{field} is read from {', '.join(repr(c.header) for c, _ in ranked)}, the first usable one per row"]
+
+
+def _names_field(header: str, field: str) -> bool:
+    """Whether ``header`` itself names ``field`` (Phone, Mobile No., E-mail), not only its cells."""
+    rule = next(r for r in FIELD_RULES if r.field == field)
+    return header_match(header, rule)[0] > 0
+
+
+def _says_nothing(header: str) -> bool:
+    """A header that names nothing (blank, Col5) or only a second one (Alternate, Other 2): its cells may be the
+    lead's other number or address."""
+    return is_generic(header) or is_secondary(header)
 
 
 _LEADING_LABEL = re.compile(r"^[^\d+]*")
@@ -350,6 +369,8 @@ def _alternate_note(column: ColumnProfile, key: str, choices: Choices) -> list[s
             return [
                 f"{column.header!r} is a fax or someone else's number, never the lead's phone; kept as metadata.{key}"
             ]
+        if field == "email" and is_someone_elses(column.header):
+            return [f"{column.header!r} is someone else's address, never the lead's email; kept as metadata.{key}"]
         return [f"{column.header!r} also looks like a {field} column; kept as metadata.{key}"]
     return []
 

@@ -92,10 +92,15 @@ FAX_FRAGMENTS = (
     "telex",
 )
 """A fax (or pager) column is never the lead's phone (``tel_fax``, ``Fax geschäftlich``)."""
-NOT_OWN_PHONE_TOKENS = _words(
-    "asst assistant qq wechat weixin 微信 skype icq agent executive counsellor counselor dealer salesperson salesman "
-    "owner employee staff manager referrer referral reference friend emergency host"
+SOMEONE_ELSES_TOKENS = _words(
+    "asst assistant agent executive counsellor counselor dealer salesperson salesman owner employee staff manager "
+    "referrer referral reference friend emergency host rep assignee receiver assigned responsible responsable "
+    "creator author approver handler ответственный"
 )
+"""Words naming someone other than the lead: the owner or sales rep a CRM names on every row (``Owner Email``,
+``Sales Rep Email``, ``Assigned To``, who a record was ``Created By``), a referrer, an assistant, the seller a
+portal's enquiry went to (IndiaMART's ``RECEIVER_MOBILE``)."""
+NOT_OWN_PHONE_TOKENS = SOMEONE_ELSES_TOKENS | _words("qq wechat weixin 微信 skype icq")
 """Numbers that are someone else's (an assistant's, the agent's, a referrer's) or a messenger id (QQ numbers look
 like phone numbers)."""
 
@@ -200,7 +205,30 @@ LOCALE_KEYS = _words(
 def is_fax(header: str) -> bool:
     """The header names a fax or pager line, an assistant's number or a messenger id: never the lead's phone."""
     key = header_key(header)
-    return any(f in key for f in FAX_FRAGMENTS) or any(t in NOT_OWN_PHONE_TOKENS for t in header_tokens(header))
+    tokens = header_tokens(header)
+    return (
+        any(f in key for f in FAX_FRAGMENTS)
+        or any(t in NOT_OWN_PHONE_TOKENS for t in tokens)
+        or is_someone_elses(header)
+    )
+
+
+_GENERIC_HEADER = re.compile(r"(?:col|column|field|unnamed|spalte|colonne|columna|coluna|kolom)?\d*")
+"""Header keys that name nothing: Col5, Column 7, Unnamed: 4, Field3, a number, blank."""
+
+
+def is_generic(header: str) -> bool:
+    """The header names nothing (blank, ``Col5``, ``Unnamed: 4``)."""
+    return _GENERIC_HEADER.fullmatch(header_key(header)) is not None
+
+
+def is_someone_elses(header: str) -> bool:
+    """The header names someone other than the lead (``Owner Email``, ``Referrer Email``, ``Assigned To``,
+    ``Created By``): never the lead's email. ``Submitted By`` is the lead who filled the form."""
+    tokens = header_tokens(header)
+    if tokens[-1:] == ["by"] and "submitted" not in tokens:
+        return True  # Created By, Last Modified By, Handled By: who acted on the record
+    return any(t in SOMEONE_ELSES_TOKENS for t in tokens)
 
 
 def is_mobile(header: str) -> bool:
@@ -225,6 +253,15 @@ def is_country(header: str) -> bool:
     key = header_key(header)
     tokens = header_tokens(header)
     return key in COUNTRY_EXACT or any(f in key for f in COUNTRY_FRAGMENTS) or any(t in COUNTRY_TOKENS for t in tokens)
+
+
+GEOLOCATED_TOKENS = _words("ip geoip geo geolocation ipaddress")
+"""Words of a header whose country was looked up from the visitor's IP address (HubSpot's ``IP Country``)."""
+
+
+def is_geolocated(header: str) -> bool:
+    """The header names a place looked up from an IP address: where the browser was, not the lead's phone."""
+    return any(t in GEOLOCATED_TOKENS for t in header_tokens(header))
 
 
 def is_timezone(header: str) -> bool:

@@ -1,0 +1,72 @@
+"""Addresses a portal (or a report written with --mask-pii) hides behind asterisks are nobody's: never sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from importer.sandbox.server import Sandbox, SandboxSettings
+from tests.conftest import PROCESS, PROJECT, CliRun, by_row
+from tests.sandbox_util import MAPPING, TOKEN, run_env
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0
+    )
+    with Sandbox(settings) as crm:
+        yield crm
+
+
+SHEET = (
+    "Name,Phone,Email,City\n"
+    "Rahul Sharma,9845012345,ra******@gmail.com,Pune\n"  # a portal's lead not yet bought: the number shown only
+    "Priya Nair,8105012346,pr******@gmail.com,Pune\n"
+    "Amit Verma,,a***@yahoo.co.in,Pune\n"  # nothing of the lead's but a hidden address
+    "Sneha Iyer,7305012347,sneha.iyer@gmail.com,Pune\n"
+    "Vikram Singh,9945012348,vi****.si***@outlook.com,Pune\n"
+)
+
+
+def test_a_masked_address_is_not_sent(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Each lead with a number goes to the CRM without the hidden address (a warning says so); a lead with only a
+    hidden address is invalid, not stored under it."""
+    sheet = tmp_path / "portal.csv"
+    sheet.write_text(SHEET, encoding="utf-8")
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "run", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(report), "--rate", "2000/1s",
+        "--no-ledger", env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output + result.stderr  # Amit Verma's row
+    rows = by_row(result.report)
+    assert [rows[n]["status"] for n in range(2, 7)] == ["accepted", "accepted", "invalid", "accepted", "accepted"]
+    assert [rows[n]["email"] for n in range(2, 7)] == ["", "", "", "sneha.iyer@gmail.com", ""]
+    assert [rows[n]["warnings"] for n in (2, 3, 4, 6)] == ["masked-email"] * 4
+    stored = {lead["name"]: lead.get("email") for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul Sharma": None,
+        "Priya Nair": None,
+        "Sneha Iyer": "sneha.iyer@gmail.com",
+        "Vikram Singh": None,
+    }
+    assert "masked-email" in result.output
+
+
+def test_a_report_written_with_mask_pii_sends_no_masked_address(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A report of --mask-pii fed back to validate: its r***@gmail.com addresses are masked ones, not leads'."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone,Email\nRahul Sharma,9845012345,rahul@gmail.com\n", encoding="utf-8")
+    masked = tmp_path / "masked.csv"
+    first = run_cli("validate", str(sheet), "-m", str(mapping_file(MAPPING)), "--report", str(masked), "--mask-pii")
+    assert first.exit_code == 0, first.output
+    again = run_cli("validate", str(masked), "-m", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r2.csv"))
+    row = by_row(again.report)[2]
+    assert (row["email"], row["warnings"]) == ("", "masked-email")
