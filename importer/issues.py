@@ -25,52 +25,11 @@ Explanations and fixes may hold ``{value}`` (the cell as read), ``{national}`` a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
 
-Severity = Literal["error", "warning", "note"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
-
-EXAMPLE_VALUES: Mapping[str, str] = {
-    "value": "9.87654E+09",
-    "national": "8123456789",
-    "international": "+91 81234 56789",
-    "region": "IN",
-}
-"""Values that fill an explanation's placeholders where no cell is at hand (docs, ``leadimport issues``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One code a report row can carry: what it means for the row, and what would make the row right."""
-
-    code: str
-    severity: Severity
-    fields: tuple[str, ...]
-    """The lead fields whose sheet cells cause it (the cells the XLSX report marks); empty when no one cell does."""
-    title: str
-    """A few words, as the Summary sheet lists it."""
-    explanation: str
-    """What is wrong, or what was done, said to the person who filled the sheet."""
-    fix: str
-    """What to type or change so that the row goes through as wanted."""
-    detail_example: str = ""
-    """What the code's detail looks like (``US/MX``), for docs and ``leadimport issues``; "" for none."""
-
-    @property
-    def column(self) -> str:
-        """The report column the code appears in."""
-        return "warnings" if self.severity == "warning" else "reason"
-
-    @property
-    def template(self) -> str:
-        """Explanation and fix as one text, placeholders left in."""
-        return f"{self.explanation} {self.fix}"
-
-    def note(self, values: Mapping[str, object] | None = None) -> str:
-        """Explanation and fix as one text, placeholders filled from ``values`` (else :data:`EXAMPLE_VALUES`)."""
-        return self.template.format(**{**EXAMPLE_VALUES, "detail": self.detail_example, **(values or {})})
-
+from importer.issue_kind import EXAMPLE_VALUES as EXAMPLE_VALUES
+from importer.issue_kind import SEVERITIES as SEVERITIES
+from importer.issue_kind import Issue as Issue
+from importer.issue_kind import Severity as Severity
 
 # Errors: the row is invalid and not sent.
 INVALID_PHONE = Issue(
@@ -261,6 +220,19 @@ MASKED_EMAIL = Issue(
     title="An address hidden behind asterisks (ra******@gmail.com); not sent",
     explanation="Part of this address is hidden (a portal's lead not yet bought, a --mask-pii report): it is not sent.",
     fix="Export the leads with their addresses shown, or import the sheet itself, not a masked report of it.",
+)
+MASKED_PHONE = Issue(
+    code="masked-phone",
+    severity="warning",
+    fields=("phone",),
+    title="A number with digits hidden (98XXXXXX10); not sent",
+    explanation=(
+        "Some digits of this number are hidden (X or *), as a portal shows a lead not yet bought and a report "
+        "written with --mask-pii shows every number: it is nobody's number, so the lead goes to the CRM without it "
+        "(with its email, or another phone column's number), or is invalid with nothing else to reach it by."
+    ),
+    fix="Export the leads with their numbers shown (unlock them on the portal), or import the sheet itself, not a "
+    "masked report of it.",
 )
 SHARED_EMAIL = Issue(
     code="shared-email",
@@ -536,6 +508,7 @@ CATALOGUE: tuple[Issue, ...] = (
     MULTIPLE_EMAILS,
     PLACEHOLDER_EMAIL,
     MASKED_EMAIL,
+    MASKED_PHONE,
     SHARED_EMAIL,
     GARBLED_NAME,
     NAME_IS_A_NUMBER,

@@ -61,7 +61,8 @@ def test_a_masked_address_is_not_sent(
 def test_a_report_written_with_mask_pii_sends_no_masked_address(
     tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
 ) -> None:
-    """A report of --mask-pii fed back to validate: its r***@gmail.com addresses are masked ones, not leads'."""
+    """A report of --mask-pii fed back to validate: its r***@gmail.com addresses and ******2345 numbers are masked
+    ones, not leads': the row has nothing to reach the lead by."""
     sheet = tmp_path / "leads.csv"
     sheet.write_text("Name,Phone,Email\nRahul Sharma,9845012345,rahul@gmail.com\n", encoding="utf-8")
     masked = tmp_path / "masked.csv"
@@ -69,4 +70,51 @@ def test_a_report_written_with_mask_pii_sends_no_masked_address(
     assert first.exit_code == 0, first.output
     again = run_cli("validate", str(masked), "-m", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r2.csv"))
     row = by_row(again.report)[2]
-    assert (row["email"], row["warnings"]) == ("", "masked-email")
+    assert (row["email"], row["phone_e164"], row["warnings"]) == ("", "", "masked-phone, masked-email")
+    assert (row["status"], row["reason"]) == ("invalid", "missing-contact")
+
+
+NUMBERS = (
+    "Name,Mobile,Alternate Number,Email\n"
+    "Rahul Sharma,98XXXXXX10,,rahul.sharma@gmail.com\n"  # a portal's lead not yet bought: the address shown only
+    "Priya Nair,+91 81******46,,priya.nair@gmail.com\n"
+    "Amit Verma,99xxxxxx47,,\n"  # nothing of the lead's but a hidden number
+    "Sneha Iyer,XXXXXXXXXX,7305012347,\n"  # hidden, and a second column holds the lead's number
+    "Vikram Singh,9945012348 x12,,vikram@outlook.com\n"  # an extension's x is no mask
+    "Neha Gupta,9845012349,,neha@gmail.com\n"
+)
+
+
+def test_a_masked_number_is_not_sent(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A lead whose number is hidden goes to the CRM with its address (a warning says so) or with another column's
+    number; with nothing else it is invalid; the summary says why instead of blaming the numbers' country."""
+    sheet = tmp_path / "portal.csv"
+    sheet.write_text(NUMBERS, encoding="utf-8")
+    mapping = MAPPING.replace("phone: Phone", "phone: [Mobile, Alternate Number]")
+    assert mapping != MAPPING
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "run", str(sheet), "--mapping", str(mapping_file(mapping)), "--report", str(report), "--rate", "2000/1s",
+        "--no-ledger", env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output + result.stderr  # Amit Verma's row
+    rows = by_row(result.report)
+    assert [rows[n]["status"] for n in range(2, 8)] == ["accepted"] * 2 + ["invalid"] + ["accepted"] * 3
+    assert [rows[n]["phone_e164"].strip('="') for n in range(2, 8)] == [
+        "", "", "", "+917305012347", "+919945012348", "+919845012349",
+    ]  # fmt: skip
+    assert [rows[n]["warnings"] for n in (2, 3, 4)] == ["masked-phone"] * 3
+    assert rows[5]["warnings"] == "phone-from-column:Alternate Number, masked-phone"
+    assert [rows[n]["warnings"] for n in (6, 7)] == ["phone-extension-dropped", ""]
+    stored = {lead["name"]: lead.get("phone") for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul Sharma": None,
+        "Priya Nair": None,
+        "Sneha Iyer": "+917305012347",
+        "Vikram Singh": "+919945012348",
+        "Neha Gupta": "+919845012349",
+    }
+    assert "4 phone number(s) have digits hidden (masked-phone" in result.output
+    assert "not valid numbers of the country" not in result.output

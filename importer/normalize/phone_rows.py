@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer import issues
-from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
+from importer.columns import ArrowText, holds_char_in, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
 from importer.normalize.foreign import (
@@ -42,6 +42,9 @@ from importer.normalize.phones import NO_REGION, normalize_phones, normalize_pho
 _SEPARATED = r"[\s().\-/]"
 _TEXT = pa.large_string()
 _OWN_CODE = r"^\s*(?:\+|00)|\+"
+# A number with some of its digits hidden (98XXXXXX10, +91 98******10, XXXXXXXXXX), at least 7 places long.
+_MASKED = r"^\s*\+?[\d\s().\-/]*(?:XX|xx|\*\*)[\d\s().\-/Xx*]*$"
+_SEVEN_PLACES = r"^(?:[^\dXx*]*[\dXx*]){7}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +70,7 @@ def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None,
     """The phone of every row from ``columns`` (header, cells), the first being the mapping's first match."""
     n = len(columns[0][1]) if columns else 0
     regions = _regions(country, default, n)
-    raw, several = _cells(columns[0][1])
+    raw, several, masked = _cells(columns[0][1])
     e164, issue, warning = _read(raw, regions, default)
     if several.any():
         rows = np.flatnonzero(several)
@@ -76,7 +79,7 @@ def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None,
         lacking = ~to_bool(nonempty(e164))
         if not lacking.any():
             break
-        theirs, their_several = _cells(cells)
+        theirs, their_several, _ = _cells(cells)
         candidates = np.flatnonzero(lacking & _own_values(theirs))
         if len(candidates) == 0:
             continue
@@ -101,13 +104,34 @@ def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None,
         issue = _set(issue, rows, _take(got_issue, take))
         warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
         raw = _set(raw, rows, _take(theirs, rows))
+    if masked.any():  # said whichever column's number the row went with
+        rows = np.flatnonzero(masked)
+        warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MASKED_PHONE.code)))
     return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
 
 
-def _cells(cells: pd.Series) -> tuple[ArrowText, np.ndarray]:
-    """The cells as read (placeholders blank), a JSON list's first value taken; and which lists held several."""
+def _cells(cells: pd.Series) -> tuple[ArrowText, np.ndarray, np.ndarray]:
+    """The cells as read (placeholders and masked numbers blank), a JSON list's first value taken; which lists
+    held several; and which cells held a masked number."""
     values, several = first_of_json_lists(blank_placeholders_arrow(to_arrow(cells)))
-    return pc.cast(values, _TEXT), several
+    values = pc.cast(values, _TEXT)
+    masked = _masked(values)
+    if masked.any():  # nobody's number: the lead goes without it (or with another column's)
+        values = pc.if_else(pa.array(masked), pa.scalar("", _TEXT), values)
+    return values, several, masked
+
+
+def _masked(values: ArrowText) -> np.ndarray:
+    """Which cells hold a number with digits hidden, as a portal shows a lead not yet bought and a report
+    written with --mask-pii shows every number (an extension's single x is no mask)."""
+    found = holds_char_in(values, "Xx*")
+    if not found.any():
+        return found
+    rows = np.flatnonzero(found)
+    some = pc.take(values, pa.array(rows))
+    hit = pc.and_(pc.match_substring_regex(some, _MASKED), pc.match_substring_regex(some, _SEVEN_PLACES))
+    found[rows] = to_bool(pc.fill_null(hit, False))
+    return found
 
 
 def _own_values(values: ArrowText) -> np.ndarray:

@@ -173,6 +173,12 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
             f"{warned[masked]} email address(es) are hidden behind asterisks ({masked}: a portal's lead not yet "
             "bought, or a report written with --mask-pii) and were not sent: export the leads with their addresses shown"
         )
+    masked = issues.MASKED_PHONE.code
+    if warned.get(masked):
+        notes.append(
+            f"{warned[masked]} phone number(s) have digits hidden ({masked}: a portal's lead not yet bought, or a "
+            "report written with --mask-pii) and were not sent: export the leads with their numbers shown"
+        )
     templates = reasons.get(issues.TEMPLATE_ROW.code, 0)
     if templates and counts.get("skipped", 0) == len(rows):
         notes.append(f"No leads in this file: its {templates} row(s) hold only a template's default values or formulas")
