@@ -14,6 +14,11 @@ from importer.normalize.contacts import blank_placeholders_arrow, normalize_emai
     [
         ("  Asha.Rao@Gmail.COM ", "asha.rao@gmail.com", False, ""),
         ("mailto:asha@x.in", "asha@x.in", False, ""),
+        ("<mailto:asha@x.in>", "asha@x.in", False, ""),  # a link's target as Outlook and web pages copy it
+        ("Asha Rao <mailto:asha@x.in>", "asha@x.in", False, ""),
+        ("mailto:asha@x.in?subject=Enquiry&body=Hi", "asha@x.in", False, ""),
+        ("asha@x.in?subject=Enquiry", "asha@x.in", False, ""),  # no domain holds a '?'
+        ("asha?rao@x.in", "asha?rao@x.in", False, ""),  # a '?' before the @ is the address's own
         ("asha@gmail", "", True, ""),
         ("asha@@gmail.com", "", True, ""),
         ("asha..rao@gmail.com", "", True, ""),

@@ -82,8 +82,12 @@ _LABEL = r"^(?:e-?mail(?:\s*(?:id|address))?|mail(?:\s*id)?)\s*(?::|\s-)\s*"
 def normalize_emails(raw: pd.Series) -> EmailColumns:
     """Lowercase and check addresses; the first of several is kept with a warning."""
     text, listed = first_of_json_lists(pc.utf8_lower(blank_placeholders_arrow(to_arrow(raw))))
-    if pc.any(pc.starts_with(text, "mailto:")).as_py():
-        text = pc.replace_substring_regex(text, "^mailto:", "")
+    if pc.any(pc.match_substring(text, "mailto:")).as_py():  # a link's target: mailto:a@b.com, <mailto:a@b.com>
+        text = pc.replace_substring_regex(text, r"(^|<)mailto:", r"\1")
+    queried = pa.array(holds_char_in(text, "?"))
+    if pc.any(queried).as_py():  # a@b.com?subject=Hi, a link's target again: no domain holds a '?'
+        cut = pc.replace_substring_regex(pc.filter(text, queried), r"^([^@]*@[^?]*)\?.*$", r"\1")
+        text = pc.replace_with_mask(text, queried, cut)
     if pc.any(pc.match_substring(text, "\uff20")).as_py():  # a full-width at sign (U+FF20), as some keyboards type it
         text = pc.replace_substring(text, "\uff20", "@")
     labelled = pc.fill_null(pc.match_substring_regex(text, _LABEL), False)
