@@ -198,6 +198,7 @@ def test_a_stopped_send_says_what_to_do_on_this_page(tmp_path: Path) -> None:
     down = _stopped_send(tmp_path / "down", sheet, base="http://127.0.0.1:9/api/v1")
     assert ">Resume</button>" in down and "run the same command" not in _words(down)
     assert "When the CRM answers again, press Resume" in _words(down)
+    assert "Rows still pending need no correction" in _words(down)  # the rows to fix hold them, with nothing wrong
 
 
 def test_a_problem_after_a_form_is_sent_takes_the_focus(browser: Any, tmp_path: Path) -> None:
