@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pandas as pd
 import phonenumbers
@@ -188,7 +189,8 @@ def test_result_is_aligned_with_input_index() -> None:
 def _reference(cell: str, region: str) -> str:
     """phonenumbers' answer, but for digits that start with the region's calling code and lack the trunk prefix
     its national numbers are written with: valid read with the code, that is the number (4915112345678 in Germany
-    is +49 151 12345678, which phonenumbers reads as +49 4915112345678, a landline of an area code 04915)."""
+    is +49 151 12345678, which phonenumbers reads as +49 4915112345678, a landline of an area code 04915), unless
+    the whole is one of the region's mobiles as written (9118001416 in India)."""
     try:
         number = phonenumbers.parse(cell, region)
     except phonenumbers.NumberParseException:
@@ -198,7 +200,14 @@ def _reference(cell: str, region: str) -> str:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     assert metadata is not None
     cc, trunk = str(metadata.country_code), metadata.national_prefix
-    if trunk and cell.isdigit() and cell.startswith(cc) and not cell.startswith(trunk):
+    mobile = metadata.mobile
+    as_written_mobile = (
+        mobile is not None
+        and mobile.national_number_pattern is not None
+        and len(cell) in (mobile.possible_length or metadata.general_desc.possible_length or ())  # type: ignore[union-attr]
+        and re.fullmatch(mobile.national_number_pattern, cell) is not None
+    )
+    if trunk and cell.isdigit() and cell.startswith(cc) and not cell.startswith(trunk) and not as_written_mobile:
         coded = phonenumbers.parse("+" + cell, None)
         if phonenumbers.is_valid_number(coded) and str(coded.country_code) == cc:
             number = coded

@@ -184,6 +184,7 @@ def test_a_number_that_starts_with_its_own_calling_code_is_not_given_the_code_tw
         ("DE", "04915 112345", "+494915112345"),  # a landline of an area code that starts as 49 does, with its 0
         ("DE", "030 12345678", "+493012345678"),
         ("IN", "9198765432", "+919198765432"),  # an Indian mobile that starts with 91
+        ("IN", "9118001416", "+919118001416"),  # and whose rest is a number too (1800 1416: toll-free)
     ],
 )
 def test_a_national_number_that_starts_like_the_code_stays_national(

@@ -95,6 +95,9 @@ class RegionRules:
     types: tuple[tuple[str, tuple[int, ...]], ...]
     international_prefix: str = ""
     """The pattern of the region's IDD prefix (``00``): digits starting with it are dialled abroad."""
+    mobile: str = ""
+    """The pattern of the region's mobile numbers ("" where it has none)."""
+    mobile_lengths: tuple[int, ...] = ()
 
 
 @lru_cache(maxsize=512)
@@ -127,6 +130,8 @@ def region_rules(region: str) -> RegionRules:
         general_lengths=tuple(general.possible_length or ()),
         types=tuple(types),
         international_prefix=meta.international_prefix or "",
+        mobile=(meta.mobile.national_number_pattern or "") if meta.mobile else "",
+        mobile_lengths=tuple(meta.mobile.possible_length or general.possible_length or ()) if meta.mobile else (),
     )
 
 
@@ -313,7 +318,10 @@ def _strips_country_code(d: pa.Array, after_cc: pa.Array, has_cc: pa.Array, rule
     whole, rest = pc.filter(d, has_cc), pc.filter(after_cc, has_cc)
     unfit = pc.invert(_matches(whole, rules.general, rules.general_lengths))
     if rules.national_prefix:
-        unfit = pc.or_(unfit, _valid_national(rest, rules))
+        coded = _valid_national(rest, rules)
+        if rules.mobile:  # a mobile as written (9118001416 in India) is no number missing its +
+            coded = pc.and_(coded, pc.invert(_matches(whole, rules.mobile, rules.mobile_lengths)))
+        unfit = pc.or_(unfit, coded)
     strip = pc.and_(unfit, _matches(rest, rules.general, rules.general_lengths))
     if rules.national_prefix:
         strip = pc.and_(strip, pc.invert(pc.starts_with(rest, rules.national_prefix)))
@@ -479,7 +487,8 @@ def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> 
     digits read as ``region``'s calling code when that is valid too and ``region`` writes its national numbers with
     a trunk prefix ``text`` lacks: ``4915112345678`` is +49 151 12345678 typed into Excel (which drops the +), not a
     landline of an area code 04915 written without its 0 (+62 812..., +383 44... alike). phonenumbers takes the
-    code off only when the whole is no number of the region; where lengths vary, it often is one."""
+    code off only when the whole is no number of the region; where lengths vary, it often is one. A whole that is
+    one of the region's mobiles stays as written."""
     rules = region_rules(region)
     if not rules.national_prefix or "+" in text:
         return number
@@ -488,6 +497,8 @@ def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> 
         return number
     if rules.international_prefix and re.match(f"(?:{rules.international_prefix})", digits):
         return number
+    if rules.mobile and len(digits) in rules.mobile_lengths and re.fullmatch(rules.mobile, digits):
+        return number  # a mobile as written: 9118001416 is an Indian mobile, not +91 1800 1416 (toll-free)
     coded = _valid_number("+" + digits, region)
     return coded if coded is not None and str(coded.country_code) == rules.country_code else number
 
