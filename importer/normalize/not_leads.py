@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import byte_lengths, column_blocks, to_arrow, to_bool, trim_whitespace
+from importer.columns import byte_lengths, column_blocks, holds_char_in, to_arrow, to_bool, trim_whitespace
 from importer.read.source import SourceTable
 
 LEAD_FIELDS_READ = ("name", "firstName", "lastName", "phone", "email")
@@ -51,7 +51,11 @@ def test_lead_rows(table: SourceTable) -> np.ndarray:
     """Rows whose name, phone or email cell a lead form's testing tool filled in."""
     found = np.zeros(len(table.data), dtype=bool)
     for header in dict.fromkeys(table.columns[f] for f in LEAD_FIELDS_READ if f in table.columns):
-        found |= to_bool(pc.fill_null(pc.match_substring_regex(to_arrow(table.column(header)), _TEST_LEAD), False))
+        values = to_arrow(table.column(header))
+        rows = np.flatnonzero(holds_char_in(values, "<"))  # the pattern only on the cells that can hold it
+        if len(rows):
+            some = pc.take(values, pa.array(rows))
+            found[rows] |= to_bool(pc.fill_null(pc.match_substring_regex(some, _TEST_LEAD), False))
     return found
 
 
@@ -118,9 +122,12 @@ def _own_headers(values: pa.Array, headers: list[str]) -> np.ndarray:
 def has_contact(table: SourceTable, rows: np.ndarray) -> np.ndarray:
     """For each of ``rows``: whether its email cell holds an @ or its phone cell seven digits or more."""
     found = np.zeros(len(rows), dtype=bool)
-    for target, pattern in (("email", "@"), ("phone", r"(?:\d\D*){7}")):
-        header = table.columns.get(target)
-        if header is not None and len(rows):
-            cells = pc.take(to_arrow(table.column(header)), pa.array(rows))
-            found |= to_bool(pc.match_substring_regex(cells, pattern))
+    header = table.columns.get("email")
+    if header is not None and len(rows):
+        found |= to_bool(pc.match_substring(pc.take(to_arrow(table.column(header)), pa.array(rows)), "@"))
+    header = table.columns.get("phone")
+    lacking = np.flatnonzero(~found)  # the digits are counted only where no email was found (a regex per cell)
+    if header is not None and len(lacking):
+        cells = pc.take(to_arrow(table.column(header)), pa.array(rows[lacking]))
+        found[lacking] = to_bool(pc.match_substring_regex(cells, r"(?:\d\D*){7}"))
     return found
