@@ -12,9 +12,10 @@ whose cp1252 reading is letters (``Yýlmaz``) may stay cp1252: nothing then tell
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
+
+from importer.read.chardet_readings import chardet_readings
 
 CODE_PAGES = ("cp1250", "cp1254", "cp1257")
 """The Latin code pages considered besides cp1252, in the order a tie is broken by."""
@@ -60,27 +61,15 @@ def latin_code_page(sample: bytes) -> str | None:
         if len(clean) == 1:
             return next(iter(clean))
         readings = clean or readings
-    import chardet  # only for a file whose text another Latin code page reads otherwise
-
     ratings: dict[str, float] = {}
-    for guess in chardet.detect_all(sample, ignore_threshold=True):
-        codec = _codec_name(guess.get("encoding"))
+    for name, confidence in chardet_readings(sample):
+        codec = _CHARDET_NAMES.get(name)
         if codec is not None and codec not in ratings:
-            ratings[codec] = float(guess.get("confidence") or 0.0)
+            ratings[codec] = confidence
     bar = MARGIN * max(ratings.get("cp1252", 0.0), ratings.get("mac_roman", 0.0))
     best = max(readings, key=lambda name: (ratings.get(name, 0.0), -CODE_PAGES.index(name)))
     rating = ratings.get(best, 0.0)
     return best if rating > 0 and rating >= bar else None
-
-
-def _codec_name(encoding: object) -> str | None:
-    if not isinstance(encoding, str):
-        return None
-    try:
-        name = codecs.lookup(encoding).name.replace("-", "_")
-    except LookupError:
-        return None
-    return _CHARDET_NAMES.get(name)
 
 
 def _odd(text: str) -> int:

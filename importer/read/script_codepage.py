@@ -14,6 +14,8 @@ import codecs
 import re
 import unicodedata
 
+from importer.read.chardet_readings import chardet_readings
+
 SAMPLE = 64 << 10
 """Bytes of the lines holding a byte over 0x7F that are weighed (the first ones in the file)."""
 
@@ -130,23 +132,10 @@ def script_code_page(sample: bytes) -> str | None:
     tied = [name for name, share in shares.items() if share >= best - 0.02]
     if len(tied) == 1:
         return tied[0]
-    import chardet  # only for a file that may be in one of these code pages
-
-    for guess in chardet.detect_all(sample, ignore_threshold=True):
-        name = _codec_name(guess.get("encoding"))
-        if name in tied:
-            return name
+    for name, _ in chardet_readings(sample):
+        if (code_page := _CHARDET_NAMES.get(name, name)) in tied:
+            return code_page
     return tied[0]
-
-
-def _codec_name(encoding: object) -> str | None:
-    if not isinstance(encoding, str):
-        return None
-    try:
-        name = codecs.lookup(encoding).name.replace("-", "_")
-    except LookupError:
-        return None
-    return _CHARDET_NAMES.get(name, name)
 
 
 def _reads_as(sample: bytes, codec: str, script: str) -> float:
