@@ -108,7 +108,7 @@ def _build_chunk(
 ) -> LeadFrame:
     """build_leads for one chunk of rows (``at_end``: the chunk holds the table's last rows)."""
     cells = _MappedCells(table, dict(mapping.constants))
-    phones = _phones(table, cells, mapping.default_region)
+    phones = _phones(table, cells, mapping)
     emails = normalize_emails(cells.column("email"))
     email = to_arrow(emails.email)
     names = _Names.of(cells)
@@ -180,12 +180,14 @@ class _MappedCells:
         return pc.if_else(nonempty(out), out, constant) if constant is not None else out
 
 
-def _phones(table: SourceTable, cells: _MappedCells, default_region: str | None) -> RowPhones:
+def _phones(table: SourceTable, cells: _MappedCells, mapping: LeadMapping) -> RowPhones:
     """Each row's phone, read in its country; Mobile, then Work Phone where Mobile has no valid number."""
     country = cells.column(PHONE_COUNTRY_CODE) if cells.mapped(PHONE_COUNTRY_CODE) else None
     headers = [table.columns["phone"], *table.alternates.get("phone", ())] if cells.mapped("phone") else []
     if headers:
-        return read_phones([(h, table.column(h)) for h in headers], country, default_region)
+        emails = cells.column("email") if cells.mapped("email") else None
+        columns = [(h, table.column(h)) for h in headers]
+        return read_phones(columns, country, mapping.default_region, emails=emails, chosen=mapping.region_chosen)
     blank = empty_text(cells.n)
     return RowPhones(e164=blank, issue=blank, warning=blank, raw=blank)
 

@@ -23,6 +23,7 @@ from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import opens_with_own_group
 from importer.normalize.phones import PLACEHOLDERS, own_code_first, retired_mexican
+from importer.normalize.sheet_country import domain_region
 from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
 from importer.tools.unsigned import codes_without_plus
 from importer.tools.vocabulary import header_languages
@@ -31,34 +32,6 @@ NATIONAL_SAMPLE = 60
 """Distinct numbers without a country code tested in every region (each costs about 250 parses)."""
 DECIDED = 0.6
 """Share of the evidence the chosen calling code needs; below it the evidence is called mixed."""
-_GENERIC_TLDS = frozenset(
-    [
-        "io",
-        "co",
-        "ai",
-        "me",
-        "tv",
-        "ly",
-        "fm",
-        "to",
-        "cc",
-        "ws",
-        "gg",
-        "la",
-        "am",
-        "nu",
-        "tk",
-        "ml",
-        "ga",
-        "cf",
-        "gq",
-        "su",
-        "eu",
-        "app",
-        "dev",
-    ]
-)
-"""Country domains used worldwide as generic ones (``.io``, ``.co``): no evidence of a country."""
 _TYPE_WEIGHT = {
     phonenumbers.PhoneNumberType.MOBILE: 1.0,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: 0.9,
@@ -495,10 +468,7 @@ def _email_region(email: str) -> str | None:
     domain = email.strip().rsplit("@", 1)[-1].rstrip(".").casefold()
     if "@" not in email or "." not in domain:
         return None
-    tld = domain.rsplit(".", 1)[-1]
-    tld = "gb" if tld == "uk" else tld
-    region = tld.upper()
-    return region if tld not in _GENERIC_TLDS and region in phonenumbers.SUPPORTED_REGIONS else None
+    return domain_region(domain.rsplit(".", 1)[-1])
 
 
 def _zone_region(text: str) -> str | None:

@@ -1,0 +1,140 @@
+"""A sheet that is another country's than the default region: its numbers valid in both are not sent as home's.
+
+A mapping's ``default_region`` is often a team's standing choice, reused for a partner's sheet of another
+country. Many national numbers are valid in two countries as written (a British mobile ``07401 506159`` is an
+Indian mobile too, and so are Nigeria's ``0802 416 5141``, Japan's ``090 1045 9875``, Mexico's ``222 444 6306``),
+so the numbers alone cannot say which they are. The rest of the sheet can:
+
+- its numbers written with their ``+`` code (or ``00``): most of them (at least two) under one other country's code;
+- its email addresses under a country's domain (``.co.uk``): most of them (at least two) under one other country's.
+
+When one of these points to a country and none points elsewhere (the default region included), and most of the
+numbers read in the default region without a code are valid in that country too, those are held back: sending
+them as the default region's would reach a wrong person. The user decides: ``--region`` for the run (obeyed as
+it is, :attr:`importer.config.LeadMapping.region_chosen`), or the numbers written with their code.
+
+Only sheets with such evidence cost more than a count of the calling codes written and of the email domains.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.columns import ArrowText, nonempty, to_bool
+from importer.normalize.foreign import fitting_regions
+from importer.normalize.phones import region_rules
+
+GENERIC_TLDS = frozenset(
+    "io co ai me tv ly fm to cc ws gg la am nu tk ml ga cf gq su eu app dev".split()  # noqa: SIM905
+)
+"""Country domains used worldwide as generic ones (``.io``, ``.co``): no evidence of a country."""
+_DOMAIN_REGIONS = {"uk": "GB"}
+"""Country domains that are not their country's ISO code."""
+MOST = 0.8
+"""Share of a kind of evidence (numbers with a code, emails under a country's domain) that names its country."""
+FEWEST = 2
+"""Pieces of one kind of evidence needed to name a country."""
+SOME = 0.1
+"""Share of the numbers read in the default region that one kind of evidence must also reach (two .de addresses
+among fifty Indian leads name no country)."""
+_K = TypeVar("_K", int, str)
+_WITH_CODE = r"(?:^|[^eE])\+|^\s*00"
+"""A number written with its calling code: a + (not a float's exponent, 4.47400123456E+11), or 00 first."""
+
+
+@dataclass(frozen=True, slots=True)
+class SheetCountry:
+    """The country a sheet points to, and the rows whose numbers are held back because of it."""
+
+    region: str
+    rows: np.ndarray  # positions of the rows held back
+
+
+def sheet_country(
+    raw: ArrowText, e164: ArrowText, issue: ArrowText, home: np.ndarray, default: str, emails: ArrowText | None
+) -> SheetCountry | None:
+    """The rows read in ``default`` (``home``) and sent as its numbers whose reading depends on the region, when the
+    sheet points to one other country and most such numbers are valid there as written; None otherwise."""
+    read = home & to_bool(nonempty(e164))
+    coded = read & to_bool(pc.match_substring_regex(raw, _WITH_CODE))
+    bare = read & ~coded & ~to_bool(nonempty(issue))
+    if not bare.any():
+        return None
+    home_code = phonenumbers.country_code_for_region(default)
+    codes = _calling_codes(pc.filter(e164, pa.array(coded)))
+    fewest = max(FEWEST, math.ceil(SOME * bare.sum()))
+    by_code = _named(codes, fewest)
+    if by_code == home_code:
+        return None  # the sheet's own +91 numbers say it is the default region's
+    domains = _domains(pc.filter(emails, pa.array(home))) if emails is not None else {}
+    by_domain = _named(domains, fewest)
+    named = {phonenumbers.region_code_for_country_code(c) for c in (by_code,) if c is not None}
+    named |= {r for r in (by_domain,) if r is not None}
+    if len(named) != 1:
+        return None  # nothing points elsewhere, or two things point to two countries
+    region = named.pop()
+    if phonenumbers.country_code_for_region(region) == home_code:
+        return None
+    at = np.flatnonzero(bare)
+    values = np.asarray(pc.take(raw, pa.array(at, pa.int64())).to_pylist(), dtype=object)
+    distinct = sorted(set(values.tolist()))
+    # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
+    dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
+    fit = [v for v, f in zip(distinct, fitting_regions(distinct, dialled_alike), strict=True) if f]
+    prefix = region_rules(region).national_prefix
+    if prefix:  # written as that country writes them: 07401 506159 in Britain; 9820012345 is any Indian mobile
+        fit = [v for v in fit if "".join(ch for ch in str(v) if ch.isdigit()).startswith(prefix)]
+    held = np.isin(values, np.array(fit, dtype=object)) if fit else np.zeros(len(values), dtype=bool)
+    if held.sum() < MOST * len(values):
+        return None  # most of the numbers are not written as that country's: the sheet's numbers say it is home's
+    return SheetCountry(region, at[held])
+
+
+def _named(counts: dict[_K, int], fewest: int) -> _K | None:
+    """The key holding most (at least ``fewest``, and :data:`MOST` of all) of ``counts``; else None."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    top = max(sorted(counts), key=lambda k: counts[k])
+    return top if counts[top] >= fewest and counts[top] >= MOST * total else None
+
+
+def _calling_codes(numbers: ArrowText) -> dict[int, int]:
+    """How many of ``numbers`` (E.164) are under each calling code (codes are prefix-free: one length fits)."""
+    known = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    out: dict[int, int] = {}
+    if len(numbers) == 0:
+        return out
+    for length in (1, 2, 3):
+        counted = pc.value_counts(pc.utf8_slice_codeunits(numbers, 1, 1 + length))
+        for value, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
+            if value and value.isdigit() and int(value) in known and len(value) == length:
+                out[int(value)] = out.get(int(value), 0) + int(n)
+    return out
+
+
+def _domains(emails: ArrowText) -> dict[str, int]:
+    """How many of ``emails`` are under each country's domain (``.de``; ``.co.uk`` as GB), generic ones left out."""
+    ends = pc.utf8_lower(pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(emails), -3))
+    counted = pc.value_counts(ends)
+    out: dict[str, int] = {}
+    for end, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
+        if not end or len(end) != 3 or end[0] != "." or not end[1:].isalpha() or not end[1:].isascii():
+            continue
+        region = domain_region(end[1:])
+        if region is not None:
+            out[region] = out.get(region, 0) + int(n)
+    return out
+
+
+def domain_region(tld: str) -> str | None:
+    """The region whose country domain ``tld`` (lower case, no dot) is; None for a generic or unknown one."""
+    region = _DOMAIN_REGIONS.get(tld, tld.upper())
+    return region if tld not in GENERIC_TLDS and region in phonenumbers.SUPPORTED_REGIONS else None
