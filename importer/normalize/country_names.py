@@ -210,8 +210,8 @@ def country_of_name(text: str) -> str | None:
     if without_the != cell:  # The Netherlands, the UK
         keys.append(name_key(without_the))
     keys = [k for k in keys if k]
-    if not keys:
-        return None
+    if not keys or any(k in _region_words() for k in keys):
+        return None  # APAC, EMEA, Latin America: a region of the world, never a country (APAC is no Ugandan district)
     for tier in range(len(_TIERS)):
         if tier == _PATTERN_TIER:
             patterned = country_of_pattern(cell, _english(), name_key)
@@ -225,6 +225,22 @@ def country_of_name(text: str) -> str | None:
                     return None  # Zaire: an Angolan province's name, but usage says the Congo's old name
                 return _supported(code)
     return None
+
+
+_SALES_REGIONS = ("APAC", "EMEA", "LATAM", "AMER", "AMERICAS", "MENA", "ANZ", "DACH", "Nordics", "GCC", "ROW",
+                  "Rest of World", "Rest of the World", "Global", "Worldwide", "International", "Intl", "Other",
+                  "Others", "Middle East")  # fmt: skip
+"""The regions a sales team writes where a country goes; no library lists them (CLDR has the world's regions)."""
+
+
+@lru_cache(maxsize=1)
+def _region_words() -> frozenset[str]:
+    """Names of regions of the world (CLDR's, in English, and a sales team's), none of them a country's name."""
+    from babel import localedata
+
+    regions = [str(name) for code, name in localedata.load("en")["territories"].items() if code.isdigit()]
+    countries = _table(0)
+    return frozenset(k for k in map(name_key, [*regions, *_SALES_REGIONS]) if k and k not in countries)
 
 
 def _supported(code: str) -> str | None:
