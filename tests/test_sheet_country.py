@@ -138,3 +138,49 @@ def test_a_country_cell_that_disagrees_with_the_numbers_own_code_is_said(
     ]  # fmt: skip
     assert rows[2]["phone_e164"].strip('="') == "+442079460958"
     assert "2 row(s) name another country than their number's own + code (GB 1, AE 1)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("header", "places"),
+    [
+        ("City", ["London", "Manchester", "Leeds", "Bristol", "London", "Birmingham"]),
+        ("Country", ["United Kingdom", "UK", "England", "United Kingdom", "Scotland", "UK"]),
+    ],
+)
+def test_a_column_of_places_the_mapping_does_not_read_points_to_the_country(
+    run_cli: Callable[..., CliRun], tmp_path: Path, header: str, places: list[str]
+) -> None:
+    """No +44 and no .uk address, but a City (the geocoder's places) or Country column the mapping leaves out."""
+    sheet = tmp_path / "leads.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        rows = [[f"Lead {i}", p, f"l{i}@gmail.com", c] for i, (p, c) in enumerate(zip(UK_MOBILES, places, strict=True))]
+        csv.writer(f).writerows([["Name", "Phone", "Email", header], *rows])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL)
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert {(r["reason"], r["warnings"]) for r in result.report} == {("phone-sheet-country", "phone-sheet-country:GB")}
+
+
+def test_an_indian_sheet_with_its_cities_keeps_every_lead(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    sheet = tmp_path / "leads.csv"
+    cities = ["Mumbai", "Pune", "Delhi", "Hyderabad", "Surat", "Kochi"]
+    phones = ["07401506159", "07911123456", "09820012345", "08024165141", "07123456789", "09876543211"]
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        rows = [[f"Lead {i}", p, "", c] for i, (p, c) in enumerate(zip(phones, cities, strict=True))]
+        csv.writer(f).writerows([["Name", "Phone", "Email", "City"], *rows])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL.replace("  email: Email\n", "  email:\n    columns: [Email]\n    required: false\n"))
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert all(r["status"] == "valid" for r in result.report), result.report
+
+
+def test_suggest_reads_the_country_from_a_city_or_state_column(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    """Indian mobiles starting with 9 are as valid in Russia: Mumbai, Pune and Maharashtra say India."""
+    sheet = tmp_path / "in.csv"
+    sheet.write_text(
+        "Name,Mobile,City,State\nRavi,9820012345,Mumbai,Maharashtra\nAsha,9876512340,Pune,Maharashtra\n"
+        "Vik,9123456780,Mumbai,Maharashtra\nNeha,9988776655,Nagpur,Maharashtra\nRaj,9012345678,Thane,Maharashtra\n",
+        encoding="utf-8",
+    )
+    result = run_cli("mapping", "suggest", str(sheet))
+    assert "\ndefault_region: IN\n" in result.output, result.output

@@ -38,6 +38,7 @@ from importer.normalize.contacts import (
 from importer.normalize.not_leads import has_contact, partial_headers, template_rows, test_lead_rows
 from importer.normalize.phone_rows import RowPhones, read_phones
 from importer.normalize.refs import derive_reference_id_array
+from importer.normalize.sheet_country import sheet_evidence
 from importer.normalize.short_rows import short_rows
 from importer.read.source import SourceTable
 from importer.text_columns import TextColumns
@@ -185,9 +186,11 @@ def _phones(table: SourceTable, cells: _MappedCells, mapping: LeadMapping) -> Ro
     country = cells.column(PHONE_COUNTRY_CODE) if cells.mapped(PHONE_COUNTRY_CODE) else None
     headers = [table.columns["phone"], *table.alternates.get("phone", ())] if cells.mapped("phone") else []
     if headers:
-        emails = cells.column("email") if cells.mapped("email") else None
         columns = [(h, table.column(h)) for h in headers]
-        return read_phones(columns, country, mapping.default_region, emails=emails, chosen=mapping.region_chosen)
+        emails = cells.column("email") if cells.mapped("email") else None
+        used = {table.columns.get(t) or "" for t in ("phone", "email", PHONE_COUNTRY_CODE)} | set(headers)
+        evidence = sheet_evidence(table, emails, used) if mapping.default_region and not mapping.region_chosen else None
+        return read_phones(columns, country, mapping.default_region, evidence=evidence, chosen=mapping.region_chosen)
     blank = empty_text(cells.n)
     return RowPhones(e164=blank, issue=blank, warning=blank, raw=blank)
 

@@ -38,7 +38,7 @@ from importer.normalize.foreign import (
 from importer.normalize.implied_codes import same_calling_code, with_implied_code
 from importer.normalize.json_cells import first_of_json_lists
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
-from importer.normalize.sheet_country import sheet_country
+from importer.normalize.sheet_country import Evidence, sheet_country
 
 _SEPARATED = r"[\s().\-/]"
 _TEXT = pa.large_string()
@@ -72,13 +72,13 @@ def read_phones(
     country: pd.Series | None,
     default: str | None,
     *,
-    emails: pd.Series | None = None,
+    evidence: Evidence | None = None,
     chosen: bool = False,
 ) -> RowPhones:
     """The phone of every row from ``columns`` (header, cells), the first being the mapping's first match.
 
-    ``emails`` (the lead's email cells) are evidence of the sheet's country; ``chosen``: ``default`` was chosen for
-    this run (``--region``), so no evidence overrules it."""
+    ``evidence`` (the lead's emails, columns of places) tells the sheet's country besides its numbers; ``chosen``:
+    ``default`` was chosen for this run (``--region``), so no evidence overrules it."""
     n = len(columns[0][1]) if columns else 0
     regions = _regions(country, default, n)
     raw, several, masked = _cells(columns[0][1])
@@ -116,8 +116,7 @@ def read_phones(
         warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
         raw = _set(raw, rows, _take(theirs, rows))
     if default is not None and not chosen and regions.home.any():
-        mails = pc.cast(to_arrow(emails), _TEXT) if emails is not None else None
-        found = sheet_country(raw, e164, issue, regions.home, default, mails)
+        found = sheet_country(raw, e164, issue, regions.home, default, evidence or Evidence())
         if found is not None:
             regions_named = np.full(len(found.rows), found.region, dtype=object)
             e164, issue, warning = _mark(

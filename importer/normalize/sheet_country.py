@@ -6,30 +6,37 @@ Indian mobile too, and so are Nigeria's ``0802 416 5141``, Japan's ``090 1045 98
 so the numbers alone cannot say which they are. The rest of the sheet can:
 
 - its numbers written with their ``+`` code (or ``00``): most of them (at least two) under one other country's code;
-- its email addresses under a country's domain (``.co.uk``): most of them (at least two) under one other country's.
+- its email addresses under a country's domain (``.co.uk``): most of them (at least two) under one other country's;
+- a column of countries the mapping does not read phones by, or of cities or states (``Manchester``,
+  ``Maharashtra``: the places phonenumbers' geocoder names for a country's area codes).
 
 When one of these points to a country and none points elsewhere (the default region included), and most of the
 numbers read in the default region without a code are valid in that country too, those are held back: sending
 them as the default region's would reach a wrong person. The user decides: ``--region`` for the run (obeyed as
 it is, :attr:`importer.config.LeadMapping.region_chosen`), or the numbers written with their code.
 
-Only sheets with such evidence cost more than a count of the calling codes written and of the email domains.
+Each kind of evidence is counted only while none before it has named the default region's own calling code.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
 
 import numpy as np
+import pandas as pd
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import ArrowText, nonempty, to_bool
+from importer.columns import ArrowText, nonempty, to_arrow, to_bool
+from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import fitting_regions
 from importer.normalize.phones import region_rules
+from importer.normalize.places import place_columns, place_region
+from importer.read.source import SourceTable
 
 GENERIC_TLDS = frozenset(
     "io co ai me tv ly fm to cc ws gg la am nu tk ml ga cf gq su eu app dev".split()  # noqa: SIM905
@@ -44,7 +51,6 @@ FEWEST = 2
 SOME = 0.1
 """Share of the numbers read in the default region that one kind of evidence must also reach (two .de addresses
 among fifty Indian leads name no country)."""
-_K = TypeVar("_K", int, str)
 _WITH_CODE = r"(?:^|[^eE])\+|^\s*00"
 """A number written with its calling code: a + (not a float's exponent, 4.47400123456E+11), or 00 first."""
 
@@ -57,8 +63,28 @@ class SheetCountry:
     rows: np.ndarray  # positions of the rows held back
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What besides the numbers tells the sheet's country: the lead's email cells, and columns of places (each with
+    whether it names countries, else cities, states or locations). Made text only when read."""
+
+    emails: pd.Series | pa.Array | None = None
+    places: tuple[tuple[pa.Array, bool], ...] = ()
+
+
+def sheet_evidence(table: SourceTable, emails: pd.Series | None, phone_columns: set[str]) -> Evidence:
+    """The sheet's ``emails`` (the lead's, as mapped) and its columns of places other than ``phone_columns`` (the
+    phone's and its country's)."""
+    places = place_columns([h for h in table.names if h not in phone_columns])
+    return Evidence(emails, tuple((table.data.array(h), is_country) for h, is_country in places))
+
+
+def _text(values: pd.Series | pa.Array, rows: pa.Array) -> ArrowText:
+    return pc.filter(pc.cast(to_arrow(values) if isinstance(values, pd.Series) else values, pa.large_string()), rows)
+
+
 def sheet_country(
-    raw: ArrowText, e164: ArrowText, issue: ArrowText, home: np.ndarray, default: str, emails: ArrowText | None
+    raw: ArrowText, e164: ArrowText, issue: ArrowText, home: np.ndarray, default: str, evidence: Evidence
 ) -> SheetCountry | None:
     """The rows read in ``default`` (``home``) and sent as its numbers whose reading depends on the region, when the
     sheet points to one other country and most such numbers are valid there as written; None otherwise."""
@@ -68,20 +94,22 @@ def sheet_country(
     if not bare.any():
         return None
     home_code = phonenumbers.country_code_for_region(default)
-    codes = _calling_codes(pc.filter(e164, pa.array(coded)))
     fewest = max(FEWEST, math.ceil(SOME * bare.sum()))
-    by_code = _named(codes, fewest)
-    if by_code == home_code:
-        return None  # the sheet's own +91 numbers say it is the default region's
-    domains = _domains(pc.filter(emails, pa.array(home))) if emails is not None else {}
-    by_domain = _named(domains, fewest)
-    named = {phonenumbers.region_code_for_country_code(c) for c in (by_code,) if c is not None}
-    named |= {r for r in (by_domain,) if r is not None}
+    named: set[int] = set()
+    rows = pa.array(home)
+    sources: list[Callable[[], dict[int, int]]] = [lambda: _calling_codes(pc.filter(e164, pa.array(coded)))]
+    if evidence.emails is not None:
+        sources.append(partial(_domains, evidence.emails, rows))
+    sources += [partial(_places, column, rows, countries) for column, countries in evidence.places]
+    for source in sources:  # cheapest first, each read only when needed: the sheet's own +91 numbers stop it at once
+        code = _named(source(), fewest)
+        if code == home_code:
+            return None
+        if code is not None:
+            named.add(code)
     if len(named) != 1:
         return None  # nothing points elsewhere, or two things point to two countries
-    region = named.pop()
-    if phonenumbers.country_code_for_region(region) == home_code:
-        return None
+    region = phonenumbers.region_code_for_country_code(named.pop())
     at = np.flatnonzero(bare)
     values = np.asarray(pc.take(raw, pa.array(at, pa.int64())).to_pylist(), dtype=object)
     distinct = sorted(set(values.tolist()))
@@ -97,7 +125,7 @@ def sheet_country(
     return SheetCountry(region, at[held])
 
 
-def _named(counts: dict[_K, int], fewest: int) -> _K | None:
+def _named(counts: dict[int, int], fewest: int) -> int | None:
     """The key holding most (at least ``fewest``, and :data:`MOST` of all) of ``counts``; else None."""
     total = sum(counts.values())
     if not total:
@@ -120,9 +148,31 @@ def _calling_codes(numbers: ArrowText) -> dict[int, int]:
     return out
 
 
-def _domains(emails: ArrowText) -> dict[str, int]:
-    """How many of ``emails`` are under each country's domain (``.de``; ``.co.uk`` as GB), generic ones left out."""
-    ends = pc.utf8_lower(pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(emails), -3))
+def _by_code(by_region: dict[str, int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for region, n in by_region.items():
+        code = phonenumbers.country_code_for_region(region)
+        out[code] = out.get(code, 0) + n
+    return out
+
+
+def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]:
+    """How many of ``cells`` name each country: as a country (``United Kingdom``, ``UK``) or a place in it
+    (``Manchester``, ``Maharashtra``: the geocoder's)."""
+    counted = pc.value_counts(_text(column, rows))
+    out: dict[str, int] = {}  # by region, then by calling code
+    for value, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
+        text = str(value or "").strip()
+        region = (region_of_code(text) if countries else place_region(text)) if text else None
+        if region:
+            out[region] = out.get(region, 0) + int(n)
+    return _by_code(out)
+
+
+def _domains(cells: pd.Series | pa.Array, rows: pa.Array) -> dict[int, int]:
+    """How many of the email ``cells`` at ``rows`` are under each country's domain (``.de``; ``.co.uk`` as GB), generic
+    ones left out."""
+    ends = pc.utf8_lower(pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(_text(cells, rows)), -3))
     counted = pc.value_counts(ends)
     out: dict[str, int] = {}
     for end, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
@@ -131,7 +181,7 @@ def _domains(emails: ArrowText) -> dict[str, int]:
         region = domain_region(end[1:])
         if region is not None:
             out[region] = out.get(region, 0) + int(n)
-    return out
+    return _by_code(out)
 
 
 def domain_region(tld: str) -> str | None:
