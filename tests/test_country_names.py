@@ -133,3 +133,9 @@ def test_a_region_of_the_world_names_no_country(
 @pytest.mark.parametrize(("cell", "region"), [("Micronesia", "FM"), ("South Africa", "ZA"), ("Uganda", "UG")])
 def test_countries_named_like_regions_are_still_read(cell: str, region: str) -> None:
     assert region_of_code(cell) == region
+
+
+@pytest.mark.parametrize(("cell", "region"), [("РФ", "RU"), ("ОАЭ", "AE"), ("рф", None)])
+def test_a_countrys_initials_in_cyrillic_name_it_when_written_in_capitals(cell: str, region: str | None) -> None:
+    """РФ (Российская Федерация) as Russian sheets write it; a lower-case word of two letters is no abbreviation."""
+    assert region_of_code(cell) == region

@@ -124,6 +124,32 @@ def _babel_every_locale() -> Iterator[tuple[str, str]]:
                 yield str(name), code
 
 
+def _native_acronyms() -> Iterator[tuple[str, str]]:
+    """РФ, ОАЭ: the initials of a country's name in a cased script other than Latin (Cyrillic, Greek), from its
+    ISO names' translations and CLDR's names (not official names: Республика Фиджи would be РФ too)."""
+    import os
+
+    english = [
+        (str(n), str(c.alpha_2)) for c in _countries() for a in ("name", "common_name") if (n := getattr(c, a, None))
+    ]  # type: ignore[attr-defined]
+    names: list[tuple[str, str]] = list(_babel_every_locale())
+    for language in sorted(os.listdir(pycountry.LOCALES_DIR)):
+        try:
+            catalog = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        names += [(catalog.gettext(name), code) for name, code in english]
+    for name, code in names:
+        words = [w for w in re.split(r"[^\w']+", name) if w]
+        initials = "".join(w[0] for w in words).upper()
+        if len(words) >= 2 and initials.isalpha() and all(_CASED_SCRIPT.match(ch) for ch in initials):
+            yield initials, code
+
+
+_CASED_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
+"""Greek and Cyrillic letters: scripts with capitals, whose initials people write as an abbreviation."""
+
+
 def _subdivisions() -> Iterator[tuple[str, str]]:
     """England, Scotland, Dubai: a part of a country that people write where the country goes.
 
@@ -153,12 +179,15 @@ _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
     _heads,
     _pycountry_translations,
     _babel_every_locale,
+    _native_acronyms,
     _subdivisions,
 )
 _PATTERN_TIER = 2
 """Where the name patterns are tried: after the English names and their initials, before the heads of ISO's
 inverted names, whose ``Korea`` is North's as much as South's while usage makes it South's."""
 _SUBDIVISION_TIER = len(_TIERS) - 1
+_NATIVE_ACRONYM_TIER = len(_TIERS) - 2
+"""Read only for a cell written in capitals (РФ, not a word рф)."""
 _tables: list[dict[str, str | None]] = []
 
 
@@ -217,6 +246,8 @@ def country_of_name(text: str) -> str | None:
             patterned = country_of_pattern(cell, _english(), name_key)
             if patterned is not None:
                 return _supported(patterned)
+        if tier == _NATIVE_ACRONYM_TIER and not cell.isupper():
+            continue
         table = _table(tier)
         for key in keys:
             if key in table:
