@@ -184,3 +184,13 @@ def test_suggest_reads_the_country_from_a_city_or_state_column(run_cli: Callable
     )
     result = run_cli("mapping", "suggest", str(sheet))
     assert "\ndefault_region: IN\n" in result.output, result.output
+
+
+def test_british_mobiles_whose_zero_excel_dropped_are_held_too(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    """7401506159 (a number cell: Excel drops the 0) is a British mobile as much as an Indian one; 9820012345 is a
+    British premium line only without its 0, nobody's way of writing one: it goes as the Indian mobile it is."""
+    mobiles = [m[1:] for m in UK_MOBILES]
+    result = _validate(run_cli, tmp_path, [*zip(mobiles, UK_EMAILS, strict=True), ("9820012345", "k@gmail.com")])
+    rows = by_row(result.report)
+    assert [rows[n]["reason"] for n in range(2, 8)] == ["phone-sheet-country"] * 6, rows
+    assert (rows[8]["status"], rows[8]["phone_e164"].strip('="')) == ("valid", "+919820012345")

@@ -130,8 +130,11 @@ def _native_acronyms() -> Iterator[tuple[str, str]]:
     import os
 
     english = [
-        (str(n), str(c.alpha_2)) for c in _countries() for a in ("name", "common_name") if (n := getattr(c, a, None))
-    ]  # type: ignore[attr-defined]
+        (str(n), str(getattr(c, "alpha_2")))  # noqa: B009 (pycountry's records are untyped)
+        for c in _countries()
+        for a in ("name", "common_name")
+        if (n := getattr(c, a, None))
+    ]
     names: list[tuple[str, str]] = list(_babel_every_locale())
     for language in sorted(os.listdir(pycountry.LOCALES_DIR)):
         try:

@@ -21,9 +21,10 @@ Each kind of evidence is counted only while none before it has named the default
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -116,13 +117,34 @@ def sheet_country(
     # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
     dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
     fit = [v for v, f in zip(distinct, fitting_regions(distinct, dialled_alike), strict=True) if f]
-    prefix = region_rules(region).national_prefix
-    if prefix:  # written as that country writes them: 07401 506159 in Britain; 9820012345 is any Indian mobile
-        fit = [v for v in fit if "".join(ch for ch in str(v) if ch.isdigit()).startswith(prefix)]
+    fit = [v for v in fit if _written_there(str(v), region, dialled_alike)]
     held = np.isin(values, np.array(fit, dtype=object)) if fit else np.zeros(len(values), dtype=bool)
     if held.sum() < MOST * len(values):
         return None  # most of the numbers are not written as that country's: the sheet's numbers say it is home's
     return SheetCountry(region, at[held])
+
+
+def _written_there(value: str, region: str, alike: tuple[str, ...]) -> bool:
+    """Whether ``value`` (valid in one of ``alike``, the regions of ``region``'s calling code) is written as ``region``
+    writes its numbers, trunk prefix and all (``07401 506159``), or is one of their mobiles (``7401506159``: Excel
+    drops the 0). 9820012345 is neither in Britain (a premium line without its 0), where any Indian mobile would
+    otherwise be held."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    prefix = region_rules(region).national_prefix
+    if not prefix or digits.startswith(prefix):
+        return True
+    return any(_mobile(r)(digits) for r in alike)
+
+
+@cache
+def _mobile(region: str) -> Callable[[str], bool]:
+    rules = region_rules(region)
+    pattern = re.compile(rules.mobile) if rules.mobile else None
+    return lambda digits: (
+        pattern is not None
+        and (not rules.mobile_lengths or len(digits) in rules.mobile_lengths)
+        and pattern.fullmatch(digits) is not None
+    )
 
 
 def _named(counts: dict[int, int], fewest: int) -> int | None:
