@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import os
@@ -73,6 +74,9 @@ class LeadMapping:
     metadata_unmapped: bool = False
     dedupe: tuple[str, ...] = ("phone", "email")
     unresolved: tuple[str, ...] = field(default=())
+    region_chosen: bool = False
+    """``default_region`` was chosen for this run (``--region``): obeyed as it is even where the rest of the sheet
+    points to another country, as a mapping's standing default_region is not."""
 
     @property
     def specs(self) -> tuple[ColumnSpec, ...]:
@@ -208,7 +212,7 @@ def load_mapping(
     written = yaml.load(text, Loader=_TextLoader)
     if default_region is not None and isinstance(raw, dict):
         raw = {**raw, "default_region": default_region}
-    return parse_mapping(
+    mapping = parse_mapping(
         raw,
         source=str(p),
         project_id=project_id,
@@ -216,6 +220,7 @@ def load_mapping(
         environ=os.environ if environ is None else environ,
         written=written if isinstance(written, dict) else None,
     )
+    return dataclasses.replace(mapping, region_chosen=True) if default_region is not None else mapping
 
 
 def parse_mapping(

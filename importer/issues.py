@@ -128,6 +128,14 @@ PHONE_AMBIGUOUS_COUNTRY = Issue(
     ),
     fix="Type it with its + and country code ({international} for {region}), or give the row a country.",
 )
+PHONE_SHEET_COUNTRY = Issue(
+    code="phone-sheet-country",
+    severity="error",
+    fields=("phone",),
+    title="The phone is valid in two countries and the sheet looks like the other one's; not sent",
+    explanation="Valid as written in {region} and in the country the rest of the sheet points to: not sent.",
+    fix="Run with --region and the sheet's country code (--region {region} if it is {region}'s), or type it with +.",
+)
 SHIFTED_ROW = Issue(
     code="shifted-row",
     severity="error",
@@ -294,6 +302,15 @@ UNKNOWN_COUNTRY_WARNING = Issue(
     explanation="This names no country; the phone number was used because it has its own + and country code.",
     fix="Type a country (Germany, DE, DEU) or a code like +971.",
 )
+PHONE_COUNTRY_DIFFERS = Issue(
+    code="phone-country-differs",
+    severity="warning",
+    fields=("phoneCountryCode",),
+    title="The row's country is not the country of the phone's own + code; the number was sent as written",
+    explanation="This row names {region}, but its number's own + code is {detail}'s: it was sent as written.",
+    fix="Correct the country, or the number if its + code is wrong.",
+    detail_example="GB",
+)
 PHONE_OTHER_COUNTRY_WARNING = Issue(
     code="phone-other-country",
     severity="warning",
@@ -311,6 +328,15 @@ PHONE_AMBIGUOUS_COUNTRY_WARNING = Issue(
     explanation="This number is written as both {region} and {detail} write valid numbers: it was not sent.",
     fix="Type it with its + and country code, or give the row a country.",
     detail_example="ID",
+)
+PHONE_SHEET_COUNTRY_WARNING = Issue(
+    code="phone-sheet-country",
+    severity="warning",
+    fields=("phone",),
+    title="The country the sheet looks like",
+    explanation="This number is valid in {region} and in {detail}, the country the rest of the sheet points to.",
+    fix="Run with --region {detail} if the sheet is that country's, or --region {region} if it is not.",
+    detail_example="GB",
 )
 PHONE_FROM_COLUMN = Issue(
     code="phone-from-column",
@@ -498,6 +524,7 @@ CATALOGUE: tuple[Issue, ...] = (
     NO_REGION,
     PHONE_OTHER_COUNTRY,
     PHONE_AMBIGUOUS_COUNTRY,
+    PHONE_SHEET_COUNTRY,
     SHIFTED_ROW,
     CUT_OFF_ROW,
     VALUE_TOO_LONG,
@@ -515,8 +542,10 @@ CATALOGUE: tuple[Issue, ...] = (
     NAME_FROM_LAST_NAME,
     DAMAGED_REFERENCE,
     UNKNOWN_COUNTRY_WARNING,
+    PHONE_COUNTRY_DIFFERS,
     PHONE_OTHER_COUNTRY_WARNING,
     PHONE_AMBIGUOUS_COUNTRY_WARNING,
+    PHONE_SHEET_COUNTRY_WARNING,
     PHONE_FROM_COLUMN,
     EMAIL_DOMAIN_TYPO,
     SHORT_ROW,

@@ -109,3 +109,33 @@ def test_rows_naming_countries_informally_get_their_countrys_numbers(
     }
     assert (rows[9]["status"], rows[9]["reason"], rows[9]["phone_e164"]) == ("invalid", "unknown-country", "")
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "cell", ["APAC", "EMEA", "LATAM", "Latin America", "Global", "Worldwide", "Other", "Rest of World", "Asia"]
+)
+def test_a_region_of_the_world_names_no_country(
+    cell: str, tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """A sales region in the country column (APAC was Uganda's Apac district) names none: the row is
+    unknown-country, its number never read in a country the cell does not name."""
+    assert region_of_code(cell) is None
+    sheet = tmp_path / "r.csv"
+    sheet.write_text(f"Name,Phone,Country\nA,0772 123456,{cell}\nB,+256 772 123456,{cell}\n", encoding="utf-8")
+    result = run_cli(
+        "validate", str(sheet), "--mapping", str(mapping_file(_MAPPING)), "--report", str(tmp_path / "o.csv")
+    )
+    rows = by_row(result.report)
+    assert (rows[2]["status"], rows[2]["reason"]) == ("invalid", "unknown-country"), rows[2]
+    assert rows[3]["status"] == "valid" and rows[3]["warnings"] == "unknown-country", rows[3]  # its own + code
+
+
+@pytest.mark.parametrize(("cell", "region"), [("Micronesia", "FM"), ("South Africa", "ZA"), ("Uganda", "UG")])
+def test_countries_named_like_regions_are_still_read(cell: str, region: str) -> None:
+    assert region_of_code(cell) == region
+
+
+@pytest.mark.parametrize(("cell", "region"), [("РФ", "RU"), ("ОАЭ", "AE"), ("рф", None)])
+def test_a_countrys_initials_in_cyrillic_name_it_when_written_in_capitals(cell: str, region: str | None) -> None:
+    """РФ (Российская Федерация) as Russian sheets write it; a lower-case word of two letters is no abbreviation."""
+    assert region_of_code(cell) == region

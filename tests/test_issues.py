@@ -295,6 +295,9 @@ def test_every_code_in_the_sample_and_messy_reports_is_in_the_catalogue(
         ("masked-email", "warning"),  # a portal's hidden addresses: tests/test_masked_contacts.py
         ("masked-phone", "warning"),  # a portal's hidden numbers: tests/test_masked_contacts.py
         ("test-lead", "note"),  # a lead form's testing tool: tests/test_test_leads.py
+        ("phone-sheet-country", "error"),  # another country's sheet: tests/test_sheet_country.py
+        ("phone-sheet-country", "warning"),
+        ("phone-country-differs", "warning"),  # a country cell against a + code: tests/test_sheet_country.py
     }
     assert catalogued - seen == elsewhere
 

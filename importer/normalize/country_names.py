@@ -124,6 +124,35 @@ def _babel_every_locale() -> Iterator[tuple[str, str]]:
                 yield str(name), code
 
 
+def _native_acronyms() -> Iterator[tuple[str, str]]:
+    """РФ, ОАЭ: the initials of a country's name in a cased script other than Latin (Cyrillic, Greek), from its
+    ISO names' translations and CLDR's names (not official names: Республика Фиджи would be РФ too)."""
+    import os
+
+    english = [
+        (str(n), str(getattr(c, "alpha_2")))  # noqa: B009 (pycountry's records are untyped)
+        for c in _countries()
+        for a in ("name", "common_name")
+        if (n := getattr(c, a, None))
+    ]
+    names: list[tuple[str, str]] = list(_babel_every_locale())
+    for language in sorted(os.listdir(pycountry.LOCALES_DIR)):
+        try:
+            catalog = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        names += [(catalog.gettext(name), code) for name, code in english]
+    for name, code in names:
+        words = [w for w in re.split(r"[^\w']+", name) if w]
+        initials = "".join(w[0] for w in words).upper()
+        if len(words) >= 2 and initials.isalpha() and all(_CASED_SCRIPT.match(ch) for ch in initials):
+            yield initials, code
+
+
+_CASED_SCRIPT = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
+"""Greek and Cyrillic letters: scripts with capitals, whose initials people write as an abbreviation."""
+
+
 def _subdivisions() -> Iterator[tuple[str, str]]:
     """England, Scotland, Dubai: a part of a country that people write where the country goes.
 
@@ -153,12 +182,15 @@ _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
     _heads,
     _pycountry_translations,
     _babel_every_locale,
+    _native_acronyms,
     _subdivisions,
 )
 _PATTERN_TIER = 2
 """Where the name patterns are tried: after the English names and their initials, before the heads of ISO's
 inverted names, whose ``Korea`` is North's as much as South's while usage makes it South's."""
 _SUBDIVISION_TIER = len(_TIERS) - 1
+_NATIVE_ACRONYM_TIER = len(_TIERS) - 2
+"""Read only for a cell written in capitals (РФ, not a word рф)."""
 _tables: list[dict[str, str | None]] = []
 
 
@@ -210,13 +242,15 @@ def country_of_name(text: str) -> str | None:
     if without_the != cell:  # The Netherlands, the UK
         keys.append(name_key(without_the))
     keys = [k for k in keys if k]
-    if not keys:
-        return None
+    if not keys or any(k in _region_words() for k in keys):
+        return None  # APAC, EMEA, Latin America: a region of the world, never a country (APAC is no Ugandan district)
     for tier in range(len(_TIERS)):
         if tier == _PATTERN_TIER:
             patterned = country_of_pattern(cell, _english(), name_key)
             if patterned is not None:
                 return _supported(patterned)
+        if tier == _NATIVE_ACRONYM_TIER and not cell.isupper():
+            continue
         table = _table(tier)
         for key in keys:
             if key in table:
@@ -225,6 +259,22 @@ def country_of_name(text: str) -> str | None:
                     return None  # Zaire: an Angolan province's name, but usage says the Congo's old name
                 return _supported(code)
     return None
+
+
+_SALES_REGIONS = ("APAC", "EMEA", "LATAM", "AMER", "AMERICAS", "MENA", "ANZ", "DACH", "Nordics", "GCC", "ROW",
+                  "Rest of World", "Rest of the World", "Global", "Worldwide", "International", "Intl", "Other",
+                  "Others", "Middle East")  # fmt: skip
+"""The regions a sales team writes where a country goes; no library lists them (CLDR has the world's regions)."""
+
+
+@lru_cache(maxsize=1)
+def _region_words() -> frozenset[str]:
+    """Names of regions of the world (CLDR's, in English, and a sales team's), none of them a country's name."""
+    from babel import localedata
+
+    regions = [str(name) for code, name in localedata.load("en")["territories"].items() if code.isdigit()]
+    countries = _table(0)
+    return frozenset(k for k in map(name_key, [*regions, *_SALES_REGIONS]) if k and k not in countries)
 
 
 def _supported(code: str) -> str | None:

@@ -38,6 +38,7 @@ from importer.normalize.contacts import (
 from importer.normalize.not_leads import has_contact, partial_headers, template_rows, test_lead_rows
 from importer.normalize.phone_rows import RowPhones, read_phones
 from importer.normalize.refs import derive_reference_id_array
+from importer.normalize.sheet_country import sheet_evidence
 from importer.normalize.short_rows import short_rows
 from importer.read.source import SourceTable
 from importer.text_columns import TextColumns
@@ -108,7 +109,7 @@ def _build_chunk(
 ) -> LeadFrame:
     """build_leads for one chunk of rows (``at_end``: the chunk holds the table's last rows)."""
     cells = _MappedCells(table, dict(mapping.constants))
-    phones = _phones(table, cells, mapping.default_region)
+    phones = _phones(table, cells, mapping)
     emails = normalize_emails(cells.column("email"))
     email = to_arrow(emails.email)
     names = _Names.of(cells)
@@ -180,12 +181,16 @@ class _MappedCells:
         return pc.if_else(nonempty(out), out, constant) if constant is not None else out
 
 
-def _phones(table: SourceTable, cells: _MappedCells, default_region: str | None) -> RowPhones:
+def _phones(table: SourceTable, cells: _MappedCells, mapping: LeadMapping) -> RowPhones:
     """Each row's phone, read in its country; Mobile, then Work Phone where Mobile has no valid number."""
     country = cells.column(PHONE_COUNTRY_CODE) if cells.mapped(PHONE_COUNTRY_CODE) else None
     headers = [table.columns["phone"], *table.alternates.get("phone", ())] if cells.mapped("phone") else []
     if headers:
-        return read_phones([(h, table.column(h)) for h in headers], country, default_region)
+        columns = [(h, table.column(h)) for h in headers]
+        emails = cells.column("email") if cells.mapped("email") else None
+        used = {table.columns.get(t) or "" for t in ("phone", "email", PHONE_COUNTRY_CODE)} | set(headers)
+        evidence = sheet_evidence(table, emails, used) if mapping.default_region and not mapping.region_chosen else None
+        return read_phones(columns, country, mapping.default_region, evidence=evidence, chosen=mapping.region_chosen)
     blank = empty_text(cells.n)
     return RowPhones(e164=blank, issue=blank, warning=blank, raw=blank)
 

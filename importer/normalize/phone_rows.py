@@ -38,6 +38,7 @@ from importer.normalize.foreign import (
 from importer.normalize.implied_codes import same_calling_code, with_implied_code
 from importer.normalize.json_cells import first_of_json_lists
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
+from importer.normalize.sheet_country import Evidence, sheet_country
 
 _SEPARATED = r"[\s().\-/]"
 _TEXT = pa.large_string()
@@ -66,8 +67,18 @@ class _Regions:
     uniform: str | None = None  # the one region of every row (no country column), else None
 
 
-def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None, default: str | None) -> RowPhones:
-    """The phone of every row from ``columns`` (header, cells), the first being the mapping's first match."""
+def read_phones(
+    columns: list[tuple[str, pd.Series]],
+    country: pd.Series | None,
+    default: str | None,
+    *,
+    evidence: Evidence | None = None,
+    chosen: bool = False,
+) -> RowPhones:
+    """The phone of every row from ``columns`` (header, cells), the first being the mapping's first match.
+
+    ``evidence`` (the lead's emails, columns of places) tells the sheet's country besides its numbers; ``chosen``:
+    ``default`` was chosen for this run (``--region``), so no evidence overrules it."""
     n = len(columns[0][1]) if columns else 0
     regions = _regions(country, default, n)
     raw, several, masked = _cells(columns[0][1])
@@ -104,6 +115,13 @@ def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None,
         issue = _set(issue, rows, _take(got_issue, take))
         warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
         raw = _set(raw, rows, _take(theirs, rows))
+    if default is not None and not chosen and regions.home.any():
+        found = sheet_country(raw, e164, issue, regions.home, default, evidence or Evidence())
+        if found is not None:
+            regions_named = np.full(len(found.rows), found.region, dtype=object)
+            e164, issue, warning = _mark(
+                found.rows, regions_named, e164, issue, warning, issues.PHONE_SHEET_COUNTRY.code
+            )
     if masked.any():  # said whichever column's number the row went with
         rows = np.flatnonzero(masked)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MASKED_PHONE.code)))
@@ -186,10 +204,33 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
             warning = _set(
                 warning, noted, _join(_take(warning, noted), _codes(len(noted), issues.UNKNOWN_COUNTRY_WARNING.code))
             )
+    if regions.uniform is None:
+        warning = _country_differs(raw, regions, e164, warning)
     if default is not None and regions.home.any():
         named = [text for row, text in implied.items() if regions.home[row]]
         e164, issue, warning = _flag_other_countries(written, regions.home, default, e164, issue, warning, named)
     return e164, issue, warning
+
+
+def _country_differs(raw: ArrowText, regions: _Regions, e164: ArrowText, warning: ArrowText) -> ArrowText:
+    """Rows whose country cell names a country other than the one of their number's own + code (Country: US,
+    ``+44 20 7946 0958``) are sent as written, the + being the stronger evidence, and say so in a warning."""
+    named = ~(regions.unknown | regions.undecided | regions.home) & to_bool(nonempty(e164))
+    named &= to_bool(pc.match_substring_regex(raw, _PLUS))
+    rows = np.flatnonzero(named)
+    if len(rows) == 0:
+        return warning
+    differing, labels = [], []
+    for row, number in zip(rows.tolist(), _take(e164, rows).tolist(), strict=True):
+        own = f"+{phonenumbers.country_code_for_region(str(regions.region[row]))}"
+        if not str(number).startswith(own):
+            differing.append(row)
+            parsed = phonenumbers.parse(str(number), None)
+            labels.append(f"{issues.PHONE_COUNTRY_DIFFERS.code}:{phonenumbers.region_code_for_number(parsed) or 'ZZ'}")
+    if not differing:
+        return warning
+    at = np.array(differing, dtype=np.int64)
+    return _set(warning, at, _join(_take(warning, at), np.array(labels, dtype=object)))
 
 
 def _written_numbers(raw: ArrowText, region: np.ndarray) -> ArrowText:

@@ -131,6 +131,16 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
             f"as another country writes its own ({_details(warned, ambiguous)}), in a sheet of several countries, "
             "and were not sent: write them with + and the country code, or give the rows a country column"
         )
+    sheet = issues.PHONE_SHEET_COUNTRY.code
+    if reasons.get(sheet):
+        named = [c.partition(":")[2] for c, _ in warned.most_common() if c.startswith(sheet + ":")]
+        country = named[0] if len(named) == 1 else "XX"
+        notes.append(
+            f"{reasons[sheet]} phone number(s) are valid as written both in the default region and in another "
+            f"country ({_details(warned, sheet)}), which the rest of the sheet points to (its numbers written with + and a "
+            f"code, its email domains), and were not sent ({sheet}): if the sheet is {country}'s, run with "
+            f"--region {country}; if it is the default region's, run with --region and its code"
+        )
     refused, kept = reasons.get(issues.INVALID_PHONE.code, 0), len(rows) - counts.get("skipped", 0)
     if refused >= _FEW_REFUSED and refused >= MOSTLY_REFUSED * kept:
         # Most of a sheet refused is seldom most of its people mistyping: more often its numbers are another
@@ -149,6 +159,12 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
         notes.append(
             f"{reasons[no_region]} phone number(s) have no country code, their rows name no country and the "
             f"mapping has no default_region ({no_region}); set default_region or run with --region"
+        )
+    differs = issues.PHONE_COUNTRY_DIFFERS.code
+    if warned.get(differs):
+        notes.append(
+            f"{warned[differs]} row(s) name another country than their number's own + code "
+            f"({_details(warned, differs)}) and were sent as written ({differs}): check their country or number"
         )
     if warned.get(from_column):
         notes.append(

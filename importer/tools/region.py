@@ -23,6 +23,8 @@ from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import opens_with_own_group
 from importer.normalize.phones import PLACEHOLDERS, own_code_first, retired_mexican
+from importer.normalize.places import place_region
+from importer.normalize.sheet_country import domain_region
 from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
 from importer.tools.unsigned import codes_without_plus
 from importer.tools.vocabulary import header_languages
@@ -31,34 +33,6 @@ NATIONAL_SAMPLE = 60
 """Distinct numbers without a country code tested in every region (each costs about 250 parses)."""
 DECIDED = 0.6
 """Share of the evidence the chosen calling code needs; below it the evidence is called mixed."""
-_GENERIC_TLDS = frozenset(
-    [
-        "io",
-        "co",
-        "ai",
-        "me",
-        "tv",
-        "ly",
-        "fm",
-        "to",
-        "cc",
-        "ws",
-        "gg",
-        "la",
-        "am",
-        "nu",
-        "tk",
-        "ml",
-        "ga",
-        "cf",
-        "gq",
-        "su",
-        "eu",
-        "app",
-        "dev",
-    ]
-)
-"""Country domains used worldwide as generic ones (``.io``, ``.co``): no evidence of a country."""
 _TYPE_WEIGHT = {
     phonenumbers.PhoneNumberType.MOBILE: 1.0,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: 0.9,
@@ -115,6 +89,7 @@ def infer_region(
     locales: Iterable[str] = (),
     names: Iterable[str] = (),
     headers: Iterable[str] = (),
+    places: Iterable[str] = (),
 ) -> RegionGuess:
     """Weigh the evidence: each phone column's cells, a country column's, emails, time zones, locales, names,
     and the letters the headers are written in (between regions the numbers fit alike)."""
@@ -129,7 +104,7 @@ def infer_region(
     # Rows carry their country only when most name one: a column filled on the foreign rows alone leaves the
     # others to the default, which the rest of the evidence decides.
     named = bool(named_regions) and sum(named_regions.values()) >= 0.9 * len(filled) >= 0.72 * len(countries)
-    _weak(emails, zones, locales, names, other, evidence)
+    _weak(emails, zones, locales, names, other, evidence, places)
     tally = _Tally({}, {})
     for part in (numbers, other):
         for region_code, w in part.by_region.items():
@@ -470,9 +445,12 @@ def _weak(
     names: Iterable[str],
     tally: _Tally,
     evidence: list[str],
+    places: Iterable[str] = (),
 ) -> None:
-    """Country domains, time zones, locales and the script of names: half a vote (names a tenth) per row."""
+    """Country domains, time zones, locales, cities or states (the geocoder's places) and the script of names: half
+    a vote (names a tenth) per row."""
     for labels, regions, weight in (
+        (("place is in", "places are in"), [place_region(p) for p in dict.fromkeys(places) if p.strip()], 0.5),
         (("email is under", "emails are under"), [_email_region(e) for e in emails], 0.5),
         (("time zone is in", "time zones are in"), [_zone_region(z) for z in zones], 0.5),
         (("locale names", "locales name"), [_locale_region(x) for x in locales], 0.5),
@@ -495,10 +473,7 @@ def _email_region(email: str) -> str | None:
     domain = email.strip().rsplit("@", 1)[-1].rstrip(".").casefold()
     if "@" not in email or "." not in domain:
         return None
-    tld = domain.rsplit(".", 1)[-1]
-    tld = "gb" if tld == "uk" else tld
-    region = tld.upper()
-    return region if tld not in _GENERIC_TLDS and region in phonenumbers.SUPPORTED_REGIONS else None
+    return domain_region(domain.rsplit(".", 1)[-1])
 
 
 def _zone_region(text: str) -> str | None:

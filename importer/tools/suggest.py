@@ -22,6 +22,7 @@ from importer.config import (
 from importer.errors import ConfigError, SourceError
 from importer.normalize.countries import region_of_code
 from importer.normalize.phone_rows import dialled_abroad
+from importer.normalize.places import is_place
 from importer.read.header import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
 from importer.tools.names import bare_names, company_as_name, name_by_content, resolve_names
@@ -157,9 +158,11 @@ def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
     zones = [cell for c in table.columns if names_a_timezone(c.header) for cell in table.cells(c.header)]
     locales = [cell for c in table.columns if is_locale(c.header) for cell in table.cells(c.header)]
     words = [c.header for c in table.columns if c.header]
+    places = [cell for c in table.columns if c.header and is_place(c.header) for cell in table.cells(c.header)]
     return infer_region(
-        phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names, headers=words
-    )
+        phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names, headers=words,
+        places=places,
+    )  # fmt: skip
 
 
 def _headers(choice: FieldChoice | None) -> tuple[str, ...]:

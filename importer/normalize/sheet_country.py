@@ -1,0 +1,212 @@
+"""A sheet that is another country's than the default region: its numbers valid in both are not sent as home's.
+
+A mapping's ``default_region`` is often a team's standing choice, reused for a partner's sheet of another
+country. Many national numbers are valid in two countries as written (a British mobile ``07401 506159`` is an
+Indian mobile too, and so are Nigeria's ``0802 416 5141``, Japan's ``090 1045 9875``, Mexico's ``222 444 6306``),
+so the numbers alone cannot say which they are. The rest of the sheet can:
+
+- its numbers written with their ``+`` code (or ``00``): most of them (at least two) under one other country's code;
+- its email addresses under a country's domain (``.co.uk``): most of them (at least two) under one other country's;
+- a column of countries the mapping does not read phones by, or of cities or states (``Manchester``,
+  ``Maharashtra``: the places phonenumbers' geocoder names for a country's area codes).
+
+When one of these points to a country and none points elsewhere (the default region included), and most of the
+numbers read in the default region without a code are valid in that country too, those are held back: sending
+them as the default region's would reach a wrong person. The user decides: ``--region`` for the run (obeyed as
+it is, :attr:`importer.config.LeadMapping.region_chosen`), or the numbers written with their code.
+
+Each kind of evidence is counted only while none before it has named the default region's own calling code.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, partial
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.columns import ArrowText, nonempty, to_arrow, to_bool
+from importer.normalize.countries import region_of_code
+from importer.normalize.foreign import fitting_regions
+from importer.normalize.phones import region_rules
+from importer.normalize.places import place_columns, place_region
+from importer.read.source import SourceTable
+
+GENERIC_TLDS = frozenset(
+    "io co ai me tv ly fm to cc ws gg la am nu tk ml ga cf gq su eu app dev".split()  # noqa: SIM905
+)
+"""Country domains used worldwide as generic ones (``.io``, ``.co``): no evidence of a country."""
+_DOMAIN_REGIONS = {"uk": "GB"}
+"""Country domains that are not their country's ISO code."""
+MOST = 0.8
+"""Share of a kind of evidence (numbers with a code, emails under a country's domain) that names its country."""
+FEWEST = 2
+"""Pieces of one kind of evidence needed to name a country."""
+SOME = 0.1
+"""Share of the numbers read in the default region that one kind of evidence must also reach (two .de addresses
+among fifty Indian leads name no country)."""
+_WITH_CODE = r"(?:^|[^eE])\+|^\s*00"
+"""A number written with its calling code: a + (not a float's exponent, 4.47400123456E+11), or 00 first."""
+
+
+@dataclass(frozen=True, slots=True)
+class SheetCountry:
+    """The country a sheet points to, and the rows whose numbers are held back because of it."""
+
+    region: str
+    rows: np.ndarray  # positions of the rows held back
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What besides the numbers tells the sheet's country: the lead's email cells, and columns of places (each with
+    whether it names countries, else cities, states or locations). Made text only when read."""
+
+    emails: pd.Series | pa.Array | None = None
+    places: tuple[tuple[pa.Array, bool], ...] = ()
+
+
+def sheet_evidence(table: SourceTable, emails: pd.Series | None, phone_columns: set[str]) -> Evidence:
+    """The sheet's ``emails`` (the lead's, as mapped) and its columns of places other than ``phone_columns`` (the
+    phone's and its country's)."""
+    places = place_columns([h for h in table.names if h not in phone_columns])
+    return Evidence(emails, tuple((table.data.array(h), is_country) for h, is_country in places))
+
+
+def _text(values: pd.Series | pa.Array, rows: pa.Array) -> ArrowText:
+    return pc.filter(pc.cast(to_arrow(values) if isinstance(values, pd.Series) else values, pa.large_string()), rows)
+
+
+def sheet_country(
+    raw: ArrowText, e164: ArrowText, issue: ArrowText, home: np.ndarray, default: str, evidence: Evidence
+) -> SheetCountry | None:
+    """The rows read in ``default`` (``home``) and sent as its numbers whose reading depends on the region, when the
+    sheet points to one other country and most such numbers are valid there as written; None otherwise."""
+    read = home & to_bool(nonempty(e164))
+    coded = read & to_bool(pc.match_substring_regex(raw, _WITH_CODE))
+    bare = read & ~coded & ~to_bool(nonempty(issue))
+    if not bare.any():
+        return None
+    home_code = phonenumbers.country_code_for_region(default)
+    fewest = max(FEWEST, math.ceil(SOME * bare.sum()))
+    named: set[int] = set()
+    rows = pa.array(home)
+    sources: list[Callable[[], dict[int, int]]] = [lambda: _calling_codes(pc.filter(e164, pa.array(coded)))]
+    if evidence.emails is not None:
+        sources.append(partial(_domains, evidence.emails, rows))
+    sources += [partial(_places, column, rows, countries) for column, countries in evidence.places]
+    for source in sources:  # cheapest first, each read only when needed: the sheet's own +91 numbers stop it at once
+        code = _named(source(), fewest)
+        if code == home_code:
+            return None
+        if code is not None:
+            named.add(code)
+    if len(named) != 1:
+        return None  # nothing points elsewhere, or two things point to two countries
+    region = phonenumbers.region_code_for_country_code(named.pop())
+    at = np.flatnonzero(bare)
+    values = np.asarray(pc.take(raw, pa.array(at, pa.int64())).to_pylist(), dtype=object)
+    distinct = sorted(set(values.tolist()))
+    # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
+    dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
+    fit = [v for v, f in zip(distinct, fitting_regions(distinct, dialled_alike), strict=True) if f]
+    fit = [v for v in fit if _written_there(str(v), region, dialled_alike)]
+    held = np.isin(values, np.array(fit, dtype=object)) if fit else np.zeros(len(values), dtype=bool)
+    if held.sum() < MOST * len(values):
+        return None  # most of the numbers are not written as that country's: the sheet's numbers say it is home's
+    return SheetCountry(region, at[held])
+
+
+def _written_there(value: str, region: str, alike: tuple[str, ...]) -> bool:
+    """Whether ``value`` (valid in one of ``alike``, the regions of ``region``'s calling code) is written as ``region``
+    writes its numbers, trunk prefix and all (``07401 506159``), or is one of their mobiles (``7401506159``: Excel
+    drops the 0). 9820012345 is neither in Britain (a premium line without its 0), where any Indian mobile would
+    otherwise be held."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    prefix = region_rules(region).national_prefix
+    if not prefix or digits.startswith(prefix):
+        return True
+    return any(_mobile(r)(digits) for r in alike)
+
+
+@cache
+def _mobile(region: str) -> Callable[[str], bool]:
+    rules = region_rules(region)
+    pattern = re.compile(rules.mobile) if rules.mobile else None
+    return lambda digits: (
+        pattern is not None
+        and (not rules.mobile_lengths or len(digits) in rules.mobile_lengths)
+        and pattern.fullmatch(digits) is not None
+    )
+
+
+def _named(counts: dict[int, int], fewest: int) -> int | None:
+    """The key holding most (at least ``fewest``, and :data:`MOST` of all) of ``counts``; else None."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    top = max(sorted(counts), key=lambda k: counts[k])
+    return top if counts[top] >= fewest and counts[top] >= MOST * total else None
+
+
+def _calling_codes(numbers: ArrowText) -> dict[int, int]:
+    """How many of ``numbers`` (E.164) are under each calling code (codes are prefix-free: one length fits)."""
+    known = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    out: dict[int, int] = {}
+    if len(numbers) == 0:
+        return out
+    for length in (1, 2, 3):
+        counted = pc.value_counts(pc.utf8_slice_codeunits(numbers, 1, 1 + length))
+        for value, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
+            if value and value.isdigit() and int(value) in known and len(value) == length:
+                out[int(value)] = out.get(int(value), 0) + int(n)
+    return out
+
+
+def _by_code(by_region: dict[str, int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for region, n in by_region.items():
+        code = phonenumbers.country_code_for_region(region)
+        out[code] = out.get(code, 0) + n
+    return out
+
+
+def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]:
+    """How many of ``cells`` name each country: as a country (``United Kingdom``, ``UK``) or a place in it
+    (``Manchester``, ``Maharashtra``: the geocoder's)."""
+    counted = pc.value_counts(_text(column, rows))
+    out: dict[str, int] = {}  # by region, then by calling code
+    for value, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
+        text = str(value or "").strip()
+        region = (region_of_code(text) if countries else place_region(text)) if text else None
+        if region:
+            out[region] = out.get(region, 0) + int(n)
+    return _by_code(out)
+
+
+def _domains(cells: pd.Series | pa.Array, rows: pa.Array) -> dict[int, int]:
+    """How many of the email ``cells`` at ``rows`` are under each country's domain (``.de``; ``.co.uk`` as GB), generic
+    ones left out."""
+    ends = pc.utf8_lower(pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(_text(cells, rows)), -3))
+    counted = pc.value_counts(ends)
+    out: dict[str, int] = {}
+    for end, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
+        if not end or len(end) != 3 or end[0] != "." or not end[1:].isalpha() or not end[1:].isascii():
+            continue
+        region = domain_region(end[1:])
+        if region is not None:
+            out[region] = out.get(region, 0) + int(n)
+    return _by_code(out)
+
+
+def domain_region(tld: str) -> str | None:
+    """The region whose country domain ``tld`` (lower case, no dot) is; None for a generic or unknown one."""
+    region = _DOMAIN_REGIONS.get(tld, tld.upper())
+    return region if tld not in GENERIC_TLDS and region in phonenumbers.SUPPORTED_REGIONS else None
