@@ -4,6 +4,9 @@ ledgers that cannot be written."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +16,7 @@ import importer
 from importer.crm.dup_budget import DuplicateRule
 from importer.crm.recovery import RetryPolicy
 from importer.sandbox.server import Sandbox, SandboxSettings
-from tests.conftest import PROCESS, PROJECT
+from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
 from tests.waiting import wait_until
 
@@ -125,3 +128,55 @@ def test_a_success_answer_without_the_leads_id_says_the_id_is_unknown(
         rows = rows_by_phone(outcome)
         assert {row[0] for row in rows.values()} == {status}
         assert all(not lead_id and "gave no lead id" in reason for _, reason, lead_id in rows.values()), rows
+
+
+def test_a_report_path_under_a_file_is_refused_before_anything_is_sent(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`run --report` under a path whose folder is a regular file: exit 2 saying so, before anything is read or
+    sent, no ledger started. The leads used to be sent and only then the report failed ('File exists', exit 3),
+    leaving the user to rebuild it from the ledger."""
+    (tmp_path / "notes.txt").write_text("not a folder", encoding="utf-8")
+    report = tmp_path / "notes.txt" / "r.csv"
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(3, seed=1304))
+    ledger = tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings()) as crm:
+        result = run_cli(
+            "run", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(report),
+            env={"VOX_API_TOKEN": TOKEN, "VOX_BASE_URL": crm.base_url, "LEADIMPORT_LEDGER": str(ledger)},
+        )  # fmt: skip
+        assert crm.stats().initiate_requests == 0 and not crm.leads()
+    assert result.exit_code == 2, result.stderr
+    assert str(report) in result.stderr and "Traceback" not in result.stderr
+    assert f"{tmp_path / 'notes.txt'} is a file, not a folder" in result.stderr
+    assert not ledger.exists()
+
+
+def test_two_first_runs_at_once_say_once_that_they_started_a_new_ledger(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """Two scheduled runs start together on a machine with no ledger yet: both import (every lead stored once)
+    and only the one that created the ledger says 'Started a new ledger'; both used to say it, so a reader of the
+    logs believed two ledgers were made."""
+    phones = good_phones(40, seed=1305)
+    # Rows with no contact make each run read for a while before it opens the ledger, as a real sheet does.
+    filler = [f"Nobody {n},,,Pune" for n in range(40_000)]
+    sheets = [
+        write_sheet(tmp_path / "a.csv", phones[:20], extra_rows=filler),
+        write_sheet(tmp_path / "b.csv", phones[20:], prefix="Q", extra_rows=filler),
+    ]
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "state" / "ledger.sqlite3"
+    with Sandbox(crm_settings()) as crm:
+        env = {**os.environ, "VOX_API_TOKEN": TOKEN, "VOX_BASE_URL": crm.base_url, "LEADIMPORT_LEDGER": str(ledger)}
+        command = [sys.executable, "-m", "importer", "run", "--mapping", str(mapping), "--rate", "5000/1s", "-q"]
+        procs = [
+            subprocess.Popen(
+                [*command, str(sheet)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+            for sheet in sheets
+        ]
+        done = [proc.communicate(timeout=120) for proc in procs]
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert [proc.returncode for proc in procs] == [1, 1], done  # the rows with no contact are invalid
+    assert stored == sorted(f"+91{p}" for p in phones)
+    assert sum("Started a new ledger" in err for _, err in done) == 1, done
