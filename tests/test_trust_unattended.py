@@ -4,11 +4,14 @@ ledgers that cannot be written."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +183,29 @@ def test_two_first_runs_at_once_say_once_that_they_started_a_new_ledger(
     assert [proc.returncode for proc in procs] == [1, 1], done  # the rows with no contact are invalid
     assert stored == sorted(f"+91{p}" for p in phones)
     assert sum("Started a new ledger" in err for _, err in done) == 1, done
+
+
+def test_a_clock_set_back_since_a_lead_was_sent_does_not_make_the_in_flight_wait_longer_than_the_grace(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """The machine's clock was set back a day (NTP fixing a wrong clock, a restored VM) after a run left a lead in
+    flight: the ledger's time of that lead is in the future, and the next run waited the grace plus that day
+    before sending anything. It waits no longer than the grace, then sends the rest."""
+    phones = good_phones(4, seed=1306)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    settings = crm_settings(quiet_refusals=True, preexisting_phones=frozenset({f"+91{phones[0]}"}), dup_threshold=50)
+    with Sandbox(settings) as crm:
+        assert import_into(crm, sheet, mapping, ledger).exit_code == 3
+        later = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="milliseconds")
+        with contextlib.closing(sqlite3.connect(ledger)) as conn, conn:
+            conn.execute("UPDATE batches SET updated_at = ?, sent_at = ?", (later, later))
+            conn.execute("UPDATE leads SET updated_at = ?", (later,))
+        outcome: list[importer.Outcome] = []
+        worker = threading.Thread(
+            target=lambda: outcome.append(import_into(crm, sheet, mapping, ledger, grace=1.0)), daemon=True
+        )
+        worker.start()
+        wait_until(lambda: outcome, timeout=60.0, message="the run waits no longer than the grace")
+    rows = rows_by_phone(outcome[0])
+    assert rows[phones[0]][0] == "pending" and {rows[p][0] for p in phones[1:]} == {"already-imported"}
