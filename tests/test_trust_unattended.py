@@ -5,6 +5,7 @@ ledgers that cannot be written."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import subprocess
@@ -15,13 +16,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import importer
+from importer._testing import faults
 from importer.crm.dup_budget import DuplicateRule
 from importer.crm.recovery import RetryPolicy
+from importer.ledger import opening, store
+from importer.pipeline import prepare
 from importer.sandbox.server import Sandbox, SandboxSettings
-from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
+from importer.watch.settle import Settler
+from tests.conftest import PROCESS, PROJECT, ROOT, CliRun, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
-from tests.waiting import wait_until
+from tests.waiting import ManualClock, wait_until
 
 
 def crm_settings(**overrides: Any) -> SandboxSettings:
@@ -90,27 +97,36 @@ def test_a_lead_the_crm_drops_without_a_word_is_rejected_after_three_runs_and_no
     }
 
 
-def test_a_lead_left_unconfirmed_by_one_file_does_not_hold_up_a_file_without_it(
+def test_leads_a_killed_run_may_have_in_flight_do_not_hold_up_a_file_without_them(
     tmp_path: Path, mapping_file: Callable[..., Path]
 ) -> None:
-    """One file's lead is left unconfirmed (the CRM's answer left it out), so it stays in flight in the ledger.
-    The next import into the same project and process, of another file that does not hold that lead, goes on at
-    once: it used to wait out the in-flight grace (120 s by default) before sending anything."""
+    """A run killed just as its request left (the CRM may still be storing those leads) makes the next run that
+    holds them wait the in-flight grace before looking again; an import of another file into the same project and
+    process, holding none of them, goes on at once (it used to wait the grace too) and leaves them to the run that
+    holds them, which then sends each once."""
     phones = good_phones(8, seed=1302)
     first = write_sheet(tmp_path / "first.csv", phones[:4])
     other = write_sheet(tmp_path / "other.csv", phones[4:], prefix="Q")
     mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
-    settings = crm_settings(quiet_refusals=True, preexisting_phones=frozenset({f"+91{phones[1]}"}), dup_window=1.0)
-    with Sandbox(settings) as crm:
-        assert import_into(crm, first, mapping, ledger).exit_code == 3
+    with Sandbox(crm_settings()) as crm:
+        env = {**os.environ, "VOX_API_TOKEN": TOKEN, "VOX_BASE_URL": crm.base_url, "LEADIMPORT_LEDGER": str(ledger),
+               "LEADIMPORT_CRASH_AT": "before-request:1"}  # fmt: skip
+        killed = subprocess.run(
+            [sys.executable, "-m", "importer", "run", str(first), "--mapping", str(mapping), "--new-ledger", "-q"],
+            cwd=ROOT, env=env, capture_output=True, check=False, timeout=120,
+        )  # fmt: skip
+        assert killed.returncode == -9 and not crm.leads()
         outcome: list[importer.Outcome] = []
         worker = threading.Thread(
             target=lambda: outcome.append(import_into(crm, other, mapping, ledger, grace=3600.0)), daemon=True
         )
         worker.start()
         wait_until(lambda: outcome, timeout=60.0, message="the other file's import ends without waiting the grace")
-    assert outcome[0].exit_code == 0
-    assert set(outcome[0].rows["status"]) == {"accepted"}
+        assert outcome[0].exit_code == 0 and set(outcome[0].rows["status"]) == {"accepted"}
+        resumed = import_into(crm, first, mapping, ledger)
+        assert resumed.exit_code == 0 and set(resumed.rows["status"]) == {"accepted"}
+        assert sorted(str(lead["phone"]) for lead in crm.leads()) == sorted(f"+91{p}" for p in phones)
+        assert sum(crm.stats().initiate_sizes) == len(phones)
 
 
 def test_a_success_answer_without_the_leads_id_says_the_id_is_unknown(
@@ -209,3 +225,213 @@ def test_a_clock_set_back_since_a_lead_was_sent_does_not_make_the_in_flight_wait
         wait_until(lambda: outcome, timeout=60.0, message="the run waits no longer than the grace")
     rows = rows_by_phone(outcome[0])
     assert rows[phones[0]][0] == "pending" and {rows[p][0] for p in phones[1:]} == {"already-imported"}
+
+
+CUT_FILES = {
+    # A quoted cell with a line break, opened on the line before the last and never closed.
+    "quote-opened-a-line-before": ("utf-8", ",", 'Name,Phone,City\r\nA One,{0},Pune\r\nB Two,{1},"Flat 2\r\nNavi Mum'),
+    # Facebook's lead exports: UTF-16 with a byte-order mark, tab-separated.
+    "utf-16-tabs": ("utf-16", "\t", 'Name\tPhone\tCity\r\nA One\t{0}\tPune\r\nB Two\t{1}\t"Navi, Mum'),
+    "utf-16-le-no-mark": ("utf-16-le", "\t", 'Name\tPhone\tCity\r\nA One\t{0}\tPune\r\nB Two\t{1}\t"Navi, Mum'),
+    # No quote at all: the last line stops before its last cells, with no line break.
+    "short-last-line": ("utf-8", ",", "Name,Phone,Email,City\nA One,{0},a@example.com,Pune\nB Two,{1},b@exam"),
+}
+
+
+@pytest.mark.parametrize("case", CUT_FILES.values(), ids=CUT_FILES.keys())
+def test_a_file_cut_off_mid_row_reports_its_last_row_and_sends_it_not(
+    tmp_path: Path,
+    mapping_file: Callable[..., Path],
+    run_cli: Callable[..., CliRun],
+    case: tuple[str, str, str],
+) -> None:
+    """Files that stop in the middle of their last row in ways the first check missed: inside a quoted cell opened
+    on an earlier line, in UTF-16 (with or without its mark; the streamed reader did not look at such files), or
+    with fewer cells than the header and no line break. The last row is invalid as cut-off-row in validate and
+    run, the first row is sent; each used to be sent with its last value cut short."""
+    encoding, _, text = case
+    phones = good_phones(2, seed=1307)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_bytes(text.format(*phones).encode(encoding))
+    mapping = mapping_file(MAPPING)
+    with Sandbox(crm_settings()) as crm:
+        env = {"VOX_API_TOKEN": TOKEN, "VOX_BASE_URL": crm.base_url, "LEADIMPORT_LEDGER": str(tmp_path / "l.db")}
+        for command in ("validate", "run"):
+            report = tmp_path / f"{command}.report.csv"
+            extra = ["--new-ledger"] if command == "run" else ["--no-ledger"]
+            result = run_cli(command, str(sheet), "--mapping", str(mapping), "--report", str(report), *extra, env=env)
+            rows = by_row(result.report)
+            assert result.exit_code == 1, result.stderr
+            assert rows[3]["status"] == "invalid" and "cut-off-row" in rows[3]["reason"]
+            assert rows[2]["status"] == ("valid" if command == "validate" else "accepted")
+        assert [str(lead["phone"]) for lead in crm.leads()] == [f"+91{phones[0]}"]
+    # The whole-file reader (the upload page's) says the same.
+    whole = prepare(sheet, importer.load_mapping(mapping)).rows
+    assert "cut-off-row" in whole["reason"].tolist()[-1] and whole["reason"].tolist()[0] == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Name,Phone,City\nA One,{0},Pune\nB Two,{1},Pune",  # whole, no final line break
+        'Name,Phone,City\nA One,{0},Pune\nB Two,{1},"Flat 2\nPune"',  # a closed cell with a line break
+        'Name,Phone,City\nA One,{0},"Pune"\nB Two,{1},"Navi ""Mumbai"""',  # ends with a quote written in a cell
+        "Name,Phone,Email,City\nA One,{0}\nB Two,{1}",  # every row leaves its empty cells out
+    ],
+    ids=["no-final-break", "closed-line-break", "doubled-quote", "short-rows-throughout"],
+)
+def test_a_whole_file_without_a_final_line_break_is_not_taken_for_cut_off(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun], text: str
+) -> None:
+    """Files that end without a line break but are whole are read as they are: no row is cut-off-row."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(text.format(*good_phones(2, seed=1308)), encoding="utf-8", newline="")
+    mapping = mapping_file(MAPPING)
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert [row["status"] for row in result.report] == ["valid", "valid"]
+    assert "cut-off-row" not in prepare(sheet, importer.load_mapping(mapping)).rows["reason"].tolist()[-1]
+
+
+def test_the_watcher_waits_for_a_utf16_file_that_ends_inside_a_quoted_cell(tmp_path: Path) -> None:
+    """A UTF-16 (tab-separated, Facebook's) export paused inside a quoted cell is not taken while it may still be
+    written, as a UTF-8 one is not; the watcher's check did not look at UTF-16 files."""
+    clock = ManualClock()
+    settler = Settler(1.0, clock=clock)
+    path = tmp_path / "leads.csv"
+    path.write_bytes('Name\tPhone\tNotes\r\nA One\t9845012345\t"call after 5'.encode("utf-16"))
+    settler.check(path)
+    clock.advance(1.5)
+    verdict = settler.check(path)
+    assert not verdict.ready and "ends inside a quoted cell" in verdict.waiting_for
+
+
+def test_a_full_disk_while_the_ledger_commits_stops_the_run_and_the_next_run_sends_each_lead_once(
+    tmp_path: Path, mapping_file: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills up while the ledger records a run (simulated: SQLite may not grow the file past a few pages
+    more): the run stops (exit 3, stop kind ledger, 'disk ... is full'), rows it could not record are pending, and
+    once there is room the same import sends only what the CRM does not have: every lead stored once."""
+    phones = good_phones(300, seed=1309)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+
+    def tight(path: Path, busy_timeout: float, *, read_only: bool) -> sqlite3.Connection:
+        conn = opening.connect(path, busy_timeout, read_only=read_only)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages + 4}")
+        return conn
+
+    def run() -> importer.Outcome:
+        return importer.import_file(
+            sheet,
+            mapping,
+            token=TOKEN,
+            base_url=crm.base_url,
+            ledger=ledger,
+            send=importer.SendOptions(inflight_grace=0.0, batch_size=50),
+            rate=importer.RateLimit(5000, 1.0),
+            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0),
+        )
+
+    with Sandbox(crm_settings()) as crm:
+        with monkeypatch.context() as patched:
+            patched.setattr(store, "connect", tight)
+            full = run()
+        assert full.exit_code == 3 and full.stop_kind is importer.StopKind.LEDGER
+        assert "is full" in str(full.stop_message)
+        assert "pending" in set(full.rows["status"])
+        again = run()
+        assert sorted(str(lead["phone"]) for lead in crm.leads()) == sorted(f"+91{p}" for p in phones)
+        assert sum(crm.stats().initiate_sizes) == len(phones)  # nothing sent twice
+    assert again.exit_code == 0 and set(again.rows["status"]) <= {"accepted", "already-imported"}, again.rows[
+        "reason"
+    ].value_counts()
+
+
+def test_the_next_watcher_start_waits_for_no_lead_the_crm_answered_about(tmp_path: Path) -> None:
+    """Scheduled `watch --once` starts: the first leaves a.csv pending in processing/ (the CRM's answer left one of
+    its leads out, unconfirmed). The next start, with b.csv dropped meanwhile, takes both up at once: nothing
+    waits out the in-flight grace (120 s) for that lead, since the CRM answered the request that carried it (it
+    is not still storing it) and b.csv does not hold it. Both used to wait the grace first."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = good_phones(8, seed=1310)
+    write_sheet(inbox / "a.csv", phones[:4])
+    settings = crm_settings(quiet_refusals=True, preexisting_phones=frozenset({f"+91{phones[1]}"}), dup_threshold=50)
+    with Sandbox(settings) as crm:
+        env = {
+            **os.environ,
+            "VOX_API_TOKEN": TOKEN,
+            "VOX_BASE_URL": crm.base_url,
+            "LEADIMPORT_LEDGER": str(tmp_path / "l.db"),
+        }
+        env.pop("LEADIMPORT_INFLIGHT_GRACE", None)  # the watcher's own grace (120 s)
+        command = [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(tmp_path / "mapping.yaml"),
+                   "--settle", "0.1", "--poll", "0.05", "--once", "--report-format", "csv"]  # fmt: skip
+        first = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert first.returncode == 3, first.stderr
+        write_sheet(inbox / "b.csv", phones[4:], prefix="Q")
+        second = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert second.returncode == 3, second.stderr
+    assert "Checking them again" not in second.stderr
+    assert stored == sorted(f"+91{p}" for p in phones if p != phones[1])
+    results = {p.name.split("_", 1)[1]: json.loads(p.read_text(encoding="utf-8")) for p in inbox.rglob("*.result.json")}
+    assert results["a.csv.result.json"]["state"] == "pending"
+    assert results["b.csv.result.json"]["state"] == "done" and results["b.csv.result.json"]["counts"] == {"accepted": 4}
+
+
+def test_leads_whose_outcome_a_full_disk_kept_from_the_ledger_are_checked_by_the_next_run(
+    tmp_path: Path, mapping_file: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk is full just when the CRM's answer to a batch is recorded, and has room again when the run ends
+    (another program freed some): the run stops (exit 3) with those rows unconfirmed. The ledger had kept in
+    memory the outcomes the full disk refused and sealed the batch as settled, so its leads stayed in flight for
+    good: every later run said 'sent by interrupted run 1; the next run checks it' (exit 3) and none checked it.
+    Now the next run looks them up, finds them in the CRM and accepts them, sending nothing again."""
+    phones = good_phones(600, seed=1311)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    connections: list[sqlite3.Connection] = []
+
+    def kept(path: Path, busy_timeout: float, *, read_only: bool) -> sqlite3.Connection:
+        conn = opening.connect(path, busy_timeout, read_only=read_only)
+        connections.append(conn)
+        return conn
+
+    def disk(point: str) -> None:
+        conn = connections[-1]
+        if point == "after-answer":  # full while an answer is recorded: the file may not grow by a page
+            conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        elif point in ("after-record", "finishing"):  # room again
+            conn.execute("PRAGMA max_page_count = 1073741823")
+
+    def run() -> importer.Outcome:
+        return importer.import_file(
+            sheet,
+            mapping,
+            token=TOKEN,
+            base_url=crm.base_url,
+            ledger=ledger,
+            send=importer.SendOptions(inflight_grace=0.0, concurrency=1),
+            rate=importer.RateLimit(5000, 1.0),
+            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0),
+        )
+
+    with Sandbox(crm_settings()) as crm:
+        with monkeypatch.context() as patched:
+            patched.setattr(store, "connect", kept)
+            patched.setattr(faults, "reach", disk)
+            full = run()
+        assert full.exit_code == 3 and full.stop_kind is importer.StopKind.LEDGER
+        unconfirmed = {p for p, (status, _, _) in rows_by_phone(full).items() if status == "pending"}
+        assert unconfirmed, full.rows["reason"].value_counts()
+        again = run()
+        assert sum(crm.stats().initiate_sizes) == len(crm.leads())  # nothing sent twice
+        stored = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in crm.leads()}
+    rows = rows_by_phone(again)
+    assert again.exit_code == 0, again.rows["reason"].value_counts()
+    assert sorted(stored) == sorted(phones)
+    assert all(rows[p][0] == "accepted" and rows[p][2] == stored[p] for p in unconfirmed if p in stored)

@@ -85,11 +85,13 @@ def keep_guard_memory(conn: sqlite3.Connection, project_id: str, memory: Duplica
     conn.execute("INSERT OR REPLACE INTO duplicate_guard VALUES (?, ?, ?)", (project_id, json.dumps(data), now))
 
 
-def note_unanswered(
-    conn: sqlite3.Connection, scope: tuple[str, str], run_id: int, reference_ids: Sequence[str], now: str
+def unanswered(
+    conn: sqlite3.Connection, scope: tuple[str, str], reference_ids: Sequence[str], run_id: int | None, now: str
 ) -> dict[str, tuple[int, str]]:
-    """Add ``run_id`` to the runs whose CRM answers left out each of ``reference_ids`` (neither stored nor
-    refused); return each lead's runs: how many, and their ids (``"3, 5, 8"``)."""
+    """The runs whose CRM answers left out each of ``reference_ids`` (neither stored nor refused): how many, and
+    their ids (``"3, 5, 8"``); those never left out are not listed. With ``run_id``, that run is added first."""
+    if run_id is None and not _has(conn, "unanswered_leads"):
+        return {}
     conn.execute(UNANSWERED_TABLE)
     refs = sorted(set(reference_ids))
     known = {
@@ -101,13 +103,14 @@ def note_unanswered(
         )
     }
     counted: dict[str, tuple[int, str]] = {}
-    for ref in refs:
+    for ref in refs if run_id is not None else known:
         runs = [r for r in known.get(ref, "").split(", ") if r]
-        if str(run_id) not in runs:
+        if run_id is not None and str(run_id) not in runs:
             runs.append(str(run_id))
         counted[ref] = (len(runs), ", ".join(runs))
-    conn.executemany(
-        "INSERT OR REPLACE INTO unanswered_leads VALUES (?, ?, ?, ?, ?, ?)",
-        [(*scope, ref, runs, run_id, now) for ref, (_, runs) in counted.items()],
-    )
+    if run_id is not None:
+        conn.executemany(
+            "INSERT OR REPLACE INTO unanswered_leads VALUES (?, ?, ?, ?, ?, ?)",
+            [(*scope, ref, runs, run_id, now) for ref, (_, runs) in counted.items()],
+        )
     return counted

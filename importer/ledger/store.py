@@ -416,15 +416,15 @@ class Ledger:
             with self._transaction("record refused phones in") as conn:
                 crm_memory.note_called(conn, project_id, run_id, refused, _now())
 
-    def note_unanswered(
-        self, run_id: int, project_id: str, process_id: str, reference_ids: Sequence[str]
+    def unanswered(
+        self, project_id: str, process_id: str, reference_ids: Sequence[str], *, run_id: int | None = None
     ) -> dict[str, tuple[int, str]]:
-        """Count a run whose CRM answers left out these leads, neither stored nor refused (once a run): each
-        lead's runs so far, as a count and a list (``"3, 5, 8"``)."""
+        """The runs whose CRM answers left out each of these leads (neither stored nor refused), as a count and a
+        list (``"3, 5, 8"``); with ``run_id``, that run is counted for each of them first (once a run)."""
         if not reference_ids:
             return {}
         with self._transaction("record leads the CRM left unanswered in") as conn:
-            return crm_memory.note_unanswered(conn, (project_id, process_id), run_id, reference_ids, _now())
+            return crm_memory.unanswered(conn, (project_id, process_id), reference_ids, run_id, _now())
 
     def duplicate_memory(self, project_id: str) -> DuplicateMemory:
         """What the duplicate guard learned about the project in earlier runs."""
@@ -576,6 +576,8 @@ class Ledger:
                 if conn.in_transaction:
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    self._log.undo(conn)
                 self._scopes.clear()  # may hold a scope created by the rolled-back transaction
                 self._run_scopes.clear()
                 raise

@@ -62,19 +62,24 @@ class Reconcile:
         if not stale:
             return
         since = {k.reference_id: k.since for k in stale}
-        young = {ref for ref, at in since.items() if _age(at) < self.grace}
+        waitable = {ref for ref, at in since.items() if _age(at) < self.grace}
+        if waitable:
+            # Leads whose request the CRM answered (leaving them out) are not being stored by it any more.
+            answered = ledger.unanswered(self.project_id, self.process_id, sorted(waitable))
+            owner = {k.reference_id: str(k.run_id) for k in stale}
+            waitable = {r for r in waitable if r not in answered or answered[r][1].split(", ")[-1] != owner[r]}
         # A young lead this run does not send is left to the run that does: looking it up now would only be
         # repeated after a wait nobody needs here.
-        others = young - self.holds(young) if young else set()
+        others = waitable - self.holds(waitable) if waitable else set()
         mine = [k.reference_id for k in stale if k.reference_id not in others]
         if not mine:
             return
         adopted = ledger.adopt(run_id, self.project_id, self.process_id, mine)
         found: dict[str, str | None] = {}
-        young = set()
+        young: set[str] = set()
         try:
             self._look_up(adopted, found, sorted({k.run_id for k in stale if k.reference_id not in others}))
-            young = {ref for ref, lead_id in found.items() if lead_id is None and _age(since[ref]) < self.grace}
+            young = {ref for ref, lead_id in found.items() if lead_id is None and ref in waitable}
             if young and not self.stopped():
                 # A clock set back since those leads were sent makes them look younger than they can be: the
                 # wait is never longer than the grace itself.

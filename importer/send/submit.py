@@ -328,7 +328,7 @@ class _Sender:
         if not result.unanswered:
             return result
         ledger, run_id = self.ledger.ledger, self.ledger.run_id
-        runs = ledger.note_unanswered(run_id, self.project_id, self.process_id, result.unanswered)
+        runs = ledger.unanswered(self.project_id, self.process_id, result.unanswered, run_id=run_id)
         refused = {ref: listed for ref, (times, listed) in runs.items() if times >= UNANSWERED_RUNS}
         if not refused:
             return result
