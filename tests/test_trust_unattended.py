@@ -85,9 +85,10 @@ def test_a_lead_the_crm_drops_without_a_word_is_rejected_after_three_runs_and_no
         stored = sorted(str(lead["phone"]) for lead in crm.leads())
     assert stored == sorted(f"+91{p}" for p in phones if p != dropped)
     assert [run.exit_code for run in runs] == [3, 3, 1] and fourth.exit_code == 1
-    for run in runs[:2]:
+    for times, run in enumerate(runs[:2], start=1):
         status, reason, _ = rows_by_phone(run)[dropped]
-        assert status == "pending" and "unconfirmed" in reason
+        assert status == "pending" and "unconfirmed: the CRM's answer left it out" in reason
+        assert f"({times} of 3 such runs before it counts as refused)" in reason
     for run in (runs[2], fourth):
         status, reason, lead_id = rows_by_phone(run)[dropped]
         assert status == "rejected" and not lead_id

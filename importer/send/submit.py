@@ -197,6 +197,8 @@ class _Sender:
         self.requests = 0
         self.hashes: PayloadHashes | None = None
         """Works out the payload hashes the ledger asks for."""
+        self.left_out: dict[str, int] = {}
+        """referenceId → runs whose CRM answers left the lead out (neither stored nor refused), this one included."""
         self.notes: dict[str, str] = {}
         """referenceId → what an accepted row's reason says about how it was sent."""
         self._sent, self._total = 0, len(state)
@@ -329,6 +331,7 @@ class _Sender:
             return result
         ledger, run_id = self.ledger.ledger, self.ledger.run_id
         runs = ledger.unanswered(self.project_id, self.process_id, result.unanswered, run_id=run_id)
+        self.left_out.update({ref: times for ref, (times, _) in runs.items()})
         refused = {ref: listed for ref, (times, listed) in runs.items() if times >= UNANSWERED_RUNS}
         if not refused:
             return result
@@ -486,7 +489,9 @@ class _Sender:
         for ref in result.unsent:
             state.set(where[ref], "pending", reason="not sent: the run stopped before this row")
         for ref in result.unknown:
-            state.set(where[ref], "pending", reason=self._unconfirmed())
+            times = self.left_out.get(ref)
+            reason = self._unconfirmed() if times is None else LEFT_OUT.format(times=times, limit=UNANSWERED_RUNS)
+            state.set(where[ref], "pending", reason=reason)
         self._progress(len(result.outcomes) + len(result.unsent) + len(result.unknown))
         if result.stop is not None:
             self._stop_for(result.stop)
@@ -532,6 +537,10 @@ NO_LEAD_ID = "the CRM's answer gave no lead id: find the lead in the CRM by its 
 UNANSWERED_RUNS = 3
 """Runs whose CRM answers left a lead out (each after sending it twice and looking it up) before it counts as
 refused: one such run may be a CRM slow to show what it stored, three are a CRM that drops the lead."""
+LEFT_OUT = (
+    "unconfirmed: the CRM's answer left it out (neither accepted nor refused) and it is not found there; the next "
+    "run checks it with the CRM first ({times} of {limit} such runs before it counts as refused)"
+)
 UNANSWERED = (
     "not stored by the CRM: its answers left this lead out (neither accepted nor refused) in runs {runs}, and "
     "looking it up found nothing; not sent again. Check the lead with the CRM's support; a changed row is sent "
