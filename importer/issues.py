@@ -152,10 +152,11 @@ CUT_OFF_ROW = Issue(
     severity="error",
     fields=("name", "phone", "email"),  # any of the lead's cells may be the one cut short
     title="The file ends inside this row; its last cell is cut short",
-    explanation="The file ends inside a quoted cell of this row that never closes: it was cut short (a copy, "
-    "upload or export that stopped early), so the row's last value is incomplete. It is not sent.",
+    explanation="The file ends in the middle of this row: inside a quoted cell that never closes, or with fewer "
+    "cells than the header and no line break after them. It was cut short (a copy, upload or export that stopped "
+    "early), so the row's last value is incomplete. It is not sent.",
     fix="Export or copy the file again whole and import it (rows already sent are not sent twice); if the file "
-    "is whole, close the quote at the end of this row.",
+    "is whole, close the quote at the end of this row, or end the row with a line break.",
 )
 MISSING_CONTACT = Issue(
     code="missing-contact",

@@ -105,6 +105,8 @@ class Outcome:
     run_id: int | None = None
     """The ledger's id of this import (``leadimport show RUN_ID``); None for a dry run or without a ledger."""
     ledger_path: Path | None = None
+    ledger_created: bool = False
+    """Whether this import created the ledger (of several started at once on a new one, only one did)."""
     details: tuple[tuple[str, str], ...] = ()
     """Lines for the XLSX report's summary sheet (mapping, mode)."""
     stop_kind: StopKind | None = None
@@ -437,6 +439,7 @@ def import_file(
             blocked_until=datetime.fromtimestamp(sent.blocked_until, UTC) if sent.blocked_until is not None else None,
             run_id=run.run_id if run else None,
             ledger_path=ledger_path,
+            ledger_created=opened is not None and opened.created,
             details=details,
         )
         return _end(run, outcome)

@@ -378,7 +378,7 @@ def test_unmentioned_leads_are_resent_only_once() -> None:
     h = Harness(FakeCrm(silent, silent))
     result = h.submit(leads(1))
     assert h.crm.refs_posted() == [["r1"], ["r1"]]
-    assert result == BatchResult({}, (), ("r1",), None, 4)
+    assert result == BatchResult({}, (), ("r1",), None, 4, unanswered=("r1",))  # left out: counted by the ledger
 
 
 def test_200_without_arrays_is_verified_lead_by_lead() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from importer.sandbox.server import Sandbox, SandboxSettings
-from importer.send.submit import LOOKUP_WORKERS
+from importer.send.reconcile import LOOKUP_WORKERS
 from tests.conftest import PROCESS, PROJECT, ROOT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 from tests.waiting import wait_until

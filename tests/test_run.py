@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from importer._testing import faults
 from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import BASIC_MAPPING, PROCESS, PROJECT, CliRun, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
@@ -296,14 +297,23 @@ def test_run_stopped_before_its_rows_shows_what_earlier_runs_settled(
 
 
 def test_a_report_that_cannot_be_written_after_sending_is_not_nothing_sent(
-    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+    tmp_path: Path,
+    sandbox: Sandbox,
+    mapping_file: Callable[..., Path],
+    run_cli: Callable[..., CliRun],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The leads went in but the report cannot be written: exit 3 (not 2, "nothing sent"), the counts, how
     to rebuild the report; the ledger ends the run, and `show --report` rebuilds it."""
     phones = good_phones(30, seed=77)
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the report's folder should be", encoding="utf-8")
+
+    def block(point: str) -> None:  # a file takes the report folder's place while the leads are sent
+        if point == "report":
+            blocker.write_text("a file where the report's folder should be", encoding="utf-8")
+
+    monkeypatch.setattr(faults, "reach", block)
     mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.db"
     env = run_env(sandbox.base_url, ledger)
     result = _run(run_cli, sheet, mapping, blocker / "r.csv", env)

@@ -13,7 +13,7 @@ import click
 
 from importer._testing import faults
 from importer.cli.catalogue import issues_command
-from importer.cli.ledger_paths import insecure_url, insecure_warning, is_fresh_ledger, ledger_to_read, ledger_to_use
+from importer.cli.ledger_paths import insecure_url, insecure_warning, ledger_to_read, ledger_to_use
 from importer.cli.options import SourceArgs, guarded, ledger_option, parse_rate, refuse_with_no_ledger, source_options
 from importer.cli.rehearsal import sandbox_command
 from importer.cli.render import render
@@ -192,7 +192,6 @@ def run_command(
     if insecure_http and insecure_url(base_url):
         click.echo(insecure_warning(base_url), err=True)
     ledger = None if no_ledger else ledger_to_use(ledger_path, new_ledger=new_ledger)
-    fresh = ledger is not None and is_fresh_ledger(ledger)
     mapping = source.mapping()
     report, report_format = source.report()
     # A scheduler stopping the job (cron timeout, systemd, docker stop) sends SIGTERM: stop like Ctrl-C,
@@ -216,7 +215,7 @@ def run_command(
             new_ledger=new_ledger,
             streamed=True,
         )
-    if fresh and ledger is not None:
+    if outcome.ledger_created and ledger is not None:
         click.echo(f"Started a new ledger at {ledger} (`leadimport history` lists its runs).", err=True)
     shown = outcome.masked() if source.mask_pii else outcome
     problem = changed = None

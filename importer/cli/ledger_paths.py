@@ -16,7 +16,7 @@ from importer.crm.address import is_loopback, mask_url
 from importer.errors import LedgerError
 from importer.ledger.opening import default_ledger_path
 
-__all__ = ["insecure_url", "insecure_warning", "is_fresh_ledger", "ledger_to_read", "ledger_to_use"]
+__all__ = ["insecure_url", "insecure_warning", "ledger_to_read", "ledger_to_use"]
 
 
 def ledger_to_use(explicit: Path | None, *, new_ledger: bool) -> Path:
@@ -28,16 +28,6 @@ def ledger_to_use(explicit: Path | None, *, new_ledger: bool) -> Path:
             "there, add --new-ledger."
         )
     return explicit or default_ledger_path()
-
-
-def is_fresh_ledger(path: Path) -> bool:
-    """Whether ``path`` holds no ledger yet (no file, or an empty one ``--new-ledger`` may start anew)."""
-    try:
-        return path.stat().st_size == 0
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
 
 
 def ledger_to_read(explicit: Path | None) -> Path | None:

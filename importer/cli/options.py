@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -121,11 +122,31 @@ class SourceArgs:
                     f"--report {target} would overwrite {what}; choose another report path "
                     f"(the default is {default_report_path(self.file)})."
                 )
+        _check_writable(target)
         return target, fmt
 
     @property
     def progress(self) -> bool:
         return not (self.quiet or self.as_json) and sys.stderr.isatty()
+
+
+def _check_writable(report: Path) -> None:
+    """Refuse, before anything is read or sent, a report path that cannot be written: a folder there, a file where
+    a folder on its way should be, or a folder this user may not write in (the leads would be sent, and only then
+    the report fail)."""
+    if report.is_dir():
+        raise ConfigError(f"--report {report} is a folder; name a file in it (e.g. {report / 'report.xlsx'}).")
+    folder = report.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(
+            f"--report {report} cannot be written: {folder} is a file, not a folder; choose another report path."
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"--report {report} cannot be written: no permission to write in {folder}; choose another report path."
+        )
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -165,7 +165,9 @@ class CrmClient:
                     to_look_up = self._recovery.check_order(pending, tally, list(unmentioned))
                     # Leads of a request the CRM processes later and that are not there yet are not sent again
                     # (each would be a duplicate once it is processed): they stay unconfirmed, for the next run.
-                    again = self._recovery.settle(to_look_up, tally, resend=resend_unmentioned and not later)
+                    again = self._recovery.settle(
+                        to_look_up, tally, resend=resend_unmentioned and not later, plain=not later and unread is None
+                    )
                     if again:
                         self._send(again, tally, resend_unmentioned=False)
                     elif unread is not None and not resend_unmentioned and tally.stop is None:

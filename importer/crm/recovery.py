@@ -194,8 +194,11 @@ class Recovery:
             return []
         return self._recheck(leads, tally)
 
-    def settle(self, unmentioned: list[Lead], tally: Tally, *, resend: bool) -> list[Lead]:
-        """Look up leads an answer did not mention; return the absent ones to send once more, if allowed."""
+    def settle(self, unmentioned: list[Lead], tally: Tally, *, resend: bool, plain: bool = False) -> list[Lead]:
+        """Look up leads an answer did not mention; return the absent ones to send once more, if allowed.
+
+        ``plain``: the answer was the CRM's own, of a request it processed before answering (not a 202, not a
+        page that is no answer): absent leads not sent again are noted as left unanswered."""
         if not unmentioned:
             return []
         log.info("The CRM's answer did not mention %d leads; looking them up", len(unmentioned))
@@ -241,6 +244,8 @@ class Recovery:
         # Sent (twice), answered without a word about them, and not found: the CRM may show them later.
         # Unconfirmed, not unsent: the next run looks them up before it sends them again.
         tally.unknown.update(answers.ref(lead) for lead in absent)
+        if plain and not resend:
+            tally.unanswered.update(answers.ref(lead) for lead in absent)
         return []
 
     def _recheck(self, leads: list[Lead], tally: Tally) -> list[Lead]:

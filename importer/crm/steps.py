@@ -54,6 +54,9 @@ class BatchResult:
     unknown: tuple[str, ...]
     stop: Stop | None
     requests: int
+    unanswered: tuple[str, ...] = ()
+    """Those of ``unknown`` the CRM answered about without a word (in neither its successes nor its errors)
+    and does not have when looked up: silently refused, or stored but not shown yet."""
 
 
 # -- steps of the request loops ----------------------------------------------------
@@ -148,6 +151,8 @@ class Tally:
     message: looked up by referenceId, since an interrupted earlier request may have stored this very lead;
     accepted when the CRM holds it, else rejected with the message."""
 
+    unanswered: set[str] = field(default_factory=set)
+    """Leads sent again after an answer that left them out, left out once more and still not found."""
     unseen: set[str] = field(default_factory=set)
     """Leads of a request that may have stored them (its answer was lost, or did not mention them), none of whose
     leads the CRM showed when looked up, sent again: refused then as a duplicate, such a lead may be refused
@@ -168,4 +173,5 @@ class Tally:
         open_refs = [ref for ref in refs if ref not in outcomes]
         unsent = tuple(r for r in open_refs if r in self.unsent and r not in self.unknown)
         unknown = tuple(r for r in open_refs if r not in unsent)
-        return BatchResult(outcomes, unsent, unknown, self.stop, self.requests)
+        unanswered = tuple(r for r in unknown if r in self.unanswered) if self.unanswered else ()
+        return BatchResult(outcomes, unsent, unknown, self.stop, self.requests, unanswered)

@@ -338,6 +338,17 @@ class BatchLog:
         self.mine.add(batch.batch_id)
         self._runs.setdefault(batch.run_id, []).append(batch.batch_id)
 
+    def undo(self, conn: sqlite3.Connection) -> None:
+        """After a write transaction failed (a full disk): this process's open batches as stored again. The
+        outcomes :meth:`settle` had set in memory were rolled back on the disk; kept, they would have the batches
+        sealed as settled, their leads in flight for good and never checked with the CRM."""
+        for batch_id, _, _, _, outcomes in self._select_batches(conn, sorted(self.mine)):
+            batch = self.batches[batch_id]
+            size = batch.size
+            batch.columns[KEY_FIELDS:] = (
+                json.loads(outcomes) if outcomes else [["in-flight"] * size, [None] * size, [None] * size]
+            )
+
     def settled_of_run(self, run_id: int) -> list[int]:
         """This process's open batches of the run with no lead in flight."""
         return [b for b in self._runs.get(run_id, []) if not self.batches[b].in_flight()]

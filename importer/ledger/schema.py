@@ -11,6 +11,8 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from importer.errors import LedgerError
@@ -30,6 +32,7 @@ __all__ = [
     "key_hash_is_current",
     "reindex",
     "schema_version",
+    "wait_for_tables",
 ]
 
 SCHEMA_VERSION = 4
@@ -97,6 +100,26 @@ MOVE_ASIDE = (
     "move it aside (e.g. `mv {path} {path}.broken`) and run again; leads it recorded will then not be "
     "recognised as already imported"
 )
+
+
+def wait_for_tables(version: Callable[[], int | None], path: Path) -> int:
+    """The schema version (read by ``version``) of the file at ``path`` that existed with no tables, once another
+    process has created them.
+
+    Two runs starting on a new ledger: the other one may be between creating the file and its tables.
+    Otherwise the file lost its tables: a ledger copied without its -wal file, where a killed run keeps
+    what it recorded, is refused rather than taken for a new, empty one (everything would be resent).
+    """
+    for _ in range(SCHEMA_WAIT_STEPS):
+        time.sleep(0.1)
+        found = version()
+        if found is not None:
+            return found
+    raise LedgerError(
+        f"the ledger {path} is an SQLite file with no tables. A ledger copied without its "
+        f"{path.name}-wal file loses what a killed run recorded there: copy the -wal file along, or use "
+        f"`sqlite3 SOURCE '.backup {path}'`. To start a new ledger there, pass --new-ledger."
+    )
 
 
 def create_atomically(path: Path) -> bool:

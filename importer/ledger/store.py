@@ -21,7 +21,6 @@ import os
 import socket
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -37,7 +36,7 @@ from importer.ledger.matching import ClaimResult, Known, LeadKey, PayloadHashes
 from importer.ledger.opening import connect, default_ledger_path, errors, existing_size, wait_until_written
 from importer.ledger.run_locks import RunLocks
 from importer.ledger.runs import LEAD_COLUMNS, RUN_COLUMNS, RunRecord, batch_lead, run_record
-from importer.ledger.schema import SCHEMA_VERSION, SCHEMA_WAIT_STEPS
+from importer.ledger.schema import SCHEMA_VERSION
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -417,6 +416,16 @@ class Ledger:
             with self._transaction("record refused phones in") as conn:
                 crm_memory.note_called(conn, project_id, run_id, refused, _now())
 
+    def unanswered(
+        self, project_id: str, process_id: str, reference_ids: Sequence[str], *, run_id: int | None = None
+    ) -> dict[str, tuple[int, str]]:
+        """The runs whose CRM answers left out each of these leads (neither stored nor refused), as a count and a
+        list (``"3, 5, 8"``); with ``run_id``, that run is counted for each of them first (once a run)."""
+        if not reference_ids:
+            return {}
+        with self._transaction("record leads the CRM left unanswered in") as conn:
+            return crm_memory.unanswered(conn, (project_id, process_id), reference_ids, run_id, _now())
+
     def duplicate_memory(self, project_id: str) -> DuplicateMemory:
         """What the duplicate guard learned about the project in earlier runs."""
         with self._mutex, self._errors("read"):
@@ -545,23 +554,13 @@ class Ledger:
                 schema.reindex(conn)
 
     def _wait_for_schema(self) -> int:
-        """The schema version of a file that existed with no tables, once another process has created them.
+        """The schema version of a file that existed with no tables, once another process has created them."""
 
-        Two runs starting on a new ledger: the other one may be between creating the file and its tables.
-        Otherwise the file lost its tables: a ledger copied without its -wal file, where a killed run keeps
-        what it recorded, is refused rather than taken for a new, empty one (everything would be resent).
-        """
-        for _ in range(SCHEMA_WAIT_STEPS):
-            time.sleep(0.1)
+        def version() -> int | None:
             with self._mutex, self._errors("read"):
-                version = schema.schema_version(self._conn, self.path)
-            if version is not None:
-                return version
-        raise LedgerError(
-            f"the ledger {self.path} is an SQLite file with no tables. A ledger copied without its "
-            f"{self.path.name}-wal file loses what a killed run recorded there: copy the -wal file along, or use "
-            f"`sqlite3 SOURCE '.backup {self.path}'`. To start a new ledger there, pass --new-ledger."
-        )
+                return schema.schema_version(self._conn, self.path)
+
+        return schema.wait_for_tables(version, self.path)
 
     @contextlib.contextmanager
     def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
@@ -577,6 +576,8 @@ class Ledger:
                 if conn.in_transaction:
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    self._log.undo(conn)
                 self._scopes.clear()  # may hold a scope created by the rolled-back transaction
                 self._run_scopes.clear()
                 raise

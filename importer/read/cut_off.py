@@ -1,12 +1,21 @@
-"""A text file cut short in the middle of a row: it ends inside a quoted cell that never closes (a copy,
-upload or export that stopped early, a file taken while still being written). The CSV reader takes what is
-there as the cell's whole value; this says so, so the row is not sent with a value cut short."""
+"""A text file cut short in the middle of a row (a copy, upload or export that stopped early, a file taken while
+still being written): it ends inside a quoted cell that never closes (opened on its last line, or on an earlier
+one when the cell holds line breaks), or with no line break after a last row that has fewer cells than the
+header while the row before it is whole. The CSV reader takes what is there as the row; this says so, so the
+row is not sent with a value cut short. Files in UTF-16 (with or without a byte-order mark) are read as such."""
 
 from __future__ import annotations
 
+import codecs
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["TAIL_CHARS", "ends_inside_quote", "file_ends_inside_quote"]
+import numpy as np
+import pyarrow as pa
+
+from importer.read.text import _bomless_utf16
+
+__all__ = ["TAIL_CHARS", "ends_inside_quote", "ends_mid_row", "file_ends_inside_quote", "file_tail", "last_row"]
 
 TAIL_CHARS = 65_536
 """Characters at the end of a text looked at: the last line of a lead file is shorter."""
@@ -36,19 +45,69 @@ def ends_inside_quote(text: str, delimiter: str) -> bool:
     return inside
 
 
-def file_ends_inside_quote(path: Path, delimiter: str | None = None) -> bool:
-    """Whether the text file at ``path`` ends inside a quoted cell of its last line (with any usual delimiter
-    when ``delimiter`` is None). Files in UTF-16 or unreadable ones are not looked at (False)."""
+def ends_mid_row(text: str, delimiter: str, last_row: Sequence[str | None], missing: np.ndarray | None = None) -> bool:
+    """Whether ``text`` (the end of a file) stops in the middle of its last row, which the reader made
+    ``last_row``; ``missing``: the cells each row of the file (or of its last chunk) lacked, if any did."""
+    if not text or text.endswith(("\n", "\r")) or not any(v and v.strip() for v in last_row):
+        return False
+    if ends_inside_quote(text, delimiter) or _inside_quoted_value(text, delimiter, last_row):
+        return True
+    # A last row short of cells with the row before it whole: the file stopped mid-row (an exporter that leaves
+    # out trailing empty cells does so on many rows, and such a last row says nothing).
+    return missing is not None and len(missing) > 0 and missing[-1] > 0 and (len(missing) < 2 or missing[-2] == 0)
+
+
+def last_row(columns: pa.Table | Sequence[Sequence[str | None]]) -> list[str | None]:
+    """The cells of the last row of a parsed table (given as an Arrow table or as columns); none when empty."""
+    if isinstance(columns, pa.Table):
+        return [column[-1].as_py() for column in columns.columns] if columns.num_rows else []
+    return [column[-1] for column in columns if len(column)]
+
+
+def _inside_quoted_value(text: str, delimiter: str, last_row: Sequence[str | None]) -> bool:
+    """Whether ``text`` ends with the last value of ``last_row`` as an opened quoted cell that never closes: the
+    reader took the rest of the file, line breaks and all, for that cell."""
+    value = next((v for v in reversed(last_row) if v), "")
+    if not value or not value.strip('"'):  # a cell of quotes alone reads the same closed or not
+        return False
+    raw = '"' + value.replace('"', '""')
+    if not text.endswith(raw) or len(raw) > len(text):
+        return False
+    before = text[: len(text) - len(raw)]
+    return before == "" or before.endswith((delimiter, "\n", "\r"))
+
+
+def file_tail(path: Path, size: int = 4096) -> str | None:
+    """About the last ``size`` bytes of the text file at ``path``, decoded (UTF-8, or UTF-16 when its opening
+    says so); None when it cannot be read."""
     try:
         with path.open("rb") as handle:
-            start = handle.read(2)
-            if start in (b"\xff\xfe", b"\xfe\xff"):
-                return False
+            head = handle.read(4096)
             handle.seek(0, 2)
-            size = handle.tell()
-            handle.seek(max(0, size - 4096))
+            start = max(0, handle.tell() - size)
+            codec = _utf16(head)
+            if codec is not None:
+                start = max(2 if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else 0, start - start % 2)
+            handle.seek(start)
             tail = handle.read()
     except OSError:
+        return None
+    return tail.decode(codec or "utf-8", errors="ignore")
+
+
+def file_ends_inside_quote(path: Path, delimiter: str | None = None) -> bool:
+    """Whether the text file at ``path`` ends inside a quoted cell of its last line (with any usual delimiter
+    when ``delimiter`` is None). Unreadable files are not looked at (False)."""
+    text = file_tail(path)
+    if text is None:
         return False
-    text = tail.decode("utf-8", errors="ignore")
     return any(ends_inside_quote(text, d) for d in ((delimiter,) if delimiter else _DELIMITERS))
+
+
+def _utf16(head: bytes) -> str | None:
+    """The UTF-16 codec a file opening with ``head`` is written in, if any."""
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    return _bomless_utf16(head)

@@ -29,7 +29,7 @@ from importer.columns import (
 )
 from importer.config import LeadMapping
 from importer.errors import ConfigError, SourceError
-from importer.read.cut_off import TAIL_CHARS, ends_inside_quote
+from importer.read.cut_off import TAIL_CHARS, ends_mid_row, last_row
 from importer.read.header import (
     HEADER_SEARCH_ROWS,
     HeaderMatch,
@@ -224,7 +224,8 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
         table = replace(table, notes=(*table.notes, *notes))
     if body.line_breaks() > len(cells):  # else no cell holds a line break (each record ends with one)
         _refuse_runaway_quotes(table, delimiter)
-    if len(cells) and ends_inside_quote(decoded.text[-TAIL_CHARS:], delimiter):
+    final_row = last_row(parsed if isinstance(parsed, pa.Table) else parsed.columns)
+    if final_row and ends_mid_row(decoded.text[-TAIL_CHARS:], delimiter, final_row, table.missing_cells):
         table = replace(table, cut_short=True)
     return table
 

@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 from importer.columns import column_blocks, columns_holding, empty_text, holds_char_in, split_block
 from importer.config import LeadMapping
 from importer.errors import SourceError
-from importer.read.cut_off import file_ends_inside_quote
+from importer.read.cut_off import TAIL_CHARS, ends_mid_row, file_tail
 from importer.read.header import (
     HeaderMatch,
     choose_header,
@@ -153,12 +153,18 @@ class TextStream:
             parts = ((cells, last, None) for cells, last in _row_chunks(self._batches(), *widths))
         for cells, last, missing in parts:
             chunk = self._chunk(cells, start, check=check, missing=missing)
-            if last and len(cells[0]) and file_ends_inside_quote(self.path, str(self.table.delimiter)):
+            if last and len(cells[0]) and self._ends_mid_row(cells, missing):
                 chunk = replace(chunk, cut_short=True)
             yield chunk, last
             start += len(cells[0])
         if start == 0:
             yield self._chunk([pa.array([], pa.large_string()) for _ in self.names], 0, check=check), True
+
+    def _ends_mid_row(self, cells: list[pa.Array], missing: np.ndarray | None) -> bool:
+        """Whether the file stops in the middle of its last row (:mod:`importer.read.cut_off`), the last of ``cells``."""
+        text = file_tail(self.path, TAIL_CHARS)
+        final_row = [column[-1].as_py() for column in cells]
+        return text is not None and ends_mid_row(text, str(self.table.delimiter), final_row, missing)
 
     def _chunk(
         self, cells: list[pa.Array], start: int, *, check: bool, missing: np.ndarray | None = None

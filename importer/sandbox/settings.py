@@ -54,6 +54,9 @@ class SandboxSettings:
     quiet_refusals: bool = False
     """A bulk answer leaves the leads it refused out (in neither ``success`` nor ``errors``): the CRM drops them
     silently (they still count toward the duplicate block)."""
+    success_ids: bool = True
+    """A bulk answer's success items carry the stored lead's ``_id`` (False: they carry its referenceId and
+    fields but no ``_id``; the contract does not say which fields they hold, §6)."""
     show_after: float = 0.0
     """Seconds on the sandbox's clock after a lead is stored before ``GET /leads/get`` finds it: until then it
     answers as for a lead it does not have, while creates already refuse the lead as a duplicate (a CRM whose

@@ -278,6 +278,8 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
         return Reply(settings.whole_batch_refusal, {"success": False, "error": errors[0]["error"]})
     status = 400 if errors and settings.mixed_status_400 else 200
     success = [stored for stored, _ in results if stored is not None]
+    if not settings.success_ids:
+        success = [{key: value for key, value in stored.items() if key != "_id"} for stored in success]
     if settings.answer_shape == "envelope":
         return Reply(status, {"success": True, "data": {"success": success, "errors": errors}})
     if settings.answer_shape == "results":

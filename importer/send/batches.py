@@ -5,7 +5,7 @@ never held at once, and the thread feeding the requests never builds any)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +40,14 @@ class SheetRows:
         """The valid rows still ``valid`` (neither sent nor settled): referenceId → row position."""
         still = self.positions[self.status[self.positions] == "valid"]
         return dict(zip(_take(self._refs, still).to_pylist(), still.tolist(), strict=True))
+
+    def holds(self, refs: Collection[str]) -> set[str]:
+        """Those of ``refs`` that are the referenceId of one of the valid rows."""
+        if not refs or not len(self.positions):
+            return set()
+        mine = _take(self._refs, self.positions)
+        wanted = pa.array(sorted(refs), mine.type)
+        return set(wanted.filter(pc.is_in(wanted, value_set=mine)).to_pylist())
 
     def set(
         self, at: int, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None

@@ -16,32 +16,28 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from importer._testing import faults
-from importer.crm.client import BatchResult, CrmClient, is_called_phone
+from importer.crm.client import BatchResult, CrmClient, LeadOutcome, is_called_phone
 from importer.crm.dup_budget import DuplicateBudget, DuplicateRule, GuardStats, Reservation
-from importer.errors import CrmError, KeyBlocked, LeadImportError, LedgerError, StopKind
+from importer.errors import KeyBlocked, LeadImportError, LedgerError, StopKind
 from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
 from importer.send.batches import Batch, Batches, LeadSource, SheetRows, ValidRows, payload_hashes_of
 from importer.send.plan import MAX_BATCH
+from importer.send.reconcile import Reconcile
 from importer.text_columns import TextColumns
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, "int | None"], None]
 """``progress(stage, done, total)``: how far a stage (``reading``, ``validating``, ``sending`` …) has come."""
-
-LOOKUP_WORKERS = 32
-"""Lookups of an interrupted run's leads in flight at once (all within the shared rate budget): enough to
-use the whole budget against a CRM that takes a couple of seconds per answer."""
 
 SEAL_EVERY = 50
 """Batches recorded between two seals of the run's settled batches in the ledger (``Ledger.seal_settled``):
@@ -201,6 +197,8 @@ class _Sender:
         self.requests = 0
         self.hashes: PayloadHashes | None = None
         """Works out the payload hashes the ledger asks for."""
+        self.left_out: dict[str, int] = {}
+        """referenceId → runs whose CRM answers left the lead out (neither stored nor refused), this one included."""
         self.notes: dict[str, str] = {}
         """referenceId → what an accepted row's reason says about how it was sent."""
         self._sent, self._total = 0, len(state)
@@ -214,84 +212,22 @@ class _Sender:
             self.options.progress("sent", self._sent, self._total)
 
     def reconcile(self) -> None:
-        """Settle leads an interrupted run left in-flight: found in the CRM → accepted, else pending.
-
-        The interrupted run's last requests may still be running at the CRM: a lead sent less than
-        ``inflight_grace`` seconds ago and not found yet is looked up again once that much time has
-        passed, and only then counts as not stored. Stopped meanwhile (Ctrl-C, SIGTERM), what was
-        found is kept and the rest stays in flight for the next run to check.
-        """
+        """Settle leads interrupted runs left in flight (:mod:`importer.send.reconcile`)."""
         assert self.ledger is not None
-        ledger, run_id = self.ledger.ledger, self.ledger.run_id
-        stale = ledger.stale_in_flight(self.project_id, self.process_id)
-        if not stale:
-            return
-        adopted = ledger.adopt(run_id, self.project_id, self.process_id, [k.reference_id for k in stale])
-        since = {k.reference_id: k.since for k in stale}
-        grace = self.options.inflight_grace
-        found: dict[str, str | None] = {}
-        young: set[str] = set()
-        try:
-            self._look_up(adopted, found, sorted({k.run_id for k in stale}))
-            young = {ref for ref, lead_id in found.items() if lead_id is None and _age(since[ref]) < grace}
-            if young and self.stop is None:
-                wait_s = grace - min(_age(since[ref]) for ref in young)
-                log.warning(
-                    "%d leads an interrupted run sent less than %g s ago are not in the CRM (yet): it may still be "
-                    "storing them. Checking them again in %.0f s, before sending anything.",
-                    len(young),
-                    grace,
-                    wait_s,
-                )
-                time.sleep(max(0.0, wait_s))
-                again: dict[str, str | None] = {}
-                try:
-                    self._look_up(sorted(young), again)
-                finally:
-                    found.update(again)
-                    young -= again.keys()
-        except KeyboardInterrupt:
-            self._stop_on(
-                "interrupted while checking the leads of an interrupted run with the CRM; nothing was sent. "
-                "Run the same command to resume.",
-                StopKind.INTERRUPTED,
-            )
-        # Leads not looked up again after the grace stay in flight: the next run checks them.
-        ledger.resolve(run_id, self.project_id, self.process_id, {r: i for r, i in found.items() if r not in young})
-
-    def _look_up(self, refs: Sequence[str], found: dict[str, str | None], runs: Sequence[int] = ()) -> None:
-        """Put in ``found`` the CRM _id of each of ``refs`` (None: not found); a failed lookup stops the run.
-
-        One lookup per lead, many at once within the shared rate budget, with progress (``checking``).
-        On Ctrl-C the lookups not started are dropped, those under way finish, and the interrupt goes on.
-        """
-        if runs:
-            which = ", ".join(str(r) for r in runs)
-            log.warning("checking %s leads of run %s that may have reached the CRM", f"{len(refs):,}", which)
-        progress = self.options.progress
-        if progress:
-            progress("checking", 0, len(refs))
-        pool = ThreadPoolExecutor(max_workers=max(1, min(len(refs), max(self.options.concurrency, LOOKUP_WORKERS))))
-        futures = {pool.submit(self.client.find, ref): ref for ref in refs}
-        done = 0
-        try:
-            for future in as_completed(futures):
-                done += 1
-                if progress:
-                    progress("checking", done, len(refs))
-                try:
-                    found[futures[future]] = future.result()
-                except CrmError as exc:
-                    self._stop_for(exc)
-        except KeyboardInterrupt:
-            self.client.stop_sending()  # lookups retrying after a failure give up at once
-            pool.shutdown(wait=True, cancel_futures=True)
-            for future, ref in futures.items():
-                if future.done() and not future.cancelled() and future.exception() is None:
-                    found[ref] = future.result()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        Reconcile(
+            self.client,
+            self.ledger.ledger,
+            self.ledger.run_id,
+            self.project_id,
+            self.process_id,
+            grace=self.options.inflight_grace,
+            concurrency=self.options.concurrency,
+            progress=self.options.progress,
+            holds=self.state.holds,
+            stopped=lambda: self.stop is not None,
+            stop_for=self._stop_for,
+            stop_on=self._stop_on,
+        ).run()
 
     def send(self, batches: Batches) -> None:
         """Claim, send and record batch after batch, several at once."""
@@ -369,6 +305,7 @@ class _Sender:
         faults.reach("after-answer")
         if self.ledger is not None:
             try:
+                result = self._refused_silently(result)
                 self.ledger.ledger.record(
                     self.ledger.run_id,
                     [(ref, o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()],
@@ -384,6 +321,26 @@ class _Sender:
                 with contextlib.suppress(LedgerError):  # only memory is at stake: the run ends by sealing anyway
                     self.ledger.ledger.seal_settled(self.ledger.run_id)
         return result
+
+    def _refused_silently(self, result: BatchResult) -> BatchResult:
+        """Count the run in the ledger for each lead the CRM's answers left out and does not have; a lead so left
+        out in :data:`UNANSWERED_RUNS` runs is taken as refused (rejected, not sent again), so that a CRM that
+        drops a lead without a word does not leave it pending, and a scheduled job unfinished, for ever."""
+        assert self.ledger is not None
+        if not result.unanswered:
+            return result
+        ledger, run_id = self.ledger.ledger, self.ledger.run_id
+        runs = ledger.unanswered(self.project_id, self.process_id, result.unanswered, run_id=run_id)
+        self.left_out.update({ref: times for ref, (times, _) in runs.items()})
+        refused = {ref: listed for ref, (times, listed) in runs.items() if times >= UNANSWERED_RUNS}
+        if not refused:
+            return result
+        outcomes = dict(result.outcomes)
+        for ref, listed in refused.items():
+            outcomes[ref] = LeadOutcome(ref, "rejected", message=UNANSWERED.format(runs=listed))
+        unknown = tuple(ref for ref in result.unknown if ref not in refused)
+        unanswered = tuple(ref for ref in result.unanswered if ref not in refused)
+        return replace(result, outcomes=outcomes, unknown=unknown, unanswered=unanswered)
 
     def _note_called(self, leads: list[dict[str, object]], result: BatchResult) -> None:
         """Keep the phones the CRM refused as already called: no later run sends them again."""
@@ -479,7 +436,8 @@ class _Sender:
             # confirmed by this run's own reconciliation of an interrupted run
             self.state.set(at, "accepted", lead_id=known.lead_id)
         elif known.state == "accepted":
-            self.state.set(at, "already-imported", lead_id=known.lead_id, run=known.run_id)
+            reason = "" if known.lead_id else NO_LEAD_ID
+            self.state.set(at, "already-imported", reason=reason, lead_id=known.lead_id, run=known.run_id)
         elif known.state == "rejected":
             self.state.set(
                 at, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id
@@ -518,11 +476,12 @@ class _Sender:
         accepted: list[int] = []
         lead_ids: list[str | None] = []
         for ref, outcome in result.outcomes.items():
-            if outcome.state == "accepted" and ref not in notes:
+            if outcome.state == "accepted" and ref not in notes and outcome.lead_id:
                 accepted.append(where[ref])
                 lead_ids.append(outcome.lead_id)
             elif outcome.state == "accepted":
-                state.set(where[ref], "accepted", reason=notes[ref], lead_id=outcome.lead_id)
+                reason = "; ".join(filter(None, (notes.get(ref), None if outcome.lead_id else NO_LEAD_ID)))
+                state.set(where[ref], "accepted", reason=reason, lead_id=outcome.lead_id)
             else:
                 state.set(where[ref], "rejected", reason=outcome.message or "rejected by the CRM")
         if accepted:
@@ -530,7 +489,9 @@ class _Sender:
         for ref in result.unsent:
             state.set(where[ref], "pending", reason="not sent: the run stopped before this row")
         for ref in result.unknown:
-            state.set(where[ref], "pending", reason=self._unconfirmed())
+            times = self.left_out.get(ref)
+            reason = self._unconfirmed() if times is None else LEFT_OUT.format(times=times, limit=UNANSWERED_RUNS)
+            state.set(where[ref], "pending", reason=reason)
         self._progress(len(result.outcomes) + len(result.unsent) + len(result.unknown))
         if result.stop is not None:
             self._stop_for(result.stop)
@@ -571,6 +532,21 @@ class _Sender:
             self.stop, self.stop_kind = message, kind
 
 
+NO_LEAD_ID = "the CRM's answer gave no lead id: find the lead in the CRM by its referenceId"
+
+UNANSWERED_RUNS = 3
+"""Runs whose CRM answers left a lead out (each after sending it twice and looking it up) before it counts as
+refused: one such run may be a CRM slow to show what it stored, three are a CRM that drops the lead."""
+LEFT_OUT = (
+    "unconfirmed: the CRM's answer left it out (neither accepted nor refused) and it is not found there; the next "
+    "run checks it with the CRM first ({times} of {limit} such runs before it counts as refused)"
+)
+UNANSWERED = (
+    "not stored by the CRM: its answers left this lead out (neither accepted nor refused) in runs {runs}, and "
+    "looking it up found nothing; not sent again. Check the lead with the CRM's support; a changed row is sent "
+    "again"
+)
+
 OTHERS_EMAIL = "sent without its email: an earlier lead with another phone has that address"
 
 
@@ -590,11 +566,3 @@ def _interrupts_ignored() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _age(since: str) -> float:
-    """Seconds since an ISO timestamp of the ledger (a missing or unreadable one counts as long ago)."""
-    try:
-        return (datetime.now(UTC) - datetime.fromisoformat(since)).total_seconds()
-    except ValueError:
-        return float("inf")
