@@ -172,9 +172,13 @@ def test_a_removed_inbox_is_not_made_again_and_is_watched_again_once_back(
     )  # fmt: skip
     stopped = threading.Event()
     looks: list[float] = []
+    hold, held, go_on = threading.Event(), threading.Event(), threading.Event()
 
     def wait(seconds: float) -> bool:
         looks.append(seconds)
+        if hold.is_set() and not go_on.is_set():  # between two looks, so nothing is being written in the inbox
+            held.set()
+            go_on.wait()
         return stopped.wait(seconds)
 
     watcher = Watcher(settings, wait=wait)
@@ -182,7 +186,10 @@ def test_a_removed_inbox_is_not_made_again_and_is_watched_again_once_back(
     thread.start()
     try:
         wait_until(lambda: (inbox / "processing").is_dir(), message="the watcher started")
+        hold.set()
+        assert held.wait(timeout=60), "the watcher finished a look at the inbox"
         shutil.rmtree(inbox)
+        go_on.set()
         wait_until(lambda: "is gone" in caplog.text, message="the watcher says the inbox is gone")
         seen = len(looks)
         wait_until(lambda: len(looks) > seen + 5, message="the watcher looked again several times")
@@ -197,6 +204,7 @@ def test_a_removed_inbox_is_not_made_again_and_is_watched_again_once_back(
         assert caplog.text.count("is gone") == 1 and "is back" in caplog.text
     finally:
         stopped.set()
+        go_on.set()
         watcher.stop()
         thread.join(timeout=60)
     assert not thread.is_alive()
