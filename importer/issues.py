@@ -217,7 +217,7 @@ MASKED_EMAIL = Issue(
     code="masked-email",
     severity="warning",
     fields=("email",),
-    title="An address hidden behind asterisks (ra******@gmail.com); not sent",
+    title="An address hidden behind asterisks or dots (ra******@gmail.com, ra••••@gmail.com); not sent",
     explanation="Part of this address is hidden (a portal's lead not yet bought, a --mask-pii report): it is not sent.",
     fix="Export the leads with their addresses shown, or import the sheet itself, not a masked report of it.",
 )
@@ -227,8 +227,8 @@ MASKED_PHONE = Issue(
     fields=("phone",),
     title="A number with digits hidden (98XXXXXX10); not sent",
     explanation=(
-        "Some digits of this number are hidden (X or *), as a portal shows a lead not yet bought and a report "
-        "written with --mask-pii shows every number: it is nobody's number, so the lead goes to the CRM without it "
+        "Some digits of this number are hidden (X, *, •, #, …), as a portal shows a lead not yet bought and a "
+        "report written with --mask-pii shows every number: it is nobody's number, so the lead goes to the CRM without it "
         "(with its email, or another phone column's number), or is invalid with nothing else to reach it by."
     ),
     fix="Export the leads with their numbers shown (unlock them on the portal), or import the sheet itself, not a "

@@ -42,9 +42,14 @@ from importer.normalize.phones import NO_REGION, normalize_phones, normalize_pho
 _SEPARATED = r"[\s().\-/]"
 _TEXT = pa.large_string()
 _OWN_CODE = r"^\s*(?:\+|00)|\+"
-# A number with some of its digits hidden (98XXXXXX10, +91 98******10, XXXXXXXXXX), at least 7 places long.
-_MASKED = r"^\s*\+?[\d\s().\-/]*(?:XX|xx|\*\*)[\d\s().\-/Xx*]*$"
-_SEVEN_PLACES = r"^(?:[^\dXx*]*[\dXx*]){7}"
+# A number with some of its digits hidden (98XXXXXX10, +91 98******10, 98••••••10, 98######10, XXXXXXXXXX), at
+# least 7 places long: a run of one of the symbols portals, CRMs and --mask-pii reports write for a hidden digit.
+# X * # ? bullet, black circle, middle dot, bullet operator, white bullet, asterisk operator, full-width X x * #
+MASK_SYMBOLS = "Xx*#?\u2022\u25cf\u00b7\u2219\u25e6\u2217\uff38\uff58\uff0a\uff03"
+_ELLIPSIS = "[\u2026\u22ef]"  # … ⋯: three hidden digits in one character
+_MASK_RUN = "|".join(re.escape(symbol * 2) for symbol in MASK_SYMBOLS)  # RE2 has no backreference
+_MASKED = rf"^\s*\+?[\d\s().\-/]*(?:{_MASK_RUN})[\d\s().\-/{re.escape(MASK_SYMBOLS)}]*$"
+_SEVEN_PLACES = rf"^(?:[^\d{re.escape(MASK_SYMBOLS)}]*[\d{re.escape(MASK_SYMBOLS)}]){{7}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +129,13 @@ def _cells(cells: pd.Series) -> tuple[ArrowText, np.ndarray, np.ndarray]:
 def _masked(values: ArrowText) -> np.ndarray:
     """Which cells hold a number with digits hidden, as a portal shows a lead not yet bought and a report
     written with --mask-pii shows every number (an extension's single x is no mask)."""
-    found = holds_char_in(values, "Xx*")
+    found = holds_char_in(values, "Xx*#?") | ~to_bool(
+        pc.fill_null(pc.string_is_ascii(values), True)
+    )  # • … full-width X
     if not found.any():
         return found
     rows = np.flatnonzero(found)
-    some = pc.take(values, pa.array(rows))
+    some = pc.replace_substring_regex(pc.take(values, pa.array(rows)), _ELLIPSIS, "***")
     hit = pc.and_(pc.match_substring_regex(some, _MASKED), pc.match_substring_regex(some, _SEVEN_PLACES))
     found[rows] = to_bool(pc.fill_null(hit, False))
     return found
