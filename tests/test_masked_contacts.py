@@ -164,3 +164,45 @@ def test_digits_hidden_behind_other_symbols_are_masked(
         "Anil Kumar": ("+919945012348", "anil.kumar@gmail.com"),
         "Ravi Das": ("+919845012351", "ravi.das@gmail.com"),
     }
+
+
+WORDS = (
+    "Name,Mobile,Alternate Number,Email\n"
+    "Rahul Sharma,not given,,rahul.sharma@gmail.com\n"  # a form's required field, filled to get past it
+    "Priya Nair,no phone,,priya.nair@gmail.com\n"
+    "Amit Verma,नहीं,,amit.verma@gmail.com\n"  # Hindi: no
+    "Sneha Iyer,Not Provided,7305012347,\n"  # the lead's number is in the next column
+    "Vikram Singh,WhatsApp only,,\n"  # nothing to reach the lead by
+    "Neha Gupta,neha@gmail.com,,\n"  # an address typed where the number goes: a row to look at
+    "Kiran Rao,N.A.,,kiran.rao@gmail.com\n"
+)
+
+
+def test_words_where_the_number_goes_are_no_number(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A phone cell of words and no digit (not given, no phone, नहीं) says there is no number, as n/a does: the lead
+    goes with its email or another column's number, without a note (it was invalid-phone: a good lead lost); with
+    nothing else it is missing-contact. An address in the phone column stays invalid-phone, to be looked at."""
+    sheet = tmp_path / "form.csv"
+    sheet.write_text(WORDS, encoding="utf-8")
+    mapping = MAPPING.replace("phone: Phone", "phone: [Mobile, Alternate Number]")
+    result = run_cli(
+        "run", str(sheet), "--mapping", str(mapping_file(mapping)), "--report", str(tmp_path / "r.csv"),
+        "--rate", "2000/1s", "--no-ledger", env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output + result.stderr
+    rows = by_row(result.report)
+    assert [(rows[n]["status"], rows[n]["reason"]) for n in range(2, 9)] == [
+        ("accepted", ""), ("accepted", ""), ("accepted", ""), ("accepted", ""), ("invalid", "missing-contact"),
+        ("invalid", "invalid-phone"), ("accepted", ""),
+    ]  # fmt: skip
+    assert [rows[n]["warnings"] for n in (2, 3, 4, 8)] == [""] * 4
+    stored = {lead["name"]: (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul Sharma": (None, "rahul.sharma@gmail.com"),
+        "Priya Nair": (None, "priya.nair@gmail.com"),
+        "Amit Verma": (None, "amit.verma@gmail.com"),
+        "Sneha Iyer": ("+917305012347", None),
+        "Kiran Rao": (None, "kiran.rao@gmail.com"),
+    }

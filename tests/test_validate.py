@@ -437,7 +437,7 @@ def test_a_split_remark_is_joined_and_never_the_name_with_the_phone(
     rows = by_row(result.report)
     assert (rows[2]["status"], rows[2]["reason"], rows[2]["Name"], rows[2]["Remarks"]) == (
         "invalid",
-        "invalid-phone",
+        "missing-contact",  # 'Not reachable' is words, no number; Alt Mobile is metadata here
         "Rahul",
         "called twice, no answer",
     )

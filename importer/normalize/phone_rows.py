@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer import issues
-from importer.columns import ArrowText, holds_char_in, nonempty, to_arrow, to_bool, to_series
+from importer.columns import ArrowText, first_char_in, holds_char_in, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
 from importer.normalize.foreign import (
@@ -123,15 +123,34 @@ def _cells(cells: pd.Series) -> tuple[ArrowText, np.ndarray, np.ndarray]:
     masked = _masked(values)
     if masked.any():  # nobody's number: the lead goes without it (or with another column's)
         values = pc.if_else(pa.array(masked), pa.scalar("", _TEXT), values)
+    wordy = _without_digits(values)
+    if wordy.any():  # not given, no phone, नहीं: words where a number was asked for say there is none
+        values = pc.if_else(pa.array(wordy), pa.scalar("", _TEXT), values)
     return values, several, masked
+
+
+_NOT_NONE = r"\p{Nd}|(?i:\b(?:same|above|ditto|previous)\b)"
+"""A digit in any script, or words pointing at another row's number (same as above, ditto): a number was given."""
+
+
+def _without_digits(values: ArrowText) -> np.ndarray:
+    """Which cells hold text without a single digit, an address typed in the wrong column, or a pointer to another
+    row's number (those rows are ones to look at): no number was given, whatever words say so."""
+    found = ~first_char_in(values, "0123456789+(#=") & to_bool(nonempty(values))  # #VALUE!, =A2: the sheet's fault
+    if not found.any():
+        return found
+    rows = np.flatnonzero(found)
+    some = pc.take(values, pa.array(rows))
+    hit = pc.or_(pc.match_substring_regex(some, _NOT_NONE), pc.match_substring(some, "@"))
+    found[rows] = ~to_bool(pc.fill_null(hit, True))
+    return found
 
 
 def _masked(values: ArrowText) -> np.ndarray:
     """Which cells hold a number with digits hidden, as a portal shows a lead not yet bought and a report
     written with --mask-pii shows every number (an extension's single x is no mask)."""
-    found = holds_char_in(values, "Xx*#?") | ~to_bool(
-        pc.fill_null(pc.string_is_ascii(values), True)
-    )  # • … full-width X
+    not_ascii = ~to_bool(pc.fill_null(pc.string_is_ascii(values), True))  # bullets, ellipses, full-width X
+    found = holds_char_in(values, "Xx*#?") | not_ascii
     if not found.any():
         return found
     rows = np.flatnonzero(found)
