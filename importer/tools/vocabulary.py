@@ -264,6 +264,21 @@ def is_geolocated(header: str) -> bool:
     return any(t in GEOLOCATED_TOKENS for t in header_tokens(header))
 
 
+AD_TOKENS = _words(
+    "ad ads adgroup adgroups adset adsets campaign campaigns creative creatives keyword keywords audience "
+    "placement advertiser utm gclid fbclid"
+)
+AD_PREFIXES = ("adgroup", "adset", "campaign", "creative", "advertiser", "utm")
+"""Words of an ad platform's or a campaign's columns (Google Ads' ``Ad group``, ``adgroup_id``, Meta's ``Ad Set
+Name``, ``Campaign ID``, LinkedIn's ``Campaign Group``), and how such run-together words start (``adgroupid``)."""
+
+
+def names_an_ad(header: str) -> bool:
+    """The header names an ad, ad group, ad set, campaign or creative: the platform's ids and names, not a group
+    the importing team keeps its leads in."""
+    return any(t in AD_TOKENS or t.startswith(AD_PREFIXES) for t in header_tokens(header))
+
+
 def is_timezone(header: str) -> bool:
     """The header names a time zone."""
     key = header_key(header)
