@@ -87,3 +87,70 @@ def test_a_column_naming_the_leads_group_still_fills_it(run_cli: Any, tmp_path: 
     mapping, _ = _suggest_then_run(run_cli, tmp_path, _write(tmp_path, "own.csv", [header, *rows]), sandbox)
     assert "groupId: Lead Group\n" in mapping
     assert {lead.get("groupId") for lead in sandbox.leads()} == {"north"}
+
+
+OUTLOOK = ["First Name", "Middle Name", "Last Name", "E-mail Address", "E-mail 2 Address", "Home Phone",
+           "Home Phone 2", "Business Phone", "Business Phone 2", "Mobile Phone", "Car Phone", "Other Phone",
+           "Primary Phone", "Pager", "Business Fax", "Company Main Phone", "Assistant's Phone", "Job Title", "Company",
+           "Business City", "Business Country/Region", "Notes"]  # fmt: skip
+
+
+def _outlook_row(first: str, last: str, email: str, home: str, business: str, mobile: str, main: str) -> list[str]:
+    cells = dict.fromkeys(OUTLOOK, "")
+    cells.update({"First Name": first, "Last Name": last, "E-mail Address": email, "Home Phone": home,
+                  "Business Phone": business, "Mobile Phone": mobile, "Company Main Phone": main,
+                  "Assistant's Phone": "98450 99990", "Business Fax": business[:-2] + "99" if business else "",
+                  "Company": f"{last} Ltd", "Business City": "Mumbai", "Business Country/Region": "India"})  # fmt: skip
+    return [cells[h] for h in OUTLOOK]
+
+
+def test_the_leads_own_mobile_then_home_then_work_line(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """An Outlook contacts export: each lead goes with its mobile, else its home line, else its work line, else
+    the company's switchboard; never the assistant's or the fax. The work line, filled on every row, was taken
+    before the home line."""
+    rows = [
+        _outlook_row("Rahul", "Sharma", "rahul@sharmaltd.in", "022 2600 1234", "022 4000 1234", "98450 12345",
+                     "022 4000 1000"),
+        _outlook_row("Priya", "Nair", "priya@nairco.in", "080 2600 2345", "080 4000 2345", "", "080 4000 1001"),
+        _outlook_row("Amit", "Verma", "", "", "011 4000 3456", "", "011 4000 1002"),
+        _outlook_row("Sneha", "Iyer", "sneha@iyer.in", "044 2600 4567", "044 4000 4567", "73050 12347", ""),
+        _outlook_row("Kiran", "Rao", "kiran@rao.in", "", "", "", "040 4000 1003"),
+    ]  # fmt: skip
+    path = _write(tmp_path, "contacts.csv", [OUTLOOK, *rows])
+    mapping, report = _suggest_then_run(run_cli, tmp_path, path, sandbox, "--region", "IN")
+    assert "  phone:\n    - Mobile Phone\n    - Home Phone\n    - Business Phone\n    - Company Main Phone\n" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    stored = {lead["firstName"]: lead.get("phone") for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul": "+919845012345",
+        "Priya": "+918026002345",  # home, not the work line 080 4000 2345
+        "Amit": "+911140003456",
+        "Sneha": "+917305012347",
+        "Kiran": "+914040001003",
+    }
+
+
+def test_a_repeated_phone_header_comes_after_the_first(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """A sheet saved by a pandas script names a repeated Phone header Phone.1: that is a second number, after
+    Phone and the home line, before the work line (which Phone.1 came after before, and the home line too)."""
+    header = ["Name", "Work Phone", "Phone.1", "Phone", "Home Phone", "Email"]
+    rows = [
+        ["Rahul Sharma", "022 4000 1234", "98450 11111", "98450 12345", "022 2600 1234", "rahul@mail.in"],
+        ["Priya Nair", "080 4000 2345", "98450 22222", "", "080 2600 2345", "priya@mail.in"],
+        ["Amit Verma", "011 4000 3456", "98450 33333", "", "", "amit@mail.in"],
+        ["Sneha Iyer", "044 4000 4567", "", "98450 44444", "", "sneha@mail.in"],
+        ["Kiran Rao", "040 4000 5678", "", "98450 55555", "", "kiran@mail.in"],
+        ["Neha Gupta", "020 4000 6789", "", "", "12345", "neha@mail.in"],  # a home number cut short
+    ]
+    mapping, report = _suggest_then_run(run_cli, tmp_path, _write(tmp_path, "pd.csv", [header, *rows]), sandbox)
+    assert "  phone:\n    - Phone\n    - Home Phone\n    - Phone.1\n    - Work Phone\n" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    stored = {lead["name"]: lead.get("phone") for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul Sharma": "+919845012345",
+        "Priya Nair": "+918026002345",
+        "Amit Verma": "+919845033333",
+        "Sneha Iyer": "+919845044444",
+        "Kiran Rao": "+919845055555",
+        "Neha Gupta": "+912040006789",
+    }

@@ -39,6 +39,7 @@ from importer.tools.vocabulary import (
     is_relative,
     is_secondary,
     is_someone_elses,
+    is_workplace,
 )
 from importer.tools.vocabulary import is_timezone as names_a_timezone
 
@@ -315,15 +316,15 @@ def _fallbacks(
         return []
     fullest = max(column.fill_rate for column, _ in found.values())
 
-    def order(item: tuple[ColumnProfile, FieldChoice]) -> tuple[bool, bool, bool, bool, bool, float]:
+    def order(item: tuple[ColumnProfile, FieldChoice]) -> tuple[bool, bool, bool, bool, bool, bool, float]:
         column, choice = item
         header = column.header
         sparse, later = column.fill_rate < SPARSE * fullest, is_relative(header) or is_secondary(header)
         if field != "phone":
-            return (sparse, later, False, False, False, -choice.confidence)
+            return (sparse, later, False, False, False, False, -choice.confidence)
         plus = sum(1 for c in table.cells(header) if _LEADING_LABEL.sub("", c).startswith("+"))
-        return (sparse, is_relative(header), is_secondary(header), not is_mobile(header), plus * 2 <= column.filled,
-                -choice.confidence)  # fmt: skip
+        return (sparse, is_relative(header), is_workplace(header), is_secondary(header), not is_mobile(header),
+                plus * 2 <= column.filled, -choice.confidence)  # fmt: skip
 
     ranked = sorted(found.values(), key=order)
     first_column, first = ranked[0]

@@ -314,11 +314,33 @@ def is_relative(header: str) -> bool:
     return any(w in key for w in RELATIVE_WORDS)
 
 
+_REPEAT_SUFFIX = re.compile(r"\.\d+\s*$")
+"""``Phone.1``: how pandas (and the tools built on it) name a header's repeat."""
+
+
 def is_secondary(header: str) -> bool:
-    """The header names a second or alternate number (``Alternate Mobile``, ``Business Phone 2``, ``mobile2``)."""
+    """The header names a second or alternate number (``Alternate Mobile``, ``Business Phone 2``, ``mobile2``,
+    ``Phone.1``)."""
     tokens = header_tokens(header)
     key = header_key(header)
-    return any(t in SECONDARY_TOKENS for t in tokens) or (key[-1:] or "x") in "234" or key.startswith(("alt", "other"))
+    return (
+        any(t in SECONDARY_TOKENS for t in tokens)
+        or (key[-1:] or "x") in "234"
+        or key.startswith(("alt", "other"))
+        or _REPEAT_SUFFIX.search(header) is not None
+    )
+
+
+WORKPLACE_TOKENS = _words(
+    "work office business company corporate switchboard reception desk geschäftlich büro buro "
+    "bureau trabajo oficina escritorio comercial ufficio kantor"
+)
+"""Words of a line at the lead's workplace (``Work Phone``, ``Business Phone``, ``Company Main Phone``)."""
+
+
+def is_workplace(header: str) -> bool:
+    """The header names a line at the lead's workplace rather than the lead's own (a ``Work Mobile`` is its own)."""
+    return any(t in WORKPLACE_TOKENS for t in header_tokens(header)) and not is_mobile(header)
 
 
 LANGUAGE_WORDS: dict[str, frozenset[str]] = {
