@@ -164,7 +164,7 @@ real addresses hold)."""
 def _masked_addresses(text: ArrowText) -> np.ndarray:
     """Per cell, whether it is an address with some of its letters hidden (``ra******@gmail.com``,
     ``ra••••••@gmail.com``)."""
-    maybe = holds_char_in(text, "*") | ~to_bool(pc.fill_null(pc.string_is_ascii(text), True))
+    maybe: np.ndarray = holds_char_in(text, "*") | ~to_bool(pc.fill_null(pc.string_is_ascii(text), True))
     if not maybe.any():
         return maybe
     rows = np.flatnonzero(maybe)

@@ -136,7 +136,9 @@ _NOT_NONE = r"\p{Nd}|(?i:\b(?:same|above|ditto|previous)\b)"
 def _without_digits(values: ArrowText) -> np.ndarray:
     """Which cells hold text without a single digit, an address typed in the wrong column, or a pointer to another
     row's number (those rows are ones to look at): no number was given, whatever words say so."""
-    found = ~first_char_in(values, "0123456789+(#=") & to_bool(nonempty(values))  # #VALUE!, =A2: the sheet's fault
+    found: np.ndarray = ~first_char_in(values, "0123456789+(#=") & to_bool(
+        nonempty(values)
+    )  # #VALUE!, =A2: the sheet's fault
     if not found.any():
         return found
     rows = np.flatnonzero(found)
@@ -149,8 +151,8 @@ def _without_digits(values: ArrowText) -> np.ndarray:
 def _masked(values: ArrowText) -> np.ndarray:
     """Which cells hold a number with digits hidden, as a portal shows a lead not yet bought and a report
     written with --mask-pii shows every number (an extension's single x is no mask)."""
-    not_ascii = ~to_bool(pc.fill_null(pc.string_is_ascii(values), True))  # bullets, ellipses, full-width X
-    found = holds_char_in(values, "Xx*#?") | not_ascii
+    not_ascii: np.ndarray = ~to_bool(pc.fill_null(pc.string_is_ascii(values), True))  # bullets, ellipses, full-width X
+    found: np.ndarray = holds_char_in(values, "Xx*#?") | not_ascii
     if not found.any():
         return found
     rows = np.flatnonzero(found)

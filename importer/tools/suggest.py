@@ -76,6 +76,7 @@ class Suggestion:
     region_given: bool = False  # --region chose it
     rows_carry_country: bool = False  # +CC on every phone, or a country column: the default decides little
     region_alike: tuple[str, ...] = ()  # no region: the countries the numbers fit alike
+    set_aside: tuple[tuple[str, str], ...] = ()  # header → why its phones or addresses are not the lead's
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class _Placement:
     metadata: tuple[tuple[str, str], ...]
     unplaced: tuple[str, ...]
     notes: tuple[str, ...]
+    set_aside: tuple[tuple[str, str], ...] = ()
 
     def has(self, *names: str) -> bool:
         return any(c.field in names for c in self.fields)
@@ -137,6 +139,7 @@ def suggest_mapping(
         region_given=region is not None,
         rows_carry_country=guess.own_country,
         region_alike=guess.alike if region is None else (),
+        set_aside=placement.set_aside,
     )
 
 
@@ -191,12 +194,46 @@ def _place_columns(table: TableInspection) -> _Placement:
             key = _unique(_metadata_key(column.header), taken)
             metadata.append((key, column.header))
             notes.extend(_alternate_note(column, key, choices))
+    used = chosen | {at for _, choice in choices.values() for at in _positions(addressable, choice.aliases)}
+    set_aside = tuple((c.header, why) for c in addressable if c.position not in used and (why := _not_the_leads(c)))
     if not (choices.keys() & {"phone", "email"}):
-        unplaced.insert(0, "no phone or email column found: every lead needs one (add fields.phone or fields.email)")
+        by_why: dict[str, list[str]] = {}
+        for header, why in set_aside:
+            by_why.setdefault(why, []).append(repr(header))
+        seen = "; ".join(f"{', '.join(headers)}: {why}" for why, headers in by_why.items())
+        whose = " of the lead's" if seen else ""
+        unplaced.insert(
+            0,
+            f"no phone or email column{whose} found: every lead needs one (add fields.phone or fields.email)"
+            + (f". Not used: {seen}" if seen else ""),
+        )
     if not (choices.keys() & {"name", "firstName"}):
         unplaced.insert(0, "no name column found: every lead needs name or firstName (add fields.name)")
     fields = tuple(choices[f][1] for f in FIELD_TARGETS if f in choices)
-    return _Placement(fields, tuple(metadata), tuple(unplaced), tuple(notes))
+    return _Placement(fields, tuple(metadata), tuple(unplaced), tuple(notes), set_aside)
+
+
+def _positions(columns: list[ColumnProfile], headers: tuple[str, ...]) -> set[int]:
+    return {c.position for c in columns if c.header in headers}
+
+
+def _not_the_leads(column: ColumnProfile) -> str:
+    """Why a column of phones or addresses (by its cells or its header) is not the lead's contact, or ""."""
+    header = column.header
+    if not column.filled or not (
+        column.kind in ("phone", "email") or _names_field(header, "phone") or _names_field(header, "email")
+    ):
+        return ""
+    if is_someone_elses(header):
+        return "someone else's (the record's owner, sales rep, referrer or assignee), not the lead's"
+    if is_fax(header):
+        return "a fax, pager, assistant's or messenger number, not the lead's"
+    if column.kind == "phone" and (
+        (column.filled >= 3 and column.distinct == 1)
+        or (column.filled >= 5 and column.most_common >= 0.8 * column.filled)
+    ):
+        return "one number on most rows (an office's line), nobody's own"
+    return ""
 
 
 def _addressable(columns: tuple[ColumnProfile, ...]) -> tuple[list[ColumnProfile], list[str]]:

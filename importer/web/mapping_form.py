@@ -117,6 +117,9 @@ def suggested_choices(suggestion: Suggestion, table: TableInspection) -> tuple[d
         for _key, header in suggestion.metadata:
             if header in by_header and header != FIX_COLUMN:
                 choices[by_header[header]] = METADATA
+        for header, reason in suggestion.set_aside:  # Owner Email: why the lead's email is not taken from it
+            if header in by_header:
+                why.setdefault(by_header[header], f"Not the lead's phone or email: {reason}")
     return choices, why
 
 
