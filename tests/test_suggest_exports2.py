@@ -154,3 +154,41 @@ def test_a_repeated_phone_header_comes_after_the_first(run_cli: Any, tmp_path: P
         "Kiran Rao": "+919845055555",
         "Neha Gupta": "+912040006789",
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "own", "relative", "email"),
+    [
+        ("नाम", "मोबाइल नंबर", "पिता का मोबाइल", "ईमेल"),  # Hindi: father's mobile
+        ("பெயர்", "கைபேசி எண்", "தந்தை கைபேசி எண்", "மின்னஞ்சல்"),  # Tamil: father's mobile
+        ("الاسم", "رقم الجوال", "جوال ولي الأمر", "البريد الإلكتروني"),  # Arabic: the guardian's mobile
+        ("Nombre completo", "Teléfono", "Teléfono del padre", "Correo"),  # Spanish
+        ("Nome completo", "Celular", "Celular do responsável", "E-mail"),  # Portuguese: the guardian's
+        ("Nome completo", "Celular", "Celular da mãe", "E-mail"),  # Portuguese: the mother's
+    ],
+)
+def test_the_students_own_number_before_a_parents_in_any_language(
+    run_cli: Any, tmp_path: Path, sandbox: Sandbox, name: str, own: str, relative: str, email: str
+) -> None:
+    """An education portal's export in the student's language: each lead goes with its own number, and with the
+    parent's only where its own is empty. The parent's column, filled on more rows, came first: every student was
+    sent with a parent's number."""
+    header = [name, own, relative, email]
+    rows = [
+        ["Rahul Sharma", "9845012345", "9845099991", "rahul@mail.in"],
+        ["Priya Nair", "", "8105099992", "priya@mail.in"],
+        ["Amit Verma", "", "7305099993", ""],
+        ["Sneha Iyer", "9324902078", "9324999994", "sneha@mail.in"],
+    ]
+    mapping, report = _suggest_then_run(
+        run_cli, tmp_path, _write(tmp_path, "students.csv", [header, *rows]), sandbox, "--region", "IN"
+    )
+    assert f"  phone:\n    - {own}\n    - {relative}\n" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    stored = {lead["name"]: lead.get("phone") for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul Sharma": "+919845012345",
+        "Priya Nair": "+918105099992",
+        "Amit Verma": "+917305099993",
+        "Sneha Iyer": "+919324902078",
+    }
