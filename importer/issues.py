@@ -316,8 +316,11 @@ PHONE_FROM_COLUMN = Issue(
     code="phone-from-column",
     severity="warning",
     fields=("phone",),
-    title="No valid number in the first phone column; the next column's is used",
-    explanation="The first phone column has no valid number in this row: the number of {detail} is used.",
+    title="No valid number (or a landline beside a mobile) in the first phone column; another column's is used",
+    explanation=(
+        "The first phone column has no valid number in this row, or a landline where {detail}, a column like it "
+        "(Phone 2), holds a mobile: the number of {detail} is used."
+    ),
     fix="Nothing to do, unless the first column should hold this lead's number: then type it there.",
     detail_example="Work Phone",
 )

@@ -148,7 +148,7 @@ def test_a_repeated_phone_header_comes_after_the_first(run_cli: Any, tmp_path: P
     stored = {lead["name"]: lead.get("phone") for lead in sandbox.leads()}
     assert stored == {
         "Rahul Sharma": "+919845012345",
-        "Priya Nair": "+918026002345",
+        "Priya Nair": "+919845022222",  # her home line, then her mobile under Phone's repeat: the mobile
         "Amit Verma": "+919845033333",
         "Sneha Iyer": "+919845044444",
         "Kiran Rao": "+919845055555",
@@ -192,3 +192,49 @@ def test_the_students_own_number_before_a_parents_in_any_language(
         "Amit Verma": "+917305099993",
         "Sneha Iyer": "+919324902078",
     }
+
+
+GOOGLE = ["Name", "Given Name", "Family Name", "Group Membership", "E-mail 1 - Type", "E-mail 1 - Value",
+          "Phone 1 - Type", "Phone 1 - Value", "Phone 2 - Type", "Phone 2 - Value", "Organization 1 - Name"]  # fmt: skip
+
+
+def test_a_contacts_mobile_before_its_landline_whichever_column_it_is_in(
+    run_cli: Any, tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """A Google Contacts export lists each contact's numbers as Phone 1, Phone 2 in the order they were added, so
+    a work line is often Phone 1 and the mobile Phone 2; a sheet with two Phone headers is the same. The lead goes
+    with its mobile (a warning names the column), with its landline only where it has no mobile."""
+    rows = [
+        ["Rahul Sharma", "Rahul", "Sharma", "* myContacts", "* Home", "rahul@gmail.com", "Work", "022 4000 1234",
+         "Mobile", "+91 98450 12345", "Acme"],
+        ["Priya Nair", "Priya", "Nair", "* myContacts", "* Home", "priya@gmail.com", "Mobile", "+91 81050 12346",
+         "Work", "080 4000 2345", "Beta"],
+        ["Amit Verma", "Amit", "Verma", "* myContacts", "", "", "Home", "011 2600 3456", "", "", ""],
+        ["Sneha Iyer", "Sneha", "Iyer", "* myContacts", "* Work", "sneha@iyer.in", "Mobile",
+         "098450 23456 ::: 73050 12347", "", "", ""],  # two mobiles in one cell, as Google writes them
+    ]  # fmt: skip
+    mapping, report = _suggest_then_run(run_cli, tmp_path, _write(tmp_path, "contacts.csv", [GOOGLE, *rows]), sandbox)
+    assert "  phone:\n    - Phone 1 - Value\n    - Phone 2 - Value\n" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    assert report[2]["warnings"] == "phone-from-column:Phone 2 - Value"
+    assert [report[n]["warnings"] for n in (3, 4, 5)] == ["", "", "multiple-phones"]
+    stored = {lead["firstName"]: lead.get("phone") for lead in sandbox.leads()}
+    assert stored == {"Rahul": "+919845012345", "Priya": "+918105012346", "Amit": "+911126003456",
+                      "Sneha": "+919845023456"}  # fmt: skip
+
+
+def test_two_phone_headers_the_mobile_first(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """Two columns headed Phone: a row's mobile is its number, whichever of the two it is under."""
+    rows = [
+        ["Rahul Sharma", "022 4000 1234", "98450 12345", "rahul@mail.in"],
+        ["Priya Nair", "81050 12346", "080 4000 2345", "priya@mail.in"],
+        ["Amit Verma", "", "73050 12347", "amit@mail.in"],
+        ["Sneha Iyer", "044 2600 4567", "", "sneha@mail.in"],
+    ]
+    path = _write(tmp_path, "two.csv", [["Name", "Phone", "Phone", "Email"], *rows])
+    mapping, report = _suggest_then_run(run_cli, tmp_path, path, sandbox, "--region", "IN")
+    assert "column C ('Phone') repeats the header of column B: it is read where column B is empty" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    stored = {lead["name"]: lead.get("phone") for lead in sandbox.leads()}
+    assert stored == {"Rahul Sharma": "+919845012345", "Priya Nair": "+918105012346",
+                      "Amit Verma": "+917305012347", "Sneha Iyer": "+914426004567"}  # fmt: skip

@@ -14,6 +14,7 @@ another column holds in several rows (an office line) is no lead's own and is no
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -109,10 +110,61 @@ def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None,
         issue = _set(issue, rows, _take(got_issue, take))
         warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
         raw = _set(raw, rows, _take(theirs, rows))
+    for header, cells in _siblings(columns):
+        e164, issue, warning, raw = _mobile_first(header, cells, RowPhones(e164, issue, warning, raw), regions, default)
     if masked.any():  # said whichever column's number the row went with
         rows = np.flatnonzero(masked)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MASKED_PHONE.code)))
     return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
+
+
+def _siblings(columns: list[tuple[str, pd.Series]]) -> list[tuple[str, pd.Series]]:
+    """The columns after the first whose header is the first's but for a number (Phone, Phone (2), Phone.1;
+    Google Contacts' Phone 1 - Value, Phone 2 - Value): their order says nothing of which number is the lead's."""
+    first = _sibling_key(columns[0][0]) if columns else ""
+    return [(h, c) for h, c in columns[1:] if first and _sibling_key(h) == first]
+
+
+def _sibling_key(header: str) -> str:
+    text = re.sub(r"\s*\(\d+\)\s*$|\.\d+\s*$", "", header)  # Phone (2): a repeated header as read; Phone.1: pandas'
+    return re.sub(r"[\W\d_]+", "", text.casefold())
+
+
+def _mobile_first(
+    header: str, cells: pd.Series, now: RowPhones, regions: _Regions, default: str | None
+) -> tuple[ArrowText, ArrowText, ArrowText, ArrowText]:
+    """A row's mobile in a sibling column instead of the landline it went with (a Google Contacts export lists a
+    contact's work line as Phone 1 and its mobile as Phone 2): the lead is called on its mobile."""
+    e164, issue, warning, raw = now.e164, now.issue, now.warning, now.raw
+    theirs, _, _ = _cells(cells)
+    both = np.flatnonzero(to_bool(nonempty(e164)) & to_bool(nonempty(theirs)))
+    fixed = both[[_number_type(n) == phonenumbers.PhoneNumberType.FIXED_LINE for n in _take(e164, both)]]
+    if len(fixed) == 0:
+        return e164, issue, warning, raw
+    sub = _Regions(
+        region=regions.region[fixed],
+        unknown=regions.unknown[fixed],
+        undecided=regions.undecided[fixed],
+        home=regions.home[fixed],
+        uniform=regions.uniform,
+    )
+    got, _, got_warning = _read(pc.take(theirs, pa.array(fixed)), sub, default)
+    take = np.flatnonzero([_number_type(n) == phonenumbers.PhoneNumberType.MOBILE for n in got.to_pylist()])
+    rows = fixed[take]
+    if len(rows) == 0:
+        return e164, issue, warning, raw
+    named = f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
+    e164 = _set(e164, rows, _take(got, take))
+    warning = _set(warning, rows, _join(_take(got_warning, take), _codes(len(rows), named)))
+    return e164, issue, warning, _set(raw, rows, _take(theirs, rows))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _number_type(e164: str | None) -> int:
+    """The type of an E.164 number (-1 for none)."""
+    if not e164:
+        return -1
+    return int(phonenumbers.number_type(phonenumbers.parse(e164)))
 
 
 def _cells(cells: pd.Series) -> tuple[ArrowText, np.ndarray, np.ndarray]:

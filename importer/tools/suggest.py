@@ -248,8 +248,9 @@ def _addressable(columns: tuple[ColumnProfile, ...]) -> tuple[list[ColumnProfile
         elif key in seen:
             if column.filled:
                 problems.append(
-                    f"column {column.letter} ({column.header!r}) repeats the header of column "
-                    f"{seen[key].letter}; a mapping can only name the first"
+                    f"column {column.letter} ({column.header!r}) repeats the header of column {seen[key].letter}: "
+                    f"it is read where column {seen[key].letter} is empty (a phone also where it holds a mobile "
+                    f"beside column {seen[key].letter}'s landline)"
                 )
         else:
             seen[key] = column

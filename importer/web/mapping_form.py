@@ -97,7 +97,9 @@ def addressable(columns: tuple[ColumnProfile, ...]) -> dict[int, str]:
         if not key:
             problems[column.position] = "no header, so a mapping cannot name it"
         elif key in seen:
-            problems[column.position] = f"same header as column {seen[key].letter}; only that one can be used"
+            problems[column.position] = (
+                f"same header as column {seen[key].letter}: read with it, where column {seen[key].letter} is empty"
+            )
         else:
             seen[key] = column
     return problems
