@@ -238,3 +238,22 @@ def test_two_phone_headers_the_mobile_first(run_cli: Any, tmp_path: Path, sandbo
     stored = {lead["name"]: lead.get("phone") for lead in sandbox.leads()}
     assert stored == {"Rahul Sharma": "+919845012345", "Priya Nair": "+918105012346",
                       "Amit Verma": "+917305012347", "Sneha Iyer": "+914426004567"}  # fmt: skip
+
+
+def test_brevos_sms_column_is_the_leads_mobile(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """A Brevo (Sendinblue) contacts export keeps the mobile under SMS, and WhatsApp's number beside it: a contact
+    with only SMS filled went without a phone (SMS was metadata), SMS_BLACKLISTED stays metadata."""
+    header = ["CONTACT ID", "EMAIL", "FIRSTNAME", "LASTNAME", "SMS", "WHATSAPP", "EMAIL_BLACKLISTED",
+              "SMS_BLACKLISTED", "ADDED_TIME"]  # fmt: skip
+    rows = [
+        ["1", "rahul@acme.in", "Rahul", "Sharma", "919845012345", "919845012345", "false", "false", "2026-01-02"],
+        ["2", "priya@beta.in", "Priya", "Nair", "", "918105012346", "false", "false", "2026-01-03"],
+        ["3", "amit@gamma.in", "Amit", "Verma", "917305012347", "", "false", "true", "2026-01-04"],
+        ["4", "sneha@iyer.in", "Sneha", "Iyer", "919324902078", "", "false", "false", "2026-01-05"],
+    ]
+    mapping, report = _suggest_then_run(run_cli, tmp_path, _write(tmp_path, "brevo.csv", [header, *rows]), sandbox)
+    assert "sms_blacklisted: SMS_BLACKLISTED" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    stored = {lead["firstName"]: lead.get("phone") for lead in sandbox.leads()}
+    assert stored == {"Rahul": "+919845012345", "Priya": "+918105012346", "Amit": "+917305012347",
+                      "Sneha": "+919324902078"}  # fmt: skip

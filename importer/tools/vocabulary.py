@@ -61,11 +61,11 @@ PHONE_EXACT = _words(
     "மொபைல் எண்",
 )  # fmt: skip
 PHONE_WEAK = _words(
-    "number cell tel tél ph whatsapp whatsappno whatsappnumber contactdetails contactinfo wa nowa"
+    "number cell tel tél ph whatsapp whatsappno whatsappnumber contactdetails contactinfo wa nowa sms"
 ) | keys("联系方式", "연락처", "Kontakt", "contacto", "contato")
 PHONE_TOKENS = _words(
     "phone mobile cell cellular tel telephone telefono telefone telefon telefoon telepon movil celular cellulare "
-    "mobil mobiel handy gsm ponsel whatsapp wa телефон мобильный сотовый"
+    "mobil mobiel handy gsm ponsel whatsapp wa sms телефон мобильный сотовый"
 )
 PHONE_FRAGMENTS = (
     "mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno", "telefon", "telefoon", "telepon",
@@ -78,7 +78,7 @@ MOBILE_WORDS = (
     "handphone", "whatsapp", "мобильн", "сотов", "جوال", "موبايل", "手机", "携帯", header_key("휴대"),
     header_key("핸드폰"), header_key("मोबाइल"), header_key("கைபேசி"), header_key("மொபைல்"),
 )  # fmt: skip
-MOBILE_TOKENS = _words("mob cell gsm hp wa")
+MOBILE_TOKENS = _words("mob cell gsm hp wa sms")
 """Words that make a phone column a mobile column (listed first among a lead's phones)."""
 FAX_FRAGMENTS = (
     "fax",
