@@ -257,3 +257,21 @@ def test_brevos_sms_column_is_the_leads_mobile(run_cli: Any, tmp_path: Path, san
     stored = {lead["firstName"]: lead.get("phone") for lead in sandbox.leads()}
     assert stored == {"Rahul": "+919845012345", "Priya": "+918105012346", "Amit": "+917305012347",
                       "Sneha": "+919324902078"}  # fmt: skip
+
+
+def test_a_typeform_export_by_its_questions(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """Typeform heads its columns with the questions asked and the response token with '#': the leads go with
+    the answers; '#' is said to be a header a mapping cannot name (it was called no header at all)."""
+    header = ["#", "What's your full name?", "What's the best number to reach you on?", "And your email address?",
+              "Which city are you in?", "Submit Date (UTC)", "Network ID"]  # fmt: skip
+    rows = [
+        ["a1b2c3", "Rahul Sharma", "+919845012345", "rahul@acme.in", "Mumbai", "2026-01-02 10:02:00", "0ab1c2"],
+        ["d4e5f6", "Priya Nair", "+918105012346", "priya@beta.in", "Pune", "2026-01-03 10:02:00", "1bc2d3"],
+        ["g7h8i9", "Amit Verma", "+917305012347", "amit@gamma.in", "Delhi", "2026-01-04 10:02:00", "2cd3e4"],
+    ]
+    mapping, report = _suggest_then_run(run_cli, tmp_path, _write(tmp_path, "typeform.csv", [header, *rows]), sandbox)
+    assert "column A has values but a header ('#') with no letter or digit, so a mapping cannot name it" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    stored = {lead["name"]: (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
+    assert stored == {"Rahul Sharma": ("+919845012345", "rahul@acme.in"), "Priya Nair": ("+918105012346",
+                      "priya@beta.in"), "Amit Verma": ("+917305012347", "amit@gamma.in")}  # fmt: skip

@@ -244,7 +244,10 @@ def _addressable(columns: tuple[ColumnProfile, ...]) -> tuple[list[ColumnProfile
         key = normalize_header(column.header)
         if not key:
             if column.filled:
-                problems.append(f"column {column.letter} has values but no header, so a mapping cannot name it")
+                header = (
+                    f"a header ({column.header!r}) with no letter or digit" if column.header.strip() else "no header"
+                )
+                problems.append(f"column {column.letter} has values but {header}, so a mapping cannot name it")
         elif key in seen:
             if column.filled:
                 problems.append(

@@ -95,7 +95,11 @@ def addressable(columns: tuple[ColumnProfile, ...]) -> dict[int, str]:
     for column in columns:
         key = normalize_header(column.header)
         if not key:
-            problems[column.position] = "no header, so a mapping cannot name it"
+            problems[column.position] = (
+                f"its header {column.header!r} has no letter or digit, so a mapping cannot name it"
+                if column.header.strip()
+                else "no header, so a mapping cannot name it"
+            )
         elif key in seen:
             problems[column.position] = (
                 f"same header as column {seen[key].letter}: read with it, where column {seen[key].letter} is empty"
