@@ -275,3 +275,25 @@ def test_a_typeform_export_by_its_questions(run_cli: Any, tmp_path: Path, sandbo
     stored = {lead["name"]: (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
     assert stored == {"Rahul Sharma": ("+919845012345", "rahul@acme.in"), "Priya Nair": ("+918105012346",
                       "priya@beta.in"), "Amit Verma": ("+917305012347", "amit@gamma.in")}  # fmt: skip
+
+
+def test_who_scanned_a_badge_is_not_the_lead(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """An event's lead-retrieval export names, on every row, the booth staff who scanned the badge (Scanner
+    Email): it was the email read first, so leads went to the CRM under a colleague's address and two visitors
+    scanned by one colleague were one duplicate lead. Each goes with its own address or none."""
+    header = ["Badge ID", "First Name", "Last Name", "Company", "Email", "Phone", "Scanned By", "Scanner Email",
+              "Scan Time", "Notes"]  # fmt: skip
+    rows = [
+        ["B-1", "Rahul", "Sharma", "Acme", "rahul@acme.in", "+91 98450 12345", "Sam", "sam@ourco.in", "10:00", ""],
+        ["B-2", "Priya", "Nair", "Beta", "", "+91 81050 12346", "Sam", "sam@ourco.in", "10:05", ""],
+        ["B-3", "Amit", "Verma", "Gamma", "amit@gamma.in", "", "Jo", "jo@ourco.in", "10:09", ""],
+        ["B-4", "Sneha", "Iyer", "Delta", "", "", "Jo", "jo@ourco.in", "10:15", "card only"],
+    ]
+    mapping, report = _suggest_then_run(run_cli, tmp_path, _write(tmp_path, "scans.csv", [header, *rows]), sandbox)
+    assert "scanner_email: Scanner Email" in mapping
+    assert [(report[n]["status"], report[n]["reason"]) for n in range(2, 6)] == [
+        ("accepted", ""), ("accepted", ""), ("accepted", ""), ("invalid", "missing-contact"),
+    ]  # fmt: skip
+    stored = {lead["firstName"]: (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
+    assert stored == {"Rahul": ("+919845012345", "rahul@acme.in"), "Priya": ("+918105012346", None),
+                      "Amit": (None, "amit@gamma.in")}  # fmt: skip

@@ -96,11 +96,13 @@ FAX_FRAGMENTS = (
 SOMEONE_ELSES_TOKENS = _words(
     "asst assistant agent executive counsellor counselor dealer salesperson salesman owner employee staff manager "
     "referrer referral reference friend emergency host rep assignee receiver assigned responsible responsable "
-    "creator author approver handler ответственный"
+    "creator author approver handler scanner exhibitor vendor operator telecaller recruiter organiser organizer "
+    "coordinator advisor adviser ответственный"
 )
 """Words naming someone other than the lead: the owner or sales rep a CRM names on every row (``Owner Email``,
 ``Sales Rep Email``, ``Assigned To``, who a record was ``Created By``), a referrer, an assistant, the seller a
-portal's enquiry went to (IndiaMART's ``RECEIVER_MOBILE``)."""
+portal's enquiry went to (IndiaMART's ``RECEIVER_MOBILE``, Sulekha's ``Vendor Mobile``), who scanned a visitor's
+badge at an event (``Scanner Email``)."""
 NOT_OWN_PHONE_TOKENS = SOMEONE_ELSES_TOKENS | _words("qq wechat weixin 微信 skype icq")
 """Numbers that are someone else's (an assistant's, the agent's, a referrer's) or a messenger id (QQ numbers look
 like phone numbers)."""
