@@ -297,3 +297,34 @@ def test_who_scanned_a_badge_is_not_the_lead(run_cli: Any, tmp_path: Path, sandb
     stored = {lead["firstName"]: (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
     assert stored == {"Rahul": ("+919845012345", "rahul@acme.in"), "Priya": ("+918105012346", None),
                       "Amit": (None, "amit@gamma.in")}  # fmt: skip
+
+
+def test_an_odoo_customer_is_no_reference_id(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """Odoo's CRM export names each opportunity's company under Customer: read as a misspelt 'customer id', it
+    was the referenceId, so two contacts of one company were one lead (the second a duplicate, never sent)."""
+    header = ["Opportunity", "Customer", "Contact Name", "Email", "Phone", "Mobile", "Salesperson", "Stage"]
+    rows = [
+        ["Website enquiry", "Acme Pvt Ltd", "Rahul Sharma", "rahul@acme.in", "", "+91 98450 12345", "Mitchell", "New"],
+        ["Demo request", "Acme Pvt Ltd", "Priya Nair", "priya@acme.in", "", "+91 81050 12346", "Mitchell", "New"],
+        ["Pricing", "Gamma Inc", "Amit Verma", "", "", "+91 73050 12347", "Marc", "New"],
+    ]
+    mapping, report = _suggest_then_run(run_cli, tmp_path, _write(tmp_path, "odoo.csv", [header, *rows]), sandbox)
+    assert "referenceId" not in mapping and "customer: Customer" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    assert sorted(str(lead["name"]) for lead in sandbox.leads()) == ["Amit Verma", "Priya Nair", "Rahul Sharma"]
+
+
+def test_a_jotform_phone_with_its_code_in_brackets(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """Jotform (and other forms' country pickers) write the number as (+91) 98450-12345: the column was not seen
+    as phones, so suggest mapped no phone and every lead went without one."""
+    header = ["Submission Date", "Full Name", "E-mail", "Phone Number", "Submission ID", "IP"]
+    rows = [
+        ["Jan 2, 2026", "Rahul Sharma", "rahul@acme.in", "(+91) 98450-12345", "5800000000000000001", "10.0.0.1"],
+        ["Jan 3, 2026", "Priya Nair", "priya@beta.in", "(+91) 81050-12346", "5800000000000000002", "10.0.0.2"],
+        ["Jan 4, 2026", "Amit Verma", "", "(+44) 7400 123456", "5800000000000000003", "10.0.0.3"],
+    ]
+    mapping, report = _suggest_then_run(run_cli, tmp_path, _write(tmp_path, "jotform.csv", [header, *rows]), sandbox)
+    assert "  phone: Phone Number\n" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    stored = {lead["name"]: lead.get("phone") for lead in sandbox.leads()}
+    assert stored == {"Rahul Sharma": "+919845012345", "Priya Nair": "+918105012346", "Amit Verma": "+447400123456"}

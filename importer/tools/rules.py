@@ -342,6 +342,8 @@ def _misspelt(key: str, rule: FieldRule) -> str | None:
     letters = "".join(sorted(filter(alphabet.__contains__, key)))
     best: tuple[float, str] | None = None
     for candidate in _passing_bounds(rule, len(key), letters):
+        if candidate.startswith(key) or key.startswith(candidate):
+            continue  # Customer is no misspelt customerid, nor Lead Group ID a misspelt leadgroup: another word
         score = difflib.SequenceMatcher(None, candidate, key).ratio()
         if score >= MISSPELT_CUTOFF and (best is None or (score, candidate) > best):
             best = (score, candidate)
