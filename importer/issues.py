@@ -213,6 +213,14 @@ PLACEHOLDER_EMAIL = Issue(
     ),
     fix="Type the lead's real address, or leave the cell empty.",
 )
+PLACEHOLDER_PHONE = Issue(
+    code="placeholder-phone",
+    severity="warning",
+    fields=("phone",),
+    title="The phone cell says there is no number (n/a, -, not given); read as empty",
+    explanation="This row's phone cell holds no number, only a placeholder or words saying there is none.",
+    fix="Type the lead's number (or its email), or leave the cell empty.",
+)
 MASKED_EMAIL = Issue(
     code="masked-email",
     severity="warning",
@@ -510,6 +518,7 @@ CATALOGUE: tuple[Issue, ...] = (
     COUNTRY_CODE_REPEATED,
     MULTIPLE_EMAILS,
     PLACEHOLDER_EMAIL,
+    PLACEHOLDER_PHONE,
     MASKED_EMAIL,
     MASKED_PHONE,
     SHARED_EMAIL,

@@ -183,7 +183,7 @@ def test_words_where_the_number_goes_are_no_number(
 ) -> None:
     """A phone cell of words and no digit (not given, no phone, नहीं) says there is no number, as n/a does: the lead
     goes with its email or another column's number, without a note (it was invalid-phone: a good lead lost); with
-    nothing else it is missing-contact. An address in the phone column stays invalid-phone, to be looked at."""
+    nothing else it is missing-contact, and placeholder-phone says what the cell held. An address in the phone column stays invalid-phone, to be looked at."""
     sheet = tmp_path / "form.csv"
     sheet.write_text(WORDS, encoding="utf-8")
     mapping = MAPPING.replace("phone: Phone", "phone: [Mobile, Alternate Number]")
@@ -198,6 +198,7 @@ def test_words_where_the_number_goes_are_no_number(
         ("invalid", "invalid-phone"), ("accepted", ""),
     ]  # fmt: skip
     assert [rows[n]["warnings"] for n in (2, 3, 4, 8)] == [""] * 4
+    assert rows[6]["warnings"] == "placeholder-phone"  # named where it was all the row had
     stored = {lead["name"]: (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
     assert stored == {
         "Rahul Sharma": (None, "rahul.sharma@gmail.com"),
@@ -206,3 +207,25 @@ def test_words_where_the_number_goes_are_no_number(
         "Sneha Iyer": ("+917305012347", None),
         "Kiran Rao": (None, "kiran.rao@gmail.com"),
     }
+
+
+def test_a_placeholder_phone_is_named_where_it_was_all_the_row_had(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """n/a, -, NA or not given in the phone cell of a row with no email: missing-contact, and a warning says the
+    cell held a placeholder (the reason alone read as if the cell were empty); rows with an email get no note."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\nRahul Sharma,n/a,\nPriya Nair,-,\nAmit Verma,NA,amit@gmail.com\nSneha Iyer,,\n"
+        "Kiran Rao,not given,\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", str(sheet), "-m", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert [(rows[n]["status"], rows[n]["reason"], rows[n]["warnings"]) for n in range(2, 7)] == [
+        ("invalid", "missing-contact", "placeholder-phone"),
+        ("invalid", "missing-contact", "placeholder-phone"),
+        ("valid", "", ""),
+        ("invalid", "missing-contact", ""),
+        ("invalid", "missing-contact", "placeholder-phone"),
+    ]

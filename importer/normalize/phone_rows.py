@@ -118,6 +118,18 @@ def read_phones(columns: list[tuple[str, pd.Series]], country: pd.Series | None,
     return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
 
 
+def said_no_number(columns: list[pd.Series], rows: np.ndarray, warning: ArrowText) -> np.ndarray:
+    """Which of ``rows`` (rows left without a phone and an email) had a phone cell filled with only a placeholder or
+    words saying there is no number (n/a, -, not given), not a masked number (which says so itself)."""
+    said: np.ndarray = np.zeros(len(rows), dtype=bool)
+    if len(rows) == 0:
+        return said
+    for cells in columns:
+        said |= to_bool(nonempty(pc.utf8_trim_whitespace(pc.cast(to_arrow(cells.iloc[rows]), _TEXT))))
+    theirs = pc.take(warning, pa.array(rows, pa.int64()))
+    return said & ~to_bool(pc.fill_null(pc.match_substring(theirs, issues.MASKED_PHONE.code), False))
+
+
 def _siblings(columns: list[tuple[str, pd.Series]]) -> list[tuple[str, pd.Series]]:
     """The columns after the first whose header is the first's but for a number (Phone, Phone (2), Phone.1;
     Google Contacts' Phone 1 - Value, Phone 2 - Value): their order says nothing of which number is the lead's."""
