@@ -127,7 +127,9 @@ def said_no_number(columns: list[pd.Series], rows: np.ndarray, warning: ArrowTex
     for cells in columns:
         said |= to_bool(nonempty(pc.utf8_trim_whitespace(pc.cast(to_arrow(cells.iloc[rows]), _TEXT))))
     theirs = pc.take(warning, pa.array(rows, pa.int64()))
-    return said & ~to_bool(pc.fill_null(pc.match_substring(theirs, issues.MASKED_PHONE.code), False))
+    masked = to_bool(pc.fill_null(pc.match_substring(theirs, issues.MASKED_PHONE.code), False))
+    kept: np.ndarray = said & ~masked
+    return kept
 
 
 def _siblings(columns: list[tuple[str, pd.Series]]) -> list[tuple[str, pd.Series]]:
