@@ -34,7 +34,7 @@ DEALER_EXPECTED = {
     18: ("invalid", "invalid-email", "", "", ""),
     19: ("valid", "", "invalid-email", "", "+917012345678"),
     20: ("invalid", "missing-name", "", "", "+919123400567"),
-    21: ("invalid", "missing-contact", "", "", ""),
+    21: ("invalid", "missing-contact", "placeholder-phone", "", ""),  # its phone cell: -
     22: ("valid", "", "multiple-phones", "", "+919811022334"),
     23: ("valid", "", "phone-extension-dropped", "", "+912240123456"),
     24: ("invalid", "damaged-phone", "", "", ""),
