@@ -31,6 +31,17 @@ from importer.issue_kind import SEVERITIES as SEVERITIES
 from importer.issue_kind import Issue as Issue
 from importer.issue_kind import Severity as Severity
 
+# The notes (rows that are no lead) live in issue_skips.
+from importer.issue_skips import BLANK_ROW as BLANK_ROW
+from importer.issue_skips import EXCLUDED as EXCLUDED
+from importer.issue_skips import GROUP_ROW as GROUP_ROW
+from importer.issue_skips import NOTE_ROW as NOTE_ROW
+from importer.issue_skips import REPEATED_HEADER as REPEATED_HEADER
+from importer.issue_skips import SUMMARY_ROW as SUMMARY_ROW
+from importer.issue_skips import TEMPLATE_ROW as TEMPLATE_ROW
+from importer.issue_skips import TEST_LEAD as TEST_LEAD
+from importer.issue_skips import TITLE_ROW as TITLE_ROW
+
 # Errors: the row is invalid and not sent.
 INVALID_PHONE = Issue(
     code="invalid-phone",
@@ -222,11 +233,19 @@ PLACEHOLDER_EMAIL = Issue(
     ),
     fix="Type the lead's real address, or leave the cell empty.",
 )
+PLACEHOLDER_PHONE = Issue(
+    code="placeholder-phone",
+    severity="warning",
+    fields=("phone",),
+    title="The phone cell says there is no number (n/a, -, not given); read as empty",
+    explanation="This row's phone cell holds no number, only a placeholder or words saying there is none.",
+    fix="Type the lead's number (or its email), or leave the cell empty.",
+)
 MASKED_EMAIL = Issue(
     code="masked-email",
     severity="warning",
     fields=("email",),
-    title="An address hidden behind asterisks (ra******@gmail.com); not sent",
+    title="An address hidden behind asterisks or dots (ra******@gmail.com, ra••••@gmail.com); not sent",
     explanation="Part of this address is hidden (a portal's lead not yet bought, a --mask-pii report): it is not sent.",
     fix="Export the leads with their addresses shown, or import the sheet itself, not a masked report of it.",
 )
@@ -236,8 +255,8 @@ MASKED_PHONE = Issue(
     fields=("phone",),
     title="A number with digits hidden (98XXXXXX10); not sent",
     explanation=(
-        "Some digits of this number are hidden (X or *), as a portal shows a lead not yet bought and a report "
-        "written with --mask-pii shows every number: it is nobody's number, so the lead goes to the CRM without it "
+        "Some digits of this number are hidden (X, *, •, #, …), as a portal shows a lead not yet bought and a "
+        "report written with --mask-pii shows every number: it is nobody's number, so the lead goes to the CRM without it "
         "(with its email, or another phone column's number), or is invalid with nothing else to reach it by."
     ),
     fix="Export the leads with their numbers shown (unlock them on the portal), or import the sheet itself, not a "
@@ -343,8 +362,11 @@ PHONE_FROM_COLUMN = Issue(
     code="phone-from-column",
     severity="warning",
     fields=("phone",),
-    title="No valid number in the first phone column; the next column's is used",
-    explanation="The first phone column has no valid number in this row: the number of {detail} is used.",
+    title="No valid number (or a landline beside a mobile) in the first phone column; another column's is used",
+    explanation=(
+        "The first phone column has no valid number in this row, or a landline where {detail}, a column like it "
+        "(Phone 2), holds a mobile: the number of {detail} is used."
+    ),
     fix="Nothing to do, unless the first column should hold this lead's number: then type it there.",
     detail_example="Work Phone",
 )
@@ -397,89 +419,6 @@ EDITED_ON_PAGE = Issue(
         "the file itself still has the old value."
     ),
     fix="Make the same correction in your copy of the file if you keep using it.",
-)
-
-# Notes: the row is skipped, it is no lead.
-BLANK_ROW = Issue(
-    code="blank-row",
-    severity="note",
-    fields=(),
-    title="Empty row, skipped",
-    explanation="The row has no value in any column (NUL padding and a DOS Ctrl-Z end of file included).",
-    fix="Nothing to do.",
-)
-SUMMARY_ROW = Issue(
-    code="summary-row",
-    severity="note",
-    fields=(),
-    title="A total line, not a lead; skipped",
-    explanation="A line such as Total or Grand total with counts, not a lead.",
-    fix="Nothing to do.",
-)
-REPEATED_HEADER = Issue(
-    code="repeated-header",
-    severity="note",
-    fields=(),
-    title="The header row again inside the data; skipped",
-    explanation="The header row again (a second export pasted below the first, byte-order mark and all).",
-    fix="Nothing to do; the rows below it are read as leads.",
-)
-TITLE_ROW = Issue(
-    code="title-row",
-    severity="note",
-    fields=(),
-    title="A title line above a repeated header (a second export pasted below); skipped",
-    explanation="The title line of a second export pasted below the first, just above its header.",
-    fix="Nothing to do.",
-)
-NOTE_ROW = Issue(
-    code="note-row",
-    severity="note",
-    fields=(),
-    title="A line of text below the leads (Generated by ..., Page 1 of 1, Notes:); skipped",
-    explanation=(
-        "A line of text in one cell below the last lead, such as Generated by ..., Page 1 of 1 or Notes:. "
-        "A lone name there stays a lead (missing-contact)."
-    ),
-    fix="If it is a lead, give it a phone number or an email.",
-)
-GROUP_ROW = Issue(
-    code="group-row",
-    severity="note",
-    fields=(),
-    title="A label heading the leads below it (Branch: Pune, a date); skipped",
-    explanation=(
-        "A one-cell label heading the leads below it, such as Branch: Pune or a date. In a name column only "
-        "a colon or words such as branch, campaign or date make a label; a lone phone or email stays a lead."
-    ),
-    fix="If the label matters to the CRM, put it in a column of its own on each lead's row (metadata).",
-)
-
-TEMPLATE_ROW = Issue(
-    code="template-row",
-    severity="note",
-    fields=(),
-    title="Only a template's default values or formulas, no lead; skipped",
-    explanation=(
-        "No name, phone or email, only values most such rows repeat, or formulas: an import template's prefilled rows."
-    ),
-    fix="Nothing to do; a file of only these has no leads.",
-)
-TEST_LEAD = Issue(
-    code="test-lead",
-    severity="note",
-    fields=(),
-    title="A lead form's test lead (<test lead: dummy data for ...>); skipped",
-    explanation="A form's testing tool (Meta's Lead Ads Testing Tool) made this row to try the form; it is nobody.",
-    fix="Nothing to do; delete the test lead in the testing tool to keep it out of later exports.",
-)
-EXCLUDED = Issue(
-    code="excluded",
-    severity="note",
-    fields=(),
-    title="Left out on the upload page by the person sending; not sent",
-    explanation="The person sending the file left this row out on the upload page.",
-    fix="Nothing to do; send it again from the page, with the row included, if it should go.",
 )
 
 VALUE_TOO_LONG = Issue(
@@ -535,6 +474,7 @@ CATALOGUE: tuple[Issue, ...] = (
     COUNTRY_CODE_REPEATED,
     MULTIPLE_EMAILS,
     PLACEHOLDER_EMAIL,
+    PLACEHOLDER_PHONE,
     MASKED_EMAIL,
     MASKED_PHONE,
     SHARED_EMAIL,

@@ -116,11 +116,11 @@ def test_the_static_scan_finds_a_new_code() -> None:
 def test_no_module_writes_a_catalogued_code_as_a_literal() -> None:
     """Outside the catalogue a code is written through its entry (``issues.INVALID_PHONE.code``), never as a
     string: a code renamed or retired in importer/issues.py changes, or breaks, every place that writes it."""
-    catalogue = ROOT / "importer" / "issues.py"
+    catalogue = {ROOT / "importer" / "issues.py", ROOT / "importer" / "issue_skips.py"}
     literals = {
         f"{word} ({path.relative_to(ROOT)})"
         for path in sorted((ROOT / "importer").rglob("*.py"))
-        if path != catalogue
+        if path not in catalogue
         for word in _catalogued_literals_of(path.read_text(encoding="utf-8"))
     }
     assert not literals, f"write these codes as importer.issues constants: {sorted(literals)}"

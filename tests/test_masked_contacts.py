@@ -118,3 +118,114 @@ def test_a_masked_number_is_not_sent(
     }
     assert "4 phone number(s) have digits hidden (masked-phone" in result.output
     assert "not valid numbers of the country" not in result.output
+
+
+SYMBOLS = (
+    "Name,Mobile,Email\n"
+    "Rahul Sharma,98••••••10,rahul.sharma@gmail.com\n"  # bullets, as a portal's page shows a hidden number
+    "Priya Nair,98……10,priya.nair@gmail.com\n"  # ellipses: three digits each
+    "Amit Verma,98######10,amit.verma@gmail.com\n"
+    "Sneha Iyer,98\uff38\uff38\uff38\uff38\uff38\uff3810,sneha.iyer@gmail.com\n"  # full-width X, typed on a CJK keyboard layout
+    "Vikram Singh,+91 98•• ••• •10,vikram@outlook.com\n"
+    "Neha Gupta,9845012349,ne••••@gmail.com\n"  # a hidden address, and the lead's number
+    "Kiran Rao,98●●●●●●47,\n"  # nothing of the lead's but a hidden number
+    "Anil Kumar,99450 12348 x 2,anil.kumar@gmail.com\n"  # an extension's lone x is no mask
+    "Ravi Das,٩٨٤٥٠١٢٣٥١,ravi.das@gmail.com\n"  # Arabic-Indic digits: not ASCII, and a real number
+)
+
+
+def test_digits_hidden_behind_other_symbols_are_masked(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Bullets, ellipses, hashes and full-width X hide a number's digits as X and * do: the lead goes with its
+    address (a warning says so), never refused as invalid-phone; an address hidden behind bullets is not sent,
+    and real numbers around such symbols are sent."""
+    sheet = tmp_path / "portal.csv"
+    sheet.write_text(SYMBOLS, encoding="utf-8")
+    mapping = MAPPING.replace("phone: Phone", "phone: Mobile")
+    assert mapping != MAPPING
+    result = run_cli(
+        "run", str(sheet), "--mapping", str(mapping_file(mapping)), "--report", str(tmp_path / "r.csv"),
+        "--rate", "2000/1s", "--no-ledger", env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output + result.stderr  # Kiran Rao's row
+    rows = by_row(result.report)
+    assert [rows[n]["status"] for n in range(2, 11)] == ["accepted"] * 5 + ["accepted", "invalid"] + ["accepted"] * 2
+    assert [rows[n]["warnings"] for n in range(2, 9)] == ["masked-phone"] * 5 + ["masked-email", "masked-phone"]
+    assert rows[8]["reason"] == "missing-contact"
+    stored = {lead["name"]: (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul Sharma": (None, "rahul.sharma@gmail.com"),
+        "Priya Nair": (None, "priya.nair@gmail.com"),
+        "Amit Verma": (None, "amit.verma@gmail.com"),
+        "Sneha Iyer": (None, "sneha.iyer@gmail.com"),
+        "Vikram Singh": (None, "vikram@outlook.com"),
+        "Neha Gupta": ("+919845012349", None),
+        "Anil Kumar": ("+919945012348", "anil.kumar@gmail.com"),
+        "Ravi Das": ("+919845012351", "ravi.das@gmail.com"),
+    }
+
+
+WORDS = (
+    "Name,Mobile,Alternate Number,Email\n"
+    "Rahul Sharma,not given,,rahul.sharma@gmail.com\n"  # a form's required field, filled to get past it
+    "Priya Nair,no phone,,priya.nair@gmail.com\n"
+    "Amit Verma,नहीं,,amit.verma@gmail.com\n"  # Hindi: no
+    "Sneha Iyer,Not Provided,7305012347,\n"  # the lead's number is in the next column
+    "Vikram Singh,WhatsApp only,,\n"  # nothing to reach the lead by
+    "Neha Gupta,neha@gmail.com,,\n"  # an address typed where the number goes: a row to look at
+    "Kiran Rao,N.A.,,kiran.rao@gmail.com\n"
+)
+
+
+def test_words_where_the_number_goes_are_no_number(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A phone cell of words and no digit (not given, no phone, नहीं) says there is no number, as n/a does: the lead
+    goes with its email or another column's number, without a note (it was invalid-phone: a good lead lost); with
+    nothing else it is missing-contact, and placeholder-phone says what the cell held. An address in the phone column stays invalid-phone, to be looked at."""
+    sheet = tmp_path / "form.csv"
+    sheet.write_text(WORDS, encoding="utf-8")
+    mapping = MAPPING.replace("phone: Phone", "phone: [Mobile, Alternate Number]")
+    result = run_cli(
+        "run", str(sheet), "--mapping", str(mapping_file(mapping)), "--report", str(tmp_path / "r.csv"),
+        "--rate", "2000/1s", "--no-ledger", env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output + result.stderr
+    rows = by_row(result.report)
+    assert [(rows[n]["status"], rows[n]["reason"]) for n in range(2, 9)] == [
+        ("accepted", ""), ("accepted", ""), ("accepted", ""), ("accepted", ""), ("invalid", "missing-contact"),
+        ("invalid", "invalid-phone"), ("accepted", ""),
+    ]  # fmt: skip
+    assert [rows[n]["warnings"] for n in (2, 3, 4, 8)] == [""] * 4
+    assert rows[6]["warnings"] == "placeholder-phone"  # named where it was all the row had
+    stored = {lead["name"]: (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul Sharma": (None, "rahul.sharma@gmail.com"),
+        "Priya Nair": (None, "priya.nair@gmail.com"),
+        "Amit Verma": (None, "amit.verma@gmail.com"),
+        "Sneha Iyer": ("+917305012347", None),
+        "Kiran Rao": (None, "kiran.rao@gmail.com"),
+    }
+
+
+def test_a_placeholder_phone_is_named_where_it_was_all_the_row_had(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """n/a, -, NA or not given in the phone cell of a row with no email: missing-contact, and a warning says the
+    cell held a placeholder (the reason alone read as if the cell were empty); rows with an email get no note."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\nRahul Sharma,n/a,\nPriya Nair,-,\nAmit Verma,NA,amit@gmail.com\nSneha Iyer,,\n"
+        "Kiran Rao,not given,\n",
+        encoding="utf-8",
+    )
+    result = run_cli("validate", str(sheet), "-m", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert [(rows[n]["status"], rows[n]["reason"], rows[n]["warnings"]) for n in range(2, 7)] == [
+        ("invalid", "missing-contact", "placeholder-phone"),
+        ("invalid", "missing-contact", "placeholder-phone"),
+        ("valid", "", ""),
+        ("invalid", "missing-contact", ""),
+        ("invalid", "missing-contact", "placeholder-phone"),
+    ]

@@ -598,8 +598,9 @@ def test_a_full_phone_column_beats_a_sparse_mobile(tmp_path: Path) -> None:
 
 
 def test_phone_columns_become_an_ordered_alias_list(run_cli: Any, tmp_path: Path) -> None:
-    """Work Phone (+CC), Home Phone and Mobile: mobile first, then the +CC column, then the rest; a row whose mobile
-    is empty takes its work number; the company's main line (on most rows) stays metadata."""
+    """Work Phone (+CC), Home Phone and Mobile: mobile first, then the lead's home line, then its work line (the
+    +CC column came before the home line, but the lead's own line comes before its workplace's); a row whose mobile
+    and home line are empty takes its work number; the company's main line (on most rows) stays metadata."""
     header = ["First Name", "Last Name", "Home Phone", "Work Phone", "Mobile", "Company Main Phone"]
     rows = [
         ["Ann", "Lee", "(415) 555-0101", "+1 415 835 1656", "(415) 555-0202", "(415) 555-0000"],
@@ -609,7 +610,7 @@ def test_phone_columns_become_an_ordered_alias_list(run_cli: Any, tmp_path: Path
     ]
     text, report = _suggest_then_validate(run_cli, tmp_path, _rows(tmp_path, header, rows))
     mapping = _load(tmp_path, text)
-    assert _fields(mapping)["phone"] == ("Mobile", "Work Phone", "Home Phone")
+    assert _fields(mapping)["phone"] == ("Mobile", "Home Phone", "Work Phone")
     assert "company_main_phone" in {s.key for s in mapping.metadata}
     assert [r["phone_e164"] for r in report] == ["+14155550202", "+12125550199", "+16465550143", "+13125550166"]
 

@@ -34,7 +34,7 @@ DEALER_EXPECTED = {
     18: ("invalid", "invalid-email", "", "", ""),
     19: ("valid", "", "invalid-email", "", "+917012345678"),
     20: ("invalid", "missing-name", "", "", "+919123400567"),
-    21: ("invalid", "missing-contact", "", "", ""),
+    21: ("invalid", "missing-contact", "placeholder-phone", "", ""),  # its phone cell: -
     22: ("valid", "", "multiple-phones", "", "+919811022334"),
     23: ("valid", "", "phone-extension-dropped", "", "+912240123456"),
     24: ("invalid", "damaged-phone", "", "", ""),
@@ -437,7 +437,7 @@ def test_a_split_remark_is_joined_and_never_the_name_with_the_phone(
     rows = by_row(result.report)
     assert (rows[2]["status"], rows[2]["reason"], rows[2]["Name"], rows[2]["Remarks"]) == (
         "invalid",
-        "invalid-phone",
+        "missing-contact",  # 'Not reachable' is words, no number; Alt Mobile is metadata here
         "Rahul",
         "called twice, no answer",
     )

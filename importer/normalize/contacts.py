@@ -136,9 +136,10 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
     if placeholder.any():  # noemail@gmail.com, na@na.com: typed to get past a required field, nobody's address
         email = pc.if_else(pa.array(placeholder), pa.scalar("", email.type), email)
         warning = pc.if_else(pa.array(placeholder), pa.scalar(issues.PLACEHOLDER_EMAIL.code, warning.type), warning)
-    masked = to_bool(pc.fill_null(pc.match_substring(email, "**"), False))
+    masked = _masked_addresses(text)
     if masked.any():  # ra******@gmail.com: a portal's lead not yet bought, a report written with --mask-pii
         email = pc.if_else(pa.array(masked), pa.scalar("", email.type), email)
+        unusable = pc.and_(unusable, pa.array(~masked))
         warning = pc.if_else(pa.array(masked), pa.scalar(issues.MASKED_EMAIL.code, warning.type), warning)
     typo = domain_typos(email)  # gmail.con: sent as written, with the domain it was probably meant to be
     warning = pc.if_else(
@@ -153,6 +154,24 @@ def normalize_emails(raw: pd.Series) -> EmailColumns:
         unusable=pd.Series(to_bool(unusable), index=index),
         warning=to_series(warning, index),
     )
+
+
+_EMAIL_MASK = "[*\u2022\u25cf\u00b7\u2219\u25e6\u2217\uff0a]{2}|[\u2026\u22ef]"
+"""Letters hidden in an address: a run of ``*``, ``•``, ``●``, ``·`` ... or an ellipsis (never ``xx``, which
+real addresses hold)."""
+
+
+def _masked_addresses(text: ArrowText) -> np.ndarray:
+    """Per cell, whether it is an address with some of its letters hidden (``ra******@gmail.com``,
+    ``ra••••••@gmail.com``)."""
+    maybe: np.ndarray = holds_char_in(text, "*") | ~to_bool(pc.fill_null(pc.string_is_ascii(text), True))
+    if not maybe.any():
+        return maybe
+    rows = np.flatnonzero(maybe)
+    some = pc.take(text, pa.array(rows))
+    hit = pc.and_(pc.match_substring(some, "@"), pc.match_substring_regex(some, _EMAIL_MASK))
+    maybe[rows] = to_bool(pc.fill_null(hit, False))
+    return maybe
 
 
 # The local part of an address typed to say "there is none".

@@ -36,6 +36,7 @@ from importer.normalize.contacts import (
     normalize_names,
 )
 from importer.normalize.not_leads import has_contact, partial_headers, template_rows, test_lead_rows
+from importer.normalize.phone_cells import said_no_number
 from importer.normalize.phone_rows import RowPhones, read_phones
 from importer.normalize.refs import derive_reference_id_array
 from importer.normalize.sheet_country import sheet_evidence
@@ -123,6 +124,10 @@ def _build_chunk(
     has_phone = to_bool(nonempty(phones.e164))
     unusable = emails.unusable.to_numpy(dtype=bool)
     no_contact = ~to_bool(nonempty(phones.raw)) & ~to_bool(nonempty(email)) & ~unusable
+    said_none = np.zeros(n, dtype=bool)  # n/a, not given: named where the row has nothing else
+    if no_contact.any() and cells.mapped("phone"):
+        at = np.flatnonzero(no_contact)
+        said_none[at] = said_no_number([table.column(h) for h in _phone_headers(table)], at, phones.warning)
     short, shifted = short_rows(table)
     cut = np.zeros(n, dtype=bool)
     cut[-1:] = table.cut_short  # the file ends inside a quoted cell of its last row
@@ -142,6 +147,7 @@ def _build_chunk(
             phones.warning,
             to_arrow(emails.warning),
             _code(unusable & has_phone, issues.INVALID_EMAIL_WARNING.code),
+            _code(said_none, issues.PLACEHOLDER_PHONE.code),
             _code(names.garbled, issues.GARBLED_NAME.code),
             _code(names.numeric, issues.NAME_IS_A_NUMBER.code),
             _code(damaged_ref, issues.DAMAGED_REFERENCE.code),
@@ -184,7 +190,7 @@ class _MappedCells:
 def _phones(table: SourceTable, cells: _MappedCells, mapping: LeadMapping) -> RowPhones:
     """Each row's phone, read in its country; Mobile, then Work Phone where Mobile has no valid number."""
     country = cells.column(PHONE_COUNTRY_CODE) if cells.mapped(PHONE_COUNTRY_CODE) else None
-    headers = [table.columns["phone"], *table.alternates.get("phone", ())] if cells.mapped("phone") else []
+    headers = _phone_headers(table) if cells.mapped("phone") else []
     if headers:
         columns = [(h, table.column(h)) for h in headers]
         emails = cells.column("email") if cells.mapped("email") else None
@@ -193,6 +199,10 @@ def _phones(table: SourceTable, cells: _MappedCells, mapping: LeadMapping) -> Ro
         return read_phones(columns, country, mapping.default_region, evidence=evidence, chosen=mapping.region_chosen)
     blank = empty_text(cells.n)
     return RowPhones(e164=blank, issue=blank, warning=blank, raw=blank)
+
+
+def _phone_headers(table: SourceTable) -> list[str]:
+    return [table.columns["phone"], *table.alternates.get("phone", ())]
 
 
 @dataclass(slots=True)

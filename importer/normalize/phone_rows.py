@@ -14,6 +14,7 @@ another column holds in several rows (an office line) is no lead's own and is no
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -24,8 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer import issues
-from importer.columns import ArrowText, holds_char_in, nonempty, to_arrow, to_bool, to_series
-from importer.normalize.contacts import blank_placeholders_arrow
+from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.countries import normalize_phones_by_region, region_of_code
 from importer.normalize.foreign import (
     fitting_regions,
@@ -36,16 +36,13 @@ from importer.normalize.foreign import (
     written_as_home,
 )
 from importer.normalize.implied_codes import same_calling_code, with_implied_code
-from importer.normalize.json_cells import first_of_json_lists
+from importer.normalize.phone_cells import phone_cells
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
 from importer.normalize.sheet_country import Evidence, sheet_country
 
 _SEPARATED = r"[\s().\-/]"
 _TEXT = pa.large_string()
 _OWN_CODE = r"^\s*(?:\+|00)|\+"
-# A number with some of its digits hidden (98XXXXXX10, +91 98******10, XXXXXXXXXX), at least 7 places long.
-_MASKED = r"^\s*\+?[\d\s().\-/]*(?:XX|xx|\*\*)[\d\s().\-/Xx*]*$"
-_SEVEN_PLACES = r"^(?:[^\dXx*]*[\dXx*]){7}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +78,7 @@ def read_phones(
     ``default`` was chosen for this run (``--region``), so no evidence overrules it."""
     n = len(columns[0][1]) if columns else 0
     regions = _regions(country, default, n)
-    raw, several, masked = _cells(columns[0][1])
+    raw, several, masked = phone_cells(columns[0][1])
     e164, issue, warning = _read(raw, regions, default)
     if several.any():
         rows = np.flatnonzero(several)
@@ -90,7 +87,7 @@ def read_phones(
         lacking = ~to_bool(nonempty(e164))
         if not lacking.any():
             break
-        theirs, their_several, _ = _cells(cells)
+        theirs, their_several, _ = phone_cells(cells)
         candidates = np.flatnonzero(lacking & _own_values(theirs))
         if len(candidates) == 0:
             continue
@@ -115,6 +112,8 @@ def read_phones(
         issue = _set(issue, rows, _take(got_issue, take))
         warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
         raw = _set(raw, rows, _take(theirs, rows))
+    for header, cells in _siblings(columns):
+        e164, issue, warning, raw = _mobile_first(header, cells, RowPhones(e164, issue, warning, raw), regions, default)
     if default is not None and not chosen and regions.home.any():
         found = sheet_country(raw, e164, issue, regions.home, default, evidence or Evidence())
         if found is not None:
@@ -128,28 +127,53 @@ def read_phones(
     return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
 
 
-def _cells(cells: pd.Series) -> tuple[ArrowText, np.ndarray, np.ndarray]:
-    """The cells as read (placeholders and masked numbers blank), a JSON list's first value taken; which lists
-    held several; and which cells held a masked number."""
-    values, several = first_of_json_lists(blank_placeholders_arrow(to_arrow(cells)))
-    values = pc.cast(values, _TEXT)
-    masked = _masked(values)
-    if masked.any():  # nobody's number: the lead goes without it (or with another column's)
-        values = pc.if_else(pa.array(masked), pa.scalar("", _TEXT), values)
-    return values, several, masked
+def _siblings(columns: list[tuple[str, pd.Series]]) -> list[tuple[str, pd.Series]]:
+    """The columns after the first whose header is the first's but for a number (Phone, Phone (2), Phone.1;
+    Google Contacts' Phone 1 - Value, Phone 2 - Value): their order says nothing of which number is the lead's."""
+    first = _sibling_key(columns[0][0]) if columns else ""
+    return [(h, c) for h, c in columns[1:] if first and _sibling_key(h) == first]
 
 
-def _masked(values: ArrowText) -> np.ndarray:
-    """Which cells hold a number with digits hidden, as a portal shows a lead not yet bought and a report
-    written with --mask-pii shows every number (an extension's single x is no mask)."""
-    found = holds_char_in(values, "Xx*")
-    if not found.any():
-        return found
-    rows = np.flatnonzero(found)
-    some = pc.take(values, pa.array(rows))
-    hit = pc.and_(pc.match_substring_regex(some, _MASKED), pc.match_substring_regex(some, _SEVEN_PLACES))
-    found[rows] = to_bool(pc.fill_null(hit, False))
-    return found
+def _sibling_key(header: str) -> str:
+    text = re.sub(r"\s*\(\d+\)\s*$|\.\d+\s*$", "", header)  # Phone (2): a repeated header as read; Phone.1: pandas'
+    return re.sub(r"[\W\d_]+", "", text.casefold())
+
+
+def _mobile_first(
+    header: str, cells: pd.Series, now: RowPhones, regions: _Regions, default: str | None
+) -> tuple[ArrowText, ArrowText, ArrowText, ArrowText]:
+    """A row's mobile in a sibling column instead of the landline it went with (a Google Contacts export lists a
+    contact's work line as Phone 1 and its mobile as Phone 2): the lead is called on its mobile."""
+    e164, issue, warning, raw = now.e164, now.issue, now.warning, now.raw
+    theirs, _, _ = phone_cells(cells)
+    both = np.flatnonzero(to_bool(nonempty(e164)) & to_bool(nonempty(theirs)))
+    fixed = both[[_number_type(n) == phonenumbers.PhoneNumberType.FIXED_LINE for n in _take(e164, both)]]
+    if len(fixed) == 0:
+        return e164, issue, warning, raw
+    sub = _Regions(
+        region=regions.region[fixed],
+        unknown=regions.unknown[fixed],
+        undecided=regions.undecided[fixed],
+        home=regions.home[fixed],
+        uniform=regions.uniform,
+    )
+    got, _, got_warning = _read(pc.take(theirs, pa.array(fixed)), sub, default)
+    take = np.flatnonzero([_number_type(n) == phonenumbers.PhoneNumberType.MOBILE for n in got.to_pylist()])
+    rows = fixed[take]
+    if len(rows) == 0:
+        return e164, issue, warning, raw
+    named = f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
+    e164 = _set(e164, rows, _take(got, take))
+    warning = _set(warning, rows, _join(_take(got_warning, take), _codes(len(rows), named)))
+    return e164, issue, warning, _set(raw, rows, _take(theirs, rows))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _number_type(e164: str | None) -> int:
+    """The type of an E.164 number (-1 for none)."""
+    if not e164:
+        return -1
+    return int(phonenumbers.number_type(phonenumbers.parse(e164)))
 
 
 def _own_values(values: ArrowText) -> np.ndarray:
@@ -376,11 +400,11 @@ def _mark(
 
 
 MOSTLY_ELSEWHERE = 0.5
+"""Share of a sheet's phones read in the default region that, found another country's, makes the sheet that
+country's: its numbers written as bare digits that fit that country's patterns are held back too."""
 MIXED = 0.1
 """Share of a sheet's phones read in the default region that, found other countries', makes it a mixed sheet: its
 numbers written as bare digits that are valid in one of those countries too are held back."""
-"""Share of a sheet's phones read in the default region that, found another country's, makes the sheet that
-country's: its numbers written as bare digits that fit that country's patterns are held back too."""
 
 
 def _mark_written_elsewhere(

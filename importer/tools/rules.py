@@ -38,6 +38,7 @@ from importer.tools.vocabulary import (
     is_geolocated,
     is_someone_elses,
     keys,
+    names_an_ad,
 )
 
 # Headers count as phone/email with less than this content share only when the header says so.
@@ -302,6 +303,8 @@ def header_match(header: str, rule: FieldRule) -> tuple[float, str]:
         return WEAK, f"header {header!r} may mean {rule.field}"
     if rule.field in _PERSON_FIELDS and _NOT_THE_LEAD.search(key):
         return 0.0, ""  # Company Name, Form Name, Father's Name: someone or something else
+    if rule.field == "groupId" and names_an_ad(header):
+        return 0.0, ""  # Ad group, adgroup_id, Campaign Group: the CRM's groupId is the team's own analytics group
     token = next((t for t in header_tokens(header) if t in rule.tokens), None) if rule.tokens else None
     if token:
         return CONTAINS, f"header {header!r} has the word {token!r}"
@@ -339,6 +342,8 @@ def _misspelt(key: str, rule: FieldRule) -> str | None:
     letters = "".join(sorted(filter(alphabet.__contains__, key)))
     best: tuple[float, str] | None = None
     for candidate in _passing_bounds(rule, len(key), letters):
+        if candidate.startswith(key) or key.startswith(candidate):
+            continue  # Customer is no misspelt customerid, nor Lead Group ID a misspelt leadgroup: another word
         score = difflib.SequenceMatcher(None, candidate, key).ratio()
         if score >= MISSPELT_CUTOFF and (best is None or (score, candidate) > best):
             best = (score, candidate)

@@ -40,6 +40,7 @@ from importer.tools.vocabulary import (
     is_relative,
     is_secondary,
     is_someone_elses,
+    is_workplace,
 )
 from importer.tools.vocabulary import is_timezone as names_a_timezone
 
@@ -76,6 +77,7 @@ class Suggestion:
     region_given: bool = False  # --region chose it
     rows_carry_country: bool = False  # +CC on every phone, or a country column: the default decides little
     region_alike: tuple[str, ...] = ()  # no region: the countries the numbers fit alike
+    set_aside: tuple[tuple[str, str], ...] = ()  # header → why its phones or addresses are not the lead's
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class _Placement:
     metadata: tuple[tuple[str, str], ...]
     unplaced: tuple[str, ...]
     notes: tuple[str, ...]
+    set_aside: tuple[tuple[str, str], ...] = ()
 
     def has(self, *names: str) -> bool:
         return any(c.field in names for c in self.fields)
@@ -137,6 +140,7 @@ def suggest_mapping(
         region_given=region is not None,
         rows_carry_country=guess.own_country,
         region_alike=guess.alike if region is None else (),
+        set_aside=placement.set_aside,
     )
 
 
@@ -193,12 +197,46 @@ def _place_columns(table: TableInspection) -> _Placement:
             key = _unique(_metadata_key(column.header), taken)
             metadata.append((key, column.header))
             notes.extend(_alternate_note(column, key, choices))
+    used = chosen | {at for _, choice in choices.values() for at in _positions(addressable, choice.aliases)}
+    set_aside = tuple((c.header, why) for c in addressable if c.position not in used and (why := _not_the_leads(c)))
     if not (choices.keys() & {"phone", "email"}):
-        unplaced.insert(0, "no phone or email column found: every lead needs one (add fields.phone or fields.email)")
+        by_why: dict[str, list[str]] = {}
+        for header, why in set_aside:
+            by_why.setdefault(why, []).append(repr(header))
+        seen = "; ".join(f"{', '.join(headers)}: {why}" for why, headers in by_why.items())
+        whose = " of the lead's" if seen else ""
+        unplaced.insert(
+            0,
+            f"no phone or email column{whose} found: every lead needs one (add fields.phone or fields.email)"
+            + (f". Not used: {seen}" if seen else ""),
+        )
     if not (choices.keys() & {"name", "firstName"}):
         unplaced.insert(0, "no name column found: every lead needs name or firstName (add fields.name)")
     fields = tuple(choices[f][1] for f in FIELD_TARGETS if f in choices)
-    return _Placement(fields, tuple(metadata), tuple(unplaced), tuple(notes))
+    return _Placement(fields, tuple(metadata), tuple(unplaced), tuple(notes), set_aside)
+
+
+def _positions(columns: list[ColumnProfile], headers: tuple[str, ...]) -> set[int]:
+    return {c.position for c in columns if c.header in headers}
+
+
+def _not_the_leads(column: ColumnProfile) -> str:
+    """Why a column of phones or addresses (by its cells or its header) is not the lead's contact, or ""."""
+    header = column.header
+    if not column.filled or not (
+        column.kind in ("phone", "email") or _names_field(header, "phone") or _names_field(header, "email")
+    ):
+        return ""
+    if is_someone_elses(header):
+        return "someone else's (the record's owner, sales rep, referrer or assignee), not the lead's"
+    if is_fax(header):
+        return "a fax, pager, assistant's or messenger number, not the lead's"
+    if column.kind == "phone" and (
+        (column.filled >= 3 and column.distinct == 1)
+        or (column.filled >= 5 and column.most_common >= 0.8 * column.filled)
+    ):
+        return "one number on most rows (an office's line), nobody's own"
+    return ""
 
 
 def _addressable(columns: tuple[ColumnProfile, ...]) -> tuple[list[ColumnProfile], list[str]]:
@@ -209,12 +247,16 @@ def _addressable(columns: tuple[ColumnProfile, ...]) -> tuple[list[ColumnProfile
         key = normalize_header(column.header)
         if not key:
             if column.filled:
-                problems.append(f"column {column.letter} has values but no header, so a mapping cannot name it")
+                header = (
+                    f"a header ({column.header!r}) with no letter or digit" if column.header.strip() else "no header"
+                )
+                problems.append(f"column {column.letter} has values but {header}, so a mapping cannot name it")
         elif key in seen:
             if column.filled:
                 problems.append(
-                    f"column {column.letter} ({column.header!r}) repeats the header of column "
-                    f"{seen[key].letter}; a mapping can only name the first"
+                    f"column {column.letter} ({column.header!r}) repeats the header of column {seen[key].letter}: "
+                    f"it is read where column {seen[key].letter} is empty (a phone also where it holds a mobile "
+                    f"beside column {seen[key].letter}'s landline)"
                 )
         else:
             seen[key] = column
@@ -318,15 +360,15 @@ def _fallbacks(
         return []
     fullest = max(column.fill_rate for column, _ in found.values())
 
-    def order(item: tuple[ColumnProfile, FieldChoice]) -> tuple[bool, bool, bool, bool, bool, float]:
+    def order(item: tuple[ColumnProfile, FieldChoice]) -> tuple[bool, bool, bool, bool, bool, bool, float]:
         column, choice = item
         header = column.header
         sparse, later = column.fill_rate < SPARSE * fullest, is_relative(header) or is_secondary(header)
         if field != "phone":
-            return (sparse, later, False, False, False, -choice.confidence)
+            return (sparse, later, False, False, False, False, -choice.confidence)
         plus = sum(1 for c in table.cells(header) if _LEADING_LABEL.sub("", c).startswith("+"))
-        return (sparse, is_relative(header), is_secondary(header), not is_mobile(header), plus * 2 <= column.filled,
-                -choice.confidence)  # fmt: skip
+        return (sparse, is_relative(header), is_workplace(header), is_secondary(header), not is_mobile(header),
+                plus * 2 <= column.filled, -choice.confidence)  # fmt: skip
 
     ranked = sorted(found.values(), key=order)
     first_column, first = ranked[0]

@@ -57,27 +57,28 @@ PHONE_EXACT = _words(
     "numéro de téléphone", "téléphone portable", "tél portable", "telefonnummer", "mobilnummer", "mobiltelefon",
     "handynummer", "numero di telefono", "numero di cellulare", "telefoonnummer", "mobiel nummer", "nomor hp",
     "no. hp", "nomor whatsapp", "номер телефона", "мобильный телефон", "رقم الهاتف", "رقم الجوال", "رقم الموبايل",
-    "मोबाइल नंबर", "फ़ोन नंबर", "फोन नंबर",
+    "मोबाइल नंबर", "फ़ोन नंबर", "फोन नंबर", "கைபேசி", "கைபேசி எண்", "தொலைபேசி", "தொலைபேசி எண்", "மொபைல்",
+    "மொபைல் எண்",
 )  # fmt: skip
 PHONE_WEAK = _words(
-    "number cell tel tél ph whatsapp whatsappno whatsappnumber contactdetails contactinfo wa nowa"
+    "number cell tel tél ph whatsapp whatsappno whatsappnumber contactdetails contactinfo wa nowa sms"
 ) | keys("联系方式", "연락처", "Kontakt", "contacto", "contato")
 PHONE_TOKENS = _words(
     "phone mobile cell cellular tel telephone telefono telefone telefon telefoon telepon movil celular cellulare "
-    "mobil mobiel handy gsm ponsel whatsapp wa телефон мобильный сотовый"
+    "mobil mobiel handy gsm ponsel whatsapp wa sms телефон мобильный сотовый"
 )
 PHONE_FRAGMENTS = (
     "mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno", "telefon", "telefoon", "telepon",
     "celular", "cellulare", "movil", "handy", "mobiel", "mobil", "телефон", "мобильн", "هاتف", "جوال", "موبايل",
     "手机", "电话", "電話", "携帯", header_key("전화"), header_key("휴대폰"), header_key("핸드폰"),
-    header_key("मोबाइल"),
+    header_key("मोबाइल"), header_key("கைபேசி"), header_key("தொலைபேசி"), header_key("மொபைல்"),
 )  # fmt: skip
 MOBILE_WORDS = (
     "mobile", "cellphone", "movil", "celular", "cellulare", "portable", "handy", "mobil", "mobiel", "ponsel",
     "handphone", "whatsapp", "мобильн", "сотов", "جوال", "موبايل", "手机", "携帯", header_key("휴대"),
-    header_key("핸드폰"), header_key("मोबाइल"),
+    header_key("핸드폰"), header_key("मोबाइल"), header_key("கைபேசி"), header_key("மொபைல்"),
 )  # fmt: skip
-MOBILE_TOKENS = _words("mob cell gsm hp wa")
+MOBILE_TOKENS = _words("mob cell gsm hp wa sms")
 """Words that make a phone column a mobile column (listed first among a lead's phones)."""
 FAX_FRAGMENTS = (
     "fax",
@@ -95,11 +96,13 @@ FAX_FRAGMENTS = (
 SOMEONE_ELSES_TOKENS = _words(
     "asst assistant agent executive counsellor counselor dealer salesperson salesman owner employee staff manager "
     "referrer referral reference friend emergency host rep assignee receiver assigned responsible responsable "
-    "creator author approver handler ответственный"
+    "creator author approver handler scanner exhibitor vendor operator telecaller recruiter organiser organizer "
+    "coordinator advisor adviser ответственный"
 )
 """Words naming someone other than the lead: the owner or sales rep a CRM names on every row (``Owner Email``,
 ``Sales Rep Email``, ``Assigned To``, who a record was ``Created By``), a referrer, an assistant, the seller a
-portal's enquiry went to (IndiaMART's ``RECEIVER_MOBILE``)."""
+portal's enquiry went to (IndiaMART's ``RECEIVER_MOBILE``, Sulekha's ``Vendor Mobile``), who scanned a visitor's
+badge at an event (``Scanner Email``)."""
 NOT_OWN_PHONE_TOKENS = SOMEONE_ELSES_TOKENS | _words("qq wechat weixin 微信 skype icq")
 """Numbers that are someone else's (an assistant's, the agent's, a referrer's) or a messenger id (QQ numbers look
 like phone numbers)."""
@@ -111,12 +114,12 @@ EMAIL_EXACT = _words(
 ) | keys(
     "correo electrónico", "correio eletrônico", "endereço de e-mail", "adresse e-mail", "adresse électronique",
     "e-mail-adresse", "e-mailadres", "posta elettronica", "indirizzo email", "alamat email", "электронная почта",
-    "البريد الإلكتروني",
+    "البريد الإلكتروني", "மின்னஞ்சல்", "மின்னஞ்சல் முகவரி",
 )  # fmt: skip
 EMAIL_WEAK = _words("mail")
 EMAIL_TOKENS = _words("email emails courriel correo почта")
 EMAIL_FRAGMENTS = ("email", "mailid", "mailaddress", "courriel", "correo", "почт", "邮箱", "邮件", "メール",
-                   header_key("이메일"), "البريد", header_key("ईमेल"))  # fmt: skip
+                   header_key("이메일"), "البريد", header_key("ईमेल"), header_key("மின்னஞ்சல்"))  # fmt: skip
 
 FULL_NAME_EXACT = _words(
     "name fullname customername custname customerfullname clientname leadname contactname contactperson "
@@ -127,7 +130,8 @@ FULL_NAME_EXACT = _words(
 ) | keys(
     "nombre completo", "nombre y apellido", "nombre y apellidos", "nome completo", "nom complet", "nom et prénom",
     "prénom et nom", "vollständiger name", "nome e cognome", "volledige naam", "nama lengkap", "полное имя",
-    "имя и фамилия", "الاسم الكامل", "पूरा नाम", "ग्राहक का नाम", "ग्राहक नाम",
+    "имя и фамилия", "الاسم الكامل", "पूरा नाम", "ग्राहक का नाम", "ग्राहक नाम", "பெயர்", "முழு பெயர்",
+    "வாடிக்கையாளர் பெயர்",
 )  # fmt: skip
 FIRST_NAME_EXACT = _words(
     "firstname fname givenname forename customerfirstname ngiven vorname prenom voornaam primeironome 名 "
@@ -183,7 +187,7 @@ COMPANY_FRAGMENTS = ("company", "organi", "empresa", "societe", "entreprise", "u
 CITY_EXACT = _words(
     "city town ciudad cidade ville stadt ort citta stad plaats woonplaats kota город مدينة المدينة 城市 市 "
     "市区町村 도시 शहर"
-) | keys("mailing city", "billing city", "business city", "home city", "address 1 - city", "ville/localité")
+) | keys("நகரம்", "mailing city", "billing city", "business city", "home city", "address 1 - city", "ville/localité")
 COUNTRY_EXACT = _words(
     "country countryregion countryname country_code nation pais pays land paese negara страна الدولة بلد 国家 国 "
     "国名 国家地区 국가 나라 देश cc"
@@ -264,6 +268,21 @@ def is_geolocated(header: str) -> bool:
     return any(t in GEOLOCATED_TOKENS for t in header_tokens(header))
 
 
+AD_TOKENS = _words(
+    "ad ads adgroup adgroups adset adsets campaign campaigns creative creatives keyword keywords audience "
+    "placement advertiser utm gclid fbclid"
+)
+AD_PREFIXES = ("adgroup", "adset", "campaign", "creative", "advertiser", "utm")
+"""Words of an ad platform's or a campaign's columns (Google Ads' ``Ad group``, ``adgroup_id``, Meta's ``Ad Set
+Name``, ``Campaign ID``, LinkedIn's ``Campaign Group``), and how such run-together words start (``adgroupid``)."""
+
+
+def names_an_ad(header: str) -> bool:
+    """The header names an ad, ad group, ad set, campaign or creative: the platform's ids and names, not a group
+    the importing team keeps its leads in."""
+    return any(t in AD_TOKENS or t.startswith(AD_PREFIXES) for t in header_tokens(header))
+
+
 def is_timezone(header: str) -> bool:
     """The header names a time zone."""
     key = header_key(header)
@@ -276,34 +295,62 @@ def is_locale(header: str) -> bool:
 
 
 RELATIVE_WORDS = (
-    "father",
-    "mother",
-    "parent",
-    "guardian",
-    "spouse",
-    "husband",
-    "wife",
-    "relative",
-    "家长",
-    "父亲",
-    "母亲",
+    "father", "mother", "parent", "guardian", "spouse", "husband", "wife", "relative", "家长", "父亲", "母亲",
+)  # fmt: skip
+RELATIVE_TOKENS = _words(
+    "dad mom mum pai mae pere mere tutor tutora padre madre padres vater mutter eltern ehemann ehefrau esposo "
+    "esposa marido conyuge conjoint epoux epouse responsavel acudiente apoderado"
 )
-"""A relative's number (an edtech sheet's Father's Mobile) comes after the lead's own."""
+"""Words of a relative's number (an edtech sheet's Father's Mobile, Teléfono del padre) in languages written in
+Latin letters, as whole words (``pai`` is in ``país``)."""
+RELATIVE_SCRIPT_WORDS = (
+    "पिता", "पापा", "माता", "माँ", "मां", "अभिभावक", "पति", "पत्नी", "पालक",
+    "தந்தை", "அப்பா", "தாய்", "அம்மா", "பெற்றோர்", "கணவர்", "மனைவி",
+    "الأب", "الاب", "والد", "الأم", "الام", "ولي الأمر", "ولي الامر", "الزوج",
+    "отец", "мать", "родител", "муж", "жена",
+)  # fmt: skip
+"""The same in scripts whose vowel signs :func:`header_key` drops (पिता and पता, address, share a key): looked for
+in the header as written."""
 SECONDARY_TOKENS = _words("alternate alternative alt other secondary second additional backup extra 2 3 4")
 """A second number of the lead's (Alternate Mobile, Phone 2) comes after the first."""
 
 
 def is_relative(header: str) -> bool:
-    """The header names a relative's number or name."""
+    """The header names a relative's number or name (``Father's Mobile``, ``पिता का मोबाइल``, ``Celular da mãe``)."""
     key = header_key(header)
-    return any(w in key for w in RELATIVE_WORDS)
+    if any(w in key for w in RELATIVE_WORDS) or any(t in RELATIVE_TOKENS for t in header_tokens(header)):
+        return True
+    written = header.casefold()
+    return any(w in written for w in RELATIVE_SCRIPT_WORDS)
+
+
+_REPEAT_SUFFIX = re.compile(r"\.\d+\s*$")
+"""``Phone.1``: how pandas (and the tools built on it) name a header's repeat."""
 
 
 def is_secondary(header: str) -> bool:
-    """The header names a second or alternate number (``Alternate Mobile``, ``Business Phone 2``, ``mobile2``)."""
+    """The header names a second or alternate number (``Alternate Mobile``, ``Business Phone 2``, ``mobile2``,
+    ``Phone.1``)."""
     tokens = header_tokens(header)
     key = header_key(header)
-    return any(t in SECONDARY_TOKENS for t in tokens) or (key[-1:] or "x") in "234" or key.startswith(("alt", "other"))
+    return (
+        any(t in SECONDARY_TOKENS for t in tokens)
+        or (key[-1:] or "x") in "234"
+        or key.startswith(("alt", "other"))
+        or _REPEAT_SUFFIX.search(header) is not None
+    )
+
+
+WORKPLACE_TOKENS = _words(
+    "work office business company corporate switchboard reception desk geschäftlich büro buro "
+    "bureau trabajo oficina escritorio comercial ufficio kantor"
+)
+"""Words of a line at the lead's workplace (``Work Phone``, ``Business Phone``, ``Company Main Phone``)."""
+
+
+def is_workplace(header: str) -> bool:
+    """The header names a line at the lead's workplace rather than the lead's own (a ``Work Mobile`` is its own)."""
+    return any(t in WORKPLACE_TOKENS for t in header_tokens(header)) and not is_mobile(header)
 
 
 LANGUAGE_WORDS: dict[str, frozenset[str]] = {

@@ -95,9 +95,15 @@ def addressable(columns: tuple[ColumnProfile, ...]) -> dict[int, str]:
     for column in columns:
         key = normalize_header(column.header)
         if not key:
-            problems[column.position] = "no header, so a mapping cannot name it"
+            problems[column.position] = (
+                f"its header {column.header!r} has no letter or digit, so a mapping cannot name it"
+                if column.header.strip()
+                else "no header, so a mapping cannot name it"
+            )
         elif key in seen:
-            problems[column.position] = f"same header as column {seen[key].letter}; only that one can be used"
+            problems[column.position] = (
+                f"same header as column {seen[key].letter}: read with it, where column {seen[key].letter} is empty"
+            )
         else:
             seen[key] = column
     return problems
@@ -117,6 +123,9 @@ def suggested_choices(suggestion: Suggestion, table: TableInspection) -> tuple[d
         for _key, header in suggestion.metadata:
             if header in by_header and header != FIX_COLUMN:
                 choices[by_header[header]] = METADATA
+        for header, reason in suggestion.set_aside:  # Owner Email: why the lead's email is not taken from it
+            if header in by_header:
+                why.setdefault(by_header[header], f"Not the lead's phone or email: {reason}")
     return choices, why
 
 
