@@ -120,6 +120,30 @@ def suggested_choices(suggestion: Suggestion, table: TableInspection) -> tuple[d
     return choices, why
 
 
+def carry_choices(form: MappingForm, old: TableInspection, new: TableInspection, suggestion: Suggestion) -> MappingForm:
+    """The person's choices moved to another sheet or header row: a column still there (by its header, matched as
+    a mapping matches it) keeps what they chose for it; the others get the suggestion, less the lead fields the
+    person gave to a column kept."""
+    kept: dict[str, str] = {}
+    for column in old.columns:
+        key = normalize_header(column.header)
+        if key and key not in kept:
+            kept[key] = form.choices.get(column.position, NOT_IMPORTED)
+    choices, _ = suggested_choices(suggestion, new)
+    carried = {}
+    for column in new.columns:
+        key = normalize_header(column.header)
+        if key in kept:
+            carried[column.position] = kept.pop(key)
+    taken = {c for c in carried.values() if c not in (NOT_IMPORTED, METADATA)}
+    for position, choice in choices.items():
+        if position in carried:
+            choices[position] = carried[position]
+        elif choice in taken:
+            choices[position] = NOT_IMPORTED
+    return MappingForm(choices, form.region, form.project_id, form.process_id)
+
+
 def choices_from_mapping(mapping: LeadMapping, table: TableInspection) -> dict[int, str]:
     """Per column position, what a saved mapping does with it."""
     headers = [c.header for c in table.columns]

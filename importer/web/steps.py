@@ -26,6 +26,7 @@ from importer.web.mapping_form import (
     NOT_IMPORTED,
     MappingForm,
     addressable,
+    carry_choices,
     check_form,
     choices_from_mapping,
     describe_upload,
@@ -93,22 +94,35 @@ def start_describe(
         task.progress("reading", 0, None)
         try:
             described = describe_upload(upload.path, sheet=sheet, header_row=header_row)
+            if header_row and not any(c.header for c in described.suggestion.table.columns):
+                raise ConfigError(f"row {header_row} holds no column names (it is blank), so it cannot be the header.")
         except LeadImportError as exc:
             if upload.described is None:
                 raise
-            # another sheet or header row was asked for and cannot be read as leads (notes, a chart): the
-            # choice so far stays
+            # another sheet or header row was asked for and cannot be read as leads (notes, a chart, a blank
+            # row): the choice so far stays, and so do the columns chosen for it and their check
             kept = upload.sheet or upload.described.suggestion.table.sheet
             stays = f"The header row stays row {_table(upload).header_row}." if header_row else ""
             stays = stays or (f"Sheet {kept} stays chosen." if kept else "")
             upload.error = f"{exc} {stays}".strip()
             return
         with upload.lock:
+            before = _table(upload) if upload.described is not None else None
             upload.described = described
             upload.sheet = described.suggestion.table.sheet if described.is_workbook else None
             upload.header_row = header_row or described.suggestion.header_row
+            if before is not None:  # another sheet or header row: the check was of the one before
+                _carry(upload, before)
+                upload.review = None
+                upload.checks += 1  # a check of the one before still running never lands
 
     jobs.start(task, work)
+
+
+def _carry(upload: Upload, before: TableInspection) -> None:
+    """The columns chosen for the table read before, kept where the table now read has the same column."""
+    if upload.form is not None and upload.described is not None:
+        upload.form = carry_choices(upload.form, before, _table(upload), upload.described.suggestion)
 
 
 async def sheet_page(request: Request) -> Response:
@@ -169,7 +183,7 @@ async def choose_sheet(request: Request) -> Response:
     sheet = str(form.get("sheet") or "") or None
     header = str(form.get("header_row") or "").strip()
     if sheet is not None and sheet != upload.sheet and sheet in [t.sheet for t in described.tables]:
-        upload.form = upload.review = None
+        # the columns chosen and the check stay until that sheet has been read (it may be no leads at all)
         start_describe(upload, _state(request).settings, sheet=sheet)
         return _go(f"/u/{upload.id}/sheet")
     table = described.table(upload.sheet)
@@ -179,11 +193,16 @@ async def choose_sheet(request: Request) -> Response:
             upload.error = f"The header row must be a row number from 1 to {last}."
             return _go(f"/u/{upload.id}/sheet")
         if int(header) > table.header_row:  # below the row found: read again, that row's cells are the columns
-            upload.form = upload.review = None
             start_describe(upload, _state(request).settings, sheet=upload.sheet, header_row=int(header))
             return _go(f"/u/{upload.id}/sheet")
         # the row read is said explicitly: a title row that also names the columns would otherwise win
-        upload.header_row = int(header)
+        with upload.lock:
+            before = _table(upload)
+            upload.header_row = int(header)
+            if [c.header for c in _table(upload).columns] != [c.header for c in before.columns]:
+                _carry(upload, before)
+                upload.review = None
+                upload.checks += 1
     upload.error = None
     return _go(f"/u/{upload.id}/columns")
 
