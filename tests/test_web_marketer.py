@@ -104,3 +104,102 @@ def test_another_sheet_keeps_the_choices_of_the_columns_it_has_too(tmp_path: Pat
     page.post(f"/u/{upload.id}/columns", _columns_form(page, upload))
     page.wait(upload)
     assert upload.review is not None and sorted(upload.review.field_columns) == ["name", "phone"]
+
+
+def _cyrillic_sheet(path: Path) -> list[str]:
+    """A mostly English sheet with one Russian name, saved in Windows' Cyrillic code page: too few Cyrillic letters
+    for the reader to tell cp1251 from cp1252, so Олег reads as Îëåã."""
+    phones = good_phones(3, seed=83)
+    names = ["Олег", "John Smith", "Priya Shah"]
+    lines = ["Name,Phone,Email"] + [
+        f"{n},{p},lead{i}@example.com" for i, (n, p) in enumerate(zip(names, phones, strict=True))
+    ]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
+    return phones
+
+
+def _encoding_offer(html: str) -> tuple[dict[str, str], str]:
+    """The sheet page's encoding choice: each option's value and text, and the value shown chosen."""
+    select = re.search(r'<select id="encoding" name="encoding"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None, "the sheet page offers no encoding"
+    options = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1)))
+    chosen = re.search(r'<option value="([^"]*)" selected>', select.group(1))
+    return options, chosen.group(1) if chosen else ""
+
+
+def test_a_text_file_read_in_the_wrong_encoding_can_be_read_again_in_the_right_one(tmp_path: Path) -> None:
+    """A cp1251 file whose one Russian name reads as Îëåã: the sheet page says how the file was read and offers the
+    encodings the command line reads; cp1251 chosen, the page shows Олег, and the check and the CRM get Олег."""
+    import importer
+    from tests.conftest import PROCESS, PROJECT
+    from tests.sandbox_util import TOKEN
+
+    sheet = tmp_path / "webinar.csv"
+    _cyrillic_sheet(sheet)
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        upload = page.upload(sheet)
+        html = page.get(f"/u/{upload.id}/sheet").text
+        options, chosen = _encoding_offer(html)
+        assert chosen == "" and "cp1252" in options[""]  # detected, and said which
+        assert {"utf-8", "utf-16", "cp1252", "cp1250", "cp1251", "mac_roman", "cp932", "gb18030"} <= options.keys()
+        assert "Cyrillic" in options["cp1251"]
+        assert "Îëåã" in html and "Олег" not in html
+        again = page.post(f"/u/{upload.id}/sheet", {"encoding": "cp1251", "header_row": "1"})
+        assert upload.task is not None and upload.task.wait(60)
+        html = page.get(f"/u/{upload.id}/sheet").text
+        assert _encoding_offer(html)[1] == "cp1251"
+        assert "Олег" in html and "Îëåã" not in html, again.text
+        assert "<code>--encoding cp1251</code>" in page.get(f"/u/{upload.id}/columns").text  # a mapping keeps none
+        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
+        page.wait(upload)
+        assert upload.review is not None and "Олег" in upload.review.cells["Name"].tolist()
+        page.post(f"/u/{upload.id}/send", {"sends": "0"})
+        page.wait(upload)
+        stored = sorted(str(lead.get("name") or lead.get("firstName")) for lead in sandbox.leads())
+    assert stored == ["John Smith", "Priya Shah", "Олег"]
+
+
+def test_an_encoding_that_cannot_read_the_file_is_refused_and_the_one_before_stays(tmp_path: Path) -> None:
+    """UTF-8 chosen for a cp1251 file: the page says the file cannot be read so, where, and that it stays read as
+    before; the names shown are those read before."""
+    sheet = tmp_path / "webinar.csv"
+    _cyrillic_sheet(sheet)
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    page.post(f"/u/{upload.id}/sheet", {"encoding": "cp1251"})
+    assert upload.task is not None and upload.task.wait(60)
+    page.post(f"/u/{upload.id}/sheet", {"encoding": "utf-8"})
+    assert upload.task is not None and upload.task.wait(60)
+    html = page.get(f"/u/{upload.id}/sheet").text
+    message = re.search(r'<span class="error-text">(.*?)</span>', html, re.S)
+    assert message is not None, "the page says nothing of the encoding refused"
+    assert "cannot be decoded as utf-8" in message.group(1) and "stays read as cp1251" in message.group(1)
+    assert "webinar.csv" in message.group(1) and str(tmp_path) not in message.group(1)
+    assert _encoding_offer(html)[1] == "cp1251" and "Олег" in html
+
+
+def test_a_workbook_offers_no_encoding(tmp_path: Path) -> None:
+    """A workbook keeps its own characters: the sheet page offers no encoding for it."""
+    path, _ = two_sheet_workbook(tmp_path / "dealer.xlsx")
+    page = Page(tmp_path)
+    upload = page.upload(path)
+    assert 'id="encoding"' not in page.get(f"/u/{upload.id}/sheet").text
+
+
+def test_the_encodings_offered_are_every_one_the_reader_tells_apart() -> None:
+    """Every code page the reader detects by itself can be chosen on the page too (a new one added to the reader
+    and left off the page would leave a file misread in it with no way to read it right), and each is a codec
+    the command line's --encoding takes."""
+    import codecs
+
+    from importer.read.latin_codepage import CODE_PAGES as LATIN
+    from importer.read.script_codepage import CODE_PAGES as SCRIPTS
+    from importer.web.charsets import ENCODINGS, encoding_label
+
+    assert {*LATIN, *SCRIPTS, "utf-8", "utf-16", "cp1252", "mac_roman"} <= ENCODINGS.keys()
+    for name in ENCODINGS:
+        assert "a".encode(name).decode(name) == "a" and codecs.lookup(name)
+    assert encoding_label("windows-1251") == "Cyrillic, Windows-1251 (cp1251)"
+    assert encoding_label("utf-8 (2 bytes read as cp1252)") == "Unicode, UTF-8 (utf-8; 2 bytes read as cp1252)"

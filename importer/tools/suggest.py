@@ -75,6 +75,7 @@ class Suggestion:
     region_given: bool = False  # --region chose it
     rows_carry_country: bool = False  # +CC on every phone, or a country column: the default decides little
     region_alike: tuple[str, ...] = ()  # no region: the countries the numbers fit alike
+    encoding: str | None = None  # how a text file was read (None: a workbook)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +137,7 @@ def suggest_mapping(
         region_given=region is not None,
         rows_carry_country=guess.own_country,
         region_alike=guess.alike if region is None else (),
+        encoding=inspection.encoding,
     )
 
 

@@ -69,14 +69,21 @@ class Described:
 
 
 def describe_upload(
-    path: Path, *, sheet: str | None = None, region: str | None = None, header_row: int | None = None
+    path: Path,
+    *,
+    sheet: str | None = None,
+    region: str | None = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
 ) -> Described:
     """Sheets, header rows, title rows and column profiles, and a suggested mapping (of ``sheet``, with its
-    header on ``header_row`` when given)."""
+    header on ``header_row`` when given; a text file read in ``encoding`` when given)."""
     from importer.read.sniff import workbook_kind
 
     inspection = inspect_file(path) if workbook_kind(path) != "text" else None
-    suggestion = suggest_mapping(path, sheet=sheet, region=region, header_row=header_row)
+    if inspection is not None:
+        encoding = None  # a workbook's characters are its own
+    suggestion = suggest_mapping(path, sheet=sheet, region=region, header_row=header_row, encoding=encoding)
     return Described(inspection=inspection, suggestion=suggestion)
 
 

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import math
-import threading
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import phonenumbers
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from importer.config import FIELD_TARGETS
 from importer.errors import ConfigError, LeadImportError
 from importer.read.header import HEADER_SEARCH_ROWS
 from importer.send.plan import send_plan
 from importer.tools.describe import ColumnProfile, TableInspection
-from importer.web import jobs
+from importer.web import downloads, jobs
+from importer.web.charsets import ENCODINGS, cells_with_letters, encoding_label, offered, option_label
 from importer.web.mapping_form import (
     FIELD_LABELS,
     METADATA,
     NOT_IMPORTED,
+    Described,
     MappingForm,
     addressable,
     carry_choices,
@@ -40,10 +40,10 @@ from importer.web.mapping_form import (
     suggested_choices,
     write_mapping,
 )
-from importer.web.pages import NotFound, WebState, redirect, render, upload_of
+from importer.web.pages import WebState, redirect, render, upload_of
 from importer.web.review import PAGE_SIZE
 from importer.web.uploads import Send, Upload
-from importer.web.work import ServerSettings, check_reports, recheck_row, review_upload, send_upload
+from importer.web.work import ServerSettings, recheck_row, review_upload, send_upload
 
 Handler = Callable[[Request], Awaitable[Response]]
 __all__ = ["FIELD_LABELS", "routes"]
@@ -83,17 +83,23 @@ def _sending(upload: Upload) -> Response | None:
 
 
 def start_describe(
-    upload: Upload, settings: ServerSettings, *, sheet: str | None = None, header_row: int | None = None
+    upload: Upload,
+    settings: ServerSettings,
+    *,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
 ) -> None:
     """Read the uploaded file in the background: sheets, header (``header_row`` when the person set one below
-    the one found), columns, and a suggested mapping."""
+    the one found), columns, and a suggested mapping; a text file in ``encoding`` (None: as detected)."""
     task = jobs.Task("inspect", f"Reading {upload.filename}")
     upload.task, upload.error = task, None
+    recoded = encoding != upload.encoding
 
     def work(task: jobs.Task) -> None:
         task.progress("reading", 0, None)
         try:
-            described = describe_upload(upload.path, sheet=sheet, header_row=header_row)
+            described = describe_upload(upload.path, sheet=sheet, header_row=header_row, encoding=encoding)
             if header_row and not any(c.header for c in described.suggestion.table.columns):
                 raise ConfigError(f"row {header_row} holds no column names (it is blank), so it cannot be the header.")
         except LeadImportError as exc:
@@ -103,6 +109,8 @@ def start_describe(
             # row): the choice so far stays, and so do the columns chosen for it and their check
             kept = upload.sheet or upload.described.suggestion.table.sheet
             stays = f"The header row stays row {_table(upload).header_row}." if header_row else ""
+            if recoded:
+                stays = f"The file stays read as {upload.encoding or upload.described.suggestion.encoding}."
             stays = stays or (f"Sheet {kept} stays chosen." if kept else "")
             upload.error = f"{exc} {stays}".strip()
             return
@@ -111,6 +119,7 @@ def start_describe(
             upload.described = described
             upload.sheet = described.suggestion.table.sheet if described.is_workbook else None
             upload.header_row = header_row or described.suggestion.header_row
+            upload.encoding = encoding
             if before is not None:  # another sheet or header row: the check was of the one before
                 _carry(upload, before)
                 upload.review = None
@@ -144,9 +153,18 @@ async def sheet_page(request: Request) -> Response:
             "table": table,
             "others": others,
             "header_max": header_row_max(described.table(upload.sheet)),
+            "encodings": {key: option_label(key) for key in ENCODINGS},
+            "read_as": encoding_label(described.suggestion.encoding),
+            "encoding": offered(upload.encoding or "") or "",
+            "letters": cells_with_letters(table, _name_headers(described)),
             "step": "sheet",
         },
     )
+
+
+def _name_headers(described: Described) -> tuple[str, ...]:
+    """The headers of the columns suggested as the lead's name (their cells show best how a file was read)."""
+    return tuple(c.header for c in described.suggestion.fields if c.field in ("name", "firstName", "lastName"))
 
 
 def _table(upload: Upload) -> TableInspection:
@@ -182,9 +200,14 @@ async def choose_sheet(request: Request) -> Response:
         return _go(f"/u/{upload.id}/sheet")
     sheet = str(form.get("sheet") or "") or None
     header = str(form.get("header_row") or "").strip()
+    encoding = offered(str(form.get("encoding") or "")) if form.get("encoding") else None
+    if "encoding" in form and encoding != upload.encoding and not described.is_workbook:
+        # read again in that encoding, and back to this page: the person sees the names as it reads them
+        start_describe(upload, _state(request).settings, header_row=upload.header_row, encoding=encoding)
+        return _go(f"/u/{upload.id}/sheet")
     if sheet is not None and sheet != upload.sheet and sheet in [t.sheet for t in described.tables]:
         # the columns chosen and the check stay until that sheet has been read (it may be no leads at all)
-        start_describe(upload, _state(request).settings, sheet=sheet)
+        start_describe(upload, _state(request).settings, sheet=sheet, encoding=upload.encoding)
         return _go(f"/u/{upload.id}/sheet")
     table = described.table(upload.sheet)
     if header:
@@ -193,7 +216,9 @@ async def choose_sheet(request: Request) -> Response:
             upload.error = f"The header row must be a row number from 1 to {last}."
             return _go(f"/u/{upload.id}/sheet")
         if int(header) > table.header_row:  # below the row found: read again, that row's cells are the columns
-            start_describe(upload, _state(request).settings, sheet=upload.sheet, header_row=int(header))
+            start_describe(
+                upload, _state(request).settings, sheet=upload.sheet, header_row=int(header), encoding=upload.encoding
+            )
             return _go(f"/u/{upload.id}/sheet")
         # the row read is said explicitly: a title row that also names the columns would otherwise win
         with upload.lock:
@@ -503,67 +528,6 @@ async def send_page(request: Request) -> Response:
     )
 
 
-async def download(request: Request) -> Response:
-    upload = _upload(request)
-    kind = request.path_params["kind"]
-    path = upload.send.reports.get(kind) if upload.send is not None else None
-    if path is None or not path.is_file():
-        raise NotFound("That file is not ready: it is written when the send has finished.")
-    return FileResponse(path, filename=path.name)
-
-
-_CHECK_WRITING = threading.Lock()
-"""One check report written at a time: two clicks in the same second would write the same files."""
-
-
-async def check_download(request: Request) -> Response:
-    """The review as it stands, as a report or the rows to fix: written when asked for, nothing sent."""
-    upload = _upload(request)
-    kind = request.path_params["kind"]
-    review = upload.review
-    if review is None or review.checked is None:
-        return _go(f"/u/{upload.id}/review")
-    if kind not in ("xlsx", "csv", "fix"):
-        raise NotFound("There is no such report of the check: the review offers Excel, CSV and the rows to fix.")
-
-    def write() -> Path:
-        with _CHECK_WRITING:
-            return check_reports(upload, review, (kind,))[kind]
-
-    path = await asyncio.to_thread(write)
-    return FileResponse(path, filename=path.name)
-
-
-def ledger_runs(ledger_path: Path) -> list[Any]:
-    """Every run the ledger recorded (CLI, watcher or this page), newest first."""
-    import importer
-
-    if not ledger_path.exists():
-        return []
-    ledger = importer.Ledger(ledger_path)
-    try:
-        return list(ledger.runs(limit=500))
-    finally:
-        ledger.close()
-
-
-def run_report(ledger_path: Path, run_id: int) -> Path | None:
-    """The report file a run recorded, when it is still there."""
-    import importer
-
-    if not ledger_path.exists():
-        return None
-    ledger = importer.Ledger(ledger_path)
-    try:
-        record = ledger.run(run_id)
-    finally:
-        ledger.close()
-    if record is None or not record.report:
-        return None
-    path = Path(record.report)
-    return path if path.is_file() else None
-
-
 def routes() -> list[tuple[str, Handler, list[str]]]:
     return [
         ("/u/{upload_id}/sheet", sheet_page, ["GET"]),
@@ -575,6 +539,6 @@ def routes() -> list[tuple[str, Handler, list[str]]]:
         ("/u/{upload_id}/rows/{sheet_row:int}/exclude", exclude_row, ["POST"]),
         ("/u/{upload_id}/send", start_send, ["POST"]),
         ("/u/{upload_id}/send", send_page, ["GET"]),
-        ("/u/{upload_id}/download/{kind}", download, ["GET"]),
-        ("/u/{upload_id}/check/{kind}", check_download, ["GET"]),
+        ("/u/{upload_id}/download/{kind}", downloads.download, ["GET"]),
+        ("/u/{upload_id}/check/{kind}", downloads.check_download, ["GET"]),
     ]

@@ -48,6 +48,7 @@ class Upload:
     described: Described | None = None
     sheet: str | None = None
     header_row: int | None = None  # set only when the person changed it
+    encoding: str | None = None  # a text file's, when the person chose one (None: as detected)
     form: MappingForm | None = None
     mapping_path: Path | None = None  # the working mapping (also what a send records in the ledger)
     saved_mapping: Path | None = None  # under mappings/, when saved or picked

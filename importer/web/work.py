@@ -38,7 +38,7 @@ class ServerSettings:
 
 
 def read_options(upload: Upload) -> ReadOptions:
-    return ReadOptions(sheet=upload.sheet, header_row=upload.header_row)
+    return ReadOptions(sheet=upload.sheet, header_row=upload.header_row, encoding=upload.encoding)
 
 
 def review_upload(upload: Upload, settings: ServerSettings, task: Task) -> Review:
