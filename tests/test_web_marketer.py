@@ -3,6 +3,8 @@ encoding of a text file chosen on the page, placeholders shown as the report say
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -203,3 +205,41 @@ def test_the_encodings_offered_are_every_one_the_reader_tells_apart() -> None:
         assert "a".encode(name).decode(name) == "a" and codecs.lookup(name)
     assert encoding_label("windows-1251") == "Cyrillic, Windows-1251 (cp1251)"
     assert encoding_label("utf-8 (2 bytes read as cp1252)") == "Unicode, UTF-8 (utf-8; 2 bytes read as cp1252)"
+
+
+def test_the_review_shows_each_row_as_the_report_says_placeholders_included(tmp_path: Path) -> None:
+    """A phone of n/a, NA, -, none or #N/A beside a good email: the review shows the row valid with no problem, as
+    the report says (no phone is sent; nothing needs fixing); every row's status and codes on the page are the
+    report's."""
+    phones = good_phones(3, seed=84)
+    rows = [
+        ("Asha Rao", "n/a", "asha@example.com"),
+        ("Ravi Kumar", "N/A", "ravi@example.com"),
+        ("Meera Nair", "-", "meera@example.com"),
+        ("John Smith", "none", "john@example.com"),
+        ("Priya Shah", "#N/A", "priya@example.com"),
+        ("Lead Six", phones[0], "n/a"),
+        ("Lead Seven", "n/a", ""),
+        ("Lead Eight", "98765", "eight@example.com"),
+        ("Lead Nine", phones[1], "nine@example.com"),
+    ]
+    sheet = tmp_path / "placeholders.csv"
+    sheet.write_text("Name,Phone,Email\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
+    page.wait(upload)
+    html = page.get(f"/u/{upload.id}/review").text
+    shown = {}
+    for number, status, cells in re.findall(r'<tr id="row-(\d+)" class="st-([\w-]+)[^"]*">(.*?)</tr>', html, re.S):
+        problems = re.search(r'<td class="problems">(.*?)</td>', cells, re.S)
+        assert problems is not None
+        shown[int(number)] = (status, sorted(re.findall(r'<span class="code">([^<]+)</span>', problems.group(1))))
+    report = page.client.get(f"/u/{upload.id}/check/csv").content.decode("utf-8-sig")
+    said = {}
+    for line in csv.DictReader(io.StringIO(report)):
+        codes = [c.strip() for c in f"{line['reason']},{line['warnings']}".split(",") if c.strip()]
+        said[int(line["sheet_row"])] = (line["status"], sorted(codes))
+    assert shown == said
+    assert all(shown[n] == ("valid", []) for n in range(2, 8)), shown
+    assert shown[8][0] == "invalid" and shown[9][0] == "invalid"
