@@ -383,7 +383,12 @@ async def review_page(request: Request) -> Response:
     pages = max(1, math.ceil(len(positions) / PAGE_SIZE))
     page = min(page, pages)
     rows = await asyncio.to_thread(review.page, positions, page)
-    shown = [c for c in review.cells.columns if c in review.field_columns.values()]
+    # the lead's own columns, then its problems and actions, then the extra information (a CRM export's 36
+    # custom fields would otherwise push the problems out of sight)
+    extra = {h for k, h in review.field_columns.items() if k.startswith("metadata.")}
+    extra -= {h for k, h in review.field_columns.items() if not k.startswith("metadata.")}
+    shown = [c for c in review.cells.columns if c in review.field_columns.values() and c not in extra]
+    after = [c for c in review.cells.columns if c in extra]
     phone_col = review.field_columns.get("phone")
     email_col = review.field_columns.get("email")
     return _page(
@@ -401,6 +406,7 @@ async def review_page(request: Request) -> Response:
             "counts": review.status_counts(),
             "issue_counts": await asyncio.to_thread(review.issue_counts),
             "columns": shown,
+            "extra_columns": after,
             "phone_col": phone_col,
             "email_col": email_col,
             "field_of": {v: k for k, v in review.field_columns.items()},
