@@ -107,5 +107,5 @@ def test_a_wide_sheet_shows_each_rows_problem_and_actions_without_scrolling(brow
         finally:
             server.stop()
     for box in (problem, exclude, fix):
-        assert box is not None and 0 <= box["x"] and box["x"] + min(box["width"], 100) <= 1280, box
+        assert box is not None and box["x"] >= 0 and box["x"] + min(box["width"], 100) <= 1280, box
     assert "Custom Field 35" in headers and headers.index("Problems") < headers.index("Custom Field 0")
