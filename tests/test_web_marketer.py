@@ -243,3 +243,40 @@ def test_the_review_shows_each_row_as_the_report_says_placeholders_included(tmp_
     assert shown == said
     assert all(shown[n] == ("valid", []) for n in range(2, 8)), shown
     assert shown[8][0] == "invalid" and shown[9][0] == "invalid"
+
+
+def test_a_lead_the_crm_refused_shows_refused_on_the_review_of_the_file_uploaded_again(tmp_path: Path) -> None:
+    """A file sent once, whose one lead the CRM refused (its phone was called already), uploaded again: the review
+    shows that lead refused with the CRM's words and nothing left to send, as `leadimport validate --ledger` says,
+    instead of "1 lead would be sent" for a send that then only said it was refused before. The same holds on the
+    first upload's review after its send (Back after Send)."""
+    import importer
+    from tests.conftest import PROCESS, PROJECT
+    from tests.sandbox_util import TOKEN
+
+    phones = good_phones(3, seed=87)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
+    called = frozenset({f"+91{phones[2]}"})
+    settings = importer.SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), preexisting_phones=called
+    )
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        first = page.upload(sheet)
+        page.post(f"/u/{first.id}/columns", _columns_form(page, first, region="IN"))
+        page.wait(first)
+        page.post(f"/u/{first.id}/send", {"sends": "0"})
+        page.wait(first)
+        assert first.send is not None and first.send.counts == {"accepted": 2, "rejected": 1}
+        after = page.get(f"/u/{first.id}/review").text
+        again = page.upload(sheet)
+        page.post(f"/u/{again.id}/columns", _columns_form(page, again, region="IN"))
+        page.wait(again)
+        html = page.get(f"/u/{again.id}/review").text
+        assert len(sandbox.leads()) == 2
+    for review in (html, after):
+        assert re.search(r'<tr id="row-4" class="st-rejected', review), review
+        assert "The CRM refused this lead" in review and "Nothing is left to send" in review
+        assert re.search(r'<button type="submit" disabled>Send the valid leads to the CRM</button>', review)
+    assert again.review is not None and again.review.status_counts() == {"already-imported": 2, "rejected": 1}

@@ -109,3 +109,51 @@ def test_a_wide_sheet_shows_each_rows_problem_and_actions_without_scrolling(brow
     for box in (problem, exclude, fix):
         assert box is not None and box["x"] >= 0 and box["x"] + min(box["width"], 100) <= 1280, box
     assert "Custom Field 35" in headers and headers.index("Problems") < headers.index("Custom Field 0")
+
+
+def test_back_after_send_shows_the_leads_in_the_crm_and_sends_nothing_again(browser: Any, tmp_path: Path) -> None:
+    """After Send, the browser's Back button shows the review again: it says the leads are in the CRM now and its
+    Send button is off, instead of inviting a second send that found them all already imported and replaced the
+    results with "already-imported 4". A row corrected there afterwards is sent by itself."""
+    phones = good_phones(5, seed=86)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones[:4])) + "Lead 4,98123\n",
+        encoding="utf-8",
+    )
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        server, _ = _server(tmp_path, sandbox)
+        try:
+            page = browser.new_context().new_page()
+            page.goto(server.login_url())
+            page.get_by_label(re.compile("Lead file")).set_input_files(str(sheet))
+            page.get_by_role("button", name="Upload and read it").click()
+            page.get_by_role("button", name="Next: match the columns").last.click()
+            page.get_by_label("Default country").select_option("IN")
+            page.get_by_label("Process id").fill(PROCESS)
+            page.get_by_role("button", name="Next: check every row").last.click()
+            page.get_by_role("heading", name=re.compile("^Review")).wait_for(timeout=60_000)
+            page.get_by_role("button", name="Send the valid leads to the CRM").click()
+            page.get_by_role("heading", name="Results for leads.csv").wait_for(timeout=60_000)
+            page.go_back()
+            page.get_by_role("heading", name=re.compile("^Review")).wait_for()
+            back = page.locator("main").inner_text()
+            send_enabled = page.get_by_role("button", name="Send the valid leads to the CRM").is_enabled()
+            cell = page.get_by_label("Phone, row 6")
+            cell.fill(phones[4])
+            cell.press("Enter")
+            page.wait_for_url(re.compile(r"#row-6$"))
+            page.get_by_role("button", name="Send the valid leads to the CRM").click()
+            page.get_by_role("heading", name="Results for leads.csv").wait_for(timeout=60_000)
+            page.reload()
+            counts = {
+                row.locator("th").inner_text(): row.locator("td").first.inner_text()
+                for row in page.locator("table.counts tbody tr").all()
+            }
+        finally:
+            server.stop()
+        stored = len(sandbox.leads())
+    assert not send_enabled
+    assert "Nothing is left to send: 4 leads of this file are in the CRM already" in " ".join(back.split())
+    assert counts == {"already-imported": "4", "accepted": "1"} and stored == 5

@@ -299,6 +299,23 @@ class Review:
             self._masks.clear()
             self._stats.clear()
 
+    def record_send(self, rows: pd.DataFrame) -> None:
+        """What a send did with the rows (its report's ``rows``), kept on the review as a new check would show
+        it: leads now in the CRM ``already-imported``, those it refused for good ``rejected``. The review then
+        offers to send only what is left (pending rows, rows corrected since), not every lead again."""
+        done = rows[rows["status"].isin(["accepted", "already-imported", "rejected"])]
+        with self.lock:
+            at = self._position.get_indexer(pd.Index(done["sheet_row"].astype("int64")))
+            done, at = done[at >= 0], at[at >= 0]
+            refused = (done["status"] == "rejected").to_numpy()
+            self.rows.loc[at, "status"] = np.where(refused, "rejected", "already-imported")
+            self.rows.loc[at, "reason"] = np.where(refused, done["reason"].astype(str).to_numpy(), "")
+            if "lead_id" in self.rows.columns and "lead_id" in done.columns:
+                self.rows.loc[at, "lead_id"] = done["lead_id"].fillna("").astype(str).to_numpy()
+            self.already_imported = int((self.rows["status"] == "already-imported").sum())
+            self._masks.clear()
+            self._stats.clear()
+
     def toggle_excluded(self, sheet_row: int, exclude: bool) -> None:
         with self.lock:
             if exclude:
