@@ -280,3 +280,43 @@ def test_a_lead_the_crm_refused_shows_refused_on_the_review_of_the_file_uploaded
         assert "The CRM refused this lead" in review and "Nothing is left to send" in review
         assert re.search(r'<button type="submit" disabled>Send the valid leads to the CRM</button>', review)
     assert again.review is not None and again.review.status_counts() == {"already-imported": 2, "rejected": 1}
+
+
+def test_a_sheet_of_another_countrys_numbers_says_to_choose_its_country(tmp_path: Path) -> None:
+    """A German event's sheet gets the team's usual mapping (India) by itself: every phone is held back as not
+    valid, and the problem table alone said to type an Indian number. The review says most numbers are not valid
+    in India, that the sheet's numbers point to Germany, and to choose the country on the Columns page; the CLI's
+    words for it (--region, default_region) are not the page's."""
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "usual.yaml").write_text(
+        "project_id: p\nprocess_id: q\ndefault_region: IN\nfields:\n  name: Name\n  phone: Phone\n", encoding="utf-8"
+    )
+    numbers = ["0151 2345 6781", "0160 9876 5432", "0170 1234 5678", "0171 2233 4455", "0176 5544 3322"]
+    sheet = tmp_path / "messe.csv"
+    sheet.write_text("Name,Phone\n" + "".join(f"Gast {i},{n}\n" for i, n in enumerate(numbers)), encoding="utf-8")
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    columns = page.get(f"/u/{upload.id}/columns").text
+    assert "Using the saved mapping <strong>usual.yaml</strong>" in columns and _selected(columns)["region"] == "IN"
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload))
+    page.wait(upload)
+    html = page.get(f"/u/{upload.id}/review").text
+    note = re.search(r'<p class="note" role="note" id="region-note">(.*?)</p>', html, re.S)
+    assert note is not None, "the review does not say the country may be wrong"
+    said = " ".join(re.sub(r"<[^>]+>", " ", note.group(1)).split())
+    assert "5 of 5 rows" in said and "India (IN)" in said and "Germany (DE)" in said
+    assert f'href="/u/{upload.id}/columns"' in note.group(1) and "--region" not in said
+
+
+def test_a_few_bad_numbers_in_the_sheets_own_country_say_nothing_of_the_country(tmp_path: Path) -> None:
+    """One mistyped number among good ones is that row's problem, not the country's: no note on the country."""
+    phones = good_phones(5, seed=88)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)) + "Lead 5,98123\n", encoding="utf-8"
+    )
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
+    page.wait(upload)
+    assert 'id="region-note"' not in page.get(f"/u/{upload.id}/review").text

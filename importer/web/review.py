@@ -14,6 +14,7 @@ import pandas as pd
 import phonenumbers
 
 from importer import issues
+from importer.report.rows import FEW_REFUSED, MOSTLY_REFUSED
 
 PAGE_SIZE = 200
 EXCLUDED = issues.EXCLUDED.code
@@ -186,6 +187,16 @@ class Review:
                 self._stats["issues"] = found
             result: list[IssueCount] = self._stats["issues"]
             return list(result)
+
+    def country_in_doubt(self) -> tuple[int, int] | None:
+        """(rows whose phone is not valid in the country chosen, rows that are leads) when that is most of them,
+        as the summary's note counts it: seldom most people mistyping, more often another country's sheet."""
+        refused = sum(
+            i.rows for i in self.issue_counts() if i.code == issues.INVALID_PHONE.code and i.severity == "error"
+        )
+        with self.lock:
+            kept = int((self.rows["status"] != "skipped").sum())
+        return (refused, kept) if refused >= FEW_REFUSED and refused >= MOSTLY_REFUSED * kept else None
 
     def _with_code(self, column: str, code: str) -> np.ndarray:
         """Rows whose ``column`` (reason or warnings) lists ``code``: matched on the column's few distinct texts."""

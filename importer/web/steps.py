@@ -405,6 +405,9 @@ async def review_page(request: Request) -> Response:
             "matching": len(positions),
             "counts": review.status_counts(),
             "issue_counts": await asyncio.to_thread(review.issue_counts),
+            "country_doubt": await asyncio.to_thread(review.country_in_doubt),
+            "region_chosen": region_name(review.region) if review.region else "",
+            "region_data": _data_region(upload, review.region),
             "columns": shown,
             "extra_columns": after,
             "phone_col": phone_col,
@@ -419,6 +422,12 @@ async def review_page(request: Request) -> Response:
             "step": "review",
         },
     )
+
+
+def _data_region(upload: Upload, chosen: str) -> str:
+    """The country the sheet's own numbers point to (as the Columns page says), when not the one chosen."""
+    found = upload.described.suggestion.region if upload.described is not None else None
+    return region_name(found) if found and found != chosen else ""
 
 
 async def fix_cell(request: Request) -> Response:
