@@ -320,3 +320,59 @@ def test_a_few_bad_numbers_in_the_sheets_own_country_say_nothing_of_the_country(
     page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
     page.wait(upload)
     assert 'id="region-note"' not in page.get(f"/u/{upload.id}/review").text
+
+
+def test_a_columns_form_from_before_another_tab_changed_the_sheet_is_not_applied(tmp_path: Path) -> None:
+    """Two tabs on one upload: the second chooses the April sheet, whose columns are in another order; the first
+    tab's Columns form (made for March) is refused with what happened, instead of its choices landing on April's
+    columns by position (March's name column choice on April's phone column)."""
+    workbook = Workbook()
+    march = workbook.active
+    march.title = "March"
+    march.append(["Name", "Phone", "Email"])
+    april = workbook.create_sheet("April")
+    april.append(["Phone", "Email", "Name"])
+    for i, phone in enumerate(good_phones(6, seed=89)):
+        (march if i < 3 else april).append(
+            [f"Lead {i}", phone, f"l{i}@example.com"] if i < 3 else [phone, f"l{i}@example.com", f"Lead {i}"]
+        )
+    path = tmp_path / "two months.xlsx"
+    workbook.save(path)
+    page = Page(tmp_path)
+    upload = page.upload(path)
+    shown = page.get(f"/u/{upload.id}/columns").text
+    made_for = re.search(r'name="columns_of" value="([^"]+)"', shown)
+    assert made_for is not None, "the Columns form does not say which columns it was made for"
+    first_tab = _columns_form(page, upload, region="IN", columns_of=made_for.group(1))
+    assert (first_tab["col0"], first_tab["col1"]) == ("name", "phone")
+    page.post(f"/u/{upload.id}/sheet", {"sheet": "April"})  # the second tab
+    assert upload.task is not None and upload.task.wait(60)
+    answer = page.post(f"/u/{upload.id}/columns", first_tab).text
+    assert upload.review is None and upload.task.kind == "inspect"  # no check of April with March's choices
+    message = re.search(r'<span class="error-text">(.*?)</span>', answer, re.S)
+    assert message is not None and "changed in another tab" in message.group(1) and "April" in message.group(1)
+    assert _by_header(answer) == {"Phone": "phone", "Email": "email", "Name": "name"}
+
+
+def test_a_send_from_a_review_older_than_the_last_columns_choice_shows_the_new_check(tmp_path: Path) -> None:
+    """Two tabs: the first shows the review of the first choice of columns; the second chooses again (email left
+    out) and checks again; Send in the first tab does not send what that tab never showed: it leads to the newest
+    review, saying why, and nothing is sent."""
+    phones = good_phones(3, seed=90)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\n" + "".join(f"Lead {i},{p},l{i}@example.com\n" for i, p in enumerate(phones)),
+        encoding="utf-8",
+    )
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
+    page.wait(upload)
+    first_tab = page.get(f"/u/{upload.id}/review").text
+    shown = re.search(r'name="checks" value="(\d+)"', first_tab)
+    assert shown is not None, "the send form does not say which check it shows"
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN", col2=""))  # the second tab
+    page.wait(upload)
+    answer = page.post(f"/u/{upload.id}/send", {"sends": "0", "checks": shown.group(1)})
+    assert upload.send is None
+    assert "columns were chosen again" in answer.text and "Review: what would happen to each row" in answer.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -183,6 +184,12 @@ def _table(upload: Upload) -> TableInspection:
     return table
 
 
+def columns_signature(upload: Upload, table: TableInspection) -> str:
+    """What the Columns form was made for (sheet, header row, column names), to tell a form from before a change."""
+    seen = repr((upload.sheet, table.header_row, upload.encoding, [c.header for c in table.columns]))
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
+
+
 def header_row_max(table: TableInspection) -> int:
     """The lowest row the page offers as the header: one of the sheet's first rows, as the header is looked for."""
     if table.header_row is None:
@@ -291,6 +298,7 @@ async def columns_page(request: Request) -> Response:
             "regions": [(r, region_name(r)) for r in regions],
             "mappings_dir": settings.mappings_dir,
             "mapping_name": mapping_name_for(upload.filename),
+            "columns_of": columns_signature(upload, table),
             "step": "columns",
         },
     )
@@ -305,6 +313,15 @@ async def choose_columns(request: Request) -> Response:
     settings = _state(request).settings
     data = await request.form()
     table = _table(upload)
+    if data.get("columns_of") not in (None, columns_signature(upload, table)):
+        # another tab chose another sheet or header row since this form was shown: its choices by position
+        # would land on other columns
+        where = f"sheet {upload.sheet}, " if upload.sheet else ""
+        upload.error = (
+            f"The sheet or header row was changed in another tab since this page was shown (now {where}header on "
+            f"row {table.header_row}): below are its columns. Check the choices and go on from here."
+        )
+        return _go(f"/u/{upload.id}/columns")
     choices = {}
     for column in table.columns:
         value = str(data.get(f"col{column.position}") or "")
@@ -497,9 +514,17 @@ async def start_send(request: Request) -> Response:
         return _go(f"/u/{upload.id}/review")
     if upload.send is not None and upload.send.task.running:
         return _go(f"/u/{upload.id}/send")
-    seen = (await request.form()).get("sends")
+    form = await request.form()
+    seen = form.get("sends")
     if seen is not None and seen != str(upload.sends):  # the page clicked on is older than the last send
         return _go(f"/u/{upload.id}/send" if upload.send is not None else f"/u/{upload.id}/review")
+    checked = form.get("checks")
+    if checked is not None and checked != str(upload.checks):  # another tab chose the columns again since
+        upload.error = (
+            "The columns were chosen again (in another tab) since that page was shown: below is the check of the "
+            "newest choice. Nothing was sent; send from here if it is right."
+        )
+        return _go(f"/u/{upload.id}/review")
     if upload.send is None and not upload.review.to_send():  # nothing valid: a run would only record nothing
         return _go(f"/u/{upload.id}/review")
     token = state.settings.token or ""
