@@ -376,3 +376,31 @@ def test_a_send_from_a_review_older_than_the_last_columns_choice_shows_the_new_c
     answer = page.post(f"/u/{upload.id}/send", {"sends": "0", "checks": shown.group(1)})
     assert upload.send is None
     assert "columns were chosen again" in answer.text and "Review: what would happen to each row" in answer.text
+
+
+def test_the_history_names_a_file_as_the_persons_computer_did(tmp_path: Path) -> None:
+    """A file named "Müller – Leads März (1) 日本.csv" is in the History under that name, not as the server's
+    copy "M_ller _ Leads M_rz _1_ _.csv" (letters beyond English were made underscores); only what no file system
+    takes (a colon, a question mark, a slash) is replaced."""
+    import importer
+    from tests.conftest import PROCESS, PROJECT
+    from tests.sandbox_util import TOKEN
+
+    phones = good_phones(4, seed=91)
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    names = {"Müller – Leads März (1) 日本.csv": "Müller – Leads März (1) 日本.csv", "Q3: hot?.csv": "Q3_ hot_.csv"}
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        for n, name in enumerate(names):
+            data = f"Name,Phone\nLead {n},{phones[2 * n]}\nLead {n}b,{phones[2 * n + 1]}\n".encode()
+            response = page.post("/upload", files={"file": (name, data)}, follow_redirects=False)
+            assert response.status_code == 303
+            upload = page.state.uploads.all()[0]
+            assert upload.task is not None and upload.task.wait(60)
+            page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
+            page.wait(upload)
+            page.post(f"/u/{upload.id}/send", {"sends": "0"})
+            page.wait(upload)
+        history = page.get("/history").text
+    files = re.findall(r"UTC</td>\s*<td>([^<]*)</td>", history)
+    assert sorted(files) == sorted(names.values()), files
