@@ -404,3 +404,27 @@ def test_the_history_names_a_file_as_the_persons_computer_did(tmp_path: Path) ->
         history = page.get("/history").text
     files = re.findall(r"UTC</td>\s*<td>([^<]*)</td>", history)
     assert sorted(files) == sorted(names.values()), files
+
+
+def test_results_with_nothing_to_fix_offer_no_empty_rows_to_fix_file(tmp_path: Path) -> None:
+    """Every lead got in: the results say no row needs fixing, instead of offering a "Rows to fix" file that is
+    empty and telling the person to correct the invalid and rejected rows (there are none)."""
+    import importer
+    from tests.conftest import PROCESS, PROJECT
+    from tests.sandbox_util import TOKEN
+
+    phones = good_phones(3, seed=92)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        upload = page.upload(sheet)
+        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
+        page.wait(upload)
+        page.post(f"/u/{upload.id}/send", {"sends": "0"})
+        page.wait(upload)
+        html = page.get(f"/u/{upload.id}/send").text
+    words = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "No row needs fixing" in words and f"/u/{upload.id}/download/fix" not in html
+    assert f"/u/{upload.id}/download/xlsx" in html
