@@ -4,6 +4,7 @@ encoding of a text file chosen on the page, placeholders shown as the report say
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import io
 import re
 from pathlib import Path
@@ -428,3 +429,21 @@ def test_results_with_nothing_to_fix_offer_no_empty_rows_to_fix_file(tmp_path: P
     words = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "No row needs fixing" in words and f"/u/{upload.id}/download/fix" not in html
     assert f"/u/{upload.id}/download/xlsx" in html
+
+
+def test_a_sheet_without_names_says_what_to_do(tmp_path: Path) -> None:
+    """A call list of phones and emails with no names: the Columns page cannot go on, and says what to do about
+    it (add a column of names to the file), not only to choose a name column the sheet does not have."""
+    phones = good_phones(3, seed=93)
+    sheet = tmp_path / "call list.csv"
+    sheet.write_text(
+        "Phone,Email\n" + "".join(f"{p},l{i}@example.com\n" for i, p in enumerate(phones)), encoding="utf-8"
+    )
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    html = page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN")).text
+    message = re.search(r'<span class="error-text">(.*?)</span>', html, re.S)
+    assert message is not None
+    said = html_lib.unescape(message.group(1))
+    assert "Choose the column with the lead's name" in said
+    assert "add a column with each lead's name to the file" in said and upload.review is None

@@ -222,9 +222,16 @@ def check_form(form: MappingForm, table: TableInspection) -> list[str]:
         if n > 1:
             problems.append(f"{FIELD_LABELS[field]} is chosen for {n} columns; choose it for one column only.")
     if not {"phone", "email"} & set(chosen):
-        problems.append("Choose the column with the phone number or the email address: every lead needs one.")
+        problems.append(
+            "Choose the column with the phone number or the email address: every lead needs one. A sheet with "
+            "neither cannot be imported (the CRM needs a way to reach each lead)."
+        )
     if not {"name", "firstName"} & set(chosen):
-        problems.append("Choose the column with the lead's name (or first name): every lead needs one.")
+        problems.append(
+            "Choose the column with the lead's name (or first name): every lead needs one. If the sheet has no "
+            "names, add a column with each lead's name to the file (the CRM refuses a lead without one) and "
+            "upload it again."
+        )
     if form.region not in phonenumbers.SUPPORTED_REGIONS:
         problems.append(f"{form.region!r} is not a country code; choose the country of numbers typed without +.")
     for position in addressable(table.columns):
