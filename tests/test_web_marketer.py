@@ -380,7 +380,7 @@ def test_a_send_from_a_review_older_than_the_last_columns_choice_shows_the_new_c
 
 
 def test_the_history_names_a_file_as_the_persons_computer_did(tmp_path: Path) -> None:
-    """A file named "Müller – Leads März (1) 日本.csv" is in the History under that name, not as the server's
+    """A file named "Müller - Leads März (1) 日本.csv" (an en dash) is in the History under that name, not as the server's
     copy "M_ller _ Leads M_rz _1_ _.csv" (letters beyond English were made underscores); only what no file system
     takes (a colon, a question mark, a slash) is replaced."""
     import importer
@@ -389,7 +389,8 @@ def test_the_history_names_a_file_as_the_persons_computer_did(tmp_path: Path) ->
 
     phones = good_phones(4, seed=91)
     settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
-    names = {"Müller – Leads März (1) 日本.csv": "Müller – Leads März (1) 日本.csv", "Q3: hot?.csv": "Q3_ hot_.csv"}
+    own = "Müller \u2013 Leads März (1) 日本.csv"
+    names = {own: own, "Q3: hot?.csv": "Q3_ hot_.csv"}
     with importer.Sandbox(settings) as sandbox:
         page = Page(tmp_path, base_url=sandbox.base_url)
         for n, name in enumerate(names):
@@ -447,3 +448,22 @@ def test_a_sheet_without_names_says_what_to_do(tmp_path: Path) -> None:
     said = html_lib.unescape(message.group(1))
     assert "Choose the column with the lead's name" in said
     assert "add a column with each lead's name to the file" in said and upload.review is None
+
+
+def test_a_saved_mapping_of_another_country_is_flagged_on_the_columns_page(tmp_path: Path) -> None:
+    """The team's usual mapping (India) picked by itself for a German sheet: under the country, the Columns page
+    says to check it, naming both countries, before any row is checked."""
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "usual.yaml").write_text(
+        "project_id: p\nprocess_id: q\ndefault_region: IN\nfields:\n  name: Name\n  phone: Phone\n", encoding="utf-8"
+    )
+    numbers = ["0151 2345 6781", "0160 9876 5432", "0170 1234 5678", "0171 2233 4455"]
+    sheet = tmp_path / "messe.csv"
+    sheet.write_text("Name,Phone\n" + "".join(f"Gast {i},{n}\n" for i, n in enumerate(numbers)), encoding="utf-8")
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    html = page.get(f"/u/{upload.id}/columns").text
+    hint = re.search(r'<p id="region-hint" class="muted">(.*?)</p>', html, re.S)
+    assert hint is not None
+    said = " ".join(re.sub(r"<[^>]+>", " ", html_lib.unescape(hint.group(1))).split())
+    assert "Check it:" in said and "usual.yaml" in said and "India (IN)" in said and "Germany (DE)" in said

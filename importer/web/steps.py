@@ -7,6 +7,7 @@ import hashlib
 import math
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import phonenumbers
@@ -293,7 +294,7 @@ async def columns_page(request: Request) -> Response:
             "using": using,
             "region_guess": region_name(suggestion.region) if suggestion.region else "",
             "region_evidence": suggestion.region_evidence,
-            "region_doubt": suggestion.region_doubt,
+            "region_doubt": _saved_region_doubt(using, form.region, suggestion.region) or suggestion.region_doubt,
             "rows_carry_country": suggestion.rows_carry_country,
             "regions": [(r, region_name(r)) for r in regions],
             "mappings_dir": settings.mappings_dir,
@@ -302,6 +303,14 @@ async def columns_page(request: Request) -> Response:
             "step": "columns",
         },
     )
+
+
+def _saved_region_doubt(using: Path | None, chosen: str, data: str | None) -> str | None:
+    """A saved mapping's country that is not the one this sheet's numbers point to (the team's usual mapping on
+    another country's sheet would hold back every number as not valid)."""
+    if using is None or not chosen or not data or chosen == data:
+        return None
+    return f"the saved mapping {using.name} reads numbers in {region_name(chosen)}, not {region_name(data)}"
 
 
 async def choose_columns(request: Request) -> Response:
