@@ -157,3 +157,42 @@ def test_back_after_send_shows_the_leads_in_the_crm_and_sends_nothing_again(brow
     assert not send_enabled
     assert "Nothing is left to send: 4 leads of this file are in the CRM already" in " ".join(back.split())
     assert counts == {"already-imported": "4", "accepted": "1"} and stored == 5
+
+
+def test_the_encoding_is_chosen_from_the_keyboard_and_enter_goes_on(browser: Any, tmp_path: Path) -> None:
+    """Keyboard only: Tab to the encoding, choose Cyrillic by typing it, Enter reads the file again and
+    the name reads Олег; Enter in the header row field then goes on to the Columns page (the form's main action),
+    not to reading the file again."""
+    phones = good_phones(2, seed=94)
+    sheet = tmp_path / "webinar.csv"
+    oleg = "Олег"
+    sheet.write_bytes(f"Name,Phone\r\n{oleg},{phones[0]}\r\nJohn Smith,{phones[1]}\r\n".encode("cp1251"))
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        server, _ = _server(tmp_path, sandbox)
+        try:
+            page = browser.new_context().new_page()
+            page.goto(server.login_url())
+            page.get_by_label(re.compile("Lead file")).set_input_files(str(sheet))
+            page.get_by_role("button", name="Upload and read it").click()
+            page.get_by_role("heading", name="Sheet and header").wait_for()
+            before = page.locator("main").inner_text()
+            for _ in range(30):  # Tab until the encoding has the focus
+                page.keyboard.press("Tab")
+                if page.evaluate("document.activeElement.id") == "encoding":
+                    break
+            chosen = page.evaluate("document.activeElement.id")
+            page.keyboard.type("Cyrillic, W")  # a closed select's type-ahead, as a keyboard user picks from it
+            picked = page.get_by_label("Encoding").input_value()
+            page.keyboard.press("Tab")
+            page.keyboard.press("Enter")
+            page.wait_for_load_state()
+            page.get_by_role("heading", name="Sheet and header").wait_for()
+            page.get_by_text("Олег").first.wait_for()
+            after = page.locator("main").inner_text()
+            page.get_by_label("Header row number").press("Enter")
+            page.get_by_role("heading", name="Match the columns").wait_for()
+        finally:
+            server.stop()
+    assert chosen == "encoding" and picked == "cp1251"
+    assert "Олег" not in before and "Олег" in after
