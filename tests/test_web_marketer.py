@@ -467,3 +467,28 @@ def test_a_saved_mapping_of_another_country_is_flagged_on_the_columns_page(tmp_p
     assert hint is not None
     said = " ".join(re.sub(r"<[^>]+>", " ", html_lib.unescape(hint.group(1))).split())
     assert "Check it:" in said and "usual.yaml" in said and "India (IN)" in said and "Germany (DE)" in said
+
+
+def test_names_garbled_as_utf8_read_in_another_encoding_are_pointed_out(tmp_path: Path) -> None:
+    """Text that is UTF-8 read as Windows-1252 (José shown as JosÃ©): read in cp1252 by choice, the page says to
+    choose UTF-8, with the name as it would then read; in a file garbled so before it was saved (UTF-8 already,
+    and still JosÃ©), it says no encoding reads it right and where to correct it."""
+    phones = good_phones(2, seed=95)
+    rows = f"Name,Phone\nJosé Müller,{phones[0]}\nAsha Rao,{phones[1]}\n"
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(rows, encoding="utf-8")
+    page = Page(tmp_path)
+    upload = page.upload(sheet)
+    page.post(f"/u/{upload.id}/sheet", {"encoding": "cp1252"})
+    assert upload.task is not None and upload.task.wait(60)
+    words = " ".join(re.sub(r"<[^>]+>", " ", html_lib.unescape(page.get(f"/u/{upload.id}/sheet").text)).split())
+    assert "JosÃ© MÃ¼ller" in words and "choose Unicode, UTF-8" in words and "José Müller" in words
+    garbled = tmp_path / "export.csv"
+    garbled.write_text(rows.encode("utf-8").decode("cp1252"), encoding="utf-8")
+    upload = page.upload(garbled)
+    words = " ".join(re.sub(r"<[^>]+>", " ", html_lib.unescape(page.get(f"/u/{upload.id}/sheet").text)).split())
+    assert "JosÃ© MÃ¼ller" in words and "garbled before the file was saved" in words and "José Müller" in words
+    plain = tmp_path / "plain.csv"
+    plain.write_text(rows, encoding="utf-8")
+    upload = page.upload(plain)
+    assert "garbled" not in page.get(f"/u/{upload.id}/sheet").text

@@ -78,3 +78,16 @@ def cells_with_letters(table: TableInspection, prefer: tuple[str, ...]) -> list[
             if len(shown) == SAMPLES:
                 break
     return shown
+
+
+def read_twice(values: list[str]) -> tuple[str, str] | None:
+    """A cell that is UTF-8 read as Windows-1252 (``JosÃ©`` for ``José``), and what it reads as in UTF-8: the
+    first of ``values`` that is so, else None."""
+    for value in values:
+        try:
+            mended = value.encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            continue
+        if mended != value:
+            return value, mended
+    return None

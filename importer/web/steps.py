@@ -20,7 +20,7 @@ from importer.read.header import HEADER_SEARCH_ROWS
 from importer.send.plan import send_plan
 from importer.tools.describe import ColumnProfile, TableInspection
 from importer.web import downloads, jobs
-from importer.web.charsets import ENCODINGS, cells_with_letters, encoding_label, offered, option_label
+from importer.web.charsets import ENCODINGS, cells_with_letters, encoding_label, offered, option_label, read_twice
 from importer.web.mapping_form import (
     FIELD_LABELS,
     METADATA,
@@ -158,7 +158,9 @@ async def sheet_page(request: Request) -> Response:
             "encodings": {key: option_label(key) for key in ENCODINGS},
             "read_as": encoding_label(described.suggestion.encoding),
             "encoding": offered(upload.encoding or "") or "",
-            "letters": cells_with_letters(table, _name_headers(described)),
+            "letters": (letters := cells_with_letters(table, _name_headers(described))),
+            "twice": read_twice(letters),
+            "read_utf8": offered((described.suggestion.encoding or "").split(" ")[0]) == "utf-8",
             "step": "sheet",
         },
     )
