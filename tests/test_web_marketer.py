@@ -492,3 +492,18 @@ def test_names_garbled_as_utf8_read_in_another_encoding_are_pointed_out(tmp_path
     plain.write_text(rows, encoding="utf-8")
     upload = page.upload(plain)
     assert "garbled" not in page.get(f"/u/{upload.id}/sheet").text
+
+
+def test_the_encoding_choice_is_folded_away_when_every_cell_is_plain_english(tmp_path: Path) -> None:
+    """A file of English letters and digits only reads alike in every encoding: its choice is folded under one
+    line; a file with other letters shows it open."""
+    page = Page(tmp_path)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("Name,Phone\nAsha Rao,9876501234\n", encoding="utf-8")
+    upload = page.upload(plain)
+    html = page.get(f"/u/{upload.id}/sheet").text
+    assert re.search(r'<details class="encoding"\s*>', html) and 'id="encoding"' in html
+    cyrillic = tmp_path / "webinar.csv"
+    _cyrillic_sheet(cyrillic)
+    upload = page.upload(cyrillic)
+    assert re.search(r'<details class="encoding"\s*open>', page.get(f"/u/{upload.id}/sheet").text)
