@@ -106,7 +106,8 @@ def _details(found: collections.Counter[str], code: str) -> str:
 
 MOSTLY_REFUSED = 0.5
 """Share of a sheet's rows whose phone is invalid-phone that makes the summary ask whether the region is right."""
-_FEW_REFUSED = 3
+FEW_REFUSED = 3
+"""The fewest invalid-phone rows that make it ask (two mistyped numbers in a short sheet are those rows' problem)."""
 
 
 def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dict[str, int]) -> list[str]:
@@ -142,7 +143,7 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
             f"--region {country}; if it is the default region's, run with --region and its code"
         )
     refused, kept = reasons.get(issues.INVALID_PHONE.code, 0), len(rows) - counts.get("skipped", 0)
-    if refused >= _FEW_REFUSED and refused >= MOSTLY_REFUSED * kept:
+    if refused >= FEW_REFUSED and refused >= MOSTLY_REFUSED * kept:
         # Most of a sheet refused is seldom most of its people mistyping: more often its numbers are another
         # country's, read without their code in the mapping's default_region.
         notes.append(

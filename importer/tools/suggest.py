@@ -78,6 +78,7 @@ class Suggestion:
     rows_carry_country: bool = False  # +CC on every phone, or a country column: the default decides little
     region_alike: tuple[str, ...] = ()  # no region: the countries the numbers fit alike
     set_aside: tuple[tuple[str, str], ...] = ()  # header → why its phones or addresses are not the lead's
+    encoding: str | None = None  # how a text file was read (None: a workbook)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,7 @@ def suggest_mapping(
         rows_carry_country=guess.own_country,
         region_alike=guess.alike if region is None else (),
         set_aside=placement.set_aside,
+        encoding=inspection.encoding,
     )
 
 

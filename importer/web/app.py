@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from importer.errors import LeadImportError
-from importer.web import steps
+from importer.web import downloads, steps
 from importer.web.auth import LOGIN_PATH, SESSION_COOKIE, SESSION_MAX_AGE, LoginGate, RequireLogin
 from importer.web.pages import HERE, NotFound, WebState, render, upload_of
 from importer.web.uploads import SUFFIXES, Upload
@@ -181,13 +181,13 @@ def _safe(handler: Handler) -> Handler:
 
 async def history(request: Request) -> Response:
     state: WebState = request.app.state.web
-    runs = await asyncio.to_thread(steps.ledger_runs, state.settings.ledger_path)
+    runs = await asyncio.to_thread(downloads.ledger_runs, state.settings.ledger_path)
     return render(request, "history.html", {"runs": runs, "ledger": state.settings.ledger_path})
 
 
 async def history_report(request: Request) -> Response:
     state: WebState = request.app.state.web
-    path = await asyncio.to_thread(steps.run_report, state.settings.ledger_path, int(request.path_params["run_id"]))
+    path = await asyncio.to_thread(downloads.run_report, state.settings.ledger_path, int(request.path_params["run_id"]))
     if path is None:
         raise NotFound("That run has no report file on this computer (it was not written, or was moved).")
     return FileResponse(path, filename=path.name)

@@ -69,14 +69,21 @@ class Described:
 
 
 def describe_upload(
-    path: Path, *, sheet: str | None = None, region: str | None = None, header_row: int | None = None
+    path: Path,
+    *,
+    sheet: str | None = None,
+    region: str | None = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
 ) -> Described:
     """Sheets, header rows, title rows and column profiles, and a suggested mapping (of ``sheet``, with its
-    header on ``header_row`` when given)."""
+    header on ``header_row`` when given; a text file read in ``encoding`` when given)."""
     from importer.read.sniff import workbook_kind
 
     inspection = inspect_file(path) if workbook_kind(path) != "text" else None
-    suggestion = suggest_mapping(path, sheet=sheet, region=region, header_row=header_row)
+    if inspection is not None:
+        encoding = None  # a workbook's characters are its own
+    suggestion = suggest_mapping(path, sheet=sheet, region=region, header_row=header_row, encoding=encoding)
     return Described(inspection=inspection, suggestion=suggestion)
 
 
@@ -127,6 +134,30 @@ def suggested_choices(suggestion: Suggestion, table: TableInspection) -> tuple[d
             if header in by_header:
                 why.setdefault(by_header[header], f"Not the lead's phone or email: {reason}")
     return choices, why
+
+
+def carry_choices(form: MappingForm, old: TableInspection, new: TableInspection, suggestion: Suggestion) -> MappingForm:
+    """The person's choices moved to another sheet or header row: a column still there (by its header, matched as
+    a mapping matches it) keeps what they chose for it; the others get the suggestion, less the lead fields the
+    person gave to a column kept."""
+    kept: dict[str, str] = {}
+    for column in old.columns:
+        key = normalize_header(column.header)
+        if key and key not in kept:
+            kept[key] = form.choices.get(column.position, NOT_IMPORTED)
+    choices, _ = suggested_choices(suggestion, new)
+    carried = {}
+    for column in new.columns:
+        key = normalize_header(column.header)
+        if key in kept:
+            carried[column.position] = kept.pop(key)
+    taken = {c for c in carried.values() if c not in (NOT_IMPORTED, METADATA)}
+    for position, choice in choices.items():
+        if position in carried:
+            choices[position] = carried[position]
+        elif choice in taken:
+            choices[position] = NOT_IMPORTED
+    return MappingForm(choices, form.region, form.project_id, form.process_id)
 
 
 def choices_from_mapping(mapping: LeadMapping, table: TableInspection) -> dict[int, str]:
@@ -200,9 +231,16 @@ def check_form(form: MappingForm, table: TableInspection) -> list[str]:
         if n > 1:
             problems.append(f"{FIELD_LABELS[field]} is chosen for {n} columns; choose it for one column only.")
     if not {"phone", "email"} & set(chosen):
-        problems.append("Choose the column with the phone number or the email address: every lead needs one.")
+        problems.append(
+            "Choose the column with the phone number or the email address: every lead needs one. A sheet with "
+            "neither cannot be imported (the CRM needs a way to reach each lead)."
+        )
     if not {"name", "firstName"} & set(chosen):
-        problems.append("Choose the column with the lead's name (or first name): every lead needs one.")
+        problems.append(
+            "Choose the column with the lead's name (or first name): every lead needs one. If the sheet has no "
+            "names, add a column with each lead's name to the file (the CRM refuses a lead without one) and "
+            "upload it again."
+        )
     if form.region not in phonenumbers.SUPPORTED_REGIONS:
         problems.append(f"{form.region!r} is not a country code; choose the country of numbers typed without +.")
     for position in addressable(table.columns):

@@ -14,6 +14,7 @@ import pandas as pd
 import phonenumbers
 
 from importer import issues
+from importer.report.rows import FEW_REFUSED, MOSTLY_REFUSED
 
 PAGE_SIZE = 200
 EXCLUDED = issues.EXCLUDED.code
@@ -187,6 +188,16 @@ class Review:
             result: list[IssueCount] = self._stats["issues"]
             return list(result)
 
+    def country_in_doubt(self) -> tuple[int, int] | None:
+        """(rows whose phone is not valid in the country chosen, rows that are leads) when that is most of them,
+        as the summary's note counts it: seldom most people mistyping, more often another country's sheet."""
+        refused = sum(
+            i.rows for i in self.issue_counts() if i.code == issues.INVALID_PHONE.code and i.severity == "error"
+        )
+        with self.lock:
+            kept = int((self.rows["status"] != "skipped").sum())
+        return (refused, kept) if refused >= FEW_REFUSED and refused >= MOSTLY_REFUSED * kept else None
+
     def _with_code(self, column: str, code: str) -> np.ndarray:
         """Rows whose ``column`` (reason or warnings) lists ``code``: matched on the column's few distinct texts."""
         distinct = self.rows[column].dropna().unique()
@@ -296,6 +307,23 @@ class Review:
             for name in checked.index:
                 if name in self.rows.columns and name != "sheet_row":
                     self.rows.at[position, name] = checked[name]
+            self._masks.clear()
+            self._stats.clear()
+
+    def record_send(self, rows: pd.DataFrame) -> None:
+        """What a send did with the rows (its report's ``rows``), kept on the review as a new check would show
+        it: leads now in the CRM ``already-imported``, those it refused for good ``rejected``. The review then
+        offers to send only what is left (pending rows, rows corrected since), not every lead again."""
+        done = rows[rows["status"].isin(["accepted", "already-imported", "rejected"])]
+        with self.lock:
+            at = self._position.get_indexer(pd.Index(done["sheet_row"].astype("int64")))
+            done, at = done[at >= 0], at[at >= 0]
+            refused = (done["status"] == "rejected").to_numpy()
+            self.rows.loc[at, "status"] = np.where(refused, "rejected", "already-imported")
+            self.rows.loc[at, "reason"] = np.where(refused, done["reason"].astype(str).to_numpy(), "")
+            if "lead_id" in self.rows.columns and "lead_id" in done.columns:
+                self.rows.loc[at, "lead_id"] = done["lead_id"].fillna("").astype(str).to_numpy()
+            self.already_imported = int((self.rows["status"] == "already-imported").sum())
             self._masks.clear()
             self._stats.clear()
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,20 +12,23 @@ from typing import Any
 
 import phonenumbers
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from importer.config import FIELD_TARGETS
 from importer.errors import ConfigError, LeadImportError
 from importer.read.header import HEADER_SEARCH_ROWS
 from importer.send.plan import send_plan
 from importer.tools.describe import ColumnProfile, TableInspection
-from importer.web import jobs
+from importer.web import downloads, jobs
+from importer.web.charsets import ENCODINGS, cells_with_letters, encoding_label, offered, option_label, read_twice
 from importer.web.mapping_form import (
     FIELD_LABELS,
     METADATA,
     NOT_IMPORTED,
+    Described,
     MappingForm,
     addressable,
+    carry_choices,
     check_form,
     choices_from_mapping,
     describe_upload,
@@ -39,10 +42,10 @@ from importer.web.mapping_form import (
     suggested_choices,
     write_mapping,
 )
-from importer.web.pages import NotFound, WebState, redirect, render, upload_of
+from importer.web.pages import WebState, redirect, render, upload_of
 from importer.web.review import PAGE_SIZE
 from importer.web.uploads import Send, Upload
-from importer.web.work import ServerSettings, check_reports, recheck_row, review_upload, send_upload
+from importer.web.work import ServerSettings, recheck_row, review_upload, send_upload
 
 Handler = Callable[[Request], Awaitable[Response]]
 __all__ = ["FIELD_LABELS", "routes"]
@@ -82,33 +85,55 @@ def _sending(upload: Upload) -> Response | None:
 
 
 def start_describe(
-    upload: Upload, settings: ServerSettings, *, sheet: str | None = None, header_row: int | None = None
+    upload: Upload,
+    settings: ServerSettings,
+    *,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    encoding: str | None = None,
 ) -> None:
     """Read the uploaded file in the background: sheets, header (``header_row`` when the person set one below
-    the one found), columns, and a suggested mapping."""
+    the one found), columns, and a suggested mapping; a text file in ``encoding`` (None: as detected)."""
     task = jobs.Task("inspect", f"Reading {upload.filename}")
     upload.task, upload.error = task, None
+    recoded = encoding != upload.encoding
 
     def work(task: jobs.Task) -> None:
         task.progress("reading", 0, None)
         try:
-            described = describe_upload(upload.path, sheet=sheet, header_row=header_row)
+            described = describe_upload(upload.path, sheet=sheet, header_row=header_row, encoding=encoding)
+            if header_row and not any(c.header for c in described.suggestion.table.columns):
+                raise ConfigError(f"row {header_row} holds no column names (it is blank), so it cannot be the header.")
         except LeadImportError as exc:
             if upload.described is None:
                 raise
-            # another sheet or header row was asked for and cannot be read as leads (notes, a chart): the
-            # choice so far stays
+            # another sheet or header row was asked for and cannot be read as leads (notes, a chart, a blank
+            # row): the choice so far stays, and so do the columns chosen for it and their check
             kept = upload.sheet or upload.described.suggestion.table.sheet
             stays = f"The header row stays row {_table(upload).header_row}." if header_row else ""
+            if recoded:
+                stays = f"The file stays read as {upload.encoding or upload.described.suggestion.encoding}."
             stays = stays or (f"Sheet {kept} stays chosen." if kept else "")
             upload.error = f"{exc} {stays}".strip()
             return
         with upload.lock:
+            before = _table(upload) if upload.described is not None else None
             upload.described = described
             upload.sheet = described.suggestion.table.sheet if described.is_workbook else None
             upload.header_row = header_row or described.suggestion.header_row
+            upload.encoding = encoding
+            if before is not None:  # another sheet or header row: the check was of the one before
+                _carry(upload, before)
+                upload.review = None
+                upload.checks += 1  # a check of the one before still running never lands
 
     jobs.start(task, work)
+
+
+def _carry(upload: Upload, before: TableInspection) -> None:
+    """The columns chosen for the table read before, kept where the table now read has the same column."""
+    if upload.form is not None and upload.described is not None:
+        upload.form = carry_choices(upload.form, before, _table(upload), upload.described.suggestion)
 
 
 async def sheet_page(request: Request) -> Response:
@@ -130,9 +155,20 @@ async def sheet_page(request: Request) -> Response:
             "table": table,
             "others": others,
             "header_max": header_row_max(described.table(upload.sheet)),
+            "encodings": {key: option_label(key) for key in ENCODINGS},
+            "read_as": encoding_label(described.suggestion.encoding),
+            "encoding": offered(upload.encoding or "") or "",
+            "letters": (letters := cells_with_letters(table, _name_headers(described))),
+            "twice": read_twice(letters),
+            "read_utf8": offered((described.suggestion.encoding or "").split(" ")[0]) == "utf-8",
             "step": "sheet",
         },
     )
+
+
+def _name_headers(described: Described) -> tuple[str, ...]:
+    """The headers of the columns suggested as the lead's name (their cells show best how a file was read)."""
+    return tuple(c.header for c in described.suggestion.fields if c.field in ("name", "firstName", "lastName"))
 
 
 def _table(upload: Upload) -> TableInspection:
@@ -149,6 +185,12 @@ def _table(upload: Upload) -> TableInspection:
         )
         return TableInspection(table.sheet, upload.header_row, 0, 0, columns, rows[: upload.header_row - 1])
     return table
+
+
+def columns_signature(upload: Upload, table: TableInspection) -> str:
+    """What the Columns form was made for (sheet, header row, column names), to tell a form from before a change."""
+    seen = repr((upload.sheet, table.header_row, upload.encoding, [c.header for c in table.columns]))
+    return hashlib.sha256(seen.encode()).hexdigest()[:16]
 
 
 def header_row_max(table: TableInspection) -> int:
@@ -168,9 +210,14 @@ async def choose_sheet(request: Request) -> Response:
         return _go(f"/u/{upload.id}/sheet")
     sheet = str(form.get("sheet") or "") or None
     header = str(form.get("header_row") or "").strip()
+    encoding = offered(str(form.get("encoding") or "")) if form.get("encoding") else None
+    if "encoding" in form and encoding != upload.encoding and not described.is_workbook:
+        # read again in that encoding, and back to this page: the person sees the names as it reads them
+        start_describe(upload, _state(request).settings, header_row=upload.header_row, encoding=encoding)
+        return _go(f"/u/{upload.id}/sheet")
     if sheet is not None and sheet != upload.sheet and sheet in [t.sheet for t in described.tables]:
-        upload.form = upload.review = None
-        start_describe(upload, _state(request).settings, sheet=sheet)
+        # the columns chosen and the check stay until that sheet has been read (it may be no leads at all)
+        start_describe(upload, _state(request).settings, sheet=sheet, encoding=upload.encoding)
         return _go(f"/u/{upload.id}/sheet")
     table = described.table(upload.sheet)
     if header:
@@ -179,11 +226,18 @@ async def choose_sheet(request: Request) -> Response:
             upload.error = f"The header row must be a row number from 1 to {last}."
             return _go(f"/u/{upload.id}/sheet")
         if int(header) > table.header_row:  # below the row found: read again, that row's cells are the columns
-            upload.form = upload.review = None
-            start_describe(upload, _state(request).settings, sheet=upload.sheet, header_row=int(header))
+            start_describe(
+                upload, _state(request).settings, sheet=upload.sheet, header_row=int(header), encoding=upload.encoding
+            )
             return _go(f"/u/{upload.id}/sheet")
         # the row read is said explicitly: a title row that also names the columns would otherwise win
-        upload.header_row = int(header)
+        with upload.lock:
+            before = _table(upload)
+            upload.header_row = int(header)
+            if [c.header for c in _table(upload).columns] != [c.header for c in before.columns]:
+                _carry(upload, before)
+                upload.review = None
+                upload.checks += 1
     upload.error = None
     return _go(f"/u/{upload.id}/columns")
 
@@ -242,14 +296,23 @@ async def columns_page(request: Request) -> Response:
             "using": using,
             "region_guess": region_name(suggestion.region) if suggestion.region else "",
             "region_evidence": suggestion.region_evidence,
-            "region_doubt": suggestion.region_doubt,
+            "region_doubt": _saved_region_doubt(using, form.region, suggestion.region) or suggestion.region_doubt,
             "rows_carry_country": suggestion.rows_carry_country,
             "regions": [(r, region_name(r)) for r in regions],
             "mappings_dir": settings.mappings_dir,
             "mapping_name": mapping_name_for(upload.filename),
+            "columns_of": columns_signature(upload, table),
             "step": "columns",
         },
     )
+
+
+def _saved_region_doubt(using: Path | None, chosen: str, data: str | None) -> str | None:
+    """A saved mapping's country that is not the one this sheet's numbers point to (the team's usual mapping on
+    another country's sheet would hold back every number as not valid)."""
+    if using is None or not chosen or not data or chosen == data:
+        return None
+    return f"the saved mapping {using.name} reads numbers in {region_name(chosen)}, not {region_name(data)}"
 
 
 async def choose_columns(request: Request) -> Response:
@@ -261,6 +324,15 @@ async def choose_columns(request: Request) -> Response:
     settings = _state(request).settings
     data = await request.form()
     table = _table(upload)
+    if data.get("columns_of") not in (None, columns_signature(upload, table)):
+        # another tab chose another sheet or header row since this form was shown: its choices by position
+        # would land on other columns
+        where = f"sheet {upload.sheet}, " if upload.sheet else ""
+        upload.error = (
+            f"The sheet or header row was changed in another tab since this page was shown (now {where}header on "
+            f"row {table.header_row}): below are its columns. Check the choices and go on from here."
+        )
+        return _go(f"/u/{upload.id}/columns")
     choices = {}
     for column in table.columns:
         value = str(data.get(f"col{column.position}") or "")
@@ -339,7 +411,12 @@ async def review_page(request: Request) -> Response:
     pages = max(1, math.ceil(len(positions) / PAGE_SIZE))
     page = min(page, pages)
     rows = await asyncio.to_thread(review.page, positions, page)
-    shown = [c for c in review.cells.columns if c in review.field_columns.values()]
+    # the lead's own columns, then its problems and actions, then the extra information (a CRM export's 36
+    # custom fields would otherwise push the problems out of sight)
+    extra = {h for k, h in review.field_columns.items() if k.startswith("metadata.")}
+    extra -= {h for k, h in review.field_columns.items() if not k.startswith("metadata.")}
+    shown = [c for c in review.cells.columns if c in review.field_columns.values() and c not in extra]
+    after = [c for c in review.cells.columns if c in extra]
     phone_col = review.field_columns.get("phone")
     email_col = review.field_columns.get("email")
     return _page(
@@ -356,7 +433,11 @@ async def review_page(request: Request) -> Response:
             "matching": len(positions),
             "counts": review.status_counts(),
             "issue_counts": await asyncio.to_thread(review.issue_counts),
+            "country_doubt": await asyncio.to_thread(review.country_in_doubt),
+            "region_chosen": region_name(review.region) if review.region else "",
+            "region_data": _data_region(upload, review.region),
             "columns": shown,
+            "extra_columns": after,
             "phone_col": phone_col,
             "email_col": email_col,
             "field_of": {v: k for k, v in review.field_columns.items()},
@@ -369,6 +450,12 @@ async def review_page(request: Request) -> Response:
             "step": "review",
         },
     )
+
+
+def _data_region(upload: Upload, chosen: str) -> str:
+    """The country the sheet's own numbers point to (as the Columns page says), when not the one chosen."""
+    found = upload.described.suggestion.region if upload.described is not None else None
+    return region_name(found) if found and found != chosen else ""
 
 
 async def fix_cell(request: Request) -> Response:
@@ -438,9 +525,17 @@ async def start_send(request: Request) -> Response:
         return _go(f"/u/{upload.id}/review")
     if upload.send is not None and upload.send.task.running:
         return _go(f"/u/{upload.id}/send")
-    seen = (await request.form()).get("sends")
+    form = await request.form()
+    seen = form.get("sends")
     if seen is not None and seen != str(upload.sends):  # the page clicked on is older than the last send
         return _go(f"/u/{upload.id}/send" if upload.send is not None else f"/u/{upload.id}/review")
+    checked = form.get("checks")
+    if checked is not None and checked != str(upload.checks):  # another tab chose the columns again since
+        upload.error = (
+            "The columns were chosen again (in another tab) since that page was shown: below is the check of the "
+            "newest choice. Nothing was sent; send from here if it is right."
+        )
+        return _go(f"/u/{upload.id}/review")
     if upload.send is None and not upload.review.to_send():  # nothing valid: a run would only record nothing
         return _go(f"/u/{upload.id}/review")
     token = state.settings.token or ""
@@ -484,67 +579,6 @@ async def send_page(request: Request) -> Response:
     )
 
 
-async def download(request: Request) -> Response:
-    upload = _upload(request)
-    kind = request.path_params["kind"]
-    path = upload.send.reports.get(kind) if upload.send is not None else None
-    if path is None or not path.is_file():
-        raise NotFound("That file is not ready: it is written when the send has finished.")
-    return FileResponse(path, filename=path.name)
-
-
-_CHECK_WRITING = threading.Lock()
-"""One check report written at a time: two clicks in the same second would write the same files."""
-
-
-async def check_download(request: Request) -> Response:
-    """The review as it stands, as a report or the rows to fix: written when asked for, nothing sent."""
-    upload = _upload(request)
-    kind = request.path_params["kind"]
-    review = upload.review
-    if review is None or review.checked is None:
-        return _go(f"/u/{upload.id}/review")
-    if kind not in ("xlsx", "csv", "fix"):
-        raise NotFound("There is no such report of the check: the review offers Excel, CSV and the rows to fix.")
-
-    def write() -> Path:
-        with _CHECK_WRITING:
-            return check_reports(upload, review, (kind,))[kind]
-
-    path = await asyncio.to_thread(write)
-    return FileResponse(path, filename=path.name)
-
-
-def ledger_runs(ledger_path: Path) -> list[Any]:
-    """Every run the ledger recorded (CLI, watcher or this page), newest first."""
-    import importer
-
-    if not ledger_path.exists():
-        return []
-    ledger = importer.Ledger(ledger_path)
-    try:
-        return list(ledger.runs(limit=500))
-    finally:
-        ledger.close()
-
-
-def run_report(ledger_path: Path, run_id: int) -> Path | None:
-    """The report file a run recorded, when it is still there."""
-    import importer
-
-    if not ledger_path.exists():
-        return None
-    ledger = importer.Ledger(ledger_path)
-    try:
-        record = ledger.run(run_id)
-    finally:
-        ledger.close()
-    if record is None or not record.report:
-        return None
-    path = Path(record.report)
-    return path if path.is_file() else None
-
-
 def routes() -> list[tuple[str, Handler, list[str]]]:
     return [
         ("/u/{upload_id}/sheet", sheet_page, ["GET"]),
@@ -556,6 +590,6 @@ def routes() -> list[tuple[str, Handler, list[str]]]:
         ("/u/{upload_id}/rows/{sheet_row:int}/exclude", exclude_row, ["POST"]),
         ("/u/{upload_id}/send", start_send, ["POST"]),
         ("/u/{upload_id}/send", send_page, ["GET"]),
-        ("/u/{upload_id}/download/{kind}", download, ["GET"]),
-        ("/u/{upload_id}/check/{kind}", check_download, ["GET"]),
+        ("/u/{upload_id}/download/{kind}", downloads.download, ["GET"]),
+        ("/u/{upload_id}/check/{kind}", downloads.check_download, ["GET"]),
     ]

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import shutil
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from importer.filenames import fit_name
 from importer.web.jobs import Task
 from importer.web.mapping_form import Described, MappingForm
 from importer.web.review import Review
 
 SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+_REFUSED = frozenset('/\\:*?"<>|')
+_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))})
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Upload:
     described: Described | None = None
     sheet: str | None = None
     header_row: int | None = None  # set only when the person changed it
+    encoding: str | None = None  # a text file's, when the person chose one (None: as detected)
     form: MappingForm | None = None
     mapping_path: Path | None = None  # the working mapping (also what a send records in the ledger)
     saved_mapping: Path | None = None  # under mappings/, when saved or picked
@@ -81,10 +84,15 @@ class Upload:
 
 
 def safe_filename(name: str) -> str:
-    """A file name from the browser, kept readable but without any folder or odd characters."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    base = _SAFE_NAME.sub("_", base).strip(" .") or "upload"
-    return base[-120:]
+    """A file name from the browser as the person's computer had it (letters of any script, dashes, brackets),
+    without its folder and with what a file system refuses (``/ \\ : * ? " < > |``, control characters) made an
+    underscore, shortened in the middle to fit: the ledger, and so the History, name the file by it."""
+    base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    base = "".join("_" if c in _REFUSED or unicodedata.category(c)[0] == "C" else c for c in base)
+    base = base.strip(" .") or "upload"
+    if base.split(".", 1)[0].upper() in _RESERVED:  # Windows's device names: CON.csv cannot be written there
+        base = f"_{base}"
+    return fit_name(base)
 
 
 class UploadStore:

@@ -38,21 +38,23 @@ class ServerSettings:
 
 
 def read_options(upload: Upload) -> ReadOptions:
-    return ReadOptions(sheet=upload.sheet, header_row=upload.header_row)
+    return ReadOptions(sheet=upload.sheet, header_row=upload.header_row, encoding=upload.encoding)
 
 
 def review_upload(upload: Upload, settings: ServerSettings, task: Task) -> Review:
     """The dry run of the upload with its working mapping: every row checked, nothing sent.
 
-    Rows the ledger shows as accepted by an earlier run are marked ``already-imported``, as a send would.
+    What the ledger knows is applied as ``leadimport validate --ledger`` applies it: rows an earlier run got into
+    the CRM are ``already-imported``, those the CRM refused for good ``rejected`` (a send would not send them).
     """
     import importer
 
     assert upload.mapping_path is not None
     mapping = load_mapping(upload.mapping_path)
-    outcome = importer.validate_file(upload.path, mapping, read=read_options(upload), progress=task.progress)
+    outcome = importer.validate_file(
+        upload.path, mapping, read=read_options(upload), progress=task.progress, ledger=_ledger(settings)
+    )
     rows = outcome.rows.copy()
-    mark_already_imported(rows, mapping, settings.ledger_path)
     plan = outcome.plan
     return Review(
         rows=rows,
@@ -66,6 +68,11 @@ def review_upload(upload: Upload, settings: ServerSettings, task: Task) -> Revie
     )
 
 
+def _ledger(settings: ServerSettings) -> Path | None:
+    """The ledger to read what earlier runs did from (read only), when there is one yet."""
+    return settings.ledger_path if settings.ledger_path.exists() else None
+
+
 def check_reports(upload: Upload, review: Review, kinds: tuple[str, ...] = ("csv", "xlsx", "fix")) -> dict[str, Path]:
     """The review as it stands (edits and exclusions recorded), written as the reports a send writes (the
     Excel and CSV reports, the rows to fix: those of ``kinds``) in the upload's folder; nothing is sent."""
@@ -75,30 +82,6 @@ def check_reports(upload: Upload, review: Review, kinds: tuple[str, ...] = ("csv
     folder = upload.folder / "check"
     folder.mkdir(exist_ok=True)
     return _write_reports(upload, review, review.checked, rows, folder, tail="-check", kinds=kinds)
-
-
-def mark_already_imported(rows: pd.DataFrame, mapping: LeadMapping, ledger_path: Path) -> None:
-    """Valid rows an earlier run already got into the CRM become ``already-imported`` (in place)."""
-    import importer
-
-    if not (mapping.project_id and mapping.process_id and ledger_path.exists()):
-        return
-    valid = rows.index[rows["status"] == "valid"]
-    refs = rows.loc[valid, "referenceId"].astype(str)
-    refs = refs[refs != ""]
-    if refs.empty:
-        return
-    with importer.Ledger(ledger_path) as ledger:
-        known = ledger.lookup(mapping.project_id, mapping.process_id, refs.tolist())
-    done = {ref: k for ref, k in known.items() if k.state == "accepted"}
-    if not done:
-        return
-    hit = refs[refs.isin(done.keys())]
-    rows.loc[hit.index, "status"] = "already-imported"
-    rows.loc[hit.index, "lead_id"] = [done[r].lead_id or "" for r in hit]
-    if "imported_in_run" not in rows.columns:
-        rows["imported_in_run"] = ""
-    rows.loc[hit.index, "imported_in_run"] = [str(done[r].run_id) for r in hit]
 
 
 def recheck_row(upload: Upload, settings: ServerSettings, sheet_row: int, column: str, value: str) -> None:
@@ -120,9 +103,8 @@ def recheck_row(upload: Upload, settings: ServerSettings, sheet_row: int, column
         writer = csv.writer(handle)
         writer.writerow([str(c) for c in review.cells.columns])
         writer.writerow(cells)
-    outcome = importer.validate_file(one, _without_place(mapping))
+    outcome = importer.validate_file(one, _without_place(mapping), ledger=_ledger(settings))
     checked_rows = outcome.rows.copy()
-    mark_already_imported(checked_rows, mapping, settings.ledger_path)
     checked = checked_rows.iloc[0].copy()
     checked["sheet_row"] = sheet_row
     checked["duplicate_of"] = pd.NA
@@ -176,6 +158,7 @@ def send_upload(upload: Upload, settings: ServerSettings, send: Send) -> None:
     if sheet_rows is not None:
         rows = _back_to_sheet_rows(rows, sheet_rows)
     rows = review.mark_report(rows)
+    review.record_send(rows)
     send.stop_message = outcome.stop_message
     send.stop_kind = str(outcome.stop_kind) if outcome.stop_kind is not None else None
     send.run_id = outcome.run_id
