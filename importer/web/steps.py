@@ -124,16 +124,17 @@ def start_describe(
             upload.encoding = encoding
             if before is not None:  # another sheet or header row: the check was of the one before
                 _carry(upload, before)
-                upload.review = None
-                upload.checks += 1  # a check of the one before still running never lands
 
     jobs.start(task, work)
 
 
 def _carry(upload: Upload, before: TableInspection) -> None:
-    """The columns chosen for the table read before, kept where the table now read has the same column."""
+    """The columns chosen for the table read before, kept where the table now read has the same column; the
+    check, which was of the table before, dropped."""
     if upload.form is not None and upload.described is not None:
         upload.form = carry_choices(upload.form, before, _table(upload), upload.described.suggestion)
+    upload.review = None
+    upload.checks += 1  # a check of the table before still running never lands
 
 
 async def sheet_page(request: Request) -> Response:
@@ -236,8 +237,6 @@ async def choose_sheet(request: Request) -> Response:
             upload.header_row = int(header)
             if [c.header for c in _table(upload).columns] != [c.header for c in before.columns]:
                 _carry(upload, before)
-                upload.review = None
-                upload.checks += 1
     upload.error = None
     return _go(f"/u/{upload.id}/columns")
 
