@@ -297,17 +297,19 @@ def write_mapping(document: dict[str, object], path: Path, *, comment: str) -> L
     return load_mapping(path)
 
 
+def _name_char(c: str) -> bool:
+    """A character a mapping name may hold: a letter or digit of any script (with its combining marks: दिवाली),
+    a space, dot, dash, underscore or bracket."""
+    return unicodedata.category(c)[0] in "LMN" or c in _NAME_PUNCT
+
+
 def _name_ok(name: str) -> bool:
-    """Letters and digits of any script (with their combining marks: दिवाली), spaces, dots, dashes, underscores
-    and brackets, up to 80, starting with a letter or digit: a file name on every system, and nothing else."""
-
-    def allowed(c: str) -> bool:
-        return unicodedata.category(c)[0] in "LMN" or c in _NAME_PUNCT
-
+    """Characters of :func:`_name_char`, up to 80, starting with a letter or digit: a file name on every system,
+    and nothing else."""
     return (
         0 < len(name) <= 81
         and unicodedata.category(name[0])[0] in "LN"
-        and all(allowed(c) for c in name)
+        and all(_name_char(c) for c in name)
         and ".." not in name
     )
 
@@ -315,8 +317,8 @@ def _name_ok(name: str) -> bool:
 def mapping_name_for(filename: str) -> str:
     """The mapping name offered for an uploaded file: its name without the type, anything a mapping name may
     not hold made an underscore ("Kunden #3.csv" → "Kunden _3")."""
-    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
-    name = "".join(c if unicodedata.category(c)[0] in "LMN" or c in _NAME_PUNCT else "_" for c in stem)
+    stem = filename.rsplit(".", 1)[0]
+    name = "".join(c if _name_char(c) else "_" for c in stem)
     name = name.replace("..", "._")
     while name and unicodedata.category(name[0])[0] not in "LN":
         name = name[1:]
