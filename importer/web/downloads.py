@@ -51,11 +51,8 @@ def ledger_runs(ledger_path: Path) -> list[Any]:
 
     if not ledger_path.exists():
         return []
-    ledger = importer.Ledger(ledger_path)
-    try:
+    with importer.Ledger(ledger_path) as ledger:
         return list(ledger.runs(limit=500))
-    finally:
-        ledger.close()
 
 
 def run_report(ledger_path: Path, run_id: int) -> Path | None:
@@ -64,11 +61,8 @@ def run_report(ledger_path: Path, run_id: int) -> Path | None:
 
     if not ledger_path.exists():
         return None
-    ledger = importer.Ledger(ledger_path)
-    try:
+    with importer.Ledger(ledger_path) as ledger:
         record = ledger.run(run_id)
-    finally:
-        ledger.close()
     if record is None or not record.report:
         return None
     path = Path(record.report)
