@@ -107,7 +107,7 @@ def read_phones(
         rows = candidates[take]
         if len(rows) == 0:
             continue
-        named = f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
+        named = _from_column(header)
         notes = _join(
             _take(got_warning, take), np.where(their_several[rows], issues.MULTIPLE_PHONES.code, "").astype(object)
         )
@@ -128,6 +128,12 @@ def read_phones(
         rows = np.flatnonzero(masked)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MASKED_PHONE.code)))
     return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
+
+
+def _from_column(header: str) -> str:
+    """The warning of a row whose phone came from the column ``header`` (its commas and runs of spaces made one
+    space: the warnings are a comma-separated list)."""
+    return f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
 
 
 def _siblings(columns: list[tuple[str, pd.Series]]) -> list[tuple[str, pd.Series]]:
@@ -158,7 +164,7 @@ def _mobile_first(
     rows = fixed[take]
     if len(rows) == 0:
         return e164, issue, warning, raw
-    named = f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
+    named = _from_column(header)
     e164 = _set(e164, rows, _take(got, take))
     warning = _set(warning, rows, _join(_take(got_warning, take), _codes(len(rows), named)))
     return e164, issue, warning, _set(raw, rows, _take(theirs, rows))
