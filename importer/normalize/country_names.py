@@ -99,10 +99,14 @@ def _acronyms() -> Iterator[tuple[str, str]]:
 
 
 def _pycountry_translations() -> Iterator[tuple[str, str]]:
+    return _translations(list(_english_names()))
+
+
+def _translations(english: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """``english`` (ISO names and their codes) in every language pycountry translates ISO 3166-1 into."""
     import os
 
     directory = pycountry.LOCALES_DIR
-    english = list(_english_names())
     for language in sorted(os.listdir(directory)):
         try:
             catalog = gettext.translation("iso3166-1", directory, languages=[language])
@@ -127,22 +131,13 @@ def _babel_every_locale() -> Iterator[tuple[str, str]]:
 def _native_acronyms() -> Iterator[tuple[str, str]]:
     """РФ, ОАЭ: the initials of a country's name in a cased script other than Latin (Cyrillic, Greek), from its
     ISO names' translations and CLDR's names (not official names: Республика Фиджи would be РФ too)."""
-    import os
-
     english = [
         (str(n), str(getattr(c, "alpha_2")))  # noqa: B009 (pycountry's records are untyped)
         for c in _countries()
         for a in ("name", "common_name")
         if (n := getattr(c, a, None))
     ]
-    names: list[tuple[str, str]] = list(_babel_every_locale())
-    for language in sorted(os.listdir(pycountry.LOCALES_DIR)):
-        try:
-            catalog = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
-        except OSError:
-            continue
-        names += [(catalog.gettext(name), code) for name, code in english]
-    for name, code in names:
+    for name, code in [*_babel_every_locale(), *_translations(english)]:
         words = [w for w in re.split(r"[^\w']+", name) if w]
         initials = "".join(w[0] for w in words).upper()
         if len(words) >= 2 and initials.isalpha() and all(_CASED_SCRIPT.match(ch) for ch in initials):

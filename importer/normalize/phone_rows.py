@@ -63,6 +63,16 @@ class _Regions:
     home: np.ndarray  # bool: read in the default region because the row names no country
     uniform: str | None = None  # the one region of every row (no country column), else None
 
+    def at(self, rows: np.ndarray) -> _Regions:
+        """The regions of ``rows`` (positions) alone."""
+        return _Regions(
+            region=self.region[rows],
+            unknown=self.unknown[rows],
+            undecided=self.undecided[rows],
+            home=self.home[rows],
+            uniform=self.uniform,
+        )
+
 
 def read_phones(
     columns: list[tuple[str, pd.Series]],
@@ -91,20 +101,13 @@ def read_phones(
         candidates = np.flatnonzero(lacking & _own_values(theirs))
         if len(candidates) == 0:
             continue
-        sub = _Regions(
-            region=regions.region[candidates],
-            unknown=regions.unknown[candidates],
-            undecided=regions.undecided[candidates],
-            home=regions.home[candidates],
-            uniform=regions.uniform,
-        )
-        got, got_issue, got_warning = _read(pc.take(theirs, pa.array(candidates)), sub, default)
+        got, got_issue, got_warning = _read(pc.take(theirs, pa.array(candidates)), regions.at(candidates), default)
         empty_before = ~to_bool(nonempty(pc.take(raw, pa.array(candidates))))
         take = np.flatnonzero(to_bool(nonempty(got)) | empty_before)  # an invalid number only where none was
         rows = candidates[take]
         if len(rows) == 0:
             continue
-        named = f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
+        named = _from_column(header)
         notes = _join(
             _take(got_warning, take), np.where(their_several[rows], issues.MULTIPLE_PHONES.code, "").astype(object)
         )
@@ -125,6 +128,12 @@ def read_phones(
         rows = np.flatnonzero(masked)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MASKED_PHONE.code)))
     return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
+
+
+def _from_column(header: str) -> str:
+    """The warning of a row whose phone came from the column ``header`` (its commas and runs of spaces made one
+    space: the warnings are a comma-separated list)."""
+    return f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
 
 
 def _siblings(columns: list[tuple[str, pd.Series]]) -> list[tuple[str, pd.Series]]:
@@ -150,19 +159,12 @@ def _mobile_first(
     fixed = both[[_number_type(n) == phonenumbers.PhoneNumberType.FIXED_LINE for n in _take(e164, both)]]
     if len(fixed) == 0:
         return e164, issue, warning, raw
-    sub = _Regions(
-        region=regions.region[fixed],
-        unknown=regions.unknown[fixed],
-        undecided=regions.undecided[fixed],
-        home=regions.home[fixed],
-        uniform=regions.uniform,
-    )
-    got, _, got_warning = _read(pc.take(theirs, pa.array(fixed)), sub, default)
+    got, _, got_warning = _read(pc.take(theirs, pa.array(fixed)), regions.at(fixed), default)
     take = np.flatnonzero([_number_type(n) == phonenumbers.PhoneNumberType.MOBILE for n in got.to_pylist()])
     rows = fixed[take]
     if len(rows) == 0:
         return e164, issue, warning, raw
-    named = f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
+    named = _from_column(header)
     e164 = _set(e164, rows, _take(got, take))
     warning = _set(warning, rows, _join(_take(got_warning, take), _codes(len(rows), named)))
     return e164, issue, warning, _set(raw, rows, _take(theirs, rows))

@@ -234,9 +234,14 @@ def _may_be_phone(column: ColumnProfile) -> bool:
         return False
     if names_no_phone(column.header) and column.shares.get("phone", 0.0) < 1.0:
         return False
-    if column.filled >= 3 and column.distinct == 1:
-        return False
-    return not (column.filled >= 5 and column.most_common >= 0.8 * column.filled)
+    return not one_number_on_most_rows(column)
+
+
+def one_number_on_most_rows(column: ColumnProfile) -> bool:
+    """One value on every row or most of them: an office line, a call log's own number, nobody's own."""
+    return (column.filled >= 3 and column.distinct == 1) or (
+        column.filled >= 5 and column.most_common >= 0.8 * column.filled
+    )
 
 
 SEQUENCE_SAMPLE = 5

@@ -27,7 +27,15 @@ from importer.read.header import HEADER_SEARCH_ROWS, match_header
 from importer.tools.describe import ColumnProfile, TableInspection, inspect_file
 from importer.tools.names import bare_names, company_as_name, name_by_content, resolve_names
 from importer.tools.region import RegionGuess, first_number, infer_region
-from importer.tools.rules import FIELD_RULES, Choices, FieldChoice, header_match, header_may_match, score_column
+from importer.tools.rules import (
+    FIELD_RULES,
+    Choices,
+    FieldChoice,
+    header_match,
+    header_may_match,
+    one_number_on_most_rows,
+    score_column,
+)
 from importer.tools.vocabulary import (
     CITY_EXACT,
     COMPANY_EXACT,
@@ -233,10 +241,7 @@ def _not_the_leads(column: ColumnProfile) -> str:
         return "someone else's (the record's owner, sales rep, referrer or assignee), not the lead's"
     if is_fax(header):
         return "a fax, pager, assistant's or messenger number, not the lead's"
-    if column.kind == "phone" and (
-        (column.filled >= 3 and column.distinct == 1)
-        or (column.filled >= 5 and column.most_common >= 0.8 * column.filled)
-    ):
+    if column.kind == "phone" and one_number_on_most_rows(column):
         return "one number on most rows (an office's line), nobody's own"
     return ""
 
