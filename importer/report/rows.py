@@ -110,6 +110,12 @@ FEW_REFUSED = 3
 """The fewest invalid-phone rows that make it ask (two mistyped numbers in a short sheet are those rows' problem)."""
 
 
+def region_in_doubt(refused: int, kept: int) -> bool:
+    """Whether ``refused`` invalid-phone rows among ``kept`` (the rows not skipped) make the sheet's region doubtful:
+    most of a sheet refused is seldom most of its people mistyping, more often another country's numbers."""
+    return refused >= FEW_REFUSED and refused >= MOSTLY_REFUSED * kept
+
+
 def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dict[str, int]) -> list[str]:
     """Summary lines for what rows share: phones of another country, short rows, mistyped email domains, ..."""
     if "warnings" not in rows.columns or rows.empty:
@@ -143,9 +149,7 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
             f"--region {country}; if it is the default region's, run with --region and its code"
         )
     refused, kept = reasons.get(issues.INVALID_PHONE.code, 0), len(rows) - counts.get("skipped", 0)
-    if refused >= FEW_REFUSED and refused >= MOSTLY_REFUSED * kept:
-        # Most of a sheet refused is seldom most of its people mistyping: more often its numbers are another
-        # country's, read without their code in the mapping's default_region.
+    if region_in_doubt(refused, kept):
         notes.append(
             f"{refused} of {kept} rows' phone numbers are not valid numbers of the country they were read in "
             f"({issues.INVALID_PHONE.code}): if the sheet is another country's, set default_region in the mapping "

@@ -14,7 +14,7 @@ import pandas as pd
 import phonenumbers
 
 from importer import issues
-from importer.report.rows import FEW_REFUSED, MOSTLY_REFUSED
+from importer.report.rows import region_in_doubt
 
 PAGE_SIZE = 200
 EXCLUDED = issues.EXCLUDED.code
@@ -196,7 +196,7 @@ class Review:
         )
         with self.lock:
             kept = int((self.rows["status"] != "skipped").sum())
-        return (refused, kept) if refused >= FEW_REFUSED and refused >= MOSTLY_REFUSED * kept else None
+        return (refused, kept) if region_in_doubt(refused, kept) else None
 
     def _with_code(self, column: str, code: str) -> np.ndarray:
         """Rows whose ``column`` (reason or warnings) lists ``code``: matched on the column's few distinct texts."""
