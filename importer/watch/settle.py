@@ -97,11 +97,11 @@ class Settler:
             return Verdict(True)
         except OSError:
             return Verdict(False, "locked by another program")
-        complete = path.suffix.lower() not in ZIP_SUFFIXES or _is_zip(path)
-        if not complete and quiet < self.settle * BROKEN_ZIP_FACTOR:
-            return Verdict(False, "workbook not complete yet")
-        if _text_cut_short(path) and quiet < self.settle * BROKEN_ZIP_FACTOR:
-            return Verdict(False, "text not complete yet (it ends inside a quoted cell)")
+        if quiet < self.settle * BROKEN_ZIP_FACTOR:  # past that, a file is taken however it ends: not read
+            if path.suffix.lower() in ZIP_SUFFIXES and not _is_zip(path):
+                return Verdict(False, "workbook not complete yet")
+            if _text_cut_short(path):
+                return Verdict(False, "text not complete yet (it ends inside a quoted cell)")
         return Verdict(True)
 
     def forget(self, path: Path) -> None:
