@@ -222,7 +222,7 @@ def test_sigterm_ends_retries_at_once(tmp_path: Path) -> None:
     report = tmp_path / "report.csv"
     with Sandbox(settings) as crm:
         proc = _start(sheet, tmp_path, crm, report)
-        wait_until(lambda: crm.stats().initiate_requests >= 4, message="four attempts")
+        wait_until(lambda: crm.stats().initiate_requests >= 2, message="a failed request and its first retry")
         at_signal = crm.stats().requests
         proc.terminate()
         _, err = proc.communicate(timeout=60)
