@@ -169,6 +169,33 @@ def test_locked_ledger_fails_after_busy_timeout(path: Path) -> None:
         assert refs(ledger.claim(run_id, PROJECT, PROCESS, [key(1)]).claimed) == ["ref-1"]
 
 
+def test_leads_left_unanswered_are_read_while_another_process_writes(path: Path) -> None:
+    """Which runs left a lead out is a look: it neither waits for another process's write (a run settling an
+    interrupted run's leads while another run records its answers) nor creates the table when there is none."""
+    with Ledger(path, busy_timeout=0.2) as ledger:
+        first, second = begin(ledger), begin(ledger)
+        assert ledger.unanswered(PROJECT, PROCESS, ["ref-1"]) == {}
+        assert "unanswered_leads" not in tables(path)
+        ledger.note_unanswered(first, PROJECT, PROCESS, ["ref-1", "ref-2"])
+        ledger.note_unanswered(second, PROJECT, PROCESS, ["ref-1"])
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            left = ledger.unanswered(PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3"])
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    assert {ref: (runs.runs, runs.last_run) for ref, runs in left.items()} == {
+        "ref-1": ((first, second), second),
+        "ref-2": ((first,), first),
+    }
+
+
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 def test_default_ledger_path_honours_environment(tmp_path: Path) -> None:
     """LEADIMPORT_LEDGER wins, then $XDG_STATE_HOME/leadimport, then ~/.local/state/leadimport."""
     home = str(tmp_path)

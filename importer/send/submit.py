@@ -330,14 +330,14 @@ class _Sender:
         if not result.unanswered:
             return result
         ledger, run_id = self.ledger.ledger, self.ledger.run_id
-        runs = ledger.unanswered(self.project_id, self.process_id, result.unanswered, run_id=run_id)
-        self.left_out.update({ref: times for ref, (times, _) in runs.items()})
-        refused = {ref: listed for ref, (times, listed) in runs.items() if times >= UNANSWERED_RUNS}
+        left_out = ledger.note_unanswered(run_id, self.project_id, self.process_id, result.unanswered)
+        self.left_out.update({ref: len(left.runs) for ref, left in left_out.items()})
+        refused = {ref: left.runs for ref, left in left_out.items() if len(left.runs) >= UNANSWERED_RUNS}
         if not refused:
             return result
         outcomes = dict(result.outcomes)
-        for ref, listed in refused.items():
-            outcomes[ref] = LeadOutcome(ref, "rejected", message=UNANSWERED.format(runs=listed))
+        for ref, runs in refused.items():
+            outcomes[ref] = LeadOutcome(ref, "rejected", message=UNANSWERED.format(runs=", ".join(map(str, runs))))
         unknown = tuple(ref for ref in result.unknown if ref not in refused)
         unanswered = tuple(ref for ref in result.unanswered if ref not in refused)
         return replace(result, outcomes=outcomes, unknown=unknown, unanswered=unanswered)
