@@ -9,8 +9,10 @@ process that does not exist, a wrong address, a broken ledger) stops the watcher
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 
 from importer.errors import StopKind
+from importer.send.pending import PendingKind
 
 __all__ = ["Verdict", "classify"]
 
@@ -43,11 +45,17 @@ _FATAL = frozenset(
 _TRANSIENT = frozenset({StopKind.NETWORK, StopKind.CRM_DOWN, StopKind.RATE_LIMITED})
 
 
-def classify(kind: StopKind | None, *, pending: int, stopping: bool) -> Verdict:
+def classify(kind: StopKind | None, *, pending: int, why: Collection[PendingKind], stopping: bool) -> Verdict:
     """What to do after a run that stopped for ``kind`` (None: it did not stop) with ``pending`` rows left
-    pending; ``stopping``: the watcher got SIGTERM/SIGINT."""
+    pending, for the reasons ``why`` (``Outcome.pending``); ``stopping``: the watcher got SIGTERM/SIGINT.
+
+    Not stopped, rows are left pending while another run sends them (BUSY, unless none was so) or while the
+    CRM has not confirmed them (UNCONFIRMED).
+    """
+    if kind is None and not pending:
+        return Verdict.NONE
     if kind is None:
-        return Verdict.BUSY if pending else Verdict.NONE
+        return Verdict.BUSY if PendingKind.ANOTHER_RUN in why else Verdict.UNCONFIRMED
     if stopping or kind is StopKind.INTERRUPTED:
         return Verdict.INTERRUPTED
     if kind is StopKind.KEY_BLOCKED:
