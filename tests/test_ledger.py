@@ -606,30 +606,7 @@ def test_live_run_lists_its_unfolded_leads(ledger: Ledger, path: Path) -> None:
 
 def test_version_1_ledger_is_upgraded_and_keeps_its_leads(path: Path) -> None:
     """A ledger written by schema version 1 (no batch log) is upgraded in place; its leads still count."""
-    path.parent.mkdir(parents=True)
-    raw = sqlite3.connect(path)
-    v1 = [
-        s.replace(", batch_id INTEGER NOT NULL DEFAULT 0", "")
-        for s in schema.SCHEMA
-        if not any(name in s for name in ("batches", "batch_keys", "batch_outcomes", "segments"))
-    ]
-    assert not any("batch_id" in statement for statement in v1)
-    for statement in v1:
-        raw.execute(statement)
-    raw.execute("INSERT INTO meta VALUES ('schema_version', '1')")
-    raw.execute(
-        "INSERT INTO runs (started_at, file, fingerprint, mapping, project_id, process_id, command, pid, host)"
-        " VALUES ('2026-01-01', '/old.csv', 'f', '/m.yaml', ?, ?, 'leadimport run', 1, 'h')",
-        (PROJECT, PROCESS),
-    )
-    raw.execute("INSERT INTO scopes VALUES (1, ?, ?)", (PROJECT, PROCESS))
-    raw.execute(
-        "INSERT INTO leads (scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row,"
-        " payload_hash, updated_at) VALUES (1, 'ref-1', ?, ?, 'accepted', 'lead-1', 1, 1, 3, 'h1', '2026-01-01')",
-        (key(1).phone, key(1).email),
-    )
-    raw.commit()
-    raw.close()
+    write_version_1_ledger(path)
     with Ledger(path) as ledger:
         result = ledger.claim(begin(ledger), PROJECT, PROCESS, [key(1), key(2)])
         assert refs(result.claimed) == ["ref-2"]
@@ -764,3 +741,31 @@ def test_version_3_ledger_is_upgraded_and_its_leads_and_open_batches_still_count
             6: ("accepted", "ref-1", "phone", "lead-1"),
         }
     assert _table_counts(path) == (2, 1, 1)  # ref-1 and the folded ref-3; the new run's batch; the sealed one
+
+
+def write_version_1_ledger(path: Path) -> None:
+    """A ledger as schema version 1 wrote it (no batch log): one run of ``/old.csv``, its lead ``ref-1`` accepted."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(path)
+    v1 = [
+        s.replace(", batch_id INTEGER NOT NULL DEFAULT 0", "")
+        for s in schema.SCHEMA
+        if not any(name in s for name in ("batches", "batch_keys", "batch_outcomes", "segments"))
+    ]
+    assert not any("batch_id" in statement for statement in v1)
+    for statement in v1:
+        raw.execute(statement)
+    raw.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    raw.execute(
+        "INSERT INTO runs (started_at, file, fingerprint, mapping, project_id, process_id, command, pid, host)"
+        " VALUES ('2026-01-01', '/old.csv', 'f', '/m.yaml', ?, ?, 'leadimport run', 1, 'h')",
+        (PROJECT, PROCESS),
+    )
+    raw.execute("INSERT INTO scopes VALUES (1, ?, ?)", (PROJECT, PROCESS))
+    raw.execute(
+        "INSERT INTO leads (scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row,"
+        " payload_hash, updated_at) VALUES (1, 'ref-1', ?, ?, 'accepted', 'lead-1', 1, 1, 3, 'h1', '2026-01-01')",
+        (key(1).phone, key(1).email),
+    )
+    raw.commit()
+    raw.close()
