@@ -8,7 +8,7 @@ import enum
 __all__ = ["ANOTHER_RUN", "NOT_SENT", "PendingKind"]
 
 
-class PendingKind(enum.Enum):
+class PendingKind(enum.StrEnum):
     """Why a row is pending."""
 
     NOT_SENT = "not-sent"

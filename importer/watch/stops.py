@@ -23,11 +23,13 @@ class Verdict(enum.Enum):
     NONE = "none"
     INTERRUPTED = "interrupted"
     BUSY = "busy"
-    """Rows left pending with no stop: another import was sending them at the same moment (another file with
-    the same leads), or an interrupted run must be checked first. Taken up again soon, on its own."""
+    """Rows left pending with no stop because another import was sending them at the same moment (another file
+    with the same leads, :attr:`~importer.send.pending.PendingKind.ANOTHER_RUN`), or the same file is being
+    imported from another folder. Taken up again soon, on its own."""
     UNCONFIRMED = "unconfirmed"
-    """Rows left pending with no stop because the CRM did not confirm them (its answer left them out and they
-    are not found): looked up again at the next attempt, after a growing wait; ``--once`` leaves them pending."""
+    """Rows left pending with no stop, none of them because another import was sending it: the CRM did not
+    confirm them (its answer left them out and they are not found), or an interrupted run's are to be checked.
+    Looked up again at the next attempt, after a growing wait; ``--once`` leaves them pending."""
     KEY_BLOCKED = "key-blocked"
     TRANSIENT = "transient"
     FATAL = "fatal"
