@@ -38,6 +38,7 @@ _EXPORTS: dict[str, str] = {
     "LedgerError": "importer.errors",
     "Outcome": "importer.pipeline",
     "ProcessNotFound": "importer.errors",
+    "PendingKind": "importer.send.pending",
     "Progress": "importer.send.submit",
     "RateLimit": "importer.crm.limiter",
     "ReportError": "importer.errors",
@@ -77,6 +78,7 @@ __all__ = [
     "Ledger",
     "LedgerError",
     "Outcome",
+    "PendingKind",
     "ProcessNotFound",
     "Progress",
     "RateLimit",
@@ -129,6 +131,7 @@ if TYPE_CHECKING:
     from importer.read.source import ReadOptions
     from importer.report.rows import Summary
     from importer.sandbox.server import Sandbox, SandboxSettings
+    from importer.send.pending import PendingKind
     from importer.send.plan import SendPlanSettings
     from importer.send.submit import Progress, SendOptions
 

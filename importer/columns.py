@@ -145,6 +145,15 @@ def to_bool(array: ArrowText) -> np.ndarray:
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def narrowed(array: ArrowText, candidates: np.ndarray, test: Callable[[pa.Array], ArrowText]) -> np.ndarray:
+    """``candidates`` (per value, what a cheap test found; changed in place) kept only where ``test``, a costlier
+    Arrow compute (a regex), holds: it runs on the candidate values alone, and a null answer is False."""
+    if candidates.any():
+        rows = np.flatnonzero(candidates)
+        candidates[rows] = to_bool(test(pc.take(array, pa.array(rows))))
+    return candidates
+
+
 def empty_text(n: int) -> pa.Array:
     """``n`` empty strings."""
     offsets = pa.py_buffer(np.zeros(n + 1, dtype=np.int64))

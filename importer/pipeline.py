@@ -44,6 +44,7 @@ from importer.report.rows import (
 )
 from importer.send.gc_pause import fewer_collections
 from importer.send.malloc_arenas import bound_heap_growth
+from importer.send.pending import PendingKind
 from importer.send.plan import SendPlan, SendPlanSettings, send_plan
 from importer.send.preview import preview_with_ledger
 from importer.send.submit import LedgerRun, Progress, SendOptions, send_rows
@@ -115,6 +116,8 @@ class Outcome:
     """With ``stop_kind`` KEY_BLOCKED: when the block can have lifted (UTC), when the CRM said or implied it."""
     report_path: Path | None = None
     """Where the report was written during validation (``validate_file(..., report=...)``), else None."""
+    pending: frozenset[PendingKind] = frozenset()
+    """Why the rows left pending are so, as data (the reasons say it in words); empty when none is."""
 
     @property
     def table(self) -> SourceTable:
@@ -437,6 +440,7 @@ def import_file(
             stop_message=sent.stop_message,
             stop_kind=sent.stop_kind,
             blocked_until=datetime.fromtimestamp(sent.blocked_until, UTC) if sent.blocked_until is not None else None,
+            pending=sent.pending,
             run_id=run.run_id if run else None,
             ledger_path=ledger_path,
             ledger_created=opened is not None and opened.created,

@@ -1213,3 +1213,23 @@ def test_a_see_other_redirect_leaves_the_leads_unknown() -> None:
     h = Harness(FakeCrm(httpx.Response(303, headers={"Location": f"{BASE}/leads/results/42"})))
     result = h.submit(leads(1, 2))
     assert isinstance(result.stop, WrongAddress) and result.unknown == ("r1", "r2")
+
+
+def test_a_duplicate_refusal_stands_once_the_crm_shows_part_of_a_later_request() -> None:
+    """A request lost with a 502 after it may have stored r1 and r2 (neither shows yet); sent again, the CRM
+    answers plainly about neither, and then shows r1: it has processed that request and shows what it
+    stores, so it stored no r2 (the uniform rule the lost request's retry follows too). r2 sent once more and
+    refused as a duplicate is a real refusal, rejected, not left unconfirmed for the next run to send again."""
+    message = "A call attempt has already been made to this phone number for this project"
+    not_found = answer(404, {"success": False, "error": "Lead with referenceId r1 not found"})
+    crm = FakeCrm(
+        answer(502),
+        answer(200, {"success": [], "errors": []}),
+        answer(200, {"success": [], "errors": [{"referenceId": "r2", "error": message}]}),
+        stored=["r1"],
+        get_replies={"r1": [not_found]},
+    )
+    result = Harness(crm).submit(leads(1, 2))
+    assert crm.refs_posted() == [["r1", "r2"], ["r1", "r2"], ["r2"]]
+    assert result.outcomes == {**accepted("r1"), "r2": LeadOutcome("r2", "rejected", message=message)}
+    assert result.unknown == ()

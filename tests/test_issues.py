@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from importer import errors, issues
 from importer.cli.catalogue import markdown_table
 from importer.report.rows import STATUS_ORDER
+from importer.send.pending import PendingKind
 from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
 
 CODE_LIKE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$")
@@ -69,9 +70,18 @@ ERROR_CODES = {
 STOP_KINDS = {kind.value for kind in errors.StopKind}
 """Why an import stopped (``Outcome.stop_kind``): a run's, not a row's."""
 
+PENDING_KINDS = {kind.value for kind in PendingKind}
+"""Why an import left rows pending (``Outcome.pending``): said in words by the row's reason, not by a code."""
+
 
 def _not_a_code(word: str) -> bool:
-    if word in NOT_ISSUE_CODES or word in STATUS_ORDER or word in ERROR_CODES or word in STOP_KINDS:
+    if (
+        word in NOT_ISSUE_CODES
+        or word in STATUS_ORDER
+        or word in ERROR_CODES
+        or word in STOP_KINDS
+        or word in PENDING_KINDS
+    ):
         return True
     try:
         codecs.lookup(word)

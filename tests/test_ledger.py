@@ -169,6 +169,33 @@ def test_locked_ledger_fails_after_busy_timeout(path: Path) -> None:
         assert refs(ledger.claim(run_id, PROJECT, PROCESS, [key(1)]).claimed) == ["ref-1"]
 
 
+def test_leads_left_unanswered_are_read_while_another_process_writes(path: Path) -> None:
+    """Which runs left a lead out is a look: it neither waits for another process's write (a run settling an
+    interrupted run's leads while another run records its answers) nor creates the table when there is none."""
+    with Ledger(path, busy_timeout=0.2) as ledger:
+        first, second = begin(ledger), begin(ledger)
+        assert ledger.unanswered(PROJECT, PROCESS, ["ref-1"]) == {}
+        assert "unanswered_leads" not in tables(path)
+        ledger.note_unanswered(first, PROJECT, PROCESS, ["ref-1", "ref-2"])
+        ledger.note_unanswered(second, PROJECT, PROCESS, ["ref-1"])
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            left = ledger.unanswered(PROJECT, PROCESS, ["ref-1", "ref-2", "ref-3"])
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    assert {ref: (runs.runs, runs.last_run) for ref, runs in left.items()} == {
+        "ref-1": ((first, second), second),
+        "ref-2": ((first,), first),
+    }
+
+
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 def test_default_ledger_path_honours_environment(tmp_path: Path) -> None:
     """LEADIMPORT_LEDGER wins, then $XDG_STATE_HOME/leadimport, then ~/.local/state/leadimport."""
     home = str(tmp_path)
@@ -579,30 +606,7 @@ def test_live_run_lists_its_unfolded_leads(ledger: Ledger, path: Path) -> None:
 
 def test_version_1_ledger_is_upgraded_and_keeps_its_leads(path: Path) -> None:
     """A ledger written by schema version 1 (no batch log) is upgraded in place; its leads still count."""
-    path.parent.mkdir(parents=True)
-    raw = sqlite3.connect(path)
-    v1 = [
-        s.replace(", batch_id INTEGER NOT NULL DEFAULT 0", "")
-        for s in schema.SCHEMA
-        if not any(name in s for name in ("batches", "batch_keys", "batch_outcomes", "segments"))
-    ]
-    assert not any("batch_id" in statement for statement in v1)
-    for statement in v1:
-        raw.execute(statement)
-    raw.execute("INSERT INTO meta VALUES ('schema_version', '1')")
-    raw.execute(
-        "INSERT INTO runs (started_at, file, fingerprint, mapping, project_id, process_id, command, pid, host)"
-        " VALUES ('2026-01-01', '/old.csv', 'f', '/m.yaml', ?, ?, 'leadimport run', 1, 'h')",
-        (PROJECT, PROCESS),
-    )
-    raw.execute("INSERT INTO scopes VALUES (1, ?, ?)", (PROJECT, PROCESS))
-    raw.execute(
-        "INSERT INTO leads (scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row,"
-        " payload_hash, updated_at) VALUES (1, 'ref-1', ?, ?, 'accepted', 'lead-1', 1, 1, 3, 'h1', '2026-01-01')",
-        (key(1).phone, key(1).email),
-    )
-    raw.commit()
-    raw.close()
+    write_version_1_ledger(path)
     with Ledger(path) as ledger:
         result = ledger.claim(begin(ledger), PROJECT, PROCESS, [key(1), key(2)])
         assert refs(result.claimed) == ["ref-2"]
@@ -737,3 +741,31 @@ def test_version_3_ledger_is_upgraded_and_its_leads_and_open_batches_still_count
             6: ("accepted", "ref-1", "phone", "lead-1"),
         }
     assert _table_counts(path) == (2, 1, 1)  # ref-1 and the folded ref-3; the new run's batch; the sealed one
+
+
+def write_version_1_ledger(path: Path) -> None:
+    """A ledger as schema version 1 wrote it (no batch log): one run of ``/old.csv``, its lead ``ref-1`` accepted."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = sqlite3.connect(path)
+    v1 = [
+        s.replace(", batch_id INTEGER NOT NULL DEFAULT 0", "")
+        for s in schema.SCHEMA
+        if not any(name in s for name in ("batches", "batch_keys", "batch_outcomes", "segments"))
+    ]
+    assert not any("batch_id" in statement for statement in v1)
+    for statement in v1:
+        raw.execute(statement)
+    raw.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    raw.execute(
+        "INSERT INTO runs (started_at, file, fingerprint, mapping, project_id, process_id, command, pid, host)"
+        " VALUES ('2026-01-01', '/old.csv', 'f', '/m.yaml', ?, ?, 'leadimport run', 1, 'h')",
+        (PROJECT, PROCESS),
+    )
+    raw.execute("INSERT INTO scopes VALUES (1, ?, ?)", (PROJECT, PROCESS))
+    raw.execute(
+        "INSERT INTO leads (scope_id, reference_id, phone, email, state, lead_id, run_id, first_run_id, sheet_row,"
+        " payload_hash, updated_at) VALUES (1, 'ref-1', ?, ?, 'accepted', 'lead-1', 1, 1, 3, 'h1', '2026-01-01')",
+        (key(1).phone, key(1).email),
+    )
+    raw.commit()
+    raw.close()

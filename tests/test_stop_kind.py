@@ -46,7 +46,7 @@ def test_a_key_block_stops_the_import_as_key_blocked_with_the_end_of_the_block(t
     assert outcome.blocked_until is not None
     assert before + timedelta(minutes=59) < outcome.blocked_until < datetime.now(UTC) + timedelta(minutes=61)
     assert outcome.summary.counts.get("pending", 0) > 0
-    assert classify(outcome.stop_kind, pending=1, stopping=False) is Verdict.KEY_BLOCKED
+    assert classify(outcome.stop_kind, pending=1, why=outcome.pending, stopping=False) is Verdict.KEY_BLOCKED
 
 
 def test_a_token_of_another_project_stops_the_import_as_auth_failed(tmp_path: Path) -> None:
@@ -61,7 +61,7 @@ def test_a_token_of_another_project_stops_the_import_as_auth_failed(tmp_path: Pa
     assert outcome.stop_kind is StopKind.AUTH_FAILED
     assert outcome.blocked_until is None
     assert outcome.summary.counts == {"pending": 5}
-    assert classify(outcome.stop_kind, pending=5, stopping=False) is Verdict.FATAL
+    assert classify(outcome.stop_kind, pending=5, why=outcome.pending, stopping=False) is Verdict.FATAL
 
 
 def test_an_import_that_did_not_stop_has_no_stop_kind(tmp_path: Path) -> None:

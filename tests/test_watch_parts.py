@@ -19,6 +19,7 @@ import pytest
 from importer.errors import StopKind
 from importer.ledger.drops import DropLedger, InboxTaken
 from importer.ledger.store import Ledger
+from importer.send.pending import PendingKind
 from importer.watch.layout import find_sources, original_name, stamp_time, stamped
 from importer.watch.notify import sign
 from importer.watch.settle import BROKEN_ZIP_FACTOR, Settler, is_ignored
@@ -204,24 +205,29 @@ def test_webhook_signature_is_hmac_sha256_of_the_body() -> None:
     assert sign(body, "s3cret") == f"sha256={expected}"
 
 
+_SENDING, _UNCONFIRMED = {PendingKind.ANOTHER_RUN, PendingKind.UNCONFIRMED}, {PendingKind.UNCONFIRMED}
+
+
 @pytest.mark.parametrize(
-    ("stop", "pending", "verdict"),
+    ("stop", "pending", "why", "verdict"),
     [
-        (None, 0, Verdict.NONE),
-        (None, 5, Verdict.BUSY),  # rows another import was sending: taken up again soon, not a CRM outage
-        (StopKind.KEY_BLOCKED, 5, Verdict.KEY_BLOCKED),
-        (StopKind.AUTH_FAILED, 5, Verdict.FATAL),
-        (StopKind.PROCESS_NOT_FOUND, 5, Verdict.FATAL),
-        (StopKind.LEDGER, 5, Verdict.FATAL),
-        (StopKind.CRM_DOWN, 5, Verdict.TRANSIENT),
-        (StopKind.NETWORK, 5, Verdict.TRANSIENT),
-        (StopKind.RATE_LIMITED, 5, Verdict.TRANSIENT),
-        (StopKind.INTERRUPTED, 5, Verdict.INTERRUPTED),
+        (None, 0, set(), Verdict.NONE),
+        (None, 5, _SENDING, Verdict.BUSY),  # rows another import was sending: taken up again soon, not a CRM outage
+        (None, 5, _UNCONFIRMED, Verdict.UNCONFIRMED),  # rows the CRM has not confirmed: looked up after a wait
+        (StopKind.KEY_BLOCKED, 5, _SENDING, Verdict.KEY_BLOCKED),
+        (StopKind.AUTH_FAILED, 5, _SENDING, Verdict.FATAL),
+        (StopKind.PROCESS_NOT_FOUND, 5, _UNCONFIRMED, Verdict.FATAL),
+        (StopKind.LEDGER, 5, _UNCONFIRMED, Verdict.FATAL),
+        (StopKind.CRM_DOWN, 5, _UNCONFIRMED, Verdict.TRANSIENT),
+        (StopKind.NETWORK, 5, _SENDING, Verdict.TRANSIENT),
+        (StopKind.RATE_LIMITED, 5, _UNCONFIRMED, Verdict.TRANSIENT),
+        (StopKind.INTERRUPTED, 5, _SENDING, Verdict.INTERRUPTED),
     ],
 )
-def test_stops_are_told_apart(stop: StopKind | None, pending: int, verdict: Verdict) -> None:
-    """A key block is waited out, a failing CRM backed off from, a 403 stops the watcher."""
-    assert classify(stop, pending=pending, stopping=False) is verdict
+def test_stops_are_told_apart(stop: StopKind | None, pending: int, why: set[PendingKind], verdict: Verdict) -> None:
+    """A key block is waited out, a failing CRM backed off from, a 403 stops the watcher; rows left pending
+    without a stop wait for another import, or for the CRM to confirm them."""
+    assert classify(stop, pending=pending, why=why, stopping=False) is verdict
 
 
 def test_keep_days_prunes_only_done_of_files_taken_long_ago(tmp_path: Path) -> None:

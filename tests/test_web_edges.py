@@ -7,8 +7,10 @@ import csv
 import io
 import logging
 import socket
+import sqlite3
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +196,44 @@ def test_the_newest_columns_choice_wins_when_an_older_check_ends_last(
     assert upload.review is not None and upload.review.field_columns.get("email") == "Contact"
     html = page.get(f"/u/{upload.id}/review").text
     assert "lead0@example.com" in html  # the e-mail column is checked and shown, as chosen last
+
+
+def test_the_history_shows_while_a_run_holds_the_ledger_and_a_look_changes_nothing(tmp_path: Path) -> None:
+    """A watcher's run is under way (its lock held) and recording answers (the ledger's write lock held) when
+    someone opens the History: the page lists the finished run and the one going on, at once, without an error;
+    its look leaves the ledger as it was (the run's lock still held, nothing sealed or written)."""
+    page = Page(tmp_path)
+    path = page.settings.ledger_path
+    begin = {"fingerprint": "f" * 64, "mapping": "m.yaml", "project_id": PROJECT, "process_id": PROCESS}
+    with importer.Ledger(path) as ledger:
+        done = ledger.begin_run(file="march leads.csv", command="leadimport run", **begin)
+        ledger.end_run(done, counts={"accepted": 3}, outcome="completed", report=None)
+        going = ledger.begin_run(file="april leads.csv", command="leadimport watch", **begin)
+        writing = sqlite3.connect(path, isolation_level=None)
+        writing.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            history = page.get("/history")
+            report = page.client.get(f"/history/{done}/report")
+            took = time.monotonic() - started
+            writing.execute("INSERT INTO meta VALUES ('written-meanwhile', 'yes')")
+            writing.execute("COMMIT")
+        finally:
+            writing.close()
+        assert [run.ended_at is None for run in ledger.runs()] == [True, False]  # the run is still going
+        ledger.end_run(going, counts={}, outcome="completed", report=None)
+    assert history.status_code == 200
+    assert "march leads.csv" in history.text and "april leads.csv" in history.text
+    assert report.status_code == 404 and "has no report file" in report.text
+    assert took < importer.ledger.store.DEFAULT_BUSY_TIMEOUT / 2  # no wait for the run's write
+
+
+def test_the_history_of_a_ledger_an_older_leadimport_wrote_is_shown(tmp_path: Path) -> None:
+    """A look reads the ledger as it is; one of an older schema cannot be, so the page upgrades it, as it did
+    (and as the next run would), and lists its runs, instead of an error."""
+    from tests.test_ledger import write_version_1_ledger
+
+    page = Page(tmp_path)
+    write_version_1_ledger(page.settings.ledger_path)
+    history = page.get("/history")
+    assert history.status_code == 200 and "old.csv" in history.text

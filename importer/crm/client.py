@@ -191,11 +191,8 @@ class CrmClient:
                 case Failed(landed=landed):
                     sent = pending
                     pending = self._recovery.after_failure(step, pending, retries, tally)
-                    if landed and not any(answers.ref(lead) in tally.outcomes for lead in sent):
-                        # None found: it may yet show (a CRM slow to show what it stored).
-                        tally.unseen.update(answers.ref(lead) for lead in pending)
-                    elif landed:  # some found: the request was processed, and stored none of the others
-                        tally.unseen.difference_update(answers.ref(lead) for lead in pending)
+                    if landed:
+                        tally.note_looked_up(map(answers.ref, sent), map(answers.ref, pending))
                     if landed and tally.stop is None:
                         pending = self._probe(pending, tally)
         tally.unsent.update(answers.ref(lead) for lead in pending)

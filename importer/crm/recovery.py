@@ -234,12 +234,9 @@ class Recovery:
                 tally.reject(answers.ref(lead), message)
             return []
         if absent and resend:
-            if not any(
-                answers.ref(lead) in tally.outcomes for lead in unmentioned if answers.ref(lead) not in duplicates
-            ):
-                # None of them found: they may yet show. When some were, the request was processed and stored
-                # none of the others.
-                tally.unseen.update(answers.ref(lead) for lead in absent)
+            # A lead found as the one a duplicate refusal named tells nothing of what this request stored.
+            looked_up = [ref for ref in map(answers.ref, unmentioned) if ref not in duplicates]
+            tally.note_looked_up(looked_up, map(answers.ref, absent))
             return absent
         # Sent (twice), answered without a word about them, and not found: the CRM may show them later.
         # Unconfirmed, not unsent: the next run looks them up before it sends them again.

@@ -8,7 +8,7 @@ the ``BatchResult`` of one ``submit`` call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -158,6 +158,16 @@ class Tally:
     leads the CRM showed when looked up, sent again: refused then as a duplicate, such a lead may be refused
     because that request stored it (a CRM slow to show what it stored), so the refusal does not make it
     rejected; it stays unknown, and the next run asks the CRM first."""
+
+    def note_looked_up(self, sent: Iterable[str], absent: Iterable[str]) -> None:
+        """After looking up the leads of a request that may have stored them (``sent``; ``absent``: those not
+        found, to be sent again). None found: the CRM may yet show them (:attr:`unseen`). Some found: it processed
+        the request and shows what it stores, so it stored none of the others, and a duplicate refusal of one of
+        them stands."""
+        if any(ref in self.outcomes for ref in sent):
+            self.unseen.difference_update(absent)
+        else:
+            self.unseen.update(absent)
 
     def accept(self, reference_id: str, lead_id: str | None) -> None:
         """Record that the CRM stored the lead."""

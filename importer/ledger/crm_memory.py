@@ -1,6 +1,6 @@
 """What the CRM taught earlier runs about a project, kept in the ledger: the phones it refused as already
-called (never sent again), the duplicate guard's memory (refusal rate, the last minute's refusals) and the
-runs whose answers left a lead out without storing it (after a few, it is taken as refused).
+called (never sent again) and the duplicate guard's memory (refusal rate, the last minute's refusals). The
+runs whose answers left a lead out are kept by :mod:`importer.ledger.unanswered`.
 
 Tables are created by the first run that writes them; a ledger without them (older, or never written)
 reads as knowing nothing.
@@ -20,13 +20,11 @@ CALLED_TABLE = """CREATE TABLE IF NOT EXISTS called_phones (
     noted_at TEXT NOT NULL, PRIMARY KEY (project_id, phone)) WITHOUT ROWID"""
 GUARD_TABLE = """CREATE TABLE IF NOT EXISTS duplicate_guard (
     project_id TEXT PRIMARY KEY, memory TEXT NOT NULL, updated_at TEXT NOT NULL)"""
-UNANSWERED_TABLE = """CREATE TABLE IF NOT EXISTS unanswered_leads (
-    project_id TEXT NOT NULL, process_id TEXT NOT NULL, reference_id TEXT NOT NULL, runs TEXT NOT NULL,
-    last_run_id INTEGER NOT NULL, noted_at TEXT NOT NULL, PRIMARY KEY (project_id, process_id, reference_id))
-    WITHOUT ROWID"""
 
 
-def _has(conn: sqlite3.Connection, table: str) -> bool:
+def has_table(conn: sqlite3.Connection, table: str) -> bool:
+    """Whether the ledger has the table (the tables of this module and :mod:`~importer.ledger.unanswered` are
+    created by the first run that writes them)."""
     return (
         conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
     )
@@ -34,7 +32,7 @@ def _has(conn: sqlite3.Connection, table: str) -> bool:
 
 def called(conn: sqlite3.Connection, project_id: str, phones: Sequence[str]) -> dict[str, tuple[str, int]]:
     """Of ``phones``, those the CRM refused as already called in the project: phone → (its message, run)."""
-    if not _has(conn, "called_phones"):  # no run into this ledger was ever refused so: nothing to sort
+    if not has_table(conn, "called_phones"):  # no run into this ledger was ever refused so: nothing to sort
         return {}
     wanted = sorted({p for p in phones if p})
     if not wanted:
@@ -60,7 +58,7 @@ def note_called(
 
 def guard_memory(conn: sqlite3.Connection, project_id: str) -> DuplicateMemory:
     """The duplicate guard's memory of the project (empty when none was kept)."""
-    if not _has(conn, "duplicate_guard"):
+    if not has_table(conn, "duplicate_guard"):
         return DuplicateMemory()
     row = conn.execute("SELECT memory FROM duplicate_guard WHERE project_id = ?", (project_id,)).fetchone()
     if row is None:
@@ -83,34 +81,3 @@ def keep_guard_memory(conn: sqlite3.Connection, project_id: str, memory: Duplica
     data = {"sent": memory.sent, "refused": memory.refused, "recent": list(memory.recent)}
     data["blocked_at"] = memory.blocked_at
     conn.execute("INSERT OR REPLACE INTO duplicate_guard VALUES (?, ?, ?)", (project_id, json.dumps(data), now))
-
-
-def unanswered(
-    conn: sqlite3.Connection, scope: tuple[str, str], reference_ids: Sequence[str], run_id: int | None, now: str
-) -> dict[str, tuple[int, str]]:
-    """The runs whose CRM answers left out each of ``reference_ids`` (neither stored nor refused): how many, and
-    their ids (``"3, 5, 8"``); those never left out are not listed. With ``run_id``, that run is added first."""
-    if run_id is None and not _has(conn, "unanswered_leads"):
-        return {}
-    conn.execute(UNANSWERED_TABLE)
-    refs = sorted(set(reference_ids))
-    known = {
-        str(ref): str(runs)
-        for ref, runs in conn.execute(
-            "SELECT reference_id, runs FROM unanswered_leads WHERE project_id = ? AND process_id = ?"
-            " AND reference_id IN (SELECT value FROM json_each(?))",
-            (*scope, json_text.dumps(refs)),
-        )
-    }
-    counted: dict[str, tuple[int, str]] = {}
-    for ref in refs if run_id is not None else known:
-        runs = [r for r in known.get(ref, "").split(", ") if r]
-        if run_id is not None and str(run_id) not in runs:
-            runs.append(str(run_id))
-        counted[ref] = (len(runs), ", ".join(runs))
-    if run_id is not None:
-        conn.executemany(
-            "INSERT OR REPLACE INTO unanswered_leads VALUES (?, ?, ?, ?, ?, ?)",
-            [(*scope, ref, runs, run_id, now) for ref, (_, runs) in counted.items()],
-        )
-    return counted

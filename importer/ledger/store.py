@@ -16,27 +16,29 @@ and a run's record in :mod:`importer.ledger.runs`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from importer.crm.dup_budget import DuplicateMemory
 from importer.errors import LedgerError
-from importer.ledger import crm_memory, matching, schema
+from importer.ledger import crm_memory, matching, schema, unanswered
 from importer.ledger.batch_log import Batch, BatchLog, Match
 from importer.ledger.matching import ClaimResult, Known, LeadKey, PayloadHashes
 from importer.ledger.opening import connect, default_ledger_path, errors, existing_size, wait_until_written
 from importer.ledger.run_locks import RunLocks
 from importer.ledger.runs import LEAD_COLUMNS, RUN_COLUMNS, RunRecord, batch_lead, run_record
 from importer.ledger.schema import SCHEMA_VERSION
+from importer.ledger.unanswered import LeftOut
 
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT",
@@ -50,6 +52,8 @@ __all__ = [
 DEFAULT_BUSY_TIMEOUT = 30.0
 
 _IN_RUN = "scope_id = ? AND reference_id = ? AND run_id = ?"
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 class Ledger:
@@ -407,8 +411,7 @@ class Ledger:
 
     def called_phones(self, project_id: str, phones: Sequence[str]) -> dict[str, tuple[str, int]]:
         """Of ``phones``, those the CRM refused as already called in the project: phone → (message, run)."""
-        with self._mutex, self._errors("read"):
-            return crm_memory.called(self._conn, project_id, phones)
+        return self._read(crm_memory.called, project_id, phones)
 
     def note_called_phones(self, run_id: int, project_id: str, refused: Sequence[tuple[str, str]]) -> None:
         """Keep phones the CRM refused as already called, (phone, message): they are never sent again."""
@@ -416,20 +419,22 @@ class Ledger:
             with self._transaction("record refused phones in") as conn:
                 crm_memory.note_called(conn, project_id, run_id, refused, _now())
 
-    def unanswered(
-        self, project_id: str, process_id: str, reference_ids: Sequence[str], *, run_id: int | None = None
-    ) -> dict[str, tuple[int, str]]:
-        """The runs whose CRM answers left out each of these leads (neither stored nor refused), as a count and a
-        list (``"3, 5, 8"``); with ``run_id``, that run is counted for each of them first (once a run)."""
+    def unanswered(self, project_id: str, process_id: str, reference_ids: Sequence[str]) -> dict[str, LeftOut]:
+        """The runs whose CRM answers left out each of these leads (neither stored nor refused); nothing is written."""
+        return self._read(unanswered.read, (project_id, process_id), reference_ids) if reference_ids else {}
+
+    def note_unanswered(
+        self, run_id: int, project_id: str, process_id: str, reference_ids: Sequence[str]
+    ) -> dict[str, LeftOut]:
+        """Count the run (once) among those that left out each of these leads; return each one's runs."""
         if not reference_ids:
             return {}
         with self._transaction("record leads the CRM left unanswered in") as conn:
-            return crm_memory.unanswered(conn, (project_id, process_id), reference_ids, run_id, _now())
+            return unanswered.note(conn, (project_id, process_id), reference_ids, run_id, _now())
 
     def duplicate_memory(self, project_id: str) -> DuplicateMemory:
         """What the duplicate guard learned about the project in earlier runs."""
-        with self._mutex, self._errors("read"):
-            return crm_memory.guard_memory(self._conn, project_id)
+        return self._read(crm_memory.guard_memory, project_id)
 
     def keep_duplicate_memory(self, project_id: str, memory: DuplicateMemory) -> None:
         """Store what the duplicate guard learned, for the next run into the project."""
@@ -461,8 +466,7 @@ class Ledger:
 
     def _check_readable(self) -> None:
         """Refuse a read-only ledger this leadimport cannot read as it is (it would have to write to it)."""
-        with self._mutex, self._errors("read"):
-            version = schema.schema_version(self._conn, self.path)
+        version = self._read(schema.schema_version, self.path)
         if version is None:
             raise LedgerError(f"the ledger {self.path} has no tables yet; nothing was recorded in it.")
         if version != SCHEMA_VERSION:
@@ -526,13 +530,16 @@ class Ledger:
             self._log.close(conn, [row[0] for row in rows])
 
     def _select(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+        return self._read(lambda conn: list(conn.execute(sql, params).fetchall()))
+
+    def _read(self, read: Callable[Concatenate[sqlite3.Connection, _P], _T], *args: _P.args, **kw: _P.kwargs) -> _T:
+        """``read(connection, *args)`` under the mutex and outside any transaction: a look that writes nothing."""
         with self._mutex, self._errors("read"):
-            return list(self._conn.execute(sql, params).fetchall())
+            return read(self._conn, *args, **kw)
 
     def _prepare_schema(self) -> None:
         """Create the tables of a new ledger, upgrade an older one's; refuse one written by a newer leadimport."""
-        with self._mutex, self._errors("read"):
-            version = schema.schema_version(self._conn, self.path)
+        version = self._read(schema.schema_version, self.path)
         if version is None and self._existed and not self._new:
             version = self._wait_for_schema()
         if version == SCHEMA_VERSION:
@@ -545,9 +552,7 @@ class Ledger:
     def _check_key_hash(self) -> None:
         """Re-index a ledger whose key index was written with another hash function (another pandas, say):
         its batches are unsealed, and sealed again by the next run, as an interrupted run's are."""
-        with self._mutex, self._errors("read"):
-            current = schema.key_hash_is_current(self._conn)
-        if current:
+        if self._read(schema.key_hash_is_current):
             return
         with self._transaction("re-index") as conn:
             if not schema.key_hash_is_current(conn):
@@ -555,12 +560,7 @@ class Ledger:
 
     def _wait_for_schema(self) -> int:
         """The schema version of a file that existed with no tables, once another process has created them."""
-
-        def version() -> int | None:
-            with self._mutex, self._errors("read"):
-                return schema.schema_version(self._conn, self.path)
-
-        return schema.wait_for_tables(version, self.path)
+        return schema.wait_for_tables(functools.partial(self._read, schema.schema_version, self.path), self.path)
 
     @contextlib.contextmanager
     def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:

@@ -15,6 +15,7 @@ from importer.columns import (
     byte_lengths,
     first_char_in,
     holds_char_in,
+    narrowed,
     strip_invisible,
     to_arrow,
     to_bool,
@@ -165,13 +166,9 @@ def _masked_addresses(text: ArrowText) -> np.ndarray:
     """Per cell, whether it is an address with some of its letters hidden (``ra******@gmail.com``,
     ``ra••••••@gmail.com``)."""
     maybe: np.ndarray = holds_char_in(text, "*") | ~to_bool(pc.fill_null(pc.string_is_ascii(text), True))
-    if not maybe.any():
-        return maybe
-    rows = np.flatnonzero(maybe)
-    some = pc.take(text, pa.array(rows))
-    hit = pc.and_(pc.match_substring(some, "@"), pc.match_substring_regex(some, _EMAIL_MASK))
-    maybe[rows] = to_bool(pc.fill_null(hit, False))
-    return maybe
+    return narrowed(
+        text, maybe, lambda some: pc.and_(pc.match_substring(some, "@"), pc.match_substring_regex(some, _EMAIL_MASK))
+    )
 
 
 # The local part of an address typed to say "there is none".

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import byte_lengths, column_blocks, holds_char_in, to_arrow, to_bool, trim_whitespace
+from importer.columns import byte_lengths, column_blocks, holds_char_in, narrowed, to_arrow, to_bool, trim_whitespace
 from importer.read.source import SourceTable
 
 LEAD_FIELDS_READ = ("name", "firstName", "lastName", "phone", "email")
@@ -52,10 +52,8 @@ def test_lead_rows(table: SourceTable) -> np.ndarray:
     found = np.zeros(len(table.data), dtype=bool)
     for header in dict.fromkeys(table.columns[f] for f in LEAD_FIELDS_READ if f in table.columns):
         values = to_arrow(table.column(header))
-        rows = np.flatnonzero(holds_char_in(values, "<"))  # the pattern only on the cells that can hold it
-        if len(rows):
-            some = pc.take(values, pa.array(rows))
-            found[rows] |= to_bool(pc.fill_null(pc.match_substring_regex(some, _TEST_LEAD), False))
+        # the pattern only on the cells that can hold it
+        found |= narrowed(values, holds_char_in(values, "<"), lambda some: pc.match_substring_regex(some, _TEST_LEAD))
     return found
 
 

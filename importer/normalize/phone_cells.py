@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer import issues
-from importer.columns import ArrowText, first_char_in, holds_char_in, nonempty, to_arrow, to_bool
+from importer.columns import ArrowText, first_char_in, holds_char_in, narrowed, nonempty, to_arrow, to_bool
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.json_cells import first_of_json_lists
 
@@ -51,13 +51,13 @@ def _without_digits(values: ArrowText) -> np.ndarray:
     found: np.ndarray = ~first_char_in(values, "0123456789+(#=") & to_bool(
         nonempty(values)
     )  # #VALUE!, =A2: the sheet's fault
-    if not found.any():
-        return found
-    rows = np.flatnonzero(found)
-    some = pc.take(values, pa.array(rows))
-    hit = pc.or_(pc.match_substring_regex(some, _NOT_NONE), pc.match_substring(some, "@"))
-    found[rows] = ~to_bool(pc.fill_null(hit, True))
-    return found
+    return narrowed(
+        values,
+        found,
+        lambda some: pc.invert(
+            pc.fill_null(pc.or_(pc.match_substring_regex(some, _NOT_NONE), pc.match_substring(some, "@")), True)
+        ),
+    )
 
 
 def _masked(values: ArrowText) -> np.ndarray:
@@ -65,13 +65,13 @@ def _masked(values: ArrowText) -> np.ndarray:
     written with --mask-pii shows every number (an extension's single x is no mask)."""
     not_ascii: np.ndarray = ~to_bool(pc.fill_null(pc.string_is_ascii(values), True))  # bullets, ellipses, full-width X
     found: np.ndarray = holds_char_in(values, "Xx*#?") | not_ascii
-    if not found.any():
-        return found
-    rows = np.flatnonzero(found)
-    some = pc.replace_substring_regex(pc.take(values, pa.array(rows)), _ELLIPSIS, "***")
-    hit = pc.and_(pc.match_substring_regex(some, _MASKED), pc.match_substring_regex(some, _SEVEN_PLACES))
-    found[rows] = to_bool(pc.fill_null(hit, False))
-    return found
+    return narrowed(values, found, _masked_at)
+
+
+def _masked_at(values: pa.Array) -> pa.Array:
+    """Per cell, whether it is a number with a run of mask symbols (an ellipsis counts as one)."""
+    some = pc.replace_substring_regex(values, _ELLIPSIS, "***")
+    return pc.and_(pc.match_substring_regex(some, _MASKED), pc.match_substring_regex(some, _SEVEN_PLACES))
 
 
 def said_no_number(columns: list[pd.Series], rows: np.ndarray, warning: ArrowText) -> np.ndarray:

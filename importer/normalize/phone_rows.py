@@ -93,11 +93,21 @@ def read_phones(
     if several.any():
         rows = np.flatnonzero(several)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MULTIPLE_PHONES.code)))
-    for header, cells in columns[1:]:
+    siblings = _siblings(columns)
+    read: dict[int, tuple[ArrowText, np.ndarray, np.ndarray]] = {}  # the siblings' cells, read once for both uses
+
+    def cells_of(at: int) -> tuple[ArrowText, np.ndarray, np.ndarray]:
+        if at not in siblings:
+            return phone_cells(columns[at][1])
+        if at not in read:
+            read[at] = phone_cells(columns[at][1])
+        return read[at]
+
+    for at, (header, _) in enumerate(columns[1:], start=1):
         lacking = ~to_bool(nonempty(e164))
         if not lacking.any():
             break
-        theirs, their_several, _ = phone_cells(cells)
+        theirs, their_several, _ = cells_of(at)
         candidates = np.flatnonzero(lacking & _own_values(theirs))
         if len(candidates) == 0:
             continue
@@ -115,8 +125,9 @@ def read_phones(
         issue = _set(issue, rows, _take(got_issue, take))
         warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
         raw = _set(raw, rows, _take(theirs, rows))
-    for header, cells in _siblings(columns):
-        e164, issue, warning, raw = _mobile_first(header, cells, RowPhones(e164, issue, warning, raw), regions, default)
+    for at in siblings:
+        now = RowPhones(e164, issue, warning, raw)
+        e164, issue, warning, raw = _mobile_first(columns[at][0], cells_of(at)[0], now, regions, default)
     if default is not None and not chosen and regions.home.any():
         found = sheet_country(raw, e164, issue, regions.home, default, evidence or Evidence())
         if found is not None:
@@ -136,11 +147,12 @@ def _from_column(header: str) -> str:
     return f"{issues.PHONE_FROM_COLUMN.code}:{' '.join(header.replace(',', ' ').split())}"
 
 
-def _siblings(columns: list[tuple[str, pd.Series]]) -> list[tuple[str, pd.Series]]:
-    """The columns after the first whose header is the first's but for a number (Phone, Phone (2), Phone.1;
-    Google Contacts' Phone 1 - Value, Phone 2 - Value): their order says nothing of which number is the lead's."""
+def _siblings(columns: list[tuple[str, pd.Series]]) -> list[int]:
+    """The positions of the columns after the first whose header is the first's but for a number (Phone, Phone (2),
+    Phone.1; Google Contacts' Phone 1 - Value, Phone 2 - Value): their order says nothing of which number is the
+    lead's."""
     first = _sibling_key(columns[0][0]) if columns else ""
-    return [(h, c) for h, c in columns[1:] if first and _sibling_key(h) == first]
+    return [at for at, (h, _) in enumerate(columns) if at and first and _sibling_key(h) == first]
 
 
 def _sibling_key(header: str) -> str:
@@ -149,12 +161,12 @@ def _sibling_key(header: str) -> str:
 
 
 def _mobile_first(
-    header: str, cells: pd.Series, now: RowPhones, regions: _Regions, default: str | None
+    header: str, theirs: ArrowText, now: RowPhones, regions: _Regions, default: str | None
 ) -> tuple[ArrowText, ArrowText, ArrowText, ArrowText]:
-    """A row's mobile in a sibling column instead of the landline it went with (a Google Contacts export lists a
-    contact's work line as Phone 1 and its mobile as Phone 2): the lead is called on its mobile."""
+    """A row's mobile in a sibling column (``theirs``, its cells as :func:`phone_cells` reads them) instead of the
+    landline it went with (a Google Contacts export lists a contact's work line as Phone 1 and its mobile as
+    Phone 2): the lead is called on its mobile."""
     e164, issue, warning, raw = now.e164, now.issue, now.warning, now.raw
-    theirs, _, _ = phone_cells(cells)
     both = np.flatnonzero(to_bool(nonempty(e164)) & to_bool(nonempty(theirs)))
     fixed = both[[_number_type(n) == phonenumbers.PhoneNumberType.FIXED_LINE for n in _take(e164, both)]]
     if len(fixed) == 0:

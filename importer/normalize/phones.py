@@ -319,7 +319,7 @@ def _strips_country_code(d: pa.Array, after_cc: pa.Array, has_cc: pa.Array, rule
     unfit = pc.invert(_matches(whole, rules.general, rules.general_lengths))
     if rules.national_prefix:
         coded = _valid_national(rest, rules)
-        if rules.mobile:  # a mobile as written (9118001416 in India) is no number missing its +
+        if rules.mobile:  # a mobile as written (9118001416 in India) is no number missing its + (is_mobile's rule)
             coded = pc.and_(coded, pc.invert(_matches(whole, rules.mobile, rules.mobile_lengths)))
         unfit = pc.or_(unfit, coded)
     strip = pc.and_(unfit, _matches(rest, rules.general, rules.general_lengths))
@@ -482,6 +482,23 @@ def _labelled_elsewhere(text: str, region: str) -> tuple[str, str, str, str] | N
     return "", str(number.national_number), issues.PHONE_OTHER_COUNTRY.code, ", ".join(warnings)
 
 
+def is_mobile(digits: str, region: str) -> bool:
+    """Whether ``digits`` (a national number, digits alone) is one of the region's mobiles: phonenumbers' mobile
+    pattern and possible lengths (any length where it gives none; no region does). The fast path applies the
+    same rule to a whole column with :func:`_matches`."""
+    rules = region_rules(region)
+    return bool(
+        rules.mobile
+        and (not rules.mobile_lengths or len(digits) in rules.mobile_lengths)
+        and _pattern(rules.mobile).fullmatch(digits)
+    )
+
+
+@lru_cache(maxsize=512)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> phonenumbers.PhoneNumber:
     """``number`` (``text`` read as a national number of ``region``), or the number ``text`` is with its leading
     digits read as ``region``'s calling code when that is valid too and ``region`` writes its national numbers with
@@ -497,7 +514,7 @@ def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> 
         return number
     if rules.international_prefix and re.match(f"(?:{rules.international_prefix})", digits):
         return number
-    if rules.mobile and len(digits) in rules.mobile_lengths and re.fullmatch(rules.mobile, digits):
+    if is_mobile(digits, region):
         return number  # a mobile as written: 9118001416 is an Indian mobile, not +91 1800 1416 (toll-free)
     coded = _valid_number("+" + digits, region)
     return coded if coded is not None and str(coded.country_code) == rules.country_code else number

@@ -21,10 +21,9 @@ Each kind of evidence is counted only while none before it has named the default
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -35,7 +34,7 @@ import pyarrow.compute as pc
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import fitting_regions
-from importer.normalize.phones import region_rules
+from importer.normalize.phones import is_mobile, region_rules
 from importer.normalize.places import place_columns, place_region
 from importer.read.source import SourceTable
 
@@ -133,18 +132,7 @@ def _written_there(value: str, region: str, alike: tuple[str, ...]) -> bool:
     prefix = region_rules(region).national_prefix
     if not prefix or digits.startswith(prefix):
         return True
-    return any(_mobile(r)(digits) for r in alike)
-
-
-@cache
-def _mobile(region: str) -> Callable[[str], bool]:
-    rules = region_rules(region)
-    pattern = re.compile(rules.mobile) if rules.mobile else None
-    return lambda digits: (
-        pattern is not None
-        and (not rules.mobile_lengths or len(digits) in rules.mobile_lengths)
-        and pattern.fullmatch(digits) is not None
-    )
+    return any(is_mobile(digits, r) for r in alike)
 
 
 def _named(counts: dict[int, int], fewest: int) -> int | None:

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from importer.columns import TEXT_DTYPE, to_arrow
 from importer.ledger.store import LeadKey
 from importer.send.payload import LEAD_TEXT_FIELDS, leads_from_columns, meta_columns, payload_hashes
+from importer.send.pending import PendingKind
 from importer.text_columns import TextColumns
 
 
@@ -29,6 +30,8 @@ class SheetRows:
         self.run = np.full(len(rows), "", dtype=object)
         self.positions = positions
         self._refs = _text_column(rows["referenceId"])
+        self._why: dict[int, PendingKind] = {}
+        """Row position → why the row is pending (rows settled otherwise are not here)."""
         self._accepted: list[tuple[np.ndarray, pa.Array]] = []
         """Rows accepted a batch at a time, with their lead _ids as Arrow text (a million Python strings would
         take about 80 MB until the report is written)."""
@@ -52,10 +55,20 @@ class SheetRows:
     def set(
         self, at: int, status: str, *, reason: str = "", lead_id: str | None = None, run: int | None = None
     ) -> None:
-        """Settle the row at position ``at``."""
+        """Settle the row at position ``at`` (pending: use :meth:`pend`)."""
+        self._why.pop(at, None)
         self.status[at], self.reason[at] = status, reason
         self.lead_id[at] = lead_id or ""
         self.run[at] = "" if run is None else str(run)
+
+    def pend(self, at: int, why: PendingKind, reason: str) -> None:
+        """Leave the row at position ``at`` pending, for this reason (``why`` as data, ``reason`` in words)."""
+        self.set(at, "pending", reason=reason)
+        self._why[at] = why
+
+    def pending_kinds(self) -> frozenset[PendingKind]:
+        """Why the rows left pending are so."""
+        return frozenset(why for at, why in self._why.items() if self.status[at] == "pending")
 
     def accept(self, at: Sequence[int], lead_ids: Sequence[str | None]) -> None:
         """Settle the rows at positions ``at`` as accepted by the CRM, with these lead _ids (and no reason)."""

@@ -10,6 +10,7 @@ import pandas as pd
 from importer.ledger.store import Known, LeadKey, Ledger
 from importer.send.batches import lead_keys
 from importer.send.payload import payload_hashes
+from importer.send.pending import ANOTHER_RUN
 from importer.text_columns import TextColumns
 
 
@@ -43,7 +44,7 @@ def preview_with_ledger(
         elif entry is not None and entry.state == "rejected":
             _rejected(out, index, entry, key._replace(payload_hash=hashes.get(key.sheet_row, "")))
         elif entry is not None and entry.state == "in-flight" and entry.owner_alive:
-            _set(out, index, "pending", f"being sent by another run (run {entry.run_id}) right now", "", None)
+            _set(out, index, "pending", ANOTHER_RUN.format(run=entry.run_id), "", None)
         elif entry is not None and entry.state == "in-flight":
             out.at[index, "reason"] = (
                 f"sent by interrupted run {entry.run_id}: run first checks it with the CRM and sends it only if "

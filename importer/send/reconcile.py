@@ -66,8 +66,8 @@ class Reconcile:
         if waitable:
             # Leads whose request the CRM answered (leaving them out) are not being stored by it any more.
             answered = ledger.unanswered(self.project_id, self.process_id, sorted(waitable))
-            owner = {k.reference_id: str(k.run_id) for k in stale}
-            waitable = {r for r in waitable if r not in answered or answered[r][1].split(", ")[-1] != owner[r]}
+            owner = {k.reference_id: k.run_id for k in stale}
+            waitable = {r for r in waitable if r not in answered or answered[r].last_run != owner[r]}
         # A young lead this run does not send is left to the run that does: looking it up now would only be
         # repeated after a wait nobody needs here.
         others = waitable - self.holds(waitable) if waitable else set()

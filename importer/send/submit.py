@@ -30,6 +30,7 @@ from importer.errors import KeyBlocked, LeadImportError, LedgerError, StopKind
 from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
 from importer.send.batches import Batch, Batches, LeadSource, SheetRows, ValidRows, payload_hashes_of
+from importer.send.pending import ANOTHER_RUN, NOT_SENT, PendingKind
 from importer.send.plan import MAX_BATCH
 from importer.send.reconcile import Reconcile
 from importer.text_columns import TextColumns
@@ -84,6 +85,8 @@ class SendResult:
     """Why sending stopped (None: it did not stop)."""
     blocked_until: float | None = None
     """When a key block can have lifted (epoch seconds), when the CRM blocked the key and said or implied how long."""
+    pending: frozenset[PendingKind] = frozenset()
+    """Why the rows left pending are so (empty when none is)."""
 
 
 def send_rows(
@@ -130,7 +133,7 @@ def send_rows(
         sender.show_known(unsent)  # rows an earlier run settled say so, even when this run sent nothing
     for at in unsent.values():
         if state.status[at] == "valid":
-            state.set(at, "pending", reason="not sent: the run stopped before this row")
+            state.pend(at, PendingKind.NOT_SENT, NOT_SENT)
     return SendResult(
         rows=state.frame(rows),
         stop_message=sender.stop,
@@ -138,6 +141,7 @@ def send_rows(
         guard=guard,
         stop_kind=sender.stop_kind,
         blocked_until=sender.blocked_until,
+        pending=state.pending_kinds(),
     )
 
 
@@ -330,14 +334,14 @@ class _Sender:
         if not result.unanswered:
             return result
         ledger, run_id = self.ledger.ledger, self.ledger.run_id
-        runs = ledger.unanswered(self.project_id, self.process_id, result.unanswered, run_id=run_id)
-        self.left_out.update({ref: times for ref, (times, _) in runs.items()})
-        refused = {ref: listed for ref, (times, listed) in runs.items() if times >= UNANSWERED_RUNS}
+        left_out = ledger.note_unanswered(run_id, self.project_id, self.process_id, result.unanswered)
+        self.left_out.update({ref: len(left.runs) for ref, left in left_out.items()})
+        refused = {ref: left.runs for ref, left in left_out.items() if len(left.runs) >= UNANSWERED_RUNS}
         if not refused:
             return result
         outcomes = dict(result.outcomes)
-        for ref, listed in refused.items():
-            outcomes[ref] = LeadOutcome(ref, "rejected", message=UNANSWERED.format(runs=listed))
+        for ref, runs in refused.items():
+            outcomes[ref] = LeadOutcome(ref, "rejected", message=UNANSWERED.format(runs=", ".join(map(str, runs))))
         unknown = tuple(ref for ref in result.unknown if ref not in refused)
         unanswered = tuple(ref for ref in result.unanswered if ref not in refused)
         return replace(result, outcomes=outcomes, unknown=unknown, unanswered=unanswered)
@@ -443,12 +447,14 @@ class _Sender:
                 at, "rejected", reason=known.message or "rejected by the CRM in an earlier run", run=known.run_id
             )
         elif known.run_id == self.ledger.run_id:  # adopted from an interrupted run, not settled by this one
-            self.state.set(at, "pending", reason=self._unconfirmed())
+            self.state.pend(at, PendingKind.UNCONFIRMED, self._unconfirmed())
         elif known.owner_alive:
-            self.state.set(at, "pending", reason=f"being sent by another run (run {known.run_id}) right now")
+            self.state.pend(at, PendingKind.ANOTHER_RUN, ANOTHER_RUN.format(run=known.run_id))
         else:
-            self.state.set(
-                at, "pending", reason=f"sent by interrupted run {known.run_id}; the next run checks it with the CRM"
+            self.state.pend(
+                at,
+                PendingKind.INTERRUPTED_RUN,
+                f"sent by interrupted run {known.run_id}; the next run checks it with the CRM",
             )
 
     def _settle(self, source: LeadSource, span: Span, future: Future[Sent]) -> None:
@@ -457,18 +463,18 @@ class _Sender:
             result, where = future.result()
         except _NotSent as exc:
             for at in source.where(*span).values():
-                state.set(at, "pending", reason="not sent: the run stopped before this row")
+                state.pend(at, PendingKind.NOT_SENT, NOT_SENT)
             self._stop_for_ledger(exc.error)
             return
         except _Unrecorded as exc:
             for at in exc.where.values():
-                state.set(at, "pending", reason=self._unconfirmed())
+                state.pend(at, PendingKind.UNCONFIRMED, self._unconfirmed())
             self._stop_for_ledger(exc.error)
             return
         except Exception as exc:  # a bug must not lose the record of what was sent
             for at in source.where(*span).values():
                 if state.status[at] == "valid":
-                    state.set(at, "pending", reason=self._unconfirmed())
+                    state.pend(at, PendingKind.UNCONFIRMED, self._unconfirmed())
             self._stop_on(f"sending failed unexpectedly ({type(exc).__name__}: {exc})", StopKind.UNEXPECTED)
             return
         self.requests += result.requests
@@ -487,11 +493,11 @@ class _Sender:
         if accepted:
             state.accept(accepted, lead_ids)
         for ref in result.unsent:
-            state.set(where[ref], "pending", reason="not sent: the run stopped before this row")
+            state.pend(where[ref], PendingKind.NOT_SENT, NOT_SENT)
         for ref in result.unknown:
             times = self.left_out.get(ref)
             reason = self._unconfirmed() if times is None else LEFT_OUT.format(times=times, limit=UNANSWERED_RUNS)
-            state.set(where[ref], "pending", reason=reason)
+            state.pend(where[ref], PendingKind.UNCONFIRMED, reason)
         self._progress(len(result.outcomes) + len(result.unsent) + len(result.unknown))
         if result.stop is not None:
             self._stop_for(result.stop)

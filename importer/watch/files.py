@@ -28,6 +28,7 @@ from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import RateLimit
 from importer.errors import ConfigError, LeadImportError, LedgerError, SourceError
 from importer.report.rows import summarize
+from importer.send.pending import PendingKind
 from importer.send.submit import SendOptions
 from importer.watch.claims import Claimed, Claims
 from importer.watch.lanes import Lanes, Turn
@@ -196,9 +197,7 @@ class FileImporter:
             while True:
                 outcome = self._import(claimed, mapping, prepared)
                 pending = int(outcome.summary.counts.get("pending", 0))
-                kind = classify(outcome.stop_kind, pending=pending, stopping=self._stopping())
-                if kind is Verdict.BUSY and not _held_by_another_run(outcome):
-                    kind = Verdict.UNCONFIRMED
+                kind = classify(outcome.stop_kind, pending=pending, why=outcome.pending, stopping=self._stopping())
                 if kind in _HALTS:  # said before the next file may send
                     self.halted = (kind, outcome.stop_message or "")
                 if pending or _look(claimed.path) in (read_as, None):  # None: removed by hand meanwhile
@@ -221,7 +220,7 @@ class FileImporter:
             return self._pending(claimed, base, Verdict.INTERRUPTED, base.stop_reason)
         except LeadImportError as exc:
             base.stop_reason, base.exit_status = str(exc), exc.exit_code
-            kind = classify(exc.stop_kind, pending=1, stopping=self._stopping())
+            kind = classify(exc.stop_kind, pending=1, why=(PendingKind.NOT_SENT,), stopping=self._stopping())
             return self._pending(claimed, base, kind, str(exc))
         finally:
             turn.close()  # the next file may send: it need not wait for this one's report
@@ -373,13 +372,6 @@ class FileImporter:
             )
             log.error("%s: %s", claimed.name, masked.move_error)
         return Attempt(masked, Verdict.NONE)
-
-
-def _held_by_another_run(outcome: Any) -> bool:
-    """Whether some of an import's pending rows were left so because another run was sending them."""
-    rows = outcome.rows
-    reasons = rows.loc[rows["status"] == "pending", "reason"].astype(str)
-    return bool(reasons.str.startswith("being sent by another run").any())
 
 
 _HALTS = frozenset({Verdict.KEY_BLOCKED, Verdict.TRANSIENT, Verdict.FATAL})

@@ -9,8 +9,10 @@ process that does not exist, a wrong address, a broken ledger) stops the watcher
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 
 from importer.errors import StopKind
+from importer.send.pending import PendingKind
 
 __all__ = ["Verdict", "classify"]
 
@@ -21,11 +23,13 @@ class Verdict(enum.Enum):
     NONE = "none"
     INTERRUPTED = "interrupted"
     BUSY = "busy"
-    """Rows left pending with no stop: another import was sending them at the same moment (another file with
-    the same leads), or an interrupted run must be checked first. Taken up again soon, on its own."""
+    """Rows left pending with no stop because another import was sending them at the same moment (another file
+    with the same leads, :attr:`~importer.send.pending.PendingKind.ANOTHER_RUN`), or the same file is being
+    imported from another folder. Taken up again soon, on its own."""
     UNCONFIRMED = "unconfirmed"
-    """Rows left pending with no stop because the CRM did not confirm them (its answer left them out and they
-    are not found): looked up again at the next attempt, after a growing wait; ``--once`` leaves them pending."""
+    """Rows left pending with no stop, none of them because another import was sending it: the CRM did not
+    confirm them (its answer left them out and they are not found), or an interrupted run's are to be checked.
+    Looked up again at the next attempt, after a growing wait; ``--once`` leaves them pending."""
     KEY_BLOCKED = "key-blocked"
     TRANSIENT = "transient"
     FATAL = "fatal"
@@ -43,11 +47,17 @@ _FATAL = frozenset(
 _TRANSIENT = frozenset({StopKind.NETWORK, StopKind.CRM_DOWN, StopKind.RATE_LIMITED})
 
 
-def classify(kind: StopKind | None, *, pending: int, stopping: bool) -> Verdict:
+def classify(kind: StopKind | None, *, pending: int, why: Collection[PendingKind], stopping: bool) -> Verdict:
     """What to do after a run that stopped for ``kind`` (None: it did not stop) with ``pending`` rows left
-    pending; ``stopping``: the watcher got SIGTERM/SIGINT."""
+    pending, for the reasons ``why`` (``Outcome.pending``); ``stopping``: the watcher got SIGTERM/SIGINT.
+
+    Not stopped, rows are left pending while another run sends them (BUSY, unless none was so) or while the
+    CRM has not confirmed them (UNCONFIRMED).
+    """
+    if kind is None and not pending:
+        return Verdict.NONE
     if kind is None:
-        return Verdict.BUSY if pending else Verdict.NONE
+        return Verdict.BUSY if PendingKind.ANOTHER_RUN in why else Verdict.UNCONFIRMED
     if stopping or kind is StopKind.INTERRUPTED:
         return Verdict.INTERRUPTED
     if kind is StopKind.KEY_BLOCKED:

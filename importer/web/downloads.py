@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from importer.web.pages import NotFound, redirect, upload_of
 from importer.web.work import check_reports
+
+if TYPE_CHECKING:
+    from importer.ledger.store import Ledger
 
 
 async def download(request: Request) -> Response:
@@ -47,23 +50,38 @@ async def check_download(request: Request) -> Response:
 
 def ledger_runs(ledger_path: Path) -> list[Any]:
     """Every run the ledger recorded (CLI, watcher or this page), newest first."""
-    import importer
-
-    if not ledger_path.exists():
+    ledger = _looked_at(ledger_path)
+    if ledger is None:
         return []
-    with importer.Ledger(ledger_path) as ledger:
+    with ledger:
         return list(ledger.runs(limit=500))
 
 
 def run_report(ledger_path: Path, run_id: int) -> Path | None:
     """The report file a run recorded, when it is still there."""
-    import importer
-
-    if not ledger_path.exists():
+    ledger = _looked_at(ledger_path)
+    if ledger is None:
         return None
-    with importer.Ledger(ledger_path) as ledger:
+    with ledger:
         record = ledger.run(run_id)
     if record is None or not record.report:
         return None
     path = Path(record.report)
     return path if path.is_file() else None
+
+
+def _looked_at(ledger_path: Path) -> Ledger | None:
+    """The ledger opened for reading only: a run may be writing it meanwhile, and a look neither waits for it nor
+    creates or seals anything. One that cannot be read as it is (written by an older leadimport, or with no tables
+    yet), or that is no file, is opened as before, for writing, which upgrades it or says what is wrong. None when
+    there is nothing at that path."""
+    from importer.errors import LedgerError
+    from importer.ledger.store import Ledger
+
+    if not ledger_path.exists():
+        return None
+    try:
+        ledger = Ledger.open_read_only(ledger_path)
+    except LedgerError:
+        ledger = None
+    return ledger if ledger is not None else Ledger(ledger_path)
