@@ -194,3 +194,39 @@ def test_british_mobiles_whose_zero_excel_dropped_are_held_too(run_cli: Callable
     rows = by_row(result.report)
     assert [rows[n]["reason"] for n in range(2, 8)] == ["phone-sheet-country"] * 6, rows
     assert (rows[8]["status"], rows[8]["phone_e164"].strip('="')) == ("valid", "+919820012345")
+
+
+NORTH_AMERICAN = [
+    ("(415) 555-0134", "US"), ("(212) 555-0188", "US"), ("312-555-0147", "US"), ("(646) 555-0123", "US"),
+    ("6475550134", "CA"),  # Toronto: a valid Indian mobile as digits alone
+    ("8768206860", "JM"),  # Jamaica: likewise
+    ("9393719208", "PR"),  # Puerto Rico: likewise
+    ("9429847367", "CA"),
+]  # fmt: skip
+"""A North American sheet: most numbers written the American way, some as digits alone of the plan's other countries
+(Canada, Jamaica, Puerto Rico: +1 too), each of which India's plan takes as one of its mobiles."""
+
+
+def test_a_north_american_sheets_bare_numbers_of_any_plan_country_are_not_sent_as_indian(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """Held as the sheet's country is named by calling code, not by the one country most numbers are of: a bare
+    Canadian number in a sheet of American ones went out as +91."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL)
+    sheet = _sheet(tmp_path / "na.csv", [(p, f"l{i}@gmail.com") for i, (p, _) in enumerate(NORTH_AMERICAN)])
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        first = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r1.csv"),
+                        "--no-ledger", env=run_env(crm.base_url))  # fmt: skip
+        assert first.exit_code == 1, first.output
+        assert crm.leads() == []  # not one lead under a +91 number that is nobody's on this sheet
+        rows = by_row(first.report)
+        assert [rows[n + 2]["warnings"] for n in range(4, 8)] == [
+            f"phone-other-country:{region}" for _, region in NORTH_AMERICAN[4:]
+        ], rows
+        again = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r2.csv"),
+                        "--no-ledger", "--region", "US", env=run_env(crm.base_url))  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert again.exit_code == 0, again.output
+    assert stored == sorted("+1" + "".join(ch for ch in p if ch.isdigit()) for p, _ in NORTH_AMERICAN)
