@@ -86,6 +86,8 @@ def test_region_chosen_for_the_run_is_obeyed(run_cli: Callable[..., CliRun], tmp
         [(f"0{9820012340 + i}", "x@web.de" if i < 4 else f"l{i}@gmail.com") for i in range(50)],
         # .in addresses against +44 numbers: two countries named, nothing decided.
         [("+44 7400 123456", "a@x.in"), ("+447911123457", "b@y.in"), ("07401506159", "c@z.in"), ("07123456789", "")],
+        # One series of Bangalore mobiles, each as valid an American number (984 is North Carolina's): mobiles at home.
+        [(f"98450{n:05d}", f"l{n}@gmail.com") for n in (12345, 98765, 23456, 67890, 11223, 34567, 55555, 80808)],
     ],
 )  # fmt: skip
 def test_indian_sheets_keep_every_lead(
@@ -230,3 +232,39 @@ def test_a_north_american_sheets_bare_numbers_of_any_plan_country_are_not_sent_a
         stored = sorted(str(lead["phone"]) for lead in crm.leads())
     assert again.exit_code == 0, again.output
     assert stored == sorted("+1" + "".join(ch for ch in p if ch.isdigit()) for p, _ in NORTH_AMERICAN)
+
+
+AMERICAN = ["2125550188", "3105550142", "4155550134", "3125550147", "6465550123", "7135550111", "3055550176",
+            "4045550190", "6175550164", "2065550135", "5035550127", "7025550159"]  # fmt: skip
+"""An American CRM's export, digits alone, no email domain or place to tell: eight of them valid Indian numbers."""
+INDIAN = ["9820012345", "9833412765", "8123456789", "7012345678", "9988776655", "6301234567", "9123456780",
+          "8800112233", "7506123456", "9000012345"]  # fmt: skip
+"""Indian mobiles, digits alone: about half of them valid American numbers too."""
+
+
+@pytest.mark.parametrize(
+    ("numbers", "default", "country"), [(AMERICAN, "IN", "US"), (INDIAN, "US", "IN")], ids=["us-sheet", "in-sheet"]
+)
+def test_a_sheet_whose_numbers_alone_tell_its_country_is_not_sent_as_the_defaults(
+    run_cli: Callable[..., CliRun], tmp_path: Path, numbers: list[str], default: str, country: str
+) -> None:
+    """Read in the default region, the sheet's numbers are half landlines and invalid numbers; read in its own
+    country, all mobiles. Those valid in both are held, and --region for the run sends every one as its own."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL.replace("default_region: IN", f"default_region: {default}"))
+    sheet = _sheet(tmp_path / "leads.csv", [(n, f"l{i}@gmail.com") for i, n in enumerate(numbers)])
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        first = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r1.csv"),
+                        "--no-ledger", env=run_env(crm.base_url))  # fmt: skip
+        assert first.exit_code == 1, first.output
+        assert crm.leads() == []  # no lead under a number of the wrong country
+        reasons = {r["reason"] for r in first.report}
+        assert reasons == {"phone-sheet-country", "invalid-phone"}, first.report
+        assert f"run with --region {country}" in first.output
+        again = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r2.csv"),
+                        "--no-ledger", "--region", country, env=run_env(crm.base_url))  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    code = "+1" if country == "US" else "+91"
+    assert again.exit_code == 0, again.output
+    assert stored == sorted(code + n for n in numbers)
