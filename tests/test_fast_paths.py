@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from importer.columns import holds_char_in, without_ascii
-from importer.normalize.foreign import _FEW_VALUES, _regions, fitting_regions
+from importer.normalize.foreign import _FEW_VALUES, every_region, fitting_regions
 from importer.normalize.geo_prefixes import every_prefix, is_geocoded
 from importer.normalize.phone_rows import _by_shape, _digits_as_nines
 from importer.report.rows import _EXCEL_CONVERTS, _FORMULA_START, _excel_would_change, formula_safe_arrow
@@ -121,6 +121,6 @@ _PHONE_LIKE = st.one_of(
 @_FAST
 @given(values=st.lists(_PHONE_LIKE, min_size=1, max_size=_FEW_VALUES))
 def test_few_values_fit_the_regions_the_column_wide_patterns_find(values: list[str]) -> None:
-    few = fitting_regions(values, _regions())
+    few = fitting_regions(values, every_region())
     padded = values + ["0"] * (_FEW_VALUES + 1 - len(values))  # enough values for the column-wide matching
-    assert few == fitting_regions(padded, _regions())[: len(values)]
+    assert few == fitting_regions(padded, every_region())[: len(values)]

@@ -86,6 +86,8 @@ def test_region_chosen_for_the_run_is_obeyed(run_cli: Callable[..., CliRun], tmp
         [(f"0{9820012340 + i}", "x@web.de" if i < 4 else f"l{i}@gmail.com") for i in range(50)],
         # .in addresses against +44 numbers: two countries named, nothing decided.
         [("+44 7400 123456", "a@x.in"), ("+447911123457", "b@y.in"), ("07401506159", "c@z.in"), ("07123456789", "")],
+        # One series of Bangalore mobiles, each as valid an American number (984 is North Carolina's): mobiles at home.
+        [(f"98450{n:05d}", f"l{n}@gmail.com") for n in (12345, 98765, 23456, 67890, 11223, 34567, 55555, 80808)],
     ],
 )  # fmt: skip
 def test_indian_sheets_keep_every_lead(
@@ -194,3 +196,75 @@ def test_british_mobiles_whose_zero_excel_dropped_are_held_too(run_cli: Callable
     rows = by_row(result.report)
     assert [rows[n]["reason"] for n in range(2, 8)] == ["phone-sheet-country"] * 6, rows
     assert (rows[8]["status"], rows[8]["phone_e164"].strip('="')) == ("valid", "+919820012345")
+
+
+NORTH_AMERICAN = [
+    ("(415) 555-0134", "US"), ("(212) 555-0188", "US"), ("312-555-0147", "US"), ("(646) 555-0123", "US"),
+    ("6475550134", "CA"),  # Toronto: a valid Indian mobile as digits alone
+    ("8768206860", "JM"),  # Jamaica: likewise
+    ("9393719208", "PR"),  # Puerto Rico: likewise
+    ("9429847367", "CA"),
+]  # fmt: skip
+"""A North American sheet: most numbers written the American way, some as digits alone of the plan's other countries
+(Canada, Jamaica, Puerto Rico: +1 too), each of which India's plan takes as one of its mobiles."""
+
+
+def test_a_north_american_sheets_bare_numbers_of_any_plan_country_are_not_sent_as_indian(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """Held as the sheet's country is named by calling code, not by the one country most numbers are of: a bare
+    Canadian number in a sheet of American ones went out as +91."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL)
+    sheet = _sheet(tmp_path / "na.csv", [(p, f"l{i}@gmail.com") for i, (p, _) in enumerate(NORTH_AMERICAN)])
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        first = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r1.csv"),
+                        "--no-ledger", env=run_env(crm.base_url))  # fmt: skip
+        assert first.exit_code == 1, first.output
+        assert crm.leads() == []  # not one lead under a +91 number that is nobody's on this sheet
+        rows = by_row(first.report)
+        assert [rows[n + 2]["warnings"] for n in range(4, 8)] == [
+            f"phone-other-country:{region}" for _, region in NORTH_AMERICAN[4:]
+        ], rows
+        again = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r2.csv"),
+                        "--no-ledger", "--region", "US", env=run_env(crm.base_url))  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert again.exit_code == 0, again.output
+    assert stored == sorted("+1" + "".join(ch for ch in p if ch.isdigit()) for p, _ in NORTH_AMERICAN)
+
+
+AMERICAN = ["2125550188", "3105550142", "4155550134", "3125550147", "6465550123", "7135550111", "3055550176",
+            "4045550190", "6175550164", "2065550135", "5035550127", "7025550159"]  # fmt: skip
+"""An American CRM's export, digits alone, no email domain or place to tell: eight of them valid Indian numbers."""
+INDIAN = ["9820012345", "9833412765", "8123456789", "7012345678", "9988776655", "6301234567", "9123456780",
+          "8800112233", "7506123456", "9000012345"]  # fmt: skip
+"""Indian mobiles, digits alone: about half of them valid American numbers too."""
+
+
+@pytest.mark.parametrize(
+    ("numbers", "default", "country"), [(AMERICAN, "IN", "US"), (INDIAN, "US", "IN")], ids=["us-sheet", "in-sheet"]
+)
+def test_a_sheet_whose_numbers_alone_tell_its_country_is_not_sent_as_the_defaults(
+    run_cli: Callable[..., CliRun], tmp_path: Path, numbers: list[str], default: str, country: str
+) -> None:
+    """Read in the default region, the sheet's numbers are half landlines and invalid numbers; read in its own
+    country, all mobiles. Those valid in both are held, and --region for the run sends every one as its own."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL.replace("default_region: IN", f"default_region: {default}"))
+    sheet = _sheet(tmp_path / "leads.csv", [(n, f"l{i}@gmail.com") for i, n in enumerate(numbers)])
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        first = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r1.csv"),
+                        "--no-ledger", env=run_env(crm.base_url))  # fmt: skip
+        assert first.exit_code == 1, first.output
+        assert crm.leads() == []  # no lead under a number of the wrong country
+        reasons = {r["reason"] for r in first.report}
+        assert reasons == {"phone-sheet-country", "invalid-phone"}, first.report
+        assert f"run with --region {country}" in first.output
+        again = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r2.csv"),
+                        "--no-ledger", "--region", country, env=run_env(crm.base_url))  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    code = "+1" if country == "US" else "+91"
+    assert again.exit_code == 0, again.output
+    assert stored == sorted(code + n for n in numbers)

@@ -44,7 +44,7 @@ _FORMAT = phonenumbers.PhoneNumberFormat
 
 
 @lru_cache(maxsize=1)
-def _regions() -> tuple[str, ...]:
+def every_region() -> tuple[str, ...]:
     """Every region phonenumbers reads numbers in, the main one of each calling code first."""
     main = {codes[0] for codes in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.values()}
     supported = sorted(phonenumbers.SUPPORTED_REGIONS)
@@ -281,7 +281,7 @@ def written_as_elsewhere(values: list[str], home: str) -> dict[str, tuple[str, .
     """Of ``values`` (valid in ``home``), those written exactly as another country writes a valid number of its own
     (``07074 973854``: a British mobile as Britain writes it, and a Tübingen landline), each with those countries."""
     out: dict[str, tuple[str, ...]] = {}
-    for value, fits in zip(values, fitting_regions(values, _regions()), strict=True):
+    for value, fits in zip(values, fitting_regions(values, every_region()), strict=True):
         others = tuple(r for r in fits if r != home)
         if others and _boundaries(value):
             regions = _shaped_elsewhere(value, home, others, strict=True)
@@ -329,7 +329,7 @@ def other_countries(
     formatted = {shape: lazy for shape, lazy in formatted.items() if shape in strange}
     samples = [v for shape in formatted for v in strange[shape]]
     samples += [v for values in refused.values() for v in values[:_REFUSED_SAMPLES]]
-    fits = dict(zip(samples, fitting_regions(samples, _regions()), strict=True))
+    fits = dict(zip(samples, fitting_regions(samples, every_region()), strict=True))
 
     shaped: dict[str, tuple[str, ...]] = {}
     rest: list[tuple[str, tuple[str, ...]]] = []
@@ -350,7 +350,7 @@ def other_countries(
         elif found:
             shaped.update(found)
             for value in lazy[_SAMPLES:]:  # a mixed shape: each value on its own
-                others = tuple(r for r in fitting_regions([value], _regions())[0] if r != home)
+                others = tuple(r for r in fitting_regions([value], every_region())[0] if r != home)
                 if others and not _home_shaped(value, home):
                     regions = _shaped_elsewhere(value, home, others)
                     if regions:

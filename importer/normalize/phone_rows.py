@@ -23,6 +23,8 @@ import pandas as pd
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
+from phonenumbers import country_code_for_region as region_code
+from phonenumbers import region_codes_for_country_code
 
 from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
@@ -448,19 +450,22 @@ def _mark_like_the_rest(
     phoned = int((home & to_bool(nonempty(raw))).sum())
     if len(named) < 3 or len(named) < MIXED * phoned:
         return e164, issue, warning
-    counts: dict[str, int] = {}
+    # Counted by calling code: a sheet of (415) ... and (416) ... numbers is North America's, and its bare numbers of
+    # Canada, Jamaica or Puerto Rico are as much not the default region's as its American ones.
+    counts: dict[int, int] = {}
+    home_code = region_code(default)
     for text in named:
-        for region in text.split("/"):
-            counts[region] = counts.get(region, 0) + 1
+        for code in {region_code(region) for region in text.split("/")} - {home_code}:
+            counts[code] = counts.get(code, 0) + 1
     unmarked = home & to_bool(nonempty(e164)) & ~to_bool(pc.match_substring(raw, "+"))
-    regions: tuple[str, ...] = ()
+    codes: list[int] = []
     if len(named) >= MOSTLY_ELSEWHERE * phoned:
-        regions = tuple(r for r, n in counts.items() if n >= 0.8 * len(named))
+        codes = [code for code, n in counts.items() if n >= 0.8 * len(named)]
     separated = to_bool(pc.match_substring_regex(raw, _SEPARATED))
-    if not regions:
+    if not codes:
         # A sheet of several countries' numbers (an event's attendees): a number typed as bare digits that is as
         # valid in one of the countries seen (0621437019: Mannheim, or a French mobile) cannot be told apart.
-        regions = tuple(counts)
+        codes = list(counts)
         e164, issue, warning = _mark_written_elsewhere(raw, unmarked & separated, default, e164, issue, warning)
         unmarked &= ~separated
     else:
@@ -468,6 +473,8 @@ def _mark_like_the_rest(
         # mobiles), a number is its own: only bare digits and other writings are decided by the sheet.
         unmarked &= ~_written_as_home(raw, unmarked & separated, default)
     rest = np.flatnonzero(unmarked)
+    seen = [region for region in dict.fromkeys("/".join(named).split("/")) if region_code(region) in codes]
+    regions = tuple(dict.fromkeys(seen + [region for code in codes for region in region_codes_for_country_code(code)]))
     if not regions or len(rest) == 0:
         return e164, issue, warning
     fits = fitting_regions(pc.take(raw, pa.array(rest)).to_pylist(), regions)

@@ -8,7 +8,9 @@ so the numbers alone cannot say which they are. The rest of the sheet can:
 - its numbers written with their ``+`` code (or ``00``): most of them (at least two) under one other country's code;
 - its email addresses under a country's domain (``.co.uk``): most of them (at least two) under one other country's;
 - a column of countries the mapping does not read phones by, or of cities or states (``Manchester``,
-  ``Maharashtra``: the places phonenumbers' geocoder names for a country's area codes).
+  ``Maharashtra``: the places phonenumbers' geocoder names for a country's area codes);
+- when none of these names a country: the numbers themselves, read far more often as people's numbers in one
+  other country than at home (:mod:`importer.normalize.sheet_numbers`: an American sheet's bare numbers).
 
 When one of these points to a country and none points elsewhere (the default region included), and most of the
 numbers read in the default region without a code are valid in that country too, those are held back: sending
@@ -31,11 +33,13 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import fitting_regions
 from importer.normalize.phones import is_mobile, region_rules
 from importer.normalize.places import place_columns, place_region
+from importer.normalize.sheet_numbers import numbers_point_to, spread
 from importer.read.source import SourceTable
 
 GENERIC_TLDS = frozenset(
@@ -89,7 +93,8 @@ def sheet_country(
     """The rows read in ``default`` (``home``) and sent as its numbers whose reading depends on the region, when the
     sheet points to one other country and most such numbers are valid there as written; None otherwise."""
     read = home & to_bool(nonempty(e164))
-    coded = read & to_bool(pc.match_substring_regex(raw, _WITH_CODE))
+    with_code = to_bool(pc.match_substring_regex(raw, _WITH_CODE))
+    coded = read & with_code
     bare = read & ~coded & ~to_bool(nonempty(issue))
     if not bare.any():
         return None
@@ -105,6 +110,11 @@ def sheet_country(
         code = _named(source(), fewest)
         if code == home_code:
             return None
+        if code is not None:
+            named.add(code)
+    if not named:
+        refused = home & ~with_code & to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
+        code = numbers_point_to(spread(raw, bare | refused), default)
         if code is not None:
             named.add(code)
     if len(named) != 1:

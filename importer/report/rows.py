@@ -144,9 +144,10 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
         country = named[0] if len(named) == 1 else "XX"
         notes.append(
             f"{reasons[sheet]} phone number(s) are valid as written both in the default region and in another "
-            f"country ({_details(warned, sheet)}), which the rest of the sheet points to (its numbers written with + and a "
-            f"code, its email domains), and were not sent ({sheet}): if the sheet is {country}'s, run with "
-            f"--region {country}; if it is the default region's, run with --region and its code"
+            f"country ({_details(warned, sheet)}), which the sheet points to (its numbers written with + and a "
+            f"code, its email domains or places, or its numbers, far more of them mobiles there), and were not "
+            f"sent ({sheet}): if the sheet is {country}'s, run with --region {country}; if it is the default "
+            "region's, run with --region and its code"
         )
     refused, kept = reasons.get(issues.INVALID_PHONE.code, 0), len(rows) - counts.get("skipped", 0)
     if region_in_doubt(refused, kept):
