@@ -489,8 +489,10 @@ def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> 
     landline of an area code 04915 written without its 0 (+62 812..., +383 44... alike). phonenumbers takes the
     code off only when the whole is no number of the region; where lengths vary, it often is one. A whole that is
     one of the region's mobiles stays as written."""
+    if "+" in text or region == NO_REGION:  # the code is written, or there is no region to read it in
+        return number
     rules = region_rules(region)
-    if not rules.national_prefix or "+" in text:
+    if not rules.national_prefix:
         return number
     digits = re.sub(r"\D", "", text)
     if not digits.startswith(rules.country_code) or digits.startswith(rules.national_prefix):
