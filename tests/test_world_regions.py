@@ -59,3 +59,78 @@ def test_a_sheet_with_no_country_at_all_sends_its_numbers_written_with_a_code(
         stored = sorted(str(lead["phone"]) for lead in crm.leads())
     assert sent.exit_code == 1, sent.output + sent.stderr
     assert stored == ["+525512345678", "+5491123456789", "+5511912345678"]
+
+
+def test_suggest_names_morocco_for_a_moroccan_sheet_not_western_sahara(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """Western Sahara shares Morocco's +212 and numbering: numbers that fit both are Morocco's, the code's main
+    country (the mapping said EH, Western Sahara, and the summary named it)."""
+    sheet = _sheet(
+        tmp_path / "contacts_ma.csv",
+        ["Nom", "Téléphone", "Email"],
+        [
+            ["Youssef Amrani", "06 12 34 56 78", "youssef@gmail.com"],
+            ["Salma Bennani", "+212 6 61 23 45 67", "salma@gmail.com"],
+            ["Karim Idrissi", "0612345679", "karim@hotmail.com"],
+            ["Nadia Tazi", "212661234568", "nadia@gmail.com"],
+            ["Omar Alaoui", "661234569", "omar@yahoo.fr"],
+            ["Imane Chraibi", "07 12 34 56 78", "imane@gmail.com"],
+        ],
+    )
+    mapping = tmp_path / "m.yaml"
+    suggested = run_cli("mapping", "suggest", str(sheet), "--out", str(mapping))
+    assert suggested.exit_code == 0, suggested.output
+    assert "default_region: MA\n" in mapping.read_text(encoding="utf-8"), mapping.read_text(encoding="utf-8")
+    assert "EH" not in suggested.output
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert [r["phone_e164"] for r in result.report] == [
+        "+212612345678", "+212661234567", "+212612345679", "+212661234568", "+212661234569", "+212712345678"
+    ]  # fmt: skip
+
+
+LANDLINES = {
+    # Business leads of Bogotá, Medellín, Cali: the area code in brackets, as phonenumbers writes it, and the
+    # subscriber's 7 digits split as people write them (valid North American numbers too, digit for digit).
+    "CO": (["(601) 234 5678", "(604) 444 5556", "(602) 345 6789", "(601) 765 4321", "(605) 312 4567"], "57"),
+    # Lima's (01) and Arequipa's (054), the subscriber's number split by a hyphen.
+    "PE": (["(01) 264-5178", "(01) 445-6789", "(054) 23-4567", "(01) 765-4321", "(01) 312-4567"], "51"),
+    # Jakarta's (021) and Surabaya's (031), 8 digits split in two.
+    "ID": (["(021) 5678 1234", "(021) 2345 6789", "(031) 8765 4321", "(021) 3456 7890", "(031) 5432 1098"], "62"),
+}
+
+
+def test_landlines_written_with_the_countrys_own_brackets_go_out_in_that_country(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """default_region is the country: a landline written as the country writes it, the subscriber's long number
+    split in two, is that country's number; it was held as phone-other-country (US for Bogotá's, Ireland, Congo
+    or Iraq for Lima's, China for Jakarta's) and the lead lost."""
+    for region, (numbers, code) in LANDLINES.items():
+        sheet = _sheet(
+            tmp_path / f"fijos_{region}.csv",
+            ["Contacto", "Teléfono", "Correo"],
+            [[f"Contacto {i}", number, f"c{i}@empresa.com"] for i, number in enumerate(numbers)],
+        )
+        mapping = _mapping(tmp_path / f"{region}.yaml", {"name": "Contacto", "phone": "Teléfono"}, region)
+        result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+        assert result.exit_code == 0, (region, result.output, result.report)
+        expected = ["+" + code + "".join(ch for ch in n if ch.isdigit()).removeprefix("0") for n in numbers]
+        assert [r["phone_e164"] for r in result.report] == expected, region
+
+
+def test_bogota_landlines_are_stored_as_colombian(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    numbers = LANDLINES["CO"][0]
+    sheet = _sheet(
+        tmp_path / "clientes.csv",
+        ["Nombre", "Teléfono fijo", "País"],
+        [[f"Cliente {i}", number, "Colombia"] for i, number in enumerate(numbers)],
+    )
+    mapping = _mapping(tmp_path / "m.yaml", {"name": "Nombre", "phone": "Teléfono fijo"}, "CO")
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        sent = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "run.csv"),
+                       "--no-ledger", env=run_env(crm.base_url))  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert sent.exit_code == 0, sent.output + sent.stderr
+    assert stored == sorted("+57" + "".join(ch for ch in n if ch.isdigit()) for n in numbers)

@@ -21,7 +21,7 @@ import phonenumbers
 from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import region_of_code
-from importer.normalize.foreign import opens_with_own_group
+from importer.normalize.foreign import long_groups_split, opens_with_own_group
 from importer.normalize.phones import PLACEHOLDERS, own_code_first, retired_mexican
 from importer.normalize.places import place_region
 from importer.normalize.sheet_country import domain_region
@@ -268,7 +268,9 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
     best_region: dict[int, str] = {}
     for region, score in by_region.items():
         code = phonenumbers.country_code_for_region(region)
-        if score > by_code.get(code, 0.0):
+        # Of regions sharing a code whose numbers fit alike, the code's main one (06 12 34 56 78: Morocco, not
+        # Western Sahara, whose numbering is Morocco's)
+        if score > by_code.get(code, 0.0) or (score == by_code.get(code) and region == _main(code)):
             by_code[code], best_region[code] = score, region
     if not by_code:
         evidence.append(f"none of {len(sample)} numbers without a country code is valid in any country")
@@ -325,7 +327,15 @@ def _tied_by_shape(sample: list[str], best_region: dict[int, str], tied: list[in
 
 
 def _best_in(fit: dict[str, float], code: int) -> str:
-    return max((r for r in fit if phonenumbers.country_code_for_region(r) == code), key=lambda r: fit[r])
+    return max(
+        (r for r in fit if phonenumbers.country_code_for_region(r) == code), key=lambda r: (fit[r], r == _main(code))
+    )
+
+
+@cache
+def _main(code: int) -> str:
+    """The main region of a calling code (MA for +212, US for +1)."""
+    return str(phonenumbers.region_code_for_country_code(code))
 
 
 def _fit(cell: str) -> dict[str, float]:
@@ -372,7 +382,11 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
                 weight *= 0.5  # a trunk prefix locals dial (0, 8) left out, or one they do not dial added
             written = stripped if prefix else written
         if len(groups) > 1:  # grouped as that country groups its numbers (Madrid: 91 234 56 78, area code first)
-            own = _same_groups(groups, written) or opens_with_own_group(cell, number, national)
+            own = (
+                _same_groups(groups, written)
+                or opens_with_own_group(cell, number, national)
+                or long_groups_split(cell, national)
+            )
             weight *= 2.0 if own else 0.7
             if " ".join(cell.split()) == national:
                 weight *= 1.5  # punctuation and all: (415) 835-1656 is how the US writes it, 415 835 1656 Mexico
