@@ -134,3 +134,28 @@ def test_bogota_landlines_are_stored_as_colombian(run_cli: Callable[..., CliRun]
         stored = sorted(str(lead["phone"]) for lead in crm.leads())
     assert sent.exit_code == 0, sent.output + sent.stderr
     assert stored == sorted("+57" + "".join(ch for ch in n if ch.isdigit()) for n in numbers)
+
+
+def test_mexican_mobiles_as_meta_and_whatsapp_write_them(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    """Meta's lead exports write a phone p:+521... (the mobile 1 WhatsApp still writes), a click-to-chat link holds
+    wa.me/521..., a telecaller types Cel: 044 ...: each is the Mexican mobile, with default_region MX or none (they
+    were invalid-phone, though +52 1 55 1234 5678 alone was read)."""
+    cells = ["p:+5215512345678", "https://wa.me/5213312345678", "p:+52 1 81 8123 4567", "Cel: 044 55 8765 4321"]
+    expected = ["+525512345678", "+523312345678", "+528181234567", "+525587654321"]
+    sheet = _sheet(
+        tmp_path / "meta_leads_mx.csv",
+        ["full_name", "phone_number", "email"],
+        [[f"Lead {i}", cell, f"lead{i}@gmail.com"] for i, cell in enumerate(cells)],
+    )
+    fields = {"name": "full_name", "phone": "phone_number", "email": "email"}
+    for region, sent in (("MX", expected), (None, [*expected[:3], ""])):
+        mapping = _mapping(tmp_path / f"{region}.yaml", fields, region)
+        result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+        assert [r["phone_e164"] for r in result.report] == sent, (region, result.report)
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        run = run_cli("run", str(sheet), "--mapping", str(tmp_path / "MX.yaml"), "--report", str(tmp_path / "run.csv"),
+                      "--no-ledger", env=run_env(crm.base_url))  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert run.exit_code == 0, run.output
+    assert stored == sorted(expected)

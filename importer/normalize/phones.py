@@ -255,6 +255,15 @@ def retired_mexican(text: str) -> str | None:
     return None
 
 
+def _as_mexico_writes_now(text: str, region: str) -> str:
+    """A cell's number, its label or link taken off (``p:+52 1 55 ...``: Meta's lead exports; ``wa.me/521...``),
+    as :func:`_without_retired_mexican_prefixes` reads a whole cell; in no region (no default_region), the +52 1
+    form, which says its country."""
+    if region == "MX":
+        return retired_mexican(text) or text
+    return re.sub(_MX_MOBILE_ONE, r"+52 \1", text)
+
+
 def _common_shapes(text: pa.Array, rules: RegionRules) -> pa.Array:
     """Cells in shapes people often type, rewritten to one phonenumbers reads the same way, for the fast
     path to judge: a float's ``.0`` (9812345670.0: the slow path drops it first too), no-break spaces
@@ -385,6 +394,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     t, warnings, verdict = _number_in(text, region)
     if verdict is not None:
         return verdict
+    t = _as_mexico_writes_now(t, region)
     digits = re.sub(r"\D", "", t)
     number = _valid_number(t, region) if _ONLY_PHONE_CHARS.fullmatch(t) else None
     doubled = _DOUBLED_CODE.fullmatch(t) if number is None else None
