@@ -159,3 +159,48 @@ def test_mexican_mobiles_as_meta_and_whatsapp_write_them(run_cli: Callable[..., 
         stored = sorted(str(lead["phone"]) for lead in crm.leads())
     assert run.exit_code == 0, run.output
     assert stored == sorted(expected)
+
+
+EUROPE = [
+    ("06 12 34 56 78", "France", "+33612345678"),
+    ("612 34 56 78", "España", "+34612345678"),
+    ("333 123 4567", "Italia", "+393331234567"),
+    ("06 12345678", "Nederland", "+31612345678"),
+    ("512 345 678", "Polska", "+48512345678"),
+    ("0532 123 45 67", "Türkiye", "+905321234567"),
+    ("8 912 345-67-89", "Россия", "+79123456789"),
+    ("0664 1234567", "Österreich", "+436641234567"),
+    ("0470 12 34 56", "België", "+32470123456"),
+    ("079 123 45 67", "Schweiz", "+41791234567"),
+]
+
+
+def test_a_sheet_of_many_countries_gets_no_default_region_that_would_misread_a_row_without_one(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """An event's attendees from ten countries, one row each, and two rows whose country was left empty (a German
+    mobile, a British one). suggest took the first country in the alphabet (AT) as default_region, and the German
+    mobile 0151 23456789 was sent as the Austrian +43 15123456789: now no default, those rows are no-region."""
+    rows = [[f"Guest {i}", phone, f"guest{i}@gmail.com", country] for i, (phone, country, _) in enumerate(EUROPE)]
+    rows += [["Guest X", "0151 23456789", "x@gmail.com", ""], ["Guest Y", "+44 7911 123456", "y@gmail.com", ""]]
+    sheet = _sheet(tmp_path / "attendees.csv", ["Name", "Phone", "Email", "Country"], rows)
+    mapping = tmp_path / "m.yaml"
+    suggested = run_cli("mapping", "suggest", str(sheet), "--out", str(mapping))
+    written = mapping.read_text(encoding="utf-8")
+    assert suggested.exit_code == 0 and "phoneCountryCode: Country" in written, written
+    assert "\ndefault_region:" not in written, written
+    assert "none on most of its 10 rows" in suggested.output and "no-region" in suggested.output
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    report = by_row(result.report)
+    assert [report[n]["phone_e164"] for n in range(2, 12)] == [e164 for _, _, e164 in EUROPE]
+    assert report[12]["status"] == "invalid" and report[12]["reason"] == "no-region"
+    assert report[13]["phone_e164"] == "+447911123456"
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        env = {**run_env(crm.base_url), "VOX_PROJECT_ID": PROJECT, "VOX_PROCESS_ID": PROCESS}
+        run_cli(
+            "run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "run.csv"), "--no-ledger", env=env
+        )
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert stored == sorted([e164 for _, _, e164 in EUROPE] + ["+447911123456"])
+

@@ -117,6 +117,16 @@ def infer_region(
     region = _region_of(code, tally.by_region)
     if named:  # each row is read in its own country: the default is for rows that leave theirs empty
         region = max(sorted(named_regions), key=lambda r: named_regions[r])
+        rows, total_named = named_regions[region], sum(named_regions.values())
+        if rows <= SPREAD * total_named:
+            # A sheet of many countries, none on most rows: which one a row without its country is in, nothing says
+            # (the first in the alphabet read a German mobile in an empty row as an Austrian number).
+            doubt = (
+                f"the country column names {len(named_regions)} countries, none on most of its {total_named} rows (at "
+                f"most {rows}): a row whose country is empty is no-region unless its number is written with its + "
+                "code; set default_region only if such rows share a country"
+            )
+            return RegionGuess(None, tuple(evidence), doubt, own_country=True)
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     if own:  # every number carries its code: the default decides nothing
         return RegionGuess(region, tuple(evidence), None, own_country=True)
@@ -159,6 +169,8 @@ def infer_region(
     return RegionGuess(region, tuple(evidence), doubt)
 
 
+SPREAD = 0.5
+"""Share of the rows a country column names that its most named country needs to be the default for the rest."""
 RIVAL = 0.5
 """A calling code whose numbers score at least this share of the best one's is a rival the other evidence may pick."""
 
