@@ -204,3 +204,27 @@ def test_a_sheet_of_many_countries_gets_no_default_region_that_would_misread_a_r
         stored = sorted(str(lead["phone"]) for lead in crm.leads())
     assert stored == sorted([e164 for _, _, e164 in EUROPE] + ["+447911123456"])
 
+
+def test_russian_mobiles_without_their_8_are_not_sent_as_indian_numbers(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """A Russian partner's contacts (912 345 67 89: Russia's grouping, the trunk 8 left out) read with the team's
+    mapping (default_region IN): each is a valid Indian mobile as digits, and was sent as +91 912 3456789, a
+    stranger's number. Held as phone-other-country:RU; with RU for the run they are Russian mobiles."""
+    cells = ["912 345 67 89", "926 123 45 67", "903 555 12 34"]
+    sheet = _sheet(
+        tmp_path / "контакты.csv",
+        ["ФИО", "Телефон", "Email", "Город"],
+        [[f"Контакт {i}", cell, f"c{i}@gmail.com", "Казань"] for i, cell in enumerate(cells)]
+        + [["Indian lead", "98200 12345", "in@gmail.com", "Pune"]],
+    )
+    mapping = _mapping(tmp_path / "in.yaml", {"name": "ФИО", "phone": "Телефон", "email": "Email"}, "IN")
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert [(rows[n]["reason"], rows[n]["warnings"], rows[n]["phone_e164"]) for n in (2, 3, 4)] == [
+        ("phone-other-country", "phone-other-country:RU", "")
+    ] * 3
+    assert rows[5]["status"] == "valid" and rows[5]["phone_e164"] == "+919820012345"
+    again = run_cli("validate", str(sheet), "--mapping", str(mapping), "--region", "RU", "--report",
+                    str(tmp_path / "ru.csv"))  # fmt: skip
+    assert [r["phone_e164"] for r in again.report[:3]] == ["+79123456789", "+79261234567", "+79035551234"]

@@ -294,7 +294,7 @@ def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, stri
         if number is None:
             continue
         national = phonenumbers.format_number(number, _FORMAT.NATIONAL)
-        if _boundaries(national) != written:
+        if _boundaries(national) != written and _without_trunk(national, region, text) != written:
             continue
         if national == " ".join(text.split()):  # (415) 835-1656, brackets and all
             same.append(region)
@@ -303,6 +303,17 @@ def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, stri
     if strict:
         return tuple(same or exact)
     return tuple(same or exact or shaped)  # only the closest: (415) 835-1656 is written as the US writes it
+
+
+def _without_trunk(national: str, region: str, text: str) -> tuple[int, ...] | None:
+    """Where the groups of ``national`` break when its trunk prefix, a group of its own (Russia's ``8 (912)
+    345-67-89``), is left out as ``text`` leaves it out (``912 345 67 89``); None when the format or the text has no
+    such thing."""
+    prefix = _national_prefix(region)
+    groups = _GROUPS.findall(national)
+    if not prefix or len(groups) < 2 or groups[0] != prefix or "".join(_GROUPS.findall(text)).startswith(prefix):
+        return None
+    return _boundaries(national)[:-1]
 
 
 def written_as_elsewhere(values: list[str], home: str) -> dict[str, tuple[str, ...]]:

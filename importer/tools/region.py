@@ -121,12 +121,12 @@ def infer_region(
         if rows <= SPREAD * total_named:
             # A sheet of many countries, none on most rows: which one a row without its country is in, nothing says
             # (the first in the alphabet read a German mobile in an empty row as an Austrian number).
-            doubt = (
+            spread = (
                 f"the country column names {len(named_regions)} countries, none on most of its {total_named} rows (at "
                 f"most {rows}): a row whose country is empty is no-region unless its number is written with its + "
                 "code; set default_region only if such rows share a country"
             )
-            return RegionGuess(None, tuple(evidence), doubt, own_country=True)
+            return RegionGuess(None, tuple(evidence), spread, own_country=True)
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     if own:  # every number carries its code: the default decides nothing
         return RegionGuess(region, tuple(evidence), None, own_country=True)
