@@ -228,3 +228,31 @@ def test_russian_mobiles_without_their_8_are_not_sent_as_indian_numbers(
     again = run_cli("validate", str(sheet), "--mapping", str(mapping), "--region", "RU", "--report",
                     str(tmp_path / "ru.csv"))  # fmt: skip
     assert [r["phone_e164"] for r in again.report[:3]] == ["+79123456789", "+79261234567", "+79035551234"]
+
+
+def test_brazilian_mobiles_from_before_the_ninth_digit_go_out_with_it(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """An old contact list and a WhatsApp chatbot's export (its ids keep the old number of accounts made before
+    2016): (11) 8123-4567, 551181234567, +55 21 8765-4321 are today's (11) 98123-4567 ...; they were invalid-phone
+    and the leads lost. A landline ((11) 3123-4567) and a number valid as written stay as they are."""
+    cells = ["(11) 8123-4567", "551197654321", "+55 21 8765-4321", "Cel: (31) 9912-3456", "(11) 3123-4567"]
+    expected = ["+5511981234567", "+5511997654321", "+5521987654321", "+5531999123456", "+551131234567"]
+    sheet = _sheet(
+        tmp_path / "contatos.csv",
+        ["Nome", "Celular", "E-mail"],
+        [[f"Contato {i}", cell, f"contato{i}@uol.com.br"] for i, cell in enumerate(cells)],
+    )
+    mapping = tmp_path / "m.yaml"
+    suggested = run_cli("mapping", "suggest", str(sheet), "--out", str(mapping))
+    assert "default_region: BR\n" in mapping.read_text(encoding="utf-8"), suggested.output
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert [r["phone_e164"] for r in result.report] == expected, result.report
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        env = {**run_env(crm.base_url), "VOX_PROJECT_ID": PROJECT, "VOX_PROCESS_ID": PROCESS}
+        sent = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "run.csv"),
+                       "--no-ledger", env=env)  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert sent.exit_code == 0, sent.output
+    assert stored == sorted(expected)

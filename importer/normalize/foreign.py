@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer.normalize.geo_prefixes import is_geocoded
+from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phones import region_rules
 
 _GROUPS = re.compile(r"\d+")
@@ -174,6 +175,8 @@ def _home_shaped(text: str, region: str) -> bool:
     service prefix), the rest may be grouped any way (``612 345 678``); after an area code, as the region
     groups it (``06 12 34 56 78`` is France's mobile, not Rome's ``06 1234 5678``).
     """
+    if with_ninth_digit(text, region) is not None:
+        return True  # (11) 8123-4567: a Brazilian mobile as written before its ninth digit
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

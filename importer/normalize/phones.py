@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from importer import issues
 from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace, without_ascii
+from importer.normalize.ninth_digit import with_ninth_digit, without_old_mobiles
 from importer.normalize.phone_labels import FORMATTING as _FORMATTING
 from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
 from importer.normalize.phone_labels import country_named as _country_named
@@ -181,6 +182,7 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
     """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
     n = len(values)
     text = _without_retired_mexican_prefixes(trim_whitespace(strip_invisible(values)), rules.region)
+    text = without_old_mobiles(text, rules.region)
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
     e164, nsn, issue, warning = blank, blank, blank, blank
@@ -261,7 +263,7 @@ def _as_mexico_writes_now(text: str, region: str) -> str:
     form, which says its country."""
     if region == "MX":
         return retired_mexican(text) or text
-    return re.sub(_MX_MOBILE_ONE, r"+52 \1", text)
+    return with_ninth_digit(text, region) or re.sub(_MX_MOBILE_ONE, r"+52 \1", text)
 
 
 def _common_shapes(text: pa.Array, rules: RegionRules) -> pa.Array:

@@ -22,6 +22,7 @@ from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import long_groups_split, opens_with_own_group
+from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phones import PLACEHOLDERS, own_code_first, retired_mexican
 from importer.normalize.places import place_region
 from importer.normalize.sheet_country import domain_region
@@ -371,6 +372,8 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
         number = phonenumbers.parse(mexican, "MX")
         if phonenumbers.is_valid_number_for_region(number, "MX"):
             out["MX"] = (1.0, _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3))
+    if with_ninth_digit(cell, "BR") is not None:  # (11) 8123-4567: a Brazilian mobile from before its ninth digit
+        out["BR"] = (1.0, 1.0)
     for region in _regions_for(len(digits)):
         try:
             number = phonenumbers.parse(cell, region)
