@@ -256,3 +256,28 @@ def test_brazilian_mobiles_from_before_the_ninth_digit_go_out_with_it(
         stored = sorted(str(lead["phone"]) for lead in crm.leads())
     assert sent.exit_code == 0, sent.output
     assert stored == sorted(expected)
+
+
+def test_singapore_numbers_whose_plus_excel_dropped_are_not_sent_as_indian(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """A Singapore sheet read with the team's default_region IN: 6591234568 is +65 9123 4568 with its + dropped by
+    Excel, and as digits a valid Indian mobile; it was sent as +91 6591234568 though the sheet's numbers written with
+    + were all Singapore's. Held as phone-sheet-country:SG; --region SG sends it as Singapore's."""
+    cells = ["+65 9123 4567", "+65 8123 4567", "6591234568", "6581234569", "9123 4570", "6590001234"]
+    sheet = _sheet(
+        tmp_path / "sg_leads.csv",
+        ["Name", "Mobile", "Email"],
+        [[f"Lead {i}", cell, f"lead{i}@gmail.com"] for i, cell in enumerate(cells)],
+    )
+    mapping = _mapping(tmp_path / "in.yaml", {"name": "Name", "phone": "Mobile", "email": "Email"}, "IN")
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert [rows[n]["phone_e164"] for n in (2, 3)] == ["+6591234567", "+6581234567"]
+    assert [(rows[n]["reason"], rows[n]["phone_e164"]) for n in (4, 5, 7)] == [("phone-sheet-country", "")] * 3
+    assert not any(r["phone_e164"].startswith("+91") for r in result.report)
+    again = run_cli("validate", str(sheet), "--mapping", str(mapping), "--region", "SG", "--report",
+                    str(tmp_path / "sg.csv"))  # fmt: skip
+    assert [r["phone_e164"] for r in again.report] == [
+        "+6591234567", "+6581234567", "+6591234568", "+6581234569", "+6591234570", "+6590001234"
+    ]  # fmt: skip
