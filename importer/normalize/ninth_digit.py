@@ -11,6 +11,7 @@ are.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import phonenumbers
@@ -62,12 +63,18 @@ def _mobile(text: str) -> bool:
     )
 
 
-def without_old_mobiles(text: pa.Array, region: str) -> pa.Array:
-    """``text`` (distinct cells) with each old Brazilian mobile written as today's; one regex pass over the column,
-    phonenumbers only on the cells it finds."""
+def without_old_mobiles(text: pa.Array, region: str, valid: Callable[[pa.Array, bool], pa.Array]) -> pa.Array:
+    """``text`` (distinct cells) with each old Brazilian mobile written as today's, column-wide: ``valid(numbers,
+    mobile)`` tells which national numbers are valid in Brazil (``mobile``: as mobiles), as :func:`with_ninth_digit`
+    asks phonenumbers."""
     found = pc.fill_null(pc.match_substring_regex(text, "|".join(_patterns(region))), False)
     if not pc.any(found).as_py():
         return text
-    cells = pc.filter(text, found).to_pylist()
-    now = [with_ninth_digit(str(cell), region) or cell for cell in cells]
-    return pc.replace_with_mask(text, found, pa.array(now, type=text.type))
+    cells = pc.filter(text, found)
+    national = pc.utf8_slice_codeunits(pc.replace_substring_regex(cells, r"\D", ""), -10)  # area code, 8 digits
+    now = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(national, 0, 2), pc.utf8_slice_codeunits(national, 2), "9"
+    )
+    old = pc.and_(pc.invert(valid(national, False)), valid(now, True))
+    rewritten = pc.if_else(old, pc.binary_join_element_wise("+55 ", now, ""), cells)
+    return pc.replace_with_mask(text, found, pc.cast(rewritten, text.type))

@@ -182,7 +182,7 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
     """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
     n = len(values)
     text = _without_retired_mexican_prefixes(trim_whitespace(strip_invisible(values)), rules.region)
-    text = without_old_mobiles(text, rules.region)
+    text = without_old_mobiles(text, rules.region, _brazilian)
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
     e164, nsn, issue, warning = blank, blank, blank, blank
@@ -361,6 +361,15 @@ def _matches(values: pa.Array, pattern: str, lengths: tuple[int, ...]) -> pa.Arr
     if lengths:
         hit = pc.and_(hit, pc.is_in(pc.utf8_length(values), value_set=pa.array(lengths, pa.int32())))
     return hit
+
+
+def _brazilian(numbers: pa.Array, mobile: bool) -> pa.Array:
+    """Which national numbers are valid in Brazil (``mobile``: as its mobiles)."""
+    rules = region_rules("BR")
+    valid = _valid_national(numbers, rules)
+    return pc.fill_null(
+        pc.and_(valid, _matches(numbers, rules.mobile, rules.mobile_lengths)) if mobile else valid, False
+    )
 
 
 def _valid_national(candidate: pa.Array, rules: RegionRules) -> pa.Array:
