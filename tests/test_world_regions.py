@@ -281,3 +281,44 @@ def test_singapore_numbers_whose_plus_excel_dropped_are_not_sent_as_indian(
     assert [r["phone_e164"] for r in again.report] == [
         "+6591234567", "+6581234567", "+6591234568", "+6581234569", "+6591234570", "+6590001234"
     ]  # fmt: skip
+
+
+def _full_width(text: str) -> str:
+    """``text`` as a Japanese keyboard in full-width mode types it: each ASCII sign at its full-width code point."""
+    return "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in text)
+
+
+def test_a_japanese_sheet_typed_with_full_width_signs_keeps_its_phones(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """Numbers typed on a Japanese keyboard: full-width digits, hyphens, brackets and +, and in kana mode the
+    long-vowel mark (U+30FC, or its half-width U+FF70) for a hyphen. mapping suggest left the phone column in
+    metadata (its cells did not look like phones), so every lead went without its number; and the full-width
+    brackets and +, and the long-vowel mark, were invalid-phone."""
+    cells = [
+        _full_width("090-1234-5678"),
+        "080\u30fc2345\u30fc6789",
+        _full_width("(03)3456-7890"),
+        _full_width("+81 70-3456-7890"),
+        "090\uff708765\uff704321",
+    ]
+    expected = ["+819012345678", "+818023456789", "+81334567890", "+817034567890", "+819087654321"]
+    sheet = _sheet(
+        tmp_path / "顧客リスト.csv",
+        ["氏名", "電話番号", "メールアドレス"],
+        [[f"顧客 {i}", cell, f"kokyaku{i}@example.co.jp"] for i, cell in enumerate(cells)],
+    )
+    mapping = tmp_path / "m.yaml"
+    suggested = run_cli("mapping", "suggest", str(sheet), "--out", str(mapping))
+    written = mapping.read_text(encoding="utf-8")
+    assert "  phone: 電話番号" in written and "default_region: JP" in written, suggested.output
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert [r["phone_e164"] for r in result.report] == expected, result.report
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        env = {**run_env(crm.base_url), "VOX_PROJECT_ID": PROJECT, "VOX_PROCESS_ID": PROCESS}
+        sent = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "run.csv"),
+                       "--no-ledger", env=env)  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert sent.exit_code == 0, sent.output
+    assert stored == sorted(expected)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,7 +61,9 @@ _TRAILING_WORDS = re.compile(r"(?<=\d)[\s,;:\-\u2013]*\s[\s,;:\-\u2013]*[^\W\d_]
 _EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _ONLY_PHONE_CHARS = re.compile(r"^\(?\+?[\d\s().\-\[\]/]+$")  # (+91) 98123 45670 too
-_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # Word's en dash, minus signs
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]|(?<=\\d)[\u30fc\uff70](?=\\d)")
+"""Word's en dash, minus signs; between digits, the katakana long-vowel mark a Japanese keyboard in kana mode
+types for a hyphen (090ー1234ー5678)."""
 _DECIMAL = r"^\+?\d+\.\d{1,2}$"
 _SEPARATORS = " ().-"
 """What a phone's digits are written apart with, taken out before they are judged."""
@@ -427,6 +430,8 @@ def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, 
     second number), with the warnings that says; or a verdict already given by how the cell is written."""
     if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
         return text, [], ("", "", issues.INVALID_PHONE.code, "")
+    if not text.isascii():  # the full-width digits, brackets, hyphens and + a Japanese or Chinese keyboard types
+        text = unicodedata.normalize("NFKC", text)
     link = _WHATSAPP_LINK.match(text.strip())
     t = f"+{link.group(1)}" if link else _without_label(_PREFIX.sub("", text.strip()), region)
     t = _PLUSES.sub(r"\1+", t)
