@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from importer.normalize.geo_prefixes import is_geocoded
+from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phones import region_rules
 
 _GROUPS = re.compile(r"\d+")
@@ -174,12 +175,16 @@ def _home_shaped(text: str, region: str) -> bool:
     service prefix), the rest may be grouped any way (``612 345 678``); after an area code, as the region
     groups it (``06 12 34 56 78`` is France's mobile, not Rome's ``06 1234 5678``).
     """
+    if with_ninth_digit(text, region) is not None:
+        return True  # (11) 8123-4567: a Brazilian mobile as written before its ninth digit
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return False
     written = set(_boundaries(text))
     formats = [phonenumbers.format_number(number, f) for f in (_FORMAT.NATIONAL, _FORMAT.INTERNATIONAL)]
+    if long_groups_split(text, formats[0]):
+        return True
     bracketed = "(" in text and not any("(" in f for f in formats)
     if not bracketed and any(written <= set(_boundaries(f)) for f in formats):
         return True
@@ -189,6 +194,30 @@ def _home_shaped(text: str, region: str) -> bool:
 
 
 _BRACKETED_FIRST = re.compile(r"^\s*\(\s*\d+\s*\)[^()]*$")
+_BRACKETED = re.compile(r"\(\s*(\d+)\s*\)")
+_LONG_GROUP = 6
+"""A group of this many digits that a region's format leaves whole is one people split as they like."""
+
+
+def long_groups_split(text: str, national: str) -> bool:
+    """Whether ``text`` is the ``national`` format with its long groups split further and nothing else changed.
+
+    phonenumbers writes Bogotá's ``(601) 2345678``, Lima's ``(01) 2345678`` and Jakarta's ``(021) 56781234`` with
+    the subscriber's number whole; people write ``(601) 234 5678``: the region's own way, not another country's
+    (Bogotá's number is no Mississippi one written as the US writes it). A short group split (Rome's ``06 1234
+    5678`` as ``06 12 34 56 78``) is another grouping. Brackets stand where the format has them.
+    """
+    if [m.group(1) for m in _BRACKETED.finditer(text)] != [m.group(1) for m in _BRACKETED.finditer(national)]:
+        return False
+    groups, home = _GROUPS.findall(text), _GROUPS.findall(national)
+    at = 0
+    for group in home:
+        start, piece = at, ""
+        while at < len(groups) and len(piece) < len(group):
+            piece, at = piece + groups[at], at + 1
+        if piece != group or (at - start > 1 and len(group) < _LONG_GROUP):
+            return False
+    return at == len(groups) > len(home)
 
 
 def opens_with_own_group(text: str, number: phonenumbers.PhoneNumber, national: str) -> bool:
@@ -233,8 +262,10 @@ def _nanp_written(text: str, home: str) -> bool:
     India writes the same ten digits 0212 736 5000: read in India, the grouping alone does not tell them apart.
     """
     home_number = _parse_in(text, home)
-    if home_number is not None and phonenumbers.format_number(home_number, _FORMAT.NATIONAL) == " ".join(text.split()):
-        return False
+    if home_number is not None:
+        national = phonenumbers.format_number(home_number, _FORMAT.NATIONAL)
+        if national == " ".join(text.split()) or long_groups_split(text, national):
+            return False
     number = _nanp_number(text)
     return number is not None and _plain(phonenumbers.format_number(number, _FORMAT.NATIONAL)) == _plain(text)
 
@@ -266,7 +297,7 @@ def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, stri
         if number is None:
             continue
         national = phonenumbers.format_number(number, _FORMAT.NATIONAL)
-        if _boundaries(national) != written:
+        if _boundaries(national) != written and _without_trunk(national, region, text) != written:
             continue
         if national == " ".join(text.split()):  # (415) 835-1656, brackets and all
             same.append(region)
@@ -275,6 +306,17 @@ def _shaped_elsewhere(text: str, home: str, candidates: tuple[str, ...], *, stri
     if strict:
         return tuple(same or exact)
     return tuple(same or exact or shaped)  # only the closest: (415) 835-1656 is written as the US writes it
+
+
+def _without_trunk(national: str, region: str, text: str) -> tuple[int, ...] | None:
+    """Where the groups of ``national`` break when its trunk prefix, a group of its own (Russia's ``8 (912)
+    345-67-89``), is left out as ``text`` leaves it out (``912 345 67 89``); None when the format or the text has no
+    such thing."""
+    prefix = _national_prefix(region)
+    groups = _GROUPS.findall(national)
+    if not prefix or len(groups) < 2 or groups[0] != prefix or "".join(_GROUPS.findall(text)).startswith(prefix):
+        return None
+    return _boundaries(national)[:-1]
 
 
 def written_as_elsewhere(values: list[str], home: str) -> dict[str, tuple[str, ...]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +25,7 @@ import pyarrow.compute as pc
 
 from importer import issues
 from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace, without_ascii
+from importer.normalize.ninth_digit import with_ninth_digit, without_old_mobiles
 from importer.normalize.phone_labels import FORMATTING as _FORMATTING
 from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
 from importer.normalize.phone_labels import country_named as _country_named
@@ -59,7 +61,9 @@ _TRAILING_WORDS = re.compile(r"(?<=\d)[\s,;:\-\u2013]*\s[\s,;:\-\u2013]*[^\W\d_]
 _EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
 _SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _ONLY_PHONE_CHARS = re.compile(r"^\(?\+?[\d\s().\-\[\]/]+$")  # (+91) 98123 45670 too
-_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")  # Word's en dash, minus signs
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]|(?<=\\d)[\u30fc\uff70](?=\\d)")
+"""Word's en dash, minus signs; between digits, the katakana long-vowel mark a Japanese keyboard in kana mode
+types for a hyphen (090ー1234ー5678)."""
 _DECIMAL = r"^\+?\d+\.\d{1,2}$"
 _SEPARATORS = " ().-"
 """What a phone's digits are written apart with, taken out before they are judged."""
@@ -181,6 +185,7 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
     """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
     n = len(values)
     text = _without_retired_mexican_prefixes(trim_whitespace(strip_invisible(values)), rules.region)
+    text = without_old_mobiles(text, rules.region, _brazilian)
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
     e164, nsn, issue, warning = blank, blank, blank, blank
@@ -253,6 +258,15 @@ def retired_mexican(text: str) -> str | None:
         if count:
             return rewritten
     return None
+
+
+def _as_mexico_writes_now(text: str, region: str) -> str:
+    """A cell's number, its label or link taken off (``p:+52 1 55 ...``: Meta's lead exports; ``wa.me/521...``),
+    as :func:`_without_retired_mexican_prefixes` reads a whole cell; in no region (no default_region), the +52 1
+    form, which says its country."""
+    if region == "MX":
+        return retired_mexican(text) or text
+    return with_ninth_digit(text, region) or re.sub(_MX_MOBILE_ONE, r"+52 \1", text)
 
 
 def _common_shapes(text: pa.Array, rules: RegionRules) -> pa.Array:
@@ -352,6 +366,15 @@ def _matches(values: pa.Array, pattern: str, lengths: tuple[int, ...]) -> pa.Arr
     return hit
 
 
+def _brazilian(numbers: pa.Array, mobile: bool) -> pa.Array:
+    """Which national numbers are valid in Brazil (``mobile``: as its mobiles)."""
+    rules = region_rules("BR")
+    valid = _valid_national(numbers, rules)
+    return pc.fill_null(
+        pc.and_(valid, _matches(numbers, rules.mobile, rules.mobile_lengths)) if mobile else valid, False
+    )
+
+
 def _valid_national(candidate: pa.Array, rules: RegionRules) -> pa.Array:
     """The region's validity test: the general pattern, and the pattern of some number type.
 
@@ -385,6 +408,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     t, warnings, verdict = _number_in(text, region)
     if verdict is not None:
         return verdict
+    t = _as_mexico_writes_now(t, region)
     digits = re.sub(r"\D", "", t)
     number = _valid_number(t, region) if _ONLY_PHONE_CHARS.fullmatch(t) else None
     doubled = _DOUBLED_CODE.fullmatch(t) if number is None else None
@@ -406,6 +430,8 @@ def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, 
     second number), with the warnings that says; or a verdict already given by how the cell is written."""
     if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
         return text, [], ("", "", issues.INVALID_PHONE.code, "")
+    if not text.isascii():  # the full-width digits, brackets, hyphens and + a Japanese or Chinese keyboard types
+        text = unicodedata.normalize("NFKC", text)
     link = _WHATSAPP_LINK.match(text.strip())
     t = f"+{link.group(1)}" if link else _without_label(_PREFIX.sub("", text.strip()), region)
     t = _PLUSES.sub(r"\1+", t)
@@ -506,8 +532,10 @@ def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> 
     landline of an area code 04915 written without its 0 (+62 812..., +383 44... alike). phonenumbers takes the
     code off only when the whole is no number of the region; where lengths vary, it often is one. A whole that is
     one of the region's mobiles stays as written."""
+    if "+" in text or region == NO_REGION:  # the code is written, or there is no region to read it in
+        return number
     rules = region_rules(region)
-    if not rules.national_prefix or "+" in text:
+    if not rules.national_prefix:
         return number
     digits = re.sub(r"\D", "", text)
     if not digits.startswith(rules.country_code) or digits.startswith(rules.national_prefix):

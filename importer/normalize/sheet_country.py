@@ -126,11 +126,23 @@ def sheet_country(
     # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
     dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
     fit = [v for v, f in zip(distinct, fitting_regions(distinct, dialled_alike), strict=True) if f]
-    fit = [v for v in fit if _written_there(str(v), region, dialled_alike)]
+    fit = [v for v in fit if _written_there(str(v), region, dialled_alike)] + _coded_there(distinct, region)
     held = np.isin(values, np.array(fit, dtype=object)) if fit else np.zeros(len(values), dtype=bool)
     if held.sum() < MOST * len(values):
         return None  # most of the numbers are not written as that country's: the sheet's numbers say it is home's
     return SheetCountry(region, at[held])
+
+
+def _coded_there(values: list[str], region: str) -> list[str]:
+    """Of ``values``, those that are ``region``'s calling code and a number of it, the + left out (``6591234567``: a
+    Singapore mobile whose + Excel dropped, and an Indian mobile as digits)."""
+    code = str(phonenumbers.country_code_for_region(region))
+    alike = tuple(phonenumbers.region_codes_for_country_code(int(code)))
+    coded = [
+        (v, d[len(code) :]) for v in values if (d := "".join(ch for ch in str(v) if ch.isdigit())).startswith(code)
+    ]
+    fits = fitting_regions([rest for _, rest in coded], alike)
+    return [v for (v, _), fit in zip(coded, fits, strict=True) if fit]
 
 
 def _written_there(value: str, region: str, alike: tuple[str, ...]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import functools
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -57,7 +58,9 @@ _NUMBER = re.compile(r"[+-]?[$€£₹]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%
 _PHONE_PREFIX = re.compile(r"^(?:p|tel|ph|phone|mob|mobile|cell|m)\s*[:.]\s*", re.IGNORECASE)
 _PHONE_EXT = re.compile(r"\s*(?:ext\.?|extn\.?|extension|x|#)\s*\d{1,6}\s*$", re.IGNORECASE)
 _PHONE_SPLIT = re.compile(r"\s*(?:[,;/|&]|:::|\s+or\s+)\s*", re.IGNORECASE)  # ::: joins numbers in Google Contacts
-_PHONE_CHARS = re.compile(r"\(?\+?[\d\s().\-\[\]]+")  # (+91) 98450-12345: Jotform, country pickers
+_PHONE_CHARS = re.compile(r"\(?\+?[\d\s().\-\[\]\u2010-\u2015\u2212\ufe58\ufe63\u30fc]+")
+"""(+91) 98450-12345 (Jotform, country pickers); the dashes Word, Excel and a Japanese keyboard type (an en dash, a
+minus sign, the long-vowel mark of 090\u30fc1234\u30fc5678), which the import reads as hyphens."""
 _SCIENTIFIC = re.compile(r"\+?\d+(?:\.\d+)?[eE]\+?(\d+)")
 _PLAIN_DECIMAL = re.compile(r"\d+\.\d+")
 _NAME = re.compile(r"[^\W\d_]+(?:[ '\u2019.\-]+[^\W\d_]+)*\.?")
@@ -458,7 +461,7 @@ def looks_like_phone(text: str) -> bool:
 
     Several numbers in one cell, an extension and a ``tel:``-style prefix are allowed.
     """
-    t = _PHONE_PREFIX.sub("", text.strip())
+    t = _PHONE_PREFIX.sub("", text.strip() if text.isascii() else unicodedata.normalize("NFKC", text.strip()))
     t = re.sub(r"(?<=\d)\.0+$", "", t)
     sci = _SCIENTIFIC.fullmatch(t)
     if sci:

@@ -21,7 +21,8 @@ import phonenumbers
 from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import region_of_code
-from importer.normalize.foreign import opens_with_own_group
+from importer.normalize.foreign import long_groups_split, opens_with_own_group
+from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phones import PLACEHOLDERS, own_code_first, retired_mexican
 from importer.normalize.places import place_region
 from importer.normalize.sheet_country import domain_region
@@ -117,6 +118,16 @@ def infer_region(
     region = _region_of(code, tally.by_region)
     if named:  # each row is read in its own country: the default is for rows that leave theirs empty
         region = max(sorted(named_regions), key=lambda r: named_regions[r])
+        rows, total_named = named_regions[region], sum(named_regions.values())
+        if rows <= SPREAD * total_named:
+            # A sheet of many countries, none on most rows: which one a row without its country is in, nothing says
+            # (the first in the alphabet read a German mobile in an empty row as an Austrian number).
+            spread = (
+                f"the country column names {len(named_regions)} countries, none on most of its {total_named} rows (at "
+                f"most {rows}): a row whose country is empty is no-region unless its number is written with its + "
+                "code; set default_region only if such rows share a country"
+            )
+            return RegionGuess(None, tuple(evidence), spread, own_country=True)
         return RegionGuess(region, tuple(evidence), None, own_country=True)
     if own:  # every number carries its code: the default decides nothing
         return RegionGuess(region, tuple(evidence), None, own_country=True)
@@ -159,6 +170,8 @@ def infer_region(
     return RegionGuess(region, tuple(evidence), doubt)
 
 
+SPREAD = 0.5
+"""Share of the rows a country column names that its most named country needs to be the default for the rest."""
 RIVAL = 0.5
 """A calling code whose numbers score at least this share of the best one's is a rival the other evidence may pick."""
 
@@ -268,7 +281,9 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
     best_region: dict[int, str] = {}
     for region, score in by_region.items():
         code = phonenumbers.country_code_for_region(region)
-        if score > by_code.get(code, 0.0):
+        # Of regions sharing a code whose numbers fit alike, the code's main one (06 12 34 56 78: Morocco, not
+        # Western Sahara, whose numbering is Morocco's)
+        if score > by_code.get(code, 0.0) or (score == by_code.get(code) and region == _main(code)):
             by_code[code], best_region[code] = score, region
     if not by_code:
         evidence.append(f"none of {len(sample)} numbers without a country code is valid in any country")
@@ -325,7 +340,15 @@ def _tied_by_shape(sample: list[str], best_region: dict[int, str], tied: list[in
 
 
 def _best_in(fit: dict[str, float], code: int) -> str:
-    return max((r for r in fit if phonenumbers.country_code_for_region(r) == code), key=lambda r: fit[r])
+    return max(
+        (r for r in fit if phonenumbers.country_code_for_region(r) == code), key=lambda r: (fit[r], r == _main(code))
+    )
+
+
+@cache
+def _main(code: int) -> str:
+    """The main region of a calling code (MA for +212, US for +1)."""
+    return str(phonenumbers.region_code_for_country_code(code))
 
 
 def _fit(cell: str) -> dict[str, float]:
@@ -349,6 +372,8 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
         number = phonenumbers.parse(mexican, "MX")
         if phonenumbers.is_valid_number_for_region(number, "MX"):
             out["MX"] = (1.0, _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3))
+    if with_ninth_digit(cell, "BR") is not None:  # (11) 8123-4567: a Brazilian mobile from before its ninth digit
+        out["BR"] = (1.0, 1.0)
     for region in _regions_for(len(digits)):
         try:
             number = phonenumbers.parse(cell, region)
@@ -372,7 +397,11 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
                 weight *= 0.5  # a trunk prefix locals dial (0, 8) left out, or one they do not dial added
             written = stripped if prefix else written
         if len(groups) > 1:  # grouped as that country groups its numbers (Madrid: 91 234 56 78, area code first)
-            own = _same_groups(groups, written) or opens_with_own_group(cell, number, national)
+            own = (
+                _same_groups(groups, written)
+                or opens_with_own_group(cell, number, national)
+                or long_groups_split(cell, national)
+            )
             weight *= 2.0 if own else 0.7
             if " ".join(cell.split()) == national:
                 weight *= 1.5  # punctuation and all: (415) 835-1656 is how the US writes it, 415 835 1656 Mexico

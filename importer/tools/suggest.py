@@ -504,7 +504,7 @@ def region_summary(suggestion: Suggestion) -> list[str]:
                 "  ! set default_region in the mapping to the sheet's country, one of those (e.g. default_region: "
                 f"{suggestion.region_alike[0]}), or pass --region"
             )
-        else:
+        elif not suggestion.rows_carry_country:
             lines.append("  ! set default_region in the mapping (e.g. default_region: US) or pass --region")
     return lines
 
