@@ -25,7 +25,8 @@ import pyarrow.compute as pc
 
 from importer import issues
 from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace, without_ascii
-from importer.normalize.ninth_digit import with_ninth_digit, without_old_mobiles
+from importer.normalize.mexican import as_mexico_writes_now, without_retired_mexican_prefixes
+from importer.normalize.ninth_digit import without_old_mobiles
 from importer.normalize.phone_labels import FORMATTING as _FORMATTING
 from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
 from importer.normalize.phone_labels import country_named as _country_named
@@ -184,7 +185,7 @@ def _mostly_distinct(column: pa.Array) -> bool:
 def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
     n = len(values)
-    text = _without_retired_mexican_prefixes(trim_whitespace(strip_invisible(values)), rules.region)
+    text = without_retired_mexican_prefixes(trim_whitespace(strip_invisible(values)), rules.region)
     text = without_old_mobiles(text, rules.region, _brazilian)
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
@@ -226,47 +227,6 @@ def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, p
             for column, part in zip((e164, nsn, issue, warning), results, strict=True)
         )
     return e164, nsn, issue, warning
-
-
-_TEN_DIGITS = r"((?:\d[\s.\-()]*){9}\d)"
-_MX_MOBILE_ONE = r"^\(?(?:\+|00)\s*52\)?[\s.\-]*1[\s.\-]*" + _TEN_DIGITS + "$"
-_MX_MOBILE_ONE_BARE = r"^52[\s.\-]*1[\s.\-]*" + _TEN_DIGITS + "$"
-_MX_RETIRED_PREFIX = r"^\(?0(?:44|45|1)\)?[\s.\-]*" + _TEN_DIGITS + "$"
-
-
-def _without_retired_mexican_prefixes(text: pa.Array, region: str) -> pa.Array:
-    """Mexican numbers as written before the 2019 plan, which phonenumbers no longer reads: ``+52 1 55 1234 5678``
-    (the mobile 1 after the country code, still how WhatsApp writes them), and in Mexico ``044 55 1234 5678``,
-    ``045 ...`` and ``01 55 ...`` (prefixes dialled then). Every Mexican number is ten digits, none starting with 1:
-    what follows them is the number."""
-    text = pc.replace_substring_regex(text, _MX_MOBILE_ONE, r"+52 \1")
-    if region != "MX":
-        return text
-    text = pc.replace_substring_regex(text, _MX_MOBILE_ONE_BARE, r"+52 \1")
-    return pc.replace_substring_regex(text, _MX_RETIRED_PREFIX, r"\1")
-
-
-def retired_mexican(text: str) -> str | None:
-    """``text`` as Mexico writes it now when it is written as before 2019 (as :func:`_without_retired_mexican_prefixes`
-    reads it in Mexico), else None: what ``mapping suggest`` weighs as Mexican numbers."""
-    for pattern, replacement in (
-        (_MX_MOBILE_ONE, r"+52 \1"),
-        (_MX_MOBILE_ONE_BARE, r"+52 \1"),
-        (_MX_RETIRED_PREFIX, r"\1"),
-    ):
-        rewritten, count = re.subn(pattern, replacement, text.strip())
-        if count:
-            return rewritten
-    return None
-
-
-def _as_mexico_writes_now(text: str, region: str) -> str:
-    """A cell's number, its label or link taken off (``p:+52 1 55 ...``: Meta's lead exports; ``wa.me/521...``),
-    as :func:`_without_retired_mexican_prefixes` reads a whole cell; in no region (no default_region), the +52 1
-    form, which says its country."""
-    if region == "MX":
-        return retired_mexican(text) or text
-    return with_ninth_digit(text, region) or re.sub(_MX_MOBILE_ONE, r"+52 \1", text)
 
 
 def _common_shapes(text: pa.Array, rules: RegionRules) -> pa.Array:
@@ -408,7 +368,7 @@ def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
     t, warnings, verdict = _number_in(text, region)
     if verdict is not None:
         return verdict
-    t = _as_mexico_writes_now(t, region)
+    t = as_mexico_writes_now(t, region)
     digits = re.sub(r"\D", "", t)
     number = _valid_number(t, region) if _ONLY_PHONE_CHARS.fullmatch(t) else None
     doubled = _DOUBLED_CODE.fullmatch(t) if number is None else None

@@ -22,8 +22,9 @@ from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import long_groups_split, opens_with_own_group
+from importer.normalize.mexican import retired_mexican
 from importer.normalize.ninth_digit import with_ninth_digit
-from importer.normalize.phones import PLACEHOLDERS, own_code_first, retired_mexican
+from importer.normalize.phones import PLACEHOLDERS, own_code_first
 from importer.normalize.places import place_region
 from importer.normalize.sheet_country import domain_region
 from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
