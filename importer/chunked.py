@@ -7,11 +7,12 @@ time, when the report is written (:meth:`importer.pipeline.Outcome.write_report`
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -31,6 +32,10 @@ REPORT_ROWS = 100_000
 REPORT_BYTES = 8 << 20
 """Rows (and at most bytes of cells) of a streamed file read again at a time to write its report (any number
 gives the same report)."""
+
+NORMALIZE_WORKERS = 2
+"""Chunks normalized side by side (Arrow's kernels release the GIL): two use both cores of a small machine,
+more raise the peak memory (each holds a chunk and its temporaries) for little."""
 
 T = TypeVar("T")
 Progress = Callable[[str, int, "int | None"], None]
@@ -57,16 +62,31 @@ def normalize_stream(
     parts: list[pd.DataFrame] = []
     metadata: list[TextColumns] = []
     references = _SerialIds(stream.table)
-    for chunk, last in read_ahead(stream.chunks(rows)):
-        leads = normalized(chunk, mapping, at_end=last)
+
+    def take(future: Future[LeadFrame]) -> None:
+        leads = future.result()
         parts.append(leads.rows)
         if keep_metadata:
             metadata.append(leads.meta)
-        references.add(chunk)
-        del chunk, leads
+        del leads
         give_back_memory()
         if progress:
             progress("reading", min(stream.read[0], stream.size), stream.size)
+
+    with ThreadPoolExecutor(max_workers=NORMALIZE_WORKERS) as pool:
+        pending: collections.deque[Future[LeadFrame]] = collections.deque()
+        try:
+            for chunk, last in read_ahead(stream.chunks(rows)):
+                references.add(chunk)
+                pending.append(pool.submit(normalized, chunk, mapping, at_end=last))
+                del chunk
+                while len(pending) >= NORMALIZE_WORKERS:
+                    take(pending.popleft())
+            while pending:
+                take(pending.popleft())
+        finally:
+            for future in pending:
+                future.cancel()
     rows_frame = pd.concat(parts) if len(parts) > 1 else parts[0]
     meta = TextColumns.concat(metadata) if metadata else TextColumns.empty(rows_frame.index)
     table = stream.with_split_note(with_serial_note(stream.table, references.column()))
