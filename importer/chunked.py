@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from importer.columns import empty_text, to_arrow
 from importer.config import LeadMapping
+from importer.dedupe import KeyHashes, joined_hashes, key_hashes
 from importer.errors import SourceChanged
 from importer.normalize.bounds import apply_bounds
 from importer.normalize.leads import LeadFrame, build_leads
@@ -54,18 +55,21 @@ def normalize_stream(
     keep_metadata: bool,
     progress: Progress | None = None,
     rows: int | None = None,
-) -> tuple[SourceTable, LeadFrame]:
-    """Every chunk of ``stream`` normalized: the file's table (its notes complete, no cells) and its leads.
+) -> tuple[SourceTable, LeadFrame, KeyHashes]:
+    """Every chunk of ``stream`` normalized: the file's table (its notes complete, no cells), its leads and the
+    :func:`importer.dedupe.key_hashes` of their rows.
 
     ``keep_metadata``: keep each row's metadata too (a ledger preview hashes the payloads); else it is dropped.
     """
     parts: list[pd.DataFrame] = []
     metadata: list[TextColumns] = []
+    hashes: list[KeyHashes] = []
     references = _SerialIds(stream.table)
 
-    def take(future: Future[LeadFrame]) -> None:
-        leads = future.result()
+    def take(future: Future[tuple[LeadFrame, KeyHashes]]) -> None:
+        leads, hashed = future.result()
         parts.append(leads.rows)
+        hashes.append(hashed)
         if keep_metadata:
             metadata.append(leads.meta)
         del leads
@@ -74,11 +78,11 @@ def normalize_stream(
             progress("reading", min(stream.read[0], stream.size), stream.size)
 
     with ThreadPoolExecutor(max_workers=NORMALIZE_WORKERS) as pool:
-        pending: collections.deque[Future[LeadFrame]] = collections.deque()
+        pending: collections.deque[Future[tuple[LeadFrame, KeyHashes]]] = collections.deque()
         try:
             for chunk, last in read_ahead(stream.chunks(rows)):
                 references.add(chunk)
-                pending.append(pool.submit(normalized, chunk, mapping, at_end=last))
+                pending.append(pool.submit(_normalized_and_hashed, chunk, mapping, last))
                 del chunk
                 while len(pending) >= NORMALIZE_WORKERS:
                     take(pending.popleft())
@@ -90,7 +94,14 @@ def normalize_stream(
     rows_frame = pd.concat(parts) if len(parts) > 1 else parts[0]
     meta = TextColumns.concat(metadata) if metadata else TextColumns.empty(rows_frame.index)
     table = stream.with_split_note(with_serial_note(stream.table, references.column()))
-    return table, LeadFrame(rows=rows_frame, meta=meta)
+    return table, LeadFrame(rows=rows_frame, meta=meta), joined_hashes(hashes)
+
+
+def _normalized_and_hashed(chunk: SourceTable, mapping: LeadMapping, last: bool) -> tuple[LeadFrame, KeyHashes]:
+    """A chunk normalized, and its dedupe keys hashed while the other chunks are normalized (:mod:`importer.dedupe`
+    then only looks them up)."""
+    leads = normalized(chunk, mapping, at_end=last)
+    return leads, key_hashes(leads.rows)
 
 
 def read_ahead(items: Iterator[T]) -> Iterator[T]:
