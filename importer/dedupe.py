@@ -19,23 +19,21 @@ FILLED_WARNINGS = {"phone_e164": issues.PHONE_FROM_DUPLICATE.code, "email": issu
 """Key columns a kept row may fill from its later copies, and the warning it then carries."""
 
 
-KeyHashes = dict[str, tuple[np.ndarray, np.ndarray]]
-"""Per key column (of :data:`KEY_COLUMNS`), each row's 64-bit hash of its value and whether it is filled."""
+KeyHashes = dict[str, list[np.ndarray]]
+"""Per key column (of :data:`KEY_COLUMNS`), its rows' 64-bit hashes of their values, a chunk of rows at a time."""
 
 
 def key_hashes(rows: pd.DataFrame) -> KeyHashes:
     """The hashes dedupe looks values up by, of every key column of ``rows`` (a chunk's rows: made while the
     next chunks are normalized, then joined with :func:`joined_hashes`)."""
-    return {column: _hashes(_chunks(rows[column])) for column in KEY_COLUMNS.values() if column in rows.columns}
+    return {column: [_hashes(_chunks(rows[column]))[0]] for column in KEY_COLUMNS.values() if column in rows.columns}
 
 
 def joined_hashes(parts: list[KeyHashes]) -> KeyHashes:
-    """The :func:`key_hashes` of consecutive chunks as those of their rows together."""
+    """The :func:`key_hashes` of consecutive chunks as those of their rows together (still apart: one column is
+    joined at a time, when dedupe looks it up)."""
     columns = set.intersection(*(set(part) for part in parts)) if parts else set()
-    return {
-        column: (np.concatenate([p[column][0] for p in parts]), np.concatenate([p[column][1] for p in parts]))
-        for column in sorted(columns)
-    }
+    return {column: [h for part in parts for h in part[column]] for column in sorted(columns)}
 
 
 def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...], hashes: KeyHashes | None = None) -> pd.DataFrame:
@@ -43,16 +41,17 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...], hashes: KeyHashes
 
     A row is kept when none of its key values belongs to an earlier kept row. referenceId is always
     a key: the CRM refuses a repeated one and counts it toward its key block. ``hashes``: the
-    :func:`key_hashes` of ``rows`` as they are now, where already made.
+    :func:`key_hashes` of ``rows`` as they are now, where already made (each column's taken out once used).
     """
     columns = [KEY_COLUMNS[k] for k in dict.fromkeys((*keys, "referenceId"))]
     candidates = np.flatnonzero((rows["status"] == "valid").to_numpy())
     if len(candidates) < 2:
         return rows
-    made = hashes or {}
+    made = hashes if hashes is not None else {}
     # One column at a time: side by side they would add to the dry run's peak memory, which comes here.
     by_column = {
-        col: _shared_codes(_chunks(rows[col]), candidates, made.get(col)) for col in dict.fromkeys([*columns, "email"])
+        col: _shared_codes(_chunks(rows[col]), candidates, made.pop(col, None))
+        for col in dict.fromkeys([*columns, "email"])
     }
     others = _others_emails(rows, candidates, by_column["email"])
     if others.any():
@@ -97,7 +96,7 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...], hashes: KeyHashes
 
 
 def _shared_codes(
-    values: pa.Array | pa.ChunkedArray, candidates: np.ndarray, hashed: tuple[np.ndarray, np.ndarray] | None = None
+    values: pa.Array | pa.ChunkedArray, candidates: np.ndarray, hashed: list[np.ndarray] | None = None
 ) -> np.ndarray:
     """Per candidate, a number for its value when another candidate has it too (empty values never), else -1.
 
@@ -105,7 +104,11 @@ def _shared_codes(
     values themselves takes about ten times that); only the rows whose hash another row has are then compared
     exactly, so a collision costs time, never a lead.
     """
-    hashes, filled = hashed if hashed is not None and len(hashed[0]) == len(values) else _hashes(values)
+    if hashed is not None and sum(len(h) for h in hashed) == len(values):
+        hashes, filled = np.concatenate(hashed) if len(hashed) != 1 else hashed[0], _filled(values)
+    else:
+        hashes, filled = _hashes(values)
+    del hashed
     hashes, filled = hashes[candidates], filled[candidates]
     at = np.flatnonzero(filled)
     twice = pd.Series(hashes[at], copy=False).duplicated(keep=False).to_numpy()  # a hash table: no sort

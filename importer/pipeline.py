@@ -286,7 +286,7 @@ def prepare_streamed(
 
 def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping, hashes: KeyHashes | None = None) -> Prepared:
     project, process = mapping.project_id, mapping.process_id
-    hashes = dict(hashes or {})
+    hashes = hashes if hashes is not None else {}  # taken apart as dedupe uses them: their memory is freed
     if not (project and process):
         # Without both ids a derived referenceId would differ from the real run's.
         derived = leads.rows["referenceId"].str.startswith("li-")
