@@ -7,11 +7,12 @@ time, when the report is written (:meth:`importer.pipeline.Outcome.write_report`
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -20,6 +21,7 @@ import pyarrow.compute as pc
 
 from importer.columns import empty_text, to_arrow
 from importer.config import LeadMapping
+from importer.dedupe import KeyHashes, joined_hashes, key_hashes
 from importer.errors import SourceChanged
 from importer.normalize.bounds import apply_bounds
 from importer.normalize.leads import LeadFrame, build_leads
@@ -31,6 +33,10 @@ REPORT_ROWS = 100_000
 REPORT_BYTES = 8 << 20
 """Rows (and at most bytes of cells) of a streamed file read again at a time to write its report (any number
 gives the same report)."""
+
+NORMALIZE_WORKERS = 2
+"""Chunks normalized side by side (Arrow's kernels release the GIL): two use both cores of a small machine,
+more raise the peak memory (each holds a chunk and its temporaries) for little."""
 
 T = TypeVar("T")
 Progress = Callable[[str, int, "int | None"], None]
@@ -49,28 +55,53 @@ def normalize_stream(
     keep_metadata: bool,
     progress: Progress | None = None,
     rows: int | None = None,
-) -> tuple[SourceTable, LeadFrame]:
-    """Every chunk of ``stream`` normalized: the file's table (its notes complete, no cells) and its leads.
+) -> tuple[SourceTable, LeadFrame, KeyHashes]:
+    """Every chunk of ``stream`` normalized: the file's table (its notes complete, no cells), its leads and the
+    :func:`importer.dedupe.key_hashes` of their rows.
 
     ``keep_metadata``: keep each row's metadata too (a ledger preview hashes the payloads); else it is dropped.
     """
     parts: list[pd.DataFrame] = []
     metadata: list[TextColumns] = []
+    hashes: list[KeyHashes] = []
     references = _SerialIds(stream.table)
-    for chunk, last in read_ahead(stream.chunks(rows)):
-        leads = normalized(chunk, mapping, at_end=last)
+
+    def take(future: Future[tuple[LeadFrame, KeyHashes]]) -> None:
+        leads, hashed = future.result()
         parts.append(leads.rows)
+        hashes.append(hashed)
         if keep_metadata:
             metadata.append(leads.meta)
-        references.add(chunk)
-        del chunk, leads
+        del leads
         give_back_memory()
         if progress:
             progress("reading", min(stream.read[0], stream.size), stream.size)
+
+    with ThreadPoolExecutor(max_workers=NORMALIZE_WORKERS) as pool:
+        pending: collections.deque[Future[tuple[LeadFrame, KeyHashes]]] = collections.deque()
+        try:
+            for chunk, last in read_ahead(stream.chunks(rows)):
+                references.add(chunk)
+                pending.append(pool.submit(_normalized_and_hashed, chunk, mapping, last))
+                del chunk
+                while len(pending) >= NORMALIZE_WORKERS:
+                    take(pending.popleft())
+            while pending:
+                take(pending.popleft())
+        finally:
+            for future in pending:
+                future.cancel()
     rows_frame = pd.concat(parts) if len(parts) > 1 else parts[0]
     meta = TextColumns.concat(metadata) if metadata else TextColumns.empty(rows_frame.index)
     table = stream.with_split_note(with_serial_note(stream.table, references.column()))
-    return table, LeadFrame(rows=rows_frame, meta=meta)
+    return table, LeadFrame(rows=rows_frame, meta=meta), joined_hashes(hashes)
+
+
+def _normalized_and_hashed(chunk: SourceTable, mapping: LeadMapping, last: bool) -> tuple[LeadFrame, KeyHashes]:
+    """A chunk normalized, and its dedupe keys hashed while the other chunks are normalized (:mod:`importer.dedupe`
+    then only looks them up)."""
+    leads = normalized(chunk, mapping, at_end=last)
+    return leads, key_hashes(leads.rows)
 
 
 def read_ahead(items: Iterator[T]) -> Iterator[T]:

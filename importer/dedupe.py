@@ -19,18 +19,40 @@ FILLED_WARNINGS = {"phone_e164": issues.PHONE_FROM_DUPLICATE.code, "email": issu
 """Key columns a kept row may fill from its later copies, and the warning it then carries."""
 
 
-def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
+KeyHashes = dict[str, list[np.ndarray]]
+"""Per key column (of :data:`KEY_COLUMNS`), its rows' 64-bit hashes of their values, a chunk of rows at a time."""
+
+
+def key_hashes(rows: pd.DataFrame) -> KeyHashes:
+    """The hashes dedupe looks values up by, of every key column of ``rows`` (a chunk's rows: made while the
+    next chunks are normalized, then joined with :func:`joined_hashes`)."""
+    return {column: [_hashes(_chunks(rows[column]))[0]] for column in KEY_COLUMNS.values() if column in rows.columns}
+
+
+def joined_hashes(parts: list[KeyHashes]) -> KeyHashes:
+    """The :func:`key_hashes` of consecutive chunks as those of their rows together (still apart: one column is
+    joined at a time, when dedupe looks it up)."""
+    columns = set.intersection(*(set(part) for part in parts)) if parts else set()
+    return {column: [h for part in parts for h in part[column]] for column in sorted(columns)}
+
+
+def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...], hashes: KeyHashes | None = None) -> pd.DataFrame:
     """Mark later copies among ``valid`` rows as ``duplicate`` with ``duplicate_of`` = the kept row's sheet row.
 
     A row is kept when none of its key values belongs to an earlier kept row. referenceId is always
-    a key: the CRM refuses a repeated one and counts it toward its key block.
+    a key: the CRM refuses a repeated one and counts it toward its key block. ``hashes``: the
+    :func:`key_hashes` of ``rows`` as they are now, where already made (each column's taken out once used).
     """
     columns = [KEY_COLUMNS[k] for k in dict.fromkeys((*keys, "referenceId"))]
     candidates = np.flatnonzero((rows["status"] == "valid").to_numpy())
     if len(candidates) < 2:
         return rows
+    made = hashes if hashes is not None else {}
     # One column at a time: side by side they would add to the dry run's peak memory, which comes here.
-    by_column = {col: _shared_codes(_chunks(rows[col]), candidates) for col in dict.fromkeys([*columns, "email"])}
+    by_column = {
+        col: _shared_codes(_chunks(rows[col]), candidates, made.pop(col, None))
+        for col in dict.fromkeys([*columns, "email"])
+    }
     others = _others_emails(rows, candidates, by_column["email"])
     if others.any():
         rows = _without_email(rows, candidates[others])
@@ -73,14 +95,20 @@ def mark_duplicates(rows: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
     return rows
 
 
-def _shared_codes(values: pa.Array | pa.ChunkedArray, candidates: np.ndarray) -> np.ndarray:
+def _shared_codes(
+    values: pa.Array | pa.ChunkedArray, candidates: np.ndarray, hashed: list[np.ndarray] | None = None
+) -> np.ndarray:
     """Per candidate, a number for its value when another candidate has it too (empty values never), else -1.
 
     Values are first told apart by a 64-bit hash of their bytes (8 bytes a row, where a hash table of the
     values themselves takes about ten times that); only the rows whose hash another row has are then compared
     exactly, so a collision costs time, never a lead.
     """
-    hashes, filled = _hashes(values)
+    if hashed is not None and sum(len(h) for h in hashed) == len(values):
+        hashes, filled = np.concatenate(hashed) if len(hashed) != 1 else hashed[0], _filled(values)
+    else:
+        hashes, filled = _hashes(values)
+    del hashed
     hashes, filled = hashes[candidates], filled[candidates]
     at = np.flatnonzero(filled)
     twice = pd.Series(hashes[at], copy=False).duplicated(keep=False).to_numpy()  # a hash table: no sort

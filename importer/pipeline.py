@@ -23,7 +23,7 @@ from importer.config import LeadMapping, load_mapping, require_ids
 from importer.crm.client import SETTLE_WAIT, CrmClient, CrmSettings, HttpClient, RetryPolicy
 from importer.crm.dup_budget import DuplicateBudget
 from importer.crm.limiter import DEFAULT_RATE, RateLimit, RateLimiter
-from importer.dedupe import mark_duplicates
+from importer.dedupe import KeyHashes, mark_duplicates
 from importer.errors import ConfigError, LedgerError, SourceError, StopKind
 from importer.ledger.opening import default_ledger_path
 from importer.ledger.runs import RunRecord
@@ -275,25 +275,28 @@ def prepare_streamed(
         if progress:
             progress("reading", 0, stream.size)
         try:
-            table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
+            table, leads, hashes = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
         except NotStreamable:  # not UTF-8 after all, rows of other widths, line breaks in cells: read another way
             stream = reopen(stream, mapping, options)
-            table, leads = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
+            table, leads, hashes = normalize_stream(stream, mapping, keep_metadata=keep_metadata, progress=progress)
     except NotStreamable:  # a header beyond the opening megabytes, a file changed meanwhile: read whole
         return prepare(path, mapping, options, progress=progress)
     if progress:
         progress("reading", stream.size, stream.size)
         progress("validating", len(leads.rows), len(leads.rows))
-    return replace(_deduped(table, leads, mapping), stream=stream)
+    return replace(_deduped(table, leads, mapping, hashes), stream=stream)
 
 
-def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping) -> Prepared:
+def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping, hashes: KeyHashes | None = None) -> Prepared:
     project, process = mapping.project_id, mapping.process_id
+    hashes = hashes if hashes is not None else {}  # taken apart as dedupe uses them: their memory is freed
     if not (project and process):
         # Without both ids a derived referenceId would differ from the real run's.
         derived = leads.rows["referenceId"].str.startswith("li-")
         leads.rows.loc[derived, "referenceId"] = ""
-    rows = mark_duplicates(leads.rows, mapping.dedupe)
+        hashes.pop("referenceId", None)  # hashed before the derived ones were blanked
+    rows = mark_duplicates(leads.rows, mapping.dedupe, hashes)
+    del hashes
     give_back_memory()  # reading and dedupe leave much memory free but still mapped
     return Prepared(
         table=table,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from unittest import mock
 
 import numpy as np
 import phonenumbers
@@ -11,7 +12,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from importer.columns import holds_char_in, without_ascii
+from importer.columns import holds_char_in, signed_digits, without_ascii
 from importer.normalize.foreign import _FEW_VALUES, every_region, fitting_regions
 from importer.normalize.geo_prefixes import every_prefix, is_geocoded
 from importer.normalize.phone_rows import _by_shape, _digits_as_nines
@@ -124,3 +125,30 @@ def test_few_values_fit_the_regions_the_column_wide_patterns_find(values: list[s
     few = fitting_regions(values, every_region())
     padded = values + ["0"] * (_FEW_VALUES + 1 - len(values))  # enough values for the column-wide matching
     assert few == fitting_regions(padded, every_region())[: len(values)]
+
+
+_SIGNED = st.lists(
+    st.one_of(st.just(""), st.just("+"), st.from_regex(r"\+[0-9]{1,20}", fullmatch=True), _CELL), max_size=30
+)
+
+
+@_FAST
+@given(cells=_SIGNED, start=st.integers(0, 5), large=st.booleans(), long=st.booleans(), nulls=st.booleans())
+def test_a_column_of_e164_phones_is_made_safe_as_by_the_general_rules(
+    cells: list[str], start: int, large: bool, long: bool, nulls: bool
+) -> None:
+    """A column of + and digits (the report's phone_e164) takes a short way; the cells written are the same."""
+    column = [*cells, *(["+" + "9" * 260] if long else []), *([None] if nulls else [])]
+    values = pa.array(column, pa.large_string() if large else pa.string()).slice(min(start, len(column)))
+    fast, changes = formula_safe_arrow(values).to_pylist(), _excel_would_change(values).tolist()
+    with mock.patch("importer.report.rows.signed_digits", return_value=False):
+        assert formula_safe_arrow(values).to_pylist() == fast
+        assert _excel_would_change(values).tolist() == changes
+
+
+def test_e164_phones_are_told_from_other_columns() -> None:
+    assert signed_digits(pa.array(["+919820123456", "", "+14155550123"]), 250)
+    assert signed_digits(pa.array(["+919820123456", "", "+14155550123"]).slice(1), 250)
+    for other in (["+91 98201", "+1"], ["+", "+1"], ["919820123456"], ["+1+2"], ["+1", None], [""], []):
+        assert not signed_digits(pa.array(other, pa.string()), 250), other
+    assert not signed_digits(pa.array(["+" + "1" * 250]), 250)

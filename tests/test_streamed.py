@@ -79,6 +79,34 @@ def test_a_duplicate_in_a_later_chunk_names_the_first_row(tmp_path: Path, monkey
     assert report[41]["Notes"] == "ab" and "control-characters" in report[41]["warnings"]
 
 
+def test_rows_sharing_only_a_derived_reference_id_without_project_ids_stay_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without project and process ids no referenceId is derived, so two people typing the same address (dedupe on
+    phone only) are two leads, in any chunk: dedupe does not go by the ids the rows had before they were blanked."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Phone,Email\nAsha,,family@example.com\nRavi,9820011111,r@example.com\nMeena,,family@example.com\n"
+        "Asha K,9820022222,\nAsha K,+91 98200 22222,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "m.yaml").write_text(
+        "default_region: IN\nfields:\n  name: Name\n  phone: Phone\n  email: Email\ndedupe: [phone]\n"
+    )
+    mapping = importer.load_mapping(tmp_path / "m.yaml")
+    monkeypatch.setattr("importer.read.stream.CHUNK_ROWS", 2)
+    whole, streamed = _whole_and_streamed(sheet, mapping, tmp_path)
+    assert streamed == whole
+    report = list(csv.DictReader(streamed.decode("utf-8-sig").splitlines()))
+    assert [(r["status"], r["duplicate_of"], r["referenceId"]) for r in report] == [
+        ("valid", "", ""),
+        ("valid", "", ""),
+        ("valid", "", ""),
+        ("valid", "", ""),
+        ("duplicate", "5", ""),
+    ]
+
+
 NAMES = {
     "cp1252": ["José Núñez", "Zoë Brontë", "Øystein Ærø", "François Œuvre"],
     "mac_roman": ["José Núñez", "Zoë Brontë", "Jürgen Müller", "François Dupré"],

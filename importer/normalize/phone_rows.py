@@ -278,10 +278,11 @@ def _written_numbers(raw: ArrowText, region: np.ndarray) -> ArrowText:
     label, words after it, a second number, a float's exponent): its writing and its digits are what say which
     country wrote it and whether a calling code leads it, not ``x12`` or ``(office)``."""
     # A number with its own + is never looked at again: the country it is written in is certain.
-    more = to_bool(pc.match_substring_regex(raw, _MORE_THAN_A_NUMBER)) & ~to_bool(pc.match_substring_regex(raw, _PLUS))
-    if not more.any():
+    rows = np.flatnonzero(to_bool(pc.match_substring_regex(raw, _MORE_THAN_A_NUMBER)))
+    if rows.size:  # the + looked for only in the cells holding more than a number
+        rows = rows[~to_bool(pc.match_substring_regex(pc.take(raw, pa.array(rows, pa.int64())), _PLUS))]
+    if not rows.size:
         return raw
-    rows = np.flatnonzero(more)
     seen: dict[tuple[str, str], str] = {}
     numbers = []
     for text, where in zip(_take(raw, rows).tolist(), region[rows].tolist(), strict=True):

@@ -18,7 +18,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from importer import issues
-from importer.columns import ArrowText, column_arrays, columns_holding, first_char_in, to_arrow, to_bool, to_series
+from importer.columns import (
+    ArrowText,
+    column_arrays,
+    columns_holding,
+    first_char_in,
+    nonempty,
+    signed_digits,
+    to_arrow,
+    to_bool,
+    to_series,
+)
 from importer.report.atomic import write_atomically
 from importer.text_columns import TextColumns
 
@@ -39,6 +49,8 @@ _EXCEL_CONVERTS = (
 _EXCEL_SAME_NUMBER = r"^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$"
 # A phone (or a masked one, or a number) in any of the shapes people write: digits, * of masking, separators.
 _PHONE_LIKE = r"^[+\-(]?[\d*][\d* ()./\-\x{00a0}\x{202f}\x{2009}\x{2007}]*$"
+_PHONE_LIKE_CHARS = 250
+"""The longest value written as a phone (longer ones are not wrapped)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +275,8 @@ def formula_safe_arrow(text: ArrowText) -> ArrowText:
     (``+91-98201-23461`` → -121571) is written as the text formula ``="+91-98201-23461"``, which Excel shows
     as exactly that text (and leadimport reads back as it); other text Excel would run as a formula gets a
     leading apostrophe. Numbers Excel shows unchanged (``-42``, ``3.5``) stay as they are."""
+    if signed_digits(text, _PHONE_LIKE_CHARS):  # a column of E.164 phones (the report's phone_e164): all wrapped
+        return pc.if_else(nonempty(text), _as_text_formula(text), text)
     risky = pc.fill_null(pc.match_substring_regex(text, _EXCEL_CONVERTS), False)
     formula = first_char_in(text, _FORMULA_START)
     if not (pc.any(risky).as_py() or formula.any()):
@@ -274,18 +288,21 @@ def formula_safe_arrow(text: ArrowText) -> ArrowText:
     changed = pc.and_not(pc.or_(risky, pa.array(formula)), same)
     phone_like = pc.and_(
         pc.fill_null(pc.match_substring_regex(text, _PHONE_LIKE), False),
-        pc.less_equal(pc.fill_null(pc.utf8_length(text), 0), 250),
+        pc.less_equal(pc.fill_null(pc.utf8_length(text), 0), _PHONE_LIKE_CHARS),
     )
     wrap = pc.and_(changed, phone_like)
     quote = pc.and_not(pc.and_(pa.array(formula), changed), wrap)
     if not (pc.any(wrap).as_py() or pc.any(quote).as_py()):
         return text
-    literal = pc.replace_substring(text, '"', '""')
-    wrapped = pc.binary_join_element_wise(
-        pa.scalar('="', text.type), literal, pa.scalar('"', text.type), pa.scalar("", text.type)
-    )
+    wrapped = _as_text_formula(pc.replace_substring(text, '"', '""'))
     quoted = pc.binary_join_element_wise(pa.scalar("'", text.type), text, pa.scalar("", text.type))
     return pc.if_else(wrap, wrapped, pc.if_else(quote, quoted, text))
+
+
+def _as_text_formula(literal: ArrowText) -> ArrowText:
+    """Each value (its quotes doubled) as the text formula ``="..."``."""
+    kind = literal.type
+    return pc.binary_join_element_wise(pa.scalar('="', kind), literal, pa.scalar('"', kind), pa.scalar("", kind))
 
 
 def label_rows(frame: pd.DataFrame, label: Callable[[int], str]) -> pd.DataFrame:
@@ -402,6 +419,8 @@ def _excel_would_change(text: pa.Array) -> np.ndarray:
 
     Only a value starting with one of :data:`_MAY_CHANGE_START` can: names, cities and most emails are told
     apart by their first byte, and the pattern runs on the others alone."""
+    if signed_digits(text, _PHONE_LIKE_CHARS):
+        return to_bool(nonempty(text))
     may = first_char_in(text, _MAY_CHANGE_START)
     count = int(np.count_nonzero(may))
     if count == 0:
