@@ -94,7 +94,7 @@ def read_phones(
         rows = np.flatnonzero(several)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MULTIPLE_PHONES.code)))
     for header, cells in columns[1:]:
-        lacking = ~to_bool(nonempty(e164))
+        lacking = ~to_bool(nonempty(e164)) | made_up(issue)
         if not lacking.any():
             break
         theirs, their_several, _ = phone_cells(cells)
@@ -128,6 +128,29 @@ def read_phones(
         rows = np.flatnonzero(masked)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MASKED_PHONE.code)))
     return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
+
+
+_MADE_UP = pa.array([issues.REPEATED_DIGITS.code, issues.FAKE_PHONE.code], _TEXT)
+
+
+def made_up(issue: ArrowText) -> np.ndarray:
+    """Which rows' number is made up (repeated-digits, fake-phone): nobody's, like a masked one."""
+    return to_bool(pc.is_in(issue, value_set=_MADE_UP))
+
+
+def without_made_up(phones: RowPhones, reachable: np.ndarray) -> RowPhones:
+    """``phones`` with a made-up number left out of the ``reachable`` rows (a usable email reaches the lead): the row
+    goes without it, its error a warning of the same code; a row with nothing else keeps the error."""
+    rows = np.flatnonzero(made_up(phones.issue) & reachable)
+    if len(rows) == 0:
+        return phones
+    codes = _take(phones.issue, rows)
+    return RowPhones(
+        e164=_set(phones.e164, rows, _codes(len(rows), "")),
+        issue=_set(phones.issue, rows, _codes(len(rows), "")),
+        warning=_set(phones.warning, rows, _join(_take(phones.warning, rows), codes)),
+        raw=phones.raw,
+    )
 
 
 def _from_column(header: str) -> str:
