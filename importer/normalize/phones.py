@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from importer import issues
 from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace, without_ascii
+from importer.normalize.phone_forms import fold_phone_text
 from importer.normalize.phone_labels import FORMATTING as _FORMATTING
 from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
 from importer.normalize.phone_labels import country_named as _country_named
@@ -180,7 +181,7 @@ def _mostly_distinct(column: pa.Array) -> bool:
 def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
     n = len(values)
-    text = _without_retired_mexican_prefixes(trim_whitespace(strip_invisible(values)), rules.region)
+    text = _without_retired_mexican_prefixes(trim_whitespace(fold_phone_text(strip_invisible(values))), rules.region)
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())
     e164, nsn, issue, warning = blank, blank, blank, blank
