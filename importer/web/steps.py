@@ -359,7 +359,7 @@ async def choose_columns(request: Request) -> Response:
             target = saved_mapping_path(settings.mappings_dir, str(data.get("mapping_name") or ""))
             if target.exists() and not data.get("replace"):
                 raise ConfigError(f"{target} already exists; tick 'Replace it' to overwrite it, or pick another name.")
-            saved_document = mapping_document(form, table, sheet=sheet, header_row=header_row)
+            saved_document = mapping_document(form, table, sheet=sheet, header_row=header_row, encoding=upload.encoding)
             write_mapping(saved_document, target, comment=f"Saved on the upload page for files like {upload.filename}")
             upload.saved_mapping = target
             upload.error = None
