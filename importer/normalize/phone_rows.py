@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
-from importer.normalize.countries import normalize_phones_by_region, region_of_code
+from importer.normalize.countries import NAMIBIA, namibian_rows, normalize_phones_by_region, region_of_code
 from importer.normalize.foreign import (
     fitting_regions,
     flagged_rows,
@@ -87,8 +87,8 @@ def read_phones(
     ``evidence`` (the lead's emails, columns of places) tells the sheet's country besides its numbers; ``chosen``:
     ``default`` was chosen for this run (``--region``), so no evidence overrules it."""
     n = len(columns[0][1]) if columns else 0
-    regions = _regions(country, default, n)
     raw, several, masked = phone_cells(columns[0][1])
+    regions = _regions(country, default, n, raw)
     e164, issue, warning = _read(raw, regions, default)
     if several.any():
         rows = np.flatnonzero(several)
@@ -210,7 +210,7 @@ def _own_values(values: ArrowText) -> np.ndarray:
     return own
 
 
-def _regions(country: pd.Series | None, default: str | None, n: int) -> _Regions:
+def _regions(country: pd.Series | None, default: str | None, n: int, raw: ArrowText) -> _Regions:
     fallback = default or NO_REGION
     if country is None:
         region = np.full(n, fallback, dtype=object)
@@ -221,6 +221,11 @@ def _regions(country: pd.Series | None, default: str | None, n: int) -> _Regions
     found = regions[codes]  # code -1 (a missing cell): the "" appended
     unknown = np.array([f is None for f in regions], dtype=bool)[codes]
     empty = np.array([f == "" for f in regions], dtype=bool)[codes]
+    na = np.array([str(t).strip().upper() == NAMIBIA for t in distinct] + [False], dtype=bool)[codes]
+    if na.any():  # Namibia among countries' codes and names, else not available
+        filled = np.array([bool(str(t).strip()) for t in distinct] + [False], dtype=bool)[codes]
+        namibian = namibian_rows(na, filled, ~unknown & ~empty, raw)
+        found[namibian], empty[namibian] = NAMIBIA, False
     region = np.where(unknown, NO_REGION, np.where(empty, fallback, found)).astype(object)
     return _Regions(region, unknown, empty & (default is None), empty & (default is not None), None)
 
