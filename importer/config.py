@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import difflib
 import functools
@@ -28,6 +29,7 @@ TOP_LEVEL_KEYS = (
     "default_region",
     "sheet",
     "header_row",
+    "encoding",
     "init",
     "fields",
     "metadata",
@@ -67,6 +69,8 @@ class LeadMapping:
     (a row that needs one is invalid, ``no-region``)."""
     sheet: str | None = None
     header_row: int | None = None
+    encoding: str | None = None
+    """A text file's encoding (as ``--encoding``), chosen on the upload page or by ``mapping suggest --encoding``."""
     init: bool = True
     fields: tuple[ColumnSpec, ...] = ()
     metadata: tuple[ColumnSpec, ...] = ()
@@ -266,6 +270,7 @@ def parse_mapping(
         default_region=_region(raw.get("default_region"), source),
         sheet=_optional_text(raw.get("sheet"), "sheet", source),
         header_row=_header_row(raw.get("header_row"), source),
+        encoding=_encoding(raw.get("encoding"), source),
         init=_bool(raw.get("init", True), "init", source),
         fields=fields,
         metadata=metadata,
@@ -279,6 +284,11 @@ def parse_mapping(
         raise ConfigError(
             f"{source}: every lead needs a name: map a column to fields.name (or fields.firstName), "
             "or give constants.name."
+        )
+    if not named & {"phone", "email"}:
+        raise ConfigError(
+            f"{source}: every lead needs a phone number or an email: map a column to fields.phone or fields.email "
+            "(without either, no lead can be sent)."
         )
     return mapping
 
@@ -400,6 +410,23 @@ def _region(value: object, source: str) -> str | None:
             f"calling code such as +91, or a country's name; or leave it out when every row has a country).{tip}"
         )
     return region
+
+
+def _encoding(value: object, source: str) -> str | None:
+    """The mapping's ``encoding``: one Python decodes text with (cp1252, utf-16, mac_roman, cp1251, ...)."""
+    name = _optional_text(value, "encoding", source)
+    if not name:
+        return None
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):  # base64 and the like turn bytes into bytes
+        raise ConfigError(
+            f"{source}: 'encoding' {name!r} is no text encoding (give one such as utf-8, utf-16, cp1252, "
+            "mac_roman, cp1251, cp932 or gb18030, as --encoding takes)."
+        )
+    return name
 
 
 def _optional_text(value: object, key: str, source: str) -> str | None:

@@ -187,6 +187,24 @@ INVALID_EMAIL_WARNING = Issue(
     explanation="This is not a usable email address, so the lead goes to the CRM without one.",
     fix="Correct it (like name@example.com) if the CRM should have it.",
 )
+REPEATED_DIGITS_WARNING = Issue(
+    code="repeated-digits",
+    severity="warning",
+    fields=("phone",),
+    title="Phone number is one digit repeated (9999999999); sent with the email only",
+    explanation="This number is mostly one digit (or a pair of digits) repeated, so it looks made up: the lead "
+    "goes to the CRM with its email and without it.",
+    fix="Type the lead's real number if the CRM should have it, or leave the cell empty.",
+)
+FAKE_PHONE_WARNING = Issue(
+    code="fake-phone",
+    severity="warning",
+    fields=("phone",),
+    title="Phone number is a run of digits (1234567890); sent with the email only",
+    explanation="This number is a run of consecutive digits, so it looks made up: the lead goes to the CRM with "
+    "its email and without it.",
+    fix="Type the lead's real number if the CRM should have it, or leave the cell empty.",
+)
 MULTIPLE_PHONES = Issue(
     code="multiple-phones",
     severity="warning",
@@ -469,6 +487,8 @@ CATALOGUE: tuple[Issue, ...] = (
     CUT_OFF_ROW,
     VALUE_TOO_LONG,
     INVALID_EMAIL_WARNING,
+    REPEATED_DIGITS_WARNING,
+    FAKE_PHONE_WARNING,
     MULTIPLE_PHONES,
     PHONE_EXTENSION_DROPPED,
     COUNTRY_CODE_REPEATED,

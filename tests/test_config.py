@@ -49,6 +49,7 @@ def test_environment_variables_and_defaults(tmp_path: Path) -> None:
         ("fields:\n  name: Name\n  phone: Phone\nfields:\n  email: Email\n", "'fields' is given twice (lines 1 and 4)"),
         ("fields:\n  phone: Phone\n  phone: Mobile\n", "'phone' is given twice (lines 2 and 3)"),
         ("fields: {phone: Phone, email: Email}\n", "every lead needs a name: map a column to fields.name"),
+        ("fields: {name: Name, referenceId: ID}\n", "every lead needs a phone number or an email: map a column"),
         (
             "fields: {name: Name}\nconstants: {phone: '9812345678'}\n",
             "'constants.phone' would give every lead the same",

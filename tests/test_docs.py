@@ -36,7 +36,7 @@ def test_python_api_example_runs_against_the_sandbox(tmp_path: Path) -> None:
         [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "'accepted': 7" in done.stdout and "'already-imported': 7" in done.stdout
+    assert "'accepted': 8" in done.stdout and "'already-imported': 8" in done.stdout
     assert (tmp_path / "demo_output" / "event_leads.report.xlsx").exists()
     assert "damaged-phone: Excel turned the phone number" in done.stdout
 

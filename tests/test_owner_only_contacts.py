@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import PROCESS, PROJECT, by_row
+from tests.conftest import PROCESS, PROJECT
 from tests.test_web import Page, _columns_form
 
 ENV = {"VOX_PROJECT_ID": PROJECT, "VOX_PROCESS_ID": PROCESS}
@@ -31,22 +31,20 @@ def _sheet(tmp_path: Path) -> Path:
 
 
 def test_suggest_names_the_owners_columns_it_did_not_use(run_cli: Any, tmp_path: Path) -> None:
-    """`mapping suggest` (printed and written) names the columns it saw and why none is the lead's; validate with
-    that mapping sends nothing under a rep's contact: every row is missing-contact."""
+    """`mapping suggest` (printed and written) names the columns it saw and why none is the lead's, and exits 2: the
+    mapping cannot send a lead; validate refuses it rather than send anything under a rep's contact."""
     sheet = _sheet(tmp_path)
     printed = run_cli("mapping", "suggest", str(sheet), "--region", "IN", env=ENV)
-    assert printed.exit_code == 0, printed.output
+    assert printed.exit_code == 2, printed.output
     assert "no phone or email column of the lead's found" in printed.output
     assert SAID in printed.output
     assert "\n  phone:" not in printed.output and "\n  email:" not in printed.output
     out = tmp_path / "m.yaml"
     written = run_cli("mapping", "suggest", str(sheet), "--region", "IN", "--out", str(out), env=ENV)
-    assert written.exit_code == 0 and SAID in written.output
+    assert written.exit_code == 2 and SAID in written.output
     checked = run_cli("validate", str(sheet), "-m", str(out), "--report", str(tmp_path / "r.csv"), env=ENV)
-    assert checked.exit_code == 1
-    assert {(r["status"], r["reason"], r["phone_e164"], r["email"]) for r in by_row(checked.report).values()} == {
-        ("invalid", "missing-contact", "", "")
-    }
+    assert checked.exit_code == 2 and "every lead needs a phone number or an email" in checked.stderr
+    assert not (tmp_path / "r.csv").exists()
 
 
 def test_the_upload_page_says_why_the_owners_columns_are_not_the_leads(tmp_path: Path) -> None:

@@ -23,9 +23,9 @@ DEALER_EXPECTED = {
     7: ("valid", "", "", "", "+919811223344"),
     8: ("valid", "", "", "", "+919823456781"),
     9: ("invalid", "damaged-phone", "", "", ""),
-    10: ("invalid", "repeated-digits", "", "", "+919999999999"),
-    11: ("invalid", "repeated-digits", "", "", "+919898989898"),
-    12: ("invalid", "fake-phone", "", "", "+911234567890"),
+    10: ("valid", "", "repeated-digits", "", ""),  # a made-up number beside a good email: sent without it
+    11: ("valid", "", "repeated-digits", "", ""),
+    12: ("valid", "", "fake-phone", "", ""),
     13: ("skipped", "blank-row", "", "", ""),
     14: ("invalid", "invalid-phone", "", "", ""),
     15: ("duplicate", "", "", "5", "+919812345670"),
@@ -49,7 +49,7 @@ EVENT_EXPECTED = {
     3: ("valid", "", "", "", "+919822011223"),
     4: ("valid", "", "", "", "+919822033445"),
     5: ("invalid", "damaged-phone", "", "", ""),
-    6: ("invalid", "repeated-digits", "", "", "+918888888888"),
+    6: ("valid", "", "repeated-digits", "", ""),
     7: ("valid", "", "name-from-last-name", "", "+919822055667"),  # only a last name: sent as the name
     8: ("valid", "", "invalid-email", "", "+919822066778"),
     9: ("duplicate", "", "", "3", "+919822011223"),
@@ -99,7 +99,7 @@ def test_counts_add_up_and_summary_is_printed(tmp_path: Path, run_cli: Callable[
         for line in result.output.splitlines()
         if line.startswith("  ") and line.split()[0] in {"valid", "invalid", "duplicate", "skipped"}
     }
-    assert counts == {"valid": 12, "invalid": 9, "duplicate": 2, "skipped": 3}
+    assert counts == {"valid": 15, "invalid": 6, "duplicate": 2, "skipped": 3}
     assert sum(counts.values()) == len(result.report)
     assert f"Report: {report}" in result.output
 
@@ -173,7 +173,7 @@ def test_json_summary(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
         "--json",
     )
     data = json.loads(result.output)
-    assert data["counts"] == {"valid": 7, "duplicate": 1, "invalid": 2, "skipped": 1}
+    assert data["counts"] == {"valid": 8, "duplicate": 1, "invalid": 1, "skipped": 1}
     assert data["total"] == 11 and data["report"] == str(report) and data["exit_code"] == 1
 
 

@@ -182,7 +182,7 @@ def test_the_newest_columns_choice_wins_when_an_older_check_ends_last(
             assert let_first_end.wait(60)
         return review
 
-    monkeypatch.setattr("importer.web.steps.review_upload", held_first)
+    monkeypatch.setattr("importer.web.work.review_upload", held_first)  # start_review lives in work
     page = Page(tmp_path)
     upload = page.upload(sheet)
     page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", col2="metadata"))

@@ -100,12 +100,13 @@ def test_a_send_button_from_before_the_last_send_starts_none_but_resume_does(tmp
 
 
 def _many_bad_phones(path: Path) -> dict[str, int]:
-    """Leads where many phones are wrong: too short, one digit repeated, a placeholder email on one."""
+    """Leads where many phones are wrong: too short, one digit repeated (and no email), a placeholder email on one."""
     phones = good_phones(6, seed=63)
     lines = ["Name,Phone,Email"]
     for i in range(30):
         phone = ("98765", "9999999999", phones[i % 6])[i % 3]
-        lines.append(f"Lead {i},{phone},lead{i}@example.com")
+        email = "" if i % 3 == 1 else f"lead{i}@example.com"  # a made-up number beside an email is left out
+        lines.append(f"Lead {i},{phone},{email}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return {"invalid-phone": 10, "repeated-digits": 10}
 

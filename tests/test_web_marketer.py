@@ -154,7 +154,7 @@ def test_a_text_file_read_in_the_wrong_encoding_can_be_read_again_in_the_right_o
         html = page.get(f"/u/{upload.id}/sheet").text
         assert _encoding_offer(html)[1] == "cp1251"
         assert "Олег" in html and "Îëåã" not in html, again.text
-        assert "<code>--encoding cp1251</code>" in page.get(f"/u/{upload.id}/columns").text  # a mapping keeps none
+        assert "<code>encoding: cp1251</code>" in page.get(f"/u/{upload.id}/columns").text  # a saved mapping keeps it
         page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN"))
         page.wait(upload)
         assert upload.review is not None and "Олег" in upload.review.cells["Name"].tolist()

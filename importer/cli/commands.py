@@ -380,10 +380,13 @@ def mapping_suggest_command(
 
     suggestion = suggest_mapping(file, sheet=sheet, encoding=encoding, delimiter=delimiter, region=region)
     text = render_yaml(suggestion)
+    unusable = ConfigError(f"{file}: the suggested mapping cannot send a lead yet: {'; '.join(suggestion.lacking)}.")
     if out_path is None:
         click.echo(text, nl=False)
         if suggestion.region is None or suggestion.region_doubt:  # on stderr: the YAML on stdout stays clean
             click.echo("\n".join(region_summary(suggestion)), err=True)
+        if suggestion.lacking:
+            raise unusable
         return
     if out_path.exists() and not force:
         raise ConfigError(f"{out_path} already exists; pass --force to overwrite it.")
@@ -396,6 +399,8 @@ def mapping_suggest_command(
         click.echo(f"  {line}")
     for problem in suggestion.unplaced:
         click.echo(f"  not placed: {problem}")
+    if suggestion.lacking:
+        raise unusable
     click.echo(f"Check it, then: leadimport validate {file} --mapping {out_path}")
 
 

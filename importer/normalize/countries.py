@@ -185,6 +185,23 @@ _FLAG_A = 0x1F1E6
 _FLAG = re.compile("[\U0001f1e6-\U0001f1ff]{2}")
 
 
+NAMIBIA = "NA"
+
+
+def namibian_rows(na: np.ndarray, filled: np.ndarray, named: np.ndarray, phones: pa.Array) -> np.ndarray:
+    """Which rows' ``NA`` country cell (``na``) is Namibia's code, not "not available": the rest of the column
+    names countries (``named``: the rows whose cell names one, most of the ``filled`` others and of all the others)
+    and the row's number is Namibian as written (``081 234 5679``, ``+264 ...``). Any other NA is a placeholder."""
+    found = np.zeros(len(na), dtype=bool)
+    others = int((~na).sum())
+    if not na.any() or not named.any() or 2 * int(named.sum()) < max(int((filled & ~na).sum()), others):
+        return found  # a column mostly blank or of placeholders: NA is one of them
+    at = np.flatnonzero(na)
+    read = normalize_phones(pd.Series(pc.take(phones, pa.array(at)).to_pylist(), dtype="str"), NAMIBIA)
+    found[at] = read.e164.str.startswith("+264").fillna(False).to_numpy(dtype=bool)
+    return found
+
+
 def normalize_phones_by_region(raw: pd.Series, regions: pd.Series) -> PhoneColumns:
     """:func:`~importer.normalize.phones.normalize_phones` with each row read in its own region."""
     wanted = regions.to_numpy(dtype=object)

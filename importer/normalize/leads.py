@@ -37,7 +37,7 @@ from importer.normalize.contacts import (
 )
 from importer.normalize.not_leads import has_contact, partial_headers, template_rows, test_lead_rows
 from importer.normalize.phone_cells import said_no_number
-from importer.normalize.phone_rows import RowPhones, read_phones
+from importer.normalize.phone_rows import RowPhones, read_phones, without_made_up
 from importer.normalize.refs import derive_reference_id_array
 from importer.normalize.sheet_country import sheet_evidence
 from importer.normalize.short_rows import short_rows
@@ -110,9 +110,9 @@ def _build_chunk(
 ) -> LeadFrame:
     """build_leads for one chunk of rows (``at_end``: the chunk holds the table's last rows)."""
     cells = _MappedCells(table, dict(mapping.constants))
-    phones = _phones(table, cells, mapping)
     emails = normalize_emails(cells.column("email"))
     email = to_arrow(emails.email)
+    phones = without_made_up(_phones(table, cells, mapping), reachable=to_bool(nonempty(email)))
     names = _Names.of(cells)
     group = cells.text_field(
         "groupId", _blank_missing(to_arrow(cells.column("groupId"))) if cells.mapped("groupId") else None

@@ -14,6 +14,7 @@ from importer import issues
 from importer.columns import ArrowText, first_char_in, holds_char_in, narrowed, nonempty, to_arrow, to_bool
 from importer.normalize.contacts import blank_placeholders_arrow
 from importer.normalize.json_cells import first_of_json_lists
+from importer.normalize.phone_forms import fold_phone_text
 
 _TEXT = pa.large_string()
 
@@ -35,6 +36,7 @@ def phone_cells(cells: pd.Series) -> tuple[ArrowText, np.ndarray, np.ndarray]:
     masked = _masked(values)
     if masked.any():  # nobody's number: the lead goes without it (or with another column's)
         values = pc.if_else(pa.array(masked), pa.scalar("", _TEXT), values)
+    values = fold_phone_text(values)  # other scripts' digits, 98·450: after the masks, whose runs of dots it parts
     wordy = _without_digits(values)
     if wordy.any():  # not given, no phone, नहीं: words where a number was asked for say there is none
         values = pc.if_else(pa.array(wordy), pa.scalar("", _TEXT), values)

@@ -28,7 +28,7 @@ from phonenumbers import region_codes_for_country_code
 
 from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
-from importer.normalize.countries import normalize_phones_by_region, region_of_code
+from importer.normalize.countries import NAMIBIA, namibian_rows, normalize_phones_by_region, region_of_code
 from importer.normalize.foreign import (
     fitting_regions,
     flagged_rows,
@@ -89,8 +89,8 @@ def read_phones(
     ``evidence`` (the lead's emails, columns of places) tells the sheet's country besides its numbers; ``chosen``:
     ``default`` was chosen for this run (``--region``), so no evidence overrules it."""
     n = len(columns[0][1]) if columns else 0
-    regions = _regions(country, default, n)
     raw, several, masked = phone_cells(columns[0][1])
+    regions = _regions(country, default, n, raw)
     e164, issue, warning = _read(raw, regions, default)
     if several.any():
         rows = np.flatnonzero(several)
@@ -106,7 +106,7 @@ def read_phones(
         return read[at]
 
     for at, (header, _) in enumerate(columns[1:], start=1):
-        lacking = ~to_bool(nonempty(e164))
+        lacking = ~to_bool(nonempty(e164)) | made_up(issue)
         if not lacking.any():
             break
         theirs, their_several, _ = cells_of(at)
@@ -141,6 +141,29 @@ def read_phones(
         rows = np.flatnonzero(masked)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MASKED_PHONE.code)))
     return RowPhones(e164=e164, issue=issue, warning=warning, raw=raw)
+
+
+_MADE_UP = pa.array([issues.REPEATED_DIGITS.code, issues.FAKE_PHONE.code], _TEXT)
+
+
+def made_up(issue: ArrowText) -> np.ndarray:
+    """Which rows' number is made up (repeated-digits, fake-phone): nobody's, like a masked one."""
+    return to_bool(pc.is_in(issue, value_set=_MADE_UP))
+
+
+def without_made_up(phones: RowPhones, reachable: np.ndarray) -> RowPhones:
+    """``phones`` with a made-up number left out of the ``reachable`` rows (a usable email reaches the lead): the row
+    goes without it, its error a warning of the same code; a row with nothing else keeps the error."""
+    rows = np.flatnonzero(made_up(phones.issue) & reachable)
+    if len(rows) == 0:
+        return phones
+    codes = _take(phones.issue, rows)
+    return RowPhones(
+        e164=_set(phones.e164, rows, _codes(len(rows), "")),
+        issue=_set(phones.issue, rows, _codes(len(rows), "")),
+        warning=_set(phones.warning, rows, _join(_take(phones.warning, rows), codes)),
+        raw=phones.raw,
+    )
 
 
 def _from_column(header: str) -> str:
@@ -201,7 +224,7 @@ def _own_values(values: ArrowText) -> np.ndarray:
     return own
 
 
-def _regions(country: pd.Series | None, default: str | None, n: int) -> _Regions:
+def _regions(country: pd.Series | None, default: str | None, n: int, raw: ArrowText) -> _Regions:
     fallback = default or NO_REGION
     if country is None:
         region = np.full(n, fallback, dtype=object)
@@ -212,6 +235,11 @@ def _regions(country: pd.Series | None, default: str | None, n: int) -> _Regions
     found = regions[codes]  # code -1 (a missing cell): the "" appended
     unknown = np.array([f is None for f in regions], dtype=bool)[codes]
     empty = np.array([f == "" for f in regions], dtype=bool)[codes]
+    na = np.array([str(t).strip().upper() == NAMIBIA for t in distinct] + [False], dtype=bool)[codes]
+    if na.any():  # Namibia among countries' codes and names, else not available
+        filled = np.array([bool(str(t).strip()) for t in distinct] + [False], dtype=bool)[codes]
+        namibian = namibian_rows(na, filled, ~unknown & ~empty, raw)
+        found[namibian], empty[namibian] = NAMIBIA, False
     region = np.where(unknown, NO_REGION, np.where(empty, fallback, found)).astype(object)
     return _Regions(region, unknown, empty & (default is None), empty & (default is not None), None)
 

@@ -27,6 +27,7 @@ from importer import issues
 from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace, without_ascii
 from importer.normalize.mexican import as_mexico_writes_now, without_retired_mexican_prefixes
 from importer.normalize.ninth_digit import without_old_mobiles
+from importer.normalize.phone_forms import fold_phone_text
 from importer.normalize.phone_labels import FORMATTING as _FORMATTING
 from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
 from importer.normalize.phone_labels import country_named as _country_named
@@ -185,7 +186,7 @@ def _mostly_distinct(column: pa.Array) -> bool:
 def _normalize_unique(values: pa.Array, rules: RegionRules) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
     """(e164, digits checked for fake patterns, issue, warning) for unique cell values."""
     n = len(values)
-    text = without_retired_mexican_prefixes(trim_whitespace(strip_invisible(values)), rules.region)
+    text = without_retired_mexican_prefixes(trim_whitespace(fold_phone_text(strip_invisible(values))), rules.region)
     text = without_old_mobiles(text, rules.region, _brazilian)
     empty = pc.is_in(pc.utf8_lower(text), value_set=pa.array(sorted(PLACEHOLDERS)))
     blank = pa.array(np.full(n, "", dtype=object), type=pa.string())

@@ -7,6 +7,7 @@ row is not sent with a value cut short. Files in UTF-16 (with or without a byte-
 from __future__ import annotations
 
 import codecs
+import csv
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +16,15 @@ import pyarrow as pa
 
 from importer.read.text import _bomless_utf16
 
-__all__ = ["TAIL_CHARS", "ends_inside_quote", "ends_mid_row", "file_ends_inside_quote", "file_tail", "last_row"]
+__all__ = [
+    "TAIL_CHARS",
+    "ends_inside_quote",
+    "ends_mid_row",
+    "file_ends_inside_quote",
+    "file_ends_mid_row",
+    "file_tail",
+    "last_row",
+]
 
 TAIL_CHARS = 65_536
 """Characters at the end of a text looked at: the last line of a lead file is shorter."""
@@ -80,19 +89,54 @@ def _inside_quoted_value(text: str, delimiter: str, last_row: Sequence[str | Non
 def file_tail(path: Path, size: int = 4096) -> str | None:
     """About the last ``size`` bytes of the text file at ``path``, decoded (UTF-8, or UTF-16 when its opening
     says so); None when it cannot be read."""
+    ends = _file_ends(path, size)
+    return None if ends is None else ends[1]
+
+
+def _file_ends(path: Path, size: int = 4096) -> tuple[str, str] | None:
+    """The opening 4 KiB and about the last ``size`` bytes of the text file at ``path``, decoded as
+    :func:`file_tail` decodes them; None when it cannot be read."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
             handle.seek(0, 2)
             start = max(0, handle.tell() - size)
             codec = _utf16(head)
+            bom = 2 if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else 0
             if codec is not None:
-                start = max(2 if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else 0, start - start % 2)
+                start = max(bom, start - start % 2)
             handle.seek(start)
             tail = handle.read()
     except OSError:
         return None
-    return tail.decode(codec or "utf-8", errors="ignore")
+    opening = head[bom : len(head) - (len(head) - bom) % 2] if codec is not None else head
+    return opening.decode(codec or "utf-8", errors="ignore"), tail.decode(codec or "utf-8", errors="ignore")
+
+
+def file_ends_mid_row(path: Path) -> bool:
+    """Whether the text file at ``path`` ends, with no line break, in a last line of fewer cells than the header
+    while the line before it has them all: what the reader reports ``cut-off-row`` (an exporter that leaves out
+    trailing empty cells does so on the line before too). Unreadable files are not looked at (False)."""
+    ends = _file_ends(path)
+    if ends is None:
+        return False
+    head, tail = ends
+    if not tail or tail.endswith(("\n", "\r")):
+        return False
+    lines = tail.splitlines()
+    if len(lines) < 2 or not lines[-1].strip():
+        return False
+    opening = head.splitlines()[:-1] or head.splitlines()  # whole lines only
+    for delimiter in _DELIMITERS:
+        width = max((_cells(line, delimiter) for line in opening), default=0)
+        if width > 1 and _cells(lines[-1], delimiter) < width == _cells(lines[-2], delimiter):
+            return True
+    return False
+
+
+def _cells(line: str, delimiter: str) -> int:
+    """How many cells ``line`` holds, quoted cells read as the reader reads them."""
+    return len(next(csv.reader([line], delimiter=delimiter), []))
 
 
 def file_ends_inside_quote(path: Path, delimiter: str | None = None) -> bool:

@@ -42,6 +42,8 @@ from importer.read.header import (
     report_columns,
 )
 from importer.read.html_tables import html_rows
+from importer.read.read_options import ReadOptions as ReadOptions
+from importer.read.read_options import with_mapping
 from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.split_cells import mend_split_cells, split_cells_note
 from importer.read.text import DELIMITER_NAMES, open_text, parse_table
@@ -62,18 +64,6 @@ from importer.text_columns import TextColumns
 
 HTML_SHEET = "HTML table"
 """The sheet name given to a web page's table saved as .xls."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReadOptions:
-    """Overrides from the command line; ``None`` means detect."""
-
-    sheet: str | None = None
-    header_row: int | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    all_sheets: bool = False
-    """Read every sheet of a workbook whose header fits the mapping, as one table (:func:`read_all_sheets`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,8 +156,7 @@ class SourceTable:
 def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = ReadOptions()) -> SourceTable:
     """Read a lead file: pick the sheet and header row, return every data row as text."""
     p = check_source_file(Path(path))
-    if options.header_row is None and mapping.header_row is not None:
-        options = replace(options, header_row=mapping.header_row)  # --header-row wins over the mapping's
+    options = with_mapping(options, mapping)  # --header-row and --encoding win over the mapping's
     kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
     if kind == "workbook" and options.all_sheets:
         return read_all_sheets(p, mapping, options)
@@ -190,7 +179,13 @@ def _read_html(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
 
 
 def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
-    text = open_text(p, encoding=options.encoding, delimiter=options.delimiter, records=(options.header_row or 0) + 1)
+    text = open_text(
+        p,
+        encoding=options.encoding,
+        delimiter=options.delimiter,
+        records=(options.header_row or 0) + 1,
+        code_page=options.code_page,
+    )
     decoded, delimiter, preview, ends = text.decoded, text.delimiter, text.records, text.ends
     # Excel reads a first line "sep=;" as a setting and does not show it: rows are numbered as if it were not there.
     hint = int(bool(preview) and _SEP_HINT.fullmatch(delimiter.join(preview[0]).strip()) is not None)

@@ -37,6 +37,7 @@ from importer.read.header import (
     reading_notes,
     report_columns,
 )
+from importer.read.read_options import with_mapping
 from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.source import (
     _SEP_HINT,
@@ -440,8 +441,7 @@ def open_stream(
     in another encoding: the whole file is decoded first to decide its encoding, as :func:`read_source` does.
     """
     p = check_source_file(Path(path))
-    if options.header_row is None and mapping.header_row is not None:
-        options = replace(options, header_row=mapping.header_row)
+    options = with_mapping(options, mapping)
     if options.all_sheets or workbook_kind(p) != "text":
         raise NotStreamable("not a text file")
     info = p.stat()
@@ -454,7 +454,7 @@ def open_stream(
     whole = size <= HEAD_BYTES
     decoding = None if settled or options.encoding else _utf8_at_first_sight(head, whole=whole)
     if decoding is None:
-        decoding, settled = decoding_of(p, head, options.encoding), True
+        decoding, settled = decoding_of(p, head, options.encoding, code_page=options.code_page), True
     try:
         text = decoding.head(head, final=whole)
     except UnicodeDecodeError:  # the file changed since its decoding was decided

@@ -80,9 +80,10 @@ class Body:
         return max(self.text.count("\n", self.start), self.text.count("\r", self.start))
 
 
-def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedText:
-    """Decode the whole file: BOMs first, then strict UTF-8, then a non-Latin script's code page (cp1251, cp932, ...)
-    when the file's words read wholly in its script, else cp1252 (or Mac Roman, when it reads far better)."""
+def decode(data: bytes, *, path: str, encoding: str | None = None, code_page: str | None = None) -> DecodedText:
+    """Decode the whole file: BOMs first, then strict UTF-8, then ``code_page`` when given, else a non-Latin
+    script's code page (cp1251, cp932, ...) when the file's words read wholly in its script, else cp1252 (or Mac
+    Roman, when it reads far better)."""
     if encoding:
         try:
             return DecodedText(data.decode(encoding).removeprefix("\ufeff"), encoding)
@@ -116,6 +117,8 @@ def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedTex
     mixed = _utf8_with_cp1252_lines(data)
     if mixed is not None:
         return mixed
+    if code_page is not None:
+        return DecodedText(data.decode(code_page, errors=code_page_errors(code_page)), code_page)
     sample = ScriptSample()
     sample.feed(data, final=True)
     code_page = script_code_page(sample.data())
@@ -129,6 +132,12 @@ def decode(data: bytes, *, path: str, encoding: str | None = None) -> DecodedTex
         return DecodedText(data.decode("mac_roman"), "mac_roman")
     # cp1252 leaves five bytes undefined; those are read as Latin-1 so nothing is lost.
     return DecodedText(data.decode("cp1252", errors="latin1fallback"), "cp1252")
+
+
+def code_page_errors(code_page: str) -> str:
+    """How a chosen code page reads a byte it leaves undefined: cp1252's five as Latin-1 (nothing lost), any other's
+    as U+FFFD (the file's damage, kept visible)."""
+    return "latin1fallback" if codecs.lookup(code_page).name == "cp1252" else "replace"
 
 
 _stray_bytes: list[int] = []
@@ -192,14 +201,19 @@ class TextPreview:
 
 
 def open_text(
-    path: Path, *, encoding: str | None = None, delimiter: str | None = None, records: int = PREVIEW_RECORDS
+    path: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    records: int = PREVIEW_RECORDS,
+    code_page: str | None = None,
 ) -> TextPreview:
     """Read and decode a delimited text file and parse its opening records; clear errors for unusable files."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read: {exc.strerror}.") from None
-    decoded = decode(data, path=str(path), encoding=encoding)
+    decoded = decode(data, path=str(path), encoding=encoding, code_page=code_page)
     delim = delimiter or sniff_delimiter(decoded.text, suffix=path.suffix.lower())
     delim = DELIMITER_WORDS.get(delim, delim)
     if len(delim) != 1:

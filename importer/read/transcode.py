@@ -18,7 +18,7 @@ from importer.errors import SourceError
 from importer.read.latin_codepage import latin_code_page
 from importer.read.legacy_codepage import MacRomanVote
 from importer.read.script_codepage import ScriptSample, script_code_page
-from importer.read.text import _bomless_utf16
+from importer.read.text import _bomless_utf16, code_page_errors
 
 BLOCK = 1 << 20
 """Bytes decoded at a time."""
@@ -107,9 +107,10 @@ class Decoding:
 UTF8 = Decoding("utf-8", None)
 
 
-def decoding_of(path: Path, head: bytes, encoding: str | None) -> Decoding:
+def decoding_of(path: Path, head: bytes, encoding: str | None, *, code_page: str | None = None) -> Decoding:
     """The file's decoding, as :func:`importer.read.text.decode` decides it (``head``: its opening bytes, at least
-    4 KiB of them); its errors for a file that cannot be decoded as a byte-order mark or ``encoding`` says."""
+    4 KiB of them; ``code_page`` as there); its errors for a file that cannot be decoded as a byte-order mark or
+    ``encoding`` says."""
     if encoding:
         try:
             info = codecs.lookup(encoding)
@@ -141,6 +142,8 @@ def decoding_of(path: Path, head: bytes, encoding: str | None) -> Decoding:
     if beyond_ascii - stray > stray:  # more real UTF-8 characters than stray bytes
         label = f"utf-8 ({stray} byte{'s' if stray != 1 else ''} read as cp1252)"
         return Decoding(label, "utf-8", errors="surrogateescape", mixed=True)
+    if code_page is not None:
+        return Decoding(code_page, code_page, errors=code_page_errors(code_page))
     code_page = script_code_page(sample.data()) or latin_code_page(sample.data())
     if code_page is not None:
         return Decoding(code_page, code_page, errors="replace")

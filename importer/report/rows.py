@@ -213,6 +213,12 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
             f"{warned[masked]} phone number(s) have digits hidden ({masked}: a portal's lead not yet bought, or a "
             "report written with --mask-pii) and were not sent: export the leads with their numbers shown"
         )
+    made_up = [c for c in (issues.REPEATED_DIGITS_WARNING.code, issues.FAKE_PHONE_WARNING.code) if warned.get(c)]
+    if made_up:
+        notes.append(
+            f"{sum(warned[c] for c in made_up)} phone number(s) look made up ({', '.join(made_up)}) and were not "
+            "sent: those leads went with their email only"
+        )
     templates = reasons.get(issues.TEMPLATE_ROW.code, 0)
     if templates and counts.get("skipped", 0) == len(rows):
         notes.append(f"No leads in this file: its {templates} row(s) hold only a template's default values or formulas")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import functools
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Literal
 import pyarrow as pa
 
 from importer.errors import SourceError
+from importer.normalize.phone_forms import fold_phone_cell
 from importer.normalize.phones import PLACEHOLDERS
 from importer.read.header import HEADER_SEARCH_ROWS, column_letter
 from importer.read.html_tables import html_rows
@@ -461,7 +461,7 @@ def looks_like_phone(text: str) -> bool:
 
     Several numbers in one cell, an extension and a ``tel:``-style prefix are allowed.
     """
-    t = _PHONE_PREFIX.sub("", text.strip() if text.isascii() else unicodedata.normalize("NFKC", text.strip()))
+    t = _PHONE_PREFIX.sub("", fold_phone_cell(text).strip())
     t = re.sub(r"(?<=\d)\.0+$", "", t)
     sci = _SCIENTIFIC.fullmatch(t)
     if sci:

@@ -24,6 +24,7 @@ from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import long_groups_split, opens_with_own_group
 from importer.normalize.mexican import retired_mexican
 from importer.normalize.ninth_digit import with_ninth_digit
+from importer.normalize.phone_forms import fold_phone_cell
 from importer.normalize.phones import PLACEHOLDERS, own_code_first
 from importer.normalize.places import place_region
 from importer.normalize.sheet_country import domain_region
@@ -201,7 +202,7 @@ def _region_of(code: int, by_region: dict[str, float]) -> str:
 
 def first_number(cell: str) -> str:
     """A phone cell's first number, without a label or an extension ("" for a placeholder)."""
-    bare = _PREFIX.sub("", cell.strip())
+    bare = _PREFIX.sub("", fold_phone_cell(cell).strip())
     first = _SUFFIX.sub("", _SPLIT.split(bare)[0]).strip()
     if "/" in bare and sum(ch.isdigit() for ch in first) <= 5:  # 0172/6508462: an area code, then the number
         first = _SUFFIX.sub("", _SPLIT.split(bare.replace("/", " ", 1))[0]).strip()

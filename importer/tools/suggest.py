@@ -87,6 +87,23 @@ class Suggestion:
     region_alike: tuple[str, ...] = ()  # no region: the countries the numbers fit alike
     set_aside: tuple[tuple[str, str], ...] = ()  # header → why its phones or addresses are not the lead's
     encoding: str | None = None  # how a text file was read (None: a workbook)
+    encoding_given: bool = False  # --encoding chose it: the mapping keeps it, so a run reads the file alike
+
+    @property
+    def lacking(self) -> tuple[str, ...]:
+        """What the mapping needs and this one lacks, so that it could send no lead (as ``load_mapping`` says)."""
+        fields = {choice.field for choice in self.fields}
+        return tuple(
+            problem
+            for problem, wanted in (
+                (
+                    "no phone or email column of the lead's was placed: add fields.phone or fields.email",
+                    {"phone", "email"},
+                ),
+                ("no name column was placed: add fields.name (or fields.firstName)", {"name", "firstName"}),
+            )
+            if not fields & wanted
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +168,7 @@ def suggest_mapping(
         region_alike=guess.alike if region is None else (),
         set_aside=placement.set_aside,
         encoding=inspection.encoding,
+        encoding_given=encoding is not None and inspection.encoding is not None,
     )
 
 
@@ -470,6 +488,8 @@ def render_yaml(suggestion: Suggestion) -> str:
         lines.append(f"sheet: {_scalar(suggestion.sheet)}")
     if suggestion.header_row is not None:
         lines.append(f"header_row: {suggestion.header_row}")
+    if suggestion.encoding_given and suggestion.encoding:
+        lines += ["# read in the encoding --encoding chose", f"encoding: {_scalar(suggestion.encoding)}"]
     lines.append("" if suggestion.fields else "# No lead field found: name the columns for name and phone/email.")
     lines.append("fields:" if suggestion.fields else "fields: {}")
     for choice in suggestion.fields:

@@ -4,10 +4,11 @@ only once it has stopped changing.
 A file is *settled* when its size and modification time have not changed for ``settle`` seconds of the
 watcher's own clock (never its mtime against the wall clock: a copy keeps the source's mtime, and a share's
 clock may be off), it is not empty, it can be opened for reading, a zip-based workbook (xlsx, ods ...)
-opens as a zip, a text file does not end inside a quoted cell, and the marker file (``NAME.done``) exists
+opens as a zip, a text file does not end inside a quoted cell or in a last row short of the header's cells
+(with no line break after it, the row before it whole: a sender paused mid-row), and the marker file (``NAME.done``) exists
 when one is asked for. A file still being written is looked at again later, never failed. A workbook that
-stays unchanged but never becomes a zip (it was truncated for good), a text file that still ends inside a
-quoted cell (its last row is then reported cut off), or a file that stays empty, is taken after
+stays unchanged but never becomes a zip (it was truncated for good), a text file that still ends so (its last
+row is then reported cut off), or a file that stays empty, is taken after
 :data:`BROKEN_ZIP_FACTOR` settle periods and fails with the reason (never left in the inbox for good, where
 ``--once`` would wait for it); so is a file this user may not read (permission denied).
 """
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from importer.read.cut_off import file_ends_inside_quote
+from importer.read.cut_off import file_ends_inside_quote, file_ends_mid_row
 from importer.read.sniff import TEXT_SUFFIXES
 
 __all__ = ["BROKEN_ZIP_FACTOR", "IGNORED_PATTERNS", "Settler", "Verdict", "is_ignored"]
@@ -102,6 +103,8 @@ class Settler:
                 return Verdict(False, "workbook not complete yet")
             if _text_cut_short(path):
                 return Verdict(False, "text not complete yet (it ends inside a quoted cell)")
+            if _is_text(path) and file_ends_mid_row(path):
+                return Verdict(False, "text not complete yet (it stops in the middle of its last row)")
         return Verdict(True)
 
     def forget(self, path: Path) -> None:
@@ -116,8 +119,12 @@ class Settler:
 
 def _text_cut_short(path: Path) -> bool:
     """Whether a text file ends inside a quoted cell of its last line: its sender paused mid-row."""
+    return _is_text(path) and file_ends_inside_quote(path)
+
+
+def _is_text(path: Path) -> bool:
     suffix = path.suffix.lower()
-    return (suffix in TEXT_SUFFIXES or suffix == "") and file_ends_inside_quote(path)
+    return suffix in TEXT_SUFFIXES or suffix == ""
 
 
 def _is_zip(path: Path) -> bool:

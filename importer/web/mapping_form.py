@@ -250,9 +250,10 @@ def check_form(form: MappingForm, table: TableInspection) -> list[str]:
 
 
 def mapping_document(
-    form: MappingForm, table: TableInspection, *, sheet: str | None, header_row: int | None
+    form: MappingForm, table: TableInspection, *, sheet: str | None, header_row: int | None, encoding: str | None = None
 ) -> dict[str, object]:
-    """The mapping as a YAML-ready dictionary (the same keys a hand-written mapping has)."""
+    """The mapping as a YAML-ready dictionary (the same keys a hand-written mapping has); ``encoding``: the one the
+    person chose for the text file, kept so that the command line reads files like it alike."""
     by_position = {c.position: c for c in table.columns}
     fields: dict[str, str] = {}
     metadata: dict[str, str] = {}
@@ -278,6 +279,8 @@ def mapping_document(
         document["sheet"] = sheet
     if header_row is not None:
         document["header_row"] = header_row
+    if encoding is not None:
+        document["encoding"] = encoding
     document["fields"] = fields
     if metadata:
         document["metadata"] = metadata

@@ -43,9 +43,10 @@ from importer.web.mapping_form import (
     write_mapping,
 )
 from importer.web.pages import WebState, redirect, render, upload_of
+from importer.web.region_choice import choose_region, held_for_country
 from importer.web.review import PAGE_SIZE
 from importer.web.uploads import Send, Upload
-from importer.web.work import ServerSettings, recheck_row, review_upload, send_upload
+from importer.web.work import ServerSettings, recheck_row, send_upload, start_review
 
 Handler = Callable[[Request], Awaitable[Response]]
 __all__ = ["FIELD_LABELS", "routes"]
@@ -342,7 +343,7 @@ async def choose_columns(request: Request) -> Response:
         str(data.get("project_id") or "").strip(),
         str(data.get("process_id") or "").strip(),
     )
-    upload.form = form
+    upload.form, upload.region_chosen = form, None  # the country chosen here, until the review chooses another
     problems = check_form(form, table)
     if problems:
         upload.error = " ".join(problems)
@@ -359,7 +360,7 @@ async def choose_columns(request: Request) -> Response:
             target = saved_mapping_path(settings.mappings_dir, str(data.get("mapping_name") or ""))
             if target.exists() and not data.get("replace"):
                 raise ConfigError(f"{target} already exists; tick 'Replace it' to overwrite it, or pick another name.")
-            saved_document = mapping_document(form, table, sheet=sheet, header_row=header_row)
+            saved_document = mapping_document(form, table, sheet=sheet, header_row=header_row, encoding=upload.encoding)
             write_mapping(saved_document, target, comment=f"Saved on the upload page for files like {upload.filename}")
             upload.saved_mapping = target
             upload.error = None
@@ -373,23 +374,6 @@ async def choose_columns(request: Request) -> Response:
 
 
 # -- step 4: review ------------------------------------------------------------------------------
-
-
-def start_review(upload: Upload, settings: ServerSettings) -> None:
-    """The dry run in the background."""
-    task = jobs.Task("review", f"Checking {upload.filename}")
-    with upload.lock:
-        upload.checks += 1
-        check = upload.checks
-        upload.task, upload.review, upload.send = task, None, None
-
-    def work(task: jobs.Task) -> None:
-        review = review_upload(upload, settings, task)
-        with upload.lock:
-            if upload.checks == check:  # an older check ending last never replaces the newest choice's
-                upload.review = review
-
-    jobs.start(task, work)
 
 
 async def review_page(request: Request) -> Response:
@@ -433,6 +417,7 @@ async def review_page(request: Request) -> Response:
             "counts": review.status_counts(),
             "issue_counts": await asyncio.to_thread(review.issue_counts),
             "country_doubt": await asyncio.to_thread(review.country_in_doubt),
+            "sheet_held": await asyncio.to_thread(held_for_country, review),
             "region_chosen": region_name(review.region) if review.region else "",
             "region_data": _data_region(upload, review.region),
             "columns": shown,
@@ -587,6 +572,7 @@ def routes() -> list[tuple[str, Handler, list[str]]]:
         ("/u/{upload_id}/review", review_page, ["GET"]),
         ("/u/{upload_id}/rows/{sheet_row:int}/cell", fix_cell, ["POST"]),
         ("/u/{upload_id}/rows/{sheet_row:int}/exclude", exclude_row, ["POST"]),
+        ("/u/{upload_id}/region", choose_region, ["POST"]),
         ("/u/{upload_id}/send", start_send, ["POST"]),
         ("/u/{upload_id}/send", send_page, ["GET"]),
         ("/u/{upload_id}/download/{kind}", downloads.download, ["GET"]),

@@ -51,6 +51,7 @@ class Upload:
     sheet: str | None = None
     header_row: int | None = None  # set only when the person changed it
     encoding: str | None = None  # a text file's, when the person chose one (None: as detected)
+    region_chosen: str | None = None  # numbers without + read in it for this file, as --region (review page)
     form: MappingForm | None = None
     mapping_path: Path | None = None  # the working mapping (also what a send records in the ledger)
     saved_mapping: Path | None = None  # under mappings/, when saved or picked

@@ -17,6 +17,7 @@ from importer.pipeline import Outcome
 from importer.read.source import ReadOptions
 from importer.report.rows import summarize
 from importer.text_columns import TextColumns
+from importer.web import jobs
 from importer.web.jobs import Task
 from importer.web.review import Review, write_rows_to_fix
 from importer.web.uploads import Send, Upload
@@ -50,7 +51,7 @@ def review_upload(upload: Upload, settings: ServerSettings, task: Task) -> Revie
     import importer
 
     assert upload.mapping_path is not None
-    mapping = load_mapping(upload.mapping_path)
+    mapping = _working_mapping(upload)
     outcome = importer.validate_file(
         upload.path, mapping, read=read_options(upload), progress=task.progress, ledger=_ledger(settings)
     )
@@ -66,6 +67,29 @@ def review_upload(upload: Upload, settings: ServerSettings, task: Task) -> Revie
         already_imported=int((rows["status"] == "already-imported").sum()),
         checked=outcome,
     )
+
+
+def start_review(upload: Upload, settings: ServerSettings) -> None:
+    """The dry run in the background."""
+    task = jobs.Task("review", f"Checking {upload.filename}")
+    with upload.lock:
+        upload.checks += 1
+        check = upload.checks
+        upload.task, upload.review, upload.send = task, None, None
+
+    def work(task: jobs.Task) -> None:
+        review = review_upload(upload, settings, task)
+        with upload.lock:
+            if upload.checks == check:  # an older check ending last never replaces the newest choice's
+                upload.review = review
+
+    jobs.start(task, work)
+
+
+def _working_mapping(upload: Upload) -> LeadMapping:
+    """The upload's working mapping, with the country chosen on the review page as ``--region`` gives one."""
+    assert upload.mapping_path is not None
+    return load_mapping(upload.mapping_path, default_region=upload.region_chosen)
 
 
 def _ledger(settings: ServerSettings) -> Path | None:
@@ -95,7 +119,7 @@ def recheck_row(upload: Upload, settings: ServerSettings, sheet_row: int, column
     position = review.position(sheet_row)
     if position is None:
         raise ConfigError(f"row {sheet_row} is not a data row of this sheet.")
-    mapping = load_mapping(upload.mapping_path)
+    mapping = _working_mapping(upload)
     cells = review.cells.iloc[position].astype(str).tolist()
     cells[list(review.cells.columns).index(column)] = value
     one = upload.folder / "recheck.csv"
@@ -137,7 +161,7 @@ def send_upload(upload: Upload, settings: ServerSettings, send: Send) -> None:
             "VOX_API_TOKEN is not set where leadimport serve runs: stop the server, set it (and VOX_BASE_URL "
             "for a CRM other than the default), and start it again. The token never goes through this page."
         )
-    mapping = load_mapping(upload.mapping_path)
+    mapping = _working_mapping(upload)
     source, read, sheet_rows = upload.path, read_options(upload), None
     if review.changed:
         source = _edited_copy(upload, review)

@@ -1,0 +1,44 @@
+"""A phone cell's characters as the ones it means: digits of any script (Arabic-Indic, Devanagari, Bengali,
+full-width), a full-width plus and minus, wide and thin spaces, and a dot between digit groups (98·450·12345, a
+Japanese keyboard's katakana middle dot) as a space."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from importer.columns import ArrowText, to_bool
+
+_DOTS = "\u00b7\u2022\u2219\u2027\u30fb\uff65\u2024\u0387"
+"""Middle dot, bullet, bullet operator, hyphenation point, katakana middle dot (and its half-width form), one dot
+leader, Greek ano teleia: one of them alone between two digits parts the groups (a run of them hides digits:
+:mod:`importer.normalize.phone_cells` reads that first)."""
+_BETWEEN = re.compile(rf"(?<=\d)\s*[{_DOTS}]\s*(?=\d)")
+
+
+def fold_phone_text(values: ArrowText) -> pa.Array:
+    """``values`` (of the same Arrow type) with what is not ASCII in a number written as the ASCII it stands for
+    (cells that are ASCII already are left as they are, and only the others are looked at)."""
+    array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    other = np.flatnonzero(~to_bool(pc.fill_null(pc.string_is_ascii(array), True)))
+    if len(other) == 0:
+        return array
+    mask = np.zeros(len(array), dtype=bool)
+    mask[other] = True
+    folded = [fold_phone_cell(cell) for cell in pc.take(array, pa.array(other)).to_pylist()]
+    return pc.replace_with_mask(array, pa.array(mask), pa.array(folded, array.type))
+
+
+@lru_cache(maxsize=4096)
+def fold_phone_cell(cell: str) -> str:
+    """One cell as :func:`fold_phone_text` folds it."""
+    if cell.isascii():
+        return cell
+    text = unicodedata.normalize("NFKC", cell)  # full-width forms and wide spaces to their plain forms
+    text = "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text)
+    return _BETWEEN.sub(" ", text)
