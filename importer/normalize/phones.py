@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -365,7 +364,8 @@ def _classify_chunk(texts: list[str], region: str) -> list[tuple[str, str, str, 
 
 
 def classify_phone(text: str, region: str) -> tuple[str, str, str, str]:
-    """One cell through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
+    """One cell, its other scripts' and full-width forms folded already (:func:`fold_phone_text`, NFKC and more),
+    through phonenumbers: (e164, digits for fake checks, issue, warnings)."""
     t, warnings, verdict = _number_in(text, region)
     if verdict is not None:
         return verdict
@@ -391,8 +391,6 @@ def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, 
     second number), with the warnings that says; or a verdict already given by how the cell is written."""
     if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
         return text, [], ("", "", issues.INVALID_PHONE.code, "")
-    if not text.isascii():  # the full-width digits, brackets, hyphens and + a Japanese or Chinese keyboard types
-        text = unicodedata.normalize("NFKC", text)
     link = _WHATSAPP_LINK.match(text.strip())
     t = f"+{link.group(1)}" if link else _without_label(_PREFIX.sub("", text.strip()), region)
     t = _PLUSES.sub(r"\1+", t)
@@ -558,7 +556,7 @@ def normalize_phones_anywhere(raw: pd.Series) -> PhoneColumns:
     """Phones of rows with no region to read them in: only numbers written with + and a country code are valid."""
     column = pc.cast(to_arrow(raw), pa.string())
     encoded = pc.dictionary_encode(column)
-    values = trim_whitespace(strip_invisible(pc.cast(encoded.dictionary, pa.string()))).to_pylist()
+    values = trim_whitespace(fold_phone_text(strip_invisible(pc.cast(encoded.dictionary, pa.string())))).to_pylist()
     verdicts = [
         ("", "", "", "") if (v or "").casefold() in PLACEHOLDERS else classify_phone(v or "", NO_REGION) for v in values
     ]
