@@ -95,21 +95,13 @@ def read_phones(
     if several.any():
         rows = np.flatnonzero(several)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MULTIPLE_PHONES.code)))
-    siblings = _siblings(columns)
-    read: dict[int, tuple[ArrowText, np.ndarray, np.ndarray]] = {}  # the siblings' cells, read once for both uses
-
-    def cells_of(at: int) -> tuple[ArrowText, np.ndarray, np.ndarray]:
-        if at not in siblings:
-            return phone_cells(columns[at][1])
-        if at not in read:
-            read[at] = phone_cells(columns[at][1])
-        return read[at]
-
-    for at, (header, _) in enumerate(columns[1:], start=1):
+    # The siblings' cells, read once for both the fallback and the mobile-first choice (which reads them all)
+    siblings = {at: phone_cells(columns[at][1]) for at in _siblings(columns)}
+    for at, (header, cells) in enumerate(columns[1:], start=1):
         lacking = ~to_bool(nonempty(e164)) | made_up(issue)
         if not lacking.any():
             break
-        theirs, their_several, _ = cells_of(at)
+        theirs, their_several, _ = siblings[at] if at in siblings else phone_cells(cells)
         candidates = np.flatnonzero(lacking & _own_values(theirs))
         if len(candidates) == 0:
             continue
@@ -127,9 +119,9 @@ def read_phones(
         issue = _set(issue, rows, _take(got_issue, take))
         warning = _set(warning, rows, _join(notes, _codes(len(rows), named)))
         raw = _set(raw, rows, _take(theirs, rows))
-    for at in siblings:
+    for at, (theirs, _, _) in siblings.items():
         now = RowPhones(e164, issue, warning, raw)
-        e164, issue, warning, raw = _mobile_first(columns[at][0], cells_of(at)[0], now, regions, default)
+        e164, issue, warning, raw = _mobile_first(columns[at][0], theirs, now, regions, default)
     if default is not None and not chosen and regions.home.any():
         found = sheet_country(raw, e164, issue, regions.home, default, evidence or Evidence())
         if found is not None:
