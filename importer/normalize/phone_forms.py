@@ -8,7 +8,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -25,13 +24,12 @@ def fold_phone_text(values: ArrowText) -> pa.Array:
     """``values`` (of the same Arrow type) with what is not ASCII in a number written as the ASCII it stands for
     (cells that are ASCII already are left as they are, and only the others are looked at)."""
     array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    other = np.flatnonzero(~to_bool(pc.fill_null(pc.string_is_ascii(array), True)))
-    if len(other) == 0:
+    other = ~to_bool(pc.fill_null(pc.string_is_ascii(array), True))
+    if not other.any():
         return array
-    mask = np.zeros(len(array), dtype=bool)
-    mask[other] = True
-    folded = [fold_phone_cell(cell) for cell in pc.take(array, pa.array(other)).to_pylist()]
-    return pc.replace_with_mask(array, pa.array(mask), pa.array(folded, array.type))
+    mask = pa.array(other)
+    folded = [fold_phone_cell(cell) for cell in pc.filter(array, mask).to_pylist()]
+    return pc.replace_with_mask(array, mask, pa.array(folded, array.type))
 
 
 @lru_cache(maxsize=4096)
