@@ -234,7 +234,7 @@ def normalize_phones_without_region(raw: pd.Series) -> PhoneColumns:
         known = _calling_codes(size)
         hit = signed & (region == NO_REGION) & to_bool(pc.is_in(prefix, value_set=known))
         if hit.any():
-            region[hit] = [_main_region(int(code)) for code in pc.filter(prefix, pa.array(hit)).to_pylist()]
+            region[hit] = [main_region(int(code)) for code in pc.filter(prefix, pa.array(hit)).to_pylist()]
     groups = pd.unique(region)
     if len(groups) == 1 and groups[0] == NO_REGION:
         return normalize_phones_anywhere(raw)
@@ -252,9 +252,10 @@ def normalize_phones_without_region(raw: pd.Series) -> PhoneColumns:
 @lru_cache(maxsize=3)
 def _calling_codes(size: int) -> pa.Array:
     codes = [str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == size]
-    return pa.array([c for c in codes if _main_region(int(c)) in phonenumbers.SUPPORTED_REGIONS], pa.large_string())
+    return pa.array([c for c in codes if main_region(int(c)) in phonenumbers.SUPPORTED_REGIONS], pa.large_string())
 
 
 @lru_cache(maxsize=512)
-def _main_region(code: int) -> str:
+def main_region(code: int) -> str:
+    """The main region of a calling code (MA for +212, US for +1)."""
     return str(phonenumbers.region_code_for_country_code(code))

@@ -20,7 +20,7 @@ from pathlib import Path
 import phonenumbers
 from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
-from importer.normalize.countries import region_of_code
+from importer.normalize.countries import main_region, region_of_code
 from importer.normalize.foreign import long_groups_split, opens_with_own_group
 from importer.normalize.mexican import retired_mexican
 from importer.normalize.ninth_digit import with_ninth_digit
@@ -285,7 +285,7 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
         code = phonenumbers.country_code_for_region(region)
         # Of regions sharing a code whose numbers fit alike, the code's main one (06 12 34 56 78: Morocco, not
         # Western Sahara, whose numbering is Morocco's)
-        if score > by_code.get(code, 0.0) or (score == by_code.get(code) and region == _main(code)):
+        if score > by_code.get(code, 0.0) or (score == by_code.get(code) and region == main_region(code)):
             by_code[code], best_region[code] = score, region
     if not by_code:
         evidence.append(f"none of {len(sample)} numbers without a country code is valid in any country")
@@ -343,14 +343,9 @@ def _tied_by_shape(sample: list[str], best_region: dict[int, str], tied: list[in
 
 def _best_in(fit: dict[str, float], code: int) -> str:
     return max(
-        (r for r in fit if phonenumbers.country_code_for_region(r) == code), key=lambda r: (fit[r], r == _main(code))
+        (r for r in fit if phonenumbers.country_code_for_region(r) == code),
+        key=lambda r: (fit[r], r == main_region(code)),
     )
-
-
-@cache
-def _main(code: int) -> str:
-    """The main region of a calling code (MA for +212, US for +1)."""
-    return str(phonenumbers.region_code_for_country_code(code))
 
 
 def _fit(cell: str) -> dict[str, float]:
