@@ -36,10 +36,10 @@ def numbers_point_to(values: list[str], home: str) -> int | None:
     sample = _sample(values)
     if len(sample) < FEWEST:
         return None
-    at_home = _people_share(sample, phonenumbers.country_code_for_region(home))
+    home_code = phonenumbers.country_code_for_region(home)
+    at_home = _people_share(sample, home_code)
     if at_home > 1 - LEAD:
         return None  # most of them are home's people's numbers: no country can lead it by enough
-    home_code = phonenumbers.country_code_for_region(home)
     valid: dict[int, int] = {}
     for regions in fitting_regions(sample, every_region()):
         for code in {phonenumbers.country_code_for_region(region) for region in regions} - {home_code}:
