@@ -6,14 +6,13 @@ in the caller's process.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import os
-import sys
 from types import TracebackType
 from typing import ClassVar
 
 from tqdm import tqdm
+
+from importer.glibc_malloc import M_ARENA_MAX, mallopt
 
 
 def tune_process() -> None:
@@ -30,9 +29,6 @@ def tune_process() -> None:
     _one_heap_arena()
 
 
-M_ARENA_MAX = -8
-
-
 def _one_heap_arena() -> None:
     """One glibc heap arena for every thread (unless the user set ``glibc.malloc.arena_max``).
 
@@ -41,11 +37,7 @@ def _one_heap_arena() -> None:
     with its own allocator, so the one arena's lock is seldom contended. The send raises it to two later
     (:func:`importer.send.malloc_arenas.bound_heap_growth`).
     """
-    if not sys.platform.startswith("linux") or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
-        return
-    with contextlib.suppress(OSError, AttributeError):  # glibc only: musl and others lack the name or the library
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-        mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    if "arena_max" not in os.environ.get("GLIBC_TUNABLES", ""):
         mallopt(M_ARENA_MAX, 1)
 
 

@@ -10,6 +10,7 @@ import codecs
 import csv
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -20,8 +21,7 @@ __all__ = [
     "TAIL_CHARS",
     "ends_inside_quote",
     "ends_mid_row",
-    "file_ends_inside_quote",
-    "file_ends_mid_row",
+    "file_cut_short",
     "file_tail",
     "last_row",
 ]
@@ -113,14 +113,24 @@ def _file_ends(path: Path, size: int = 4096) -> tuple[str, str] | None:
     return opening.decode(codec or "utf-8", errors="ignore"), tail.decode(codec or "utf-8", errors="ignore")
 
 
-def file_ends_mid_row(path: Path) -> bool:
-    """Whether the text file at ``path`` ends, with no line break, in a last line of fewer cells than the header
-    while the line before it has them all: what the reader reports ``cut-off-row`` (an exporter that leaves out
-    trailing empty cells does so on the line before too). Unreadable files are not looked at (False)."""
+def file_cut_short(path: Path) -> Literal["quote", "row"] | None:
+    """How the text file at ``path`` ends cut short, its ends read once: ``"quote"`` when inside a quoted cell of
+    its last line (with any usual delimiter), ``"row"`` when, with no line break, in a last line of fewer cells
+    than the header while the line before it has them all: what the reader reports ``cut-off-row`` (an exporter
+    that leaves out trailing empty cells does so on the line before too). None when neither, or when it cannot
+    be read."""
     ends = _file_ends(path)
     if ends is None:
-        return False
+        return None
     head, tail = ends
+    if any(ends_inside_quote(tail, d) for d in _DELIMITERS):
+        return "quote"
+    return "row" if _ends_short_row(head, tail) else None
+
+
+def _ends_short_row(head: str, tail: str) -> bool:
+    """Whether ``tail`` (a file's end; ``head``: its opening) ends, with no line break, in a last line of fewer
+    cells than the widest opening line while the line before it has them all."""
     if not tail or tail.endswith(("\n", "\r")):
         return False
     lines = tail.splitlines()
@@ -137,15 +147,6 @@ def file_ends_mid_row(path: Path) -> bool:
 def _cells(line: str, delimiter: str) -> int:
     """How many cells ``line`` holds, quoted cells read as the reader reads them."""
     return len(next(csv.reader([line], delimiter=delimiter), []))
-
-
-def file_ends_inside_quote(path: Path, delimiter: str | None = None) -> bool:
-    """Whether the text file at ``path`` ends inside a quoted cell of its last line (with any usual delimiter
-    when ``delimiter`` is None). Unreadable files are not looked at (False)."""
-    text = file_tail(path)
-    if text is None:
-        return False
-    return any(ends_inside_quote(text, d) for d in ((delimiter,) if delimiter else _DELIMITERS))
 
 
 def _utf16(head: bytes) -> str | None:

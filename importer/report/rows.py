@@ -23,6 +23,7 @@ from importer.columns import (
     column_arrays,
     columns_holding,
     first_char_in,
+    narrowed,
     nonempty,
     signed_digits,
     to_arrow,
@@ -434,9 +435,7 @@ def _excel_would_change(text: pa.Array) -> np.ndarray:
     if count > len(text) // 4:
         risky = to_bool(pc.match_substring_regex(text, _EXCEL_CONVERTS))
     else:
-        at = np.flatnonzero(may)
-        risky = np.zeros(len(text), dtype=bool)
-        risky[at] = to_bool(pc.match_substring_regex(pc.take(text, pa.array(at)), _EXCEL_CONVERTS))
+        risky = narrowed(text, may, lambda some: pc.match_substring_regex(some, _EXCEL_CONVERTS))
     return np.asarray(risky | first_char_in(text, _FORMULA_START), dtype=bool)
 
 

@@ -9,12 +9,8 @@ unmapped) each time, keep the heap near what is in use.
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import sys
+from importer.glibc_malloc import M_ARENA_MAX, M_MMAP_THRESHOLD, mallopt
 
-M_MMAP_THRESHOLD = -3
-M_ARENA_MAX = -8
 ARENAS = 2
 MMAP_THRESHOLD = 128 * 1024
 """glibc's default, fixed: setting it turns off the threshold's growth after each large free."""
@@ -22,10 +18,4 @@ MMAP_THRESHOLD = 128 * 1024
 
 def bound_heap_growth() -> bool:
     """Tune glibc's allocator for the rest of the process (elsewhere nothing is done); whether it was."""
-    if not sys.platform.startswith("linux"):
-        return False
-    with contextlib.suppress(OSError, AttributeError):
-        mallopt = ctypes.CDLL("libc.so.6").mallopt  # glibc only: musl and others lack the name or the library
-        mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-        return bool(mallopt(M_ARENA_MAX, ARENAS)) and bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
-    return False
+    return mallopt(M_ARENA_MAX, ARENAS) and mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)

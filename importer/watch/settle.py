@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from importer.read.cut_off import file_ends_inside_quote, file_ends_mid_row
+from importer.read.cut_off import file_cut_short
 from importer.read.sniff import TEXT_SUFFIXES
 
 __all__ = ["BROKEN_ZIP_FACTOR", "IGNORED_PATTERNS", "Settler", "Verdict", "is_ignored"]
@@ -101,10 +101,9 @@ class Settler:
         if quiet < self.settle * BROKEN_ZIP_FACTOR:  # past that, a file is taken however it ends: not read
             if path.suffix.lower() in ZIP_SUFFIXES and not _is_zip(path):
                 return Verdict(False, "workbook not complete yet")
-            if _text_cut_short(path):
-                return Verdict(False, "text not complete yet (it ends inside a quoted cell)")
-            if _is_text(path) and file_ends_mid_row(path):
-                return Verdict(False, "text not complete yet (it stops in the middle of its last row)")
+            cut = file_cut_short(path) if _is_text(path) else None
+            if cut is not None:
+                return Verdict(False, f"text not complete yet ({_CUT_SHORT[cut]})")
         return Verdict(True)
 
     def forget(self, path: Path) -> None:
@@ -117,9 +116,8 @@ class Settler:
             del self._seen[gone]
 
 
-def _text_cut_short(path: Path) -> bool:
-    """Whether a text file ends inside a quoted cell of its last line: its sender paused mid-row."""
-    return _is_text(path) and file_ends_inside_quote(path)
+_CUT_SHORT = {"quote": "it ends inside a quoted cell", "row": "it stops in the middle of its last row"}
+"""How a text file whose sender paused mid-row ends (:func:`importer.read.cut_off.file_cut_short`), in words."""
 
 
 def _is_text(path: Path) -> bool:
