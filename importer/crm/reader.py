@@ -78,6 +78,10 @@ _AUTH = re.compile(
 _NOT_FOUND = re.compile(r"not found|\bno (?:such )?lead\b|does ?n[o']t exist", re.IGNORECASE)
 _RATE = re.compile(r"too many requests|rate.?limit", re.IGNORECASE)
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
+_REFUSALS = frozenset({400, 409, 422})
+"""Statuses a CRM refuses leads with: 400 (the contract), 409 Conflict (a duplicate), 422 Unprocessable Entity
+(failed validation); each is read as the contract's 400."""
+_BARE_CONFLICT = "HTTP 409 Conflict: the CRM holds a conflicting lead (it gave no reason)"
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
 _RESUME = "then run the same command again: rows not yet sent are kept as pending."
@@ -107,11 +111,13 @@ class Reader:
             return Answered(tuple(leads), unread=self._redact(answers.excerpt(response.text)) or "(empty)")
         if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
             return self._too_large(leads, tally)
+        if response.status_code == 409 and body is None and not response.text.strip():
+            return self._read_400(_BARE_CONFLICT, leads, tally, conflict=True, status=409)
         common = self._read_common(response, body)
         if common is not None:
             return common
         status = response.status_code
-        if arrays is not None and (status == 400 or 200 <= status < 300):
+        if arrays is not None and (status in _REFUSALS or 200 <= status < 300):
             return Answered(_apply_arrays(arrays, leads, tally))
         message = self._redact(answers.error_text(body))
         if 200 <= status < 300 and message and _says_failed(body):
@@ -119,8 +125,10 @@ class Reader:
             return self._stop_in_2xx(message, response) or self._read_400(message, leads, tally)
         if 200 <= status < 300:
             return Answered(tuple(leads))
-        if status == 400:
-            return self._read_400(message, leads, tally)
+        if status in _REFUSALS:
+            if status == 409 and not message:
+                message = _BARE_CONFLICT
+            return self._read_400(message, leads, tally, conflict=status == 409, status=status)
         if status == 404 and "process not found" in message.lower():
             return Halted(
                 ProcessNotFound(
@@ -158,15 +166,19 @@ class Reader:
         tally.reject(answers.ref(leads[0]), "this lead alone is too large for the server (HTTP 413): shorten its cells")
         return Answered(())
 
-    def _read_400(self, message: str, leads: list[Lead], tally: Tally) -> Step:
-        """A 400 without per-lead arrays: too many leads, one bad lead, or our bug."""
+    def _read_400(
+        self, message: str, leads: list[Lead], tally: Tally, *, conflict: bool = False, status: int = 400
+    ) -> Step:
+        """A 400 (or 409, 422) without per-lead arrays: too many leads, one bad lead, or our bug. ``conflict``:
+        the status says the lead is a duplicate (409), whatever the words."""
         limit = _MAX_LEADS.search(message)
         if limit is not None and len(leads) > 1:
             half = math.ceil(len(leads) / 2)
             cap = int(limit.group(1))
             return Split(min(half, cap) if cap > 0 else half)
         if limit is None and message and not _REQUEST_SHAPE.search(message):
-            if len(leads) == 1 and _DUPLICATE.search(message):
+            duplicate = conflict or _DUPLICATE.search(message) is not None
+            if len(leads) == 1 and duplicate:
                 tally.duplicates[answers.ref(leads[0])] = message  # maybe stored by an earlier request: looked up
                 return Answered(tuple(leads))
             if len(leads) == 1:
@@ -175,7 +187,6 @@ class Reader:
             # One lead's problem refused the whole batch. A duplicate counts toward the key block each
             # time it is sent, so then every lead goes alone (the duplicate is sent once more, not once
             # per halving); any other problem is narrowed down by halves.
-            duplicate = _DUPLICATE.search(message) is not None
             log.info(
                 "The CRM refused a batch of %d leads (%s); sending it %s",
                 len(leads),
@@ -185,7 +196,7 @@ class Reader:
             return Split(1 if duplicate else math.ceil(len(leads) / 2))
         return Halted(
             ClientBug(
-                f"The CRM rejected the request as malformed (HTTP 400: {message or 'no message'}). "
+                f"The CRM rejected the request as malformed (HTTP {status}: {message or 'no message'}). "
                 "This is a bug in leadimport: please report it. No lead was marked failed."
             ),
             landed=False,
@@ -330,7 +341,7 @@ def _duplicate_refusals(body: object, status: int) -> int:
     """How many leads an answer refuses as duplicates (an already-called phone, a repeated referenceId)."""
     if answers.has_arrays(body):
         return sum(1 for item in answers.items(body, "errors") if _DUPLICATE.search(answers.item_message(item)))
-    if status == 400 and _DUPLICATE.search(answers.error_text(body)):
+    if status == 409 or (status in _REFUSALS and _DUPLICATE.search(answers.error_text(body))):
         return 1
     return 0
 

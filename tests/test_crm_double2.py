@@ -1,0 +1,73 @@
+"""Imports against a CRM that answers in more ways the contract leaves open (docs/crm-contract.md §6), over
+real HTTP on loopback: refusals under other statuses than 400 (409 Conflict, 422 Unprocessable Entity) and
+answers whose keys are spelled in another case. Every good lead is stored once, every row says what became
+of it, the exit code follows docs/design.md, and a rerun sends nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from importer.sandbox.server import Sandbox
+from tests.sandbox_util import MAPPING, good_phones, write_sheet
+from tests.test_crm_double import CALLED, crm_settings, import_into, statuses
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"errors_status": 409},
+        {"errors_status": 422},
+        {"errors_status": 409, "error_shape": "guide"},
+        {"whole_batch_refusal": 409},
+        {"whole_batch_refusal": 422},
+    ],
+    ids=["409-arrays", "422-arrays", "409-guide-errors", "409-whole-batch", "422-whole-batch"],
+)
+def test_refusals_under_409_or_422_reject_those_leads_and_store_the_others(
+    tmp_path: Path, mapping_file: Callable[..., Path], overrides: dict[str, Any]
+) -> None:
+    """A CRM answering its per-lead refusals (or a batch refused whole for one lead) with 409 Conflict or 422
+    Unprocessable Entity instead of 400: the refused leads are rejected with the CRM's message, the others
+    stored once, the run goes on (it stopped as 'an unexpected body', every row pending), and a rerun sends
+    nothing again."""
+    phones = good_phones(12, seed=311)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(called=[phones[1], phones[7]], **overrides)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        stored = crm.leads()
+        again = import_into(crm, sheet, mapping, ledger)
+        after = crm.stats()
+    rows = statuses(outcome)
+    assert outcome.stop_message is None
+    assert rows[phones[1]] == rows[phones[7]] == ("rejected", CALLED)
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(set(phones) - {phones[1], phones[7]})
+    assert outcome.summary.counts == {"accepted": 10, "rejected": 2} and outcome.exit_code == 1
+    assert again.summary.counts == {"already-imported": 10, "rejected": 2}
+    assert len(crm.leads()) == 10 and not after.blocked
+
+
+def test_a_409_without_a_reason_is_read_as_a_duplicate_of_one_lead() -> None:
+    """A bare 409 Conflict (no body) for a batch: each lead goes alone (the conflicting one is a duplicate,
+    sent once more, not once per halving); it is rejected saying the CRM reported a conflict, the others
+    are stored, and the run goes on."""
+    import httpx
+
+    from tests.test_crm import FakeCrm, Harness, accept_all, leads
+
+    def conflict_on_r2(sent: list[dict[str, Any]]) -> httpx.Response:
+        if any(lead["referenceId"] == "r2" for lead in sent):
+            return httpx.Response(409)
+        return accept_all(sent)
+
+    crm = FakeCrm(*[conflict_on_r2] * 10)
+    result = Harness(crm).submit(leads(1, 2, 3, 4))
+    assert result.stop is None
+    assert result.outcomes["r2"].state == "rejected"
+    assert "409 Conflict" in str(result.outcomes["r2"].message)
+    assert {ref for ref, o in result.outcomes.items() if o.state == "accepted"} == {"r1", "r3", "r4"}
+    assert sum("r2" in batch for batch in crm.refs_posted()) == 2
