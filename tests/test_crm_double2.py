@@ -71,3 +71,68 @@ def test_a_409_without_a_reason_is_read_as_a_duplicate_of_one_lead() -> None:
     assert "409 Conflict" in str(result.outcomes["r2"].message)
     assert {ref for ref, o in result.outcomes.items() if o.state == "accepted"} == {"r1", "r3", "r4"}
     assert sum("r2" in batch for batch in crm.refs_posted()) == 2
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"error_shape": "guide"}, {"answer_shape": "envelope"}, {"answer_shape": "results"}],
+    ids=["arrays", "guide-errors", "envelope", "results"],
+)
+def test_answers_whose_keys_are_capitalized_are_read_lead_by_lead(
+    tmp_path: Path, mapping_file: Callable[..., Path], overrides: dict[str, Any]
+) -> None:
+    """A CRM whose serializer capitalizes every key (Success, Errors, ReferenceId, _Id, Data): each answer is
+    read as the contract's. The refused leads are rejected with the CRM's message at once, never sent again,
+    the others accepted with their _id, nothing looked up or sent twice; a rerun (which looks leads up) sends
+    nothing."""
+    phones = good_phones(12, seed=312)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(called=phones[:2], key_case="pascal", **overrides)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        stored = crm.leads()
+        first = crm.stats()
+        again = import_into(crm, sheet, mapping, ledger)
+        after = crm.stats()
+    rows = statuses(outcome)
+    assert {phone: rows[phone] for phone in phones[:2]} == {phone: ("rejected", CALLED) for phone in phones[:2]}
+    assert all(rows[phone][0] == "accepted" for phone in phones[2:])
+    ids = {str(lead["phone"])[-10:]: lead["_id"] for lead in stored}
+    assert sorted(ids) == sorted(phones[2:])
+    assert [str(i) for i in outcome.rows["lead_id"][2:]] == [ids[phone] for phone in phones[2:]]
+    assert first.duplicates == 2 and sum(first.initiate_sizes) == 12 and outcome.exit_code == 1  # each sent once
+    assert again.summary.counts == {"already-imported": 10, "rejected": 2} and after.duplicates == 2
+    assert len(crm.leads()) == 10
+
+
+def test_answers_in_snake_case_are_read_without_lookups() -> None:
+    """A bulk answer in snake case (reference_id, lead_id) and in capitals (ERRORS, Error): the stored leads
+    get their ids, the refused one the CRM's message, nothing is looked up or sent again."""
+    import httpx
+
+    from tests.test_crm import FakeCrm, Harness, leads
+
+    body = {
+        "success": [{"lead_id": "a1", "reference_id": "r1"}, {"lead_id": "a3", "reference_id": "r3"}],
+        "ERRORS": [{"Reference_ID": "r2", "Error": "Phone number contains repeating digits pattern"}],
+    }
+    crm = FakeCrm(httpx.Response(200, json=body))
+    result = Harness(crm).submit(leads(1, 2, 3))
+    assert {ref: (o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()} == {
+        "r1": ("accepted", "a1", None),
+        "r2": ("rejected", None, "Phone number contains repeating digits pattern"),
+        "r3": ("accepted", "a3", None),
+    }
+    assert crm.gets == [] and len(crm.posts) == 1
+
+
+def test_key_spelling_keeps_the_contracts_key_and_the_leads_metadata() -> None:
+    """Keys are renamed only where the contract's spelling is absent, and a lead's metadata keeps its own."""
+    from importer.crm.keys import canonical
+
+    documented = {"success": [{"_id": "a1", "referenceId": "r1"}], "errors": []}
+    assert canonical(documented) is documented
+    body = {"Data": {"_Id": "a1", "_id": "a2", "ReferenceId": "r1", "Metadata": {"Lead_ID": "x", "Phone": "1"}}}
+    assert canonical(body) == {
+        "data": {"_id": "a2", "referenceId": "r1", "metadata": {"Lead_ID": "x", "Phone": "1"}},
+    }
