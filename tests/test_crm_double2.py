@@ -136,3 +136,32 @@ def test_key_spelling_keeps_the_contracts_key_and_the_leads_metadata() -> None:
     assert canonical(body) == {
         "data": {"_id": "a2", "referenceId": "r1", "metadata": {"Lead_ID": "x", "Phone": "1"}},
     }
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (404, {"message": "Process 507f1f77bcf86cd799439012 does not exist"}),
+        (404, {"error": "No such process"}),
+        (400, {"error": "Invalid processId"}),
+        (422, {"error": "processId: unknown process"}),
+        (200, {"success": False, "error": "Process does not exist in this project"}),
+    ],
+    ids=["404-does-not-exist", "404-no-such", "400-invalid", "422-unknown", "200-success-false"],
+)
+def test_a_process_the_crm_does_not_know_in_other_words_stops_the_run(status: int, body: dict[str, Any]) -> None:
+    """The CRM refusing the configured process in other words than the contract's 'Process not found', or under
+    400/422: the run stops at once as a wrong process id (fixed in the mapping), its leads unsent (pending),
+    not split lead by lead into a request per lead, each lead rejected for good (400), nor a 'bug in leadimport'
+    (404)."""
+    import httpx
+
+    from importer.errors import ProcessNotFound
+    from tests.test_crm import FakeCrm, Harness, leads
+
+    crm = FakeCrm(*[httpx.Response(status, json=body)] * 10)
+    result = Harness(crm).submit(leads(1, 2, 3, 4))
+    assert isinstance(result.stop, ProcessNotFound), result.stop
+    assert "process id" in str(result.stop) and str(body.get("error") or body.get("message")) in str(result.stop)
+    assert result.outcomes == {} and sorted(result.unsent) == ["r1", "r2", "r3", "r4"]
+    assert len(crm.posts) == 1

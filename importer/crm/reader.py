@@ -76,6 +76,14 @@ _AUTH = re.compile(
 )
 """A refusal of the token or project (what a 401/403 says), under another status."""
 _NOT_FOUND = re.compile(r"not found|\bno (?:such )?lead\b|does ?n[o']t exist", re.IGNORECASE)
+_PROCESS_MISSING = re.compile(
+    r"\bprocess(?:\s*id)?\b[^.;]{0,60}?(?:\bnot found|\bdoes ?n[o']t exist)"
+    r"|\bprocess\s*id\b[^.;]{0,20}?\b(?:invalid|unknown|not valid)\b"
+    r"|\b(?:invalid|unknown|no such)\s+process(?:\s*id)?\b",
+    re.IGNORECASE,
+)
+"""The CRM refusing the process itself ("Process not found for lead with processId: …", "Invalid processId",
+"No such process"), in whatever status: the configured process is wrong for every lead."""
 _RATE = re.compile(r"too many requests|rate.?limit", re.IGNORECASE)
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
 _REFUSALS = frozenset({400, 409, 422})
@@ -125,33 +133,31 @@ class Reader:
             return self._stop_in_2xx(message, response) or self._read_400(message, leads, tally)
         if 200 <= status < 300:
             return Answered(tuple(leads))
+        if status in (*_REFUSALS, 404) and _PROCESS_MISSING.search(message):
+            return self._no_process(message)
         if status in _REFUSALS:
             if status == 409 and not message:
                 message = _BARE_CONFLICT
             return self._read_400(message, leads, tally, conflict=status == 409, status=status)
-        if status == 404 and "process not found" in message.lower():
-            return Halted(
-                ProcessNotFound(
-                    f"The CRM has no such process ({message}). Check the process id "
-                    f"in the mapping ({self._settings.process_id})."
-                ),
-                landed=False,
-            )
         return Halted(self._unexpected(response), landed=False)
+
+    def _no_process(self, message: str) -> Halted:
+        """The stop for a process the CRM does not know: nothing was stored, every lead stays unsent."""
+        return Halted(
+            ProcessNotFound(
+                f"The CRM has no such process ({message}). Check the process id "
+                f"in the mapping ({self._settings.process_id})."
+            ),
+            landed=False,
+        )
 
     def _stop_in_2xx(self, message: str, response: Answer) -> Halted | Throttled | None:
         """A 2xx whose body says the request failed, read as the status its message implies: a key block, a
         rate limit, a refused token or project, an unknown process; None for anything else."""
         if _KEY_BLOCKED.search(message):
             return self._read_429(response, blocked=True)
-        if "process not found" in message.lower():
-            return Halted(
-                ProcessNotFound(
-                    f"The CRM has no such process ({message}). Check the process id "
-                    f"in the mapping ({self._settings.process_id})."
-                ),
-                landed=False,
-            )
+        if _PROCESS_MISSING.search(message):
+            return self._no_process(message)
         if _AUTH.search(message):
             return Halted(self._auth_failed(response.status_code, message), landed=False)
         if _RATE.search(message):
