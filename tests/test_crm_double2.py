@@ -165,3 +165,27 @@ def test_a_process_the_crm_does_not_know_in_other_words_stops_the_run(status: in
     assert "process id" in str(result.stop) and str(body.get("error") or body.get("message")) in str(result.stop)
     assert result.outcomes == {} and sorted(result.unsent) == ["r1", "r2", "r3", "r4"]
     assert len(crm.posts) == 1
+
+
+def test_a_cap_the_crm_states_below_1000_is_kept_for_the_next_batches() -> None:
+    """A CRM taking at most 300 leads a request ("Maximum of 300 leads allowed per request"): the first batch
+    too large is split to 300s, and every later batch goes in 300s at once, not refused first (a wasted
+    request of the ~100 per 5 s each time). Every lead is stored once."""
+    import httpx
+
+    from tests.test_crm import FakeCrm, Harness, accept_all, leads
+
+    def at_most_300(sent: list[dict[str, Any]]) -> httpx.Response:
+        if len(sent) > 300:
+            return httpx.Response(400, json={"error": "Maximum of 300 leads allowed per request"})
+        return accept_all(sent)
+
+    crm = FakeCrm(*[at_most_300] * 100)
+    h = Harness(crm)
+    for first in (1, 1001, 2001):
+        result = h.submit(leads(*range(first, first + 1000)))
+        assert result.stop is None and sum(o.state == "accepted" for o in result.outcomes.values()) == 1000
+    sizes = [len(batch) for batch in crm.posts]
+    assert sizes == [1000, 300, 300, 300, 100] + [300, 300, 300, 100] * 2
+    stored = [ref for batch in crm.refs_posted() if len(batch) <= 300 for ref in batch]
+    assert len(stored) == len(set(stored)) == 3000

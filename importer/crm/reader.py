@@ -181,7 +181,8 @@ class Reader:
         if limit is not None and len(leads) > 1:
             half = math.ceil(len(leads) / 2)
             cap = int(limit.group(1))
-            return Split(min(half, cap) if cap > 0 else half)
+            # a stated cap the batch exceeds is kept for the next batches; one it does not is not the CRM's
+            return Split(min(half, cap), limit=cap if 0 < cap < len(leads) else None) if cap > 0 else Split(half)
         if limit is None and message and not _REQUEST_SHAPE.search(message):
             duplicate = conflict or _DUPLICATE.search(message) is not None
             if len(leads) == 1 and duplicate:
