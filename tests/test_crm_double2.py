@@ -189,3 +189,39 @@ def test_a_cap_the_crm_states_below_1000_is_kept_for_the_next_batches() -> None:
     assert sizes == [1000, 300, 300, 300, 100] + [300, 300, 300, 100] * 2
     stored = [ref for batch in crm.refs_posted() if len(batch) <= 300 for ref in batch]
     assert len(stored) == len(set(stored)) == 3000
+
+
+@pytest.mark.parametrize("retry_after", ["86400", "7200"])
+def test_a_crm_down_for_longer_than_a_pause_stops_at_once(retry_after: str) -> None:
+    """A 503 asking to come back in hours (maintenance): the run stops at once as the CRM being down, saying
+    when to run again, its leads pending and looked up by the next run (the request may have landed); before,
+    every attempt, probe and lookup round waited 5 minutes, keeping the run hanging for the best part of an
+    hour before it stopped."""
+    import httpx
+
+    from importer.errors import CrmUnreachable, StopKind
+    from tests.test_crm import FakeCrm, Harness, leads
+
+    down = httpx.Response(503, headers={"Retry-After": retry_after}, json={"error": "Down for maintenance"})
+    crm = FakeCrm(*[down] * 10)
+    h = Harness(crm)
+    result = h.submit(leads(1, 2, 3))
+    assert isinstance(result.stop, CrmUnreachable) and result.stop.stop_kind == StopKind.CRM_DOWN
+    hours = int(retry_after) // 3600
+    assert f"{hours} hours" in str(result.stop) and "run the same command again" in str(result.stop)
+    assert "HTTP 503" in str(result.stop) and "Down for maintenance" in str(result.stop)
+    assert sorted(result.unknown) == ["r1", "r2", "r3"] and result.outcomes == {}
+    assert len(crm.posts) == 1 and sum(h.sleeps) + sum(h.limiter.pauses) < 60
+
+
+def test_a_crm_down_for_a_few_minutes_is_waited_out() -> None:
+    """A 503 asking for 2 minutes is waited out (no sooner than it asks), and the leads then go in."""
+    import httpx
+
+    from tests.test_crm import FakeCrm, Harness, accept_all, leads
+
+    crm = FakeCrm(httpx.Response(503, headers={"Retry-After": "120"}), accept_all)
+    h = Harness(crm)
+    result = h.submit(leads(1, 2))
+    assert result.stop is None and {o.state for o in result.outcomes.values()} == {"accepted"}
+    assert max([*h.sleeps, *h.limiter.pauses]) >= 120

@@ -30,7 +30,7 @@ from importer.crm.steps import (
     Tally,
     Throttled,
 )
-from importer.errors import AuthFailed, ClientBug, KeyBlocked, ProcessNotFound, WrongAddress
+from importer.errors import AuthFailed, ClientBug, CrmUnreachable, KeyBlocked, ProcessNotFound, WrongAddress
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +257,8 @@ class Reader:
         status = response.status_code
         if status >= 500:
             wait = _retry_after(response)  # a CRM down for maintenance may say how long (503)
+            if wait is not None and wait > MAX_429_PAUSE:
+                return Halted(self._down_for(status, wait, body, response), landed=True)
             return Failed(f"HTTP {status}", landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
         if status == 429:
             return self._read_429(response)
@@ -304,6 +306,16 @@ class Reader:
         return Throttled(retry_after)
 
     # -- messages ------------------------------------------------------------------
+
+    def _down_for(self, status: int, wait: float, body: object, response: Answer) -> CrmUnreachable:
+        """The stop for a CRM that says it is down for longer than a run waits (a 503 asking for hours): each
+        attempt, probe and lookup would wait it out in turn."""
+        said = self._redact(answers.error_text(body) or answers.excerpt(_said(response))) or "no message"
+        return CrmUnreachable(
+            f"The CRM is unavailable (HTTP {status}: {said}) and asked us to come back in {_duration(wait)}. "
+            f"Wait until then, {_RESUME} Rows whose request may have reached it are checked with the CRM first.",
+            down=True,
+        )
 
     def _auth_failed(self, status: int, message: str) -> AuthFailed:
         """The stop for a refused token or project."""
@@ -440,6 +452,14 @@ def _stated_wait(response: Answer) -> float | None:
     if said is None:
         return None
     return float(said.group(1)) * _UNIT_SECONDS[said.group(2)[0].lower()]
+
+
+def _duration(seconds: float) -> str:
+    """A wait in words: "24 hours", "90 minutes"."""
+    minutes = math.ceil(seconds / 60)
+    if minutes >= 120:
+        return f"{round(minutes / 60)} hours"
+    return f"{minutes} minutes"
 
 
 def _retry_after(response: Answer) -> float | None:
