@@ -86,6 +86,8 @@ class CrmClient:
         self._recovery = Recovery(settings, self._transport, self._reader, retry=retry, limiter=limiter)
         self._duplicates = duplicates if duplicates is not None else DuplicateBudget()
         self._recovery.duplicate_window = self._duplicates.rule.window
+        self._limit: int | None = None
+        """The most leads a request may carry, once the CRM said so: later batches go in chunks that size."""
 
     @property
     def duplicates(self) -> DuplicateBudget:
@@ -129,8 +131,9 @@ class CrmClient:
             raise ValueError("every lead of a batch needs its own referenceId")
         tally = Tally(redact=self._transport.redact, before_send=before_send, reservation=reservation)
         try:
-            if leads:
-                self._send(list(leads), tally, resend_unmentioned=True)
+            limit = self._limit
+            for chunk in _chunks(list(leads), limit or len(leads) or 1):
+                self._send(chunk, tally, resend_unmentioned=True)
         finally:
             if reservation is not None:
                 self._duplicates.release(reservation)  # no request was made with it
@@ -173,7 +176,9 @@ class CrmClient:
                     elif unread is not None and not resend_unmentioned and tally.stop is None:
                         self._not_the_crm(pending, tally, unread)
                     return
-                case Split(size):
+                case Split(size, limit):
+                    if limit is not None:
+                        self._limit = min(limit, self._limit or limit)
                     for chunk in _chunks(pending, size):
                         self._send(chunk, tally, resend_unmentioned=resend_unmentioned)
                     return

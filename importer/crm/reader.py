@@ -30,7 +30,7 @@ from importer.crm.steps import (
     Tally,
     Throttled,
 )
-from importer.errors import AuthFailed, ClientBug, KeyBlocked, ProcessNotFound, WrongAddress
+from importer.errors import AuthFailed, ClientBug, CrmUnreachable, KeyBlocked, ProcessNotFound, WrongAddress
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,20 @@ _AUTH = re.compile(
 )
 """A refusal of the token or project (what a 401/403 says), under another status."""
 _NOT_FOUND = re.compile(r"not found|\bno (?:such )?lead\b|does ?n[o']t exist", re.IGNORECASE)
+_PROCESS_MISSING = re.compile(
+    r"\bprocess(?:\s*id)?\b[^.;]{0,60}?(?:\bnot found|\bdoes ?n[o']t exist)"
+    r"|\bprocess\s*id\b[^.;]{0,20}?\b(?:invalid|unknown|not valid)\b"
+    r"|\b(?:invalid|unknown|no such)\s+process(?:\s*id)?\b",
+    re.IGNORECASE,
+)
+"""The CRM refusing the process itself ("Process not found for lead with processId: …", "Invalid processId",
+"No such process"), in whatever status: the configured process is wrong for every lead."""
 _RATE = re.compile(r"too many requests|rate.?limit", re.IGNORECASE)
 _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using", re.IGNORECASE)
+_REFUSALS = frozenset({400, 409, 422})
+"""Statuses a CRM refuses leads with: 400 (the contract), 409 Conflict (a duplicate), 422 Unprocessable Entity
+(failed validation); each is read as the contract's 400."""
+_BARE_CONFLICT = "HTTP 409 Conflict: the CRM holds a conflicting lead (it gave no reason)"
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
 _RESUME = "then run the same command again: rows not yet sent are kept as pending."
@@ -107,11 +119,13 @@ class Reader:
             return Answered(tuple(leads), unread=self._redact(answers.excerpt(response.text)) or "(empty)")
         if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
             return self._too_large(leads, tally)
+        if response.status_code == 409 and body is None and not response.text.strip():
+            return self._read_400(_BARE_CONFLICT, leads, tally, conflict=True, status=409)
         common = self._read_common(response, body)
         if common is not None:
             return common
         status = response.status_code
-        if arrays is not None and (status == 400 or 200 <= status < 300):
+        if arrays is not None and (status in _REFUSALS or 200 <= status < 300):
             return Answered(_apply_arrays(arrays, leads, tally))
         message = self._redact(answers.error_text(body))
         if 200 <= status < 300 and message and _says_failed(body):
@@ -119,31 +133,31 @@ class Reader:
             return self._stop_in_2xx(message, response) or self._read_400(message, leads, tally)
         if 200 <= status < 300:
             return Answered(tuple(leads))
-        if status == 400:
-            return self._read_400(message, leads, tally)
-        if status == 404 and "process not found" in message.lower():
-            return Halted(
-                ProcessNotFound(
-                    f"The CRM has no such process ({message}). Check the process id "
-                    f"in the mapping ({self._settings.process_id})."
-                ),
-                landed=False,
-            )
+        if status in (*_REFUSALS, 404) and _PROCESS_MISSING.search(message):
+            return self._no_process(message)
+        if status in _REFUSALS:
+            if status == 409 and not message:
+                message = _BARE_CONFLICT
+            return self._read_400(message, leads, tally, conflict=status == 409, status=status)
         return Halted(self._unexpected(response), landed=False)
+
+    def _no_process(self, message: str) -> Halted:
+        """The stop for a process the CRM does not know: nothing was stored, every lead stays unsent."""
+        return Halted(
+            ProcessNotFound(
+                f"The CRM has no such process ({message}). Check the process id "
+                f"in the mapping ({self._settings.process_id})."
+            ),
+            landed=False,
+        )
 
     def _stop_in_2xx(self, message: str, response: Answer) -> Halted | Throttled | None:
         """A 2xx whose body says the request failed, read as the status its message implies: a key block, a
         rate limit, a refused token or project, an unknown process; None for anything else."""
         if _KEY_BLOCKED.search(message):
             return self._read_429(response, blocked=True)
-        if "process not found" in message.lower():
-            return Halted(
-                ProcessNotFound(
-                    f"The CRM has no such process ({message}). Check the process id "
-                    f"in the mapping ({self._settings.process_id})."
-                ),
-                landed=False,
-            )
+        if _PROCESS_MISSING.search(message):
+            return self._no_process(message)
         if _AUTH.search(message):
             return Halted(self._auth_failed(response.status_code, message), landed=False)
         if _RATE.search(message):
@@ -158,15 +172,20 @@ class Reader:
         tally.reject(answers.ref(leads[0]), "this lead alone is too large for the server (HTTP 413): shorten its cells")
         return Answered(())
 
-    def _read_400(self, message: str, leads: list[Lead], tally: Tally) -> Step:
-        """A 400 without per-lead arrays: too many leads, one bad lead, or our bug."""
+    def _read_400(
+        self, message: str, leads: list[Lead], tally: Tally, *, conflict: bool = False, status: int = 400
+    ) -> Step:
+        """A 400 (or 409, 422) without per-lead arrays: too many leads, one bad lead, or our bug. ``conflict``:
+        the status says the lead is a duplicate (409), whatever the words."""
         limit = _MAX_LEADS.search(message)
         if limit is not None and len(leads) > 1:
             half = math.ceil(len(leads) / 2)
             cap = int(limit.group(1))
-            return Split(min(half, cap) if cap > 0 else half)
+            # a stated cap the batch exceeds is kept for the next batches; one it does not is not the CRM's
+            return Split(min(half, cap), limit=cap if 0 < cap < len(leads) else None) if cap > 0 else Split(half)
         if limit is None and message and not _REQUEST_SHAPE.search(message):
-            if len(leads) == 1 and _DUPLICATE.search(message):
+            duplicate = conflict or _DUPLICATE.search(message) is not None
+            if len(leads) == 1 and duplicate:
                 tally.duplicates[answers.ref(leads[0])] = message  # maybe stored by an earlier request: looked up
                 return Answered(tuple(leads))
             if len(leads) == 1:
@@ -175,7 +194,6 @@ class Reader:
             # One lead's problem refused the whole batch. A duplicate counts toward the key block each
             # time it is sent, so then every lead goes alone (the duplicate is sent once more, not once
             # per halving); any other problem is narrowed down by halves.
-            duplicate = _DUPLICATE.search(message) is not None
             log.info(
                 "The CRM refused a batch of %d leads (%s); sending it %s",
                 len(leads),
@@ -185,7 +203,7 @@ class Reader:
             return Split(1 if duplicate else math.ceil(len(leads) / 2))
         return Halted(
             ClientBug(
-                f"The CRM rejected the request as malformed (HTTP 400: {message or 'no message'}). "
+                f"The CRM rejected the request as malformed (HTTP {status}: {message or 'no message'}). "
                 "This is a bug in leadimport: please report it. No lead was marked failed."
             ),
             landed=False,
@@ -239,6 +257,8 @@ class Reader:
         status = response.status_code
         if status >= 500:
             wait = _retry_after(response)  # a CRM down for maintenance may say how long (503)
+            if wait is not None and wait > MAX_429_PAUSE:
+                return Halted(self._down_for(status, wait, body, response), landed=True)
             return Failed(f"HTTP {status}", landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
         if status == 429:
             return self._read_429(response)
@@ -287,6 +307,16 @@ class Reader:
 
     # -- messages ------------------------------------------------------------------
 
+    def _down_for(self, status: int, wait: float, body: object, response: Answer) -> CrmUnreachable:
+        """The stop for a CRM that says it is down for longer than a run waits (a 503 asking for hours): each
+        attempt, probe and lookup would wait it out in turn."""
+        said = self._redact(answers.error_text(body) or answers.excerpt(_said(response))) or "no message"
+        return CrmUnreachable(
+            f"The CRM is unavailable (HTTP {status}: {said}) and asked us to come back in {_duration(wait)}. "
+            f"Wait until then, {_RESUME} Rows whose request may have reached it are checked with the CRM first.",
+            down=True,
+        )
+
     def _auth_failed(self, status: int, message: str) -> AuthFailed:
         """The stop for a refused token or project."""
         return AuthFailed(
@@ -330,7 +360,7 @@ def _duplicate_refusals(body: object, status: int) -> int:
     """How many leads an answer refuses as duplicates (an already-called phone, a repeated referenceId)."""
     if answers.has_arrays(body):
         return sum(1 for item in answers.items(body, "errors") if _DUPLICATE.search(answers.item_message(item)))
-    if status == 400 and _DUPLICATE.search(answers.error_text(body)):
+    if status == 409 or (status in _REFUSALS and _DUPLICATE.search(answers.error_text(body))):
         return 1
     return 0
 
@@ -422,6 +452,14 @@ def _stated_wait(response: Answer) -> float | None:
     if said is None:
         return None
     return float(said.group(1)) * _UNIT_SECONDS[said.group(2)[0].lower()]
+
+
+def _duration(seconds: float) -> str:
+    """A wait in words: "24 hours", "90 minutes"."""
+    minutes = math.ceil(seconds / 60)
+    if minutes >= 120:
+        return f"{round(minutes / 60)} hours"
+    return f"{minutes} minutes"
 
 
 def _retry_after(response: Answer) -> float | None:

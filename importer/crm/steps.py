@@ -78,6 +78,8 @@ class Split:
     """Too many leads for one request: send them in chunks of ``size``."""
 
     size: int
+    limit: int | None = None
+    """The most leads a request may carry, when the CRM said so ("Maximum of 300 leads allowed per request")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 import httpx
 import orjson
 
-from importer.crm import answers
+from importer.crm import answers, keys
 from importer.crm.address import MAX_ANSWER_BYTES, mask_url, url_secrets
 from importer.crm.limiter import RateLimiter
 from importer.crm.settings import CrmSettings
@@ -254,7 +254,8 @@ class Transport:
 
 def _decoded(response: httpx.Response) -> Answer:
     """What the readers take of a response read whole."""
-    return Answer(response.status_code, dict(response.headers.items()), response.text, _json_body(response))
+    body = keys.canonical(_json_body(response))  # a server may capitalize its keys: ReferenceId, Success
+    return Answer(response.status_code, dict(response.headers.items()), response.text, body)
 
 
 def encode_json(body: object) -> bytes:

@@ -321,6 +321,20 @@ class _App:
         return vox.Reply(404, {"error": f"Cannot {request.method} {request.path}"})
 
 
+def _pascal(value: object) -> Any:
+    """``value`` with every key capitalized (``referenceId`` → ``ReferenceId``, ``_id`` → ``_Id``), a lead's
+    ``metadata`` as it was sent."""
+    if isinstance(value, list):
+        return [_pascal(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    pascal = {}
+    for key, item in value.items():
+        bare = key.lstrip("_")
+        pascal[key[: len(key) - len(bare)] + bare[:1].upper() + bare[1:]] = item if key == "metadata" else _pascal(item)
+    return pascal
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: every reply carries Content-Length
     disable_nagle_algorithm = True  # headers and body go out in two writes
@@ -351,6 +365,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             traceback.print_exc()
             reply = vox.Reply(500, {"error": "Internal server error"})
+        if self.server.app.settings.key_case == "pascal" and not request.path.startswith(SANDBOX_PREFIX):
+            reply = replace(reply, body=_pascal(reply.body))
         if reply.drop:
             self.close_connection = True
             with contextlib.suppress(OSError):

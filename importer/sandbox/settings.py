@@ -32,6 +32,9 @@ class SandboxSettings:
     fault_5xx: float = 0.0
     fault_drop: float = 0.0
     mixed_status_400: bool = False
+    errors_status: int | None = None
+    """The status of a bulk answer listing refused leads (409, 422 ...), overriding 200 (or ``mixed_status_400``'s
+    400); None: not overridden. With ``whole_batch_refusal`` it is the status of that refusal too."""
     error_shape: str = "reference"
     answer_shape: str = "arrays"
     """One of :data:`ANSWER_SHAPES`."""
@@ -65,6 +68,9 @@ class SandboxSettings:
     """A path (``/api/v2``, or a URL on another host) the CRM's endpoints moved to: requests under ``/api/v1/leads`` are answered
     ``redirect_status`` with a Location under it, where they are served (empty: not moved)."""
     redirect_status: int = 307
+    key_case: str = "camel"
+    """How the API's answers spell their keys: ``camel`` (the contract's ``referenceId``), or ``pascal``
+    (``ReferenceId``, ``Success``, ``Errors``, ``_Id``: a server whose serializer capitalizes them)."""
     block_message: str = ""
     """The 429's message while the key is blocked (empty: the contract's "...temporarily blocked...")."""
     seed: int | None = None
@@ -75,6 +81,8 @@ class SandboxSettings:
     def __post_init__(self) -> None:
         if self.error_shape not in ERROR_SHAPES:
             raise ValueError(f"error_shape must be one of {ERROR_SHAPES}, not {self.error_shape!r}")
+        if self.key_case not in ("camel", "pascal"):
+            raise ValueError(f"key_case must be camel or pascal, not {self.key_case!r}")
         if self.answer_shape not in ANSWER_SHAPES:
             raise ValueError(f"answer_shape must be one of {ANSWER_SHAPES}, not {self.answer_shape!r}")
 

@@ -275,8 +275,11 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
         for stored, _ in results:
             if stored is not None and leads is not None:
                 store.forget(stored)
-        return Reply(settings.whole_batch_refusal, {"success": False, "error": errors[0]["error"]})
+        status = settings.errors_status or settings.whole_batch_refusal
+        return Reply(status, {"success": False, "error": errors[0]["error"]})
     status = 400 if errors and settings.mixed_status_400 else 200
+    if errors and settings.errors_status is not None:
+        status = settings.errors_status
     success = [stored for stored, _ in results if stored is not None]
     if not settings.success_ids:
         success = [{key: value for key, value in stored.items() if key != "_id"} for stored in success]
