@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TypeGuard
+from typing import Literal, TypeGuard
 
 from importer.crm.steps import Lead
 
@@ -62,7 +62,9 @@ def has_arrays(body: object) -> TypeGuard[Mapping[str, object]]:
 
 _SUCCESS_KEYS = ("success", "successes", "succeeded", "successful", "created", "inserted", "accepted")
 _ERROR_KEYS = ("errors", "failed", "failures", "failedLeads", "rejected")
-_OTHER_KEYS = frozenset(_SUCCESS_KEYS + _ERROR_KEYS) - {"success", "errors"}
+_QUEUED_KEYS = ("queued", "pending", "processing", "enqueued")
+"""Arrays of leads the CRM took to process later: neither stored yet nor refused."""
+_OTHER_KEYS = frozenset(_SUCCESS_KEYS + _ERROR_KEYS + _QUEUED_KEYS) - {"success", "errors"}
 _ENVELOPES = ("data", "result", "results", "response", "payload")
 """Keys a CRM (or the gateway in front of it) wraps its answer in: ``{"success": true, "data": {...}}``."""
 _RESULT_LISTS = ("results", "data", "leads", "items", "result", "responses")
@@ -72,6 +74,28 @@ _MESSAGE_KEYS = ("error", "message", "reason", "msg", "detail", "details", "desc
 _INDEX_KEYS = ("index", "idx", "position", "itemIndex")
 _FAILED = frozenset({"error", "failed", "failure", "rejected", "invalid", "duplicate", "refused"})
 _STORED = frozenset({"success", "ok", "created", "accepted", "inserted", "initialized", "stored", "done"})
+_LATER = frozenset(
+    {"queued", "enqueued", "pending", "processing", "in_progress", "in progress", "inprogress", "scheduled"}
+)
+_QUEUED = re.compile(
+    r"\b(?:queued|enqueued|being processed|(?:added to|placed in|in) (?:the )?(?:processing )?queue"
+    r"|(?:accepted|received|scheduled|submitted) for (?:later )?processing|will be processed"
+    r"|processing (?:has )?(?:started|in progress|pending)|pending processing|still processing)\b"
+    r"|^\W*(?:processing|pending|queued|in[ _-]?progress)\W*$",
+    re.IGNORECASE,
+)
+"""A message saying a lead (or the request) was taken to be processed later, not stored or refused yet."""
+_NOT_QUEUED = re.compile(
+    r"\b(?:not|no|never|failed|fail(?:ure)?|errors?|invalid|cannot|can'?t|could ?n[o']t|unable|rejected|refused"
+    r"|denied|already|duplicate)\b",
+    re.IGNORECASE,
+)
+"""Words that make such a message a refusal after all ("could not be queued", "processing failed")."""
+
+
+def says_queued(message: str) -> bool:
+    """Whether the CRM's message says the lead (or the request) is queued to be processed later."""
+    return bool(_QUEUED.search(message)) and not _NOT_QUEUED.search(message)
 
 
 def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None:
@@ -88,9 +112,9 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
     found = _arrays(body)
     if found is None:
         return None
-    success, errors = found
+    success, errors, queued = found
     refs = {ref(lead) for lead in leads}
-    for listed, strings in ((success, True), (errors, False)):
+    for listed, strings in ((success, True), (errors, False), (queued, False)):
         for at, item in enumerate(listed):
             if "\0text" in item:  # a bare string: a referenceId or an id, or an error message
                 said = str(item["\0text"])
@@ -98,35 +122,41 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
                     listed[at] = {"referenceId": said} if said in refs else {"_id": said}
                 else:
                     listed[at] = {"referenceId": said} if said in refs else {"error": said}
-    _name_by_index(success, errors, leads)
-    return {"success": success, "errors": errors}
+    _name_by_index(success, [*errors, *queued], leads)
+    return (
+        {"success": success, "errors": errors, "queued": queued} if queued else {"success": success, "errors": errors}
+    )
 
 
-def _arrays(body: object) -> tuple[list[dict[str, object]], list[dict[str, object]]] | None:
-    """(success items, error items) of a body in one of the shapes :func:`per_lead` reads."""
+Items = list[dict[str, object]]
+
+
+def _arrays(body: object) -> tuple[Items, Items, Items] | None:
+    """(success items, error items, queued items) of a body in one of the shapes :func:`per_lead` reads."""
     containers: list[object] = [body]
     if isinstance(body, Mapping):
         containers += [body.get(key) for key in _ENVELOPES]
     for container in containers:
         if isinstance(container, Mapping) and any(
-            isinstance(container.get(key), list) for key in (*_SUCCESS_KEYS, *_ERROR_KEYS)
+            isinstance(container.get(key), list) for key in (*_SUCCESS_KEYS, *_ERROR_KEYS, *_QUEUED_KEYS)
         ):
             success = [_object(item) for key in _SUCCESS_KEYS for item in _listed(container, key)]
             errors = [_object(item) for key in _ERROR_KEYS for item in _listed(container, key)]
-            return success, errors
+            queued = [_object(item) for key in _QUEUED_KEYS for item in _listed(container, key)]
+            return success, errors, queued
     lists: list[object] = [body]
     for container in containers:
         if isinstance(container, Mapping):
             lists += [container.get(key) for key in _RESULT_LISTS]
     for candidate in lists:
         if isinstance(candidate, list) and candidate and all(isinstance(item, Mapping) for item in candidate):
-            success, errors = [], []
+            success, errors, queued = [], [], []
             for item in candidate:
                 verdict = _verdict(item)
                 if verdict is not None:
-                    (success if verdict else errors).append(dict(item))
-            if success or errors:
-                return success, errors
+                    (queued if verdict == "queued" else success if verdict else errors).append(dict(item))
+            if success or errors or queued:
+                return success, errors, queued
     return None
 
 
@@ -151,14 +181,17 @@ def _object(item: object) -> dict[str, object]:
     return dict(item) if isinstance(item, Mapping) else {"\0text": item}
 
 
-def _verdict(item: Mapping[str, object]) -> bool | None:
-    """Whether a result item says its lead was stored (True), refused (False), or neither (None)."""
+def _verdict(item: Mapping[str, object]) -> bool | Literal["queued"] | None:
+    """Whether a result item says its lead was stored (True), refused (False), taken to be processed later
+    (``"queued"``: no id yet, a status such as ``queued`` or ``processing``), or none of these (None)."""
     flag = item.get("success", item.get("ok"))
     status = item.get("status")
     said = status.strip().lower() if isinstance(status, str) else ""
     error = item.get("error")
     if flag is False or said in _FAILED or (error is not None and error != "" and error is not False):
         return False
+    if lead_id(item) is None and (said in _LATER or says_queued(item_message(item, default=""))):
+        return "queued"
     if flag is True or said in _STORED or lead_id(item) is not None:
         return True
     return None
@@ -220,8 +253,8 @@ def error_text(body: object) -> str:
     return ""
 
 
-def item_message(item: Mapping[str, object]) -> str:
-    """An ``errors[]`` item's message, verbatim."""
+def item_message(item: Mapping[str, object], default: str = "rejected by the CRM without a message") -> str:
+    """An ``errors[]`` item's message, verbatim (``default`` when it has none)."""
     value = next((item[key] for key in _MESSAGE_KEYS if item.get(key) not in (None, "")), None)
     if isinstance(value, Mapping):  # {"error": {"code": 11000, "message": "..."}}
         value = value.get("message", value)
@@ -229,7 +262,7 @@ def item_message(item: Mapping[str, object]) -> str:
         value = "; ".join(value)
     if isinstance(value, str):
         return value
-    return json.dumps(value) if value is not None else "rejected by the CRM without a message"
+    return json.dumps(value) if value is not None else default
 
 
 def lead_id(item: object) -> str | None:

@@ -111,8 +111,9 @@ class Reader:
         body = response.body
         arrays = answers.per_lead(body, leads) if body is not None else None
         tally.duplicate_refusals += _duplicate_refusals(arrays if arrays is not None else body, response.status_code)
-        if response.status_code == 202 and arrays is None:
-            # "Accepted" for processing later: the leads are looked up after the settle wait, never sent again.
+        if arrays is None and (response.status_code == 202 or (_is_2xx(response) and _says_later(body))):
+            # "Accepted" for processing later (a 202, or a 2xx saying "queued"): the leads are looked up after the
+            # settle wait, never sent again (once processed, each would be a duplicate).
             return Answered(tuple(leads), later=True)
         if body is None and 200 <= response.status_code < 300:
             # an empty "OK", or a proxy's HTML page: each lead is looked up
@@ -126,7 +127,8 @@ class Reader:
             return common
         status = response.status_code
         if arrays is not None and (status in _REFUSALS or 200 <= status < 300):
-            return Answered(_apply_arrays(arrays, leads, tally))
+            unmentioned, later = _apply_arrays(arrays, leads, tally)
+            return Answered(unmentioned, later=later)
         message = self._redact(answers.error_text(body))
         if 200 <= status < 300 and message and _says_failed(body):
             # {"success": false, "error": "..."} under 200: the CRM refused the request, as a 4xx would say.
@@ -348,6 +350,20 @@ def _the_lead(body: object) -> object:
     return body
 
 
+def _is_2xx(response: Answer) -> bool:
+    return 200 <= response.status_code < 300
+
+
+def _says_later(body: object) -> bool:
+    """Whether a body without per-lead arrays says the request was queued to be processed later."""
+    if not isinstance(body, Mapping) or _says_failed(body):
+        return False
+    status = body.get("status")
+    if isinstance(status, str) and status.strip().lower() in ("queued", "processing", "pending", "accepted"):
+        return True
+    return answers.says_queued(answers.error_text(body))
+
+
 def _says_failed(body: object) -> bool:
     """Whether a body says its request failed: ``"success": false`` or a failing ``status``."""
     if not isinstance(body, Mapping):
@@ -365,19 +381,25 @@ def _duplicate_refusals(body: object, status: int) -> int:
     return 0
 
 
-def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[Lead, ...]:
-    """Record the outcomes ``success[]``/``errors[]`` give and return the leads they skip."""
+def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[tuple[Lead, ...], bool]:
+    """Record the outcomes ``success[]``/``errors[]`` give; return the leads they skip, and whether some were
+    taken to be processed later (queued: an error saying so, or a ``queued`` array), to be looked up after the
+    settle wait and never sent again."""
     matcher = answers.Matcher(leads)
     decided: set[str] = set()
+    queued = [*answers.items(body, "queued")]
+    errors: list[Mapping[str, object]] = []
+    for item in answers.items(body, "errors"):
+        (queued if answers.says_queued(answers.item_message(item, default="")) else errors).append(item)
     success = list(answers.items(body, "success"))
-    if _all_stored_in_order(body, success, leads, matcher):
+    if not queued and _all_stored_in_order(body, success, leads, matcher):
         # One success item per lead sent, no errors, none naming its lead (only an _id): every lead was
         # stored, and the CRM answers in the order it was sent.
         for lead, item in zip(leads, success, strict=True):
             tally.accept(answers.ref(lead), answers.lead_id(item))
         tally.in_order = [answers.ref(lead) for lead in leads]
-        return ()
-    stored = _stored_in_order_around_errors(body, success, leads, matcher)
+        return (), False
+    stored = [] if queued else _stored_in_order_around_errors(errors, success, leads, matcher)
     if stored:
         # Every error names its lead, and there is one id-only success item per other lead: those are
         # the stored ones, in the order sent (as above). The errors are read below.
@@ -391,7 +413,7 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[Le
         if ref is not None and ref not in decided:
             tally.accept(ref, answers.lead_id(item))
             decided.add(ref)
-    for item in answers.items(body, "errors"):
+    for item in errors:
         ref = matcher.error_target(item)
         if ref is not None and ref not in decided and _REFERENCE_EXISTS.search(answers.item_message(item)):
             tally.existing.append(ref)  # left unmentioned: looked up for its _id
@@ -402,15 +424,14 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[Le
             decided.add(ref)
         elif ref is None:
             tally.refusals.append(answers.item_message(item))
-    return tuple(lead for lead in leads if answers.ref(lead) not in decided)
+    return tuple(lead for lead in leads if answers.ref(lead) not in decided), bool(queued)
 
 
 def _stored_in_order_around_errors(
-    body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher
+    errors: list[Mapping[str, object]], success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher
 ) -> list[tuple[Lead, Lead]]:
-    """(lead, success item) pairs when errors[] names a distinct lead of the batch in every item and
+    """(lead, success item) pairs when ``errors`` names a distinct lead of the batch in every item and
     success[] holds one id-only item for each other lead; else []."""
-    errors = list(answers.items(body, "errors"))
     if not errors or not success or any(answers.lead_id(i) is None or matcher.lead_of(i) for i in success):
         return []
     refused = [matcher.error_target(item) for item in errors]

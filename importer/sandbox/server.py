@@ -290,7 +290,7 @@ class _App:
             later = threading.Timer(self.settings.process_later, self.state.perform, (kind, body, request.query))
             later.daemon = True
             later.start()
-            reply = vox.Reply(202, {"success": True, "message": "Leads queued for processing"})
+            reply = vox.queued_reply(self.settings, body)
         elif kind in _INITIATE and self.settings.proxy_page is not None and self.state.proxy_turn():
             if self.settings.proxy_stores:
                 self.state.perform(kind, body, request.query)

@@ -11,6 +11,11 @@ ANSWER_SHAPES = ("arrays", "envelope", "results")
 ``{"success": true, "data": {...}}``; or one ``results`` list in the order sent, each item with its 0-based
 ``index``, ``success`` true (with the lead) or false (with ``error``). The contract leaves the shape open (§6)."""
 
+QUEUED_ANSWERS = ("202", "200", "errors", "results")
+"""How a queued bulk request is answered: the message under HTTP 202 (``202``) or 200 (``200``); under 200, an
+``errors[]`` item per lead saying "Lead queued for processing", with ``success[]`` empty (``errors``); or a
+``results`` list with an item per lead whose ``status`` is ``queued`` (``results``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SandboxSettings:
@@ -54,6 +59,8 @@ class SandboxSettings:
     process_later: float | None = None
     """Seconds after which a bulk request is processed (stored, refused) in the background, after its answer:
     HTTP 202 ``{"success": true, "message": "Leads queued for processing"}`` (None: processed before answering)."""
+    queued_answer: str = "202"
+    """How the answer to a request ``process_later`` queues says so: one of :data:`QUEUED_ANSWERS`."""
     quiet_refusals: bool = False
     """A bulk answer leaves the leads it refused out (in neither ``success`` nor ``errors``): the CRM drops them
     silently (they still count toward the duplicate block)."""
@@ -83,6 +90,8 @@ class SandboxSettings:
             raise ValueError(f"error_shape must be one of {ERROR_SHAPES}, not {self.error_shape!r}")
         if self.key_case not in ("camel", "pascal"):
             raise ValueError(f"key_case must be camel or pascal, not {self.key_case!r}")
+        if self.queued_answer not in QUEUED_ANSWERS:
+            raise ValueError(f"queued_answer must be one of {QUEUED_ANSWERS}, not {self.queued_answer!r}")
         if self.answer_shape not in ANSWER_SHAPES:
             raise ValueError(f"answer_shape must be one of {ANSWER_SHAPES}, not {self.answer_shape!r}")
 

@@ -1,0 +1,83 @@
+"""Imports against a CRM that answers in still more ways the contract leaves open (docs/crm-contract.md §6), over
+real HTTP on loopback: requests queued for later processing under 200, rate limits that say when they reset.
+Every good lead is stored once, every row says what became of it, the exit code follows docs/design.md, and a
+rerun sends nothing twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from importer.sandbox.server import Sandbox
+from tests.sandbox_util import MAPPING, good_phones, write_sheet
+from tests.test_crm_double import crm_settings, import_into, statuses
+
+UNCONFIRMED = ("pending", "unconfirmed: the next run checks it with the CRM before sending")
+
+
+@pytest.mark.parametrize("queued_answer", ["200", "errors", "results"])
+def test_a_crm_saying_under_200_that_it_queued_the_leads_gets_each_lead_once(
+    tmp_path: Path, mapping_file: Callable[..., Path], queued_answer: str
+) -> None:
+    """The CRM answers 200 saying the leads are queued for processing (a message for the request, an errors[]
+    item per lead "Lead queued for processing" with success[] empty, or a results list whose items say
+    "status": "queued"), and stores the batch a moment later, refusing a called phone. No lead is rejected for
+    being queued, none is sent again (once processed, each would be a duplicate and the key blocked): they are
+    looked up after the settle wait and accepted with their ids; the one the CRM never stored stays pending as
+    unconfirmed (exit 3). The rerun looks it up and sends it once more (the CRM, refusing it silently again,
+    still does not say), and sends nothing else."""
+    phones = good_phones(12, seed=331)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    settings = crm_settings(called=[phones[6]], process_later=0.2, queued_answer=queued_answer)
+    with Sandbox(settings) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger, settle_wait=2.0)
+        first = crm.stats()
+        stored = crm.leads()
+        again = import_into(crm, sheet, mapping, ledger, settle_wait=2.0)
+        after = crm.stats()
+    rows = statuses(outcome)
+    assert rows[phones[6]] == UNCONFIRMED
+    assert outcome.summary.counts == {"accepted": 11, "pending": 1} and outcome.exit_code == 3
+    ids = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in stored}
+    assert sorted(ids) == sorted(set(phones) - {phones[6]})
+    assert {phone: str(i) for phone, i in zip(phones, outcome.rows["lead_id"], strict=True) if phone in ids} == ids
+    assert sum(first.initiate_sizes) == 12 and first.duplicates == 1 and not first.blocked
+    assert statuses(again)[phones[6]] == UNCONFIRMED
+    assert again.summary.counts == {"already-imported": 11, "pending": 1} and again.exit_code == 3
+    assert sum(after.initiate_sizes) == 13 and len(crm.leads()) == 11 and not after.blocked
+
+
+def test_errors_saying_queued_are_looked_up_later_and_refusals_that_mention_processing_stand() -> None:
+    """errors[] items saying a lead is queued (or being processed), and a "queued" array, leave their leads to
+    be looked up after the settle wait: found ones are accepted, the others unconfirmed, none sent again nor
+    rejected. A refusal that only mentions processing ("Lead processing failed: ...") is still a refusal."""
+    import httpx
+
+    from tests.test_crm import FakeCrm, Harness, answer, leads
+
+    def queued(sent: list[dict[str, object]]) -> httpx.Response:
+        return answer(
+            200,
+            {
+                "success": [{"_id": "id-r1", **sent[0]}],
+                "errors": [
+                    {"referenceId": "r2", "error": "Lead is being processed"},
+                    {"referenceId": "r3", "error": "Lead processing failed: invalid phone"},
+                ],
+                "queued": ["r4"],
+            },
+        )
+
+    h = Harness(FakeCrm(queued, stored=["r2"]), settle_wait=7.0)
+    result = h.submit(leads(1, 2, 3, 4))
+    assert {ref: (o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()} == {
+        "r1": ("accepted", "id-r1", None),
+        "r2": ("accepted", "id-r2", None),
+        "r3": ("rejected", None, "Lead processing failed: invalid phone"),
+    }
+    assert result.unknown == ("r4",) and result.stop is None
+    assert h.crm.refs_posted() == [["r1", "r2", "r3", "r4"]] and sorted(h.crm.gets) == ["r2", "r4"]
+    assert 7.0 in h.sleeps  # looked up only after the settle wait
