@@ -5,6 +5,8 @@ rerun sends nothing twice."""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,3 +83,56 @@ def test_errors_saying_queued_are_looked_up_later_and_refusals_that_mention_proc
     assert result.unknown == ("r4",) and result.stop is None
     assert h.crm.refs_posted() == [["r1", "r2", "r3", "r4"]] and sorted(h.crm.gets) == ["r2", "r4"]
     assert 7.0 in h.sleeps  # looked up only after the settle wait
+
+
+SERVER_NOW = 1_800_000_000  # the CRM's clock (its Date header): far from ours, which must not matter
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-RateLimit-Reset": str(SERVER_NOW + 90)},
+        {"X-RateLimit-Reset": str((SERVER_NOW + 90) * 1000)},
+        {"RateLimit-Reset": "90"},
+        {"X-RateLimit-Reset-After": "90"},
+        {"RateLimit": "limit=100, remaining=0, reset=90"},
+        {"RateLimit": '"default";r=0;t=90'},
+        {"X-RateLimit-Reset": "2027-01-15T08:01:30Z", "Date": "Fri, 15 Jan 2027 08:00:00 GMT"},
+    ],
+    ids=["epoch-s", "epoch-ms", "delta", "reset-after", "ietf-pairs", "ietf-structured", "iso"],
+)
+def test_a_plain_429_is_waited_out_until_the_rate_limit_resets(headers: dict[str, str]) -> None:
+    """A plain 429 (no Retry-After) whose rate-limit headers say the window resets in 90 s: the client waits
+    that long, once, and the batch is stored; before, it retried after its own 5, 5, 10, 20 s, was refused each
+    time, and stopped the run as rate-limited (exit 3) though waiting would have done."""
+    import email.utils
+
+    import httpx
+
+    from tests.test_crm import FakeCrm, Harness, accept_all, answer, leads
+
+    h: Harness
+    date = email.utils.formatdate(SERVER_NOW, usegmt=True)
+
+    def limited(sent: list[dict[str, object]]) -> httpx.Response:
+        if h.clock.now < 90:
+            return answer(429, {"error": "Too Many Requests"}, headers={"Date": date, **headers})
+        return accept_all(sent)
+
+    h = Harness(FakeCrm(*[limited] * 10))
+    result = h.submit(leads(1, 2))
+    assert result.stop is None and {o.state for o in result.outcomes.values()} == {"accepted"}
+    assert len(h.crm.posts) == 2 and 90 <= sum(h.limiter.pauses) < 95
+
+
+def test_a_429_saying_the_limit_resets_in_an_hour_stops_the_run_until_then() -> None:
+    """A plain 429 whose X-RateLimit-Reset is an hour away (a quota spent): the run stops at once (the rows
+    stay pending, exit 3), saying how long the CRM asked to wait, instead of being refused five times first."""
+    from importer.errors import KeyBlocked
+    from tests.test_crm import FakeCrm, Harness, answer, leads
+
+    reset = {"X-RateLimit-Reset": str(int(time.time()) + 3600), "X-RateLimit-Remaining": "0"}
+    h = Harness(FakeCrm(*[answer(429, {"error": "Too Many Requests"}, headers=reset)] * 10))
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, KeyBlocked) and re.search(r"asked us to wait 3[56]\d\d s", str(result.stop))
+    assert result.unsent == ("r1", "r2") and len(h.crm.posts) == 1

@@ -8,15 +8,13 @@ outcome table in ``docs/crm-contract.md`` §5; :mod:`importer.crm.answers` reads
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import math
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 
-from importer.crm import answers
+from importer.crm import answers, waits
 from importer.crm.settings import CrmSettings
 from importer.crm.steps import (
     Answer,
@@ -163,7 +161,8 @@ class Reader:
         if _AUTH.search(message):
             return Halted(self._auth_failed(response.status_code, message), landed=False)
         if _RATE.search(message):
-            return Throttled(_retry_after(response))
+            wait = _retry_after(response)
+            return Throttled(wait if wait is not None else waits.rate_reset(response.headers))
         return None
 
     def _too_large(self, leads: list[Lead], tally: Tally) -> Step:
@@ -295,6 +294,8 @@ class Reader:
                 landed=False,
             )
         retry_after = _retry_after(response)
+        if retry_after is None:  # a rate limiter saying when its window resets (X-RateLimit-Reset ...)
+            retry_after = waits.rate_reset(response.headers)
         if retry_after is None:
             retry_after = _stated_wait(response)
         if retry_after is not None and retry_after > MAX_429_PAUSE:
@@ -485,17 +486,4 @@ def _duration(seconds: float) -> str:
 
 def _retry_after(response: Answer) -> float | None:
     """Seconds the ``Retry-After`` header asks for, if it says."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
+    return waits.retry_after(response.headers)
