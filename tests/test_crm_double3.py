@@ -5,15 +5,19 @@ rerun sends nothing twice."""
 
 from __future__ import annotations
 
+import email.utils
 import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
+from importer.errors import KeyBlocked
 from importer.sandbox.server import Sandbox
 from tests.sandbox_util import MAPPING, good_phones, write_sheet
+from tests.test_crm import PROCESS, PROJECT, FakeCrm, Harness, accept_all, answer, leads
 from tests.test_crm_double import crm_settings, import_into, statuses
 
 UNCONFIRMED = ("pending", "unconfirmed: the next run checks it with the CRM before sending")
@@ -56,9 +60,6 @@ def test_errors_saying_queued_are_looked_up_later_and_refusals_that_mention_proc
     """errors[] items saying a lead is queued (or being processed), and a "queued" array, leave their leads to
     be looked up after the settle wait: found ones are accepted, the others unconfirmed, none sent again nor
     rejected. A refusal that only mentions processing ("Lead processing failed: ...") is still a refusal."""
-    import httpx
-
-    from tests.test_crm import FakeCrm, Harness, answer, leads
 
     def queued(sent: list[dict[str, object]]) -> httpx.Response:
         return answer(
@@ -105,12 +106,6 @@ def test_a_plain_429_is_waited_out_until_the_rate_limit_resets(headers: dict[str
     """A plain 429 (no Retry-After) whose rate-limit headers say the window resets in 90 s: the client waits
     that long, once, and the batch is stored; before, it retried after its own 5, 5, 10, 20 s, was refused each
     time, and stopped the run as rate-limited (exit 3) though waiting would have done."""
-    import email.utils
-
-    import httpx
-
-    from tests.test_crm import FakeCrm, Harness, accept_all, answer, leads
-
     h: Harness
     date = email.utils.formatdate(SERVER_NOW, usegmt=True)
 
@@ -128,11 +123,60 @@ def test_a_plain_429_is_waited_out_until_the_rate_limit_resets(headers: dict[str
 def test_a_429_saying_the_limit_resets_in_an_hour_stops_the_run_until_then() -> None:
     """A plain 429 whose X-RateLimit-Reset is an hour away (a quota spent): the run stops at once (the rows
     stay pending, exit 3), saying how long the CRM asked to wait, instead of being refused five times first."""
-    from importer.errors import KeyBlocked
-    from tests.test_crm import FakeCrm, Harness, answer, leads
-
     reset = {"X-RateLimit-Reset": str(int(time.time()) + 3600), "X-RateLimit-Remaining": "0"}
     h = Harness(FakeCrm(*[answer(429, {"error": "Too Many Requests"}, headers=reset)] * 10))
     result = h.submit(leads(1, 2))
     assert isinstance(result.stop, KeyBlocked) and re.search(r"asked us to wait 3[56]\d\d s", str(result.stop))
     assert result.unsent == ("r1", "r2") and len(h.crm.posts) == 1
+
+
+@pytest.mark.parametrize(
+    "process",
+    [{"_id": PROCESS, "name": "Outbound"}, {"$oid": PROCESS}, {"_id": {"$oid": PROCESS}}],
+    ids=["populated", "extended-json", "populated-extended-json"],
+)
+def test_a_lookup_giving_the_process_as_an_object_finds_the_lead(process: dict[str, object]) -> None:
+    """The answer to a request is lost (a 200 that names no lead), and the lookup gives the lead's process as
+    an object (a populated reference, or extended JSON) rather than its id: the lead is found and accepted with
+    its _id, not taken for another process's and sent again (refused then as already there, it stayed pending
+    for ever, each rerun one more duplicate submission toward the key block)."""
+
+    def found(ref: str) -> list[object]:
+        data = {"_id": f"id-{ref}", "referenceId": ref, "projectId": {"_id": PROJECT}, "processId": process}
+        return [answer(200, {"success": True, "data": data})]
+
+    exists = {"errors": [{"referenceId": "r1", "error": "referenceId already exists for this project and process"}]}
+    other = {"_id": "x", "referenceId": "r2", "processId": {"_id": "507f1f77bcf86cd7994390ff"}}
+    crm = FakeCrm(
+        answer(200, {"success": True}),
+        answer(200, exists),
+        get_replies={"r1": found("r1") * 2, "r2": [answer(200, {"success": True, "data": other})]},
+    )
+    h = Harness(crm)
+    result = h.submit(leads(1, 2))
+    assert result.outcomes["r1"].state == "accepted" and result.outcomes["r1"].lead_id == "id-r1"
+    assert h.crm.refs_posted()[1:] == [["r2"]]  # r2 is another process's lead: r2 is not found, sent again
+
+
+def test_leads_of_a_lost_answer_are_found_by_a_lookup_that_populates_the_process(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """A proxy answers every other request with a 502 page after the CRM stored it, and the CRM's lookups give
+    the lead's project and process as objects: the leads are found, accepted with their ids, none sent again
+    (a duplicate each) nor left pending; a rerun sends nothing."""
+    phones = good_phones(12, seed=333)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    settings = crm_settings(proxy_page=502, proxy_every=2, proxy_stores=True, populated_lookups=True)
+    with Sandbox(settings) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        first = crm.stats()
+        stored = crm.leads()
+        again = import_into(crm, sheet, mapping, ledger)
+        after = crm.stats()
+    assert outcome.summary.counts == {"accepted": 12} and outcome.exit_code == 0
+    ids = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in stored}
+    assert sorted(ids) == sorted(phones)
+    assert dict(zip(phones, map(str, outcome.rows["lead_id"]), strict=True)) == ids
+    assert sum(first.initiate_sizes) == 12 and first.duplicates == 0
+    assert again.summary.counts == {"already-imported": 12} and after.initiate_requests == first.initiate_requests

@@ -251,7 +251,7 @@ class Reader:
             "projectId": self._settings.project_id,
             "processId": self._settings.process_id,
         }
-        return all(lead.get(key) in (None, "", value) for key, value in expected.items())
+        return all(_object_id(lead.get(key)) in (None, "", value) for key, value in expected.items())
 
     def _read_common(self, response: Answer, body: object) -> Halted | Throttled | Failed | None:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
@@ -349,6 +349,16 @@ def _the_lead(body: object) -> object:
         if key in body and isinstance(body[key], Mapping | list):
             return body[key]
     return body
+
+
+def _object_id(value: object) -> object:
+    """A reference as its id: a lookup may give the lead's project or process as the object itself (a populated
+    reference, ``{"_id": "...", "name": "..."}``) or as extended JSON (``{"$oid": "..."}``)."""
+    for _ in range(2):
+        if not isinstance(value, Mapping):
+            return value
+        value = next((value[key] for key in ("_id", "id", "$oid") if key in value), value)
+    return value
 
 
 def _is_2xx(response: Answer) -> bool:

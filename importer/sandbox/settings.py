@@ -71,6 +71,9 @@ class SandboxSettings:
     """Seconds on the sandbox's clock after a lead is stored before ``GET /leads/get`` finds it: until then it
     answers as for a lead it does not have, while creates already refuse the lead as a duplicate (a CRM whose
     lookups read a replica that lags its writes)."""
+    populated_lookups: bool = False
+    """``GET /leads/get`` gives the lead's project and process as objects (``{"_id": ..., "name": ...}``: a
+    server that populates the references) instead of their ids."""
     moved_to: str = ""
     """A path (``/api/v2``, or a URL on another host) the CRM's endpoints moved to: requests under ``/api/v1/leads`` are answered
     ``redirect_status`` with a Location under it, where they are served (empty: not moved)."""

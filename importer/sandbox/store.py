@@ -352,6 +352,9 @@ def _get_lead(store: Store, body: Json, query: dict[str, str]) -> Reply:
     if lead is None:
         return Reply(store.settings.missing_lead_status, {"success": False, "error": "Lead not found"})
     data = {**lead, "activities": []}
+    if store.settings.populated_lookups:
+        data["projectId"] = {"_id": data.get("projectId"), "name": "Sandbox project"}
+        data["processId"] = {"_id": data.get("processId"), "name": "Sandbox process"}
     if query.get("masked") == "true" and isinstance(data["phone"], str):
         data["phone"] = _mask_phone(data["phone"])
     return Reply(200, {"success": True, "data": data})
