@@ -180,3 +180,35 @@ def test_leads_of_a_lost_answer_are_found_by_a_lookup_that_populates_the_process
     assert dict(zip(phones, map(str, outcome.rows["lead_id"]), strict=True)) == ids
     assert sum(first.initiate_sizes) == 12 and first.duplicates == 0
     assert again.summary.counts == {"already-imported": 12} and after.initiate_requests == first.initiate_requests
+
+
+def test_a_bare_list_of_ids_in_the_order_sent_is_read_without_looking_every_lead_up() -> None:
+    """A "simplified" answer that is only the list of the stored leads' ids, one per lead in the order sent: the
+    leads are accepted with those ids (the first answers checked by looking up their first and last lead, as
+    for id-only success items), not each looked up (a GET per lead: 50 s of the CRM's rate a 1,000-lead
+    batch); a CRM answering them in another order has its leads looked up for their own ids."""
+
+    def ids(sent: list[dict[str, object]]) -> httpx.Response:
+        return answer(200, [f"id-{lead['referenceId']}" for lead in sent])
+
+    crm = FakeCrm(*[ids] * 3, stored=[f"r{n}" for n in range(1, 13)])
+    h = Harness(crm)
+    results = [h.submit(leads(*range(start, start + 4))) for start in (1, 5, 9)]
+    assert all(o.lead_id == f"id-{ref}" for result in results for ref, o in result.outcomes.items())
+    assert sum(len(result.outcomes) for result in results) == 12 and len(crm.posts) == 3
+    assert crm.gets == ["r1", "r4", "r5", "r8"]  # the order checked twice, then trusted
+
+    shuffled = FakeCrm(
+        lambda sent: answer(200, [f"id-{lead['referenceId']}" for lead in reversed(sent)]), stored=["r1", "r2", "r3"]
+    )
+    result = Harness(shuffled).submit(leads(1, 2, 3))
+    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2", "r3": "id-r3"}
+    assert len(shuffled.posts) == 1
+
+
+def test_a_bare_list_of_messages_is_no_list_of_ids() -> None:
+    """A 200 whose body is a list of sentences (messages, not ids) accepts no lead with a message as its id:
+    the lead is looked up, and, not there, sent once more."""
+    crm = FakeCrm(answer(200, ["Lead received, will call shortly"]))
+    result = Harness(crm).submit(leads(1))
+    assert result.outcomes["r1"].lead_id == "id-r1" and crm.gets == ["r1"] and len(crm.posts) == 2

@@ -71,6 +71,8 @@ _RESULT_LISTS = ("results", "data", "leads", "items", "result", "responses")
 """Keys of one list with an item per lead, each saying whether it was stored."""
 _MESSAGE_KEYS = ("error", "message", "reason", "msg", "detail", "details", "description", "errors")
 """Where an ``errors[]`` item may give its message, in the order looked at."""
+_ID = re.compile(r"[\w.:-]{1,100}")
+"""What an id (or a referenceId) in a bare list looks like: no words and spaces of a message."""
 _INDEX_KEYS = ("index", "idx", "position", "itemIndex")
 _FAILED = frozenset({"error", "failed", "failure", "rejected", "invalid", "duplicate", "refused"})
 _STORED = frozenset({"success", "ok", "created", "accepted", "inserted", "initialized", "stored", "done"})
@@ -133,6 +135,8 @@ Items = list[dict[str, object]]
 
 def _arrays(body: object) -> tuple[Items, Items, Items] | None:
     """(success items, error items, queued items) of a body in one of the shapes :func:`per_lead` reads."""
+    if isinstance(body, list) and body and all(type(item) is str and _ID.fullmatch(item) for item in body):
+        return [_object(item) for item in body], [], []  # a bare list of ids (a "simplified" answer, v=1.2)
     containers: list[object] = [body]
     if isinstance(body, Mapping):
         containers += [body.get(key) for key in _ENVELOPES]
