@@ -212,3 +212,23 @@ def test_a_bare_list_of_messages_is_no_list_of_ids() -> None:
     crm = FakeCrm(answer(200, ["Lead received, will call shortly"]))
     result = Harness(crm).submit(leads(1))
     assert result.outcomes["r1"].lead_id == "id-r1" and crm.gets == ["r1"] and len(crm.posts) == 2
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        {"success": False},
+        {"success": False, "error": None},
+        {"success": False, "error": "No matching lead"},
+        {"success": False, "message": "No records found"},
+        {"status": "failed", "message": "no data"},
+    ],
+    ids=["bare", "null-error", "no-matching-lead", "no-records-found", "status-failed"],
+)
+def test_a_lookup_answering_200_success_false_is_a_lead_not_there(missing: dict[str, object]) -> None:
+    """A request's answer names no lead, and the lookup answers 200 with "success": false (no message, or one
+    saying nothing matched) for a lead the CRM does not have: the lead is sent once more and stored, instead of
+    the run stopping as 'an unexpected body' (exit 3, 'a bug in leadimport')."""
+    crm = FakeCrm(answer(200, {"success": True}), get_replies={"r1": [answer(200, missing)]})
+    result = Harness(crm).submit(leads(1))
+    assert result.stop is None and result.outcomes["r1"].lead_id == "id-r1" and len(crm.posts) == 2

@@ -73,7 +73,11 @@ _AUTH = re.compile(
     re.IGNORECASE,
 )
 """A refusal of the token or project (what a 401/403 says), under another status."""
-_NOT_FOUND = re.compile(r"not found|\bno (?:such )?lead\b|does ?n[o']t exist", re.IGNORECASE)
+_NOT_FOUND = re.compile(
+    r"not found|does ?n[o']t exist|\bno (?:such |matching )?(?:leads?|records?|results?|data)\b"
+    r"|\bno(?:thing)? (?:lead |record )?(?:found|matche[sd])",
+    re.IGNORECASE,
+)
 _PROCESS_MISSING = re.compile(
     r"\bprocess(?:\s*id)?\b[^.;]{0,60}?(?:\bnot found|\bdoes ?n[o']t exist)"
     r"|\bprocess\s*id\b[^.;]{0,20}?\b(?:invalid|unknown|not valid)\b"
@@ -222,7 +226,7 @@ class Reader:
             return Found(None)
         if 200 <= status < 300 and _says_failed(body):  # {"success": false, "error": "Lead not found"} under 200
             message = self._redact(answers.error_text(body))
-            if _NOT_FOUND.search(message):
+            if not message or _NOT_FOUND.search(message):  # a bare {"success": false}: nothing found
                 return Found(None)
             stop = self._stop_in_2xx(message, response)
             if stop is not None:
