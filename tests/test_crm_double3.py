@@ -14,9 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+import importer
+from importer.crm.recovery import RetryPolicy
 from importer.errors import KeyBlocked
 from importer.sandbox.server import Sandbox
-from tests.sandbox_util import MAPPING, good_phones, write_sheet
+from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
 from tests.test_crm import PROCESS, PROJECT, FakeCrm, Harness, accept_all, answer, leads
 from tests.test_crm_double import crm_settings, import_into, statuses
 
@@ -232,3 +234,45 @@ def test_a_lookup_answering_200_success_false_is_a_lead_not_there(missing: dict[
     crm = FakeCrm(answer(200, {"success": True}), get_replies={"r1": [answer(200, missing)]})
     result = Harness(crm).submit(leads(1))
     assert result.stop is None and result.outcomes["r1"].lead_id == "id-r1" and len(crm.posts) == 2
+
+
+def test_a_token_expiring_mid_run_stops_it_with_the_rest_pending_and_a_rerun_with_a_new_token_completes(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """The API token expires in the middle of a run (HTTP 401 "Token expired", a status the contract does not
+    list): the run stops at once (exit 3) saying to check VOX_API_TOKEN, the leads stored so far are accepted,
+    the others pending, none rejected; rerun with a new token, it sends only the pending ones, each lead
+    stored once."""
+    phones = good_phones(40, seed=334)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    settings = crm_settings(token_expires_after=3, renewed_token="renewed-token-77c1")
+
+    def run(token: str) -> importer.Outcome:
+        return importer.import_file(
+            sheet,
+            mapping,
+            token=token,
+            base_url=crm.base_url,
+            ledger=ledger,
+            send=importer.SendOptions(inflight_grace=0.0),
+            rate=importer.RateLimit(5000, 1.0),
+            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0),
+        )
+
+    with Sandbox(settings) as crm:
+        stopped = run(TOKEN)
+        first = crm.stats()
+        stored_first = len(crm.leads())
+        resumed = run("renewed-token-77c1")
+        stored = crm.leads()
+        after = crm.stats()
+    counts = stopped.summary.counts
+    assert stopped.exit_code == 3 and "VOX_API_TOKEN" in str(stopped.stop_message)
+    assert set(counts) == {"accepted", "pending"} and counts["accepted"] == stored_first
+    pending = {reason for status, reason in statuses(stopped).values() if status == "pending"}
+    assert pending == {"not sent: the run stopped before this row"} and "Token expired" in str(stopped.stop_message)
+    assert resumed.exit_code == 0
+    assert resumed.summary.counts == {"already-imported": counts["accepted"], "accepted": counts["pending"]}
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
+    assert first.duplicates == after.duplicates == 0

@@ -163,6 +163,10 @@ class _State:
         with self.lock:
             self._requests += 1
 
+    def requests_seen(self) -> int:
+        with self.lock:
+            return self._requests
+
     def admit(self, kind: str | None, size: int) -> _Ticket:
         """Record the arrival, apply the key block and the rate limit, and draw this request's faults."""
         with self.lock:
@@ -270,6 +274,8 @@ class _App:
             request = replace(request, path=API_PREFIX + request.path.removeprefix(moved))
         if not self._authorized(request):
             return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
+        if self._expired(request):
+            return vox.Reply(401, {"success": False, "error": "Token expired"})
         kind = _ROUTES.get((request.method, request.path))
         body = _parse_body(request.body)
         ticket = self.state.admit(kind, _lead_count(kind, body or {}))
@@ -309,7 +315,17 @@ class _App:
                 self.state.held -= 1
 
     def _authorized(self, request: _Request) -> bool:
-        return request.authorization == f"Bearer {self.settings.token}"
+        tokens = [self.settings.token]
+        if self.settings.token_expires_after is not None:
+            tokens.append(self.settings.renewed_token)
+        return request.authorization in [f"Bearer {token}" for token in tokens]
+
+    def _expired(self, request: _Request) -> bool:
+        """Whether the request carries the first token once it has expired (``token_expires_after``)."""
+        after = self.settings.token_expires_after
+        if after is None or request.authorization != f"Bearer {self.settings.token}":
+            return False
+        return self.state.requests_seen() > after
 
     def _sandbox_endpoint(self, request: _Request) -> vox.Reply:
         if not self._authorized(request):

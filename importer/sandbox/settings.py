@@ -83,6 +83,10 @@ class SandboxSettings:
     (``ReferenceId``, ``Success``, ``Errors``, ``_Id``: a server whose serializer capitalizes them)."""
     block_message: str = ""
     """The 429's message while the key is blocked (empty: the contract's "...temporarily blocked...")."""
+    token_expires_after: int | None = None
+    """After this many requests to the CRM's endpoints, ``token`` expires: it is refused with HTTP 401
+    ``{"success": false, "error": "Token expired"}``, and ``renewed_token`` is taken instead (None: never)."""
+    renewed_token: str = "sandbox-token-renewed"
     seed: int | None = None
     preexisting_phones: frozenset[str] = frozenset()
     """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate
