@@ -276,3 +276,31 @@ def test_a_token_expiring_mid_run_stops_it_with_the_rest_pending_and_a_rerun_wit
     assert resumed.summary.counts == {"already-imported": counts["accepted"], "accepted": counts["pending"]}
     assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
     assert first.duplicates == after.duplicates == 0
+
+
+@pytest.mark.parametrize(("block_seconds", "said"), [(1800.0, "30 minutes"), (7200.0, "2 hours")])
+def test_a_key_block_lasts_as_long_as_the_crm_says(
+    tmp_path: Path, mapping_file: Callable[..., Path], block_seconds: float, said: str
+) -> None:
+    """The CRM blocks the key and its 429 says for how long (Retry-After: the rest of the block): the run stops
+    (exit 3, the rest pending) saying that long and giving the end of the block as blocked_until (shown by the
+    CLI's JSON and the upload page), not always an hour from now; once it is over, the same command sends the
+    rest."""
+    from tests.waiting import ManualClock
+
+    phones = good_phones(12, seed=335)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    settings = crm_settings(called=phones[:1], dup_threshold=0, block_seconds=block_seconds)
+    clock = ManualClock()
+    with Sandbox(settings, clock=clock) as crm:
+        before = time.time()
+        outcome = import_into(crm, sheet, mapping, ledger)
+        after = time.time()
+        clock.advance(block_seconds)
+        resumed = import_into(crm, sheet, mapping, ledger)
+    assert outcome.stop_kind is importer.StopKind.KEY_BLOCKED and outcome.exit_code == 3
+    assert f"blocked this API key for {said}" in str(outcome.stop_message)
+    assert outcome.blocked_until is not None
+    assert before + block_seconds - 2 <= outcome.blocked_until.timestamp() <= after + block_seconds + 2
+    assert resumed.summary.counts == {"already-imported": 4, "rejected": 1, "accepted": 7}

@@ -287,21 +287,23 @@ class Reader:
     def _read_429(self, response: Answer, *, blocked: bool = False) -> Halted | Throttled:
         """A duplicate-submission block stops the run; a plain rate limit is waited out. ``blocked``: the answer
         is known to say the key is blocked (a 2xx saying so)."""
-        if blocked or _BLOCKED.search(_said(response)):
-            said = self._redact(answers.error_text(response.body) or answers.excerpt(response.text))
-            return Halted(
-                KeyBlocked(
-                    "The CRM has blocked this API key for about an hour after repeated "
-                    f"duplicate submissions. Wait, {_RESUME} (CRM: {said})",
-                    until=time.time() + KEY_BLOCK_SECONDS,
-                ),
-                landed=False,
-            )
         retry_after = _retry_after(response)
         if retry_after is None:  # a rate limiter saying when its window resets (X-RateLimit-Reset ...)
             retry_after = waits.rate_reset(response.headers)
         if retry_after is None:
             retry_after = _stated_wait(response)
+        if blocked or _BLOCKED.search(_said(response)):
+            said = self._redact(answers.error_text(response.body) or answers.excerpt(response.text))
+            # The block lasts an hour (the contract), unless the CRM says how long is left (a block met again).
+            block = retry_after if retry_after else KEY_BLOCK_SECONDS
+            return Halted(
+                KeyBlocked(
+                    f"The CRM has blocked this API key for {'about an hour' if not retry_after else _duration(block)} "
+                    f"after repeated duplicate submissions. Wait, {_RESUME} (CRM: {said})",
+                    until=time.time() + block,
+                ),
+                landed=False,
+            )
         if retry_after is not None and retry_after > MAX_429_PAUSE:
             return Halted(
                 KeyBlocked(
@@ -495,7 +497,7 @@ def _duration(seconds: float) -> str:
     minutes = math.ceil(seconds / 60)
     if minutes >= 120:
         return f"{round(minutes / 60)} hours"
-    return f"{minutes} minutes"
+    return f"{minutes} minutes" if minutes != 1 else "a minute"
 
 
 def _retry_after(response: Answer) -> float | None:
