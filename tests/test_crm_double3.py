@@ -16,7 +16,7 @@ import pytest
 
 import importer
 from importer.crm.recovery import RetryPolicy
-from importer.errors import KeyBlocked
+from importer.errors import CrmUnreachable, KeyBlocked
 from importer.sandbox.server import Sandbox
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
 from tests.test_crm import PROCESS, PROJECT, FakeCrm, Harness, accept_all, answer, leads
@@ -304,3 +304,20 @@ def test_a_key_block_lasts_as_long_as_the_crm_says(
     assert outcome.blocked_until is not None
     assert before + block_seconds - 2 <= outcome.blocked_until.timestamp() <= after + block_seconds + 2
     assert resumed.summary.counts == {"already-imported": 4, "rejected": 1, "accepted": 7}
+
+
+MAINTENANCE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Scheduled maintenance &ndash; Vox</title>
+<style>body { display: block; }</style></head><body><h1>We&#39;ll be back soon</h1><p>Down for maintenance</p></body></html>"""
+
+
+def test_a_crm_down_for_maintenance_stops_the_run_saying_what_its_page_says() -> None:
+    """Every request (sends and lookups) is answered 503 with an HTML maintenance page and no Retry-After: the
+    retries run out and the run stops (the leads of the request unconfirmed, for the next run to look up), its
+    message quoting the page's title, so the person reads that the CRM is down for maintenance, not only that
+    it 'kept failing (HTTP 503)'."""
+    page = httpx.Response(503, text=MAINTENANCE, headers={"Content-Type": "text/html"})
+    crm = FakeCrm(*[page] * 10, get_replies={ref: [page] * 10 for ref in ("r1", "r2")})
+    result = Harness(crm).submit(leads(1, 2))
+    assert isinstance(result.stop, CrmUnreachable) and result.stop.stop_kind is importer.StopKind.CRM_DOWN
+    assert "HTTP 503: Scheduled maintenance \N{EN DASH} Vox" in str(result.stop)
+    assert set(result.unknown) == {"r1", "r2"} and len(crm.posts) == 1

@@ -8,6 +8,7 @@ outcome table in ``docs/crm-contract.md`` §5; :mod:`importer.crm.answers` reads
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import re
@@ -264,7 +265,9 @@ class Reader:
             wait = _retry_after(response)  # a CRM down for maintenance may say how long (503)
             if wait is not None and wait > MAX_429_PAUSE:
                 return Halted(self._down_for(status, wait, body, response), landed=True)
-            return Failed(f"HTTP {status}", landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
+            said = self._redact(_briefly(response))  # a maintenance page's title says why, for the stop message
+            reason = f"HTTP {status}: {said}" if said else f"HTTP {status}"
+            return Failed(reason, landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
         if status == 429:
             return self._read_429(response)
         if 300 <= status < 400:
@@ -476,6 +479,20 @@ def _said(response: Answer) -> str:
     if response.body is not None:
         return answers.error_text(response.body) or response.text
     return _MARKUP.sub(" ", response.text[:20000])
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+BRIEF_CHARS = 80
+
+
+def _briefly(response: Answer) -> str:
+    """What an answer says, in a few words: its JSON message, or a page's title (else its first words)."""
+    said = answers.error_text(response.body)
+    if not said and response.body is None:
+        title = _TITLE.search(response.text[:20000])
+        said = _MARKUP.sub(" ", title.group(1)) if title is not None else _said(response)
+    said = " ".join(html.unescape(said).split())
+    return said if len(said) <= BRIEF_CHARS else said[: BRIEF_CHARS - 1].rstrip() + "…"
 
 
 def _stated_wait(response: Answer) -> float | None:
