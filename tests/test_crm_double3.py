@@ -320,4 +320,5 @@ def test_a_crm_down_for_maintenance_stops_the_run_saying_what_its_page_says() ->
     result = Harness(crm).submit(leads(1, 2))
     assert isinstance(result.stop, CrmUnreachable) and result.stop.stop_kind is importer.StopKind.CRM_DOWN
     assert "HTTP 503: Scheduled maintenance \N{EN DASH} Vox" in str(result.stop)
+    assert "Wait until it works again" in str(result.stop) and "VOX_BASE_URL" not in str(result.stop)
     assert set(result.unknown) == {"r1", "r2"} and len(crm.posts) == 1
