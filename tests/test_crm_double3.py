@@ -322,3 +322,23 @@ def test_a_crm_down_for_maintenance_stops_the_run_saying_what_its_page_says() ->
     assert "HTTP 503: Scheduled maintenance \N{EN DASH} Vox" in str(result.stop)
     assert "Wait until it works again" in str(result.stop) and "VOX_BASE_URL" not in str(result.stop)
     assert set(result.unknown) == {"r1", "r2"} and len(crm.posts) == 1
+
+
+def test_id_only_success_items_with_an_id_twice_are_not_taken_in_order() -> None:
+    """Id-only success items, one per lead, but one id given twice (an item answered twice, another left out),
+    once the CRM's order is trusted: no lead takes another's id; the leads are looked up for their own."""
+
+    def in_order(sent: list[dict[str, object]]) -> httpx.Response:
+        return answer(200, {"success": [{"_id": f"id-{lead['referenceId']}"} for lead in sent], "errors": []})
+
+    def repeated(sent: list[dict[str, object]]) -> httpx.Response:
+        ids = [f"id-{lead['referenceId']}" for lead in sent]
+        return answer(200, {"success": [{"_id": ids[0]}, {"_id": ids[0]}, *({"_id": i} for i in ids[2:])]})
+
+    crm = FakeCrm(in_order, in_order, repeated, stored=[f"r{n}" for n in range(1, 10)])
+    h = Harness(crm)
+    for start in (1, 4):  # two answers in order, checked: the order is trusted from now on
+        h.submit(leads(start, start + 1, start + 2))
+    result = h.submit(leads(7, 8, 9))
+    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r7": "id-r7", "r8": "id-r8", "r9": "id-r9"}
+    assert crm.gets[4:] == ["r7", "r8", "r9"] and len(crm.posts) == 3

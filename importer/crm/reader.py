@@ -458,16 +458,23 @@ def _stored_in_order_around_errors(
     if None in refused or len(set(refused)) != len(refused):
         return []
     others = [lead for lead in leads if answers.ref(lead) not in set(refused)]
-    return list(zip(others, success, strict=True)) if len(others) == len(success) else []
+    return list(zip(others, success, strict=True)) if len(others) == len(success) and _distinct_ids(success) else []
 
 
 def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher) -> bool:
-    """Whether ``success`` has an item with an _id for each lead, names none of them, and errors[] is empty."""
+    """Whether ``success`` has an item with its own _id for each lead, names none of them, and errors[] is empty."""
     return (
         len(success) == len(leads)
         and not (isinstance(body, Mapping) and body.get("errors"))
         and all(answers.lead_id(item) is not None and matcher.lead_of(item) is None for item in success)
+        and _distinct_ids(success)
     )
+
+
+def _distinct_ids(success: list[Lead]) -> bool:
+    """Whether no two success items carry the same _id: one repeated (an item answered twice) would shift the
+    ids of every later lead by one if they were taken in order."""
+    return len({answers.lead_id(item) for item in success}) == len(success)
 
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
