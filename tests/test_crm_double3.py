@@ -58,6 +58,16 @@ def test_a_crm_saying_under_200_that_it_queued_the_leads_gets_each_lead_once(
     assert sum(after.initiate_sizes) == 13 and len(crm.leads()) == 11 and not after.blocked
 
 
+def test_empty_arrays_with_a_message_saying_queued_are_looked_up_later() -> None:
+    """success[] and errors[] both empty, and a message saying the leads are queued: they are looked up after
+    the settle wait and not sent again (once processed, each would be a duplicate)."""
+    queued = answer(200, {"success": [], "errors": [], "message": "Leads queued for processing"})
+    h = Harness(FakeCrm(queued, stored=["r1"]), settle_wait=7.0)
+    result = h.submit(leads(1, 2))
+    assert result.outcomes["r1"].lead_id == "id-r1" and result.unknown == ("r2",)
+    assert len(h.crm.posts) == 1 and 7.0 in h.sleeps
+
+
 def test_errors_saying_queued_are_looked_up_later_and_refusals_that_mention_processing_stand() -> None:
     """errors[] items saying a lead is queued (or being processed), and a "queued" array, leave their leads to
     be looked up after the settle wait: found ones are accepted, the others unconfirmed, none sent again nor

@@ -131,7 +131,8 @@ class Reader:
         status = response.status_code
         if arrays is not None and (status in _REFUSALS or 200 <= status < 300):
             unmentioned, later = _apply_arrays(arrays, leads, tally)
-            return Answered(unmentioned, later=later)
+            # {"success": [], "errors": [], "message": "Leads queued for processing"}: the rest come later
+            return Answered(unmentioned, later=later or (bool(unmentioned) and _says_later(body)))
         message = self._redact(answers.error_text(body))
         if 200 <= status < 300 and message and _says_failed(body):
             # {"success": false, "error": "..."} under 200: the CRM refused the request, as a 4xx would say.
