@@ -352,3 +352,26 @@ def test_id_only_success_items_with_an_id_twice_are_not_taken_in_order() -> None
     result = h.submit(leads(7, 8, 9))
     assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r7": "id-r7", "r8": "id-r8", "r9": "id-r9"}
     assert crm.gets[4:] == ["r7", "r8", "r9"] and len(crm.posts) == 3
+
+
+@pytest.mark.parametrize("named", ["+1 415-555-0002", "4155550002", "LEAD2@example.com"])
+def test_an_error_naming_its_lead_by_phone_or_email_alone_rejects_that_lead_only(named: str) -> None:
+    """An errors[] item whose leadId is the lead's phone (in another format) or email, and a lead the answer
+    leaves out: the named lead is rejected with the CRM's message; the one left out is looked up and, not there,
+    sent once more (before, both were rejected as refused 'without saying which')."""
+    message = "Phone number contains repeating digits pattern"
+
+    def reply(sent: list[dict[str, object]]) -> httpx.Response:
+        stored = [{"_id": f"id-{lead['referenceId']}", **lead} for lead in sent if lead["referenceId"] in ("r1", "r3")]
+        return answer(200, {"success": stored, "errors": [{"leadId": named, "error": message}]})
+
+    crm = FakeCrm(reply)
+    result = Harness(crm).submit(leads(1, 2, 3, 4))
+    outcomes = {ref: (o.state, o.message) for ref, o in result.outcomes.items()}
+    assert outcomes == {
+        "r1": ("accepted", None),
+        "r2": ("rejected", message),
+        "r3": ("accepted", None),
+        "r4": ("accepted", None),
+    }
+    assert crm.refs_posted() == [["r1", "r2", "r3", "r4"], ["r4"]]

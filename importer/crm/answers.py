@@ -51,8 +51,13 @@ class Matcher:
             ref = self.lead_of(candidate)
             if ref is not None:
                 return ref
-        lead_id = text(item.get("leadId"))
-        return lead_id if lead_id in self._refs else None
+        lead_id = text(item.get("leadId")) or text(item.get("lead"))
+        if lead_id is None or lead_id in self._refs:
+            return lead_id
+        # The lead named by its phone or email alone ({"leadId": "+919812345678", "error": ...})
+        if "@" in lead_id:
+            return self.lead_of({"email": lead_id})
+        return self.lead_of({"phone": lead_id}) if _PHONE.fullmatch(lead_id) else None
 
 
 def has_arrays(body: object) -> TypeGuard[Mapping[str, object]]:
@@ -71,6 +76,8 @@ _RESULT_LISTS = ("results", "data", "leads", "items", "result", "responses")
 """Keys of one list with an item per lead, each saying whether it was stored."""
 _MESSAGE_KEYS = ("error", "message", "reason", "msg", "detail", "details", "description", "errors")
 """Where an ``errors[]`` item may give its message, in the order looked at."""
+_PHONE = re.compile(r"\+?[\d\s().-]{7,25}")
+"""A string that is a phone number, written any way (no letters)."""
 _ID = re.compile(r"[\w.:-]{1,100}")
 """What an id (or a referenceId) in a bare list looks like: no words and spaces of a message."""
 _INDEX_KEYS = ("index", "idx", "position", "itemIndex")
