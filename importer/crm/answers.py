@@ -87,7 +87,7 @@ _LATER = frozenset(
     {"queued", "enqueued", "pending", "processing", "in_progress", "in progress", "inprogress", "scheduled"}
 )
 _QUEUED = re.compile(
-    r"\b(?:queued|enqueued|being processed|(?:added to|placed in|in) (?:the )?(?:processing )?queue"
+    r"\b(?:queued|enqueued|being processed|(?:added to|placed in|put in) (?:the )?(?:processing )?queue"
     r"|(?:accepted|received|scheduled|submitted) for (?:later )?processing|will be processed"
     r"|processing (?:has )?(?:started|in progress|pending)|pending processing|still processing)\b"
     r"|^\W*(?:processing|pending|queued|in[ _-]?progress)\W*$",
