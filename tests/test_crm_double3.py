@@ -19,7 +19,7 @@ from importer.crm.recovery import RetryPolicy
 from importer.errors import CrmUnreachable, KeyBlocked
 from importer.sandbox.server import Sandbox
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
-from tests.test_crm import PROCESS, PROJECT, FakeCrm, Harness, accept_all, answer, leads
+from tests.test_crm import PROCESS, PROJECT, FakeCrm, Harness, Reply, accept_all, answer, leads
 from tests.test_crm_double import crm_settings, import_into, statuses
 
 UNCONFIRMED = ("pending", "unconfirmed: the next run checks it with the CRM before sending")
@@ -153,7 +153,7 @@ def test_a_lookup_giving_the_process_as_an_object_finds_the_lead(process: dict[s
     its _id, not taken for another process's and sent again (refused then as already there, it stayed pending
     for ever, each rerun one more duplicate submission toward the key block)."""
 
-    def found(ref: str) -> list[object]:
+    def found(ref: str) -> list[Reply]:
         data = {"_id": f"id-{ref}", "referenceId": ref, "projectId": {"_id": PROJECT}, "processId": process}
         return [answer(200, {"success": True, "data": data})]
 
