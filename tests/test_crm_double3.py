@@ -375,3 +375,26 @@ def test_an_error_naming_its_lead_by_phone_or_email_alone_rejects_that_lead_only
         "r4": ("accepted", None),
     }
     assert crm.refs_posted() == [["r1", "r2", "r3", "r4"], ["r4"]]
+
+
+@pytest.mark.parametrize("status", [408, 499])
+def test_a_gateway_timing_the_request_out_with_a_4xx_is_retried(status: int) -> None:
+    """A gateway answers 408 Request Timeout (or nginx's 499) with its HTML page: the request is retried as a
+    5xx is, its leads looked up first, and the run goes on; before, it stopped as 'an unexpected body … a bug
+    in leadimport' (exit 3, every row pending)."""
+    page = httpx.Response(status, text="<html><head><title>408 Request Time-out</title></head></html>")
+    crm = FakeCrm(page, stored=["r1"])
+    result = Harness(crm).submit(leads(1, 2))
+    assert result.stop is None and {ref: o.state for ref, o in result.outcomes.items()} == {
+        "r1": "accepted",
+        "r2": "accepted",
+    }
+    assert crm.refs_posted() == [["r1", "r2"], ["r2"]] and set(crm.gets) == {"r1", "r2"}
+
+
+def test_a_retry_after_given_twice_is_read() -> None:
+    """A 429 whose Retry-After came twice (a proxy adding its own: "30, 30" once joined) is waited out for 30 s."""
+    limited = answer(429, {"error": "Too Many Requests"}, headers=[("Retry-After", "30"), ("Retry-After", "30")])
+    h = Harness(FakeCrm(limited))
+    result = h.submit(leads(1))
+    assert result.stop is None and h.limiter.pauses[0] == 30

@@ -92,6 +92,9 @@ _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using
 _REFUSALS = frozenset({400, 409, 422})
 """Statuses a CRM refuses leads with: 400 (the contract), 409 Conflict (a duplicate), 422 Unprocessable Entity
 (failed validation); each is read as the contract's 400."""
+_RETRYABLE = frozenset({408, 425, 499})
+"""4xx statuses a gateway answers for a request that timed out or came too early (408 Request Timeout, 425 Too Early,
+nginx's 499): retried as a 5xx is, its leads looked up first (a gateway may have passed it on)."""
 _BARE_CONFLICT = "HTTP 409 Conflict: the CRM holds a conflicting lead (it gave no reason)"
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
@@ -262,7 +265,7 @@ class Reader:
     def _read_common(self, response: Answer, body: object) -> Halted | Throttled | Failed | None:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
         status = response.status_code
-        if status >= 500:
+        if status >= 500 or status in _RETRYABLE:
             wait = _retry_after(response)  # a CRM down for maintenance may say how long (503)
             if wait is not None and wait > MAX_429_PAUSE:
                 return Halted(self._down_for(status, wait, body, response), landed=True)

@@ -29,8 +29,9 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     value = headers.get("retry-after", "").strip()
     if not value:
         return None
+    number = _NUMBER.match(value)  # "120", or "120, 120" (the header given twice, joined)
     try:
-        seconds = float(value)
+        seconds = float(number.group(1) if number is not None else value)
     except ValueError:
         when = _http_date(value)
         if when is None:
