@@ -19,7 +19,7 @@ from importer.crm.recovery import RetryPolicy
 from importer.errors import CrmUnreachable, KeyBlocked
 from importer.sandbox.server import Sandbox
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
-from tests.test_crm import PROCESS, PROJECT, FakeCrm, Harness, Reply, accept_all, answer, leads
+from tests.test_crm import PROCESS, PROJECT, FakeCrm, Harness, Reply, accept_all, answer, lead, leads
 from tests.test_crm_double import crm_settings, import_into, statuses
 
 UNCONFIRMED = ("pending", "unconfirmed: the next run checks it with the CRM before sending")
@@ -398,3 +398,39 @@ def test_a_retry_after_given_twice_is_read() -> None:
     h = Harness(FakeCrm(limited))
     result = h.submit(leads(1))
     assert result.stop is None and h.limiter.pauses[0] == 30
+
+
+@pytest.mark.parametrize("names", ["referenceId", "phone", "email"])
+def test_an_answer_about_other_leads_gives_none_of_ours_their_ids(names: str) -> None:
+    """The answer to the second request is the first one's again (a proxy or a cache replaying it): success items
+    with an _id for each lead, naming the first request's leads (by referenceId, or by phone or email alone).
+    None of the second request's leads is accepted with those ids (they were, and were never stored): they are
+    looked up and, not there, sent once more."""
+    first = leads(1, 2)
+
+    def replay(sent: list[dict[str, object]]) -> httpx.Response:
+        return answer(200, {"success": [{"_id": f"id-{lead['referenceId']}", names: lead[names]} for lead in first]})
+
+    crm = FakeCrm(accept_all, replay, stored=["r1", "r2"])
+    h = Harness(crm)
+    h.submit(first)
+    result = h.submit(leads(3, 4))
+    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r3": "id-r3", "r4": "id-r4"}
+    assert crm.refs_posted() == [["r1", "r2"], ["r3", "r4"], ["r3", "r4"]] and crm.gets == ["r3", "r4"]
+
+
+def test_id_only_items_echoing_phones_in_national_format_are_still_taken_in_order() -> None:
+    """Success items with an _id and the lead's phone written nationally (0612345678 for +33612345678, too short
+    to match by its last ten digits): they still count as the batch's, in the order sent (checked by looking up
+    the first and last lead), not looked up one by one."""
+    batch = [lead(n, phone=f"+336123456{n:02d}") for n in (1, 2, 3)]
+
+    def echo(sent: list[dict[str, object]]) -> httpx.Response:
+        return answer(
+            200, {"success": [{"_id": f"id-{x['referenceId']}", "phone": "0" + str(x["phone"])[3:]} for x in sent]}
+        )
+
+    crm = FakeCrm(echo, stored=["r1", "r2", "r3"])
+    result = Harness(crm).submit(batch)
+    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2", "r3": "id-r3"}
+    assert crm.gets == ["r1", "r3"] and len(crm.posts) == 1

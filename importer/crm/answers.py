@@ -26,6 +26,7 @@ class Matcher:
         self._refs = {ref(lead) for lead in leads}
         self._by_phone: dict[str, str | None] | None = None
         self._by_email: dict[str, str | None] | None = None
+        self._phone_ends: set[str] | None = None
 
     def lead_of(self, item: object) -> str | None:
         """The referenceId of the batch lead a lead-like object describes."""
@@ -44,6 +45,30 @@ class Matcher:
             self._by_email = unique_index(self._leads, "email", email_key)
         email = email_key(item.get("email"))
         return self._by_email.get(email) if email is not None else None
+
+    def may_be_ours(self, item: Mapping[str, object]) -> bool:
+        """Whether an item :meth:`lead_of` ties to no lead could still be about one of the batch: it names no
+        referenceId, and its phone (whatever its format: a national ``0…`` too) and email, where given, could be
+        a batch lead's. An item that names someone else is no id of ours (a stale answer, another request's)."""
+        if text(item.get("referenceId")) is not None:
+            return False
+        email = email_key(item.get("email"))
+        if email is not None:
+            if self._by_email is None:
+                self._by_email = unique_index(self._leads, "email", email_key)
+            if email not in self._by_email:
+                return False
+        digits = phone_key(item.get("phone"))
+        if digits is None or len(digits.lstrip("0")) < _SUFFIX_DIGITS:
+            return True
+        if self._phone_ends is None:
+            ends: set[str] = set()
+            for lead in self._leads:
+                key = phone_key(lead.get("phone"))
+                if key is not None:
+                    ends.update(key[-size:] for size in range(_SUFFIX_DIGITS, len(key) + 1))
+            self._phone_ends = ends
+        return digits.lstrip("0") in self._phone_ends
 
     def error_target(self, item: Mapping[str, object]) -> str | None:
         """The referenceId of the batch lead an ``errors[]`` item is about."""
@@ -76,6 +101,9 @@ _RESULT_LISTS = ("results", "data", "leads", "items", "result", "responses")
 """Keys of one list with an item per lead, each saying whether it was stored."""
 _MESSAGE_KEYS = ("error", "message", "reason", "msg", "detail", "details", "description", "errors")
 """Where an ``errors[]`` item may give its message, in the order looked at."""
+_SUFFIX_DIGITS = 7
+"""The fewest digits of a phone compared by its end: a national number without its country code (0612345678
+for +33612345678) is its lead's when its digits end the lead's."""
 _PHONE = re.compile(r"\+?[\d\s().-]{7,25}")
 """A string that is a phone number, written any way (no letters)."""
 _ID = re.compile(r"[\w.:-]{1,100}")

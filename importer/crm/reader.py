@@ -456,7 +456,7 @@ def _stored_in_order_around_errors(
 ) -> list[tuple[Lead, Lead]]:
     """(lead, success item) pairs when ``errors`` names a distinct lead of the batch in every item and
     success[] holds one id-only item for each other lead; else []."""
-    if not errors or not success or any(answers.lead_id(i) is None or matcher.lead_of(i) for i in success):
+    if not errors or not success or any(not _id_only(item, matcher) for item in success):
         return []
     refused = [matcher.error_target(item) for item in errors]
     if None in refused or len(set(refused)) != len(refused):
@@ -470,9 +470,15 @@ def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead
     return (
         len(success) == len(leads)
         and not (isinstance(body, Mapping) and body.get("errors"))
-        and all(answers.lead_id(item) is not None and matcher.lead_of(item) is None for item in success)
+        and all(_id_only(item, matcher) for item in success)
         and _distinct_ids(success)
     )
+
+
+def _id_only(item: Lead, matcher: answers.Matcher) -> bool:
+    """Whether a success item carries an _id and nothing that names its lead: neither a lead of the batch (then it
+    is matched by that) nor another lead (a stale answer, another request's: its id is not one of ours)."""
+    return answers.lead_id(item) is not None and matcher.lead_of(item) is None and matcher.may_be_ours(item)
 
 
 def _distinct_ids(success: list[Lead]) -> bool:
