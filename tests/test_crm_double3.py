@@ -434,3 +434,19 @@ def test_id_only_items_echoing_phones_in_national_format_are_still_taken_in_orde
     result = Harness(crm).submit(batch)
     assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2", "r3": "id-r3"}
     assert crm.gets == ["r1", "r3"] and len(crm.posts) == 1
+
+
+def test_errors_about_other_leads_reject_none_of_ours() -> None:
+    """The answer to the second request is the first one's again, whose errors[] refused a lead of that request
+    by referenceId: none of the second request's leads is rejected with that message (as refused 'without
+    saying which'); they are looked up and, not there, sent once more."""
+    refused = answer(200, {"success": [], "errors": [{"referenceId": "r1", "error": "Invalid phone number format"}]})
+    crm = FakeCrm(refused, refused)
+    h = Harness(crm)
+    assert h.submit(leads(1)).outcomes["r1"].state == "rejected"
+    result = h.submit(leads(3, 4))
+    assert {ref: (o.state, o.lead_id) for ref, o in result.outcomes.items()} == {
+        "r3": ("accepted", "id-r3"),
+        "r4": ("accepted", "id-r4"),
+    }
+    assert crm.refs_posted()[1:] == [["r3", "r4"], ["r3", "r4"]]

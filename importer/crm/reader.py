@@ -446,9 +446,18 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[tu
         elif ref is not None and ref not in decided:
             tally.reject(ref, answers.item_message(item))
             decided.add(ref)
-        elif ref is None:
+        elif ref is None and not _names_another_reference(item):
             tally.refusals.append(answers.item_message(item))
     return tuple(lead for lead in leads if answers.ref(lead) not in decided), bool(queued)
+
+
+def _names_another_reference(item: Mapping[str, object]) -> bool:
+    """Whether an errors[] item no lead of the batch matches names a referenceId: another lead's (a replayed answer
+    of another request), not a refusal of one of ours without saying which."""
+    return any(
+        isinstance(part, Mapping) and answers.text(part.get("referenceId")) is not None
+        for part in (item, item.get("data"), item.get("leadId"), item.get("lead"))
+    )
 
 
 def _stored_in_order_around_errors(
