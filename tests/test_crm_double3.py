@@ -450,3 +450,33 @@ def test_errors_about_other_leads_reject_none_of_ours() -> None:
         "r4": ("accepted", "id-r4"),
     }
     assert crm.refs_posted()[1:] == [["r3", "r4"], ["r3", "r4"]]
+
+
+def test_a_proxy_replaying_the_previous_answer_loses_no_lead(tmp_path: Path, mapping_file: Callable[..., Path]) -> None:
+    """A proxy answers every third bulk request with the answer to the one before, without passing it on (the
+    same answer twice): no lead is accepted with another lead's id (they were, and were never stored). The leads
+    of a replayed request are looked up and sent again; those whose second request is replayed too stay pending
+    as unconfirmed (exit 3), and the next runs send them, until every lead is stored once, with its own id."""
+    from importer.crm.dup_budget import DuplicateRule
+
+    phones = good_phones(30, seed=336)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    send = importer.SendOptions(duplicate_rule=DuplicateRule(window=1.0), inflight_grace=0.0, batch_size=5)
+    ids: dict[str, str] = {}
+    with Sandbox(crm_settings(replay_every=3, dup_window=1.0)) as crm:
+        for _ in range(4):
+            outcome = import_into(crm, sheet, mapping, ledger, send)
+            stored = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in crm.leads()}
+            for phone, (status, _), lead_id in zip(
+                phones, statuses(outcome).values(), outcome.rows["lead_id"], strict=True
+            ):
+                if status == "accepted":  # each lead accepted is stored, under the id the report gives it
+                    assert stored.get(phone) == str(lead_id), f"{phone} accepted, not stored under its id"
+                    ids[phone] = str(lead_id)
+            assert set(outcome.summary.counts) <= {"accepted", "already-imported", "pending"}
+            if outcome.exit_code == 0:
+                break
+        assert not crm.stats().blocked
+    assert outcome.exit_code == 0 and ids == stored and sorted(stored) == sorted(phones)
+    assert len(crm.leads()) == 30

@@ -152,6 +152,16 @@ class _State:
         self._initiate_sizes: list[int] = []
         self.held = 0
         self._proxied = 0
+        self._bulks = 0
+        self.last_bulk: vox.Reply | None = None
+
+    def replay_turn(self) -> vox.Reply | None:
+        """The answer a replaying proxy gives this bulk request instead of passing it on (``replay_every``)."""
+        with self.lock:
+            self._bulks += 1
+            every = self.settings.replay_every
+            due = every > 0 and self._bulks > 1 and self._bulks % every == 0
+            return self.last_bulk if due else None
 
     def proxy_turn(self) -> bool:
         """Whether the proxy answers this initiate request in the CRM's place (every ``proxy_every``-th)."""
@@ -297,12 +307,16 @@ class _App:
             later.daemon = True
             later.start()
             reply = vox.queued_reply(self.settings, body)
+        elif kind == vox.BULK and (replayed := self.state.replay_turn()) is not None:
+            reply = replayed
         elif kind in _INITIATE and self.settings.proxy_page is not None and self.state.proxy_turn():
             if self.settings.proxy_stores:
                 self.state.perform(kind, body, request.query)
             reply = vox.Reply(self.settings.proxy_page, html=_PROXY_PAGE)
         else:
             reply = self.state.perform(kind, body, request.query)
+            if kind == vox.BULK:
+                self.state.last_bulk = reply
         return _DROP if ticket.drop else reply
 
     def _wait_at_gate(self) -> None:

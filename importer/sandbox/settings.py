@@ -56,6 +56,9 @@ class SandboxSettings:
     ``proxy_stores``: the request reached the CRM, which stored it, before the proxy answered."""
     proxy_every: int = 1
     proxy_stores: bool = False
+    replay_every: int = 0
+    """A proxy answers every ``replay_every``-th bulk request (from the second) with the answer to the one before
+    it, without passing it on to the CRM: the same answer twice (0: never)."""
     process_later: float | None = None
     """Seconds after which a bulk request is processed (stored, refused) in the background, after its answer:
     HTTP 202 ``{"success": true, "message": "Leads queued for processing"}`` (None: processed before answering)."""
