@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TypeGuard
+from typing import Literal, TypeGuard
 
 from importer.crm.steps import Lead
 
@@ -26,6 +26,7 @@ class Matcher:
         self._refs = {ref(lead) for lead in leads}
         self._by_phone: dict[str, str | None] | None = None
         self._by_email: dict[str, str | None] | None = None
+        self._phone_ends: set[str] | None = None
 
     def lead_of(self, item: object) -> str | None:
         """The referenceId of the batch lead a lead-like object describes."""
@@ -45,14 +46,43 @@ class Matcher:
         email = email_key(item.get("email"))
         return self._by_email.get(email) if email is not None else None
 
+    def may_be_ours(self, item: Mapping[str, object]) -> bool:
+        """Whether an item :meth:`lead_of` ties to no lead could still be about one of the batch: it names no
+        referenceId, and its phone (whatever its format: a national ``0…`` too) and email, where given, could be
+        a batch lead's. An item that names someone else is no id of ours (a stale answer, another request's)."""
+        if text(item.get("referenceId")) is not None:
+            return False
+        email = email_key(item.get("email"))
+        if email is not None:
+            if self._by_email is None:
+                self._by_email = unique_index(self._leads, "email", email_key)
+            if email not in self._by_email:
+                return False
+        digits = phone_key(item.get("phone"))
+        if digits is None or len(digits.lstrip("0")) < _SUFFIX_DIGITS:
+            return True
+        if self._phone_ends is None:
+            ends: set[str] = set()
+            for lead in self._leads:
+                key = phone_key(lead.get("phone"))
+                if key is not None:
+                    ends.update(key[-size:] for size in range(_SUFFIX_DIGITS, len(key) + 1))
+            self._phone_ends = ends
+        return digits.lstrip("0") in self._phone_ends
+
     def error_target(self, item: Mapping[str, object]) -> str | None:
         """The referenceId of the batch lead an ``errors[]`` item is about."""
         for candidate in (item, item.get("data"), item.get("leadId"), item.get("lead")):
             ref = self.lead_of(candidate)
             if ref is not None:
                 return ref
-        lead_id = text(item.get("leadId"))
-        return lead_id if lead_id in self._refs else None
+        lead_id = text(item.get("leadId")) or text(item.get("lead"))
+        if lead_id is None or lead_id in self._refs:
+            return lead_id
+        # The lead named by its phone or email alone ({"leadId": "+919812345678", "error": ...})
+        if "@" in lead_id:
+            return self.lead_of({"email": lead_id})
+        return self.lead_of({"phone": lead_id}) if _PHONE.fullmatch(lead_id) else None
 
 
 def has_arrays(body: object) -> TypeGuard[Mapping[str, object]]:
@@ -62,16 +92,47 @@ def has_arrays(body: object) -> TypeGuard[Mapping[str, object]]:
 
 _SUCCESS_KEYS = ("success", "successes", "succeeded", "successful", "created", "inserted", "accepted")
 _ERROR_KEYS = ("errors", "failed", "failures", "failedLeads", "rejected")
-_OTHER_KEYS = frozenset(_SUCCESS_KEYS + _ERROR_KEYS) - {"success", "errors"}
+_QUEUED_KEYS = ("queued", "pending", "processing", "enqueued")
+"""Arrays of leads the CRM took to process later: neither stored yet nor refused."""
+_OTHER_KEYS = frozenset(_SUCCESS_KEYS + _ERROR_KEYS + _QUEUED_KEYS) - {"success", "errors"}
 _ENVELOPES = ("data", "result", "results", "response", "payload")
 """Keys a CRM (or the gateway in front of it) wraps its answer in: ``{"success": true, "data": {...}}``."""
 _RESULT_LISTS = ("results", "data", "leads", "items", "result", "responses")
 """Keys of one list with an item per lead, each saying whether it was stored."""
 _MESSAGE_KEYS = ("error", "message", "reason", "msg", "detail", "details", "description", "errors")
 """Where an ``errors[]`` item may give its message, in the order looked at."""
+_SUFFIX_DIGITS = 7
+"""The fewest digits of a phone compared by its end: a national number without its country code (0612345678
+for +33612345678) is its lead's when its digits end the lead's."""
+_PHONE = re.compile(r"\+?[\d\s().-]{7,25}")
+"""A string that is a phone number, written any way (no letters)."""
+_ID = re.compile(r"[\w.:-]{1,100}")
+"""What an id (or a referenceId) in a bare list looks like: no words and spaces of a message."""
 _INDEX_KEYS = ("index", "idx", "position", "itemIndex")
 _FAILED = frozenset({"error", "failed", "failure", "rejected", "invalid", "duplicate", "refused"})
 _STORED = frozenset({"success", "ok", "created", "accepted", "inserted", "initialized", "stored", "done"})
+_LATER = frozenset(
+    {"queued", "enqueued", "pending", "processing", "in_progress", "in progress", "inprogress", "scheduled"}
+)
+_QUEUED = re.compile(
+    r"\b(?:queued|enqueued|being processed|(?:added to|placed in|put in) (?:the )?(?:processing )?queue"
+    r"|(?:accepted|received|scheduled|submitted) for (?:later )?processing|will be processed"
+    r"|processing (?:has )?(?:started|in progress|pending)|pending processing|still processing)\b"
+    r"|^\W*(?:processing|pending|queued|in[ _-]?progress)\W*$",
+    re.IGNORECASE,
+)
+"""A message saying a lead (or the request) was taken to be processed later, not stored or refused yet."""
+_NOT_QUEUED = re.compile(
+    r"\b(?:not|no|never|failed|fail(?:ure)?|errors?|invalid|cannot|can'?t|could ?n[o']t|unable|rejected|refused"
+    r"|denied|already|duplicate)\b",
+    re.IGNORECASE,
+)
+"""Words that make such a message a refusal after all ("could not be queued", "processing failed")."""
+
+
+def says_queued(message: str) -> bool:
+    """Whether the CRM's message says the lead (or the request) is queued to be processed later."""
+    return bool(_QUEUED.search(message)) and not _NOT_QUEUED.search(message)
 
 
 def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None:
@@ -88,9 +149,9 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
     found = _arrays(body)
     if found is None:
         return None
-    success, errors = found
+    success, errors, queued = found
     refs = {ref(lead) for lead in leads}
-    for listed, strings in ((success, True), (errors, False)):
+    for listed, strings in ((success, True), (errors, False), (queued, False)):
         for at, item in enumerate(listed):
             if "\0text" in item:  # a bare string: a referenceId or an id, or an error message
                 said = str(item["\0text"])
@@ -98,35 +159,43 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
                     listed[at] = {"referenceId": said} if said in refs else {"_id": said}
                 else:
                     listed[at] = {"referenceId": said} if said in refs else {"error": said}
-    _name_by_index(success, errors, leads)
-    return {"success": success, "errors": errors}
+    _name_by_index(success, [*errors, *queued], leads)
+    return (
+        {"success": success, "errors": errors, "queued": queued} if queued else {"success": success, "errors": errors}
+    )
 
 
-def _arrays(body: object) -> tuple[list[dict[str, object]], list[dict[str, object]]] | None:
-    """(success items, error items) of a body in one of the shapes :func:`per_lead` reads."""
+Items = list[dict[str, object]]
+
+
+def _arrays(body: object) -> tuple[Items, Items, Items] | None:
+    """(success items, error items, queued items) of a body in one of the shapes :func:`per_lead` reads."""
+    if isinstance(body, list) and body and all(type(item) is str and _ID.fullmatch(item) for item in body):
+        return [_object(item) for item in body], [], []  # a bare list of ids (a "simplified" answer, v=1.2)
     containers: list[object] = [body]
     if isinstance(body, Mapping):
         containers += [body.get(key) for key in _ENVELOPES]
     for container in containers:
         if isinstance(container, Mapping) and any(
-            isinstance(container.get(key), list) for key in (*_SUCCESS_KEYS, *_ERROR_KEYS)
+            isinstance(container.get(key), list) for key in (*_SUCCESS_KEYS, *_ERROR_KEYS, *_QUEUED_KEYS)
         ):
             success = [_object(item) for key in _SUCCESS_KEYS for item in _listed(container, key)]
             errors = [_object(item) for key in _ERROR_KEYS for item in _listed(container, key)]
-            return success, errors
+            queued = [_object(item) for key in _QUEUED_KEYS for item in _listed(container, key)]
+            return success, errors, queued
     lists: list[object] = [body]
     for container in containers:
         if isinstance(container, Mapping):
             lists += [container.get(key) for key in _RESULT_LISTS]
     for candidate in lists:
         if isinstance(candidate, list) and candidate and all(isinstance(item, Mapping) for item in candidate):
-            success, errors = [], []
+            success, errors, queued = [], [], []
             for item in candidate:
                 verdict = _verdict(item)
                 if verdict is not None:
-                    (success if verdict else errors).append(dict(item))
-            if success or errors:
-                return success, errors
+                    (queued if verdict == "queued" else success if verdict else errors).append(dict(item))
+            if success or errors or queued:
+                return success, errors, queued
     return None
 
 
@@ -151,14 +220,17 @@ def _object(item: object) -> dict[str, object]:
     return dict(item) if isinstance(item, Mapping) else {"\0text": item}
 
 
-def _verdict(item: Mapping[str, object]) -> bool | None:
-    """Whether a result item says its lead was stored (True), refused (False), or neither (None)."""
+def _verdict(item: Mapping[str, object]) -> bool | Literal["queued"] | None:
+    """Whether a result item says its lead was stored (True), refused (False), taken to be processed later
+    (``"queued"``: no id yet, a status such as ``queued`` or ``processing``), or none of these (None)."""
     flag = item.get("success", item.get("ok"))
     status = item.get("status")
     said = status.strip().lower() if isinstance(status, str) else ""
     error = item.get("error")
     if flag is False or said in _FAILED or (error is not None and error != "" and error is not False):
         return False
+    if lead_id(item) is None and (said in _LATER or says_queued(item_message(item, default=""))):
+        return "queued"
     if flag is True or said in _STORED or lead_id(item) is not None:
         return True
     return None
@@ -220,8 +292,8 @@ def error_text(body: object) -> str:
     return ""
 
 
-def item_message(item: Mapping[str, object]) -> str:
-    """An ``errors[]`` item's message, verbatim."""
+def item_message(item: Mapping[str, object], default: str = "rejected by the CRM without a message") -> str:
+    """An ``errors[]`` item's message, verbatim (``default`` when it has none)."""
     value = next((item[key] for key in _MESSAGE_KEYS if item.get(key) not in (None, "")), None)
     if isinstance(value, Mapping):  # {"error": {"code": 11000, "message": "..."}}
         value = value.get("message", value)
@@ -229,7 +301,7 @@ def item_message(item: Mapping[str, object]) -> str:
         value = "; ".join(value)
     if isinstance(value, str):
         return value
-    return json.dumps(value) if value is not None else "rejected by the CRM without a message"
+    return json.dumps(value) if value is not None else default
 
 
 def lead_id(item: object) -> str | None:

@@ -8,15 +8,14 @@ outcome table in ``docs/crm-contract.md`` §5; :mod:`importer.crm.answers` reads
 
 from __future__ import annotations
 
-import email.utils
+import html
 import logging
 import math
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 
-from importer.crm import answers
+from importer.crm import answers, waits
 from importer.crm.settings import CrmSettings
 from importer.crm.steps import (
     Answer,
@@ -75,7 +74,11 @@ _AUTH = re.compile(
     re.IGNORECASE,
 )
 """A refusal of the token or project (what a 401/403 says), under another status."""
-_NOT_FOUND = re.compile(r"not found|\bno (?:such )?lead\b|does ?n[o']t exist", re.IGNORECASE)
+_NOT_FOUND = re.compile(
+    r"not found|does ?n[o']t exist|\bno (?:such |matching )?(?:leads?|records?|results?|data)\b"
+    r"|\bno(?:thing)? (?:lead |record )?(?:found|matche[sd])",
+    re.IGNORECASE,
+)
 _PROCESS_MISSING = re.compile(
     r"\bprocess(?:\s*id)?\b[^.;]{0,60}?(?:\bnot found|\bdoes ?n[o']t exist)"
     r"|\bprocess\s*id\b[^.;]{0,20}?\b(?:invalid|unknown|not valid)\b"
@@ -89,6 +92,9 @@ _REQUEST_SHAPE = re.compile(r"\beither lead|must be an array|required when using
 _REFUSALS = frozenset({400, 409, 422})
 """Statuses a CRM refuses leads with: 400 (the contract), 409 Conflict (a duplicate), 422 Unprocessable Entity
 (failed validation); each is read as the contract's 400."""
+_RETRYABLE = frozenset({408, 425, 499})
+"""4xx statuses a gateway answers for a request that timed out or came too early (408 Request Timeout, 425 Too Early,
+nginx's 499): retried as a 5xx is, its leads looked up first (a gateway may have passed it on)."""
 _BARE_CONFLICT = "HTTP 409 Conflict: the CRM holds a conflicting lead (it gave no reason)"
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
@@ -111,8 +117,9 @@ class Reader:
         body = response.body
         arrays = answers.per_lead(body, leads) if body is not None else None
         tally.duplicate_refusals += _duplicate_refusals(arrays if arrays is not None else body, response.status_code)
-        if response.status_code == 202 and arrays is None:
-            # "Accepted" for processing later: the leads are looked up after the settle wait, never sent again.
+        if arrays is None and (response.status_code == 202 or (_is_2xx(response) and _says_later(body))):
+            # "Accepted" for processing later (a 202, or a 2xx saying "queued"): the leads are looked up after the
+            # settle wait, never sent again (once processed, each would be a duplicate).
             return Answered(tuple(leads), later=True)
         if body is None and 200 <= response.status_code < 300:
             # an empty "OK", or a proxy's HTML page: each lead is looked up
@@ -126,7 +133,9 @@ class Reader:
             return common
         status = response.status_code
         if arrays is not None and (status in _REFUSALS or 200 <= status < 300):
-            return Answered(_apply_arrays(arrays, leads, tally))
+            unmentioned, later = _apply_arrays(arrays, leads, tally)
+            # {"success": [], "errors": [], "message": "Leads queued for processing"}: the rest come later
+            return Answered(unmentioned, later=later or (bool(unmentioned) and _says_later(body)))
         message = self._redact(answers.error_text(body))
         if 200 <= status < 300 and message and _says_failed(body):
             # {"success": false, "error": "..."} under 200: the CRM refused the request, as a 4xx would say.
@@ -161,7 +170,8 @@ class Reader:
         if _AUTH.search(message):
             return Halted(self._auth_failed(response.status_code, message), landed=False)
         if _RATE.search(message):
-            return Throttled(_retry_after(response))
+            wait = _retry_after(response)
+            return Throttled(wait if wait is not None else waits.rate_reset(response.headers))
         return None
 
     def _too_large(self, leads: list[Lead], tally: Tally) -> Step:
@@ -221,7 +231,7 @@ class Reader:
             return Found(None)
         if 200 <= status < 300 and _says_failed(body):  # {"success": false, "error": "Lead not found"} under 200
             message = self._redact(answers.error_text(body))
-            if _NOT_FOUND.search(message):
+            if not message or _NOT_FOUND.search(message):  # a bare {"success": false}: nothing found
                 return Found(None)
             stop = self._stop_in_2xx(message, response)
             if stop is not None:
@@ -250,16 +260,18 @@ class Reader:
             "projectId": self._settings.project_id,
             "processId": self._settings.process_id,
         }
-        return all(lead.get(key) in (None, "", value) for key, value in expected.items())
+        return all(_object_id(lead.get(key)) in (None, "", value) for key, value in expected.items())
 
     def _read_common(self, response: Answer, body: object) -> Halted | Throttled | Failed | None:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
         status = response.status_code
-        if status >= 500:
+        if status >= 500 or status in _RETRYABLE:
             wait = _retry_after(response)  # a CRM down for maintenance may say how long (503)
             if wait is not None and wait > MAX_429_PAUSE:
                 return Halted(self._down_for(status, wait, body, response), landed=True)
-            return Failed(f"HTTP {status}", landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
+            said = self._redact(_briefly(response))  # a maintenance page's title says why, for the stop message
+            reason = f"HTTP {status}: {said}" if said else f"HTTP {status}"
+            return Failed(reason, landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
         if status == 429:
             return self._read_429(response)
         if 300 <= status < 400:
@@ -282,19 +294,23 @@ class Reader:
     def _read_429(self, response: Answer, *, blocked: bool = False) -> Halted | Throttled:
         """A duplicate-submission block stops the run; a plain rate limit is waited out. ``blocked``: the answer
         is known to say the key is blocked (a 2xx saying so)."""
+        retry_after = _retry_after(response)
+        if retry_after is None:  # a rate limiter saying when its window resets (X-RateLimit-Reset ...)
+            retry_after = waits.rate_reset(response.headers)
+        if retry_after is None:
+            retry_after = _stated_wait(response)
         if blocked or _BLOCKED.search(_said(response)):
             said = self._redact(answers.error_text(response.body) or answers.excerpt(response.text))
+            # The block lasts an hour (the contract), unless the CRM says how long is left (a block met again).
+            block = retry_after if retry_after else KEY_BLOCK_SECONDS
             return Halted(
                 KeyBlocked(
-                    "The CRM has blocked this API key for about an hour after repeated "
-                    f"duplicate submissions. Wait, {_RESUME} (CRM: {said})",
-                    until=time.time() + KEY_BLOCK_SECONDS,
+                    f"The CRM has blocked this API key for {'about an hour' if not retry_after else _duration(block)} "
+                    f"after repeated duplicate submissions. Wait, {_RESUME} (CRM: {said})",
+                    until=time.time() + block,
                 ),
                 landed=False,
             )
-        retry_after = _retry_after(response)
-        if retry_after is None:
-            retry_after = _stated_wait(response)
         if retry_after is not None and retry_after > MAX_429_PAUSE:
             return Halted(
                 KeyBlocked(
@@ -348,6 +364,30 @@ def _the_lead(body: object) -> object:
     return body
 
 
+def _object_id(value: object) -> object:
+    """A reference as its id: a lookup may give the lead's project or process as the object itself (a populated
+    reference, ``{"_id": "...", "name": "..."}``) or as extended JSON (``{"$oid": "..."}``)."""
+    for _ in range(2):
+        if not isinstance(value, Mapping):
+            return value
+        value = next((value[key] for key in ("_id", "id", "$oid") if key in value), value)
+    return value
+
+
+def _is_2xx(response: Answer) -> bool:
+    return 200 <= response.status_code < 300
+
+
+def _says_later(body: object) -> bool:
+    """Whether a body without per-lead arrays says the request was queued to be processed later."""
+    if not isinstance(body, Mapping) or _says_failed(body):
+        return False
+    status = body.get("status")
+    if isinstance(status, str) and status.strip().lower() in ("queued", "processing", "pending", "accepted"):
+        return True
+    return answers.says_queued(answers.error_text(body))
+
+
 def _says_failed(body: object) -> bool:
     """Whether a body says its request failed: ``"success": false`` or a failing ``status``."""
     if not isinstance(body, Mapping):
@@ -365,19 +405,25 @@ def _duplicate_refusals(body: object, status: int) -> int:
     return 0
 
 
-def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[Lead, ...]:
-    """Record the outcomes ``success[]``/``errors[]`` give and return the leads they skip."""
+def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[tuple[Lead, ...], bool]:
+    """Record the outcomes ``success[]``/``errors[]`` give; return the leads they skip, and whether some were
+    taken to be processed later (queued: an error saying so, or a ``queued`` array), to be looked up after the
+    settle wait and never sent again."""
     matcher = answers.Matcher(leads)
     decided: set[str] = set()
+    queued = [*answers.items(body, "queued")]
+    errors: list[Mapping[str, object]] = []
+    for item in answers.items(body, "errors"):
+        (queued if answers.says_queued(answers.item_message(item, default="")) else errors).append(item)
     success = list(answers.items(body, "success"))
-    if _all_stored_in_order(body, success, leads, matcher):
+    if not queued and _all_stored_in_order(body, success, leads, matcher):
         # One success item per lead sent, no errors, none naming its lead (only an _id): every lead was
         # stored, and the CRM answers in the order it was sent.
         for lead, item in zip(leads, success, strict=True):
             tally.accept(answers.ref(lead), answers.lead_id(item))
         tally.in_order = [answers.ref(lead) for lead in leads]
-        return ()
-    stored = _stored_in_order_around_errors(body, success, leads, matcher)
+        return (), False
+    stored = [] if queued else _stored_in_order_around_errors(errors, success, leads, matcher)
     if stored:
         # Every error names its lead, and there is one id-only success item per other lead: those are
         # the stored ones, in the order sent (as above). The errors are read below.
@@ -391,7 +437,7 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[Le
         if ref is not None and ref not in decided:
             tally.accept(ref, answers.lead_id(item))
             decided.add(ref)
-    for item in answers.items(body, "errors"):
+    for item in errors:
         ref = matcher.error_target(item)
         if ref is not None and ref not in decided and _REFERENCE_EXISTS.search(answers.item_message(item)):
             tally.existing.append(ref)  # left unmentioned: looked up for its _id
@@ -400,33 +446,54 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[Le
         elif ref is not None and ref not in decided:
             tally.reject(ref, answers.item_message(item))
             decided.add(ref)
-        elif ref is None:
+        elif ref is None and not _names_another_reference(item):
             tally.refusals.append(answers.item_message(item))
-    return tuple(lead for lead in leads if answers.ref(lead) not in decided)
+    return tuple(lead for lead in leads if answers.ref(lead) not in decided), bool(queued)
+
+
+def _names_another_reference(item: Mapping[str, object]) -> bool:
+    """Whether an errors[] item no lead of the batch matches names a referenceId: another lead's (a replayed answer
+    of another request), not a refusal of one of ours without saying which."""
+    return any(
+        isinstance(part, Mapping) and answers.text(part.get("referenceId")) is not None
+        for part in (item, item.get("data"), item.get("leadId"), item.get("lead"))
+    )
 
 
 def _stored_in_order_around_errors(
-    body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher
+    errors: list[Mapping[str, object]], success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher
 ) -> list[tuple[Lead, Lead]]:
-    """(lead, success item) pairs when errors[] names a distinct lead of the batch in every item and
+    """(lead, success item) pairs when ``errors`` names a distinct lead of the batch in every item and
     success[] holds one id-only item for each other lead; else []."""
-    errors = list(answers.items(body, "errors"))
-    if not errors or not success or any(answers.lead_id(i) is None or matcher.lead_of(i) for i in success):
+    if not errors or not success or any(not _id_only(item, matcher) for item in success):
         return []
     refused = [matcher.error_target(item) for item in errors]
     if None in refused or len(set(refused)) != len(refused):
         return []
     others = [lead for lead in leads if answers.ref(lead) not in set(refused)]
-    return list(zip(others, success, strict=True)) if len(others) == len(success) else []
+    return list(zip(others, success, strict=True)) if len(others) == len(success) and _distinct_ids(success) else []
 
 
 def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher) -> bool:
-    """Whether ``success`` has an item with an _id for each lead, names none of them, and errors[] is empty."""
+    """Whether ``success`` has an item with its own _id for each lead, names none of them, and errors[] is empty."""
     return (
         len(success) == len(leads)
         and not (isinstance(body, Mapping) and body.get("errors"))
-        and all(answers.lead_id(item) is not None and matcher.lead_of(item) is None for item in success)
+        and all(_id_only(item, matcher) for item in success)
+        and _distinct_ids(success)
     )
+
+
+def _id_only(item: Lead, matcher: answers.Matcher) -> bool:
+    """Whether a success item carries an _id and nothing that names its lead: neither a lead of the batch (then it
+    is matched by that) nor another lead (a stale answer, another request's: its id is not one of ours)."""
+    return answers.lead_id(item) is not None and matcher.lead_of(item) is None and matcher.may_be_ours(item)
+
+
+def _distinct_ids(success: list[Lead]) -> bool:
+    """Whether no two success items carry the same _id: one repeated (an item answered twice) would shift the
+    ids of every later lead by one if they were taken in order."""
+    return len({answers.lead_id(item) for item in success}) == len(success)
 
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
@@ -438,6 +505,20 @@ def _said(response: Answer) -> str:
     if response.body is not None:
         return answers.error_text(response.body) or response.text
     return _MARKUP.sub(" ", response.text[:20000])
+
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+BRIEF_CHARS = 80
+
+
+def _briefly(response: Answer) -> str:
+    """What an answer says, in a few words: its JSON message, or a page's title (else its first words)."""
+    said = answers.error_text(response.body)
+    if not said and response.body is None:
+        title = _TITLE.search(response.text[:20000])
+        said = _MARKUP.sub(" ", title.group(1)) if title is not None else _said(response)
+    said = " ".join(html.unescape(said).split())
+    return said if len(said) <= BRIEF_CHARS else said[: BRIEF_CHARS - 1].rstrip() + "…"
 
 
 def _stated_wait(response: Answer) -> float | None:
@@ -459,22 +540,9 @@ def _duration(seconds: float) -> str:
     minutes = math.ceil(seconds / 60)
     if minutes >= 120:
         return f"{round(minutes / 60)} hours"
-    return f"{minutes} minutes"
+    return f"{minutes} minutes" if minutes != 1 else "a minute"
 
 
 def _retry_after(response: Answer) -> float | None:
     """Seconds the ``Retry-After`` header asks for, if it says."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
+    return waits.retry_after(response.headers)

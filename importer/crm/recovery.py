@@ -347,10 +347,16 @@ class Recovery:
 
     def _unreachable(self, attempts: int, reason: str) -> CrmUnreachable:
         """The stop for a CRM that kept failing."""
+        down = reason.startswith("HTTP ")  # it answered, with 5xx; else the network failed
+        what = (
+            "Wait until it works again (it answers, so the address is right)"
+            if down
+            else "Check the network and VOX_BASE_URL"
+        )
         return CrmUnreachable(
             f"The CRM at {self._transport.redact(self._settings.base_url)} kept failing ({reason}) "
-            f"after {attempts} attempts. Check the network and VOX_BASE_URL, {_RESUME}",
-            down=reason.startswith("HTTP "),  # it answered, with 5xx; else the network failed
+            f"after {attempts} attempts. {what}, {_RESUME}",
+            down=down,
         )
 
 

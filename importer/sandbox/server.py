@@ -152,6 +152,16 @@ class _State:
         self._initiate_sizes: list[int] = []
         self.held = 0
         self._proxied = 0
+        self._bulks = 0
+        self.last_bulk: vox.Reply | None = None
+
+    def replay_turn(self) -> vox.Reply | None:
+        """The answer a replaying proxy gives this bulk request instead of passing it on (``replay_every``)."""
+        with self.lock:
+            self._bulks += 1
+            every = self.settings.replay_every
+            due = every > 0 and self._bulks > 1 and self._bulks % every == 0
+            return self.last_bulk if due else None
 
     def proxy_turn(self) -> bool:
         """Whether the proxy answers this initiate request in the CRM's place (every ``proxy_every``-th)."""
@@ -162,6 +172,10 @@ class _State:
     def count_request(self) -> None:
         with self.lock:
             self._requests += 1
+
+    def requests_seen(self) -> int:
+        with self.lock:
+            return self._requests
 
     def admit(self, kind: str | None, size: int) -> _Ticket:
         """Record the arrival, apply the key block and the rate limit, and draw this request's faults."""
@@ -270,6 +284,8 @@ class _App:
             request = replace(request, path=API_PREFIX + request.path.removeprefix(moved))
         if not self._authorized(request):
             return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
+        if self._expired(request):
+            return vox.Reply(401, {"success": False, "error": "Token expired"})
         kind = _ROUTES.get((request.method, request.path))
         body = _parse_body(request.body)
         ticket = self.state.admit(kind, _lead_count(kind, body or {}))
@@ -290,13 +306,17 @@ class _App:
             later = threading.Timer(self.settings.process_later, self.state.perform, (kind, body, request.query))
             later.daemon = True
             later.start()
-            reply = vox.Reply(202, {"success": True, "message": "Leads queued for processing"})
+            reply = vox.queued_reply(self.settings, body)
+        elif kind == vox.BULK and (replayed := self.state.replay_turn()) is not None:
+            reply = replayed
         elif kind in _INITIATE and self.settings.proxy_page is not None and self.state.proxy_turn():
             if self.settings.proxy_stores:
                 self.state.perform(kind, body, request.query)
             reply = vox.Reply(self.settings.proxy_page, html=_PROXY_PAGE)
         else:
             reply = self.state.perform(kind, body, request.query)
+            if kind == vox.BULK:
+                self.state.last_bulk = reply
         return _DROP if ticket.drop else reply
 
     def _wait_at_gate(self) -> None:
@@ -309,7 +329,17 @@ class _App:
                 self.state.held -= 1
 
     def _authorized(self, request: _Request) -> bool:
-        return request.authorization == f"Bearer {self.settings.token}"
+        tokens = [self.settings.token]
+        if self.settings.token_expires_after is not None:
+            tokens.append(self.settings.renewed_token)
+        return request.authorization in [f"Bearer {token}" for token in tokens]
+
+    def _expired(self, request: _Request) -> bool:
+        """Whether the request carries the first token once it has expired (``token_expires_after``)."""
+        after = self.settings.token_expires_after
+        if after is None or request.authorization != f"Bearer {self.settings.token}":
+            return False
+        return self.state.requests_seen() > after
 
     def _sandbox_endpoint(self, request: _Request) -> vox.Reply:
         if not self._authorized(request):

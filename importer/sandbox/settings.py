@@ -11,6 +11,11 @@ ANSWER_SHAPES = ("arrays", "envelope", "results")
 ``{"success": true, "data": {...}}``; or one ``results`` list in the order sent, each item with its 0-based
 ``index``, ``success`` true (with the lead) or false (with ``error``). The contract leaves the shape open (§6)."""
 
+QUEUED_ANSWERS = ("202", "200", "errors", "results")
+"""How a queued bulk request is answered: the message under HTTP 202 (``202``) or 200 (``200``); under 200, an
+``errors[]`` item per lead saying "Lead queued for processing", with ``success[]`` empty (``errors``); or a
+``results`` list with an item per lead whose ``status`` is ``queued`` (``results``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SandboxSettings:
@@ -51,9 +56,14 @@ class SandboxSettings:
     ``proxy_stores``: the request reached the CRM, which stored it, before the proxy answered."""
     proxy_every: int = 1
     proxy_stores: bool = False
+    replay_every: int = 0
+    """A proxy answers every ``replay_every``-th bulk request (from the second) with the answer to the one before
+    it, without passing it on to the CRM: the same answer twice (0: never)."""
     process_later: float | None = None
     """Seconds after which a bulk request is processed (stored, refused) in the background, after its answer:
     HTTP 202 ``{"success": true, "message": "Leads queued for processing"}`` (None: processed before answering)."""
+    queued_answer: str = "202"
+    """How the answer to a request ``process_later`` queues says so: one of :data:`QUEUED_ANSWERS`."""
     quiet_refusals: bool = False
     """A bulk answer leaves the leads it refused out (in neither ``success`` nor ``errors``): the CRM drops them
     silently (they still count toward the duplicate block)."""
@@ -64,6 +74,9 @@ class SandboxSettings:
     """Seconds on the sandbox's clock after a lead is stored before ``GET /leads/get`` finds it: until then it
     answers as for a lead it does not have, while creates already refuse the lead as a duplicate (a CRM whose
     lookups read a replica that lags its writes)."""
+    populated_lookups: bool = False
+    """``GET /leads/get`` gives the lead's project and process as objects (``{"_id": ..., "name": ...}``: a
+    server that populates the references) instead of their ids."""
     moved_to: str = ""
     """A path (``/api/v2``, or a URL on another host) the CRM's endpoints moved to: requests under ``/api/v1/leads`` are answered
     ``redirect_status`` with a Location under it, where they are served (empty: not moved)."""
@@ -73,6 +86,10 @@ class SandboxSettings:
     (``ReferenceId``, ``Success``, ``Errors``, ``_Id``: a server whose serializer capitalizes them)."""
     block_message: str = ""
     """The 429's message while the key is blocked (empty: the contract's "...temporarily blocked...")."""
+    token_expires_after: int | None = None
+    """After this many requests to the CRM's endpoints, ``token`` expires: it is refused with HTTP 401
+    ``{"success": false, "error": "Token expired"}``, and ``renewed_token`` is taken instead (None: never)."""
+    renewed_token: str = "sandbox-token-renewed"
     seed: int | None = None
     preexisting_phones: frozenset[str] = frozenset()
     """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate
@@ -83,6 +100,8 @@ class SandboxSettings:
             raise ValueError(f"error_shape must be one of {ERROR_SHAPES}, not {self.error_shape!r}")
         if self.key_case not in ("camel", "pascal"):
             raise ValueError(f"key_case must be camel or pascal, not {self.key_case!r}")
+        if self.queued_answer not in QUEUED_ANSWERS:
+            raise ValueError(f"queued_answer must be one of {QUEUED_ANSWERS}, not {self.queued_answer!r}")
         if self.answer_shape not in ANSWER_SHAPES:
             raise ValueError(f"answer_shape must be one of {ANSWER_SHAPES}, not {self.answer_shape!r}")
 

@@ -32,6 +32,7 @@ MSG_CONTACT = "Either phone or email is required"
 MSG_REPEATING = "Phone number contains repeating digits pattern"
 MSG_PHONE_FORMAT = "Invalid phone number format"
 MSG_EMAIL_FORMAT = "Invalid email format"
+MSG_QUEUED = "Lead queued for processing"
 MSG_PHONE_DUP = "A call attempt has already been made to this phone number for this project"
 
 # One digit repeated or two digits alternating: 9999999999, 9898989898.
@@ -245,6 +246,22 @@ def _error_item(item: object, message: str, shape: str) -> Json:
     return {"data": item, "referenceId": reference, "error": message}
 
 
+def queued_reply(settings: SandboxSettings, body: Json) -> Reply:
+    """The answer to a bulk request taken to be processed later, in the form ``settings.queued_answer`` says."""
+    how = settings.queued_answer
+    if how in ("202", "200"):
+        return Reply(int(how), {"success": True, "message": "Leads queued for processing"})
+    items = body.get("leads")
+    items = items if isinstance(items, list) else []
+    if how == "errors":
+        errors = [_error_item(item, MSG_QUEUED, settings.error_shape) for item in items]
+        return Reply(200, {"success": [], "errors": errors})
+    refs = [item.get("referenceId") if isinstance(item, dict) else None for item in items]
+    return Reply(
+        200, {"results": [{"index": at, "referenceId": ref, "status": "queued"} for at, ref in enumerate(refs)]}
+    )
+
+
 def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
     settings = store.settings
     leads, lead_ids = body.get("leads"), body.get("leadIds")
@@ -335,6 +352,9 @@ def _get_lead(store: Store, body: Json, query: dict[str, str]) -> Reply:
     if lead is None:
         return Reply(store.settings.missing_lead_status, {"success": False, "error": "Lead not found"})
     data = {**lead, "activities": []}
+    if store.settings.populated_lookups:
+        data["projectId"] = {"_id": data.get("projectId"), "name": "Sandbox project"}
+        data["processId"] = {"_id": data.get("processId"), "name": "Sandbox process"}
     if query.get("masked") == "true" and isinstance(data["phone"], str):
         data["phone"] = _mask_phone(data["phone"])
     return Reply(200, {"success": True, "data": data})
