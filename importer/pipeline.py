@@ -293,8 +293,9 @@ def _deduped(table: SourceTable, leads: LeadFrame, mapping: LeadMapping, hashes:
     if not (project and process):
         # Without both ids a derived referenceId would differ from the real run's.
         derived = leads.rows["referenceId"].str.startswith("li-")
-        leads.rows.loc[derived, "referenceId"] = ""
-        hashes.pop("referenceId", None)  # hashed before the derived ones were blanked
+        if derived.any():
+            leads.rows.loc[derived, "referenceId"] = ""
+            hashes.pop("referenceId", None)  # hashed before the derived ones were blanked
     rows = mark_duplicates(leads.rows, mapping.dedupe, hashes)
     del hashes
     give_back_memory()  # reading and dedupe leave much memory free but still mapped

@@ -51,8 +51,9 @@ def test_refusals_under_409_or_422_reject_those_leads_and_store_the_others(
     assert len(crm.leads()) == 10 and not after.blocked
 
 
-def test_a_409_without_a_reason_is_read_as_a_duplicate_of_one_lead() -> None:
-    """A bare 409 Conflict (no body) for a batch: each lead goes alone (the conflicting one is a duplicate,
+@pytest.mark.parametrize("body", [None, {}, {"success": False}], ids=["empty", "empty-json", "no-message"])
+def test_a_409_without_a_reason_is_read_as_a_duplicate_of_one_lead(body: dict[str, Any] | None) -> None:
+    """A bare 409 Conflict (no body, or JSON saying nothing) for a batch: each lead goes alone (the conflicting one is a duplicate,
     sent once more, not once per halving); it is rejected saying the CRM reported a conflict, the others
     are stored, and the run goes on."""
     import httpx
@@ -61,7 +62,7 @@ def test_a_409_without_a_reason_is_read_as_a_duplicate_of_one_lead() -> None:
 
     def conflict_on_r2(sent: list[dict[str, Any]]) -> httpx.Response:
         if any(lead["referenceId"] == "r2" for lead in sent):
-            return httpx.Response(409)
+            return httpx.Response(409) if body is None else httpx.Response(409, json=body)
         return accept_all(sent)
 
     crm = FakeCrm(*[conflict_on_r2] * 10)

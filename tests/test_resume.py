@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,21 +151,31 @@ def test_killed_at_random_moments_while_requests_are_slow(tmp_path: Path, delay:
 def test_a_request_still_running_at_the_crm_after_a_kill_is_not_sent_again(tmp_path: Path) -> None:
     """The run is killed while the CRM is still storing its batch (inserts are slower than lookups), and the
     same command is run at once: the lookups do not find the leads yet, so they are looked up again once the
-    grace has passed, found, and never sent twice."""
-    settings = SandboxSettings(
-        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0, store_delay=6.0
-    )
+    grace has passed, found, and never sent twice. (The CRM stores the batch once the second run's lookups
+    were answered, not after a guessed delay: a slow start of the second run cannot let it find them at once.)"""
     phones = good_phones(30, seed=41)
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     report = tmp_path / "report.csv"
-    with Sandbox(settings) as crm:
+    with Sandbox(SETTINGS) as crm:
+        crm.hold(creates_only=True)
         proc = _start(sheet, tmp_path, crm, report)
-        wait_until(lambda: crm.stats().initiate_requests > 0, message="the batch reaches the CRM")
+        wait_until(lambda: crm.stats().held > 0, message="the batch reaches the CRM")
         proc.kill()  # the batch is at the CRM, not stored yet
         proc.communicate(timeout=30)
         assert not crm.leads()
+        in_flight = sum(crm.stats().initiate_sizes)
+
+        def store_once_looked_up() -> None:
+            try:
+                wait_until(lambda: crm.stats().lookups >= in_flight, message="the second run looks each lead up")
+            finally:
+                crm.release()
+
+        storing = threading.Thread(target=store_once_looked_up, daemon=True)
+        storing.start()
         again = _start(sheet, tmp_path, crm, report, "--inflight-grace", "10")
         _, err = again.communicate(timeout=60)
+        storing.join(timeout=30)
         assert again.returncode == 0, err.decode()
         assert "Checking them again in" in err.decode()
         _assert_exactly_once(crm, phones, report)

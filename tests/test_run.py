@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+import importer
 from importer._testing import faults
+from importer.crm.dup_budget import DuplicateBudget
 from importer.sandbox.server import Sandbox, SandboxSettings
-from tests.conftest import BASIC_MAPPING, PROCESS, PROJECT, CliRun, by_row
+from tests.conftest import BASIC_MAPPING, PROCESS, PROJECT, CliRun, by_row, read_report
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 from tests.waiting import ManualClock
 
@@ -149,7 +152,9 @@ def test_faults_still_exactly_once(
 def test_block_stops_the_run_and_resume_completes(
     tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
 ) -> None:
-    """A key block mid-run: exit 3, unsent rows pending, no request after it; after it lifts, the same command finishes."""
+    """A key block mid-run: exit 3, unsent rows pending, no request after it; after it lifts, the same import
+    finishes. The hour is the sandbox's clock moved on, and the second run's duplicate guard keeps time by that
+    clock too (an hour later, the first run's refusals are long out of the CRM's minute), not by the wall."""
     settings = SandboxSettings(
         token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0,
         dup_threshold=5, dup_window=60.0, block_seconds=3600.0,
@@ -177,12 +182,18 @@ def test_block_stops_the_run_and_resume_completes(
         refused = statuses.count("rejected")
         assert 5 < refused <= 10 and statuses.count("pending") == 500 - refused - accepted > 0
         assert stats.duplicates == refused and stats.blocked
+        start, wall = clock(), time.time
         clock.advance(3600.0)
-        second = _run(run_cli, sheet, mapping, report, env, "--batch-size", "100", "--concurrency", "1")
+        guard = DuplicateBudget(clock=clock, wall=lambda: wall() + clock() - start)
+        second = importer.import_file(
+            sheet, mapping, token=TOKEN, base_url=crm.base_url, ledger=ledger, streamed=True,
+            send=importer.SendOptions(batch_size=100, concurrency=1, inflight_grace=0.0, duplicates=guard),
+            rate=importer.RateLimit(2000, 1.0),
+        )  # fmt: skip
         stored = crm.leads()
         assert crm.stats().duplicates == 10 and not crm.stats().blocked  # no phone refused twice; no block
     assert second.exit_code == 1  # the rejected rows stay rejected; nothing resent
-    final = [r["status"] for r in second.report]
+    final = [r["status"] for r in read_report(second.write_report(report))]
     assert final.count("already-imported") == accepted and final.count("accepted") == 490 - accepted
     assert final.count("rejected") == 10
     assert len(stored) == 10 + 490 and len({lead["phone"] for lead in stored}) == 500

@@ -162,13 +162,11 @@ def test_a_workbook_through_every_step(browser: Any, tmp_path: Path) -> None:
 
 def test_a_reload_during_the_send_shows_progress_then_the_result(browser: Any, tmp_path: Path) -> None:
     """A file dropped on the page; its send runs on the server: a reloaded page shows the live progress,
-    then the final counts."""
+    then the final counts. (The CRM stores nothing until the reloaded page showed the progress.)"""
     phones = good_phones(40, seed=5)
     sheet = tmp_path / "slow.csv"
     sheet.write_text("Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
-    settings = importer.SandboxSettings(
-        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), bulk_cap=1, store_delay=0.4
-    )
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), bulk_cap=1)
     with importer.Sandbox(settings) as sandbox:
         server, _ = _server(tmp_path, sandbox)
         try:
@@ -185,7 +183,8 @@ def test_a_reload_during_the_send_shows_progress_then_the_result(browser: Any, t
             page.get_by_role("button", name="Next: match the columns").click()
             page.get_by_label("Process id").fill(PROCESS)
             page.get_by_role("button", name="Next: check every row").click()
-            # 40 requests of one lead, each stored after 0.4 s, 8 at a time: about 2 s of sending
+            # 40 requests of one lead: the first waits at the CRM until the reloaded page showed the progress
+            sandbox.hold(creates_only=True)
             page.get_by_role("button", name="Send the valid leads to the CRM").click()
             page.get_by_role("heading", name="Sending slow.csv").wait_for()
             page.reload()
@@ -194,6 +193,8 @@ def test_a_reload_during_the_send_shows_progress_then_the_result(browser: Any, t
             page.wait_for_function(
                 "() => /of 40/.test(document.querySelector('[role=status]')?.textContent || '')", timeout=30_000
             )
+            assert not sandbox.leads()  # the send is under way: nothing stored yet
+            sandbox.release()
             page.get_by_role("heading", name="Results for slow.csv").wait_for(timeout=60_000)
             accepted = page.locator("tr.st-accepted td").first.inner_text()  # then what it means
             context.close()

@@ -126,7 +126,8 @@ class Reader:
             return Answered(tuple(leads), unread=self._redact(answers.excerpt(response.text)) or "(empty)")
         if response.status_code == 413:  # a proxy's body limit (nginx: 1 MB) refused it before the CRM
             return self._too_large(leads, tally)
-        if response.status_code == 409 and body is None and not response.text.strip():
+        said_nothing = not answers.error_text(body) and (body is not None or not response.text.strip())
+        if response.status_code == 409 and arrays is None and said_nothing:  # a bare 409: empty, or JSON saying nothing
             return self._read_400(_BARE_CONFLICT, leads, tally, conflict=True, status=409)
         common = self._read_common(response, body)
         if common is not None:
@@ -145,8 +146,6 @@ class Reader:
         if status in (*_REFUSALS, 404) and _PROCESS_MISSING.search(message):
             return self._no_process(message)
         if status in _REFUSALS:
-            if status == 409 and not message:
-                message = _BARE_CONFLICT
             return self._read_400(message, leads, tally, conflict=status == 409, status=status)
         return Halted(self._unexpected(response), landed=False)
 

@@ -17,6 +17,10 @@ _TEN_DIGITS = r"((?:\d[\s.\-()]*){9}\d)"
 _MX_MOBILE_ONE = r"^\(?(?:\+|00)\s*52\)?[\s.\-]*1[\s.\-]*" + _TEN_DIGITS + "$"
 _MX_MOBILE_ONE_BARE = r"^52[\s.\-]*1[\s.\-]*" + _TEN_DIGITS + "$"
 _MX_RETIRED_PREFIX = r"^\(?0(?:44|45|1)\)?[\s.\-]*" + _TEN_DIGITS + "$"
+_ANYWHERE: tuple[tuple[str, str], ...] = ((_MX_MOBILE_ONE, r"+52 \1"),)
+"""The rewritings read in any region: the +52 1 form says its country."""
+_IN_MEXICO: tuple[tuple[str, str], ...] = ((_MX_MOBILE_ONE_BARE, r"+52 \1"), (_MX_RETIRED_PREFIX, r"\1"))
+"""... and those read in Mexico only."""
 
 
 def without_retired_mexican_prefixes(text: pa.Array, region: str) -> pa.Array:
@@ -24,21 +28,15 @@ def without_retired_mexican_prefixes(text: pa.Array, region: str) -> pa.Array:
     (the mobile 1 after the country code, still how WhatsApp writes them), and in Mexico ``044 55 1234 5678``,
     ``045 ...`` and ``01 55 ...`` (prefixes dialled then). Every Mexican number is ten digits, none starting with 1:
     what follows them is the number."""
-    text = pc.replace_substring_regex(text, _MX_MOBILE_ONE, r"+52 \1")
-    if region != "MX":
-        return text
-    text = pc.replace_substring_regex(text, _MX_MOBILE_ONE_BARE, r"+52 \1")
-    return pc.replace_substring_regex(text, _MX_RETIRED_PREFIX, r"\1")
+    for pattern, replacement in _ANYWHERE + (_IN_MEXICO if region == "MX" else ()):
+        text = pc.replace_substring_regex(text, pattern, replacement)
+    return text
 
 
 def retired_mexican(text: str) -> str | None:
     """``text`` as Mexico writes it now when it is written as before 2019 (as :func:`without_retired_mexican_prefixes`
     reads it in Mexico), else None: what ``mapping suggest`` weighs as Mexican numbers."""
-    for pattern, replacement in (
-        (_MX_MOBILE_ONE, r"+52 \1"),
-        (_MX_MOBILE_ONE_BARE, r"+52 \1"),
-        (_MX_RETIRED_PREFIX, r"\1"),
-    ):
+    for pattern, replacement in _ANYWHERE + _IN_MEXICO:
         rewritten, count = re.subn(pattern, replacement, text.strip())
         if count:
             return rewritten
@@ -51,4 +49,5 @@ def as_mexico_writes_now(text: str, region: str) -> str:
     form, which says its country."""
     if region == "MX":
         return retired_mexican(text) or text
-    return with_ninth_digit(text, region) or re.sub(_MX_MOBILE_ONE, r"+52 \1", text)
+    pattern, replacement = _ANYWHERE[0]
+    return with_ninth_digit(text, region) or re.sub(pattern, replacement, text)

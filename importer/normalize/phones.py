@@ -33,6 +33,12 @@ from importer.normalize.phone_labels import country_named as _country_named
 from importer.normalize.phone_labels import valid_number as _valid_number
 from importer.normalize.phone_labels import without_label as _without_label
 
+# phonenumbers compiles its metadata's patterns through re.compile, whose cache (512 patterns) a sheet's numbers
+# of many countries overflow: each were compiled again and again (mapping suggest spent over half its time so).
+_keep_patterns = getattr(phonenumbers, "enable_pattern_cache", None)
+if _keep_patterns is not None:
+    _keep_patterns()
+
 PLACEHOLDERS = frozenset(
     {"", "-", "--", "---", ".", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "not available", "#n/a", "0", "x"}
 )

@@ -144,9 +144,9 @@ def decoding_of(path: Path, head: bytes, encoding: str | None, *, code_page: str
         return Decoding(label, "utf-8", errors="surrogateescape", mixed=True)
     if code_page is not None:
         return Decoding(code_page, code_page, errors=code_page_errors(code_page))
-    code_page = script_code_page(sample.data()) or latin_code_page(sample.data())
-    if code_page is not None:
-        return Decoding(code_page, code_page, errors="replace")
+    guessed_page = script_code_page(sample.data()) or latin_code_page(sample.data())
+    if guessed_page is not None:
+        return Decoding(guessed_page, guessed_page, errors="replace")
     if mac:
         return Decoding("mac_roman", "mac_roman")
     return Decoding("cp1252", "cp1252", errors="latin1fallback")

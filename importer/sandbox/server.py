@@ -61,7 +61,8 @@ class SandboxStats:
     was given) and ``initiate_sizes`` (leads or lead ids in the body) hold one entry
     per authenticated initiate request, including the ones refused by the rate limit
     or the key block. ``held`` is how many requests wait at the moment for
-    :meth:`Sandbox.release`.
+    :meth:`Sandbox.release`. ``lookups`` counts the lookups (``GET /leads/get``) answered, once each
+    answer is made.
     """
 
     requests: int
@@ -73,6 +74,7 @@ class SandboxStats:
     initiate_times: tuple[float, ...] = ()
     initiate_sizes: tuple[int, ...] = ()
     held: int = 0
+    lookups: int = 0
 
     def max_requests_in(self, window: float) -> int:
         """The most initiate requests that arrived within any span shorter than ``window`` seconds."""
@@ -147,7 +149,7 @@ class _State:
         self._window: deque[float] = deque()
         self._duplicate_times: deque[float] = deque()
         self._blocked_until = -math.inf
-        self._requests = self._duplicates = self._rate_limited = 0
+        self._requests = self._duplicates = self._rate_limited = self._lookups = 0
         self._initiate_times: list[float] = []
         self._initiate_sizes: list[int] = []
         self.held = 0
@@ -198,6 +200,7 @@ class _State:
                 reply = vox.ENDPOINTS[kind](self.store, body, query)
             except vox.Refused as refused:
                 reply = refused.reply
+            self._lookups += kind == vox.GET
             self._note_duplicates(self.clock())
         return reply
 
@@ -217,6 +220,7 @@ class _State:
                 initiate_times=tuple(self._initiate_times),
                 initiate_sizes=tuple(self._initiate_sizes),
                 held=self.held,
+                lookups=self._lookups,
             )
 
     def _rate_limit(self, now: float) -> _Ticket | None:
@@ -270,6 +274,9 @@ class _App:
         self.state = _State(settings, clock)
         self.gate = threading.Event()
         self.gate.set()
+        self.store_gate = threading.Event()
+        """Holds creates only (:meth:`Sandbox.hold` with ``creates_only``)."""
+        self.store_gate.set()
 
     def handle(self, request: _Request) -> vox.Reply:
         if request.path.startswith(SANDBOX_PREFIX):
@@ -294,7 +301,9 @@ class _App:
         if kind is None:
             return vox.Reply(404, {"error": f"Cannot {request.method} {request.path}"})
         if not self.gate.is_set():
-            self._wait_at_gate()
+            self._wait_at_gate(self.gate)
+        if kind in _INITIATE and not self.store_gate.is_set():
+            self._wait_at_gate(self.store_gate)
         delay = ticket.latency + (self.settings.store_delay if kind in _INITIATE else 0.0)
         if delay > 0:
             time.sleep(delay)  # outside the lock, so slow requests overlap
@@ -319,11 +328,11 @@ class _App:
                 self.state.last_bulk = reply
         return _DROP if ticket.drop else reply
 
-    def _wait_at_gate(self) -> None:
+    def _wait_at_gate(self, gate: threading.Event) -> None:
         with self.state.lock:
             self.state.held += 1
         try:
-            self.gate.wait()
+            gate.wait()
         finally:
             with self.state.lock:
                 self.state.held -= 1
@@ -505,14 +514,17 @@ class Sandbox:
         """A snapshot of the request counters."""
         return self._app.state.stats()
 
-    def hold(self) -> None:
+    def hold(self, *, creates_only: bool = False) -> None:
         """From now on, CRM requests wait after they are counted and admitted, before they are answered,
-        until :meth:`release` (``stats().held`` counts them): a request stays in flight as long as a test needs."""
-        self._app.gate.clear()
+        until :meth:`release` (``stats().held`` counts them): a request stays in flight as long as a test needs.
+        ``creates_only``: only creates wait, before storing their leads, while lookups are answered (a CRM
+        still inserting a batch that it is asked about)."""
+        (self._app.store_gate if creates_only else self._app.gate).clear()
 
     def release(self) -> None:
         """Let the held requests (and every later one) be answered."""
         self._app.gate.set()
+        self._app.store_gate.set()
 
     def __enter__(self) -> Sandbox:
         self.start()
