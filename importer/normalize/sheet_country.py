@@ -148,13 +148,28 @@ def _coded_there(values: list[str], region: str) -> list[str]:
 def _written_there(value: str, region: str, alike: tuple[str, ...]) -> bool:
     """Whether ``value`` (valid in one of ``alike``, the regions of ``region``'s calling code) is written as ``region``
     writes its numbers, trunk prefix and all (``07401 506159``), or is one of their mobiles (``7401506159``: Excel
-    drops the 0). 9820012345 is neither in Britain (a premium line without its 0), where any Indian mobile would
-    otherwise be held."""
+    drops the 0), or a number they write without their trunk prefix (North America's ``800 848 6446``: its 1 is
+    dialled, never written). 9820012345 is none of these in Britain (a premium line, written ``0982 001 2345``),
+    where any Indian mobile would otherwise be held."""
     digits = "".join(ch for ch in value if ch.isdigit())
     prefix = region_rules(region).national_prefix
     if not prefix or digits.startswith(prefix):
         return True
-    return any(is_mobile(digits, r) for r in alike)
+    return any(is_mobile(digits, r) or _written_without_prefix(digits, r) for r in alike)
+
+
+def _written_without_prefix(digits: str, region: str) -> bool:
+    """Whether ``digits`` are a valid number of ``region`` that it writes without its trunk prefix (phonenumbers'
+    national format of it)."""
+    try:
+        number = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        return False
+    if not phonenumbers.is_valid_number_for_region(number, region):
+        return False
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    written = "".join(ch for ch in national if ch.isdigit())
+    return written == digits
 
 
 def _named(counts: dict[int, int], fewest: int) -> int | None:
