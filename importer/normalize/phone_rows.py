@@ -40,6 +40,7 @@ from importer.normalize.foreign import (
 from importer.normalize.implied_codes import same_calling_code, with_implied_code
 from importer.normalize.phone_cells import phone_cells
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
+from importer.normalize.shapes import by_shape
 from importer.normalize.sheet_country import Evidence, sheet_country
 
 _SEPARATED = r"[\s().\-/]"
@@ -409,7 +410,7 @@ def _flag_other_countries(
     formatted = separated & to_bool(nonempty(e164))
     refused = separated & to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
     texts = {name: pc.filter(raw, pa.array(mask)) for name, mask in (("ok", formatted), ("bad", refused))}
-    shaped, elsewhere = other_countries(_by_shape(texts["ok"]), _by_shape(texts["bad"]), default)
+    shaped, elsewhere = other_countries(by_shape(texts["ok"]), by_shape(texts["bad"]), default)
     named = list(named)
     for name, mask, found in (("ok", formatted, shaped), ("bad", refused, elsewhere)):
         at = np.flatnonzero(mask)
@@ -512,7 +513,7 @@ def _written_as_home(raw: ArrowText, rows: np.ndarray, home: str) -> np.ndarray:
         return out
     values = pc.take(raw, pa.array(at, pa.int64()))
     homely: list[str] = []
-    for group in _by_shape(values).values():
+    for group in by_shape(values).values():
         distinct = [str(v) for v in group.to_pylist()]
         if written_as_home(distinct, home):
             homely += distinct
@@ -535,40 +536,6 @@ def _set(values: ArrowText, rows: np.ndarray, new: np.ndarray) -> ArrowText:
 
 def _codes(n: int, code: str) -> np.ndarray:
     return np.full(n, code, dtype=object)
-
-
-def _by_shape(values: pa.Array) -> dict[str, pa.Array]:
-    """Distinct values grouped by how they are written, digits left out: ``(999) 999-9999``."""
-    distinct = pc.unique(values)
-    if len(distinct) == 0:
-        return {}
-    # Digits become 9 byte by byte (no byte of a longer UTF-8 character is an ASCII digit); the spaces are
-    # squeezed and trimmed only in the few distinct results, which are then the shapes in the same order.
-    nines = pc.dictionary_encode(_digits_as_nines(distinct))
-    squeezed = pc.utf8_trim_whitespace(pc.replace_substring_regex(nines.dictionary, r"\s+", " "))
-    encoded = pc.dictionary_encode(squeezed)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)[nines.indices.to_numpy(zero_copy_only=False)]
-    order = np.argsort(codes, kind="stable")
-    grouped = pc.take(distinct, pa.array(order))
-    ends = np.cumsum(np.bincount(codes, minlength=len(encoded.dictionary)))
-    starts = np.concatenate([[0], ends[:-1]])
-    names = encoded.dictionary.to_pylist()
-    return {str(names[i]): grouped.slice(int(starts[i]), int(ends[i] - starts[i])) for i in range(len(names))}
-
-
-_NINES = np.arange(256, dtype=np.uint8)
-_NINES[ord("0") : ord("9") + 1] = ord("9")
-
-
-def _digits_as_nines(values: pa.Array) -> pa.Array:
-    r"""``values`` with every ASCII digit written as 9 (``pc.replace_substring_regex(values, r"\d", "9")``: RE2's
-    ``\d`` is ASCII only)."""
-    text = values if values.type == _TEXT else pc.cast(values, _TEXT)
-    validity, offsets, data = text.buffers()
-    if data is None or data.size == 0:
-        return text
-    nines = pa.py_buffer(_NINES[np.frombuffer(data, dtype=np.uint8)])
-    return pa.Array.from_buffers(_TEXT, len(text), [validity, offsets, nines], text.null_count, text.offset)
 
 
 def _join(a: np.ndarray, b: np.ndarray | pa.Array) -> np.ndarray:
