@@ -270,7 +270,36 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
     if default is not None and regions.home.any():
         named = [text for row, text in implied.items() if regions.home[row]]
         e164, issue, warning = _flag_other_countries(written, regions.home, default, e164, issue, warning, named)
+        e164, issue, warning = _next_in_cell(raw, written, regions, default, (e164, issue, warning))
     return e164, issue, warning
+
+
+_JOINT = re.compile(r"^(?:[\s,;/|&]|\b(?:or|and)\b)+", re.IGNORECASE)
+
+
+def _next_in_cell(
+    raw: ArrowText, written: ArrowText, regions: _Regions, default: str, read: tuple[ArrowText, ArrowText, ArrowText]
+) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """``read`` (e164, issue, warning), with a row whose cell holds several numbers, the one read held back as
+    another country's (``(415) 555-0134 / 98460 12345`` in India), sent with the cell's next number when that one
+    is read and sent (its rows read as they are: flagged too if it is another country's)."""
+    e164, issue, warning = read
+    held = to_bool(pc.equal(issue, issues.PHONE_OTHER_COUNTRY.code))
+    held &= to_bool(pc.fill_null(pc.match_substring(warning, issues.MULTIPLE_PHONES.code), False))
+    rows = np.flatnonzero(held)
+    rests = [
+        _JOINT.sub("", str(text).partition(str(number))[2]) if str(number) != str(text) else ""
+        for text, number in zip(_take(raw, rows).tolist(), _take(written, rows).tolist(), strict=True)
+    ]
+    at = np.array([i for i, rest in enumerate(rests) if rest], dtype=np.int64)
+    if len(at) == 0:
+        return e164, issue, warning
+    rests_read = pa.array([rests[i] for i in at.tolist()], _TEXT)
+    got, got_issue, got_warning = _read(rests_read, regions.at(rows[at]), default)
+    sent = np.flatnonzero(to_bool(nonempty(got)) & ~to_bool(nonempty(got_issue)))
+    rows = rows[at[sent]]
+    notes = _join(_codes(len(rows), issues.MULTIPLE_PHONES.code), _take(got_warning, sent))
+    return _set(e164, rows, _take(got, sent)), _set(issue, rows, _codes(len(rows), "")), _set(warning, rows, notes)
 
 
 def _country_differs(raw: ArrowText, regions: _Regions, e164: ArrowText, warning: ArrowText) -> ArrowText:
