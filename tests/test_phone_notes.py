@@ -63,7 +63,8 @@ def test_each_cell_gives_the_number_it_holds(run_cli: Callable[..., CliRun], tmp
     result = run_cli("validate", str(_sheet(tmp_path / "admissions.csv")), "--mapping", str(mapping),
                      "--report", str(tmp_path / "r.csv"))  # fmt: skip
     assert result.exit_code == 0, result.output
-    got = {cell: (r["status"], r["phone_e164"].strip('="'), r["warnings"]) for cell, r in zip(WRITTEN, result.report)}
+    rows = zip(WRITTEN, result.report, strict=True)
+    got = {cell: (r["status"], r["phone_e164"].strip('="'), r["warnings"]) for cell, r in rows}
     want = {cell: ("valid", _e164(number), warning) for cell, (number, warning) in WRITTEN.items()}
     assert got == want
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 import phonenumbers
 import pycountry
 
+from importer.normalize.country_abbreviations import country_of_abbreviation
 from importer.normalize.country_patterns import country_of_pattern, pattern_country
 
 _STOPWORDS = frozenset({"of", "the", "and"})
@@ -41,7 +42,7 @@ def name_key(text: str) -> str:
     out: list[str] = []
     for ch in unicodedata.normalize("NFKD", "".join(words)):
         if unicodedata.combining(ch):
-            if out and ord(out[-1][-1]) < 0x0530:  # Latin, Greek, Cyrillic: an accent
+            if (out and ord(out[-1][-1]) < 0x0530) or _ARABIC_MARKS.match(ch):  # an accent; Arabic's optional marks
                 continue
             out.append(ch)
         elif ch.isalnum():
@@ -50,6 +51,9 @@ def name_key(text: str) -> str:
 
 
 _WORD_BREAK = re.compile(r"[^\w\u0300-\u036f\u0900-\u0dff]+")
+_ARABIC_MARKS = re.compile("[\u064b-\u0655]")
+"""Arabic's short vowels, shadda, sukun, madda and hamza above or below a letter: marks people leave out
+(الامارات for الإمارات)."""
 _SAINT = {"st": "saint", "ste": "sainte"}
 
 
@@ -128,6 +132,16 @@ def _babel_every_locale() -> Iterator[tuple[str, str]]:
                 yield str(name), code
 
 
+def _phone_library_names() -> Iterator[tuple[str, str]]:
+    """The short names libphonenumber's geocoder gives each region in its languages (الإمارات, Hàn Quốc)."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    for code, names in LOCALE_DATA.items():
+        for name in names.values():
+            if name and not name.startswith("*"):  # *en: the same as another language's name
+                yield str(name), str(code)
+
+
 def _native_acronyms() -> Iterator[tuple[str, str]]:
     """РФ, ОАЭ: the initials of a country's name in a cased script other than Latin (Cyrillic, Greek), from its
     ISO names' translations and CLDR's names (not official names: Республика Фиджи would be РФ too)."""
@@ -177,12 +191,16 @@ _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
     _heads,
     _pycountry_translations,
     _babel_every_locale,
+    _phone_library_names,
     _native_acronyms,
     _subdivisions,
 )
 _PATTERN_TIER = 2
 """Where the name patterns are tried: after the English names and their initials, before the heads of ISO's
 inverted names, whose ``Korea`` is North's as much as South's while usage makes it South's."""
+_ABBREVIATION_TIER = 3
+"""Where a cell written with abbreviations is read as one (before the other languages' names: Berber's Ssudan is
+Sudan, S. Sudan is South Sudan)."""
 _SUBDIVISION_TIER = len(_TIERS) - 1
 _NATIVE_ACRONYM_TIER = len(_TIERS) - 2
 """Read only for a cell written in capitals (РФ, not a word рф)."""
@@ -244,6 +262,10 @@ def country_of_name(text: str) -> str | None:
             patterned = country_of_pattern(cell, _english(), name_key)
             if patterned is not None:
                 return _supported(patterned)
+        if tier == _ABBREVIATION_TIER:  # S. Africa, EE. UU., S'pore: before other languages' names run together
+            abbreviated = country_of_abbreviation(cell, _abbreviation_names, name_key)
+            if abbreviated is not None:
+                return _supported(abbreviated)
         if tier == _NATIVE_ACRONYM_TIER and not cell.isupper():
             continue
         table = _table(tier)
@@ -254,6 +276,23 @@ def country_of_name(text: str) -> str | None:
                     return None  # Zaire: an Angolan province's name, but usage says the Congo's old name
                 return _supported(code)
     return None
+
+
+def _abbreviation_names() -> Iterator[tuple[str, str]]:
+    """The names an abbreviation is read against: each country's in English and in the languages libphonenumber
+    names countries in (CLDR's names in them, and its own), not a subdivision's. Languages few lead sheets are
+    written in are left out: each adds names an abbreviation fits by chance (Repanona, Lebanon's in Hiri Motu)."""
+    from babel import localedata
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    languages = {lang for names in LOCALE_DATA.values() for lang, name in names.items() if not name.startswith("*")}
+    languages.discard("aa")  # libphonenumber's English
+    names = [*_english(), *_phone_library_names()]
+    for language in sorted(languages):
+        if localedata.exists(language):
+            territories = localedata.load(language)["territories"]
+            names += [(str(name), code) for code, name in territories.items() if len(code) == 2 and code.isalpha()]
+    yield from ((name, code) for name, code in names if code in phonenumbers.SUPPORTED_REGIONS)
 
 
 _SALES_REGIONS = ("APAC", "EMEA", "LATAM", "AMER", "AMERICAS", "MENA", "ANZ", "DACH", "Nordics", "GCC", "ROW",
