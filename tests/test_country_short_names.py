@@ -94,3 +94,42 @@ def test_each_row_goes_out_in_the_country_its_cell_names(run_cli: Callable[..., 
         stored = sorted(str(lead["phone"]) for lead in crm.leads())
     assert sent.exit_code == 0, sent.output + sent.stderr
     assert stored == sorted(_e164(n, c) for _, n, c in ROWS)
+
+
+@pytest.mark.parametrize(
+    ("cell", "region"),
+    [
+        ("Macau SAR", "MO"),  # was China: ISO 3166-2 lists Macao as a region of China too
+        ("Macao SAR", "MO"),
+        ("Taiwan Sheng", "TW"),
+        ("EUA", "US"),  # Estados Unidos da América: was Tonga ('Eua, one of its islands)
+        ("E.U.A.", "US"),
+        ("Estados Unidos (EUA)", "US"),
+        ("Indiana", "US"),  # a state, not India
+        ("San Miguel", "SV"),  # a department of El Salvador, not San Marino
+    ],
+)
+def test_places_and_initials_name_the_country_they_are(cell: str, region: str) -> None:
+    assert region_of_code(cell) == region
+
+
+@pytest.mark.parametrize("cell", ["RU (Reino Unido)", "DE (France)"])
+def test_a_code_beside_another_countrys_name_names_none(cell: str) -> None:
+    """RU is Russia's code and Reino Unido Spanish for the United Kingdom: a guess would read the number in one of
+    them, perhaps the wrong one."""
+    assert region_of_code(cell) is None
+
+
+def test_a_brazilian_teams_sheet_of_abroad_numbers(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    """A Brazilian team's sheet: EUA (was Tonga's) and Macau SAR (was China's) rows go out in those countries."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING.replace("default_region: IN", "default_region: BR"))
+    rows = [("EUA", "(512) 732-7320", "US"), ("Macau SAR", "6612 3456", "MO"), ("E.U.A.", "415 392 1877", "US"),
+            ("Brasil", "(11) 98123-4567", "BR")]  # fmt: skip
+    sheet = tmp_path / "clientes.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        table = [[f"Cliente {i}", country, number] for i, (country, number, _) in enumerate(rows)]
+        csv.writer(f).writerows([["Nombre", "País", "Teléfono"], *table])
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert result.exit_code == 0, result.output
+    assert [r["phone_e164"].strip('="') for r in result.report] == [_e164(n, c) for _, n, c in rows]

@@ -92,7 +92,10 @@ def _named_otherwise(cell: str) -> str | None:
     flag, a place written city first."""
     leading = _REGION_IN_TEXT.match(cell)
     if leading is not None and leading.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
-        return leading.group(1).upper()
+        rest = " ".join(_PUNCTUATION.sub(" ", cell[leading.end() :]).split())
+        named = country_of_name(rest) if any(ch.isalpha() for ch in rest) else None
+        # RU (Reino Unido): Russia's code beside Spanish for the United Kingdom names neither for certain
+        return leading.group(1).upper() if named in (None, leading.group(1).upper()) else None
     outside = country_of_name(_PARENTHESIS.sub("", cell))
     inside = [country_of_name(part) for part in _PARENTHESIS.findall(cell)]
     # Deutschland (DE): both say Germany; Congo (DRC) is not the Congo the word alone names
