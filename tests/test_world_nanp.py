@@ -66,3 +66,46 @@ def test_toll_free_numbers_go_out_as_american_with_the_region_chosen(
     expected = [phonenumbers.parse(n, "US") for n in GEOGRAPHIC + TOLL_FREE]
     assert all(phonenumbers.is_valid_number(n) for n in expected)
     assert stored == sorted(phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164) for n in expected)
+
+
+BAY_STATE = ["6172784410", "6175550199", "6179231144", "6174412290", "7812345601", "7819876543", "9785551234",
+             "5083457812", "4132567890", "3392218877", "8572319045", "7744120987"]  # fmt: skip
+"""Massachusetts numbers as a CRM exports them: most are valid Indian mobiles too."""
+TOWNS = ["Boston", "Cambridge", "Somerville", "Quincy", "Newton", "Boston", "Worcester", "Cambridge", "Lowell"]
+"""Massachusetts towns, some named like English ones (Boston, Cambridge: towns of phonenumbers' British areas)."""
+
+
+def test_an_american_sheets_towns_named_like_english_ones_do_not_make_it_go_out_as_indian(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """Its City column named Britain (Boston and Cambridge are English towns too, and American towns are no one's
+    evidence), none of its numbers fit Britain, and the sheet was sent as +91 numbers: the numbers, read far more
+    often as American people's, were never asked."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING.replace("  email: Email Address\n", "  email: Email Address\nmetadata:\n  city: City\n"))
+    sheet = tmp_path / "boston.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        rows = [[f"Contact {i}", n, f"c{i}@gmail.com", TOWNS[i % len(TOWNS)], "MA"] for i, n in enumerate(BAY_STATE)]
+        csv.writer(f).writerows([["Contact Name", "Phone Number", "Email Address", "City", "State"], *rows])
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert not [r for r in rows.values() if r["phone_e164"].strip('="').startswith("+91")], rows
+    held = [r for r in rows.values() if r["warnings"].startswith("phone-sheet-country:US")]
+    assert len(held) >= len(BAY_STATE) - 2, rows
+    assert "--region US" in result.output
+
+
+def test_numbers_that_fit_no_country_the_places_name_are_asked(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    """Paris, Texas: the City column names France, whose numbers the sheet's are not; the numbers, far more often
+    American people's (and toll-free lines) than Indian, name the United States. Nothing was held: +91 numbers."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING)
+    sheet = tmp_path / "paris_tx.csv"
+    numbers = [*GEOGRAPHIC, *TOLL_FREE]
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        rows = [[f"Contact {i}", n, f"c{i}@gmail.com", "Paris"] for i, n in enumerate(numbers)]
+        csv.writer(f).writerows([["Contact Name", "Phone Number", "Email Address", "City"], *rows])
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    rows = by_row(result.report)
+    assert not [r for r in rows.values() if r["phone_e164"].strip('="').startswith("+91")], rows
+    assert "--region US" in result.output

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ from importer.columns import ArrowText, nonempty, to_arrow, to_bool
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import fitting_regions
 from importer.normalize.phones import is_mobile, region_rules
-from importer.normalize.places import place_columns, place_region
+from importer.normalize.places import place_codes, place_columns, place_region
 from importer.normalize.sheet_numbers import numbers_point_to, spread
 from importer.read.source import SourceTable
 
@@ -112,14 +112,26 @@ def sheet_country(
             return None
         if code is not None:
             named.add(code)
+    refused = home & ~with_code & to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
+    numbers = cache(partial(numbers_point_to, spread(raw, bare | refused), default))
     if not named:
-        refused = home & ~with_code & to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
-        code = numbers_point_to(spread(raw, bare | refused), default)
+        code = numbers()
         if code is not None:
             named.add(code)
     if len(named) != 1:
         return None  # nothing points elsewhere, or two things point to two countries
-    region = phonenumbers.region_code_for_country_code(named.pop())
+    told = named.pop()
+    found = _held(raw, bare, phonenumbers.region_code_for_country_code(told))
+    if found is None and (code := numbers()) not in (None, told):
+        # The sheet's numbers do not fit the country the rest named (Boston, Cambridge: English towns, and American
+        # ones, which name no country): they are asked, as when nothing names one
+        return _held(raw, bare, phonenumbers.region_code_for_country_code(code))
+    return found
+
+
+def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
+    """The ``bare`` rows (numbers read at home, written without a code) held back as ``region``'s: those valid
+    there as written, when they are most of them; else None."""
     at = np.flatnonzero(bare)
     values = np.asarray(pc.take(raw, pa.array(at, pa.int64())).to_pylist(), dtype=object)
     distinct = sorted(set(values.tolist()))
@@ -208,9 +220,14 @@ def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]
     (``Manchester``, ``Maharashtra``: the geocoder's)."""
     counted = pc.value_counts(_text(column, rows))
     out: dict[str, int] = {}  # by region, then by calling code
-    for value, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
-        text = str(value or "").strip()
+    values = [str(v or "").strip() for v in counted.field("values").to_pylist()]
+    towns = {} if countries else {text: place_codes(text) for text in values if text}
+    only = {next(iter(codes)) for codes in towns.values() if len(codes) == 1}
+    for text, n in zip(values, counted.field("counts").to_pylist(), strict=True):
         region = (region_of_code(text) if countries else place_region(text)) if text else None
+        if len(only) == 1 and (code := next(iter(only))) in towns.get(text, ()):
+            # Boston beside Somerville and Quincy: a town of the one country the column's towns of one country are in
+            region = phonenumbers.region_code_for_country_code(code)
         if region:
             out[region] = out.get(region, 0) + int(n)
     return _by_code(out)
