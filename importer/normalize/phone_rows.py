@@ -327,10 +327,11 @@ def _written_numbers(raw: ArrowText, region: np.ndarray) -> ArrowText:
     """Each cell's number as written in its row's region, without what surrounds it in the cell (an extension, a
     label, words after it, a second number, a float's exponent): its writing and its digits are what say which
     country wrote it and whether a calling code leads it, not ``x12`` or ``(office)``."""
-    # A number with its own + is never looked at again: the country it is written in is certain.
+    # A number with its own + is never looked at again: the country it is written in is certain. A + after the
+    # cell's first number ((415) 555-0134 / +91 98...) is the second's: the first is looked at as any other.
     rows = np.flatnonzero(to_bool(pc.match_substring_regex(raw, _MORE_THAN_A_NUMBER)))
     if rows.size:  # the + looked for only in the cells holding more than a number
-        rows = rows[~to_bool(pc.match_substring_regex(pc.take(raw, pa.array(rows, pa.int64())), _PLUS))]
+        rows = rows[~to_bool(pc.match_substring_regex(pc.take(raw, pa.array(rows, pa.int64())), _PLUS_FIRST))]
     if not rows.size:
         return raw
     seen: dict[tuple[str, str], str] = {}
@@ -344,6 +345,8 @@ def _written_numbers(raw: ArrowText, region: np.ndarray) -> ArrowText:
 
 
 _MORE_THAN_A_NUMBER = r"[^0-9 ().\-+]"
+_PLUS_FIRST = r"^[^0-9]*\+"
+"""A cell whose first number is written with its + (Mob: +91 ..., (+44) ...)."""
 _PLUS = r"(?:^|[^eE])\+"
 """A calling code's + (not a float's exponent: 4.47400123456E+11)."""
 
