@@ -133,3 +133,24 @@ def test_a_brazilian_teams_sheet_of_abroad_numbers(run_cli: Callable[..., CliRun
     result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
     assert result.exit_code == 0, result.output
     assert [r["phone_e164"].strip('="') for r in result.report] == [_e164(n, c) for _, n, c in rows]
+
+
+@pytest.mark.parametrize(
+    ("cell", "region"),
+    [
+        ("Dubai - UAE", "AE"),
+        ("Mumbai \u2013 India", "IN"),  # an en dash
+        ("Germany - DE", "DE"),
+        ("India [IN]", "IN"),
+        ("Deutschland [DE]", "DE"),
+        ("Congo - Kinshasa", "CD"),  # CLDR's own name, not a place and its country
+    ],
+)
+def test_a_place_and_its_country_parted_by_a_dash_or_a_bracket(cell: str, region: str) -> None:
+    """Written city - country or name [code] by forms and CRMs: they were unknown-country, the lead lost."""
+    assert region_of_code(cell) == region
+
+
+@pytest.mark.parametrize("cell", ["Georgia - USA", "Punjab - Pakistan - India", "India [PK]"])
+def test_parts_naming_two_countries_name_none(cell: str) -> None:
+    assert region_of_code(cell) is None

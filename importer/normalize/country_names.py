@@ -232,14 +232,15 @@ def _major_language_names() -> Iterator[tuple[str, str]]:
 
 
 def _latin_initials() -> Iterator[tuple[str, str]]:
-    """EUA (Estados Unidos da América), RD (República Dominicana), EAU (Emiratos Árabes Unidos): the initials of the
-    capitalised words of a country's name in those languages (de, da, del, and other lower-case words left out),
-    unless they are an ISO code (RU is Russia's, not Reino Unido's)."""
+    """EUA (Estados Unidos da América), EAU (Emiratos Árabes Unidos), RPDC (República Popular Democrática de
+    Corea): the initials of the capitalised words of a country's name in those languages (de, da, del, and other
+    lower-case words left out), three or more, unless they are an ISO code. Two letters are too few to tell (NY
+    would be Finnish initials of the US Virgin Islands; RU is Russia's, not Reino Unido's)."""
     codes = set(_alpha_codes())
     for name, code in _major_language_names():
         words = [w for w in re.split(r"[^\w']+", name) if w and w[0].isupper()]
         initials = "".join(w[0] for w in words)
-        if len(words) >= 2 and initials.isascii() and initials.isalpha() and initials not in codes:
+        if len(words) >= 3 and initials.isascii() and initials.isalpha() and initials not in codes:
             yield initials, code
 
 
