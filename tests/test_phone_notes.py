@@ -86,3 +86,23 @@ def test_the_numbers_are_stored_as_read(run_cli: Callable[..., CliRun], tmp_path
         stored = sorted(str(lead["phone"]) for lead in crm.leads())
     assert sent.exit_code == 0, sent.output + sent.stderr
     assert stored == sorted(_e164(number) for number in [*(n for n, _ in WRITTEN.values()), *PLAIN])
+
+
+def test_in_a_sheet_of_another_countrys_numbers_a_bare_second_number_is_not_sent(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """An American sheet read in India: (415) 555-0134 / 98460 12345's second number is as likely (984) 601-2345,
+    American as the rest: the row stays held. One written +91 goes out."""
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING)
+    cells = [f"(415) 392-{1800 + i:04d}" for i in range(12)]
+    cells += ["(415) 555-0134 / 98460 12345", "(415) 555-0135 / +91 98470 12345"]
+    sheet = tmp_path / "us.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        rows = [[f"Student {i}", cell, f"s{i}@gmail.com"] for i, cell in enumerate(cells)]
+        csv.writer(f).writerows([["Student Name", "Mobile No", "Email ID"], *rows])
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    *rest, bare, signed = result.report
+    assert all(r["reason"] == "phone-other-country" for r in rest), rest
+    assert (bare["status"], bare["phone_e164"]) == ("invalid", ""), bare
+    assert (signed["status"], signed["phone_e164"].strip('="')) == ("valid", "+919847012345"), signed

@@ -282,15 +282,18 @@ def _next_in_cell(
 ) -> tuple[ArrowText, ArrowText, ArrowText]:
     """``read`` (e164, issue, warning), with a row whose cell holds several numbers, the one read held back as
     another country's (``(415) 555-0134 / 98460 12345`` in India), sent with the cell's next number when that one
-    is read and sent (its rows read as they are: flagged too if it is another country's)."""
+    is read and sent (its rows read as they are: flagged too if it is another country's). In a sheet of which a
+    tenth or more is another country's, only a next number with its own + is: a bare one may be that country's."""
     e164, issue, warning = read
-    held = to_bool(pc.equal(issue, issues.PHONE_OTHER_COUNTRY.code))
-    held &= to_bool(pc.fill_null(pc.match_substring(warning, issues.MULTIPLE_PHONES.code), False))
+    other = to_bool(pc.equal(issue, issues.PHONE_OTHER_COUNTRY.code))
+    held = other & to_bool(pc.fill_null(pc.match_substring(warning, issues.MULTIPLE_PHONES.code), False))
     rows = np.flatnonzero(held)
+    mixed = other.sum() >= MIXED * max(1, int((regions.home & to_bool(nonempty(raw))).sum()))
     rests = [
         _JOINT.sub("", str(text).partition(str(number))[2]) if str(number) != str(text) else ""
         for text, number in zip(_take(raw, rows).tolist(), _take(written, rows).tolist(), strict=True)
     ]
+    rests = [rest if not mixed or re.match(_PLUS_FIRST, rest) else "" for rest in rests]
     at = np.array([i for i, rest in enumerate(rests) if rest], dtype=np.int64)
     if len(at) == 0:
         return e164, issue, warning
