@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -173,6 +173,8 @@ def _written_there(value: str, region: str, alike: tuple[str, ...]) -> bool:
 def _written_without_prefix(digits: str, region: str) -> bool:
     """Whether ``digits`` are a valid number of ``region`` that it writes without its trunk prefix (phonenumbers'
     national format of it)."""
+    if not _some_written_without_prefix(region):
+        return False  # Britain writes its 0 before every number: no number need be parsed to tell
     try:
         number = phonenumbers.parse(digits, region)
     except phonenumbers.NumberParseException:
@@ -182,6 +184,20 @@ def _written_without_prefix(digits: str, region: str) -> bool:
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     written = "".join(ch for ch in national if ch.isdigit())
     return written == digits
+
+
+@lru_cache(maxsize=256)
+def _some_written_without_prefix(region: str) -> bool:
+    """Whether some of ``region``'s national formats leave its trunk prefix out (all of North America's; none of
+    Britain's), as phonenumbers' metadata writes them (a region without formats of its own uses its code's main
+    region's)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    formats = list(meta.number_format) if meta is not None else []
+    if not formats:
+        main = phonenumbers.region_code_for_country_code(phonenumbers.country_code_for_region(region))
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(main)
+        formats = list(meta.number_format) if meta is not None else []
+    return not formats or any(not f.national_prefix_formatting_rule for f in formats)
 
 
 def _named(counts: dict[int, int], fewest: int) -> int | None:
