@@ -237,9 +237,14 @@ def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]
     counted = pc.value_counts(_text(column, rows))
     out: dict[str, int] = {}  # by region, then by calling code
     values = [str(v or "").strip() for v in counted.field("values").to_pylist()]
+    counts = dict(zip(values, counted.field("counts").to_pylist(), strict=True))
     towns = {} if countries else {text: place_codes(text) for text in values if text}
     only = {next(iter(codes)) for codes in towns.values() if len(codes) == 1}
-    for text, n in zip(values, counted.field("counts").to_pylist(), strict=True):
+    unshared = sum(counts[text] for text, codes in towns.items() if len(codes) == 1)
+    placed = sum(counts[text] for text, codes in towns.items() if codes)
+    if unshared < max(FEWEST, SOME * placed):
+        only = set()  # one lead from Chicago among London's and Leeds's says nothing of the column
+    for text, n in counts.items():
         region = (region_of_code(text) if countries else place_region(text)) if text else None
         if len(only) == 1 and (code := next(iter(only))) in towns.get(text, ()):
             # Boston beside Somerville and Quincy: a town of the one country the column's towns of one country are in
