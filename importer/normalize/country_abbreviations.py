@@ -1,11 +1,11 @@
 """Country names people abbreviate word by word: ``S. Africa``, ``Méx.``, ``Sing.``, ``N. Korea``, Spanish plural
-initials (``EE. UU.``, ``EEUU``: Estados Unidos) and contractions (``S'pore``, ``M'sia``).
+initials (``EE. UU.``, ``EEUU``: Estados Unidos) and contractions (``S'pore``).
 
-A cell is read against the names of every country in every language the name tables hold: each of its words must
-be the word of the name in the same place, or, when written as an abbreviation, stand for it (a word ending in a
-dot or of one letter: its first letters; a doubled capital: one plural word's initial; a contraction: its first
-and last letters). The cell names a country only when every name it so fits is that country's: ``S.`` alone, or
-``Sw.`` (Sweden, Switzerland), names none.
+A cell is read against the names it is given (every country's, in the languages the caller reads): each of its
+words must be the word of the name in the same place, or, when written as an abbreviation, stand for it (a word
+ending in a dot or of one letter: its first letters; a doubled capital: one plural word's initial; a contraction:
+its first and last letters). The cell names a country only when every name it so fits is that country's: ``S.``
+alone, ``Sw.`` (Sweden, Switzerland) or ``M'sia`` (Malaysia, Micronesia) names none.
 """
 
 from __future__ import annotations
