@@ -85,8 +85,8 @@ def test_an_american_sheets_towns_named_like_english_ones_do_not_make_it_go_out_
     mapping.write_text(MAPPING.replace("  email: Email Address\n", "  email: Email Address\nmetadata:\n  city: City\n"))
     sheet = tmp_path / "boston.csv"
     with sheet.open("w", newline="", encoding="utf-8") as f:
-        rows = [[f"Contact {i}", n, f"c{i}@gmail.com", TOWNS[i % len(TOWNS)], "MA"] for i, n in enumerate(BAY_STATE)]
-        csv.writer(f).writerows([["Contact Name", "Phone Number", "Email Address", "City", "State"], *rows])
+        table = [[f"Contact {i}", n, f"c{i}@gmail.com", TOWNS[i % len(TOWNS)], "MA"] for i, n in enumerate(BAY_STATE)]
+        csv.writer(f).writerows([["Contact Name", "Phone Number", "Email Address", "City", "State"], *table])
     result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
     rows = by_row(result.report)
     assert not [r for r in rows.values() if r["phone_e164"].strip('="').startswith("+91")], rows
@@ -103,8 +103,8 @@ def test_numbers_that_fit_no_country_the_places_name_are_asked(run_cli: Callable
     sheet = tmp_path / "paris_tx.csv"
     numbers = [*GEOGRAPHIC, *TOLL_FREE]
     with sheet.open("w", newline="", encoding="utf-8") as f:
-        rows = [[f"Contact {i}", n, f"c{i}@gmail.com", "Paris"] for i, n in enumerate(numbers)]
-        csv.writer(f).writerows([["Contact Name", "Phone Number", "Email Address", "City"], *rows])
+        table = [[f"Contact {i}", n, f"c{i}@gmail.com", "Paris"] for i, n in enumerate(numbers)]
+        csv.writer(f).writerows([["Contact Name", "Phone Number", "Email Address", "City"], *table])
     result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
     rows = by_row(result.report)
     assert not [r for r in rows.values() if r["phone_e164"].strip('="').startswith("+91")], rows
