@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from importer.columns import holds_char_in, signed_digits, without_ascii
 from importer.normalize.foreign import _FEW_VALUES, every_region, fitting_regions
 from importer.normalize.geo_prefixes import every_prefix, is_geocoded
-from importer.normalize.phone_rows import _by_shape, _digits_as_nines
+from importer.normalize.shapes import by_shape, digits_as_nines
 from importer.report.rows import _EXCEL_CONVERTS, _FORMULA_START, _excel_would_change, formula_safe_arrow
 
 # Phones, numbers, dates and formulas as people type them, in any script, with every kind of space.
@@ -44,11 +44,11 @@ def _regex_shapes(values: pa.Array) -> dict[str, list[str]]:
 @given(cells=_CELLS, start=st.integers(0, 5))
 def test_shapes_are_those_the_regexes_give(cells: list[str], start: int) -> None:
     values = pa.array(cells, pa.large_string()).slice(min(start, len(cells)))
-    got = {shape: group.to_pylist() for shape, group in _by_shape(values).items()}
+    got = {shape: group.to_pylist() for shape, group in by_shape(values).items()}
     expected = _regex_shapes(values)
     assert list(got) == list(expected)  # the same shapes in the same order, each with its values in order
     assert got == expected
-    assert _digits_as_nines(values).to_pylist() == pc.replace_substring_regex(values, r"\d", "9").to_pylist()
+    assert digits_as_nines(values).to_pylist() == pc.replace_substring_regex(values, r"\d", "9").to_pylist()
 
 
 @_FAST

@@ -146,6 +146,7 @@ def test_a_country_cell_that_disagrees_with_the_numbers_own_code_is_said(
     ("header", "places"),
     [
         ("City", ["London", "Manchester", "Leeds", "Bristol", "London", "Birmingham"]),
+        ("City", ["London", "Manchester", "Leeds", "Bristol", "Chicago", "Birmingham"]),  # one lead from abroad
         ("Country", ["United Kingdom", "UK", "England", "United Kingdom", "Scotland", "UK"]),
     ],
 )

@@ -32,7 +32,7 @@ from importer.normalize.phones import (
 _CODE = re.compile(r"^(?:\+|00)?\s*(\d{1,4})(?:\.0+)?$")  # +971, 971, 00971, 971.0 (a number cell)
 _CODE_IN_TEXT = re.compile(r"\+\s*(\d{1,4})\b")  # India (+91), IN +91
 _REGION_IN_TEXT = re.compile(r"^([A-Z]{2})\s*(?:[-(+:|]|$)")  # IN (+91), AE - United Arab Emirates (not St Kitts)
-_PARENTHESIS = re.compile(r"\(([^)]*)\)")
+_PARENTHESIS = re.compile(r"[(\[]([^)\]]*)[)\]]")  # (DE), [DE]
 _NOISE = re.compile(r"[\s\u00a0\u200b-\u200d\ufeff()\-]+")
 
 
@@ -92,7 +92,10 @@ def _named_otherwise(cell: str) -> str | None:
     flag, a place written city first."""
     leading = _REGION_IN_TEXT.match(cell)
     if leading is not None and leading.group(1).upper() in phonenumbers.SUPPORTED_REGIONS:
-        return leading.group(1).upper()
+        rest = " ".join(_PUNCTUATION.sub(" ", cell[leading.end() :]).split())
+        named = country_of_name(rest) if any(ch.isalpha() for ch in rest) else None
+        # RU (Reino Unido): Russia's code beside Spanish for the United Kingdom names neither for certain
+        return leading.group(1).upper() if named in (None, leading.group(1).upper()) else None
     outside = country_of_name(_PARENTHESIS.sub("", cell))
     inside = [country_of_name(part) for part in _PARENTHESIS.findall(cell)]
     # Deutschland (DE): both say Germany; Congo (DRC) is not the Congo the word alone names
@@ -131,9 +134,9 @@ def _flagged(cell: str) -> str | None:
 
 
 def _placed(cell: str) -> str | None:
-    """The country of a place written "city, region, country" (``Dubai, UAE``, ``London, England, UK``): its last
-    part, when no other part names another country (``Georgia, USA`` names two, and so none)."""
-    parts = [part for part in cell.split(",") if part.strip()]
+    """The country of a place written "city, region, country" (``Dubai, UAE``, ``London, England, UK``, ``Dubai -
+    UAE``): its last part, when no other part names another country (``Georgia, USA`` names two, and so none)."""
+    parts = [part for part in _PARTS.split(cell) if part.strip()]
     while len(parts) > 1 and _POSTCODE.fullmatch(parts[-1].strip()) and region_of_code(parts[-1]) is None:
         parts.pop()  # Mumbai, India, 400001: the postcode after the country
     if len(parts) == 1 and len(parts[0]) < len(cell):
@@ -148,6 +151,8 @@ def _placed(cell: str) -> str | None:
     return last
 
 
+_PARTS = re.compile(r",|\s+[-\u2013\u2014]\s+")
+"""Between a place's parts: a comma, or a dash with spaces around it (Dubai - UAE; Guinea-Bissau is one name)."""
 _POSTCODE = re.compile(r"(?=[^,]*\d)[A-Za-z0-9][A-Za-z0-9 \-]{1,9}")  # 400001, SW1A 1AA, M5V 2T6, 10115
 _SEVERAL = re.compile(r"\s*(?:/|\||&|\bor\b)\s*", re.IGNORECASE)
 

@@ -25,6 +25,7 @@ from functools import lru_cache
 import phonenumbers
 import pycountry
 
+from importer.normalize.country_abbreviations import country_of_abbreviation
 from importer.normalize.country_patterns import country_of_pattern, pattern_country
 
 _STOPWORDS = frozenset({"of", "the", "and"})
@@ -41,7 +42,7 @@ def name_key(text: str) -> str:
     out: list[str] = []
     for ch in unicodedata.normalize("NFKD", "".join(words)):
         if unicodedata.combining(ch):
-            if out and ord(out[-1][-1]) < 0x0530:  # Latin, Greek, Cyrillic: an accent
+            if (out and ord(out[-1][-1]) < 0x0530) or _ARABIC_MARKS.match(ch):  # an accent; Arabic's optional marks
                 continue
             out.append(ch)
         elif ch.isalnum():
@@ -50,6 +51,9 @@ def name_key(text: str) -> str:
 
 
 _WORD_BREAK = re.compile(r"[^\w\u0300-\u036f\u0900-\u0dff]+")
+_ARABIC_MARKS = re.compile("[\u064b-\u0655]")
+"""Arabic's short vowels, shadda, sukun, madda and hamza above or below a letter: marks people leave out
+(الامارات for الإمارات)."""
 _SAINT = {"st": "saint", "ste": "sainte"}
 
 
@@ -128,6 +132,16 @@ def _babel_every_locale() -> Iterator[tuple[str, str]]:
                 yield str(name), code
 
 
+def _phone_library_names() -> Iterator[tuple[str, str]]:
+    """The short names libphonenumber's geocoder gives each region in its languages (الإمارات, Hàn Quốc)."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    for code, names in LOCALE_DATA.items():
+        for name in names.values():
+            if name and not name.startswith("*"):  # *en: the same as another language's name
+                yield str(name), str(code)
+
+
 def _native_acronyms() -> Iterator[tuple[str, str]]:
     """РФ, ОАЭ: the initials of a country's name in a cased script other than Latin (Cyrillic, Greek), from its
     ISO names' translations and CLDR's names (not official names: Республика Фиджи would be РФ too)."""
@@ -152,23 +166,82 @@ def _subdivisions() -> Iterator[tuple[str, str]]:
     """England, Scotland, Dubai: a part of a country that people write where the country goes.
 
     ISO 3166-2's names (pycountry: Dubayy, Abū Z̧aby) and their English forms (the iso3166-2 package: Dubai,
-    Abu Dhabi).
+    Abu Dhabi). A part that has a country code of its own and is named as that country (Macao SAR, China's CN-MO;
+    Puerto Rico, US-PR) is that country: its numbers are dialled under its own code.
     """
+    owner = {}
     for sub in pycountry.subdivisions:
-        yield re.sub(r"\s*\[.*?\]", "", str(sub.name)), str(sub.country_code)  # Wales [Cymru GB-CYM]
+        name = re.sub(r"\s*\[.*?\]", "", str(sub.name))  # Wales [Cymru GB-CYM]
+        owner[str(sub.code)] = _own_country(str(sub.code), name) or str(sub.country_code)
+        yield name, owner[str(sub.code)]
     import json
     from importlib import resources
 
     data = json.loads((resources.files("iso3166_2") / "iso3166-2.json").read_text(encoding="utf-8"))
     for country, subs in data.items():
-        for sub in subs.values():
+        for code, sub in subs.items():
             for part in str((sub or {}).get("localOtherName") or "").split(", "):
                 english = _ENGLISH_FORM.fullmatch(part.strip())
                 if english:
-                    yield english.group(1), str(country)
+                    yield english.group(1), owner.get(str(code), str(country))
+
+
+def _own_country(code: str, name: str) -> str | None:
+    """The country a subdivision (``CN-MO``, ``Macao SAR``) is, when its code ends in a country's code and its name
+    starts with that country's English name (Indiana, US-IN, is no India; San Miguel, SV-SM, no San Marino)."""
+    country, _, own = code.partition("-")
+    if own == country or own not in phonenumbers.SUPPORTED_REGIONS:
+        return None
+    words = name_key_words(name)
+    for english, of in _english():
+        theirs = name_key_words(english)
+        if of == own and theirs and words[: len(theirs)] == theirs:
+            return own
+    return None
+
+
+def name_key_words(text: str) -> list[str]:
+    """``text``'s words as :func:`name_key` makes each."""
+    return [k for w in re.split(r"[\s\-,.()]+", text) if (k := name_key(w))]
 
 
 _ENGLISH_FORM = re.compile(r"(.+?) \(eng\)")
+
+
+def _major_language_names() -> Iterator[tuple[str, str]]:
+    """Each country's names in the languages libphonenumber names countries in (CLDR's names in them, and its own).
+    Languages few lead sheets are written in are left out: each adds names an abbreviation or initials fit by
+    chance (Repanona, Lebanon's in Hiri Motu)."""
+    from babel import localedata
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    languages = {lang for names in LOCALE_DATA.values() for lang, name in names.items() if not name.startswith("*")}
+    languages.discard("aa")  # libphonenumber's English
+    names = list(_phone_library_names())
+    english = list(_english_names())
+    for language in sorted(languages):
+        if localedata.exists(language):
+            territories = localedata.load(language)["territories"]
+            names += [(str(name), code) for code, name in territories.items() if len(code) == 2 and code.isalpha()]
+        try:  # ISO's names, official ones too (Estados Unidos da América), as pycountry translates them
+            catalog = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        names += [(catalog.gettext(name), code) for name, code in english]
+    yield from ((name, code) for name, code in names if code in phonenumbers.SUPPORTED_REGIONS)
+
+
+def _latin_initials() -> Iterator[tuple[str, str]]:
+    """EUA (Estados Unidos da América), EAU (Emiratos Árabes Unidos), RPDC (República Popular Democrática de
+    Corea): the initials of the capitalised words of a country's name in those languages (de, da, del, and other
+    lower-case words left out), three or more, unless they are an ISO code. Two letters are too few to tell (NY
+    would be Finnish initials of the US Virgin Islands; RU is Russia's, not Reino Unido's)."""
+    codes = set(_alpha_codes())
+    for name, code in _major_language_names():
+        words = [w for w in re.split(r"[^\w']+", name) if w and w[0].isupper()]
+        initials = "".join(w[0] for w in words)
+        if len(words) >= 3 and initials.isascii() and initials.isalpha() and initials not in codes:
+            yield initials, code
 
 
 _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
@@ -177,14 +250,20 @@ _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
     _heads,
     _pycountry_translations,
     _babel_every_locale,
+    _phone_library_names,
     _native_acronyms,
+    _latin_initials,
     _subdivisions,
 )
 _PATTERN_TIER = 2
 """Where the name patterns are tried: after the English names and their initials, before the heads of ISO's
 inverted names, whose ``Korea`` is North's as much as South's while usage makes it South's."""
+_ABBREVIATION_TIER = 3
+"""Where a cell written with abbreviations is read as one (before the other languages' names: Berber's Ssudan is
+Sudan, S. Sudan is South Sudan)."""
 _SUBDIVISION_TIER = len(_TIERS) - 1
-_NATIVE_ACRONYM_TIER = len(_TIERS) - 2
+_NATIVE_ACRONYM_TIER = len(_TIERS) - 3
+_INITIALS_TIER = len(_TIERS) - 2
 """Read only for a cell written in capitals (РФ, not a word рф)."""
 _tables: list[dict[str, str | None]] = []
 
@@ -244,7 +323,11 @@ def country_of_name(text: str) -> str | None:
             patterned = country_of_pattern(cell, _english(), name_key)
             if patterned is not None:
                 return _supported(patterned)
-        if tier == _NATIVE_ACRONYM_TIER and not cell.isupper():
+        if tier == _ABBREVIATION_TIER:  # S. Africa, EE. UU., S'pore: before other languages' names run together
+            abbreviated = country_of_abbreviation(cell, _abbreviation_names, name_key)
+            if abbreviated is not None:
+                return _supported(abbreviated)
+        if tier in (_NATIVE_ACRONYM_TIER, _INITIALS_TIER) and not cell.isupper():
             continue
         table = _table(tier)
         for key in keys:
@@ -254,6 +337,13 @@ def country_of_name(text: str) -> str | None:
                     return None  # Zaire: an Angolan province's name, but usage says the Congo's old name
                 return _supported(code)
     return None
+
+
+def _abbreviation_names() -> Iterator[tuple[str, str]]:
+    """The names an abbreviation is read against: each country's in English and in the languages libphonenumber
+    names countries in, not a subdivision's."""
+    yield from ((name, code) for name, code in _english() if code in phonenumbers.SUPPORTED_REGIONS)
+    yield from _major_language_names()
 
 
 _SALES_REGIONS = ("APAC", "EMEA", "LATAM", "AMER", "AMERICAS", "MENA", "ANZ", "DACH", "Nordics", "GCC", "ROW",

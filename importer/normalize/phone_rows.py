@@ -40,6 +40,7 @@ from importer.normalize.foreign import (
 from importer.normalize.implied_codes import same_calling_code, with_implied_code
 from importer.normalize.phone_cells import phone_cells
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
+from importer.normalize.shapes import by_shape
 from importer.normalize.sheet_country import Evidence, sheet_country
 
 _SEPARATED = r"[\s().\-/]"
@@ -269,7 +270,39 @@ def _read(raw: ArrowText, regions: _Regions, default: str | None) -> tuple[Arrow
     if default is not None and regions.home.any():
         named = [text for row, text in implied.items() if regions.home[row]]
         e164, issue, warning = _flag_other_countries(written, regions.home, default, e164, issue, warning, named)
+        e164, issue, warning = _next_in_cell(raw, written, regions, default, (e164, issue, warning))
     return e164, issue, warning
+
+
+_JOINT = re.compile(r"^(?:[\s,;/|&]|\b(?:or|and)\b)+", re.IGNORECASE)
+
+
+def _next_in_cell(
+    raw: ArrowText, written: ArrowText, regions: _Regions, default: str, read: tuple[ArrowText, ArrowText, ArrowText]
+) -> tuple[ArrowText, ArrowText, ArrowText]:
+    """``read`` (e164, issue, warning), with a row whose cell holds several numbers, the one read held back as
+    another country's (``(415) 555-0134 / 98460 12345`` in India), sent with the cell's next number when that one
+    is read and sent (its rows read as they are: flagged too if it is another country's). In a sheet of which a
+    tenth or more is another country's, only a next number with its own + is: a bare one may be that country's."""
+    e164, issue, warning = read
+    other = to_bool(pc.equal(issue, issues.PHONE_OTHER_COUNTRY.code))
+    held = other & to_bool(pc.fill_null(pc.match_substring(warning, issues.MULTIPLE_PHONES.code), False))
+    rows = np.flatnonzero(held)
+    mixed = other.sum() >= MIXED * max(1, int((regions.home & to_bool(nonempty(raw))).sum()))
+    rests = [
+        _JOINT.sub("", str(text).partition(str(number))[2]) if str(number) != str(text) else ""
+        for text, number in zip(_take(raw, rows).tolist(), _take(written, rows).tolist(), strict=True)
+    ]
+    rests = [rest if not mixed or re.match(_PLUS_FIRST, rest) else "" for rest in rests]
+    at = np.array([i for i, rest in enumerate(rests) if rest], dtype=np.int64)
+    if len(at) == 0:
+        return e164, issue, warning
+    rests_read = pa.array([rests[i] for i in at.tolist()], _TEXT)
+    got, got_issue, got_warning = _read(rests_read, regions.at(rows[at]), default)
+    sent = np.flatnonzero(to_bool(nonempty(got)) & ~to_bool(nonempty(got_issue)))
+    rows = rows[at[sent]]
+    notes = _join(_codes(len(rows), issues.MULTIPLE_PHONES.code), _take(got_warning, sent))
+    return _set(e164, rows, _take(got, sent)), _set(issue, rows, _codes(len(rows), "")), _set(warning, rows, notes)
 
 
 def _country_differs(raw: ArrowText, regions: _Regions, e164: ArrowText, warning: ArrowText) -> ArrowText:
@@ -297,10 +330,11 @@ def _written_numbers(raw: ArrowText, region: np.ndarray) -> ArrowText:
     """Each cell's number as written in its row's region, without what surrounds it in the cell (an extension, a
     label, words after it, a second number, a float's exponent): its writing and its digits are what say which
     country wrote it and whether a calling code leads it, not ``x12`` or ``(office)``."""
-    # A number with its own + is never looked at again: the country it is written in is certain.
+    # A number with its own + is never looked at again: the country it is written in is certain. A + after the
+    # cell's first number ((415) 555-0134 / +91 98...) is the second's: the first is looked at as any other.
     rows = np.flatnonzero(to_bool(pc.match_substring_regex(raw, _MORE_THAN_A_NUMBER)))
     if rows.size:  # the + looked for only in the cells holding more than a number
-        rows = rows[~to_bool(pc.match_substring_regex(pc.take(raw, pa.array(rows, pa.int64())), _PLUS))]
+        rows = rows[~to_bool(pc.match_substring_regex(pc.take(raw, pa.array(rows, pa.int64())), _PLUS_FIRST))]
     if not rows.size:
         return raw
     seen: dict[tuple[str, str], str] = {}
@@ -314,6 +348,8 @@ def _written_numbers(raw: ArrowText, region: np.ndarray) -> ArrowText:
 
 
 _MORE_THAN_A_NUMBER = r"[^0-9 ().\-+]"
+_PLUS_FIRST = r"^[^0-9]*\+"
+"""A cell whose first number is written with its + (Mob: +91 ..., (+44) ...)."""
 _PLUS = r"(?:^|[^eE])\+"
 """A calling code's + (not a float's exponent: 4.47400123456E+11)."""
 
@@ -409,7 +445,7 @@ def _flag_other_countries(
     formatted = separated & to_bool(nonempty(e164))
     refused = separated & to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
     texts = {name: pc.filter(raw, pa.array(mask)) for name, mask in (("ok", formatted), ("bad", refused))}
-    shaped, elsewhere = other_countries(_by_shape(texts["ok"]), _by_shape(texts["bad"]), default)
+    shaped, elsewhere = other_countries(by_shape(texts["ok"]), by_shape(texts["bad"]), default)
     named = list(named)
     for name, mask, found in (("ok", formatted, shaped), ("bad", refused, elsewhere)):
         at = np.flatnonzero(mask)
@@ -512,7 +548,7 @@ def _written_as_home(raw: ArrowText, rows: np.ndarray, home: str) -> np.ndarray:
         return out
     values = pc.take(raw, pa.array(at, pa.int64()))
     homely: list[str] = []
-    for group in _by_shape(values).values():
+    for group in by_shape(values).values():
         distinct = [str(v) for v in group.to_pylist()]
         if written_as_home(distinct, home):
             homely += distinct
@@ -535,40 +571,6 @@ def _set(values: ArrowText, rows: np.ndarray, new: np.ndarray) -> ArrowText:
 
 def _codes(n: int, code: str) -> np.ndarray:
     return np.full(n, code, dtype=object)
-
-
-def _by_shape(values: pa.Array) -> dict[str, pa.Array]:
-    """Distinct values grouped by how they are written, digits left out: ``(999) 999-9999``."""
-    distinct = pc.unique(values)
-    if len(distinct) == 0:
-        return {}
-    # Digits become 9 byte by byte (no byte of a longer UTF-8 character is an ASCII digit); the spaces are
-    # squeezed and trimmed only in the few distinct results, which are then the shapes in the same order.
-    nines = pc.dictionary_encode(_digits_as_nines(distinct))
-    squeezed = pc.utf8_trim_whitespace(pc.replace_substring_regex(nines.dictionary, r"\s+", " "))
-    encoded = pc.dictionary_encode(squeezed)
-    codes = encoded.indices.to_numpy(zero_copy_only=False)[nines.indices.to_numpy(zero_copy_only=False)]
-    order = np.argsort(codes, kind="stable")
-    grouped = pc.take(distinct, pa.array(order))
-    ends = np.cumsum(np.bincount(codes, minlength=len(encoded.dictionary)))
-    starts = np.concatenate([[0], ends[:-1]])
-    names = encoded.dictionary.to_pylist()
-    return {str(names[i]): grouped.slice(int(starts[i]), int(ends[i] - starts[i])) for i in range(len(names))}
-
-
-_NINES = np.arange(256, dtype=np.uint8)
-_NINES[ord("0") : ord("9") + 1] = ord("9")
-
-
-def _digits_as_nines(values: pa.Array) -> pa.Array:
-    r"""``values`` with every ASCII digit written as 9 (``pc.replace_substring_regex(values, r"\d", "9")``: RE2's
-    ``\d`` is ASCII only)."""
-    text = values if values.type == _TEXT else pc.cast(values, _TEXT)
-    validity, offsets, data = text.buffers()
-    if data is None or data.size == 0:
-        return text
-    nines = pa.py_buffer(_NINES[np.frombuffer(data, dtype=np.uint8)])
-    return pa.Array.from_buffers(_TEXT, len(text), [validity, offsets, nines], text.null_count, text.offset)
 
 
 def _join(a: np.ndarray, b: np.ndarray | pa.Array) -> np.ndarray:

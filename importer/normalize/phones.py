@@ -32,6 +32,7 @@ from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
 from importer.normalize.phone_labels import country_named as _country_named
 from importer.normalize.phone_labels import valid_number as _valid_number
 from importer.normalize.phone_labels import without_label as _without_label
+from importer.normalize.phone_notes import with_plain_separators, without_note
 
 # phonenumbers compiles its metadata's patterns through re.compile, whose cache (512 patterns) a sheet's numbers
 # of many countries overflow: each were compiled again and again (mapping suggest spent over half its time so).
@@ -65,8 +66,8 @@ _WHATSAPP_LINK = re.compile(
 _PLUSES = re.compile(r"^(\(?)\+(?:\s*\+)+")  # ++44 7400...: the plus typed twice
 _TRAILING_WORDS = re.compile(r"(?<=\d)[\s,;:\-\u2013]*\s[\s,;:\-\u2013]*[^\W\d_][^\d+]*$")
 """9812345678 - Rahul, 9812345678 WhatsApp only: words without digits after the number, apart from it."""
-_EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:[,;/|&\n]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
+_EXT = re.compile(r"\s*(?:;?ext\.?|extn\.?|extension|x|#)[\s.:=\-]*(\d{1,6})\s*$", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:[,/|&\n]|;(?!\s*ext)|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _ONLY_PHONE_CHARS = re.compile(r"^\(?\+?[\d\s().\-\[\]/]+$")  # (+91) 98123 45670 too
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]|(?<=\\d)[\u30fc\uff70](?=\\d)")
 """Word's en dash, minus signs; between digits, the katakana long-vowel mark a Japanese keyboard in kana mode
@@ -408,7 +409,7 @@ def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, 
         return t, warnings, ("", re.sub(r"\D", "", t), issues.DAMAGED_PHONE.code, "")
     if re.fullmatch(_DECIMAL, t):
         return t, warnings, ("", re.sub(r"\D", "", t), issues.INVALID_PHONE.code, "")
-    t = _TRAILING_WORDS.sub("", _LABEL.sub("", t)).rstrip(" ,;.")
+    t = without_note(_TRAILING_WORDS.sub("", _LABEL.sub("", with_plain_separators(t))).rstrip(" ,;."), region)
     if _GROUPED.fullmatch(t):
         t = t.replace(",", "")
     sci = _SCI.fullmatch(t)

@@ -49,6 +49,16 @@ def place_region(cell: str) -> str | None:
     return phonenumbers.region_code_for_country_code(found.pop()) if len(found) == 1 else None
 
 
+def place_codes(cell: str) -> frozenset[int]:
+    """Every calling code whose geocoder names a place ``cell`` names (as an area, a state or a town, North
+    America's towns too): ``Boston`` is Britain's and America's, ``Somerville`` America's alone."""
+    found: set[int] = set()
+    for part in {cell, *cell.split(",")}:
+        for kind in _places().get(name_key(part), ()):
+            found |= kind
+    return frozenset(found)
+
+
 _WHOLE, _STATE, _TOWN = range(3)
 
 

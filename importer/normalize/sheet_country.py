@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, lru_cache, partial
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ from importer.columns import ArrowText, nonempty, to_arrow, to_bool
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import fitting_regions
 from importer.normalize.phones import is_mobile, region_rules
-from importer.normalize.places import place_columns, place_region
+from importer.normalize.places import place_codes, place_columns, place_region
 from importer.normalize.sheet_numbers import numbers_point_to, spread
 from importer.read.source import SourceTable
 
@@ -112,14 +112,26 @@ def sheet_country(
             return None
         if code is not None:
             named.add(code)
+    refused = home & ~with_code & to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
+    numbers = cache(partial(numbers_point_to, spread(raw, bare | refused), default))
     if not named:
-        refused = home & ~with_code & to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
-        code = numbers_point_to(spread(raw, bare | refused), default)
+        code = numbers()
         if code is not None:
             named.add(code)
     if len(named) != 1:
         return None  # nothing points elsewhere, or two things point to two countries
-    region = phonenumbers.region_code_for_country_code(named.pop())
+    told = named.pop()
+    found = _held(raw, bare, phonenumbers.region_code_for_country_code(told))
+    if found is None and (code := numbers()) not in (None, told):
+        # The sheet's numbers do not fit the country the rest named (Boston, Cambridge: English towns, and American
+        # ones, which name no country): they are asked, as when nothing names one
+        return _held(raw, bare, phonenumbers.region_code_for_country_code(code))
+    return found
+
+
+def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
+    """The ``bare`` rows (numbers read at home, written without a code) held back as ``region``'s: those valid
+    there as written, when they are most of them; else None."""
     at = np.flatnonzero(bare)
     values = np.asarray(pc.take(raw, pa.array(at, pa.int64())).to_pylist(), dtype=object)
     distinct = sorted(set(values.tolist()))
@@ -148,13 +160,44 @@ def _coded_there(values: list[str], region: str) -> list[str]:
 def _written_there(value: str, region: str, alike: tuple[str, ...]) -> bool:
     """Whether ``value`` (valid in one of ``alike``, the regions of ``region``'s calling code) is written as ``region``
     writes its numbers, trunk prefix and all (``07401 506159``), or is one of their mobiles (``7401506159``: Excel
-    drops the 0). 9820012345 is neither in Britain (a premium line without its 0), where any Indian mobile would
-    otherwise be held."""
+    drops the 0), or a number they write without their trunk prefix (North America's ``800 848 6446``: its 1 is
+    dialled, never written). 9820012345 is none of these in Britain (a premium line, written ``0982 001 2345``),
+    where any Indian mobile would otherwise be held."""
     digits = "".join(ch for ch in value if ch.isdigit())
     prefix = region_rules(region).national_prefix
     if not prefix or digits.startswith(prefix):
         return True
-    return any(is_mobile(digits, r) for r in alike)
+    return any(is_mobile(digits, r) or _written_without_prefix(digits, r) for r in alike)
+
+
+def _written_without_prefix(digits: str, region: str) -> bool:
+    """Whether ``digits`` are a valid number of ``region`` that it writes without its trunk prefix (phonenumbers'
+    national format of it)."""
+    if not _some_written_without_prefix(region):
+        return False  # Britain writes its 0 before every number: no number need be parsed to tell
+    try:
+        number = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        return False
+    if not phonenumbers.is_valid_number_for_region(number, region):
+        return False
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    written = "".join(ch for ch in national if ch.isdigit())
+    return written == digits
+
+
+@lru_cache(maxsize=256)
+def _some_written_without_prefix(region: str) -> bool:
+    """Whether some of ``region``'s national formats leave its trunk prefix out (all of North America's; none of
+    Britain's), as phonenumbers' metadata writes them (a region without formats of its own uses its code's main
+    region's)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    formats = list(meta.number_format) if meta is not None else []
+    if not formats:
+        main = phonenumbers.region_code_for_country_code(phonenumbers.country_code_for_region(region))
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(main)
+        formats = list(meta.number_format) if meta is not None else []
+    return not formats or any(not f.national_prefix_formatting_rule for f in formats)
 
 
 def _named(counts: dict[int, int], fewest: int) -> int | None:
@@ -193,9 +236,19 @@ def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]
     (``Manchester``, ``Maharashtra``: the geocoder's)."""
     counted = pc.value_counts(_text(column, rows))
     out: dict[str, int] = {}  # by region, then by calling code
-    for value, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
-        text = str(value or "").strip()
+    values = [str(v or "").strip() for v in counted.field("values").to_pylist()]
+    counts = dict(zip(values, counted.field("counts").to_pylist(), strict=True))
+    towns = {} if countries else {text: place_codes(text) for text in values if text}
+    only = {next(iter(codes)) for codes in towns.values() if len(codes) == 1}
+    unshared = sum(counts[text] for text, codes in towns.items() if len(codes) == 1)
+    placed = sum(counts[text] for text, codes in towns.items() if codes)
+    if unshared < max(FEWEST, SOME * placed):
+        only = set()  # one lead from Chicago among London's and Leeds's says nothing of the column
+    for text, n in counts.items():
         region = (region_of_code(text) if countries else place_region(text)) if text else None
+        if len(only) == 1 and (code := next(iter(only))) in towns.get(text, ()):
+            # Boston beside Somerville and Quincy: a town of the one country the column's towns of one country are in
+            region = phonenumbers.region_code_for_country_code(code)
         if region:
             out[region] = out.get(region, 0) + int(n)
     return _by_code(out)

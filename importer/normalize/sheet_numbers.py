@@ -3,7 +3,7 @@
 A number valid in two countries as written cannot tell which it is; a sheet of them can. Lead sheets hold people's
 numbers: mobiles, and fixed-or-mobile numbers where a numbering plan does not tell the two apart (North America's).
 An American sheet read in India is about half Indian landlines and a quarter invalid numbers; read in the United
-States, all of it is people's numbers. An Indian sheet read in the United States is half invalid; read in India, it
+States, all of it is people's numbers (or, for a business's leads, its toll-free line: counted with them). An Indian sheet read in the United States is half invalid; read in India, it
 is all mobiles. So the numbers point to another country when, read there, far more of them are people's numbers
 than read at home. A sheet of the home's own mobiles never does (it cannot do better elsewhere), and neither does a
 country whose plan takes almost any digits as a landline (Germany's): landlines are not what lead sheets hold.
@@ -27,7 +27,13 @@ PEOPLE = 0.8
 """Share of the numbers that must be people's numbers in the country they point to ..."""
 LEAD = 0.3
 """... and by how much more than at home."""
-_PEOPLE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+_PEOPLE_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        phonenumbers.PhoneNumberType.TOLL_FREE,  # a business lead's own line (800 848 6446): a third of a B2B sheet's
+    }
+)
 
 
 def numbers_point_to(values: list[str], home: str) -> int | None:
