@@ -84,7 +84,8 @@ def test_region_chosen_for_the_run_is_obeyed(run_cli: Callable[..., CliRun], tmp
         [("9820012345", "a@x.co.uk"), ("7401506159", "b@y.co.uk"), ("8123456789", "c@z.co.uk"),
          ("9123456780", "d@w.co.uk"), ("7012345678", "e@v.co.uk"), ("6301234567", "f@u.co.uk")],
         # Four addresses of a German domain among fifty Indian leads with numbers written with 0: too few to say.
-        [(f"0{9820012340 + i}", "x@web.de" if i < 4 else f"l{i}@gmail.com") for i in range(50)],
+        [(f"0{(9820012340, 7012345600, 8123456700, 6301234500)[i % 4] + i}", "x@web.de" if i < 4 else f"l{i}@gmail.com")
+         for i in range(50)],
         # .in addresses against +44 numbers: two countries named, nothing decided.
         [("+44 7400 123456", "a@x.in"), ("+447911123457", "b@y.in"), ("07401506159", "c@z.in"), ("07123456789", "")],
         # One series of Bangalore mobiles, each as valid an American number (984 is North Carolina's): mobiles at home.
