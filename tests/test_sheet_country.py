@@ -9,6 +9,7 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
+import phonenumbers
 import pytest
 
 from importer.sandbox.server import Sandbox, SandboxSettings
@@ -83,7 +84,8 @@ def test_region_chosen_for_the_run_is_obeyed(run_cli: Callable[..., CliRun], tmp
         [("9820012345", "a@x.co.uk"), ("7401506159", "b@y.co.uk"), ("8123456789", "c@z.co.uk"),
          ("9123456780", "d@w.co.uk"), ("7012345678", "e@v.co.uk"), ("6301234567", "f@u.co.uk")],
         # Four addresses of a German domain among fifty Indian leads with numbers written with 0: too few to say.
-        [(f"0{9820012340 + i}", "x@web.de" if i < 4 else f"l{i}@gmail.com") for i in range(50)],
+        [(f"0{(9820012340, 7012345600, 8123456700, 6301234500)[i % 4] + i}", "x@web.de" if i < 4 else f"l{i}@gmail.com")
+         for i in range(50)],
         # .in addresses against +44 numbers: two countries named, nothing decided.
         [("+44 7400 123456", "a@x.in"), ("+447911123457", "b@y.in"), ("07401506159", "c@z.in"), ("07123456789", "")],
         # One series of Bangalore mobiles, each as valid an American number (984 is North Carolina's): mobiles at home.
@@ -269,3 +271,74 @@ def test_a_sheet_whose_numbers_alone_tell_its_country_is_not_sent_as_the_default
     code = "+1" if country == "US" else "+91"
     assert again.exit_code == 0, again.output
     assert stored == sorted(code + n for n in numbers)
+
+
+def _with_postcodes(path: Path, header: str, phones: list[str], codes: list[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        rows = [[f"Lead {i}", p, f"l{i}@gmail.com", c] for i, (p, c) in enumerate(zip(phones, codes, strict=True))]
+        csv.writer(f).writerows([["Name", "Phone", "Email", header], *rows])
+    return path
+
+
+UK_POSTCODES = ["SW1A 1AA", "M1 1AE", "EC1A 1BB", "B33 8TH", "CR2 6XH", "DN55 1PT"]
+UK_AND_INDIAN_MOBILES = ["07892174218", "07400339075", "07893834701", "07846814538", "07701916146", "07400330766"]
+"""British mobiles that are Indian mobiles as written too: the numbers alone cannot tell."""
+
+
+def test_the_british_mobiles_are_mobiles_in_both_countries() -> None:
+    mobile = phonenumbers.PhoneNumberType.MOBILE
+    for region in ("GB", "IN"):
+        assert {phonenumbers.number_type(phonenumbers.parse(p, region)) for p in UK_AND_INDIAN_MOBILES} == {mobile}
+
+
+@pytest.mark.parametrize("header", ["Postcode", "ZIP/Postal Code", "Post Code"])
+def test_a_column_of_postcodes_in_one_countrys_format_points_to_it(
+    run_cli: Callable[..., CliRun], tmp_path: Path, header: str
+) -> None:
+    """A British export with nothing British but its postcodes (gmail addresses, mobiles written 07…, each a valid
+    Indian mobile too): read with default_region IN, the numbers are held and the summary names Britain; no lead
+    reaches the CRM as +91. With --region GB, each is stored as +44."""
+    sheet = _with_postcodes(tmp_path / "uk.csv", header, UK_AND_INDIAN_MOBILES, UK_POSTCODES)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL)
+    settings = SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1)
+    with Sandbox(settings) as crm:
+        first = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r1.csv"),
+                        "--no-ledger", env=run_env(crm.base_url))  # fmt: skip
+        assert {(r["reason"], r["warnings"]) for r in first.report} == {
+            ("phone-sheet-country", "phone-sheet-country:GB")
+        }
+        assert "run with --region GB" in first.output and not crm.leads()
+        again = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r2.csv"),
+                        "--no-ledger", "--region", "GB", env=run_env(crm.base_url))  # fmt: skip
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert again.exit_code == 0, again.output
+    assert stored == sorted("+44" + p[1:] for p in UK_AND_INDIAN_MOBILES)
+
+
+@pytest.mark.parametrize(
+    ("header", "codes"),
+    [
+        ("PIN Code", ["400001", "411001", "110001", "500081", "395003", "682001"]),  # India's: six digits, shared
+        ("ZIP", ["94105", "10001", "60601", "73301", "02139", "98101"]),  # five digits: many countries' format
+        ("Postcode", ["", "n/a", "-", "400001", "SW1A 1AA", ""]),  # one British code among Indian ones: too few
+    ],
+)
+def test_postcodes_that_name_no_other_country_keep_every_lead(
+    run_cli: Callable[..., CliRun], tmp_path: Path, header: str, codes: list[str]
+) -> None:
+    phones = ["07401506159", "07911123456", "09820012345", "08024165141", "07123456789", "09876543211"]
+    sheet = _with_postcodes(tmp_path / "in.csv", header, phones, codes)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL)
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert all(r["status"] == "valid" for r in result.report), result.report
+    assert {r["phone_e164"].strip('="')[:3] for r in result.report} == {"+91"}
+
+
+def test_suggest_reads_the_country_from_a_postcode_column(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:
+    """`mapping suggest` on the British export: its postcodes name Britain, so the mapping reads numbers there."""
+    sheet = _with_postcodes(tmp_path / "uk.csv", "Postcode", UK_AND_INDIAN_MOBILES, UK_POSTCODES)
+    result = run_cli("mapping", "suggest", str(sheet))
+    assert "\ndefault_region: GB\n" in result.output, result.output + result.stderr
+    assert "postcodes are in GB" in result.output + result.stderr

@@ -436,3 +436,38 @@ def test_leads_whose_outcome_a_full_disk_kept_from_the_ledger_are_checked_by_the
     assert again.exit_code == 0, again.rows["reason"].value_counts()
     assert sorted(stored) == sorted(phones)
     assert all(rows[p][0] == "accepted" and rows[p][2] == stored[p] for p in unconfirmed if p in stored)
+
+
+def test_leads_the_crm_drops_without_a_word_count_toward_the_duplicate_block(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """A CRM that refuses already-called phones silently (the answer leaves them out, yet each counts toward its
+    block of more than 5 duplicates within its window): the guard counts a lead left out of an answer and not
+    found at the CRM as a possible duplicate, so sending it once more and the requests after it never block the
+    key. Every other lead is stored once; the dropped ones stay pending, unconfirmed. Before, the guard counted
+    only refusals it was told of, and this sheet got the key blocked (every later lead left unsent)."""
+    phones = good_phones(40, seed=1311)
+    called = phones[1:40:5]  # 8 called phones, spread over the sheet
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    window = 1.5  # the CRM's duplicate window, scaled down for the test (and the guard's, to match)
+    settings = crm_settings(
+        quiet_refusals=True, preexisting_phones=frozenset(f"+91{p}" for p in called), dup_window=window
+    )
+    with Sandbox(settings) as crm:
+        outcome = importer.import_file(
+            sheet,
+            mapping,
+            token=TOKEN,
+            base_url=crm.base_url,
+            ledger=ledger,
+            send=importer.SendOptions(inflight_grace=0.0, duplicate_rule=DuplicateRule(window=window)),
+            rate=importer.RateLimit(5000, 1.0),
+            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0),
+        )
+        assert not crm.stats().blocked
+        stored = sorted(str(lead["phone"]) for lead in crm.leads())
+    assert stored == sorted(f"+91{p}" for p in phones if p not in called)
+    rows = rows_by_phone(outcome)
+    assert {rows[p][0] for p in called} == {"pending"}
+    assert {rows[p][0] for p in phones if p not in called} == {"accepted"}

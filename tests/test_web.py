@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,10 @@ def _columns_form(page: Page, upload: Upload, **extra: str) -> dict[str, str]:
     for name, body in re.findall(r'<select id="(col\d+|region)" name="\1"[^>]*>(.*?)</select>', html, re.S):
         chosen = re.search(r'<option value="([^"]*)" selected>', body)
         data[name] = chosen.group(1) if chosen else ""
+    form = html[html.index('<form method="post" action="/u/') :]
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form):
+        if name != "csrftoken":
+            data[name] = html_lib.unescape(value)
     data.update(project_id=PROJECT, process_id=PROCESS, action="review")
     data.update(extra)
     return data

@@ -507,3 +507,35 @@ def test_the_encoding_choice_is_folded_away_when_every_cell_is_plain_english(tmp
     _cyrillic_sheet(cyrillic)
     upload = page.upload(cyrillic)
     assert re.search(r'<details class="encoding"\s*open>', page.get(f"/u/{upload.id}/sheet").text)
+
+
+def test_a_saved_mapping_reads_next_months_file_in_its_encoding(tmp_path: Path) -> None:
+    """A mapping saved after choosing cp1251 for a file whose code page the reader cannot tell: next month's file
+    of the same export gets that mapping by itself, and its check reads Олег, not Îëåã, as `leadimport validate
+    --mapping` with the saved file does. A next file saved as UTF-8 is still read as UTF-8 (a mapping's code page
+    never garbles it)."""
+    first = tmp_path / "webinar.csv"
+    _cyrillic_sheet(first)
+    page = Page(tmp_path)
+    upload = page.upload(first)
+    page.post(f"/u/{upload.id}/sheet", {"encoding": "cp1251", "header_row": "1"})
+    assert upload.task is not None and upload.task.wait(60)
+    saved = page.post(
+        f"/u/{upload.id}/columns", _columns_form(page, upload, region="IN", action="save", mapping_name="webinar")
+    )
+    assert "Saved webinar.yaml" in saved.text
+    names = {"cp1251": ["Игорь", "Anna Lee", "Ravi Rao"], "utf-8": ["Игорь", "Ana Núñez", "Ravi Rao"]}
+    for code, people in names.items():
+        later = tmp_path / f"webinar-{code}.csv"
+        lines = ["Name,Phone,Email"] + [
+            f"{n},{p},next{i}@example.com" for i, (n, p) in enumerate(zip(people, good_phones(3, seed=84), strict=True))
+        ]
+        later.write_bytes(("\r\n".join(lines) + "\r\n").encode(code))
+        second = page.upload(later)
+        columns = page.get(f"/u/{second.id}/columns").text
+        assert "Using the saved mapping <strong>webinar.yaml</strong>" in columns
+        assert "It reads this file in <code>cp1251</code>" in columns
+        page.post(f"/u/{second.id}/columns", _columns_form(page, second))
+        page.wait(second)
+        assert second.review is not None, code
+        assert sorted(second.review.cells["Name"].tolist()) == sorted(people), code

@@ -72,6 +72,16 @@ def test_choosing_the_country_read_in_sends_them_as_its_numbers(tmp_path: Path) 
     assert "'XX' is not a country code" in refused
 
 
+def test_a_country_chosen_before_the_columns_sends_the_person_to_the_columns(tmp_path: Path) -> None:
+    """A country posted from a stale tab of an upload whose columns were never chosen: the page says to choose
+    the columns first and shows them (it used to call a real country code 'not a country code')."""
+    page = Page(tmp_path)
+    upload = page.upload(british_sheet(tmp_path / "leads.csv"))
+    shown = html_lib.unescape(page.post(f"/u/{upload.id}/region", {"region": "GB"}).text)
+    assert "Choose what the columns become first" in shown and "not a country code" not in shown
+    assert "Match the columns" in shown and upload.review is None
+
+
 def test_in_chromium_the_country_is_chosen_from_the_review(browser: Any, tmp_path: Path) -> None:
     """In a real browser, from the keyboard: the review's question is read out with its two buttons; Enter on 'They
     are numbers of United Kingdom (GB)' checks the rows again and the six leads are sent with +44 numbers."""

@@ -163,14 +163,21 @@ class CrmClient:
             step = self._post(pending, body, tally)
             match step:
                 case Answered(unmentioned, unread, later):
-                    if later:  # processed after the answer: give the CRM the settle wait before looking
-                        self._transport.pause(self._recovery.retry.settle_wait)
-                    to_look_up = self._recovery.check_order(pending, tally, list(unmentioned))
-                    # Leads of a request the CRM processes later and that are not there yet are not sent again
-                    # (each would be a duplicate once it is processed): they stay unconfirmed, for the next run.
-                    again = self._recovery.settle(
-                        to_look_up, tally, resend=resend_unmentioned and not later, plain=not later and unread is None
-                    )
+                    left_out = tally.left_out
+                    try:
+                        if later:  # processed after the answer: give the CRM the settle wait before looking
+                            self._transport.pause(self._recovery.retry.settle_wait)
+                        to_look_up = self._recovery.check_order(pending, tally, list(unmentioned))
+                        # Leads of a request the CRM processes later and that are not there yet are not sent
+                        # again (each would be a duplicate once processed): they stay unconfirmed, for the next run.
+                        again = self._recovery.settle(
+                            to_look_up,
+                            tally,
+                            resend=resend_unmentioned and not later,
+                            plain=not later and unread is None,
+                        )
+                    finally:
+                        self._duplicates.settled(len(unmentioned), tally.left_out - left_out)
                     if again:
                         self._send(again, tally, resend_unmentioned=False)
                     elif unread is not None and not resend_unmentioned and tally.stop is None:
@@ -283,7 +290,9 @@ class CrmClient:
             if isinstance(step, Failed) and step.landed:
                 # Counted as refused until the window passes: sent once more within it, they could block the key.
                 duplicates = max(duplicates, maybe_refused)
-            self._duplicates.answered(len(leads), duplicates, counted=isinstance(step, Answered))
+            # Leads the answer left out stay out in the guard until looked up: each may be a silent refusal.
+            unsettled = len(step.unmentioned) if isinstance(step, Answered) else 0
+            self._duplicates.answered(len(leads), duplicates, counted=isinstance(step, Answered), unsettled=unsettled)
 
 
 def _chunks(leads: list[Lead], size: int) -> Iterator[list[Lead]]:

@@ -229,11 +229,12 @@ class DuplicateBudget:
                     self._out_leads -= reservation.leads - leads
                     return
             self.release(reservation)
+        early = False
         while True:
             with self._lock:
                 now = self._clock()
                 self._prune(now)
-                if self._fits(leads) or not (self._times or self._out):
+                if early or self._fits(leads) or not (self._times or self._out or self._out_leads):
                     self._out += 1
                     self._out_leads += leads
                     return
@@ -241,24 +242,36 @@ class DuplicateBudget:
                 if wait is None:
                     self._lock.wait(0.5)  # an answer ends the wait
                     continue
-                held, oldest = len(self._times), self._times[0]
-                while self._times and self._times[0] <= oldest:  # aged out once the pause is over
-                    self._times.popleft()
-                self._note_wait(max(wait, 0.0), held)
+                until = self._times[0] + self.rule.window
+                self._note_wait(max(wait, 0.0), len(self._times))
             pause(max(wait, 0.01))
+            # A pause cut short is a stop: the request goes, to be refused unsent. (The refusals are not dropped
+            # from the window before they age out: other requests count them meanwhile.)
+            early = self._clock() < until
 
-    def answered(self, leads: int, duplicates: int, *, counted: bool = True) -> None:
+    def answered(self, leads: int, duplicates: int, *, counted: bool = True, unsettled: int = 0) -> None:
         """A request held by :meth:`hold` ended: the CRM refused ``duplicates`` of its ``leads`` as duplicates.
         ``counted``: the CRM answered for its leads, which tell the rate (not so for a failed request, whose
-        leads the client checks and waits on itself)."""
+        leads the client checks and waits on itself). ``unsettled``: leads the answer left out, still counted
+        as out until :meth:`settled` (the CRM may have refused them without a word)."""
         with self._lock:
             self._out = max(0, self._out - 1)
-            self._out_leads = max(0, self._out_leads - leads)
+            self._out_leads = max(0, self._out_leads - leads + unsettled)
             if counted:
                 self._sent += leads
                 self._refused += duplicates
             if duplicates > 0:
                 self._times.extend([self._clock()] * duplicates)
+            self._lock.notify_all()
+
+    def settled(self, leads: int, refused: int) -> None:
+        """The ``leads`` an answer left out (see :meth:`answered`) were looked up: ``refused`` of them are not at
+        the CRM, and each counts as a duplicate refused without a word (in the window and in the rate)."""
+        with self._lock:
+            self._out_leads = max(0, self._out_leads - leads)
+            if refused > 0:
+                self._refused += refused
+                self._times.extend([self._clock()] * refused)
             self._lock.notify_all()
 
     def blocked(self) -> None:

@@ -39,6 +39,13 @@ def place_columns(headers: list[str]) -> list[tuple[str, bool]]:
     return [(h, is_country(h)) for h in headers if h and (is_country(h) or is_place(h))]
 
 
+def postcode_columns(headers: list[str]) -> list[str]:
+    """Of ``headers``, those of postal codes (``Postcode``, ``ZIP``, ``PIN Code``, ``PLZ``)."""
+    from importer.tools.vocabulary import is_postcode  # not at import: importer.tools' package imports normalize
+
+    return [h for h in headers if h and is_postcode(h)]
+
+
 def place_region(cell: str) -> str | None:
     """The region whose area codes serve the place ``cell`` names (``Pune``, ``Pune, Maharashtra``), if one does."""
     found: set[int] = set()

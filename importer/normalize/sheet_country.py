@@ -9,6 +9,8 @@ so the numbers alone cannot say which they are. The rest of the sheet can:
 - its email addresses under a country's domain (``.co.uk``): most of them (at least two) under one other country's;
 - a column of countries the mapping does not read phones by, or of cities or states (``Manchester``,
   ``Maharashtra``: the places phonenumbers' geocoder names for a country's area codes);
+- a column of postal codes in a format only one country uses (``SW1A 1AA``, ``K1A 0B1``:
+  :mod:`importer.normalize.postcodes`);
 - when none of these names a country: the numbers themselves, read far more often as people's numbers in one
   other country than at home (:mod:`importer.normalize.sheet_numbers`: an American sheet's bare numbers).
 
@@ -38,7 +40,8 @@ from importer.columns import ArrowText, nonempty, to_arrow, to_bool
 from importer.normalize.countries import region_of_code
 from importer.normalize.foreign import fitting_regions
 from importer.normalize.phones import is_mobile, region_rules
-from importer.normalize.places import place_codes, place_columns, place_region
+from importer.normalize.places import place_codes, place_columns, place_region, postcode_columns
+from importer.normalize.postcodes import postcode_codes
 from importer.normalize.sheet_numbers import numbers_point_to, spread
 from importer.read.source import SourceTable
 
@@ -74,13 +77,15 @@ class Evidence:
 
     emails: pd.Series | pa.Array | None = None
     places: tuple[tuple[pa.Array, bool], ...] = ()
+    postcodes: tuple[pa.Array, ...] = ()
 
 
 def sheet_evidence(table: SourceTable, emails: pd.Series | None, phone_columns: set[str]) -> Evidence:
     """The sheet's ``emails`` (the lead's, as mapped) and its columns of places other than ``phone_columns`` (the
     phone's and its country's)."""
-    places = place_columns([h for h in table.names if h not in phone_columns])
-    return Evidence(emails, tuple((table.data.array(h), is_country) for h, is_country in places))
+    others = [h for h in table.names if h not in phone_columns]
+    places = tuple((table.data.array(h), is_country) for h, is_country in place_columns(others))
+    return Evidence(emails, places, tuple(table.data.array(h) for h in postcode_columns(others)))
 
 
 def _text(values: pd.Series | pa.Array, rows: pa.Array) -> ArrowText:
@@ -106,6 +111,7 @@ def sheet_country(
     if evidence.emails is not None:
         sources.append(partial(_domains, evidence.emails, rows))
     sources += [partial(_places, column, rows, countries) for column, countries in evidence.places]
+    sources += [partial(postcode_codes, column, rows) for column in evidence.postcodes]
     for source in sources:  # cheapest first, each read only when needed: the sheet's own +91 numbers stop it at once
         code = _named(source(), fewest)
         if code == home_code:

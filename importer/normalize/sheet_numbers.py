@@ -11,6 +11,9 @@ country whose plan takes almost any digits as a landline (Germany's): landlines 
 
 from __future__ import annotations
 
+import random
+from functools import lru_cache
+
 import numpy as np
 import phonenumbers
 import pyarrow as pa
@@ -27,35 +30,95 @@ PEOPLE = 0.8
 """Share of the numbers that must be people's numbers in the country they point to ..."""
 LEAD = 0.3
 """... and by how much more than at home."""
-_PEOPLE_TYPES = frozenset(
-    {
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        phonenumbers.PhoneNumberType.TOLL_FREE,  # a business lead's own line (800 848 6446): a third of a B2B sheet's
-    }
-)
+SERIES_FEWEST = 20
+"""Home's mobiles, all of one series, needed before the series alone names a country ..."""
+SERIES_SHARE = 0.35
+"""... when that series holds at most this share of home's mobiles (a chance of 0.35 ** 20, below 1 in 10^9)."""
+SERIES_DRAWS = 4000
+_MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+_PEOPLE_TYPES = _MOBILE_TYPES | {
+    phonenumbers.PhoneNumberType.TOLL_FREE  # a business lead's own line (800 848 6446): a third of a B2B sheet's
+}
 
 
 def numbers_point_to(values: list[str], home: str) -> int | None:
     """The calling code, not ``home``'s, whose people's numbers ``values`` (numbers written without a code, read in
-    ``home``: valid there or not) far more often are than ``home``'s, when exactly one such code is; else None."""
+    ``home``: valid there or not) far more often are than ``home``'s, when exactly one such code is; else None.
+    A sheet of home's people's numbers that are all of one series written with the trunk prefix may point to the
+    country whose mobiles are all that series (:func:`_one_series`)."""
     sample = _sample(values)
     if len(sample) < FEWEST:
         return None
     home_code = phonenumbers.country_code_for_region(home)
     at_home = _people_share(sample, home_code)
     if at_home > 1 - LEAD:
-        return None  # most of them are home's people's numbers: no country can lead it by enough
+        # most of them are home's people's numbers: no country can lead it by enough
+        return _one_series(sample, home, home_code)
+    leading = _leading(sample, home_code, max(PEOPLE, at_home + LEAD))
+    return leading[0] if len(leading) == 1 else None
+
+
+def _leading(sample: list[str], home_code: int, share: float) -> list[int]:
+    """The calling codes other than home's under which at least ``share`` of ``sample`` are people's numbers."""
     valid: dict[int, int] = {}
     for regions in fitting_regions(sample, every_region()):
         for code in {phonenumbers.country_code_for_region(region) for region in regions} - {home_code}:
             valid[code] = valid.get(code, 0) + 1
-    leading = [
-        code
-        for code in sorted(valid)
-        if valid[code] >= PEOPLE * len(sample) and _people_share(sample, code) >= max(PEOPLE, at_home + LEAD)
+    return [
+        code for code in sorted(valid) if valid[code] >= PEOPLE * len(sample) and _people_share(sample, code) >= share
     ]
-    return leading[0] if len(leading) == 1 else None
+
+
+def _one_series(sample: list[str], home: str, home_code: int) -> int | None:
+    """The one other calling code under which ``sample`` are people's numbers, when at least :data:`SERIES_FEWEST`
+    of them are home's mobiles written with its trunk prefix, all of one series (their first digit) that holds
+    little of home's mobiles. Britain's mobiles are all ``07…``, the Philippines' ``09…``, and each is an Indian
+    mobile as written; Indian mobiles spread over 6, 7, 8 and 9 (no more than about 30% each), so twenty of them
+    all ``07…`` is a chance below one in ten million, while every British sheet is so."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(home)
+    prefix = meta.national_prefix if meta is not None else None
+    if not prefix:
+        return None
+    digits = ["".join(c for c in value if c.isdigit()) for value in sample]
+    if not all(d.startswith(prefix) and not d.startswith("00") for d in digits):
+        return None
+    mobiles = [d for d, value in zip(digits, sample, strict=True) if is_home_mobile(value, home)]
+    series = {d[len(prefix) : len(prefix) + 1] for d in mobiles}
+    if len(mobiles) < max(SERIES_FEWEST, PEOPLE * len(sample)) or len(series) != 1:
+        return None
+    if _series_shares(home).get(series.pop(), 1.0) > SERIES_SHARE:
+        return None
+    # Several plans may take the series (Britain's 07 and Iraq's): not home's all the same, so the likeliest is
+    # named (the most of them its people's numbers), and the numbers are held rather than sent as home's.
+    shares = {code: _people_share(sample, code) for code in _leading(sample, home_code, PEOPLE)}
+    return max(sorted(shares), key=shares.__getitem__) if shares else None
+
+
+def is_home_mobile(value: str, home: str) -> bool:
+    try:
+        number = phonenumbers.parse(value, home)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE_TYPES
+
+
+@lru_cache(maxsize=8)
+def _series_shares(region: str) -> dict[str, float]:
+    """Share of ``region``'s mobile numbers (by its numbering plan) that begin with each digit, from a fixed
+    random sample of national numbers of its mobiles' lengths (about 0.1 s, once)."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    mobile = meta.mobile if meta is not None else None
+    lengths = [n for n in (mobile.possible_length if mobile is not None else ()) if n > 0]
+    if not lengths:
+        return {}
+    draw = random.Random(region)
+    counts: dict[str, int] = {}
+    for _ in range(SERIES_DRAWS):
+        national = "".join(draw.choice("0123456789") for _ in range(draw.choice(lengths)))
+        if is_home_mobile("+" + str(phonenumbers.country_code_for_region(region)) + national, region):
+            counts[national[0]] = counts.get(national[0], 0) + 1
+    total = sum(counts.values())
+    return {digit: n / total for digit, n in counts.items()} if total else {}
 
 
 def spread(values: ArrowText, rows: np.ndarray) -> list[str]:

@@ -158,7 +158,8 @@ def row_notes(rows: pd.DataFrame, reasons: collections.Counter[str], counts: dic
         notes.append(
             f"{reasons[sheet]} phone number(s) are valid as written both in the default region and in another "
             f"country ({_details(warned, sheet)}), which the sheet points to (its numbers written with + and a "
-            f"code, its email domains or places, or its numbers, far more of them mobiles there), and were not "
+            f"code, its email domains, places or postcodes, or its numbers: far more of them mobiles there, or all "
+            f"of one series of its mobiles), and were not "
             f"sent ({sheet}): if the sheet is {country}'s, run with --region {country}; if it is the default "
             "region's, run with --region and its code"
         )

@@ -27,6 +27,7 @@ from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phone_forms import fold_phone_cell
 from importer.normalize.phones import PLACEHOLDERS, own_code_first
 from importer.normalize.places import place_region
+from importer.normalize.postcodes import postcode_region
 from importer.normalize.sheet_country import domain_region
 from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
 from importer.tools.unsigned import codes_without_plus
@@ -93,6 +94,7 @@ def infer_region(
     names: Iterable[str] = (),
     headers: Iterable[str] = (),
     places: Iterable[str] = (),
+    postcodes: Iterable[str] = (),
 ) -> RegionGuess:
     """Weigh the evidence: each phone column's cells, a country column's, emails, time zones, locales, names,
     and the letters the headers are written in (between regions the numbers fit alike)."""
@@ -107,7 +109,7 @@ def infer_region(
     # Rows carry their country only when most name one: a column filled on the foreign rows alone leaves the
     # others to the default, which the rest of the evidence decides.
     named = bool(named_regions) and sum(named_regions.values()) >= 0.9 * len(filled) >= 0.72 * len(countries)
-    _weak(emails, zones, locales, names, other, evidence, places)
+    _weak(emails, zones, locales, names, other, evidence, places, postcodes)
     tally = _Tally({}, {})
     for part in (numbers, other):
         for region_code, w in part.by_region.items():
@@ -472,11 +474,14 @@ def _weak(
     tally: _Tally,
     evidence: list[str],
     places: Iterable[str] = (),
+    postcodes: Iterable[str] = (),
 ) -> None:
-    """Country domains, time zones, locales, cities or states (the geocoder's places) and the script of names: half
-    a vote (names a tenth) per row."""
+    """Country domains, time zones, locales, cities or states (the geocoder's places), postal codes in one country's
+    format and the script of names: half a vote (names a tenth) per row."""
+    codes = [c for c in dict.fromkeys(postcodes) if c.strip()]
     for labels, regions, weight in (
         (("place is in", "places are in"), [place_region(p) for p in dict.fromkeys(places) if p.strip()], 0.5),
+        (("postcode is in", "postcodes are in"), list(map(postcode_region, codes)) if codes else [], 0.5),
         (("email is under", "emails are under"), [_email_region(e) for e in emails], 0.5),
         (("time zone is in", "time zones are in"), [_zone_region(z) for z in zones], 0.5),
         (("locale names", "locales name"), [_locale_region(x) for x in locales], 0.5),

@@ -45,6 +45,7 @@ from importer.tools.vocabulary import (
     is_generic,
     is_locale,
     is_mobile,
+    is_postcode,
     is_relative,
     is_secondary,
     is_someone_elses,
@@ -191,9 +192,10 @@ def _region_guess(table: TableInspection, placement: _Placement) -> RegionGuess:
     locales = [cell for c in table.columns if is_locale(c.header) for cell in table.cells(c.header)]
     words = [c.header for c in table.columns if c.header]
     places = [cell for c in table.columns if c.header and is_place(c.header) for cell in table.cells(c.header)]
+    postcodes = [cell for c in table.columns if c.header and is_postcode(c.header) for cell in table.cells(c.header)]
     return infer_region(
         phones=phones, countries=countries, emails=emails, zones=zones, locales=locales, names=names, headers=words,
-        places=places,
+        places=places, postcodes=postcodes,
     )  # fmt: skip
 
 

@@ -259,6 +259,22 @@ def is_country(header: str) -> bool:
     return key in COUNTRY_EXACT or any(f in key for f in COUNTRY_FRAGMENTS) or any(t in COUNTRY_TOKENS for t in tokens)
 
 
+POSTCODE_EXACT = _words(
+    "postcode postalcode zip zipcode zippostalcode postal pincode pin postleitzahl plz cep codigopostal codepostal "
+    "cap cp postnummer postnr postinumero irsz psc kodpocztowy posta почтовыйиндекс индекс 郵便番号 邮政编码 邮编 "
+    "우편번호 पिनकोड الرمزالبريدي"
+) | keys(
+    "Zip/Postal Code", "mailing zip/postal code", "billing zip/postal code", "mailing postal code",
+    "billing postal code", "home postal code", "business postal code", "address 1 - postal code",
+    "código postal", "code postal", "código de endereçamento postal", "postal/zip code", "zip / postal code",
+)  # fmt: skip
+
+
+def is_postcode(header: str) -> bool:
+    """The header names the postal code (postcode, ZIP, PIN code, PLZ, CEP)."""
+    return header_key(header) in POSTCODE_EXACT
+
+
 GEOLOCATED_TOKENS = _words("ip geoip geo geolocation ipaddress")
 """Words of a header whose country was looked up from the visitor's IP address (HubSpot's ``IP Country``)."""
 

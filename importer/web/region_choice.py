@@ -65,7 +65,10 @@ async def choose_region(request: Request) -> Response:
     if upload.send is not None and upload.send.task.running:
         upload.error = "The country cannot be changed while the leads are being sent."
         return redirect(review)
-    if region not in phonenumbers.SUPPORTED_REGIONS or upload.mapping_path is None:
+    if upload.mapping_path is None:  # the columns were never chosen (a stale tab): there is no check to redo
+        upload.error = "Choose what the columns become first; then the country can be chosen on the check."
+        return redirect(f"/u/{upload.id}/columns")
+    if region not in phonenumbers.SUPPORTED_REGIONS:
         upload.error = f"{region!r} is not a country code; choose one of the countries offered."
         return redirect(review)
     upload.region_chosen = region

@@ -14,7 +14,7 @@ import phonenumbers
 from starlette.requests import Request
 from starlette.responses import Response
 
-from importer.config import FIELD_TARGETS
+from importer.config import FIELD_TARGETS, load_mapping
 from importer.errors import ConfigError, LeadImportError
 from importer.read.header import HEADER_SEARCH_ROWS
 from importer.send.plan import send_plan
@@ -297,6 +297,7 @@ async def columns_page(request: Request) -> Response:
             "region_guess": region_name(suggestion.region) if suggestion.region else "",
             "region_evidence": suggestion.region_evidence,
             "region_doubt": _saved_region_doubt(using, form.region, suggestion.region) or suggestion.region_doubt,
+            "saved_encoding": _saved_encoding(upload, settings, using.name if using is not None else None),
             "rows_carry_country": suggestion.rows_carry_country,
             "regions": [(r, region_name(r)) for r in regions],
             "mappings_dir": settings.mappings_dir,
@@ -305,6 +306,17 @@ async def columns_page(request: Request) -> Response:
             "step": "columns",
         },
     )
+
+
+def _saved_encoding(upload: Upload, settings: ServerSettings, name: str | None) -> str | None:
+    """The encoding a saved mapping in use says a text file like this one is in, when the person chose none here
+    (it is read so, as `leadimport run --mapping` reads it: a file that is UTF-8 or UTF-16 itself stays so)."""
+    if not name or upload.encoding is not None or upload.described is None or upload.described.is_workbook:
+        return None
+    try:
+        return load_mapping(saved_mapping_path(settings.mappings_dir, name)).encoding
+    except LeadImportError:
+        return None  # gone or changed since the page was shown: the file is read as detected
 
 
 def _saved_region_doubt(using: Path | None, chosen: str, data: str | None) -> str | None:
@@ -352,7 +364,8 @@ async def choose_columns(request: Request) -> Response:
     detected = upload.described.table(upload.sheet).header_row
     needed = upload.described.suggestion.header_row is not None or upload.header_row not in (None, detected)
     header_row = (upload.header_row or detected) if needed else None
-    document = mapping_document(form, table, sheet=None, header_row=None)
+    saved_encoding = _saved_encoding(upload, settings, str(data.get("using") or ""))
+    document = mapping_document(form, table, sheet=None, header_row=None, encoding=saved_encoding)
     try:
         upload.mapping_path = upload.folder / "mapping.yaml"
         write_mapping(document, upload.mapping_path, comment=f"Working mapping for {upload.filename} (upload page)")
@@ -360,7 +373,8 @@ async def choose_columns(request: Request) -> Response:
             target = saved_mapping_path(settings.mappings_dir, str(data.get("mapping_name") or ""))
             if target.exists() and not data.get("replace"):
                 raise ConfigError(f"{target} already exists; tick 'Replace it' to overwrite it, or pick another name.")
-            saved_document = mapping_document(form, table, sheet=sheet, header_row=header_row, encoding=upload.encoding)
+            encoding = upload.encoding or saved_encoding
+            saved_document = mapping_document(form, table, sheet=sheet, header_row=header_row, encoding=encoding)
             write_mapping(saved_document, target, comment=f"Saved on the upload page for files like {upload.filename}")
             upload.saved_mapping = target
             upload.error = None
