@@ -408,11 +408,12 @@ def _fitting_table(
 
 def _refuse_stray_far_right(p: Path, sheet: str) -> None:
     """Stop before reading a sheet that a stray value far to the right makes gigabytes large."""
-    used = stray_far_right(p, sheet)
-    if used is not None:
+    stray = stray_far_right(p, sheet)
+    if stray is not None:
+        at = f" (in {stray.cell})" if stray.cell else ""
         raise SourceError(
-            f"{p} [sheet {sheet!r}]: its used range is {used}, far wider than any table of leads: a stray value "
-            "sits far to the right of the data, and reading every cell of that range would take gigabytes. "
+            f"{p} [sheet {sheet!r}]: its used range is {stray.used}, far wider than any table of leads: a stray value "
+            f"sits far to the right of the data{at}, and reading every cell of that range would take gigabytes. "
             "In Excel, select the columns right of the data, delete them and save (or save the sheet as CSV), "
             "then run again."
         )

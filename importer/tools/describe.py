@@ -235,10 +235,11 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
     wanted = [pick_sheet(list(names), sheet, p, hidden=hidden_sheets(workbook))] if sheet is not None else list(names)
     tables = []
     for name in wanted:
-        used = stray_far_right(p, name)
-        if used is not None:
+        stray = stray_far_right(p, name)
+        if stray is not None:
+            at = f" (in {stray.cell})" if stray.cell else ""
             raise SourceError(
-                f"{p} [sheet {name!r}]: its used range is {used}: a stray value far to the right of the data. "
+                f"{p} [sheet {name!r}]: its used range is {stray.used}: a stray value far to the right of the data{at}. "
                 "Delete the columns right of the data in Excel and save, then run again."
             )
         try:
