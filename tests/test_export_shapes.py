@@ -3,6 +3,7 @@ and a clear refusal for what cannot be read."""
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+import importer
 from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import PROCESS, PROJECT, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env
@@ -87,3 +89,46 @@ def test_a_stray_value_far_right_is_named_by_its_cell(run_cli: Any, tmp_path: Pa
     assert "its used range is A1:XFD1301, far wider" in checked.stderr
     assert "far to the right of the data (in XFD5)" in checked.stderr
     assert not rows and not sandbox.leads()
+
+
+def _bom_file_with_a_cp1252_row(path: Path, rows: int, filler: str = "") -> list[str]:
+    """Excel's "CSV UTF-8" (a byte-order mark, Hindi and accented names), one row appended from a Windows tool in
+    cp1252 (its right single quote is the byte 0x92, its á 0xE1)."""
+    phones = good_phones(rows + 1)
+    with path.open("wb") as out:
+        out.write(codecs.BOM_UTF8 + b"Name,Phone,Email,City\n")
+        for i in range(rows):
+            out.write(f"Ren\u00e9e \u0930\u093e\u0935 {i},{phones[i]},l{i}@example.com,Pune{filler}\n".encode())
+        out.write(f"Siobh\u00e1n O\u2019Brien,{phones[rows]},sob@example.com,Cork\n".encode("cp1252"))
+    return phones
+
+
+def test_a_utf8_file_with_a_byte_order_mark_and_a_cp1252_row(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """A byte-order mark says UTF-8, and one row holds O'Brien with cp1252's quote: the file was refused ("byte 77 is not
+    utf-8-sig", exit 2, which row?), where the same file without the mark was read. The mark settles the encoding:
+    the stray bytes are read as cp1252, every name sent as written, and the summary says so."""
+    path = tmp_path / "leads.csv"
+    phones = _bom_file_with_a_cp1252_row(path, 3)
+    checked, rows = _validate_then_run(run_cli, tmp_path, path, sandbox)
+    assert checked.exit_code == 0, checked.output + checked.stderr
+    assert "utf-8-sig (2 bytes read as cp1252)" in checked.output
+    assert [r["status"] for r in rows.values()] == ["accepted"] * 4
+    stored = {lead["name"]: lead["phone"] for lead in sandbox.leads()}
+    assert stored["Siobhán O\u2019Brien"] == f"+91{phones[3]}"
+    assert stored["Renée राव 0"] == f"+91{phones[0]}"
+
+
+def test_a_large_marked_utf8_file_with_a_late_cp1252_row_streams_as_read_whole(tmp_path: Path) -> None:
+    """The same past the opening megabytes the streamed reader first judges: the report is byte for byte that of
+    reading the file whole."""
+    path = tmp_path / "leads.csv"
+    _bom_file_with_a_cp1252_row(path, 5000, filler="," + "n" * 1000)
+    assert path.stat().st_size > 4 << 20
+    (tmp_path / "m.yaml").write_text(MAPPING.replace("    columns: [City]", "    columns: [City, Notes]"))
+    mapping = importer.load_mapping(tmp_path / "m.yaml")
+    whole = importer.validate_file(path, mapping)
+    streamed = importer.validate_file(path, mapping, report=tmp_path / "streamed.csv")
+    assert streamed.prepared.stream is not None
+    assert streamed.table.encoding == whole.table.encoding == "utf-8-sig (2 bytes read as cp1252)"
+    assert Path(str(streamed.report_path)).read_bytes() == whole.write_report(tmp_path / "whole.csv").read_bytes()
+    assert "Siobhán O\u2019Brien" in (tmp_path / "whole.csv").read_text(encoding="utf-8-sig")

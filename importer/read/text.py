@@ -101,6 +101,8 @@ def decode(data: bytes, *, path: str, encoding: str | None = None, code_page: st
                     return DecodedText(text[1:], name)
                 return DecodedText(text, name, data[len(bom) :] if name == "utf-8-sig" else None)
             except UnicodeDecodeError as exc:
+                if name == "utf-8-sig":  # the mark says UTF-8: a row pasted from a Windows tool keeps its '
+                    return _utf8_sig_with_cp1252_bytes(data)
                 raise SourceError(
                     f"{path}: starts with a {name} byte-order mark but byte {exc.start} is not {name}."
                 ) from None
@@ -164,7 +166,21 @@ def _utf8_with_cp1252_lines(data: bytes) -> DecodedText | None:
     utf8_chars = len(text) - len(text.encode("ascii", errors="ignore")) - stray
     if utf8_chars <= stray:
         return None
-    return DecodedText(text, f"utf-8 ({stray} byte{'s' if stray != 1 else ''} read as cp1252)")
+    return DecodedText(text, stray_label("utf-8", stray))
+
+
+def _utf8_sig_with_cp1252_bytes(data: bytes) -> DecodedText:
+    """A file marked UTF-8 (Excel's "CSV UTF-8") holding a few bytes that are not: a row pasted or appended from a
+    Windows tool (``O\x92Brien``). The mark settles the encoding, so only those bytes are read as cp1252, however
+    few UTF-8 letters the rest holds."""
+    _stray_bytes.clear()
+    text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="cp1252fallback").removeprefix("\ufeff")
+    return DecodedText(text, stray_label("utf-8-sig", sum(_stray_bytes)))
+
+
+def stray_label(encoding: str, stray: int) -> str:
+    """How the summary names a UTF-8 file some bytes of which were read as cp1252."""
+    return f"{encoding} ({stray} byte{'s' if stray != 1 else ''} read as cp1252)"
 
 
 def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
