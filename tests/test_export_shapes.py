@@ -132,3 +132,27 @@ def test_a_large_marked_utf8_file_with_a_late_cp1252_row_streams_as_read_whole(t
     assert streamed.table.encoding == whole.table.encoding == "utf-8-sig (2 bytes read as cp1252)"
     assert Path(str(streamed.report_path)).read_bytes() == whole.write_report(tmp_path / "whole.csv").read_bytes()
     assert "Siobhán O\u2019Brien" in (tmp_path / "whole.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_csv_whose_cells_are_quoted_after_a_space(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """A script that joins quoted cells with ', ' ("Asha", "98450 12345", "Pune, MH"), as hand-rolled exporters do:
+    every cell but the first read with its space and quotes, so every phone was invalid-phone and the leads lost.
+    The cells are read as their writer meant them, a comma or a doubled quote inside one too."""
+    phones = good_phones(3)
+    lines = [
+        '"Name", "Phone", "Email", "City"',
+        f'"Asha Rao", "{phones[0]}", "asha@example.com", "Pune, MH"',
+        f'"Vikram ""Vicky"" Shah", "+91 {phones[1][:5]} {phones[1][5:]}", "vik@example.com", "Mumbai"',
+        f'"Neha Gupta", "{phones[2]}", "", "Delhi"',
+    ]
+    path = tmp_path / "leads.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    checked, rows = _validate_then_run(run_cli, tmp_path, path, sandbox)
+    assert checked.exit_code == 0, checked.output + checked.stderr
+    assert [r["status"] for r in rows.values()] == ["accepted"] * 3
+    stored = {lead["name"]: (lead["phone"], lead.get("email"), lead["metadata"]) for lead in sandbox.leads()}
+    assert stored == {
+        "Asha Rao": (f"+91{phones[0]}", "asha@example.com", {"city": "Pune, MH"}),
+        'Vikram "Vicky" Shah': (f"+91{phones[1]}", "vik@example.com", {"city": "Mumbai"}),
+        "Neha Gupta": (f"+91{phones[2]}", None, {"city": "Delhi"}),
+    }

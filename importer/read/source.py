@@ -196,7 +196,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     width = len(match.headers)
     last = match.data_start - 1  # the header's last record
     body = decoded.body(ends[last] if last < len(ends) else len(decoded.text))
-    parsed = parse_table(body, delimiter, width, str(p))
+    parsed = parse_table(body, delimiter, width, str(p), skip_spaces=text.skip_spaces)
     positions = list(range(parsed.num_columns)) if isinstance(parsed, pa.Table) else parsed.positions
     every = display_names(match.headers, _extra=max(positions, default=-1) + 1)
     names = [every[i] for i in positions]  # a column beyond the header keeps its letter (Column WZZ)

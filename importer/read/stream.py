@@ -54,6 +54,7 @@ from importer.read.text import (
     PREVIEW_CHARS,
     PREVIEW_RECORDS,
     _bomless_utf16,
+    quoted_after_spaces,
     sniff_delimiter,
     text_csv_options,
 )
@@ -548,6 +549,8 @@ def _opening_records(
         raise NotStreamable("the opening records need the whole file") from None
     if not whole and not (ends and ends[-1] < len(text)):
         raise NotStreamable("the opening records need the whole file")
+    if quoted_after_spaces(records):
+        raise NotStreamable("cells quoted after a space: read whole, by Python's parser")
     return records, ends
 
 

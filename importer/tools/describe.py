@@ -219,7 +219,13 @@ def _inspect_text(
     else:
         width = len(preview[index])
         body = decoded.body(ends[index] if index < len(ends) else len(decoded.text))
-        table = _table(None, preview, index, _text_columns(parse_table(body, delim, width, str(p))), sample_rows)
+        table = _table(
+            None,
+            preview,
+            index,
+            _text_columns(parse_table(body, delim, width, str(p), skip_spaces=text.skip_spaces)),
+            sample_rows,
+        )
     return FileInspection(str(p), "text", decoded.encoding, delim, (), (table,))
 
 
