@@ -156,3 +156,24 @@ def test_a_csv_whose_cells_are_quoted_after_a_space(run_cli: Any, tmp_path: Path
         'Vikram "Vicky" Shah': (f"+91{phones[1]}", "vik@example.com", {"city": "Mumbai"}),
         "Neha Gupta": (f"+91{phones[2]}", None, {"city": "Delhi"}),
     }
+
+
+@pytest.mark.parametrize("hint", ["sep=\t", "sep=|", "SEP=;"])
+def test_excels_delimiter_hint_for_a_tab_is_not_a_row(
+    run_cli: Any, tmp_path: Path, sandbox: Sandbox, hint: str
+) -> None:
+    """Excel hides a first line ``sep=<tab>`` as it hides ``sep=;``: the report numbered every row one further down
+    than Excel shows it (the header 'on row 2'). Rows are numbered as Excel shows them, read whole or streamed."""
+    delimiter = hint[-1]
+    phones = good_phones(2)
+    lines = [hint, delimiter.join(["Name", "Phone", "Email", "City"])]
+    lines += [delimiter.join([f"Lead {i}", p, f"l{i}@example.com", "Pune"]) for i, p in enumerate(phones)]
+    path = tmp_path / "leads.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    checked, rows = _validate_then_run(run_cli, tmp_path, path, sandbox)
+    assert checked.exit_code == 0, checked.output + checked.stderr
+    assert "header on row 1" in checked.output
+    assert {n: r["status"] for n, r in rows.items()} == {2: "accepted", 3: "accepted"}
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    whole = importer.validate_file(path, importer.load_mapping(tmp_path / "m.yaml"))
+    assert whole.table.sheet_row.tolist() == [2, 3]

@@ -470,7 +470,7 @@ def open_stream(
         raise SourceError(f"{p}: the file is empty.")
     if whole and len(text) < PREVIEW_CHARS and not text.strip(" \t\r\n\x00\x1a" + delimiter):
         raise SourceError(f"{p}: the file holds only blank lines, no header and no leads.")
-    hint = int(_SEP_HINT.fullmatch(delimiter.join(preview[0]).strip()) is not None)
+    hint = int(_SEP_HINT.fullmatch(delimiter.join(preview[0]).strip(" ")) is not None)
     header_row = options.header_row + hint if options.header_row is not None else None
     match = choose_header(preview, mapping, header_row, where=str(p))
     if not match.complete:
