@@ -69,7 +69,7 @@ def test_a_header_row_formatted_out_to_the_last_column_is_read(run_cli: Any, tmp
     assert checked.exit_code == 0, checked.output + checked.stderr
     assert "1300 data rows" in checked.output
     assert [r["status"] for r in rows.values()] == ["accepted"] * 1300
-    assert sorted(lead["phone"] for lead in sandbox.leads()) == sorted(f"+91{p}" for p in phones)
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(f"+91{p}" for p in phones)
     shown = run_cli("inspect", str(path))
     assert shown.exit_code == 0, shown.output + shown.stderr
 
@@ -177,3 +177,36 @@ def test_excels_delimiter_hint_for_a_tab_is_not_a_row(
     (tmp_path / "m.yaml").write_text(MAPPING)
     whole = importer.validate_file(path, importer.load_mapping(tmp_path / "m.yaml"))
     assert whole.table.sheet_row.tolist() == [2, 3]
+
+
+def test_a_workbook_a_script_wrote_from_an_excel_safe_csv(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """An export's Excel-safe cells (``="09845012345"``, ``=+91...``) written to XLSX by a script (XlsxWriter, as
+    pandas' to_excel uses it): each is a formula whose stored result is 0, the workbook asking Excel to compute every
+    formula when opened. Every phone was read as 0 and every lead sent without its number, without a word. A formula
+    of literals is read as its value; one that reads other cells (``=B2&" "&C2``) is not trusted to be 0: it reads
+    as empty, and the summary says to open and save the file in Excel."""
+    import xlsxwriter
+
+    phones = good_phones(4)
+    path = tmp_path / "leads.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Leads")
+    sheet.write_row(0, 0, ["Name", "Phone", "Email", "City", "First", "Last"])
+    sheet.write_row(1, 0, ["Asha Rao", f'="0{phones[0]}"', "asha@example.com", '="Pune"'])
+    sheet.write_row(2, 0, ["Vikram Shah", f"=+91{phones[1]}", "vik@example.com", '=CONCATENATE("Mum","bai")'])
+    sheet.write_row(3, 0, ["Neha Gupta", f'="+91 "&"{phones[2]}"', "neha@example.com", "Delhi"])
+    sheet.write_row(4, 0, ['=E5&" "&F5', phones[3], "ravi@example.com", "Goa", "Ravi", "Kumar"])
+    book.close()
+    checked, rows = _validate_then_run(run_cli, tmp_path, path, sandbox)
+    assert checked.exit_code == 1, checked.output + checked.stderr
+    assert "formula Excel never computed (A5)" in checked.output
+    assert [rows[n]["status"] for n in (2, 3, 4)] == ["accepted"] * 3
+    assert (rows[5]["status"], rows[5]["reason"]) == ("invalid", "missing-name")
+    stored = {lead["name"]: (lead["phone"], lead["metadata"]) for lead in sandbox.leads()}
+    assert stored == {
+        "Asha Rao": (f"+91{phones[0]}", {"city": "Pune"}),
+        "Vikram Shah": (f"+91{phones[1]}", {"city": "Mumbai"}),
+        "Neha Gupta": (f"+91{phones[2]}", {"city": "Delhi"}),
+    }
+    suggested = run_cli("mapping", "suggest", str(path))  # its phone column is seen as one (it held 0s)
+    assert "\n  phone: Phone\n" in suggested.output, suggested.output

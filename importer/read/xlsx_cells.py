@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, NamedTuple
 
+from importer.read.formulas import literal_value
+
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
 _RELATION = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
@@ -47,6 +49,9 @@ class HiddenCells:
     """Whole numbers shown with leading zeros by their number format (``000123``), as shown."""
     hidden_rows: list[int] = field(default_factory=list)
     """Rows Excel does not show (filtered out, or hidden by hand), 0-based."""
+    formulas: dict[tuple[int, int], str | float] = field(default_factory=dict)
+    """Formula cells whose stored result is missing or not to be trusted, with the value to read: a formula of
+    literals computed (``="9876543210"``), else empty."""
 
 
 def hidden_cells(path: Path, sheet: str) -> HiddenCells:
@@ -59,6 +64,7 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
                 return found
             xml = archive.read(member)
             widths = _zero_padded_styles(archive)
+            stale = _FULL_CALC.search(archive.read("xl/workbook.xml")) is not None
     except (
         OSError,
         KeyError,
@@ -84,7 +90,57 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
         found.hidden_rows = [int(row) - 1 for row in _HIDDEN_ROW.findall(xml)]
     if b"<f" in xml:
         found.uncomputed = [(int(row) - 1, column_index(col.decode())) for col, row, _ in _UNCOMPUTED.findall(xml)]
+        found.formulas, unknown = _formula_values(xml, stale=stale) if stale or _NO_RESULT.search(xml) else ({}, set())
+        if found.formulas:
+            found.uncomputed = sorted({cell for cell in found.uncomputed if cell not in found.formulas} | unknown)
     return found
+
+
+_FULL_CALC = re.compile(rb'<calcPr\b[^>]*?\bfullCalcOnLoad="(?:1|true)"')
+_FORMULA_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?>(?:<f\b([^>]*?)(?:/>|>([^<]*)</f>))(?:<v>([^<]*)</v>|<v\s*/>)?</c>'
+)
+_NO_RESULT = re.compile(rb"(?:</f>|<f\b[^>]*/>)(?:<v\s*/>|<v></v>)?</c>")
+"""A formula cell that stores no result (a script wrote the formula alone)."""
+_SHARED_INDEX = re.compile(rb'\bsi="([0-9]+)"')
+
+
+def _formula_values(xml: bytes, *, stale: bool) -> tuple[dict[tuple[int, int], str | float], set[tuple[int, int]]]:
+    """Formula cells to read otherwise than their stored result, and those of them whose formula is not one of
+    literals (read as empty). A result is missing when the file stores none (a script wrote the formula alone);
+    it is not to be trusted in a workbook that asks to compute every formula when opened (``fullCalcOnLoad``: a
+    script's, which stores 0 or nothing for each)."""
+    values: dict[tuple[int, int], str | float] = {}
+    unknown: set[tuple[int, int]] = set()
+    shared: dict[bytes, str | float | None] = {}
+    for col, row, attributes, formula, stored in _FORMULA_CELL.findall(xml):
+        index = _SHARED_INDEX.search(attributes) if b'"shared"' in attributes else None
+        if formula:
+            value = literal_value(_unescape(formula).decode("utf-8", "replace"))
+            if index is not None:
+                shared[index.group(1)] = value
+        else:  # a copy of a shared formula: a formula of literals gives every copy its value
+            value = shared.get(index.group(1)) if index is not None else None
+        if not stale and stored:
+            continue
+        cell = (int(row) - 1, column_index(col.decode()))
+        if value is None:
+            if not stale:
+                continue
+            value = ""
+            unknown.add(cell)
+        values[cell] = value
+    return values, unknown
+
+
+def apply_formulas(rows: list[list[object]], hidden: HiddenCells) -> None:
+    """Put :attr:`HiddenCells.formulas` into ``rows`` (0-based, as calamine reads them), growing them as needed."""
+    for (r, c), value in hidden.formulas.items():
+        while len(rows) <= r:
+            rows.append([])
+        if len(rows[r]) <= c:
+            rows[r].extend([""] * (c + 1 - len(rows[r])))
+        rows[r][c] = value
 
 
 def sheet_notes(hidden: HiddenCells, start: int, stop: int, width: int) -> tuple[str, ...]:

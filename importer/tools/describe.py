@@ -29,7 +29,7 @@ from importer.read.workbook import (
     open_workbook,
     sheet_rows,
 )
-from importer.read.xlsx_cells import stray_far_right
+from importer.read.xlsx_cells import apply_formulas, hidden_cells, stray_far_right
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -252,6 +252,7 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
+        apply_formulas(rows, hidden_cells(p, name))  # ="9876543210" as read and sent, not its stored 0
         # a header row asked for is the chosen sheet's (the others keep theirs, as they are only offered)
         asked = header_row if sheet is not None else None
         tables.append(
