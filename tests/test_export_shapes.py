@@ -4,18 +4,26 @@ and a clear refusal for what cannot be read."""
 from __future__ import annotations
 
 import codecs
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import xlwt
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 import importer
 from importer.sandbox.server import Sandbox, SandboxSettings
-from tests.conftest import PROCESS, PROJECT, by_row
+from tests.conftest import PROCESS, PROJECT, ROOT, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env
+from tests.test_web import Page
 
 
 @pytest.fixture
@@ -210,3 +218,57 @@ def test_a_workbook_a_script_wrote_from_an_excel_safe_csv(run_cli: Any, tmp_path
     }
     suggested = run_cli("mapping", "suggest", str(path))  # its phone column is seen as one (it held 0s)
     assert "\n  phone: Phone\n" in suggested.output, suggested.output
+
+
+def _encrypted_workbook(path: Path) -> Path:
+    """What Excel's File > Info > Protect Workbook > Encrypt with Password makes of an .xlsx: a compound file (as an
+    .xls is) holding an EncryptedPackage stream instead of the zip."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    for column, header in enumerate(["Name", "Phone", "Email", "City"]):
+        sheet.write(0, column, header)
+    book.save(str(path))
+    data = bytearray(path.read_bytes())
+    at = data.find("Workbook".encode("utf-16-le"))
+    name = "EncryptedPackage".encode("utf-16-le") + b"\x00\x00"
+    data[at : at + len(name)] = name
+    struct.pack_into("<H", data, at + 0x40, len(name))  # the directory entry's name length
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_password_protected_workbook_is_named_so_in_every_door(
+    run_cli: Any, tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """A partner's workbook encrypted with a password: it said 'not a readable XLSX workbook (Cannot detect file
+    format). If it is password-protected or really a CSV/HTML file...', leaving the person to guess. It says the
+    workbook is password-protected and how to save a copy that can be read: in the CLI (exit 2), the watcher's
+    result and the upload page."""
+    said = "this workbook is password-protected (encrypted), so it cannot be read. Open it in Excel with its password"
+    path = _encrypted_workbook(tmp_path / "Partner leads.xlsx")
+    checked, rows = _validate_then_run(run_cli, tmp_path, path, sandbox)
+    assert checked.exit_code == 2 and said in checked.stderr, checked.stderr
+    assert not rows and not sandbox.leads()
+    assert said in run_cli("inspect", str(path)).stderr
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    _encrypted_workbook(inbox / "partner.xlsx")
+    watched = subprocess.run(
+        [sys.executable, "-m", "importer", "watch", str(inbox), "--mapping", str(tmp_path / "mapping.yaml"),
+         "--settle", "0.2", "--poll", "0.05", "--once"],
+        cwd=ROOT, env={**os.environ, **run_env(sandbox.base_url, tmp_path / "l.db")}, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert watched.returncode == 1 and "Traceback" not in watched.stderr, watched.stderr
+    (result,) = (inbox / "failed").glob("*.result.json")
+    assert said in json.loads(result.read_text(encoding="utf-8"))["reason"]
+
+    page = Page(tmp_path / "web")
+    response = page.post("/upload", files={"file": ("Partner leads.xlsx", path.read_bytes())}, follow_redirects=False)
+    assert response.status_code == 303
+    upload = page.state.uploads.all()[0]
+    assert upload.task is not None and upload.task.wait(60)
+    shown = re.sub(r"<[^>]+>", "", page.get(f"/u/{upload.id}/sheet").text).replace("&#39;", "'")
+    assert f"Partner leads.xlsx: {said}" in shown, shown
+    assert not sandbox.leads()
