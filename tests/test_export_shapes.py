@@ -272,3 +272,24 @@ def test_a_password_protected_workbook_is_named_so_in_every_door(
     shown = re.sub(r"<[^>]+>", "", page.get(f"/u/{upload.id}/sheet").text).replace("&#39;", "'")
     assert f"Partner leads.xlsx: {said}" in shown, shown
     assert not sandbox.leads()
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_file_cut_right_after_a_line_break_inside_a_quoted_cell(
+    run_cli: Any, tmp_path: Path, sandbox: Sandbox, newline: str
+) -> None:
+    """An export (or a copy still being written) that stops just after a line break inside a quoted cell (an
+    address on two lines): the last row was sent with its city cut short ("Flat 4, MG Road" and a line break),
+    its other cells padded (short-row), where stopping one character earlier or later made it cut-off-row.
+    It is cut-off-row, and not sent, whole or streamed."""
+    phones = good_phones(3)
+    lines = ["Name,Phone,Email,City"] + [f"Lead {i},{p},l{i}@example.com,Pune" for i, p in enumerate(phones[:2])]
+    path = tmp_path / "leads.csv"
+    path.write_text(newline.join(lines) + newline + f'Last Lead,{phones[2]},last@example.com,"Flat 4, MG Road{newline}')
+    checked, rows = _validate_then_run(run_cli, tmp_path, path, sandbox)
+    assert checked.exit_code == 1, checked.output + checked.stderr
+    assert (rows[4]["status"], rows[4]["reason"]) == ("invalid", "cut-off-row")
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(f"+91{p}" for p in phones[:2])
+    (tmp_path / "m.yaml").write_text(MAPPING)
+    whole = importer.validate_file(path, importer.load_mapping(tmp_path / "m.yaml"))
+    assert whole.summary.counts.get("invalid") == 1
