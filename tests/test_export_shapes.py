@@ -293,3 +293,31 @@ def test_a_file_cut_right_after_a_line_break_inside_a_quoted_cell(
     (tmp_path / "m.yaml").write_text(MAPPING)
     whole = importer.validate_file(path, importer.load_mapping(tmp_path / "m.yaml"))
     assert whole.summary.counts.get("invalid") == 1
+
+
+def test_a_sheet_with_a_long_name_in_another_script_gets_its_report(
+    run_cli: Any, tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """A file named in Devanagari (82 letters: 246 bytes of the 255 a name may hold): validate and run stopped
+    with "cannot write the report ... File name too long" (exit 2), the report's name beside it being longer; a
+    --report name that fits had no room for its temporary name either. The default report's name is shortened
+    in the middle, and a long --report name is written as given."""
+    phones = good_phones(2)
+    path = tmp_path / ("लीड" * 27 + "X.csv")
+    assert len(path.name.encode("utf-8")) == 248
+    path.write_text("Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    checked = run_cli("validate", str(path), "--mapping", str(mapping), "--no-ledger")
+    assert checked.exit_code == 0, checked.output + checked.stderr
+    (report,) = tmp_path.glob("*.report.csv")
+    assert report.name.startswith("लीड" * 20) and "…" in report.name
+    assert len(report.read_text(encoding="utf-8-sig").splitlines()) == 3
+    named = tmp_path / ("रिपोर्ट" * 11 + "-final-copy.csv")  # 246 bytes: fits, but not with a temporary name's more
+    assert len(named.name.encode("utf-8")) == 246
+    sent = run_cli(
+        "run", str(path), "--mapping", str(mapping), "--report", str(named), "--rate", "2000/1s", "--no-ledger",
+        env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert sent.exit_code == 0, sent.output + sent.stderr
+    assert {r["status"] for r in sent.report} == {"accepted"} and len(sandbox.leads()) == 2
