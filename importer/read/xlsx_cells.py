@@ -108,8 +108,8 @@ _SHARED_INDEX = re.compile(rb'\bsi="([0-9]+)"')
 def _formula_values(xml: bytes, *, stale: bool) -> tuple[dict[tuple[int, int], str | float], set[tuple[int, int]]]:
     """Formula cells to read otherwise than their stored result, and those of them whose formula is not one of
     literals (read as empty). A result is missing when the file stores none (a script wrote the formula alone);
-    it is not to be trusted in a workbook that asks to compute every formula when opened (``fullCalcOnLoad``: a
-    script's, which stores 0 or nothing for each)."""
+    a stored 0 is not to be trusted in a workbook that asks to compute every formula when opened
+    (``fullCalcOnLoad``: XlsxWriter stores 0 for every formula)."""
     values: dict[tuple[int, int], str | float] = {}
     unknown: set[tuple[int, int]] = set()
     shared: dict[bytes, str | float | None] = {}
@@ -121,12 +121,12 @@ def _formula_values(xml: bytes, *, stale: bool) -> tuple[dict[tuple[int, int], s
                 shared[index.group(1)] = value
         else:  # a copy of a shared formula: a formula of literals gives every copy its value
             value = shared.get(index.group(1)) if index is not None else None
-        if not stale and stored:
-            continue
+        if stored and not (stale and stored == b"0"):
+            continue  # a result the file holds (XlsxWriter's is always 0: the workbook asks Excel to compute it)
         cell = (int(row) - 1, column_index(col.decode()))
         if value is None:
-            if not stale:
-                continue
+            if not stored:
+                continue  # none stored: read as empty and named, as any formula never computed
             value = ""
             unknown.add(cell)
         values[cell] = value
