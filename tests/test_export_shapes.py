@@ -321,3 +321,30 @@ def test_a_sheet_with_a_long_name_in_another_script_gets_its_report(
     )  # fmt: skip
     assert sent.exit_code == 0, sent.output + sent.stderr
     assert {r["status"] for r in sent.report} == {"accepted"} and len(sandbox.leads()) == 2
+
+
+@pytest.mark.parametrize("hint", ["sep=;", "sep=\t"])
+def test_inspect_numbers_rows_as_validate_does_below_a_delimiter_hint(run_cli: Any, tmp_path: Path, hint: str) -> None:
+    """Below Excel's hint line (which Excel hides), validate numbers rows as Excel shows them, but inspect (and the
+    upload page and mapping suggest, which build on it) counted the hint: 'header on row 3' for the header Excel
+    shows on row 2, and that number given to validate's --header-row (or saved as header_row) named a data row.
+    Both number rows alike."""
+    delimiter = hint[-1]
+    phones = good_phones(2)
+    lines = [hint, "Leads export, March", delimiter.join(["Name", "Phone", "Email", "City"])]
+    lines += [delimiter.join([f"Lead {i}", p, f"l{i}@example.com", "Pune"]) for i, p in enumerate(phones)]
+    path = tmp_path / "leads.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    shown = run_cli("inspect", str(path))
+    assert shown.exit_code == 0, shown.output + shown.stderr
+    found = re.search(r"header on row (\d+)", shown.output)
+    assert found is not None and found.group(1) == "2", shown.output
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    report = tmp_path / "r.csv"
+    checked = run_cli(
+        "validate", str(path), "--mapping", str(mapping), "--header-row", found.group(1), "--report", str(report)
+    )
+    assert checked.exit_code == 0, checked.output + checked.stderr
+    assert "header on row 2" in checked.output
+    assert [r["sheet_row"] for r in checked.report] == ["3", "4"]

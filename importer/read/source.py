@@ -46,7 +46,7 @@ from importer.read.read_options import ReadOptions as ReadOptions
 from importer.read.read_options import with_mapping
 from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.split_cells import mend_split_cells, split_cells_note
-from importer.read.text import DELIMITER_NAMES, open_text, parse_table
+from importer.read.text import DELIMITER_NAMES, open_text, parse_table, sep_hint
 from importer.read.workbook import (
     blank_row,
     cell_text,
@@ -188,7 +188,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     )
     decoded, delimiter, preview, ends = text.decoded, text.delimiter, text.records, text.ends
     # Excel reads a first line "sep=;" as a setting and does not show it: rows are numbered as if it were not there.
-    hint = int(bool(preview) and _SEP_HINT.fullmatch(delimiter.join(preview[0]).strip(" ")) is not None)
+    hint = int(bool(preview) and sep_hint(preview[0], delimiter))
     header_row = options.header_row + hint if options.header_row is not None else None
     match = choose_header(preview, mapping, header_row, where=str(p))
     if not match.complete:
@@ -253,7 +253,6 @@ def _one_text_chunk(column: pa.ChunkedArray) -> pa.Array:
     return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
 
 
-_SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)  # "sep=\t" too: only spaces around it are stripped
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTACT_LIKE = re.compile(r"\d{7}|@")
 

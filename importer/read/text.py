@@ -250,6 +250,15 @@ def open_text(
     return TextPreview(decoded, delim, opening, ends, skip_spaces)
 
 
+_SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)
+
+
+def sep_hint(record: list[str], delimiter: str) -> bool:
+    """Whether a file's first record is Excel's delimiter hint (``sep=;``, ``sep=`` and a tab), a line Excel reads as
+    a setting and does not show: rows are numbered as if it were not there."""
+    return _SEP_HINT.fullmatch(delimiter.join(record).strip(" ")) is not None
+
+
 _SPACED_QUOTE = re.compile('[ \t]+"')
 
 

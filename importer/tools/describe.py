@@ -19,7 +19,7 @@ from importer.read.header import HEADER_SEARCH_ROWS, column_letter
 from importer.read.html_tables import html_rows
 from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.source import HTML_SHEET, describe_delimiter, is_row_serial, pick_sheet
-from importer.read.text import RaggedColumns, open_text, parse_table
+from importer.read.text import RaggedColumns, open_text, parse_table, sep_hint
 from importer.read.workbook import (
     cell_text,
     column_texts,
@@ -213,6 +213,8 @@ def _inspect_text(
 ) -> FileInspection:
     text = open_text(p, encoding=encoding, delimiter=delimiter)
     decoded, delim, preview, ends = text.decoded, text.delimiter, text.records, text.ends
+    if preview and sep_hint(preview[0], delim):  # rows numbered as Excel shows them, as validate and run number them
+        preview, ends = preview[1:], ends[1:]
     index = _header_index(preview, header_row, str(p))
     if index is None:
         table = _table(None, preview, None, [], sample_rows)
