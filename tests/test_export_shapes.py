@@ -348,3 +348,22 @@ def test_inspect_numbers_rows_as_validate_does_below_a_delimiter_hint(run_cli: A
     assert checked.exit_code == 0, checked.output + checked.stderr
     assert "header on row 2" in checked.output
     assert [r["sheet_row"] for r in checked.report] == ["3", "4"]
+
+
+def test_a_phone_in_quotation_marks_is_read(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """A number pasted into a workbook with its quotation marks (from a JSON export, a chat or a document:
+    "9845012345", “98450 12345”, «+91 98450 12345»): invalid-phone, the lead held back (or sent without its number
+    beside an email), though the marks are no part of it; an email in them was read already."""
+    phones = good_phones(4)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Name", "Phone", "Email", "City"])
+    written = [f'"{phones[0]}"', f"“{phones[1][:5]} {phones[1][5:]}”", f"«+91 {phones[2]}»", f"'{phones[3]}'"]
+    for i, cell in enumerate(written):
+        sheet.append([f"Lead {i}", cell, f'"l{i}@example.com"' if i == 0 else "", "Pune"])
+    path = tmp_path / "leads.xlsx"
+    book.save(path)
+    checked, rows = _validate_then_run(run_cli, tmp_path, path, sandbox)
+    assert checked.exit_code == 0, checked.output + checked.stderr
+    assert [(r["status"], r["reason"], r["warnings"]) for r in rows.values()] == [("accepted", "", "")] * 4
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(f"+91{p}" for p in phones)
