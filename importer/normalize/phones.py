@@ -76,6 +76,8 @@ _DECIMAL = r"^\+?\d+\.\d{1,2}$"
 _SEPARATORS = " ().-"
 """What a phone's digits are written apart with, taken out before they are judged."""
 """98123456.72: an amount or a spreadsheet's decimal number, not a phone number with a separator."""
+_QUOTES = "\"'`\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb"
+"""Quotation marks around a number are no part of it, straight, curly, low or angled."""
 _LONGEST = 15  # digits in the longest E.164 number
 _LONGEST_CELL = 200  # characters: two numbers with labels and an extension fit well within it
 SLOW_PARALLEL_MIN = 4_000
@@ -398,6 +400,7 @@ def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, 
     second number), with the warnings that says; or a verdict already given by how the cell is written."""
     if len(text) > _LONGEST_CELL:  # a paragraph, not a phone (and too long for the patterns below)
         return text, [], ("", "", issues.INVALID_PHONE.code, "")
+    text = text.strip().strip(_QUOTES)  # "98450 12345", “98450 12345” (pasted from a message or a document)
     link = _WHATSAPP_LINK.match(text.strip())
     t = f"+{link.group(1)}" if link else _without_label(_PREFIX.sub("", text.strip()), region)
     t = _PLUSES.sub(r"\1+", t)

@@ -1,7 +1,7 @@
 """A text file cut short in the middle of a row (a copy, upload or export that stopped early, a file taken while
 still being written): it ends inside a quoted cell that never closes (opened on its last line, or on an earlier
-one when the cell holds line breaks), or with no line break after a last row that has fewer cells than the
-header while the row before it is whole. The CSV reader takes what is there as the row; this says so, so the
+one when the cell holds line breaks, the file's last line break then inside it), or with no line break after a last
+row that has fewer cells than the header while the row before it is whole. The CSV reader takes what is there as the row; this says so, so the
 row is not sent with a value cut short. Files in UTF-16 (with or without a byte-order mark) are read as such."""
 
 from __future__ import annotations
@@ -57,8 +57,10 @@ def ends_inside_quote(text: str, delimiter: str) -> bool:
 def ends_mid_row(text: str, delimiter: str, last_row: Sequence[str | None], missing: np.ndarray | None = None) -> bool:
     """Whether ``text`` (the end of a file) stops in the middle of its last row, which the reader made
     ``last_row``; ``missing``: the cells each row of the file (or of its last chunk) lacked, if any did."""
-    if not text or text.endswith(("\n", "\r")) or not any(v and v.strip() for v in last_row):
+    if not text or not any(v and v.strip() for v in last_row):
         return False
+    if text.endswith(("\n", "\r")):  # a quote never closed took the last line break into its cell
+        return _inside_quoted_value(text, delimiter, last_row)
     if ends_inside_quote(text, delimiter) or _inside_quoted_value(text, delimiter, last_row):
         return True
     # A last row short of cells with the row before it whole: the file stopped mid-row (an exporter that leaves

@@ -46,7 +46,7 @@ from importer.read.read_options import ReadOptions as ReadOptions
 from importer.read.read_options import with_mapping
 from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.split_cells import mend_split_cells, split_cells_note
-from importer.read.text import DELIMITER_NAMES, open_text, parse_table
+from importer.read.text import DELIMITER_NAMES, open_text, parse_table, sep_hint
 from importer.read.workbook import (
     blank_row,
     cell_text,
@@ -59,7 +59,7 @@ from importer.read.workbook import (
     sheet_rows,
     sheets_by_preference,
 )
-from importer.read.xlsx_cells import HiddenCells, hidden_cells, sheet_notes, stray_far_right
+from importer.read.xlsx_cells import HiddenCells, apply_formulas, hidden_cells, sheet_notes, stray_far_right
 from importer.text_columns import TextColumns
 
 HTML_SHEET = "HTML table"
@@ -188,7 +188,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     )
     decoded, delimiter, preview, ends = text.decoded, text.delimiter, text.records, text.ends
     # Excel reads a first line "sep=;" as a setting and does not show it: rows are numbered as if it were not there.
-    hint = int(bool(preview) and _SEP_HINT.fullmatch(delimiter.join(preview[0]).strip()) is not None)
+    hint = int(bool(preview) and sep_hint(preview[0], delimiter))
     header_row = options.header_row + hint if options.header_row is not None else None
     match = choose_header(preview, mapping, header_row, where=str(p))
     if not match.complete:
@@ -196,7 +196,7 @@ def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTab
     width = len(match.headers)
     last = match.data_start - 1  # the header's last record
     body = decoded.body(ends[last] if last < len(ends) else len(decoded.text))
-    parsed = parse_table(body, delimiter, width, str(p))
+    parsed = parse_table(body, delimiter, width, str(p), skip_spaces=text.skip_spaces)
     positions = list(range(parsed.num_columns)) if isinstance(parsed, pa.Table) else parsed.positions
     every = display_names(match.headers, _extra=max(positions, default=-1) + 1)
     names = [every[i] for i in positions]  # a column beyond the header keeps its letter (Column WZZ)
@@ -253,7 +253,6 @@ def _one_text_chunk(column: pa.ChunkedArray) -> pa.Array:
     return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
 
 
-_SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _CONTACT_LIKE = re.compile(r"\d{7}|@")
 
@@ -408,11 +407,12 @@ def _fitting_table(
 
 def _refuse_stray_far_right(p: Path, sheet: str) -> None:
     """Stop before reading a sheet that a stray value far to the right makes gigabytes large."""
-    used = stray_far_right(p, sheet)
-    if used is not None:
+    stray = stray_far_right(p, sheet)
+    if stray is not None:
+        at = f" (in {stray.cell})" if stray.cell else ""
         raise SourceError(
-            f"{p} [sheet {sheet!r}]: its used range is {used}, far wider than any table of leads: a stray value "
-            "sits far to the right of the data, and reading every cell of that range would take gigabytes. "
+            f"{p} [sheet {sheet!r}]: its used range is {stray.used}, far wider than any table of leads: a stray value "
+            f"sits far to the right of the data{at}, and reading every cell of that range would take gigabytes. "
             "In Excel, select the columns right of the data, delete them and save (or save the sheet as CSV), "
             "then run again."
         )
@@ -441,6 +441,7 @@ def _workbook_table(
     for (r, c), text in hidden.padded.items():  # 000123 as the sheet shows it (calamine reads 123)
         if match.data_start <= r < len(rows) and c < len(rows[r]) and c != phone and _whole(rows[r][c]):
             rows[r][c] = text
+    apply_formulas(rows, hidden)  # ="9876543210" written by a script with no result, or a result of 0
     width = max([len(match.headers)] + [len(r) for r in rows[match.data_start :]])
     columns = column_texts(rows, match.data_start, width)
     if "phone" in match.found:

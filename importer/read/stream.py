@@ -40,7 +40,6 @@ from importer.read.header import (
 from importer.read.read_options import with_mapping
 from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.source import (
-    _SEP_HINT,
     ReadOptions,
     SourceTable,
     _clean_cells,
@@ -54,6 +53,8 @@ from importer.read.text import (
     PREVIEW_CHARS,
     PREVIEW_RECORDS,
     _bomless_utf16,
+    quoted_after_spaces,
+    sep_hint,
     sniff_delimiter,
     text_csv_options,
 )
@@ -469,7 +470,7 @@ def open_stream(
         raise SourceError(f"{p}: the file is empty.")
     if whole and len(text) < PREVIEW_CHARS and not text.strip(" \t\r\n\x00\x1a" + delimiter):
         raise SourceError(f"{p}: the file holds only blank lines, no header and no leads.")
-    hint = int(_SEP_HINT.fullmatch(delimiter.join(preview[0]).strip()) is not None)
+    hint = int(sep_hint(preview[0], delimiter))
     header_row = options.header_row + hint if options.header_row is not None else None
     match = choose_header(preview, mapping, header_row, where=str(p))
     if not match.complete:
@@ -548,6 +549,8 @@ def _opening_records(
         raise NotStreamable("the opening records need the whole file") from None
     if not whole and not (ends and ends[-1] < len(text)):
         raise NotStreamable("the opening records need the whole file")
+    if quoted_after_spaces(records):
+        raise NotStreamable("cells quoted after a space: read whole, by Python's parser")
     return records, ends
 
 

@@ -101,6 +101,8 @@ def decode(data: bytes, *, path: str, encoding: str | None = None, code_page: st
                     return DecodedText(text[1:], name)
                 return DecodedText(text, name, data[len(bom) :] if name == "utf-8-sig" else None)
             except UnicodeDecodeError as exc:
+                if name == "utf-8-sig":  # the mark says UTF-8: a row pasted from a Windows tool keeps its '
+                    return _utf8_sig_with_cp1252_bytes(data)
                 raise SourceError(
                     f"{path}: starts with a {name} byte-order mark but byte {exc.start} is not {name}."
                 ) from None
@@ -164,7 +166,21 @@ def _utf8_with_cp1252_lines(data: bytes) -> DecodedText | None:
     utf8_chars = len(text) - len(text.encode("ascii", errors="ignore")) - stray
     if utf8_chars <= stray:
         return None
-    return DecodedText(text, f"utf-8 ({stray} byte{'s' if stray != 1 else ''} read as cp1252)")
+    return DecodedText(text, stray_label("utf-8", stray))
+
+
+def _utf8_sig_with_cp1252_bytes(data: bytes) -> DecodedText:
+    """A file marked UTF-8 (Excel's "CSV UTF-8") holding a few bytes that are not: a row pasted or appended from a
+    Windows tool (``O\x92Brien``). The mark settles the encoding, so only those bytes are read as cp1252, however
+    few UTF-8 letters the rest holds."""
+    _stray_bytes.clear()
+    text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="cp1252fallback").removeprefix("\ufeff")
+    return DecodedText(text, stray_label("utf-8-sig", sum(_stray_bytes)))
+
+
+def stray_label(encoding: str, stray: int) -> str:
+    """How the summary names a UTF-8 file some bytes of which were read as cp1252."""
+    return f"{encoding} ({stray} byte{'s' if stray != 1 else ''} read as cp1252)"
 
 
 def _latin1_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -198,6 +214,8 @@ class TextPreview:
     delimiter: str
     records: list[list[str]]
     ends: list[int]
+    skip_spaces: bool = False
+    """Whether the spaces after each delimiter are skipped (:func:`quoted_after_spaces`)."""
 
 
 def open_text(
@@ -226,7 +244,32 @@ def open_text(
         raise SourceError(f"{path}: the file is empty.")
     if len(decoded.text) < PREVIEW_CHARS and not decoded.text.strip(" \t\r\n\x00\x1a" + delim):
         raise SourceError(f"{path}: the file holds only blank lines, no header and no leads.")
-    return TextPreview(decoded, delim, opening, ends)
+    skip_spaces = quoted_after_spaces(opening)
+    if skip_spaces:
+        opening, ends = preview_records(decoded.text, delim, max(records, PREVIEW_RECORDS), skip_spaces=True)
+    return TextPreview(decoded, delim, opening, ends, skip_spaces)
+
+
+_SEP_HINT = re.compile(r"sep=.", re.IGNORECASE)
+
+
+def sep_hint(record: list[str], delimiter: str) -> bool:
+    """Whether a file's first record is Excel's delimiter hint (``sep=;``, ``sep=`` and a tab), a line Excel reads as
+    a setting and does not show: rows are numbered as if it were not there."""
+    return _SEP_HINT.fullmatch(delimiter.join(record).strip(" ")) is not None
+
+
+_SPACED_QUOTE = re.compile('[ \t]+"')
+
+
+def quoted_after_spaces(records: list[list[str]]) -> bool:
+    """Whether most cells after a delimiter are quoted after a space (``"Asha", "98450 12345", "Pune, MH"``), as a
+    script joining quoted cells with ``", "`` writes them. Read as the rules of CSV have it, each such cell would
+    keep its space and quotes and a comma inside one would split it; such a file is read with those spaces skipped.
+    """
+    later = [cell for record in records[:PREVIEW_RECORDS] if len(record) > 1 for cell in record[1:] if cell]
+    spaced = sum(1 for cell in later if _SPACED_QUOTE.match(cell))
+    return spaced >= 2 and 2 * spaced > len(later)
 
 
 def sniff_delimiter(text: str, *, suffix: str = "") -> str:
@@ -254,20 +297,22 @@ def sniff_delimiter(text: str, *, suffix: str = "") -> str:
     return best
 
 
-def preview_records(text: str, delimiter: str, limit: int = PREVIEW_RECORDS) -> tuple[list[list[str]], list[int]]:
+def preview_records(
+    text: str, delimiter: str, limit: int = PREVIEW_RECORDS, *, skip_spaces: bool = False
+) -> tuple[list[list[str]], list[int]]:
     """The first records and, for each, the text offset where the next record starts."""
     if len(text) > PREVIEW_CHARS:
         # Parsing a prefix spares copying a large file; it is only trusted if it did not reach the cut.
         try:
-            records, ends = _preview(text[:PREVIEW_CHARS], delimiter, limit)
+            records, ends = _preview(text[:PREVIEW_CHARS], delimiter, limit, skip_spaces=skip_spaces)
             if ends and ends[-1] < PREVIEW_CHARS:
                 return records, ends
         except SourceError:
             pass
-    return _preview(text, delimiter, limit)
+    return _preview(text, delimiter, limit, skip_spaces=skip_spaces)
 
 
-def _preview(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], list[int]]:
+def _preview(text: str, delimiter: str, limit: int, *, skip_spaces: bool = False) -> tuple[list[list[str]], list[int]]:
     records: list[list[str]] = []
     ends: list[int] = []
     consumed = 0
@@ -278,7 +323,7 @@ def _preview(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], li
             consumed += len(line)
             yield line
 
-    reader = csv.reader(lines(), delimiter=delimiter)
+    reader = csv.reader(lines(), delimiter=delimiter, skipinitialspace=skip_spaces)
     try:
         for row in reader:
             records.append(row)
@@ -300,20 +345,24 @@ class RaggedColumns(NamedTuple):
     """Per record, how many cells it has fewer than the header (0: as many or more)."""
 
 
-def parse_table(body: Body, delimiter: str, width: int, path: str) -> pa.Table | RaggedColumns:
-    """Records as a pyarrow table (fast path) or as columns of str (ragged files).
+def parse_table(
+    body: Body, delimiter: str, width: int, path: str, *, skip_spaces: bool = False
+) -> pa.Table | RaggedColumns:
+    """Records as a pyarrow table (fast path) or as columns of str (ragged files, and those whose cells are quoted
+    after a space: ``skip_spaces``, :func:`quoted_after_spaces`).
 
     Columns beyond the header that are empty in every row are left out: one stray value far to the right
     (a cell in column WZZ) would otherwise make thousands of empty columns of every row.
     """
     # Parallel parsing first; quoted line breaks that straddle its blocks show up as ragged rows or a
     # parse error, and the quote-aware single-threaded mode reads those files.
-    data = body.as_utf8()
-    for newlines_in_values in (False, True):
-        table = _parse_fast(data, delimiter, width, newlines_in_values=newlines_in_values)
-        if table is not None:
-            return table
-    rows = _parse_slow(body.as_text(), delimiter, path)
+    if not skip_spaces:
+        data = body.as_utf8()
+        for newlines_in_values in (False, True):
+            table = _parse_fast(data, delimiter, width, newlines_in_values=newlines_in_values)
+            if table is not None:
+                return table
+    rows = _parse_slow(body.as_text(), delimiter, path, skip_spaces=skip_spaces)
     beyond = sorted({i for row in rows if len(row) > width for i in range(width, len(row)) if row[i]})
     positions = [*range(width), *beyond]
     missing = [max(0, width - len(row)) if row else 0 for row in rows]  # an empty line is a blank row, not a short one
@@ -342,8 +391,8 @@ def _parse_fast(data: pa.Buffer, delimiter: str, width: int, *, newlines_in_valu
     return None if ragged else table
 
 
-def _parse_slow(text: str, delimiter: str, path: str) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _parse_slow(text: str, delimiter: str, path: str, *, skip_spaces: bool = False) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=skip_spaces)
     try:
         return [row for row in reader]
     except csv.Error as exc:

@@ -18,7 +18,7 @@ from importer.errors import SourceError
 from importer.read.latin_codepage import latin_code_page
 from importer.read.legacy_codepage import MacRomanVote
 from importer.read.script_codepage import ScriptSample, script_code_page
-from importer.read.text import _bomless_utf16, code_page_errors
+from importer.read.text import _bomless_utf16, code_page_errors, stray_label
 
 BLOCK = 1 << 20
 """Bytes decoded at a time."""
@@ -126,7 +126,11 @@ def decoding_of(path: Path, head: bytes, encoding: str | None, *, code_page: str
             named = Decoding(encoding, encoding, strip_bom=True, failure="named")
         return _checked(path, named)
     if head.startswith(codecs.BOM_UTF8):
-        sig = _checked(path, Decoding("utf-8-sig", "utf-8", offset=3, strip_bom=True, failure="utf-8-sig"))
+        try:
+            sig = _checked(path, Decoding("utf-8-sig", "utf-8", offset=3, strip_bom=True, failure="utf-8-sig"))
+        except SourceError:  # bytes that are not UTF-8 after the mark: read as cp1252, as decode() reads them
+            label = stray_label("utf-8-sig", _census(path)[0])
+            return Decoding(label, "utf-8", offset=3, errors="surrogateescape", strip_bom=True, mixed=True)
         return sig if head.startswith(codecs.BOM_UTF8 * 2) else Decoding("utf-8-sig", None, offset=3)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _checked(path, Decoding("utf-16", "utf-16", strip_bom=True, failure="utf-16"))
@@ -140,8 +144,7 @@ def decoding_of(path: Path, head: bytes, encoding: str | None, *, code_page: str
     if not stray:
         return UTF8
     if beyond_ascii - stray > stray:  # more real UTF-8 characters than stray bytes
-        label = f"utf-8 ({stray} byte{'s' if stray != 1 else ''} read as cp1252)"
-        return Decoding(label, "utf-8", errors="surrogateescape", mixed=True)
+        return Decoding(stray_label("utf-8", stray), "utf-8", errors="surrogateescape", mixed=True)
     if code_page is not None:
         return Decoding(code_page, code_page, errors=code_page_errors(code_page))
     guessed_page = script_code_page(sample.data()) or latin_code_page(sample.data())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from importer.errors import SourceError
 from importer.read.guards import check_workbook
+from importer.read.ole import Damaged, check_compound_file
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # Excel keeps 15 significant digits; a whole number above this was rounded by Excel.
@@ -31,6 +33,12 @@ def open_workbook(path: Path) -> CalamineWorkbook:
         with path.open("rb") as handle:  # a workbook renamed .csv too: its content says what it is
             return CalamineWorkbook.from_filelike(handle)
     except Exception as exc:  # calamine raises its own and plain errors alike
+        if _encrypted(path):
+            raise SourceError(
+                f"{path}: this workbook is password-protected (encrypted), so it cannot be read. Open it in Excel "
+                "with its password, then save a copy without one (File > Info > Protect Workbook > Encrypt with "
+                "Password: clear the password) or save it as .csv, and import that copy."
+            ) from None
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if path.suffix.lower() not in WORKBOOK_SUFFIXES:
             raise SourceError(
@@ -41,6 +49,17 @@ def open_workbook(path: Path) -> CalamineWorkbook:
             f"{path}: not a readable {path.suffix.lstrip('.').upper()} workbook ({text}). "
             "If it is password-protected or really a CSV/HTML file, save it again as .xlsx or .csv."
         ) from None
+
+
+def _encrypted(path: Path) -> bool:
+    """Whether the file is a workbook Excel encrypted with a password: an .xlsx (or .xlsm, .xlsb) so encrypted is
+    a compound file holding the encrypted package, whatever its name says; an encrypted .xls says so in calamine's
+    error."""
+    try:
+        names = {stream.name for stream in check_compound_file(path)}
+    except (Damaged, OSError, ValueError, struct.error, UnicodeDecodeError):
+        return False
+    return "EncryptedPackage" in names or "EncryptionInfo" in names
 
 
 def sheets_by_preference(workbook: CalamineWorkbook) -> list[str]:

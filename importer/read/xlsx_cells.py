@@ -13,6 +13,9 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO, NamedTuple
+
+from importer.read.formulas import literal_value
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
@@ -46,6 +49,9 @@ class HiddenCells:
     """Whole numbers shown with leading zeros by their number format (``000123``), as shown."""
     hidden_rows: list[int] = field(default_factory=list)
     """Rows Excel does not show (filtered out, or hidden by hand), 0-based."""
+    formulas: dict[tuple[int, int], str | float] = field(default_factory=dict)
+    """Formula cells whose stored result is missing or not to be trusted, with the value to read: a formula of
+    literals computed (``="9876543210"``), else empty."""
 
 
 def hidden_cells(path: Path, sheet: str) -> HiddenCells:
@@ -58,6 +64,7 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
                 return found
             xml = archive.read(member)
             widths = _zero_padded_styles(archive)
+            stale = _FULL_CALC.search(archive.read("xl/workbook.xml")) is not None
     except (
         OSError,
         KeyError,
@@ -83,7 +90,57 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
         found.hidden_rows = [int(row) - 1 for row in _HIDDEN_ROW.findall(xml)]
     if b"<f" in xml:
         found.uncomputed = [(int(row) - 1, column_index(col.decode())) for col, row, _ in _UNCOMPUTED.findall(xml)]
+        found.formulas, unknown = _formula_values(xml, stale=stale) if stale or _NO_RESULT.search(xml) else ({}, set())
+        if found.formulas:
+            found.uncomputed = sorted({cell for cell in found.uncomputed if cell not in found.formulas} | unknown)
     return found
+
+
+_FULL_CALC = re.compile(rb'<calcPr\b[^>]*?\bfullCalcOnLoad="(?:1|true)"')
+_FORMULA_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?>(?:<f\b([^>]*?)(?:/>|>([^<]*)</f>))(?:<v>([^<]*)</v>|<v\s*/>)?</c>'
+)
+_NO_RESULT = re.compile(rb"(?:</f>|<f\b[^>]*/>)(?:<v\s*/>|<v></v>)?</c>")
+"""A formula cell that stores no result (a script wrote the formula alone)."""
+_SHARED_INDEX = re.compile(rb'\bsi="([0-9]+)"')
+
+
+def _formula_values(xml: bytes, *, stale: bool) -> tuple[dict[tuple[int, int], str | float], set[tuple[int, int]]]:
+    """Formula cells to read otherwise than their stored result, and those of them whose formula is not one of
+    literals (read as empty). A result is missing when the file stores none (a script wrote the formula alone);
+    a stored 0 is not to be trusted in a workbook that asks to compute every formula when opened
+    (``fullCalcOnLoad``: XlsxWriter stores 0 for every formula)."""
+    values: dict[tuple[int, int], str | float] = {}
+    unknown: set[tuple[int, int]] = set()
+    shared: dict[bytes, str | float | None] = {}
+    for col, row, attributes, formula, stored in _FORMULA_CELL.findall(xml):
+        index = _SHARED_INDEX.search(attributes) if b'"shared"' in attributes else None
+        if formula:
+            value = literal_value(_unescape(formula).decode("utf-8", "replace"))
+            if index is not None:
+                shared[index.group(1)] = value
+        else:  # a copy of a shared formula: a formula of literals gives every copy its value
+            value = shared.get(index.group(1)) if index is not None else None
+        if stored and not (stale and stored == b"0"):
+            continue  # a result the file holds (XlsxWriter's is always 0: the workbook asks Excel to compute it)
+        cell = (int(row) - 1, column_index(col.decode()))
+        if value is None:
+            if not stored:
+                continue  # none stored: read as empty and named, as any formula never computed
+            value = ""
+            unknown.add(cell)
+        values[cell] = value
+    return values, unknown
+
+
+def apply_formulas(rows: list[list[object]], hidden: HiddenCells) -> None:
+    """Put :attr:`HiddenCells.formulas` into ``rows`` (0-based, as calamine reads them), growing them as needed."""
+    for (r, c), value in hidden.formulas.items():
+        while len(rows) <= r:
+            rows.append([])
+        if len(rows[r]) <= c:
+            rows[r].extend([""] * (c + 1 - len(rows[r])))
+        rows[r][c] = value
 
 
 def sheet_notes(hidden: HiddenCells, start: int, stop: int, width: int) -> tuple[str, ...]:
@@ -110,15 +167,38 @@ def sheet_notes(hidden: HiddenCells, start: int, stop: int, width: int) -> tuple
     return tuple(notes)
 
 
-_DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?"')
+_DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\b[^>]*?\bref="([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?"')
+# A cell calamine reads a value from: an opening tag (not empty-element: a cell only formatted is `<c r="E1" s="3"/>`),
+# then its formula if any, then a value that is not empty or an inline string. A namespace prefix (`<x:c>`, as the
+# Open XML SDK writes) is allowed throughout.
+_VALUED_CELL = re.compile(
+    rb"<(?:[\w.-]+:)?c\b([^>]*?)(?<!/)>(?:<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>[^<]*</(?:[\w.-]+:)?f>))?"
+    rb"<(?:[\w.-]+:)?(?:v>[^<]|is\b)"
+)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_SCAN_CHUNK = 4 << 20
 WIDE_COLUMNS = 1000
 HUGE_CELLS = 20_000_000
 """A sheet wider than this many columns and larger than this many cells is a stray value far to the
 right, not data: reading it whole would take gigabytes."""
 
 
-def stray_far_right(path: Path, sheet: str) -> str | None:
-    """The used range of an XLSX sheet (as its <dimension> says) when a stray cell makes it huge, else None."""
+class StrayValue(NamedTuple):
+    """A sheet's used range made huge by a value far right of the data."""
+
+    used: str
+    """The range the sheet's values span (A1:XFD1301)."""
+    cell: str
+    """The rightmost of them (XFD5); empty when the sheet does not place its cells."""
+
+
+def stray_far_right(path: Path, sheet: str) -> StrayValue | None:
+    """The used range of an XLSX sheet, and its rightmost value, when a stray value far right makes it huge, else
+    None.
+
+    The sheet's ``<dimension>`` is only a claim: Excel counts cells that are merely formatted (a fill dragged along
+    the header row to column XFD) and some generators write the whole sheet. So a huge claim is checked against the
+    cells that hold values, which is what a reader holds in memory."""
     try:
         with zipfile.ZipFile(path) as archive:
             member = _sheet_member(archive, sheet)
@@ -126,16 +206,50 @@ def stray_far_right(path: Path, sheet: str) -> str | None:
                 return None
             with archive.open(member) as handle:
                 head = handle.read(4096)
+                found = _DIMENSION.search(head)
+                if found is None or found.group(3) is None:
+                    return None
+                first, last = column_index(found.group(1).decode()), column_index(found.group(3).decode())
+                if not _huge(last - first + 1, int(found.group(4)) - int(found.group(2)) + 1):
+                    return None
+                return _valued_extent(head, handle, (b"%s%s:%s%s" % found.groups()).decode())
     except (OSError, KeyError, ValueError, EOFError, zlib.error, zipfile.BadZipFile, RuntimeError):
         return None
-    found = _DIMENSION.search(head)
-    if found is None or found.group(3) is None:
+
+
+def _huge(width: int, height: int) -> bool:
+    return width > WIDE_COLUMNS and width * height > HUGE_CELLS
+
+
+def _valued_extent(head: bytes, handle: IO[bytes], claimed: str) -> StrayValue | None:
+    """The range the cells holding values span, with the rightmost of them, when it is huge; else None. ``claimed``
+    (the dimension) stands when some valued cell gives no reference to place it by."""
+    top = left = 1 << 30
+    bottom = right = -1
+    rightmost = ""
+    pending = head
+    while True:
+        chunk = handle.read(_SCAN_CHUNK)
+        data = pending + chunk
+        # cut after the last row's end (`</row>`, `</x:row>`): no cell is split there
+        cut = len(data) if not chunk else data.rfind(b"row>") + 4
+        if cut < 4:
+            pending = data
+            continue
+        for attributes in _VALUED_CELL.findall(data, 0, cut):
+            ref = _CELL_REF.search(attributes)
+            if ref is None:
+                return StrayValue(claimed, "")
+            row, column = int(ref.group(2)), column_index(ref.group(1).decode())
+            top, bottom, left = min(top, row), max(bottom, row), min(left, column)
+            if column > right:
+                right, rightmost = column, (ref.group(1) + ref.group(2)).decode()
+        pending = data[cut:]
+        if not chunk:
+            break
+    if right < 0 or not _huge(right - left + 1, bottom - top + 1):
         return None
-    first, last = column_index(found.group(1).decode()), column_index(found.group(3).decode())
-    width, height = last - first + 1, int(found.group(4)) - int(found.group(2)) + 1
-    if width <= WIDE_COLUMNS or width * height <= HUGE_CELLS:
-        return None
-    return f"{found.group(1).decode()}{found.group(2).decode()}:{found.group(3).decode()}{found.group(4).decode()}"
+    return StrayValue(f"{column_name(left)}{top}:{column_name(right)}{bottom}", rightmost)
 
 
 def _zero_padded_styles(archive: zipfile.ZipFile) -> dict[int, int]:

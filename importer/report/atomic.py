@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from importer.errors import ReportError
+from importer.filenames import fit_name
 from importer.read.guards import human_size
 
 __all__ = ["report_error", "write_atomically"]
@@ -24,7 +25,8 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
 
     Raises :class:`ReportError` (naming the path and its disk) when either step fails.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tail = f".{os.getpid()}.tmp"
+    tmp = path.with_name(fit_name(f".{path.name}", reserve=len(tail)) + tail)  # a name near 255 bytes has no room
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)

@@ -30,6 +30,7 @@ from importer.columns import (
     to_bool,
     to_series,
 )
+from importer.filenames import fit_name
 from importer.report.atomic import write_atomically
 from importer.text_columns import TextColumns
 
@@ -454,6 +455,12 @@ def _errno_of(text: str) -> int:
 
 
 def default_report_path(source: str | Path, suffix: str = ".csv") -> Path:
-    """``<name>.report.csv`` beside the input file."""
+    """``<name>.report.csv`` beside the input file (``<name>`` shortened in the middle when that would not fit in a
+    file name: 80 Devanagari or Chinese letters are 240 bytes of the 255)."""
     p = Path(source)
-    return p.with_name(f"{p.stem}.report{suffix}")
+    tail = f".report{suffix}"
+    return p.with_name(fit_name(p.stem, reserve=len(tail.encode("utf-8")) + _TEMPORARY) + tail)
+
+
+_TEMPORARY = 16
+"""Bytes the report's temporary name adds to it while it is written (:func:`write_atomically`)."""

@@ -19,7 +19,7 @@ from importer.read.header import HEADER_SEARCH_ROWS, column_letter
 from importer.read.html_tables import html_rows
 from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.source import HTML_SHEET, describe_delimiter, is_row_serial, pick_sheet
-from importer.read.text import RaggedColumns, open_text, parse_table
+from importer.read.text import RaggedColumns, open_text, parse_table, sep_hint
 from importer.read.workbook import (
     cell_text,
     column_texts,
@@ -29,7 +29,7 @@ from importer.read.workbook import (
     open_workbook,
     sheet_rows,
 )
-from importer.read.xlsx_cells import stray_far_right
+from importer.read.xlsx_cells import apply_formulas, hidden_cells, stray_far_right
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -213,13 +213,21 @@ def _inspect_text(
 ) -> FileInspection:
     text = open_text(p, encoding=encoding, delimiter=delimiter)
     decoded, delim, preview, ends = text.decoded, text.delimiter, text.records, text.ends
+    if preview and sep_hint(preview[0], delim):  # rows numbered as Excel shows them, as validate and run number them
+        preview, ends = preview[1:], ends[1:]
     index = _header_index(preview, header_row, str(p))
     if index is None:
         table = _table(None, preview, None, [], sample_rows)
     else:
         width = len(preview[index])
         body = decoded.body(ends[index] if index < len(ends) else len(decoded.text))
-        table = _table(None, preview, index, _text_columns(parse_table(body, delim, width, str(p))), sample_rows)
+        table = _table(
+            None,
+            preview,
+            index,
+            _text_columns(parse_table(body, delim, width, str(p), skip_spaces=text.skip_spaces)),
+            sample_rows,
+        )
     return FileInspection(str(p), "text", decoded.encoding, delim, (), (table,))
 
 
@@ -235,16 +243,18 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
     wanted = [pick_sheet(list(names), sheet, p, hidden=hidden_sheets(workbook))] if sheet is not None else list(names)
     tables = []
     for name in wanted:
-        used = stray_far_right(p, name)
-        if used is not None:
+        stray = stray_far_right(p, name)
+        if stray is not None:
+            at = f" (in {stray.cell})" if stray.cell else ""
             raise SourceError(
-                f"{p} [sheet {name!r}]: its used range is {used}: a stray value far to the right of the data. "
+                f"{p} [sheet {name!r}]: its used range is {stray.used}: a stray value far to the right of the data{at}. "
                 "Delete the columns right of the data in Excel and save, then run again."
             )
         try:
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
+        apply_formulas(rows, hidden_cells(p, name))  # ="9876543210" as read and sent, not its stored 0
         # a header row asked for is the chosen sheet's (the others keep theirs, as they are only offered)
         asked = header_row if sheet is not None else None
         tables.append(
