@@ -30,7 +30,7 @@ def _is_mobile(number: str, region: str) -> bool:
 def mobiles_of_both(region: str, prefix: str, count: int, seed: int) -> list[str]:
     """``count`` national numbers written as ``region`` writes its mobiles (``prefix`` first) that are Indian
     mobiles as written too."""
-    draw, found = random.Random(seed), set()
+    draw, found = random.Random(seed), set[str]()
     while len(found) < count:
         number = prefix + "".join(draw.choice("0123456789") for _ in range(11 - len(prefix)))
         if _is_mobile(number, region) and _is_mobile(number, "IN"):
@@ -39,7 +39,7 @@ def mobiles_of_both(region: str, prefix: str, count: int, seed: int) -> list[str
 
 
 def indian_mobiles_with_zero(count: int, seed: int) -> list[str]:
-    draw, found = random.Random(seed), set()
+    draw, found = random.Random(seed), set[str]()
     while len(found) < count:
         number = "0" + draw.choice("6789") + "".join(draw.choice("0123456789") for _ in range(9))
         if _is_mobile(number, "IN"):
