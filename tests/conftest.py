@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from importer.cli.commands import main
+from importer.sandbox.server import Sandbox, SandboxSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "64f0c0ffee0000000000aaaa"
@@ -100,3 +101,15 @@ def run_cli(tmp_path: Path) -> Callable[..., CliRun]:
 def by_row(report: list[dict[str, str]]) -> dict[int, dict[str, str]]:
     """Report rows keyed by sheet_row."""
     return {int(r["sheet_row"]): r for r in report}
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """The test project's sandbox CRM over loopback, at a rate no test waits on (a module may define its own)."""
+    from tests.sandbox_util import TOKEN  # it imports this module
+
+    settings = SandboxSettings(
+        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0
+    )
+    with Sandbox(settings) as crm:
+        yield crm

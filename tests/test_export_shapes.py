@@ -10,7 +10,6 @@ import re
 import struct
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +19,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 import importer
-from importer.sandbox.server import Sandbox, SandboxSettings
-from tests.conftest import PROCESS, PROJECT, ROOT, by_row
-from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env
+from importer.sandbox.server import Sandbox
+from tests.conftest import ROOT, by_row
+from tests.sandbox_util import MAPPING, good_phones, run_env
 from tests.test_web import Page
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    settings = SandboxSettings(
-        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0
-    )
-    with Sandbox(settings) as crm:
-        yield crm
 
 
 def _validate_then_run(

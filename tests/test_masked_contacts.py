@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from importer.sandbox.server import Sandbox, SandboxSettings
-from tests.conftest import PROCESS, PROJECT, CliRun, by_row
-from tests.sandbox_util import MAPPING, TOKEN, run_env
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    settings = SandboxSettings(
-        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0
-    )
-    with Sandbox(settings) as crm:
-        yield crm
-
+from importer.sandbox.server import Sandbox
+from tests.conftest import CliRun, by_row
+from tests.sandbox_util import MAPPING, run_env
 
 SHEET = (
     "Name,Phone,Email,City\n"

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from importer.sandbox.server import Sandbox, SandboxSettings
+from importer.sandbox.server import Sandbox
 from tests.conftest import PROCESS, PROJECT, by_row
-from tests.sandbox_util import TOKEN, run_env
+from tests.sandbox_util import run_env
 
 ENV = {"VOX_PROJECT_ID": PROJECT, "VOX_PROCESS_ID": PROCESS}
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    settings = SandboxSettings(
-        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0
-    )
-    with Sandbox(settings) as crm:
-        yield crm
 
 
 def _write(tmp_path: Path, name: str, rows: list[list[str]]) -> Path:

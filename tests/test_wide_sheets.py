@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from importer.normalize.bounds import METADATA_LIMIT
-from importer.sandbox.server import Sandbox, SandboxSettings
+from importer.sandbox.server import Sandbox
 from tests.conftest import PROCESS, PROJECT, CliRun, by_row
-from tests.sandbox_util import TOKEN, good_phones, run_env
+from tests.sandbox_util import good_phones, run_env
 
 COLUMNS = 3_000
 ROWS = 40
@@ -27,15 +25,6 @@ fields:
   phone: Phone
   email: Email
 """
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    settings = SandboxSettings(
-        token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=2000, rate_window=1.0
-    )
-    with Sandbox(settings) as crm:
-        yield crm
 
 
 def _headers() -> list[str]:
