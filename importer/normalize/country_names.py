@@ -193,11 +193,20 @@ def _own_country(code: str, name: str) -> str | None:
     if own == country or own not in phonenumbers.SUPPORTED_REGIONS:
         return None
     words = name_key_words(name)
-    for english, of in _english():
-        theirs = name_key_words(english)
-        if of == own and theirs and words[: len(theirs)] == theirs:
+    for theirs in _english_words().get(own, ()):
+        if theirs and words[: len(theirs)] == theirs:
             return own
     return None
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> dict[str, list[list[str]]]:
+    """Each country's English names as :func:`name_key_words` makes them, by its code: made once, not for every
+    subdivision :func:`_own_country` is asked about."""
+    out: dict[str, list[list[str]]] = {}
+    for english, of in _english():
+        out.setdefault(of, []).append(name_key_words(english))
+    return out
 
 
 def name_key_words(text: str) -> list[str]:

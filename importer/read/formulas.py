@@ -41,15 +41,13 @@ def _tokens(formula: str) -> list[tuple[str, str]] | None:
     out: list[tuple[str, str]] = []
     at = 0
     text = formula.strip()
-    while at < len(text):
+    while at < len(text):  # the pattern takes the spaces before each token; the text ends with none
         found = _TOKEN.match(text, at)
-        if found is None or found.end() == at:
+        if found is None:
             return None
         kind = found.lastgroup or ""
         out.append((kind, found.group(kind)))
         at = found.end()
-        while at < len(text) and text[at].isspace():
-            at += 1
     return out
 
 

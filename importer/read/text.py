@@ -160,9 +160,7 @@ def _utf8_with_cp1252_lines(data: bytes) -> DecodedText | None:
     Decoding it all as cp1252 would garble every accented or Hindi name; when the file holds more
     real UTF-8 characters than stray bytes, only the stray bytes are read as cp1252.
     """
-    _stray_bytes.clear()
-    text = data.decode("utf-8", errors="cp1252fallback")
-    stray = sum(_stray_bytes)
+    text, stray = _utf8_reading_strays_as_cp1252(data)
     utf8_chars = len(text) - len(text.encode("ascii", errors="ignore")) - stray
     if utf8_chars <= stray:
         return None
@@ -173,9 +171,15 @@ def _utf8_sig_with_cp1252_bytes(data: bytes) -> DecodedText:
     """A file marked UTF-8 (Excel's "CSV UTF-8") holding a few bytes that are not: a row pasted or appended from a
     Windows tool (``O\x92Brien``). The mark settles the encoding, so only those bytes are read as cp1252, however
     few UTF-8 letters the rest holds."""
+    text, stray = _utf8_reading_strays_as_cp1252(data[len(codecs.BOM_UTF8) :])
+    return DecodedText(text.removeprefix("\ufeff"), stray_label("utf-8-sig", stray))
+
+
+def _utf8_reading_strays_as_cp1252(data: bytes) -> tuple[str, int]:
+    """``data`` decoded as UTF-8, each byte that is not read as cp1252, and how many such bytes there were."""
     _stray_bytes.clear()
-    text = data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="cp1252fallback").removeprefix("\ufeff")
-    return DecodedText(text, stray_label("utf-8-sig", sum(_stray_bytes)))
+    text = data.decode("utf-8", errors="cp1252fallback")
+    return text, sum(_stray_bytes)
 
 
 def stray_label(encoding: str, stray: int) -> str:
