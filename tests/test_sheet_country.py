@@ -342,3 +342,23 @@ def test_suggest_reads_the_country_from_a_postcode_column(run_cli: Callable[...,
     result = run_cli("mapping", "suggest", str(sheet))
     assert "\ndefault_region: GB\n" in result.output, result.output + result.stderr
     assert "postcodes are in GB" in result.output + result.stderr
+
+
+def test_places_written_with_and_without_a_trailing_space_count_as_one(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """Manchester written with a trailing space on half its rows, beside one Lyon: the six count for Britain (86%
+    of the places). The count of one spelling used to replace the other's (3 of 4), and the sheet went out as
+    +91."""
+    from tests.test_sheet_series import mobiles_of_both
+
+    sheet = tmp_path / "leads.csv"
+    places = ["Manchester", "Manchester ", "Manchester", "Manchester ", "Manchester", "Manchester ", "Lyon"]
+    phones = mobiles_of_both("GB", "07", 7, seed=12)
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        rows = [[f"Lead {i}", p, f"l{i}@gmail.com", c] for i, (p, c) in enumerate(zip(phones, places, strict=True))]
+        csv.writer(f).writerows([["Name", "Phone", "Email", "City"], *rows])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL)
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert {(r["reason"], r["warnings"]) for r in result.report} == {("phone-sheet-country", "phone-sheet-country:GB")}

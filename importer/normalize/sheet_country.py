@@ -242,9 +242,11 @@ def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]
     (``Manchester``, ``Maharashtra``: the geocoder's)."""
     counted = pc.value_counts(_text(column, rows))
     out: dict[str, int] = {}  # by region, then by calling code
-    values = [str(v or "").strip() for v in counted.field("values").to_pylist()]
-    counts = dict(zip(values, counted.field("counts").to_pylist(), strict=True))
-    towns = {} if countries else {text: place_codes(text) for text in values if text}
+    counts: dict[str, int] = {}  # "Manchester" and "Manchester " are one place
+    for value, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
+        text = str(value or "").strip()
+        counts[text] = counts.get(text, 0) + int(n)
+    towns = {} if countries else {text: place_codes(text) for text in counts if text}
     only = {next(iter(codes)) for codes in towns.values() if len(codes) == 1}
     unshared = sum(counts[text] for text, codes in towns.items() if len(codes) == 1)
     placed = sum(counts[text] for text, codes in towns.items() if codes)
