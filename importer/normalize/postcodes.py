@@ -31,9 +31,8 @@ def postcode_codes(column: pa.Array, rows: pa.Array) -> dict[int, int]:
         step = len(distinct) / SAMPLE
         distinct = [distinct[int(i * step)] for i in range(SAMPLE)]
     counts: dict[int, int] = {}
-    formats = _formats()
     for value in distinct:
-        codes = {code for pattern, code in formats if pattern.fullmatch(value)}
+        codes = _fitting(value)
         if len(codes) == 1:
             code = codes.pop()
             counts[code] = counts.get(code, 0) + 1
@@ -42,9 +41,13 @@ def postcode_codes(column: pa.Array, rows: pa.Array) -> dict[int, int]:
 
 def postcode_region(cell: str) -> str | None:
     """The country a postal code's format names (the main one of its calling code), when only one code's do."""
-    value = cell.strip().upper()
-    codes = {code for pattern, code in _formats() if pattern.fullmatch(value)} if value else set()
+    codes = _fitting(cell.strip().upper())
     return phonenumbers.region_code_for_country_code(codes.pop()) if len(codes) == 1 else None
+
+
+def _fitting(value: str) -> set[int]:
+    """The calling codes of the countries whose postcode format ``value`` (upper case) fits."""
+    return {code for pattern, code in _formats() if pattern.fullmatch(value)} if value else set()
 
 
 @lru_cache(maxsize=1)
