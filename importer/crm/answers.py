@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cached_property
 from typing import Literal, TypeGuard
 
 from importer.crm.steps import Lead
@@ -24,9 +25,25 @@ class Matcher:
     def __init__(self, leads: Sequence[Lead]) -> None:
         self._leads = leads
         self._refs = {ref(lead) for lead in leads}
-        self._by_phone: dict[str, str | None] | None = None
-        self._by_email: dict[str, str | None] | None = None
-        self._phone_ends: set[str] | None = None
+
+    # Only items without a referenceId need the indexes by phone and email: they are built on first use.
+    @cached_property
+    def _by_phone(self) -> dict[str, str | None]:
+        return unique_index(self._leads, "phone", phone_key)
+
+    @cached_property
+    def _by_email(self) -> dict[str, str | None]:
+        return unique_index(self._leads, "email", email_key)
+
+    @cached_property
+    def _phone_ends(self) -> set[str]:
+        """Every ending of ``_SUFFIX_DIGITS`` digits or more of the batch's phones (see :meth:`may_be_ours`)."""
+        ends: set[str] = set()
+        for lead in self._leads:
+            key = phone_key(lead.get("phone"))
+            if key is not None:
+                ends.update(key[-size:] for size in range(_SUFFIX_DIGITS, len(key) + 1))
+        return ends
 
     def lead_of(self, item: object) -> str | None:
         """The referenceId of the batch lead a lead-like object describes."""
@@ -35,14 +52,9 @@ class Matcher:
         ref = text(item.get("referenceId"))
         if ref is not None:
             return ref if ref in self._refs else None
-        # Only items without a referenceId need the indexes by phone and email: they are built on first use.
-        if self._by_phone is None:
-            self._by_phone = unique_index(self._leads, "phone", phone_key)
         phone = phone_key(item.get("phone"))
         if phone is not None and (ref := self._by_phone.get(phone)) is not None:
             return ref
-        if self._by_email is None:
-            self._by_email = unique_index(self._leads, "email", email_key)
         email = email_key(item.get("email"))
         return self._by_email.get(email) if email is not None else None
 
@@ -53,21 +65,11 @@ class Matcher:
         if text(item.get("referenceId")) is not None:
             return False
         email = email_key(item.get("email"))
-        if email is not None:
-            if self._by_email is None:
-                self._by_email = unique_index(self._leads, "email", email_key)
-            if email not in self._by_email:
-                return False
+        if email is not None and email not in self._by_email:
+            return False
         digits = phone_key(item.get("phone"))
         if digits is None or len(digits.lstrip("0")) < _SUFFIX_DIGITS:
             return True
-        if self._phone_ends is None:
-            ends: set[str] = set()
-            for lead in self._leads:
-                key = phone_key(lead.get("phone"))
-                if key is not None:
-                    ends.update(key[-size:] for size in range(_SUFFIX_DIGITS, len(key) + 1))
-            self._phone_ends = ends
         return digits.lstrip("0") in self._phone_ends
 
     def error_target(self, item: Mapping[str, object]) -> str | None:

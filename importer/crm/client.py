@@ -163,21 +163,21 @@ class CrmClient:
             step = self._post(pending, body, tally)
             match step:
                 case Answered(unmentioned, unread, later):
-                    left_out = tally.left_out
+                    left_out = 0  # leads left out and then not found, beyond the refusals naming none
                     try:
                         if later:  # processed after the answer: give the CRM the settle wait before looking
                             self._transport.pause(self._recovery.retry.settle_wait)
                         to_look_up = self._recovery.check_order(pending, tally, list(unmentioned))
                         # Leads of a request the CRM processes later and that are not there yet are not sent
                         # again (each would be a duplicate once processed): they stay unconfirmed, for the next run.
-                        again = self._recovery.settle(
+                        again, left_out = self._recovery.settle(
                             to_look_up,
                             tally,
                             resend=resend_unmentioned and not later,
                             plain=not later and unread is None,
                         )
                     finally:
-                        self._duplicates.settled(len(unmentioned), tally.left_out - left_out)
+                        self._duplicates.settled(len(unmentioned), left_out)
                     if again:
                         self._send(again, tally, resend_unmentioned=False)
                     elif unread is not None and not resend_unmentioned and tally.stop is None:

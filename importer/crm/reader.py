@@ -169,8 +169,7 @@ class Reader:
         if _AUTH.search(message):
             return Halted(self._auth_failed(response.status_code, message), landed=False)
         if _RATE.search(message):
-            wait = _retry_after(response)
-            return Throttled(wait if wait is not None else waits.rate_reset(response.headers))
+            return Throttled(waits.asked(response.headers))
         return None
 
     def _too_large(self, leads: list[Lead], tally: Tally) -> Step:
@@ -265,7 +264,7 @@ class Reader:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
         status = response.status_code
         if status >= 500 or status in _RETRYABLE:
-            wait = _retry_after(response)  # a CRM down for maintenance may say how long (503)
+            wait = waits.retry_after(response.headers)  # a CRM down for maintenance may say how long (503)
             if wait is not None and wait > MAX_429_PAUSE:
                 return Halted(self._down_for(status, wait, body, response), landed=True)
             said = self._redact(_briefly(response))  # a maintenance page's title says why, for the stop message
@@ -293,9 +292,7 @@ class Reader:
     def _read_429(self, response: Answer, *, blocked: bool = False) -> Halted | Throttled:
         """A duplicate-submission block stops the run; a plain rate limit is waited out. ``blocked``: the answer
         is known to say the key is blocked (a 2xx saying so)."""
-        retry_after = _retry_after(response)
-        if retry_after is None:  # a rate limiter saying when its window resets (X-RateLimit-Reset ...)
-            retry_after = waits.rate_reset(response.headers)
+        retry_after = waits.asked(response.headers)  # Retry-After, or when the window resets (X-RateLimit-Reset)
         if retry_after is None:
             retry_after = _stated_wait(response)
         if blocked or _BLOCKED.search(_said(response)):
@@ -540,8 +537,3 @@ def _duration(seconds: float) -> str:
     if minutes >= 120:
         return f"{round(minutes / 60)} hours"
     return f"{minutes} minutes" if minutes != 1 else "a minute"
-
-
-def _retry_after(response: Answer) -> float | None:
-    """Seconds the ``Retry-After`` header asks for, if it says."""
-    return waits.retry_after(response.headers)

@@ -194,13 +194,16 @@ class Recovery:
             return []
         return self._recheck(leads, tally)
 
-    def settle(self, unmentioned: list[Lead], tally: Tally, *, resend: bool, plain: bool = False) -> list[Lead]:
-        """Look up leads an answer did not mention; return the absent ones to send once more, if allowed.
+    def settle(
+        self, unmentioned: list[Lead], tally: Tally, *, resend: bool, plain: bool = False
+    ) -> tuple[list[Lead], int]:
+        """Look up leads an answer did not mention; return the absent ones to send once more, if allowed, and how
+        many absent ones no refusal accounts for (each may be a duplicate refused without a word).
 
         ``plain``: the answer was the CRM's own, of a request it processed before answering (not a 202, not a
         page that is no answer): absent leads not sent again are noted as left unanswered."""
         if not unmentioned:
-            return []
+            return [], 0
         log.info("The CRM's answer did not mention %d leads; looking them up", len(unmentioned))
         refusals, tally.refusals = tally.refusals, []
         existing, tally.existing = set(tally.existing), []
@@ -210,7 +213,7 @@ class Recovery:
         # word (a called phone), which counts toward the block all the same: the guard counts it so (beyond the
         # refusals it was told of) before anything is sent again.
         told = sum(1 for lead in absent if answers.ref(lead) in duplicates or answers.ref(lead) in existing)
-        tally.left_out += max(0, len(absent) - told - len(refusals))
+        left_out = max(0, len(absent) - told - len(refusals))
         for ref, message in duplicates.items():
             if ref in tally.outcomes:
                 continue
@@ -237,18 +240,18 @@ class Recovery:
             # be refused again, and repeated submissions get the API key blocked.
             for lead, message in zip(absent, _attribute(refusals, len(absent)), strict=True):
                 tally.reject(answers.ref(lead), message)
-            return []
+            return [], left_out
         if absent and resend:
             # A lead found as the one a duplicate refusal named tells nothing of what this request stored.
             looked_up = [ref for ref in map(answers.ref, unmentioned) if ref not in duplicates]
             tally.note_looked_up(looked_up, map(answers.ref, absent))
-            return absent
+            return absent, left_out
         # Sent (twice), answered without a word about them, and not found: the CRM may show them later.
         # Unconfirmed, not unsent: the next run looks them up before it sends them again.
         tally.unknown.update(answers.ref(lead) for lead in absent)
         if plain and not resend:
             tally.unanswered.update(answers.ref(lead) for lead in absent)
-        return []
+        return [], left_out
 
     def _recheck(self, leads: list[Lead], tally: Tally) -> list[Lead]:
         """Record leads the CRM has as accepted and return the absent ones.

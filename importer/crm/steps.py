@@ -144,9 +144,6 @@ class Tally:
     """Leads accepted by the position of an id-only success item (the CRM answering in the order sent)."""
     duplicate_refusals: int = 0
     """errors[] items (or whole-batch refusals) whose message says duplicate: each counts toward the key block."""
-    left_out: int = 0
-    """Leads answers left out that were then not found at the CRM, beyond the refusals that named no lead: each
-    may be a duplicate refused without a word."""
     before_send: Callable[[], None] | None = None
     """Called once, just before the first POST of the batch leaves (after its rate-limit wait)."""
     reservation: Reservation | None = None

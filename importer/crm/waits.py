@@ -40,6 +40,12 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
+def asked(headers: Mapping[str, str]) -> float | None:
+    """Seconds the answer asks to wait: its ``Retry-After``, else until its rate-limit window resets."""
+    seconds = retry_after(headers)
+    return seconds if seconds is not None else rate_reset(headers)
+
+
 def rate_reset(headers: Mapping[str, str]) -> float | None:
     """Seconds until the CRM's rate-limit window resets, as its rate-limit headers say; None if they do not."""
     for name in _RESET_HEADERS:
