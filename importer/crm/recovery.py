@@ -209,11 +209,12 @@ class Recovery:
         existing, tally.existing = set(tally.existing), []
         duplicates, tally.duplicates = tally.duplicates, {}
         absent = self._recheck(unmentioned, tally)
-        # A lead the answer left out and the CRM does not have may have been refused as a duplicate without a
-        # word (a called phone), which counts toward the block all the same: the guard counts it so (beyond the
-        # refusals it was told of) before anything is sent again.
+        # A lead the CRM's own answer left out and the CRM does not have may have been refused as a duplicate
+        # without a word (a called phone), which counts toward the block all the same: the guard counts it so
+        # (beyond the refusals it was told of) before anything is sent again. Not so for a page that is no answer
+        # of the CRM's (a proxy's), or a request the CRM processes later: nothing was refused yet.
         told = sum(1 for lead in absent if answers.ref(lead) in duplicates or answers.ref(lead) in existing)
-        left_out = max(0, len(absent) - told - len(refusals))
+        left_out = max(0, len(absent) - told - len(refusals)) if plain else 0
         for ref, message in duplicates.items():
             if ref in tally.outcomes:
                 continue
