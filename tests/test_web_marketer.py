@@ -539,3 +539,26 @@ def test_a_saved_mapping_reads_next_months_file_in_its_encoding(tmp_path: Path) 
         page.wait(second)
         assert second.review is not None, code
         assert sorted(second.review.cells["Name"].tolist()) == sorted(people), code
+
+
+def test_a_teams_own_yml_mapping_reads_the_file_in_its_encoding(tmp_path: Path) -> None:
+    """A mapping the team wrote by hand as mappings/webinar.yml (the .yml spelling), with encoding: cp1251: the page
+    uses it for a file it fits and reads the file in cp1251 (Олег, not Îëåã)."""
+    from tests.conftest import PROCESS, PROJECT
+
+    page = Page(tmp_path)
+    page.settings.mappings_dir.mkdir(parents=True, exist_ok=True)
+    (page.settings.mappings_dir / "webinar.yml").write_text(
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\ndefault_region: IN\nencoding: cp1251\n"
+        "fields:\n  name: Name\n  phone: Phone\n  email: Email\n",
+        encoding="utf-8",
+    )
+    sheet = tmp_path / "webinar.csv"
+    _cyrillic_sheet(sheet)
+    upload = page.upload(sheet)
+    columns = page.get(f"/u/{upload.id}/columns").text
+    assert "Using the saved mapping <strong>webinar.yml</strong>" in columns
+    assert "It reads this file in <code>cp1251</code>" in columns
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload))
+    page.wait(upload)
+    assert upload.review is not None and "Олег" in upload.review.cells["Name"].tolist()

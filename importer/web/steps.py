@@ -313,8 +313,11 @@ def _saved_encoding(upload: Upload, settings: ServerSettings, name: str | None) 
     (it is read so, as `leadimport run --mapping` reads it: a file that is UTF-8 or UTF-16 itself stays so)."""
     if not name or upload.encoding is not None or upload.described is None or upload.described.is_workbook:
         return None
+    path = settings.mappings_dir / name
+    if Path(name).name != name or path.suffix not in (".yaml", ".yml"):  # a form's field: a file of that folder only
+        return None
     try:
-        return load_mapping(saved_mapping_path(settings.mappings_dir, name)).encoding
+        return load_mapping(path).encoding
     except LeadImportError:
         return None  # gone or changed since the page was shown: the file is read as detected
 
