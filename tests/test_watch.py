@@ -322,9 +322,14 @@ def test_sigterm_mid_file_records_what_was_sent_and_the_next_start_finishes_exac
     assert _result(_files(inbox / "done")[0])["counts"] == {"accepted": 400}
 
 
-def test_a_key_block_pauses_the_watcher_and_the_file_finishes_after_it_without_more_duplicates(inbox: Path) -> None:
+@pytest.mark.parametrize("block_wait", ["3", "3600"])
+def test_a_key_block_pauses_the_watcher_and_the_file_finishes_after_it_without_more_duplicates(
+    inbox: Path, block_wait: str
+) -> None:
     """One lead's phone was already called: its refusal blocks the key (a test-scaled block); the file stays in
-    processing/ while the watcher waits, then finishes, with no further duplicate submission."""
+    processing/ while the watcher waits, then finishes, with no further duplicate submission. The CRM says when its
+    block ends (2 s here): the watcher waits no longer than that, even where --block-wait is an hour (it used to
+    wait the hour out)."""
     phones = good_phones(120, seed=13)
     settings = SandboxSettings(
         token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,), rate_limit=5000, rate_window=1.0,
@@ -337,8 +342,9 @@ def test_a_key_block_pauses_the_watcher_and_the_file_finishes_after_it_without_m
     url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
     with Sandbox(settings) as crm:
         proc = _start(
-            inbox, crm.base_url, "--batch-size", "20", "--concurrency", "1", "--block-wait", "3", "--notify-url", url
-        )
+            inbox, crm.base_url, "--batch-size", "20", "--concurrency", "1", "--block-wait", block_wait,
+            "--notify-url", url,
+        )  # fmt: skip
         try:
             wait_until(lambda: crm.stats().blocked)
             wait_until(lambda: _pending_in(inbox / "processing"))

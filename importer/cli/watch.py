@@ -61,7 +61,8 @@ from importer.send.plan import MAX_BATCH
     type=click.FloatRange(min=0),
     default=3600.0,
     show_default=True,
-    help="After the CRM blocks the API key: seconds to wait before taking the file up again.",
+    help="After the CRM blocks the API key: seconds to wait before taking the file up again (less when the CRM "
+    "says its block ends sooner).",
 )
 @click.option(
     "--rate",

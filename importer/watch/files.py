@@ -80,6 +80,8 @@ class Attempt:
     result: FileResult
     stop: Verdict
     stop_message: str | None = None
+    blocked_until: float | None = None
+    """When the CRM's key block can have lifted (epoch seconds), when it blocked the key."""
 
     @property
     def finished(self) -> bool:
@@ -263,7 +265,9 @@ class FileImporter:
             )
             log.warning("%s: the report could not be written: %s", record.name, base.report_error)
         if pending:
-            return self._pending(claimed, base, kind, outcome.stop_message or base.stop_reason)
+            attempt = self._pending(claimed, base, kind, outcome.stop_message or base.stop_reason)
+            until = outcome.blocked_until if kind is Verdict.KEY_BLOCKED else None
+            return replace(attempt, blocked_until=until.timestamp()) if until is not None else attempt
         done = self._finish(claimed, base, "done", target=place)
         return Attempt(done.result, kind, outcome.stop_message)
 

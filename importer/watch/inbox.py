@@ -493,6 +493,8 @@ class Watcher:
         message = self._masked(attempt.stop_message)
         if attempt.stop is Verdict.KEY_BLOCKED:
             pause = settings.block_wait
+            if attempt.blocked_until is not None:  # the CRM said when the block ends: no longer than that
+                pause = min(pause, max(1.0, attempt.blocked_until - time.time()))
             log.warning(
                 "paused: the CRM blocked the API key; %s stays in processing/ and is taken up again in %.0f s",
                 _label(claimed),
