@@ -16,6 +16,8 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from importer.normalize.sheet_numbers import evenly
+
 SAMPLE = 200
 """Distinct codes read: enough to tell a country, cheap to match against every format."""
 
@@ -24,14 +26,9 @@ def postcode_codes(column: pa.Array, rows: pa.Array) -> dict[int, int]:
     """Per calling code, how many of the distinct postal codes of ``column`` at ``rows`` (a mask) fit only
     countries of that code."""
     values = pc.filter(pc.cast(column, pa.large_string()), rows)
-    distinct = sorted(
-        {str(v).strip().upper() for v in pc.unique(values).to_pylist() if v is not None and str(v).strip()}
-    )
-    if len(distinct) > SAMPLE:
-        step = len(distinct) / SAMPLE
-        distinct = [distinct[int(i * step)] for i in range(SAMPLE)]
+    distinct = {str(v).strip().upper() for v in pc.unique(values).to_pylist() if v is not None and str(v).strip()}
     counts: dict[int, int] = {}
-    for value in distinct:
+    for value in evenly(distinct, SAMPLE):
         codes = _fitting(value)
         if len(codes) == 1:
             code = codes.pop()

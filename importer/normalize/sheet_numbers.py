@@ -3,8 +3,8 @@
 A number valid in two countries as written cannot tell which it is; a sheet of them can. Lead sheets hold people's
 numbers: mobiles, and fixed-or-mobile numbers where a numbering plan does not tell the two apart (North America's).
 An American sheet read in India is about half Indian landlines and a quarter invalid numbers; read in the United
-States, all of it is people's numbers (or, for a business's leads, its toll-free line: counted with them). An Indian sheet read in the United States is half invalid; read in India, it
-is all mobiles. So the numbers point to another country when, read there, far more of them are people's numbers
+States, all of it is people's numbers (or, for a business's leads, its toll-free line: counted with them). An
+Indian sheet read in the United States is half invalid; read in India, it is all mobiles. So the numbers point to another country when, read there, far more of them are people's numbers
 than read at home. A sheet of the home's own mobiles never does (it cannot do better elsewhere), and neither does a
 country whose plan takes almost any digits as a landline (Germany's): landlines are not what lead sheets hold.
 """
@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from importer.columns import ArrowText
 from importer.normalize.foreign import every_region, fitting_regions
+from importer.normalize.phones import is_mobile
 
 SAMPLE = 100
 """Distinct numbers read (evenly spread over the sorted values): enough to tell a country, cheap to read."""
@@ -82,7 +83,7 @@ def _one_series(sample: list[str], home: str, home_code: int) -> int | None:
     digits = ["".join(c for c in value if c.isdigit()) for value in sample]
     if not all(d.startswith(prefix) and not d.startswith("00") for d in digits):
         return None
-    mobiles = [d for d, value in zip(digits, sample, strict=True) if is_home_mobile(value, home)]
+    mobiles = [d for d in digits if is_mobile(d[len(prefix) :], home)]
     series = {d[len(prefix) : len(prefix) + 1] for d in mobiles}
     if len(mobiles) < max(SERIES_FEWEST, PEOPLE * len(sample)) or len(series) != 1:
         return None
@@ -92,14 +93,6 @@ def _one_series(sample: list[str], home: str, home_code: int) -> int | None:
     # named (the most of them its people's numbers), and the numbers are held rather than sent as home's.
     shares = {code: _people_share(sample, code) for code in _leading(sample, home_code, PEOPLE)}
     return max(sorted(shares), key=shares.__getitem__) if shares else None
-
-
-def is_home_mobile(value: str, home: str) -> bool:
-    try:
-        number = phonenumbers.parse(value, home)
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in _MOBILE_TYPES
 
 
 @lru_cache(maxsize=8)
@@ -115,7 +108,7 @@ def _series_shares(region: str) -> dict[str, float]:
     counts: dict[str, int] = {}
     for _ in range(SERIES_DRAWS):
         national = "".join(draw.choice("0123456789") for _ in range(draw.choice(lengths)))
-        if is_home_mobile("+" + str(phonenumbers.country_code_for_region(region)) + national, region):
+        if is_mobile(national, region):
             counts[national[0]] = counts.get(national[0], 0) + 1
     total = sum(counts.values())
     return {digit: n / total for digit, n in counts.items()} if total else {}
@@ -131,11 +124,16 @@ def spread(values: ArrowText, rows: np.ndarray) -> list[str]:
 
 
 def _sample(values: list[str]) -> list[str]:
-    distinct = sorted({v for v in values if v})
-    if len(distinct) <= SAMPLE:
+    return evenly({v for v in values if v}, SAMPLE)
+
+
+def evenly(values: set[str], most: int) -> list[str]:
+    """Up to ``most`` of ``values``, evenly spread over their sorted order."""
+    distinct = sorted(values)
+    if len(distinct) <= most:
         return distinct
-    step = len(distinct) / SAMPLE
-    return [distinct[int(i * step)] for i in range(SAMPLE)]
+    step = len(distinct) / most
+    return [distinct[int(i * step)] for i in range(most)]
 
 
 def _people_share(sample: list[str], code: int) -> float:
