@@ -357,7 +357,7 @@ def _first_fitting(
     empty: tuple[str, list[list[object]], HeaderMatch] | None = None
     """The first sheet that fits but holds no row below its header (a template tab before the data)."""
     for name in candidates:
-        _refuse_stray_far_right(p, name)
+        refuse_stray_far_right(p, name)
         rows = sheet_rows(workbook, name)
         search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
         too_short = wanted is None and options.header_row is not None and len(rows) < options.header_row
@@ -405,7 +405,7 @@ def _fitting_table(
     return replace(table, also_fit=also, notes=notes, hidden_sheets=frozenset(hidden_sheets(workbook)))
 
 
-def _refuse_stray_far_right(p: Path, sheet: str) -> None:
+def refuse_stray_far_right(p: Path, sheet: str) -> None:
     """Stop before reading a sheet that a stray value far to the right makes gigabytes large."""
     stray = stray_far_right(p, sheet)
     if stray is not None:

@@ -18,7 +18,7 @@ from importer.normalize.phones import PLACEHOLDERS
 from importer.read.header import HEADER_SEARCH_ROWS, column_letter
 from importer.read.html_tables import html_rows
 from importer.read.sniff import check_source_file, workbook_kind
-from importer.read.source import HTML_SHEET, describe_delimiter, is_row_serial, pick_sheet
+from importer.read.source import HTML_SHEET, describe_delimiter, is_row_serial, pick_sheet, refuse_stray_far_right
 from importer.read.text import RaggedColumns, open_text, parse_table, sep_hint
 from importer.read.workbook import (
     cell_text,
@@ -29,7 +29,7 @@ from importer.read.workbook import (
     open_workbook,
     sheet_rows,
 )
-from importer.read.xlsx_cells import apply_formulas, hidden_cells, stray_far_right
+from importer.read.xlsx_cells import apply_formulas, hidden_cells
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -243,13 +243,7 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
     wanted = [pick_sheet(list(names), sheet, p, hidden=hidden_sheets(workbook))] if sheet is not None else list(names)
     tables = []
     for name in wanted:
-        stray = stray_far_right(p, name)
-        if stray is not None:
-            at = f" (in {stray.cell})" if stray.cell else ""
-            raise SourceError(
-                f"{p} [sheet {name!r}]: its used range is {stray.used}: a stray value far to the right of the data{at}. "
-                "Delete the columns right of the data in Excel and save, then run again."
-            )
+        refuse_stray_far_right(p, name)
         try:
             rows = sheet_rows(workbook, name)
         except SourceError as exc:

@@ -478,10 +478,13 @@ def _weak(
 ) -> None:
     """Country domains, time zones, locales, cities or states (the geocoder's places), postal codes in one country's
     format and the script of names: half a vote (names a tenth) per row."""
-    codes = [c for c in dict.fromkeys(postcodes) if c.strip()]
     for labels, regions, weight in (
         (("place is in", "places are in"), [place_region(p) for p in dict.fromkeys(places) if p.strip()], 0.5),
-        (("postcode is in", "postcodes are in"), list(map(postcode_region, codes)) if codes else [], 0.5),
+        (
+            ("postcode is in", "postcodes are in"),
+            [postcode_region(c) for c in dict.fromkeys(postcodes) if c.strip()],
+            0.5,
+        ),
         (("email is under", "emails are under"), [_email_region(e) for e in emails], 0.5),
         (("time zone is in", "time zones are in"), [_zone_region(z) for z in zones], 0.5),
         (("locale names", "locales name"), [_locale_region(x) for x in locales], 0.5),
