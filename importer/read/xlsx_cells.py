@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, NamedTuple
 
 from importer.read.formulas import literal_value
+from importer.read.ods_rows import ods_hidden_rows
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
@@ -55,16 +56,20 @@ class HiddenCells:
 
 
 def hidden_cells(path: Path, sheet: str) -> HiddenCells:
-    """Error cells and formulas without a stored result in ``sheet`` of an XLSX/XLSM file (none for others)."""
+    """Error cells, hidden rows and formulas without a stored result in ``sheet`` of an XLSX/XLSM file (an ODS's
+    hidden rows; nothing for others)."""
     found = HiddenCells()
     try:
         with zipfile.ZipFile(path) as archive:
+            if "content.xml" in archive.NameToInfo and "xl/workbook.xml" not in archive.NameToInfo:  # an ODS
+                found.hidden_rows = ods_hidden_rows(archive, sheet)
+                return found
             member = _sheet_member(archive, sheet)
             if member is None:
                 return found
-            xml = archive.read(member)
+            xml = _unprefixed(archive.read(member))
             widths = _zero_padded_styles(archive)
-            stale = _FULL_CALC.search(archive.read("xl/workbook.xml")) is not None
+            stale = _FULL_CALC.search(_unprefixed(archive.read("xl/workbook.xml"))) is not None
     except (
         OSError,
         KeyError,
@@ -255,7 +260,7 @@ def _valued_extent(head: bytes, handle: IO[bytes], claimed: str) -> StrayValue |
 def _zero_padded_styles(archive: zipfile.ZipFile) -> dict[int, int]:
     """Cell style index → digits shown, for the styles whose number format pads with zeros (``000000``)."""
     try:
-        styles = archive.read("xl/styles.xml")
+        styles = _unprefixed(archive.read("xl/styles.xml"))
     except KeyError:
         return {}
     formats: dict[bytes, int] = {}
@@ -295,8 +300,8 @@ def column_name(index: int) -> str:
 
 def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
     """The archive member holding the sheet named ``sheet``."""
-    book = archive.read("xl/workbook.xml")
-    rels = archive.read("xl/_rels/workbook.xml.rels")
+    book = _unprefixed(archive.read("xl/workbook.xml"))
+    rels = _unprefixed(archive.read("xl/_rels/workbook.xml.rels"))
     ids = {_unescape(n).decode(): r.decode() for n, r in _SHEET.findall(book)}
     ids.update({_unescape(n).decode(): r.decode() for r, n in _SHEET_ID_FIRST.findall(book)})
     targets = {r.decode(): t.decode() for r, t in _RELATION.findall(rels)}
@@ -306,6 +311,33 @@ def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
         return None
     member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
     return member if member in archive.namelist() else None
+
+
+_NAMESPACES = (
+    (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b""),
+    (b"http://schemas.openxmlformats.org/package/2006/relationships", b""),
+    (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships", b"r:"),
+)
+"""The namespaces our scans name, with the prefix they are written with: elements of a part's own namespace bare
+(``<row>``), the relationship id ``r:id``."""
+_PREFIX_OF = re.compile(rb'xmlns:([A-Za-z_][\w.-]*)\s*=\s*"([^"]*)"')
+
+
+def _unprefixed(xml: bytes) -> bytes:
+    """A part's XML with the prefixes it binds to the namespaces our scans look for (:data:`_NAMESPACES`) spelled as
+    the scans expect: ``<x:row>`` becomes ``<row>`` and ``d4p1:id`` becomes ``r:id``, so a workbook the Open XML SDK
+    or a Java library wrote reads as Excel's own (a prefix is only a name for its namespace)."""
+    if b"xmlns:" not in xml:
+        return xml
+    for prefix, namespace in set(_PREFIX_OF.findall(xml)):
+        wanted = next((spelled for ns, spelled in _NAMESPACES if ns == namespace), None)
+        if wanted is None or prefix + b":" == wanted:
+            continue
+        if wanted:  # an attribute's prefix: `d4p1:id="rId1"`
+            xml = re.sub(rb"(?<=[\s\"'])" + re.escape(prefix) + rb":(?=[\w.-]+\s*=)", wanted, xml)
+        else:  # elements' prefix: `<x:row ...>`, `</x:row>`
+            xml = re.sub(rb"<(/?)" + re.escape(prefix) + rb":", rb"<\1", xml)
+    return xml
 
 
 def _unescape(text: bytes) -> bytes:

@@ -1,0 +1,164 @@
+"""What leadimport finds in a workbook's XML itself (hidden rows, error cells, formulas never computed, zero-padded
+numbers) is found however the file spells its XML: an ODS as an XLSX, an XLSX whose parts use a namespace prefix
+(``<x:worksheet xmlns:x=...>``, as .NET's Open XML SDK and some Java libraries write) as a plain one."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from openpyxl import Workbook
+
+from importer.config import parse_mapping
+from importer.read.ods_rows import ods_hidden_rows
+from importer.read.source import read_source
+
+MAPPING_YAML = "project_id: p\nprocess_id: q\ndefault_region: IN\nfields:\n  name: Name\n  phone: Mobile No.\n"
+MAPPING = parse_mapping(yaml.safe_load(MAPPING_YAML), source="m.yaml", environ={})
+
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def write_ods(path: Path, sheets: dict[str, list[tuple[list[str], dict[str, str]]]], *, prefix: str = "table") -> Path:
+    """An OpenDocument spreadsheet of text cells: per sheet, rows as (cells, the row's table attributes), the table
+    namespace spelled with ``prefix`` (LibreOffice writes ``table``; any prefix is the same XML)."""
+    t = prefix
+    body = []
+    for name, rows in sheets.items():
+        body.append(f'<{t}:table {t}:name="{name}">')
+        for cells, attributes in rows:
+            extra = "".join(f' {t}:{k}="{v}"' for k, v in attributes.items())
+            texts = "".join(
+                f'<{t}:table-cell office:value-type="string"><text:p>{c}</text:p></{t}:table-cell>'
+                if c
+                else f"<{t}:table-cell/>"
+                for c in cells
+            )
+            body.append(f"<{t}:table-row{extra}>{texts}</{t}:table-row>")
+        body.append(f"</{t}:table>")
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        f'xmlns:{t}="{_TABLE}" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f"<office:body><office:spreadsheet>{''.join(body)}</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+        'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", manifest)
+        archive.writestr("content.xml", content)
+    return path
+
+
+def _mapping(tmp_path: Path) -> Path:
+    path = tmp_path / "m.yaml"
+    path.write_text(MAPPING_YAML, encoding="utf-8")
+    return path
+
+
+LEADS = [[f"Lead {i}", f"98200{i:05d}"] for i in range(6)]
+
+
+def test_rows_hidden_in_an_ods_are_named_in_the_summary_like_an_xlsx(tmp_path: Path, run_cli: Any) -> None:
+    """LibreOffice's hidden and filtered rows (``table:visibility``) are read like the others and named in the
+    summary by the rows a person sees, counting the rows a repeat stands for (a blank row written once for two)."""
+    rows: list[tuple[list[str], dict[str, str]]] = [
+        ([""], {}),
+        (["Leads export"], {}),
+        ([""], {"number-rows-repeated": "2"}),
+        (["Name", "Mobile No."], {}),
+    ]
+    for i, lead in enumerate(LEADS):
+        hidden = {2: "collapse", 4: "filter"}.get(i)
+        rows.append((lead, {"visibility": hidden} if hidden else {}))
+    path = write_ods(tmp_path / "filtered.ods", {"Leads": rows})
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "validate", str(path), "--mapping", str(_mapping(tmp_path)), "--report", str(report), "--no-ledger"
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [r["sheet_row"] for r in result.report] == ["6", "7", "8", "9", "10", "11"]
+    assert "2 row(s) are hidden in Excel (filtered out or hidden by hand: rows 8, 10)" in result.output
+
+
+def test_ods_hidden_rows_are_found_by_namespace_not_by_prefix(tmp_path: Path) -> None:
+    """The table namespace written with another prefix than LibreOffice's is the same XML: its hidden rows are found."""
+    rows = [(["Name", "Mobile No."], {})] + [
+        (lead, {"visibility": "filter"} if i == 1 else {}) for i, lead in enumerate(LEADS)
+    ]
+    path = write_ods(tmp_path / "t.ods", {"Leads": rows}, prefix="t")
+    with zipfile.ZipFile(path) as archive:
+        assert ods_hidden_rows(archive, "Leads") == [2]
+
+
+def test_hidden_rows_of_another_ods_sheet_are_not_named(tmp_path: Path) -> None:
+    """Only the sheet read counts: rows hidden in another tab say nothing about this one."""
+    other = [(["x"], {"visibility": "collapse"}) for _ in range(4)]
+    leads = [(["Name", "Mobile No."], {})] + [(lead, {}) for lead in LEADS]
+    path = write_ods(tmp_path / "two.ods", {"Notes": other, "Leads": leads})
+    table = read_source(path, MAPPING)
+    assert table.sheet == "Leads" and not any("hidden" in note for note in table.notes)
+
+
+_MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = b"http://schemas.openxmlformats.org/package/2006/relationships"
+_OFFICE_RELS = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def with_prefixes(plain: Path, out: Path) -> Path:
+    """The same workbook with every SpreadsheetML and relationships part written with namespace prefixes: elements
+    as ``x:`` and ``rel:``, the sheet's relationship id as ``d4p1:id`` (what .NET's XmlWriter names a prefix it
+    makes up)."""
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            for namespace, prefix in ((_MAIN, b"x"), (_RELS, b"rel")):
+                if b'xmlns="' + namespace + b'"' in data:
+                    data = re.sub(rb"<(/?)([A-Za-z][\w.-]*)(?=[\s/>])", rb"<\1" + prefix + rb":\2", data)
+                    data = data.replace(b'xmlns="' + namespace + b'"', b"xmlns:" + prefix + b'="' + namespace + b'"')
+            if b'xmlns:r="' + _OFFICE_RELS + b'"' in data:
+                data = data.replace(b'xmlns:r="', b'xmlns:d4p1="').replace(b" r:id=", b" d4p1:id=")
+            target.writestr(info, data)
+    return out
+
+
+def _busy_workbook(path: Path) -> Path:
+    """A workbook with what only our own XML scans see: hidden rows, an error cell, a formula without a result, an
+    id padded with zeros by its number format, a phone written as a formula of literals."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Leads & more"
+    sheet.append(["Name", "Mobile No.", "Lead ID", "Score", "Total"])
+    for i, lead in enumerate(LEADS):
+        sheet.append([*lead, 120 + i, "#N/A" if i == 1 else i, "=D3*2" if i == 2 else None])
+        sheet.cell(row=i + 2, column=3).number_format = "000000"
+    sheet["B5"] = '="9820000999"'
+    for row in (3, 6):
+        sheet.row_dimensions[row].hidden = True
+    book.save(path)
+    return path
+
+
+def test_an_xlsx_written_with_namespace_prefixes_reads_as_the_plain_one(tmp_path: Path) -> None:
+    """Hidden rows, #N/A, zero-padded ids, formulas never computed and formulas of literals are all found in an
+    XLSX whose parts use namespace prefixes, exactly as in the same workbook written plainly."""
+    plain = _busy_workbook(tmp_path / "plain.xlsx")
+    prefixed = with_prefixes(plain, tmp_path / "prefixed.xlsx")
+    assert b"<x:row" in zipfile.ZipFile(prefixed).read("xl/worksheets/sheet1.xml")
+    want, got = read_source(plain, MAPPING), read_source(prefixed, MAPPING)
+    assert want.cells["Lead ID"].iloc[0] == "000120" and want.cells["Score"].iloc[1] == "#N/A"
+    assert want.cells["Mobile No."].iloc[3] == "9820000999"
+    assert any("hidden in Excel" in note for note in want.notes)
+    assert any("never computed" in note for note in want.notes)
+    assert got.notes == want.notes
+    assert got.cells.equals(want.cells)
