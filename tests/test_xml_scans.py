@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from openpyxl import Workbook
 
@@ -93,7 +92,7 @@ def test_rows_hidden_in_an_ods_are_named_in_the_summary_like_an_xlsx(tmp_path: P
 
 def test_ods_hidden_rows_are_found_by_namespace_not_by_prefix(tmp_path: Path) -> None:
     """The table namespace written with another prefix than LibreOffice's is the same XML: its hidden rows are found."""
-    rows = [(["Name", "Mobile No."], {})] + [
+    rows: list[tuple[list[str], dict[str, str]]] = [(["Name", "Mobile No."], {})] + [
         (lead, {"visibility": "filter"} if i == 1 else {}) for i, lead in enumerate(LEADS)
     ]
     path = write_ods(tmp_path / "t.ods", {"Leads": rows}, prefix="t")
@@ -104,7 +103,7 @@ def test_ods_hidden_rows_are_found_by_namespace_not_by_prefix(tmp_path: Path) ->
 def test_hidden_rows_of_another_ods_sheet_are_not_named(tmp_path: Path) -> None:
     """Only the sheet read counts: rows hidden in another tab say nothing about this one."""
     other = [(["x"], {"visibility": "collapse"}) for _ in range(4)]
-    leads = [(["Name", "Mobile No."], {})] + [(lead, {}) for lead in LEADS]
+    leads: list[tuple[list[str], dict[str, str]]] = [(row, {}) for row in [["Name", "Mobile No."], *LEADS]]
     path = write_ods(tmp_path / "two.ods", {"Notes": other, "Leads": leads})
     table = read_source(path, MAPPING)
     assert table.sheet == "Leads" and not any("hidden" in note for note in table.notes)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from importer.errors import SourceError
+from importer.read.spreadsheetml import is_spreadsheetml
 from importer.read.workbook import WORKBOOK_SUFFIXES
 
 __all__ = ["TEXT_SUFFIXES", "check_source_file", "workbook_kind"]
@@ -24,9 +25,19 @@ def check_source_file(p: Path) -> Path:
             raise SourceError(f"{p}: this is {what}; give the path of a lead file (CSV, XLSX, ...).")
         raise SourceError(f"{p}: file not found.")
     suffix = p.suffix.lower()
+    if suffix == ".xml":  # how older CRMs name an Excel 2003 XML Spreadsheet
+        with p.open("rb") as handle:
+            if is_spreadsheetml(handle.read(4096)):
+                return p
+        raise SourceError(
+            f"{p}: this XML file is not an Excel XML spreadsheet; export the leads as .csv or .xlsx (or open the "
+            "file in Excel and save it so)."
+        )
     if not (suffix in WORKBOOK_SUFFIXES or suffix in TEXT_SUFFIXES or suffix == ""):
         _refuse_archive(p)
-        raise SourceError(f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB or ODS.")
+        raise SourceError(
+            f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB, ODS or Excel XML."
+        )
     return p
 
 
@@ -109,12 +120,7 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
     # A page may open with a PHP notice (<br /><b>Warning</b>: ...) before its table.
     markup = start.startswith(_MARKUP) or (start.startswith("<") and "<table" in start and "</t" in start)
     if markup:
-        if "urn:schemas-microsoft-com:office:spreadsheet" in start or "<workbook" in start:
-            raise SourceError(
-                f"{path}: this is an Excel 2003 XML spreadsheet, which leadimport cannot read. "
-                "Open it in Excel and save it as .xlsx or .csv."
-            )
-        return "html"
+        return "workbook" if is_spreadsheetml(head) else "html"  # an Excel 2003 XML Spreadsheet, or a web page
     return "text"
 
 

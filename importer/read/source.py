@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from python_calamine import CalamineWorkbook
 
 from importer.columns import (
     column_blocks,
@@ -48,6 +47,7 @@ from importer.read.sniff import check_source_file, workbook_kind
 from importer.read.split_cells import mend_split_cells, split_cells_note
 from importer.read.text import DELIMITER_NAMES, open_text, parse_table, sep_hint
 from importer.read.workbook import (
+    Workbook,
     blank_row,
     cell_text,
     column_texts,
@@ -56,10 +56,11 @@ from importer.read.workbook import (
     name_header_merges,
     open_workbook,
     opening_rows,
+    sheet_hidden_cells,
     sheet_rows,
     sheets_by_preference,
 )
-from importer.read.xlsx_cells import HiddenCells, apply_formulas, hidden_cells, sheet_notes, stray_far_right
+from importer.read.xlsx_cells import HiddenCells, apply_formulas, sheet_notes, stray_far_right
 from importer.text_columns import TextColumns
 
 HTML_SHEET = "HTML table"
@@ -339,13 +340,13 @@ def _read_workbook(p: Path, mapping: LeadMapping, options: ReadOptions) -> Sourc
     )
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The sheet's XML is unzipped and searched beside calamine's reading (zlib lets go of the GIL).
-        hidden = {candidates[0]: pool.submit(hidden_cells, p, candidates[0])} if candidates else {}
+        hidden = {candidates[0]: pool.submit(sheet_hidden_cells, workbook, p, candidates[0])} if candidates else {}
         return _first_fitting(p, workbook, mapping, options, candidates, hidden)
 
 
 def _first_fitting(
     p: Path,
-    workbook: CalamineWorkbook,
+    workbook: Workbook,
     mapping: LeadMapping,
     options: ReadOptions,
     candidates: list[str],
@@ -384,7 +385,7 @@ def _first_fitting(
 
 def _fitting_table(
     p: Path,
-    workbook: CalamineWorkbook,
+    workbook: Workbook,
     mapping: LeadMapping,
     candidates: list[str],
     hidden: dict[str, Future[HiddenCells]],
@@ -395,7 +396,7 @@ def _fitting_table(
     skipped: tuple[str, list[list[object]], HeaderMatch] | None,
 ) -> SourceTable:
     """The sheet chosen, read, with the sheets after it that fit too (and any header-only one passed over)."""
-    cells = hidden[name].result() if name in hidden else hidden_cells(p, name)
+    cells = hidden[name].result() if name in hidden else sheet_hidden_cells(workbook, p, name)
     table = _workbook_table(p, name, list(workbook.sheet_names), rows, match, cells)
     later = candidates[candidates.index(name) + 1 :] if len(candidates) > 1 else []
     also = tuple(n for n in later if _fits(workbook, n, mapping, p))
@@ -418,7 +419,7 @@ def refuse_stray_far_right(p: Path, sheet: str) -> None:
         )
 
 
-def _fits(workbook: CalamineWorkbook, name: str, mapping: LeadMapping, p: Path) -> bool:
+def _fits(workbook: Workbook, name: str, mapping: LeadMapping, p: Path) -> bool:
     """Whether a sheet's opening rows hold a header the mapping fits (only those rows are read)."""
     if stray_far_right(p, name) is not None:
         return False

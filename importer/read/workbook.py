@@ -13,6 +13,8 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from importer.errors import SourceError
 from importer.read.guards import check_workbook
 from importer.read.ole import Damaged, check_compound_file
+from importer.read.spreadsheetml import XmlWorkbook, is_spreadsheetml
+from importer.read.xlsx_cells import HiddenCells, hidden_cells
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 # Excel keeps 15 significant digits; a whole number above this was rounded by Excel.
@@ -21,9 +23,16 @@ LARGE_USED_RANGE = 250_000
 """Rows in a sheet's used range above which it is read row by row."""
 
 
-def open_workbook(path: Path) -> CalamineWorkbook:
+Workbook = CalamineWorkbook | XmlWorkbook
+"""A workbook as the readers use it: calamine's, or an Excel 2003 XML Spreadsheet read into the same shape."""
+
+
+def open_workbook(path: Path) -> Workbook:
     """Open a workbook, or say clearly why it cannot be opened (or why it is not opened: a zip bomb)."""
     check_workbook(path)
+    with path.open("rb") as handle:
+        if is_spreadsheetml(handle.read(4096)):
+            return XmlWorkbook.from_path(path)
     try:
         if path.suffix.lower() in WORKBOOK_SUFFIXES:
             try:
@@ -62,14 +71,23 @@ def _encrypted(path: Path) -> bool:
     return "EncryptedPackage" in names or "EncryptionInfo" in names
 
 
-def sheets_by_preference(workbook: CalamineWorkbook) -> list[str]:
+def sheet_hidden_cells(workbook: Workbook, path: Path, name: str) -> HiddenCells:
+    """What the workbook reader does not give of a sheet (hidden rows, error cells, formulas without a result, ids
+    padded with zeros): from the XML of an XLSX or ODS, from the parsed sheet of an XML Spreadsheet."""
+    if isinstance(workbook, XmlWorkbook):
+        sheet = workbook.get_sheet_by_name(name)
+        return HiddenCells(hidden_rows=list(sheet.hidden_rows), padded=dict(sheet.padded))
+    return hidden_cells(path, name)
+
+
+def sheets_by_preference(workbook: Workbook) -> list[str]:
     """The sheet names, visible sheets first: a hidden sheet (old data, lookups) is tried only after them."""
     hidden = hidden_sheets(workbook)
     names = list(workbook.sheet_names)
     return [n for n in names if n not in hidden] + [n for n in names if n in hidden]
 
 
-def hidden_sheets(workbook: CalamineWorkbook) -> set[str]:
+def hidden_sheets(workbook: Workbook) -> set[str]:
     """The names of sheets Excel does not show as tabs (hidden or very hidden)."""
     try:
         return {m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
@@ -77,7 +95,7 @@ def hidden_sheets(workbook: CalamineWorkbook) -> set[str]:
         return set()
 
 
-def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
+def sheet_rows(workbook: Workbook, name: str) -> list[list[object]]:
     """Every row of a sheet from cell A1 to its last row with a value, so list index + 1 is Excel's row number.
 
     Rows after the last value are left out: a stray space far down (Excel's used range then reaching row
@@ -106,7 +124,7 @@ def sheet_rows(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
         raise SourceError(f"sheet {name!r} cannot be read: {exc}") from None
 
 
-def opening_rows(workbook: CalamineWorkbook, name: str, limit: int) -> list[list[object]]:
+def opening_rows(workbook: Workbook, name: str, limit: int) -> list[list[object]]:
     """The first ``limit`` rows of a sheet as :func:`sheet_rows` gives them, without reading the rest."""
     sheet = workbook.get_sheet_by_name(name)
     pad: list[object] = [""] * (sheet.start[1] if sheet.start else 0)
@@ -132,7 +150,7 @@ def _fill_merged_down(rows: list[list[object]], merged: object) -> list[list[obj
     return rows
 
 
-def merged_ranges(workbook: CalamineWorkbook, name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+def merged_ranges(workbook: Workbook, name: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """A sheet's merged cells, as ((top, left), (bottom, right)), 0-based (none where the format keeps none)."""
     try:
         merged = workbook.get_sheet_by_name(name).merged_cell_ranges
@@ -159,7 +177,7 @@ def name_merged_header(header: list[str], row: int, merged: Sequence[tuple[tuple
 
 
 def name_header_merges(
-    workbook: CalamineWorkbook, name: str, preview: list[list[str]], rows: list[list[object]] | None, row: int = -1
+    workbook: Workbook, name: str, preview: list[list[str]], rows: list[list[object]] | None, row: int = -1
 ) -> bool:
     """:func:`name_merged_header` on the header row ``row`` of a sheet's ``preview`` (and of its ``rows``); on every
     row of ``preview`` when ``row`` is -1 (to see whether any row fits a mapping)."""

@@ -27,9 +27,10 @@ from importer.read.workbook import (
     merged_ranges,
     name_merged_header,
     open_workbook,
+    sheet_hidden_cells,
     sheet_rows,
 )
-from importer.read.xlsx_cells import apply_formulas, hidden_cells
+from importer.read.xlsx_cells import apply_formulas
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -248,7 +249,7 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
-        apply_formulas(rows, hidden_cells(p, name))  # ="9876543210" as read and sent, not its stored 0
+        apply_formulas(rows, sheet_hidden_cells(workbook, p, name))  # ="9876543210" as read and sent, not its stored 0
         # a header row asked for is the chosen sheet's (the others keep theirs, as they are only offered)
         asked = header_row if sheet is not None else None
         tables.append(

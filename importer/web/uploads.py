@@ -16,7 +16,7 @@ from importer.web.jobs import Task
 from importer.web.mapping_form import Described, MappingForm
 from importer.web.review import Review
 
-SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".xml")
 _REFUSED = frozenset('/\\:*?"<>|')
 _RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))})
 

@@ -1,0 +1,267 @@
+"""Excel 2003 XML Spreadsheets (SpreadsheetML: ``<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">``),
+which older CRMs and many "Export to Excel" buttons save as .xls or .xml, read into the shape the workbook reader
+gives (:class:`XmlWorkbook` answers what :mod:`importer.read.workbook` asks of a calamine workbook).
+
+The file is parsed once, streamed, by namespace (any prefix), with no document type allowed
+(:mod:`importer.read.safe_xml`). Rows and cells are placed where Excel shows them: ``ss:Index`` skips rows and
+columns, ``ss:MergeAcross`` and ``ss:MergeDown`` cover cells (kept as merged ranges), ``ss:Span`` stands for
+rows written once. Data types are read as Excel holds them: Number as a number (so ``9876543210`` and a zero-padded
+``NumberFormat`` show as in any workbook), DateTime as a date, Boolean, Error (``#N/A``) and String as text (rich
+text's pieces joined). Hidden rows (``ss:Hidden``, filtered out) and hidden sheets (``<Visible>SheetHidden``) are
+reported as an XLSX's are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.parsers import expat
+
+from python_calamine import SheetVisibleEnum
+
+from importer.errors import SourceError
+from importer.read.safe_xml import NAMESPACE_SEPARATOR, safe_parser
+
+__all__ = ["XmlSheet", "XmlWorkbook", "is_spreadsheetml"]
+
+_SS = "urn:schemas-microsoft-com:office:spreadsheet" + NAMESPACE_SEPARATOR
+_X = "urn:schemas-microsoft-com:office:excel" + NAMESPACE_SEPARATOR
+_WORKSHEET, _ROW, _CELL, _DATA = _SS + "Worksheet", _SS + "Row", _SS + "Cell", _SS + "Data"
+_STYLE, _NUMBER_FORMAT, _VISIBLE = _SS + "Style", _SS + "NumberFormat", _X + "Visible"
+_HIDDEN_STATES = {"SheetHidden": SheetVisibleEnum.Hidden, "SheetVeryHidden": SheetVisibleEnum.VeryHidden}
+_ZEROS = re.compile(r"0{2,}")
+CellValue = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
+"""A cell as calamine gives it."""
+MAX_ROWS, MAX_COLUMNS = 1 << 20, 1 << 14
+"""Excel's grid: an index past it is a damaged file."""
+
+
+def is_spreadsheetml(head: bytes) -> bool:
+    """Whether the start of a file is an Excel 2003 XML Spreadsheet."""
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    text = head.decode("utf-16" if utf16 else "utf-8", errors="ignore").lower()
+    return "urn:schemas-microsoft-com:office:spreadsheet" in text or 'progid="excel.sheet"' in text
+
+
+@dataclass(frozen=True, slots=True)
+class SheetMetadata:
+    """A sheet's name and whether Excel shows its tab (as calamine describes a sheet)."""
+
+    name: str
+    visible: SheetVisibleEnum
+
+
+@dataclass(slots=True)
+class XmlSheet:
+    """One worksheet: its rows from A1 (list index + 1 is Excel's row number), as calamine's ``to_python`` gives."""
+
+    rows: list[list[CellValue]] = field(default_factory=list)
+    merged_cell_ranges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    hidden_rows: list[int] = field(default_factory=list)
+    """0-based rows Excel does not show (filtered out, or hidden by hand)."""
+    padded: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Whole numbers shown with leading zeros by their number format (``000123``), as shown."""
+    start: tuple[int, int] = (0, 0)
+
+    @property
+    def height(self) -> int:
+        return len(self.rows)
+
+    def to_python(self, *, skip_empty_area: bool = False) -> list[list[CellValue]]:
+        """The rows, each as long as the widest (calamine's shape)."""
+        width = max((len(r) for r in self.rows), default=0)
+        return [[*r, *([""] * (width - len(r)))] for r in self.rows]
+
+    def iter_rows(self) -> Iterator[list[CellValue]]:
+        yield from self.to_python()
+
+
+@dataclass(slots=True)
+class XmlWorkbook:
+    """An Excel 2003 XML Spreadsheet, read whole."""
+
+    path: str
+    sheets: dict[str, XmlSheet] = field(default_factory=dict)
+    sheets_metadata: list[SheetMetadata] = field(default_factory=list)
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.sheets)
+
+    def get_sheet_by_name(self, name: str) -> XmlSheet:
+        return self.sheets[name]
+
+    @classmethod
+    def from_path(cls, path: Path) -> XmlWorkbook:
+        """Parse the file, or say where its XML is broken (an export that wrote a bare ``&`` or was cut short)."""
+        reader = _Reader(cls(str(path)))
+        parser = safe_parser(str(path))
+        parser.StartElementHandler = reader.start
+        parser.EndElementHandler = reader.end
+        parser.CharacterDataHandler = reader.text
+        parser.buffer_text = True
+        try:
+            with path.open("rb") as handle:
+                parser.ParseFile(handle)
+        except expat.ExpatError as exc:
+            raise SourceError(
+                f"{path}: this Excel 2003 XML spreadsheet is not well-formed XML at line {exc.lineno}, column "
+                f"{exc.offset + 1} ({expat.ErrorString(exc.code)}): the program that exported it wrote it wrongly, "
+                "or it was cut short. Open it in Excel and save it as .xlsx or .csv, or export it again.",
+                file=str(path),
+            ) from None
+        except (LookupError, ValueError) as exc:  # an encoding Python does not know, an index past Excel's grid
+            raise SourceError(
+                f"{path}: this Excel 2003 XML spreadsheet cannot be read ({exc}).", file=str(path)
+            ) from None
+        if not reader.book.sheets:
+            raise SourceError(f"{path}: this Excel 2003 XML spreadsheet holds no worksheet.", file=str(path))
+        return reader.book
+
+
+def _attribute(attributes: dict[str, str], name: str) -> str | None:
+    """An ``ss:`` attribute, also when a generator wrote it without its prefix."""
+    value = attributes.get(_SS + name)
+    return value if value is not None else attributes.get(name)
+
+
+def _index(attributes: dict[str, str], name: str, limit: int) -> int | None:
+    text = _attribute(attributes, name)
+    if text is None or not text.strip():
+        return None
+    value = int(text)
+    if not 0 <= value <= limit:
+        raise ValueError(f"ss:{name}={value} is past Excel's grid")
+    return value
+
+
+class _Reader:
+    """The expat handlers: a worksheet's rows as they are read."""
+
+    def __init__(self, book: XmlWorkbook) -> None:
+        self.book = book
+        self.sheet: XmlSheet | None = None
+        self.row = -1  # 0-based row being read
+        self.column = 0  # 0-based column of the next cell
+        self.cell: tuple[int, str, str | None] | None = None  # column, data type, style
+        self.data: list[str] | None = None  # text of the cell's Data being read
+        self.depth = 0  # elements open inside that Data (rich text)
+        self.level = 0  # elements open
+        self.cell_level = 0  # elements open around the cell's own Data
+        self.visible: list[str] | None = None
+        self.style: str | None = None
+        self.zero_styles: dict[str, int] = {}
+        self.parents: dict[str, str] = {}
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        self.level += 1
+        if self.data is not None:
+            self.depth += 1
+        elif name == _ROW and self.sheet is not None:
+            at = _index(attributes, "Index", MAX_ROWS)
+            self.row = at - 1 if at else self.row + 1
+            self.column = 0
+            span = _index(attributes, "Span", MAX_ROWS) or 0
+            if _attribute(attributes, "Hidden") in ("1", "true"):
+                self.sheet.hidden_rows.extend(range(self.row, self.row + span + 1))
+        elif name == _CELL and self.sheet is not None:
+            at = _index(attributes, "Index", MAX_COLUMNS)
+            column = at - 1 if at else self.column
+            across = _index(attributes, "MergeAcross", MAX_COLUMNS) or 0
+            down = _index(attributes, "MergeDown", MAX_ROWS) or 0
+            if across or down:
+                self.sheet.merged_cell_ranges.append(((self.row, column), (self.row + down, column + across)))
+            self.column = column + across + 1
+            self.cell = (column, "", _attribute(attributes, "StyleID"))
+            self.cell_level = self.level
+        elif name == _DATA and self.cell is not None and self.level == self.cell_level + 1:  # not a comment's
+            self.cell = (self.cell[0], _attribute(attributes, "Type") or "String", self.cell[2])
+            self.data, self.depth = [], 0
+        elif name == _WORKSHEET:
+            sheet_name = _attribute(attributes, "Name") or f"Sheet{len(self.book.sheets) + 1}"
+            self.sheet, self.row = XmlSheet(), -1
+            self.book.sheets[sheet_name] = self.sheet
+            self.book.sheets_metadata.append(SheetMetadata(sheet_name, SheetVisibleEnum.Visible))
+        elif name == _VISIBLE:
+            self.visible = []
+        elif name == _STYLE:
+            self.style = _attribute(attributes, "ID")
+            parent = _attribute(attributes, "Parent")
+            if self.style and parent:
+                self.parents[self.style] = parent
+        elif name == _NUMBER_FORMAT and self.style:
+            shown = (_attribute(attributes, "Format") or "").split(";")[0].replace('"', "")
+            if _ZEROS.fullmatch(shown):
+                self.zero_styles[self.style] = len(shown)
+
+    def text(self, data: str) -> None:
+        if self.data is not None:
+            self.data.append(data)
+        elif self.visible is not None:
+            self.visible.append(data)
+
+    def end(self, name: str) -> None:
+        self.level -= 1
+        if self.data is not None:
+            if self.depth:
+                self.depth -= 1
+                return
+            self._store("".join(self.data))
+            self.data = None
+        elif name == _CELL:
+            self.cell = None
+        elif name == _VISIBLE and self.visible is not None:
+            state = _HIDDEN_STATES.get("".join(self.visible).strip())
+            if state is not None and self.book.sheets_metadata:
+                self.book.sheets_metadata[-1] = SheetMetadata(self.book.sheets_metadata[-1].name, state)
+            self.visible = None
+        elif name == _WORKSHEET:
+            self.sheet = None
+        elif name == _STYLE:
+            self.style = None
+
+    def _store(self, text: str) -> None:
+        if self.sheet is None or self.cell is None or self.row < 0:
+            return
+        column, kind, style = self.cell
+        value = _value(kind, text)
+        rows = self.sheet.rows
+        while len(rows) <= self.row:
+            rows.append([])
+        row = rows[self.row]
+        if len(row) <= column:
+            row.extend([""] * (column + 1 - len(row)))
+        row[column] = value
+        width = self._zero_width(style)
+        if width and isinstance(value, float) and value.is_integer() and value >= 0:
+            self.sheet.padded[(self.row, column)] = str(int(value)).zfill(width)
+
+    def _zero_width(self, style: str | None) -> int:
+        """Digits a style's number format pads to (``000000``), following its parents; 0 when none."""
+        seen: set[str] = set()
+        while style and style not in seen:
+            if style in self.zero_styles:
+                return self.zero_styles[style]
+            seen.add(style)
+            style = self.parents.get(style)
+        return 0
+
+
+def _value(kind: str, text: str) -> CellValue:
+    """A cell's value as a workbook reader gives it: a number, a date, a truth value, or text."""
+    if kind == "Number":
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if kind == "DateTime":
+        try:
+            return dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            return text
+    if kind == "Boolean":
+        return text.strip() in ("1", "true", "TRUE")
+    return text

@@ -1,0 +1,175 @@
+"""Excel 2003 XML Spreadsheets (SpreadsheetML), as older CRMs and "Export to Excel" buttons save them as .xls or
+.xml, are read like any workbook: sheets, rows and cells where Excel shows them, types as Excel holds them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from importer.config import parse_mapping
+from importer.errors import SourceError
+from importer.read.source import ReadOptions, read_source
+from importer.sandbox.server import Sandbox
+from tests.conftest import PROCESS, PROJECT, CliRun, by_row
+from tests.sandbox_util import good_phones, run_env
+
+MAPPING_YAML = f"""
+project_id: {PROJECT}
+process_id: {PROCESS}
+default_region: IN
+fields:
+  name: Name
+  phone: Mobile No.
+  email:
+    columns: [Email]
+    required: false
+metadata:
+  lead_id:
+    columns: [Lead ID]
+    required: false
+  created:
+    columns: [Created]
+    required: false
+"""
+MAPPING = parse_mapping(yaml.safe_load(MAPPING_YAML), source="m.yaml", environ={})
+PHONES = good_phones(6, seed=2003)
+
+_HEAD = """<?xml version="1.0" encoding="{encoding}"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:o="urn:schemas-microsoft-com:office:office"
+ xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"
+ xmlns:html="http://www.w3.org/TR/REC-html40">
+ <Styles>
+  <Style ss:ID="Default" ss:Name="Normal"><Alignment ss:Vertical="Bottom"/></Style>
+  <Style ss:ID="s21"><NumberFormat ss:Format="000000"/></Style>
+  <Style ss:ID="s22" ss:Parent="s21"><Font ss:Bold="1"/></Style>
+  <Style ss:ID="s23"><NumberFormat ss:Format="Short Date"/></Style>
+ </Styles>
+"""
+
+
+def _lead(i: int, *, hidden: bool = False, index: int | None = None) -> str:
+    row = f'<Row ss:Index="{index}"' if index else "<Row"
+    row += ' ss:Hidden="1">' if hidden else ">"
+    return (
+        f'{row}<Cell><Data ss:Type="String">Lead {i}</Data></Cell>'
+        f'<Cell><Data ss:Type="Number">{PHONES[i]}</Data></Cell>'
+        # no Email cell: the next one names its column (a gap Excel writes for an empty cell)
+        f'<Cell ss:Index="4" ss:StyleID="{"s22" if i % 2 else "s21"}"><Data ss:Type="Number">{120 + i}</Data></Cell>'
+        f'<Cell ss:StyleID="s23"><Data ss:Type="DateTime">2024-01-{15 + i}T00:00:00.000</Data></Cell></Row>\n'
+    )
+
+
+def spreadsheet_xml(*, encoding: str = "UTF-8") -> str:
+    """A workbook as Excel 2003 saves one: a hidden sheet of old leads first, then the leads (a title merged across
+    the columns, a blank row left out by ss:Index, a header, leads with one hidden row and a rich-text name with a
+    comment), then a visible sheet that fits too."""
+    old = "".join(_lead(i) for i in range(2))
+    return (
+        _HEAD.format(encoding=encoding)
+        + f"""<Worksheet ss:Name="Old"><Table>
+  <Row><Cell><Data ss:Type="String">Name</Data></Cell><Cell><Data ss:Type="String">Mobile No.</Data></Cell></Row>
+  {old}</Table>
+  <WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible></WorksheetOptions>
+ </Worksheet>
+ <Worksheet ss:Name="Leads &amp; Co"><Table ss:ExpandedColumnCount="5" x:FullColumns="1" x:FullRows="1">
+  <Column ss:Width="120"/>
+  <Row><Cell ss:MergeAcross="4"><Data ss:Type="String">Leads export</Data></Cell></Row>
+  <Row ss:Index="3"><Cell><Data ss:Type="String">Name</Data></Cell><Cell><Data ss:Type="String">Mobile No.</Data></Cell>
+   <Cell><Data ss:Type="String">Email</Data></Cell><Cell><Data ss:Type="String">Lead ID</Data></Cell>
+   <Cell><Data ss:Type="String">Created</Data></Cell></Row>
+  {_lead(0)}{_lead(1, hidden=True)}{_lead(2)}
+  <Row><Cell><ss:Data ss:Type="String" xmlns="http://www.w3.org/TR/REC-html40"><B>Lead</B> 3</ss:Data>
+   <Comment ss:Author="Sales"><ss:Data xmlns="http://www.w3.org/TR/REC-html40">call after 6</ss:Data></Comment></Cell>
+   <Cell><Data ss:Type="Number">{PHONES[3]}</Data></Cell><Cell ss:Index="4"><Data ss:Type="Error">#N/A</Data></Cell></Row>
+  {_lead(4, index=9)}
+ </Table>
+ <WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><FreezePanes/><FrozenNoSplit/>
+  <SplitHorizontal>3</SplitHorizontal></WorksheetOptions>
+  <AutoFilter x:Range="R3C1:R9C5" xmlns="urn:schemas-microsoft-com:office:excel"></AutoFilter>
+ </Worksheet>
+ <Worksheet ss:Name="More"><Table>
+  <Row><Cell><Data ss:Type="String">Name</Data></Cell><Cell><Data ss:Type="String">Mobile No.</Data></Cell></Row>
+  {_lead(5)}</Table></Worksheet>
+</Workbook>
+"""
+    )
+
+
+@pytest.mark.parametrize("name", ["export.xls", "export.xml"])
+def test_an_excel_2003_xml_spreadsheet_reads_like_a_workbook(tmp_path: Path, name: str) -> None:
+    """The first visible sheet that fits is read, rows numbered as Excel shows them (ss:Index gaps kept), cells
+    placed by ss:Index, numbers as shown (no .0, zeros of a 000000 format kept through a parent style), dates as
+    dates, #N/A as shown, rich text joined, a comment left out; the hidden row and the other fitting sheets named."""
+    path = tmp_path / name
+    path.write_text(spreadsheet_xml(), encoding="utf-8")
+    table = read_source(path, MAPPING)
+    assert table.sheet == "Leads & Co" and table.header_row == 3
+    assert table.sheet_row.tolist() == [4, 5, 6, 7, 8, 9]
+    cells = table.cells
+    assert cells["Name"].tolist() == ["Lead 0", "Lead 1", "Lead 2", "Lead 3", "", "Lead 4"]
+    assert cells["Mobile No."].tolist() == [PHONES[0], PHONES[1], PHONES[2], PHONES[3], "", PHONES[4]]
+    assert cells["Email"].tolist() == [""] * 6
+    assert cells["Lead ID"].tolist() == ["000120", "000121", "000122", "#N/A", "", "000124"]
+    assert cells["Created"].tolist()[0] == "2024-01-15"
+    assert any("1 row(s) are hidden in Excel (filtered out or hidden by hand: rows 5)" in n for n in table.notes)
+    assert table.also_fit == ("More", "Old") and table.hidden_sheets == frozenset({"Old"})
+    assert read_source(path, MAPPING, ReadOptions(sheet="Old")).cells["Name"].tolist() == ["Lead 0", "Lead 1"]
+
+
+def test_an_xml_spreadsheet_is_imported_once_with_every_row_in_the_report(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`run` sends the XML spreadsheet's leads to the CRM with their metadata, and the report accounts for every
+    row: the blank row skipped."""
+    path = tmp_path / "crm-export.xls"
+    path.write_text(spreadsheet_xml(encoding="windows-1252"), encoding="cp1252")
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(MAPPING_YAML)), "--report", str(report), "--no-ledger",
+        env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    rows = by_row(result.report)
+    assert sorted(rows) == [4, 5, 6, 7, 8, 9]
+    assert rows[8]["status"] == "skipped" and all(rows[n]["status"] == "accepted" for n in (4, 5, 6, 7, 9))
+    stored = {lead["phone"]: lead for lead in sandbox.leads()}
+    assert set(stored) == {"+91" + PHONES[i] for i in range(5)}
+    assert "000120" in str(stored["+91" + PHONES[0]]) and "2024-01-15" in str(stored["+91" + PHONES[0]])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            spreadsheet_xml().replace("Leads export", "Leads & export"),
+            "not well-formed XML at line 21, column",
+        ),
+        (
+            spreadsheet_xml().replace(
+                "<Workbook", '<!DOCTYPE lol [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>\n<Workbook', 1
+            ),
+            "declares a document type",
+        ),
+        (spreadsheet_xml()[:2000], "not well-formed XML"),
+    ],
+)
+def test_a_broken_xml_spreadsheet_is_refused_saying_where(tmp_path: Path, content: str, message: str) -> None:
+    """A bare & an export wrote, entity declarations (never expanded), a file cut short: a SourceError naming the
+    file and the place, never a traceback."""
+    path = tmp_path / "bad.xls"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SourceError, match=message) as err:
+        read_source(path, MAPPING)
+    assert "bad.xls" in str(err.value)
+
+
+def test_an_xml_file_that_is_no_spreadsheet_is_refused(tmp_path: Path) -> None:
+    """A .xml file of another kind (an RSS feed, a CRM's own XML) is named for what it is not."""
+    path = tmp_path / "feed.xml"
+    path.write_text('<?xml version="1.0"?><rss><channel/></rss>', encoding="utf-8")
+    with pytest.raises(SourceError, match="not an Excel XML spreadsheet"):
+        read_source(path, MAPPING)
