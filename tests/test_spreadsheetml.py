@@ -173,3 +173,20 @@ def test_an_xml_file_that_is_no_spreadsheet_is_refused(tmp_path: Path) -> None:
     path.write_text('<?xml version="1.0"?><rss><channel/></rss>', encoding="utf-8")
     with pytest.raises(SourceError, match="not an Excel XML spreadsheet"):
         read_source(path, MAPPING)
+
+
+def test_a_number_reads_as_its_format_shows_it(tmp_path: Path) -> None:
+    """A phone typed as a number and formatted "+44 "0000 000000 (through a parent style) reads with the country
+    code Excel shows, as in an XLSX."""
+    xml = _HEAD.format(encoding="UTF-8").replace(
+        " </Styles>",
+        '  <Style ss:ID="uk"><NumberFormat ss:Format="&quot;+44 &quot;0000\\ 000000"/></Style>\n'
+        '  <Style ss:ID="uk2" ss:Parent="uk"/>\n </Styles>',
+    )
+    xml += """<Worksheet ss:Name="Leads"><Table>
+  <Row><Cell><Data ss:Type="String">Name</Data></Cell><Cell><Data ss:Type="String">Mobile No.</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">Amy</Data></Cell><Cell ss:StyleID="uk2"><Data ss:Type="Number">7400123456</Data></Cell></Row>
+ </Table></Worksheet></Workbook>"""
+    path = tmp_path / "uk.xml"
+    path.write_text(xml, encoding="utf-8")
+    assert read_source(path, MAPPING).cells["Mobile No."].tolist() == ["+44 7400 123456"]

@@ -60,7 +60,7 @@ from importer.read.workbook import (
     sheet_rows,
     sheets_by_preference,
 )
-from importer.read.xlsx_cells import HiddenCells, apply_formulas, sheet_notes, stray_far_right
+from importer.read.xlsx_cells import HiddenCells, apply_formulas, apply_shown, sheet_notes, stray_far_right
 from importer.text_columns import TextColumns
 
 HTML_SHEET = "HTML table"
@@ -442,6 +442,7 @@ def _workbook_table(
     for (r, c), text in hidden.padded.items():  # 000123 as the sheet shows it (calamine reads 123)
         if match.data_start <= r < len(rows) and c < len(rows[r]) and c != phone and _whole(rows[r][c]):
             rows[r][c] = text
+    apply_shown(rows, hidden, match.data_start)  # +91 98220 33445, LD-00123 as the sheet shows them
     apply_formulas(rows, hidden)  # ="9876543210" written by a script with no result, or a result of 0
     width = max([len(match.headers)] + [len(r) for r in rows[match.data_start :]])
     columns = column_texts(rows, match.data_start, width)

@@ -6,7 +6,7 @@ The file is parsed once, streamed, by namespace (any prefix), with no document t
 (:mod:`importer.read.safe_xml`). Rows and cells are placed where Excel shows them: ``ss:Index`` skips rows and
 columns, ``ss:MergeAcross`` and ``ss:MergeDown`` cover cells (kept as merged ranges), ``ss:Span`` stands for
 rows written once. Data types are read as Excel holds them: Number as a number (so ``9876543210`` and a zero-padded
-``NumberFormat`` show as in any workbook), DateTime as a date, Boolean, Error (``#N/A``) and String as text (rich
+``NumberFormat`` or one of digits and text show as in any workbook), DateTime as a date, Boolean, Error (``#N/A``) and String as text (rich
 text's pieces joined). Hidden rows (``ss:Hidden``, filtered out) and hidden sheets (``<Visible>SheetHidden``) are
 reported as an XLSX's are.
 """
@@ -23,6 +23,7 @@ from xml.parsers import expat
 from python_calamine import SheetVisibleEnum
 
 from importer.errors import SourceError
+from importer.read.number_formats import Sections, digits_template, shown_number
 from importer.read.safe_xml import NAMESPACE_SEPARATOR, safe_parser
 
 __all__ = ["XmlSheet", "XmlWorkbook", "is_spreadsheetml"]
@@ -64,6 +65,8 @@ class XmlSheet:
     """0-based rows Excel does not show (filtered out, or hidden by hand)."""
     padded: dict[tuple[int, int], str] = field(default_factory=dict)
     """Whole numbers shown with leading zeros by their number format (``000123``), as shown."""
+    shown: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Whole numbers their number format shows with text around the digits (``+91 98220 33445``), as shown."""
     start: tuple[int, int] = (0, 0)
 
     @property
@@ -154,6 +157,7 @@ class _Reader:
         self.visible: list[str] | None = None
         self.style: str | None = None
         self.zero_styles: dict[str, int] = {}
+        self.shapes: dict[str, Sections] = {}
         self.parents: dict[str, str] = {}
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
@@ -196,6 +200,8 @@ class _Reader:
             shown = (_attribute(attributes, "Format") or "").split(";")[0].replace('"', "")
             if _ZEROS.fullmatch(shown):
                 self.zero_styles[self.style] = len(shown)
+            elif (sections := digits_template(_attribute(attributes, "Format") or "")) is not None:
+                self.shapes[self.style] = sections
 
     def text(self, data: str) -> None:
         if self.data is not None:
@@ -235,19 +241,24 @@ class _Reader:
         if len(row) <= column:
             row.extend([""] * (column + 1 - len(row)))
         row[column] = value
-        width = self._zero_width(style)
-        if width and isinstance(value, float) and value.is_integer() and value >= 0:
-            self.sheet.padded[(self.row, column)] = str(int(value)).zfill(width)
+        if not (isinstance(value, float) and value.is_integer() and value >= 0):
+            return
+        style = self._format_style(style)
+        if style in self.zero_styles:
+            self.sheet.padded[(self.row, column)] = str(int(value)).zfill(self.zero_styles[style])
+        elif style in self.shapes and (shown := shown_number(int(value), self.shapes[style])) is not None:
+            self.sheet.shown[(self.row, column)] = shown
 
-    def _zero_width(self, style: str | None) -> int:
-        """Digits a style's number format pads to (``000000``), following its parents; 0 when none."""
+    def _format_style(self, style: str | None) -> str | None:
+        """The style, or the parent it takes its number format from, whose format pads with zeros or shows digits
+        with text; None when none does."""
         seen: set[str] = set()
         while style and style not in seen:
-            if style in self.zero_styles:
-                return self.zero_styles[style]
+            if style in self.zero_styles or style in self.shapes:
+                return style
             seen.add(style)
             style = self.parents.get(style)
-        return 0
+        return None
 
 
 def _value(kind: str, text: str) -> CellValue:

@@ -76,7 +76,7 @@ def sheet_hidden_cells(workbook: Workbook, path: Path, name: str) -> HiddenCells
     padded with zeros): from the XML of an XLSX or ODS, from the parsed sheet of an XML Spreadsheet."""
     if isinstance(workbook, XmlWorkbook):
         sheet = workbook.get_sheet_by_name(name)
-        return HiddenCells(hidden_rows=list(sheet.hidden_rows), padded=dict(sheet.padded))
+        return HiddenCells(hidden_rows=list(sheet.hidden_rows), padded=dict(sheet.padded), shown=dict(sheet.shown))
     return hidden_cells(path, name)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, NamedTuple
 
 from importer.read.formulas import literal_value
+from importer.read.number_formats import Sections, digits_template, shown_number
 from importer.read.ods_rows import ods_hidden_rows
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
@@ -48,6 +49,8 @@ class HiddenCells:
     uncomputed: list[tuple[int, int]] = field(default_factory=list)
     padded: dict[tuple[int, int], str] = field(default_factory=dict)
     """Whole numbers shown with leading zeros by their number format (``000123``), as shown."""
+    shown: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Whole numbers their number format shows with text around the digits (``+91 98220 33445``), as shown."""
     hidden_rows: list[int] = field(default_factory=list)
     """Rows Excel does not show (filtered out, or hidden by hand), 0-based."""
     formulas: dict[tuple[int, int], str | float] = field(default_factory=dict)
@@ -68,7 +71,7 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
             if member is None:
                 return found
             xml = _unprefixed(archive.read(member))
-            widths = _zero_padded_styles(archive)
+            widths, templates = _number_styles(archive)
             stale = _FULL_CALC.search(_unprefixed(archive.read("xl/workbook.xml"))) is not None
     except (
         OSError,
@@ -80,14 +83,18 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
         RuntimeError,
     ):  # not a plain XLSX: nothing to add
         return found
-    if widths:
-        styles = b"|".join(str(style).encode() for style in widths)
+    if widths or templates:
+        styles = b"|".join(str(style).encode() for style in [*widths, *templates])
         cell = re.compile(
             rb'<c r="([A-Z]{1,3})([0-9]+)" s="(' + styles + rb')"(?: t="n")?>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?'
             rb"<v>([0-9]+)(?:\.0*)?</v>"
         )
         for col, row, style, digits in cell.findall(xml):
-            found.padded[(int(row) - 1, column_index(col.decode()))] = digits.decode().zfill(widths[int(style)])
+            at = (int(row) - 1, column_index(col.decode()))
+            if int(style) in widths:
+                found.padded[at] = digits.decode().zfill(widths[int(style)])
+            elif (text := shown_number(int(digits), templates[int(style)])) is not None:
+                found.shown[at] = text
     if b't="e"' in xml:
         for col, row, text in _ERROR_CELL.findall(xml):
             found.errors[(int(row) - 1, column_index(col.decode()))] = _unescape(text).decode("utf-8", "replace")
@@ -146,6 +153,18 @@ def apply_formulas(rows: list[list[object]], hidden: HiddenCells) -> None:
         if len(rows[r]) <= c:
             rows[r].extend([""] * (c + 1 - len(rows[r])))
         rows[r][c] = value
+
+
+def apply_shown(rows: list[list[object]], hidden: HiddenCells, start: int = 0) -> None:
+    """Put :attr:`HiddenCells.shown` into ``rows`` from row ``start`` on, where the cell still holds its number."""
+    for (r, c), text in hidden.shown.items():
+        if start <= r < len(rows) and c < len(rows[r]) and _whole(rows[r][c]):
+            rows[r][c] = text
+
+
+def _whole(value: object) -> bool:
+    """Whether a workbook value is a whole number (what a number format of digits can show)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
 
 
 def sheet_notes(hidden: HiddenCells, start: int, stop: int, width: int) -> tuple[str, ...]:
@@ -257,27 +276,34 @@ def _valued_extent(head: bytes, handle: IO[bytes], claimed: str) -> StrayValue |
     return StrayValue(f"{column_name(left)}{top}:{column_name(right)}{bottom}", rightmost)
 
 
-def _zero_padded_styles(archive: zipfile.ZipFile) -> dict[int, int]:
-    """Cell style index → digits shown, for the styles whose number format pads with zeros (``000000``)."""
+def _number_styles(archive: zipfile.ZipFile) -> tuple[dict[int, int], dict[int, Sections]]:
+    """Cell style index → digits shown, for the styles whose number format pads with zeros (``000000``); and → the
+    format's sections, for the styles whose number format shows digits with text (``"+91 "00000 00000``)."""
     try:
         styles = _unprefixed(archive.read("xl/styles.xml"))
     except KeyError:
-        return {}
+        return {}, {}
     formats: dict[bytes, int] = {}
+    shapes: dict[bytes, Sections] = {}
     for attributes in _NUM_FMT.findall(styles):
         number, code = _FMT_ID.search(attributes), _FMT_CODE.search(attributes)
-        shown = _unescape(code.group(1)).split(b";")[0].replace(b'"', b"") if code else b""
+        text = _unescape(code.group(1)) if code else b""
+        shown = text.split(b";")[0].replace(b'"', b"")
         if number and _ZEROS.fullmatch(shown):
             formats[number.group(1)] = len(shown)
+        elif number and (sections := digits_template(text.decode("utf-8", "replace"))) is not None:
+            shapes[number.group(1)] = sections
     xfs = _CELL_XFS.search(styles)
-    if not formats or xfs is None:
-        return {}
-    widths = {}
+    if not (formats or shapes) or xfs is None:
+        return {}, {}
+    widths, templates = {}, {}
     for index, attributes in enumerate(_XF.findall(xfs.group(1))):
         number = _FMT_ID.search(attributes)
         if number and number.group(1) in formats:
             widths[index] = formats[number.group(1)]
-    return widths
+        elif number and number.group(1) in shapes:
+            templates[index] = shapes[number.group(1)]
+    return widths, templates
 
 
 def column_index(letters: str) -> int:

@@ -30,7 +30,7 @@ from importer.read.workbook import (
     sheet_hidden_cells,
     sheet_rows,
 )
-from importer.read.xlsx_cells import apply_formulas
+from importer.read.xlsx_cells import apply_formulas, apply_shown
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -249,7 +249,9 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
-        apply_formulas(rows, sheet_hidden_cells(workbook, p, name))  # ="9876543210" as read and sent, not its stored 0
+        cells = sheet_hidden_cells(workbook, p, name)
+        apply_formulas(rows, cells)  # ="9876543210" as read and sent, not its stored 0
+        apply_shown(rows, cells)  # +44 7400 123456 as read and sent (its country code says the region), not 7400123456
         # a header row asked for is the chosen sheet's (the others keep theirs, as they are only offered)
         asked = header_row if sheet is not None else None
         tables.append(

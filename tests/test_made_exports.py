@@ -1,0 +1,66 @@
+"""Files as people and other programs make them (a workbook with a title block, filters, frozen panes and a totals
+row; numbers shown through a format code), run against the sandbox: every row accounted for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from importer.sandbox.server import Sandbox
+from tests.conftest import PROCESS, PROJECT, CliRun, by_row
+from tests.sandbox_util import run_env
+
+MAPPING = f"""
+project_id: {PROJECT}
+process_id: {PROCESS}
+default_region: IN
+fields:
+  name: Customer Name
+  phone: Mobile No.
+  referenceId: Lead ID
+metadata:
+  visit_date:
+    columns: [Visit Date]
+    required: false
+"""
+
+
+def test_a_phone_typed_as_a_number_keeps_the_country_code_its_format_shows(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """An Indian team's workbook of UK leads, each mobile typed as a number and formatted "+44 "0000 000000 (Excel
+    shows +44 7400 123456): the leads go out as the +44 numbers the sheet shows, never as Indian numbers of the same
+    digits; an id formatted "LD-"00000 is LD-00123 as shown. Title block, AutoFilter, frozen panes and a totals row
+    around them change nothing: every row is in the report."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Leads"
+    sheet["A1"] = "UK walk-ins - January"
+    sheet.merge_cells("A1:D1")
+    sheet.append([])
+    sheet.append(["Lead ID", "Customer Name", "Mobile No.", "Visit Date"])
+    for i, mobile in enumerate((7400123456, 7400123457, 7911123456)):
+        sheet.append([123 + i, f"Customer {i}", mobile, dt.datetime(2024, 1, 15 + i)])
+        sheet.cell(row=sheet.max_row, column=1).number_format = '"LD-"00000'
+        sheet.cell(row=sheet.max_row, column=3).number_format = '"+44 "0000 000000'
+        sheet.cell(row=sheet.max_row, column=4).number_format = "dd/mm/yyyy"
+    sheet.append(["", "Total", "=SUBTOTAL(103,C4:C6)", ""])
+    sheet.auto_filter.ref = "A3:D6"
+    sheet.freeze_panes = "A4"
+    path = tmp_path / "uk.xlsx"
+    book.save(path)
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(MAPPING)), "--report", str(report), "--no-ledger",
+        env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    rows = by_row(result.report)
+    assert sorted(rows) == [4, 5, 6, 7] and rows[7]["status"] == "skipped"
+    assert [rows[n]["phone_e164"] for n in (4, 5, 6)] == ["+447400123456", "+447400123457", "+447911123456"]
+    assert [rows[n]["referenceId"] for n in (4, 5, 6)] == ["LD-00123", "LD-00124", "LD-00125"]
+    stored = {lead["referenceId"]: lead["phone"] for lead in sandbox.leads()}
+    assert stored == {"LD-00123": "+447400123456", "LD-00124": "+447400123457", "LD-00125": "+447911123456"}
