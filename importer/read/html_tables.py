@@ -4,7 +4,9 @@ Excel opens such a file as one sheet, its tables one below the other, so people 
 rows are read the same way: every table that holds no other table (a page laid out with an outer table
 keeps its data in the inner ones), in page order; ``<tr>`` of ``<td>``/``<th>`` cells; a ``colspan``
 cell followed by empty cells, a ``rowspan`` cell repeated in the rows below it (as Excel fills a merged
-cell's rows); ``<br>`` as a line break; every cell as the text it shows.
+cell's rows); ``<br>`` as a line break; every cell as the text it shows, except a whole number shown in
+scientific notation (``9.19822E+11``) whose value Excel's HTML keeps in ``x:num``: that value is what Excel
+opens, so it is read.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class _Tables(HTMLParser):
         self._colspan = 1
         self._rowspan = 1
         self._started = 0
+        self._number: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
@@ -63,6 +66,7 @@ class _Tables(HTMLParser):
             self._cell = []
             given = dict(attrs)
             self._colspan, self._rowspan = _span(given.get("colspan")), _span(given.get("rowspan"))
+            self._number = given.get("x:num")
         elif tag == "br" and self._cell is not None:
             self._cell.append("\n")
 
@@ -90,6 +94,8 @@ class _Tables(HTMLParser):
             return
         lines = "".join(self._cell).split("\n")
         text = "\n".join(_SPACES.sub(" ", line).strip() for line in lines).strip("\n")
+        if self._number and _SHORTENED.fullmatch(text):
+            text = _whole_number(self._number) or text
         table = self._open[-1]
         row = table.rows[-1]
         self._fill_from_above(table, row)
@@ -121,6 +127,22 @@ class _Tables(HTMLParser):
                 del table.below[column]
             else:
                 table.below[column] = (text, left - 1)
+
+
+_SHORTENED = re.compile(r"[+-]?\d(?:[.,]\d+)?[Ee][+-]?\d+")
+"""A number Excel shows in scientific notation (9.19822E+11): its digits beyond the first few are not shown."""
+
+
+def _whole_number(value: str) -> str | None:
+    """The digits of a whole number Excel keeps in a cell's ``x:num`` (``919822033445``, ``9.822044556E9``); None
+    for another value."""
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    if not number.is_integer() or abs(number) >= 1e15:
+        return None
+    return str(int(number))
 
 
 def _span(value: str | None) -> int:
