@@ -99,13 +99,32 @@ def spreadsheet_xml(*, encoding: str = "UTF-8") -> str:
     )
 
 
-@pytest.mark.parametrize("name", ["export.xls", "export.xml"])
-def test_an_excel_2003_xml_spreadsheet_reads_like_a_workbook(tmp_path: Path, name: str) -> None:
+def _without_declarations(xml: str) -> str:
+    """The workbook as a script writes it: no XML declaration, and a long properties block before its sheets."""
+    properties = '<DocumentProperties xmlns="urn:schemas-microsoft-com:office:office"><Author>'
+    properties += "Export service " * 400 + "</Author></DocumentProperties>\n <Styles>"
+    return xml.split("\n", 2)[2].replace(" <Styles>", properties)
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "shape"),
+    [
+        ("export.xls", "utf-8", str),
+        ("export.xml", "utf-8", str),
+        ("export.xls", "utf-16", lambda xml: xml.replace('encoding="UTF-8"', 'encoding="UTF-16"')),
+        ("export.xls", "utf-8-sig", str),
+        ("export.xls", "utf-8", _without_declarations),
+    ],
+)
+def test_an_excel_2003_xml_spreadsheet_reads_like_a_workbook(
+    tmp_path: Path, name: str, encoding: str, shape: Callable[[str], str]
+) -> None:
     """The first visible sheet that fits is read, rows numbered as Excel shows them (ss:Index gaps kept), cells
     placed by ss:Index, numbers as shown (no .0, zeros of a 000000 format kept through a parent style), dates as
-    dates, #N/A as shown, rich text joined, a comment left out; the hidden row and the other fitting sheets named."""
+    dates, #N/A as shown, rich text joined, a comment left out; the hidden row and the other fitting sheets named.
+    Saved in UTF-16, with a byte-order mark, or without the XML declaration, it reads the same."""
     path = tmp_path / name
-    path.write_text(spreadsheet_xml(), encoding="utf-8")
+    path.write_text(shape(spreadsheet_xml()), encoding=encoding)
     table = read_source(path, MAPPING)
     assert table.sheet == "Leads & Co" and table.header_row == 3
     assert table.sheet_row.tolist() == [4, 5, 6, 7, 8, 9]

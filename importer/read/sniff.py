@@ -117,10 +117,12 @@ def workbook_kind(path: Path) -> Literal["workbook", "text", "html"]:
             f"{path}: this is JSON data, not a spreadsheet. Export the leads from the program that made it as "
             ".csv or .xlsx (or convert it, e.g. with pandas: pd.read_json(...).to_csv(...))."
         )
+    if start.startswith("<") and is_spreadsheetml(head):  # an Excel 2003 XML Spreadsheet, declared or not
+        return "workbook"
     # A page may open with a PHP notice (<br /><b>Warning</b>: ...) before its table.
     markup = start.startswith(_MARKUP) or (start.startswith("<") and "<table" in start and "</t" in start)
     if markup:
-        return "workbook" if is_spreadsheetml(head) else "html"  # an Excel 2003 XML Spreadsheet, or a web page
+        return "html"
     return "text"
 
 
