@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from openpyxl import Workbook
 
@@ -114,10 +115,10 @@ _RELS = b"http://schemas.openxmlformats.org/package/2006/relationships"
 _OFFICE_RELS = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
-def with_prefixes(plain: Path, out: Path) -> Path:
+def with_prefixes(plain: Path, out: Path, *, strict: bool = False) -> Path:
     """The same workbook with every SpreadsheetML and relationships part written with namespace prefixes: elements
     as ``x:`` and ``rel:``, the sheet's relationship id as ``d4p1:id`` (what .NET's XmlWriter names a prefix it
-    makes up)."""
+    makes up); ``strict``: in Strict Open XML's namespaces."""
     with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info)
@@ -127,6 +128,9 @@ def with_prefixes(plain: Path, out: Path) -> Path:
                     data = data.replace(b'xmlns="' + namespace + b'"', b"xmlns:" + prefix + b'="' + namespace + b'"')
             if b'xmlns:r="' + _OFFICE_RELS + b'"' in data:
                 data = data.replace(b'xmlns:r="', b'xmlns:d4p1="').replace(b" r:id=", b" d4p1:id=")
+            if strict:
+                data = data.replace(_MAIN, b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+                data = data.replace(_OFFICE_RELS, b"http://purl.oclc.org/ooxml/officeDocument/relationships")
             target.writestr(info, data)
     return out
 
@@ -148,11 +152,13 @@ def _busy_workbook(path: Path) -> Path:
     return path
 
 
-def test_an_xlsx_written_with_namespace_prefixes_reads_as_the_plain_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("strict", [False, True])
+def test_an_xlsx_written_with_namespace_prefixes_reads_as_the_plain_one(tmp_path: Path, strict: bool) -> None:
     """Hidden rows, #N/A, zero-padded ids, formulas never computed and formulas of literals are all found in an
-    XLSX whose parts use namespace prefixes, exactly as in the same workbook written plainly."""
+    XLSX whose parts use namespace prefixes, exactly as in the same workbook written plainly (also in the
+    namespaces of Strict Open XML)."""
     plain = _busy_workbook(tmp_path / "plain.xlsx")
-    prefixed = with_prefixes(plain, tmp_path / "prefixed.xlsx")
+    prefixed = with_prefixes(plain, tmp_path / "prefixed.xlsx", strict=strict)
     assert b"<x:row" in zipfile.ZipFile(prefixed).read("xl/worksheets/sheet1.xml")
     want, got = read_source(plain, MAPPING), read_source(prefixed, MAPPING)
     assert want.cells["Lead ID"].iloc[0] == "000120" and want.cells["Score"].iloc[1] == "#N/A"

@@ -343,6 +343,8 @@ _NAMESPACES = (
     (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b""),
     (b"http://schemas.openxmlformats.org/package/2006/relationships", b""),
     (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships", b"r:"),
+    (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b""),  # Strict Open XML, as Excel saves it on request
+    (b"http://purl.oclc.org/ooxml/officeDocument/relationships", b"r:"),
 )
 """The namespaces our scans name, with the prefix they are written with: elements of a part's own namespace bare
 (``<row>``), the relationship id ``r:id``."""
