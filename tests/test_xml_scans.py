@@ -167,3 +167,25 @@ def test_an_xlsx_written_with_namespace_prefixes_reads_as_the_plain_one(tmp_path
     assert any("never computed" in note for note in want.notes)
     assert got.notes == want.notes
     assert got.cells.equals(want.cells)
+
+
+def _moved(plain: Path, out: Path) -> Path:
+    """The same workbook with its parts in ``book/`` instead of ``xl/`` (the package's relationships say where),
+    the workbook's relationships relative to it."""
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info).replace(b"/xl/", b"/book/").replace(b'"xl/', b'"book/')
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b'Target="/book/', b'Target="')
+            target.writestr(info.filename.replace("xl/", "book/"), data)
+    return out
+
+
+def test_an_xlsx_whose_parts_lie_elsewhere_reads_as_the_plain_one(tmp_path: Path) -> None:
+    """The workbook part is where the package's relationships put it, not always xl/workbook.xml: what our scans
+    find is found there too."""
+    plain = _busy_workbook(tmp_path / "plain.xlsx")
+    moved = _moved(plain, tmp_path / "moved.xlsx")
+    assert "book/workbook.xml" in zipfile.ZipFile(moved).namelist()
+    want, got = read_source(plain, MAPPING), read_source(moved, MAPPING)
+    assert got.notes == want.notes and got.cells.equals(want.cells)

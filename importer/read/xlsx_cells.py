@@ -8,6 +8,7 @@ sees it, and the summary can say which cells were never computed.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 import zlib
@@ -21,8 +22,6 @@ from importer.read.ods_rows import ods_hidden_rows
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
-_RELATION = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
-_RELATION_TARGET_FIRST = re.compile(rb'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 _ERROR_CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?<v>([^<]*)</v>'
 )
@@ -64,15 +63,17 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
     found = HiddenCells()
     try:
         with zipfile.ZipFile(path) as archive:
-            if "content.xml" in archive.NameToInfo and "xl/workbook.xml" not in archive.NameToInfo:  # an ODS
+            if "content.xml" in archive.NameToInfo and "[Content_Types].xml" not in archive.NameToInfo:  # an ODS
                 found.hidden_rows = ods_hidden_rows(archive, sheet)
                 return found
             member = _sheet_member(archive, sheet)
             if member is None:
                 return found
             xml = _unprefixed(archive.read(member))
-            widths, templates = _number_styles(archive)
-            stale = _FULL_CALC.search(_unprefixed(archive.read("xl/workbook.xml"))) is not None
+            book, relations = _workbook_parts(archive)
+            styles_part = next((m for kind, m in relations.values() if kind == "styles"), "xl/styles.xml")
+            widths, templates = _number_styles(archive, styles_part)
+            stale = _FULL_CALC.search(_unprefixed(archive.read(book))) is not None
     except (
         OSError,
         KeyError,
@@ -84,9 +85,9 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
     ):  # not a plain XLSX: nothing to add
         return found
     if widths or templates:
-        styles = b"|".join(str(style).encode() for style in [*widths, *templates])
+        shaped = b"|".join(str(style).encode() for style in [*widths, *templates])
         cell = re.compile(
-            rb'<c r="([A-Z]{1,3})([0-9]+)" s="(' + styles + rb')"(?: t="n")?>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?'
+            rb'<c r="([A-Z]{1,3})([0-9]+)" s="(' + shaped + rb')"(?: t="n")?>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?'
             rb"<v>([0-9]+)(?:\.0*)?</v>"
         )
         for col, row, style, digits in cell.findall(xml):
@@ -276,11 +277,11 @@ def _valued_extent(head: bytes, handle: IO[bytes], claimed: str) -> StrayValue |
     return StrayValue(f"{column_name(left)}{top}:{column_name(right)}{bottom}", rightmost)
 
 
-def _number_styles(archive: zipfile.ZipFile) -> tuple[dict[int, int], dict[int, Sections]]:
+def _number_styles(archive: zipfile.ZipFile, part: str) -> tuple[dict[int, int], dict[int, Sections]]:
     """Cell style index → digits shown, for the styles whose number format pads with zeros (``000000``); and → the
     format's sections, for the styles whose number format shows digits with text (``"+91 "00000 00000``)."""
     try:
-        styles = _unprefixed(archive.read("xl/styles.xml"))
+        styles = _unprefixed(archive.read(part))
     except KeyError:
         return {}, {}
     formats: dict[bytes, int] = {}
@@ -326,17 +327,39 @@ def column_name(index: int) -> str:
 
 def _sheet_member(archive: zipfile.ZipFile, sheet: str) -> str | None:
     """The archive member holding the sheet named ``sheet``."""
-    book = _unprefixed(archive.read("xl/workbook.xml"))
-    rels = _unprefixed(archive.read("xl/_rels/workbook.xml.rels"))
-    ids = {_unescape(n).decode(): r.decode() for n, r in _SHEET.findall(book)}
-    ids.update({_unescape(n).decode(): r.decode() for r, n in _SHEET_ID_FIRST.findall(book)})
-    targets = {r.decode(): t.decode() for r, t in _RELATION.findall(rels)}
-    targets.update({r.decode(): t.decode() for t, r in _RELATION_TARGET_FIRST.findall(rels)})
-    target = targets.get(ids.get(sheet, ""))
-    if target is None:
-        return None
-    member = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-    return member if member in archive.namelist() else None
+    book, relations = _workbook_parts(archive)
+    names = _unprefixed(archive.read(book))
+    ids = {_unescape(n).decode(): r.decode() for n, r in _SHEET.findall(names)}
+    ids.update({_unescape(n).decode(): r.decode() for r, n in _SHEET_ID_FIRST.findall(names)})
+    member = relations.get(ids.get(sheet, ""), ("", ""))[1]
+    return member if member in archive.NameToInfo else None
+
+
+_RELATIONSHIP = re.compile(rb"<Relationship\b([^>]*)>")
+_RELATIONSHIP_ATTRIBUTE = re.compile(rb'\b(Id|Type|Target)\s*=\s*"([^"]*)"')
+
+
+def _workbook_parts(archive: zipfile.ZipFile) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The workbook part (``xl/workbook.xml`` as Excel names it; wherever the package's relationships put it) and
+    its relationships: id → (kind, archive member), the kind being the last word of its type (``worksheet``)."""
+    book = next((m for kind, m in _relations(archive, "").values() if kind == "officeDocument"), "xl/workbook.xml")
+    return book, _relations(archive, book)
+
+
+def _relations(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships (the package's for ``""``): id → (kind, archive member); none when it has none."""
+    folder = PurePosixPath(part).parent
+    try:
+        rels = _unprefixed(archive.read(str(folder / "_rels" / f"{PurePosixPath(part).name}.rels")))
+    except KeyError:
+        return {}
+    found = {}
+    for attributes in _RELATIONSHIP.findall(rels):
+        given = dict(_RELATIONSHIP_ATTRIBUTE.findall(attributes))
+        target = _unescape(given.get(b"Target", b"")).decode()
+        member = target.lstrip("/") if target.startswith("/") else posixpath.normpath(str(folder / target))
+        found[given.get(b"Id", b"").decode()] = (given.get(b"Type", b"").decode().rsplit("/", 1)[-1], member)
+    return found
 
 
 _NAMESPACES = (
