@@ -14,7 +14,7 @@ import yaml
 from openpyxl import Workbook
 
 from importer.config import parse_mapping
-from importer.read.ods_rows import ods_hidden_rows
+from importer.read.ods_rows import ods_cells
 from importer.read.source import read_source
 
 MAPPING_YAML = "project_id: p\nprocess_id: q\ndefault_region: IN\nfields:\n  name: Name\n  phone: Mobile No.\n"
@@ -23,28 +23,43 @@ MAPPING = parse_mapping(yaml.safe_load(MAPPING_YAML), source="m.yaml", environ={
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 
 
+def _ods_cell(t: str, cell: str) -> str:
+    """A cell: text, empty, or ``=value|shown``: a number and the text its style shows (``=123|000123``)."""
+    if cell.startswith("=") and "|" in cell:
+        value, shown = cell[1:].split("|", 1)
+        return f'<{t}:table-cell office:value-type="float" office:value="{value}"><text:p>{shown}</text:p></{t}:table-cell>'
+    if cell:
+        return f'<{t}:table-cell office:value-type="string"><text:p>{cell}</text:p></{t}:table-cell>'
+    return f"<{t}:table-cell/>"
+
+
 def write_ods(path: Path, sheets: dict[str, list[tuple[list[str], dict[str, str]]]], *, prefix: str = "table") -> Path:
-    """An OpenDocument spreadsheet of text cells: per sheet, rows as (cells, the row's table attributes), the table
-    namespace spelled with ``prefix`` (LibreOffice writes ``table``; any prefix is the same XML)."""
+    """An OpenDocument spreadsheet: per sheet, rows as (cells, the row's table attributes) (cells as
+    :func:`_ods_cell` takes them), the table namespace spelled with ``prefix`` (LibreOffice writes ``table``; any
+    prefix is the same XML). Number styles are named, not written: the file keeps each number's text as shown."""
     t = prefix
     body = []
+    numbers = any(c.startswith("=") for rows in sheets.values() for cells, _ in rows for c in cells)
+    styles = (
+        '<office:automatic-styles><number:number-style style:name="N99"><number:text>+44 </number:text>'
+        '<number:number number:min-integer-digits="1"/></number:number-style></office:automatic-styles>'
+        if numbers
+        else ""
+    )
     for name, rows in sheets.items():
         body.append(f'<{t}:table {t}:name="{name}">')
         for cells, attributes in rows:
             extra = "".join(f' {t}:{k}="{v}"' for k, v in attributes.items())
-            texts = "".join(
-                f'<{t}:table-cell office:value-type="string"><text:p>{c}</text:p></{t}:table-cell>'
-                if c
-                else f"<{t}:table-cell/>"
-                for c in cells
-            )
+            texts = "".join(_ods_cell(t, c) for c in cells)
             body.append(f"<{t}:table-row{extra}>{texts}</{t}:table-row>")
         body.append(f"</{t}:table>")
     content = (
         '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        f'xmlns:{t}="{_TABLE}" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        f"<office:body><office:spreadsheet>{''.join(body)}</office:spreadsheet></office:body></office:document-content>"
+        f'xmlns:{t}="{_TABLE}" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
+        'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.2">'
+        f"{styles}<office:body><office:spreadsheet>{''.join(body)}</office:spreadsheet></office:body></office:document-content>"
     )
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
@@ -98,7 +113,7 @@ def test_ods_hidden_rows_are_found_by_namespace_not_by_prefix(tmp_path: Path) ->
     ]
     path = write_ods(tmp_path / "t.ods", {"Leads": rows}, prefix="t")
     with zipfile.ZipFile(path) as archive:
-        assert ods_hidden_rows(archive, "Leads") == [2]
+        assert ods_cells(archive, "Leads").hidden_rows == [2]
 
 
 def test_hidden_rows_of_another_ods_sheet_are_not_named(tmp_path: Path) -> None:
@@ -189,3 +204,21 @@ def test_an_xlsx_whose_parts_lie_elsewhere_reads_as_the_plain_one(tmp_path: Path
     assert "book/workbook.xml" in zipfile.ZipFile(moved).namelist()
     want, got = read_source(plain, MAPPING), read_source(moved, MAPPING)
     assert got.notes == want.notes and got.cells.equals(want.cells)
+
+
+def test_an_ods_number_reads_as_its_style_shows_it(tmp_path: Path) -> None:
+    """LibreOffice keeps a number's text as its style shows it: a mobile typed as a number with a "+44 " style reads
+    +44 7400 123456 (its country code kept), an id with six minimum digits 000123; a number with decimals or
+    thousands reads as its value."""
+    mapping = parse_mapping(
+        yaml.safe_load(MAPPING_YAML + "metadata:\n  lead_id: Lead ID\n  amount: Amount\n"), source="m.yaml", environ={}
+    )
+    rows: list[tuple[list[str], dict[str, str]]] = [
+        (["Name", "Mobile No.", "Lead ID", "Amount"], {}),
+        (["Amy", "=7400123456|+44 7400 123456", "=123|000123", "=1234.5|1,234.50"], {}),
+        (["Ben", "=7400123457|+44 (0) 7400 123457", "=124|LD-124", "=1234|1,234"], {}),
+    ]
+    table = read_source(write_ods(tmp_path / "uk.ods", {"Leads": rows}), mapping)
+    assert table.cells["Mobile No."].tolist() == ["+44 7400 123456", "+44 (0) 7400 123457"]
+    assert table.cells["Lead ID"].tolist() == ["000123", "LD-124"]
+    assert table.cells["Amount"].tolist() == ["1234.5", "1234"]

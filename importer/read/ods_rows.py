@@ -1,52 +1,140 @@
-"""The rows an OpenDocument spreadsheet hides (hidden by hand, or filtered out: ``table:visibility``), which the
-workbook reader does not report, read from its ``content.xml`` by namespace, whatever prefix the file uses."""
+"""What the workbook reader does not give of an OpenDocument spreadsheet, read from its ``content.xml`` by namespace
+(whatever prefix the file uses): the rows it hides (hidden by hand, or filtered out: ``table:visibility``), and
+whole numbers its number styles show otherwise than their digits (``000123`` for 123, ``+44 7400 123456`` for
+7400123456), which the file keeps as the cell's text."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import zipfile
+from dataclasses import dataclass, field
 from xml.parsers import expat
 
 from importer.read.safe_xml import NAMESPACE_SEPARATOR, safe_parser
 
-__all__ = ["ods_hidden_rows"]
+__all__ = ["OdsCells", "ods_cells"]
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0" + NAMESPACE_SEPARATOR
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0" + NAMESPACE_SEPARATOR
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0" + NAMESPACE_SEPARATOR
 _SHEET, _ROW = _TABLE + "table", _TABLE + "table-row"
-_NAME, _REPEATED, _VISIBILITY = _TABLE + "name", _TABLE + "number-rows-repeated", _TABLE + "visibility"
-MAX_ROWS = 1 << 20
-"""Rows a sheet can have (LibreOffice and Excel): a repeat past them (the empty rows to the sheet's end) stops there."""
+_CELLS = (_TABLE + "table-cell", _TABLE + "covered-table-cell")
+_NAME, _VISIBILITY = _TABLE + "name", _TABLE + "visibility"
+_ROWS_REPEATED, _COLUMNS_REPEATED = _TABLE + "number-rows-repeated", _TABLE + "number-columns-repeated"
+_VALUE_TYPE, _VALUE = _OFFICE + "value-type", _OFFICE + "value"
+_PARAGRAPH, _SPACE, _SPACES = _TEXT + "p", _TEXT + "s", _TEXT + "c"
+MAX_ROWS, MAX_COLUMNS = 1 << 20, 1 << 14
+"""Rows and columns a sheet can have (LibreOffice and Excel): a repeat past them (the empty rows to the sheet's end)
+stops there."""
+_NUMBER_STYLES = re.compile(rb"<[\w.-]+:text>|min-integer-digits=\"(?:[2-9]|[1-9][0-9])")
+"""A number style that shows text or leading zeros (the document's prefix is LibreOffice's ``number:``, any other
+is found too by the second form)."""
 
 
-def ods_hidden_rows(archive: zipfile.ZipFile, sheet: str) -> list[int]:
-    """The 0-based rows of ``sheet`` whose visibility is ``collapse`` or ``filter`` (none when the file hides none)."""
+@dataclass(slots=True)
+class OdsCells:
+    """One sheet's hidden rows and numbers shown otherwise than their digits, by 0-based (row, column)."""
+
+    hidden_rows: list[int] = field(default_factory=list)
+    padded: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Whole numbers shown with leading zeros (``000123``), as shown."""
+    shown: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Whole numbers shown with text around the digits (``+44 7400 123456``), as shown."""
+
+
+def ods_cells(archive: zipfile.ZipFile, sheet: str) -> OdsCells:
+    """What the file says of ``sheet`` beyond its values (nothing when it hides no row and styles no number)."""
     content = archive.read("content.xml")
-    if b"visibility" not in content:
-        return []
-    hidden: list[int] = []
-    depth = 0  # tables open: 1 inside the sheet asked for, more inside a table nested in one of its cells
-    row = 0
-
-    def start(name: str, attributes: dict[str, str]) -> None:
-        nonlocal depth, row
-        if name == _SHEET:
-            if depth or attributes.get(_NAME) == sheet:
-                depth += 1
-        elif name == _ROW and depth == 1:
-            repeated = min(int(attributes.get(_REPEATED, "1") or 1), MAX_ROWS - row)
-            if attributes.get(_VISIBILITY) in ("collapse", "filter"):
-                hidden.extend(range(row, row + repeated))
-            row += max(repeated, 0)
-
-    def end(name: str) -> None:
-        nonlocal depth
-        if name == _SHEET and depth:
-            depth -= 1
-
+    found = OdsCells()
+    styles = archive.read("styles.xml") if "styles.xml" in archive.NameToInfo else b""
+    numbers = _NUMBER_STYLES.search(content) is not None or _NUMBER_STYLES.search(styles) is not None
+    if not numbers and b"visibility" not in content:
+        return found
+    reader = _Reader(found, sheet, numbers=numbers)
     parser = safe_parser(f"{archive.filename or 'the ODS file'} (content.xml)")
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    try:
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
+    parser.CharacterDataHandler = reader.text
+    parser.buffer_text = True
+    with contextlib.suppress(expat.ExpatError, ValueError):  # a damaged part: what was found so far
         parser.Parse(content, True)
-    except (expat.ExpatError, ValueError):
-        return hidden  # a damaged part: the rows found so far (the reader says what is wrong)
-    return hidden
+    return found
+
+
+class _Reader:
+    def __init__(self, found: OdsCells, sheet: str, *, numbers: bool) -> None:
+        self.found, self.sheet, self.numbers = found, sheet, numbers
+        self.depth = 0  # tables open: 1 inside the sheet asked for, more inside a table nested in one of its cells
+        self.row = 0  # 0-based row of the next row
+        self.rows = 1  # rows the current row stands for
+        self.column = 0
+        self.cell: tuple[int, int, str] | None = None  # column, columns repeated, digits of the whole number
+        self.parts: list[str] = []
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        if name == _SHEET:
+            if self.depth or attributes.get(_NAME) == self.sheet:
+                self.depth += 1
+        elif self.depth != 1:
+            return
+        elif name == _ROW:
+            self.rows = max(min(_count(attributes.get(_ROWS_REPEATED)), MAX_ROWS - self.row), 0)
+            if attributes.get(_VISIBILITY) in ("collapse", "filter"):
+                self.found.hidden_rows.extend(range(self.row, self.row + self.rows))
+            self.column = 0
+        elif name in _CELLS:
+            columns = max(min(_count(attributes.get(_COLUMNS_REPEATED)), MAX_COLUMNS - self.column), 0)
+            digits = _whole(attributes.get(_VALUE)) if attributes.get(_VALUE_TYPE) == "float" else None
+            self.cell = (self.column, columns, digits) if self.numbers and digits is not None else None
+            self.parts = []
+            self.column += columns
+        elif self.cell is not None:
+            if name == _PARAGRAPH and self.parts:
+                self.parts.append("\n")
+            elif name == _SPACE:
+                self.parts.append(" " * _count(attributes.get(_SPACES)))
+
+    def text(self, data: str) -> None:
+        if self.cell is not None:
+            self.parts.append(data)
+
+    def end(self, name: str) -> None:
+        if name == _SHEET and self.depth:
+            self.depth -= 1
+        elif self.depth != 1:
+            return
+        elif name == _ROW:
+            self.row += self.rows
+        elif name in _CELLS and self.cell is not None:
+            self._keep("".join(self.parts).strip())
+            self.cell = None
+
+    def _keep(self, shown: str) -> None:
+        """Keep a whole number's text when its style shows it otherwise than its digits, but still as that number:
+        its digits last, no decimals or thousands (``1,234.00`` is a number shown as numbers are)."""
+        assert self.cell is not None
+        column, columns, digits = self.cell
+        if shown == digits or not shown or "," in shown or "." in shown or len(shown) > 60:
+            return
+        if not re.sub(r"\D", "", shown).endswith(digits):
+            return
+        into = self.found.padded if shown.isdigit() else self.found.shown
+        for r in range(self.row, self.row + min(self.rows, 1000)):
+            for c in range(column, column + min(columns, 1000)):
+                into[(r, c)] = shown
+
+
+def _count(text: str | None) -> int:
+    return int(text) if text and text.strip().isdigit() else 1
+
+
+def _whole(text: str | None) -> str | None:
+    """The digits of a whole number of zero or more (``7400123456``, ``123``), else None."""
+    try:
+        number = float(text or "")
+    except ValueError:
+        return None
+    if not number.is_integer() or not 0 <= number < 1e15:
+        return None
+    return str(int(number))

@@ -18,7 +18,7 @@ from typing import IO, NamedTuple
 
 from importer.read.formulas import literal_value
 from importer.read.number_formats import Sections, digits_template, shown_number
-from importer.read.ods_rows import ods_hidden_rows
+from importer.read.ods_rows import ods_cells
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
@@ -58,14 +58,14 @@ class HiddenCells:
 
 
 def hidden_cells(path: Path, sheet: str) -> HiddenCells:
-    """Error cells, hidden rows and formulas without a stored result in ``sheet`` of an XLSX/XLSM file (an ODS's
-    hidden rows; nothing for others)."""
+    """Error cells, hidden rows, numbers shown otherwise than their digits and formulas without a stored result in
+    ``sheet`` of an XLSX/XLSM file (an ODS's hidden rows and numbers so shown; nothing for others)."""
     found = HiddenCells()
     try:
         with zipfile.ZipFile(path) as archive:
             if "content.xml" in archive.NameToInfo and "[Content_Types].xml" not in archive.NameToInfo:  # an ODS
-                found.hidden_rows = ods_hidden_rows(archive, sheet)
-                return found
+                ods = ods_cells(archive, sheet)
+                return HiddenCells(padded=ods.padded, shown=ods.shown, hidden_rows=ods.hidden_rows)
             member = _sheet_member(archive, sheet)
             if member is None:
                 return found
