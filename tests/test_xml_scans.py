@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import xlwt
 import yaml
 from openpyxl import Workbook
 
@@ -222,3 +223,23 @@ def test_an_ods_number_reads_as_its_style_shows_it(tmp_path: Path) -> None:
     assert table.cells["Mobile No."].tolist() == ["+44 7400 123456", "+44 (0) 7400 123457"]
     assert table.cells["Lead ID"].tolist() == ["000123", "LD-124"]
     assert table.cells["Amount"].tolist() == ["1234.5", "1234"]
+
+
+def test_rows_hidden_in_an_xls_are_named_in_the_summary(tmp_path: Path, run_cli: Any) -> None:
+    """An Excel 97-2003 workbook's hidden rows are read like the others and named, as an XLSX's are."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    for r, row in enumerate([["Name", "Mobile No."], *LEADS]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    sheet.row(2).hidden = True
+    sheet.row(5).hidden = True
+    path = tmp_path / "filtered.xls"
+    book.save(str(path))
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "validate", str(path), "--mapping", str(_mapping(tmp_path)), "--report", str(report), "--no-ledger"
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    assert len(result.report) == 6
+    assert "2 row(s) are hidden in Excel (filtered out or hidden by hand: rows 3, 6)" in result.output

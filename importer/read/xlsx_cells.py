@@ -19,6 +19,7 @@ from typing import IO, NamedTuple
 from importer.read.formulas import literal_value
 from importer.read.number_formats import Sections, digits_template, shown_number
 from importer.read.ods_rows import ods_cells
+from importer.read.xls_rows import xls_hidden_rows
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
@@ -61,6 +62,8 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
     """Error cells, hidden rows, numbers shown otherwise than their digits and formulas without a stored result in
     ``sheet`` of an XLSX/XLSM file (an ODS's hidden rows and numbers so shown; nothing for others)."""
     found = HiddenCells()
+    if _is_xls(path):
+        return HiddenCells(hidden_rows=xls_hidden_rows(path, sheet))
     try:
         with zipfile.ZipFile(path) as archive:
             if "content.xml" in archive.NameToInfo and "[Content_Types].xml" not in archive.NameToInfo:  # an ODS
@@ -107,6 +110,15 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
         if found.formulas:
             found.uncomputed = sorted({cell for cell in found.uncomputed if cell not in found.formulas} | unknown)
     return found
+
+
+def _is_xls(path: Path) -> bool:
+    """Whether the file is an OLE compound file (an .xls, whatever its name)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    except OSError:
+        return False
 
 
 _FULL_CALC = re.compile(rb'<calcPr\b[^>]*?\bfullCalcOnLoad="(?:1|true)"')
