@@ -114,6 +114,8 @@ def _without_declarations(xml: str) -> str:
         ("export.xls", "utf-16", lambda xml: xml.replace('encoding="UTF-8"', 'encoding="UTF-16"')),
         ("export.xls", "utf-8-sig", str),
         ("export.xls", "utf-8", _without_declarations),
+        ("export.xls", "utf-8-sig", lambda xml: "\r\n\n  " + xml),  # a script's blank lines before the declaration
+        ("export.xls", "utf-16", lambda xml: "\n" + xml.replace('encoding="UTF-8"', 'encoding="UTF-16"')),
     ],
 )
 def test_an_excel_2003_xml_spreadsheet_reads_like_a_workbook(

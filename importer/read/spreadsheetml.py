@@ -106,12 +106,12 @@ class XmlWorkbook:
         parser.EndElementHandler = reader.end
         parser.CharacterDataHandler = reader.text
         parser.buffer_text = True
+        data, skipped = _from_declaration(path.read_bytes())
         try:
-            with path.open("rb") as handle:
-                parser.ParseFile(handle)
+            parser.Parse(data, True)
         except expat.ExpatError as exc:
             raise SourceError(
-                f"{path}: this Excel 2003 XML spreadsheet is not well-formed XML at line {exc.lineno}, column "
+                f"{path}: this Excel 2003 XML spreadsheet is not well-formed XML at line {exc.lineno + skipped}, column "
                 f"{exc.offset + 1} ({expat.ErrorString(exc.code)}): the program that exported it wrote it wrongly, "
                 "or it was cut short. Open it in Excel and save it as .xlsx or .csv, or export it again.",
                 file=str(path),
@@ -123,6 +123,32 @@ class XmlWorkbook:
         if not reader.book.sheets:
             raise SourceError(f"{path}: this Excel 2003 XML spreadsheet holds no worksheet.", file=str(path))
         return reader.book
+
+
+_MARKS = (b"\xff\xfe", b"\xfe\xff")
+_BLANKS = {
+    b"\xff\xfe": (b" \x00", b"\t\x00", b"\r\x00", b"\n\x00"),
+    b"\xfe\xff": (b"\x00 ", b"\x00\t", b"\x00\r", b"\x00\n"),
+}
+
+
+def _from_declaration(data: bytes) -> tuple[bytes, int]:
+    """The file from its first markup on, and how many lines were left out before it: a script's export often
+    opens with a blank line (before its byte-order mark's text, or after it), which Excel passes over and an XML
+    parser refuses before the declaration."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    mark = data[:2] if data.startswith(_MARKS) else b""
+    body = data[len(mark) :]
+    if mark:
+        at = 0
+        while body[at : at + 2] in _BLANKS[mark]:
+            at += 2
+        skipped = body[:at].count(_BLANKS[mark][3])
+    else:
+        at = len(body) - len(body.lstrip(b" \t\r\n"))
+        skipped = body[:at].count(b"\n")
+    return mark + body[at:], skipped
 
 
 def _attribute(attributes: dict[str, str], name: str) -> str | None:
