@@ -211,3 +211,11 @@ def test_a_number_reads_as_its_format_shows_it(tmp_path: Path) -> None:
     path = tmp_path / "uk.xml"
     path.write_text(xml, encoding="utf-8")
     assert read_source(path, MAPPING).cells["Mobile No."].tolist() == ["+44 7400 123456"]
+
+
+def test_names_a_script_wrote_in_cp1252_under_a_utf8_declaration_are_kept(tmp_path: Path) -> None:
+    """An export that declares UTF-8 but writes its names in cp1252 (Müller, José) reads them as written, as a text
+    file in that state is read, rather than stopping at the first such byte."""
+    path = tmp_path / "latin.xls"
+    path.write_bytes(spreadsheet_xml().replace("Lead 0", "Jürgen Müller").replace("Lead 2", "José").encode("cp1252"))
+    assert read_source(path, MAPPING).cells["Name"].tolist()[:3] == ["Jürgen Müller", "Lead 1", "José"]

@@ -25,6 +25,7 @@ from python_calamine import SheetVisibleEnum
 from importer.errors import SourceError
 from importer.read.number_formats import Sections, digits_template, shown_number
 from importer.read.safe_xml import NAMESPACE_SEPARATOR, safe_parser
+from importer.read.text import decode
 
 __all__ = ["XmlSheet", "XmlWorkbook", "is_spreadsheetml"]
 
@@ -107,6 +108,7 @@ class XmlWorkbook:
         parser.CharacterDataHandler = reader.text
         parser.buffer_text = True
         data, skipped = _from_declaration(path.read_bytes())
+        data = _as_declared(data, str(path))
         try:
             parser.Parse(data, True)
         except expat.ExpatError as exc:
@@ -149,6 +151,25 @@ def _from_declaration(data: bytes) -> tuple[bytes, int]:
         at = len(body) - len(body.lstrip(b" \t\r\n"))
         skipped = body[:at].count(b"\n")
     return mark + body[at:], skipped
+
+
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?\bencoding\s*=\s*["']([\w.:-]+)["']""")
+
+
+def _as_declared(data: bytes, where: str) -> bytes:
+    """The file in the encoding it declares: an export that says UTF-8 (or nothing, which means UTF-8) but writes
+    its names in cp1252 (``Müller`` as one byte ü), as scripts do, is read as the text files are read (the names
+    kept), not refused at the first such byte."""
+    if data.startswith(_MARKS):
+        return data
+    declared = _DECLARED.match(data)
+    if declared is not None and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        return data  # a code page the file names: the parser decodes it
+    try:
+        data.decode("utf-8")
+        return data
+    except UnicodeDecodeError:
+        return decode(data, path=where).text.encode("utf-8")
 
 
 def _attribute(attributes: dict[str, str], name: str) -> str | None:
