@@ -4,6 +4,7 @@ row; numbers shown through a format code), run against the sandbox: every row ac
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -88,3 +89,29 @@ def test_an_excel_web_page_keeps_the_whole_number_behind_a_shortened_display(
     rows = by_row(result.report)
     assert [rows[n]["phone_e164"] for n in (2, 3)] == ["+919822033445", "+919822044556"]
     assert rows[2]["Visit Date"] == "15/01/2024"
+
+
+def test_a_workbook_cut_short_inside_its_sheet_is_named_with_the_file_and_sheet(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A workbook whose sheet part ends mid-way (a copy or download cut short, the zip itself whole) stops with exit
+    2 and a message naming the file, the sheet and what to do, in validate as in inspect; never a bare 'c'."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Leads"
+    sheet.append(["Lead ID", "Customer Name", "Mobile No."])
+    for i in range(50):
+        sheet.append([i, f"Customer {i}", f"98220{i:05d}"])
+    whole = tmp_path / "whole.xlsx"
+    book.save(whole)
+    path = tmp_path / "cut.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info, data[: len(data) // 2] if info.filename.endswith("sheet1.xml") else data)
+    for command in ("validate", "inspect"):
+        args = ["--mapping", str(mapping_file(MAPPING)), "--no-ledger"] if command == "validate" else []
+        result = run_cli(command, str(path), *args)
+        assert result.exit_code == 2, result.output + result.stderr
+        assert f"{path}: sheet 'Leads' cannot be read" in result.stderr
+        assert "damaged, or was cut short" in result.stderr

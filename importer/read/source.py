@@ -359,7 +359,10 @@ def _first_fitting(
     """The first sheet that fits but holds no row below its header (a template tab before the data)."""
     for name in candidates:
         refuse_stray_far_right(p, name)
-        rows = sheet_rows(workbook, name)
+        try:
+            rows = sheet_rows(workbook, name)
+        except SourceError as exc:
+            raise SourceError(f"{p}: {exc}", file=str(p)) from None
         search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
         too_short = wanted is None and options.header_row is not None and len(rows) < options.header_row
         if too_short or not any(any(c != "" for c in r) for r in rows[:search]):

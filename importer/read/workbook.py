@@ -121,7 +121,11 @@ def sheet_rows(workbook: Workbook, name: str) -> list[list[object]]:
             rows.append([*pad, *row])
         return _fill_merged_down(rows, sheet.merged_cell_ranges)
     except Exception as exc:
-        raise SourceError(f"sheet {name!r} cannot be read: {exc}") from None
+        raise SourceError(
+            f"sheet {name!r} cannot be read ({type(exc).__name__}: {exc}): the workbook is damaged, or was cut short "
+            "when it was copied or saved. Open it in Excel (which may repair it) and save it again, or save the sheet "
+            "as .csv, then run again."
+        ) from None
 
 
 def opening_rows(workbook: Workbook, name: str, limit: int) -> list[list[object]]:
