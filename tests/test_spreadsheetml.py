@@ -219,3 +219,41 @@ def test_names_a_script_wrote_in_cp1252_under_a_utf8_declaration_are_kept(tmp_pa
     path = tmp_path / "latin.xls"
     path.write_bytes(spreadsheet_xml().replace("Lead 0", "Jürgen Müller").replace("Lead 2", "José").encode("cp1252"))
     assert read_source(path, MAPPING).cells["Name"].tolist()[:3] == ["Jürgen Müller", "Lead 1", "José"]
+
+
+def test_an_xml_spreadsheet_too_large_for_the_memory_left_is_refused_before_reading(tmp_path: Path) -> None:
+    """A 200 MB XML spreadsheet under a 1 GiB address-space limit: exit 2 naming the file and the memory it would
+    take, before it is parsed (its cells would take about five times the file)."""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.xls"
+    row = '<Row><Cell><Data ss:Type="String">Lead {0}</Data></Cell><Cell><Data ss:Type="Number">98{0:08d}</Data></Cell></Row>\n'
+    with path.open("w", encoding="utf-8") as out:
+        out.write(_HEAD.format(encoding="UTF-8") + '<Worksheet ss:Name="Leads"><Table>\n')
+        out.write(
+            '<Row><Cell><Data ss:Type="String">Name</Data></Cell><Cell><Data ss:Type="String">Mobile No.</Data></Cell></Row>\n'
+        )
+        for start in range(0, 2_000_000, 100_000):
+            out.write("".join(row.format(i) for i in range(start, start + 100_000)))
+        out.write("</Table></Worksheet></Workbook>\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPING_YAML, encoding="utf-8")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", "validate", str(path), "-m", str(mapping), "--no-ledger"],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        timeout=300,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "PYTHONFAULTHANDLER": ""},
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{path} (" in done.stderr and "reading this Excel XML spreadsheet" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -23,7 +23,7 @@ from typing import BinaryIO
 from importer.errors import SourceError
 from importer.read.ole import Damaged, check_compound_file
 
-__all__ = ["WorkbookLimits", "check_workbook", "human_size", "memory_available"]
+__all__ = ["WorkbookLimits", "check_memory", "check_workbook", "human_size", "memory_available"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,7 @@ def _check_zip(path: Path, limits: WorkbookLimits) -> None:
             sizes[info.filename] = size
     sheet = max((size for name, size in sizes.items() if _is_sheet_part(name)), default=0)
     strings = sum(size for name, size in sizes.items() if "sharedstrings" in name.lower())
-    _check_memory(path, sheet + strings, "its largest sheet")
+    check_memory(path, sheet + strings, "its largest sheet")
 
 
 def _is_sheet_part(name: str) -> bool:
@@ -142,10 +142,11 @@ then text; measured at about 2.5 for a sheet of short text cells."""
 _ALWAYS_FITS = 64 << 20
 
 
-def _check_memory(path: Path, part_bytes: int, what: str) -> None:
+def check_memory(path: Path, part_bytes: int, what: str, *, per_byte: int = MEMORY_PER_BYTE) -> None:
     """Refuse before parsing a sheet that cannot fit in the memory this process may still use: a native
-    reader that runs out of memory aborts the whole process (exit 134) instead of raising an error."""
-    needed = MEMORY_PER_BYTE * part_bytes
+    reader that runs out of memory aborts the whole process (exit 134) instead of raising an error (``per_byte``:
+    the memory the reader takes per byte parsed)."""
+    needed = per_byte * part_bytes
     if needed < _ALWAYS_FITS:
         return
     available = memory_available()
@@ -267,4 +268,4 @@ def _check_ole(path: Path, limits: WorkbookLimits) -> None:
                 f"{human_size(file_size)}; the file is damaged or built to exhaust memory, so it is not read. "
                 "If it is a real export, open it in Excel and save it as .xlsx or .csv."
             )
-    _check_memory(path, max((stream.size for stream in streams), default=0), "its workbook stream")
+    check_memory(path, max((stream.size for stream in streams), default=0), "its workbook stream")

@@ -23,6 +23,7 @@ from xml.parsers import expat
 from python_calamine import SheetVisibleEnum
 
 from importer.errors import SourceError
+from importer.read.guards import check_memory
 from importer.read.number_formats import Sections, digits_template, shown_number
 from importer.read.safe_xml import NAMESPACE_SEPARATOR, safe_parser
 from importer.read.text import decode
@@ -37,6 +38,8 @@ _HIDDEN_STATES = {"SheetHidden": SheetVisibleEnum.Hidden, "SheetVeryHidden": She
 _ZEROS = re.compile(r"0{2,}")
 CellValue = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
 """A cell as calamine gives it."""
+MEMORY_PER_XML_BYTE = 5
+"""Memory the file takes per byte as it is read and its cells held (measured about 4 for short text cells)."""
 MAX_ROWS, MAX_COLUMNS = 1 << 20, 1 << 14
 """Excel's grid: an index past it is a damaged file."""
 
@@ -76,11 +79,13 @@ class XmlSheet:
 
     def to_python(self, *, skip_empty_area: bool = False) -> list[list[CellValue]]:
         """The rows, each as long as the widest (calamine's shape)."""
-        width = max((len(r) for r in self.rows), default=0)
-        return [[*r, *([""] * (width - len(r)))] for r in self.rows]
+        return list(self.iter_rows())
 
     def iter_rows(self) -> Iterator[list[CellValue]]:
-        yield from self.to_python()
+        """The rows one by one, each as long as the widest."""
+        width = max((len(r) for r in self.rows), default=0)
+        for row in self.rows:
+            yield [*row, *([""] * (width - len(row)))]
 
 
 @dataclass(slots=True)
@@ -101,6 +106,7 @@ class XmlWorkbook:
     @classmethod
     def from_path(cls, path: Path) -> XmlWorkbook:
         """Parse the file, or say where its XML is broken (an export that wrote a bare ``&`` or was cut short)."""
+        check_memory(path, path.stat().st_size, "this Excel XML spreadsheet", per_byte=MEMORY_PER_XML_BYTE)
         reader = _Reader(cls(str(path)))
         parser = safe_parser(str(path))
         parser.StartElementHandler = reader.start
