@@ -34,7 +34,8 @@ def test_a_phone_typed_as_a_number_keeps_the_country_code_its_format_shows(
 ) -> None:
     """An Indian team's workbook of UK leads, each mobile typed as a number and formatted "+44 "0000 000000 (Excel
     shows +44 7400 123456): the leads go out as the +44 numbers the sheet shows, never as Indian numbers of the same
-    digits; an id formatted "LD-"00000 is LD-00123 as shown. Title block, AutoFilter, frozen panes and a totals row
+    digits; an id formatted "LD-"00000 is LD-00123 as shown; a number Excel had already cut to six digits stays
+    damaged, whatever its format shows. Title block, AutoFilter, frozen panes and a totals row
     around them change nothing: every row is in the report."""
     book = Workbook()
     sheet = book.active
@@ -43,13 +44,14 @@ def test_a_phone_typed_as_a_number_keeps_the_country_code_its_format_shows(
     sheet.merge_cells("A1:D1")
     sheet.append([])
     sheet.append(["Lead ID", "Customer Name", "Mobile No.", "Visit Date"])
-    for i, mobile in enumerate((7400123456, 7400123457, 7911123456)):
+    for i, mobile in enumerate((7400123456, 7400123457, 7911123456, 447400000000)):
         sheet.append([123 + i, f"Customer {i}", mobile, dt.datetime(2024, 1, 15 + i)])
         sheet.cell(row=sheet.max_row, column=1).number_format = '"LD-"00000'
         sheet.cell(row=sheet.max_row, column=3).number_format = '"+44 "0000 000000'
         sheet.cell(row=sheet.max_row, column=4).number_format = "dd/mm/yyyy"
-    sheet.append(["", "Total", "=SUBTOTAL(103,C4:C6)", ""])
-    sheet.auto_filter.ref = "A3:D6"
+    sheet.cell(row=sheet.max_row, column=3).number_format = "+############"  # Excel had cut it to 4.474E+11 before
+    sheet.append(["", "Total", "=SUBTOTAL(103,C4:C7)", ""])
+    sheet.auto_filter.ref = "A3:D7"
     sheet.freeze_panes = "A4"
     path = tmp_path / "uk.xlsx"
     book.save(path)
@@ -58,9 +60,10 @@ def test_a_phone_typed_as_a_number_keeps_the_country_code_its_format_shows(
         "run", str(path), "--mapping", str(mapping_file(MAPPING)), "--report", str(report), "--no-ledger",
         env=run_env(sandbox.base_url),
     )  # fmt: skip
-    assert result.exit_code == 0, result.output + result.stderr
+    assert result.exit_code == 1, result.output + result.stderr
     rows = by_row(result.report)
-    assert sorted(rows) == [4, 5, 6, 7] and rows[7]["status"] == "skipped"
+    assert sorted(rows) == [4, 5, 6, 7, 8] and rows[8]["status"] == "skipped"
+    assert rows[7]["status"] == "invalid" and rows[7]["reason"] == "damaged-phone"
     assert [rows[n]["phone_e164"] for n in (4, 5, 6)] == ["+447400123456", "+447400123457", "+447911123456"]
     assert [rows[n]["referenceId"] for n in (4, 5, 6)] == ["LD-00123", "LD-00124", "LD-00125"]
     stored = {lead["referenceId"]: lead["phone"] for lead in sandbox.leads()}

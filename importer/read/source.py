@@ -445,7 +445,9 @@ def _workbook_table(
     for (r, c), text in hidden.padded.items():  # 000123 as the sheet shows it (calamine reads 123)
         if match.data_start <= r < len(rows) and c < len(rows[r]) and c != phone and _whole(rows[r][c]):
             rows[r][c] = text
-    apply_shown(rows, hidden, match.data_start)  # +91 98220 33445, LD-00123 as the sheet shows them
+    # +91 98220 33445, LD-00123 as the sheet shows them; a number Excel had already cut (919822000000) stays one, for
+    # the phone check to call damaged whatever its format now shows
+    apply_shown(rows, hidden, match.data_start, keep=lambda value: lossy_phone_text(value) is not None)
     apply_formulas(rows, hidden)  # ="9876543210" written by a script with no result, or a result of 0
     width = max([len(match.headers)] + [len(r) for r in rows[match.data_start :]])
     columns = column_texts(rows, match.data_start, width)

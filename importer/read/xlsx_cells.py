@@ -12,6 +12,7 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, NamedTuple
@@ -168,10 +169,13 @@ def apply_formulas(rows: list[list[object]], hidden: HiddenCells) -> None:
         rows[r][c] = value
 
 
-def apply_shown(rows: list[list[object]], hidden: HiddenCells, start: int = 0) -> None:
-    """Put :attr:`HiddenCells.shown` into ``rows`` from row ``start`` on, where the cell still holds its number."""
+def apply_shown(
+    rows: list[list[object]], hidden: HiddenCells, start: int = 0, *, keep: Callable[[object], bool] | None = None
+) -> None:
+    """Put :attr:`HiddenCells.shown` into ``rows`` from row ``start`` on, where the cell still holds its number (and
+    ``keep`` does not keep it a number)."""
     for (r, c), text in hidden.shown.items():
-        if start <= r < len(rows) and c < len(rows[r]) and _whole(rows[r][c]):
+        if start <= r < len(rows) and c < len(rows[r]) and _whole(value := rows[r][c]) and not (keep and keep(value)):
             rows[r][c] = text
 
 
