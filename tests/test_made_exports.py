@@ -75,22 +75,25 @@ def test_an_excel_web_page_keeps_the_whole_number_behind_a_shortened_display(
 ) -> None:
     """Excel's HTML (what "Save as Web Page" and many portals' .xls exports write) keeps a cell's value in x:num
     beside the text shown: a mobile shown 9.19822E+11 holds 919822033445 there, and Excel opens it as that number.
-    It reads as the number, not as the damaged display; a date shown as a date stays as shown."""
+    It reads as the number, not as the damaged display; a date shown as a date stays as shown; a value itself cut
+    to six digits stays damaged."""
     page = (
         '<html xmlns:x="urn:schemas-microsoft-com:office:excel"><body><table>'
         "<tr><td>Lead ID</td><td>Customer Name</td><td>Mobile No.</td><td>Visit Date</td></tr>"
         '<tr><td x:num="101">101</td><td>Asha</td><td class=xl24 x:num="919822033445">9.19822E+11</td>'
         '<td x:num="45306">15/01/2024</td></tr>'
         '<tr><td x:num>102</td><td>Ravi</td><td x:num="9.822044556E9">9.82204E+09</td><td></td></tr>'
+        '<tr><td>103</td><td>Cut</td><td x:num="919822000000">9.19822E+11</td><td></td></tr>'
         "</table></body></html>"
     )
     path = tmp_path / "portal.xls"
     path.write_text(page, encoding="utf-8")
     report = tmp_path / "r.csv"
     result = run_cli("validate", str(path), "--mapping", str(mapping_file(MAPPING)), "--report", str(report))
-    assert result.exit_code == 0, result.output + result.stderr
+    assert result.exit_code == 1, result.output + result.stderr
     rows = by_row(result.report)
     assert [rows[n]["phone_e164"] for n in (2, 3)] == ["+919822033445", "+919822044556"]
+    assert rows[4]["reason"] == "damaged-phone"  # its value too was cut to six digits before: no number to read
     assert rows[2]["Visit Date"] == "15/01/2024"
 
 

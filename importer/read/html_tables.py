@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 
 from importer.errors import SourceError
 from importer.read.text import decode
+from importer.read.workbook import lossy_phone_text
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
@@ -140,8 +141,8 @@ def _whole_number(value: str) -> str | None:
         number = float(value.strip())
     except ValueError:
         return None
-    if not number.is_integer() or abs(number) >= 1e15:
-        return None
+    if not number.is_integer() or abs(number) >= 1e15 or lossy_phone_text(number) is not None:
+        return None  # a value of six significant digits was already cut: the display says so, as damaged
     return str(int(number))
 
 

@@ -359,10 +359,7 @@ def _first_fitting(
     """The first sheet that fits but holds no row below its header (a template tab before the data)."""
     for name in candidates:
         refuse_stray_far_right(p, name)
-        try:
-            rows = sheet_rows(workbook, name)
-        except SourceError as exc:
-            raise SourceError(f"{p}: {exc}", file=str(p)) from None
+        rows = sheet_rows(workbook, name, where=str(p))
         search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
         too_short = wanted is None and options.header_row is not None and len(rows) < options.header_row
         if too_short or not any(any(c != "" for c in r) for r in rows[:search]):
@@ -445,8 +442,7 @@ def _workbook_table(
     for (r, c), text in hidden.padded.items():  # 000123 as the sheet shows it (calamine reads 123)
         if match.data_start <= r < len(rows) and c < len(rows[r]) and c != phone and _whole(rows[r][c]):
             rows[r][c] = text
-    # +91 98220 33445, LD-00123 as the sheet shows them; a number Excel had already cut (919822000000) stays one, for
-    # the phone check to call damaged whatever its format now shows
+    # +91 98220 33445, LD-00123 as shown; a number Excel had cut (919822000000) stays one, for the phone check
     apply_shown(rows, hidden, match.data_start, keep=lambda value: lossy_phone_text(value) is not None)
     apply_formulas(rows, hidden)  # ="9876543210" written by a script with no result, or a result of 0
     width = max([len(match.headers)] + [len(r) for r in rows[match.data_start :]])

@@ -95,7 +95,7 @@ def hidden_sheets(workbook: Workbook) -> set[str]:
         return set()
 
 
-def sheet_rows(workbook: Workbook, name: str) -> list[list[object]]:
+def sheet_rows(workbook: Workbook, name: str, *, where: str = "") -> list[list[object]]:
     """Every row of a sheet from cell A1 to its last row with a value, so list index + 1 is Excel's row number.
 
     Rows after the last value are left out: a stray space far down (Excel's used range then reaching row
@@ -122,9 +122,10 @@ def sheet_rows(workbook: Workbook, name: str) -> list[list[object]]:
         return _fill_merged_down(rows, sheet.merged_cell_ranges)
     except Exception as exc:
         raise SourceError(
-            f"sheet {name!r} cannot be read ({type(exc).__name__}: {exc}): the workbook is damaged, or was cut short "
-            "when it was copied or saved. Open it in Excel (which may repair it) and save it again, or save the sheet "
-            "as .csv, then run again."
+            f"{where}{': ' if where else ''}sheet {name!r} cannot be read ({type(exc).__name__}: {exc}): the workbook "
+            "is damaged, or was cut short when it was copied or saved. Open it in Excel (which may repair it) and "
+            "save it again, or save the sheet as .csv, then run again.",
+            file=where or None,
         ) from None
 
 
