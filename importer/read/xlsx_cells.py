@@ -3,7 +3,13 @@
 Excel stores a formula's last result beside it; a file written by a script (or a library) often has
 the formula alone, and calamine then gives an empty cell. An error (``#N/A`` from a failed lookup) also
 comes out empty. Both are found here in the sheet's XML, so the error shows in the report as the person
-sees it, and the summary can say which cells were never computed.
+sees it, and the summary can say which cells were never computed. So are what calamine does not report: hidden
+rows, and whole numbers as their number format shows them (``000123``, ``+44 7400 123456``).
+
+The XML is searched as bytes, each part first spelled as Excel spells it (:func:`_unprefixed`: a part written with
+namespace prefixes, ``<x:row>``, as the Open XML SDK writes it, reads as ``<row>``); the parts are found through the
+package's relationships. An ODS's and an XLS's share of this comes from :mod:`importer.read.ods_rows` and
+:mod:`importer.read.xls_rows`.
 """
 
 from __future__ import annotations
