@@ -121,3 +121,27 @@ def test_a_workbook_cut_short_inside_its_sheet_is_named_with_the_file_and_sheet(
         assert result.exit_code == 2, result.output + result.stderr
         assert f"{path}: sheet 'Leads' cannot be read" in result.stderr
         assert "damaged, or was cut short" in result.stderr
+
+
+def test_rows_an_excel_web_page_hides_are_named_in_the_summary(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Excel saves a filtered sheet as HTML with its filtered-out rows styled display:none (Excel hides them again
+    when it opens the page): they are read like the others and named, as a workbook's hidden rows are."""
+    page = (
+        "<html><body><table><tr><td colspan=3>Walk-ins</td></tr></table><table>"
+        "<tr><td>Lead ID</td><td>Customer Name</td><td>Mobile No.</td></tr>"
+        "<tr><td>1</td><td>Asha</td><td>9822033445</td></tr>"
+        "<tr height=0 style='display:none'><td>2</td><td>Ravi</td><td>9822044556</td></tr>"
+        "<tr><td>3</td><td>Priya</td><td>9822055667</td></tr>"
+        '<tr style="mso-height-source:userset; DISPLAY: none"><td>4</td><td>Kiran</td><td>9822066778</td></tr>'
+        "</table></body></html>"
+    )
+    path = tmp_path / "filtered.xls"
+    path.write_text(page, encoding="utf-8")
+    result = run_cli(
+        "validate", str(path), "--mapping", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [r["sheet_row"] for r in result.report] == ["3", "4", "5", "6"]
+    assert "2 row(s) are hidden in Excel (filtered out or hidden by hand: rows 4, 6)" in result.output

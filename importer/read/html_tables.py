@@ -20,6 +20,7 @@ from importer.read.text import decode
 from importer.read.workbook import lossy_phone_text
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+_NOT_SHOWN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
 MAX_SPAN = 1000
 """A colspan or rowspan larger than this is taken as 1 (a page's typo must not make a million cells)."""
@@ -34,6 +35,8 @@ class _Table:
     """It holds another table (a layout table around the data)."""
     below: dict[int, tuple[str, int]] = field(default_factory=dict)
     """Column → (text, rows still to fill) of the rowspan cells reaching into the next rows."""
+    hidden: set[int] = field(default_factory=set)
+    """Its rows styled ``display:none`` (Excel's HTML for rows a filter hides), by index in ``rows``."""
 
 
 class _Tables(HTMLParser):
@@ -60,6 +63,8 @@ class _Tables(HTMLParser):
             self._end_cell()
             self._end_row()
             self._open[-1].rows.append([])
+            if _NOT_SHOWN.search(dict(attrs).get("style") or ""):
+                self._open[-1].hidden.add(len(self._open[-1].rows) - 1)
         elif tag in ("td", "th") and self._open:
             self._end_cell()
             if not self._open[-1].rows:
@@ -154,6 +159,11 @@ def _span(value: str | None) -> int:
 
 def html_rows(data: bytes, *, path: str) -> list[list[object]]:
     """The rows of an HTML page's tables, one below the other (tables holding tables left out), as text cells."""
+    return html_table(data, path=path)[0]
+
+
+def html_table(data: bytes, *, path: str) -> tuple[list[list[object]], list[int]]:
+    """:func:`html_rows`, and which of them (0-based) the page hides (``display:none``)."""
     charset = _CHARSET.search(data[:4096])
     encoding = charset.group(1).decode("ascii") if charset else None
     try:
@@ -172,7 +182,12 @@ def html_rows(data: bytes, *, path: str) -> list[list[object]]:
     # Tables above the largest (a title, a header in a table of its own) become rows above its header;
     # below it, only tables as wide as it (the next day's leads), not a footer of totals.
     kept = [t for t in leaves if t.order <= main.order or _width(t) == width]
-    return [list(row) for table in kept for row in table.rows]
+    rows: list[list[object]] = []
+    hidden: list[int] = []
+    for table in kept:
+        hidden.extend(len(rows) + i for i in sorted(table.hidden))
+        rows.extend(list(row) for row in table.rows)
+    return rows, hidden
 
 
 def _width(table: _Table) -> int:

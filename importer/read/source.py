@@ -40,7 +40,7 @@ from importer.read.header import (
     reading_notes,
     report_columns,
 )
-from importer.read.html_tables import html_rows
+from importer.read.html_tables import html_table
 from importer.read.read_options import ReadOptions as ReadOptions
 from importer.read.read_options import with_mapping
 from importer.read.sniff import check_source_file, workbook_kind
@@ -170,13 +170,13 @@ def read_source(path: str | Path, mapping: LeadMapping, options: ReadOptions = R
 
 def _read_html(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
     """An HTML table saved as .xls, read like a one-sheet workbook."""
-    rows = html_rows(p.read_bytes(), path=str(p))
+    rows, hidden = html_table(p.read_bytes(), path=str(p))
     search = max(HEADER_SEARCH_ROWS, options.header_row or 0)
     preview = [[cell_text(c) for c in r] for r in rows[:search]]
     match = choose_header(preview, mapping, options.header_row, where=f"{p} (HTML table)")
     if not match.complete:
         raise missing_columns(match, mapping, where=f"{p} (HTML table)")
-    return _workbook_table(p, HTML_SHEET, [HTML_SHEET], rows, match, HiddenCells())
+    return _workbook_table(p, HTML_SHEET, [HTML_SHEET], rows, match, HiddenCells(hidden_rows=hidden))
 
 
 def _read_text(p: Path, mapping: LeadMapping, options: ReadOptions) -> SourceTable:
