@@ -61,23 +61,6 @@ def test_unaccented_dutch_headers_settle_rotterdam_landlines(run_cli: Any, tmp_p
     assert "\ndefault_region:" not in text
 
 
-def test_german_headers_pick_germany_over_austria_for_mobiles_written_by_their_network_code(
-    run_cli: Any, tmp_path: Path
-) -> None:
-    """0151 23456780 is how Germans write a Telekom mobile (the network code apart); phonenumbers groups it 01512
-    3456780, so it fits a Chinese mobile's writing better, and is valid in Austria too. Under Vorname, Nachname,
-    Handynummer the German-speaking country whose numbers fit clearly best is taken: Germany."""
-    rows = [["Hans", "Müller", "0151 23456780"], ["Anna", "Schmidt", "0151 98765430"], ["Jonas", "Weber", "0151 24681357"],
-            ["Lena", "Fischer", "0151 13572468"]]  # fmt: skip
-    text, report = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["Vorname", "Nachname", "Handynummer"], rows))
-    assert "\ndefault_region: DE\n" in text
-    assert "German" in text  # the evidence says why
-    assert [(r["status"], r["phone_e164"]) for r in report] == [
-        ("valid", "+4915123456780"), ("valid", "+4915198765430"), ("valid", "+4915124681357"),
-        ("valid", "+4915113572468"),
-    ]  # fmt: skip
-
-
 def test_spanish_headers_settle_a_tie_the_best_fitting_country_is_in(run_cli: Any, tmp_path: Path) -> None:
     """612 345 670 reads alike as a Spanish and a Guinean mobile; under Nombre, Telefono only Spain speaks the
     headers' language (Guinea speaks French): Spain, where English headers leave the sheet without a region."""

@@ -38,10 +38,9 @@ def by_headers_language(
     national: National | None, by_code: Mapping[int, float], headers: list[str], region: str
 ) -> str | None:
     """Among the regions the numbers are as valid in as in ``region``, the one that speaks the language whose own
-    words the headers are (``Nombre``, ``Telefono``), when ``region`` does not; of several, the one the numbers
-    fit clearly best (``0151 23456780`` under ``Handynummer``: Germany's way of writing it, not Austria's); None
-    when none fits clearly best. When ``region`` speaks it and ties with others that do not (``612 345 670``:
-    Spain's and Guinea's alike), ``region``.
+    words the headers are (``Nombre``, ``Telefono``), when ``region`` does not; None when several do (``311 234
+    5678`` under ``Telefono`` is Mexican or Colombian). When ``region`` speaks it and ties with others that do not
+    (``612 345 670``: Spain's and Guinea's alike), ``region``.
 
     Weak evidence: it only breaks a tie in the numbers' validity, and never against the rest of the evidence
     (+CC numbers, domains, time zones): Spanish headers do not make a sheet Spain's, its numbers do.
@@ -64,17 +63,7 @@ def by_headers_language(
         and by_code.get(code, 0.0) >= backing
         and spoken(r) & languages
     }
-    return _clearly_best(close, national)
-
-
-def _clearly_best(regions: set[str], national: National) -> str | None:
-    """The one of ``regions`` whose calling code's numbers score clearly best (its score beats the next one's by
-    more than a tie: :data:`CLOSE`); None when none does."""
-    score = {r: national.scores.get(phonenumbers.country_code_for_region(r), 0.0) for r in regions}
-    ranked = sorted(sorted(regions), key=lambda r: -score[r])
-    if len(ranked) == 1 or (ranked and score[ranked[1]] < CLOSE * score[ranked[0]]):
-        return ranked[0]
-    return None
+    return close.pop() if len(close) == 1 else None
 
 
 def by_headers_letters(national: National | None, headers: Iterable[str], region: str) -> str | None:
