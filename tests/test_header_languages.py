@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.test_home_writings import _sheet, _suggest
 
 
@@ -59,3 +61,51 @@ def test_unaccented_dutch_headers_settle_rotterdam_landlines(run_cli: Any, tmp_p
     ]  # fmt: skip
     text, _ = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["Name", "Phone"], rows, name="english.csv"))
     assert "\ndefault_region:" not in text
+
+
+def test_spanish_headers_settle_a_tie_the_best_fitting_country_is_in(run_cli: Any, tmp_path: Path) -> None:
+    """612 345 670 reads alike as a Spanish and a Guinean mobile; under Nombre, Telefono only Spain speaks the
+    headers' language (Guinea speaks French): Spain, where English headers leave the sheet without a region."""
+    rows = [["Ana", "612 345 670"], ["Luis", "612 345 671"], ["Eva", "612 345 672"], ["Raul", "612 345 673"]]
+    text, report = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["Nombre", "Telefono"], rows))
+    assert "\ndefault_region: ES\n" in text
+    assert "Spanish" in text
+    assert [(r["status"], r["phone_e164"]) for r in report] == [
+        ("valid", "+34612345670"), ("valid", "+34612345671"), ("valid", "+34612345672"), ("valid", "+34612345673"),
+    ]  # fmt: skip
+    text, _ = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["Name", "Phone"], rows, name="english.csv"))
+    assert "\ndefault_region:" not in text
+
+
+@pytest.mark.parametrize(
+    ("headers", "rows", "placed", "region", "e164"),
+    [
+        (  # Turkish: the name and the mobile under Ad Soyad and Cep Telefonu
+            ["Ad Soyad", "Cep Telefonu", "E-posta", "Şehir"],
+            [["Ayşe Demir", "0532 123 45 60", "ayse@gmail.com", "İzmir"],
+             ["Mehmet Kaya", "0532 123 45 61", "mehmet@gmail.com", "Ankara"]],
+            {"name: Ad Soyad", "phone: Cep Telefonu", "email: E-posta"}, "TR", ["+905321234560", "+905321234561"],
+        ),
+        (  # Polish: Imię, Nazwisko, Telefon komórkowy; 512 345 670 reads alike in Czechia, which speaks no Polish
+            ["Imię", "Nazwisko", "Telefon komórkowy", "Adres e-mail"],
+            [["Anna", "Nowak", "512 345 670", "anna@gmail.com"], ["Piotr", "Kowalski", "512 345 671", "piotr@gmail.com"],
+             ["Ewa", "Wiśniewska", "512 345 672", "ewa@gmail.com"]],
+            {"firstName: Imię", "lastName: Nazwisko", "phone: Telefon komórkowy", "email: Adres e-mail"}, "PL",
+            ["+48512345670", "+48512345671", "+48512345672"],
+        ),
+        (  # Thai: ชื่อ (name), เบอร์โทร (phone), อีเมล (email); 081 234 5670 is valid in six countries, one of them Thai
+            ["ชื่อ", "เบอร์โทร", "อีเมล"],
+            [["สมชาย ใจดี", "081 234 5670", "somchai@gmail.com"], ["สมหญิง รักไทย", "081 234 5671", "somying@gmail.com"]],
+            {"name: ชื่อ", "phone: เบอร์โทร", "email: อีเมล"}, "TH", ["+66812345670", "+66812345671"],
+        ),
+    ],
+)  # fmt: skip
+def test_headers_in_more_languages_are_placed_and_name_the_country(
+    run_cli: Any, tmp_path: Path, headers: list[str], rows: list[list[str]], placed: set[str], region: str,
+    e164: list[str],
+) -> None:  # fmt: skip
+    text, report = _suggest(run_cli, tmp_path, _sheet(tmp_path, headers, rows))
+    lines = {line.strip() for line in text.splitlines()}
+    assert placed <= lines, text
+    assert f"default_region: {region}" in lines, text
+    assert [(r["status"], r["phone_e164"]) for r in report] == [("valid", number) for number in e164]

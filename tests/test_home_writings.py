@@ -233,3 +233,20 @@ def test_a_turkish_mobile_column_is_found_though_cep_is_a_brazilian_postcode(run
     mapping, report = _suggest(run_cli, tmp_path, sheet)
     assert "phone: Cep Telefonu" in mapping
     assert [row["phone_e164"] for row in report] == ["+905321234567", "+905331112222", "+905355556677"]
+
+
+@pytest.mark.parametrize("headers", [["Vorname", "Nachname", "Handynummer"], ["First Name", "Last Name", "Phone"]])
+def test_mobiles_written_with_their_network_code_apart_are_read_where_that_code_is_a_network(
+    run_cli: Any, tmp_path: Path, headers: list[str]
+) -> None:
+    """0151 23456780 is how Germans write a T-Mobile number: the network code apart. phonenumbers groups it 01512
+    3456780, and it is valid as written in China and Austria too; phonenumbers' carrier data names 49151 a network,
+    so the first group is Germany's own, as an area code is (Madrid's 91 in 912 34 56 78)."""
+    rows = [["Hans", "Müller", "0151 23456780"], ["Anna", "Schmidt", "0151 98765430"], ["Jonas", "Weber", "0151 24681357"],
+            ["Lena", "Fischer", "0152 13572468"]]  # fmt: skip
+    text, report = _suggest(run_cli, tmp_path, _sheet(tmp_path, headers, rows))
+    assert "\ndefault_region: DE\n" in text
+    assert [(r["status"], r["phone_e164"]) for r in report] == [
+        ("valid", "+4915123456780"), ("valid", "+4915198765430"), ("valid", "+4915124681357"),
+        ("valid", "+4915213572468"),
+    ]  # fmt: skip

@@ -1,8 +1,8 @@
-"""Phone cells as people type them into a sheet: digit groups parted by an underscore or a tilde, a keypad's # after
-the number, an extension written Ext.-12 or ;ext=12, a note with a time or a count after the number (call after 6,
-b/w 10-12, 2nd), and a cell holding another country's number written its way before the lead's own mobile (with
-or without its +91). Each goes out as the number it holds, the one phonenumbers reads from that number alone,
-never as another."""
+"""Phone cells as people type them into a sheet: digit groups parted by an underscore or a tilde, a keypad's # or *
+before or after the number, a count in brackets after it ((2)), an extension written Ext.-12 or ;ext=12, a note
+with a time or a count after the number (call after 6, b/w 10-12, 2nd), and a cell holding another country's number
+written its way before the lead's own mobile (with or without its +91). Each goes out as the number it holds, the
+one phonenumbers reads from that number alone, never as another."""
 
 from __future__ import annotations
 
@@ -32,6 +32,12 @@ WRITTEN = {
     "98451 ~ 12345": ("98451 12345", ""),
     "98452-12345#": ("98452 12345", ""),
     "+91 98453 12345 #": ("+91 98453 12345", ""),
+    "*98448 12345": ("98448 12345", ""),
+    "#98449 12345": ("98449 12345", ""),
+    "98440 12345*": ("98440 12345", ""),
+    "98441-12345 (1)": ("98441 12345", ""),
+    "+91 98442 12345 (2)": ("+91 98442 12345", ""),
+    "98443 12345 [2]": ("98443 12345", ""),
     "98454 12345 - call after 6": ("98454 12345", ""),
     "98455 12345 call after 6pm": ("98455 12345", ""),
     "9845612345 call b/w 10-12": ("9845612345", ""),

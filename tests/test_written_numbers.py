@@ -129,6 +129,12 @@ def test_suggest_on_a_sheet_of_tied_countries_says_which_region_to_set(run_cli: 
     [
         ("98200 1234 / 98200 12348", "+919820012348"),  # the first typed a digit short
         ("98200 1234, 022-2345 6789", "+912223456789"),
+        # the first made up (a placeholder people type), the second real: with and without their + code
+        ("+91-98765 43210 / 98765 43211", "+919876543211"),
+        ("9999999999 or 98200 12348", "+919820012348"),
+        ("+91 99999 99999, +91 98200 12348", "+919820012348"),
+        ("(+91) 98765 43210 / (+91) 98200 12348", "+919820012348"),
+        ("+91 98200 1234 / +91 98200 12348", "+919820012348"),  # the first a digit short, with its +
     ],
 )
 def test_a_cell_of_two_numbers_sends_the_valid_one(run_cli: Any, tmp_path: Path, written: str, e164: str) -> None:

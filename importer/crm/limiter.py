@@ -76,6 +76,12 @@ class RateLimiter:
         return cls(rate.max_requests, rate.per_seconds, margin=margin)
 
     @property
+    def clock(self) -> Callable[[], float]:
+        """The clock the window is kept on (``time.monotonic`` unless another was given): the client's other
+        waits (the CRM's duplicate minute) are measured on it too."""
+        return self._clock
+
+    @property
     def max_requests(self) -> int:
         """The current number of sends allowed per window (lowered by ``slow_down``)."""
         return self._limit

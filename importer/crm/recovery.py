@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -90,7 +89,7 @@ class Recovery:
 
     def after_failure(self, failed: Failed, leads: list[Lead], retries: Retries, tally: Tally) -> list[Lead]:
         """Wait, check the leads a failed request may have stored, and return those still to send."""
-        failed_at = time.monotonic()
+        failed_at = self._limiter.clock()
         retries.throttles = 0
         retries.failures += 1
         exhausted = retries.failures >= self.retry.attempts
@@ -111,7 +110,7 @@ class Recovery:
                 # refused, and a refusal as a duplicate counts toward the key block. Sending them again
                 # within the same minute could double that count; wait for the minute to pass, then look
                 # them up again (a CRM may show what it stored only after a while).
-                wait = self.duplicate_window - (time.monotonic() - failed_at)
+                wait = self.duplicate_window - (self._limiter.clock() - failed_at)
                 if wait > 0:
                     log.warning(
                         "The CRM stored part of a request whose answer was lost; waiting %.0f s before sending "

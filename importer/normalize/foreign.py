@@ -30,7 +30,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.normalize.geo_prefixes import is_geocoded
+from importer.normalize.geo_prefixes import is_geocoded, is_network_code
 from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phones import region_rules
 
@@ -236,8 +236,11 @@ def opens_with_own_group(text: str, number: phonenumbers.PhoneNumber, national: 
     rest = set(_boundaries(text)) - {len(nsn) - len(first)}
     if first == home_first:
         return not _is_area(code, first) or rest <= set(_boundaries(national))
-    # A shorter first group is the region's when it is an area code of it: Madrid's 91 in 912 34 56 78.
-    return home_first.startswith(first) and is_geocoded(int(code + first)) and rest <= set(_boundaries(national))
+    # A shorter first group is the region's when it is an area code of it (Madrid's 91 in 912 34 56 78) or a mobile
+    # network's code (T-Mobile's 151 in 0151 23456780, which the German format groups 01512 3456780).
+    if not home_first.startswith(first) or not rest <= set(_boundaries(national)):
+        return False
+    return is_geocoded(int(code + first)) or is_network_code(int(code + first))
 
 
 def _without(group: str, prefix: str) -> str:

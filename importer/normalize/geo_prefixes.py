@@ -108,3 +108,17 @@ def every_prefix() -> frozenset[int]:
 
         return frozenset(int(key) for key in GEOCODE_DATA)
     return frozenset(keys)
+
+
+@cache
+def carrier_prefixes() -> frozenset[str]:
+    """Every calling code + leading digits phonenumbers' carrier data names an operator for (``49151``: Germany's
+    T-Mobile): a mobile network's own code, which people write apart as they write an area code."""
+    from phonenumbers.carrierdata import CARRIER_DATA
+
+    return frozenset(CARRIER_DATA)
+
+
+def is_network_code(prefix: int) -> bool:
+    """Whether the calling code + leading digits ``prefix`` are exactly a prefix the carrier data names."""
+    return str(prefix) in carrier_prefixes()

@@ -280,18 +280,25 @@ _JOINT = re.compile(r"^(?:[\s,;/|&]|\b(?:or|and)\b)+", re.IGNORECASE)
 def _next_in_cell(
     raw: ArrowText, written: ArrowText, regions: _Regions, default: str, read: tuple[ArrowText, ArrowText, ArrowText]
 ) -> tuple[ArrowText, ArrowText, ArrowText]:
-    """``read`` (e164, issue, warning), with a row whose cell holds several numbers, the one read held back as
-    another country's (``(415) 555-0134 / 98460 12345`` in India), sent with the cell's next number when that one
-    is read and sent (its rows read as they are: flagged too if it is another country's). In a sheet of which a
-    tenth or more is another country's, only a next number with its own + is: a bare one may be that country's."""
+    """``read`` (e164, issue, warning), with a row whose cell holds several numbers, the one read unusable (held
+    back as another country's, ``(415) 555-0134 / 98460 12345`` in India; made up, ``98765 43210 / 98460 12345``;
+    or invalid), sent with the cell's next number when that one is read and sent (its rows read as they are:
+    flagged too if it is another country's). In a sheet of which a tenth or more is another country's, only a
+    next number with its own + is: a bare one may be that country's."""
     e164, issue, warning = read
     other = to_bool(pc.equal(issue, issues.PHONE_OTHER_COUNTRY.code))
-    held = other & to_bool(pc.fill_null(pc.match_substring(warning, issues.MULTIPLE_PHONES.code), False))
+    unusable = other | made_up(issue) | to_bool(pc.equal(issue, issues.INVALID_PHONE.code))
+    held = unusable & to_bool(pc.fill_null(pc.match_substring(warning, issues.MULTIPLE_PHONES.code), False))
     rows = np.flatnonzero(held)
     mixed = other.sum() >= MIXED * max(1, int((regions.home & to_bool(nonempty(raw))).sum()))
+    texts = [str(text) for text in _take(raw, rows).tolist()]
+    firsts = [  # a cell whose first number has its + is whole in ``written``: its first number is cut here
+        str(number) if str(number) != text else written_number(text, str(where))
+        for text, number, where in zip(texts, _take(written, rows).tolist(), regions.region[rows].tolist(), strict=True)
+    ]
     rests = [
-        _JOINT.sub("", str(text).partition(str(number))[2]) if str(number) != str(text) else ""
-        for text, number in zip(_take(raw, rows).tolist(), _take(written, rows).tolist(), strict=True)
+        _JOINT.sub("", text.partition(first)[2]) if first != text else ""
+        for text, first in zip(texts, firsts, strict=True)
     ]
     rests = [rest if not mixed or re.match(_PLUS_FIRST, rest) else "" for rest in rests]
     at = np.array([i for i, rest in enumerate(rests) if rest], dtype=np.int64)

@@ -13,7 +13,7 @@ import collections
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -29,7 +29,8 @@ from importer.normalize.phones import PLACEHOLDERS, own_code_first
 from importer.normalize.places import place_region
 from importer.normalize.postcodes import postcode_region
 from importer.normalize.sheet_country import domain_region
-from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
+from importer.tools.header_language import accents, language_name, spoken
+from importer.tools.region_words import CLOSE, National, by_headers_language, by_headers_letters
 from importer.tools.unsigned import codes_without_plus
 from importer.tools.vocabulary import header_languages
 
@@ -139,7 +140,7 @@ def infer_region(
     if unsigned is not None:  # 447400123456, 14155550134, 919820012345: a world of numbers whose + Excel dropped
         evidence.append(unsigned[0])
         return RegionGuess(None, tuple(evidence), unsigned[1])
-    worded = _worded(national, list(headers), region)
+    worded = by_headers_letters(national, list(headers), region)
     if worded is not None:  # 91 234 56 78 fits Uzbekistan as well as Spain, but the headers say Móvil
         letters = ", ".join(sorted(accents(h.casefold() for h in headers)))
         evidence.append(f"the headers write {letters}, as a language of {worded} does and none of {region}'s; "
@@ -149,11 +150,16 @@ def infer_region(
     if rival is not None:  # 7400123456 fits India best, but .co.uk emails say Britain, where it is valid too
         return RegionGuess(rival, tuple(evidence), f"the numbers fit {region} best as written, but the rest of the "
                            f"evidence points to {rival}, where they are valid too: {rival} was taken; check it")  # fmt: skip
-    languaged = _languaged(national, other, headers, region)
+    languaged = by_headers_language(national, other.by_code, headers, region)
     if languaged is not None:  # Telefono over 91 234 56 78, as valid in Spain as in Uzbekistan
         names = " and ".join(language_name(lang) for lang in sorted(header_languages(headers) & spoken(languaged)))
-        evidence.append(f"the headers are words of {names}, a language of {languaged} and none of {region}'s; "
-                        f"the numbers are as valid in {languaged}")  # fmt: skip
+        if languaged == region:  # national is set: languaged read it
+            others = ", ".join(r for r in national.tied if r != region) if national else ""
+            evidence.append(f"the headers are words of {names}, a language of {region} and of none of the other "
+                            f"countries the numbers read alike in ({others})")  # fmt: skip
+        else:
+            evidence.append(f"the headers are words of {names}, a language of {languaged} and none of {region}'s; "
+                            f"the numbers are as valid in {languaged}")  # fmt: skip
         return RegionGuess(languaged, tuple(evidence), None)
     doubt: str | None = None
     share = weight / total
@@ -180,7 +186,7 @@ RIVAL = 0.5
 """A calling code whose numbers score at least this share of the best one's is a rival the other evidence may pick."""
 
 
-def _backed_rival(national: _National | None, other: _Tally, code: int) -> str | None:
+def _backed_rival(national: National | None, other: _Tally, code: int) -> str | None:
     """A rival reading of the numbers that the other evidence (+CC elsewhere, domains, time zones) backs more."""
     if national is None or not national.rivals:
         return None
@@ -250,25 +256,7 @@ def _with_code(cell: str) -> tuple[int, str] | None:
     return (int(number.country_code or 0), region) if region else None
 
 
-@dataclass(frozen=True, slots=True)
-class _National:
-    """Numbers written without a country code, and the regions each is valid in as written."""
-
-    fits: tuple[dict[str, float], ...]
-    tied: tuple[str, ...] = ()  # the regions under whose codes the numbers fit best (more than one: a tie)
-    votes: float = 0.0
-    rivals: dict[int, str] = field(default_factory=dict)  # codes scoring at least RIVAL of the best: their region
-    scores: dict[int, float] = field(default_factory=dict)  # each calling code's score, the best one's being 1
-
-    def valid_share(self, region: str) -> float:
-        return sum(1 for f in self.fits if region in f) / len(self.fits) if self.fits else 1.0
-
-
-CLOSE = 0.95
-"""Calling codes whose numbers fit this nearly as well as the best one's share its votes (a tie)."""
-
-
-def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str]) -> _National | None:
+def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str]) -> National | None:
     """Numbers without ``+``: one vote each, for the calling code under which they fit best as written."""
     cells = [c for c in _cells(phones) if not c.startswith("+") and 6 <= sum(ch.isdigit() for ch in c) <= 15]
     distinct = list(dict.fromkeys(cells))
@@ -291,7 +279,7 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
             by_code[code], best_region[code] = score, region
     if not by_code:
         evidence.append(f"none of {len(sample)} numbers without a country code is valid in any country")
-        return _National(fits)
+        return National(fits)
     top = max(by_code.values())
     tied = sorted((code for code, score in by_code.items() if score >= CLOSE * top), key=lambda c: -by_code[c])
     tied += _tied_by_shape(sample, best_region, tied)
@@ -306,7 +294,7 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
             tally.add(best_region[code], 1 / len(mine))
     rivals = {c: best_region[c] for c, score in by_code.items() if score >= RIVAL * top}
     scores = {c: score / top for c, score in by_code.items()}
-    national = _National(fits, tuple(best_region[c] for c in tied), float(len(sample)), rivals, scores)
+    national = National(fits, tuple(best_region[c] for c in tied), float(len(sample)), rivals, scores)
     region = best_region[tied[0]]
     example = next(c for c, f in zip(sample, fits, strict=True) if region in f)
     also = [best_region[c] for c in tied if best_region[c] != region]
@@ -537,59 +525,3 @@ def _script_region(text: str) -> str | None:
         if pattern.search(text):
             return regions[0]
     return None
-
-
-WORDED = 0.4
-"""Share of the best calling code's score that a region's numbers need for the headers' language to pick it."""
-
-
-def _languaged(national: _National | None, other: _Tally, headers: list[str], region: str) -> str | None:
-    """Among the regions the numbers are as valid in as in ``region``, the one that speaks the language whose own
-    words the headers are (``Nombre``, ``Telefono``), when ``region`` does not; None when several do.
-
-    Weak evidence: it only breaks a tie in the numbers' validity, and never against the rest of the evidence
-    (+CC numbers, domains, time zones): Spanish headers do not make a sheet Spain's, its numbers do.
-    """
-    languages = header_languages(headers)
-    if national is None or not languages or spoken(region) & languages:
-        return None
-    floor = max(0.9, national.valid_share(region))
-    backing = other.by_code.get(phonenumbers.country_code_for_region(region), 0.0)
-    close = {
-        r
-        for code, score in national.scores.items()
-        if score >= WORDED
-        and (r := national.rivals.get(code) or phonenumbers.region_code_for_country_code(code))
-        and r != region
-        and national.valid_share(r) >= floor
-        and other.by_code.get(code, 0.0) >= backing
-        and spoken(r) & languages
-    }
-    return close.pop() if len(close) == 1 else None
-
-
-def _worded(national: _National | None, headers: Iterable[str], region: str) -> str | None:
-    """Among the regions the numbers fit nearly as well as ``region``, one whose language writes the headers'
-    accented letters, when none of ``region``'s languages does: ``Móvil`` over ``91 234 56 78`` is Spain's, not
-    Uzbekistan's. Among several, the one whose language the headers' letters are likeliest in.
-
-    English headers are written everywhere; only accented Latin letters tell. A language's letters and their
-    frequencies are those of its own CLDR names of languages, territories and scripts (Babel).
-    """
-    words = [h.casefold() for h in headers]
-    letters = accents(words)
-    if national is None or not letters or writes(region, letters):
-        return None
-    close = {
-        r: score
-        for code, score in national.scores.items()
-        if score >= WORDED
-        and (r := national.rivals.get(code) or phonenumbers.region_code_for_country_code(code))
-        and r != region
-        and national.valid_share(r) >= 0.9
-        and writes(r, letters)
-    }
-    if not close:
-        return None
-    fit = {r: max(likelihood(words, lang) for lang in spoken(r)) for r in close}
-    return max(sorted(close), key=lambda r: (fit[r], close[r]))

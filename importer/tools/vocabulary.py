@@ -58,14 +58,15 @@ PHONE_EXACT = _words(
     "handynummer", "numero di telefono", "numero di cellulare", "telefoonnummer", "mobiel nummer", "nomor hp",
     "no. hp", "nomor whatsapp", "номер телефона", "мобильный телефон", "رقم الهاتف", "رقم الجوال", "رقم الموبايل",
     "मोबाइल नंबर", "फ़ोन नंबर", "फोन नंबर", "கைபேசி", "கைபேசி எண்", "தொலைபேசி", "தொலைபேசி எண்", "மொபைல்",
-    "மொபைல் எண்",
+    "மொபைல் எண்", "cep telefonu", "telefon numarası", "cep no", "telefon komórkowy", "numer telefonu",  # noqa: RUF001 (Turkish's dotless i)
+    "số điện thoại", "điện thoại", "sđt", "เบอร์โทร", "เบอร์โทรศัพท์", "โทรศัพท์", "เบอร์มือถือ",
 )  # fmt: skip
 PHONE_WEAK = _words(
     "number cell tel tél ph whatsapp whatsappno whatsappnumber contactdetails contactinfo wa nowa sms"
 ) | keys("联系方式", "연락처", "Kontakt", "contacto", "contato")
 PHONE_TOKENS = _words(
     "phone mobile cell cellular tel telephone telefono telefone telefon telefoon telepon movil celular cellulare "
-    "mobil mobiel handy gsm ponsel whatsapp wa sms телефон мобильный сотовый"
+    "mobil mobiel handy gsm ponsel whatsapp wa sms телефон мобильный сотовый komórkowy"
 )
 PHONE_FRAGMENTS = (
     "mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno", "telefon", "telefoon", "telepon",
@@ -114,7 +115,8 @@ EMAIL_EXACT = _words(
 ) | keys(
     "correo electrónico", "correio eletrônico", "endereço de e-mail", "adresse e-mail", "adresse électronique",
     "e-mail-adresse", "e-mailadres", "posta elettronica", "indirizzo email", "alamat email", "электронная почта",
-    "البريد الإلكتروني", "மின்னஞ்சல்", "மின்னஞ்சல் முகவரி",
+    "البريد الإلكتروني", "மின்னஞ்சல்", "மின்னஞ்சல் முகவரி", "e-posta", "e-posta adresi", "adres e-mail",
+    "địa chỉ email", "อีเมล",
 )  # fmt: skip
 EMAIL_WEAK = _words("mail")
 EMAIL_TOKENS = _words("email emails courriel correo почта")
@@ -131,21 +133,24 @@ FULL_NAME_EXACT = _words(
     "nombre completo", "nombre y apellido", "nombre y apellidos", "nome completo", "nom complet", "nom et prénom",
     "prénom et nom", "vollständiger name", "nome e cognome", "volledige naam", "nama lengkap", "полное имя",
     "имя и фамилия", "الاسم الكامل", "पूरा नाम", "ग्राहक का नाम", "ग्राहक नाम", "பெயர்", "முழு பெயர்",
-    "வாடிக்கையாளர் பெயர்",
+    "வாடிக்கையாளர் பெயர்", "ad soyad", "adı soyadı", "ad soyadı", "isim soyisim", "müşteri adı", "isim",  # noqa: RUF001 (Turkish's dotless i)
+    "imię i nazwisko", "họ và tên", "họ tên", "ชื่อ-นามสกุล", "ชื่อ นามสกุล", "ชื่อ",
 )  # fmt: skip
 FIRST_NAME_EXACT = _words(
     "firstname fname givenname forename customerfirstname ngiven vorname prenom voornaam primeironome 名 "
     "ファーストネーム"
 ) | keys(
     "primer nombre", "nome próprio", "primeiro nome", "nama depan", "الاسم الأول", "पहला नाम", "given_name",
+    "imię",
 )  # fmt: skip
 LAST_NAME_EXACT = _words(
     "lastname lname surname familyname customerlastname nfamily nachname familienname apellido apellidos "
     "sobrenome apelido cognome achternaam фамилия 姓 姓氏 苗字 성 उपनाम"
 ) | keys(
-    "nama belakang", "اسم العائلة", "الكنية", "अंतिम नाम", "family_name",
+    "nama belakang", "اسم العائلة", "الكنية", "अंतिम नाम", "family_name", "soyad", "soyadı", "soyisim",  # noqa: RUF001 (Turkish's dotless i)
+    "nazwisko", "นามสกุล",
 )  # fmt: skip
-BARE_NAMES = _words("name nombre nome nom naam nama имя 이름 名前 nfn")
+BARE_NAMES = _words("name nombre nome nom naam nama имя 이름 名前 nfn isim ชื่อ")
 """Headers that mean the whole name alone, but the given or family name beside the other one
 (``Nombre``/``Apellido``, ``Nom``/``Prénom``, Bitrix ``NAME``/``LAST_NAME``): the cells decide."""
 
@@ -380,12 +385,19 @@ LANGUAGE_WORDS: dict[str, frozenset[str]] = {
     "nl": _words("naam voornaam achternaam telefoon telefoonnummer mobiel woonplaats plaats stad bedrijf"),
     "id": _words("nama telepon ponsel kota perusahaan negara nohp notelp telp"),
     "ms": _words("nama telefon bandar syarikat negara"),
+    "pl": _words("imię nazwisko komórkowy telefonu miasto firma"),
+    "tr": _words("soyad soyadı soyisim cep eposta şehir şirket"),  # noqa: RUF001 (Turkish's dotless i)
+    "vi": _words("họ tên điện thoại thành phố công ty") | keys("số điện thoại", "họ và tên"),
+    "th": _words("ชื่อ นามสกุล เบอร์โทร โทรศัพท์ อีเมล") | keys("เบอร์โทรศัพท์", "เบอร์มือถือ"),
 }
 """Header words of the vocabulary above that only some languages write (English ones and words English shares,
 ``portable``, ``land``, ``handy``, are left out): the language a sheet's headers are in, without accents."""
 
 
 def header_languages(headers: Iterable[str]) -> frozenset[str]:
-    """The languages (ISO 639-1) whose own header words the headers are: ``Nombre``, ``Telefono`` → es (and it)."""
+    """The languages (ISO 639-1) whose own header words the headers are, those of the most of them: ``Nombre``,
+    ``Telefono`` → es (``Telefono`` alone: es and it); ``Imię``, ``Nazwisko``, ``Telefon`` → pl, not de."""
     words = {header_key(h) for h in headers} | {t for h in headers for t in header_tokens(h)}
-    return frozenset(lang for lang, own in LANGUAGE_WORDS.items() if words & own)
+    found = {lang: len(words & own) for lang, own in LANGUAGE_WORDS.items()}
+    most = max(found.values(), default=0)
+    return frozenset(lang for lang, count in found.items() if count and count == most)
