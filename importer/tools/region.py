@@ -25,7 +25,7 @@ from importer.normalize.foreign import long_groups_split, opens_with_own_group
 from importer.normalize.mexican import retired_mexican
 from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phone_forms import fold_phone_cell
-from importer.normalize.phones import PLACEHOLDERS, own_code_first
+from importer.normalize.phones import PLACEHOLDERS, own_code_first, region_rules
 from importer.normalize.places import place_region
 from importer.normalize.postcodes import postcode_region
 from importer.normalize.sheet_country import domain_region
@@ -41,7 +41,10 @@ _TYPE_WEIGHT = {
     phonenumbers.PhoneNumberType.MOBILE: 1.0,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: 0.9,
     phonenumbers.PhoneNumberType.FIXED_LINE: 0.7,
+    phonenumbers.PhoneNumberType.TOLL_FREE: 0.7,
 }
+"""How likely a lead's number is of each type; others (premium, shared cost, pagers) 0.3. A toll-free line is a
+business's own number, listed as a landline is (a vendor sheet's 1-800 numbers are no Chinese mobiles)."""
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}[-_]([A-Za-z]{2})(?:[.@].*)?$")
 _TIMEZONE = re.compile(r"^[A-Z][A-Za-z_]+/[A-Za-z_/\-]+$")
 _SPLIT = re.compile(r"\s*(?:[,;/|\n]|:::|\s+or\s+)\s*")
@@ -313,9 +316,27 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
     alike = f"; as valid in {', '.join(also)}" if also else ""
     evidence.append(
         f"{national.valid_share(region):.0%} of {len(sample)} numbers without a country code are valid in "
-        f"{region} as written (e.g. {example}){alike}"
+        f"{region} as written (e.g. {example}){alike}{_toll_free(sample, region)}"
     )
     return national
+
+
+def _toll_free(sample: list[str], region: str) -> str:
+    """What the evidence line adds when most of ``sample`` are toll-free numbers of ``region``: that they are dialled
+    alike in every country of its calling code (North America's 800, 888 ...), where they count as the code's."""
+    free = 0
+    for cell in sample:
+        try:
+            number = phonenumbers.parse(cell, region)
+        except phonenumbers.NumberParseException:
+            continue
+        free += phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE
+    if free * 2 <= len(sample):
+        return ""
+    code = phonenumbers.country_code_for_region(region)
+    many = len(phonenumbers.region_codes_for_country_code(code)) > 1
+    where = f"every country of +{code}" if many else region
+    return f"; {free} are toll-free numbers, dialled alike in {where}"
 
 
 def _tied_by_shape(sample: list[str], best_region: dict[int, str], tied: list[int]) -> list[int]:
@@ -398,6 +419,7 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
         if len(groups) > 1:  # grouped as that country groups its numbers (Madrid: 91 234 56 78, area code first)
             own = (
                 _same_groups(groups, written)
+                or _trunk_apart(groups, written, digits, region)
                 or opens_with_own_group(cell, number, national)
                 or long_groups_split(cell, national)
             )
@@ -421,6 +443,14 @@ def _prefix_optional(region: str, number: phonenumbers.PhoneNumber) -> bool:
 def _same_groups(groups: tuple[int, ...], national: tuple[int, ...]) -> bool:
     """The written digit groups are the national format's, give or take a trunk prefix written apart."""
     return groups == national or (len(national) > 1 and groups == (national[0] - 1, *national[1:]))
+
+
+def _trunk_apart(groups: tuple[int, ...], national: tuple[int, ...], digits: str, region: str) -> bool:
+    """The written groups are the national format's after the region's trunk prefix written as a group of its own
+    (``1-800-555-0199``, ``1 (415) 835-1656``: North America writes its 1 so, while its national format leaves it
+    out)."""
+    prefix = region_rules(region).national_prefix
+    return bool(prefix) and digits.startswith(prefix) and groups == (len(prefix), *national)
 
 
 def _groups(text: str) -> tuple[int, ...]:
