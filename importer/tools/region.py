@@ -450,7 +450,7 @@ def _trunk_apart(groups: tuple[int, ...], national: tuple[int, ...], digits: str
     (``1-800-555-0199``, ``1 (415) 835-1656``: North America writes its 1 so, while its national format leaves it
     out)."""
     prefix = region_rules(region).national_prefix
-    return bool(prefix) and digits.startswith(prefix) and groups == (len(prefix), *national)
+    return prefix is not None and prefix != "" and digits.startswith(prefix) and groups == (len(prefix), *national)
 
 
 def _groups(text: str) -> tuple[int, ...]:
