@@ -38,9 +38,11 @@ import pyarrow.compute as pc
 from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool
 from importer.normalize.countries import region_of_code
+from importer.normalize.country_names import country_of_name
 from importer.normalize.foreign import fitting_regions
+from importer.normalize.implied_codes import with_implied_code
 from importer.normalize.phones import is_mobile, region_rules
-from importer.normalize.places import place_codes, place_columns, place_region, postcode_columns
+from importer.normalize.places import coded_places, place_codes, place_columns, place_region, postcode_columns
 from importer.normalize.postcodes import postcode_codes
 from importer.normalize.sheet_numbers import numbers_point_to, spread
 from importer.read.source import SourceTable
@@ -107,7 +109,10 @@ def sheet_country(
     fewest = max(FEWEST, math.ceil(SOME * bare.sum()))
     named: set[int] = set()
     rows = pa.array(home)
-    sources: list[Callable[[], dict[int, int]]] = [lambda: _calling_codes(pc.filter(e164, pa.array(coded)))]
+    held = home & to_bool(pc.equal(issue, issues.PHONE_OTHER_COUNTRY.code))
+    sources: list[Callable[[], dict[int, int]]] = [
+        lambda: _calling_codes(pc.filter(e164, pa.array(coded)), _implied(pc.filter(raw, pa.array(held)), default))
+    ]
     if evidence.emails is not None:
         sources.append(partial(_domains, evidence.emails, rows))
     sources += [partial(_places, column, rows, countries) for column, countries in evidence.places]
@@ -215,10 +220,22 @@ def _named(counts: dict[int, int], fewest: int) -> int | None:
     return top if counts[top] >= fewest and counts[top] >= MOST * total else None
 
 
-def _calling_codes(numbers: ArrowText) -> dict[int, int]:
-    """How many of ``numbers`` (E.164) are under each calling code (codes are prefix-free: one length fits)."""
-    known = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+def _implied(held: ArrowText, default: str) -> dict[int, int]:
+    """How many of the ``held`` numbers (another country's) are written with their calling code but no ``+`` (``971 50
+    611 8444``, ``(65) 9786 5243``), under each code: they are written with their code as much as ``+65 …`` is."""
     out: dict[int, int] = {}
+    for text in held.to_pylist():
+        number = with_implied_code(str(text), default)
+        if number is not None and number.country_code:
+            out[number.country_code] = out.get(number.country_code, 0) + 1
+    return out
+
+
+def _calling_codes(numbers: ArrowText, implied: dict[int, int] | None = None) -> dict[int, int]:
+    """How many of ``numbers`` (E.164) are under each calling code (codes are prefix-free: one length fits), added to
+    the ``implied`` counts."""
+    known = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    out: dict[int, int] = dict(implied or {})
     if len(numbers) == 0:
         return out
     for length in (1, 2, 3):
@@ -252,14 +269,24 @@ def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]
     placed = sum(counts[text] for text, codes in towns.items() if codes)
     if unshared < max(FEWEST, SOME * placed):
         only = set()  # one lead from Chicago among London's and Leeds's says nothing of the column
+    coded = {} if countries else coded_places(counts)  # NY, TX, FL: the US's states
     for text, n in counts.items():
-        region = (region_of_code(text) if countries else place_region(text)) if text else None
+        region = (
+            (region_of_code(text) if countries else place_region(text) or _city_state(text, towns)) if text else None
+        ) or coded.get(text)
         if len(only) == 1 and (code := next(iter(only))) in towns.get(text, ()):
             # Boston beside Somerville and Quincy: a town of the one country the column's towns of one country are in
             region = phonenumbers.region_code_for_country_code(code)
         if region:
             out[region] = out.get(region, 0) + int(n)
     return _by_code(out)
+
+
+def _city_state(text: str, towns: dict[str, frozenset[int]]) -> str | None:
+    """The country a city cell names by its own name when the geocoder knows no place so called (``Singapore``,
+    ``Hong Kong``, ``Kuwait``: city-states and cities named as their country; a name of four letters or more, so no
+    state's code, ``CA``, is read as a country's). ``Lebanon`` or ``Mexico``, towns of the US too, name none."""
+    return country_of_name(text) if len(text) > 3 and not towns.get(text) else None
 
 
 def _domains(cells: pd.Series | pa.Array, rows: pa.Array) -> dict[int, int]:

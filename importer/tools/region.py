@@ -18,20 +18,20 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import phonenumbers
-from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import main_region, region_of_code
 from importer.normalize.foreign import long_groups_split, opens_with_own_group
 from importer.normalize.mexican import retired_mexican
 from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phone_forms import fold_phone_cell
-from importer.normalize.phones import PLACEHOLDERS, own_code_first, region_rules
-from importer.normalize.places import place_region
+from importer.normalize.phones import PLACEHOLDERS, own_code_first
+from importer.normalize.places import coded_places, place_region
 from importer.normalize.postcodes import postcode_region
 from importer.normalize.sheet_country import domain_region
 from importer.tools.header_language import accents, language_name, likelihood, spoken, writes
 from importer.tools.unsigned import codes_without_plus
 from importer.tools.vocabulary import header_languages
+from importer.tools.writing import digit_groups, prefix_optional, same_groups, toll_free_note, trunk_apart
 
 NATIONAL_SAMPLE = 60
 """Distinct numbers without a country code tested in every region (each costs about 250 parses)."""
@@ -316,27 +316,9 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
     alike = f"; as valid in {', '.join(also)}" if also else ""
     evidence.append(
         f"{national.valid_share(region):.0%} of {len(sample)} numbers without a country code are valid in "
-        f"{region} as written (e.g. {example}){alike}{_toll_free(sample, region)}"
+        f"{region} as written (e.g. {example}){alike}{toll_free_note(sample, region)}"
     )
     return national
-
-
-def _toll_free(sample: list[str], region: str) -> str:
-    """What the evidence line adds when most of ``sample`` are toll-free numbers of ``region``: that they are dialled
-    alike in every country of its calling code (North America's 800, 888 ...), where they count as the code's."""
-    free = 0
-    for cell in sample:
-        try:
-            number = phonenumbers.parse(cell, region)
-        except phonenumbers.NumberParseException:
-            continue
-        free += phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.TOLL_FREE
-    if free * 2 <= len(sample):
-        return ""
-    code = phonenumbers.country_code_for_region(region)
-    many = len(phonenumbers.region_codes_for_country_code(code)) > 1
-    where = f"every country of +{code}" if many else region
-    return f"; {free} are toll-free numbers, dialled alike in {where}"
 
 
 def _tied_by_shape(sample: list[str], best_region: dict[int, str], tied: list[int]) -> list[int]:
@@ -385,7 +367,7 @@ def _shape_fit(cell: str) -> dict[str, float]:
 def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
     """The regions where ``cell`` is valid: (how well it is written as there, the weight of its type there)."""
     digits = "".join(ch for ch in cell if ch.isdigit())
-    groups = _groups(cell)
+    groups = digit_groups(cell)
     out: dict[str, tuple[float, float]] = {}
     mexican = retired_mexican(cell)
     if mexican is not None:  # 044 55 1234 5678: only Mexico wrote numbers so, and phonenumbers no longer reads them
@@ -407,19 +389,19 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
         kind = _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3)
         weight = 1.0
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        written = _groups(national)
+        written = digit_groups(national)
         # 447400123456: a British number with its code written, the + lost (Excel drops it); as good as +44 ...
         coded = digits == f"{number.country_code}{phonenumbers.national_significant_number(number)}"
         if not coded and "".join(ch for ch in national if ch.isdigit()) != digits:
-            prefix = _prefix_optional(region, number)
+            prefix = prefix_optional(region, number)
             stripped = written[1:] if written and written[0] == 1 else written
             if not prefix or not digits.endswith(phonenumbers.national_significant_number(number)):
                 weight *= 0.5  # a trunk prefix locals dial (0, 8) left out, or one they do not dial added
             written = stripped if prefix else written
         if len(groups) > 1:  # grouped as that country groups its numbers (Madrid: 91 234 56 78, area code first)
             own = (
-                _same_groups(groups, written)
-                or _trunk_apart(groups, written, digits, region)
+                same_groups(groups, written)
+                or trunk_apart(groups, written, digits, region)
                 or opens_with_own_group(cell, number, national)
                 or long_groups_split(cell, national)
             )
@@ -428,33 +410,6 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
                 weight *= 1.5  # punctuation and all: (415) 835-1656 is how the US writes it, 415 835 1656 Mexico
         out[region] = (weight, kind)
     return out
-
-
-def _prefix_optional(region: str, number: phonenumbers.PhoneNumber) -> bool:
-    """Whether the region's people may leave the trunk prefix out of this number (India's mobiles)."""
-    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if meta is None:
-        return False
-    nsn = phonenumbers.national_significant_number(number)
-    chosen = _choose_formatting_pattern_for_number(meta.number_format, nsn)
-    return bool(chosen is not None and chosen.national_prefix_optional_when_formatting)
-
-
-def _same_groups(groups: tuple[int, ...], national: tuple[int, ...]) -> bool:
-    """The written digit groups are the national format's, give or take a trunk prefix written apart."""
-    return groups == national or (len(national) > 1 and groups == (national[0] - 1, *national[1:]))
-
-
-def _trunk_apart(groups: tuple[int, ...], national: tuple[int, ...], digits: str, region: str) -> bool:
-    """The written groups are the national format's after the region's trunk prefix written as a group of its own
-    (``1-800-555-0199``, ``1 (415) 835-1656``: North America writes its 1 so, while its national format leaves it
-    out)."""
-    prefix = region_rules(region).national_prefix
-    return prefix is not None and prefix != "" and digits.startswith(prefix) and groups == (len(prefix), *national)
-
-
-def _groups(text: str) -> tuple[int, ...]:
-    return tuple(len(run) for run in re.findall(r"\d+", text))
 
 
 @cache
@@ -508,8 +463,10 @@ def _weak(
 ) -> None:
     """Country domains, time zones, locales, cities or states (the geocoder's places), postal codes in one country's
     format and the script of names: half a vote (names a tenth) per row."""
+    distinct = [p.strip() for p in dict.fromkeys(places) if p.strip()]
+    coded = coded_places(dict.fromkeys(distinct, 1))  # NY, TX, FL: the US's states
     for labels, regions, weight in (
-        (("place is in", "places are in"), [place_region(p) for p in dict.fromkeys(places) if p.strip()], 0.5),
+        (("place is in", "places are in"), [place_region(p) or coded.get(p) for p in distinct], 0.5),
         (
             ("postcode is in", "postcodes are in"),
             [postcode_region(c) for c in dict.fromkeys(postcodes) if c.strip()],
