@@ -87,3 +87,23 @@ def test_rows_get_the_country_their_cell_names_in_its_own_words(
         7: ("valid", "+919820012345"),
     }
     assert rows[6]["reason"] == "unknown-country"
+
+
+def test_a_number_after_00_in_a_row_of_an_unknown_country_goes_out_as_its_codes(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """BRD (Bundesrepublik Deutschland's initials, which no table has) names no country: the row's number written
+    after 00, the exit code of most of the world, is read as written with its + (sent, warned unknown-country), as
+    one with its + is; a number without a code stays unknown-country."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Country,Phone\nHans,BRD,0049 89 1234567\nBen,Narnia,0044 7400 123456\nAsha,Narnia,9812345678\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file(_MAPPING)), "--report", str(report))
+    assert [(r["status"], r["reason"], r["warnings"], r["phone_e164"]) for r in result.report] == [
+        ("valid", "", "unknown-country", "+49891234567"),
+        ("valid", "", "unknown-country", "+447400123456"),
+        ("invalid", "unknown-country", "", ""),
+    ]
