@@ -25,6 +25,7 @@ Each kind of evidence is counted only while none before it has named the default
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
@@ -144,7 +145,7 @@ def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     """The ``bare`` rows (numbers read at home, written without a code) held back as ``region``'s: those valid
     there as written, when they are most of them; else None."""
     at = np.flatnonzero(bare)
-    values = np.asarray(pc.take(raw, pa.array(at, pa.int64())).to_pylist(), dtype=object)
+    values = np.asarray([_FLOAT.sub("", str(v)) for v in pc.take(raw, pa.array(at, pa.int64())).to_pylist()], object)
     distinct = sorted(set(values.tolist()))
     # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
     dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
@@ -154,6 +155,11 @@ def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     if held.sum() < MOST * len(values):
         return None  # most of the numbers are not written as that country's: the sheet's numbers say it is home's
     return SheetCountry(region, at[held])
+
+
+_FLOAT = re.compile(r"(?<=\d)\.0+$")
+"""A float's ``.0`` after the digits (``7400123456.0``: a British mobile, its 0 and the sheet's text lost to Excel):
+the number is the digits before it, as the import reads it."""
 
 
 def _coded_there(values: list[str], region: str) -> list[str]:
