@@ -116,3 +116,16 @@ def test_an_indian_sheet_with_its_state_codes_keeps_every_lead(run_cli: Callable
     sheet, mapping = _files(tmp_path, rows, third="State")
     result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
     assert [(r["status"], r["phone_e164"]) for r in result.report] == [("valid", f"+91{row[1]}") for row in rows]
+
+
+def test_a_canadian_sheet_with_its_province_codes_is_held_as_canadas(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """BC, ON, NS, QC: Canada's provinces; its numbers (604, 647, 905 ...: Indian mobiles as digits) are held as
+    Canada's, named so, not as the US's (+1's main region) though they are dialled alike."""
+    rows = [["A", "6045550123", "BC"], ["B", "7785550111", "BC"], ["C", "6475550122", "ON"],
+            ["D", "9055550133", "ON"], ["E", "9025550144", "NS"], ["F", "8195550155", "QC"]]  # fmt: skip
+    sheet, mapping = _files(tmp_path, rows, third="Province")
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert {(r["reason"], r["warnings"]) for r in result.report} == {("phone-sheet-country", "phone-sheet-country:CA")}
+    assert "--region CA" in result.output

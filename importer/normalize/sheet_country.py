@@ -35,6 +35,7 @@ import pandas as pd
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
+from phonenumbers import country_code_for_region as region_code
 
 from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool
@@ -109,14 +110,15 @@ def sheet_country(
     home_code = phonenumbers.country_code_for_region(default)
     fewest = max(FEWEST, math.ceil(SOME * bare.sum()))
     named: set[int] = set()
+    seen: dict[str, int] = {}  # the regions the places and domains named, and how often
     rows = pa.array(home)
     held = home & to_bool(pc.equal(issue, issues.PHONE_OTHER_COUNTRY.code))
     sources: list[Callable[[], dict[int, int]]] = [
         lambda: _calling_codes(pc.filter(e164, pa.array(coded)), _implied(pc.filter(raw, pa.array(held)), default))
     ]
     if evidence.emails is not None:
-        sources.append(partial(_domains, evidence.emails, rows))
-    sources += [partial(_places, column, rows, countries) for column, countries in evidence.places]
+        sources.append(partial(_domains, evidence.emails, rows, seen))
+    sources += [partial(_places, column, rows, countries, seen) for column, countries in evidence.places]
     sources += [partial(postcode_codes, column, rows) for column in evidence.postcodes]
     for source in sources:  # cheapest first, each read only when needed: the sheet's own +91 numbers stop it at once
         code = _named(source(), fewest)
@@ -133,12 +135,19 @@ def sheet_country(
     if len(named) != 1:
         return None  # nothing points elsewhere, or two things point to two countries
     told = named.pop()
-    found = _held(raw, bare, phonenumbers.region_code_for_country_code(told))
+    found = _held(raw, bare, _most_named(told, seen))
     if found is None and (code := numbers()) not in (None, told):
         # The sheet's numbers do not fit the country the rest named (Boston, Cambridge: English towns, and American
         # ones, which name no country): they are asked, as when nothing names one
         return _held(raw, bare, phonenumbers.region_code_for_country_code(code))
     return found
+
+
+def _most_named(code: int, seen: dict[str, int]) -> str:
+    """The region of ``code`` the places and domains named most (Canada's provinces: CA, not +1's main region, the
+    US), else the code's main region."""
+    regions = sorted(r for r in seen if region_code(r) == code)
+    return max(regions, key=seen.__getitem__) if regions else phonenumbers.region_code_for_country_code(code)
 
 
 def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
@@ -252,15 +261,17 @@ def _calling_codes(numbers: ArrowText, implied: dict[int, int] | None = None) ->
     return out
 
 
-def _by_code(by_region: dict[str, int]) -> dict[int, int]:
+def _by_code(by_region: dict[str, int], seen: dict[str, int]) -> dict[int, int]:
+    """``by_region``'s counts by calling code, each region's added to ``seen``."""
     out: dict[int, int] = {}
     for region, n in by_region.items():
+        seen[region] = seen.get(region, 0) + n
         code = phonenumbers.country_code_for_region(region)
         out[code] = out.get(code, 0) + n
     return out
 
 
-def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]:
+def _places(column: pa.Array, rows: pa.Array, countries: bool, seen: dict[str, int]) -> dict[int, int]:
     """How many of ``cells`` name each country: as a country (``United Kingdom``, ``UK``) or a place in it
     (``Manchester``, ``Maharashtra``: the geocoder's)."""
     counted = pc.value_counts(_text(column, rows))
@@ -285,7 +296,7 @@ def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]
             region = phonenumbers.region_code_for_country_code(code)
         if region:
             out[region] = out.get(region, 0) + int(n)
-    return _by_code(out)
+    return _by_code(out, seen)
 
 
 def _city_state(text: str, towns: dict[str, frozenset[int]]) -> str | None:
@@ -295,7 +306,7 @@ def _city_state(text: str, towns: dict[str, frozenset[int]]) -> str | None:
     return country_of_name(text) if len(text) > 3 and not towns.get(text) else None
 
 
-def _domains(cells: pd.Series | pa.Array, rows: pa.Array) -> dict[int, int]:
+def _domains(cells: pd.Series | pa.Array, rows: pa.Array, seen: dict[str, int]) -> dict[int, int]:
     """How many of the email ``cells`` at ``rows`` are under each country's domain (``.de``; ``.co.uk`` as GB), generic
     ones left out."""
     ends = pc.utf8_lower(pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(_text(cells, rows)), -3))
@@ -307,7 +318,7 @@ def _domains(cells: pd.Series | pa.Array, rows: pa.Array) -> dict[int, int]:
         region = domain_region(end[1:])
         if region is not None:
             out[region] = out.get(region, 0) + int(n)
-    return _by_code(out)
+    return _by_code(out, seen)
 
 
 def domain_region(tld: str) -> str | None:
