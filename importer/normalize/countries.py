@@ -228,9 +228,14 @@ def _normalize_in(raw: pd.Series, region: str) -> PhoneColumns:
 
 
 def normalize_phones_without_region(raw: pd.Series) -> PhoneColumns:
-    """Phones of rows with no region to read them in: a number written with + and its country code is read in
-    that country (through the same fast path); any other is invalid unless ``phonenumbers`` finds a code in it."""
+    """Phones of rows with no region to read them in: a number written with + (or 00, the exit code of most of the
+    world: ``0049 89 1234567``) and its country code is read in that country (through the same fast path); any
+    other is invalid unless ``phonenumbers`` finds a code in it."""
     text = pc.utf8_trim_whitespace(pc.cast(to_arrow(raw), pa.large_string()))
+    exit_code = to_bool(pc.match_substring_regex(text, _EXIT_CODE))
+    if exit_code.any():
+        text = pc.replace_substring_regex(text, _EXIT_CODE, r"+\1")
+        raw = raw.mask(exit_code, pd.Series(text.to_pylist(), index=raw.index, dtype=raw.dtype))
     codes = pc.utf8_slice_codeunits(pc.replace_substring_regex(text, r"[^0-9+]", ""), 0, 4)
     region = np.full(len(raw), NO_REGION, dtype=object)
     signed = to_bool(pc.starts_with(codes, "+"))
@@ -252,6 +257,10 @@ def normalize_phones_without_region(raw: pd.Series) -> PhoneColumns:
             column[at] = getattr(found, column_name).to_numpy(dtype=object)
     out = {name: pd.Series(pd.array(column, dtype="str"), index=raw.index) for name, column in columns.items()}
     return PhoneColumns(e164=out["e164"], issue=out["issue"], warning=out["warning"])
+
+
+_EXIT_CODE = r"^00(\s*[1-9])"
+"""00 before a calling code: the exit code of most of the world, read as its + where no region says otherwise."""
 
 
 @lru_cache(maxsize=3)

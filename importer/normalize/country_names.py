@@ -91,15 +91,29 @@ def _babel_english() -> Iterator[tuple[str, str]]:
 
 
 def _acronyms() -> Iterator[tuple[str, str]]:
-    """UAE, KSA, PRC, DRC, UK: the initials of a country's English name (of, the, and left out)."""
+    """UAE, KSA, PRC, DRC, UK: the initials of a country's English name (of, the, and left out). Two letters only
+    from the names people use (United Kingdom: UK, Dominican Republic: DR), not from an official name's state form
+    (Republic of Djibouti, Kingdom of Cambodia, Union of the Comoros: RD, KC, UC, which nobody writes for them)."""
     codes = {str(c.alpha_2) for c in _countries()} | {str(c.alpha_3) for c in _countries()}  # type: ignore[attr-defined]
+    short = set(_short_english())
     for name, code in [*_english_names(), *_babel_english()]:
         words = [w for w in re.split(r"[^\w']+", name) if w and w.casefold() not in _STOPWORDS]
-        if len(words) < 2:
+        if len(words) < 2 or (len(words) == 2 and (name, code) not in short):
             continue
         initials = "".join(w[0] for w in words).upper()
         if initials.isalpha() and initials.isascii() and initials not in codes:
             yield initials, code  # an ISO code always means its own country (SA is Saudi Arabia, not South Africa)
+
+
+def _short_english() -> Iterator[tuple[str, str]]:
+    """The English names a country goes by (ISO's short and common names without their comma, CLDR's), not its
+    official name."""
+    for country in _countries():
+        for attr in ("name", "common_name"):
+            name = getattr(country, attr, None)
+            if name and ", " not in str(name):
+                yield str(name), str(country.alpha_2)  # type: ignore[attr-defined]
+    yield from _babel_english()
 
 
 def _pycountry_translations() -> Iterator[tuple[str, str]]:
@@ -244,17 +258,48 @@ def _latin_initials() -> Iterator[tuple[str, str]]:
     """EUA (Estados Unidos da América), EAU (Emiratos Árabes Unidos), RPDC (República Popular Democrática de
     Corea): the initials of the capitalised words of a country's name in those languages (de, da, del, and other
     lower-case words left out), three or more, unless they are an ISO code. Two letters are too few to tell (NY
-    would be Finnish initials of the US Virgin Islands; RU is Russia's, not Reino Unido's)."""
+    would be Finnish initials of the US Virgin Islands; RU is Russia's, not Reino Unido's) but in the country's own
+    language: RD, República Dominicana, as Dominicans write it (:func:`_own_initials`)."""
     codes = set(_alpha_codes())
     for name, code in _major_language_names():
         words = [w for w in re.split(r"[^\w']+", name) if w and w[0].isupper()]
         initials = "".join(w[0] for w in words)
         if len(words) >= 3 and initials.isascii() and initials.isalpha() and initials not in codes:
             yield initials, code
+    yield from _own_initials(codes)
 
+
+def _own_initials(codes: set[str]) -> Iterator[tuple[str, str]]:
+    """RD (República Dominicana), RM (Republica Moldova): the initials of a country's two-word name (CLDR's) in the
+    first of its official languages (Babel's), other than English (whose initials :func:`_acronyms` reads)."""
+    from babel import localedata
+    from babel.languages import get_official_languages
+
+    for code in sorted(phonenumbers.SUPPORTED_REGIONS):
+        languages = get_official_languages(code, de_facto=True)
+        if not languages or languages[0] == "en" or not localedata.exists(languages[0]):
+            continue
+        name = localedata.load(languages[0])["territories"].get(code)
+        words = [w for w in str(name or "").split() if w[0].isupper()]
+        initials = "".join(w[0] for w in words)
+        if len(words) == 2 and all(len(w) > 2 for w in words) and initials.isascii() and initials not in codes:
+            yield initials, code
+
+
+_IN_USE = (
+    ("한국", "KR"),  # Korean's everyday name of South Korea (대한민국, the formal one, is CLDR's and ISO's)
+    ("Mainland China", "CN"),  # how Hong Kong, Taiwan and trade sheets tell the PRC from them
+    ("China Mainland", "CN"),
+    ("中国大陆", "CN"),
+    ("中國大陸", "CN"),
+    ("Méjico", "MX"),  # Spain's older spelling, still written there
+)
+"""Names in everyday use that no maintained table has (pycountry's ISO names and translations, CLDR's names in
+every locale, libphonenumber's, OCHA's patterns; nor countrynames' or countryinfo's lists): the few a country
+column holds that those leave out. Each names one country only."""
 
 _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
-    lambda: [*_english_names(), *_babel_english()],
+    lambda: [*_english_names(), *_babel_english(), *_IN_USE],
     _acronyms,
     _heads,
     _pycountry_translations,
@@ -314,7 +359,7 @@ def country_of_name(text: str) -> str | None:
     if not cell:
         return None
     bare = re.sub(r"[\s.]", "", cell).upper()
-    coded = _alpha_codes().get(bare) if bare.isascii() and len(bare) in (2, 3) else None
+    coded = _alpha_codes().get(bare) if bare.isascii() and len(bare) in (2, 3) and not _WORD_CUT.match(cell) else None
     if coded is not None:  # DE, DEU, U.S.
         return _supported(coded)
     if "/" in cell:  # Germany / Deutschland, Schweiz/Suisse: one country in two languages
@@ -346,6 +391,11 @@ def country_of_name(text: str) -> str | None:
                     return None  # Zaire: an Angolan province's name, but usage says the Congo's old name
                 return _supported(code)
     return None
+
+
+_WORD_CUT = re.compile(r"[A-Z][a-z]+\.$")
+"""St., Ma., Mr.: a word cut short, written as words are (a capital, then small letters), with its dot; no ISO code,
+which is written in capitals (ST, U.S.) or small letters (st)."""
 
 
 def _abbreviation_names() -> Iterator[tuple[str, str]]:

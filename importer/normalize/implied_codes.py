@@ -38,6 +38,8 @@ def with_implied_code(text: str, region: str) -> phonenumbers.PhoneNumber | None
     after_exit = digits.startswith("00")
     if after_exit:
         digits = digits[2:]
+    elif digits.startswith(_trunk_and_code(region)):  # 091 98111 23456: India's 0 before its own code, as written there
+        digits, after_exit = digits[1:], True
     if digits.startswith("0") or not _SHORTEST <= len(digits) <= 15:
         return None
     try:
@@ -52,6 +54,40 @@ def with_implied_code(text: str, region: str) -> phonenumbers.PhoneNumber | None
         first_group is not None and first_group.group(1) == code and len(first_group.group(1)) < len(digits)
     )
     return number if shown or len(digits) >= _longest_national(region) + 2 else None
+
+
+BRACKETED_CODE = r"^\s*\(\s*[1-9]\d{0,2}\s*\)\s*\d[\d\s.\-]*$"
+"""A number whose first group is in brackets and no trunk prefix (``(65) 9786 5243``): maybe a calling code."""
+
+
+@lru_cache(maxsize=8192)
+def bracketed_elsewhere(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number a cell valid in ``region`` is when its bracketed first group is another country's calling code
+    and the rest one of its valid numbers (``(65) 9786 5243``: Singapore's, and an Indian mobile as digits), unless
+    ``region`` writes the number with that group first (its area code: Porto Alegre's ``(51) 98765-4321`` in Brazil,
+    a Peruvian mobile after +51); else None."""
+    if not re.fullmatch(BRACKETED_CODE, text):
+        return None
+    number = with_implied_code(text, region)
+    if number is None or phonenumbers.region_code_for_number(number) in same_calling_code(region):
+        return None
+    try:
+        home = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return number
+    national = phonenumbers.format_number(home, phonenumbers.PhoneNumberFormat.NATIONAL)
+    first = re.match(r"\D*(\d+)", national)
+    return None if first is not None and first.group(1) == str(number.country_code) else number
+
+
+@lru_cache(maxsize=512)
+def _trunk_and_code(region: str) -> tuple[str, ...]:
+    """``region``'s trunk prefix 0 and its own calling code (``091`` in India): a number refused as written there and
+    starting so is the country's own with its code; none for a region whose trunk prefix is no 0."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.national_prefix != "0" or not metadata.country_code:
+        return ()
+    return (f"0{metadata.country_code}",)
 
 
 @lru_cache(maxsize=512)

@@ -37,7 +37,7 @@ from importer.normalize.foreign import (
     written_as_elsewhere,
     written_as_home,
 )
-from importer.normalize.implied_codes import same_calling_code, with_implied_code
+from importer.normalize.implied_codes import BRACKETED_CODE, bracketed_elsewhere, same_calling_code, with_implied_code
 from importer.normalize.phone_cells import phone_cells
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
 from importer.normalize.shapes import by_shape
@@ -368,12 +368,14 @@ def _implied_codes(
     is its country's, else held back as the country's the code names. Also returns the held rows' countries."""
     refused = to_bool(pc.equal(issue, issues.INVALID_PHONE.code)) & (region != NO_REGION)
     refused &= ~to_bool(pc.match_substring(raw, "+"))
-    rows = np.flatnonzero(refused)
+    bracketed = to_bool(pc.match_substring_regex(raw, BRACKETED_CODE)) & to_bool(nonempty(e164)) & (region != NO_REGION)
+    rows = np.flatnonzero(refused | bracketed)  # (65) 9786 5243: valid at home, but its code in brackets is another's
     if len(rows) == 0:
         return e164, issue, warning, {}
     own_rows, own, other_rows, others = [], [], [], []
     for row, text in zip(rows.tolist(), _take(raw, rows).tolist(), strict=True):
-        number = with_implied_code(str(text), str(region[row]))
+        read = with_implied_code if refused[row] else bracketed_elsewhere
+        number = read(str(text), str(region[row]))
         if number is None:
             continue
         country = phonenumbers.region_code_for_number(number)

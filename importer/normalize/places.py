@@ -56,6 +56,43 @@ def place_region(cell: str) -> str | None:
     return phonenumbers.region_code_for_country_code(found.pop()) if len(found) == 1 else None
 
 
+_SUBDIVISION_CODE = re.compile(r"[A-Z]{2,3}")
+"""NY, TX, NSW, MH: a state's or province's code, as a State column of a CRM's export holds them."""
+_MOST = 0.8
+
+
+def coded_places(counts: dict[str, int]) -> dict[str, str]:
+    """The region of a column's state or province codes (``counts``: each cell and its rows): the country whose
+    ISO 3166-2 codes (pycountry's) most of them are (``NY``, ``TX``, ``FL``: the US's, though Hungary has an NY),
+    for each of them that is its; nothing when no one country has most of them (``CA``, ``MA`` alone)."""
+    codes = {text: _subdivision_countries(text) for text in counts if _SUBDIVISION_CODE.fullmatch(text)}
+    rows: dict[str, int] = {}
+    for text, countries in codes.items():
+        for country in countries:
+            rows[country] = rows.get(country, 0) + counts[text]
+    total = sum(counts[text] for text, countries in codes.items() if countries)
+    ranked = sorted(rows, key=lambda c: -rows[c])
+    if not ranked or rows[ranked[0]] < _MOST * total or (len(ranked) > 1 and rows[ranked[1]] == rows[ranked[0]]):
+        return {}
+    top = ranked[0]
+    return {text: top for text, countries in codes.items() if top in countries}
+
+
+@lru_cache(maxsize=1)
+def _subdivision_index() -> dict[str, frozenset[str]]:
+    import pycountry
+
+    index: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        country, _, own = str(sub.code).partition("-")
+        index.setdefault(own, set()).add(country)
+    return {own: frozenset(countries) for own, countries in index.items()}
+
+
+def _subdivision_countries(code: str) -> frozenset[str]:
+    return _subdivision_index().get(code, frozenset())
+
+
 def place_codes(cell: str) -> frozenset[int]:
     """Every calling code whose geocoder names a place ``cell`` names (as an area, a state or a town, North
     America's towns too): ``Boston`` is Britain's and America's, ``Somerville`` America's alone."""

@@ -25,6 +25,7 @@ Each kind of evidence is counted only while none before it has named the default
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
@@ -34,13 +35,16 @@ import pandas as pd
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
+from phonenumbers import country_code_for_region as region_code
 
 from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool
 from importer.normalize.countries import region_of_code
+from importer.normalize.country_names import country_of_name
 from importer.normalize.foreign import fitting_regions
+from importer.normalize.implied_codes import with_implied_code
 from importer.normalize.phones import is_mobile, region_rules
-from importer.normalize.places import place_codes, place_columns, place_region, postcode_columns
+from importer.normalize.places import coded_places, place_codes, place_columns, place_region, postcode_columns
 from importer.normalize.postcodes import postcode_codes
 from importer.normalize.sheet_numbers import numbers_point_to, spread
 from importer.read.source import SourceTable
@@ -106,11 +110,15 @@ def sheet_country(
     home_code = phonenumbers.country_code_for_region(default)
     fewest = max(FEWEST, math.ceil(SOME * bare.sum()))
     named: set[int] = set()
+    seen: dict[str, int] = {}  # the regions the places and domains named, and how often
     rows = pa.array(home)
-    sources: list[Callable[[], dict[int, int]]] = [lambda: _calling_codes(pc.filter(e164, pa.array(coded)))]
+    held = home & to_bool(pc.equal(issue, issues.PHONE_OTHER_COUNTRY.code))
+    sources: list[Callable[[], dict[int, int]]] = [
+        lambda: _calling_codes(pc.filter(e164, pa.array(coded)), _implied(pc.filter(raw, pa.array(held)), default))
+    ]
     if evidence.emails is not None:
-        sources.append(partial(_domains, evidence.emails, rows))
-    sources += [partial(_places, column, rows, countries) for column, countries in evidence.places]
+        sources.append(partial(_domains, evidence.emails, rows, seen))
+    sources += [partial(_places, column, rows, countries, seen) for column, countries in evidence.places]
     sources += [partial(postcode_codes, column, rows) for column in evidence.postcodes]
     for source in sources:  # cheapest first, each read only when needed: the sheet's own +91 numbers stop it at once
         code = _named(source(), fewest)
@@ -127,7 +135,7 @@ def sheet_country(
     if len(named) != 1:
         return None  # nothing points elsewhere, or two things point to two countries
     told = named.pop()
-    found = _held(raw, bare, phonenumbers.region_code_for_country_code(told))
+    found = _held(raw, bare, _most_named(told, seen))
     if found is None and (code := numbers()) not in (None, told):
         # The sheet's numbers do not fit the country the rest named (Boston, Cambridge: English towns, and American
         # ones, which name no country): they are asked, as when nothing names one
@@ -135,11 +143,18 @@ def sheet_country(
     return found
 
 
+def _most_named(code: int, seen: dict[str, int]) -> str:
+    """The region of ``code`` the places and domains named most (Canada's provinces: CA, not +1's main region, the
+    US), else the code's main region."""
+    regions = sorted(r for r in seen if region_code(r) == code)
+    return max(regions, key=seen.__getitem__) if regions else phonenumbers.region_code_for_country_code(code)
+
+
 def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     """The ``bare`` rows (numbers read at home, written without a code) held back as ``region``'s: those valid
     there as written, when they are most of them; else None."""
     at = np.flatnonzero(bare)
-    values = np.asarray(pc.take(raw, pa.array(at, pa.int64())).to_pylist(), dtype=object)
+    values = np.asarray([_FLOAT.sub("", str(v)) for v in pc.take(raw, pa.array(at, pa.int64())).to_pylist()], object)
     distinct = sorted(set(values.tolist()))
     # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
     dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
@@ -149,6 +164,11 @@ def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     if held.sum() < MOST * len(values):
         return None  # most of the numbers are not written as that country's: the sheet's numbers say it is home's
     return SheetCountry(region, at[held])
+
+
+_FLOAT = re.compile(r"(?<=\d)\.0+$")
+"""A float's ``.0`` after the digits (``7400123456.0``: a British mobile, its 0 and the sheet's text lost to Excel):
+the number is the digits before it, as the import reads it."""
 
 
 def _coded_there(values: list[str], region: str) -> list[str]:
@@ -215,10 +235,22 @@ def _named(counts: dict[int, int], fewest: int) -> int | None:
     return top if counts[top] >= fewest and counts[top] >= MOST * total else None
 
 
-def _calling_codes(numbers: ArrowText) -> dict[int, int]:
-    """How many of ``numbers`` (E.164) are under each calling code (codes are prefix-free: one length fits)."""
-    known = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+def _implied(held: ArrowText, default: str) -> dict[int, int]:
+    """How many of the ``held`` numbers (another country's) are written with their calling code but no ``+`` (``971 50
+    611 8444``, ``(65) 9786 5243``), under each code: they are written with their code as much as ``+65 …`` is."""
     out: dict[int, int] = {}
+    for text in held.to_pylist():
+        number = with_implied_code(str(text), default)
+        if number is not None and number.country_code:
+            out[number.country_code] = out.get(number.country_code, 0) + 1
+    return out
+
+
+def _calling_codes(numbers: ArrowText, implied: dict[int, int] | None = None) -> dict[int, int]:
+    """How many of ``numbers`` (E.164) are under each calling code (codes are prefix-free: one length fits), added to
+    the ``implied`` counts."""
+    known = phonenumbers.COUNTRY_CODE_TO_REGION_CODE
+    out: dict[int, int] = dict(implied or {})
     if len(numbers) == 0:
         return out
     for length in (1, 2, 3):
@@ -229,15 +261,17 @@ def _calling_codes(numbers: ArrowText) -> dict[int, int]:
     return out
 
 
-def _by_code(by_region: dict[str, int]) -> dict[int, int]:
+def _by_code(by_region: dict[str, int], seen: dict[str, int]) -> dict[int, int]:
+    """``by_region``'s counts by calling code, each region's added to ``seen``."""
     out: dict[int, int] = {}
     for region, n in by_region.items():
+        seen[region] = seen.get(region, 0) + n
         code = phonenumbers.country_code_for_region(region)
         out[code] = out.get(code, 0) + n
     return out
 
 
-def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]:
+def _places(column: pa.Array, rows: pa.Array, countries: bool, seen: dict[str, int]) -> dict[int, int]:
     """How many of ``cells`` name each country: as a country (``United Kingdom``, ``UK``) or a place in it
     (``Manchester``, ``Maharashtra``: the geocoder's)."""
     counted = pc.value_counts(_text(column, rows))
@@ -252,17 +286,27 @@ def _places(column: pa.Array, rows: pa.Array, countries: bool) -> dict[int, int]
     placed = sum(counts[text] for text, codes in towns.items() if codes)
     if unshared < max(FEWEST, SOME * placed):
         only = set()  # one lead from Chicago among London's and Leeds's says nothing of the column
+    coded = {} if countries else coded_places(counts)  # NY, TX, FL: the US's states
     for text, n in counts.items():
-        region = (region_of_code(text) if countries else place_region(text)) if text else None
+        region = (
+            (region_of_code(text) if countries else place_region(text) or _city_state(text, towns)) if text else None
+        ) or coded.get(text)
         if len(only) == 1 and (code := next(iter(only))) in towns.get(text, ()):
             # Boston beside Somerville and Quincy: a town of the one country the column's towns of one country are in
             region = phonenumbers.region_code_for_country_code(code)
         if region:
             out[region] = out.get(region, 0) + int(n)
-    return _by_code(out)
+    return _by_code(out, seen)
 
 
-def _domains(cells: pd.Series | pa.Array, rows: pa.Array) -> dict[int, int]:
+def _city_state(text: str, towns: dict[str, frozenset[int]]) -> str | None:
+    """The country a city cell names by its own name when the geocoder knows no place so called (``Singapore``,
+    ``Hong Kong``, ``Kuwait``: city-states and cities named as their country; a name of four letters or more, so no
+    state's code, ``CA``, is read as a country's). ``Lebanon`` or ``Mexico``, towns of the US too, name none."""
+    return country_of_name(text) if len(text) > 3 and not towns.get(text) else None
+
+
+def _domains(cells: pd.Series | pa.Array, rows: pa.Array, seen: dict[str, int]) -> dict[int, int]:
     """How many of the email ``cells`` at ``rows`` are under each country's domain (``.de``; ``.co.uk`` as GB), generic
     ones left out."""
     ends = pc.utf8_lower(pc.utf8_slice_codeunits(pc.utf8_trim_whitespace(_text(cells, rows)), -3))
@@ -274,7 +318,7 @@ def _domains(cells: pd.Series | pa.Array, rows: pa.Array) -> dict[int, int]:
         region = domain_region(end[1:])
         if region is not None:
             out[region] = out.get(region, 0) + int(n)
-    return _by_code(out)
+    return _by_code(out, seen)
 
 
 def domain_region(tld: str) -> str | None:

@@ -18,7 +18,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import phonenumbers
-from phonenumbers.phonenumberutil import _choose_formatting_pattern_for_number
 
 from importer.normalize.countries import main_region, region_of_code
 from importer.normalize.foreign import long_groups_split, opens_with_own_group
@@ -26,13 +25,14 @@ from importer.normalize.mexican import retired_mexican
 from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phone_forms import fold_phone_cell
 from importer.normalize.phones import PLACEHOLDERS, own_code_first
-from importer.normalize.places import place_region
+from importer.normalize.places import coded_places, place_region
 from importer.normalize.postcodes import postcode_region
 from importer.normalize.sheet_country import domain_region
 from importer.tools.header_language import accents, language_name, spoken
 from importer.tools.region_words import CLOSE, National, by_headers_language, by_headers_letters
 from importer.tools.unsigned import codes_without_plus
 from importer.tools.vocabulary import header_languages
+from importer.tools.writing import digit_groups, prefix_optional, same_groups, toll_free_note, trunk_apart
 
 NATIONAL_SAMPLE = 60
 """Distinct numbers without a country code tested in every region (each costs about 250 parses)."""
@@ -42,7 +42,10 @@ _TYPE_WEIGHT = {
     phonenumbers.PhoneNumberType.MOBILE: 1.0,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: 0.9,
     phonenumbers.PhoneNumberType.FIXED_LINE: 0.7,
+    phonenumbers.PhoneNumberType.TOLL_FREE: 0.7,
 }
+"""How likely a lead's number is of each type; others (premium, shared cost, pagers) 0.3. A toll-free line is a
+business's own number, listed as a landline is (a vendor sheet's 1-800 numbers are no Chinese mobiles)."""
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}[-_]([A-Za-z]{2})(?:[.@].*)?$")
 _TIMEZONE = re.compile(r"^[A-Z][A-Za-z_]+/[A-Za-z_/\-]+$")
 _SPLIT = re.compile(r"\s*(?:[,;/|\n]|:::|\s+or\s+)\s*")
@@ -301,7 +304,7 @@ def _national(phones: Sequence[Sequence[str]], tally: _Tally, evidence: list[str
     alike = f"; as valid in {', '.join(also)}" if also else ""
     evidence.append(
         f"{national.valid_share(region):.0%} of {len(sample)} numbers without a country code are valid in "
-        f"{region} as written (e.g. {example}){alike}"
+        f"{region} as written (e.g. {example}){alike}{toll_free_note(sample, region)}"
     )
     return national
 
@@ -352,7 +355,7 @@ def _shape_fit(cell: str) -> dict[str, float]:
 def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
     """The regions where ``cell`` is valid: (how well it is written as there, the weight of its type there)."""
     digits = "".join(ch for ch in cell if ch.isdigit())
-    groups = _groups(cell)
+    groups = digit_groups(cell)
     out: dict[str, tuple[float, float]] = {}
     mexican = retired_mexican(cell)
     if mexican is not None:  # 044 55 1234 5678: only Mexico wrote numbers so, and phonenumbers no longer reads them
@@ -374,18 +377,19 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
         kind = _TYPE_WEIGHT.get(phonenumbers.number_type(number), 0.3)
         weight = 1.0
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        written = _groups(national)
+        written = digit_groups(national)
         # 447400123456: a British number with its code written, the + lost (Excel drops it); as good as +44 ...
         coded = digits == f"{number.country_code}{phonenumbers.national_significant_number(number)}"
         if not coded and "".join(ch for ch in national if ch.isdigit()) != digits:
-            prefix = _prefix_optional(region, number)
+            prefix = prefix_optional(region, number)
             stripped = written[1:] if written and written[0] == 1 else written
             if not prefix or not digits.endswith(phonenumbers.national_significant_number(number)):
                 weight *= 0.5  # a trunk prefix locals dial (0, 8) left out, or one they do not dial added
             written = stripped if prefix else written
         if len(groups) > 1:  # grouped as that country groups its numbers (Madrid: 91 234 56 78, area code first)
             own = (
-                _same_groups(groups, written)
+                same_groups(groups, written)
+                or trunk_apart(groups, written, digits, region)
                 or opens_with_own_group(cell, number, national)
                 or long_groups_split(cell, national)
             )
@@ -394,25 +398,6 @@ def _fit_parts(cell: str) -> dict[str, tuple[float, float]]:
                 weight *= 1.5  # punctuation and all: (415) 835-1656 is how the US writes it, 415 835 1656 Mexico
         out[region] = (weight, kind)
     return out
-
-
-def _prefix_optional(region: str, number: phonenumbers.PhoneNumber) -> bool:
-    """Whether the region's people may leave the trunk prefix out of this number (India's mobiles)."""
-    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if meta is None:
-        return False
-    nsn = phonenumbers.national_significant_number(number)
-    chosen = _choose_formatting_pattern_for_number(meta.number_format, nsn)
-    return bool(chosen is not None and chosen.national_prefix_optional_when_formatting)
-
-
-def _same_groups(groups: tuple[int, ...], national: tuple[int, ...]) -> bool:
-    """The written digit groups are the national format's, give or take a trunk prefix written apart."""
-    return groups == national or (len(national) > 1 and groups == (national[0] - 1, *national[1:]))
-
-
-def _groups(text: str) -> tuple[int, ...]:
-    return tuple(len(run) for run in re.findall(r"\d+", text))
 
 
 @cache
@@ -466,8 +451,10 @@ def _weak(
 ) -> None:
     """Country domains, time zones, locales, cities or states (the geocoder's places), postal codes in one country's
     format and the script of names: half a vote (names a tenth) per row."""
+    distinct = [p.strip() for p in dict.fromkeys(places) if p.strip()]
+    coded = coded_places(dict.fromkeys(distinct, 1))  # NY, TX, FL: the US's states
     for labels, regions, weight in (
-        (("place is in", "places are in"), [place_region(p) for p in dict.fromkeys(places) if p.strip()], 0.5),
+        (("place is in", "places are in"), [place_region(p) or coded.get(p) for p in distinct], 0.5),
         (
             ("postcode is in", "postcodes are in"),
             [postcode_region(c) for c in dict.fromkeys(postcodes) if c.strip()],
