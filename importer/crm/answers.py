@@ -111,15 +111,34 @@ _PHONE = re.compile(r"\+?[\d\s().-]{7,25}")
 _ID = re.compile(r"[\w.:-]{1,100}")
 """What an id (or a referenceId) in a bare list looks like: no words and spaces of a message."""
 _INDEX_KEYS = ("index", "idx", "position", "itemIndex")
-_FAILED = frozenset({"error", "failed", "failure", "rejected", "invalid", "duplicate", "refused"})
-_STORED = frozenset({"success", "ok", "created", "accepted", "inserted", "initialized", "stored", "done"})
-_LATER = frozenset(
-    {"queued", "enqueued", "pending", "processing", "in_progress", "in progress", "inprogress", "scheduled"}
+_FAILED = frozenset({"error", "failed", "fail", "failure", "rejected", "invalid", "duplicate", "refused"})
+_STORED = frozenset({"success", "ok", "created", "inserted", "initialized", "stored", "done"})
+LATER_WORDS = frozenset(
+    {
+        "queued",
+        "enqueued",
+        "in queue",
+        "pending",
+        "processing",
+        "in progress",
+        "inprogress",
+        "scheduled",
+        "accepted",
+        "received",
+        "submitted",
+        "waiting",
+        "deferred",
+    }
 )
+"""The status words (``"status": "queued"``, of a whole answer or of one lead's item, in any case, with ``_``, ``-``
+or spaces) that say the CRM took the lead to process it later: neither stored (no id yet) nor refused."""
+_STATUS_KEYS = ("status", "state")
+_SEPARATORS = re.compile(r"[\s_-]+")
 _QUEUED = re.compile(
     r"\b(?:queued|enqueued|being processed|(?:added to|placed in|put in) (?:the )?(?:processing )?queue"
-    r"|(?:accepted|received|scheduled|submitted) for (?:later )?processing|will be processed"
-    r"|processing (?:has )?(?:started|in progress|pending)|pending processing|still processing)\b"
+    r"|(?:accepted|received|scheduled|submitted) for (?:later )?processing|will be (?:processed|created|imported|stored)"
+    r"|processing (?:has )?(?:started|in progress|pending)|pending processing|still processing"
+    r"|asynchronous(?:ly)?|in the background)\b"
     r"|^\W*(?:processing|pending|queued|in[ _-]?progress)\W*$",
     re.IGNORECASE,
 )
@@ -135,6 +154,32 @@ _NOT_QUEUED = re.compile(
 def says_queued(message: str) -> bool:
     """Whether the CRM's message says the lead (or the request) is queued to be processed later."""
     return bool(_QUEUED.search(message)) and not _NOT_QUEUED.search(message)
+
+
+def status_word(value: object) -> str:
+    """A ``status`` value as a word to compare: ``"In-Progress"`` and ``"in_progress"`` are ``"in progress"``."""
+    return _SEPARATORS.sub(" ", value).strip().lower() if isinstance(value, str) else ""
+
+
+def says_failed(answer: object) -> bool:
+    """Whether an answer (or one item of it) says it failed: ``"success": false`` or a failing ``status``."""
+    if not isinstance(answer, Mapping):
+        return False
+    return answer.get("success", answer.get("ok")) is False or any(
+        status_word(answer.get(key)) in _FAILED for key in _STATUS_KEYS
+    )
+
+
+def says_later(answer: object) -> bool:
+    """The one rule for "queued": whether an answer, or one lead's item of it, says the CRM took its leads to
+    process them later: a status in :data:`LATER_WORDS` or a message saying so (:func:`says_queued`), and no
+    failure (:func:`says_failed`). An item that carries its lead's id is stored, whatever it says: its caller
+    checks that (a whole answer's id may be a job's)."""
+    if not isinstance(answer, Mapping) or says_failed(answer):
+        return False
+    if any(status_word(answer.get(key)) in LATER_WORDS for key in _STATUS_KEYS):
+        return True
+    return says_queued(item_message(answer, default=""))
 
 
 def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None:
@@ -224,16 +269,14 @@ def _object(item: object) -> dict[str, object]:
 
 def _verdict(item: Mapping[str, object]) -> bool | Literal["queued"] | None:
     """Whether a result item says its lead was stored (True), refused (False), taken to be processed later
-    (``"queued"``: no id yet, a status such as ``queued`` or ``processing``), or none of these (None)."""
-    flag = item.get("success", item.get("ok"))
-    status = item.get("status")
-    said = status.strip().lower() if isinstance(status, str) else ""
-    error = item.get("error")
-    if flag is False or said in _FAILED or (error is not None and error != "" and error is not False):
-        return False
-    if lead_id(item) is None and (said in _LATER or says_queued(item_message(item, default=""))):
+    (``"queued"``: no id yet, and :func:`says_later`), or none of these (None)."""
+    if lead_id(item) is None and says_later(item):
         return "queued"
-    if flag is True or said in _STORED or lead_id(item) is not None:
+    error = item.get("error")
+    if says_failed(item) or (error is not None and error != "" and error is not False):
+        return False
+    flag = item.get("success", item.get("ok"))
+    if flag is True or status_word(item.get("status")) in _STORED or lead_id(item) is not None:
         return True
     return None
 

@@ -117,7 +117,7 @@ class Reader:
         body = response.body
         arrays = answers.per_lead(body, leads) if body is not None else None
         tally.duplicate_refusals += _duplicate_refusals(arrays if arrays is not None else body, response.status_code)
-        if arrays is None and (response.status_code == 202 or (_is_2xx(response) and _says_later(body))):
+        if arrays is None and (response.status_code == 202 or (_is_2xx(response) and answers.says_later(body))):
             # "Accepted" for processing later (a 202, or a 2xx saying "queued"): the leads are looked up after the
             # settle wait, never sent again (once processed, each would be a duplicate).
             return Answered(tuple(leads), later=True)
@@ -136,9 +136,9 @@ class Reader:
         if arrays is not None and (status in _REFUSALS or 200 <= status < 300):
             unmentioned, later = _apply_arrays(arrays, leads, tally)
             # {"success": [], "errors": [], "message": "Leads queued for processing"}: the rest come later
-            return Answered(unmentioned, later=later or (bool(unmentioned) and _says_later(body)))
+            return Answered(unmentioned, later=later or (bool(unmentioned) and answers.says_later(body)))
         message = self._redact(answers.error_text(body))
-        if 200 <= status < 300 and message and _says_failed(body):
+        if 200 <= status < 300 and message and answers.says_failed(body):
             # {"success": false, "error": "..."} under 200: the CRM refused the request, as a 4xx would say.
             return self._stop_in_2xx(message, response) or self._read_400(message, leads, tally)
         if 200 <= status < 300:
@@ -227,7 +227,7 @@ class Reader:
             return Found(None)  # {"success": true, "data": null}
         if status == 400 and "not found" in answers.error_text(body).lower():
             return Found(None)
-        if 200 <= status < 300 and _says_failed(body):  # {"success": false, "error": "Lead not found"} under 200
+        if 200 <= status < 300 and answers.says_failed(body):  # {"success": false, "error": "Lead not found"} under 200
             message = self._redact(answers.error_text(body))
             if not message or _NOT_FOUND.search(message):  # a bare {"success": false}: nothing found
                 return Found(None)
@@ -374,24 +374,6 @@ def _is_2xx(response: Answer) -> bool:
     return 200 <= response.status_code < 300
 
 
-def _says_later(body: object) -> bool:
-    """Whether a body without per-lead arrays says the request was queued to be processed later."""
-    if not isinstance(body, Mapping) or _says_failed(body):
-        return False
-    status = body.get("status")
-    if isinstance(status, str) and status.strip().lower() in ("queued", "processing", "pending", "accepted"):
-        return True
-    return answers.says_queued(answers.error_text(body))
-
-
-def _says_failed(body: object) -> bool:
-    """Whether a body says its request failed: ``"success": false`` or a failing ``status``."""
-    if not isinstance(body, Mapping):
-        return False
-    status = body.get("status")
-    return body.get("success") is False or (isinstance(status, str) and status.lower() in ("error", "failed", "fail"))
-
-
 def _duplicate_refusals(body: object, status: int) -> int:
     """How many leads an answer refuses as duplicates (an already-called phone, a repeated referenceId)."""
     if answers.has_arrays(body):
@@ -410,7 +392,7 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[tu
     queued = [*answers.items(body, "queued")]
     errors: list[Mapping[str, object]] = []
     for item in answers.items(body, "errors"):
-        (queued if answers.says_queued(answers.item_message(item, default="")) else errors).append(item)
+        (queued if answers.says_later(item) else errors).append(item)
     success = list(answers.items(body, "success"))
     if not queued and _all_stored_in_order(body, success, leads, matcher):
         # One success item per lead sent, no errors, none naming its lead (only an _id): every lead was
