@@ -5,9 +5,22 @@ once, none is reported accepted that the CRM did not store, and the exit code fo
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
 import pytest
 
-from tests.test_crm import FakeCrm, Harness, answer, leads
+import importer
+from importer.crm.recovery import OUTAGE_WAIT, RetryPolicy
+from importer.errors import CrmUnreachable, StopKind
+from importer.sandbox.server import Sandbox
+from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
+from tests.test_crm import FakeCrm, Harness, answer, crm_id, leads
+from tests.test_crm_double import CALLED, crm_settings, import_into, statuses
+from tests.test_crm_double3 import UNCONFIRMED
+from tests.waiting import ManualClock, wait_until
 
 LATER_STATUSES = [
     "queued",
@@ -99,3 +112,220 @@ def test_result_items_with_an_id_and_status_accepted_are_stored() -> None:
     result = h.submit(leads(1, 2))
     assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2"}
     assert h.crm.gets == [] and 7.0 not in h.sleeps
+
+
+REF_MAPPING = MAPPING.replace("fields:\n", "fields:\n  referenceId: Lead ID\n")
+
+
+@pytest.mark.parametrize(
+    ("case", "refs"),
+    [("upper", None), ("upper", "Lead-{}"), ("lower", "LEAD-{}-x"), ("trim", None)],
+    ids=["upper-derived", "upper-mapped", "lower-mapped", "trim"],
+)
+def test_a_crm_that_changes_the_case_of_reference_ids_gets_each_lead_once(
+    tmp_path: Path, mapping_file: Callable[..., Path], case: str, refs: str | None
+) -> None:
+    """A CRM that keeps referenceIds upper or lower case (or trimmed), and gives them back so in its answers and
+    lookups: every lead is matched to its answer (stored once, accepted with its id, never sent again); a called
+    phone's refusal is matched too (rejected, not sent again); the rerun finds them all imported."""
+    phones = good_phones(8, seed=401)
+    lines = ["Lead ID,Name,Phone,Email,City"]
+    lines += [f"{refs.format(i) if refs else ''},P{i},{p},p{i}@example.com,Pune" for i, p in enumerate(phones)]
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapping = mapping_file(REF_MAPPING if refs else MAPPING)
+    ledger = tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(called=[phones[3]], reference_case=case)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        first = crm.stats()
+        stored = crm.leads()
+        again = import_into(crm, sheet, mapping, ledger)
+        after = crm.stats()
+    rows = statuses(outcome)
+    assert rows[phones[3]] == ("rejected", CALLED)
+    assert outcome.summary.counts == {"accepted": 7, "rejected": 1} and outcome.exit_code == 1
+    ids = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in stored}
+    assert sorted(ids) == sorted(set(phones) - {phones[3]})
+    assert {p: str(i) for p, i in zip(phones, outcome.rows["lead_id"], strict=True) if p in ids} == ids
+    assert sum(first.initiate_sizes) == 8 and first.duplicates == 1
+    assert (
+        again.summary.counts == {"already-imported": 7, "rejected": 1}
+        and after.initiate_requests == first.initiate_requests
+    )
+
+
+def _ids_in_order(sent: list[dict[str, object]]) -> httpx.Response:
+    return answer(200, {"success": [{"_id": crm_id(str(x["referenceId"]))} for x in sent]})
+
+
+def test_an_id_only_answer_replayed_after_the_order_is_trusted_loses_no_lead() -> None:
+    """Once two id-only answers proved the CRM answers in order, a proxy replays the third answer for the fourth
+    request (which never reached the CRM): the ids were given to other leads already, so the answer is not this
+    request's; its leads are looked up, not there, and sent once more (stored), never accepted with another
+    lead's id."""
+    replay = answer(200, {"success": [{"_id": crm_id(f"r{n}")} for n in (7, 8, 9)]})
+    crm = FakeCrm(_ids_in_order, _ids_in_order, _ids_in_order, replay, stored=[f"r{n}" for n in range(1, 10)])
+    h = Harness(crm)
+    results = [h.submit(leads(*range(start, start + 3))) for start in (1, 4, 7, 10)]
+    outcomes = {ref: (o.state, o.lead_id) for result in results for ref, o in result.outcomes.items()}
+    assert outcomes == {f"r{n}": ("accepted", f"id-r{n}") for n in range(1, 13)}
+    assert crm.refs_posted()[3:] == [["r10", "r11", "r12"], ["r10", "r11", "r12"]]
+    assert crm.gets[-3:] == ["r10", "r11", "r12"]
+
+
+def test_an_id_only_answer_of_a_crm_slow_to_show_its_leads_is_not_taken_on_its_word(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """A CRM whose success items are only ids, and whose lookups show a lead only a while after it stored it:
+    the first answers cannot be proven (their leads are not shown yet, even after the settle wait), so their
+    leads are not reported accepted on the answer's word: they stay pending as unconfirmed, never sent again
+    (each would be a duplicate), and the rerun finds them and sends nothing."""
+    phones = good_phones(12, seed=411)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    clock = ManualClock()
+    with Sandbox(crm_settings(id_only_success=True, show_after=30.0), clock=clock) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger, settle_wait=0.05)
+        first = crm.stats()
+        clock.advance(30.0)
+        again = import_into(crm, sheet, mapping, ledger, settle_wait=0.05)
+        after = crm.stats()
+        stored = crm.leads()
+    assert set(statuses(outcome).values()) == {UNCONFIRMED} and outcome.exit_code == 3
+    assert sum(first.initiate_sizes) == 12 and first.duplicates == 0 and len(stored) == 12
+    assert set(again.summary.counts) <= {"accepted", "already-imported"} and again.exit_code == 0
+    assert after.initiate_sizes == first.initiate_sizes
+    ids = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in stored}
+    assert dict(zip(phones, map(str, again.rows["lead_id"]), strict=True)) == ids
+
+
+MAINTENANCE = httpx.Response(
+    503,
+    text="<html><head><title>Scheduled maintenance</title></head><body><h1>Back soon</h1></body></html>",
+    headers={"Content-Type": "text/html"},
+)
+
+
+def test_a_maintenance_page_lasting_minutes_is_waited_out_saying_so(caplog: pytest.LogCaptureFixture) -> None:
+    """A CRM down for maintenance answers 503 with an HTML page and no Retry-After to 15 tries in a row (several
+    minutes of waits): the run waits it out, saying so, within the 10 minutes it allows, and the leads get in,
+    instead of stopping after five tries in 8 s. (Each 503 may have landed: the leads are looked up before each
+    resend, and the duplicate guard paces the resends.)"""
+    crm = FakeCrm(*[MAINTENANCE] * 15)
+    h = Harness(crm)
+    with caplog.at_level("WARNING", logger="importer.crm"):
+        result = h.submit(leads(1, 2))
+    assert result.stop is None and {o.state for o in result.outcomes.values()} == {"accepted"}
+    assert 16 <= len(crm.posts) <= 20 and sum(wait for wait in h.sleeps if wait == OUTAGE_WAIT / 20) >= 240
+    said = [r.getMessage() for r in caplog.records if "unavailable" in r.getMessage()]
+    assert said and "HTTP 503: Scheduled maintenance" in said[-1] and "trying again in 30 s" in said[-1]
+    assert "waiting up to 10 minutes" in said[-1]
+
+
+def test_a_maintenance_longer_than_the_bound_stops_the_run_resumably() -> None:
+    """Every send and lookup answered by the maintenance page: after waiting 10 minutes (and no longer) the run
+    stops as the CRM being down (exit 3), saying how long it waited; the leads, whose request may have landed,
+    stay unconfirmed for the next run to look up."""
+    crm = FakeCrm(*[MAINTENANCE] * 200, get_replies={ref: [MAINTENANCE] * 200 for ref in ("r1", "r2")})
+    h = Harness(crm)
+    result = h.submit(leads(1, 2))
+    assert isinstance(result.stop, CrmUnreachable) and result.stop.stop_kind is StopKind.CRM_DOWN
+    assert "for 10 minutes, waited out" in str(result.stop) and "run the same command again" in str(result.stop)
+    assert set(result.unknown) == {"r1", "r2"} and result.outcomes == {}
+    assert OUTAGE_WAIT - 1 <= sum(h.sleeps) <= OUTAGE_WAIT and len(crm.posts) + len(crm.gets) < 40
+
+
+def test_a_maintenance_asking_for_a_wait_each_time_is_waited_as_asked() -> None:
+    """503s with Retry-After: 90, three in a row: each retry waits the 90 s asked (more than the five tries' few
+    seconds), and the leads get in."""
+    down = httpx.Response(503, text="Maintenance", headers={"Retry-After": "90"})
+    crm = FakeCrm(down, down, down, stored=[])
+    h = Harness(crm)
+    result = h.submit(leads(1, 2))
+    assert result.stop is None and len(result.outcomes) == 2
+    assert [s for s in h.sleeps if s >= 90] == [90.0, 90.0, 90.0]
+
+
+def test_a_maintenance_asking_to_come_back_after_the_bound_stops_at_once_then() -> None:
+    """Waited for 9 minutes, the CRM asks (Retry-After) for 4 more: past the 10-minute bound, so the run stops now,
+    saying when to come back, rather than waiting beyond its bound or trying sooner than asked."""
+    down = [httpx.Response(503, headers={"Retry-After": "270"})] * 2 + [
+        httpx.Response(503, headers={"Retry-After": "240"})
+    ]
+    crm = FakeCrm(*down, get_replies={ref: [*down] for ref in ("r1",)})
+    h = Harness(crm)
+    result = h.submit(leads(1))
+    assert isinstance(result.stop, CrmUnreachable) and "asked to come back in 4 minutes" in str(result.stop)
+    assert sum(h.sleeps) <= OUTAGE_WAIT
+
+
+def _end_maintenance_after(crm: Sandbox, clock: ManualClock, requests: int) -> threading.Thread:
+    """A thread ending the sandbox's maintenance once it has answered ``requests`` requests with its page."""
+
+    def end() -> None:
+        wait_until(lambda: crm.stats().requests >= requests, timeout=60)
+        clock.advance(3600.0)
+
+    thread = threading.Thread(target=end, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_leadimport_waits_out_a_maintenance_and_then_imports_every_lead_once(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """Over HTTP: the CRM's gateway answers every request with a 503 maintenance page until a dozen requests have
+    been refused so; the run waits (within its bound) and then stores every lead once (exit 0)."""
+    phones = good_phones(10, seed=421)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    clock = ManualClock()
+    with Sandbox(crm_settings(maintenance=3600.0), clock=clock) as crm:
+        ender = _end_maintenance_after(crm, clock, 12)
+        outcome = importer.import_file(
+            sheet,
+            mapping,
+            token=TOKEN,
+            base_url=crm.base_url,
+            ledger=ledger,
+            send=importer.SendOptions(inflight_grace=0.0),
+            rate=importer.RateLimit(5000, 1.0),
+            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0, outage=30.0),
+        )
+        ender.join()
+        stored = crm.leads()
+    assert outcome.exit_code == 0 and outcome.summary.counts == {"accepted": 10}
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
+
+
+def test_leadimport_stops_resumably_when_a_maintenance_outlasts_its_bound(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """Over HTTP: the maintenance outlasts the run's bound: it stops with exit 3, every row pending, nothing
+    stored; once the CRM is back the same command imports every lead once."""
+    phones = good_phones(6, seed=431)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    clock = ManualClock()
+
+    def run() -> importer.Outcome:
+        return importer.import_file(
+            sheet,
+            mapping,
+            token=TOKEN,
+            base_url=crm.base_url,
+            ledger=ledger,
+            send=importer.SendOptions(inflight_grace=0.0),
+            rate=importer.RateLimit(5000, 1.0),
+            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0, outage=0.5),
+        )
+
+    with Sandbox(crm_settings(maintenance=3600.0), clock=clock) as crm:
+        stopped = run()
+        clock.advance(3600.0)
+        resumed = run()
+        stored = crm.leads()
+    assert stopped.exit_code == 3 and stopped.summary.counts == {"pending": 6}
+    assert "kept failing (HTTP 503: Scheduled maintenance)" in str(stopped.stop_message)
+    assert resumed.exit_code == 0 and resumed.summary.counts == {"accepted": 6}
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)

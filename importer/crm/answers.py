@@ -45,13 +45,25 @@ class Matcher:
                 ends.update(key[-size:] for size in range(_SUFFIX_DIGITS, len(key) + 1))
         return ends
 
+    @cached_property
+    def _by_ref_key(self) -> dict[str, str | None]:
+        return unique_index(self._leads, "referenceId", ref_key)
+
+    def ref_of(self, said: str) -> str | None:
+        """The batch lead's referenceId that ``said`` is, as sent or as the CRM may give it back (another case,
+        trimmed: :func:`ref_key`); None when it is none of them, or could be two of them."""
+        if said in self._refs:
+            return said
+        key = ref_key(said)
+        return self._by_ref_key.get(key) if key is not None else None
+
     def lead_of(self, item: object) -> str | None:
         """The referenceId of the batch lead a lead-like object describes."""
         if type(item) is not dict and not isinstance(item, Mapping):
             return None
         ref = text(item.get("referenceId"))
         if ref is not None:
-            return ref if ref in self._refs else None
+            return self.ref_of(ref)
         phone = phone_key(item.get("phone"))
         if phone is not None and (ref := self._by_phone.get(phone)) is not None:
             return ref
@@ -79,8 +91,10 @@ class Matcher:
             if ref is not None:
                 return ref
         lead_id = text(item.get("leadId")) or text(item.get("lead"))
-        if lead_id is None or lead_id in self._refs:
-            return lead_id
+        if lead_id is None:
+            return None
+        if (named := self.ref_of(lead_id)) is not None:
+            return named
         # The lead named by its phone or email alone ({"leadId": "+919812345678", "error": ...})
         if "@" in lead_id:
             return self.lead_of({"email": lead_id})
@@ -197,15 +211,16 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
     if found is None:
         return None
     success, errors, queued = found
-    refs = {ref(lead) for lead in leads}
+    matcher = Matcher(leads)
     for listed, strings in ((success, True), (errors, False), (queued, False)):
         for at, item in enumerate(listed):
             if "\0text" in item:  # a bare string: a referenceId or an id, or an error message
                 said = str(item["\0text"])
+                named = matcher.ref_of(said)
                 if strings:
-                    listed[at] = {"referenceId": said} if said in refs else {"_id": said}
+                    listed[at] = {"referenceId": named} if named is not None else {"_id": said}
                 else:
-                    listed[at] = {"referenceId": said} if said in refs else {"error": said}
+                    listed[at] = {"referenceId": named} if named is not None else {"error": said}
     _name_by_index(success, [*errors, *queued], leads)
     return (
         {"success": success, "errors": errors, "queued": queued} if queued else {"success": success, "errors": errors}
@@ -371,6 +386,12 @@ def phone_key(value: object) -> str | None:
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     digits = re.sub(r"\D", "", text) if isinstance(text, str) else ""
     return digits[-10:] or None
+
+
+def ref_key(value: object) -> str | None:
+    """A referenceId for matching: a CRM may give it back in another case, or trimmed."""
+    said = text(value)
+    return said.strip().casefold() or None if said is not None else None
 
 
 def email_key(value: object) -> str | None:

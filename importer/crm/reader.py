@@ -95,6 +95,8 @@ _REFUSALS = frozenset({400, 409, 422})
 _RETRYABLE = frozenset({408, 425, 499})
 """4xx statuses a gateway answers for a request that timed out or came too early (408 Request Timeout, 425 Too Early,
 nginx's 499): retried as a 5xx is, its leads looked up first (a gateway may have passed it on)."""
+_UNAVAILABLE = frozenset({502, 503, 504})
+"""5xx statuses saying the CRM is unavailable for now (a gateway, maintenance, a deploy), not failing on this request."""
 _BARE_CONFLICT = "HTTP 409 Conflict: the CRM holds a conflicting lead (it gave no reason)"
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
@@ -258,7 +260,12 @@ class Reader:
             "projectId": self._settings.project_id,
             "processId": self._settings.process_id,
         }
-        return all(_object_id(lead.get(key)) in (None, "", value) for key, value in expected.items())
+        # A CRM may give a referenceId (or an ObjectId's hex) back in another case, or trimmed.
+        return all(
+            (given := _object_id(lead.get(key))) in (None, "", value)
+            or answers.ref_key(given) == answers.ref_key(value)
+            for key, value in expected.items()
+        )
 
     def _read_common(self, response: Answer, body: object) -> Halted | Throttled | Failed | None:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
@@ -269,7 +276,12 @@ class Reader:
                 return Halted(self._down_for(status, wait, body, response), landed=True)
             said = self._redact(_briefly(response))  # a maintenance page's title says why, for the stop message
             reason = f"HTTP {status}: {said}" if said else f"HTTP {status}"
-            return Failed(reason, landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
+            return Failed(
+                reason,
+                landed=True,
+                retry_after=min(wait, MAX_429_PAUSE) if wait else None,
+                unavailable=status in _UNAVAILABLE or wait is not None,
+            )
         if status == 429:
             return self._read_429(response)
         if 300 <= status < 400:
