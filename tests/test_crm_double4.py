@@ -6,6 +6,7 @@ once, none is reported accepted that the CRM did not store, and the exit code fo
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 import importer
 from importer.crm.recovery import OUTAGE_WAIT, RetryPolicy
-from importer.errors import CrmUnreachable, StopKind
+from importer.errors import CrmUnreachable, KeyBlocked, StopKind
 from importer.sandbox.server import Sandbox
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
 from tests.test_crm import FakeCrm, Harness, answer, crm_id, leads
@@ -329,3 +330,75 @@ def test_leadimport_stops_resumably_when_a_maintenance_outlasts_its_bound(
     assert "kept failing (HTTP 503: Scheduled maintenance)" in str(stopped.stop_message)
     assert resumed.exit_code == 0 and resumed.summary.counts == {"accepted": 6}
     assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
+
+
+# -- answers in shapes the contract leaves open (found by trying each against the client) ---------------------
+
+
+@pytest.mark.parametrize("flag", ["false", "False", "0"])
+def test_a_result_item_saying_success_false_as_a_string_is_a_refusal(flag: str) -> None:
+    """A results item whose ``success`` is the string "false" (a serializer writing booleans as text) with the
+    CRM's message: that lead is rejected with it at once, not looked up and sent again (each resend of a refused
+    lead is one more toward the key block); the other, "true", is stored."""
+    items = [
+        {"index": 0, "success": "true", "_id": "a1"},
+        {"index": 1, "success": flag, "message": "Phone number contains repeating digits pattern"},
+    ]
+    crm = FakeCrm(answer(200, {"results": items}))
+    result = Harness(crm).submit(leads(1, 2))
+    assert {ref: (o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()} == {
+        "r1": ("accepted", "a1", None),
+        "r2": ("rejected", None, "Phone number contains repeating digits pattern"),
+    }
+    assert len(crm.posts) == 1 and crm.gets == []
+
+
+def test_success_items_whose_id_is_extended_json_keep_the_id() -> None:
+    """Success items giving ``_id`` as MongoDB extended JSON (``{"$oid": "..."}``): each lead keeps its id."""
+
+    def stored(sent: list[dict[str, object]]) -> httpx.Response:
+        items = [{"_id": {"$oid": crm_id(str(x["referenceId"]))}, "referenceId": x["referenceId"]} for x in sent]
+        return answer(200, {"success": items, "errors": []})
+
+    result = Harness(FakeCrm(stored)).submit(leads(1, 2))
+    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2"}
+
+
+@pytest.mark.parametrize(
+    ("found", "missing"),
+    [
+        (
+            {"success": True, "data": {"leads": [{"_id": "id-r1", "referenceId": "r1"}], "total": 1, "page": 1}},
+            {"success": True, "data": {"leads": [], "total": 0, "page": 1}},
+        ),
+        ([{"_id": "id-r1", "referenceId": "r1"}], []),
+        ({"items": [{"_id": "id-r1", "referenceId": "r1"}], "count": 1}, {"items": [], "count": 0}),
+    ],
+    ids=["paginated-data", "bare-list", "items-page"],
+)
+def test_a_lookup_answering_a_page_of_leads_finds_the_lead_or_not(found: object, missing: object) -> None:
+    """A lookup answered as a page of matching leads (``{"data": {"leads": [...], "total": 1}}``, a bare list, an
+    ``items`` page): the lead in it is found, an empty page is a lead the CRM lacks; the run is not stopped as a
+    client bug."""
+    crm = FakeCrm(httpx.Response(200), get_replies={"r1": [answer(200, found)], "r2": [answer(200, missing)]})
+    result = Harness(crm).submit(leads(1, 2))
+    assert result.stop is None and result.outcomes["r1"].lead_id == "id-r1"
+    assert result.outcomes["r2"].state == "accepted" and crm.refs_posted() == [["r1", "r2"], ["r2"]]
+
+
+def test_a_lookup_answering_204_no_content_is_a_lead_the_crm_lacks() -> None:
+    """``GET /leads/get`` answering 204 No Content: nothing matched (not an unexpected answer stopping the run)."""
+    crm = FakeCrm(httpx.Response(200), get_replies={"r1": [httpx.Response(204)]}, stored=["r2"])
+    result = Harness(crm).submit(leads(1, 2))
+    assert result.stop is None and set(result.outcomes) == {"r1", "r2"} and crm.refs_posted()[1:] == [["r1"]]
+
+
+def test_a_key_block_said_with_a_403_is_a_key_block() -> None:
+    """A CRM that answers its duplicate block with 403 instead of the contract's 429 ("API key temporarily
+    blocked ..."): the run stops as the key blocked, for about an hour (the rows pending, the watcher pausing), not
+    as a refused token the person would go and change."""
+    blocked = {"success": False, "error": "API key temporarily blocked due to repeated duplicate submissions."}
+    before = time.time()
+    result = Harness(FakeCrm(answer(403, blocked))).submit(leads(1, 2))
+    assert isinstance(result.stop, KeyBlocked) and result.stop.until is not None
+    assert before + 3500 < result.stop.until < time.time() + 3700 and result.unsent == ("r1", "r2")

@@ -175,11 +175,22 @@ def status_word(value: object) -> str:
     return _SEPARATORS.sub(" ", value).strip().lower() if isinstance(value, str) else ""
 
 
+def flag(value: object) -> bool | None:
+    """A yes/no field as the CRM wrote it: ``true``, or as text (``"false"``, ``"True"``, ``"1"``) from a serializer
+    that writes booleans so; None for anything else (an array, a count)."""
+    if isinstance(value, bool):
+        return value
+    return _FLAGS.get(value.strip().lower()) if isinstance(value, str) else None
+
+
+_FLAGS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
 def says_failed(answer: object) -> bool:
     """Whether an answer (or one item of it) says it failed: ``"success": false`` or a failing ``status``."""
     if not isinstance(answer, Mapping):
         return False
-    return answer.get("success", answer.get("ok")) is False or any(
+    return flag(answer.get("success", answer.get("ok"))) is False or any(
         status_word(answer.get(key)) in _FAILED for key in _STATUS_KEYS
     )
 
@@ -290,8 +301,7 @@ def _verdict(item: Mapping[str, object]) -> bool | Literal["queued"] | None:
     error = item.get("error")
     if says_failed(item) or (error is not None and error != "" and error is not False):
         return False
-    flag = item.get("success", item.get("ok"))
-    if flag is True or status_word(item.get("status")) in _STORED or lead_id(item) is not None:
+    if flag(item.get("success", item.get("ok"))) or status_word(item.get("status")) in _STORED or lead_id(item):
         return True
     return None
 
@@ -368,7 +378,12 @@ def lead_id(item: object) -> str | None:
     """The CRM ``_id`` (or ``id``, or a success item's ``leadId``) of a lead object."""
     if type(item) is not dict and not isinstance(item, Mapping):
         return None
-    return text(item.get("_id")) or text(item.get("id")) or text(item.get("leadId"))
+    return next((said for key in ("_id", "id", "leadId") if (said := text(_oid(item.get(key)))) is not None), None)
+
+
+def _oid(value: object) -> object:
+    """An id given as MongoDB extended JSON (``{"$oid": "..."}``) as the id itself."""
+    return value.get("$oid") if isinstance(value, Mapping) else value
 
 
 def unique_index(leads: Sequence[Lead], key: str, normalize: Callable[[object], str | None]) -> dict[str, str | None]:

@@ -225,6 +225,8 @@ class Reader:
         status = response.status_code
         if status == 404 and "cannot get" not in response.text.lower():
             return Found(None)  # whatever the body; "Cannot GET <path>" is a wrong URL, not a missing lead
+        if status == 204:
+            return Found(None)  # No Content: nothing matched
         if 200 <= status < 300 and isinstance(body, Mapping) and "data" in body and not body["data"]:
             return Found(None)  # {"success": true, "data": null}
         if status == 400 and "not found" in answers.error_text(body).lower():
@@ -296,6 +298,8 @@ class Reader:
             )
         if status in (401, 403):
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text))
+            if _KEY_BLOCKED.search(message):  # the key block (the contract's 429), said with a 403
+                return self._read_429(response, blocked=True)
             return Halted(self._auth_failed(status, message), landed=False)
         if body is None:
             return Halted(self._unexpected(response), landed=200 <= status < 300)
@@ -363,13 +367,25 @@ class Reader:
 
 
 def _the_lead(body: object) -> object:
-    """The lead a lookup's answer holds: under ``data`` (the contract), ``lead`` or ``result``, or the body itself."""
+    """The lead a lookup's answer holds: under ``data`` (the contract), ``lead`` or ``result``, or the body itself;
+    or the leads matching, when it answers a list of them, or a page of them (``{"leads": [...], "total": 1}``)."""
+    if isinstance(body, list):
+        return body
     if not isinstance(body, Mapping):
         return None
     for key in ("data", "lead", "result"):
         if key in body and isinstance(body[key], Mapping | list):
-            return body[key]
+            body = body[key]
+            break
+    if isinstance(body, Mapping) and answers.lead_id(body) is None:
+        page = next((body[key] for key in _PAGE_KEYS if isinstance(body.get(key), list)), None)
+        if page is not None:
+            return page
     return body
+
+
+_PAGE_KEYS = ("leads", "items", "results", "docs", "records", "data", "rows")
+"""Where a page of leads keeps them: ``{"leads": [...], "total": 1, "page": 1}``."""
 
 
 def _object_id(value: object) -> object:
