@@ -81,11 +81,31 @@ class _OrderCheck:
 
 @dataclass(slots=True)
 class _Outage:
-    """A CRM unavailable for now: since when (monotonic), and the seconds waited for it so far."""
+    """A CRM unavailable for now: since when (monotonic), and, per thread, the seconds it waited for it so far.
+
+    The bound is measured on the clock, or by a thread's own waits if they say more (a sleep that does not
+    pass the clock's time, in tests); never by all threads' waits added up, which pass at the same time."""
 
     since: float | None = None
-    waited: float = 0.0
+    epoch: int = 0
+    """Which outage of the run this is: a thread's count of waits belongs to one."""
+    mine: threading.local = field(default_factory=threading.local)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spent(self, now: float) -> float:
+        """Seconds of this outage spent so far, as the calling thread can tell; starts one if none is under way."""
+        with self.lock:
+            if self.since is None:
+                self.since, self.epoch = now, self.epoch + 1
+            since, epoch = self.since, self.epoch
+        mine = self.mine
+        if getattr(mine, "epoch", None) != epoch:
+            mine.epoch, mine.waited = epoch, 0.0
+        return max(float(mine.waited), now - since)
+
+    def waiting(self, seconds: float) -> None:
+        """The calling thread waits ``seconds`` more for the CRM to come back."""
+        self.mine.waited += seconds
 
 
 class Recovery:
@@ -170,18 +190,13 @@ class Recovery:
         """The next wait of an outage (its ``Retry-After``, else a growing backoff, then steps of a twentieth of
         the bound), said in the progress output; None once the bound is spent, or when the CRM asks to come
         back after it."""
-        outage = self._outage
-        with outage.lock:
-            now = time.monotonic()
-            if outage.since is None:
-                outage.since, outage.waited = now, 0.0
-            left = self.retry.outage - max(outage.waited, now - outage.since)
-            asked = failed.retry_after or 0.0
-            if left <= 0 or asked > left:
-                return None
-            step = self.retry.backoff(failures) if failures < self.retry.attempts else self.retry.outage / OUTAGE_STEPS
-            wait = min(max(asked, step), left)
-            outage.waited += wait
+        left = self.retry.outage - self._outage.spent(time.monotonic())
+        asked = failed.retry_after or 0.0
+        if left <= 0 or asked > left:
+            return None
+        step = self.retry.backoff(failures) if failures < self.retry.attempts else self.retry.outage / OUTAGE_STEPS
+        wait = min(max(asked, step), left)
+        self._outage.waiting(wait)
         if wait >= 1 or failures == 1:
             log.warning(
                 "The CRM is unavailable (%s); trying again in %s (waiting up to %s for it to come back, %s left)",
