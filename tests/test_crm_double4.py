@@ -17,7 +17,8 @@ import importer
 from importer.crm.recovery import OUTAGE_WAIT, RetryPolicy
 from importer.errors import CrmUnreachable, KeyBlocked, StopKind
 from importer.sandbox.server import Sandbox
-from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
+from tests.conftest import CliRun
+from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 from tests.test_crm import FakeCrm, Harness, answer, crm_id, leads
 from tests.test_crm_double import CALLED, crm_settings, import_into, statuses
 from tests.test_crm_double3 import UNCONFIRMED
@@ -402,3 +403,31 @@ def test_a_key_block_said_with_a_403_is_a_key_block() -> None:
     result = Harness(FakeCrm(answer(403, blocked))).submit(leads(1, 2))
     assert isinstance(result.stop, KeyBlocked) and result.stop.until is not None
     assert before + 3500 < result.stop.until < time.time() + 3700 and result.unsent == ("r1", "r2")
+
+
+def test_leadimport_run_says_it_waits_for_a_crm_in_maintenance_and_stops_resumably(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun], caplog: pytest.LogCaptureFixture
+) -> None:
+    """``leadimport run --outage-wait 1`` against a CRM in maintenance (every request a 503 page): the progress
+    output (the warnings the CLI prints on stderr; pytest captures them here) says it is waiting for the CRM to
+    come back, and for how long; then the run stops with exit 3, every row pending; once the CRM is back the same
+    command sends every lead once (exit 0)."""
+    phones = good_phones(4, seed=441)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger, report = mapping_file(MAPPING), tmp_path / "ledger.sqlite3", tmp_path / "report.csv"
+    clock = ManualClock()
+    with Sandbox(crm_settings(maintenance=3600.0), clock=clock) as crm:
+        args = (str(sheet), "--mapping", str(mapping), "--report", str(report), "--ledger", str(ledger))
+        env = run_env(crm.base_url)
+        with caplog.at_level("WARNING", logger="importer.crm"):
+            stopped = run_cli("run", *args, "--new-ledger", "--outage-wait", "1", env=env)
+        clock.advance(3600.0)
+        resumed = run_cli("run", *args, env=env)
+        stored = crm.leads()
+    assert stopped.exit_code == 3 and {row["status"] for row in stopped.report} == {"pending"}
+    said = "\n".join(record.getMessage() for record in caplog.records)
+    assert "The CRM is unavailable (HTTP 503: Scheduled maintenance); trying again in" in said
+    assert "waiting up to 1 s for it to come back" in said
+    assert "kept failing (HTTP 503: Scheduled maintenance) for 1 s, waited out" in stopped.stderr
+    assert resumed.exit_code == 0 and {row["status"] for row in resumed.report} == {"accepted"}
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
