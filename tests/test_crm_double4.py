@@ -431,3 +431,21 @@ def test_leadimport_run_says_it_waits_for_a_crm_in_maintenance_and_stops_resumab
     assert "kept failing (HTTP 503: Scheduled maintenance) for 1 s, waited out" in stopped.stderr
     assert resumed.exit_code == 0 and {row["status"] for row in resumed.report} == {"accepted"}
     assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
+
+
+def test_result_items_naming_their_position_as_digits_are_placed() -> None:
+    """Result items naming their lead only by ``"index"`` written as text ("0", "1", "2"): each refusal is its own
+    lead's (rejected, the others accepted), not spread over the batch as refusals naming no lead."""
+    items = [
+        {"index": "0", "success": True, "_id": "a0"},
+        {"index": "1", "success": False, "error": "Invalid email format"},
+        {"index": "2", "success": True, "_id": "a2"},
+    ]
+    crm = FakeCrm(answer(200, {"results": items}))
+    result = Harness(crm).submit(leads(1, 2, 3))
+    assert {ref: (o.state, o.lead_id, o.message) for ref, o in result.outcomes.items()} == {
+        "r1": ("accepted", "a0", None),
+        "r2": ("rejected", None, "Invalid email format"),
+        "r3": ("accepted", "a2", None),
+    }
+    assert crm.gets == [] and len(crm.posts) == 1

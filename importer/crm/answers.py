@@ -337,10 +337,13 @@ def _name_by_index(success: list[dict[str, object]], errors: list[dict[str, obje
 
 
 def _index(item: Mapping[str, object]) -> int | None:
+    """An item's position in the batch, written as a number or as digits (``"index": "3"``)."""
     for key in _INDEX_KEYS:
         value = item.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
+        if isinstance(value, str) and value.strip().isdecimal():
+            return int(value)
     return None
 
 
