@@ -449,3 +449,12 @@ def test_result_items_naming_their_position_as_digits_are_placed() -> None:
         "r3": ("accepted", "a2", None),
     }
     assert crm.gets == [] and len(crm.posts) == 1
+
+
+def test_a_maintenance_asking_for_7_minutes_is_waited_out_within_the_bound() -> None:
+    """A 503 whose Retry-After asks for 7 minutes, within the 10-minute bound: the retry waits the 7 minutes asked
+    (it used to stop the run at once for any wait over 5 minutes), and the leads get in."""
+    crm = FakeCrm(httpx.Response(503, headers={"Retry-After": "420"}))
+    h = Harness(crm)
+    result = h.submit(leads(1, 2))
+    assert result.stop is None and len(result.outcomes) == 2 and 420.0 in h.sleeps

@@ -113,6 +113,9 @@ class Reader:
     def __init__(self, settings: CrmSettings, redact: Callable[[str], str]) -> None:
         self._settings = settings
         self._redact = redact
+        self.longest_down = MAX_429_PAUSE
+        """The longest wait a CRM saying it is unavailable (a 503's ``Retry-After``) is granted; asking for longer
+        stops the run at once. The client sets it to its outage bound when that is longer."""
 
     def read_bulk(self, response: Answer, leads: list[Lead], tally: Tally) -> Step:
         """Turn the answer to a bulk POST into the next step, recording lead outcomes."""
@@ -274,14 +277,14 @@ class Reader:
         status = response.status_code
         if status >= 500 or status in _RETRYABLE:
             wait = waits.retry_after(response.headers)  # a CRM down for maintenance may say how long (503)
-            if wait is not None and wait > MAX_429_PAUSE:
+            if wait is not None and wait > self.longest_down:
                 return Halted(self._down_for(status, wait, body, response), landed=True)
             said = self._redact(_briefly(response))  # a maintenance page's title says why, for the stop message
             reason = f"HTTP {status}: {said}" if said else f"HTTP {status}"
             return Failed(
                 reason,
                 landed=True,
-                retry_after=min(wait, MAX_429_PAUSE) if wait else None,
+                retry_after=min(wait, self.longest_down) if wait else None,
                 unavailable=status in _UNAVAILABLE or wait is not None,
             )
         if status == 429:
