@@ -458,3 +458,28 @@ def test_a_maintenance_asking_for_7_minutes_is_waited_out_within_the_bound() -> 
     h = Harness(crm)
     result = h.submit(leads(1, 2))
     assert result.stop is None and len(result.outcomes) == 2 and 420.0 in h.sleeps
+
+
+@pytest.mark.parametrize(
+    ("queued_answer", "word"), [("200", "scheduled"), ("202", "enqueued"), ("results", "accepted")]
+)
+def test_a_crm_queueing_leads_in_other_words_gets_each_lead_once(
+    tmp_path: Path, mapping_file: Callable[..., Path], queued_answer: str, word: str
+) -> None:
+    """Over HTTP: a CRM that says it queued the batch with another word (``"status": "scheduled"`` for the
+    request, or each results item ``"status": "accepted"`` with no id) and stores it a moment later, refusing
+    a called phone: no lead is sent twice (once processed, each would be a duplicate) nor reported accepted
+    before it is found (the refused one stays pending as unconfirmed); the others are accepted with their ids."""
+    phones = good_phones(12, seed=451)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    settings = crm_settings(called=[phones[6]], process_later=0.2, queued_answer=queued_answer, queued_status=word)
+    with Sandbox(settings) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger, settle_wait=2.0)
+        first = crm.stats()
+        stored = crm.leads()
+    assert statuses(outcome)[phones[6]] == UNCONFIRMED
+    assert outcome.summary.counts == {"accepted": 11, "pending": 1} and outcome.exit_code == 3
+    ids = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in stored}
+    assert {p: str(i) for p, i in zip(phones, outcome.rows["lead_id"], strict=True) if p in ids} == ids
+    assert sum(first.initiate_sizes) == 12 and first.duplicates == 1 and len(stored) == 11

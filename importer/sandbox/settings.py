@@ -72,6 +72,9 @@ class SandboxSettings:
     HTTP 202 ``{"success": true, "message": "Leads queued for processing"}`` (None: processed before answering)."""
     queued_answer: str = "202"
     """How the answer to a request ``process_later`` queues says so: one of :data:`QUEUED_ANSWERS`."""
+    queued_status: str = ""
+    """The word a queued answer says it in (``scheduled``, ``accepted`` ...): the answer's (or each results item's)
+    ``status``, with no message (empty: ``queued``, and the message "Leads queued for processing")."""
     quiet_refusals: bool = False
     """A bulk answer leaves the leads it refused out (in neither ``success`` nor ``errors``): the CRM drops them
     silently (they still count toward the duplicate block)."""

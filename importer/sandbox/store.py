@@ -248,9 +248,10 @@ def _error_item(item: object, message: str, shape: str) -> Json:
 
 def queued_reply(settings: SandboxSettings, body: Json) -> Reply:
     """The answer to a bulk request taken to be processed later, in the form ``settings.queued_answer`` says."""
-    how = settings.queued_answer
+    how, word = settings.queued_answer, settings.queued_status
     if how in ("202", "200"):
-        return Reply(int(how), {"success": True, "message": "Leads queued for processing"})
+        said = {"status": word} if word else {"message": "Leads queued for processing"}
+        return Reply(int(how), {"success": True, **said})
     items = body.get("leads")
     items = items if isinstance(items, list) else []
     if how == "errors":
@@ -258,7 +259,8 @@ def queued_reply(settings: SandboxSettings, body: Json) -> Reply:
         return Reply(200, {"success": [], "errors": errors})
     refs = [item.get("referenceId") if isinstance(item, dict) else None for item in items]
     return Reply(
-        200, {"results": [{"index": at, "referenceId": ref, "status": "queued"} for at, ref in enumerate(refs)]}
+        200,
+        {"results": [{"index": at, "referenceId": ref, "status": word or "queued"} for at, ref in enumerate(refs)]},
     )
 
 
