@@ -159,7 +159,7 @@ class _Stops:
     default=600.0,
     show_default=True,
     envvar="LEADIMPORT_OUTAGE_WAIT",
-    help="Seconds to wait for a CRM that answers it is unavailable (HTTP 502, 503 or 504: maintenance, a deploy), "
+    help="Seconds to wait for a CRM that answers it is unavailable (HTTP 503, or a 5xx asking for a wait: maintenance), "
     "trying again meanwhile, before the run stops (exit 3) to be resumed later. 0: a few tries only.",
 )
 @click.option(

@@ -95,8 +95,10 @@ _REFUSALS = frozenset({400, 409, 422})
 _RETRYABLE = frozenset({408, 425, 499})
 """4xx statuses a gateway answers for a request that timed out or came too early (408 Request Timeout, 425 Too Early,
 nginx's 499): retried as a 5xx is, its leads looked up first (a gateway may have passed it on)."""
-_UNAVAILABLE = frozenset({502, 503, 504})
-"""5xx statuses saying the CRM is unavailable for now (a gateway, maintenance, a deploy), not failing on this request."""
+_UNAVAILABLE = frozenset({503})
+"""The status saying the CRM is unavailable for now (Service Unavailable: maintenance, overload), not failing on this
+request. A 502 or 504 is a gateway failing on this request (the CRM may have stored it): a few tries, unless it too
+asks for a wait (``Retry-After``)."""
 _BARE_CONFLICT = "HTTP 409 Conflict: the CRM holds a conflicting lead (it gave no reason)"
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""

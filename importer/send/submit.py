@@ -59,7 +59,7 @@ class SendOptions:
     inflight_grace: float = INFLIGHT_GRACE
     """Seconds after which a request of an interrupted run surely no longer runs at the CRM."""
     outage_wait: float = OUTAGE_WAIT
-    """Seconds a CRM that says it is unavailable for now (maintenance: 502, 503, 504) is waited out before the run
+    """Seconds a CRM that says it is unavailable for now (maintenance: 503) is waited out before the run
     stops (0: a few tries only)."""
     duplicate_rule: DuplicateRule = DuplicateRule()
     """The CRM's duplicate block the sending stays under (more than 5 duplicate submissions in 60 s)."""
