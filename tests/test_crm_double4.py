@@ -483,3 +483,20 @@ def test_a_crm_queueing_leads_in_other_words_gets_each_lead_once(
     ids = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in stored}
     assert {p: str(i) for p, i in zip(phones, outcome.rows["lead_id"], strict=True) if p in ids} == ids
     assert sum(first.initiate_sizes) == 12 and first.duplicates == 1 and len(stored) == 11
+
+
+def test_a_429_asking_for_a_wait_written_as_text_is_waited_as_asked() -> None:
+    """A plain 429 whose body asks ``"retryAfter": "60"`` (a number written as text), no header: the client waits
+    the 60 s asked, and the batch gets in; it used to retry after its own 5, 10, 20 s, be refused each time, and
+    stop the run as rate-limited."""
+    h: Harness
+
+    def limited(sent: list[dict[str, object]]) -> httpx.Response:
+        if h.clock.now < 60:
+            return answer(429, {"success": False, "error": "Rate limit exceeded", "retryAfter": "60"})
+        return answer(200, {"success": [{"_id": crm_id(str(x["referenceId"])), **x} for x in sent], "errors": []})
+
+    h = Harness(FakeCrm(*[limited] * 10))
+    result = h.submit(leads(1, 2))
+    assert result.stop is None and {o.state for o in result.outcomes.values()} == {"accepted"}
+    assert len(h.crm.posts) == 2 and 60 <= sum(h.limiter.pauses) < 70

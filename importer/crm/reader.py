@@ -67,6 +67,7 @@ _STATED_WAIT = re.compile(
     r"\b(?:in|after|for|wait)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b", re.IGNORECASE
 )
 """A wait a 429's message asks for when no Retry-After header does: "try again in 60 minutes"."""
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 _AUTH = re.compile(
     r"\bunauthori[sz]ed|\bforbidden\b|\b(?:token|api key|credentials?)\b.{0,30}\b(?:invalid|expired|revoked|missing)"
@@ -538,6 +539,8 @@ def _stated_wait(response: Answer) -> float | None:
     if isinstance(body, Mapping):
         for key in ("retryAfter", "retry_after", "retryAfterSeconds"):
             value = body.get(key)
+            if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+                value = float(value)  # a number written as text: "retryAfter": "60"
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                 return max(float(value), 0.0)
     said = _STATED_WAIT.search(_said(response))
