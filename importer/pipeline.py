@@ -413,7 +413,7 @@ def import_file(
     )
     ledger_path = default_ledger_path() if isinstance(ledger, _DefaultLedger) else (Path(ledger) if ledger else None)
     # a failed request none of whose leads is found is looked at again after this long, at most 10 s
-    retry = retry or RetryPolicy(settle_wait=min(send.inflight_grace, SETTLE_WAIT))
+    retry = retry or RetryPolicy(settle_wait=min(send.inflight_grace, SETTLE_WAIT), outage=send.outage_wait)
     if prepared is None:
         reader = prepare_streamed if streamed else prepare
         prepared = reader(path, lead_mapping, read, progress=progress)

@@ -627,13 +627,15 @@ def test_success_items_with_only_an_id_accept_the_batch_in_order() -> None:
     assert crm.gets == ["r1", "r3", "r4", "r6"]
 
 
-def test_id_only_success_items_not_visible_yet_keep_their_order() -> None:
-    """The check's lookups find nothing yet (a CRM slow to show what it stored): no proof of a wrong order,
-    so the leads keep the ids by position rather than being left unconfirmed."""
+def test_id_only_success_items_not_visible_yet_are_unconfirmed_not_accepted() -> None:
+    """The check's lookups find nothing, even after the settle wait (a CRM slow to show what it stored, or one
+    that lost them): the id-only answer proves nothing, so no lead is reported accepted on its word; each is
+    looked up, and those not there stay unconfirmed (the next run looks them up first), none sent again."""
     crm = FakeCrm(lambda sent: answer(200, {"success": [{"_id": crm_id(x["referenceId"])} for x in sent]}))
-    result = Harness(crm).submit(leads(1, 2, 3))
-    assert {ref: o.lead_id for ref, o in result.outcomes.items()} == {"r1": "id-r1", "r2": "id-r2", "r3": "id-r3"}
-    assert result.unknown == ()
+    h = Harness(crm, settle_wait=7.0)
+    result = h.submit(leads(1, 2, 3))
+    assert result.outcomes == {} and result.unknown == ("r1", "r2", "r3") and result.stop is None
+    assert len(crm.posts) == 1 and sorted(crm.gets) == ["r1", "r1", "r1", "r2", "r3"] and 7.0 in h.sleeps
 
 
 def test_id_only_success_items_out_of_order_are_looked_up() -> None:
@@ -949,7 +951,7 @@ def test_exhausted_retries_stop_unreachable_with_absent_leads_unsent() -> None:
 
 def test_exhausted_retries_leave_unchecked_leads_unknown() -> None:
     """If lookups fail too, leads that could not be checked are unknown, checked-absent unsent."""
-    failing_get: list[Reply] = [answer(503)] * 3
+    failing_get: list[Reply] = [answer(500)] * 3
     h = Harness(FakeCrm(answer(500), get_replies={"r2": failing_get}), attempts=3)
     result = h.submit(leads(1, 2, 3))
     assert isinstance(result.stop, CrmUnreachable)

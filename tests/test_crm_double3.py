@@ -321,12 +321,12 @@ MAINTENANCE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Schedul
 
 
 def test_a_crm_down_for_maintenance_stops_the_run_saying_what_its_page_says() -> None:
-    """Every request (sends and lookups) is answered 503 with an HTML maintenance page and no Retry-After: the
-    retries run out and the run stops (the leads of the request unconfirmed, for the next run to look up), its
-    message quoting the page's title, so the person reads that the CRM is down for maintenance, not only that
+    """Every request (sends and lookups) is answered 503 with an HTML maintenance page and no Retry-After: once the
+    outage's bound is waited out the run stops (the leads of the request unconfirmed, for the next run to look up),
+    its message quoting the page's title, so the person reads that the CRM is down for maintenance, not only that
     it 'kept failing (HTTP 503)'."""
     page = httpx.Response(503, text=MAINTENANCE, headers={"Content-Type": "text/html"})
-    crm = FakeCrm(*[page] * 10, get_replies={ref: [page] * 10 for ref in ("r1", "r2")})
+    crm = FakeCrm(*[page] * 100, get_replies={ref: [page] * 100 for ref in ("r1", "r2")})
     result = Harness(crm).submit(leads(1, 2))
     assert isinstance(result.stop, CrmUnreachable) and result.stop.stop_kind is importer.StopKind.CRM_DOWN
     assert "HTTP 503: Scheduled maintenance \N{EN DASH} Vox" in str(result.stop)

@@ -154,6 +154,15 @@ class _Stops:
     "before they are sent again.",
 )
 @click.option(
+    "--outage-wait",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    envvar="LEADIMPORT_OUTAGE_WAIT",
+    help="Seconds to wait for a CRM that answers it is unavailable (HTTP 503, or a 5xx asking for a wait: maintenance), "
+    "trying again meanwhile, before the run stops (exit 3) to be resumed later. 0: a few tries only.",
+)
+@click.option(
     "--new-ledger",
     is_flag=True,
     help="Allow starting a new, empty ledger where --ledger points at no file yet, or at an empty (0-byte) file. "
@@ -172,6 +181,7 @@ def run_command(
     ledger_path: Path | None,
     no_ledger: bool,
     inflight_grace: float,
+    outage_wait: float,
     new_ledger: bool,
     insecure_http: bool,
 ) -> None:
@@ -207,7 +217,12 @@ def run_command(
             ledger=ledger,
             progress=stops,
             read=source.read_options(),
-            send=SendOptions(batch_size=source.batch_size, concurrency=concurrency, inflight_grace=inflight_grace),
+            send=SendOptions(
+                batch_size=source.batch_size,
+                concurrency=concurrency,
+                inflight_grace=inflight_grace,
+                outage_wait=outage_wait,
+            ),
             rate=parse_rate(source.rate),
             command=_run_command_line(source, concurrency, ledger_path, no_ledger),
             tune_gc=True,

@@ -45,13 +45,25 @@ class Matcher:
                 ends.update(key[-size:] for size in range(_SUFFIX_DIGITS, len(key) + 1))
         return ends
 
+    @cached_property
+    def _by_ref_key(self) -> dict[str, str | None]:
+        return unique_index(self._leads, "referenceId", ref_key)
+
+    def ref_of(self, said: str) -> str | None:
+        """The batch lead's referenceId that ``said`` is, as sent or as the CRM may give it back (another case,
+        trimmed: :func:`ref_key`); None when it is none of them, or could be two of them."""
+        if said in self._refs:
+            return said
+        key = ref_key(said)
+        return self._by_ref_key.get(key) if key is not None else None
+
     def lead_of(self, item: object) -> str | None:
         """The referenceId of the batch lead a lead-like object describes."""
         if type(item) is not dict and not isinstance(item, Mapping):
             return None
         ref = text(item.get("referenceId"))
         if ref is not None:
-            return ref if ref in self._refs else None
+            return self.ref_of(ref)
         phone = phone_key(item.get("phone"))
         if phone is not None and (ref := self._by_phone.get(phone)) is not None:
             return ref
@@ -79,8 +91,10 @@ class Matcher:
             if ref is not None:
                 return ref
         lead_id = text(item.get("leadId")) or text(item.get("lead"))
-        if lead_id is None or lead_id in self._refs:
-            return lead_id
+        if lead_id is None:
+            return None
+        if (named := self.ref_of(lead_id)) is not None:
+            return named
         # The lead named by its phone or email alone ({"leadId": "+919812345678", "error": ...})
         if "@" in lead_id:
             return self.lead_of({"email": lead_id})
@@ -111,15 +125,34 @@ _PHONE = re.compile(r"\+?[\d\s().-]{7,25}")
 _ID = re.compile(r"[\w.:-]{1,100}")
 """What an id (or a referenceId) in a bare list looks like: no words and spaces of a message."""
 _INDEX_KEYS = ("index", "idx", "position", "itemIndex")
-_FAILED = frozenset({"error", "failed", "failure", "rejected", "invalid", "duplicate", "refused"})
-_STORED = frozenset({"success", "ok", "created", "accepted", "inserted", "initialized", "stored", "done"})
-_LATER = frozenset(
-    {"queued", "enqueued", "pending", "processing", "in_progress", "in progress", "inprogress", "scheduled"}
+_FAILED = frozenset({"error", "failed", "fail", "failure", "rejected", "invalid", "duplicate", "refused"})
+_STORED = frozenset({"success", "ok", "created", "inserted", "initialized", "stored", "done"})
+LATER_WORDS = frozenset(
+    {
+        "queued",
+        "enqueued",
+        "in queue",
+        "pending",
+        "processing",
+        "in progress",
+        "inprogress",
+        "scheduled",
+        "accepted",
+        "received",
+        "submitted",
+        "waiting",
+        "deferred",
+    }
 )
+"""The status words (``"status": "queued"``, of a whole answer or of one lead's item, in any case, with ``_``, ``-``
+or spaces) that say the CRM took the lead to process it later: neither stored (no id yet) nor refused."""
+_STATUS_KEYS = ("status", "state")
+_SEPARATORS = re.compile(r"[\s_-]+")
 _QUEUED = re.compile(
     r"\b(?:queued|enqueued|being processed|(?:added to|placed in|put in) (?:the )?(?:processing )?queue"
-    r"|(?:accepted|received|scheduled|submitted) for (?:later )?processing|will be processed"
-    r"|processing (?:has )?(?:started|in progress|pending)|pending processing|still processing)\b"
+    r"|(?:accepted|received|scheduled|submitted) for (?:later )?processing|will be (?:processed|created|imported|stored)"
+    r"|processing (?:has )?(?:started|in progress|pending)|pending processing|still processing"
+    r"|asynchronous(?:ly)?|in the background)\b"
     r"|^\W*(?:processing|pending|queued|in[ _-]?progress)\W*$",
     re.IGNORECASE,
 )
@@ -137,6 +170,43 @@ def says_queued(message: str) -> bool:
     return bool(_QUEUED.search(message)) and not _NOT_QUEUED.search(message)
 
 
+def status_word(value: object) -> str:
+    """A ``status`` value as a word to compare: ``"In-Progress"`` and ``"in_progress"`` are ``"in progress"``."""
+    return _SEPARATORS.sub(" ", value).strip().lower() if isinstance(value, str) else ""
+
+
+def flag(value: object) -> bool | None:
+    """A yes/no field as the CRM wrote it: ``true``, or as text (``"false"``, ``"True"``, ``"1"``) from a serializer
+    that writes booleans so; None for anything else (an array, a count)."""
+    if isinstance(value, bool):
+        return value
+    return _FLAGS.get(value.strip().lower()) if isinstance(value, str) else None
+
+
+_FLAGS = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+
+def says_failed(answer: object) -> bool:
+    """Whether an answer (or one item of it) says it failed: ``"success": false`` or a failing ``status``."""
+    if not isinstance(answer, Mapping):
+        return False
+    return flag(answer.get("success", answer.get("ok"))) is False or any(
+        status_word(answer.get(key)) in _FAILED for key in _STATUS_KEYS
+    )
+
+
+def says_later(answer: object) -> bool:
+    """The one rule for "queued": whether an answer, or one lead's item of it, says the CRM took its leads to
+    process them later: a status in :data:`LATER_WORDS` or a message saying so (:func:`says_queued`), and no
+    failure (:func:`says_failed`). An item that carries its lead's id is stored, whatever it says: its caller
+    checks that (a whole answer's id may be a job's)."""
+    if not isinstance(answer, Mapping) or says_failed(answer):
+        return False
+    if any(status_word(answer.get(key)) in LATER_WORDS for key in _STATUS_KEYS):
+        return True
+    return says_queued(item_message(answer, default=""))
+
+
 def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None:
     """The per-lead answer of a bulk request as ``{"success": [...], "errors": [...]}``, or None when the body
     has none.
@@ -152,15 +222,16 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
     if found is None:
         return None
     success, errors, queued = found
-    refs = {ref(lead) for lead in leads}
+    matcher = Matcher(leads)
     for listed, strings in ((success, True), (errors, False), (queued, False)):
         for at, item in enumerate(listed):
             if "\0text" in item:  # a bare string: a referenceId or an id, or an error message
                 said = str(item["\0text"])
+                named = matcher.ref_of(said)
                 if strings:
-                    listed[at] = {"referenceId": said} if said in refs else {"_id": said}
+                    listed[at] = {"referenceId": named} if named is not None else {"_id": said}
                 else:
-                    listed[at] = {"referenceId": said} if said in refs else {"error": said}
+                    listed[at] = {"referenceId": named} if named is not None else {"error": said}
     _name_by_index(success, [*errors, *queued], leads)
     return (
         {"success": success, "errors": errors, "queued": queued} if queued else {"success": success, "errors": errors}
@@ -224,16 +295,13 @@ def _object(item: object) -> dict[str, object]:
 
 def _verdict(item: Mapping[str, object]) -> bool | Literal["queued"] | None:
     """Whether a result item says its lead was stored (True), refused (False), taken to be processed later
-    (``"queued"``: no id yet, a status such as ``queued`` or ``processing``), or none of these (None)."""
-    flag = item.get("success", item.get("ok"))
-    status = item.get("status")
-    said = status.strip().lower() if isinstance(status, str) else ""
-    error = item.get("error")
-    if flag is False or said in _FAILED or (error is not None and error != "" and error is not False):
-        return False
-    if lead_id(item) is None and (said in _LATER or says_queued(item_message(item, default=""))):
+    (``"queued"``: no id yet, and :func:`says_later`), or none of these (None)."""
+    if lead_id(item) is None and says_later(item):
         return "queued"
-    if flag is True or said in _STORED or lead_id(item) is not None:
+    error = item.get("error")
+    if says_failed(item) or (error is not None and error != "" and error is not False):
+        return False
+    if flag(item.get("success", item.get("ok"))) or status_word(item.get("status")) in _STORED or lead_id(item):
         return True
     return None
 
@@ -269,10 +337,13 @@ def _name_by_index(success: list[dict[str, object]], errors: list[dict[str, obje
 
 
 def _index(item: Mapping[str, object]) -> int | None:
+    """An item's position in the batch, written as a number or as digits (``"index": "3"``)."""
     for key in _INDEX_KEYS:
         value = item.get(key)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
+        if isinstance(value, str) and value.strip().isdecimal():
+            return int(value)
     return None
 
 
@@ -310,7 +381,12 @@ def lead_id(item: object) -> str | None:
     """The CRM ``_id`` (or ``id``, or a success item's ``leadId``) of a lead object."""
     if type(item) is not dict and not isinstance(item, Mapping):
         return None
-    return text(item.get("_id")) or text(item.get("id")) or text(item.get("leadId"))
+    return next((said for key in ("_id", "id", "leadId") if (said := text(_oid(item.get(key)))) is not None), None)
+
+
+def _oid(value: object) -> object:
+    """An id given as MongoDB extended JSON (``{"$oid": "..."}``) as the id itself."""
+    return value.get("$oid") if isinstance(value, Mapping) else value
 
 
 def unique_index(leads: Sequence[Lead], key: str, normalize: Callable[[object], str | None]) -> dict[str, str | None]:
@@ -328,6 +404,12 @@ def phone_key(value: object) -> str | None:
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     digits = re.sub(r"\D", "", text) if isinstance(text, str) else ""
     return digits[-10:] or None
+
+
+def ref_key(value: object) -> str | None:
+    """A referenceId for matching: a CRM may give it back in another case, or trimmed."""
+    said = text(value)
+    return said.strip().casefold() or None if said is not None else None
 
 
 def email_key(value: object) -> str | None:

@@ -83,6 +83,7 @@ class CrmClient:
         self._settings = settings
         self._transport = Transport(settings, limiter=limiter, http=http, sleep=sleep, timeout=timeout)
         self._reader = Reader(settings, self._transport.redact)
+        self._reader.longest_down = max(self._reader.longest_down, retry.outage)
         self._recovery = Recovery(settings, self._transport, self._reader, retry=retry, limiter=limiter)
         self._duplicates = duplicates if duplicates is not None else DuplicateBudget()
         self._recovery.duplicate_window = self._duplicates.rule.window
@@ -282,6 +283,8 @@ class CrmClient:
             return Halted(stop, landed=False)
         else:
             step = self._reader.read_bulk(response, leads, tally)
+            if not (isinstance(step, Failed) and step.unavailable):
+                self._recovery.answered()
             if isinstance(step, Halted) and isinstance(step.stop, KeyBlocked):
                 self._duplicates.blocked()
             return step

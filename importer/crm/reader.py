@@ -67,6 +67,7 @@ _STATED_WAIT = re.compile(
     r"\b(?:in|after|for|wait)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b", re.IGNORECASE
 )
 """A wait a 429's message asks for when no Retry-After header does: "try again in 60 minutes"."""
+_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}
 _AUTH = re.compile(
     r"\bunauthori[sz]ed|\bforbidden\b|\b(?:token|api key|credentials?)\b.{0,30}\b(?:invalid|expired|revoked|missing)"
@@ -95,6 +96,10 @@ _REFUSALS = frozenset({400, 409, 422})
 _RETRYABLE = frozenset({408, 425, 499})
 """4xx statuses a gateway answers for a request that timed out or came too early (408 Request Timeout, 425 Too Early,
 nginx's 499): retried as a 5xx is, its leads looked up first (a gateway may have passed it on)."""
+_UNAVAILABLE = frozenset({503})
+"""The status saying the CRM is unavailable for now (Service Unavailable: maintenance, overload), not failing on this
+request. A 502 or 504 is a gateway failing on this request (the CRM may have stored it): a few tries, unless it too
+asks for a wait (``Retry-After``)."""
 _BARE_CONFLICT = "HTTP 409 Conflict: the CRM holds a conflicting lead (it gave no reason)"
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
@@ -111,13 +116,16 @@ class Reader:
     def __init__(self, settings: CrmSettings, redact: Callable[[str], str]) -> None:
         self._settings = settings
         self._redact = redact
+        self.longest_down = MAX_429_PAUSE
+        """The longest wait a CRM saying it is unavailable (a 503's ``Retry-After``) is granted; asking for longer
+        stops the run at once. The client sets it to its outage bound when that is longer."""
 
     def read_bulk(self, response: Answer, leads: list[Lead], tally: Tally) -> Step:
         """Turn the answer to a bulk POST into the next step, recording lead outcomes."""
         body = response.body
         arrays = answers.per_lead(body, leads) if body is not None else None
         tally.duplicate_refusals += _duplicate_refusals(arrays if arrays is not None else body, response.status_code)
-        if arrays is None and (response.status_code == 202 or (_is_2xx(response) and _says_later(body))):
+        if arrays is None and (response.status_code == 202 or (_is_2xx(response) and answers.says_later(body))):
             # "Accepted" for processing later (a 202, or a 2xx saying "queued"): the leads are looked up after the
             # settle wait, never sent again (once processed, each would be a duplicate).
             return Answered(tuple(leads), later=True)
@@ -136,9 +144,9 @@ class Reader:
         if arrays is not None and (status in _REFUSALS or 200 <= status < 300):
             unmentioned, later = _apply_arrays(arrays, leads, tally)
             # {"success": [], "errors": [], "message": "Leads queued for processing"}: the rest come later
-            return Answered(unmentioned, later=later or (bool(unmentioned) and _says_later(body)))
+            return Answered(unmentioned, later=later or (bool(unmentioned) and answers.says_later(body)))
         message = self._redact(answers.error_text(body))
-        if 200 <= status < 300 and message and _says_failed(body):
+        if 200 <= status < 300 and message and answers.says_failed(body):
             # {"success": false, "error": "..."} under 200: the CRM refused the request, as a 4xx would say.
             return self._stop_in_2xx(message, response) or self._read_400(message, leads, tally)
         if 200 <= status < 300:
@@ -223,11 +231,13 @@ class Reader:
         status = response.status_code
         if status == 404 and "cannot get" not in response.text.lower():
             return Found(None)  # whatever the body; "Cannot GET <path>" is a wrong URL, not a missing lead
+        if status == 204:
+            return Found(None)  # No Content: nothing matched
         if 200 <= status < 300 and isinstance(body, Mapping) and "data" in body and not body["data"]:
             return Found(None)  # {"success": true, "data": null}
         if status == 400 and "not found" in answers.error_text(body).lower():
             return Found(None)
-        if 200 <= status < 300 and _says_failed(body):  # {"success": false, "error": "Lead not found"} under 200
+        if 200 <= status < 300 and answers.says_failed(body):  # {"success": false, "error": "Lead not found"} under 200
             message = self._redact(answers.error_text(body))
             if not message or _NOT_FOUND.search(message):  # a bare {"success": false}: nothing found
                 return Found(None)
@@ -258,18 +268,28 @@ class Reader:
             "projectId": self._settings.project_id,
             "processId": self._settings.process_id,
         }
-        return all(_object_id(lead.get(key)) in (None, "", value) for key, value in expected.items())
+        # A CRM may give a referenceId (or an ObjectId's hex) back in another case, or trimmed.
+        return all(
+            (given := _object_id(lead.get(key))) in (None, "", value)
+            or answers.ref_key(given) == answers.ref_key(value)
+            for key, value in expected.items()
+        )
 
     def _read_common(self, response: Answer, body: object) -> Halted | Throttled | Failed | None:
         """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
         status = response.status_code
         if status >= 500 or status in _RETRYABLE:
             wait = waits.retry_after(response.headers)  # a CRM down for maintenance may say how long (503)
-            if wait is not None and wait > MAX_429_PAUSE:
+            if wait is not None and wait > self.longest_down:
                 return Halted(self._down_for(status, wait, body, response), landed=True)
             said = self._redact(_briefly(response))  # a maintenance page's title says why, for the stop message
             reason = f"HTTP {status}: {said}" if said else f"HTTP {status}"
-            return Failed(reason, landed=True, retry_after=min(wait, MAX_429_PAUSE) if wait else None)
+            return Failed(
+                reason,
+                landed=True,
+                retry_after=min(wait, self.longest_down) if wait else None,
+                unavailable=status in _UNAVAILABLE or wait is not None,
+            )
         if status == 429:
             return self._read_429(response)
         if 300 <= status < 400:
@@ -284,6 +304,8 @@ class Reader:
             )
         if status in (401, 403):
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text))
+            if _KEY_BLOCKED.search(message):  # the key block (the contract's 429), said with a 403
+                return self._read_429(response, blocked=True)
             return Halted(self._auth_failed(status, message), landed=False)
         if body is None:
             return Halted(self._unexpected(response), landed=200 <= status < 300)
@@ -351,13 +373,25 @@ class Reader:
 
 
 def _the_lead(body: object) -> object:
-    """The lead a lookup's answer holds: under ``data`` (the contract), ``lead`` or ``result``, or the body itself."""
+    """The lead a lookup's answer holds: under ``data`` (the contract), ``lead`` or ``result``, or the body itself;
+    or the leads matching, when it answers a list of them, or a page of them (``{"leads": [...], "total": 1}``)."""
+    if isinstance(body, list):
+        return body
     if not isinstance(body, Mapping):
         return None
     for key in ("data", "lead", "result"):
         if key in body and isinstance(body[key], Mapping | list):
-            return body[key]
+            body = body[key]
+            break
+    if isinstance(body, Mapping) and answers.lead_id(body) is None:
+        page = next((body[key] for key in _PAGE_KEYS if isinstance(body.get(key), list)), None)
+        if page is not None:
+            return page
     return body
+
+
+_PAGE_KEYS = ("leads", "items", "results", "docs", "records", "data", "rows")
+"""Where a page of leads keeps them: ``{"leads": [...], "total": 1, "page": 1}``."""
 
 
 def _object_id(value: object) -> object:
@@ -372,24 +406,6 @@ def _object_id(value: object) -> object:
 
 def _is_2xx(response: Answer) -> bool:
     return 200 <= response.status_code < 300
-
-
-def _says_later(body: object) -> bool:
-    """Whether a body without per-lead arrays says the request was queued to be processed later."""
-    if not isinstance(body, Mapping) or _says_failed(body):
-        return False
-    status = body.get("status")
-    if isinstance(status, str) and status.strip().lower() in ("queued", "processing", "pending", "accepted"):
-        return True
-    return answers.says_queued(answers.error_text(body))
-
-
-def _says_failed(body: object) -> bool:
-    """Whether a body says its request failed: ``"success": false`` or a failing ``status``."""
-    if not isinstance(body, Mapping):
-        return False
-    status = body.get("status")
-    return body.get("success") is False or (isinstance(status, str) and status.lower() in ("error", "failed", "fail"))
 
 
 def _duplicate_refusals(body: object, status: int) -> int:
@@ -410,7 +426,7 @@ def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[tu
     queued = [*answers.items(body, "queued")]
     errors: list[Mapping[str, object]] = []
     for item in answers.items(body, "errors"):
-        (queued if answers.says_queued(answers.item_message(item, default="")) else errors).append(item)
+        (queued if answers.says_later(item) else errors).append(item)
     success = list(answers.items(body, "success"))
     if not queued and _all_stored_in_order(body, success, leads, matcher):
         # One success item per lead sent, no errors, none naming its lead (only an _id): every lead was
@@ -523,6 +539,8 @@ def _stated_wait(response: Answer) -> float | None:
     if isinstance(body, Mapping):
         for key in ("retryAfter", "retry_after", "retryAfterSeconds"):
             value = body.get(key)
+            if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+                value = float(value)  # a number written as text: "retryAfter": "60"
             if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
                 return max(float(value), 0.0)
     said = _STATED_WAIT.search(_said(response))

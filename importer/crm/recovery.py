@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from importer.crm import answers
 from importer.crm.dup_budget import DUPLICATE_WINDOW
@@ -29,6 +29,11 @@ PLAIN_429_PAUSE = 5.0
 """Seconds to hold all traffic after a plain 429 without ``Retry-After`` (doubles each time)."""
 
 
+OUTAGE_WAIT = 600.0
+"""Default seconds a CRM unavailable for now (maintenance, a deploy) is waited out before the run stops."""
+OUTAGE_STEPS = 20
+"""Once the usual attempts are spent, an outage is tried again every ``outage / OUTAGE_STEPS`` seconds."""
+
 SETTLE_WAIT = 10.0
 """Default seconds to wait before looking again for the leads of a failed request of which none was found."""
 
@@ -41,11 +46,14 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     settle_wait: float = SETTLE_WAIT
+    outage: float = OUTAGE_WAIT
+    """How long a CRM that answers it is unavailable for now (503, or a 5xx asking for a wait: down for
+    maintenance, a deploy) is waited out, in all, before the run stops (0: only ``attempts`` tries)."""
     """After a failed request of which no lead is found: seconds to wait before looking again (a CRM may
     still be storing it, or show what it stored only later), before the request is sent again."""
 
     def __post_init__(self) -> None:
-        if self.attempts < 1 or self.base_delay < 0 or self.max_delay < 0 or self.settle_wait < 0:
+        if self.attempts < 1 or min(self.base_delay, self.max_delay, self.settle_wait, self.outage) < 0:
             raise ValueError("attempts must be at least 1 and delays non-negative")
 
     def backoff(self, failures: int, rand: Callable[[], float] = random.random) -> float:
@@ -65,6 +73,38 @@ class _OrderCheck:
     verified: int = 0
     trusted: bool = False
     broken: bool = False
+    ids_seen: set[str] = field(default_factory=set)
+    """The ids of the first and last lead of each such answer: an answer giving one again is a replay."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(slots=True)
+class _Outage:
+    """A CRM unavailable for now: since when (monotonic), and, per thread, the seconds it waited for it so far.
+
+    The bound is measured on the clock, or by a thread's own waits if they say more (a sleep that does not
+    pass the clock's time, in tests); never by all threads' waits added up, which pass at the same time."""
+
+    since: float | None = None
+    epoch: int = 0
+    """Which outage of the run this is: a thread's count of waits belongs to one."""
+    mine: threading.local = field(default_factory=threading.local)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def spent(self, now: float) -> float:
+        """Seconds of this outage spent so far, as the calling thread can tell; starts one if none is under way."""
+        with self.lock:
+            if self.since is None:
+                self.since, self.epoch = now, self.epoch + 1
+            since, epoch = self.since, self.epoch
+        mine = self.mine
+        if getattr(mine, "epoch", None) != epoch:
+            mine.epoch, mine.waited = epoch, 0.0
+        return max(float(mine.waited), now - since)
+
+    def waiting(self, seconds: float) -> None:
+        """The calling thread waits ``seconds`` more for the CRM to come back."""
+        self.mine.waited += seconds
 
 
 class Recovery:
@@ -86,22 +126,25 @@ class Recovery:
         self.retry = retry
         self._limiter = limiter
         self._order = _OrderCheck()
+        self._outage = _Outage()
 
     def after_failure(self, failed: Failed, leads: list[Lead], retries: Retries, tally: Tally) -> list[Lead]:
         """Wait, check the leads a failed request may have stored, and return those still to send."""
         failed_at = self._limiter.clock()
         retries.throttles = 0
         retries.failures += 1
-        exhausted = retries.failures >= self.retry.attempts
-        log.warning(
-            "CRM request for %d leads failed (%s), attempt %d of %d",
-            len(leads),
-            failed.reason,
-            retries.failures,
-            self.retry.attempts,
-        )
+        if not self._waits_out(failed):
+            log.warning(
+                "CRM request for %d leads failed (%s), attempt %d of %d",
+                len(leads),
+                failed.reason,
+                retries.failures,
+                self.retry.attempts,
+            )
+        wait = self._next_wait(failed, retries.failures)
+        exhausted = wait is None
         if failed.landed or not exhausted:
-            self._transport.pause(max(self.retry.backoff(retries.failures), failed.retry_after or 0.0))
+            self._transport.pause(wait if wait is not None else self.retry.backoff(retries.failures))
         if failed.landed:
             stored_before = len(tally.outcomes)
             leads = self._recheck(leads, tally)
@@ -124,38 +167,133 @@ class Recovery:
             elif leads and not exhausted and tally.stop is None and self.retry.settle_wait > 0:
                 leads = self._look_again(leads, tally)
         if exhausted and leads:
-            self.halt(tally, self._unreachable(retries.failures, failed.reason), unsent=leads)
+            self.halt(tally, self._unreachable(retries.failures, failed), unsent=leads)
             return []
         return leads
 
+    def _waits_out(self, failed: Failed) -> bool:
+        """Whether ``failed`` says the CRM is unavailable for now, and the policy waits such an outage out."""
+        return failed.unavailable and self.retry.outage > 0
+
+    def _next_wait(self, failed: Failed, failures: int) -> float | None:
+        """Seconds to wait before trying again after the ``failures``-th failure in a row; None: give up. A CRM
+        unavailable for now (maintenance, a deploy) is waited out within ``RetryPolicy.outage``, shared by every
+        request and lookup; other failures get ``attempts`` tries."""
+        if self._waits_out(failed):
+            return self._outage_wait(failed, failures)
+        if failures >= self.retry.attempts:
+            return None
+        return max(self.retry.backoff(failures), failed.retry_after or 0.0)
+
+    def _outage_wait(self, failed: Failed, failures: int) -> float | None:
+        """The next wait of an outage (its ``Retry-After``, else a growing backoff, then steps of a twentieth of
+        the bound), said in the progress output; None once the bound is spent, or when the CRM asks to come
+        back after it."""
+        left = self.retry.outage - self._outage.spent(time.monotonic())
+        asked = failed.retry_after or 0.0
+        if left <= 0 or asked > left:
+            return None
+        step = self.retry.backoff(failures) if failures < self.retry.attempts else self.retry.outage / OUTAGE_STEPS
+        wait = min(max(asked, step), left)
+        self._outage.waiting(wait)
+        if wait >= 1 or failures == 1:
+            log.warning(
+                "The CRM is unavailable (%s); trying again in %s (waiting up to %s for it to come back, %s left)",
+                failed.reason,
+                _seconds(wait),
+                _seconds(self.retry.outage),
+                _seconds(left - wait),
+            )
+        return wait
+
+    def answered(self) -> None:
+        """The CRM answered a send (not that it is unavailable): an outage, if there was one, is over. A lookup
+        answered is not enough: an endpoint that takes leads may stay down while lookups work."""
+        if self._outage.since is not None:
+            with self._outage.lock:
+                self._outage.since = None
+
     def check_order(self, sent: list[Lead], tally: Tally, unmentioned: list[Lead]) -> list[Lead]:
-        """Check that id-only success items came in the order sent (the first and last, for a run's first
-        two such answers); when they did not, every lead they placed is looked up for its own _id."""
+        """Check the leads an answer of id-only success items placed by position (``tally.in_order``); return the
+        leads to look up: ``unmentioned``, and the placed ones whose ids are not proven theirs.
+
+        An id-only item proves nothing of which lead it is, nor that it is this request's: a run's first two such
+        answers are checked by looking up their first and last lead (a CRM that answers in another order has every
+        lead looked up for its own id). A lead the lookup does not show even after the settle wait leaves the
+        answer unproven: its leads are looked up one by one, and those not there stay unconfirmed, never
+        ``accepted`` on the answer's word alone (a lost lead must not be reported stored) and never sent again.
+        An answer whose ids this run already gave other leads is an earlier answer replayed (a proxy, a cache):
+        not this request's, so its leads are looked up and, not there, sent once more."""
         placed, tally.in_order = tally.in_order, []
-        if not placed or self._order.trusted:
+        if not placed:
             return unmentioned
-        if not self._order.broken:
-            for ref in dict.fromkeys((placed[0], placed[-1])):
-                try:
-                    found = self.find(ref, tally)
-                except (CrmStop, CrmUnreachable):
-                    return unmentioned  # cannot check now; the run stops anyway
-                if found is None:
-                    return unmentioned  # not visible yet: no proof either way; a later answer is checked
-                if found != tally.outcomes[ref].lead_id:
-                    self._order.broken = True
-                    log.warning(
-                        "The CRM's success items carry only ids and are not in the order sent: each lead is "
-                        "looked up for its own id"
-                    )
-                    break
-            else:
-                self._order.verified += 1
-                self._order.trusted = self._order.verified >= ORDER_CHECKS
-                return unmentioned
-        for ref in placed:  # the CRM says they are stored: looked up, never sent again
+        ends = {lead_id for ref in (placed[0], placed[-1]) if (lead_id := tally.outcomes[ref].lead_id) is not None}
+        with self._order.lock:
+            replayed = not ends.isdisjoint(self._order.ids_seen)
+            self._order.ids_seen.update(ends)
+        if replayed:
+            log.warning(
+                "The CRM answered with ids it gave other leads earlier in this run (an answer replayed): "
+                "looking up the %d leads of this request",
+                len(placed),
+            )
+            return self._unplace(placed, sent, tally, unmentioned, stored=False)
+        if self._order.trusted:
+            return unmentioned
+        proven = None if self._order.broken else self._prove_order(placed, tally)
+        if proven:
+            self._order.verified += 1
+            self._order.trusted = self._order.verified >= ORDER_CHECKS
+            return unmentioned
+        if tally.stop is not None:  # cannot check now, and the run stops: the next run looks them up first
+            for ref in placed:
+                del tally.outcomes[ref]
+            tally.unknown.update(placed)
+            return unmentioned
+        return self._unplace(placed, sent, tally, unmentioned, stored=True)
+
+    def _prove_order(self, placed: list[str], tally: Tally) -> bool | None:
+        """Whether the first and last placed lead are found with the ids their positions gave them: True; found
+        with others (the CRM answers in another order): False; not shown, even after the settle wait, or the run
+        stopped: None (no proof)."""
+        for ref in dict.fromkeys((placed[0], placed[-1])):
+            found = self._find_unless_stopped(ref, tally)
+            if found is None and tally.stop is None and self.retry.settle_wait > 0:
+                log.info("A lead the CRM answered with only an id is not shown yet; looking again shortly")
+                self._transport.pause(self.retry.settle_wait)
+                found = self._find_unless_stopped(ref, tally)
+            if found is None:
+                return None
+            if found != tally.outcomes[ref].lead_id:
+                self._order.broken = True
+                log.warning(
+                    "The CRM's success items carry only ids and are not in the order sent: each lead is "
+                    "looked up for its own id"
+                )
+                return False
+        return True
+
+    def _find_unless_stopped(self, reference_id: str, tally: Tally) -> str | None:
+        """``find``, or None once the run stops (the stop is placed in ``tally``)."""
+        if tally.stop is not None:
+            return None
+        try:
+            return self.find(reference_id, tally)
+        except (CrmStop, CrmUnreachable) as stop:
+            self.halt(tally, stop)
+            return None
+
+    @staticmethod
+    def _unplace(
+        placed: list[str], sent: list[Lead], tally: Tally, unmentioned: list[Lead], *, stored: bool
+    ) -> list[Lead]:
+        """Take back the acceptances by position; the leads are looked up with the unmentioned ones. ``stored``:
+        the CRM says it stored them (never sent again: not found, they stay unconfirmed), else they are as if
+        the answer had not mentioned them."""
+        for ref in placed:
             del tally.outcomes[ref]
-            tally.existing.append(ref)
+            if stored:
+                tally.existing.append(ref)
         by_ref = {answers.ref(lead): lead for lead in sent}
         return [*unmentioned, *(by_ref[ref] for ref in placed)]
 
@@ -346,26 +484,40 @@ class Recovery:
                     blocked = self.throttle(step, retries)
                     if blocked is not None:
                         raise blocked
-                case Failed(reason, retry_after=retry_after):
+                case Failed():
                     retries.throttles = 0
                     retries.failures += 1
-                    if retries.failures >= self.retry.attempts:
-                        raise self._unreachable(retries.failures, reason)
-                    self._transport.pause(max(self.retry.backoff(retries.failures), retry_after or 0.0))
+                    wait = self._next_wait(step, retries.failures)
+                    if wait is None:
+                        raise self._unreachable(retries.failures, step)
+                    self._transport.pause(wait)
 
-    def _unreachable(self, attempts: int, reason: str) -> CrmUnreachable:
+    def _unreachable(self, attempts: int, failed: Failed) -> CrmUnreachable:
         """The stop for a CRM that kept failing."""
+        reason = failed.reason
         down = reason.startswith("HTTP ")  # it answered, with 5xx; else the network failed
         what = (
             "Wait until it works again (it answers, so the address is right)"
             if down
             else "Check the network and VOX_BASE_URL"
         )
+        how_long = f"after {attempts} attempts"
+        if self._waits_out(failed):
+            how_long = f"for {_seconds(self.retry.outage)}, waited out ({attempts} attempts of this request)"
+            if (failed.retry_after or 0.0) > 0:
+                how_long += f"; it asked to come back in {_seconds(failed.retry_after or 0.0)}"
         return CrmUnreachable(
             f"The CRM at {self._transport.redact(self._settings.base_url)} kept failing ({reason}) "
-            f"after {attempts} attempts. {what}, {_RESUME}",
+            f"{how_long}. {what}, {_RESUME}",
             down=down,
         )
+
+
+def _seconds(seconds: float) -> str:
+    """A wait in words: "45 s", "10 minutes"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s" if seconds >= 1 else f"{seconds:.1f} s"
+    return f"{seconds / 60:.0f} minutes"
 
 
 def _attribute(messages: list[str], leads: int) -> list[str]:

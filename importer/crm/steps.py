@@ -97,6 +97,9 @@ class Failed:
     landed: bool
     retry_after: float | None = None
     """Seconds the CRM asked to wait before trying again (a 503's ``Retry-After``), if it did."""
+    unavailable: bool = False
+    """The CRM (or its gateway) answered that it is unavailable for now (503, or a 5xx asking for a wait): down
+    for maintenance or a deploy, waited out for up to ``RetryPolicy.outage`` seconds."""
 
 
 @dataclass(frozen=True, slots=True)

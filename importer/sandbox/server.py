@@ -117,6 +117,10 @@ class _Ticket:
 
 
 _DROP = vox.Reply(0, drop=True)
+_MAINTENANCE_PAGE = (
+    "<!DOCTYPE html><html><head><title>Scheduled maintenance</title><style>body { display: block; }</style></head>"
+    "<body><h1>We'll be back soon</h1><p>The CRM is down for scheduled maintenance.</p></body></html>"
+)
 _PROXY_PAGE = "<html><head><title>Gateway</title></head><body><h1>Please wait</h1><p>nginx</p></body></html>"
 
 
@@ -277,6 +281,7 @@ class _App:
         self.store_gate = threading.Event()
         """Holds creates only (:meth:`Sandbox.hold` with ``creates_only``)."""
         self.store_gate.set()
+        self._maintenance_ends = self.state.clock() + settings.maintenance if settings.maintenance > 0 else -math.inf
 
     def handle(self, request: _Request) -> vox.Reply:
         if request.path.startswith(SANDBOX_PREFIX):
@@ -289,6 +294,8 @@ class _App:
             return vox.Reply(self.settings.redirect_status, {"error": "Moved"}, location=location)
         if moved and request.path.startswith(f"{moved}/"):
             request = replace(request, path=API_PREFIX + request.path.removeprefix(moved))
+        if self.state.clock() < self._maintenance_ends:
+            return vox.Reply(503, retry_after=self.settings.maintenance_retry_after, html=_MAINTENANCE_PAGE)
         if not self._authorized(request):
             return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
         if self._expired(request):

@@ -11,6 +11,9 @@ ANSWER_SHAPES = ("arrays", "envelope", "results")
 ``{"success": true, "data": {...}}``; or one ``results`` list in the order sent, each item with its 0-based
 ``index``, ``success`` true (with the lead) or false (with ``error``). The contract leaves the shape open (§6)."""
 
+REFERENCE_CASES = ("", "upper", "lower", "trim")
+"""How the CRM may keep a referenceId: as sent, upper or lower case (trimmed), or only trimmed."""
+
 QUEUED_ANSWERS = ("202", "200", "errors", "results")
 """How a queued bulk request is answered: the message under HTTP 202 (``202``) or 200 (``200``); under 200, an
 ``errors[]`` item per lead saying "Lead queued for processing", with ``success[]`` empty (``errors``); or a
@@ -59,17 +62,28 @@ class SandboxSettings:
     replay_every: int = 0
     """A proxy answers every ``replay_every``-th bulk request (from the second) with the answer to the one before
     it, without passing it on to the CRM: the same answer twice (0: never)."""
+    maintenance: float = 0.0
+    """Seconds on the sandbox's clock, from its start, during which a gateway answers every CRM request (sends and
+    lookups) with HTTP 503 and an HTML maintenance page, the CRM untouched (0: never)."""
+    maintenance_retry_after: float | None = None
+    """The ``Retry-After`` (seconds) those 503s carry (None: none)."""
     process_later: float | None = None
     """Seconds after which a bulk request is processed (stored, refused) in the background, after its answer:
     HTTP 202 ``{"success": true, "message": "Leads queued for processing"}`` (None: processed before answering)."""
     queued_answer: str = "202"
     """How the answer to a request ``process_later`` queues says so: one of :data:`QUEUED_ANSWERS`."""
+    queued_status: str = ""
+    """The word a queued answer says it in (``scheduled``, ``accepted`` ...): the answer's (or each results item's)
+    ``status``, with no message (empty: ``queued``, and the message "Leads queued for processing")."""
     quiet_refusals: bool = False
     """A bulk answer leaves the leads it refused out (in neither ``success`` nor ``errors``): the CRM drops them
     silently (they still count toward the duplicate block)."""
     success_ids: bool = True
     """A bulk answer's success items carry the stored lead's ``_id`` (False: they carry its referenceId and
     fields but no ``_id``; the contract does not say which fields they hold, §6)."""
+    id_only_success: bool = False
+    """A bulk answer's success items carry only the stored lead's ``_id`` (``{"_id": "..."}``), in the order sent:
+    nothing says which lead each is (the contract leaves their fields open, §6)."""
     show_after: float = 0.0
     """Seconds on the sandbox's clock after a lead is stored before ``GET /leads/get`` finds it: until then it
     answers as for a lead it does not have, while creates already refuse the lead as a duplicate (a CRM whose
@@ -84,6 +98,9 @@ class SandboxSettings:
     key_case: str = "camel"
     """How the API's answers spell their keys: ``camel`` (the contract's ``referenceId``), or ``pascal``
     (``ReferenceId``, ``Success``, ``Errors``, ``_Id``: a server whose serializer capitalizes them)."""
+    reference_case: str = ""
+    """How the CRM keeps the referenceIds it is sent, and so gives them back in every answer and finds them in
+    lookups: ``upper`` or ``lower`` (trimmed too), ``trim`` (only trimmed), or as sent (empty)."""
     block_message: str = ""
     """The 429's message while the key is blocked (empty: the contract's "...temporarily blocked...")."""
     token_expires_after: int | None = None
@@ -102,6 +119,8 @@ class SandboxSettings:
             raise ValueError(f"key_case must be camel or pascal, not {self.key_case!r}")
         if self.queued_answer not in QUEUED_ANSWERS:
             raise ValueError(f"queued_answer must be one of {QUEUED_ANSWERS}, not {self.queued_answer!r}")
+        if self.reference_case not in REFERENCE_CASES:
+            raise ValueError(f"reference_case must be one of {REFERENCE_CASES}, not {self.reference_case!r}")
         if self.answer_shape not in ANSWER_SHAPES:
             raise ValueError(f"answer_shape must be one of {ANSWER_SHAPES}, not {self.answer_shape!r}")
 

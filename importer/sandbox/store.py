@@ -248,9 +248,10 @@ def _error_item(item: object, message: str, shape: str) -> Json:
 
 def queued_reply(settings: SandboxSettings, body: Json) -> Reply:
     """The answer to a bulk request taken to be processed later, in the form ``settings.queued_answer`` says."""
-    how = settings.queued_answer
+    how, word = settings.queued_answer, settings.queued_status
     if how in ("202", "200"):
-        return Reply(int(how), {"success": True, "message": "Leads queued for processing"})
+        said = {"status": word} if word else {"message": "Leads queued for processing"}
+        return Reply(int(how), {"success": True, **said})
     items = body.get("leads")
     items = items if isinstance(items, list) else []
     if how == "errors":
@@ -258,13 +259,35 @@ def queued_reply(settings: SandboxSettings, body: Json) -> Reply:
         return Reply(200, {"success": [], "errors": errors})
     refs = [item.get("referenceId") if isinstance(item, dict) else None for item in items]
     return Reply(
-        200, {"results": [{"index": at, "referenceId": ref, "status": "queued"} for at, ref in enumerate(refs)]}
+        200,
+        {"results": [{"index": at, "referenceId": ref, "status": word or "queued"} for at, ref in enumerate(refs)]},
     )
+
+
+def own_reference(settings: SandboxSettings, reference: object) -> object:
+    """A referenceId as the CRM keeps it (``settings.reference_case``)."""
+    case = settings.reference_case
+    if not case or not isinstance(reference, str):
+        return reference
+    kept = reference.strip()
+    return kept.upper() if case == "upper" else kept.lower() if case == "lower" else kept
+
+
+def _own_references(settings: SandboxSettings, leads: object) -> object:
+    """The leads sent, each with its referenceId as the CRM keeps it."""
+    if not settings.reference_case or not isinstance(leads, list):
+        return leads
+    return [
+        {**lead, "referenceId": own_reference(settings, lead["referenceId"])}
+        if isinstance(lead, dict) and "referenceId" in lead
+        else lead
+        for lead in leads
+    ]
 
 
 def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
     settings = store.settings
-    leads, lead_ids = body.get("leads"), body.get("leadIds")
+    leads, lead_ids = _own_references(settings, body.get("leads")), body.get("leadIds")
     items = leads if leads is not None else lead_ids
     if items is None:
         raise Refused(400, {"error": "Either leadIds or leads array is required"})
@@ -298,7 +321,9 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
     if errors and settings.errors_status is not None:
         status = settings.errors_status
     success = [stored for stored, _ in results if stored is not None]
-    if not settings.success_ids:
+    if settings.id_only_success:
+        success = [{"_id": stored["_id"]} for stored in success]
+    elif not settings.success_ids:
         success = [{key: value for key, value in stored.items() if key != "_id"} for stored in success]
     if settings.answer_shape == "envelope":
         return Reply(status, {"success": True, "data": {"success": success, "errors": errors}})
@@ -315,6 +340,8 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
 
 def _single_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
     lead, lead_id, init, now = body.get("lead"), body.get("leadId"), body.get("init", True), _iso_now()
+    if isinstance(lead, dict) and "referenceId" in lead:
+        lead = {**lead, "referenceId": own_reference(store.settings, lead["referenceId"])}
     if lead is None and lead_id is not None:
         try:
             stored = store.reinitiate(lead_id, init=init, now=now)
@@ -344,7 +371,7 @@ def _get_lead(store: Store, body: Json, query: dict[str, str]) -> Reply:
             raise Refused(400, {"success": False, "error": error})
         if project_id != store.settings.project_id:
             raise Refused(403, {"success": False, "error": MSG_PROJECT})
-        lead = store.find_reference(process_id, reference)
+        lead = store.find_reference(process_id, str(own_reference(store.settings, reference)))
     else:
         raise Refused(400, {"success": False, "error": "Either leadId or referenceId is required"})
     if lead is not None and store.clock() < store.shown_at.get(lead["_id"], -math.inf):

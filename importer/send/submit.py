@@ -26,6 +26,7 @@ import pandas as pd
 from importer._testing import faults
 from importer.crm.client import BatchResult, CrmClient, LeadOutcome, is_called_phone
 from importer.crm.dup_budget import DuplicateBudget, DuplicateRule, GuardStats, Reservation
+from importer.crm.recovery import OUTAGE_WAIT
 from importer.errors import KeyBlocked, LeadImportError, LedgerError, StopKind
 from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
@@ -57,6 +58,9 @@ class SendOptions:
     progress: Progress | None = None
     inflight_grace: float = INFLIGHT_GRACE
     """Seconds after which a request of an interrupted run surely no longer runs at the CRM."""
+    outage_wait: float = OUTAGE_WAIT
+    """Seconds a CRM that says it is unavailable for now (maintenance: 503) is waited out before the run
+    stops (0: a few tries only)."""
     duplicate_rule: DuplicateRule = DuplicateRule()
     """The CRM's duplicate block the sending stays under (more than 5 duplicate submissions in 60 s)."""
     duplicates: DuplicateBudget | None = None

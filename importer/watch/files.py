@@ -450,4 +450,5 @@ again itself, and a stopping watcher's imports in worker threads end within abou
 
 def retry_policy(send: SendOptions) -> RetryPolicy:
     """How a watched import retries a failing request."""
-    return RetryPolicy(attempts=IMPORT_ATTEMPTS, settle_wait=min(send.inflight_grace, SETTLE_WAIT))
+    # outage=0: the watcher waits out a CRM that is down itself (it takes the file up again), not in a worker
+    return RetryPolicy(attempts=IMPORT_ATTEMPTS, settle_wait=min(send.inflight_grace, SETTLE_WAIT), outage=0)
