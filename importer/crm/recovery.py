@@ -189,7 +189,7 @@ class Recovery:
         """The next wait of an outage (its ``Retry-After``, else a growing backoff, then steps of a twentieth of
         the bound), said in the progress output; None once the bound is spent, or when the CRM asks to come
         back after it."""
-        left = self.retry.outage - self._outage.spent(time.monotonic())
+        left = self.retry.outage - self._outage.spent(self._limiter.clock())
         asked = failed.retry_after or 0.0
         if left <= 0 or asked > left:
             return None
