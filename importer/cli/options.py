@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -249,12 +250,12 @@ def parse_rate(text: str) -> RateLimit:
     """``100/5s``, ``100/5`` or ``100`` (per 5 s) → a rate limit."""
     count, _, window = text.strip().lower().partition("/")
     try:
-        limit = RateLimit(int(count), float(window.rstrip("s") or 5.0))
+        requests, seconds = int(count), float(window.rstrip("s") or 5.0)
     except ValueError:
         raise ConfigError(f"--rate must look like 100/5s (requests per seconds), got {text!r}.") from None
-    if limit.max_requests < 1 or limit.per_seconds <= 0:
+    if requests < 1 or not 0 < seconds < math.inf:
         raise ConfigError(f"--rate must allow at least one request in a positive window, got {text!r}.")
-    return limit
+    return RateLimit(requests, seconds)
 
 
 def refuse_with_no_ledger(no_ledger: bool, **given: bool) -> None:

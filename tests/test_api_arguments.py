@@ -1,0 +1,100 @@
+"""What a developer tries first with the library: every wrong argument raises the documented exception tree
+(`importer.LeadImportError`), naming what to pass instead, and no setting is silently dropped."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import importer
+from importer.sandbox.server import Sandbox
+from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
+
+
+@pytest.fixture
+def sheet(tmp_path: Path) -> Path:
+    return write_sheet(tmp_path / "leads.csv", good_phones(3))
+
+
+@pytest.fixture
+def mapping(tmp_path: Path) -> Path:
+    path = tmp_path / "mapping.yaml"
+    path.write_text(MAPPING, encoding="utf-8")
+    return path
+
+
+def test_a_file_object_or_a_dataframe_is_a_source_error_saying_to_give_a_path(sheet: Path, mapping: Path) -> None:
+    """validate_file given a BytesIO, an open file or a DataFrame says it reads a path (and which), not TypeError."""
+    with pytest.raises(importer.SourceError, match="not a BytesIO: save it first"):
+        importer.validate_file(io.BytesIO(sheet.read_bytes()), mapping)  # type: ignore[arg-type]
+    with sheet.open("rb") as handle, pytest.raises(importer.SourceError, match=f"give its path \\('{sheet}'\\)"):
+        importer.validate_file(handle, mapping)  # type: ignore[arg-type]
+    frame = pd.read_csv(sheet, dtype=str)
+    with pytest.raises(importer.SourceError, match=r"not a DataFrame: write it to a file first \(df.to_csv"):
+        importer.validate_file(frame, mapping)  # type: ignore[arg-type]
+    with pytest.raises(importer.SourceError, match="not a NoneType"):
+        importer.validate_file(None, mapping)  # type: ignore[arg-type]
+    assert importer.validate_file(str(sheet), str(mapping)).summary.counts == {"valid": 3}
+
+
+def test_a_mapping_that_is_not_a_path_or_a_lead_mapping_is_a_config_error(sheet: Path) -> None:
+    """A dict or None for the mapping is a ConfigError pointing at load_mapping."""
+    for wrong in ({"fields": {"phone": "Phone"}}, None):
+        with pytest.raises(importer.ConfigError, match=r"LeadMapping \(importer.load_mapping\(path\)\)"):
+            importer.validate_file(sheet, wrong)  # type: ignore[arg-type]
+
+
+def test_an_unset_token_is_no_token(sheet: Path, mapping: Path, sandbox: Sandbox) -> None:
+    """token=os.environ.get("VOX_API_TOKEN") with the variable unset is the documented ConfigError; nothing is sent."""
+    with pytest.raises(importer.ConfigError, match="no VOX API token"):
+        importer.import_file(sheet, mapping, token=None, base_url=sandbox.base_url, ledger=None)  # type: ignore[arg-type]
+    assert sandbox.leads() == []
+
+
+def test_an_empty_ledger_path_is_refused_not_taken_as_no_ledger(sheet: Path, mapping: Path, sandbox: Sandbox) -> None:
+    """ledger="" (an unset variable) would turn off the guard against sending twice: refused, nothing sent."""
+    with pytest.raises(importer.LedgerError, match="ledger=None for no ledger"):
+        importer.import_file(sheet, mapping, token=TOKEN, base_url=sandbox.base_url, ledger="")
+    assert sandbox.leads() == []
+
+
+def test_an_open_ledger_is_taken_by_its_path(tmp_path: Path, sheet: Path, mapping: Path, sandbox: Sandbox) -> None:
+    """A Ledger object (what rebuild_report takes) works for validate_file and import_file too; rebuild_report
+    takes a ledger's path as import_file does."""
+    path = tmp_path / "ledger.sqlite3"
+    with importer.Ledger(path) as ledger:
+        done = importer.import_file(sheet, mapping, token=TOKEN, base_url=sandbox.base_url, ledger=ledger)  # type: ignore[arg-type]
+        checked = importer.validate_file(sheet, mapping, ledger=ledger)  # type: ignore[arg-type]
+    assert done.summary.counts == {"accepted": 3} and done.run_id is not None
+    assert checked.summary.counts == {"already-imported": 3}
+    assert importer.rebuild_report(done.run_id, path).summary.counts == {"accepted": 3}
+    assert importer.rebuild_report(done.run_id, str(path)).summary.counts == {"accepted": 3}
+    with pytest.raises(importer.ConfigError, match="there is no ledger at"):
+        importer.rebuild_report(done.run_id, tmp_path / "other.sqlite3")
+
+
+def test_read_options_take_a_sheet_number_and_refuse_impossible_values(tmp_path: Path, mapping: Path) -> None:
+    """ReadOptions(sheet=2) is the second sheet, as --sheet 2; header_row 0, -1 or "2" and an unknown code page
+    are ConfigErrors, not an AttributeError or a header read from the last row."""
+    with pd.ExcelWriter(tmp_path / "two.xlsx") as writer:
+        pd.DataFrame({"Notes": ["read me"]}).to_excel(writer, sheet_name="About", index=False)
+        pd.read_csv(write_sheet(tmp_path / "l.csv", good_phones(2)), dtype=str).to_excel(
+            writer, sheet_name="Leads", index=False
+        )
+    second = importer.validate_file(tmp_path / "two.xlsx", mapping, read=importer.ReadOptions(sheet=2))  # type: ignore[arg-type]
+    assert second.summary.counts == {"valid": 2}
+    for wrong in (0, -1, "2", True):
+        with pytest.raises(importer.ConfigError, match="1-based row number"):
+            importer.ReadOptions(header_row=wrong)  # type: ignore[arg-type]
+    with pytest.raises(importer.ConfigError, match="code page"):
+        importer.ReadOptions(code_page="latin-99")
+
+
+def test_an_impossible_rate_is_a_config_error() -> None:
+    """RateLimit(0, 5) is refused as the CLI's --rate 0 is: a ConfigError, not a ValueError from the limiter."""
+    for count, seconds in ((0, 5.0), (10, 0.0), (10, float("nan"))):
+        with pytest.raises(importer.ConfigError, match="at least one request in a positive number of seconds"):
+            importer.RateLimit(count, seconds)
