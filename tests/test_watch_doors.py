@@ -1,0 +1,53 @@
+"""What an unattended inbox on a share really holds besides exports: the files a file manager leaves there."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from importer.sandbox.server import Sandbox
+from importer.watch.settle import is_ignored
+from tests.conftest import ROOT
+from tests.sandbox_util import MAPPING, good_phones, write_sheet
+from tests.test_watch import FAST, _command, _env, _files
+
+SHELL_FILES = ("Thumbs.db", "ehthumbs.db", "ehthumbs_vista.db", "desktop.ini", "Desktop.ini", "Icon\r")
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(FAST) as crm:
+        yield crm
+
+
+@pytest.mark.parametrize("name", SHELL_FILES)
+def test_the_files_explorer_and_finder_keep_in_a_folder_are_never_taken(name: str) -> None:
+    """Windows' thumbnail caches and folder settings, and the Mac's custom-icon file, are no drop."""
+    assert is_ignored(name)
+
+
+def test_a_shared_inbox_with_thumbnail_caches_imports_the_export_and_fails_nothing(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """An inbox on a Windows share gets Thumbs.db and desktop.ini as soon as someone browses it: they stay where
+    they are, no failed/ entry or notice is made of them, and --once ends 0 for the one export imported."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    (inbox / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    (inbox / "desktop.ini").write_text("[.ShellClassInfo]\r\nIconResource=leads.ico,0\r\n", encoding="utf-8")
+    (inbox / "Icon\r").write_bytes(b"")
+    name = "Leads \N{EN DASH} Dezember \u00fc (1).csv"  # as a Mac or Windows names a second download
+    write_sheet(inbox / name, good_phones(5, seed=401))
+    done = subprocess.run(
+        [*_command(inbox), "--once"], cwd=ROOT, env=_env(sandbox.base_url, tmp_path),
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert _files(inbox / "failed") == []
+    assert [p.name.split("_", 1)[1] for p in _files(inbox / "done")] == [name]
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == ["Icon\r", "Thumbs.db", "desktop.ini"]
+    assert len(sandbox.leads()) == 5
