@@ -17,7 +17,8 @@ __all__ = ["browser"]  # the module's Chromium, shared with test_web_browser
 def test_a_header_given_twice_keeps_its_phones_when_the_suggestion_is_taken(browser: Any, tmp_path: Path) -> None:
     """An export with two Phone columns (a row's number in one or the other): the suggested Phone goes on the
     first, which a mapping names and which is read with the second where empty, not on the second, whose select is
-    disabled and so never sent. Taken as suggested, every lead reaches the CRM with its phone, none without."""
+    disabled and so never sent. Taken as suggested, every lead reaches the CRM with its phone, none without; and the
+    two columns' choices are labelled apart."""
     phones = good_phones(4, seed=411)
     sheet = tmp_path / "crm export.csv"
     rows = [f"Asha {i},{p if i % 2 else ''},{'' if i % 2 else p},asha{i}@example.com" for i, p in enumerate(phones)]
@@ -34,6 +35,7 @@ def test_a_header_given_twice_keeps_its_phones_when_the_suggestion_is_taken(brow
             page.get_by_role("button", name="Next: match the columns").last.click()
             page.get_by_role("heading", name="Match the columns").wait_for()
             chosen = [page.locator(f"#col{k}").input_value() for k in range(4)]
+            labels = page.evaluate("() => [...document.querySelectorAll('select')].map(e => e.labels[0].innerText)")
             page.get_by_label("Default country").select_option("IN")
             page.get_by_label("Process id").fill(PROCESS)
             page.get_by_role("button", name="Next: check every row").last.click()
@@ -45,4 +47,6 @@ def test_a_header_given_twice_keeps_its_phones_when_the_suggestion_is_taken(brow
             server.stop()
         stored = sandbox.leads()
     assert chosen == ["name", "phone", "", "email"]
+    # a screen reader tells the two Phone columns apart
+    assert [t for t in labels if "Phone" in t] == ["What column Phone (B) becomes", "What column Phone (C) becomes"]
     assert sorted(str(lead.get("phone")) for lead in stored) == sorted("+91" + p[-10:] for p in phones)

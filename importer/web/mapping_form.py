@@ -116,6 +116,13 @@ def addressable(columns: tuple[ColumnProfile, ...]) -> dict[int, str]:
     return problems
 
 
+def repeated_labels(columns: tuple[ColumnProfile, ...]) -> set[int]:
+    """Positions of the columns whose label another column has too (Phone, Phone): their choices are labelled with
+    the column's letter as well, so that a screen reader tells them apart."""
+    counts = collections.Counter(c.label for c in columns)
+    return {c.position for c in columns if counts[c.label] > 1}
+
+
 def suggested_choices(suggestion: Suggestion, table: TableInspection) -> tuple[dict[int, str], dict[int, str]]:
     """Per column position: the suggested choice, and the confidence and evidence behind it."""
     by_key: dict[str, int] = {}
