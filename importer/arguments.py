@@ -32,7 +32,7 @@ def source_path(path: object) -> Path:
     elif hasattr(path, "read"):
         name = getattr(path, "name", None)
         hint = f"give its path ({name!r})" if isinstance(name, str) and Path(name).is_file() else "save it first"
-        hint += ": the report and a resumed run read the file again by its path"
+        hint += " (the report and a resumed run read the file again)"
     else:
         hint = "give the path of a lead file (CSV, XLSX, ...)"
     raise SourceError(f"the file is read from a path (a str or pathlib.Path), not a {_kind(path)}: {hint}.")
@@ -76,3 +76,63 @@ def ledger_file(ledger: object) -> Path | None:
             return Path(text)
         raise LedgerError("the ledger's path is empty: give a ledger file's path, or ledger=None for no ledger.")
     raise LedgerError(f"ledger must be a ledger file's path (or None for no ledger), not a {_kind(ledger)}.")
+
+
+def dry_run(
+    path: object, mapping: object, *, ledger: object, progress: object, read: object, plan: object, report: object
+) -> tuple[Path, LeadMapping, Path | None]:
+    """``validate_file``'s arguments checked: the file's path, the mapping, the ledger's path."""
+    from importer.read.read_options import ReadOptions  # (here: inspect and suggest check a path without them)
+    from importer.send.plan import SendPlanSettings
+
+    _progress(progress)
+    _check(
+        read=(read, ReadOptions, "an importer.ReadOptions"),
+        plan=(plan, SendPlanSettings, "an importer.SendPlanSettings"),
+        report=(report, (str, os.PathLike, type(None)), "the report's path (a str or pathlib.Path) or None"),
+    )
+    return source_path(path), lead_mapping(mapping), ledger_file(ledger)
+
+
+def sending(
+    path: object,
+    mapping: object,
+    *,
+    token: object,
+    base_url: object,
+    progress: object,
+    read: object,
+    send: object,
+    rate: object,
+    http: object,
+) -> tuple[Path, LeadMapping, str]:
+    """``import_file``'s arguments checked: the file's path, the mapping, the token."""
+    import httpx
+
+    from importer.crm.limiter import RateLimit
+    from importer.read.read_options import ReadOptions
+    from importer.send.submit import SendOptions
+
+    _progress(progress)
+    _check(
+        base_url=(base_url, str, "the CRM API's address as a str (https://.../api/v1)"),
+        read=(read, ReadOptions, "an importer.ReadOptions"),
+        send=(send, SendOptions, "an importer.SendOptions"),
+        rate=(rate, RateLimit, "an importer.RateLimit, such as importer.RateLimit(100, 5.0)"),
+        http=(http, (httpx.Client, type(None)), "an httpx.Client (not an AsyncClient: requests go out from threads)"),
+    )
+    return source_path(path), lead_mapping(mapping), api_token(token)
+
+
+def _check(**given: tuple[object, type | tuple[type, ...], str]) -> None:
+    """Each keyword's value (value, the types it may have, what they are in words) is of its types, else a
+    ConfigError naming the argument: ``read={"sheet": "Leads"}`` or ``rate="100/5s"`` would fail far inside."""
+    for name, (value, kinds, wanted) in given.items():
+        if not isinstance(value, kinds):
+            raise ConfigError(f"{name}= takes {wanted}; got {_kind(value)}.")
+
+
+def _progress(value: object) -> None:
+    """A progress callback is a function (or None)."""
+    if value is not None and not callable(value):
+        raise ConfigError(f"progress= takes a function progress(stage, done, total) or None; got {_kind(value)}.")

@@ -327,8 +327,9 @@ def validate_file(
     file is read a chunk of rows at a time, so that memory does not grow with the file: the outcome then keeps
     every row's outcome (``rows``) but not the sheet's cells (``table.cells`` holds no rows).
     """
-    path, lead_mapping = arguments.source_path(path), arguments.lead_mapping(mapping)
-    ledger = arguments.ledger_file(ledger)
+    path, lead_mapping, ledger = arguments.dry_run(
+        path, mapping, ledger=ledger, progress=progress, read=read, plan=plan, report=report
+    )
     target, fmt = report_target(path, report, report_format) if report is not None else (None, None)
     if target is not None and fmt == "csv":
         prepared = prepare_streamed(path, lead_mapping, read, progress=progress, keep_metadata=ledger is not None)
@@ -397,7 +398,9 @@ def import_file(
     caller that puts other cells in the outcome's table (the web page's edits) must not. ``prepared``: ``path``
     read already by :func:`prepare` with this mapping and ``read`` (in another process, say); it is not read again.
     """
-    path, lead_mapping, token = arguments.source_path(path), arguments.lead_mapping(mapping), arguments.api_token(token)
+    path, lead_mapping, token = arguments.sending(
+        path, mapping, token=token, base_url=base_url, progress=progress, read=read, send=send, rate=rate, http=http
+    )
     project, process = require_ids(lead_mapping)
     crm = CrmSettings(
         base_url=base_url,

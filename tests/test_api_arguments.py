@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pytest
 
@@ -38,6 +41,9 @@ def test_a_file_object_or_a_dataframe_is_a_source_error_saying_to_give_a_path(sh
     with pytest.raises(importer.SourceError, match="not a NoneType"):
         importer.validate_file(None, mapping)  # type: ignore[arg-type]
     assert importer.validate_file(str(sheet), str(mapping)).summary.counts == {"valid": 3}
+    for tool in (importer.tools.inspect_file, importer.tools.suggest_mapping):
+        with pytest.raises(importer.SourceError, match="not a BytesIO"):
+            tool(io.BytesIO(sheet.read_bytes()))  # type: ignore[arg-type]
 
 
 def test_a_mapping_that_is_not_a_path_or_a_lead_mapping_is_a_config_error(sheet: Path) -> None:
@@ -98,3 +104,36 @@ def test_an_impossible_rate_is_a_config_error() -> None:
     for count, seconds in ((0, 5.0), (10, 0.0), (10, float("nan"))):
         with pytest.raises(importer.ConfigError, match="at least one request in a positive number of seconds"):
             importer.RateLimit(count, seconds)
+
+
+def test_options_of_the_wrong_type_are_config_errors_naming_the_argument(
+    sheet: Path, mapping: Path, sandbox: Sandbox
+) -> None:
+    """A dict for read=/send=/plan=, rate="100/5s" (as the CLI writes it), base_url=None (an unset variable), an
+    httpx.AsyncClient, progress=True, report=True: each a ConfigError naming the argument, nothing sent."""
+    url = sandbox.base_url
+    tries: list[tuple[str, Callable[[], object]]] = [
+        ("read=", lambda: importer.validate_file(sheet, mapping, read={"sheet": "Leads"})),  # type: ignore[arg-type]
+        ("plan=", lambda: importer.validate_file(sheet, mapping, plan={})),  # type: ignore[arg-type]
+        ("report=", lambda: importer.validate_file(sheet, mapping, report=True)),  # type: ignore[arg-type]
+        ("progress=", lambda: importer.validate_file(sheet, mapping, progress=True)),  # type: ignore[arg-type]
+        ("rate=", lambda: importer.import_file(sheet, mapping, token=TOKEN, base_url=url, ledger=None, rate="100/5s")),  # type: ignore[arg-type]
+        ("base_url=", lambda: importer.import_file(sheet, mapping, token=TOKEN, base_url=None, ledger=None)),  # type: ignore[arg-type]
+        ("send=", lambda: importer.import_file(sheet, mapping, token=TOKEN, base_url=url, ledger=None, send={})),  # type: ignore[arg-type]
+        (
+            "http=",
+            lambda: importer.import_file(
+                sheet,
+                mapping,
+                token=TOKEN,
+                base_url=url,
+                ledger=None,
+                http=httpx.AsyncClient(),  # type: ignore[arg-type]
+            ),
+        ),
+        ("project_id=", lambda: importer.load_mapping(mapping, project_id=123)),  # type: ignore[arg-type]
+    ]
+    for name, call in tries:
+        with pytest.raises(importer.ConfigError, match=re.escape(name)):
+            call()
+    assert sandbox.leads() == []
