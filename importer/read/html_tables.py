@@ -125,7 +125,7 @@ class _Tables(HTMLParser):
 
 def _span(value: str | None) -> int:
     text = (value or "1").strip()
-    span = int(text) if text.isdigit() else 1
+    span = int(text) if text.isdecimal() else 1  # not isdigit(): int() refuses ², which it allows
     return span if 1 <= span <= MAX_SPAN else 1
 
 
