@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -227,6 +228,9 @@ _NOT_A_REPORT_SUFFIX = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".json", ".p
 
 def report_target(source: str | Path, path: str | Path | None, format: str | None) -> tuple[Path, str]:
     """The report's path and format (``csv`` or ``xlsx``), defaults filled in; refuses a name Excel would misread."""
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"a report's path is a str or pathlib.Path; got {type(path).__name__}.")
+    format = format.lower() if isinstance(format, str) else format  # "XLSX" as a person writes it
     chosen = Path(path) if path is not None else None
     suffix = chosen.suffix.lower() if chosen is not None else ""
     if chosen is not None and format is None and suffix in _NOT_A_REPORT_SUFFIX:

@@ -137,3 +137,14 @@ def test_options_of_the_wrong_type_are_config_errors_naming_the_argument(
         with pytest.raises(importer.ConfigError, match=re.escape(name)):
             call()
     assert sandbox.leads() == []
+
+
+def test_write_report_takes_its_format_in_capitals_and_refuses_a_path_that_is_not_one(
+    sheet: Path, mapping: Path
+) -> None:
+    """write_report(format="XLSX") writes the Excel report; write_report(5) is a ConfigError, not a TypeError."""
+    checked = importer.validate_file(sheet, mapping)
+    written = checked.write_report(sheet.with_name("checked.out"), format="XLSX")
+    assert written.read_bytes()[:2] == b"PK"
+    with pytest.raises(importer.ConfigError, match=r"a report.s path is a str or pathlib\.Path; got int"):
+        checked.write_report(5)  # type: ignore[arg-type]
