@@ -136,3 +136,11 @@ def _progress(value: object) -> None:
     """A progress callback is a function (or None)."""
     if value is not None and not callable(value):
         raise ConfigError(f"progress= takes a function progress(stage, done, total) or None; got {_kind(value)}.")
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (both resolved; a path that does not exist yet is not)."""
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()

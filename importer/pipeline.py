@@ -241,6 +241,11 @@ def report_target(source: str | Path, path: str | Path | None, format: str | Non
     if format not in (None, "csv", "xlsx"):
         raise ConfigError(f"report format must be csv or xlsx, not {format!r}.")
     fmt = format or ("xlsx" if suffix == ".xlsx" else "csv")
+    if chosen is not None and arguments.same_file(chosen, Path(source)):  # the lead file replaced by its own report
+        raise ConfigError(
+            f"--report {chosen} would overwrite the input file; choose another report path "
+            f"(the default is {default_report_path(source)})."
+        )
     return chosen or default_report_path(source, f".{fmt}"), fmt
 
 

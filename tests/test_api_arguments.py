@@ -148,3 +148,18 @@ def test_write_report_takes_its_format_in_capitals_and_refuses_a_path_that_is_no
     assert written.read_bytes()[:2] == b"PK"
     with pytest.raises(importer.ConfigError, match=r"a report.s path is a str or pathlib\.Path; got int"):
         checked.write_report(5)  # type: ignore[arg-type]
+
+
+def test_a_report_is_never_written_over_the_lead_file(sheet: Path, mapping: Path) -> None:
+    """validate_file(path, report=path) or write_report(path) (or a link to it) would replace the lead file with its
+    own report, as `--report` naming the input is refused on the command line: a ConfigError, the file unchanged."""
+    before = sheet.read_bytes()
+    link = sheet.with_name("link.csv")
+    link.symlink_to(sheet)
+    with pytest.raises(importer.ConfigError, match="would overwrite the input file"):
+        importer.validate_file(sheet, mapping, report=sheet)
+    checked = importer.validate_file(sheet, mapping)
+    for target in (sheet, str(sheet), link):
+        with pytest.raises(importer.ConfigError, match="would overwrite the input file"):
+            checked.write_report(target)
+    assert sheet.read_bytes() == before

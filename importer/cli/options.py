@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from importer.arguments import same_file
 from importer.cli.failures import crash_message, is_crash, is_out_of_memory, out_of_memory_message
 from importer.config import LeadMapping, load_mapping
 from importer.crm.limiter import RateLimit
@@ -116,13 +117,12 @@ class SourceArgs:
 
     def report(self) -> tuple[Path, str]:
         """The report's path and format; refuses a report path that would overwrite the input or the mapping."""
-        target, fmt = report_target(self.file, self.report_path, self.report_format)
-        for what, path in (("the input file", self.file), ("the mapping", self.mapping_path)):
-            if _same_file(target, path):
-                raise ConfigError(
-                    f"--report {target} would overwrite {what}; choose another report path "
-                    f"(the default is {default_report_path(self.file)})."
-                )
+        target, fmt = report_target(self.file, self.report_path, self.report_format)  # (never the input file)
+        if same_file(target, self.mapping_path):
+            raise ConfigError(
+                f"--report {target} would overwrite the mapping; choose another report path "
+                f"(the default is {default_report_path(self.file)})."
+            )
         _check_writable(target)
         return target, fmt
 
@@ -148,14 +148,6 @@ def _check_writable(report: Path) -> None:
         raise ConfigError(
             f"--report {report} cannot be written: no permission to write in {folder}; choose another report path."
         )
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name the same file (both resolved; a path that does not exist yet is not)."""
-    try:
-        return a.exists() and b.exists() and a.samefile(b)
-    except OSError:
-        return a.resolve() == b.resolve()
 
 
 def source_options(func: F) -> F:
