@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import pytest
 
 import importer
 from importer.sandbox.server import Sandbox
+from tests.conftest import ROOT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
 
 
@@ -163,3 +167,20 @@ def test_a_report_is_never_written_over_the_lead_file(sheet: Path, mapping: Path
         with pytest.raises(importer.ConfigError, match="would overwrite the input file"):
             checked.write_report(target)
     assert sheet.read_bytes() == before
+
+
+def test_a_lead_file_whose_name_is_not_utf8_is_refused_by_name_not_with_an_internal_error(
+    sheet: Path, mapping: Path
+) -> None:
+    """ "Caf\\xe9.csv" (a name in Windows-1252, as a share or a zip writes it): `validate` said "internal error
+    (UnicodeEncodeError ...)"; now a SourceError (exit 2) suggesting a name to rename it to, in the API too."""
+    odd = os.fsencode(sheet.parent) + b"/Caf\xe9 leads.csv"
+    os.rename(sheet, odd)
+    with pytest.raises(importer.SourceError, match=r"name is not UTF-8.*rename it, e\.g\. to 'Café leads\.csv'"):
+        importer.validate_file(os.fsdecode(odd), mapping)
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", "validate", odd, "--mapping", str(mapping)],
+        cwd=ROOT, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert b"internal error" not in done.stderr and "rename it, e.g. to 'Café leads.csv'".encode() in done.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,3 +53,30 @@ def test_a_shared_inbox_with_thumbnail_caches_imports_the_export_and_fails_nothi
     assert [p.name.split("_", 1)[1] for p in _files(inbox / "done")] == [name]
     assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == ["Icon\r", "Thumbs.db", "desktop.ini"]
     assert len(sandbox.leads()) == 5
+
+
+def test_a_file_whose_name_is_not_utf8_is_imported_under_a_readable_name(tmp_path: Path, sandbox: Sandbox) -> None:
+    """A name written in Windows-1252 through a share or a zip ("Caf\\xe9.csv": not UTF-8) stopped the watcher with an
+    internal error (the ledger cannot store it) before any file was taken, on every start. It is taken under the
+    name read in Windows-1252, its leads sent once, and --status lists it readably while it waits."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = good_phones(4, seed=402)
+    written = write_sheet(tmp_path / "export.csv", phones)
+    os.rename(written, os.fsencode(inbox) + b"/Leads Caf\xe9 M\xe4rz.csv")
+    write_sheet(inbox / "other.csv", good_phones(2, seed=403), prefix="O")
+    env = _env(sandbox.base_url, tmp_path)
+    status = subprocess.run(
+        [*_command(inbox), "--status"], cwd=ROOT, env=env, capture_output=True, timeout=60, check=False
+    )
+    assert "Leads Café März.csv".encode() in status.stdout
+    done = subprocess.run([*_command(inbox), "--once"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "internal error" not in done.stderr
+    names = sorted(p.name.split("_", 1)[1] for p in _files(inbox / "done"))
+    assert names == ["Leads Café März.csv", "other.csv"]
+    (moved,) = [p for p in _files(inbox / "done") if "Caf" in p.name]
+    result = json.loads(moved.with_name(moved.name + ".result.json").read_text(encoding="utf-8"))
+    assert result["file"] == "Leads Café März.csv" and result["state"] == "done"
+    assert len(sandbox.leads()) == 6
