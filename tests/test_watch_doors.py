@@ -80,3 +80,21 @@ def test_a_file_whose_name_is_not_utf8_is_imported_under_a_readable_name(tmp_pat
     result = json.loads(moved.with_name(moved.name + ".result.json").read_text(encoding="utf-8"))
     assert result["file"] == "Leads Café März.csv" and result["state"] == "done"
     assert len(sandbox.leads()) == 6
+
+
+def test_a_settle_time_of_nan_is_refused_not_taken_as_no_wait(tmp_path: Path, sandbox: Sandbox) -> None:
+    """--settle nan passed the range check (nan compares false) and the watcher then took files at once, without
+    waiting for a copy to finish: a usage error (exit 2) like --settle -1, and the file stays where it was dropped;
+    inf is refused the same way."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    write_sheet(inbox / "leads.csv", good_phones(2, seed=404))
+    for option in (("--settle", "nan"), ("--block-wait", "inf"), ("--poll", "nan")):
+        done = subprocess.run(
+            [*_command(inbox), "--once", *option], cwd=ROOT, env=_env(sandbox.base_url, tmp_path),
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 2, (option, done.stderr)
+        assert "is not a finite number" in done.stderr
+    assert (inbox / "leads.csv").is_file() and sandbox.leads() == []

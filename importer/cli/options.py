@@ -238,6 +238,17 @@ def source_options(func: F) -> F:
     return wrapped  # type: ignore[no-any-return]
 
 
+class Finite(click.FloatRange):
+    """A ``click.FloatRange`` that refuses nan and inf too: nan passes its comparisons (``--settle nan`` took a
+    file without waiting for it to settle)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 def parse_rate(text: str) -> RateLimit:
     """``100/5s``, ``100/5`` or ``100`` (per 5 s) → a rate limit."""
     count, _, window = text.strip().lower().partition("/")
