@@ -98,3 +98,22 @@ def test_a_settle_time_of_nan_is_refused_not_taken_as_no_wait(tmp_path: Path, sa
         assert done.returncode == 2, (option, done.stderr)
         assert "is not a finite number" in done.stderr
     assert (inbox / "leads.csv").is_file() and sandbox.leads() == []
+
+
+def test_a_file_named_like_a_state_folder_is_said_plainly(tmp_path: Path, sandbox: Sandbox) -> None:
+    """A sender's flag file named `done` (or `failed`, `processing`) where the watcher keeps that folder: it ended
+    with "internal error (FileExistsError ...)", exit 3; now a usage error (exit 2) naming the file and what to do,
+    and the export waits in the inbox."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    write_sheet(inbox / "leads.csv", good_phones(2, seed=405))
+    (inbox / "done").write_text("finished at 02:00\n", encoding="utf-8")
+    done = subprocess.run(
+        [*_command(inbox), "--once"], cwd=ROOT, env=_env(sandbox.base_url, tmp_path),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "internal error" not in done.stderr
+    assert f"{inbox / 'done'} is a file, where the watcher keeps its folder of that name" in done.stderr
+    assert (inbox / "leads.csv").is_file() and sandbox.leads() == []

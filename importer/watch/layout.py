@@ -119,7 +119,14 @@ _BESIDE = len(".") + len(".result.json.partial") + len("-999")
 
 
 def unwritable(folder: Path, exc: OSError) -> str:
-    """What to say when the watcher may not make folders or move files in ``folder``."""
+    """What to say when the watcher may not make folders or move files in ``folder``, or a file is where one of its
+    folders goes (a sender's flag file named ``done``, say)."""
+    if isinstance(exc, FileExistsError):
+        return (
+            f"files in {folder} cannot be taken: {exc.filename} is a file, where the watcher keeps its folder of that "
+            "name (processing/, done/, failed/, duplicate/). Rename or move that file (for a sender's flag file, "
+            "see --marker)."
+        )
     return (
         f"files in {folder} cannot be taken: this user may not create folders or move files there "
         f"({exc.strerror or exc}). Let the user the watcher runs as write in it (and its processing/, done/, "
