@@ -117,3 +117,23 @@ def test_a_file_named_like_a_state_folder_is_said_plainly(tmp_path: Path, sandbo
     assert "internal error" not in done.stderr
     assert f"{inbox / 'done'} is a file, where the watcher keeps its folder of that name" in done.stderr
     assert (inbox / "leads.csv").is_file() and sandbox.leads() == []
+
+
+def test_a_loop_of_links_in_the_inbox_is_left_alone_and_the_export_imported(tmp_path: Path, sandbox: Sandbox) -> None:
+    """Two links pointing at each other (a link that cannot be followed): the watcher stopped with "internal error
+    (OSError: Too many levels of symbolic links)", exit 3. They are told as links to nothing, as a broken link is,
+    and the export beside them is imported."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    (inbox / "a.csv").symlink_to("b.csv")
+    (inbox / "b.csv").symlink_to("a.csv")
+    write_sheet(inbox / "leads.csv", good_phones(3, seed=406))
+    done = subprocess.run(
+        [*_command(inbox), "--once"], cwd=ROOT, env=_env(sandbox.base_url, tmp_path),
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"{inbox / 'a.csv'} is a link to b.csv" in done.stderr
+    assert [p.name.split("_", 1)[1] for p in _files(inbox / "done")] == ["leads.csv"]
+    assert (inbox / "a.csv").is_symlink() and len(sandbox.leads()) == 3
