@@ -184,6 +184,11 @@ def load_mapping(
     default_region: str | None = None,
 ) -> LeadMapping:
     """Read and check a mapping file; command-line ids (and ``default_region``, as ``--region``) override the file's."""
+    for name, value in (("project_id", project_id), ("process_id", process_id), ("default_region", default_region)):
+        if value is not None and not isinstance(value, str):  # an id given as a number would go out as one
+            raise ConfigError(
+                f"load_mapping({name}=...) is text, such as '507f1f77bcf86cd799439013' or 'IN'; got {value!r}."
+            )
     p = Path(path)
     if not p.is_file():
         if p.exists():

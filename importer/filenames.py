@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["NAME_MAX", "fit_name"]
+__all__ = ["NAME_MAX", "fit_name", "readable_name"]
 
 NAME_MAX = 255
 """Bytes (UTF-8) a file name may have."""
@@ -23,13 +23,25 @@ def fit_name(name: str, *, reserve: int = 0) -> str:
     """``name``, shortened in the middle when it and ``reserve`` more bytes would not fit in :data:`NAME_MAX`:
     its start and its type (``.csv``) are kept, with "…" where the cut is."""
     room = NAME_MAX - reserve
-    if len(name.encode("utf-8")) <= room:
+    if len(os.fsencode(name)) <= room:  # (the name's bytes on disk, also where they are not UTF-8)
         return name
     stem, suffix = os.path.splitext(name)
-    if len(suffix.encode("utf-8")) > _LONGEST_SUFFIX:
+    if len(os.fsencode(suffix)) > _LONGEST_SUFFIX:
         stem, suffix = name, ""
-    keep = room - len(suffix.encode("utf-8")) - len(_ELLIPSIS.encode("utf-8"))
+    keep = room - len(os.fsencode(suffix)) - len(_ELLIPSIS.encode("utf-8"))
     if keep <= 0:
         raise ValueError(f"no room for a file name: {reserve} of {NAME_MAX} bytes are reserved")
-    short = stem.encode("utf-8")[:keep].decode("utf-8", errors="ignore")
+    short = readable_name(stem).encode("utf-8")[:keep].decode("utf-8", errors="ignore")
     return f"{short}{_ELLIPSIS}{suffix}"
+
+
+def readable_name(name: str) -> str:
+    """``name`` as text every place it goes can hold (the ledger, a result's JSON, a report's name): a name whose
+    bytes are not UTF-8 (written through a Windows share or unzipped in a code page; Python keeps such bytes as
+    lone surrogates, which SQLite and UTF-8 files refuse) is read in Windows-1252, the code page such names are
+    most often in, so that "Caf\\xe9.csv" is "Café.csv"."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("cp1252", errors="replace")
+    return name

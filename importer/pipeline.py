@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from importer import arguments
 from importer._testing import faults
 from importer.chunked import blank_parts, give_back_memory, normalize_stream, normalized, report_parts
 from importer.config import LeadMapping, load_mapping, require_ids
@@ -226,6 +228,9 @@ _NOT_A_REPORT_SUFFIX = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".json", ".p
 
 def report_target(source: str | Path, path: str | Path | None, format: str | None) -> tuple[Path, str]:
     """The report's path and format (``csv`` or ``xlsx``), defaults filled in; refuses a name Excel would misread."""
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"a report's path is a str or pathlib.Path; got {type(path).__name__}.")
+    format = format.lower() if isinstance(format, str) else format  # "XLSX" as a person writes it
     chosen = Path(path) if path is not None else None
     suffix = chosen.suffix.lower() if chosen is not None else ""
     if chosen is not None and format is None and suffix in _NOT_A_REPORT_SUFFIX:
@@ -236,11 +241,12 @@ def report_target(source: str | Path, path: str | Path | None, format: str | Non
     if format not in (None, "csv", "xlsx"):
         raise ConfigError(f"report format must be csv or xlsx, not {format!r}.")
     fmt = format or ("xlsx" if suffix == ".xlsx" else "csv")
+    if chosen is not None and arguments.same_file(chosen, Path(source)):  # the lead file replaced by its own report
+        raise ConfigError(
+            f"--report {chosen} would overwrite the input file; choose another report path "
+            f"(the default is {default_report_path(source)})."
+        )
     return chosen or default_report_path(source, f".{fmt}"), fmt
-
-
-def _mapping(mapping: LeadMapping | str | Path) -> LeadMapping:
-    return mapping if isinstance(mapping, LeadMapping) else load_mapping(mapping)
 
 
 def prepare(
@@ -330,7 +336,9 @@ def validate_file(
     file is read a chunk of rows at a time, so that memory does not grow with the file: the outcome then keeps
     every row's outcome (``rows``) but not the sheet's cells (``table.cells`` holds no rows).
     """
-    lead_mapping = _mapping(mapping)
+    path, lead_mapping, ledger = arguments.dry_run(
+        path, mapping, ledger=ledger, progress=progress, read=read, plan=plan, report=report
+    )
     target, fmt = report_target(path, report, report_format) if report is not None else (None, None)
     if target is not None and fmt == "csv":
         prepared = prepare_streamed(path, lead_mapping, read, progress=progress, keep_metadata=ledger is not None)
@@ -399,19 +407,19 @@ def import_file(
     caller that puts other cells in the outcome's table (the web page's edits) must not. ``prepared``: ``path``
     read already by :func:`prepare` with this mapping and ``read`` (in another process, say); it is not read again.
     """
-    lead_mapping = _mapping(mapping)
-    if not token.strip():
-        raise ConfigError("no VOX API token: export VOX_API_TOKEN (it is read only from the environment).")
+    path, lead_mapping, token = arguments.sending(
+        path, mapping, token=token, base_url=base_url, progress=progress, read=read, send=send, rate=rate, http=http
+    )
     project, process = require_ids(lead_mapping)
     crm = CrmSettings(
         base_url=base_url,
-        token=token.strip(),
+        token=token,
         project_id=project,
         process_id=process,
         init=lead_mapping.init,
         insecure_http=insecure_http,
     )
-    ledger_path = default_ledger_path() if isinstance(ledger, _DefaultLedger) else (Path(ledger) if ledger else None)
+    ledger_path = default_ledger_path() if isinstance(ledger, _DefaultLedger) else arguments.ledger_file(ledger)
     # a failed request none of whose leads is found is looked at again after this long, at most 10 s
     retry = retry or RetryPolicy(settle_wait=min(send.inflight_grace, SETTLE_WAIT), outage=send.outage_wait)
     if prepared is None:
@@ -511,8 +519,20 @@ def file_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def rebuild_report(run_id: int, ledger: Ledger) -> Outcome:
-    """A run's outcome rebuilt: its file read again with its mapping, each sent row's state from the ledger."""
+def rebuild_report(run_id: int, ledger: Ledger | str | Path) -> Outcome:
+    """A run's outcome rebuilt: its file read again with its mapping, each sent row's state from the ledger (an
+    open :class:`Ledger`, or a ledger file's path, then opened for reading only)."""
+    if not isinstance(ledger, Ledger):
+        path = arguments.ledger_file(ledger)
+        if path is None:
+            raise ConfigError(
+                f"run {run_id} is rebuilt from the ledger that recorded it: give it (a path or a Ledger)."
+            )
+        opened = Ledger.open_read_only(path)
+        if opened is None:
+            raise ConfigError(f"there is no ledger at {path}, so no run {run_id} (see leadimport history).")
+        with opened:
+            return rebuild_report(run_id, opened)
     record = ledger.run(run_id)
     if record is None:
         raise ConfigError(f"run {run_id} is not in the ledger {ledger.path} (see leadimport history).")

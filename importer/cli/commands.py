@@ -14,7 +14,15 @@ import click
 from importer._testing import faults
 from importer.cli.catalogue import issues_command
 from importer.cli.ledger_paths import insecure_url, insecure_warning, ledger_to_read, ledger_to_use
-from importer.cli.options import SourceArgs, guarded, ledger_option, parse_rate, refuse_with_no_ledger, source_options
+from importer.cli.options import (
+    Finite,
+    SourceArgs,
+    guarded,
+    ledger_option,
+    parse_rate,
+    refuse_with_no_ledger,
+    source_options,
+)
 from importer.cli.rehearsal import sandbox_command
 from importer.cli.render import render
 from importer.cli.runtime import ProgressBars
@@ -145,7 +153,7 @@ class _Stops:
 )
 @click.option(
     "--inflight-grace",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=120.0,
     show_default=True,
     envvar="LEADIMPORT_INFLIGHT_GRACE",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from importer.arguments import same_file
 from importer.cli.failures import crash_message, is_crash, is_out_of_memory, out_of_memory_message
 from importer.config import LeadMapping, load_mapping
 from importer.crm.limiter import RateLimit
@@ -115,13 +117,12 @@ class SourceArgs:
 
     def report(self) -> tuple[Path, str]:
         """The report's path and format; refuses a report path that would overwrite the input or the mapping."""
-        target, fmt = report_target(self.file, self.report_path, self.report_format)
-        for what, path in (("the input file", self.file), ("the mapping", self.mapping_path)):
-            if _same_file(target, path):
-                raise ConfigError(
-                    f"--report {target} would overwrite {what}; choose another report path "
-                    f"(the default is {default_report_path(self.file)})."
-                )
+        target, fmt = report_target(self.file, self.report_path, self.report_format)  # (never the input file)
+        if same_file(target, self.mapping_path):
+            raise ConfigError(
+                f"--report {target} would overwrite the mapping; choose another report path "
+                f"(the default is {default_report_path(self.file)})."
+            )
         _check_writable(target)
         return target, fmt
 
@@ -147,14 +148,6 @@ def _check_writable(report: Path) -> None:
         raise ConfigError(
             f"--report {report} cannot be written: no permission to write in {folder}; choose another report path."
         )
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name the same file (both resolved; a path that does not exist yet is not)."""
-    try:
-        return a.exists() and b.exists() and a.samefile(b)
-    except OSError:
-        return a.resolve() == b.resolve()
 
 
 def source_options(func: F) -> F:
@@ -245,16 +238,27 @@ def source_options(func: F) -> F:
     return wrapped  # type: ignore[no-any-return]
 
 
+class Finite(click.FloatRange):
+    """A ``click.FloatRange`` that refuses nan and inf too: nan passes its comparisons (``--settle nan`` took a
+    file without waiting for it to settle)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 def parse_rate(text: str) -> RateLimit:
     """``100/5s``, ``100/5`` or ``100`` (per 5 s) → a rate limit."""
     count, _, window = text.strip().lower().partition("/")
     try:
-        limit = RateLimit(int(count), float(window.rstrip("s") or 5.0))
+        requests, seconds = int(count), float(window.rstrip("s") or 5.0)
     except ValueError:
         raise ConfigError(f"--rate must look like 100/5s (requests per seconds), got {text!r}.") from None
-    if limit.max_requests < 1 or limit.per_seconds <= 0:
+    if requests < 1 or not 0 < seconds < math.inf:
         raise ConfigError(f"--rate must allow at least one request in a positive window, got {text!r}.")
-    return limit
+    return RateLimit(requests, seconds)
 
 
 def refuse_with_no_ledger(no_ledger: bool, **given: bool) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from importer.cli.options import guarded, parse_rate
+from importer.cli.options import Finite, guarded, parse_rate
 from importer.errors import ConfigError
 
 
@@ -30,20 +30,20 @@ from importer.errors import ConfigError
 )
 @click.option(
     "--store-delay",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=0.0,
     help="Seconds a create request waits before storing, while lookups answer at once (a slow CRM insert).",
 )
-@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Probability of a 500 before storing.")
+@click.option("--fail-rate", type=Finite(0, 1), default=0.0, help="Probability of a 500 before storing.")
 @click.option(
     "--drop-rate",
-    type=click.FloatRange(0, 1),
+    type=Finite(0, 1),
     default=0.0,
     help="Probability of storing, then dropping the connection.",
 )
 @click.option(
     "--block-seconds",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=3600.0,
     show_default=True,
     help="How long a duplicate block lasts.",

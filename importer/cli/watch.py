@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from importer.cli.options import guarded, ledger_option, parse_rate
+from importer.cli.options import Finite, guarded, ledger_option, parse_rate
 from importer.errors import ConfigError
 from importer.pipeline import DEFAULT_BASE_URL
 from importer.send.plan import MAX_BATCH
@@ -39,7 +39,7 @@ from importer.send.plan import MAX_BATCH
 @click.option("--status", is_flag=True, help="Print the queue, the files in processing, the last results, the lock.")
 @click.option(
     "--settle",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=30.0,
     show_default=True,
     help="Seconds a file's size and mtime must stay unchanged (on the watcher's clock) before it is taken.",
@@ -51,14 +51,12 @@ from importer.send.plan import MAX_BATCH
 @click.option("--notify-url", help="POST each file's result JSON here (Slack-compatible text field included).")
 @click.option("--notify-cmd", help="Run this command with each result file's path as its last argument.")
 @click.option("--mask-pii", is_flag=True, help="Mask phones and emails in everything the watcher writes or sends.")
-@click.option(
-    "--keep-days", type=click.FloatRange(min=0), help="Delete files and reports older than this from done/ (only)."
-)
+@click.option("--keep-days", type=Finite(min=0), help="Delete files and reports older than this from done/ (only).")
 @ledger_option("Ledger file [default: as for run]; keep it on a local disk.")
 @click.option("--force", is_flag=True, help="Import a file whose bytes were imported before (per row, still once).")
 @click.option(
     "--block-wait",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=3600.0,
     show_default=True,
     help="After the CRM blocks the API key: seconds to wait before taking the file up again (less when the CRM "
@@ -88,9 +86,7 @@ from importer.send.plan import MAX_BATCH
     help="Newly dropped files sending side by side (all within the one --rate budget); more small files are "
     "read ahead meanwhile.",
 )
-@click.option(
-    "--poll", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds between looks at INBOX."
-)
+@click.option("--poll", type=Finite(min=0.05), default=1.0, show_default=True, help="Seconds between looks at INBOX.")
 @click.option(
     "--poll-only",
     is_flag=True,

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from importer.errors import ConfigError
+
 
 @dataclass(frozen=True, slots=True)
 class RateLimit:
@@ -15,6 +17,14 @@ class RateLimit:
 
     max_requests: int
     per_seconds: float
+
+    def __post_init__(self) -> None:
+        fits = isinstance(self.max_requests, int) and self.max_requests >= 1
+        if not fits or not isinstance(self.per_seconds, int | float) or not 0 < self.per_seconds < math.inf:
+            raise ConfigError(
+                f"a rate limit allows at least one request in a positive number of seconds, got "
+                f"{self.max_requests!r} per {self.per_seconds!r}."
+            )
 
 
 DEFAULT_RATE = RateLimit(100, 5.0)

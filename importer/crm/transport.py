@@ -205,7 +205,7 @@ class Transport:
         too_large = f"the answer was larger than {MAX_ANSWER_BYTES >> 20} MiB (not read whole)"
         try:
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+            if declared.isdecimal() and int(declared) > MAX_ANSWER_BYTES:
                 raise TransportFailure(too_large, landed=True)
             for chunk in response.iter_bytes():
                 chunks.append(chunk)

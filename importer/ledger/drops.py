@@ -283,7 +283,7 @@ class DropLedger(Ledger):
     def _create(self) -> None:
         with self._transaction("add the watcher's tables to") as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = 'drops_schema'").fetchone()
-            if row is not None and (not str(row[0]).isdigit() or int(row[0]) > DROPS_SCHEMA):
+            if row is not None and (not str(row[0]).isdecimal() or int(row[0]) > DROPS_SCHEMA):
                 raise LedgerError(
                     f"the ledger {self.path} holds drop-folder tables of a newer leadimport (version {row[0]}; "
                     f"this one knows {DROPS_SCHEMA}); upgrade leadimport to watch with it."

@@ -199,7 +199,7 @@ def schema_version(conn: sqlite3.Connection, path: Path) -> int | None:
     if not tables:
         return None
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    if row is None or not str(row[0]).isdigit():
+    if row is None or not str(row[0]).isdecimal():
         raise LedgerError(f"the ledger {path} has no readable schema version; {MOVE_ASIDE.format(path=path)}.")
     if int(row[0]) > SCHEMA_VERSION:
         raise LedgerError(

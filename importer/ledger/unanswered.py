@@ -66,4 +66,4 @@ def note(
 
 def _runs(text: str) -> tuple[int, ...]:
     """The run ids of a ``runs`` cell."""
-    return tuple(int(run) for run in text.split(_SEPARATOR) if run.strip().isdigit())
+    return tuple(int(run) for run in text.split(_SEPARATOR) if run.strip().isdecimal())

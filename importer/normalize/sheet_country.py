@@ -256,7 +256,7 @@ def _calling_codes(numbers: ArrowText, implied: dict[int, int] | None = None) ->
     for length in (1, 2, 3):
         counted = pc.value_counts(pc.utf8_slice_codeunits(numbers, 1, 1 + length))
         for value, n in zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True):
-            if value and value.isdigit() and int(value) in known and len(value) == length:
+            if value and value.isdecimal() and int(value) in known and len(value) == length:
                 out[int(value)] = out.get(int(value), 0) + int(n)
     return out
 

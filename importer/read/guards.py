@@ -186,7 +186,7 @@ def _read_int(path: str) -> int | None:
         text = Path(path).read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 def _status_kib(field: str) -> int | None:
@@ -208,7 +208,7 @@ def _meminfo() -> dict[str, int]:
     for line in lines:
         name, _, rest = line.partition(":")
         parts = rest.split()
-        if parts and parts[0].isdigit():
+        if parts and parts[0].isdecimal():
             out[name] = int(parts[0])
     return out
 

@@ -153,7 +153,7 @@ def _whole_number(value: str) -> str | None:
 
 def _span(value: str | None) -> int:
     text = (value or "1").strip()
-    span = int(text) if text.isdigit() else 1
+    span = int(text) if text.isdecimal() else 1  # not isdigit(): int() refuses ², which it allows
     return span if 1 <= span <= MAX_SPAN else 1
 
 

@@ -6,6 +6,7 @@ import codecs
 from dataclasses import dataclass, replace
 
 from importer.config import LeadMapping
+from importer.errors import ConfigError
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,25 @@ class ReadOptions:
     code_page: str | None = None
     """A text file's code page where it is neither UTF-8 nor marked as UTF-16 (a mapping's ``encoding``): instead
     of the one its bytes would be guessed to be."""
+
+    def __post_init__(self) -> None:
+        """Values a caller of the library could give that the command line cannot, refused as a ConfigError (a
+        sheet's number given as an int is taken as the command line's ``--sheet 2``)."""
+        sheet: object = self.sheet
+        if isinstance(sheet, int) and not isinstance(sheet, bool):
+            object.__setattr__(self, "sheet", str(sheet))
+        elif sheet is not None and not isinstance(sheet, str):
+            raise ConfigError(f"ReadOptions(sheet=...) is a sheet's name or 1-based number, not {sheet!r}.")
+        row: object = self.header_row
+        if row is not None and (not isinstance(row, int) or isinstance(row, bool) or row < 1):
+            raise ConfigError(f"ReadOptions(header_row=...) is the header's 1-based row number, not {row!r}.")
+        page: object = self.code_page  # (an unknown ``encoding`` is refused naming the file, as --encoding's)
+        try:
+            known = page is None or (isinstance(page, str) and bool(codecs.lookup(page)))
+        except LookupError:
+            known = False
+        if not known:
+            raise ConfigError(f"ReadOptions(code_page=...) names no code page Python knows: {page!r} (try cp1252).")
 
 
 def with_mapping(options: ReadOptions, mapping: LeadMapping) -> ReadOptions:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from importer.errors import SourceError
+from importer.filenames import readable_name
 from importer.read.spreadsheetml import is_spreadsheetml
 from importer.read.workbook import WORKBOOK_SUFFIXES
 
@@ -24,6 +25,11 @@ def check_source_file(p: Path) -> Path:
             what = "a folder" if p.is_dir() else "not a regular file (a named pipe, socket or device)"
             raise SourceError(f"{p}: this is {what}; give the path of a lead file (CSV, XLSX, ...).")
         raise SourceError(f"{p}: file not found.")
+    if readable_name(str(p)) != str(p):  # bytes not UTF-8: the readers (Arrow, calamine) cannot open it by name
+        raise SourceError(
+            f"{readable_name(str(p))}: the file's name is not UTF-8 (it was written in another code page, as a "
+            f"Windows share or a zip may write it); rename it, e.g. to {readable_name(p.name)!r}, and give that name."
+        )
     suffix = p.suffix.lower()
     if suffix == ".xml":  # how older CRMs name an Excel 2003 XML Spreadsheet
         with p.open("rb") as handle:

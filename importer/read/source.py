@@ -505,7 +505,7 @@ def _source_table(
 def is_row_serial(distinct: list[str], filled: int) -> bool:
     """Whether a column's distinct filled cells (``filled`` of them in all) are the numbers 1..n (or 0..n-1):
     each row's number, which every export starts again, rather than an id."""
-    if filled < 3 or len(distinct) != filled or not all(v.isdigit() and len(v) <= 7 for v in distinct):
+    if filled < 3 or len(distinct) != filled or not all(v.isdecimal() and len(v) <= 7 for v in distinct):
         return False
     numbers = sorted(int(v) for v in distinct)
     return numbers[0] in (0, 1) and numbers[-1] - numbers[0] == filled - 1
@@ -545,7 +545,7 @@ def pick_sheet(names: list[str], wanted: str, p: Path, *, hidden: set[str] | fro
         if name == wanted or name.strip().casefold() == wanted.strip().casefold():
             return name
     shown = [n for n in names if n not in hidden]
-    if wanted.isdigit() and 1 <= int(wanted) <= len(shown):
+    if wanted.isdecimal() and 1 <= int(wanted) <= len(shown):
         return shown[int(wanted) - 1]
     listed = ", ".join(repr(n) + (" (hidden)" if n in hidden else "") for n in names)
     raise SourceError(f"{p}: no sheet named {wanted!r}. Sheets: {listed}.")

@@ -314,7 +314,7 @@ def _integer(value: _Value) -> _Value:
     """Row and run numbers as numbers, whichever way the frame holds them."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value)
     return value
 

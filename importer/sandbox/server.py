@@ -397,7 +397,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         declared = self.headers.get("Content-Length", "0").strip()
-        length = int(declared) if declared.isdigit() else 0
+        length = int(declared) if declared.isdecimal() else 0
         url = urlsplit(self.path)
         request = _Request(
             method=self.command,

@@ -12,6 +12,7 @@ from typing import Literal
 
 import pyarrow as pa
 
+from importer.arguments import source_path
 from importer.errors import SourceError
 from importer.normalize.phone_forms import fold_phone_cell
 from importer.normalize.phones import PLACEHOLDERS
@@ -187,7 +188,7 @@ def inspect_file(
     header_row: int | None = None,
 ) -> FileInspection:
     """Detect encoding, delimiter, sheets and header row; profile every column."""
-    p = check_source_file(Path(path))
+    p = check_source_file(source_path(path))
     kind = workbook_kind(p)  # by content: portals save CSV or HTML as .xls, people rename workbooks .csv
     if kind == "workbook":
         return _inspect_workbook(p, sheet, sample_rows, header_row)

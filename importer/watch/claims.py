@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from importer.filenames import readable_name
 from importer.ledger.drops import DropFile, DropLedger, InboxHolder
 from importer.watch.layout import Source, companions, free_name, original_name, stamped
 from importer.watch.results import FileResult, write_result
@@ -102,8 +103,9 @@ class Claims:
             size = path.stat().st_size
         except OSError:  # gone meanwhile
             return None
-        file_id = self.drops.add(self.inbox, source.name, path.name, str(path), size)
-        target = free_name(source.sub("processing"), stamped(path.name))
+        name = readable_name(path.name)  # it is taken under a name the ledger and the result can hold
+        file_id = self.drops.add(self.inbox, source.name, name, str(path.with_name(name)), size)
+        target = free_name(source.sub("processing"), stamped(name))
         self.drops.update(file_id, state="processing", path=str(target))
         try:
             os.rename(path, target)

@@ -237,7 +237,7 @@ class Watcher:
         for source in sources:
             try:
                 source.make_folders()
-            except PermissionError as exc:
+            except (PermissionError, FileExistsError) as exc:
                 raise ConfigError(unwritable(source.folder, exc)) from None
         claims.recover(sources)
         if len(snapshot if snapshot is not None else self._snapshot(sources)) > 1:
@@ -342,7 +342,7 @@ class Watcher:
         """Make the source's state folders; False (said once) when this user may not (its files are not taken)."""
         try:
             source.make_folders()
-        except PermissionError as exc:
+        except (PermissionError, FileExistsError) as exc:
             self._say_unwritable(source.folder, exc)
             return False
         self._unwritable.discard(source.folder)

@@ -70,7 +70,7 @@ class Source:
         link is taken like a file (moved on itself; the file it points to is read, and left where it is)."""
         with os.scandir(self.folder) as entries:
             for entry in entries:
-                if entry.is_file():
+                if _is(entry, "file"):
                     yield Path(entry.path)
 
     def broken_links(self) -> list[Path]:
@@ -84,13 +84,22 @@ class Source:
         return self.name or "(inbox)"
 
 
+def _is(entry: os.DirEntry[str], kind: str) -> bool:
+    """Whether a folder entry is a file (or a folder), following a link; a link that cannot be followed (a loop of
+    links) is neither, as pathlib says, rather than an error that stopped the watcher."""
+    try:
+        return entry.is_file() if kind == "file" else entry.is_dir()
+    except OSError:
+        return False
+
+
 def find_sources(inbox: Path, mapping: Path | None, mappings_dir: Path) -> list[Source]:
     """The inbox itself (when ``mapping`` is given) and every subfolder with a mapping of its name."""
     sources = [Source("", inbox, mapping)] if mapping is not None else []
     if not mappings_dir.is_dir():
         return sources
     with os.scandir(inbox) as entries:
-        folders = sorted(entry.name for entry in entries if entry.is_dir() and entry.name not in FOLDERS)
+        folders = sorted(entry.name for entry in entries if _is(entry, "dir") and entry.name not in FOLDERS)
     for name in folders:
         if name.startswith("."):
             continue
@@ -109,7 +118,7 @@ def unmapped_folders(inbox: Path, sources: list[Source]) -> list[Path]:
         return sorted(
             Path(entry.path)
             for entry in entries
-            if entry.is_dir() and entry.name not in FOLDERS and not entry.name.startswith(".")
+            if _is(entry, "dir") and entry.name not in FOLDERS and not entry.name.startswith(".")
             and Path(entry.path) not in served
         )  # fmt: skip
 
@@ -119,7 +128,14 @@ _BESIDE = len(".") + len(".result.json.partial") + len("-999")
 
 
 def unwritable(folder: Path, exc: OSError) -> str:
-    """What to say when the watcher may not make folders or move files in ``folder``."""
+    """What to say when the watcher may not make folders or move files in ``folder``, or a file is where one of its
+    folders goes (a sender's flag file named ``done``, say)."""
+    if isinstance(exc, FileExistsError):
+        return (
+            f"files in {folder} cannot be taken: {exc.filename} is a file, where the watcher keeps its folder of that "
+            "name (processing/, done/, failed/, duplicate/). Rename or move that file (for a sender's flag file, "
+            "see --marker)."
+        )
     return (
         f"files in {folder} cannot be taken: this user may not create folders or move files there "
         f"({exc.strerror or exc}). Let the user the watcher runs as write in it (and its processing/, done/, "

@@ -27,8 +27,13 @@ from importer.read.sniff import TEXT_SUFFIXES
 
 __all__ = ["BROKEN_ZIP_FACTOR", "IGNORED_PATTERNS", "Settler", "Verdict", "is_ignored"]
 
-IGNORED_PATTERNS = (".*", "~$*", "*.tmp", "*.part", "*.crdownload", "*.filepart", "*.partial", "*.swp", "*~")
-"""Names copy tools, browsers and editors use while a file is still being written (and hidden files)."""
+IGNORED_PATTERNS = (
+    *(".*", "~$*", "*.tmp", "*.part", "*.crdownload", "*.filepart", "*.partial", "*.swp", "*~"),
+    *("thumbs.db", "ehthumbs*.db", "desktop.ini", "icon\r"),
+)
+"""Names copy tools, browsers and editors use while a file is still being written (and hidden files), and the
+files Windows Explorer (thumbnail caches, folder settings) and the Mac's Finder (a folder's custom icon) keep
+in a folder someone browsed: never a drop, so never taken, failed or notified."""
 
 ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".ods"})
 """Workbooks that are zip archives: readable only once their central directory (at the end) is written."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from importer.config import load_mapping
 from importer.errors import LeadImportError
+from importer.filenames import readable_name
 from importer.ledger.drops import DropLedger
 from importer.watch.claims import STALE_AFTER
 from importer.watch.layout import find_sources, unmapped_folders
@@ -42,7 +43,7 @@ def inbox_status(
             lines.append(f"{resolved} is not a folder here: a typo, removed, or its network share is not mounted.")
         sources = find_sources(resolved, mapping, mappings_dir) if resolved.is_dir() else []
         queued = [
-            (source.label, path.name)
+            (source.label, readable_name(path.name))
             for source in sources
             for path in sorted(source.dropped())
             if not is_ignored(path.name, marker)

@@ -59,7 +59,7 @@ async def receive_upload(request: Request) -> Response:
     state: WebState = request.app.state.web
     wants_json = "application/json" in request.headers.get("accept", "")
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > state.max_upload_bytes + (1 << 16):
+    if length is not None and length.isdecimal() and int(length) > state.max_upload_bytes + (1 << 16):
         return _too_large(request, state, wants_json)
     upload: Upload | None = None
     header_token = request.headers.get("x-csrftoken")

@@ -116,9 +116,20 @@ def addressable(columns: tuple[ColumnProfile, ...]) -> dict[int, str]:
     return problems
 
 
+def repeated_labels(columns: tuple[ColumnProfile, ...]) -> set[int]:
+    """Positions of the columns whose label another column has too (Phone, Phone): their choices are labelled with
+    the column's letter as well, so that a screen reader tells them apart."""
+    counts = collections.Counter(c.label for c in columns)
+    return {c.position for c in columns if counts[c.label] > 1}
+
+
 def suggested_choices(suggestion: Suggestion, table: TableInspection) -> tuple[dict[int, str], dict[int, str]]:
     """Per column position: the suggested choice, and the confidence and evidence behind it."""
-    by_header = {c.header: c.position for c in table.columns}
+    by_key: dict[str, int] = {}
+    for column in table.columns:  # a header given twice (Phone, phone) is the first column's: the one a mapping names
+        if key := normalize_header(column.header):
+            by_key.setdefault(key, column.position)
+    by_header = {c.header: by_key[k] for c in table.columns if (k := normalize_header(c.header))}
     choices: dict[int, str] = {c.position: NOT_IMPORTED for c in table.columns}
     why: dict[int, str] = {}
     if suggestion.table.sheet == table.sheet:
@@ -128,7 +139,7 @@ def suggested_choices(suggestion: Suggestion, table: TableInspection) -> tuple[d
                 choices[position] = choice.field
                 why[position] = f"{choice.confidence:.0%} sure: {choice.evidence}"
         for _key, header in suggestion.metadata:
-            if header in by_header and header != FIX_COLUMN:
+            if header in by_header and header != FIX_COLUMN and choices[by_header[header]] == NOT_IMPORTED:
                 choices[by_header[header]] = METADATA
         for header, reason in suggestion.set_aside:  # Owner Email: why the lead's email is not taken from it
             if header in by_header:

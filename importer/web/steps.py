@@ -37,6 +37,7 @@ from importer.web.mapping_form import (
     mapping_document,
     mapping_name_for,
     region_name,
+    repeated_labels,
     saved_mapping_path,
     saved_mappings_that_fit,
     suggested_choices,
@@ -224,7 +225,7 @@ async def choose_sheet(request: Request) -> Response:
     table = described.table(upload.sheet)
     if header:
         last = header_row_max(table)
-        if not header.isdigit() or table.header_row is None or not 1 <= int(header) <= last:
+        if not header.isdecimal() or table.header_row is None or not 1 <= int(header) <= last:
             upload.error = f"The header row must be a row number from 1 to {last}."
             return _go(f"/u/{upload.id}/sheet")
         if int(header) > table.header_row:  # below the row found: read again, that row's cells are the columns
@@ -291,6 +292,7 @@ async def columns_page(request: Request) -> Response:
             "form": form,
             "why": why,
             "unusable": addressable(table.columns),
+            "repeated": repeated_labels(table.columns),
             "choices": CHOICES,
             "fits": fits,
             "using": using,
@@ -405,7 +407,7 @@ async def review_page(request: Request) -> Response:
     status = request.query_params.get("status", "")
     reason = request.query_params.get("reason", "")
     page_text = request.query_params.get("page", "1")
-    page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
+    page = int(page_text) if page_text.isdecimal() and int(page_text) > 0 else 1
     started = time.perf_counter()
     positions = await asyncio.to_thread(review.matching, status, reason)
     pages = max(1, math.ceil(len(positions) / PAGE_SIZE))

@@ -24,11 +24,13 @@
       try { answer = JSON.parse(xhr.responseText); } catch (err) { answer = { error: xhr.responseText || ("HTTP " + xhr.status) }; }
       if (answer.next) { status.textContent = "Uploaded; reading it…"; window.location = answer.next; return; }
       bar.hidden = true;
+      status.textContent = "";  // not "Uploading …" beside the refusal
       delete form.dataset.uploading;
       showError(form, answer.error || ("The upload failed (HTTP " + xhr.status + ")."));
     };
     xhr.onerror = () => {
       bar.hidden = true;
+      status.textContent = "";
       delete form.dataset.uploading;
       showError(form, "The upload failed: the server could not be reached.");
     };
