@@ -201,6 +201,7 @@ class _Reader:
         self.book = book
         self.sheet: XmlSheet | None = None
         self.row = -1  # 0-based row being read
+        self.next_row = 0  # 0-based row of a next Row without ss:Index
         self.column = 0  # 0-based column of the next cell
         self.cell: tuple[int, str, str | None] | None = None  # column, data type, style
         self.data: list[str] | None = None  # text of the cell's Data being read
@@ -219,11 +220,12 @@ class _Reader:
             self.depth += 1
         elif name == _ROW and self.sheet is not None:
             at = _index(attributes, "Index", MAX_ROWS)
-            self.row = at - 1 if at else self.row + 1
+            self.row = at - 1 if at else self.next_row
             self.column = 0
             span = _index(attributes, "Span", MAX_ROWS) or 0
+            self.next_row = self.row + span + 1  # a row written once for ``span`` more: the next row is below them
             if _attribute(attributes, "Hidden") in ("1", "true"):
-                self.sheet.hidden_rows.extend(range(self.row, self.row + span + 1))
+                self.sheet.hidden_rows.extend(range(self.row, self.next_row))
         elif name == _CELL and self.sheet is not None:
             at = _index(attributes, "Index", MAX_COLUMNS)
             column = at - 1 if at else self.column
@@ -239,7 +241,7 @@ class _Reader:
             self.data, self.depth = [], 0
         elif name == _WORKSHEET:
             sheet_name = _attribute(attributes, "Name") or f"Sheet{len(self.book.sheets) + 1}"
-            self.sheet, self.row = XmlSheet(), -1
+            self.sheet, self.row, self.next_row = XmlSheet(), -1, 0
             self.book.sheets[sheet_name] = self.sheet
             self.book.sheets_metadata.append(SheetMetadata(sheet_name, SheetVisibleEnum.Visible))
         elif name == _VISIBLE:
