@@ -229,3 +229,20 @@ def test_a_one_column_file_has_its_header(tmp_path: Path, lines: list[str], head
     (table,) = inspect_file(path).tables
     assert table.header_row == header_row
     assert [c.header for c in table.columns] == [lines[header_row - 1]]
+
+
+def test_a_formatted_number_excel_had_cut_is_not_shown_as_a_whole_phone(tmp_path: Path) -> None:
+    """A mobile formatted "+44 "0000 000000 is shown with its code, as the import reads it; one Excel had already cut
+    to six digits (447400000000, formatted +############) is shown as the number the import calls damaged, not as
+    the whole +44 number its format would make of it."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Name", "Mobile"])
+    sheet.append(["Amy", 7400123456])
+    sheet.cell(row=2, column=2).number_format = '"+44 "0000 000000'
+    sheet.append(["Ben", 447400000000])
+    sheet.cell(row=3, column=2).number_format = "+############"
+    path = tmp_path / "uk.xlsx"
+    book.save(path)
+    mobile = inspect_file(path).tables[0].columns[1]
+    assert mobile.samples == ("+44 7400 123456", "447400000000")

@@ -25,6 +25,7 @@ from importer.read.workbook import (
     cell_text,
     column_texts,
     hidden_sheets,
+    lossy_phone_text,
     merged_ranges,
     name_merged_header,
     open_workbook,
@@ -252,7 +253,9 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
             raise SourceError(f"{p}: {exc}") from None
         cells = sheet_hidden_cells(workbook, p, name)
         apply_formulas(rows, cells)  # ="9876543210" as read and sent, not its stored 0
-        apply_shown(rows, cells)  # +44 7400 123456 as read and sent (its country code says the region), not 7400123456
+        # +44 7400 123456 as read and sent (its country code says the region), not 7400123456; a number Excel had
+        # cut stays the number the import calls damaged
+        apply_shown(rows, cells, keep=lambda value: lossy_phone_text(value) is not None)
         # a header row asked for is the chosen sheet's (the others keep theirs, as they are only offered)
         asked = header_row if sheet is not None else None
         tables.append(
