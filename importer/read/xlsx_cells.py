@@ -181,12 +181,12 @@ def apply_shown(
     """Put :attr:`HiddenCells.shown` into ``rows`` from row ``start`` on, where the cell still holds its number (and
     ``keep`` does not keep it a number)."""
     for (r, c), text in hidden.shown.items():
-        if start <= r < len(rows) and c < len(rows[r]) and _whole(value := rows[r][c]) and not (keep and keep(value)):
+        if start <= r < len(rows) and c < len(rows[r]) and is_whole(value := rows[r][c]) and not (keep and keep(value)):
             rows[r][c] = text
 
 
-def _whole(value: object) -> bool:
-    """Whether a workbook value is a whole number (what a number format of digits can show)."""
+def is_whole(value: object) -> bool:
+    """Whether a workbook value is a whole number (what a number format of digits, or of zeros, can show)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
 
 
