@@ -65,12 +65,13 @@ class HiddenCells:
     literals computed (``="9876543210"``), else empty."""
 
 
-def hidden_cells(path: Path, sheet: str) -> HiddenCells:
+def hidden_cells(path: Path, sheet: str, *, rows: bool = True) -> HiddenCells:
     """Error cells, hidden rows, numbers shown otherwise than their digits and formulas without a stored result in
-    ``sheet`` of an XLSX/XLSM file (an ODS's hidden rows and numbers so shown; nothing for others)."""
+    ``sheet`` of an XLSX/XLSM file (an ODS's hidden rows and numbers so shown; an XLS's hidden rows, unless ``rows``
+    is False: they take a reading of the whole sheet; nothing for others)."""
     found = HiddenCells()
     if _is_xls(path):
-        return HiddenCells(hidden_rows=xls_hidden_rows(path, sheet))
+        return HiddenCells(hidden_rows=xls_hidden_rows(path, sheet)) if rows else found
     try:
         with zipfile.ZipFile(path) as archive:
             if "content.xml" in archive.NameToInfo and "[Content_Types].xml" not in archive.NameToInfo:  # an ODS

@@ -251,7 +251,7 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
-        cells = sheet_hidden_cells(workbook, p, name)
+        cells = sheet_hidden_cells(workbook, p, name, rows=False)  # (its hidden rows are not profiled)
         apply_formulas(rows, cells)  # ="9876543210" as read and sent, not its stored 0
         # +44 7400 123456 as read and sent (its country code says the region), not 7400123456; a number Excel had
         # cut stays the number the import calls damaged
