@@ -216,17 +216,35 @@ def test_a_number_reads_as_its_format_shows_it(tmp_path: Path) -> None:
 def test_rows_after_a_spanned_row_are_placed_below_its_span(tmp_path: Path) -> None:
     """A row written once for several (ss:Span="2": three hidden rows, as Excel writes blank or hidden runs) stands
     for all of them: the lead after it is on the row Excel shows it on (5), and only the spanned rows are hidden."""
-    xml = _HEAD.format(encoding="UTF-8") + """<Worksheet ss:Name="Leads"><Table>
+    xml = (
+        _HEAD.format(encoding="UTF-8")
+        + """<Worksheet ss:Name="Leads"><Table>
   <Row><Cell><Data ss:Type="String">Name</Data></Cell><Cell><Data ss:Type="String">Mobile No.</Data></Cell></Row>
   <Row ss:Span="2" ss:Hidden="1"/>
   <Row><Cell><Data ss:Type="String">Amy</Data></Cell><Cell><Data ss:Type="Number">9822033445</Data></Cell></Row>
  </Table></Worksheet></Workbook>"""
+    )
     path = tmp_path / "span.xml"
     path.write_text(xml, encoding="utf-8")
     table = read_source(path, MAPPING)
     assert table.sheet_row.tolist() == [2, 3, 4, 5]
     assert table.cells["Name"].tolist() == ["", "", "", "Amy"]
     assert any("3 row(s) are hidden in Excel (filtered out or hidden by hand: rows 2, 3, 4)" in n for n in table.notes)
+
+
+def test_two_worksheets_of_one_name_are_refused_not_one_of_them_dropped(tmp_path: Path) -> None:
+    """A script's export that names two worksheets alike (Excel names each sheet once) is refused naming the name,
+    rather than read as one sheet, the first one's leads silently left out."""
+    sheet = """<Worksheet ss:Name="Leads"><Table>
+  <Row><Cell><Data ss:Type="String">Name</Data></Cell><Cell><Data ss:Type="String">Mobile No.</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">{0}</Data></Cell><Cell><Data ss:Type="Number">{1}</Data></Cell></Row>
+ </Table></Worksheet>"""
+    xml = _HEAD.format(encoding="UTF-8") + sheet.format("Amy", PHONES[0]) + sheet.format("Ben", PHONES[1])
+    path = tmp_path / "twice.xml"
+    path.write_text(xml + "</Workbook>", encoding="utf-8")
+    with pytest.raises(SourceError, match="two worksheets named 'Leads'") as err:
+        read_source(path, MAPPING)
+    assert "twice.xml" in str(err.value)
 
 
 def test_names_a_script_wrote_in_cp1252_under_a_utf8_declaration_are_kept(tmp_path: Path) -> None:

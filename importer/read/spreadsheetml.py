@@ -241,6 +241,12 @@ class _Reader:
             self.data, self.depth = [], 0
         elif name == _WORKSHEET:
             sheet_name = _attribute(attributes, "Name") or f"Sheet{len(self.book.sheets) + 1}"
+            if sheet_name in self.book.sheets:  # one would hide the other: its leads left out without a word
+                raise SourceError(
+                    f"{self.book.path}: this Excel 2003 XML spreadsheet has two worksheets named {sheet_name!r}, "
+                    "which Excel does not allow; export it again (or rename one sheet in a text editor) and run again.",
+                    file=self.book.path,
+                )
             self.sheet, self.row, self.next_row = XmlSheet(), -1, 0
             self.book.sheets[sheet_name] = self.sheet
             self.book.sheets_metadata.append(SheetMetadata(sheet_name, SheetVisibleEnum.Visible))
