@@ -107,3 +107,23 @@ def test_a_number_after_00_in_a_row_of_an_unknown_country_goes_out_as_its_codes(
         ("valid", "", "unknown-country", "+447400123456"),
         ("invalid", "unknown-country", "", ""),
     ]
+
+
+def test_a_three_letter_code_written_as_a_word_cut_still_names_its_country(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[[str], Path]
+) -> None:
+    """Ind., Nga., Arg.: a country's name cut short and its ISO alpha-3 code alike, read as that country (only two
+    letters with a dot, St., Ma., are words cut short that name none); the rows are sent in their country's E.164,
+    not refused as unknown-country or read in another country."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(
+        "Name,Country,Phone\nRavi,Ind.,98200 12345\nAda,Nga.,0803 123 4567\nLuis,Arg.,011 4123 4567\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.csv"
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping_file(_MAPPING)), "--report", str(report))
+    assert [(r["status"], r["reason"], r["phone_e164"]) for r in result.report] == [
+        ("valid", "", "+919820012345"),
+        ("valid", "", "+2348031234567"),
+        ("valid", "", "+541141234567"),
+    ]

@@ -393,9 +393,10 @@ def country_of_name(text: str) -> str | None:
     return None
 
 
-_WORD_CUT = re.compile(r"[A-Z][a-z]+\.$")
-"""St., Ma., Mr.: a word cut short, written as words are (a capital, then small letters), with its dot; no ISO code,
-which is written in capitals (ST, U.S.) or small letters (st)."""
+_WORD_CUT = re.compile(r"[A-Z][a-z]\.$")
+"""St., Ma., Mr.: a word cut to two letters, written as words are (a capital, then a small letter), with its dot; no
+ISO code, which is written in capitals (ST, U.S.) or small letters (st). Three letters so cut (Ind., Arg., Nga.) are
+the country's name cut short and its alpha-3 code alike."""
 
 
 def _abbreviation_names() -> Iterator[tuple[str, str]]:
