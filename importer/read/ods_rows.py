@@ -27,9 +27,11 @@ _PARAGRAPH, _SPACE, _SPACES = _TEXT + "p", _TEXT + "s", _TEXT + "c"
 MAX_ROWS, MAX_COLUMNS = 1 << 20, 1 << 14
 """Rows and columns a sheet can have (LibreOffice and Excel): a repeat past them (the empty rows to the sheet's end)
 stops there."""
-_NUMBER_STYLES = re.compile(rb"<[\w.-]+:text>|min-integer-digits=\"(?:[2-9]|[1-9][0-9])")
-"""A number style that shows text or leading zeros (the document's prefix is LibreOffice's ``number:``, any other
-is found too by the second form)."""
+_NUMBER_STYLE = re.compile(rb"<([\w.-]+):number-style\b.*?</\1:number-style>", re.DOTALL)
+"""A style for plain numbers (``float`` cells), whatever prefix the document gives its namespace; a date's or a
+currency's style (text between its parts) is not one: those cells are no ``float`` cells."""
+_SHOWS_MORE = re.compile(rb"<[\w.-]+:text>|min-integer-digits=\"(?:[2-9]|[1-9][0-9])")
+"""What makes a number style show text or leading zeros."""
 
 
 @dataclass(slots=True)
@@ -48,7 +50,9 @@ def ods_cells(archive: zipfile.ZipFile, sheet: str) -> OdsCells:
     content = archive.read("content.xml")
     found = OdsCells()
     styles = archive.read("styles.xml") if "styles.xml" in archive.NameToInfo else b""
-    numbers = _NUMBER_STYLES.search(content) is not None or _NUMBER_STYLES.search(styles) is not None
+    numbers = any(
+        _SHOWS_MORE.search(style.group()) for part in (content, styles) for style in _NUMBER_STYLE.finditer(_head(part))
+    )
     if not numbers and b"visibility" not in content:
         return found
     reader = _Reader(found, sheet, numbers=numbers)
@@ -123,6 +127,12 @@ class _Reader:
         for r in range(self.row, self.row + min(self.rows, 1000)):
             for c in range(column, column + min(columns, 1000)):
                 into[(r, c)] = shown
+
+
+def _head(part: bytes) -> bytes:
+    """A part up to its body (``<office:body>``, any prefix): where its styles are, without the sheets' cells."""
+    body = part.find(b":body")
+    return part[:body] if body >= 0 else part
 
 
 def _count(text: str | None) -> int:
