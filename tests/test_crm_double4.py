@@ -500,3 +500,19 @@ def test_a_429_asking_for_a_wait_written_as_text_is_waited_as_asked() -> None:
     result = h.submit(leads(1, 2))
     assert result.stop is None and {o.state for o in result.outcomes.values()} == {"accepted"}
     assert len(h.crm.posts) == 2 and 60 <= sum(h.limiter.pauses) < 70
+
+
+@pytest.mark.parametrize("seconds", ["inf", "nan"])
+def test_an_outage_wait_of_inf_or_nan_is_refused(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun], seconds: str
+) -> None:
+    """``run --outage-wait inf`` is a usage error (exit 2, nothing sent) like the other options taking seconds: it
+    was taken, and a maintenance outlasting the few tries then waited inf seconds (an OverflowError, not a wait);
+    nan turned the waiting off without a word."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(2, seed=461))
+    with Sandbox(crm_settings()) as crm:
+        args = (str(sheet), "--mapping", str(mapping_file(MAPPING)), "--ledger", str(tmp_path / "ledger.sqlite3"))
+        done = run_cli("run", *args, "--outage-wait", seconds, env=run_env(crm.base_url))
+        stored = crm.leads()
+    assert done.exit_code == 2 and "is not a finite number" in done.stderr
+    assert stored == []
