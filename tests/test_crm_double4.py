@@ -13,12 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-import importer
-from importer.crm.recovery import OUTAGE_WAIT, RetryPolicy
+from importer.crm.recovery import OUTAGE_WAIT
 from importer.errors import CrmUnreachable, KeyBlocked, StopKind
 from importer.sandbox.server import Sandbox
 from tests.conftest import CliRun
-from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
+from tests.sandbox_util import MAPPING, good_phones, run_env, write_sheet
 from tests.test_crm import FakeCrm, Harness, answer, crm_id, leads
 from tests.test_crm_double import CALLED, crm_settings, import_into, statuses
 from tests.test_crm_double3 import UNCONFIRMED
@@ -284,16 +283,7 @@ def test_leadimport_waits_out_a_maintenance_and_then_imports_every_lead_once(
     clock = ManualClock()
     with Sandbox(crm_settings(maintenance=3600.0), clock=clock) as crm:
         ender = _end_maintenance_after(crm, clock, 12)
-        outcome = importer.import_file(
-            sheet,
-            mapping,
-            token=TOKEN,
-            base_url=crm.base_url,
-            ledger=ledger,
-            send=importer.SendOptions(inflight_grace=0.0),
-            rate=importer.RateLimit(5000, 1.0),
-            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0, outage=30.0),
-        )
+        outcome = import_into(crm, sheet, mapping, ledger, outage=30.0)
         ender.join()
         stored = crm.leads()
     assert outcome.exit_code == 0 and outcome.summary.counts == {"accepted": 10}
@@ -310,22 +300,10 @@ def test_leadimport_stops_resumably_when_a_maintenance_outlasts_its_bound(
     mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
     clock = ManualClock()
 
-    def run() -> importer.Outcome:
-        return importer.import_file(
-            sheet,
-            mapping,
-            token=TOKEN,
-            base_url=crm.base_url,
-            ledger=ledger,
-            send=importer.SendOptions(inflight_grace=0.0),
-            rate=importer.RateLimit(5000, 1.0),
-            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0, outage=0.5),
-        )
-
     with Sandbox(crm_settings(maintenance=3600.0), clock=clock) as crm:
-        stopped = run()
+        stopped = import_into(crm, sheet, mapping, ledger, outage=0.5)
         clock.advance(3600.0)
-        resumed = run()
+        resumed = import_into(crm, sheet, mapping, ledger, outage=0.5)
         stored = crm.leads()
     assert stopped.exit_code == 3 and stopped.summary.counts == {"pending": 6}
     assert "kept failing (HTTP 503: Scheduled maintenance)" in str(stopped.stop_message)
