@@ -494,3 +494,17 @@ def test_an_outage_wait_of_inf_or_nan_is_refused(
         stored = crm.leads()
     assert done.exit_code == 2 and "is not a finite number" in done.stderr
     assert stored == []
+
+
+@pytest.mark.parametrize("said", [{"status": "Duplicate"}, {"status": "invalid"}, {"state": "rejected"}])
+def test_a_lookup_answering_the_bare_lead_whose_own_status_reads_as_a_failure_finds_it(
+    said: dict[str, str],
+) -> None:
+    """A lookup answered with the lead itself (no ``data`` envelope) whose CRM status is one a CRM gives leads
+    (Duplicate, Invalid, Rejected): that is the lead, stored, not an answer saying the lookup failed. It was read
+    as "nothing found", and the lead, stored already, was sent again (a duplicate toward the key block)."""
+    lead = {"_id": "id-r1", "referenceId": "r1", "name": "Lead 1", **said}
+    crm = FakeCrm(httpx.Response(200), get_replies={"r1": [answer(200, lead)], "r2": [httpx.Response(204)]})
+    result = Harness(crm).submit(leads(1, 2))
+    assert result.stop is None and result.outcomes["r1"].lead_id == "id-r1"
+    assert crm.refs_posted() == [["r1", "r2"], ["r2"]]

@@ -237,7 +237,8 @@ class Reader:
             return Found(None)  # {"success": true, "data": null}
         if status == 400 and "not found" in answers.error_text(body).lower():
             return Found(None)
-        if 200 <= status < 300 and answers.says_failed(body):  # {"success": false, "error": "Lead not found"} under 200
+        if 200 <= status < 300 and answers.says_failed(body) and not _bare_lead(body):
+            # {"success": false, "error": "Lead not found"} under 200
             message = self._redact(answers.error_text(body))
             if not message or _NOT_FOUND.search(message):  # a bare {"success": false}: nothing found
                 return Found(None)
@@ -370,6 +371,17 @@ class Reader:
 
 
 # -- reading bodies ---------------------------------------------------------------
+
+
+def _bare_lead(body: object) -> bool:
+    """Whether a lookup's answer is the lead itself, no envelope (an id, no success flag, no message): its
+    ``status`` or ``state`` is the lead's own in the CRM ("Duplicate", "Invalid"), not the lookup failing."""
+    return (
+        isinstance(body, Mapping)
+        and answers.lead_id(body) is not None
+        and answers.flag(body.get("success", body.get("ok"))) is None
+        and not answers.error_text(body)
+    )
 
 
 def _the_lead(body: object) -> object:
