@@ -508,3 +508,12 @@ def test_a_lookup_answering_the_bare_lead_whose_own_status_reads_as_a_failure_fi
     result = Harness(crm).submit(leads(1, 2))
     assert result.stop is None and result.outcomes["r1"].lead_id == "id-r1"
     assert crm.refs_posted() == [["r1", "r2"], ["r2"]]
+
+
+def test_error_items_flagged_unsuccessful_whose_message_says_queued_are_looked_up_after_the_wait() -> None:
+    """errors[] items written ``{"success": false, "error": "Lead queued for processing"}`` (every errors[] item
+    flagged so): the message says the CRM took the lead to process later, so it is looked up, not reported
+    rejected with "Lead queued for processing" while the CRM stores it."""
+    errors = [{"referenceId": ref, "success": False, "error": "Lead queued for processing"} for ref in ("r1", "r2")]
+    h = Harness(FakeCrm(answer(200, {"success": [], "errors": errors}), stored=["r1"]), settle_wait=7.0)
+    _assert_looked_up_later(h)
