@@ -517,3 +517,17 @@ def test_error_items_flagged_unsuccessful_whose_message_says_queued_are_looked_u
     errors = [{"referenceId": ref, "success": False, "error": "Lead queued for processing"} for ref in ("r1", "r2")]
     h = Harness(FakeCrm(answer(200, {"success": [], "errors": errors}), stored=["r1"]), settle_wait=7.0)
     _assert_looked_up_later(h)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["API key disabled by your administrator", "Account suspended: payment overdue", "Access to this project is locked"],
+)
+def test_a_403_saying_the_key_or_account_is_disabled_is_a_refused_token_not_a_key_block(message: str) -> None:
+    """A 403 saying an administrator disabled the key, or the account is suspended, is the token refused (HTTP
+    403, "check VOX_API_TOKEN": waiting cannot help), not the CRM's hour-long duplicate block: the run said "blocked
+    for about an hour after repeated duplicate submissions. Wait, then run the same command again", and a watcher
+    waited an hour at a time for nothing."""
+    result = Harness(FakeCrm(answer(403, {"success": False, "error": message}))).submit(leads(1, 2))
+    assert result.stop is not None and result.stop.stop_kind is StopKind.AUTH_FAILED
+    assert "Check VOX_API_TOKEN" in str(result.stop) and result.unsent == ("r1", "r2")

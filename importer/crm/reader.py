@@ -63,6 +63,9 @@ _KEY_BLOCKED = re.compile(
     r"temporarily blocked|\b(?:api.?key|key|account|access)\b.{0,40}\b(?:block|suspen|lock|ban|disabl)", re.IGNORECASE
 )
 """The same said under another status: it must name the key (a lead's phone may be "blocked" too)."""
+_FOR_A_WHILE = re.compile(r"temporar|duplicate", re.IGNORECASE)
+"""A key block said with a 403 is the duplicate block when it says it is temporary, or for duplicates (or how
+long it lasts, :data:`_STATED_WAIT`)."""
 _STATED_WAIT = re.compile(
     r"\b(?:in|after|for|wait)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b", re.IGNORECASE
 )
@@ -305,7 +308,9 @@ class Reader:
             )
         if status in (401, 403):
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text))
-            if _KEY_BLOCKED.search(message):  # the key block (the contract's 429), said with a 403
+            if _KEY_BLOCKED.search(message) and (_FOR_A_WHILE.search(message) or _STATED_WAIT.search(message)):
+                # the key block (the contract's 429) said with a 403; a key disabled or an account suspended for
+                # good is the token refused (waiting cannot help)
                 return self._read_429(response, blocked=True)
             return Halted(self._auth_failed(status, message), landed=False)
         if body is None:
