@@ -531,3 +531,21 @@ def test_a_403_saying_the_key_or_account_is_disabled_is_a_refused_token_not_a_ke
     result = Harness(FakeCrm(answer(403, {"success": False, "error": message}))).submit(leads(1, 2))
     assert result.stop is not None and result.stop.stop_kind is StopKind.AUTH_FAILED
     assert "Check VOX_API_TOKEN" in str(result.stop) and result.unsent == ("r1", "r2")
+
+
+@pytest.mark.parametrize("status", ["received", "accepted", "pending"])
+def test_a_result_item_with_a_later_status_and_a_refusal_is_rejected(status: str) -> None:
+    """A results item whose status is a "later" word but which carries the CRM's refusal (``"error": "Phone number
+    contains repeating digits pattern"``, no success flag) is that refusal: rejected with the message at once, as
+    before the one "queued" rule; it was looked up, not found, left pending and sent again by the next run."""
+    items = [
+        {"index": 0, "referenceId": "r1", "_id": "a1", "status": "created"},
+        {"index": 1, "referenceId": "r2", "status": status, "error": "Phone number contains repeating digits pattern"},
+    ]
+    crm = FakeCrm(answer(200, {"results": items}))
+    result = Harness(crm, settle_wait=7.0).submit(leads(1, 2))
+    assert {ref: (o.state, o.message) for ref, o in result.outcomes.items()} == {
+        "r1": ("accepted", None),
+        "r2": ("rejected", "Phone number contains repeating digits pattern"),
+    }
+    assert crm.gets == [] and result.unknown == ()
