@@ -521,7 +521,11 @@ def test_error_items_flagged_unsuccessful_whose_message_says_queued_are_looked_u
 
 @pytest.mark.parametrize(
     "message",
-    ["API key disabled by your administrator", "Account suspended: payment overdue", "Access to this project is locked"],
+    [
+        "API key disabled by your administrator",
+        "Account suspended: payment overdue",
+        "Access to this project is locked",
+    ],
 )
 def test_a_403_saying_the_key_or_account_is_disabled_is_a_refused_token_not_a_key_block(message: str) -> None:
     """A 403 saying an administrator disabled the key, or the account is suspended, is the token refused (HTTP
