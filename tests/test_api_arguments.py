@@ -184,3 +184,23 @@ def test_a_lead_file_whose_name_is_not_utf8_is_refused_by_name_not_with_an_inter
     )  # fmt: skip
     assert done.returncode == 2
     assert b"internal error" not in done.stderr and "rename it, e.g. to 'Café leads.csv'".encode() in done.stderr
+
+
+def test_a_send_wait_that_is_negative_or_not_finite_is_a_config_error(
+    sheet: Path, mapping: Path, sandbox: Sandbox
+) -> None:
+    """SendOptions(outage_wait=-1) (or inflight_grace=-1) raised a bare ValueError from deep inside import_file;
+    outage_wait=inf was taken, and a CRM in maintenance past the few tries then waited inf seconds (an
+    OverflowError); nan turned the wait off. Each is a ConfigError naming the option, as the CLI refuses them."""
+    for name in ("outage_wait", "inflight_grace"):
+        for seconds in (-1.0, float("inf"), float("nan")):
+            with pytest.raises(importer.ConfigError, match=f"{name}="):
+                importer.import_file(
+                    sheet,
+                    mapping,
+                    token=TOKEN,
+                    base_url=sandbox.base_url,
+                    ledger=None,
+                    send=importer.SendOptions(**{name: seconds}),  # type: ignore[arg-type]
+                )
+    assert sandbox.leads() == []

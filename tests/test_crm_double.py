@@ -15,7 +15,7 @@ import importer
 from importer.crm.client import CrmClient, CrmSettings
 from importer.crm.dup_budget import DuplicateRule
 from importer.crm.limiter import RateLimiter
-from importer.crm.recovery import RetryPolicy
+from importer.crm.recovery import OUTAGE_WAIT, RetryPolicy
 from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, write_sheet
@@ -44,9 +44,10 @@ def import_into(
     ledger: Path,
     send: importer.SendOptions = importer.SendOptions(inflight_grace=0.0),
     settle_wait: float = 0.0,
+    outage: float = OUTAGE_WAIT,
 ) -> importer.Outcome:
     """Import ``sheet`` (a resumed run checks an interrupted one's leads with the CRM at once: the sandbox
-    stores a request before it answers)."""
+    stores a request before it answers); a CRM down for maintenance is waited out for ``outage`` seconds."""
     return importer.import_file(
         sheet,
         mapping,
@@ -55,7 +56,7 @@ def import_into(
         ledger=ledger,
         send=send,
         rate=importer.RateLimit(5000, 1.0),
-        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=settle_wait),
+        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=settle_wait, outage=outage),
     )
 
 

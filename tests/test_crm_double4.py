@@ -13,12 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-import importer
-from importer.crm.recovery import OUTAGE_WAIT, RetryPolicy
+from importer.crm.recovery import OUTAGE_WAIT
 from importer.errors import CrmUnreachable, KeyBlocked, StopKind
 from importer.sandbox.server import Sandbox
 from tests.conftest import CliRun
-from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
+from tests.sandbox_util import MAPPING, good_phones, run_env, write_sheet
 from tests.test_crm import FakeCrm, Harness, answer, crm_id, leads
 from tests.test_crm_double import CALLED, crm_settings, import_into, statuses
 from tests.test_crm_double3 import UNCONFIRMED
@@ -284,16 +283,7 @@ def test_leadimport_waits_out_a_maintenance_and_then_imports_every_lead_once(
     clock = ManualClock()
     with Sandbox(crm_settings(maintenance=3600.0), clock=clock) as crm:
         ender = _end_maintenance_after(crm, clock, 12)
-        outcome = importer.import_file(
-            sheet,
-            mapping,
-            token=TOKEN,
-            base_url=crm.base_url,
-            ledger=ledger,
-            send=importer.SendOptions(inflight_grace=0.0),
-            rate=importer.RateLimit(5000, 1.0),
-            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0, outage=30.0),
-        )
+        outcome = import_into(crm, sheet, mapping, ledger, outage=30.0)
         ender.join()
         stored = crm.leads()
     assert outcome.exit_code == 0 and outcome.summary.counts == {"accepted": 10}
@@ -310,22 +300,10 @@ def test_leadimport_stops_resumably_when_a_maintenance_outlasts_its_bound(
     mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
     clock = ManualClock()
 
-    def run() -> importer.Outcome:
-        return importer.import_file(
-            sheet,
-            mapping,
-            token=TOKEN,
-            base_url=crm.base_url,
-            ledger=ledger,
-            send=importer.SendOptions(inflight_grace=0.0),
-            rate=importer.RateLimit(5000, 1.0),
-            retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0, outage=0.5),
-        )
-
     with Sandbox(crm_settings(maintenance=3600.0), clock=clock) as crm:
-        stopped = run()
+        stopped = import_into(crm, sheet, mapping, ledger, outage=0.5)
         clock.advance(3600.0)
-        resumed = run()
+        resumed = import_into(crm, sheet, mapping, ledger, outage=0.5)
         stored = crm.leads()
     assert stopped.exit_code == 3 and stopped.summary.counts == {"pending": 6}
     assert "kept failing (HTTP 503: Scheduled maintenance)" in str(stopped.stop_message)
@@ -500,3 +478,78 @@ def test_a_429_asking_for_a_wait_written_as_text_is_waited_as_asked() -> None:
     result = h.submit(leads(1, 2))
     assert result.stop is None and {o.state for o in result.outcomes.values()} == {"accepted"}
     assert len(h.crm.posts) == 2 and 60 <= sum(h.limiter.pauses) < 70
+
+
+@pytest.mark.parametrize("seconds", ["inf", "nan"])
+def test_an_outage_wait_of_inf_or_nan_is_refused(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun], seconds: str
+) -> None:
+    """``run --outage-wait inf`` is a usage error (exit 2, nothing sent) like the other options taking seconds: it
+    was taken, and a maintenance outlasting the few tries then waited inf seconds (an OverflowError, not a wait);
+    nan turned the waiting off without a word."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(2, seed=461))
+    with Sandbox(crm_settings()) as crm:
+        args = (str(sheet), "--mapping", str(mapping_file(MAPPING)), "--ledger", str(tmp_path / "ledger.sqlite3"))
+        done = run_cli("run", *args, "--outage-wait", seconds, env=run_env(crm.base_url))
+        stored = crm.leads()
+    assert done.exit_code == 2 and "is not a finite number" in done.stderr
+    assert stored == []
+
+
+@pytest.mark.parametrize("said", [{"status": "Duplicate"}, {"status": "invalid"}, {"state": "rejected"}])
+def test_a_lookup_answering_the_bare_lead_whose_own_status_reads_as_a_failure_finds_it(
+    said: dict[str, str],
+) -> None:
+    """A lookup answered with the lead itself (no ``data`` envelope) whose CRM status is one a CRM gives leads
+    (Duplicate, Invalid, Rejected): that is the lead, stored, not an answer saying the lookup failed. It was read
+    as "nothing found", and the lead, stored already, was sent again (a duplicate toward the key block)."""
+    lead = {"_id": "id-r1", "referenceId": "r1", "name": "Lead 1", **said}
+    crm = FakeCrm(httpx.Response(200), get_replies={"r1": [answer(200, lead)], "r2": [httpx.Response(204)]})
+    result = Harness(crm).submit(leads(1, 2))
+    assert result.stop is None and result.outcomes["r1"].lead_id == "id-r1"
+    assert crm.refs_posted() == [["r1", "r2"], ["r2"]]
+
+
+def test_error_items_flagged_unsuccessful_whose_message_says_queued_are_looked_up_after_the_wait() -> None:
+    """errors[] items written ``{"success": false, "error": "Lead queued for processing"}`` (every errors[] item
+    flagged so): the message says the CRM took the lead to process later, so it is looked up, not reported
+    rejected with "Lead queued for processing" while the CRM stores it."""
+    errors = [{"referenceId": ref, "success": False, "error": "Lead queued for processing"} for ref in ("r1", "r2")]
+    h = Harness(FakeCrm(answer(200, {"success": [], "errors": errors}), stored=["r1"]), settle_wait=7.0)
+    _assert_looked_up_later(h)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "API key disabled by your administrator",
+        "Account suspended: payment overdue",
+        "Access to this project is locked",
+    ],
+)
+def test_a_403_saying_the_key_or_account_is_disabled_is_a_refused_token_not_a_key_block(message: str) -> None:
+    """A 403 saying an administrator disabled the key, or the account is suspended, is the token refused (HTTP
+    403, "check VOX_API_TOKEN": waiting cannot help), not the CRM's hour-long duplicate block: the run said "blocked
+    for about an hour after repeated duplicate submissions. Wait, then run the same command again", and a watcher
+    waited an hour at a time for nothing."""
+    result = Harness(FakeCrm(answer(403, {"success": False, "error": message}))).submit(leads(1, 2))
+    assert result.stop is not None and result.stop.stop_kind is StopKind.AUTH_FAILED
+    assert "Check VOX_API_TOKEN" in str(result.stop) and result.unsent == ("r1", "r2")
+
+
+@pytest.mark.parametrize("status", ["received", "accepted", "pending"])
+def test_a_result_item_with_a_later_status_and_a_refusal_is_rejected(status: str) -> None:
+    """A results item whose status is a "later" word but which carries the CRM's refusal (``"error": "Phone number
+    contains repeating digits pattern"``, no success flag) is that refusal: rejected with the message at once, as
+    before the one "queued" rule; it was looked up, not found, left pending and sent again by the next run."""
+    items = [
+        {"index": 0, "referenceId": "r1", "_id": "a1", "status": "created"},
+        {"index": 1, "referenceId": "r2", "status": status, "error": "Phone number contains repeating digits pattern"},
+    ]
+    crm = FakeCrm(answer(200, {"results": items}))
+    result = Harness(crm, settle_wait=7.0).submit(leads(1, 2))
+    assert {ref: (o.state, o.message) for ref, o in result.outcomes.items()} == {
+        "r1": ("accepted", None),
+        "r2": ("rejected", "Phone number contains repeating digits pattern"),
+    }
+    assert crm.gets == [] and result.unknown == ()

@@ -163,7 +163,7 @@ class _Stops:
 )
 @click.option(
     "--outage-wait",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=600.0,
     show_default=True,
     envvar="LEADIMPORT_OUTAGE_WAIT",

@@ -197,14 +197,18 @@ def says_failed(answer: object) -> bool:
 
 def says_later(answer: object) -> bool:
     """The one rule for "queued": whether an answer, or one lead's item of it, says the CRM took its leads to
-    process them later: a status in :data:`LATER_WORDS` or a message saying so (:func:`says_queued`), and no
-    failure (:func:`says_failed`). An item that carries its lead's id is stored, whatever it says: its caller
-    checks that (a whole answer's id may be a job's)."""
-    if not isinstance(answer, Mapping) or says_failed(answer):
+    process them later: a message saying so (:func:`says_queued`, whose own words tell a refusal), or a status in
+    :data:`LATER_WORDS` and no failure (:func:`says_failed`) nor ``error`` (an errors[] item flagged ``"success":
+    false`` with "Lead queued for processing" is queued; one with a refusal's message is not, whatever its status
+    says). An item that carries its lead's id is stored, whatever it says: its caller checks that (a whole
+    answer's id may be a job's)."""
+    if not isinstance(answer, Mapping):
         return False
-    if any(status_word(answer.get(key)) in LATER_WORDS for key in _STATUS_KEYS):
+    if says_queued(item_message(answer, default="")):
         return True
-    return says_queued(item_message(answer, default=""))
+    if says_failed(answer) or answer.get("error") not in (None, "", False):
+        return False
+    return any(status_word(answer.get(key)) in LATER_WORDS for key in _STATUS_KEYS)
 
 
 def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None:

@@ -63,6 +63,9 @@ _KEY_BLOCKED = re.compile(
     r"temporarily blocked|\b(?:api.?key|key|account|access)\b.{0,40}\b(?:block|suspen|lock|ban|disabl)", re.IGNORECASE
 )
 """The same said under another status: it must name the key (a lead's phone may be "blocked" too)."""
+_FOR_A_WHILE = re.compile(r"temporar|duplicate", re.IGNORECASE)
+"""A key block said with a 403 is the duplicate block when it says it is temporary, or for duplicates (or how
+long it lasts, :data:`_STATED_WAIT`)."""
 _STATED_WAIT = re.compile(
     r"\b(?:in|after|for|wait)\s+(\d+(?:\.\d+)?)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b", re.IGNORECASE
 )
@@ -237,7 +240,8 @@ class Reader:
             return Found(None)  # {"success": true, "data": null}
         if status == 400 and "not found" in answers.error_text(body).lower():
             return Found(None)
-        if 200 <= status < 300 and answers.says_failed(body):  # {"success": false, "error": "Lead not found"} under 200
+        if 200 <= status < 300 and answers.says_failed(body) and not _bare_lead(body):
+            # {"success": false, "error": "Lead not found"} under 200
             message = self._redact(answers.error_text(body))
             if not message or _NOT_FOUND.search(message):  # a bare {"success": false}: nothing found
                 return Found(None)
@@ -304,7 +308,9 @@ class Reader:
             )
         if status in (401, 403):
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text))
-            if _KEY_BLOCKED.search(message):  # the key block (the contract's 429), said with a 403
+            if _KEY_BLOCKED.search(message) and (_FOR_A_WHILE.search(message) or _STATED_WAIT.search(message)):
+                # the key block (the contract's 429) said with a 403; a key disabled or an account suspended for
+                # good is the token refused (waiting cannot help)
                 return self._read_429(response, blocked=True)
             return Halted(self._auth_failed(status, message), landed=False)
         if body is None:
@@ -370,6 +376,17 @@ class Reader:
 
 
 # -- reading bodies ---------------------------------------------------------------
+
+
+def _bare_lead(body: object) -> bool:
+    """Whether a lookup's answer is the lead itself, no envelope (an id, no success flag, no message): its
+    ``status`` or ``state`` is the lead's own in the CRM ("Duplicate", "Invalid"), not the lookup failing."""
+    return (
+        isinstance(body, Mapping)
+        and answers.lead_id(body) is not None
+        and answers.flag(body.get("success", body.get("ok"))) is None
+        and not answers.error_text(body)
+    )
 
 
 def _the_lead(body: object) -> object:

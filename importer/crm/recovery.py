@@ -46,11 +46,11 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 30.0
     settle_wait: float = SETTLE_WAIT
+    """After a failed request of which no lead is found: seconds to wait before looking again (a CRM may
+    still be storing it, or show what it stored only later), before the request is sent again."""
     outage: float = OUTAGE_WAIT
     """How long a CRM that answers it is unavailable for now (503, or a 5xx asking for a wait: down for
     maintenance, a deploy) is waited out, in all, before the run stops (0: only ``attempts`` tries)."""
-    """After a failed request of which no lead is found: seconds to wait before looking again (a CRM may
-    still be storing it, or show what it stored only later), before the request is sent again."""
 
     def __post_init__(self) -> None:
         if self.attempts < 1 or min(self.base_delay, self.max_delay, self.settle_wait, self.outage) < 0:

@@ -13,6 +13,7 @@ import contextlib
 import functools
 import itertools
 import logging
+import math
 import signal
 import threading
 import time
@@ -27,7 +28,7 @@ from importer._testing import faults
 from importer.crm.client import BatchResult, CrmClient, LeadOutcome, is_called_phone
 from importer.crm.dup_budget import DuplicateBudget, DuplicateRule, GuardStats, Reservation
 from importer.crm.recovery import OUTAGE_WAIT
-from importer.errors import KeyBlocked, LeadImportError, LedgerError, StopKind
+from importer.errors import ConfigError, KeyBlocked, LeadImportError, LedgerError, StopKind
 from importer.ledger.matching import PayloadHashes
 from importer.ledger.store import Known, LeadKey, Ledger
 from importer.send.batches import Batch, Batches, LeadSource, SheetRows, ValidRows, payload_hashes_of
@@ -66,6 +67,14 @@ class SendOptions:
     duplicates: DuplicateBudget | None = None
     """A duplicate budget shared with other imports over the same API key (a watcher's files): its probe and
     ramp-up happen once, not per file. None: the import makes its own (from ``duplicate_rule``)."""
+
+    def __post_init__(self) -> None:
+        for name in ("inflight_grace", "outage_wait"):  # (a wait of inf or nan would be no wait, or never end)
+            seconds = getattr(self, name)
+            if not isinstance(seconds, int | float) or not 0 <= seconds < math.inf:
+                raise ConfigError(
+                    f"SendOptions({name}=...) takes a finite number of seconds, 0 or more; got {seconds!r}."
+                )
 
 
 @dataclass(frozen=True, slots=True)
