@@ -35,6 +35,7 @@ NOT_ISSUE_CODES = {
     "email-like": "a column's kind in `leadimport inspect`",
     "date-like": "a column's kind in `leadimport inspect`",
     "name-like": "a column's kind in `leadimport inspect`",
+    "e-posta": "a header word mapping suggest knows (Turkish)",
     "leadimport-seal": "a thread's name",
     "sandbox-crm": "a thread's name",
     "sandbox-token": "the sandbox's default token",
