@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from importer.sandbox.server import Sandbox
 from tests.conftest import BASIC_MAPPING, PROCESS, PROJECT, ROOT, CliRun, by_row
+from tests.sandbox_util import MAPPING, good_phones, run_env, write_sheet
 
 BASIC_MAPPING_WITH_REF = BASIC_MAPPING.replace("fields:\n", "fields:\n  referenceId: Lead ID\n")
 
@@ -158,6 +160,33 @@ def test_a_report_named_as_another_format_is_refused_before_reading(
     assert result.exit_code == 2
     assert "a report is written as .xlsx (Excel) or .csv, not .xls; name it out.xlsx or out.csv" in result.stderr
     assert not (tmp_path / "out.xls").exists()
+
+
+@pytest.mark.parametrize(("name", "fmt", "right"), [("out.csv", "xlsx", "out.xlsx"), ("out.xlsx", "csv", "out.csv")])
+def test_a_report_format_the_report_name_contradicts_is_refused_before_anything_is_sent(
+    tmp_path: Path,
+    run_cli: Callable[..., CliRun],
+    mapping_file: Callable[..., Path],
+    sandbox: Sandbox,
+    name: str,
+    fmt: str,
+    right: str,
+) -> None:
+    """--report out.csv --report-format xlsx wrote an Excel workbook named .csv (Excel refuses it, a script reads
+    it as text), and the reverse: run --help says the format follows the name unless given, so a given one that the
+    name contradicts is a usage error (exit 2) naming the name that fits, for validate and for run (nothing sent)."""
+    sheet = tmp_path / "leads.csv"
+    write_sheet(sheet, good_phones(2, seed=77))
+    report = tmp_path / name
+    checked = run_cli("validate", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(report),
+                      "--report-format", fmt)  # fmt: skip
+    assert checked.exit_code == 2, checked.stderr
+    assert f"--report-format {fmt}" in checked.stderr and f"name it {right}" in checked.stderr
+    sent = run_cli("run", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(report),
+                   "--report-format", fmt, env=run_env(sandbox.base_url))  # fmt: skip
+    assert sent.exit_code == 2, sent.stderr
+    assert f"name it {right}" in sent.stderr
+    assert not report.exists() and sandbox.leads() == []
 
 
 def test_json_summary(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
