@@ -276,7 +276,7 @@ class Reader:
         )
 
     def _read_common(self, response: Answer, body: object) -> Halted | Throttled | Failed | None:
-        """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
+        """Answers read the same on every endpoint: 5xx, 429, 401/403, 423, bodies that are not JSON."""
         status = response.status_code
         if status >= 500 or status in _RETRYABLE:
             wait = waits.retry_after(response.headers)  # a CRM down for maintenance may say how long (503)
@@ -307,6 +307,9 @@ class Reader:
             if _KEY_BLOCKED.search(message):  # the key block (the contract's 429), said with a 403
                 return self._read_429(response, blocked=True)
             return Halted(self._auth_failed(status, message), landed=False)
+        if status == 423:  # Locked: the account or key, whatever the words; no request of it is served
+            message = self._redact(answers.error_text(body) or answers.excerpt(response.text)) or "no message"
+            return Halted(self._locked(message), landed=False)
         if body is None:
             return Halted(self._unexpected(response), landed=200 <= status < 300)
         return None
@@ -357,6 +360,13 @@ class Reader:
             f"The CRM refused the request (HTTP {status}: {message}). Check "
             f"VOX_API_TOKEN and the project id ({self._settings.project_id}): the "
             "token must belong to that project and the project must be active."
+        )
+
+    def _locked(self, message: str) -> AuthFailed:
+        """The stop for a locked account or API key (HTTP 423): unusable until someone unlocks it."""
+        return AuthFailed(
+            f"The CRM has locked this account or API key (HTTP 423: {message}): it takes no more leads. Ask the CRM's "
+            f"administrator to unlock it (or use another key in VOX_API_TOKEN), {_RESUME}"
         )
 
     def _unexpected(self, response: Answer) -> ClientBug:

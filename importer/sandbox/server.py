@@ -300,6 +300,8 @@ class _App:
             return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
         if self._expired(request):
             return vox.Reply(401, {"success": False, "error": "Token expired"})
+        if self.settings.locked_after is not None and self.state.requests_seen() > self.settings.locked_after:
+            return vox.Reply(423, {"success": False, "error": "Account locked"})
         kind = _ROUTES.get((request.method, request.path))
         body = _parse_body(request.body)
         ticket = self.state.admit(kind, _lead_count(kind, body or {}))

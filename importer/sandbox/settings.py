@@ -107,6 +107,9 @@ class SandboxSettings:
     """After this many requests to the CRM's endpoints, ``token`` expires: it is refused with HTTP 401
     ``{"success": false, "error": "Token expired"}``, and ``renewed_token`` is taken instead (None: never)."""
     renewed_token: str = "sandbox-token-renewed"
+    locked_after: int | None = None
+    """After this many requests to the CRM's endpoints, the account is locked: every request is answered HTTP 423
+    ``{"success": false, "error": "Account locked"}`` (None: never)."""
     seed: int | None = None
     preexisting_phones: frozenset[str] = frozenset()
     """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate
