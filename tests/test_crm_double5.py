@@ -7,10 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+import importer
+from importer.crm.recovery import RetryPolicy
 from importer.sandbox.server import Sandbox
 from tests.conftest import CliRun, by_row
-from tests.sandbox_util import MAPPING, good_phones, run_env, write_sheet
+from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 from tests.test_crm_double import crm_settings
+from tests.test_crm_double4 import _end_maintenance_after
+from tests.waiting import ManualClock
 
 
 def test_an_account_locked_mid_run_stops_it_with_the_rest_pending(
@@ -37,3 +43,51 @@ def test_an_account_locked_mid_run_stops_it_with_the_rest_pending(
         resumed = run_cli(*args, env=run_env(unlocked.base_url, ledger))
         assert resumed.exit_code == 0, resumed.stderr
         assert len(unlocked.leads()) == 30 - stored_first
+
+
+def _import(crm: Sandbox, sheet: Path, mapping: Path, ledger: Path, *, outage: float) -> importer.Outcome:
+    return importer.import_file(
+        sheet,
+        mapping,
+        token=TOKEN,
+        base_url=crm.base_url,
+        ledger=ledger,
+        send=importer.SendOptions(inflight_grace=0.0),
+        rate=importer.RateLimit(5000, 1.0),
+        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0, outage=outage),
+    )
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_deploy_answering_gateway_pages_for_longer_than_the_retries_is_waited_out(
+    tmp_path: Path, mapping_file: Callable[..., Path], status: int
+) -> None:
+    """During a deploy nginx answers every request, sends and lookups alike, with its 502 (or 504) page and no
+    Retry-After, for longer than a request's few tries: the run stopped after about 8 s (exit 3), where a 503
+    is waited out. Lookups answered so say the CRM itself is down, not that a request of ours was lost: it is
+    waited out within the outage bound, and then every lead is stored once (exit 0)."""
+    phones = good_phones(10, seed=511)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger, clock = mapping_file(MAPPING), tmp_path / "ledger.sqlite3", ManualClock()
+    with Sandbox(crm_settings(maintenance=3600.0, maintenance_status=status), clock=clock) as crm:
+        ender = _end_maintenance_after(crm, clock, 14)
+        outcome = _import(crm, sheet, mapping, ledger, outage=10.0)
+        ender.join()
+        stored = crm.leads()
+    assert outcome.exit_code == 0, outcome.stop_message
+    assert outcome.summary.counts == {"accepted": 10}
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
+
+
+def test_a_deploy_outlasting_the_bound_stops_the_run_resumably(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """The gateway pages outlast the outage bound: exit 3, every row pending, the 502 named; nothing stored."""
+    phones = good_phones(4, seed=512)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger, clock = mapping_file(MAPPING), tmp_path / "ledger.sqlite3", ManualClock()
+    with Sandbox(crm_settings(maintenance=3600.0, maintenance_status=502), clock=clock) as crm:
+        stopped = _import(crm, sheet, mapping, ledger, outage=0.5)
+        assert crm.leads() == []
+    assert stopped.exit_code == 3 and stopped.summary.counts == {"pending": 4}
+    assert "HTTP 502: 502 Bad Gateway" in str(stopped.stop_message)

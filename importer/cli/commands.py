@@ -167,7 +167,8 @@ class _Stops:
     default=600.0,
     show_default=True,
     envvar="LEADIMPORT_OUTAGE_WAIT",
-    help="Seconds to wait for a CRM that answers it is unavailable (HTTP 503, or a 5xx asking for a wait: maintenance), "
+    help="Seconds to wait for a CRM that answers it is unavailable (HTTP 503, a 5xx asking for a wait, a gateway's "
+    "502/504 to lookups too: maintenance, a deploy), "
     "trying again meanwhile, before the run stops (exit 3) to be resumed later. 0: a few tries only.",
 )
 @click.option(

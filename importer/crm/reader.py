@@ -100,6 +100,8 @@ _UNAVAILABLE = frozenset({503})
 """The status saying the CRM is unavailable for now (Service Unavailable: maintenance, overload), not failing on this
 request. A 502 or 504 is a gateway failing on this request (the CRM may have stored it): a few tries, unless it too
 asks for a wait (``Retry-After``)."""
+_GATEWAY = frozenset({502, 504})
+"""A gateway's failure (Bad Gateway, Gateway Timeout), see :attr:`importer.crm.steps.Failed.gateway`."""
 _BARE_CONFLICT = "HTTP 409 Conflict: the CRM holds a conflicting lead (it gave no reason)"
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
@@ -289,6 +291,7 @@ class Reader:
                 landed=True,
                 retry_after=min(wait, self.longest_down) if wait else None,
                 unavailable=status in _UNAVAILABLE or wait is not None,
+                gateway=status in _GATEWAY,
             )
         if status == 429:
             return self._read_429(response)

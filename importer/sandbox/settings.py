@@ -67,6 +67,9 @@ class SandboxSettings:
     lookups) with HTTP 503 and an HTML maintenance page, the CRM untouched (0: never)."""
     maintenance_retry_after: float | None = None
     """The ``Retry-After`` (seconds) those 503s carry (None: none)."""
+    maintenance_status: int = 503
+    """The status of those pages: 503 (maintenance), or 502/504 with a gateway's page (a deploy: nginx in front
+    of a CRM that is restarting)."""
     process_later: float | None = None
     """Seconds after which a bulk request is processed (stored, refused) in the background, after its answer:
     HTTP 202 ``{"success": true, "message": "Leads queued for processing"}`` (None: processed before answering)."""
