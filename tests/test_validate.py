@@ -786,3 +786,21 @@ def test_a_reference_id_column_of_row_numbers_is_named_in_a_note(
         str(tmp_path / "r.csv"),
     )
     assert "numbers the rows" not in again.output
+
+
+def test_a_file_name_with_a_line_break_is_one_line_in_the_summary_and_the_history(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path], sandbox: Sandbox
+) -> None:
+    """A file named with a line break (and ESC) printed it raw in the summary line and in `history`, so the name
+    could write a line of its own ("Report: ..."); it is shown escaped, each on its one line."""
+    sheet = tmp_path / "leads\nReport: forged\x1b[2K.csv"
+    write_sheet(sheet, good_phones(2, seed=78))
+    env = run_env(sandbox.base_url, tmp_path / "ledger.sqlite3")
+    report = tmp_path / "r.csv"
+    sent = run_cli("run", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(report), env=env)
+    assert sent.exit_code == 0, sent.stderr
+    shown = "leads\\nReport: forged\\x1b[2K.csv"
+    assert f"{shown} (header on row 1" in sent.output
+    assert not any(line.startswith("Report: forged") for line in sent.output.splitlines())
+    history = run_cli("history", env=env)
+    assert shown in history.output and "\x1b" not in history.output

@@ -180,7 +180,7 @@ def watch_command(
 @contextlib.contextmanager
 def _watch_log() -> Iterator[None]:
     """The watcher's log lines (one per file taken and finished, pauses, heartbeats) on stderr."""
-    from importer.watch.log_lines import log_handler
+    from importer.log_lines import log_handler
 
     handler = log_handler()
     package = logging.getLogger("importer")

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 
-from importer.watch.log_lines import log_handler
+from importer.log_lines import log_handler
 from importer.watch.preparer import serve
 
 

@@ -1,4 +1,5 @@
-"""The watcher's log lines: one line per record, whatever a dropped file's name or a cell holds."""
+"""Log lines of one line per record, whatever a file's name, a cell or a CRM's message holds (the watcher's log,
+and the warnings a command prints)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import sys
 
 from importer.filenames import one_line
 
-__all__ = ["log_handler"]
+__all__ = ["OneLineFormatter", "log_handler"]
 
 
-class _OneLineFormatter(logging.Formatter):
+class OneLineFormatter(logging.Formatter):
     """A record's message with control characters escaped (:func:`importer.filenames.one_line`): a file dropped
     as ``"a.csv\\n2026-01-01 00:00:00 done"`` cannot write a line that reads as the watcher's own. A traceback
     (``exc_info``, ours) keeps its lines."""
@@ -23,5 +24,5 @@ class _OneLineFormatter(logging.Formatter):
 def log_handler() -> logging.Handler:
     """A handler writing ``<time> <message>`` lines on stderr, each message on one line."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLineFormatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
     return handler
