@@ -12,7 +12,7 @@ Only failed operations raise, and everything raised hangs from one root::
         ├── CrmUnreachable   network errors / 5xx persisted after retries          (exit 3)
         └── CrmStop          the CRM refused the run: the run must stop            (exit 3)
             ├── KeyBlocked       429 duplicate-submission block on the API key
-            ├── AuthFailed       403: token/project mismatch, inactive project
+            ├── AuthFailed       403: token/project mismatch, inactive project; 423 locked
             ├── ProcessNotFound  404: the configured process does not exist
             └── ClientBug        400 "Either ... is required" / "Input must be an array"
 
@@ -35,7 +35,8 @@ class StopKind(enum.StrEnum):
     RATE_LIMITED = "rate-limited"
     """The CRM kept answering plain HTTP 429 (rate limiting) to the same request: wait a few minutes."""
     AUTH_FAILED = "auth-failed"
-    """HTTP 401/403: the token does not belong to the project, or the project is inactive; waiting cannot help."""
+    """HTTP 401/403: the token does not belong to the project, or the project is inactive; 423: the account or key
+    is locked. Waiting cannot help."""
     PROCESS_NOT_FOUND = "process-not-found"
     """HTTP 404: the mapping's process does not exist in the project."""
     WRONG_ADDRESS = "wrong-address"

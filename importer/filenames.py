@@ -8,8 +8,9 @@ timestamp or ``.report.xlsx`` to it would fail with "File name too long" after t
 from __future__ import annotations
 
 import os
+import re
 
-__all__ = ["NAME_MAX", "fit_name", "readable_name"]
+__all__ = ["NAME_MAX", "fit_name", "one_line", "readable_name"]
 
 NAME_MAX = 255
 """Bytes (UTF-8) a file name may have."""
@@ -45,3 +46,20 @@ def readable_name(name: str) -> str:
     except UnicodeEncodeError:
         return os.fsencode(name).decode("cp1252", errors="replace")
     return name
+
+
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""What moves or hides the text after it on a terminal or in a log: C0 and C1 controls (a line break, ESC of a
+colour code), Unicode's line and paragraph separators, and the bidirectional overrides and isolates that show
+text in another order than it is written. (Joiners stay: Indic and emoji names need them.)"""
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    """``text`` (a file name, a cell, a message someone else wrote) as it may go into a log line, a progress line
+    or a status listing: :func:`readable_name`, with each character of :data:`_UNSEEN` shown as its escape
+    (``\\n``, ``\\x1b``, ``\\u202e``), so that a name holding a line break cannot forge a line of its own."""
+    text = readable_name(text)
+    if not _UNSEEN.search(text):
+        return text
+    return _UNSEEN.sub(lambda m: _ESCAPES.get(m[0]) or m[0].encode("unicode_escape").decode("ascii"), text)

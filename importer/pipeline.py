@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -36,7 +35,6 @@ from importer.read.stream import NotStreamable, TextStream, open_stream, reopen
 from importer.report.mask import mask_frame, mask_text
 from importer.report.rows import (
     Summary,
-    default_report_path,
     label_rows,
     mask_summary,
     report_columns,
@@ -44,6 +42,7 @@ from importer.report.rows import (
     summarize,
     write_csv_parts,
 )
+from importer.report.target import report_target
 from importer.send.gc_pause import fewer_collections
 from importer.send.malloc_arenas import bound_heap_growth
 from importer.send.pending import PendingKind
@@ -220,33 +219,6 @@ def exit_code(summary: Summary, *, stopped: bool) -> int:
     if stopped or summary.counts.get("pending"):
         return 3
     return 1 if summary.counts.get("invalid") or summary.counts.get("rejected") else 0
-
-
-_NOT_A_REPORT_SUFFIX = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".json", ".pdf", ".html", ".htm"})
-"""Report names Excel would open as another format (it warns, then shows CSV text)."""
-
-
-def report_target(source: str | Path, path: str | Path | None, format: str | None) -> tuple[Path, str]:
-    """The report's path and format (``csv`` or ``xlsx``), defaults filled in; refuses a name Excel would misread."""
-    if path is not None and not isinstance(path, str | os.PathLike):
-        raise ConfigError(f"a report's path is a str or pathlib.Path; got {type(path).__name__}.")
-    format = format.lower() if isinstance(format, str) else format  # "XLSX" as a person writes it
-    chosen = Path(path) if path is not None else None
-    suffix = chosen.suffix.lower() if chosen is not None else ""
-    if chosen is not None and format is None and suffix in _NOT_A_REPORT_SUFFIX:
-        raise ConfigError(
-            f"--report {chosen}: a report is written as .xlsx (Excel) or .csv, not {suffix}; "
-            f"name it {chosen.with_suffix('.xlsx').name} or {chosen.with_suffix('.csv').name}."
-        )
-    if format not in (None, "csv", "xlsx"):
-        raise ConfigError(f"report format must be csv or xlsx, not {format!r}.")
-    fmt = format or ("xlsx" if suffix == ".xlsx" else "csv")
-    if chosen is not None and arguments.same_file(chosen, Path(source)):  # the lead file replaced by its own report
-        raise ConfigError(
-            f"--report {chosen} would overwrite the input file; choose another report path "
-            f"(the default is {default_report_path(source)})."
-        )
-    return chosen or default_report_path(source, f".{fmt}"), fmt
 
 
 def prepare(

@@ -241,7 +241,7 @@ def test_a_429_asking_for_a_wait_beyond_five_minutes_is_a_block() -> None:
 
 def test_a_5xx_may_have_landed() -> None:
     step, _ = bulk(answer(502, text="<html>Bad Gateway</html>"), leads(1))
-    assert step == Failed("HTTP 502: Bad Gateway", landed=True)  # the page says why
+    assert step == Failed("HTTP 502: Bad Gateway", landed=True, gateway=True)  # the page says why; a gateway's
 
 
 def test_a_403_is_an_auth_failure_without_the_token_in_its_message() -> None:

@@ -19,3 +19,11 @@ def test_a_long_name_is_cut_in_the_middle_to_fit_keeping_its_type(name: str) -> 
     if name.endswith((".csv", ".xlsx")):
         assert short.endswith("…" + name[name.rindex(".") :])
     assert name.startswith(short.split("…")[0])
+
+
+def test_one_line_escapes_what_would_break_or_hide_a_log_line_and_keeps_every_script() -> None:
+    """Line breaks, ESC, C1 controls and bidi overrides are shown escaped; letters, accents and joiners stay."""
+    from importer.filenames import one_line
+
+    assert one_line("a\nb\r\tc\x1b[0m\x85\u2028\u202e") == "a\\nb\\r\\tc\\x1b[0m\\x85\\u2028\\u202e"
+    assert one_line("लीड्स Café क्‍ष.csv") == "लीड्स Café क्‍ष.csv"

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from importer.sandbox.server import Sandbox
 from tests.conftest import BASIC_MAPPING, PROCESS, PROJECT, ROOT, CliRun, by_row
+from tests.sandbox_util import MAPPING, good_phones, run_env, write_sheet
 
 BASIC_MAPPING_WITH_REF = BASIC_MAPPING.replace("fields:\n", "fields:\n  referenceId: Lead ID\n")
 
@@ -158,6 +160,33 @@ def test_a_report_named_as_another_format_is_refused_before_reading(
     assert result.exit_code == 2
     assert "a report is written as .xlsx (Excel) or .csv, not .xls; name it out.xlsx or out.csv" in result.stderr
     assert not (tmp_path / "out.xls").exists()
+
+
+@pytest.mark.parametrize(("name", "fmt", "right"), [("out.csv", "xlsx", "out.xlsx"), ("out.xlsx", "csv", "out.csv")])
+def test_a_report_format_the_report_name_contradicts_is_refused_before_anything_is_sent(
+    tmp_path: Path,
+    run_cli: Callable[..., CliRun],
+    mapping_file: Callable[..., Path],
+    sandbox: Sandbox,
+    name: str,
+    fmt: str,
+    right: str,
+) -> None:
+    """--report out.csv --report-format xlsx wrote an Excel workbook named .csv (Excel refuses it, a script reads
+    it as text), and the reverse: run --help says the format follows the name unless given, so a given one that the
+    name contradicts is a usage error (exit 2) naming the name that fits, for validate and for run (nothing sent)."""
+    sheet = tmp_path / "leads.csv"
+    write_sheet(sheet, good_phones(2, seed=77))
+    report = tmp_path / name
+    checked = run_cli("validate", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(report),
+                      "--report-format", fmt)  # fmt: skip
+    assert checked.exit_code == 2, checked.stderr
+    assert f"--report-format {fmt}" in checked.stderr and f"name it {right}" in checked.stderr
+    sent = run_cli("run", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(report),
+                   "--report-format", fmt, env=run_env(sandbox.base_url))  # fmt: skip
+    assert sent.exit_code == 2, sent.stderr
+    assert f"name it {right}" in sent.stderr
+    assert not report.exists() and sandbox.leads() == []
 
 
 def test_json_summary(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
@@ -757,3 +786,21 @@ def test_a_reference_id_column_of_row_numbers_is_named_in_a_note(
         str(tmp_path / "r.csv"),
     )
     assert "numbers the rows" not in again.output
+
+
+def test_a_file_name_with_a_line_break_is_one_line_in_the_summary_and_the_history(
+    tmp_path: Path, run_cli: Callable[..., CliRun], mapping_file: Callable[..., Path], sandbox: Sandbox
+) -> None:
+    """A file named with a line break (and ESC) printed it raw in the summary line and in `history`, so the name
+    could write a line of its own ("Report: ..."); it is shown escaped, each on its one line."""
+    sheet = tmp_path / "leads\nReport: forged\x1b[2K.csv"
+    write_sheet(sheet, good_phones(2, seed=78))
+    env = run_env(sandbox.base_url, tmp_path / "ledger.sqlite3")
+    report = tmp_path / "r.csv"
+    sent = run_cli("run", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--report", str(report), env=env)
+    assert sent.exit_code == 0, sent.stderr
+    shown = "leads\\nReport: forged\\x1b[2K.csv"
+    assert f"{shown} (header on row 1" in sent.output
+    assert not any(line.startswith("Report: forged") for line in sent.output.splitlines())
+    history = run_cli("history", env=env)
+    assert shown in history.output and "\x1b" not in history.output

@@ -137,3 +137,34 @@ def test_a_loop_of_links_in_the_inbox_is_left_alone_and_the_export_imported(tmp_
     assert f"{inbox / 'a.csv'} is a link to b.csv" in done.stderr
     assert [p.name.split("_", 1)[1] for p in _files(inbox / "done")] == ["leads.csv"]
     assert (inbox / "a.csv").is_symlink() and len(sandbox.leads()) == 3
+
+
+def test_a_file_name_with_a_line_break_cannot_forge_a_line_of_the_log_or_the_status(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """A dropped file named "a.csv<newline>2026-01-01 00:00:00 ...done" was written raw into the watcher's log and
+    --status, so it printed a line that read as the watcher's own (and ESC codes recoloured the terminal). Every log
+    line now starts with its time, and the name shows its line break and ESC escaped, in the log and in --status."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    name = "a.csv\n2026-01-01 00:00:00 FORGED: done (9 accepted)\x1b[8m\u202e.csv"
+    write_sheet(inbox / name, good_phones(3, seed=406))
+    shown = "a.csv\\n2026-01-01 00:00:00 FORGED: done (9 accepted)\\x1b[8m\\u202e.csv"
+    env = _env(sandbox.base_url, tmp_path)
+    status = subprocess.run(
+        [*_command(inbox), "--status"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert status.returncode == 0, status.stderr
+    assert shown in status.stdout
+    assert not any(line.startswith("2026-01-01") for line in status.stdout.splitlines())
+    done = subprocess.run([*_command(inbox), "--once"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines and all(line[:4].isdigit() and not line.startswith("2026-01-01") for line in lines), done.stderr
+    assert "\x1b" not in done.stderr and "\u202e" not in done.stderr
+    assert f"taking {shown}" in done.stderr
+    assert len(sandbox.leads()) == 3
+    (moved,) = [p for p in _files(inbox / "done") if p.name.endswith("\u202e.csv")]
+    result = json.loads(moved.with_name(moved.name + ".result.json").read_text(encoding="utf-8"))
+    assert result["file"] == name and "\n" not in result["text"]

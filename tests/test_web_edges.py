@@ -89,6 +89,38 @@ def test_a_long_non_latin_file_name_gets_its_reports(tmp_path: Path) -> None:
         assert "%E0%A4%B2" in report.headers["content-disposition"]  # named after the file (ल)
 
 
+def test_a_file_name_with_quotes_is_shown_as_the_person_named_it_not_as_percent_22(tmp_path: Path) -> None:
+    """Browsers send a file name's ", line feed and carriage return as %22, %0A and %0D (the HTML standard's form
+    encoding): 'Leads "VIP" list.csv' showed as 'Leads %22VIP%22 list.csv' on every page and in the reports'
+    download names. The pages show the quotes; the downloads are named after the file, a quote as _ (which
+    Windows cannot hold in a name), never %22."""
+    name = 'Leads "VIP" list.csv'
+    phones = good_phones(2, seed=84)
+    sheet = tmp_path / "upload.csv"
+    sheet.write_text("Name,Phone\n" + "".join(f"Lead {i},{p}\n" for i, p in enumerate(phones)), encoding="utf-8")
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        page = Page(tmp_path, base_url=sandbox.base_url)
+        response = page.post("/upload", files={"file": (name, sheet.read_bytes())}, follow_redirects=False)
+        assert response.status_code == 303
+        (upload,) = page.state.uploads.all()
+        assert upload.task is not None and upload.task.wait(60)
+        shown = [page.get(f"/u/{upload.id}/sheet").text, page.get("/").text]
+        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", region="IN"))
+        page.wait(upload)
+        page.post(f"/u/{upload.id}/send")
+        page.wait(upload)
+        shown.append(page.get(f"/u/{upload.id}/send").text)
+        reports = {kind: page.client.get(f"/u/{upload.id}/download/{kind}") for kind in ("xlsx", "csv", "fix")}
+    assert len(sandbox.leads()) == 2
+    for html in shown:
+        assert "Leads &#34;VIP&#34; list.csv" in html and "%22" not in html
+    for kind, report in reports.items():
+        disposition = report.headers["content-disposition"]
+        assert report.status_code == 200 and "%22" not in disposition and "%2522" not in disposition, kind
+        assert "Leads%20_VIP_%20list" in disposition, disposition
+
+
 def test_a_browser_closed_mid_upload_leaves_no_traceback_and_no_upload(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import traceback
@@ -16,6 +17,7 @@ tune_process()  # before pandas and pyarrow load: the command is a process of it
 
 from importer.cli.commands import main as commands  # noqa: E402
 from importer.cli.failures import end_process  # noqa: E402
+from importer.log_lines import OneLineFormatter  # noqa: E402
 
 __all__ = ["commands", "main"]
 
@@ -26,6 +28,8 @@ DEBUG_ENV = "LEADIMPORT_DEBUG"
 def main(args: Sequence[str] | None = None, prog_name: str = "leadimport") -> None:
     """Run ``leadimport ARGS`` and end the process with its exit code (0-3), never with a traceback."""
     words = list(args) if args is not None else sys.argv[1:]
+    if logging.lastResort is not None:  # the warnings of a command without the watcher's log: one line each
+        logging.lastResort.setFormatter(OneLineFormatter())
     try:
         result = commands.main(args=words, prog_name=prog_name, standalone_mode=False)
         code = result if isinstance(result, int) else 0  # --help, --version

@@ -29,6 +29,7 @@ from importer.cli.runtime import ProgressBars
 from importer.cli.serve import serve_command
 from importer.cli.watch import watch_command
 from importer.errors import ConfigError, SourceChanged, SourceError
+from importer.filenames import one_line
 from importer.pipeline import DEFAULT_BASE_URL, import_file, validate_file
 from importer.send.plan import MAX_BATCH, SendPlanSettings
 
@@ -167,7 +168,8 @@ class _Stops:
     default=600.0,
     show_default=True,
     envvar="LEADIMPORT_OUTAGE_WAIT",
-    help="Seconds to wait for a CRM that answers it is unavailable (HTTP 503, or a 5xx asking for a wait: maintenance), "
+    help="Seconds to wait for a CRM that answers it is unavailable (HTTP 503, a 5xx asking for a wait, a gateway's "
+    "502/504 to lookups too: maintenance, a deploy), "
     "trying again meanwhile, before the run stops (exit 3) to be resumed later. 0: a few tries only.",
 )
 @click.option(
@@ -289,7 +291,7 @@ def history_command(ledger_path: Path | None, limit: int) -> None:
     click.echo(f"{'run':>5}  {'started (UTC)':<20} {'outcome':<22} file / counts")
     for r in runs:
         counts = ", ".join(f"{k} {v}" for k, v in r.counts.items()) or "-"
-        click.echo(f"{r.run_id:>5}  {r.started_at[:19]:<20} {r.outcome or 'running/killed':<22} {r.file}")
+        click.echo(f"{r.run_id:>5}  {r.started_at[:19]:<20} {r.outcome or 'running/killed':<22} {one_line(r.file)}")
         click.echo(f"{'':>28}{'':<22} {counts}")
 
 
@@ -326,7 +328,7 @@ def show_command(
             written = rebuild_report(run_id, ledger).write_report(report_path, format=report_format, mask_pii=mask_pii)
             click.echo(f"Rewrote the report of run {run_id}: {written.resolve()}")
     click.echo(f"Run {record.run_id}: {record.outcome or 'did not finish (killed or still running)'}")
-    click.echo(f"  file      {record.file}")
+    click.echo(f"  file      {one_line(record.file)}")
     click.echo(f"  mapping   {record.mapping}")
     click.echo(f"  project   {record.project_id}  process {record.process_id}")
     click.echo(f"  started   {record.started_at}  ended {record.ended_at or '-'}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from importer.filenames import one_line
 from importer.pipeline import Outcome
 from importer.read.source import SourceTable, describe_delimiter
 
@@ -45,14 +46,14 @@ def render(
         return
     if quiet:  # leads on sheets not read would go unnoticed in a scheduled job: said even then
         if table.also_fit:
-            click.echo(f"{table.path}: {_other_sheets(table)}", err=True)
+            click.echo(f"{one_line(table.path)}: {_other_sheets(table)}", err=True)
         _echo_stop(outcome)
         if report_problem:
             click.echo(f"error: {report_problem}", err=True)
         return
     where = f"sheet {table.sheet!r}, " if table.sheet else ""
     extra = f", {table.encoding}, {describe_delimiter(table.delimiter)}-separated" if table.encoding else ""
-    click.echo(f"{table.path} ({where}header on {table.header_text}{extra}): {summary.total} data rows")
+    click.echo(f"{one_line(table.path)} ({where}header on {table.header_text}{extra}): {summary.total} data rows")
     if table.also_fit:
         click.echo(_other_sheets(table))
     for note in table.notes:
@@ -68,11 +69,11 @@ def render(
     if summary.top_rejections:
         click.echo("Most common CRM rejections:")
         for message, n in summary.top_rejections:
-            click.echo(f"  {n:>7}  {message}")
+            click.echo(f"  {n:>7}  {one_line(message)}")  # the CRM's words, which may quote a cell
     if summary.top_pending:
         click.echo("Why rows are pending:")
         for message, n in summary.top_pending:
-            click.echo(f"  {n:>7}  {message}")
+            click.echo(f"  {n:>7}  {one_line(message)}")
     _echo_stop(outcome)
     if outcome.plan is not None and outcome.ledger_path is not None:
         click.echo(f"Checked against the ledger {outcome.ledger_path} (read only; --no-ledger: the file alone).")

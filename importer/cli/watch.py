@@ -180,8 +180,9 @@ def watch_command(
 @contextlib.contextmanager
 def _watch_log() -> Iterator[None]:
     """The watcher's log lines (one per file taken and finished, pauses, heartbeats) on stderr."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    from importer.log_lines import log_handler
+
+    handler = log_handler()
     package = logging.getLogger("importer")
     watch = logging.getLogger("importer.watch")
     before = package.level, watch.level

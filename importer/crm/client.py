@@ -283,7 +283,7 @@ class CrmClient:
             return Halted(stop, landed=False)
         else:
             step = self._reader.read_bulk(response, leads, tally)
-            if not (isinstance(step, Failed) and step.unavailable):
+            if not (isinstance(step, Failed) and (step.unavailable or step.gateway)):  # a deploy goes on
                 self._recovery.answered()
             if isinstance(step, Halted) and isinstance(step.stop, KeyBlocked):
                 self._duplicates.blocked()

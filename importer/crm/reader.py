@@ -103,6 +103,8 @@ _UNAVAILABLE = frozenset({503})
 """The status saying the CRM is unavailable for now (Service Unavailable: maintenance, overload), not failing on this
 request. A 502 or 504 is a gateway failing on this request (the CRM may have stored it): a few tries, unless it too
 asks for a wait (``Retry-After``)."""
+_GATEWAY = frozenset({502, 504})
+"""A gateway's failure (Bad Gateway, Gateway Timeout), see :attr:`importer.crm.steps.Failed.gateway`."""
 _BARE_CONFLICT = "HTTP 409 Conflict: the CRM holds a conflicting lead (it gave no reason)"
 KEY_BLOCK_SECONDS = 3600.0
 """How long the CRM blocks a key for duplicate submissions (docs/crm-contract.md §4)."""
@@ -280,7 +282,7 @@ class Reader:
         )
 
     def _read_common(self, response: Answer, body: object) -> Halted | Throttled | Failed | None:
-        """Answers read the same on every endpoint: 5xx, 429, 401/403, bodies that are not JSON."""
+        """Answers read the same on every endpoint: 5xx, 429, 401/403, 423, bodies that are not JSON."""
         status = response.status_code
         if status >= 500 or status in _RETRYABLE:
             wait = waits.retry_after(response.headers)  # a CRM down for maintenance may say how long (503)
@@ -293,6 +295,7 @@ class Reader:
                 landed=True,
                 retry_after=min(wait, self.longest_down) if wait else None,
                 unavailable=status in _UNAVAILABLE or wait is not None,
+                gateway=status in _GATEWAY,
             )
         if status == 429:
             return self._read_429(response)
@@ -313,6 +316,9 @@ class Reader:
                 # good is the token refused (waiting cannot help)
                 return self._read_429(response, blocked=True)
             return Halted(self._auth_failed(status, message), landed=False)
+        if status == 423:  # Locked: the account or key, whatever the words; no request of it is served
+            message = self._redact(answers.error_text(body) or answers.excerpt(response.text)) or "no message"
+            return Halted(self._locked(message), landed=False)
         if body is None:
             return Halted(self._unexpected(response), landed=200 <= status < 300)
         return None
@@ -363,6 +369,13 @@ class Reader:
             f"The CRM refused the request (HTTP {status}: {message}). Check "
             f"VOX_API_TOKEN and the project id ({self._settings.project_id}): the "
             "token must belong to that project and the project must be active."
+        )
+
+    def _locked(self, message: str) -> AuthFailed:
+        """The stop for a locked account or API key (HTTP 423): unusable until someone unlocks it."""
+        return AuthFailed(
+            f"The CRM has locked this account or API key (HTTP 423: {message}): it takes no more leads. Ask the CRM's "
+            f"administrator to unlock it (or use another key in VOX_API_TOKEN), {_RESUME}"
         )
 
     def _unexpected(self, response: Answer) -> ClientBug:

@@ -12,7 +12,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from importer.crm import answers
 from importer.crm.dup_budget import DUPLICATE_WINDOW
@@ -487,6 +487,11 @@ class Recovery:
                 case Failed():
                     retries.throttles = 0
                     retries.failures += 1
+                    if step.gateway:
+                        # A gateway failing on a lookup, which stores nothing: the CRM behind it is down (a deploy),
+                        # not losing answers of ours. Waited out as an outage; a send's 502 gets a few tries only,
+                        # since the CRM may have stored it (a gateway losing every answer: resent, each a duplicate).
+                        step = replace(step, unavailable=True)
                     wait = self._next_wait(step, retries.failures)
                     if wait is None:
                         raise self._unreachable(retries.failures, step)

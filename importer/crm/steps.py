@@ -100,6 +100,9 @@ class Failed:
     unavailable: bool = False
     """The CRM (or its gateway) answered that it is unavailable for now (503, or a 5xx asking for a wait): down
     for maintenance or a deploy, waited out for up to ``RetryPolicy.outage`` seconds."""
+    gateway: bool = False
+    """A gateway answered for the CRM (502, 504): failing on this request (the CRM may have stored it), or in front
+    of a CRM that is down (a deploy). A lookup answered so is waited out as an outage: a lookup stores nothing."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,6 +121,11 @@ _MAINTENANCE_PAGE = (
     "<!DOCTYPE html><html><head><title>Scheduled maintenance</title><style>body { display: block; }</style></head>"
     "<body><h1>We'll be back soon</h1><p>The CRM is down for scheduled maintenance.</p></body></html>"
 )
+_DEPLOY_PAGE = (
+    "<html>\r\n<head><title>{0}</title></head>\r\n<body>\r\n<center><h1>{0}</h1></center>\r\n"
+    "<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n"
+)
+"""nginx's page for a 502 or 504 (its title and heading are the status): a CRM behind it restarting."""
 _PROXY_PAGE = "<html><head><title>Gateway</title></head><body><h1>Please wait</h1><p>nginx</p></body></html>"
 
 
@@ -295,11 +300,16 @@ class _App:
         if moved and request.path.startswith(f"{moved}/"):
             request = replace(request, path=API_PREFIX + request.path.removeprefix(moved))
         if self.state.clock() < self._maintenance_ends:
-            return vox.Reply(503, retry_after=self.settings.maintenance_retry_after, html=_MAINTENANCE_PAGE)
+            status = self.settings.maintenance_status
+            reason = {502: "502 Bad Gateway", 504: "504 Gateway Time-out"}.get(status, str(status))
+            page = _MAINTENANCE_PAGE if status == 503 else _DEPLOY_PAGE.format(reason)
+            return vox.Reply(status, retry_after=self.settings.maintenance_retry_after, html=page)
         if not self._authorized(request):
             return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
         if self._expired(request):
             return vox.Reply(401, {"success": False, "error": "Token expired"})
+        if self.settings.locked_after is not None and self.state.requests_seen() > self.settings.locked_after:
+            return vox.Reply(423, {"success": False, "error": "Account locked"})
         kind = _ROUTES.get((request.method, request.path))
         body = _parse_body(request.body)
         ticket = self.state.admit(kind, _lead_count(kind, body or {}))

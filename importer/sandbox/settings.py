@@ -67,6 +67,9 @@ class SandboxSettings:
     lookups) with HTTP 503 and an HTML maintenance page, the CRM untouched (0: never)."""
     maintenance_retry_after: float | None = None
     """The ``Retry-After`` (seconds) those 503s carry (None: none)."""
+    maintenance_status: int = 503
+    """The status of those pages: 503 (maintenance), or 502/504 with a gateway's page (a deploy: nginx in front
+    of a CRM that is restarting)."""
     process_later: float | None = None
     """Seconds after which a bulk request is processed (stored, refused) in the background, after its answer:
     HTTP 202 ``{"success": true, "message": "Leads queued for processing"}`` (None: processed before answering)."""
@@ -107,6 +110,9 @@ class SandboxSettings:
     """After this many requests to the CRM's endpoints, ``token`` expires: it is refused with HTTP 401
     ``{"success": false, "error": "Token expired"}``, and ``renewed_token`` is taken instead (None: never)."""
     renewed_token: str = "sandbox-token-renewed"
+    locked_after: int | None = None
+    """After this many requests to the CRM's endpoints, the account is locked: every request is answered HTTP 423
+    ``{"success": false, "error": "Account locked"}`` (None: never)."""
     seed: int | None = None
     preexisting_phones: frozenset[str] = frozenset()
     """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate

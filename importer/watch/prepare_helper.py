@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 
+from importer.log_lines import log_handler
 from importer.watch.preparer import serve
 
 
@@ -16,8 +17,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever is printed goes where the watcher's messages go, not into the answers
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    handler = log_handler()
     package = logging.getLogger("importer")
     package.addHandler(handler)
     package.setLevel(logging.WARNING)

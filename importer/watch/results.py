@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from importer.filenames import one_line
 from importer.report.mask import mask_text
 
 __all__ = ["FileResult", "write_result"]
@@ -84,7 +85,7 @@ class FileResult:
             line += f"; report {self.report}"
         elif self.report_error:
             line += f"; no report: {self.report_error}"
-        return line
+        return one_line(line)  # a file named with a line break (or a reason of several lines) is one line still
 
     def as_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from importer.config import load_mapping
 from importer.errors import LeadImportError
-from importer.filenames import readable_name
+from importer.filenames import one_line, readable_name
 from importer.ledger.drops import DropLedger
 from importer.watch.claims import STALE_AFTER
 from importer.watch.layout import find_sources, unmapped_folders
@@ -85,4 +85,4 @@ def inbox_status(
             lines.append(f"  {record.updated_at[:19]} {record.state:<9} {record.name}{run}: {detail} -> {record.path}")
     finally:
         drops.close()
-    return "\n".join(lines) + "\n"
+    return "".join(f"{one_line(line)}\n" for line in lines)  # a name with a line break is one line still

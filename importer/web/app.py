@@ -23,7 +23,7 @@ from importer.errors import LeadImportError
 from importer.web import downloads, steps
 from importer.web.auth import LOGIN_PATH, SESSION_COOKIE, SESSION_MAX_AGE, LoginGate, RequireLogin
 from importer.web.pages import HERE, NotFound, WebState, render, upload_of
-from importer.web.uploads import SUFFIXES, Upload
+from importer.web.uploads import SUFFIXES, Upload, browser_filename
 from importer.web.work import ServerSettings
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -72,7 +72,7 @@ async def receive_upload(request: Request) -> Response:
         file = form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
             return _upload_error(request, "Choose a file to upload.", wants_json)
-        upload = state.uploads.new(file.filename)
+        upload = state.uploads.new(browser_filename(file.filename))
         await asyncio.to_thread(_copy, file, upload.path, state.max_upload_bytes)
     except TooLarge:
         if upload is not None:

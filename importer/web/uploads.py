@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -82,6 +83,17 @@ class Upload:
         if self.form is not None:
             return "columns"
         return "sheet"
+
+
+_FORM_ESCAPES = {"%22": '"', "%0A": "\n", "%0D": "\r", "%0a": "\n", "%0d": "\r"}
+_FORM_ESCAPED = re.compile("|".join(_FORM_ESCAPES))
+
+
+def browser_filename(sent: str) -> str:
+    """The file name a browser sent, as the person's computer has it: browsers write its ``"``, line feed and
+    carriage return as ``%22``, ``%0A`` and ``%0D`` in the form (the HTML standard's multipart encoding; ``%``
+    itself is sent as it is, so no other escape is read)."""
+    return _FORM_ESCAPED.sub(lambda m: _FORM_ESCAPES[m[0]], sent)
 
 
 def safe_filename(name: str) -> str:

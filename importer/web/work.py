@@ -20,7 +20,7 @@ from importer.text_columns import TextColumns
 from importer.web import jobs
 from importer.web.jobs import Task
 from importer.web.review import Review, write_rows_to_fix
-from importer.web.uploads import Send, Upload
+from importer.web.uploads import Send, Upload, safe_filename
 
 COMMAND = "leadimport serve (upload page)"
 
@@ -202,7 +202,9 @@ def _edited_copy(upload: Upload, review: Review) -> Path:
     """The sheet's data rows as a CSV, edits applied and excluded rows left out: what the send reads."""
     cells, _ = review.sent_cells()
     edited = " (edited on the upload page).csv"
-    path = upload.folder / (fit_name(Path(upload.filename).stem, reserve=len(edited.encode()) + _TEMP) + edited)
+    path = upload.folder / (
+        fit_name(Path(safe_filename(upload.filename)).stem, reserve=len(edited.encode()) + _TEMP) + edited
+    )
     cells.to_csv(path, index=False, encoding="utf-8")
     return path
 
@@ -238,7 +240,9 @@ def _write_reports(
     """
     stamp = time.strftime("%Y%m%d-%H%M%S")
     tail = f"{tail}-{stamp}" if tail else f"-{stamp}-run{outcome.run_id or 0}"
-    stem = fit_name(Path(upload.filename).stem, reserve=len(tail) + len(".rows-to-fix.xlsx") + _TEMP) + tail
+    stem = (
+        fit_name(Path(safe_filename(upload.filename)).stem, reserve=len(tail) + len(".rows-to-fix.xlsx") + _TEMP) + tail
+    )
     final = outcome
     if review.changed:  # the send read an edited copy: report the sheet as uploaded, row for row
         rows = rows.reset_index(drop=True)
