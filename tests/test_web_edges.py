@@ -22,6 +22,7 @@ import importer
 from importer.web.app import create_app
 from importer.web.auth import LoginGate
 from importer.web.server import WebServer
+from importer.web.uploads import Upload
 from importer.web.work import ServerSettings, review_upload
 from tests.conftest import PROCESS, PROJECT
 from tests.sandbox_util import TOKEN, good_phones
@@ -71,14 +72,8 @@ def test_a_long_non_latin_file_name_gets_its_reports(tmp_path: Path) -> None:
     settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
     with importer.Sandbox(settings) as sandbox:
         page = Page(tmp_path, base_url=sandbox.base_url)
-        response = page.post("/upload", files={"file": (name, sheet.read_bytes())}, follow_redirects=False)
-        assert response.status_code == 303
-        (upload,) = page.state.uploads.all()
-        assert upload.task is not None and upload.task.wait(60)
-        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", region="IN"))
-        page.wait(upload)
-        page.post(f"/u/{upload.id}/send")
-        page.wait(upload)
+        upload = _uploaded(page, name, sheet)
+        _sent(page, upload)
         done = page.get(f"/u/{upload.id}/send").text
         stored = len(sandbox.leads())
         reports = {kind: page.client.get(f"/u/{upload.id}/download/{kind}") for kind in ("xlsx", "csv", "fix")}
@@ -101,15 +96,9 @@ def test_a_file_name_with_quotes_is_shown_as_the_person_named_it_not_as_percent_
     settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
     with importer.Sandbox(settings) as sandbox:
         page = Page(tmp_path, base_url=sandbox.base_url)
-        response = page.post("/upload", files={"file": (name, sheet.read_bytes())}, follow_redirects=False)
-        assert response.status_code == 303
-        (upload,) = page.state.uploads.all()
-        assert upload.task is not None and upload.task.wait(60)
+        upload = _uploaded(page, name, sheet)
         shown = [page.get(f"/u/{upload.id}/sheet").text, page.get("/").text]
-        page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", region="IN"))
-        page.wait(upload)
-        page.post(f"/u/{upload.id}/send")
-        page.wait(upload)
+        _sent(page, upload)
         shown.append(page.get(f"/u/{upload.id}/send").text)
         reports = {kind: page.client.get(f"/u/{upload.id}/download/{kind}") for kind in ("xlsx", "csv", "fix")}
     assert len(sandbox.leads()) == 2
@@ -269,3 +258,20 @@ def test_the_history_of_a_ledger_an_older_leadimport_wrote_is_shown(tmp_path: Pa
     write_version_1_ledger(page.settings.ledger_path)
     history = page.get("/history")
     assert history.status_code == 200 and "old.csv" in history.text
+
+
+def _uploaded(page: Page, name: str, sheet: Path) -> Upload:
+    """``sheet`` uploaded as ``name``, once the page has read it."""
+    response = page.post("/upload", files={"file": (name, sheet.read_bytes())}, follow_redirects=False)
+    assert response.status_code == 303
+    (upload,) = page.state.uploads.all()
+    assert upload.task is not None and upload.task.wait(60)
+    return upload
+
+
+def _sent(page: Page, upload: Upload) -> None:
+    """The upload's first two columns matched as name and phone (India), then sent, once the send has ended."""
+    page.post(f"/u/{upload.id}/columns", _columns_form(page, upload, col0="name", col1="phone", region="IN"))
+    page.wait(upload)
+    page.post(f"/u/{upload.id}/send")
+    page.wait(upload)
