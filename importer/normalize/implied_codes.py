@@ -21,9 +21,10 @@ from functools import lru_cache
 
 import phonenumbers
 
+from importer.normalize.phone_forms import FLOAT_TAIL
+
 _WRITTEN = re.compile(r"\(?\d[\d\s().\-/]*")
 """Digits and the separators people put between groups: a cell with letters or a + is left alone."""
-_FLOAT = re.compile(r"(?<=\d)\.0+$")
 _SHORTEST = 8  # a calling code and the shortest national numbers (Niue, Saint Helena: 4 or 5 digits) with room
 
 
@@ -31,7 +32,7 @@ _SHORTEST = 8  # a calling code and the shortest national numbers (Niue, Saint H
 def with_implied_code(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     """The valid number ``text`` (read in ``region``) is when its leading digits are its calling code, written so
     that the code shows (a group of its own, after ``00``, or too many digits for ``region``); else None."""
-    cell = _FLOAT.sub("", text.strip())
+    cell = FLOAT_TAIL.sub("", text.strip())
     if not _WRITTEN.fullmatch(cell):
         return None
     digits = re.sub(r"\D", "", cell)

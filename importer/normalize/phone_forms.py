@@ -18,6 +18,8 @@ _DOTS = "\u00b7\u2022\u2219\u2027\u30fb\uff65\u2024\u0387"
 leader, Greek ano teleia: one of them alone between two digits parts the groups (a run of them hides digits:
 :mod:`importer.normalize.phone_cells` reads that first)."""
 _BETWEEN = re.compile(rf"(?<=\d)\s*[{_DOTS}]\s*(?=\d)")
+FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")
+"""9876543210.0: a whole number written out as a float (by a script, or read from a workbook's number)."""
 
 
 def fold_phone_text(values: ArrowText) -> pa.Array:

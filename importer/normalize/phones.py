@@ -26,7 +26,7 @@ from importer import issues
 from importer.columns import strip_invisible, to_arrow, to_series, trim_whitespace, without_ascii
 from importer.normalize.mexican import as_mexico_writes_now, without_retired_mexican_prefixes
 from importer.normalize.ninth_digit import without_old_mobiles
-from importer.normalize.phone_forms import fold_phone_text
+from importer.normalize.phone_forms import FLOAT_TAIL, fold_phone_text
 from importer.normalize.phone_labels import FORMATTING as _FORMATTING
 from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
 from importer.normalize.phone_labels import country_named as _country_named
@@ -52,7 +52,6 @@ _SCI = re.compile(r"^[+]?(\d+)(?:[.,](\d+))?[eE]\+?(\d+)$")  # 9,81235E+09: a de
 _NEGATIVE = re.compile(r"^-\s*\d")  # +91-98123 45678 typed into a spreadsheet: computed as 91 - 9812345678
 _LABEL = re.compile(r"\s*\((?=[^)]*[^\W\d_])[^)]*\)\s*$")  # 9812345678 (M), (WhatsApp), (office)
 _GROUPED = re.compile(r"\+?\d{1,3}(?:,\d{2,3})+")  # 98,12,345,678: a number with thousands separators
-_FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out by a script
 _PREFIX = re.compile(
     r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?\s*[:.#-]\s*", re.IGNORECASE
 )  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ...
@@ -407,7 +406,7 @@ def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, 
     warnings: list[str] = []
     if t.casefold() in PLACEHOLDERS:
         return t, warnings, ("", "", "", "")
-    t = _FLOAT_TAIL.sub("", _DASHES.sub("-", t))
+    t = FLOAT_TAIL.sub("", _DASHES.sub("-", t))
     if _NEGATIVE.match(t):  # the spreadsheet subtracted: the number is gone
         return t, warnings, ("", re.sub(r"\D", "", t), issues.DAMAGED_PHONE.code, "")
     if re.fullmatch(_DECIMAL, t):

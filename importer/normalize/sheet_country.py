@@ -25,7 +25,6 @@ Each kind of evidence is counted only while none before it has named the default
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
@@ -43,6 +42,7 @@ from importer.normalize.countries import region_of_code
 from importer.normalize.country_names import country_of_name
 from importer.normalize.foreign import fitting_regions
 from importer.normalize.implied_codes import with_implied_code
+from importer.normalize.phone_forms import FLOAT_TAIL
 from importer.normalize.phones import is_mobile, region_rules
 from importer.normalize.places import coded_places, place_codes, place_columns, place_region, postcode_columns
 from importer.normalize.postcodes import postcode_codes
@@ -154,7 +154,9 @@ def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     """The ``bare`` rows (numbers read at home, written without a code) held back as ``region``'s: those valid
     there as written, when they are most of them; else None."""
     at = np.flatnonzero(bare)
-    values = np.asarray([_FLOAT.sub("", str(v)) for v in pc.take(raw, pa.array(at, pa.int64())).to_pylist()], object)
+    values = np.asarray(
+        [FLOAT_TAIL.sub("", str(v)) for v in pc.take(raw, pa.array(at, pa.int64())).to_pylist()], object
+    )
     distinct = sorted(set(values.tolist()))
     # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
     dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
@@ -166,7 +168,6 @@ def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     return SheetCountry(region, at[held])
 
 
-_FLOAT = re.compile(r"(?<=\d)\.0+$")
 """A float's ``.0`` after the digits (``7400123456.0``: a British mobile, its 0 and the sheet's text lost to Excel):
 the number is the digits before it, as the import reads it."""
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from importer.arguments import source_path
 from importer.errors import SourceError
-from importer.normalize.phone_forms import fold_phone_cell
+from importer.normalize.phone_forms import FLOAT_TAIL, fold_phone_cell
 from importer.normalize.phones import PLACEHOLDERS
 from importer.read.header import HEADER_SEARCH_ROWS, column_letter
 from importer.read.html_tables import html_rows
@@ -473,7 +473,7 @@ def looks_like_phone(text: str) -> bool:
     Several numbers in one cell, an extension and a ``tel:``-style prefix are allowed.
     """
     t = _PHONE_PREFIX.sub("", fold_phone_cell(text).strip())
-    t = re.sub(r"(?<=\d)\.0+$", "", t)
+    t = FLOAT_TAIL.sub("", t)
     sci = _SCIENTIFIC.fullmatch(t)
     if sci:
         return 6 <= int(sci.group(1)) <= 16

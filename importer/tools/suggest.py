@@ -21,6 +21,7 @@ from importer.config import (
 )
 from importer.errors import ConfigError, SourceError
 from importer.normalize.countries import region_of_code
+from importer.normalize.phone_forms import FLOAT_TAIL
 from importer.normalize.phone_rows import dialled_abroad
 from importer.normalize.places import is_place
 from importer.read.header import HEADER_SEARCH_ROWS, match_header
@@ -328,7 +329,7 @@ def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
         if region:
             if _EXCEL_CUT.match(row[phone_at]):  # 4.91717E+11: Excel cut the number; it says nothing of where it is
                 continue
-            cell = _FLOAT_TAIL.sub("", first_number(row[phone_at]))
+            cell = FLOAT_TAIL.sub("", first_number(row[phone_at]))
             if _fits_country(cell, region) or any(_dialled_to(cell, home, region) for home in named):
                 fits += 1
             else:
@@ -343,7 +344,6 @@ def _country_agrees(choices: Choices, table: TableInspection) -> list[str]:
     return []
 
 
-_FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")  # 9876543210.0: a float written out by a script
 _EXCEL_CUT = re.compile(r"^\s*\+?\d[.,]\d*[eE]\+?\d+\s*$")
 
 
