@@ -42,7 +42,6 @@ from importer.normalize.countries import region_of_code
 from importer.normalize.country_names import country_of_name
 from importer.normalize.foreign import fitting_regions
 from importer.normalize.implied_codes import with_implied_code
-from importer.normalize.phone_forms import FLOAT_TAIL
 from importer.normalize.phones import is_mobile, region_rules
 from importer.normalize.places import coded_places, place_codes, place_columns, place_region, postcode_columns
 from importer.normalize.postcodes import postcode_codes
@@ -154,9 +153,10 @@ def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     """The ``bare`` rows (numbers read at home, written without a code) held back as ``region``'s: those valid
     there as written, when they are most of them; else None."""
     at = np.flatnonzero(bare)
-    values = np.asarray(
-        [FLOAT_TAIL.sub("", str(v)) for v in pc.take(raw, pa.array(at, pa.int64())).to_pylist()], object
-    )
+    # A float's .0 after the digits (7400123456.0: a British mobile, its 0 and the sheet's text lost to Excel): the
+    # number is the digits before it, as the import reads it (phone_forms.FLOAT_TAIL, column-wide)
+    taken = pc.take(raw, pa.array(at, pa.int64()))
+    values = np.asarray(pc.replace_substring_regex(taken, r"(\d)\.0+$", r"\1").to_pylist(), object)
     distinct = sorted(set(values.tolist()))
     # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
     dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
@@ -166,10 +166,6 @@ def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     if held.sum() < MOST * len(values):
         return None  # most of the numbers are not written as that country's: the sheet's numbers say it is home's
     return SheetCountry(region, at[held])
-
-
-"""A float's ``.0`` after the digits (``7400123456.0``: a British mobile, its 0 and the sheet's text lost to Excel):
-the number is the digits before it, as the import reads it."""
 
 
 def _coded_there(values: list[str], region: str) -> list[str]:
