@@ -20,12 +20,17 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
+def _path_text(value: object) -> str | None:
+    """``value`` as a path's text when it is one (``str``, ``bytes``, any ``os.PathLike``); else None."""
+    return os.fsdecode(value) if isinstance(value, str | bytes | os.PathLike) else None
+
+
 def source_path(path: object) -> Path:
     """The file to read, given as a path (``str``, ``pathlib.Path``, any ``os.PathLike``)."""
-    if isinstance(path, str | bytes | os.PathLike):
-        text = os.fsdecode(path)
-        if text.strip():
-            return Path(text)
+    given = _path_text(path)
+    if given is not None:
+        if given.strip():
+            return Path(given)
         raise SourceError("the file's path is empty: give the path of a lead file (CSV, XLSX, ...).")
     if hasattr(path, "to_csv"):
         hint = "write it to a file first (df.to_csv('leads.csv', index=False)) and give that path"
@@ -70,10 +75,10 @@ def ledger_file(ledger: object) -> Path | None:
 
     if isinstance(ledger, Ledger):
         return ledger.path
-    if isinstance(ledger, str | bytes | os.PathLike):
-        text = os.fsdecode(ledger)
-        if text.strip():
-            return Path(text)
+    given = _path_text(ledger)
+    if given is not None:
+        if given.strip():
+            return Path(given)
         raise LedgerError("the ledger's path is empty: give a ledger file's path, or ledger=None for no ledger.")
     raise LedgerError(f"ledger must be a ledger file's path (or None for no ledger), not a {_kind(ledger)}.")
 
