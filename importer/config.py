@@ -261,18 +261,18 @@ def parse_mapping(
     proc = process_id or _env_text(
         _as_written(raw.get("process_id"), texts.get("process_id")), "process_id", source, environ, unresolved
     )
-    fields = _specs(raw.get("fields"), "fields", source, allowed=FIELD_TARGETS)
+    fields = _specs(raw.get("fields"), "fields", source, allowed=FIELD_TARGETS, written=texts.get("fields"))
     if not any(spec.target in LEAD_FIELDS for spec in fields):
         raise ConfigError(
             f"{source}: 'fields' must map at least one lead field ({', '.join(LEAD_FIELDS)}) to a column."
         )
-    metadata = _specs(raw.get("metadata"), "metadata", source, allowed=None)
+    metadata = _specs(raw.get("metadata"), "metadata", source, allowed=None, written=texts.get("metadata"))
     constants = _constants(raw.get("constants"), source, texts.get("constants"))
     mapping = LeadMapping(
         source=source,
         project_id=proj,
         process_id=proc,
-        default_region=_region(raw.get("default_region"), source),
+        default_region=_region(_as_written(raw.get("default_region"), texts.get("default_region")), source),
         sheet=_optional_text(raw.get("sheet"), "sheet", source),
         header_row=_header_row(raw.get("header_row"), source),
         encoding=_encoding(raw.get("encoding"), source),
@@ -334,7 +334,10 @@ def _env_text(value: object, key: str, source: str, environ: MappingABC[str, str
     return expanded or None
 
 
-def _specs(value: object, key: str, source: str, *, allowed: tuple[str, ...] | None) -> tuple[ColumnSpec, ...]:
+def _specs(
+    value: object, key: str, source: str, *, allowed: tuple[str, ...] | None, written: object = None
+) -> tuple[ColumnSpec, ...]:
+    """``written``: the same dictionary with each scalar as the text written (a column named ``No`` or ``0123``)."""
     if value is None:
         return ()
     if not isinstance(value, dict):
@@ -348,21 +351,26 @@ def _specs(value: object, key: str, source: str, *, allowed: tuple[str, ...] | N
             raise ConfigError(
                 f"{source}: '{key}.{target}' is not a lead field.{tip} Lead fields: {', '.join(allowed)}."
             )
-        aliases, required = _aliases(entry, f"{key}.{target}", source)
+        texts = written.get(target) if isinstance(written, dict) else None
+        aliases, required = _aliases(entry, f"{key}.{target}", source, texts)
         named = target if allowed is not None else METADATA_PREFIX + target  # metadata.phone is not the phone
         specs.append(ColumnSpec(target=named, aliases=aliases, required=required))
     return tuple(specs)
 
 
-def _aliases(entry: object, where: str, source: str) -> tuple[tuple[str, ...], bool]:
+def _aliases(entry: object, where: str, source: str, written: object = None) -> tuple[tuple[str, ...], bool]:
     required = True
     if isinstance(entry, dict):
+        written = written.get("columns", written.get("column")) if isinstance(written, dict) else None
         unknown = set(entry) - {"columns", "column", "required"}
         if unknown:
             raise ConfigError(f"{source}: '{where}' has unknown keys {sorted(unknown)}; use 'columns' and 'required'.")
         required = _bool(entry.get("required", True), f"{where}.required", source)
         entry = entry.get("columns", entry.get("column"))
     items = entry if isinstance(entry, list) else [entry]
+    texts = written if isinstance(written, list) else [written]
+    if len(texts) == len(items):  # NO, Yes, 0123: the column's name as written, not as YAML reads it
+        items = [_as_written(item, text) for item, text in zip(items, texts, strict=True)]
     aliases = tuple(str(a).strip() for a in items if a is not None and str(a).strip())
     if not aliases or any(isinstance(a, (dict, list)) for a in items):
         raise ConfigError(f"{source}: '{where}' must name a column, or a list of column aliases.")

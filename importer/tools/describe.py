@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import functools
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -462,9 +463,17 @@ def value_kind(text: str) -> Kind:
         return "phone"
     if _NUMBER.fullmatch(text):
         return "number"
-    if len(text) <= 60 and len(text.split()) <= 5 and _NAME.fullmatch(text):
+    if len(text) <= 60 and len(text.split()) <= 5 and _NAME.fullmatch(without_marks(text)):
         return "name"
     return "text"
+
+
+def without_marks(text: str) -> str:
+    """``text`` without its combining marks: Devanagari's, Tamil's and Bengali's vowel signs are marks, not letters,
+    so ``राहुल`` would not read as one word (Latin letters come composed and lose nothing)."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if not unicodedata.category(ch).startswith("M"))
 
 
 def looks_like_phone(text: str) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importer.config import HEADER_KEY_CHARS, PHONE_COUNTRY_CODE
 from importer.normalize.countries import region_of_code
 from importer.normalize.phones import PLACEHOLDERS
-from importer.tools.describe import ColumnProfile, names_no_phone, value_kind
+from importer.tools.describe import ColumnProfile, names_no_phone, value_kind, without_marks
 from importer.tools.vocabulary import (
     BARE_NAMES,
     EMAIL_EXACT,
@@ -401,7 +401,7 @@ def person_name_share(cells: Sequence[str]) -> float:
 def _is_person(text: str) -> bool:
     if value_kind(text) != "name":
         return False
-    words = _NAME_TOKEN.findall(text)
+    words = _NAME_TOKEN.findall(without_marks(text))
     if any(header_key(w) in _COMPANY_MARKS for w in words):
         return False
     if len(words) == 1:  # 张伟, 김민준, 山田太郎: a whole name in a script written without spaces
@@ -414,7 +414,7 @@ def single_word_share(cells: Sequence[str]) -> float:
     filled = [c.strip() for c in cells if c.strip() and c.strip().casefold() not in PLACEHOLDERS]
     if not filled:
         return 0.0
-    return sum(1 for c in filled if len(_NAME_TOKEN.findall(c)) == 1 and " " not in c) / len(filled)
+    return sum(1 for c in filled if len(_NAME_TOKEN.findall(without_marks(c))) == 1 and " " not in c) / len(filled)
 
 
 def describes_something_else(header: str) -> bool:

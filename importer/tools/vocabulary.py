@@ -1,7 +1,8 @@
 """What lead-sheet headers are called, in the languages lead sheets come in.
 
 English, Hindi, Spanish, Portuguese, French, German, Italian, Dutch, Indonesian, Arabic, Russian,
-Chinese, Japanese and Korean headers for the lead's name, first and last name, phone, email, city,
+Chinese, Japanese, Korean, Turkish, Polish, Vietnamese, Thai, Nordic, Finnish, Czech, Romanian, Hungarian, Greek,
+Hebrew, Urdu, Bengali, Tamil and other Indian languages' headers for the lead's name, first and last name, phone, email, city,
 company and country, plus the CRM exports' own forms (vCard ``n_given``, Bitrix ``LAST_NAME``,
 Dolibarr ``Name* (s.nom)``). Headers are compared as :func:`header_key` makes them: case, spacing,
 punctuation and accents ignored (``Prénom`` is ``prenom``, ``Teléfono`` is ``telefono``).
@@ -60,6 +61,11 @@ PHONE_EXACT = _words(
     "मोबाइल नंबर", "फ़ोन नंबर", "फोन नंबर", "கைபேசி", "கைபேசி எண்", "தொலைபேசி", "தொலைபேசி எண்", "மொபைல்",
     "மொபைல் எண்", "cep telefonu", "telefon numarası", "cep no", "telefon komórkowy", "numer telefonu",  # noqa: RUF001 (Turkish's dotless i)
     "số điện thoại", "điện thoại", "sđt", "เบอร์โทร", "เบอร์โทรศัพท์", "โทรศัพท์", "เบอร์มือถือ",
+    "matkapuhelin", "puhelin", "puhelinnumero", "telefonszám", "mobilszám", "telefon mobil", "număr de telefon",
+    "mobilní telefon", "telefonní číslo", "موبائل", "موبائل نمبر", "فون نمبر", "মোবাইল", "মোবাইল নম্বর", "ফোন",
+    "ফোন নম্বর", "טלפון", "נייד", "טלפון נייד", "מספר טלפון", "τηλέφωνο", "κινητό", "κινητό τηλέφωνο", "मोबाईल",
+    "मोबाईल नंबर", "મોબાઇલ", "મોબાઇલ નંબર", "మొబైల్", "మొబైల్ నంబర్", "ಮೊಬೈಲ್", "ಮೊಬೈಲ್ ಸಂಖ್ಯೆ", "മൊബൈൽ",
+    "മൊബൈൽ നമ്പർ", "ਮੋਬਾਈਲ", "ਮੋਬਾਈਲ ਨੰਬਰ",
 )  # fmt: skip
 PHONE_WEAK = _words(
     "number cell tel tél ph whatsapp whatsappno whatsappnumber contactdetails contactinfo wa nowa sms"
@@ -72,12 +78,15 @@ PHONE_FRAGMENTS = (
     "mobile", "phone", "whatsapp", "contactno", "contactnum", "cellno", "telno", "telefon", "telefoon", "telepon",
     "celular", "cellulare", "movil", "handy", "mobiel", "mobil", "телефон", "мобильн", "هاتف", "جوال", "موبايل",
     "手机", "电话", "電話", "携帯", header_key("전화"), header_key("휴대폰"), header_key("핸드폰"),
-    header_key("मोबाइल"), header_key("கைபேசி"), header_key("தொலைபேசி"), header_key("மொபைல்"),
+    header_key("मोबाइल"), header_key("கைபேசி"), header_key("தொலைபேசி"), header_key("மொபைல்"), "puhelin",
+    header_key("موبائل"), header_key("মোবাইল"), header_key("טלפון"), header_key("נייד"), header_key("τηλέφωνο"),
+    header_key("κινητό"), header_key("मोबाईल"),
 )  # fmt: skip
 MOBILE_WORDS = (
     "mobile", "cellphone", "movil", "celular", "cellulare", "portable", "handy", "mobil", "mobiel", "ponsel",
     "handphone", "whatsapp", "мобильн", "сотов", "جوال", "موبايل", "手机", "携帯", header_key("휴대"),
-    header_key("핸드폰"), header_key("मोबाइल"), header_key("கைபேசி"), header_key("மொபைல்"),
+    header_key("핸드폰"), header_key("मोबाइल"), header_key("கைபேசி"), header_key("மொபைல்"), "matkapuhelin",
+    header_key("موبائل"), header_key("মোবাইল"), header_key("נייד"), header_key("κινητό"), header_key("मोबाईल"),
 )  # fmt: skip
 MOBILE_TOKENS = _words("mob cell gsm hp wa sms")
 """Words that make a phone column a mobile column (listed first among a lead's phones)."""
@@ -116,7 +125,9 @@ EMAIL_EXACT = _words(
     "correo electrónico", "correio eletrônico", "endereço de e-mail", "adresse e-mail", "adresse électronique",
     "e-mail-adresse", "e-mailadres", "posta elettronica", "indirizzo email", "alamat email", "электронная почта",
     "البريد الإلكتروني", "மின்னஞ்சல்", "மின்னஞ்சல் முகவரி", "e-posta", "e-posta adresi", "adres e-mail",
-    "địa chỉ email", "อีเมล",
+    "địa chỉ email", "อีเมล", "e-post", "e-postadress", "e-postadresse", "sähköposti", "sähköpostiosoite",
+    "e-mail cím", "adresa de email", "ای میل", "ای میل ایڈریس", "ইমেইল", "ই-মেইল", "דואר אלקטרוני", "אימייל",
+    "דוא״ל", "ηλεκτρονικό ταχυδρομείο", "διεύθυνση email",
 )  # fmt: skip
 EMAIL_WEAK = _words("mail")
 EMAIL_TOKENS = _words("email emails courriel correo почта")
@@ -134,23 +145,27 @@ FULL_NAME_EXACT = _words(
     "prénom et nom", "vollständiger name", "nome e cognome", "volledige naam", "nama lengkap", "полное имя",
     "имя и фамилия", "الاسم الكامل", "पूरा नाम", "ग्राहक का नाम", "ग्राहक नाम", "பெயர்", "முழு பெயர்",
     "வாடிக்கையாளர் பெயர்", "ad soyad", "adı soyadı", "ad soyadı", "isim soyisim", "müşteri adı", "isim",  # noqa: RUF001 (Turkish's dotless i)
-    "imię i nazwisko", "họ và tên", "họ tên", "ชื่อ-นามสกุล", "ชื่อ นามสกุล", "ชื่อ",
+    "imię i nazwisko", "họ và tên", "họ tên", "ชื่อ-นามสกุล", "ชื่อ นามสกุล", "ชื่อ", "namn", "navn", "nimi",
+    "fullständigt namn", "fulde navn", "fullt navn", "koko nimi", "jméno a příjmení", "celé jméno", "nume complet",
+    "név", "teljes név", "نام", "پورا نام", "নাম", "পুরো নাম", "שם", "שם מלא", "ονοματεπώνυμο", "όνομα", "नाव",
+    "पूर्ण नाव", "નામ", "పేరు", "ಹೆಸರು", "പേര്", "ਨਾਮ", "jméno", "nume", "прізвище та ім'я", "піб", "jina",
 )  # fmt: skip
 FIRST_NAME_EXACT = _words(
     "firstname fname givenname forename customerfirstname ngiven vorname prenom voornaam primeironome 名 "
     "ファーストネーム"
 ) | keys(
     "primer nombre", "nome próprio", "primeiro nome", "nama depan", "الاسم الأول", "पहला नाम", "given_name",
-    "imię",
+    "imię", "förnamn", "fornavn", "etunimi", "keresztnév", "utónév", "křestní jméno", "prenume", "ім'я",
 )  # fmt: skip
 LAST_NAME_EXACT = _words(
     "lastname lname surname familyname customerlastname nfamily nachname familienname apellido apellidos "
     "sobrenome apelido cognome achternaam фамилия 姓 姓氏 苗字 성 उपनाम"
 ) | keys(
     "nama belakang", "اسم العائلة", "الكنية", "अंतिम नाम", "family_name", "soyad", "soyadı", "soyisim",  # noqa: RUF001 (Turkish's dotless i)
-    "nazwisko", "นามสกุล",
+    "nazwisko", "นามสกุล", "nom de famille", "efternamn", "etternavn", "efternavn", "sukunimi", "vezetéknév",
+    "családi név", "příjmení", "nume de familie", "прізвище", "επώνυμο", "שם משפחה",
 )  # fmt: skip
-BARE_NAMES = _words("name nombre nome nom naam nama имя 이름 名前 nfn isim ชื่อ")
+BARE_NAMES = _words("name nombre nome nom naam nama имя 이름 名前 nfn isim ชื่อ namn navn nimi név jméno nume όνομα")
 """Headers that mean the whole name alone, but the given or family name beside the other one
 (``Nombre``/``Apellido``, ``Nom``/``Prénom``, Bitrix ``NAME``/``LAST_NAME``): the cells decide."""
 
