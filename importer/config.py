@@ -273,7 +273,7 @@ def parse_mapping(
         project_id=proj,
         process_id=proc,
         default_region=_region(_as_written(raw.get("default_region"), texts.get("default_region")), source),
-        sheet=_optional_text(raw.get("sheet"), "sheet", source),
+        sheet=_optional_text(_as_written(raw.get("sheet"), texts.get("sheet")), "sheet", source),
         header_row=_header_row(raw.get("header_row"), source),
         encoding=_encoding(raw.get("encoding"), source),
         init=_bool(raw.get("init", True), "init", source),

@@ -129,3 +129,27 @@ def test_a_mapping_written_by_hand_for_norway_and_a_column_named_no(run_cli: Any
     result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
     assert result.exit_code == 0, result.output + result.stderr
     assert [(r["status"], r["phone_e164"]) for r in result.report] == [("valid", "+4791234560")]
+
+
+def test_a_sheet_named_2024_or_no_in_the_mapping_is_that_sheet(run_cli: Any, tmp_path: Path) -> None:
+    """``sheet: 2024.10`` and ``sheet: No`` name the workbook's sheets as written, not the number 2024.1 or false."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Other"  # type: ignore[union-attr]
+    for title, phone in (("2024.10", "98450 12340"), ("No", "98450 12341")):
+        sheet = workbook.create_sheet(title)
+        sheet.append(["Name", "Mobile"])
+        sheet.append([f"Lead {title}", phone])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    for title, e164 in (("2024.10", "+919845012340"), ("No", "+919845012341")):
+        mapping = tmp_path / "m.yaml"
+        mapping.write_text(
+            "project_id: 507f1f77bcf86cd799439011\nprocess_id: 507f1f77bcf86cd799439012\ndefault_region: IN\n"
+            f"sheet: {title}\nfields:\n  name: Name\n  phone: Mobile\n",
+            encoding="utf-8",
+        )
+        result = run_cli("validate", str(path), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+        assert result.exit_code == 0, result.output + result.stderr
+        assert [r["phone_e164"] for r in result.report] == [e164]
