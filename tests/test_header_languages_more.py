@@ -81,6 +81,18 @@ from tests.test_home_writings import _sheet, _suggest
             {"name: Ονοματεπώνυμο", "phone: Κινητό τηλέφωνο", "email: Email"},
             ["+306941234560", "+306941234561"],
         ),
+        (  # Mexican: the given names beside the father's and the mother's surname
+            ["Nombre(s)", "Apellido Paterno", "Apellido Materno", "Teléfono Celular", "Correo"],
+            [["Juan", "Pérez", "López", "55 1234 5670", "juan@ejemplo.mx"], ["Ana", "Ruiz", "Gil", "55 1234 5671", "ana@ejemplo.mx"]],
+            {"firstName: Nombre(s)", "lastName: Apellido Paterno", "phone: Teléfono Celular", "email: Correo"},
+            ["+525512345670", "+525512345671"],
+        ),
+        (  # Persian: نام beside نام خانوادگی (the family name)
+            ["نام", "نام خانوادگی", "شماره موبایل", "ایمیل"],
+            [["علی", "رضایی", "0912 123 4560", "ali@example.ir"], ["مریم", "احمدی", "0912 123 4561", "maryam@example.ir"]],
+            {"firstName: نام", "lastName: نام خانوادگی", "phone: شماره موبایل", "email: ایمیل"},
+            ["+989121234560", "+989121234561"],
+        ),
         (  # Marathi, names with vowel signs
             ["नाव", "मोबाईल नंबर", "ईमेल"],
             [["राहुल पाटील", "98450 12340", "rahul@example.in"], ["स्नेहा जोशी", "98450 12341", "sneha@example.in"]],

@@ -139,7 +139,7 @@ FULL_NAME_EXACT = _words(
     "candidatename studentname applicantname visitorname personname prospectname buyername nameofcustomer "
     "sendername callername enquirername inquirername requestername membername participantname attendeename "
     "guestname patientname parentname whatsyourname yourname yourfullname nameoftheperson displayname fn nfn "
-    "nominativo nombre nome nom naam nama имя фио اسم الاسم 姓名 名字 联系人 客户姓名 氏名 名前 お名前 이름 성명 성함 नाम"
+    "nominativo nombre nombres nome nom naam nama имя фио اسم الاسم 姓名 名字 联系人 客户姓名 氏名 名前 お名前 이름 성명 성함 नाम"
 ) | keys(
     "nombre completo", "nombre y apellido", "nombre y apellidos", "nome completo", "nom complet", "nom et prénom",
     "prénom et nom", "vollständiger name", "nome e cognome", "volledige naam", "nama lengkap", "полное имя",
@@ -163,9 +163,12 @@ LAST_NAME_EXACT = _words(
 ) | keys(
     "nama belakang", "اسم العائلة", "الكنية", "अंतिम नाम", "family_name", "soyad", "soyadı", "soyisim",  # noqa: RUF001 (Turkish's dotless i)
     "nazwisko", "นามสกุล", "nom de famille", "efternamn", "etternavn", "efternavn", "sukunimi", "vezetéknév",
-    "családi név", "příjmení", "nume de familie", "прізвище", "επώνυμο", "שם משפחה",
+    "családi név", "příjmení", "nume de familie", "прізвище", "επώνυμο", "שם משפחה", "apellido paterno",
+    "primer apellido", "نام خانوادگی",
 )  # fmt: skip
-BARE_NAMES = _words("name nombre nome nom naam nama имя 이름 名前 nfn isim ชื่อ namn navn nimi név jméno nume όνομα")
+BARE_NAMES = _words(
+    "name nombre nombres nome nom naam nama имя 이름 名前 nfn isim ชื่อ namn navn nimi név jméno nume όνομα نام"
+)
 """Headers that mean the whole name alone, but the given or family name beside the other one
 (``Nombre``/``Apellido``, ``Nom``/``Prénom``, Bitrix ``NAME``/``LAST_NAME``): the cells decide."""
 
