@@ -165,3 +165,18 @@ def test_a_sheet_named_2024_or_no_in_the_mapping_is_that_sheet(run_cli: Any, tmp
         result = run_cli("validate", str(path), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
         assert result.exit_code == 0, result.output + result.stderr
         assert [r["phone_e164"] for r in result.report] == [e164]
+
+
+@pytest.mark.parametrize("digits", ["0912123456{i}", "۰۹۱۲۱۲۳۴۵۶{i}"])  # Persian digits, as typed in Iran
+def test_persian_headers_settle_numbers_that_read_alike_in_iran_and_india(
+    run_cli: Any, tmp_path: Path, digits: str
+) -> None:
+    """0912 123 4560 is as valid an Indian number as an Iranian mobile; Persian headers leave only Iran, while
+    English headers leave the sheet without a default_region."""
+    rows = [[name, digits.format(i=i)] for i, name in enumerate(["علی", "مریم", "رضا"])]
+    text, report = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["نام", "شماره موبایل"], rows))
+    assert "default_region: IR" in {line.strip() for line in text.splitlines()}, text
+    assert "Persian" in text
+    assert [(r["status"], r["phone_e164"]) for r in report] == [("valid", f"+98912123456{i}") for i in range(3)]
+    text, _ = _suggest(run_cli, tmp_path, _sheet(tmp_path, ["Name", "Mobile"], rows, name="english.csv"))
+    assert "default_region: IR" not in {line.strip() for line in text.splitlines()}

@@ -407,6 +407,18 @@ LANGUAGE_WORDS: dict[str, frozenset[str]] = {
     "tr": _words("soyad soyadı soyisim cep eposta şehir şirket"),  # noqa: RUF001 (Turkish's dotless i)
     "vi": _words("họ tên điện thoại thành phố công ty") | keys("số điện thoại", "họ và tên"),
     "th": _words("ชื่อ นามสกุล เบอร์โทร โทรศัพท์ อีเมล") | keys("เบอร์โทรศัพท์", "เบอร์มือถือ"),
+    "sv": _words("förnamn efternamn mobilnummer epost epostadress ort namn"),
+    "nb": _words("fornavn etternavn epost navn") | keys("fullt navn"),
+    "da": _words("fornavn efternavn epost navn") | keys("fulde navn"),
+    "fi": _words("etunimi sukunimi matkapuhelin puhelin puhelinnumero sähköposti nimi kaupunki"),
+    "cs": _words("jméno příjmení telefonní město"),
+    "ro": _words("nume prenume oraș") | keys("număr de telefon", "nume de familie"),
+    "hu": _words("vezetéknév keresztnév telefonszám név város"),
+    "el": _words("όνομα επώνυμο ονοματεπώνυμο τηλέφωνο κινητό πόλη"),
+    "he": _words("שם טלפון נייד עיר") | keys("שם מלא", "שם משפחה", "דואר אלקטרוני"),
+    "fa": _words("نام شماره موبایل ایمیل") | keys("نام خانوادگی", "شماره موبایل", "شماره تلفن"),
+    "ur": _words("موبائل نمبر شہر") | keys("ای میل", "موبائل نمبر", "پورا نام"),
+    "bn": _words("নাম মোবাইল ফোন ইমেইল শহর") | keys("মোবাইল নম্বর", "পুরো নাম"),
 }
 """Header words of the vocabulary above that only some languages write (English ones and words English shares,
 ``portable``, ``land``, ``handy``, are left out): the language a sheet's headers are in, without accents."""
