@@ -32,7 +32,7 @@ from importer.read.workbook import (
     sheet_hidden_cells,
     sheet_rows,
 )
-from importer.read.xlsx_cells import apply_formulas, apply_shown
+from importer.read.xlsx_cells import apply_formulas, apply_shown, is_whole
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -258,9 +258,8 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
         apply_shown(rows, cells, keep=lambda value: lossy_phone_text(value) is not None)
         # a header row asked for is the chosen sheet's (the others keep theirs, as they are only offered)
         asked = header_row if sheet is not None else None
-        tables.append(
-            _inspect_rows(name, rows, sample_rows, merged_ranges(workbook, name), asked, f"{p} [sheet {name!r}]")
-        )
+        where = f"{p} [sheet {name!r}]"
+        tables.append(_inspect_rows(name, rows, sample_rows, merged_ranges(workbook, name), asked, where, cells.padded))
     return FileInspection(str(p), "workbook", None, None, names, tuple(tables))
 
 
@@ -271,8 +270,10 @@ def _inspect_rows(
     merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
     header_row: int | None = None,
     where: str = "",
+    padded: Mapping[tuple[int, int], str] | None = None,
 ) -> TableInspection:
-    """One sheet's header row (``header_row`` when given) and column profiles."""
+    """One sheet's header row (``header_row`` when given) and column profiles (``padded``: whole numbers the
+    sheet shows with leading zeros, as shown, by 0-based row and column)."""
     preview = [[cell_text(c) for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
     index = _header_index(preview, header_row, where or name)
     if index is not None:
@@ -281,7 +282,29 @@ def _inspect_rows(
     if index is not None:
         width = max(len(r) for r in rows)
         columns = column_texts(rows, index + 1, width)
+        _show_padded(columns, rows, index + 1, padded or {}, preview[index])
     return _table(name, preview, index, columns, sample_rows)
+
+
+def _show_padded(
+    columns: list[list[str]],
+    rows: list[list[object]],
+    start: int,
+    padded: Mapping[tuple[int, int], str],
+    header: list[str],
+) -> None:
+    """Zero-padded ids (``00123``) as the import reads them, not as the digits calamine gives (``123``): in every
+    column but a phone's (the import reads a mapped phone from its digits, whatever zeros its format shows)."""
+    by_column: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), text in padded.items():
+        if r >= start and c < len(columns) and r < len(rows) and c < len(rows[r]) and is_whole(rows[r][c]):
+            by_column.setdefault(c, []).append((r - start, text))
+    for c, cells in by_column.items():
+        label = header[c].strip() if c < len(header) else ""
+        if profile_column(c, label, columns[c], 0).kind == "phone":
+            continue
+        for r, text in cells:
+            columns[c][r] = text
 
 
 def _table(
