@@ -8,8 +8,8 @@ rows, and whole numbers as their number format shows them (``000123``, ``+44 740
 
 The XML is searched as bytes, each part first spelled as Excel spells it (:func:`_unprefixed`: a part written with
 namespace prefixes, ``<x:row>``, as the Open XML SDK writes it, reads as ``<row>``); the parts are found through the
-package's relationships. An ODS's and an XLS's share of this comes from :mod:`importer.read.ods_rows` and
-:mod:`importer.read.xls_rows`.
+package's relationships. An ODS's, an XLS's and an XLSB's share of this comes from :mod:`importer.read.ods_rows`,
+:mod:`importer.read.xls_rows` and :mod:`importer.read.xlsb_rows`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from importer.read.formulas import literal_value
 from importer.read.number_formats import Sections, digits_template, shown_number
 from importer.read.ods_rows import ods_cells
 from importer.read.xls_rows import xls_hidden_rows
+from importer.read.xlsb_rows import xlsb_hidden_rows
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
@@ -77,6 +78,8 @@ def hidden_cells(path: Path, sheet: str, *, rows: bool = True) -> HiddenCells:
             if "content.xml" in archive.NameToInfo and "[Content_Types].xml" not in archive.NameToInfo:  # an ODS
                 ods = ods_cells(archive, sheet)
                 return HiddenCells(padded=ods.padded, shown=ods.shown, hidden_rows=ods.hidden_rows)
+            if "xl/workbook.bin" in archive.NameToInfo:  # an XLSB
+                return HiddenCells(hidden_rows=xlsb_hidden_rows(archive, sheet))
             member = _sheet_member(archive, sheet)
             if member is None:
                 return found

@@ -1,0 +1,101 @@
+"""An Excel binary workbook's (.xlsb) hidden rows are named in the summary, as an XLSX's, XLS's and ODS's are: read
+from the sheet's own row records, never another sheet's, never bytes that only look like a row record."""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from importer.read.xlsb_rows import xlsb_hidden_rows
+from tests.sandbox_util import good_phones
+
+MAPPING = "project_id: p\nprocess_id: q\ndefault_region: IN\nfields:\n  name: Name\n  phone: Mobile No.\n"
+
+
+def _record(kind: int, data: bytes = b"") -> bytes:
+    """A BIFF12 record: its type and length 7 bits a byte, the high bit saying another byte follows."""
+    head = bytes([kind]) if kind < 0x80 else bytes([(kind & 0x7F) | 0x80, kind >> 7])
+    length, size = len(data), b""
+    while True:
+        byte, length = length & 0x7F, length >> 7
+        size += bytes([byte | (0x80 if length else 0)])
+        if not length:
+            break
+    return head + size + data
+
+
+def _text(value: str) -> bytes:
+    return struct.pack("<I", len(value)) + value.encode("utf-16-le")
+
+
+def _sheet(rows: list[list[str]], hidden: set[int]) -> bytes:
+    """A sheet part: each row's header (hidden ones flagged fDyZero, one column span as Excel writes) and its
+    cells as inline strings."""
+    width = max(len(r) for r in rows)
+    out = [_record(0x81), _record(0x94, struct.pack("<IIII", 0, len(rows) - 1, 0, width - 1)), _record(0x91)]
+    for r, row in enumerate(rows):
+        flags = 0x10 if r in hidden else 0
+        out.append(_record(0x00, struct.pack("<IIHBBBI", r, 0, 300, 0, flags, 0, 1) + struct.pack("<II", 0, width)))
+        for c, value in enumerate(row):
+            out.append(_record(0x06, struct.pack("<II", c, 0) + _text(value)))
+    out += [_record(0x92), _record(0x82)]
+    return b"".join(out)
+
+
+def write_xlsb(path: Path, sheets: dict[str, tuple[list[list[str]], set[int]]]) -> Path:
+    """A workbook of inline-string sheets, rows hidden as given, in Excel's binary format."""
+    book = [_record(0x83)]
+    rels = []
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i, (name, (rows, hidden)) in enumerate(sheets.items(), start=1):
+            book.append(_record(0x9C, struct.pack("<II", 0, i) + _text(f"rId{i}") + _text(name)))
+            rels.append(
+                f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                f'worksheet" Target="worksheets/sheet{i}.bin"/>'
+            )
+            archive.writestr(f"xl/worksheets/sheet{i}.bin", _sheet(rows, hidden))
+        book += [_record(0x90), _record(0x9D, b"\0" * 26), _record(0x84)]
+        archive.writestr("xl/workbook.bin", b"".join(book))
+        archive.writestr(
+            "xl/_rels/workbook.bin.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships">{"".join(rels)}</Relationships>',
+        )
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.'
+            'main"/></Types>',
+        )
+    return path
+
+
+def _leads(count: int, seed: int) -> list[list[str]]:
+    return [["Name", "Mobile No."], *([f"Lead {i}", p] for i, p in enumerate(good_phones(count, seed=seed)))]
+
+
+def test_rows_hidden_in_an_xlsb_are_named_in_the_summary(tmp_path: Path, run_cli: Any) -> None:
+    """The rows a filter hides in the sheet read are read like the others and named; another tab's are not."""
+    path = write_xlsb(
+        tmp_path / "filtered.xlsb", {"Leads": (_leads(6, 901), {2, 5}), "Old": (_leads(4, 902), {1, 2, 3})}
+    )
+    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
+    result = run_cli("validate", str(path), "--mapping", str(tmp_path / "m.yaml"), "--no-ledger")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "6 data rows" in result.output
+    assert "2 row(s) are hidden in Excel (filtered out or hidden by hand: rows 3, 6)" in result.output
+
+
+def test_xlsb_hidden_rows_by_sheet_and_lookalike_bytes(tmp_path: Path) -> None:
+    """Each sheet's own rows; a cell whose text holds a hidden row record's bytes hides nothing."""
+    # type 0, length 25 (one column span), fDyZero 11 bytes on, then a count of one span: as a cell's UTF-16 text
+    shaped = b"\x00\x19" + b"\x00" * 11 + b"\x10\x00" + struct.pack("<I", 1) + b"\x00"
+    rows = [*_leads(3, 903), ["Note", shaped.decode("utf-16-le")]]
+    path = write_xlsb(tmp_path / "two.xlsb", {"A": (rows, set()), "Б": (_leads(3, 904), {0, 3})})
+    with zipfile.ZipFile(path) as archive:
+        assert shaped in archive.read("xl/worksheets/sheet1.bin")
+        assert xlsb_hidden_rows(archive, "A") == []
+        assert xlsb_hidden_rows(archive, "Б") == [0, 3]
+        assert xlsb_hidden_rows(archive, "Missing") == []
