@@ -30,21 +30,22 @@ def _text(value: str) -> bytes:
     return struct.pack("<I", len(value)) + value.encode("utf-16-le")
 
 
-def _sheet(rows: list[list[str]], hidden: set[int]) -> bytes:
-    """A sheet part: each row's header (hidden ones flagged fDyZero, one column span as Excel writes) and its
-    cells as inline strings."""
+def _sheet(rows: list[list[str]], hidden: set[int], spans: int = 1) -> bytes:
+    """A sheet part: each row's header (hidden ones flagged fDyZero; ``spans`` column spans, one as Excel writes for
+    a row of fewer than 1,024 columns) and its cells as inline strings."""
     width = max(len(r) for r in rows)
     out = [_record(0x81), _record(0x94, struct.pack("<IIII", 0, len(rows) - 1, 0, width - 1)), _record(0x91)]
     for r, row in enumerate(rows):
         flags = 0x10 if r in hidden else 0
-        out.append(_record(0x00, struct.pack("<IIHBBBI", r, 0, 300, 0, flags, 0, 1) + struct.pack("<II", 0, width)))
+        head = struct.pack("<IIHBBBI", r, 0, 300, 0, flags, 0, spans)
+        out.append(_record(0x00, head + struct.pack("<II", 0, width) * spans))
         for c, value in enumerate(row):
             out.append(_record(0x06, struct.pack("<II", c, 0) + _text(value)))
     out += [_record(0x92), _record(0x82)]
     return b"".join(out)
 
 
-def write_xlsb(path: Path, sheets: dict[str, tuple[list[list[str]], set[int]]]) -> Path:
+def write_xlsb(path: Path, sheets: dict[str, tuple[list[list[str]], set[int]]], *, spans: int = 1) -> Path:
     """A workbook of inline-string sheets, rows hidden as given, in Excel's binary format."""
     book = [_record(0x83)]
     rels = []
@@ -55,7 +56,7 @@ def write_xlsb(path: Path, sheets: dict[str, tuple[list[list[str]], set[int]]]) 
                 f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
                 f'worksheet" Target="worksheets/sheet{i}.bin"/>'
             )
-            archive.writestr(f"xl/worksheets/sheet{i}.bin", _sheet(rows, hidden))
+            archive.writestr(f"xl/worksheets/sheet{i}.bin", _sheet(rows, hidden, spans))
         book += [_record(0x90), _record(0x9D, b"\0" * 26), _record(0x84)]
         archive.writestr("xl/workbook.bin", b"".join(book))
         archive.writestr(
@@ -99,3 +100,10 @@ def test_xlsb_hidden_rows_by_sheet_and_lookalike_bytes(tmp_path: Path) -> None:
         assert xlsb_hidden_rows(archive, "A") == []
         assert xlsb_hidden_rows(archive, "Б") == [0, 3]
         assert xlsb_hidden_rows(archive, "Missing") == []
+
+
+def test_xlsb_rows_of_many_column_spans_are_read(tmp_path: Path) -> None:
+    """A row record as long as a row of 16 column spans writes (a length of two bytes) is read like a short one."""
+    path = write_xlsb(tmp_path / "wide.xlsb", {"A": (_leads(4, 905), {1, 4})}, spans=16)
+    with zipfile.ZipFile(path) as archive:
+        assert xlsb_hidden_rows(archive, "A") == [1, 4]

@@ -22,15 +22,17 @@ _ROW_FIXED = 17
 """A row record's bytes before its column spans (8 bytes each)."""
 _MAX_SPANS = 16
 _CANDIDATE = re.compile(
-    rb"\x00(["
+    rb"\x00(?:["
     + b"".join(re.escape(bytes([_ROW_FIXED + 8 * n])) for n in range(14))
-    + rb"]).{11}["
+    + rb"]|["
+    + b"".join(re.escape(bytes([(_ROW_FIXED + 8 * n) & 0x7F | 0x80])) for n in range(14, _MAX_SPANS + 1))
+    + rb"]\x01).{11}["
     + b"".join(re.escape(bytes([b])) for b in range(256) if b & _HIDDEN)
     + rb"]",
     re.DOTALL,
 )
-"""What a row record hiding its row may look like: type 0, a one-byte length of 17 plus 8 per column span, and 11
-bytes on, the flags with ``fDyZero`` set."""
+"""What a row record hiding its row may look like: type 0, a length of 17 plus 8 per column span (one byte, or two
+from 14 spans on), and 11 bytes into its data, the flags with ``fDyZero`` set."""
 _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _ATTRIBUTE = re.compile(rb'\b(Id|Target)\s*=\s*"([^"]*)"')
 
@@ -51,10 +53,13 @@ def xlsb_hidden_rows(archive: zipfile.ZipFile, sheet: str) -> list[int]:
 
 def _row_shaped(data: bytes, at: int) -> bool:
     """Whether the bytes at ``at`` have a row record's shape: its length matches its count of column spans."""
-    if at + 2 + _ROW_FIXED > len(data):
+    length, start = data[at + 1], at + 2
+    if length & 0x80:
+        length, start = (length & 0x7F) | (data[at + 2] << 7), at + 3
+    if start + _ROW_FIXED > len(data):
         return False
-    spans: int = struct.unpack_from("<I", data, at + 2 + 13)[0]
-    return spans <= _MAX_SPANS and data[at + 1] == _ROW_FIXED + 8 * spans
+    spans: int = struct.unpack_from("<I", data, start + 13)[0]
+    return spans <= _MAX_SPANS and length == _ROW_FIXED + 8 * spans
 
 
 def _records(data: bytes) -> list[tuple[int, int, int]]:
