@@ -3,6 +3,7 @@ default namespace): a prefix is only a name for its namespace, and such files ar
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -24,35 +25,42 @@ def _leads(tmp_path: Path, phones: list[str], *, prefix: str) -> Path:
     )
 
 
-def _default_namespace(path: Path) -> Path:
-    """The same file with its table elements in the default namespace (``<table-row>``), attributes still prefixed."""
+def _default_namespace(path: Path, *, all_prefixes: bool = False) -> Path:
+    """The same file with its table elements in the default namespace (``<table-row>``), attributes still prefixed;
+    ``all_prefixes``: instead, the office and text namespaces also named otherwise (``o:value-type``, ``tx:p``)."""
     with zipfile.ZipFile(path) as archive:
         parts = {info.filename: archive.read(info) for info in archive.infolist()}
     content = parts["content.xml"].decode()
-    content = content.replace("<t:", "<").replace("</t:", "</")
-    content = content.replace("xmlns:t=", 'xmlns="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:t=')
+    if all_prefixes:
+        for usual, other in (("office", "o"), ("text", "tx")):
+            content = re.sub(rf"(?<=[<\s/]){usual}:", f"{other}:", content).replace(
+                f"xmlns:{usual}=", f"xmlns:{other}="
+            )
+    else:
+        content = content.replace("<t:", "<").replace("</t:", "</")
+        content = content.replace("xmlns:t=", 'xmlns="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:t=')
     parts["content.xml"] = content.encode()
-    out = path.with_name("default_ns.ods")
+    out = path.with_name("other_ns.ods")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
     return out
 
 
-@pytest.mark.parametrize("default", [False, True], ids=["prefix-t", "default-namespace"])
+@pytest.mark.parametrize("default", ["", "default", "all"], ids=["prefix-t", "default-namespace", "every-prefix"])
 def test_an_ods_with_other_namespace_prefixes_is_imported(
     tmp_path: Path,
     sandbox: Sandbox,
     mapping_file: Callable[..., Path],
     run_cli: Callable[..., CliRun],
-    default: bool,
+    default: str,
 ) -> None:
     """Every lead of an ODS written with ``t:`` for ``table:`` (or a default namespace) goes in with its number,
     and its filtered-out row is named, as in LibreOffice's own spelling."""
     phones = good_phones(3, seed=505)
     path = _leads(tmp_path, phones, prefix="t")
     if default:
-        path = _default_namespace(path)
+        path = _default_namespace(path, all_prefixes=default == "all")
     env = run_env(sandbox.base_url, tmp_path / "ledger.sqlite3")
     result = run_cli(
         "run", str(path), "--mapping", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r.csv"), env=env
