@@ -60,9 +60,10 @@ def test_inspect_shows_zero_padded_ids_as_the_import_reads_them(
 
 
 def test_the_upload_page_shows_zero_padded_ids_as_the_import_reads_them(tmp_path: Path) -> None:
-    """The columns page's samples of an uploaded workbook show 00123, not 123."""
+    """The sheet and columns pages' samples of an uploaded workbook show 00123, not 123."""
     path = _sheet(tmp_path / "padded.xlsx", good_phones(3, seed=708))
     page = Page(tmp_path)
     upload = page.upload(path)
-    html = page.get(f"/u/{upload.id}/columns").text
-    assert "00123" in html and "040001" in html
+    for step in ("sheet", "columns"):
+        html = page.get(f"/u/{upload.id}/{step}").text
+        assert "00123" in html and "040001" in html, step
