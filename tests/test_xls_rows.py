@@ -3,6 +3,7 @@ of the sheet read, at any depth of a large sheet, never another sheet's, never b
 
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ from typing import Any
 import xlwt
 
 from importer.read.ole import check_compound_file, read_stream
-from importer.read.xls_rows import xls_hidden_rows
-from tests.sandbox_util import good_phones
+from importer.read.xls_rows import xls_cells, xls_hidden_rows
+from importer.sandbox.server import Sandbox
+from tests.conftest import PROCESS, PROJECT
+from tests.sandbox_util import good_phones, run_env
 
 MAPPING = "project_id: p\nprocess_id: q\ndefault_region: IN\nfields:\n  name: Name\n  phone: Mobile No.\n"
 
@@ -111,3 +114,51 @@ def test_a_small_xls_in_the_mini_stream_and_a_damaged_one(tmp_path: Path) -> Non
     broken = tmp_path / "broken.xls"
     broken.write_bytes(path.read_bytes()[:600])
     assert xls_hidden_rows(broken, "L") == []
+
+
+def _formatted_book(path: Path, phones: list[str]) -> Path:
+    """Lead IDs typed as numbers formatted 00000, mobiles as numbers formatted "+44 "0000 000000."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    padded, coded = xlwt.easyxf(num_format_str="00000"), xlwt.easyxf(num_format_str='"+44 "0000 000000')
+    for c, header in enumerate(["Lead ID", "Name", "Mobile No."]):
+        sheet.write(0, c, header)
+    for i, phone in enumerate(phones, start=1):
+        sheet.write(i, 0, 122 + i, padded)
+        sheet.write(i, 1, f"Lead {i}")
+        sheet.write(i, 2, int(phone), coded)
+    book.save(str(path))
+    return path
+
+
+def test_an_xls_reads_numbers_as_their_formats_show_them(tmp_path: Path, run_cli: Any, sandbox: Sandbox) -> None:
+    """An .xls Lead ID formatted 00000 goes in as 00123 (as the same sheet saved as .xlsx does, so the lead is one
+    lead whichever file brings it), and a UK mobile whose +44 is only in its format keeps it, in an Indian sheet."""
+    path = _formatted_book(tmp_path / "formatted.xls", ["7400123456", "7400123457"])
+    mapping = tmp_path / "m.yaml"
+    text = MAPPING.replace("project_id: p\nprocess_id: q", f"project_id: {PROJECT}\nprocess_id: {PROCESS}")
+    mapping.write_text(text + "  referenceId: Lead ID\n", encoding="utf-8")
+    env = run_env(sandbox.base_url, tmp_path / "ledger.sqlite3")
+    result = run_cli("run", str(path), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"), env=env)
+    assert result.exit_code == 0, result.output + result.stderr
+    stored = {str(lead["referenceId"]): lead["phone"] for lead in sandbox.leads()}
+    assert stored == {"00123": "+447400123456", "00124": "+447400123457"}
+    shown = run_cli("inspect", str(path))
+    assert "00123, 00124" in shown.output and "+44 7400 123456" in shown.output
+
+
+def test_numbers_of_a_mulrk_record_read_as_shown(tmp_path: Path) -> None:
+    """Excel writes a row's run of small numbers as one MULRK record: each of its cells reads as its format shows."""
+    path = _formatted_book(tmp_path / "small.xls", ["7400123456"])
+    stream = read_stream(path, ("Workbook",))
+    assert stream is not None
+    rk = re.search(rb"\x7e\x02\x0a\x00\x01\x00\x00\x00(..)(....)", stream, re.DOTALL)  # A2: 123, padded format
+    assert rk is not None
+    xf, value = rk.group(1), rk.group(2)
+    seven = struct.pack("<I", (7 << 2) | 2)  # an RK integer
+    mulrk = b"\xbd\x00\x12\x00\x01\x00\x00\x00" + xf + value + xf + seven + b"\x01\x00"  # A2 and B2
+    changed = (stream[: rk.start()] + mulrk + stream[rk.end() :])[:4032]
+    assert changed.rstrip(b"\0").endswith(b"\x0a")  # the EOF record closing the sheet is kept
+    cells = xls_cells(_in_mini_stream(changed, tmp_path / "mulrk.xls"), "Leads")
+    assert cells.padded[(1, 0)] == "00123" and cells.padded[(1, 1)] == "00007"
+    assert cells.shown[(1, 2)] == "+44 7400 123456"

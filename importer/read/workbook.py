@@ -89,14 +89,14 @@ def _encrypted(path: Path) -> bool:
     return "EncryptedPackage" in names or "EncryptionInfo" in names
 
 
-def sheet_hidden_cells(workbook: Workbook, path: Path, name: str, *, rows: bool = True) -> HiddenCells:
+def sheet_hidden_cells(workbook: Workbook, path: Path, name: str) -> HiddenCells:
     """What the workbook reader does not give of a sheet (hidden rows, error cells, formulas without a result, ids
-    padded with zeros): from the XML of an XLSX or ODS, from the parsed sheet of an XML Spreadsheet (``rows``:
-    False where its hidden rows are not wanted, which an XLS gives only by a second reading)."""
+    padded with zeros): from the XML of an XLSX or ODS, the records of an XLS or XLSB, the parsed sheet of an XML
+    Spreadsheet."""
     if isinstance(workbook, XmlWorkbook):
         sheet = workbook.get_sheet_by_name(name)
         return HiddenCells(hidden_rows=list(sheet.hidden_rows), padded=dict(sheet.padded), shown=dict(sheet.shown))
-    return hidden_cells(path, name, rows=rows)
+    return hidden_cells(path, name)
 
 
 def sheets_by_preference(workbook: Workbook) -> list[str]:

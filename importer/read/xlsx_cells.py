@@ -26,7 +26,7 @@ from typing import IO, NamedTuple
 from importer.read.formulas import literal_value
 from importer.read.number_formats import Sections, digits_template, shown_number
 from importer.read.ods_rows import ods_cells
-from importer.read.xls_rows import xls_hidden_rows
+from importer.read.xls_rows import xls_cells
 from importer.read.xlsb_rows import xlsb_hidden_rows
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
@@ -66,13 +66,14 @@ class HiddenCells:
     literals computed (``="9876543210"``), else empty."""
 
 
-def hidden_cells(path: Path, sheet: str, *, rows: bool = True) -> HiddenCells:
+def hidden_cells(path: Path, sheet: str) -> HiddenCells:
     """Error cells, hidden rows, numbers shown otherwise than their digits and formulas without a stored result in
-    ``sheet`` of an XLSX/XLSM file (an ODS's hidden rows and numbers so shown; an XLS's hidden rows, unless ``rows``
-    is False: they take a reading of the whole sheet; nothing for others)."""
+    ``sheet`` of an XLSX/XLSM file (an ODS's and an XLS's hidden rows and numbers so shown; an XLSB's hidden rows;
+    nothing for others)."""
     found = HiddenCells()
     if _is_xls(path):
-        return HiddenCells(hidden_rows=xls_hidden_rows(path, sheet)) if rows else found
+        xls = xls_cells(path, sheet)
+        return HiddenCells(hidden_rows=xls.hidden_rows, padded=xls.padded, shown=xls.shown)
     try:
         with zipfile.ZipFile(path) as archive:
             if "content.xml" in archive.NameToInfo and "[Content_Types].xml" not in archive.NameToInfo:  # an ODS
@@ -185,13 +186,29 @@ def apply_shown(
     """Put :attr:`HiddenCells.shown` into ``rows`` from row ``start`` on, where the cell still holds its number (and
     ``keep`` does not keep it a number)."""
     for (r, c), text in hidden.shown.items():
-        if start <= r < len(rows) and c < len(rows[r]) and is_whole(value := rows[r][c]) and not (keep and keep(value)):
+        if (
+            start <= r < len(rows)
+            and c < len(rows[r])
+            and shows(value := rows[r][c], text)
+            and not (keep and keep(value))
+        ):
             rows[r][c] = text
 
 
 def is_whole(value: object) -> bool:
     """Whether a workbook value is a whole number (what a number format of digits, or of zeros, can show)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
+
+
+def shows(value: object, text: str) -> bool:
+    """Whether ``text`` is how a number format shows the whole number ``value``: its digits last (``00123``,
+    ``+91 98220 33445``, ``LD-00123``)."""
+    if not is_whole(value):
+        return False
+    number = float(value)  # type: ignore[arg-type]
+    if not 0 <= number < 1e15:  # past 15 digits a float is not the file's digits: its text is taken as it is
+        return True
+    return re.sub(r"\D", "", text).endswith(str(int(number)))
 
 
 def sheet_notes(hidden: HiddenCells, start: int, stop: int, width: int) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ from importer.read.workbook import (
     sheet_hidden_cells,
     sheet_rows,
 )
-from importer.read.xlsx_cells import apply_formulas, apply_shown, is_whole
+from importer.read.xlsx_cells import apply_formulas, apply_shown, shows
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -251,7 +251,7 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
-        cells = sheet_hidden_cells(workbook, p, name, rows=False)  # (its hidden rows are not profiled)
+        cells = sheet_hidden_cells(workbook, p, name)
         apply_formulas(rows, cells)  # ="9876543210" as read and sent, not its stored 0
         # +44 7400 123456 as read and sent (its country code says the region), not 7400123456; a number Excel had
         # cut stays the number the import calls damaged
@@ -297,7 +297,7 @@ def _show_padded(
     column but a phone's (the import reads a mapped phone from its digits, whatever zeros its format shows)."""
     by_column: dict[int, list[tuple[int, str]]] = {}
     for (r, c), text in padded.items():
-        if r >= start and c < len(columns) and r < len(rows) and c < len(rows[r]) and is_whole(rows[r][c]):
+        if r >= start and c < len(columns) and r < len(rows) and c < len(rows[r]) and shows(rows[r][c], text):
             by_column.setdefault(c, []).append((r - start, text))
     for c, cells in by_column.items():
         label = header[c].strip() if c < len(header) else ""
