@@ -19,10 +19,10 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from importer.read.number_formats import Sections, digits_template, shown_number
+from importer.read.number_formats import NumberStyle, number_style, shown_text
 from importer.read.ole import Damaged, read_stream
 
-__all__ = ["XlsCells", "xls_cells", "xls_hidden_rows"]
+__all__ = ["XlsCells", "rk_number", "xls_cells", "xls_hidden_rows"]
 
 _BOF, _EOF, _BOUNDSHEET, _CODEPAGE, _ROW = 0x0809, 0x000A, 0x0085, 0x0042, 0x0208
 _FORMAT, _XF = 0x041E, 0x00E0
@@ -30,7 +30,6 @@ _NUMBER = re.compile(rb"\x03\x02\x0e\x00(.{14})", re.DOTALL)
 _RK = re.compile(rb"\x7e\x02\x0a\x00(.{10})", re.DOTALL)
 _MULRK = re.compile(rb"\xbd\x00(..)", re.DOTALL)
 _FORMULA = re.compile(rb"\x06\x00(..)(.{14})", re.DOTALL)
-_ZEROS = re.compile(r"0{2,}")
 _HIDDEN = 0x20
 """``fDyZero`` in a ROW record's flags: the row's height is zero, so Excel does not show it."""
 _HIDDEN_ROW = re.compile(
@@ -48,8 +47,6 @@ class XlsCells:
     hidden_rows: list[int] = field(default_factory=list)
     padded: dict[tuple[int, int], str] = field(default_factory=dict)
     shown: dict[tuple[int, int], str] = field(default_factory=dict)
-    values: dict[tuple[int, int], int] = field(default_factory=dict)
-    """The number each of those cells holds, for the reader's own value to be checked against."""
 
 
 def xls_hidden_rows(path: Path, sheet: str) -> list[int]:
@@ -77,8 +74,8 @@ def xls_cells(path: Path, sheet: str) -> XlsCells:
     return found
 
 
-_Formats = dict[int, int | Sections]
-"""Cell format (XF) index → digits a zero-padding format shows, or the sections of a format of digits and text."""
+_Formats = dict[int, NumberStyle]
+"""Cell format (XF) index → how its number format shows a whole number otherwise than its digits."""
 
 
 def _numbers(stream: bytes, span: tuple[int, int], formats: _Formats, found: XlsCells) -> None:
@@ -89,21 +86,16 @@ def _numbers(stream: bytes, span: tuple[int, int], formats: _Formats, found: Xls
         style = formats.get(xf)
         if style is None or value != value or not value.is_integer() or not 0 <= value < 1e15:
             return
-        number = int(value)
-        if isinstance(style, int):
-            found.padded[(row, column)] = str(number).zfill(style)
-        elif (text := shown_number(number, style)) is not None:
-            found.shown[(row, column)] = text
-        else:
-            return
-        found.values[(row, column)] = number
+        text = shown_text(int(value), style)
+        if text is not None:
+            (found.padded if isinstance(style, int) else found.shown)[(row, column)] = text
 
     for match in _NUMBER.finditer(stream, start, stop):
         row, column, xf, value = struct.unpack("<HHHd", match.group(1))
         keep(row, column, xf, value)
     for match in _RK.finditer(stream, start, stop):
         row, column, xf, rk = struct.unpack("<HHHI", match.group(1))
-        keep(row, column, xf, _rk(rk))
+        keep(row, column, xf, rk_number(rk))
     for match in _MULRK.finditer(stream, start, stop):
         length = struct.unpack("<H", match.group(1))[0]
         at = match.end()
@@ -115,7 +107,7 @@ def _numbers(stream: bytes, span: tuple[int, int], formats: _Formats, found: Xls
             continue  # the last column a MULRK names is its first plus its count: else not a MULRK
         for i in range(count):
             xf, rk = struct.unpack_from("<HI", stream, at + 4 + 6 * i)
-            keep(row, first + i, xf, _rk(rk))
+            keep(row, first + i, xf, rk_number(rk))
     for match in _FORMULA.finditer(stream, start, stop):
         length = struct.unpack("<H", match.group(1))[0]
         row, column, xf, result = struct.unpack("<HHH8s", match.group(2))
@@ -123,7 +115,7 @@ def _numbers(stream: bytes, span: tuple[int, int], formats: _Formats, found: Xls
             keep(row, column, xf, struct.unpack("<d", result)[0])
 
 
-def _rk(rk: int) -> float:
+def rk_number(rk: int) -> float:
     """An RK number: a 30-bit integer or the top of a double, divided by 100 when flagged."""
     value = float(rk >> 2) if rk & 2 else struct.unpack("<d", struct.pack("<Q", (rk & 0xFFFFFFFC) << 32))[0]
     if rk & 2 and rk & 0x80000000:
@@ -140,14 +132,6 @@ def _format_code(stream: bytes, at: int, length: int, biff8: bool, encoding: str
         return number, raw.decode("utf-16-le" if flags & 1 else "latin-1", errors="replace")
     count = stream[at + 2]
     return number, stream[at + 3 : at + 3 + count].decode(encoding, errors="replace")
-
-
-def _style(code: str) -> int | Sections | None:
-    """Digits shown by a zero-padding format (``00000``), the sections of a format of digits and text, or None."""
-    shown = code.split(";")[0].replace('"', "")
-    if _ZEROS.fullmatch(shown):
-        return len(shown)
-    return digits_template(code)
 
 
 def _records(stream: bytes, start: int, stop: int) -> list[tuple[int, int, int]]:
@@ -199,7 +183,7 @@ def _sheet_span(stream: bytes, sheet: str) -> tuple[tuple[int, int], _Formats] |
     if start is None or start >= len(stream):
         return None
     stop = min((p for p in starts.values() if p > start), default=len(stream))
-    styles = {number: style for number, code in codes.items() if (style := _style(code)) is not None}
+    styles = {number: style for number, code in codes.items() if (style := number_style(code)) is not None}
     return (start, stop), {i: styles[f] for i, f in enumerate(xfs) if f in styles}
 
 

@@ -1,10 +1,12 @@
-"""The rows an Excel binary workbook (.xlsb) hides (hidden by hand, or filtered out), which neither the workbook
-reader (calamine) nor pyxlsb reports: read from the sheet part's row records (``BrtRowHdr``, whose ``fDyZero`` flag
-says Excel shows the row at no height).
+"""What the workbook reader (calamine) does not give of an Excel binary workbook (.xlsb), nor pyxlsb: the rows it
+hides (hidden by hand, or filtered out), read from the sheet part's row records (``BrtRowHdr``, whose ``fDyZero`` flag
+says Excel shows the row at no height); and whole numbers its number formats show otherwise than their digits
+(``00123``, ``+91 98220 33445``), from the styles part's formats and the sheet's number cells.
 
 The sheet part is first searched for a row record so flagged (a byte search, at C speed, each find checked for the
 record's own shape): a sheet that hides no row, nearly every one, costs no more. Only when one may be there are the
-part's records walked one by one, so that only real row records count."""
+part's records walked one by one, so that only real row records count; so are they when a cell format of the
+workbook pads with zeros or shows text around the digits."""
 
 from __future__ import annotations
 
@@ -12,10 +14,16 @@ import posixpath
 import re
 import struct
 import zipfile
+from dataclasses import dataclass, field
 
-__all__ = ["xlsb_hidden_rows"]
+from importer.read.number_formats import NumberStyle, number_style, shown_text
+from importer.read.xls_rows import rk_number
+
+__all__ = ["XlsbCells", "xlsb_cells", "xlsb_hidden_rows"]
 
 _ROW_HEADER, _BUNDLE_SHEET, _END_BUNDLE = 0x0000, 0x009C, 0x0090
+_CELL_RK, _CELL_REAL, _FORMULA_NUMBER = 0x0002, 0x0005, 0x0009
+_FORMAT, _BEGIN_CELL_XFS, _XF, _END_CELL_XFS = 0x002C, 0x0269, 0x002F, 0x026A
 _HIDDEN = 0x10
 """``fDyZero`` in the row record's second flags byte (its 12th): the row has no height, so Excel does not show it."""
 _ROW_FIXED = 17
@@ -37,18 +45,58 @@ _RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _ATTRIBUTE = re.compile(rb'\b(Id|Target)\s*=\s*"([^"]*)"')
 
 
+@dataclass(slots=True)
+class XlsbCells:
+    """One sheet's hidden rows (0-based) and whole numbers shown otherwise than their digits, by (row, column)."""
+
+    hidden_rows: list[int] = field(default_factory=list)
+    padded: dict[tuple[int, int], str] = field(default_factory=dict)
+    shown: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
 def xlsb_hidden_rows(archive: zipfile.ZipFile, sheet: str) -> list[int]:
     """The 0-based rows of ``sheet`` Excel does not show; none when the file cannot tell (it is read elsewhere)."""
+    return xlsb_cells(archive, sheet).hidden_rows
+
+
+def xlsb_cells(archive: zipfile.ZipFile, sheet: str) -> XlsbCells:
+    """What the file says of ``sheet`` beyond its values; nothing when it cannot tell (it is read elsewhere)."""
     try:
         part = _sheet_part(archive, sheet)
         if part is None:
-            return []
+            return XlsbCells()
         data = archive.read(part)
-        if not any(_row_shaped(data, m.start()) for m in _CANDIDATE.finditer(data)):
-            return []
-        return sorted(set(_walk_hidden(data)))
+        styles = _styles(archive)
+        if not styles and not any(_row_shaped(data, m.start()) for m in _CANDIDATE.finditer(data)):
+            return XlsbCells()
+        found = _walk(data, styles)
+        found.hidden_rows = sorted(set(found.hidden_rows))
+        return found
     except (OSError, KeyError, ValueError, EOFError, RuntimeError, IndexError, struct.error, zipfile.BadZipFile):
-        return []  # hidden rows are a nicety
+        return XlsbCells()  # a nicety: the values are read elsewhere
+
+
+def _styles(archive: zipfile.ZipFile) -> dict[int, NumberStyle]:
+    """Cell format index → how its number format shows a whole number otherwise than its digits."""
+    if "xl/styles.bin" not in archive.NameToInfo:
+        return {}
+    data = archive.read("xl/styles.bin")
+    codes: dict[int, NumberStyle] = {}
+    formats: list[int] = []
+    inside = False
+    for kind, at, length in _records(data):
+        if kind == _FORMAT and length >= 6:
+            count = struct.unpack_from("<I", data, at + 2)[0]
+            code = data[at + 6 : at + 6 + 2 * count].decode("utf-16-le", errors="replace")
+            if (style := number_style(code)) is not None:
+                codes[struct.unpack_from("<H", data, at)[0]] = style
+        elif kind == _BEGIN_CELL_XFS:
+            inside = True
+        elif kind == _END_CELL_XFS:
+            break
+        elif kind == _XF and inside and length >= 4:
+            formats.append(struct.unpack_from("<H", data, at + 2)[0])
+    return {i: codes[f] for i, f in enumerate(formats) if f in codes}
 
 
 def _row_shaped(data: bytes, at: int) -> bool:
@@ -85,9 +133,10 @@ def _records(data: bytes) -> list[tuple[int, int, int]]:
     return out
 
 
-def _walk_hidden(data: bytes) -> list[int]:
-    """The rows the part's row records hide (:func:`_records`, inlined: a sheet has a record for every cell)."""
-    rows, pos, end = [], 0, len(data)
+def _walk(data: bytes, styles: dict[int, NumberStyle]) -> XlsbCells:
+    """The part's hidden rows and its numbers in cells of ``styles`` as shown (:func:`_records`, inlined: a sheet
+    has a record for every cell)."""
+    found, row, pos, end = XlsbCells(), 0, 0, len(data)
     while pos < end:
         kind = data[pos]
         pos += 1
@@ -104,10 +153,24 @@ def _walk_hidden(data: bytes) -> list[int]:
                 length |= (byte & 0x7F) << shift
                 if not byte & 0x80:
                     break
-        if kind == _ROW_HEADER and length >= _ROW_FIXED and data[pos + 11] & _HIDDEN:
-            rows.append(int.from_bytes(data[pos : pos + 4], "little"))
+        if kind == _ROW_HEADER and length >= _ROW_FIXED:
+            row = int.from_bytes(data[pos : pos + 4], "little")
+            if data[pos + 11] & _HIDDEN:
+                found.hidden_rows.append(row)
+        elif styles and kind in (_CELL_RK, _CELL_REAL, _FORMULA_NUMBER) and length >= 12:
+            style = styles.get(int.from_bytes(data[pos + 4 : pos + 7], "little"))  # iStyleRef: 24 bits
+            if style is not None:
+                if kind == _CELL_RK:
+                    value = rk_number(int.from_bytes(data[pos + 8 : pos + 12], "little"))
+                else:
+                    value = struct.unpack_from("<d", data, pos + 8)[0] if length >= 16 else float("nan")
+                if value == value and value.is_integer() and 0 <= value < 1e15:
+                    text = shown_text(int(value), style)
+                    column = int.from_bytes(data[pos : pos + 4], "little")
+                    if text is not None:
+                        (found.padded if isinstance(style, int) else found.shown)[(row, column)] = text
         pos += length
-    return rows
+    return found
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:

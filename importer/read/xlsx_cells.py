@@ -27,7 +27,7 @@ from importer.read.formulas import literal_value
 from importer.read.number_formats import Sections, digits_template, shown_number
 from importer.read.ods_rows import ods_cells
 from importer.read.xls_rows import xls_cells
-from importer.read.xlsb_rows import xlsb_hidden_rows
+from importer.read.xlsb_rows import xlsb_cells
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
@@ -68,8 +68,8 @@ class HiddenCells:
 
 def hidden_cells(path: Path, sheet: str) -> HiddenCells:
     """Error cells, hidden rows, numbers shown otherwise than their digits and formulas without a stored result in
-    ``sheet`` of an XLSX/XLSM file (an ODS's and an XLS's hidden rows and numbers so shown; an XLSB's hidden rows;
-    nothing for others)."""
+    ``sheet`` of an XLSX/XLSM file (an ODS's, an XLS's and an XLSB's hidden rows and numbers so shown; nothing for
+    others)."""
     found = HiddenCells()
     if _is_xls(path):
         xls = xls_cells(path, sheet)
@@ -80,7 +80,8 @@ def hidden_cells(path: Path, sheet: str) -> HiddenCells:
                 ods = ods_cells(archive, sheet)
                 return HiddenCells(padded=ods.padded, shown=ods.shown, hidden_rows=ods.hidden_rows)
             if "xl/workbook.bin" in archive.NameToInfo:  # an XLSB
-                return HiddenCells(hidden_rows=xlsb_hidden_rows(archive, sheet))
+                xlsb = xlsb_cells(archive, sheet)
+                return HiddenCells(hidden_rows=xlsb.hidden_rows, padded=xlsb.padded, shown=xlsb.shown)
             member = _sheet_member(archive, sheet)
             if member is None:
                 return found
