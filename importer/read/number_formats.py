@@ -128,7 +128,7 @@ def _template(body: str) -> Template | None:
             at += 1
         elif char == "*" and at + 1 < len(body):  # fill the cell with the next character: nothing to read
             at += 1
-        elif char in _LITERAL:
+        elif char in _LITERAL or char in "123456789":  # Excel saves a typed "+44 0000 000000" as \+44\ 0000\ 000000
             pieces.append(("text", char))
         else:
             return None
@@ -151,7 +151,7 @@ def _render(value: int, template: Template) -> str:
             out.append("0")
         elif text == "?":
             out.append(" ")
-        if i == first and digits:  # more digits than places: the first place shows the rest
-            out.append("".join(reversed(digits)))
+        if i == first and digits:  # more digits than places: the first place shows the rest, in their order
+            out.append("".join(digits))  # (one piece of ``out``, which is read backwards)
             digits = []
     return "".join(reversed(out))
