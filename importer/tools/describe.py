@@ -276,8 +276,12 @@ def _inspect_rows(
     sheet shows with leading zeros, as shown, by 0-based row and column)."""
     preview = [[cell_text(c) for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
     index = _header_index(preview, header_row, where or name)
-    if index is not None:
-        name_merged_header(preview[index], index, merged)
+    named = index is not None and name_merged_header(preview[index], index, merged)
+    if named and header_row is None and index is not None and _sub_headers_below(preview, index, merged):
+        # "Contact" merged over "Mobile" and "Email": the row below names the columns (the group where it is empty)
+        upper, index = preview[index], index + 1
+        lower = [*preview[index], *[""] * (len(upper) - len(preview[index]))]
+        preview[index] = [cell if cell.strip() or i >= len(upper) else upper[i] for i, cell in enumerate(lower)]
     columns: list[list[str]] = []
     if index is not None:
         width = max(len(r) for r in rows)
@@ -305,6 +309,26 @@ def _show_padded(
             continue
         for r, text in cells:
             columns[c][r] = text
+
+
+def _sub_headers_below(
+    preview: list[list[str]], index: int, merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+) -> bool:
+    """Whether the header row at ``index`` is a group row: a cell of it merged across columns, with words under each
+    of those columns in the row below, which is a row of words too (the columns' own names, as the import reads
+    such a two-row header)."""
+    if index + 1 >= len(preview):
+        return False
+    below = preview[index + 1]
+    cells = [c.strip() for c in below if c.strip()]
+    if len(cells) < 2 or not _wordy(cells, need_all=False)[0]:
+        return False
+    return any(
+        top <= index == bottom
+        and left < right < len(below)
+        and all(value_kind(below[c].strip() or "0") in ("name", "text") for c in range(left, right + 1))
+        for (top, left), (bottom, right) in merged
+    )
 
 
 def _table(
