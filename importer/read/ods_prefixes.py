@@ -17,7 +17,12 @@ from importer.read.safe_xml import NAMESPACE_SEPARATOR, safe_parser
 __all__ = ["odf_with_usual_prefixes"]
 
 _ODF = "urn:oasis:names:tc:opendocument:xmlns:"
-_SPELLED = {"drawing": "draw", "datastyle": "number", "xsl-fo-compatible": "fo", "svg-compatible": "svg"}
+_SPELLED = {
+    "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0": "draw",
+    "urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0": "number",
+    "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0": "fo",
+    "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0": "svg",
+}
 """ODF namespaces whose usual prefix is not the word in their name."""
 _XML = "http://www.w3.org/XML/1998/namespace"
 _NEEDED = (b"office", b"table", b"text")
@@ -69,7 +74,7 @@ def _prefix(namespace: str, known: dict[str, str]) -> str:
     """The prefix a namespace is written with: LibreOffice's for an ODF namespace, ``ns1``, ``ns2`` ... otherwise."""
     if namespace not in known:
         word = namespace.removeprefix(_ODF).removesuffix(":1.0") if namespace.startswith(_ODF) else ""
-        usual = _SPELLED.get(word, word)
+        usual = _SPELLED.get(namespace, word)
         taken = set(known.values())
         if not re.fullmatch(r"[a-z][a-z0-9-]*", usual) or usual in taken or usual == "xml":
             usual = f"ns{len(known) + 1}"
