@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -246,3 +247,29 @@ def test_a_formatted_number_excel_had_cut_is_not_shown_as_a_whole_phone(tmp_path
     book.save(path)
     mobile = inspect_file(path).tables[0].columns[1]
     assert mobile.samples == ("+44 7400 123456", "447400000000")
+
+
+def test_a_group_row_merged_over_sub_headers_is_not_the_header(tmp_path: Path, run_cli: Any) -> None:
+    """ "Contact" merged over "Mobile" and "Email" (and Name, City merged down both rows): the columns are Mobile and
+    Email below it, so suggest maps them by those names and validate reads no sub-header row as a lead or a repeat."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Sr", "Name", "Contact", None, "City"])
+    sheet.append([None, None, "Mobile", "Email", None])
+    for cells in ("A1:A2", "B1:B2", "C1:D1", "E1:E2"):
+        sheet.merge_cells(cells)
+    sheet.append([1, "Meena Rao", 9822033445, "meena@example.com", "Pune"])
+    sheet.append([2, "Asha Iyer", 9822055667, "asha@example.com", "Goa"])
+    path = tmp_path / "grouped.xlsx"
+    book.save(path)
+    table = inspect_file(path).tables[0]
+    assert table.header_row == 2 and table.data_rows == 2
+    assert [c.header for c in table.columns] == ["Sr", "Name", "Mobile", "Email", "City"]
+    mapping = tmp_path / "m.yaml"
+    suggested = run_cli("mapping", "suggest", str(path), "--out", str(mapping))
+    assert suggested.exit_code == 0, suggested.output
+    assert "  phone: Mobile\n" in mapping.read_text(encoding="utf-8")
+    report = tmp_path / "r.csv"
+    checked = run_cli("validate", str(path), "--mapping", str(mapping), "--report", str(report), "--no-ledger")
+    assert [(r["sheet_row"], r["status"]) for r in checked.report] == [("3", "valid"), ("4", "valid")]

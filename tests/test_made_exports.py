@@ -145,3 +145,51 @@ def test_rows_an_excel_web_page_hides_are_named_in_the_summary(
     assert result.exit_code == 0, result.output + result.stderr
     assert [r["sheet_row"] for r in result.report] == ["3", "4", "5", "6"]
     assert "2 row(s) are hidden in Excel (filtered out or hidden by hand: rows 4, 6)" in result.output
+
+
+def test_a_number_longer_than_its_format_shows_its_leading_digits_in_order(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Excel shows digits past a format's places in its first place, in order: id 123456 formatted "LD-"000 is
+    LD-123456 and 919822033445 formatted "+91 "00000 00000 is +91 9198220 33445. They were reversed (LD-321456,
+    +91 1998220 33445): a wrong id, and a wrong number."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Lead ID", "Customer Name", "Mobile No."])
+    for i, (lead, mobile) in enumerate(((123456, 919822033445), (654321, 918105012346))):
+        sheet.append([lead, f"Customer {i}", mobile])
+        sheet.cell(row=sheet.max_row, column=1).number_format = '"LD-"000'
+        sheet.cell(row=sheet.max_row, column=3).number_format = '"+91 "00000 00000'
+    path = tmp_path / "long.xlsx"
+    book.save(path)
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r.csv"),
+        "--no-ledger", env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [r["Mobile No."] for r in result.report] == ["+91 9198220 33445", "+91 9181050 12346"]
+    stored = {lead["referenceId"]: lead["phone"] for lead in sandbox.leads()}
+    assert stored == {"LD-123456": "+919822033445", "LD-654321": "+918105012346"}
+
+
+def test_a_country_code_excel_saved_with_backslashes_is_kept(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A custom format typed as +44 0000 000000 is saved by Excel as \\+44\\ 0000\\ 000000 (its digits 4 literal):
+    the mobiles keep their +44 in an Indian sheet, not read as Indian numbers of the same digits."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Lead ID", "Customer Name", "Mobile No."])
+    for i, mobile in enumerate((7400123456, 7911123457)):
+        sheet.append([f"L{i}", f"Customer {i}", mobile])
+        sheet.cell(row=sheet.max_row, column=3).number_format = "\\+44\\ 0000\\ 000000"
+    path = tmp_path / "escaped.xlsx"
+    book.save(path)
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r.csv"),
+        "--no-ledger", env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == ["+447400123456", "+447911123457"]

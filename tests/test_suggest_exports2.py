@@ -318,3 +318,18 @@ def test_a_jotform_phone_with_its_code_in_brackets(run_cli: Any, tmp_path: Path,
     assert {report[row]["status"] for row in report} == {"accepted"}
     stored = {lead["name"]: lead.get("phone") for lead in sandbox.leads()}
     assert stored == {"Rahul Sharma": "+919845012345", "Priya Nair": "+918105012346", "Amit Verma": "+447400123456"}
+
+
+def test_an_indiamart_enquirys_own_id_is_its_reference(run_cli: Any, tmp_path: Path, sandbox: Sandbox) -> None:
+    """IndiaMART's lead export (and its CRM API) names each enquiry UNIQUE_QUERY_ID: it was left to metadata, so a
+    lead pulled again next week got a derived id, not its own; it is the referenceId, and each lead goes in with it."""
+    header = ["UNIQUE_QUERY_ID", "QUERY_TYPE", "QUERY_TIME", "SENDER_NAME", "SENDER_MOBILE", "SENDER_EMAIL", "SUBJECT"]
+    rows = [
+        ["2587140011", "W", "2026-03-01 10:22:33", "Ramesh Patil", "+91-9845012345", "r@x.in", "Steel pipes"],
+        ["2587140012", "B", "2026-03-01 11:02:10", "Sunita Rao", "+91-8105012346", "", "Steel pipes"],
+    ]
+    mapping, report = _suggest_then_run(run_cli, tmp_path, _write(tmp_path, "indiamart.csv", [header, *rows]), sandbox)
+    assert "  referenceId: UNIQUE_QUERY_ID\n" in mapping
+    assert {report[row]["status"] for row in report} == {"accepted"}
+    stored = {lead["referenceId"]: lead.get("phone") for lead in sandbox.leads()}
+    assert stored == {"2587140011": "+919845012345", "2587140012": "+918105012346"}

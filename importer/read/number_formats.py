@@ -12,7 +12,7 @@ import operator
 import re
 from collections.abc import Callable
 
-__all__ = ["digits_template", "shown_number"]
+__all__ = ["NumberStyle", "digits_template", "number_style", "shown_number", "shown_text"]
 
 _CONDITION = re.compile(r"\[(<=|>=|<>|<|>|=)(-?\d+(?:\.\d+)?)\]")
 _IGNORED = re.compile(r"\[(?:\$-[0-9A-Fa-f]+|[A-Za-z]+\d*)\]")  # a locale ([$-409]) or a colour ([Red], [Color10])
@@ -50,6 +50,26 @@ def digits_template(code: str) -> Sections | None:
             template = None
         sections.append(((condition.group(1), float(condition.group(2))) if condition else None, template))
     return sections if any(template is not None for _, template in sections) else None
+
+
+NumberStyle = int | Sections
+"""How a number format shows a whole number otherwise than its digits: the digits a zero-padding format shows
+(``00000``: 5), or the sections of a format of digits and text."""
+_ZEROS = re.compile(r"0{2,}")
+
+
+def number_style(code: str) -> NumberStyle | None:
+    """A format code's :data:`NumberStyle`; None for a format that shows a whole number as its digits (or not as
+    digits at all)."""
+    shown = code.split(";")[0].replace('"', "")
+    if _ZEROS.fullmatch(shown):
+        return len(shown)
+    return digits_template(code)
+
+
+def shown_text(value: int, style: NumberStyle) -> str | None:
+    """``value`` (a whole number of zero or more) as a :data:`NumberStyle` shows it."""
+    return str(value).zfill(style) if isinstance(style, int) else shown_number(value, style)
 
 
 def shown_number(value: int, sections: Sections) -> str | None:
@@ -108,7 +128,7 @@ def _template(body: str) -> Template | None:
             at += 1
         elif char == "*" and at + 1 < len(body):  # fill the cell with the next character: nothing to read
             at += 1
-        elif char in _LITERAL:
+        elif char in _LITERAL or char in "123456789":  # Excel saves a typed "+44 0000 000000" as \+44\ 0000\ 000000
             pieces.append(("text", char))
         else:
             return None
@@ -131,7 +151,7 @@ def _render(value: int, template: Template) -> str:
             out.append("0")
         elif text == "?":
             out.append(" ")
-        if i == first and digits:  # more digits than places: the first place shows the rest
-            out.append("".join(reversed(digits)))
+        if i == first and digits:  # more digits than places: the first place shows the rest, in their order
+            out.append("".join(digits))  # (one piece of ``out``, which is read backwards)
             digits = []
     return "".join(reversed(out))

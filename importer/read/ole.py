@@ -12,12 +12,13 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Damaged", "OleStream", "check_compound_file"]
+__all__ = ["Damaged", "OleStream", "check_compound_file", "read_stream"]
 
 _FREE, _END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
 _SPECIAL = 0xFFFFFFFA  # ids from here up are markers (DIFAT, FAT, end of chain, free), not sectors
 _MINI_CUTOFF = 4096
 """Streams smaller than this live in the mini stream, in 64-byte mini sectors."""
+_MINI = 64
 
 
 class Damaged(ValueError):
@@ -35,7 +36,18 @@ class OleStream:
 def check_compound_file(path: Path) -> list[OleStream]:
     """The streams of the compound file at ``path``; :class:`Damaged` when a count, a size or a chain could
     make a reader allocate more than the file holds or loop forever."""
-    data = path.read_bytes()
+    return _walk(path.read_bytes(), ())[0]
+
+
+def read_stream(path: Path, names: tuple[str, ...]) -> bytes | None:
+    """The bytes of the first stream of ``names`` the compound file at ``path`` holds (None when it holds none);
+    :class:`Damaged` as :func:`check_compound_file`."""
+    kept = _walk(path.read_bytes(), names)[1]
+    return next((kept[name] for name in names if name in kept), None)
+
+
+def _walk(data: bytes, keep: tuple[str, ...]) -> tuple[list[OleStream], dict[str, bytes]]:
+    """The streams of a compound file, and the bytes of those named in ``keep``."""
     if len(data) < 512:
         raise Damaged("the header is cut short")
     shift = struct.unpack_from("<H", data, 0x1E)[0]
@@ -96,7 +108,9 @@ def check_compound_file(path: Path) -> list[OleStream]:
     if not records:
         raise Damaged("it has no directory")
     streams: list[OleStream] = []
+    kept: dict[str, bytes] = {}
     mini_fat: list[int] | None = None
+    mini_stream = b""
     for index, entry in enumerate(records):
         name_length, kind = struct.unpack_from("<HB", entry, 64)
         if kind not in (1, 2, 5):  # storage, stream, root (0: unused)
@@ -113,11 +127,17 @@ def check_compound_file(path: Path) -> list[OleStream]:
             continue
         if kind == 5 or size >= _MINI_CUTOFF:
             if size or start < _SPECIAL:
-                chain(start, fat, sectors, repr(name))
+                numbers = chain(start, fat, sectors, repr(name))
+                if kind == 5 and keep:  # the root's: the mini stream small streams live in
+                    mini_stream = b"".join(read(n) for n in numbers)[:size]
+                elif name in keep:
+                    kept[name] = b"".join(read(n) for n in numbers)[:size]
         elif size:
             if mini_fat is None:
                 mini_ids = chain(mini_start, fat, sectors, "the mini FAT") if mini_start < _SPECIAL else []
                 mini_fat = [v for n in mini_ids for v in struct.unpack(f"<{per_sector}I", read(n))]
-            chain(start, mini_fat, len(mini_fat), repr(name))
+            numbers = chain(start, mini_fat, len(mini_fat), repr(name))
+            if name in keep:
+                kept[name] = b"".join(mini_stream[n * _MINI : (n + 1) * _MINI] for n in numbers)[:size]
         streams.append(OleStream(name, size))
-    return streams
+    return streams, kept

@@ -60,7 +60,7 @@ from importer.read.workbook import (
     sheet_rows,
     sheets_by_preference,
 )
-from importer.read.xlsx_cells import HiddenCells, apply_formulas, apply_shown, is_whole, sheet_notes, stray_far_right
+from importer.read.xlsx_cells import HiddenCells, apply_formulas, apply_shown, sheet_notes, shows, stray_far_right
 from importer.text_columns import TextColumns
 
 HTML_SHEET = "HTML table"
@@ -440,7 +440,7 @@ def _workbook_table(
             rows[r][c] = text
     phone = match.found.get("phone")
     for (r, c), text in hidden.padded.items():  # 000123 as the sheet shows it (calamine reads 123)
-        if match.data_start <= r < len(rows) and c < len(rows[r]) and c != phone and is_whole(rows[r][c]):
+        if match.data_start <= r < len(rows) and c < len(rows[r]) and c != phone and shows(rows[r][c], text):
             rows[r][c] = text
     # +91 98220 33445, LD-00123 as shown; a number Excel had cut (919822000000) stays one, for the phone check
     apply_shown(rows, hidden, match.data_start, keep=lambda value: lossy_phone_text(value) is not None)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import struct
+import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from importer.errors import SourceError
 from importer.read.guards import check_workbook
+from importer.read.ods_prefixes import odf_with_usual_prefixes
 from importer.read.ole import Damaged, check_compound_file
 from importer.read.spreadsheetml import XmlWorkbook, is_spreadsheetml
 from importer.read.xlsx_cells import HiddenCells, hidden_cells
@@ -31,9 +35,13 @@ def open_workbook(path: Path) -> Workbook:
     """Open a workbook, or say clearly why it cannot be opened (or why it is not opened: a zip bomb)."""
     check_workbook(path)
     with path.open("rb") as handle:
-        if is_spreadsheetml(handle.read(4096)):
-            return XmlWorkbook.from_path(path)
+        head = handle.read(4096)
+    if is_spreadsheetml(head):
+        return XmlWorkbook.from_path(path)
+    usual = _ods_in_usual_prefixes(path) if head.startswith(b"PK") else None
     try:
+        if usual is not None:  # an ODS whose XML spells its namespaces otherwise than LibreOffice
+            return CalamineWorkbook.from_filelike(usual)
         if path.suffix.lower() in WORKBOOK_SUFFIXES:
             try:
                 return CalamineWorkbook.from_path(str(path))  # the reader the name says
@@ -60,6 +68,16 @@ def open_workbook(path: Path) -> Workbook:
         ) from None
 
 
+def _ods_in_usual_prefixes(path: Path) -> io.BytesIO | None:
+    """An ODS whose ``content.xml`` uses other namespace prefixes than LibreOffice's, in LibreOffice's (None for
+    any other file, which is read as it is)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return odf_with_usual_prefixes(archive, str(path))
+    except (OSError, KeyError, ValueError, EOFError, RuntimeError, zlib.error, zipfile.BadZipFile):
+        return None  # calamine says what is wrong with it
+
+
 def _encrypted(path: Path) -> bool:
     """Whether the file is a workbook Excel encrypted with a password: an .xlsx (or .xlsm, .xlsb) so encrypted is
     a compound file holding the encrypted package, whatever its name says; an encrypted .xls says so in calamine's
@@ -71,14 +89,14 @@ def _encrypted(path: Path) -> bool:
     return "EncryptedPackage" in names or "EncryptionInfo" in names
 
 
-def sheet_hidden_cells(workbook: Workbook, path: Path, name: str, *, rows: bool = True) -> HiddenCells:
+def sheet_hidden_cells(workbook: Workbook, path: Path, name: str) -> HiddenCells:
     """What the workbook reader does not give of a sheet (hidden rows, error cells, formulas without a result, ids
-    padded with zeros): from the XML of an XLSX or ODS, from the parsed sheet of an XML Spreadsheet (``rows``:
-    False where its hidden rows are not wanted, which an XLS gives only by a second reading)."""
+    padded with zeros): from the XML of an XLSX or ODS, the records of an XLS or XLSB, the parsed sheet of an XML
+    Spreadsheet."""
     if isinstance(workbook, XmlWorkbook):
         sheet = workbook.get_sheet_by_name(name)
         return HiddenCells(hidden_rows=list(sheet.hidden_rows), padded=dict(sheet.padded), shown=dict(sheet.shown))
-    return hidden_cells(path, name, rows=rows)
+    return hidden_cells(path, name)
 
 
 def sheets_by_preference(workbook: Workbook) -> list[str]:

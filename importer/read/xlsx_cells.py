@@ -8,8 +8,8 @@ rows, and whole numbers as their number format shows them (``000123``, ``+44 740
 
 The XML is searched as bytes, each part first spelled as Excel spells it (:func:`_unprefixed`: a part written with
 namespace prefixes, ``<x:row>``, as the Open XML SDK writes it, reads as ``<row>``); the parts are found through the
-package's relationships. An ODS's and an XLS's share of this comes from :mod:`importer.read.ods_rows` and
-:mod:`importer.read.xls_rows`.
+package's relationships. An ODS's, an XLS's and an XLSB's share of this comes from :mod:`importer.read.ods_rows`,
+:mod:`importer.read.xls_rows` and :mod:`importer.read.xlsb_rows`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from typing import IO, NamedTuple
 from importer.read.formulas import literal_value
 from importer.read.number_formats import Sections, digits_template, shown_number
 from importer.read.ods_rows import ods_cells
-from importer.read.xls_rows import xls_hidden_rows
+from importer.read.xls_rows import xls_cells
+from importer.read.xlsb_rows import xlsb_cells
 
 _SHEET = re.compile(rb'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ID_FIRST = re.compile(rb'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
@@ -65,18 +66,22 @@ class HiddenCells:
     literals computed (``="9876543210"``), else empty."""
 
 
-def hidden_cells(path: Path, sheet: str, *, rows: bool = True) -> HiddenCells:
+def hidden_cells(path: Path, sheet: str) -> HiddenCells:
     """Error cells, hidden rows, numbers shown otherwise than their digits and formulas without a stored result in
-    ``sheet`` of an XLSX/XLSM file (an ODS's hidden rows and numbers so shown; an XLS's hidden rows, unless ``rows``
-    is False: they take a reading of the whole sheet; nothing for others)."""
+    ``sheet`` of an XLSX/XLSM file (an ODS's, an XLS's and an XLSB's hidden rows and numbers so shown; nothing for
+    others)."""
     found = HiddenCells()
     if _is_xls(path):
-        return HiddenCells(hidden_rows=xls_hidden_rows(path, sheet)) if rows else found
+        xls = xls_cells(path, sheet)
+        return HiddenCells(hidden_rows=xls.hidden_rows, padded=xls.padded, shown=xls.shown)
     try:
         with zipfile.ZipFile(path) as archive:
             if "content.xml" in archive.NameToInfo and "[Content_Types].xml" not in archive.NameToInfo:  # an ODS
                 ods = ods_cells(archive, sheet)
                 return HiddenCells(padded=ods.padded, shown=ods.shown, hidden_rows=ods.hidden_rows)
+            if "xl/workbook.bin" in archive.NameToInfo:  # an XLSB
+                xlsb = xlsb_cells(archive, sheet)
+                return HiddenCells(hidden_rows=xlsb.hidden_rows, padded=xlsb.padded, shown=xlsb.shown)
             member = _sheet_member(archive, sheet)
             if member is None:
                 return found
@@ -182,13 +187,29 @@ def apply_shown(
     """Put :attr:`HiddenCells.shown` into ``rows`` from row ``start`` on, where the cell still holds its number (and
     ``keep`` does not keep it a number)."""
     for (r, c), text in hidden.shown.items():
-        if start <= r < len(rows) and c < len(rows[r]) and is_whole(value := rows[r][c]) and not (keep and keep(value)):
+        if (
+            start <= r < len(rows)
+            and c < len(rows[r])
+            and shows(value := rows[r][c], text)
+            and not (keep and keep(value))
+        ):
             rows[r][c] = text
 
 
 def is_whole(value: object) -> bool:
     """Whether a workbook value is a whole number (what a number format of digits, or of zeros, can show)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer()
+
+
+def shows(value: object, text: str) -> bool:
+    """Whether ``text`` is how a number format shows the whole number ``value``: its digits last (``00123``,
+    ``+91 98220 33445``, ``LD-00123``)."""
+    if not is_whole(value):
+        return False
+    number = float(value)  # type: ignore[arg-type]
+    if not 0 <= number < 1e15:  # past 15 digits a float is not the file's digits: its text is taken as it is
+        return True
+    return re.sub(r"\D", "", text).endswith(str(int(number)))
 
 
 def sheet_notes(hidden: HiddenCells, start: int, stop: int, width: int) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ from importer.read.workbook import (
     sheet_hidden_cells,
     sheet_rows,
 )
-from importer.read.xlsx_cells import apply_formulas, apply_shown
+from importer.read.xlsx_cells import apply_formulas, apply_shown, shows
 
 Kind = Literal["phone", "email", "date", "number", "name", "text", "empty"]
 KIND_LABELS: dict[str, str] = {
@@ -252,16 +252,15 @@ def _inspect_workbook(p: Path, sheet: str | None, sample_rows: int, header_row: 
             rows = sheet_rows(workbook, name)
         except SourceError as exc:
             raise SourceError(f"{p}: {exc}") from None
-        cells = sheet_hidden_cells(workbook, p, name, rows=False)  # (its hidden rows are not profiled)
+        cells = sheet_hidden_cells(workbook, p, name)
         apply_formulas(rows, cells)  # ="9876543210" as read and sent, not its stored 0
         # +44 7400 123456 as read and sent (its country code says the region), not 7400123456; a number Excel had
         # cut stays the number the import calls damaged
         apply_shown(rows, cells, keep=lambda value: lossy_phone_text(value) is not None)
         # a header row asked for is the chosen sheet's (the others keep theirs, as they are only offered)
         asked = header_row if sheet is not None else None
-        tables.append(
-            _inspect_rows(name, rows, sample_rows, merged_ranges(workbook, name), asked, f"{p} [sheet {name!r}]")
-        )
+        where = f"{p} [sheet {name!r}]"
+        tables.append(_inspect_rows(name, rows, sample_rows, merged_ranges(workbook, name), asked, where, cells.padded))
     return FileInspection(str(p), "workbook", None, None, names, tuple(tables))
 
 
@@ -272,17 +271,65 @@ def _inspect_rows(
     merged: Sequence[tuple[tuple[int, int], tuple[int, int]]],
     header_row: int | None = None,
     where: str = "",
+    padded: Mapping[tuple[int, int], str] | None = None,
 ) -> TableInspection:
-    """One sheet's header row (``header_row`` when given) and column profiles."""
+    """One sheet's header row (``header_row`` when given) and column profiles (``padded``: whole numbers the
+    sheet shows with leading zeros, as shown, by 0-based row and column)."""
     preview = [[cell_text(c) for c in r] for r in rows[:HEADER_SEARCH_ROWS]]
     index = _header_index(preview, header_row, where or name)
-    if index is not None:
-        name_merged_header(preview[index], index, merged)
+    named = index is not None and name_merged_header(preview[index], index, merged)
+    if named and header_row is None and index is not None and _sub_headers_below(preview, index, merged):
+        # "Contact" merged over "Mobile" and "Email": the row below names the columns (the group where it is empty)
+        upper, index = preview[index], index + 1
+        lower = [*preview[index], *[""] * (len(upper) - len(preview[index]))]
+        preview[index] = [cell if cell.strip() or i >= len(upper) else upper[i] for i, cell in enumerate(lower)]
     columns: list[list[str]] = []
     if index is not None:
         width = max(len(r) for r in rows)
         columns = column_texts(rows, index + 1, width)
+        _show_padded(columns, rows, index + 1, padded or {}, preview[index])
     return _table(name, preview, index, columns, sample_rows)
+
+
+def _show_padded(
+    columns: list[list[str]],
+    rows: list[list[object]],
+    start: int,
+    padded: Mapping[tuple[int, int], str],
+    header: list[str],
+) -> None:
+    """Zero-padded ids (``00123``) as the import reads them, not as the digits calamine gives (``123``): in every
+    column but a phone's (the import reads a mapped phone from its digits, whatever zeros its format shows)."""
+    by_column: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), text in padded.items():
+        if r >= start and c < len(columns) and r < len(rows) and c < len(rows[r]) and shows(rows[r][c], text):
+            by_column.setdefault(c, []).append((r - start, text))
+    for c, cells in by_column.items():
+        label = header[c].strip() if c < len(header) else ""
+        if profile_column(c, label, columns[c], 0).kind == "phone":
+            continue
+        for r, text in cells:
+            columns[c][r] = text
+
+
+def _sub_headers_below(
+    preview: list[list[str]], index: int, merged: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+) -> bool:
+    """Whether the header row at ``index`` is a group row: a cell of it merged across columns, with words under each
+    of those columns in the row below, which is a row of words too (the columns' own names, as the import reads
+    such a two-row header)."""
+    if index + 1 >= len(preview):
+        return False
+    below = preview[index + 1]
+    cells = [c.strip() for c in below if c.strip()]
+    if len(cells) < 2 or not _wordy(cells, need_all=False)[0]:
+        return False
+    return any(
+        top <= index == bottom
+        and left < right < len(below)
+        and all(value_kind(below[c].strip() or "0") in ("name", "text") for c in range(left, right + 1))
+        for (top, left), (bottom, right) in merged
+    )
 
 
 def _table(

@@ -118,7 +118,7 @@ FIELD_RULES = (
             "leadid leadno leadnumber leadref leadreference leadcode enquiryno enquirynumber enquiryid enqno enqid "
             "inquiryno inquirynumber inquiryid referenceid referenceno referencenumber refid refno uniqueid "
             "customerid custid recordid applicationid applicationno registrationid registrationno ticketid ticketno "
-            "queryid queryno querynumber requestid requestno responseid submissionid entryid"
+            "queryid queryno querynumber uniquequeryid requestid requestno responseid submissionid entryid prospectid"
         ),
         _words("id ref reference"),
         ("leadid", "enquiryno", "enquiryid", "inquiryid", "inquiryno", "referenceid", "refid", "refno"),
