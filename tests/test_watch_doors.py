@@ -82,6 +82,31 @@ def test_a_file_whose_name_is_not_utf8_is_imported_under_a_readable_name(tmp_pat
     assert len(sandbox.leads()) == 6
 
 
+def test_names_unzipped_in_an_east_asian_code_page_are_imported_under_their_own_names(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """Files unzipped on Linux from a zip made on a Japanese or a Korean Windows keep names in Shift-JIS or in
+    Korean's code page: they were taken and moved to done/ as Windows-1252 ("ƒeƒXƒg..."), which nobody can find
+    again. They are moved, reported and named in the result's JSON as written."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    names = {"cp932": "テスト顧客リスト.csv", "cp949": "고객 목록.csv"}
+    for seed, (code_page, name) in enumerate(names.items(), start=406):
+        written = write_sheet(tmp_path / f"{code_page}.csv", good_phones(3, seed=seed), prefix=f"Lead{seed}x")
+        os.rename(written, os.fsencode(inbox) + b"/" + name.encode(code_page))
+    env = _env(sandbox.base_url, tmp_path)
+    done = subprocess.run([*_command(inbox), "--once"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    moved = {p.name.split("_", 1)[1]: p for p in _files(inbox / "done")}
+    assert sorted(moved) == sorted(names.values())
+    for name, path in moved.items():
+        result = json.loads(path.with_name(path.name + ".result.json").read_text(encoding="utf-8"))
+        assert result["file"] == name and result["state"] == "done"
+        assert name in done.stderr
+    assert len(sandbox.leads()) == 6
+
+
 def test_a_settle_time_of_nan_is_refused_not_taken_as_no_wait(tmp_path: Path, sandbox: Sandbox) -> None:
     """--settle nan passed the range check (nan compares false) and the watcher then took files at once, without
     waiting for a copy to finish: a usage error (exit 2) like --settle -1, and the file stays where it was dropped;

@@ -1,0 +1,63 @@
+"""The command line used by someone who never read the docs: whatever a CRM or a mistake puts in a message, what
+the command prints is one readable line per message, and says what to do next."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from importer.sandbox.server import Sandbox, SandboxSettings
+from tests.conftest import PROCESS, PROJECT, CliRun
+from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
+
+CRM_WORDS = "API key temporarily blocked\r\nfor duplicate submissions.\n\x1b[31mContact support\x1b[0m\u202e now"
+
+
+def test_a_stop_quoting_a_crm_body_of_several_lines_is_one_clean_line(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """The CRM blocks the key with a message of several lines holding a colour code: "Stopped: ..." is one line
+    on stderr with no control character, and --json's "stopped" keeps the CRM's whole text."""
+    phones = good_phones(8, seed=501)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    settings = SandboxSettings(
+        token=TOKEN,
+        project_id=PROJECT,
+        process_ids=(PROCESS,),
+        rate_limit=5000,
+        rate_window=1.0,
+        dup_threshold=0,
+        block_message=CRM_WORDS,
+        preexisting_phones=frozenset({f"+91{phones[0]}"}),
+    )
+    mapping = mapping_file(MAPPING)
+    with Sandbox(settings) as crm:
+        plain = run_cli("run", str(sheet), "--mapping", str(mapping), "--no-ledger", env=run_env(crm.base_url))
+        as_json = run_cli(
+            "run", str(sheet), "--mapping", str(mapping), "--no-ledger", "--json", env=run_env(crm.base_url)
+        )
+    assert plain.exit_code == 3
+    stopped = [line for line in plain.stderr.splitlines() if "Stopped:" in line]
+    assert len(stopped) == 1, plain.stderr
+    line = stopped[0]
+    assert "\x1b" not in plain.stderr and "\r" not in plain.stderr and "\u202e" not in plain.stderr
+    assert "Contact support" in line and "for duplicate submissions." in line
+    assert "Wait" in line  # what to do next is on the same line
+    assert as_json.exit_code == 3 and CRM_WORDS in json.loads(as_json.output)["stopped"]
+
+
+def test_a_file_named_in_shift_jis_is_named_in_japanese_in_the_message(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A file unzipped from a Japanese Windows zip (its name in Shift-JIS, not UTF-8): the command's error names it,
+    and the name to rename it to, in Japanese, where it said "ƒeƒXƒg.csv"."""
+    import os
+
+    written = write_sheet(tmp_path / "x.csv", good_phones(2, seed=503))
+    raw = os.fsencode(tmp_path) + b"/" + "テスト.csv".encode("cp932")
+    os.rename(written, raw)
+    result = run_cli("validate", os.fsdecode(raw), "--mapping", str(mapping_file(MAPPING)))
+    assert result.exit_code == 2
+    assert f"{tmp_path}/テスト.csv: the file's name is not UTF-8" in result.stderr
+    assert "rename it, e.g. to 'テスト.csv'" in result.stderr and "ƒ" not in result.stderr
