@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from importer.sandbox.server import Sandbox, SandboxSettings
 from tests.conftest import PROCESS, PROJECT, CliRun
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
@@ -61,3 +63,50 @@ def test_a_file_named_in_shift_jis_is_named_in_japanese_in_the_message(
     assert result.exit_code == 2
     assert f"{tmp_path}/テスト.csv: the file's name is not UTF-8" in result.stderr
     assert "rename it, e.g. to 'テスト.csv'" in result.stderr and "ƒ" not in result.stderr
+
+
+def test_a_lead_file_given_as_the_mapping_is_said_to_be_one(
+    tmp_path: Path, run_cli: Callable[..., CliRun]
+) -> None:
+    """`validate leads.csv --mapping leads.csv` (or the two swapped): the error says this is a lead file, not a
+    mapping, and how the command is written, rather than "a mapping must be a YAML dictionary"."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(2, seed=504))
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(MAPPING, encoding="utf-8")
+    for args in ((str(sheet), "--mapping", str(sheet)), (str(mapping), "--mapping", str(sheet))):
+        result = run_cli("validate", *args)
+        assert result.exit_code == 2
+        assert f"{sheet}: this is a lead file (CSV), not a mapping" in result.stderr, result.stderr
+        assert "leadimport validate LEAD_FILE --mapping MAPPING.yaml" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_yaml_error_names_the_line_and_shows_it(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
+    """A mapping whose line 5 is indented one space too far: the error names the file and line 5, shows that line,
+    and says nothing of "<unicode string>"."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(2, seed=505))
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\nfields:\n  name: Name\n   phone: Phone\n", encoding="utf-8"
+    )
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping))
+    assert result.exit_code == 2
+    assert f"{mapping}, line 5" in result.stderr, result.stderr
+    assert "   phone: Phone" in result.stderr
+    assert "<unicode string>" not in result.stderr
+
+
+@pytest.mark.parametrize("tail", ["/leads/bulk/initiate", "/leads/initiate?v=1.2", "/leads", "/leads/get/", "?x=1"])
+def test_vox_base_url_pasted_with_an_endpoint_is_refused_naming_the_address_to_set(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun], tail: str
+) -> None:
+    """VOX_BASE_URL copied from the API docs with an endpoint (or a query) after /api/v1: the run stopped on the
+    CRM's 404 as "an unexpected body ... a bug in leadimport"; it is a usage error before anything is read or sent,
+    naming the address to set."""
+    sheet = write_sheet(tmp_path / "leads.csv", good_phones(2, seed=506))
+    env = {**run_env(sandbox.base_url), "VOX_BASE_URL": sandbox.base_url + tail}
+    result = run_cli("run", str(sheet), "--mapping", str(mapping_file(MAPPING)), "--no-ledger", env=env)
+    assert result.exit_code == 2, result.stderr
+    assert f"Set it to {sandbox.base_url}." in result.stderr
+    assert "bug in leadimport" not in result.stderr
+    assert sandbox.stats().requests == 0
