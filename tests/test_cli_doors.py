@@ -65,9 +65,7 @@ def test_a_file_named_in_shift_jis_is_named_in_japanese_in_the_message(
     assert "rename it, e.g. to 'テスト.csv'" in result.stderr and "ƒ" not in result.stderr
 
 
-def test_a_lead_file_given_as_the_mapping_is_said_to_be_one(
-    tmp_path: Path, run_cli: Callable[..., CliRun]
-) -> None:
+def test_a_lead_file_given_as_the_mapping_is_said_to_be_one(tmp_path: Path, run_cli: Callable[..., CliRun]) -> None:
     """`validate leads.csv --mapping leads.csv` (or the two swapped): the error says this is a lead file, not a
     mapping, and how the command is written, rather than "a mapping must be a YAML dictionary"."""
     sheet = write_sheet(tmp_path / "leads.csv", good_phones(2, seed=504))
