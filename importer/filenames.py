@@ -58,14 +58,14 @@ def readable_name(name: str) -> str:
 def _code_page_reading(raw: bytes) -> str:
     """The bytes of a name that is not UTF-8, read in the code page in which every character outside ASCII is of
     one writing that names are written in: Western European (Windows-1252) when it reads so; else chardet's first
-    guess when it reads as Cyrillic or East Asian writing; else the first of :data:`_READINGS` that does. None
-    fits: Windows-1252, a character for each byte (as before)."""
+    guess when it reads as one alphabet (Cyrillic, Greek, Hebrew, Arabic, Thai) or as East Asian writing; else the
+    first of :data:`_READINGS` that does. None fits: Windows-1252, a character for each byte (as before)."""
     if _fits(raw, "cp1252", _latin_1252):
         return raw.decode("cp1252")
     import chardet  # only for a name that is not UTF-8
 
     guess = chardet.detect(raw).get("encoding")  # (its weaker guesses are noise on a few bytes)
-    if isinstance(guess, str) and _fits(raw, guess, _cyrillic_or_east):
+    if isinstance(guess, str) and _fits(raw, guess, _alphabet_or_east):
         return raw.decode(guess)
     for code_page, fits in _READINGS:
         if _fits(raw, code_page, fits):
@@ -97,10 +97,14 @@ def _latin_1252(text: str) -> bool:
     return _latin(text) and all(0xC0 <= ord(c) <= 0xFF for c in text if ord(c) > 0x7F)  # not ƒ, Š: Shift-JIS's leads
 
 
-def _cyrillic(text: str) -> bool:
-    """Cyrillic letters, no word mixed with ASCII's, none with a capital after a small letter."""
+def _alphabet(text: str) -> bool:
+    """Letters of one alphabet (Cyrillic, Greek, Hebrew, Arabic, Thai), no word mixed with ASCII's, none with a
+    capital after a small letter."""
     wide = [c for c in text if ord(c) > 0x7F]
-    if not wide or not all(c.isalpha() and unicodedata.name(c, "").startswith("CYRILLIC") for c in wide):
+    scripts = {unicodedata.name(c, "?").split(" ")[0] for c in wide}
+    if len(scripts) != 1 or not scripts <= _ALPHABETS or not all(unicodedata.category(c)[0] in "LM" for c in wide):
+        return False
+    if any(c in _MACEDONIAN for c in wide):  # (where Shift-JIS's half-width kana fall in Windows-1251)
         return False
     return all(w.isascii() or (not re.search("[A-Za-z]", w) and not _camel(w)) for w in _words(text))
 
@@ -114,35 +118,58 @@ def _of(*scripts: str, needs: str = "") -> Callable[[str], bool]:
     """Every character outside ASCII is of one of ``scripts`` (Unicode names' first word), and one of ``needs``."""
 
     def fits(text: str) -> bool:
-        wide = [unicodedata.name(c, "").split(" ")[0] for c in text if ord(c) > 0x7F]
+        wide = [re.split("[ -]", unicodedata.name(c, ""))[0] for c in text if ord(c) > 0x7F]  # KATAKANA-HIRAGANA ...
         return bool(wide) and all(w in scripts for w in wide) and (not needs or needs in wide)
 
     return fits
 
 
+_ALPHABETS = {"CYRILLIC", "GREEK", "HEBREW", "ARABIC", "THAI"}
+_MACEDONIAN = "\u0403\u0453\u040c\u045c\u0405\u0455"
+"""Cyrillic letters of Macedonian alone (GJE, KJE, DZE and their small letters)."""
 _WIDE_RUN = re.compile(r"[^\x00-\x7f]{3}")
 _EAST = ("CJK", "IDEOGRAPHIC", "FULLWIDTH", "LEFT", "RIGHT")  # ideographs, 、。「」, fullwidth forms
 _EAST_ASIAN = _of(*_EAST, "HIRAGANA", "KATAKANA", "HALFWIDTH", "HANGUL")
+_KOREAN = _of("HANGUL", "FULLWIDTH", "IDEOGRAPHIC", "LEFT", "RIGHT", needs="HANGUL")
+"""Hangul without hanja: the Korean code page reads the bytes of most other writings as Hangul mixed with hanja."""
 
 
-def _cyrillic_or_east(text: str) -> bool:
-    return _cyrillic(text) or _EAST_ASIAN(text)
+def _alphabet_or_east(text: str) -> bool:
+    """One alphabet (:func:`_alphabet`), or East Asian writing of the characters names are written in: each in one of the four common sets
+    (JIS X 0208, GB2312, Big5, KS X 1001), and Hangul without hanja (the Korean code page reads any bytes as
+    Hangul, mostly syllables no one writes)."""
+    if _alphabet(text):
+        return True
+    if not _EAST_ASIAN(text):
+        return False
+    if any(unicodedata.name(c, "").startswith("HANGUL") for c in text):
+        return _KOREAN(text) and _encodes(text, "euc_kr")
+    return any(_encodes(text, code_page) for code_page in ("cp932", "gb2312", "big5"))
+
+
+def _encodes(text: str, code_page: str) -> bool:
+    try:
+        text.encode(code_page)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _READINGS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("cp1250", _latin),
     ("cp932", _of(*_EAST, "HIRAGANA", "KATAKANA", needs="HIRAGANA")),
     ("cp932", _of(*_EAST, "HIRAGANA", "KATAKANA", needs="KATAKANA")),
-    ("euc_kr", _of(*_EAST, "HANGUL", needs="HANGUL")),
+    ("euc_kr", _KOREAN),
+    ("cp1251", _alphabet),
     ("gb2312", _of(*_EAST)),
     ("cp950", _of(*_EAST)),
     ("cp932", _of(*_EAST, "HIRAGANA", "KATAKANA", "HALFWIDTH")),
-    ("cp1251", _cyrillic),
-    ("cp949", _of(*_EAST, "HANGUL", needs="HANGUL")),
+    ("cp949", _KOREAN),
     ("cp850", _latin),
 )
-"""When chardet finds none: Japanese with kana, Korean of KS X 1001's Hangul, simplified Chinese of GB2312's
-characters, traditional (Big5), Japanese of kanji or half-width kana alone, Russian, Korean of any Hangul, and
-Western European of a zip made by Windows (the DOS code page 850)."""
+"""When chardet finds none: Central European (Windows-1250), Japanese with kana, Korean of KS X 1001's Hangul,
+Russian, simplified Chinese of GB2312's characters, traditional (Big5), Japanese of kanji or half-width kana alone,
+Korean of any Hangul, and Western European of a zip made by Windows (the DOS code page 850)."""
 
 
 _UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

@@ -46,6 +46,15 @@ def test_one_line_escapes_what_would_break_or_hide_a_log_line_and_keeps_every_sc
         ("中文.csv", "gbk"),
         ("客戶名單.csv", "cp950"),
         ("Список клиентов.csv", "cp1251"),
+        ("ЗАКАЗЫ.csv", "cp1251"),
+        ("Łódź Žluťoučký kůň.csv", "cp1250"),
+        ("東京支店リード.csv", "cp932"),
+        ("営業部.csv", "cp932"),
+        ("销售线索.csv", "gbk"),
+        ("신규고객.xlsx", "cp949"),
+        ("台北客戶.csv", "cp950"),
+        ("Πελάτες 2024.xlsx", "cp1253"),
+        ("לקוחות.csv", "cp1255"),
     ],
 )
 def test_a_name_that_is_not_utf8_is_read_in_the_code_page_it_was_written_in(name: str, code_page: str) -> None:

@@ -107,6 +107,32 @@ def test_names_unzipped_in_an_east_asian_code_page_are_imported_under_their_own_
     assert len(sandbox.leads()) == 6
 
 
+def test_a_stop_quoting_crm_words_of_several_lines_is_one_clean_line_in_the_log(tmp_path: Path) -> None:
+    """The CRM blocks the key with words of several lines and a colour code: the watcher's log says why the file
+    stays in processing/ on one line, the CRM's lines joined by spaces, not as "\\n" and "\\x1b[31m"."""
+    from dataclasses import replace
+
+    from tests.test_cli_doors import CRM_WORDS
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = good_phones(6, seed=409)
+    write_sheet(inbox / "leads.csv", phones)
+    settings = replace(
+        FAST, dup_threshold=0, block_message=CRM_WORDS, preexisting_phones=frozenset({f"+91{phones[0]}"})
+    )
+    with Sandbox(settings) as crm:
+        done = subprocess.run(
+            [*_command(inbox), "--once"], cwd=ROOT, env=_env(crm.base_url, tmp_path), capture_output=True, text=True,
+            timeout=180,
+        )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "stays in processing/" in line]
+    assert "for duplicate submissions. Contact support" in line, line
+    assert "\\n" not in line and "\\x1b" not in line and "\\r" not in line
+
+
 def test_a_settle_time_of_nan_is_refused_not_taken_as_no_wait(tmp_path: Path, sandbox: Sandbox) -> None:
     """--settle nan passed the range check (nan compares false) and the watcher then took files at once, without
     waiting for a copy to finish: a usage error (exit 2) like --settle -1, and the file stays where it was dropped;
