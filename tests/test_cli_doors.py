@@ -108,3 +108,14 @@ def test_vox_base_url_pasted_with_an_endpoint_is_refused_naming_the_address_to_s
     assert f"Set it to {sandbox.base_url}." in result.stderr
     assert "bug in leadimport" not in result.stderr
     assert sandbox.stats().requests == 0
+
+
+def test_a_lead_file_name_typed_wrong_names_the_files_it_may_have_meant(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`validate lead.csv` where the folder holds leads.csv: "file not found" names leads.csv as the one meant."""
+    write_sheet(tmp_path / "leads.csv", good_phones(2, seed=507))
+    write_sheet(tmp_path / "other.csv", good_phones(2, seed=508))
+    result = run_cli("validate", str(tmp_path / "lead.csv"), "--mapping", str(mapping_file(MAPPING)))
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'lead.csv'}: file not found. Did you mean {tmp_path / 'leads.csv'}?" in result.stderr
