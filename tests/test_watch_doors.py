@@ -133,6 +133,19 @@ def test_a_stop_quoting_crm_words_of_several_lines_is_one_clean_line_in_the_log(
     assert "\\n" not in line and "\\x1b" not in line and "\\r" not in line
 
 
+def test_an_inbox_that_is_not_there_says_why_it_may_not_be(tmp_path: Path, sandbox: Sandbox) -> None:
+    """`watch /mnt/share/inbox --once` from cron while the share is not mounted: a usage error (exit 2) saying the
+    folder is not there and why that may be, not only "is not a folder"."""
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    done = subprocess.run(
+        [*_command(tmp_path / "inbox"), "--once"], cwd=ROOT, env=_env(sandbox.base_url, tmp_path),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "is not a folder here (not there: a typo, removed, or its network share is not mounted)" in done.stderr
+    assert not (tmp_path / "inbox").exists()
+
+
 def test_a_settle_time_of_nan_is_refused_not_taken_as_no_wait(tmp_path: Path, sandbox: Sandbox) -> None:
     """--settle nan passed the range check (nan compares false) and the watcher then took files at once, without
     waiting for a copy to finish: a usage error (exit 2) like --settle -1, and the file stays where it was dropped;

@@ -168,7 +168,8 @@ class Watcher:
         """Serve the inbox; the exit code (0 done, 1 rows invalid/rejected or files failed, 3 pending/stopped)."""
         settings = self.settings
         if not self.inbox.is_dir():
-            raise ConfigError(f"the inbox {settings.inbox} is not a folder.")
+            why = "a file" if self.inbox.exists() else "not there: a typo, removed, or its network share is not mounted"
+            raise ConfigError(f"the inbox {settings.inbox} is not a folder here ({why}).")
         sources = self._sources()
         if not sources:
             raise ConfigError(
