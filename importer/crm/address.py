@@ -81,9 +81,10 @@ def check_base_url(url: str, *, insecure_http: bool = False) -> None:
         )
 
 
-_ENDPOINT = re.compile(r"/leads(?:/[^/]*)*/*$", re.IGNORECASE)
+_ENDPOINT = re.compile(r"/leads(?:/(?:bulk(?:/initiate)?|initiate|update|get))?/*$", re.IGNORECASE)
 """The end of an address that is one of the API's endpoints (``/leads/bulk/initiate``, ``/leads/get``, ...): each is
-made of the API's address and ``/leads/...``, so that address never ends in ``/leads``."""
+made of the API's address and ``/leads/...``, so that address never ends so (a CRM served under ``/leads/api/v1``
+is not refused)."""
 
 
 def _check_path(parts: SplitResult, shown: str) -> None:
