@@ -1,5 +1,6 @@
-"""The upload page's stop, in headless Chromium: the CRM's words quoted in it, whatever they hold, are one clean
-line, with their whole text a click away."""
+"""The upload page's messages, in headless Chromium: a stop quoting the CRM's words is one clean line with its whole
+text a click away, a tab told another send runs learns when it ended, and a review offers only downloads that hold
+something."""
 
 from __future__ import annotations
 
@@ -109,3 +110,28 @@ def test_a_tab_told_another_send_runs_says_so_no_longer_once_it_finished(browser
     assert "already running" not in after
     assert "The send of same.csv has finished" in after
     assert "already-imported" in counts and len(stored) == len(phones)
+
+
+def test_a_check_with_nothing_to_fix_offers_no_rows_to_fix(browser: Any, tmp_path: Path) -> None:
+    """A review where every row is valid offered "the rows to fix", an empty workbook; it offers the reports only,
+    and a review with a row to fix still offers it."""
+    phones = good_phones(3, seed=504)
+    clean = tmp_path / "clean.csv"
+    clean.write_text("Name,Phone\n" + "".join(f"Asha {i},{p}\n" for i, p in enumerate(phones)))
+    broken = tmp_path / "broken.csv"
+    broken.write_text(clean.read_text() + "Ravi,98123\n")
+    settings = importer.SandboxSettings(token=TOKEN, project_id=PROJECT, process_ids=(PROCESS,))
+    with importer.Sandbox(settings) as sandbox:
+        server, _ = _server(tmp_path, sandbox)
+        try:
+            page = browser.new_page()
+            page.goto(server.login_url())
+            offered = {}
+            for sheet in (clean, broken):
+                page.goto(server.base_url + "/")
+                _upload_and_check(page, sheet)
+                offered[sheet.name] = page.get_by_role("link", name="rows to fix").count()
+            page.close()
+        finally:
+            server.stop()
+    assert offered == {"clean.csv": 0, "broken.csv": 1}
