@@ -119,3 +119,22 @@ def test_a_lead_file_name_typed_wrong_names_the_files_it_may_have_meant(
     result = run_cli("validate", str(tmp_path / "lead.csv"), "--mapping", str(mapping_file(MAPPING)))
     assert result.exit_code == 2
     assert f"{tmp_path / 'lead.csv'}: file not found. Did you mean {tmp_path / 'leads.csv'}?" in result.stderr
+
+
+def test_serve_with_an_address_no_send_could_use_says_so_before_the_sign_in_link(tmp_path: Path) -> None:
+    """`leadimport serve` with VOX_BASE_URL pasted with an endpoint started, and each send then failed on the page,
+    which cannot fix it: serve refuses to start (exit 2) naming the address to set, as run does."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "VOX_API_TOKEN": TOKEN, "VOX_BASE_URL": "https://crm.example.com/api/v1/leads/bulk/initiate"}
+    done = subprocess.run(
+        [sys.executable, "-m", "importer", "serve", "--port", "0", "--ledger", str(tmp_path / "l.db")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Set it to https://crm.example.com/api/v1." in done.stderr
+    assert "/login?token=" not in done.stdout
