@@ -211,13 +211,15 @@ def load_mapping(
     except _RepeatedKey as exc:
         raise ConfigError(f"{p}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
+        raise ConfigError(_yaml_error(p, text, exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read the mapping: {exc}") from None
     except SourceError as exc:  # a byte-order mark its bytes do not follow
         raise ConfigError(f"cannot read the mapping: {exc}") from None
     except RecursionError:  # [[[[... thousands deep: PyYAML recurses once per level
         raise ConfigError(f"{p}: not a mapping: its lists or dictionaries are nested thousands deep.") from None
+    if not isinstance(raw, dict):
+        _refuse_lead_file(p, text)
     written = yaml.load(text, Loader=_TextLoader)
     if default_region is not None and isinstance(raw, dict):
         raw = {**raw, "default_region": default_region}
@@ -230,6 +232,49 @@ def load_mapping(
         written=written if isinstance(written, dict) else None,
     )
     return dataclasses.replace(mapping, region_chosen=True) if default_region is not None else mapping
+
+
+_HOW = (
+    "--mapping takes the mapping's YAML file: leadimport validate LEAD_FILE --mapping MAPPING.yaml (and the same for "
+    "run); leadimport mapping suggest LEAD_FILE proposes a mapping."
+)
+
+
+def _refuse_lead_file(p: Path, text: str) -> None:
+    """A :class:`ConfigError` saying so when the "mapping" is a lead file (the file given twice, or the two swapped):
+    named a sheet, or text whose first line is a row of several comma, semicolon or tab separated cells."""
+    from importer.read.sniff import TEXT_SUFFIXES  # (the readers' modules, only for this message)
+    from importer.read.workbook import WORKBOOK_SUFFIXES
+
+    suffix = p.suffix.lower()
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    if suffix in TEXT_SUFFIXES or suffix in WORKBOOK_SUFFIXES or re.search(r"[^:]*(?:[,;\t][^,;\t:]*){2,}$", first):
+        kind = suffix.lstrip(".").upper() or "a sheet"
+        raise ConfigError(f"{p}: this is a lead file ({kind}), not a mapping. {_HOW}")
+
+
+def _yaml_error(p: Path, text: str, exc: yaml.YAMLError) -> str:
+    """Where a mapping's YAML is broken, with its line shown, and what the parser found there."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if mark is None or not problem:
+        return f"{p}: not valid YAML: {exc}"
+    context = getattr(exc, "context", None)
+    lines = text.splitlines()
+    began = getattr(exc, "context_mark", None)
+    if began is not None and mark.line >= len(lines):  # the end reached inside a quote or bracket: where it opened
+        mark, problem = began, f"{problem}: what starts here is never closed"
+    shown = lines[mark.line] if mark.line < len(lines) else ""
+    said = f"{context}, {problem}" if context else problem
+    tip = ""
+    if "\t" in shown[: len(shown) - len(shown.lstrip())] or "found character '\\t'" in said:
+        tip = " Indent with spaces, not tabs."
+    elif "mapping values are not allowed" in said or "expected <block end>" in said:
+        tip = " Check that line's indentation: keys under one heading line up, two spaces in from it."
+    return (
+        f"{p}, line {mark.line + 1}, column {mark.column + 1}: not valid YAML ({said}).{tip}\n"
+        f"  {mark.line + 1:>4} | {shown}\n         {' ' * mark.column}^"
+    )
 
 
 def parse_mapping(

@@ -43,6 +43,27 @@ def test_plain_http_to_this_machine_is_allowed(url: str) -> None:
     assert is_loopback(httpx.URL(url).host)
 
 
+@pytest.mark.parametrize(
+    "url", ["https://crm.example.com/leads/api/v1", "https://leads.example.com/api/v1/", "https://x.example/leadsapi"]
+)
+def test_an_api_served_under_a_path_with_leads_in_it_is_not_taken_for_an_endpoint(url: str) -> None:
+    check_base_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "meant"),
+    [
+        ("https://crm.example.com/api/v1/leads/bulk/initiate", "https://crm.example.com/api/v1"),
+        ("https://crm.example.com/api/v1/Leads/Get?referenceId=1", "https://crm.example.com/api/v1"),
+        ("https://u:secret@crm.example.com/api/v1/leads/", "https://***@crm.example.com/api/v1"),
+    ],
+)
+def test_an_endpoint_pasted_as_the_base_url_is_refused_naming_the_base(url: str, meant: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        check_base_url(url)
+    assert f"Set it to {meant}." in str(caught.value) and "secret" not in str(caught.value)
+
+
 def test_insecure_http_lets_plain_http_through() -> None:
     """With insecure_http (--insecure-http) the caller accepts clear text; the request then goes out."""
     settings = CrmSettings("http://crm.test/api/v1", TOKEN, PROJECT, PROCESS, insecure_http=True)

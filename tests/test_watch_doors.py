@@ -82,6 +82,70 @@ def test_a_file_whose_name_is_not_utf8_is_imported_under_a_readable_name(tmp_pat
     assert len(sandbox.leads()) == 6
 
 
+def test_names_unzipped_in_an_east_asian_code_page_are_imported_under_their_own_names(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """Files unzipped on Linux from a zip made on a Japanese or a Korean Windows keep names in Shift-JIS or in
+    Korean's code page: they were taken and moved to done/ as Windows-1252 ("ƒeƒXƒg..."), which nobody can find
+    again. They are moved, reported and named in the result's JSON as written."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    names = {"cp932": "テスト顧客リスト.csv", "cp949": "고객 목록.csv"}
+    for seed, (code_page, name) in enumerate(names.items(), start=406):
+        written = write_sheet(tmp_path / f"{code_page}.csv", good_phones(3, seed=seed), prefix=f"Lead{seed}x")
+        os.rename(written, os.fsencode(inbox) + b"/" + name.encode(code_page))
+    env = _env(sandbox.base_url, tmp_path)
+    done = subprocess.run([*_command(inbox), "--once"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    moved = {p.name.split("_", 1)[1]: p for p in _files(inbox / "done")}
+    assert sorted(moved) == sorted(names.values())
+    for name, path in moved.items():
+        result = json.loads(path.with_name(path.name + ".result.json").read_text(encoding="utf-8"))
+        assert result["file"] == name and result["state"] == "done"
+        assert name in done.stderr
+    assert len(sandbox.leads()) == 6
+
+
+def test_a_stop_quoting_crm_words_of_several_lines_is_one_clean_line_in_the_log(tmp_path: Path) -> None:
+    """The CRM blocks the key with words of several lines and a colour code: the watcher's log says why the file
+    stays in processing/ on one line, the CRM's lines joined by spaces, not as "\\n" and "\\x1b[31m"."""
+    from dataclasses import replace
+
+    from tests.test_cli_doors import CRM_WORDS
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    phones = good_phones(6, seed=409)
+    write_sheet(inbox / "leads.csv", phones)
+    settings = replace(
+        FAST, dup_threshold=0, block_message=CRM_WORDS, preexisting_phones=frozenset({f"+91{phones[0]}"})
+    )
+    with Sandbox(settings) as crm:
+        done = subprocess.run(
+            [*_command(inbox), "--once"], cwd=ROOT, env=_env(crm.base_url, tmp_path), capture_output=True, text=True,
+            timeout=180,
+        )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "stays in processing/" in line]
+    assert "for duplicate submissions. Contact support" in line, line
+    assert "\\n" not in line and "\\x1b" not in line and "\\r" not in line
+
+
+def test_an_inbox_that_is_not_there_says_why_it_may_not_be(tmp_path: Path, sandbox: Sandbox) -> None:
+    """`watch /mnt/share/inbox --once` from cron while the share is not mounted: a usage error (exit 2) saying the
+    folder is not there and why that may be, not only "is not a folder"."""
+    (tmp_path / "mapping.yaml").write_text(MAPPING, encoding="utf-8")
+    done = subprocess.run(
+        [*_command(tmp_path / "inbox"), "--once"], cwd=ROOT, env=_env(sandbox.base_url, tmp_path),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "is not a folder here (not there: a typo, removed, or its network share is not mounted)" in done.stderr
+    assert not (tmp_path / "inbox").exists()
+
+
 def test_a_settle_time_of_nan_is_refused_not_taken_as_no_wait(tmp_path: Path, sandbox: Sandbox) -> None:
     """--settle nan passed the range check (nan compares false) and the watcher then took files at once, without
     waiting for a copy to finish: a usage error (exit 2) like --settle -1, and the file stays where it was dropped;

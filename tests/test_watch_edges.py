@@ -138,6 +138,7 @@ def test_a_full_disk_when_the_report_is_written_keeps_the_file_and_the_report_ca
     assert done.returncode == 0, done.stderr
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
     assert "No space left" in done.stderr and "--report FILE" in done.stderr
+    assert "--report PATH" not in done.stderr  # (run's option: the watcher has none)
     (moved,) = _taken(inbox / "done").values()
     assert not [p for p in (inbox / "processing").iterdir()]  # no half-written result left behind
     assert _stored(sandbox) == sorted("+91" + p for p in phones)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from importer.filenames import one_line
+from importer.filenames import message_line, one_line
 from importer.pipeline import Outcome
 from importer.read.source import SourceTable, describe_delimiter
 
@@ -69,11 +69,11 @@ def render(
     if summary.top_rejections:
         click.echo("Most common CRM rejections:")
         for message, n in summary.top_rejections:
-            click.echo(f"  {n:>7}  {one_line(message)}")  # the CRM's words, which may quote a cell
+            click.echo(f"  {n:>7}  {message_line(message)}")  # the CRM's words, which may quote a cell
     if summary.top_pending:
         click.echo("Why rows are pending:")
         for message, n in summary.top_pending:
-            click.echo(f"  {n:>7}  {one_line(message)}")
+            click.echo(f"  {n:>7}  {message_line(message)}")
     _echo_stop(outcome)
     if outcome.plan is not None and outcome.ledger_path is not None:
         click.echo(f"Checked against the ledger {outcome.ledger_path} (read only; --no-ledger: the file alone).")
@@ -89,14 +89,16 @@ def render(
 
 
 def _echo_stop(outcome: Outcome) -> None:
-    """Why the run stopped, on stderr: said in every mode, --quiet and --json included."""
+    """Why the run stopped, on stderr: said in every mode, --quiet and --json included; on one line, whatever the
+    CRM's words quoted in it hold (--json's ``stopped`` has them as they came)."""
     if outcome.interrupted_at_the_end:
         click.echo("\nInterrupted at the end: every row already had its answer, none is pending.", err=True)
     elif outcome.stop_message and outcome.summary.counts.get("pending"):
-        click.echo(f"\nStopped: {outcome.stop_message}", err=True)
+        click.echo(f"\nStopped: {message_line(outcome.stop_message)}", err=True)
     elif outcome.stop_message:  # every row had its answer first: no row waits, but the key may be blocked
         click.echo(
-            f"\nEvery row has its answer (none is pending), but the CRM then stopped the run: {outcome.stop_message}",
+            "\nEvery row has its answer (none is pending), but the CRM then stopped the run: "
+            + message_line(outcome.stop_message),
             err=True,
         )
 

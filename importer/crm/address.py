@@ -8,6 +8,7 @@ is allowed only for loopback hosts (the sandbox) unless the caller says it accep
 from __future__ import annotations
 
 import ipaddress
+import re
 from urllib.parse import SplitResult, urlsplit
 
 from importer.errors import ConfigError
@@ -71,9 +72,32 @@ def check_base_url(url: str, *, insecure_http: bool = False) -> None:
         raise ConfigError(f"VOX_BASE_URL has an unreadable host or port (got {shown!r}).") from None
     if not host:
         raise ConfigError(f"VOX_BASE_URL has no host name (got {shown!r}).")
+    _check_path(parts, shown)
     if scheme == "http" and not is_loopback(host) and not insecure_http:
         raise ConfigError(
             f"VOX_BASE_URL {shown} is plain http:// to another machine: the API token would cross the network "
             "unencrypted. Use https:// (http:// is allowed only for this machine, e.g. the sandbox at "
             "http://127.0.0.1:8765/api/v1), or pass --insecure-http if you accept that risk."
         )
+
+
+_ENDPOINT = re.compile(r"/leads(?:/(?:bulk(?:/initiate)?|initiate|update|get))?/*$", re.IGNORECASE)
+"""The end of an address that is one of the API's endpoints (``/leads/bulk/initiate``, ``/leads/get``, ...): each is
+made of the API's address and ``/leads/...``, so that address never ends so (a CRM served under ``/leads/api/v1``
+is not refused)."""
+
+
+def _check_path(parts: SplitResult, shown: str) -> None:
+    """Refuse an address copied with an endpoint or a query after the API's (``.../api/v1/leads/initiate?v=1.2``):
+    leadimport adds those, and the CRM's 404 or 400 to the doubled path reads as a bug."""
+    endpoint = _ENDPOINT.search(parts.path)
+    if not endpoint and not parts.query and not parts.fragment:
+        return
+    base = mask_url(parts._replace(path=parts.path[: endpoint.start()] if endpoint else parts.path, query="",
+                                   fragment="").geturl())  # fmt: skip
+    what = f"the endpoint {endpoint.group(0)}" if endpoint else "a query (?...) or #fragment"
+    raise ConfigError(
+        f"VOX_BASE_URL {shown} ends in {what}; it is to be the API's address alone, to which leadimport adds each "
+        f"endpoint. Set it to {base.rstrip('/')}"
+        + (" (the address ending in /api/v1)." if "/api/" not in base + "/" else ".")
+    )

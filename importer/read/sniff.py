@@ -3,6 +3,9 @@ refuses with a reason (an image, an archive, a PDF, JSON, binary data)."""
 
 from __future__ import annotations
 
+import difflib
+import itertools
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -24,7 +27,7 @@ def check_source_file(p: Path) -> Path:
         if p.exists():
             what = "a folder" if p.is_dir() else "not a regular file (a named pipe, socket or device)"
             raise SourceError(f"{p}: this is {what}; give the path of a lead file (CSV, XLSX, ...).")
-        raise SourceError(f"{p}: file not found.")
+        raise SourceError(f"{p}: file not found.{_meant(p)}")
     if readable_name(str(p)) != str(p):  # bytes not UTF-8: the readers (Arrow, calamine) cannot open it by name
         raise SourceError(
             f"{readable_name(str(p))}: the file's name is not UTF-8 (it was written in another code page, as a "
@@ -45,6 +48,25 @@ def check_source_file(p: Path) -> Path:
             f"{p}: unsupported file type {suffix!r}. Use CSV, TSV, TXT, XLSX, XLSM, XLS, XLSB, ODS or Excel XML."
         )
     return p
+
+
+_LOOKED_AT = 10_000
+"""Names of a folder compared with a name not found there (a folder of millions is not read whole)."""
+
+
+def _meant(p: Path) -> str:
+    """ " Did you mean ...?" naming the files beside ``p`` whose names are close to its (a letter missed or
+    added), or where its folder is missing; '' when none is."""
+    folder = p.parent
+    if not folder.is_dir():
+        return f" (The folder {folder} does not exist.)" if str(folder) not in ("", ".") else ""
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in itertools.islice(entries, _LOOKED_AT) if e.is_file()]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(p.name, names, n=3, cutoff=0.75)
+    return f" Did you mean {' or '.join(str(folder / name) for name in close)}?" if close else ""
 
 
 _SHOWN_MEMBERS = 5

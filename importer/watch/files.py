@@ -259,10 +259,9 @@ class FileImporter:
                 outcome.write_report(report, format=self.settings.report_format, mask_pii=self.settings.mask_pii)
             base.report = str(report)
         except LeadImportError as exc:
-            base.report_error = (
-                f"{_named(str(exc), claimed)} Once that is fixed, `leadimport show {outcome.run_id} --report FILE` "
-                "writes it again."
-            )
+            again = f"`leadimport show {outcome.run_id} --report FILE`"
+            said = _named(str(exc), claimed).replace("(--report PATH)", f"with {again}")  # run's option; none here
+            base.report_error = f"{said} Once that is fixed, {again} writes it again."
             log.warning("%s: the report could not be written: %s", record.name, base.report_error)
         if pending:
             attempt = self._pending(claimed, base, kind, outcome.stop_message or base.stop_reason)

@@ -27,6 +27,7 @@ from typing import Any
 
 from importer.crm.limiter import DEFAULT_RATE, RateLimit
 from importer.errors import ConfigError
+from importer.filenames import message_line
 from importer.ledger.drops import DropLedger
 from importer.report.mask import mask_text
 from importer.send.gc_pause import fewer_collections
@@ -167,7 +168,8 @@ class Watcher:
         """Serve the inbox; the exit code (0 done, 1 rows invalid/rejected or files failed, 3 pending/stopped)."""
         settings = self.settings
         if not self.inbox.is_dir():
-            raise ConfigError(f"the inbox {settings.inbox} is not a folder.")
+            why = "a file" if self.inbox.exists() else "not there: a typo, removed, or its network share is not mounted"
+            raise ConfigError(f"the inbox {settings.inbox} is not a folder here ({why}).")
         sources = self._sources()
         if not sources:
             raise ConfigError(
@@ -466,24 +468,25 @@ class Watcher:
                 self._backoff = self.settings.backoff_first
                 self._busy = 0.0
             return "next"
+        message = self._masked(attempt.stop_message)
+        said = message_line(message or "")  # the log's one line: the CRM's words quoted may be several
         if attempt.stop is Verdict.UNCONFIRMED and self.settings.once:  # looked up by the next start, not now
             self.exit_code = 3
             self._later.add(claimed.path)
-            log.warning("%s stays in processing/ (pending): %s", _label(claimed), self._masked(attempt.stop_message))
+            log.warning("%s stays in processing/ (pending): %s", _label(claimed), said)
             return "next"
         if attempt.stop in (Verdict.BUSY, Verdict.UNCONFIRMED):  # stays in processing/; taken up again later
-            log.info("%s stays in processing/ for now: %s", _label(claimed), self._masked(attempt.stop_message))
+            log.info("%s stays in processing/ for now: %s", _label(claimed), said)
             return "busy"
-        message = self._masked(attempt.stop_message)
         if attempt.stop is Verdict.FATAL:
             self.exit_code = 3
             self.fatal = message
-            log.error("stopped: %s", message)
+            log.error("stopped: %s", said)
             self._notifier.send(self._event("stopped", claimed, message))
             return "stop"
         if self.settings.once:
             self.exit_code = 3
-            log.warning("%s stays in processing/ (pending): %s", _label(claimed), message)
+            log.warning("%s stays in processing/ (pending): %s", _label(claimed), said)
             return "stop"
         return "pause"
 
@@ -503,7 +506,8 @@ class Watcher:
             self._notifier.send(self._event("key-blocked", claimed, message, resume_in=pause))
         else:
             pause, self._backoff = self._backoff, min(self._backoff * 2, settings.backoff_max)
-            log.warning("paused for %.0f s (%s stays in processing/): %s", pause, _label(claimed), message)
+            said = message_line(message or "")
+            log.warning("paused for %.0f s (%s stays in processing/): %s", pause, _label(claimed), said)
             self._notifier.send(self._event("paused", claimed, message, resume_in=pause))
         if self.wait(pause):
             return False
@@ -517,7 +521,7 @@ class Watcher:
         self, kind: str, claimed: Claimed, message: str | None, *, resume_in: float | None = None
     ) -> dict[str, Any]:
         """A notification about a file that is not finished (a key block, a pause, a stop)."""
-        text = f"{_label(claimed)}: {kind}" + (f": {message}" if message else "")
+        text = f"{_label(claimed)}: {kind}" + (f": {message_line(message)}" if message else "")
         if resume_in is not None:
             text += f"; taken up again in {resume_in:.0f} s"
         return {"event": kind, "file": claimed.name, "source": claimed.source.name, "path": str(claimed.path),

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from importer.filenames import one_line
+from importer.filenames import message_line, one_line
 from importer.report.mask import mask_text
 
 __all__ = ["FileResult", "write_result"]
@@ -75,10 +75,10 @@ class FileResult:
             line += f", run {self.run_id}"
         if self.read_again:
             line += f"; read again {self.read_again} time(s): it changed after it was taken"
-        if self.reason:
-            line += f": {self.reason}"
+        if self.reason:  # (the CRM's words or a mapping's error quoted may be several lines: one line here)
+            line += f": {message_line(self.reason)}"
         elif self.stop_reason:
-            line += f"; stopped: {self.stop_reason}"
+            line += f"; stopped: {message_line(self.stop_reason)}"
         if self.move_error:
             line += f"; {self.move_error}"
         if self.report:

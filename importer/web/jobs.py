@@ -124,6 +124,11 @@ class KeyLocks:
             self._holders[key] = holder
             return None
 
+    def holder(self, token: str) -> str | None:
+        """The upload whose send has the key now (None: no send has it)."""
+        with self._lock:
+            return self._holders.get(self.key_id(token))
+
     def release(self, token: str, holder: str) -> None:
         key = self.key_id(token)
         with self._lock:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from importer.filenames import message_line, message_lines
 from importer.web.auth import LoginGate
 from importer.web.jobs import KeyLocks
 from importer.web.mapping_form import FIELD_LABELS
@@ -41,6 +42,8 @@ class WebState:
         self.templates.env.filters["when"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t else ""
         self.templates.env.filters["clip"] = clip
         self.templates.env.filters["on_page"] = on_page
+        self.templates.env.filters["one_line"] = message_line
+        self.templates.env.filters["lines"] = message_lines
         self.templates.env.filters["plain"] = lambda text, upload: upload.plain(str(text)) if upload else text
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import uvicorn
 
+from importer.crm.address import check_base_url
+from importer.errors import ConfigError
 from importer.web.app import clean_uploads, create_app
 from importer.web.auth import LOGIN_PATH, LoginGate
 from importer.web.pages import WebState
@@ -121,6 +123,12 @@ def serve(
         )
     if not server.state.settings.token:
         warn("Note: VOX_API_TOKEN is not set, so files can be checked but not sent. Set it and start again to send.")
+    else:  # an address no send could use (an endpoint pasted after it, plain http:// elsewhere): said now, not per send
+        try:
+            check_base_url(server.state.settings.base_url)
+        except ConfigError:
+            server.socket.close()
+            raise
     echo(f"leadimport upload page on {server.base_url}")
     echo(f"Sign in (this link works once): {server.login_url()}")
     echo(f"Ledger: {ledger_path}   Mappings: {mappings_dir}   Press Ctrl-C to stop.")

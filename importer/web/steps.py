@@ -400,6 +400,7 @@ async def review_page(request: Request) -> Response:
     if upload.task is not None and upload.task.kind == "review" and upload.task.running:
         return _working(request, upload, "review")
     review = upload.review
+    upload.waited(_state(request).keys.holder(_state(request).settings.token or ""))
     if review is None:
         if upload.task is not None and upload.task.error:
             return _page(request, "error.html", {"error": upload.task.error, "upload": upload}, status_code=400)
@@ -544,16 +545,11 @@ async def start_send(request: Request) -> Response:
     token = state.settings.token or ""
     holder = state.keys.acquire(token, upload.id) if token else None
     if holder is not None:
-        other = state.uploads.get(holder)
-        name = other.filename if other is not None else "another file"
-        upload.error = (
-            f"A send with this API key is already running ({name}); one send per key runs at a time. "
-            "Wait for it to finish, then send this file."
-        )
+        upload.wait_for(holder, state.uploads.get(holder))
         return _go(f"/u/{upload.id}/review")
     task = jobs.Task("send", f"Sending {upload.filename}")
     send = Send(task=task)
-    upload.send, upload.error = send, None
+    upload.send, upload.error, upload.waits_for = send, None, None
     upload.sends += 1
     jobs.start(
         task,

@@ -65,7 +65,29 @@ class Upload:
     or another tab showing the page from before) does not start another send."""
     error: str | None = None  # the last problem, shown on the page until the next action
     notice: str | None = None  # what the last action did, said once on the next page (role=status)
+    waits_for: tuple[str, str] | None = None
+    """The upload (id, file name) whose send held the API key when this one's send was refused."""
     lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def wait_for(self, holder: str, other: Upload | None) -> None:
+        """This upload's send was refused: ``holder``'s send has the API key."""
+        name = other.filename if other is not None else "another file"
+        self.waits_for = (holder, name)
+        self.error = (
+            f"A send with this API key is already running ({name}); one send per key runs at a time. "
+            "Wait for it to finish, then send this file."
+        )
+
+    def waited(self, holder: str | None) -> None:
+        """Said so when the send this one waited for no longer holds the key (``holder``: the key's holder now), in
+        place of "already running", which a reload would otherwise show again."""
+        if self.waits_for is None or holder == self.waits_for[0]:
+            return
+        name, self.waits_for, self.error = self.waits_for[1], None, None
+        self.notice = (
+            f"The send of {name} has finished: this file can be sent now. Leads that send already sent are "
+            "recognised and not sent twice."
+        )
 
     def plain(self, text: str) -> str:
         """A message as the person should read it: their file's own name where it names the stored copy, and no
