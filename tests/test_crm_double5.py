@@ -4,18 +4,22 @@ or sent twice, and the exit code follows docs/design.md."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 import importer
+from importer.crm.client import CrmClient
 from importer.crm.recovery import RetryPolicy
 from importer.sandbox.server import Sandbox
 from tests.conftest import CliRun, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
-from tests.test_crm_double import crm_settings
-from tests.test_crm_double4 import _end_maintenance_after
+from tests.test_crm import SETTINGS, FakeClock, FakeCrm, Harness, SpyLimiter, accept_all, answer, crm_id, leads
+from tests.test_crm_double import crm_settings, import_into
+from tests.test_crm_double4 import MAINTENANCE, _end_maintenance_after
 from tests.waiting import ManualClock
 
 
@@ -91,3 +95,102 @@ def test_a_deploy_outlasting_the_bound_stops_the_run_resumably(
         assert crm.leads() == []
     assert stopped.exit_code == 3 and stopped.summary.counts == {"pending": 4}
     assert "HTTP 502: 502 Bad Gateway" in str(stopped.stop_message)
+
+
+# -- a long outage costs only its wait ---------------------------------------------------------------------------
+
+
+class _Outage:
+    """A CRM whose gateway answers 503 with a maintenance page until ``down`` seconds have passed on a clock that
+    moves only when the client waits; ``sends_only``: lookups are answered all along (the endpoint that takes leads
+    is the one down). Then it stores every lead sent."""
+
+    def __init__(self, down: float, *, sends_only: bool) -> None:
+        self.clock = FakeClock()
+        self.down, self.sends_only = down, sends_only
+        self.posts: list[float] = []
+        self.gets = 0
+        self.stored: set[str] = set()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        post = request.method == "POST"
+        if post:
+            self.posts.append(self.clock.now)
+        else:
+            self.gets += 1
+        if self.clock.now < self.down and (post or not self.sends_only):
+            return httpx.Response(503, text=MAINTENANCE.text, headers={"Content-Type": "text/html"})
+        if post:
+            sent = json.loads(request.content)["leads"]
+            self.stored.update(lead["referenceId"] for lead in sent)
+            return accept_all(sent)
+        ref = request.url.params["referenceId"]
+        if ref in self.stored:
+            return answer(200, {"success": True, "data": {"_id": crm_id(ref), "referenceId": ref}})
+        return answer(404, {"success": False, "error": "Lead not found"})
+
+
+@pytest.mark.parametrize("sends_only", [False, True], ids=["crm-down", "sends-down"])
+def test_a_long_outage_costs_its_wait_and_a_few_lookups_per_try(
+    sends_only: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Five minutes of 503 maintenance pages (to sends only, or to lookups too): each try of a batch of 50 looked up
+    all 50 leads first, and each 503 to a resend counted its leads as possible duplicate refusals, so the guard
+    paused a minute at a time, said the CRM "refused 5 leads as duplicates", and the import ended 5 minutes after
+    the CRM was back. A 503 says the CRM could not handle the request: a sample of 3 leads is looked up per try,
+    nothing is counted as refused, and the leads are in within a try's wait of the CRM's return."""
+    crm = _Outage(300.0, sends_only=sends_only)
+    client = CrmClient(
+        SETTINGS,
+        limiter=SpyLimiter(crm.clock, []),
+        http=httpx.Client(transport=httpx.MockTransport(crm)),
+        retry=RetryPolicy(),
+        sleep=crm.clock.sleep,
+    )
+    with caplog.at_level("INFO", logger="importer.crm"):
+        result = client.submit(leads(*range(1, 51)))
+    assert result.stop is None and {o.state for o in result.outcomes.values()} == {"accepted"}
+    assert len(result.outcomes) == 50 and crm.stored == {f"r{n}" for n in range(1, 51)}
+    assert crm.clock.now <= 300.0 + 35.0  # one outage step (30 s) at most past the CRM's return
+    assert len([at for at in crm.posts if at >= 300.0]) <= 2  # a probe, then the rest
+    assert crm.gets <= 3 * len(crm.posts) + 50 * (not sends_only)
+    said = " ".join(record.getMessage() for record in caplog.records)
+    assert "as duplicates" not in said and "answer was lost" not in said
+    assert "The CRM is unavailable (HTTP 503: Scheduled maintenance); trying again in 30 s" in said
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Maximum of {cap} items allowed per request",
+        "Batch size exceeds limit of {cap}",
+        "too many items (max {cap})",
+        "Request entity refused: please send smaller batches",
+    ],
+)
+def test_a_bulk_cap_in_other_words_is_kept_for_the_next_requests(
+    tmp_path: Path, mapping_file: Callable[..., Path], message: str
+) -> None:
+    """A CRM whose bulk cap is 100 says so in words without "leads" (or without the number): the batch refused was
+    halved, but every later batch was sent whole again, refused and halved again (eight 400s for 900 leads). The
+    cap read from the message, or else the half size that the CRM took whole, is kept: once the first request over
+    the cap is refused, none goes over it, and every lead is stored once."""
+    phones = good_phones(900, seed=521)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(bulk_cap=100, bulk_cap_message=message)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        sizes = crm.stats().initiate_sizes
+        stored = crm.leads()
+    assert outcome.exit_code == 0 and outcome.summary.counts == {"accepted": 900}
+    assert len([size for size in sizes if size > 100]) == 1, sizes
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
+
+
+@pytest.mark.parametrize("message", ["Phone exceeds maximum length of 15 digits", "Name is limited to 80 characters"])
+def test_a_lone_lead_refused_with_a_number_in_the_message_is_rejected_not_a_bug(message: str) -> None:
+    """A lead refused alone with a message holding a limit about one of its cells is that lead's refusal (rejected
+    with the CRM's words), not a bulk cap a lone lead cannot be split under (a stop as leadimport's bug)."""
+    result = Harness(FakeCrm(answer(400, {"error": message}))).submit(leads(1))
+    assert result.stop is None and result.outcomes["r1"].state == "rejected"
+    assert result.outcomes["r1"].message == message

@@ -37,10 +37,29 @@ MAX_429_PAUSE = 300.0
 """A 429 asking for a longer wait than this is treated as a block, not waited out."""
 
 _MAX_LEADS = re.compile(
-    r"(?:max(?:imum)?|limit|at most|up to|cannot exceed|exceeds?)\b\D{0,30}?(\d+)\s*(?:leads?|records?|items?)\b",
+    r"(?:max(?:imum)?|limit(?:ed)?|at most|up to|no more than|cannot exceed|exceed(?:s|ed)?)\b\D{0,30}?(\d+)",
     re.IGNORECASE,
 )
-"""A batch too large: "Maximum of 500 leads allowed per request", "Maximum 300 leads per request"."""
+"""The cap a batch too large was refused with, after the word saying it is one: "Maximum of 500 leads allowed per
+request", "Batch size exceeds limit of 250", "too many items (max 200)"; read only in a message about the batch's
+size (:data:`_BATCH_WORDS`) and not about a cell's (:data:`_CELL_WORDS`)."""
+_TOO_MANY = re.compile(r"\btoo (?:many|large|big)\b\D{0,30}?(\d+)", re.IGNORECASE)
+"""The same said only as "too many items: 200 at most" (the number after "too many" may be the count sent)."""
+_BATCH_WORDS = re.compile(
+    r"\b(?:leads?|records?|items?|elements?|entries|entry|objects?|rows?|batch(?:es)?|array|per request)\b",
+    re.IGNORECASE,
+)
+_CELL_WORDS = re.compile(r"\b(?:length|characters?|chars|digits|bytes|[kmg]b|keys|fields?|words?)\b", re.IGNORECASE)
+
+
+def _stated_cap(message: str) -> int | None:
+    """The most leads a request may carry, as a refusal of a batch too large states it; None if it does not."""
+    if not _BATCH_WORDS.search(message) or _CELL_WORDS.search(message):
+        return None
+    found = _MAX_LEADS.search(message) or _TOO_MANY.search(message)
+    return int(found.group(1)) if found is not None else None
+
+
 _REFERENCE_EXISTS = re.compile(r"referenceId\b.*\balready exists", re.IGNORECASE)
 """The CRM holds a lead with this referenceId in the process: it is in the CRM (ours, from a request
 that landed, or an earlier import), not a refusal of this lead."""
@@ -198,10 +217,12 @@ class Reader:
     ) -> Step:
         """A 400 (or 409, 422) without per-lead arrays: too many leads, one bad lead, or our bug. ``conflict``:
         the status says the lead is a duplicate (409), whatever the words."""
-        limit = _MAX_LEADS.search(message)
+        limit = _stated_cap(message)
+        if limit is not None and len(leads) == 1 and limit >= 1:
+            limit = None  # one lead is within any cap: the number is about the lead ("at most 15 digits")
         if limit is not None and len(leads) > 1:
             half = math.ceil(len(leads) / 2)
-            cap = int(limit.group(1))
+            cap = limit
             # a stated cap the batch exceeds is kept for the next batches; one it does not is not the CRM's
             return Split(min(half, cap), limit=cap if 0 < cap < len(leads) else None) if cap > 0 else Split(half)
         if limit is None and message and not _REQUEST_SHAPE.search(message):
@@ -296,6 +317,7 @@ class Reader:
                 retry_after=min(wait, self.longest_down) if wait else None,
                 unavailable=status in _UNAVAILABLE or wait is not None,
                 gateway=status in _GATEWAY,
+                refused_for_now=status in _UNAVAILABLE,
             )
         if status == 429:
             return self._read_429(response)

@@ -28,6 +28,8 @@ class SandboxSettings:
     project_id: str = "64f0c0ffee0000000000aaaa"
     process_ids: tuple[str, ...] = ("64f0c0ffee0000000000beef",)
     bulk_cap: int = 1000
+    bulk_cap_message: str = "Maximum of {cap} leads allowed per request"
+    """The 400's message for a request over ``bulk_cap`` (``{cap}``: the cap): the contract's words, or others."""
     rate_limit: int = 100
     rate_window: float = 5.0
     dup_threshold: int = 5

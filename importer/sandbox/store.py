@@ -294,7 +294,7 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
     if not isinstance(items, list):
         raise Refused(400, {"error": "Input must be an array"})
     if len(items) > settings.bulk_cap:
-        raise Refused(400, {"error": f"Maximum of {settings.bulk_cap} leads allowed per request"})
+        raise Refused(400, {"error": settings.bulk_cap_message.format(cap=settings.bulk_cap)})
     if leads is not None:
         _check_scope(settings, [item if isinstance(item, dict) else {} for item in items])
     init, now = body.get("init", True), _iso_now()
