@@ -18,7 +18,7 @@ from importer.sandbox.server import Sandbox
 from tests.conftest import CliRun, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 from tests.test_crm import SETTINGS, FakeClock, FakeCrm, Harness, SpyLimiter, accept_all, answer, crm_id, leads
-from tests.test_crm_double import crm_settings, import_into
+from tests.test_crm_double import crm_settings, import_into, statuses
 from tests.test_crm_double4 import MAINTENANCE, _end_maintenance_after
 from tests.waiting import ManualClock
 
@@ -194,3 +194,27 @@ def test_a_lone_lead_refused_with_a_number_in_the_message_is_rejected_not_a_bug(
     result = Harness(FakeCrm(answer(400, {"error": message}))).submit(leads(1))
     assert result.stop is None and result.outcomes["r1"].state == "rejected"
     assert result.outcomes["r1"].message == message
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_a_refusal_that_stored_part_of_the_batch_keeps_those_leads(
+    tmp_path: Path, mapping_file: Callable[..., Path], status: int
+) -> None:
+    """The project goes inactive (403) or the process is deleted (404) while a bulk request is processed: the CRM
+    stored its first two leads and says so in the refusal's body (``success[]`` beside the error). Every lead was
+    marked unsent, so the next run sent the stored two again, each a duplicate submission toward the key block. The
+    stored ones are accepted with their ids, the run stops (exit 3) with the rest pending, and the next run sends
+    only the rest: no duplicate reaches the CRM."""
+    phones = good_phones(10, seed=531)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(partial_refusal=status, partial_after=2)) as crm:
+        stopped = import_into(crm, sheet, mapping, ledger)
+        first = {str(lead["phone"])[-10:]: str(lead["_id"]) for lead in crm.leads()}
+        resumed = import_into(crm, sheet, mapping, ledger)
+        stats, stored = crm.stats(), crm.leads()
+    assert stopped.exit_code == 3 and stopped.summary.counts == {"accepted": 2, "pending": 8}
+    assert {p: s for p, (s, _) in statuses(stopped).items() if s == "accepted"} == dict.fromkeys(first, "accepted")
+    assert {p: str(i) for p, i in zip(phones, stopped.rows["lead_id"], strict=True) if p in first} == first
+    assert resumed.exit_code == 0 and resumed.summary.counts == {"already-imported": 2, "accepted": 8}
+    assert stats.duplicates == 0 and sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)

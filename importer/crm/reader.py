@@ -162,9 +162,13 @@ class Reader:
         if response.status_code == 409 and arrays is None and said_nothing:  # a bare 409: empty, or JSON saying nothing
             return self._read_400(_BARE_CONFLICT, leads, tally, conflict=True, status=409)
         common = self._read_common(response, body)
-        if common is not None:
-            return common
         status = response.status_code
+        if common is None and status == 404 and _PROCESS_MISSING.search(answers.error_text(body)):
+            common = self._no_process(self._redact(answers.error_text(body)))
+        if common is not None:
+            if isinstance(common, Halted) and arrays is not None and not common.landed:
+                _keep_stored(arrays, leads, tally)
+            return common
         if arrays is not None and (status in _REFUSALS or 200 <= status < 300):
             unmentioned, later = _apply_arrays(arrays, leads, tally)
             # {"success": [], "errors": [], "message": "Leads queued for processing"}: the rest come later
@@ -467,6 +471,21 @@ def _duplicate_refusals(body: object, status: int) -> int:
     if status == 409 or (status in _REFUSALS and _DUPLICATE.search(answers.error_text(body))):
         return 1
     return 0
+
+
+def _keep_stored(arrays: object, leads: Sequence[Lead], tally: Tally) -> None:
+    """A refusal that stops the run (403, 404) whose body gives the arrays of what was done: the CRM stored part of
+    the batch before it refused the rest. The leads its ``success[]`` names are accepted (sent again, each would be a
+    duplicate submission); those it names no outcome for may be stored too, so the next run looks them up first;
+    those its ``errors[]`` refuse stay unsent (the refusal is the run's, not theirs: fixed, they go)."""
+    scratch = Tally(redact=tally.redact)
+    _apply_arrays(arrays, leads, scratch)
+    stored = {ref: outcome for ref, outcome in scratch.outcomes.items() if outcome.state == "accepted"}
+    if not stored:
+        return
+    tally.outcomes.update(stored)
+    refused = {ref for ref, outcome in scratch.outcomes.items() if outcome.state == "rejected"}
+    tally.unknown.update(ref for ref in map(answers.ref, leads) if ref not in stored and ref not in refused)
 
 
 def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[tuple[Lead, ...], bool]:

@@ -115,6 +115,12 @@ class SandboxSettings:
     locked_after: int | None = None
     """After this many requests to the CRM's endpoints, the account is locked: every request is answered HTTP 423
     ``{"success": false, "error": "Account locked"}`` (None: never)."""
+    partial_refusal: int | None = None
+    """A status (403: the project went inactive; 404: the process was deleted) with which the first bulk request is
+    refused after its first ``partial_after`` leads were stored: the answer says the contract's error for that status
+    and gives the arrays of what was done (``success[]`` the stored leads, ``errors[]`` the others with that error).
+    Later requests are served (None: never)."""
+    partial_after: int = 2
     seed: int | None = None
     preexisting_phones: frozenset[str] = frozenset()
     """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate

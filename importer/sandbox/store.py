@@ -6,6 +6,8 @@ injected faults, and calls :data:`ENDPOINTS` under its lock.
 
 from __future__ import annotations
 
+import contextlib
+
 import itertools
 import math
 import re
@@ -152,6 +154,8 @@ class Store:
         self.phones: set[str] = {_digits(phone) for phone in settings.preexisting_phones}
         self.emails: set[str] = set()
         self.new_duplicates = 0
+        self.refused_partly = False
+        """Whether the request ``settings.partial_refusal`` refuses was made."""
         self._serial = itertools.count(1)
 
     def create(self, lead: Json, *, init: object, now: str) -> Json:
@@ -298,6 +302,8 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
     if leads is not None:
         _check_scope(settings, [item if isinstance(item, dict) else {} for item in items])
     init, now = body.get("init", True), _iso_now()
+    if settings.partial_refusal is not None and leads is not None and not store.refused_partly:
+        return _refuse_partly(store, items, init=init, now=now)
     results: list[tuple[Json | None, Json | None]] = []  # (stored lead, error item) per item, in the order sent
     for item in items:
         try:
@@ -336,6 +342,26 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
         ]
         return Reply(status, {"results": listed})
     return Reply(status, {"success": success, "errors": errors})
+
+
+def _refuse_partly(store: Store, items: list[object], *, init: object, now: str) -> Reply:
+    """``partial_refusal``: store the first ``partial_after`` leads, then refuse the request with that status,
+    giving the arrays of what was done."""
+    settings, store.refused_partly = store.settings, True
+    status = settings.partial_refusal or 403
+    message = (
+        f"Process not found for lead with processId: {settings.process_ids[0]}"
+        if status == 404
+        else "Project is inactive or not found"
+    )
+    success, errors = [], []
+    for at, item in enumerate(items):
+        if at < settings.partial_after and isinstance(item, dict):
+            with contextlib.suppress(_Rejected):
+                success.append(store.create(item, init=init, now=now))
+                continue
+        errors.append(_error_item(item, message, settings.error_shape))
+    return Reply(status, {"success": False, "error": message, "data": {"success": success, "errors": errors}})
 
 
 def _single_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
