@@ -7,7 +7,6 @@ injected faults, and calls :data:`ENDPOINTS` under its lock.
 from __future__ import annotations
 
 import contextlib
-
 import itertools
 import math
 import re
