@@ -218,3 +218,34 @@ def test_a_refusal_that_stored_part_of_the_batch_keeps_those_leads(
     assert {p: str(i) for p, i in zip(phones, stopped.rows["lead_id"], strict=True) if p in first} == first
     assert resumed.exit_code == 0 and resumed.summary.counts == {"already-imported": 2, "accepted": 8}
     assert stats.duplicates == 0 and sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
+
+
+def _duplicate_item(held: str) -> list[dict[str, object]]:
+    return [
+        {"index": 0, "_id": "id-r1", "referenceId": "r1", "status": "created"},
+        {"index": 1, "_id": held, "referenceId": "r2", "status": "Duplicate"},
+    ]
+
+
+def test_a_results_item_with_an_id_and_status_duplicate_is_a_duplicate_refusal() -> None:
+    """A results item ``{"_id": ..., "status": "Duplicate"}`` (no message): it was rejected "without a message",
+    not counted toward the key block, never looked up. By the contract (§2, §5) a duplicate is a refusal that counts
+    toward the block, and the id is the lead the CRM already holds: the guard counts it, the lead is looked up by its
+    referenceId (an earlier request of ours may have stored it), and, not ours, it is rejected saying "Duplicate"
+    and which lead the CRM holds."""
+    h = Harness(FakeCrm(answer(200, {"results": _duplicate_item("5f00aa00aa00aa00aa00aa01")})))
+    result = h.submit(leads(1, 2))
+    assert result.outcomes["r1"].state == "accepted" and result.outcomes["r2"].state == "rejected"
+    assert result.outcomes["r2"].message == "Duplicate (the CRM's existing lead 5f00aa00aa00aa00aa00aa01)"
+    assert h.crm.gets == ["r2"] and h.client.duplicates.stats().refused == 1
+
+
+def test_a_duplicate_results_item_for_a_lead_an_earlier_request_stored_is_accepted() -> None:
+    """The same answer for a lead the CRM holds under our referenceId (an earlier request of ours landed): it is
+    looked up and accepted with its id, not rejected."""
+    h = Harness(FakeCrm(answer(200, {"results": _duplicate_item(crm_id("r2"))}), stored=["r2"]))
+    result = h.submit(leads(1, 2))
+    assert {ref: (o.state, o.lead_id) for ref, o in result.outcomes.items()} == {
+        "r1": ("accepted", "id-r1"),
+        "r2": ("accepted", "id-r2"),
+    }

@@ -378,6 +378,11 @@ def item_message(item: Mapping[str, object], default: str = "rejected by the CRM
         value = "; ".join(value)
     if isinstance(value, str):
         return value
+    if value is None:  # {"_id": "...", "status": "Duplicate"}: the status is the CRM's word, the id its lead's
+        said = next((item[key] for key in _STATUS_KEYS if status_word(item.get(key)) in _FAILED), None)
+        if isinstance(said, str):
+            held = lead_id(item)
+            return f"{said.strip()} (the CRM's existing lead {held})" if held is not None else said.strip()
     return json.dumps(value) if value is not None else default
 
 
