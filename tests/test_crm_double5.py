@@ -249,3 +249,35 @@ def test_a_duplicate_results_item_for_a_lead_an_earlier_request_stored_is_accept
         "r1": ("accepted", "id-r1"),
         "r2": ("accepted", "id-r2"),
     }
+
+
+def test_a_423_with_a_short_retry_after_is_waited_out(tmp_path: Path, mapping_file: Callable[..., Path]) -> None:
+    """The CRM locks the account for a moment and says for how long (HTTP 423, ``Retry-After: 1``): the run
+    stopped as a locked account to be unlocked by an administrator (exit 3). A Retry-After says the lock ends by
+    itself then: a short one is waited out like a plain 429, and every lead is stored once (exit 0)."""
+    phones = good_phones(20, seed=541)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    settings = crm_settings(locked_after=1, locked_requests=1, locked_retry_after=1.0)
+    with Sandbox(settings) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        stored = crm.leads()
+    assert outcome.exit_code == 0, outcome.stop_message
+    assert outcome.summary.counts == {"accepted": 20}
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(phones)
+
+
+def test_a_423_asking_for_an_hour_stops_until_then(tmp_path: Path, mapping_file: Callable[..., Path]) -> None:
+    """A 423 whose Retry-After asks for an hour: past what a run waits (5 minutes, as for a 429), so the run stops
+    resumably (exit 3, the rest pending) as blocked until then, saying how long; not as a lock to ask an
+    administrator about."""
+    phones = good_phones(12, seed=542)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(locked_after=1, locked_retry_after=3600.0)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        stored = len(crm.leads())
+    assert outcome.exit_code == 3 and outcome.stop_kind is importer.StopKind.KEY_BLOCKED
+    assert "for 60 minutes (HTTP 423: Account locked)" in str(outcome.stop_message)
+    assert outcome.blocked_until is not None
+    assert outcome.summary.counts == {"accepted": stored, "pending": 12 - stored}

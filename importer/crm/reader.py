@@ -344,10 +344,27 @@ class Reader:
             return Halted(self._auth_failed(status, message), landed=False)
         if status == 423:  # Locked: the account or key, whatever the words; no request of it is served
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text)) or "no message"
-            return Halted(self._locked(message), landed=False)
+            return self._read_423(message, waits.retry_after(response.headers))
         if body is None:
             return Halted(self._unexpected(response), landed=200 <= status < 300)
         return None
+
+    def _read_423(self, message: str, retry_after: float | None) -> Halted | Throttled:
+        """HTTP 423 Locked. With ``Retry-After`` the lock ends by itself then (RFC 9110 §10.2.3: how long to wait
+        before the next request): a short one (up to :data:`MAX_429_PAUSE`) is waited out like a plain 429, a
+        longer one stops the run until then, resumable like the key block. Without it, someone must unlock it."""
+        if retry_after is None:
+            return Halted(self._locked(message), landed=False)
+        if retry_after <= MAX_429_PAUSE:
+            return Throttled(retry_after)
+        return Halted(
+            KeyBlocked(
+                f"The CRM has locked this account or API key for {_duration(retry_after)} (HTTP 423: {message}). "
+                f"Wait, {_RESUME}",
+                until=time.time() + retry_after,
+            ),
+            landed=False,
+        )
 
     def _read_429(self, response: Answer, *, blocked: bool = False) -> Halted | Throttled:
         """A duplicate-submission block stops the run; a plain rate limit is waited out. ``blocked``: the answer

@@ -308,8 +308,9 @@ class _App:
             return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
         if self._expired(request):
             return vox.Reply(401, {"success": False, "error": "Token expired"})
-        if self.settings.locked_after is not None and self.state.requests_seen() > self.settings.locked_after:
-            return vox.Reply(423, {"success": False, "error": "Account locked"})
+        if self._locked():
+            retry_after = self.settings.locked_retry_after
+            return vox.Reply(423, {"success": False, "error": "Account locked"}, retry_after=retry_after)
         kind = _ROUTES.get((request.method, request.path))
         body = _parse_body(request.body)
         ticket = self.state.admit(kind, _lead_count(kind, body or {}))
@@ -359,6 +360,12 @@ class _App:
         if self.settings.token_expires_after is not None:
             tokens.append(self.settings.renewed_token)
         return request.authorization in [f"Bearer {token}" for token in tokens]
+
+    def _locked(self) -> bool:
+        """Whether this request meets the lock (``locked_after``, for ``locked_requests`` requests if given)."""
+        after, lasts = self.settings.locked_after, self.settings.locked_requests
+        seen = self.state.requests_seen()
+        return after is not None and seen > after and (lasts is None or seen <= after + lasts)
 
     def _expired(self, request: _Request) -> bool:
         """Whether the request carries the first token once it has expired (``token_expires_after``)."""

@@ -121,6 +121,10 @@ class SandboxSettings:
     and gives the arrays of what was done (``success[]`` the stored leads, ``errors[]`` the others with that error).
     Later requests are served (None: never)."""
     partial_after: int = 2
+    locked_requests: int | None = None
+    """How many requests the lock (``locked_after``) refuses before it ends by itself (None: it never does)."""
+    locked_retry_after: float | None = None
+    """The ``Retry-After`` (seconds) the 423s carry (None: none)."""
     seed: int | None = None
     preexisting_phones: frozenset[str] = frozenset()
     """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate
