@@ -18,7 +18,7 @@ from importer.sandbox.server import Sandbox
 from tests.conftest import CliRun, by_row
 from tests.sandbox_util import MAPPING, TOKEN, good_phones, run_env, write_sheet
 from tests.test_crm import SETTINGS, FakeClock, FakeCrm, Harness, SpyLimiter, accept_all, answer, crm_id, leads
-from tests.test_crm_double import crm_settings, import_into, statuses
+from tests.test_crm_double import CALLED, crm_settings, import_into, statuses
 from tests.test_crm_double4 import MAINTENANCE, _end_maintenance_after
 from tests.waiting import ManualClock
 
@@ -281,3 +281,55 @@ def test_a_423_asking_for_an_hour_stops_until_then(tmp_path: Path, mapping_file:
     assert "for 60 minutes (HTTP 423: Account locked)" in str(outcome.stop_message)
     assert outcome.blocked_until is not None
     assert outcome.summary.counts == {"accepted": stored, "pending": 12 - stored}
+
+
+def test_queued_work_due_on_the_sandbox_clock_is_done_before_the_next_answer() -> None:
+    """The sandbox's queued bulk request (``process_later``) is processed by a timer; on a loaded machine a timer
+    fires late, and a lookup made after the wait found the lead missing (a flaky test). Work that is due is done
+    before any later request is answered: here its timer is an hour away, the sandbox's clock is moved past it, and
+    the next lookup finds the lead."""
+    clock = ManualClock()
+    with Sandbox(crm_settings(process_later=3600.0), clock=clock) as crm:
+        lead = {"projectId": crm.settings.project_id, "processId": crm.settings.process_ids[0], "name": "Asha",
+                "phone": "+919845012345", "referenceId": "queued-1"}  # fmt: skip
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        with httpx.Client(base_url=crm.base_url, headers=headers) as http:
+            queued = http.post("/leads/bulk/initiate", json={"leads": [lead]})
+            query = {"referenceId": "queued-1", "projectId": lead["projectId"], "processId": lead["processId"]}
+            before = http.get("/leads/get", params=query)
+            clock.advance(3600.0)
+            after = http.get("/leads/get", params=query)
+    assert queued.status_code == 202 and before.status_code == 404
+    assert after.status_code == 200 and after.json()["data"]["referenceId"] == "queued-1"
+
+
+def test_errors_given_as_an_object_keyed_by_reference_id_are_refusals(
+    tmp_path: Path, mapping_file: Callable[..., Path]
+) -> None:
+    """A CRM that gives ``errors`` as an object (``{"<referenceId>": "A call attempt has already been made ..."}``)
+    instead of a list: the refusal was not read, the lead was looked up, not found, and sent again, a second
+    duplicate submission toward the key block. Each entry is that lead's refusal: rejected with the CRM's words,
+    sent once."""
+    phones = good_phones(12, seed=551)
+    sheet = write_sheet(tmp_path / "leads.csv", phones)
+    mapping, ledger = mapping_file(MAPPING), tmp_path / "ledger.sqlite3"
+    with Sandbox(crm_settings(called=[phones[3]], errors_keyed=True)) as crm:
+        outcome = import_into(crm, sheet, mapping, ledger)
+        stats, stored = crm.stats(), crm.leads()
+    assert statuses(outcome)[phones[3]] == ("rejected", CALLED)
+    assert outcome.summary.counts == {"accepted": 11, "rejected": 1} and stats.duplicates == 1
+    assert sorted(str(lead["phone"])[-10:] for lead in stored) == sorted(set(phones) - {phones[3]})
+
+
+@pytest.mark.parametrize(
+    "errors",
+    [{"phone": "Invalid phone number format"}, {"phone": ["Invalid phone number format"]}],
+    ids=["text", "list"],
+)
+def test_a_lone_lead_refused_with_field_errors_is_rejected_with_them(errors: dict[str, object]) -> None:
+    """A 400 whose only words are a validation object naming fields (``{"success": false, "errors": {"phone":
+    "Invalid phone number format"}}``) stopped the run as leadimport's bug ("no message"): it is the lead's
+    refusal, rejected with "phone: Invalid phone number format"."""
+    result = Harness(FakeCrm(answer(400, {"success": False, "errors": errors}))).submit(leads(1))
+    assert result.stop is None and result.outcomes["r1"].state == "rejected"
+    assert result.outcomes["r1"].message == "phone: Invalid phone number format"

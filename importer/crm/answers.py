@@ -220,13 +220,14 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
     or a ``status``. Items naming their lead only by its position (``index``) are given its referenceId when
     the positions leave no doubt whether they count from 0 or from 1.
     """
+    matcher = Matcher(leads)
+    body = _errors_listed(body, matcher, len(leads))
     if has_arrays(body) and not any(key in body for key in _OTHER_KEYS) and _objects_only(body):
         return body  # the documented shape, as it came: nothing to copy
     found = _arrays(body)
     if found is None:
         return None
     success, errors, queued = found
-    matcher = Matcher(leads)
     for listed, strings in ((success, True), (errors, False), (queued, False)):
         for at, item in enumerate(listed):
             if "\0text" in item:  # a bare string: a referenceId or an id, or an error message
@@ -243,6 +244,53 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
 
 
 Items = list[dict[str, object]]
+
+
+def _errors_listed(body: object, matcher: Matcher, size: int) -> object:
+    """``body`` with an ``errors`` given as an object made the list of items it stands for: one error item
+    (``{"referenceId": "...", "error": "..."}``), or a message per lead keyed by its referenceId, phone, email or
+    position (``{"LI-1": "Invalid phone"}``, ``{"2": "..."}``). An object keyed by anything else (field names:
+    ``{"phone": "is invalid"}``) names no lead: it is the request's message (:func:`error_text`)."""
+    if not isinstance(body, Mapping):
+        return body
+    changed: dict[str, object] = {}
+    for key in (*_ERROR_KEYS, *_ENVELOPES):
+        value = body.get(key)
+        if isinstance(value, Mapping) and value and key in _ERROR_KEYS:
+            listed = _error_entries(value, matcher, size)
+            if listed is not None:
+                changed[key] = listed
+        elif isinstance(value, Mapping) and value:
+            inner = _errors_listed(value, matcher, size)
+            if inner is not value:
+                changed[key] = inner
+    return {**body, **changed} if changed else body
+
+
+def _error_entries(errors: Mapping[str, object], matcher: Matcher, size: int) -> Items | None:
+    """The error items an ``errors`` object stands for (see :func:`_errors_listed`); None if it names no lead."""
+    if any(isinstance(errors.get(key), str) for key in _MESSAGE_KEYS[:4]):
+        return [dict(errors)]
+    entries: Items = []
+    for key, said in errors.items():
+        message = said if isinstance(said, str) else _said_text(said)
+        name = key.strip() if isinstance(key, str) else ""
+        if not message:
+            return None
+        if name.isdecimal() and int(name) <= size:
+            entries.append({"index": int(name), "error": message})
+        elif matcher.error_target({"leadId": name}) is not None:
+            entries.append({"leadId": name, "error": message})
+        else:
+            return None
+    return entries
+
+
+def _said_text(said: object) -> str:
+    """A message given as a list of texts or as an object (``{"message": "..."}``), or ''."""
+    if isinstance(said, list) and said and all(isinstance(part, str) for part in said):
+        return "; ".join(said)
+    return item_message(said, default="") if isinstance(said, Mapping) else ""
 
 
 def _arrays(body: object) -> tuple[Items, Items, Items] | None:
@@ -366,6 +414,10 @@ def error_text(body: object) -> str:
         value = body.get(key)
         if isinstance(value, str) and value:
             return value
+    fields = body.get("errors")  # {"errors": {"phone": "is invalid"}}: a validation error naming fields
+    if isinstance(fields, Mapping):
+        said = [f"{name}: {text}" for name, value in fields.items() if (text := _said_text(value) or str(value or ""))]
+        return "; ".join(said)
     return ""
 
 

@@ -125,6 +125,9 @@ class SandboxSettings:
     """How many requests the lock (``locked_after``) refuses before it ends by itself (None: it never does)."""
     locked_retry_after: float | None = None
     """The ``Retry-After`` (seconds) the 423s carry (None: none)."""
+    errors_keyed: bool = False
+    """A bulk answer gives ``errors`` as an object, each refused lead's message under its referenceId
+    (``{"LI-1": "..."}``), instead of a list of items."""
     seed: int | None = None
     preexisting_phones: frozenset[str] = frozenset()
     """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate

@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import math
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -249,6 +250,22 @@ def _error_item(item: object, message: str, shape: str) -> Json:
     return {"data": item, "referenceId": reference, "error": message}
 
 
+class Later:
+    """A bulk request queued to be processed at ``due`` (on the sandbox's clock) after its answer, exactly once."""
+
+    def __init__(self, perform: Callable[[], object], *, due: float) -> None:
+        self._perform, self.due = perform, due
+        self._lock = threading.Lock()
+        self._done = False
+
+    def run(self) -> None:
+        """Process the request unless done already; returns once it is done (by this call or another)."""
+        with self._lock:
+            if not self._done:
+                self._done = True
+                self._perform()
+
+
 def queued_reply(settings: SandboxSettings, body: Json) -> Reply:
     """The answer to a bulk request taken to be processed later, in the form ``settings.queued_answer`` says."""
     how, word = settings.queued_answer, settings.queued_status
@@ -340,7 +357,16 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
             for index, (stored, error) in enumerate(results)
         ]
         return Reply(status, {"results": listed})
+    if settings.errors_keyed:
+        keyed = {str(_item_reference(error)): error["error"] for error in errors}
+        return Reply(status, {"success": success, "errors": keyed})
     return Reply(status, {"success": success, "errors": errors})
+
+
+def _item_reference(error: Json) -> object:
+    """The referenceId an error item names (``referenceId``, or in the lead under ``data`` or ``leadId``)."""
+    lead = error.get("data") if isinstance(error.get("data"), dict) else error.get("leadId")
+    return error.get("referenceId") or (lead.get("referenceId") if isinstance(lead, dict) else lead)
 
 
 def _refuse_partly(store: Store, items: list[object], *, init: object, now: str) -> Reply:
