@@ -333,3 +333,17 @@ def test_a_lone_lead_refused_with_field_errors_is_rejected_with_them(errors: dic
     result = Harness(FakeCrm(answer(400, {"success": False, "errors": errors}))).submit(leads(1))
     assert result.stop is None and result.outcomes["r1"].state == "rejected"
     assert result.outcomes["r1"].message == "phone: Invalid phone number format"
+
+
+def test_a_refusal_naming_stored_leads_only_by_id_leaves_the_batch_to_be_looked_up() -> None:
+    """A 403 whose body gives ``success[]`` items holding only ids (which leads they are it does not say): some
+    of the batch was stored, so no lead is taken for unsent (sent again by the next run, a stored one would be a
+    duplicate): each is unconfirmed, for the next run to look up first."""
+    body = {
+        "success": False,
+        "error": "Project is inactive",
+        "data": {"success": [{"_id": "5f00aa00aa00aa00aa00aa07"}]},
+    }
+    result = Harness(FakeCrm(answer(403, body))).submit(leads(1, 2, 3))
+    assert result.stop is not None and result.outcomes == {}
+    assert sorted(result.unknown) == ["r1", "r2", "r3"] and result.unsent == ()

@@ -22,11 +22,11 @@ def keep_stored(arrays: object, leads: Sequence[Lead], tally: Tally) -> None:
     the batch before it refused the rest. The leads its ``success[]`` names are accepted (sent again, each would be a
     duplicate submission); those it names no outcome for may be stored too, so the next run looks them up first;
     those its ``errors[]`` refuse stay unsent (the refusal is the run's, not theirs: fixed, they go)."""
+    if not any(True for _ in answers.items(arrays, "success")):
+        return  # nothing stored: the refusal was whole
     scratch = Tally(redact=tally.redact)
-    apply_arrays(arrays, leads, scratch)
+    apply_arrays(arrays, leads, scratch)  # success items naming no lead (only an id) leave theirs to be looked up
     stored = {ref: outcome for ref, outcome in scratch.outcomes.items() if outcome.state == "accepted"}
-    if not stored:
-        return
     tally.outcomes.update(stored)
     refused = {ref for ref, outcome in scratch.outcomes.items() if outcome.state == "rejected"}
     tally.unknown.update(ref for ref in map(answers.ref, leads) if ref not in stored and ref not in refused)
