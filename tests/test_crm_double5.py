@@ -347,3 +347,37 @@ def test_a_refusal_naming_stored_leads_only_by_id_leaves_the_batch_to_be_looked_
     result = Harness(FakeCrm(answer(403, body))).submit(leads(1, 2, 3))
     assert result.stop is not None and result.outcomes == {}
     assert sorted(result.unknown) == ["r1", "r2", "r3"] and result.unsent == ()
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (
+            {"referenceId": "r2", "success": False, "error": "Invalid phone number format"},
+            "Invalid phone number format",
+        ),
+        (
+            {"referenceId": "r2", "success": "false", "message": "Invalid phone number format"},
+            "Invalid phone number format",
+        ),
+        ({"referenceId": "r2", "_id": "5f00aa", "status": "Duplicate"}, "Duplicate (the CRM's existing lead 5f00aa)"),
+        (
+            {"referenceId": "r2", "_id": "5f00aa", "status": "skipped"},
+            "skipped: a duplicate (the CRM's existing lead 5f00aa)",
+        ),
+        ({"referenceId": "r2", "_id": "5f00aa", "duplicate": True}, "Duplicate (the CRM's existing lead 5f00aa)"),
+    ],
+    ids=["failed", "failed-as-text", "status-duplicate", "status-skipped", "duplicate-flag"],
+)
+def test_a_success_item_saying_its_lead_was_not_created_is_a_refusal(item: dict[str, object], message: str) -> None:
+    """An item in ``success[]`` that says its lead failed, or that the CRM holds it already (a status or flag), was
+    taken for a stored lead: accepted with no id, or with the id of the lead the CRM already had. It is that
+    lead's refusal: a failure is rejected in the CRM's words; a duplicate is counted toward the key block, looked up
+    (not ours here) and rejected naming the CRM's lead."""
+    body = {"success": [{"_id": crm_id("r1"), "referenceId": "r1"}, item], "errors": []}
+    h = Harness(FakeCrm(answer(200, body)))
+    result = h.submit(leads(1, 2))
+    assert result.outcomes["r1"].state == "accepted" and result.outcomes["r2"].state == "rejected"
+    assert result.outcomes["r2"].message == message
+    duplicate = "duplicate" in message.lower()
+    assert h.crm.gets == (["r2"] if duplicate else []) and h.client.duplicates.stats().refused == int(duplicate)

@@ -127,6 +127,24 @@ _ID = re.compile(r"[\w.:-]{1,100}")
 _INDEX_KEYS = ("index", "idx", "position", "itemIndex")
 _FAILED = frozenset({"error", "failed", "fail", "failure", "rejected", "invalid", "duplicate", "refused"})
 _STORED = frozenset({"success", "ok", "created", "inserted", "initialized", "stored", "done"})
+_EXISTING = frozenset({"exists", "already exists", "existing", "skipped", "duplicate"})
+"""Status words of a lead's item saying the CRM created nothing, holding such a lead already: a duplicate refusal."""
+_DUPLICATE_FLAGS = ("duplicate", "isDuplicate", "is_duplicate", "alreadyExists", "exists")
+
+
+def says_refused(item: Mapping[str, object]) -> bool:
+    """Whether one lead's item (in ``success[]`` or a results list) says its lead was not created: it failed
+    (:func:`says_failed`, an ``error``), or the CRM holds such a lead already (``"status": "Duplicate"``,
+    ``"skipped"``, ``"duplicate": true``), whatever id it carries (that lead's)."""
+    error = item.get("error")
+    return (
+        says_failed(item)
+        or (error is not None and error != "" and error is not False)
+        or any(status_word(item.get(key)) in _EXISTING for key in _STATUS_KEYS)
+        or any(flag(item.get(key)) is True for key in _DUPLICATE_FLAGS)
+    )
+
+
 LATER_WORDS = frozenset(
     {
         "queued",
@@ -222,7 +240,12 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
     """
     matcher = Matcher(leads)
     body = _errors_listed(body, matcher, len(leads))
-    if has_arrays(body) and not any(key in body for key in _OTHER_KEYS) and _objects_only(body):
+    if (
+        has_arrays(body)
+        and not any(key in body for key in _OTHER_KEYS)
+        and _objects_only(body)
+        and not any(says_refused(item) for item in items(body, "success"))
+    ):
         return body  # the documented shape, as it came: nothing to copy
     found = _arrays(body)
     if found is None:
@@ -237,6 +260,9 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
                     listed[at] = {"referenceId": named} if named is not None else {"_id": said}
                 else:
                     listed[at] = {"referenceId": named} if named is not None else {"error": said}
+    refused = [item for item in success if says_refused(item)]  # a success[] item saying it was not created
+    if refused:
+        success, errors = [item for item in success if not says_refused(item)], [*errors, *refused]
     _name_by_index(success, [*errors, *queued], leads)
     return (
         {"success": success, "errors": errors, "queued": queued} if queued else {"success": success, "errors": errors}
@@ -350,8 +376,7 @@ def _verdict(item: Mapping[str, object]) -> bool | Literal["queued"] | None:
     (``"queued"``: no id yet, and :func:`says_later`), or none of these (None)."""
     if lead_id(item) is None and says_later(item):
         return "queued"
-    error = item.get("error")
-    if says_failed(item) or (error is not None and error != "" and error is not False):
+    if says_refused(item):
         return False
     if flag(item.get("success", item.get("ok"))) or status_word(item.get("status")) in _STORED or lead_id(item):
         return True
@@ -431,11 +456,20 @@ def item_message(item: Mapping[str, object], default: str = "rejected by the CRM
     if isinstance(value, str):
         return value
     if value is None:  # {"_id": "...", "status": "Duplicate"}: the status is the CRM's word, the id its lead's
-        said = next((item[key] for key in _STATUS_KEYS if status_word(item.get(key)) in _FAILED), None)
+        said = next((item[key] for key in _STATUS_KEYS if status_word(item.get(key)) in _FAILED | _EXISTING), None)
+        if said is None and any(flag(item.get(key)) is True for key in _DUPLICATE_FLAGS):
+            said = "Duplicate"
         if isinstance(said, str):
-            held = lead_id(item)
-            return f"{said.strip()} (the CRM's existing lead {held})" if held is not None else said.strip()
+            return _status_message(said.strip(), lead_id(item))
     return json.dumps(value) if value is not None else default
+
+
+def _status_message(said: str, held: str | None) -> str:
+    """The message of an item that says only a status: ``"Duplicate (the CRM's existing lead <_id>)"``; a word
+    for an existing lead ("skipped", "exists") is said to be a duplicate, which it is (§2)."""
+    if status_word(said) in _EXISTING and "duplicate" not in said.lower():
+        said = f"{said}: a duplicate"
+    return f"{said} (the CRM's existing lead {held})" if held is not None else said
 
 
 def lead_id(item: object) -> str | None:
