@@ -1,6 +1,8 @@
-"""Answers a CRM gives that the contract does not list (docs/crm-contract.md §5), over real HTTP on loopback: an
-account locked mid-run (HTTP 423), a gateway failing through a deploy (502/504 pages for minutes). No lead is lost
-or sent twice, and the exit code follows docs/design.md."""
+"""Answers a CRM gives that the contract does not list, or leaves open (docs/crm-contract.md §5, §6), mostly over
+real HTTP on loopback: an account locked mid-run (HTTP 423, with or without Retry-After), a gateway failing through
+a deploy (502/504 pages for minutes), a long 503 outage, bulk caps in other words, refusals that stored part of the
+batch, duplicates said by a status, errors given as an object. No lead is lost or sent twice, the key is never
+blocked by our resends, and the exit code follows docs/design.md."""
 
 from __future__ import annotations
 
