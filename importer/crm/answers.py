@@ -127,6 +127,24 @@ _ID = re.compile(r"[\w.:-]{1,100}")
 _INDEX_KEYS = ("index", "idx", "position", "itemIndex")
 _FAILED = frozenset({"error", "failed", "fail", "failure", "rejected", "invalid", "duplicate", "refused"})
 _STORED = frozenset({"success", "ok", "created", "inserted", "initialized", "stored", "done"})
+_EXISTING = frozenset({"exists", "already exists", "existing", "skipped", "duplicate"})
+"""Status words of a lead's item saying the CRM created nothing, holding such a lead already: a duplicate refusal."""
+_DUPLICATE_FLAGS = ("duplicate", "isDuplicate", "is_duplicate", "alreadyExists", "exists")
+
+
+def says_refused(item: Mapping[str, object]) -> bool:
+    """Whether one lead's item (in ``success[]`` or a results list) says its lead was not created: it failed
+    (:func:`says_failed`, an ``error``), or the CRM holds such a lead already (``"status": "Duplicate"``,
+    ``"skipped"``, ``"duplicate": true``), whatever id it carries (that lead's)."""
+    error = item.get("error")
+    return (
+        says_failed(item)
+        or (error is not None and error != "" and error is not False)
+        or any(status_word(item.get(key)) in _EXISTING for key in _STATUS_KEYS)
+        or any(flag(item.get(key)) is True for key in _DUPLICATE_FLAGS)
+    )
+
+
 LATER_WORDS = frozenset(
     {
         "queued",
@@ -220,13 +238,19 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
     or a ``status``. Items naming their lead only by its position (``index``) are given its referenceId when
     the positions leave no doubt whether they count from 0 or from 1.
     """
-    if has_arrays(body) and not any(key in body for key in _OTHER_KEYS) and _objects_only(body):
+    matcher = Matcher(leads)
+    body = _errors_listed(body, matcher, len(leads))
+    if (
+        has_arrays(body)
+        and not any(key in body for key in _OTHER_KEYS)
+        and _objects_only(body)
+        and not any(says_refused(item) for item in items(body, "success"))
+    ):
         return body  # the documented shape, as it came: nothing to copy
     found = _arrays(body)
     if found is None:
         return None
     success, errors, queued = found
-    matcher = Matcher(leads)
     for listed, strings in ((success, True), (errors, False), (queued, False)):
         for at, item in enumerate(listed):
             if "\0text" in item:  # a bare string: a referenceId or an id, or an error message
@@ -236,6 +260,9 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
                     listed[at] = {"referenceId": named} if named is not None else {"_id": said}
                 else:
                     listed[at] = {"referenceId": named} if named is not None else {"error": said}
+    refused = [item for item in success if says_refused(item)]  # a success[] item saying it was not created
+    if refused:
+        success, errors = [item for item in success if not says_refused(item)], [*errors, *refused]
     _name_by_index(success, [*errors, *queued], leads)
     return (
         {"success": success, "errors": errors, "queued": queued} if queued else {"success": success, "errors": errors}
@@ -243,6 +270,53 @@ def per_lead(body: object, leads: Sequence[Lead]) -> Mapping[str, object] | None
 
 
 Items = list[dict[str, object]]
+
+
+def _errors_listed(body: object, matcher: Matcher, size: int) -> object:
+    """``body`` with an ``errors`` given as an object made the list of items it stands for: one error item
+    (``{"referenceId": "...", "error": "..."}``), or a message per lead keyed by its referenceId, phone, email or
+    position (``{"LI-1": "Invalid phone"}``, ``{"2": "..."}``). An object keyed by anything else (field names:
+    ``{"phone": "is invalid"}``) names no lead: it is the request's message (:func:`error_text`)."""
+    if not isinstance(body, Mapping):
+        return body
+    changed: dict[str, object] = {}
+    for key in (*_ERROR_KEYS, *_ENVELOPES):
+        value = body.get(key)
+        if isinstance(value, Mapping) and value and key in _ERROR_KEYS:
+            listed = _error_entries(value, matcher, size)
+            if listed is not None:
+                changed[key] = listed
+        elif isinstance(value, Mapping) and value:
+            inner = _errors_listed(value, matcher, size)
+            if inner is not value:
+                changed[key] = inner
+    return {**body, **changed} if changed else body
+
+
+def _error_entries(errors: Mapping[str, object], matcher: Matcher, size: int) -> Items | None:
+    """The error items an ``errors`` object stands for (see :func:`_errors_listed`); None if it names no lead."""
+    if any(isinstance(errors.get(key), str) for key in _MESSAGE_KEYS[:4]):
+        return [dict(errors)]
+    entries: Items = []
+    for key, said in errors.items():
+        message = said if isinstance(said, str) else _said_text(said)
+        name = key.strip() if isinstance(key, str) else ""
+        if not message:
+            return None
+        if name.isdecimal() and int(name) <= size:
+            entries.append({"index": int(name), "error": message})
+        elif matcher.error_target({"leadId": name}) is not None:
+            entries.append({"leadId": name, "error": message})
+        else:
+            return None
+    return entries
+
+
+def _said_text(said: object) -> str:
+    """A message given as a list of texts or as an object (``{"message": "..."}``), or ''."""
+    if isinstance(said, list) and said and all(isinstance(part, str) for part in said):
+        return "; ".join(said)
+    return item_message(said, default="") if isinstance(said, Mapping) else ""
 
 
 def _arrays(body: object) -> tuple[Items, Items, Items] | None:
@@ -302,8 +376,7 @@ def _verdict(item: Mapping[str, object]) -> bool | Literal["queued"] | None:
     (``"queued"``: no id yet, and :func:`says_later`), or none of these (None)."""
     if lead_id(item) is None and says_later(item):
         return "queued"
-    error = item.get("error")
-    if says_failed(item) or (error is not None and error != "" and error is not False):
+    if says_refused(item):
         return False
     if flag(item.get("success", item.get("ok"))) or status_word(item.get("status")) in _STORED or lead_id(item):
         return True
@@ -366,6 +439,10 @@ def error_text(body: object) -> str:
         value = body.get(key)
         if isinstance(value, str) and value:
             return value
+    fields = body.get("errors")  # {"errors": {"phone": "is invalid"}}: a validation error naming fields
+    if isinstance(fields, Mapping):
+        said = [f"{name}: {text}" for name, value in fields.items() if (text := _said_text(value) or str(value or ""))]
+        return "; ".join(said)
     return ""
 
 
@@ -378,7 +455,21 @@ def item_message(item: Mapping[str, object], default: str = "rejected by the CRM
         value = "; ".join(value)
     if isinstance(value, str):
         return value
+    if value is None:  # {"_id": "...", "status": "Duplicate"}: the status is the CRM's word, the id its lead's
+        said = next((item[key] for key in _STATUS_KEYS if status_word(item.get(key)) in _FAILED | _EXISTING), None)
+        if said is None and any(flag(item.get(key)) is True for key in _DUPLICATE_FLAGS):
+            said = "Duplicate"
+        if isinstance(said, str):
+            return _status_message(said.strip(), lead_id(item))
     return json.dumps(value) if value is not None else default
+
+
+def _status_message(said: str, held: str | None) -> str:
+    """The message of an item that says only a status: ``"Duplicate (the CRM's existing lead <_id>)"``; a word
+    for an existing lead ("skipped", "exists") is said to be a duplicate, which it is (§2)."""
+    if status_word(said) in _EXISTING and "duplicate" not in said.lower():
+        said = f"{said}: a duplicate"
+    return f"{said} (the CRM's existing lead {held})" if held is not None else said
 
 
 def lead_id(item: object) -> str | None:

@@ -187,8 +187,11 @@ class CrmClient:
                 case Split(size, limit):
                     if limit is not None:
                         self._limit = min(limit, self._limit or limit)
+                    rejected = sum(1 for outcome in tally.outcomes.values() if outcome.state == "rejected")
                     for chunk in _chunks(pending, size):
                         self._send(chunk, tally, resend_unmentioned=resend_unmentioned)
+                    if limit is None and 1 < size < len(pending) and tally.stop is None:
+                        self._learn_limit(size, rejected, tally)
                     return
                 case Halted(stop, landed=True):
                     self._recovery.halt(tally, stop, unknown=pending)
@@ -202,13 +205,23 @@ class CrmClient:
                         self._recovery.halt(tally, blocked, unsent=pending)
                         return
                 case Failed(landed=landed):
-                    sent = pending
+                    sent, requests = pending, tally.requests - 1  # with the request that failed
                     pending = self._recovery.after_failure(step, pending, retries, tally)
+                    if step.refused_for_now:
+                        tally.outage_requests += tally.requests - requests
                     if landed:
                         tally.note_looked_up(map(answers.ref, sent), map(answers.ref, pending))
                     if landed and tally.stop is None:
                         pending = self._probe(pending, tally)
         tally.unsent.update(answers.ref(lead) for lead in pending)
+
+    def _learn_limit(self, size: int, rejected: int, tally: Tally) -> None:
+        """A batch refused whole, sent in halves of ``size``, of which the CRM refused no lead: the size was the
+        problem (a cap said in words no pattern knows), so later requests carry at most ``size`` leads rather
+        than be refused and halved again each time. ``rejected``: the leads refused before the halves went."""
+        if sum(1 for outcome in tally.outcomes.values() if outcome.state == "rejected") == rejected:
+            self._limit = min(size, self._limit or size)
+            log.info("The CRM refused a request as a whole and took its halves: sending at most %d leads at once", size)
 
     def _not_the_crm(self, leads: list[Lead], tally: Tally, unread: str) -> None:
         """A request sent again was answered once more with a 2xx that is not JSON: when none of its leads is in
@@ -242,9 +255,11 @@ class CrmClient:
             if len(leads) <= size or tally.stop is not None:
                 return leads
             probe, leads = leads[:size], leads[size:]
-            requests, refused = tally.requests, tally.duplicate_refusals
+            requests, outage, refused = tally.requests, tally.outage_requests, tally.duplicate_refusals
             self._send(probe, tally, resend_unmentioned=False)
-            plain = tally.requests == requests + 1 and tally.duplicate_refusals == refused
+            # Plain: one request answered with no duplicate refusal (besides 503s of an outage and their checks).
+            extra = tally.outage_requests - outage
+            plain = tally.requests - extra == requests + 1 and tally.duplicate_refusals == refused
             if tally.stop is not None:  # the others may still have landed: the next run asks the CRM first
                 tally.unknown.update(answers.ref(lead) for lead in leads)
                 return []
@@ -290,8 +305,9 @@ class CrmClient:
             return step
         finally:
             duplicates = tally.duplicate_refusals - refused
-            if isinstance(step, Failed) and step.landed:
+            if isinstance(step, Failed) and step.landed and not step.refused_for_now:
                 # Counted as refused until the window passes: sent once more within it, they could block the key.
+                # Not so after a 503: the CRM says it did not handle the request.
                 duplicates = max(duplicates, maybe_refused)
             # Leads the answer left out stay out in the guard until looked up: each may be a silent refusal.
             unsettled = len(step.unmentioned) if isinstance(step, Answered) else 0

@@ -13,9 +13,10 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 from importer.crm import answers, waits
+from importer.crm.arrays import DUPLICATE, REFERENCE_EXISTS, apply_arrays, keep_stored
 from importer.crm.settings import CrmSettings
 from importer.crm.steps import (
     Answer,
@@ -37,13 +38,29 @@ MAX_429_PAUSE = 300.0
 """A 429 asking for a longer wait than this is treated as a block, not waited out."""
 
 _MAX_LEADS = re.compile(
-    r"(?:max(?:imum)?|limit|at most|up to|cannot exceed|exceeds?)\b\D{0,30}?(\d+)\s*(?:leads?|records?|items?)\b",
+    r"(?:max(?:imum)?|limit(?:ed)?|at most|up to|no more than|cannot exceed|exceed(?:s|ed)?)\b\D{0,30}?(\d+)",
     re.IGNORECASE,
 )
-"""A batch too large: "Maximum of 500 leads allowed per request", "Maximum 300 leads per request"."""
-_REFERENCE_EXISTS = re.compile(r"referenceId\b.*\balready exists", re.IGNORECASE)
-"""The CRM holds a lead with this referenceId in the process: it is in the CRM (ours, from a request
-that landed, or an earlier import), not a refusal of this lead."""
+"""The cap a batch too large was refused with, after the word saying it is one: "Maximum of 500 leads allowed per
+request", "Batch size exceeds limit of 250", "too many items (max 200)"; read only in a message about the batch's
+size (:data:`_BATCH_WORDS`) and not about a cell's (:data:`_CELL_WORDS`)."""
+_TOO_MANY = re.compile(r"\btoo (?:many|large|big)\b\D{0,30}?(\d+)", re.IGNORECASE)
+"""The same said only as "too many items: 200 at most" (the number after "too many" may be the count sent)."""
+_BATCH_WORDS = re.compile(
+    r"\b(?:leads?|records?|items?|elements?|entries|entry|objects?|rows?|batch(?:es)?|array|per request)\b",
+    re.IGNORECASE,
+)
+_CELL_WORDS = re.compile(r"\b(?:length|characters?|chars|digits|bytes|[kmg]b|keys|fields?|words?)\b", re.IGNORECASE)
+
+
+def _stated_cap(message: str) -> int | None:
+    """The most leads a request may carry, as a refusal of a batch too large states it; None if it does not."""
+    if not _BATCH_WORDS.search(message) or _CELL_WORDS.search(message):
+        return None
+    found = _MAX_LEADS.search(message) or _TOO_MANY.search(message)
+    return int(found.group(1)) if found is not None else None
+
+
 _CALLED_PHONE = re.compile(r"\bcall attempt\b|\balready\b.{0,40}\bcalled\b|\bphone\b.{0,60}\balready\b", re.IGNORECASE)
 """A refusal of the lead's phone as already called in the project: the phone itself is refused, whoever
 the lead is, so sending it again (in any lead) is refused again and counts toward the key block."""
@@ -51,11 +68,9 @@ the lead is, so sending it again (in any lead) is refused again and counts towar
 
 def is_called_phone(message: str) -> bool:
     """Whether the CRM's refusal says the lead's phone was already called in the project."""
-    return bool(_CALLED_PHONE.search(message)) and not _REFERENCE_EXISTS.search(message)
+    return bool(_CALLED_PHONE.search(message)) and not REFERENCE_EXISTS.search(message)
 
 
-_DUPLICATE = re.compile(r"\balready\b|\bduplicate|\bexists\b", re.IGNORECASE)
-"""A refusal that the CRM counts as a duplicate submission (docs/crm-contract.md §4)."""
 _BLOCKED = re.compile(r"\b(?:blocked|suspended|suspension|locked|banned|disabled)\b|\bduplicate", re.IGNORECASE)
 """A 429 saying the API key is blocked, in whatever words ("temporarily blocked", "suspended", "locked", "too
 many duplicate submissions"): docs/crm-contract.md §4's hour-long block, not a rate limit to wait out."""
@@ -143,11 +158,15 @@ class Reader:
         if response.status_code == 409 and arrays is None and said_nothing:  # a bare 409: empty, or JSON saying nothing
             return self._read_400(_BARE_CONFLICT, leads, tally, conflict=True, status=409)
         common = self._read_common(response, body)
-        if common is not None:
-            return common
         status = response.status_code
+        if common is None and status == 404 and _PROCESS_MISSING.search(answers.error_text(body)):
+            common = self._no_process(self._redact(answers.error_text(body)))
+        if common is not None:
+            if isinstance(common, Halted) and arrays is not None and not common.landed:
+                keep_stored(arrays, leads, tally)
+            return common
         if arrays is not None and (status in _REFUSALS or 200 <= status < 300):
-            unmentioned, later = _apply_arrays(arrays, leads, tally)
+            unmentioned, later = apply_arrays(arrays, leads, tally)
             # {"success": [], "errors": [], "message": "Leads queued for processing"}: the rest come later
             return Answered(unmentioned, later=later or (bool(unmentioned) and answers.says_later(body)))
         message = self._redact(answers.error_text(body))
@@ -198,14 +217,16 @@ class Reader:
     ) -> Step:
         """A 400 (or 409, 422) without per-lead arrays: too many leads, one bad lead, or our bug. ``conflict``:
         the status says the lead is a duplicate (409), whatever the words."""
-        limit = _MAX_LEADS.search(message)
+        limit = _stated_cap(message)
+        if limit is not None and len(leads) == 1 and limit >= 1:
+            limit = None  # one lead is within any cap: the number is about the lead ("at most 15 digits")
         if limit is not None and len(leads) > 1:
             half = math.ceil(len(leads) / 2)
-            cap = int(limit.group(1))
+            cap = limit
             # a stated cap the batch exceeds is kept for the next batches; one it does not is not the CRM's
             return Split(min(half, cap), limit=cap if 0 < cap < len(leads) else None) if cap > 0 else Split(half)
         if limit is None and message and not _REQUEST_SHAPE.search(message):
-            duplicate = conflict or _DUPLICATE.search(message) is not None
+            duplicate = conflict or DUPLICATE.search(message) is not None
             if len(leads) == 1 and duplicate:
                 tally.duplicates[answers.ref(leads[0])] = message  # maybe stored by an earlier request: looked up
                 return Answered(tuple(leads))
@@ -296,6 +317,7 @@ class Reader:
                 retry_after=min(wait, self.longest_down) if wait else None,
                 unavailable=status in _UNAVAILABLE or wait is not None,
                 gateway=status in _GATEWAY,
+                refused_for_now=status in _UNAVAILABLE,
             )
         if status == 429:
             return self._read_429(response)
@@ -318,10 +340,27 @@ class Reader:
             return Halted(self._auth_failed(status, message), landed=False)
         if status == 423:  # Locked: the account or key, whatever the words; no request of it is served
             message = self._redact(answers.error_text(body) or answers.excerpt(response.text)) or "no message"
-            return Halted(self._locked(message), landed=False)
+            return self._read_423(message, waits.retry_after(response.headers))
         if body is None:
             return Halted(self._unexpected(response), landed=200 <= status < 300)
         return None
+
+    def _read_423(self, message: str, retry_after: float | None) -> Halted | Throttled:
+        """HTTP 423 Locked. With ``Retry-After`` the lock ends by itself then (RFC 9110 §10.2.3: how long to wait
+        before the next request): a short one (up to :data:`MAX_429_PAUSE`) is waited out like a plain 429, a
+        longer one stops the run until then, resumable like the key block. Without it, someone must unlock it."""
+        if retry_after is None:
+            return Halted(self._locked(message), landed=False)
+        if retry_after <= MAX_429_PAUSE:
+            return Throttled(retry_after)
+        return Halted(
+            KeyBlocked(
+                f"The CRM has locked this account or API key for {_duration(retry_after)} (HTTP 423: {message}). "
+                f"Wait, {_RESUME}",
+                until=time.time() + retry_after,
+            ),
+            landed=False,
+        )
 
     def _read_429(self, response: Answer, *, blocked: bool = False) -> Halted | Throttled:
         """A duplicate-submission block stops the run; a plain rate limit is waited out. ``blocked``: the answer
@@ -441,101 +480,10 @@ def _is_2xx(response: Answer) -> bool:
 def _duplicate_refusals(body: object, status: int) -> int:
     """How many leads an answer refuses as duplicates (an already-called phone, a repeated referenceId)."""
     if answers.has_arrays(body):
-        return sum(1 for item in answers.items(body, "errors") if _DUPLICATE.search(answers.item_message(item)))
-    if status == 409 or (status in _REFUSALS and _DUPLICATE.search(answers.error_text(body))):
+        return sum(1 for item in answers.items(body, "errors") if DUPLICATE.search(answers.item_message(item)))
+    if status == 409 or (status in _REFUSALS and DUPLICATE.search(answers.error_text(body))):
         return 1
     return 0
-
-
-def _apply_arrays(body: object, leads: Sequence[Lead], tally: Tally) -> tuple[tuple[Lead, ...], bool]:
-    """Record the outcomes ``success[]``/``errors[]`` give; return the leads they skip, and whether some were
-    taken to be processed later (queued: an error saying so, or a ``queued`` array), to be looked up after the
-    settle wait and never sent again."""
-    matcher = answers.Matcher(leads)
-    decided: set[str] = set()
-    queued = [*answers.items(body, "queued")]
-    errors: list[Mapping[str, object]] = []
-    for item in answers.items(body, "errors"):
-        (queued if answers.says_later(item) else errors).append(item)
-    success = list(answers.items(body, "success"))
-    if not queued and _all_stored_in_order(body, success, leads, matcher):
-        # One success item per lead sent, no errors, none naming its lead (only an _id): every lead was
-        # stored, and the CRM answers in the order it was sent.
-        for lead, item in zip(leads, success, strict=True):
-            tally.accept(answers.ref(lead), answers.lead_id(item))
-        tally.in_order = [answers.ref(lead) for lead in leads]
-        return (), False
-    stored = [] if queued else _stored_in_order_around_errors(errors, success, leads, matcher)
-    if stored:
-        # Every error names its lead, and there is one id-only success item per other lead: those are
-        # the stored ones, in the order sent (as above). The errors are read below.
-        for lead, item in stored:
-            tally.accept(answers.ref(lead), answers.lead_id(item))
-            decided.add(answers.ref(lead))
-        tally.in_order = [answers.ref(lead) for lead, _ in stored]
-        success = []
-    for item in success:
-        ref = matcher.lead_of(item)
-        if ref is not None and ref not in decided:
-            tally.accept(ref, answers.lead_id(item))
-            decided.add(ref)
-    for item in errors:
-        ref = matcher.error_target(item)
-        if ref is not None and ref not in decided and _REFERENCE_EXISTS.search(answers.item_message(item)):
-            tally.existing.append(ref)  # left unmentioned: looked up for its _id
-        elif ref is not None and ref not in decided and _DUPLICATE.search(answers.item_message(item)):
-            tally.duplicates[ref] = answers.item_message(item)  # left unmentioned: maybe ours, looked up
-        elif ref is not None and ref not in decided:
-            tally.reject(ref, answers.item_message(item))
-            decided.add(ref)
-        elif ref is None and not _names_another_reference(item):
-            tally.refusals.append(answers.item_message(item))
-    return tuple(lead for lead in leads if answers.ref(lead) not in decided), bool(queued)
-
-
-def _names_another_reference(item: Mapping[str, object]) -> bool:
-    """Whether an errors[] item no lead of the batch matches names a referenceId: another lead's (a replayed answer
-    of another request), not a refusal of one of ours without saying which."""
-    return any(
-        isinstance(part, Mapping) and answers.text(part.get("referenceId")) is not None
-        for part in (item, item.get("data"), item.get("leadId"), item.get("lead"))
-    )
-
-
-def _stored_in_order_around_errors(
-    errors: list[Mapping[str, object]], success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher
-) -> list[tuple[Lead, Lead]]:
-    """(lead, success item) pairs when ``errors`` names a distinct lead of the batch in every item and
-    success[] holds one id-only item for each other lead; else []."""
-    if not errors or not success or any(not _id_only(item, matcher) for item in success):
-        return []
-    refused = [matcher.error_target(item) for item in errors]
-    if None in refused or len(set(refused)) != len(refused):
-        return []
-    others = [lead for lead in leads if answers.ref(lead) not in set(refused)]
-    return list(zip(others, success, strict=True)) if len(others) == len(success) and _distinct_ids(success) else []
-
-
-def _all_stored_in_order(body: object, success: list[Lead], leads: Sequence[Lead], matcher: answers.Matcher) -> bool:
-    """Whether ``success`` has an item with its own _id for each lead, names none of them, and errors[] is empty."""
-    return (
-        len(success) == len(leads)
-        and not (isinstance(body, Mapping) and body.get("errors"))
-        and all(_id_only(item, matcher) for item in success)
-        and _distinct_ids(success)
-    )
-
-
-def _id_only(item: Lead, matcher: answers.Matcher) -> bool:
-    """Whether a success item carries an _id and nothing that names its lead: neither a lead of the batch (then it
-    is matched by that) nor another lead (a stale answer, another request's: its id is not one of ours)."""
-    return answers.lead_id(item) is not None and matcher.lead_of(item) is None and matcher.may_be_ours(item)
-
-
-def _distinct_ids(success: list[Lead]) -> bool:
-    """Whether no two success items carry the same _id: one repeated (an item answered twice) would shift the
-    ids of every later lead by one if they were taken in order."""
-    return len({answers.lead_id(item) for item in success}) == len(success)
 
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)

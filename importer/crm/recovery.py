@@ -147,7 +147,8 @@ class Recovery:
             self._transport.pause(wait if wait is not None else self.retry.backoff(retries.failures))
         if failed.landed:
             stored_before = len(tally.outcomes)
-            leads = self._recheck(leads, tally)
+            # A 503 says the CRM could not handle the request: a sample of its leads tells whether it did anyway.
+            leads = self._sampled(leads, tally) if failed.refused_for_now else self._recheck(leads, tally)
             if leads and len(tally.outcomes) > stored_before and not exhausted and tally.stop is None:
                 # The CRM processed the request (it stored some of its leads): the others were most likely
                 # refused, and a refusal as a duplicate counts toward the key block. Sending them again
@@ -164,8 +165,14 @@ class Recovery:
                     self._transport.pause(wait)
                 if tally.stop is None:
                     leads = self._recheck(leads, tally)
-            elif leads and not exhausted and tally.stop is None and self.retry.settle_wait > 0:
-                leads = self._look_again(leads, tally)
+            elif (
+                leads
+                and not exhausted
+                and tally.stop is None
+                and self.retry.settle_wait > 0
+                and not failed.refused_for_now
+            ):
+                leads = self._look_again(leads, tally)  # not after a 503: an answer, the CRM is not still storing it
         if exhausted and leads:
             self.halt(tally, self._unreachable(retries.failures, failed), unsent=leads)
             return []
@@ -308,6 +315,11 @@ class Recovery:
             self.retry.settle_wait,
         )
         self._transport.pause(self.retry.settle_wait)
+        return self._sampled(leads, tally)
+
+    def _sampled(self, leads: list[Lead], tally: Tally) -> list[Lead]:
+        """Look up the first, middle and last of ``leads``; when one is there, all the others too. Returns the
+        leads still to send; if the run stops meanwhile, the others are placed."""
         picked = {answers.ref(lead) for lead in (leads[0], leads[len(leads) // 2], leads[-1])}
         sample = [lead for lead in leads if answers.ref(lead) in picked]
         rest = [lead for lead in leads if answers.ref(lead) not in picked]

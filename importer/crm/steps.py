@@ -103,6 +103,11 @@ class Failed:
     gateway: bool = False
     """A gateway answered for the CRM (502, 504): failing on this request (the CRM may have stored it), or in front
     of a CRM that is down (a deploy). A lookup answered so is waited out as an outage: a lookup stores nothing."""
+    refused_for_now: bool = False
+    """HTTP 503: the CRM (or its gateway) says it could not handle the request (RFC 9110), it did not lose an
+    answer. The request is still checked before it is sent again, but by a sample of its leads (all of them only
+    when one is there), with no settle wait, and its leads are not counted as possible duplicate refusals: an
+    outage of many minutes, tried every 30 s, then costs a few lookups per try and no duplicate-guard pauses."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +145,8 @@ class Tally:
     unknown: set[str] = field(default_factory=set)
     stop: Stop | None = None
     requests: int = 0
+    outage_requests: int = 0
+    """Requests answered 503 (the CRM could not handle them), and the lookups of their leads after them."""
     redact: Callable[[str], str] = str
     """Applied to every message the CRM gives for a lead (it may echo the API token)."""
     refusals: list[str] = field(default_factory=list)

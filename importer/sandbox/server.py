@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import ipaddress
 import json
 import math
@@ -287,6 +288,8 @@ class _App:
         """Holds creates only (:meth:`Sandbox.hold` with ``creates_only``)."""
         self.store_gate.set()
         self._maintenance_ends = self.state.clock() + settings.maintenance if settings.maintenance > 0 else -math.inf
+        self._later: list[vox.Later] = []
+        self._later_lock = threading.Lock()
 
     def handle(self, request: _Request) -> vox.Reply:
         if request.path.startswith(SANDBOX_PREFIX):
@@ -308,9 +311,11 @@ class _App:
             return vox.Reply(403, {"error": vox.MSG_BAD_TOKEN})
         if self._expired(request):
             return vox.Reply(401, {"success": False, "error": "Token expired"})
-        if self.settings.locked_after is not None and self.state.requests_seen() > self.settings.locked_after:
-            return vox.Reply(423, {"success": False, "error": "Account locked"})
+        if self._locked():
+            retry_after = self.settings.locked_retry_after
+            return vox.Reply(423, {"success": False, "error": "Account locked"}, retry_after=retry_after)
         kind = _ROUTES.get((request.method, request.path))
+        self._run_due()  # queued work whose time has come is done before any later request is answered
         body = _parse_body(request.body)
         ticket = self.state.admit(kind, _lead_count(kind, body or {}))
         if ticket.refusal is not None:
@@ -329,9 +334,8 @@ class _App:
         if body is None:
             reply = vox.Reply(400, {"error": "Invalid JSON body"})
         elif kind == vox.BULK and self.settings.process_later is not None:
-            later = threading.Timer(self.settings.process_later, self.state.perform, (kind, body, request.query))
-            later.daemon = True
-            later.start()
+            perform = functools.partial(self.state.perform, kind, body, request.query)
+            self._queue(vox.Later(perform, due=self.state.clock() + self.settings.process_later))
             reply = vox.queued_reply(self.settings, body)
         elif kind == vox.BULK and (replayed := self.state.replay_turn()) is not None:
             reply = replayed
@@ -344,6 +348,24 @@ class _App:
             if kind == vox.BULK:
                 self.state.last_bulk = reply
         return _DROP if ticket.drop else reply
+
+    def _queue(self, later: vox.Later) -> None:
+        """Process ``later`` in the background once it is due (a timer), or sooner when a request finds it due."""
+        with self._later_lock:
+            self._later.append(later)
+        timer = threading.Timer(max(0.0, later.due - self.state.clock()), later.run)
+        timer.daemon = True
+        timer.start()
+
+    def _run_due(self) -> None:
+        """Process the queued requests that are due, if their timers have not yet (a loaded machine runs a timer
+        late): the CRM's background work is never seen unfinished after its time."""
+        with self._later_lock:
+            now = self.state.clock()
+            due = [later for later in self._later if later.due <= now]
+            self._later = [later for later in self._later if later.due > now]
+        for later in due:
+            later.run()
 
     def _wait_at_gate(self, gate: threading.Event) -> None:
         with self.state.lock:
@@ -359,6 +381,12 @@ class _App:
         if self.settings.token_expires_after is not None:
             tokens.append(self.settings.renewed_token)
         return request.authorization in [f"Bearer {token}" for token in tokens]
+
+    def _locked(self) -> bool:
+        """Whether this request meets the lock (``locked_after``, for ``locked_requests`` requests if given)."""
+        after, lasts = self.settings.locked_after, self.settings.locked_requests
+        seen = self.state.requests_seen()
+        return after is not None and seen > after and (lasts is None or seen <= after + lasts)
 
     def _expired(self, request: _Request) -> bool:
         """Whether the request carries the first token once it has expired (``token_expires_after``)."""

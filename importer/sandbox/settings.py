@@ -28,6 +28,8 @@ class SandboxSettings:
     project_id: str = "64f0c0ffee0000000000aaaa"
     process_ids: tuple[str, ...] = ("64f0c0ffee0000000000beef",)
     bulk_cap: int = 1000
+    bulk_cap_message: str = "Maximum of {cap} leads allowed per request"
+    """The 400's message for a request over ``bulk_cap`` (``{cap}``: the cap): the contract's words, or others."""
     rate_limit: int = 100
     rate_window: float = 5.0
     dup_threshold: int = 5
@@ -113,6 +115,19 @@ class SandboxSettings:
     locked_after: int | None = None
     """After this many requests to the CRM's endpoints, the account is locked: every request is answered HTTP 423
     ``{"success": false, "error": "Account locked"}`` (None: never)."""
+    partial_refusal: int | None = None
+    """A status (403: the project went inactive; 404: the process was deleted) with which the first bulk request is
+    refused after its first ``partial_after`` leads were stored: the answer says the contract's error for that status
+    and gives the arrays of what was done (``success[]`` the stored leads, ``errors[]`` the others with that error).
+    Later requests are served (None: never)."""
+    partial_after: int = 2
+    locked_requests: int | None = None
+    """How many requests the lock (``locked_after``) refuses before it ends by itself (None: it never does)."""
+    locked_retry_after: float | None = None
+    """The ``Retry-After`` (seconds) the 423s carry (None: none)."""
+    errors_keyed: bool = False
+    """A bulk answer gives ``errors`` as an object, each refused lead's message under its referenceId
+    (``{"LI-1": "..."}``), instead of a list of items."""
     seed: int | None = None
     preexisting_phones: frozenset[str] = frozenset()
     """Phones that already had a call attempt in the project: a lead with one is refused as a duplicate

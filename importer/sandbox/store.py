@@ -6,9 +6,11 @@ injected faults, and calls :data:`ENDPOINTS` under its lock.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -152,6 +154,8 @@ class Store:
         self.phones: set[str] = {_digits(phone) for phone in settings.preexisting_phones}
         self.emails: set[str] = set()
         self.new_duplicates = 0
+        self.refused_partly = False
+        """Whether the request ``settings.partial_refusal`` refuses was made."""
         self._serial = itertools.count(1)
 
     def create(self, lead: Json, *, init: object, now: str) -> Json:
@@ -246,6 +250,22 @@ def _error_item(item: object, message: str, shape: str) -> Json:
     return {"data": item, "referenceId": reference, "error": message}
 
 
+class Later:
+    """A bulk request queued to be processed at ``due`` (on the sandbox's clock) after its answer, exactly once."""
+
+    def __init__(self, perform: Callable[[], object], *, due: float) -> None:
+        self._perform, self.due = perform, due
+        self._lock = threading.Lock()
+        self._done = False
+
+    def run(self) -> None:
+        """Process the request unless done already; returns once it is done (by this call or another)."""
+        with self._lock:
+            if not self._done:
+                self._done = True
+                self._perform()
+
+
 def queued_reply(settings: SandboxSettings, body: Json) -> Reply:
     """The answer to a bulk request taken to be processed later, in the form ``settings.queued_answer`` says."""
     how, word = settings.queued_answer, settings.queued_status
@@ -294,10 +314,12 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
     if not isinstance(items, list):
         raise Refused(400, {"error": "Input must be an array"})
     if len(items) > settings.bulk_cap:
-        raise Refused(400, {"error": f"Maximum of {settings.bulk_cap} leads allowed per request"})
+        raise Refused(400, {"error": settings.bulk_cap_message.format(cap=settings.bulk_cap)})
     if leads is not None:
         _check_scope(settings, [item if isinstance(item, dict) else {} for item in items])
     init, now = body.get("init", True), _iso_now()
+    if settings.partial_refusal is not None and leads is not None and not store.refused_partly:
+        return _refuse_partly(store, items, init=init, now=now)
     results: list[tuple[Json | None, Json | None]] = []  # (stored lead, error item) per item, in the order sent
     for item in items:
         try:
@@ -335,7 +357,36 @@ def _bulk_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
             for index, (stored, error) in enumerate(results)
         ]
         return Reply(status, {"results": listed})
+    if settings.errors_keyed:
+        keyed = {str(_item_reference(error)): error["error"] for error in errors}
+        return Reply(status, {"success": success, "errors": keyed})
     return Reply(status, {"success": success, "errors": errors})
+
+
+def _item_reference(error: Json) -> object:
+    """The referenceId an error item names (``referenceId``, or in the lead under ``data`` or ``leadId``)."""
+    lead = error.get("data") if isinstance(error.get("data"), dict) else error.get("leadId")
+    return error.get("referenceId") or (lead.get("referenceId") if isinstance(lead, dict) else lead)
+
+
+def _refuse_partly(store: Store, items: list[object], *, init: object, now: str) -> Reply:
+    """``partial_refusal``: store the first ``partial_after`` leads, then refuse the request with that status,
+    giving the arrays of what was done."""
+    settings, store.refused_partly = store.settings, True
+    status = settings.partial_refusal or 403
+    message = (
+        f"Process not found for lead with processId: {settings.process_ids[0]}"
+        if status == 404
+        else "Project is inactive or not found"
+    )
+    success, errors = [], []
+    for at, item in enumerate(items):
+        if at < settings.partial_after and isinstance(item, dict):
+            with contextlib.suppress(_Rejected):
+                success.append(store.create(item, init=init, now=now))
+                continue
+        errors.append(_error_item(item, message, settings.error_shape))
+    return Reply(status, {"success": False, "error": message, "data": {"success": success, "errors": errors}})
 
 
 def _single_initiate(store: Store, body: Json, query: dict[str, str]) -> Reply:
