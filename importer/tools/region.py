@@ -19,13 +19,14 @@ from pathlib import Path
 
 import phonenumbers
 
+from importer.normalize.cities import city_regions
 from importer.normalize.countries import main_region, region_of_code
 from importer.normalize.foreign import long_groups_split, opens_with_own_group
 from importer.normalize.mexican import retired_mexican
 from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phone_forms import fold_phone_cell
 from importer.normalize.phones import PLACEHOLDERS, own_code_first
-from importer.normalize.places import coded_places, place_region
+from importer.normalize.places import coded_places, place_codes, place_region
 from importer.normalize.postcodes import postcode_region
 from importer.normalize.sheet_country import domain_region
 from importer.tools.header_language import accents, language_name, spoken
@@ -449,12 +450,15 @@ def _weak(
     places: Iterable[str] = (),
     postcodes: Iterable[str] = (),
 ) -> None:
-    """Country domains, time zones, locales, cities or states (the geocoder's places), postal codes in one country's
+    """Country domains, time zones, locales, cities or states (the geocoder's places, GeoNames' cities), postal codes in one country's
     format and the script of names: half a vote (names a tenth) per row."""
     distinct = [p.strip() for p in dict.fromkeys(places) if p.strip()]
     coded = coded_places(dict.fromkeys(distinct, 1))  # NY, TX, FL: the US's states
+    placed = {p: place_region(p) or coded.get(p) for p in distinct}
+    # Москва, Quezon City: cities the geocoder names no place of, by GeoNames' names
+    cities = city_regions([p for p, r in placed.items() if r is None and not place_codes(p)])
     for labels, regions, weight in (
-        (("place is in", "places are in"), [place_region(p) or coded.get(p) for p in distinct], 0.5),
+        (("place is in", "places are in"), [placed[p] or cities.get(p) for p in distinct], 0.5),
         (
             ("postcode is in", "postcodes are in"),
             [postcode_region(c) for c in dict.fromkeys(postcodes) if c.strip()],
