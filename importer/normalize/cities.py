@@ -11,6 +11,7 @@ names none. The names are read once, on the first sheet that asks (about half a 
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass
 from importlib import resources
@@ -38,8 +39,15 @@ class _Names:
 _names: list[_Names] = []
 
 
-def city_regions(cells: list[str]) -> dict[str, str]:
-    """Of ``cells`` (a City column's distinct cells), those naming a city of one country, with its ISO code."""
+def city_regions(cells: list[str], larger: float = LARGER) -> dict[str, str]:
+    """Of ``cells`` (a City column's distinct cells), those naming a city of one country, with its ISO code: the
+    country of the largest city so called, when it is ``larger`` times any other country's of the name."""
+    return {cell: region for cell, (region, times) in largest_cities(cells).items() if times >= larger}
+
+
+def largest_cities(cells: list[str]) -> dict[str, tuple[str, float]]:
+    """Of ``cells``, those naming a city: the country of the largest city so called, and how many times the largest
+    of any other country's it is (infinite where no other country has one)."""
     if not cells:
         return {}
     names = _city_names()
@@ -55,22 +63,12 @@ def city_regions(cells: list[str]) -> dict[str, str]:
     for key, country, people in zip(found_keys, names.countries[at], names.people[at], strict=True):
         by_country = largest.setdefault(key, {})
         by_country[str(country)] = max(by_country.get(str(country), 0), int(people))
-    out: dict[str, str] = {}
+    out: dict[str, tuple[str, float]] = {}
     for cell, key in zip(cells, asked.to_pylist(), strict=True):
-        region = _region(largest.get(key or "", {}))
-        if region is not None:
-            out[cell] = region
+        ranked = sorted(largest.get(key or "", {}).items(), key=lambda item: -item[1])
+        if ranked:
+            out[cell] = (ranked[0][0], ranked[0][1] / max(ranked[1][1], 1) if len(ranked) > 1 else math.inf)
     return out
-
-
-def _region(by_country: dict[str, int]) -> str | None:
-    """The country whose largest city of a name dwarfs every other country's of it."""
-    if not by_country:
-        return None
-    ranked = sorted(by_country.items(), key=lambda item: -item[1])
-    if len(ranked) > 1 and ranked[0][1] < LARGER * ranked[1][1]:
-        return None
-    return ranked[0][0]
 
 
 def _keys(values: pa.Array) -> pa.Array:
