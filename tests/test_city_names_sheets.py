@@ -80,3 +80,25 @@ def test_an_indian_sheet_of_towns_the_geocoder_does_not_name_keeps_every_lead(
     result = _run(run_cli, tmp_path, sandbox, sheet, mapping)
     assert result.exit_code == 0, result.output
     assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(f"+91{row[1]}" for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("country", "rows"),
+    [
+        ("SA", [[f"Lead {i}", f"051 234 {5678 + 7 * i}" if i % 2 else f"51234{5678 + 7 * i}", city] for i, city in
+                enumerate(["جدة", "الرياض", "Dammam", "Riyadh", "Jeddah"] * 6)]),
+        ("HK", [[f"Lead {i}", f"5123 {4567 + 7 * i}" if i % 2 else f"5123{4567 + 7 * i}", city] for i, city in
+                enumerate(["香港", "Kowloon", "Tsuen Wan", "Hong Kong", "Kowloon"] * 6)]),
+    ],
+)  # fmt: skip
+def test_suggest_takes_the_country_of_the_cities_among_those_the_numbers_read_alike_in(
+    run_cli: Callable[..., CliRun], tmp_path: Path, country: str, rows: list[list[str]]
+) -> None:
+    """Saudi mobiles read as South African landlines too, Hong Kong's as Lesotho's and El Salvador's numbers: the City
+    column (Arabic, Chinese, English names; five of them beside thirty numbers) names one of them, and suggest
+    writes it rather than no default_region."""
+    sheet, _ = _files(tmp_path, rows, "IN")
+    suggested = tmp_path / "suggested.yaml"
+    run_cli("mapping", "suggest", str(sheet), "--out", str(suggested), env={"VOX_PROJECT_ID": PROJECT,
+            "VOX_PROCESS_ID": PROCESS})  # fmt: skip
+    assert f"\ndefault_region: {country}\n" in suggested.read_text(encoding="utf-8")

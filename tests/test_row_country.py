@@ -96,3 +96,17 @@ def test_the_british_rows_go_out_as_british_under_a_british_mapping(
     assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == [
         "+447400123456", "+447400654321", "+447911123456", "+447911123457"
     ]  # fmt: skip
+
+
+def test_a_column_of_countries_the_numbers_do_not_fit_holds_no_row(
+    run_cli: Callable[..., CliRun], tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """A study-abroad sheet: Country is where the student wants to go. Most of its rows' numbers are no numbers of
+    the country named, so the column says nothing of the numbers, and every Indian mobile goes out as Indian, the
+    one that is a North American number too (681 234 5603 beside Canada) with them."""
+    rows: list[list[object]] = [[f"Student {i}", f"{m}8123456{i:02d}", ("Canada", "UK", "Australia")[i % 3]]
+                                for i, m in enumerate("9876987698")]  # fmt: skip
+    sheet, mapping = _files(tmp_path, ["Name", "Phone", "Country"], rows)
+    result = _run(run_cli, tmp_path, sandbox, sheet, mapping)
+    assert result.exit_code == 0, result.output
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(f"+91{row[1]}" for row in rows)

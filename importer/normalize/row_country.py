@@ -7,7 +7,8 @@ phones by (``UK``). When what the row names is one country, not the default regi
 default region without a code, is valid there as that country writes it (``7911123456``: a British mobile whose 0
 Excel dropped, and an Indian mobile as digits), the row is ``phone-other-country`` with that country named: sending
 it as +91 would reach a wrong person. A row naming its own country, or two countries, or none, is read as before,
-so an Indian sheet's rows (Indian cities, PIN codes) send every good lead.
+so an Indian sheet's rows (Indian cities, PIN codes) send every good lead; so is a column whose other countries
+the numbers do not fit (most of its rows naming one are not valid there): a study-abroad sheet's destination.
 
 Cells are read once per distinct value among the rows that need it, and matched back to rows column-wide.
 """
@@ -26,7 +27,7 @@ from importer.normalize.cities import city_regions
 from importer.normalize.countries import region_of_code
 from importer.normalize.places import coded_places
 from importer.normalize.postcodes import postcode_region
-from importer.normalize.sheet_country import Evidence, bare_rows, written_there
+from importer.normalize.sheet_country import MOST, Evidence, bare_rows, written_there
 
 _FLOAT_TAIL = r"(\d)\.0+$"
 """7911123456.0: a float's tail after the digits, which the import reads without (phone_forms.FLOAT_TAIL)."""
@@ -47,26 +48,43 @@ def row_countries(
         (column, _country_regions if countries else _place_regions) for column, countries in evidence.places
     ]
     columns += [(column, _postcode_regions) for column in evidence.postcodes]
+    home_code = phonenumbers.country_code_for_region(default)
     code = np.zeros(len(at), dtype=np.int64)  # the calling code each row's cells name (0: none yet)
     region = np.full(len(at), None, dtype=object)
     clash = np.zeros(len(at), dtype=bool)
+    fits = np.zeros(len(at), dtype=bool)
     for column, read in columns:
         found, found_code = _column_regions(pc.take(column, taken), read)
+        elsewhere = (found_code > 0) & (found_code != home_code)
+        if not elsewhere.any():
+            found_fits = elsewhere
+        else:
+            found_fits = _fitting(raw, at, elsewhere, found)
+            named = int((found_code > 0).sum())
+            if named - int(elsewhere.sum()) + int(found_fits.sum()) < MOST * named:
+                # A study-abroad sheet's destination (UK, Canada beside Indian numbers): the column's countries are
+                # not its rows' numbers'
+                continue
         clash |= (found_code > 0) & (code > 0) & (found_code != code)  # Leeds beside 400001's Mumbai: none
         new = (found_code > 0) & (code == 0)
         code = np.where(new, found_code, code)
         region = np.where(new, found, region)
-    want = np.flatnonzero((code > 0) & (code != phonenumbers.country_code_for_region(default)) & ~clash)
-    if len(want) == 0:
-        return none
+        fits |= found_fits
+    held = np.flatnonzero((code > 0) & (code != home_code) & ~clash & fits)
+    return at[held], region[held]
+
+
+def _fitting(raw: ArrowText, at: np.ndarray, rows: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """Which of the numbers at ``at`` are valid in their row's region as it writes them, of the ``rows`` (a mask)."""
+    want = np.flatnonzero(rows)
     texts = pc.replace_substring_regex(pc.take(raw, pa.array(at[want], pa.int64())), _FLOAT_TAIL, r"\1")
-    regions = region[want]
-    held = np.zeros(len(want), dtype=bool)
-    for country in sorted(set(regions.tolist())):
-        mine = regions == country
-        fit = written_there(sorted(set(pc.filter(texts, pa.array(mine)).to_pylist())), country)
-        held |= mine & to_bool(pc.is_in(texts, value_set=pa.array(fit, texts.type)))
-    return at[want[held]], regions[held]
+    mine_regions = regions[want]
+    fit = np.zeros(len(at), dtype=bool)
+    for country in sorted(set(mine_regions.tolist())):
+        mine = mine_regions == country
+        good = written_there(sorted(set(pc.filter(texts, pa.array(mine)).to_pylist())), country)
+        fit[want[mine & to_bool(pc.is_in(texts, value_set=pa.array(good, texts.type)))]] = True
+    return fit
 
 
 def _column_regions(cells: pa.Array, read: Callable[[dict[str, int]], dict[str, str]]) -> tuple[np.ndarray, np.ndarray]:

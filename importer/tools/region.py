@@ -168,6 +168,11 @@ def infer_region(
     doubt: str | None = None
     share = weight / total
     if share < DECIDED and national is not None and len(national.tied) > 1 and national.votes >= 0.9 * total:
+        backed = _backed_tie(national, other)
+        if backed is not None:  # 051 234 5678: Saudi or South African, and the City column says Riyadh, Jeddah
+            evidence.append(f"of the countries the numbers read alike in ({', '.join(national.tied)}), the rest of "
+                            f"the evidence names {backed} alone")  # fmt: skip
+            return RegionGuess(backed, tuple(evidence), None)
         # 91234567 is as good a number in Singapore as in Hong Kong: a guess would send rows to the wrong country,
         # while no default_region leaves them invalid (no-region) and says what to set.
         alike = " or ".join(national.tied)
@@ -200,6 +205,17 @@ def _backed_rival(national: National | None, other: _Tally, code: int) -> str | 
         return None
     region = national.rivals[best]
     return region if national.valid_share(region) >= 0.8 else None
+
+
+def _backed_tie(national: National, other: _Tally) -> str | None:
+    """Of the regions the numbers read alike in, the one the other evidence (places, postcodes, domains) backs, when
+    it backs no other of them and has most of that evidence's weight; else None."""
+    codes = {region: phonenumbers.country_code_for_region(region) for region in national.tied}
+    backed = [region for region, code in codes.items() if other.by_code.get(code, 0.0) > 0]
+    if len({codes[r] for r in backed}) != 1:
+        return None
+    weight = other.by_code[codes[backed[0]]]
+    return backed[0] if weight > 0.5 * sum(other.by_code.values()) else None
 
 
 def _region_of(code: int, by_region: dict[str, float]) -> str:
