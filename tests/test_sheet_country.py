@@ -321,7 +321,6 @@ def test_a_column_of_postcodes_in_one_countrys_format_points_to_it(
     [
         ("PIN Code", ["400001", "411001", "110001", "500081", "395003", "682001"]),  # India's: six digits, shared
         ("ZIP", ["94105", "10001", "60601", "73301", "02139", "98101"]),  # five digits: many countries' format
-        ("Postcode", ["", "n/a", "-", "400001", "SW1A 1AA", ""]),  # one British code among Indian ones: too few
     ],
 )
 def test_postcodes_that_name_no_other_country_keep_every_lead(
@@ -334,6 +333,23 @@ def test_postcodes_that_name_no_other_country_keep_every_lead(
     result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
     assert all(r["status"] == "valid" for r in result.report), result.report
     assert {r["phone_e164"].strip('="')[:3] for r in result.report} == {"+91"}
+
+
+def test_one_british_postcode_among_indian_ones_holds_its_own_row_alone(
+    run_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    """Too few to name the sheet's country, the British postcode names its row's (tests/test_row_country.py): its
+    07123 456789, a British mobile as written, is held; the other rows go out as +91."""
+    phones = ["07401506159", "07911123456", "09820012345", "08024165141", "07123456789", "09876543211"]
+    sheet = _with_postcodes(tmp_path / "in.csv", "Postcode", phones, ["", "n/a", "-", "400001", "SW1A 1AA", ""])
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(WITH_EMAIL)
+    result = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"))
+    assert [(r["status"], r["warnings"] or r["phone_e164"].strip('="')[:3]) for r in result.report] == [
+        *[("valid", "+91")] * 4,
+        ("invalid", "phone-other-country:GB"),
+        ("valid", "+91"),
+    ]
 
 
 def test_suggest_reads_the_country_from_a_postcode_column(run_cli: Callable[..., CliRun], tmp_path: Path) -> None:

@@ -97,12 +97,19 @@ def _acronyms() -> Iterator[tuple[str, str]]:
     codes = {str(c.alpha_2) for c in _countries()} | {str(c.alpha_3) for c in _countries()}  # type: ignore[attr-defined]
     short = set(_short_english())
     for name, code in [*_english_names(), *_babel_english()]:
-        words = [w for w in re.split(r"[^\w']+", name) if w and w.casefold() not in _STOPWORDS]
-        if len(words) < 2 or (len(words) == 2 and (name, code) not in short):
+        # Myanmar (Burma): the bracketed name is another for the same country, no word of it (MB is Manitoba's)
+        words = [w for w in re.split(r"[^\w']+", _BRACKETED.sub("", name)) if w and w.casefold() not in _STOPWORDS]
+        if len(words) < 2 or (len(words) == 2 and ((name, code) not in short or _JOINED.search(name))):
             continue
         initials = "".join(w[0] for w in words).upper()
         if initials.isalpha() and initials.isascii() and initials not in codes:
             yield initials, code  # an ISO code always means its own country (SA is Saudi Arabia, not South Africa)
+
+
+_BRACKETED = re.compile(r"\s*\(.*?\)")
+_JOINED = re.compile(r"(?i)\s(?:and|&)\s")
+"""Antigua and Barbuda: two places joined, whose two initials are no name of them (AB is Alberta's); people write
+the & (T&T)."""
 
 
 def _short_english() -> Iterator[tuple[str, str]]:
@@ -236,10 +243,8 @@ def _major_language_names() -> Iterator[tuple[str, str]]:
     Languages few lead sheets are written in are left out: each adds names an abbreviation or initials fit by
     chance (Repanona, Lebanon's in Hiri Motu)."""
     from babel import localedata
-    from phonenumbers.geodata.locale import LOCALE_DATA
 
-    languages = {lang for names in LOCALE_DATA.values() for lang, name in names.items() if not name.startswith("*")}
-    languages.discard("aa")  # libphonenumber's English
+    languages = _major_languages()
     names = list(_phone_library_names())
     english = list(_english_names())
     for language in sorted(languages):
@@ -252,6 +257,16 @@ def _major_language_names() -> Iterator[tuple[str, str]]:
             continue
         names += [(catalog.gettext(name), code) for name, code in english]
     yield from ((name, code) for name, code in names if code in phonenumbers.SUPPORTED_REGIONS)
+
+
+@lru_cache(maxsize=1)
+def _major_languages() -> frozenset[str]:
+    """The languages libphonenumber names countries in (Spanish, Romanian, Chinese ...), English left out."""
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
+    languages = {lang for names in LOCALE_DATA.values() for lang, name in names.items() if not name.startswith("*")}
+    languages.discard("aa")  # libphonenumber's English
+    return frozenset(languages)
 
 
 def _latin_initials() -> Iterator[tuple[str, str]]:
@@ -275,10 +290,11 @@ def _own_initials(codes: set[str]) -> Iterator[tuple[str, str]]:
     from babel import localedata
     from babel.languages import get_official_languages
 
+    major = _major_languages()
     for code in sorted(phonenumbers.SUPPORTED_REGIONS):
         languages = get_official_languages(code, de_facto=True)
-        if not languages or languages[0] == "en" or not localedata.exists(languages[0]):
-            continue
+        if not languages or languages[0] == "en" or languages[0] not in major or not localedata.exists(languages[0]):
+            continue  # KB: Ködörösêse tî Bêafrîka in Sango, which no one writes for the Central African Republic
         name = localedata.load(languages[0])["territories"].get(code)
         words = [w for w in str(name or "").split() if w[0].isupper()]
         initials = "".join(w[0] for w in words)
@@ -297,6 +313,10 @@ _IN_USE = (
 """Names in everyday use that no maintained table has (pycountry's ISO names and translations, CLDR's names in
 every locale, libphonenumber's, OCHA's patterns; nor countrynames' or countryinfo's lists): the few a country
 column holds that those leave out. Each names one country only."""
+
+_UNREAD = ("Naija",)
+"""Names in everyday use for one country that a table gives another, and no table gives theirs: ``Naija``, Nigeria's
+nickname, is Niger in Yoruba, Shambala and Vai (CLDR). Read as none: a wrong country is worse than none."""
 
 _TIERS: tuple[Callable[[], Iterable[tuple[str, str]]], ...] = (
     lambda: [*_english_names(), *_babel_english(), *_IN_USE],
@@ -359,7 +379,9 @@ def country_of_name(text: str) -> str | None:
     if not cell:
         return None
     bare = re.sub(r"[\s.]", "", cell).upper()
-    coded = _alpha_codes().get(bare) if bare.isascii() and len(bare) in (2, 3) and not _WORD_CUT.match(cell) else None
+    if _WORD_CUT.match(cell):
+        return _cut_word(cell, _alpha_codes().get(bare))
+    coded = _alpha_codes().get(bare) if bare.isascii() and len(bare) in (2, 3) else None
     if coded is not None:  # DE, DEU, U.S.
         return _supported(coded)
     if "/" in cell:  # Germany / Deutschland, Schweiz/Suisse: one country in two languages
@@ -370,7 +392,7 @@ def country_of_name(text: str) -> str | None:
     if without_the != cell:  # The Netherlands, the UK
         keys.append(name_key(without_the))
     keys = [k for k in keys if k]
-    if not keys or any(k in _region_words() for k in keys):
+    if not keys or any(k in _region_words() or k in _unread() for k in keys):
         return None  # APAC, EMEA, Latin America: a region of the world, never a country (APAC is no Ugandan district)
     for tier in range(len(_TIERS)):
         if tier == _PATTERN_TIER:
@@ -397,6 +419,19 @@ _WORD_CUT = re.compile(r"[A-Z][a-z]\.$")
 """St., Ma., Mr.: a word cut to two letters, written as words are (a capital, then a small letter), with its dot; no
 ISO code, which is written in capitals (ST, U.S.) or small letters (st). Three letters so cut (Ind., Arg., Nga.) are
 the country's name cut short and its alpha-3 code alike."""
+
+
+def _cut_word(cell: str, coded: str | None) -> str | None:
+    """The country a two-letter word cut short (``Fr.``) names: the one whose names alone it starts, when its letters
+    are no other country's code (``Ng.``: Nga, Vietnamese for Russia, and Nigeria's NG; ``Sa.``, ``Ma.``: several
+    countries' names) and no state's either (South Australia's SA is no reading of ``Sa.``)."""
+    abbreviated = country_of_abbreviation(cell, _abbreviation_names, name_key)
+    return _supported(abbreviated) if abbreviated is not None and coded in (None, abbreviated) else None
+
+
+@lru_cache(maxsize=1)
+def _unread() -> frozenset[str]:
+    return frozenset(map(name_key, _UNREAD))
 
 
 def _abbreviation_names() -> Iterator[tuple[str, str]]:

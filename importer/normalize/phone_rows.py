@@ -40,6 +40,7 @@ from importer.normalize.foreign import (
 from importer.normalize.implied_codes import BRACKETED_CODE, bracketed_elsewhere, same_calling_code, with_implied_code
 from importer.normalize.phone_cells import phone_cells
 from importer.normalize.phones import NO_REGION, normalize_phones, normalize_phones_anywhere, written_number
+from importer.normalize.row_country import row_countries
 from importer.normalize.shapes import by_shape
 from importer.normalize.sheet_country import Evidence, sheet_country
 
@@ -126,10 +127,11 @@ def read_phones(
     if default is not None and not chosen and regions.home.any():
         found = sheet_country(raw, e164, issue, regions.home, default, evidence or Evidence())
         if found is not None:
-            regions_named = np.full(len(found.rows), found.region, dtype=object)
-            e164, issue, warning = _mark(
-                found.rows, regions_named, e164, issue, warning, issues.PHONE_SHEET_COUNTRY.code
-            )
+            told = np.full(len(found.rows), found.region, dtype=object)
+            e164, issue, warning = _mark(found.rows, told, e164, issue, warning, issues.PHONE_SHEET_COUNTRY.code)
+        # A row of another country's in a sheet of several (its own postcode, city or country cell says so)
+        e164, issue, warning = _mark(*row_countries(raw, e164, issue, regions.home, default, evidence or Evidence()),
+                                     e164, issue, warning)  # fmt: skip
     if masked.any():  # said whichever column's number the row went with
         rows = np.flatnonzero(masked)
         warning = _set(warning, rows, _join(_take(warning, rows), _codes(len(rows), issues.MASKED_PHONE.code)))

@@ -8,7 +8,8 @@ so the numbers alone cannot say which they are. The rest of the sheet can:
 - its numbers written with their ``+`` code (or ``00``): most of them (at least two) under one other country's code;
 - its email addresses under a country's domain (``.co.uk``): most of them (at least two) under one other country's;
 - a column of countries the mapping does not read phones by, or of cities or states (``Manchester``,
-  ``Maharashtra``: the places phonenumbers' geocoder names for a country's area codes);
+  ``Maharashtra``: the places phonenumbers' geocoder names for a country's area codes; ``Москва``, ``Davao``: the
+  cities it does not name, by GeoNames' names, :mod:`importer.normalize.cities`);
 - a column of postal codes in a format only one country uses (``SW1A 1AA``, ``K1A 0B1``:
   :mod:`importer.normalize.postcodes`);
 - when none of these names a country: the numbers themselves, read far more often as people's numbers in one
@@ -38,6 +39,7 @@ from phonenumbers import country_code_for_region as region_code
 
 from importer import issues
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool
+from importer.normalize.cities import city_regions
 from importer.normalize.countries import region_of_code
 from importer.normalize.country_names import country_of_name
 from importer.normalize.foreign import fitting_regions
@@ -158,14 +160,27 @@ def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     taken = pc.take(raw, pa.array(at, pa.int64()))
     values = np.asarray(pc.replace_substring_regex(taken, r"(\d)\.0+$", r"\1").to_pylist(), object)
     distinct = sorted(set(values.tolist()))
-    # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
-    dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
-    fit = [v for v, f in zip(distinct, fitting_regions(distinct, dialled_alike), strict=True) if f]
-    fit = [v for v in fit if _written_there(str(v), region, dialled_alike)] + _coded_there(distinct, region)
+    fit = written_there(distinct, region) + _coded_there(distinct, region)
     held = np.isin(values, np.array(fit, dtype=object)) if fit else np.zeros(len(values), dtype=bool)
     if held.sum() < MOST * len(values):
         return None  # most of the numbers are not written as that country's: the sheet's numbers say it is home's
     return SheetCountry(region, at[held])
+
+
+def written_there(values: list[str], region: str) -> list[str]:
+    """Of ``values``, those valid under ``region``'s calling code as ``region`` writes them (:func:`_written_there`:
+    ``07911 123456``, or a mobile's ``7911123456`` whose 0 Excel dropped)."""
+    # Valid under its calling code: 07911 123456 is Guernsey's, dialled as +44 as Britain's numbers are.
+    dialled_alike = tuple(phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region)))
+    fit = [v for v, f in zip(values, fitting_regions(values, dialled_alike), strict=True) if f]
+    return [v for v in fit if _written_there(str(v), region, dialled_alike)]
+
+
+def bare_rows(raw: ArrowText, e164: ArrowText, issue: ArrowText, home: np.ndarray) -> np.ndarray:
+    """The rows read in the default region (``home``) and sent as its numbers, written without a calling code."""
+    bare: np.ndarray = home & to_bool(nonempty(e164))
+    bare &= ~to_bool(pc.match_substring_regex(raw, _WITH_CODE)) & ~to_bool(nonempty(issue))
+    return bare
 
 
 def _coded_there(values: list[str], region: str) -> list[str]:
@@ -283,17 +298,31 @@ def _places(column: pa.Array, rows: pa.Array, countries: bool, seen: dict[str, i
     placed = sum(counts[text] for text, codes in towns.items() if codes)
     if unshared < max(FEWEST, SOME * placed):
         only = set()  # one lead from Chicago among London's and Leeds's says nothing of the column
-    coded = {} if countries else coded_places(counts)  # NY, TX, FL: the US's states
+    named = cell_regions(counts, countries, towns)
     for text, n in counts.items():
-        region = (
-            (region_of_code(text) if countries else place_region(text) or _city_state(text, towns)) if text else None
-        ) or coded.get(text)
+        region = named.get(text)
         if len(only) == 1 and (code := next(iter(only))) in towns.get(text, ()):
             # Boston beside Somerville and Quincy: a town of the one country the column's towns of one country are in
             region = phonenumbers.region_code_for_country_code(code)
         if region:
             out[region] = out.get(region, 0) + int(n)
     return _by_code(out, seen)
+
+
+def cell_regions(
+    counts: dict[str, int], countries: bool, towns: dict[str, frozenset[int]] | None = None
+) -> dict[str, str]:
+    """The country each of a column's cells (``counts``: each stripped cell and its rows) names: as a country
+    (``countries``), else as a place in it (the geocoder's, whose ``towns`` may be given; a city named as its country;
+    GeoNames' cities; a state's code the column's other codes say is one country's)."""
+    if countries:
+        return {t: r for t in counts if t and (r := region_of_code(t))}
+    towns = {t: place_codes(t) for t in counts if t} if towns is None else towns
+    coded = coded_places(counts)  # NY, TX, FL: the US's states
+    named = {t: place_region(t) or _city_state(t, towns) or coded.get(t) for t in counts if t}
+    # Москва, Quezon City, Davao: cities the geocoder knows no place of, by GeoNames' names in every script
+    cities = city_regions([t for t, r in named.items() if r is None and not towns.get(t)])
+    return {t: r for t, found in named.items() if (r := found or cities.get(t))}
 
 
 def _city_state(text: str, towns: dict[str, frozenset[int]]) -> str | None:

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import phonenumbers
 
+from importer.normalize.cities import city_regions
 from importer.normalize.countries import main_region, region_of_code
 from importer.normalize.foreign import long_groups_split, opens_with_own_group
 from importer.normalize.mexican import retired_mexican
 from importer.normalize.ninth_digit import with_ninth_digit
 from importer.normalize.phone_forms import fold_phone_cell
 from importer.normalize.phones import PLACEHOLDERS, own_code_first
-from importer.normalize.places import coded_places, place_region
+from importer.normalize.places import coded_places, place_codes, place_region
 from importer.normalize.postcodes import postcode_region
 from importer.normalize.sheet_country import domain_region
 from importer.tools.header_language import accents, language_name, spoken
@@ -167,6 +168,11 @@ def infer_region(
     doubt: str | None = None
     share = weight / total
     if share < DECIDED and national is not None and len(national.tied) > 1 and national.votes >= 0.9 * total:
+        backed = _backed_tie(national, other)
+        if backed is not None:  # 051 234 5678: Saudi or South African, and the City column says Riyadh, Jeddah
+            evidence.append(f"of the countries the numbers read alike in ({', '.join(national.tied)}), the rest of "
+                            f"the evidence names {backed} alone")  # fmt: skip
+            return RegionGuess(backed, tuple(evidence), None)
         # 91234567 is as good a number in Singapore as in Hong Kong: a guess would send rows to the wrong country,
         # while no default_region leaves them invalid (no-region) and says what to set.
         alike = " or ".join(national.tied)
@@ -199,6 +205,17 @@ def _backed_rival(national: National | None, other: _Tally, code: int) -> str | 
         return None
     region = national.rivals[best]
     return region if national.valid_share(region) >= 0.8 else None
+
+
+def _backed_tie(national: National, other: _Tally) -> str | None:
+    """Of the regions the numbers read alike in, the one the other evidence (places, postcodes, domains) backs, when
+    it backs no other of them and has most of that evidence's weight; else None."""
+    codes = {region: phonenumbers.country_code_for_region(region) for region in national.tied}
+    backed = [region for region, code in codes.items() if other.by_code.get(code, 0.0) > 0]
+    if len({codes[r] for r in backed}) != 1:
+        return None
+    weight = other.by_code[codes[backed[0]]]
+    return backed[0] if weight > 0.5 * sum(other.by_code.values()) else None
 
 
 def _region_of(code: int, by_region: dict[str, float]) -> str:
@@ -449,12 +466,15 @@ def _weak(
     places: Iterable[str] = (),
     postcodes: Iterable[str] = (),
 ) -> None:
-    """Country domains, time zones, locales, cities or states (the geocoder's places), postal codes in one country's
+    """Country domains, time zones, locales, cities or states (the geocoder's places, GeoNames' cities), postal codes in one country's
     format and the script of names: half a vote (names a tenth) per row."""
     distinct = [p.strip() for p in dict.fromkeys(places) if p.strip()]
     coded = coded_places(dict.fromkeys(distinct, 1))  # NY, TX, FL: the US's states
+    placed = {p: place_region(p) or coded.get(p) for p in distinct}
+    # Москва, Quezon City: cities the geocoder names no place of, by GeoNames' names
+    cities = city_regions([p for p, r in placed.items() if r is None and not place_codes(p)])
     for labels, regions, weight in (
-        (("place is in", "places are in"), [place_region(p) or coded.get(p) for p in distinct], 0.5),
+        (("place is in", "places are in"), [placed[p] or cities.get(p) for p in distinct], 0.5),
         (
             ("postcode is in", "postcodes are in"),
             [postcode_region(c) for c in dict.fromkeys(postcodes) if c.strip()],
