@@ -1,0 +1,52 @@
+"""Lead sheets as Indian marketers, dealers and call centres type them, read as a careful person would: the right
++91 number sent to the sandbox CRM, or a clear reason it was not."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+from importer.sandbox.server import Sandbox
+from tests.conftest import BASIC_MAPPING, CliRun, by_row
+from tests.sandbox_util import run_env
+
+
+def _sheet(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Name", "Mobile No.", "Email"])
+        writer.writerows(rows)
+    return path
+
+
+def test_a_label_written_with_colon_and_dash_is_a_label_not_a_subtraction(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`Mob:- 98...`, `Contact No.:- 98...`, `Tel.- 022 ...` (the colon-dash Indian forms teach) label the number:
+    the leads go out with it, never as damaged-phone, which only a number Excel subtracted (-9812345678) is."""
+    cells = [
+        "Mob:- 9845012501",
+        "Mobile No:- 9845012502",
+        "Ph:-9845012503",
+        "Contact No.:- 98450 12504",
+        "WhatsApp no.- 9845012505",
+        "M:-9845012506",
+        "Tel.- 022 2345 6789",
+        "Sampark :- 9845012507",
+        "-9845012508",
+    ]
+    path = _sheet(tmp_path / "labels.csv", [(f"Lead {i}", cell, "") for i, cell in enumerate(cells)])
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(report), "--no-ledger",
+        env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output + result.stderr
+    rows = by_row(result.report)
+    sent = ["+919845012501", "+919845012502", "+919845012503", "+919845012504", "+919845012505", "+919845012506",
+            "+912223456789", "+919845012507"]  # fmt: skip
+    assert [rows[n]["status"] for n in range(2, 10)] == ["accepted"] * 8
+    assert [rows[n]["phone_e164"] for n in range(2, 10)] == sent
+    assert rows[10]["status"] == "invalid" and rows[10]["reason"] == "damaged-phone"
+    assert sorted(lead["phone"] for lead in sandbox.leads()) == sorted(sent)
