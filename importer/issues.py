@@ -209,8 +209,11 @@ MULTIPLE_PHONES = Issue(
     code="multiple-phones",
     severity="warning",
     fields=("phone",),
-    title="Several phone numbers in one cell; the first is used",
-    explanation="More than one phone number in this cell; only the first is used.",
+    title="Several phone numbers in one cell; one is used",
+    explanation=(
+        "More than one phone number in this cell; only the first valid one is used, or the first mobile after it "
+        "when that one is a landline."
+    ),
     fix="Keep one number per cell.",
 )
 PHONE_EXTENSION_DROPPED = Issue(

@@ -50,3 +50,32 @@ def test_a_label_written_with_colon_and_dash_is_a_label_not_a_subtraction(
     assert [rows[n]["phone_e164"] for n in range(2, 10)] == sent
     assert rows[10]["status"] == "invalid" and rows[10]["reason"] == "damaged-phone"
     assert sorted(lead["phone"] for lead in sandbox.leads()) == sorted(sent)
+
+
+def test_a_cell_of_several_labelled_numbers_goes_with_its_mobile(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A dealer's cell of a mobile and an office line, each labelled (`98450 12601 (M), 022-2345 6789 (O)`,
+    `Ph: 022-2345 6790 Mob: 98450 12602`, `Off: 080-2345 6791, Mob: 98450 12603`): the lead is sent with its mobile,
+    as a person calling it would pick, never with another lead's office line and never refused; the same number
+    written twice is one number, not several."""
+    cells = [
+        "98450 12601 (M), 022-2345 6789 (O)",
+        "Ph: 022-2345 6790 Mob: 98450 12602",
+        "Off: 080-2345 6791, Mob: 98450 12603",
+        "022 2345 6792 / 98765 43210",  # the mobile is the famous fake: the office line it is
+        "98450 12604 / 98450 12604",
+    ]
+    path = _sheet(tmp_path / "two.csv", [(f"Lead {i}", cell, "") for i, cell in enumerate(cells)])
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(report), "--no-ledger",
+        env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    rows = by_row(result.report)
+    sent = ["+919845012601", "+919845012602", "+919845012603", "+912223456792", "+919845012604"]
+    assert [rows[n]["phone_e164"] for n in range(2, 7)] == sent
+    assert [rows[n]["status"] for n in range(2, 7)] == ["accepted"] * 5
+    assert [rows[n]["warnings"] for n in range(2, 7)] == ["multiple-phones"] * 4 + [""]
+    assert sorted(lead["phone"] for lead in sandbox.leads()) == sorted(sent)
