@@ -316,6 +316,17 @@ NAME_IS_A_NUMBER = Issue(
     ),
     fix="Type the customer's name here.",
 )
+CONTACT_IN_NAME = Issue(
+    code="contact-in-name",
+    severity="warning",
+    fields=("name",),
+    title="Name cell also holds a phone number or email; left out of the name",
+    explanation=(
+        "This name cell holds a phone number or an email address beside the name (Rahul 98450 12345): it was left "
+        "out of the name, and is the lead's own where its phone or email cell had none."
+    ),
+    fix="Keep the name alone in its cell, and the number and address in their own columns.",
+)
 NAME_FROM_LAST_NAME = Issue(
     code="name-from-last-name",
     severity="warning",
@@ -503,6 +514,7 @@ CATALOGUE: tuple[Issue, ...] = (
     SHARED_EMAIL,
     GARBLED_NAME,
     NAME_IS_A_NUMBER,
+    CONTACT_IN_NAME,
     NAME_FROM_LAST_NAME,
     DAMAGED_REFERENCE,
     UNKNOWN_COUNTRY_WARNING,

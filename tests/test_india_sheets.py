@@ -79,3 +79,44 @@ def test_a_cell_of_several_labelled_numbers_goes_with_its_mobile(
     assert [rows[n]["status"] for n in range(2, 7)] == ["accepted"] * 5
     assert [rows[n]["warnings"] for n in range(2, 7)] == ["multiple-phones"] * 4 + [""]
     assert sorted(lead["phone"] for lead in sandbox.leads()) == sorted(sent)
+
+
+def test_a_phone_or_email_typed_into_the_name_cell_is_the_leads_not_part_of_its_name(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Leads pasted from WhatsApp with the number in the name cell (`Rahul 98450 12701`, `Priya Sharma (98450
+    12702)`, `Amit - amit.k@gmail.com`): the lead goes out named Rahul, Priya Sharma, Amit, reached by that number or
+    address where its own cell had none, and the row says so (contact-in-name); a number that is no valid phone stays
+    in the name, and a name that is only a number is still no name."""
+    rows = [
+        ("Rahul 98450 12701", "", "rahul.v@gmail.com"),
+        ("Priya Sharma (98450 12702)", "", ""),
+        ("Amit - amit.k@gmail.com", "9845012703", ""),
+        ("Neha 9845012704", "9845012704", ""),
+        ("Block 12 Ravi", "9845012705", ""),
+        ("9845012706", "", "x.y@gmail.com"),
+    ]
+    path = _sheet(tmp_path / "names.csv", rows)
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(report), "--no-ledger",
+        env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output + result.stderr
+    got = by_row(result.report)
+    assert [got[n]["status"] for n in range(2, 8)] == ["accepted"] * 5 + ["invalid"]
+    assert got[7]["reason"] == "missing-name"
+    assert [got[n]["phone_e164"] for n in range(2, 6)] == [
+        "+919845012701", "+919845012702", "+919845012703", "+919845012704"
+    ]  # fmt: skip
+    assert got[4]["email"] == "amit.k@gmail.com"
+    assert all("contact-in-name" in got[n]["warnings"] for n in range(2, 6)), result.report
+    assert "contact-in-name" not in got[6]["warnings"]
+    stored = {str(lead["name"]): (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul": ("+919845012701", "rahul.v@gmail.com"),
+        "Priya Sharma": ("+919845012702", None),
+        "Amit": ("+919845012703", "amit.k@gmail.com"),
+        "Neha": ("+919845012704", None),
+        "Block 12 Ravi": ("+919845012705", None),
+    }
