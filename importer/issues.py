@@ -249,7 +249,7 @@ PLACEHOLDER_EMAIL = Issue(
     fields=("email",),
     title="A placeholder address (noemail@gmail.com, na@na.com); not sent",
     explanation=(
-        "This address (like noemail@gmail.com or na@na.com) was typed to fill a required field and is "
+        "This address (like noemail@gmail.com, na@na.com or abc@xyz.com) was typed to fill a required field and is "
         "nobody's, so the lead goes to the CRM without it."
     ),
     fix="Type the lead's real address, or leave the cell empty.",

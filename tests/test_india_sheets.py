@@ -120,3 +120,32 @@ def test_a_phone_or_email_typed_into_the_name_cell_is_the_leads_not_part_of_its_
         "Neha": ("+919845012704", None),
         "Block 12 Ravi": ("+919845012705", None),
     }
+
+
+def test_an_address_of_placeholder_words_is_nobodys(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """abc@xyz.com, xyz@abc.in, test@abc.com: typed to get past a form's required email, like na@na.com: each lead goes
+    out with its phone and without the address (placeholder-email); abc@gmail.com, an address someone owns, and
+    rahul@xyz.com are sent."""
+    rows = [
+        ("Rahul", "9845012801", "abc@xyz.com"),
+        ("Suresh", "9845012802", "XYZ@ABC.IN"),
+        ("Anita", "9845012803", "test@abc.com"),
+        ("Kiran", "9845012804", "abc@gmail.com"),
+        ("Vijay", "9845012805", "rahul@xyz.com"),
+    ]
+    path = _sheet(tmp_path / "mails.csv", rows)
+    report = tmp_path / "r.csv"
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(report), "--no-ledger",
+        env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    got = by_row(result.report)
+    assert [got[n]["status"] for n in range(2, 7)] == ["accepted"] * 5
+    assert [got[n]["warnings"] for n in range(2, 5)] == ["placeholder-email"] * 3
+    stored = {str(lead["name"]): lead.get("email") for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul": None, "Suresh": None, "Anita": None, "Kiran": "abc@gmail.com", "Vijay": "rahul@xyz.com"
+    }  # fmt: skip

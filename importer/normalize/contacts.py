@@ -175,14 +175,17 @@ def _masked_addresses(text: ArrowText) -> np.ndarray:
 _NO_EMAIL = r"^(?:no[-_.]?e?[-_.]?mail(?:[-_.]?id)?|none|n[./]?a|nil|null|not[-_.]?(?:available|provided|given)|dummy)@"
 # a@a.com, na@na.com, test@test.com, xyz@xyz.in: a short local part repeated as the domain.
 _ECHOED = r"^(?P<local>[a-z0-9]{1,5})@(?P<domain>[a-z0-9]{1,5})\.[a-z.]+$"
+# abc@xyz.com, xyz@abc.in, test@abc.com: the words a form's filler types, on both sides of the @.
+_FILLER = r"(?:abcd?|xyz|pqr|test|asdf|qwerty|xx+)"
+_FILLERS = rf"^{_FILLER}@{_FILLER}\.[a-z.]+$"
 
 
 def placeholder_emails(email: ArrowText) -> np.ndarray:
     """Per address (lower case, valid or ""), whether it is a stand-in for no address at all."""
-    either = to_bool(pc.fill_null(pc.match_substring_regex(email, f"{_NO_EMAIL}|{_ECHOED}"), False))
+    either = to_bool(pc.fill_null(pc.match_substring_regex(email, f"{_NO_EMAIL}|{_ECHOED}|{_FILLERS}"), False))
     if not either.any():  # one pass over the column: nearly always nothing to look at
         return either
-    flagged = to_bool(pc.fill_null(pc.match_substring_regex(email, _NO_EMAIL), False))
+    flagged = to_bool(pc.fill_null(pc.match_substring_regex(email, f"{_NO_EMAIL}|{_FILLERS}"), False))
     echoed = either & ~flagged
     if echoed.any():
         at = np.flatnonzero(echoed)
