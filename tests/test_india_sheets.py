@@ -149,3 +149,58 @@ def test_an_address_of_placeholder_words_is_nobodys(
     assert stored == {
         "Rahul": None, "Suresh": None, "Anita": None, "Kiran": "abc@gmail.com", "Vijay": "rahul@xyz.com"
     }  # fmt: skip
+
+
+def test_a_second_run_of_an_overlapping_sheet_sends_only_its_new_leads(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Monday's sheet, then Tuesday's, which repeats two of Monday's leads with their numbers written another way
+    (+91-98450-12901, 098450 12902) and one address in capitals: those are already-imported, the new lead is sent,
+    and the CRM holds each person once."""
+    mapping = mapping_file(BASIC_MAPPING)
+    ledger = tmp_path / "ledger.sqlite3"
+    monday = _sheet(tmp_path / "mon.csv", [("Rahul", "9845012901", ""), ("Priya", "9845012902", "priya.s@gmail.com")])
+    tuesday = _sheet(
+        tmp_path / "tue.csv",
+        [
+            ("Rahul Sharma", "+91-98450-12901", ""),
+            ("Priya", "098450 12902", "PRIYA.S@GMAIL.COM"),
+            ("Kiran", "9845012903", ""),
+        ],
+    )
+    env = run_env(sandbox.base_url, ledger)
+    first = run_cli("run", str(monday), "--mapping", str(mapping), "--report", str(tmp_path / "r1.csv"), env=env)
+    assert first.exit_code == 0, first.output + first.stderr
+    second = run_cli("run", str(tuesday), "--mapping", str(mapping), "--report", str(tmp_path / "r2.csv"), env=env)
+    assert second.exit_code == 0, second.output + second.stderr
+    got = by_row(second.report)
+    assert [got[n]["status"] for n in (2, 3, 4)] == ["already-imported", "already-imported", "accepted"]
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == ["+919845012901", "+919845012902", "+919845012903"]
+
+
+def test_hinglish_headers_are_read_as_an_indian_sheets(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`Naam`, `Mobile No.`, `Sampark`, `Shahar`, `Rajya` (Hindi written in Latin letters, as many Indian sheets are
+    headed): mapping suggest takes Sampark for a second phone column and reads the numbers, valid alike in India and
+    Nepal, as India's, the headers being Hindi; the Devanagari-digit mobile is sent as +91."""
+    sheet = tmp_path / "hinglish.csv"
+    with sheet.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(
+            [
+                ["Naam", "Mobile No.", "Sampark", "Shahar", "Rajya"],
+                ["राहुल शर्मा", "९८४५०१२३४७", "", "पुणे", "महाराष्ट्र"],
+                ["Sunita", "", "98450 12349", "Indore", "MP"],
+                ["Kiran", "9845012350", "9845012351", "Lucknow", "UP"],
+            ]
+        )
+    mapping = tmp_path / "suggested.yaml"
+    suggested = run_cli("mapping", "suggest", str(sheet), "--out", str(mapping))
+    assert suggested.exit_code == 0, suggested.output + suggested.stderr
+    text = mapping.read_text(encoding="utf-8")
+    assert "\ndefault_region: IN\n" in text, text
+    assert "- Sampark" in text, text
+    report = tmp_path / "r.csv"
+    checked = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report))
+    assert checked.exit_code == 0, checked.output + checked.stderr
+    assert [r["phone_e164"] for r in checked.report] == ["+919845012347", "+919845012349", "+919845012350"]
