@@ -204,3 +204,19 @@ def test_hinglish_headers_are_read_as_an_indian_sheets(
     checked = run_cli("validate", str(sheet), "--mapping", str(mapping), "--report", str(report))
     assert checked.exit_code == 0, checked.output + checked.stderr
     assert [r["phone_e164"] for r in checked.report] == ["+919845012347", "+919845012349", "+919845012350"]
+
+
+def test_words_saying_there_is_no_name_are_no_name(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`no name`, `Not Given`, `Unknown`, `xxx`, `...` typed into a required name cell say there is none, as `NA` and
+    `-` do: missing-name, never a lead called "Unknown"; names that start alike (Xavier, Nonu, Unnikrishnan) are
+    names."""
+    names = ["no name", "Not Given", "UNKNOWN", "xxx", "...", "Name not known", "Xavier", "Nonu", "Unnikrishnan"]
+    path = _sheet(tmp_path / "names.csv", [(name, f"98450129{i:02d}", "") for i, name in enumerate(names)])
+    result = run_cli(
+        "validate", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 1, result.output + result.stderr
+    got = [(r["status"], r["reason"]) for r in result.report]
+    assert got == [("invalid", "missing-name")] * 6 + [("valid", "")] * 3

@@ -195,9 +195,19 @@ def placeholder_emails(email: ArrowText) -> np.ndarray:
     return flagged
 
 
+_NO_NAME = (
+    r"(?i)^(?:x+|[.\-_*]+|unknown|no\s*name|(?:name\s+)?not\s+(?:given|known|available|provided|mentioned))$"
+)
+"""Words typed into a required name cell to say there is none: ``no name``, ``Not Given``, ``Unknown``, ``xxx``."""
+
+
 def normalize_names(raw: pd.Series) -> pd.Series:
-    """Names trimmed, inner runs of whitespace collapsed, placeholders emptied (``Nan`` stays a name, ``NAN`` not)."""
+    """Names trimmed, inner runs of whitespace collapsed, placeholders emptied (``Nan`` stays a name, ``NAN`` not),
+    and so are words saying there is no name (``Not Given``)."""
     text = blank_placeholders_arrow(to_arrow(raw), keep=NAME_LIKE_PLACEHOLDERS)
+    said_none = pc.fill_null(pc.match_substring_regex(text, _NO_NAME), False)
+    if pc.any(said_none).as_py():
+        text = pc.if_else(said_none, pa.scalar("", text.type), text)
     spaced = pc.match_substring_regex(text, r"\s\s|[^\S ]")  # only these need the (slower) replacement
     if pc.any(spaced).as_py():
         fixed = pc.replace_substring_regex(pc.filter(text, spaced), r"\s+", " ")
