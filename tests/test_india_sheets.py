@@ -220,3 +220,22 @@ def test_words_saying_there_is_no_name_are_no_name(
     assert result.exit_code == 1, result.output + result.stderr
     got = [(r["status"], r["reason"]) for r in result.report]
     assert got == [("invalid", "missing-name")] * 6 + [("valid", "")] * 3
+
+
+def test_a_numbered_label_and_two_numbers_typed_without_a_gap_are_read(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`Mob 1: 98450 13101` (a numbered label: its 1 is no digit of the number) and `98450131029845013103` (two
+    mobiles typed with nothing between them): each lead is valid with its first number, the second with
+    multiple-phones; twenty digits that are not two numbers stay invalid-phone."""
+    cells = ["Mob 1: 98450 13101", "98450131029845013103", "Phone 2 - 9845013104", "98450131050000012345"]
+    path = _sheet(tmp_path / "odd.csv", [(f"Lead {i}", cell, "") for i, cell in enumerate(cells)])
+    result = run_cli(
+        "validate", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 1, result.output + result.stderr
+    got = [(r["status"], r["phone_e164"], r["warnings"]) for r in result.report]
+    assert got[:3] == [
+        ("valid", "+919845013101", ""), ("valid", "+919845013102", "multiple-phones"), ("valid", "+919845013104", "")
+    ]  # fmt: skip
+    assert (result.report[3]["status"], result.report[3]["reason"]) == ("invalid", "invalid-phone")

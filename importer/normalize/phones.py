@@ -33,7 +33,7 @@ from importer.normalize.phone_labels import country_named as _country_named
 from importer.normalize.phone_labels import preferred_number
 from importer.normalize.phone_labels import valid_number as _valid_number
 from importer.normalize.phone_labels import without_label as _without_label
-from importer.normalize.phone_notes import with_plain_separators, without_note
+from importer.normalize.phone_notes import first_of_jammed, with_plain_separators, without_note
 
 # phonenumbers compiles its metadata's patterns through re.compile, whose cache (512 patterns) a sheet's numbers
 # of many countries overflow: each were compiled again and again (mapping suggest spent over half its time so).
@@ -54,9 +54,9 @@ _NEGATIVE = re.compile(r"^-\s*\d")  # +91-98123 45678 typed into a spreadsheet: 
 _LABEL = re.compile(r"\s*\((?=[^)]*[^\W\d_])[^)]*\)\s*$")  # 9812345678 (M), (WhatsApp), (office)
 _GROUPED = re.compile(r"\+?\d{1,3}(?:,\d{2,3})+")  # 98,12,345,678: a number with thousands separators
 _PREFIX = re.compile(
-    r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?(?:\s*[:.#-])+\s*",
+    r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?(?:\s*\d)?(?:\s*[:.#-])+\s*",
     re.IGNORECASE,
-)  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ..., Mob:- 98... and Contact No.:- 98... (the "-" is no minus)
+)  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ..., Mob:- 98..., Contact No.:- 98... (the "-" is no minus), Mob 1: 98...
 # A WhatsApp click-to-chat link (wa.me/447400123456, api.whatsapp.com/send?phone=...): the number is always written
 # in international form, without its "+"; a message may follow (?text=Hi).
 _WHATSAPP_LINK = re.compile(
@@ -441,7 +441,7 @@ def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, 
         t = preferred_number(parts, region, made_up=_made_up)
         warnings.append(issues.MULTIPLE_PHONES.code)
     elif len(re.sub(r"\D", "", t)) > _LONGEST:
-        first = _first_of_spaced(t, region)  # 98123 45672 98123 45673: two numbers with only a space between
+        first = _first_of_spaced(t, region) or first_of_jammed(t, region)  # 98123 45672 98123 45673, 98...98...
         if first is not None:
             t = first
             warnings.append(issues.MULTIPLE_PHONES.code)
