@@ -327,6 +327,17 @@ CONTACT_IN_NAME = Issue(
     ),
     fix="Keep the name alone in its cell, and the number and address in their own columns.",
 )
+CONTACT_IN_OTHER_COLUMN = Issue(
+    code="contact-in-other-column",
+    severity="warning",
+    fields=("phone", "email"),
+    title="Phone cell holds an email address, or email cell a phone number; each read as what it is",
+    explanation=(
+        "This row's phone cell holds an email address, or its email cell a phone number (typed into each other's "
+        "column): the address is the lead's email where its email cell had none, the number its phone."
+    ),
+    fix="Move the address to the email column and the number to the phone column.",
+)
 NAME_FROM_LAST_NAME = Issue(
     code="name-from-last-name",
     severity="warning",
@@ -515,6 +526,7 @@ CATALOGUE: tuple[Issue, ...] = (
     GARBLED_NAME,
     NAME_IS_A_NUMBER,
     CONTACT_IN_NAME,
+    CONTACT_IN_OTHER_COLUMN,
     NAME_FROM_LAST_NAME,
     DAMAGED_REFERENCE,
     UNKNOWN_COUNTRY_WARNING,

@@ -239,3 +239,33 @@ def test_a_numbered_label_and_two_numbers_typed_without_a_gap_are_read(
         ("valid", "+919845013101", ""), ("valid", "+919845013102", "multiple-phones"), ("valid", "+919845013104", "")
     ]  # fmt: skip
     assert (result.report[3]["status"], result.report[3]["reason"]) == ("invalid", "invalid-phone")
+
+
+def test_a_phone_and_an_email_typed_into_each_others_column_are_read_as_what_they_are(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A telecaller's sheet where some rows have the address under Mobile No. and the number under Email (or only
+    one of them, in the other's column): each lead goes out with its number and its address, and the row says so
+    (contact-in-other-column); a row whose cells are where they belong is untouched."""
+    rows = [
+        ("Rahul", "rahul.k@gmail.com", "9845013401"),
+        ("Priya", "9845013402", "priya.s@gmail.com"),
+        ("Amit", "", "98450 13403"),
+        ("Neha", "neha.m@gmail.com", ""),
+    ]
+    path = _sheet(tmp_path / "swapped.csv", rows)
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(tmp_path / "r.csv"),
+        "--no-ledger", env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    got = by_row(result.report)
+    assert [got[n]["status"] for n in (2, 3, 4, 5)] == ["accepted"] * 4
+    assert [("contact-in-other-column" in got[n]["warnings"]) for n in (2, 3, 4, 5)] == [True, False, True, True]
+    stored = {str(lead["name"]): (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
+    assert stored == {
+        "Rahul": ("+919845013401", "rahul.k@gmail.com"),
+        "Priya": ("+919845013402", "priya.s@gmail.com"),
+        "Amit": ("+919845013403", None),
+        "Neha": (None, "neha.m@gmail.com"),
+    }

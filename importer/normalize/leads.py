@@ -34,6 +34,7 @@ from importer.normalize.contacts import (
     normalize_emails,
     normalize_names,
 )
+from importer.normalize.misplaced import Misplaced, misplaced_contacts
 from importer.normalize.name_contacts import NameContacts, contacts_in_names, numbers_as_names, question_marks
 from importer.normalize.not_leads import has_contact, partial_headers, template_rows, test_lead_rows
 from importer.normalize.phone_cells import said_no_number
@@ -110,12 +111,13 @@ def _build_chunk(
 ) -> LeadFrame:
     """build_leads for one chunk of rows (``at_end``: the chunk holds the table's last rows)."""
     cells = _MappedCells(table, dict(mapping.constants))
-    in_names = contacts_in_names(cells.column("name"), mapping.default_region)
+    in_names = contacts_in_names(cells.column("name"), region := mapping.default_region)
     cells.cleaned = in_names.names if in_names.found.any() else None  # Rahul 98450 12345: the name is Rahul
-    email_cells = cells.column("email")
-    emails = normalize_emails(_filled_from(email_cells, in_names.emails) if cells.cleaned is not None else email_cells)
+    phone_at = table.columns.get("phone") if cells.mapped("email") else None
+    moved = misplaced_contacts(table.column(phone_at) if phone_at else None, cells.column("email"), region)
+    emails = normalize_emails(_filled_from(moved.email, in_names.emails) if cells.cleaned is not None else moved.email)
     email = to_arrow(emails.email)
-    phones = without_made_up(_phones(table, cells, mapping, in_names), reachable=to_bool(nonempty(email)))
+    phones = without_made_up(_phones(table, cells, mapping, in_names, moved), reachable=to_bool(nonempty(email)))
     names = _Names.of(cells)
     group = cells.text_field(
         "groupId", _blank_missing(to_arrow(cells.column("groupId"))) if cells.mapped("groupId") else None
@@ -154,6 +156,7 @@ def _build_chunk(
             _code(names.garbled, issues.GARBLED_NAME.code),
             _code(names.numeric, issues.NAME_IS_A_NUMBER.code),
             _code(in_names.found, issues.CONTACT_IN_NAME.code),
+            _code(moved.found, issues.CONTACT_IN_OTHER_COLUMN.code),
             _code(damaged_ref, issues.DAMAGED_REFERENCE.code),
             _code(names.last_only, issues.NAME_FROM_LAST_NAME.code),
             _code(short, issues.SHORT_ROW.code),
@@ -195,13 +198,18 @@ class _MappedCells:
         return pc.if_else(nonempty(out), out, constant) if constant is not None else out
 
 
-def _phones(table: SourceTable, cells: _MappedCells, mapping: LeadMapping, in_names: NameContacts) -> RowPhones:
+def _phones(
+    table: SourceTable, cells: _MappedCells, mapping: LeadMapping, in_names: NameContacts, moved: Misplaced
+) -> RowPhones:
     """Each row's phone, read in its country; Mobile, then Work Phone where Mobile has no valid number, then a
-    number typed into the name cell."""
+    number typed into the email or the name cell."""
     country = cells.column(PHONE_COUNTRY_CODE) if cells.mapped(PHONE_COUNTRY_CODE) else None
     headers = _phone_headers(table) if cells.mapped("phone") else []
     if headers:
-        columns = [(h, table.column(h)) for h in headers]
+        columns = [
+            (h, moved.phone if at == 0 and moved.found.any() else table.column(h)) for at, h in enumerate(headers)
+        ]
+        columns += [(table.columns["email"], moved.numbers)] if moved.found.any() else []
         columns += [(table.columns["name"], in_names.phones)] if in_names.found.any() else []
         emails = cells.column("email") if cells.mapped("email") else None
         used = {table.columns.get(t) or "" for t in ("phone", "email", PHONE_COUNTRY_CODE)} | set(headers)
