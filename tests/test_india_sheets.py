@@ -49,7 +49,7 @@ def test_a_label_written_with_colon_and_dash_is_a_label_not_a_subtraction(
     assert [rows[n]["status"] for n in range(2, 10)] == ["accepted"] * 8
     assert [rows[n]["phone_e164"] for n in range(2, 10)] == sent
     assert rows[10]["status"] == "invalid" and rows[10]["reason"] == "damaged-phone"
-    assert sorted(lead["phone"] for lead in sandbox.leads()) == sorted(sent)
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(sent)
 
 
 def test_a_cell_of_several_labelled_numbers_goes_with_its_mobile(
@@ -78,7 +78,7 @@ def test_a_cell_of_several_labelled_numbers_goes_with_its_mobile(
     assert [rows[n]["phone_e164"] for n in range(2, 7)] == sent
     assert [rows[n]["status"] for n in range(2, 7)] == ["accepted"] * 5
     assert [rows[n]["warnings"] for n in range(2, 7)] == ["multiple-phones"] * 4 + [""]
-    assert sorted(lead["phone"] for lead in sandbox.leads()) == sorted(sent)
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(sent)
 
 
 def test_a_phone_or_email_typed_into_the_name_cell_is_the_leads_not_part_of_its_name(
