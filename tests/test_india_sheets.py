@@ -94,6 +94,7 @@ def test_a_phone_or_email_typed_into_the_name_cell_is_the_leads_not_part_of_its_
         ("Amit - amit.k@gmail.com", "9845012703", ""),
         ("Neha 9845012704", "9845012704", ""),
         ("Block 12 Ravi", "9845012705", ""),
+        ("Anil 98450 12707 / 98450 12708", "", ""),
         ("9845012706", "", "x.y@gmail.com"),
     ]
     path = _sheet(tmp_path / "names.csv", rows)
@@ -104,8 +105,8 @@ def test_a_phone_or_email_typed_into_the_name_cell_is_the_leads_not_part_of_its_
     )  # fmt: skip
     assert result.exit_code == 1, result.output + result.stderr
     got = by_row(result.report)
-    assert [got[n]["status"] for n in range(2, 8)] == ["accepted"] * 5 + ["invalid"]
-    assert got[7]["reason"] == "missing-name"
+    assert [got[n]["status"] for n in range(2, 9)] == ["accepted"] * 6 + ["invalid"]
+    assert got[8]["reason"] == "missing-name"
     assert [got[n]["phone_e164"] for n in range(2, 6)] == [
         "+919845012701", "+919845012702", "+919845012703", "+919845012704"
     ]  # fmt: skip
@@ -119,6 +120,7 @@ def test_a_phone_or_email_typed_into_the_name_cell_is_the_leads_not_part_of_its_
         "Amit": ("+919845012703", "amit.k@gmail.com"),
         "Neha": ("+919845012704", None),
         "Block 12 Ravi": ("+919845012705", None),
+        "Anil": ("+919845012707", None),
     }
 
 

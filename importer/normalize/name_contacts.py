@@ -79,11 +79,10 @@ def _split(cell: str, region: str) -> tuple[str, str, str]:
     if address is not None:
         email = address.group()
         name = name[: address.start()] + " " + name[address.end() :]
-    for run in _PHONE.finditer(name):
-        if _mobile(run.group(), region):
-            phone = run.group()
-            name = name[: run.start()] + " " + name[run.end() :]
-            break
+    runs = [run for run in _PHONE.finditer(name) if _mobile(run.group(), region)]
+    for run in reversed(runs):  # Anil 98450 13505 / 98450 13506: the first is the lead's, none stays in the name
+        phone = run.group()
+        name = name[: run.start()] + " " + name[run.end() :]
     name = " ".join(re.sub(r"\(\s*\)|\[\s*\]|<\s*>", " ", name).split()).strip(_LEFT_OVER)
     if not (phone or email) or not any(ch.isalpha() for ch in name):
         return cell, "", ""
