@@ -195,9 +195,7 @@ def placeholder_emails(email: ArrowText) -> np.ndarray:
     return flagged
 
 
-_NO_NAME = (
-    r"(?i)^(?:x+|[.\-_*]+|unknown|no\s*name|(?:name\s+)?not\s+(?:given|known|available|provided|mentioned))$"
-)
+_NO_NAME = r"(?i)^(?:x+|[.\-_*]+|unknown|no\s*name|(?:name\s+)?not\s+(?:given|known|available|provided|mentioned))$"
 """Words typed into a required name cell to say there is none: ``no name``, ``Not Given``, ``Unknown``, ``xxx``."""
 
 
