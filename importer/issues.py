@@ -209,8 +209,11 @@ MULTIPLE_PHONES = Issue(
     code="multiple-phones",
     severity="warning",
     fields=("phone",),
-    title="Several phone numbers in one cell; the first is used",
-    explanation="More than one phone number in this cell; only the first is used.",
+    title="Several phone numbers in one cell; one is used",
+    explanation=(
+        "More than one phone number in this cell; only the first valid one is used, or the first mobile after it "
+        "when that one is a landline."
+    ),
     fix="Keep one number per cell.",
 )
 PHONE_EXTENSION_DROPPED = Issue(
@@ -246,7 +249,7 @@ PLACEHOLDER_EMAIL = Issue(
     fields=("email",),
     title="A placeholder address (noemail@gmail.com, na@na.com); not sent",
     explanation=(
-        "This address (like noemail@gmail.com or na@na.com) was typed to fill a required field and is "
+        "This address (like noemail@gmail.com, na@na.com or abc@xyz.com) was typed to fill a required field and is "
         "nobody's, so the lead goes to the CRM without it."
     ),
     fix="Type the lead's real address, or leave the cell empty.",
@@ -312,6 +315,28 @@ NAME_IS_A_NUMBER = Issue(
         "This name cell holds only a number (a phone number or an id, perhaps in the wrong column), not a name."
     ),
     fix="Type the customer's name here.",
+)
+CONTACT_IN_NAME = Issue(
+    code="contact-in-name",
+    severity="warning",
+    fields=("name",),
+    title="Name cell also holds a phone number or email; left out of the name",
+    explanation=(
+        "This name cell holds a phone number or an email address beside the name (Rahul 98450 12345): it was left "
+        "out of the name, and is the lead's own where its phone or email cell had none."
+    ),
+    fix="Keep the name alone in its cell, and the number and address in their own columns.",
+)
+CONTACT_IN_OTHER_COLUMN = Issue(
+    code="contact-in-other-column",
+    severity="warning",
+    fields=("phone", "email"),
+    title="Phone cell holds an email address, or email cell a phone number; each read as what it is",
+    explanation=(
+        "This row's phone cell holds an email address, or its email cell a phone number (typed into each other's "
+        "column): the address is the lead's email where its email cell had none, the number its phone."
+    ),
+    fix="Move the address to the email column and the number to the phone column.",
 )
 NAME_FROM_LAST_NAME = Issue(
     code="name-from-last-name",
@@ -500,6 +525,8 @@ CATALOGUE: tuple[Issue, ...] = (
     SHARED_EMAIL,
     GARBLED_NAME,
     NAME_IS_A_NUMBER,
+    CONTACT_IN_NAME,
+    CONTACT_IN_OTHER_COLUMN,
     NAME_FROM_LAST_NAME,
     DAMAGED_REFERENCE,
     UNKNOWN_COUNTRY_WARNING,

@@ -309,6 +309,7 @@ def test_every_code_in_the_sample_and_messy_reports_is_in_the_catalogue(
         ("edited-on-page", "warning"),  # the upload page's own: tests/test_web.py
         ("excluded", "note"),  # the upload page's own: tests/test_web.py
         ("no-region", "error"),  # a mapping without default_region: tests/test_countries.py
+        ("contact-in-name", "warning"),  # a phone or address in the name cell: tests/test_india_sheets.py
         ("template-row", "note"),  # an import template's rows: tests/test_row_shapes.py
         ("phone-from-column", "warning"),  # several phone columns: tests/test_row_shapes.py
         ("value-too-long", "error"),  # absurd cell sizes: tests/test_hostile_input.py

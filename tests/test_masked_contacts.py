@@ -161,7 +161,7 @@ WORDS = (
     "Amit Verma,नहीं,,amit.verma@gmail.com\n"  # Hindi: no
     "Sneha Iyer,Not Provided,7305012347,\n"  # the lead's number is in the next column
     "Vikram Singh,WhatsApp only,,\n"  # nothing to reach the lead by
-    "Neha Gupta,neha@gmail.com,,\n"  # an address typed where the number goes: a row to look at
+    "Neha Gupta,neha@gmail.com,,\n"  # an address typed where the number goes: the lead's email
     "Kiran Rao,N.A.,,kiran.rao@gmail.com\n"
 )
 
@@ -171,7 +171,8 @@ def test_words_where_the_number_goes_are_no_number(
 ) -> None:
     """A phone cell of words and no digit (not given, no phone, नहीं) says there is no number, as n/a does: the lead
     goes with its email or another column's number, without a note (it was invalid-phone: a good lead lost); with
-    nothing else it is missing-contact, and placeholder-phone says what the cell held. An address in the phone column stays invalid-phone, to be looked at."""
+    nothing else it is missing-contact, and placeholder-phone says what the cell held. An address in the phone column
+    of a row with no email is the lead's email (contact-in-other-column), the row's warning saying so."""
     sheet = tmp_path / "form.csv"
     sheet.write_text(WORDS, encoding="utf-8")
     mapping = MAPPING.replace("phone: Phone", "phone: [Mobile, Alternate Number]")
@@ -183,8 +184,9 @@ def test_words_where_the_number_goes_are_no_number(
     rows = by_row(result.report)
     assert [(rows[n]["status"], rows[n]["reason"]) for n in range(2, 9)] == [
         ("accepted", ""), ("accepted", ""), ("accepted", ""), ("accepted", ""), ("invalid", "missing-contact"),
-        ("invalid", "invalid-phone"), ("accepted", ""),
+        ("accepted", ""), ("accepted", ""),
     ]  # fmt: skip
+    assert rows[7]["warnings"] == "contact-in-other-column"
     assert [rows[n]["warnings"] for n in (2, 3, 4, 8)] == [""] * 4
     assert rows[6]["warnings"] == "placeholder-phone"  # named where it was all the row had
     stored = {lead["name"]: (lead.get("phone"), lead.get("email")) for lead in sandbox.leads()}
@@ -193,6 +195,7 @@ def test_words_where_the_number_goes_are_no_number(
         "Priya Nair": (None, "priya.nair@gmail.com"),
         "Amit Verma": (None, "amit.verma@gmail.com"),
         "Sneha Iyer": ("+917305012347", None),
+        "Neha Gupta": (None, "neha@gmail.com"),
         "Kiran Rao": (None, "kiran.rao@gmail.com"),
     }
 

@@ -175,14 +175,17 @@ def _masked_addresses(text: ArrowText) -> np.ndarray:
 _NO_EMAIL = r"^(?:no[-_.]?e?[-_.]?mail(?:[-_.]?id)?|none|n[./]?a|nil|null|not[-_.]?(?:available|provided|given)|dummy)@"
 # a@a.com, na@na.com, test@test.com, xyz@xyz.in: a short local part repeated as the domain.
 _ECHOED = r"^(?P<local>[a-z0-9]{1,5})@(?P<domain>[a-z0-9]{1,5})\.[a-z.]+$"
+# abc@xyz.com, xyz@abc.in, test@abc.com: the words a form's filler types, on both sides of the @.
+_FILLER = r"(?:abcd?|xyz|pqr|test|asdf|qwerty|xx+)"
+_FILLERS = rf"^{_FILLER}@{_FILLER}\.[a-z.]+$"
 
 
 def placeholder_emails(email: ArrowText) -> np.ndarray:
     """Per address (lower case, valid or ""), whether it is a stand-in for no address at all."""
-    either = to_bool(pc.fill_null(pc.match_substring_regex(email, f"{_NO_EMAIL}|{_ECHOED}"), False))
+    either = to_bool(pc.fill_null(pc.match_substring_regex(email, f"{_NO_EMAIL}|{_ECHOED}|{_FILLERS}"), False))
     if not either.any():  # one pass over the column: nearly always nothing to look at
         return either
-    flagged = to_bool(pc.fill_null(pc.match_substring_regex(email, _NO_EMAIL), False))
+    flagged = to_bool(pc.fill_null(pc.match_substring_regex(email, f"{_NO_EMAIL}|{_FILLERS}"), False))
     echoed = either & ~flagged
     if echoed.any():
         at = np.flatnonzero(echoed)
@@ -192,9 +195,17 @@ def placeholder_emails(email: ArrowText) -> np.ndarray:
     return flagged
 
 
+_NO_NAME = r"(?i)^(?:x+|[.\-_*]+|unknown|no\s*name|(?:name\s+)?not\s+(?:given|known|available|provided|mentioned))$"
+"""Words typed into a required name cell to say there is none: ``no name``, ``Not Given``, ``Unknown``, ``xxx``."""
+
+
 def normalize_names(raw: pd.Series) -> pd.Series:
-    """Names trimmed, inner runs of whitespace collapsed, placeholders emptied (``Nan`` stays a name, ``NAN`` not)."""
+    """Names trimmed, inner runs of whitespace collapsed, placeholders emptied (``Nan`` stays a name, ``NAN`` not),
+    and so are words saying there is no name (``Not Given``)."""
     text = blank_placeholders_arrow(to_arrow(raw), keep=NAME_LIKE_PLACEHOLDERS)
+    said_none = pc.fill_null(pc.match_substring_regex(text, _NO_NAME), False)
+    if pc.any(said_none).as_py():
+        text = pc.if_else(said_none, pa.scalar("", text.type), text)
     spaced = pc.match_substring_regex(text, r"\s\s|[^\S ]")  # only these need the (slower) replacement
     if pc.any(spaced).as_py():
         fixed = pc.replace_substring_regex(pc.filter(text, spaced), r"\s+", " ")

@@ -19,7 +19,6 @@ from importer.columns import (
     byte_lengths,
     empty_text,
     first_char_in,
-    holds_char_in,
     join_codes,
     nonempty,
     strip_invisible,
@@ -35,6 +34,8 @@ from importer.normalize.contacts import (
     normalize_emails,
     normalize_names,
 )
+from importer.normalize.misplaced import Misplaced, misplaced_contacts
+from importer.normalize.name_contacts import NameContacts, contacts_in_names, numbers_as_names, question_marks
 from importer.normalize.not_leads import has_contact, partial_headers, template_rows, test_lead_rows
 from importer.normalize.phone_cells import said_no_number
 from importer.normalize.phone_rows import RowPhones, read_phones, without_made_up
@@ -110,9 +111,13 @@ def _build_chunk(
 ) -> LeadFrame:
     """build_leads for one chunk of rows (``at_end``: the chunk holds the table's last rows)."""
     cells = _MappedCells(table, dict(mapping.constants))
-    emails = normalize_emails(cells.column("email"))
+    in_names = contacts_in_names(cells.column("name"), region := mapping.default_region)
+    cells.cleaned = in_names.names if in_names.found.any() else None  # Rahul 98450 12345: the name is Rahul
+    phone_at = table.columns.get("phone") if cells.mapped("email") else None
+    moved = misplaced_contacts(table.column(phone_at) if phone_at else None, cells.column("email"), region)
+    emails = normalize_emails(_filled_from(moved.email, in_names.emails) if cells.cleaned is not None else moved.email)
     email = to_arrow(emails.email)
-    phones = without_made_up(_phones(table, cells, mapping), reachable=to_bool(nonempty(email)))
+    phones = without_made_up(_phones(table, cells, mapping, in_names, moved), reachable=to_bool(nonempty(email)))
     names = _Names.of(cells)
     group = cells.text_field(
         "groupId", _blank_missing(to_arrow(cells.column("groupId"))) if cells.mapped("groupId") else None
@@ -150,6 +155,8 @@ def _build_chunk(
             _code(said_none, issues.PLACEHOLDER_PHONE.code),
             _code(names.garbled, issues.GARBLED_NAME.code),
             _code(names.numeric, issues.NAME_IS_A_NUMBER.code),
+            _code(in_names.found, issues.CONTACT_IN_NAME.code),
+            _code(moved.found, issues.CONTACT_IN_OTHER_COLUMN.code),
             _code(damaged_ref, issues.DAMAGED_REFERENCE.code),
             _code(names.last_only, issues.NAME_FROM_LAST_NAME.code),
             _code(short, issues.SHORT_ROW.code),
@@ -168,6 +175,8 @@ class _MappedCells:
     def __init__(self, table: SourceTable, constants: dict[str, str]) -> None:
         self.table, self.constants = table, constants
         self.n = table.n_rows
+        self.cleaned: pd.Series | None = None
+        """The names without the phone or address some held (:mod:`importer.normalize.name_contacts`)."""
 
     def mapped(self, target: str) -> bool:
         return target in self.table.columns
@@ -176,6 +185,8 @@ class _MappedCells:
         cells = self.table.data
         if not self.mapped(target):
             return pd.Series(empty_text(self.n), index=cells.index, dtype="str")
+        if target == "name" and self.cleaned is not None:
+            return self.cleaned
         values = cells[self.table.columns[target]]
         for other in self.table.alternates.get(target, ()):  # Phone, Phone: the second fills what the first lacks
             values = _filled_from(values, cells[other])
@@ -187,12 +198,19 @@ class _MappedCells:
         return pc.if_else(nonempty(out), out, constant) if constant is not None else out
 
 
-def _phones(table: SourceTable, cells: _MappedCells, mapping: LeadMapping) -> RowPhones:
-    """Each row's phone, read in its country; Mobile, then Work Phone where Mobile has no valid number."""
+def _phones(
+    table: SourceTable, cells: _MappedCells, mapping: LeadMapping, in_names: NameContacts, moved: Misplaced
+) -> RowPhones:
+    """Each row's phone, read in its country; Mobile, then Work Phone where Mobile has no valid number, then a
+    number typed into the email or the name cell."""
     country = cells.column(PHONE_COUNTRY_CODE) if cells.mapped(PHONE_COUNTRY_CODE) else None
     headers = _phone_headers(table) if cells.mapped("phone") else []
     if headers:
-        columns = [(h, table.column(h)) for h in headers]
+        columns = [
+            (h, moved.phone if at == 0 and moved.found.any() else table.column(h)) for at, h in enumerate(headers)
+        ]
+        columns += [(table.columns["email"], moved.numbers)] if moved.found.any() else []
+        columns += [(table.columns["name"], in_names.phones)] if in_names.found.any() else []
         emails = cells.column("email") if cells.mapped("email") else None
         used = {table.columns.get(t) or "" for t in ("phone", "email", PHONE_COUNTRY_CODE)} | set(headers)
         evidence = sheet_evidence(table, emails, used) if mapping.default_region and not mapping.region_chosen else None
@@ -230,11 +248,11 @@ class _Names:
         garbled = np.zeros(n, dtype=bool)
         numeric = np.zeros(n, dtype=bool)
         for f in NAME_FIELDS:
-            lost = _question_marks(names[f])
+            lost = question_marks(names[f])
             if lost.any():  # Excel's "CSV (Comma delimited)" turned Hindi letters into ?: no name to call anyone by
                 names[f] = pc.if_else(pa.array(lost), pa.scalar("", pa.large_string()), names[f])
                 garbled |= lost
-            number = _numbers_as_names(names[f])
+            number = numbers_as_names(names[f])
             if number.any():  # a phone or an id in the name column: the caller would greet "Hello 98220…"
                 names[f] = pc.if_else(pa.array(number), pa.scalar("", pa.large_string()), names[f])
                 numeric |= number
@@ -306,24 +324,6 @@ def _reference_ids(
     contact = pc.filter(pc.if_else(nonempty(first), first, second), mask)
     derived = derive_reference_id_array(project_id, process_id, contact)
     return pc.replace_with_mask(given, mask, pc.cast(derived, given.type))
-
-
-def _question_marks(names: ArrowText) -> np.ndarray:
-    """Names made only of question marks (and spaces or punctuation): letters a save could not keep."""
-    has = np.flatnonzero(to_bool(pc.match_substring(names, "?")))
-    found = np.zeros(len(names), dtype=bool)
-    if len(has):
-        found[has] = to_bool(pc.match_substring_regex(pc.take(names, pa.array(has)), r"^[?\s.,'-]+$"))
-    return found
-
-
-def _numbers_as_names(names: ArrowText) -> np.ndarray:
-    """Names with a digit and no letter in any script (a phone number or an id): nobody's name."""
-    has = np.flatnonzero(holds_char_in(names, "0123456789"))
-    found = np.zeros(len(names), dtype=bool)
-    if len(has):
-        found[has] = ~to_bool(pc.match_substring_regex(pc.take(names, pa.array(has)), r"\pL"))
-    return found
 
 
 def _scientific(values: ArrowText) -> np.ndarray:

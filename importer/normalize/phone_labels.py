@@ -4,6 +4,7 @@ are a label to leave out, and which name the number's country."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import phonenumbers
 
@@ -58,3 +59,31 @@ def valid_number(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     except phonenumbers.NumberParseException:
         return None
     return number if phonenumbers.is_valid_number(number) else None
+
+
+def preferred_number(
+    parts: list[str], region: str, *, made_up: Callable[[phonenumbers.PhoneNumber], bool] = lambda _: False
+) -> str:
+    """The number to send of a cell's several: the first valid one (``98200 1234 / 98200 12348``: the first is a
+    digit short), or the first mobile of its country after it, not ``made_up``, when that one is a landline written
+    with its trunk prefix or its + code (``022 2345 6789 / 98450 12345``: the lead is called on the mobile, as a
+    Phone 2 column's mobile is taken over Phone 1's landline); the first part when none is valid, which is also the
+    whole number of ``9812345697/98`` (a second number written as its last digits)."""
+    numbers = [(part, number) for part in parts if (number := valid_number(part, region)) is not None]
+    if not numbers:
+        return parts[0]
+    (first, landline), mobile = numbers[0], phonenumbers.PhoneNumberType.MOBILE
+    # (415) 555-0134 read in India may be another country's number, and a bare mobile after it that country's too.
+    if first.lstrip("( ").startswith(("0", "+")) and phonenumbers.number_type(landline) == FIXED_LINE:
+        return next(
+            (
+                p
+                for p, n in numbers[1:]
+                if n.country_code == landline.country_code and phonenumbers.number_type(n) == mobile and not made_up(n)
+            ),
+            first,
+        )
+    return first
+
+
+FIXED_LINE = phonenumbers.PhoneNumberType.FIXED_LINE

@@ -21,6 +21,8 @@ _NOTE_START = re.compile(r"(?<=\d)(?:\s*[,;:\-\u2013(]\s*|\s+)(?=[^\s,;:\-\u2013
 _WORD = re.compile(r"[^\W\d_]+")
 _NOT_A_NOTE = frozenset({"or", "and", "ext", "extn", "extension", "x"})
 """Words that join a second number or an extension to the first: not a note about it."""
+_JAMMED_HALF = 10
+"""Digits each of two numbers typed together needs for the cell to be read as two."""
 _SECOND_NUMBER = 6
 """Digits in a note that may be a second number (left for the cell's split into numbers)."""
 
@@ -51,3 +53,14 @@ def without_note(text: str, region: str) -> str:
         if sum(ch.isdigit() for ch in head) >= _SECOND_NUMBER and valid_number(head, region) is not None:
             return head
     return text
+
+
+def first_of_jammed(text: str, region: str) -> str | None:
+    """The first of two numbers of ten digits or more, of one length, typed with nothing between them
+    (``98450131029845013103``), when both halves are valid numbers of ``region``; else None. Shorter halves are left
+    alone: sixteen digits are as likely one number mistyped as two of eight."""
+    half, odd = divmod(len(text), 2)
+    if odd or half < _JAMMED_HALF or not text.isdigit():
+        return None
+    first, second = text[:half], text[half:]
+    return first if valid_number(first, region) is not None and valid_number(second, region) is not None else None

@@ -30,9 +30,10 @@ from importer.normalize.phone_forms import FLOAT_TAIL, fold_phone_text
 from importer.normalize.phone_labels import FORMATTING as _FORMATTING
 from importer.normalize.phone_labels import LEADING_TEXT as _LEADING_TEXT
 from importer.normalize.phone_labels import country_named as _country_named
+from importer.normalize.phone_labels import preferred_number
 from importer.normalize.phone_labels import valid_number as _valid_number
 from importer.normalize.phone_labels import without_label as _without_label
-from importer.normalize.phone_notes import with_plain_separators, without_note
+from importer.normalize.phone_notes import first_of_jammed, with_plain_separators, without_note
 
 # phonenumbers compiles its metadata's patterns through re.compile, whose cache (512 patterns) a sheet's numbers
 # of many countries overflow: each were compiled again and again (mapping suggest spent over half its time so).
@@ -53,8 +54,9 @@ _NEGATIVE = re.compile(r"^-\s*\d")  # +91-98123 45678 typed into a spreadsheet: 
 _LABEL = re.compile(r"\s*\((?=[^)]*[^\W\d_])[^)]*\)\s*$")  # 9812345678 (M), (WhatsApp), (office)
 _GROUPED = re.compile(r"\+?\d{1,3}(?:,\d{2,3})+")  # 98,12,345,678: a number with thousands separators
 _PREFIX = re.compile(
-    r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?\s*[:.#-]\s*", re.IGNORECASE
-)  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ...
+    r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?(?:\s*\d)?(?:\s*[:.#-])+\s*",
+    re.IGNORECASE,
+)  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ..., Mob:- 98..., Contact No.:- 98... (the "-" is no minus), Mob 1: 98...
 # A WhatsApp click-to-chat link (wa.me/447400123456, api.whatsapp.com/send?phone=...): the number is always written
 # in international form, without its "+"; a message may follow (?text=Hi).
 _WHATSAPP_LINK = re.compile(
@@ -93,6 +95,13 @@ def _sequences() -> list[str]:
 
 
 _SEQUENTIAL = pa.array(_sequences())
+_SEQUENCES = frozenset(_sequences())
+
+
+def _made_up(number: phonenumbers.PhoneNumber) -> bool:
+    """Whether a number is one :func:`_fake_issues` calls made up (repeated-digits, fake-phone)."""
+    nsn = str(number.national_number)
+    return len(nsn) >= 6 and (re.search(_ANY_REPEAT, nsn) is not None or nsn in _SEQUENCES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,19 +429,19 @@ def _number_in(text: str, region: str) -> tuple[str, list[str], tuple[str, str, 
         if expanded is None:
             return t, warnings, ("", "", issues.DAMAGED_PHONE.code, "")
         t = expanded
-    parts = [p for p in _SPLIT.split(t) if p.strip()]
+    parts = [_bare(p, region) for p in _SPLIT.split(t) if p.strip()]  # 98450 12345 (M), 022 2345 6789 (O)
     lengths = [len(re.sub(r"\D", "", p)) for p in parts]
     several = len(parts) > 1 and (sum(n >= 6 for n in lengths) > 1 or (lengths[0] >= 6 and max(lengths[1:]) <= 4))
     if several and len(parts) == 2 and "/" in t and _valid_number(parts[0], region) is None:
         several = _valid_number(t.replace("/", ""), region) is None  # 036336/652: area code / number (Germany)
         t = t.replace("/", "") if not several else t
+    if several and len({re.sub(r"\D", "", p) for p in parts}) == 1:  # 98450 12345 / 98450 12345: one number
+        t, several = parts[0], False
     if several:
-        # The first valid one (98200 1234 / 98200 12348: the first is a digit short); else the first, which is also
-        # the whole number of 9812345697/98 (a second number written as its last digits).
-        t = next((p for p in parts if _valid_number(p, region) is not None), parts[0])
+        t = preferred_number(parts, region, made_up=_made_up)
         warnings.append(issues.MULTIPLE_PHONES.code)
     elif len(re.sub(r"\D", "", t)) > _LONGEST:
-        first = _first_of_spaced(t, region)  # 98123 45672 98123 45673: two numbers with only a space between
+        first = _first_of_spaced(t, region) or first_of_jammed(t, region)  # 98123 45672 98123 45673, 98...98...
         if first is not None:
             t = first
             warnings.append(issues.MULTIPLE_PHONES.code)
@@ -520,6 +529,12 @@ def own_code_first(text: str, number: phonenumbers.PhoneNumber, region: str) -> 
 _DOUBLED_CODE = re.compile(r"\+\s*(\d{1,3})[\s\-.()]*\+?\s*\1[\s\-.()]*(\d[\d\s\-.()]{5,})")
 
 
+def _bare(part: str, region: str) -> str:
+    """One of a cell's numbers without its own label before or after it (``Mob: 98...``, ``98... (M)``)."""
+    bare = _TRAILING_WORDS.sub("", _LABEL.sub("", _without_label(_PREFIX.sub("", part.strip()), region)))
+    return bare.rstrip(" ,;.") or part
+
+
 def _first_of_spaced(text: str, region: str) -> str | None:
     """The first valid number of a cell too long for one, when only spaces separate two."""
     for gap in re.finditer(r"\s+", text):
@@ -531,7 +546,7 @@ def _first_of_spaced(text: str, region: str) -> str | None:
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(number):
-            return head
+            return preferred_number([head, _bare(tail, region)], region, made_up=_made_up)  # Ph: 022... Mob: 98...
     return None
 
 

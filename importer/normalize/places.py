@@ -18,7 +18,9 @@ import phonenumbers
 from importer.normalize.country_names import name_key
 
 _ENGLISH = re.compile(r"^ '(\d+)':\{[^\n]*?'en': u?'((?:[^'\\]|\\.)*)'", re.MULTILINE)
-_PLACE_HEADERS = frozenset(("state", "province", "county", "district", "location", "region", "stateprovince"))
+_PLACE_HEADERS = frozenset(
+    ("state", "province", "county", "district", "location", "region", "stateprovince", "rajya", "jila", "zila")
+)  # Rajya, Jila: state and district in Hindi written in Latin letters
 """Headers (as :func:`name_key` makes them) of a column of places besides the city's: a state says the country too."""
 _SHORTEST = 3
 """Letters a place's name needs to count (``NY``, ``ON``: a state's code, no place of its own)."""

@@ -52,7 +52,7 @@ PHONE_EXACT = _words(
     "telefono telefone telefon telefoon telepon movil celular cellulare portable mobil mobiel handy gsm ponsel "
     "handphone hp nohp nomorhp nomortelepon notelp telp telemovel телефон мобильный сотовый هاتف الهاتف جوال الجوال موبايل "
     "手机 手机号 手机号码 电话 电话号码 联系电话 移动电话 電話 電話番号 携帯 携帯電話 携帯番号 전화 전화번호 휴대폰 "
-    "휴대폰번호 핸드폰 휴대전화 मोबाइल फोन फ़ोन"
+    "휴대폰번호 핸드폰 휴대전화 मोबाइल फोन फ़ोन sampark samparkno samparknumber samparksutra संपर्क सम्पर्क"
 ) | keys(
     "número de teléfono", "número de celular", "teléfono móvil", "telefone celular", "número de telefone",
     "numéro de téléphone", "téléphone portable", "tél portable", "telefonnummer", "mobilnummer", "mobiltelefon",
@@ -209,7 +209,7 @@ COMPANY_FRAGMENTS = ("company", "organi", "empresa", "societe", "entreprise", "u
                      "perusahaan", "компани", "организац", "公司", "会社", "企業", header_key("회사"), "شركة")  # fmt: skip
 CITY_EXACT = _words(
     "city town ciudad cidade ville stadt ort citta stad plaats woonplaats kota город مدينة المدينة 城市 市 "
-    "市区町村 도시 शहर"
+    "市区町村 도시 शहर shahar shehar"
 ) | keys("நகரம்", "mailing city", "billing city", "business city", "home city", "address 1 - city", "ville/localité")
 COUNTRY_EXACT = _words(
     "country countryregion countryname country_code nation pais pays land paese negara страна الدولة بلد 国家 国 "
@@ -419,6 +419,7 @@ LANGUAGE_WORDS: dict[str, frozenset[str]] = {
     "fa": _words("نام شماره موبایل ایمیل") | keys("نام خانوادگی", "شماره موبایل", "شماره تلفن"),
     "ur": _words("موبائل نمبر شہر") | keys("ای میل", "موبائل نمبر", "پورا نام"),
     "bn": _words("নাম মোবাইল ফোন ইমেইল শহর") | keys("মোবাইল নম্বর", "পুরো নাম"),
+    "hi": _words("sampark shahar shehar rajya pata jila zila नाम मोबाइल फोन संपर्क सम्पर्क शहर राज्य पता ईमेल"),
 }
 """Header words of the vocabulary above that only some languages write (English ones and words English shares,
 ``portable``, ``land``, ``handy``, are left out): the language a sheet's headers are in, without accents."""
