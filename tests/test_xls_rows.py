@@ -162,3 +162,32 @@ def test_numbers_of_a_mulrk_record_read_as_shown(tmp_path: Path) -> None:
     cells = xls_cells(_in_mini_stream(changed, tmp_path / "mulrk.xls"), "Leads")
     assert cells.padded[(1, 0)] == "00123" and cells.padded[(1, 1)] == "00007"
     assert cells.shown[(1, 2)] == "+44 7400 123456"
+
+
+def test_a_formula_id_in_any_row_reads_as_its_format_shows_it(tmp_path: Path, run_cli: Any, sandbox: Sandbox) -> None:
+    """Lead IDs computed by formulas (=120+1 ...) formatted 00000, beside text cells: every one goes in padded,
+    also in Excel's row 8, whose cell before the formula holds the bytes 06 00 (its row) that a formula record
+    starts with."""
+    phones = good_phones(9, seed=77)
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    padded = xlwt.easyxf(num_format_str="00000")
+    for c, header in enumerate(["Name", "Lead ID", "Mobile No."]):
+        sheet.write(0, c, header)
+    for i, phone in enumerate(phones, start=1):
+        sheet.write(i, 0, f"Lead {i}")
+        sheet.write(i, 1, xlwt.Formula(f"120+{i}"), padded)
+        sheet.write(i, 2, phone)
+    path = tmp_path / "formulas.xls"
+    book.save(str(path))
+    data = bytearray(path.read_bytes())  # the results Excel would have stored (xlwt stores none)
+    for found in re.finditer(rb"\x06\x00..([\x01-\x09])\x00\x01\x00..(.{8})", bytes(data), re.DOTALL):
+        data[found.start(2) : found.end(2)] = struct.pack("<d", 120.0 + found.group(1)[0])
+    path.write_bytes(bytes(data))
+    mapping = tmp_path / "m.yaml"
+    text = MAPPING.replace("project_id: p\nprocess_id: q", f"project_id: {PROJECT}\nprocess_id: {PROCESS}")
+    mapping.write_text(text + "  referenceId: Lead ID\n", encoding="utf-8")
+    env = run_env(sandbox.base_url, tmp_path / "ledger.sqlite3")
+    result = run_cli("run", str(path), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"), env=env)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert sorted(str(lead["referenceId"]) for lead in sandbox.leads()) == [f"{120 + i:05d}" for i in range(1, 10)]
