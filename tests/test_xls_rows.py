@@ -103,6 +103,57 @@ def _in_mini_stream(stream: bytes, path: Path) -> Path:
     return path
 
 
+def _with_embedded(stream: bytes, embedded: bytes, path: Path) -> Path:
+    """A compound file (version 3) holding ``stream`` as its Workbook stream and, in a storage beside it, another
+    Workbook stream (``embedded``), as Excel saves a workbook with an embedded worksheet object; both under 4 KiB,
+    so in 64-byte mini sectors."""
+    firsts = [-(-len(stream) // 64), -(-len(embedded) // 64)]
+    container = stream.ljust(firsts[0] * 64, b"\0") + embedded.ljust(firsts[1] * 64, b"\0")
+    sectors = -(-len(container) // 512)
+    fat = [_FAT, _END, _END, *range(4, 3 + sectors), _END]
+    header = bytearray(512)
+    header[:8] = bytes.fromhex("d0cf11e0a1b11ae1")
+    struct.pack_into("<HHHHH", header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIIIII", header, 0x28, 0, 1, 1, 0, 4096, 2, 1, _END, 0, 0)
+    struct.pack_into("<109I", header, 0x4C, 0, *[_FREE] * 108)
+
+    def entry(name: str, kind: int, right: int, child: int, start: int, length: int) -> bytes:
+        raw = bytearray(128)
+        encoded = (name + "\0").encode("utf-16-le")
+        raw[: len(encoded)] = encoded
+        struct.pack_into("<HBBIII", raw, 64, len(encoded), kind, 1, _FREE, right, child)
+        struct.pack_into("<IQ", raw, 116, start, length)
+        return bytes(raw)
+
+    directory = (
+        entry("Root Entry", 5, _FREE, 1, 3, len(container))
+        + entry("Workbook", 2, 2, _FREE, 0, len(stream))
+        + entry("MBD0001", 1, _FREE, 3, 0, 0)
+        + entry("Workbook", 2, _FREE, _FREE, firsts[0], len(embedded))
+    )
+    mini_fat = [*range(1, firsts[0]), _END, *range(firsts[0] + 1, sum(firsts)), _END]
+    parts = [
+        bytes(header),
+        struct.pack("<128I", *fat, *[_FREE] * (128 - len(fat))),
+        directory.ljust(512, b"\0"),
+        struct.pack("<128I", *mini_fat, *[_FREE] * (128 - len(mini_fat))),
+        container.ljust(sectors * 512, b"\0"),
+    ]
+    path.write_bytes(b"".join(parts))
+    return path
+
+
+def test_an_embedded_workbook_object_is_not_read_for_the_workbook(tmp_path: Path) -> None:
+    """An .xls holding another workbook as an embedded object (its own Workbook stream, in a storage): the rows
+    hidden are the workbook's own, whatever the embedded one's sheet of the same name hides."""
+    own = read_stream(_book(tmp_path / "own.xls", {"L": (2, {1})}), ("Workbook",))
+    other = read_stream(_book(tmp_path / "other.xls", {"L": (2, {2})}), ("Workbook",))
+    assert own is not None and other is not None
+    path = _with_embedded(own[:4032], other[:4032], tmp_path / "embedding.xls")
+    assert [s.name for s in check_compound_file(path)] == ["Root Entry", "Workbook", "Workbook"]
+    assert xls_hidden_rows(path, "L") == [1]
+
+
 def test_a_small_xls_in_the_mini_stream_and_a_damaged_one(tmp_path: Path) -> None:
     """A workbook under 4 KiB (its stream kept in 64-byte mini sectors) is read; a damaged file hides nothing."""
     path = _book(tmp_path / "small.xls", {"L": (2, {1})})
