@@ -383,3 +383,18 @@ def test_a_success_item_saying_its_lead_was_not_created_is_a_refusal(item: dict[
     assert result.outcomes["r2"].message == message
     duplicate = "duplicate" in message.lower()
     assert h.crm.gets == (["r2"] if duplicate else []) and h.client.duplicates.stats().refused == int(duplicate)
+
+
+@pytest.mark.parametrize(
+    "error", [None, "", 0, {}, []], ids=["null", "empty-text", "zero", "empty-object", "empty-list"]
+)
+def test_a_success_item_with_an_empty_error_is_a_stored_lead(error: object) -> None:
+    """A success[] item carrying its lead's _id and an ``error`` that says none (null, "", 0, {} or []): the lead is
+    stored, accepted with that id, not rejected with the message "0" or "" (fixed and sent again, a duplicate)."""
+    body = {"success": [{"_id": crm_id(f"r{n}"), "referenceId": f"r{n}", "error": error} for n in (1, 2)], "errors": []}
+    h = Harness(FakeCrm(answer(200, body)))
+    result = h.submit(leads(1, 2))
+    assert {ref: (o.state, o.lead_id) for ref, o in result.outcomes.items()} == {
+        "r1": ("accepted", crm_id("r1")),
+        "r2": ("accepted", crm_id("r2")),
+    }

@@ -193,3 +193,27 @@ def test_a_country_code_excel_saved_with_backslashes_is_kept(
     )  # fmt: skip
     assert result.exit_code == 0, result.output + result.stderr
     assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == ["+447400123456", "+447911123457"]
+
+
+def test_a_whole_number_in_a_fraction_format_is_read_as_its_number(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """Units formatted as quarters (# ?/4), sixteenths (# ??/16) or plain fractions (?/?): a whole number is that
+    number (Excel shows 4 as "4" and a blank fraction), not "4/4", "16/16" or "0/5" (an unquoted / is a fraction
+    bar in a number format, not text beside the digits)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Lead ID", "Customer Name", "Mobile No.", "Units"])
+    formats = ["# ?/4", "# ??/16", "0/0"]
+    for i, (units, mobile) in enumerate(((4, 9822033445), (16, 8105012346), (5, 9822033446))):
+        sheet.append([f"L{i}", f"Customer {i}", mobile, units])
+        sheet.cell(row=sheet.max_row, column=4).number_format = formats[i]
+    path = tmp_path / "fractions.xlsx"
+    book.save(path)
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(MAPPING)), "--report", str(tmp_path / "r.csv"),
+        "--no-ledger", env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [r["Units"] for r in result.report] == ["4", "16", "5"]

@@ -103,6 +103,57 @@ def _in_mini_stream(stream: bytes, path: Path) -> Path:
     return path
 
 
+def _with_embedded(stream: bytes, embedded: bytes, path: Path) -> Path:
+    """A compound file (version 3) holding ``stream`` as its Workbook stream and, in a storage beside it, another
+    Workbook stream (``embedded``), as Excel saves a workbook with an embedded worksheet object; both under 4 KiB,
+    so in 64-byte mini sectors."""
+    firsts = [-(-len(stream) // 64), -(-len(embedded) // 64)]
+    container = stream.ljust(firsts[0] * 64, b"\0") + embedded.ljust(firsts[1] * 64, b"\0")
+    sectors = -(-len(container) // 512)
+    fat = [_FAT, _END, _END, *range(4, 3 + sectors), _END]
+    header = bytearray(512)
+    header[:8] = bytes.fromhex("d0cf11e0a1b11ae1")
+    struct.pack_into("<HHHHH", header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIIIII", header, 0x28, 0, 1, 1, 0, 4096, 2, 1, _END, 0, 0)
+    struct.pack_into("<109I", header, 0x4C, 0, *[_FREE] * 108)
+
+    def entry(name: str, kind: int, right: int, child: int, start: int, length: int) -> bytes:
+        raw = bytearray(128)
+        encoded = (name + "\0").encode("utf-16-le")
+        raw[: len(encoded)] = encoded
+        struct.pack_into("<HBBIII", raw, 64, len(encoded), kind, 1, _FREE, right, child)
+        struct.pack_into("<IQ", raw, 116, start, length)
+        return bytes(raw)
+
+    directory = (
+        entry("Root Entry", 5, _FREE, 1, 3, len(container))
+        + entry("Workbook", 2, 2, _FREE, 0, len(stream))
+        + entry("MBD0001", 1, _FREE, 3, 0, 0)
+        + entry("Workbook", 2, _FREE, _FREE, firsts[0], len(embedded))
+    )
+    mini_fat = [*range(1, firsts[0]), _END, *range(firsts[0] + 1, sum(firsts)), _END]
+    parts = [
+        bytes(header),
+        struct.pack("<128I", *fat, *[_FREE] * (128 - len(fat))),
+        directory.ljust(512, b"\0"),
+        struct.pack("<128I", *mini_fat, *[_FREE] * (128 - len(mini_fat))),
+        container.ljust(sectors * 512, b"\0"),
+    ]
+    path.write_bytes(b"".join(parts))
+    return path
+
+
+def test_an_embedded_workbook_object_is_not_read_for_the_workbook(tmp_path: Path) -> None:
+    """An .xls holding another workbook as an embedded object (its own Workbook stream, in a storage): the rows
+    hidden are the workbook's own, whatever the embedded one's sheet of the same name hides."""
+    own = read_stream(_book(tmp_path / "own.xls", {"L": (2, {1})}), ("Workbook",))
+    other = read_stream(_book(tmp_path / "other.xls", {"L": (2, {2})}), ("Workbook",))
+    assert own is not None and other is not None
+    path = _with_embedded(own[:4032], other[:4032], tmp_path / "embedding.xls")
+    assert [s.name for s in check_compound_file(path)] == ["Root Entry", "Workbook", "Workbook"]
+    assert xls_hidden_rows(path, "L") == [1]
+
+
 def test_a_small_xls_in_the_mini_stream_and_a_damaged_one(tmp_path: Path) -> None:
     """A workbook under 4 KiB (its stream kept in 64-byte mini sectors) is read; a damaged file hides nothing."""
     path = _book(tmp_path / "small.xls", {"L": (2, {1})})
@@ -162,3 +213,32 @@ def test_numbers_of_a_mulrk_record_read_as_shown(tmp_path: Path) -> None:
     cells = xls_cells(_in_mini_stream(changed, tmp_path / "mulrk.xls"), "Leads")
     assert cells.padded[(1, 0)] == "00123" and cells.padded[(1, 1)] == "00007"
     assert cells.shown[(1, 2)] == "+44 7400 123456"
+
+
+def test_a_formula_id_in_any_row_reads_as_its_format_shows_it(tmp_path: Path, run_cli: Any, sandbox: Sandbox) -> None:
+    """Lead IDs computed by formulas (=120+1 ...) formatted 00000, beside text cells: every one goes in padded,
+    also in Excel's row 8, whose cell before the formula holds the bytes 06 00 (its row) that a formula record
+    starts with."""
+    phones = good_phones(9, seed=77)
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Leads")
+    padded = xlwt.easyxf(num_format_str="00000")
+    for c, header in enumerate(["Name", "Lead ID", "Mobile No."]):
+        sheet.write(0, c, header)
+    for i, phone in enumerate(phones, start=1):
+        sheet.write(i, 0, f"Lead {i}")
+        sheet.write(i, 1, xlwt.Formula(f"120+{i}"), padded)
+        sheet.write(i, 2, phone)
+    path = tmp_path / "formulas.xls"
+    book.save(str(path))
+    data = bytearray(path.read_bytes())  # the results Excel would have stored (xlwt stores none)
+    for found in re.finditer(rb"\x06\x00..([\x01-\x09])\x00\x01\x00..(.{8})", bytes(data), re.DOTALL):
+        data[found.start(2) : found.end(2)] = struct.pack("<d", 120.0 + found.group(1)[0])
+    path.write_bytes(bytes(data))
+    mapping = tmp_path / "m.yaml"
+    text = MAPPING.replace("project_id: p\nprocess_id: q", f"project_id: {PROJECT}\nprocess_id: {PROCESS}")
+    mapping.write_text(text + "  referenceId: Lead ID\n", encoding="utf-8")
+    env = run_env(sandbox.base_url, tmp_path / "ledger.sqlite3")
+    result = run_cli("run", str(path), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"), env=env)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert sorted(str(lead["referenceId"]) for lead in sandbox.leads()) == [f"{120 + i:05d}" for i in range(1, 10)]

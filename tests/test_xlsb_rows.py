@@ -155,3 +155,16 @@ def test_an_xlsb_reads_numbers_as_their_formats_show_them(tmp_path: Path, run_cl
         ("00124", "+447400123457"),
     ]
     assert "00123, 00124" in run_cli("inspect", str(path)).output
+
+
+def test_a_hidden_row_after_a_name_that_ends_like_a_row_record_is_named(tmp_path: Path, run_cli: Any) -> None:
+    """The name "Ewa Kępska" last in the row before a hidden Excel row 18: its UTF-16 bytes (00 19 for "Kę") start
+    what looks like a row record, whose bytes run into the hidden row's own record. That row is named still."""
+    leads = _leads(20, 905)
+    rows: list[list[str | int]] = [[mobile, name] for name, mobile in leads]
+    rows[16][1] = "Ewa Kępska"
+    path = write_xlsb(tmp_path / "names_last.xlsb", {"Leads": (rows, {17})})
+    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
+    result = run_cli("validate", str(path), "--mapping", str(tmp_path / "m.yaml"), "--no-ledger")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "1 row(s) are hidden in Excel (filtered out or hidden by hand: rows 18)" in result.output

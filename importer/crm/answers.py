@@ -136,13 +136,21 @@ def says_refused(item: Mapping[str, object]) -> bool:
     """Whether one lead's item (in ``success[]`` or a results list) says its lead was not created: it failed
     (:func:`says_failed`, an ``error``), or the CRM holds such a lead already (``"status": "Duplicate"``,
     ``"skipped"``, ``"duplicate": true``), whatever id it carries (that lead's)."""
-    error = item.get("error")
     return (
         says_failed(item)
-        or (error is not None and error != "" and error is not False)
+        or _an_error(item.get("error"))
         or any(status_word(item.get(key)) in _EXISTING for key in _STATUS_KEYS)
         or any(flag(item.get(key)) is True for key in _DUPLICATE_FLAGS)
     )
+
+
+def _an_error(value: object) -> bool:
+    """Whether an item's ``error`` says one: not null, false, 0, nor empty ("", {}, [])."""
+    if value is None or isinstance(value, bool):
+        return value is True
+    if isinstance(value, int | float):
+        return value != 0
+    return not isinstance(value, str | Mapping | list) or bool(value)
 
 
 LATER_WORDS = frozenset(

@@ -24,8 +24,8 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
     "=": operator.eq,
 }
-_LITERAL = set(" -+()/:!^&'~{}<>=$")
-"""Characters Excel shows as written without quotes."""
+_LITERAL = set(" -+():!^&'~{}<>=$")
+"""Characters Excel shows as written without quotes (not ``/``: unquoted, it is a fraction's bar, ``# ?/4``)."""
 
 Template = list[tuple[str, str]]
 """("digit", "0" | "#" | "?") placeholders and ("text", "...") literals, left to right."""

@@ -109,6 +109,7 @@ def _walk(data: bytes, keep: tuple[str, ...]) -> tuple[list[OleStream], dict[str
         raise Damaged("it has no directory")
     streams: list[OleStream] = []
     kept: dict[str, bytes] = {}
+    top = _top_level(records) if keep else set()  # (an embedded object's storage may hold a "Workbook" too)
     mini_fat: list[int] | None = None
     mini_stream = b""
     for index, entry in enumerate(records):
@@ -130,14 +131,28 @@ def _walk(data: bytes, keep: tuple[str, ...]) -> tuple[list[OleStream], dict[str
                 numbers = chain(start, fat, sectors, repr(name))
                 if kind == 5 and keep:  # the root's: the mini stream small streams live in
                     mini_stream = b"".join(read(n) for n in numbers)[:size]
-                elif name in keep:
+                elif name in keep and index in top:
                     kept[name] = b"".join(read(n) for n in numbers)[:size]
         elif size:
             if mini_fat is None:
                 mini_ids = chain(mini_start, fat, sectors, "the mini FAT") if mini_start < _SPECIAL else []
                 mini_fat = [v for n in mini_ids for v in struct.unpack(f"<{per_sector}I", read(n))]
             numbers = chain(start, mini_fat, len(mini_fat), repr(name))
-            if name in keep:
+            if name in keep and index in top:
                 kept[name] = b"".join(mini_stream[n * _MINI : (n + 1) * _MINI] for n in numbers)[:size]
         streams.append(OleStream(name, size))
     return streams, kept
+
+
+def _top_level(records: list[bytes]) -> set[int]:
+    """The directory entries in the root storage itself: the root's child and its siblings (left and right in the
+    storage's tree), not what the storages among them hold."""
+    out: set[int] = set()
+    todo = [struct.unpack_from("<I", records[0], 76)[0]]
+    while todo:
+        index = todo.pop()
+        if index >= len(records) or index in out:  # (no entry, or a loop: not followed)
+            continue
+        out.add(index)
+        todo.extend(struct.unpack_from("<II", records[index], 68))
+    return out

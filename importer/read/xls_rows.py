@@ -26,10 +26,12 @@ __all__ = ["XlsCells", "rk_number", "xls_cells", "xls_hidden_rows"]
 
 _BOF, _EOF, _BOUNDSHEET, _CODEPAGE, _ROW = 0x0809, 0x000A, 0x0085, 0x0042, 0x0208
 _FORMAT, _XF = 0x041E, 0x00E0
-_NUMBER = re.compile(rb"\x03\x02\x0e\x00(.{14})", re.DOTALL)
-_RK = re.compile(rb"\x7e\x02\x0a\x00(.{10})", re.DOTALL)
-_MULRK = re.compile(rb"\xbd\x00(..)", re.DOTALL)
-_FORMULA = re.compile(rb"\x06\x00(..)(.{14})", re.DOTALL)
+# Each a lookahead, so that finds may overlap: a find in another record's data (a cell of row 6 holds the 06 00 a
+# formula record starts with) must not swallow the real record starting within its bytes.
+_NUMBER = re.compile(rb"(?=\x03\x02\x0e\x00(.{14}))", re.DOTALL)
+_RK = re.compile(rb"(?=\x7e\x02\x0a\x00(.{10}))", re.DOTALL)
+_MULRK = re.compile(rb"(?=\xbd\x00(..))", re.DOTALL)
+_FORMULA = re.compile(rb"(?=\x06\x00(..)(.{14}))", re.DOTALL)
 _HIDDEN = 0x20
 """``fDyZero`` in a ROW record's flags: the row's height is zero, so Excel does not show it."""
 _HIDDEN_ROW = re.compile(
@@ -98,7 +100,7 @@ def _numbers(stream: bytes, span: tuple[int, int], formats: _Formats, found: Xls
         keep(row, column, xf, rk_number(rk))
     for match in _MULRK.finditer(stream, start, stop):
         length = struct.unpack("<H", match.group(1))[0]
-        at = match.end()
+        at = match.end(1)
         if length < 12 or (length - 6) % 6 or at + length > stop:
             continue
         row, first = struct.unpack_from("<HH", stream, at)

@@ -29,14 +29,14 @@ _HIDDEN = 0x10
 _ROW_FIXED = 17
 """A row record's bytes before its column spans (8 bytes each)."""
 _MAX_SPANS = 16
-_CANDIDATE = re.compile(
-    rb"\x00(?:["
+_CANDIDATE = re.compile(  # a lookahead: finds may overlap (a lookalike's bytes may run into a real record's)
+    rb"(?=\x00(?:["
     + b"".join(re.escape(bytes([_ROW_FIXED + 8 * n])) for n in range(14))
     + rb"]|["
     + b"".join(re.escape(bytes([(_ROW_FIXED + 8 * n) & 0x7F | 0x80])) for n in range(14, _MAX_SPANS + 1))
     + rb"]\x01).{11}["
     + b"".join(re.escape(bytes([b])) for b in range(256) if b & _HIDDEN)
-    + rb"]",
+    + rb"])",
     re.DOTALL,
 )
 """What a row record hiding its row may look like: type 0, a length of 17 plus 8 per column span (one byte, or two
