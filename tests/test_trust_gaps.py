@@ -142,10 +142,11 @@ class ShiftClock:
         self._shift += seconds
 
 
+@pytest.mark.parametrize("status", [502, 503])  # 503: Heroku's request timeout, Envoy's upstream reset
 def test_a_crm_whose_answers_are_all_lost_and_that_shows_leads_late_does_not_get_the_key_blocked(
-    tmp_path: Path, mapping_file: Callable[..., Path]
+    tmp_path: Path, mapping_file: Callable[..., Path], status: int
 ) -> None:
-    """Every answer is lost (a gateway answers 502 after the CRM stored the request) and lookups show nothing
+    """Every answer is lost (a gateway answers 502 or 503 after the CRM stored the request) and lookups show nothing
     yet: each sending again of the first request's leads is refused, unseen, as duplicates of themselves.
     Sent a third time within the CRM's minute, they passed its limit and the key was blocked for an hour;
     now the leads sent again count as possible refusals, the next request waits the window out, the run
@@ -154,13 +155,13 @@ def test_a_crm_whose_answers_are_all_lost_and_that_shows_leads_late_does_not_get
     sheet = write_sheet(tmp_path / "leads.csv", phones)
     # The CRM counts its window from when requests arrive, half our window: under load a request may arrive
     # late after our clock started counting, and the test is of the run's waiting, not of that margin.
-    settings = crm_settings(proxy_page=502, proxy_stores=True, show_after=600.0, dup_window=0.5)
+    settings = crm_settings(proxy_page=status, proxy_stores=True, show_after=600.0, dup_window=0.5)
     with Sandbox(settings, clock=ShiftClock()) as crm:
         outcome = import_into(crm, sheet, mapping_file(MAPPING), tmp_path / "ledger.sqlite3")
         stats = crm.stats()
     assert not stats.blocked and outcome.exit_code == 3
     assert outcome.stop_kind is not importer.StopKind.KEY_BLOCKED, outcome.stop_message
-    assert set(outcome.rows["status"]) == {"pending"}
+    assert set(outcome.rows["status"]) <= {"pending", "accepted"}  # a 503's sampled lookups may confirm some
 
 
 CUT_WORKBOOKS = {"empty": b"", "one-byte": b"P", "zip-start": b"PK", "one-letter": b"x"}

@@ -305,9 +305,10 @@ class CrmClient:
             return step
         finally:
             duplicates = tally.duplicate_refusals - refused
-            if isinstance(step, Failed) and step.landed and not step.refused_for_now:
+            if isinstance(step, Failed) and step.landed:
                 # Counted as refused until the window passes: sent once more within it, they could block the key.
-                # Not so after a 503: the CRM says it did not handle the request.
+                # So after a 503 too: a gateway says it (Heroku's request timeout, Envoy's upstream reset) after
+                # passing the request on, and the CRM may have stored it.
                 duplicates = max(duplicates, maybe_refused)
             # Leads the answer left out stay out in the guard until looked up: each may be a silent refusal.
             unsettled = len(step.unmentioned) if isinstance(step, Answered) else 0

@@ -165,14 +165,8 @@ class Recovery:
                     self._transport.pause(wait)
                 if tally.stop is None:
                     leads = self._recheck(leads, tally)
-            elif (
-                leads
-                and not exhausted
-                and tally.stop is None
-                and self.retry.settle_wait > 0
-                and not failed.refused_for_now
-            ):
-                leads = self._look_again(leads, tally)  # not after a 503: an answer, the CRM is not still storing it
+            elif leads and not exhausted and tally.stop is None and self.retry.settle_wait > 0:
+                leads = self._look_again(leads, tally)  # a 503 too: a gateway's, the CRM may still be storing it
         if exhausted and leads:
             self.halt(tally, self._unreachable(retries.failures, failed), unsent=leads)
             return []
