@@ -29,6 +29,9 @@ from importer.normalize.places import coded_places
 from importer.normalize.postcodes import postcode_region
 from importer.normalize.sheet_country import MOST, Evidence, bare_rows, written_there
 
+_CITY_PEOPLE = 100_000
+"""People a city needs to name its country for its row alone: a smaller town's name may be a home suburb's or
+locality's that GeoNames does not list (Bengaluru's Whitefield, a town of 23,000 near Manchester)."""
 _FLOAT_TAIL = r"(\d)\.0+$"
 """7911123456.0: a float's tail after the digits, which the import reads without (phone_forms.FLOAT_TAIL)."""
 
@@ -108,12 +111,12 @@ def _country_regions(counts: dict[str, int]) -> dict[str, str]:
 
 def _place_regions(counts: dict[str, int]) -> dict[str, str]:
     """The country each city or state cell names for its row alone: where GeoNames' largest city of the name is ten
-    times any other country's (:func:`importer.normalize.cities.city_regions`: ``London``, ``Leeds``, ``Москва``), or
-    a state's code the column's other codes say is one country's (``NY``). A row has no column of others to outvote
+    times any other country's and has :data:`_CITY_PEOPLE` (:func:`importer.normalize.cities.city_regions`:
+    ``London``, ``Leeds``, ``Москва``), or a state's code the column's other codes say is one country's (``NY``). A row has no column of others to outvote
     a wrong reading, so the geocoder's places, which name one country's town where another's city is meant (its
     ``Kochi`` is Japan's, its ``Surat`` a town in Queensland), are not read here; nor are names two countries' cities
     share (``Manchester``, ``Kochi``)."""
-    cities = city_regions([cell for cell in counts if cell])
+    cities = city_regions([cell for cell in counts if cell], people=_CITY_PEOPLE)
     coded = coded_places(counts)
     return {cell: region for cell in counts if cell and (region := cities.get(cell) or coded.get(cell))}
 
