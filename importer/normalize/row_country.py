@@ -26,7 +26,7 @@ from importer.columns import ArrowText, to_bool
 from importer.normalize.cities import city_regions
 from importer.normalize.countries import region_of_code
 from importer.normalize.places import coded_places
-from importer.normalize.postcodes import postcode_region
+from importer.normalize.postcodes import postcode_region, postcode_regions
 from importer.normalize.sheet_country import MOST, Evidence, bare_rows, written_there
 
 _CITY_PEOPLE = 100_000
@@ -125,8 +125,8 @@ def _postcode_regions(counts: dict[str, int]) -> dict[str, str]:
     """The country of each postal code whose format only one country's code uses (``SW1A 1AA``). Codes of digits
     alone share their formats with other countries' (India's 400001, America's 94105): one of each shape is read,
     and none of them when it names no one country."""
-    out: dict[str, str] = {}
-    shapes: dict[str, bool] = {}
+    shapes: dict[str, bool] = {}  # each digits-only shape: whether its first code names a country
+    asked = []
     for cell in counts:
         shape = "".join("9" if ch.isdigit() else ch for ch in cell)
         if shape.replace("9", "").strip(" -") == "":
@@ -134,7 +134,5 @@ def _postcode_regions(counts: dict[str, int]) -> dict[str, str]:
                 shapes[shape] = postcode_region(cell) is not None
             if not shapes[shape]:
                 continue
-        found = postcode_region(cell)
-        if found is not None:
-            out[cell] = found
-    return out
+        asked.append(cell)
+    return {cell: found for cell, found in zip(asked, postcode_regions(asked), strict=True) if found is not None}
