@@ -379,8 +379,8 @@ def country_of_name(text: str) -> str | None:
     if not cell:
         return None
     bare = re.sub(r"[\s.]", "", cell).upper()
-    if _WORD_CUT.match(cell):
-        return _cut_word(cell, _alpha_codes().get(bare))
+    if _WORD_CUT.match(cell):  # its letters as a code people write (UK: Britain's, no ISO code) say the same
+        return _cut_word(cell, _alpha_codes().get(bare) or country_of_name(bare))
     coded = _alpha_codes().get(bare) if bare.isascii() and len(bare) in (2, 3) else None
     if coded is not None:  # DE, DEU, U.S.
         return _supported(coded)
@@ -423,8 +423,9 @@ the country's name cut short and its alpha-3 code alike."""
 
 def _cut_word(cell: str, coded: str | None) -> str | None:
     """The country a two-letter word cut short (``Fr.``) names: the one whose names alone it starts, when its letters
-    are no other country's code (``Ng.``: Nga, Vietnamese for Russia, and Nigeria's NG; ``Sa.``, ``Ma.``: several
-    countries' names) and no state's either (South Australia's SA is no reading of ``Sa.``)."""
+    are no other country's code (``Ng.``: Nga, Vietnamese for Russia, and Nigeria's NG; ``Uk.``: Ukraine, and the
+    UK; ``Sa.``, ``Ma.``: several countries' names) and no state's either (South Australia's SA is no reading of
+    ``Sa.``)."""
     abbreviated = country_of_abbreviation(cell, _abbreviation_names, name_key)
     return _supported(abbreviated) if abbreviated is not None and coded in (None, abbreviated) else None
 
