@@ -97,9 +97,11 @@ def _acronyms() -> Iterator[tuple[str, str]]:
     codes = {str(c.alpha_2) for c in _countries()} | {str(c.alpha_3) for c in _countries()}  # type: ignore[attr-defined]
     short = set(_short_english())
     for name, code in [*_english_names(), *_babel_english()]:
-        # Myanmar (Burma): the bracketed name is another for the same country, no word of it (MB is Manitoba's)
-        words = [w for w in re.split(r"[^\w']+", _BRACKETED.sub("", name)) if w and w.casefold() not in _STOPWORDS]
-        if len(words) < 2 or (len(words) == 2 and ((name, code) not in short or _JOINED.search(name))):
+        # Myanmar (Burma): the bracketed name is another for the same country, no word of it (MB is Manitoba's); nor
+        # is what is left of it a short name (Holy See (Vatican City State): HS is no one's)
+        unbracketed = _BRACKETED.sub("", name)
+        words = [w for w in re.split(r"[^\w']+", unbracketed) if w and w.casefold() not in _STOPWORDS]
+        if len(words) < 2 or (len(words) == 2 and ((unbracketed, code) not in short or _JOINED.search(name))):
             continue
         initials = "".join(w[0] for w in words).upper()
         if initials.isalpha() and initials.isascii() and initials not in codes:
