@@ -388,8 +388,10 @@ def _specs(
     if not isinstance(value, dict):
         raise ConfigError(f"{source}: '{key}' must be a dictionary of name: column (or list of column aliases).")
     specs = []
-    for target, entry in value.items():
-        target = str(target)
+    # No:, On:, 0123: each key as written (the text-only reading holds the same keys in the same order)
+    keys = list(written) if isinstance(written, dict) and len(written) == len(value) else list(value)
+    for (target, entry), key_text in zip(value.items(), keys, strict=True):
+        target = str(_as_written(target, key_text))
         if allowed is not None and target not in allowed:
             near = closest(target, allowed)
             tip = f" Did you mean '{near}'?" if near else ""

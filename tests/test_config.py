@@ -9,7 +9,9 @@ import pytest
 
 from importer.config import load_mapping, normalize_header
 from importer.errors import ConfigError
-from tests.conftest import ROOT, CliRun
+from importer.sandbox.server import Sandbox
+from tests.conftest import PROCESS, PROJECT, ROOT, CliRun
+from tests.sandbox_util import run_env
 
 
 def test_header_matching_ignores_case_spacing_punctuation() -> None:
@@ -149,3 +151,20 @@ def test_a_workbook_given_as_the_mapping_is_named_so(run_cli: Callable[..., CliR
     result = run_cli("validate", str(sheet), "--mapping", str(sheet), "--no-ledger")
     assert result.exit_code == 2
     assert "not a text file" in result.stderr and "given as --mapping" in result.stderr
+
+
+def test_metadata_keys_are_read_as_written(run_cli: Callable[..., CliRun], tmp_path: Path, sandbox: Sandbox) -> None:
+    """``No: S No`` under metadata (a serial number), ``On:`` and ``0123:``: the CRM's metadata keys are the words
+    written, not YAML's false, true and octal 83."""
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text("Name,Phone,S No,Status,Ref\nRavi,+91 98200 12345,7,hot,A1\n", encoding="utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        f"project_id: {PROJECT}\nprocess_id: {PROCESS}\nfields: {{name: Name, phone: Phone}}\n"
+        "metadata:\n  No: S No\n  On: Status\n  0123: Ref\n",
+        encoding="utf-8",
+    )
+    result = run_cli("run", str(sheet), "--mapping", str(mapping), "--report", str(tmp_path / "r.csv"), "--no-ledger",
+                     env=run_env(sandbox.base_url))  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [lead["metadata"] for lead in sandbox.leads()] == [{"No": "7", "On": "hot", "0123": "A1"}]

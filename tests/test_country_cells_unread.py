@@ -47,6 +47,8 @@ def _validate(run_cli: Callable[..., CliRun], tmp_path: Path, rows: list[tuple[s
         ("KB", "204 555 0143"),
         ("MB", "204 555 0143"),
         ("AB", "403 555 0143"),
+        ("Uk.", "50 123 4567"),  # UK with a stray dot, and Ukraine's name cut short: read as Ukraine (+380)
+        ("HS", "06 6988 1234"),  # Holy See (Vatican City State)'s first two words: no initials anyone writes
     ],
 )
 def test_a_cell_a_table_reads_as_another_country_is_unread(

@@ -110,3 +110,19 @@ def test_a_column_of_countries_the_numbers_do_not_fit_holds_no_row(
     result = _run(run_cli, tmp_path, sandbox, sheet, mapping)
     assert result.exit_code == 0, result.output
     assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == sorted(f"+91{row[1]}" for row in rows)
+
+
+def test_a_home_locality_a_small_foreign_town_shares_a_name_with_holds_no_row(
+    run_cli: Callable[..., CliRun], tmp_path: Path, sandbox: Sandbox
+) -> None:
+    """Whitefield is Bengaluru's IT suburb, which GeoNames does not list, and a town of 23,000 near Manchester, which
+    it does: a row's own city names its country only when it is a large city (London), not a town a home suburb may
+    be named like, so the Bengaluru lead goes out as +91 while London's British mobile is held."""
+    rows: list[list[object]] = [["Raj", 9820012345, "Bengaluru"], ["Ria", 7411223344, "Whitefield"],
+                                ["Dev", 7021234567, "Bengaluru"], ["Joe", 7911123456, "London"]]  # fmt: skip
+    sheet, mapping = _files(tmp_path, ["Name", "Phone", "City"], rows)
+    result = _run(run_cli, tmp_path, sandbox, sheet, mapping)
+    assert sorted(str(lead["phone"]) for lead in sandbox.leads()) == ["+917021234567", "+917411223344", "+919820012345"]
+    assert [(r["Name"], r["warnings"]) for r in result.report if r["status"] == "invalid"] == [
+        ("Joe", "phone-other-country:GB")
+    ]

@@ -39,15 +39,20 @@ class _Names:
 _names: list[_Names] = []
 
 
-def city_regions(cells: list[str], larger: float = LARGER) -> dict[str, str]:
+def city_regions(cells: list[str], larger: float = LARGER, people: int = 0) -> dict[str, str]:
     """Of ``cells`` (a City column's distinct cells), those naming a city of one country, with its ISO code: the
-    country of the largest city so called, when it is ``larger`` times any other country's of the name."""
-    return {cell: region for cell, (region, times) in largest_cities(cells).items() if times >= larger}
+    country of the largest city so called, when it is ``larger`` times any other country's of the name and has
+    ``people`` or more."""
+    return {
+        cell: region
+        for cell, (region, times, size) in largest_cities(cells).items()
+        if times >= larger and size >= people
+    }
 
 
-def largest_cities(cells: list[str]) -> dict[str, tuple[str, float]]:
-    """Of ``cells``, those naming a city: the country of the largest city so called, and how many times the largest
-    of any other country's it is (infinite where no other country has one)."""
+def largest_cities(cells: list[str]) -> dict[str, tuple[str, float, int]]:
+    """Of ``cells``, those naming a city: the country of the largest city so called, how many times the largest
+    of any other country's it is (infinite where no other country has one), and its population."""
     if not cells:
         return {}
     names = _city_names()
@@ -63,11 +68,12 @@ def largest_cities(cells: list[str]) -> dict[str, tuple[str, float]]:
     for key, country, people in zip(found_keys, names.countries[at], names.people[at], strict=True):
         by_country = largest.setdefault(key, {})
         by_country[str(country)] = max(by_country.get(str(country), 0), int(people))
-    out: dict[str, tuple[str, float]] = {}
+    out: dict[str, tuple[str, float, int]] = {}
     for cell, key in zip(cells, asked.to_pylist(), strict=True):
         ranked = sorted(largest.get(key or "", {}).items(), key=lambda item: -item[1])
         if ranked:
-            out[cell] = (ranked[0][0], ranked[0][1] / max(ranked[1][1], 1) if len(ranked) > 1 else math.inf)
+            times = ranked[0][1] / max(ranked[1][1], 1) if len(ranked) > 1 else math.inf
+            out[cell] = (ranked[0][0], times, ranked[0][1])
     return out
 
 

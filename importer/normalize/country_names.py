@@ -97,9 +97,11 @@ def _acronyms() -> Iterator[tuple[str, str]]:
     codes = {str(c.alpha_2) for c in _countries()} | {str(c.alpha_3) for c in _countries()}  # type: ignore[attr-defined]
     short = set(_short_english())
     for name, code in [*_english_names(), *_babel_english()]:
-        # Myanmar (Burma): the bracketed name is another for the same country, no word of it (MB is Manitoba's)
-        words = [w for w in re.split(r"[^\w']+", _BRACKETED.sub("", name)) if w and w.casefold() not in _STOPWORDS]
-        if len(words) < 2 or (len(words) == 2 and ((name, code) not in short or _JOINED.search(name))):
+        # Myanmar (Burma): the bracketed name is another for the same country, no word of it (MB is Manitoba's); nor
+        # is what is left of it a short name (Holy See (Vatican City State): HS is no one's)
+        unbracketed = _BRACKETED.sub("", name)
+        words = [w for w in re.split(r"[^\w']+", unbracketed) if w and w.casefold() not in _STOPWORDS]
+        if len(words) < 2 or (len(words) == 2 and ((unbracketed, code) not in short or _JOINED.search(name))):
             continue
         initials = "".join(w[0] for w in words).upper()
         if initials.isalpha() and initials.isascii() and initials not in codes:
@@ -379,8 +381,8 @@ def country_of_name(text: str) -> str | None:
     if not cell:
         return None
     bare = re.sub(r"[\s.]", "", cell).upper()
-    if _WORD_CUT.match(cell):
-        return _cut_word(cell, _alpha_codes().get(bare))
+    if _WORD_CUT.match(cell):  # its letters as a code people write (UK: Britain's, no ISO code) say the same
+        return _cut_word(cell, _alpha_codes().get(bare) or country_of_name(bare))
     coded = _alpha_codes().get(bare) if bare.isascii() and len(bare) in (2, 3) else None
     if coded is not None:  # DE, DEU, U.S.
         return _supported(coded)
@@ -423,8 +425,9 @@ the country's name cut short and its alpha-3 code alike."""
 
 def _cut_word(cell: str, coded: str | None) -> str | None:
     """The country a two-letter word cut short (``Fr.``) names: the one whose names alone it starts, when its letters
-    are no other country's code (``Ng.``: Nga, Vietnamese for Russia, and Nigeria's NG; ``Sa.``, ``Ma.``: several
-    countries' names) and no state's either (South Australia's SA is no reading of ``Sa.``)."""
+    are no other country's code (``Ng.``: Nga, Vietnamese for Russia, and Nigeria's NG; ``Uk.``: Ukraine, and the
+    UK; ``Sa.``, ``Ma.``: several countries' names) and no state's either (South Australia's SA is no reading of
+    ``Sa.``)."""
     abbreviated = country_of_abbreviation(cell, _abbreviation_names, name_key)
     return _supported(abbreviated) if abbreviated is not None and coded in (None, abbreviated) else None
 

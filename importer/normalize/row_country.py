@@ -26,9 +26,12 @@ from importer.columns import ArrowText, to_bool
 from importer.normalize.cities import city_regions
 from importer.normalize.countries import region_of_code
 from importer.normalize.places import coded_places
-from importer.normalize.postcodes import postcode_region
+from importer.normalize.postcodes import postcode_region, postcode_regions
 from importer.normalize.sheet_country import MOST, Evidence, bare_rows, written_there
 
+_CITY_PEOPLE = 100_000
+"""People a city needs to name its country for its row alone: a smaller town's name may be a home suburb's or
+locality's that GeoNames does not list (Bengaluru's Whitefield, a town of 23,000 near Manchester)."""
 _FLOAT_TAIL = r"(\d)\.0+$"
 """7911123456.0: a float's tail after the digits, which the import reads without (phone_forms.FLOAT_TAIL)."""
 
@@ -108,12 +111,12 @@ def _country_regions(counts: dict[str, int]) -> dict[str, str]:
 
 def _place_regions(counts: dict[str, int]) -> dict[str, str]:
     """The country each city or state cell names for its row alone: where GeoNames' largest city of the name is ten
-    times any other country's (:func:`importer.normalize.cities.city_regions`: ``London``, ``Leeds``, ``Москва``), or
-    a state's code the column's other codes say is one country's (``NY``). A row has no column of others to outvote
+    times any other country's and has :data:`_CITY_PEOPLE` (:func:`importer.normalize.cities.city_regions`:
+    ``London``, ``Leeds``, ``Москва``), or a state's code the column's other codes say is one country's (``NY``). A row has no column of others to outvote
     a wrong reading, so the geocoder's places, which name one country's town where another's city is meant (its
     ``Kochi`` is Japan's, its ``Surat`` a town in Queensland), are not read here; nor are names two countries' cities
     share (``Manchester``, ``Kochi``)."""
-    cities = city_regions([cell for cell in counts if cell])
+    cities = city_regions([cell for cell in counts if cell], people=_CITY_PEOPLE)
     coded = coded_places(counts)
     return {cell: region for cell in counts if cell and (region := cities.get(cell) or coded.get(cell))}
 
@@ -122,8 +125,8 @@ def _postcode_regions(counts: dict[str, int]) -> dict[str, str]:
     """The country of each postal code whose format only one country's code uses (``SW1A 1AA``). Codes of digits
     alone share their formats with other countries' (India's 400001, America's 94105): one of each shape is read,
     and none of them when it names no one country."""
-    out: dict[str, str] = {}
-    shapes: dict[str, bool] = {}
+    shapes: dict[str, bool] = {}  # each digits-only shape: whether its first code names a country
+    asked = []
     for cell in counts:
         shape = "".join("9" if ch.isdigit() else ch for ch in cell)
         if shape.replace("9", "").strip(" -") == "":
@@ -131,7 +134,5 @@ def _postcode_regions(counts: dict[str, int]) -> dict[str, str]:
                 shapes[shape] = postcode_region(cell) is not None
             if not shapes[shape]:
                 continue
-        found = postcode_region(cell)
-        if found is not None:
-            out[cell] = found
-    return out
+        asked.append(cell)
+    return {cell: found for cell, found in zip(asked, postcode_regions(asked), strict=True) if found is not None}

@@ -309,15 +309,12 @@ def _places(column: pa.Array, rows: pa.Array, countries: bool, seen: dict[str, i
     return _by_code(out, seen)
 
 
-def cell_regions(
-    counts: dict[str, int], countries: bool, towns: dict[str, frozenset[int]] | None = None
-) -> dict[str, str]:
+def cell_regions(counts: dict[str, int], countries: bool, towns: dict[str, frozenset[int]]) -> dict[str, str]:
     """The country each of a column's cells (``counts``: each stripped cell and its rows) names: as a country
-    (``countries``), else as a place in it (the geocoder's, whose ``towns`` may be given; a city named as its country;
+    (``countries``), else as a place in it (the geocoder's, whose ``towns`` are given; a city named as its country;
     GeoNames' cities; a state's code the column's other codes say is one country's)."""
     if countries:
         return {t: r for t in counts if t and (r := region_of_code(t))}
-    towns = {t: place_codes(t) for t in counts if t} if towns is None else towns
     coded = coded_places(counts)  # NY, TX, FL: the US's states
     named = {t: place_region(t) or _city_state(t, towns) or coded.get(t) for t in counts if t}
     # Москва, Quezon City, Davao: cities the geocoder knows no place of, by GeoNames' names in every script
