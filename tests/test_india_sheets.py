@@ -271,3 +271,21 @@ def test_a_phone_and_an_email_typed_into_each_others_column_are_read_as_what_the
         "Amit": ("+919845013403", None),
         "Neha": (None, "neha.m@gmail.com"),
     }
+
+
+def test_devanagari_headers_nepali_writes_too_do_not_make_a_sheet_indian(
+    tmp_path: Path, run_cli: Callable[..., CliRun]
+) -> None:
+    """`नाम`, `मोबाइल` are Nepali as much as Hindi: over numbers valid alike in Nepal and India, mapping suggest
+    names no country (as without those headers) rather than send Kathmandu's mobiles as +91; `पता` (Hindi's address)
+    beside them still tells Hindi."""
+    people = [("Ram Shrestha", "9841234567"), ("Sita Thapa", "9851234567"), ("Hari Gurung", "9801234567")]
+    for headers, region in ((["नाम", "मोबाइल"], None), (["नाम", "मोबाइल", "पता"], "IN")):
+        sheet = tmp_path / "devanagari.csv"
+        with sheet.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([headers, *[[name, number, "x"][: len(headers)] for name, number in people]])
+        mapping = tmp_path / f"suggested-{len(headers)}.yaml"
+        suggested = run_cli("mapping", "suggest", str(sheet), "--out", str(mapping))
+        assert suggested.exit_code == 0, suggested.output + suggested.stderr
+        text = mapping.read_text(encoding="utf-8")
+        assert (f"\ndefault_region: {region}\n" if region else "\n# default_region: XX\n") in text, text
