@@ -289,3 +289,25 @@ def test_devanagari_headers_nepali_writes_too_do_not_make_a_sheet_indian(
         assert suggested.exit_code == 0, suggested.output + suggested.stderr
         text = mapping.read_text(encoding="utf-8")
         assert (f"\ndefault_region: {region}\n" if region else "\n# default_region: XX\n") in text, text
+
+
+def test_one_address_in_the_phone_cells_of_several_leads_is_none_of_theirs(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """The same address under Mobile No. on several people's rows (the sheet's owner's, a dealer's) is none of
+    theirs: no lead is given it, none is dropped as a duplicate of another through it; one lead's own address
+    under Mobile No. is still its email."""
+    rows = [
+        ("Kiran", "sales.owner@acme.in", ""),
+        ("Ravi", "sales.owner@acme.in", ""),
+        ("Anu", "Sales.Owner@acme.in", ""),
+        ("Neha", "neha.m@gmail.com", ""),
+    ]
+    path = _sheet(tmp_path / "owner.csv", rows)
+    result = run_cli(
+        "validate", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 1, result.output + result.stderr
+    got = [(r["status"], r["email"]) for r in result.report]
+    assert [status for status, _ in got[:3]] == ["invalid"] * 3, result.report
+    assert [email for _, email in got] == ["", "", "", "neha.m@gmail.com"]

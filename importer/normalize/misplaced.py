@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import nonempty, to_arrow, to_bool, to_series
+from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import EMAIL_PATTERN, blank_placeholders_arrow
 from importer.normalize.phone_labels import valid_number
 
@@ -36,7 +36,8 @@ class Misplaced:
 def misplaced_contacts(phone: pd.Series | None, email: pd.Series, region: str | None) -> Misplaced:
     """Each row's phone and email cells with an address in the phone cell and a number valid in ``region`` (any with
     its + code when None) in the email cell read as what they are; a phone cell's address only where the email cell
-    holds none. ``phone`` None: the mapping reads no phone or no email, and nothing is moved."""
+    holds none and no other row's phone cell holds it. ``phone`` None: the mapping reads no phone or no email, and
+    nothing is moved."""
     n = len(email)
     found = np.zeros(n, dtype=bool)
     if phone is None:
@@ -52,7 +53,7 @@ def misplaced_contacts(phone: pd.Series | None, email: pd.Series, region: str | 
         lowered = pc.utf8_lower(pc.utf8_trim_whitespace(phones))
         address = to_bool(pc.fill_null(pc.match_substring_regex(lowered, EMAIL_PATTERN), False))
         free = ~to_bool(nonempty(emails)) | found  # the email cell empty, or a number now read as the phone
-        addressed &= address & free
+        addressed &= address & free & ~_repeated(lowered, addressed)
         found |= addressed
     if not found.any():
         return Misplaced(phone, email, pd.Series(numbers, index=email.index, dtype=object), found)
@@ -65,3 +66,12 @@ def misplaced_contacts(phone: pd.Series | None, email: pd.Series, region: str | 
         numbers=pd.Series(numbers, index=email.index, dtype=object),
         found=found,
     )
+
+
+def _repeated(lowered: ArrowText, addressed: np.ndarray) -> np.ndarray:
+    """Per row, whether its phone cell's address (``lowered``) stands in the phone cells of other rows too: the
+    sheet's owner's or a dealer's, typed for several people, and none of theirs."""
+    at = np.flatnonzero(addressed)
+    repeated = np.zeros(len(addressed), dtype=bool)
+    repeated[at] = pd.Series(pc.take(lowered, pa.array(at)).to_pylist()).duplicated(keep=False).to_numpy()
+    return repeated
