@@ -311,3 +311,26 @@ def test_one_address_in_the_phone_cells_of_several_leads_is_none_of_theirs(
     got = [(r["status"], r["email"]) for r in result.report]
     assert [status for status, _ in got[:3]] == ["invalid"] * 3, result.report
     assert [email for _, email in got] == ["", "", "", "neha.m@gmail.com"]
+
+
+def test_a_number_in_the_name_cell_said_to_be_someone_elses_is_not_the_leads(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`Rahul ref by Suresh 98450 13501`, `Priya (c/o Sharma Motors 98450 13502)`: the name cell's number is the
+    referrer's or the dealer's, and a lead sent with it would call the wrong person; the row stays without a phone
+    (missing-contact), as if the number were not there. A number beside the name alone is still the lead's."""
+    names = [
+        "Rahul ref by Suresh 98450 13501",
+        "Priya (c/o Sharma Motors 98450 13502)",
+        "Amit - dealer no. 9845013503",
+        "Kiran, referred by: vijay.k@gmail.com",
+        "Sunil Kumar Son 9845013504",
+    ]
+    path = _sheet(tmp_path / "refs.csv", [(name, "", "") for name in names])
+    result = run_cli(
+        "validate", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 1, result.output + result.stderr
+    got = [(r["status"], r["reason"], r["phone_e164"], r["email"]) for r in result.report]
+    assert got[:4] == [("invalid", "missing-contact", "", "")] * 4, result.report
+    assert got[4][:3] == ("valid", "", "+919845013504"), result.report

@@ -24,6 +24,13 @@ _EMAIL = re.compile(r"[^\s,;/|<>()@]+@[^\s,;/|<>()@]+\.[^\s,;/|<>()@]+")
 _LEFT_OVER = " ,;:/|-\u2013()[]<>"
 """What parted the name from the number or address, left at either end of the name without them."""
 _DATE = re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})\b")
+_OTHERS = re.compile(
+    r"\b(?:ref|refd|refer|referred|reference|referral|by|via|through|thru|[cdsw]\s*/\s*o|care\s+of|dealer|agent|broker"
+    r"|friend|father|mother|husband|wife|brother|sister|daughter|relative|office|shop|manager|owner)\b",
+    re.IGNORECASE,
+)
+"""Words saying a name cell's number or address is someone else's (``ref by Suresh 98...``, ``c/o Sharma Motors``,
+``dealer no.``): the referrer's, the dealer's, a relative's; a lead sent with it would reach the wrong person."""
 _MOBILES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 _ANYWHERE = "ZZ"
 """phonenumbers' unknown region: only a number written with its + code is valid in it."""
@@ -73,7 +80,8 @@ def _mobile(run: str, region: str) -> bool:
 
 
 def _split(cell: str, region: str) -> tuple[str, str, str]:
-    """(the name, the phone, the email) of one name cell; the cell itself when it holds no name beside them."""
+    """(the name, the phone, the email) of one name cell; the cell itself when it holds no name beside them, or words
+    saying they are someone else's."""
     name, phone, email = cell, "", ""
     address = _EMAIL.search(name)
     if address is not None:
@@ -84,7 +92,7 @@ def _split(cell: str, region: str) -> tuple[str, str, str]:
         phone = run.group()
         name = name[: run.start()] + " " + name[run.end() :]
     name = " ".join(re.sub(r"\(\s*\)|\[\s*\]|<\s*>", " ", name).split()).strip(_LEFT_OVER)
-    if not (phone or email) or not any(ch.isalpha() for ch in name):
+    if not (phone or email) or not any(ch.isalpha() for ch in name) or _OTHERS.search(name):
         return cell, "", ""
     return name, phone, email
 
