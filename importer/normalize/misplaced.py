@@ -42,23 +42,28 @@ def misplaced_contacts(phone: pd.Series | None, email: pd.Series, region: str | 
     found = np.zeros(n, dtype=bool)
     if phone is None:
         return Misplaced(email, email, email, found)
-    phones, emails = to_arrow(phone), blank_placeholders_arrow(to_arrow(email))
+    phones, text = to_arrow(phone), to_arrow(email)
+    # Only an email cell without an @ may be empty or hold a number: the rest are not looked at again.
+    bare = np.flatnonzero(~to_bool(pc.fill_null(pc.match_substring(text, "@"), False)))
+    emails = blank_placeholders_arrow(pc.take(text, pa.array(bare)))
+    empty = np.zeros(n, dtype=bool)
+    empty[bare] = ~to_bool(nonempty(emails))
     numbers = np.full(n, "", dtype=object)
     digits = np.flatnonzero(to_bool(pc.fill_null(pc.match_substring_regex(emails, _NUMBER_LIKE), False)))
-    for at, cell in zip(digits.tolist(), pc.take(emails, pa.array(digits)).to_pylist(), strict=True):
+    for at, cell in zip(bare[digits].tolist(), pc.take(emails, pa.array(digits)).to_pylist(), strict=True):
         if valid_number(cell, region or _ANYWHERE) is not None:
             numbers[at], found[at] = cell, True
     addressed = to_bool(pc.fill_null(pc.match_substring(phones, "@"), False))
     if addressed.any():
         lowered = pc.utf8_lower(pc.utf8_trim_whitespace(phones))
         address = to_bool(pc.fill_null(pc.match_substring_regex(lowered, EMAIL_PATTERN), False))
-        free = ~to_bool(nonempty(emails)) | found  # the email cell empty, or a number now read as the phone
+        free = empty | found  # the email cell empty, or a number now read as the phone
         addressed &= address & free & ~_repeated(lowered, addressed)
         found |= addressed
     if not found.any():
         return Misplaced(phone, email, pd.Series(numbers, index=email.index, dtype=object), found)
     blank = pa.scalar("", pa.large_string())
-    text_phone, text_email = pc.cast(phones, pa.large_string()), pc.cast(to_arrow(email), pa.large_string())
+    text_phone, text_email = pc.cast(phones, pa.large_string()), pc.cast(text, pa.large_string())
     moved, number = pa.array(addressed), pa.array(found & ~addressed)
     return Misplaced(
         phone=to_series(pc.if_else(moved, blank, text_phone), phone.index),
