@@ -14,9 +14,8 @@ import pyarrow.compute as pc
 from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import EMAIL_PATTERN, blank_placeholders_arrow
 from importer.normalize.phone_labels import valid_number
+from importer.normalize.phones import NO_REGION
 
-_ANYWHERE = "ZZ"
-"""phonenumbers' unknown region: only a number written with its + code is valid in it."""
 _NUMBER_LIKE = r"^[^@]*\d[^@]*\d[^@]*\d[^@]*\d[^@]*\d[^@]*\d[^@]*$"
 """Six digits or more and no ``@``: what an email cell holding a phone number looks like, column-wide."""
 
@@ -51,7 +50,7 @@ def misplaced_contacts(phone: pd.Series | None, email: pd.Series, region: str | 
     numbers = np.full(n, "", dtype=object)
     digits = np.flatnonzero(to_bool(pc.fill_null(pc.match_substring_regex(emails, _NUMBER_LIKE), False)))
     for at, cell in zip(bare[digits].tolist(), pc.take(emails, pa.array(digits)).to_pylist(), strict=True):
-        if valid_number(cell, region or _ANYWHERE) is not None:
+        if valid_number(cell, region or NO_REGION) is not None:
             numbers[at], found[at] = cell, True
     addressed = to_bool(pc.fill_null(pc.match_substring(phones, "@"), False))
     if addressed.any():

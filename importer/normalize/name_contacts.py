@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from importer.columns import ArrowText, empty_text, holds_char_in, to_arrow, to_bool, to_series
 from importer.normalize.phone_labels import valid_number
+from importer.normalize.phones import NO_REGION
 
 _MAYBE = r"\d[\d\s().\-]{5,}\d|\S@\S"
 """A cell that may hold a phone number (seven digits or more in one run) or an address: the column-wide test."""
@@ -32,8 +33,6 @@ _OTHERS = re.compile(
 """Words saying a name cell's number or address is someone else's (``ref by Suresh 98...``, ``c/o Sharma Motors``,
 ``dealer no.``): the referrer's, the dealer's, a relative's; a lead sent with it would reach the wrong person."""
 _MOBILES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
-_ANYWHERE = "ZZ"
-"""phonenumbers' unknown region: only a number written with its + code is valid in it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +59,7 @@ def contacts_in_names(names: pd.Series, region: str | None) -> NameContacts:
         return NameContacts(names, to_series(empty_text(n), names.index), to_series(empty_text(n), names.index), found)
     cleaned = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
     for at, cell in zip(maybe.tolist(), pc.take(text, pa.array(maybe)).to_pylist(), strict=True):
-        name, phone, email = _split(cell, region or _ANYWHERE)
+        name, phone, email = _split(cell, region or NO_REGION)
         if name != cell:
             cleaned[at], phones[at], emails[at], found[at] = name, phone, email, True
     as_text = pa.large_string()
