@@ -334,3 +334,17 @@ def test_a_number_in_the_name_cell_said_to_be_someone_elses_is_not_the_leads(
     got = [(r["status"], r["reason"], r["phone_e164"], r["email"]) for r in result.report]
     assert got[:4] == [("invalid", "missing-contact", "", "")] * 4, result.report
     assert got[4][:3] == ("valid", "", "+919845013504"), result.report
+
+
+def test_a_numbered_label_after_no_is_a_label(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`Mobile No. 1: 98450 13106`, `Contact No 2:- 9845013107` (a form's first and second number, labelled as
+    `Mob 1:` is): the label and its 1 or 2 are left out and the lead is valid with its number, not invalid-phone."""
+    cells = ["Mobile No. 1: 98450 13106", "Contact No 2:- 9845013107", "Mobile No. 98450 13108"]
+    path = _sheet(tmp_path / "numbered.csv", [(f"Lead {i}", cell, "") for i, cell in enumerate(cells)])
+    result = run_cli(
+        "validate", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [r["phone_e164"] for r in result.report] == ["+919845013106", "+919845013107", "+919845013108"]
