@@ -11,9 +11,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from importer.columns import ArrowText, nonempty, to_arrow, to_bool, to_series
+from importer.columns import nonempty, to_arrow, to_bool, to_series
 from importer.normalize.contacts import EMAIL_PATTERN, blank_placeholders_arrow
 from importer.normalize.phone_labels import valid_number
+from importer.normalize.phone_rows import own_values
 from importer.normalize.phones import NO_REGION
 
 _NUMBER_LIKE = r"^[^@]*\d[^@]*\d[^@]*\d[^@]*\d[^@]*\d[^@]*\d[^@]*$"
@@ -57,7 +58,8 @@ def misplaced_contacts(phone: pd.Series | None, email: pd.Series, region: str | 
         lowered = pc.utf8_lower(pc.utf8_trim_whitespace(phones))
         address = to_bool(pc.fill_null(pc.match_substring_regex(lowered, EMAIL_PATTERN), False))
         free = empty | found  # the email cell empty, or a number now read as the phone
-        addressed &= address & free & ~_repeated(lowered, addressed)
+        # An address in several rows' phone cells is the owner's or a dealer's: none of theirs.
+        addressed &= address & free & own_values(pc.fill_null(lowered, ""))
         found |= addressed
     if not found.any():
         return Misplaced(phone, email, pd.Series(numbers, index=email.index, dtype=object), found)
@@ -70,12 +72,3 @@ def misplaced_contacts(phone: pd.Series | None, email: pd.Series, region: str | 
         numbers=pd.Series(numbers, index=email.index, dtype=object),
         found=found,
     )
-
-
-def _repeated(lowered: ArrowText, addressed: np.ndarray) -> np.ndarray:
-    """Per row, whether its phone cell's address (``lowered``) stands in the phone cells of other rows too: the
-    sheet's owner's or a dealer's, typed for several people, and none of theirs."""
-    at = np.flatnonzero(addressed)
-    repeated = np.zeros(len(addressed), dtype=bool)
-    repeated[at] = pd.Series(pc.take(lowered, pa.array(at)).to_pylist()).duplicated(keep=False).to_numpy()
-    return repeated
