@@ -348,3 +348,21 @@ def test_a_numbered_label_after_no_is_a_label(
     )
     assert result.exit_code == 0, result.output + result.stderr
     assert [r["phone_e164"] for r in result.report] == ["+919845013106", "+919845013107", "+919845013108"]
+
+
+def test_a_number_in_the_name_cell_is_kept_when_the_mapping_reads_no_phone(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A mapping of Name and Email only, a name cell `Rahul 98450 13601`: the lead the CRM stores still holds the
+    number somewhere a caller sees it, never sent without it as plain `Rahul` (the number dropped with no phone field
+    to take it)."""
+    mapping = BASIC_MAPPING.replace("  phone: [Mobile No., Phone]\n", "")
+    path = tmp_path / "no-phone.csv"
+    path.write_text("Name,Email\nRahul 98450 13601,rahul.k@gmail.com\n", encoding="utf-8")
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(mapping)), "--report", str(tmp_path / "r.csv"), "--no-ledger",
+        env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    (lead,) = sandbox.leads()
+    assert lead["phone"] == "+919845013601" or "98450 13601" in str(lead["name"]), lead
