@@ -29,7 +29,7 @@ _LEFT_OVER = " ,;:/|-\u2013()[]<>"
 _DATE = re.compile(r"\b\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})\b")
 _OTHERS = re.compile(
     r"\b(?:ref|refd|refer|referred|reference|referral|by|via|through|thru|[cdsw]\s*/\s*o|care\s+of|dealer|agent|broker"
-    r"|friend|father|mother|husband|wife|brother|sister|daughter|relative|office|shop|manager|owner)\b",
+    r"|friend|father|mother|husband|wife|brother|sister|daughter|relative)\b",
     re.IGNORECASE,
 )
 """Words saying a name cell's number or address is someone else's (``ref by Suresh 98...``, ``c/o Sharma Motors``,
