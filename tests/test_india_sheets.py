@@ -271,3 +271,98 @@ def test_a_phone_and_an_email_typed_into_each_others_column_are_read_as_what_the
         "Amit": ("+919845013403", None),
         "Neha": (None, "neha.m@gmail.com"),
     }
+
+
+def test_devanagari_headers_nepali_writes_too_do_not_make_a_sheet_indian(
+    tmp_path: Path, run_cli: Callable[..., CliRun]
+) -> None:
+    """`नाम`, `मोबाइल` are Nepali as much as Hindi: over numbers valid alike in Nepal and India, mapping suggest
+    names no country (as without those headers) rather than send Kathmandu's mobiles as +91; `पता` (Hindi's address)
+    beside them still tells Hindi."""
+    people = [("Ram Shrestha", "9841234567"), ("Sita Thapa", "9851234567"), ("Hari Gurung", "9801234567")]
+    for headers, region in ((["नाम", "मोबाइल"], None), (["नाम", "मोबाइल", "पता"], "IN")):
+        sheet = tmp_path / "devanagari.csv"
+        with sheet.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([headers, *[[name, number, "x"][: len(headers)] for name, number in people]])
+        mapping = tmp_path / f"suggested-{len(headers)}.yaml"
+        suggested = run_cli("mapping", "suggest", str(sheet), "--out", str(mapping))
+        assert suggested.exit_code == 0, suggested.output + suggested.stderr
+        text = mapping.read_text(encoding="utf-8")
+        assert (f"\ndefault_region: {region}\n" if region else "\n# default_region: XX\n") in text, text
+
+
+def test_one_address_in_the_phone_cells_of_several_leads_is_none_of_theirs(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """The same address under Mobile No. on several people's rows (the sheet's owner's, a dealer's) is none of
+    theirs: no lead is given it, none is dropped as a duplicate of another through it; one lead's own address
+    under Mobile No. is still its email."""
+    rows = [
+        ("Kiran", "sales.owner@acme.in", ""),
+        ("Ravi", "sales.owner@acme.in", ""),
+        ("Anu", "Sales.Owner@acme.in", ""),
+        ("Neha", "neha.m@gmail.com", ""),
+    ]
+    path = _sheet(tmp_path / "owner.csv", rows)
+    result = run_cli(
+        "validate", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 1, result.output + result.stderr
+    got = [(r["status"], r["email"]) for r in result.report]
+    assert [status for status, _ in got[:3]] == ["invalid"] * 3, result.report
+    assert [email for _, email in got] == ["", "", "", "neha.m@gmail.com"]
+
+
+def test_a_number_in_the_name_cell_said_to_be_someone_elses_is_not_the_leads(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`Rahul ref by Suresh 98450 13501`, `Priya (c/o Sharma Motors 98450 13502)`: the name cell's number is the
+    referrer's or the dealer's, and a lead sent with it would call the wrong person; the row stays without a phone
+    (missing-contact), as if the number were not there. A number beside the name alone is still the lead's."""
+    names = [
+        "Rahul ref by Suresh 98450 13501",
+        "Priya (c/o Sharma Motors 98450 13502)",
+        "Amit - dealer no. 9845013503",
+        "Kiran, referred by: vijay.k@gmail.com",
+        "Sunil Kumar Son 9845013504",
+    ]
+    path = _sheet(tmp_path / "refs.csv", [(name, "", "") for name in names])
+    result = run_cli(
+        "validate", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 1, result.output + result.stderr
+    got = [(r["status"], r["reason"], r["phone_e164"], r["email"]) for r in result.report]
+    assert got[:4] == [("invalid", "missing-contact", "", "")] * 4, result.report
+    assert got[4][:3] == ("valid", "", "+919845013504"), result.report
+
+
+def test_a_numbered_label_after_no_is_a_label(
+    tmp_path: Path, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """`Mobile No. 1: 98450 13106`, `Contact No 2:- 9845013107` (a form's first and second number, labelled as
+    `Mob 1:` is): the label and its 1 or 2 are left out and the lead is valid with its number, not invalid-phone."""
+    cells = ["Mobile No. 1: 98450 13106", "Contact No 2:- 9845013107", "Mobile No. 98450 13108"]
+    path = _sheet(tmp_path / "numbered.csv", [(f"Lead {i}", cell, "") for i, cell in enumerate(cells)])
+    result = run_cli(
+        "validate", str(path), "--mapping", str(mapping_file(BASIC_MAPPING)), "--report", str(tmp_path / "r.csv")
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    assert [r["phone_e164"] for r in result.report] == ["+919845013106", "+919845013107", "+919845013108"]
+
+
+def test_a_number_in_the_name_cell_is_kept_when_the_mapping_reads_no_phone(
+    tmp_path: Path, sandbox: Sandbox, mapping_file: Callable[..., Path], run_cli: Callable[..., CliRun]
+) -> None:
+    """A mapping of Name and Email only, a name cell `Rahul 98450 13601`: the lead the CRM stores still holds the
+    number somewhere a caller sees it, never sent without it as plain `Rahul` (the number dropped with no phone field
+    to take it)."""
+    mapping = BASIC_MAPPING.replace("  phone: [Mobile No., Phone]\n", "")
+    path = tmp_path / "no-phone.csv"
+    path.write_text("Name,Email\nRahul 98450 13601,rahul.k@gmail.com\n", encoding="utf-8")
+    result = run_cli(
+        "run", str(path), "--mapping", str(mapping_file(mapping)), "--report", str(tmp_path / "r.csv"), "--no-ledger",
+        env=run_env(sandbox.base_url),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    (lead,) = sandbox.leads()
+    assert lead["phone"] == "+919845013601" or "98450 13601" in str(lead["name"]), lead

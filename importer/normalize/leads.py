@@ -111,7 +111,8 @@ def _build_chunk(
 ) -> LeadFrame:
     """build_leads for one chunk of rows (``at_end``: the chunk holds the table's last rows)."""
     cells = _MappedCells(table, dict(mapping.constants))
-    in_names = contacts_in_names(cells.column("name"), region := mapping.default_region)
+    region = mapping.default_region
+    in_names = contacts_in_names(cells.column("name"), region, with_phones=cells.mapped("phone"))
     cells.cleaned = in_names.names if in_names.found.any() else None  # Rahul 98450 12345: the name is Rahul
     phone_at = table.columns.get("phone") if cells.mapped("email") else None
     moved = misplaced_contacts(table.column(phone_at) if phone_at else None, cells.column("email"), region)

@@ -104,7 +104,7 @@ def read_phones(
         if not lacking.any():
             break
         theirs, their_several, _ = siblings[at] if at in siblings else phone_cells(cells)
-        candidates = np.flatnonzero(lacking & _own_values(theirs))
+        candidates = np.flatnonzero(lacking & own_values(theirs))
         if len(candidates) == 0:
             continue
         got, got_issue, got_warning = _read(pc.take(theirs, pa.array(candidates)), regions.at(candidates), default)
@@ -210,7 +210,7 @@ def _number_type(e164: str | None) -> int:
     return int(phonenumbers.number_type(phonenumbers.parse(e164)))
 
 
-def _own_values(values: ArrowText) -> np.ndarray:
+def own_values(values: ArrowText) -> np.ndarray:
     """Filled cells whose value no other row of the column holds (an office line is nobody's own number)."""
     encoded = pc.dictionary_encode(values)
     codes = encoded.indices.to_numpy(zero_copy_only=False)

@@ -54,7 +54,7 @@ _NEGATIVE = re.compile(r"^-\s*\d")  # +91-98123 45678 typed into a spreadsheet: 
 _LABEL = re.compile(r"\s*\((?=[^)]*[^\W\d_])[^)]*\)\s*$")  # 9812345678 (M), (WhatsApp), (office)
 _GROUPED = re.compile(r"\+?\d{1,3}(?:,\d{2,3})+")  # 98,12,345,678: a number with thousands separators
 _PREFIX = re.compile(
-    r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number))?(?:\s*\d)?(?:\s*[:.#-])+\s*",
+    r"^(?:p|tel|ph|phone|mob|mobile|cell|m|whats\s*app|wa|contact)(?:\s*(?:no|num|number)\.?)?(?:\s*\d)?(?:\s*[:.#-])+\s*",
     re.IGNORECASE,
 )  # p:+91... (Meta), Mobile No. 98..., WhatsApp: +91 ..., Mob:- 98..., Contact No.:- 98... (the "-" is no minus), Mob 1: 98...
 # A WhatsApp click-to-chat link (wa.me/447400123456, api.whatsapp.com/send?phone=...): the number is always written

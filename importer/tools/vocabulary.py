@@ -420,6 +420,7 @@ LANGUAGE_WORDS: dict[str, frozenset[str]] = {
     "ur": _words("موبائل نمبر شہر") | keys("ای میل", "موبائل نمبر", "پورا نام"),
     "bn": _words("নাম মোবাইল ফোন ইমেইল শহর") | keys("মোবাইল নম্বর", "পুরো নাম"),
     "hi": _words("sampark shahar shehar rajya pata jila zila नाम मोबाइल फोन संपर्क सम्पर्क शहर राज्य पता ईमेल"),
+    "ne": _words("नाम मोबाइल फोन संपर्क सम्पर्क शहर राज्य ईमेल इमेल ठेगाना जिल्ला प्रदेश"),  # Nepali: नाम is Hindi's too
 }
 """Header words of the vocabulary above that only some languages write (English ones and words English shares,
 ``portable``, ``land``, ``handy``, are left out): the language a sheet's headers are in, without accents."""
