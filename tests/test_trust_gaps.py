@@ -81,7 +81,8 @@ def import_into(crm: Sandbox, sheet: Path, mapping: Path, ledger: Path) -> impor
         # The CRM's duplicate window is shortened on our side, so that the run paced after refusals ends soon.
         send=importer.SendOptions(inflight_grace=0.0, duplicate_rule=DuplicateRule(window=1.0)),
         rate=importer.RateLimit(5000, 1.0),
-        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0),
+        # A 503 storm is waited out for 2 s, not --outage-wait's 10 minutes, before the run stops (exit 3).
+        retry=RetryPolicy(base_delay=0.01, max_delay=0.05, settle_wait=0.0, outage=2.0),
     )
 
 
