@@ -22,6 +22,12 @@ FLOAT_TAIL = re.compile(r"(?<=\d)\.0+$")
 """9876543210.0: a whole number written out as a float (by a script, or read from a workbook's number)."""
 
 
+def without_float_tail(values: ArrowText) -> ArrowText:
+    """Each number written as a float (``7911123456.0``) as the digits before its tail, column-wide
+    (:data:`FLOAT_TAIL` is the per-cell form)."""
+    return pc.replace_substring_regex(values, r"(\d)\.0+$", r"\1")
+
+
 def fold_phone_text(values: ArrowText) -> pa.Array:
     """``values`` (of the same Arrow type) with what is not ASCII in a number written as the ASCII it stands for
     (cells that are ASCII already are left as they are, and only the others are looked at)."""

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from importer.columns import ArrowText, to_bool
 from importer.normalize.cities import city_regions
 from importer.normalize.countries import region_of_code
+from importer.normalize.phone_forms import without_float_tail
 from importer.normalize.places import coded_places
 from importer.normalize.postcodes import postcode_region, postcode_regions
 from importer.normalize.sheet_country import MOST, Evidence, bare_rows, written_there
@@ -32,8 +33,6 @@ from importer.normalize.sheet_country import MOST, Evidence, bare_rows, written_
 _CITY_PEOPLE = 100_000
 """People a city needs to name its country for its row alone: a smaller town's name may be a home suburb's or
 locality's that GeoNames does not list (Bengaluru's Whitefield, a town of 23,000 near Manchester)."""
-_FLOAT_TAIL = r"(\d)\.0+$"
-"""7911123456.0: a float's tail after the digits, which the import reads without (phone_forms.FLOAT_TAIL)."""
 
 
 def row_countries(
@@ -80,7 +79,7 @@ def row_countries(
 def _fitting(raw: ArrowText, at: np.ndarray, rows: np.ndarray, regions: np.ndarray) -> np.ndarray:
     """Which of the numbers at ``at`` are valid in their row's region as it writes them, of the ``rows`` (a mask)."""
     want = np.flatnonzero(rows)
-    texts = pc.replace_substring_regex(pc.take(raw, pa.array(at[want], pa.int64())), _FLOAT_TAIL, r"\1")
+    texts = without_float_tail(pc.take(raw, pa.array(at[want], pa.int64())))
     mine_regions = regions[want]
     fit = np.zeros(len(at), dtype=bool)
     for country in sorted(set(mine_regions.tolist())):

@@ -44,6 +44,7 @@ from importer.normalize.countries import region_of_code
 from importer.normalize.country_names import country_of_name
 from importer.normalize.foreign import fitting_regions
 from importer.normalize.implied_codes import with_implied_code
+from importer.normalize.phone_forms import without_float_tail
 from importer.normalize.phones import is_mobile, region_rules
 from importer.normalize.places import coded_places, place_codes, place_columns, place_region, postcode_columns
 from importer.normalize.postcodes import postcode_codes
@@ -156,9 +157,9 @@ def _held(raw: ArrowText, bare: np.ndarray, region: str) -> SheetCountry | None:
     there as written, when they are most of them; else None."""
     at = np.flatnonzero(bare)
     # A float's .0 after the digits (7400123456.0: a British mobile, its 0 and the sheet's text lost to Excel): the
-    # number is the digits before it, as the import reads it (phone_forms.FLOAT_TAIL, column-wide)
+    # number is the digits before it, as the import reads it (phone_forms.without_float_tail)
     taken = pc.take(raw, pa.array(at, pa.int64()))
-    values = np.asarray(pc.replace_substring_regex(taken, r"(\d)\.0+$", r"\1").to_pylist(), object)
+    values = np.asarray(without_float_tail(taken).to_pylist(), object)
     distinct = sorted(set(values.tolist()))
     fit = written_there(distinct, region) + _coded_there(distinct, region)
     held = np.isin(values, np.array(fit, dtype=object)) if fit else np.zeros(len(values), dtype=bool)
